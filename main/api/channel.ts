@@ -1,0 +1,28 @@
+// The shape of one API channel: its zod input schema, the permission main checks, and its result type.
+// Domain files (system.ts, consents.ts, …) declare their channels with `channel<Result>()(schema, permission)`.
+import type { z } from 'zod';
+import type { Permission } from './permissions';
+
+export interface ChannelDef<I extends z.ZodType, R> {
+  readonly input: I;
+  readonly permission: Permission;
+  /** Phantom: carries the result type; never set at run time. */
+  readonly __result?: R;
+}
+
+export function channel<R>() {
+  return <I extends z.ZodType>(input: I, permission: Permission): ChannelDef<I, R> => ({ input, permission });
+}
+
+// eslint-style alias kept loose on purpose: any channel map.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyChannelMap = Record<string, ChannelDef<any, any>>;
+
+export type InputOf<D> = D extends ChannelDef<infer I, unknown> ? z.input<I> : never;
+export type ParsedInputOf<D> = D extends ChannelDef<infer I, unknown> ? z.output<I> : never;
+export type ResultOf<D> = D extends ChannelDef<z.ZodType, infer R> ? R : never;
+
+/** What a domain implements for its channel map: one handler per channel, given parsed input and the caller. */
+export type HandlersFor<M extends AnyChannelMap, Ctx> = {
+  [K in keyof M]: (input: ParsedInputOf<M[K]>, ctx: Ctx) => Promise<ResultOf<M[K]>> | ResultOf<M[K]>;
+};

@@ -1,0 +1,30 @@
+// The one typed contract between the renderer and main: every channel of every domain, merged.
+// Pure TypeScript + zod: the renderer imports its types; main validates every call against it.
+import type { AnyChannelMap, InputOf, ResultOf } from './channel';
+import { systemChannels } from './system';
+
+export const api = {
+  ...systemChannels,
+} satisfies AnyChannelMap;
+
+export type Api = typeof api;
+export type ChannelName = keyof Api & string;
+export type ChannelInput<K extends ChannelName> = InputOf<Api[K]>;
+export type ChannelResult<K extends ChannelName> = ResultOf<Api[K]>;
+
+/** The object the preload exposes as `window.custodian` and the HTTP client implements in browser mode. */
+export interface CustodianBridge {
+  invoke<K extends ChannelName>(channel: K, input: ChannelInput<K>): Promise<import('./errors').ApiResult<ChannelResult<K>>>;
+  subscribe(listener: (message: import('./events').PushMessage) => void): () => void;
+}
+
+export const CHANNEL_NAMES = Object.keys(api) as ChannelName[];
+export function isChannelName(name: string): name is ChannelName {
+  return Object.prototype.hasOwnProperty.call(api, name);
+}
+
+export * from './channel';
+export * from './errors';
+export * from './events';
+export * from './permissions';
+export * from './system';

@@ -1,0 +1,61 @@
+// Roles and permissions: which role may do what. Every channel names one permission and main enforces it;
+// the renderer only uses this table to hide what a user cannot do.
+
+export const PERMISSIONS = [
+  'status.read',
+  'patients.view',
+  'consents.view',
+  'consents.grant',
+  'consents.revoke',
+  'consents.export',
+  'imports.run',
+  'imports.view',
+  'credentials.view',
+  'credentials.verify',
+  'sync.view',
+  'sync.run',
+  'sync.configure',
+  'audit.view',
+  'settings.view',
+  'settings.configure',
+  'staff.manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLES = ['records_clerk', 'records_manager', 'it_admin', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+const clerk: Permission[] = ['status.read', 'patients.view', 'consents.view', 'consents.grant', 'credentials.view', 'imports.view', 'sync.view'];
+
+export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
+  records_clerk: new Set(clerk),
+  records_manager: new Set<Permission>([
+    ...clerk,
+    'consents.revoke',
+    'consents.export',
+    'imports.run',
+    'credentials.verify',
+    'sync.run',
+    'audit.view',
+    'settings.view',
+  ]),
+  it_admin: new Set<Permission>([
+    'status.read',
+    'consents.view',
+    'imports.view',
+    'imports.run',
+    'credentials.view',
+    'credentials.verify',
+    'sync.view',
+    'sync.run',
+    'sync.configure',
+    'settings.view',
+    'settings.configure',
+    'staff.manage',
+  ]),
+  auditor: new Set<Permission>(['status.read', 'consents.view', 'imports.view', 'credentials.view', 'sync.view', 'audit.view', 'settings.view']),
+};
+
+export function roleAllows(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].has(permission);
+}

@@ -1,0 +1,48 @@
+// Channels of the system domain: status of the database, the chain, the outbox and background jobs.
+import { z } from 'zod';
+import { channel } from './channel';
+
+export type ChainStatus =
+  | { state: 'connected'; mode: 'embedded' | 'external'; rpcUrl: string; chainId: number; blockNumber: number; contracts: Record<string, string> }
+  | { state: 'connecting'; mode: 'embedded' | 'external'; rpcUrl: string | null; since: string }
+  | { state: 'offline'; mode: 'embedded' | 'external'; rpcUrl: string | null; since: string; reason: string }
+  | { state: 'mismatch'; mode: 'embedded' | 'external'; rpcUrl: string; expectedChainId: number; actualChainId: number };
+
+export interface DatabaseStatus {
+  path: string;
+  schemaVersion: number;
+  migrations: number;
+  sizeBytes: number;
+}
+
+export interface SystemStatus {
+  app: { version: string; runtime: 'electron' | 'browser' | 'cli' };
+  database: DatabaseStatus;
+  chain: ChainStatus;
+  outbox: { pending: number; byKind: Record<string, number> };
+  principal: { name: string; role: string };
+}
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface JobSummary {
+  id: string;
+  kind: string;
+  state: JobState;
+  done: number;
+  total: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+const empty = z.object({}).strict();
+
+export const systemChannels = {
+  'system.status': channel<SystemStatus>()(empty, 'status.read'),
+  'jobs.list': channel<JobSummary[]>()(
+    z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    'status.read',
+  ),
+  'jobs.cancel': channel<{ cancelled: boolean }>()(z.object({ jobId: z.string().uuid() }).strict(), 'imports.run'),
+};

@@ -1,0 +1,43 @@
+// Opens the local SQLite cache with the settings every connection needs (WAL, foreign keys, busy timeout).
+// Used by the main process and by each worker thread, which opens its own connection.
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Path to a better_sqlite3.node built for this runtime's ABI (Electron uses its own build). */
+  nativeBinding?: string;
+  readonly?: boolean;
+  /** Milliseconds a writer waits for the lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * The native build for this runtime: the Node build by default; under Electron the separate Electron-ABI build
+ * that `npm run build:electron-native` makes into native/electron/ (never over the Node build).
+ */
+export function defaultNativeBinding(repoRoot: string): string | undefined {
+  const fromEnv = process.env.CUSTODIAN_SQLITE_BINDING;
+  if (fromEnv) return fromEnv;
+  if (!process.versions.electron) return undefined;
+  const candidate = path.join(repoRoot, 'native', 'electron', 'better_sqlite3.node');
+  return fs.existsSync(candidate) ? candidate : undefined;
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+  });
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma('foreign_keys = ON');
+  return db;
+}
