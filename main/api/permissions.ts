@@ -59,3 +59,10 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
 export function roleAllows(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].has(permission);
 }
+
+/** Who is calling: a staff member once signed in. */
+export interface Principal {
+  id: string;
+  name: string;
+  role: Role;
+}

@@ -1,0 +1,60 @@
+// Process and layer boundaries, checked in `npm test` (npm run lint:deps). See ../shared/STYLE.md.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'services-not-into-shells',
+      comment: 'Domain services never import the Electron shell, browser mode, the CLI or the renderer.',
+      severity: 'error',
+      from: { path: '^main/(?!app/|serve/|cli/)' },
+      to: { path: '^(main/(app|serve|cli)/|renderer/)' },
+    },
+    {
+      name: 'api-is-pure',
+      comment: 'main/api is the shared contract: pure TypeScript + zod, no Node built-ins, no other main/ folder.',
+      severity: 'error',
+      from: { path: '^main/api/' },
+      to: { pathNot: '^(main/api/|node_modules/zod/)', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'renderer-only-api-contract',
+      comment: 'The renderer (renderer/src) may import nothing from main/ but the API contract.',
+      severity: 'error',
+      from: { path: '^renderer/src/' },
+      to: { path: '^main/(?!api/)' },
+    },
+    {
+      name: 'renderer-no-node',
+      comment: 'The renderer runs sandboxed in a browser: no Node built-ins, no Electron.',
+      severity: 'error',
+      from: { path: '^renderer/src/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'renderer-no-electron',
+      severity: 'error',
+      from: { path: '^renderer/src/' },
+      to: { path: 'node_modules/electron/' },
+    },
+    {
+      name: 'electron-only-in-shell',
+      comment: 'Only main/app may import Electron; everything else must run in plain Node for the tests.',
+      severity: 'error',
+      from: { path: '^main/(?!app/)' },
+      to: { path: 'node_modules/electron/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^build/|^contracts/artifacts/)' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.node.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'] },
+  },
+};

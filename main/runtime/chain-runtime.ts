@@ -1,0 +1,178 @@
+// Keeps the console connected to its chain: starts (or attaches to) the embedded anvil devnet, or connects to
+// the configured external network; watches chain id and block height and reports "offline since …" with backoff.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JsonRpcProvider } from 'ethers';
+import type { ChainStatus } from '../api/system';
+import { startEmbeddedChain, type EmbeddedChain } from '../chain/devnet';
+import { createProvider } from '../chain/provider';
+import type { ChainConfig } from './config';
+import type { EventBus } from './event-bus';
+import type { Logger } from './log';
+
+interface Endpoint {
+  rpcUrl: string;
+  chainId: number;
+  contracts: Record<string, string>;
+}
+
+interface EndpointRecord extends Endpoint {
+  pid: number;
+}
+
+export interface ChainRuntimeOptions {
+  dataDir: string;
+  config: ChainConfig;
+  events: EventBus;
+  log: Logger;
+  pollMs?: number;
+  maxBackoffMs?: number;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The embedded chain is shared by every Custodian process on one data folder (console, CLI): the first starts it. */
+function endpointFile(dataDir: string): string {
+  return path.join(dataDir, 'chain', 'endpoint.json');
+}
+
+export class ChainRuntime {
+  private status: ChainStatus;
+  private provider: JsonRpcProvider | null = null;
+  private endpoint: Endpoint | null = null;
+  private owned: EmbeddedChain | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private stopped = false;
+  private readonly mode: 'embedded' | 'external';
+
+  constructor(private readonly options: ChainRuntimeOptions) {
+    this.mode = options.config.mode === 'external' ? 'external' : 'embedded';
+    const since = new Date().toISOString();
+    this.status =
+      options.config.mode === 'none'
+        ? { state: 'offline', mode: 'embedded', rpcUrl: null, since, reason: 'Chain disabled (CUSTODIAN_CHAIN=none)' }
+        : { state: 'connecting', mode: this.mode, rpcUrl: options.config.mode === 'external' ? options.config.rpcUrl : null, since };
+  }
+
+  get current(): ChainStatus {
+    return this.status;
+  }
+
+  /** Connected provider and endpoint, or null while offline. */
+  get connection(): { provider: JsonRpcProvider; endpoint: Endpoint } | null {
+    return this.provider && this.endpoint && this.status.state === 'connected' ? { provider: this.provider, endpoint: this.endpoint } : null;
+  }
+
+  /** Resolves once the first connection attempt has finished (connected or not). */
+  async start(): Promise<void> {
+    const { config, log } = this.options;
+    if (config.mode === 'none') return;
+    try {
+      this.endpoint = config.mode === 'external' ? { rpcUrl: config.rpcUrl, chainId: config.chainId, contracts: config.contracts } : await this.embeddedEndpoint();
+      this.provider = createProvider(this.endpoint.rpcUrl, this.endpoint.chainId);
+    } catch (err) {
+      log.error(`chain start failed: ${(err as Error).message}`);
+      this.setStatus({ state: 'offline', mode: this.mode, rpcUrl: null, since: new Date().toISOString(), reason: (err as Error).message });
+      return;
+    }
+    await this.poll();
+  }
+
+  private async embeddedEndpoint(): Promise<Endpoint> {
+    const file = endpointFile(this.options.dataDir);
+    if (fs.existsSync(file)) {
+      try {
+        const record = JSON.parse(fs.readFileSync(file, 'utf8')) as EndpointRecord;
+        if (isAlive(record.pid) && (await answersChainId(record.rpcUrl))) {
+          this.options.log.info(`attached to the embedded chain of process ${record.pid} at ${record.rpcUrl}`);
+          return record;
+        }
+      } catch {
+        // A stale or torn record: start our own below.
+      }
+    }
+    const chain = await startEmbeddedChain(this.options.dataDir);
+    this.owned = chain;
+    const record: EndpointRecord = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, contracts: { ...chain.contracts }, pid: chain.node.pid };
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 2));
+    fs.renameSync(`${file}.tmp`, file);
+    this.options.log.info(`embedded chain started at ${chain.rpcUrl} (pid ${chain.node.pid})`);
+    return record;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.stopped || !this.provider || !this.endpoint) return;
+    const { rpcUrl, chainId, contracts } = this.endpoint;
+    try {
+      const actual = Number(await this.provider.send('eth_chainId', []));
+      const blockNumber = Number(await this.provider.send('eth_blockNumber', []));
+      this.failures = 0;
+      if (actual !== chainId) {
+        this.setStatus({ state: 'mismatch', mode: this.mode, rpcUrl, expectedChainId: chainId, actualChainId: actual });
+      } else {
+        this.setStatus({ state: 'connected', mode: this.mode, rpcUrl, chainId, blockNumber, contracts });
+      }
+    } catch (err) {
+      this.failures += 1;
+      const since = this.status.state === 'offline' ? this.status.since : new Date().toISOString();
+      this.setStatus({ state: 'offline', mode: this.mode, rpcUrl, since, reason: shortReason(err) });
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const base = this.options.pollMs ?? 2000;
+    // Exponential backoff with jitter while offline, so many workstations do not hammer a node coming back.
+    const delay =
+      this.failures === 0 ? base : Math.min(this.options.maxBackoffMs ?? 30_000, base * 2 ** Math.min(this.failures, 5)) * (0.5 + Math.random() / 2);
+    this.timer = setTimeout(() => void this.poll(), delay);
+    this.timer.unref();
+  }
+
+  private setStatus(next: ChainStatus): void {
+    const prev = this.status;
+    this.status = next;
+    if (JSON.stringify(prev) !== JSON.stringify(next)) this.options.events.emit('chain.connection', next);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.provider?.destroy();
+    if (this.owned) {
+      const file = endpointFile(this.options.dataDir);
+      await this.owned.stop();
+      fs.rmSync(file, { force: true });
+      this.owned = null;
+    }
+  }
+}
+
+function shortReason(err: unknown): string {
+  const e = err as { code?: string; shortMessage?: string; message?: string };
+  return (e.shortMessage ?? e.message ?? String(err)).split('\n')[0]!.slice(0, 200);
+}
+
+async function answersChainId(rpcUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      signal: AbortSignal.timeout(2000),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../api/errors';
+import type { Principal } from '../api/permissions';
+import { createDispatcher, type ApiHandlers } from './dispatcher';
+import { silentLogger, type Logger } from './log';
+
+const admin: Principal = { id: 'a', name: 'Admin', role: 'it_admin' };
+const auditor: Principal = { id: 'b', name: 'Auditor', role: 'auditor' };
+
+function dispatcherWith(overrides: Partial<Record<string, (input: unknown) => unknown>>, log: Logger = silentLogger) {
+  const calls: unknown[] = [];
+  const handlers = {
+    'system.status': () => ({ fine: true }),
+    'jobs.list': (input: unknown) => {
+      calls.push(input);
+      return [];
+    },
+    'jobs.cancel': () => ({ cancelled: true }),
+    ...overrides,
+  } as unknown as ApiHandlers;
+  return { dispatch: createDispatcher(handlers, log), calls };
+}
+
+describe('dispatcher', () => {
+  it('passes parsed input (with defaults) to the handler', async () => {
+    const { dispatch, calls } = dispatcherWith({});
+    expect(await dispatch('jobs.list', {}, { principal: admin, transport: 'cli' })).toEqual({ ok: true, value: [] });
+    expect(calls).toEqual([{ limit: 50 }]);
+  });
+
+  it('rejects unknown channels, including prototype names', async () => {
+    const { dispatch } = dispatcherWith({});
+    for (const name of ['nope', '__proto__', 'constructor', 'toString']) {
+      const r = await dispatch(name, {}, { principal: admin, transport: 'cli' });
+      expect(r).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+    }
+  });
+
+  it('names the field and reason of invalid input and never calls the handler', async () => {
+    const { dispatch, calls } = dispatcherWith({});
+    const r = await dispatch('jobs.list', { limit: 0 }, { principal: admin, transport: 'cli' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('VALIDATION_FAILED');
+    expect(r.error.details).toEqual({ issues: [{ field: 'limit', message: expect.stringMatching(/>=\s*1|at least|too small/i) }] });
+    const extra = await dispatch('jobs.list', { limit: 5, sql: 'DROP TABLE jobs' }, { principal: admin, transport: 'cli' });
+    expect(extra).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    expect(calls).toEqual([]);
+  });
+
+  it('enforces the channel permission against the caller role', async () => {
+    const { dispatch } = dispatcherWith({});
+    const id = '6f1c2d7e-8c1b-4a59-9a3f-0c1d2e3f4a5b';
+    expect(await dispatch('jobs.cancel', { jobId: id }, { principal: auditor, transport: 'browser' })).toMatchObject({
+      ok: false,
+      error: { code: 'PERMISSION_DENIED', details: { permission: 'imports.run' } },
+    });
+    expect(await dispatch('jobs.cancel', { jobId: id }, { principal: admin, transport: 'browser' })).toEqual({ ok: true, value: { cancelled: true } });
+  });
+
+  it('passes AppErrors through and hides unexpected errors behind a generic message', async () => {
+    const logged: string[] = [];
+    const log: Logger = { info() {}, warn() {}, error: (m) => logged.push(m) };
+    const { dispatch } = dispatcherWith(
+      {
+        'system.status': () => {
+          throw new AppError('CHAIN_UNAVAILABLE', 'offline', { since: 'x' });
+        },
+        'jobs.list': () => {
+          throw new TypeError('cannot read property of undefined at /work/main/secret.ts:12');
+        },
+      },
+      log,
+    );
+    expect(await dispatch('system.status', {}, { principal: admin, transport: 'cli' })).toEqual({
+      ok: false,
+      error: { code: 'CHAIN_UNAVAILABLE', message: 'offline', details: { since: 'x' } },
+    });
+    const hidden = await dispatch('jobs.list', {}, { principal: admin, transport: 'cli' });
+    expect(hidden).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'jobs.list failed unexpectedly; see the main process log.' } });
+    expect(logged[0]).toMatch(/jobs.list failed/);
+  });
+});

@@ -1,0 +1,50 @@
+// Handlers of the system channels: what the status bar and dashboard show about the database, the chain,
+// the outbox and background jobs.
+import fs from 'node:fs';
+import packageJson from '../../package.json' with { type: 'json' };
+import type { HandlersFor } from '../api/channel';
+import type { systemChannels, SystemStatus } from '../api/system';
+import type { Db } from '../db/connection';
+import { appliedMigrations } from '../db/migrate';
+import type { JobRunner } from '../workers/job-runner';
+import type { ChainRuntime } from './chain-runtime';
+import type { RequestContext } from './dispatcher';
+
+const APP_VERSION: string = packageJson.version;
+
+export interface SystemDeps {
+  db: Db;
+  dbPath: string;
+  chain: ChainRuntime;
+  jobs: JobRunner;
+  runtime: SystemStatus['app']['runtime'];
+}
+
+export function outboxDepth(db: Db): SystemStatus['outbox'] {
+  const rows = db.prepare(`SELECT kind, count(*) AS n FROM outbox WHERE state IN ('pending', 'batched', 'sent') GROUP BY kind`).all() as { kind: string; n: number }[];
+  const byKind = Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+  return { pending: rows.reduce((sum, r) => sum + r.n, 0), byKind };
+}
+
+export function createSystemHandlers(deps: SystemDeps): HandlersFor<typeof systemChannels, RequestContext> {
+  return {
+    'system.status': (_input, ctx) => {
+      const applied = appliedMigrations(deps.db);
+      let sizeBytes = 0;
+      try {
+        sizeBytes = fs.statSync(deps.dbPath).size;
+      } catch {
+        sizeBytes = 0;
+      }
+      return {
+        app: { version: APP_VERSION, runtime: deps.runtime },
+        database: { path: deps.dbPath, schemaVersion: applied.at(-1)?.version ?? 0, migrations: applied.length, sizeBytes },
+        chain: deps.chain.current,
+        outbox: outboxDepth(deps.db),
+        principal: { name: ctx.principal.name, role: ctx.principal.role },
+      };
+    },
+    'jobs.list': ({ limit }) => deps.jobs.list(limit),
+    'jobs.cancel': ({ jobId }) => ({ cancelled: deps.jobs.cancel(jobId) }),
+  };
+}

@@ -1,0 +1,208 @@
+// Runs long jobs in worker threads and keeps their rows in the jobs table: queued -> running -> outcome.
+// Forwards throttled, monotonic progress to the event bus; a job found 'running' at start-up was interrupted.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { AppError } from '../api/errors';
+import type { JobProgress } from '../api/events';
+import type { JobState, JobSummary } from '../api/system';
+import type { Db } from '../db/connection';
+import type { EventBus } from '../runtime/event-bus';
+import type { Logger } from '../runtime/log';
+import { ProgressTracker } from './progress';
+import type { JobWorkerData, MainToWorker, WorkerToMain } from './protocol';
+
+export interface JobRunnerOptions {
+  db: Db;
+  dbPath: string;
+  events: EventBus;
+  log: Logger;
+  nativeBinding?: string;
+  /** Bundled worker entry (Electron build); by default the TypeScript source is loaded through tsx. */
+  workerEntry?: string;
+  registryUrl?: string;
+  progressIntervalMs?: number;
+}
+
+interface JobRow {
+  id: string;
+  kind: string;
+  state: JobState;
+  params: string;
+  done: number;
+  total: number | null;
+  errors: number;
+  checkpoint: string | null;
+  result: string | null;
+  error: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+interface Running {
+  worker: Worker;
+  kind: string;
+  tracker: ProgressTracker;
+  finished: Promise<JobSummary>;
+}
+
+function toSummary(row: JobRow): JobSummary {
+  return {
+    id: row.id,
+    kind: row.kind,
+    state: row.state,
+    done: row.done,
+    total: row.total,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    error: row.error,
+  };
+}
+
+/** The ESM build of tsx's register API, resolved through the package's own exports map. */
+function tsxEsmApiUrl(): string {
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(path.join(path.dirname(manifest), pkg.exports['./esm/api']!.import.default)).href;
+}
+
+function createWorker(options: JobRunnerOptions, data: JobWorkerData): Worker {
+  if (options.workerEntry) return new Worker(options.workerEntry, { workerData: data });
+  // From source (CLI, browser mode, tests): register tsx inside the worker, then load the TypeScript entry.
+  const entry = new URL('./job-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsxEsmApiUrl())}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
+
+export class JobRunner {
+  private readonly running = new Map<string, Running>();
+  private readonly db: Db;
+
+  constructor(private readonly options: JobRunnerOptions) {
+    this.db = options.db;
+  }
+
+  /** Jobs left 'running' or 'queued' by a crash are marked interrupted, so the UI can offer to resume them. */
+  markInterrupted(): number {
+    return this.db
+      .prepare(`UPDATE jobs SET state = 'interrupted', error = 'The app stopped while this job ran' WHERE state IN ('running', 'queued')`)
+      .run().changes;
+  }
+
+  start(kind: string, params: unknown): JobSummary {
+    const id = crypto.randomUUID();
+    this.db.prepare(`INSERT INTO jobs (id, kind, state, params) VALUES (?, ?, 'queued', ?)`).run(id, kind, JSON.stringify(params ?? {}));
+    this.launch(this.row(id));
+    return this.get(id);
+  }
+
+  /** Continues an interrupted (or failed) job from its last checkpoint. */
+  resume(jobId: string): JobSummary {
+    const row = this.row(jobId);
+    if (row.state !== 'interrupted' && row.state !== 'failed') {
+      throw new AppError('CONFLICT', `Job ${jobId} is ${row.state}; only an interrupted or failed job can be resumed.`);
+    }
+    this.launch(row);
+    return this.get(jobId);
+  }
+
+  cancel(jobId: string): boolean {
+    const running = this.running.get(jobId);
+    if (!running) {
+      const changed = this.db.prepare(`UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE id = ? AND state IN ('queued', 'interrupted')`).run(new Date().toISOString(), jobId);
+      return changed.changes > 0;
+    }
+    running.worker.postMessage({ type: 'cancel' } satisfies MainToWorker);
+    return true;
+  }
+
+  get(jobId: string): JobSummary {
+    return toSummary(this.row(jobId));
+  }
+
+  list(limit: number): JobSummary[] {
+    return (this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(limit) as JobRow[]).map(toSummary);
+  }
+
+  /** Resolves with the final summary when the job finishes (at once if it already has). */
+  async waitFor(jobId: string): Promise<JobSummary> {
+    const running = this.running.get(jobId);
+    if (running) return running.finished;
+    return this.get(jobId);
+  }
+
+  /** Stops every running job's worker; their rows stay 'running' and count as interrupted at next start. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.values()].map((r) => r.worker.terminate()));
+    this.running.clear();
+  }
+
+  private row(jobId: string): JobRow {
+    const row = this.db.prepare(`SELECT * FROM jobs WHERE id = ?`).get(jobId) as JobRow | undefined;
+    if (!row) throw new AppError('JOB_NOT_FOUND', `No job with id ${jobId}`);
+    return row;
+  }
+
+  private launch(row: JobRow): void {
+    const now = new Date().toISOString();
+    this.db.prepare(`UPDATE jobs SET state = 'running', started_at = COALESCE(started_at, ?), error = NULL WHERE id = ?`).run(now, row.id);
+    const data: JobWorkerData = {
+      jobId: row.id,
+      kind: row.kind,
+      params: JSON.parse(row.params),
+      checkpoint: row.checkpoint ? JSON.parse(row.checkpoint) : null,
+      dbPath: this.options.dbPath,
+      ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
+      ...(this.options.registryUrl ? { registryUrl: this.options.registryUrl } : {}),
+    };
+    const worker = createWorker(this.options, data);
+    const tracker = new ProgressTracker(Date.now(), this.options.progressIntervalMs ?? 100, row.done);
+    let outcome: WorkerToMain | null = null;
+    const finished = new Promise<JobSummary>((resolve) => {
+      worker.on('message', (message: WorkerToMain) => {
+        if (message.type === 'progress') {
+          this.db.prepare(`UPDATE jobs SET done = MAX(done, ?), total = ?, errors = MAX(errors, ?) WHERE id = ?`).run(message.done, message.total, message.errors, row.id);
+          const snap = tracker.update(Date.now(), message.done, message.total, message.errors);
+          if (snap) this.emit(row.id, row.kind, 'running', snap, message.message);
+        } else {
+          outcome = message;
+        }
+      });
+      worker.on('error', (err) => {
+        outcome ??= { type: 'failed', code: 'JOB_FAILED', message: err.message };
+      });
+      worker.on('exit', () => {
+        this.running.delete(row.id);
+        resolve(this.finish(row.id, row.kind, tracker, outcome ?? { type: 'failed', code: 'JOB_FAILED', message: 'The job worker stopped without a result' }));
+      });
+    });
+    this.running.set(row.id, { worker, kind: row.kind, tracker, finished });
+  }
+
+  private finish(jobId: string, kind: string, tracker: ProgressTracker, outcome: WorkerToMain): JobSummary {
+    const now = new Date().toISOString();
+    const state: JobState = outcome.type === 'succeeded' ? 'succeeded' : outcome.type === 'cancelled' ? 'cancelled' : 'failed';
+    this.db
+      .prepare(`UPDATE jobs SET state = ?, finished_at = ?, result = ?, error = ? WHERE id = ?`)
+      .run(
+        state,
+        now,
+        outcome.type === 'succeeded' ? JSON.stringify(outcome.result) : null,
+        outcome.type === 'failed' ? `${outcome.code}: ${outcome.message}` : null,
+        jobId,
+      );
+    const summary = this.get(jobId);
+    const snap = tracker.update(Date.now(), summary.done, summary.total, 0, true)!;
+    this.emit(jobId, kind, state, snap, outcome.type === 'failed' ? outcome.message : undefined);
+    if (state === 'failed') this.options.log.warn(`job ${jobId} (${kind}) failed: ${summary.error}`);
+    return summary;
+  }
+
+  private emit(jobId: string, kind: string, state: JobState, snap: { done: number; total: number | null; errors: number; rate: number; etaSeconds: number | null }, message?: string): void {
+    const payload: JobProgress = { jobId, kind, state, ...snap, ...(message ? { message } : {}) };
+    this.options.events.emit('job.progress', payload);
+  }
+}

@@ -1,0 +1,50 @@
+// Worker-thread entry for long jobs: opens its own database connection, runs one job kind, and reports
+// progress, checkpoints and the outcome to the job runner. Nothing here touches the UI thread.
+import { parentPort, workerData } from 'node:worker_threads';
+import { AppError } from '../api/errors';
+import { openDatabase } from '../db/connection';
+import { JobCancelled, type JobContext, type JobImplementation, type JobWorkerData, type MainToWorker, type WorkerToMain } from './protocol';
+
+const data = workerData as JobWorkerData;
+const port = parentPort!;
+const send = (message: WorkerToMain) => port.postMessage(message);
+
+let cancelled = false;
+port.on('message', (message: MainToWorker) => {
+  if (message.type === 'cancel') cancelled = true;
+});
+// Listening for a cancel must not keep the thread alive once the job's own work is done.
+port.unref();
+
+async function run(): Promise<void> {
+  const registry = (data.registryUrl ? await import(data.registryUrl) : await import('./registry')) as { jobKinds: Record<string, JobImplementation> };
+  const implementation = registry.jobKinds[data.kind];
+  if (!implementation) throw new AppError('JOB_FAILED', `Unknown job kind ${data.kind}`);
+  const db = openDatabase(data.dbPath, data.nativeBinding ? { nativeBinding: data.nativeBinding } : {});
+  const saveCheckpoint = db.prepare(`UPDATE jobs SET checkpoint = ?, done = ?, errors = ? WHERE id = ?`);
+  const ctx: JobContext = {
+    jobId: data.jobId,
+    db,
+    params: data.params,
+    checkpoint: data.checkpoint,
+    report: (done, total, errors = 0, message) => send({ type: 'progress', done, total, errors, ...(message ? { message } : {}) }),
+    saveCheckpoint: (checkpoint, done, errors = 0) => {
+      saveCheckpoint.run(JSON.stringify(checkpoint), done, errors, data.jobId);
+    },
+    get cancelled() {
+      return cancelled;
+    },
+  };
+  try {
+    const result = await implementation(ctx);
+    send(cancelled ? { type: 'cancelled' } : { type: 'succeeded', result: result ?? null });
+  } finally {
+    db.close();
+  }
+}
+
+run().catch((err: unknown) => {
+  if (err instanceof JobCancelled) send({ type: 'cancelled' });
+  else if (err instanceof AppError) send({ type: 'failed', code: err.code, message: err.message });
+  else send({ type: 'failed', code: 'JOB_FAILED', message: err instanceof Error ? err.message : String(err) });
+});

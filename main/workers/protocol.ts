@@ -1,0 +1,41 @@
+// Messages between the job runner (main thread) and a job's worker thread, and the contract a job implements.
+import type { Db } from '../db/connection';
+
+export interface JobWorkerData {
+  jobId: string;
+  kind: string;
+  params: unknown;
+  checkpoint: unknown;
+  dbPath: string;
+  nativeBinding?: string;
+  /** Module exporting `jobKinds`; defaults to the production registry. Tests point it at fixtures. */
+  registryUrl?: string;
+}
+
+export type WorkerToMain =
+  | { type: 'progress'; done: number; total: number | null; errors: number; message?: string }
+  | { type: 'succeeded'; result: unknown }
+  | { type: 'failed'; code: string; message: string }
+  | { type: 'cancelled' };
+
+export type MainToWorker = { type: 'cancel' };
+
+export interface JobContext {
+  jobId: string;
+  db: Db;
+  params: unknown;
+  /** The last checkpoint saved by a previous run of this job (resume), or null. */
+  checkpoint: unknown;
+  report(done: number, total: number | null, errors?: number, message?: string): void;
+  /** Stores a checkpoint. Call it inside the same transaction as the work it describes. */
+  saveCheckpoint(checkpoint: unknown, done: number, errors?: number): void;
+  readonly cancelled: boolean;
+}
+
+export type JobImplementation = (ctx: JobContext) => Promise<unknown>;
+
+export class JobCancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}

@@ -1,0 +1,54 @@
+// Proves the boundary rules in .dependency-cruiser.cjs catch real violations, not just that today's tree passes.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..');
+const probes: string[] = [];
+
+function probe(relative: string, source: string): string {
+  const file = path.join(root, relative);
+  fs.writeFileSync(file, source);
+  probes.push(file);
+  return relative;
+}
+
+function cruise(relative: string): string {
+  try {
+    execFileSync(path.join(root, 'node_modules/.bin/depcruise'), [relative, '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+    return '';
+  } catch (err) {
+    return String((err as { stdout?: string }).stdout ?? '');
+  }
+}
+
+afterEach(() => {
+  for (const file of probes.splice(0)) fs.rmSync(file, { force: true });
+});
+
+describe('dependency rules', () => {
+  it('fail when a domain service imports browser mode', () => {
+    const f = probe('main/db/zz-boundary-probe.ts', "import { startConsoleServer } from '../serve/server';\nexport const x = startConsoleServer;\n");
+    expect(cruise(f)).toMatch(/services-not-into-shells/);
+  });
+
+  it('fail when the renderer imports a main/ service', () => {
+    const f = probe('renderer/src/zz-boundary-probe.ts', "import { openDatabase } from '../../main/db/connection';\nexport const x = openDatabase;\n");
+    expect(cruise(f)).toMatch(/renderer-only-api-contract/);
+  });
+
+  it('fail when the API contract imports Node', () => {
+    const f = probe('main/api/zz-boundary-probe.ts', "import fs from 'node:fs';\nexport const x = fs;\n");
+    expect(cruise(f)).toMatch(/api-is-pure/);
+  });
+
+  it('pass for the renderer importing the API contract', () => {
+    const f = probe('renderer/src/zz-boundary-probe.ts', "import { api } from '../../main/api';\nexport const x = api;\n");
+    expect(cruise(f)).toBe('');
+  });
+});
