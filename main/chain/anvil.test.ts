@@ -1,0 +1,69 @@
+// anvil.ts against the real binary: locating it, free ports, readiness, and stopping by PID.
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../api/errors';
+import { findAnvilBinary, startAnvil, type AnvilNode } from './anvil';
+import { createProvider, readChainStatus } from './provider';
+
+const started: AnvilNode[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((n) => n.stop()));
+  delete process.env.CUSTODIAN_ANVIL_BIN;
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('findAnvilBinary', () => {
+  it('finds the platform package binary, and honours CUSTODIAN_ANVIL_BIN', () => {
+    const found = findAnvilBinary();
+    expect(found).toMatch(/@foundry-rs[\\/]anvil-[a-z0-9]+-[a-z0-9]+[\\/]bin[\\/]anvil(\.exe)?$/);
+    process.env.CUSTODIAN_ANVIL_BIN = found;
+    expect(findAnvilBinary()).toBe(found);
+  });
+
+  it('fails with ANVIL_NOT_FOUND naming the env var when the override does not exist', () => {
+    process.env.CUSTODIAN_ANVIL_BIN = '/nonexistent/anvil';
+    let caught: unknown;
+    try {
+      findAnvilBinary();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(AppError);
+    expect((caught as AppError).code).toBe('ANVIL_NOT_FOUND');
+    expect((caught as AppError).message).toContain('CUSTODIAN_ANVIL_BIN');
+  });
+});
+
+describe('startAnvil', () => {
+  it('starts two nodes on distinct free ports with the asked chain id, and stop ends the process', async () => {
+    const [a, b] = await Promise.all([startAnvil({ chainId: 4242 }), startAnvil()]);
+    started.push(a, b);
+    expect(a.port).not.toBe(b.port);
+    expect(a.rpcUrl).toBe(`http://127.0.0.1:${a.port}`);
+    const provider = createProvider(a.rpcUrl, 4242);
+    try {
+      expect((await readChainStatus(provider)).chainId).toBe(4242);
+    } finally {
+      provider.destroy();
+    }
+    expect(b.chainId).toBe(31337);
+
+    await a.stop();
+    await a.stop(); // a second stop is harmless
+    expect(isAlive(a.pid)).toBe(false);
+    expect(isAlive(b.pid)).toBe(true);
+  });
+
+  it('reports a taken port as ANVIL_PORT_IN_USE when the port was given explicitly', async () => {
+    const first = await startAnvil();
+    started.push(first);
+    await expect(startAnvil({ port: first.port })).rejects.toMatchObject({ code: 'ANVIL_PORT_IN_USE' });
+  });
+});

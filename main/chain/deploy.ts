@@ -1,0 +1,32 @@
+// Deploys the three Custodian contracts from their artifacts, one transaction at a time.
+// Called by devnet.ts on a fresh embedded chain and by tests; roles go to `admin` (the deployer by default).
+import { ContractFactory, getAddress, type Signer } from 'ethers';
+import { AppError } from '../api/errors';
+import { CONTRACT_NAMES, loadArtifact, type ContractName } from './artifacts';
+import { TxSender } from './provider';
+
+export type DeployedContracts = Record<ContractName, string>;
+
+/** Deploys one contract whose constructor takes `args`; resolves with its address once code is there. */
+export async function deployContract(sender: TxSender, name: ContractName, args: unknown[]): Promise<string> {
+  const artifact = loadArtifact(name);
+  const factory = new ContractFactory(artifact.abi, artifact.bytecode);
+  const tx = await factory.getDeployTransaction(...args);
+  const receipt = await sender.send({ data: tx.data }, { decodeErrorsWith: factory.interface });
+  if (!receipt.contractAddress) {
+    throw new AppError('CHAIN_DEPLOY_FAILED', `Deploying ${name} produced no contract address (tx ${receipt.hash}).`);
+  }
+  return getAddress(receipt.contractAddress);
+}
+
+/**
+ * Deploys ConsentLedger, AuditAnchor and CredentialRegistry in that order, each constructed with `admin`.
+ * Pass the caller's `sender` when it has already sent from this wallet, so nonces stay in one place.
+ */
+export async function deployContracts(wallet: Signer, admin?: string, sender?: TxSender): Promise<DeployedContracts> {
+  const txSender = sender ?? new TxSender(wallet);
+  const owner = getAddress(admin ?? (await wallet.getAddress()));
+  const deployed: Partial<DeployedContracts> = {};
+  for (const name of CONTRACT_NAMES) deployed[name] = await deployContract(txSender, name, [owner]);
+  return deployed as DeployedContracts;
+}
