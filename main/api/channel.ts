@@ -6,12 +6,18 @@ import type { Permission } from './permissions';
 export interface ChannelDef<I extends z.ZodType, R> {
   readonly input: I;
   readonly permission: Permission;
+  /** Whether main writes an audit entry for each call. Off only for status polling that shows no patient data. */
+  readonly audited: boolean;
   /** Phantom: carries the result type; never set at run time. */
   readonly __result?: R;
 }
 
 export function channel<R>() {
-  return <I extends z.ZodType>(input: I, permission: Permission): ChannelDef<I, R> => ({ input, permission });
+  return <I extends z.ZodType>(input: I, permission: Permission, options: { audited?: boolean } = {}): ChannelDef<I, R> => ({
+    input,
+    permission,
+    audited: options.audited ?? true,
+  });
 }
 
 // eslint-style alias kept loose on purpose: any channel map.

@@ -39,10 +39,11 @@ export interface JobSummary {
 const empty = z.object({}).strict();
 
 export const systemChannels = {
-  'system.status': channel<SystemStatus>()(empty, 'status.read'),
+  'system.status': channel<SystemStatus>()(empty, 'status.read', { audited: false }),
   'jobs.list': channel<JobSummary[]>()(
     z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
     'status.read',
+    { audited: false },
   ),
   'jobs.cancel': channel<{ cancelled: boolean }>()(z.object({ jobId: z.string().uuid() }).strict(), 'imports.run'),
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../api/errors';
 import type { Principal } from '../api/permissions';
-import { createDispatcher, type ApiHandlers } from './dispatcher';
+import { createDispatcher, type ApiHandlers, type AuditRecord } from './dispatcher';
 import { silentLogger, type Logger } from './log';
 
 const admin: Principal = { id: 'a', name: 'Admin', role: 'it_admin' };
@@ -79,5 +79,42 @@ describe('dispatcher', () => {
     const hidden = await dispatch('jobs.list', {}, { principal: admin, transport: 'cli' });
     expect(hidden).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'jobs.list failed unexpectedly; see the main process log.' } });
     expect(logged[0]).toMatch(/jobs.list failed/);
+  });
+});
+
+describe('dispatcher audit records', () => {
+  it('records audited calls with the outcome and the facts the handler added, and skips status polling', async () => {
+    const records: AuditRecord[] = [];
+    const handlers = {
+      'system.status': () => ({}),
+      'jobs.list': () => [],
+      'jobs.cancel': (_input: unknown, ctx: { audit: (f: unknown) => void }) => {
+        ctx.audit({ subject: 'job-1', details: { reason: 'user' } });
+        return { cancelled: true };
+      },
+    } as unknown as ApiHandlers;
+    const dispatch = createDispatcher(handlers, silentLogger, (r) => records.push(r));
+    const id = '6f1c2d7e-8c1b-4a59-9a3f-0c1d2e3f4a5b';
+    await dispatch('system.status', {}, { principal: admin, transport: 'browser' });
+    await dispatch('jobs.list', {}, { principal: admin, transport: 'browser' });
+    await dispatch('jobs.cancel', { jobId: id }, { principal: admin, transport: 'browser' });
+    await dispatch('jobs.cancel', { jobId: id }, { principal: auditor, transport: 'electron' });
+    expect(records.map((r) => [r.channel, r.outcome, r.principal.role])).toEqual([
+      ['jobs.cancel', 'success', 'it_admin'],
+      ['jobs.cancel', 'denied', 'auditor'],
+    ]);
+    expect(records[0]!.facts).toEqual({ subject: 'job-1', details: { reason: 'user' } });
+  });
+
+  it('records a failing handler as a failure with its error code', async () => {
+    const records: AuditRecord[] = [];
+    const handlers = {
+      'jobs.cancel': () => {
+        throw new AppError('JOB_NOT_FOUND', 'no such job');
+      },
+    } as unknown as ApiHandlers;
+    const dispatch = createDispatcher(handlers, silentLogger, (r) => records.push(r));
+    await dispatch('jobs.cancel', { jobId: '6f1c2d7e-8c1b-4a59-9a3f-0c1d2e3f4a5b' }, { principal: admin, transport: 'cli' });
+    expect(records).toMatchObject([{ channel: 'jobs.cancel', outcome: 'failure', errorCode: 'JOB_NOT_FOUND' }]);
   });
 });

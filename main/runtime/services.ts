@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Principal } from '../api/permissions';
+import { createAuditSink, hasAuditTable } from '../audit/api-sink';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, type MigrationReport } from '../db/migrate';
 import { JobRunner } from '../workers/job-runner';
@@ -86,7 +87,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const handlers = {
     ...createSystemHandlers({ db, dbPath, chain, jobs, runtime: options.runtime }),
   };
-  const dispatch = createDispatcher(handlers, log);
+  const dispatch = createDispatcher(handlers, log, hasAuditTable(db) ? createAuditSink(db, config.workstationId) : undefined);
 
   let stopped = false;
   return {

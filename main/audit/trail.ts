@@ -1,0 +1,99 @@
+// The audit trail's write side: one hash-chained, append-only entry per action (who, what, when, which patient,
+// from which workstation, outcome). Every domain records through recordAudit inside its own transaction.
+import canonicalize from 'canonicalize';
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Db } from '../db/connection';
+
+export type AuditOutcome = 'success' | 'failure' | 'denied' | 'permit' | 'deny' | 'break-glass';
+
+export interface AuditActor {
+  id: string;
+  name: string;
+  role: string;
+}
+
+export interface AuditEntryInput {
+  actor: AuditActor | null;
+  /** Dotted verb: 'consent.grant', 'patient.view', 'access.decide', 'credential.verify', 'login.failed', … */
+  action: string;
+  outcome: AuditOutcome;
+  /** Local patient id (never MRN or name). */
+  patientId?: number | null;
+  /** What was acted on: a consent id, a job id, a provider NPI, a file hash. */
+  subject?: string | null;
+  /** Structured facts about the action; ids and codes only, no PHI. */
+  details?: Record<string, unknown>;
+  workstation?: string;
+  at?: Date;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  workstation: string;
+  action: string;
+  outcome: string;
+  patient_id: number | null;
+  subject: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The hash of an entry: SHA-256 over the RFC 8785 canonical JSON of every field but the hash itself. */
+export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
+  const canonical = canonicalize({
+    id: e.id,
+    at: e.at,
+    actor_id: e.actor_id,
+    actor_name: e.actor_name,
+    actor_role: e.actor_role,
+    workstation: e.workstation,
+    action: e.action,
+    outcome: e.outcome,
+    patient_id: e.patient_id,
+    subject: e.subject,
+    details: e.details,
+    prev_hash: e.prev_hash,
+  });
+  return crypto.createHash('sha256').update(canonical!, 'utf8').digest('hex');
+}
+
+const defaultWorkstation = os.hostname();
+
+/**
+ * Appends one entry. Call it inside the transaction of the change it records, so the change and its trail
+ * commit together; SQLite's single writer keeps the chain linear.
+ */
+export function recordAudit(db: Db, input: AuditEntryInput): { id: number; hash: string } {
+  const write = db.transaction(() => {
+    const last = db.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
+    const entry: Omit<AuditEntry, 'hash'> = {
+      id: (last?.id ?? 0) + 1,
+      at: (input.at ?? new Date()).toISOString(),
+      actor_id: input.actor?.id ?? null,
+      actor_name: input.actor?.name ?? null,
+      actor_role: input.actor?.role ?? null,
+      workstation: input.workstation ?? defaultWorkstation,
+      action: input.action,
+      outcome: input.outcome,
+      patient_id: input.patientId ?? null,
+      subject: input.subject ?? null,
+      details: canonicalize(input.details ?? {})!,
+      prev_hash: last?.hash ?? GENESIS_HASH,
+    };
+    const hash = entryHash(entry);
+    db.prepare(
+      `INSERT INTO audit_log (id, at, actor_id, actor_name, actor_role, workstation, action, outcome, patient_id, subject, details, prev_hash, hash)
+       VALUES (@id, @at, @actor_id, @actor_name, @actor_role, @workstation, @action, @outcome, @patient_id, @subject, @details, @prev_hash, @hash)`,
+    ).run({ ...entry, hash });
+    return { id: entry.id, hash };
+  });
+  return write();
+}
