@@ -1,0 +1,27 @@
+// Page object for the Dashboard: the status cards and the background jobs table.
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export class DashboardPage {
+  readonly database: Locator;
+  readonly chain: Locator;
+  readonly outbox: Locator;
+  readonly jobs: Locator;
+  readonly errorBanners: Locator;
+
+  constructor(readonly page: Page) {
+    this.database = page.getByTestId('card-database');
+    this.chain = page.getByTestId('card-chain');
+    this.outbox = page.getByTestId('card-outbox');
+    this.jobs = page.getByTestId('card-jobs');
+    this.errorBanners = page.getByTestId('error-banner');
+  }
+
+  /** All cards have left their loading state: either a table, an empty state or an error is shown. */
+  async waitUntilLoaded(): Promise<void> {
+    for (const card of [this.database, this.chain, this.outbox, this.jobs]) {
+      await expect(card).toBeVisible();
+      await expect(card).not.toHaveAttribute('aria-busy', 'true');
+    }
+    await expect(this.jobs.getByTestId('jobs-table').or(this.jobs.getByTestId('jobs-empty')).or(this.jobs.getByTestId('error-banner'))).toBeVisible();
+  }
+}

@@ -1,0 +1,112 @@
+// The renderer's one way to reach main: typed calls and pushed events over the Electron preload bridge
+// (window.custodian) when present, else over HTTP to `custodian serve` (browser mode).
+import type { ApiResult } from '../../../main/api/errors';
+import type { PushEventName, PushEvents, PushMessage } from '../../../main/api/events';
+import type { ChannelInput, ChannelName, ChannelResult, CustodianBridge } from '../../../main/api/index';
+import { createHttpBridge, type HttpBridge, type PushConnectionState } from './http-bridge';
+import { takeSessionToken } from './token';
+
+/** A call that main (or the transport) answered with an error: its code is stable, its message is for people. */
+export class ApiCallError extends Error {
+  readonly code: string;
+  readonly details: unknown;
+  readonly channel: ChannelName;
+  constructor(channel: ChannelName, code: string, message: string, details?: unknown) {
+    super(message);
+    this.name = 'ApiCallError';
+    this.channel = channel;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export type TransportKind = 'electron' | 'http';
+
+interface Transport {
+  kind: TransportKind;
+  bridge: CustodianBridge;
+  http: HttpBridge | null;
+}
+
+let transport: Transport | null = null;
+
+function currentTransport(): Transport {
+  if (transport) return transport;
+  if (window.custodian) {
+    transport = { kind: 'electron', bridge: window.custodian, http: null };
+  } else {
+    const http = createHttpBridge({ token: takeSessionToken(), baseUrl: window.location.origin });
+    transport = { kind: 'http', bridge: http, http };
+  }
+  return transport;
+}
+
+/** Chooses the transport now: in browser mode this also moves the session token out of the address bar. */
+export function initTransport(): TransportKind {
+  return currentTransport().kind;
+}
+
+/** Calls one channel; resolves with its result or throws an ApiCallError. */
+export async function invoke<K extends ChannelName>(channel: K, input: ChannelInput<K>): Promise<ChannelResult<K>> {
+  let result: ApiResult<ChannelResult<K>>;
+  try {
+    result = await currentTransport().bridge.invoke(channel, input);
+  } catch (err) {
+    throw new ApiCallError(channel, 'TRANSPORT_FAILED', `The call ${channel} could not be delivered: ${(err as Error).message ?? String(err)}`);
+  }
+  if (result.ok) return result.value;
+  throw new ApiCallError(channel, result.error.code, result.error.message, result.error.details);
+}
+
+// Pushed events: one bridge subscription, fanned out to typed listeners per event name.
+type AnyListener = (payload: never) => void;
+const eventListeners = new Map<PushEventName, Set<AnyListener>>();
+let bridgeUnsubscribe: (() => void) | null = null;
+
+function route(message: PushMessage): void {
+  const set = eventListeners.get(message.event);
+  if (!set) return;
+  for (const listener of [...set]) {
+    try {
+      (listener as (payload: PushMessage['payload']) => void)(message.payload);
+    } catch (err) {
+      console.error(`Custodian listener for ${message.event} failed`, err);
+    }
+  }
+}
+
+function listenerCount(): number {
+  let n = 0;
+  for (const set of eventListeners.values()) n += set.size;
+  return n;
+}
+
+/** Listens to one pushed event; returns the function that stops listening. */
+export function subscribe<E extends PushEventName>(event: E, listener: (payload: PushEvents[E]) => void): () => void {
+  let set = eventListeners.get(event);
+  if (!set) {
+    set = new Set();
+    eventListeners.set(event, set);
+  }
+  set.add(listener as AnyListener);
+  if (!bridgeUnsubscribe) bridgeUnsubscribe = currentTransport().bridge.subscribe(route);
+  return () => {
+    set.delete(listener as AnyListener);
+    if (listenerCount() === 0 && bridgeUnsubscribe) {
+      bridgeUnsubscribe();
+      bridgeUnsubscribe = null;
+    }
+  };
+}
+
+/** Follows the push connection (browser mode); under Electron IPC is always 'open'. */
+export function onPushConnectionState(listener: (state: PushConnectionState) => void): () => void {
+  const { http } = currentTransport();
+  if (!http) {
+    listener('open');
+    return () => {};
+  }
+  return http.onConnectionState(listener);
+}
+
+export type { PushConnectionState };

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDateTime, formatDuration, humanizeKind, humanizeRole } from './format';
+
+describe('format', () => {
+  it.each([
+    ['import.csv', 'Import · CSV'],
+    ['credentials.bulk-verify', 'Credentials · Bulk verify'],
+    ['consent.granted', 'Consent · Granted'],
+    ['audit_entry', 'Audit entry'],
+  ])('humanizeKind(%s) = %s', (kind, expected) => expect(humanizeKind(kind)).toBe(expected));
+
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [98_304, '96 KB'],
+    [1_572_864, '1.5 MB'],
+    [-1, '—'],
+  ])('formatBytes(%d) = %s', (n, expected) => expect(formatBytes(n)).toBe(expected));
+
+  it.each([
+    [5, '5 s'],
+    [200, '3 min 20 s'],
+    [7260, '2 h 1 min'],
+  ])('formatDuration(%d) = %s', (s, expected) => expect(formatDuration(s)).toBe(expected));
+
+  it('formats dates unambiguously in local time, and absent ones as a dash', () => {
+    expect(formatDateTime(new Date(2025, 0, 2, 3, 4, 5))).toBe('2025-01-02 03:04:05');
+    expect(formatDateTime(null)).toBe('—');
+    expect(formatDateTime('not a date')).toBe('not a date');
+  });
+
+  it.each([
+    ['records_manager', 'Records manager'],
+    ['it_admin', 'IT administrator'],
+    ['night_shift_lead', 'Night shift lead'],
+  ])('humanizeRole(%s) = %s', (role, expected) => expect(humanizeRole(role)).toBe(expected));
+});

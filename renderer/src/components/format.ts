@@ -1,0 +1,78 @@
+// Formatting for people: unambiguous dates (records staff compare them with paper), sizes and counts.
+import type { Role } from '../../../main/api/permissions';
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** "2025-11-24 11:39:02" in local time; "—" when absent or unreadable. */
+export function formatDateTime(value: string | number | Date | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '—';
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** "12 s ago", "4 min ago", "3 h ago", else the date. */
+export function formatAgo(value: string | number | Date, now: number = Date.now()): string {
+  const t = value instanceof Date ? value.getTime() : new Date(value).getTime();
+  if (Number.isNaN(t)) return String(value);
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return formatDateTime(t);
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** "3 min 20 s", for an ETA. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+const ACRONYMS = new Set(['csv', 'fhir', 'npi', 'rpc', 'id', 'eip712']);
+
+/** Kinds are machine names: "import.csv" → "Import · CSV", "credentials.bulk-verify" → "Credentials · Bulk verify". */
+export function humanizeKind(kind: string): string {
+  return kind
+    .split('.')
+    .filter(Boolean)
+    .map((part) => {
+      const words = part.split(/[-_\s]+/).map((w) => (ACRONYMS.has(w.toLowerCase()) ? w.toUpperCase() : w));
+      const text = words.join(' ');
+      return text.charAt(0).toUpperCase() + text.slice(1);
+    })
+    .join(' · ');
+}
+
+const ROLE_LABELS: Record<Role, string> = {
+  records_clerk: 'Records clerk',
+  records_manager: 'Records manager',
+  it_admin: 'IT administrator',
+  auditor: 'Auditor',
+};
+
+/** "it_admin" → "IT administrator"; an unknown role is shown readably rather than hidden. */
+export function humanizeRole(role: string): string {
+  const known = (ROLE_LABELS as Record<string, string | undefined>)[role];
+  if (known) return known;
+  const words = role.replace(/[-_]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -1,0 +1,58 @@
+import { Badge, Group, Stack, Table, Text } from '@mantine/core';
+import type { ReactElement } from 'react';
+import type { SystemStatus } from '../../../../main/api/system';
+import { formatCount, humanizeKind } from '../../components/format';
+import { OutboxIcon } from '../../components/icons';
+import { StatusCard } from '../../components/StatusCard';
+
+export function OutboxCard({ outbox, loading }: { outbox: SystemStatus['outbox'] | undefined; loading: boolean }): ReactElement {
+  const kinds = outbox ? Object.entries(outbox.byKind).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]) : [];
+  return (
+    <StatusCard
+      title="Outbox"
+      icon={<OutboxIcon size={16} />}
+      loading={loading || !outbox}
+      testId="card-outbox"
+      badge={
+        outbox && (
+          <Badge color={outbox.pending === 0 ? 'teal' : 'blue'} variant="light" size="sm">
+            {outbox.pending === 0 ? 'Up to date' : 'Waiting to send'}
+          </Badge>
+        )
+      }
+    >
+      {outbox && (
+        <Stack gap="xs">
+          <Group gap={6} align="baseline">
+            <Text fz={28} fw={600} lh={1} data-testid="dashboard-outbox-pending">
+              {formatCount(outbox.pending)}
+            </Text>
+            <Text size="sm">{outbox.pending === 1 ? 'event waiting' : 'events waiting'} to be anchored on chain</Text>
+          </Group>
+          {kinds.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              Nothing is waiting: every recorded event has been sent.
+            </Text>
+          ) : (
+            <Table withRowBorders={false} verticalSpacing={2} horizontalSpacing={0} fz="sm">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Kind</Table.Th>
+                  <Table.Th ta="right">Waiting</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {kinds.map(([kind, n]) => (
+                  <Table.Tr key={kind}>
+                    <Table.Td>{humanizeKind(kind)}</Table.Td>
+                    <Table.Td ta="right">{formatCount(n)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </Stack>
+      )}
+    </StatusCard>
+  );
+}

@@ -1,0 +1,48 @@
+// Combines the polled job list with pushed progress so a bar never goes backwards and a finished job
+// never flips back to running because of a late progress message.
+import type { JobProgress } from '../../../../main/api/events';
+import type { JobState, JobSummary } from '../../../../main/api/system';
+
+export interface JobRow extends JobSummary {
+  rate: number | null;
+  etaSeconds: number | null;
+  errors: number | null;
+  message: string | null;
+}
+
+const TERMINAL: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
+
+export function isTerminal(state: JobState): boolean {
+  return TERMINAL.has(state);
+}
+
+/** Keeps the newest progress per job, never lowering `done` and never leaving a terminal state. */
+export function mergeProgress(previous: JobProgress | undefined, next: JobProgress): JobProgress {
+  if (!previous) return next;
+  if (isTerminal(previous.state) && !isTerminal(next.state)) return previous;
+  return { ...next, done: Math.max(previous.done, next.done) };
+}
+
+export function jobRows(summaries: readonly JobSummary[], live: Readonly<Record<string, JobProgress>>): JobRow[] {
+  return summaries.map((job) => {
+    const progress = live[job.id];
+    if (!progress) return { ...job, rate: null, etaSeconds: null, errors: null, message: null };
+    const state = isTerminal(job.state) ? job.state : progress.state;
+    return {
+      ...job,
+      state,
+      done: Math.max(job.done, progress.done),
+      total: progress.total ?? job.total,
+      rate: isTerminal(state) ? null : progress.rate,
+      etaSeconds: isTerminal(state) ? null : progress.etaSeconds,
+      errors: progress.errors,
+      message: progress.message ?? null,
+    };
+  });
+}
+
+/** Pushed progress for jobs the list does not know yet: the list should be fetched again. */
+export function hasUnknownJobs(summaries: readonly JobSummary[] | undefined, live: Readonly<Record<string, JobProgress>>): boolean {
+  const known = new Set((summaries ?? []).map((j) => j.id));
+  return Object.keys(live).some((id) => !known.has(id));
+}

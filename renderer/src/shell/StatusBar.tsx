@@ -1,0 +1,131 @@
+// The always-visible footer: database, chain connection, outbox depth and the signed-in staff member.
+// Values carry stable data-testids (and raw data-value attributes) for e2e tests and support scripts.
+import { Box, Divider, Group, Text, Tooltip } from '@mantine/core';
+import type { ReactElement, ReactNode } from 'react';
+import type { ChainStatus } from '../../../main/api/system';
+import { usePushConnectionState } from '../api/hooks';
+import { describeChain } from '../components/chainStatus';
+import { formatCount, formatDateTime, humanizeRole } from '../components/format';
+import { ChainIcon, DatabaseIcon, OutboxIcon, UserIcon } from '../components/icons';
+import { useSystemStatus } from './SystemStatusContext';
+import classes from './StatusBar.module.css';
+
+function Segment({ icon, label, children, grow }: { icon: ReactNode; label: string; children: ReactNode; grow?: boolean }): ReactElement {
+  return (
+    <Group gap={6} wrap="nowrap" className={grow ? classes.grow : classes.segment} role="group" aria-label={label}>
+      <Box c="gray.7" className={classes.icon}>
+        {icon}
+      </Box>
+      {children}
+    </Group>
+  );
+}
+
+const DOT: Record<ChainStatus['state'], string> = {
+  connected: 'var(--mantine-color-teal-6)',
+  connecting: 'var(--mantine-color-yellow-6)',
+  offline: 'var(--mantine-color-red-6)',
+  mismatch: 'var(--mantine-color-orange-6)',
+};
+
+function ChainSegment({ chain }: { chain: ChainStatus }): ReactElement {
+  const view = describeChain(chain);
+  return (
+    <Tooltip label={view.detail} multiline maw={420} withArrow openDelay={300}>
+      <Group gap={6} wrap="nowrap" data-testid="status-chain" data-state={chain.state} tabIndex={0} className={classes.focusable}>
+        <span className={classes.dot} style={{ background: DOT[chain.state] }} aria-hidden="true" />
+        <Text span size="xs" fw={600} aria-live="polite">
+          {view.label}
+        </Text>
+        <Text span size="xs">
+          · {chain.mode === 'embedded' ? 'embedded devnet' : 'external network'}
+        </Text>
+        {chain.state === 'connected' && (
+          <>
+            <Text span size="xs">
+              · chain id{' '}
+              <span data-testid="status-chain-id" data-value={chain.chainId}>
+                {chain.chainId}
+              </span>
+            </Text>
+            <Text span size="xs">
+              · block{' '}
+              <span data-testid="status-block-number" data-value={chain.blockNumber} className={classes.mono}>
+                {formatCount(chain.blockNumber)}
+              </span>
+            </Text>
+          </>
+        )}
+        {chain.state === 'offline' && (
+          <Text span size="xs" truncate maw={320}>
+            — {chain.reason}
+          </Text>
+        )}
+        {chain.state === 'mismatch' && (
+          <Text span size="xs">
+            · expected {chain.expectedChainId}, node reports{' '}
+            <span data-testid="status-chain-id" data-value={chain.actualChainId}>
+              {chain.actualChainId}
+            </span>
+          </Text>
+        )}
+      </Group>
+    </Tooltip>
+  );
+}
+
+export function StatusBar(): ReactElement {
+  const { status, error, loading, updatedAt } = useSystemStatus();
+  const push = usePushConnectionState();
+
+  if (!status) {
+    return (
+      <Group h="100%" px="sm" gap="xs" data-testid="status-bar">
+        <Text size="xs" c={error ? 'red.8' : 'dimmed'} data-testid="status-unavailable">
+          {loading ? 'Reading status…' : `Status unavailable — ${error?.code ?? 'UNKNOWN'}: ${error?.message ?? ''}`}
+        </Text>
+      </Group>
+    );
+  }
+
+  const { database, chain, outbox, principal } = status;
+  return (
+    <Group h="100%" px="sm" gap="sm" wrap="nowrap" data-testid="status-bar" className={classes.bar}>
+      <Segment icon={<DatabaseIcon size={14} />} label="Database" grow>
+        <Text span size="xs" truncate className={classes.mono} data-testid="status-db-path" title={database.path}>
+          {database.path}
+        </Text>
+        <Text span size="xs" className={classes.nowrap}>
+          schema v
+          <span data-testid="status-schema-version" data-value={database.schemaVersion}>
+            {database.schemaVersion}
+          </span>
+        </Text>
+      </Segment>
+      <Divider orientation="vertical" />
+      <Segment icon={<ChainIcon size={14} />} label="Chain connection">
+        <ChainSegment chain={chain} />
+      </Segment>
+      <Divider orientation="vertical" />
+      <Segment icon={<OutboxIcon size={14} />} label="Outbox">
+        <Text span size="xs" data-testid="status-outbox" data-value={outbox.pending} fw={outbox.pending > 0 ? 600 : undefined} className={classes.nowrap}>
+          {outbox.pending === 0 ? 'Outbox empty' : `${formatCount(outbox.pending)} queued`}
+        </Text>
+      </Segment>
+      <Divider orientation="vertical" />
+      <Segment icon={<UserIcon size={14} />} label="Signed in">
+        <Text span size="xs" data-testid="status-principal" className={classes.nowrap}>
+          {principal.name} <Text span size="xs" c="dimmed">({humanizeRole(principal.role)})</Text>
+        </Text>
+      </Segment>
+      {(error || push === 'retrying') && (
+        <>
+          <Divider orientation="vertical" />
+          <Text span size="xs" c="red.8" fw={600} className={classes.nowrap} data-testid="status-stale" role="status">
+            {error ? `Stale since ${formatDateTime(updatedAt)} (${error.code})` : 'Live updates reconnecting…'}
+          </Text>
+        </>
+      )}
+    </Group>
+  );
+}
