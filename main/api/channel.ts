@@ -1,11 +1,11 @@
 // The shape of one API channel: its zod input schema, the permission main checks, and its result type.
 // Domain files (system.ts, consents.ts, …) declare their channels with `channel<Result>()(schema, permission)`.
 import type { z } from 'zod';
-import type { Permission } from './permissions';
+import type { ChannelAccess } from './permissions';
 
 export interface ChannelDef<I extends z.ZodType, R> {
   readonly input: I;
-  readonly permission: Permission;
+  readonly permission: ChannelAccess;
   /** Whether main writes an audit entry for each call. Off only for status polling that shows no patient data. */
   readonly audited: boolean;
   /** Phantom: carries the result type; never set at run time. */
@@ -13,7 +13,7 @@ export interface ChannelDef<I extends z.ZodType, R> {
 }
 
 export function channel<R>() {
-  return <I extends z.ZodType>(input: I, permission: Permission, options: { audited?: boolean } = {}): ChannelDef<I, R> => ({
+  return <I extends z.ZodType>(input: I, permission: ChannelAccess, options: { audited?: boolean } = {}): ChannelDef<I, R> => ({
     input,
     permission,
     audited: options.audited ?? true,

@@ -56,13 +56,31 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   auditor: new Set<Permission>(['status.read', 'consents.view', 'imports.view', 'credentials.view', 'sync.view', 'audit.view', 'settings.view']),
 };
 
-export function roleAllows(role: Role, permission: Permission): boolean {
-  return ROLE_PERMISSIONS[role].has(permission);
+/**
+ * What a channel requires: a permission of the caller's role, any signed-in staff member ('signed-in'), or
+ * nothing ('public': set-up, sign-in, and the status bar, which shows no patient data).
+ */
+export type ChannelAccess = Permission | 'public' | 'signed-in';
+
+export function roleAllows(role: Role | 'anonymous', access: ChannelAccess): boolean {
+  if (access === 'public') return true;
+  if (role === 'anonymous') return false;
+  if (access === 'signed-in') return true;
+  return ROLE_PERMISSIONS[role].has(access);
 }
 
-/** Who is calling: a staff member once signed in. */
+/** Who is calling: a staff member once signed in, or nobody yet. */
 export interface Principal {
   id: string;
   name: string;
-  role: Role;
+  role: Role | 'anonymous';
 }
+
+export const ANONYMOUS: Principal = { id: 'anonymous', name: 'Not signed in', role: 'anonymous' };
+
+export const ROLE_LABELS: Record<Role, string> = {
+  records_clerk: 'Records clerk',
+  records_manager: 'Records manager',
+  it_admin: 'IT administrator',
+  auditor: 'Auditor',
+};

@@ -39,7 +39,8 @@ export interface JobSummary {
 const empty = z.object({}).strict();
 
 export const systemChannels = {
-  'system.status': channel<SystemStatus>()(empty, 'status.read', { audited: false }),
+  // Public: the status bar is visible on the sign-in screen too; it shows no patient data.
+  'system.status': channel<SystemStatus>()(empty, 'public', { audited: false }),
   'jobs.list': channel<JobSummary[]>()(
     z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
     'status.read',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../api/errors';
 import type { Principal } from '../api/permissions';
-import { createDispatcher, type ApiHandlers, type AuditRecord } from './dispatcher';
+import { createDispatcher, memorySession, type ApiHandlers, type AuditRecord } from './dispatcher';
 import { silentLogger, type Logger } from './log';
 
 const admin: Principal = { id: 'a', name: 'Admin', role: 'it_admin' };
@@ -93,7 +93,7 @@ describe('dispatcher audit records', () => {
         return { cancelled: true };
       },
     } as unknown as ApiHandlers;
-    const dispatch = createDispatcher(handlers, silentLogger, (r) => records.push(r));
+    const dispatch = createDispatcher(handlers, silentLogger, { audit: (r) => records.push(r) });
     const id = '6f1c2d7e-8c1b-4a59-9a3f-0c1d2e3f4a5b';
     await dispatch('system.status', {}, { principal: admin, transport: 'browser' });
     await dispatch('jobs.list', {}, { principal: admin, transport: 'browser' });
@@ -113,8 +113,42 @@ describe('dispatcher audit records', () => {
         throw new AppError('JOB_NOT_FOUND', 'no such job');
       },
     } as unknown as ApiHandlers;
-    const dispatch = createDispatcher(handlers, silentLogger, (r) => records.push(r));
+    const dispatch = createDispatcher(handlers, silentLogger, { audit: (r) => records.push(r) });
     await dispatch('jobs.cancel', { jobId: '6f1c2d7e-8c1b-4a59-9a3f-0c1d2e3f4a5b' }, { principal: admin, transport: 'cli' });
     expect(records).toMatchObject([{ channel: 'jobs.cancel', outcome: 'failure', errorCode: 'JOB_NOT_FOUND' }]);
+  });
+});
+
+describe('dispatcher sessions', () => {
+  const handlers = {
+    'system.status': () => ({ ok: 1 }),
+    'jobs.list': () => [],
+  } as unknown as ApiHandlers;
+
+  it('lets anyone call public channels and asks anonymous callers to sign in for the rest', async () => {
+    const dispatch = createDispatcher(handlers, silentLogger, { resolveSession: () => ({ state: 'none' }) });
+    expect(await dispatch('system.status', {}, { transport: 'browser' })).toEqual({ ok: true, value: { ok: 1 } });
+    expect(await dispatch('jobs.list', {}, { transport: 'browser' })).toMatchObject({ ok: false, error: { code: 'NOT_AUTHENTICATED' } });
+  });
+
+  it('resolves the session token to its staff member and applies that role', async () => {
+    const dispatch = createDispatcher(handlers, silentLogger, {
+      resolveSession: (token) => (token === 'good' ? { state: 'active', principal: auditor } : { state: 'none' }),
+    });
+    expect(await dispatch('jobs.list', {}, { transport: 'browser', session: memorySession('good') })).toEqual({ ok: true, value: [] });
+    expect(await dispatch('jobs.list', {}, { transport: 'browser', session: memorySession('bad') })).toMatchObject({ ok: false, error: { code: 'NOT_AUTHENTICATED' } });
+  });
+
+  it('reports an inactivity lock once, records it, and clears the session', async () => {
+    const records: AuditRecord[] = [];
+    const session = memorySession('stale');
+    const dispatch = createDispatcher(handlers, silentLogger, {
+      audit: (r) => records.push(r),
+      resolveSession: (token) => (token === 'stale' ? { state: 'locked', principal: auditor } : { state: 'none' }),
+    });
+    expect(await dispatch('jobs.list', {}, { transport: 'electron', session })).toMatchObject({ ok: false, error: { code: 'SESSION_LOCKED' } });
+    expect(session.get()).toBeUndefined();
+    expect(records).toMatchObject([{ channel: 'auth.lock', principal: { id: 'b' }, outcome: 'success' }]);
+    expect(await dispatch('jobs.list', {}, { transport: 'electron', session })).toMatchObject({ ok: false, error: { code: 'NOT_AUTHENTICATED' } });
   });
 });

@@ -1,10 +1,10 @@
 // The single entry for every API call, whatever the transport (Electron IPC, browser-mode HTTP, CLI):
-// known channel -> permission of the caller -> zod validation -> domain handler -> ApiResult.
+// known channel -> who is calling (session) -> permission -> zod validation -> domain handler -> ApiResult.
 import { z } from 'zod';
 import { api, isChannelName, type Api, type ChannelName } from '../api';
 import type { HandlersFor } from '../api/channel';
 import { AppError, type ApiErrorShape, type ApiResult } from '../api/errors';
-import { roleAllows, type Principal } from '../api/permissions';
+import { ANONYMOUS, roleAllows, type Principal } from '../api/permissions';
 import type { Logger } from './log';
 
 /** Facts a handler adds to the audit entry main writes for its call (ids and codes only, never PHI). */
@@ -14,18 +14,39 @@ export interface AuditFacts {
   details?: Record<string, unknown>;
   /** Overrides the outcome ('success'/'failure'), e.g. 'deny' or 'break-glass' for an access decision. */
   outcome?: 'permit' | 'deny' | 'break-glass' | 'failure';
+  /** Overrides the principal recorded, e.g. the staff member who just signed in. */
+  actor?: Principal;
+}
+
+/**
+ * Where a transport keeps the caller's session token: an HttpOnly cookie in browser mode, a per-window map in
+ * Electron, memory in the CLI. The renderer never sees the token.
+ */
+export interface SessionHolder {
+  get(): string | undefined;
+  set(token: string | undefined): void;
+}
+
+export type Transport = 'electron' | 'browser' | 'cli';
+
+/** What a transport passes in: its name and the caller's session (or, for trusted in-process callers, a principal). */
+export interface CallerContext {
+  transport: Transport;
+  session?: SessionHolder;
+  principal?: Principal;
 }
 
 export interface RequestContext {
   principal: Principal;
-  transport: 'electron' | 'browser' | 'cli';
+  transport: Transport;
+  session: SessionHolder;
   /** Adds facts to this call's audit entry; may be called more than once (later facts win). */
-  audit?: (facts: AuditFacts) => void;
+  audit: (facts: AuditFacts) => void;
 }
 
 export interface AuditRecord {
   principal: Principal;
-  transport: RequestContext['transport'];
+  transport: Transport;
   channel: string;
   outcome: 'success' | 'failure' | 'denied' | 'permit' | 'deny' | 'break-glass';
   facts: AuditFacts;
@@ -35,9 +56,18 @@ export interface AuditRecord {
 /** Writes one audit entry per audited call; provided by the composition root once the audit table exists. */
 export type AuditSink = (record: AuditRecord) => void;
 
+export type SessionResolution = { state: 'active'; principal: Principal } | { state: 'locked'; principal: Principal } | { state: 'none' };
+/** Turns a session token into its staff member; 'locked' once when a session ends for inactivity. */
+export type SessionResolver = (token: string | undefined) => SessionResolution;
+
 export type ApiHandlers = HandlersFor<Api, RequestContext>;
 
-export type Dispatch = (channel: string, input: unknown, ctx: RequestContext) => Promise<ApiResult<unknown>>;
+export type Dispatch = (channel: string, input: unknown, caller: CallerContext) => Promise<ApiResult<unknown>>;
+
+export function memorySession(initial?: string): SessionHolder {
+  let token = initial;
+  return { get: () => token, set: (t) => (token = t) };
+}
 
 export function validationError(channel: string, error: z.ZodError): AppError {
   const issues = error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(input)', message: issue.message }));
@@ -53,40 +83,74 @@ function toErrorShape(err: unknown, channel: string, log: Logger): ApiErrorShape
   return { code: 'INTERNAL', message: `${channel} failed unexpectedly; see the main process log.` };
 }
 
-export function createDispatcher(handlers: ApiHandlers, log: Logger, auditSink?: AuditSink): Dispatch {
+export interface DispatcherOptions {
+  audit?: AuditSink;
+  resolveSession?: SessionResolver;
+}
+
+export function createDispatcher(handlers: ApiHandlers, log: Logger, options: DispatcherOptions = {}): Dispatch {
   const record = (r: AuditRecord) => {
-    if (!auditSink) return;
+    if (!options.audit) return;
     try {
-      auditSink(r);
+      options.audit(r);
     } catch (err) {
       // Losing an audit entry is serious but must not turn a done change into a reported failure.
       log.error(`audit entry for ${r.channel} could not be written: ${(err as Error).message}`);
     }
   };
-  return async (channel, input, ctx) => {
+
+  return async (channel, input, caller) => {
     if (!isChannelName(channel)) {
       return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `There is no API channel named ${JSON.stringify(channel.slice(0, 80))}.` } };
     }
+    const session = caller.session ?? memorySession();
+    let principal = caller.principal;
+    let justLocked = false;
+    if (!principal) {
+      const resolved = options.resolveSession?.(session.get()) ?? { state: 'none' as const };
+      if (resolved.state === 'locked') {
+        justLocked = true;
+        session.set(undefined);
+        record({ principal: resolved.principal, transport: caller.transport, channel: 'auth.lock', outcome: 'success', facts: { details: { reason: 'inactivity' } } });
+      }
+      principal = resolved.state === 'active' ? resolved.principal : ANONYMOUS;
+    }
+
     const def = api[channel as ChannelName];
-    if (!roleAllows(ctx.principal.role, def.permission)) {
-      record({ principal: ctx.principal, transport: ctx.transport, channel, outcome: 'denied', facts: {}, errorCode: 'PERMISSION_DENIED' });
+    if (!roleAllows(principal.role, def.permission)) {
+      if (principal.role === 'anonymous') {
+        return {
+          ok: false,
+          error: justLocked
+            ? { code: 'SESSION_LOCKED', message: 'The console locked after a period of inactivity. Sign in again to continue.' }
+            : { code: 'NOT_AUTHENTICATED', message: 'Sign in to continue.' },
+        };
+      }
+      record({ principal, transport: caller.transport, channel, outcome: 'denied', facts: {}, errorCode: 'PERMISSION_DENIED' });
       return {
         ok: false,
-        error: { code: 'PERMISSION_DENIED', message: `Your role (${ctx.principal.role}) may not ${def.permission} (${channel}).`, details: { permission: def.permission } },
+        error: { code: 'PERMISSION_DENIED', message: `Your role (${principal.role}) may not ${def.permission} (${channel}).`, details: { permission: def.permission } },
       };
     }
     const parsed = (def.input as z.ZodType).safeParse(input ?? {});
     if (!parsed.success) return { ok: false, error: validationError(channel, parsed.error).toJSON() };
+
     let facts: AuditFacts = {};
-    const handlerCtx: RequestContext = { ...ctx, audit: (more) => (facts = { ...facts, ...more, details: { ...facts.details, ...more.details } }) };
+    const ctx: RequestContext = {
+      principal,
+      transport: caller.transport,
+      session,
+      audit: (more) => (facts = { ...facts, ...more, details: { ...facts.details, ...more.details } }),
+    };
+    const actor = () => facts.actor ?? principal!;
     try {
       const handler = handlers[channel as ChannelName] as (input: unknown, ctx: RequestContext) => unknown;
-      const value = await handler(parsed.data, handlerCtx);
-      if (def.audited) record({ principal: ctx.principal, transport: ctx.transport, channel, outcome: facts.outcome ?? 'success', facts });
+      const value = await handler(parsed.data, ctx);
+      if (def.audited) record({ principal: actor(), transport: caller.transport, channel, outcome: facts.outcome ?? 'success', facts });
       return { ok: true, value };
     } catch (err) {
       const error = toErrorShape(err, channel, log);
-      if (def.audited) record({ principal: ctx.principal, transport: ctx.transport, channel, outcome: 'failure', facts, errorCode: String(error.code) });
+      if (def.audited) record({ principal: actor(), transport: caller.transport, channel, outcome: 'failure', facts, errorCode: String(error.code) });
       return { ok: false, error };
     }
   };

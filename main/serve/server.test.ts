@@ -32,7 +32,8 @@ function request(pathname: string, options: { method?: string; headers?: Record<
   });
 }
 
-const auth = () => ({ Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' });
+let sessionCookie = '';
+const auth = () => ({ Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json', Cookie: sessionCookie });
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-serve-'));
@@ -42,6 +43,13 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'outside the static folder');
   services = await startServices({ dataDir: path.join(dir, 'data'), runtime: 'browser', logger: silentLogger, config: { chain: { mode: 'none' } } });
   server = await startConsoleServer({ services, staticDir });
+  const setup = await request('/api/invoke/auth.setup', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', displayName: 'Ada Admin', password: 'correct horse battery' }),
+  });
+  expect(setup.status).toBe(200);
+  sessionCookie = String(setup.headers['set-cookie']?.[0] ?? '').split(';')[0]!;
 });
 afterAll(async () => {
   await server.close();
@@ -62,6 +70,31 @@ describe('browser-mode server', () => {
     expect(body.value.database.path).toBe(path.join(dir, 'data', 'custodian.sqlite'));
     expect(body.value.database.schemaVersion).toBeGreaterThanOrEqual(1);
     expect(body.value.chain.state).toBe('offline');
+  });
+
+  it('keeps the staff session in an HttpOnly SameSite=Strict cookie, never in the response body', async () => {
+    expect(sessionCookie).toMatch(/^custodian_session=.{20,}$/);
+    const me = await request('/api/invoke/auth.status', { method: 'POST', headers: auth(), body: '{}' });
+    expect(JSON.parse(me.body).value).toMatchObject({ setupRequired: false, principal: { name: 'Ada Admin', role: 'it_admin' } });
+    expect(me.body).not.toContain(sessionCookie.split('=')[1]);
+    const anonymous = await request('/api/invoke/jobs.list', { method: 'POST', headers: { ...auth(), Cookie: '' }, body: '{}' });
+    expect(anonymous.status).toBe(401);
+    const forged = await request('/api/invoke/jobs.list', { method: 'POST', headers: { ...auth(), Cookie: 'custodian_session=forged' }, body: '{}' });
+    expect(forged.status).toBe(401);
+  });
+
+  it('signs out: the cookie is cleared and the old session no longer works', async () => {
+    const login = await request('/api/invoke/auth.login', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'correct horse battery' }),
+    });
+    const cookie = String(login.headers['set-cookie']?.[0]).split(';')[0]!;
+    expect(String(login.headers['set-cookie']?.[0])).toMatch(/HttpOnly; SameSite=Strict; Path=\/api/);
+    const out = await request('/api/invoke/auth.logout', { method: 'POST', headers: { ...auth(), Cookie: cookie }, body: '{}' });
+    expect(String(out.headers['set-cookie']?.[0])).toMatch(/Max-Age=0/);
+    const after = await request('/api/invoke/jobs.list', { method: 'POST', headers: { ...auth(), Cookie: cookie }, body: '{}' });
+    expect(after.status).toBe(401);
   });
 
   it('refuses a call without the token', async () => {

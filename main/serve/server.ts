@@ -5,8 +5,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { ApiResult } from '../api/errors';
+import type { SessionHolder } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
-import { LOCAL_OPERATOR } from '../runtime/services';
 import { checkHost, guardApiRequest, newToken } from './guards';
 
 export interface ServeOptions {
@@ -53,6 +53,9 @@ const MIME: Record<string, string> = {
 const STATUS_BY_CODE: Record<string, number> = {
   VALIDATION_FAILED: 400,
   NOT_AUTHENTICATED: 401,
+  SESSION_LOCKED: 401,
+  AUTH_FAILED: 401,
+  AUTH_LOCKED: 423,
   PERMISSION_DENIED: 403,
   UNKNOWN_CHANNEL: 404,
   NOT_FOUND: 404,
@@ -62,10 +65,41 @@ const STATUS_BY_CODE: Record<string, number> = {
   CHAIN_UNAVAILABLE: 503,
 };
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+function sendJson(res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...SECURITY_HEADERS, ...extra, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+export const SESSION_COOKIE = 'custodian_session';
+
+/**
+ * The staff session rides in an HttpOnly, SameSite=Strict cookie scoped to /api: page scripts never read it, and
+ * cross-site requests neither carry it nor pass the Origin and token checks.
+ */
+function cookieSession(req: http.IncomingMessage): SessionHolder & { setCookie(): string | undefined } {
+  const cookies = Object.fromEntries(
+    (req.headers.cookie ?? '')
+      .split(';')
+      .map((c) => c.trim().split('='))
+      .filter((kv): kv is [string, string] => kv.length === 2 && kv[0]!.length > 0)
+      .map(([k, v]) => [k, decodeURIComponent(v)]),
+  ) as Record<string, string>;
+  let token: string | undefined = cookies[SESSION_COOKIE];
+  let changed = false;
+  return {
+    get: () => token,
+    set: (next) => {
+      token = next;
+      changed = true;
+    },
+    setCookie: () => {
+      if (!changed) return undefined;
+      return token
+        ? `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/api`
+        : `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/api; Max-Age=0`;
+    },
+  };
 }
 
 function refuse(res: http.ServerResponse, status: number, code: string, message: string): void {
@@ -137,8 +171,10 @@ export async function startConsoleServer(options: ServeOptions): Promise<Console
       if ((err as { tooLarge?: boolean }).tooLarge) return refuse(res, 413, 'VALIDATION_FAILED', `Request body over ${MAX_BODY_BYTES} bytes.`);
       return refuse(res, 400, 'VALIDATION_FAILED', 'Request body is not valid JSON.');
     }
-    const result = await services.dispatch(match[1]!, input, { principal: LOCAL_OPERATOR, transport: 'browser' });
-    sendJson(res, result.ok ? 200 : (STATUS_BY_CODE[result.error.code] ?? 422), result);
+    const session = cookieSession(req);
+    const result = await services.dispatch(match[1]!, input, { transport: 'browser', session });
+    const cookie = session.setCookie();
+    sendJson(res, result.ok ? 200 : (STATUS_BY_CODE[result.error.code] ?? 422), result, cookie ? { 'Set-Cookie': cookie } : {});
   }
 
   function openEventStream(res: http.ServerResponse): void {

@@ -1,0 +1,54 @@
+// Channels for set-up, sign-in and staff management. Set-up and sign-in are public; everything else needs a
+// signed-in staff member whose role holds the channel's permission.
+import { z } from 'zod';
+import { channel } from './channel';
+import { ROLES, type Principal, type Role } from './permissions';
+
+export interface AuthStatus {
+  setupRequired: boolean;
+  principal: Principal | null;
+  idleMinutes: number;
+}
+
+export interface StaffMember {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  locked: boolean;
+  lockedUntil: string | null;
+  disabled: boolean;
+  createdAt: string;
+}
+
+const username = z
+  .string()
+  .trim()
+  .min(3, 'must be at least 3 characters')
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'may use letters, digits, dot, dash and underscore');
+const displayName = z.string().trim().min(1, 'is required').max(120);
+// Length rules are checked in main (passwords.ts) so the message names the rule; here only a sane bound.
+const password = z.string().min(1, 'is required').max(1024);
+
+export const authChannels = {
+  'auth.status': channel<AuthStatus>()(z.object({}).strict(), 'public', { audited: false }),
+  'auth.setup': channel<{ principal: Principal }>()(z.object({ username, displayName, password }).strict(), 'public'),
+  'auth.login': channel<{ principal: Principal }>()(z.object({ username: z.string().trim().min(1).max(64), password }).strict(), 'public'),
+  'auth.logout': channel<{ signedOut: boolean }>()(z.object({}).strict(), 'signed-in'),
+  'staff.list': channel<StaffMember[]>()(z.object({}).strict(), 'staff.manage'),
+  'staff.create': channel<StaffMember>()(z.object({ username, displayName, role: z.enum(ROLES), password }).strict(), 'staff.manage'),
+  'staff.update': channel<StaffMember>()(
+    z
+      .object({
+        id: z.string().uuid(),
+        role: z.enum(ROLES).optional(),
+        displayName: displayName.optional(),
+        disabled: z.boolean().optional(),
+        unlock: z.boolean().optional(),
+      })
+      .strict(),
+    'staff.manage',
+  ),
+  'staff.resetPassword': channel<{ reset: true }>()(z.object({ id: z.string().uuid(), password }).strict(), 'staff.manage'),
+};

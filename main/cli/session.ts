@@ -1,0 +1,38 @@
+// Signing the CLI in: commands that touch records run as a named staff member (--user or CUSTODIAN_USER), with
+// the password from CUSTODIAN_PASSWORD or typed at a hidden prompt, through the same auth.login as the console.
+import readline from 'node:readline';
+import { AppError } from '../api/errors';
+import { memorySession, type CallerContext } from '../runtime/dispatcher';
+import type { Services } from '../runtime/services';
+
+export async function promptHidden(question: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new AppError('AUTH_FAILED', 'No password: set CUSTODIAN_PASSWORD or run in a terminal to be asked.');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const output = rl as unknown as { _writeToOutput: (s: string) => void };
+  let asked = false;
+  output._writeToOutput = (s: string) => {
+    // Echo the question once, then nothing of what is typed.
+    if (!asked) process.stderr.write(s);
+    asked = true;
+  };
+  try {
+    return await new Promise<string>((resolve) => rl.question(question, resolve));
+  } finally {
+    rl.close();
+    process.stderr.write('\n');
+  }
+}
+
+export async function passwordFromEnvOrPrompt(label = 'Password: '): Promise<string> {
+  return process.env.CUSTODIAN_PASSWORD ?? (await promptHidden(label));
+}
+
+/** Signs in through auth.login and returns the caller context every later call of the command uses. */
+export async function signInCli(services: Services, user: string | undefined): Promise<CallerContext> {
+  const username = user ?? process.env.CUSTODIAN_USER;
+  if (!username) throw new AppError('NOT_AUTHENTICATED', 'This command needs a staff account: pass --user NAME (or set CUSTODIAN_USER).');
+  const session = memorySession();
+  const result = await services.dispatch('auth.login', { username, password: await passwordFromEnvOrPrompt(`Password for ${username}: `) }, { transport: 'cli', session });
+  if (!result.ok) throw new AppError(result.error.code, result.error.message, result.error.details);
+  return { transport: 'cli', session };
+}
