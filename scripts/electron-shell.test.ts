@@ -1,0 +1,356 @@
+// The built Electron shell, run where no Electron binary exists: build/electron/main.cjs is loaded in plain Node
+// with a stand-in for the 'electron' module that records what the shell asks of it. It checks the wiring
+// (window settings, app:// protocol, IPC and per-window sign-in, guards, start-up refusal, shutdown) against the real services and
+// SQLite. Chromium's side (sandbox, CSP enforcement, contextBridge) cannot be exercised here.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { builtinModules } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../main/db/connection';
+import { EventBus } from '../main/runtime/event-bus';
+import { silentLogger } from '../main/runtime/log';
+import { migrate } from '../main/db/migrate';
+import { JobRunner } from '../main/workers/job-runner';
+
+const root = path.resolve(import.meta.dirname, '..');
+const nodeSqlite = path.join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+const { buildElectron } = (await import(path.join(root, 'scripts', 'build-electron.mjs'))) as {
+  buildElectron(options: { outDir: string }): Promise<{ outputs: string[] }>;
+};
+const { preflight, ELECTRON_MISSING, NATIVE_MISSING } = (await import(path.join(root, 'scripts', 'start-electron.mjs'))) as {
+  preflight(options: { repoRoot: string; env: NodeJS.ProcessEnv }): { ok: boolean; message?: string };
+  ELECTRON_MISSING: string;
+  NATIVE_MISSING: string;
+};
+
+// A recording stand-in for the parts of Electron's main-process API the shell uses.
+const HARNESS = String.raw`
+const Module = require('node:module');
+const path = require('node:path');
+const fs = require('node:fs');
+const { EventEmitter } = require('node:events');
+const [bundle, appPath, appData, scenario] = process.argv.slice(2);
+const rec = { privileged: null, sandboxEnabled: false, windows: [], dialogs: [], exits: [], opened: [], ipcChannels: [], syncIpc: false, paths: {}, probes: {} };
+const handlers = { ipc: {}, protocol: null, permission: null, permissionCheck: null, beforeRequest: null };
+let finished = false;
+function finish(code) {
+  if (finished) return;
+  finished = true;
+  process.stdout.write('\nRESULT ' + JSON.stringify(rec) + '\n');
+  process.exit(code);
+}
+const app = new EventEmitter();
+Object.assign(app, {
+  isPackaged: false,
+  getAppPath: () => appPath,
+  getPath: (name) => rec.paths[name] ?? path.join(appData, name),
+  setPath: (name, value) => { rec.paths[name] = value; },
+  whenReady: () => Promise.resolve(),
+  enableSandbox: () => { rec.sandboxEnabled = true; },
+  requestSingleInstanceLock: () => true,
+  quit() {
+    const event = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    app.emit('before-quit', event);
+    if (!event.defaultPrevented) { rec.quitCompleted = true; finish(0); }
+  },
+  exit(code) { rec.exits.push(code); finish(code); },
+});
+let nextId = 1;
+class WebContents extends EventEmitter {
+  constructor() { super(); this.id = nextId++; this.url = ''; this.sent = []; }
+  setWindowOpenHandler(h) { this.windowOpenHandler = h; }
+  isDestroyed() { return false; }
+  getURL() { return this.url; }
+  send(channel, message) { this.sent.push([channel, message]); rec.pushed = (rec.pushed || []).concat([[channel, message]]); }
+}
+class BrowserWindow extends EventEmitter {
+  static all = [];
+  static getAllWindows() { return BrowserWindow.all; }
+  constructor(options) {
+    super();
+    this.webContents = new WebContents();
+    BrowserWindow.all.push(this);
+    rec.windows.push(options);
+    app.emit('web-contents-created', {}, this.webContents);
+  }
+  loadURL(url) { this.webContents.url = url; rec.loadedUrl = url; setImmediate(() => this.emit('ready-to-show')); return Promise.resolve(); }
+  show() { rec.shown = true; }
+  isMinimized() { return false; }
+  restore() {}
+  focus() {}
+}
+const fake = {
+  app,
+  BrowserWindow,
+  dialog: { showErrorBox: (title, message) => rec.dialogs.push({ title, message }) },
+  ipcMain: {
+    handle: (channel, fn) => { handlers.ipc[channel] = fn; rec.ipcChannels.push(channel); },
+    removeHandler: () => {},
+    on: () => { rec.syncIpc = true; },
+  },
+  protocol: {
+    registerSchemesAsPrivileged: (list) => { rec.privileged = list; },
+    handle: (scheme, fn) => { rec.protocolScheme = scheme; handlers.protocol = fn; },
+  },
+  session: {
+    defaultSession: {
+      setPermissionRequestHandler: (h) => { handlers.permission = h; },
+      setPermissionCheckHandler: (h) => { handlers.permissionCheck = h; },
+      setDevicePermissionHandler: (h) => { handlers.device = h; },
+      webRequest: { onBeforeRequest: (h) => { handlers.beforeRequest = h; }, onHeadersReceived: (h) => { handlers.headers = h; } },
+    },
+  },
+  shell: { openExternal: async (url) => { rec.opened.push(url); } },
+};
+const load = Module._load;
+Module._load = function (request, ...rest) { return request === 'electron' ? fake : load.call(this, request, ...rest); };
+
+async function until(check, ms) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function drive() {
+  await until(() => rec.windows.length > 0 || rec.exits.length > 0, 30000);
+  if (rec.exits.length) return;
+  const win = BrowserWindow.all[0];
+  const page = await handlers.protocol(new Request('app://custodian/index.html'));
+  rec.probes.page = { status: page.status, csp: page.headers.get('content-security-policy'), hasRoot: (await page.text()).includes('id="root"') };
+  const escape = await handlers.protocol(new Request('app://custodian/..%2f..%2fpackage.json'));
+  rec.probes.escapeStatus = escape.status;
+  const invoke = handlers.ipc['custodian:invoke'];
+  const appFrame = { url: 'app://custodian/index.html', parent: null };
+  const other = new WebContents();
+  rec.probes.status = await invoke({ senderFrame: appFrame, sender: win.webContents }, 'system.status', {});
+  rec.probes.forged = await invoke({ senderFrame: { url: 'https://evil.example/', parent: null }, sender: win.webContents }, 'system.status', {});
+  rec.probes.unknown = await invoke({ senderFrame: appFrame, sender: win.webContents }, 'fs.readFile', { path: '/etc/passwd' });
+  // Sign-in is per window: the session token stays in main, keyed by the window's webContents.
+  rec.probes.staffBefore = await invoke({ senderFrame: appFrame, sender: win.webContents }, 'staff.list', {});
+  rec.probes.setup = await invoke({ senderFrame: appFrame, sender: win.webContents }, 'auth.setup', { username: 'it.admin', displayName: 'IT Admin', password: 'correct horse battery staple 42' });
+  rec.probes.staffAfter = await invoke({ senderFrame: appFrame, sender: win.webContents }, 'staff.list', {});
+  rec.probes.staffOtherWindow = await invoke({ senderFrame: appFrame, sender: other }, 'staff.list', {});
+  const nav = (url) => { const e = { url, prevented: false, preventDefault() { this.prevented = true; } }; win.webContents.emit('will-navigate', e, url); return e.prevented; };
+  rec.probes.navigateAway = nav('https://example.org/');
+  rec.probes.navigateFile = nav('file:///etc/passwd');
+  rec.probes.navigateInside = nav('app://custodian/index.html#/audit');
+  rec.probes.windowOpen = win.webContents.windowOpenHandler({ url: 'javascript:alert(1)' });
+  let granted = null;
+  handlers.permission(win.webContents, 'media', (g) => { granted = g; }, {});
+  rec.probes.permissionGranted = granted;
+  let cancel = null;
+  handlers.beforeRequest({ url: 'https://cdn.example/x.js' }, (r) => { cancel = r.cancel; });
+  rec.probes.remoteCancelled = cancel;
+  if (scenario === 'embedded-chain') {
+    await until(() => (win.webContents.sent || []).some(([, m]) => m.event === 'chain.connection' && m.payload.state === 'connected'), 45000);
+    const endpoint = JSON.parse(fs.readFileSync(path.join(process.env.CUSTODIAN_HOME, 'chain', 'endpoint.json'), 'utf8'));
+    rec.probes.anvilPid = endpoint.pid;
+  }
+  app.quit();
+}
+require(bundle);
+drive().catch((err) => { rec.harnessError = String(err && err.stack || err); finish(2); });
+`;
+
+interface Recorded {
+  privileged: { scheme: string; privileges: Record<string, boolean> }[];
+  sandboxEnabled: boolean;
+  windows: { webPreferences: Record<string, unknown> }[];
+  dialogs: { title: string; message: string }[];
+  exits: number[];
+  opened: string[];
+  ipcChannels: string[];
+  syncIpc: boolean;
+  paths: Record<string, string>;
+  loadedUrl?: string;
+  shown?: boolean;
+  quitCompleted?: boolean;
+  pushed?: [string, { event: string }][];
+  harnessError?: string;
+  probes: Record<string, unknown> & { anvilPid?: number };
+}
+
+let work: string;
+let bundleDir: string;
+let harness: string;
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-shell-'));
+  // Inside the checkout, so the bundles resolve better-sqlite3 from node_modules as build/electron's do.
+  bundleDir = fs.mkdtempSync(path.join(root, 'build', 'electron-shell-test-'));
+  await buildElectron({ outDir: bundleDir });
+  harness = path.join(work, 'harness.cjs');
+  fs.writeFileSync(harness, HARNESS);
+});
+afterAll(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.rmSync(bundleDir, { recursive: true, force: true });
+});
+
+async function runShell(scenario: string, env: NodeJS.ProcessEnv): Promise<{ code: number; rec: Recorded; stderr: string }> {
+  const appData = path.join(work, `appdata-${scenario}`);
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, CUSTODIAN_SQLITE_BINDING: nodeSqlite, CUSTODIAN_CHAIN: 'none', ...env };
+  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
+  let stdout = '';
+  let stderr = '';
+  let code = 0;
+  try {
+    ({ stdout, stderr } = await promisify(execFile)(process.execPath, [harness, path.join(bundleDir, 'main.cjs'), root, appData, scenario], { cwd: root, env: childEnv, timeout: 90_000 }));
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    ({ code, stdout, stderr } = e);
+  }
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`no result from the shell (exit ${code}): ${stderr.slice(-2000)}`);
+  return { code, rec: JSON.parse(line.slice('RESULT '.length)) as Recorded, stderr };
+}
+
+describe('build/electron bundles', () => {
+  it('the preload needs nothing but electron; main and worker keep better-sqlite3 external', () => {
+    const preload = fs.readFileSync(path.join(bundleDir, 'preload.cjs'), 'utf8');
+    expect([...preload.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])).toEqual(['electron']);
+    expect(preload).not.toMatch(/ipcRenderer\.send\b|sendSync/);
+    for (const file of ['main.cjs', 'job-worker.cjs']) {
+      const text = fs.readFileSync(path.join(bundleDir, file), 'utf8');
+      const required = new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!));
+      const packages = [...required].filter((m) => !m.startsWith('node:') && !builtinModules.includes(m));
+      expect(packages.sort(), file).toEqual(file === 'main.cjs' ? ['better-sqlite3', 'electron'] : ['better-sqlite3']);
+    }
+  });
+
+  it('the bundled job worker runs a job in a worker thread against real SQLite', async () => {
+    const dir = fs.mkdtempSync(path.join(work, 'jobs-'));
+    const dbPath = path.join(dir, 'custodian.sqlite');
+    const db = openDatabase(dbPath);
+    try {
+      migrate(db);
+      const jobs = new JobRunner({ db, dbPath, events: new EventBus(), log: silentLogger, workerEntry: path.join(bundleDir, 'job-worker.cjs'), nativeBinding: nodeSqlite });
+      const started = jobs.start('db.backup', { destination: path.join(dir, 'backup.sqlite') });
+      expect(await jobs.waitFor(started.id)).toMatchObject({ state: 'succeeded' });
+      expect(fs.statSync(path.join(dir, 'backup.sqlite')).size).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('main.cjs under a stand-in Electron', () => {
+  it('starts the services, opens one hardened window on app://, answers IPC from the app only, and stops on quit', async () => {
+    const dataDir = path.join(work, 'data-start');
+    const { code, rec } = await runShell('start', { CUSTODIAN_HOME: dataDir });
+    expect(rec.harnessError).toBeUndefined();
+    expect(code).toBe(0);
+    expect(rec.dialogs).toEqual([]);
+    expect(rec.privileged).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
+    expect(rec.sandboxEnabled).toBe(true);
+    expect(rec.windows).toHaveLength(1);
+    expect(rec.windows[0]!.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+      preload: path.join(bundleDir, 'preload.cjs'),
+    });
+    expect(rec.loadedUrl).toBe('app://custodian/index.html');
+    expect(rec.shown).toBe(true);
+    expect(rec.ipcChannels).toEqual(['custodian:invoke']);
+    expect(rec.syncIpc).toBe(false);
+    // --data-dir / CUSTODIAN_HOME also moves the Chromium profile, so one console runs per data folder.
+    expect(rec.paths.userData).toBe(path.join(dataDir, 'electron-profile'));
+    expect(fs.existsSync(path.join(dataDir, 'custodian.sqlite'))).toBe(true);
+
+    expect(rec.probes.page).toEqual({ status: 200, csp: expect.stringContaining("default-src 'self'"), hasRoot: true });
+    expect(rec.probes.escapeStatus).toBe(403);
+    expect(rec.probes.status).toMatchObject({ ok: true, value: { app: { runtime: 'electron' } } });
+    expect(rec.probes.forged).toMatchObject({ ok: false, error: { code: 'FORBIDDEN_SENDER' } });
+    expect(rec.probes.unknown).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+    expect(rec.probes.staffBefore).toMatchObject({ ok: false, error: { code: 'NOT_AUTHENTICATED' } });
+    expect(rec.probes.setup).toMatchObject({ ok: true, value: { principal: { role: 'it_admin' } } });
+    expect(JSON.stringify(rec.probes.setup)).not.toMatch(/token/i);
+    expect(rec.probes.staffAfter).toMatchObject({ ok: true, value: [{ username: 'it.admin' }] });
+    expect(rec.probes.staffOtherWindow).toMatchObject({ ok: false, error: { code: 'NOT_AUTHENTICATED' } });
+    expect(rec.probes.navigateAway).toBe(true);
+    expect(rec.probes.navigateFile).toBe(true);
+    expect(rec.probes.navigateInside).toBe(false);
+    expect(rec.opened).toEqual(['https://example.org/']);
+    expect(rec.probes.windowOpen).toEqual({ action: 'deny' });
+    expect(rec.probes.permissionGranted).toBe(false);
+    expect(rec.probes.remoteCancelled).toBe(true);
+    expect(rec.quitCompleted).toBe(true);
+  });
+
+  it('refuses to start on an edited migration: error box, exit 1, no window', async () => {
+    const dataDir = path.join(work, 'data-edited');
+    expect((await runShell('start', { CUSTODIAN_HOME: dataDir })).code).toBe(0);
+    const db = openDatabase(path.join(dataDir, 'custodian.sqlite'), { nativeBinding: nodeSqlite });
+    db.prepare(`UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1`).run();
+    db.close();
+    const { code, rec } = await runShell('start', { CUSTODIAN_HOME: dataDir });
+    expect(code).toBe(1);
+    expect(rec.windows).toEqual([]);
+    expect(rec.dialogs).toHaveLength(1);
+    expect(rec.dialogs[0]!.title).toBe('Custodian cannot open its database');
+    expect(rec.dialogs[0]!.message).toContain('DB_MIGRATION_EDITED');
+  });
+
+  it('refuses to start from a database written by a newer version', async () => {
+    const dataDir = path.join(work, 'data-future');
+    expect((await runShell('start', { CUSTODIAN_HOME: dataDir })).code).toBe(0);
+    const db = openDatabase(path.join(dataDir, 'custodian.sqlite'), { nativeBinding: nodeSqlite });
+    db.prepare(`INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, '0999_future.sql', 'x', 'now')`).run();
+    db.close();
+    const { code, rec } = await runShell('start', { CUSTODIAN_HOME: dataDir });
+    expect(code).toBe(1);
+    expect(rec.windows).toEqual([]);
+    expect(rec.dialogs[0]!.message).toContain('DB_FROM_FUTURE');
+  });
+
+  it('without the Electron-ABI SQLite build, says to run build:electron-native and quits', async () => {
+    const { code, rec } = await runShell('start', { CUSTODIAN_HOME: path.join(work, 'data-native'), CUSTODIAN_SQLITE_BINDING: undefined });
+    expect(code).toBe(1);
+    expect(rec.windows).toEqual([]);
+    expect(rec.dialogs[0]!.message).toContain('npm run build:electron-native');
+  });
+
+  const artifactsBuilt = ['ConsentLedger', 'AuditAnchor', 'CredentialRegistry'].every((n) => fs.existsSync(path.join(root, 'contracts', 'artifacts', `${n}.json`)));
+  it.runIf(artifactsBuilt)('with the embedded chain: pushes its connection to the window and stops anvil by its PID on quit', async () => {
+    const dataDir = path.join(work, 'data-chain');
+    const { code, rec } = await runShell('embedded-chain', { CUSTODIAN_HOME: dataDir, CUSTODIAN_CHAIN: undefined });
+    expect(rec.harnessError).toBeUndefined();
+    expect(code).toBe(0);
+    expect(rec.pushed?.some(([channel, m]) => channel === 'custodian:event' && m.event === 'chain.connection')).toBe(true);
+    const pid = rec.probes.anvilPid!;
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(fs.existsSync(path.join(dataDir, 'chain', 'endpoint.json'))).toBe(false);
+  }, 120_000);
+});
+
+describe('start-electron preflight', () => {
+  it('names the missing Electron binary first, then the missing SQLite build', () => {
+    const repo = fs.mkdtempSync(path.join(work, 'repo-'));
+    fs.mkdirSync(path.join(repo, 'node_modules', 'electron'), { recursive: true });
+    fs.writeFileSync(path.join(repo, 'node_modules', 'electron', 'package.json'), JSON.stringify({ version: '40.10.2' }));
+    expect(preflight({ repoRoot: repo, env: {} })).toEqual({ ok: false, message: ELECTRON_MISSING });
+    fs.mkdirSync(path.join(repo, 'node_modules', 'electron', 'dist'));
+    fs.writeFileSync(path.join(repo, 'node_modules', 'electron', 'dist', 'electron'), '');
+    fs.writeFileSync(path.join(repo, 'node_modules', 'electron', 'dist', 'version'), 'v40.10.2');
+    fs.writeFileSync(path.join(repo, 'node_modules', 'electron', 'path.txt'), 'electron');
+    expect(preflight({ repoRoot: repo, env: {} })).toEqual({ ok: false, message: NATIVE_MISSING });
+    fs.mkdirSync(path.join(repo, 'native', 'electron'), { recursive: true });
+    fs.writeFileSync(path.join(repo, 'native', 'electron', 'better_sqlite3.node'), '');
+    expect(preflight({ repoRoot: repo, env: {} })).toEqual({ ok: true });
+    expect(ELECTRON_MISSING).toContain('npm run serve');
+    expect(NATIVE_MISSING).toContain('npm run build:electron-native');
+  });
+});
