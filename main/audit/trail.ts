@@ -3,6 +3,7 @@
 import canonicalize from 'canonicalize';
 import crypto from 'node:crypto';
 import os from 'node:os';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/connection';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied' | 'permit' | 'deny' | 'break-glass';
@@ -67,13 +68,37 @@ export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
 
 const defaultWorkstation = os.hostname();
 
+interface TrailStatements {
+  last: Statement<[], { id: number; hash: string }>;
+  insert: Statement<[AuditEntry]>;
+}
+
+// Prepared once per connection rather than on every append (the bench appends 100k entries).
+const statements = new WeakMap<Db, TrailStatements>();
+
+function statementsFor(db: Db): TrailStatements {
+  let s = statements.get(db);
+  if (!s) {
+    s = {
+      last: db.prepare<[], { id: number; hash: string }>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1'),
+      insert: db.prepare<[AuditEntry]>(
+        `INSERT INTO audit_log (id, at, actor_id, actor_name, actor_role, workstation, action, outcome, patient_id, subject, details, prev_hash, hash)
+         VALUES (@id, @at, @actor_id, @actor_name, @actor_role, @workstation, @action, @outcome, @patient_id, @subject, @details, @prev_hash, @hash)`,
+      ),
+    };
+    statements.set(db, s);
+  }
+  return s;
+}
+
 /**
  * Appends one entry. Call it inside the transaction of the change it records, so the change and its trail
  * commit together; SQLite's single writer keeps the chain linear.
  */
 export function recordAudit(db: Db, input: AuditEntryInput): { id: number; hash: string } {
+  const stmts = statementsFor(db);
   const write = db.transaction(() => {
-    const last = db.prepare('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string } | undefined;
+    const last = stmts.last.get();
     const entry: Omit<AuditEntry, 'hash'> = {
       id: (last?.id ?? 0) + 1,
       at: (input.at ?? new Date()).toISOString(),
@@ -89,10 +114,7 @@ export function recordAudit(db: Db, input: AuditEntryInput): { id: number; hash:
       prev_hash: last?.hash ?? GENESIS_HASH,
     };
     const hash = entryHash(entry);
-    db.prepare(
-      `INSERT INTO audit_log (id, at, actor_id, actor_name, actor_role, workstation, action, outcome, patient_id, subject, details, prev_hash, hash)
-       VALUES (@id, @at, @actor_id, @actor_name, @actor_role, @workstation, @action, @outcome, @patient_id, @subject, @details, @prev_hash, @hash)`,
-    ).run({ ...entry, hash });
+    stmts.insert.run({ ...entry, hash });
     return { id: entry.id, hash };
   });
   return write();

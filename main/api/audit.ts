@@ -1,0 +1,158 @@
+// Channels of the audit domain: the trail (filtered list, CSV export), integrity verification, proof bundles,
+// batching on demand and the break-glass review list. Pure TypeScript + zod; handlers live in main/audit.
+import { z } from 'zod';
+import { channel } from './channel';
+
+export interface AuditEntryView {
+  id: number;
+  at: string;
+  actor: { id: string; name: string | null; role: string | null } | null;
+  workstation: string;
+  action: string;
+  outcome: string;
+  /** Local patient id, never an MRN or name. */
+  patientId: number | null;
+  subject: string | null;
+  details: Record<string, unknown>;
+  hash: string;
+}
+
+export interface AuditListResult {
+  entries: AuditEntryView[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: number | null;
+}
+
+export type TamperKind = 'changed' | 'deleted' | 'inserted';
+
+export interface TamperFinding {
+  kind: TamperKind;
+  /** The first entry found changed, deleted or inserted (for a batch-level finding, the batch's first entry). */
+  entryId: number;
+  message: string;
+  batchId?: string;
+}
+
+export interface BatchProblem {
+  batchId: string;
+  firstId: number;
+  lastId: number;
+  /** root: entries no longer give the recorded root; entries: some are missing; chain: the anchor disagrees. */
+  problem: 'root' | 'entries' | 'chain';
+  /** The entry the problem points at, when it can be named (e.g. the first missing one). */
+  entryId?: number;
+  message: string;
+}
+
+export interface AuditVerifyReport {
+  ok: boolean;
+  depth: 'full' | 'quick';
+  entries: number;
+  lastEntryId: number | null;
+  unbatchedEntries: number;
+  batches: { total: number; anchored: number; notAnchored: number; mismatched: number; unchecked: number };
+  chain: { state: 'checked'; chainId: number; contract: string } | { state: 'unavailable'; reason: string };
+  /** The earliest problem by entry id, whether the hash chain or a batch root found it. */
+  firstProblem: TamperFinding | null;
+  batchProblems: BatchProblem[];
+  warnings: string[];
+  durationMs: number;
+  checkedAt: string;
+}
+
+/** The entry exactly as hashed (trail.ts entryHash): snake_case fields, details as canonical JSON text. */
+export interface AuditEntryRecord {
+  id: number;
+  at: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  workstation: string;
+  action: string;
+  outcome: string;
+  patient_id: number | null;
+  subject: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditProofBundle {
+  format: 'custodian-audit-proof/1';
+  entry: AuditEntryRecord;
+  leaf: { encoding: ['uint256', 'bytes32']; value: [string, string]; hash: string };
+  merkle: { root: string; proof: string[]; batchId: string; firstEntryId: number; lastEntryId: number; leafCount: number; previousRoot: string };
+  /** Where the root was anchored; null when it is not (yet) on chain. */
+  anchor: { chainId: number; contract: string; txHash: string; blockNumber: number; blockHash: string; logIndex: number } | null;
+  exportedAt: string;
+}
+
+export interface AuditProofResult {
+  bundle: AuditProofBundle;
+  anchorStatus: 'anchored' | 'not-anchored' | 'chain-unavailable';
+}
+
+export interface ProofCheckStep {
+  name: string;
+  /** null: not checked (e.g. no RPC endpoint given). */
+  ok: boolean | null;
+  message: string;
+}
+
+export interface ProofCheckResult {
+  ok: boolean;
+  entryId: number | null;
+  offlineOk: boolean;
+  onChainChecked: boolean;
+  steps: ProofCheckStep[];
+}
+
+export interface AuditBatchSummary {
+  batchId: string;
+  firstId: number;
+  lastId: number;
+  leafCount: number;
+  merkleRoot: string;
+  previousRoot: string;
+  createdAt: string;
+}
+
+export interface BreakGlassReview {
+  entryId: number;
+  reviewerId: string;
+  reviewedAt: string;
+}
+
+/** A date (YYYY-MM-DD, whole UTC day) or an ISO date-time with offset. */
+const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+const entryId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+export const auditFilterSchema = z
+  .object({
+    patientId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    actorId: z.string().min(1).max(128).optional(),
+    action: z.string().min(1).max(128).optional(),
+    from: instant.optional(),
+    to: instant.optional(),
+  })
+  .strict();
+export type AuditFilter = z.output<typeof auditFilterSchema>;
+
+export const auditChannels = {
+  'audit.list': channel<AuditListResult>()(
+    auditFilterSchema.extend({ cursor: entryId.optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    'audit.view',
+  ),
+  'audit.verify': channel<AuditVerifyReport>()(z.object({ depth: z.enum(['full', 'quick']).default('full') }).strict(), 'audit.view'),
+  'audit.exportCsv': channel<{ path: string; rows: number }>()(auditFilterSchema, 'audit.view'),
+  'audit.proof': channel<AuditProofResult>()(z.object({ entryId }).strict(), 'audit.view'),
+  'audit.batchNow': channel<{ sealed: AuditBatchSummary[]; unbatched: number }>()(z.object({}).strict(), 'sync.run'),
+  'audit.breakGlass.list': channel<{ entries: AuditEntryView[] }>()(
+    z.object({ since: instant.optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    'audit.view',
+  ),
+  'audit.breakGlass.review': channel<BreakGlassReview>()(
+    z.object({ entryId, note: z.string().trim().min(1).max(1000) }).strict(),
+    'audit.view',
+  ),
+};

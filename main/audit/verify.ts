@@ -1,0 +1,235 @@
+// "Verify integrity": one pass over the trail recomputes every entry hash and link, rebuilds each batch's Merkle
+// root (or, quick, checks the stored proof of its last leaf), then compares the roots with AuditAnchor on chain.
+import type { AuditVerifyReport, BatchProblem, TamperFinding } from '../api/audit';
+import type { Db } from '../db/connection';
+import { AuditAnchorReader, type AuditChain } from './anchor-reader';
+import type { AuditBatchRow } from './batches';
+import { batchIdOf, fastRoot, leafOf, libraryRoot, verifyLeafProof, ZERO_ROOT } from './merkle';
+import { TrailScanner } from './trail-scan';
+import type { AuditEntry } from './trail';
+
+export interface VerifyOptions {
+  depth?: 'full' | 'quick';
+  /** The chain to compare roots with; null or absent: report why in `chainUnavailable`. */
+  chain?: AuditChain | null;
+  chainUnavailable?: string;
+  now?: () => Date;
+}
+
+const MAX_BATCH_PROBLEMS = 50;
+const CHAIN_CONCURRENCY = 16;
+
+/** Local checks of one batch row that need no entries: its id, its place in the root chain. */
+export function checkBatchRow(batch: AuditBatchRow, previous: AuditBatchRow | undefined): string | null {
+  const expectedFirst = previous ? previous.last_id + 1 : 1;
+  if (batch.first_id !== expectedFirst) return `batch ${batch.batch_id} starts at entry ${batch.first_id}, expected ${expectedFirst}`;
+  if (batch.previous_root !== (previous?.merkle_root ?? ZERO_ROOT)) return `batch ${batch.batch_id} does not name the previous batch's root`;
+  if (batch.batch_id !== batchIdOf(batch.first_id, batch.last_id, batch.merkle_root)) return `batch ${batch.batch_id}'s id does not match its entries ${batch.first_id}–${batch.last_id} and root`;
+  return null;
+}
+
+interface BatchAccumulator {
+  batch: AuditBatchRow;
+  leaves: { id: number; hash: string }[];
+  count: number;
+  nextId: number;
+  firstMissing: number | null;
+  lastHash: string | null;
+}
+
+const accumulator = (batch: AuditBatchRow): BatchAccumulator => ({ batch, leaves: [], count: 0, nextId: batch.first_id, firstMissing: null, lastHash: null });
+
+/** Compares a batch's entries with its recorded root; a problem or null. */
+function judgeBatch(acc: BatchAccumulator, depth: 'full' | 'quick'): BatchProblem | null {
+  const { batch } = acc;
+  const where = { batchId: batch.batch_id, firstId: batch.first_id, lastId: batch.last_id };
+  if (acc.count !== batch.leaf_count || acc.lastHash === null) {
+    const missing = acc.firstMissing ?? acc.nextId;
+    return {
+      ...where,
+      problem: 'entries',
+      entryId: missing,
+      message: `Entry ${missing} was deleted: batch ${batch.batch_id} covers entries ${batch.first_id}–${batch.last_id} (${batch.leaf_count}), but only ${acc.count} of them are present.`,
+    };
+  }
+  if (depth === 'full') {
+    // The fast root can only err towards a false alarm, so a mismatch is confirmed with the library's tree.
+    if (fastRoot(acc.leaves) !== batch.merkle_root && libraryRoot(acc.leaves) !== batch.merkle_root) {
+      return { ...where, problem: 'root', message: `Entries ${batch.first_id}–${batch.last_id} no longer give batch ${batch.batch_id}'s recorded root: at least one of them was changed and re-hashed.` };
+    }
+    return null;
+  }
+  let proof: string[] = [];
+  try {
+    proof = JSON.parse(batch.last_leaf_proof) as string[];
+  } catch {
+    proof = [];
+  }
+  if (!verifyLeafProof(batch.merkle_root, leafOf(batch.last_id, acc.lastHash), proof)) {
+    return { ...where, problem: 'root', message: `Entry ${batch.last_id} is no longer the last leaf of batch ${batch.batch_id}'s root: entries up to ${batch.last_id} were changed and re-hashed.` };
+  }
+  return null;
+}
+
+function findingOf(p: BatchProblem): TamperFinding {
+  return { kind: p.problem === 'entries' ? 'deleted' : 'changed', entryId: p.entryId ?? p.firstId, message: p.message, batchId: p.batchId };
+}
+
+export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Promise<AuditVerifyReport> {
+  const now = options.now ?? (() => new Date());
+  const started = performance.now();
+  const depth = options.depth ?? 'full';
+  const batches = db.prepare('SELECT * FROM audit_batches ORDER BY first_id').all() as AuditBatchRow[];
+  const batchProblems: BatchProblem[] = [];
+  const addProblem = (p: BatchProblem) => {
+    if (batchProblems.length < MAX_BATCH_PROBLEMS) batchProblems.push(p);
+  };
+  batches.forEach((b, i) => {
+    const wrong = checkBatchRow(b, batches[i - 1]);
+    if (wrong) addProblem({ batchId: b.batch_id, firstId: b.first_id, lastId: b.last_id, problem: 'root', message: `The batch table was altered: ${wrong}.` });
+  });
+
+  // One pass in id order: better-sqlite3 reads in a single statement, so the scan sees one snapshot.
+  const scanner = new TrailScanner();
+  let bi = 0;
+  let acc: BatchAccumulator | null = null;
+  let entries = 0;
+  let lastEntryId: number | null = null;
+  const close = () => {
+    if (!acc) return;
+    const problem = judgeBatch(acc, depth);
+    if (problem) addProblem(problem);
+    acc = null;
+    bi++;
+  };
+  for (const e of db.prepare('SELECT * FROM audit_log ORDER BY id').iterate() as IterableIterator<AuditEntry>) {
+    entries++;
+    lastEntryId = e.id;
+    scanner.push(e);
+    while (bi < batches.length && e.id > batches[bi]!.last_id) {
+      acc ??= accumulator(batches[bi]!);
+      close();
+    }
+    const batch = batches[bi];
+    if (batch && e.id >= batch.first_id) {
+      acc ??= accumulator(batch);
+      if (e.id !== acc.nextId) acc.firstMissing ??= acc.nextId;
+      acc.nextId = e.id + 1;
+      acc.count++;
+      if (depth === 'full') acc.leaves.push({ id: e.id, hash: e.hash });
+      if (e.id === batch.last_id) {
+        acc.lastHash = e.hash;
+        close();
+      }
+    }
+  }
+  while (bi < batches.length) {
+    acc ??= accumulator(batches[bi]!);
+    close();
+  }
+  const scan = scanner.finish();
+  const lastBatched = batches.at(-1)?.last_id ?? 0;
+  const unbatchedEntries = (db.prepare('SELECT count(*) AS n FROM audit_log WHERE id > ?').get(lastBatched) as { n: number }).n;
+
+  const counts = { total: batches.length, anchored: 0, notAnchored: 0, mismatched: 0, unchecked: 0 };
+  const warnings: string[] = [];
+  let chainState: AuditVerifyReport['chain'];
+  if (options.chain) {
+    try {
+      await compareWithChain(options.chain, batches, counts, addProblem);
+      chainState = { state: 'checked', chainId: options.chain.chainId, contract: options.chain.auditAnchor };
+    } catch (err) {
+      counts.anchored = counts.notAnchored = counts.mismatched = 0;
+      counts.unchecked = batches.length;
+      chainState = { state: 'unavailable', reason: `The chain could not be read: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}` };
+    }
+  } else {
+    counts.unchecked = batches.length;
+    chainState = { state: 'unavailable', reason: options.chainUnavailable ?? 'No chain connection.' };
+  }
+  if (chainState.state === 'unavailable' && batches.length) warnings.push(`Roots were not compared with the chain: ${chainState.reason}`);
+  if (unbatchedEntries) warnings.push(`${unbatchedEntries} entr${unbatchedEntries === 1 ? 'y is' : 'ies are'} not in a batch yet: only the hash chain protects them so far.`);
+
+  // A batch-level finding only says "somewhere in first–last"; a chain finding inside that range names the entry.
+  const scanned = scan.finding;
+  const vague = (p: BatchProblem) => p.entryId === undefined && scanned !== null && p.firstId <= scanned.entryId && scanned.entryId <= p.lastId;
+  const candidates = [...(scanned ? [scanned] : []), ...batchProblems.filter((p) => !vague(p)).map(findingOf)];
+  const firstProblem = candidates.reduce<TamperFinding | null>((first, f) => (first === null || f.entryId < first.entryId ? f : first), null);
+  return {
+    ok: firstProblem === null && batchProblems.length === 0,
+    depth,
+    entries,
+    lastEntryId,
+    unbatchedEntries,
+    batches: counts,
+    chain: chainState,
+    firstProblem,
+    batchProblems,
+    warnings,
+    durationMs: Math.round(performance.now() - started),
+    checkedAt: now().toISOString(),
+  };
+}
+
+/**
+ * Each batch's anchor by id. AuditAnchor chains roots, so anchored batches are a prefix of the local ones: a batch
+ * missing on chain before an anchored one, or fewer local matches than anchors on chain, means local rewriting.
+ */
+async function compareWithChain(
+  chain: AuditChain,
+  batches: AuditBatchRow[],
+  counts: AuditVerifyReport['batches'],
+  addProblem: (p: BatchProblem) => void,
+): Promise<void> {
+  const reader = new AuditAnchorReader(chain.provider, chain.auditAnchor);
+  const actual = Number(BigInt((await chain.provider.send('eth_chainId', [])) as string));
+  if (actual !== chain.chainId) throw new Error(`the node serves chain ${actual}, expected ${chain.chainId}`);
+  const anchors: (Awaited<ReturnType<AuditAnchorReader['anchorOf']>>)[] = [];
+  for (let i = 0; i < batches.length; i += CHAIN_CONCURRENCY) {
+    anchors.push(...(await Promise.all(batches.slice(i, i + CHAIN_CONCURRENCY).map((b) => reader.anchorOf(b.batch_id)))));
+  }
+  const onChainCount = await reader.anchorCount();
+  // A root on chain under another batch id: the batch row's range or id was rewritten around an anchored root.
+  const rootElsewhere = await Promise.all(batches.map((b, i) => (anchors[i] ? false : reader.isAnchored(b.merkle_root))));
+  let firstUnanchored: AuditBatchRow | null = null;
+  for (const [i, b] of batches.entries()) {
+    const a = anchors[i];
+    if (!a && rootElsewhere[i]) {
+      counts.mismatched++;
+      addProblem({ batchId: b.batch_id, firstId: b.first_id, lastId: b.last_id, problem: 'chain', message: `Batch ${b.batch_id} (entries ${b.first_id}–${b.last_id}) has a root that AuditAnchor holds under another batch id: the batch row was rewritten.` });
+      continue;
+    }
+    if (!a) {
+      counts.notAnchored++;
+      firstUnanchored ??= b;
+      continue;
+    }
+    if (a.merkleRoot !== b.merkle_root || a.leafCount !== b.leaf_count) {
+      counts.mismatched++;
+      addProblem({ batchId: b.batch_id, firstId: b.first_id, lastId: b.last_id, problem: 'chain', message: `Batch ${b.batch_id} (entries ${b.first_id}–${b.last_id}) is anchored with root ${a.merkleRoot.slice(0, 12)}… and ${a.leafCount} leaves, but the database records ${b.merkle_root.slice(0, 12)}… and ${b.leaf_count}.` });
+      continue;
+    }
+    counts.anchored++;
+    if (firstUnanchored) {
+      const f = firstUnanchored;
+      counts.notAnchored--;
+      counts.mismatched++;
+      addProblem({ batchId: f.batch_id, firstId: f.first_id, lastId: f.last_id, problem: 'chain', message: `Batch ${f.batch_id} (entries ${f.first_id}–${f.last_id}) is not on chain although a later batch is: its entries or root were rewritten.` });
+      firstUnanchored = null;
+    }
+  }
+  // Anchors on chain that no local batch id accounts for: the batch that should hold them was rewritten, or
+  // (no such batch) the last batches and their entries were removed. Assumes one database per AuditAnchor.
+  const known = anchors.filter(Boolean).length;
+  if (onChainCount > known) {
+    const f = firstUnanchored;
+    if (f) {
+      counts.notAnchored--;
+      counts.mismatched++;
+      addProblem({ batchId: f.batch_id, firstId: f.first_id, lastId: f.last_id, problem: 'chain', message: `AuditAnchor holds ${onChainCount} roots but only ${known} batches of this database are among them; batch ${f.batch_id} (entries ${f.first_id}–${f.last_id}) was rewritten.` });
+    } else {
+      const next = (batches.at(-1)?.last_id ?? 0) + 1;
+      addProblem({ batchId: '(chain)', firstId: next, lastId: next, problem: 'chain', entryId: next, message: `AuditAnchor holds ${onChainCount} roots but this database has only ${known} batches: batches from entry ${next} on were removed (or this database was restored from an older backup).` });
+    }
+  }
+}
