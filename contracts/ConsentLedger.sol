@@ -6,9 +6,23 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 /// @title ConsentLedger
 /// @notice On-chain mirror of consent decisions, written in batches by the custodian's sync sender.
 /// @dev Keys are `keccak256(abi.encode(patientPseudonym, grantee, purpose, category))`, all bytes32 and computed
-/// off chain, so no identifier of a person ever reaches the chain. Every op carries a per-key sequence number;
-/// an op that is not newer than the stored state is skipped, never reverted, so batches may land in any order
-/// and a later revoke always beats an earlier grant.
+/// off chain from pseudonyms and codes, so no identifier of a person ever reaches the chain. Every op carries a
+/// per-key sequence number; an op that is not newer than the stored state is skipped, never reverted, so batches
+/// may land in any order and a later revoke always beats an earlier grant.
+///
+/// Gas: a key's whole state is ONE storage slot (the packed `state` word below), written with one SSTORE. The
+/// consent document hash is not stored: it travels in the ConsentChanged event only (the local database keeps
+/// the document; the chain only needs to prove which hash was current), because a second slot per key would
+/// cost another 22,100 gas on every new key. Ops are self-describing (pseudonym, grantee, purpose, category), so
+/// any workstation can rebuild a change from one event without a key registry.
+///
+/// Packed state word (also the layout of the stored slot), least significant bits first:
+///   bits   0..7    decision   (1 permit, 2 deny)
+///   bits   8..15   revoked    (0 or 1)
+///   bits  16..79   validFrom  (unix seconds)
+///   bits  80..143  validUntil (unix seconds, 0 = open-ended)
+///   bits 144..207  seq        (per-key sequence number, > 0)
+///   bits 208..255  must be zero
 contract ConsentLedger is AccessControl {
     /// @notice Role allowed to apply batches of consent operations.
     bytes32 public constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
@@ -20,47 +34,47 @@ contract ConsentLedger is AccessControl {
     /// @notice Decision value refusing access.
     uint8 public constant DECISION_DENY = 2;
 
-    /// @notice One consent change as sent by the custodian.
-    /// @param key consent key (see contract docs)
-    /// @param seq per-key sequence number; must be greater than the stored one to apply
-    /// @param decision DECISION_PERMIT or DECISION_DENY
-    /// @param validFrom first second (unix time) at which the consent applies
-    /// @param validUntil first second at which it no longer applies; 0 means open-ended
-    /// @param revoked true when the consent was withdrawn
-    /// @param documentHash hash of the signed consent document kept off chain
+    uint256 private constant _U64 = 0xFFFFFFFFFFFFFFFF;
+    uint256 private constant _USED_BITS = 208;
+
+    /// @notice One consent change as sent by the custodian (six calldata words, no dynamic parts).
+    /// @param patientPseudonym keyed hash of the patient identifier (never the identifier itself)
+    /// @param grantee id of who is granted or denied (hashed or coded)
+    /// @param purpose purpose code as bytes32
+    /// @param category data category code as bytes32
+    /// @param documentHash hash of the signed consent document kept off chain (emitted, not stored)
+    /// @param state packed decision, revoked, validFrom, validUntil and seq (see the contract docs)
     struct Op {
-        bytes32 key;
-        uint64 seq;
-        uint8 decision;
-        uint64 validFrom;
-        uint64 validUntil;
-        bool revoked;
+        bytes32 patientPseudonym;
+        bytes32 grantee;
+        bytes32 purpose;
+        bytes32 category;
         bytes32 documentHash;
+        uint256 state;
     }
 
-    /// @notice Stored consent state; the first five fields share one storage slot.
+    /// @notice Unpacked consent state, as returned by `consentOf`.
     struct Consent {
         uint8 decision;
         bool revoked;
         uint64 validFrom;
         uint64 validUntil;
         uint64 seq;
-        bytes32 documentHash;
     }
 
-    mapping(bytes32 key => Consent) private _consents;
+    mapping(bytes32 key => uint256 packedState) private _states;
     mapping(bytes32 batchId => bool) private _appliedBatches;
 
-    /// @notice Emitted for every op that changed the stored state of a key.
+    /// @notice Emitted for every op that changed the stored state of a key; `key` is
+    /// keccak256(abi.encode(patientPseudonym, grantee, purpose, category)) and `state` is the packed word.
+    /// @dev The batch id is in the BatchApplied event of the same transaction.
     event ConsentChanged(
-        bytes32 indexed key,
-        bytes32 indexed batchId,
-        uint64 seq,
-        uint8 decision,
-        uint64 validFrom,
-        uint64 validUntil,
-        bool revoked,
-        bytes32 documentHash
+        bytes32 indexed patientPseudonym,
+        bytes32 grantee,
+        bytes32 purpose,
+        bytes32 category,
+        bytes32 documentHash,
+        uint256 state
     );
     /// @notice Emitted for an op whose sequence number is not newer than the stored one.
     event ConsentOpSkipped(bytes32 indexed key, uint64 seq, uint64 storedSeq);
@@ -73,6 +87,8 @@ contract ConsentLedger is AccessControl {
     error InvalidDecision(bytes32 key, uint8 decision);
     /// @notice The op's window ends before it starts.
     error InvalidValidity(bytes32 key, uint64 validFrom, uint64 validUntil);
+    /// @notice The op's packed state has bits set outside its fields, a revoked flag other than 0/1, or seq 0.
+    error InvalidState(bytes32 key, uint256 state);
     /// @notice The admin address is zero.
     error ZeroAdmin();
 
@@ -86,7 +102,7 @@ contract ConsentLedger is AccessControl {
 
     /// @notice Applies a batch of consent operations; stale ops (seq not newer than stored) are skipped.
     /// @dev Reverts the whole batch on a replayed batch id or a malformed op, so a batch is all or nothing.
-    /// @param batchId unique id of the batch (the outbox batch id, hashed)
+    /// @param batchId unique id of the batch (the outbox batch id)
     /// @param ops operations in any order; several ops for one key are fine, the highest seq wins
     function applyBatch(bytes32 batchId, Op[] calldata ops) external onlyRole(CUSTODIAN_ROLE) {
         if (_appliedBatches[batchId]) revert BatchAlreadyApplied(batchId);
@@ -95,29 +111,31 @@ contract ConsentLedger is AccessControl {
         uint256 count = ops.length;
         for (uint256 i; i < count; ++i) {
             Op calldata op = ops[i];
-            if (op.decision != DECISION_PERMIT && op.decision != DECISION_DENY) {
-                revert InvalidDecision(op.key, op.decision);
-            }
-            if (op.validUntil != 0 && op.validUntil <= op.validFrom) {
-                revert InvalidValidity(op.key, op.validFrom, op.validUntil);
-            }
-            Consent storage stored = _consents[op.key];
-            uint64 storedSeq = stored.seq;
-            if (op.seq <= storedSeq) {
-                emit ConsentOpSkipped(op.key, op.seq, storedSeq);
+            bytes32 key = keccak256(abi.encode(op.patientPseudonym, op.grantee, op.purpose, op.category));
+            uint256 state = op.state;
+            _check(key, state);
+            uint64 seq = uint64(state >> 144);
+            uint64 storedSeq = uint64(_states[key] >> 144);
+            if (seq <= storedSeq) {
+                emit ConsentOpSkipped(key, seq, storedSeq);
                 continue;
             }
-            stored.decision = op.decision;
-            stored.revoked = op.revoked;
-            stored.validFrom = op.validFrom;
-            stored.validUntil = op.validUntil;
-            stored.seq = op.seq;
-            if (stored.documentHash != op.documentHash) stored.documentHash = op.documentHash;
-            emit ConsentChanged(
-                op.key, batchId, op.seq, op.decision, op.validFrom, op.validUntil, op.revoked, op.documentHash
-            );
+            _states[key] = state;
+            emit ConsentChanged(op.patientPseudonym, op.grantee, op.purpose, op.category, op.documentHash, state);
         }
         emit BatchApplied(batchId, count);
+    }
+
+    /// @dev Reverts unless `state` is a well-formed packed word.
+    function _check(bytes32 key, uint256 state) private pure {
+        if (state >> _USED_BITS != 0 || (state >> 8) & 0xFF > 1 || (state >> 144) & _U64 == 0) {
+            revert InvalidState(key, state);
+        }
+        uint8 decision = uint8(state);
+        if (decision != DECISION_PERMIT && decision != DECISION_DENY) revert InvalidDecision(key, decision);
+        uint64 validFrom = uint64(state >> 16);
+        uint64 validUntil = uint64(state >> 80);
+        if (validUntil != 0 && validUntil <= validFrom) revert InvalidValidity(key, validFrom, validUntil);
     }
 
     /// @notice Whether the consent under `key` permits access at `timestamp`.
@@ -126,16 +144,31 @@ contract ConsentLedger is AccessControl {
     /// @param timestamp unix time in seconds to evaluate at
     /// @return permitted true when access is permitted
     function isPermitted(bytes32 key, uint64 timestamp) external view returns (bool permitted) {
-        Consent storage c = _consents[key];
-        return c.decision == DECISION_PERMIT && !c.revoked && timestamp >= c.validFrom
-            && (c.validUntil == 0 || timestamp < c.validUntil);
+        uint256 s = _states[key];
+        uint64 validUntil = uint64(s >> 80);
+        return uint8(s) == DECISION_PERMIT && (s >> 8) & 0xFF == 0 && timestamp >= uint64(s >> 16)
+            && (validUntil == 0 || timestamp < validUntil);
     }
 
     /// @notice The stored consent state of `key` (all zero when never written).
     /// @param key consent key
-    /// @return consent the stored state
+    /// @return consent the stored state, unpacked
     function consentOf(bytes32 key) external view returns (Consent memory consent) {
-        return _consents[key];
+        uint256 s = _states[key];
+        return Consent({
+            decision: uint8(s),
+            revoked: (s >> 8) & 0xFF == 1,
+            validFrom: uint64(s >> 16),
+            validUntil: uint64(s >> 80),
+            seq: uint64(s >> 144)
+        });
+    }
+
+    /// @notice The stored packed state word of `key` (0 when never written); one SLOAD for bulk readers.
+    /// @param key consent key
+    /// @return state the packed word (layout in the contract docs)
+    function packedStateOf(bytes32 key) external view returns (uint256 state) {
+        return _states[key];
     }
 
     /// @notice Whether the batch `batchId` was applied.

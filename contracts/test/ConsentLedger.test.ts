@@ -1,34 +1,27 @@
-// ConsentLedger against a real anvil: roles, replay protection, sequence ordering, events and time windows.
+// ConsentLedger against a real anvil: roles, replay protection, sequence ordering, packed state, events, windows, gas.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { id, type Contract } from 'ethers';
-import { consentKey } from '../../main/chain/keys';
+import { AbiCoder, id, keccak256, type Contract } from 'ethers';
 import { MAX_TX_GAS } from '../../main/chain/provider';
+import { consentKeyOf, packConsentState, unpackConsentState, type ConsentOp, type ConsentState } from '../../main/sync/consent-state';
 import { call, eventsOf, expectRevert, randomBytes32, startTestChain, type TestChain } from './harness';
 
 const PERMIT = 1;
 const DENY = 2;
 
-interface Op {
-  key: string;
-  seq: bigint;
-  decision: number;
-  validFrom: bigint;
-  validUntil: bigint;
-  revoked: boolean;
-  documentHash: string;
+interface Ids {
+  patientPseudonym: string;
+  grantee: string;
+  purpose: string;
+  category: string;
 }
 
-function op(key: string, seq: number, fields: Partial<Omit<Op, 'key' | 'seq'>> = {}): Op {
-  return {
-    key,
-    seq: BigInt(seq),
-    decision: PERMIT,
-    validFrom: 0n,
-    validUntil: 0n,
-    revoked: false,
-    documentHash: `0x${'00'.repeat(32)}`,
-    ...fields,
-  };
+function ids(): Ids {
+  return { patientPseudonym: randomBytes32(), grantee: randomBytes32(), purpose: id('treatment'), category: id('lab-results') };
+}
+
+function op(who: Ids, seq: number, fields: Partial<Omit<ConsentState, 'seq'>> = {}, documentHash = `0x${'00'.repeat(32)}`): ConsentOp {
+  const state: ConsentState = { decision: PERMIT, revoked: false, validFrom: 0, validUntil: 0, seq, ...fields };
+  return { ...who, documentHash, state: packConsentState(state) };
 }
 
 let chain: TestChain;
@@ -43,7 +36,8 @@ afterAll(async () => {
   await chain?.stop();
 });
 
-const apply = (batchId: string, ops: Op[]) => call(chain.admin, ledger, 'applyBatch', [batchId, ops]);
+const apply = (batchId: string, ops: ConsentOp[]) => call(chain.admin, ledger, 'applyBatch', [batchId, ops]);
+const stateOf = async (who: Ids) => unpackConsentState(await ledger.getFunction('packedStateOf')(consentKeyOf(who)));
 
 describe('ConsentLedger', () => {
   it('grants the admin and custodian roles to the constructor admin only', async () => {
@@ -56,7 +50,7 @@ describe('ConsentLedger', () => {
 
   it('rejects a batch from an account without CUSTODIAN_ROLE', async () => {
     const args = await expectRevert(
-      call(chain.stranger, ledger, 'applyBatch', [randomBytes32(), [op(randomBytes32(), 1)]]),
+      call(chain.stranger, ledger, 'applyBatch', [randomBytes32(), [op(ids(), 1)]]),
       ledger.interface,
       'AccessControlUnauthorizedAccount',
     );
@@ -64,80 +58,74 @@ describe('ConsentLedger', () => {
     expect(args[1]).toBe(id('CUSTODIAN_ROLE'));
   });
 
-  it('applies ops, stores the packed state and emits one ConsentChanged per change', async () => {
-    const key = consentKey(randomBytes32(), randomBytes32(), id('treatment'), id('lab-results'));
+  it('applies ops, stores the packed state in one slot and emits a self-describing ConsentChanged per change', async () => {
+    const who = ids();
+    const key = consentKeyOf(who);
     const doc = randomBytes32();
     const batchId = randomBytes32();
-    const receipt = await apply(batchId, [op(key, 1, { validFrom: 100n, validUntil: 200n, documentHash: doc })]);
+    const sent = op(who, 1, { validFrom: 100, validUntil: 200 }, doc);
+    const receipt = await apply(batchId, [sent]);
 
     const changed = eventsOf(receipt, ledger, 'ConsentChanged');
     expect(changed).toHaveLength(1);
-    expect(changed[0]?.args.toArray()).toEqual([key, batchId, 1n, BigInt(PERMIT), 100n, 200n, false, doc]);
-    const applied = eventsOf(receipt, ledger, 'BatchApplied');
-    expect(applied.map((e) => e.args.toArray())).toEqual([[batchId, 1n]]);
+    expect(changed[0]?.args.toArray()).toEqual([who.patientPseudonym, who.grantee, who.purpose, who.category, doc, sent.state]);
+    // A puller rebuilds the key from the event alone.
+    expect(consentKeyOf(changed[0]!.args as unknown as Ids)).toBe(key);
+    expect(eventsOf(receipt, ledger, 'BatchApplied').map((e) => e.args.toArray())).toEqual([[batchId, 1n]]);
 
     const stored = await ledger.getFunction('consentOf')(key);
-    expect(stored.decision).toBe(BigInt(PERMIT));
-    expect(stored.revoked).toBe(false);
-    expect(stored.validFrom).toBe(100n);
-    expect(stored.validUntil).toBe(200n);
-    expect(stored.seq).toBe(1n);
-    expect(stored.documentHash).toBe(doc);
+    expect([stored.decision, stored.revoked, stored.validFrom, stored.validUntil, stored.seq]).toEqual([BigInt(PERMIT), false, 100n, 200n, 1n]);
+    expect(await ledger.getFunction('packedStateOf')(key)).toBe(sent.state);
+    // One slot: _states is storage slot 1 (AccessControl's _roles is slot 0); the word sits at keccak(key . 1)
+    // and the slot after it stays empty (the document hash is not stored).
+    const slot = BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(['bytes32', 'uint256'], [key, 1n])));
+    expect(BigInt(await chain.provider.getStorage(ledger.target as string, slot))).toBe(sent.state);
+    expect(BigInt(await chain.provider.getStorage(ledger.target as string, slot + 1n))).toBe(0n);
     expect(await ledger.getFunction('batchApplied')(batchId)).toBe(true);
     expect(await ledger.getFunction('batchApplied')(randomBytes32())).toBe(false);
   });
 
   it('reverts a replayed batch id with BatchAlreadyApplied', async () => {
     const batchId = randomBytes32();
-    await apply(batchId, [op(randomBytes32(), 1)]);
-    const args = await expectRevert(apply(batchId, [op(randomBytes32(), 1)]), ledger.interface, 'BatchAlreadyApplied');
+    await apply(batchId, [op(ids(), 1)]);
+    const args = await expectRevert(apply(batchId, [op(ids(), 1)]), ledger.interface, 'BatchAlreadyApplied');
     expect(args[0]).toBe(batchId);
   });
 
   it('lets a later revoke win over an earlier grant that lands afterwards', async () => {
-    const key = randomBytes32();
-    await apply(randomBytes32(), [op(key, 2, { revoked: true })]);
-    const late = await apply(randomBytes32(), [op(key, 1)]);
+    const who = ids();
+    await apply(randomBytes32(), [op(who, 2, { revoked: true })]);
+    const late = await apply(randomBytes32(), [op(who, 1)]);
 
     expect(eventsOf(late, ledger, 'ConsentChanged')).toHaveLength(0);
     const skipped = eventsOf(late, ledger, 'ConsentOpSkipped');
-    expect(skipped.map((e) => e.args.toArray())).toEqual([[key, 1n, 2n]]);
-    const stored = await ledger.getFunction('consentOf')(key);
-    expect(stored.revoked).toBe(true);
-    expect(stored.seq).toBe(2n);
-    expect(await ledger.getFunction('isPermitted')(key, 1_000n)).toBe(false);
+    expect(skipped.map((e) => e.args.toArray())).toEqual([[consentKeyOf(who), 1n, 2n]]);
+    expect(await stateOf(who)).toMatchObject({ revoked: true, seq: 2 });
+    expect(await ledger.getFunction('isPermitted')(consentKeyOf(who), 1_000n)).toBe(false);
   });
 
   it('skips an equal or older sequence inside one batch and applies a newer one', async () => {
-    const key = randomBytes32();
-    const receipt = await apply(randomBytes32(), [
-      op(key, 5, { decision: DENY }),
-      op(key, 5),
-      op(key, 3),
-      op(key, 7, { validFrom: 10n }),
-    ]);
-    expect(eventsOf(receipt, ledger, 'ConsentChanged').map((e) => e.args.seq)).toEqual([5n, 7n]);
+    const who = ids();
+    const key = consentKeyOf(who);
+    const receipt = await apply(randomBytes32(), [op(who, 5, { decision: DENY }), op(who, 5), op(who, 3), op(who, 7, { validFrom: 10 })]);
+    expect(eventsOf(receipt, ledger, 'ConsentChanged').map((e) => unpackConsentState(e.args.state as bigint).seq)).toEqual([5, 7]);
     expect(eventsOf(receipt, ledger, 'ConsentOpSkipped').map((e) => e.args.toArray())).toEqual([
       [key, 5n, 5n],
       [key, 3n, 5n],
     ]);
     expect(eventsOf(receipt, ledger, 'BatchApplied')[0]?.args.opCount).toBe(4n);
-    const stored = await ledger.getFunction('consentOf')(key);
-    expect([stored.seq, stored.decision, stored.validFrom]).toEqual([7n, BigInt(PERMIT), 10n]);
+    expect(await stateOf(who)).toMatchObject({ seq: 7, decision: PERMIT, validFrom: 10 });
   });
 
   it('answers isPermitted over the window [validFrom, validUntil) and for deny, revoke and unknown keys', async () => {
-    const windowed = randomBytes32();
-    const open = randomBytes32();
-    const denied = randomBytes32();
-    const revoked = randomBytes32();
+    const [windowed, open, denied, revoked] = [ids(), ids(), ids(), ids()];
     await apply(randomBytes32(), [
-      op(windowed, 1, { validFrom: 100n, validUntil: 200n }),
-      op(open, 1, { validFrom: 50n }),
-      op(denied, 1, { decision: DENY, validFrom: 0n }),
+      op(windowed, 1, { validFrom: 100, validUntil: 200 }),
+      op(open, 1, { validFrom: 50 }),
+      op(denied, 1, { decision: DENY }),
       op(revoked, 1, { revoked: true }),
     ]);
-    const cases: Array<[string, bigint, boolean]> = [
+    const cases: Array<[Ids, bigint, boolean]> = [
       [windowed, 99n, false],
       [windowed, 100n, true],
       [windowed, 199n, true],
@@ -147,43 +135,50 @@ describe('ConsentLedger', () => {
       [open, 4_000_000_000n, true],
       [denied, 100n, false],
       [revoked, 100n, false],
-      [randomBytes32(), 100n, false],
+      [ids(), 100n, false],
     ];
-    for (const [key, at, expected] of cases) {
+    for (const [who, at, expected] of cases) {
+      const key = consentKeyOf(who);
       expect({ key, at, permitted: await ledger.getFunction('isPermitted')(key, at) }).toEqual({ key, at, permitted: expected });
     }
-
     // A newer op re-grants a revoked consent; an older one cannot.
     await apply(randomBytes32(), [op(revoked, 2)]);
-    expect(await ledger.getFunction('isPermitted')(revoked, 100n)).toBe(true);
+    expect(await ledger.getFunction('isPermitted')(consentKeyOf(revoked), 100n)).toBe(true);
   });
 
   it('reverts the whole batch on a malformed op and leaves the batch id unused', async () => {
     const batchId = randomBytes32();
-    const good = randomBytes32();
-    const bad = randomBytes32();
-    const decisionArgs = await expectRevert(
-      apply(batchId, [op(good, 1), op(bad, 1, { decision: 0 })]),
-      ledger.interface,
-      'InvalidDecision',
-    );
-    expect(decisionArgs.toArray()).toEqual([bad, 0n]);
-    await expectRevert(
-      apply(batchId, [op(bad, 1, { validFrom: 200n, validUntil: 200n })]),
-      ledger.interface,
-      'InvalidValidity',
-    );
+    const good = ids();
+    const bad = ids();
+    const decisionArgs = await expectRevert(apply(batchId, [op(good, 1), op(bad, 1, { decision: 0 as 1 })]), ledger.interface, 'InvalidDecision');
+    expect(decisionArgs.toArray()).toEqual([consentKeyOf(bad), 0n]);
+    await expectRevert(apply(batchId, [op(bad, 1, { validFrom: 200, validUntil: 200 })]), ledger.interface, 'InvalidValidity');
+    const malformed: Array<[string, bigint]> = [
+      ['bits above 208', packConsentState({ decision: 1, revoked: false, validFrom: 0, validUntil: 0, seq: 1 }) | (1n << 210n)],
+      ['revoked flag 2', 1n | (2n << 8n) | (1n << 144n)],
+      ['seq 0', 1n],
+    ];
+    for (const [, state] of malformed) {
+      await expectRevert(apply(batchId, [{ ...op(bad, 1), state }]), ledger.interface, 'InvalidState');
+    }
     expect(await ledger.getFunction('batchApplied')(batchId)).toBe(false);
-    expect((await ledger.getFunction('consentOf')(good)).seq).toBe(0n);
+    expect((await stateOf(good)).seq).toBe(0);
     await apply(batchId, [op(good, 1)]);
     expect(await ledger.getFunction('batchApplied')(batchId)).toBe(true);
   });
 
-  it('keeps a batch of 200 new keys under the per-transaction gas cap', async () => {
-    const ops = Array.from({ length: 200 }, () => op(randomBytes32(), 1, { documentHash: randomBytes32() }));
-    const receipt = await apply(randomBytes32(), ops);
-    expect(eventsOf(receipt, ledger, 'ConsentChanged')).toHaveLength(200);
-    expect(receipt.gasUsed).toBeLessThan(MAX_TX_GAS);
-    console.log(`ConsentLedger.applyBatch: ${receipt.gasUsed / 200n} gas per new-key op (200 ops: ${receipt.gasUsed})`);
+  it('measures gas per op for new and existing keys, and fits 500 new keys under the per-transaction cap', async () => {
+    const n = 500;
+    const people = Array.from({ length: n }, ids);
+    const fresh = await apply(randomBytes32(), people.map((p) => op(p, 1, { validFrom: 1_700_000_000 }, randomBytes32())));
+    const again = await apply(randomBytes32(), people.map((p) => op(p, 2, { validFrom: 1_700_000_000, revoked: true }, randomBytes32())));
+    expect(eventsOf(fresh, ledger, 'ConsentChanged')).toHaveLength(n);
+    expect(fresh.gasUsed).toBeLessThan(MAX_TX_GAS);
+    const perNew = Number(fresh.gasUsed) / n;
+    const perExisting = Number(again.gasUsed) / n;
+    console.log(`ConsentLedger.applyBatch (${n} ops): ${perNew.toFixed(0)} gas per new-key op, ${perExisting.toFixed(0)} per existing-key op`);
+    // Guards against a regression to two slots per key (53k per new-key op before packing).
+    expect(perNew).toBeLessThan(30_000);
+    expect(perExisting).toBeLessThan(12_000);
   });
 });

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JsonRpcProvider } from 'ethers';
 import type { ChainStatus } from '../api/system';
-import { startEmbeddedChain, type EmbeddedChain } from '../chain/devnet';
+import { DEVNET_SIGNER_KEY, startEmbeddedChain, type EmbeddedChain } from '../chain/devnet';
 import { createProvider } from '../chain/provider';
 import type { ChainConfig } from './config';
 import type { EventBus } from './event-bus';
@@ -69,6 +69,15 @@ export class ChainRuntime {
   /** Connected provider and endpoint, or null while offline. */
   get connection(): { provider: JsonRpcProvider; endpoint: Endpoint } | null {
     return this.provider && this.endpoint && this.status.state === 'connected' ? { provider: this.provider, endpoint: this.endpoint } : null;
+  }
+
+  /**
+   * The embedded devnet's signing key (the sync engine's signer), or null for an external chain. A console that
+   * attached to another process's devnet uses the same well-known key.
+   */
+  get embeddedSignerKey(): string | null {
+    if (this.options.config.mode !== 'embedded') return null;
+    return this.owned?.signerPrivateKey ?? (this.endpoint ? DEVNET_SIGNER_KEY : null);
   }
 
   /** Resolves once the first connection attempt has finished (connected or not). */

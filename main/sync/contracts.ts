@@ -1,0 +1,40 @@
+// ABI bindings of the three contracts for the sync engine: interfaces, addresses per kind, and the named errors
+// that mean "this batch is already on chain" (a resend that reverts with them is a confirmation, not a failure).
+import { Interface } from 'ethers';
+import { loadArtifact, type ContractName } from '../chain/artifacts';
+import type { SyncKind } from './payloads';
+
+const cache = new Map<ContractName, Interface>();
+
+export function contractInterface(name: ContractName): Interface {
+  let iface = cache.get(name);
+  if (!iface) {
+    iface = new Interface(loadArtifact(name).abi);
+    cache.set(name, iface);
+  }
+  return iface;
+}
+
+export const CONTRACT_OF_KIND: Record<SyncKind, ContractName> = {
+  'consent.change': 'ConsentLedger',
+  'credential.status': 'CredentialRegistry',
+  'audit.root': 'AuditAnchor',
+};
+
+/** Custom errors a replayed batch reverts with. */
+export const ALREADY_APPLIED_ERRORS: ReadonlySet<string> = new Set(['BatchAlreadyApplied', 'BatchAlreadyAnchored']);
+
+export type ContractAddresses = Record<ContractName, string>;
+
+/** Decodes revert data against every contract's errors; the name and arguments, or null when unknown. */
+export function decodeRevert(data: string): { name: string; args: string[]; contract: ContractName } | null {
+  for (const name of ['ConsentLedger', 'CredentialRegistry', 'AuditAnchor'] as const) {
+    try {
+      const parsed = contractInterface(name).parseError(data);
+      if (parsed) return { name: parsed.name, args: parsed.args.map((a: unknown) => String(a)), contract: name };
+    } catch {
+      // not this contract's error
+    }
+  }
+  return null;
+}

@@ -1,0 +1,119 @@
+// The sync engine end to end against a real anvil: batching, sending, confirmations, the pull mirror, payload
+// validation, pause/resume, and the PHI check over every transaction sent.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AbiCoder, Contract, Wallet } from 'ethers';
+import path from 'node:path';
+import { loadArtifact } from '../chain/artifacts';
+import type { Db } from '../db/connection';
+import { consentKeyOf, unpackConsentState } from './consent-state';
+import {
+  auditRootPayload,
+  credentialPayload,
+  enqueue,
+  enqueueConsents,
+  openTestDb,
+  outboxStates,
+  registerIssuer,
+  startTestChain,
+  tempDir,
+  testEngine,
+  TEST_PATIENTS,
+  type TestChain,
+} from './fixtures/chain';
+import { CalldataRecorder, phiFindings } from './fixtures/phi';
+
+let chain: TestChain;
+let dir: string;
+const recorder = new CalldataRecorder();
+
+beforeAll(async () => {
+  chain = await startTestChain();
+  dir = tempDir('sync-engine');
+});
+afterAll(async () => {
+  await chain?.stop();
+});
+
+function fresh(name: string): Db {
+  return openTestDb(path.join(dir, `${name}.sqlite`));
+}
+
+describe('sync engine', () => {
+  it('batches, sends and confirms consent changes, credential statuses and audit roots, exactly once', async () => {
+    const db = fresh('basic');
+    const issuer = Wallet.createRandom().address;
+    await registerIssuer(chain, issuer);
+    enqueueConsents(db, 45);
+    enqueue(db, 'credential.status', [credentialPayload(1, issuer), credentialPayload(2, issuer, 'suspended')]);
+    const first = auditRootPayload(1, `0x${'00'.repeat(32)}`);
+    enqueue(db, 'audit.root', [first.json, auditRootPayload(2, first.root).json]);
+    const states: string[] = [];
+    const engine = testEngine(db, chain, { onBroadcast: recorder.record, emit: (s) => states.push(s.state), limits: { maxItems: { 'consent.change': 20 } } });
+    const report = await engine.runUntilDrained(60_000);
+    expect(report.failure).toBeUndefined();
+    expect(outboxStates(db)).toEqual({ confirmed: 49 });
+    const batches = db.prepare(`SELECT kind, state, event_count, gas_used FROM sync_batches ORDER BY rowid`).all() as { kind: string; state: string; event_count: number; gas_used: number }[];
+    expect(batches.map((b) => [b.kind, b.event_count, b.state])).toEqual([
+      ['consent.change', 20, 'confirmed'],
+      ['consent.change', 20, 'confirmed'],
+      ['consent.change', 5, 'confirmed'],
+      ['credential.status', 2, 'confirmed'],
+      ['audit.root', 1, 'confirmed'],
+      ['audit.root', 1, 'confirmed'],
+    ]);
+    expect(states).toEqual(expect.arrayContaining(['sending', 'sent', 'confirmed']));
+
+    // The chain holds what the outbox said, and the mirror pulled it back.
+    const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
+    const payloads = (db.prepare(`SELECT payload FROM outbox WHERE kind = 'consent.change'`).all() as { payload: string }[]).map((r) => JSON.parse(r.payload));
+    for (const p of payloads.slice(0, 5)) {
+      const key = consentKeyOf({ patientPseudonym: p.patientPseudonym, grantee: p.granteeHash, purpose: p.purposeHash, category: p.categoryHash });
+      const state = unpackConsentState(await ledger.getFunction('packedStateOf')(key));
+      expect(state).toMatchObject({ seq: p.seq, validFrom: p.validFrom, revoked: p.revoked });
+    }
+    expect((db.prepare(`SELECT count(*) AS n FROM sync_chain_consents`).get() as { n: number }).n).toBe(45);
+    expect((db.prepare(`SELECT count(*) AS n FROM sync_chain_credentials`).get() as { n: number }).n).toBe(2);
+    expect((db.prepare(`SELECT count(*) AS n FROM sync_chain_audit_roots`).get() as { n: number }).n).toBe(2);
+    await engine.stop();
+    db.close();
+  });
+
+  it('fails an event whose payload carries anything but pseudonyms and codes, and never sends it', async () => {
+    const db = fresh('invalid');
+    const [ok] = enqueueConsents(db, 1, 500);
+    const leaky = JSON.parse(db.prepare(`SELECT payload FROM outbox WHERE id = ?`).pluck().get(ok) as string) as Record<string, unknown>;
+    const [bad] = enqueue(db, 'consent.change', [JSON.stringify({ ...leaky, name: TEST_PATIENTS[0]!.name, mrn: TEST_PATIENTS[0]!.mrn })]);
+    const engine = testEngine(db, chain, { onBroadcast: recorder.record });
+    await engine.runUntilDrained(30_000);
+    const row = db.prepare(`SELECT state, last_error FROM outbox WHERE id = ?`).get(bad) as { state: string; last_error: string };
+    expect(row.state).toBe('failed');
+    expect(row.last_error).toMatch(/SYNC_PAYLOAD_INVALID: .*unexpected field\(s\) name, mrn/);
+    expect(row.last_error).not.toContain(TEST_PATIENTS[0]!.name);
+    expect(db.prepare(`SELECT state FROM outbox WHERE id = ?`).pluck().get(ok)).toBe('confirmed');
+    await engine.stop();
+    db.close();
+  });
+
+  it('pauses and resumes', async () => {
+    const db = fresh('pause');
+    enqueueConsents(db, 3, 900);
+    const engine = testEngine(db, chain, { onBroadcast: recorder.record });
+    engine.pause();
+    expect((await engine.syncNow()).outcome).toBe('paused');
+    expect(engine.state).toEqual({ state: 'paused', pending: 3 });
+    engine.resume();
+    await engine.runUntilDrained(30_000);
+    expect(outboxStates(db)).toEqual({ confirmed: 3 });
+    await engine.stop();
+    db.close();
+  });
+
+  it('PHI check: no MRN, name or birth date of a test patient in any calldata sent (and the check can see one)', () => {
+    expect(recorder.raws.length).toBeGreaterThan(5);
+    expect(recorder.findings(TEST_PATIENTS)).toEqual([]);
+    // Negative control: the detector finds a name hidden as an ABI string, as base64 and as a birth date number.
+    const p = TEST_PATIENTS[1]!;
+    const leak = `0x12345678${AbiCoder.defaultAbiCoder().encode(['string', 'string', 'uint256'], [p.name, Buffer.from(p.mrn).toString('base64'), 19900214n]).slice(2)}`;
+    expect(phiFindings(leak, [p]).map((f) => f.what)).toEqual(expect.arrayContaining([`utf8/ascii/abi-string "${p.name}"`, `base64 "${p.mrn}"`, 'birth date as YYYYMMDD']));
+  });
+});

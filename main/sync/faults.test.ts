@@ -1,0 +1,292 @@
+// Faults (b)-(d) against a real anvil: the node stopped mid-sync and restarted, a reorg that removes a confirmed
+// batch, a stuck transaction re-priced, nonce gaps and foreign transactions, an unfunded key, a contract revert,
+// and an RPC endpoint that answers junk, hangs or names the wrong chain. Each ends in a clear state and message.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Contract, Wallet, id } from 'ethers';
+import type { SyncState } from '../api/events';
+import { startAnvil } from '../chain/anvil';
+import { loadArtifact } from '../chain/artifacts';
+import { deployContracts } from '../chain/deploy';
+import { DEVNET_SIGNER_KEY } from '../chain/devnet';
+import { createProvider, TxSender } from '../chain/provider';
+import { credentialPayload, enqueue, enqueueConsents, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, testEngine, TEST_PATIENTS, type TestChain } from './fixtures/chain';
+import { CalldataRecorder } from './fixtures/phi';
+import { startRpcProxy } from './fixtures/rpc-proxy';
+
+let chain: TestChain;
+let dir: string;
+const recorder = new CalldataRecorder();
+let dbCount = 0;
+
+beforeAll(async () => {
+  chain = await startTestChain();
+  dir = tempDir('sync-faults');
+});
+afterAll(async () => {
+  await chain?.stop();
+});
+
+const newDb = () => openTestDb(path.join(dir, `f${++dbCount}.sqlite`));
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('node stopped mid-sync', () => {
+  it('reports offline with the queue depth, and drains by itself once the node is back (anvil --state)', async () => {
+    const stateFile = path.join(dir, 'anvil-state.json');
+    let node = await startAnvil({ stateFile, chainId: 31337 });
+    const provider = createProvider(node.rpcUrl, 31337);
+    const contracts = await deployContracts(new Wallet(DEVNET_SIGNER_KEY, provider));
+    provider.destroy();
+    const db = newDb();
+    enqueueConsents(db, 240, 10_000);
+    const states: SyncState[] = [];
+    const engine = testEngine(db, { rpcUrl: node.rpcUrl, chainId: 31337, contracts }, { onBroadcast: recorder.record, emit: (s) => states.push(s), limits: { maxItems: { 'consent.change': 6 } } });
+    engine.start();
+    await until('a few batches', () => (outboxStates(db).confirmed ?? 0) >= 24);
+    await node.stop();
+    await until('offline', () => engine.offline !== null);
+    const offline = states.filter((s) => s.state === 'failed' && s.reason === 'offline').at(-1) as Extract<SyncState, { state: 'failed' }>;
+    expect(offline.message).toMatch(/^Offline since \d{4}-\d\d-\d\dT.*, \d+ event\(s\) queued: The chain node at http:\/\/127\.0\.0\.1:\d+ is unreachable/);
+    const queued = Number(/, (\d+) event/.exec(offline.message)![1]);
+    expect(queued).toBeGreaterThan(0);
+    expect(queued).toBeLessThan(240);
+    await new Promise((r) => setTimeout(r, 1_500));
+    node = await startAnvil({ stateFile, chainId: 31337, port: node.port });
+    await until('drained by itself', () => outboxStates(db).confirmed === 240, 60_000);
+    await until('online again', () => engine.offline === null);
+    const p2 = createProvider(node.rpcUrl, 31337);
+    const ledger = new Contract(contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, p2);
+    const batches = db.prepare(`SELECT id FROM sync_batches`).pluck().all() as string[];
+    for (const b of batches) expect(await ledger.getFunction('batchApplied')(b)).toBe(true);
+    const changed = await ledger.queryFilter(ledger.filters.ConsentChanged!(), 0, 'latest');
+    expect(changed).toHaveLength(240); // exactly once: no batch applied twice across the restart
+    await engine.stop();
+    p2.destroy();
+    await node.stop();
+    db.close();
+  }, 90_000);
+});
+
+describe('reorg', () => {
+  for (const how of ['evm_revert', 'anvil_reorg'] as const) {
+    it(`a confirmed batch removed by ${how} is detected by its block hash, queued again and resent`, async () => {
+      const db = newDb();
+      const engine = testEngine(db, chain, { onBroadcast: recorder.record });
+      await engine.runUntilDrained(); // settle nonce and cursor first
+      const snapshot = how === 'evm_revert' ? ((await chain.provider.send('evm_snapshot', [])) as string) : null;
+      enqueueConsents(db, 5, how === 'evm_revert' ? 20_000 : 21_000);
+      await engine.runUntilDrained();
+      const before = db.prepare(`SELECT id, block_number, block_hash, tx_hash FROM sync_batches WHERE state = 'confirmed' ORDER BY rowid DESC LIMIT 1`).get() as { id: string; block_number: number; block_hash: string; tx_hash: string };
+      expect((db.prepare(`SELECT count(*) AS n FROM sync_chain_events WHERE batch_id = ? AND name = 'ConsentChanged'`).get(before.id) as { n: number }).n).toBe(5);
+      if (snapshot) {
+        await chain.provider.send('evm_revert', [snapshot]);
+        for (let i = 0; i < 3; i++) await chain.provider.send('evm_mine', []);
+      } else {
+        const head = await chain.provider.getBlockNumber();
+        await chain.provider.send('anvil_reorg', [head - before.block_number + 1, []]);
+      }
+      expect(await chain.provider.getTransactionReceipt(before.tx_hash)).toBeNull();
+      // A fresh engine (as after a restart) notices on its first cycle.
+      const states: SyncState[] = [];
+      const again = testEngine(db, chain, { onBroadcast: recorder.record, emit: (s) => states.push(s) });
+      await engine.stop();
+      await again.runUntilDrained();
+      const after = db.prepare(`SELECT state, block_number, block_hash, tx_hash, attempts FROM sync_batches WHERE id = ?`).get(before.id) as { state: string; block_hash: string; tx_hash: string; attempts: number };
+      expect(after.state).toBe('confirmed');
+      expect(after.block_hash).not.toBe(before.block_hash);
+      expect(after.tx_hash).not.toBe(before.tx_hash);
+      expect(after.attempts).toBe(2);
+      expect(states.some((s) => s.state === 'queued')).toBe(true);
+      const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
+      expect(await ledger.getFunction('batchApplied')(before.id)).toBe(true);
+      const applied = await ledger.queryFilter(ledger.filters.BatchApplied!(before.id), 0, 'latest');
+      expect(applied).toHaveLength(1);
+      // The pull cursor stepped back too: the mirror holds the batch once, from the new block.
+      const rows = db.prepare(`SELECT block_hash FROM sync_chain_events WHERE batch_id = ? AND name = 'ConsentChanged'`).all(before.id) as { block_hash: string }[];
+      expect(rows).toHaveLength(5);
+      expect(new Set(rows.map((r) => r.block_hash))).toEqual(new Set([after.block_hash]));
+      await again.stop();
+      db.close();
+    });
+  }
+});
+
+describe('stuck transaction', () => {
+  it('re-prices with the same nonce and at least 10% more, and takes whichever price is mined', async () => {
+    const db = newDb();
+    const engine = testEngine(db, chain, { onBroadcast: recorder.record, stuckAfterMs: 300, receiptWaitMs: 1_200 });
+    await engine.runUntilDrained();
+    enqueueConsents(db, 3, 30_000);
+    await chain.provider.send('evm_setAutomine', [false]);
+    try {
+      await engine.syncNow();
+      const txs = db.prepare(`SELECT hash, nonce, state, max_fee_per_gas, max_priority_fee_per_gas FROM sync_transactions ORDER BY rowid`).all() as {
+        hash: string;
+        nonce: number;
+        state: string;
+        max_fee_per_gas: string;
+        max_priority_fee_per_gas: string;
+      }[];
+      expect(txs.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(txs.map((t) => t.nonce)).size).toBe(1);
+      for (let i = 1; i < txs.length; i++) {
+        expect(BigInt(txs[i]!.max_priority_fee_per_gas) * 10n).toBeGreaterThanOrEqual(BigInt(txs[i - 1]!.max_priority_fee_per_gas) * 11n);
+        expect(BigInt(txs[i]!.max_fee_per_gas) * 10n).toBeGreaterThanOrEqual(BigInt(txs[i - 1]!.max_fee_per_gas) * 11n);
+      }
+      expect(txs.slice(0, -1).every((t) => t.state === 'superseded')).toBe(true);
+      await chain.provider.send('evm_mine', []);
+      await engine.syncNow();
+      const batch = db.prepare(`SELECT state, tx_hash FROM sync_batches ORDER BY rowid DESC LIMIT 1`).get() as { state: string; tx_hash: string };
+      expect(batch).toEqual({ state: 'confirmed', tx_hash: txs.at(-1)!.hash });
+    } finally {
+      await chain.provider.send('evm_setAutomine', [true]);
+    }
+    await engine.stop();
+    db.close();
+  });
+});
+
+describe('clear states and messages', () => {
+  it('nonce gap: a local nonce ahead of the node is noticed and reset, and the queue drains', async () => {
+    const db = newDb();
+    const engine = testEngine(db, chain, { onBroadcast: recorder.record });
+    await engine.runUntilDrained();
+    const address = new Wallet(DEVNET_SIGNER_KEY).address;
+    await engine.stop(); // one engine per data folder (the lease): the next one takes over
+    db.prepare(`UPDATE sync_senders SET next_nonce = next_nonce + 5 WHERE address = ?`).run(address);
+    enqueueConsents(db, 2, 40_000);
+    const states: SyncState[] = [];
+    const e2 = testEngine(db, chain, { onBroadcast: recorder.record, emit: (s) => states.push(s) });
+    const report = await e2.runUntilDrained();
+    expect(report.notices.concat(e2.notice ? [e2.notice] : []).map((n) => n.kind)).toContain('gap');
+    expect(e2.notice?.message).toMatch(/^Nonce gap: the local sender was at nonce \d+ but the node has \d+/);
+    expect(outboxStates(db)).toEqual({ confirmed: 2 });
+    await e2.stop();
+    db.close();
+  });
+
+  it('a transaction from the same key by another process: before ours is noticed; on our nonce the batch is replaced and resent', async () => {
+    const db = newDb();
+    const other = new TxSender(new Wallet(DEVNET_SIGNER_KEY, chain.provider));
+    const states: SyncState[] = [];
+    let injected = false;
+    const engine = testEngine(db, chain, {
+      onBroadcast: recorder.record,
+      emit: (s) => states.push(s),
+      // Between our write-ahead and our broadcast, another process spends the very nonce we signed.
+      failpoint: async (step) => {
+        if (step === 'written' && !injected) {
+          injected = true;
+          other.resetNonce();
+          await other.send({ to: Wallet.createRandom().address, value: 1n });
+        }
+      },
+    });
+    enqueueConsents(db, 2, 50_000);
+    await engine.runUntilDrained();
+    expect(outboxStates(db)).toEqual({ confirmed: 2 });
+    const failedNonce = states.filter((s): s is Extract<SyncState, { state: 'failed' }> => s.state === 'failed' && s.reason === 'nonce');
+    expect(failedNonce.map((s) => s.message).join('\n')).toMatch(/Nonce \d+ was used by another transaction from 0x[0-9a-fA-F]{40} \(not one of ours\); batch 0x[0-9a-f]{8}… is sent again with a new nonce/);
+    const batch = db.prepare(`SELECT attempts, state FROM sync_batches`).get() as { attempts: number; state: string };
+    expect(batch).toEqual({ attempts: 2, state: 'confirmed' });
+
+    // And one sent while we were idle is noticed as foreign at the next send.
+    other.resetNonce();
+    await other.send({ to: Wallet.createRandom().address, value: 1n });
+    enqueueConsents(db, 1, 50_100);
+    const report = await engine.runUntilDrained();
+    expect([...report.notices, ...(engine.notice ? [engine.notice] : [])].map((n) => n.message).join('\n')).toMatch(/1 transaction\(s\) from this key were sent by another process/);
+    expect(outboxStates(db)).toEqual({ confirmed: 3 });
+    await engine.stop();
+    db.close();
+  });
+
+  it('insufficient funds: a fresh key with the role but no ether fails clearly, spends no nonce, and resumes when funded', async () => {
+    const db = newDb();
+    const poor = Wallet.createRandom();
+    const admin = new TxSender(new Wallet(DEVNET_SIGNER_KEY, chain.provider));
+    const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
+    await admin.send({ to: chain.contracts.ConsentLedger, data: ledger.interface.encodeFunctionData('grantRole', [id('CUSTODIAN_ROLE'), poor.address]) });
+    enqueueConsents(db, 3, 60_000);
+    const engine = testEngine(db, chain, { onBroadcast: recorder.record, signerKey: poor.privateKey });
+    const report = await engine.syncNow();
+    expect(report.outcome).toBe('failed');
+    expect(report.failure).toMatchObject({ subtype: 'funds', code: 'SYNC_INSUFFICIENT_FUNDS' });
+    expect(report.failure!.message).toContain(`The signing account ${poor.address} holds 0.000000 ETH but batch 0x`);
+    expect(engine.state).toMatchObject({ state: 'failed', reason: 'funds' });
+    expect(db.prepare(`SELECT state, error_subtype, nonce FROM sync_batches`).get()).toEqual({ state: 'pending', error_subtype: 'funds', nonce: null });
+    expect(await chain.provider.getTransactionCount(poor.address)).toBe(0);
+    await chain.provider.send('anvil_setBalance', [poor.address, '0xDE0B6B3A7640000']);
+    await engine.runUntilDrained();
+    expect(outboxStates(db)).toEqual({ confirmed: 3 });
+    await engine.stop();
+    db.close();
+  });
+
+  it('contract revert: the custom error is decoded, the batch parks as failed, and retry sends it once fixed', async () => {
+    const db = newDb();
+    const issuer = Wallet.createRandom().address;
+    enqueue(db, 'credential.status', [credentialPayload(900, issuer)]);
+    const engine = testEngine(db, chain, { onBroadcast: recorder.record });
+    const report = await engine.runUntilDrained();
+    expect(report.outcome).toBe('idle');
+    const batch = db.prepare(`SELECT id, state, error_subtype, last_error FROM sync_batches`).get() as { id: string; state: string; error_subtype: string; last_error: string };
+    expect(batch).toMatchObject({ state: 'failed', error_subtype: 'revert' });
+    expect(batch.last_error).toBe(`The contract rejects the batch: CredentialRegistry: IssuerNotRegistered(${issuer}).`);
+    expect(engine.state).toMatchObject({ state: 'idle' });
+    expect(outboxStates(db)).toEqual({ failed: 1 });
+    await registerIssuer(chain, issuer);
+    expect(engine.store.retry(batch.id)).toBe(true);
+    await engine.runUntilDrained();
+    expect(outboxStates(db)).toEqual({ confirmed: 1 });
+    await engine.stop();
+    db.close();
+  });
+
+  it('an RPC that answers junk, hangs, or names another chain: rpc / chain-id states, nothing sent, then recovery', async () => {
+    const proxy = await startRpcProxy(chain.rpcUrl);
+    const db = newDb();
+    enqueueConsents(db, 2, 70_000);
+    const engine = testEngine(db, chain, { onBroadcast: recorder.record, rpcUrl: proxy.url, rpcTimeoutMs: 800 });
+
+    proxy.mode = 'junk';
+    let r = await engine.syncNow();
+    expect(r.failure).toMatchObject({ subtype: 'rpc', code: 'SYNC_RPC_GARBAGE' });
+    expect(r.failure!.message).toMatch(/^Offline since .*, 2 event\(s\) queued: The RPC endpoint at http:\/\/127\.0\.0\.1:\d+ answered something that is not a valid JSON-RPC reply/);
+
+    proxy.mode = 'hang';
+    r = await engine.syncNow();
+    expect(r.failure).toMatchObject({ subtype: 'rpc', code: 'SYNC_RPC_TIMEOUT' });
+    expect(r.failure!.message).toMatch(/did not answer in time/);
+
+    proxy.mode = 'refuse';
+    r = await engine.syncNow();
+    expect(r.failure).toMatchObject({ subtype: 'offline', code: 'SYNC_OFFLINE' });
+
+    proxy.mode = 'wrong-chain';
+    r = await engine.syncNow();
+    expect(r.failure).toMatchObject({ subtype: 'chain-id', code: 'CHAIN_ID_MISMATCH' });
+    expect(r.failure!.message).toMatch(/reports chain id 1, but this workstation is configured for 31337; nothing is sent/);
+    expect(engine.state).toMatchObject({ state: 'failed', reason: 'chain-id' });
+    expect(db.prepare(`SELECT count(*) FROM sync_transactions`).pluck().get()).toBe(0);
+
+    proxy.mode = 'pass';
+    await engine.runUntilDrained();
+    expect(outboxStates(db)).toEqual({ confirmed: 2 });
+    await engine.stop();
+    await proxy.close();
+    db.close();
+  });
+
+  it('PHI check over every transaction these faults sent', () => {
+    expect(recorder.raws.length).toBeGreaterThan(10);
+    expect(recorder.findings(TEST_PATIENTS)).toEqual([]);
+  });
+});

@@ -1,0 +1,72 @@
+// What each outbox kind carries to the chain and how it is validated: pseudonyms, hashes, codes and numbers only.
+// consent.change comes from the consents domain (consents/outbox-events.ts); the other two are defined here.
+import { z } from 'zod';
+import { consentChangePayload, CONSENT_CHANGE_KIND, type ConsentChangePayload } from '../consents/outbox-events';
+
+export { consentChangePayload, type ConsentChangePayload };
+
+export const SYNC_KINDS = [CONSENT_CHANGE_KIND, 'credential.status', 'audit.root'] as const;
+export type SyncKind = (typeof SYNC_KINDS)[number];
+
+export function isSyncKind(kind: string): kind is SyncKind {
+  return (SYNC_KINDS as readonly string[]).includes(kind);
+}
+
+const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be 0x + 64 hex digits');
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address');
+const uint64 = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * 'credential.status' (written by the credentials domain): one CredentialRegistry.StatusUpdate. The credential
+ * appears only as its hash; the issuer is an organisation's signing address.
+ */
+export const credentialStatusPayload = z
+  .object({
+    credentialHash: bytes32,
+    status: z.enum(['active', 'suspended', 'revoked']),
+    /** Unix seconds after which the credential is expired; 0 for none. */
+    expiresAt: uint64,
+    issuer: address,
+  })
+  .strict();
+export type CredentialStatusPayload = z.infer<typeof credentialStatusPayload>;
+
+/** 'audit.root' (written by the audit domain): one AuditAnchor.anchor call; roots form a chain. */
+export const auditRootPayload = z
+  .object({
+    batchId: bytes32,
+    merkleRoot: bytes32,
+    leafCount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    /** The root anchored before this one, or 0x00…00 for the first. */
+    previousRoot: bytes32,
+  })
+  .strict();
+export type AuditRootPayload = z.infer<typeof auditRootPayload>;
+
+export type PayloadOf<K extends SyncKind> = K extends 'consent.change'
+  ? ConsentChangePayload
+  : K extends 'credential.status'
+    ? CredentialStatusPayload
+    : AuditRootPayload;
+
+export const PAYLOAD_SCHEMAS: { [K in SyncKind]: z.ZodType<PayloadOf<K>> } = {
+  'consent.change': consentChangePayload,
+  'credential.status': credentialStatusPayload,
+  'audit.root': auditRootPayload,
+};
+
+export type ParsedPayload = { ok: true; value: unknown } | { ok: false; reason: string };
+
+/** Parses an outbox row's JSON payload for its kind; the reason names the field, never echoes a value. */
+export function parsePayload(kind: SyncKind, json: string): ParsedPayload {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return { ok: false, reason: 'payload is not JSON' };
+  }
+  const parsed = PAYLOAD_SCHEMAS[kind].safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.code === 'unrecognized_keys' ? `unexpected field(s) ${(i as { keys?: string[] }).keys?.join(', ')}` : i.message}`);
+  return { ok: false, reason: issues.join('; ') };
+}

@@ -1,0 +1,202 @@
+// The puller: reads the contracts' events from the last synced block (the cursor keeps that block's hash; a
+// changed hash means a reorg, so it steps back to the fork point) and applies them to the mirror and, through a
+// ChainChangeSink, to the consents domain, in chain order, so workstations sharing one chain converge.
+import type { JsonRpcProvider, Log } from 'ethers';
+import type { Db } from '../db/connection';
+import type { ContractName } from '../chain/artifacts';
+import { contractInterface, type ContractAddresses } from './contracts';
+import { consentKeyOf, unpackConsentState } from './consent-state';
+import { ChainMirror, type PulledEvent } from './mirror';
+import { blockHashAt, nodeBlockNumber } from './rpc';
+import { forkPoint } from './rules';
+
+/** One consent change as the chain holds it; identifiers are pseudonyms and code hashes, never PHI. */
+export interface ChainConsentChange {
+  chainId: number;
+  consentKey: string;
+  patientPseudonym: string;
+  granteeHash: string;
+  purposeHash: string;
+  categoryHash: string;
+  documentHash: string;
+  decision: 'permit' | 'deny';
+  revoked: boolean;
+  validFrom: number;
+  validUntil: number;
+  seq: number;
+  blockNumber: number;
+  txHash: string;
+  batchId: string | null;
+}
+
+/** Where pulled consent changes go besides the mirror (the consents tables). Called inside the pull's transaction. */
+export interface ChainChangeSink {
+  /** Called at the start of each pulled block range, inside its transaction (refresh caches here). */
+  begin?(): void;
+  consentChanged(change: ChainConsentChange): void;
+}
+
+export interface PullReport {
+  fromBlock: number;
+  toBlock: number;
+  events: number;
+  consentChanges: number;
+  rolledBackTo: number | null;
+}
+
+const CURSOR = 'all';
+const CHUNK_BLOCKS = 2_000;
+const KEEP_SEEN_BLOCKS = 512;
+
+export class ChainPuller {
+  readonly mirror: ChainMirror;
+  private readonly byAddress = new Map<string, ContractName>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly provider: JsonRpcProvider,
+    private readonly chainId: number,
+    contracts: ContractAddresses,
+    private readonly sink: ChainChangeSink | null = null,
+  ) {
+    this.mirror = new ChainMirror(db, chainId);
+    for (const [name, address] of Object.entries(contracts) as [ContractName, string][]) this.byAddress.set(address.toLowerCase(), name);
+  }
+
+  /** Pulls up to the head; safe to call at any time and after any crash (events are recorded once). */
+  async pull(): Promise<PullReport> {
+    const head = await nodeBlockNumber(this.provider);
+    let rolledBackTo: number | null = null;
+    let cursor = this.mirror.cursor(CURSOR);
+    if (cursor && (await blockHashAt(this.provider, cursor.block_number)) !== cursor.block_hash) {
+      rolledBackTo = await this.rollBack();
+      cursor = this.mirror.cursor(CURSOR);
+    }
+    const start = cursor ? cursor.block_number + 1 : 0;
+    let events = 0;
+    let consentChanges = 0;
+    for (let from = start; from <= head; from += CHUNK_BLOCKS) {
+      const to = Math.min(head, from + CHUNK_BLOCKS - 1);
+      const toHash = await blockHashAt(this.provider, to);
+      const logs = await this.provider.getLogs({ address: [...this.byAddress.keys()], fromBlock: from, toBlock: to });
+      // A reorg between the two reads would mix chains: check the range end again and retry next time.
+      if (toHash === null || (await blockHashAt(this.provider, to)) !== toHash) break;
+      const counts = this.db.transaction(() => this.applyLogs(logs, to, toHash))();
+      events += counts.events;
+      consentChanges += counts.consentChanges;
+    }
+    return { fromBlock: start, toBlock: head, events, consentChanges, rolledBackTo };
+  }
+
+  /** Finds the newest seen block still on the chain, forgets what came after it, and moves the cursor there. */
+  private async rollBack(): Promise<number> {
+    const seen = this.mirror.seenBlocks();
+    const canonical = new Map<number, string | null>();
+    for (const b of seen) {
+      const hash = await blockHashAt(this.provider, b.number);
+      canonical.set(b.number, hash);
+      if (hash === b.hash) break;
+    }
+    const fork = forkPoint(seen, (n) => canonical.get(n) ?? null);
+    this.db.transaction(() => {
+      this.mirror.rollbackAbove(fork ?? -1);
+      if (fork === null) this.mirror.clearCursor(CURSOR);
+      else this.mirror.setCursor(CURSOR, fork, seen.find((b) => b.number === fork)!.hash);
+    })();
+    return fork ?? 0;
+  }
+
+  private applyLogs(logs: readonly Log[], to: number, toHash: string): { events: number; consentChanges: number } {
+    if (logs.length) this.sink?.begin?.();
+    const batchOfTx = new Map<string, string>();
+    const parsed = logs.flatMap((log) => {
+      const contract = this.byAddress.get(log.address.toLowerCase());
+      if (!contract) return [];
+      const desc = contractInterface(contract).parseLog({ topics: [...log.topics], data: log.data });
+      if (!desc) return [];
+      if (desc.name === 'BatchApplied' || desc.name === 'StatusBatchApplied') batchOfTx.set(log.transactionHash, String(desc.args.batchId).toLowerCase());
+      return [{ log, contract, desc }];
+    });
+    let events = 0;
+    let consentChanges = 0;
+    for (const { log, contract, desc } of parsed) {
+      const base = { blockNumber: log.blockNumber, logIndex: log.index, blockHash: log.blockHash.toLowerCase(), txHash: log.transactionHash.toLowerCase(), contract, name: desc.name };
+      const a = desc.args;
+      let event: PulledEvent | null = null;
+      if (desc.name === 'ConsentChanged') {
+        const s = unpackConsentState(BigInt(a.state as bigint));
+        const ids = { patientPseudonym: hex(a.patientPseudonym), grantee: hex(a.grantee), purpose: hex(a.purpose), category: hex(a.category) };
+        const key = consentKeyOf(ids);
+        const batchId = batchOfTx.get(log.transactionHash) ?? null;
+        event = { ...base, batchId, subject: key, data: { ...ids, documentHash: hex(a.documentHash), decision: s.decision, revoked: s.revoked, validFrom: s.validFrom, validUntil: s.validUntil, seq: s.seq } };
+        if (this.mirror.record(event)) {
+          this.mirror.applyConsent({
+            consent_key: key,
+            patient_pseudonym: ids.patientPseudonym,
+            grantee: ids.grantee,
+            purpose: ids.purpose,
+            category: ids.category,
+            decision: s.decision,
+            revoked: s.revoked ? 1 : 0,
+            valid_from: s.validFrom,
+            valid_until: s.validUntil,
+            seq: s.seq,
+            document_hash: hex(a.documentHash),
+            block_number: base.blockNumber,
+            tx_hash: base.txHash,
+          });
+          this.sink?.consentChanged({
+            chainId: this.chainId,
+            consentKey: key,
+            patientPseudonym: ids.patientPseudonym,
+            granteeHash: ids.grantee,
+            purposeHash: ids.purpose,
+            categoryHash: ids.category,
+            documentHash: hex(a.documentHash),
+            decision: s.decision === 1 ? 'permit' : 'deny',
+            revoked: s.revoked,
+            validFrom: s.validFrom,
+            validUntil: s.validUntil,
+            seq: s.seq,
+            blockNumber: base.blockNumber,
+            txHash: base.txHash,
+            batchId,
+          });
+          consentChanges++;
+          events++;
+        }
+        continue;
+      }
+      if (desc.name === 'ConsentOpSkipped') {
+        event = { ...base, batchId: batchOfTx.get(log.transactionHash) ?? null, subject: hex(a.key), data: { seq: Number(a.seq), storedSeq: Number(a.storedSeq) } };
+      } else if (desc.name === 'CredentialStatusChanged') {
+        event = { ...base, batchId: hex(a.batchId), subject: hex(a.credentialHash), data: { status: Number(a.status), expiresAt: Number(a.expiresAt), issuer: String(a.issuer) } };
+        if (this.mirror.record(event)) {
+          this.mirror.applyCredential(event.subject, Number(a.status), Number(a.expiresAt), String(a.issuer), base.blockNumber, base.txHash);
+          events++;
+        }
+        continue;
+      } else if (desc.name === 'RootAnchored') {
+        const root = { batchId: hex(a.batchId), merkleRoot: hex(a.merkleRoot), leafCount: Number(a.leafCount), previousRoot: hex(a.previousRoot), index: Number(a.index) };
+        event = { ...base, batchId: root.batchId, subject: root.merkleRoot, data: root };
+        if (this.mirror.record(event)) {
+          this.mirror.applyRoot({ ...root, blockNumber: base.blockNumber, blockHash: base.blockHash, txHash: base.txHash });
+          events++;
+        }
+        continue;
+      } else {
+        event = { ...base, batchId: desc.name.endsWith('BatchApplied') ? hex(a.batchId) : null, subject: desc.name.endsWith('BatchApplied') ? hex(a.batchId) : contract, data: {} };
+      }
+      if (this.mirror.record(event)) events++;
+    }
+    for (const { log } of parsed) this.mirror.seeBlock(log.blockNumber, log.blockHash.toLowerCase());
+    this.mirror.seeBlock(to, toHash);
+    this.mirror.pruneSeen(to - KEEP_SEEN_BLOCKS);
+    this.mirror.setCursor(CURSOR, to, toHash);
+    return { events, consentChanges };
+  }
+}
+
+function hex(v: unknown): string {
+  return String(v).toLowerCase();
+}

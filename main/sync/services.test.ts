@@ -1,0 +1,76 @@
+// The sync channels through the real services (embedded devnet, dispatcher, permissions): status, sync now,
+// batches, one event with its batch, pause/resume and retry, and who may call what.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../api/permissions';
+import type { SyncBatchSummary, SyncEventDetail, SyncNowResult, SyncStatus } from '../api/sync';
+import { silentLogger } from '../runtime/log';
+import { startServices, type Services } from '../runtime/services';
+import { enqueue, enqueueConsents, auditRootPayload, tempDir } from './fixtures/chain';
+
+const admin: Principal = { id: 'it', name: 'IT admin', role: 'it_admin' };
+const clerk: Principal = { id: 'clerk', name: 'Clerk', role: 'records_clerk' };
+let services: Services;
+
+beforeAll(async () => {
+  services = await startServices({ dataDir: tempDir('sync-services'), runtime: 'cli', logger: silentLogger, waitForChain: true, sync: 'manual', config: { chain: { mode: 'embedded' } } });
+});
+afterAll(async () => {
+  await services?.stop();
+});
+
+async function ok<T>(channel: string, input: unknown, as: Principal = admin): Promise<T> {
+  const r = await services.call(channel, input, as);
+  if (!r.ok) throw new Error(`${channel}: ${r.error.code} ${r.error.message}`);
+  return r.value as T;
+}
+
+describe('sync channels', () => {
+  it('syncs on sync.now and reports status, batches and an event with its batch', async () => {
+    expect(services.chain.current.state).toBe('connected');
+    const [first] = enqueueConsents(services.db, 12);
+    const root = auditRootPayload(1, `0x${'00'.repeat(32)}`);
+    const [rootEvent] = enqueue(services.db, 'audit.root', [root.json]);
+    const before = await ok<SyncStatus>('sync.status', {});
+    expect(before.queue).toEqual({ total: 13, byKind: { 'consent.change': 12, 'audit.root': 1 } });
+    const states: string[] = [];
+    const off = services.events.subscribe((m) => m.event === 'sync.state' && states.push(m.payload.state));
+    let r = await ok<SyncNowResult>('sync.now', {});
+    while (r.outcome === 'worked') r = await ok<SyncNowResult>('sync.now', {});
+    off();
+    expect(r.outcome).toBe('idle');
+    expect(states).toEqual(expect.arrayContaining(['sending', 'sent', 'confirmed']));
+
+    const status = await ok<SyncStatus>('sync.status', {});
+    expect(status).toMatchObject({ connection: 'connected', chainId: 31337, paused: false, queue: { total: 0 }, confirmationsRequired: 1 });
+    expect(status.signer.address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(BigInt(status.signer.balanceWei!)).toBeGreaterThan(0n);
+    expect(status.batches.confirmed).toBe(2);
+
+    const batches = await ok<SyncBatchSummary[]>('sync.batches', { limit: 10 });
+    expect(batches.map((b) => [b.kind, b.events, b.state])).toEqual([
+      ['audit.root', 1, 'confirmed'],
+      ['consent.change', 12, 'confirmed'],
+    ]);
+    expect(batches[1]!.gasUsed).toBeGreaterThan(0);
+
+    const detail = await ok<SyncEventDetail>('sync.event', { id: first });
+    expect(detail.batch?.id).toBe(batches[1]!.id);
+    expect(detail.payload).toMatchObject({ v: 1, seq: 1 });
+    const audit = await ok<SyncEventDetail>('sync.event', { id: rootEvent });
+    expect(audit.anchor).toMatchObject({ txHash: batches[0]!.txHash, anchorIndex: 0 });
+  });
+
+  it('pauses and resumes (sync.configure), and checks permissions per channel', async () => {
+    expect((await ok<{ paused: boolean }>('sync.pause', {})).paused).toBe(true);
+    expect((await ok<SyncStatus>('sync.status', {})).paused).toBe(true);
+    expect((await ok<SyncNowResult>('sync.now', {})).outcome).toBe('paused');
+    expect((await ok<{ paused: boolean }>('sync.resume', {})).paused).toBe(false);
+    expect((await ok<SyncStatus>('sync.status', {}, clerk)).paused).toBe(false);
+    for (const channel of ['sync.now', 'sync.pause']) {
+      const r = await services.call(channel, {}, clerk);
+      expect(r.ok ? null : r.error.code).toBe('PERMISSION_DENIED');
+    }
+    const missing = await services.call('sync.retryBatch', { batchId: `0x${'ab'.repeat(32)}` }, admin);
+    expect(missing.ok ? null : missing.error.code).toBe('NOT_FOUND');
+  });
+});
