@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Wallet } from 'ethers';
+import { auditTrailId } from '../main/audit/trail-id';
 import { startAnvil } from '../main/chain/anvil';
 import { deployContracts } from '../main/chain/deploy';
 import { DEVNET_SIGNER_KEY } from '../main/chain/devnet';
@@ -94,12 +95,13 @@ async function runSync(db: Db, rpcUrl: string, contracts: ContractAddresses, kin
   return { events: after.events - before.events, txs: after.txs - before.txs, gas: after.gas - before.gas, seconds };
 }
 
-function rootsChain(count: number, leafCount: number, salt: string, previous: string): { payloads: string[]; last: string } {
+/** `count` audit roots chained in one trail (AuditAnchor keeps a root chain per trail: per database). */
+function rootsChain(count: number, leafCount: number, salt: string, trailId: string, previous: string): { payloads: string[]; last: string } {
   const payloads: string[] = [];
   let prev = previous;
   for (let i = 0; i < count; i++) {
     const root = `0x${crypto.createHash('sha256').update(`${salt}-root-${i}`).digest('hex')}`;
-    payloads.push(JSON.stringify({ batchId: `0x${crypto.createHash('sha256').update(`${salt}-batch-${i}`).digest('hex')}`, merkleRoot: root, leafCount, previousRoot: prev }));
+    payloads.push(JSON.stringify({ trailId, batchId: `0x${crypto.createHash('sha256').update(`${salt}-batch-${i}`).digest('hex')}`, merkleRoot: root, leafCount, previousRoot: prev }));
     prev = root;
   }
   return { payloads, last: prev };
@@ -137,10 +139,10 @@ const bench: Bench = async ({ tmpDir }) => {
     const batched = await runSync(db, node.rpcUrl, contracts, 'consent.change');
 
     const leafCount = 1_000;
-    const roots = rootsChain(5, leafCount, 'batched', `0x${'00'.repeat(32)}`);
+    const roots = rootsChain(5, leafCount, 'batched', auditTrailId(db), `0x${'00'.repeat(32)}`);
     enqueue(db, 'audit.root', roots.payloads);
     const anchored = await runSync(db, node.rpcUrl, contracts, 'audit.root');
-    const singles = rootsChain(50, 1, 'naive', roots.last);
+    const singles = rootsChain(50, 1, 'naive', auditTrailId(naiveDb), `0x${'00'.repeat(32)}`);
     enqueue(naiveDb, 'audit.root', singles.payloads);
     const single = await runSync(naiveDb, node.rpcUrl, contracts, 'audit.root');
     naiveDb.close();

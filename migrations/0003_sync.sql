@@ -77,11 +77,33 @@ CREATE TABLE sync_lease (
   expires_at  INTEGER NOT NULL
 ) STRICT;
 
--- Small facts of this database's sync: its origin id (part of every batch id) and the like.
+-- Small facts of this database's sync: its origin id and the like.
 CREATE TABLE sync_meta (
   key    TEXT PRIMARY KEY,
   value  TEXT NOT NULL
 ) STRICT;
+
+-- The origin: 32 random bytes made once, here, for this database. It is part of every sync batch id, and the audit
+-- trail's id on chain (AuditAnchor keeps one root chain per trail) is derived from it (main/audit/trail-id.ts), so
+-- it never changes: a new origin would start a new trail and orphan the roots already anchored.
+INSERT INTO sync_meta (key, value) VALUES ('origin', '0x' || lower(hex(randomblob(32))));
+
+-- Also before INSERT: INSERT OR REPLACE deletes the old row without firing the DELETE trigger.
+CREATE TRIGGER sync_meta_origin_once BEFORE INSERT ON sync_meta
+WHEN NEW.key = 'origin' AND EXISTS (SELECT 1 FROM sync_meta WHERE key = 'origin')
+BEGIN
+  SELECT RAISE(ABORT, 'sync_meta: the origin id is fixed for the life of the database');
+END;
+
+CREATE TRIGGER sync_meta_origin_no_update BEFORE UPDATE ON sync_meta WHEN OLD.key = 'origin'
+BEGIN
+  SELECT RAISE(ABORT, 'sync_meta: the origin id is fixed for the life of the database');
+END;
+
+CREATE TRIGGER sync_meta_origin_no_delete BEFORE DELETE ON sync_meta WHEN OLD.key = 'origin'
+BEGIN
+  SELECT RAISE(ABORT, 'sync_meta: the origin id is fixed for the life of the database');
+END;
 
 -- Pull cursor per contract: the last block read and its hash; a changed hash means a reorg, so step back.
 CREATE TABLE sync_cursors (
@@ -149,9 +171,11 @@ CREATE TABLE sync_chain_credentials (
   PRIMARY KEY (chain_id, credential_hash)
 ) STRICT;
 
--- Anchored audit roots with where they landed: what a proof bundle needs.
+-- Anchored audit roots with where they landed: what a proof bundle needs. Every trail's roots are mirrored (each
+-- workstation database anchors its own trail into the one AuditAnchor); anchor_index counts within the trail.
 CREATE TABLE sync_chain_audit_roots (
   chain_id       INTEGER NOT NULL,
+  trail_id       TEXT NOT NULL,
   batch_id       TEXT NOT NULL,
   merkle_root    TEXT NOT NULL,
   leaf_count     INTEGER NOT NULL,
@@ -163,3 +187,4 @@ CREATE TABLE sync_chain_audit_roots (
   PRIMARY KEY (chain_id, batch_id)
 ) STRICT;
 CREATE INDEX sync_chain_audit_roots_by_root ON sync_chain_audit_roots (merkle_root);
+CREATE INDEX sync_chain_audit_roots_by_trail ON sync_chain_audit_roots (chain_id, trail_id, anchor_index);

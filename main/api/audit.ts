@@ -81,7 +81,8 @@ export interface AuditProofBundle {
   format: 'custodian-audit-proof/1';
   entry: AuditEntryRecord;
   leaf: { encoding: ['uint256', 'bytes32']; value: [string, string]; hash: string };
-  merkle: { root: string; proof: string[]; batchId: string; firstEntryId: number; lastEntryId: number; leafCount: number; previousRoot: string };
+  /** `trailId`: the AuditAnchor root chain of the database that sealed the batch; `previousRoot` is within it. */
+  merkle: { root: string; proof: string[]; trailId: string; batchId: string; firstEntryId: number; lastEntryId: number; leafCount: number; previousRoot: string };
   /** Where the root was anchored; null when it is not (yet) on chain. */
   anchor: { chainId: number; contract: string; txHash: string; blockNumber: number; blockHash: string; logIndex: number } | null;
   exportedAt: string;

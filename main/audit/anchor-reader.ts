@@ -1,16 +1,17 @@
-// Reads AuditAnchor over plain JSON-RPC: anchors by batch id, anchored roots, on-chain leaf checks and the
-// RootAnchored log of a batch. No database and no artifacts, so a third party's checker can reuse it with proof.ts.
+// Reads AuditAnchor over plain JSON-RPC: anchors by batch id, a trail's head and count, anchored roots, on-chain
+// leaf checks and the RootAnchored log of a batch. No database and no artifacts, so a third party's checker can
+// reuse it with proof.ts.
 import { Contract, Interface, ZeroHash, getAddress, type JsonRpcProvider, type Log, type Provider } from 'ethers';
 
 /** The parts of AuditAnchor's ABI the audit domain reads; a test checks them against the compiled artifact. */
 export const AUDIT_ANCHOR_ABI = [
-  'function anchor(bytes32 batchId, bytes32 merkleRoot, uint64 leafCount, bytes32 previousRoot)',
-  'function anchorOf(bytes32 batchId) view returns (bytes32 merkleRoot, uint64 leafCount, uint64 blockNumber, uint64 timestamp)',
+  'function anchor(bytes32 trailId, bytes32 batchId, bytes32 merkleRoot, uint64 leafCount, bytes32 previousRoot)',
+  'function anchorOf(bytes32 batchId) view returns (bytes32 trailId, bytes32 merkleRoot, uint64 leafCount, uint64 blockNumber, uint64 timestamp)',
   'function isAnchored(bytes32 root) view returns (bool anchored)',
-  'function latestRoot() view returns (bytes32 root)',
-  'function anchorCount() view returns (uint256 count)',
+  'function latestRootOf(bytes32 trailId) view returns (bytes32 root)',
+  'function anchorCount(bytes32 trailId) view returns (uint256 count)',
   'function verifyLeaf(bytes32 root, bytes32 leaf, bytes32[] proof) pure returns (bool valid)',
-  'event RootAnchored(bytes32 indexed batchId, bytes32 indexed merkleRoot, uint64 leafCount, bytes32 previousRoot, uint256 index)',
+  'event RootAnchored(bytes32 indexed trailId, bytes32 indexed batchId, bytes32 indexed merkleRoot, uint64 leafCount, bytes32 previousRoot, uint256 index)',
 ] as const;
 
 export const auditAnchorInterface = new Interface(AUDIT_ANCHOR_ABI);
@@ -24,6 +25,7 @@ export interface AuditChain {
 }
 
 export interface OnChainAnchor {
+  trailId: string;
   merkleRoot: string;
   leafCount: number;
   blockNumber: number;
@@ -31,6 +33,7 @@ export interface OnChainAnchor {
 }
 
 export interface RootAnchoredLog {
+  trailId: string;
   batchId: string;
   merkleRoot: string;
   leafCount: number;
@@ -49,6 +52,7 @@ export function decodeRootAnchored(log: Pick<Log, 'address' | 'topics' | 'data' 
   const parsed = auditAnchorInterface.parseLog({ topics: [...log.topics], data: log.data });
   if (!parsed) return null;
   return {
+    trailId: parsed.args.getValue('trailId') as string,
     batchId: parsed.args.getValue('batchId') as string,
     merkleRoot: parsed.args.getValue('merkleRoot') as string,
     leafCount: Number(parsed.args.getValue('leafCount')),
@@ -74,9 +78,9 @@ export class AuditAnchorReader {
 
   /** The anchor recorded for `batchId`, or null when the batch was never anchored. */
   async anchorOf(batchId: string): Promise<OnChainAnchor | null> {
-    const [merkleRoot, leafCount, blockNumber, timestamp] = (await this.contract.getFunction('anchorOf')(batchId)) as [string, bigint, bigint, bigint];
+    const [trailId, merkleRoot, leafCount, blockNumber, timestamp] = (await this.contract.getFunction('anchorOf')(batchId)) as [string, string, bigint, bigint, bigint];
     if (merkleRoot === ZeroHash) return null;
-    return { merkleRoot, leafCount: Number(leafCount), blockNumber: Number(blockNumber), timestamp: Number(timestamp) };
+    return { trailId, merkleRoot, leafCount: Number(leafCount), blockNumber: Number(blockNumber), timestamp: Number(timestamp) };
   }
 
   async isAnchored(root: string): Promise<boolean> {
@@ -87,29 +91,32 @@ export class AuditAnchorReader {
     return (await this.contract.getFunction('verifyLeaf')(root, leafHash, proof)) as boolean;
   }
 
-  async anchorCount(): Promise<number> {
-    return Number((await this.contract.getFunction('anchorCount')()) as bigint);
+  /** Number of roots anchored in trail `trailId`. */
+  async anchorCount(trailId: string): Promise<number> {
+    return Number((await this.contract.getFunction('anchorCount')(trailId)) as bigint);
   }
 
-  async latestRoot(): Promise<string> {
-    return (await this.contract.getFunction('latestRoot')()) as string;
+  /** The head of trail `trailId`'s root chain; the zero hash before its first anchor. */
+  async latestRootOf(trailId: string): Promise<string> {
+    return (await this.contract.getFunction('latestRootOf')(trailId)) as string;
   }
 
   /**
-   * The RootAnchored log of `batchId`, found by its indexed batch id. `atBlock` (from anchorOf) narrows the
-   * query to one block, which every node serves; without it the whole history is searched.
+   * The RootAnchored log of `batchId`, found by its indexed batch id (and trail id, when given). `atBlock` (from
+   * anchorOf) narrows the query to one block, which every node serves; without it the whole history is searched.
    */
-  async findAnchorLog(batchId: string, atBlock?: number): Promise<RootAnchoredLog | null> {
+  async findAnchorLog(batchId: string, options: { atBlock?: number; trailId?: string } = {}): Promise<RootAnchoredLog | null> {
+    const { atBlock, trailId } = options;
     const logs = await this.provider.getLogs({
       address: this.contract.target as string,
-      topics: [ROOT_ANCHORED_TOPIC, batchId],
+      topics: [ROOT_ANCHORED_TOPIC, trailId ?? null, batchId],
       fromBlock: atBlock ?? 0,
       toBlock: atBlock ?? 'latest',
     });
     for (const log of logs) {
       if (log.removed) continue;
       const decoded = decodeRootAnchored(log);
-      if (decoded && decoded.batchId === batchId) return decoded;
+      if (decoded && decoded.batchId === batchId && (trailId === undefined || decoded.trailId === trailId)) return decoded;
     }
     return null;
   }

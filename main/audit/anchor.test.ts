@@ -1,5 +1,6 @@
 // End to end against a real anvil with the deployed contracts: batch, anchor each root with AuditAnchor.anchor
-// (as the sync engine will), verify against the chain, export a proof bundle, check it, and tamper with it.
+// (as the sync engine will) in this database's trail, beside another trail anchoring into the same contract; verify
+// against the chain, export a proof bundle, check it, and tamper with it.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,13 +13,14 @@ import { loadArtifact } from '../chain/artifacts';
 import { deployContracts, type DeployedContracts } from '../chain/deploy';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { createProvider, TxSender } from '../chain/provider';
-import { AUDIT_ANCHOR_ABI, auditAnchorInterface, type AuditChain } from './anchor-reader';
+import { AUDIT_ANCHOR_ABI, AuditAnchorReader, auditAnchorInterface, type AuditChain } from './anchor-reader';
 import { listBatches, sealDueBatches, type AuditRootPayload } from './batches';
 import { exportProof } from './handlers';
-import { batchIdOf, buildTree, leafOf } from './merkle';
+import { batchIdOf, buildTree, leafOf, ZERO_ROOT } from './merkle';
 import { checkProofBundle, parseProofBundle } from './proof';
 import { allEntries, createTestDb, tamperFile, writeEntries, type TestDb } from './test-support';
 import { entryHash } from './trail';
+import { auditTrailId } from './trail-id';
 import { verifyAuditTrail } from './verify';
 
 let node: AnvilNode;
@@ -27,17 +29,19 @@ let sender: TxSender;
 let contracts: DeployedContracts;
 let chain: AuditChain;
 let t: TestDb;
+/** Another workstation's database, anchoring its own trail into the same AuditAnchor. */
+let other: TestDb;
 
 const policy = { maxEntries: 10, maxAgeMs: 60_000 };
 
 /** What the sync engine will do with an 'audit.root' outbox event; done by hand here so this test needs only the audit domain. */
-async function anchorPending(): Promise<string[]> {
-  const rows = t.db.prepare(`SELECT id, payload FROM outbox WHERE kind = 'audit.root' AND state = 'pending' ORDER BY id`).all() as { id: number; payload: string }[];
+async function anchorPending(db: TestDb['db'] = t.db): Promise<string[]> {
+  const rows = db.prepare(`SELECT id, payload FROM outbox WHERE kind = 'audit.root' AND state = 'pending' ORDER BY id`).all() as { id: number; payload: string }[];
   const hashes: string[] = [];
   for (const row of rows) {
     const p = JSON.parse(row.payload) as AuditRootPayload;
-    const receipt = await sender.send({ to: contracts.AuditAnchor, data: auditAnchorInterface.encodeFunctionData('anchor', [p.batchId, p.merkleRoot, p.leafCount, p.previousRoot]) });
-    t.db.prepare(`UPDATE outbox SET state = 'confirmed' WHERE id = ?`).run(row.id);
+    const receipt = await sender.send({ to: contracts.AuditAnchor, data: auditAnchorInterface.encodeFunctionData('anchor', [p.trailId, p.batchId, p.merkleRoot, p.leafCount, p.previousRoot]) });
+    db.prepare(`UPDATE outbox SET state = 'confirmed' WHERE id = ?`).run(row.id);
     hashes.push(receipt.hash);
   }
   return hashes;
@@ -53,9 +57,13 @@ beforeAll(async () => {
   t = createTestDb('custodian-audit-anchor-');
   writeEntries(t.db, 25);
   sealDueBatches(t.db, { policy, now: new Date('2025-03-01T08:00:00.000Z') }); // 1–10, 11–20
+  other = createTestDb('custodian-audit-anchor-other-');
+  writeEntries(other.db, 35, 1000); // different entries, so different roots and batch ids
+  sealDueBatches(other.db, { policy, now: new Date('2025-03-01T08:00:00.000Z') }); // 1–10, 11–20, 21–30
 });
 afterAll(async () => {
   t?.cleanup();
+  other?.cleanup();
   provider?.destroy();
   await node?.stop();
 });
@@ -74,7 +82,9 @@ describe('AuditAnchor ABI', () => {
 describe('anchoring, verification and proofs on a real chain', () => {
   let bundle: AuditProofBundle;
 
-  it('reports batches as not yet anchored until the roots are on chain, then as anchored', async () => {
+  it('reports batches as not yet anchored until the roots are on chain, then as anchored, whatever other trails hold', async () => {
+    // Another workstation anchors first: its trail starts at the zero root too, and does not count as ours.
+    await anchorPending(other.db);
     const before = await verifyAuditTrail(t.db, { chain });
     expect(before).toMatchObject({ ok: true, chain: { state: 'checked', chainId: node.chainId }, batches: { total: 2, anchored: 0, notAnchored: 2, mismatched: 0 } });
     expect((await exportProof(t.db, 7, { chain })).anchorStatus).toBe('not-anchored');
@@ -84,6 +94,12 @@ describe('anchoring, verification and proofs on a real chain', () => {
     expect(after).toMatchObject({ ok: true, firstProblem: null, batches: { anchored: 2, notAnchored: 0, mismatched: 0 } });
     const quick = await verifyAuditTrail(t.db, { chain, depth: 'quick' });
     expect(quick).toMatchObject({ ok: true, batches: { anchored: 2 } });
+    expect(await verifyAuditTrail(other.db, { chain })).toMatchObject({ ok: true, batches: { total: 3, anchored: 3, notAnchored: 0, mismatched: 0 } });
+
+    const reader = new AuditAnchorReader(provider, contracts.AuditAnchor);
+    expect(await reader.anchorCount(auditTrailId(t.db))).toBe(2);
+    expect(await reader.latestRootOf(auditTrailId(t.db))).toBe(listBatches(t.db).at(-1)!.merkle_root);
+    expect(await reader.anchorCount(auditTrailId(other.db))).toBe(3);
   });
 
   it('exports a bundle naming the anchoring transaction, block and contract, which checks out', async () => {
@@ -100,6 +116,7 @@ describe('anchoring, verification and proofs on a real chain', () => {
       logIndex: expect.any(Number),
     });
     expect(bundle.entry).toEqual(allEntries(t.db).find((e) => e.id === 7));
+    expect(bundle.merkle).toMatchObject({ trailId: auditTrailId(t.db), previousRoot: ZERO_ROOT, firstEntryId: 1, lastEntryId: 10 });
     const check = await checkProofBundle(parseProofBundle(JSON.parse(JSON.stringify(bundle))), provider);
     expect(check.steps.filter((s) => s.ok !== true)).toEqual([]);
     expect(check).toMatchObject({ ok: true, entryId: 7, offlineOk: true, onChainChecked: true });
@@ -114,6 +131,8 @@ describe('anchoring, verification and proofs on a real chain', () => {
     ['the transaction hash', (b) => ({ ...b, anchor: { ...b.anchor!, txHash: flip(b.anchor!.txHash) } }), 'transaction', /is not on this chain/],
     ['the block hash', (b) => ({ ...b, anchor: { ...b.anchor!, blockHash: flip(b.anchor!.blockHash) } }), 'transaction', /not block \d+/],
     ['the chain id', (b) => ({ ...b, anchor: { ...b.anchor!, chainId: 1 } }), 'chain-id', /serves chain 31337, but the bundle was anchored on chain 1/],
+    ['the trail id', (b) => ({ ...b, merkle: { ...b.merkle, trailId: flip(b.merkle.trailId) } }), 'transaction', /in trail .*, not in the bundle's trail/],
+    ['the previous root', (b) => ({ ...b, merkle: { ...b.merkle, previousRoot: flip(b.merkle.previousRoot) } }), 'transaction', /not the bundle's root/],
   ])('fails when %s is tampered with, and says why', async (_what, tamper, failingStep, reason) => {
     const result = await checkProofBundle(tamper(structuredClone(bundle)), provider);
     expect(result.ok).toBe(false);
@@ -186,5 +205,22 @@ describe('anchoring, verification and proofs on a real chain', () => {
     const report = await verifyAuditTrail(t.db, { chain });
     expect(report.firstProblem).toMatchObject({ entryId: 1 });
     expect(report.batchProblems.map((p) => p.message).join(' ')).toMatch(/under another batch id/);
+  });
+
+  it("finds a batch row that names another trail's anchored batch", async () => {
+    const foreign = listBatches(other.db)[0]!.batch_id;
+    t.db.pragma('wal_checkpoint(TRUNCATE)');
+    t.db.close();
+    tamperFile(t.file, (raw) => {
+      raw.exec('DROP TRIGGER IF EXISTS audit_batches_no_update');
+      raw.prepare('UPDATE audit_batches SET batch_id = ? WHERE first_id = 1').run(foreign);
+    });
+    t.reopen();
+    const report = await verifyAuditTrail(t.db, { chain });
+    expect(report.ok).toBe(false);
+    expect(report.firstProblem).toMatchObject({ entryId: 1 });
+    expect(report.batchProblems.map((p) => p.message).join(' ')).toMatch(/anchored in another audit trail/);
+    // The other workstation's verification is not disturbed by this database's state.
+    expect(await verifyAuditTrail(other.db, { chain })).toMatchObject({ ok: true, batches: { anchored: 3 } });
   });
 });

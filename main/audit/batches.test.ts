@@ -5,6 +5,7 @@ import { AppError } from '../api/errors';
 import { batchIdOf, libraryRoot, verifyLeafProof, ZERO_ROOT } from './merkle';
 import { listBatches, planBatchSizes, proveEntry, sealDueBatches, startAuditBatcher, unbatchedCount, type AuditRootPayload } from './batches';
 import { createTestDb, tamperFile, writeEntries, type TestDb } from './test-support';
+import { auditTrailId } from './trail-id';
 
 const policy = { maxEntries: 10, maxAgeMs: 60_000 };
 
@@ -56,9 +57,12 @@ describe('sealing batches', () => {
     expect(events).toHaveLength(3);
     expect(events.every((e) => e.state === 'pending')).toBe(true);
     const payloads = events.map((e) => JSON.parse(e.payload) as AuditRootPayload);
-    expect(payloads).toEqual(batches.map((b) => ({ batchId: b.batch_id, merkleRoot: b.merkle_root, leafCount: b.leaf_count, previousRoot: b.previous_root })));
+    // Every batch of this database names its one trail; previousRoot chains within it.
+    const trailId = auditTrailId(t.db);
+    expect(trailId).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(payloads).toEqual(batches.map((b) => ({ trailId, batchId: b.batch_id, merkleRoot: b.merkle_root, leafCount: b.leaf_count, previousRoot: b.previous_root })));
     // Hashes and numbers only: nothing of the entries themselves reaches the chain payload.
-    expect(Object.keys(payloads[0]!).sort()).toEqual(['batchId', 'leafCount', 'merkleRoot', 'previousRoot']);
+    expect(Object.keys(payloads[0]!).sort()).toEqual(['batchId', 'leafCount', 'merkleRoot', 'previousRoot', 'trailId']);
   });
 
   it('the periodic batcher seals a backlog one batch per tick', async () => {

@@ -1,10 +1,12 @@
 // Seals consecutive un-batched audit entries into Merkle batches (by count and by age) and queues each root for
-// AuditAnchor as one 'audit.root' outbox event, in the same transaction. Also rebuilds proofs for single entries.
+// AuditAnchor, in this database's trail, as one 'audit.root' outbox event in the same transaction. Also rebuilds
+// proofs for single entries.
 import type { AuditBatchSummary } from '../api/audit';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import type { Logger } from '../runtime/log';
 import { batchIdOf, buildTree, fastTree, leafOf, libraryBatchTree, libraryRoot, verifyLeafProof, ZERO_ROOT, type AuditLeaf, type BatchTree } from './merkle';
+import { auditTrailId } from './trail-id';
 import { TrailScanner } from './trail-scan';
 import { entryHash, type AuditEntry } from './trail';
 
@@ -30,8 +32,12 @@ export interface AuditBatchRow {
   created_at: string;
 }
 
-/** The outbox payload the sync engine turns into AuditAnchor.anchor(batchId, merkleRoot, leafCount, previousRoot). */
+/**
+ * The outbox payload the sync engine turns into AuditAnchor.anchor(trailId, batchId, merkleRoot, leafCount,
+ * previousRoot). `previousRoot` is the root of this database's previous batch: the chain keeps one root chain per trail.
+ */
 export interface AuditRootPayload {
+  trailId: string;
   batchId: string;
   merkleRoot: string;
   leafCount: number;
@@ -99,7 +105,7 @@ function assertIntact(entries: AuditEntry[], before: { id: number; hash: string 
  * The tree is built before taking the write lock (entries never change); the lock is held only to re-check that
  * no other process (console and CLI share the file) sealed meanwhile, and to write the batch and its outbox event.
  */
-function sealNext(db: Db, size: number, expectedAfter: number): AuditBatchRow | null {
+function sealNext(db: Db, trailId: string, size: number, expectedAfter: number): AuditBatchRow | null {
   const prev = lastBatch(db);
   if ((prev?.last_id ?? 0) !== expectedAfter) return null;
   const entries = entriesAfter(db, expectedAfter, size);
@@ -121,7 +127,7 @@ function sealNext(db: Db, size: number, expectedAfter: number): AuditBatchRow | 
     last_leaf_proof: JSON.stringify(tree.getProof(leaves.length - 1)),
     created_at: new Date().toISOString(),
   };
-  const payload: AuditRootPayload = { batchId: row.batch_id, merkleRoot: row.merkle_root, leafCount: row.leaf_count, previousRoot: row.previous_root };
+  const payload: AuditRootPayload = { trailId, batchId: row.batch_id, merkleRoot: row.merkle_root, leafCount: row.leaf_count, previousRoot: row.previous_root };
   const write = db.transaction((): boolean => {
     if ((lastBatch(db)?.last_id ?? 0) !== expectedAfter) return false;
     db.prepare(
@@ -157,9 +163,11 @@ export function sealDueBatches(db: Db, options: SealOptions = {}): AuditBatchRow
     | undefined;
   const age = restFirst ? (options.now ?? new Date()).getTime() - Date.parse(restFirst.at) : null;
   const sealed: AuditBatchRow[] = [];
+  const sizes = planBatchSizes(pending, age, policy, options.force ?? false).slice(0, options.maxBatches ?? Infinity);
+  const trailId = sizes.length ? auditTrailId(db) : '';
   let end = after;
-  for (const size of planBatchSizes(pending, age, policy, options.force ?? false).slice(0, options.maxBatches ?? Infinity)) {
-    const row = sealNext(db, size, end);
+  for (const size of sizes) {
+    const row = sealNext(db, trailId, size, end);
     if (!row) break;
     sealed.push(row);
     end = row.last_id;

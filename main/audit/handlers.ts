@@ -11,6 +11,7 @@ import { AuditAnchorReader, type AuditChain } from './anchor-reader';
 import { proveEntry, sealDueBatches, toSummary, unbatchedCount, type BatchPolicy } from './batches';
 import { writeAuditCsv } from './csv';
 import { buildProofBundle } from './proof';
+import { auditTrailId } from './trail-id';
 import { breakGlassEntries, listAuditEntries, reviewBreakGlass } from './queries';
 import { verifyAuditTrail } from './verify';
 
@@ -48,6 +49,7 @@ function isChainFailure(err: unknown): boolean {
 export async function exportProof(db: Db, entryId: number, access: ChainAccess): Promise<AuditProofResult> {
   const p = proveEntry(db, entryId);
   const batch = {
+    trailId: auditTrailId(db),
     batchId: p.batch.batch_id,
     firstEntryId: p.batch.first_id,
     lastEntryId: p.batch.last_id,
@@ -64,13 +66,14 @@ export async function exportProof(db: Db, entryId: number, access: ChainAccess):
   try {
     const onChain = await reader.anchorOf(batch.batchId);
     if (!onChain) return unanchored('not-anchored');
-    if (onChain.merkleRoot !== batch.merkleRoot) {
-      throw new AppError('AUDIT_ANCHOR_MISMATCH', `Batch ${batch.batchId} of entry ${entryId} is anchored with root ${onChain.merkleRoot}, but the database records ${batch.merkleRoot}. Run Verify integrity.`, {
+    if (onChain.merkleRoot !== batch.merkleRoot || onChain.trailId !== batch.trailId) {
+      const what = onChain.trailId !== batch.trailId ? `in another audit trail (${onChain.trailId}), not this database's (${batch.trailId})` : `with root ${onChain.merkleRoot}, but the database records ${batch.merkleRoot}`;
+      throw new AppError('AUDIT_ANCHOR_MISMATCH', `Batch ${batch.batchId} of entry ${entryId} is anchored ${what}. Run Verify integrity.`, {
         entryId,
         batchId: batch.batchId,
       });
     }
-    const log = await reader.findAnchorLog(batch.batchId, onChain.blockNumber);
+    const log = await reader.findAnchorLog(batch.batchId, { atBlock: onChain.blockNumber, trailId: batch.trailId });
     if (!log) {
       throw new AppError('CHAIN_UNAVAILABLE', `Batch ${batch.batchId} is anchored in block ${onChain.blockNumber}, but the node returned no RootAnchored log for it; try again or use an archive node.`, {
         batchId: batch.batchId,

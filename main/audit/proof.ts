@@ -1,5 +1,6 @@
 // Proof bundles a third party can check: one audit entry, its Merkle path to the batch root, and where AuditAnchor
-// anchored that root. Pure verification (no database): offline for the Merkle part, any JSON-RPC node for the rest.
+// anchored that root (in which trail). Pure verification (no database): offline for the Merkle part, any JSON-RPC
+// node for the rest.
 import { getAddress, type JsonRpcProvider } from 'ethers';
 import { z } from 'zod';
 import type { AuditEntryRecord, AuditProofBundle, ProofCheckResult, ProofCheckStep } from '../api/audit';
@@ -49,6 +50,7 @@ export const proofBundleSchema = z
       .object({
         root: bytes32,
         proof: z.array(bytes32).max(64),
+        trailId: bytes32,
         batchId: bytes32,
         firstEntryId: positive,
         lastEntryId: positive,
@@ -85,7 +87,7 @@ export interface BundleInput {
   entry: AuditEntryRecord;
   leaf: AuditLeaf;
   proof: string[];
-  batch: { batchId: string; firstEntryId: number; lastEntryId: number; leafCount: number; merkleRoot: string; previousRoot: string };
+  batch: { trailId: string; batchId: string; firstEntryId: number; lastEntryId: number; leafCount: number; merkleRoot: string; previousRoot: string };
   anchor: RootAnchoredLog & { chainId: number } | null;
   exportedAt?: Date;
 }
@@ -99,6 +101,7 @@ export function buildProofBundle(input: BundleInput): AuditProofBundle {
     merkle: {
       root: batch.merkleRoot,
       proof: [...input.proof],
+      trailId: batch.trailId,
       batchId: batch.batchId,
       firstEntryId: batch.firstEntryId,
       lastEntryId: batch.lastEntryId,
@@ -148,7 +151,7 @@ export function checkProofOffline(b: AuditProofBundle): ProofCheckStep[] {
   return steps;
 }
 
-/** The chain part: the transaction, its RootAnchored log, the block, and the contract's own view of the root. */
+/** The chain part: the transaction, its RootAnchored log (trail and root), the block, and the contract's own view. */
 export async function checkProofOnChain(b: AuditProofBundle, provider: JsonRpcProvider): Promise<ProofCheckStep[]> {
   const a = b.anchor;
   if (!a) return [step('anchor', false, `The bundle names no anchoring transaction: batch ${b.merkle.batchId.slice(0, 12)}… was not anchored when it was exported.`)];
@@ -168,10 +171,13 @@ export async function checkProofOnChain(b: AuditProofBundle, provider: JsonRpcPr
   const logs = receipt.logs.filter((l) => getAddress(l.address) === contract).map((l) => decodeRootAnchored(l));
   const log = logs.find((l) => l !== null && l.batchId === b.merkle.batchId);
   if (!log) return [...steps, step('transaction', false, `Transaction ${a.txHash} has no RootAnchored log of contract ${contract} for batch ${b.merkle.batchId.slice(0, 12)}….`)];
-  if (log.merkleRoot !== b.merkle.root || log.leafCount !== b.merkle.leafCount || log.previousRoot !== b.merkle.previousRoot) {
-    return [...steps, step('transaction', false, `The RootAnchored log in ${a.txHash} anchors root ${log.merkleRoot.slice(0, 12)}… (${log.leafCount} leaves), not the bundle's root ${b.merkle.root.slice(0, 12)}… (${b.merkle.leafCount}).`)];
+  if (log.trailId !== b.merkle.trailId) {
+    return [...steps, step('transaction', false, `The RootAnchored log in ${a.txHash} anchors batch ${b.merkle.batchId.slice(0, 12)}… in trail ${log.trailId.slice(0, 12)}…, not in the bundle's trail ${b.merkle.trailId.slice(0, 12)}….`)];
   }
-  steps.push(step('transaction', true, `Transaction ${a.txHash} anchored this root (RootAnchored #${log.index}).`));
+  if (log.merkleRoot !== b.merkle.root || log.leafCount !== b.merkle.leafCount || log.previousRoot !== b.merkle.previousRoot) {
+    return [...steps, step('transaction', false, `The RootAnchored log in ${a.txHash} anchors root ${log.merkleRoot.slice(0, 12)}… (${log.leafCount} leaves, after ${log.previousRoot.slice(0, 12)}…), not the bundle's root ${b.merkle.root.slice(0, 12)}… (${b.merkle.leafCount}, after ${b.merkle.previousRoot.slice(0, 12)}…).`)];
+  }
+  steps.push(step('transaction', true, `Transaction ${a.txHash} anchored this root in trail ${log.trailId.slice(0, 12)}… (root #${log.index} of the trail).`));
 
   const block = await provider.getBlock(a.blockNumber);
   const head = await provider.getBlockNumber();
@@ -188,9 +194,9 @@ export async function checkProofOnChain(b: AuditProofBundle, provider: JsonRpcPr
     reader.verifyLeaf(b.merkle.root, b.leaf.hash, b.merkle.proof),
   ]);
   steps.push(
-    anchored && onChain?.merkleRoot === b.merkle.root
-      ? step('contract-anchor', true, `AuditAnchor holds root ${b.merkle.root.slice(0, 12)}… for batch ${b.merkle.batchId.slice(0, 12)}….`)
-      : step('contract-anchor', false, `AuditAnchor at ${contract} does not hold root ${b.merkle.root.slice(0, 12)}… for batch ${b.merkle.batchId.slice(0, 12)}….`),
+    anchored && onChain?.merkleRoot === b.merkle.root && onChain.trailId === b.merkle.trailId
+      ? step('contract-anchor', true, `AuditAnchor holds root ${b.merkle.root.slice(0, 12)}… for batch ${b.merkle.batchId.slice(0, 12)}… in trail ${b.merkle.trailId.slice(0, 12)}….`)
+      : step('contract-anchor', false, `AuditAnchor at ${contract} does not hold root ${b.merkle.root.slice(0, 12)}… for batch ${b.merkle.batchId.slice(0, 12)}… in trail ${b.merkle.trailId.slice(0, 12)}….`),
   );
   steps.push(
     leafOk

@@ -1,10 +1,12 @@
 // "Verify integrity": one pass over the trail recomputes every entry hash and link, rebuilds each batch's Merkle
-// root (or, quick, checks the stored proof of its last leaf), then compares the roots with AuditAnchor on chain.
+// root (or, quick, checks the stored proof of its last leaf), then compares the roots with this database's trail
+// in AuditAnchor on chain (other workstations anchor their own trails into the same contract).
 import type { AuditVerifyReport, BatchProblem, TamperFinding } from '../api/audit';
 import type { Db } from '../db/connection';
 import { AuditAnchorReader, type AuditChain } from './anchor-reader';
 import type { AuditBatchRow } from './batches';
 import { batchIdOf, fastRoot, leafOf, libraryRoot, verifyLeafProof, ZERO_ROOT } from './merkle';
+import { auditTrailId } from './trail-id';
 import { TrailScanner } from './trail-scan';
 import type { AuditEntry } from './trail';
 
@@ -135,8 +137,9 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
   const warnings: string[] = [];
   let chainState: AuditVerifyReport['chain'];
   if (options.chain) {
+    const trailId = auditTrailId(db); // outside the try: a database without one is broken, not the chain
     try {
-      await compareWithChain(options.chain, batches, counts, addProblem);
+      await compareWithChain(options.chain, trailId, batches, counts, addProblem);
       chainState = { state: 'checked', chainId: options.chain.chainId, contract: options.chain.auditAnchor };
     } catch (err) {
       counts.anchored = counts.notAnchored = counts.mismatched = 0;
@@ -172,11 +175,13 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
 }
 
 /**
- * Each batch's anchor by id. AuditAnchor chains roots, so anchored batches are a prefix of the local ones: a batch
- * missing on chain before an anchored one, or fewer local matches than anchors on chain, means local rewriting.
+ * Each batch's anchor by id. AuditAnchor chains each trail's roots, so this trail's anchored batches are a prefix of
+ * the local ones: a batch missing on chain before an anchored one, or fewer local matches than anchors in this
+ * trail, means local rewriting. Anchors of other trails (other workstations) are not this database's business.
  */
 async function compareWithChain(
   chain: AuditChain,
+  trailId: string,
   batches: AuditBatchRow[],
   counts: AuditVerifyReport['batches'],
   addProblem: (p: BatchProblem) => void,
@@ -188,7 +193,7 @@ async function compareWithChain(
   for (let i = 0; i < batches.length; i += CHAIN_CONCURRENCY) {
     anchors.push(...(await Promise.all(batches.slice(i, i + CHAIN_CONCURRENCY).map((b) => reader.anchorOf(b.batch_id)))));
   }
-  const onChainCount = await reader.anchorCount();
+  const onChainCount = await reader.anchorCount(trailId);
   // A root on chain under another batch id: the batch row's range or id was rewritten around an anchored root.
   const rootElsewhere = await Promise.all(batches.map((b, i) => (anchors[i] ? false : reader.isAnchored(b.merkle_root))));
   let firstUnanchored: AuditBatchRow | null = null;
@@ -202,6 +207,12 @@ async function compareWithChain(
     if (!a) {
       counts.notAnchored++;
       firstUnanchored ??= b;
+      continue;
+    }
+    if (a.trailId !== trailId) {
+      // Batch ids are unique across trails, so another trail holding this id is a copied or rewritten batch row.
+      counts.mismatched++;
+      addProblem({ batchId: b.batch_id, firstId: b.first_id, lastId: b.last_id, problem: 'chain', message: `Batch ${b.batch_id} (entries ${b.first_id}–${b.last_id}) is anchored in another audit trail (${a.trailId.slice(0, 12)}…), not in this database's (${trailId.slice(0, 12)}…): the batch row was copied from another database or rewritten.` });
       continue;
     }
     if (a.merkleRoot !== b.merkle_root || a.leafCount !== b.leaf_count) {
@@ -218,18 +229,18 @@ async function compareWithChain(
       firstUnanchored = null;
     }
   }
-  // Anchors on chain that no local batch id accounts for: the batch that should hold them was rewritten, or
-  // (no such batch) the last batches and their entries were removed. Assumes one database per AuditAnchor.
-  const known = anchors.filter(Boolean).length;
+  // Anchors in this trail that no local batch id accounts for: the batch that should hold them was rewritten, or
+  // (no such batch) the last batches and their entries were removed.
+  const known = anchors.filter((a) => a?.trailId === trailId).length;
   if (onChainCount > known) {
     const f = firstUnanchored;
     if (f) {
       counts.notAnchored--;
       counts.mismatched++;
-      addProblem({ batchId: f.batch_id, firstId: f.first_id, lastId: f.last_id, problem: 'chain', message: `AuditAnchor holds ${onChainCount} roots but only ${known} batches of this database are among them; batch ${f.batch_id} (entries ${f.first_id}–${f.last_id}) was rewritten.` });
+      addProblem({ batchId: f.batch_id, firstId: f.first_id, lastId: f.last_id, problem: 'chain', message: `AuditAnchor holds ${onChainCount} roots in this database's trail but only ${known} batches of this database are among them; batch ${f.batch_id} (entries ${f.first_id}–${f.last_id}) was rewritten.` });
     } else {
       const next = (batches.at(-1)?.last_id ?? 0) + 1;
-      addProblem({ batchId: '(chain)', firstId: next, lastId: next, problem: 'chain', entryId: next, message: `AuditAnchor holds ${onChainCount} roots but this database has only ${known} batches: batches from entry ${next} on were removed (or this database was restored from an older backup).` });
+      addProblem({ batchId: '(chain)', firstId: next, lastId: next, problem: 'chain', entryId: next, message: `AuditAnchor holds ${onChainCount} roots in this database's trail but this database has only ${known} batches: batches from entry ${next} on were removed (or this database was restored from an older backup).` });
     }
   }
 }

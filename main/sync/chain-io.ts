@@ -5,7 +5,7 @@ import { AppError } from '../api/errors';
 import { suggestFees } from '../chain/provider';
 import { contractInterface, CONTRACT_OF_KIND, type ContractAddresses } from './contracts';
 import { appliedCheckCall } from './encoders';
-import { parsePayload } from './payloads';
+import { parsePayload, type AuditRootPayload } from './payloads';
 import type { BatchRow, SyncStore } from './store';
 import type { Fees } from './rules';
 
@@ -59,9 +59,14 @@ const APPLIED_EVENT: Record<BatchRow['kind'], string> = {
 export async function findAppliedLog(ctx: ChainContext, batch: BatchRow, window = 50_000): Promise<{ txHash: string; blockNumber: number; blockHash: string } | null> {
   const iface = contractInterface(CONTRACT_OF_KIND[batch.kind]);
   const topic0 = iface.getEvent(APPLIED_EVENT[batch.kind])!.topicHash;
-  const onChainId = batch.kind === 'audit.root' ? (batchPayloads(ctx, batch)[0] as { batchId: string }).batchId : batch.id;
+  // RootAnchored is indexed by trail id first, then by the audit batch id; the other events by the sync batch id.
+  let topics = [topic0, batch.id.toLowerCase()];
+  if (batch.kind === 'audit.root') {
+    const p = batchPayloads(ctx, batch)[0] as AuditRootPayload;
+    topics = [topic0, p.trailId.toLowerCase(), p.batchId.toLowerCase()];
+  }
   const head = await ctx.provider.getBlockNumber();
-  const logs = await ctx.provider.getLogs({ address: contractAddress(ctx, batch), topics: [topic0, onChainId.toLowerCase()], fromBlock: Math.max(0, head - window), toBlock: head });
+  const logs = await ctx.provider.getLogs({ address: contractAddress(ctx, batch), topics, fromBlock: Math.max(0, head - window), toBlock: head });
   const log = logs[0];
   return log ? { txHash: log.transactionHash, blockNumber: log.blockNumber, blockHash: log.blockHash } : null;
 }

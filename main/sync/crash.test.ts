@@ -8,7 +8,7 @@ import { Contract, Wallet } from 'ethers';
 import { loadArtifact } from '../chain/artifacts';
 import { consentKeyOf } from './consent-state';
 import { consentOpOf } from './encoders';
-import { auditRootPayload, credentialPayload, enqueue, enqueueConsents, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, TEST_PATIENTS, type TestChain } from './fixtures/chain';
+import { auditRootPayload, credentialPayload, enqueue, enqueueConsents, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, TEST_PATIENTS, TEST_TRAIL_ID, type TestChain } from './fixtures/chain';
 import { phiFindings } from './fixtures/phi';
 
 const child = fileURLToPath(new URL('./fixtures/sync-child.ts', import.meta.url));
@@ -111,6 +111,7 @@ describe('crash safety', () => {
     expect(await registry.queryFilter(registry.filters.CredentialStatusChanged!(), 0, 'latest')).toHaveLength(12);
     const anchor = new Contract(chain.contracts.AuditAnchor, loadArtifact('AuditAnchor').abi, chain.provider);
     expect(await anchor.queryFilter(anchor.filters.RootAnchored!(), 0, 'latest')).toHaveLength(4);
+    expect(await anchor.getFunction('anchorCount')(TEST_TRAIL_ID)).toBe(4n);
 
     // PHI check over every transaction on this chain (the children's sends included).
     const head = await chain.provider.getBlockNumber();

@@ -16,11 +16,12 @@ export interface GasModel {
 /**
  * Measured against anvil (contracts/test): a ConsentLedger op on a new key costs ~28,500 gas, on an existing key
  * ~11,400; a CredentialRegistry update on a new credential ~30,000. Planned with the new-key cost plus ~10%.
+ * An AuditAnchor.anchor costs ~162,000 for a trail's first root (new trail slots) and ~128,000 after.
  */
 export const GAS_MODELS: Record<SyncKind, GasModel> = {
   'consent.change': { base: 80_000, perItem: 31_500, maxItems: 400 },
   'credential.status': { base: 80_000, perItem: 36_000, maxItems: 350 },
-  'audit.root': { base: 160_000, perItem: 0, maxItems: 1 },
+  'audit.root': { base: 180_000, perItem: 0, maxItems: 1 },
 };
 
 export function consentOpOf(p: ConsentChangePayload): ConsentOp {
@@ -50,7 +51,7 @@ export function encodeBatchCall(kind: SyncKind, batchId: string, payloads: reado
     case 'audit.root': {
       if (payloads.length !== 1) throw new RangeError(`an audit.root batch holds exactly one root, got ${payloads.length}`);
       const p = payloads[0] as AuditRootPayload;
-      return iface.encodeFunctionData('anchor', [p.batchId, p.merkleRoot, p.leafCount, p.previousRoot]);
+      return iface.encodeFunctionData('anchor', [p.trailId, p.batchId, p.merkleRoot, p.leafCount, p.previousRoot]);
     }
   }
 }
@@ -65,7 +66,7 @@ export function appliedCheckCall(kind: SyncKind, batchId: string, payloads: read
     const p = payloads[0] as AuditRootPayload;
     return {
       data: iface.encodeFunctionData('anchorOf', [p.batchId]),
-      decode: (ret) => BigInt(iface.decodeFunctionResult('anchorOf', ret)[0] as string) !== 0n,
+      decode: (ret) => BigInt(iface.decodeFunctionResult('anchorOf', ret).getValue('merkleRoot') as string) !== 0n,
     };
   }
   return {

@@ -47,7 +47,32 @@ describe('the project migrations: 0003_sync', () => {
       ]),
     );
     expect(db.prepare(`SELECT count(*) AS n FROM outbox`).get()).toEqual({ n: 1 });
+    // The database's origin (sync batch ids, the audit trail id) is made here, once, and is fixed from then on.
+    const origin = db.prepare(`SELECT value FROM sync_meta WHERE key = 'origin'`).pluck().get() as string;
+    expect(origin).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(() => db.prepare(`UPDATE sync_meta SET value = '0x00' WHERE key = 'origin'`).run()).toThrow(/origin id is fixed/);
+    expect(() => db.prepare(`DELETE FROM sync_meta`).run()).toThrow(/origin id is fixed/);
+    expect(() => db.prepare(`INSERT OR REPLACE INTO sync_meta (key, value) VALUES ('origin', '0x00')`).run()).toThrow(/origin id is fixed/);
+    db.prepare(`INSERT INTO sync_meta (key, value) VALUES ('other', 'x')`).run();
+    db.prepare(`DELETE FROM sync_meta WHERE key = 'other'`).run();
+    expect(db.prepare(`SELECT value FROM sync_meta WHERE key = 'origin'`).pluck().get()).toBe(origin);
+    // Mirrored audit roots carry their trail (every workstation's roots land in one table).
+    const columns = (db.prepare(`SELECT name FROM pragma_table_info('sync_chain_audit_roots')`).all() as { name: string }[]).map((c) => c.name);
+    expect(columns).toEqual(expect.arrayContaining(['chain_id', 'trail_id', 'batch_id', 'merkle_root', 'previous_root', 'anchor_index']));
+    expect(names).toContain('sync_chain_audit_roots_by_trail');
     db.close();
+  });
+
+  it('gives every database its own origin', () => {
+    const migrationsDir = migrationsUpTo(3);
+    const origins = ['c', 'd'].map((n) => {
+      const db = openDatabase(path.join(dir, `${n}.sqlite`));
+      migrate(db, { migrationsDir });
+      const origin = db.prepare(`SELECT value FROM sync_meta WHERE key = 'origin'`).pluck().get();
+      db.close();
+      return origin;
+    });
+    expect(origins[0]).not.toBe(origins[1]);
   });
 
   it('refuses a bad batch state, a bad error subtype, and two live batches on one nonce', () => {

@@ -101,13 +101,14 @@ export class ChainMirror {
       .run(this.chainId, hash, status, expiresAt, issuer, blockNumber, txHash);
   }
 
-  applyRoot(r: { batchId: string; merkleRoot: string; leafCount: number; previousRoot: string; index: number; blockNumber: number; blockHash: string; txHash: string }): void {
+  /** An anchored audit root of any trail (every workstation's roots are mirrored; `index` counts within the trail). */
+  applyRoot(r: { trailId: string; batchId: string; merkleRoot: string; leafCount: number; previousRoot: string; index: number; blockNumber: number; blockHash: string; txHash: string }): void {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO sync_chain_audit_roots (chain_id, batch_id, merkle_root, leaf_count, previous_root, anchor_index, block_number, block_hash, tx_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO sync_chain_audit_roots (chain_id, trail_id, batch_id, merkle_root, leaf_count, previous_root, anchor_index, block_number, block_hash, tx_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(this.chainId, r.batchId, r.merkleRoot, r.leafCount, r.previousRoot, r.index, r.blockNumber, r.blockHash, r.txHash);
+      .run(this.chainId, r.trailId, r.batchId, r.merkleRoot, r.leafCount, r.previousRoot, r.index, r.blockNumber, r.blockHash, r.txHash);
   }
 
   /**

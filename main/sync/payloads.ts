@@ -31,13 +31,15 @@ export const credentialStatusPayload = z
   .strict();
 export type CredentialStatusPayload = z.infer<typeof credentialStatusPayload>;
 
-/** 'audit.root' (written by the audit domain): one AuditAnchor.anchor call; roots form a chain. */
+/** 'audit.root' (written by the audit domain): one AuditAnchor.anchor call; each trail's roots form a chain. */
 export const auditRootPayload = z
   .object({
+    /** The database's audit trail: a random id (derived from the sync origin), one root chain per trail on chain. */
+    trailId: bytes32.refine((v) => !/^0x0{64}$/.test(v), 'must not be zero'),
     batchId: bytes32,
     merkleRoot: bytes32,
     leafCount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    /** The root anchored before this one, or 0x00…00 for the first. */
+    /** The root anchored before this one in the same trail, or 0x00…00 for the trail's first. */
     previousRoot: bytes32,
   })
   .strict();

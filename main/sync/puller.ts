@@ -177,7 +177,7 @@ export class ChainPuller {
         }
         continue;
       } else if (desc.name === 'RootAnchored') {
-        const root = { batchId: hex(a.batchId), merkleRoot: hex(a.merkleRoot), leafCount: Number(a.leafCount), previousRoot: hex(a.previousRoot), index: Number(a.index) };
+        const root = { trailId: hex(a.trailId), batchId: hex(a.batchId), merkleRoot: hex(a.merkleRoot), leafCount: Number(a.leafCount), previousRoot: hex(a.previousRoot), index: Number(a.index) };
         event = { ...base, batchId: root.batchId, subject: root.merkleRoot, data: root };
         if (this.mirror.record(event)) {
           this.mirror.applyRoot({ ...root, blockNumber: base.blockNumber, blockHash: base.blockHash, txHash: base.txHash });

@@ -1,6 +1,5 @@
 // The sync engine's SQL: outbox reads, batches and their transactions (write-ahead), the sender's nonce and the
 // lease. Prepared statements only; every multi-row change in one transaction. Mirror tables live in mirror.ts.
-import crypto from 'node:crypto';
 import type { Db } from '../db/connection';
 import type { BatchPlan, PendingEvent } from './batcher';
 import { CONTRACT_OF_KIND } from './contracts';
@@ -77,12 +76,14 @@ const KIND_LIST = SYNC_KINDS.map(() => '?').join(', ');
 export class SyncStore {
   constructor(readonly db: Db) {}
 
-  /** This database's random origin id (bytes32), created once; part of every batch id. */
+  /**
+   * This database's random origin id (bytes32), made once by migration 0003 and fixed there by triggers; part of
+   * every batch id, and the audit trail id is derived from it (audit/trail-id.ts).
+   */
   origin(): string {
     const row = this.db.prepare(`SELECT value FROM sync_meta WHERE key = 'origin'`).get() as { value: string } | undefined;
-    if (row) return row.value;
-    this.db.prepare(`INSERT OR IGNORE INTO sync_meta (key, value) VALUES ('origin', ?)`).run(`0x${crypto.randomBytes(32).toString('hex')}`);
-    return (this.db.prepare(`SELECT value FROM sync_meta WHERE key = 'origin'`).get() as { value: string }).value;
+    if (!row) throw new Error('sync_meta has no origin id: the database was not migrated by 0003_sync.sql');
+    return row.value;
   }
 
   pendingEvents(limit: number): PendingEvent[] {
