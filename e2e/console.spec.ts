@@ -1,17 +1,39 @@
 // The console in browser mode, as a records manager uses it: status bar, every screen, accessibility.
+// Each test's server has its administrator from `custodian setup`; the records manager is created through the API.
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from './fixtures';
+import type { Page } from '@playwright/test';
+import { expect, provisionStaff, STAFF, test, type CustodianServer } from './fixtures';
 import { ConsoleShell, NAV_PAGES } from './pages/ConsoleShell';
 import { DashboardPage } from './pages/DashboardPage';
 import { SettingsPage } from './pages/SettingsPage';
+import { SignInPage } from './pages/SignInPage';
+
+/** Opens the console and signs in as the records manager (who may see every screen). */
+async function openAsManager(page: Page, custodian: CustodianServer): Promise<ConsoleShell> {
+  await provisionStaff(custodian, [STAFF.manager]);
+  const shell = new ConsoleShell(page);
+  await shell.open(custodian.url);
+  await new SignInPage(page).signIn(STAFF.manager);
+  await shell.expectSignedIn(STAFF.manager.displayName, 'Records manager');
+  return shell;
+}
 
 test('status bar shows the database, the connected devnet, the outbox and who is signed in', async ({ page, custodian }) => {
+  await provisionStaff(custodian, [STAFF.manager]);
   const shell = new ConsoleShell(page);
   await shell.open(custodian.url);
 
   // The token moves to sessionStorage and leaves the address bar.
   await expect(page).not.toHaveURL(/token=/);
+
+  // Before sign-in the status bar is already there (it shows no patient data) and says nobody is signed in.
+  const signIn = new SignInPage(page);
+  await expect(signIn.root).toBeVisible();
+  await expect(shell.statusBar).toBeVisible();
+  await expect(shell.principal).toHaveText('Not signed in');
+  await signIn.signIn(STAFF.manager);
+  await expect(shell.principal).toHaveText(`${STAFF.manager.displayName} (Records manager)`);
 
   await shell.waitForConnectedChain();
   await expect(shell.chainId).toHaveText('31337');
@@ -23,18 +45,19 @@ test('status bar shows the database, the connected devnet, the outbox and who is
   expect(path.resolve(dbPath).startsWith(path.resolve(custodian.dataDir) + path.sep), `${dbPath} is inside ${custodian.dataDir}`).toBe(true);
 
   expect(await shell.numberOf(shell.outbox)).toBeGreaterThanOrEqual(0);
-  await expect(shell.principal).not.toBeEmpty();
 
-  // A reload keeps the session (token kept in sessionStorage).
+  // A reload keeps both the console token (sessionStorage) and the staff session (HttpOnly cookie).
   await page.reload();
   await shell.waitForConnectedChain();
   await expect(shell.chainId).toHaveText('31337');
-  await expect(page.getByTestId('session-notice')).toHaveCount(0);
+  await shell.expectSignedIn(STAFF.manager.displayName, 'Records manager');
+  await expect(page.getByTestId('auth-unreachable')).toHaveCount(0);
+  // The session cookie is out of reach of page scripts.
+  expect(await page.evaluate<string>('document.cookie')).not.toContain('custodian_session');
 });
 
 test('every screen is reachable from the navigation, by clicking and by keyboard', async ({ page, custodian }) => {
-  const shell = new ConsoleShell(page);
-  await shell.open(custodian.url);
+  const shell = await openAsManager(page, custodian);
   await shell.waitForConnectedChain();
   await expect(shell.pageTitle).toHaveText('Dashboard');
 
@@ -58,9 +81,8 @@ test('every screen is reachable from the navigation, by clicking and by keyboard
 });
 
 test('dashboard and settings show real status; screenshots of every screen', async ({ page, custodian }) => {
-  const shell = new ConsoleShell(page);
+  const shell = await openAsManager(page, custodian);
   const dashboard = new DashboardPage(page);
-  await shell.open(custodian.url);
   await shell.waitForConnectedChain();
   await dashboard.waitUntilLoaded();
   await expect(dashboard.errorBanners).toHaveCount(0);
@@ -81,8 +103,7 @@ test('dashboard and settings show real status; screenshots of every screen', asy
 });
 
 test('dashboard has no serious or critical accessibility violations', async ({ page, custodian }, testInfo) => {
-  const shell = new ConsoleShell(page);
-  await shell.open(custodian.url);
+  const shell = await openAsManager(page, custodian);
   await shell.waitForConnectedChain();
   await new DashboardPage(page).waitUntilLoaded();
 

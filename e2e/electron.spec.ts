@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { _electron as electron } from '@playwright/test';
 import { dataDirFor, expect, REPO_ROOT, test } from './fixtures';
 import { ConsoleShell } from './pages/ConsoleShell';
+import { SetupPage } from './pages/SignInPage';
 
 const SKIP_REASON = 'Electron binary not installed on this machine (its download is blocked); run on a connected machine after npm install';
 
@@ -44,7 +45,13 @@ test('desktop window shows the console with its status bar', async ({}, testInfo
     await expect(shell.chainId).toHaveText('31337');
     expect(await shell.numberOf(shell.schemaVersion)).toBeGreaterThanOrEqual(1);
     await expect(shell.dbPath).toContainText(dataDir);
-    await expect(shell.principal).not.toBeEmpty();
+    // A new data folder opens on the set-up screen; the window's session (kept in main) signs the admin in.
+    await expect(shell.principal).toHaveText('Not signed in');
+    const setup = new SetupPage(window);
+    await setup.fill({ username: 'desk.admin', displayName: 'Desk Admin', password: 'electron window phrase' });
+    await setup.submit.click();
+    await shell.expectSignedIn('Desk Admin', 'IT administrator');
+    await expect(shell.principal).toHaveText('Desk Admin (IT administrator)');
     await shell.screenshot('electron-dashboard');
   } finally {
     await app.close();

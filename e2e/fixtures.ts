@@ -1,12 +1,16 @@
 // Per-test browser-mode server: each test gets its own data folder (from its testId) and its own
 // `custodian serve` process, and waits for the line announcing the console URL — never a fixed sleep.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Before serving, the first IT administrator is created with the CLI's `setup` command (as an installer would),
+// unless a test sets `adminSetup: 'none'` to go through the console's own set-up screen.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test as base, expect } from '@playwright/test';
+import { promisify } from 'node:util';
+import { test as base, expect, request as playwrightRequest, type APIRequestContext, type APIResponse } from '@playwright/test';
+import type { Role } from '../main/api/permissions';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'e2e', 'output', 'screenshots');
@@ -17,6 +21,23 @@ const READY_LINE = /^Custodian console: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 15_000;
 
+export interface StaffCredentials {
+  username: string;
+  displayName: string;
+  password: string;
+  role: Role;
+}
+
+/** The first IT administrator every server gets from `custodian setup` (unless adminSetup is 'none'). */
+export const ADMIN: StaffCredentials = { username: 'it.admin', displayName: 'Iris Admin', password: 'admin pass phrase 1', role: 'it_admin' };
+
+/** Staff the tests create, one per role that is not the administrator. */
+export const STAFF = {
+  clerk: { username: 'clerk.cole', displayName: 'Cole Clerk', password: 'clerk pass phrase 1', role: 'records_clerk' },
+  manager: { username: 'manager.mae', displayName: 'Mae Manager', password: 'manager pass phrase 1', role: 'records_manager' },
+  auditor: { username: 'auditor.abe', displayName: 'Abe Auditor', password: 'auditor pass phrase 1', role: 'auditor' },
+} satisfies Record<string, StaffCredentials>;
+
 export interface CustodianServer {
   /** The full console URL, token included, as printed by `custodian serve`. */
   url: string;
@@ -24,6 +45,8 @@ export interface CustodianServer {
   /** Origin of the server, e.g. http://127.0.0.1:43127. */
   baseURL: string;
   token: string;
+  /** The administrator created before serving, or null when the test sets up through the console. */
+  admin: StaffCredentials | null;
 }
 
 /** A data folder unique to this test, under the system temp folder. */
@@ -111,21 +134,90 @@ async function startServe(dataDir: string): Promise<RunningServe> {
     const parsed = new URL(url);
     const token = parsed.searchParams.get('token');
     if (!token) throw new Error(`console URL has no token: ${url}`);
-    return { server: { url, dataDir, baseURL: parsed.origin, token }, output: () => ({ stdout, stderr }), stop };
+    return { server: { url, dataDir, baseURL: parsed.origin, token, admin: null }, output: () => ({ stdout, stderr }), stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-export const test = base.extend<{ custodian: CustodianServer }>({
-  custodian: async ({}, use, testInfo) => {
+/** `custodian setup`: the first IT administrator of a new data folder, password from the environment. */
+async function setupAdmin(dataDir: string, admin: StaffCredentials): Promise<void> {
+  try {
+    await promisify(execFile)(process.execPath, [CUSTODIAN_BIN, 'setup', '--user', admin.username, '--name', admin.displayName, '--data-dir', dataDir], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CUSTODIAN_PASSWORD: admin.password },
+      timeout: 60_000,
+    });
+  } catch (err) {
+    const e = err as Error & { stdout?: string; stderr?: string };
+    throw new Error(`custodian setup failed: ${e.message}\n--- stderr ---\n${e.stderr ?? ''}\n--- stdout ---\n${e.stdout ?? ''}`);
+  }
+}
+
+/** POST /api/invoke/<channel> with the console token, as the page's own fetch would. */
+export function invokeAs(api: APIRequestContext, server: CustodianServer, channel: string, input: unknown = {}): Promise<APIResponse> {
+  return api.post(`${server.baseURL}/api/invoke/${channel}`, { data: input, headers: { Authorization: `Bearer ${server.token}` } });
+}
+
+/** An API client of its own (own cookie jar) signed in as `who`; dispose it when done. */
+export async function signedInApi(server: CustodianServer, who: Pick<StaffCredentials, 'username' | 'password'>): Promise<APIRequestContext> {
+  const api = await playwrightRequest.newContext();
+  const res = await invokeAs(api, server, 'auth.login', { username: who.username, password: who.password });
+  if (!res.ok()) {
+    await api.dispose();
+    throw new Error(`sign-in of ${who.username} failed: HTTP ${res.status()} ${await res.text()}`);
+  }
+  return api;
+}
+
+/** Creates staff accounts through the API as the administrator (for tests whose subject is not account creation). */
+export async function provisionStaff(server: CustodianServer, members: readonly StaffCredentials[]): Promise<void> {
+  if (!server.admin) throw new Error('provisionStaff needs a server set up with an administrator');
+  const api = await signedInApi(server, server.admin);
+  try {
+    for (const m of members) {
+      const res = await invokeAs(api, server, 'staff.create', { username: m.username, displayName: m.displayName, role: m.role, password: m.password });
+      if (!res.ok()) throw new Error(`staff.create ${m.username} failed: HTTP ${res.status()} ${await res.text()}`);
+    }
+  } finally {
+    await api.dispose();
+  }
+}
+
+export interface CustodianOptions {
+  /** 'cli' (default): `custodian setup` creates ADMIN before serving. 'none': the console starts at its set-up screen. */
+  adminSetup: 'cli' | 'none';
+}
+
+/**
+ * Starts one server (with ADMIN set up unless 'none') on a fresh data folder, for a group of tests that only send
+ * requests and may share it; `stop` ends it and removes the folder.
+ */
+export async function startCustodian(dataDir: string, adminSetup: CustodianOptions['adminSetup'] = 'cli'): Promise<{ server: CustodianServer; stop: () => Promise<void> }> {
+  await fs.rm(dataDir, { recursive: true, force: true });
+  await fs.mkdir(dataDir, { recursive: true });
+  if (adminSetup === 'cli') await setupAdmin(dataDir, ADMIN);
+  const running = await startServe(dataDir);
+  return {
+    server: { ...running.server, admin: adminSetup === 'cli' ? ADMIN : null },
+    stop: async () => {
+      await running.stop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const test = base.extend<CustodianOptions & { custodian: CustodianServer }>({
+  adminSetup: ['cli', { option: true }],
+  custodian: async ({ adminSetup }, use, testInfo) => {
     const dataDir = dataDirFor(testInfo.testId);
     await fs.rm(dataDir, { recursive: true, force: true });
     await fs.mkdir(dataDir, { recursive: true });
+    if (adminSetup === 'cli') await setupAdmin(dataDir, ADMIN);
     const running = await startServe(dataDir);
     try {
-      await use(running.server);
+      await use({ ...running.server, admin: adminSetup === 'cli' ? ADMIN : null });
     } finally {
       await running.stop();
       const { stdout, stderr } = running.output();

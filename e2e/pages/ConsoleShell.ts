@@ -24,6 +24,8 @@ export class ConsoleShell {
   readonly outbox: Locator;
   readonly principal: Locator;
   readonly pageTitle: Locator;
+  readonly userMenu: Locator;
+  readonly permissionNotice: Locator;
 
   constructor(readonly page: Page) {
     this.statusBar = page.getByTestId('status-bar');
@@ -35,6 +37,31 @@ export class ConsoleShell {
     this.outbox = page.getByTestId('status-outbox');
     this.principal = page.getByTestId('status-principal');
     this.pageTitle = page.getByTestId('page-title');
+    this.userMenu = page.getByTestId('user-menu');
+    this.permissionNotice = page.getByTestId('permission-notice');
+  }
+
+  /** Goes to a screen by its address, as a bookmark or a typed URL would (the session and token stay). */
+  async goto(hash: string): Promise<void> {
+    await this.page.evaluate(`window.location.hash = ${JSON.stringify(hash)}`);
+  }
+
+  async signOut(): Promise<void> {
+    await this.userMenu.click();
+    await this.page.getByTestId('menu-sign-out').click();
+    await expect(this.page.getByTestId('sign-in-screen')).toBeVisible();
+  }
+
+  async lock(): Promise<void> {
+    await this.userMenu.click();
+    await this.page.getByTestId('menu-lock').click();
+    await expect(this.page.getByTestId('lock-screen')).toBeVisible();
+  }
+
+  /** The header names who is signed in and in which role. */
+  async expectSignedIn(displayName: string, roleLabel: string): Promise<void> {
+    await expect(this.page.getByTestId('header-principal')).toHaveText(displayName);
+    await expect(this.page.getByTestId('header-role')).toHaveText(roleLabel);
   }
 
   async open(url: string): Promise<void> {
@@ -66,9 +93,10 @@ export class ConsoleShell {
     await expect(target).toBeFocused();
   }
 
-  async screenshot(name: string): Promise<string> {
+  /** Saves a screenshot to look at; `fullPage: false` keeps only the window (for screens with long tables). */
+  async screenshot(name: string, options: { fullPage?: boolean } = {}): Promise<string> {
     const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-    await this.page.screenshot({ path: file, fullPage: true });
+    await this.page.screenshot({ path: file, fullPage: options.fullPage ?? true });
     return file;
   }
 }

@@ -1,6 +1,7 @@
 import { MantineProvider } from '@mantine/core';
 import type { ReactElement } from 'react';
-import { AppFrame } from './shell/AppFrame';
+import { SessionProvider } from './auth/SessionContext';
+import { ConsoleRoot } from './shell/ConsoleRoot';
 import { SystemStatusProvider } from './shell/SystemStatusContext';
 import { cssVariablesResolver, theme } from './theme';
 
@@ -8,7 +9,9 @@ export function App(): ReactElement {
   return (
     <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} forceColorScheme="light">
       <SystemStatusProvider>
-        <AppFrame />
+        <SessionProvider>
+          <ConsoleRoot />
+        </SessionProvider>
       </SystemStatusProvider>
     </MantineProvider>
   );

@@ -48,6 +48,7 @@ export function initTransport(): TransportKind {
 
 /** Calls one channel; resolves with its result or throws an ApiCallError. */
 export async function invoke<K extends ChannelName>(channel: K, input: ChannelInput<K>): Promise<ChannelResult<K>> {
+  const epoch = sessionEpoch;
   let result: ApiResult<ChannelResult<K>>;
   try {
     result = await currentTransport().bridge.invoke(channel, input);
@@ -55,7 +56,41 @@ export async function invoke<K extends ChannelName>(channel: K, input: ChannelIn
     throw new ApiCallError(channel, 'TRANSPORT_FAILED', `The call ${channel} could not be delivered: ${(err as Error).message ?? String(err)}`);
   }
   if (result.ok) return result.value;
-  throw new ApiCallError(channel, result.error.code, result.error.message, result.error.details);
+  const error = new ApiCallError(channel, result.error.code, result.error.message, result.error.details);
+  // A refusal of a call sent under an earlier session (answered after a sign-out and a new sign-in) says nothing
+  // about the current one.
+  if (SESSION_ERROR_CODES.has(error.code) && !SESSION_CHANNELS.has(channel) && epoch === sessionEpoch) notifySessionProblem(error);
+  throw error;
+}
+
+// Session problems seen on any call: main ended or locked the staff member's session (idle lock, sign-out elsewhere,
+// account disabled). The session provider listens and shows the lock screen; the calls of the sign-in screens
+// report their own errors and are left out.
+const SESSION_ERROR_CODES: ReadonlySet<string> = new Set(['SESSION_LOCKED', 'NOT_AUTHENTICATED']);
+const SESSION_CHANNELS: ReadonlySet<string> = new Set(['auth.status', 'auth.setup', 'auth.login', 'auth.logout']);
+const sessionProblemListeners = new Set<(error: ApiCallError) => void>();
+let sessionEpoch = 0;
+const sessionChangeListeners = new Set<() => void>();
+
+function notifySessionProblem(error: ApiCallError): void {
+  for (const listener of [...sessionProblemListeners]) listener(error);
+}
+
+/** Hears every SESSION_LOCKED / NOT_AUTHENTICATED answer to an ordinary call; returns the function that stops. */
+export function onSessionProblem(listener: (error: ApiCallError) => void): () => void {
+  sessionProblemListeners.add(listener);
+  return () => sessionProblemListeners.delete(listener);
+}
+
+/** Says that who is signed in changed (sign-in, unlock, sign-out): queries read again under the new session. */
+export function notifySessionChanged(): void {
+  sessionEpoch += 1;
+  for (const listener of [...sessionChangeListeners]) listener();
+}
+
+export function onSessionChanged(listener: () => void): () => void {
+  sessionChangeListeners.add(listener);
+  return () => sessionChangeListeners.delete(listener);
 }
 
 // Pushed events: one bridge subscription, fanned out to typed listeners per event name.

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PushEventName, PushEvents } from '../../../main/api/events';
 import type { ChannelInput, ChannelName, ChannelResult } from '../../../main/api/index';
-import { ApiCallError, invoke, onPushConnectionState, subscribe, type PushConnectionState } from './client';
+import { ApiCallError, invoke, onPushConnectionState, onSessionChanged, subscribe, type PushConnectionState } from './client';
 
 export interface ApiQueryOptions {
   /** Calls again this long after each answer; off when absent. */
@@ -69,8 +69,11 @@ export function useApiQuery<K extends ChannelName>(channel: K, input: ChannelInp
     };
     runRef.current = run;
     run();
+    // A new session may see different data (or none): read again at once rather than at the next poll.
+    const stopFollowingSession = onSessionChanged(run);
     return () => {
       disposed = true;
+      stopFollowingSession();
       if (timer) clearTimeout(timer);
       runRef.current = () => {};
     };

@@ -54,7 +54,8 @@ export function createHttpBridge(options: HttpBridgeOptions): HttpBridge {
         headers: headers({ 'Content-Type': 'application/json', Accept: 'application/json' }),
         body: JSON.stringify(input ?? {}),
         cache: 'no-store',
-        credentials: 'omit',
+        // The staff session rides in an HttpOnly cookie set by this same origin (scoped to /api): send and keep it.
+        credentials: 'same-origin',
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {

@@ -4,6 +4,7 @@ import { Box, Group, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useRef, type ReactElement, type ReactNode } from 'react';
 import type { Permission } from '../../../main/api/permissions';
 import { PermissionNotice } from '../shell/PermissionNotice';
+import { useOptionalSession } from '../auth/SessionContext';
 import { useSystemStatus } from '../shell/SystemStatusContext';
 
 export interface PageHeaderProps {
@@ -17,6 +18,8 @@ export interface PageHeaderProps {
 export function PageHeader({ title, description, actions, permission }: PageHeaderProps): ReactElement {
   const ref = useRef<HTMLHeadingElement>(null);
   const { status } = useSystemStatus();
+  // The session knows the role at once; the status poll may lag a sign-in by a moment.
+  const role = useOptionalSession()?.principal?.role ?? status?.principal.role;
   useEffect(() => {
     document.title = `${title} · Custodian`;
     ref.current?.focus({ preventScroll: true });
@@ -34,7 +37,7 @@ export function PageHeader({ title, description, actions, permission }: PageHead
         </Stack>
         {actions}
       </Group>
-      {permission && status && <PermissionNotice role={status.principal.role} permission={permission} />}
+      {permission && role && <PermissionNotice role={role} permission={permission} />}
     </Box>
   );
 }

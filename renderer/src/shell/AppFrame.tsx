@@ -1,24 +1,31 @@
-// The window's frame: header (title, mode, who is signed in), navigation, the current screen, status bar.
-import { AppShell, Badge, Box, Burger, Group, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
+// The signed-in window's frame: header (title, mode, who is signed in and the account menu), the navigation the
+// role may use, the current screen, status bar. A screen the role may not use shows why instead of its content.
+import { Anchor, AppShell, Badge, Box, Burger, Group, ScrollArea, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useRef, type ReactElement } from 'react';
-import { humanizeRole } from '../components/format';
+import { useSession } from '../auth/SessionContext';
+import { PageHeader } from '../components/PageHeader';
 import { NotFoundPage } from '../pages/NotFound';
 import { DEFAULT_PAGE_ID, PAGES } from '../pages/registry';
+import type { PageDefinition } from '../pages/types';
 import classes from './AppFrame.module.css';
+import { Brand } from './Brand';
 import { Navigation } from './Navigation';
-import { useRoute } from './router';
-import { SessionNotice } from './SessionNotice';
+import './print.css';
+import { hrefFor, useRoute } from './router';
 import { StatusBar } from './StatusBar';
 import { useSystemStatus } from './SystemStatusContext';
+import { UserMenu } from './UserMenu';
 
-function LogoMark(): ReactElement {
+/** Reached by address or bookmark without the permission: the title and the notice, and no calls that main would refuse. */
+function NotPermitted({ page }: { page: PageDefinition }): ReactElement {
   return (
-    <svg width="28" height="28" viewBox="0 0 28 28" aria-hidden="true" focusable="false">
-      <rect width="28" height="28" rx="6" fill="var(--mantine-color-blue-8)" />
-      <path d="M14 5.5 7.5 8v5.2c0 4 2.8 7.4 6.5 8.3 3.7-.9 6.5-4.3 6.5-8.3V8z" fill="none" stroke="#fff" strokeWidth="1.8" strokeLinejoin="round" />
-      <path d="m11 13.6 2.2 2.2 4-4.2" fill="none" stroke="#fff" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
-    </svg>
+    <>
+      <PageHeader title={page.label} description={page.description} permission={page.permission} />
+      <Text size="sm">
+        Nothing on this screen is shown to your role. Go back to the <Anchor href={hrefFor(DEFAULT_PAGE_ID)}>Dashboard</Anchor>.
+      </Text>
+    </>
   );
 }
 
@@ -27,7 +34,8 @@ export function AppFrame(): ReactElement {
   const route = useRoute();
   const activeId = route === '' ? DEFAULT_PAGE_ID : route;
   const page = PAGES.find((p) => p.id === activeId);
-  const { status, error } = useSystemStatus();
+  const { status } = useSystemStatus();
+  const { can } = useSession();
   const mainRef = useRef<HTMLElement>(null);
   const focusPageTitle = (): void => mainRef.current?.querySelector<HTMLElement>('h1')?.focus();
 
@@ -46,31 +54,16 @@ export function AppFrame(): ReactElement {
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger opened={navOpened} onClick={nav.toggle} hiddenFrom="sm" size="sm" aria-label={navOpened ? 'Close navigation' : 'Open navigation'} />
-            <LogoMark />
-            <Stack gap={0}>
-              <Text fz={17} fw={700} lh={1.15} data-testid="app-title">
-                Custodian
-              </Text>
-              <Text size="xs" c="dimmed" lh={1.2}>
-                Records console
-              </Text>
-            </Stack>
+            <Brand />
           </Group>
-          {status && (
-            <Group gap="sm" wrap="nowrap" visibleFrom="xs">
-              <Badge variant="outline" color="gray" size="sm" radius="sm" tt="none" data-testid="app-runtime">
+          <Group gap="sm" wrap="nowrap">
+            {status && (
+              <Badge variant="outline" color="gray" size="sm" radius="sm" tt="none" data-testid="app-runtime" visibleFrom="xs">
                 {status.app.runtime === 'electron' ? 'Desktop' : status.app.runtime === 'browser' ? 'Browser mode' : status.app.runtime} · v{status.app.version}
               </Badge>
-              <Box ta="right">
-                <Text size="sm" fw={600} lh={1.2}>
-                  {status.principal.name}
-                </Text>
-                <Text size="xs" c="dimmed" lh={1.2}>
-                  {humanizeRole(status.principal.role)}
-                </Text>
-              </Box>
-            </Group>
-          )}
+            )}
+            <UserMenu />
+          </Group>
         </Group>
       </AppShell.Header>
 
@@ -79,6 +72,7 @@ export function AppFrame(): ReactElement {
           <Navigation
             pages={PAGES}
             activeId={activeId}
+            allows={(p) => can(p.permission)}
             onNavigate={(id) => {
               nav.close();
               // Following the link of the page already shown changes nothing: still move focus to its title.
@@ -89,10 +83,7 @@ export function AppFrame(): ReactElement {
       </AppShell.Navbar>
 
       <AppShell.Main ref={mainRef} className={classes.main}>
-        <Box maw={1400}>
-          {error?.code === 'NOT_AUTHENTICATED' && <SessionNotice />}
-          {page ? <page.Component /> : <NotFoundPage route={route} />}
-        </Box>
+        <Box maw={1400}>{page ? can(page.permission) ? <page.Component /> : <NotPermitted page={page} /> : <NotFoundPage route={route} />}</Box>
       </AppShell.Main>
 
       <AppShell.Footer className={classes.footer}>

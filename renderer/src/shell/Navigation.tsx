@@ -1,4 +1,5 @@
-// Left navigation: plain links (#/<page>), so Tab / Enter work and the browser's history does too.
+// Left navigation: plain links (#/<page>), so Tab / Enter work and the browser's history does too. Screens the
+// signed-in role cannot use are left out (convenience only: main refuses their calls anyway).
 import { NavLink, Stack, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
 import type { NavSection, PageDefinition } from '../pages/types';
@@ -6,7 +7,16 @@ import { hrefFor } from './router';
 
 const SECTIONS: NavSection[] = ['Overview', 'Records', 'Integrity', 'Administration'];
 
-export function Navigation({ pages, activeId, onNavigate }: { pages: readonly PageDefinition[]; activeId: string; onNavigate?: (id: string) => void }): ReactElement {
+export interface NavigationProps {
+  pages: readonly PageDefinition[];
+  activeId: string;
+  onNavigate?: (id: string) => void;
+  /** Whether the signed-in role may use a page; pages it may not are not listed. */
+  allows?: (page: PageDefinition) => boolean;
+}
+
+export function Navigation({ pages: all, activeId, onNavigate, allows = () => true }: NavigationProps): ReactElement {
+  const pages = all.filter(allows);
   return (
     <nav aria-label="Main">
       <Stack gap="sm">

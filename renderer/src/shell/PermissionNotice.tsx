@@ -4,6 +4,7 @@ import { Alert, Code, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
 import { ROLES, roleAllows, type Permission, type Role } from '../../../main/api/permissions';
 import { humanizeRole } from '../components/format';
+import { permissionLabel } from '../components/roles';
 
 function isRole(role: string): role is Role {
   return (ROLES as readonly string[]).includes(role);
@@ -14,8 +15,8 @@ export function PermissionNotice({ role, permission }: { role: string; permissio
   return (
     <Alert color="gray" variant="light" mt="sm" py="xs" data-testid="permission-notice">
       <Text size="sm">
-        <b>Not available to your role.</b> The {humanizeRole(role)} role does not include <Code>{permission}</Code>. Ask whoever manages staff accounts if you need
-        this screen.
+        <b>Not available to your role.</b> The {humanizeRole(role)} role does not include “{permissionLabel(permission).toLowerCase()}”{' '}
+        <Code>{permission}</Code>. Ask an IT administrator if your work needs it.
       </Text>
     </Alert>
   );

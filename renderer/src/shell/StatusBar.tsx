@@ -114,9 +114,15 @@ export function StatusBar(): ReactElement {
       </Segment>
       <Divider orientation="vertical" />
       <Segment icon={<UserIcon size={14} />} label="Signed in">
-        <Text span size="xs" data-testid="status-principal" className={classes.nowrap}>
-          {principal.name} <Text span size="xs" c="dimmed">({humanizeRole(principal.role)})</Text>
-        </Text>
+        {principal.role === 'anonymous' ? (
+          <Text span size="xs" data-testid="status-principal" data-role="anonymous" className={classes.nowrap}>
+            Not signed in
+          </Text>
+        ) : (
+          <Text span size="xs" data-testid="status-principal" data-role={principal.role} className={classes.nowrap}>
+            {principal.name} <Text span size="xs" c="dimmed">({humanizeRole(principal.role)})</Text>
+          </Text>
+        )}
       </Segment>
       {(error || push === 'retrying') && (
         <>

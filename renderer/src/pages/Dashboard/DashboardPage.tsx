@@ -1,12 +1,14 @@
 // Dashboard: is everything healthy right now? Database, chain, outbox and background jobs at a glance.
 import { SimpleGrid, Stack, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
+import { useSession } from '../../auth/SessionContext';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatDateTime } from '../../components/format';
 import { DashboardIcon } from '../../components/icons';
 import { PageHeader } from '../../components/PageHeader';
 import { useSystemStatus } from '../../shell/SystemStatusContext';
 import type { PageDefinition } from '../types';
+import { BreakGlassCard } from './BreakGlassCard';
 import { ChainCard } from './ChainCard';
 import { DatabaseCard } from './DatabaseCard';
 import { JobsCard } from './JobsCard';
@@ -15,6 +17,7 @@ import { OutboxCard } from './OutboxCard';
 function DashboardPage(): ReactElement {
   const { status, error, loading, updatedAt, refetch } = useSystemStatus();
   const waiting = loading && !status;
+  const { can } = useSession();
   return (
     <>
       <PageHeader title={dashboardPage.label} description={dashboardPage.description} permission={dashboardPage.permission}
@@ -33,6 +36,7 @@ function DashboardPage(): ReactElement {
             <DatabaseCard database={status?.database} loading={waiting} />
             <ChainCard chain={status?.chain} loading={waiting} />
             <OutboxCard outbox={status?.outbox} loading={waiting} />
+            {can('audit.view') && <BreakGlassCard />}
           </SimpleGrid>
         )}
         <JobsCard />

@@ -4,6 +4,7 @@ import { useEffect, useState, type ReactElement } from 'react';
 import type { JobProgress } from '../../../../main/api/events';
 import type { JobState } from '../../../../main/api/system';
 import { useApiAction, useApiQuery, usePushEvent } from '../../api/hooks';
+import { useSession } from '../../auth/SessionContext';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatCount, formatDateTime, formatDuration, humanizeKind } from '../../components/format';
 import { JobsIcon } from '../../components/icons';
@@ -43,6 +44,8 @@ function ProgressCell({ job }: { job: JobRow }): ReactElement {
 export function JobsCard(): ReactElement {
   const jobs = useApiQuery('jobs.list', { limit: 50 }, { refreshMs: JOBS_REFRESH_MS });
   const cancel = useApiAction('jobs.cancel');
+  // Cancelling needs imports.run; other roles see the jobs without the button (main refuses them anyway).
+  const mayCancel = useSession().can('imports.run');
   const [live, setLive] = useState<Record<string, JobProgress>>({});
   const { refetch } = jobs;
 
@@ -129,7 +132,7 @@ export function JobsCard(): ReactElement {
                       </Text>
                     </Table.Td>
                     <Table.Td>
-                      {!isTerminal(job.state) && (
+                      {!isTerminal(job.state) && mayCancel && (
                         <Group justify="flex-end">
                           <Button
                             size="compact-xs"

@@ -1,181 +1,59 @@
-// Settings: what this workstation is configured to use, read-only for now, and where a deployment sets it.
-import { Badge, Code, DataList, Group, List, Paper, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
-import type { ReactElement, ReactNode } from 'react';
-import type { ChainStatus, SystemStatus } from '../../../../main/api/system';
-import { describeChain } from '../../components/chainStatus';
-import { ErrorBanner } from '../../components/ErrorBanner';
-import { formatBytes, formatCount, humanizeRole } from '../../components/format';
+// Settings: this workstation's configuration (read-only), staff accounts (IT administrators), and the table of
+// roles and permissions. Each tab has its own address (#/settings/staff, #/settings/roles).
+import { Tabs } from '@mantine/core';
+import type { ReactElement } from 'react';
+import { useSession } from '../../auth/SessionContext';
 import { SettingsIcon } from '../../components/icons';
 import { PageHeader } from '../../components/PageHeader';
-import { useSystemStatus } from '../../shell/SystemStatusContext';
+import { navigate, useLocation } from '../../shell/router';
 import type { PageDefinition } from '../types';
+import { PermissionTable } from './PermissionTable';
+import { StaffPanel } from './StaffPanel';
+import { WorkstationPanel } from './WorkstationPanel';
 
-function Section({ title, id, children, aside }: { title: string; id: string; children: ReactNode; aside?: ReactNode }): ReactElement {
-  return (
-    <Paper component="section" withBorder radius="md" p="md" aria-labelledby={id} data-testid={id}>
-      <Group justify="space-between" mb="sm">
-        <Title order={2} fz="md" id={id}>
-          {title}
-        </Title>
-        {aside}
-      </Group>
-      {children}
-    </Paper>
-  );
-}
-
-function ChainConfiguration({ chain }: { chain: ChainStatus }): ReactElement {
-  const view = describeChain(chain);
-  const chainId = chain.state === 'connected' ? chain.chainId : chain.state === 'mismatch' ? chain.expectedChainId : null;
-  const contracts = chain.state === 'connected' ? Object.entries(chain.contracts) : [];
-  return (
-    <Stack gap="sm">
-      <DataList size="sm" gap={6} labelWidth={150}>
-        <DataList.Item>
-          <DataList.ItemLabel>Mode</DataList.ItemLabel>
-          <DataList.ItemValue data-testid="settings-chain-mode">
-            {chain.mode === 'embedded' ? 'Embedded devnet — a local chain started with the app, for trying Custodian out' : 'External network'}
-          </DataList.ItemValue>
-        </DataList.Item>
-        <DataList.Item>
-          <DataList.ItemLabel>RPC URL</DataList.ItemLabel>
-          <DataList.ItemValue>{chain.rpcUrl ? <Code fz="xs">{chain.rpcUrl}</Code> : 'Not known yet'}</DataList.ItemValue>
-        </DataList.Item>
-        <DataList.Item>
-          <DataList.ItemLabel>Chain id</DataList.ItemLabel>
-          <DataList.ItemValue data-testid="settings-chain-id">{chainId ?? 'Not known yet'}</DataList.ItemValue>
-        </DataList.Item>
-        <DataList.Item>
-          <DataList.ItemLabel>Connection</DataList.ItemLabel>
-          <DataList.ItemValue>
-            {view.label}
-            {chain.state !== 'connected' && ` — ${view.detail}`}
-          </DataList.ItemValue>
-        </DataList.Item>
-        {chain.state === 'connected' && (
-          <DataList.Item>
-            <DataList.ItemLabel>Latest block</DataList.ItemLabel>
-            <DataList.ItemValue>{formatCount(chain.blockNumber)}</DataList.ItemValue>
-          </DataList.Item>
-        )}
-      </DataList>
-      <div>
-        <Text size="sm" fw={600} mb={4}>
-          Contract addresses
-        </Text>
-        {contracts.length === 0 ? (
-          <Text size="sm" c="dimmed">
-            {chain.state === 'connected' ? 'No contracts are deployed on this chain yet.' : 'Shown once the chain is connected.'}
-          </Text>
-        ) : (
-          <Table fz="sm" verticalSpacing={4} withTableBorder data-testid="settings-contracts">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Contract</Table.Th>
-                <Table.Th>Address</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {contracts.map(([name, address]) => (
-                <Table.Tr key={name}>
-                  <Table.Td>{name}</Table.Td>
-                  <Table.Td>
-                    <Code fz="xs">{address}</Code>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-      </div>
-    </Stack>
-  );
-}
-
-function Workstation({ status }: { status: SystemStatus }): ReactElement {
-  return (
-    <DataList size="sm" gap={6} labelWidth={150}>
-      <DataList.Item>
-        <DataList.ItemLabel>Database file</DataList.ItemLabel>
-        <DataList.ItemValue>
-          <Code fz="xs" style={{ wordBreak: 'break-all' }}>
-            {status.database.path}
-          </Code>
-        </DataList.ItemValue>
-      </DataList.Item>
-      <DataList.Item>
-        <DataList.ItemLabel>Schema version</DataList.ItemLabel>
-        <DataList.ItemValue>
-          {status.database.schemaVersion} ({formatCount(status.database.migrations)} migrations, {formatBytes(status.database.sizeBytes)})
-        </DataList.ItemValue>
-      </DataList.Item>
-      <DataList.Item>
-        <DataList.ItemLabel>Application</DataList.ItemLabel>
-        <DataList.ItemValue>
-          Custodian {status.app.version} ({status.app.runtime === 'electron' ? 'desktop app' : status.app.runtime === 'browser' ? 'browser mode' : status.app.runtime})
-        </DataList.ItemValue>
-      </DataList.Item>
-      <DataList.Item>
-        <DataList.ItemLabel>Signed in as</DataList.ItemLabel>
-        <DataList.ItemValue>
-          {status.principal.name} ({humanizeRole(status.principal.role)})
-        </DataList.ItemValue>
-      </DataList.Item>
-    </DataList>
-  );
-}
+type Tab = 'workstation' | 'staff' | 'roles';
+const TABS: readonly Tab[] = ['workstation', 'staff', 'roles'];
 
 function SettingsPage(): ReactElement {
-  const { status, error, refetch } = useSystemStatus();
+  const { sub } = useLocation();
+  const { can, principal } = useSession();
+  const tab: Tab = (TABS as readonly string[]).includes(sub) ? (sub as Tab) : 'workstation';
+  const staffAllowed = can('staff.manage');
+
   return (
     <>
-      <PageHeader title={settingsPage.label} description={settingsPage.description} permission={settingsPage.permission} />
-      <Stack gap="md">
-        {error && <ErrorBanner title="Could not read the current configuration" error={error} stale={!!status} onRetry={refetch} />}
-        <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md">
-          <Section
-            title="Chain connection"
-            id="settings-chain"
-            aside={
-              <Badge variant="outline" color="gray" size="sm">
-                Read-only
-              </Badge>
-            }
-          >
-            {status ? <ChainConfiguration chain={status.chain} /> : <Skeleton height={120} />}
-          </Section>
-          <Section title="This workstation" id="settings-workstation">
-            {status ? <Workstation status={status} /> : <Skeleton height={120} />}
-          </Section>
-        </SimpleGrid>
-        <Section title="How a deployment is configured" id="settings-howto">
-          <Stack gap="xs">
-            <Text size="sm">
-              These values cannot be changed from the console yet. An IT administrator sets them before Custodian starts,
-              in the <Code>config.json</Code> file inside the data folder or through <Code>CUSTODIAN_*</Code> environment
-              variables (environment variables win):
-            </Text>
-            <List size="sm" spacing={2}>
-              <List.Item>
-                <b>RPC URL</b> — the network's JSON-RPC endpoint; without one, Custodian runs its embedded devnet.
-              </List.Item>
-              <List.Item>
-                <b>Chain id</b> — checked against the node at every connection; a different id stops all sending.
-              </List.Item>
-              <List.Item>
-                <b>Contract addresses</b> — the deployed consent ledger, audit anchor and credential registry.
-              </List.Item>
-              <List.Item>
-                <b>Signer</b> — an encrypted keystore file whose passphrase is supplied by the environment, never typed here.
-              </List.Item>
-            </List>
-            <Text size="sm">
-              Restart Custodian after a change. For the exact file format and variable names, see{' '}
-              <b>README: Configuration</b>.
-            </Text>
-          </Stack>
-        </Section>
-      </Stack>
+      <PageHeader
+        title={settingsPage.label}
+        description={settingsPage.description}
+        permission={tab === 'staff' ? 'staff.manage' : settingsPage.permission}
+      />
+      <Tabs
+        value={tab}
+        onChange={(value) => navigate('settings', value === 'workstation' || !value ? undefined : value)}
+        keepMounted={false}
+        variant="outline"
+      >
+        <Tabs.List mb="md">
+          <Tabs.Tab value="workstation" data-testid="settings-tab-workstation">
+            Workstation
+          </Tabs.Tab>
+          {(staffAllowed || tab === 'staff') && (
+            <Tabs.Tab value="staff" data-testid="settings-tab-staff" disabled={!staffAllowed}>
+              Staff accounts
+            </Tabs.Tab>
+          )}
+          <Tabs.Tab value="roles" data-testid="settings-tab-roles">
+            Roles and permissions
+          </Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="workstation">
+          <WorkstationPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="staff">{staffAllowed ? <StaffPanel /> : null}</Tabs.Panel>
+        <Tabs.Panel value="roles">
+          <PermissionTable highlightRole={principal?.role} />
+        </Tabs.Panel>
+      </Tabs>
     </>
   );
 }
@@ -183,7 +61,7 @@ function SettingsPage(): ReactElement {
 export const settingsPage: PageDefinition = {
   id: 'settings',
   label: 'Settings',
-  description: 'The chain, database and signer this workstation uses. Read-only here: a deployment sets them in its configuration.',
+  description: 'This workstation’s chain, database and signer; staff accounts and what each role may do.',
   section: 'Administration',
   icon: SettingsIcon,
   permission: 'settings.view',

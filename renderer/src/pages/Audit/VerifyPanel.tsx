@@ -1,0 +1,114 @@
+// The result of "Verify integrity": whether the trail is intact (hash chain, batch roots, anchors on chain) and,
+// when it is not, the first entry changed, deleted or inserted — what an auditor needs to start looking.
+import { Alert, Anchor, Badge, Button, Code, Group, List, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import type { ReactElement, ReactNode } from 'react';
+import type { AuditVerifyReport, TamperKind } from '../../../../main/api/audit';
+import { formatCount, formatDateTime } from '../../components/format';
+
+const KIND_TEXT: Record<TamperKind, string> = {
+  changed: 'changed after it was written',
+  deleted: 'deleted (a gap in the chain)',
+  inserted: 'inserted out of sequence',
+};
+
+function Figure({ label, value, testId, tone }: { label: string; value: ReactNode; testId: string; tone?: 'bad' | 'warn' }): ReactElement {
+  return (
+    <Paper withBorder p="xs" radius="sm" bg={tone === 'bad' ? 'red.0' : tone === 'warn' ? 'yellow.0' : undefined}>
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text fw={600} size="lg" data-testid={testId}>
+        {value}
+      </Text>
+    </Paper>
+  );
+}
+
+export function VerifyPanel({ report, onOpenEntry, onClose }: { report: AuditVerifyReport; onOpenEntry: (id: number) => void; onClose: () => void }): ReactElement {
+  const problem = report.firstProblem;
+  const { batches } = report;
+  return (
+    <Paper withBorder radius="md" p="md" component="section" aria-labelledby="verify-title" data-testid="audit-verify-result" data-ok={report.ok}>
+      <Group justify="space-between" mb="sm" align="flex-start">
+        <Group gap="sm">
+          <Title order={2} fz="md" id="verify-title">
+            Integrity check
+          </Title>
+          <Badge color={report.ok ? 'teal' : 'red'} variant="filled" size="md" data-testid="audit-verify-verdict">
+            {report.ok ? 'Intact' : 'Problem found'}
+          </Badge>
+        </Group>
+        <Group gap="xs">
+          <Text size="xs" c="dimmed">
+            {report.depth === 'full' ? 'Full check' : 'Quick check'} at {formatDateTime(report.checkedAt)} in {formatCount(report.durationMs)} ms
+          </Text>
+          <Button size="compact-xs" variant="subtle" onClick={onClose} className="custodian-no-print">
+            Hide
+          </Button>
+        </Group>
+      </Group>
+      <Stack gap="sm">
+        {problem ? (
+          <Alert color="red" variant="light" title={`Entry #${problem.entryId} was ${KIND_TEXT[problem.kind]}`} role="alert" data-testid="audit-verify-problem" data-kind={problem.kind} data-entry-id={problem.entryId}>
+            <Text size="sm">{problem.message}</Text>
+            <Text size="sm" mt={4}>
+              Entries from here on cannot be trusted until this is explained.{' '}
+              {problem.kind !== 'deleted' && (
+                <Anchor component="button" type="button" size="sm" onClick={() => onOpenEntry(problem.entryId)}>
+                  Open entry #{problem.entryId}
+                </Anchor>
+              )}
+            </Text>
+          </Alert>
+        ) : (
+          report.ok && (
+            <Text size="sm" data-testid="audit-verify-summary">
+              All {formatCount(report.entries)} entries{report.lastEntryId !== null ? ` (up to #${report.lastEntryId})` : ''} hash into the next, and every
+              sealed batch still gives its recorded Merkle root.
+            </Text>
+          )
+        )}
+        <SimpleGrid cols={{ base: 2, md: 6 }} spacing="xs">
+          <Figure label="Entries checked" value={formatCount(report.entries)} testId="audit-verify-entries" />
+          <Figure label="Batches anchored" value={formatCount(batches.anchored)} testId="audit-verify-anchored" />
+          <Figure label="Not yet anchored" value={formatCount(batches.notAnchored)} testId="audit-verify-not-anchored" tone={batches.notAnchored > 0 ? 'warn' : undefined} />
+          <Figure label="Mismatched" value={formatCount(batches.mismatched)} testId="audit-verify-mismatched" tone={batches.mismatched > 0 ? 'bad' : undefined} />
+          <Figure label="Not checked on chain" value={formatCount(batches.unchecked)} testId="audit-verify-unchecked" tone={batches.unchecked > 0 ? 'warn' : undefined} />
+          <Figure label="Not in a batch yet" value={formatCount(report.unbatchedEntries)} testId="audit-verify-unbatched" />
+        </SimpleGrid>
+        <Text size="xs" c="dimmed">
+          {formatCount(batches.total)} sealed {batches.total === 1 ? 'batch' : 'batches'}.{' '}
+          {report.chain.state === 'checked' ? (
+            <>
+              Anchors compared with chain {report.chain.chainId}, contract <Code fz="xs">{report.chain.contract}</Code>.
+            </>
+          ) : (
+            <>Anchors not compared: {report.chain.reason}.</>
+          )}{' '}
+          Entries not yet in a batch are covered by the hash chain only until their batch is sealed (every 1,000 entries or 5 minutes).
+        </Text>
+        {report.batchProblems.length > 0 && (
+          <div>
+            <Text size="sm" fw={600}>
+              Batch problems
+            </Text>
+            <List size="sm" spacing={2} data-testid="audit-verify-batch-problems">
+              {report.batchProblems.map((b) => (
+                <List.Item key={`${b.batchId}-${b.problem}`}>
+                  Batch <Code fz="xs">{b.batchId}</Code> (entries {b.firstId}–{b.lastId}): {b.message}
+                </List.Item>
+              ))}
+            </List>
+          </div>
+        )}
+        {report.warnings.length > 0 && (
+          <List size="xs" spacing={2} c="orange.9">
+            {report.warnings.map((w) => (
+              <List.Item key={w}>{w}</List.Item>
+            ))}
+          </List>
+        )}
+      </Stack>
+    </Paper>
+  );
+}

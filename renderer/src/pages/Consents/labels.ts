@@ -1,0 +1,66 @@
+// The consent vocabularies as records staff read them: HL7 v3 purpose-of-use codes with their meaning, data
+// categories, statuses with colours, and the source of a consent (an import run or a staff member).
+import type { CategoryCode, ConsentDecision, ConsentStatusName, PurposeCode } from '../../../../main/api/consents';
+
+export const PURPOSE_LABELS: Record<PurposeCode, string> = {
+  TREAT: 'Treatment',
+  ETREAT: 'Emergency treatment (break-glass)',
+  HPAYMT: 'Payment',
+  HOPERAT: 'Healthcare operations',
+  HRESCH: 'Research',
+  PUBHLTH: 'Public health',
+  HMARKT: 'Marketing',
+};
+
+export const CATEGORY_LABELS: Record<CategoryCode, string> = {
+  general: 'General',
+  'mental-health': 'Mental health',
+  'substance-use': 'Substance use',
+  HIV: 'HIV',
+  genetic: 'Genetic',
+  reproductive: 'Reproductive health',
+};
+
+export const STATUS_LABELS: Record<ConsentStatusName, string> = {
+  active: 'Active',
+  revoked: 'Revoked',
+  expired: 'Expired',
+  superseded: 'Superseded',
+};
+
+export const STATUS_COLORS: Record<ConsentStatusName, string> = {
+  active: 'teal',
+  revoked: 'red',
+  expired: 'gray',
+  superseded: 'gray',
+};
+
+export const DECISION_COLORS: Record<ConsentDecision, string> = { permit: 'teal', deny: 'red' };
+
+/** "TREAT — Treatment", for select options. */
+export function purposeOption(code: PurposeCode): { value: string; label: string } {
+  return { value: code, label: `${code} — ${PURPOSE_LABELS[code]}` };
+}
+
+export function categoryOption(code: CategoryCode): { value: string; label: string } {
+  return { value: code, label: CATEGORY_LABELS[code] };
+}
+
+/** "2024-01-01 → 2026-12-31", "2024-01-01 → open-ended"; date-times keep their UTC form (they were imported so). */
+export function describePeriod(start: string, end: string | null): string {
+  return `${start} → ${end ?? 'open-ended'}`;
+}
+
+/** The source of a consent or history entry: "import:12" is import #12; a staff id is the signed-in person or short. */
+export function describeSource(source: string, me: { id: string; name: string } | null): string {
+  const m = /^import:(\d+)$/.exec(source);
+  if (m) return `Import #${m[1]}`;
+  if (me && source === me.id) return `${me.name} (you)`;
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(source)) return `Staff ${source.slice(0, 8)}`;
+  return source;
+}
+
+/** "Roe, Jane", or "(no name on file)". */
+export function patientName(name: string | null): string {
+  return name ?? '(no name on file)';
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { CREDENTIAL_VERDICTS, type CredentialView } from '../../../../main/api/credentials';
+import { checkLabel, expiryText, statusActions, VERDICT_VIEW, verdictView, verifiedCount } from './credentialLabels';
+
+type Standing = Pick<CredentialView, 'check' | 'localStatus'>;
+const check = (verdict: CredentialView['check']['verdict']): CredentialView['check'] => ({ verdict, reason: null, checkedAt: null, lastVerifiedAt: null, label: '' });
+const local = (status: 'active' | 'suspended' | 'revoked'): CredentialView['localStatus'] => ({ status, reason: 'r', at: '2025-01-01T00:00:00Z', actor: 'Mae', outboxState: 'pending' });
+
+describe('credentialLabels', () => {
+  it('has a label and a colour for every verdict of the API', () => {
+    for (const v of CREDENTIAL_VERDICTS) {
+      expect(VERDICT_VIEW[v].label).toBeTruthy();
+      expect(VERDICT_VIEW[v].color).toBeTruthy();
+    }
+    expect(verdictView(null).label).toBe('Not checked yet');
+  });
+
+  it('never says verified when offline, and names the last good check', () => {
+    expect(checkLabel({ verdict: 'unverified_offline', reason: null, checkedAt: null, lastVerifiedAt: null })).toBe('Unverified (offline) — never verified');
+    expect(checkLabel({ verdict: 'unverified_offline', reason: null, checkedAt: null, lastVerifiedAt: '2025-03-01T10:00:00Z' })).toMatch(/^Unverified \(offline\) — last verified at 2025-03-0\d \d\d:\d\d:\d\d$/);
+    expect(checkLabel({ verdict: 'bad_signature', reason: null, checkedAt: null, lastVerifiedAt: null })).toBe('Bad signature');
+  });
+
+  it.each([
+    [{ credentials: 0, verified: 0 }, 'No credentials'],
+    [{ credentials: 3, verified: 2 }, '2 of 3 verified'],
+  ])('verifiedCount(%o) = %s', (p, expected) => expect(verifiedCount(p)).toBe(expected));
+
+  it.each([
+    [{ validUntil: '2030-01-01', daysToExpiry: 2000, expiringSoon: false }, 'Valid until 2030-01-01'],
+    [{ validUntil: '2025-01-13', daysToExpiry: 12, expiringSoon: true }, 'Expires in 12 days'],
+    [{ validUntil: '2025-01-01', daysToExpiry: 0, expiringSoon: true }, 'Expires today (last valid day)'],
+    [{ validUntil: '2024-12-29', daysToExpiry: -3, expiringSoon: false }, 'Expired 3 days ago'],
+  ])('expiryText(%o) = %s', (c, expected) => expect(expiryText(c)).toBe(expected));
+
+  it.each<[string, Standing, string[]]>([
+    ['verified', { check: check('verified'), localStatus: null }, ['suspended', 'revoked']],
+    ['not on the registry', { check: check('not_on_registry'), localStatus: null }, ['suspended', 'revoked', 'active']],
+    ['suspended here', { check: check('suspended'), localStatus: local('suspended') }, ['revoked', 'active']],
+    ['revoked here', { check: check('revoked'), localStatus: local('revoked') }, ['active']],
+    ['reinstated here, chain not yet confirmed', { check: check('not_on_registry'), localStatus: local('active') }, ['suspended', 'revoked', 'active']],
+  ])('status actions for a credential %s', (_name, c, expected) => expect(statusActions(c)).toEqual(expected));
+});

@@ -1,0 +1,159 @@
+// Choosing what to import: a file on the computer running Custodian (by its path: main reads it there, also in
+// browser mode), its format, a preview of the header mapping and first rows, then a dry run or the import.
+import { Button, Code, Group, Paper, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useState, type FormEvent, type ReactElement } from 'react';
+import type { ImportFormatName, ImportPreview } from '../../../../main/api/imports';
+import { ApiCallError, invoke } from '../../api/client';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { useSystemStatus } from '../../shell/SystemStatusContext';
+import { PreviewView } from './PreviewView';
+
+/** Where the template ships, relative to the Custodian installation (main/imports/README.md documents the columns). */
+export const TEMPLATE_PATH = 'main/imports/templates/consents-template.csv';
+
+type FormatChoice = 'auto' | ImportFormatName;
+
+export interface StartRequest {
+  path: string;
+  format?: ImportFormatName;
+  dryRun: boolean;
+}
+
+function asError(channel: 'imports.preview' | 'imports.start', err: unknown): ApiCallError {
+  return err instanceof ApiCallError ? err : new ApiCallError(channel, 'INTERNAL', String(err));
+}
+
+export function NewImportPanel({ onStarted }: { onStarted: (started: { runId: number; jobId: string }) => void }): ReactElement {
+  const { status } = useSystemStatus();
+  const browserMode = status?.app.runtime === 'browser';
+  const [path, setPath] = useState('');
+  const [format, setFormat] = useState<FormatChoice>('auto');
+  const [pathError, setPathError] = useState<string | null>(null);
+  const [preview, setPreview] = useState<{ key: string; value: ImportPreview } | null>(null);
+  const [previewing, setPreviewing] = useState(false);
+  const [starting, setStarting] = useState<'dry' | 'import' | null>(null);
+  const [failure, setFailure] = useState<ApiCallError | null>(null);
+
+  const trimmed = path.trim();
+  const key = `${format}|${trimmed}`;
+  const current = preview?.key === key ? preview.value : null;
+  const formatInput = format === 'auto' ? {} : { format };
+
+  const runPreview = async (event?: FormEvent): Promise<void> => {
+    event?.preventDefault();
+    if (!trimmed) {
+      setPathError('Enter the full path of the file to import.');
+      return;
+    }
+    setPathError(null);
+    setFailure(null);
+    setPreviewing(true);
+    try {
+      setPreview({ key, value: await invoke('imports.preview', { path: trimmed, ...formatInput, rows: 20 }) });
+    } catch (err) {
+      setPreview(null);
+      setFailure(asError('imports.preview', err));
+    } finally {
+      setPreviewing(false);
+    }
+  };
+
+  const start = async (dryRun: boolean): Promise<void> => {
+    if (!trimmed) {
+      setPathError('Enter the full path of the file to import.');
+      return;
+    }
+    setPathError(null);
+    setFailure(null);
+    setStarting(dryRun ? 'dry' : 'import');
+    try {
+      onStarted(await invoke('imports.start', { path: trimmed, ...formatInput, dryRun }));
+    } catch (err) {
+      setFailure(asError('imports.start', err));
+    } finally {
+      setStarting(null);
+    }
+  };
+
+  const blocked = current?.problem ?? null;
+  return (
+    <Paper withBorder radius="md" p="md" data-testid="import-new">
+      <form onSubmit={(e) => void runPreview(e)} noValidate>
+        <Stack gap="sm">
+          <Title order={2} fz="h5">
+            New import
+          </Title>
+          <Group align="flex-start" gap="sm" wrap="nowrap">
+            <TextInput
+              label="File to import"
+              description={
+                <>
+                  The full path of a CSV or FHIR R4 (NDJSON or Bundle JSON) file on {browserMode ? <strong>the computer running Custodian</strong> : 'this computer'}
+                  {browserMode ? ', not the computer this browser runs on' : ''}. Start from the template <Code fz="xs">{TEMPLATE_PATH}</Code> in the Custodian
+                  installation folder.
+                </>
+              }
+              placeholder="/data/exports/consents-2025-11.csv"
+              value={path}
+              onChange={(e) => {
+                setPath(e.currentTarget.value);
+                setPathError(null);
+              }}
+              error={pathError}
+              required
+              spellCheck={false}
+              autoComplete="off"
+              style={{ flex: 1 }}
+              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+              data-testid="import-path"
+            />
+            <Stack gap={4}>
+              <Text size="sm" fw={500} id="import-format-label">
+                Format
+              </Text>
+              <SegmentedControl
+                aria-labelledby="import-format-label"
+                size="xs"
+                value={format}
+                onChange={(v) => setFormat(v as FormatChoice)}
+                data={[
+                  { value: 'auto', label: 'Detect' },
+                  { value: 'csv', label: 'CSV' },
+                  { value: 'fhir', label: 'FHIR' },
+                ]}
+                data-testid="import-format"
+              />
+            </Stack>
+          </Group>
+          <Group gap="sm">
+            <Button type="submit" variant="default" loading={previewing} data-testid="import-preview-button">
+              Preview
+            </Button>
+            <Button
+              variant="light"
+              onClick={() => void start(true)}
+              loading={starting === 'dry'}
+              disabled={starting !== null || !!blocked}
+              data-testid="import-dry-run"
+              title="Check every row and count what an import would do; nothing is written"
+            >
+              Dry run
+            </Button>
+            <Button onClick={() => void start(false)} loading={starting === 'import'} disabled={starting !== null || !!blocked} data-testid="import-start">
+              Import
+            </Button>
+            <Text size="xs" c="dimmed">
+              {blocked
+                ? 'Fix the problem shown below, then preview again.'
+                : current
+                  ? 'A dry run checks every row and writes nothing; Import writes the accepted rows.'
+                  : 'Preview shows the column mapping and the first rows before anything is written.'}
+            </Text>
+          </Group>
+          {failure && <ErrorBanner title={failure.channel === 'imports.start' ? 'The import did not start' : 'Could not read the file'} error={failure} />}
+          {current && <PreviewView preview={current} />}
+        </Stack>
+      </form>
+    </Paper>
+  );
+}

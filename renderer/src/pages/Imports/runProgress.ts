@@ -1,0 +1,89 @@
+// What the Imports page shows of a run while it goes and after: pushed job progress merged so the bar never goes
+// backwards (the row total is an estimate from the bytes read and may move), and reject reasons split by column.
+import type { JobProgress } from '../../../../main/api/events';
+import type { ImportRunSummary } from '../../../../main/api/imports';
+import type { JobState } from '../../../../main/api/system';
+
+export type RunState = JobState | 'unknown';
+
+const TERMINAL: ReadonlySet<RunState> = new Set<RunState>(['succeeded', 'failed', 'cancelled', 'interrupted', 'unknown']);
+
+export function isFinished(state: RunState): boolean {
+  return TERMINAL.has(state);
+}
+
+/** Interrupted (the app stopped mid-import) and failed runs continue from their checkpoint. */
+export function isResumable(state: RunState): boolean {
+  return state === 'interrupted' || state === 'failed';
+}
+
+export interface LiveProgress {
+  jobId: string;
+  state: JobState;
+  done: number;
+  total: number | null;
+  rate: number;
+  etaSeconds: number | null;
+  errors: number;
+  /** 0–100, never lower than any value shown before for this job. */
+  percent: number | null;
+  message: string | null;
+}
+
+/** Folds one pushed event into what is shown: counts and the bar only move forward; a finished job stays finished. */
+export function mergeLive(previous: LiveProgress | undefined, next: JobProgress): LiveProgress {
+  if (previous && isFinished(previous.state) && !isFinished(next.state)) return previous;
+  const done = Math.max(previous?.done ?? 0, next.done);
+  const total = next.total ?? previous?.total ?? null;
+  const raw = next.state === 'succeeded' ? 100 : total && total > 0 ? Math.min(100, (done / total) * 100) : null;
+  const percent = raw === null ? (previous?.percent ?? null) : Math.max(previous?.percent ?? 0, raw);
+  return {
+    jobId: next.jobId,
+    state: next.state,
+    done,
+    total: total === null ? null : Math.max(total, done),
+    rate: next.rate,
+    etaSeconds: isFinished(next.state) ? null : next.etaSeconds,
+    errors: Math.max(previous?.errors ?? 0, next.errors),
+    percent,
+    message: next.message ?? previous?.message ?? null,
+  };
+}
+
+/** The state to show for a run: the pushed state when it is newer (the list is polled), else the list's. */
+export function effectiveState(run: Pick<ImportRunSummary, 'state'>, live: LiveProgress | undefined): RunState {
+  if (!live) return run.state;
+  if (isFinished(run.state) && run.state !== 'unknown') return run.state;
+  return live.state;
+}
+
+export interface ReasonPart {
+  /** The column (CSV), or "resource" / "rule 2 purpose" (FHIR); null when the reason names none. */
+  column: string | null;
+  reason: string;
+}
+
+/**
+ * Splits a reject reason as main writes it ("purpose: unknown purpose code …; period_start: is not a real date")
+ * into one part per column. A part that does not start with "<column>: " stays whole.
+ */
+export function splitReason(reason: string): ReasonPart[] {
+  const parts = reason.split(/; (?=[A-Za-z(][\w() -]{0,40}: )/);
+  return parts.map((part) => {
+    const m = /^([A-Za-z(][\w() -]{0,40}): ([\s\S]*)$/.exec(part);
+    return m ? { column: m[1]!, reason: m[2]! } : { column: null, reason: part };
+  });
+}
+
+/** "IMPORT_HEADER_MISSING: The header …" → code and message; a message without a code keeps code null. */
+export function splitErrorCode(text: string): { code: string | null; message: string } {
+  const m = /^([A-Z][A-Z0-9_]{2,}): ([\s\S]*)$/.exec(text);
+  return m ? { code: m[1]!, message: m[2]! } : { code: null, message: text };
+}
+
+/** A staff id as a person reads it: "you" for the signed-in staff member, the CLI, or a short id. */
+export function describeStarter(startedBy: string, me: { id: string; name: string } | null): string {
+  if (me && startedBy === me.id) return `${me.name} (you)`;
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(startedBy)) return `staff ${startedBy.slice(0, 8)}`;
+  return startedBy;
+}

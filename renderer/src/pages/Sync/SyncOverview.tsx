@@ -1,0 +1,237 @@
+// The four facts an operator checks first: which chain and how far along, who signs and with what balance, what
+// the sender is doing right now (live from `sync.state`), and what waits in the queue by kind.
+import { Badge, Code, DataList, Group, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import type { ReactElement } from 'react';
+import type { SyncState } from '../../../../main/api/events';
+import type { SyncStatus } from '../../../../main/api/sync';
+import { CopyText } from '../../components/CopyText';
+import { formatCount, formatDateTime, humanizeKind } from '../../components/format';
+import { ChainIcon, OutboxIcon, SyncIcon, UserIcon } from '../../components/icons';
+import { StatusCard } from '../../components/StatusCard';
+import { balanceIsLow, describeConnection, describeSyncState, failureAdvice, failureLabel, formatEther } from './syncLabels';
+
+export interface LiveSyncState {
+  state: SyncState;
+  /** When this window heard it (ms since epoch); null when it comes from the status read. */
+  at: number | null;
+}
+
+function Item({ label, children, testId, value }: { label: string; children: ReactElement | string; testId?: string; value?: string | number | null }): ReactElement {
+  return (
+    <DataList.Item>
+      <DataList.ItemLabel>{label}</DataList.ItemLabel>
+      <DataList.ItemValue data-testid={testId} data-value={value ?? undefined}>
+        {children}
+      </DataList.ItemValue>
+    </DataList.Item>
+  );
+}
+
+function ChainCard({ status, liveBlock }: { status: SyncStatus | undefined; liveBlock: number | null }): ReactElement {
+  const view = status ? describeConnection(status) : null;
+  const block = liveBlock ?? status?.blockHeight ?? null;
+  return (
+    <StatusCard
+      title="Chain"
+      icon={<ChainIcon size={16} />}
+      loading={!status}
+      testId="sync-chain"
+      badge={
+        view && (
+          <Badge color={view.color} variant="light" size="sm" data-testid="sync-connection" data-state={status?.connection} style={{ flexShrink: 0 }}>
+            {view.label}
+          </Badge>
+        )
+      }
+    >
+      {status && view && (
+        <DataList size="sm" gap={4} labelWidth={120}>
+          <Item label="Chain id" testId="sync-chain-id" value={status.chainId}>
+            {status.chainId === null ? '—' : String(status.chainId)}
+          </Item>
+          <Item label="Block height" testId="sync-block-height" value={block}>
+            {block === null ? '—' : formatCount(block)}
+          </Item>
+          <Item label="Confirmations" testId="sync-confirmations-required">
+            {`${formatCount(status.confirmationsRequired)} required`}
+          </Item>
+          <Item label="Node">
+            <Text size="xs" ff="monospace" style={{ wordBreak: 'break-all' }}>
+              {status.rpcUrl ?? '—'}
+            </Text>
+          </Item>
+          {status.connection !== 'connected' && (
+            <Item label="Note">
+              <Text size="xs">{view.detail}</Text>
+            </Item>
+          )}
+        </DataList>
+      )}
+    </StatusCard>
+  );
+}
+
+function SignerCard({ status }: { status: SyncStatus | undefined }): ReactElement {
+  const address = status?.signer.address ?? null;
+  const low = balanceIsLow(status?.signer.balanceWei);
+  return (
+    <StatusCard
+      title="Signer"
+      icon={<UserIcon size={16} />}
+      loading={!status}
+      testId="sync-signer"
+      badge={
+        status &&
+        (low ? (
+          <Badge color="red" variant="light" size="sm">
+            Low balance
+          </Badge>
+        ) : undefined)
+      }
+    >
+      {status && (
+        <Stack gap={6}>
+          <Text size="xs" c="dimmed">
+            The account that signs and pays for this workstation’s batches.
+          </Text>
+          {address ? (
+            <Group gap={6} wrap="nowrap" align="flex-start">
+              <Code fz="xs" data-testid="sync-signer-address" style={{ wordBreak: 'break-all' }}>
+                {address}
+              </Code>
+              <CopyText value={address} testId="sync-signer-copy" />
+            </Group>
+          ) : (
+            <Text size="sm" data-testid="sync-signer-address">
+              No signing key loaded
+            </Text>
+          )}
+          <Group gap={6} align="baseline">
+            <Text size="xs" c="dimmed">
+              Balance
+            </Text>
+            <Text size="sm" fw={600} data-testid="sync-signer-balance">
+              {formatEther(status.signer.balanceWei)}
+            </Text>
+          </Group>
+        </Stack>
+      )}
+    </StatusCard>
+  );
+}
+
+function SenderCard({ status, live }: { status: SyncStatus | undefined; live: LiveSyncState | null }): ReactElement {
+  const current = live?.state ?? status?.state ?? null;
+  const view = current ? describeSyncState(current) : null;
+  const error = status?.lastError ?? null;
+  const advice = error ? failureAdvice(error.subtype) : null;
+  return (
+    <StatusCard
+      title="Sender"
+      icon={<SyncIcon size={16} />}
+      loading={!status && !live}
+      testId="sync-sender"
+      badge={
+        view && (
+          <Group gap={4} wrap="nowrap">
+            {status?.paused && current?.state !== 'paused' && (
+              <Badge color="orange" variant="light" size="sm" data-testid="sync-paused">
+                Paused
+              </Badge>
+            )}
+            <Badge color={view.color} variant="light" size="sm" data-testid="sync-state" data-state={current?.state} style={{ flexShrink: 0 }}>
+              {view.label}
+            </Badge>
+          </Group>
+        )
+      }
+    >
+      {view && (
+        <Stack gap={6}>
+          <Text size="sm" data-testid="sync-state-detail" style={{ wordBreak: 'break-word' }}>
+            {view.detail}
+          </Text>
+          <Text size="xs" c="dimmed">
+            {live?.at ? `Reported ${formatDateTime(live.at)}` : 'As last read from the sender'}
+          </Text>
+          {error && current?.state === 'failed' && (
+            <Text size="xs" c="red.8" data-testid="sync-last-error">
+              <Code fz="xs" c="red.9">
+                {error.code}
+              </Code>{' '}
+              {failureLabel(error.subtype)}
+              {advice ? `: ${advice}` : ''}
+            </Text>
+          )}
+          {status?.notice && (
+            <Text size="xs" c="orange.8" data-testid="sync-notice">
+              {status.notice}
+            </Text>
+          )}
+        </Stack>
+      )}
+    </StatusCard>
+  );
+}
+
+function QueueCard({ status }: { status: SyncStatus | undefined }): ReactElement {
+  const kinds = status ? Object.entries(status.queue.byKind).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]) : [];
+  const batches = status?.batches;
+  return (
+    <StatusCard
+      title="Queue"
+      icon={<OutboxIcon size={16} />}
+      loading={!status}
+      testId="sync-queue"
+      badge={
+        status && (
+          <Badge color={status.queue.total === 0 ? 'teal' : 'blue'} variant="light" size="sm" data-testid="sync-queue-total" data-value={status.queue.total} style={{ flexShrink: 0 }}>
+            {status.queue.total === 0 ? 'Empty' : `${formatCount(status.queue.total)} not yet confirmed`}
+          </Badge>
+        )
+      }
+    >
+      {status && batches && (
+        <Stack gap={6}>
+          {kinds.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              Every recorded event is confirmed on chain.
+            </Text>
+          ) : (
+            <Table withRowBorders={false} verticalSpacing={1} horizontalSpacing={0} fz="sm" data-testid="sync-queue-kinds">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Kind</Table.Th>
+                  <Table.Th ta="right">Not yet confirmed</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {kinds.map(([kind, n]) => (
+                  <Table.Tr key={kind} data-testid={`sync-queue-kind-${kind}`} data-value={n}>
+                    <Table.Td>{humanizeKind(kind)}</Table.Td>
+                    <Table.Td ta="right">{formatCount(n)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+          <Text size="xs" c="dimmed">
+            Batches: {formatCount(batches.confirmed)} confirmed · {formatCount(batches.sent + batches.signed)} in flight · {formatCount(batches.pending)} pending
+            {batches.failed > 0 ? ` · ${formatCount(batches.failed)} failed` : ''}
+          </Text>
+        </Stack>
+      )}
+    </StatusCard>
+  );
+}
+
+export function SyncOverview({ status, live, liveBlock }: { status: SyncStatus | undefined; live: LiveSyncState | null; liveBlock: number | null }): ReactElement {
+  return (
+    <SimpleGrid cols={{ base: 1, md: 2, xl: 4 }} spacing="md">
+      <ChainCard status={status} liveBlock={liveBlock} />
+      <SignerCard status={status} />
+      <SenderCard status={status} live={live} />
+      <QueueCard status={status} />
+    </SimpleGrid>
+  );
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditVerifyReport } from '../../../../main/api/audit';
+import { batchInFlight, confirmationsText, describeConnection, describeSyncState, failureLabel, formatEther, judgeRoot, shortHex } from './syncLabels';
+
+describe('syncLabels', () => {
+  it.each([
+    ['0', '0.0000 ETH'],
+    ['1000000000000000000', '1.0000 ETH'],
+    ['9999999123400000000000', '9,999.9991 ETH'],
+    ['15000000000000', '< 0.0001 ETH'],
+    ['50000000000000', '0.0001 ETH'],
+    ['', '—'],
+    ['-5', '—'],
+    ['12.5', '—'],
+  ])('formatEther(%s) = %s', (wei, expected) => expect(formatEther(wei)).toBe(expected));
+
+  it('formatEther handles null', () => expect(formatEther(null)).toBe('—'));
+
+  it.each([
+    ['0x' + 'ab'.repeat(32), '0xabab…abab'],
+    ['0x1234', '0x1234'],
+    [null, '—'],
+  ])('shortHex(%s) = %s', (hex, expected) => expect(shortHex(hex)).toBe(expected));
+
+  it.each([
+    ['offline', 'Chain offline'],
+    ['chain-id', 'Wrong chain id'],
+    ['reorg', 'Removed by a reorg'],
+    ['gas-spike', 'Gas spike'],
+    ['', 'Failed'],
+  ])('failureLabel(%s) = %s', (subtype, expected) => expect(failureLabel(subtype)).toBe(expected));
+
+  it('describes each sender state', () => {
+    expect(describeSyncState({ state: 'idle', pending: 0 })).toMatchObject({ label: 'Up to date', color: 'teal' });
+    expect(describeSyncState({ state: 'queued', pending: 1 }).detail).toBe('1 event waits for the next batch.');
+    expect(describeSyncState({ state: 'queued', pending: 1200 }).detail).toBe('1,200 events wait for the next batch.');
+    expect(describeSyncState({ state: 'failed', batchId: null, reason: 'funds', message: 'Fund it' })).toMatchObject({ label: 'Failed: signer out of funds', color: 'red', detail: 'Fund it' });
+    expect(describeSyncState({ state: 'failed', batchId: null, reason: 'offline', message: 'x' }).color).toBe('orange');
+    expect(describeSyncState({ state: 'paused', pending: 3 }).label).toBe('Paused');
+  });
+
+  it('says how long the chain has been offline and what is queued', () => {
+    const view = describeConnection({ connection: 'offline', offlineSince: '2025-03-01T10:00:00Z', rpcUrl: null, queue: { total: 4, byKind: {} } });
+    expect(view.label).toMatch(/^Offline since 2025-03-0\d \d\d:\d\d:\d\d$/);
+    expect(view.detail).toBe('4 events queued; they are sent when the node returns.');
+  });
+
+  it('shows confirmations only for batches on their way to or in a block', () => {
+    expect(confirmationsText(0, 1, 'pending')).toBe('—');
+    expect(confirmationsText(2, 1, 'confirmed')).toBe('2 / 1');
+    expect(batchInFlight('sent', 0, 1)).toBe(true);
+    expect(batchInFlight('confirmed', 1, 1)).toBe(false);
+    expect(batchInFlight('failed', 0, 1)).toBe(false);
+  });
+
+  describe('judgeRoot', () => {
+    const base: AuditVerifyReport = {
+      ok: true,
+      depth: 'quick',
+      entries: 10,
+      lastEntryId: 10,
+      unbatchedEntries: 0,
+      batches: { total: 1, anchored: 1, notAnchored: 0, mismatched: 0, unchecked: 0 },
+      chain: { state: 'checked', chainId: 31337, contract: '0xabc' },
+      firstProblem: null,
+      batchProblems: [],
+      warnings: [],
+      durationMs: 3,
+      checkedAt: '2025-01-01T00:00:00Z',
+    };
+    const id = '0x' + '1'.repeat(64);
+    it('matches when anchored and no problem names the batch', () => expect(judgeRoot(base, id, true).tone).toBe('teal'));
+    it('is not anchored yet without an anchor', () => expect(judgeRoot(base, id, false).tone).toBe('yellow'));
+    it('reports the batch problem (ids compared case-insensitively)', () => {
+      const report = { ...base, ok: false, batchProblems: [{ batchId: id.toUpperCase().replace('0X', '0x'), firstId: 1, lastId: 10, problem: 'chain' as const, message: 'root differs' }] };
+      expect(judgeRoot(report, id, true)).toMatchObject({ tone: 'red', text: 'root differs' });
+    });
+    it('says when the chain could not be read', () => expect(judgeRoot({ ...base, chain: { state: 'unavailable', reason: 'offline' } }, id, true).tone).toBe('orange'));
+  });
+});

@@ -1,0 +1,170 @@
+// How the sync engine's states, batches and failures read to a person: one label, a colour, and what it means.
+// Pure and table-tested (syncLabels.test.ts); the Sync page and its drawer only render these.
+import type { AuditVerifyReport } from '../../../../main/api/audit';
+import type { SyncState } from '../../../../main/api/events';
+import type { SyncBatchState, SyncStatus } from '../../../../main/api/sync';
+import { formatCount, formatDateTime } from '../../components/format';
+
+export interface StateView {
+  label: string;
+  color: string;
+  detail: string;
+}
+
+/**
+ * Failure subtypes the engine reports (events.ts SyncState reason, batch error subtype). Unknown subtypes are
+ * still shown, readably, rather than hidden: the engine may learn new ones before this table does.
+ */
+const FAILURE_LABELS: Record<string, string> = {
+  offline: 'Chain offline',
+  revert: 'Transaction reverted',
+  funds: 'Signer out of funds',
+  nonce: 'Nonce conflict',
+  'chain-id': 'Wrong chain id',
+  rpc: 'RPC error',
+  reorg: 'Removed by a reorg',
+  replaced: 'Replaced (same nonce, higher fee)',
+  'too-large': 'Batch too large for one transaction',
+};
+
+export function failureLabel(subtype: string): string {
+  const known = FAILURE_LABELS[subtype];
+  if (known) return known;
+  const words = subtype.replace(/[-_]+/g, ' ').trim();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : 'Failed';
+}
+
+/** What to do about a failure, for the operator. */
+export function failureAdvice(subtype: string): string | null {
+  switch (subtype) {
+    case 'offline':
+    case 'rpc':
+      return 'The sender retries by itself with back-off; nothing is lost while it waits.';
+    case 'funds':
+      return 'Fund the signing account; sending resumes by itself.';
+    case 'nonce':
+      return 'Another process may be using the signing key; the sender re-reads the node’s count and resends.';
+    case 'chain-id':
+      return 'The node is on another chain than the one configured. Nothing is sent until this is fixed (Settings).';
+    case 'revert':
+      return 'The contract refused the batch. Read the error, fix its cause (e.g. register the issuer), then retry the batch.';
+    case 'reorg':
+      return 'A reorganisation of the chain removed the block; the batch goes back in the queue and is sent again.';
+    default:
+      return null;
+  }
+}
+
+export function shortHex(hex: string | null | undefined, head = 6, tail = 4): string {
+  if (!hex) return '—';
+  return hex.length <= head + tail + 3 ? hex : `${hex.slice(0, head)}…${hex.slice(-tail)}`;
+}
+
+/** Wei (decimal string) as ether with `decimals` places, e.g. "9,999.9991 ETH"; "—" when unknown or unreadable. */
+export function formatEther(wei: string | null | undefined, decimals = 4): string {
+  if (wei === null || wei === undefined || !/^\d+$/.test(wei)) return '—';
+  const value = BigInt(wei);
+  const unit = 10n ** 18n;
+  const scale = 10n ** BigInt(decimals);
+  // Round half up at the last shown place.
+  const scaled = (value * scale + unit / 2n) / unit;
+  const whole = scaled / scale;
+  const fraction = (scaled % scale).toString().padStart(decimals, '0');
+  const wholeText = whole.toLocaleString('en-US');
+  if (value > 0n && scaled === 0n) return `< 0.${'0'.repeat(decimals - 1)}1 ETH`;
+  return decimals > 0 ? `${wholeText}.${fraction} ETH` : `${wholeText} ETH`;
+}
+
+/** Below 0.01 ETH a few batches may already fail for want of gas: warn before they do. */
+export function balanceIsLow(wei: string | null | undefined): boolean {
+  return typeof wei === 'string' && /^\d+$/.test(wei) && BigInt(wei) < 10n ** 16n;
+}
+
+/** The sender's state in one line. `pending` is the queue depth when the state itself does not carry it. */
+export function describeSyncState(s: SyncState): StateView {
+  switch (s.state) {
+    case 'idle':
+      return { label: 'Up to date', color: 'teal', detail: s.pending === 0 ? 'Nothing is waiting to be sent.' : `${formatCount(s.pending)} waiting.` };
+    case 'queued':
+      return { label: 'Queued', color: 'blue', detail: `${formatCount(s.pending)} ${s.pending === 1 ? 'event waits' : 'events wait'} for the next batch.` };
+    case 'sending':
+      return { label: 'Sending', color: 'blue', detail: `Batch ${shortHex(s.batchId)}: ${formatCount(s.events)} ${s.events === 1 ? 'event' : 'events'}.` };
+    case 'sent':
+      return { label: 'Sent', color: 'blue', detail: `Batch ${shortHex(s.batchId)}, transaction ${shortHex(s.txHash)}: waiting for confirmations.` };
+    case 'confirmed':
+      return { label: 'Confirmed', color: 'teal', detail: `Batch ${shortHex(s.batchId)} confirmed in block ${formatCount(s.blockNumber)}.` };
+    case 'failed':
+      return { label: `Failed: ${failureLabel(s.reason).toLowerCase()}`, color: s.reason === 'offline' ? 'orange' : 'red', detail: s.message };
+    case 'paused':
+      return { label: 'Paused', color: 'orange', detail: `Sending is paused; ${formatCount(s.pending)} ${s.pending === 1 ? 'event waits' : 'events wait'}.` };
+  }
+}
+
+export function describeConnection(status: Pick<SyncStatus, 'connection' | 'offlineSince' | 'rpcUrl' | 'queue'>): StateView {
+  switch (status.connection) {
+    case 'connected':
+      return { label: 'Connected', color: 'teal', detail: status.rpcUrl ?? '' };
+    case 'connecting':
+      return { label: 'Connecting…', color: 'yellow', detail: status.rpcUrl ?? 'Starting the chain connection.' };
+    case 'offline':
+      return {
+        label: status.offlineSince ? `Offline since ${formatDateTime(status.offlineSince)}` : 'Offline',
+        color: 'red',
+        detail: `${formatCount(status.queue.total)} ${status.queue.total === 1 ? 'event' : 'events'} queued; they are sent when the node returns.`,
+      };
+    case 'mismatch':
+      return { label: 'Wrong chain', color: 'orange', detail: 'The node reports another chain id than the one configured: nothing is sent.' };
+    case 'disabled':
+      return { label: 'Sync off', color: 'gray', detail: 'No chain is configured for this workstation.' };
+  }
+}
+
+export const BATCH_STATE_VIEW: Record<SyncBatchState, { label: string; color: string; meaning: string }> = {
+  pending: { label: 'Pending', color: 'gray', meaning: 'Planned; not signed yet.' },
+  signed: { label: 'Signed', color: 'blue', meaning: 'Signed and saved before broadcast (write-ahead).' },
+  sent: { label: 'Sent', color: 'blue', meaning: 'Broadcast; waiting for confirmations.' },
+  confirmed: { label: 'Confirmed', color: 'teal', meaning: 'In a block with the required confirmations.' },
+  failed: { label: 'Failed', color: 'red', meaning: 'Not on chain; parked until someone retries it.' },
+  replaced: { label: 'Replaced', color: 'gray', meaning: 'Superseded by a higher-fee transaction with the same nonce.' },
+};
+
+/** Outbox event states (sync store): pending, batched, sent, confirmed, failed. */
+export const EVENT_STATE_VIEW: Record<string, { label: string; color: string }> = {
+  pending: { label: 'Pending', color: 'gray' },
+  batched: { label: 'In a batch', color: 'blue' },
+  sent: { label: 'Sent', color: 'blue' },
+  confirmed: { label: 'Confirmed', color: 'teal' },
+  failed: { label: 'Failed', color: 'red' },
+};
+
+export function eventStateView(state: string): { label: string; color: string } {
+  return EVENT_STATE_VIEW[state] ?? { label: state, color: 'gray' };
+}
+
+/** "2 / 1" confirmations read as done once the required number is reached. */
+export function confirmationsText(confirmations: number, required: number, state: SyncBatchState): string {
+  if (state === 'pending' || state === 'signed' || state === 'failed' || state === 'replaced') return '—';
+  return `${formatCount(confirmations)} / ${formatCount(required)}`;
+}
+
+/** True while a batch is still moving (signed, sent, awaiting confirmations): the page reads again soon. */
+export function batchInFlight(state: SyncBatchState, confirmations: number, required: number): boolean {
+  return state === 'pending' || state === 'signed' || state === 'sent' || (state === 'confirmed' && confirmations < required);
+}
+
+export type RootCheck = { tone: 'teal' | 'red' | 'yellow' | 'orange'; title: string; text: string };
+
+/** Reads the trail check for this root: its batch's problem if any, else whether it is anchored and matches. */
+export function judgeRoot(report: AuditVerifyReport, auditBatchId: string, anchored: boolean): RootCheck {
+  if (report.chain.state === 'unavailable') {
+    return { tone: 'orange', title: 'Chain not checked', text: `The chain could not be read (${report.chain.reason}). Try again once it is connected.` };
+  }
+  const problem = report.batchProblems.find((p) => p.batchId.toLowerCase() === auditBatchId.toLowerCase());
+  if (problem) return { tone: 'red', title: 'Does not match the chain', text: problem.message };
+  if (!anchored) return { tone: 'yellow', title: 'Not anchored yet', text: 'The chain holds no root for this batch yet; it is checked once the sender has confirmed it.' };
+  return {
+    tone: 'teal',
+    title: 'Matches the chain',
+    text: `The root recorded here is the one AuditAnchor ${report.chain.contract} holds on chain id ${report.chain.chainId}, and the entries still give that root.`,
+  };
+}

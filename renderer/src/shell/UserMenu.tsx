@@ -1,0 +1,48 @@
+// Who is signed in, in the header, with the ways to leave: lock the console (walking away from the desk) or sign out.
+import { Box, Group, Menu, Text, UnstyledButton } from '@mantine/core';
+import type { ReactElement } from 'react';
+import { useSession } from '../auth/SessionContext';
+import { humanizeRole } from '../components/format';
+import { UserIcon } from '../components/icons';
+import classes from './AppFrame.module.css';
+
+function Chevron(): ReactElement {
+  return (
+    <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="1.6">
+      <path d="m3 4.5 3 3 3-3" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}
+
+export function UserMenu(): ReactElement | null {
+  const { principal, lock, signOut } = useSession();
+  if (!principal) return null;
+  return (
+    <Menu position="bottom-end" width={220} withinPortal shadow="md">
+      <Menu.Target>
+        <UnstyledButton className={classes.userButton} data-testid="user-menu" aria-label={`${principal.name}, ${humanizeRole(principal.role)}: account menu`}>
+          <Group gap={8} wrap="nowrap">
+            <Box ta="right">
+              <Text size="sm" fw={600} lh={1.2} data-testid="header-principal">
+                {principal.name}
+              </Text>
+              <Text size="xs" c="dimmed" lh={1.2} data-testid="header-role">
+                {humanizeRole(principal.role)}
+              </Text>
+            </Box>
+            <Chevron />
+          </Group>
+        </UnstyledButton>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>Signed in as {principal.name}</Menu.Label>
+        <Menu.Item leftSection={<UserIcon size={14} />} onClick={() => lock('manual')} data-testid="menu-lock">
+          Lock console
+        </Menu.Item>
+        <Menu.Item color="red.8" onClick={() => void signOut()} data-testid="menu-sign-out">
+          Sign out
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
