@@ -7,7 +7,19 @@ import { ROLES, type Principal, type Role } from './permissions';
 export interface AuthStatus {
   setupRequired: boolean;
   principal: Principal | null;
+  /** The signed-in account's username (the lock screen asks for its password). */
+  username: string | null;
   idleMinutes: number;
+}
+
+/** Password rules, shown by the set-up and staff forms and enforced in main (main/staff/passwords.ts). */
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 1024;
+
+export interface StaffDirectoryEntry {
+  id: string;
+  displayName: string;
+  role: Role;
 }
 
 export interface StaffMember {
@@ -37,6 +49,8 @@ export const authChannels = {
   'auth.login': channel<{ principal: Principal }>()(z.object({ username: z.string().trim().min(1).max(64), password }).strict(), 'public'),
   'auth.logout': channel<{ signedOut: boolean }>()(z.object({}).strict(), 'signed-in'),
   'staff.list': channel<StaffMember[]>()(z.object({}).strict(), 'staff.manage'),
+  // Names and roles only, for the audit trail's staff filter: auditors cannot manage staff but must find them.
+  'staff.directory': channel<StaffDirectoryEntry[]>()(z.object({}).strict(), 'audit.view', { audited: false }),
   'staff.create': channel<StaffMember>()(z.object({ username, displayName, role: z.enum(ROLES), password }).strict(), 'staff.manage'),
   'staff.update': channel<StaffMember>()(
     z

@@ -57,8 +57,11 @@ export interface AuditRecord {
 export type AuditSink = (record: AuditRecord) => void;
 
 export type SessionResolution = { state: 'active'; principal: Principal } | { state: 'locked'; principal: Principal } | { state: 'none' };
-/** Turns a session token into its staff member; 'locked' once when a session ends for inactivity. */
-export type SessionResolver = (token: string | undefined) => SessionResolution;
+/**
+ * Turns a session token into its staff member; 'locked' once when a session ends for inactivity. `activity` is
+ * false for background polling (unaudited channels), which must not keep an unattended session alive.
+ */
+export type SessionResolver = (token: string | undefined, activity: boolean) => SessionResolution;
 
 export type ApiHandlers = HandlersFor<Api, RequestContext>;
 
@@ -104,10 +107,11 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
       return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `There is no API channel named ${JSON.stringify(channel.slice(0, 80))}.` } };
     }
     const session = caller.session ?? memorySession();
+    const def = api[channel as ChannelName];
     let principal = caller.principal;
     let justLocked = false;
     if (!principal) {
-      const resolved = options.resolveSession?.(session.get()) ?? { state: 'none' as const };
+      const resolved = options.resolveSession?.(session.get(), def.audited) ?? { state: 'none' as const };
       if (resolved.state === 'locked') {
         justLocked = true;
         session.set(undefined);
@@ -116,7 +120,6 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
       principal = resolved.state === 'active' ? resolved.principal : ANONYMOUS;
     }
 
-    const def = api[channel as ChannelName];
     if (!roleAllows(principal.role, def.permission)) {
       if (principal.role === 'anonymous') {
         return {

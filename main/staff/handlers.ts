@@ -5,7 +5,7 @@ import type { authChannels } from '../api/auth';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import type { RequestContext, SessionResolver } from '../runtime/dispatcher';
-import { createFirstAdmin, createStaff, listStaff, setPassword, signIn, staffCount, updateStaff } from './accounts';
+import { createFirstAdmin, createStaff, findStaff, listStaff, setPassword, signIn, staffCount, updateStaff } from './accounts';
 import { DEFAULT_IDLE_MINUTES, endSession, endSessionsOf, openSession, resolveSession } from './sessions';
 
 export interface StaffDeps {
@@ -15,8 +15,8 @@ export interface StaffDeps {
 }
 
 export function createSessionResolver(deps: StaffDeps): SessionResolver {
-  return (token) => {
-    const r = resolveSession(deps.db, token, deps.now?.() ?? new Date(), deps.idleMinutes ?? DEFAULT_IDLE_MINUTES);
+  return (token, activity) => {
+    const r = resolveSession(deps.db, token, deps.now?.() ?? new Date(), deps.idleMinutes ?? DEFAULT_IDLE_MINUTES, activity);
     return r.state === 'none' ? r : { state: r.state, principal: r.principal };
   };
 }
@@ -25,11 +25,15 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
   const { db } = deps;
   const now = () => deps.now?.() ?? new Date();
   return {
-    'auth.status': (_input, ctx) => ({
-      setupRequired: staffCount(db) === 0,
-      principal: ctx.principal.role === 'anonymous' ? null : ctx.principal,
-      idleMinutes: deps.idleMinutes ?? DEFAULT_IDLE_MINUTES,
-    }),
+    'auth.status': (_input, ctx) => {
+      const signedIn = ctx.principal.role !== 'anonymous';
+      return {
+        setupRequired: staffCount(db) === 0,
+        principal: signedIn ? ctx.principal : null,
+        username: signedIn ? (findStaff(db, ctx.principal.id)?.username ?? null) : null,
+        idleMinutes: deps.idleMinutes ?? DEFAULT_IDLE_MINUTES,
+      };
+    },
     'auth.setup': async (input, ctx) => {
       const admin = await createFirstAdmin(db, input);
       const principal = { id: admin.id, name: admin.displayName, role: admin.role };
@@ -63,6 +67,7 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
       return { signedOut };
     },
     'staff.list': () => listStaff(db, now()),
+    'staff.directory': () => listStaff(db, now()).map((s) => ({ id: s.id, displayName: s.displayName, role: s.role })),
     'staff.create': async (input, ctx) => {
       const created = await createStaff(db, input);
       ctx.audit({ subject: created.username, details: { staffId: created.id, role: created.role } });

@@ -2,6 +2,7 @@
 // stored with the hash so they can be raised later, constant-time comparison.
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../api/auth';
 
 const scryptAsync = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
 
@@ -16,11 +17,9 @@ export interface ScryptParams {
 export const DEFAULT_PARAMS: ScryptParams = { N: 2 ** 15, r: 8, p: 3 };
 const KEY_LENGTH = 32;
 
-export const MIN_PASSWORD_LENGTH = 12;
-
 export function passwordProblem(password: string): string | null {
   if (password.length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > 1024) return 'must be at most 1024 characters';
+  if (password.length > MAX_PASSWORD_LENGTH) return `must be at most ${MAX_PASSWORD_LENGTH} characters`;
   if (/^(.)\1*$/.test(password)) return 'must not be one repeated character';
   return null;
 }

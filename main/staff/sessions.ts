@@ -33,7 +33,7 @@ interface SessionJoin {
  * Resolves a token to its staff member and marks it seen. A session idle for longer than idleMinutes is ended
  * ('idle-lock') and reported once as locked so the caller can record the lock.
  */
-export function resolveSession(db: Db, token: string | undefined, now: Date = new Date(), idleMinutes = DEFAULT_IDLE_MINUTES): SessionLookup {
+export function resolveSession(db: Db, token: string | undefined, now: Date = new Date(), idleMinutes = DEFAULT_IDLE_MINUTES, activity = true): SessionLookup {
   if (!token) return { state: 'none' };
   const hash = hashToken(token);
   const row = db
@@ -48,7 +48,8 @@ export function resolveSession(db: Db, token: string | undefined, now: Date = ne
     db.prepare(`UPDATE staff_sessions SET ended_at = ?, end_reason = 'idle-lock' WHERE token_hash = ?`).run(now.toISOString(), hash);
     return { state: 'locked', staffId: row.staff_id, principal };
   }
-  db.prepare('UPDATE staff_sessions SET last_seen_at = ? WHERE token_hash = ?').run(now.toISOString(), hash);
+  // Only what a person does counts as activity; the status bar's polling must not hold the session open.
+  if (activity) db.prepare('UPDATE staff_sessions SET last_seen_at = ? WHERE token_hash = ?').run(now.toISOString(), hash);
   return { state: 'active', principal };
 }
 

@@ -111,3 +111,14 @@ describe('sessions', () => {
     expect(resolveSession(db, token).state).toBe('none');
   });
 });
+
+describe('session activity', () => {
+  it('does not count background polling as activity, so an unattended session still locks', async () => {
+    const clerk = await createStaff(db, { username: 'clerk', displayName: 'C', role: 'records_clerk', password: PASSWORD });
+    const token = openSession(db, clerk.id, 'browser', new Date('2026-01-01T10:00:00Z'));
+    for (let minute = 1; minute <= 14; minute++) {
+      expect(resolveSession(db, token, new Date(Date.UTC(2026, 0, 1, 10, minute)), 15, false).state).toBe('active');
+    }
+    expect(resolveSession(db, token, new Date('2026-01-01T10:16:00Z'), 15, false).state).toBe('locked');
+  });
+});

@@ -1,7 +1,9 @@
 // The password rules as staff read them on the set-up, new-account and reset screens, ticked off as they type.
 // Main checks them again (main/staff/passwords.ts) and its answer, shown under the field, is the one that counts.
 
-export const MIN_PASSWORD_LENGTH = 12;
+import { MIN_PASSWORD_LENGTH } from '../../../main/api/auth';
+
+export { MIN_PASSWORD_LENGTH };
 
 export interface PasswordCheck {
   id: 'length' | 'not-repeated';
