@@ -1,0 +1,147 @@
+// The `custodian credentials …` and `custodian import providers` commands, given started services by the CLI
+// shell (main/cli/index.ts), which parses arguments and signs the caller in. Output text for people, or --json.
+import fs from 'node:fs';
+import { checkStateLabel, verdictErrorCode, type RosterImportStarted, type StatusChangeResult, type VerificationResult } from '../api/credentials';
+import { AppError, type ApiResult } from '../api/errors';
+import type { JobProgress } from '../api/events';
+import { TxSender } from '../chain/provider';
+import type { CallerContext } from '../runtime/dispatcher';
+import type { Services } from '../runtime/services';
+import { toCredentialDocument } from './document';
+import { credentialDomain, type CredentialDomain } from './eip712';
+import { issueCredential, loadIssuerKey } from './issuer';
+import { governanceSigner, registerIssuer, revokeIssuer } from './registry-admin';
+import type { RosterSummary } from './roster-import';
+import { lastKnownRegistry } from './settings';
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+async function unwrap<T>(result: Promise<ApiResult<unknown>>): Promise<T> {
+  const r = await result;
+  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
+  return r.value as T;
+}
+
+export function formatVerification(r: VerificationResult): string {
+  return [
+    `Verdict:    ${checkStateLabel(r)}`,
+    `Reason:     ${r.reason}`,
+    `Credential: ${r.credentialHash}${r.credentialId !== null ? ` (directory id ${r.credentialId})` : ' (not in the directory)'}`,
+    `Checked at: ${r.checkedAt}`,
+    `Registry:   ${r.chain ? `${r.chain.registry} on chain ${r.chain.chainId}, block ${r.chain.blockNumber}` : 'not reached'}`,
+  ].join('\n');
+}
+
+/** The domain to sign for: --chain-id and --registry when both are given, else the data folder's connected chain. */
+export function domainFromServices(services: Services): CredentialDomain {
+  const conn = services.chain.connection;
+  const registry = conn?.endpoint.contracts.CredentialRegistry;
+  if (conn && registry) return credentialDomain(conn.endpoint.chainId, registry);
+  const known = lastKnownRegistry(services.db);
+  if (known) return known;
+  throw new AppError('CHAIN_UNAVAILABLE', 'The chain is not reachable and no registry is known: pass --chain-id and --registry to sign for a registry.');
+}
+
+export interface IssueArgs {
+  issuerKey: string;
+  npi?: string | undefined;
+  type?: string | undefined;
+  jurisdiction?: string | undefined;
+  number?: string | undefined;
+  validFrom?: string | undefined;
+  validUntil?: string | undefined;
+  out?: string | undefined;
+}
+
+/** Signs one credential; writes the document to --out (never over an existing file) or stdout. */
+export async function issueCommand(args: IssueArgs, domain: CredentialDomain, io: Output): Promise<number> {
+  const signer = await loadIssuerKey(args.issuerKey);
+  const signed = await issueCredential(signer, domain, {
+    npi: args.npi,
+    credentialType: args.type,
+    jurisdiction: args.jurisdiction,
+    number: args.number,
+    validFrom: args.validFrom,
+    validUntil: args.validUntil,
+  });
+  const json = `${JSON.stringify(toCredentialDocument(signed), null, 2)}\n`;
+  if (args.out) fs.writeFileSync(args.out, json, { flag: 'wx' });
+  else io.out(json);
+  io.err(`Signed ${signed.fields.credentialType} ${signed.fields.jurisdiction} ${signed.fields.number} for NPI ${signed.fields.npi} as issuer ${signed.fields.issuer} (chain ${domain.chainId}, registry ${domain.verifyingContract})${args.out ? `: ${args.out}` : ''}\n`);
+  return 0;
+}
+
+/** Verifies a credential document through the API; exit 0 when verified, 3 with the verdict's code otherwise. */
+export async function verifyFileCommand(services: Services, caller: CallerContext, file: string, json: boolean, io: Output): Promise<number> {
+  let document: string;
+  try {
+    document = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new AppError('CREDENTIAL_MALFORMED', `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+  const result = await unwrap<VerificationResult>(services.dispatch('credentials.check', { document }, caller));
+  io.out(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatVerification(result)}\n`);
+  if (result.verdict === 'verified') return 0;
+  io.err(`custodian: [${verdictErrorCode(result.verdict)}] ${result.reason}\n`);
+  return 3;
+}
+
+/** Suspends, revokes or reinstates a stored credential through the API (outbox event, re-judged at once). */
+export async function setStatusCommand(services: Services, caller: CallerContext, credentialId: number, status: string, reason: string, json: boolean, io: Output): Promise<number> {
+  const r = await unwrap<StatusChangeResult>(services.dispatch('credentials.setStatus', { credentialId, status, reason }, caller));
+  io.out(json ? `${JSON.stringify(r, null, 2)}\n` : `Credential ${credentialId}: ${status} queued for the chain (outbox ${r.outboxId}); now ${r.credential.check.label}: ${r.credential.check.reason ?? ''}\n`);
+  return 0;
+}
+
+export async function issuerGovernanceCommand(services: Services, action: 'register' | 'revoke', address: string, name: string | undefined, io: Output): Promise<number> {
+  const conn = services.chain.connection;
+  if (!conn) throw new AppError('CHAIN_UNAVAILABLE', `The chain is not connected (${services.chain.current.state}); issuer governance needs it.`);
+  const registry = conn.endpoint.contracts.CredentialRegistry;
+  if (!registry) throw new AppError('CHAIN_UNAVAILABLE', 'No CredentialRegistry is configured for this chain.');
+  const sender = new TxSender(await governanceSigner(conn.provider, services.config.chain));
+  if (action === 'register') {
+    if (!name) throw new AppError('VALIDATION_FAILED', 'credentials register-issuer needs ADDRESS and NAME.');
+    const receipt = await registerIssuer(sender, registry, address, name);
+    io.out(`Registered issuer ${address} (${name}) in ${registry}: tx ${receipt.hash}, block ${receipt.blockNumber}\n`);
+  } else {
+    const receipt = await revokeIssuer(sender, registry, address);
+    io.out(`Removed issuer ${address} from ${registry}: tx ${receipt.hash}, block ${receipt.blockNumber}\n`);
+  }
+  return 0;
+}
+
+export function formatRosterSummary(s: RosterSummary): string {
+  const lines = [
+    `Roster import ${s.outcome}: ${s.rows_read} row(s) read`,
+    `  providers added ${s.providers_added}, updated ${s.providers_updated}; credentials added ${s.credentials_added}`,
+    `  duplicates ${s.duplicate}, rejected ${s.rejected}${s.rejected ? ` (rejects: ${s.rejectsPath})` : ''}`,
+  ];
+  if (s.ignoredColumns.length) lines.push(`  ignored columns: ${s.ignoredColumns.join(', ')}`);
+  for (const r of s.sampleRejects.slice(0, 10)) lines.push(`  row ${r.row} rejected: ${r.reason}`);
+  for (const d of s.sampleDuplicates.slice(0, 10)) lines.push(`  row ${d.row} duplicate: ${d.reason}`);
+  return lines.join('\n');
+}
+
+/** Starts the roster import job through the API and waits for it, with progress on stderr. */
+export async function importProvidersCommand(services: Services, caller: CallerContext, file: string, json: boolean, io: Output): Promise<number> {
+  const started = await unwrap<RosterImportStarted>(services.dispatch('credentials.import', { filePath: file }, caller));
+  const unsubscribe = services.events.subscribe((m) => {
+    if (m.event !== 'job.progress') return;
+    const p: JobProgress = m.payload;
+    if (p.jobId === started.job.id && p.state === 'running') io.err(`\r${p.done}${p.total !== null ? ` / ${p.total}` : ''} rows, ${p.errors} rejected, ${Math.round(p.rate)} rows/s`);
+  });
+  try {
+    const summary = await services.jobs.waitFor(started.job.id);
+    io.err('\n');
+    if (summary.state !== 'succeeded') throw new AppError('IMPORT_FAILED', `The roster import ${summary.state}${summary.error ? `: ${summary.error}` : ''}.`);
+    const row = services.db.prepare('SELECT result FROM jobs WHERE id = ?').get(started.job.id) as { result: string | null };
+    const result = JSON.parse(row.result ?? 'null') as RosterSummary;
+    io.out(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatRosterSummary(result)}\n`);
+    return 0;
+  } finally {
+    unsubscribe();
+  }
+}

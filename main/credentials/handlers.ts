@@ -1,0 +1,142 @@
+// Handlers of the credentials channels (main/api/credentials.ts). The dispatcher has checked permission and input
+// and writes one audit entry per call; handlers add the facts (credential hash, verdict), never keys or PHI.
+import type { HandlersFor } from '../api/channel';
+import { checkStateLabel, verdictErrorCode, type credentialChannels, type VerificationResult } from '../api/credentials';
+import { AppError } from '../api/errors';
+import type { Db } from '../db/connection';
+import type { RequestContext } from '../runtime/dispatcher';
+import { parseCredentialDocument } from './document';
+import { credentialDomain } from './eip712';
+import { credentialView, expiringCredentials, listProviders, providerDetail } from './queries';
+import { createRosterRun, setRosterJob } from './roster-import';
+import { VERIFY_ALL_KIND, verifyAllJobParams, verifyAllRunning, type ChainEndpointSource, type JobStarter } from './scheduler';
+import { credentialSettings, lastKnownRegistry, SETTING_KEYS, writeSetting } from './settings';
+import { changeCredentialStatus } from './status-change';
+import { checkableOf, credentialByHash, credentialById, localStatusOf, type CredentialRow } from './store';
+import { offChainFinding, type Finding } from './verdict';
+import { judgeCredentials, openRegistrySource, verifyStoredCredentials, type ChainConnectionSource, type RegistrySource } from './verify';
+
+export interface CredentialDeps {
+  db: Db;
+  chain: ChainConnectionSource & ChainEndpointSource;
+  jobs: JobStarter;
+  now?: () => Date;
+}
+
+function resultOf(row: CredentialRow | null, hash: string, finding: Finding, checkedAt: string, source: RegistrySource, offline: boolean): VerificationResult {
+  const lastVerifiedAt = finding.verdict === 'verified' ? checkedAt : (row?.last_verified_at ?? null);
+  const state = { verdict: finding.verdict, reason: finding.reason, checkedAt, lastVerifiedAt };
+  return {
+    credentialId: row?.id ?? null,
+    credentialHash: hash,
+    ...state,
+    label: checkStateLabel(state),
+    chain: 'reader' in source && !offline ? { chainId: source.reader.chainId, registry: source.reader.registry, blockNumber: source.reader.blockNumber } : null,
+  };
+}
+
+export function createCredentialHandlers(deps: CredentialDeps): HandlersFor<typeof credentialChannels, RequestContext> {
+  const { db, chain, jobs } = deps;
+  const now = () => deps.now?.() ?? new Date();
+
+  const verifyOne = async (row: CredentialRow, ctx: RequestContext): Promise<VerificationResult> => {
+    const at = now();
+    const source = await openRegistrySource(db, chain);
+    const { results, offlineReason } = await verifyStoredCredentials(db, [row], source, {
+      now: at,
+      check: { trigger: ctx.transport === 'cli' ? 'cli' : 'on-demand', actor: ctx.principal.id },
+      single: true,
+    });
+    const finding = results[0]!.finding;
+    ctx.audit({ subject: row.credential_hash, details: { credentialId: row.id, npi: row.npi, verdict: finding.verdict, ...(offlineReason ? { offline: true } : {}) } });
+    return resultOf(row, row.credential_hash, finding, at.toISOString(), source, offlineReason !== null);
+  };
+
+  const mustFind = (id: number): CredentialRow => {
+    const row = credentialById(db, id);
+    if (!row) throw new AppError('CREDENTIAL_NOT_FOUND', `There is no credential with id ${id}.`);
+    return row;
+  };
+
+  /**
+   * The registry refuses 'active' and 'suspended' for an issuer it does not know (only a revocation is always
+   * accepted), and a credential failing its signature must not be published: refuse those here, not in a batch.
+   */
+  const assertPublishable = async (row: CredentialRow, status: 'active' | 'suspended'): Promise<void> => {
+    const off = offChainFinding(checkableOf(row), lastKnownRegistry(db), now());
+    if (off && (off.verdict === 'bad_signature' || off.verdict === 'invalid_npi')) {
+      throw new AppError(verdictErrorCode(off.verdict), `Cannot mark this credential ${status}: ${off.reason}`);
+    }
+    const source = await openRegistrySource(db, chain);
+    if ('reader' in source && !(await source.reader.isIssuer(row.issuer).catch(() => true))) {
+      throw new AppError('CREDENTIAL_UNKNOWN_ISSUER', `Cannot mark this credential ${status}: its issuer ${row.issuer} is not registered, and the registry accepts only a revocation for it.`);
+    }
+  };
+
+  return {
+    'providers.list': (input) => listProviders(db, input, now()),
+
+    'providers.get': (input, ctx) => {
+      const detail = providerDetail(db, input, now(), credentialSettings(db).expiringDays);
+      ctx.audit({ subject: detail.provider.npi, details: { providerId: detail.provider.id } });
+      return detail;
+    },
+
+    'credentials.verify': (input, ctx) => verifyOne(mustFind(input.credentialId), ctx),
+
+    'credentials.check': async (input, ctx) => {
+      const signed = parseCredentialDocument(input.document);
+      const stored = credentialByHash(db, signed.hash) ?? null;
+      const at = now();
+      const source = await openRegistrySource(db, chain);
+      const item = { c: { fields: signed.fields, domain: signed.domain, signature: signed.signature, hash: signed.hash }, lastVerifiedAt: stored?.last_verified_at ?? null, local: stored ? localStatusOf(db, stored.id) : null };
+      const { findings, offlineReason } = await judgeCredentials([item], source, at, { single: true });
+      const finding = findings[0]!;
+      ctx.audit({ subject: signed.hash, details: { npi: signed.fields.npi, verdict: finding.verdict, stored: stored !== null, ...(offlineReason ? { offline: true } : {}) } });
+      return resultOf(stored, signed.hash, finding, at.toISOString(), source, offlineReason !== null);
+    },
+
+    'credentials.verifyAll': (input, ctx) => {
+      if (verifyAllRunning(db)) throw new AppError('CONFLICT', 'A bulk verification is already running; wait for it or cancel it first.');
+      const dueBefore = input.onlyDue ? new Date(now().getTime() - credentialSettings(db).recheckMinutes * 60_000).toISOString() : null;
+      const actor = { id: ctx.principal.id, name: ctx.principal.name, role: ctx.principal.role };
+      const job = jobs.start(VERIFY_ALL_KIND, verifyAllJobParams(db, chain, 'bulk', actor, dueBefore));
+      ctx.audit({ subject: job.id, details: { onlyDue: input.onlyDue } });
+      return job;
+    },
+
+    'credentials.expiring': (input) => expiringCredentials(db, input.days ?? credentialSettings(db).expiringDays, input.limit, now()),
+
+    'credentials.import': (input, ctx) => {
+      const run = createRosterRun(db, input.filePath, ctx.principal.id);
+      const conn = chain.connection;
+      const registry = conn?.endpoint.contracts.CredentialRegistry;
+      const known = registry && conn ? credentialDomain(conn.endpoint.chainId, registry) : lastKnownRegistry(db);
+      const job = jobs.start('import.providers', { runId: run.id, domain: known ? { chainId: known.chainId, registry: known.verifyingContract } : null });
+      setRosterJob(db, run.id, job.id);
+      ctx.audit({ subject: run.file_name, details: { runId: run.id, jobId: job.id, fileSize: run.file_size } });
+      return { runId: run.id, job };
+    },
+
+    'credentials.settings': () => credentialSettings(db),
+
+    'credentials.configure': (input, ctx) => {
+      db.transaction(() => {
+        for (const key of ['recheckMinutes', 'expiringDays', 'gateMaxAgeHours'] as const) {
+          if (input[key] !== undefined) writeSetting(db, SETTING_KEYS[key], String(input[key]));
+        }
+      })();
+      ctx.audit({ details: { ...input } });
+      return credentialSettings(db);
+    },
+
+    'credentials.setStatus': async (input, ctx) => {
+      if (input.status !== 'revoked') await assertPublishable(mustFind(input.credentialId), input.status);
+      const { outboxId, row } = changeCredentialStatus(db, input.credentialId, input.status, input.reason, ctx.principal.name, now());
+      // Re-judge at once so the cached verdict (and the consent gate) reflects the change before the chain does.
+      await verifyOne(row, ctx);
+      ctx.audit({ details: { status: input.status, outboxId } });
+      return { outboxId, credential: credentialView(db, mustFind(row.id), now(), credentialSettings(db).expiringDays) };
+    },
+  };
+}

@@ -1,0 +1,143 @@
+// Worker-thread job kinds of the credentials domain: 'credentials.verifyAll' (bulk or scheduled re-check, one
+// statusesOf per chunk, an audit entry per verification) and 'import.providers' (the roster import).
+import { z } from 'zod';
+import type { CredentialVerdict } from '../api/credentials';
+import { AppError } from '../api/errors';
+import { createProvider } from '../chain/provider';
+import type { Db } from '../db/connection';
+import type { JobImplementation } from '../workers/protocol';
+import { credentialDomain } from './eip712';
+import { startRecoverPool } from './recover-pool';
+import { CredentialRegistryReader, RegistryUnavailable } from './registry-client';
+import { runRosterImport } from './roster-import';
+import type { CredentialRow } from './store';
+import { countVerdicts, judgeStored, recordFindings, type RegistrySource } from './verify';
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
+const domainParam = z.object({ chainId: z.number().int().positive(), registry: address }).strict();
+
+export const verifyAllParams = z
+  .object({
+    /** Where the worker reads the registry; null when the chain was offline at start (offlineReason says why). */
+    endpoint: z.object({ rpcUrl: z.string().url(), chainId: z.number().int().positive(), registry: address }).strict().nullable(),
+    offlineReason: z.string().nullable().default(null),
+    /** The last registry verified against, to refuse another domain while offline. */
+    expected: domainParam.nullable().default(null),
+    /** Only credentials never checked or last checked before dueBefore (the schedule). */
+    dueBefore: z.string().nullable().default(null),
+    trigger: z.enum(['bulk', 'schedule']),
+    actor: z.object({ id: z.string(), name: z.string(), role: z.string() }).strict().nullable(),
+    chunk: z.number().int().min(1).max(5_000).default(500),
+  })
+  .strict();
+export type VerifyAllParams = z.input<typeof verifyAllParams>;
+
+export interface VerifyAllResult {
+  checked: number;
+  byVerdict: Partial<Record<CredentialVerdict, number>>;
+  offlineReason: string | null;
+  blockNumber: number | null;
+  registryCalls: number;
+  durationMs: number;
+}
+
+const ROWS_SQL = `SELECT c.id, c.provider_id, p.npi, c.type, c.jurisdiction, c.number, c.valid_from, c.valid_until, c.issuer, c.chain_id,
+    c.registry, c.credential_hash, c.signature, c.verdict, c.reason, c.checked_at, c.last_verified_at, c.source, c.import_run_id,
+    c.source_row, c.created_at
+  FROM credentials c JOIN providers p ON p.id = c.provider_id
+  WHERE c.id > @after AND (@due IS NULL OR c.checked_at IS NULL OR c.checked_at < @due)
+  ORDER BY c.id LIMIT @limit`;
+
+export function countDue(db: Db, dueBefore: string | null): number {
+  return (db.prepare('SELECT count(*) AS n FROM credentials WHERE (@due IS NULL OR checked_at IS NULL OR checked_at < @due)').get({ due: dueBefore }) as { n: number }).n;
+}
+
+export const verifyAllJob: JobImplementation = async (ctx) => {
+  const parsed = verifyAllParams.safeParse(ctx.params);
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', `credentials.verifyAll: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+  const p = parsed.data;
+  const started = performance.now();
+  const expected = p.expected ? credentialDomain(p.expected.chainId, p.expected.registry) : null;
+  const provider = p.endpoint ? createProvider(p.endpoint.rpcUrl, p.endpoint.chainId) : null;
+  let source: RegistrySource = { offline: p.offlineReason ?? 'the chain was not connected', expected };
+  let reader: CredentialRegistryReader | null = null;
+  // Signature recovery on every core; the job thread itself mostly waits on the registry and SQLite.
+  const pool = startRecoverPool();
+  try {
+    if (provider && p.endpoint) {
+      try {
+        reader = await CredentialRegistryReader.connect(provider, p.endpoint.chainId, p.endpoint.registry, { chunk: p.chunk });
+        source = { reader };
+      } catch (err) {
+        if (!(err instanceof RegistryUnavailable)) throw err;
+        source = { offline: err.reason, expected };
+      }
+    }
+    const total = countDue(ctx.db, p.dueBefore);
+    const select = ctx.db.prepare(ROWS_SQL);
+    const cp = ctx.checkpoint as { after?: number; done?: number } | null;
+    let after = cp?.after ?? 0;
+    let done = cp?.done ?? 0;
+    const byVerdict: Partial<Record<CredentialVerdict, number>> = {};
+    ctx.report(done, total, 0, 'verifying');
+    for (;;) {
+      if (ctx.cancelled) break;
+      const rows = select.all({ after, due: p.dueBefore, limit: p.chunk }) as CredentialRow[];
+      if (rows.length === 0) break;
+      const now = new Date();
+      const { findings, offlineReason } = await judgeStored(ctx.db, rows, source, now, pool ? { recover: pool.recover } : {});
+      // Once the registry fails, the rest of the run is judged offline rather than waiting on each chunk.
+      if (offlineReason !== null && 'reader' in source) source = { offline: offlineReason, expected: credentialDomain(source.reader.chainId, source.reader.registry) };
+      const blockNumber = 'reader' in source ? source.reader.blockNumber : null;
+      after = rows[rows.length - 1]!.id;
+      done += rows.length;
+      ctx.db.transaction(() => {
+        recordFindings(ctx.db, rows, findings, { now, check: { trigger: p.trigger, actor: p.actor?.id ?? 'system', jobId: ctx.jobId }, auditActor: p.actor, blockNumber });
+        ctx.saveCheckpoint({ after, done }, done);
+      })();
+      countVerdicts(findings, byVerdict);
+      ctx.report(done, Math.max(total, done), 0);
+    }
+    const result: VerifyAllResult = {
+      checked: done,
+      byVerdict,
+      offlineReason: 'offline' in source ? source.offline : null,
+      blockNumber: reader?.blockNumber ?? null,
+      registryCalls: reader?.calls ?? 0,
+      durationMs: Math.round(performance.now() - started),
+    };
+    return result;
+  } finally {
+    provider?.destroy();
+    await pool?.close();
+  }
+};
+
+const importParams = z
+  .object({ runId: z.number().int().positive(), domain: domainParam.nullable(), chunkRows: z.number().int().min(1).max(100_000).optional() })
+  .strict();
+export type RosterImportParams = z.input<typeof importParams>;
+
+export const rosterImportJob: JobImplementation = async (ctx) => {
+  const parsed = importParams.safeParse(ctx.params);
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', `import.providers needs {runId, domain}: ${parsed.error.issues[0]?.message}`);
+  const { runId, domain, chunkRows } = parsed.data;
+  return runRosterImport(
+    ctx.db,
+    runId,
+    {
+      checkpoint: ctx.checkpoint,
+      saveCheckpoint: (checkpoint, done, errors) => ctx.saveCheckpoint(checkpoint, done, errors),
+      report: (done, total, errors, message) => ctx.report(done, total, errors, message),
+      get cancelled() {
+        return ctx.cancelled;
+      },
+    },
+    { domain: domain ? credentialDomain(domain.chainId, domain.registry) : null, ...(chunkRows ? { chunkRows } : {}) },
+  );
+};
+
+export const credentialJobKinds: Record<string, JobImplementation> = {
+  'credentials.verifyAll': verifyAllJob,
+  'import.providers': rosterImportJob,
+};

@@ -1,0 +1,149 @@
+// Verifies credentials against the registry: off-chain checks first, then the registry for those that pass (one
+// statusesOf per chunk, issuers cached), and records each finding with its trail, and audit entry when asked.
+import type { JsonRpcProvider } from 'ethers';
+import type { CredentialVerdict } from '../api/credentials';
+import { hasAuditTable } from '../audit/api-sink';
+import { recordAudit, type AuditActor } from '../audit/trail';
+import type { Db } from '../db/connection';
+import { credentialDomain, type CredentialDomain } from './eip712';
+import type { RecoverMany } from './recover-pool';
+import { CredentialRegistryReader, RegistryUnavailable, type RegistryReader } from './registry-client';
+import { lastKnownRegistry, rememberRegistry } from './settings';
+import { checkableOf, localStatusOf, saveFinding, type CheckContext, type CredentialRow } from './store';
+import { offChainFinding, offlineFinding, registryFinding, withLocalStatus, type CheckableCredential, type Finding, type LocalStatus, type Recovered } from './verdict';
+
+/** Where registry facts come from: a connected reader, or the reason the chain cannot be read right now. */
+export type RegistrySource = { reader: RegistryReader } | { offline: string; expected: CredentialDomain | null };
+
+export function expectedDomainOf(source: RegistrySource): CredentialDomain | null {
+  return 'reader' in source ? credentialDomain(source.reader.chainId, source.reader.registry) : source.expected;
+}
+
+/** What the composition root's chain runtime offers (structurally: the credentials domain never starts a chain). */
+export interface ChainConnectionSource {
+  readonly connection: { provider: JsonRpcProvider; endpoint: { chainId: number; contracts: Record<string, string> } } | null;
+  readonly current: { state: string; reason?: string };
+}
+
+/** Opens a reader on the connected chain's CredentialRegistry, or says why not (offline, no registry, wrong chain). */
+export async function openRegistrySource(db: Db, chain: ChainConnectionSource): Promise<RegistrySource> {
+  const conn = chain.connection;
+  const expected = lastKnownRegistry(db);
+  if (!conn) {
+    const reason = chain.current.state === 'offline' && chain.current.reason ? `chain offline: ${chain.current.reason}` : `chain ${chain.current.state}`;
+    return { offline: reason, expected };
+  }
+  const registry = conn.endpoint.contracts.CredentialRegistry;
+  if (!registry) return { offline: 'no CredentialRegistry is configured for this chain', expected };
+  try {
+    const reader = await CredentialRegistryReader.connect(conn.provider, conn.endpoint.chainId, registry);
+    rememberRegistry(db, credentialDomain(reader.chainId, reader.registry));
+    return { reader };
+  } catch (err) {
+    if (err instanceof RegistryUnavailable) return { offline: err.reason, expected };
+    throw err;
+  }
+}
+
+export interface Judged {
+  finding: Finding;
+}
+
+interface Item {
+  c: CheckableCredential;
+  lastVerifiedAt: string | null;
+  local: LocalStatus | null;
+}
+
+/**
+ * Judges credentials against one registry source. With `single`, each credential's status is read with statusOf
+ * (which also names its recorded issuer); otherwise with statusesOf over chunks, which does not return the issuer:
+ * there the hash, which commits to the issuer field, and the contract's IssuerMismatch guard stand in for that
+ * comparison. A registry failure part-way turns the credentials not yet answered for into 'unverified_offline'.
+ */
+export async function judgeCredentials(items: readonly Item[], source: RegistrySource, now: Date, opts: { single?: boolean; recover?: RecoverMany } = {}): Promise<{ findings: Finding[]; offlineReason: string | null }> {
+  const expected = expectedDomainOf(source);
+  const recovered: (Recovered | undefined)[] = opts.recover ? await opts.recover(items.map((it) => ({ domain: it.c.domain, fields: it.c.fields, signature: it.c.signature }))) : [];
+  const findings: (Finding | null)[] = items.map((it, i) => offChainFinding(it.c, expected, now, recovered[i]));
+  const pending = items.map((_, i) => i).filter((i) => findings[i] === null);
+  let offlineReason: string | null = 'reader' in source ? null : source.offline;
+  if (pending.length && 'reader' in source) {
+    const reader = source.reader;
+    try {
+      const issuers = new Map<string, boolean>();
+      for (const i of pending) {
+        const issuer = items[i]!.c.fields.issuer.toLowerCase();
+        if (!issuers.has(issuer)) issuers.set(issuer, await reader.isIssuer(items[i]!.c.fields.issuer));
+      }
+      const hashes = pending.map((i) => items[i]!.c.hash);
+      const readings = opts.single ? await Promise.all(hashes.map((h) => reader.statusOf(h))) : await reader.statusesOf(hashes);
+      pending.forEach((i, k) => {
+        const r = readings[k]!;
+        const item = items[i]!;
+        const facts = { issuerRegistered: issuers.get(item.c.fields.issuer.toLowerCase())!, status: r.status, expiresAt: r.expiresAt, recordedIssuer: 'issuer' in r ? (r.issuer as string) : null };
+        findings[i] = registryFinding(item.c, facts, now);
+      });
+    } catch (err) {
+      if (!(err instanceof RegistryUnavailable)) throw err;
+      offlineReason = err.reason;
+    }
+  }
+  return {
+    findings: items.map((it, i) => withLocalStatus(findings[i] ?? offlineFinding(offlineReason ?? 'unknown', it.lastVerifiedAt), it.local)),
+    offlineReason,
+  };
+}
+
+export interface RecordOptions {
+  now: Date;
+  check: Omit<CheckContext, 'checkedAt' | 'blockNumber'>;
+  /** Jobs and schedules write one audit entry per verification; API handlers leave it to the dispatcher. */
+  auditActor?: AuditActor | null;
+  single?: boolean;
+}
+
+export interface RecordedCheck {
+  row: CredentialRow;
+  finding: Finding;
+}
+
+/** Judges stored credentials (nothing written): their local status changes count, as do their last verifications. */
+export async function judgeStored(db: Db, rows: readonly CredentialRow[], source: RegistrySource, now: Date, opts: { single?: boolean; recover?: RecoverMany } = {}): Promise<{ findings: Finding[]; offlineReason: string | null }> {
+  const items = rows.map((row) => ({ c: checkableOf(row), lastVerifiedAt: row.last_verified_at, local: localStatusOf(db, row.id) }));
+  return judgeCredentials(items, source, now, opts);
+}
+
+/** Caches each finding on its credential, appends the trail and (for jobs) the audit entries, in one transaction. */
+export function recordFindings(db: Db, rows: readonly CredentialRow[], findings: readonly Finding[], opts: Omit<RecordOptions, 'single'> & { blockNumber: number | null }): void {
+  const checkedAt = opts.now.toISOString();
+  const audit = opts.auditActor !== undefined && hasAuditTable(db);
+  db.transaction(() => {
+    rows.forEach((row, i) => {
+      const finding = findings[i]!;
+      saveFinding(db, row.id, finding, { ...opts.check, checkedAt, blockNumber: opts.blockNumber });
+      if (audit) {
+        recordAudit(db, {
+          actor: opts.auditActor ?? null,
+          action: 'credential.verify',
+          outcome: 'success',
+          subject: row.credential_hash,
+          details: { credentialId: row.id, npi: row.npi, verdict: finding.verdict, trigger: opts.check.trigger, ...(opts.check.jobId ? { jobId: opts.check.jobId } : {}) },
+          at: opts.now,
+        });
+      }
+    });
+  })();
+}
+
+/** Judges and records stored credentials. */
+export async function verifyStoredCredentials(db: Db, rows: readonly CredentialRow[], source: RegistrySource, opts: RecordOptions): Promise<{ results: RecordedCheck[]; offlineReason: string | null }> {
+  const { findings, offlineReason } = await judgeStored(db, rows, source, opts.now, opts.single ? { single: true } : {});
+  const blockNumber = 'reader' in source && offlineReason === null ? source.reader.blockNumber : null;
+  recordFindings(db, rows, findings, { now: opts.now, check: opts.check, ...(opts.auditActor !== undefined ? { auditActor: opts.auditActor } : {}), blockNumber });
+  return { results: rows.map((row, i) => ({ row, finding: findings[i]! })), offlineReason };
+}
+
+export function countVerdicts(findings: readonly Finding[], into: Partial<Record<CredentialVerdict, number>> = {}): Partial<Record<CredentialVerdict, number>> {
+  for (const f of findings) into[f.verdict] = (into[f.verdict] ?? 0) + 1;
+  return into;
+}
