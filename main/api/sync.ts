@@ -70,10 +70,12 @@ const empty = z.object({}).strict();
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex id');
 
 export const syncChannels = {
-  'sync.status': channel<SyncStatus>()(empty, 'sync.view'),
+  // Status polling, like system.status: no patient data, so not an audit entry per refresh.
+  'sync.status': channel<SyncStatus>()(empty, 'sync.view', { audited: false }),
   'sync.batches': channel<SyncBatchSummary[]>()(
     z.object({ limit: z.number().int().min(1).max(500).default(100), state: z.enum(SYNC_BATCH_STATES).optional() }).strict(),
     'sync.view',
+    { audited: false },
   ),
   'sync.event': channel<SyncEventDetail>()(z.object({ id: z.number().int().positive() }).strict(), 'sync.view'),
   'sync.now': channel<SyncNowResult>()(empty, 'sync.run'),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_VERDICTS, type CredentialView } from '../../../../main/api/credentials';
-import { checkLabel, expiryText, statusActions, VERDICT_VIEW, verdictView, verifiedCount } from './credentialLabels';
+import { checkLabel, daysUntil, expiryText, localizeTimes, statusActions, VERDICT_VIEW, verdictView, verifiedCount } from './credentialLabels';
 
 type Standing = Pick<CredentialView, 'check' | 'localStatus'>;
 const check = (verdict: CredentialView['check']['verdict']): CredentialView['check'] => ({ verdict, reason: null, checkedAt: null, lastVerifiedAt: null, label: '' });
@@ -40,4 +40,15 @@ describe('credentialLabels', () => {
     ['revoked here', { check: check('revoked'), localStatus: local('revoked') }, ['active']],
     ['reinstated here, chain not yet confirmed', { check: check('not_on_registry'), localStatus: local('active') }, ['suspended', 'revoked', 'active']],
   ])('status actions for a credential %s', (_name, c, expected) => expect(statusActions(c)).toEqual(expected));
+
+  it('shows main’s UTC times in local time and leaves plain dates alone', () => {
+    const text = localizeTimes('Suspended at this workstation on 2025-03-01T10:02:11.783Z (board notice); valid 2020-01-01 to 2099-12-31.');
+    expect(text).toMatch(/^Suspended at this workstation on 2025-03-0\d \d\d:\d\d:11 \(board notice\); valid 2020-01-01 to 2099-12-31\.$/);
+  });
+
+  it.each([
+    ['2025-01-21', 20],
+    ['2025-01-01', 0],
+    ['2024-12-31', -1],
+  ])('daysUntil(%s) from 2025-01-01 = %d', (day, expected) => expect(daysUntil(day, new Date('2025-01-01T23:30:00Z'))).toBe(expected));
 });

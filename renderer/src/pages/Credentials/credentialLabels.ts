@@ -27,7 +27,7 @@ export const VERDICT_VIEW: Record<CredentialVerdict, BadgeView> = {
   unknown_issuer: { label: CREDENTIAL_VERDICT_LABELS.unknown_issuer, color: 'red', meaning: 'Signed by a key that is not a registered issuer.' },
   bad_signature: { label: CREDENTIAL_VERDICT_LABELS.bad_signature, color: 'red', meaning: 'The signature does not match the fields, or was made for another chain or registry.' },
   invalid_npi: { label: CREDENTIAL_VERDICT_LABELS.invalid_npi, color: 'red', meaning: 'The NPI fails its check digit.' },
-  not_on_registry: { label: CREDENTIAL_VERDICT_LABELS.not_on_registry, color: 'grape', meaning: 'Correctly signed, but never published as active on the registry.' },
+  not_on_registry: { label: CREDENTIAL_VERDICT_LABELS.not_on_registry, color: 'blue', meaning: 'Correctly signed, but never published as active on the registry.' },
   unverified_offline: { label: CREDENTIAL_VERDICT_LABELS.unverified_offline, color: 'yellow', meaning: 'The registry could not be reached; the last good check is shown, never a fresh “verified”.' },
 };
 
@@ -61,7 +61,7 @@ export function verifiedCount(p: Pick<ProviderSummary, 'credentials' | 'verified
 }
 
 export const TRIGGER_LABELS: Record<CredentialCheckEntry['trigger'], string> = {
-  'on-demand': 'Verify button',
+  'on-demand': 'On demand',
   bulk: 'Verify all',
   schedule: 'Scheduled re-check',
   cli: 'Command line',
@@ -87,11 +87,23 @@ export function statusActions(c: Pick<CredentialView, 'check' | 'localStatus'>):
   return actions;
 }
 
-export const STATUS_ACTION_VIEW: Record<StatusAction, { menu: string; title: string; confirm: string; color: string; effect: string }> = {
+/** Main's reasons carry UTC ISO times ("…on 2025-03-01T10:02:11.123Z (…)"): shown in local time like every other date. */
+export function localizeTimes(text: string): string {
+  return text.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g, (iso) => formatDateTime(iso));
+}
+
+/** Days from today (UTC, as main counts them) to a YYYY-MM-DD date; negative when past. */
+export function daysUntil(day: string, now: Date = new Date()): number {
+  const today = Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
+  return Math.round((Date.parse(`${day}T00:00:00Z`) - today) / 86_400_000);
+}
+
+export const STATUS_ACTION_VIEW: Record<StatusAction, { menu: string; title: string; confirm: string; done: string; color: string; effect: string }> = {
   suspended: {
     menu: 'Suspend…',
     title: 'Suspend credential',
     confirm: 'Suspend',
+    done: 'Suspended',
     color: 'orange',
     effect:
       'The credential reads as Suspended here at once and access requests relying on it are refused. The suspension is queued for the chain (CredentialRegistry) and reaches other workstations when the sync confirms it. It can be reinstated later.',
@@ -100,6 +112,7 @@ export const STATUS_ACTION_VIEW: Record<StatusAction, { menu: string; title: str
     menu: 'Revoke…',
     title: 'Revoke credential',
     confirm: 'Revoke',
+    done: 'Revoked',
     color: 'red',
     effect:
       'Use revocation when the credential must no longer be honoured at all (e.g. the licence was withdrawn). It reads as Revoked here at once and is queued for the chain. Prefer Suspend for a temporary hold.',
@@ -108,6 +121,7 @@ export const STATUS_ACTION_VIEW: Record<StatusAction, { menu: string; title: str
     menu: 'Mark active…',
     title: 'Mark credential active',
     confirm: 'Mark active',
+    done: 'Marked active',
     color: 'teal',
     effect:
       'Publishes the credential as active on the registry (or reinstates it after a suspension or revocation made here). It is re-checked at once; it reads as Verified once the sync has confirmed the change on chain.',

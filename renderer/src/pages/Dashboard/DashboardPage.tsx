@@ -11,6 +11,7 @@ import type { PageDefinition } from '../types';
 import { BreakGlassCard } from './BreakGlassCard';
 import { ChainCard } from './ChainCard';
 import { DatabaseCard } from './DatabaseCard';
+import { ExpiringCredentialsCard } from './ExpiringCredentialsCard';
 import { JobsCard } from './JobsCard';
 import { OutboxCard } from './OutboxCard';
 
@@ -37,6 +38,7 @@ function DashboardPage(): ReactElement {
             <ChainCard chain={status?.chain} loading={waiting} />
             <OutboxCard outbox={status?.outbox} loading={waiting} />
             {can('audit.view') && <BreakGlassCard />}
+            {can('credentials.view') && <ExpiringCredentialsCard />}
           </SimpleGrid>
         )}
         <JobsCard />

@@ -94,7 +94,7 @@ export function BatchesTable({ batches, confirmationsRequired, onRetry, retrying
               <Table.Td maw={320}>
                 {b.error ? (
                   <Tooltip label={b.error.message} multiline w={360} withArrow>
-                    <Text size="xs" c={b.state === 'failed' ? 'red.8' : 'orange.8'} lineClamp={2} data-testid="batch-error">
+                    <Text size="xs" c={b.state === 'failed' ? 'red.8' : 'var(--mantine-color-orange-light-color)'} lineClamp={2} data-testid="batch-error">
                       <Text span fw={600} size="xs">
                         {failureLabel(b.error.subtype)}:
                       </Text>{' '}

@@ -1,6 +1,6 @@
 // One outbox event: what it carries to the chain (pseudonyms and hashes only), the batch that took it and that
 // batch's transaction; for an audit root, where it is anchored and a check of the trail's roots against the chain.
-import { Alert, Anchor, Badge, Button, Code, DataList, Drawer, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Box, Button, Code, DataList, Drawer, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState, type ReactElement, type ReactNode } from 'react';
 import type { AuditVerifyReport } from '../../../../main/api/audit';
 import type { SyncEventDetail } from '../../../../main/api/sync';
@@ -26,10 +26,12 @@ function Row({ label, children, testId }: { label: string; children: ReactNode; 
 function Hex({ value, testId }: { value: string; testId?: string }): ReactElement {
   return (
     <Group gap={6} wrap="nowrap" align="flex-start">
-      <Code fz="xs" style={{ wordBreak: 'break-all' }} data-testid={testId}>
+      <Code fz="xs" style={{ wordBreak: 'break-all', flex: 1, minWidth: 0 }} data-testid={testId}>
         {value}
       </Code>
-      <CopyText value={value} />
+      <Box style={{ flexShrink: 0 }}>
+        <CopyText value={value} />
+      </Box>
     </Group>
   );
 }
@@ -73,7 +75,7 @@ function AuditRootPanel({ event }: { event: SyncEventDetail }): ReactElement {
           <Row label="Transaction">
             <Hex value={anchor.txHash} testId="sync-event-anchor-tx" />
           </Row>
-          <Row label="Root number">{`${formatCount(anchor.anchorIndex)} in this trail’s chain of roots`}</Row>
+          <Row label="Root number">{`No. ${formatCount(anchor.anchorIndex + 1)} in this audit trail’s chain of roots`}</Row>
         </DataList>
       ) : (
         <Text size="xs" c="dimmed">
@@ -135,7 +137,7 @@ export function EventDrawer({ eventId, confirmationsRequired, onClose }: { event
   const event = query.data && query.data.id === eventId ? query.data : null;
   const state = event ? eventStateView(event.state) : null;
   return (
-    <Drawer opened={eventId !== null} onClose={onClose} position="right" size="lg" title={eventId !== null ? `Outbox event #${eventId}` : ''} data-testid="sync-event-drawer">
+    <Drawer opened={eventId !== null} onClose={onClose} position="right" size="lg" title={eventId !== null ? `Outbox event #${eventId}` : ''} closeButtonProps={{ 'aria-label': 'Close the event' }} data-testid="sync-event-drawer">
       {query.error && <ErrorBanner title={`Could not read outbox event #${eventId}`} error={query.error} onRetry={refetch} />}
       {!event && !query.error && (
         <Group gap="xs">
@@ -167,30 +169,6 @@ export function EventDrawer({ eventId, confirmationsRequired, onClose }: { event
               </Row>
             )}
           </DataList>
-
-          <Stack gap="xs">
-            <Title order={3} fz="sm">
-              What goes to the chain
-            </Title>
-            {event.payload ? (
-              <DataList size="sm" gap={4} labelWidth={130} data-testid="sync-event-payload">
-                {Object.entries(event.payload).map(([key, value]) => (
-                  <Row key={key} label={key}>
-                    <Code fz="xs" bg="transparent" p={0} style={{ wordBreak: 'break-all' }}>
-                      {payloadText(value)}
-                    </Code>
-                  </Row>
-                ))}
-              </DataList>
-            ) : (
-              <Alert color="red" variant="light" p="xs">
-                <Text size="xs">This payload failed the chain schema, so it is not shown here and will not be sent: it might hold something that must not leave the workstation.</Text>
-              </Alert>
-            )}
-            <Text size="xs" c="dimmed">
-              Pseudonyms, hashes and codes only: no name, MRN or date of birth ever leaves the workstation.
-            </Text>
-          </Stack>
 
           <Stack gap="xs" data-testid="sync-event-batch">
             <Title order={3} fz="sm">
@@ -225,6 +203,30 @@ export function EventDrawer({ eventId, confirmationsRequired, onClose }: { event
           </Stack>
 
           {event.kind === 'audit.root' && <AuditRootPanel event={event} />}
+
+          <Stack gap="xs">
+            <Title order={3} fz="sm">
+              What goes to the chain
+            </Title>
+            {event.payload ? (
+              <DataList size="sm" gap={4} labelWidth={130} data-testid="sync-event-payload">
+                {Object.entries(event.payload).map(([key, value]) => (
+                  <Row key={key} label={key}>
+                    <Code fz="xs" bg="transparent" p={0} style={{ wordBreak: 'break-all' }}>
+                      {payloadText(value)}
+                    </Code>
+                  </Row>
+                ))}
+              </DataList>
+            ) : (
+              <Alert color="red" variant="light" p="xs">
+                <Text size="xs">This payload failed the chain schema, so it is not shown here and will not be sent: it might hold something that must not leave the workstation.</Text>
+              </Alert>
+            )}
+            <Text size="xs" c="dimmed">
+              Pseudonyms, hashes and codes only: no name, MRN or date of birth ever leaves the workstation.
+            </Text>
+          </Stack>
         </Stack>
       )}
     </Drawer>

@@ -29,7 +29,9 @@ function Item({ label, children, testId, value }: { label: string; children: Rea
 
 function ChainCard({ status, liveBlock }: { status: SyncStatus | undefined; liveBlock: number | null }): ReactElement {
   const view = status ? describeConnection(status) : null;
-  const block = liveBlock ?? status?.blockHeight ?? null;
+  // The newest of what the status bar's poll, the sender and the batches have seen: a height never goes back.
+  const known = [liveBlock, status?.blockHeight ?? null].filter((n): n is number => n !== null);
+  const block = known.length ? Math.max(...known) : null;
   return (
     <StatusCard
       title="Chain"
@@ -45,7 +47,7 @@ function ChainCard({ status, liveBlock }: { status: SyncStatus | undefined; live
       }
     >
       {status && view && (
-        <DataList size="sm" gap={4} labelWidth={120}>
+        <DataList size="sm" gap={4} labelWidth={110}>
           <Item label="Chain id" testId="sync-chain-id" value={status.chainId}>
             {status.chainId === null ? '—' : String(status.chainId)}
           </Item>
@@ -56,7 +58,7 @@ function ChainCard({ status, liveBlock }: { status: SyncStatus | undefined; live
             {`${formatCount(status.confirmationsRequired)} required`}
           </Item>
           <Item label="Node">
-            <Text size="xs" ff="monospace" style={{ wordBreak: 'break-all' }}>
+            <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
               {status.rpcUrl ?? '—'}
             </Text>
           </Item>
@@ -75,44 +77,33 @@ function SignerCard({ status }: { status: SyncStatus | undefined }): ReactElemen
   const address = status?.signer.address ?? null;
   const low = balanceIsLow(status?.signer.balanceWei);
   return (
-    <StatusCard
-      title="Signer"
-      icon={<UserIcon size={16} />}
-      loading={!status}
-      testId="sync-signer"
-      badge={
-        status &&
-        (low ? (
-          <Badge color="red" variant="light" size="sm">
-            Low balance
-          </Badge>
-        ) : undefined)
-      }
-    >
+    <StatusCard title="Signer" icon={<UserIcon size={16} />} loading={!status} testId="sync-signer" badge={address ? <CopyText value={address} label="Copy address" testId="sync-signer-copy" /> : undefined}>
       {status && (
         <Stack gap={6}>
           <Text size="xs" c="dimmed">
             The account that signs and pays for this workstation’s batches.
           </Text>
           {address ? (
-            <Group gap={6} wrap="nowrap" align="flex-start">
-              <Code fz="xs" data-testid="sync-signer-address" style={{ wordBreak: 'break-all' }}>
-                {address}
-              </Code>
-              <CopyText value={address} testId="sync-signer-copy" />
-            </Group>
+            <Code block fz="xs" data-testid="sync-signer-address" style={{ wordBreak: 'break-all', whiteSpace: 'normal' }}>
+              {address}
+            </Code>
           ) : (
             <Text size="sm" data-testid="sync-signer-address">
               No signing key loaded
             </Text>
           )}
-          <Group gap={6} align="baseline">
+          <Group gap={6} align="center" wrap="nowrap">
             <Text size="xs" c="dimmed">
               Balance
             </Text>
-            <Text size="sm" fw={600} data-testid="sync-signer-balance">
+            <Text size="sm" fw={600} data-testid="sync-signer-balance" style={{ whiteSpace: 'nowrap' }}>
               {formatEther(status.signer.balanceWei)}
             </Text>
+            {low && (
+              <Badge color="red" variant="light" size="sm" data-testid="sync-signer-low">
+                Low: fund it
+              </Badge>
+            )}
           </Group>
         </Stack>
       )}
@@ -164,7 +155,7 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
             </Text>
           )}
           {status?.notice && (
-            <Text size="xs" c="orange.8" data-testid="sync-notice">
+            <Text size="xs" c="var(--mantine-color-orange-light-color)" data-testid="sync-notice">
               {status.notice}
             </Text>
           )}

@@ -37,7 +37,7 @@ function describeSyncNow(r: SyncNowResult): { ok: boolean; text: string } {
     case 'worked':
       return { ok: true, text: `Sync ran: ${counts}.` };
     case 'idle':
-      return { ok: true, text: 'Sync ran: nothing was waiting to be sent.' };
+      return { ok: true, text: 'Sync ran: nothing was left waiting — everything queued has been sent.' };
     case 'paused':
       return { ok: false, text: 'Sending is paused: resume it first.' };
     case 'busy':
@@ -147,7 +147,9 @@ function SyncPage(): ReactElement {
 
   const disabled = s?.connection === 'disabled';
   const paused = s?.paused ?? false;
-  const chainBlock = system?.chain.state === 'connected' ? system.chain.blockNumber : null;
+  const newestBatchBlock = Math.max(-1, ...(batches.data ?? []).map((b) => b.blockNumber ?? -1));
+  const systemBlock = system?.chain.state === 'connected' ? system.chain.blockNumber : null;
+  const chainBlock = systemBlock === null && newestBatchBlock < 0 ? null : Math.max(systemBlock ?? -1, newestBatchBlock);
 
   return (
     <>

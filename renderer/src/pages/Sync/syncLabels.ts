@@ -165,6 +165,9 @@ export function judgeRoot(report: AuditVerifyReport, auditBatchId: string, ancho
   return {
     tone: 'teal',
     title: 'Matches the chain',
-    text: `The root recorded here is the one AuditAnchor ${report.chain.contract} holds on chain id ${report.chain.chainId}, and the entries still give that root.`,
+    text:
+      report.depth === 'full'
+        ? `The root recorded here is the one AuditAnchor ${report.chain.contract} holds for this trail on chain id ${report.chain.chainId}, and the batch's entries still give that root.`
+        : `The root recorded here is the one AuditAnchor ${report.chain.contract} holds for this trail on chain id ${report.chain.chainId}. Quick check: the entries' hash chain and the batch's last leaf still agree with it; Verify integrity on the Audit page recomputes every root.`,
   };
 }

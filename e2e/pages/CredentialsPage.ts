@@ -1,0 +1,83 @@
+// Page object for the Credentials page: the directory with search and filters, roster import and bulk verification
+// with their progress panels, and the provider drawer with each credential's verdict, actions and trail.
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export class CredentialsPage {
+  readonly table: Locator;
+  readonly rows: Locator;
+  readonly empty: Locator;
+  readonly search: Locator;
+  readonly importButton: Locator;
+  readonly verifyAll: Locator;
+  readonly importJob: Locator;
+  readonly verifyJob: Locator;
+  readonly drawer: Locator;
+
+  constructor(readonly page: Page) {
+    this.table = page.getByTestId('provider-table');
+    this.rows = page.getByTestId('provider-row');
+    this.empty = page.getByTestId('credentials-empty');
+    this.search = page.getByTestId('credentials-search');
+    this.importButton = page.getByTestId('credentials-import');
+    this.verifyAll = page.getByTestId('credentials-verify-all');
+    this.importJob = page.getByTestId('roster-import-job');
+    this.verifyJob = page.getByTestId('verify-all-job');
+    // The drawer is titled with the provider's name; its body holds the NPI.
+    this.drawer = page.getByRole('dialog').filter({ has: page.getByTestId('provider-npi') });
+  }
+
+  async open(): Promise<void> {
+    await this.page.getByTestId('nav-credentials').click();
+    await expect(this.page.getByTestId('page-title')).toHaveText('Credentials');
+    await expect(this.table.or(this.empty)).toBeVisible();
+  }
+
+  row(npi: string): Locator {
+    return this.page.locator(`[data-testid="provider-row"][data-npi="${npi}"]`);
+  }
+
+  /** Imports a roster through the dialog and waits for the job to finish; returns the summary text. */
+  async importRoster(filePath: string): Promise<string> {
+    await this.importButton.click();
+    const dialog = this.page.getByRole('dialog', { name: 'Import a provider roster' });
+    await expect(dialog).toBeVisible();
+    await dialog.getByTestId('roster-file-path').fill(filePath);
+    await dialog.getByTestId('roster-import-start').click();
+    await expect(dialog).toBeHidden();
+    await expect(this.importJob).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
+    return (await this.page.getByTestId('roster-import-summary').innerText()).trim();
+  }
+
+  async runVerifyAll(): Promise<void> {
+    await this.verifyAll.click();
+    await expect(this.verifyJob).toBeVisible();
+    await expect(this.verifyJob).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
+  }
+
+  async openProvider(npi: string): Promise<void> {
+    await this.row(npi).getByTestId('provider-open').click();
+    await expect(this.drawer).toBeVisible();
+    await expect(this.drawer.getByTestId('provider-npi')).toHaveText(npi);
+  }
+
+  /** A credential card in the open drawer, by its licence or certificate number. */
+  credential(number: string): Locator {
+    return this.drawer.locator(`[data-testid="credential-card"][data-number="${number}"]`);
+  }
+
+  /** Suspends, revokes or marks active a credential of the open provider through the confirm dialog. */
+  async changeStatus(number: string, action: 'suspended' | 'revoked' | 'active', reason: string): Promise<void> {
+    await this.credential(number).getByTestId('credential-status-menu').click();
+    await this.page.getByTestId(`credential-action-${action}`).click();
+    const reasonField = this.page.getByTestId('status-change-reason');
+    await expect(reasonField).toBeVisible();
+    await reasonField.fill(reason);
+    await this.page.getByTestId('status-change-submit').click();
+    await expect(reasonField).toBeHidden();
+  }
+
+  async closeProvider(): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await expect(this.drawer).toBeHidden();
+  }
+}

@@ -1,0 +1,119 @@
+// The Sync page as the set-up IT administrator uses it: the embedded devnet (chain id 31337) and the signer are
+// shown; sending is paused while a records manager records a consent (through the API, to keep the test short)
+// and the administrator seals an audit batch; both wait in the queue; after Resume and "Sync now" each reaches a
+// confirmed batch with a transaction hash. The audit root's outbox event shows its batch and where it is anchored,
+// and a records manager (who may read the audit trail) verifies it against the chain.
+import AxeBuilder from '@axe-core/playwright';
+import type { Page, TestInfo } from '@playwright/test';
+import { ADMIN, expect, invokeAs, provisionStaff, signedInApi, STAFF, test } from './fixtures';
+import { ConsoleShell } from './pages/ConsoleShell';
+import { SignInPage } from './pages/SignInPage';
+import { SyncPage } from './pages/SyncPage';
+
+const TX_HASH = /^0x[0-9a-f]{64}$/i;
+
+/** Serious or critical axe findings on the current screen (all findings attached to the report). */
+async function expectAccessible(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  await testInfo.attach(`axe-${name}.json`, { body: JSON.stringify(results.violations, null, 2), contentType: 'application/json' });
+  const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(blocking.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`), `axe on ${name}`).toEqual([]);
+}
+
+test('sync: devnet and signer shown, a consent change and an audit root sent with "Sync now" and confirmed', async ({ page, custodian }, testInfo) => {
+  test.setTimeout(120_000);
+  await provisionStaff(custodian, [STAFF.manager]);
+  const shell = new ConsoleShell(page);
+  const sync = new SyncPage(page);
+
+  await shell.open(custodian.url);
+  await new SignInPage(page).signIn(ADMIN);
+  await shell.waitForConnectedChain();
+  await sync.open();
+
+  // --- The connected devnet and the signer. ---
+  await expect(sync.connection).toHaveAttribute('data-state', 'connected');
+  await expect(sync.chainId).toHaveAttribute('data-value', '31337');
+  await expect(sync.blockHeight).toHaveAttribute('data-value', /^\d+$/);
+  await expect(sync.signerAddress).toHaveText(/^0x[0-9a-fA-F]{40}$/);
+  await expect(sync.signerBalance).toHaveText(/^[\d,]+\.\d{4} ETH$/);
+  await expect(page.getByTestId('sync-batches-empty')).toBeVisible();
+
+  // --- Pause, so what is recorded next waits for the button. ---
+  await sync.pause.click();
+  await expect(sync.resume).toBeVisible();
+  await expect(page.getByTestId('sync-paused-notice')).toBeVisible();
+  await expect(sync.syncNow).toBeDisabled();
+
+  // A records manager records a consent: one consent.change event in the outbox.
+  const manager = await signedInApi(custodian, STAFF.manager);
+  try {
+    const granted = await invokeAs(manager, custodian, 'consents.grant', {
+      facility: 'GH01',
+      mrn: 'E2E-SYNC-1',
+      grantee: 'gh-cardiology',
+      granteeKind: 'org',
+      decision: 'permit',
+      purpose: 'TREAT',
+      category: 'general',
+      periodStart: '2025-01-01',
+    });
+    expect(granted.status(), await granted.text()).toBe(200);
+  } finally {
+    await manager.dispose();
+  }
+  // The administrator seals the audit entries so far: one audit.root event.
+  await sync.sealAudit.click();
+  await expect(sync.feedback).toContainText('Sealed 1 audit batch');
+  await expect.poll(() => sync.queued('consent.change')).toBe(1);
+  await expect.poll(() => sync.queued('audit.root')).toBe(1);
+  await expect(sync.batchRows).toHaveCount(0);
+
+  // --- Resume and send now: both kinds reach a confirmed batch with a transaction hash. ---
+  await sync.resume.click();
+  await expect(sync.pause).toBeVisible();
+  await expect(sync.syncNow).toBeEnabled();
+  await sync.syncNow.click();
+  await expect(sync.feedback).toContainText('Sync ran');
+  for (const kind of ['consent.change', 'audit.root']) {
+    const row = sync.batchesOfKind(kind);
+    await expect(row).toHaveCount(1);
+    await expect(row).toHaveAttribute('data-state', 'confirmed', { timeout: 30_000 });
+    await expect(row.getByTestId('batch-tx-hash')).toHaveAttribute('data-value', TX_HASH);
+    await expect(row.getByTestId('batch-events')).toHaveText('1');
+    await expect(row.getByTestId('batch-confirmations')).toHaveText(/^\d+ \/ 1$/);
+  }
+  await expect(sync.queueTotal).toHaveAttribute('data-value', '0');
+  await expect(sync.senderState).toBeVisible();
+  await shell.screenshot('sync', { fullPage: false });
+  await expectAccessible(page, testInfo, 'sync');
+
+  // --- The audit root's outbox event (#2: the consent change was #1) with its batch and its anchor. ---
+  await sync.openEvent(2);
+  await expect(page.getByTestId('sync-event-kind')).toContainText('audit.root');
+  await expect(page.getByTestId('sync-event-state')).toHaveAttribute('data-state', 'confirmed');
+  await expect(page.getByTestId('sync-event-tx')).toHaveText(TX_HASH);
+  await expect(page.getByTestId('sync-event-anchor-state')).toHaveAttribute('data-state', 'anchored', { timeout: 20_000 });
+  await expect(page.getByTestId('sync-event-anchor-tx')).toHaveText(TX_HASH);
+  // An IT administrator does not read the audit trail, so the check against the chain is left to others.
+  await expect(page.getByTestId('sync-event-verify-unavailable')).toBeVisible();
+  await expect(page.getByTestId('sync-event-verify')).toHaveCount(0);
+  await sync.closeEvent();
+
+  // --- A records manager opens the same event from its address and verifies the root on chain. ---
+  await shell.signOut();
+  await new SignInPage(page).signIn(STAFF.manager);
+  await shell.goto('#/sync?event=2');
+  await expect(sync.drawer).toBeVisible();
+  await expect(page.getByTestId('sync-event-anchor-state')).toHaveAttribute('data-state', 'anchored');
+  // A records manager may send (sync.run) but not pause or resume (sync.configure).
+  await expect(sync.pause).toHaveCount(0);
+  await page.getByTestId('sync-event-verify').click();
+  const result = page.getByTestId('sync-event-verify-result');
+  await expect(result).toHaveAttribute('data-tone', 'teal', { timeout: 30_000 });
+  await expect(result).toContainText('Matches the chain');
+  await expect(result).toContainText('31337');
+  await result.scrollIntoViewIfNeeded();
+  await shell.screenshot('sync-event', { fullPage: false });
+  await expectAccessible(page, testInfo, 'sync-event');
+});

@@ -1,0 +1,182 @@
+// The two dialogs of the Credentials page: import a roster file (by its path on this workstation) and change a
+// credential's status (suspend, revoke, mark active) with the reason that goes into the audit trail.
+import { Alert, Button, Code, Group, List, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { useState, type FormEvent, type ReactElement } from 'react';
+import type { CredentialView, RosterImportStarted, StatusChangeResult } from '../../../../main/api/credentials';
+import { ApiCallError, invoke } from '../../api/client';
+import { fieldErrors } from '../../auth/fieldErrors';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { STATUS_ACTION_VIEW, type StatusAction } from './credentialLabels';
+
+const ROSTER_COLUMNS_TEXT = 'npi, name, organization, specialty, credential_type, jurisdiction, number, valid_from, valid_until, issuer, signature, chain_id, registry';
+
+function asError(channel: 'credentials.import' | 'credentials.setStatus', err: unknown): ApiCallError {
+  return err instanceof ApiCallError ? err : new ApiCallError(channel, 'INTERNAL', String(err));
+}
+
+export function RosterImportDialog({ opened, onClose, onStarted }: { opened: boolean; onClose: () => void; onStarted: (started: RosterImportStarted) => void }): ReactElement {
+  const [filePath, setFilePath] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [failure, setFailure] = useState<ApiCallError | null>(null);
+  const [pending, setPending] = useState(false);
+
+  const close = (): void => {
+    setProblem(null);
+    setFailure(null);
+    onClose();
+  };
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setFailure(null);
+    if (!filePath.trim()) {
+      setProblem('Enter the full path of the roster file.');
+      return;
+    }
+    setProblem(null);
+    setPending(true);
+    try {
+      const started = await invoke('credentials.import', { filePath: filePath.trim() });
+      setFilePath('');
+      onStarted(started);
+    } catch (err) {
+      const error = asError('credentials.import', err);
+      const { byField } = fieldErrors(error.details, ['filePath']);
+      if (byField.filePath) setProblem(byField.filePath);
+      else setFailure(error);
+    } finally {
+      setPending(false);
+    }
+  };
+
+  return (
+    <Modal opened={opened} onClose={close} title="Import a provider roster" size="lg" closeButtonProps={{ 'aria-label': 'Close' }} data-testid="roster-import-dialog">
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <Stack gap="sm">
+          <Text size="sm">
+            A CSV file with one row per credential (a provider without a credential has its credential cells empty). Each signed credential is checked
+            as it is read; a bad row is set aside with its reason and never stops the good ones. Importing the same file again adds nothing twice.
+          </Text>
+          <Text size="xs" c="dimmed">
+            Columns: <Code fz="xs">{ROSTER_COLUMNS_TEXT}</Code>
+          </Text>
+          <TextInput
+            label="Roster file"
+            description="Full path of the file on this workstation, e.g. /srv/rosters/medical-staff.csv"
+            required
+            autoComplete="off"
+            spellCheck={false}
+            data-autofocus
+            value={filePath}
+            onChange={(e) => {
+              setFilePath(e.currentTarget.value);
+              setProblem(null);
+            }}
+            error={problem}
+            data-testid="roster-file-path"
+          />
+          {failure && <ErrorBanner title="The import did not start" error={failure} />}
+          <Group justify="flex-end" gap="sm">
+            <Button variant="default" onClick={close} disabled={pending}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={pending} data-testid="roster-import-start">
+              Start import
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export interface StatusChangeTarget {
+  credential: CredentialView;
+  providerName: string;
+  action: StatusAction;
+}
+
+export function StatusChangeDialog({ target, onClose, onChanged }: { target: StatusChangeTarget | null; onClose: () => void; onChanged: (result: StatusChangeResult, action: StatusAction) => void }): ReactElement {
+  const [reason, setReason] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [failure, setFailure] = useState<ApiCallError | null>(null);
+  const [pending, setPending] = useState(false);
+  const view = target ? STATUS_ACTION_VIEW[target.action] : null;
+
+  const close = (): void => {
+    setReason('');
+    setProblem(null);
+    setFailure(null);
+    onClose();
+  };
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    if (!target) return;
+    setFailure(null);
+    if (reason.trim().length < 3) {
+      setProblem('Say why (at least 3 characters): it is recorded with the change.');
+      return;
+    }
+    setProblem(null);
+    setPending(true);
+    try {
+      const result = await invoke('credentials.setStatus', { credentialId: target.credential.id, status: target.action, reason: reason.trim() });
+      setReason('');
+      onChanged(result, target.action);
+    } catch (err) {
+      const error = asError('credentials.setStatus', err);
+      const { byField } = fieldErrors(error.details, ['reason']);
+      if (byField.reason) setProblem(byField.reason);
+      else setFailure(error);
+    } finally {
+      setPending(false);
+    }
+  };
+
+  const c = target?.credential;
+  return (
+    <Modal opened={target !== null} onClose={close} title={view?.title ?? ''} size="lg" closeButtonProps={{ 'aria-label': 'Close' }} data-testid="status-change-dialog">
+      {target && c && view && (
+        <form onSubmit={(e) => void submit(e)} noValidate>
+          <Stack gap="sm">
+            <List size="sm" spacing={2}>
+              <List.Item>
+                Provider: <strong>{target.providerName}</strong> (NPI {c.npi})
+              </List.Item>
+              <List.Item>
+                Credential: <strong>{c.typeLabel}</strong> {c.jurisdiction} {c.number}, valid {c.validFrom} to {c.validUntil}
+              </List.Item>
+            </List>
+            <Alert color={view.color} variant="light" p="xs">
+              <Text size="sm">{view.effect}</Text>
+            </Alert>
+            <Textarea
+              label="Reason"
+              description="Recorded with the change and in the audit trail. No patient details."
+              required
+              autosize
+              minRows={2}
+              maxLength={500}
+              data-autofocus
+              value={reason}
+              onChange={(e) => {
+                setReason(e.currentTarget.value);
+                setProblem(null);
+              }}
+              error={problem}
+              data-testid="status-change-reason"
+            />
+            {failure && <ErrorBanner title="The status was not changed" error={failure} />}
+            <Group justify="flex-end" gap="sm">
+              <Button variant="default" onClick={close} disabled={pending}>
+                Cancel
+              </Button>
+              <Button type="submit" color={view.color} loading={pending} data-testid="status-change-submit">
+                {view.confirm}
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      )}
+    </Modal>
+  );
+}
