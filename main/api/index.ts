@@ -1,10 +1,22 @@
 // The one typed contract between the renderer and main: every channel of every domain, merged.
 // Pure TypeScript + zod: the renderer imports its types; main validates every call against it.
+import { auditChannels } from './audit';
+import { authChannels } from './auth';
 import type { AnyChannelMap, InputOf, ResultOf } from './channel';
+import { consentsChannels } from './consents';
+import { credentialChannels } from './credentials';
+import { importsChannels } from './imports';
+import { syncChannels } from './sync';
 import { systemChannels } from './system';
 
 export const api = {
   ...systemChannels,
+  ...syncChannels,
+  ...authChannels,
+  ...auditChannels,
+  ...credentialChannels,
+  ...consentsChannels,
+  ...importsChannels,
 } satisfies AnyChannelMap;
 
 export type Api = typeof api;
@@ -23,8 +35,14 @@ export function isChannelName(name: string): name is ChannelName {
   return Object.prototype.hasOwnProperty.call(api, name);
 }
 
+export * from './audit';
+export * from './auth';
 export * from './channel';
+export * from './consents';
+export * from './credentials';
 export * from './errors';
 export * from './events';
+export * from './imports';
 export * from './permissions';
+export * from './sync';
 export * from './system';

@@ -3,21 +3,63 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { AuditBatchSummary, AuditProofResult, AuditVerifyReport } from '../api/audit';
 import { AppError } from '../api/errors';
 import type { SystemStatus } from '../api/system';
+import type { SyncBatchSummary, SyncNowResult, SyncStatus } from '../api/sync';
+import { parseProofBundle, checkProofBundle } from '../audit/proof';
+import { formatBatches, formatProofCheck, formatVerifyReport } from '../audit/report-text';
+import { createProvider } from '../chain/provider';
+import { credentialDomain } from '../credentials/eip712';
+import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
+import { importConsentsCommand } from '../imports/cli-command';
 import { resolveDataDir } from '../runtime/config';
+import { memorySession } from '../runtime/dispatcher';
 import { createLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
 import { startConsoleServer } from '../serve/server';
+import { dryRunPlan } from '../sync/dry-run';
+import { formatBatches as formatSyncBatches, formatCycle, formatDryRun, formatSyncStatus } from '../sync/report-text';
+import { passwordFromEnvOrPrompt, signInCli } from './session';
 
 const USAGE = `Usage: custodian <command> [options]
 
 Commands:
   status                 Database, chain and outbox status (--json for machine output)
   serve                  Browser mode: serve the console on http://127.0.0.1 (--port N, default random)
+  setup --user NAME --name "Full Name"
+                         Create the first IT-admin account of a new data folder (same as the console's set-up)
+  audit verify [--quick] Recompute the audit hash chain and batch roots and compare them with the chain
+  audit batch            Seal un-batched audit entries into a batch now and queue its root for anchoring
+  audit proof ID [--out FILE]
+                         Export the proof bundle (entry, Merkle path, anchoring transaction) of audit entry ID
+  audit check-proof FILE [--rpc URL]
+                         Check a proof bundle with nothing but a JSON-RPC endpoint (Merkle part offline)
+  sync [--once] [--dry-run]
+                         Send the outbox to the chain and pull other workstations' changes: keeps running until
+                         Ctrl+C, or with --once until the queue is drained; --dry-run shows the batches only
+  sync status            Connection, signer, queue depth by kind and recent batches (--json for machine output)
+  credentials issue --issuer-key HEX|KEYSTORE --npi N --type license --jurisdiction J --number X
+                    --valid-from YYYY-MM-DD --valid-until YYYY-MM-DD [--out FILE] [--chain-id N --registry ADDR]
+                         Sign a credential as an issuer (set-up, demos, tests); a keystore's passphrase comes from
+                         CUSTODIAN_ISSUER_PASSPHRASE. Signs for this data folder's registry unless both are given
+  credentials verify FILE
+                         Verify a signed credential document: exit 0 when verified, 3 with the verdict otherwise
+  credentials set-status ID active|suspended|revoked REASON
+                         Suspend, revoke or reinstate a directory credential: queued for the chain (outbox)
+  credentials register-issuer ADDRESS NAME
+                         Register an issuer in CredentialRegistry (governance: the devnet key, or the keystore)
+  credentials revoke-issuer ADDRESS
+                         Remove an issuer from CredentialRegistry
+  import providers FILE  Import a roster CSV of providers and their signed credentials (a job, with progress)
+  import consents FILE [--format csv|fhir] [--dry-run]
+                         Import consents from CSV or FHIR R4 (NDJSON or Bundle) as a job, with progress; exit 0
+                         when the import ran (rejected rows are in the rejects file), 1 on a fatal error
 
 Options:
   --data-dir DIR         Data folder (default: $CUSTODIAN_HOME or the platform's user-data folder)
+  --user NAME            Staff account for commands that touch records (or CUSTODIAN_USER); the password comes
+                         from CUSTODIAN_PASSWORD or a hidden prompt
   --help                 This text`;
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -44,7 +86,8 @@ export function formatStatus(s: SystemStatus): string {
 }
 
 async function withServices<T>(dataDir: string, fn: (services: Services) => Promise<T>, waitForChain = true): Promise<T> {
-  const services = await startServices({ dataDir, runtime: 'cli', waitForChain, logger: createLogger({ file: path.join(dataDir, 'custodian.log'), quiet: true }) });
+  // The CLI's short runs never sync in the background; `custodian sync` drives the engine itself.
+  const services = await startServices({ dataDir, runtime: 'cli', waitForChain, sync: 'manual', logger: createLogger({ file: path.join(dataDir, 'custodian.log'), quiet: true }) });
   try {
     return await fn(services);
   } finally {
@@ -79,6 +122,155 @@ async function serve(dataDir: string, port: number | undefined): Promise<void> {
   process.on('SIGTERM', () => void shutdown());
 }
 
+/** `custodian audit …`: every subcommand but check-proof runs signed in, through the dispatcher. */
+async function audit(dataDir: string, args: string[], values: { user?: string; json: boolean; quick: boolean; out?: string; rpc?: string }): Promise<number> {
+  const [sub, arg] = args;
+  const print = (text: string, json: unknown) => process.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+  const signedIn = <T>(channel: string, input: unknown) =>
+    withServices(dataDir, async (s) => unwrap<T>(s.dispatch(channel, input, await signInCli(s, values.user))));
+  switch (sub) {
+    case 'verify': {
+      const report = await signedIn<AuditVerifyReport>('audit.verify', { depth: values.quick ? 'quick' : 'full' });
+      print(formatVerifyReport(report), report);
+      if (report.firstProblem) throw new AppError('AUDIT_TAMPERED', report.firstProblem.message, report.firstProblem);
+      return report.ok ? 0 : 1;
+    }
+    case 'batch': {
+      const result = await signedIn<{ sealed: AuditBatchSummary[]; unbatched: number }>('audit.batchNow', {});
+      print(formatBatches(result.sealed, result.unbatched), result);
+      return 0;
+    }
+    case 'proof': {
+      const entryId = Number(arg);
+      if (!Number.isSafeInteger(entryId) || entryId < 1) throw new AppError('VALIDATION_FAILED', `audit proof needs an entry id, got ${arg ?? 'nothing'}`);
+      const { bundle, anchorStatus } = await signedIn<AuditProofResult>('audit.proof', { entryId });
+      const json = `${JSON.stringify(bundle, null, 2)}\n`;
+      if (values.out) fs.writeFileSync(values.out, json, { flag: 'wx' });
+      else process.stdout.write(json);
+      if (anchorStatus !== 'anchored') process.stderr.write(`Warning: batch ${bundle.merkle.batchId} is ${anchorStatus === 'not-anchored' ? 'not anchored yet' : 'not checked: the chain is unavailable'}; the bundle has no anchoring transaction.\n`);
+      if (values.out) process.stderr.write(`Proof bundle for entry ${entryId} written to ${values.out}\n`);
+      return 0;
+    }
+    case 'check-proof': {
+      if (!arg) throw new AppError('VALIDATION_FAILED', 'audit check-proof needs a bundle file');
+      let json: unknown;
+      try {
+        json = JSON.parse(fs.readFileSync(arg, 'utf8'));
+      } catch (err) {
+        throw new AppError('AUDIT_PROOF_INVALID', `${arg} is not a readable JSON proof bundle: ${(err as Error).message}`);
+      }
+      const bundle = parseProofBundle(json);
+      const rpc = values.rpc ?? process.env.CUSTODIAN_RPC_URL;
+      const provider = rpc ? createProvider(rpc, bundle.anchor?.chainId ?? 1) : null;
+      try {
+        const result = await checkProofBundle(bundle, provider);
+        print(formatProofCheck(result), result);
+        return result.ok ? 0 : result.offlineOk && !result.onChainChecked ? 3 : 1;
+      } finally {
+        provider?.destroy();
+      }
+    }
+    default:
+      process.stderr.write(`Unknown audit command: ${sub ?? '(none)'}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+/** `custodian sync …`: signed in like every records command; status, a dry-run plan, one drain, or a running loop. */
+async function sync(dataDir: string, args: string[], values: { user?: string; json: boolean; once: boolean; 'dry-run': boolean }): Promise<number> {
+  const [sub] = args;
+  return withServices(dataDir, async (s) => {
+    const caller = await signInCli(s, values.user);
+    const call = <T>(channel: string, input: unknown) => unwrap<T>(s.dispatch(channel, input, caller));
+    const print = (text: string, json: unknown) => process.stdout.write(values.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+    if (sub === 'status') {
+      const status = await call<SyncStatus>('sync.status', {});
+      const batches = await call<SyncBatchSummary[]>('sync.batches', { limit: 10 });
+      print(`${formatSyncStatus(status)}\n\nRecent batches:\n${formatSyncBatches(batches)}`, { status, batches });
+      return 0;
+    }
+    if (sub !== undefined) {
+      process.stderr.write(`Unknown sync command: ${sub}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (values['dry-run']) {
+      await call<SyncStatus>('sync.status', {}); // the same permission as looking at the queue
+      const plan = dryRunPlan(s.db);
+      print(formatDryRun(plan), plan);
+      return 0;
+    }
+    if (!s.sync) throw new AppError('SYNC_DISABLED', 'No chain is configured (CUSTODIAN_CHAIN=none); there is nothing to sync to.');
+    if (values.once) {
+      // One cycle per call, through the dispatcher (permission sync.run), until nothing is left to do.
+      for (;;) {
+        const r = await call<SyncNowResult>('sync.now', {});
+        const status = await call<SyncStatus>('sync.status', {});
+        process.stderr.write(`${formatCycle(r, status.queue.total)}\n`);
+        if (r.outcome === 'offline' || r.outcome === 'failed' || r.outcome === 'busy' || r.outcome === 'paused') {
+          print(formatSyncStatus(status), status);
+          return 1;
+        }
+        if (r.outcome === 'idle' && (status.queue.total === 0 || (status.batches.pending === 0 && status.batches.replaced === 0 && status.batches.signed === 0 && status.batches.sent === 0))) {
+          print(formatSyncStatus(status), status);
+          return status.batches.failed > 0 ? 1 : 0;
+        }
+      }
+    }
+    await call<SyncNowResult>('sync.now', {});
+    const engine = s.sync;
+    const unsubscribe = s.events.subscribe((m) => {
+      if (m.event === 'sync.state') process.stderr.write(`${new Date().toISOString()} ${JSON.stringify(m.payload)}\n`);
+    });
+    engine.start();
+    process.stderr.write('Syncing; Ctrl+C to stop.\n');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    unsubscribe();
+    return 0;
+  }, true);
+}
+
+const stdio: Output = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** `custodian credentials …`: the issuer tool signs offline; verify runs signed in; issuer governance needs the chain. */
+async function credentials(dataDir: string, args: string[], v: Record<string, string | boolean | undefined>): Promise<number> {
+  const [sub, arg, name] = args;
+  const text = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  switch (sub) {
+    case 'issue': {
+      const issuerKey = text('issuer-key');
+      if (!issuerKey) throw new AppError('VALIDATION_FAILED', 'credentials issue needs --issuer-key (a hex private key or an encrypted keystore file).');
+      const issue = { issuerKey, npi: text('npi'), type: text('type'), jurisdiction: text('jurisdiction'), number: text('number'), validFrom: text('valid-from'), validUntil: text('valid-until'), out: text('out') };
+      const chainId = text('chain-id');
+      const registry = text('registry');
+      if (chainId !== undefined || registry !== undefined) {
+        if (!chainId || !registry || !/^\d+$/.test(chainId) || !/^0x[0-9a-fA-F]{40}$/.test(registry)) {
+          throw new AppError('VALIDATION_FAILED', '--chain-id (a number) and --registry (a 0x address) go together.');
+        }
+        return issueCommand(issue, credentialDomain(Number(chainId), registry), stdio);
+      }
+      return withServices(dataDir, (s) => issueCommand(issue, domainFromServices(s), stdio));
+    }
+    case 'verify':
+      if (!arg) throw new AppError('VALIDATION_FAILED', 'credentials verify needs a FILE.');
+      return withServices(dataDir, async (s) => verifyFileCommand(s, await signInCli(s, text('user')), arg, v.json === true, stdio));
+    case 'set-status': {
+      const [, id, status, ...reason] = args;
+      if (!id || !status) throw new AppError('VALIDATION_FAILED', 'credentials set-status needs ID, STATUS (active, suspended or revoked) and a REASON.');
+      return withServices(dataDir, async (s) => setStatusCommand(s, await signInCli(s, text('user')), Number(id), status, reason.join(' '), v.json === true, stdio));
+    }
+    case 'register-issuer':
+    case 'revoke-issuer':
+      if (!arg) throw new AppError('VALIDATION_FAILED', `credentials ${sub} needs an ADDRESS.`);
+      return withServices(dataDir, (s) => issuerGovernanceCommand(s, sub === 'register-issuer' ? 'register' : 'revoke', arg, name, stdio));
+    default:
+      process.stderr.write(`Unknown credentials command: ${sub ?? '(none)'}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -87,7 +279,24 @@ export async function main(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       port: { type: 'string' },
       json: { type: 'boolean', default: false },
+      user: { type: 'string' },
+      name: { type: 'string' },
       help: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      rpc: { type: 'string' },
+      once: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      format: { type: 'string' },
+      'issuer-key': { type: 'string' },
+      npi: { type: 'string' },
+      type: { type: 'string' },
+      jurisdiction: { type: 'string' },
+      number: { type: 'string' },
+      'valid-from': { type: 'string' },
+      'valid-until': { type: 'string' },
+      'chain-id': { type: 'string' },
+      registry: { type: 'string' },
     },
   });
   const [command] = positionals;
@@ -102,6 +311,36 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
       return 0;
     }
+    case 'setup': {
+      const username = values.user ?? process.env.CUSTODIAN_USER;
+      if (!username || !values.name) throw new AppError('VALIDATION_FAILED', 'setup needs --user NAME and --name "Full Name".');
+      const password = await passwordFromEnvOrPrompt(`New password for ${username}: `);
+      const created = await withServices(
+        dataDir,
+        (s) => unwrap<{ principal: { name: string } }>(s.call('auth.setup', { username, displayName: values.name, password }, { session: memorySession() })),
+        false,
+      );
+      process.stdout.write(`Created IT administrator ${created.principal.name} (${username}).\n`);
+      return 0;
+    }
+    case 'audit':
+      return audit(dataDir, positionals.slice(1), values);
+    case 'sync':
+      return sync(dataDir, positionals.slice(1), values);
+    case 'credentials':
+      return credentials(dataDir, positionals.slice(1), values);
+    case 'import':
+      if (positionals[1] === 'providers' && positionals[2]) {
+        const file = positionals[2];
+        return withServices(dataDir, async (s) => importProvidersCommand(s, await signInCli(s, values.user), file, values.json, stdio));
+      }
+      if (positionals[1] === 'consents' && positionals[2]) {
+        const file = positionals[2];
+        const options = { ...(values.format !== undefined ? { format: values.format } : {}), dryRun: values['dry-run'], json: values.json };
+        return withServices(dataDir, async (s) => importConsentsCommand(s, await signInCli(s, values.user), file, options, stdio), false);
+      }
+      process.stderr.write(`Unknown import command: ${positionals.slice(1).join(' ') || '(none)'} (expected: import providers FILE, import consents FILE)\n\n${USAGE}\n`);
+      return 2;
     case 'serve': {
       const port = values.port === undefined ? undefined : Number(values.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new AppError('VALIDATION_FAILED', `--port must be 0-65535, got ${values.port}`);

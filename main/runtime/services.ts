@@ -4,12 +4,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
+import { startAuditBatcher } from '../audit/batches';
+import { createConsentsHandlers } from '../consents/handlers';
+import { chainAccessOf, createAuditHandlers } from '../audit/handlers';
+import { createCredentialHandlers } from '../credentials/handlers';
+import { startCredentialRechecks } from '../credentials/scheduler';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, type MigrationReport } from '../db/migrate';
+import { createImportsHandlers } from '../imports/handlers';
+import { createAuthHandlers, createSessionResolver } from '../staff/handlers';
+import { SqlConsentSink } from '../sync/consent-sink';
+import type { ContractAddresses } from '../sync/contracts';
+import { SyncEngine } from '../sync/engine';
+import { createSyncHandlers } from '../sync/handlers';
+import { loadSigner } from '../sync/signer';
 import { JobRunner } from '../workers/job-runner';
 import { ChainRuntime } from './chain-runtime';
 import { loadConfig, type CustodianConfig } from './config';
-import { createDispatcher, type Dispatch, type RequestContext } from './dispatcher';
+import { createDispatcher, type CallerContext, type Dispatch } from './dispatcher';
 import { EventBus } from './event-bus';
 import { createLogger, type Logger } from './log';
 import { createSystemHandlers } from './system-handlers';
@@ -27,6 +39,8 @@ export interface StartOptions {
   waitForChain?: boolean;
   logger?: Logger;
   config?: CustodianConfig;
+  /** 'auto' (default): the sync engine runs in the background; 'manual': created but started by the caller (CLI). */
+  sync?: 'auto' | 'manual';
 }
 
 export interface Services {
@@ -38,18 +52,17 @@ export interface Services {
   events: EventBus;
   chain: ChainRuntime;
   jobs: JobRunner;
+  /** The chain sync engine, or null when no chain is configured. */
+  sync: SyncEngine | null;
   log: Logger;
   dispatch: Dispatch;
-  /** Calls a channel as the given principal; the same path every transport takes. */
-  call(channel: string, input: unknown, principal?: Principal): ReturnType<Dispatch>;
+  /**
+   * Calls a channel through the dispatcher, as a session (`{ session }`) or, for trusted in-process callers such as
+   * tests and jobs, directly as a principal.
+   */
+  call(channel: string, input: unknown, as?: Principal | Partial<CallerContext>): ReturnType<Dispatch>;
   stop(): Promise<void>;
 }
-
-/**
- * Until staff sign-in lands (the audit and access-control issue), each process acts as one local operator with
- * the IT-admin role. Permissions are already checked per channel against this principal.
- */
-export const LOCAL_OPERATOR: Principal = { id: 'local-operator', name: 'Local operator', role: 'it_admin' };
 
 export async function startServices(options: StartOptions): Promise<Services> {
   const dataDir = path.resolve(options.dataDir);
@@ -84,10 +97,46 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const chainStarted = chain.start();
   if (options.waitForChain) await chainStarted;
 
+  // Chain sync runs in the main process (it is I/O bound): outbox -> batches -> chain, and chain events -> mirror.
+  const confirmations = config.chain.mode === 'external' ? config.chain.confirmations : 1;
+  const sync =
+    config.chain.mode === 'none'
+      ? null
+      : new SyncEngine({
+          db,
+          log,
+          emit: (state) => events.emit('sync.state', state),
+          endpoint: () => {
+            const c = chain.connection;
+            if (c) return { rpcUrl: c.endpoint.rpcUrl, chainId: c.endpoint.chainId, contracts: c.endpoint.contracts as ContractAddresses };
+            // A node on the wrong chain: hand it over anyway, so the engine itself refuses with CHAIN_ID_MISMATCH.
+            const now = chain.current;
+            return now.state === 'mismatch' && config.chain.mode === 'external' ? { rpcUrl: now.rpcUrl, chainId: config.chain.chainId, contracts: config.chain.contracts } : null;
+          },
+          signer: () => loadSigner(config.chain, () => chain.embeddedSignerKey),
+          confirmations,
+          sink: new SqlConsentSink(db),
+        });
+  if (sync && (options.sync ?? 'auto') === 'auto') sync.start();
+
   const handlers = {
     ...createSystemHandlers({ db, dbPath, chain, jobs, runtime: options.runtime }),
+    ...createSyncHandlers({ db, engine: sync, chain, confirmations }),
+    ...createAuthHandlers({ db }),
+    ...createAuditHandlers({ db, dataDir, chain: () => chainAccessOf(chain) }),
+    ...createCredentialHandlers({ db, chain, jobs }),
+    ...createConsentsHandlers({ db, dataDir }),
+    ...createImportsHandlers({ db, jobs }),
   };
-  const dispatch = createDispatcher(handlers, log, hasAuditTable(db) ? createAuditSink(db, config.workstationId) : undefined);
+  const auditReady = hasAuditTable(db);
+  const dispatch = createDispatcher(handlers, log, {
+    ...(auditReady ? { audit: createAuditSink(db, config.workstationId) } : {}),
+    resolveSession: createSessionResolver({ db }),
+  });
+  // Seals audit batches (1,000 entries, or 5 minutes) into the outbox for the sync engine; the CLI's short runs skip it.
+  const auditBatcher = auditReady && options.runtime !== 'cli' ? startAuditBatcher(db, log) : null;
+  // Re-checks credentials whose last verification is older than the configured interval, as a worker job.
+  const credentialRechecks = options.runtime !== 'cli' ? startCredentialRechecks({ db, jobs, chain, log }) : null;
 
   let stopped = false;
   return {
@@ -99,12 +148,17 @@ export async function startServices(options: StartOptions): Promise<Services> {
     events,
     chain,
     jobs,
+    sync,
     log,
     dispatch,
-    call: (channel, input, principal = LOCAL_OPERATOR) => dispatch(channel, input, { principal, transport: options.runtime } satisfies RequestContext),
+    call: (channel, input, as = {}) =>
+      dispatch(channel, input, 'role' in as ? { transport: options.runtime, principal: as } : { transport: options.runtime, ...as }),
     async stop() {
       if (stopped) return;
       stopped = true;
+      auditBatcher?.stop();
+      credentialRechecks?.stop();
+      await sync?.stop();
       await jobs.stopAll();
       await chainStarted.catch(() => undefined);
       await chain.stop();

@@ -2,7 +2,11 @@
 // Domain issues (imports, bulk verification) add their kinds here.
 import type { JobImplementation } from './protocol';
 import { backupDatabaseJob } from './jobs/backup';
+import { credentialJobKinds } from '../credentials/jobs';
+import { consentImportJob } from '../imports/job';
 
 export const jobKinds: Record<string, JobImplementation> = {
   'db.backup': backupDatabaseJob,
+  ...credentialJobKinds,
+  'import.consents': consentImportJob,
 };

@@ -1,0 +1,84 @@
+// Decision engine latency with a million consents on file: p50/p99 of decide() over keys that exist and keys
+// that do not, against a primary-key lookup of a consent row on the same database in the same run.
+import path from 'node:path';
+import { decide, type DecideQuery } from '../main/consents/decide';
+import { CATEGORIES, PURPOSES } from '../main/consents/codes';
+import { openDatabase } from '../main/db/connection';
+import { migrate } from '../main/db/migrate';
+import { prng } from '../scripts/generate-consents';
+import type { Bench } from './types';
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const bench: Bench = async ({ tmpDir, rows }) => {
+  const db = openDatabase(path.join(tmpDir, 'decide.sqlite'));
+  migrate(db);
+  const patients = Math.max(1, Math.floor(rows / 4));
+  const now = new Date().toISOString();
+  // Bulk load inside SQLite (deterministic from the row number) so the bench measures decide, not the importer.
+  const t = process.hrtime.bigint();
+  db.transaction(() => {
+    db.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO patients (id, facility, mrn, name, pseudonym, created_at) SELECT i, 'GH01', 'MRN' || i, 'Patient ' || i, printf('0x%064x', i), ? FROM n`,
+    ).run(patients, now);
+    db.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash, source, seq, created_at, updated_at)
+       SELECT 1 + (i * 2654435761) % ?, '1' || printf('%09d', (i * 40503) % 2000), 'npi', CASE WHEN i % 7 = 0 THEN 'deny' ELSE 'permit' END,
+         json_extract(?, '$[' || ((i * 31) % 7) || ']'), json_extract(?, '$[' || ((i * 17) % 6) || ']'),
+         1577836800 + (i % 1500) * 86400, CASE WHEN i % 3 = 0 THEN NULL ELSE 1577836800 + (i % 1500) * 86400 + 63072000 END,
+         CASE WHEN i % 50 = 0 THEN 'revoked' ELSE 'active' END, printf('0x%064x', i), 'bench', 1, ?, ? FROM n`,
+    ).run(rows, patients, JSON.stringify(PURPOSES), JSON.stringify(CATEGORIES), now, now);
+  })();
+  const loadSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+
+  // Queries: half on keys that exist (sampled rows), half random; times spread over 2020-2026.
+  const rand = prng(9);
+  const sampleIds = Array.from({ length: 5000 }, () => 1 + Math.floor(rand() * rows));
+  const existing = db.prepare('SELECT patient_id, grantee, purpose, category FROM consents WHERE id = ?');
+  const queries: DecideQuery[] = [];
+  for (const id of sampleIds) {
+    const r = existing.get(id) as { patient_id: number; grantee: string; purpose: DecideQuery['purpose']; category: DecideQuery['category'] };
+    const at = 1577836800 + Math.floor(rand() * 6 * 365 * 86400);
+    queries.push({ patientId: r.patient_id, grantee: r.grantee, purpose: r.purpose === 'ETREAT' ? 'TREAT' : r.purpose, category: r.category, at });
+    queries.push({
+      patientId: 1 + Math.floor(rand() * patients),
+      grantee: `1${String(Math.floor(rand() * 2000)).padStart(9, '0')}`,
+      purpose: PURPOSES.filter((p) => p !== 'ETREAT')[Math.floor(rand() * 6)]!,
+      category: CATEGORIES[Math.floor(rand() * 6)]!,
+      at,
+    });
+  }
+  const pk = db.prepare('SELECT * FROM consents WHERE id = ?');
+  for (let i = 0; i < 2000; i++) {
+    decide(db, queries[i % queries.length]!);
+    pk.get(sampleIds[i % sampleIds.length]);
+  }
+  const decideUs: number[] = [];
+  const pkUs: number[] = [];
+  let permits = 0;
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < queries.length; i++) {
+      let s = process.hrtime.bigint();
+      const r = decide(db, queries[i]!);
+      decideUs.push(Number(process.hrtime.bigint() - s) / 1000);
+      if (r.decision === 'permit') permits++;
+      s = process.hrtime.bigint();
+      pk.get(sampleIds[i % sampleIds.length]);
+      pkUs.push(Number(process.hrtime.bigint() - s) / 1000);
+    }
+  }
+  db.close();
+  decideUs.sort((a, b) => a - b);
+  pkUs.sort((a, b) => a - b);
+  const note = `${rows.toLocaleString('en-US')} consents (${patients.toLocaleString('en-US')} patients) loaded in ${loadSeconds.toFixed(1)} s; ${decideUs.length} calls, half on existing keys; ${permits} permits`;
+  return [
+    { name: 'decide p50', value: percentile(decideUs, 50), unit: 'µs', baseline: { name: 'primary-key lookup p50', value: percentile(pkUs, 50), unit: 'µs' }, ratio: percentile(decideUs, 50) / percentile(pkUs, 50), note },
+    { name: 'decide p99', value: percentile(decideUs, 99), unit: 'µs', baseline: { name: 'primary-key lookup p99', value: percentile(pkUs, 99), unit: 'µs' }, ratio: percentile(decideUs, 99) / percentile(pkUs, 99), note: 'target p99 < 100 µs' },
+  ];
+};
+
+export default bench;

@@ -1,0 +1,148 @@
+// Channels of the consents domain: browse and search consents, their detail and history, grant, revoke,
+// supersede, export as FHIR, check access, and find patients. Also the shared vocabularies the forms offer.
+import { z } from 'zod';
+import { channel } from './channel';
+
+export const PURPOSES = ['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'PUBHLTH', 'HMARKT'] as const;
+export const CATEGORIES = ['general', 'mental-health', 'substance-use', 'HIV', 'genetic', 'reproductive'] as const;
+export const DECISIONS = ['permit', 'deny'] as const;
+export const GRANTEE_KINDS = ['npi', 'org'] as const;
+export const CONSENT_STATUSES = ['active', 'revoked', 'expired', 'superseded'] as const;
+
+export type PurposeCode = (typeof PURPOSES)[number];
+export type CategoryCode = (typeof CATEGORIES)[number];
+export type ConsentDecision = (typeof DECISIONS)[number];
+export type ConsentStatusName = (typeof CONSENT_STATUSES)[number];
+
+export interface PatientSummary {
+  id: number;
+  facility: string;
+  mrn: string;
+  name: string | null;
+  birthDate: string | null;
+  consents: number;
+}
+
+export interface ConsentListRow {
+  id: number;
+  externalId: string | null;
+  patient: { id: number; facility: string; mrn: string; name: string | null };
+  grantee: string;
+  granteeKind: 'npi' | 'org';
+  decision: ConsentDecision;
+  purpose: PurposeCode;
+  category: CategoryCode;
+  /** As imported: a date (UTC day) or a UTC date-time. */
+  periodStart: string;
+  /** Inclusive end (the last day or second covered), or null when open-ended. */
+  periodEnd: string | null;
+  /** Effective status: an active consent whose period has ended shows as expired. */
+  status: ConsentStatusName;
+  source: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConsentListResult {
+  rows: ConsentListRow[];
+  /** Pass as `before` for the next page; null on the last page. */
+  nextCursor: number | null;
+  /** On the first page only: matching rows, exact up to 10,000 ("10,000+" beyond). */
+  total: { count: number; exact: boolean } | null;
+}
+
+export interface ConsentHistoryEntry {
+  action: 'create' | 'revoke' | 'supersede' | 'expire';
+  actor: string;
+  at: string;
+  detail: Record<string, unknown> | null;
+}
+
+export interface ConsentDetail extends ConsentListRow {
+  documentHash: string;
+  revokedReason: string | null;
+  supersededBy: number | null;
+  supersedes: number[];
+  importRunId: number | null;
+  sourceRow: number | null;
+  seq: number;
+  history: ConsentHistoryEntry[];
+}
+
+export interface AccessDecision {
+  decision: ConsentDecision;
+  breakGlass: boolean;
+  reason: string;
+  decidedBy: { consentId: number; externalId: string | null; decision: ConsentDecision; counts: boolean; why: string }[];
+  at: string;
+}
+
+const id = z.number().int().positive();
+const text = (max: number) => z.string().trim().min(1).max(max);
+const isoInstant = z.string().datetime({ offset: true });
+
+export const consentFilter = z
+  .object({
+    patientId: id.optional(),
+    grantee: text(128).optional(),
+    purpose: z.enum(PURPOSES).optional(),
+    category: z.enum(CATEGORIES).optional(),
+    status: z.enum(CONSENT_STATUSES).optional(),
+    /** An MRN (exact) or the start of a patient's name. */
+    search: text(100).optional(),
+  })
+  .strict();
+export type ConsentFilter = z.infer<typeof consentFilter>;
+
+/** The grant form; dates as YYYY-MM-DD or ISO date-times with a zone. Checked further in main (NPI, real dates). */
+export const consentForm = z
+  .object({
+    externalId: text(200).optional(),
+    facility: text(200),
+    mrn: text(64),
+    patientName: text(200).optional(),
+    birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional(),
+    grantee: text(128),
+    granteeKind: z.enum(GRANTEE_KINDS).optional(),
+    decision: z.enum(DECISIONS),
+    purpose: z.enum(PURPOSES),
+    category: z.enum(CATEGORIES),
+    periodStart: text(40),
+    periodEnd: text(40).optional(),
+    documentHash: z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 64 hex digits').optional(),
+  })
+  .strict();
+export type ConsentForm = z.infer<typeof consentForm>;
+
+export const consentsChannels = {
+  'consents.list': channel<ConsentListResult>()(
+    consentFilter.extend({ limit: z.number().int().min(1).max(500).default(100), before: id.optional() }).strict(),
+    'consents.view',
+  ),
+  'consents.get': channel<ConsentDetail>()(z.object({ id }).strict(), 'consents.view'),
+  'consents.grant': channel<ConsentDetail>()(consentForm, 'consents.grant'),
+  'consents.supersede': channel<ConsentDetail>()(z.object({ id, consent: consentForm }).strict(), 'consents.grant'),
+  'consents.revoke': channel<ConsentDetail>()(z.object({ id, reason: z.string().trim().min(3).max(500) }).strict(), 'consents.revoke'),
+  'consents.exportFhir': channel<{ path: string; count: number }>()(
+    z.union([z.object({ ids: z.array(id).min(1).max(100_000) }).strict(), z.object({ filter: consentFilter }).strict()]),
+    'consents.export',
+  ),
+  'access.check': channel<AccessDecision>()(
+    z
+      .object({
+        grantee: text(128),
+        patientId: id,
+        purpose: z.enum(PURPOSES),
+        category: z.enum(CATEGORIES),
+        at: isoInstant.optional(),
+        breakGlassReason: z.string().trim().max(500).optional(),
+      })
+      .strict()
+      .refine((v) => v.purpose !== 'ETREAT' || (v.breakGlassReason ?? '').length >= 3, {
+        message: 'emergency access (ETREAT) needs a reason',
+        path: ['breakGlassReason'],
+      }),
+    'consents.view',
+  ),
+  'patients.search': channel<PatientSummary[]>()(z.object({ query: text(100), limit: z.number().int().min(1).max(100).default(20) }).strict(), 'patients.view'),
+};

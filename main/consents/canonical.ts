@@ -1,0 +1,59 @@
+// The document hash of a consent without a signed document: SHA-256 over the RFC 8785 canonical JSON of its
+// normalized terms, so the same consent hashes the same on every workstation sharing the facility secret.
+import crypto from 'node:crypto';
+import type { Category, Decision, GranteeKind, Purpose } from './codes';
+
+/** The terms that define a consent. The patient appears only as its pseudonym, never as MRN or name. */
+export interface ConsentTerms {
+  patient: string;
+  grantee: string;
+  granteeKind: GranteeKind;
+  decision: Decision;
+  purpose: Purpose;
+  category: Category;
+  periodStart: number;
+  periodEnd: number | null;
+}
+
+export const CANONICAL_VERSION = 1;
+
+/**
+ * RFC 8785 serialization of the terms, written out by hand for speed (the importer hashes a million of them):
+ * keys in UTF-16 code-unit order, strings and integers as ECMAScript JSON.stringify writes them. A property
+ * test checks it against the `canonicalize` package.
+ */
+export function canonicalTerms(t: ConsentTerms): string {
+  const s = JSON.stringify;
+  return (
+    `{"category":${s(t.category)},"decision":${s(t.decision)},"grantee":${s(t.grantee)},"granteeKind":${s(t.granteeKind)},` +
+    `"patient":${s(t.patient)},"periodEnd":${t.periodEnd === null ? 'null' : String(t.periodEnd)},"periodStart":${String(t.periodStart)},` +
+    `"purpose":${s(t.purpose)},"v":${CANONICAL_VERSION}}`
+  );
+}
+
+/** The plain object canonicalTerms serializes (for the property test and for readers of the format). */
+export function termsObject(t: ConsentTerms): Record<string, unknown> {
+  return {
+    v: CANONICAL_VERSION,
+    patient: t.patient,
+    grantee: t.grantee,
+    granteeKind: t.granteeKind,
+    decision: t.decision,
+    purpose: t.purpose,
+    category: t.category,
+    periodStart: t.periodStart,
+    periodEnd: t.periodEnd,
+  };
+}
+
+export function documentHashOf(t: ConsentTerms): string {
+  return `0x${crypto.createHash('sha256').update(canonicalTerms(t), 'utf8').digest('hex')}`;
+}
+
+const HASH = /^(?:0x)?([0-9a-fA-F]{64})$/;
+
+/** A given document hash (64 hex digits, optional 0x) in its stored form, or null when malformed. */
+export function normalizeDocumentHash(text: string): string | null {
+  const m = HASH.exec(text);
+  return m ? `0x${m[1]!.toLowerCase()}` : null;
+}

@@ -1,0 +1,142 @@
+// Handlers of the consents channels: the consents table, a consent's detail, grant/supersede/revoke, FHIR
+// export to the data folder, the access check and patient search. Errors name fields, never PHI values.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { HandlersFor } from '../api/channel';
+import type { consentsChannels, ConsentDetail, ConsentForm } from '../api/consents';
+import { AppError } from '../api/errors';
+import type { Db } from '../db/connection';
+import { credentialGate } from '../credentials/gate';
+import type { RequestContext } from '../runtime/dispatcher';
+import { decide } from './decide';
+import { validateConsentFields, type ConsentDraft, type ConsentFieldValues } from './draft';
+import { consentRowToFhir } from './fhir-export';
+import { loadOrCreateFacilitySecret, Pseudonymizer } from './pseudonym';
+import { consentDetail, exportRows, listConsents, searchPatients } from './queries';
+import { ConsentStore } from './store';
+import { ConsentWrites } from './writes';
+
+export interface ConsentsDeps {
+  db: Db;
+  dataDir: string;
+  /** The clock (tests pin it). */
+  now?: () => Date;
+}
+
+const FORM_FIELDS: Record<keyof ConsentForm, keyof ConsentFieldValues> = {
+  externalId: 'external_id',
+  facility: 'facility',
+  mrn: 'mrn',
+  patientName: 'patient_name',
+  birthDate: 'birth_date',
+  grantee: 'grantee',
+  granteeKind: 'grantee_kind',
+  decision: 'decision',
+  purpose: 'purpose',
+  category: 'category',
+  periodStart: 'period_start',
+  periodEnd: 'period_end',
+  documentHash: 'document_hash',
+};
+const FIELD_OF_COLUMN = Object.fromEntries(Object.entries(FORM_FIELDS).map(([field, column]) => [column, field]));
+
+/** The grant form through the same checks as an imported row; problems come back per form field. */
+export function draftFromForm(form: ConsentForm, today?: string): ConsentDraft {
+  const values: ConsentFieldValues = {};
+  for (const [field, column] of Object.entries(FORM_FIELDS)) {
+    const v = form[field as keyof ConsentForm];
+    if (v !== undefined) values[column] = v;
+  }
+  const result = validateConsentFields(values, today);
+  if (!result.ok) {
+    const issues = result.problems.map((p) => ({ field: FIELD_OF_COLUMN[p.column] ?? p.column, message: p.reason }));
+    throw new AppError('VALIDATION_FAILED', `The consent form has problems: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`, { issues });
+  }
+  return result.draft;
+}
+
+export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof consentsChannels, RequestContext> {
+  const { db } = deps;
+  const clock = deps.now ?? (() => new Date());
+  const nowSec = () => Math.floor(clock().getTime() / 1000);
+  let writes: ConsentWrites | null = null;
+  // The facility secret is read on the first write, not at start-up: browsing needs no secret.
+  const writer = () => (writes ??= new ConsentWrites(db, new ConsentStore(db, new Pseudonymizer(loadOrCreateFacilitySecret(deps.dataDir)))));
+  const detail = (id: number): ConsentDetail => {
+    const d = consentDetail(db, id, nowSec());
+    if (!d) throw new AppError('NOT_FOUND', `There is no consent ${id}.`);
+    return d;
+  };
+
+  const audited = (ctx: RequestContext, d: ConsentDetail): ConsentDetail => {
+    ctx.audit({ patientId: d.patient.id, subject: `consent:${d.id}` });
+    return d;
+  };
+
+  return {
+    'consents.list': ({ limit, before, ...filter }) => listConsents(db, filter, limit, before ?? null, nowSec()),
+    'consents.get': ({ id }) => detail(id),
+    'consents.grant': (form, ctx) => audited(ctx, detail(writer().grant(draftFromForm(form), ctx.principal.id))),
+    'consents.supersede': ({ id, consent }, ctx) => audited(ctx, detail(writer().supersede(id, draftFromForm(consent), ctx.principal.id))),
+    'consents.revoke': ({ id, reason }, ctx) => {
+      writer().revoke(id, reason, ctx.principal.id);
+      return audited(ctx, detail(id));
+    },
+    'consents.exportFhir': (selection) => {
+      const dir = path.join(deps.dataDir, 'exports');
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `consents-${clock().toISOString().replace(/[:.]/g, '-')}.ndjson`);
+      const fd = fs.openSync(file, 'wx', 0o600);
+      let count = 0;
+      try {
+        let lines: string[] = [];
+        for (const row of exportRows(db, selection, nowSec())) {
+          lines.push(JSON.stringify(consentRowToFhir(row)));
+          count++;
+          if (lines.length === 1000) {
+            fs.writeSync(fd, `${lines.join('\n')}\n`);
+            lines = [];
+          }
+        }
+        if (lines.length) fs.writeSync(fd, `${lines.join('\n')}\n`);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return { path: file, count };
+    },
+    'access.check': (input, ctx) => {
+      if (!db.prepare('SELECT 1 FROM patients WHERE id = ?').get(input.patientId)) throw new AppError('NOT_FOUND', `There is no patient ${input.patientId}.`);
+      const at = input.at ? new Date(input.at) : clock();
+      const decided = decide(db, {
+        grantee: input.grantee,
+        patientId: input.patientId,
+        purpose: input.purpose,
+        category: input.category,
+        at,
+        ...(input.breakGlassReason ? { breakGlassReason: input.breakGlassReason } : {}),
+      });
+      // Credential gate (main/credentials/gate.ts): a permit for an NPI grantee also needs a verified, unexpired
+      // credential. Organisation grantees are not gated; break-glass stays an explicit, audited override.
+      const gate = decided.decision === 'permit' && !decided.breakGlass ? credentialGate(db, input.grantee, at) : null;
+      const result =
+        gate && !gate.ok
+          ? { ...decided, decision: 'deny' as const, reason: `${gate.reason} The consents alone would permit: ${decided.reason}`, decidedBy: decided.decidedBy.map((d) => ({ ...d, counts: false })) }
+          : decided;
+      // The audit entry of this call records the decision (ids and codes; the break-glass reason for review).
+      ctx.audit({
+        patientId: input.patientId,
+        subject: `grantee:${input.grantee}`,
+        outcome: result.breakGlass ? 'break-glass' : result.decision,
+        details: {
+          code: input.purpose,
+          category: input.category,
+          consentIds: result.decidedBy.filter((d) => d.counts).map((d) => d.consentId),
+          ...(result.breakGlass ? { reason: input.breakGlassReason } : {}),
+          ...(gate && !gate.ok ? { credentialGate: 'denied' } : {}),
+        },
+      });
+      return { ...result, at: at.toISOString() };
+    },
+    'patients.search': ({ query, limit }) => searchPatients(db, query, limit),
+  };
+}

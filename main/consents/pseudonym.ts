@@ -1,0 +1,49 @@
+// Chain-safe patient pseudonyms: HMAC-SHA256 keyed with a facility secret that lives outside the database
+// (<data dir>/secrets/facility-secret, mode 0600), so a copied database alone cannot re-identify anyone.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../api/errors';
+
+const SECRET_BYTES = 32;
+
+export function facilitySecretPath(dataDir: string): string {
+  return path.join(dataDir, 'secrets', 'facility-secret');
+}
+
+function readSecret(file: string): Buffer {
+  const hex = fs.readFileSync(file, 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/.test(hex)) {
+    throw new AppError('FACILITY_SECRET_INVALID', `The facility secret at ${file} is not 32 bytes of hex; restore it from the backup made at set-up.`);
+  }
+  return Buffer.from(hex, 'hex');
+}
+
+/**
+ * The facility secret, created on first use. Creation is atomic (write a private temp file, then link it into
+ * place), so two processes starting together end with the same secret.
+ */
+export function loadOrCreateFacilitySecret(dataDir: string): Buffer {
+  const file = facilitySecretPath(dataDir);
+  if (fs.existsSync(file)) return readSecret(file);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, `${crypto.randomBytes(SECRET_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    fs.linkSync(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  return readSecret(file);
+}
+
+/** Maps (facility, MRN) to its pseudonym; holds the key so callers never handle the secret. */
+export class Pseudonymizer {
+  constructor(private readonly secret: Buffer) {}
+
+  pseudonym(facility: string, mrn: string): string {
+    return `0x${crypto.createHmac('sha256', this.secret).update(`${facility}\u001f${mrn}`, 'utf8').digest('hex')}`;
+  }
+}

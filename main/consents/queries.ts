@@ -1,0 +1,184 @@
+// Reads behind the consents table, detail and patient search: keyset pages newest first, each filter served
+// by an index (patient, grantee, rare status) or a primary-key walk, with a capped count for the first page.
+import type { Statement } from 'better-sqlite3';
+import type { ConsentDetail, ConsentFilter, ConsentHistoryEntry, ConsentListResult, ConsentListRow, PatientSummary } from '../api/consents';
+import type { Db } from '../db/connection';
+import type { ExportRow } from './fhir-export';
+import { formatEnd, formatStart } from './period';
+
+const COUNT_CAP = 10_000;
+
+const COLUMNS = `c.id, c.external_id, c.patient_id, p.facility, p.mrn, p.name AS patient_name, p.birth_date, c.grantee, c.grantee_kind, c.decision,
+  c.purpose, c.category, c.period_start, c.period_end, c.status, c.document_hash, c.source, c.import_run_id, c.source_row, c.superseded_by,
+  c.revoked_reason, c.seq, c.created_at, c.updated_at`;
+// Filters every variant applies; NULL parameters switch a filter off. Statuses are effective statuses.
+const FILTERS = `c.id < :before
+  AND (:grantee IS NULL OR c.grantee = :grantee)
+  AND (:purpose IS NULL OR c.purpose = :purpose)
+  AND (:category IS NULL OR c.category = :category)
+  AND (:status IS NULL
+    OR (:status = 'active' AND c.status = 'active' AND (c.period_end IS NULL OR c.period_end > :now))
+    OR (:status = 'expired' AND (c.status = 'expired' OR (c.status = 'active' AND c.period_end <= :now)))
+    OR (:status IN ('revoked', 'superseded') AND c.status = :status))`;
+
+// One statement per driving index; the text of each is constant.
+const DRIVERS = {
+  patients: `c.patient_id IN (SELECT value FROM json_each(:patients)) AND ${FILTERS}`,
+  grantee: `c.grantee = :grantee AND ${FILTERS}`,
+  // The repeated "<> 'active'" is the partial index's own condition, which SQLite needs to see to use it.
+  revoked: `c.status = 'revoked' AND c.status <> 'active' AND ${FILTERS}`,
+  superseded: `c.status = 'superseded' AND c.status <> 'active' AND ${FILTERS}`,
+  all: FILTERS,
+} as const;
+export type Driver = keyof typeof DRIVERS;
+
+/** The page query of one driving index (exported for the query-plan test). */
+export function pageSql(driver: Driver): string {
+  return `SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE ${DRIVERS[driver]} ORDER BY c.id DESC LIMIT :limit`;
+}
+
+export type ConsentJoinedRow = ExportRow;
+
+interface Statements {
+  page: Record<Driver, Statement>;
+  count: Record<Driver, Statement>;
+  countAll: Statement;
+  iterate: Record<Driver, Statement>;
+  byIds: Statement;
+  findPatients: Statement;
+  patient: Statement;
+  history: Statement;
+  supersedes: Statement;
+  one: Statement;
+}
+
+const cache = new WeakMap<Db, Statements>();
+
+function statements(db: Db): Statements {
+  let s = cache.get(db);
+  if (s) return s;
+  const per = (sql: (where: string) => string) => Object.fromEntries(Object.entries(DRIVERS).map(([k, where]) => [k, db.prepare(sql(where))])) as Record<Driver, Statement>;
+  s = {
+    page: Object.fromEntries(Object.keys(DRIVERS).map((k) => [k, db.prepare(pageSql(k as Driver))])) as Record<Driver, Statement>,
+    count: per((w) => `SELECT count(*) AS n FROM (SELECT 1 FROM consents c WHERE ${w} LIMIT ${COUNT_CAP + 1})`),
+    countAll: db.prepare('SELECT count(*) AS n FROM consents'),
+    iterate: per((w) => `SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE ${w} AND c.status <> 'superseded' ORDER BY c.id DESC`),
+    byIds: db.prepare(`SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE c.id IN (SELECT value FROM json_each(?)) AND c.status <> 'superseded' ORDER BY c.id`),
+    // MRN exact, or name prefix as a NOCASE range (index patients_by_name).
+    findPatients: db.prepare(
+      `SELECT id FROM patients WHERE mrn = :q
+       UNION SELECT id FROM (SELECT id FROM patients WHERE name >= :q AND name < :q || char(1114111) ORDER BY name LIMIT :limit)
+       LIMIT :limit`,
+    ),
+    patient: db.prepare(
+      `SELECT p.id, p.facility, p.mrn, p.name, p.birth_date AS birthDate, (SELECT count(*) FROM consents c WHERE c.patient_id = p.id) AS consents
+       FROM patients p WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY p.name, p.id`,
+    ),
+    history: db.prepare('SELECT action, actor, at, detail FROM consent_history WHERE consent_id = ? ORDER BY id'),
+    supersedes: db.prepare('SELECT id FROM consents WHERE superseded_by = ? ORDER BY id'),
+    one: db.prepare(`SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE c.id = ?`),
+  };
+  cache.set(db, s);
+  return s;
+}
+
+function effectiveStatus(r: ConsentJoinedRow, now: number): ConsentListRow['status'] {
+  return r.status === 'active' && r.period_end !== null && r.period_end <= now ? 'expired' : r.status;
+}
+
+export function toListRow(r: ConsentJoinedRow, now: number): ConsentListRow {
+  return {
+    id: r.id,
+    externalId: r.external_id,
+    patient: { id: r.patient_id, facility: r.facility, mrn: r.mrn, name: r.patient_name },
+    grantee: r.grantee,
+    granteeKind: r.grantee_kind,
+    decision: r.decision,
+    purpose: r.purpose,
+    category: r.category,
+    periodStart: formatStart(r.period_start),
+    periodEnd: r.period_end === null ? null : formatEnd(r.period_end),
+    status: effectiveStatus(r, now),
+    source: r.source,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Patient ids matching an MRN or a name prefix (at most 200). */
+export function matchPatients(db: Db, query: string, limit = 200): number[] {
+  return (statements(db).findPatients.all({ q: query, limit }) as { id: number }[]).map((r) => r.id);
+}
+
+export function searchPatients(db: Db, query: string, limit: number): PatientSummary[] {
+  const ids = matchPatients(db, query, limit);
+  return ids.length ? (statements(db).patient.all(JSON.stringify(ids)) as PatientSummary[]) : [];
+}
+
+function plan(db: Db, filter: ConsentFilter, before: number | null, now: number): { driver: Driver; params: Record<string, unknown> } | null {
+  let patients: number[] | null = null;
+  if (filter.search !== undefined) patients = matchPatients(db, filter.search);
+  if (filter.patientId !== undefined) patients = patients === null ? [filter.patientId] : patients.filter((p) => p === filter.patientId);
+  if (patients !== null && patients.length === 0) return null;
+  const params = {
+    before: before ?? Number.MAX_SAFE_INTEGER,
+    grantee: filter.grantee ?? null,
+    purpose: filter.purpose ?? null,
+    category: filter.category ?? null,
+    status: filter.status ?? null,
+    now,
+  };
+  if (patients !== null) return { driver: 'patients', params: { ...params, patients: JSON.stringify(patients) } };
+  if (filter.grantee !== undefined) return { driver: 'grantee', params };
+  if (filter.status === 'revoked' || filter.status === 'superseded') return { driver: filter.status, params };
+  return { driver: 'all', params };
+}
+
+export function listConsents(db: Db, filter: ConsentFilter, limit: number, before: number | null, now: number): ConsentListResult {
+  const p = plan(db, filter, before, now);
+  if (!p) return { rows: [], nextCursor: null, total: before === null ? { count: 0, exact: true } : null };
+  const s = statements(db);
+  const rows = s.page[p.driver].all({ ...p.params, limit: limit + 1 }) as ConsentJoinedRow[];
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  let total: ConsentListResult['total'] = null;
+  if (before === null) {
+    const unfiltered = p.driver === 'all' && Object.values(filter).every((v) => v === undefined);
+    const n = unfiltered ? (s.countAll.get() as { n: number }).n : (s.count[p.driver].get(p.params) as { n: number }).n;
+    total = { count: Math.min(n, unfiltered ? n : COUNT_CAP), exact: unfiltered || n <= COUNT_CAP };
+  }
+  return { rows: page.map((r) => toListRow(r, now)), nextCursor: more ? page[page.length - 1]!.id : null, total };
+}
+
+export function getConsentRow(db: Db, id: number): ConsentJoinedRow | undefined {
+  return statements(db).one.get(id) as ConsentJoinedRow | undefined;
+}
+
+export function consentDetail(db: Db, id: number, now: number): ConsentDetail | undefined {
+  const s = statements(db);
+  const r = getConsentRow(db, id);
+  if (!r) return undefined;
+  const history = (s.history.all(id) as { action: ConsentHistoryEntry['action']; actor: string; at: string; detail: string | null }[]).map((h) => ({
+    ...h,
+    detail: h.detail === null ? null : (JSON.parse(h.detail) as Record<string, unknown>),
+  }));
+  return {
+    ...toListRow(r, now),
+    documentHash: r.document_hash,
+    revokedReason: r.revoked_reason,
+    supersededBy: r.superseded_by,
+    supersedes: (s.supersedes.all(id) as { id: number }[]).map((x) => x.id),
+    importRunId: r.import_run_id,
+    sourceRow: r.source_row,
+    seq: r.seq,
+    history,
+  };
+}
+
+/** Rows to export (never superseded versions), by ids or by filter, newest first; iterated, not loaded. */
+export function exportRows(db: Db, selection: { ids: number[] } | { filter: ConsentFilter }, now: number): Iterable<ConsentJoinedRow> {
+  const s = statements(db);
+  if ('ids' in selection) return s.byIds.iterate(JSON.stringify(selection.ids)) as Iterable<ConsentJoinedRow>;
+  const p = plan(db, selection.filter, null, now);
+  return p ? (s.iterate[p.driver].iterate(p.params) as Iterable<ConsentJoinedRow>) : [];
+}

@@ -1,0 +1,279 @@
+// The consent tables' write layer: prepared statements for patients, consent rows, their history and the
+// outbox event of each change. Callers (the API writes, the importer) own the surrounding transaction.
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../db/connection';
+import type { Category, ConsentStatus, Decision, GranteeKind, Purpose } from './codes';
+import { CONSENT_CHANGE_KIND, consentChangeJson, type ConsentChangePayload } from './outbox-events';
+import type { Pseudonymizer } from './pseudonym';
+
+export interface ConsentRow {
+  id: number;
+  external_id: string | null;
+  patient_id: number;
+  grantee: string;
+  grantee_kind: GranteeKind;
+  decision: Decision;
+  purpose: Purpose;
+  category: Category;
+  period_start: number;
+  period_end: number | null;
+  status: ConsentStatus;
+  document_hash: string;
+  source: string;
+  import_run_id: number | null;
+  source_row: number | null;
+  superseded_by: number | null;
+  revoked_reason: string | null;
+  seq: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PatientRef {
+  id: number;
+  pseudonym: string;
+  name: string | null;
+  birthDate: string | null;
+}
+
+/** A consent about to be written; the patient is already resolved. */
+export interface NewConsent {
+  externalId: string | null;
+  patientId: number;
+  pseudonym: string;
+  grantee: string;
+  granteeKind: GranteeKind;
+  decision: Decision;
+  purpose: Purpose;
+  category: Category;
+  periodStart: number;
+  periodEnd: number | null;
+  status: 'active' | 'revoked';
+  revokedReason: string | null;
+  documentHash: string;
+  source: string;
+  importRunId: number | null;
+  sourceRow: number | null;
+}
+
+export interface WriteContext {
+  /** ISO time stamped on every row of this write (one clock read per chunk in bulk imports). */
+  now: string;
+  /** Staff member id or 'import:<run id>'. */
+  actor: string;
+}
+
+/** What the importer needs from a store; the dry run implements it over temporary tables. */
+export interface ConsentWriter {
+  findPatient(facility: string, mrn: string): PatientRef | undefined;
+  createPatient(facility: string, mrn: string, name: string | null, birthDate: string | null, now: string): PatientRef;
+  fillPatient(patient: PatientRef, name: string | null, birthDate: string | null): void;
+  byExternalId(externalId: string): ConsentRow | undefined;
+  /** Every row of one ledger key, any status (the max seq must count superseded rows too). */
+  keyRows(patientId: number, grantee: string, purpose: Purpose, category: Category): ConsentRow[];
+  insert(c: NewConsent, seq: number, ctx: WriteContext, history?: Record<string, unknown>): number;
+  /** Replaces `old` by `next`. seqOld is the op for old's key when the key changes (a revoke there), else null. */
+  supersede(old: ConsentRow, oldPseudonym: string, next: NewConsent, seq: number, seqOld: number | null, ctx: WriteContext): number;
+  revoke(row: ConsentRow, pseudonym: string, reason: string, seq: number, ctx: WriteContext): void;
+  /** Forgets cached reads after a rolled-back savepoint (rows it created are gone). */
+  discardCache?(): void;
+  /** Records that a row of an import run matched an existing consent (first match per consent wins). */
+  noteDuplicate(runId: number, consentId: number, row: number): void;
+  /** The row of this run that matched the consent as a duplicate, if any. */
+  duplicateRow(runId: number, consentId: number): number | undefined;
+}
+
+/** Patients cached by the importer: a file names each patient several times. Bounded; cleared when full. */
+const PATIENT_CACHE_MAX = Number(process.env.PCACHE ?? 50_000);
+
+export function nextSeq(rows: readonly { seq: number }[]): number {
+  let max = 0;
+  for (const r of rows) if (r.seq > max) max = r.seq;
+  return max + 1;
+}
+
+export class ConsentStore implements ConsentWriter {
+  private readonly s: Record<string, Statement>;
+  private readonly patients = new Map<string, PatientRef>();
+
+  constructor(
+    readonly db: Db,
+    private readonly pseudonymizer: Pseudonymizer,
+  ) {
+    this.s = {
+      findPatient: db.prepare('SELECT id, pseudonym, name, birth_date AS birthDate FROM patients WHERE facility = ? AND mrn = ?'),
+      createPatient: db.prepare('INSERT INTO patients (facility, mrn, name, birth_date, pseudonym, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      fillPatient: db.prepare('UPDATE patients SET name = COALESCE(name, ?), birth_date = COALESCE(birth_date, ?) WHERE id = ?'),
+      byExternalId: db.prepare(`SELECT * FROM consents WHERE external_id = ? AND status <> 'superseded'`),
+      byId: db.prepare('SELECT * FROM consents WHERE id = ?'),
+      keyRows: db.prepare('SELECT * FROM consents WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ?'),
+      insert: db.prepare(
+        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
+           status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      markSuperseded: db.prepare(`UPDATE consents SET status = 'superseded', superseded_by = ?, seq = ?, updated_at = ? WHERE id = ?`),
+      setSupersededBy: db.prepare('UPDATE consents SET superseded_by = ? WHERE id = ?'),
+      markRevoked: db.prepare(`UPDATE consents SET status = 'revoked', revoked_reason = ?, seq = ?, updated_at = ? WHERE id = ?`),
+      noteDuplicate: db.prepare('INSERT OR IGNORE INTO import_duplicates (run_id, consent_id, row) VALUES (?, ?, ?)'),
+      duplicateRow: db.prepare('SELECT row FROM import_duplicates WHERE run_id = ? AND consent_id = ?'),
+      history: db.prepare('INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, ?, ?, ?, ?)'),
+      outbox: db.prepare(`INSERT INTO outbox (kind, payload, created_at, updated_at) VALUES ('${CONSENT_CHANGE_KIND}', ?, ?, ?)`),
+    };
+  }
+
+  findPatient(facility: string, mrn: string): PatientRef | undefined {
+    const key = `${facility}\u001f${mrn}`;
+    let patient = this.patients.get(key);
+    if (patient === undefined) {
+      patient = this.s.findPatient!.get(facility, mrn) as PatientRef | undefined;
+      if (patient) this.remember(key, patient);
+    }
+    return patient;
+  }
+
+  createPatient(facility: string, mrn: string, name: string | null, birthDate: string | null, now: string): PatientRef {
+    const pseudonym = this.pseudonymizer.pseudonym(facility, mrn);
+    const id = Number(this.s.createPatient!.run(facility, mrn, name, birthDate, pseudonym, now).lastInsertRowid);
+    const patient = { id, pseudonym, name, birthDate };
+    this.remember(`${facility}\u001f${mrn}`, patient);
+    return patient;
+  }
+
+  fillPatient(patient: PatientRef, name: string | null, birthDate: string | null): void {
+    if ((name && !patient.name) || (birthDate && !patient.birthDate)) {
+      this.s.fillPatient!.run(name, birthDate, patient.id);
+      patient.name ??= name;
+      patient.birthDate ??= birthDate;
+    }
+  }
+
+  discardCache(): void {
+    this.patients.clear();
+  }
+
+  noteDuplicate(runId: number, consentId: number, row: number): void {
+    this.s.noteDuplicate!.run(runId, consentId, row);
+  }
+
+  duplicateRow(runId: number, consentId: number): number | undefined {
+    return (this.s.duplicateRow!.get(runId, consentId) as { row: number } | undefined)?.row;
+  }
+
+  private remember(key: string, patient: PatientRef): void {
+    if (this.patients.size >= PATIENT_CACHE_MAX) this.patients.clear();
+    this.patients.set(key, patient);
+  }
+
+  byExternalId(externalId: string): ConsentRow | undefined {
+    return this.s.byExternalId!.get(externalId) as ConsentRow | undefined;
+  }
+
+  byId(id: number): ConsentRow | undefined {
+    return this.s.byId!.get(id) as ConsentRow | undefined;
+  }
+
+  keyRows(patientId: number, grantee: string, purpose: Purpose, category: Category): ConsentRow[] {
+    return this.s.keyRows!.all(patientId, grantee, purpose, category) as ConsentRow[];
+  }
+
+  insert(c: NewConsent, seq: number, ctx: WriteContext, history?: Record<string, unknown>): number {
+    const id = Number(
+      this.s.insert!.run(
+        c.externalId,
+        c.patientId,
+        c.grantee,
+        c.granteeKind,
+        c.decision,
+        c.purpose,
+        c.category,
+        c.periodStart,
+        c.periodEnd,
+        c.status,
+        c.documentHash,
+        c.source,
+        c.importRunId,
+        c.sourceRow,
+        c.revokedReason,
+        seq,
+        ctx.now,
+        ctx.now,
+      ).lastInsertRowid,
+    );
+    const detail = history ?? (c.sourceRow === null ? null : { row: c.sourceRow, run: c.importRunId });
+    this.s.history!.run(id, 'create', ctx.actor, ctx.now, detail === null ? null : JSON.stringify(detail));
+    this.event(history?.supersedes !== undefined ? 'supersede' : 'create', id, c, seq, c.status !== 'active', ctx);
+    return id;
+  }
+
+  supersede(old: ConsentRow, oldPseudonym: string, next: NewConsent, seq: number, seqOld: number | null, ctx: WriteContext): number {
+    // The old row leaves the current-external-id index before its replacement takes the same external id.
+    this.s.markSuperseded!.run(null, seqOld ?? old.seq, ctx.now, old.id);
+    const id = this.insert(next, seq, ctx, { supersedes: old.id, ...(next.sourceRow === null ? {} : { row: next.sourceRow, run: next.importRunId }) });
+    this.s.setSupersededBy!.run(id, old.id);
+    this.s.history!.run(old.id, 'supersede', ctx.actor, ctx.now, JSON.stringify({ supersededBy: id, changed: changedFields(old, next) }));
+    // The new row's op already set its key; a superseded row on a different key leaves that key revoked.
+    if (seqOld !== null) this.event('revoke', old.id, rowAsConsent(old, oldPseudonym), seqOld, true, ctx);
+    return id;
+  }
+
+  revoke(row: ConsentRow, pseudonym: string, reason: string, seq: number, ctx: WriteContext): void {
+    this.s.markRevoked!.run(reason, seq, ctx.now, row.id);
+    this.s.history!.run(row.id, 'revoke', ctx.actor, ctx.now, JSON.stringify({ reason }));
+    this.event('revoke', row.id, rowAsConsent(row, pseudonym), seq, true, ctx);
+  }
+
+  private event(change: ConsentChangePayload['change'], consentId: number, c: NewConsent, seq: number, revoked: boolean, ctx: WriteContext): void {
+    const payload = consentChangeJson({
+      change,
+      consentId,
+      pseudonym: c.pseudonym,
+      grantee: c.grantee,
+      granteeKind: c.granteeKind,
+      purpose: c.purpose,
+      category: c.category,
+      seq,
+      decision: c.decision,
+      periodStart: c.periodStart,
+      periodEnd: c.periodEnd,
+      revoked,
+      documentHash: c.documentHash,
+    });
+    this.s.outbox!.run(payload, ctx.now, ctx.now);
+  }
+}
+
+export function rowAsConsent(row: ConsentRow, pseudonym: string): NewConsent {
+  return {
+    externalId: row.external_id,
+    patientId: row.patient_id,
+    pseudonym,
+    grantee: row.grantee,
+    granteeKind: row.grantee_kind,
+    decision: row.decision,
+    purpose: row.purpose,
+    category: row.category,
+    periodStart: row.period_start,
+    periodEnd: row.period_end,
+    status: row.status === 'active' ? 'active' : 'revoked',
+    revokedReason: row.revoked_reason,
+    documentHash: row.document_hash,
+    source: row.source,
+    importRunId: row.import_run_id,
+    sourceRow: row.source_row,
+  };
+}
+
+/** Names of the terms that differ between a stored row and its replacement (for the history). */
+export function changedFields(old: ConsentRow, next: NewConsent): string[] {
+  const out: string[] = [];
+  if (old.grantee !== next.grantee || old.grantee_kind !== next.granteeKind) out.push('grantee');
+  if (old.decision !== next.decision) out.push('decision');
+  if (old.purpose !== next.purpose) out.push('purpose');
+  if (old.category !== next.category) out.push('category');
+  if (old.period_start !== next.periodStart) out.push('period_start');
+  if (old.period_end !== next.periodEnd) out.push('period_end');
+  if (old.document_hash !== next.documentHash) out.push('document_hash');
+  if ((old.status === 'active') !== (next.status === 'active')) out.push('status');
+  return out;
+}

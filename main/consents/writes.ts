@@ -1,0 +1,126 @@
+// Consent changes made by staff: grant, revoke with a reason, supersede. Each is one transaction holding the
+// row, its history and exactly one outbox event per ledger key it changes.
+import { AppError } from '../api/errors';
+import type { Db } from '../db/connection';
+import { documentHashOf } from './canonical';
+import type { ConsentDraft } from './draft';
+import { ConsentStore, nextSeq, type ConsentRow, type NewConsent, type PatientRef } from './store';
+
+export interface Origin {
+  runId: number | null;
+  rowNumber: number | null;
+  source: string;
+}
+
+/** The row a draft becomes for a resolved patient; the document hash is computed when the source gave none. */
+export function toNewConsent(d: ConsentDraft, patient: PatientRef, origin: Origin): NewConsent {
+  const documentHash =
+    d.documentHash ??
+    documentHashOf({
+      patient: patient.pseudonym,
+      grantee: d.grantee,
+      granteeKind: d.granteeKind,
+      decision: d.decision,
+      purpose: d.purpose,
+      category: d.category,
+      periodStart: d.periodStart,
+      periodEnd: d.periodEnd,
+    });
+  return {
+    externalId: d.externalId,
+    patientId: patient.id,
+    pseudonym: patient.pseudonym,
+    grantee: d.grantee,
+    granteeKind: d.granteeKind,
+    decision: d.decision,
+    purpose: d.purpose,
+    category: d.category,
+    periodStart: d.periodStart,
+    periodEnd: d.periodEnd,
+    status: d.status,
+    revokedReason: d.status === 'active' ? null : (d.revokedReason ?? 'not in force in the imported source'),
+    documentHash,
+    source: origin.source,
+    importRunId: origin.runId,
+    sourceRow: origin.rowNumber,
+  };
+}
+
+export class ConsentWrites {
+  constructor(
+    private readonly db: Db,
+    private readonly store: ConsentStore,
+  ) {}
+
+  private atomically<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      this.store.discardCache();
+      throw err;
+    }
+  }
+
+  private pseudonymOf(patientId: number): string {
+    return (this.db.prepare('SELECT pseudonym FROM patients WHERE id = ?').get(patientId) as { pseudonym: string }).pseudonym;
+  }
+
+  private activeRow(id: number): ConsentRow {
+    const row = this.store.byId(id);
+    if (!row) throw new AppError('NOT_FOUND', `There is no consent ${id}.`);
+    if (row.status !== 'active') throw new AppError('CONFLICT', `Consent ${id} is ${row.status}; only an active consent can be changed.`, { status: row.status });
+    return row;
+  }
+
+  private patientFor(d: ConsentDraft, now: string): PatientRef {
+    const found = this.store.findPatient(d.facility, d.mrn);
+    if (found && d.birthDate !== null && found.birthDate !== null && found.birthDate !== d.birthDate) {
+      throw new AppError('VALIDATION_FAILED', 'birth_date differs from the date of birth on file for this facility and MRN.', { issues: [{ field: 'birthDate', message: 'differs from the one on file' }] });
+    }
+    if (found) {
+      this.store.fillPatient(found, d.patientName, d.birthDate);
+      return found;
+    }
+    return this.store.createPatient(d.facility, d.mrn, d.patientName, d.birthDate, now);
+  }
+
+  grant(d: ConsentDraft, actor: string): number {
+    return this.atomically(() => {
+      const write = { now: new Date().toISOString(), actor };
+      if (d.externalId !== null && this.store.byExternalId(d.externalId)) {
+        throw new AppError('CONFLICT', `A consent with external id ${d.externalId} is already on file; supersede it instead.`);
+      }
+      const patient = this.patientFor(d, write.now);
+      const c = toNewConsent(d, patient, { runId: null, rowNumber: null, source: `staff:${actor}` });
+      const rows = this.store.keyRows(patient.id, c.grantee, c.purpose, c.category);
+      const same = rows.find(
+        (r) => r.status === 'active' && r.decision === c.decision && r.period_start === c.periodStart && r.period_end === c.periodEnd && r.document_hash === c.documentHash,
+      );
+      if (same) throw new AppError('CONFLICT', `The same consent is already on file (consent ${same.id}).`, { consentId: same.id });
+      return this.store.insert(c, nextSeq(rows), write, { by: actor });
+    });
+  }
+
+  revoke(id: number, reason: string, actor: string): void {
+    this.atomically(() => {
+      const row = this.activeRow(id);
+      const rows = this.store.keyRows(row.patient_id, row.grantee, row.purpose, row.category);
+      this.store.revoke(row, this.pseudonymOf(row.patient_id), reason, nextSeq(rows), { now: new Date().toISOString(), actor });
+    });
+  }
+
+  /** Replaces an active consent of the same patient by new terms; the old row keeps its history. */
+  supersede(id: number, d: ConsentDraft, actor: string): number {
+    return this.atomically(() => {
+      const write = { now: new Date().toISOString(), actor };
+      const old = this.activeRow(id);
+      const patient = this.patientFor(d, write.now);
+      if (patient.id !== old.patient_id) throw new AppError('VALIDATION_FAILED', `Consent ${id} belongs to another patient; a consent can only be superseded for the same patient.`);
+      const c = toNewConsent({ ...d, externalId: d.externalId ?? old.external_id }, patient, { runId: null, rowNumber: null, source: `staff:${actor}` });
+      const rows = this.store.keyRows(patient.id, c.grantee, c.purpose, c.category);
+      const sameKey = old.grantee === c.grantee && old.purpose === c.purpose && old.category === c.category;
+      const seqOld = sameKey ? null : nextSeq(this.store.keyRows(old.patient_id, old.grantee, old.purpose, old.category));
+      return this.store.supersede(old, patient.pseudonym, c, nextSeq(rows), seqOld, write);
+    });
+  }
+}

@@ -1,0 +1,79 @@
+// `custodian import consents FILE [--format csv|fhir] [--dry-run]`: the same pipeline as the console (a job in
+// a worker thread, through the dispatcher), printing progress at most once a second, then the summary.
+import { AppError } from '../api/errors';
+import type { JobProgress } from '../api/events';
+import type { ImportRunDetail } from '../api/imports';
+import type { CallerContext } from '../runtime/dispatcher';
+import type { Services } from '../runtime/services';
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+async function unwrap<T>(result: ReturnType<Services['dispatch']>): Promise<T> {
+  const r = await result;
+  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
+  return r.value as T;
+}
+
+function duration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function formatProgress(p: Pick<JobProgress, 'done' | 'total' | 'rate' | 'etaSeconds' | 'errors'>): string {
+  return `${p.done.toLocaleString('en-US')}${p.total !== null ? ` / ~${p.total.toLocaleString('en-US')}` : ''} rows, ${Math.round(p.rate).toLocaleString('en-US')} rows/s, ETA ${duration(p.etaSeconds)}, ${p.errors.toLocaleString('en-US')} rejected`;
+}
+
+export function formatImportSummary(r: ImportRunDetail): string {
+  const lines = [
+    `${r.dryRun ? 'Dry run of' : 'Imported'} ${r.fileName} (${r.format}): ${r.state}`,
+    `  rows read:  ${r.rowsRead.toLocaleString('en-US')}`,
+    `  ${r.dryRun ? 'would add' : 'accepted'}:   ${r.accepted.toLocaleString('en-US')}`,
+    `  ${r.dryRun ? 'would update' : 'updated'}:${r.dryRun ? '' : '    '}${r.updated.toLocaleString('en-US')}`,
+    `  duplicates: ${r.duplicate.toLocaleString('en-US')}`,
+    `  rejected:   ${r.rejected.toLocaleString('en-US')}${r.rejected ? ` (rows and reasons in ${r.rejectsPath})` : ''}`,
+  ];
+  if (r.ignoredColumns.length) lines.push(`  ignored columns: ${r.ignoredColumns.join(', ')}`);
+  for (const s of r.sampleRejects.slice(0, 5)) lines.push(`  row ${s.row}: ${s.reason}`);
+  if (r.rejectsPath) lines.push(`Rejects file: ${r.rejectsPath}`);
+  return lines.join('\n');
+}
+
+export async function importConsentsCommand(
+  services: Services,
+  caller: CallerContext,
+  file: string,
+  options: { format?: string; dryRun: boolean; json: boolean },
+  io: Output,
+): Promise<number> {
+  if (options.format !== undefined && options.format !== 'csv' && options.format !== 'fhir') {
+    throw new AppError('VALIDATION_FAILED', `--format must be csv or fhir, got ${options.format}`);
+  }
+  const started = await unwrap<{ runId: number; jobId: string }>(
+    services.dispatch('imports.start', { path: file, ...(options.format ? { format: options.format } : {}), dryRun: options.dryRun }, caller),
+  );
+  let last = 0;
+  const unsubscribe = services.events.subscribe((m) => {
+    if (m.event !== 'job.progress' || m.payload.jobId !== started.jobId || m.payload.state !== 'running') return;
+    const now = Date.now();
+    if (now - last < 1000) return;
+    last = now;
+    io.err(`${formatProgress(m.payload)}\n`);
+  });
+  try {
+    const job = await services.jobs.waitFor(started.jobId);
+    const run = await unwrap<ImportRunDetail>(services.dispatch('imports.get', { runId: started.runId }, caller));
+    if (job.state !== 'succeeded') {
+      // The job's error reads "CODE: message"; the code is what a script acts on.
+      const m = /^([A-Z_]+): ([\s\S]*)$/.exec(job.error ?? '');
+      throw new AppError(m?.[1] ?? 'IMPORT_FAILED', `Import run ${started.runId} ${job.state}: ${m?.[2] ?? job.error ?? 'no detail'}`, { runId: started.runId });
+    }
+    io.out(options.json ? `${JSON.stringify(run, null, 2)}\n` : `${formatImportSummary(run)}\n`);
+    return 0;
+  } finally {
+    unsubscribe();
+  }
+}

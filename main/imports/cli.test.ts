@@ -1,0 +1,138 @@
+// `custodian import consents` as an IT admin runs it: a real process per command (CUSTODIAN_CHAIN=none), exit
+// codes, the summary and rejects path; and a process killed at a random point mid-import, then resumed, ends
+// with exactly the rows and table checksum of a clean run.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../api/permissions';
+import { consentsChecksum, tempDir, testData } from '../consents/test-support';
+import { silentLogger } from '../runtime/log';
+import { startServices } from '../runtime/services';
+import { generateConsentsCsv } from '../../scripts/generate-consents';
+import { csvText, HEADER, importFile, line } from './test-support';
+
+const bin = path.resolve(import.meta.dirname, '../../bin/custodian.mjs');
+const PASSWORD = 'correct horse battery staple 42';
+let dir: string;
+let dataDir: string;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function custodian(args: string[], options: { data?: string; onStderr?: (text: string, kill: () => void) => void } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args, '--data-dir', options.data ?? dataDir], {
+      env: { ...process.env, CUSTODIAN_CHAIN: 'none', CUSTODIAN_PASSWORD: PASSWORD, CUSTODIAN_USER: 'admin', CUSTODIAN_RPC_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      options.onStderr?.(stderr, () => child.kill('SIGKILL'));
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+async function setUp(data: string) {
+  const r = await custodian(['setup', '--user', 'admin', '--name', 'Ada Admin'], { data });
+  expect(r, r.stderr).toMatchObject({ code: 0 });
+}
+
+beforeAll(async () => {
+  dir = tempDir('custodian-cli-');
+  dataDir = path.join(dir, 'data');
+  await setUp(dataDir);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('custodian import consents', () => {
+  it('imports good rows, reports rejected ones with the rejects file, and exits 0', async () => {
+    const file = path.join(dir, 'mixed.csv');
+    fs.writeFileSync(file, csvText([line(), line({ external_id: 'C-2', grantee: '1234567890' }), line({ external_id: 'C-3', category: 'HIV' })]));
+    const r = await custodian(['import', 'consents', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Imported mixed\.csv \(csv\): succeeded/);
+    expect(r.stdout).toMatch(/accepted: +2/);
+    expect(r.stdout).toMatch(/rejected: +1 \(rows and reasons in .*run-\d+-rejects\.csv\)/);
+    expect(r.stdout).toMatch(/row 2: grantee: NPI check digit is wrong/);
+    const rejects = /Rejects file: (.*)/.exec(r.stdout)![1]!;
+    expect(fs.readFileSync(rejects, 'utf8')).toMatch(/NPI check digit is wrong/);
+
+    const again = await custodian(['import', 'consents', file, '--dry-run', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ dryRun: true, accepted: 0, duplicate: 2, rejected: 1 });
+  });
+
+  it('exits 1 with the error code on a fatal error: a misspelled header, a missing file, a bad format flag', async () => {
+    const file = path.join(dir, 'typo.csv');
+    fs.writeFileSync(file, `${HEADER.replace('mrn', 'mrm')}\n${line()}\n`);
+    const typo = await custodian(['import', 'consents', file]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/\[IMPORT_HEADER_MISSING\] Import run \d+ failed: The header is missing required column mrn \(found "mrm": misspelled\?\)/);
+    const missing = await custodian(['import', 'consents', path.join(dir, 'nope.csv')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/\[IMPORT_FILE_NOT_FOUND\]/);
+    const format = await custodian(['import', 'consents', file, '--format', 'xml']);
+    expect(format.code).toBe(1);
+    expect(format.stderr).toMatch(/--format must be csv or fhir/);
+  });
+
+  it('reads FHIR with --format fhir', async () => {
+    const file = path.join(dir, 'consents.txt');
+    fs.writeFileSync(file, '{"resourceType":"Patient"}\n');
+    const r = await custodian(['import', 'consents', file, '--format', 'fhir']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\(fhir\): succeeded[\s\S]*rejected: +1[\s\S]*row 1: resource: is a Patient, not a Consent/);
+  });
+
+  it('killed at a random point, then resumed: exactly the rows and checksum of a clean run', async () => {
+    const data = path.join(dir, 'killed');
+    await setUp(data);
+    const file = path.join(dir, 'big.csv');
+    generateConsentsCsv(file, { rows: 100_000, seed: 7 });
+    const killAt = 1_000 + Math.floor(Math.random() * 60_000);
+    const killed = await custodian(['import', 'consents', file], {
+      data,
+      onStderr: (text, kill) => {
+        const done = [...text.matchAll(/^([\d,]+) \/ ~[\d,]+ rows, [\d,]+ rows\/s, ETA \S+, [\d,]+ rejected$/gm)].map((m) => Number(m[1]!.replace(/,/g, '')));
+        if (done.length && done.at(-1)! >= killAt) kill();
+      },
+    });
+    expect(killed.signal, `the import finished before row ${killAt}: ${killed.stderr}`).toBe('SIGKILL');
+
+    const services = await startServices({ dataDir: data, runtime: 'cli', sync: 'manual', logger: silentLogger, config: { chain: { mode: 'none' } } });
+    try {
+      const manager: Principal = { id: 'mgr', name: 'Manager', role: 'records_manager' };
+      const partial = (services.db.prepare('SELECT count(*) AS n FROM consents').get() as { n: number }).n;
+      expect(partial).toBeLessThan(100_000);
+      const resumed = await services.call('imports.resume', { runId: 1 }, { principal: manager });
+      expect(resumed.ok).toBe(true);
+      expect(await services.jobs.waitFor((resumed as { value: { jobId: string } }).value.jobId)).toMatchObject({ state: 'succeeded', done: 100_000 });
+
+      const clean = testData('custodian-cli-clean-');
+      try {
+        fs.copyFileSync(path.join(data, 'secrets', 'facility-secret'), path.join(clean.dir, 'secrets', 'facility-secret'));
+        const reference = await importFile(clean, file, { chunkRows: 20_000 });
+        const run = services.db.prepare('SELECT rows_read, accepted, updated, rejected, duplicate, consents_written FROM import_runs WHERE id = 1').get();
+        expect(run).toEqual({ rows_read: reference.rows_read, accepted: reference.accepted, updated: reference.updated, rejected: reference.rejected, duplicate: reference.duplicate, consents_written: reference.consents_written });
+        expect(consentsChecksum(services.db)).toEqual(consentsChecksum(clean.db));
+        expect(services.db.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual(clean.db.prepare('SELECT count(*) AS n FROM outbox').get());
+        const rejects = (services.db.prepare('SELECT rejects_path FROM import_runs WHERE id = 1').get() as { rejects_path: string }).rejects_path;
+        expect(fs.readFileSync(rejects, 'utf8')).toBe(fs.readFileSync(reference.rejectsPath, 'utf8'));
+      } finally {
+        clean.cleanup();
+      }
+    } finally {
+      await services.stop();
+    }
+  }, 180_000);
+});
