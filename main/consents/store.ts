@@ -84,7 +84,7 @@ export interface ConsentWriter {
 }
 
 /** Patients cached by the importer: a file names each patient several times. Bounded; cleared when full. */
-const PATIENT_CACHE_MAX = Number(process.env.PCACHE ?? 50_000);
+const PATIENT_CACHE_MAX = 50_000;
 
 export function nextSeq(rows: readonly { seq: number }[]): number {
   let max = 0;
