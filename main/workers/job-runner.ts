@@ -120,11 +120,19 @@ export class JobRunner {
   }
 
   get(jobId: string): JobSummary {
-    return toSummary(this.row(jobId));
+    return this.withLiveProgress(toSummary(this.row(jobId)));
   }
 
   list(limit: number): JobSummary[] {
-    return (this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(limit) as JobRow[]).map(toSummary);
+    return (this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(limit) as JobRow[]).map((r) => this.withLiveProgress(toSummary(r)));
+  }
+
+  /** A running job's counts come from its latest progress message, newer than its last checkpoint. */
+  private withLiveProgress(summary: JobSummary): JobSummary {
+    const running = this.running.get(summary.id);
+    if (!running) return summary;
+    const live = running.tracker.snapshot(Date.now());
+    return { ...summary, done: Math.max(summary.done, live.done), total: live.total ?? summary.total };
   }
 
   /** Resolves with the final summary when the job finishes (at once if it already has). */
@@ -164,7 +172,9 @@ export class JobRunner {
     const finished = new Promise<JobSummary>((resolve) => {
       worker.on('message', (message: WorkerToMain) => {
         if (message.type === 'progress') {
-          this.db.prepare(`UPDATE jobs SET done = MAX(done, ?), total = ?, errors = MAX(errors, ?) WHERE id = ?`).run(message.done, message.total, message.errors, row.id);
+          // Kept in memory, not written here: while the worker holds a chunk's write lock, a write from this
+          // thread would wait on it and freeze the window. The worker saves counts with its checkpoints, and
+          // finish() writes the final counts once.
           const snap = tracker.update(Date.now(), message.done, message.total, message.errors);
           if (snap) this.emit(row.id, row.kind, 'running', snap, message.message);
         } else {
@@ -185,11 +195,17 @@ export class JobRunner {
   private finish(jobId: string, kind: string, tracker: ProgressTracker, outcome: WorkerToMain): JobSummary {
     const now = new Date().toISOString();
     const state: JobState = outcome.type === 'succeeded' ? 'succeeded' : outcome.type === 'cancelled' ? 'cancelled' : 'failed';
+    const last = tracker.snapshot(Date.now());
     this.db
-      .prepare(`UPDATE jobs SET state = ?, finished_at = ?, result = ?, error = ? WHERE id = ?`)
+      .prepare(
+        `UPDATE jobs SET state = ?, finished_at = ?, done = MAX(done, ?), total = COALESCE(?, total), errors = MAX(errors, ?), result = ?, error = ? WHERE id = ?`,
+      )
       .run(
         state,
         now,
+        last.done,
+        last.total,
+        last.errors,
         outcome.type === 'succeeded' ? JSON.stringify(outcome.result) : null,
         outcome.type === 'failed' ? `${outcome.code}: ${outcome.message}` : null,
         jobId,
