@@ -98,7 +98,7 @@ test('dashboard and settings show real status; screenshots of every screen', asy
       await expect(settings.chainId).toHaveText('31337');
       await expect(settings.howTo).toContainText('README: Configuration');
     }
-    await shell.screenshot(id);
+    await shell.screenshot(`empty-${id}`); // fresh data folder: each page's empty state
   }
 });
 
