@@ -10,6 +10,7 @@ import type { Principal } from '../api/permissions';
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
 import { csvText, HEADER, line } from '../imports/test-support';
+import { DEFAULT_CHUNK_ROWS } from '../imports/pipeline';
 import { generateConsentsCsv } from '../../scripts/generate-consents';
 import { pageSql, type Driver } from './queries';
 import { NPI, seedSecret, tempDir } from './test-support';
@@ -213,7 +214,7 @@ describe('imports channels', () => {
     const run = await call<ImportRunDetail>('imports.get', { runId: started.runId });
     expect(run.state).toBe('cancelled');
     expect(run.rowsRead).toBeLessThan(100_000);
-    expect(run.rowsRead % 20_000).toBe(0);
+    expect(run.rowsRead % DEFAULT_CHUNK_ROWS).toBe(0);
     const written = s.db.prepare('SELECT count(*) AS n FROM consents WHERE import_run_id = ?').get(started.runId) as { n: number };
     expect(written.n).toBe(run.accepted);
   });

@@ -17,9 +17,12 @@ import { detectFhirLayout, readBundleBatches, readNdjsonBatches, readSingleResou
 import { csvRejectLine, csvRejectsHeader, fhirRejectLine, RejectsFile, rejectsPathFor } from './rejects';
 import { finishImportRun, getImportRun, saveImportCounts, startImportRun, type ImportCounts } from './runs';
 
-export const DEFAULT_CHUNK_ROWS = 20_000;
+// A chunk holds SQLite's single write lock while it commits; the console's own writes (audit entries of every
+// call, the sync engine) wait for it on the main thread. Small chunks and a pause longer than SQLite's longest
+// busy-handler sleep (100 ms) keep those waits short, so the window stays responsive during a long import.
+export const DEFAULT_CHUNK_ROWS = 4_000;
 const READ_BATCH = 1000;
-const WRITER_PAUSE_MS = 5;
+const WRITER_PAUSE_MS = 110;
 /** Page cache for the import's connection, in KiB as a negative cache_size. */
 const IMPORT_CACHE_KIB = -64 * 1024;
 
@@ -255,8 +258,7 @@ export async function runConsentImport(db: Db, runId: number, hooks: ImportHooks
       if (sinceCommit >= chunkRows) {
         commit(position);
         progress(position.offset);
-        // The job runner records each progress message in the jobs table from the main thread; pausing before
-        // the next BEGIN IMMEDIATE lets that write through instead of leaving it waiting on this chunk's lock.
+        // Pausing before the next BEGIN IMMEDIATE lets writers waiting on the main thread through.
         await new Promise((resolve) => setTimeout(resolve, WRITER_PAUSE_MS));
         if (hooks.cancelled) {
           outcome = 'cancelled';

@@ -72,6 +72,8 @@ interface Session {
 const LEASE_TTL_MS = 30_000;
 /** Outbox rows read per planning step. */
 const PLAN_READ = 5_000;
+/** Outbox reads planned into batches per cycle; the rest waits for the next cycle. */
+const MAX_PLAN_READS_PER_CYCLE = 8;
 
 export class SyncEngine {
   readonly store: SyncStore;
@@ -212,7 +214,7 @@ export class SyncEngine {
         notices.push(...(await reconcile(session.ctx)));
         session.reconciled = true;
       }
-      this.batchPending(session);
+      await this.batchPending(session);
       const before = this.countConfirmed();
       for (let i = 0; i < 50 && !this.stopped && !this.paused; i++) {
         if (!(await progressInFlight(session.ctx, this.options.receiptWaitMs ?? 2_000))) break;
@@ -322,9 +324,12 @@ export class SyncEngine {
   }
 
   /** Validates and batches every pending event; invalid payloads are failed with the reason, never sent. */
-  private batchPending(session: Session): void {
+  private async batchPending(session: Session): Promise<void> {
     const origin = this.store.origin();
-    for (;;) {
+    // Bounded, and yielding between reads: while a bulk import keeps filling the outbox, an unbounded synchronous
+    // loop here held the main thread for tens of seconds and the console stopped answering.
+    for (let read = 0; read < MAX_PLAN_READS_PER_CYCLE && !this.stopped; read++) {
+      if (read > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const events = this.store.pendingEvents(PLAN_READ);
       if (events.length === 0) return;
       const valid = events.filter((e) => {
