@@ -1,25 +1,265 @@
-// Consents: patients’ consents to share their records: who may see what, for which purpose, until when.
-// A placeholder until its issue lands; the page is registered and titled like a real one.
-import type { ReactElement } from 'react';
-import { ComingSoon } from '../../components/ComingSoon';
+// Consents: who may see which patient's records, for what purpose, until when. A virtualized table over keyset
+// pages (fast with millions of rows), filters and search, a consent's detail and history, grant by form, revoke
+// with a reason, FHIR R4 export of a selection, and the Check access panel (#/consents/access).
+import { Alert, Button, Code, Group, Loader, Paper, Stack, Tabs, Text } from '@mantine/core';
+import { useCallback, useMemo, useState, type ReactElement } from 'react';
+import type { ConsentDetail } from '../../../../main/api/consents';
+import { ApiCallError, invoke } from '../../api/client';
+import { useSession } from '../../auth/SessionContext';
+import { CopyText } from '../../components/CopyText';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { formatCount } from '../../components/format';
 import { ConsentsIcon } from '../../components/icons';
 import { PageHeader } from '../../components/PageHeader';
+import { SuccessNotice } from '../../components/SuccessNotice';
+import { hrefFor, navigate, useLocation } from '../../shell/router';
 import type { PageDefinition } from '../types';
+import { AccessCheckPanel, type AccessQuestion } from './AccessCheckPanel';
+import { ConsentDrawer } from './ConsentDrawer';
+import { ConsentFilters } from './ConsentFilters';
+import { ConsentsTable } from './ConsentsTable';
+import { filterFromQuery, isEmptyFilter, queryFromFilter, toApiFilter, type FilterForm } from './filters';
+import { GrantConsentDialog } from './GrantConsentDialog';
+import { patientName } from './labels';
+import { patientLabel } from './PatientPicker';
+import { useConsentPages } from './useConsentPages';
+
+const EXPORT_MAX_IDS = 100_000;
+
+type Tab = 'list' | 'access';
+
+function totalText(total: { count: number; exact: boolean } | null, loaded: number, filtered: boolean): string {
+  if (!total) return `${formatCount(loaded)} loaded`;
+  const n = `${formatCount(total.count)}${total.exact ? '' : '+'}`;
+  const noun = total.count === 1 && total.exact ? 'consent' : 'consents';
+  return `${n} ${noun}${filtered ? ' match' : ''} · ${formatCount(loaded)} loaded${loaded < total.count ? ', scroll for more' : ''}`;
+}
+
+interface ExportState {
+  pending: boolean;
+  result: { path: string; count: number; what: string } | null;
+  error: ApiCallError | null;
+}
 
 function ConsentsPage(): ReactElement {
+  const { sub, query } = useLocation();
+  const tab: Tab = sub === 'access' ? 'access' : 'list';
+  const { principal, can } = useSession();
+  const me = principal ? { id: principal.id, name: principal.name } : null;
+  const mayGrant = can('consents.grant');
+  const mayRevoke = can('consents.revoke');
+  const mayExport = can('consents.export');
+  const canSearchPatients = can('patients.view');
+
+  const queryKey = query.toString();
+  const applied = useMemo(() => filterFromQuery(new URLSearchParams(queryKey)), [queryKey]);
+  const apiFilter = useMemo(() => toApiFilter(applied), [applied]);
+  const pages = useConsentPages(apiFilter);
+  const [patientFilterLabel, setPatientFilterLabel] = useState<string | null>(null);
+
+  // Filter changes replace the address rather than stacking history entries for every keystroke.
+  const applyFilter = useCallback((form: FilterForm) => {
+    const next = hrefFor('consents', undefined, queryFromFilter(form));
+    if (window.location.hash !== next) window.location.replace(next);
+  }, []);
+
+  const [openId, setOpenId] = useState<number | null>(null);
+  const [selection, setSelection] = useState<Set<number>>(new Set());
+  const [granting, setGranting] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [exported, setExported] = useState<ExportState>({ pending: false, result: null, error: null });
+  const [question, setQuestion] = useState<AccessQuestion | null>(null);
+
+  const toggle = (id: number): void =>
+    setSelection((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const toggleAll = (select: boolean): void => setSelection(select ? new Set(pages.rows.map((r) => r.id)) : new Set());
+
+  const runExport = async (selectionOnly: boolean): Promise<void> => {
+    const ids = [...selection];
+    const what = selectionOnly ? `${formatCount(ids.length)} selected` : isEmptyFilter(applied) ? 'all' : 'all matching';
+    setExported({ pending: true, result: null, error: null });
+    try {
+      const r = await invoke('consents.exportFhir', selectionOnly ? { ids } : { filter: apiFilter });
+      setExported({ pending: false, result: { ...r, what }, error: null });
+    } catch (err) {
+      setExported({ pending: false, result: null, error: err instanceof ApiCallError ? err : new ApiCallError('consents.exportFhir', 'INTERNAL', String(err)) });
+    }
+  };
+
+  const onGranted = (d: ConsentDetail): void => {
+    setGranting(false);
+    setNotice(`Consent #${d.id} recorded: ${d.decision} ${d.purpose} ${d.category} for ${d.grantee}, patient ${patientName(d.patient.name)} (${d.patient.facility} / ${d.patient.mrn}).`);
+    pages.reload();
+    setOpenId(d.id);
+  };
+
+  const checkAccessFor = (d: ConsentDetail): void => {
+    setQuestion({
+      grantee: d.grantee,
+      patient: { id: d.patient.id, label: patientLabel(d.patient) },
+      purpose: d.purpose === 'ETREAT' ? 'TREAT' : d.purpose,
+      category: d.category,
+    });
+    setOpenId(null);
+    navigate('consents', 'access');
+  };
+
+  const filtered = !isEmptyFilter(applied);
+  const selectedCount = selection.size;
+
   return (
     <>
-      <PageHeader title={consentsPage.label} description={consentsPage.description} permission={consentsPage.permission} />
-      <ComingSoon
-        capability="Consent management"
-        icon={<ConsentsIcon size={22} />}
-        planned={[
-          'Find a patient by pseudonym and see every consent, active and past.',
-          'Record a new consent or revoke one, with the reason and the staff member who did it.',
-          'Check whether a given access would be allowed, and why.',
-          'Export consents as FHIR Consent resources.',
-        ]}
+      <PageHeader
+        title={consentsPage.label}
+        description={consentsPage.description}
+        permission={consentsPage.permission}
+        actions={
+          mayGrant && (
+            <Button onClick={() => setGranting(true)} data-testid="consents-grant">
+              Record a consent
+            </Button>
+          )
+        }
       />
+      <Tabs value={tab} onChange={(v) => navigate('consents', v === 'access' ? 'access' : undefined, v === 'access' ? undefined : queryFromFilter(applied))} keepMounted={false} variant="outline">
+        <Tabs.List mb="sm">
+          <Tabs.Tab value="list" data-testid="consents-tab-list">
+            Consents
+          </Tabs.Tab>
+          <Tabs.Tab value="access" data-testid="consents-tab-access">
+            Check access
+          </Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="list">
+          <Stack gap="sm">
+            {notice && <SuccessNotice onClose={() => setNotice(null)}>{notice}</SuccessNotice>}
+            <ConsentFilters applied={applied} onApply={applyFilter} canSearchPatients={canSearchPatients} patientLabel={patientFilterLabel} onPatientLabel={setPatientFilterLabel} />
+            <Group justify="space-between" gap="xs" wrap="nowrap">
+              <Text size="xs" c="dimmed" data-testid="consents-count" data-total={pages.total?.count ?? ''} data-loaded={pages.rows.length}>
+                {pages.loading ? 'Reading…' : totalText(pages.total, pages.rows.length, filtered)}
+                {pages.firstPageMs !== null && !pages.loading ? ` · first page in ${pages.firstPageMs} ms` : ''}
+              </Text>
+              {mayExport && (
+                <Group gap="xs" wrap="nowrap">
+                  {selectedCount > 0 && (
+                    <>
+                      <Text size="xs" fw={600} data-testid="consents-selected-count">
+                        {formatCount(selectedCount)} selected
+                      </Text>
+                      <Button variant="subtle" size="xs" onClick={() => setSelection(new Set())}>
+                        Clear selection
+                      </Button>
+                    </>
+                  )}
+                  <Button
+                    size="xs"
+                    variant="light"
+                    onClick={() => void runExport(true)}
+                    disabled={selectedCount === 0 || selectedCount > EXPORT_MAX_IDS}
+                    loading={exported.pending}
+                    data-testid="consents-export-selected"
+                    title="FHIR R4 Consent resources, one per line (NDJSON)"
+                  >
+                    Export selected as FHIR
+                  </Button>
+                  <Button
+                    size="xs"
+                    variant="default"
+                    onClick={() => void runExport(false)}
+                    disabled={pages.rows.length === 0}
+                    loading={exported.pending}
+                    data-testid="consents-export-all"
+                  >
+                    {filtered ? 'Export all matching' : 'Export all'}
+                  </Button>
+                </Group>
+              )}
+            </Group>
+            {exported.error && <ErrorBanner title="The FHIR export was not written" error={exported.error} />}
+            {exported.result && (
+              <Alert
+                color="teal"
+                variant="light"
+                title="FHIR export saved"
+                withCloseButton
+                closeButtonLabel="Dismiss"
+                onClose={() => setExported({ pending: false, result: null, error: null })}
+                data-testid="consents-export-result"
+                data-count={exported.result.count}
+              >
+                <Stack gap={4}>
+                  <Text size="sm">
+                    {formatCount(exported.result.count)} FHIR R4 Consent {exported.result.count === 1 ? 'resource' : 'resources'} ({exported.result.what}; superseded
+                    versions are left out) written as NDJSON to
+                  </Text>
+                  <Group gap="xs" wrap="nowrap">
+                    <Code fz="xs" style={{ wordBreak: 'break-all' }} data-testid="consents-export-path">
+                      {exported.result.path}
+                    </Code>
+                    <CopyText value={exported.result.path} label="Copy path" />
+                  </Group>
+                  <Text size="xs" c="dimmed">
+                    On the computer running Custodian. The file holds patient identifiers: keep it where patient records may be kept.
+                  </Text>
+                </Stack>
+              </Alert>
+            )}
+            {pages.error && <ErrorBanner title="Could not read the consents" error={pages.error} stale={pages.rows.length > 0} onRetry={pages.reload} />}
+            {pages.loading && pages.rows.length === 0 && (
+              <Paper withBorder p="lg" radius="sm" data-testid="consents-loading">
+                <Group gap="sm" justify="center">
+                  <Loader size="sm" />
+                  <Text size="sm">Reading consents…</Text>
+                </Group>
+              </Paper>
+            )}
+            {!pages.loading && !pages.error && pages.rows.length === 0 && (
+              <Paper withBorder p="lg" radius="sm" ta="center" data-testid="consents-empty">
+                <Text size="sm" fw={600}>
+                  {filtered ? 'No consent matches these filters.' : 'No consents on file yet.'}
+                </Text>
+                <Text size="sm" c="dimmed">
+                  {filtered
+                    ? 'Search matches an MRN exactly or the start of a name (Family, Given). Clear a filter to see more.'
+                    : 'Import a CSV or FHIR file on the Imports page, or record a consent with the button above.'}
+                </Text>
+              </Paper>
+            )}
+            {pages.rows.length > 0 && (
+              <ConsentsTable
+                rows={pages.rows}
+                hasMore={pages.hasMore}
+                loadingMore={pages.loadingMore}
+                onLoadMore={pages.loadMore}
+                onOpen={(row) => setOpenId(row.id)}
+                openId={openId}
+                selection={mayExport ? selection : null}
+                onToggle={toggle}
+                onToggleAll={toggleAll}
+                me={me}
+              />
+            )}
+          </Stack>
+        </Tabs.Panel>
+        <Tabs.Panel value="access">
+          <AccessCheckPanel initial={question} canSearchPatients={canSearchPatients} onOpenConsent={setOpenId} />
+        </Tabs.Panel>
+      </Tabs>
+      <ConsentDrawer
+        consentId={openId}
+        onClose={() => setOpenId(null)}
+        onOpen={setOpenId}
+        onChanged={(d) => pages.replaceRow(d)}
+        onCheckAccess={checkAccessFor}
+        mayRevoke={mayRevoke}
+        me={me}
+      />
+      {mayGrant && <GrantConsentDialog opened={granting} onClose={() => setGranting(false)} onGranted={onGranted} />}
     </>
   );
 }
@@ -27,7 +267,7 @@ function ConsentsPage(): ReactElement {
 export const consentsPage: PageDefinition = {
   id: 'consents',
   label: 'Consents',
-  description: 'Patients’ consents to share their records: who may see what, for which purpose, until when.',
+  description: 'Patients’ consents to share their records: who may see what, for which purpose, until when. Check an access and see why.',
   section: 'Records',
   icon: ConsentsIcon,
   permission: 'consents.view',

@@ -27,5 +27,7 @@ describe('describeSource', () => {
     expect(describeSource('import:12', null)).toBe('Import #12');
     expect(describeSource(id, { id, name: 'Mae Manager' })).toBe('Mae Manager (you)');
     expect(describeSource(id, null)).toBe('Staff 0c6f2a43');
+    expect(describeSource(`staff:${id}`, { id, name: 'Mae Manager' })).toBe('Mae Manager (you)');
+    expect(describeSource(`staff:${id}`, null)).toBe('Staff 0c6f2a43');
   });
 });

@@ -55,9 +55,16 @@ export function describePeriod(start: string, end: string | null): string {
 export function describeSource(source: string, me: { id: string; name: string } | null): string {
   const m = /^import:(\d+)$/.exec(source);
   if (m) return `Import #${m[1]}`;
-  if (me && source === me.id) return `${me.name} (you)`;
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(source)) return `Staff ${source.slice(0, 8)}`;
+  // Staff appear as their id, bare or as "staff:<id>" (main does not give other staff members' names to every role).
+  const id = source.startsWith('staff:') ? source.slice('staff:'.length) : source;
+  if (me && id === me.id) return `${me.name} (you)`;
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(id)) return `Staff ${id.slice(0, 8)}`;
   return source;
+}
+
+/** True for a value that names a staff member or an import (shown through describeSource). */
+export function isSourceLike(value: string): boolean {
+  return /^(import:\d+|(staff:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(value);
 }
 
 /** "Roe, Jane", or "(no name on file)". */

@@ -47,6 +47,7 @@ export function ImportHistory({ runs, live, selectedId, me, onSelect, onResume, 
             const state = effectiveState(run, p);
             const rows = Math.max(run.rowsRead, p?.done ?? 0);
             const selected = run.id === selectedId;
+            const running = state === 'running' || state === 'queued';
             return (
               <Table.Tr
                 key={run.id}
@@ -90,9 +91,17 @@ export function ImportHistory({ runs, live, selectedId, me, onSelect, onResume, 
                   <StateBadge state={state} dryRun={run.dryRun} />
                 </Table.Td>
                 <Table.Td className={classes.num}>{formatCount(rows)}</Table.Td>
-                <Table.Td className={classes.num}>{formatCount(run.accepted)}</Table.Td>
-                <Table.Td className={classes.num}>{formatCount(run.updated)}</Table.Td>
-                <Table.Td className={classes.num}>{formatCount(run.duplicate)}</Table.Td>
+                {running ? (
+                  <Table.Td colSpan={3} ta="center" c="dimmed" title="The breakdown is known when the run ends">
+                    counted at the end
+                  </Table.Td>
+                ) : (
+                  <>
+                    <Table.Td className={classes.num}>{formatCount(run.accepted)}</Table.Td>
+                    <Table.Td className={classes.num}>{formatCount(run.updated)}</Table.Td>
+                    <Table.Td className={classes.num}>{formatCount(run.duplicate)}</Table.Td>
+                  </>
+                )}
                 <Table.Td className={classes.num} c={run.rejected > 0 ? 'red.8' : undefined} fw={run.rejected > 0 ? 600 : undefined}>
                   {formatCount(Math.max(run.rejected, p?.errors ?? 0))}
                 </Table.Td>

@@ -2,7 +2,7 @@
 // background (progress pushed as job.progress; cancel at any time), read its summary and rejects, resume an
 // interrupted run, and browse the history. The page can be left while an import runs and shows it on return.
 import { Badge, Button, Center, CloseButton, Group, Loader, Paper, Stack, Text, Title } from '@mantine/core';
-import { useEffect, useState, type ReactElement } from 'react';
+import { useEffect, useRef, useState, type ReactElement } from 'react';
 import type { ImportRunSummary } from '../../../../main/api/imports';
 import { ApiCallError, invoke } from '../../api/client';
 import { useApiQuery } from '../../api/hooks';
@@ -36,6 +36,12 @@ interface RunPanelProps {
 function RunPanel({ run, live, me, mayRun, onClose, onStarted }: RunPanelProps): ReactElement {
   const state = effectiveState(run, live);
   const finished = isFinished(state);
+  // The panel opens above the form and the history: bring it into view (after starting, or picking a past run).
+  const panelRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // Braces: newer Chromium returns a promise from scrollIntoView, which React would take for a cleanup.
+    void panelRef.current?.scrollIntoView({ block: 'nearest' });
+  }, []);
   const detail = useApiQuery('imports.get', { runId: run.id }, { enabled: finished });
   const { refetch } = detail;
   // The list may lag the pushed end of a run by a moment: read the run itself again once it has finished.
@@ -99,7 +105,7 @@ function RunPanel({ run, live, me, mayRun, onClose, onStarted }: RunPanelProps):
   );
 
   return (
-    <Paper withBorder radius="md" p="md" data-testid="import-run" data-run-id={run.id} data-state={state}>
+    <Paper ref={panelRef} withBorder radius="md" p="md" data-testid="import-run" data-run-id={run.id} data-state={state}>
       <Stack gap="sm">
         <Group justify="space-between" wrap="nowrap" align="flex-start">
           <Stack gap={2}>
@@ -214,8 +220,8 @@ function ImportsPage(): ReactElement {
           </Paper>
         )}
         {resume.error && <ErrorBanner title="Could not resume" error={resume.error} />}
-        {mayRun && <NewImportPanel onStarted={onStarted} />}
         {selected && <RunPanel key={selected.id} run={selected} live={selected.jobId ? live[selected.jobId] : undefined} me={me} mayRun={mayRun} onClose={() => select(null)} onStarted={onStarted} />}
+        {mayRun && <NewImportPanel onStarted={onStarted} />}
         {selectedId !== null && !selected && !history.loading && (
           <Text size="sm" c="dimmed">
             Import #{selectedId} is not in the history shown below.

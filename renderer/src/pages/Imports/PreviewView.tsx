@@ -1,7 +1,7 @@
 // What a file holds before it is imported: its format, each header cell and the consent column it maps to
 // (required, ignored), required columns that are missing, the first rows as read (CSV) or the first resources
 // (FHIR), and the problem that would stop an import (e.g. IMPORT_HEADER_MISSING naming the misspelled column).
-import { Alert, Badge, Code, Group, ScrollArea, Stack, Table, Text } from '@mantine/core';
+import { Alert, Badge, Code, Group, Stack, Table, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
 import type { ImportPreview } from '../../../../main/api/imports';
 import { formatBytes, formatCount } from '../../components/format';
@@ -12,7 +12,7 @@ const PREVIEW_ROWS_SHOWN = 10;
 function CsvMapping({ preview }: { preview: ImportPreview }): ReactElement {
   const rows = preview.rows.slice(0, PREVIEW_ROWS_SHOWN);
   return (
-    <ScrollArea type="auto" offsetScrollbars="x" className={classes.previewScroll}>
+    <div className={classes.previewScroll} tabIndex={0} role="region" aria-label="The file’s columns, how each is imported, and its first rows (scrolls sideways)">
       <Table withTableBorder withColumnBorders verticalSpacing={3} horizontalSpacing={8} fz="xs" className={classes.previewTable} data-testid="import-preview-table">
         <Table.Thead>
           <Table.Tr>
@@ -77,7 +77,7 @@ function CsvMapping({ preview }: { preview: ImportPreview }): ReactElement {
           )}
         </Table.Tbody>
       </Table>
-    </ScrollArea>
+    </div>
   );
 }
 

@@ -99,7 +99,7 @@ export function RunProgress({ run, state, live, onCancel, cancelPending, cancelR
       </Group>
       {running && (
         <Text size="xs" c="dimmed">
-          Rows are committed in chunks of 20,000; cancelling keeps the chunks already committed. You can leave this page: the import
+          Rows are committed chunk by chunk; cancelling stops after the chunk being written and keeps what was committed. You can leave this page: the import
           continues in the background and its progress is here when you come back.
         </Text>
       )}

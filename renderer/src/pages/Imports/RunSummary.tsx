@@ -38,18 +38,19 @@ function RejectReason({ reason }: { reason: string }): ReactElement {
   );
 }
 
-export function SampleRejects({ rejects, total }: { rejects: ImportRunDetail['sampleRejects']; total: number }): ReactElement | null {
+export function SampleRejects({ rejects, total, fhir }: { rejects: ImportRunDetail['sampleRejects']; total: number; fhir: boolean }): ReactElement | null {
   if (rejects.length === 0) return null;
+  const noun = fhir ? 'resources' : 'rows';
   return (
     <Stack gap={4}>
       <Text size="sm" fw={600}>
-        {rejects.length < total ? `The first ${formatCount(rejects.length)} of ${formatCount(total)} refused rows` : `Refused ${total === 1 ? 'row' : 'rows'}`}
+        {rejects.length < total ? `The first ${formatCount(rejects.length)} of ${formatCount(total)} refused ${noun}` : `Refused ${total === 1 ? noun.slice(0, -1) : noun}`}
       </Text>
       <Table withTableBorder verticalSpacing={4} horizontalSpacing={8} fz="xs" data-testid="import-rejects-table">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th w={90}>Row</Table.Th>
-            <Table.Th>Column and reason</Table.Th>
+            <Table.Th w={90}>{fhir ? 'Resource' : 'Row'}</Table.Th>
+            <Table.Th>{fhir ? 'Reason' : 'Column and reason'}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -64,19 +65,23 @@ export function SampleRejects({ rejects, total }: { rejects: ImportRunDetail['sa
         </Table.Tbody>
       </Table>
       <Text size="xs" c="dimmed">
-        Row numbers count data rows from 1 (the header is not counted); the rejects file also gives each row’s line in the file.
+        {fhir
+          ? 'Resources are numbered from 1 in file order (NDJSON lines or Bundle entries).'
+          : 'Row numbers count data rows from 1 (the header is not counted); the rejects file also gives each row’s line in the file.'}
       </Text>
     </Stack>
   );
 }
 
-export function RejectsFile({ path, rejected }: { path: string; rejected: number }): ReactElement {
+export function RejectsFile({ path, rejected, fhir }: { path: string; rejected: number; fhir: boolean }): ReactElement {
   return (
     <Stack gap={4} data-testid="import-rejects-file">
       <Text size="sm">
-        {rejected > 0
-          ? `The refused rows, exactly as read, with their row, line and reason (reject_row, reject_line, reject_reason), are in:`
-          : 'No row was refused; the rejects file holds only the header:'}
+        {rejected === 0
+          ? `Nothing was refused; the rejects file is empty${fhir ? '' : ' apart from its header'}:`
+          : fhir
+            ? 'The refused resources, one JSON object per line with the resource number, the reason and the original, are in:'
+            : 'The refused rows, exactly as read, with their row, line and reason (columns reject_row, reject_line, reject_reason), are in:'}
       </Text>
       <Group gap="xs" wrap="nowrap">
         <Code fz="xs" style={{ wordBreak: 'break-all' }} data-testid="import-rejects-path">
@@ -85,8 +90,8 @@ export function RejectsFile({ path, rejected }: { path: string; rejected: number
         <CopyText value={path} label="Copy path" testId="import-rejects-copy" />
       </Group>
       <Text size="xs" c="dimmed">
-        On the computer running Custodian. Cells a spreadsheet could read as a formula start with an apostrophe. Fix the rows and import the
-        corrected file: rows already imported are recognised and skipped.
+        On the computer running Custodian{fhir ? '' : '; cells a spreadsheet could read as a formula start with an apostrophe'}. Fix what was refused and import
+        the corrected file: what was already imported is recognised and skipped.
       </Text>
     </Stack>
   );
@@ -108,8 +113,8 @@ export function RunSummary({ run, state, detail, actions }: RunSummaryProps): Re
         <Alert color={run.rejected > 0 ? 'orange' : 'teal'} variant="light" py="xs" data-testid="import-summary-headline">
           <Text size="sm">
             {dry
-              ? `Dry run of ${run.fileName}: nothing was written. ${formatCount(run.rowsRead)} rows checked; an import would add ${formatCount(run.accepted)}, update ${formatCount(run.updated)}, skip ${formatCount(run.duplicate)} already on file and refuse ${formatCount(run.rejected)}.`
-              : `Imported ${run.fileName}: ${formatCount(run.rowsRead)} rows read, ${formatCount(run.consentsWritten)} consent${run.consentsWritten === 1 ? '' : 's'} written${run.rejected > 0 ? `, ${formatCount(run.rejected)} refused (see below)` : ''}.`}
+              ? `Dry run of ${run.fileName}: nothing was written. ${formatCount(run.rowsRead)} ${run.format === 'fhir' ? 'resources' : 'rows'} checked; an import would add ${formatCount(run.accepted)}, update ${formatCount(run.updated)}, skip ${formatCount(run.duplicate)} already on file and refuse ${formatCount(run.rejected)}.`
+              : `Imported ${run.fileName}: ${formatCount(run.rowsRead)} ${run.format === 'fhir' ? 'resources' : 'rows'} read, ${formatCount(run.consentsWritten)} consent${run.consentsWritten === 1 ? '' : 's'} written${run.rejected > 0 ? `, ${formatCount(run.rejected)} refused (see below)` : ''}.`}
           </Text>
         </Alert>
       )}
@@ -143,12 +148,12 @@ export function RunSummary({ run, state, detail, actions }: RunSummaryProps): Re
         </Alert>
       )}
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} spacing="xs">
-        <Count label="Rows read" value={run.rowsRead} testId="import-count-read" hint="Data rows (CSV) or resources (FHIR) read from the file" />
+        <Count label={run.format === 'fhir' ? 'Resources read' : 'Rows read'} value={run.rowsRead} testId="import-count-read" hint="Data rows (CSV) or Consent resources (FHIR) read from the file" />
         <Count label={dry ? 'Would be added' : 'Accepted'} value={run.accepted} testId="import-count-accepted" color="teal.8" hint="New consents" />
         <Count label={dry ? 'Would update' : 'Updated'} value={run.updated} testId="import-count-updated" color="blue.8" hint="Same external id with new terms: the old version is superseded (or revoked when the source says it is no longer in force)" />
         <Count label="Skipped as duplicate" value={run.duplicate} testId="import-count-duplicate" hint="Already on file with the same terms: nothing written" />
         <Count label={dry ? 'Would be refused' : 'Rejected'} value={run.rejected} testId="import-count-rejected" color="red.8" hint="Refused rows: see the rejects file" />
-        <Count label={dry ? 'Consents (none written)' : 'Consents written'} value={run.consentsWritten} testId="import-count-written" hint="Consent rows written, including new versions of updated ones" />
+        <Count label={dry ? 'Would be written' : 'Consents written'} value={run.consentsWritten} testId="import-count-written" hint={dry ? 'Consent rows an import would write (new consents and new versions of updated ones); a dry run writes none' : 'Consent rows written, including new versions of updated ones'} />
       </SimpleGrid>
       {detail && detail.ignoredColumns.length > 0 && (
         <Group gap={6}>
@@ -160,8 +165,8 @@ export function RunSummary({ run, state, detail, actions }: RunSummaryProps): Re
           ))}
         </Group>
       )}
-      {run.rejectsPath && (run.rejected > 0 || isDone(state)) && <RejectsFile path={run.rejectsPath} rejected={run.rejected} />}
-      {detail && <SampleRejects rejects={detail.sampleRejects} total={run.rejected} />}
+      {run.rejectsPath && (run.rejected > 0 || isDone(state)) && <RejectsFile path={run.rejectsPath} rejected={run.rejected} fhir={run.format === 'fhir'} />}
+      {detail && <SampleRejects rejects={detail.sampleRejects} total={run.rejected} fhir={run.format === 'fhir'} />}
       {actions}
     </Stack>
   );

@@ -1,15 +1,14 @@
 // The Imports page's data: the history of runs (newest first, older pages on demand) and the live progress of
-// import jobs pushed as job.progress. The list is read again when a job the page follows finishes, and every
-// few seconds while one runs (its committed counts), so the history and the progress panel agree.
+// import jobs (importProgress.ts). The list is read again when a job finishes or one it does not know appears,
+// so the history and the progress panel agree without polling an audited channel.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ImportRunSummary } from '../../../../main/api/imports';
 import { ApiCallError, invoke, onSessionChanged } from '../../api/client';
-import { usePushEvent } from '../../api/hooks';
-import { effectiveState, isFinished, mergeLive, type LiveProgress } from './runProgress';
+import { seedFromJobs, useImportProgress } from './importProgress';
+import { effectiveState, isFinished, type LiveProgress } from './runProgress';
 
-export const IMPORT_JOB_KIND = 'import.consents';
 const PAGE_SIZE = 50;
-const ACTIVE_REFRESH_MS = 3000;
+const SAFETY_POLL_MS = 5000;
 
 export interface ImportRuns {
   runs: ImportRunSummary[];
@@ -28,6 +27,16 @@ function asError(err: unknown): ApiCallError {
   return err instanceof ApiCallError ? err : new ApiCallError('imports.list', 'INTERNAL', String(err));
 }
 
+/** Reads the job list (cheap, not an audited read of patient data) into the live progress; true if it answered. */
+async function refreshJobs(): Promise<boolean> {
+  try {
+    seedFromJobs(await invoke('jobs.list', { limit: 50 }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function useImportRuns(): ImportRuns {
   const [runs, setRuns] = useState<ImportRunSummary[]>([]);
   const [older, setOlder] = useState<ImportRunSummary[]>([]);
@@ -35,31 +44,46 @@ export function useImportRuns(): ImportRuns {
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<ApiCallError | null>(null);
-  const [live, setLive] = useState<Record<string, LiveProgress>>({});
   const [nonce, setNonce] = useState(0);
   const generation = useRef(0);
+  const reload = useCallback(() => setNonce((n) => n + 1), []);
 
   // The first page is read again on every reload; older pages, once loaded, stay (finished runs do not change).
+  // One read at a time: a reload asked for while one is in flight runs once it answers.
+  const inFlight = useRef(false);
+  const again = useRef(false);
   useEffect(() => {
+    if (inFlight.current) {
+      again.current = true;
+      return;
+    }
     const gen = ++generation.current;
-    invoke('imports.list', { limit: PAGE_SIZE }).then(
-      (page) => {
-        if (gen !== generation.current) return;
-        setRuns(page);
-        setHasMore((more) => more || page.length === PAGE_SIZE);
-        setError(null);
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (gen !== generation.current) return;
-        setError(asError(err));
-        setLoading(false);
-      },
-    );
+    inFlight.current = true;
+    invoke('imports.list', { limit: PAGE_SIZE })
+      .then(
+        (page) => {
+          if (gen !== generation.current) return;
+          setRuns(page);
+          setHasMore((more) => more || page.length === PAGE_SIZE);
+          setError(null);
+          setLoading(false);
+        },
+        (err: unknown) => {
+          if (gen !== generation.current) return;
+          setError(asError(err));
+          setLoading(false);
+        },
+      )
+      .finally(() => {
+        inFlight.current = false;
+        if (again.current) {
+          again.current = false;
+          setNonce((n) => n + 1);
+        }
+      });
   }, [nonce]);
 
-  useEffect(() => onSessionChanged(() => setNonce((n) => n + 1)), []);
-  const reload = useCallback(() => setNonce((n) => n + 1), []);
+  useEffect(() => onSessionChanged(reload), [reload]);
 
   const all = useMemo(() => {
     const seen = new Set(runs.map((r) => r.id));
@@ -86,19 +110,31 @@ export function useImportRuns(): ImportRuns {
   const knownJobs = useRef(new Set<string>());
   knownJobs.current = new Set(all.map((r) => r.jobId).filter((id): id is string => id !== null));
 
-  usePushEvent('job.progress', (p) => {
-    if (p.kind !== IMPORT_JOB_KIND) return;
-    setLive((prev) => ({ ...prev, [p.jobId]: mergeLive(prev[p.jobId], p) }));
-    // A finished job, or one the list does not show yet (started elsewhere, by the CLI or another window): read it.
+  const live = useImportProgress((p) => {
+    // A finished job, or one the list does not show yet (started elsewhere: the CLI, another window): read it.
     if (isFinished(p.state) || !knownJobs.current.has(p.jobId)) reload();
   });
 
+  // On opening the page: where each job is now (it may have moved on, or ended, while the page was not shown).
+  useEffect(() => {
+    void refreshJobs();
+  }, []);
+
   const active = all.some((r) => !isFinished(effectiveState(r, r.jobId ? live[r.jobId] : undefined)));
+  const liveRef = useRef(live);
+  liveRef.current = live;
+  // While an import runs, progress arrives pushed. As a safety net (a dropped push connection), the job list is
+  // read now and then; a job it shows finished has its run read again.
   useEffect(() => {
     if (!active) return;
-    const timer = setInterval(reload, ACTIVE_REFRESH_MS);
+    const timer = setInterval(() => {
+      void refreshJobs().then(() => {
+        const ended = all.some((r) => r.jobId && !isFinished(r.state) && liveRef.current[r.jobId] && isFinished(liveRef.current[r.jobId]!.state));
+        if (ended) reload();
+      });
+    }, SAFETY_POLL_MS);
     return () => clearInterval(timer);
-  }, [active, reload]);
+  }, [active, all, reload]);
 
   return { runs: all, live, loading, error, hasMore, loadingMore, loadMore, reload, active };
 }

@@ -1,0 +1,72 @@
+// Page object for the Consents page: the virtualized table and its filters, a consent's drawer (detail, history,
+// revoke), the grant dialog, FHIR export, and the Check access tab.
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export class ConsentsPage {
+  readonly table: Locator;
+  readonly scroller: Locator;
+  readonly rows: Locator;
+  readonly count: Locator;
+  readonly empty: Locator;
+  readonly search: Locator;
+  readonly drawer: Locator;
+  readonly detail: Locator;
+  readonly grantDialog: Locator;
+  readonly accessResult: Locator;
+
+  constructor(readonly page: Page) {
+    this.table = page.getByTestId('consents-table');
+    this.scroller = page.getByTestId('consents-scroller');
+    this.rows = page.getByTestId('consent-row');
+    this.count = page.getByTestId('consents-count');
+    this.empty = page.getByTestId('consents-empty');
+    this.search = page.getByTestId('consents-search');
+    this.drawer = page.getByRole('dialog', { name: /Consent #\d+/ });
+    this.detail = page.getByTestId('consent-detail');
+    this.grantDialog = page.getByRole('dialog', { name: 'Record a consent' });
+    this.accessResult = page.getByTestId('access-result');
+  }
+
+  async open(): Promise<void> {
+    await this.page.getByTestId('nav-consents').click();
+    await expect(this.page.getByTestId('page-title')).toHaveText('Consents');
+    await this.waitForTable();
+  }
+
+  /** The first page has answered: rows or the empty state. */
+  async waitForTable(): Promise<void> {
+    await expect(this.table.or(this.empty)).toBeVisible();
+    await expect(this.page.getByTestId('consents-loading')).toHaveCount(0);
+  }
+
+  row(id: number): Locator {
+    return this.page.locator(`[data-testid="consent-row"][data-consent-id="${id}"]`);
+  }
+
+  rowsOfMrn(mrn: string): Locator {
+    return this.page.locator(`[data-testid="consent-row"][data-mrn="${mrn}"]`);
+  }
+
+  async searchFor(text: string): Promise<void> {
+    await this.search.fill(text);
+    await this.search.press('Enter');
+    await expect(this.page).toHaveURL(new RegExp(`search=${encodeURIComponent(text)}`));
+    await this.waitForTable();
+  }
+
+  async totalShown(): Promise<number> {
+    return Number(await this.count.getAttribute('data-total'));
+  }
+
+  async loaded(): Promise<number> {
+    return Number(await this.count.getAttribute('data-loaded'));
+  }
+
+  /** Picks a patient in a patient picker by typing an MRN (or name) and choosing the first answer. */
+  async pickPatient(picker: Locator, query: string): Promise<void> {
+    await picker.fill(query);
+    const option = this.page.getByRole('option').filter({ hasText: query }).first();
+    await expect(option).toBeVisible();
+    await option.click();
+  }
+}
