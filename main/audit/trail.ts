@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/connection';
+import type { AuditEntryRecord } from '../api/audit';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied' | 'permit' | 'deny' | 'break-glass';
 
@@ -29,21 +30,8 @@ export interface AuditEntryInput {
   at?: Date;
 }
 
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor_id: string | null;
-  actor_name: string | null;
-  actor_role: string | null;
-  workstation: string;
-  action: string;
-  outcome: string;
-  patient_id: number | null;
-  subject: string | null;
-  details: string;
-  prev_hash: string;
-  hash: string;
-}
+/** A stored entry, exactly as hashed: the API contract's AuditEntryRecord. */
+export type AuditEntry = AuditEntryRecord;
 
 export const GENESIS_HASH = '0'.repeat(64);
 

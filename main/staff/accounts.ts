@@ -1,6 +1,7 @@
 // Local staff accounts: the first IT admin created at set-up, sign-in with lockout after repeated failures,
 // and account management by IT admins. Roles and what they allow live in main/api/permissions.ts.
 import crypto from 'node:crypto';
+import type { StaffMember } from '../api/auth';
 import { AppError } from '../api/errors';
 import type { Principal, Role } from '../api/permissions';
 import type { Db } from '../db/connection';
@@ -25,16 +26,8 @@ export interface StaffRow {
   created_at: string;
 }
 
-export interface StaffSummary {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  locked: boolean;
-  lockedUntil: string | null;
-  disabled: boolean;
-  createdAt: string;
-}
+/** What the API returns for an account: the contract's StaffMember. */
+export type StaffSummary = StaffMember;
 
 export type SignInResult =
   | { ok: true; principal: Principal }
