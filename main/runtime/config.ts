@@ -35,6 +35,8 @@ const externalChain = z
     /** Encrypted JSON keystore (ethers) holding the signing key; unlocked with CUSTODIAN_KEYSTORE_PASSPHRASE. */
     keystorePath: z.string().min(1).optional(),
     confirmations: z.number().int().min(0).max(64).default(2),
+    /** Block the contracts were deployed at: the puller starts there instead of reading the chain from genesis. */
+    startBlock: z.number().int().min(0).default(0),
   })
   .strict();
 

@@ -108,10 +108,11 @@ export async function startServices(options: StartOptions): Promise<Services> {
           emit: (state) => events.emit('sync.state', state),
           endpoint: () => {
             const c = chain.connection;
-            if (c) return { rpcUrl: c.endpoint.rpcUrl, chainId: c.endpoint.chainId, contracts: c.endpoint.contracts as ContractAddresses };
+            const startBlock = config.chain.mode === 'external' ? config.chain.startBlock : 0;
+            if (c) return { rpcUrl: c.endpoint.rpcUrl, chainId: c.endpoint.chainId, contracts: c.endpoint.contracts as ContractAddresses, startBlock };
             // A node on the wrong chain: hand it over anyway, so the engine itself refuses with CHAIN_ID_MISMATCH.
             const now = chain.current;
-            return now.state === 'mismatch' && config.chain.mode === 'external' ? { rpcUrl: now.rpcUrl, chainId: config.chain.chainId, contracts: config.chain.contracts } : null;
+            return now.state === 'mismatch' && config.chain.mode === 'external' ? { rpcUrl: now.rpcUrl, chainId: config.chain.chainId, contracts: config.chain.contracts, startBlock } : null;
           },
           signer: () => loadSigner(config.chain, () => chain.embeddedSignerKey),
           confirmations,

@@ -24,6 +24,8 @@ export interface ChainEndpoint {
   rpcUrl: string;
   chainId: number;
   contracts: ContractAddresses;
+  /** First block the puller reads when it has no cursor yet (the contracts' deployment block on a real network). */
+  startBlock?: number;
 }
 
 export interface SyncEngineOptions {
@@ -288,7 +290,7 @@ export class SyncEngine {
         ...(this.options.failpoint ? { failpoint: this.options.failpoint } : {}),
         ...(this.options.onBroadcast ? { onBroadcast: this.options.onBroadcast } : {}),
       };
-      this.session = { endpoint, provider, ctx, puller: new ChainPuller(this.options.db, provider, endpoint.chainId, endpoint.contracts, this.options.sink ?? null), reconciled: false, blockGasLimit: 0 };
+      this.session = { endpoint, provider, ctx, puller: new ChainPuller(this.options.db, provider, endpoint.chainId, endpoint.contracts, this.options.sink ?? null, endpoint.startBlock ?? 0), reconciled: false, blockGasLimit: 0 };
     }
     const session = this.session;
     const actual = await nodeChainId(session.provider);

@@ -58,6 +58,7 @@ export class ChainPuller {
     private readonly chainId: number,
     contracts: ContractAddresses,
     private readonly sink: ChainChangeSink | null = null,
+    private readonly startBlock = 0,
   ) {
     this.mirror = new ChainMirror(db, chainId);
     for (const [name, address] of Object.entries(contracts) as [ContractName, string][]) this.byAddress.set(address.toLowerCase(), name);
@@ -72,7 +73,7 @@ export class ChainPuller {
       rolledBackTo = await this.rollBack();
       cursor = this.mirror.cursor(CURSOR);
     }
-    const start = cursor ? cursor.block_number + 1 : 0;
+    const start = cursor ? cursor.block_number + 1 : this.startBlock;
     let events = 0;
     let consentChanges = 0;
     for (let from = start; from <= head; from += CHUNK_BLOCKS) {
