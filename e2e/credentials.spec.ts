@@ -11,16 +11,16 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { APIRequestContext, Page, TestInfo } from '@playwright/test';
 import { Wallet } from 'ethers';
-import { expect, invokeAs, provisionStaff, REPO_ROOT, signedInApi, STAFF, test, type CustodianServer } from './fixtures';
+import { ADMIN, expect, invokeAs, provisionStaff, REPO_ROOT, signedInApi, STAFF, test, type CustodianServer } from './fixtures';
 import { ConsoleShell } from './pages/ConsoleShell';
 import { CredentialsPage } from './pages/CredentialsPage';
 import { SignInPage } from './pages/SignInPage';
 
 const CLI = process.env.CUSTODIAN_BIN ?? path.join(REPO_ROOT, 'bin', 'custodian.mjs');
 
-async function custodianCli(args: string[]): Promise<string> {
+async function custodianCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, ...env } });
     return stdout;
   } catch (err) {
     const e = err as Error & { stdout?: string; stderr?: string };
@@ -86,7 +86,10 @@ test('credentials: import a signed roster, verify all, see each verdict, verify 
     const issuer = Wallet.createRandom();
     const docs = ISSUED.map((_, i) => testInfo.outputPath(`credential-${i}.json`));
     await Promise.all([
-      custodianCli(['credentials', 'register-issuer', issuer.address, 'Medical Board of California', '--data-dir', custodian.dataDir]),
+      // Issuer governance is an IT-admin action, signed in and audited.
+      custodianCli(['credentials', 'register-issuer', issuer.address, 'Medical Board of California', '--data-dir', custodian.dataDir, '--user', ADMIN.username], {
+        CUSTODIAN_PASSWORD: ADMIN.password,
+      }),
       ...ISSUED.map((c, i) =>
         custodianCli([
           'credentials', 'issue', '--issuer-key', issuer.privateKey, '--npi', c.npi, '--type', c.type, '--jurisdiction', c.jurisdiction, '--number', c.number,

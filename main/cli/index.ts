@@ -47,7 +47,7 @@ Commands:
                          Verify a signed credential document: exit 0 when verified, 3 with the verdict otherwise
   credentials set-status ID active|suspended|revoked REASON
                          Suspend, revoke or reinstate a directory credential: queued for the chain (outbox)
-  credentials register-issuer ADDRESS NAME
+  credentials register-issuer ADDRESS NAME  (IT admin: --user)
                          Register an issuer in CredentialRegistry (governance: the devnet key, or the keystore)
   credentials revoke-issuer ADDRESS
                          Remove an issuer from CredentialRegistry
@@ -264,7 +264,8 @@ async function credentials(dataDir: string, args: string[], v: Record<string, st
     case 'register-issuer':
     case 'revoke-issuer':
       if (!arg) throw new AppError('VALIDATION_FAILED', `credentials ${sub} needs an ADDRESS.`);
-      return withServices(dataDir, (s) => issuerGovernanceCommand(s, sub === 'register-issuer' ? 'register' : 'revoke', arg, name, stdio));
+      // Governance changes the registry every workstation trusts: an IT admin signs in, and the change is audited.
+      return withServices(dataDir, async (s) => issuerGovernanceCommand(s, await signInCli(s, text('user')), sub === 'register-issuer' ? 'register' : 'revoke', arg, name, stdio));
     default:
       process.stderr.write(`Unknown credentials command: ${sub ?? '(none)'}\n\n${USAGE}\n`);
       return 2;

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import { checkStateLabel, verdictErrorCode, type RosterImportStarted, type StatusChangeResult, type VerificationResult } from '../api/credentials';
 import { AppError, type ApiResult } from '../api/errors';
 import type { JobProgress } from '../api/events';
+import { roleAllows, type Principal } from '../api/permissions';
+import { recordAudit } from '../audit/trail';
 import { TxSender } from '../chain/provider';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
@@ -96,7 +98,19 @@ export async function setStatusCommand(services: Services, caller: CallerContext
   return 0;
 }
 
-export async function issuerGovernanceCommand(services: Services, action: 'register' | 'revoke', address: string, name: string | undefined, io: Output): Promise<number> {
+export async function issuerGovernanceCommand(
+  services: Services,
+  caller: CallerContext,
+  action: 'register' | 'revoke',
+  address: string,
+  name: string | undefined,
+  io: Output,
+): Promise<number> {
+  const status = await services.call('auth.status', {}, caller);
+  const principal = status.ok ? (status.value as { principal: Principal | null }).principal : null;
+  if (!principal || !roleAllows(principal.role, 'sync.configure')) {
+    throw new AppError('PERMISSION_DENIED', `Issuer governance needs the IT-admin role (sync.configure); ${principal ? `${principal.name} is ${principal.role}` : 'nobody is signed in'}.`);
+  }
   const conn = services.chain.connection;
   if (!conn) throw new AppError('CHAIN_UNAVAILABLE', `The chain is not connected (${services.chain.current.state}); issuer governance needs it.`);
   const registry = conn.endpoint.contracts.CredentialRegistry;
@@ -105,9 +119,11 @@ export async function issuerGovernanceCommand(services: Services, action: 'regis
   if (action === 'register') {
     if (!name) throw new AppError('VALIDATION_FAILED', 'credentials register-issuer needs ADDRESS and NAME.');
     const receipt = await registerIssuer(sender, registry, address, name);
+    recordAudit(services.db, { actor: principal, action: 'credentials.registerIssuer', outcome: 'success', subject: address, details: { name, registry, tx: receipt.hash, transport: 'cli' } });
     io.out(`Registered issuer ${address} (${name}) in ${registry}: tx ${receipt.hash}, block ${receipt.blockNumber}\n`);
   } else {
     const receipt = await revokeIssuer(sender, registry, address);
+    recordAudit(services.db, { actor: principal, action: 'credentials.revokeIssuer', outcome: 'success', subject: address, details: { registry, tx: receipt.hash, transport: 'cli' } });
     io.out(`Removed issuer ${address} from ${registry}: tx ${receipt.hash}, block ${receipt.blockNumber}\n`);
   }
   return 0;
