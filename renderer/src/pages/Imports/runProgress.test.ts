@@ -39,9 +39,12 @@ describe('mergeLive', () => {
 });
 
 describe('effectiveState', () => {
-  it('prefers the pushed state while the polled list still says running', () => {
+  it('follows pushed progress while running, but shows an ending only once the run itself records it', () => {
     const live = mergeLive(undefined, event({ state: 'succeeded' }));
-    expect(effectiveState({ state: 'running' }, live)).toBe('succeeded');
+    // The run's counts would be from before its last chunks: an e2e caught 40,000 shown for 48,000 committed.
+    expect(effectiveState({ state: 'running' }, live)).toBe('running');
+    expect(effectiveState({ state: 'succeeded' }, live)).toBe('succeeded');
+    expect(effectiveState({ state: 'queued' }, mergeLive(undefined, event({ state: 'running' })))).toBe('running');
     expect(effectiveState({ state: 'cancelled' }, mergeLive(undefined, event({})))).toBe('cancelled');
     expect(effectiveState({ state: 'queued' }, undefined)).toBe('queued');
   });

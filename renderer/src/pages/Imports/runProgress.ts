@@ -54,6 +54,9 @@ export function mergeLive(previous: LiveProgress | undefined, next: JobProgress)
 export function effectiveState(run: Pick<ImportRunSummary, 'state'>, live: LiveProgress | undefined): RunState {
   if (!live) return run.state;
   if (isFinished(run.state) && run.state !== 'unknown') return run.state;
+  // The job has ended but its run has not been read again yet: the run's counts are from before its last chunks,
+  // so it stays 'running' until the run itself says how it ended (the page reads it on the job's final push).
+  if (isFinished(live.state) && run.state !== 'unknown') return run.state;
   return live.state;
 }
 
