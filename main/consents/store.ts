@@ -179,26 +179,7 @@ export class ConsentStore implements ConsentWriter {
 
   insert(c: NewConsent, seq: number, ctx: WriteContext, history?: Record<string, unknown>): number {
     const id = Number(
-      this.s.insert!.run(
-        c.externalId,
-        c.patientId,
-        c.grantee,
-        c.granteeKind,
-        c.decision,
-        c.purpose,
-        c.category,
-        c.periodStart,
-        c.periodEnd,
-        c.status,
-        c.documentHash,
-        c.source,
-        c.importRunId,
-        c.sourceRow,
-        c.revokedReason,
-        seq,
-        ctx.now,
-        ctx.now,
-      ).lastInsertRowid,
+      this.s.insert!.run(...consentInsertValues(c, seq, ctx.now)).lastInsertRowid,
     );
     const detail = history ?? (c.sourceRow === null ? null : { row: c.sourceRow, run: c.importRunId });
     this.s.history!.run(id, 'create', ctx.actor, ctx.now, detail === null ? null : JSON.stringify(detail));
@@ -276,4 +257,9 @@ export function changedFields(old: ConsentRow, next: NewConsent): string[] {
   if (old.document_hash !== next.documentHash) out.push('document_hash');
   if ((old.status === 'active') !== (next.status === 'active')) out.push('status');
   return out;
+}
+
+/** A new consent's values in the column order of the consents INSERT (shared with the dry-run store's copy). */
+export function consentInsertValues(c: NewConsent, seq: number, now: string): unknown[] {
+  return [c.externalId, c.patientId, c.grantee, c.granteeKind, c.decision, c.purpose, c.category, c.periodStart, c.periodEnd, c.status, c.documentHash, c.source, c.importRunId, c.sourceRow, c.revokedReason, seq, now, now];
 }

@@ -3,7 +3,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Category, Purpose } from '../consents/codes';
 import type { Pseudonymizer } from '../consents/pseudonym';
-import type { ConsentRow, ConsentWriter, NewConsent, PatientRef, WriteContext } from '../consents/store';
+import { consentInsertValues, type ConsentRow, type ConsentWriter, type NewConsent, type PatientRef, type WriteContext } from '../consents/store';
 
 const SCHEMA = `
   DROP TABLE IF EXISTS temp.dry_patients;
@@ -79,27 +79,7 @@ export class DryRunStore implements ConsentWriter {
 
   insert(c: NewConsent, seq: number, ctx: WriteContext): number {
     const id = this.nextId--;
-    this.s.insert!.run(
-      id,
-      c.externalId,
-      c.patientId,
-      c.grantee,
-      c.granteeKind,
-      c.decision,
-      c.purpose,
-      c.category,
-      c.periodStart,
-      c.periodEnd,
-      c.status,
-      c.documentHash,
-      c.source,
-      c.importRunId,
-      c.sourceRow,
-      c.revokedReason,
-      seq,
-      ctx.now,
-      ctx.now,
-    );
+    this.s.insert!.run(id, ...consentInsertValues(c, seq, ctx.now));
     return id;
   }
 
