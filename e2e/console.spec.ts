@@ -97,6 +97,8 @@ test('dashboard and settings show real status; screenshots of every screen', asy
       const settings = new SettingsPage(page);
       await expect(settings.chainId).toHaveText('31337');
       await expect(settings.howTo).toContainText('README: Configuration');
+      // The signing key panel is the IT administrator's; a records manager does not get it.
+      await expect(page.getByTestId('settings-signing-key')).toHaveCount(0);
     }
     await shell.screenshot(`empty-${id}`); // fresh data folder: each page's empty state
   }

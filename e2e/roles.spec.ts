@@ -67,6 +67,11 @@ test('each role sees and may do only its own work, and the auditor finds all of 
   // An IT administrator manages staff but does not read the audit trail.
   await expect(shell.navLink('settings')).toBeVisible();
   await expect(shell.navLink('audit')).toHaveCount(0);
+  // Only the IT administrator sees where the chain signing key comes from (the embedded devnet's public key here).
+  await shell.navLink('settings').click();
+  await expect(page.getByTestId('signing-key-source')).toHaveText(/Embedded devnet key/);
+  await expect(page.getByTestId('signing-key-reason')).toContainText('nothing to seal');
+  await shell.screenshot('settings-signing-key');
 
   // --- The administrator creates one account per role in Settings → Staff. ---
   await staff.open();

@@ -8,6 +8,7 @@ import { builtinModules } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { encryptKeystoreJson, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../main/db/connection';
 import { EventBus } from '../main/runtime/event-bus';
@@ -104,6 +105,13 @@ const fake = {
     },
   },
   shell: { openExternal: async (url) => { rec.opened.push(url); } },
+  // A stand-in OS keychain: reversible, but the stored text is not the plain text (as with the real one).
+  safeStorage: {
+    isEncryptionAvailable: () => true,
+    getSelectedStorageBackend: () => 'gnome_libsecret',
+    encryptString: (plain) => { rec.sealCalls = (rec.sealCalls || 0) + 1; return Buffer.from('kc:' + Buffer.from(plain, 'utf8').reverse().toString('base64')); },
+    decryptString: (sealed) => Buffer.from(sealed.toString().slice(3), 'base64').reverse().toString('utf8'),
+  },
 };
 const load = Module._load;
 Module._load = function (request, ...rest) { return request === 'electron' ? fake : load.call(this, request, ...rest); };
@@ -146,6 +154,14 @@ async function drive() {
   let cancel = null;
   handlers.beforeRequest({ url: 'https://cdn.example/x.js' }, (r) => { cancel = r.cancel; });
   rec.probes.remoteCancelled = cancel;
+  if (scenario === 'external-signer') {
+    const call = (channel, input) => invoke({ senderFrame: appFrame, sender: win.webContents }, channel, input);
+    rec.probes.signerBefore = await call('signer.status', {});
+    rec.probes.sealWrong = await call('signer.seal', { passphrase: 'not the passphrase' });
+    rec.probes.sealedAfterWrong = fs.existsSync(path.join(process.env.CUSTODIAN_HOME, 'secrets', 'signing-key.sealed'));
+    rec.probes.seal = await call('signer.seal', { passphrase: process.env.HARNESS_KEYSTORE_PASSPHRASE });
+    rec.probes.signerAfter = await call('signer.status', {});
+  }
   if (scenario === 'embedded-chain') {
     await until(() => (win.webContents.sent || []).some(([, m]) => m.event === 'chain.connection' && m.payload.state === 'connected'), 45000);
     const endpoint = JSON.parse(fs.readFileSync(path.join(process.env.CUSTODIAN_HOME, 'chain', 'endpoint.json'), 'utf8'));
@@ -172,6 +188,7 @@ interface Recorded {
   quitCompleted?: boolean;
   pushed?: [string, { event: string }][];
   harnessError?: string;
+  sealCalls?: number;
   probes: Record<string, unknown> & { anvilPid?: number };
 }
 
@@ -287,6 +304,38 @@ describe('main.cjs under a stand-in Electron', () => {
     expect(rec.probes.permissionGranted).toBe(false);
     expect(rec.probes.remoteCancelled).toBe(true);
     expect(rec.quitCompleted).toBe(true);
+  });
+
+  it('hands the OS keychain (safeStorage) to the services: a real network\'s key is sealed once, then used without a passphrase', async () => {
+    const dataDir = path.join(work, 'data-signer');
+    const wallet = Wallet.createRandom();
+    const keystore = path.join(work, 'signer-keystore.json');
+    fs.writeFileSync(keystore, await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, 'keystore passphrase 7', { scrypt: { N: 1 << 10 } }));
+    const contracts = { ConsentLedger: `0x${'11'.repeat(20)}`, AuditAnchor: `0x${'22'.repeat(20)}`, CredentialRegistry: `0x${'33'.repeat(20)}` };
+    const { code, rec } = await runShell('external-signer', {
+      CUSTODIAN_HOME: dataDir,
+      CUSTODIAN_CHAIN: undefined,
+      CUSTODIAN_RPC_URL: 'http://127.0.0.1:9',
+      CUSTODIAN_CHAIN_ID: '31337',
+      CUSTODIAN_CONTRACTS: JSON.stringify(contracts),
+      CUSTODIAN_KEYSTORE: keystore,
+      CUSTODIAN_KEYSTORE_PASSPHRASE: undefined,
+      HARNESS_KEYSTORE_PASSPHRASE: 'keystore passphrase 7',
+    });
+    expect(rec.harnessError).toBeUndefined();
+    expect(code).toBe(0);
+    expect(rec.probes.signerBefore).toMatchObject({ ok: true, value: { mode: 'external', source: 'none', canSeal: true, backend: 'gnome_libsecret', sealed: null } });
+    expect(rec.probes.sealWrong).toMatchObject({ ok: false, error: { code: 'SYNC_SIGNER_UNAVAILABLE', message: expect.stringMatching(/wrong passphrase/) } });
+    expect(rec.probes.sealedAfterWrong).toBe(false);
+    expect(rec.probes.seal).toMatchObject({ ok: true, value: { address: wallet.address } });
+    expect(rec.probes.signerAfter).toMatchObject({ ok: true, value: { source: 'sealed', sealed: { address: wallet.address } } });
+    expect(rec.sealCalls).toBe(1);
+    const sealedFile = fs.readFileSync(path.join(dataDir, 'secrets', 'signing-key.sealed'), 'utf8');
+    expect(sealedFile).not.toContain(wallet.privateKey.slice(2));
+    for (const text of [JSON.stringify(rec.probes), fs.readFileSync(path.join(dataDir, 'custodian.log'), 'utf8')]) {
+      expect(text).not.toContain(wallet.privateKey.slice(2));
+      expect(text).not.toContain('keystore passphrase 7');
+    }
   });
 
   it('refuses to start on an edited migration: error box, exit 1, no window', async () => {

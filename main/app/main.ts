@@ -2,7 +2,7 @@
 // services as browser mode and the CLI, serves the renderer over app://, and wires the one IPC channel.
 import fs from 'node:fs';
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { defaultNativeBinding } from '../db/connection';
 import { APP_NAME } from '../runtime/config';
 import { startServices, type Services } from '../runtime/services';
@@ -100,6 +100,8 @@ async function start(): Promise<void> {
       runtime: 'electron',
       migrationsDir: layout.migrationsDir,
       workerEntry: layout.workerEntry,
+      // The signing key of a real network is sealed by the OS keychain here, not kept behind an env passphrase.
+      keySealer: safeStorage,
       ...(nativeBinding ? { nativeBinding } : {}),
     });
   } catch (err) {

@@ -17,7 +17,9 @@ import { SqlConsentSink } from '../sync/consent-sink';
 import type { ContractAddresses } from '../sync/contracts';
 import { SyncEngine } from '../sync/engine';
 import { createSyncHandlers } from '../sync/handlers';
+import { SealedSigningKey, type KeySealer } from '../sync/sealed-key';
 import { loadSigner } from '../sync/signer';
+import { createSignerHandlers } from '../sync/signer-handlers';
 import { JobRunner } from '../workers/job-runner';
 import { ChainRuntime } from './chain-runtime';
 import { loadConfig, type CustodianConfig } from './config';
@@ -41,6 +43,8 @@ export interface StartOptions {
   config?: CustodianConfig;
   /** 'auto' (default): the sync engine runs in the background; 'manual': created but started by the caller (CLI). */
   sync?: 'auto' | 'manual';
+  /** The desktop app's OS keychain (Electron's safeStorage): seals the signing key of a real network. */
+  keySealer?: KeySealer;
 }
 
 export interface Services {
@@ -94,6 +98,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   if (interrupted) log.warn(`${interrupted} job(s) were interrupted by the last shutdown and can be resumed`);
 
   const chain = new ChainRuntime({ dataDir, config: config.chain, events, log });
+  const sealedKey = new SealedSigningKey(dataDir, options.keySealer ?? null);
   const chainStarted = chain.start();
   if (options.waitForChain) await chainStarted;
 
@@ -114,7 +119,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
             const now = chain.current;
             return now.state === 'mismatch' && config.chain.mode === 'external' ? { rpcUrl: now.rpcUrl, chainId: config.chain.chainId, contracts: config.chain.contracts, startBlock } : null;
           },
-          signer: () => loadSigner(config.chain, () => chain.embeddedSignerKey),
+          signer: () => loadSigner(config.chain, () => chain.embeddedSignerKey, process.env, sealedKey),
           confirmations,
           sink: new SqlConsentSink(db),
         });
@@ -128,6 +133,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createCredentialHandlers({ db, chain, jobs }),
     ...createConsentsHandlers({ db, dataDir }),
     ...createImportsHandlers({ db, jobs }),
+    ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),
   };
   const auditReady = hasAuditTable(db);
   const dispatch = createDispatcher(handlers, log, {

@@ -1,6 +1,6 @@
 // Settings: this workstation's configuration (read-only), staff accounts (IT administrators), and the table of
 // roles and permissions. Each tab has its own address (#/settings/staff, #/settings/roles).
-import { Tabs } from '@mantine/core';
+import { Box, Tabs } from '@mantine/core';
 import type { ReactElement } from 'react';
 import { useSession } from '../../auth/SessionContext';
 import { SettingsIcon } from '../../components/icons';
@@ -8,6 +8,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { navigate, useLocation } from '../../shell/router';
 import type { PageDefinition } from '../types';
 import { PermissionTable } from './PermissionTable';
+import { SigningKeyPanel } from './SigningKeyPanel';
 import { StaffPanel } from './StaffPanel';
 import { WorkstationPanel } from './WorkstationPanel';
 
@@ -48,6 +49,11 @@ function SettingsPage(): ReactElement {
         </Tabs.List>
         <Tabs.Panel value="workstation">
           <WorkstationPanel />
+          {can('sync.configure') && (
+            <Box mt="md">
+              <SigningKeyPanel />
+            </Box>
+          )}
         </Tabs.Panel>
         <Tabs.Panel value="staff">{staffAllowed ? <StaffPanel /> : null}</Tabs.Panel>
         <Tabs.Panel value="roles">

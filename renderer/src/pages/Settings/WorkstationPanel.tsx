@@ -162,7 +162,8 @@ export function WorkstationPanel(): ReactElement {
                 <b>Contract addresses</b> — the deployed consent ledger, audit anchor and credential registry.
               </List.Item>
               <List.Item>
-                <b>Signer</b> — an encrypted keystore file whose passphrase is supplied by the environment, never typed here.
+                <b>Signer</b> — an encrypted keystore file, unlocked by a passphrase from the environment or, in the desktop
+                app, once below so that the operating system keychain keeps the key.
               </List.Item>
             </List>
             <Text size="sm">
