@@ -7,7 +7,7 @@ import { createProvider } from '../chain/provider';
 import type { Db } from '../db/connection';
 import type { JobImplementation } from '../workers/protocol';
 import { credentialDomain } from './eip712';
-import { startRecoverPool } from './recover-pool';
+import { inThreadRecover, startRecoverPool } from './recover-pool';
 import { CredentialRegistryReader, RegistryUnavailable } from './registry-client';
 import { runRosterImport } from './roster-import';
 import type { CredentialRow } from './store';
@@ -79,17 +79,27 @@ export const verifyAllJob: JobImplementation = async (ctx) => {
     let after = cp?.after ?? 0;
     let done = cp?.done ?? 0;
     const byVerdict: Partial<Record<CredentialVerdict, number>> = {};
+    const recover = pool ? pool.recover : inThreadRecover();
     ctx.report(done, total, 0, 'verifying');
-    for (;;) {
-      if (ctx.cancelled) break;
-      const rows = select.all({ after, due: p.dueBefore, limit: p.chunk }) as CredentialRow[];
-      if (rows.length === 0) break;
+    // One chunk is judged (signatures on the helpers, statuses from the node) while the one before is written.
+    const judge = (rows: CredentialRow[], from: RegistrySource) => {
       const now = new Date();
-      const { findings, offlineReason } = await judgeStored(ctx.db, rows, source, now, pool ? { recover: pool.recover } : {});
-      // Once the registry fails, the rest of the run is judged offline rather than waiting on each chunk.
-      if (offlineReason !== null && 'reader' in source) source = { offline: offlineReason, expected: credentialDomain(source.reader.chainId, source.reader.registry) };
+      const judged = judgeStored(ctx.db, rows, from, now, { recover }).then((j) => ({ ...j, now }));
+      judged.catch(() => undefined);
+      return judged;
+    };
+    let rows = ctx.cancelled ? [] : (select.all({ after, due: p.dueBefore, limit: p.chunk }) as CredentialRow[]);
+    let judging = rows.length ? judge(rows, source) : null;
+    while (judging && rows.length) {
+      const judged = await judging;
+      // Once the registry fails, the rest of the run is judged offline rather than waiting on each chunk (the next
+      // chunk is started only now, with the source this one leaves).
+      if (judged.offlineReason !== null && 'reader' in source) source = { offline: judged.offlineReason, expected: credentialDomain(source.reader.chainId, source.reader.registry) };
+      const { findings, now } = judged;
       const blockNumber = 'reader' in source ? source.reader.blockNumber : null;
       after = rows[rows.length - 1]!.id;
+      const next = ctx.cancelled ? [] : (select.all({ after, due: p.dueBefore, limit: p.chunk }) as CredentialRow[]);
+      judging = next.length ? judge(next, source) : null;
       done += rows.length;
       ctx.db.transaction(() => {
         recordFindings(ctx.db, rows, findings, { now, check: { trigger: p.trigger, actor: p.actor?.id ?? 'system', jobId: ctx.jobId }, auditActor: p.actor, blockNumber });
@@ -97,6 +107,7 @@ export const verifyAllJob: JobImplementation = async (ctx) => {
       })();
       countVerdicts(findings, byVerdict);
       ctx.report(done, Math.max(total, done), 0);
+      rows = ctx.cancelled ? [] : next;
     }
     const result: VerifyAllResult = {
       checked: done,
