@@ -1,7 +1,9 @@
 // Worker-thread job kinds of the credentials domain: 'credentials.verifyAll' (bulk or scheduled re-check, one
 // statusesOf per chunk, an audit entry per verification) and 'import.providers' (the roster import).
+import os from 'node:os';
 import { z } from 'zod';
 import type { CredentialVerdict } from '../api/credentials';
+import type { VerifyAllJobResult } from '../api/jobs';
 import { AppError } from '../api/errors';
 import { createProvider } from '../chain/provider';
 import type { Db } from '../db/connection';
@@ -28,18 +30,14 @@ export const verifyAllParams = z
     trigger: z.enum(['bulk', 'schedule']),
     actor: z.object({ id: z.string(), name: z.string(), role: z.string() }).strict().nullable(),
     chunk: z.number().int().min(1).max(5_000).default(500),
+    /** Helper threads for signature checks: 0 checks in the job's own thread; default one per core for big runs. */
+    helpers: z.number().int().min(0).max(64).optional(),
   })
   .strict();
 export type VerifyAllParams = z.input<typeof verifyAllParams>;
 
-export interface VerifyAllResult {
-  checked: number;
-  byVerdict: Partial<Record<CredentialVerdict, number>>;
-  offlineReason: string | null;
-  blockNumber: number | null;
-  registryCalls: number;
-  durationMs: number;
-}
+/** What the job records when it ends (the shape jobs.get shows the UI). */
+export type VerifyAllResult = VerifyAllJobResult;
 
 const ROWS_SQL = `SELECT c.id, c.provider_id, p.npi, c.type, c.jurisdiction, c.number, c.valid_from, c.valid_until, c.issuer, c.chain_id,
     c.registry, c.credential_hash, c.signature, c.verdict, c.reason, c.checked_at, c.last_verified_at, c.source, c.import_run_id,
@@ -47,6 +45,9 @@ const ROWS_SQL = `SELECT c.id, c.provider_id, p.npi, c.type, c.jurisdiction, c.n
   FROM credentials c JOIN providers p ON p.id = c.provider_id
   WHERE c.id > @after AND (@due IS NULL OR c.checked_at IS NULL OR c.checked_at < @due)
   ORDER BY c.id LIMIT @limit`;
+
+/** Below this many credentials due, helper threads cost more to start than they save. */
+export const HELPERS_FROM = 2_000;
 
 export function countDue(db: Db, dueBefore: string | null): number {
   return (db.prepare('SELECT count(*) AS n FROM credentials WHERE (@due IS NULL OR checked_at IS NULL OR checked_at < @due)').get({ due: dueBefore }) as { n: number }).n;
@@ -61,8 +62,11 @@ export const verifyAllJob: JobImplementation = async (ctx) => {
   const provider = p.endpoint ? createProvider(p.endpoint.rpcUrl, p.endpoint.chainId) : null;
   let source: RegistrySource = { offline: p.offlineReason ?? 'the chain was not connected', expected };
   let reader: CredentialRegistryReader | null = null;
-  // Signature recovery on every core; the job thread itself mostly waits on the registry and SQLite.
-  const pool = startRecoverPool();
+  const total = countDue(ctx.db, p.dueBefore);
+  // Signature checks on every core for a big run (the job thread mostly waits on the registry and SQLite then); a
+  // small one is done before helper threads would have started.
+  const helpers = p.helpers ?? (total >= HELPERS_FROM ? os.availableParallelism() : 0);
+  const pool = helpers >= 2 ? startRecoverPool(helpers) : null;
   try {
     if (provider && p.endpoint) {
       try {
@@ -73,7 +77,6 @@ export const verifyAllJob: JobImplementation = async (ctx) => {
         source = { offline: err.reason, expected };
       }
     }
-    const total = countDue(ctx.db, p.dueBefore);
     const select = ctx.db.prepare(ROWS_SQL);
     const cp = ctx.checkpoint as { after?: number; done?: number } | null;
     let after = cp?.after ?? 0;
