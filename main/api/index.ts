@@ -6,6 +6,7 @@ import type { AnyChannelMap, InputOf, ResultOf } from './channel';
 import { consentsChannels } from './consents';
 import { credentialChannels } from './credentials';
 import { importsChannels } from './imports';
+import { jobsChannels } from './jobs';
 import { syncChannels } from './sync';
 import { systemChannels } from './system';
 
@@ -17,6 +18,7 @@ export const api = {
   ...credentialChannels,
   ...consentsChannels,
   ...importsChannels,
+  ...jobsChannels,
 } satisfies AnyChannelMap;
 
 export type Api = typeof api;
@@ -43,6 +45,7 @@ export * from './credentials';
 export * from './errors';
 export * from './events';
 export * from './imports';
+export * from './jobs';
 export * from './permissions';
 export * from './sync';
 export * from './system';

@@ -25,6 +25,7 @@ import { createDispatcher, type CallerContext, type Dispatch } from './dispatche
 import { EventBus } from './event-bus';
 import { createLogger, type Logger } from './log';
 import { createSystemHandlers } from './system-handlers';
+import { createJobsHandlers } from '../workers/handlers';
 
 export type RuntimeKind = 'electron' | 'browser' | 'cli';
 
@@ -128,6 +129,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createCredentialHandlers({ db, chain, jobs }),
     ...createConsentsHandlers({ db, dataDir }),
     ...createImportsHandlers({ db, jobs }),
+    ...createJobsHandlers({ jobs }),
   };
   const auditReady = hasAuditTable(db);
   const dispatch = createDispatcher(handlers, log, {

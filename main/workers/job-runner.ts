@@ -111,6 +111,12 @@ export class JobRunner {
     return this.withLiveProgress(toSummary(this.row(jobId)));
   }
 
+  /** The summary with the error count and the result the job recorded when it ended (null until then). */
+  detail(jobId: string): JobSummary & { errors: number; result: unknown } {
+    const row = this.row(jobId);
+    return { ...this.withLiveProgress(toSummary(row)), errors: row.errors, result: row.result === null ? null : (JSON.parse(row.result) as unknown) };
+  }
+
   list(limit: number): JobSummary[] {
     return (this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(limit) as JobRow[]).map((r) => this.withLiveProgress(toSummary(r)));
   }
