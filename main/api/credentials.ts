@@ -243,6 +243,7 @@ export interface RosterRunSummary {
   rejected: number;
   fileHash: string | null;
   error: string | null;
+  /** The staff member's display name (their id if the account is gone). */
   startedBy: string;
   createdAt: string;
   finishedAt: string | null;

@@ -96,11 +96,12 @@ describe('roster runs', () => {
     expect(await rosterRunDetail(db, id, 500)).toMatchObject({ rejected: 1, rejects: [], rejectsMissing: true });
   });
 
-  it('shows a run whose job is still going by its job state, and refuses an unknown run', async () => {
-    const run = createRosterRun(db, path.join(dir, 'first.csv'), 'tester');
+  it('shows a run whose job is still going by its job state, names who started it, and refuses an unknown run', async () => {
+    db.prepare(`INSERT INTO staff (id, username, display_name, role, password_hash) VALUES ('staff-1', 'mae', 'Mae Manager', 'records_manager', 'x')`).run();
+    const run = createRosterRun(db, path.join(dir, 'first.csv'), 'staff-1');
     db.prepare(`INSERT INTO jobs (id, kind, state, params) VALUES ('00000000-0000-4000-8000-000000000001', 'import.providers', 'running', '{}')`).run();
     db.prepare('UPDATE roster_import_runs SET job_id = ? WHERE id = ?').run('00000000-0000-4000-8000-000000000001', run.id);
-    expect(listRosterRuns(db, 1, null)[0]).toMatchObject({ id: run.id, state: 'running', finishedAt: null });
+    expect(listRosterRuns(db, 1, null)[0]).toMatchObject({ id: run.id, state: 'running', finishedAt: null, startedBy: 'Mae Manager' });
     await expect(rosterRunDetail(db, 999_999, 10)).rejects.toThrow(/no roster import run 999999/);
   });
 });

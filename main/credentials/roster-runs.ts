@@ -8,9 +8,10 @@ import type { Db } from '../db/connection';
 import { readCsvBatches } from '../imports/csv-source';
 import type { RosterRunRow } from './roster-import';
 
-type RunWithJob = RosterRunRow & { job_state: string | null; job_result: string | null };
+type RunWithJob = RosterRunRow & { job_state: string | null; job_result: string | null; started_by_name: string | null };
 
-const RUN_SQL = `SELECT r.*, j.state AS job_state, j.result AS job_result FROM roster_import_runs r LEFT JOIN jobs j ON j.id = r.job_id`;
+const RUN_SQL = `SELECT r.*, j.state AS job_state, j.result AS job_result, s.display_name AS started_by_name
+  FROM roster_import_runs r LEFT JOIN jobs j ON j.id = r.job_id LEFT JOIN staff s ON s.id = r.started_by`;
 
 const JOB_STATES = new Set(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 
@@ -31,7 +32,7 @@ export function rosterRunSummary(r: RunWithJob): RosterRunSummary {
     rejected: r.rejected,
     fileHash: r.file_hash,
     error: r.error,
-    startedBy: r.started_by,
+    startedBy: r.started_by_name ?? r.started_by,
     createdAt: r.created_at,
     finishedAt: r.finished_at,
   };
