@@ -110,7 +110,9 @@ export interface SignatureCheckerOptions {
  * mis-checksummed issuer) goes through ethers, so a failing credential always gets ethers' exact answer.
  */
 export function createSignatureChecker(options: SignatureCheckerOptions = {}): SignatureChecker {
-  const noble = options.fast === false ? null : loadNoble();
+  const fast = options.fast !== false;
+  // The digest needs only @noble/hashes (ours); the key tables need ethers' @noble/curves, absent from a bundle.
+  const noble = fast ? loadNoble() : null;
   const tableAfter = options.tableAfter ?? 32;
   const maxTables = options.maxTables ?? 32;
   const typeHash = keccak_256(utf8.encode(TypedDataEncoder.from(CREDENTIAL_TYPED_DATA).encodeType('Credential')));
@@ -136,7 +138,7 @@ export function createSignatureChecker(options: SignatureCheckerOptions = {}): S
   };
 
   const digestOf = (domain: CredentialDomain, fields: CredentialFields): string => {
-    if (!noble || STRING_FIELDS.some((k) => SURROGATE.test(fields[k])) || issuerAddress(fields.issuer) === null) return credentialDigest(domain, fields);
+    if (!fast || STRING_FIELDS.some((k) => SURROGATE.test(fields[k])) || issuerAddress(fields.issuer) === null) return credentialDigest(domain, fields);
     const words = new Uint8Array(32 * 8);
     words.set(typeHash, 0);
     STRING_FIELDS.forEach((k, i) => words.set(keccak_256(utf8.encode(fields[k])), 32 * (i + 1)));
