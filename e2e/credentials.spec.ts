@@ -124,6 +124,19 @@ test('credentials: import a signed roster, verify all, see each verdict, verify 
     await expect(credentials.row('1234567890')).toHaveCount(0);
     for (const c of ISSUED) await expect(credentials.row(c.npi)).toHaveAttribute('data-standing', 'unchecked');
 
+    // --- The import's history: the run with its counts, and each rejected row with its column and reason. ---
+    await expect(credentials.rosterRuns).toHaveCount(1);
+    const run = credentials.rosterRuns.first();
+    await expect(run).toHaveAttribute('data-state', 'succeeded');
+    await expect(run.getByTestId('roster-run-counts')).toContainText('8 read');
+    await expect(run.getByTestId('roster-run-counts')).toContainText('5 providers added');
+    const rejects = await credentials.openRejects(run);
+    await expect(rejects.and(page.locator('[data-row="7"][data-field="signature"]'))).toContainText('does not recover to the issuer');
+    await expect(rejects.and(page.locator('[data-row="8"][data-field="npi"]'))).toContainText('check digit');
+    await expect(rejects.filter({ hasNot: page.locator('xpath=self::*[@data-row="7" or @data-row="8"]') })).toHaveCount(0);
+    await page.screenshot({ path: testInfo.outputPath('roster-history.png'), fullPage: true });
+    for (const c of ISSUED) await expect(credentials.row(c.npi).getByTestId('provider-worst-verdict')).toHaveAttribute('data-verdict', 'unchecked');
+
     // --- The board's "active" statuses reach the registry through the outbox and the sync. ---
     for (const npi of ['1234567893', '1245319599']) {
       const detail = await call<{ credentials: { id: number; number: string }[] }>(manager, custodian, 'providers.get', { npi });
@@ -138,6 +151,12 @@ test('credentials: import a signed roster, verify all, see each verdict, verify 
     // --- Verify all: one job with progress; then each provider's standing. ---
     await credentials.runVerifyAll();
     await expect(page.getByTestId('verify-all-summary')).toContainText('Checked 6 credentials');
+    // The job's recorded result: counts per verdict, and each provider's worst verdict in the directory.
+    expect(await credentials.verifyAllCounts()).toEqual({ verified: 3, expired: 1, not_yet_valid: 1, not_on_registry: 1 });
+    await page.screenshot({ path: testInfo.outputPath('verify-all-summary.png'), fullPage: true });
+    await expect(credentials.row('1245319599').getByTestId('provider-worst-verdict')).toHaveAttribute('data-verdict', 'verified');
+    await expect(credentials.row('1003000126').getByTestId('provider-worst-verdict')).toHaveAttribute('data-verdict', 'expired');
+    await expect(credentials.row('1679576722').getByTestId('provider-worst-verdict')).toHaveAttribute('data-verdict', 'not_on_registry');
     await expect(credentials.row('1234567893')).toHaveAttribute('data-standing', 'verified');
     await expect(credentials.row('1245319599')).toHaveAttribute('data-standing', 'verified');
     await expect(credentials.row('1245319599').getByTestId('provider-verified-count')).toHaveText('2 of 2 verified');

@@ -12,6 +12,7 @@ export class CredentialsPage {
   readonly importJob: Locator;
   readonly verifyJob: Locator;
   readonly drawer: Locator;
+  readonly rosterRuns: Locator;
 
   constructor(readonly page: Page) {
     this.table = page.getByTestId('provider-table');
@@ -24,6 +25,24 @@ export class CredentialsPage {
     this.verifyJob = page.getByTestId('verify-all-job');
     // The drawer is titled with the provider's name; its body holds the NPI.
     this.drawer = page.getByRole('dialog').filter({ has: page.getByTestId('provider-npi') });
+    this.rosterRuns = page.getByTestId('roster-history').getByTestId('roster-run');
+  }
+
+  /** Opens a roster run's rejected rows and returns their locator (one per problem: data-row, data-field). */
+  async openRejects(run: Locator): Promise<Locator> {
+    await run.getByTestId('roster-run-rejects-toggle').click();
+    const rejects = this.page.getByTestId('roster-rejects');
+    await expect(rejects).toBeVisible();
+    return rejects.getByTestId('roster-reject');
+  }
+
+  /** The bulk verification's counts per verdict, as shown once the job has ended: { verified: 3, expired: 1, … }. */
+  async verifyAllCounts(): Promise<Record<string, number>> {
+    const badges = this.page.getByTestId('verify-all-count');
+    await expect(badges.first()).toBeVisible();
+    const out: Record<string, number> = {};
+    for (const b of await badges.all()) out[(await b.getAttribute('data-verdict'))!] = Number(await b.getAttribute('data-count'));
+    return out;
   }
 
   async open(): Promise<void> {

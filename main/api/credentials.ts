@@ -127,6 +127,44 @@ export interface ProviderSummary {
   standing: ProviderStanding;
   /** Earliest valid_until among credentials not yet expired, or null. */
   nextExpiry: string | null;
+  /** The most serious last verdict among the provider's credentials (VERDICT_SEVERITY); null when none was checked. */
+  worstVerdict: CredentialVerdict | null;
+  /** Each credential's last verdict, worst first (at most 20; `credentials` is the full count). */
+  credentialVerdicts: ProviderCredentialVerdict[];
+}
+
+export interface ProviderCredentialVerdict {
+  credentialId: number;
+  type: CredentialType;
+  number: string;
+  /** null: never checked. */
+  verdict: CredentialVerdict | null;
+  reason: string | null;
+  checkedAt: string | null;
+}
+
+/**
+ * Verdicts from the most to the least serious, for a provider's worst verdict: a credential that must not be relied
+ * on at all first, then one the registry holds back, then one merely out of date or not yet checkable, then verified.
+ */
+export const VERDICT_SEVERITY: readonly CredentialVerdict[] = [
+  'revoked',
+  'bad_signature',
+  'invalid_npi',
+  'unknown_issuer',
+  'suspended',
+  'expired',
+  'not_on_registry',
+  'not_yet_valid',
+  'unverified_offline',
+  'verified',
+];
+
+/** The most serious of `verdicts` (null entries, never checked, are ignored); null when there is none. */
+export function worstVerdictOf(verdicts: readonly (CredentialVerdict | null)[]): CredentialVerdict | null {
+  let worst: CredentialVerdict | null = null;
+  for (const v of verdicts) if (v !== null && (worst === null || VERDICT_SEVERITY.indexOf(v) < VERDICT_SEVERITY.indexOf(worst))) worst = v;
+  return worst;
 }
 
 export interface ProviderListResult {
@@ -147,7 +185,7 @@ export interface CredentialCheckEntry {
 }
 
 export interface ProviderDetail {
-  provider: Omit<ProviderSummary, 'credentials' | 'verified' | 'standing' | 'nextExpiry'> & { createdAt: string; updatedAt: string; source: string };
+  provider: Omit<ProviderSummary, 'credentials' | 'verified' | 'standing' | 'nextExpiry' | 'worstVerdict' | 'credentialVerdicts'> & { createdAt: string; updatedAt: string; source: string };
   credentials: CredentialView[];
   /** Newest first, up to 200 entries over all the provider's credentials. */
   trail: CredentialCheckEntry[];
@@ -188,6 +226,46 @@ export interface ExpiringResult {
 export interface RosterImportStarted {
   runId: number;
   job: JobSummary;
+}
+
+export interface RosterRunSummary {
+  id: number;
+  jobId: string | null;
+  fileName: string;
+  fileSize: number;
+  /** From the run's job while it is under way; the run's own outcome once it has ended. */
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'unknown';
+  rowsRead: number;
+  providersAdded: number;
+  providersUpdated: number;
+  credentialsAdded: number;
+  duplicate: number;
+  rejected: number;
+  fileHash: string | null;
+  error: string | null;
+  /** The staff member's display name (their id if the account is gone). */
+  startedBy: string;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface RosterRejectedRow {
+  /** Data row number in the file (1 = the first row after the header). */
+  row: number;
+  /** Line of the file the row starts on. */
+  line: number;
+  /** Each problem of the row: the column (or "(row)") and why. */
+  problems: { field: string; reason: string }[];
+}
+
+export interface RosterRunDetail extends RosterRunSummary {
+  /** The rejected rows, in file order, read back from the run's rejects file (at most `limit`). */
+  rejects: RosterRejectedRow[];
+  /** More rejected rows are in the rejects file than are listed. */
+  rejectsTruncated: boolean;
+  /** The rejects file is gone (moved or deleted): the counts stand, the list cannot be shown. */
+  rejectsMissing: boolean;
+  ignoredColumns: string[];
 }
 
 export interface StatusChangeResult {
@@ -242,6 +320,14 @@ export const credentialChannels = {
   'credentials.import': channel<RosterImportStarted>()(
     z.object({ filePath: z.string().min(1).max(4096) }).strict(),
     'imports.run',
+  ),
+  'credentials.rosterRuns.list': channel<RosterRunSummary[]>()(
+    z.object({ limit: z.number().int().min(1).max(200).default(20), before: id.optional() }).strict(),
+    'imports.view',
+  ),
+  'credentials.rosterRuns.get': channel<RosterRunDetail>()(
+    z.object({ runId: id, limit: z.number().int().min(1).max(2_000).default(500) }).strict(),
+    'imports.view',
   ),
   'credentials.settings': channel<CredentialSettingsView>()(z.object({}).strict(), 'credentials.view', { audited: false }),
   'credentials.configure': channel<CredentialSettingsView>()(

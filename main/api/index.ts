@@ -7,6 +7,7 @@ import { consentsChannels } from './consents';
 import { credentialChannels } from './credentials';
 import { importsChannels } from './imports';
 import { signerChannels } from './signer';
+import { jobsChannels } from './jobs';
 import { syncChannels } from './sync';
 import { systemChannels } from './system';
 
@@ -19,6 +20,7 @@ export const api = {
   ...consentsChannels,
   ...importsChannels,
   ...signerChannels,
+  ...jobsChannels,
 } satisfies AnyChannelMap;
 
 export type Api = typeof api;
@@ -45,6 +47,7 @@ export * from './credentials';
 export * from './errors';
 export * from './events';
 export * from './imports';
+export * from './jobs';
 export * from './permissions';
 export * from './signer';
 export * from './sync';

@@ -167,6 +167,19 @@ describe('bulk verification job and API', () => {
     expect(progress.at(-1)).toMatchObject({ state: 'succeeded', done: total });
   });
 
+  it('gives every credential the same verdict with helper threads as in the job thread', async () => {
+    const jobs = new JobRunner({ db, dbPath: path.join(dir, 'custodian.sqlite'), events: new EventBus(), log: silentLogger, progressIntervalMs: 0 });
+    const verdicts = () => db.prepare('SELECT id, verdict, reason FROM credentials ORDER BY id').all();
+    const run = async (helpers: number) => {
+      const job = jobs.start('credentials.verifyAll', { ...verifyAllJobParams(db, connected, 'bulk', null, null), chunk: 3, helpers });
+      expect(await jobs.waitFor(job.id)).toMatchObject({ state: 'succeeded' });
+      return verdicts();
+    };
+    const inThread = await run(0);
+    expect(new Set(inThread.map((v) => (v as { verdict: string }).verdict)).size).toBeGreaterThan(2);
+    expect(await run(2)).toEqual(inThread);
+  });
+
   it('verifies on demand, checks documents, revokes through the outbox and gates consent decisions, all audited', async () => {
     const jobs = { start: () => { throw new Error('not used'); } };
     const handlers = createCredentialHandlers({ db, chain: connected, jobs }) as unknown as ApiHandlers;

@@ -50,7 +50,8 @@ export function sameDomain(a: CredentialDomain, b: CredentialDomain): boolean {
 const encoder = TypedDataEncoder.from(CREDENTIAL_TYPED_DATA);
 const separators = new Map<string, string>();
 
-function domainSeparator(domain: CredentialDomain): string {
+/** The EIP-712 domain separator of `domain`, computed once per domain. */
+export function domainSeparator(domain: CredentialDomain): string {
   const key = `${domain.name}|${domain.version}|${domain.chainId}|${domain.verifyingContract.toLowerCase()}`;
   let sep = separators.get(key);
   if (sep === undefined) {

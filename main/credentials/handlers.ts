@@ -9,6 +9,7 @@ import { parseCredentialDocument } from './document';
 import { credentialDomain } from './eip712';
 import { credentialView, expiringCredentials, listProviders, providerDetail } from './queries';
 import { createRosterRun, setRosterJob } from './roster-import';
+import { listRosterRuns, rosterRunDetail } from './roster-runs';
 import { VERIFY_ALL_KIND, verifyAllJobParams, verifyAllRunning, type ChainEndpointSource, type JobStarter } from './scheduler';
 import { credentialSettings, lastKnownRegistry, SETTING_KEYS, writeSetting } from './settings';
 import { changeCredentialStatus } from './status-change';
@@ -116,6 +117,14 @@ export function createCredentialHandlers(deps: CredentialDeps): HandlersFor<type
       setRosterJob(db, run.id, job.id);
       ctx.audit({ subject: run.file_name, details: { runId: run.id, jobId: job.id, fileSize: run.file_size } });
       return { runId: run.id, job };
+    },
+
+    'credentials.rosterRuns.list': ({ limit, before }) => listRosterRuns(db, limit, before ?? null),
+
+    'credentials.rosterRuns.get': async ({ runId, limit }, ctx) => {
+      const detail = await rosterRunDetail(db, runId, limit);
+      ctx.audit({ subject: detail.fileName, details: { runId, rejected: detail.rejected } });
+      return detail;
     },
 
     'credentials.settings': () => credentialSettings(db),

@@ -1,13 +1,15 @@
 // Worker-thread job kinds of the credentials domain: 'credentials.verifyAll' (bulk or scheduled re-check, one
 // statusesOf per chunk, an audit entry per verification) and 'import.providers' (the roster import).
+import os from 'node:os';
 import { z } from 'zod';
 import type { CredentialVerdict } from '../api/credentials';
+import type { VerifyAllJobResult } from '../api/jobs';
 import { AppError } from '../api/errors';
 import { createProvider } from '../chain/provider';
 import type { Db } from '../db/connection';
 import type { JobImplementation } from '../workers/protocol';
 import { credentialDomain } from './eip712';
-import { startRecoverPool } from './recover-pool';
+import { inThreadRecover, startRecoverPool } from './recover-pool';
 import { CredentialRegistryReader, RegistryUnavailable } from './registry-client';
 import { runRosterImport } from './roster-import';
 import type { CredentialRow } from './store';
@@ -28,18 +30,14 @@ export const verifyAllParams = z
     trigger: z.enum(['bulk', 'schedule']),
     actor: z.object({ id: z.string(), name: z.string(), role: z.string() }).strict().nullable(),
     chunk: z.number().int().min(1).max(5_000).default(500),
+    /** Helper threads for signature checks: 0 checks in the job's own thread; default one per core for big runs. */
+    helpers: z.number().int().min(0).max(64).optional(),
   })
   .strict();
 export type VerifyAllParams = z.input<typeof verifyAllParams>;
 
-export interface VerifyAllResult {
-  checked: number;
-  byVerdict: Partial<Record<CredentialVerdict, number>>;
-  offlineReason: string | null;
-  blockNumber: number | null;
-  registryCalls: number;
-  durationMs: number;
-}
+/** What the job records when it ends (the shape jobs.get shows the UI). */
+export type VerifyAllResult = VerifyAllJobResult;
 
 const ROWS_SQL = `SELECT c.id, c.provider_id, p.npi, c.type, c.jurisdiction, c.number, c.valid_from, c.valid_until, c.issuer, c.chain_id,
     c.registry, c.credential_hash, c.signature, c.verdict, c.reason, c.checked_at, c.last_verified_at, c.source, c.import_run_id,
@@ -47,6 +45,9 @@ const ROWS_SQL = `SELECT c.id, c.provider_id, p.npi, c.type, c.jurisdiction, c.n
   FROM credentials c JOIN providers p ON p.id = c.provider_id
   WHERE c.id > @after AND (@due IS NULL OR c.checked_at IS NULL OR c.checked_at < @due)
   ORDER BY c.id LIMIT @limit`;
+
+/** Below this many credentials due, helper threads cost more to start than they save. */
+export const HELPERS_FROM = 2_000;
 
 export function countDue(db: Db, dueBefore: string | null): number {
   return (db.prepare('SELECT count(*) AS n FROM credentials WHERE (@due IS NULL OR checked_at IS NULL OR checked_at < @due)').get({ due: dueBefore }) as { n: number }).n;
@@ -61,8 +62,11 @@ export const verifyAllJob: JobImplementation = async (ctx) => {
   const provider = p.endpoint ? createProvider(p.endpoint.rpcUrl, p.endpoint.chainId) : null;
   let source: RegistrySource = { offline: p.offlineReason ?? 'the chain was not connected', expected };
   let reader: CredentialRegistryReader | null = null;
-  // Signature recovery on every core; the job thread itself mostly waits on the registry and SQLite.
-  const pool = startRecoverPool();
+  const total = countDue(ctx.db, p.dueBefore);
+  // Signature checks on every core for a big run (the job thread mostly waits on the registry and SQLite then); a
+  // small one is done before helper threads would have started.
+  const helpers = p.helpers ?? (total >= HELPERS_FROM ? os.availableParallelism() : 0);
+  const pool = helpers >= 2 ? startRecoverPool(helpers) : null;
   try {
     if (provider && p.endpoint) {
       try {
@@ -73,23 +77,32 @@ export const verifyAllJob: JobImplementation = async (ctx) => {
         source = { offline: err.reason, expected };
       }
     }
-    const total = countDue(ctx.db, p.dueBefore);
     const select = ctx.db.prepare(ROWS_SQL);
     const cp = ctx.checkpoint as { after?: number; done?: number } | null;
     let after = cp?.after ?? 0;
     let done = cp?.done ?? 0;
     const byVerdict: Partial<Record<CredentialVerdict, number>> = {};
+    const recover = pool ? pool.recover : inThreadRecover();
     ctx.report(done, total, 0, 'verifying');
-    for (;;) {
-      if (ctx.cancelled) break;
-      const rows = select.all({ after, due: p.dueBefore, limit: p.chunk }) as CredentialRow[];
-      if (rows.length === 0) break;
+    // One chunk is judged (signatures on the helpers, statuses from the node) while the one before is written.
+    const judge = (rows: CredentialRow[], from: RegistrySource) => {
       const now = new Date();
-      const { findings, offlineReason } = await judgeStored(ctx.db, rows, source, now, pool ? { recover: pool.recover } : {});
-      // Once the registry fails, the rest of the run is judged offline rather than waiting on each chunk.
-      if (offlineReason !== null && 'reader' in source) source = { offline: offlineReason, expected: credentialDomain(source.reader.chainId, source.reader.registry) };
+      const judged = judgeStored(ctx.db, rows, from, now, { recover }).then((j) => ({ ...j, now }));
+      judged.catch(() => undefined);
+      return judged;
+    };
+    let rows = ctx.cancelled ? [] : (select.all({ after, due: p.dueBefore, limit: p.chunk }) as CredentialRow[]);
+    let judging = rows.length ? judge(rows, source) : null;
+    while (judging && rows.length) {
+      const judged = await judging;
+      // Once the registry fails, the rest of the run is judged offline rather than waiting on each chunk (the next
+      // chunk is started only now, with the source this one leaves).
+      if (judged.offlineReason !== null && 'reader' in source) source = { offline: judged.offlineReason, expected: credentialDomain(source.reader.chainId, source.reader.registry) };
+      const { findings, now } = judged;
       const blockNumber = 'reader' in source ? source.reader.blockNumber : null;
       after = rows[rows.length - 1]!.id;
+      const next = ctx.cancelled ? [] : (select.all({ after, due: p.dueBefore, limit: p.chunk }) as CredentialRow[]);
+      judging = next.length ? judge(next, source) : null;
       done += rows.length;
       ctx.db.transaction(() => {
         recordFindings(ctx.db, rows, findings, { now, check: { trigger: p.trigger, actor: p.actor?.id ?? 'system', jobId: ctx.jobId }, auditActor: p.actor, blockNumber });
@@ -97,6 +110,7 @@ export const verifyAllJob: JobImplementation = async (ctx) => {
       })();
       countVerdicts(findings, byVerdict);
       ctx.report(done, Math.max(total, done), 0);
+      rows = ctx.cancelled ? [] : next;
     }
     const result: VerifyAllResult = {
       checked: done,

@@ -10,7 +10,10 @@ import {
   type ExpiringResult,
   type ProviderDetail,
   type ProviderStanding,
+  type ProviderCredentialVerdict,
   type ProviderSummary,
+  VERDICT_SEVERITY,
+  worstVerdictOf,
 } from '../api/credentials';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
@@ -160,6 +163,7 @@ export function listProviders(db: Db, f: ProviderFilter, now: Date): { providers
   const more = rows.length > f.limit;
   const pageRows = more ? rows.slice(0, f.limit) : rows;
   const last = pageRows[pageRows.length - 1];
+  const verdicts = credentialVerdictsOf(db, pageRows.map((r) => r.id));
   const providers = pageRows
     .map((r) => ({
       id: r.id,
@@ -171,9 +175,34 @@ export function listProviders(db: Db, f: ProviderFilter, now: Date): { providers
       verified: r.verified,
       standing: standingOf(r),
       nextExpiry: r.next_expiry,
+      worstVerdict: worstVerdictOf((verdicts.get(r.id) ?? []).map((v) => v.verdict)),
+      credentialVerdicts: (verdicts.get(r.id) ?? []).slice(0, PER_PROVIDER_VERDICTS),
     }))
     .filter((p) => !f.standing || p.standing === f.standing);
   return { providers, nextCursor: more && last ? encodeCursor({ name: last.name, id: last.id }) : null };
+}
+
+const PER_PROVIDER_VERDICTS = 20;
+// Never-checked credentials sort after every verdict but before verified ones: they still need a look.
+const RANK = (v: CredentialVerdict | null): number => (v === null ? VERDICT_SEVERITY.indexOf('verified') - 0.5 : VERDICT_SEVERITY.indexOf(v));
+
+/** Each listed provider's credentials with their last verdict, worst first (one query per page, by provider index). */
+function credentialVerdictsOf(db: Db, providerIds: readonly number[]): Map<number, ProviderCredentialVerdict[]> {
+  const out = new Map<number, ProviderCredentialVerdict[]>();
+  if (providerIds.length === 0) return out;
+  const rows = db
+    .prepare(
+      `SELECT c.provider_id AS providerId, c.id AS credentialId, c.type, c.number, c.verdict, c.reason, c.checked_at AS checkedAt
+       FROM credentials c WHERE c.provider_id IN (SELECT value FROM json_each(?)) ORDER BY c.provider_id, c.id`,
+    )
+    .all(JSON.stringify(providerIds)) as (ProviderCredentialVerdict & { providerId: number })[];
+  for (const { providerId, ...v } of rows) {
+    let list = out.get(providerId);
+    if (!list) out.set(providerId, (list = []));
+    list.push(v);
+  }
+  for (const list of out.values()) list.sort((a, b) => RANK(a.verdict) - RANK(b.verdict) || a.credentialId - b.credentialId);
+  return out;
 }
 
 export function providerDetail(db: Db, key: { providerId: number } | { npi: string }, now: Date, expiringDays: number): ProviderDetail {

@@ -1,9 +1,10 @@
-// EIP-712 digests and signature recovery spread over helper threads for bulk verification: they are ~99% of a
+// EIP-712 digests and signature recovery spread over helper threads for bulk verification: they are most of a
 // credential check's CPU, and a bulk job would otherwise use one core. Null (check in-thread) where it cannot start.
 import os from 'node:os';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
-import { CREDENTIAL_TYPED_DATA, type CredentialDomain, type CredentialFields } from './eip712';
+import type { Worker } from 'node:worker_threads';
+import { runningFromSource, startTsWorker } from '../workers/ts-worker';
+import type { CredentialDomain, CredentialFields } from './eip712';
+import { createSignatureChecker } from './fast-recover';
 import type { Recovered } from './verdict';
 
 /** Computes each credential's EIP-712 digest and recovers its signer (null where the signature is not valid). */
@@ -15,44 +16,23 @@ export interface RecoverPool {
   close(): Promise<void>;
 }
 
-// Plain CommonJS so it runs from source and from a bundle alike; ethers is required by the path main resolved.
-// The digest is eip712.ts credentialDigest over the same typed data (tests compare the two on every check).
-const HELPER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { TypedDataEncoder, recoverAddress, keccak256, concat } = require(workerData.ethers);
-const encoder = TypedDataEncoder.from(workerData.types);
-const separators = new Map();
-function digestOf(domain, fields) {
-  const key = domain.name + '|' + domain.version + '|' + domain.chainId + '|' + domain.verifyingContract.toLowerCase();
-  let sep = separators.get(key);
-  if (sep === undefined) { sep = TypedDataEncoder.hashDomain(domain); separators.set(key, sep); }
-  return keccak256(concat(['0x1901', sep, encoder.hash(fields)]));
+/** Recovery in the calling thread, with one checker for the caller's lifetime (a job): the fallback of the pool. */
+export function inThreadRecover(): RecoverMany {
+  const checker = createSignatureChecker();
+  return async (items) => items.map((it) => checker.recover(it.domain, it.fields, it.signature));
 }
-parentPort.on('message', ({ id, items }) => {
-  const out = items.map((it) => {
-    const digest = digestOf(it.domain, it.fields);
-    let signer = null;
-    try { signer = recoverAddress(digest, it.signature); } catch {}
-    return { digest, signer };
-  });
-  parentPort.postMessage({ id, out });
-});`;
 
-function ethersEntry(): string | null {
-  const url = import.meta.url as string | undefined;
-  if (!url) return null;
-  try {
-    return createRequire(url).resolve('ethers');
-  } catch {
-    return null;
-  }
+export interface RecoverPoolOptions {
+  /** The calling thread takes a share of each batch too, while the helpers work on theirs. */
+  shareCaller?: boolean;
 }
 
 /** Starts `size` helper threads (default: one per core), or returns null when helpers cannot be used here. */
-export function startRecoverPool(size = os.availableParallelism()): RecoverPool | null {
-  const ethers = ethersEntry();
-  if (!ethers || size < 2) return null;
-  const workers = Array.from({ length: size }, () => new Worker(HELPER, { eval: true, workerData: { ethers, types: CREDENTIAL_TYPED_DATA } }));
+export function startRecoverPool(size = os.availableParallelism(), options: RecoverPoolOptions = {}): RecoverPool | null {
+  // From a bundle there is no TypeScript entry to start: the job checks in its own thread.
+  if (!runningFromSource() || size < 2) return null;
+  const workers: Worker[] = Array.from({ length: size }, () => startTsWorker(new URL('./recover-helper.ts', import.meta.url), null));
+  const local = options.shareCaller ? inThreadRecover() : null;
   const pending = new Map<number, { resolve: (out: Recovered[]) => void; reject: (err: Error) => void }>();
   let nextId = 0;
   for (const w of workers) {
@@ -75,9 +55,12 @@ export function startRecoverPool(size = os.availableParallelism()): RecoverPool 
   return {
     size,
     async recover(items) {
-      const per = Math.ceil(items.length / size);
-      const parts = await Promise.all(workers.map((w, i) => (i * per < items.length ? ask(w, items.slice(i * per, (i + 1) * per)) : Promise.resolve([]))));
-      return parts.flat();
+      const shares = size + (local ? 1 : 0);
+      const per = Math.ceil(items.length / shares);
+      const asked = workers.map((w, i) => (i * per < items.length ? ask(w, items.slice(i * per, (i + 1) * per)) : Promise.resolve([])));
+      // The caller's share is the last slice, worked on while the helpers answer.
+      const mine = local ? await local(items.slice(size * per)) : [];
+      return [...(await Promise.all(asked)).flat(), ...mine];
     },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CredentialVerdict } from '../api/credentials';
+import { worstVerdictOf, type CredentialType, type CredentialVerdict } from '../api/credentials';
 import type { Db } from '../db/connection';
 import { parsePayload } from '../sync/payloads';
 import { credentialDomain } from './eip712';
@@ -22,7 +22,7 @@ const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOStr
 let dir: string;
 let db: Db;
 
-async function credentialFor(npi: string, opts: { validFrom?: string; validUntil?: string; type?: 'license' | 'dea_registration'; name?: string } = {}): Promise<number> {
+async function credentialFor(npi: string, opts: { validFrom?: string; validUntil?: string; type?: CredentialType; name?: string } = {}): Promise<number> {
   const c = await signTestCredential(issuer, ours, { npi, validFrom: opts.validFrom ?? '2024-01-01', validUntil: opts.validUntil ?? '2027-12-31', credentialType: opts.type ?? 'license' });
   return storeCredential(db, c, { name: opts.name ?? `Provider ${npi}` });
 }
@@ -121,6 +121,41 @@ describe('directory queries', () => {
     expect(suspended[0]).toMatchObject({ credentials: 2, verified: 1, standing: 'verified' });
     expect(listProviders(db, { limit: 50, standing: 'unchecked' }, now).providers.every((p) => p.standing === 'unchecked')).toBe(true);
     expect(() => listProviders(db, { limit: 5, cursor: 'garbage' }, now)).toThrow(/cursor/);
+  });
+
+  it('lists each provider\'s credential verdicts, worst first, with reason and time checked', async () => {
+    const npi = npiFromNine('177000001');
+    const verified = await credentialFor(npi, { name: 'Dr Worst' });
+    const unchecked = await credentialFor(npi, { type: 'board_certification' });
+    const revoked = await credentialFor(npi, { type: 'dea_registration' });
+    judged(verified, 'verified', hoursAgo(2), 'all good');
+    judged(revoked, 'revoked', hoursAgo(1), 'The registry marks this credential revoked.');
+    const p = listProviders(db, { limit: 50, search: npi }, now).providers[0]!;
+    expect(p.worstVerdict).toBe('revoked');
+    expect(p.credentialVerdicts.map((v) => [v.credentialId, v.verdict])).toEqual([
+      [revoked, 'revoked'],
+      [unchecked, null],
+      [verified, 'verified'],
+    ]);
+    expect(p.credentialVerdicts[0]).toMatchObject({ type: 'dea_registration', reason: 'The registry marks this credential revoked.', checkedAt: hoursAgo(1) });
+    // A provider whose credentials were never checked has no worst verdict.
+    const fresh = npiFromNine('177000002');
+    await credentialFor(fresh, { name: 'Dr Fresh' });
+    expect(listProviders(db, { limit: 50, search: fresh }, now).providers[0]).toMatchObject({ worstVerdict: null, credentialVerdicts: [{ verdict: null, reason: null, checkedAt: null }] });
+  });
+
+  it.each([
+    [[], null],
+    [[null, null], null],
+    [['verified', null], 'verified'],
+    [['verified', 'unverified_offline'], 'unverified_offline'],
+    [['expired', 'suspended', 'verified'], 'suspended'],
+    [['not_yet_valid', 'not_on_registry'], 'not_on_registry'],
+    [['suspended', 'unknown_issuer'], 'unknown_issuer'],
+    [['invalid_npi', 'bad_signature'], 'bad_signature'],
+    [['bad_signature', 'revoked', 'verified'], 'revoked'],
+  ] as [(CredentialVerdict | null)[], CredentialVerdict | null][])('worstVerdictOf(%j) is %s', (verdicts, worst) => {
+    expect(worstVerdictOf(verdicts)).toBe(worst);
   });
 
   it('lists credentials about to expire within the window, soonest first', () => {

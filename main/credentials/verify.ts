@@ -7,7 +7,7 @@ import { recordAudit, type AuditActor } from '../audit/trail';
 import type { Db } from '../db/connection';
 import { credentialDomain, type CredentialDomain } from './eip712';
 import type { RecoverMany } from './recover-pool';
-import { CredentialRegistryReader, RegistryUnavailable, type RegistryReader } from './registry-client';
+import { CredentialRegistryReader, RegistryUnavailable, type RegistryReader, type StatusReading } from './registry-client';
 import { lastKnownRegistry, rememberRegistry } from './settings';
 import { checkableOf, localStatusOf, saveFinding, type CheckContext, type CredentialRow } from './store';
 import { offChainFinding, offlineFinding, registryFinding, withLocalStatus, type CheckableCredential, type Finding, type LocalStatus, type Recovered } from './verdict';
@@ -55,32 +55,48 @@ interface Item {
   local: LocalStatus | null;
 }
 
+interface RegistryAnswers {
+  issuers: Map<string, boolean>;
+  readings: (StatusReading & { issuer?: string })[];
+}
+
+/** isIssuer once per issuer (the reader caches), then the statuses of `which`, in order. */
+async function readRegistry(reader: RegistryReader, items: readonly Item[], which: readonly number[], single: boolean): Promise<RegistryAnswers> {
+  const issuers = new Map<string, boolean>();
+  for (const i of which) {
+    const issuer = items[i]!.c.fields.issuer.toLowerCase();
+    if (!issuers.has(issuer)) issuers.set(issuer, await reader.isIssuer(items[i]!.c.fields.issuer));
+  }
+  const hashes = which.map((i) => items[i]!.c.hash);
+  const readings = single ? await Promise.all(hashes.map((h) => reader.statusOf(h))) : await reader.statusesOf(hashes);
+  return { issuers, readings };
+}
+
 /**
  * Judges credentials against one registry source. With `single`, each credential's status is read with statusOf
  * (which also names its recorded issuer); otherwise with statusesOf over chunks, which does not return the issuer:
  * there the hash, which commits to the issuer field, and the contract's IssuerMismatch guard stand in for that
  * comparison. A registry failure part-way turns the credentials not yet answered for into 'unverified_offline'.
+ * With `recover` (bulk), the registry is read for the whole batch while its signatures are checked, and only the
+ * answers for credentials that pass the off-chain checks are used: the same verdicts, the waits overlapped.
  */
 export async function judgeCredentials(items: readonly Item[], source: RegistrySource, now: Date, opts: { single?: boolean; recover?: RecoverMany } = {}): Promise<{ findings: Finding[]; offlineReason: string | null }> {
   const expected = expectedDomainOf(source);
+  const all = items.map((_, i) => i);
+  const early = opts.recover && !opts.single && 'reader' in source && items.length ? readRegistry(source.reader, items, all, false) : null;
+  // Read or not, an early failure is looked at below only if some credential needed the registry.
+  early?.catch(() => undefined);
   const recovered: (Recovered | undefined)[] = opts.recover ? await opts.recover(items.map((it) => ({ domain: it.c.domain, fields: it.c.fields, signature: it.c.signature }))) : [];
   const findings: (Finding | null)[] = items.map((it, i) => offChainFinding(it.c, expected, now, recovered[i]));
-  const pending = items.map((_, i) => i).filter((i) => findings[i] === null);
+  const pending = all.filter((i) => findings[i] === null);
   let offlineReason: string | null = 'reader' in source ? null : source.offline;
   if (pending.length && 'reader' in source) {
-    const reader = source.reader;
     try {
-      const issuers = new Map<string, boolean>();
-      for (const i of pending) {
-        const issuer = items[i]!.c.fields.issuer.toLowerCase();
-        if (!issuers.has(issuer)) issuers.set(issuer, await reader.isIssuer(items[i]!.c.fields.issuer));
-      }
-      const hashes = pending.map((i) => items[i]!.c.hash);
-      const readings = opts.single ? await Promise.all(hashes.map((h) => reader.statusOf(h))) : await reader.statusesOf(hashes);
+      const answers = early ? await early : await readRegistry(source.reader, items, pending, opts.single ?? false);
       pending.forEach((i, k) => {
-        const r = readings[k]!;
+        const r = answers.readings[early ? i : k]!;
         const item = items[i]!;
-        const facts = { issuerRegistered: issuers.get(item.c.fields.issuer.toLowerCase())!, status: r.status, expiresAt: r.expiresAt, recordedIssuer: 'issuer' in r ? (r.issuer as string) : null };
+        const facts = { issuerRegistered: answers.issuers.get(item.c.fields.issuer.toLowerCase())!, status: r.status, expiresAt: r.expiresAt, recordedIssuer: r.issuer ?? null };
         findings[i] = registryFinding(item.c, facts, now);
       });
     } catch (err) {

@@ -27,6 +27,7 @@ import { createDispatcher, type CallerContext, type Dispatch } from './dispatche
 import { EventBus } from './event-bus';
 import { createLogger, type Logger } from './log';
 import { createSystemHandlers } from './system-handlers';
+import { createJobsHandlers } from '../workers/handlers';
 
 export type RuntimeKind = 'electron' | 'browser' | 'cli';
 
@@ -134,6 +135,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createConsentsHandlers({ db, dataDir }),
     ...createImportsHandlers({ db, jobs }),
     ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),
+    ...createJobsHandlers({ jobs }),
   };
   const auditReady = hasAuditTable(db);
   const dispatch = createDispatcher(handlers, log, {

@@ -1,10 +1,6 @@
 // Runs long jobs in worker threads and keeps their rows in the jobs table: queued -> running -> outcome.
 // Forwards throttled, monotonic progress to the event bus; a job found 'running' at start-up was interrupted.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
@@ -13,6 +9,7 @@ import type { Db } from '../db/connection';
 import type { EventBus } from '../runtime/event-bus';
 import type { Logger } from '../runtime/log';
 import { ProgressTracker } from './progress';
+import { startTsWorker } from './ts-worker';
 import type { JobWorkerData, MainToWorker, WorkerToMain } from './protocol';
 
 export interface JobRunnerOptions {
@@ -62,19 +59,10 @@ function toSummary(row: JobRow): JobSummary {
   };
 }
 
-/** The ESM build of tsx's register API, resolved through the package's own exports map. */
-function tsxEsmApiUrl(): string {
-  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(path.join(path.dirname(manifest), pkg.exports['./esm/api']!.import.default)).href;
-}
-
 function createWorker(options: JobRunnerOptions, data: JobWorkerData): Worker {
   if (options.workerEntry) return new Worker(options.workerEntry, { workerData: data });
   // From source (CLI, browser mode, tests): register tsx inside the worker, then load the TypeScript entry.
-  const entry = new URL('./job-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsxEsmApiUrl())}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData: data });
+  return startTsWorker(new URL('./job-worker.ts', import.meta.url), data);
 }
 
 export class JobRunner {
@@ -121,6 +109,12 @@ export class JobRunner {
 
   get(jobId: string): JobSummary {
     return this.withLiveProgress(toSummary(this.row(jobId)));
+  }
+
+  /** The summary with the error count and the result the job recorded when it ended (null until then). */
+  detail(jobId: string): JobSummary & { errors: number; result: unknown } {
+    const row = this.row(jobId);
+    return { ...this.withLiveProgress(toSummary(row)), errors: row.errors, result: row.result === null ? null : (JSON.parse(row.result) as unknown) };
   }
 
   list(limit: number): JobSummary[] {

@@ -24,7 +24,9 @@ import { RosterImportDialog, StatusChangeDialog, type StatusChangeTarget } from 
 import { checkLabel, STANDING_VIEW, STATUS_ACTION_VIEW, VERDICT_VIEW, type StatusAction } from './credentialLabels';
 import { DirectoryTable } from './DirectoryTable';
 import { JobPanel } from './JobPanel';
+import { RosterImportSummary, VerifyAllSummary } from './JobSummaries';
 import { ProviderDrawer } from './ProviderDrawer';
+import { RosterHistory } from './RosterHistory';
 import { ROSTER_IMPORT_KIND, useCredentialJobs, VERIFY_ALL_KIND } from './useCredentialJobs';
 
 const PAGE_SIZE = 50;
@@ -99,7 +101,9 @@ function CredentialsPage(): ReactElement {
   const [dismissed, setDismissed] = useState<Set<string>>(new Set());
   const visible = (job: typeof verifyJob): boolean => !!job && !dismissed.has(job.id) && (shownJobs.has(job.id) || (job.state !== 'succeeded' && job.state !== 'failed' && job.state !== 'cancelled' && job.state !== 'interrupted'));
   const refetchDirectory = first.refetch;
-  jobs.onFinished(() => {
+  const [importsEnded, setImportsEnded] = useState(0);
+  jobs.onFinished((job) => {
+    if (job.kind === ROSTER_IMPORT_KIND) setImportsEnded((n) => n + 1);
     refetchDirectory();
     setDrawerVersion((v) => v + 1);
   });
@@ -185,15 +189,7 @@ function CredentialsPage(): ReactElement {
             onCancel={can('imports.run') ? () => void cancel(importJob.id) : null}
             cancelling={cancelling === importJob.id}
             onDismiss={() => setDismissed((prev) => new Set(prev).add(importJob.id))}
-            summary={
-              importJob.state === 'succeeded' ? (
-                <Text size="sm" data-testid="roster-import-summary">
-                  Imported: {formatCount(importJob.done)} {importJob.done === 1 ? 'row' : 'rows'} read,{' '}
-                  {importJob.errors ? `${formatCount(importJob.errors)} rejected (each with its column and reason in the run’s rejects file in the data folder)` : 'none rejected'}. Rows already in
-                  the directory were left as they were. New credentials are not checked yet: use Verify all.
-                </Text>
-              ) : undefined
-            }
+            summary={importJob.state === 'succeeded' || importJob.state === 'cancelled' ? <RosterImportSummary job={importJob} /> : undefined}
           />
         )}
         {verifyJob && visible(verifyJob) && (
@@ -205,14 +201,7 @@ function CredentialsPage(): ReactElement {
             onCancel={can('imports.run') ? () => void cancel(verifyJob.id) : null}
             cancelling={cancelling === verifyJob.id}
             onDismiss={() => setDismissed((prev) => new Set(prev).add(verifyJob.id))}
-            summary={
-              verifyJob.state === 'succeeded' ? (
-                <Text size="sm" data-testid="verify-all-summary">
-                  Checked {formatCount(verifyJob.done)} {verifyJob.done === 1 ? 'credential' : 'credentials'} against the registry. Each verdict is on its provider; filter by verdict to
-                  see the ones that need attention.
-                </Text>
-              ) : undefined
-            }
+            summary={verifyJob.state === 'succeeded' || verifyJob.state === 'cancelled' ? <VerifyAllSummary job={verifyJob} /> : undefined}
           />
         )}
 
@@ -304,6 +293,7 @@ function CredentialsPage(): ReactElement {
             )}
           </Stack>
         )}
+        {can('imports.view') && <RosterHistory version={importsEnded} />}
       </Stack>
 
       <ProviderDrawer

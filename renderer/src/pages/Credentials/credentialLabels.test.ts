@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CREDENTIAL_VERDICTS, type CredentialView } from '../../../../main/api/credentials';
-import { checkLabel, daysUntil, expiryText, localizeTimes, statusActions, VERDICT_VIEW, verdictView, verifiedCount } from './credentialLabels';
+import { checkLabel, credentialVerdictLine, daysUntil, verdictCounts, expiryText, localizeTimes, statusActions, VERDICT_VIEW, verdictView, verifiedCount } from './credentialLabels';
 
 type Standing = Pick<CredentialView, 'check' | 'localStatus'>;
 const check = (verdict: CredentialView['check']['verdict']): CredentialView['check'] => ({ verdict, reason: null, checkedAt: null, lastVerifiedAt: null, label: '' });
@@ -51,4 +51,18 @@ describe('credentialLabels', () => {
     ['2025-01-01', 0],
     ['2024-12-31', -1],
   ])('daysUntil(%s) from 2025-01-01 = %d', (day, expected) => expect(daysUntil(day, new Date('2025-01-01T23:30:00Z'))).toBe(expected));
+
+  it.each([
+    [{}, []],
+    [{ verified: 9800, suspended: 200 }, [['suspended', 200], ['verified', 9800]]],
+    [{ verified: 3, revoked: 0, unverified_offline: 1, bad_signature: 2 }, [['bad_signature', 2], ['unverified_offline', 1], ['verified', 3]]],
+  ] as [Parameters<typeof verdictCounts>[0], ReturnType<typeof verdictCounts>][])('counts %j most serious first', (byVerdict, expected) => {
+    expect(verdictCounts(byVerdict)).toEqual(expected);
+  });
+
+  it('names each credential with its verdict and when it was checked', () => {
+    expect(credentialVerdictLine({ credentialId: 1, type: 'dea_registration', number: 'DEA-1', verdict: 'revoked', reason: 'x', checkedAt: null })).toBe('DEA registration DEA-1: Revoked');
+    expect(credentialVerdictLine({ credentialId: 1, type: 'license', number: 'A-1', verdict: null, reason: null, checkedAt: null })).toBe('Medical license A-1: Not checked yet');
+    expect(credentialVerdictLine({ credentialId: 1, type: 'license', number: 'A-1', verdict: 'verified', reason: null, checkedAt: '2025-03-01T10:00:00Z' })).toMatch(/^Medical license A-1: Verified \(checked 2025-03-0\d \d\d:\d\d:\d\d\)$/);
+  });
 });

@@ -1,7 +1,11 @@
 // How verdicts, a provider's standing and verification triggers read to records staff: a label, a colour and
 // what it means. Pure and table-tested; labels follow the API's (main/api/credentials.ts) with local dates.
 import {
+  CREDENTIAL_TYPE_LABELS,
   CREDENTIAL_VERDICT_LABELS,
+  VERDICT_SEVERITY,
+  type ProviderCredentialVerdict,
+  type RosterRunSummary,
   type CredentialCheckState,
   type CredentialCheckEntry,
   type CredentialVerdict,
@@ -126,4 +130,25 @@ export const STATUS_ACTION_VIEW: Record<StatusAction, { menu: string; title: str
     effect:
       'Publishes the credential as active on the registry (or reinstates it after a suspension or revocation made here). It is re-checked at once; it reads as Verified once the sync has confirmed the change on chain.',
   },
+};
+
+/** A bulk verification's counts, most serious verdict first: [["revoked", 2], ["verified", 9800]] (zeros left out). */
+export function verdictCounts(byVerdict: Partial<Record<CredentialVerdict, number>>): [CredentialVerdict, number][] {
+  return VERDICT_SEVERITY.filter((v) => (byVerdict[v] ?? 0) > 0).map((v) => [v, byVerdict[v]!]);
+}
+
+/** One line of a provider's credential verdicts for a tooltip: "License A-1: Revoked (checked 2025-…)". */
+export function credentialVerdictLine(v: ProviderCredentialVerdict): string {
+  const label = verdictView(v.verdict).label;
+  return `${CREDENTIAL_TYPE_LABELS[v.type]} ${v.number}: ${label}${v.checkedAt ? ` (checked ${formatDateTime(v.checkedAt)})` : ''}`;
+}
+
+export const ROSTER_RUN_STATE_VIEW: Record<RosterRunSummary['state'], { label: string; color: string }> = {
+  queued: { label: 'Queued', color: 'gray' },
+  running: { label: 'Running', color: 'blue' },
+  succeeded: { label: 'Finished', color: 'teal' },
+  failed: { label: 'Failed', color: 'red' },
+  cancelled: { label: 'Cancelled', color: 'gray' },
+  interrupted: { label: 'Interrupted', color: 'orange' },
+  unknown: { label: 'Unknown', color: 'gray' },
 };
