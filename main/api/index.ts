@@ -6,6 +6,7 @@ import type { AnyChannelMap, InputOf, ResultOf } from './channel';
 import { consentsChannels } from './consents';
 import { credentialChannels } from './credentials';
 import { importsChannels } from './imports';
+import { sharingChannels } from './sharing';
 import { syncChannels } from './sync';
 import { systemChannels } from './system';
 
@@ -17,6 +18,7 @@ export const api = {
   ...credentialChannels,
   ...consentsChannels,
   ...importsChannels,
+  ...sharingChannels,
 } satisfies AnyChannelMap;
 
 export type Api = typeof api;
@@ -44,5 +46,6 @@ export * from './errors';
 export * from './events';
 export * from './imports';
 export * from './permissions';
+export * from './sharing';
 export * from './sync';
 export * from './system';
