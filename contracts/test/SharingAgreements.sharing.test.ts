@@ -11,9 +11,9 @@ import { call, eventsOf, expectRevert, randomBytes32, startTestChain, type TestC
 let chain: TestChain;
 let sharing: Contract;
 let other: Contract;
-const orgA = Wallet.createRandom();
-const orgB = Wallet.createRandom();
-const outsider = Wallet.createRandom();
+const orgA = new Wallet(Wallet.createRandom().privateKey);
+const orgB = new Wallet(Wallet.createRandom().privateKey);
+const outsider = new Wallet(Wallet.createRandom().privateKey);
 const TERMS = { direction: 'outbound' as const, purposes: ['TREAT' as const], categories: ['general' as const], orgA: 'GENHOSP', orgB: 'STMARY' };
 
 beforeAll(async () => {
