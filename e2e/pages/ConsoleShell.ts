@@ -8,6 +8,7 @@ export const NAV_PAGES = [
   { id: 'consents', label: 'Consents' },
   { id: 'imports', label: 'Imports' },
   { id: 'credentials', label: 'Credentials' },
+  { id: 'sharing', label: 'Sharing' },
   { id: 'sync', label: 'Sync' },
   { id: 'audit', label: 'Audit' },
   { id: 'settings', label: 'Settings' },
