@@ -53,7 +53,10 @@ async function call<T>(server: CustodianServer, channel: string, input: unknown)
 test('sharing: propose and sign between two organisations on one chain; release only while agreement and consent hold', async ({ browser, custodian: a }, testInfo) => {
   test.setTimeout(300_000);
   // --- B: its own data folder, configured for A's chain and contracts, with its own sender keystore. ---
-  const endpoint = JSON.parse(fs.readFileSync(path.join(a.dataDir, 'chain', 'endpoint.json'), 'utf8')) as { rpcUrl: string; chainId: number; contracts: Record<string, string> };
+  // A's embedded chain starts in the background: its endpoint record appears once anvil runs and the contracts are on it.
+  const endpointFile = path.join(a.dataDir, 'chain', 'endpoint.json');
+  await expect.poll(() => fs.existsSync(endpointFile), { timeout: 90_000 }).toBe(true);
+  const endpoint = JSON.parse(fs.readFileSync(endpointFile, 'utf8')) as { rpcUrl: string; chainId: number; contracts: Record<string, string> };
   const key = new Wallet(ANVIL_ACCOUNT_1);
   const keystore = encryptKeystoreJsonSync({ address: key.address, privateKey: key.privateKey }, KEYSTORE_PASSPHRASE, { scrypt: { N: 1 << 12 } });
   const dirB = `${dataDirFor(testInfo.testId)}-b`;

@@ -52,7 +52,7 @@ export class SharingPage {
 
   async propose(f: ProposeForm): Promise<string> {
     await this.page.getByTestId('propose-open').click();
-    const dialog = this.page.getByTestId('propose-dialog');
+    const dialog = this.page.getByRole('dialog', { name: 'Propose a sharing agreement' });
     await expect(dialog).toBeVisible();
     await this.page.getByTestId('propose-partner').fill(f.partnerOrgId);
     await this.page.getByTestId('propose-address').fill(f.partnerAddress);
@@ -61,7 +61,7 @@ export class SharingPage {
     await this.page.getByTestId('propose-until').fill(f.validUntil);
     await this.page.getByTestId('propose-document').fill(f.documentHash);
     await this.page.getByTestId('propose-submit').click();
-    await expect(this.page.getByTestId('propose-dialog')).toBeHidden();
+    await expect(dialog).toBeHidden();
     await expect(this.notice).toContainText(`to ${f.partnerOrgId}`);
     // Newest first: the agreement just proposed heads the rows of this partner.
     const row = this.page.locator(`[data-testid="agreement-row"][data-partner="${f.partnerOrgId}"]`).first();

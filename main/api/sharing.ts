@@ -101,7 +101,9 @@ export type ReleaseRequestInput = z.infer<typeof releaseRequestInput>;
 export const sharingChannels = {
   'sharing.identity': channel<SharingIdentity>()(z.object({}).strict(), 'sharing.view', { audited: false }),
   'sharing.setOrgId': channel<SharingIdentity>()(z.object({ orgId }).strict(), 'sharing.manage'),
-  'sharing.agreements': channel<AgreementView[]>()(z.object({}).strict(), 'sharing.view'),
+  // Agreements carry organisation ids, addresses and hashes only (no patient data): read unaudited, like status
+  // polling, so an open Sharing page does not flood the audit trail. Their changes are audited where they happen.
+  'sharing.agreements': channel<AgreementView[]>()(z.object({}).strict(), 'sharing.view', { audited: false }),
   'sharing.propose': channel<AgreementView>()(proposeAgreementInput, 'sharing.manage'),
   'sharing.sign': channel<AgreementView>()(z.object({ id: agreementId }).strict(), 'sharing.manage'),
   'sharing.terminate': channel<AgreementView>()(z.object({ id: agreementId, reason: z.string().trim().min(3).max(500) }).strict(), 'sharing.manage'),

@@ -16,7 +16,11 @@ export function ProposeDialog({ opened, onClose, onProposed }: { opened: boolean
   const [error, setError] = useState<ApiCallError | null>(null);
   const [busy, setBusy] = useState(false);
   const issues = new Map(((error?.details as { issues?: { field: string; message: string }[] } | undefined)?.issues ?? []).map((i) => [i.field.split('.')[0]!, i.message]));
-  const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) => setForm((f) => ({ ...f, [k]: e.currentTarget.value }));
+  // Read the value now: the event's currentTarget is gone by the time a state updater runs.
+  const set = (k: keyof typeof form) => (e: { currentTarget: { value: string } }) => {
+    const value = e.currentTarget.value;
+    setForm((f) => ({ ...f, [k]: value }));
+  };
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();

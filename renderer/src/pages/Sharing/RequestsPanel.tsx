@@ -42,7 +42,7 @@ export function RequestForm({ onDecided, disabled }: { onDecided: (r: ReleaseReq
       <Stack gap="xs">
         {error && <ErrorBanner error={error} title="The request was not decided" />}
         <Group align="flex-end" gap="sm" wrap="wrap">
-          <TextInput label="Requesting organisation" required value={partnerOrgId} onChange={(e) => setPartner(e.currentTarget.value)} w={170} data-testid="request-partner" />
+          <TextInput label="Requesting organisation" required value={partnerOrgId} onChange={(e) => setPartner(e.currentTarget.value)} w={210} data-testid="request-partner" />
           <NumberInput label="Patient id" required min={1} value={patientId} onChange={setPatientId} w={120} data-testid="request-patient" />
           <NativeSelect label="Category" data={[...CATEGORIES]} value={category} onChange={(e) => setCategory(e.currentTarget.value)} data-testid="request-category" />
           <NativeSelect label="Purpose" data={[...RELEASE_PURPOSES]} value={purpose} onChange={(e) => setPurpose(e.currentTarget.value)} data-testid="request-purpose" />
@@ -65,9 +65,14 @@ export function DecisionBadge({ decision }: { decision: 'permit' | 'deny' }): Re
 }
 
 export function RequestsTable({ rows, testId }: { rows: ReleaseRequestView[]; testId: string }): ReactElement {
-  if (rows.length === 0) return <Text size="sm" c="dimmed" data-testid={`${testId}-empty`}>Nothing yet.</Text>;
+  if (rows.length === 0)
+    return (
+      <Text size="sm" c="dimmed" mt="xs" data-testid={`${testId}-empty`}>
+        Nothing yet.
+      </Text>
+    );
   return (
-    <Table striped withTableBorder verticalSpacing={4} fz="sm" data-testid={testId}>
+    <Table striped withTableBorder verticalSpacing={4} fz="sm" mt="xs" data-testid={testId}>
       <Table.Thead>
         <Table.Tr>
           <Table.Th>#</Table.Th>
@@ -90,7 +95,7 @@ export function RequestsTable({ rows, testId }: { rows: ReleaseRequestView[]; te
               {r.category} / {r.purpose}
               {r.professionalNpi ? ` · NPI ${r.professionalNpi}` : ''}
             </Table.Td>
-            <Table.Td>
+            <Table.Td style={{ whiteSpace: 'nowrap' }}>
               <DecisionBadge decision={r.decision} />
             </Table.Td>
             <Table.Td>

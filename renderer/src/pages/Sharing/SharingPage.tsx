@@ -16,7 +16,7 @@ import { ProposeDialog } from './ProposeDialog';
 import { RequestForm, RequestsTable, Section } from './RequestsPanel';
 import { agreementActions, shortId, STATUS_VIEW } from './sharingLabels';
 
-// sharing.agreements is audited: read on open, after each action, and every 15 s while something is pending.
+// sharing.agreements (unaudited: no patient data) is read every 15 s, so a partner's signature shows up by itself.
 const REFRESH_MS = 15_000;
 
 function SharingIcon({ size = 18 }: { size?: number }): ReactElement {
@@ -72,6 +72,11 @@ function AgreementsTable({ rows, canManage, onSign, onTerminate }: { rows: Agree
                     {act.waiting}
                   </Text>
                 )}
+                {a.terminatedBy && (
+                  <Text size="xs" c="dimmed">
+                    by {a.terminatedBy.toLowerCase() === a.ourAddress.toLowerCase() ? 'us' : a.partnerOrgId}
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td>
                 <Text size="xs">
@@ -106,7 +111,8 @@ function SharingPage(): ReactElement {
   const identity = useApiQuery('sharing.identity', {});
   const agreements = useApiQuery('sharing.agreements', {}, { refreshMs: REFRESH_MS });
   const requests = useApiQuery('sharing.requests', { releasedOnly: false, limit: 100 });
-  const releases = useApiQuery('sharing.requests', { releasedOnly: true, limit: 100 });
+  // One audited read for both tables: the release log is the released part of the latest requests.
+  const released = (requests.data ?? []).filter((r) => r.releasedAt !== null);
   const [proposeOpen, setProposeOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [actionError, setActionError] = useState<{ title: string; error: ApiCallError } | null>(null);
@@ -127,7 +133,6 @@ function SharingPage(): ReactElement {
   const onDecided = (r: ReleaseRequestView): void => {
     setNotice(r.decision === 'permit' ? `Request #${r.id} released; SHA-256 ${r.releasedHash} recorded in the audit trail.` : `Request #${r.id} denied: ${r.reasons.map((x) => x.code).join(', ')}.`);
     requests.refetch();
-    releases.refetch();
   };
 
   const me = identity.data;
@@ -214,10 +219,9 @@ function SharingPage(): ReactElement {
           <RequestsTable rows={requests.data ?? []} testId="requests-table" />
         </Section>
         <Section title="Release log">
-          {releases.error && <ErrorBanner error={releases.error} title="Could not load the release log" onRetry={releases.refetch} />}
-          <RequestsTable rows={releases.data ?? []} testId="release-log" />
+          <RequestsTable rows={released} testId="release-log" />
           <Text size="xs" c="dimmed">
-            Each release is written to the data folder's releases/ folder; its SHA-256 is in the audit trail and anchored with it. Last read {formatDateTime(releases.updatedAt ?? Date.now())}.
+            Each release is written to the data folder's releases/ folder; its SHA-256 is in the audit trail and anchored with it. Last read {formatDateTime(requests.updatedAt ?? Date.now())}.
           </Text>
         </Section>
       </Stack>
