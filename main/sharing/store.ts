@@ -2,6 +2,7 @@
 // release requests. Prepared statements only; callers wrap multi-row changes (row + outbox + audit) in one transaction.
 import type { AgreementStatus, AgreementView, ReleaseRequestView } from '../api/sharing';
 import type { CategoryCode, PurposeCode } from '../api/consents';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/connection';
 import type { AgreementFacts } from './rules';
 import type { Direction } from './terms';
@@ -99,8 +100,16 @@ export function agreementById(db: Db, id: string): AgreementRow | undefined {
   return db.prepare(`SELECT * FROM sharing_agreements WHERE id = ?`).get(id.toLowerCase()) as AgreementRow | undefined;
 }
 
+// Prepared once per connection: the release decision reads this on every request (bench/sharing.bench.ts).
+const byPartner = new WeakMap<Db, Statement>();
+
 export function agreementsWith(db: Db, partnerOrgId: string): AgreementRow[] {
-  return db.prepare(`SELECT * FROM sharing_agreements WHERE partner_org_id = ? ORDER BY created_at DESC`).all(partnerOrgId) as AgreementRow[];
+  let stmt = byPartner.get(db);
+  if (!stmt) {
+    stmt = db.prepare(`SELECT * FROM sharing_agreements WHERE partner_org_id = ? ORDER BY created_at DESC`);
+    byPartner.set(db, stmt);
+  }
+  return stmt.all(partnerOrgId) as AgreementRow[];
 }
 
 export function allAgreements(db: Db): AgreementRow[] {
