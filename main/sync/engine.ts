@@ -348,7 +348,10 @@ export class SyncEngine {
         const names = [...new Set([...unconfigured].map((k) => CONTRACT_OF_KIND[k]))];
         this.lastNotice = { kind: 'foreign', message: `Not configured: no ${names.join(', ')} address in the chain configuration; ${[...unconfigured].join(', ')} events stay queued.` };
         this.notConfigured = names;
-      } else this.notConfigured = [];
+      } else if (this.notConfigured.length > 0) {
+        this.notConfigured = [];
+        if (this.lastNotice?.message.startsWith('Not configured:')) this.lastNotice = null;
+      }
       const sendable = unconfigured.size ? valid.filter((e) => !unconfigured.has(e.kind)) : valid;
       const limits = { ...this.options.limits, blockGasLimit: session.blockGasLimit, maxItems: { ...this.options.limits?.maxItems, ...this.itemCaps } };
       let plans = planBatches(origin, sendable, limits);
