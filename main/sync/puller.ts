@@ -71,7 +71,8 @@ export class ChainPuller {
     private readonly startBlock = 0,
   ) {
     this.mirror = new ChainMirror(db, chainId);
-    for (const [name, address] of Object.entries(contracts) as [ContractName, string][]) this.byAddress.set(address.toLowerCase(), name);
+    // A contract without a configured address (SharingAgreements on an older config) is simply not read.
+    for (const [name, address] of Object.entries(contracts) as [ContractName, string | undefined][]) if (address) this.byAddress.set(address.toLowerCase(), name);
   }
 
   /** Pulls up to the head; safe to call at any time and after any crash (events are recorded once). */
