@@ -130,6 +130,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
             begin: () => consentSink.begin(),
             consentChanged: (c) => consentSink.consentChanged(c),
             sharingEvent: (e) => sharingSink.sharingEvent(e),
+            sharingRolledBack: (ids) => sharingSink.sharingRolledBack(ids),
           },
         });
   if (sync && (options.sync ?? 'auto') === 'auto') sync.start();

@@ -24,6 +24,34 @@ export class SqlSharingSink {
     this.outcomes[this.apply(e)]++;
   }
 
+  /**
+   * A reorg took pulled events of these agreements away: their chain-derived state (partner signature, activation,
+   * the partner's termination, whether the proposal is on chain) is rebuilt from the events the mirror still holds.
+   * Our own local acts stay: our signature (its outbox event is re-sent if needed) and our termination.
+   */
+  sharingRolledBack(agreementIds: readonly string[]): void {
+    const at = this.now().toISOString();
+    const events = this.db.prepare(`SELECT name, data FROM sync_chain_events WHERE contract = 'SharingAgreements' AND subject = ? ORDER BY block_number, log_index`);
+    for (const id of agreementIds) {
+      const row = agreementById(this.db, id);
+      if (!row) continue;
+      const left = (events.all(id) as { name: string; data: string }[]).map((e) => ({ name: e.name, data: JSON.parse(e.data) as Record<string, string> }));
+      const partner = row.partner_address.toLowerCase();
+      const partnerSig = left.filter((e) => e.name === 'AgreementSigned' && e.data.party?.toLowerCase() === partner).at(-1)?.data.signature ?? null;
+      const partnerEnded = left.find((e) => e.name === 'AgreementTerminated' && e.data.party?.toLowerCase() === partner);
+      const weEnded = row.status === 'terminated' && row.terminated_by?.toLowerCase() === row.our_address.toLowerCase();
+      const status = weEnded || partnerEnded ? 'terminated' : left.some((e) => e.name === 'AgreementActivated') ? 'active' : 'proposed';
+      const chainState = row.chain_state === 'rejected' ? 'rejected' : left.some((e) => e.name === 'AgreementProposed') ? 'on-chain' : 'queued';
+      this.db
+        .prepare(
+          `UPDATE sharing_agreements SET partner_signature = ?, status = ?, chain_state = ?, terminated_by = CASE WHEN ? = 'terminated' THEN terminated_by ELSE NULL END,
+             terminated_at = CASE WHEN ? = 'terminated' THEN terminated_at ELSE NULL END, updated_at = ? WHERE id = ?`,
+        )
+        .run(partnerSig, status, chainState, status, status, at, id);
+      recordAudit(this.db, { actor: null, action: 'sharing.agreement.reorg', outcome: 'success', subject: `agreement:${id}`, details: { status, partnerSigned: partnerSig !== null } });
+    }
+  }
+
   private ourAddress(): string | null {
     const row = this.db.prepare(`SELECT address FROM sharing_identity WHERE id = 1`).get() as { address: string } | undefined;
     return row ? row.address.toLowerCase() : null;

@@ -44,6 +44,8 @@ export interface ChainChangeSink {
   consentChanged(change: ChainConsentChange): void;
   /** SharingAgreements events, in chain order (the sharing domain's agreements table). */
   sharingEvent?(event: ChainSharingEvent): void;
+  /** After a reorg removed pulled events of these agreements: rebuild their state from the events that remain. */
+  sharingRolledBack?(agreementIds: readonly string[]): void;
 }
 
 export interface PullReport {
@@ -111,7 +113,11 @@ export class ChainPuller {
     }
     const fork = forkPoint(seen, (n) => canonical.get(n) ?? null);
     this.db.transaction(() => {
+      const agreements = this.sink?.sharingRolledBack
+        ? (this.db.prepare(`SELECT DISTINCT subject FROM sync_chain_events WHERE chain_id = ? AND block_number > ? AND contract = 'SharingAgreements'`).pluck().all(this.chainId, fork ?? -1) as string[])
+        : [];
       this.mirror.rollbackAbove(fork ?? -1);
+      if (agreements.length) this.sink?.sharingRolledBack?.(agreements);
       if (fork === null) this.mirror.clearCursor(CURSOR);
       else this.mirror.setCursor(CURSOR, fork, seen.find((b) => b.number === fork)!.hash);
     })();
