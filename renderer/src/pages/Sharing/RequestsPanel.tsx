@@ -58,7 +58,7 @@ export function RequestForm({ onDecided, disabled }: { onDecided: (r: ReleaseReq
 
 export function DecisionBadge({ decision }: { decision: 'permit' | 'deny' }): ReactElement {
   return (
-    <Badge color={decision === 'permit' ? 'green' : 'red'} variant="light">
+    <Badge color={decision === 'permit' ? 'green' : 'red'} variant="light" style={{ overflow: 'visible' }} miw={90}>
       {decision === 'permit' ? 'Released' : 'Denied'}
     </Badge>
   );
@@ -80,7 +80,7 @@ export function RequestsTable({ rows, testId }: { rows: ReleaseRequestView[]; te
           <Table.Th>Organisation</Table.Th>
           <Table.Th>Patient</Table.Th>
           <Table.Th>Category / purpose</Table.Th>
-          <Table.Th>Decision</Table.Th>
+          <Table.Th miw={110}>Decision</Table.Th>
           <Table.Th>Reasons / released SHA-256</Table.Th>
         </Table.Tr>
       </Table.Thead>

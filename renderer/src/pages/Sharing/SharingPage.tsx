@@ -115,6 +115,7 @@ function SharingPage(): ReactElement {
   const released = (requests.data ?? []).filter((r) => r.releasedAt !== null);
   const [proposeOpen, setProposeOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const [denial, setDenial] = useState<string | null>(null);
   const [actionError, setActionError] = useState<{ title: string; error: ApiCallError } | null>(null);
   const [terminating, setTerminating] = useState<AgreementView | null>(null);
   const [reason, setReason] = useState('');
@@ -122,6 +123,7 @@ function SharingPage(): ReactElement {
   const run = async (title: string, channel: 'sharing.sign' | 'sharing.terminate', fn: () => Promise<AgreementView>, done: (a: AgreementView) => string): Promise<void> => {
     setActionError(null);
     setNotice(null);
+    setDenial(null);
     try {
       setNotice(done(await fn()));
     } catch (err) {
@@ -131,7 +133,8 @@ function SharingPage(): ReactElement {
     }
   };
   const onDecided = (r: ReleaseRequestView): void => {
-    setNotice(r.decision === 'permit' ? `Request #${r.id} released; SHA-256 ${r.releasedHash} recorded in the audit trail.` : `Request #${r.id} denied: ${r.reasons.map((x) => x.code).join(', ')}.`);
+    setNotice(r.decision === 'permit' ? `Request #${r.id} released; SHA-256 ${r.releasedHash} recorded in the audit trail.` : null);
+    setDenial(r.decision === 'deny' ? `Request #${r.id} denied: ${r.reasons.map((x) => x.code).join(', ')}. Nothing was released; the decision is in the audit trail.` : null);
     requests.refetch();
   };
 
@@ -150,6 +153,11 @@ function SharingPage(): ReactElement {
       />
       <Stack gap="md">
         {notice && <SuccessNotice onClose={() => setNotice(null)}>{notice}</SuccessNotice>}
+        {denial && (
+          <Alert color="orange" variant="light" withCloseButton onClose={() => setDenial(null)} closeButtonLabel="Dismiss" data-testid="release-denied">
+            {denial}
+          </Alert>
+        )}
         {actionError && <ErrorBanner error={actionError.error} title={actionError.title} />}
         <Section title="This organisation">
           {identity.error && <ErrorBanner error={identity.error} title="Could not read the organisation identity" onRetry={identity.refetch} />}
