@@ -70,11 +70,11 @@ async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   return Promise.race([once(child, 'exit').then(() => true), timer]);
 }
 
-async function startServe(dataDir: string): Promise<RunningServe> {
+async function startServe(dataDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningServe> {
   // Its own process group, so teardown can also reach what it started (the embedded chain node).
   const child = spawn(process.execPath, [CUSTODIAN_BIN, 'serve', '--data-dir', dataDir, '--port', '0'], {
     cwd: REPO_ROOT,
-    env: process.env,
+    env: { ...process.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -142,11 +142,11 @@ async function startServe(dataDir: string): Promise<RunningServe> {
 }
 
 /** `custodian setup`: the first IT administrator of a new data folder, password from the environment. */
-async function setupAdmin(dataDir: string, admin: StaffCredentials): Promise<void> {
+async function setupAdmin(dataDir: string, admin: StaffCredentials, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
   try {
     await promisify(execFile)(process.execPath, [CUSTODIAN_BIN, 'setup', '--user', admin.username, '--name', admin.displayName, '--data-dir', dataDir], {
       cwd: REPO_ROOT,
-      env: { ...process.env, CUSTODIAN_PASSWORD: admin.password },
+      env: { ...process.env, ...extraEnv, CUSTODIAN_PASSWORD: admin.password },
       timeout: 60_000,
     });
   } catch (err) {
@@ -194,11 +194,17 @@ export interface CustodianOptions {
  * Starts one server (with ADMIN set up unless 'none') on a fresh data folder, for a group of tests that only send
  * requests and may share it; `stop` ends it and removes the folder.
  */
-export async function startCustodian(dataDir: string, adminSetup: CustodianOptions['adminSetup'] = 'cli'): Promise<{ server: CustodianServer; stop: () => Promise<void> }> {
+export async function startCustodian(
+  dataDir: string,
+  adminSetup: CustodianOptions['adminSetup'] = 'cli',
+  /** Written into the fresh folder before set-up (e.g. config.json pointing at another server's chain). */
+  prepare?: { files?: Record<string, string>; env?: NodeJS.ProcessEnv },
+): Promise<{ server: CustodianServer; stop: () => Promise<void> }> {
   await fs.rm(dataDir, { recursive: true, force: true });
   await fs.mkdir(dataDir, { recursive: true });
-  if (adminSetup === 'cli') await setupAdmin(dataDir, ADMIN);
-  const running = await startServe(dataDir);
+  for (const [name, text] of Object.entries(prepare?.files ?? {})) await fs.writeFile(path.join(dataDir, name), text, { mode: 0o600 });
+  if (adminSetup === 'cli') await setupAdmin(dataDir, ADMIN, prepare?.env);
+  const running = await startServe(dataDir, prepare?.env);
   return {
     server: { ...running.server, admin: adminSetup === 'cli' ? ADMIN : null },
     stop: async () => {

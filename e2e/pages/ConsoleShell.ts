@@ -8,6 +8,7 @@ export const NAV_PAGES = [
   { id: 'consents', label: 'Consents' },
   { id: 'imports', label: 'Imports' },
   { id: 'credentials', label: 'Credentials' },
+  { id: 'sharing', label: 'Sharing' },
   { id: 'sync', label: 'Sync' },
   { id: 'audit', label: 'Audit' },
   { id: 'settings', label: 'Settings' },
@@ -84,8 +85,11 @@ export class ConsoleShell {
     return Number(raw);
   }
 
-  /** Presses Tab until `target` has focus, as a keyboard user would; fails after `max` presses. */
-  async tabTo(target: Locator, max = 40): Promise<void> {
+  /**
+   * Presses Tab until `target` has focus, as a keyboard user would; fails after `max` presses. The budget covers a
+   * full round from a content-heavy screen (the Audit table lists one focusable link per entry) back to the navigation.
+   */
+  async tabTo(target: Locator, max = 60): Promise<void> {
     for (let i = 0; i < max; i += 1) {
       if (await target.evaluate((el) => el.matches(':focus'))) return;
       await this.page.keyboard.press('Tab');

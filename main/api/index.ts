@@ -8,6 +8,7 @@ import { credentialChannels } from './credentials';
 import { importsChannels } from './imports';
 import { signerChannels } from './signer';
 import { jobsChannels } from './jobs';
+import { sharingChannels } from './sharing';
 import { syncChannels } from './sync';
 import { systemChannels } from './system';
 
@@ -21,6 +22,7 @@ export const api = {
   ...importsChannels,
   ...signerChannels,
   ...jobsChannels,
+  ...sharingChannels,
 } satisfies AnyChannelMap;
 
 export type Api = typeof api;
@@ -50,5 +52,6 @@ export * from './imports';
 export * from './jobs';
 export * from './permissions';
 export * from './signer';
+export * from './sharing';
 export * from './sync';
 export * from './system';

@@ -19,13 +19,16 @@ export const PERMISSIONS = [
   'settings.view',
   'settings.configure',
   'staff.manage',
+  'sharing.view',
+  'sharing.manage',
+  'sharing.release',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLES = ['records_clerk', 'records_manager', 'it_admin', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
-const clerk: Permission[] = ['status.read', 'patients.view', 'consents.view', 'consents.grant', 'credentials.view', 'imports.view', 'sync.view'];
+const clerk: Permission[] = ['status.read', 'patients.view', 'consents.view', 'consents.grant', 'credentials.view', 'imports.view', 'sync.view', 'sharing.view', 'sharing.release'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   records_clerk: new Set(clerk),
@@ -38,6 +41,9 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'sync.run',
     'audit.view',
     'settings.view',
+    'sharing.view',
+    'sharing.manage',
+    'sharing.release',
   ]),
   it_admin: new Set<Permission>([
     'status.read',
@@ -52,8 +58,10 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'settings.view',
     'settings.configure',
     'staff.manage',
+    'sharing.view',
+    'sharing.manage',
   ]),
-  auditor: new Set<Permission>(['status.read', 'consents.view', 'imports.view', 'credentials.view', 'sync.view', 'audit.view', 'settings.view']),
+  auditor: new Set<Permission>(['status.read', 'consents.view', 'imports.view', 'credentials.view', 'sync.view', 'audit.view', 'settings.view', 'sharing.view']),
 };
 
 /**

@@ -7,6 +7,14 @@ import { TxSender } from './provider';
 
 export type DeployedContracts = Record<ContractName, string>;
 
+/** Contracts whose constructor takes no admin: SharingAgreements is authorised by the parties' signatures alone. */
+const NO_ADMIN: ReadonlySet<ContractName> = new Set<ContractName>(['SharingAgreements']);
+
+/** The constructor arguments of `name` when `owner` administers the deployment. */
+export function constructorArgs(name: ContractName, owner: string): unknown[] {
+  return NO_ADMIN.has(name) ? [] : [owner];
+}
+
 /** Deploys one contract whose constructor takes `args`; resolves with its address once code is there. */
 export async function deployContract(sender: TxSender, name: ContractName, args: unknown[]): Promise<string> {
   const artifact = loadArtifact(name);
@@ -20,13 +28,14 @@ export async function deployContract(sender: TxSender, name: ContractName, args:
 }
 
 /**
- * Deploys ConsentLedger, AuditAnchor and CredentialRegistry in that order, each constructed with `admin`.
+ * Deploys ConsentLedger, AuditAnchor, CredentialRegistry and SharingAgreements in that order, each constructed
+ * with `admin` where it takes one.
  * Pass the caller's `sender` when it has already sent from this wallet, so nonces stay in one place.
  */
 export async function deployContracts(wallet: Signer, admin?: string, sender?: TxSender): Promise<DeployedContracts> {
   const txSender = sender ?? new TxSender(wallet);
   const owner = getAddress(admin ?? (await wallet.getAddress()));
   const deployed: Partial<DeployedContracts> = {};
-  for (const name of CONTRACT_NAMES) deployed[name] = await deployContract(txSender, name, [owner]);
+  for (const name of CONTRACT_NAMES) deployed[name] = await deployContract(txSender, name, constructorArgs(name, owner));
   return deployed as DeployedContracts;
 }

@@ -1,5 +1,5 @@
 // The embedded chain against a real anvil: first start deploys, a restart resumes the persisted state, stop ends it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +54,7 @@ describe('startEmbeddedChain', () => {
     try {
       expect(first.chainId).toBe(31337);
       expect(first.deployReason).toBe('no-record');
-      expect(Object.keys(first.contracts).sort()).toEqual(['AuditAnchor', 'ConsentLedger', 'CredentialRegistry']);
+      expect(Object.keys(first.contracts).sort()).toEqual(['AuditAnchor', 'ConsentLedger', 'CredentialRegistry', 'SharingAgreements']);
       for (const code of await codeAt(first)) expect(code.length).toBeGreaterThan(2);
       firstStatus = await status(first);
       expect(firstStatus.chainId).toBe(31337);
@@ -93,6 +93,38 @@ describe('startEmbeddedChain', () => {
       expect(readDeploymentRecord(chainPaths(dataDir).deploymentFile)?.deployedAt).toBe(second.deployedAt);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('adds a contract missing from an older record, keeping the contracts and state already deployed', async () => {
+    const dataDir = tempDataDir();
+    const first = await startEmbeddedChain(dataDir);
+    await first.stop();
+    // A devnet recorded before SharingAgreements existed.
+    const file = chainPaths(dataDir).deploymentFile;
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { contracts: Record<string, string>; codeHashes: Record<string, string> };
+    delete old.contracts.SharingAgreements;
+    delete old.codeHashes.SharingAgreements;
+    writeFileSync(file, JSON.stringify(old));
+
+    const second = await startEmbeddedChain(dataDir);
+    try {
+      expect(second.deployReason).toBe('contract-added');
+      const { SharingAgreements: added, ...kept } = second.contracts;
+      const { SharingAgreements: _gone, ...before } = first.contracts;
+      expect(kept).toEqual(before);
+      expect(added).toBeDefined();
+      for (const code of await codeAt(second)) expect(code.length).toBeGreaterThan(2);
+      expect(readDeploymentRecord(file)?.contracts).toEqual(second.contracts);
+    } finally {
+      await second.stop();
+    }
+    const third = await startEmbeddedChain(dataDir);
+    try {
+      expect(third.deployReason).toBeNull();
+      expect(third.contracts).toEqual(second.contracts);
+    } finally {
+      await third.stop();
     }
   });
 });

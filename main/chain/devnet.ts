@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { AppError } from '../api/errors';
 import { CONTRACT_NAMES, loadArtifact, type ContractName } from './artifacts';
 import { startAnvil, type AnvilNode } from './anvil';
-import { deployContracts, type DeployedContracts } from './deploy';
+import { constructorArgs, deployContract, deployContracts, type DeployedContracts } from './deploy';
+import { TxSender } from './provider';
 import { createProvider } from './provider';
 
 export const DEVNET_CHAIN_ID = 31337;
@@ -18,7 +19,10 @@ export const DEVNET_CHAIN_ID = 31337;
  */
 export const DEVNET_SIGNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
-export type DeployReason = 'no-record' | 'chain-mismatch' | 'code-missing' | 'code-changed';
+export type DeployReason = 'no-record' | 'chain-mismatch' | 'code-missing' | 'code-changed' | 'contract-added';
+
+/** Contracts added after the first release: a recorded devnet without them gets them deployed, keeping the rest. */
+const ADDED_LATER: readonly ContractName[] = ['SharingAgreements'];
 
 export interface DeploymentRecord {
   chainId: number;
@@ -43,7 +47,7 @@ export interface EmbeddedChain {
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 const hash = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 const contractMap = <T extends z.ZodType>(value: T) =>
-  z.object({ ConsentLedger: value, AuditAnchor: value, CredentialRegistry: value });
+  z.object({ ConsentLedger: value, AuditAnchor: value, CredentialRegistry: value, SharingAgreements: value.optional() });
 const recordSchema = z.object({
   chainId: z.number().int(),
   contracts: contractMap(address),
@@ -64,7 +68,8 @@ export async function startEmbeddedChain(dataDir: string): Promise<EmbeddedChain
   const provider = createProvider(node.rpcUrl, DEVNET_CHAIN_ID);
   try {
     const wallet = new Wallet(DEVNET_SIGNER_KEY, provider);
-    const record = readDeploymentRecord(paths.deploymentFile);
+    const read = readDeploymentRecord(paths.deploymentFile);
+    const record = read && (await addMissing(wallet, provider, read, paths.deploymentFile));
     const deployReason = await checkDeployment(provider, record);
     const deployment =
       deployReason === null && record !== null ? record : await deployAndRecord(wallet, provider, paths.deploymentFile);
@@ -73,7 +78,7 @@ export async function startEmbeddedChain(dataDir: string): Promise<EmbeddedChain
       chainId: DEVNET_CHAIN_ID,
       contracts: deployment.contracts,
       deployedAt: deployment.deployedAt,
-      deployReason,
+      deployReason: deployReason ?? (record !== read ? 'contract-added' : null),
       signerPrivateKey: DEVNET_SIGNER_KEY,
       node,
       stop: async () => {
@@ -96,6 +101,31 @@ async function deployAndRecord(
   const contracts = await deployContracts(wallet);
   const codeHashes = await codeHashesOf(provider, contracts);
   const record = { chainId: DEVNET_CHAIN_ID, contracts, deployedAt: new Date().toISOString(), codeHashes };
+  writeDeploymentRecord(deploymentFile, record);
+  return record;
+}
+
+/**
+ * A record from before a contract was added (no SharingAgreements): deploys just the missing ones, if the recorded
+ * ones are still there, and records them, so the consents, credentials and roots already on chain are kept.
+ */
+async function addMissing(wallet: Wallet, provider: JsonRpcProvider, read: PartialRecord, deploymentFile: string): Promise<DeploymentRecord | null> {
+  const missing = ADDED_LATER.filter((name) => !read.contracts[name]);
+  if (missing.length === 0) return read as DeploymentRecord;
+  if (read.chainId !== DEVNET_CHAIN_ID) return null;
+  const present = CONTRACT_NAMES.filter((name) => !missing.includes(name));
+  for (const name of present) {
+    if (keccak256(await provider.getCode(read.contracts[name]!)) !== read.codeHashes[name]) return null;
+  }
+  const sender = new TxSender(wallet);
+  const owner = await wallet.getAddress();
+  const contracts = { ...read.contracts } as Partial<DeployedContracts>;
+  const codeHashes = { ...read.codeHashes } as Partial<Record<ContractName, string>>;
+  for (const name of missing) {
+    contracts[name] = await deployContract(sender, name, constructorArgs(name, owner));
+    codeHashes[name] = keccak256(await provider.getCode(contracts[name]!));
+  }
+  const record: DeploymentRecord = { ...read, contracts: contracts as DeployedContracts, codeHashes: codeHashes as Record<ContractName, string> };
   writeDeploymentRecord(deploymentFile, record);
   return record;
 }
@@ -139,7 +169,13 @@ async function codeHashesOf(
   return hashes as Record<ContractName, string>;
 }
 
-export function readDeploymentRecord(file: string): DeploymentRecord | null {
+/** A record as read: contracts added later may be missing from it. */
+export interface PartialRecord extends Omit<DeploymentRecord, 'contracts' | 'codeHashes'> {
+  contracts: Partial<DeployedContracts>;
+  codeHashes: Partial<Record<ContractName, string>>;
+}
+
+export function readDeploymentRecord(file: string): PartialRecord | null {
   if (!existsSync(file)) return null;
   try {
     const parsed = recordSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
@@ -149,8 +185,9 @@ export function readDeploymentRecord(file: string): DeploymentRecord | null {
       ConsentLedger: getAddress(r.contracts.ConsentLedger),
       AuditAnchor: getAddress(r.contracts.AuditAnchor),
       CredentialRegistry: getAddress(r.contracts.CredentialRegistry),
+      ...(r.contracts.SharingAgreements ? { SharingAgreements: getAddress(r.contracts.SharingAgreements) } : {}),
     };
-    return { ...r, contracts };
+    return { ...r, contracts, codeHashes: r.codeHashes as Partial<Record<ContractName, string>> };
   } catch {
     return null; // unreadable record: treated as missing, which redeploys
   }

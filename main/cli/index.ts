@@ -13,6 +13,7 @@ import { createProvider } from '../chain/provider';
 import { credentialDomain } from '../credentials/eip712';
 import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
 import { importConsentsCommand } from '../imports/cli-command';
+import { sharingCommand, SHARING_USAGE } from '../sharing/cli-commands';
 import { resolveDataDir } from '../runtime/config';
 import { memorySession } from '../runtime/dispatcher';
 import { createLogger } from '../runtime/log';
@@ -55,6 +56,7 @@ Commands:
   import consents FILE [--format csv|fhir] [--dry-run]
                          Import consents from CSV or FHIR R4 (NDJSON or Bundle) as a job, with progress; exit 0
                          when the import ran (rejected rows are in the rejects file), 1 on a fatal error
+${SHARING_USAGE}
 
 Options:
   --data-dir DIR         Data folder (default: $CUSTODIAN_HOME or the platform's user-data folder)
@@ -298,6 +300,17 @@ export async function main(argv: string[]): Promise<number> {
       'valid-until': { type: 'string' },
       'chain-id': { type: 'string' },
       registry: { type: 'string' },
+      partner: { type: 'string' },
+      address: { type: 'string' },
+      direction: { type: 'string' },
+      categories: { type: 'string' },
+      purposes: { type: 'string' },
+      'document-hash': { type: 'string' },
+      patient: { type: 'string' },
+      category: { type: 'string' },
+      purpose: { type: 'string' },
+      'org-id': { type: 'string' },
+      released: { type: 'boolean', default: false },
     },
   });
   const [command] = positionals;
@@ -342,6 +355,26 @@ export async function main(argv: string[]): Promise<number> {
       }
       process.stderr.write(`Unknown import command: ${positionals.slice(1).join(' ') || '(none)'} (expected: import providers FILE, import consents FILE)\n\n${USAGE}\n`);
       return 2;
+    case 'sharing': {
+      const o = {
+        json: values.json,
+        partner: values.partner,
+        address: values.address,
+        direction: values.direction,
+        categories: values.categories,
+        purposes: values.purposes,
+        validFrom: values['valid-from'],
+        validUntil: values['valid-until'],
+        documentHash: values['document-hash'],
+        patient: values.patient,
+        category: values.category,
+        purpose: values.purpose,
+        npi: values.npi,
+        orgId: values['org-id'],
+        released: values.released,
+      };
+      return withServices(dataDir, async (s) => sharingCommand(s, await signInCli(s, values.user), positionals.slice(1), o, (t) => process.stdout.write(`${t}\n`)));
+    }
     case 'serve': {
       const port = values.port === undefined ? undefined : Number(values.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new AppError('VALIDATION_FAILED', `--port must be 0-65535, got ${values.port}`);

@@ -30,7 +30,7 @@ const externalChain = z
     rpcUrl: z.string().url(),
     chainId: z.number().int().positive(),
     contracts: z
-      .object({ ConsentLedger: address, AuditAnchor: address, CredentialRegistry: address })
+      .object({ ConsentLedger: address, AuditAnchor: address, CredentialRegistry: address, SharingAgreements: address.optional() })
       .strict(),
     /** Encrypted JSON keystore (ethers) holding the signing key; unlocked with CUSTODIAN_KEYSTORE_PASSPHRASE. */
     keystorePath: z.string().min(1).optional(),

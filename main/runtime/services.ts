@@ -13,6 +13,9 @@ import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, type MigrationReport } from '../db/migrate';
 import { createImportsHandlers } from '../imports/handlers';
 import { createAuthHandlers, createSessionResolver } from '../staff/handlers';
+import { createSharingHandlers } from '../sharing/handlers';
+import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
+import { SqlSharingSink } from '../sharing/sink';
 import { SqlConsentSink } from '../sync/consent-sink';
 import type { ContractAddresses } from '../sync/contracts';
 import { SyncEngine } from '../sync/engine';
@@ -103,6 +106,13 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const chainStarted = chain.start();
   if (options.waitForChain) await chainStarted;
 
+  // The organisation's signing key for sharing agreements (secrets/org-key) and its identity row, before the
+  // first pull, so a partner's proposal naming this organisation is recognised.
+  const orgWallet = loadOrCreateOrgWallet(dataDir);
+  ensureIdentity(db, orgWallet);
+  const consentSink = new SqlConsentSink(db);
+  const sharingSink = new SqlSharingSink(db);
+
   // Chain sync runs in the main process (it is I/O bound): outbox -> batches -> chain, and chain events -> mirror.
   const confirmations = config.chain.mode === 'external' ? config.chain.confirmations : 1;
   const sync =
@@ -122,7 +132,12 @@ export async function startServices(options: StartOptions): Promise<Services> {
           },
           signer: () => loadSigner(config.chain, () => chain.embeddedSignerKey, process.env, sealedKey),
           confirmations,
-          sink: new SqlConsentSink(db),
+          sink: {
+            begin: () => consentSink.begin(),
+            consentChanged: (c) => consentSink.consentChanged(c),
+            sharingEvent: (e) => sharingSink.sharingEvent(e),
+            sharingRolledBack: (ids) => sharingSink.sharingRolledBack(ids),
+          },
         });
   if (sync && (options.sync ?? 'auto') === 'auto') sync.start();
 
@@ -136,6 +151,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createImportsHandlers({ db, jobs }),
     ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),
     ...createJobsHandlers({ jobs }),
+    ...createSharingHandlers({ db, dataDir, wallet: orgWallet, chain: config.chain.mode === 'none' ? null : chain }),
   };
   const auditReady = hasAuditTable(db);
   const dispatch = createDispatcher(handlers, log, {

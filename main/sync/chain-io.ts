@@ -3,7 +3,7 @@
 import type { JsonRpcProvider, TransactionReceipt } from 'ethers';
 import { AppError } from '../api/errors';
 import { suggestFees } from '../chain/provider';
-import { contractInterface, CONTRACT_OF_KIND, type ContractAddresses } from './contracts';
+import { addressOfKind, contractInterface, CONTRACT_OF_KIND, type ContractAddresses } from './contracts';
 import { appliedCheckCall } from './encoders';
 import { parsePayload, type AuditRootPayload } from './payloads';
 import type { BatchRow, SyncStore } from './store';
@@ -26,7 +26,9 @@ export function batchPayloads(ctx: ChainContext, batch: BatchRow): unknown[] {
 }
 
 export function contractAddress(ctx: ChainContext, batch: BatchRow): string {
-  return ctx.contracts[CONTRACT_OF_KIND[batch.kind]];
+  const address = addressOfKind(ctx.contracts, batch.kind);
+  if (!address) throw new AppError('SYNC_CONTRACT_NOT_CONFIGURED', `No ${CONTRACT_OF_KIND[batch.kind]} address is configured; batch ${batch.id.slice(0, 10)}… waits.`);
+  return address;
 }
 
 /** Whether the contract already holds this batch (its replay guard says so). */
@@ -53,6 +55,9 @@ const APPLIED_EVENT: Record<BatchRow['kind'], string> = {
   'consent.change': 'BatchApplied',
   'credential.status': 'StatusBatchApplied',
   'audit.root': 'RootAnchored',
+  'agreement.propose': 'SharingBatchApplied',
+  'agreement.sign': 'SharingBatchApplied',
+  'agreement.terminate': 'SharingBatchApplied',
 };
 
 /** The log that applied the batch, searched over the last `window` blocks (for a batch applied by a transaction we do not have). */

@@ -9,7 +9,7 @@ import type { Db } from '../db/connection';
 import type { Logger } from '../runtime/log';
 import { itemsPerBatch, planBatches, type BatchLimits } from './batcher';
 import type { Notice, SendStep, SenderContext } from './context';
-import type { ContractAddresses } from './contracts';
+import { addressOfKind, CONTRACT_OF_KIND, type ContractAddresses } from './contracts';
 import { GAS_MODELS } from './encoders';
 import { classifyFailure, type SyncFailure } from './failures';
 import { isSyncKind, parsePayload, type SyncKind } from './payloads';
@@ -95,6 +95,8 @@ export class SyncEngine {
   private readonly itemCaps: Partial<Record<SyncKind, number>> = {};
   signerAddress: string | null = null;
   blockHeight: number | null = null;
+  /** Contracts that queued events need but the configuration lacks (their events wait). */
+  notConfigured: string[] = [];
 
   constructor(private readonly options: SyncEngineOptions) {
     this.store = new SyncStore(options.db);
@@ -339,8 +341,20 @@ export class SyncEngine {
         if (!parsed.ok) this.store.rejectEvent(e.id, parsed.reason);
         return parsed.ok;
       });
+      // A kind whose contract has no configured address (SharingAgreements on an older external config) stays
+      // queued, with a notice, until the address is configured: not failed, not sent.
+      const unconfigured = new Set(valid.filter((e) => !addressOfKind(session.endpoint.contracts, e.kind)).map((e) => e.kind));
+      if (unconfigured.size > 0) {
+        const names = [...new Set([...unconfigured].map((k) => CONTRACT_OF_KIND[k]))];
+        this.lastNotice = { kind: 'foreign', message: `Not configured: no ${names.join(', ')} address in the chain configuration; ${[...unconfigured].join(', ')} events stay queued.` };
+        this.notConfigured = names;
+      } else if (this.notConfigured.length > 0) {
+        this.notConfigured = [];
+        if (this.lastNotice?.message.startsWith('Not configured:')) this.lastNotice = null;
+      }
+      const sendable = unconfigured.size ? valid.filter((e) => !unconfigured.has(e.kind)) : valid;
       const limits = { ...this.options.limits, blockGasLimit: session.blockGasLimit, maxItems: { ...this.options.limits?.maxItems, ...this.itemCaps } };
-      let plans = planBatches(origin, valid, limits);
+      let plans = planBatches(origin, sendable, limits);
       // A full read may cut a kind mid-batch: keep its partial tail pending for the next read, so batches stay full.
       const full = plans.filter((p) => p.eventIds.length >= itemsPerBatch(p.kind, limits));
       if (events.length === PLAN_READ && full.length > 0) plans = full;

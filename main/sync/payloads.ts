@@ -1,11 +1,21 @@
 // What each outbox kind carries to the chain and how it is validated: pseudonyms, hashes, codes and numbers only.
-// consent.change comes from the consents domain (consents/outbox-events.ts); the other two are defined here.
+// consent.change comes from the consents domain (consents/outbox-events.ts), agreement.* from sharing/outbox-events.ts;
+// the other two are defined here.
 import { z } from 'zod';
 import { consentChangePayload, CONSENT_CHANGE_KIND, type ConsentChangePayload } from '../consents/outbox-events';
+import {
+  agreementProposePayload,
+  agreementSignPayload,
+  agreementTerminatePayload,
+  AGREEMENT_KINDS,
+  type AgreementProposePayload,
+  type AgreementSignPayload,
+  type AgreementTerminatePayload,
+} from '../sharing/outbox-events';
 
 export { consentChangePayload, type ConsentChangePayload };
 
-export const SYNC_KINDS = [CONSENT_CHANGE_KIND, 'credential.status', 'audit.root'] as const;
+export const SYNC_KINDS = [CONSENT_CHANGE_KIND, 'credential.status', 'audit.root', ...AGREEMENT_KINDS] as const;
 export type SyncKind = (typeof SYNC_KINDS)[number];
 
 export function isSyncKind(kind: string): kind is SyncKind {
@@ -49,12 +59,21 @@ export type PayloadOf<K extends SyncKind> = K extends 'consent.change'
   ? ConsentChangePayload
   : K extends 'credential.status'
     ? CredentialStatusPayload
-    : AuditRootPayload;
+    : K extends 'agreement.propose'
+      ? AgreementProposePayload
+      : K extends 'agreement.sign'
+        ? AgreementSignPayload
+        : K extends 'agreement.terminate'
+          ? AgreementTerminatePayload
+          : AuditRootPayload;
 
 export const PAYLOAD_SCHEMAS: { [K in SyncKind]: z.ZodType<PayloadOf<K>> } = {
   'consent.change': consentChangePayload,
   'credential.status': credentialStatusPayload,
   'audit.root': auditRootPayload,
+  'agreement.propose': agreementProposePayload,
+  'agreement.sign': agreementSignPayload,
+  'agreement.terminate': agreementTerminatePayload,
 };
 
 export type ParsedPayload = { ok: true; value: unknown } | { ok: false; reason: string };

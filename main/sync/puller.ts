@@ -29,11 +29,23 @@ export interface ChainConsentChange {
   batchId: string | null;
 }
 
+/** One SharingAgreements event: ids, addresses, hashes and numbers only (the sharing domain applies it). */
+export type ChainSharingEvent = { chainId: number; contract: string; agreementId: string; blockNumber: number; txHash: string } & (
+  | { name: 'AgreementProposed'; partyA: string; partyB: string; termsHash: string; validFrom: number; validUntil: number; documentHash: string; scope: string; orgA: string; orgB: string }
+  | { name: 'AgreementSigned'; party: string; signature: string }
+  | { name: 'AgreementActivated' }
+  | { name: 'AgreementTerminated'; party: string }
+);
+
 /** Where pulled consent changes go besides the mirror (the consents tables). Called inside the pull's transaction. */
 export interface ChainChangeSink {
   /** Called at the start of each pulled block range, inside its transaction (refresh caches here). */
   begin?(): void;
   consentChanged(change: ChainConsentChange): void;
+  /** SharingAgreements events, in chain order (the sharing domain's agreements table). */
+  sharingEvent?(event: ChainSharingEvent): void;
+  /** After a reorg removed pulled events of these agreements: rebuild their state from the events that remain. */
+  sharingRolledBack?(agreementIds: readonly string[]): void;
 }
 
 export interface PullReport {
@@ -61,7 +73,8 @@ export class ChainPuller {
     private readonly startBlock = 0,
   ) {
     this.mirror = new ChainMirror(db, chainId);
-    for (const [name, address] of Object.entries(contracts) as [ContractName, string][]) this.byAddress.set(address.toLowerCase(), name);
+    // A contract without a configured address (SharingAgreements on an older config) is simply not read.
+    for (const [name, address] of Object.entries(contracts) as [ContractName, string | undefined][]) if (address) this.byAddress.set(address.toLowerCase(), name);
   }
 
   /** Pulls up to the head; safe to call at any time and after any crash (events are recorded once). */
@@ -100,7 +113,11 @@ export class ChainPuller {
     }
     const fork = forkPoint(seen, (n) => canonical.get(n) ?? null);
     this.db.transaction(() => {
+      const agreements = this.sink?.sharingRolledBack
+        ? (this.db.prepare(`SELECT DISTINCT subject FROM sync_chain_events WHERE chain_id = ? AND block_number > ? AND contract = 'SharingAgreements'`).pluck().all(this.chainId, fork ?? -1) as string[])
+        : [];
       this.mirror.rollbackAbove(fork ?? -1);
+      if (agreements.length) this.sink?.sharingRolledBack?.(agreements);
       if (fork === null) this.mirror.clearCursor(CURSOR);
       else this.mirror.setCursor(CURSOR, fork, seen.find((b) => b.number === fork)!.hash);
     })();
@@ -115,7 +132,7 @@ export class ChainPuller {
       if (!contract) return [];
       const desc = contractInterface(contract).parseLog({ topics: [...log.topics], data: log.data });
       if (!desc) return [];
-      if (desc.name === 'BatchApplied' || desc.name === 'StatusBatchApplied') batchOfTx.set(log.transactionHash, String(desc.args.batchId).toLowerCase());
+      if (desc.name === 'BatchApplied' || desc.name === 'StatusBatchApplied' || desc.name === 'SharingBatchApplied') batchOfTx.set(log.transactionHash, String(desc.args.batchId).toLowerCase());
       return [{ log, contract, desc }];
     });
     let events = 0;
@@ -185,6 +202,14 @@ export class ChainPuller {
           events++;
         }
         continue;
+      } else if (contract === 'SharingAgreements' && desc.name !== 'SharingBatchApplied') {
+        const sharing = sharingEventOf(desc.name, a, { chainId: this.chainId, contract: log.address, agreementId: hex(a.agreementId), blockNumber: base.blockNumber, txHash: base.txHash });
+        event = { ...base, batchId: batchOfTx.get(log.transactionHash) ?? null, subject: hex(a.agreementId), data: sharing ? flatData(sharing) : {} };
+        if (this.mirror.record(event)) {
+          if (sharing) this.sink?.sharingEvent?.(sharing);
+          events++;
+        }
+        continue;
       } else {
         event = { ...base, batchId: desc.name.endsWith('BatchApplied') ? hex(a.batchId) : null, subject: desc.name.endsWith('BatchApplied') ? hex(a.batchId) : contract, data: {} };
       }
@@ -200,4 +225,40 @@ export class ChainPuller {
 
 function hex(v: unknown): string {
   return String(v).toLowerCase();
+}
+
+type SharingBase = { chainId: number; contract: string; agreementId: string; blockNumber: number; txHash: string };
+
+function sharingEventOf(name: string, a: Record<string, unknown> & { terms?: Record<string, unknown> }, base: SharingBase): ChainSharingEvent | null {
+  switch (name) {
+    case 'AgreementProposed': {
+      const t = a.terms as Record<string, unknown>;
+      return {
+        ...base,
+        name,
+        partyA: String(a.partyA),
+        partyB: String(a.partyB),
+        termsHash: hex(t.termsHash),
+        validFrom: Number(t.validFrom),
+        validUntil: Number(t.validUntil),
+        documentHash: hex(t.documentHash),
+        scope: String(t.scope),
+        orgA: hex(t.orgA),
+        orgB: hex(t.orgB),
+      };
+    }
+    case 'AgreementSigned':
+      return { ...base, name, party: String(a.party), signature: hex(a.signature) };
+    case 'AgreementActivated':
+      return { ...base, name };
+    case 'AgreementTerminated':
+      return { ...base, name, party: String(a.party) };
+    default:
+      return null;
+  }
+}
+
+function flatData(e: ChainSharingEvent): Record<string, string | number | boolean> {
+  const { chainId: _c, contract: _k, blockNumber: _b, txHash: _t, ...rest } = e;
+  return rest as Record<string, string | number | boolean>;
 }

@@ -20,6 +20,9 @@ export const PERMISSION_LABELS: Record<Permission, string> = {
   'settings.view': 'View settings',
   'settings.configure': 'Change settings',
   'staff.manage': 'Manage staff accounts and roles',
+  'sharing.view': 'View sharing agreements, release requests and the release log',
+  'sharing.manage': 'Propose, sign and terminate sharing agreements',
+  'sharing.release': 'Decide release-of-information requests from partners',
 };
 
 /** Groups of permissions for the reference table, in the order the navigation lists the screens. */
@@ -28,6 +31,7 @@ export const PERMISSION_GROUPS: readonly { label: string; permissions: readonly 
   { label: 'Patients and consents', permissions: ['patients.view', 'consents.view', 'consents.grant', 'consents.revoke', 'consents.export'] },
   { label: 'Imports', permissions: ['imports.view', 'imports.run'] },
   { label: 'Credentials', permissions: ['credentials.view', 'credentials.verify'] },
+  { label: 'Sharing', permissions: ['sharing.view', 'sharing.manage', 'sharing.release'] },
   { label: 'Sync', permissions: ['sync.view', 'sync.run', 'sync.configure'] },
   { label: 'Audit', permissions: ['audit.view'] },
   { label: 'Administration', permissions: ['settings.view', 'settings.configure', 'staff.manage'] },

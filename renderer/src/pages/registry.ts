@@ -5,9 +5,10 @@ import { credentialsPage } from './Credentials/CredentialsPage';
 import { dashboardPage } from './Dashboard/DashboardPage';
 import { importsPage } from './Imports/ImportsPage';
 import { settingsPage } from './Settings/SettingsPage';
+import { sharingPage } from './Sharing/SharingPage';
 import { syncPage } from './Sync/SyncPage';
 import type { PageDefinition } from './types';
 
-export const PAGES: readonly PageDefinition[] = [dashboardPage, consentsPage, importsPage, credentialsPage, syncPage, auditPage, settingsPage];
+export const PAGES: readonly PageDefinition[] = [dashboardPage, consentsPage, importsPage, credentialsPage, sharingPage, syncPage, auditPage, settingsPage];
 
 export const DEFAULT_PAGE_ID = dashboardPage.id;

@@ -1,0 +1,172 @@
+// SharingAgreements against a real anvil: EIP-712 signatures of both parties checked on chain (wrong chain, wrong
+// contract, wrong signer rejected with named errors), replay, activation, termination, expiry, events, gas.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Contract, Wallet, type TransactionReceipt } from 'ethers';
+import { loadArtifact } from '../../main/chain/artifacts';
+import { deployContract } from '../../main/chain/deploy';
+import { sharingDomain, signAgreement, signTermination, type AgreementStruct } from '../../main/sharing/eip712';
+import { orgIdBytes, packScope, scopePartsOf, termsHash } from '../../main/sharing/terms';
+import { call, eventsOf, expectRevert, randomBytes32, startTestChain, type TestChain } from './harness';
+
+let chain: TestChain;
+let sharing: Contract;
+let other: Contract;
+const orgA = new Wallet(Wallet.createRandom().privateKey);
+const orgB = new Wallet(Wallet.createRandom().privateKey);
+const outsider = new Wallet(Wallet.createRandom().privateKey);
+const TERMS = { direction: 'outbound' as const, purposes: ['TREAT' as const], categories: ['general' as const], orgA: 'GENHOSP', orgB: 'STMARY' };
+
+beforeAll(async () => {
+  chain = await startTestChain();
+  const deploy = async () => new Contract(await deployContract(chain.admin.sender, 'SharingAgreements', []), loadArtifact('SharingAgreements').abi, chain.provider);
+  sharing = await deploy();
+  other = await deploy();
+});
+
+afterAll(async () => {
+  await chain?.stop();
+});
+
+async function now(): Promise<number> {
+  return (await chain.provider.getBlock('latest'))!.timestamp;
+}
+
+async function agreement(overrides: Partial<AgreementStruct> = {}): Promise<AgreementStruct> {
+  const t = await now();
+  return { agreementId: randomBytes32(), termsHash: termsHash(TERMS), partyA: orgA.address, partyB: orgB.address, validFrom: t - 60, validUntil: t + 86_400, documentHash: randomBytes32(), ...overrides };
+}
+
+const domainOf = (c: Contract, chainId = chain.node.chainId) => sharingDomain(chainId, c.target as string);
+
+function proposal(a: AgreementStruct, signatureA: string) {
+  return {
+    agreementId: a.agreementId,
+    partyA: a.partyA,
+    partyB: a.partyB,
+    terms: { termsHash: a.termsHash, validFrom: a.validFrom, validUntil: a.validUntil, documentHash: a.documentHash, scope: packScope(scopePartsOf(TERMS)), orgA: orgIdBytes('GENHOSP'), orgB: orgIdBytes('STMARY') },
+    signatureA,
+  };
+}
+
+async function propose(a: AgreementStruct, signer: Wallet = orgA, contract = sharing): Promise<TransactionReceipt> {
+  return call(chain.stranger, contract, 'proposeBatch', [randomBytes32(), [proposal(a, await signAgreement(signer, domainOf(contract), a))]]);
+}
+
+async function signB(a: AgreementStruct, signature?: string): Promise<TransactionReceipt> {
+  const sig = signature ?? (await signAgreement(orgB, domainOf(sharing), a));
+  return call(chain.stranger, sharing, 'signBatch', [randomBytes32(), [{ agreementId: a.agreementId, party: orgB.address, signature: sig }]]);
+}
+
+describe('SharingAgreements', () => {
+  it('computes the same EIP-712 digest as the off-chain helper (domain bound to chain id and contract)', async () => {
+    const a = await agreement();
+    const digest = await sharing.getFunction('agreementDigest')(a.agreementId, a.termsHash, a.partyA, a.partyB, a.validFrom, a.validUntil, a.documentHash);
+    const { TypedDataEncoder } = await import('ethers');
+    const { AGREEMENT_TYPES } = await import('../../main/sharing/eip712');
+    expect(digest).toBe(TypedDataEncoder.hash(domainOf(sharing), AGREEMENT_TYPES, a));
+    expect(digest).not.toBe(TypedDataEncoder.hash(domainOf(other), AGREEMENT_TYPES, a));
+  });
+
+  it('records a proposal signed by partyA, activates on partyB signature, with events, and measures gas', async () => {
+    const a = await agreement();
+    const proposed = await propose(a);
+    const [ev] = eventsOf(proposed, sharing, 'AgreementProposed');
+    expect(ev!.args.agreementId).toBe(a.agreementId);
+    expect(ev!.args.terms.termsHash).toBe(a.termsHash);
+    expect(ev!.args.terms.documentHash).toBe(a.documentHash);
+    expect(eventsOf(proposed, sharing, 'AgreementSigned').map((e) => e.args.party)).toEqual([orgA.address]);
+    expect(await sharing.getFunction('isActive')(a.agreementId, await now())).toBe(false);
+
+    const signed = await signB(a);
+    expect(eventsOf(signed, sharing, 'AgreementSigned').map((e) => e.args.party)).toEqual([orgB.address]);
+    expect(eventsOf(signed, sharing, 'AgreementActivated').map((e) => e.args.agreementId)).toEqual([a.agreementId]);
+    expect(await sharing.getFunction('isActive')(a.agreementId, await now())).toBe(true);
+    expect(await sharing.getFunction('isActive')(a.agreementId, a.validUntil)).toBe(false);
+    expect(await sharing.getFunction('isActive')(a.agreementId, a.validFrom - 1)).toBe(false);
+    const state = await sharing.getFunction('agreementOf')(a.agreementId);
+    expect([state.signedA, state.signedB, state.terminated]).toEqual([true, true, false]);
+    console.log(`gas: proposeBatch(1) ${proposed.gasUsed}, signBatch(1) ${signed.gasUsed}`);
+  });
+
+  it('rejects a partner signature made for another chain id, another contract, or by another key (InvalidSigner)', async () => {
+    const a = await agreement();
+    await propose(a);
+    const wrongChain = await signAgreement(orgB, domainOf(sharing, 1), a);
+    const args = await expectRevert(signB(a, wrongChain), sharing.interface, 'InvalidSigner');
+    expect(args[1]).toBe(orgB.address);
+    expect(args[2]).not.toBe(orgB.address);
+    await expectRevert(signB(a, await signAgreement(orgB, domainOf(other), a)), sharing.interface, 'InvalidSigner');
+    await expectRevert(signB(a, await signAgreement(outsider, domainOf(sharing), a)), sharing.interface, 'InvalidSigner');
+    await expectRevert(signB(a, await signAgreement(orgB, domainOf(sharing), { ...a, documentHash: randomBytes32() })), sharing.interface, 'InvalidSigner');
+    // A proposal not signed by its partyA is refused too.
+    await expectRevert(propose(await agreement(), orgB), sharing.interface, 'InvalidSigner');
+    expect(await sharing.getFunction('isActive')(a.agreementId, await now())).toBe(false);
+  });
+
+  it('rejects replays: a batch id, a second signature, a second proposal of one id', async () => {
+    const a = await agreement();
+    const batchId = randomBytes32();
+    const p = proposal(a, await signAgreement(orgA, domainOf(sharing), a));
+    await call(chain.stranger, sharing, 'proposeBatch', [batchId, [p]]);
+    expect((await expectRevert(call(chain.stranger, sharing, 'proposeBatch', [batchId, [p]]), sharing.interface, 'BatchAlreadyApplied'))[0]).toBe(batchId);
+    await expectRevert(call(chain.stranger, sharing, 'proposeBatch', [randomBytes32(), [p]]), sharing.interface, 'AgreementExists');
+    await signB(a);
+    await expectRevert(signB(a), sharing.interface, 'AlreadySigned');
+    const outsiderSig = await signAgreement(outsider, domainOf(sharing), a);
+    await expectRevert(
+      call(chain.stranger, sharing, 'signBatch', [randomBytes32(), [{ agreementId: a.agreementId, party: outsider.address, signature: outsiderSig }]]),
+      sharing.interface,
+      'NotAParty',
+    );
+    await expectRevert(signB({ ...a, agreementId: randomBytes32() }), sharing.interface, 'UnknownAgreement');
+  });
+
+  it('validates parties and period on proposal', async () => {
+    await expectRevert(propose(await agreement({ partyB: orgA.address })), sharing.interface, 'InvalidParties');
+    const t = await now();
+    await expectRevert(propose(await agreement({ validFrom: t + 10, validUntil: t + 10 })), sharing.interface, 'InvalidPeriod');
+    await expectRevert(propose(await agreement({ validFrom: t - 100, validUntil: t - 10 })), sharing.interface, 'AgreementExpired');
+  });
+
+  it('lets either party terminate with its signature, once; a terminated agreement cannot be signed', async () => {
+    const a = await agreement();
+    await propose(a);
+    await signB(a);
+    const forged = await signTermination(outsider, domainOf(sharing), a.agreementId, orgB.address);
+    await expectRevert(
+      call(chain.stranger, sharing, 'terminateBatch', [randomBytes32(), [{ agreementId: a.agreementId, party: orgB.address, signature: forged }]]),
+      sharing.interface,
+      'InvalidSigner',
+    );
+    const sig = await signTermination(orgB, domainOf(sharing), a.agreementId, orgB.address);
+    const receipt = await call(chain.stranger, sharing, 'terminateBatch', [randomBytes32(), [{ agreementId: a.agreementId, party: orgB.address, signature: sig }]]);
+    expect(eventsOf(receipt, sharing, 'AgreementTerminated').map((e) => e.args.party)).toEqual([orgB.address]);
+    expect(await sharing.getFunction('isActive')(a.agreementId, await now())).toBe(false);
+    await expectRevert(
+      call(chain.stranger, sharing, 'terminateBatch', [randomBytes32(), [{ agreementId: a.agreementId, party: orgB.address, signature: sig }]]),
+      sharing.interface,
+      'AgreementIsTerminated',
+    );
+    const b = await agreement();
+    await propose(b);
+    const byA = await signTermination(orgA, domainOf(sharing), b.agreementId, orgA.address);
+    await call(chain.stranger, sharing, 'terminateBatch', [randomBytes32(), [{ agreementId: b.agreementId, party: orgA.address, signature: byA }]]);
+    await expectRevert(signB(b), sharing.interface, 'AgreementIsTerminated');
+    console.log(`gas: terminateBatch(1) ${receipt.gasUsed}`);
+  });
+
+  it('expires: inactive after validUntil, and a late signature is refused with AgreementExpired', async () => {
+    const t = await now();
+    const a = await agreement({ validFrom: t - 10, validUntil: t + 100 });
+    const late = await agreement({ validFrom: t - 10, validUntil: t + 100 });
+    await propose(a);
+    await propose(late);
+    await signB(a);
+    expect(await sharing.getFunction('isActive')(a.agreementId, t + 50)).toBe(true);
+    await chain.provider.send('evm_increaseTime', [200]);
+    await chain.provider.send('evm_mine', []);
+    expect(await sharing.getFunction('isActive')(a.agreementId, await now())).toBe(false);
+    const args = await expectRevert(signB(late), sharing.interface, 'AgreementExpired');
+    expect(args[1]).toBe(BigInt(late.validUntil));
+  });
+});

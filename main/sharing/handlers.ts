@@ -1,0 +1,88 @@
+// Handlers of the sharing channels: identity, agreements (propose, sign, terminate, list) and release requests.
+// Wired in runtime/services.ts; the organisation key stays here in main, only its address reaches the renderer.
+import type { Wallet } from 'ethers';
+import type { HandlersFor } from '../api/channel';
+import type { sharingChannels, SharingIdentity } from '../api/sharing';
+import type { AuditActor } from '../audit/trail';
+import type { Db } from '../db/connection';
+import type { RequestContext } from '../runtime/dispatcher';
+import { AgreementService, type SharingChain } from './agreements';
+import { setOrgId } from './identity';
+import { handleReleaseRequest } from './release';
+import { agreementView, allAgreements, listRequests } from './store';
+
+/** What the handlers need of the chain runtime: the connected endpoint, if any. */
+export interface SharingChainAccess {
+  readonly connection: { endpoint: { chainId: number; contracts: Record<string, string | undefined> } } | null;
+}
+
+export interface SharingDeps {
+  db: Db;
+  dataDir: string;
+  wallet: Wallet;
+  chain: SharingChainAccess | null;
+  now?: () => Date;
+}
+
+export function sharingChainOf(chain: SharingChainAccess | null): SharingChain {
+  if (!chain) return { notConfigured: 'no chain is configured (chain mode "none").' };
+  const conn = chain.connection;
+  if (!conn) return { notConfigured: 'the chain is not connected; agreements are signed for a chain id and contract, so try again once it is.' };
+  const contract = conn.endpoint.contracts.SharingAgreements;
+  if (!contract) return { notConfigured: 'no SharingAgreements address is configured (config.json chain.contracts.SharingAgreements or CUSTODIAN_CONTRACTS).' };
+  return { chainId: conn.endpoint.chainId, contract };
+}
+
+const actorOf = (ctx: RequestContext): AuditActor => ({ id: ctx.principal.id, name: ctx.principal.name, role: ctx.principal.role });
+
+export function createSharingHandlers(deps: SharingDeps): HandlersFor<typeof sharingChannels, RequestContext> {
+  const { db } = deps;
+  const clock = deps.now ?? (() => new Date());
+  const nowSec = () => Math.floor(clock().getTime() / 1000);
+  const service = new AgreementService({ db, wallet: deps.wallet, chain: () => sharingChainOf(deps.chain), now: clock });
+  const identity = (): SharingIdentity => {
+    const me = service.identity();
+    const chain = sharingChainOf(deps.chain);
+    return 'notConfigured' in chain
+      ? { ...me, chainId: null, contract: null, notConfigured: chain.notConfigured }
+      : { ...me, chainId: chain.chainId, contract: chain.contract, notConfigured: null };
+  };
+  const view = (row: Parameters<typeof agreementView>[0]) => agreementView(row, nowSec());
+
+  return {
+    'sharing.identity': () => identity(),
+    'sharing.setOrgId': ({ orgId }, ctx) => {
+      service.identity();
+      setOrgId(db, orgId, clock());
+      ctx.audit({ subject: `org:${orgId}` });
+      return identity();
+    },
+    'sharing.agreements': () => allAgreements(db).map(view),
+    'sharing.propose': async (input, ctx) => {
+      const row = await service.propose(input, actorOf(ctx));
+      ctx.audit({ subject: `agreement:${row.id}`, details: { partnerOrgId: row.partner_org_id } });
+      return view(row);
+    },
+    'sharing.sign': async ({ id }, ctx) => {
+      const row = await service.sign(id, actorOf(ctx));
+      ctx.audit({ subject: `agreement:${row.id}` });
+      return view(row);
+    },
+    'sharing.terminate': async ({ id, reason }, ctx) => {
+      const row = await service.terminate(id, reason, actorOf(ctx));
+      ctx.audit({ subject: `agreement:${row.id}`, details: { reason } });
+      return view(row);
+    },
+    'sharing.requests': ({ releasedOnly, limit }) => listRequests(db, releasedOnly, limit),
+    'sharing.request': (input, ctx) => {
+      const result = handleReleaseRequest({ db, dataDir: deps.dataDir, now: clock }, input, actorOf(ctx));
+      ctx.audit({
+        patientId: input.patientId,
+        subject: `release:${result.id}`,
+        outcome: result.decision,
+        details: { partnerOrgId: input.partnerOrgId, reasons: result.reasons.map((r) => r.code), ...(result.releasedHash ? { sha256: result.releasedHash } : {}) },
+      });
+      return result;
+    },
+  };
+}

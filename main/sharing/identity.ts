@@ -1,0 +1,66 @@
+// This data folder's organisation identity: a secp256k1 signing key kept in <data dir>/secrets/org-key (0600,
+// never in the database, the renderer or a log) and the organisation id partners know it by (sharing_identity).
+// Two data folders on one chain therefore sign agreements with different addresses.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Wallet } from 'ethers';
+import { AppError } from '../api/errors';
+import type { Db } from '../db/connection';
+import { ORG_ID_PATTERN } from './terms';
+
+export interface OrgIdentity {
+  orgId: string;
+  address: string;
+}
+
+export function orgKeyPath(dataDir: string): string {
+  return path.join(dataDir, 'secrets', 'org-key');
+}
+
+function readKey(file: string): string {
+  const hex = fs.readFileSync(file, 'utf8').trim();
+  if (!/^0x[0-9a-f]{64}$/.test(hex)) throw new AppError('SHARING_KEY_INVALID', `The organisation key at ${file} is not 32 bytes of hex; restore it from its backup.`);
+  return hex;
+}
+
+/** The organisation's signing key, created on first use (write a private temp file, then link it into place). */
+export function loadOrCreateOrgWallet(dataDir: string): Wallet {
+  const file = orgKeyPath(dataDir);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, `${Wallet.createRandom().privateKey}\n`, { mode: 0o600, flag: 'wx' });
+    try {
+      fs.linkSync(tmp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+  return new Wallet(readKey(file));
+}
+
+/** The identity row, created with a default id (ORG-<address prefix>) the first time; the address follows the key. */
+export function ensureIdentity(db: Db, wallet: Wallet, now: Date = new Date()): OrgIdentity {
+  const row = db.prepare(`SELECT org_id, address FROM sharing_identity WHERE id = 1`).get() as { org_id: string; address: string } | undefined;
+  const at = now.toISOString();
+  if (!row) {
+    const orgId = `ORG-${wallet.address.slice(2, 8).toUpperCase()}`;
+    db.prepare(`INSERT INTO sharing_identity (id, org_id, address, created_at, updated_at) VALUES (1, ?, ?, ?, ?)`).run(orgId, wallet.address, at, at);
+    return { orgId, address: wallet.address };
+  }
+  if (row.address !== wallet.address) {
+    db.prepare(`UPDATE sharing_identity SET address = ?, updated_at = ? WHERE id = 1`).run(wallet.address, at);
+  }
+  return { orgId: row.org_id, address: wallet.address };
+}
+
+export function setOrgId(db: Db, orgId: string, now: Date = new Date()): void {
+  if (!ORG_ID_PATTERN.test(orgId)) {
+    throw new AppError('VALIDATION_FAILED', `orgId: "${orgId}" must be 2-31 letters, digits, dot, dash or underscore, starting with a letter or digit.`, { issues: [{ field: 'orgId', message: 'invalid organisation id' }] });
+  }
+  const changed = db.prepare(`UPDATE sharing_identity SET org_id = ?, updated_at = ? WHERE id = 1`).run(orgId, now.toISOString()).changes;
+  if (changed !== 1) throw new AppError('NOT_FOUND', 'The organisation identity is not set up yet.');
+}

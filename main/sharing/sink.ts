@@ -1,0 +1,130 @@
+// Applies SharingAgreements events pulled from the chain to the local agreements table: a partner's proposal
+// naming us becomes a row to sign (after its terms are checked against the signed hash), the partner's
+// signature is stored, activation and termination change the status. Called inside the pull's transaction.
+import { getAddress } from 'ethers';
+import { recordAudit } from '../audit/trail';
+import type { Db } from '../db/connection';
+import type { ChainSharingEvent } from '../sync/puller';
+import { agreementSigner, sharingDomain } from './eip712';
+import { structOf } from './agreements';
+import { agreementById, insertAgreement, markActive, markTerminated, setChainState, setPartnerSignature } from './store';
+import { flipDirection, termsFromChain, termsHashOf } from './terms';
+
+export type SharingSinkOutcome = 'inserted' | 'rejected-terms' | 'updated' | 'same' | 'not-ours' | 'bad-signature';
+
+export class SqlSharingSink {
+  readonly outcomes: Record<SharingSinkOutcome, number> = { inserted: 0, 'rejected-terms': 0, updated: 0, same: 0, 'not-ours': 0, 'bad-signature': 0 };
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  sharingEvent(e: ChainSharingEvent): void {
+    this.outcomes[this.apply(e)]++;
+  }
+
+  /**
+   * A reorg took pulled events of these agreements away: their chain-derived state (partner signature, activation,
+   * the partner's termination, whether the proposal is on chain) is rebuilt from the events the mirror still holds.
+   * Our own local acts stay: our signature (its outbox event is re-sent if needed) and our termination.
+   */
+  sharingRolledBack(agreementIds: readonly string[]): void {
+    const at = this.now().toISOString();
+    const events = this.db.prepare(`SELECT name, data FROM sync_chain_events WHERE contract = 'SharingAgreements' AND subject = ? ORDER BY block_number, log_index`);
+    for (const id of agreementIds) {
+      const row = agreementById(this.db, id);
+      if (!row) continue;
+      const left = (events.all(id) as { name: string; data: string }[]).map((e) => ({ name: e.name, data: JSON.parse(e.data) as Record<string, string> }));
+      const partner = row.partner_address.toLowerCase();
+      const partnerSig = left.filter((e) => e.name === 'AgreementSigned' && e.data.party?.toLowerCase() === partner).at(-1)?.data.signature ?? null;
+      const partnerEnded = left.find((e) => e.name === 'AgreementTerminated' && e.data.party?.toLowerCase() === partner);
+      const weEnded = row.status === 'terminated' && row.terminated_by?.toLowerCase() === row.our_address.toLowerCase();
+      const status = weEnded || partnerEnded ? 'terminated' : left.some((e) => e.name === 'AgreementActivated') ? 'active' : 'proposed';
+      const chainState = row.chain_state === 'rejected' ? 'rejected' : left.some((e) => e.name === 'AgreementProposed') ? 'on-chain' : 'queued';
+      this.db
+        .prepare(
+          `UPDATE sharing_agreements SET partner_signature = ?, status = ?, chain_state = ?, terminated_by = CASE WHEN ? = 'terminated' THEN terminated_by ELSE NULL END,
+             terminated_at = CASE WHEN ? = 'terminated' THEN terminated_at ELSE NULL END, updated_at = ? WHERE id = ?`,
+        )
+        .run(partnerSig, status, chainState, status, status, at, id);
+      recordAudit(this.db, { actor: null, action: 'sharing.agreement.reorg', outcome: 'success', subject: `agreement:${id}`, details: { status, partnerSigned: partnerSig !== null } });
+    }
+  }
+
+  private ourAddress(): string | null {
+    const row = this.db.prepare(`SELECT address FROM sharing_identity WHERE id = 1`).get() as { address: string } | undefined;
+    return row ? row.address.toLowerCase() : null;
+  }
+
+  apply(e: ChainSharingEvent): SharingSinkOutcome {
+    const us = this.ourAddress();
+    if (!us) return 'not-ours';
+    const at = this.now().toISOString();
+    const id = e.agreementId.toLowerCase();
+    const row = agreementById(this.db, id);
+    const audit = (action: string, details: Record<string, unknown>) =>
+      recordAudit(this.db, { actor: null, action, outcome: 'success', subject: `agreement:${id}`, details: { ...details, txHash: e.txHash, blockNumber: e.blockNumber } });
+
+    switch (e.name) {
+      case 'AgreementProposed': {
+        if (e.partyA.toLowerCase() === us) {
+          if (row && row.chain_state === 'queued') setChainState(this.db, id, 'on-chain', at);
+          return row ? 'updated' : 'not-ours';
+        }
+        if (e.partyB.toLowerCase() !== us) return 'not-ours';
+        if (row) return 'same';
+        const terms = termsFromChain(BigInt(e.scope), e.orgA, e.orgB);
+        const ok = terms !== null && termsHashOf(BigInt(e.scope), e.orgA, e.orgB) === e.termsHash.toLowerCase();
+        insertAgreement(this.db, {
+          id,
+          our_role: 'B',
+          partner_org_id: terms?.orgA ?? getAddress(e.partyA),
+          partner_address: getAddress(e.partyA),
+          our_address: getAddress(e.partyB),
+          direction: terms ? flipDirection(terms.direction) : 'inbound',
+          categories: JSON.stringify(terms?.categories ?? []),
+          purposes: JSON.stringify(terms?.purposes ?? []),
+          valid_from: e.validFrom,
+          valid_until: e.validUntil,
+          document_hash: e.documentHash.toLowerCase(),
+          terms_hash: e.termsHash.toLowerCase(),
+          chain_id: e.chainId,
+          contract: getAddress(e.contract),
+          our_signature: null,
+          partner_signature: null,
+          status: 'proposed',
+          chain_state: ok ? 'on-chain' : 'rejected',
+          created_at: at,
+        });
+        audit('sharing.agreement.received', { partnerOrgId: terms?.orgA ?? null, termsMatch: ok });
+        return ok ? 'inserted' : 'rejected-terms';
+      }
+      case 'AgreementSigned': {
+        if (!row) return 'not-ours';
+        if (e.party.toLowerCase() === us) {
+          if (row.chain_state === 'queued') setChainState(this.db, id, 'on-chain', at);
+          return 'updated';
+        }
+        if (e.party.toLowerCase() !== row.partner_address.toLowerCase()) return 'not-ours';
+        // The contract checked it; checked again here so a row never holds a signature for another domain.
+        const signer = agreementSigner(sharingDomain(e.chainId, e.contract), structOf(row), e.signature);
+        if (signer?.toLowerCase() !== row.partner_address.toLowerCase()) return 'bad-signature';
+        return setPartnerSignature(this.db, id, e.signature, at) ? 'updated' : 'same';
+      }
+      case 'AgreementActivated': {
+        if (!row) return 'not-ours';
+        if (!markActive(this.db, id, at)) return 'same';
+        audit('sharing.agreement.active', { partnerOrgId: row.partner_org_id });
+        return 'updated';
+      }
+      case 'AgreementTerminated': {
+        if (!row) return 'not-ours';
+        if (row.chain_state === 'queued' && e.party.toLowerCase() === us) setChainState(this.db, id, 'on-chain', at);
+        if (!markTerminated(this.db, id, getAddress(e.party), at)) return 'same';
+        audit('sharing.agreement.terminated', { partnerOrgId: row.partner_org_id, by: e.party.toLowerCase() === us ? 'us' : 'partner' });
+        return 'updated';
+      }
+    }
+  }
+}
