@@ -89,6 +89,14 @@ export class UploadStore {
     return { uploadId, fileName: name, sizeBytes, partPath: path.join(dir, name + PART_SUFFIX) };
   }
 
+  /** The target of a reservation answered by imports.upload (the id and stored name it returned). */
+  targetOf(incoming: IncomingFile): UploadTarget {
+    if (!ID_PATTERN.test(incoming.uploadId) || sanitizeFileName(incoming.fileName) !== incoming.fileName) {
+      throw new AppError('UPLOAD_NOT_FOUND', 'That is not an upload reservation of this console.');
+    }
+    return { ...incoming, partPath: path.join(this.root, incoming.uploadId, incoming.fileName + PART_SUFFIX) };
+  }
+
   /** The whole body arrived: the upload becomes usable under its final name. */
   complete(target: UploadTarget): void {
     fs.renameSync(target.partPath, target.partPath.slice(0, -PART_SUFFIX.length));
