@@ -7,6 +7,7 @@ import { defaultNativeBinding } from '../db/connection';
 import { APP_NAME } from '../runtime/config';
 import { startServices, type Services } from '../runtime/services';
 import { createAppProtocolHandler } from './app-protocol';
+import { createFileDialogs } from './file-dialogs';
 import { forwardPushEvents, registerApiHandler } from './ipc';
 import { appLayout, chooseDataDir, type AppLayout } from './layout';
 import { createSafeOpenExternal, hardenSession, hardenWebContents } from './security';
@@ -100,6 +101,7 @@ async function start(): Promise<void> {
       runtime: 'electron',
       migrationsDir: layout.migrationsDir,
       workerEntry: layout.workerEntry,
+      dialogs: createFileDialogs(dialog, () => BrowserWindow.getFocusedWindow(), () => app.getPath('downloads')),
       ...(nativeBinding ? { nativeBinding } : {}),
     });
   } catch (err) {
