@@ -144,6 +144,8 @@ export const consentsChannels = {
   'consents.revoke': channel<ConsentDetail>()(z.object({ id, reason: z.string().trim().min(3).max(500) }).strict(), 'consents.revoke'),
   /** Starts the export job; progress arrives as job.progress events (kind consents.exportFhir). */
   'consents.exportFhir': channel<{ exportId: string; jobId: string }>()(exportSelection, 'consents.export'),
+  /** Stops a running export (no file is kept); needs the export permission, not the imports one of jobs.cancel. */
+  'consents.exportCancel': channel<{ cancelled: boolean }>()(z.object({ exportId }).strict(), 'consents.export'),
   'consents.exportGet': channel<ConsentExport>()(z.object({ exportId }).strict(), 'consents.export'),
   'consents.exportFile': channel<DownloadFile>()(z.object({ exportId }).strict(), 'consents.export'),
   /** Electron: the export file through a save dialog. */

@@ -169,6 +169,10 @@ describe('consents channels', () => {
     const lines = fs.readFileSync(file.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.resourceType)).toEqual(['Consent', 'Consent', 'Consent']);
     expect(await error('consents.exportFile', { exportId: started.exportId }, auditor)).toMatchObject({ code: 'PERMISSION_DENIED' });
+    // Cancel is for export jobs only, by the export permission.
+    expect(await error('consents.exportCancel', { exportId: '00000000-0000-4000-8000-000000000000' })).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await error('consents.exportCancel', { exportId: started.exportId }, clerk)).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect(await call('consents.exportCancel', { exportId: started.exportId })).toEqual({ cancelled: false });
     // Saving through a dialog is the desktop app's; here there is none.
     expect(await error('consents.saveExport', { exportId: started.exportId })).toMatchObject({ code: 'DIALOG_UNAVAILABLE' });
   });

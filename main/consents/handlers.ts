@@ -20,7 +20,7 @@ export interface ConsentsDeps {
   db: Db;
   dataDir: string;
   /** Runs the FHIR export job (kind consents.exportFhir). */
-  jobs?: Pick<JobRunner, 'start'>;
+  jobs?: Pick<JobRunner, 'start' | 'cancel'>;
   /** Electron's save dialog, for consents.saveExport. */
   dialogs?: FileDialogs;
   /** The clock (tests pin it). */
@@ -96,6 +96,11 @@ export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof c
       return { exportId: job.id, jobId: job.id };
     },
     'consents.exportGet': ({ exportId }) => consentExportInfo(db, exportId),
+    'consents.exportCancel': ({ exportId }, ctx) => {
+      consentExportInfo(db, exportId); // only an export job: NOT_FOUND for any other id
+      ctx.audit({ subject: `export:${exportId}` });
+      return { cancelled: deps.jobs?.cancel(exportId) ?? false };
+    },
     'consents.exportFile': ({ exportId }, ctx) => {
       ctx.audit({ subject: `export:${exportId}` });
       return consentExportFile(db, deps.dataDir, exportId);
