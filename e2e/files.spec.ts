@@ -73,4 +73,19 @@ test('upload a CSV by the picker, import it, download its rejects, export consen
   expect(new Set(resources.map((r) => r.resourceType))).toEqual(new Set(['Consent']));
   expect(resources.map((r) => r.contained[0]!.identifier[0]!.value)).toContain('E2EIMP001');
   testInfo.annotations.push({ type: 'export', description: exported.name });
+
+  // --- Dropping a file on the zone uploads it the same way. ---
+  await imports.open();
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'dropped.csv', { type: 'text/csv' }));
+    return dt;
+  }, fs.readFileSync(MIXED_CSV, 'utf8'));
+  const zone = page.getByTestId('import-drop-zone');
+  await zone.dispatchEvent('dragover', { dataTransfer });
+  await expect(zone).toHaveAttribute('data-dragging', 'true');
+  await zone.dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('import-chosen-file')).toContainText('dropped.csv');
+  const droppedId = (await page.getByTestId('import-chosen-file').getAttribute('data-upload-id'))!;
+  expect(fs.readFileSync(path.join(custodian.dataDir, 'uploads', droppedId, 'dropped.csv'), 'utf8')).toBe(fs.readFileSync(MIXED_CSV, 'utf8'));
 });
