@@ -166,10 +166,12 @@ test('record a consent, check access, revoke it, see the deny explained, break-g
   await expectAccessible(page, testInfo, 'consents');
   await page.getByTestId('consents-export-selected').click();
   const result = page.getByTestId('consents-export-result');
+  // The export runs as a job: the panel follows it and links the file once it is written.
+  await expect(result).toHaveAttribute('data-state', 'succeeded');
   await expect(result).toHaveAttribute('data-count', '2');
-  const exportPath = (await page.getByTestId('consents-export-path').innerText()).trim();
-  expect(exportPath.startsWith(custodian.dataDir)).toBe(true);
-  expect(exportPath).toMatch(/\.ndjson$/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('consents-export-download').click()]);
+  expect(download.suggestedFilename()).toMatch(/^consents-.*\.ndjson$/);
+  const exportPath = (await download.path())!;
   const lines = fs.readFileSync(exportPath, 'utf8').trim().split('\n');
   expect(lines).toHaveLength(2);
   type FhirConsent = { resourceType: string; status: string; contained?: { identifier?: { value?: string }[] }[] };

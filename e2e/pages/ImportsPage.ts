@@ -43,6 +43,23 @@ export class ImportsPage {
     await expect(this.page.getByTestId('import-history-loading')).toHaveCount(0);
   }
 
+  /** Chooses a file as a person does with "Choose file…" (browser mode: it is uploaded) and waits until it is selected. */
+  async chooseFile(file: string): Promise<void> {
+    const [chooser] = await Promise.all([this.page.waitForEvent('filechooser'), this.page.getByTestId('import-choose-file').click()]);
+    await chooser.setFiles(file);
+    await expect(this.page.getByTestId('import-chosen-file')).toBeVisible();
+  }
+
+  /** Clicks a download button and returns the downloaded file's name and text. */
+  async download(button: Locator): Promise<{ name: string; text: string }> {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), button.click()]);
+    const file = await download.path();
+    // Settled, so a screenshot taken next shows the button at rest.
+    await expect(button).not.toHaveAttribute('data-loading', 'true');
+    const { readFile } = await import('node:fs/promises');
+    return { name: download.suggestedFilename(), text: await readFile(file!, 'utf8') };
+  }
+
   async previewFile(file: string): Promise<void> {
     await this.path.fill(file);
     await this.previewButton.click();

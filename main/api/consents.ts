@@ -2,6 +2,8 @@
 // supersede, export as FHIR, check access, and find patients. Also the shared vocabularies the forms offer.
 import { z } from 'zod';
 import { channel } from './channel';
+import type { DownloadFile } from './imports';
+import type { JobState } from './system';
 
 export const PURPOSES = ['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'PUBHLTH', 'HMARKT'] as const;
 export const CATEGORIES = ['general', 'mental-health', 'substance-use', 'HIV', 'genetic', 'reproductive'] as const;
@@ -77,7 +79,20 @@ export interface AccessDecision {
   at: string;
 }
 
+/** An export of consents as FHIR NDJSON: a worker job whose file the page links to once it succeeded. */
+export interface ConsentExport {
+  exportId: string;
+  state: JobState;
+  count: number;
+  fileName: string;
+  sizeBytes: number | null;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
 const id = z.number().int().positive();
+const exportId = z.string().uuid();
 const text = (max: number) => z.string().trim().min(1).max(max);
 const isoInstant = z.string().datetime({ offset: true });
 
@@ -114,6 +129,10 @@ export const consentForm = z
   .strict();
 export type ConsentForm = z.infer<typeof consentForm>;
 
+/** What to export: chosen rows, or every row matching the table's filter. */
+export const exportSelection = z.union([z.object({ ids: z.array(id).min(1).max(100_000) }).strict(), z.object({ filter: consentFilter }).strict()]);
+export type ExportSelection = z.infer<typeof exportSelection>;
+
 export const consentsChannels = {
   'consents.list': channel<ConsentListResult>()(
     consentFilter.extend({ limit: z.number().int().min(1).max(500).default(100), before: id.optional() }).strict(),
@@ -123,10 +142,14 @@ export const consentsChannels = {
   'consents.grant': channel<ConsentDetail>()(consentForm, 'consents.grant'),
   'consents.supersede': channel<ConsentDetail>()(z.object({ id, consent: consentForm }).strict(), 'consents.grant'),
   'consents.revoke': channel<ConsentDetail>()(z.object({ id, reason: z.string().trim().min(3).max(500) }).strict(), 'consents.revoke'),
-  'consents.exportFhir': channel<{ path: string; count: number }>()(
-    z.union([z.object({ ids: z.array(id).min(1).max(100_000) }).strict(), z.object({ filter: consentFilter }).strict()]),
-    'consents.export',
-  ),
+  /** Starts the export job; progress arrives as job.progress events (kind consents.exportFhir). */
+  'consents.exportFhir': channel<{ exportId: string; jobId: string }>()(exportSelection, 'consents.export'),
+  /** Stops a running export (no file is kept); needs the export permission, not the imports one of jobs.cancel. */
+  'consents.exportCancel': channel<{ cancelled: boolean }>()(z.object({ exportId }).strict(), 'consents.export'),
+  'consents.exportGet': channel<ConsentExport>()(z.object({ exportId }).strict(), 'consents.export'),
+  'consents.exportFile': channel<DownloadFile>()(z.object({ exportId }).strict(), 'consents.export'),
+  /** Electron: the export file through a save dialog. */
+  'consents.saveExport': channel<{ saved: boolean; fileName: string }>()(z.object({ exportId }).strict(), 'consents.export'),
   'access.check': channel<AccessDecision>()(
     z
       .object({

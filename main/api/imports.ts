@@ -53,19 +53,57 @@ export interface ImportRunDetail extends ImportRunSummary {
   ignoredColumns: string[];
 }
 
+/** A file to send to the person: what the download route and the save dialog deliver. Main resolves the path. */
+export interface DownloadFile {
+  fileName: string;
+  sizeBytes: number;
+  contentType: string;
+  /** Where the file lies in the data folder (main reads it; the page only links to it by its id). */
+  path: string;
+}
+
+/** A file handed to main by an upload (browser mode) or the open dialog (Electron), known to the page by its id. */
+export interface IncomingFile {
+  uploadId: string;
+  fileName: string;
+  sizeBytes: number;
+}
+
 const filePath = z.string().min(1).max(4096);
 const runId = z.number().int().positive();
+/** Opaque id of an upload or a picked file: main maps it to a path; the page never sends a path for it. */
+export const uploadId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be an upload id');
+/** Exactly one source: a path typed by an IT admin on this machine, or the id of an uploaded or picked file. */
+const oneSource = (v: { path?: string | undefined; uploadId?: string | undefined }) => (v.path === undefined) !== (v.uploadId === undefined);
+const oneSourceMessage = { message: 'give either path or uploadId', path: ['uploadId'] };
 
 export const importsChannels = {
   'imports.preview': channel<ImportPreview>()(
-    z.object({ path: filePath, format: z.enum(IMPORT_FORMATS).optional(), rows: z.number().int().min(1).max(100).default(20) }).strict(),
+    z
+      .object({ path: filePath.optional(), uploadId: uploadId.optional(), format: z.enum(IMPORT_FORMATS).optional(), rows: z.number().int().min(1).max(100).default(20) })
+      .strict()
+      .refine(oneSource, oneSourceMessage),
     'imports.run',
   ),
   'imports.start': channel<{ runId: number; jobId: string }>()(
-    z.object({ path: filePath, format: z.enum(IMPORT_FORMATS).optional(), dryRun: z.boolean().default(false) }).strict(),
+    z
+      .object({ path: filePath.optional(), uploadId: uploadId.optional(), format: z.enum(IMPORT_FORMATS).optional(), dryRun: z.boolean().default(false) })
+      .strict()
+      .refine(oneSource, oneSourceMessage),
     'imports.run',
   ),
   'imports.resume': channel<{ runId: number; jobId: string }>()(z.object({ runId }).strict(), 'imports.run'),
   'imports.list': channel<ImportRunSummary[]>()(z.object({ limit: z.number().int().min(1).max(200).default(50), before: runId.optional() }).strict(), 'imports.view'),
   'imports.get': channel<ImportRunDetail>()(z.object({ runId }).strict(), 'imports.view'),
+  /** Browser mode's upload route reserves the upload through this call (permission, audit) before streaming. */
+  'imports.upload': channel<IncomingFile>()(
+    z.object({ fileName: z.string().min(1).max(1024), sizeBytes: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict(),
+    'imports.run',
+  ),
+  /** Electron: the open dialog in main; the page gets the picked file's id, never its path. Null when dismissed. */
+  'imports.pickFile': channel<IncomingFile | null>()(z.object({}).strict(), 'imports.run'),
+  /** The rejects file of a run (rows as read, with PHI): for the people who run imports. */
+  'imports.rejectsFile': channel<DownloadFile>()(z.object({ runId }).strict(), 'imports.run'),
+  /** Electron: the rejects file through a save dialog. */
+  'imports.saveRejects': channel<{ saved: boolean; fileName: string }>()(z.object({ runId }).strict(), 'imports.run'),
 };

@@ -7,6 +7,7 @@ import { defaultNativeBinding } from '../db/connection';
 import { APP_NAME } from '../runtime/config';
 import { startServices, type Services } from '../runtime/services';
 import { createAppProtocolHandler } from './app-protocol';
+import { createFileDialogs } from './file-dialogs';
 import { forwardPushEvents, registerApiHandler } from './ipc';
 import { appLayout, chooseDataDir, type AppLayout } from './layout';
 import { createSafeOpenExternal, hardenSession, hardenWebContents } from './security';
@@ -102,6 +103,7 @@ async function start(): Promise<void> {
       workerEntry: layout.workerEntry,
       // The signing key of a real network is sealed by the OS keychain here, not kept behind an env passphrase.
       keySealer: safeStorage,
+      dialogs: createFileDialogs(dialog, () => BrowserWindow.getFocusedWindow(), () => app.getPath('downloads')),
       ...(nativeBinding ? { nativeBinding } : {}),
     });
   } catch (err) {

@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccessDecision, ConsentDetail, ConsentListResult, PatientSummary } from '../api/consents';
-import type { ImportPreview, ImportRunDetail, ImportRunSummary } from '../api/imports';
+import type { AccessDecision, ConsentDetail, ConsentExport, ConsentListResult, PatientSummary } from '../api/consents';
+import type { DownloadFile, ImportPreview, ImportRunDetail, ImportRunSummary } from '../api/imports';
 import type { Principal } from '../api/permissions';
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
@@ -155,14 +155,26 @@ describe('consents channels', () => {
     expect(await error('access.check', { grantee: NPI.a, patientId: 999_999, purpose: 'TREAT', category: 'HIV' })).toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('exports selected consents as FHIR NDJSON into the data folder (managers only)', async () => {
+  it('exports selected consents as FHIR NDJSON into the data folder, as a job (managers only)', async () => {
     const some = (await call<ConsentListResult>('consents.list', { limit: 3 })).rows.map((r) => r.id);
     expect(await error('consents.exportFhir', { ids: some }, clerk)).toMatchObject({ code: 'PERMISSION_DENIED' });
-    const out = await call<{ path: string; count: number }>('consents.exportFhir', { ids: some });
-    expect(out.count).toBe(3);
-    expect(path.dirname(out.path)).toBe(path.join(s.dataDir, 'exports'));
-    const lines = fs.readFileSync(out.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const started = await call<{ exportId: string; jobId: string }>('consents.exportFhir', { ids: some });
+    expect(started.exportId).toBe(started.jobId);
+    expect(await s.jobs.waitFor(started.jobId)).toMatchObject({ state: 'succeeded', kind: 'consents.exportFhir', done: 3 });
+    const info = await call<ConsentExport>('consents.exportGet', { exportId: started.exportId });
+    expect(info).toMatchObject({ state: 'succeeded', count: 3 });
+    const file = await call<DownloadFile>('consents.exportFile', { exportId: started.exportId });
+    expect(path.dirname(file.path)).toBe(path.join(s.dataDir, 'exports'));
+    expect(file).toMatchObject({ fileName: info.fileName, sizeBytes: info.sizeBytes, contentType: 'application/fhir+ndjson' });
+    const lines = fs.readFileSync(file.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.resourceType)).toEqual(['Consent', 'Consent', 'Consent']);
+    expect(await error('consents.exportFile', { exportId: started.exportId }, auditor)).toMatchObject({ code: 'PERMISSION_DENIED' });
+    // Cancel is for export jobs only, by the export permission.
+    expect(await error('consents.exportCancel', { exportId: '00000000-0000-4000-8000-000000000000' })).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await error('consents.exportCancel', { exportId: started.exportId }, clerk)).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect(await call('consents.exportCancel', { exportId: started.exportId })).toEqual({ cancelled: false });
+    // Saving through a dialog is the desktop app's; here there is none.
+    expect(await error('consents.saveExport', { exportId: started.exportId })).toMatchObject({ code: 'DIALOG_UNAVAILABLE' });
   });
 });
 

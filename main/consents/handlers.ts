@@ -1,7 +1,5 @@
 // Handlers of the consents channels: the consents table, a consent's detail, grant/supersede/revoke, FHIR
-// export to the data folder, the access check and patient search. Errors name fields, never PHI values.
-import fs from 'node:fs';
-import path from 'node:path';
+// export to the data folder (a worker job), the access check and patient search. Errors name fields, never PHI values.
 import type { HandlersFor } from '../api/channel';
 import type { consentsChannels, ConsentDetail, ConsentForm } from '../api/consents';
 import { AppError } from '../api/errors';
@@ -10,15 +8,21 @@ import { credentialGate } from '../credentials/gate';
 import type { RequestContext } from '../runtime/dispatcher';
 import { decide } from './decide';
 import { validateConsentFields, type ConsentDraft, type ConsentFieldValues } from './draft';
-import { consentRowToFhir } from './fhir-export';
+import { saveWithDialog, type FileDialogs } from '../imports/file-transfer';
+import type { JobRunner } from '../workers/job-runner';
+import { consentExportFile, consentExportInfo, EXPORT_JOB_KIND, newExportPath, type ExportJobParams } from './export-job';
 import { loadOrCreateFacilitySecret, Pseudonymizer } from './pseudonym';
-import { consentDetail, exportRows, listConsents, searchPatients } from './queries';
+import { consentDetail, listConsents, searchPatients } from './queries';
 import { ConsentStore } from './store';
 import { ConsentWrites } from './writes';
 
 export interface ConsentsDeps {
   db: Db;
   dataDir: string;
+  /** Runs the FHIR export job (kind consents.exportFhir). */
+  jobs?: Pick<JobRunner, 'start' | 'cancel'>;
+  /** Electron's save dialog, for consents.saveExport. */
+  dialogs?: FileDialogs;
   /** The clock (tests pin it). */
   now?: () => Date;
 }
@@ -82,27 +86,28 @@ export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof c
       writer().revoke(id, reason, ctx.principal.id);
       return audited(ctx, detail(id));
     },
-    'consents.exportFhir': (selection) => {
-      const dir = path.join(deps.dataDir, 'exports');
-      fs.mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, `consents-${clock().toISOString().replace(/[:.]/g, '-')}.ndjson`);
-      const fd = fs.openSync(file, 'wx', 0o600);
-      let count = 0;
-      try {
-        let lines: string[] = [];
-        for (const row of exportRows(db, selection, nowSec())) {
-          lines.push(JSON.stringify(consentRowToFhir(row)));
-          count++;
-          if (lines.length === 1000) {
-            fs.writeSync(fd, `${lines.join('\n')}\n`);
-            lines = [];
-          }
-        }
-        if (lines.length) fs.writeSync(fd, `${lines.join('\n')}\n`);
-      } finally {
-        fs.closeSync(fd);
-      }
-      return { path: file, count };
+    'consents.exportFhir': (selection, ctx) => {
+      const params: ExportJobParams = { selection, file: newExportPath(deps.dataDir, clock()), now: nowSec() };
+      if (!deps.jobs) throw new AppError('JOB_FAILED', 'Exports need the job runner.');
+      const job = deps.jobs.start(EXPORT_JOB_KIND, params);
+      // The selection's shape only: a filter's search text may be a patient's name.
+      const by = 'ids' in selection ? { ids: selection.ids.length } : { filter: Object.keys(selection.filter).sort() };
+      ctx.audit({ subject: `export:${job.id}`, details: { selection: by } });
+      return { exportId: job.id, jobId: job.id };
+    },
+    'consents.exportGet': ({ exportId }) => consentExportInfo(db, exportId),
+    'consents.exportCancel': ({ exportId }, ctx) => {
+      consentExportInfo(db, exportId); // only an export job: NOT_FOUND for any other id
+      ctx.audit({ subject: `export:${exportId}` });
+      return { cancelled: deps.jobs?.cancel(exportId) ?? false };
+    },
+    'consents.exportFile': ({ exportId }, ctx) => {
+      ctx.audit({ subject: `export:${exportId}` });
+      return consentExportFile(db, deps.dataDir, exportId);
+    },
+    'consents.saveExport': ({ exportId }, ctx) => {
+      ctx.audit({ subject: `export:${exportId}` });
+      return saveWithDialog(deps.dialogs, consentExportFile(db, deps.dataDir, exportId));
     },
     'access.check': (input, ctx) => {
       if (!db.prepare('SELECT 1 FROM patients WHERE id = ?').get(input.patientId)) throw new AppError('NOT_FOUND', `There is no patient ${input.patientId}.`);

@@ -4,9 +4,8 @@ import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../api/errors';
 import { FHIR_SYSTEMS } from '../consents/codes';
-import { createConsentsHandlers } from '../consents/handlers';
+import { writeConsentsNdjson } from '../consents/export-job';
 import { consentsChecksum, fhirConsent, NPI, testData, type TestData } from '../consents/test-support';
-import type { RequestContext } from '../runtime/dispatcher';
 import { importFile, newRun, writeFile } from './test-support';
 
 let t: TestData;
@@ -150,8 +149,11 @@ describe('round trip', () => {
     expect(first.rejected).toBe(1); // the org id with a space
     const before = { sum: consentsChecksum(t.db), outbox: count('outbox'), history: count('consent_history'), patients: count('patients') };
 
-    const handlers = createConsentsHandlers({ db: t.db, dataDir: t.dir });
-    const exported = await handlers['consents.exportFhir']({ filter: {} }, {} as RequestContext);
+    const exportAll = async (name: string) => {
+      const file = `${t.dir}/exports/${name}.ndjson`;
+      return { path: file, ...(await writeConsentsNdjson(t.db, { filter: {} }, file, Math.floor(Date.now() / 1000))) };
+    };
+    const exported = await exportAll('first');
     expect(exported.count).toBe(before.sum.rows);
     expect(exported.path.startsWith(t.dir)).toBe(true);
 
@@ -160,7 +162,7 @@ describe('round trip', () => {
     expect({ sum: consentsChecksum(t.db), outbox: count('outbox'), history: count('consent_history'), patients: count('patients') }).toEqual(before);
 
     // The export of the re-imported state is the same file content.
-    const again = await handlers['consents.exportFhir']({ filter: {} }, {} as RequestContext);
+    const again = await exportAll('again');
     expect(fs.readFileSync(again.path, 'utf8')).toBe(fs.readFileSync(exported.path, 'utf8'));
   });
 });

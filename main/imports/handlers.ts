@@ -1,12 +1,15 @@
 // Handlers of the imports channels: preview a file, start or resume an import job, and the imports history.
 // The import itself runs in a worker thread (job kind import.consents); these only create runs and jobs.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
-import type { importsChannels, ImportRunDetail, ImportRunSummary } from '../api/imports';
+import type { DownloadFile, importsChannels, ImportRunDetail, ImportRunSummary } from '../api/imports';
 import type { JobState } from '../api/system';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { JobRunner } from '../workers/job-runner';
+import { pickWithDialog, saveWithDialog, type FileDialogs, type UploadStore } from './file-transfer';
 import { checkImportFile, previewImport, resolveFormat } from './preview';
 import { createImportRun, getImportRun, listImportRuns, setImportJob, type ImportRunRow } from './runs';
 
@@ -15,6 +18,21 @@ export const IMPORT_JOB_KIND = 'import.consents';
 export interface ImportsDeps {
   db: Db;
   jobs: JobRunner;
+  /** Uploads and picked files (by id); without it only typed paths are accepted (CLI). */
+  uploads?: UploadStore;
+  /** Where rejects files are written (<data dir>/imports); downloads serve nothing outside it. */
+  dataDir?: string;
+  dialogs?: FileDialogs;
+}
+
+/** The file an import reads: a typed path as given, or the path main keeps for an upload id. */
+function sourceOf(deps: ImportsDeps, input: { path?: string | undefined; uploadId?: string | undefined }): { path: string; fileName?: string } {
+  if (input.uploadId !== undefined) {
+    if (!deps.uploads) throw new AppError('UPLOAD_NOT_FOUND', 'Uploaded files are not available here; give a path.');
+    const file = deps.uploads.resolve(input.uploadId);
+    return { path: file.path, fileName: file.fileName };
+  }
+  return { path: input.path! };
 }
 
 function summary(r: ImportRunRow, jobState: string | null): ImportRunSummary {
@@ -42,11 +60,16 @@ function summary(r: ImportRunRow, jobState: string | null): ImportRunSummary {
 }
 
 /** Creates the run and starts its job; shared by the API and the CLI. */
-export function startConsentImport(deps: ImportsDeps, input: { path: string; format?: 'csv' | 'fhir'; dryRun: boolean }, startedBy: string): { runId: number; jobId: string } {
-  const file = checkImportFile(input.path);
+export function startConsentImport(
+  deps: ImportsDeps,
+  input: { path?: string | undefined; uploadId?: string | undefined; format?: 'csv' | 'fhir' | undefined; dryRun: boolean },
+  startedBy: string,
+): { runId: number; jobId: string } {
+  const source = sourceOf(deps, input);
+  const file = checkImportFile(source.path);
   const runId = createImportRun(deps.db, {
     filePath: file.path,
-    fileName: file.name,
+    fileName: source.fileName ?? file.name,
     fileSize: file.size,
     format: resolveFormat(file.path, input.format),
     dryRun: input.dryRun,
@@ -55,6 +78,24 @@ export function startConsentImport(deps: ImportsDeps, input: { path: string; for
   const job = deps.jobs.start(IMPORT_JOB_KIND, { runId });
   setImportJob(deps.db, runId, job.id);
   return { runId, jobId: job.id };
+}
+
+/** The rejects file of a run, if it has one on disk inside <data dir>/imports (the only place runs write them). */
+export function rejectsFile(deps: Pick<ImportsDeps, 'dataDir'>, r: ImportRunRow): DownloadFile {
+  const missing = () => new AppError('NOT_FOUND', `Import run ${r.id} has no rejects file.`);
+  if (!r.rejects_path || !deps.dataDir) throw missing();
+  const folder = path.join(path.resolve(deps.dataDir), 'imports') + path.sep;
+  const file = path.resolve(r.rejects_path);
+  if (!file.startsWith(folder)) throw missing();
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw missing();
+  }
+  if (!stat.isFile()) throw missing();
+  const csv = file.endsWith('.csv');
+  return { path: file, fileName: path.basename(file), sizeBytes: stat.size, contentType: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8' };
 }
 
 export function createImportsHandlers(deps: ImportsDeps): HandlersFor<typeof importsChannels, RequestContext> {
@@ -67,7 +108,11 @@ export function createImportsHandlers(deps: ImportsDeps): HandlersFor<typeof imp
   const jobRow = (jobId: string | null) =>
     jobId ? (db.prepare('SELECT state, result FROM jobs WHERE id = ?').get(jobId) as { state: string; result: string | null } | undefined) : undefined;
   return {
-    'imports.preview': ({ path, format, rows }) => previewImport(path, format, rows),
+    'imports.preview': async ({ path: typed, uploadId, format, rows }) => {
+      const source = sourceOf(deps, { path: typed, uploadId });
+      const preview = await previewImport(source.path, format, rows);
+      return source.fileName ? { ...preview, fileName: source.fileName } : preview;
+    },
     'imports.start': (input, ctx) => startConsentImport(deps, input, ctx.principal.id),
     'imports.resume': ({ runId }) => {
       const r = run(runId);
@@ -82,6 +127,26 @@ export function createImportsHandlers(deps: ImportsDeps): HandlersFor<typeof imp
       const job = jobRow(r.job_id);
       const result = job?.result ? (JSON.parse(job.result) as { sampleRejects?: { row: number; reason: string }[]; ignoredColumns?: string[] }) : {};
       return { ...summary(r, job?.state ?? null), sampleRejects: result.sampleRejects ?? [], ignoredColumns: result.ignoredColumns ?? [] };
+    },
+    'imports.upload': ({ fileName, sizeBytes }, ctx) => {
+      if (!deps.uploads) throw new AppError('UPLOAD_UNAVAILABLE', 'Uploads are taken in browser mode only.');
+      const { uploadId, fileName: stored } = deps.uploads.reserve(fileName, sizeBytes);
+      ctx.audit({ subject: `upload:${uploadId}`, details: { sizeBytes } });
+      return { uploadId, fileName: stored, sizeBytes };
+    },
+    'imports.pickFile': async (_input, ctx) => {
+      if (!deps.uploads) throw new AppError('DIALOG_UNAVAILABLE', 'Picking a file needs the desktop app.');
+      const picked = await pickWithDialog(deps.dialogs, deps.uploads);
+      ctx.audit({ subject: picked ? `upload:${picked.uploadId}` : null, details: { picked: picked !== null } });
+      return picked;
+    },
+    'imports.rejectsFile': ({ runId }, ctx) => {
+      ctx.audit({ subject: `import-run:${runId}`, details: { file: 'rejects' } });
+      return rejectsFile(deps, run(runId));
+    },
+    'imports.saveRejects': ({ runId }, ctx) => {
+      ctx.audit({ subject: `import-run:${runId}`, details: { file: 'rejects' } });
+      return saveWithDialog(deps.dialogs, rejectsFile(deps, run(runId)));
     },
   };
 }

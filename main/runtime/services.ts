@@ -12,6 +12,7 @@ import { startCredentialRechecks } from '../credentials/scheduler';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, type MigrationReport } from '../db/migrate';
 import { createImportsHandlers } from '../imports/handlers';
+import { releaseFinishedUploads, UploadStore, type FileDialogs, type UploadStoreOptions } from '../imports/file-transfer';
 import { createAuthHandlers, createSessionResolver } from '../staff/handlers';
 import { createSharingHandlers } from '../sharing/handlers';
 import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
@@ -49,6 +50,10 @@ export interface StartOptions {
   sync?: 'auto' | 'manual';
   /** The desktop app's OS keychain (Electron's safeStorage): seals the signing key of a real network. */
   keySealer?: KeySealer;
+  /** Electron's open/save dialogs (main/app); browser mode and the CLI have none. */
+  dialogs?: FileDialogs;
+  /** Upload limit and retention; default 8 GiB and 24 hours (or CUSTODIAN_UPLOAD_MAX_BYTES). */
+  uploads?: UploadStoreOptions;
 }
 
 export interface Services {
@@ -63,6 +68,8 @@ export interface Services {
   /** The chain sync engine, or null when no chain is configured. */
   sync: SyncEngine | null;
   log: Logger;
+  /** Uploaded and picked files, by opaque id (browser mode's upload route streams into it). */
+  uploads: UploadStore;
   dispatch: Dispatch;
   /**
    * Calls a channel through the dispatcher, as a session (`{ session }`) or, for trusted in-process callers such as
@@ -141,17 +148,25 @@ export async function startServices(options: StartOptions): Promise<Services> {
         });
   if (sync && (options.sync ?? 'auto') === 'auto') sync.start();
 
+  const envLimit = Number(process.env.CUSTODIAN_UPLOAD_MAX_BYTES);
+  const uploads = new UploadStore(path.join(dataDir, 'uploads'), {
+    ...(Number.isSafeInteger(envLimit) && envLimit > 0 ? { maxBytes: envLimit } : {}),
+    ...options.uploads,
+  });
+  // An upload goes once its import committed (or after the retention period); dry runs keep it for the real run.
+  const uploadCleanup = options.runtime !== 'cli' ? releaseFinishedUploads({ db, events, uploads, log }) : null;
+
   const handlers = {
     ...createSystemHandlers({ db, dbPath, chain, jobs, runtime: options.runtime }),
     ...createSyncHandlers({ db, engine: sync, chain, confirmations }),
     ...createAuthHandlers({ db }),
     ...createAuditHandlers({ db, dataDir, chain: () => chainAccessOf(chain) }),
     ...createCredentialHandlers({ db, chain, jobs }),
-    ...createConsentsHandlers({ db, dataDir }),
-    ...createImportsHandlers({ db, jobs }),
     ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),
     ...createJobsHandlers({ jobs }),
     ...createSharingHandlers({ db, dataDir, wallet: orgWallet, chain: config.chain.mode === 'none' ? null : chain }),
+    ...createConsentsHandlers({ db, dataDir, jobs, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
+    ...createImportsHandlers({ db, jobs, uploads, dataDir, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
   };
   const auditReady = hasAuditTable(db);
   const dispatch = createDispatcher(handlers, log, {
@@ -175,6 +190,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     jobs,
     sync,
     log,
+    uploads,
     dispatch,
     call: (channel, input, as = {}) =>
       dispatch(channel, input, 'role' in as ? { transport: options.runtime, principal: as } : { transport: options.runtime, ...as }),
@@ -182,6 +198,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
       if (stopped) return;
       stopped = true;
       auditBatcher?.stop();
+      uploadCleanup?.stop();
       credentialRechecks?.stop();
       await sync?.stop();
       await jobs.stopAll();

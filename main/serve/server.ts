@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { ApiResult } from '../api/errors';
-import type { SessionHolder } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
+import { handleDownload, handleUpload } from './files';
 import { checkHost, guardApiRequest, newToken } from './guards';
+import { cookieSession, refuse, SECURITY_HEADERS, sendJson, STATUS_BY_CODE } from './http';
+
+export { CONTENT_SECURITY_POLICY, SESSION_COOKIE } from './http';
 
 export interface ServeOptions {
   services: Services;
@@ -25,20 +27,6 @@ export interface ConsoleServer {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-// Same policy as the renderer's meta tag; sent as a header too so it also covers non-HTML responses.
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
-const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-  'Cache-Control': 'no-store',
-};
-
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -49,62 +37,6 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.json': 'application/json',
 };
-
-const STATUS_BY_CODE: Record<string, number> = {
-  VALIDATION_FAILED: 400,
-  NOT_AUTHENTICATED: 401,
-  SESSION_LOCKED: 401,
-  AUTH_FAILED: 401,
-  AUTH_LOCKED: 423,
-  PERMISSION_DENIED: 403,
-  UNKNOWN_CHANNEL: 404,
-  NOT_FOUND: 404,
-  JOB_NOT_FOUND: 404,
-  CONFLICT: 409,
-  INTERNAL: 500,
-  CHAIN_UNAVAILABLE: 503,
-};
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...SECURITY_HEADERS, ...extra, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-export const SESSION_COOKIE = 'custodian_session';
-
-/**
- * The staff session rides in an HttpOnly, SameSite=Strict cookie scoped to /api: page scripts never read it, and
- * cross-site requests neither carry it nor pass the Origin and token checks.
- */
-function cookieSession(req: http.IncomingMessage): SessionHolder & { setCookie(): string | undefined } {
-  const cookies = Object.fromEntries(
-    (req.headers.cookie ?? '')
-      .split(';')
-      .map((c) => c.trim().split('='))
-      .filter((kv): kv is [string, string] => kv.length === 2 && kv[0]!.length > 0)
-      .map(([k, v]) => [k, decodeURIComponent(v)]),
-  ) as Record<string, string>;
-  let token: string | undefined = cookies[SESSION_COOKIE];
-  let changed = false;
-  return {
-    get: () => token,
-    set: (next) => {
-      token = next;
-      changed = true;
-    },
-    setCookie: () => {
-      if (!changed) return undefined;
-      return token
-        ? `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/api`
-        : `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/api; Max-Age=0`;
-    },
-  };
-}
-
-function refuse(res: http.ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { ok: false, error: { code, message } } satisfies ApiResult<never>);
-}
 
 async function readBody(req: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -157,6 +89,8 @@ export async function startConsoleServer(options: ServeOptions): Promise<Console
     if (!verdict.ok) return refuse(res, verdict.status, verdict.code, verdict.message);
 
     if (url.pathname === '/api/events' && req.method === 'GET') return openEventStream(res);
+    if (url.pathname === '/api/upload') return handleUpload(req, res, services, url);
+    if (url.pathname.startsWith('/api/download/')) return handleDownload(req, res, services, url);
 
     const match = /^\/api\/invoke\/([A-Za-z0-9._-]{1,100})$/.exec(url.pathname);
     if (!match || req.method !== 'POST') return refuse(res, 404, 'UNKNOWN_CHANNEL', 'Use POST /api/invoke/<channel>.');

@@ -4,9 +4,11 @@ import type { JobImplementation } from './protocol';
 import { backupDatabaseJob } from './jobs/backup';
 import { credentialJobKinds } from '../credentials/jobs';
 import { consentImportJob } from '../imports/job';
+import { consentExportJob, EXPORT_JOB_KIND } from '../consents/export-job';
 
 export const jobKinds: Record<string, JobImplementation> = {
   'db.backup': backupDatabaseJob,
   ...credentialJobKinds,
   'import.consents': consentImportJob,
+  [EXPORT_JOB_KIND]: consentExportJob,
 };

@@ -26,6 +26,8 @@ interface Transport {
   kind: TransportKind;
   bridge: CustodianBridge;
   http: HttpBridge | null;
+  /** Browser mode: the per-launch token, for the file routes (upload, download) beside the API. */
+  token: string | null;
 }
 
 let transport: Transport | null = null;
@@ -33,10 +35,11 @@ let transport: Transport | null = null;
 function currentTransport(): Transport {
   if (transport) return transport;
   if (window.custodian) {
-    transport = { kind: 'electron', bridge: window.custodian, http: null };
+    transport = { kind: 'electron', bridge: window.custodian, http: null, token: null };
   } else {
-    const http = createHttpBridge({ token: takeSessionToken(), baseUrl: window.location.origin });
-    transport = { kind: 'http', bridge: http, http };
+    const token = takeSessionToken();
+    const http = createHttpBridge({ token, baseUrl: window.location.origin });
+    transport = { kind: 'http', bridge: http, http, token };
   }
   return transport;
 }
@@ -44,6 +47,13 @@ function currentTransport(): Transport {
 /** Chooses the transport now: in browser mode this also moves the session token out of the address bar. */
 export function initTransport(): TransportKind {
   return currentTransport().kind;
+}
+
+/** Browser mode's file routes need the same token as the API; null under Electron (files go through dialogs). */
+export function fileRouteAuth(): { baseUrl: string; headers: Record<string, string> } | null {
+  const t = currentTransport();
+  if (t.kind !== 'http') return null;
+  return { baseUrl: window.location.origin, headers: t.token ? { Authorization: `Bearer ${t.token}` } : {} };
 }
 
 /** Calls one channel; resolves with its result or throws an ApiCallError. */

@@ -1,12 +1,11 @@
 // Consents: who may see which patient's records, for what purpose, until when. A virtualized table over keyset
 // pages (fast with millions of rows), filters and search, a consent's detail and history, grant by form, revoke
 // with a reason, FHIR R4 export of a selection, and the Check access panel (#/consents/access).
-import { Alert, Button, Code, Group, Loader, Paper, Stack, Tabs, Text } from '@mantine/core';
+import { Button, Group, Loader, Paper, Stack, Tabs, Text } from '@mantine/core';
 import { useCallback, useMemo, useState, type ReactElement } from 'react';
 import type { ConsentDetail } from '../../../../main/api/consents';
 import { ApiCallError, invoke } from '../../api/client';
 import { useSession } from '../../auth/SessionContext';
-import { CopyText } from '../../components/CopyText';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatCount } from '../../components/format';
 import { ConsentsIcon } from '../../components/icons';
@@ -16,6 +15,7 @@ import { hrefFor, navigate, useLocation } from '../../shell/router';
 import type { PageDefinition } from '../types';
 import { AccessCheckPanel, type AccessQuestion } from './AccessCheckPanel';
 import { ConsentDrawer } from './ConsentDrawer';
+import { ConsentExportPanel, type StartedExport } from './ConsentExportPanel';
 import { ConsentFilters } from './ConsentFilters';
 import { ConsentsTable } from './ConsentsTable';
 import { filterFromQuery, isEmptyFilter, queryFromFilter, toApiFilter, type FilterForm } from './filters';
@@ -37,7 +37,7 @@ function totalText(total: { count: number; exact: boolean } | null, loaded: numb
 
 interface ExportState {
   pending: boolean;
-  result: { path: string; count: number; what: string } | null;
+  result: StartedExport | null;
   error: ApiCallError | null;
 }
 
@@ -85,7 +85,7 @@ function ConsentsPage(): ReactElement {
     setExported({ pending: true, result: null, error: null });
     try {
       const r = await invoke('consents.exportFhir', selectionOnly ? { ids } : { filter: apiFilter });
-      setExported({ pending: false, result: { ...r, what }, error: null });
+      setExported({ pending: false, result: { exportId: r.exportId, what }, error: null });
     } catch (err) {
       setExported({ pending: false, result: null, error: err instanceof ApiCallError ? err : new ApiCallError('consents.exportFhir', 'INTERNAL', String(err)) });
     }
@@ -180,34 +180,13 @@ function ConsentsPage(): ReactElement {
                 </Group>
               )}
             </Group>
-            {exported.error && <ErrorBanner title="The FHIR export was not written" error={exported.error} />}
+            {exported.error && <ErrorBanner title="The FHIR export did not start" error={exported.error} />}
             {exported.result && (
-              <Alert
-                color="teal"
-                variant="light"
-                title="FHIR export saved"
-                withCloseButton
-                closeButtonLabel="Dismiss"
+              <ConsentExportPanel
+                key={exported.result.exportId}
+                started={exported.result}
                 onClose={() => setExported({ pending: false, result: null, error: null })}
-                data-testid="consents-export-result"
-                data-count={exported.result.count}
-              >
-                <Stack gap={4}>
-                  <Text size="sm">
-                    {formatCount(exported.result.count)} FHIR R4 Consent {exported.result.count === 1 ? 'resource' : 'resources'} ({exported.result.what}; superseded
-                    versions are left out) written as NDJSON to
-                  </Text>
-                  <Group gap="xs" wrap="nowrap">
-                    <Code fz="xs" style={{ wordBreak: 'break-all' }} data-testid="consents-export-path">
-                      {exported.result.path}
-                    </Code>
-                    <CopyText value={exported.result.path} label="Copy path" />
-                  </Group>
-                  <Text size="xs" c="dimmed">
-                    On the computer running Custodian. The file holds patient identifiers: keep it where patient records may be kept.
-                  </Text>
-                </Stack>
-              </Alert>
+              />
             )}
             {pages.error && <ErrorBanner title="Could not read the consents" error={pages.error} stale={pages.rows.length > 0} onRetry={pages.reload} />}
             {pages.loading && pages.rows.length === 0 && (

@@ -4,6 +4,7 @@ import { Badge, Button, Group, Table, Text, Tooltip, UnstyledButton, VisuallyHid
 import type { ReactElement } from 'react';
 import type { ImportRunSummary } from '../../../../main/api/imports';
 import { formatCount, formatDateTime } from '../../components/format';
+import { DownloadButton } from './DownloadButton';
 import classes from './Imports.module.css';
 import { StateBadge } from './RunProgress';
 import { describeStarter, effectiveState, isResumable, type LiveProgress } from './runProgress';
@@ -17,9 +18,11 @@ export interface ImportHistoryProps {
   /** Null when the role may not run imports. */
   onResume: ((run: ImportRunSummary) => void) | null;
   resumingId: number | null;
+  /** Whether the role may download rejects files (imports.run). */
+  mayDownloadRejects?: boolean;
 }
 
-export function ImportHistory({ runs, live, selectedId, me, onSelect, onResume, resumingId }: ImportHistoryProps): ReactElement {
+export function ImportHistory({ runs, live, selectedId, me, onSelect, onResume, resumingId, mayDownloadRejects = false }: ImportHistoryProps): ReactElement {
   return (
     <Table.ScrollContainer minWidth={1080}>
       <Table withTableBorder highlightOnHover verticalSpacing={4} horizontalSpacing={8} fz="xs" className={classes.history} data-testid="import-history">
@@ -114,6 +117,17 @@ export function ImportHistory({ runs, live, selectedId, me, onSelect, onResume, 
                 </Table.Td>
                 <Table.Td>
                   <Group gap={4} justify="flex-end" wrap="nowrap">
+                    {mayDownloadRejects && run.rejectsPath && run.rejected > 0 && !running && (
+                      <DownloadButton
+                        kind="rejects"
+                        id={run.id}
+                        label="Rejects"
+                        ariaLabel={`Download the rejects of #${run.id} (${run.fileName})`}
+                        testId="import-history-rejects"
+                        size="compact-xs"
+                        variant="subtle"
+                      />
+                    )}
                     {onResume && isResumable(state) && (
                       <Button
                         size="compact-xs"

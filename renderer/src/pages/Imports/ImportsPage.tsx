@@ -141,7 +141,7 @@ function RunPanel({ run, live, me, mayRun, onClose, onStarted }: RunPanelProps):
         {finished && (
           <>
             {detail.error && <ErrorBanner title="Could not read the details of this run" error={detail.error} onRetry={refetch} />}
-            <RunSummary run={shown} state={state} detail={detail.data?.id === run.id ? detail.data : undefined} actions={actions} />
+            <RunSummary run={shown} state={state} detail={detail.data?.id === run.id ? detail.data : undefined} actions={actions} mayDownload={mayRun} />
           </>
         )}
       </Stack>
@@ -258,7 +258,7 @@ function ImportsPage(): ReactElement {
               </Text>
               <Text size="sm" c="dimmed">
                 {mayRun
-                  ? 'Enter the path of a CSV or FHIR file above, preview it, then run a dry run or the import. Each run is listed here with its counts and rejects.'
+                  ? 'Choose or drop a CSV or FHIR file above, preview it, then run a dry run or the import. Each run is listed here with its counts and rejects.'
                   : 'Imports run by records managers and IT administrators are listed here with their counts and rejects.'}
               </Text>
             </Paper>
@@ -271,6 +271,7 @@ function ImportsPage(): ReactElement {
               me={me}
               onSelect={(run) => select(run.id)}
               onResume={mayRun ? (run) => void resumeRun(run) : null}
+              mayDownloadRejects={mayRun}
               resumingId={resume.id}
             />
           )}

@@ -1,11 +1,13 @@
-// Choosing what to import: a file on the computer running Custodian (by its path: main reads it there, also in
-// browser mode), its format, a preview of the header mapping and first rows, then a dry run or the import.
+// Choosing what to import: a file chosen or dropped (uploaded in browser mode, picked in main's dialog under
+// Electron) or the path of a file on the computer running Custodian, its format, a preview of the header mapping
+// and first rows, then a dry run or the import.
 import { Button, Code, Group, Paper, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent, type ReactElement } from 'react';
-import type { ImportFormatName, ImportPreview } from '../../../../main/api/imports';
+import type { ImportFormatName, ImportPreview, IncomingFile } from '../../../../main/api/imports';
 import { ApiCallError, invoke } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { useSystemStatus } from '../../shell/SystemStatusContext';
+import { ImportFileChooser } from './ImportFileChooser';
 import { PreviewView } from './PreviewView';
 
 /** Where the template ships, relative to the Custodian installation (main/imports/README.md documents the columns). */
@@ -27,6 +29,7 @@ export function NewImportPanel({ onStarted }: { onStarted: (started: { runId: nu
   const { status } = useSystemStatus();
   const browserMode = status?.app.runtime === 'browser';
   const [path, setPath] = useState('');
+  const [chosen, setChosen] = useState<IncomingFile | null>(null);
   const [format, setFormat] = useState<FormatChoice>('auto');
   const [pathError, setPathError] = useState<string | null>(null);
   const [preview, setPreview] = useState<{ key: string; value: ImportPreview } | null>(null);
@@ -35,21 +38,24 @@ export function NewImportPanel({ onStarted }: { onStarted: (started: { runId: nu
   const [failure, setFailure] = useState<ApiCallError | null>(null);
 
   const trimmed = path.trim();
-  const key = `${format}|${trimmed}`;
+  // A chosen file wins over a typed path; the page sends its id, main knows where it lies.
+  const source = chosen ? { uploadId: chosen.uploadId } : trimmed ? { path: trimmed } : null;
+  const key = `${format}|${chosen ? `upload:${chosen.uploadId}` : trimmed}`;
   const current = preview?.key === key ? preview.value : null;
   const formatInput = format === 'auto' ? {} : { format };
+  const noSource = 'Choose or drop a file, or enter the full path of the file to import.';
 
   const runPreview = async (event?: FormEvent): Promise<void> => {
     event?.preventDefault();
-    if (!trimmed) {
-      setPathError('Enter the full path of the file to import.');
+    if (!source) {
+      setPathError(noSource);
       return;
     }
     setPathError(null);
     setFailure(null);
     setPreviewing(true);
     try {
-      setPreview({ key, value: await invoke('imports.preview', { path: trimmed, ...formatInput, rows: 20 }) });
+      setPreview({ key, value: await invoke('imports.preview', { ...source, ...formatInput, rows: 20 }) });
     } catch (err) {
       setPreview(null);
       setFailure(asError('imports.preview', err));
@@ -59,15 +65,15 @@ export function NewImportPanel({ onStarted }: { onStarted: (started: { runId: nu
   };
 
   const start = async (dryRun: boolean): Promise<void> => {
-    if (!trimmed) {
-      setPathError('Enter the full path of the file to import.');
+    if (!source) {
+      setPathError(noSource);
       return;
     }
     setPathError(null);
     setFailure(null);
     setStarting(dryRun ? 'dry' : 'import');
     try {
-      onStarted(await invoke('imports.start', { path: trimmed, ...formatInput, dryRun }));
+      onStarted(await invoke('imports.start', { ...source, ...formatInput, dryRun }));
     } catch (err) {
       setFailure(asError('imports.start', err));
     } finally {
@@ -83,14 +89,22 @@ export function NewImportPanel({ onStarted }: { onStarted: (started: { runId: nu
           <Title order={2} fz="h5">
             New import
           </Title>
+          <ImportFileChooser
+            chosen={chosen}
+            onChosen={(file) => {
+              setChosen(file);
+              setPathError(null);
+              if (file) setPath('');
+            }}
+          />
           <Group align="flex-start" gap="sm" wrap="nowrap">
             <TextInput
-              label="File to import"
+              label="…or the path of a file on the computer running Custodian"
               description={
                 <>
-                  The full path of a CSV or FHIR R4 (NDJSON or Bundle JSON) file on {browserMode ? <strong>the computer running Custodian</strong> : 'this computer'}
-                  {browserMode ? ', not the computer this browser runs on' : ''}. Start from the template <Code fz="xs">{TEMPLATE_PATH}</Code> in the Custodian
-                  installation folder.
+                  For large files already on {browserMode ? <strong>the computer running Custodian</strong> : 'this computer'}
+                  {browserMode ? ' (not the computer this browser runs on)' : ''}: main reads it where it lies. Start from the template{' '}
+                  <Code fz="xs">{TEMPLATE_PATH}</Code> in the Custodian installation folder.
                 </>
               }
               placeholder="/data/exports/consents-2025-11.csv"
@@ -98,9 +112,9 @@ export function NewImportPanel({ onStarted }: { onStarted: (started: { runId: nu
               onChange={(e) => {
                 setPath(e.currentTarget.value);
                 setPathError(null);
+                setChosen(null);
               }}
               error={pathError}
-              required
               spellCheck={false}
               autoComplete="off"
               style={{ flex: 1 }}

@@ -4,6 +4,7 @@ import { Alert, Badge, Code, Group, Paper, SimpleGrid, Stack, Table, Text } from
 import type { ReactElement, ReactNode } from 'react';
 import type { ImportRunDetail, ImportRunSummary } from '../../../../main/api/imports';
 import { CopyText } from '../../components/CopyText';
+import { DownloadButton } from './DownloadButton';
 import { formatCount } from '../../components/format';
 import { splitErrorCode, splitReason, type RunState } from './runProgress';
 
@@ -73,7 +74,7 @@ export function SampleRejects({ rejects, total, fhir }: { rejects: ImportRunDeta
   );
 }
 
-export function RejectsFile({ path, rejected, fhir }: { path: string; rejected: number; fhir: boolean }): ReactElement {
+export function RejectsFile({ runId, path, rejected, fhir, mayDownload }: { runId: number; path: string; rejected: number; fhir: boolean; mayDownload: boolean }): ReactElement {
   return (
     <Stack gap={4} data-testid="import-rejects-file">
       <Text size="sm">
@@ -89,6 +90,7 @@ export function RejectsFile({ path, rejected, fhir }: { path: string; rejected: 
         </Code>
         <CopyText value={path} label="Copy path" testId="import-rejects-copy" />
       </Group>
+      {mayDownload && <DownloadButton kind="rejects" id={runId} label="Download rejects" ariaLabel={`Download the rejects file of run ${runId}`} testId="import-rejects-download" />}
       <Text size="xs" c="dimmed">
         On the computer running Custodian{fhir ? '' : '; cells a spreadsheet could read as a formula start with an apostrophe'}. Fix what was refused and import
         the corrected file: what was already imported is recognised and skipped.
@@ -102,9 +104,11 @@ export interface RunSummaryProps {
   state: RunState;
   detail: ImportRunDetail | undefined;
   actions?: ReactNode;
+  /** Whether the signed-in role may download the rejects file (imports.run; main checks again). */
+  mayDownload?: boolean;
 }
 
-export function RunSummary({ run, state, detail, actions }: RunSummaryProps): ReactElement {
+export function RunSummary({ run, state, detail, actions, mayDownload = false }: RunSummaryProps): ReactElement {
   const error = run.error ? splitErrorCode(run.error) : null;
   const dry = run.dryRun;
   return (
@@ -165,7 +169,7 @@ export function RunSummary({ run, state, detail, actions }: RunSummaryProps): Re
           ))}
         </Group>
       )}
-      {run.rejectsPath && (run.rejected > 0 || isDone(state)) && <RejectsFile path={run.rejectsPath} rejected={run.rejected} fhir={run.format === 'fhir'} />}
+      {run.rejectsPath && (run.rejected > 0 || isDone(state)) && <RejectsFile runId={run.id} path={run.rejectsPath} rejected={run.rejected} fhir={run.format === 'fhir'} mayDownload={mayDownload} />}
       {detail && <SampleRejects rejects={detail.sampleRejects} total={run.rejected} fhir={run.format === 'fhir'} />}
       {actions}
     </Stack>

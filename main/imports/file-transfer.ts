@@ -1,0 +1,246 @@
+// Files crossing the console's edge. In: uploads (browser mode, streamed to <data dir>/uploads/<id>/<name>) and
+// files picked in Electron's open dialog, both known to the page only by an opaque id that main maps to a path.
+// Out: a known file copied where the person chose in a save dialog. Imports read what comes in by id.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../api/errors';
+import type { IncomingFile } from '../api/imports';
+import type { Db } from '../db/connection';
+import type { EventBus } from '../runtime/event-bus';
+import type { Logger } from '../runtime/log';
+
+/** Electron's open and save dialogs, injected by the shell; absent in browser mode and the CLI. */
+export interface FileDialogs {
+  /** The path the person picked, or null when the dialog was dismissed. */
+  pickFile(): Promise<string | null>;
+  /** Where to save a copy of `fileName`, or null when the dialog was dismissed. */
+  saveFile(fileName: string): Promise<string | null>;
+}
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 ** 3;
+export const DEFAULT_UPLOAD_RETENTION_MS = 24 * 60 * 60 * 1000;
+const PART_SUFFIX = '.part';
+const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
+
+/**
+ * A file name safe to store: the last path segment only, printable characters from a small set, no leading dot,
+ * no Windows device name, at most 120 characters with the extension kept. Never empty.
+ */
+export function sanitizeFileName(name: string): string {
+  const last = name.split(/[/\\]/).pop() ?? '';
+  let safe = last
+    .normalize('NFC')
+    .replace(/[^A-Za-z0-9 ._()-]/g, '_')
+    .replace(/\s+/g, ' ')
+    .replace(/^[ .]+|[ .]+$/g, '');
+  if (WINDOWS_RESERVED.test(safe)) safe = `_${safe}`;
+  if (safe.length > 120) {
+    const ext = path.extname(safe).slice(0, 16);
+    safe = safe.slice(0, 120 - ext.length) + ext;
+  }
+  return safe.length === 0 || /^_+$/.test(safe) ? 'upload' : safe;
+}
+
+export interface UploadTarget extends IncomingFile {
+  /** Where the route streams the body; renamed to its final name once the last byte arrived. */
+  partPath: string;
+}
+
+export interface ResolvedFile {
+  path: string;
+  fileName: string;
+  sizeBytes: number;
+  kind: 'upload' | 'picked';
+}
+
+export interface UploadStoreOptions {
+  maxBytes?: number;
+  retentionMs?: number;
+  now?: () => number;
+}
+
+/** Uploads on disk and picked files in memory, each under a random id; swept after the retention period. */
+export class UploadStore {
+  readonly maxBytes: number;
+  readonly retentionMs: number;
+  private readonly picked = new Map<string, { path: string; at: number }>();
+  private readonly now: () => number;
+
+  constructor(
+    readonly root: string,
+    options: UploadStoreOptions = {},
+  ) {
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    this.retentionMs = options.retentionMs ?? DEFAULT_UPLOAD_RETENTION_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Makes the folder of a new upload; the route then streams into partPath and calls complete(). */
+  reserve(fileName: string, sizeBytes: number): UploadTarget {
+    if (sizeBytes > this.maxBytes) {
+      throw new AppError('UPLOAD_TOO_LARGE', `${sizeBytes} bytes is over the upload limit of ${this.maxBytes} bytes.`, { limit: this.maxBytes });
+    }
+    const uploadId = crypto.randomBytes(16).toString('base64url');
+    const name = sanitizeFileName(fileName);
+    const dir = path.join(this.root, uploadId);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return { uploadId, fileName: name, sizeBytes, partPath: path.join(dir, name + PART_SUFFIX) };
+  }
+
+  /** The target of a reservation answered by imports.upload (the id and stored name it returned). */
+  targetOf(incoming: IncomingFile): UploadTarget {
+    if (!ID_PATTERN.test(incoming.uploadId) || sanitizeFileName(incoming.fileName) !== incoming.fileName) {
+      throw new AppError('UPLOAD_NOT_FOUND', 'That is not an upload reservation of this console.');
+    }
+    return { ...incoming, partPath: path.join(this.root, incoming.uploadId, incoming.fileName + PART_SUFFIX) };
+  }
+
+  /** The whole body arrived: the upload becomes usable under its final name. */
+  complete(target: UploadTarget): void {
+    fs.renameSync(target.partPath, target.partPath.slice(0, -PART_SUFFIX.length));
+  }
+
+  /** Removes an upload (failed transfer, finished import); ids of picked files are forgotten. */
+  discard(uploadId: string): void {
+    if (!ID_PATTERN.test(uploadId)) return;
+    this.picked.delete(uploadId);
+    fs.rmSync(path.join(this.root, uploadId), { recursive: true, force: true });
+  }
+
+  /** A file the person picked in the open dialog: read where it lies, never copied. */
+  registerPicked(file: string): IncomingFile {
+    const resolved = path.resolve(file);
+    const stat = fs.statSync(resolved);
+    if (!stat.isFile()) throw new AppError('IMPORT_NOT_A_FILE', `${path.basename(resolved)} is not a regular file.`);
+    const uploadId = crypto.randomBytes(16).toString('base64url');
+    this.picked.set(uploadId, { path: resolved, at: this.now() });
+    return { uploadId, fileName: path.basename(resolved), sizeBytes: stat.size };
+  }
+
+  /** The path behind an id. Only a completed upload or a picked file of this session resolves. */
+  resolve(uploadId: string): ResolvedFile {
+    const notFound = () => new AppError('UPLOAD_NOT_FOUND', 'There is no such uploaded file (unknown id, unfinished upload, or removed after the retention period). Upload it again.');
+    if (!ID_PATTERN.test(uploadId)) throw notFound();
+    const picked = this.picked.get(uploadId);
+    if (picked) {
+      const stat = statFile(picked.path);
+      if (!stat) throw notFound();
+      return { path: picked.path, fileName: path.basename(picked.path), sizeBytes: stat.size, kind: 'picked' };
+    }
+    const dir = path.join(this.root, uploadId);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((n) => !n.endsWith(PART_SUFFIX));
+    } catch {
+      throw notFound();
+    }
+    if (names.length !== 1) throw notFound();
+    const file = path.join(dir, names[0]!);
+    const stat = statFile(file);
+    if (!stat) throw notFound();
+    return { path: file, fileName: names[0]!, sizeBytes: stat.size, kind: 'upload' };
+  }
+
+  /** Whether a path is an upload of this store (so a finished import may remove it). Returns its id or null. */
+  uploadIdOf(file: string): string | null {
+    const relative = path.relative(this.root, file);
+    const [id, ...rest] = relative.split(path.sep);
+    return id && ID_PATTERN.test(id) && rest.length === 1 && !relative.startsWith('..') ? id : null;
+  }
+
+  /** Removes uploads and forgets picked files older than the retention period; returns how many went. */
+  sweep(): number {
+    const cutoff = this.now() - this.retentionMs;
+    let removed = 0;
+    for (const [id, entry] of this.picked) {
+      if (entry.at < cutoff) {
+        this.picked.delete(id);
+        removed++;
+      }
+    }
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(this.root, { withFileTypes: true });
+    } catch {
+      return removed;
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory() || !ID_PATTERN.test(entry.name)) continue;
+      const dir = path.join(this.root, entry.name);
+      if (fs.statSync(dir).mtimeMs < cutoff) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+function statFile(file: string): fs.Stats | null {
+  try {
+    const stat = fs.statSync(file);
+    return stat.isFile() ? stat : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Copies a known file where the person chose in the save dialog; no dialog outside Electron. */
+export async function saveWithDialog(dialogs: FileDialogs | undefined, file: { path: string; fileName: string }): Promise<{ saved: boolean; fileName: string }> {
+  if (!dialogs) throw new AppError('DIALOG_UNAVAILABLE', 'Saving through a dialog needs the desktop app; in the browser use the download link.');
+  const target = await dialogs.saveFile(file.fileName);
+  if (!target) return { saved: false, fileName: file.fileName };
+  await fs.promises.copyFile(file.path, target);
+  return { saved: true, fileName: path.basename(target) };
+}
+
+/** The open dialog's pick, registered under an id. */
+export async function pickWithDialog(dialogs: FileDialogs | undefined, store: UploadStore): Promise<IncomingFile | null> {
+  if (!dialogs) throw new AppError('DIALOG_UNAVAILABLE', 'Picking a file through a dialog needs the desktop app; in the browser choose or drop the file.');
+  const picked = await dialogs.pickFile();
+  return picked ? store.registerPicked(picked) : null;
+}
+
+export interface UploadCleanupDeps {
+  db: Db;
+  events: Pick<EventBus, 'subscribe'>;
+  uploads: UploadStore;
+  log: Logger;
+  sweepEveryMs?: number;
+}
+
+/**
+ * Removes an upload once an import of it succeeded or was cancelled (not after a dry run, which is usually
+ * followed by the real run, nor after a failure, which may be resumed), and sweeps expired uploads hourly.
+ */
+export function releaseFinishedUploads(deps: UploadCleanupDeps): { stop(): void } {
+  const runOf = deps.db.prepare('SELECT file_path, dry_run FROM import_runs WHERE job_id = ?');
+  const sweep = () => {
+    try {
+      const removed = deps.uploads.sweep();
+      if (removed) deps.log.info(`removed ${removed} upload(s) past the retention period`);
+    } catch (err) {
+      deps.log.warn(`upload sweep failed: ${(err as Error).message}`);
+    }
+  };
+  sweep();
+  const timer = setInterval(sweep, deps.sweepEveryMs ?? 60 * 60 * 1000);
+  timer.unref();
+  const unsubscribe = deps.events.subscribe((message) => {
+    if (message.event !== 'job.progress' || message.payload.kind !== 'import.consents') return;
+    const { state, jobId } = message.payload;
+    if (state !== 'succeeded' && state !== 'cancelled') return;
+    const run = runOf.get(jobId) as { file_path: string; dry_run: 0 | 1 } | undefined;
+    if (!run || (state === 'succeeded' && run.dry_run === 1)) return;
+    const id = deps.uploads.uploadIdOf(run.file_path);
+    if (id) deps.uploads.discard(id);
+  });
+  return {
+    stop: () => {
+      clearInterval(timer);
+      unsubscribe();
+    },
+  };
+}
