@@ -7,7 +7,7 @@ import { consentsChannels } from './consents';
 import { credentialChannels } from './credentials';
 import { importsChannels } from './imports';
 import { syncChannels } from './sync';
-import { systemChannels } from './system';
+import { facilitySecretChannels, systemChannels } from './system';
 
 export const api = {
   ...systemChannels,
@@ -17,6 +17,7 @@ export const api = {
   ...credentialChannels,
   ...consentsChannels,
   ...importsChannels,
+  ...facilitySecretChannels,
 } satisfies AnyChannelMap;
 
 export type Api = typeof api;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
 import { startAuditBatcher } from '../audit/batches';
+import { createFacilitySecretHandlers } from '../consents/facility-secret-handlers';
 import { createConsentsHandlers } from '../consents/handlers';
 import { chainAccessOf, createAuditHandlers } from '../audit/handlers';
 import { createCredentialHandlers } from '../credentials/handlers';
@@ -128,6 +129,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createCredentialHandlers({ db, chain, jobs }),
     ...createConsentsHandlers({ db, dataDir }),
     ...createImportsHandlers({ db, jobs }),
+    ...createFacilitySecretHandlers({ dataDir }),
   };
   const auditReady = hasAuditTable(db);
   const dispatch = createDispatcher(handlers, log, {
