@@ -43,7 +43,7 @@ function failed(services: Services, actor: Principal, action: string, err: unkno
 export async function exportSecretCommand(services: Services, caller: CallerContext, out: string, passphrase: PassphraseSource, io: SecretCliOutput): Promise<number> {
   const action = 'facilitySecret.export';
   const actor = await itAdmin(services, caller, action);
-  if (fs.existsSync(out)) throw new AppError('FACILITY_SECRET_FILE_EXISTS', `${out} already exists; choose a new file name (an export never overwrites).`);
+  if (fs.existsSync(out)) failed(services, actor, action, new AppError('FACILITY_SECRET_FILE_EXISTS', `${out} already exists; choose a new file name (an export never overwrites).`));
   const secret = loadOrCreateFacilitySecret(services.dataDir);
   let wrapped: ReturnType<typeof wrapSecret>;
   try {
