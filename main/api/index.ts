@@ -10,7 +10,7 @@ import { signerChannels } from './signer';
 import { jobsChannels } from './jobs';
 import { sharingChannels } from './sharing';
 import { syncChannels } from './sync';
-import { systemChannels } from './system';
+import { facilitySecretChannels, systemChannels } from './system';
 
 export const api = {
   ...systemChannels,
@@ -23,6 +23,7 @@ export const api = {
   ...signerChannels,
   ...jobsChannels,
   ...sharingChannels,
+  ...facilitySecretChannels,
 } satisfies AnyChannelMap;
 
 export type Api = typeof api;

@@ -48,3 +48,14 @@ export const systemChannels = {
   ),
   'jobs.cancel': channel<{ cancelled: boolean }>()(z.object({ jobId: z.string().uuid() }).strict(), 'imports.run'),
 };
+
+/** This folder's facility-secret fingerprint (HMAC of a fixed label), or null before the secret exists. */
+export interface FacilitySecretInfo {
+  fingerprint: string | null;
+}
+
+// Its own map so the handler lives with the secret (main/consents); IT admins compare fingerprints between
+// workstations of one facility. The secret itself has no channel.
+export const facilitySecretChannels = {
+  'facilitySecret.fingerprint': channel<FacilitySecretInfo>()(empty, 'settings.configure'),
+};

@@ -11,6 +11,7 @@ import { parseProofBundle, checkProofBundle } from '../audit/proof';
 import { formatBatches, formatProofCheck, formatVerifyReport } from '../audit/report-text';
 import { createProvider } from '../chain/provider';
 import { credentialDomain } from '../credentials/eip712';
+import { exportSecretCommand, fingerprintCommand, importSecretCommand } from '../consents/facility-secret-cli';
 import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
 import { importConsentsCommand } from '../imports/cli-command';
 import { sharingCommand, SHARING_USAGE } from '../sharing/cli-commands';
@@ -21,7 +22,7 @@ import { startServices, type Services } from '../runtime/services';
 import { startConsoleServer } from '../serve/server';
 import { dryRunPlan } from '../sync/dry-run';
 import { formatBatches as formatSyncBatches, formatCycle, formatDryRun, formatSyncStatus } from '../sync/report-text';
-import { passwordFromEnvOrPrompt, signInCli } from './session';
+import { passwordFromEnvOrPrompt, promptHidden, signInCli } from './session';
 
 const USAGE = `Usage: custodian <command> [options]
 
@@ -52,6 +53,14 @@ Commands:
                          Register an issuer in CredentialRegistry (governance: the devnet key, or the keystore)
   credentials revoke-issuer ADDRESS
                          Remove an issuer from CredentialRegistry
+  facility-secret export --out FILE
+                         Wrap this folder's facility secret for another workstation of the facility (IT admin;
+                         passphrase from CUSTODIAN_SECRET_PASSPHRASE or a hidden prompt, 12 characters or more)
+  facility-secret import FILE
+                         Install a facility secret exported on another workstation; refused when this folder already
+                         has patients pseudonymised under a different secret (IT admin)
+  facility-secret fingerprint
+                         Print the secret's fingerprint (not the secret) to compare between workstations (IT admin)
   import providers FILE  Import a roster CSV of providers and their signed credentials (a job, with progress)
   import consents FILE [--format csv|fhir] [--dry-run]
                          Import consents from CSV or FHIR R4 (NDJSON or Bundle) as a job, with progress; exit 0
@@ -274,6 +283,34 @@ async function credentials(dataDir: string, args: string[], v: Record<string, st
   }
 }
 
+/** The transport passphrase of a facility-secret file: the environment, else typed (twice for an export). */
+async function secretPassphrase(confirm: boolean): Promise<string> {
+  const fromEnv = process.env.CUSTODIAN_SECRET_PASSPHRASE;
+  if (fromEnv !== undefined) return fromEnv;
+  if (!process.stdin.isTTY) throw new AppError('FACILITY_SECRET_PASSPHRASE_MISSING', 'No passphrase: set CUSTODIAN_SECRET_PASSPHRASE or run in a terminal to be asked.');
+  const first = await promptHidden('Passphrase for the facility-secret file: ');
+  if (confirm && (await promptHidden('The same passphrase again: ')) !== first) throw new AppError('FACILITY_SECRET_PASSPHRASE_MISMATCH', 'The two passphrases differ; nothing was written.');
+  return first;
+}
+
+/** `custodian facility-secret …`: every subcommand signs in; the commands check the IT-admin role themselves. */
+async function facilitySecret(dataDir: string, args: string[], values: { user?: string; json: boolean; out?: string }): Promise<number> {
+  const [sub, file] = args;
+  switch (sub) {
+    case 'export':
+      if (!values.out) throw new AppError('VALIDATION_FAILED', 'facility-secret export needs --out FILE.');
+      return withServices(dataDir, async (s) => exportSecretCommand(s, await signInCli(s, values.user), values.out!, secretPassphrase, stdio), false);
+    case 'import':
+      if (!file) throw new AppError('VALIDATION_FAILED', 'facility-secret import needs a FILE.');
+      return withServices(dataDir, async (s) => importSecretCommand(s, await signInCli(s, values.user), file, secretPassphrase, stdio), false);
+    case 'fingerprint':
+      return withServices(dataDir, async (s) => fingerprintCommand(s, await signInCli(s, values.user), values.json, stdio), false);
+    default:
+      process.stderr.write(`Unknown facility-secret command: ${sub ?? '(none)'}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -343,6 +380,8 @@ export async function main(argv: string[]): Promise<number> {
       return sync(dataDir, positionals.slice(1), values);
     case 'credentials':
       return credentials(dataDir, positionals.slice(1), values);
+    case 'facility-secret':
+      return facilitySecret(dataDir, positionals.slice(1), values);
     case 'import':
       if (positionals[1] === 'providers' && positionals[2]) {
         const file = positionals[2];

@@ -96,6 +96,7 @@ describe('consents channels', () => {
       grantee: /SEARCH c USING INDEX consents_by_grantee \(grantee=\? AND (rowid|id)<\?\)/,
       revoked: /SEARCH c USING INDEX consents_not_active \(status=\? AND (rowid|id)<\?\)/,
       superseded: /SEARCH c USING INDEX consents_not_active \(status=\? AND (rowid|id)<\?\)/,
+      rarePurpose: /SEARCH c USING INDEX consents_rare_purpose \(purpose=\? AND (rowid|id)<\?\)/,
       all: /SEARCH c USING INTEGER PRIMARY KEY \((rowid|id)<\?\)/,
     };
     for (const [driver, plan] of Object.entries(expected)) {

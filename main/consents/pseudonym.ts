@@ -39,6 +39,30 @@ export function loadOrCreateFacilitySecret(dataDir: string): Buffer {
   return readSecret(file);
 }
 
+/** The facility secret if this data folder has one yet (never creates it: for fingerprints and installs). */
+export function readFacilitySecret(dataDir: string): Buffer | null {
+  const file = facilitySecretPath(dataDir);
+  return fs.existsSync(file) ? readSecret(file) : null;
+}
+
+/**
+ * Puts a facility secret in place (an install from another workstation): a private temp file renamed over the
+ * old one, so a reader sees the old secret or the new one, never half of either. Callers check first that no
+ * patient of this folder depends on the secret being replaced (facility-secret-install.ts).
+ */
+export function replaceFacilitySecret(dataDir: string, secret: Buffer): void {
+  if (secret.length !== SECRET_BYTES) throw new AppError('FACILITY_SECRET_INVALID', `A facility secret is ${SECRET_BYTES} bytes, not ${secret.length}.`);
+  const file = facilitySecretPath(dataDir);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, `${secret.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
 /** Maps (facility, MRN) to its pseudonym; holds the key so callers never handle the secret. */
 export class Pseudonymizer {
   constructor(private readonly secret: Buffer) {}

@@ -1,5 +1,5 @@
 // Reads behind the consents table, detail and patient search: keyset pages newest first, each filter served
-// by an index (patient, grantee, rare status) or a primary-key walk, with a capped count for the first page.
+// by an index (patient, grantee, rare status, rare purpose) or a primary-key walk, with a capped count for the first page.
 import type { Statement } from 'better-sqlite3';
 import type { ConsentDetail, ConsentFilter, ConsentHistoryEntry, ConsentListResult, ConsentListRow, PatientSummary } from '../api/consents';
 import type { Db } from '../db/connection';
@@ -28,6 +28,8 @@ const DRIVERS = {
   // The repeated "<> 'active'" is the partial index's own condition, which SQLite needs to see to use it.
   revoked: `c.status = 'revoked' AND c.status <> 'active' AND ${FILTERS}`,
   superseded: `c.status = 'superseded' AND c.status <> 'active' AND ${FILTERS}`,
+  // Likewise for purposes other than TREAT (partial index consents_rare_purpose): ETREAT may be 1 row in 2,000.
+  rarePurpose: `c.purpose = :purpose AND c.purpose <> 'TREAT' AND ${FILTERS}`,
   all: FILTERS,
 } as const;
 export type Driver = keyof typeof DRIVERS;
@@ -131,6 +133,7 @@ function plan(db: Db, filter: ConsentFilter, before: number | null, now: number)
   if (patients !== null) return { driver: 'patients', params: { ...params, patients: JSON.stringify(patients) } };
   if (filter.grantee !== undefined) return { driver: 'grantee', params };
   if (filter.status === 'revoked' || filter.status === 'superseded') return { driver: filter.status, params };
+  if (filter.purpose !== undefined && filter.purpose !== 'TREAT') return { driver: 'rarePurpose', params };
   return { driver: 'all', params };
 }
 

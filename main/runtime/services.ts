@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
 import { startAuditBatcher } from '../audit/batches';
+import { createFacilitySecretHandlers } from '../consents/facility-secret-handlers';
 import { createConsentsHandlers } from '../consents/handlers';
 import { chainAccessOf, createAuditHandlers } from '../audit/handlers';
 import { createCredentialHandlers } from '../credentials/handlers';
@@ -167,6 +168,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createSharingHandlers({ db, dataDir, wallet: orgWallet, chain: config.chain.mode === 'none' ? null : chain }),
     ...createConsentsHandlers({ db, dataDir, jobs, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createImportsHandlers({ db, jobs, uploads, dataDir, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
+    ...createFacilitySecretHandlers({ dataDir }),
   };
   const auditReady = hasAuditTable(db);
   const dispatch = createDispatcher(handlers, log, {

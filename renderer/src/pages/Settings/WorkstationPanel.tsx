@@ -3,9 +3,11 @@ import { Badge, Code, DataList, Group, List, Paper, SimpleGrid, Skeleton, Stack,
 import type { ReactElement, ReactNode } from 'react';
 import type { ChainStatus, SystemStatus } from '../../../../main/api/system';
 import { describeChain } from '../../components/chainStatus';
+import { useSession } from '../../auth/SessionContext';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatBytes, formatCount, humanizeRole } from '../../components/format';
 import { useSystemStatus } from '../../shell/SystemStatusContext';
+import { FacilitySecretFingerprint } from './FacilitySecretSection';
 
 export function Section({ title, id, children, aside }: { title: string; id: string; children: ReactNode; aside?: ReactNode }): ReactElement {
   return (
@@ -124,6 +126,7 @@ function Workstation({ status }: { status: SystemStatus }): ReactElement {
 
 export function WorkstationPanel(): ReactElement {
   const { status, error, refetch } = useSystemStatus();
+  const { can } = useSession();
   return (
     <>
       <Stack gap="md">
@@ -144,6 +147,11 @@ export function WorkstationPanel(): ReactElement {
             {status ? <Workstation status={status} /> : <Skeleton height={120} />}
           </Section>
         </SimpleGrid>
+        {can('settings.configure') && (
+          <Section title="Facility secret" id="settings-facility-secret">
+            <FacilitySecretFingerprint />
+          </Section>
+        )}
         <Section title="How a deployment is configured" id="settings-howto">
           <Stack gap="xs">
             <Text size="sm">
