@@ -40,7 +40,7 @@ export function loadOrCreateFacilitySecret(dataDir: string): Buffer {
 }
 
 /** Pseudonyms remembered per patient: an import computes one to hash a row's terms and again to create the patient. */
-const CACHE_MAX = 32_768;
+const CACHE_MAX = 8_192;
 
 /** Maps (facility, MRN) to its pseudonym; holds the key so callers never handle the secret. */
 export class Pseudonymizer {

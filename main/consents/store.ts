@@ -83,8 +83,11 @@ export interface ConsentWriter {
   duplicateRow(runId: number, consentId: number): number | undefined;
 }
 
-/** Patients cached by the importer: a file names each patient several times. Bounded; cleared when full. */
-const PATIENT_CACHE_MAX = 50_000;
+/**
+ * Patients cached by the importer: a file names each patient several times, mostly in rows close together.
+ * Small on purpose: the cache is most of an import's live heap, and V8 lets the heap grow to a multiple of that.
+ */
+const PATIENT_CACHE_MAX = 8_192;
 
 export function nextSeq(rows: readonly { seq: number }[]): number {
   let max = 0;
