@@ -225,7 +225,9 @@ export async function runConsentImport(db: Db, runId: number, hooks: ImportHooks
   try {
     hooks.report(counts.rows_read, null, counts.rejected, cp ? 'resuming' : 'starting');
     for (;;) {
-      // Reading and validating the next chunk takes no lock, so it overlaps the pause other writers need.
+      // Reading and validating the next chunk takes no lock, so it overlaps the pause other writers need. The
+      // chunk's rows are held until stored (promoted to V8's old generation); at 4,000 rows that costs less peak
+      // RSS than the patient caches did (heap snapshot), and a larger chunk holds the lock longer anyway.
       const chunk = await readChunk(batches, chunkOptions, timings);
       if (chunk.position === null) {
         if (chunk.error) throw chunk.error;
