@@ -46,8 +46,12 @@ export function termsObject(t: ConsentTerms): Record<string, unknown> {
   };
 }
 
+// The one-shot crypto.hash (Node >= 20.12) costs about half of createHash().update().digest() per call.
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+
 export function documentHashOf(t: ConsentTerms): string {
-  return `0x${crypto.createHash('sha256').update(canonicalTerms(t), 'utf8').digest('hex')}`;
+  return `0x${sha256Hex(canonicalTerms(t))}`;
 }
 
 const HASH = /^(?:0x)?([0-9a-fA-F]{64})$/;

@@ -62,12 +62,24 @@ export function replaceFacilitySecret(dataDir: string, secret: Buffer): void {
     fs.rmSync(tmp, { force: true });
   }
 }
+/** Pseudonyms remembered per patient: an import computes one to hash a row's terms and again to create the patient. */
+const CACHE_MAX = 8_192;
 
 /** Maps (facility, MRN) to its pseudonym; holds the key so callers never handle the secret. */
 export class Pseudonymizer {
+  private readonly cache = new Map<string, string>();
+
   constructor(private readonly secret: Buffer) {}
 
   pseudonym(facility: string, mrn: string): string {
-    return `0x${crypto.createHmac('sha256', this.secret).update(`${facility}\u001f${mrn}`, 'utf8').digest('hex')}`;
+    const key = `${facility}\u001f${mrn}`;
+    let value = this.cache.get(key);
+    if (value === undefined) {
+      value = `0x${crypto.createHmac('sha256', this.secret).update(key, 'utf8').digest('hex')}`;
+      // Bounded: cleared when full (a file names a patient in rows close together far more often than not).
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(key, value);
+    }
+    return value;
   }
 }

@@ -83,8 +83,11 @@ export interface ConsentWriter {
   duplicateRow(runId: number, consentId: number): number | undefined;
 }
 
-/** Patients cached by the importer: a file names each patient several times. Bounded; cleared when full. */
-const PATIENT_CACHE_MAX = 50_000;
+/**
+ * Patients cached by the importer: a file names each patient several times, mostly in rows close together.
+ * Small on purpose: the cache is most of an import's live heap, and V8 lets the heap grow to a multiple of that.
+ */
+const PATIENT_CACHE_MAX = 8_192;
 
 export function nextSeq(rows: readonly { seq: number }[]): number {
   let max = 0;
@@ -93,12 +96,12 @@ export function nextSeq(rows: readonly { seq: number }[]): number {
 }
 
 export class ConsentStore implements ConsentWriter {
-  private readonly s: Record<string, Statement>;
+  protected readonly s: Record<string, Statement>;
   private readonly patients = new Map<string, PatientRef>();
 
   constructor(
     readonly db: Db,
-    private readonly pseudonymizer: Pseudonymizer,
+    protected readonly pseudonymizer: Pseudonymizer,
   ) {
     this.s = {
       findPatient: db.prepare('SELECT id, pseudonym, name, birth_date AS birthDate FROM patients WHERE facility = ? AND mrn = ?'),
@@ -126,18 +129,27 @@ export class ConsentStore implements ConsentWriter {
     const key = `${facility}\u001f${mrn}`;
     let patient = this.patients.get(key);
     if (patient === undefined) {
-      patient = this.s.findPatient!.get(facility, mrn) as PatientRef | undefined;
+      patient = this.readPatient(key, facility, mrn);
       if (patient) this.remember(key, patient);
     }
     return patient;
   }
 
+  /** A patient not in the cache, from the table (the bulk store also looks at its unwritten rows). */
+  protected readPatient(_key: string, facility: string, mrn: string): PatientRef | undefined {
+    return this.s.findPatient!.get(facility, mrn) as PatientRef | undefined;
+  }
+
   createPatient(facility: string, mrn: string, name: string | null, birthDate: string | null, now: string): PatientRef {
     const pseudonym = this.pseudonymizer.pseudonym(facility, mrn);
-    const id = Number(this.s.createPatient!.run(facility, mrn, name, birthDate, pseudonym, now).lastInsertRowid);
-    const patient = { id, pseudonym, name, birthDate };
+    const patient = this.writePatient(facility, mrn, name, birthDate, pseudonym, now);
     this.remember(`${facility}\u001f${mrn}`, patient);
     return patient;
+  }
+
+  protected writePatient(facility: string, mrn: string, name: string | null, birthDate: string | null, pseudonym: string, now: string): PatientRef {
+    const id = Number(this.s.createPatient!.run(facility, mrn, name, birthDate, pseudonym, now).lastInsertRowid);
+    return { id, pseudonym, name, birthDate };
   }
 
   fillPatient(patient: PatientRef, name: string | null, birthDate: string | null): void {
@@ -178,21 +190,33 @@ export class ConsentStore implements ConsentWriter {
   }
 
   insert(c: NewConsent, seq: number, ctx: WriteContext, history?: Record<string, unknown>): number {
-    const id = Number(
-      this.s.insert!.run(...consentInsertValues(c, seq, ctx.now)).lastInsertRowid,
-    );
-    const detail = history ?? (c.sourceRow === null ? null : { row: c.sourceRow, run: c.importRunId });
-    this.s.history!.run(id, 'create', ctx.actor, ctx.now, detail === null ? null : JSON.stringify(detail));
+    const id = this.writeConsent(c, seq, ctx.now);
+    const detail = history === undefined ? (c.sourceRow === null ? null : `{"row":${c.sourceRow},"run":${c.importRunId}}`) : JSON.stringify(history);
+    this.writeHistory(id, 'create', ctx.actor, ctx.now, detail);
     this.event(history?.supersedes !== undefined ? 'supersede' : 'create', id, c, seq, c.status !== 'active', ctx);
     return id;
+  }
+
+  // The three appends of every change. The importer's bulk store buffers them into multi-row INSERTs.
+  protected writeConsent(c: NewConsent, seq: number, now: string): number {
+    return Number(this.s.insert!.run(...consentInsertValues(c, seq, now)).lastInsertRowid);
+  }
+
+  protected writeHistory(consentId: number, action: string, actor: string, at: string, detail: string | null): void {
+    this.s.history!.run(consentId, action, actor, at, detail);
+  }
+
+  protected writeOutbox(payload: string, now: string): void {
+    this.s.outbox!.run(payload, now, now);
   }
 
   supersede(old: ConsentRow, oldPseudonym: string, next: NewConsent, seq: number, seqOld: number | null, ctx: WriteContext): number {
     // The old row leaves the current-external-id index before its replacement takes the same external id.
     this.s.markSuperseded!.run(null, seqOld ?? old.seq, ctx.now, old.id);
     const id = this.insert(next, seq, ctx, { supersedes: old.id, ...(next.sourceRow === null ? {} : { row: next.sourceRow, run: next.importRunId }) });
+    this.beforeReference();
     this.s.setSupersededBy!.run(id, old.id);
-    this.s.history!.run(old.id, 'supersede', ctx.actor, ctx.now, JSON.stringify({ supersededBy: id, changed: changedFields(old, next) }));
+    this.writeHistory(old.id, 'supersede', ctx.actor, ctx.now, JSON.stringify({ supersededBy: id, changed: changedFields(old, next) }));
     // The new row's op already set its key; a superseded row on a different key leaves that key revoked.
     if (seqOld !== null) this.event('revoke', old.id, rowAsConsent(old, oldPseudonym), seqOld, true, ctx);
     return id;
@@ -200,7 +224,7 @@ export class ConsentStore implements ConsentWriter {
 
   revoke(row: ConsentRow, pseudonym: string, reason: string, seq: number, ctx: WriteContext): void {
     this.s.markRevoked!.run(reason, seq, ctx.now, row.id);
-    this.s.history!.run(row.id, 'revoke', ctx.actor, ctx.now, JSON.stringify({ reason }));
+    this.writeHistory(row.id, 'revoke', ctx.actor, ctx.now, JSON.stringify({ reason }));
     this.event('revoke', row.id, rowAsConsent(row, pseudonym), seq, true, ctx);
   }
 
@@ -220,8 +244,11 @@ export class ConsentStore implements ConsentWriter {
       revoked,
       documentHash: c.documentHash,
     });
-    this.s.outbox!.run(payload, ctx.now, ctx.now);
+    this.writeOutbox(payload, ctx.now);
   }
+
+  /** Before a statement that references a row just inserted (a foreign key): the bulk store writes its buffer. */
+  protected beforeReference(): void {}
 }
 
 export function rowAsConsent(row: ConsentRow, pseudonym: string): NewConsent {

@@ -63,6 +63,59 @@ describe('idempotence', () => {
   });
 });
 
+describe('external ids repeated in one file', () => {
+  /** C-1 three times (new terms each time), C-2 twice with the same terms, C-3 moved to another key, then a revoke. */
+  function repeats(): string {
+    return writeFile(
+      t,
+      'repeats.csv',
+      csvText([
+        line({ external_id: 'C-1' }),
+        line({ external_id: 'C-2', mrn: 'MRN0002' }),
+        line({ external_id: 'C-1', period_end: '2030-12-31' }),
+        line({ external_id: 'C-3', mrn: 'MRN0003', purpose: 'HPAYMT' }),
+        line({ external_id: 'C-2', mrn: 'MRN0002' }),
+        line({ external_id: 'C-1', period_end: '2031-12-31' }),
+        line({ external_id: 'C-3', mrn: 'MRN0003', purpose: 'HRESCH' }),
+        line({ external_id: 'C-4', mrn: 'MRN0004', decision: 'deny' }),
+      ]),
+    );
+  }
+  const tables = (db: TestData['db']) => ({
+    sum: consentsChecksum(db),
+    history: db.prepare('SELECT consent_id, action, detail FROM consent_history ORDER BY id').all(),
+    outbox: db.prepare('SELECT payload FROM outbox ORDER BY id').all(),
+  });
+
+  it('in one chunk, across chunks of any size and on the next run: the same rows, history and outbox events', async () => {
+    const file = repeats();
+    const whole = await importFile(t, file, { chunkRows: 1000 });
+    expect(whole).toMatchObject({ rows_read: 8, accepted: 4, updated: 3, duplicate: 1, rejected: 0 });
+    const reference = tables(t.db);
+    expect(t.db.prepare(`SELECT external_id, status, seq FROM consents WHERE external_id = 'C-1' ORDER BY id`).all()).toEqual([
+      { external_id: 'C-1', status: 'superseded', seq: 1 },
+      { external_id: 'C-1', status: 'superseded', seq: 2 },
+      { external_id: 'C-1', status: 'active', seq: 3 },
+    ]);
+    // C-3 moved from HPAYMT to HRESCH: a supersede event on the new key and a revoke of the old one.
+    expect(reference.outbox.map((r) => JSON.parse((r as { payload: string }).payload).change)).toEqual(['create', 'create', 'supersede', 'create', 'supersede', 'supersede', 'revoke', 'create']);
+    for (const chunkRows of [1, 2, 3]) {
+      const other = testData(`custodian-chunks-${chunkRows}-`);
+      try {
+        const summary = await importFile(other, file, { chunkRows });
+        for (const k of ['rows_read', 'accepted', 'updated', 'duplicate', 'rejected', 'consents_written'] as const) expect(summary[k]).toBe(whole[k]);
+        expect(tables(other.db)).toEqual(reference);
+      } finally {
+        other.cleanup();
+      }
+    }
+    // The next run of the same file replays C-1's versions (its terms differ from the current row) and adds nothing else.
+    const again = await importFile(t, file, { chunkRows: 2 });
+    expect(again).toMatchObject({ accepted: 0, rejected: 0 });
+    expect(count('consents')).toBe(reference.sum.rows + again.updated);
+  });
+});
+
 describe('dry run', () => {
   it('reports what a real run would do and changes nothing', async () => {
     const file = mixedFile();
