@@ -238,7 +238,8 @@ export class SyncEngine {
       const pull = this.options.pull === false ? undefined : await session.puller.pull();
       if (pull && pull.rolledBackTo !== null) {
         const undone = pull.consentRowsRolledBack ? `; ${pull.consentRowsRolledBack} consent change(s) pulled from them were undone here until they land again` : '';
-        this.emit({ state: 'failed', batchId: null, reason: 'reorg', message: `A reorg removed pulled blocks above ${pull.rolledBackTo}${undone}.` });
+        const kept = pull.consentRowsKept ? `; ${pull.consentRowsKept} kept because they were changed here since` : '';
+        this.emit({ state: 'failed', batchId: null, reason: 'reorg', message: `A reorg removed pulled blocks above ${pull.rolledBackTo}${undone}${kept}.` });
       }
       confirmed = this.countConfirmed() - before;
       this.failures = 0;

@@ -25,6 +25,8 @@ export interface ChainConsentChange {
   validUntil: number;
   seq: number;
   blockNumber: number;
+  blockHash: string;
+  logIndex: number;
   txHash: string;
   batchId: string | null;
 }
@@ -34,6 +36,10 @@ export interface ChainChangeSink {
   /** Called at the start of each pulled block range, inside its transaction (refresh caches here). */
   begin?(): void;
   consentChanged(change: ChainConsentChange): void;
+  /** Undoes what it applied from blocks above `forkBlock` (a reorg removed them). Called inside the rollback's transaction. */
+  rollBackAbove?(chainId: number, forkBlock: number): { undone: number; kept: number };
+  /** Forgets undo records below `belowBlock`: those blocks are past the rollback window. */
+  prune?(chainId: number, belowBlock: number): void;
 }
 
 export interface PullReport {
@@ -42,6 +48,10 @@ export interface PullReport {
   events: number;
   consentChanges: number;
   rolledBackTo: number | null;
+  /** Consent changes pulled from the removed blocks and undone in the consents tables (0 without a rollback). */
+  consentRowsRolledBack: number;
+  /** Consent changes from the removed blocks left in place because rows were changed here since. */
+  consentRowsKept: number;
 }
 
 const CURSOR = 'all';
@@ -68,9 +78,11 @@ export class ChainPuller {
   async pull(): Promise<PullReport> {
     const head = await nodeBlockNumber(this.provider);
     let rolledBackTo: number | null = null;
+    let consentRowsRolledBack = 0;
+    let consentRowsKept = 0;
     let cursor = this.mirror.cursor(CURSOR);
     if (cursor && (await blockHashAt(this.provider, cursor.block_number)) !== cursor.block_hash) {
-      rolledBackTo = await this.rollBack();
+      ({ fork: rolledBackTo, undone: consentRowsRolledBack, kept: consentRowsKept } = await this.rollBack());
       cursor = this.mirror.cursor(CURSOR);
     }
     const start = cursor ? cursor.block_number + 1 : this.startBlock;
@@ -86,11 +98,14 @@ export class ChainPuller {
       events += counts.events;
       consentChanges += counts.consentChanges;
     }
-    return { fromBlock: start, toBlock: head, events, consentChanges, rolledBackTo };
+    return { fromBlock: start, toBlock: head, events, consentChanges, rolledBackTo, consentRowsRolledBack, consentRowsKept };
   }
 
-  /** Finds the newest seen block still on the chain, forgets what came after it, and moves the cursor there. */
-  private async rollBack(): Promise<number> {
+  /**
+   * Finds the newest seen block still on the chain, forgets what came after it (the mirror, and through the sink
+   * the consent changes applied from it), and moves the cursor there.
+   */
+  private async rollBack(): Promise<{ fork: number; undone: number; kept: number }> {
     const seen = this.mirror.seenBlocks();
     const canonical = new Map<number, string | null>();
     for (const b of seen) {
@@ -99,12 +114,14 @@ export class ChainPuller {
       if (hash === b.hash) break;
     }
     const fork = forkPoint(seen, (n) => canonical.get(n) ?? null);
+    let undo = { undone: 0, kept: 0 };
     this.db.transaction(() => {
       this.mirror.rollbackAbove(fork ?? -1);
+      undo = this.sink?.rollBackAbove?.(this.chainId, fork ?? -1) ?? undo;
       if (fork === null) this.mirror.clearCursor(CURSOR);
       else this.mirror.setCursor(CURSOR, fork, seen.find((b) => b.number === fork)!.hash);
     })();
-    return fork ?? 0;
+    return { fork: fork ?? 0, ...undo };
   }
 
   private applyLogs(logs: readonly Log[], to: number, toHash: string): { events: number; consentChanges: number } {
@@ -160,6 +177,8 @@ export class ChainPuller {
             validUntil: s.validUntil,
             seq: s.seq,
             blockNumber: base.blockNumber,
+            blockHash: base.blockHash,
+            logIndex: base.logIndex,
             txHash: base.txHash,
             batchId,
           });
@@ -193,6 +212,7 @@ export class ChainPuller {
     for (const { log } of parsed) this.mirror.seeBlock(log.blockNumber, log.blockHash.toLowerCase());
     this.mirror.seeBlock(to, toHash);
     this.mirror.pruneSeen(to - KEEP_SEEN_BLOCKS);
+    this.sink?.prune?.(this.chainId, to - KEEP_SEEN_BLOCKS);
     this.mirror.setCursor(CURSOR, to, toHash);
     return { events, consentChanges };
   }
