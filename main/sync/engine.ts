@@ -356,7 +356,7 @@ export class SyncEngine {
       });
       if (rejected.length) {
         // The reasons name fields, never values (parsePayload), so the message may go to the renderer and the log.
-        const message = `${rejected.length} outbox event(s) failed the chain payload check and will not be sent; first: ${rejected[0]}.`;
+        const message = `${rejected.length} outbox event(s) failed the chain payload check and will not be sent; first: ${clip(rejected[0]!, 240)}.`;
         this.options.log.warn(`sync: ${message}`);
         this.emit({ state: 'failed', batchId: null, reason: 'payload', message });
       }
@@ -393,6 +393,10 @@ export class SyncEngine {
     this.lastState = state;
     if (!repeat) this.announcer.push(state);
   }
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function isAlive(pid: number): boolean {

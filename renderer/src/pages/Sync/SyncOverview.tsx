@@ -129,7 +129,7 @@ function LastFailure({ failure }: { failure: NonNullable<LiveSyncState['lastFail
           Last problem, {formatDateTime(new Date(failure.at).toISOString())}
         </Text>
       </Group>
-      <Text size="xs" style={{ wordBreak: 'break-word' }} data-testid="sync-last-failure-message">
+      <Text size="xs" style={{ wordBreak: 'break-word' }} lineClamp={4} title={failure.state.message} data-testid="sync-last-failure-message">
         {failure.state.message}
       </Text>
       {advice && (

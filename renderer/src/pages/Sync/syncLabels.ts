@@ -55,7 +55,7 @@ export function failureAdvice(subtype: string): string | null {
     case 'signer':
       return 'The signing key could not be unlocked: check the keystore path and its passphrase (Settings). Sending resumes by itself once it unlocks; nothing is lost meanwhile.';
     case 'payload':
-      return 'These outbox events failed the chain payload check and are never sent, so nothing that might hold patient data leaves. Open the event below to read which field, and fix it where it was recorded.';
+      return 'These outbox events failed the chain payload check and are never sent, so nothing that might hold patient data leaves. The message names the event and the field; fix the event where it was recorded.';
     default:
       return null;
   }
