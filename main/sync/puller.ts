@@ -5,7 +5,7 @@ import type { JsonRpcProvider, Log } from 'ethers';
 import type { Db } from '../db/connection';
 import type { ContractName } from '../chain/artifacts';
 import { contractInterface, type ContractAddresses } from './contracts';
-import { consentKeyOf, unpackConsentState } from './consent-state';
+import { categoryHashOfCode, consentKeyOf, purposeHashOfCode, unpackConsentState } from './consent-state';
 import { ChainMirror, type PulledEvent } from './mirror';
 import { blockHashAt, nodeBlockNumber } from './rpc';
 import { forkPoint } from './rules';
@@ -143,7 +143,8 @@ export class ChainPuller {
       let event: PulledEvent | null = null;
       if (desc.name === 'ConsentChanged') {
         const s = unpackConsentState(BigInt(a.state as bigint));
-        const ids = { patientPseudonym: hex(a.patientPseudonym), grantee: hex(a.grantee), purpose: hex(a.purpose), category: hex(a.category) };
+        // The contract only emits ops whose codes it knows; the same tables give back the hashes of the key.
+        const ids = { patientPseudonym: hex(a.patientPseudonym), grantee: hex(a.grantee), purpose: hex(purposeHashOfCode(s.purpose)), category: hex(categoryHashOfCode(s.category)) };
         const key = consentKeyOf(ids);
         const batchId = batchOfTx.get(log.transactionHash) ?? null;
         event = { ...base, batchId, subject: key, data: { ...ids, documentHash: hex(a.documentHash), decision: s.decision, revoked: s.revoked, validFrom: s.validFrom, validUntil: s.validUntil, seq: s.seq } };
