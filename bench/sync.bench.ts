@@ -155,7 +155,23 @@ const bench: Bench = async ({ tmpDir }) => {
     const naiveTxs = n; // one per event, scaled from the sample
     const auditPer = anchored.gas / (anchored.txs * leafCount);
     const auditNaive = single.gas / single.events;
-    const mix = 'workload: 70% grants on new keys, 30% revocations of earlier keys';
+    const mix = 'BENCHMARK MIX: 70% grants on new keys, 30% revocations of keys granted earlier';
+    // The new-key-only arithmetic, from this run's figures. With k ops per batch, baseline per op N = T + X and
+    // batched per op B = X + T/k, where T is what a transaction costs whatever it holds (21,000 intrinsic, the
+    // batch id's replay-guard slot, role check, BatchApplied, call framing) and X what one op costs (its slot, its
+    // calldata, its event). Solving the two: T = (N - B) / (1 - 1/k), X = N - T. Even with k -> infinity the ratio
+    // is at most (T + X) / X, and X cannot fall below one new slot (20,000 SSTORE + 2,100 cold SLOAD) plus the
+    // calldata and event data the puller needs to rebuild a change (pseudonym, grantee, document hash: three
+    // random words, ~1,536 calldata + ~768 log data gas) plus the log itself (375 + 375 for the indexed topic).
+    const k = fresh.events / fresh.txs;
+    const freshN = freshNaive.gas / freshNaive.events;
+    const freshB = fresh.gas / fresh.events;
+    const perTx = (freshN - freshB) / (1 - 1 / k);
+    const perOp = freshN - perTx;
+    const floorOp = 22_100 + 1_536 + 768 + 750;
+    const arithmetic =
+      `per tx T = ${fmt(perTx)} gas, per new-key op X = ${fmt(perOp)} gas (of which one new slot 22,100); best case (T + X) / X = ${((perTx + perOp) / perOp).toFixed(2)}x; ` +
+      `3x needs X <= T / 2 = ${fmt(perTx / 2)}, but an op's floor (slot + its calldata and event) is ~${fmt(floorOp)}, so (T + floor) / floor = ${((perTx + floorOp) / floorOp).toFixed(2)}x: 3x on new keys only is not reachable with a storage slot per key`;
     const figures: Figure[] = [
       {
         name: `consent events synced per second (${n.toLocaleString('en-US')} queued, to a local anvil)`,
@@ -174,7 +190,7 @@ const bench: Bench = async ({ tmpDir }) => {
         note: `ratio = baseline / batched; target >= 50x fewer (${(batched.events / batched.txs).toFixed(0)} events per tx)`,
       },
       {
-        name: 'gas per consent change',
+        name: 'gas per consent change, BENCHMARK MIX (70% new keys, 30% updates)',
         value: gasPer,
         unit: 'gas',
         baseline: { name: `one tx per event, measured on ${sample}`, value: naiveGasPer, unit: 'gas' },
@@ -182,12 +198,12 @@ const bench: Bench = async ({ tmpDir }) => {
         note: `ratio = baseline / batched; target >= 3x; ${mix}`,
       },
       {
-        name: 'gas per consent change, new keys only (worst case)',
-        value: fresh.gas / fresh.events,
+        name: 'gas per consent change, NEW KEYS ONLY (worst case, not the benchmark mix)',
+        value: freshB,
         unit: 'gas',
-        baseline: { name: `one tx per event, measured on ${freshNaive.events}`, value: freshNaive.gas / freshNaive.events, unit: 'gas' },
-        ratio: freshNaive.gas / freshNaive.events / (fresh.gas / fresh.events),
-        note: `${fresh.events} events in ${fresh.txs} tx; a new storage slot costs 22,100 gas whatever the batching`,
+        baseline: { name: `one tx per event, measured on ${freshNaive.events}`, value: freshN, unit: 'gas' },
+        ratio: freshN / freshB,
+        note: `ratio = baseline / batched; ${fresh.events} events in ${fresh.txs} tx; ${arithmetic}`,
       },
       {
         name: `gas per audited event (one AuditAnchor.anchor per root of ${leafCount.toLocaleString('en-US')} entries)`,
@@ -204,5 +220,7 @@ const bench: Bench = async ({ tmpDir }) => {
     await node.stop();
   }
 };
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export default bench;

@@ -13,8 +13,10 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 /// Gas: a key's whole state is ONE storage slot (the packed `state` word below), written with one SSTORE. The
 /// consent document hash is not stored: it travels in the ConsentChanged event only (the local database keeps
 /// the document; the chain only needs to prove which hash was current), because a second slot per key would
-/// cost another 22,100 gas on every new key. Ops are self-describing (pseudonym, grantee, purpose, category), so
-/// any workstation can rebuild a change from one event without a key registry.
+/// cost another 22,100 gas on every new key. Purpose and category are small codes in the top bits of the state
+/// word (four calldata words per op and three data words per event instead of six and five: ~1,500 gas less per
+/// op); the key is still computed from their code hashes (keccak256 of the code text, the table below), so it is
+/// the same key as before and any workstation rebuilds a change from one event without a key registry.
 ///
 /// Packed state word (also the layout of the stored slot), least significant bits first:
 ///   bits   0..7    decision   (1 permit, 2 deny)
@@ -22,7 +24,10 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 ///   bits  16..79   validFrom  (unix seconds)
 ///   bits  80..143  validUntil (unix seconds, 0 = open-ended)
 ///   bits 144..207  seq        (per-key sequence number, > 0)
-///   bits 208..255  must be zero
+///   bits 208..215  purpose    (code 1..7, see _purposeHash)
+///   bits 216..223  category   (code 1..6, see _categoryHash)
+///   bits 224..255  must be zero
+/// Codes are append-only: a new purpose or category gets the next code in a new contract version.
 contract ConsentLedger is AccessControl {
     /// @notice Role allowed to apply batches of consent operations.
     bytes32 public constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
@@ -35,20 +40,16 @@ contract ConsentLedger is AccessControl {
     uint8 public constant DECISION_DENY = 2;
 
     uint256 private constant _U64 = 0xFFFFFFFFFFFFFFFF;
-    uint256 private constant _USED_BITS = 208;
+    uint256 private constant _USED_BITS = 224;
 
-    /// @notice One consent change as sent by the custodian (six calldata words, no dynamic parts).
+    /// @notice One consent change as sent by the custodian (four calldata words, no dynamic parts).
     /// @param patientPseudonym keyed hash of the patient identifier (never the identifier itself)
-    /// @param grantee id of who is granted or denied (hashed or coded)
-    /// @param purpose purpose code as bytes32
-    /// @param category data category code as bytes32
+    /// @param grantee id of who is granted or denied (hashed)
     /// @param documentHash hash of the signed consent document kept off chain (emitted, not stored)
-    /// @param state packed decision, revoked, validFrom, validUntil and seq (see the contract docs)
+    /// @param state packed decision, revoked, validFrom, validUntil, seq, purpose and category codes (contract docs)
     struct Op {
         bytes32 patientPseudonym;
         bytes32 grantee;
-        bytes32 purpose;
-        bytes32 category;
         bytes32 documentHash;
         uint256 state;
     }
@@ -65,17 +66,11 @@ contract ConsentLedger is AccessControl {
     mapping(bytes32 key => uint256 packedState) private _states;
     mapping(bytes32 batchId => bool) private _appliedBatches;
 
-    /// @notice Emitted for every op that changed the stored state of a key; `key` is
-    /// keccak256(abi.encode(patientPseudonym, grantee, purpose, category)) and `state` is the packed word.
+    /// @notice Emitted for every op that changed the stored state of a key; the key is
+    /// keccak256(abi.encode(patientPseudonym, grantee, purposeHash, categoryHash)) with the hashes of the codes in
+    /// `state` (the packed word), so the event alone rebuilds the change.
     /// @dev The batch id is in the BatchApplied event of the same transaction.
-    event ConsentChanged(
-        bytes32 indexed patientPseudonym,
-        bytes32 grantee,
-        bytes32 purpose,
-        bytes32 category,
-        bytes32 documentHash,
-        uint256 state
-    );
+    event ConsentChanged(bytes32 indexed patientPseudonym, bytes32 grantee, bytes32 documentHash, uint256 state);
     /// @notice Emitted for an op whose sequence number is not newer than the stored one.
     event ConsentOpSkipped(bytes32 indexed key, uint64 seq, uint64 storedSeq);
     /// @notice Emitted once per applied batch; `opCount` counts all ops, applied or skipped.
@@ -89,6 +84,8 @@ contract ConsentLedger is AccessControl {
     error InvalidValidity(bytes32 key, uint64 validFrom, uint64 validUntil);
     /// @notice The op's packed state has bits set outside its fields, a revoked flag other than 0/1, or seq 0.
     error InvalidState(bytes32 key, uint256 state);
+    /// @notice The op's purpose or category code is not in the table.
+    error UnknownCode(uint8 purpose, uint8 category);
     /// @notice The admin address is zero.
     error ZeroAdmin();
 
@@ -111,8 +108,10 @@ contract ConsentLedger is AccessControl {
         uint256 count = ops.length;
         for (uint256 i; i < count; ++i) {
             Op calldata op = ops[i];
-            bytes32 key = keccak256(abi.encode(op.patientPseudonym, op.grantee, op.purpose, op.category));
             uint256 state = op.state;
+            bytes32 key = keccak256(
+                abi.encode(op.patientPseudonym, op.grantee, purposeHash(uint8(state >> 208)), categoryHash(uint8(state >> 216)))
+            );
             _check(key, state);
             uint64 seq = uint64(state >> 144);
             uint64 storedSeq = uint64(_states[key] >> 144);
@@ -121,7 +120,7 @@ contract ConsentLedger is AccessControl {
                 continue;
             }
             _states[key] = state;
-            emit ConsentChanged(op.patientPseudonym, op.grantee, op.purpose, op.category, op.documentHash, state);
+            emit ConsentChanged(op.patientPseudonym, op.grantee, op.documentHash, state);
         }
         emit BatchApplied(batchId, count);
     }
@@ -136,6 +135,35 @@ contract ConsentLedger is AccessControl {
         uint64 validFrom = uint64(state >> 16);
         uint64 validUntil = uint64(state >> 80);
         if (validUntil != 0 && validUntil <= validFrom) revert InvalidValidity(key, validFrom, validUntil);
+    }
+
+    /// @notice The hash a purpose code stands for in keys: keccak256 of the code text (HL7 PurposeOfUse).
+    /// @dev Reverts with UnknownCode for a code outside 1..7.
+    /// @param code purpose code from bits 208..215 of the state word
+    /// @return hash keccak256 of the purpose code text
+    function purposeHash(uint8 code) public pure returns (bytes32 hash) {
+        if (code == 1) return keccak256("TREAT");
+        if (code == 2) return keccak256("ETREAT");
+        if (code == 3) return keccak256("HPAYMT");
+        if (code == 4) return keccak256("HOPERAT");
+        if (code == 5) return keccak256("HRESCH");
+        if (code == 6) return keccak256("PUBHLTH");
+        if (code == 7) return keccak256("HMARKT");
+        revert UnknownCode(code, 0);
+    }
+
+    /// @notice The hash a data category code stands for in keys: keccak256 of the category text.
+    /// @dev Reverts with UnknownCode for a code outside 1..6.
+    /// @param code category code from bits 216..223 of the state word
+    /// @return hash keccak256 of the category text
+    function categoryHash(uint8 code) public pure returns (bytes32 hash) {
+        if (code == 1) return keccak256("general");
+        if (code == 2) return keccak256("mental-health");
+        if (code == 3) return keccak256("substance-use");
+        if (code == 4) return keccak256("HIV");
+        if (code == 5) return keccak256("genetic");
+        if (code == 6) return keccak256("reproductive");
+        revert UnknownCode(0, code);
     }
 
     /// @notice Whether the consent under `key` permits access at `timestamp`.

@@ -3,7 +3,9 @@
 // and the administrator seals an audit batch; both wait in the queue; after Resume and "Sync now" each reaches a
 // confirmed batch with a transaction hash. The audit root's outbox event shows its batch and where it is anchored,
 // and a records manager (who may read the audit trail) verifies it against the chain.
+import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
+import Database from 'better-sqlite3';
 import type { Page, TestInfo } from '@playwright/test';
 import { ADMIN, expect, invokeAs, provisionStaff, signedInApi, STAFF, test } from './fixtures';
 import { ConsoleShell } from './pages/ConsoleShell';
@@ -116,4 +118,33 @@ test('sync: devnet and signer shown, a consent change and an audit root sent wit
   await result.scrollIntoViewIfNeeded();
   await shell.screenshot('sync-event', { fullPage: false });
   await expectAccessible(page, testInfo, 'sync-event');
+});
+
+test('sync: an outbox event that fails the chain payload check is reported by reason, and stays readable', async ({ page, custodian }, testInfo) => {
+  test.setTimeout(90_000);
+  const shell = new ConsoleShell(page);
+  const sync = new SyncPage(page);
+  await shell.open(custodian.url);
+  await new SignInPage(page).signIn(ADMIN);
+  await shell.waitForConnectedChain();
+  await sync.open();
+
+  // A malformed event, as a buggy writer might leave it: an extra field the chain schema refuses.
+  const db = new Database(path.join(custodian.dataDir, 'custodian.sqlite'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('consent.change', ?)`).run(JSON.stringify({ v: 1, note: 'not for the chain' }));
+  } finally {
+    db.close();
+  }
+  await sync.syncNow.click();
+
+  // The sender reports it (reason 'payload'); the page keeps it after the sender moves on.
+  const reported = page.locator('[data-testid="sync-last-failure"], [data-testid="sync-failure-advice"]').and(page.locator('[data-reason="payload"]'));
+  await expect(reported).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('sync-sender')).toContainText(/failed the chain payload check and will not be sent; first: outbox event \d+ \(consent\.change\): ./);
+  await expect(page.getByTestId('sync-sender')).toContainText('never sent');
+  await expect(page.getByTestId('sync-sender')).not.toContainText('not for the chain');
+  await shell.screenshot('sync-payload-rejected', { fullPage: false });
+  await expectAccessible(page, testInfo, 'sync-payload-rejected');
 });

@@ -2,7 +2,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbiCoder, id, keccak256, type Contract } from 'ethers';
 import { MAX_TX_GAS } from '../../main/chain/provider';
-import { consentKeyOf, packConsentState, unpackConsentState, type ConsentOp, type ConsentState } from '../../main/sync/consent-state';
+import {
+  categoryCodeOf,
+  categoryHashOfCode,
+  consentKeyOf,
+  consentKeyOfOp,
+  LEDGER_CATEGORIES,
+  LEDGER_PURPOSES,
+  packConsentState,
+  purposeCodeOf,
+  purposeHashOfCode,
+  unpackConsentState,
+  type ConsentOp,
+  type ConsentState,
+} from '../../main/sync/consent-state';
 import { call, eventsOf, expectRevert, randomBytes32, startTestChain, type TestChain } from './harness';
 
 const PERMIT = 1;
@@ -15,13 +28,16 @@ interface Ids {
   category: string;
 }
 
+let nth = 0;
+/** A fresh key; purpose and category cycle through the ledger's code tables. */
 function ids(): Ids {
-  return { patientPseudonym: randomBytes32(), grantee: randomBytes32(), purpose: id('treatment'), category: id('lab-results') };
+  nth++;
+  return { patientPseudonym: randomBytes32(), grantee: randomBytes32(), purpose: id(LEDGER_PURPOSES[nth % 7]!), category: id(LEDGER_CATEGORIES[nth % 6]!) };
 }
 
 function op(who: Ids, seq: number, fields: Partial<Omit<ConsentState, 'seq'>> = {}, documentHash = `0x${'00'.repeat(32)}`): ConsentOp {
-  const state: ConsentState = { decision: PERMIT, revoked: false, validFrom: 0, validUntil: 0, seq, ...fields };
-  return { ...who, documentHash, state: packConsentState(state) };
+  const state: ConsentState = { decision: PERMIT, revoked: false, validFrom: 0, validUntil: 0, seq, purpose: purposeCodeOf(who.purpose)!, category: categoryCodeOf(who.category)!, ...fields };
+  return { patientPseudonym: who.patientPseudonym, grantee: who.grantee, documentHash, state: packConsentState(state) };
 }
 
 let chain: TestChain;
@@ -68,9 +84,9 @@ describe('ConsentLedger', () => {
 
     const changed = eventsOf(receipt, ledger, 'ConsentChanged');
     expect(changed).toHaveLength(1);
-    expect(changed[0]?.args.toArray()).toEqual([who.patientPseudonym, who.grantee, who.purpose, who.category, doc, sent.state]);
-    // A puller rebuilds the key from the event alone.
-    expect(consentKeyOf(changed[0]!.args as unknown as Ids)).toBe(key);
+    expect(changed[0]?.args.toArray()).toEqual([who.patientPseudonym, who.grantee, doc, sent.state]);
+    // A puller rebuilds the key from the event alone: the codes in the state word stand for the hashes.
+    expect(consentKeyOfOp(changed[0]!.args as unknown as ConsentOp)).toBe(key);
     expect(eventsOf(receipt, ledger, 'BatchApplied').map((e) => e.args.toArray())).toEqual([[batchId, 1n]]);
 
     const stored = await ledger.getFunction('consentOf')(key);
@@ -154,17 +170,27 @@ describe('ConsentLedger', () => {
     expect(decisionArgs.toArray()).toEqual([consentKeyOf(bad), 0n]);
     await expectRevert(apply(batchId, [op(bad, 1, { validFrom: 200, validUntil: 200 })]), ledger.interface, 'InvalidValidity');
     const malformed: Array<[string, bigint]> = [
-      ['bits above 208', packConsentState({ decision: 1, revoked: false, validFrom: 0, validUntil: 0, seq: 1 }) | (1n << 210n)],
-      ['revoked flag 2', 1n | (2n << 8n) | (1n << 144n)],
-      ['seq 0', 1n],
+      ['bits above 224', op(bad, 1).state | (1n << 230n)],
+      ['revoked flag 2', op(bad, 1).state | (2n << 8n)],
+      ['seq 0', op(bad, 1).state & ~(((1n << 64n) - 1n) << 144n)],
     ];
     for (const [, state] of malformed) {
       await expectRevert(apply(batchId, [{ ...op(bad, 1), state }]), ledger.interface, 'InvalidState');
     }
+    const codeless = await expectRevert(apply(batchId, [{ ...op(bad, 1), state: op(bad, 1).state & ~(0xffn << 208n) }]), ledger.interface, 'UnknownCode');
+    expect(codeless.toArray()).toEqual([0n, 0n]);
+    await expectRevert(apply(batchId, [{ ...op(bad, 1), state: op(bad, 1).state | (0xffn << 216n) }]), ledger.interface, 'UnknownCode');
     expect(await ledger.getFunction('batchApplied')(batchId)).toBe(false);
     expect((await stateOf(good)).seq).toBe(0);
     await apply(batchId, [op(good, 1)]);
     expect(await ledger.getFunction('batchApplied')(batchId)).toBe(true);
+  });
+
+  it('holds the same purpose and category code tables as the sync engine', async () => {
+    for (let code = 1; code <= LEDGER_PURPOSES.length; code++) expect(await ledger.getFunction('purposeHash')(code)).toBe(purposeHashOfCode(code));
+    for (let code = 1; code <= LEDGER_CATEGORIES.length; code++) expect(await ledger.getFunction('categoryHash')(code)).toBe(categoryHashOfCode(code));
+    for (const code of [0, LEDGER_PURPOSES.length + 1]) await expect(ledger.getFunction('purposeHash')(code)).rejects.toThrow();
+    for (const code of [0, LEDGER_CATEGORIES.length + 1]) await expect(ledger.getFunction('categoryHash')(code)).rejects.toThrow();
   });
 
   it('measures gas per op for new and existing keys, and fits 500 new keys under the per-transaction cap', async () => {
@@ -177,8 +203,9 @@ describe('ConsentLedger', () => {
     const perNew = Number(fresh.gasUsed) / n;
     const perExisting = Number(again.gasUsed) / n;
     console.log(`ConsentLedger.applyBatch (${n} ops): ${perNew.toFixed(0)} gas per new-key op, ${perExisting.toFixed(0)} per existing-key op`);
-    // Guards against a regression to two slots per key (53k per new-key op before packing).
-    expect(perNew).toBeLessThan(30_000);
-    expect(perExisting).toBeLessThan(12_000);
+    // Guards against a regression to two slots per key (53k per new-key op before packing) or to purpose and
+    // category as calldata words again (28.5k before they became codes in the state word).
+    expect(perNew).toBeLessThan(27_500);
+    expect(perExisting).toBeLessThan(10_500);
   });
 });

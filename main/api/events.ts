@@ -16,13 +16,22 @@ export interface JobProgress {
   message?: string;
 }
 
+/**
+ * Why the sync engine reports a failure: the node is unreachable ('offline') or answers badly ('rpc'); the contract
+ * refused a batch ('revert'); the signer cannot pay ('funds'), its nonce collided ('nonce') or its key cannot be
+ * unlocked ('signer'); the node is on another chain ('chain-id'); a reorg removed blocks that held our batches or
+ * pulled changes ('reorg'); an outbox payload failed the chain schema and is never sent ('payload').
+ */
+export const SYNC_FAILURE_REASONS = ['offline', 'revert', 'funds', 'nonce', 'chain-id', 'rpc', 'reorg', 'signer', 'payload'] as const;
+export type SyncFailureReason = (typeof SYNC_FAILURE_REASONS)[number];
+
 export type SyncState =
   | { state: 'idle'; pending: number }
   | { state: 'queued'; pending: number }
   | { state: 'sending'; batchId: string; events: number }
   | { state: 'sent'; batchId: string; txHash: string }
   | { state: 'confirmed'; batchId: string; txHash: string; blockNumber: number }
-  | { state: 'failed'; batchId: string | null; reason: 'offline' | 'revert' | 'funds' | 'nonce' | 'chain-id' | 'rpc'; message: string }
+  | { state: 'failed'; batchId: string | null; reason: SyncFailureReason; message: string }
   | { state: 'paused'; pending: number };
 
 export interface PushEvents {

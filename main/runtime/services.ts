@@ -143,6 +143,8 @@ export async function startServices(options: StartOptions): Promise<Services> {
           sink: {
             begin: () => consentSink.begin(),
             consentChanged: (c) => consentSink.consentChanged(c),
+            rollBackAbove: (chainId, forkBlock) => consentSink.rollBackAbove(chainId, forkBlock),
+            prune: (chainId, belowBlock) => consentSink.prune(chainId, belowBlock),
             sharingEvent: (e) => sharingSink.sharingEvent(e),
             sharingRolledBack: (ids) => sharingSink.sharingRolledBack(ids),
           },

@@ -1,9 +1,12 @@
 // Applies consent changes pulled from the chain to the consents tables of 0002 (patients, consents,
 // consent_history): the chain's order wins (higher seq; on a tie, what the chain holds). Never writes the outbox,
 // so a pulled change is not sent back. Patients and grantees this workstation does not know stay in the mirror.
+// Each applied change is logged with the state it replaced (0007 sync_pulled_consent_changes), so a reorg that
+// removes its block undoes it here too (pull-undo.ts); it is applied again when it lands again.
 import type { Db } from '../db/connection';
 import { CATEGORY_HASHES, granteeHashOf, PURPOSE_HASHES } from '../consents/outbox-events';
 import type { ChainChangeSink, ChainConsentChange } from './puller';
+import { PulledChangeLog, type RollbackReport } from './pull-undo';
 
 export type SinkOutcome = 'applied' | 'same' | 'local-newer' | 'unknown-patient' | 'unknown-code' | 'unknown-grantee';
 
@@ -26,11 +29,25 @@ export class SqlConsentSink implements ChainChangeSink {
   readonly outcomes: Record<SinkOutcome, number> = { applied: 0, same: 0, 'local-newer': 0, 'unknown-patient': 0, 'unknown-code': 0, 'unknown-grantee': 0 };
   private grantees = new Map<string, { kind: string; grantee: string }>();
   private stale = true;
+  private readonly log: PulledChangeLog;
 
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.log = new PulledChangeLog(db);
+  }
+
+  rollBackAbove(chainId: number, forkBlock: number): RollbackReport {
+    const report = this.log.undoAbove(chainId, forkBlock);
+    // Grantees may have come only from rows just removed.
+    this.stale = true;
+    return report;
+  }
+
+  prune(chainId: number, belowBlock: number): void {
+    this.log.prune(chainId, belowBlock);
+  }
 
   begin(): void {
     this.stale = true;
@@ -65,13 +82,18 @@ export class SqlConsentSink implements ChainChangeSink {
 
     const at = this.now().toISOString();
     const detail = JSON.stringify({ txHash: c.txHash, blockNumber: c.blockNumber, seq: c.seq });
-    const history = this.db.prepare(`INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, ?, 'chain-sync', ?, ?)`);
+    const insertHistory = this.db.prepare(`INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, ?, 'chain-sync', ?, ?)`);
+    const historyIds: number[] = [];
+    const history = (consentId: number, action: string) => historyIds.push(Number(insertHistory.run(consentId, action, at, detail).lastInsertRowid));
     if (current && sameTerms && c.revoked) {
       // Only the revocation is new: revoke the row in place, as a local revoke would.
+      const before = this.db.prepare(`SELECT status, seq, revoked_reason, updated_at FROM consents WHERE id = ?`).get(current.id) as Record<string, unknown>;
       this.db.prepare(`UPDATE consents SET status = 'revoked', seq = ?, revoked_reason = coalesce(revoked_reason, 'revoked on another workstation'), updated_at = ? WHERE id = ?`).run(c.seq, at, current.id);
-      history.run(current.id, 'revoke', at, detail);
+      history(current.id, 'revoke');
+      this.log.record(c, { action: 'revoke', previousId: current.id, previousState: before, insertedId: null, historyIds });
       return 'applied';
     }
+    const before = current ? (this.db.prepare(`SELECT status, superseded_by, updated_at FROM consents WHERE id = ?`).get(current.id) as Record<string, unknown>) : null;
     // New terms (or the chain's side of a tie): a new current row; the old one is superseded and kept as history.
     if (current) this.db.prepare(`UPDATE consents SET status = 'superseded', updated_at = ? WHERE id = ?`).run(at, current.id);
     const inserted = this.db
@@ -83,9 +105,10 @@ export class SqlConsentSink implements ChainChangeSink {
     const id = Number(inserted.lastInsertRowid);
     if (current) {
       this.db.prepare(`UPDATE consents SET superseded_by = ? WHERE id = ?`).run(id, current.id);
-      history.run(current.id, 'supersede', at, detail);
+      history(current.id, 'supersede');
     }
-    history.run(id, c.revoked ? 'revoke' : 'create', at, detail);
+    history(id, c.revoked ? 'revoke' : 'create');
+    this.log.record(c, { action: 'replace', previousId: current?.id ?? null, previousState: before, insertedId: id, historyIds });
     return 'applied';
   }
 

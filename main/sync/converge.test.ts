@@ -1,17 +1,15 @@
 // Fault (f): two workstations (two databases, one chain) write conflicting consent changes; after both sync and
 // pull, their mirrors and their consents tables agree with each other and with the chain's order (seq wins; on a
 // tie, the change that landed first).
-import crypto from 'node:crypto';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from 'ethers';
 import { loadArtifact } from '../chain/artifacts';
-import { consentChangeJson, type ChangeSource } from '../consents/outbox-events';
 import type { Db } from '../db/connection';
 import { SqlConsentSink } from './consent-sink';
 import { unpackConsentState } from './consent-state';
-import { enqueue, openTestDb, pseudonymOf, startTestChain, tempDir, testEngine, TEST_PATIENTS, type TestChain } from './fixtures/chain';
+import { pseudonymOf, startTestChain, tempDir, testEngine, TEST_PATIENTS, type TestChain } from './fixtures/chain';
 import { CalldataRecorder } from './fixtures/phi';
+import { currentConsents, docOf, workstation as station, writeConsent as write } from './fixtures/workstation';
 
 let chain: TestChain;
 let dir: string;
@@ -24,80 +22,10 @@ afterAll(async () => {
   await chain?.stop();
 });
 
-type Terms = Pick<ChangeSource, 'grantee' | 'purpose' | 'category' | 'seq' | 'decision' | 'revoked'> & { patient: number; from?: number; until?: number | null };
-
-const docOf = (t: Terms, who: string) => `0x${crypto.createHash('sha256').update(`${who}:${JSON.stringify(t)}`).digest('hex')}`;
-
-/** A workstation: knows some patients, holds local consent rows, and writes an outbox event per change. */
-function workstation(name: string, patients: number[]): Db {
-  const db = openTestDb(path.join(dir, `${name}.sqlite`));
-  const at = new Date().toISOString();
-  for (const i of patients) {
-    const p = TEST_PATIENTS[i]!;
-    db.prepare(`INSERT INTO patients (facility, mrn, name, birth_date, pseudonym, created_at) VALUES (?, ?, ?, ?, ?, ?)`).run(p.facility, p.mrn, p.name, p.birthDate, pseudonymOf(p), at);
-  }
-  return db;
-}
-
-function write(db: Db, who: string, t: Terms): void {
-  const at = new Date().toISOString();
-  const patientId = db.prepare(`SELECT id FROM patients WHERE pseudonym = ?`).pluck().get(pseudonymOf(TEST_PATIENTS[t.patient]!)) as number;
-  const documentHash = docOf(t, who);
-  const prev = db
-    .prepare(`SELECT id FROM consents WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ? AND status <> 'superseded'`)
-    .pluck()
-    .get(patientId, t.grantee, t.purpose, t.category) as number | undefined;
-  if (prev) db.prepare(`UPDATE consents SET status = 'superseded' WHERE id = ?`).run(prev);
-  const id = Number(
-    db
-      .prepare(
-        `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash, source, seq, created_at, updated_at)
-         VALUES (?, ?, 'npi', ?, ?, ?, ?, ?, ?, ?, 'form', ?, ?, ?)`,
-      )
-      .run(patientId, t.grantee, t.decision, t.purpose, t.category, t.from ?? 1_700_000_000, t.until ?? null, t.revoked ? 'revoked' : 'active', documentHash, t.seq, at, at).lastInsertRowid,
-  );
-  const payload = consentChangeJson({
-    change: t.revoked ? 'revoke' : 'create',
-    consentId: id,
-    pseudonym: pseudonymOf(TEST_PATIENTS[t.patient]!),
-    grantee: t.grantee,
-    granteeKind: 'npi',
-    purpose: t.purpose,
-    category: t.category,
-    seq: t.seq,
-    decision: t.decision,
-    periodStart: t.from ?? 1_700_000_000,
-    periodEnd: t.until ?? null,
-    revoked: t.revoked,
-    documentHash,
-  });
-  enqueue(db, 'consent.change', [payload]);
-}
-
-interface Current {
-  patient: string;
-  grantee: string;
-  purpose: string;
-  category: string;
-  decision: string;
-  status: string;
-  seq: number;
-  document_hash: string;
-}
-
-function currentConsents(db: Db): Current[] {
-  return db
-    .prepare(
-      `SELECT p.pseudonym AS patient, c.grantee, c.purpose, c.category, c.decision, c.status, c.seq, c.document_hash FROM consents c JOIN patients p ON p.id = c.patient_id
-       WHERE c.status <> 'superseded' ORDER BY p.pseudonym, c.grantee, c.purpose, c.category`,
-    )
-    .all() as Current[];
-}
-
 describe('two workstations, one chain', () => {
   it('converge to the chain order: higher seq wins, a tie goes to what landed first', async () => {
-    const a = workstation('ws-a', [0, 1, 2]);
-    const b = workstation('ws-b', [0, 1, 2, 3]);
+    const a = station(dir, 'ws-a', [0, 1, 2]);
+    const b = station(dir, 'ws-b', [0, 1, 2, 3]);
     const base = { purpose: 'TREAT', category: 'general', revoked: false } as const;
     // Both start from the same grant (as if synced earlier).
     for (const db of [a, b]) write(db, 'shared', { ...base, patient: 0, grantee: '1111111111', seq: 1, decision: 'permit' });

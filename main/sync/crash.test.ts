@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, Wallet } from 'ethers';
 import { loadArtifact } from '../chain/artifacts';
-import { consentKeyOf } from './consent-state';
+import { consentKeyOfOp } from './consent-state';
 import { consentOpOf } from './encoders';
 import { auditRootPayload, credentialPayload, enqueue, enqueueConsents, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, TEST_PATIENTS, TEST_TRAIL_ID, type TestChain } from './fixtures/chain';
 import { phiFindings } from './fixtures/phi';
@@ -101,12 +101,12 @@ describe('crash safety', () => {
     expect(changed).toHaveLength(640);
     const onChain = new Map<string, number>();
     for (const l of changed) {
-      const a = (l as unknown as { args: { patientPseudonym: string; grantee: string; purpose: string; category: string; state: bigint } }).args;
-      const key = `${consentKeyOf({ patientPseudonym: a.patientPseudonym, grantee: a.grantee, purpose: a.purpose, category: a.category })}:${a.state}`;
+      const a = (l as unknown as { args: { patientPseudonym: string; grantee: string; state: bigint } }).args;
+      const key = `${consentKeyOfOp(a)}:${a.state}`;
       onChain.set(key, (onChain.get(key) ?? 0) + 1);
     }
     const outbox = (check.prepare(`SELECT payload FROM outbox WHERE kind = 'consent.change'`).all() as { payload: string }[]).map((r) => consentOpOf(JSON.parse(r.payload)));
-    for (const op of outbox) expect(onChain.get(`${consentKeyOf(op)}:${op.state}`)).toBe(1);
+    for (const op of outbox) expect(onChain.get(`${consentKeyOfOp(op)}:${op.state}`)).toBe(1);
     const registry = new Contract(chain.contracts.CredentialRegistry, loadArtifact('CredentialRegistry').abi, chain.provider);
     expect(await registry.queryFilter(registry.filters.CredentialStatusChanged!(), 0, 'latest')).toHaveLength(12);
     const anchor = new Contract(chain.contracts.AuditAnchor, loadArtifact('AuditAnchor').abi, chain.provider);

@@ -1,7 +1,7 @@
 // Per-kind encoders: outbox payloads -> one contract call (ConsentLedger.applyBatch, CredentialRegistry.setStatuses,
 // AuditAnchor.anchor), with the gas model the batcher plans with. Pure apart from reading the ABI artifacts.
 import { contractInterface, CONTRACT_OF_KIND } from './contracts';
-import { packConsentState, type ConsentOp } from './consent-state';
+import { categoryCodeOf, packConsentState, purposeCodeOf, type ConsentOp } from './consent-state';
 import type { AuditRootPayload, ConsentChangePayload, CredentialStatusPayload, SyncKind } from './payloads';
 import { proposalOf, signatureOf, terminationOf } from '../sharing/outbox-events';
 import type { AgreementProposePayload, AgreementSignPayload, AgreementTerminatePayload } from '../sharing/outbox-events';
@@ -16,8 +16,8 @@ export interface GasModel {
 }
 
 /**
- * Measured against anvil (contracts/test): a ConsentLedger op on a new key costs ~28,500 gas, on an existing key
- * ~11,400; a CredentialRegistry update on a new credential ~30,000. Planned with the new-key cost plus ~10%.
+ * Measured against anvil (contracts/test): a ConsentLedger op on a new key costs ~27,200 gas, on an existing key
+ * ~10,100 (purpose and category as codes in the state word); a CredentialRegistry update on a new credential ~30,000. Planned with the new-key cost plus ~10%.
  * An AuditAnchor.anchor costs ~162,000 for a trail's first root (new trail slots) and ~128,000 after.
  */
 export const GAS_MODELS: Record<SyncKind, GasModel> = {
@@ -32,14 +32,16 @@ export const GAS_MODELS: Record<SyncKind, GasModel> = {
   'agreement.terminate': { base: 60_000, perItem: 55_000, maxItems: 100 },
 };
 
+/** The op for a payload; its purpose and category hashes must be in the ledger's code tables (checked in payloads.ts). */
 export function consentOpOf(p: ConsentChangePayload): ConsentOp {
+  const purpose = purposeCodeOf(p.purposeHash);
+  const category = categoryCodeOf(p.categoryHash);
+  if (purpose === undefined || category === undefined) throw new RangeError('consent.change: purposeHash or categoryHash has no ledger code');
   return {
     patientPseudonym: p.patientPseudonym,
     grantee: p.granteeHash,
-    purpose: p.purposeHash,
-    category: p.categoryHash,
     documentHash: p.documentHash,
-    state: packConsentState({ decision: p.decision === 'permit' ? 1 : 2, revoked: p.revoked, validFrom: p.validFrom, validUntil: p.validUntil, seq: p.seq }),
+    state: packConsentState({ decision: p.decision === 'permit' ? 1 : 2, revoked: p.revoked, validFrom: p.validFrom, validUntil: p.validUntil, seq: p.seq, purpose, category }),
   };
 }
 

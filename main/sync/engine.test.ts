@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbiCoder, Contract, Wallet } from 'ethers';
 import path from 'node:path';
 import { loadArtifact } from '../chain/artifacts';
+import type { SyncState } from '../api/events';
 import type { Db } from '../db/connection';
 import { consentKeyOf, unpackConsentState } from './consent-state';
 import {
@@ -88,13 +89,43 @@ describe('sync engine', () => {
     const [ok] = enqueueConsents(db, 1, 500);
     const leaky = JSON.parse(db.prepare(`SELECT payload FROM outbox WHERE id = ?`).pluck().get(ok) as string) as Record<string, unknown>;
     const [bad] = enqueue(db, 'consent.change', [JSON.stringify({ ...leaky, name: TEST_PATIENTS[0]!.name, mrn: TEST_PATIENTS[0]!.mrn })]);
-    const engine = testEngine(db, chain, { onBroadcast: recorder.record });
+    const states: SyncState[] = [];
+    const engine = testEngine(db, chain, { onBroadcast: recorder.record, emit: (st) => states.push(st) });
     await engine.runUntilDrained(30_000);
+    // The sender says so itself (reason 'payload'), naming the event and field, never the value.
+    const payloadStates = states.filter((st) => st.state === 'failed' && st.reason === 'payload');
+    expect(payloadStates).toEqual([
+      { state: 'failed', batchId: null, reason: 'payload', message: expect.stringMatching(new RegExp(`^1 outbox event\\(s\\) failed the chain payload check and will not be sent; first: outbox event ${bad} \\(consent\\.change\\): .*unexpected field\\(s\\) name, mrn`)) },
+    ]);
+    expect(JSON.stringify(states)).not.toContain(TEST_PATIENTS[0]!.mrn);
     const row = db.prepare(`SELECT state, last_error FROM outbox WHERE id = ?`).get(bad) as { state: string; last_error: string };
     expect(row.state).toBe('failed');
     expect(row.last_error).toMatch(/SYNC_PAYLOAD_INVALID: .*unexpected field\(s\) name, mrn/);
     expect(row.last_error).not.toContain(TEST_PATIENTS[0]!.name);
     expect(db.prepare(`SELECT state FROM outbox WHERE id = ?`).pluck().get(ok)).toBe('confirmed');
+    await engine.stop();
+    db.close();
+  });
+
+  it("reports a signing key that cannot be unlocked as reason 'signer', and retries", async () => {
+    const db = fresh('signer');
+    enqueueConsents(db, 1, 700);
+    const states: SyncState[] = [];
+    let unlocks = 0;
+    const engine = testEngine(db, chain, {
+      emit: (st) => states.push(st),
+      signer: async () => {
+        unlocks++;
+        throw new Error('Set CUSTODIAN_KEYSTORE_PASSPHRASE to unlock the keystore at /keys/timeout.json.');
+      },
+    });
+    const report = await engine.syncNow();
+    expect(report.outcome).toBe('failed');
+    expect(report.failure).toMatchObject({ subtype: 'signer', code: 'SYNC_SIGNER_UNAVAILABLE', transient: true });
+    expect(states.at(-1)).toEqual({ state: 'failed', batchId: null, reason: 'signer', message: 'The signing key is not available: Set CUSTODIAN_KEYSTORE_PASSPHRASE to unlock the keystore at /keys/timeout.json.' });
+    await engine.syncNow();
+    expect(unlocks).toBe(2);
+    expect(outboxStates(db)).toEqual({ pending: 1 });
     await engine.stop();
     db.close();
   });

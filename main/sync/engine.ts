@@ -17,6 +17,7 @@ import { ChainPuller, type ChainChangeSink, type PullReport } from './puller';
 import { createSyncProvider, nodeChainId } from './rpc';
 import { backoffDelay } from './rules';
 import { reconcile, sendNext } from './sender';
+import { SYNC_STATE_INTERVAL_MS, SyncStateThrottle } from './state-throttle';
 import { SyncStore } from './store';
 import { checkReorgs, progressInFlight, updateConfirmations } from './tracker';
 
@@ -36,6 +37,8 @@ export interface SyncEngineOptions {
   /** Unlocks the signing key (devnet key or keystore); called once, lazily. Never logged. */
   signer: () => Promise<BaseWallet | HDNodeWallet>;
   emit?: (state: SyncState) => void;
+  /** At most one `emit` per this many ms, the latest state trailing, failures never dropped; 0 emits every transition. */
+  stateIntervalMs?: number;
   confirmations?: number;
   idlePollMs?: number;
   backoffBaseMs?: number;
@@ -93,6 +96,7 @@ export class SyncEngine {
   private lastFailure: SyncFailure | null = null;
   private lastNotice: Notice | null = null;
   private readonly itemCaps: Partial<Record<SyncKind, number>> = {};
+  private readonly announcer: SyncStateThrottle;
   signerAddress: string | null = null;
   blockHeight: number | null = null;
   /** Contracts that queued events need but the configuration lacks (their events wait). */
@@ -101,6 +105,7 @@ export class SyncEngine {
   constructor(private readonly options: SyncEngineOptions) {
     this.store = new SyncStore(options.db);
     this.store.origin();
+    this.announcer = new SyncStateThrottle((s) => this.options.emit?.(s), options.stateIntervalMs ?? SYNC_STATE_INTERVAL_MS);
   }
 
   get state(): SyncState {
@@ -134,6 +139,7 @@ export class SyncEngine {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
+    this.announcer.flush();
     this.store.releaseLease(this.holder);
     this.session?.provider.destroy();
     this.session = null;
@@ -232,6 +238,11 @@ export class SyncEngine {
       await updateConfirmations(session.ctx);
       await checkReorgs(session.ctx, this.options.reorgDepth ?? 64);
       const pull = this.options.pull === false ? undefined : await session.puller.pull();
+      if (pull && pull.rolledBackTo !== null) {
+        const undone = pull.consentRowsRolledBack ? `; ${pull.consentRowsRolledBack} consent change(s) pulled from them were undone here until they land again` : '';
+        const kept = pull.consentRowsKept ? `; ${pull.consentRowsKept} kept because they were changed here since` : '';
+        this.emit({ state: 'failed', batchId: null, reason: 'reorg', message: `A reorg removed pulled blocks above ${pull.rolledBackTo}${undone}${kept}.` });
+      }
       confirmed = this.countConfirmed() - before;
       this.failures = 0;
       this.offlineSince = null;
@@ -336,9 +347,13 @@ export class SyncEngine {
       if (read > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const events = this.store.pendingEvents(PLAN_READ);
       if (events.length === 0) return;
+      const rejected: string[] = [];
       const valid = events.filter((e) => {
         const parsed = isSyncKind(e.kind) ? parsePayload(e.kind, e.payload) : ({ ok: false, reason: 'unknown kind' } as const);
-        if (!parsed.ok) this.store.rejectEvent(e.id, parsed.reason);
+        if (!parsed.ok) {
+          this.store.rejectEvent(e.id, parsed.reason);
+          rejected.push(`outbox event ${e.id} (${e.kind}): ${parsed.reason}`);
+        }
         return parsed.ok;
       });
       // A kind whose contract has no configured address (SharingAgreements on an older external config) stays
@@ -353,6 +368,12 @@ export class SyncEngine {
         if (this.lastNotice?.message.startsWith('Not configured:')) this.lastNotice = null;
       }
       const sendable = unconfigured.size ? valid.filter((e) => !unconfigured.has(e.kind)) : valid;
+      if (rejected.length) {
+        // The reasons name fields, never values (parsePayload), so the message may go to the renderer and the log.
+        const message = `${rejected.length} outbox event(s) failed the chain payload check and will not be sent; first: ${clip(rejected[0]!, 240)}.`;
+        this.options.log.warn(`sync: ${message}`);
+        this.emit({ state: 'failed', batchId: null, reason: 'payload', message });
+      }
       const limits = { ...this.options.limits, blockGasLimit: session.blockGasLimit, maxItems: { ...this.options.limits?.maxItems, ...this.itemCaps } };
       let plans = planBatches(origin, sendable, limits);
       // A full read may cut a kind mid-batch: keep its partial tail pending for the next read, so batches stay full.
@@ -377,12 +398,19 @@ export class SyncEngine {
     return Object.values(this.store.queueDepth()).reduce((a, b) => a + b, 0);
   }
 
-  /** Announces a state; an idle or queued state equal to the last one is not repeated every poll. */
+  /**
+   * Announces a state: an idle or queued state equal to the last one is not repeated every poll, and the rest is
+   * paced (state-throttle.ts) so a fast run of batches does not flood the renderer.
+   */
   private emit(state: SyncState): void {
     const repeat = (state.state === 'idle' || state.state === 'queued' || state.state === 'paused') && JSON.stringify(state) === JSON.stringify(this.lastState);
     this.lastState = state;
-    if (!repeat) this.options.emit?.(state);
+    if (!repeat) this.announcer.push(state);
   }
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function isAlive(pid: number): boolean {

@@ -24,6 +24,8 @@ describe('classifyFailure', () => {
     ['nonce too low', { info: { error: { code: -32003, message: 'nonce too low' } } }, 'nonce', 'SYNC_NONCE_CONFLICT', true],
     ['replacement underpriced', Object.assign(new Error('replacement transaction underpriced'), { code: 'REPLACEMENT_UNDERPRICED' }), 'nonce', 'SYNC_NONCE_CONFLICT', true],
     ['chain id mismatch', new AppError('CHAIN_ID_MISMATCH', 'The node reports chain id 1'), 'chain-id', 'CHAIN_ID_MISMATCH', true],
+    // The path in the message says "timeout": the signer's code wins over text matching.
+    ['signing key unavailable', new AppError('SYNC_SIGNER_UNAVAILABLE', 'Cannot read the keystore at /srv/timeout/key.json: ENOENT.'), 'signer', 'SYNC_SIGNER_UNAVAILABLE', true],
     ['revert without data', Object.assign(new Error('execution reverted'), { code: 'CALL_EXCEPTION' }), 'revert', 'SYNC_REVERTED', false],
   ] as const)('%s', (_n, err, subtype, code, transient) => {
     expect(classifyFailure(err, { rpcUrl: 'http://127.0.0.1:8545' })).toMatchObject({ subtype, code, transient });

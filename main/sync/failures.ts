@@ -1,9 +1,11 @@
 // Turns whatever a node, ethers or the network threw into a sync failure: a subtype the UI groups by, an AppError
 // code, a message for people, and whether the engine retries by itself. Pure; table-tested in failures.test.ts.
+import type { SyncFailureReason } from '../api/events';
 import { revertDataOf } from '../chain/provider';
 import { decodeRevert } from './contracts';
 
-export type FailureSubtype = 'offline' | 'revert' | 'funds' | 'nonce' | 'chain-id' | 'rpc';
+/** What classifyFailure can tell from an error; 'reorg' and 'payload' are found by the engine, not thrown. */
+export type FailureSubtype = Exclude<SyncFailureReason, 'reorg' | 'payload'>;
 
 export type SyncErrorCode =
   | 'SYNC_OFFLINE'
@@ -12,6 +14,7 @@ export type SyncErrorCode =
   | 'SYNC_INSUFFICIENT_FUNDS'
   | 'SYNC_NONCE_CONFLICT'
   | 'SYNC_REVERTED'
+  | 'SYNC_SIGNER_UNAVAILABLE'
   | 'CHAIN_ID_MISMATCH';
 
 export interface SyncFailure {
@@ -70,6 +73,8 @@ export function classifyFailure(err: unknown, context: { rpcUrl?: string } = {})
   const where = context.rpcUrl ? ` at ${context.rpcUrl}` : '';
   const has = (...cs: string[]) => cs.some((c) => codes.includes(c));
 
+  // Before any text matching: the signer's messages name settings and paths, which may contain any word.
+  if (has('SYNC_SIGNER_UNAVAILABLE')) return { subtype: 'signer', code: 'SYNC_SIGNER_UNAVAILABLE', message: `The signing key is not available: ${firstLine(err)}`, transient: true };
   if (has('CHAIN_ID_MISMATCH')) return { subtype: 'chain-id', code: 'CHAIN_ID_MISMATCH', message: firstLine(err), transient: true };
   if (has('INSUFFICIENT_FUNDS', 'SYNC_INSUFFICIENT_FUNDS') || /insufficient funds|insufficient balance/.test(text)) {
     return { subtype: 'funds', code: 'SYNC_INSUFFICIENT_FUNDS', message: has('SYNC_INSUFFICIENT_FUNDS') ? firstLine(err) : `The signing account cannot pay for the transaction (${firstLine(err)}). Fund it; sync resumes by itself.`, transient: true };

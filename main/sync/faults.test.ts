@@ -103,7 +103,8 @@ describe('reorg', () => {
       expect(after.block_hash).not.toBe(before.block_hash);
       expect(after.tx_hash).not.toBe(before.tx_hash);
       expect(after.attempts).toBe(2);
-      expect(states.some((s) => s.state === 'queued')).toBe(true);
+      const reorg = states.find((s): s is Extract<SyncState, { state: 'failed' }> => s.state === 'failed' && s.reason === 'reorg' && s.batchId === before.id);
+      expect(reorg?.message).toMatch(/^Block \d+ \(0x[0-9a-f]{8}…\) that held this batch left the chain \(reorg\); the batch is queued again\.$/);
       const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
       expect(await ledger.getFunction('batchApplied')(before.id)).toBe(true);
       const applied = await ledger.queryFilter(ledger.filters.BatchApplied!(before.id), 0, 'latest');

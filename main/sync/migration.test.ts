@@ -88,3 +88,28 @@ describe('the project migrations: 0003_sync', () => {
     db.close();
   });
 });
+
+describe('the project migrations: sync_pull_undo', () => {
+  // Found by name: the number is the lead's to assign at merge time.
+  const file = () => readMigrationFiles(defaultMigrationsDir()).find((f) => f.name.endsWith('_sync_pull_undo.sql'))!;
+
+  it('applies on a database at the version before it, keeps its data, and refuses a malformed record', () => {
+    const version = file().version;
+    const db = openDatabase(path.join(dir, 'u.sqlite'));
+    migrate(db, { migrationsDir: migrationsUpTo(version - 1) });
+    db.prepare(`INSERT INTO sync_cursors (chain_id, contract, block_number, block_hash) VALUES (31337, 'all', 7, '0x07')`).run();
+    const report = migrate(db, { migrationsDir: migrationsUpTo(version) });
+    expect(report.applied).toEqual([file().name]);
+    expect(db.prepare(`SELECT block_number FROM sync_cursors`).pluck().get()).toBe(7);
+    const insert = db.prepare(
+      `INSERT INTO sync_pulled_consent_changes (chain_id, block_number, block_hash, log_index, seq, action, previous_id, previous_state, inserted_id, history_ids) VALUES (31337, ?, '0xb', 0, 1, ?, ?, NULL, ?, '[]')`,
+    );
+    insert.run(1, 'revoke', 5, null);
+    insert.run(2, 'replace', null, 9);
+    expect(() => insert.run(3, 'revoke', null, null)).toThrow(/CHECK/);
+    expect(() => insert.run(4, 'replace', 5, null)).toThrow(/CHECK/);
+    expect(() => insert.run(5, 'undo', 5, 9)).toThrow(/CHECK/);
+    expect(() => insert.run(1, 'revoke', 6, null)).toThrow(/UNIQUE/);
+    db.close();
+  });
+});

@@ -12,6 +12,7 @@ import {
   type AgreementSignPayload,
   type AgreementTerminatePayload,
 } from '../sharing/outbox-events';
+import { categoryCodeOf, purposeCodeOf } from './consent-state';
 
 export { consentChangePayload, type ConsentChangePayload };
 
@@ -68,7 +69,11 @@ export type PayloadOf<K extends SyncKind> = K extends 'consent.change'
           : AuditRootPayload;
 
 export const PAYLOAD_SCHEMAS: { [K in SyncKind]: z.ZodType<PayloadOf<K>> } = {
-  'consent.change': consentChangePayload,
+  // The ledger carries purpose and category as codes: a hash outside its tables could not be sent.
+  'consent.change': consentChangePayload.superRefine((p, ctx) => {
+    if (purposeCodeOf(p.purposeHash) === undefined) ctx.addIssue({ code: 'custom', path: ['purposeHash'], message: 'is not a purpose the ConsentLedger has a code for' });
+    if (categoryCodeOf(p.categoryHash) === undefined) ctx.addIssue({ code: 'custom', path: ['categoryHash'], message: 'is not a category the ConsentLedger has a code for' });
+  }),
   'credential.status': credentialStatusPayload,
   'audit.root': auditRootPayload,
   'agreement.propose': agreementProposePayload,

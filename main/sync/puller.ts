@@ -5,7 +5,7 @@ import type { JsonRpcProvider, Log } from 'ethers';
 import type { Db } from '../db/connection';
 import type { ContractName } from '../chain/artifacts';
 import { contractInterface, type ContractAddresses } from './contracts';
-import { consentKeyOf, unpackConsentState } from './consent-state';
+import { categoryHashOfCode, consentKeyOf, purposeHashOfCode, unpackConsentState } from './consent-state';
 import { ChainMirror, type PulledEvent } from './mirror';
 import { blockHashAt, nodeBlockNumber } from './rpc';
 import { forkPoint } from './rules';
@@ -25,6 +25,8 @@ export interface ChainConsentChange {
   validUntil: number;
   seq: number;
   blockNumber: number;
+  blockHash: string;
+  logIndex: number;
   txHash: string;
   batchId: string | null;
 }
@@ -46,6 +48,10 @@ export interface ChainChangeSink {
   sharingEvent?(event: ChainSharingEvent): void;
   /** After a reorg removed pulled events of these agreements: rebuild their state from the events that remain. */
   sharingRolledBack?(agreementIds: readonly string[]): void;
+  /** Undoes what it applied from blocks above `forkBlock` (a reorg removed them). Called inside the rollback's transaction. */
+  rollBackAbove?(chainId: number, forkBlock: number): { undone: number; kept: number };
+  /** Forgets undo records below `belowBlock`: those blocks are past the rollback window. */
+  prune?(chainId: number, belowBlock: number): void;
 }
 
 export interface PullReport {
@@ -54,6 +60,10 @@ export interface PullReport {
   events: number;
   consentChanges: number;
   rolledBackTo: number | null;
+  /** Consent changes pulled from the removed blocks and undone in the consents tables (0 without a rollback). */
+  consentRowsRolledBack: number;
+  /** Consent changes from the removed blocks left in place because rows were changed here since. */
+  consentRowsKept: number;
 }
 
 const CURSOR = 'all';
@@ -81,9 +91,11 @@ export class ChainPuller {
   async pull(): Promise<PullReport> {
     const head = await nodeBlockNumber(this.provider);
     let rolledBackTo: number | null = null;
+    let consentRowsRolledBack = 0;
+    let consentRowsKept = 0;
     let cursor = this.mirror.cursor(CURSOR);
     if (cursor && (await blockHashAt(this.provider, cursor.block_number)) !== cursor.block_hash) {
-      rolledBackTo = await this.rollBack();
+      ({ fork: rolledBackTo, undone: consentRowsRolledBack, kept: consentRowsKept } = await this.rollBack());
       cursor = this.mirror.cursor(CURSOR);
     }
     const start = cursor ? cursor.block_number + 1 : this.startBlock;
@@ -99,11 +111,14 @@ export class ChainPuller {
       events += counts.events;
       consentChanges += counts.consentChanges;
     }
-    return { fromBlock: start, toBlock: head, events, consentChanges, rolledBackTo };
+    return { fromBlock: start, toBlock: head, events, consentChanges, rolledBackTo, consentRowsRolledBack, consentRowsKept };
   }
 
-  /** Finds the newest seen block still on the chain, forgets what came after it, and moves the cursor there. */
-  private async rollBack(): Promise<number> {
+  /**
+   * Finds the newest seen block still on the chain, forgets what came after it (the mirror, and through the sink
+   * the consent changes applied from it), and moves the cursor there.
+   */
+  private async rollBack(): Promise<{ fork: number; undone: number; kept: number }> {
     const seen = this.mirror.seenBlocks();
     const canonical = new Map<number, string | null>();
     for (const b of seen) {
@@ -112,16 +127,18 @@ export class ChainPuller {
       if (hash === b.hash) break;
     }
     const fork = forkPoint(seen, (n) => canonical.get(n) ?? null);
+    let undo = { undone: 0, kept: 0 };
     this.db.transaction(() => {
       const agreements = this.sink?.sharingRolledBack
         ? (this.db.prepare(`SELECT DISTINCT subject FROM sync_chain_events WHERE chain_id = ? AND block_number > ? AND contract = 'SharingAgreements'`).pluck().all(this.chainId, fork ?? -1) as string[])
         : [];
       this.mirror.rollbackAbove(fork ?? -1);
       if (agreements.length) this.sink?.sharingRolledBack?.(agreements);
+      undo = this.sink?.rollBackAbove?.(this.chainId, fork ?? -1) ?? undo;
       if (fork === null) this.mirror.clearCursor(CURSOR);
       else this.mirror.setCursor(CURSOR, fork, seen.find((b) => b.number === fork)!.hash);
     })();
-    return fork ?? 0;
+    return { fork: fork ?? 0, ...undo };
   }
 
   private applyLogs(logs: readonly Log[], to: number, toHash: string): { events: number; consentChanges: number } {
@@ -143,7 +160,8 @@ export class ChainPuller {
       let event: PulledEvent | null = null;
       if (desc.name === 'ConsentChanged') {
         const s = unpackConsentState(BigInt(a.state as bigint));
-        const ids = { patientPseudonym: hex(a.patientPseudonym), grantee: hex(a.grantee), purpose: hex(a.purpose), category: hex(a.category) };
+        // The contract only emits ops whose codes it knows; the same tables give back the hashes of the key.
+        const ids = { patientPseudonym: hex(a.patientPseudonym), grantee: hex(a.grantee), purpose: hex(purposeHashOfCode(s.purpose)), category: hex(categoryHashOfCode(s.category)) };
         const key = consentKeyOf(ids);
         const batchId = batchOfTx.get(log.transactionHash) ?? null;
         event = { ...base, batchId, subject: key, data: { ...ids, documentHash: hex(a.documentHash), decision: s.decision, revoked: s.revoked, validFrom: s.validFrom, validUntil: s.validUntil, seq: s.seq } };
@@ -177,6 +195,8 @@ export class ChainPuller {
             validUntil: s.validUntil,
             seq: s.seq,
             blockNumber: base.blockNumber,
+            blockHash: base.blockHash,
+            logIndex: base.logIndex,
             txHash: base.txHash,
             batchId,
           });
@@ -218,6 +238,7 @@ export class ChainPuller {
     for (const { log } of parsed) this.mirror.seeBlock(log.blockNumber, log.blockHash.toLowerCase());
     this.mirror.seeBlock(to, toHash);
     this.mirror.pruneSeen(to - KEEP_SEEN_BLOCKS);
+    this.sink?.prune?.(this.chainId, to - KEEP_SEEN_BLOCKS);
     this.mirror.setCursor(CURSOR, to, toHash);
     return { events, consentChanges };
   }

@@ -6,10 +6,10 @@ import { MAX_TX_GAS } from '../chain/provider';
 import { batchPayloads, contractAddress, findOwnReceipt, isAppliedOnChain, marketFees } from './chain-io';
 import type { Notice, SendOutcome, SendStep, SenderContext } from './context';
 import { encodeBatchCall } from './encoders';
-import { classifyFailure, isAlreadyKnown, type SyncFailure } from './failures';
+import { classifyFailure, isAlreadyKnown, type FailureSubtype, type SyncFailure } from './failures';
 import { nodeNonce } from './rpc';
 import { bumpFees, consumedNonceOutcome, reconcileNonce } from './rules';
-import type { BatchRow, SignedTx } from './store';
+import type { BatchRow, ErrorSubtype, SignedTx } from './store';
 import { confirmAppliedElsewhere, recordReceipt, short } from './receipts';
 
 const GAS_BUFFER_PERCENT = 20n;
@@ -170,7 +170,7 @@ async function broadcastSigned(ctx: SenderContext, batch: BatchRow, signed: Sign
       }
     }
     // Offline, timeout, garbage: the node may or may not have it. The write-ahead row lets reconcile decide.
-    ctx.store.noteError(batch.id, failure.subtype, failure.message);
+    ctx.store.noteError(batch.id, batchSubtype(failure.subtype), failure.message);
     throw err;
   }
   await step(ctx, 'broadcast', batch.id);
@@ -209,7 +209,7 @@ export async function bumpFee(ctx: SenderContext, batch: BatchRow): Promise<stri
     ctx.store.markSent(batch.id, signed.hash);
   } catch (err) {
     const failure = classifyFailure(err, { rpcUrl: ctx.rpcUrl });
-    ctx.store.noteError(batch.id, failure.subtype, failure.message);
+    ctx.store.noteError(batch.id, batchSubtype(failure.subtype), failure.message);
     if (failure.subtype !== 'nonce') throw err;
     // Nonce used meanwhile: one of our prices was mined, or another transaction took it; settle decides.
     await settleInFlight(ctx, { ...batch, tx_hash: signed.hash, raw_tx: signed.raw }, batch.nonce + 1);
@@ -223,4 +223,12 @@ function formatEth(wei: bigint): string {
   const whole = wei / 10n ** 18n;
   const frac = (wei % 10n ** 18n).toString().padStart(18, '0').slice(0, 6);
   return `${whole}.${frac}`;
+}
+
+/**
+ * A batch row's error subtype (0003 CHECK) for a classified failure. The key is unlocked before any batch is signed,
+ * so a signer failure cannot arise while sending one; were it to, it is recorded as an RPC-side error.
+ */
+function batchSubtype(subtype: FailureSubtype): ErrorSubtype {
+  return subtype === 'signer' ? 'rpc' : subtype;
 }

@@ -100,6 +100,6 @@ async function reorged(ctx: SenderContext, batch: BatchRow, receipt: Transaction
   const message = `Block ${batch.block_number} (${short(batch.block_hash ?? '')}) that held this batch left the chain (reorg); the batch is queued again.`;
   ctx.log.warn(`sync: batch ${short(batch.id)}: ${message}`);
   ctx.store.requeue(batch.id, 'pending', 'reorg', message);
-  ctx.emit({ state: 'queued', pending: batch.event_count });
+  ctx.emit({ state: 'failed', batchId: batch.id, reason: 'reorg', message });
   return true;
 }

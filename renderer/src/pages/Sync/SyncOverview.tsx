@@ -14,6 +14,11 @@ export interface LiveSyncState {
   state: SyncState;
   /** When this window heard it (ms since epoch); null when it comes from the status read. */
   at: number | null;
+  /**
+   * The latest failure this window heard, kept after the sender moves on: a rejected payload or a reorg is followed
+   * within a fraction of a second by the next state, and a person must still be able to read it.
+   */
+  lastFailure?: { state: Extract<SyncState, { state: 'failed' }>; at: number } | undefined;
 }
 
 function Item({ label, children, testId, value }: { label: string; children: ReactElement | string; testId?: string; value?: string | number | null }): ReactElement {
@@ -111,11 +116,38 @@ function SignerCard({ status }: { status: SyncStatus | undefined }): ReactElemen
   );
 }
 
+function LastFailure({ failure }: { failure: NonNullable<LiveSyncState['lastFailure']> }): ReactElement {
+  const view = describeSyncState(failure.state);
+  const advice = failureAdvice(failure.state.reason);
+  return (
+    <Stack gap={2} data-testid="sync-last-failure" data-reason={failure.state.reason}>
+      <Group gap={6} wrap="nowrap">
+        <Badge color={view.color} variant="outline" size="xs" style={{ flexShrink: 0 }}>
+          {failureLabel(failure.state.reason)}
+        </Badge>
+        <Text size="xs" c="dimmed">
+          Last problem, {formatDateTime(new Date(failure.at).toISOString())}
+        </Text>
+      </Group>
+      <Text size="xs" style={{ wordBreak: 'break-word' }} lineClamp={4} title={failure.state.message} data-testid="sync-last-failure-message">
+        {failure.state.message}
+      </Text>
+      {advice && (
+        <Text size="xs" c="dimmed">
+          {advice}
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
 function SenderCard({ status, live }: { status: SyncStatus | undefined; live: LiveSyncState | null }): ReactElement {
   const current = live?.state ?? status?.state ?? null;
   const view = current ? describeSyncState(current) : null;
   const error = status?.lastError ?? null;
-  const advice = error ? failureAdvice(error.subtype) : null;
+  // The live failure's own reason first (a reorg or a rejected payload is not a lastError), else the last error's.
+  const reason = current?.state === 'failed' ? current.reason : (error?.subtype ?? null);
+  const advice = reason ? failureAdvice(reason) : null;
   return (
     <StatusCard
       title="Sender"
@@ -145,7 +177,7 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
           <Text size="xs" c="dimmed">
             {live?.at ? `Reported ${formatDateTime(live.at)}` : 'As last read from the sender'}
           </Text>
-          {error && current?.state === 'failed' && (
+          {error && current?.state === 'failed' && current.reason === error.subtype ? (
             <Text size="xs" c="red.8" data-testid="sync-last-error">
               <Code fz="xs" c="red.9">
                 {error.code}
@@ -153,7 +185,15 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
               {failureLabel(error.subtype)}
               {advice ? `: ${advice}` : ''}
             </Text>
+          ) : (
+            current?.state === 'failed' &&
+            advice && (
+              <Text size="xs" c={view.color === 'red' ? 'red.8' : 'var(--mantine-color-orange-light-color)'} data-testid="sync-failure-advice" data-reason={current.reason}>
+                {advice}
+              </Text>
+            )
           )}
+          {current?.state !== 'failed' && live?.lastFailure && <LastFailure failure={live.lastFailure} />}
           {status?.notice && (
             <Text size="xs" c="var(--mantine-color-orange-light-color)" data-testid="sync-notice">
               {status.notice}

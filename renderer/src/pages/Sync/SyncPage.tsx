@@ -69,7 +69,8 @@ function SyncPage(): ReactElement {
   const [live, setLive] = useState<LiveSyncState | null>(null);
   const pendingRead = useRef<ReturnType<typeof setTimeout> | null>(null);
   usePushEvent('sync.state', (state) => {
-    setLive({ state, at: Date.now() });
+    const at = Date.now();
+    setLive((prev) => ({ state, at, lastFailure: state.state === 'failed' ? { state, at } : prev?.lastFailure }));
     if (pendingRead.current) return;
     pendingRead.current = setTimeout(() => {
       pendingRead.current = null;

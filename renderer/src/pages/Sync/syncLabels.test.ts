@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditVerifyReport } from '../../../../main/api/audit';
-import { batchInFlight, confirmationsText, describeConnection, describeSyncState, failureLabel, formatEther, judgeRoot, shortHex } from './syncLabels';
+import { SYNC_FAILURE_REASONS } from '../../../../main/api/events';
+import { batchInFlight, confirmationsText, describeConnection, describeSyncState, failureAdvice, failureLabel, formatEther, judgeRoot, shortHex } from './syncLabels';
 
 describe('syncLabels', () => {
   it.each([
@@ -29,6 +30,24 @@ describe('syncLabels', () => {
     ['gas-spike', 'Gas spike'],
     ['', 'Failed'],
   ])('failureLabel(%s) = %s', (subtype, expected) => expect(failureLabel(subtype)).toBe(expected));
+
+  it.each(SYNC_FAILURE_REASONS)('failure reason %s has its own label and advice', (reason) => {
+    // A label made up from the subtype's words would mean the table misses this reason.
+    const generated = reason.replace(/-/g, ' ');
+    expect(failureLabel(reason).toLowerCase()).not.toBe(generated);
+    expect(failureAdvice(reason)).toEqual(expect.any(String));
+    const view = describeSyncState({ state: 'failed', batchId: null, reason, message: 'm' });
+    expect(view.label).toBe(`Failed: ${failureLabel(reason).toLowerCase()}`);
+    expect(view.color).toBe(reason === 'offline' || reason === 'reorg' ? 'orange' : 'red');
+  });
+
+  it('says what the new reasons mean for the operator', () => {
+    expect(failureLabel('signer')).toBe('Signing key unavailable');
+    expect(failureLabel('payload')).toBe('Payload rejected, not sent');
+    expect(failureAdvice('payload')).toMatch(/never sent/);
+    expect(failureAdvice('reorg')).toMatch(/undone here until they land again/);
+    expect(failureAdvice('signer')).toMatch(/passphrase/);
+  });
 
   it('describes each sender state', () => {
     expect(describeSyncState({ state: 'idle', pending: 0 })).toMatchObject({ label: 'Up to date', color: 'teal' });

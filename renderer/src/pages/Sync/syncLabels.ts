@@ -23,6 +23,8 @@ const FAILURE_LABELS: Record<string, string> = {
   'chain-id': 'Wrong chain id',
   rpc: 'RPC error',
   reorg: 'Removed by a reorg',
+  signer: 'Signing key unavailable',
+  payload: 'Payload rejected, not sent',
   replaced: 'Replaced (same nonce, higher fee)',
   'too-large': 'Batch too large for one transaction',
 };
@@ -49,7 +51,11 @@ export function failureAdvice(subtype: string): string | null {
     case 'revert':
       return 'The contract refused the batch. Read the error, fix its cause (e.g. register the issuer), then retry the batch.';
     case 'reorg':
-      return 'A reorganisation of the chain removed the block; the batch goes back in the queue and is sent again.';
+      return 'A reorganisation of the chain removed blocks: batches of ours in them go back in the queue and are sent again, and changes pulled from them are undone here until they land again. Nothing to do.';
+    case 'signer':
+      return 'The signing key could not be unlocked: check the keystore path and its passphrase (Settings). Sending resumes by itself once it unlocks; nothing is lost meanwhile.';
+    case 'payload':
+      return 'These outbox events failed the chain payload check and are never sent, so nothing that might hold patient data leaves. The message names the event and the field; fix the event where it was recorded.';
     default:
       return null;
   }
@@ -94,7 +100,8 @@ export function describeSyncState(s: SyncState): StateView {
     case 'confirmed':
       return { label: 'Confirmed', color: 'teal', detail: `Batch ${shortHex(s.batchId)} confirmed in block ${formatCount(s.blockNumber)}.` };
     case 'failed':
-      return { label: `Failed: ${failureLabel(s.reason).toLowerCase()}`, color: s.reason === 'offline' ? 'orange' : 'red', detail: s.message };
+      // Offline and reorgs heal by themselves (orange); the rest needs someone (red).
+      return { label: `Failed: ${failureLabel(s.reason).toLowerCase()}`, color: s.reason === 'offline' || s.reason === 'reorg' ? 'orange' : 'red', detail: s.message };
     case 'paused':
       return { label: 'Paused', color: 'orange', detail: `Sending is paused; ${formatCount(s.pending)} ${s.pending === 1 ? 'event waits' : 'events wait'}.` };
   }
