@@ -1,5 +1,5 @@
 // The embedded chain against a real anvil: first start deploys, a restart resumes the persisted state, stop ends it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +54,7 @@ describe('startEmbeddedChain', () => {
     try {
       expect(first.chainId).toBe(31337);
       expect(first.deployReason).toBe('no-record');
-      expect(Object.keys(first.contracts).sort()).toEqual(['AuditAnchor', 'ConsentLedger', 'CredentialRegistry']);
+      expect(Object.keys(first.contracts).sort()).toEqual(['AuditAnchor', 'ClaimsLedger', 'ConsentLedger', 'CredentialRegistry']);
       for (const code of await codeAt(first)) expect(code.length).toBeGreaterThan(2);
       firstStatus = await status(first);
       expect(firstStatus.chainId).toBe(31337);
@@ -93,6 +93,38 @@ describe('startEmbeddedChain', () => {
       expect(readDeploymentRecord(chainPaths(dataDir).deploymentFile)?.deployedAt).toBe(second.deployedAt);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('deploys only ClaimsLedger on a devnet recorded before it existed, keeping the other contracts', async () => {
+    const dataDir = tempDataDir();
+    const first = await startEmbeddedChain(dataDir);
+    await first.stop();
+    // The record an older version wrote: three contracts, no ClaimsLedger.
+    const file = chainPaths(dataDir).deploymentFile;
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { contracts: Record<string, string>; codeHashes: Record<string, string> };
+    delete old.contracts.ClaimsLedger;
+    delete old.codeHashes.ClaimsLedger;
+    writeFileSync(file, JSON.stringify(old));
+    expect(readDeploymentRecord(file)?.contracts.ClaimsLedger).toBeUndefined();
+
+    const second = await startEmbeddedChain(dataDir);
+    try {
+      expect(second.deployReason).toBe('contract-added');
+      const { ClaimsLedger, ...others } = second.contracts;
+      expect(others).toEqual({ ConsentLedger: first.contracts.ConsentLedger, AuditAnchor: first.contracts.AuditAnchor, CredentialRegistry: first.contracts.CredentialRegistry });
+      expect(ClaimsLedger).not.toBe(first.contracts.ClaimsLedger);
+      for (const code of await codeAt(second)) expect(code.length).toBeGreaterThan(2);
+      expect(readDeploymentRecord(file)?.contracts).toEqual(second.contracts);
+    } finally {
+      await second.stop();
+    }
+    const third = await startEmbeddedChain(dataDir);
+    try {
+      expect(third.deployReason).toBeNull();
+      expect(third.contracts).toEqual(second.contracts);
+    } finally {
+      await third.stop();
     }
   });
 });

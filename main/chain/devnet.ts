@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { AppError } from '../api/errors';
 import { CONTRACT_NAMES, loadArtifact, type ContractName } from './artifacts';
 import { startAnvil, type AnvilNode } from './anvil';
-import { deployContracts, type DeployedContracts } from './deploy';
-import { createProvider } from './provider';
+import { deployContract, deployContracts, type DeployedContracts } from './deploy';
+import { createProvider, TxSender } from './provider';
 
 export const DEVNET_CHAIN_ID = 31337;
 
@@ -18,15 +18,19 @@ export const DEVNET_CHAIN_ID = 31337;
  */
 export const DEVNET_SIGNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
-export type DeployReason = 'no-record' | 'chain-mismatch' | 'code-missing' | 'code-changed';
+/** 'contract-added': the recorded deployment predates a contract this version adds; only that one is deployed. */
+export type DeployReason = 'no-record' | 'chain-mismatch' | 'code-missing' | 'code-changed' | 'contract-added';
 
 export interface DeploymentRecord {
   chainId: number;
-  contracts: DeployedContracts;
+  /** ClaimsLedger is missing from records written before it existed (read back, then completed on start). */
+  contracts: RecordedContracts;
   deployedAt: string;
   /** keccak256 of each contract's runtime code as found on chain after deployment. */
-  codeHashes: Record<ContractName, string>;
+  codeHashes: Partial<Record<ContractName, string>>;
 }
+
+type RecordedContracts = Omit<DeployedContracts, 'ClaimsLedger'> & { ClaimsLedger?: string };
 
 export interface EmbeddedChain {
   rpcUrl: string;
@@ -42,8 +46,9 @@ export interface EmbeddedChain {
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 const hash = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
+// ClaimsLedger came later: a record written before it is still valid, and the next start deploys just it.
 const contractMap = <T extends z.ZodType>(value: T) =>
-  z.object({ ConsentLedger: value, AuditAnchor: value, CredentialRegistry: value });
+  z.object({ ConsentLedger: value, AuditAnchor: value, CredentialRegistry: value, ClaimsLedger: value.optional() });
 const recordSchema = z.object({
   chainId: z.number().int(),
   contracts: contractMap(address),
@@ -67,11 +72,16 @@ export async function startEmbeddedChain(dataDir: string): Promise<EmbeddedChain
     const record = readDeploymentRecord(paths.deploymentFile);
     const deployReason = await checkDeployment(provider, record);
     const deployment =
-      deployReason === null && record !== null ? record : await deployAndRecord(wallet, provider, paths.deploymentFile);
+      deployReason === null && record !== null
+        ? record
+        : deployReason === 'contract-added' && record !== null
+          ? await deployMissingAndRecord(wallet, provider, record, paths.deploymentFile)
+          : await deployAndRecord(wallet, provider, paths.deploymentFile);
     return {
       rpcUrl: node.rpcUrl,
       chainId: DEVNET_CHAIN_ID,
-      contracts: deployment.contracts,
+      // Both deploy paths complete the set, and a reused record is complete (else 'contract-added').
+      contracts: deployment.contracts as DeployedContracts,
       deployedAt: deployment.deployedAt,
       deployReason,
       signerPrivateKey: DEVNET_SIGNER_KEY,
@@ -100,6 +110,19 @@ async function deployAndRecord(
   return record;
 }
 
+/** Deploys the contracts a recorded deployment lacks (added by a newer version), keeping the others and their state. */
+async function deployMissingAndRecord(wallet: Wallet, provider: JsonRpcProvider, record: DeploymentRecord, deploymentFile: string): Promise<DeploymentRecord> {
+  const sender = new TxSender(wallet);
+  const admin = await wallet.getAddress();
+  const contracts = { ...record.contracts };
+  for (const name of CONTRACT_NAMES) {
+    if (!record.contracts[name]) contracts[name] = await deployContract(sender, name, [admin]);
+  }
+  const next = { ...record, contracts, codeHashes: await codeHashesOf(provider, contracts) };
+  writeDeploymentRecord(deploymentFile, next);
+  return next;
+}
+
 /** Starts anvil on the state file; an unreadable one (torn write, hand edit) is set aside and the chain starts empty. */
 async function startWithState(stateFile: string): Promise<AnvilNode> {
   try {
@@ -119,24 +142,28 @@ async function checkDeployment(
 ): Promise<DeployReason | null> {
   if (record === null) return 'no-record';
   if (record.chainId !== DEVNET_CHAIN_ID) return 'chain-mismatch';
+  const recorded = CONTRACT_NAMES.filter((name) => record.contracts[name] !== undefined);
   const onChain = await codeHashesOf(provider, record.contracts);
-  for (const name of CONTRACT_NAMES) {
+  for (const name of recorded) {
     if (onChain[name] !== record.codeHashes[name]) return 'code-missing';
   }
   // Our contracts have no immutables, so runtime code on chain equals the artifact's deployedBytecode.
-  for (const name of CONTRACT_NAMES) {
+  for (const name of recorded) {
     if (onChain[name] !== keccak256(loadArtifact(name).deployedBytecode)) return 'code-changed';
   }
-  return null;
+  return recorded.length < CONTRACT_NAMES.length ? 'contract-added' : null;
 }
 
 async function codeHashesOf(
   provider: JsonRpcProvider,
-  contracts: DeployedContracts,
-): Promise<Record<ContractName, string>> {
+  contracts: RecordedContracts,
+): Promise<Partial<Record<ContractName, string>>> {
   const hashes: Partial<Record<ContractName, string>> = {};
-  for (const name of CONTRACT_NAMES) hashes[name] = keccak256(await provider.getCode(contracts[name]));
-  return hashes as Record<ContractName, string>;
+  for (const name of CONTRACT_NAMES) {
+    const address = contracts[name];
+    if (address) hashes[name] = keccak256(await provider.getCode(address));
+  }
+  return hashes;
 }
 
 export function readDeploymentRecord(file: string): DeploymentRecord | null {
@@ -145,10 +172,11 @@ export function readDeploymentRecord(file: string): DeploymentRecord | null {
     const parsed = recordSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     if (!parsed.success) return null;
     const r = parsed.data;
-    const contracts = {
+    const contracts: RecordedContracts = {
       ConsentLedger: getAddress(r.contracts.ConsentLedger),
       AuditAnchor: getAddress(r.contracts.AuditAnchor),
       CredentialRegistry: getAddress(r.contracts.CredentialRegistry),
+      ...(r.contracts.ClaimsLedger ? { ClaimsLedger: getAddress(r.contracts.ClaimsLedger) } : {}),
     };
     return { ...r, contracts };
   } catch {
