@@ -19,13 +19,15 @@ export const PERMISSIONS = [
   'settings.view',
   'settings.configure',
   'staff.manage',
+  'claims.view',
+  'claims.check',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLES = ['records_clerk', 'records_manager', 'it_admin', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
-const clerk: Permission[] = ['status.read', 'patients.view', 'consents.view', 'consents.grant', 'credentials.view', 'imports.view', 'sync.view'];
+const clerk: Permission[] = ['status.read', 'patients.view', 'consents.view', 'consents.grant', 'credentials.view', 'imports.view', 'sync.view', 'claims.view', 'claims.check'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   records_clerk: new Set(clerk),
@@ -53,7 +55,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'settings.configure',
     'staff.manage',
   ]),
-  auditor: new Set<Permission>(['status.read', 'consents.view', 'imports.view', 'credentials.view', 'sync.view', 'audit.view', 'settings.view']),
+  auditor: new Set<Permission>(['status.read', 'consents.view', 'imports.view', 'credentials.view', 'sync.view', 'audit.view', 'settings.view', 'claims.view']),
 };
 
 /**

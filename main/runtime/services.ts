@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
 import { startAuditBatcher } from '../audit/batches';
+import { SqlClaimSink } from '../claims/chain-sink';
+import { createClaimsHandlers } from '../claims/handlers';
 import { createConsentsHandlers } from '../consents/handlers';
 import { chainAccessOf, createAuditHandlers } from '../audit/handlers';
 import { createCredentialHandlers } from '../credentials/handlers';
@@ -117,6 +119,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
           signer: () => loadSigner(config.chain, () => chain.embeddedSignerKey),
           confirmations,
           sink: new SqlConsentSink(db),
+          claimSink: new SqlClaimSink(db),
         });
   if (sync && (options.sync ?? 'auto') === 'auto') sync.start();
 
@@ -128,6 +131,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createCredentialHandlers({ db, chain, jobs }),
     ...createConsentsHandlers({ db, dataDir }),
     ...createImportsHandlers({ db, jobs }),
+    ...createClaimsHandlers({ db, dataDir, jobs, ledgerAddress: () => chain.connection?.endpoint.contracts.ClaimsLedger ?? null }),
   };
   const auditReady = hasAuditTable(db);
   const dispatch = createDispatcher(handlers, log, {

@@ -26,7 +26,9 @@ export function batchPayloads(ctx: ChainContext, batch: BatchRow): unknown[] {
 }
 
 export function contractAddress(ctx: ChainContext, batch: BatchRow): string {
-  return ctx.contracts[CONTRACT_OF_KIND[batch.kind]];
+  const address = ctx.contracts[CONTRACT_OF_KIND[batch.kind]];
+  if (!address) throw new AppError('CLAIMS_LEDGER_NOT_CONFIGURED', `No ${CONTRACT_OF_KIND[batch.kind]} address is configured for this chain; its events stay queued.`);
+  return address;
 }
 
 /** Whether the contract already holds this batch (its replay guard says so). */
@@ -53,6 +55,7 @@ const APPLIED_EVENT: Record<BatchRow['kind'], string> = {
   'consent.change': 'BatchApplied',
   'credential.status': 'StatusBatchApplied',
   'audit.root': 'RootAnchored',
+  'claim.record': 'BatchApplied',
 };
 
 /** The log that applied the batch, searched over the last `window` blocks (for a batch applied by a transaction we do not have). */

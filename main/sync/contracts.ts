@@ -1,4 +1,4 @@
-// ABI bindings of the three contracts for the sync engine: interfaces, addresses per kind, and the named errors
+// ABI bindings of the contracts for the sync engine: interfaces, addresses per kind, and the named errors
 // that mean "this batch is already on chain" (a resend that reverts with them is a confirmation, not a failure).
 import { Interface } from 'ethers';
 import { loadArtifact, type ContractName } from '../chain/artifacts';
@@ -19,16 +19,18 @@ export const CONTRACT_OF_KIND: Record<SyncKind, ContractName> = {
   'consent.change': 'ConsentLedger',
   'credential.status': 'CredentialRegistry',
   'audit.root': 'AuditAnchor',
+  'claim.record': 'ClaimsLedger',
 };
 
 /** Custom errors a replayed batch reverts with. */
 export const ALREADY_APPLIED_ERRORS: ReadonlySet<string> = new Set(['BatchAlreadyApplied', 'BatchAlreadyAnchored']);
 
-export type ContractAddresses = Record<ContractName, string>;
+/** ClaimsLedger may be absent (an external network configured before it existed): claims then stay queued. */
+export type ContractAddresses = Record<Exclude<ContractName, 'ClaimsLedger'>, string> & { ClaimsLedger?: string };
 
 /** Decodes revert data against every contract's errors; the name and arguments, or null when unknown. */
 export function decodeRevert(data: string): { name: string; args: string[]; contract: ContractName } | null {
-  for (const name of ['ConsentLedger', 'CredentialRegistry', 'AuditAnchor'] as const) {
+  for (const name of ['ConsentLedger', 'CredentialRegistry', 'AuditAnchor', 'ClaimsLedger'] as const) {
     try {
       const parsed = contractInterface(name).parseError(data);
       if (parsed) return { name: parsed.name, args: parsed.args.map((a: unknown) => String(a)), contract: name };

@@ -12,8 +12,8 @@ import type { Notice, SendStep, SenderContext } from './context';
 import type { ContractAddresses } from './contracts';
 import { GAS_MODELS } from './encoders';
 import { classifyFailure, type SyncFailure } from './failures';
-import { isSyncKind, parsePayload, type SyncKind } from './payloads';
-import { ChainPuller, type ChainChangeSink, type PullReport } from './puller';
+import { isSyncKind, parsePayload, SYNC_KINDS, type SyncKind } from './payloads';
+import { ChainPuller, type ChainChangeSink, type ClaimChainSink, type PullReport } from './puller';
 import { createSyncProvider, nodeChainId } from './rpc';
 import { backoffDelay } from './rules';
 import { reconcile, sendNext } from './sender';
@@ -48,6 +48,8 @@ export interface SyncEngineOptions {
   receiptWaitMs?: number;
   limits?: Omit<BatchLimits, 'blockGasLimit'>;
   sink?: ChainChangeSink | null;
+  /** Where pulled ClaimsLedger events go (the claims table). */
+  claimSink?: ClaimChainSink | null;
   pull?: boolean;
   failpoint?: (step: SendStep, batchId: string) => void | Promise<void>;
   onBroadcast?: (raw: string) => void;
@@ -76,6 +78,7 @@ const LEASE_TTL_MS = 30_000;
 const PLAN_READ = 5_000;
 /** Outbox reads planned into batches per cycle; the rest waits for the next cycle. */
 const MAX_PLAN_READS_PER_CYCLE = 8;
+const SENDABLE_WITHOUT_CLAIMS = SYNC_KINDS.filter((k) => k !== 'claim.record');
 
 export class SyncEngine {
   readonly store: SyncStore;
@@ -290,7 +293,7 @@ export class SyncEngine {
         ...(this.options.failpoint ? { failpoint: this.options.failpoint } : {}),
         ...(this.options.onBroadcast ? { onBroadcast: this.options.onBroadcast } : {}),
       };
-      this.session = { endpoint, provider, ctx, puller: new ChainPuller(this.options.db, provider, endpoint.chainId, endpoint.contracts, this.options.sink ?? null, endpoint.startBlock ?? 0), reconciled: false, blockGasLimit: 0 };
+      this.session = { endpoint, provider, ctx, puller: new ChainPuller(this.options.db, provider, endpoint.chainId, endpoint.contracts, this.options.sink ?? null, endpoint.startBlock ?? 0, this.options.claimSink ?? null), reconciled: false, blockGasLimit: 0 };
     }
     const session = this.session;
     const actual = await nodeChainId(session.provider);
@@ -332,7 +335,8 @@ export class SyncEngine {
     // loop here held the main thread for tens of seconds and the console stopped answering.
     for (let read = 0; read < MAX_PLAN_READS_PER_CYCLE && !this.stopped; read++) {
       if (read > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const events = this.store.pendingEvents(PLAN_READ);
+      // Without a ClaimsLedger address (an external network configured before it existed) claims stay queued.
+      const events = session.endpoint.contracts.ClaimsLedger ? this.store.pendingEvents(PLAN_READ) : this.store.pendingEvents(PLAN_READ, SENDABLE_WITHOUT_CLAIMS);
       if (events.length === 0) return;
       const valid = events.filter((e) => {
         const parsed = isSyncKind(e.kind) ? parsePayload(e.kind, e.payload) : ({ ok: false, reason: 'unknown kind' } as const);

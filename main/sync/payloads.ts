@@ -1,11 +1,14 @@
 // What each outbox kind carries to the chain and how it is validated: pseudonyms, hashes, codes and numbers only.
-// consent.change comes from the consents domain (consents/outbox-events.ts); the other two are defined here.
+// consent.change comes from the consents domain (consents/outbox-events.ts), claim.record from claims/outbox-events.ts;
+// the other two are defined here.
 import { z } from 'zod';
+import { claimRecordPayload, CLAIM_RECORD_KIND, type ClaimRecordPayload } from '../claims/outbox-events';
 import { consentChangePayload, CONSENT_CHANGE_KIND, type ConsentChangePayload } from '../consents/outbox-events';
 
 export { consentChangePayload, type ConsentChangePayload };
+export { claimRecordPayload, type ClaimRecordPayload };
 
-export const SYNC_KINDS = [CONSENT_CHANGE_KIND, 'credential.status', 'audit.root'] as const;
+export const SYNC_KINDS = [CONSENT_CHANGE_KIND, 'credential.status', 'audit.root', CLAIM_RECORD_KIND] as const;
 export type SyncKind = (typeof SYNC_KINDS)[number];
 
 export function isSyncKind(kind: string): kind is SyncKind {
@@ -49,12 +52,15 @@ export type PayloadOf<K extends SyncKind> = K extends 'consent.change'
   ? ConsentChangePayload
   : K extends 'credential.status'
     ? CredentialStatusPayload
-    : AuditRootPayload;
+    : K extends 'claim.record'
+      ? ClaimRecordPayload
+      : AuditRootPayload;
 
 export const PAYLOAD_SCHEMAS: { [K in SyncKind]: z.ZodType<PayloadOf<K>> } = {
   'consent.change': consentChangePayload,
   'credential.status': credentialStatusPayload,
   'audit.root': auditRootPayload,
+  'claim.record': claimRecordPayload,
 };
 
 export type ParsedPayload = { ok: true; value: unknown } | { ok: false; reason: string };

@@ -4,9 +4,11 @@ import type { JobImplementation } from './protocol';
 import { backupDatabaseJob } from './jobs/backup';
 import { credentialJobKinds } from '../credentials/jobs';
 import { consentImportJob } from '../imports/job';
+import { claimImportJob, CLAIM_IMPORT_JOB_KIND } from '../claims/job';
 
 export const jobKinds: Record<string, JobImplementation> = {
   'db.backup': backupDatabaseJob,
   ...credentialJobKinds,
   'import.consents': consentImportJob,
+  [CLAIM_IMPORT_JOB_KIND]: claimImportJob,
 };
