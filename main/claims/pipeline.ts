@@ -75,7 +75,7 @@ export async function runClaimImport(db: Db, runId: number, control: ClaimImport
   fs.mkdirSync(path.dirname(rejectsPath), { recursive: true });
 
   const resume = control.checkpoint as Checkpoint | null;
-  const counts: ClaimImportCounts = resume?.counts ?? { rowsRead: 0, passed: 0, failed: 0, rejected: 0, duplicate: 0 };
+  const counts: ClaimImportCounts = resume ? { ...resume.counts } : { rowsRead: 0, passed: 0, failed: 0, rejected: 0, duplicate: 0 };
   // A resumed run cuts off what an unfinished chunk appended after the last committed checkpoint.
   if (resume) fs.truncateSync(rejectsPath, resume.rejectsSize);
   else fs.writeFileSync(rejectsPath, csvLine(['row', 'line', 'reason', 'original']), { mode: 0o600 });
@@ -108,7 +108,7 @@ export async function runClaimImport(db: Db, runId: number, control: ClaimImport
     }
     const last = rows[rows.length - 1]!.row;
     saveClaimImportCounts(db, runId, counts, rejectsPath);
-    control.saveCheckpoint({ row: last, rejectsSize, counts } satisfies Checkpoint, counts.rowsRead, counts.rejected);
+    control.saveCheckpoint({ row: last, rejectsSize, counts: { ...counts } } satisfies Checkpoint, counts.rowsRead, counts.rejected);
   });
 
   const total = Math.max(1, Math.round(run.file_size / 60)); // ~60 bytes a row: an estimate for the ETA only
