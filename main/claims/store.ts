@@ -49,8 +49,8 @@ interface Statements {
   outbox: Statement;
   setOutbox: Statement<[number, number]>;
   byClaimId: Statement<[string], ClaimRow>;
-  recorded: Statement<[string, number, string, string]>;
-  decided: Statement<[string, string, string | null, number, string, string]>;
+  recorded: Statement<[number, string, string, string]>;
+  decided: Statement<[string, string | null, number, string, string, string]>;
 }
 const cache = new WeakMap<Db, Statements>();
 function statements(db: Db): Statements {
@@ -68,12 +68,12 @@ function statements(db: Db): Statements {
       byClaimId: db.prepare(`SELECT * FROM claims WHERE claim_id = ?`),
       // A claim recorded from another batch first (or re-pulled) keeps a later payer answer.
       recorded: db.prepare(
-        `UPDATE claims SET chain_status = 'recorded', chain_block = ?2, chain_tx = ?3, updated_at = ?4
-         WHERE content_hash = ?1 AND verdict = 'pass' AND chain_status = 'pending'`,
+        `UPDATE claims SET chain_status = 'recorded', chain_block = ?, chain_tx = ?, updated_at = ?
+         WHERE content_hash = ? AND verdict = 'pass' AND chain_status = 'pending'`,
       ),
       decided: db.prepare(
-        `UPDATE claims SET chain_status = ?2, chain_reason = ?3, chain_block = ?4, chain_tx = ?5, updated_at = ?6
-         WHERE content_hash = ?1 AND verdict = 'pass'`,
+        `UPDATE claims SET chain_status = ?, chain_reason = ?, chain_block = ?, chain_tx = ?, updated_at = ?
+         WHERE content_hash = ? AND verdict = 'pass'`,
       ),
     };
     cache.set(db, s);
@@ -128,12 +128,12 @@ export function insertClaim(db: Db, claim: CheckableClaim, verdict: ClaimVerdict
 
 /** ClaimRecorded pulled from the chain: the local passing claim with this content hash is now on chain. */
 export function markRecorded(db: Db, contentHash: string, blockNumber: number, txHash: string, now: string): boolean {
-  return statements(db).recorded.run(contentHash, blockNumber, txHash, now).changes > 0;
+  return statements(db).recorded.run(blockNumber, txHash, now, contentHash).changes > 0;
 }
 
 /** ClaimStatusChanged pulled from the chain: the payer accepted or denied the claim. */
 export function markDecided(db: Db, contentHash: string, status: 'accepted' | 'denied', reasonCode: string | null, blockNumber: number, txHash: string, now: string): boolean {
-  return statements(db).decided.run(contentHash, status, reasonCode, blockNumber, txHash, now).changes > 0;
+  return statements(db).decided.run(status, reasonCode, blockNumber, txHash, now, contentHash).changes > 0;
 }
 
 /** After a reorg: claims whose chain status came from blocks above `forkBlock` go back to what the remaining events say. */
