@@ -47,7 +47,7 @@ export async function grantPayerRole(t: LedgerTarget, adminKey: string, address:
   try {
     payer = getAddress(address);
   } catch {
-    throw new AppError('VALIDATION_FAILED', `ADDRESS must be a 0x-prefixed 20-byte address, got ${JSON.stringify(address)}.`);
+    throw new AppError('VALIDATION_FAILED', `ADDRESS must be a 0x-prefixed 20-byte address with a valid checksum (or all lower case), got ${JSON.stringify(address)}.`);
   }
   const ledger = ledgerOf(t);
   const wallet = new Wallet(adminKey, t.provider);
