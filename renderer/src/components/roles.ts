@@ -20,12 +20,15 @@ export const PERMISSION_LABELS: Record<Permission, string> = {
   'settings.view': 'View settings',
   'settings.configure': 'Change settings',
   'staff.manage': 'Manage staff accounts and roles',
+  'claims.view': 'View insurance claims and their pre-check verdicts',
+  'claims.check': 'Pre-check and submit insurance claims',
 };
 
 /** Groups of permissions for the reference table, in the order the navigation lists the screens. */
 export const PERMISSION_GROUPS: readonly { label: string; permissions: readonly Permission[] }[] = [
   { label: 'Overview', permissions: ['status.read'] },
   { label: 'Patients and consents', permissions: ['patients.view', 'consents.view', 'consents.grant', 'consents.revoke', 'consents.export'] },
+  { label: 'Claims', permissions: ['claims.view', 'claims.check'] },
   { label: 'Imports', permissions: ['imports.view', 'imports.run'] },
   { label: 'Credentials', permissions: ['credentials.view', 'credentials.verify'] },
   { label: 'Sync', permissions: ['sync.view', 'sync.run', 'sync.configure'] },
