@@ -25,7 +25,7 @@ function ClaimDetailDrawer({ id, onClose }: { id: number | null; onClose: () => 
   const detail = useApiQuery('claims.get', { id: id ?? 1 }, { enabled: id !== null });
   const d = id !== null ? detail.data : undefined;
   return (
-    <Drawer opened={id !== null} onClose={onClose} position="right" size="lg" title={d ? `Claim ${d.claimId}` : 'Claim'}>
+    <Drawer opened={id !== null} onClose={onClose} position="right" size="lg" title={d ? `Claim ${d.claimId}` : 'Claim'} closeButtonProps={{ 'aria-label': 'Close claim detail' }}>
       {detail.error && <ErrorBanner error={detail.error} title="Could not load the claim" />}
       {!d || d.id !== id ? (
         <Loader size="sm" />
