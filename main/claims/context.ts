@@ -14,8 +14,24 @@ import type { CheckableClaim, ConsentAnswer, CredentialFact, PrecheckContext } f
 /** Verdicts that still mean "verification passed once": an offline re-check or a lapse by date after a verification. */
 const STILL_VERIFIED = new Set(['unverified_offline', 'expired']);
 
-export function checkableOf(input: ClaimInput, pseudonymizer: Pseudonymizer): CheckableClaim {
+export function checkableOf(input: ClaimInput, pseudonymizer: Pick<Pseudonymizer, 'pseudonym'>): CheckableClaim {
   return { ...input, contentHash: claimContentHash(input, pseudonymizer.pseudonym(input.facility, input.mrn)) };
+}
+
+/** Pseudonyms remembered for one bulk run: a file names the same patients many times, and an HMAC costs ~3 µs. */
+export class CachedPseudonyms {
+  private readonly cache = new Map<string, string>();
+  constructor(private readonly inner: Pick<Pseudonymizer, 'pseudonym'>) {}
+  pseudonym(facility: string, mrn: string): string {
+    const key = `${facility}\u001f${mrn}`;
+    let p = this.cache.get(key);
+    if (p === undefined) {
+      if (this.cache.size >= 200_000) this.cache.clear();
+      p = this.inner.pseudonym(facility, mrn);
+      this.cache.set(key, p);
+    }
+    return p;
+  }
 }
 
 interface Statements {
@@ -42,6 +58,11 @@ export interface SqlContextOptions {
   now: Date;
   /** Remember checked claims in memory (dry runs write nothing, yet must see duplicates within the file). */
   rememberSeen?: boolean;
+  /**
+   * Bulk runs (import, dry check, benchmark): read every stored claim id and passing content hash into memory once,
+   * and cache patient ids, so a row's duplicate checks cost no query. Checked rows are remembered as they go.
+   */
+  bulk?: boolean;
 }
 
 export class SqlPrecheckContext implements PrecheckContext {
@@ -49,16 +70,34 @@ export class SqlPrecheckContext implements PrecheckContext {
   private readonly credentialCache = new Map<string, CredentialFact[] | null>();
   private readonly seenIds = new Set<string>();
   private readonly seenContent = new Map<string, string>();
+  private readonly patients = new Map<string, number | null>();
+  /** Bulk: every claim id and passing content hash stored when the run began (plus the run's own rows). */
+  private readonly loaded: boolean;
 
   constructor(
     private readonly db: Db,
     private readonly options: SqlContextOptions,
   ) {
     this.today = utcDay(options.now);
+    this.loaded = options.bulk === true;
+    if (this.loaded) {
+      for (const r of db.prepare(`SELECT claim_id FROM claims`).pluck().iterate() as IterableIterator<string>) this.seenIds.add(r);
+      for (const r of db.prepare(`SELECT content_hash, claim_id FROM claims WHERE verdict = 'pass'`).iterate() as IterableIterator<{ content_hash: string; claim_id: string }>) {
+        this.seenContent.set(r.content_hash, r.claim_id);
+      }
+    }
   }
 
   patientId(claim: Pick<ClaimInput, 'facility' | 'mrn'>): number | null {
-    return statements(this.db).patient.get(claim.facility, claim.mrn)?.id ?? null;
+    if (!this.loaded) return statements(this.db).patient.get(claim.facility, claim.mrn)?.id ?? null;
+    const key = `${claim.facility}\u001f${claim.mrn}`;
+    let id = this.patients.get(key);
+    if (id === undefined) {
+      if (this.patients.size >= 200_000) this.patients.clear();
+      id = statements(this.db).patient.get(claim.facility, claim.mrn)?.id ?? null;
+      this.patients.set(key, id);
+    }
+    return id;
   }
 
   consent(claim: ClaimInput): ConsentAnswer {
@@ -88,16 +127,19 @@ export class SqlPrecheckContext implements PrecheckContext {
   }
 
   claimIdTaken(claimId: string): boolean {
-    return this.seenIds.has(claimId) || statements(this.db).claimId.get(claimId) !== undefined;
+    if (this.seenIds.has(claimId)) return true;
+    return !this.loaded && statements(this.db).claimId.get(claimId) !== undefined;
   }
 
   contentTakenBy(contentHash: string): string | null {
-    return this.seenContent.get(contentHash) ?? statements(this.db).passedContent.get(contentHash)?.claim_id ?? null;
+    const seen = this.seenContent.get(contentHash);
+    if (seen !== undefined || this.loaded) return seen ?? null;
+    return statements(this.db).passedContent.get(contentHash)?.claim_id ?? null;
   }
 
-  /** Records a checked claim for the duplicate checks of later rows (dry runs only; stored claims are in SQL). */
+  /** Records a checked claim for the duplicate checks of later rows (dry runs, and every bulk run). */
   remember(claim: CheckableClaim, verdict: ClaimVerdict): void {
-    if (!this.options.rememberSeen) return;
+    if (!this.options.rememberSeen && !this.loaded) return;
     this.seenIds.add(claim.claimId);
     if (verdict.verdict === 'pass') this.seenContent.set(claim.contentHash, claim.claimId);
   }

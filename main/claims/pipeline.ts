@@ -7,7 +7,7 @@ import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import { loadOrCreateFacilitySecret, Pseudonymizer } from '../consents/pseudonym';
 import { csvLine } from '../imports/rejects';
-import { checkableOf, SqlPrecheckContext } from './context';
+import { CachedPseudonyms, checkableOf, SqlPrecheckContext } from './context';
 import { readClaimsCsv, type ClaimCsvRow } from './csv';
 import type { ClaimReason } from './model';
 import { precheckClaim, type CheckableClaim } from './precheck';
@@ -39,11 +39,12 @@ function problemsText(row: ClaimCsvRow): string {
 }
 
 /** One row against the stored claims: rejected, an unchanged re-import, or checked (and stored unless dry). */
-function checkRow(db: Db, ctx: SqlPrecheckContext, pseudonymizer: Pseudonymizer, row: ClaimCsvRow, store: { runId: number; by: string; now: string } | null): RowOutcome {
+function checkRow(db: Db, ctx: SqlPrecheckContext, pseudonymizer: CachedPseudonyms, row: ClaimCsvRow, store: { runId: number; by: string; now: string } | null): RowOutcome {
   if (!row.parsed.ok) return { kind: 'rejected', row: row.row, reason: `row ${row.row}: ${problemsText(row)}` };
   const claim = checkableOf(row.parsed.claim, pseudonymizer);
   if (store) {
-    const existing = claimByClaimId(db, claim.claimId);
+    // The bulk context knows every stored claim id: only a known one costs a query.
+    const existing = ctx.claimIdTaken(claim.claimId) ? claimByClaimId(db, claim.claimId) : undefined;
     if (existing) {
       if (existing.content_hash === claim.contentHash) return { kind: 'duplicate', row: row.row, claimId: claim.claimId };
       return { kind: 'rejected', row: row.row, reason: `row ${row.row}: claim_id: DUPLICATE_CLAIM_ID: ${claim.claimId} was already checked with different content (claim #${existing.id}); a corrected claim needs a new claim id` };
@@ -52,9 +53,8 @@ function checkRow(db: Db, ctx: SqlPrecheckContext, pseudonymizer: Pseudonymizer,
   const verdict = precheckClaim(claim, ctx);
   if (store) {
     insertClaim(db, claim, verdict, { source: 'import', importRunId: store.runId, sourceRow: row.row, checkedBy: store.by, patientId: ctx.patientId(claim) }, store.now);
-  } else {
-    ctx.remember(claim, verdict);
   }
+  ctx.remember(claim, verdict);
   return { kind: 'checked', row: row.row, claim, verdict: verdict.verdict, reasons: verdict.reasons };
 }
 
@@ -70,7 +70,7 @@ export async function runClaimImport(db: Db, runId: number, control: ClaimImport
   if (!run) throw new AppError('NOT_FOUND', `There is no claim import run ${runId}.`);
   const dataDir = options.dataDir ?? path.dirname(db.name);
   const clock = options.now ?? (() => new Date());
-  const pseudonymizer = new Pseudonymizer(loadOrCreateFacilitySecret(dataDir));
+  const pseudonymizer = new CachedPseudonyms(new Pseudonymizer(loadOrCreateFacilitySecret(dataDir)));
   const rejectsPath = path.join(dataDir, 'imports', `claims-run-${runId}-rejects.csv`);
   fs.mkdirSync(path.dirname(rejectsPath), { recursive: true });
 
@@ -81,7 +81,7 @@ export async function runClaimImport(db: Db, runId: number, control: ClaimImport
   else fs.writeFileSync(rejectsPath, csvLine(['row', 'line', 'reason', 'original']), { mode: 0o600 });
   let rejectsSize = fs.statSync(rejectsPath).size;
 
-  const ctx = new SqlPrecheckContext(db, { now: clock() });
+  const ctx = new SqlPrecheckContext(db, { now: clock(), bulk: true });
   const samples: { row: number; reason: string }[] = [];
   let ignoredColumns: string[] = [];
   let chunk: ClaimCsvRow[] = [];
@@ -139,8 +139,8 @@ export async function runClaimImport(db: Db, runId: number, control: ClaimImport
 /** `custodian claims check FILE`: the verdict of every row, in file order, nothing stored. */
 export async function checkClaimsFile(db: Db, file: string, dataDir: string, onRow: (outcome: RowOutcome) => void, now: Date = new Date()): Promise<ClaimImportCounts> {
   if (!fs.existsSync(file)) throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no file at ${file}.`);
-  const pseudonymizer = new Pseudonymizer(loadOrCreateFacilitySecret(dataDir));
-  const ctx = new SqlPrecheckContext(db, { now, rememberSeen: true });
+  const pseudonymizer = new CachedPseudonyms(new Pseudonymizer(loadOrCreateFacilitySecret(dataDir)));
+  const ctx = new SqlPrecheckContext(db, { now, rememberSeen: true, bulk: true });
   const counts: ClaimImportCounts = { rowsRead: 0, passed: 0, failed: 0, rejected: 0, duplicate: 0 };
   for await (const row of readClaimsCsv(file, () => undefined)) {
     const outcome = checkRow(db, ctx, pseudonymizer, row, null);
