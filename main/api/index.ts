@@ -2,6 +2,7 @@
 // Pure TypeScript + zod: the renderer imports its types; main validates every call against it.
 import { auditChannels } from './audit';
 import { authChannels } from './auth';
+import { claimsChannels } from './claims';
 import type { AnyChannelMap, InputOf, ResultOf } from './channel';
 import { consentsChannels } from './consents';
 import { credentialChannels } from './credentials';
@@ -24,6 +25,7 @@ export const api = {
   ...jobsChannels,
   ...sharingChannels,
   ...facilitySecretChannels,
+  ...claimsChannels,
 } satisfies AnyChannelMap;
 
 export type Api = typeof api;
@@ -45,6 +47,7 @@ export function isChannelName(name: string): name is ChannelName {
 export * from './audit';
 export * from './auth';
 export * from './channel';
+export * from './claims';
 export * from './consents';
 export * from './credentials';
 export * from './errors';

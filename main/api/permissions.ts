@@ -22,13 +22,15 @@ export const PERMISSIONS = [
   'sharing.view',
   'sharing.manage',
   'sharing.release',
+  'claims.view',
+  'claims.check',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLES = ['records_clerk', 'records_manager', 'it_admin', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
-const clerk: Permission[] = ['status.read', 'patients.view', 'consents.view', 'consents.grant', 'credentials.view', 'imports.view', 'sync.view', 'sharing.view', 'sharing.release'];
+const clerk: Permission[] = ['status.read', 'patients.view', 'consents.view', 'consents.grant', 'credentials.view', 'imports.view', 'sync.view', 'sharing.view', 'sharing.release', 'claims.view', 'claims.check'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   records_clerk: new Set(clerk),
@@ -61,7 +63,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'sharing.view',
     'sharing.manage',
   ]),
-  auditor: new Set<Permission>(['status.read', 'consents.view', 'imports.view', 'credentials.view', 'sync.view', 'audit.view', 'settings.view', 'sharing.view']),
+  auditor: new Set<Permission>(['status.read', 'consents.view', 'imports.view', 'credentials.view', 'sync.view', 'audit.view', 'settings.view', 'sharing.view', 'claims.view']),
 };
 
 /**

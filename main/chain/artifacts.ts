@@ -7,7 +7,7 @@ import type { InterfaceAbi } from 'ethers';
 import { z } from 'zod';
 import { AppError } from '../api/errors';
 
-export const CONTRACT_NAMES = ['ConsentLedger', 'AuditAnchor', 'CredentialRegistry', 'SharingAgreements'] as const;
+export const CONTRACT_NAMES = ['ConsentLedger', 'AuditAnchor', 'CredentialRegistry', 'SharingAgreements', 'ClaimsLedger'] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 const hex = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, 'expected 0x-prefixed hex');

@@ -1,4 +1,4 @@
-// Deploys the three Custodian contracts from their artifacts, one transaction at a time.
+// Deploys the Custodian contracts from their artifacts, one transaction at a time.
 // Called by devnet.ts on a fresh embedded chain and by tests; roles go to `admin` (the deployer by default).
 import { ContractFactory, getAddress, type Signer } from 'ethers';
 import { AppError } from '../api/errors';
@@ -28,8 +28,8 @@ export async function deployContract(sender: TxSender, name: ContractName, args:
 }
 
 /**
- * Deploys ConsentLedger, AuditAnchor, CredentialRegistry and SharingAgreements in that order, each constructed
- * with `admin` where it takes one.
+ * Deploys ConsentLedger, AuditAnchor, CredentialRegistry, SharingAgreements and ClaimsLedger in that order, each
+ * constructed with `admin` where it takes one.
  * Pass the caller's `sender` when it has already sent from this wallet, so nonces stay in one place.
  */
 export async function deployContracts(wallet: Signer, admin?: string, sender?: TxSender): Promise<DeployedContracts> {

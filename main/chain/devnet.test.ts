@@ -54,7 +54,7 @@ describe('startEmbeddedChain', () => {
     try {
       expect(first.chainId).toBe(31337);
       expect(first.deployReason).toBe('no-record');
-      expect(Object.keys(first.contracts).sort()).toEqual(['AuditAnchor', 'ConsentLedger', 'CredentialRegistry', 'SharingAgreements']);
+      expect(Object.keys(first.contracts).sort()).toEqual(['AuditAnchor', 'ClaimsLedger', 'ConsentLedger', 'CredentialRegistry', 'SharingAgreements']);
       for (const code of await codeAt(first)) expect(code.length).toBeGreaterThan(2);
       firstStatus = await status(first);
       expect(firstStatus.chainId).toBe(31337);
@@ -96,24 +96,28 @@ describe('startEmbeddedChain', () => {
     }
   });
 
-  it('adds a contract missing from an older record, keeping the contracts and state already deployed', async () => {
+  it('deploys only the contracts an older record lacks (SharingAgreements, ClaimsLedger), keeping the others and their state', async () => {
     const dataDir = tempDataDir();
     const first = await startEmbeddedChain(dataDir);
     await first.stop();
-    // A devnet recorded before SharingAgreements existed.
+    // The record an older version wrote: three contracts, neither SharingAgreements nor ClaimsLedger.
     const file = chainPaths(dataDir).deploymentFile;
     const old = JSON.parse(readFileSync(file, 'utf8')) as { contracts: Record<string, string>; codeHashes: Record<string, string> };
-    delete old.contracts.SharingAgreements;
-    delete old.codeHashes.SharingAgreements;
+    for (const name of ['SharingAgreements', 'ClaimsLedger']) {
+      delete old.contracts[name];
+      delete old.codeHashes[name];
+    }
     writeFileSync(file, JSON.stringify(old));
+    expect(readDeploymentRecord(file)?.contracts.ClaimsLedger).toBeUndefined();
+    expect(readDeploymentRecord(file)?.contracts.SharingAgreements).toBeUndefined();
 
     const second = await startEmbeddedChain(dataDir);
     try {
       expect(second.deployReason).toBe('contract-added');
-      const { SharingAgreements: added, ...kept } = second.contracts;
-      const { SharingAgreements: _gone, ...before } = first.contracts;
-      expect(kept).toEqual(before);
-      expect(added).toBeDefined();
+      const { ClaimsLedger, SharingAgreements, ...others } = second.contracts;
+      expect(others).toEqual({ ConsentLedger: first.contracts.ConsentLedger, AuditAnchor: first.contracts.AuditAnchor, CredentialRegistry: first.contracts.CredentialRegistry });
+      expect(ClaimsLedger).not.toBe(first.contracts.ClaimsLedger);
+      expect(SharingAgreements).not.toBe(first.contracts.SharingAgreements);
       for (const code of await codeAt(second)) expect(code.length).toBeGreaterThan(2);
       expect(readDeploymentRecord(file)?.contracts).toEqual(second.contracts);
     } finally {

@@ -8,8 +8,7 @@ import { AppError } from '../api/errors';
 import { CONTRACT_NAMES, loadArtifact, type ContractName } from './artifacts';
 import { startAnvil, type AnvilNode } from './anvil';
 import { constructorArgs, deployContract, deployContracts, type DeployedContracts } from './deploy';
-import { TxSender } from './provider';
-import { createProvider } from './provider';
+import { createProvider, TxSender } from './provider';
 
 export const DEVNET_CHAIN_ID = 31337;
 
@@ -19,18 +18,20 @@ export const DEVNET_CHAIN_ID = 31337;
  */
 export const DEVNET_SIGNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
+/** 'contract-added': the recorded deployment predates a contract this version adds; only that one is deployed. */
 export type DeployReason = 'no-record' | 'chain-mismatch' | 'code-missing' | 'code-changed' | 'contract-added';
-
-/** Contracts added after the first release: a recorded devnet without them gets them deployed, keeping the rest. */
-const ADDED_LATER: readonly ContractName[] = ['SharingAgreements'];
 
 export interface DeploymentRecord {
   chainId: number;
-  contracts: DeployedContracts;
+  /** SharingAgreements and ClaimsLedger are missing from records written before they existed (completed on start). */
+  contracts: RecordedContracts;
   deployedAt: string;
   /** keccak256 of each contract's runtime code as found on chain after deployment. */
-  codeHashes: Record<ContractName, string>;
+  codeHashes: Partial<Record<ContractName, string>>;
 }
+
+type AddedLater = 'SharingAgreements' | 'ClaimsLedger';
+type RecordedContracts = Omit<DeployedContracts, AddedLater> & Partial<Pick<DeployedContracts, AddedLater>>;
 
 export interface EmbeddedChain {
   rpcUrl: string;
@@ -46,8 +47,10 @@ export interface EmbeddedChain {
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 const hash = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
+// SharingAgreements and ClaimsLedger came later: a record written before them is still valid, and the next start
+// deploys just them.
 const contractMap = <T extends z.ZodType>(value: T) =>
-  z.object({ ConsentLedger: value, AuditAnchor: value, CredentialRegistry: value, SharingAgreements: value.optional() });
+  z.object({ ConsentLedger: value, AuditAnchor: value, CredentialRegistry: value, SharingAgreements: value.optional(), ClaimsLedger: value.optional() });
 const recordSchema = z.object({
   chainId: z.number().int(),
   contracts: contractMap(address),
@@ -68,17 +71,21 @@ export async function startEmbeddedChain(dataDir: string): Promise<EmbeddedChain
   const provider = createProvider(node.rpcUrl, DEVNET_CHAIN_ID);
   try {
     const wallet = new Wallet(DEVNET_SIGNER_KEY, provider);
-    const read = readDeploymentRecord(paths.deploymentFile);
-    const record = read && (await addMissing(wallet, provider, read, paths.deploymentFile));
+    const record = readDeploymentRecord(paths.deploymentFile);
     const deployReason = await checkDeployment(provider, record);
     const deployment =
-      deployReason === null && record !== null ? record : await deployAndRecord(wallet, provider, paths.deploymentFile);
+      deployReason === null && record !== null
+        ? record
+        : deployReason === 'contract-added' && record !== null
+          ? await deployMissingAndRecord(wallet, provider, record, paths.deploymentFile)
+          : await deployAndRecord(wallet, provider, paths.deploymentFile);
     return {
       rpcUrl: node.rpcUrl,
       chainId: DEVNET_CHAIN_ID,
-      contracts: deployment.contracts,
+      // Both deploy paths complete the set, and a reused record is complete (else 'contract-added').
+      contracts: deployment.contracts as DeployedContracts,
       deployedAt: deployment.deployedAt,
-      deployReason: deployReason ?? (record !== read ? 'contract-added' : null),
+      deployReason,
       signerPrivateKey: DEVNET_SIGNER_KEY,
       node,
       stop: async () => {
@@ -105,29 +112,17 @@ async function deployAndRecord(
   return record;
 }
 
-/**
- * A record from before a contract was added (no SharingAgreements): deploys just the missing ones, if the recorded
- * ones are still there, and records them, so the consents, credentials and roots already on chain are kept.
- */
-async function addMissing(wallet: Wallet, provider: JsonRpcProvider, read: PartialRecord, deploymentFile: string): Promise<DeploymentRecord | null> {
-  const missing = ADDED_LATER.filter((name) => !read.contracts[name]);
-  if (missing.length === 0) return read as DeploymentRecord;
-  if (read.chainId !== DEVNET_CHAIN_ID) return null;
-  const present = CONTRACT_NAMES.filter((name) => !missing.includes(name));
-  for (const name of present) {
-    if (keccak256(await provider.getCode(read.contracts[name]!)) !== read.codeHashes[name]) return null;
-  }
+/** Deploys the contracts a recorded deployment lacks (added by a newer version), keeping the others and their state. */
+async function deployMissingAndRecord(wallet: Wallet, provider: JsonRpcProvider, record: DeploymentRecord, deploymentFile: string): Promise<DeploymentRecord> {
   const sender = new TxSender(wallet);
-  const owner = await wallet.getAddress();
-  const contracts = { ...read.contracts } as Partial<DeployedContracts>;
-  const codeHashes = { ...read.codeHashes } as Partial<Record<ContractName, string>>;
-  for (const name of missing) {
-    contracts[name] = await deployContract(sender, name, constructorArgs(name, owner));
-    codeHashes[name] = keccak256(await provider.getCode(contracts[name]!));
+  const admin = await wallet.getAddress();
+  const contracts = { ...record.contracts };
+  for (const name of CONTRACT_NAMES) {
+    if (!record.contracts[name]) contracts[name] = await deployContract(sender, name, constructorArgs(name, admin));
   }
-  const record: DeploymentRecord = { ...read, contracts: contracts as DeployedContracts, codeHashes: codeHashes as Record<ContractName, string> };
-  writeDeploymentRecord(deploymentFile, record);
-  return record;
+  const next = { ...record, contracts, codeHashes: await codeHashesOf(provider, contracts) };
+  writeDeploymentRecord(deploymentFile, next);
+  return next;
 }
 
 /** Starts anvil on the state file; an unreadable one (torn write, hand edit) is set aside and the chain starts empty. */
@@ -149,45 +144,44 @@ async function checkDeployment(
 ): Promise<DeployReason | null> {
   if (record === null) return 'no-record';
   if (record.chainId !== DEVNET_CHAIN_ID) return 'chain-mismatch';
+  const recorded = CONTRACT_NAMES.filter((name) => record.contracts[name] !== undefined);
   const onChain = await codeHashesOf(provider, record.contracts);
-  for (const name of CONTRACT_NAMES) {
+  for (const name of recorded) {
     if (onChain[name] !== record.codeHashes[name]) return 'code-missing';
   }
   // Our contracts have no immutables, so runtime code on chain equals the artifact's deployedBytecode.
-  for (const name of CONTRACT_NAMES) {
+  for (const name of recorded) {
     if (onChain[name] !== keccak256(loadArtifact(name).deployedBytecode)) return 'code-changed';
   }
-  return null;
+  return recorded.length < CONTRACT_NAMES.length ? 'contract-added' : null;
 }
 
 async function codeHashesOf(
   provider: JsonRpcProvider,
-  contracts: DeployedContracts,
-): Promise<Record<ContractName, string>> {
+  contracts: RecordedContracts,
+): Promise<Partial<Record<ContractName, string>>> {
   const hashes: Partial<Record<ContractName, string>> = {};
-  for (const name of CONTRACT_NAMES) hashes[name] = keccak256(await provider.getCode(contracts[name]));
-  return hashes as Record<ContractName, string>;
+  for (const name of CONTRACT_NAMES) {
+    const address = contracts[name];
+    if (address) hashes[name] = keccak256(await provider.getCode(address));
+  }
+  return hashes;
 }
 
-/** A record as read: contracts added later may be missing from it. */
-export interface PartialRecord extends Omit<DeploymentRecord, 'contracts' | 'codeHashes'> {
-  contracts: Partial<DeployedContracts>;
-  codeHashes: Partial<Record<ContractName, string>>;
-}
-
-export function readDeploymentRecord(file: string): PartialRecord | null {
+export function readDeploymentRecord(file: string): DeploymentRecord | null {
   if (!existsSync(file)) return null;
   try {
     const parsed = recordSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     if (!parsed.success) return null;
     const r = parsed.data;
-    const contracts = {
+    const contracts: RecordedContracts = {
       ConsentLedger: getAddress(r.contracts.ConsentLedger),
       AuditAnchor: getAddress(r.contracts.AuditAnchor),
       CredentialRegistry: getAddress(r.contracts.CredentialRegistry),
       ...(r.contracts.SharingAgreements ? { SharingAgreements: getAddress(r.contracts.SharingAgreements) } : {}),
+      ...(r.contracts.ClaimsLedger ? { ClaimsLedger: getAddress(r.contracts.ClaimsLedger) } : {}),
     };
-    return { ...r, contracts, codeHashes: r.codeHashes as Partial<Record<ContractName, string>> };
+    return { ...r, contracts };
   } catch {
     return null; // unreadable record: treated as missing, which redeploys
   }

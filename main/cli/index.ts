@@ -10,6 +10,7 @@ import type { SyncBatchSummary, SyncNowResult, SyncStatus } from '../api/sync';
 import { parseProofBundle, checkProofBundle } from '../audit/proof';
 import { formatBatches, formatProofCheck, formatVerifyReport } from '../audit/report-text';
 import { createProvider } from '../chain/provider';
+import { claimsCheckCommand, importClaimsCommand, payerCommand } from '../claims/cli-commands';
 import { credentialDomain } from '../credentials/eip712';
 import { exportSecretCommand, fingerprintCommand, importSecretCommand } from '../consents/facility-secret-cli';
 import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
@@ -66,6 +67,14 @@ Commands:
                          Import consents from CSV or FHIR R4 (NDJSON or Bundle) as a job, with progress; exit 0
                          when the import ran (rejected rows are in the rejects file), 1 on a fatal error
 ${SHARING_USAGE}
+  import claims FILE     Pre-check and store a claims CSV as a job (idempotent by claim id); passing claims are
+                         queued for ClaimsLedger; rejected rows go to a rejects file
+  claims check FILE [--out F] [--json]
+                         Pre-check every claim of a CSV and print its verdict and reasons; nothing is stored
+  payer accept|deny CLAIM_HASH [--reason CODE] [--rpc URL --ledger ADDR --chain-id N --key-file F]
+                         Act as the payer on ClaimsLedger (tests, demos); a denial needs --reason (e.g. CO-16)
+  payer grant-role ADDRESS
+                         Grant PAYER_ROLE (the ledger admin's key: the devnet key, --key-file or CUSTODIAN_PAYER_KEY)
 
 Options:
   --data-dir DIR         Data folder (default: $CUSTODIAN_HOME or the platform's user-data folder)
@@ -348,6 +357,9 @@ export async function main(argv: string[]): Promise<number> {
       purpose: { type: 'string' },
       'org-id': { type: 'string' },
       released: { type: 'boolean', default: false },
+      reason: { type: 'string' },
+      ledger: { type: 'string' },
+      'key-file': { type: 'string' },
     },
   });
   const [command] = positionals;
@@ -392,7 +404,11 @@ export async function main(argv: string[]): Promise<number> {
         const options = { ...(values.format !== undefined ? { format: values.format } : {}), dryRun: values['dry-run'], json: values.json };
         return withServices(dataDir, async (s) => importConsentsCommand(s, await signInCli(s, values.user), file, options, stdio), false);
       }
-      process.stderr.write(`Unknown import command: ${positionals.slice(1).join(' ') || '(none)'} (expected: import providers FILE, import consents FILE)\n\n${USAGE}\n`);
+      if (positionals[1] === 'claims' && positionals[2]) {
+        const file = positionals[2];
+        return withServices(dataDir, async (s) => importClaimsCommand(s, await signInCli(s, values.user), file, values.json, stdio), false);
+      }
+      process.stderr.write(`Unknown import command: ${positionals.slice(1).join(' ') || '(none)'} (expected: import providers FILE, import consents FILE, import claims FILE)\n\n${USAGE}\n`);
       return 2;
     case 'sharing': {
       const o = {
@@ -413,6 +429,19 @@ export async function main(argv: string[]): Promise<number> {
         released: values.released,
       };
       return withServices(dataDir, async (s) => sharingCommand(s, await signInCli(s, values.user), positionals.slice(1), o, (t) => process.stdout.write(`${t}\n`)));
+    }
+    case 'claims': {
+      const [, sub, file] = positionals;
+      if (sub !== 'check' || !file) {
+        process.stderr.write(`Unknown claims command: ${positionals.slice(1).join(' ') || '(none)'} (expected: claims check FILE)\n\n${USAGE}\n`);
+        return 2;
+      }
+      return withServices(dataDir, async (s) => claimsCheckCommand(s, await signInCli(s, values.user), file, { json: values.json, out: values.out }, stdio), false);
+    }
+    case 'payer': {
+      const [, sub, arg] = positionals;
+      const args = { rpc: values.rpc, chainId: values['chain-id'], ledger: values.ledger, keyFile: values['key-file'], reason: values.reason };
+      return values.rpc ? payerCommand(sub, arg, args, null, stdio) : withServices(dataDir, (s) => payerCommand(sub, arg, args, s, stdio));
     }
     case 'serve': {
       const port = values.port === undefined ? undefined : Number(values.port);

@@ -6,6 +6,8 @@ import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
 import { startAuditBatcher } from '../audit/batches';
 import { createFacilitySecretHandlers } from '../consents/facility-secret-handlers';
+import { SqlClaimSink } from '../claims/chain-sink';
+import { createClaimsHandlers } from '../claims/handlers';
 import { createConsentsHandlers } from '../consents/handlers';
 import { chainAccessOf, createAuditHandlers } from '../audit/handlers';
 import { createCredentialHandlers } from '../credentials/handlers';
@@ -148,6 +150,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
             sharingEvent: (e) => sharingSink.sharingEvent(e),
             sharingRolledBack: (ids) => sharingSink.sharingRolledBack(ids),
           },
+          claimSink: new SqlClaimSink(db),
         });
   if (sync && (options.sync ?? 'auto') === 'auto') sync.start();
 
@@ -171,6 +174,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createConsentsHandlers({ db, dataDir, jobs, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createImportsHandlers({ db, jobs, uploads, dataDir, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createFacilitySecretHandlers({ dataDir }),
+    ...createClaimsHandlers({ db, dataDir, jobs, ledgerAddress: () => chain.connection?.endpoint.contracts.ClaimsLedger ?? null }),
   };
   const auditReady = hasAuditTable(db);
   const dispatch = createDispatcher(handlers, log, {

@@ -58,6 +58,7 @@ const APPLIED_EVENT: Record<BatchRow['kind'], string> = {
   'agreement.propose': 'SharingBatchApplied',
   'agreement.sign': 'SharingBatchApplied',
   'agreement.terminate': 'SharingBatchApplied',
+  'claim.record': 'BatchApplied',
 };
 
 /** The log that applied the batch, searched over the last `window` blocks (for a batch applied by a transaction we do not have). */

@@ -22,16 +22,20 @@ export const CONTRACT_OF_KIND: Record<SyncKind, ContractName> = {
   'agreement.propose': 'SharingAgreements',
   'agreement.sign': 'SharingAgreements',
   'agreement.terminate': 'SharingAgreements',
+  'claim.record': 'ClaimsLedger',
 };
 
 /** Custom errors a replayed batch reverts with. */
 export const ALREADY_APPLIED_ERRORS: ReadonlySet<string> = new Set(['BatchAlreadyApplied', 'BatchAlreadyAnchored']);
 
 /**
- * Addresses of the deployed contracts. SharingAgreements came later: an external configuration may lack it, and
- * then agreement events wait in the outbox ("not configured") instead of failing.
+ * Addresses of the deployed contracts. SharingAgreements and ClaimsLedger came later: an external configuration
+ * may lack them, and then their events wait in the outbox ("not configured") instead of failing.
  */
-export type ContractAddresses = Record<Exclude<ContractName, 'SharingAgreements'>, string> & { SharingAgreements?: string };
+export type ContractAddresses = Record<Exclude<ContractName, OptionalContract>, string> & Partial<Record<OptionalContract, string>>;
+
+/** Contracts an older external configuration may not name. */
+export type OptionalContract = 'SharingAgreements' | 'ClaimsLedger';
 
 /** The address `kind` is sent to, or null when that contract is not configured. */
 export function addressOfKind(contracts: ContractAddresses, kind: SyncKind): string | null {
@@ -40,7 +44,7 @@ export function addressOfKind(contracts: ContractAddresses, kind: SyncKind): str
 
 /** Decodes revert data against every contract's errors; the name and arguments, or null when unknown. */
 export function decodeRevert(data: string): { name: string; args: string[]; contract: ContractName } | null {
-  for (const name of ['ConsentLedger', 'CredentialRegistry', 'AuditAnchor', 'SharingAgreements'] as const) {
+  for (const name of ['ConsentLedger', 'CredentialRegistry', 'AuditAnchor', 'SharingAgreements', 'ClaimsLedger'] as const) {
     try {
       const parsed = contractInterface(name).parseError(data);
       if (parsed) return { name: parsed.name, args: parsed.args.map((a: unknown) => String(a)), contract: name };

@@ -12,8 +12,8 @@ import type { Notice, SendStep, SenderContext } from './context';
 import { addressOfKind, CONTRACT_OF_KIND, type ContractAddresses } from './contracts';
 import { GAS_MODELS } from './encoders';
 import { classifyFailure, type SyncFailure } from './failures';
-import { isSyncKind, parsePayload, type SyncKind } from './payloads';
-import { ChainPuller, type ChainChangeSink, type PullReport } from './puller';
+import { isSyncKind, parsePayload, SYNC_KINDS, type SyncKind } from './payloads';
+import { ChainPuller, type ChainChangeSink, type ClaimChainSink, type PullReport } from './puller';
 import { createSyncProvider, nodeChainId } from './rpc';
 import { backoffDelay } from './rules';
 import { reconcile, sendNext } from './sender';
@@ -51,6 +51,8 @@ export interface SyncEngineOptions {
   receiptWaitMs?: number;
   limits?: Omit<BatchLimits, 'blockGasLimit'>;
   sink?: ChainChangeSink | null;
+  /** Where pulled ClaimsLedger events go (the claims table). */
+  claimSink?: ClaimChainSink | null;
   pull?: boolean;
   failpoint?: (step: SendStep, batchId: string) => void | Promise<void>;
   onBroadcast?: (raw: string) => void;
@@ -303,7 +305,7 @@ export class SyncEngine {
         ...(this.options.failpoint ? { failpoint: this.options.failpoint } : {}),
         ...(this.options.onBroadcast ? { onBroadcast: this.options.onBroadcast } : {}),
       };
-      this.session = { endpoint, provider, ctx, puller: new ChainPuller(this.options.db, provider, endpoint.chainId, endpoint.contracts, this.options.sink ?? null, endpoint.startBlock ?? 0), reconciled: false, blockGasLimit: 0 };
+      this.session = { endpoint, provider, ctx, puller: new ChainPuller(this.options.db, provider, endpoint.chainId, endpoint.contracts, this.options.sink ?? null, endpoint.startBlock ?? 0, this.options.claimSink ?? null), reconciled: false, blockGasLimit: 0 };
     }
     const session = this.session;
     const actual = await nodeChainId(session.provider);
@@ -339,13 +341,31 @@ export class SyncEngine {
   }
 
   /** Validates and batches every pending event; invalid payloads are failed with the reason, never sent. */
+  /** Names the contracts whose events wait for an address; clears the notice once none wait. */
+  private noteUnconfigured(kinds: readonly SyncKind[]): void {
+    const depth = kinds.length ? this.store.queueDepth() : {};
+    const waiting = kinds.filter((k) => (depth[k] ?? 0) > 0);
+    if (waiting.length > 0) {
+      const names = [...new Set(waiting.map((k) => CONTRACT_OF_KIND[k]))];
+      this.lastNotice = { kind: 'foreign', message: `Not configured: no ${names.join(', ')} address in the chain configuration; ${waiting.join(', ')} events stay queued.` };
+      this.notConfigured = names;
+    } else if (this.notConfigured.length > 0) {
+      this.notConfigured = [];
+      if (this.lastNotice?.message.startsWith('Not configured:')) this.lastNotice = null;
+    }
+  }
+
   private async batchPending(session: Session): Promise<void> {
     const origin = this.store.origin();
     // Bounded, and yielding between reads: while a bulk import keeps filling the outbox, an unbounded synchronous
     // loop here held the main thread for tens of seconds and the console stopped answering.
     for (let read = 0; read < MAX_PLAN_READS_PER_CYCLE && !this.stopped; read++) {
       if (read > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const events = this.store.pendingEvents(PLAN_READ);
+      // A kind whose contract has no configured address (SharingAgreements or ClaimsLedger on an external network
+      // configured before they existed) stays queued, with a notice: not read, so it cannot crowd out the others.
+      const configured = SYNC_KINDS.filter((k) => addressOfKind(session.endpoint.contracts, k));
+      if (read === 0) this.noteUnconfigured(SYNC_KINDS.filter((k) => !configured.includes(k)));
+      const events = this.store.pendingEvents(PLAN_READ, configured.length === SYNC_KINDS.length ? SYNC_KINDS : configured);
       if (events.length === 0) return;
       const rejected: string[] = [];
       const valid = events.filter((e) => {
@@ -356,18 +376,7 @@ export class SyncEngine {
         }
         return parsed.ok;
       });
-      // A kind whose contract has no configured address (SharingAgreements on an older external config) stays
-      // queued, with a notice, until the address is configured: not failed, not sent.
-      const unconfigured = new Set(valid.filter((e) => !addressOfKind(session.endpoint.contracts, e.kind)).map((e) => e.kind));
-      if (unconfigured.size > 0) {
-        const names = [...new Set([...unconfigured].map((k) => CONTRACT_OF_KIND[k]))];
-        this.lastNotice = { kind: 'foreign', message: `Not configured: no ${names.join(', ')} address in the chain configuration; ${[...unconfigured].join(', ')} events stay queued.` };
-        this.notConfigured = names;
-      } else if (this.notConfigured.length > 0) {
-        this.notConfigured = [];
-        if (this.lastNotice?.message.startsWith('Not configured:')) this.lastNotice = null;
-      }
-      const sendable = unconfigured.size ? valid.filter((e) => !unconfigured.has(e.kind)) : valid;
+      const sendable = valid;
       if (rejected.length) {
         // The reasons name fields, never values (parsePayload), so the message may go to the renderer and the log.
         const message = `${rejected.length} outbox event(s) failed the chain payload check and will not be sent; first: ${clip(rejected[0]!, 240)}.`;

@@ -1,7 +1,9 @@
 // What each outbox kind carries to the chain and how it is validated: pseudonyms, hashes, codes and numbers only.
-// consent.change comes from the consents domain (consents/outbox-events.ts), agreement.* from sharing/outbox-events.ts;
+// consent.change comes from the consents domain (consents/outbox-events.ts), agreement.* from sharing/outbox-events.ts,
+// claim.record from claims/outbox-events.ts;
 // the other two are defined here.
 import { z } from 'zod';
+import { claimRecordPayload, CLAIM_RECORD_KIND, type ClaimRecordPayload } from '../claims/outbox-events';
 import { consentChangePayload, CONSENT_CHANGE_KIND, type ConsentChangePayload } from '../consents/outbox-events';
 import {
   agreementProposePayload,
@@ -15,8 +17,9 @@ import {
 import { categoryCodeOf, purposeCodeOf } from './consent-state';
 
 export { consentChangePayload, type ConsentChangePayload };
+export { claimRecordPayload, type ClaimRecordPayload };
 
-export const SYNC_KINDS = [CONSENT_CHANGE_KIND, 'credential.status', 'audit.root', ...AGREEMENT_KINDS] as const;
+export const SYNC_KINDS = [CONSENT_CHANGE_KIND, 'credential.status', 'audit.root', ...AGREEMENT_KINDS, CLAIM_RECORD_KIND] as const;
 export type SyncKind = (typeof SYNC_KINDS)[number];
 
 export function isSyncKind(kind: string): kind is SyncKind {
@@ -66,7 +69,9 @@ export type PayloadOf<K extends SyncKind> = K extends 'consent.change'
         ? AgreementSignPayload
         : K extends 'agreement.terminate'
           ? AgreementTerminatePayload
-          : AuditRootPayload;
+          : K extends 'claim.record'
+            ? ClaimRecordPayload
+            : AuditRootPayload;
 
 export const PAYLOAD_SCHEMAS: { [K in SyncKind]: z.ZodType<PayloadOf<K>> } = {
   // The ledger carries purpose and category as codes: a hash outside its tables could not be sent.
@@ -79,6 +84,7 @@ export const PAYLOAD_SCHEMAS: { [K in SyncKind]: z.ZodType<PayloadOf<K>> } = {
   'agreement.propose': agreementProposePayload,
   'agreement.sign': agreementSignPayload,
   'agreement.terminate': agreementTerminatePayload,
+  'claim.record': claimRecordPayload,
 };
 
 export type ParsedPayload = { ok: true; value: unknown } | { ok: false; reason: string };

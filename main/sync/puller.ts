@@ -54,6 +54,21 @@ export interface ChainChangeSink {
   prune?(chainId: number, belowBlock: number): void;
 }
 
+/** A ClaimsLedger event as pulled: hashes, a day number, a status and reason code; never PHI. */
+export interface ChainClaimEvent {
+  claimHash: string;
+  blockNumber: number;
+  txHash: string;
+}
+
+/** Where pulled ClaimsLedger events go (the claims table). Called inside the pull's transaction. */
+export interface ClaimChainSink {
+  claimRecorded(e: ChainClaimEvent & { payerHash: string; serviceDay: number }): void;
+  claimStatusChanged(e: ChainClaimEvent & { status: 'accepted' | 'denied'; reasonCode: string | null; payer: string }): void;
+  /** After a reorg dropped every pulled event above `forkBlock` (the remaining events are in sync_chain_events). */
+  rolledBack(forkBlock: number): void;
+}
+
 export interface PullReport {
   fromBlock: number;
   toBlock: number;
@@ -81,6 +96,7 @@ export class ChainPuller {
     contracts: ContractAddresses,
     private readonly sink: ChainChangeSink | null = null,
     private readonly startBlock = 0,
+    private readonly claimSink: ClaimChainSink | null = null,
   ) {
     this.mirror = new ChainMirror(db, chainId);
     // A contract without a configured address (SharingAgreements on an older config) is simply not read.
@@ -135,6 +151,7 @@ export class ChainPuller {
       this.mirror.rollbackAbove(fork ?? -1);
       if (agreements.length) this.sink?.sharingRolledBack?.(agreements);
       undo = this.sink?.rollBackAbove?.(this.chainId, fork ?? -1) ?? undo;
+      this.claimSink?.rolledBack(fork ?? -1);
       if (fork === null) this.mirror.clearCursor(CURSOR);
       else this.mirror.setCursor(CURSOR, fork, seen.find((b) => b.number === fork)!.hash);
     })();
@@ -214,6 +231,26 @@ export class ChainPuller {
           events++;
         }
         continue;
+      } else if (desc.name === 'ClaimRecorded') {
+        const claim = { claimHash: hex(a.claimHash), payerHash: hex(a.payerHash), serviceDay: Number(a.serviceDay) };
+        event = { ...base, batchId: batchOfTx.get(log.transactionHash) ?? null, subject: claim.claimHash, data: claim };
+        if (this.mirror.record(event)) {
+          this.claimSink?.claimRecorded({ ...claim, blockNumber: base.blockNumber, txHash: base.txHash });
+          events++;
+        }
+        continue;
+      } else if (desc.name === 'ClaimRecordSkipped') {
+        event = { ...base, batchId: batchOfTx.get(log.transactionHash) ?? null, subject: hex(a.claimHash), data: {} };
+      } else if (desc.name === 'ClaimStatusChanged') {
+        const status = Number(a.status) === 2 ? 'accepted' : 'denied';
+        const reasonCode = reasonCodeText(String(a.reasonCode));
+        const change = { status, reasonCode: reasonCode ?? '', payer: String(a.payer) };
+        event = { ...base, batchId: null, subject: hex(a.claimHash), data: change };
+        if (this.mirror.record(event)) {
+          this.claimSink?.claimStatusChanged({ claimHash: event.subject, status, reasonCode, payer: change.payer, blockNumber: base.blockNumber, txHash: base.txHash });
+          events++;
+        }
+        continue;
       } else if (desc.name === 'RootAnchored') {
         const root = { trailId: hex(a.trailId), batchId: hex(a.batchId), merkleRoot: hex(a.merkleRoot), leafCount: Number(a.leafCount), previousRoot: hex(a.previousRoot), index: Number(a.index) };
         event = { ...base, batchId: root.batchId, subject: root.merkleRoot, data: root };
@@ -242,6 +279,12 @@ export class ChainPuller {
     this.mirror.setCursor(CURSOR, to, toHash);
     return { events, consentChanges };
   }
+}
+
+/** A bytes8 reason code as text (ASCII, zero padding dropped), or null for none. */
+export function reasonCodeText(bytes8: string): string | null {
+  const text = Buffer.from(bytes8.slice(2), 'hex').toString('latin1').replace(/\0+$/, '');
+  return text.length ? text : null;
 }
 
 function hex(v: unknown): string {

@@ -86,10 +86,12 @@ export class SyncStore {
     return row.value;
   }
 
-  pendingEvents(limit: number): PendingEvent[] {
+  /** Pending events of `kinds` (all sync kinds by default; fewer when a contract is not configured). */
+  pendingEvents(limit: number, kinds: readonly SyncKind[] = SYNC_KINDS): PendingEvent[] {
+    const list = kinds === SYNC_KINDS ? KIND_LIST : kinds.map(() => '?').join(', ');
     const rows = this.db
-      .prepare(`SELECT id, kind, payload FROM outbox WHERE state = 'pending' AND kind IN (${KIND_LIST}) ORDER BY id LIMIT ?`)
-      .all(...SYNC_KINDS, limit) as { id: number; kind: string; payload: string }[];
+      .prepare(`SELECT id, kind, payload FROM outbox WHERE state = 'pending' AND kind IN (${list}) ORDER BY id LIMIT ?`)
+      .all(...kinds, limit) as { id: number; kind: string; payload: string }[];
     return rows.filter((r): r is PendingEvent => isSyncKind(r.kind));
   }
 

@@ -5,10 +5,12 @@ import { backupDatabaseJob } from './jobs/backup';
 import { credentialJobKinds } from '../credentials/jobs';
 import { consentImportJob } from '../imports/job';
 import { consentExportJob, EXPORT_JOB_KIND } from '../consents/export-job';
+import { claimImportJob, CLAIM_IMPORT_JOB_KIND } from '../claims/job';
 
 export const jobKinds: Record<string, JobImplementation> = {
   'db.backup': backupDatabaseJob,
   ...credentialJobKinds,
   'import.consents': consentImportJob,
   [EXPORT_JOB_KIND]: consentExportJob,
+  [CLAIM_IMPORT_JOB_KIND]: claimImportJob,
 };

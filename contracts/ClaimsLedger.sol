@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+
+/// @title ClaimsLedger
+/// @notice On-chain record of insurance claims that passed the custodian's pre-checks, and the payer's answer.
+/// @dev A claim is known only by its content hash (SHA-256 over the RFC 8785 canonical JSON of the claim, with the
+/// patient as a keyed pseudonym) and the hash of its payer id: no identifier of a person reaches the chain.
+///
+/// Rules:
+/// - CUSTODIAN_ROLE records batches of claims. A batch id is applied once (BatchAlreadyApplied, as ConsentLedger).
+///   A claim hash that is already recorded is SKIPPED with ClaimRecordSkipped, never reverted: two workstations
+///   may record the same claim, and one duplicate must not sink the rest of a batch. Malformed entries (zero
+///   hash, zero payer, zero service day) revert the whole batch.
+/// - PAYER_ROLE decides a recorded claim ONCE: accepted or denied, with an 8-byte ASCII reason code (a CARC such
+///   as "CO-16"); a denial needs a non-zero code. Deciding an unrecorded claim reverts ClaimNotRecorded; deciding
+///   twice reverts ClaimAlreadyDecided. A corrected claim is a new claim (new content, new hash).
+///
+/// Packed state word, one storage slot per claim, least significant bits first:
+///   bits   0..7    status      (0 none, 1 recorded, 2 accepted, 3 denied)
+///   bits   8..39   serviceDay  (days since 1970-01-01, UTC)
+///   bits  40..103  reasonCode  (bytes8, ASCII, left-aligned as Solidity stores bytes8)
+///   bits 104..167  recordedAt  (block timestamp)
+///   bits 168..231  decidedAt   (block timestamp, 0 until decided)
+contract ClaimsLedger is AccessControl {
+    /// @notice Role allowed to record batches of claims (the custodian's sync sender).
+    bytes32 public constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
+    /// @notice Role allowed to accept or deny recorded claims.
+    bytes32 public constant PAYER_ROLE = keccak256("PAYER_ROLE");
+
+    /// @notice Status of a claim hash never recorded.
+    uint8 public constant STATUS_NONE = 0;
+    /// @notice Status of a recorded claim awaiting the payer.
+    uint8 public constant STATUS_RECORDED = 1;
+    /// @notice Status of a claim the payer accepted.
+    uint8 public constant STATUS_ACCEPTED = 2;
+    /// @notice Status of a claim the payer denied.
+    uint8 public constant STATUS_DENIED = 3;
+
+    uint256 private constant _U32 = 0xFFFFFFFF;
+    uint256 private constant _U64 = 0xFFFFFFFFFFFFFFFF;
+
+    /// @notice One claim as sent by the custodian (three calldata words, no dynamic parts).
+    /// @param claimHash content hash of the claim (SHA-256 of its canonical JSON)
+    /// @param payerHash keccak256 of "payer:<payer id>"
+    /// @param serviceDay day of service, days since 1970-01-01 (UTC)
+    struct ClaimRecord {
+        bytes32 claimHash;
+        bytes32 payerHash;
+        uint32 serviceDay;
+    }
+
+    /// @notice Unpacked claim state, as returned by `claimOf`.
+    struct Claim {
+        uint8 status;
+        uint32 serviceDay;
+        bytes8 reasonCode;
+        uint64 recordedAt;
+        uint64 decidedAt;
+    }
+
+    mapping(bytes32 claimHash => uint256 packedState) private _claims;
+    mapping(bytes32 batchId => bool) private _appliedBatches;
+
+    /// @notice Emitted for every claim newly recorded.
+    event ClaimRecorded(bytes32 indexed claimHash, bytes32 indexed payerHash, uint32 serviceDay);
+    /// @notice Emitted for a claim hash that was already recorded (left unchanged).
+    event ClaimRecordSkipped(bytes32 indexed claimHash);
+    /// @notice Emitted when a payer accepts or denies a recorded claim.
+    event ClaimStatusChanged(bytes32 indexed claimHash, uint8 status, bytes8 reasonCode, address indexed payer);
+    /// @notice Emitted once per applied batch; `opCount` counts all entries, recorded or skipped.
+    event BatchApplied(bytes32 indexed batchId, uint256 opCount);
+
+    /// @notice The batch id was applied before.
+    error BatchAlreadyApplied(bytes32 batchId);
+    /// @notice A batch entry has a zero claim hash, payer hash or service day.
+    error InvalidClaimRecord(uint256 index);
+    /// @notice The claim hash was never recorded.
+    error ClaimNotRecorded(bytes32 claimHash);
+    /// @notice The claim was already accepted or denied.
+    error ClaimAlreadyDecided(bytes32 claimHash, uint8 status);
+    /// @notice The status is neither accepted nor denied.
+    error InvalidStatus(uint8 status);
+    /// @notice A denial needs a reason code.
+    error MissingReasonCode(bytes32 claimHash);
+    /// @notice The admin address is zero.
+    error ZeroAdmin();
+
+    /// @notice Grants the admin role and the custodian role to `admin`; payers are granted PAYER_ROLE by the admin.
+    /// @param admin account that administers roles and records batches at first
+    constructor(address admin) {
+        if (admin == address(0)) revert ZeroAdmin();
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(CUSTODIAN_ROLE, admin);
+    }
+
+    /// @notice Records a batch of claims; a claim hash already recorded is skipped with ClaimRecordSkipped.
+    /// @dev Reverts the whole batch on a replayed batch id or a malformed entry, so a batch is all or nothing.
+    /// @param batchId unique id of the batch (the outbox batch id)
+    /// @param records claims to record, in any order
+    function recordBatch(bytes32 batchId, ClaimRecord[] calldata records) external onlyRole(CUSTODIAN_ROLE) {
+        if (_appliedBatches[batchId]) revert BatchAlreadyApplied(batchId);
+        _appliedBatches[batchId] = true;
+        uint256 count = records.length;
+        uint256 recordedAt = (block.timestamp & _U64) << 104;
+        for (uint256 i; i < count; ++i) {
+            ClaimRecord calldata r = records[i];
+            if (r.claimHash == bytes32(0) || r.payerHash == bytes32(0) || r.serviceDay == 0) revert InvalidClaimRecord(i);
+            if (_claims[r.claimHash] != 0) {
+                emit ClaimRecordSkipped(r.claimHash);
+                continue;
+            }
+            _claims[r.claimHash] = uint256(STATUS_RECORDED) | (uint256(r.serviceDay) << 8) | recordedAt;
+            emit ClaimRecorded(r.claimHash, r.payerHash, r.serviceDay);
+        }
+        emit BatchApplied(batchId, count);
+    }
+
+    /// @notice Accepts or denies a recorded claim, once.
+    /// @param claimHash the claim's content hash
+    /// @param status STATUS_ACCEPTED or STATUS_DENIED
+    /// @param reasonCode ASCII reason code (e.g. "CO-16"); required for a denial, optional for an acceptance
+    function setStatus(bytes32 claimHash, uint8 status, bytes8 reasonCode) external onlyRole(PAYER_ROLE) {
+        if (status != STATUS_ACCEPTED && status != STATUS_DENIED) revert InvalidStatus(status);
+        uint256 s = _claims[claimHash];
+        uint8 current = uint8(s);
+        if (current == STATUS_NONE) revert ClaimNotRecorded(claimHash);
+        if (current != STATUS_RECORDED) revert ClaimAlreadyDecided(claimHash, current);
+        if (status == STATUS_DENIED && reasonCode == bytes8(0)) revert MissingReasonCode(claimHash);
+        // Keep serviceDay and recordedAt; set status, reason and decidedAt.
+        uint256 kept = s & (((_U32) << 8) | (_U64 << 104));
+        _claims[claimHash] = kept | uint256(status) | (uint256(uint64(reasonCode)) << 40)
+            | ((block.timestamp & _U64) << 168);
+        emit ClaimStatusChanged(claimHash, status, reasonCode, msg.sender);
+    }
+
+    /// @notice The stored state of a claim (all zero when never recorded).
+    /// @param claimHash the claim's content hash
+    /// @return claim the stored state, unpacked
+    function claimOf(bytes32 claimHash) external view returns (Claim memory claim) {
+        uint256 s = _claims[claimHash];
+        return Claim({
+            status: uint8(s),
+            serviceDay: uint32(s >> 8),
+            reasonCode: bytes8(uint64(s >> 40)),
+            recordedAt: uint64(s >> 104),
+            decidedAt: uint64(s >> 168)
+        });
+    }
+
+    /// @notice The stored packed state word of a claim (0 when never recorded); one SLOAD for bulk readers.
+    /// @param claimHash the claim's content hash
+    /// @return state the packed word (layout in the contract docs)
+    function packedStateOf(bytes32 claimHash) external view returns (uint256 state) {
+        return _claims[claimHash];
+    }
+
+    /// @notice Whether the batch `batchId` was applied.
+    /// @param batchId batch id
+    /// @return applied true when applied
+    function batchApplied(bytes32 batchId) external view returns (bool applied) {
+        return _appliedBatches[batchId];
+    }
+}

@@ -1,0 +1,128 @@
+// Channels of the claims domain (issue #7): browse claims with filters, a claim's detail with every reason, check
+// (and optionally submit) one claim from the form, and bulk imports of claim CSVs as jobs.
+import { z } from 'zod';
+import { channel } from './channel';
+
+export const CLAIM_VERDICTS = ['pass', 'fail'] as const;
+export const CLAIM_CHAIN_STATUSES = ['not_sent', 'pending', 'recorded', 'accepted', 'denied'] as const;
+export type ClaimVerdictName = (typeof CLAIM_VERDICTS)[number];
+export type ClaimChainStatus = (typeof CLAIM_CHAIN_STATUSES)[number];
+
+export const CLAIM_CHAIN_STATUS_LABELS: Record<ClaimChainStatus, string> = {
+  not_sent: 'Not sent (failed pre-check)',
+  pending: 'Queued for the chain',
+  recorded: 'Recorded on chain',
+  accepted: 'Accepted by payer',
+  denied: 'Denied by payer',
+};
+
+export interface ClaimReasonView {
+  code: string;
+  message: string;
+  subject?: string;
+}
+
+export interface ClaimListRow {
+  id: number;
+  claimId: string;
+  patient: { facility: string; mrn: string; id: number | null };
+  renderingNpi: string;
+  payerId: string;
+  serviceDate: string;
+  codes: string[];
+  amountCents: number;
+  verdict: ClaimVerdictName;
+  reasonCodes: string[];
+  chainStatus: ClaimChainStatus;
+  chainReason: string | null;
+  source: string;
+  createdAt: string;
+}
+
+export interface ClaimDetail extends ClaimListRow {
+  contentHash: string;
+  reasons: ClaimReasonView[];
+  chainTx: string | null;
+  chainBlock: number | null;
+  importRunId: number | null;
+  sourceRow: number | null;
+  checkedBy: string;
+  updatedAt: string;
+}
+
+export interface ClaimListResult {
+  rows: ClaimListRow[];
+  nextCursor: number | null;
+}
+
+export interface ClaimCheckResult {
+  verdict: ClaimVerdictName;
+  reasons: ClaimReasonView[];
+  contentHash: string;
+  /** The stored claim when `submit` was asked and the claim id was new. */
+  stored: ClaimDetail | null;
+}
+
+export interface ClaimImportRunView {
+  id: number;
+  jobId: string | null;
+  fileName: string;
+  state: string;
+  rowsRead: number;
+  passed: number;
+  failed: number;
+  rejected: number;
+  duplicate: number;
+  rejectsPath: string | null;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface ClaimsLedgerStatus {
+  /** Whether this chain has a ClaimsLedger address; without one, passing claims stay queued. */
+  configured: boolean;
+  address: string | null;
+  queued: number;
+}
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+const text = (max: number) => z.string().max(max);
+
+export const claimFilter = z
+  .object({
+    verdict: z.enum(CLAIM_VERDICTS).optional(),
+    chainStatus: z.enum(CLAIM_CHAIN_STATUSES).optional(),
+    payerId: z.string().trim().min(1).max(64).optional(),
+    serviceFrom: day.optional(),
+    serviceTo: day.optional(),
+  })
+  .strict();
+export type ClaimFilter = z.infer<typeof claimFilter>;
+
+/** The "Check a claim" form: text as typed; main parses it with the same rules as an imported row. */
+export const claimForm = z
+  .object({
+    claimId: text(64),
+    facility: text(64),
+    mrn: text(64),
+    renderingNpi: text(64),
+    payerId: text(64),
+    serviceDate: text(32),
+    codes: text(1000),
+    amount: text(32),
+  })
+  .strict();
+export type ClaimForm = z.infer<typeof claimForm>;
+
+export const claimsChannels = {
+  'claims.list': channel<ClaimListResult>()(
+    claimFilter.extend({ limit: z.number().int().min(1).max(500).default(100), before: z.number().int().positive().optional() }).strict(),
+    'claims.view',
+  ),
+  'claims.get': channel<ClaimDetail>()(z.object({ id: z.number().int().positive() }).strict(), 'claims.view'),
+  'claims.check': channel<ClaimCheckResult>()(z.object({ claim: claimForm, submit: z.boolean().default(false) }).strict(), 'claims.check'),
+  'claims.import': channel<{ runId: number; jobId: string }>()(z.object({ path: z.string().trim().min(1).max(4096) }).strict(), 'imports.run'),
+  'claims.importRuns': channel<ClaimImportRunView[]>()(z.object({ limit: z.number().int().min(1).max(200).default(20) }).strict(), 'imports.view'),
+  'claims.ledger': channel<ClaimsLedgerStatus>()(z.object({}).strict(), 'claims.view', { audited: false }),
+} as const;

@@ -1,0 +1,43 @@
+// Applies pulled ClaimsLedger events to the claims table: recorded, then the payer's accepted/denied with its
+// reason code. Claims of other workstations (unknown content hashes) are counted and left in the event mirror.
+import type { Db } from '../db/connection';
+import type { ChainClaimEvent, ClaimChainSink } from '../sync/puller';
+import { claimsAboveBlock, markDecided, markRecorded, resetChainStatus } from './store';
+
+export class SqlClaimSink implements ClaimChainSink {
+  readonly outcomes = { recorded: 0, decided: 0, unknown: 0 };
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  claimRecorded(e: ChainClaimEvent): void {
+    if (markRecorded(this.db, e.claimHash, e.blockNumber, e.txHash, this.now().toISOString())) this.outcomes.recorded++;
+    else this.outcomes.unknown++;
+  }
+
+  claimStatusChanged(e: ChainClaimEvent & { status: 'accepted' | 'denied'; reasonCode: string | null }): void {
+    if (markDecided(this.db, e.claimHash, e.status, e.reasonCode, e.blockNumber, e.txHash, this.now().toISOString())) this.outcomes.decided++;
+    else this.outcomes.unknown++;
+  }
+
+  /** Claims whose status came from dropped blocks fall back to the newest remaining event (or to pending). */
+  rolledBack(forkBlock: number): void {
+    const at = this.now().toISOString();
+    const last = this.db.prepare(
+      `SELECT name, data, block_number, tx_hash FROM sync_chain_events WHERE subject = ? AND name IN ('ClaimRecorded', 'ClaimStatusChanged')
+       ORDER BY block_number DESC, log_index DESC LIMIT 1`,
+    );
+    for (const { content_hash } of claimsAboveBlock(this.db, forkBlock)) {
+      resetChainStatus(this.db, content_hash, at);
+      const e = last.get(content_hash) as { name: string; data: string; block_number: number; tx_hash: string } | undefined;
+      if (!e) continue;
+      markRecorded(this.db, content_hash, e.block_number, e.tx_hash, at);
+      if (e.name === 'ClaimStatusChanged') {
+        const d = JSON.parse(e.data) as { status: 'accepted' | 'denied'; reasonCode: string };
+        markDecided(this.db, content_hash, d.status, d.reasonCode || null, e.block_number, e.tx_hash, at);
+      }
+    }
+  }
+}

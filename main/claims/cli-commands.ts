@@ -1,0 +1,143 @@
+// `custodian claims check FILE` (dry: verdicts per row, nothing stored), `custodian import claims FILE` (a job with
+// progress) and `custodian payer accept|deny|grant-role …` (the payer's side of ClaimsLedger, for tests and demos).
+import fs from 'node:fs';
+import { AppError } from '../api/errors';
+import type { ClaimImportRunView } from '../api/claims';
+import { roleAllows, type Principal } from '../api/permissions';
+import { recordAudit } from '../audit/trail';
+import { createProvider } from '../chain/provider';
+import { DEVNET_SIGNER_KEY } from '../chain/devnet';
+import type { CallerContext } from '../runtime/dispatcher';
+import type { Services } from '../runtime/services';
+import { grantPayerRole, payerDecide } from './payer';
+import { checkClaimsFile, type RowOutcome } from './pipeline';
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Anvil's public dev account #1: the default payer on the embedded devnet only (never on a real network). */
+export const DEVNET_PAYER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+
+async function unwrap<T>(result: ReturnType<Services['dispatch']>): Promise<T> {
+  const r = await result;
+  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
+  return r.value as T;
+}
+
+async function principalOf(services: Services, caller: CallerContext): Promise<Principal | null> {
+  const status = await services.call('auth.status', {}, caller);
+  return status.ok ? (status.value as { principal: Principal | null }).principal : null;
+}
+
+export function formatOutcome(o: RowOutcome): string {
+  if (o.kind === 'rejected') return `row ${o.row}\tREJECTED\t${o.reason}`;
+  if (o.kind === 'duplicate') return `row ${o.row}\tDUPLICATE\t${o.claimId} already stored with the same content`;
+  const head = `row ${o.row}\t${o.verdict.toUpperCase()}\t${o.claim.claimId}\t${o.claim.contentHash}`;
+  return o.reasons.length ? `${head}\n${o.reasons.map((r) => `\t${r.code}: ${r.message}`).join('\n')}` : head;
+}
+
+/** The dry check: needs claims.check like the form; writes one line (or JSON object) per row to stdout or --out. */
+export async function claimsCheckCommand(services: Services, caller: CallerContext, file: string, options: { json: boolean; out?: string | undefined }, io: Output): Promise<number> {
+  const principal = await principalOf(services, caller);
+  if (!principal || !roleAllows(principal.role, 'claims.check')) {
+    throw new AppError('PERMISSION_DENIED', `Checking claims needs the claims.check permission; ${principal ? `${principal.name} is ${principal.role}` : 'nobody is signed in'}.`);
+  }
+  const fd = options.out ? fs.openSync(options.out, 'wx', 0o600) : null;
+  const write = (text: string) => (fd === null ? io.out(text) : fs.writeSync(fd, text));
+  try {
+    const counts = await checkClaimsFile(services.db, file, services.dataDir, (o) =>
+      write(`${options.json ? JSON.stringify(o.kind === 'checked' ? { row: o.row, claimId: o.claim.claimId, verdict: o.verdict, reasons: o.reasons, contentHash: o.claim.contentHash } : o) : formatOutcome(o)}\n`),
+    );
+    recordAudit(services.db, { actor: principal, action: 'claims.checkFile', outcome: 'success', subject: file, details: { ...counts, transport: 'cli' } });
+    io.err(`${counts.rowsRead} rows: ${counts.passed} pass, ${counts.failed} fail, ${counts.rejected} rejected (nothing stored)${options.out ? `; verdicts in ${options.out}` : ''}\n`);
+    return 0;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+/** The import: an 'import.claims' job through the dispatcher (imports.run), progress on stderr, the run summary at the end. */
+export async function importClaimsCommand(services: Services, caller: CallerContext, file: string, json: boolean, io: Output): Promise<number> {
+  const started = await unwrap<{ runId: number; jobId: string }>(services.dispatch('claims.import', { path: file }, caller));
+  let last = 0;
+  const unsubscribe = services.events.subscribe((m) => {
+    if (m.event !== 'job.progress' || m.payload.jobId !== started.jobId || m.payload.state !== 'running' || Date.now() - last < 1000) return;
+    last = Date.now();
+    io.err(`${m.payload.done.toLocaleString('en-US')} rows, ${Math.round(m.payload.rate).toLocaleString('en-US')} rows/s, ${m.payload.errors} rejected\n`);
+  });
+  try {
+    const job = await services.jobs.waitFor(started.jobId);
+    const runs = await unwrap<ClaimImportRunView[]>(services.dispatch('claims.importRuns', { limit: 50 }, caller));
+    const run = runs.find((r) => r.id === started.runId);
+    if (job.state !== 'succeeded' || !run) {
+      const m = /^([A-Z_]+): ([\s\S]*)$/.exec(job.error ?? '');
+      throw new AppError(m?.[1] ?? 'IMPORT_FAILED', `Claim import run ${started.runId} ${job.state}: ${m?.[2] ?? job.error ?? 'no detail'}`, { runId: started.runId });
+    }
+    io.out(
+      json
+        ? `${JSON.stringify(run, null, 2)}\n`
+        : `Imported ${run.fileName}: ${run.rowsRead} rows, ${run.passed} pass (queued for the chain), ${run.failed} fail, ${run.duplicate} unchanged, ${run.rejected} rejected${run.rejected ? ` (rows and reasons in ${run.rejectsPath})` : ''}\n`,
+    );
+    return 0;
+  } finally {
+    unsubscribe();
+  }
+}
+
+export interface PayerArgs {
+  rpc?: string | undefined;
+  chainId?: string | undefined;
+  ledger?: string | undefined;
+  keyFile?: string | undefined;
+  reason?: string | undefined;
+}
+
+function readKey(file: string): string {
+  const key = fs.readFileSync(file, 'utf8').trim();
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw new AppError('VALIDATION_FAILED', `${file} does not hold a hex private key.`);
+  return key.startsWith('0x') ? key : `0x${key}`;
+}
+
+/**
+ * `custodian payer accept|deny CLAIM_HASH --reason CODE` and `custodian payer grant-role ADDRESS`. With --rpc (and
+ * --ledger, --chain-id) it talks to that node; otherwise to this data folder's chain (`services`), where the
+ * embedded devnet's account #1 is the default payer and account #0 the admin.
+ */
+export async function payerCommand(sub: string | undefined, arg: string | undefined, args: PayerArgs, services: Services | null, io: Output): Promise<number> {
+  let rpc = args.rpc;
+  let chainId = args.chainId ? Number(args.chainId) : undefined;
+  let ledger = args.ledger;
+  const embedded = !rpc && services?.config.chain.mode === 'embedded';
+  if (!rpc) {
+    const conn = services?.chain.connection;
+    if (!conn) throw new AppError('CHAIN_UNAVAILABLE', 'The chain is not connected: pass --rpc URL --ledger ADDRESS, or start the data folder\'s chain.');
+    rpc = conn.endpoint.rpcUrl;
+    chainId = conn.endpoint.chainId;
+    ledger ??= conn.endpoint.contracts.ClaimsLedger;
+  }
+  if (!ledger) throw new AppError('CLAIMS_LEDGER_NOT_CONFIGURED', 'No ClaimsLedger address: pass --ledger ADDRESS or configure chain.contracts.ClaimsLedger.');
+  const key = args.keyFile ? readKey(args.keyFile) : process.env.CUSTODIAN_PAYER_KEY ?? (embedded ? (sub === 'grant-role' ? DEVNET_SIGNER_KEY : DEVNET_PAYER_KEY) : undefined);
+  if (!key) throw new AppError('VALIDATION_FAILED', 'A key is needed on a non-devnet chain: --key-file FILE or CUSTODIAN_PAYER_KEY.');
+  const provider = createProvider(rpc, chainId ?? 31337);
+  try {
+    const target = { provider, ledger };
+    if (sub === 'grant-role') {
+      if (!arg) throw new AppError('VALIDATION_FAILED', 'payer grant-role needs an ADDRESS.');
+      const r = await grantPayerRole(target, key, arg);
+      io.out(`Granted PAYER_ROLE on ${ledger} to ${arg}: tx ${r.txHash}\n`);
+      return 0;
+    }
+    if (sub !== 'accept' && sub !== 'deny') {
+      io.err('Unknown payer command (expected: payer accept|deny CLAIM_HASH [--reason CODE], payer grant-role ADDRESS)\n');
+      return 2;
+    }
+    if (!arg) throw new AppError('VALIDATION_FAILED', `payer ${sub} needs a CLAIM_HASH.`);
+    const r = await payerDecide(target, key, arg, sub === 'accept' ? 'accepted' : 'denied', args.reason);
+    io.out(`Claim ${arg} ${sub === 'accept' ? 'accepted' : 'denied'}${args.reason ? ` (${args.reason.toUpperCase()})` : ''}: tx ${r.txHash}, block ${r.blockNumber}\n`);
+    return 0;
+  } finally {
+    provider.destroy();
+  }
+}

@@ -1,0 +1,83 @@
+// `custodian import claims` and `custodian claims check` as real processes (CUSTODIAN_CHAIN=none): the IT admin
+// imports (imports.run) but may not check; a records manager checks a file and sees every row's verdict; the
+// import is idempotent; the payer tool refuses a malformed claim hash before touching any chain.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../consents/test-support';
+import { silentLogger } from '../runtime/log';
+import { startServices } from '../runtime/services';
+import { claimRow, writeClaimsCsv } from './test-support';
+
+const bin = path.resolve(import.meta.dirname, '../../bin/custodian.mjs');
+const PASSWORD = 'correct horse battery staple 42';
+let dir: string;
+let dataDir: string;
+
+function custodian(args: string[], user = 'admin'): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args, '--data-dir', dataDir], {
+      env: { ...process.env, CUSTODIAN_CHAIN: 'none', CUSTODIAN_PASSWORD: PASSWORD, CUSTODIAN_USER: user, CUSTODIAN_RPC_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  dir = tempDir('custodian-claims-cli-');
+  dataDir = path.join(dir, 'data');
+  expect((await custodian(['setup', '--user', 'admin', '--name', 'Ada Admin'])).code).toBe(0);
+  const services = await startServices({ dataDir, runtime: 'cli', logger: silentLogger, config: { chain: { mode: 'none' } } });
+  try {
+    const created = await services.call('staff.create', { username: 'mae', displayName: 'Mae Manager', role: 'records_manager', password: PASSWORD }, { id: 'root', name: 'Root', role: 'it_admin' });
+    expect(created.ok).toBe(true);
+  } finally {
+    await services.stop();
+  }
+}, 60_000);
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const rows = [claimRow({ claim_id: 'A' }), claimRow({ claim_id: 'B', codes: '9921' }), claimRow({ claim_id: 'C', service_date: 'soon' })];
+
+describe('custodian claims', () => {
+  it('checks a file as a records manager (every row, nothing stored) and refuses an IT admin', async () => {
+    const file = writeClaimsCsv(dir, 'check.csv', rows);
+    const denied = await custodian(['claims', 'check', file]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/\[PERMISSION_DENIED\] Checking claims needs the claims.check permission; Ada Admin is it_admin/);
+
+    const checked = await custodian(['claims', 'check', file, '--json'], 'mae');
+    expect(checked.code, checked.stderr).toBe(0);
+    const lines = checked.stdout.trim().split('\n').map((l) => JSON.parse(l) as { row: number; verdict?: string; kind?: string; reasons?: { code: string }[]; reason?: string });
+    expect(lines.map((l) => l.verdict ?? l.kind)).toEqual(['fail', 'fail', 'rejected']);
+    expect(lines[1]!.reasons!.map((r) => r.code)).toContain('MALFORMED_CODE');
+    expect(lines[2]!.reason).toBe('row 3: service_date: expected a date as YYYY-MM-DD');
+    expect(checked.stderr).toMatch(/3 rows: 0 pass, 2 fail, 1 rejected \(nothing stored\)/);
+  }, 60_000);
+
+  it('imports as an IT admin, with the rejects file, and a second import changes nothing', async () => {
+    const file = writeClaimsCsv(dir, 'import.csv', rows);
+    const first = await custodian(['import', 'claims', file]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/3 rows, 0 pass \(queued for the chain\), 2 fail, 0 unchanged, 1 rejected \(rows and reasons in .*claims-run-1-rejects\.csv\)/);
+    const second = await custodian(['import', 'claims', file]);
+    expect(second.stdout).toMatch(/3 rows, 0 pass \(queued for the chain\), 0 fail, 2 unchanged, 1 rejected/);
+  }, 60_000);
+
+  it('refuses a malformed claim hash in the payer tool', async () => {
+    const keyFile = path.join(dir, 'payer.key');
+    fs.writeFileSync(keyFile, `${'5'.repeat(64)}\n`, { mode: 0o600 });
+    const r = await custodian(['payer', 'accept', '0x1234', '--rpc', 'http://127.0.0.1:9', '--ledger', `0x${'1'.repeat(40)}`, '--key-file', keyFile]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[VALIDATION_FAILED\] CLAIM_HASH must be 0x and 64 hex digits, got "0x1234"/);
+    const deny = await custodian(['payer', 'deny', `0x${'ab'.repeat(32)}`, '--rpc', 'http://127.0.0.1:9', '--ledger', `0x${'1'.repeat(40)}`, '--key-file', keyFile]);
+    expect(deny.stderr).toMatch(/A denial needs --reason CODE/);
+  }, 60_000);
+});

@@ -1,0 +1,150 @@
+// The claims table: stores a checked claim with its verdict and reasons (and, for a pass, its 'claim.record'
+// outbox event in the same transaction), lists and reads claims for the Claims page, and applies the chain status
+// the puller brings back. Prepared statements only.
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../db/connection';
+import type { CheckableClaim } from './precheck';
+import { dayNumber, type ClaimReason, type ClaimVerdict } from './model';
+import { CLAIM_RECORD_KIND, payerHashOf, type ClaimRecordPayload } from './outbox-events';
+
+export type ChainStatus = 'not_sent' | 'pending' | 'recorded' | 'accepted' | 'denied';
+
+export interface ClaimRow {
+  id: number;
+  claim_id: string;
+  facility: string;
+  mrn: string;
+  patient_id: number | null;
+  rendering_npi: string;
+  payer_id: string;
+  service_date: string;
+  codes: string;
+  amount_cents: number;
+  content_hash: string;
+  verdict: 'pass' | 'fail';
+  reasons: string;
+  chain_status: ChainStatus;
+  chain_reason: string | null;
+  chain_tx: string | null;
+  chain_block: number | null;
+  outbox_id: number | null;
+  source: string;
+  import_run_id: number | null;
+  source_row: number | null;
+  checked_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ClaimOrigin {
+  source: 'form' | 'import';
+  importRunId: number | null;
+  sourceRow: number | null;
+  checkedBy: string;
+  patientId: number | null;
+}
+
+interface Statements {
+  insert: Statement;
+  outbox: Statement;
+  setOutbox: Statement<[number, number]>;
+  byClaimId: Statement<[string], ClaimRow>;
+  recorded: Statement<[number, string, string, string]>;
+  decided: Statement<[string, string | null, number, string, string, string]>;
+}
+const cache = new WeakMap<Db, Statements>();
+function statements(db: Db): Statements {
+  let s = cache.get(db);
+  if (!s) {
+    s = {
+      insert: db.prepare(
+        `INSERT INTO claims (claim_id, facility, mrn, patient_id, rendering_npi, payer_id, service_date, codes, amount_cents, content_hash, verdict,
+           reasons, chain_status, source, import_run_id, source_row, checked_by, created_at, updated_at)
+         VALUES (@claimId, @facility, @mrn, @patientId, @renderingNpi, @payerId, @serviceDate, @codes, @amountCents, @contentHash, @verdict,
+           @reasons, @chainStatus, @source, @importRunId, @sourceRow, @checkedBy, @now, @now)`,
+      ),
+      outbox: db.prepare(`INSERT INTO outbox (kind, payload) VALUES (?, ?)`),
+      setOutbox: db.prepare(`UPDATE claims SET outbox_id = ? WHERE id = ?`),
+      byClaimId: db.prepare(`SELECT * FROM claims WHERE claim_id = ?`),
+      // A claim recorded from another batch first (or re-pulled) keeps a later payer answer.
+      recorded: db.prepare(
+        `UPDATE claims SET chain_status = 'recorded', chain_block = ?, chain_tx = ?, updated_at = ?
+         WHERE content_hash = ? AND verdict = 'pass' AND chain_status = 'pending'`,
+      ),
+      decided: db.prepare(
+        `UPDATE claims SET chain_status = ?, chain_reason = ?, chain_block = ?, chain_tx = ?, updated_at = ?
+         WHERE content_hash = ? AND verdict = 'pass'`,
+      ),
+    };
+    cache.set(db, s);
+  }
+  return s;
+}
+
+export function claimByClaimId(db: Db, claimId: string): ClaimRow | undefined {
+  return statements(db).byClaimId.get(claimId);
+}
+
+export function claimById(db: Db, id: number): ClaimRow | undefined {
+  return db.prepare(`SELECT * FROM claims WHERE id = ?`).get(id) as ClaimRow | undefined;
+}
+
+/**
+ * Stores a checked claim; a pass also queues its 'claim.record' event. Call inside a transaction when storing many.
+ * The caller has made sure the claim id is new (DUPLICATE_CLAIM_ID claims are refused, never stored).
+ */
+export function insertClaim(db: Db, claim: CheckableClaim, verdict: ClaimVerdict, origin: ClaimOrigin, now: string): number {
+  const s = statements(db);
+  const pass = verdict.verdict === 'pass';
+  const id = Number(
+    s.insert.run({
+      claimId: claim.claimId,
+      facility: claim.facility,
+      mrn: claim.mrn,
+      patientId: origin.patientId,
+      renderingNpi: claim.renderingNpi,
+      payerId: claim.payerId,
+      serviceDate: claim.serviceDate,
+      codes: JSON.stringify(claim.codes),
+      amountCents: claim.amountCents,
+      contentHash: claim.contentHash,
+      verdict: verdict.verdict,
+      reasons: JSON.stringify(verdict.reasons),
+      chainStatus: pass ? 'pending' : 'not_sent',
+      source: origin.source,
+      importRunId: origin.importRunId,
+      sourceRow: origin.sourceRow,
+      checkedBy: origin.checkedBy,
+      now,
+    }).lastInsertRowid,
+  );
+  if (pass) {
+    const payload: ClaimRecordPayload = { v: 1, claimRowId: id, claimHash: claim.contentHash, payerHash: payerHashOf(claim.payerId), serviceDay: dayNumber(claim.serviceDate) };
+    const outboxId = Number(s.outbox.run(CLAIM_RECORD_KIND, JSON.stringify(payload)).lastInsertRowid);
+    s.setOutbox.run(outboxId, id);
+  }
+  return id;
+}
+
+/** ClaimRecorded pulled from the chain: the local passing claim with this content hash is now on chain. */
+export function markRecorded(db: Db, contentHash: string, blockNumber: number, txHash: string, now: string): boolean {
+  return statements(db).recorded.run(blockNumber, txHash, now, contentHash).changes > 0;
+}
+
+/** ClaimStatusChanged pulled from the chain: the payer accepted or denied the claim. */
+export function markDecided(db: Db, contentHash: string, status: 'accepted' | 'denied', reasonCode: string | null, blockNumber: number, txHash: string, now: string): boolean {
+  return statements(db).decided.run(status, reasonCode, blockNumber, txHash, now, contentHash).changes > 0;
+}
+
+/** After a reorg: claims whose chain status came from blocks above `forkBlock` go back to what the remaining events say. */
+export function claimsAboveBlock(db: Db, forkBlock: number): { content_hash: string }[] {
+  return db.prepare(`SELECT content_hash FROM claims WHERE verdict = 'pass' AND chain_block > ?`).all(forkBlock) as { content_hash: string }[];
+}
+
+export function resetChainStatus(db: Db, contentHash: string, now: string): void {
+  db.prepare(`UPDATE claims SET chain_status = 'pending', chain_reason = NULL, chain_block = NULL, chain_tx = NULL, updated_at = ? WHERE content_hash = ? AND verdict = 'pass'`).run(now, contentHash);
+}
+
+export function reasonsOf(row: Pick<ClaimRow, 'reasons'>): ClaimReason[] {
+  return JSON.parse(row.reasons) as ClaimReason[];
+}
