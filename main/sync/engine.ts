@@ -82,6 +82,9 @@ const PLAN_READ = 5_000;
 /** Outbox reads planned into batches per cycle; the rest waits for the next cycle. */
 const MAX_PLAN_READS_PER_CYCLE = 8;
 
+/** A batch-planning write slower than this waited for the write lock; the rest of the cycle's planning waits. */
+const CONTENDED_WRITE_MS = 50;
+
 export class SyncEngine {
   readonly store: SyncStore;
   private readonly holder = randomUUID();
@@ -388,8 +391,12 @@ export class SyncEngine {
       // A full read may cut a kind mid-batch: keep its partial tail pending for the next read, so batches stay full.
       const full = plans.filter((p) => p.eventIds.length >= itemsPerBatch(p.kind, limits));
       if (events.length === PLAN_READ && full.length > 0) plans = full;
+      const writeStarted = performance.now();
       this.store.insertBatches(plans);
       if (events.length < PLAN_READ) return;
+      // That write waited for another writer (a bulk import holds the lock chunk by chunk): better-sqlite3 waits
+      // synchronously, so stop planning for this cycle rather than stall the console once per read.
+      if (performance.now() - writeStarted > CONTENDED_WRITE_MS) return;
     }
   }
 
