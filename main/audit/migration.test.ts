@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
 import { GENESIS_HASH, recordAudit } from './trail';
+import { migrationsDirUpTo } from '../db/migration-test-support';
 
 let dir: string;
 beforeEach(() => {
@@ -14,12 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function migrationsUpTo(name: string, version: number): string {
-  const target = path.join(dir, name);
-  fs.mkdirSync(target);
-  for (const f of readMigrationFiles(defaultMigrationsDir()).filter((m) => m.version <= version)) fs.writeFileSync(path.join(target, f.name), f.sql);
-  return target;
-}
+const migrationsUpTo = (name: string, version: number): string => migrationsDirUpTo(dir, version, name);
 
 describe('the project migrations: 0004_audit', () => {
   it('is the fourth migration and applies on top of 0003, keeping earlier data', () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
 import { tempDir } from '../consents/test-support';
+import { migrationsDirUpTo } from '../db/migration-test-support';
 
 const files = readMigrationFiles(defaultMigrationsDir());
 const claimsVersion = files.find((f) => /_claims\.sql$/.test(f.name))!.version;
@@ -17,12 +18,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function migrationsUpTo(version: number): string {
-  const target = path.join(dir, `migrations-${version}`);
-  fs.mkdirSync(target, { recursive: true });
-  for (const f of files.filter((m) => m.version <= version)) fs.writeFileSync(path.join(target, f.name), f.sql);
-  return target;
-}
+const migrationsUpTo = (version: number): string => migrationsDirUpTo(dir, version);
 
 const row = {
   claim_id: 'C1', facility: 'GH01', mrn: 'M1', patient_id: null, rendering_npi: '1234567893', payer_id: 'P', service_date: '2026-01-02',

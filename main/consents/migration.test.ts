@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
 import { tempDir } from './test-support';
+import { migrationsDirUpTo } from '../db/migration-test-support';
 
 let dir: string;
 beforeEach(() => {
@@ -13,12 +14,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function migrationsUpTo(version: number): string {
-  const target = path.join(dir, `migrations-${version}`);
-  fs.mkdirSync(target, { recursive: true });
-  for (const f of readMigrationFiles(defaultMigrationsDir()).filter((m) => m.version <= version)) fs.writeFileSync(path.join(target, f.name), f.sql);
-  return target;
-}
+const migrationsUpTo = (version: number): string => migrationsDirUpTo(dir, version);
 
 const now = '2026-01-01T00:00:00.000Z';
 function patient(db: Db, mrn: string, pseudonym: string): number {

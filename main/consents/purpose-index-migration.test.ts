@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
 import { tempDir } from './test-support';
+import { migrationsDirUpTo } from '../db/migration-test-support';
 
 const NAME = /_consents_rare_purpose\.sql$/;
 let dir: string;
@@ -14,12 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function migrationsUpTo(version: number): string {
-  const target = path.join(dir, `migrations-${version}`);
-  fs.mkdirSync(target, { recursive: true });
-  for (const f of readMigrationFiles(defaultMigrationsDir()).filter((m) => m.version <= version)) fs.writeFileSync(path.join(target, f.name), f.sql);
-  return target;
-}
+const migrationsUpTo = (version: number): string => migrationsDirUpTo(dir, version);
 
 describe('migration consents_rare_purpose', () => {
   it('adds a partial (purpose, id) index that leaves TREAT rows out and keeps the existing consents', () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
 import { tempDir } from '../consents/test-support';
+import { migrationsDirUpTo } from '../db/migration-test-support';
 
 let dir: string;
 beforeEach(() => {
@@ -16,12 +17,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const sharing = readMigrationFiles(defaultMigrationsDir()).find((m) => m.name.endsWith('_sharing.sql'))!;
 
-function migrationsUpTo(version: number): string {
-  const target = path.join(dir, `migrations-${version}`);
-  fs.mkdirSync(target, { recursive: true });
-  for (const f of readMigrationFiles(defaultMigrationsDir()).filter((m) => m.version <= version)) fs.writeFileSync(path.join(target, f.name), f.sql);
-  return target;
-}
+const migrationsUpTo = (version: number): string => migrationsDirUpTo(dir, version);
 
 describe('migration NNNN_sharing', () => {
   it('applies on a database seeded at the previous version, keeps its rows, and guards its columns', () => {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
 import { tempDir } from './fixtures/chain';
+import { migrationsDirUpTo } from '../db/migration-test-support';
 
 let dir: string;
 beforeEach(() => {
@@ -12,13 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function migrationsUpTo(version: number): string {
-  const files = readMigrationFiles(defaultMigrationsDir()).filter((f) => f.version <= version);
-  const out = path.join(dir, `upto${version}`);
-  fs.mkdirSync(out);
-  for (const f of files) fs.writeFileSync(path.join(out, f.name), f.sql);
-  return out;
-}
+const migrationsUpTo = (version: number): string => migrationsDirUpTo(dir, version);
 
 describe('the project migrations: 0003_sync', () => {
   it('applies on a database at 0002 with outbox rows and adds the sync tables and indexes', () => {
