@@ -12,20 +12,23 @@ export interface Origin {
   source: string;
 }
 
+/** The document hash of a draft that came without one: its terms under the patient's pseudonym (RFC 8785). */
+export function draftDocumentHash(d: ConsentDraft, pseudonym: string): string {
+  return documentHashOf({
+    patient: pseudonym,
+    grantee: d.grantee,
+    granteeKind: d.granteeKind,
+    decision: d.decision,
+    purpose: d.purpose,
+    category: d.category,
+    periodStart: d.periodStart,
+    periodEnd: d.periodEnd,
+  });
+}
+
 /** The row a draft becomes for a resolved patient; the document hash is computed when the source gave none. */
 export function toNewConsent(d: ConsentDraft, patient: PatientRef, origin: Origin): NewConsent {
-  const documentHash =
-    d.documentHash ??
-    documentHashOf({
-      patient: patient.pseudonym,
-      grantee: d.grantee,
-      granteeKind: d.granteeKind,
-      decision: d.decision,
-      purpose: d.purpose,
-      category: d.category,
-      periodStart: d.periodStart,
-      periodEnd: d.periodEnd,
-    });
+  const documentHash = d.documentHash ?? draftDocumentHash(d, patient.pseudonym);
   return {
     externalId: d.externalId,
     patientId: patient.id,

@@ -1,7 +1,7 @@
 // The lock-free half of an import chunk: read records, validate them into drafts and compute what needs no
 // database (pseudonym, document hash), before the pipeline takes SQLite's write lock to store the chunk.
 import { AppError } from '../api/errors';
-import { documentHashOf } from '../consents/canonical';
+import { draftDocumentHash } from '../consents/writes';
 import { validateConsentFields, type ConsentDraft, type FieldProblem } from '../consents/draft';
 import { consentToDrafts } from '../consents/fhir';
 import type { Pseudonymizer } from '../consents/pseudonym';
@@ -58,18 +58,7 @@ export function csvValues(rec: CsvRecord, mapping: HeaderMapping): ConsentFieldV
  * pseudonym is a function of facility and MRN), computed here so the write lock is not held for it.
  */
 export function withDocumentHash(d: ConsentDraft, pseudonymizer: Pseudonymizer): ConsentDraft {
-  if (d.documentHash === null) {
-    d.documentHash = documentHashOf({
-      patient: pseudonymizer.pseudonym(d.facility, d.mrn),
-      grantee: d.grantee,
-      granteeKind: d.granteeKind,
-      decision: d.decision,
-      purpose: d.purpose,
-      category: d.category,
-      periodStart: d.periodStart,
-      periodEnd: d.periodEnd,
-    });
-  }
+  if (d.documentHash === null) d.documentHash = draftDocumentHash(d, pseudonymizer.pseudonym(d.facility, d.mrn));
   return d;
 }
 
