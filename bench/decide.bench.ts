@@ -6,11 +6,8 @@ import { CATEGORIES, PURPOSES } from '../main/consents/codes';
 import { openDatabase } from '../main/db/connection';
 import { migrate } from '../main/db/migrate';
 import { prng } from '../scripts/generate-consents';
+import { percentile } from './stats';
 import type { Bench } from './types';
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 const bench: Bench = async ({ tmpDir, rows }) => {
   const db = openDatabase(path.join(tmpDir, 'decide.sqlite'));

@@ -6,15 +6,12 @@ import { openDatabase } from '../main/db/connection';
 import { migrate } from '../main/db/migrate';
 import { decideFromDb } from '../main/sharing/release';
 import { prng } from '../scripts/generate-consents';
+import { percentile } from './stats';
 import type { Bench } from './types';
 
 const PARTNERS = 50;
 const CATS = ['general', 'mental-health', 'substance-use', 'HIV', 'genetic', 'reproductive'] as const;
 const PURPS = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH'] as const;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 const bench: Bench = async ({ tmpDir, rows }) => {
   const db = openDatabase(path.join(tmpDir, 'sharing.sqlite'));
