@@ -5,7 +5,12 @@ import { AppError } from '../api/errors';
 import type { JobImplementation } from '../workers/protocol';
 import { runConsentImport } from './pipeline';
 
-const params = z.object({ runId: z.number().int().positive(), chunkRows: z.number().int().min(1).max(100_000).optional() }).strict();
+const params = z
+  .object({
+    runId: z.number().int().positive(),
+    chunkRows: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
 
 export const consentImportJob: JobImplementation = async (ctx) => {
   const parsed = params.safeParse(ctx.params);
@@ -20,6 +25,7 @@ export const consentImportJob: JobImplementation = async (ctx) => {
       get cancelled() {
         return ctx.cancelled;
       },
+      mainThread: ctx.mainThread,
     },
     parsed.data.chunkRows ? { chunkRows: parsed.data.chunkRows } : {},
   );

@@ -2,8 +2,11 @@
 // dry run changes nothing, chunks commit with their checkpoint, a crash resumes to exactly a clean run, cancel is consistent.
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
 import { consentsChecksum, testData, type TestData } from '../consents/test-support';
-import type { ImportHooks } from './pipeline';
+import { openDatabase } from '../db/connection';
+import { generateConsentsCsv } from '../../scripts/generate-consents';
+import { READ_BATCH, type ImportHooks } from './pipeline';
 import { getImportRun } from './runs';
 import { csvText, importFile, line, newRun, writeFile } from './test-support';
 
@@ -202,5 +205,58 @@ describe('chunks, checkpoints, resume and cancel', () => {
     expect(dones).toEqual([...dones].sort((a, b) => a - b));
     expect(seen.at(-1)).toEqual([251, 251]);
     expect(seen.filter((s) => s[1] !== null).length).toBeGreaterThan(3);
+  });
+});
+
+describe('sharing the write lock with the main thread', () => {
+  const ROWS = 2 * READ_BATCH + READ_BATCH / 2;
+  const generated = (name: string) => {
+    const file = path.join(t.dir, name);
+    generateConsentsCsv(file, { rows: ROWS, seed: 11 });
+    return file;
+  };
+
+  it('keeps one transaction open across read batches while nobody waits', async () => {
+    const summary = await importFile(t, generated('quiet.csv'), { chunkRows: 100_000, holdMs: 60_000, hooks: { mainThread: { stalled: () => false, resumed: () => Promise.reject(new Error('nobody waits')) } } });
+    expect(summary.rows_read).toBe(ROWS);
+    expect(summary.timings).toMatchObject({ transactions: 1, yieldedToMain: 0 });
+  });
+
+  it('commits at the next batch when the main thread waits, and leaves the lock free until it beats again', async () => {
+    const file = generated('busy.csv');
+    const clean = testData('custodian-pipeline-clean-');
+    try {
+      const reference = await importFile(clean, file, { chunkRows: 100_000, holdMs: 60_000 });
+      // Another connection stands in for the main thread: while the import waits for it, it must get the lock
+      // at once (busy timeout 0) and see every row committed so far.
+      const other = openDatabase(t.db.name, { busyTimeoutMs: 0 });
+      const seen: number[] = [];
+      try {
+        const summary = await importFile(t, file, {
+          chunkRows: 100_000,
+          holdMs: 60_000,
+          hooks: {
+            mainThread: {
+              stalled: () => true,
+              resumed: async () => {
+                other.exec('BEGIN IMMEDIATE');
+                seen.push((other.prepare('SELECT count(*) AS n FROM consents').get() as { n: number }).n);
+                other.exec('COMMIT');
+              },
+            },
+          },
+        });
+        expect(summary.timings).toMatchObject({ transactions: 3, yieldedToMain: 2 });
+        expect(seen).toHaveLength(2);
+        expect(seen[0]).toBeGreaterThan(0);
+        expect(seen[1]).toBeGreaterThan(seen[0]!);
+        expect(consentsChecksum(t.db)).toEqual(consentsChecksum(clean.db));
+        expect(summary).toMatchObject({ rows_read: reference.rows_read, accepted: reference.accepted, rejected: reference.rejected });
+      } finally {
+        other.close();
+      }
+    } finally {
+      clean.cleanup();
+    }
   });
 });

@@ -16,15 +16,23 @@ import { readCsvBatches, type CsvPosition } from './csv-source';
 import { DryRunStore } from './dry-run-store';
 import { detectFhirLayout, readBundleBatches, readNdjsonBatches, readSingleResource, type FhirPosition } from './fhir-source';
 import { csvRejectLine, csvRejectsHeader, fhirRejectLine, RejectsFile, rejectsPathFor } from './rejects';
+import type { MainThreadWatch } from '../workers/main-thread-watch';
 import { finishImportRun, getImportRun, saveImportCounts, startImportRun, type ImportCounts } from './runs';
 
-// A chunk holds SQLite's single write lock while it is stored (reading and validating happen before the lock is
-// taken); the console's own writes (audit entries of every call, the sync engine) wait for it on the main
-// thread. Small chunks and a pause longer than SQLite's longest busy-handler sleep (100 ms) keep those waits
-// short, so the window stays responsive during a long import.
-export const DEFAULT_CHUNK_ROWS = 4_000;
-const READ_BATCH = 1000;
-const WRITER_PAUSE_MS = 110;
+// Storing rows holds SQLite's single write lock, and the console's own writes (audit entries of every call, the
+// sync engine) wait for it on the main thread, synchronously. So a transaction spans read batches for as long as
+// nobody waits: it ends when the main thread's heartbeat stalls (it is waiting for the lock: commit now, then wait
+// for its next beat), after TXN_HOLD_MS, or after chunkRows rows. Fewer, larger transactions write each dirty
+// index page once instead of once per small chunk (measured: the COMMITs of 4,000-row chunks were a quarter of
+// the import). Writers the heartbeat cannot see (another process on the same data folder) get a pause longer
+// than SQLite's longest busy-handler sleep (100 ms) after every TXN_HOLD_MS of holding the lock.
+export const DEFAULT_CHUNK_ROWS = 100_000;
+/** Records per read batch; a transaction always ends on a batch boundary. */
+export const READ_BATCH = 1000;
+const TXN_HOLD_MS = 1000;
+const COURTESY_PAUSE_MS = 110;
+/** The longest wait for a stalled main thread's next beat (it may be busy with something else than the lock). */
+const MAIN_RESUME_MAX_MS = 1000;
 /** Page cache for the import's connection, in KiB as a negative cache_size. */
 const IMPORT_CACHE_KIB = -48 * 1024;
 
@@ -35,6 +43,8 @@ export interface ImportHooks {
   saveCheckpoint(checkpoint: unknown, done: number, errors: number): void;
   report(done: number, total: number | null, errors: number, message?: string): void;
   readonly cancelled: boolean;
+  /** The main thread's heartbeat, when the import runs in a job worker. */
+  readonly mainThread?: MainThreadWatch | null;
 }
 
 /** Where an import's time went (measured, milliseconds). */
@@ -42,8 +52,11 @@ export interface ImportTimings extends ChunkTimings {
   /** Holding the write lock: lookups, inserts, flushes and the COMMIT (commitMs is the COMMIT alone). */
   writeMs: number;
   commitMs: number;
-  /** Idle between chunks so other writers get the lock (and the CPU). */
+  /** Idle between transactions so other writers get the lock: waiting for the main thread, courtesy pauses. */
   pauseMs: number;
+  /** Transactions committed, and how many of them ended because the main thread waited. */
+  transactions: number;
+  yieldedToMain: number;
 }
 
 export interface ImportSummary extends ImportCounts {
@@ -80,9 +93,12 @@ async function hashPrefix(file: string, end: number, hash: crypto.Hash): Promise
 export { csvValues } from './chunk-reader';
 
 export interface ImportOptions {
+  /** At most this many rows per transaction (tests use small ones to commit often). */
   chunkRows?: number;
   /** Where secrets/ and imports/ live; the database's folder by default. */
   dataDir?: string;
+  /** Longest a transaction stays open when nobody waits (TXN_HOLD_MS; tests raise it to be deterministic). */
+  holdMs?: number;
 }
 
 export async function runConsentImport(db: Db, runId: number, hooks: ImportHooks, options: ImportOptions = {}): Promise<ImportSummary> {
@@ -90,6 +106,7 @@ export async function runConsentImport(db: Db, runId: number, hooks: ImportHooks
   if (!run) throw new AppError('NOT_FOUND', `There is no import run ${runId}.`);
   const dataDir = options.dataDir ?? path.dirname(db.name);
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  const holdMs = options.holdMs ?? TXN_HOLD_MS;
   // Records come from the reader in small batches; a chunk (transaction) spans as many as it takes.
   const readBatch = Math.min(READ_BATCH, chunkRows);
   let stat: fs.Stats;
@@ -127,7 +144,7 @@ export async function runConsentImport(db: Db, runId: number, hooks: ImportHooks
   const bulk = !run.dry_run && run.format === 'csv' ? new BulkConsentStore(db, pseudonymizer) : null;
   const writer: ConsentWriter = run.dry_run ? new DryRunStore(db, pseudonymizer) : (bulk ?? new ConsentStore(db, pseudonymizer));
   const rejects = new RejectsFile(rejectsPath, cp ? cp.rejectsBytes : null, null);
-  const timings: ImportTimings = { parseMs: 0, validateMs: 0, hashMs: 0, writeMs: 0, commitMs: 0, pauseMs: 0 };
+  const timings: ImportTimings = { parseMs: 0, validateMs: 0, hashMs: 0, writeMs: 0, commitMs: 0, pauseMs: 0, transactions: 0, yieldedToMain: 0 };
   const sampleRejects: { row: number; reason: string }[] = [];
   const today = new Date().toISOString().slice(0, 10);
   const source = `import:${runId}`;
@@ -164,6 +181,7 @@ export async function runConsentImport(db: Db, runId: number, hooks: ImportHooks
     const t = performance.now();
     db.exec('COMMIT');
     timings.commitMs += performance.now() - t;
+    timings.transactions++;
     open = false;
   };
   const progress = (offset: number) => {
@@ -173,16 +191,17 @@ export async function runConsentImport(db: Db, runId: number, hooks: ImportHooks
 
   let batches: RecordBatches;
   const onBytes = (chunk: Buffer) => fileHash.update(chunk);
+  const onHeader = (fields: string[]) => {
+    mapping = mapHeader(fields);
+    rejects.add(csvRejectsHeader(fields));
+  };
   if (run.format === 'csv') {
     batches = readCsvBatches({
       file: run.file_path,
       ...(cp ? { from: cp.position as CsvPosition } : {}),
       batchRecords: readBatch,
       onBytes,
-      onHeader: (fields) => {
-        mapping = mapHeader(fields);
-        rejects.add(csvRejectsHeader(fields));
-      },
+      onHeader,
     });
   } else {
     const from = cp ? (cp.position as FhirPosition) : undefined;
@@ -194,7 +213,7 @@ export async function runConsentImport(db: Db, runId: number, hooks: ImportHooks
           ? readBundleBatches(run.file_path, from, readBatch, onBytes)
           : readSingleResource(run.file_path, from, onBytes);
   }
-  const chunkOptions: ChunkReaderOptions = { format: run.format, rows: chunkRows, today, pseudonymizer, mapping: () => mapping, fileName: run.file_name };
+  const chunkOptions: ChunkReaderOptions = { format: run.format, rows: readBatch, today, pseudonymizer, mapping: () => mapping, fileName: run.file_name };
 
   /** Stores a prepared chunk's rows in order; runs inside the chunk's transaction. */
   const store = (chunk: Chunk) => {
@@ -220,36 +239,69 @@ export async function runConsentImport(db: Db, runId: number, hooks: ImportHooks
   };
 
   let outcome: 'succeeded' | 'cancelled' = 'succeeded';
+  let lastPosition: CsvPosition | FhirPosition | null = null;
+  let txnStartedAt = 0;
+  let txnRows = 0;
+  /** Lock-holding time since the last pause (courtesy for writers the heartbeat cannot see). */
+  let heldSincePause = 0;
+  const endTransaction = () => {
+    if (!open) return;
+    const t = performance.now();
+    commit(lastPosition!);
+    const now = performance.now();
+    timings.writeMs += now - t;
+    heldSincePause += now - txnStartedAt;
+    progress(lastPosition!.offset);
+  };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   try {
     hooks.report(counts.rows_read, null, counts.rejected, cp ? 'resuming' : 'starting');
     for (;;) {
-      // Reading and validating the next chunk takes no lock. The chunk's rows are held until stored (promoted
-      // to V8's old generation); at 4,000 rows that costs less peak RSS than the patient caches did (heap
-      // snapshot), and a larger chunk would hold the lock longer.
+      // The next batch is read and validated while a transaction may be open: holding the lock costs nobody
+      // anything until the heartbeat says the main thread waits.
       const chunk = await readChunk(batches, chunkOptions, timings);
       if (chunk.position === null) {
+        endTransaction();
         if (chunk.error) throw chunk.error;
         break;
       }
       const t = performance.now();
-      begin();
+      if (!open) {
+        begin();
+        txnStartedAt = t;
+        txnRows = 0;
+      }
       store(chunk);
-      commit(chunk.position);
+      // Buffered appends go out per batch, so a long transaction holds no more rows in memory than one batch.
+      bulk?.flush();
       timings.writeMs += performance.now() - t;
-      progress(chunk.position.offset);
-      if (chunk.error) throw chunk.error;
-      if (chunk.done) break;
-      // Pausing before the next chunk lets writers waiting on the main thread through. The pause is idle on
-      // purpose: spending it on reading the next chunk (tried) keeps the CPU busy, and on a loaded two-core
-      // machine the main thread then misses its turn: the responsiveness check of e2e/imports.spec.ts passed 1
-      // of 4 runs that way, 3 of 5 with this idle pause and 3 of 4 with the pipeline before (load 7-11).
-      const p = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, WRITER_PAUSE_MS));
-      timings.pauseMs += performance.now() - p;
+      lastPosition = chunk.position;
+      txnRows += chunk.csv.length + chunk.fhir.length;
+      if (chunk.error) {
+        endTransaction();
+        throw chunk.error;
+      }
+      if (chunk.done) {
+        endTransaction();
+        break;
+      }
+      const mainWaits = hooks.mainThread?.stalled() ?? false;
+      if (!mainWaits && !hooks.cancelled && txnRows < chunkRows && performance.now() - txnStartedAt < holdMs) continue;
+      endTransaction();
       if (hooks.cancelled) {
         outcome = 'cancelled';
         break;
       }
+      const p = performance.now();
+      if (mainWaits) {
+        timings.yieldedToMain++;
+        await hooks.mainThread!.resumed(MAIN_RESUME_MAX_MS);
+        heldSincePause = 0;
+      } else if (heldSincePause >= holdMs) {
+        await sleep(COURTESY_PAUSE_MS);
+        heldSincePause = 0;
+      }
+      timings.pauseMs += performance.now() - p;
     }
   } catch (err) {
     if (open) {

@@ -51,6 +51,7 @@ export interface RunOptions {
   chunkRows?: number;
   hooks?: Partial<ImportHooks>;
   runId?: number;
+  holdMs?: number;
 }
 
 export function newRun(t: TestData, file: string, options: RunOptions = {}): number {
@@ -69,7 +70,7 @@ export async function importFile(t: TestData, file: string, options: RunOptions 
   const base: ImportHooks = { checkpoint: null, saveCheckpoint() {}, report() {}, cancelled: false };
   // Property descriptors, not a spread: a `cancelled` getter must stay live.
   const hooks = options.hooks ? (Object.defineProperties(Object.create(base), Object.getOwnPropertyDescriptors(options.hooks)) as ImportHooks) : base;
-  return runConsentImport(t.db, runId, hooks, { chunkRows: options.chunkRows ?? 1000, dataDir: t.dir });
+  return runConsentImport(t.db, runId, hooks, { chunkRows: options.chunkRows ?? 1000, dataDir: t.dir, ...(options.holdMs !== undefined ? { holdMs: options.holdMs } : {}) });
 }
 
 /** The rejects file parsed back: header and rows as cell arrays (a tiny reader for test files only). */

@@ -8,6 +8,7 @@ import type { JobState, JobSummary } from '../api/system';
 import type { Db } from '../db/connection';
 import type { EventBus } from '../runtime/event-bus';
 import type { Logger } from '../runtime/log';
+import { MainThreadHeartbeat } from './main-thread-watch';
 import { ProgressTracker } from './progress';
 import { startTsWorker } from './ts-worker';
 import type { JobWorkerData, MainToWorker, WorkerToMain } from './protocol';
@@ -68,6 +69,8 @@ function createWorker(options: JobRunnerOptions, data: JobWorkerData): Worker {
 export class JobRunner {
   private readonly running = new Map<string, Running>();
   private readonly db: Db;
+  /** Lets a worker holding the write lock see that this thread waits for it (beats only while jobs run). */
+  private readonly heartbeat = new MainThreadHeartbeat();
 
   constructor(private readonly options: JobRunnerOptions) {
     this.db = options.db;
@@ -159,8 +162,15 @@ export class JobRunner {
       dbPath: this.options.dbPath,
       ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
       ...(this.options.registryUrl ? { registryUrl: this.options.registryUrl } : {}),
+      heartbeat: this.heartbeat.acquire(),
     };
-    const worker = createWorker(this.options, data);
+    let worker: Worker;
+    try {
+      worker = createWorker(this.options, data);
+    } catch (err) {
+      this.heartbeat.release();
+      throw err;
+    }
     const tracker = new ProgressTracker(Date.now(), this.options.progressIntervalMs ?? 100, row.done);
     let outcome: WorkerToMain | null = null;
     const finished = new Promise<JobSummary>((resolve) => {
@@ -180,6 +190,7 @@ export class JobRunner {
       });
       worker.on('exit', () => {
         this.running.delete(row.id);
+        this.heartbeat.release();
         resolve(this.finish(row.id, row.kind, tracker, outcome ?? { type: 'failed', code: 'JOB_FAILED', message: 'The job worker stopped without a result' }));
       });
     });

@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../api/errors';
 import { openDatabase } from '../db/connection';
+import { watchMainThread } from './main-thread-watch';
 import { JobCancelled, type JobContext, type JobImplementation, type JobWorkerData, type MainToWorker, type WorkerToMain } from './protocol';
 
 const data = workerData as JobWorkerData;
@@ -34,6 +35,7 @@ async function run(): Promise<void> {
     get cancelled() {
       return cancelled;
     },
+    mainThread: data.heartbeat ? watchMainThread(data.heartbeat) : null,
   };
   try {
     const result = await implementation(ctx);

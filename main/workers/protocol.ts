@@ -1,5 +1,6 @@
 // Messages between the job runner (main thread) and a job's worker thread, and the contract a job implements.
 import type { Db } from '../db/connection';
+import type { MainThreadWatch } from './main-thread-watch';
 
 export interface JobWorkerData {
   jobId: string;
@@ -10,6 +11,8 @@ export interface JobWorkerData {
   nativeBinding?: string;
   /** Module exporting `jobKinds`; defaults to the production registry. Tests point it at fixtures. */
   registryUrl?: string;
+  /** The main thread's heartbeat (main-thread-watch.ts). */
+  heartbeat?: SharedArrayBuffer;
 }
 
 export type WorkerToMain =
@@ -30,6 +33,8 @@ export interface JobContext {
   /** Stores a checkpoint. Call it inside the same transaction as the work it describes. */
   saveCheckpoint(checkpoint: unknown, done: number, errors?: number): void;
   readonly cancelled: boolean;
+  /** Whether the main thread is waiting (for the write lock a job holds); null without a heartbeat. */
+  mainThread: MainThreadWatch | null;
 }
 
 export type JobImplementation = (ctx: JobContext) => Promise<unknown>;
