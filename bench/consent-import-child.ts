@@ -1,0 +1,24 @@
+// Runs one consent import the way the console does (an import.consents job in a worker thread beside an idle
+// main thread), in a process of its own so its peak RSS is the import's and not the benchmark's.
+// Usage (from consent-import.bench.ts): tsx bench/consent-import-child.ts DB_PATH RUN_ID
+import { openDatabase } from '../main/db/connection';
+import type { ImportSummary } from '../main/imports/pipeline';
+import { EventBus } from '../main/runtime/event-bus';
+import { silentLogger } from '../main/runtime/log';
+import { JobRunner } from '../main/workers/job-runner';
+
+const [dbPath, runIdText] = process.argv.slice(2);
+const db = openDatabase(dbPath!);
+const jobs = new JobRunner({ db, dbPath: dbPath!, events: new EventBus(), log: silentLogger });
+const rssBeforeMb = process.memoryUsage.rss() / 2 ** 20;
+const t = process.hrtime.bigint();
+const job = jobs.start('import.consents', { runId: Number(runIdText) });
+const finished = await jobs.waitFor(job.id);
+const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+if (finished.state !== 'succeeded') {
+  process.stderr.write(`the import job ${finished.state}: ${finished.error}\n`);
+  process.exit(1);
+}
+const summary = jobs.detail(job.id).result as ImportSummary;
+db.close();
+process.stdout.write(`${JSON.stringify({ seconds, summary, rssBeforeMb, maxRssMb: (process.resourceUsage().maxRSS * 1024) / 2 ** 20 })}\n`);
