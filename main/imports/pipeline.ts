@@ -35,8 +35,8 @@ const COURTESY_PAUSE_MS = 110;
 const MAIN_RESUME_MAX_MS = 1000;
 /**
  * Page cache of the import's connection. 1,000,000-row benchmark, importing process measured on its own (idle
- * main thread + job worker): 48 MB ran in 79 s at 319 MB peak RSS, 32 MB in 84 s at 302 MB, 24 MB in 86 s at
- * 284 MB. The target is a peak under 300 MB.
+ * main thread + job worker): 48 MB ran in 79 s at 319 MB peak RSS, 32 MB in 84 s at 302 MB, 24 MB in 86-88 s at
+ * 284-287 MB. The target is a peak under 300 MB.
  */
 export const IMPORT_CACHE_MB = 24;
 const IMPORT_CACHE_KIB = -IMPORT_CACHE_MB * 1024;
@@ -195,17 +195,16 @@ export async function runConsentImport(db: Db, runId: number, hooks: ImportHooks
 
   let batches: RecordBatches;
   const onBytes = (chunk: Buffer) => fileHash.update(chunk);
-  const onHeader = (fields: string[]) => {
-    mapping = mapHeader(fields);
-    rejects.add(csvRejectsHeader(fields));
-  };
   if (run.format === 'csv') {
     batches = readCsvBatches({
       file: run.file_path,
       ...(cp ? { from: cp.position as CsvPosition } : {}),
       batchRecords: readBatch,
       onBytes,
-      onHeader,
+      onHeader: (fields) => {
+        mapping = mapHeader(fields);
+        rejects.add(csvRejectsHeader(fields));
+      },
     });
   } else {
     const from = cp ? (cp.position as FhirPosition) : undefined;
