@@ -101,6 +101,8 @@ const bench: Bench = async ({ tmpDir, rows }) => {
   const baseline = cliBaseline(file, tmpDir);
 
   const cli = baseline ? { name: 'sqlite3 CLI .import --csv (bare table)', value: baseline.rows / baseline.seconds, unit: 'rows/s' } : null;
+  /** A rows/s figure's baseline and ratio: the CLI's bare-table load, when the CLI is installed. */
+  const againstCli = (rate: number) => (cli ? { baseline: cli, ratio: rate / cli.value } : {});
   const sec = (v: number) => `${(v / 1000).toFixed(1)} s`;
   const figures: Figure[] = [];
   {
@@ -132,7 +134,7 @@ const bench: Bench = async ({ tmpDir, rows }) => {
         name: 'import rows/s (full validation, 1 row = consent + history + outbox event)',
         value: rate,
         unit: 'rows/s',
-        ...(cli ? { baseline: cli, ratio: rate / cli.value } : {}),
+        ...againstCli(rate),
         note: `${summary.rows_read.toLocaleString('en-US')} rows (${(bytes / MB).toFixed(0)} MB) in ${seconds.toFixed(1)} s; accepted ${summary.accepted}, rejected ${summary.rejected}, duplicate ${summary.duplicate}; target >= 0.3x${cli ? '' : '; sqlite3 CLI not installed: baseline unavailable'}`,
       },
       { name: 'import time split', value: seconds, unit: 's', note: split },
@@ -146,7 +148,7 @@ const bench: Bench = async ({ tmpDir, rows }) => {
         name: 'SQLite floor for this schema (the same rows by INSERT ... SELECT)',
         value: floorRate,
         unit: 'rows/s',
-        ...(cli ? { baseline: cli, ratio: floorRate / cli.value } : {}),
+        ...againstCli(floorRate),
         note: `${floor.seconds.toFixed(1)} s (${floor.perTable}); the import above runs at ${(rate / floorRate).toFixed(2)}x this floor. What SQLite itself needs to store these consents with their history, outbox events and indexes: no import of this schema can beat this ratio to the bare-table CLI`,
       });
       const bulkRate = summary.rows_read / bulkFloor.seconds;
@@ -154,7 +156,7 @@ const bench: Bench = async ({ tmpDir, rows }) => {
         name: 'SQLite floor, bulk-load way (rows with primary keys only, then CREATE INDEX)',
         value: bulkRate,
         unit: 'rows/s',
-        ...(cli ? { baseline: cli, ratio: bulkRate / cli.value } : {}),
+        ...againstCli(bulkRate),
         note: `${bulkFloor.seconds.toFixed(1)} s, of which the rows alone ${bulkFloor.rowsSeconds.toFixed(1)} s (${(summary.rows_read / bulkFloor.rowsSeconds / (cli?.value ?? Number.NaN)).toFixed(2)}x the CLI) and the index builds ${(bulkFloor.seconds - bulkFloor.rowsSeconds).toFixed(1)} s; the database holds ${(bulkFloor.bytes / MB).toFixed(0)} MB for what the CLI stores from a ${(bytes / MB).toFixed(0)} MB file`,
       });
     }
