@@ -1,6 +1,6 @@
 // Cold start of the services to "ready": a fresh data folder opened, migrated and answering system.status,
 // against the bare cost of opening SQLite; and the embedded chain to "connected" against a bare anvil spawn.
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import path from 'node:path';
 import { startAnvil } from '../main/chain/anvil';
 import { silentLogger } from '../main/runtime/log';

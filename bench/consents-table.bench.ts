@@ -2,7 +2,7 @@
 // to the first rows on screen, and from applying a filter (a purpose; an MRN search) to the filtered rows on screen.
 // Baselines from the same run: the same steps over 10,000 consents, and the raw consents.list call in main.
 // The target is under 300 ms each. Seeding is direct SQL (it is not the import under test).
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -5,7 +5,7 @@
 // and a records manager (who may read the audit trail) verifies it against the chain.
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import type { Page, TestInfo } from '@playwright/test';
 import { ADMIN, expect, invokeAs, provisionStaff, signedInApi, STAFF, test } from './fixtures';
 import { ConsoleShell } from './pages/ConsoleShell';

@@ -110,7 +110,7 @@ export function abiOf(file) {
 
 /** Whether node_modules' own (Node) build still opens a database in plain Node. */
 export function nodeBuildLoads(repoRoot = root) {
-  const probe = spawnSync(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+  const probe = spawnSync(process.execPath, ['-e', "new (require('better-sqlite3-multiple-ciphers'))(':memory:').close()"], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
   return probe.status === 0;
 }
 
@@ -123,7 +123,7 @@ function nodeGypCommand() {
 export async function buildElectronNative({ arch = process.arch, force = false, distUrl = process.env.CUSTODIAN_ELECTRON_HEADERS_URL || DEFAULT_DIST_URL } = {}) {
   const target = electronTarget();
   if (!target) return { ok: false, reason: 'the electron package is not installed' };
-  const sqlitePkg = path.join(root, 'node_modules', 'better-sqlite3');
+  const sqlitePkg = path.join(root, 'node_modules', 'better-sqlite3-multiple-ciphers');
   if (!fs.existsSync(path.join(sqlitePkg, 'binding.gyp'))) return { ok: false, reason: 'node_modules/better-sqlite3 is not installed' };
   const sqliteVersion = readJson(path.join(sqlitePkg, 'package.json')).version;
   const info = { electron: target.version, abi: target.abi, arch, platform: process.platform, betterSqlite3: sqliteVersion };
@@ -138,7 +138,7 @@ export async function buildElectronNative({ arch = process.arch, force = false, 
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-sqlite-electron-'));
   try {
-    const copy = path.join(work, 'better-sqlite3');
+    const copy = path.join(work, 'better-sqlite3-multiple-ciphers');
     // Sources only: the copy's build/ must not start from node_modules' Node objects.
     fs.cpSync(sqlitePkg, copy, { recursive: true, filter: (src) => path.relative(sqlitePkg, src).split(path.sep)[0] !== 'build' });
     fs.mkdirSync(path.dirname(LOG_FILE), { recursive: true });

@@ -1,6 +1,6 @@
 // Shared set-up for the audit tests (not a test itself): a migrated database in a temp folder and a trail of
 // varied entries. Real SQLite files, never mocks; tamper helpers open the file with a second, raw connection.
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -3,7 +3,7 @@
 import canonicalize from 'canonicalize';
 import crypto from 'node:crypto';
 import os from 'node:os';
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
 import type { AuditEntryRecord } from '../api/audit';
 

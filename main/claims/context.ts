@@ -1,7 +1,7 @@
 // The pre-check's facts from SQLite: the consent engine (decide, purpose HPAYMT, grantee = payer id), the
 // provider directory's credential verdicts, and the duplicate indexes. One context serves one check or one import
 // run; within a run it also remembers the claims it has seen, so a dry run finds duplicates inside the file.
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import { CREDENTIAL_TYPE_LABELS } from '../api/credentials';
 import type { Db } from '../db/connection';
 import { decide } from '../consents/decide';

@@ -1,7 +1,7 @@
 // The claims table: stores a checked claim with its verdict and reasons (and, for a pass, its 'claim.record'
 // outbox event in the same transaction), lists and reads claims for the Claims page, and applies the chain status
 // the puller brings back. Prepared statements only.
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
 import type { CheckableClaim } from './precheck';
 import { dayNumber, type ClaimReason, type ClaimVerdict } from './model';

@@ -1,6 +1,6 @@
 // The decision engine: may this grantee see this patient's data of this category for this purpose, now?
 // Deny overrides permit; only active consents in their period count; no consent is a deny; ETREAT is break-glass.
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import type { Category, ConsentStatus, Decision, Purpose } from './codes';

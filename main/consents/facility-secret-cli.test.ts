@@ -1,7 +1,7 @@
 // `custodian facility-secret export|import|fingerprint` as IT admins run them: a real process per command
 // (CUSTODIAN_CHAIN=none) on real data folders. Two folders end with equal pseudonyms; a wrong passphrase, a
 // changed file, a folder with other patients and a clerk are refused; the secret is in no audit entry or log.
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 // Reads behind the consents table, detail and patient search: keyset pages newest first, each filter served
 // by an index (patient, grantee, rare status, rare purpose) or a primary-key walk, with a capped count for the first page.
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { ConsentDetail, ConsentFilter, ConsentHistoryEntry, ConsentListResult, ConsentListRow, PatientSummary } from '../api/consents';
 import type { Db } from '../db/connection';
 import type { ExportRow } from './fhir-export';

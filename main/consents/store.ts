@@ -1,6 +1,6 @@
 // The consent tables' write layer: prepared statements for patients, consent rows, their history and the
 // outbox event of each change. Callers (the API writes, the importer) own the surrounding transaction.
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
 import type { Category, ConsentStatus, Decision, GranteeKind, Purpose } from './codes';
 import { CONSENT_CHANGE_KIND, consentChangeJson, type ConsentChangePayload } from './outbox-events';

@@ -2,7 +2,7 @@
 // digest from fixed words (type hash and domain separator once), and for an issuer seen often, a check against its
 // known public key with precomputed tables instead of a full recovery. Used by the recover pool and the verifyAll job.
 import { createRequire } from 'node:module';
-import { keccak_256 } from '@noble/hashes/sha3';
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { computeAddress, getAddress, SigningKey, TypedDataEncoder } from 'ethers';
 import { CREDENTIAL_TYPED_DATA, credentialDigest, domainSeparator, recoverSigner, type CredentialDomain, type CredentialFields } from './eip712';
 import type { Recovered } from './verdict';

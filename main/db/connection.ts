@@ -1,6 +1,6 @@
 // Opens the local SQLite cache with the settings every connection needs (WAL, foreign keys, busy timeout).
 // Used by the main process and by each worker thread, which opens its own connection.
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import fs from 'node:fs';
 import path from 'node:path';
 

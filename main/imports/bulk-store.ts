@@ -1,6 +1,6 @@
 // The consent store as a CSV import writes it: new patients, consent rows, history and outbox events of a chunk
 // are buffered and written with multi-row INSERTs, so a row costs a few appended values instead of four statements.
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Category, Purpose } from '../consents/codes';
 import type { Pseudonymizer } from '../consents/pseudonym';
 import { CONSENT_CHANGE_KIND } from '../consents/outbox-events';

@@ -1,6 +1,6 @@
 // The store a dry run writes to: temporary tables of this connection, read together with the real tables, so a
 // dry run sees its own earlier rows (duplicates, conflicts, updates) without changing anything or taking the lock.
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Category, Purpose } from '../consents/codes';
 import type { Pseudonymizer } from '../consents/pseudonym';
 import { consentInsertValues, type ConsentRow, type ConsentWriter, type NewConsent, type PatientRef, type WriteContext } from '../consents/store';

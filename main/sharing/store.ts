@@ -2,7 +2,7 @@
 // release requests. Prepared statements only; callers wrap multi-row changes (row + outbox + audit) in one transaction.
 import type { AgreementStatus, AgreementView, ReleaseRequestView } from '../api/sharing';
 import type { CategoryCode, PurposeCode } from '../api/consents';
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
 import type { AgreementFacts } from './rules';
 import type { Direction } from './terms';
