@@ -1,8 +1,7 @@
 // Streams a claims CSV with csv-parse (constant memory): checks the header against the documented columns and
 // yields each data row with its row and line numbers and its parsed fields. Used by the import job and the dry check.
-import { parse } from 'csv-parse';
-import fs from 'node:fs';
 import { AppError } from '../api/errors';
+import { readCsvBatches } from '../imports/csv-source';
 import { CLAIM_COLUMNS, parseClaimFields, type ClaimColumn, type ClaimFieldValues, type ParsedClaim } from './fields';
 
 export interface ClaimCsvRow {
@@ -38,28 +37,27 @@ export function mapClaimHeader(fields: string[]): { index: Map<ClaimColumn, numb
   return { index, ignored };
 }
 
-/** Rows of a claims CSV from `skipRows` on (rows before it are read but not yielded: a resumed run). */
+/**
+ * Rows of a claims CSV from `skipRows` on (rows before it are read but not yielded: a resumed run). Read by the same
+ * reader as consents and rosters, so mixed line endings are one row each and an unclosed quote stops the file at its
+ * line (IMPORT_CSV_MALFORMED, after the rows before it) instead of swallowing the rows after it.
+ */
 export async function* readClaimsCsv(file: string, onHeader: (h: ClaimCsvHeader) => void, skipRows = 0): AsyncGenerator<ClaimCsvRow> {
-  const parser = fs.createReadStream(file).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: 1 << 16 }));
   let mapping: ReturnType<typeof mapClaimHeader> | null = null;
-  let row = 0;
-  try {
-    for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const fields = record.record;
-      if (mapping === null) {
-        mapping = mapClaimHeader(fields);
-        onHeader({ names: fields, ignored: mapping.ignored });
-        continue;
-      }
-      row++;
-      if (row <= skipRows) continue;
-      const values: ClaimFieldValues = {};
-      for (const [column, i] of mapping.index) values[column] = fields[i] ?? '';
-      yield { row, line: record.info.lines, fields, parsed: parseClaimFields(values) };
+  let headerFields: string[] | null = null;
+  const batches = readCsvBatches({ file, batchRecords: 1_000, onHeader: (fields) => (headerFields = fields) });
+  for await (const batch of batches) {
+    if (mapping === null) {
+      if (headerFields === null || (headerFields as string[]).length === 0) break;
+      mapping = mapClaimHeader(headerFields);
+      onHeader({ names: headerFields, ignored: mapping.ignored });
     }
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw new AppError('CLAIMS_FILE_UNREADABLE', `The claims file could not be read after row ${row}: ${(err as Error).message}`);
+    for (const record of batch.records) {
+      if (record.row <= skipRows) continue;
+      const values: ClaimFieldValues = {};
+      for (const [column, i] of mapping.index) values[column] = record.fields[i] ?? '';
+      yield { row: record.row, line: record.line, fields: record.fields, parsed: parseClaimFields(values) };
+    }
   }
   if (mapping === null) throw new AppError('CLAIMS_HEADER_MISSING', `The claims file is empty; the header is: ${CLAIM_COLUMNS.join(',')}.`);
 }

@@ -45,6 +45,9 @@ function newParser(withBom: boolean): OffsetParser {
     bom: withBom,
     relax_column_count: true,
     relax_quotes: true,
+    // Every usual line ending, mixed in one file (a CRLF header over LF rows is common after hand edits); csv-parse
+    // would otherwise take the first line's ending for the whole file and merge the rows.
+    record_delimiter: ['\r\n', '\n', '\r'],
     skip_empty_lines: false,
     max_record_size: MAX_RECORD_CHARS,
     // Records are read synchronously after each write; a large buffer keeps the write path synchronous.
@@ -67,6 +70,24 @@ function countNewlines(fields: string[]): number {
     }
   }
   return n;
+}
+
+function hasLineBreak(fields: string[]): boolean {
+  for (const f of fields) if (f.includes('\n') || f.includes('\r')) return true;
+  return false;
+}
+
+/**
+ * No column of Custodian's CSV formats holds a line break, so a cell spanning lines is always a quote opened and
+ * closed elsewhere: reading on would swallow valid rows into one cell (and later reject them as one bad row).
+ */
+function spansLines(line: number, fields: string[]): AppError {
+  const last = line + countNewlines(fields);
+  return new AppError(
+    'IMPORT_CSV_MALFORMED',
+    `Line ${line}: a quoted cell runs on to line ${last}; cells never hold line breaks, so this is a quote that is never closed (or closed on a later line). Rows before line ${line} were kept; fix the quote and import the file again.`,
+    { line, lastLine: last, reason: 'QUOTE_SPANS_LINES' },
+  );
 }
 
 function csvError(err: unknown, line: number): AppError {
@@ -109,11 +130,16 @@ export async function* readCsvBatches(options: CsvReadOptions): AsyncGenerator<C
   let pending: CsvRecord[] = [];
   let ends: CsvPosition[] = [];
 
+  let structureError: AppError | null = null;
   const drain = () => {
     let fields: string[] | null;
-    while ((fields = parser.read() as string[] | null) !== null) {
+    while (!structureError && (fields = parser.read() as string[] | null) !== null) {
       const end = start.offset + parser.ends.shift()!;
       const line = nextLine;
+      if (hasLineBreak(fields)) {
+        structureError = spansLines(line, fields);
+        break;
+      }
       nextLine += 1 + countNewlines(fields);
       if (isBlank(fields)) {
         if (pending.length) ends[ends.length - 1] = { offset: end, row, nextLine };
@@ -146,19 +172,23 @@ export async function* readCsvBatches(options: CsvReadOptions): AsyncGenerator<C
       options.onBytes?.(chunk as Buffer);
       parser.write(chunk as Buffer);
       drain();
-      if (parser.errored) break;
+      if (parser.errored || structureError) break;
       while (pending.length >= options.batchRecords) yield take(options.batchRecords);
     }
   } finally {
     stream.destroy();
   }
-  if (!parser.errored) {
+  if (!parser.errored && !structureError) {
     await new Promise<void>((resolve) => {
       parser.once('error', () => resolve());
       parser.once('finish', () => resolve());
       parser.end();
     });
     drain();
+  }
+  if (structureError) {
+    while (pending.length) yield take(options.batchRecords);
+    throw structureError;
   }
   if (parser.errored) {
     // The records completed before the bad spot are delivered (and committed) first: nothing good is lost.

@@ -25,7 +25,7 @@ function mixedFile(name = 'mixed.csv'): string {
     const p = i % 60;
     if (i % 50 === 0) rows.push(line({ external_id: `C-${i}`, mrn: `MRN${p}`, grantee: '1234567890' }));
     else if (i % 41 === 0) rows.push(line({ external_id: `C-${i - 1}`, mrn: `MRN${(i - 1) % 60}`, category: ['general', 'HIV', 'genetic'][(i - 1) % 3]!, purpose: (i - 1) % 2 ? 'TREAT' : 'HPAYMT' }));
-    else rows.push(line({ external_id: `C-${i}`, mrn: `MRN${p}`, category: ['general', 'HIV', 'genetic'][i % 3]!, purpose: i % 2 ? 'TREAT' : 'HPAYMT', patient_name: i % 7 ? 'Roe, Jane' : 'a\nb' }));
+    else rows.push(line({ external_id: `C-${i}`, mrn: `MRN${p}`, category: ['general', 'HIV', 'genetic'][i % 3]!, purpose: i % 2 ? 'TREAT' : 'HPAYMT', patient_name: i % 7 ? 'Roe, Jane' : 'O"Hara, "Bo"' }));
   }
   // Row 3 permits TREAT general for MRN3: this deny of the same key is refused.
   rows.push(line({ external_id: 'C-conflict', mrn: 'MRN3', category: 'general', purpose: 'TREAT', decision: 'deny' }));
