@@ -34,35 +34,81 @@ function notJson(message: string): AppError {
   return new AppError('IMPORT_NOT_JSON', `The file is not FHIR JSON: ${message}.`);
 }
 
-/** NDJSON when the first line is a whole JSON object other than a Bundle; a Bundle when the file is one object. */
+/** Deeper than this, a resource is refused (per resource, with a reason): FHIR R4 Consent needs about a dozen. */
+export const MAX_DEPTH = 64;
+
+/** The first line of the file (BOM dropped), read whole however long it is, up to about the per-entry limit. */
+function readFirstLine(fd: number): string {
+  const parts: Buffer[] = [];
+  let size = 0;
+  let position = 0;
+  const buf = Buffer.alloc(64 * 1024);
+  for (;;) {
+    const n = fs.readSync(fd, buf, 0, buf.length, position);
+    if (n === 0) break;
+    const nl = buf.subarray(0, n).indexOf(0x0a);
+    const piece = Buffer.from(buf.subarray(0, nl === -1 ? n : nl));
+    parts.push(piece);
+    size += piece.length;
+    position += n;
+    if (nl !== -1) break;
+    if (size > MAX_ENTRY_BYTES) break;
+  }
+  return Buffer.concat(parts).toString('utf8').replace(/^\uFEFF/, '');
+}
+
+/**
+ * NDJSON when the first non-blank line is a whole JSON object other than a Bundle (read whole, whatever its length up
+ * to the per-entry limit), or looks like one ({ ... } on one line) without parsing: then it is a bad NDJSON line,
+ * rejected on its own. A Bundle when the file is one object over several lines.
+ */
 export async function detectFhirLayout(file: string): Promise<FhirLayout> {
   const fd = fs.openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(64 * 1024);
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    const text = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
-    const trimmed = text.trimStart();
-    if (trimmed === '') throw new AppError('IMPORT_FILE_EMPTY', 'The file is empty: expected FHIR Consent resources.');
-    if (!trimmed.startsWith('{')) throw notJson('it does not start with a JSON object');
-    const firstLine = trimmed.split('\n', 1)[0]!.trim();
+    let firstLine = readFirstLine(fd).trim();
+    if (firstLine === '') {
+      // Leading blank lines: look at the first 64 KB for the first non-blank one.
+      const buf = Buffer.alloc(64 * 1024);
+      const n = fs.readSync(fd, buf, 0, buf.length, 0);
+      const head = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
+      if (head.trim() === '') throw new AppError('IMPORT_FILE_EMPTY', 'The file is empty: expected FHIR Consent resources.');
+      firstLine = head.trimStart().split('\n', 1)[0]!.trim();
+    }
+    if (!firstLine.startsWith('{')) throw notJson('it does not start with a JSON object');
     try {
       const first = JSON.parse(firstLine) as { resourceType?: unknown };
       return first.resourceType === 'Bundle' ? 'bundle' : 'ndjson';
     } catch {
-      // One object over several lines: a Bundle, or a single resource small enough to read whole.
-      if (fs.fstatSync(fd).size <= MAX_ENTRY_BYTES) {
+      const size = fs.fstatSync(fd).size;
+      // A pretty-printed file: a Bundle, or a single resource small enough to read whole.
+      if (size <= MAX_ENTRY_BYTES) {
         try {
           const whole = JSON.parse(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '')) as { resourceType?: unknown };
           return whole.resourceType === 'Bundle' ? 'bundle' : 'single';
         } catch {
-          return 'bundle';
+          // Neither one object nor one object per line: fall through.
         }
       }
+      if (firstLine.endsWith('}') && !/"resourceType"\s*:\s*"Bundle"/.test(firstLine.slice(0, 4096))) return 'ndjson';
       return 'bundle';
     }
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** How deep a parsed value nests (objects and arrays), walked without recursion; stops counting past `limit`. */
+export function nestingDepth(value: unknown, limit = MAX_DEPTH): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) max = depth;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return max;
 }
 
 function parseRecord(row: number, bytes: Buffer): FhirRecord {
@@ -72,11 +118,15 @@ function parseRecord(row: number, bytes: Buffer): FhirRecord {
   } catch {
     return { row, raw: bytes.toString('utf8'), error: 'contains bytes that are not valid UTF-8' };
   }
+  let value: unknown;
   try {
-    return { row, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (err) {
-    return { row, raw: text, error: `is not valid JSON (${(err as Error).message.slice(0, 120)})` };
+    const message = err instanceof RangeError ? 'nested too deeply to read' : (err as Error).message.slice(0, 120);
+    return { row, raw: text, error: `is not valid JSON (${message})` };
   }
+  if (nestingDepth(value) > MAX_DEPTH) return { row, raw: text, error: `is nested deeper than ${MAX_DEPTH} levels (the limit per resource)` };
+  return { row, value };
 }
 
 export async function* readNdjsonBatches(file: string, from: FhirPosition | undefined, batchRecords: number, onBytes?: (chunk: Buffer) => void): AsyncGenerator<FhirBatch> {
