@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FHIR_SYSTEMS } from './codes';
 import { consentToDrafts, MAX_RULES_PER_CONSENT } from './fhir';
 import { consentRowToFhir, type ExportRow } from './fhir-export';
-import { fhirConsent, NPI } from './test-support';
+import { fhirConsent, recipient, NPI } from './test-support';
 
 const day = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) / 1000;
 
@@ -58,14 +58,18 @@ describe('FHIR Consent import mapping', () => {
     ['no provision', fhirConsent({ provision: undefined }), /^provision is missing/],
     ['a type on the root provision', fhirConsent({}, { type: 'permit' }), /^provision\.type is not permitted on the root provision/],
     ['a nested provision without type', fhirConsent({}, { provision: [{ purpose: [{ code: 'HRESCH' }] }] }), /provision\.provision\[0\]\.type is required/],
-    ['an actor without identifier', fhirConsent({}, { actor: [{ reference: { reference: 'Practitioner/9' } }] }), /provision\.actor\[0\] must identify the grantee by identifier/],
+    ['an actor without identifier', fhirConsent({}, { actor: [{ ...recipient({ value: 'x' }), reference: { reference: 'Practitioner/9' } }] }), /provision\.actor\[0\] must identify the grantee by identifier/],
+    ['an actor without role (R4 1..1)', fhirConsent({}, { actor: [{ reference: { identifier: { system: FHIR_SYSTEMS.npi, value: NPI.a } } }] }), /provision\.actor\[0\]\.role is required/],
+    ['only a custodian as actor (not a recipient)', fhirConsent({}, { actor: [{ role: { coding: [{ system: FHIR_SYSTEMS.participationType, code: 'CST' }] }, reference: { identifier: { system: FHIR_SYSTEMS.organization, value: 'GH' } } }] }), /role CST\) is not a recipient/],
+    ['a treatment consent (scope)', fhirConsent({ scope: { coding: [{ system: FHIR_SYSTEMS.consentScope, code: 'treatment' }] } }), /scope is treatment: Custodian imports patient-privacy consents only/],
+    ['an advance directive (scope)', fhirConsent({ scope: { coding: [{ system: FHIR_SYSTEMS.consentScope, code: 'adr' }] } }), /scope is adr/],
     ['no actor anywhere', fhirConsent({}, { actor: undefined }), /provision has no actor/],
     ['an unknown purpose', fhirConsent({}, { purpose: [{ system: FHIR_SYSTEMS.actReason, code: 'SHOPPING' }] }), /provision\.purpose SHOPPING is not a known purpose/],
     ['an unknown data category', fhirConsent({}, { securityLabel: [{ system: FHIR_SYSTEMS.actCode, code: 'DENTAL' }] }), /securityLabel .*DENTAL is not a data category/],
     ['a resource-type class', fhirConsent({}, { class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'Observation' }] }), /provision\.class .*Observation is not a data category/],
     ['an end before the start', fhirConsent({}, { period: { start: '2025-01-01', end: '2024-01-01' } }), /^provision\.period ends before it starts/],
     ['an impossible date', fhirConsent({}, { period: { start: '2024-02-30' } }), /provision\.period\.start: no such date/],
-    ['a failing NPI', fhirConsent({}, { actor: [{ reference: { identifier: { system: FHIR_SYSTEMS.npi, value: '1234567890' } } }] }), /grantee: NPI check digit is wrong/],
+    ['a failing NPI', fhirConsent({}, { actor: [recipient({ system: FHIR_SYSTEMS.npi, value: '1234567890' })] }), /grantee: NPI check digit is wrong/],
     ['a patient without identifier', fhirConsent({ patient: { display: 'Jane' }, contained: [] }), /patient must carry an identifier/],
     ['no start date', fhirConsent({ dateTime: undefined }, { period: undefined }), /no start/],
     ['a bad status', fhirConsent({ status: 'paused' }), /^status: /],
@@ -90,7 +94,7 @@ describe('FHIR Consent import mapping', () => {
     expect(labelled.map((d) => d.category)).toEqual(['substance-use', 'mental-health', 'HIV']);
     const anyPurpose = drafts(fhirConsent({}, { purpose: undefined }));
     expect(anyPurpose.map((d) => d.purpose)).toEqual(['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'PUBHLTH', 'HMARKT']);
-    expect(drafts(fhirConsent({}, { actor: [{ reference: { identifier: { system: FHIR_SYSTEMS.organization, value: 'ACME' } } }, { reference: { identifier: { system: 'urn:oid:9.9', value: 'X1' } } }] })).map((d) => [d.granteeKind, d.grantee])).toEqual([
+    expect(drafts(fhirConsent({}, { actor: [recipient({ system: FHIR_SYSTEMS.organization, value: 'ACME' }), recipient({ system: 'urn:oid:9.9', value: 'X1' })] })).map((d) => [d.granteeKind, d.grantee])).toEqual([
       ['org', 'ACME'],
       ['org', 'urn:oid:9.9|X1'],
     ]);
@@ -125,7 +129,7 @@ describe('FHIR Consent import mapping', () => {
   });
 
   it('refuses a consent that expands past the rule cap', () => {
-    const actors = Array.from({ length: 200 }, () => ({ reference: { identifier: { system: FHIR_SYSTEMS.npi, value: NPI.a } } }));
+    const actors = Array.from({ length: 200 }, () => (recipient({ system: FHIR_SYSTEMS.npi, value: NPI.a })));
     expect(refusal(fhirConsent({}, { actor: actors, purpose: undefined }))).toMatch(new RegExp(`more than ${MAX_RULES_PER_CONSENT} rules`));
   });
 

@@ -14,7 +14,7 @@ const period = z.looseObject({ start: z.string().optional(), end: z.string().opt
 interface Provision {
   type?: 'deny' | 'permit' | undefined;
   period?: z.infer<typeof period> | undefined;
-  actor?: { reference: z.infer<typeof reference> }[] | undefined;
+  actor?: { role?: z.infer<typeof concept> | undefined; reference: z.infer<typeof reference> }[] | undefined;
   purpose?: z.infer<typeof coding>[] | undefined;
   securityLabel?: z.infer<typeof coding>[] | undefined;
   class?: z.infer<typeof coding>[] | undefined;
@@ -89,6 +89,37 @@ export function facilityFromSystem(system: string): string {
   return system.startsWith(FHIR_SYSTEMS.facilityPrefix) ? system.slice(FHIR_SYSTEMS.facilityPrefix.length) : system;
 }
 
+/**
+ * Actor roles that make the actor a grantee: the recipient of the information (v3 ParticipationType PRCP "primary
+ * information recipient" and IRCP "information recipient"). R4 makes actor.role mandatory; a custodian (CST), author
+ * (AUT), informant, verifier or any other role is a party to the consent, not whom it permits or denies.
+ */
+export const GRANTEE_ROLES: readonly string[] = ['PRCP', 'IRCP'];
+/** The only scope Custodian imports: rules about who may see records (consentscope#patient-privacy). */
+export const PRIVACY_SCOPE = 'patient-privacy';
+
+type Actor = NonNullable<Provision['actor']>[number];
+
+function roleCodes(actor: Actor): string[] {
+  return (actor.role?.coding ?? []).filter((c) => c.code && (!c.system || c.system === FHIR_SYSTEMS.participationType)).map((c) => c.code!);
+}
+
+/** The grantees among a provision's actors (by role); null when it names none (then a parent's apply). */
+function granteesOf(actors: Actor[], where: string): Grantee[] | null {
+  const grantees: Grantee[] = [];
+  const others: string[] = [];
+  actors.forEach((a, i) => {
+    const codes = roleCodes(a);
+    if (!a.role) fail(`${where}.actor[${i}].role is required (FHIR R4: 1..1); the recipient has role IRCP or PRCP (v3-ParticipationType)`);
+    if (codes.some((c) => GRANTEE_ROLES.includes(c))) grantees.push(granteeOf(a.reference, `${where}.actor[${i}]`));
+    else others.push(`${where}.actor[${i}] (role ${codes.join('/') || a.role?.text || 'without a code'})`);
+  });
+  if (!grantees.length && others.length) {
+    fail(`${others.join(', ')} ${others.length > 1 ? 'are' : 'is'} not a recipient of the information: only actors with role IRCP or PRCP are grantees; a custodian, author or other party is not whom the consent permits or denies`);
+  }
+  return grantees.length ? grantees : null;
+}
+
 function granteeOf(ref: z.infer<typeof reference>, where: string): Grantee {
   const id = ref.identifier;
   if (!id?.value) return fail(`${where} must identify the grantee by identifier (an NPI or an organization id)`);
@@ -112,7 +143,7 @@ function categoriesOf(p: Provision, where: string): Category[] | null {
 
 function scopeOf(p: Provision, parent: Scope, where: string, isRoot: boolean): Scope {
   const own: Scope = { ...parent };
-  if (p.actor?.length) own.grantees = p.actor.map((a, i) => granteeOf(a.reference, `${where}.actor[${i}]`));
+  if (p.actor?.length) own.grantees = granteesOf(p.actor, where) ?? parent.grantees;
   if (p.purpose?.length) {
     own.purposes = p.purpose.map((c) => {
       if (!c.code || !purposeOf(c.code)) return fail(`${where}.purpose ${c.code ?? '(no code)'} is not a known purpose of use`);
@@ -217,6 +248,10 @@ export function consentToDrafts(value: unknown): FhirMapping {
     // R4's ppc-2..ppc-5 as meant (validators never fire them): the patient, scope and category must be there.
     if (!c.patient) fail('patient is missing (a privacy or treatment consent must name its patient: ppc-2..ppc-5)');
     if (!c.scope?.coding?.some((x) => x.code) && !c.scope?.text) fail('scope is missing');
+    const scopes = (c.scope?.coding ?? []).filter((x) => x.code).map((x) => x.code!);
+    if (!(c.scope?.coding ?? []).some((x) => x.code === PRIVACY_SCOPE && (!x.system || x.system === FHIR_SYSTEMS.consentScope))) {
+      fail(`scope is ${scopes.join(', ') || JSON.stringify(c.scope?.text ?? '')}: Custodian imports patient-privacy consents only (who may see a patient's records); a consent to treatment, research or an advance directive is not an access rule`);
+    }
     if (!c.category?.length) fail('category is missing');
     if (!c.provision) fail('provision is missing: the consent grants or refuses nothing');
     if (c.provision!.type) fail("provision.type is not permitted on the root provision (R4: 'Not permitted in root rule'); give the base decision in policyRule (OPTIN or OPTOUT)");

@@ -96,6 +96,11 @@ export function consentsChecksum(db: Db): { rows: number; sha256: string } {
 }
 
 /** A valid FHIR R4 Consent (contained patient, one NPI actor, TREAT), with overrides for the resource and its root provision. */
+/** A provision actor with the recipient role (IRCP), the only role that makes an actor a grantee. */
+export function recipient(identifier: { system?: string; value: string }): Record<string, unknown> {
+  return { role: { coding: [{ system: FHIR_SYSTEMS.participationType, code: 'IRCP' }] }, reference: { identifier } };
+}
+
 export function fhirConsent(overrides: Record<string, unknown> = {}, provision: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     resourceType: 'Consent',
@@ -109,7 +114,7 @@ export function fhirConsent(overrides: Record<string, unknown> = {}, provision: 
     policyRule: { coding: [{ system: FHIR_SYSTEMS.actCode, code: 'OPTIN' }] },
     provision: {
       period: { start: '2024-01-01', end: '2026-12-31' },
-      actor: [{ reference: { identifier: { system: FHIR_SYSTEMS.npi, value: NPI.a } } }],
+      actor: [recipient({ system: FHIR_SYSTEMS.npi, value: NPI.a })],
       purpose: [{ system: FHIR_SYSTEMS.actReason, code: 'TREAT' }],
       ...provision,
     },

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../api/errors';
 import { FHIR_SYSTEMS } from '../consents/codes';
 import { writeConsentsNdjson } from '../consents/export-job';
-import { consentsChecksum, fhirConsent, NPI, testData, type TestData } from '../consents/test-support';
+import { consentsChecksum, fhirConsent, recipient, NPI, testData, type TestData } from '../consents/test-support';
 import { importFile, newRun, writeFile } from './test-support';
 
 let t: TestData;
@@ -49,7 +49,7 @@ describe('NDJSON', () => {
       Buffer.from(`\uFEFF${good[0]}\r\n\r\n{not json\n${JSON.stringify({ resourceType: 'Patient', id: 'x' })}\n`),
       Buffer.from('{"resourceType":"Consent","id":"latin"'),
       Buffer.from([0xff, 0xfe]),
-      Buffer.from(`}\n${good[1]}\n${JSON.stringify(fhirConsent({ id: 'bad-npi' }, { actor: [{ reference: { identifier: { system: FHIR_SYSTEMS.npi, value: '1234567890' } } }] }))}\n${good[2]}`),
+      Buffer.from(`}\n${good[1]}\n${JSON.stringify(fhirConsent({ id: 'bad-npi' }, { actor: [recipient({ system: FHIR_SYSTEMS.npi, value: '1234567890' })] }))}\n${good[2]}`),
     ]);
     const summary = await importFile(t, writeFile(t, 'in.ndjson', lines));
     expect(summary).toMatchObject({ rows_read: 7, accepted: 3, rejected: 4 });
@@ -141,9 +141,9 @@ describe('round trip', () => {
     const resources = [
       ...many(20),
       fhirConsent({ id: 'gone', status: 'inactive' }),
-      fhirConsent({ id: 'oops', status: 'entered-in-error' }, { actor: [{ reference: { identifier: { system: FHIR_SYSTEMS.npi, value: NPI.b } } }] }),
-      fhirConsent({ id: 'no', status: 'rejected' }, { actor: [{ reference: { identifier: { system: 'urn:oid:9.9', value: 'ORG 1' } } }] }),
-      fhirConsent({ id: undefined }, { actor: [{ reference: { identifier: { system: FHIR_SYSTEMS.npi, value: NPI.c } } }], period: { start: '2024-03-01T08:30:00-05:00', end: '2024-09-30T17:00:00Z' } }),
+      fhirConsent({ id: 'oops', status: 'entered-in-error' }, { actor: [recipient({ system: FHIR_SYSTEMS.npi, value: NPI.b })] }),
+      fhirConsent({ id: 'no', status: 'rejected' }, { actor: [recipient({ system: 'urn:oid:9.9', value: 'ORG 1' })] }),
+      fhirConsent({ id: undefined }, { actor: [recipient({ system: FHIR_SYSTEMS.npi, value: NPI.c })], period: { start: '2024-03-01T08:30:00-05:00', end: '2024-09-30T17:00:00Z' } }),
     ];
     const first = await importFile(t, writeFile(t, 'src.ndjson', resources.map((r) => JSON.stringify(r)).join('\n')));
     expect(first.rejected).toBe(1); // the org id with a space
