@@ -28,13 +28,16 @@ export function formatProgress(p: Pick<JobProgress, 'done' | 'total' | 'rate' | 
 }
 
 export function formatImportSummary(r: ImportRunDetail): string {
+  // A FHIR resource may write several consent rows: its counts are resources, and the rows written are said apart.
+  const unit = r.format === 'fhir' ? 'resources' : 'rows';
   const lines = [
     `${r.dryRun ? 'Dry run of' : 'Imported'} ${r.fileName} (${r.format}): ${r.state}`,
-    `  rows read:  ${r.rowsRead.toLocaleString('en-US')}`,
+    `  ${unit} read:${r.format === 'fhir' ? '' : '    '} ${r.rowsRead.toLocaleString('en-US')}`,
     `  ${r.dryRun ? 'would add' : 'accepted'}:   ${r.accepted.toLocaleString('en-US')}`,
     `  ${r.dryRun ? 'would update' : 'updated'}:${r.dryRun ? '' : '    '}${r.updated.toLocaleString('en-US')}`,
     `  duplicates: ${r.duplicate.toLocaleString('en-US')}`,
-    `  rejected:   ${r.rejected.toLocaleString('en-US')}${r.rejected ? ` (rows and reasons in ${r.rejectsPath})` : ''}`,
+    `  rejected:   ${r.rejected.toLocaleString('en-US')}${r.rejected ? ` (${unit} and reasons in ${r.rejectsPath})` : ''}`,
+    `  consent rows ${r.dryRun ? 'that would be written' : 'written'}: ${r.consentsWritten.toLocaleString('en-US')}`,
   ];
   if (r.ignoredColumns.length) lines.push(`  ignored columns: ${r.ignoredColumns.join(', ')}`);
   for (const s of r.sampleRejects.slice(0, 5)) lines.push(`  row ${s.row}: ${s.reason}`);
@@ -57,7 +60,8 @@ export async function importConsentsCommand(
   );
   let last = 0;
   const unsubscribe = services.events.subscribe((m) => {
-    if (m.event !== 'job.progress' || m.payload.jobId !== started.jobId || m.payload.state !== 'running') return;
+    // Nothing read yet says nothing (it used to print a stray "0 rows, 0 rows/s, ETA ?" on quick imports).
+    if (m.event !== 'job.progress' || m.payload.jobId !== started.jobId || m.payload.state !== 'running' || m.payload.done === 0) return;
     const now = Date.now();
     if (now - last < 1000) return;
     last = now;

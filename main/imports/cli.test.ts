@@ -64,6 +64,9 @@ describe('custodian import consents', () => {
     expect(r.stdout).toMatch(/accepted: +2/);
     expect(r.stdout).toMatch(/rejected: +1 \(rows and reasons in .*run-\d+-rejects\.csv\)/);
     expect(r.stdout).toMatch(/row 2: grantee: NPI check digit is wrong/);
+    expect(r.stdout).toMatch(/consent rows written: 2/);
+    // Progress lines only once rows were read: never a stray "0 rows, 0 rows/s, ETA ?".
+    expect(r.stderr).not.toMatch(/^0 rows/m);
     const rejects = /Rejects file: (.*)/.exec(r.stdout)![1]!;
     expect(fs.readFileSync(rejects, 'utf8')).toMatch(/NPI check digit is wrong/);
 
