@@ -3,7 +3,7 @@
 import { npiProblem } from '../credentials/npi';
 import { normalizeDocumentHash } from './canonical';
 import { categoryOf, purposeOf, type Category, type Decision, type GranteeKind, type Purpose } from './codes';
-import { parseBound, parseCalendarDate } from './period';
+import { describeDateProblem, parseBound, parseCalendarDate } from './period';
 
 export interface ConsentDraft {
   externalId: string | null;
@@ -104,7 +104,7 @@ export function validateConsentFields(values: ConsentFieldValues, today: string 
   if (birthText !== null) {
     const parsed = parseCalendarDate(birthText);
     // The value itself is not repeated: a date of birth is PHI.
-    if (!parsed.ok) problems.push({ column: 'birth_date', reason: 'is not a real date in the form YYYY-MM-DD' });
+    if (!parsed.ok) problems.push({ column: 'birth_date', reason: describeDateProblem(parsed.problem) });
     else if (parsed.value > today) problems.push({ column: 'birth_date', reason: 'is in the future' });
     else birthDate = parsed.value;
   }

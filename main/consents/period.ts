@@ -6,25 +6,42 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,
 const DAY = 86_400;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+/** Why a date was refused, without its value (a birth date is PHI): the form, the year range, or no such day. */
+export type DateProblem = 'FORM' | 'YEAR_RANGE' | 'NO_SUCH_DAY';
+/** Years Custodian accepts in dates (birth dates and consent periods). */
+export const YEAR_RANGE = { min: 1900, max: 2999 } as const;
+
+/** A sentence for a refused date that does not repeat the value. */
+export function describeDateProblem(problem: DateProblem): string {
+  if (problem === 'YEAR_RANGE') return `has a year outside ${YEAR_RANGE.min}-${YEAR_RANGE.max}, the range of years Custodian accepts`;
+  if (problem === 'NO_SUCH_DAY') return 'is not a real calendar date (no such month or day)';
+  return 'is not a date in the form YYYY-MM-DD';
+}
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+function dayProblem(y: number, m: number, d: number): DateProblem | null {
+  if (y < YEAR_RANGE.min || y > YEAR_RANGE.max) return 'YEAR_RANGE';
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return 'NO_SUCH_DAY';
+  return null;
+}
+
 function checkDay(y: number, m: number, d: number, text: string): string | null {
-  if (y < 1900 || y > 2999) return `year out of range in ${text} (1900-2999)`;
+  if (y < YEAR_RANGE.min || y > YEAR_RANGE.max) return `year out of range in ${text} (${YEAR_RANGE.min}-${YEAR_RANGE.max})`;
   if (m < 1 || m > 12) return `no such month in ${text}`;
   if (d < 1 || d > daysInMonth(y, m)) return `no such date: ${text}`;
   return null;
 }
 
-/** A calendar date YYYY-MM-DD (birth dates): checked for impossible days, returned as given. */
-export function parseCalendarDate(text: string): Parsed<string> {
+/** A calendar date YYYY-MM-DD (birth dates): checked for impossible days, returned as given; a refusal names why. */
+export function parseCalendarDate(text: string): { ok: true; value: string } | { ok: false; problem: DateProblem } {
   const m = DATE.exec(text);
-  if (!m) return { ok: false, reason: `expected a date as YYYY-MM-DD, got ${JSON.stringify(text.slice(0, 40))}` };
-  const problem = checkDay(Number(m[1]), Number(m[2]), Number(m[3]), text);
-  return problem ? { ok: false, reason: problem } : { ok: true, value: text };
+  if (!m) return { ok: false, problem: 'FORM' };
+  const problem = dayProblem(Number(m[1]), Number(m[2]), Number(m[3]));
+  return problem ? { ok: false, problem } : { ok: true, value: text };
 }
 
 /**

@@ -101,6 +101,26 @@ function csvError(err: unknown, line: number): AppError {
   return new AppError('IMPORT_CSV_MALFORMED', `Line ${line}: the CSV cannot be parsed (${e.code ?? 'error'}).`, { line, reason: e.code ?? null });
 }
 
+/**
+ * UTF-8 (with or without a byte-order mark) and UTF-16 LE with its mark are read (csv-parse decodes both); UTF-16 BE
+ * and UTF-32 would otherwise be misread as a header of unknown columns, so they are refused by name.
+ */
+function checkEncoding(head: Buffer): void {
+  const name =
+    head[0] === 0x00 && head[1] === 0x00 && head[2] === 0xfe && head[3] === 0xff
+      ? 'UTF-32 big-endian'
+      : head[0] === 0xff && head[1] === 0xfe && head[2] === 0x00 && head[3] === 0x00
+        ? 'UTF-32 little-endian'
+        : head[0] === 0xfe && head[1] === 0xff
+          ? 'UTF-16 big-endian'
+          : head.length >= 2 && head[0] === 0x00 && head[1] !== 0x00
+            ? 'UTF-16 big-endian (without a byte-order mark)'
+            : null;
+  if (name) {
+    throw new AppError('IMPORT_ENCODING_UNSUPPORTED', `The file is encoded as ${name}; save it as UTF-8 (or UTF-16 little-endian with its byte-order mark) and import it again.`, { encoding: name });
+  }
+}
+
 export interface CsvReadOptions {
   file: string;
   /** Where to start: 0 for a new import (the header is then the first record), or a saved position. */
@@ -167,8 +187,13 @@ export async function* readCsvBatches(options: CsvReadOptions): AsyncGenerator<C
   };
 
   const stream = fs.createReadStream(options.file, { start: start.offset, highWaterMark: READ_BYTES });
+  let firstChunk = start.offset === 0;
   try {
     for await (const chunk of stream) {
+      if (firstChunk) {
+        firstChunk = false;
+        checkEncoding(chunk as Buffer);
+      }
       options.onBytes?.(chunk as Buffer);
       parser.write(chunk as Buffer);
       drain();

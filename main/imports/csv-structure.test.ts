@@ -111,3 +111,23 @@ describe('claims files share the reader', () => {
     expect((err as AppError).details).toMatchObject({ line: 3 });
   });
 });
+
+describe('encodings', () => {
+  it('UTF-16 LE with its byte-order mark imports', async () => {
+    const text = `\uFEFF${HEADER}\r\n${line({ external_id: 'C-1' })}\r\n`;
+    const summary = await importFile(t, writeFile(t, 'le.csv', Buffer.from(text, 'utf16le')));
+    expect(summary).toMatchObject({ rows_read: 1, accepted: 1 });
+  });
+
+  it('UTF-16 BE is refused by its name, not as "not the consent header"', async () => {
+    const le = Buffer.from(`\uFEFF${HEADER}\r\n${line()}\r\n`, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const file = writeFile(t, 'be.csv', be);
+    const err = await importFile(t, file).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as AppError).code).toBe('IMPORT_ENCODING_UNSUPPORTED');
+    expect((err as AppError).message).toMatch(/UTF-16 big-endian; save it as UTF-8/);
+  });
+});

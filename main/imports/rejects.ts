@@ -3,10 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+// Also after leading spaces, which some spreadsheets skip before reading a formula (as the audit CSV does).
+const FORMULA_START = /^[\t\r]|^ *[=+\-@]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 
-/** A cell a spreadsheet shows as text: a leading = + - @ (or tab, CR) gets an apostrophe in front (OWASP). */
+/** A cell a spreadsheet shows as text: a leading = + - @ (after any spaces), tab or CR gets an apostrophe in front (OWASP). */
 export function neutralizeFormula(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;
 }
