@@ -1,5 +1,6 @@
 // Validation of one consent as entered (a CSV row, the grant form, a flattened FHIR rule) into a typed draft,
 // with a problem per column that names the reason. Hand-checked rather than zod: it runs a million times per import.
+import { bidiProblem } from '../api/display-text';
 import { npiProblem } from '../credentials/npi';
 import { normalizeDocumentHash } from './canonical';
 import { categoryOf, purposeOf, type Category, type Decision, type GranteeKind, type Purpose } from './codes';
@@ -75,6 +76,11 @@ function text(values: ConsentFieldValues, column: ConsentColumn, problems: Field
       column,
       reason: value.indexOf('\uFFFD') !== -1 ? 'contains bytes that are not valid UTF-8 (save the file as UTF-8)' : 'contains control characters',
     });
+    return null;
+  }
+  const bidi = bidiProblem(value);
+  if (bidi) {
+    problems.push({ column, reason: bidi });
     return null;
   }
   return value;

@@ -100,6 +100,8 @@ describe('validateRosterRow', () => {
     ['another registry (replay)', { chain_id: '31337', registry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512' }, 'registry', /signed for registry 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512/],
     ['a chain id that is not a number', { chain_id: 'main' }, 'chain_id', /positive whole number/],
     ['a control character in the name', { name: 'Dr\u0007X' }, 'name', /control characters/],
+    ['a right-to-left override in the name (display spoofing)', { name: 'Dr Ada \u202Egnp.exe' }, 'name', /bidirectional control character \(U\+202E\)/],
+    ['an isolate in the organization', { organization: 'General \u2067Hospital' }, 'organization', /bidirectional control character \(U\+2067\)/],
   ])('refuses %s', (_what, row, column, reason) => {
     const r = validateRosterRow(cells(row), header, ours);
     expect(r.ok).toBe(false);

@@ -1,5 +1,6 @@
 // The provider roster CSV: its columns, the header check, and the validation of one row into a provider and
 // (optionally) one signed credential, each problem naming the column and the reason. Pure, table-tested.
+import { bidiProblem } from '../api/display-text';
 import { getAddress } from 'ethers';
 import { AppError } from '../api/errors';
 import { normalizeHeaderName } from '../imports/csv-header';
@@ -94,6 +95,10 @@ function optionalText(value: string | undefined, column: string, max: number, pr
   if (v === '') return null;
   if (v.length > max) problems.push({ column, reason: `is longer than ${max} characters` });
   else if (!PLAIN_TEXT.test(v)) problems.push({ column, reason: 'holds control characters' });
+  else {
+    const bidi = bidiProblem(v);
+    if (bidi) problems.push({ column, reason: bidi });
+  }
   return v;
 }
 

@@ -116,6 +116,8 @@ describe('CSV import: bad rows are rejected with row, column and reason; good ro
     ['an NPI failing its check digit', { grantee: '1234567890' }, /^grantee: NPI check digit is wrong/],
     ['an impossible birth date (not echoed)', { birth_date: '1980-02-30' }, /^birth_date: is not a real calendar date \(no such month or day\)$/],
     ['a birth date in year 9999 names the accepted range (not echoed)', { birth_date: '9999-12-31' }, /^birth_date: has a year outside 1900-2999, the range of years Custodian accepts$/],
+    ['a right-to-left override in the name (display spoofing)', { patient_name: 'Roe, Jane\u202Efdp.exe' }, /^patient_name: contains a bidirectional control character \(U\+202E\)/],
+    ['a left-to-right mark in the facility', { facility: 'GH\u200E01' }, /^facility: contains a bidirectional control character \(U\+200E\)/],
     ['a birth date in another form (not echoed)', { birth_date: '17/05/1980' }, /^birth_date: is not a date in the form YYYY-MM-DD$/],
     ['a missing required value', { mrn: '' }, /^mrn: is required/],
     ['a bad decision', { decision: 'allow' }, /^decision: must be permit or deny/],
