@@ -178,3 +178,20 @@ describe('runRosterImport', () => {
     expect(rest.fileHash).toMatch(/^0x[0-9a-f]{64}$/);
   });
 });
+
+describe('a credential past its dates is marked at import', () => {
+  it('an expired credential reads "expired" at once (not "not checked yet"); one in its window stays unchecked until verified', async () => {
+    const expired = await signTestCredential(issuer, ours, { npi: TEST_NPIS[3], number: 'OLD-1', validFrom: '2019-01-01', validUntil: '2020-12-31' });
+    const future = await signTestCredential(issuer, ours, { npi: TEST_NPIS[3], number: 'NEW-1', validFrom: '2199-01-01', validUntil: '2199-12-31' });
+    const current = await signTestCredential(issuer, ours, { npi: TEST_NPIS[3], number: 'NOW-1', validFrom: '2024-01-01', validUntil: '2198-12-31' });
+    const s = await importFile(writeRoster('dated.csv', [line('Dr Di', expired), line('Dr Di', future), line('Dr Di', current)]));
+    expect(s).toMatchObject({ outcome: 'succeeded', rejected: 0 });
+    const verdict = (hash: string) => db.prepare('SELECT verdict, reason FROM credentials WHERE credential_hash = ?').get(hash) as { verdict: string | null; reason: string | null };
+    expect(verdict(expired.hash)).toMatchObject({ verdict: 'expired', reason: expect.stringMatching(/^Expired: valid until 2020-12-31/) });
+    expect(verdict(future.hash)).toMatchObject({ verdict: 'not_yet_valid' });
+    expect(verdict(current.hash)).toMatchObject({ verdict: null });
+    // The finding is on the credential's trail like any check.
+    const trail = db.prepare('SELECT c.verdict, c.trigger FROM credential_checks c JOIN credentials k ON k.id = c.credential_id WHERE k.credential_hash = ?').all(expired.hash);
+    expect(trail).toEqual([{ verdict: 'expired', trigger: 'bulk' }]);
+  });
+});

@@ -10,7 +10,8 @@ import { csvRejectLine, csvRejectsHeader, RejectsFile } from '../imports/rejects
 import { MAX_COLUMNS, readCsvBatches, type CsvPosition, type CsvRecord } from '../imports/csv-source';
 import type { CredentialDomain } from './eip712';
 import { describeRosterProblems, mapRosterHeader, validateRosterRow, type RosterHeader, type RosterProblem, type RosterRowResult } from './roster';
-import { credentialByHash, insertCredential, upsertProvider, type NewProvider } from './store';
+import { credentialByHash, insertCredential, saveFinding, upsertProvider, type NewProvider } from './store';
+import { validityFinding } from './verdict';
 
 export const ROSTER_CHUNK_ROWS = 2_000;
 
@@ -202,6 +203,10 @@ export async function runRosterImport(db: Db, runId: number, hooks: ImportHooks,
       if (r.inserted) {
         counts.credentials_added++;
         added = true;
+        // The row's signature was checked above; its own dates need no chain either, so an expired (or not yet
+        // valid) credential says so from the moment it is in the directory instead of "not checked yet".
+        const dated = validityFinding(c.fields, new Date(now));
+        if (dated) saveFinding(db, r.id, dated, { checkedAt: now, trigger: 'bulk', actor: run.started_by });
       } else {
         dupReason = existing?.import_run_id === runId && existing.source_row !== null ? `repeats the credential of row ${existing.source_row}` : 'the credential is already in the directory';
       }

@@ -79,9 +79,14 @@ export function offChainFinding(c: CheckableCredential, expected: CredentialDoma
     };
   }
 
+  return validityFinding(c.fields, now);
+}
+
+/** Expired or not yet valid by its own dates (no chain, no signature work), or null while in its validity window. */
+export function validityFinding(fields: Pick<CheckableCredential['fields'], 'validFrom' | 'validUntil'>, now: Date): Finding | null {
   const today = utcDay(now);
-  if (today < c.fields.validFrom) return { verdict: 'not_yet_valid', reason: `Valid from ${c.fields.validFrom}; today is ${today} (UTC).` };
-  if (today > c.fields.validUntil) return { verdict: 'expired', reason: `Expired: valid until ${c.fields.validUntil} (inclusive); today is ${today} (UTC).` };
+  if (today < fields.validFrom) return { verdict: 'not_yet_valid', reason: `Valid from ${fields.validFrom}; today is ${today} (UTC).` };
+  if (today > fields.validUntil) return { verdict: 'expired', reason: `Expired: valid until ${fields.validUntil} (inclusive); today is ${today} (UTC).` };
   return null;
 }
 
