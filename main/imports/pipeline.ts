@@ -180,10 +180,22 @@ export async function runConsentImport(db: Db, runId: number, hooks: ImportHooks
   const commit = (position: CsvPosition | FhirPosition) => {
     bulk?.flush();
     const checkpoint: ImportCheckpoint = { v: 1, size: stat.size, mtimeMs: stat.mtimeMs, position, rejectsBytes: rejects.flush(), ...(mapping ? { header: mapping.names } : {}) };
-    saveImportCounts(db, runId, counts);
-    hooks.saveCheckpoint(checkpoint, counts.rows_read, counts.rejected);
     const t = performance.now();
-    db.exec('COMMIT');
+    if (run.dry_run) {
+      // A dry run's chunk read the real tables in a deferred (read) transaction and wrote only temporary tables.
+      // Upgrading that snapshot to write its counts fails at once (SQLITE_BUSY_SNAPSHOT, "database is locked") if
+      // anyone committed meanwhile, and waiting cannot help; so the chunk ends as a read, and the counts and
+      // checkpoint go in a short write transaction of their own, which waits for the lock like any writer.
+      db.exec('COMMIT');
+      db.transaction(() => {
+        saveImportCounts(db, runId, counts);
+        hooks.saveCheckpoint(checkpoint, counts.rows_read, counts.rejected);
+      }).immediate();
+    } else {
+      saveImportCounts(db, runId, counts);
+      hooks.saveCheckpoint(checkpoint, counts.rows_read, counts.rejected);
+      db.exec('COMMIT');
+    }
     timings.commitMs += performance.now() - t;
     timings.transactions++;
     open = false;
