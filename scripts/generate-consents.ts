@@ -92,12 +92,25 @@ export function generateConsentsCsv(file: string, options: GenerateOptions): num
   return size;
 }
 
+const USAGE = 'usage: tsx scripts/generate-consents.ts --rows N --out FILE [--seed S]\n  Writes N synthetic consent rows (seeded, valid NPIs, no real person) as CSV to FILE.\n';
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000' }, out: { type: 'string' }, seed: { type: 'string', default: '42' } } });
-  if (!values.out) {
-    process.stderr.write('usage: tsx scripts/generate-consents.ts --rows N --out FILE [--seed S]\n');
+  let values: { rows?: string; out?: string; seed?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ options: { rows: { type: 'string', default: '1000' }, out: { type: 'string' }, seed: { type: 'string', default: '42' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
     process.exit(2);
   }
-  const size = generateConsentsCsv(values.out, { rows: Number(values.rows), seed: Number(values.seed) });
-  process.stdout.write(`${values.out}: ${values.rows} rows, ${size} bytes\n`);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const rows = Number(values.rows);
+  if (!values.out || !Number.isInteger(rows) || rows < 0) {
+    process.stderr.write(USAGE);
+    process.exit(2);
+  }
+  const size = generateConsentsCsv(values.out, { rows, seed: Number(values.seed) });
+  process.stdout.write(`${values.out}: ${rows} rows, ${size} bytes\n`);
 }

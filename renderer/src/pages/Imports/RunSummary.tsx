@@ -6,7 +6,7 @@ import type { ImportRunDetail, ImportRunSummary } from '../../../../main/api/imp
 import { CopyText } from '../../components/CopyText';
 import { DownloadButton } from './DownloadButton';
 import { formatCount } from '../../components/format';
-import { splitErrorCode, splitReason, type RunState } from './runProgress';
+import { failureAdvice, splitErrorCode, splitReason, type RunState } from './runProgress';
 
 function Count({ label, value, testId, color, hint }: { label: string; value: number; testId: string; color?: string; hint: string }): ReactElement {
   return (
@@ -129,9 +129,8 @@ export function RunSummary({ run, state, detail, actions, mayDownload = false }:
               {error?.code && <Code c="red.9">{error.code}</Code>}
               <Text size="sm">{error?.message ?? 'The job failed without a message.'}</Text>
             </Group>
-            <Text size="xs">
-              Rows counted below were committed before it stopped{dry ? ' (a dry run writes nothing)' : ''}. Fix the file and resume, or run it again: rows already
-              imported are skipped.
+            <Text size="xs" data-testid="import-failed-advice">
+              {failureAdvice(error?.code ?? null, dry)}
             </Text>
           </Stack>
         </Alert>

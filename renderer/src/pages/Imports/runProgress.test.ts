@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../../../main/api/events';
-import { describeStarter, effectiveState, mergeLive, splitErrorCode, splitReason } from './runProgress';
+import { describeStarter, effectiveState, failureAdvice, mergeLive, splitErrorCode, splitReason } from './runProgress';
 
 const event = (over: Partial<JobProgress>): JobProgress => ({
   jobId: 'j1',
@@ -81,5 +81,21 @@ describe('splitErrorCode / describeStarter', () => {
 describe('splitReason (row-level problems)', () => {
   it('reads the (row) pseudo-column', () => {
     expect(splitReason('(row): has 15 columns but the header has 13')).toEqual([{ column: '(row)', reason: 'has 15 columns but the header has 13' }]);
+  });
+});
+
+describe('failureAdvice', () => {
+  it('asks to fix the file only when the file is the problem', () => {
+    expect(failureAdvice('IMPORT_CSV_MALFORMED', false)).toMatch(/The file needs fixing/);
+    expect(failureAdvice('IMPORT_ENCODING_UNSUPPORTED', true)).toMatch(/^A dry run writes nothing\. The file needs fixing/);
+  });
+
+  it('never blames the file for a database or job failure', () => {
+    for (const code of ['SQLITE_BUSY', 'JOB_FAILED', null]) {
+      const advice = failureAdvice(code, true);
+      expect(advice).not.toMatch(/needs fixing/);
+      expect(advice).toMatch(/The file is not the problem/);
+      expect(advice).toMatch(/Start the same dry run again/);
+    }
   });
 });

@@ -84,6 +84,29 @@ export function splitErrorCode(text: string): { code: string | null; message: st
   return m ? { code: m[1]!, message: m[2]! } : { code: null, message: text };
 }
 
+/** Codes that mean the file itself must change; anything else (the database, the job) is not the file's fault. */
+const FILE_PROBLEMS = new Set([
+  'IMPORT_CSV_MALFORMED',
+  'IMPORT_HEADER_MISSING',
+  'IMPORT_HEADER_DUPLICATE',
+  'IMPORT_HEADER_TOO_WIDE',
+  'IMPORT_FILE_EMPTY',
+  'IMPORT_NOT_JSON',
+  'IMPORT_NOT_FHIR',
+  'IMPORT_ENCODING_UNSUPPORTED',
+  'IMPORT_FILE_CHANGED',
+  'CLAIMS_HEADER_MISSING',
+  'ROSTER_HEADER_MISSING',
+  'ROSTER_HEADER_DUPLICATE',
+]);
+
+/** What to do after a run stopped, by what stopped it: fix the file only when the file is the problem. */
+export function failureAdvice(code: string | null, dry: boolean): string {
+  const kept = dry ? 'A dry run writes nothing.' : 'Rows counted below were committed before it stopped and are kept.';
+  if (code && FILE_PROBLEMS.has(code)) return `${kept} The file needs fixing at the place named above; then import it again: rows already imported are skipped.`;
+  return `${kept} The file is not the problem: this stopped because of the workstation (${code ?? 'no code'}). Start the same ${dry ? 'dry run' : 'import'} again; if it stops again, give the code above to your IT administrator.`;
+}
+
 /** A staff id as a person reads it: "you" for the signed-in staff member, the CLI, or a short id. */
 export function describeStarter(startedBy: string, me: { id: string; name: string } | null): string {
   if (me && startedBy === me.id) return `${me.name} (you)`;
