@@ -61,7 +61,29 @@ export async function startTestNode(opts: TestNodeOptions = {}): Promise<TestNod
     kind === 'anvil'
       ? await startAnvil({ chainId, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.stateFile ? { stateFile: opts.stateFile } : {}) })
       : await startEdr({ chainId, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+  // A run that believes it tests EDR must not pass on anvil (or the reverse): ask the node who it is.
+  const version = await clientVersion(node.rpcUrl).catch(async (err: unknown) => {
+    await node.stop();
+    throw err;
+  });
+  if (!CLIENT_VERSION[kind].test(version)) {
+    await node.stop();
+    throw new Error(`The ${kind} test node answered web3_clientVersion ${version}.`);
+  }
   return { ...node, kind, caps };
+}
+
+const CLIENT_VERSION: Record<TestNodeKind, RegExp> = { anvil: /^anvil\//, edr: /^HardhatNetwork\/.*edr/ };
+
+async function clientVersion(rpcUrl: string): Promise<string> {
+  const res = await fetch(rpcUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'web3_clientVersion', params: [] }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  const body = (await res.json()) as { result?: unknown };
+  return typeof body.result === 'string' ? body.result : JSON.stringify(body);
 }
 
 /** Dev-node controls through the capability table, for fixtures and tests. */
