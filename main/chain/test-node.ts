@@ -19,11 +19,18 @@ export interface NodeCapabilities {
   reorg: 'anvil_reorg' | null;
   /** Keeps its chain in a file across a restart (anvil --state): anvil only, EDR lives in memory. */
   stateFile: boolean;
+  /**
+   * Rejects a same-nonce replacement that does not raise the fees by 10% (as geth does). anvil 1.7 takes any
+   * higher fee, so only EDR proves the engine's re-pricing would be accepted by a real node.
+   */
+  replacementBump: boolean;
+  /** Rejects a transaction whose gas limit is over the EIP-7825 cap of 2^24 (anvil 1.7 accepts it on Osaka). */
+  txGasCap: boolean;
 }
 
 export const NODE_CAPABILITIES: Readonly<Record<TestNodeKind, NodeCapabilities>> = {
-  anvil: { setBalance: 'anvil_setBalance', reorg: 'anvil_reorg', stateFile: true },
-  edr: { setBalance: 'hardhat_setBalance', reorg: null, stateFile: false },
+  anvil: { setBalance: 'anvil_setBalance', reorg: 'anvil_reorg', stateFile: true, replacementBump: false, txGasCap: false },
+  edr: { setBalance: 'hardhat_setBalance', reorg: null, stateFile: false, replacementBump: true, txGasCap: true },
 };
 
 /** The node named by CUSTODIAN_TEST_NODE; anvil when unset. An unknown name fails loudly, never falls back. */
