@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 /** A signed transfer, broadcast the way sync/sender.ts does it; resolves with the node's error, or null if accepted. */
-async function broadcast(wallet: Wallet, tx: TransactionRequest): Promise<unknown> {
+async function broadcast(wallet: Pick<Wallet, 'signTransaction'>, tx: TransactionRequest): Promise<unknown> {
   const raw = await wallet.signTransaction({ to: Wallet.createRandom().address, chainId: node.chainId, type: 2, gasLimit: 21_000n, maxFeePerGas: 3n * GWEI, maxPriorityFeePerGas: GWEI, ...tx });
   try {
     await provider.send('eth_sendRawTransaction', [raw]);
