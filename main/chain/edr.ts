@@ -136,7 +136,10 @@ export async function startEdr(opts: EdrOptions = {}): Promise<LocalNode> {
           throw new LocalNodeError('EDR_START_FAILED', `hardhat node on port ${port} reports chain id ${answered}, expected ${chainId}.`);
         }
         const rpcUrl = `http://127.0.0.1:${port}`;
-        await quietLogging(rpcUrl);
+        await quietLogging(rpcUrl).catch(async (err: unknown) => {
+          await stopGroup(child);
+          throw err;
+        });
         return { rpcUrl, port, pid: child.pid as number, chainId, stop: () => stopGroup(child) };
       }
     }
