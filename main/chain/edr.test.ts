@@ -1,7 +1,7 @@
 // edr.ts against the real hardhat node: loopback only, OS-chosen ports, readiness, stop by process group, and no
 // node left behind when the process that started it is killed outright.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -123,6 +123,8 @@ describe('startEdr', () => {
       provider.destroy();
     }
     expect(isRunning(pid)).toBe(true);
+    const projectDir = process.platform === 'linux' ? readlinkSync(`/proc/${pid}/cwd`) : null;
+    if (projectDir !== null) expect(path.basename(projectDir)).toMatch(/^custodian-edr-/);
     const parentGone = new Promise((resolve) => parent.once('exit', resolve));
     parent.kill('SIGKILL');
     await parentGone;
@@ -138,5 +140,6 @@ describe('startEdr', () => {
         }
       }
     }
+    if (projectDir !== null) expect(existsSync(projectDir)).toBe(false); // its throwaway project folder went with it
   });
 });

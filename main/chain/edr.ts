@@ -20,9 +20,13 @@ const TAIL_LINES = 20;
 /**
  * Loaded into the node before Hardhat (node --import): the node exits when its stdin closes. Stdin is a pipe
  * from this process, and the OS closes it when this process ends in any way (SIGKILL included), so a node can
- * never outlive the test process that started it, although it runs in its own process group.
+ * never outlive the test process that started it, although it runs in its own process group. On that exit it
+ * also removes its throwaway project folder (its working directory), which a killed parent cannot.
  */
-const EXIT_WITH_PARENT = 'data:text/javascript,process.stdin.on("end",()=>process.exit(0));process.stdin.on("error",()=>process.exit(0));process.stdin.resume();';
+const EXIT_WITH_PARENT =
+  'data:text/javascript,import{rmSync}from"node:fs";const dir=process.cwd();' +
+  'const leave=()=>{try{rmSync(dir,{recursive:true,force:true})}catch{}process.exit(0)};' +
+  'process.stdin.on("end",leave);process.stdin.on("error",leave);process.stdin.resume();';
 
 /** The directory of the installed hardhat package (its CLI is dist/src/cli.js there). */
 export function findHardhatPackage(): string {
