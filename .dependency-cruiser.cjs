@@ -44,6 +44,13 @@ module.exports = {
       to: { path: 'node_modules/electron/' },
     },
     {
+      name: 'test-nodes-only-in-tests',
+      comment: 'Hardhat EDR and the test-node selector are test infrastructure: the app and CLI run anvil only.',
+      severity: 'error',
+      from: { path: '^(main|bench)/', pathNot: '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/chain/(test-node|edr)\\.ts$)' },
+      to: { path: '^main/chain/(edr|test-node)\\.ts$' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

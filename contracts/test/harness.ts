@@ -1,4 +1,5 @@
-// Shared setup for the contract tests: one real anvil per test file, funded signers, deploy and revert helpers.
+// Shared setup for the contract tests: one real node per test file (anvil, or EDR with CUSTODIAN_TEST_NODE=edr),
+// funded signers, deploy and revert helpers.
 // Not a test itself; each *.test.ts beside it starts its own chain in beforeAll and stops it in afterAll.
 import {
   Contract,
@@ -12,11 +13,11 @@ import {
   type TransactionReceipt,
 } from 'ethers';
 import { compileContracts } from '../build';
-import { startAnvil, type AnvilNode } from '../../main/chain/anvil';
 import { loadArtifact, type ContractName } from '../../main/chain/artifacts';
 import { deployContract } from '../../main/chain/deploy';
 import { DEVNET_SIGNER_KEY } from '../../main/chain/devnet';
 import { TxSender, createProvider, revertDataOf } from '../../main/chain/provider';
+import { NodeControl, startTestNode, type TestNode } from '../../main/chain/test-node';
 
 export interface Actor {
   wallet: Wallet;
@@ -25,8 +26,10 @@ export interface Actor {
 }
 
 export interface TestChain {
-  node: AnvilNode;
+  node: TestNode;
   provider: JsonRpcProvider;
+  /** Node-specific controls (balance, time, snapshots) through the capability table. */
+  control: NodeControl;
   admin: Actor;
   /** A funded account holding no role. */
   stranger: Actor;
@@ -37,7 +40,7 @@ export interface TestChain {
 
 export async function startTestChain(): Promise<TestChain> {
   compileContracts();
-  const node = await startAnvil({ chainId: 31337 });
+  const node = await startTestNode({ chainId: 31337 });
   const provider = createProvider(node.rpcUrl, node.chainId);
   const actor = (key: string): Actor => {
     const wallet = new Wallet(key, provider);
@@ -45,10 +48,12 @@ export async function startTestChain(): Promise<TestChain> {
   };
   const admin = actor(DEVNET_SIGNER_KEY);
   const stranger = actor(hexlify(randomBytes(32)));
-  await provider.send('anvil_setBalance', [stranger.address, '0x56BC75E2D63100000']); // 100 ETH
+  const control = new NodeControl(provider, node.caps);
+  await control.setBalance(stranger.address, 100n * 10n ** 18n);
   return {
     node,
     provider,
+    control,
     admin,
     stranger,
     async deploy(name) {

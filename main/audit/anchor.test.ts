@@ -1,4 +1,4 @@
-// End to end against a real anvil with the deployed contracts: batch, anchor each root with AuditAnchor.anchor
+// End to end against a real node (anvil, or EDR with CUSTODIAN_TEST_NODE=edr) with the deployed contracts: batch, anchor each root with AuditAnchor.anchor
 // (as the sync engine will) in this database's trail, beside another trail anchoring into the same contract; verify
 // against the chain, export a proof bundle, check it, and tamper with it.
 import { execFile } from 'node:child_process';
@@ -8,11 +8,11 @@ import { promisify } from 'node:util';
 import { Wallet, type JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditProofBundle } from '../api/audit';
-import { startAnvil, type AnvilNode } from '../chain/anvil';
 import { loadArtifact } from '../chain/artifacts';
 import { deployContracts, type DeployedContracts } from '../chain/deploy';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { createProvider, TxSender } from '../chain/provider';
+import { startTestNode, type TestNode } from '../chain/test-node';
 import { AUDIT_ANCHOR_ABI, AuditAnchorReader, auditAnchorInterface, type AuditChain } from './anchor-reader';
 import { listBatches, sealDueBatches, type AuditRootPayload } from './batches';
 import { exportProof } from './handlers';
@@ -23,7 +23,7 @@ import { entryHash } from './trail';
 import { auditTrailId } from './trail-id';
 import { verifyAuditTrail } from './verify';
 
-let node: AnvilNode;
+let node: TestNode;
 let provider: JsonRpcProvider;
 let sender: TxSender;
 let contracts: DeployedContracts;
@@ -48,7 +48,7 @@ async function anchorPending(db: TestDb['db'] = t.db): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  node = await startAnvil({});
+  node = await startTestNode();
   provider = createProvider(node.rpcUrl, node.chainId);
   const wallet = new Wallet(DEVNET_SIGNER_KEY, provider);
   sender = new TxSender(wallet);

@@ -3,9 +3,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
 import { AppError } from '../api/errors';
+import { delay, freePort, rpcChainId, type LocalNode } from './local-node';
 
 export interface AnvilOptions {
   /** Load state from this file at start and dump to it on exit and every 5 s. */
@@ -18,14 +18,8 @@ export interface AnvilOptions {
   host?: '127.0.0.1';
 }
 
-export interface AnvilNode {
-  rpcUrl: string;
-  port: number;
-  pid: number;
-  chainId: number;
-  /** SIGTERM, wait for exit (anvil writes its state file on the way out), SIGKILL after 5 s. */
-  stop(): Promise<void>;
-}
+/** stop(): SIGTERM, wait for exit (anvil writes its state file on the way out), SIGKILL after 5 s. */
+export type AnvilNode = LocalNode;
 
 const READY_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
@@ -235,34 +229,4 @@ function stopChild(child: ChildProcess): Promise<void> {
       }
     }
   });
-}
-
-async function rpcChainId(rpcUrl: string): Promise<number> {
-  const res = await fetch(rpcUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-    signal: AbortSignal.timeout(2_000),
-  });
-  const body = (await res.json()) as { result?: string };
-  if (typeof body.result !== 'string') throw new Error(`unexpected eth_chainId answer: ${JSON.stringify(body)}`);
-  return Number(BigInt(body.result));
-}
-
-/** Asks the OS for a free port on 127.0.0.1 by listening on port 0. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,20 +1,20 @@
-// TxSender against a real anvil: concurrent callers are sent one by one with consecutive nonces, reverts are named.
+// TxSender against a real node (anvil, or EDR with CUSTODIAN_TEST_NODE=edr): concurrent callers are sent one by one with consecutive nonces, reverts are named.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Interface, Wallet, type JsonRpcProvider } from 'ethers';
 import { compileContracts } from '../../contracts/build';
-import { startAnvil, type AnvilNode } from './anvil';
 import { loadArtifact } from './artifacts';
 import { deployContracts } from './deploy';
 import { DEVNET_SIGNER_KEY } from './devnet';
 import { MAX_TX_GAS, TxSender, createProvider, readChainStatus, suggestFees } from './provider';
+import { startTestNode, type TestNode } from './test-node';
 
-let node: AnvilNode;
+let node: TestNode;
 let provider: JsonRpcProvider;
 let wallet: Wallet;
 
 beforeAll(async () => {
   compileContracts();
-  node = await startAnvil();
+  node = await startTestNode();
   provider = createProvider(node.rpcUrl, node.chainId);
   wallet = new Wallet(DEVNET_SIGNER_KEY, provider);
 });

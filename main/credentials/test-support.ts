@@ -1,11 +1,11 @@
 // Shared fixtures of the credentials tests and benchmark: a migrated SQLite file, signed credentials, and a real
-// anvil with the contracts deployed, an issuer registered and statuses written directly with TxSender.
+// node (anvil, or EDR with CUSTODIAN_TEST_NODE=edr) with the contracts deployed, an issuer registered and statuses written directly with TxSender.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hexlify, randomBytes, Wallet, type JsonRpcProvider, type Signer } from 'ethers';
 import type { CredentialType } from '../api/credentials';
-import { startAnvil, type AnvilNode } from '../chain/anvil';
+import { startTestNode, type TestNode } from '../chain/test-node';
 import { deployContracts, type DeployedContracts } from '../chain/deploy';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { createProvider, TxSender } from '../chain/provider';
@@ -63,7 +63,7 @@ export function storeCredential(db: Db, c: SignedCredential, provider: { name?: 
 }
 
 export interface RegistryChain {
-  node: AnvilNode;
+  node: TestNode;
   provider: JsonRpcProvider;
   contracts: DeployedContracts;
   chainId: number;
@@ -75,9 +75,9 @@ export interface RegistryChain {
 
 const STATUS_CODE = { active: REGISTRY_STATUS.active, suspended: REGISTRY_STATUS.suspended, revoked: REGISTRY_STATUS.revoked } as const;
 
-/** A real anvil with the three contracts deployed by the devnet key, which holds the governance and status roles. */
+/** A real node (anvil, or EDR with CUSTODIAN_TEST_NODE=edr) with the contracts deployed by the devnet key, which holds the governance and status roles. */
 export async function startRegistryChain(): Promise<RegistryChain> {
-  const node = await startAnvil({ chainId: 31337 });
+  const node = await startTestNode({ chainId: 31337 });
   const provider = createProvider(node.rpcUrl, node.chainId);
   const admin = new TxSender(new Wallet(DEVNET_SIGNER_KEY, provider));
   const contracts = await deployContracts(new Wallet(DEVNET_SIGNER_KEY, provider), undefined, admin);

@@ -20,6 +20,7 @@ describe('classifyFailure', () => {
     ['missing response', Object.assign(new Error('missing response for request'), { code: 'BAD_DATA' }), 'rpc', 'SYNC_RPC_GARBAGE', true],
     ['a non-hex quantity', new AppError('SYNC_RPC_GARBAGE', 'The node answered eth_chainId with "0xzz"'), 'rpc', 'SYNC_RPC_GARBAGE', true],
     ['insufficient funds (node text)', { error: { message: 'insufficient funds for gas * price + value: have 0 want 1' } }, 'funds', 'SYNC_INSUFFICIENT_FUNDS', true],
+    ['insufficient funds (EDR text, ethers UNKNOWN_ERROR)', Object.assign(new Error('could not coalesce error'), { code: 'UNKNOWN_ERROR', error: { code: -32000, message: "Sender doesn't have enough funds to send tx. The max upfront cost is: 63000000000000 and the sender's balance is: 0." } }), 'funds', 'SYNC_INSUFFICIENT_FUNDS', true],
     ['insufficient funds (ethers code)', Object.assign(new Error('insufficient funds'), { code: 'INSUFFICIENT_FUNDS' }), 'funds', 'SYNC_INSUFFICIENT_FUNDS', true],
     ['nonce too low', { info: { error: { code: -32003, message: 'nonce too low' } } }, 'nonce', 'SYNC_NONCE_CONFLICT', true],
     ['replacement underpriced', Object.assign(new Error('replacement transaction underpriced'), { code: 'REPLACEMENT_UNDERPRICED' }), 'nonce', 'SYNC_NONCE_CONFLICT', true],

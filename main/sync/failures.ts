@@ -76,7 +76,7 @@ export function classifyFailure(err: unknown, context: { rpcUrl?: string } = {})
   // Before any text matching: the signer's messages name settings and paths, which may contain any word.
   if (has('SYNC_SIGNER_UNAVAILABLE')) return { subtype: 'signer', code: 'SYNC_SIGNER_UNAVAILABLE', message: `The signing key is not available: ${firstLine(err)}`, transient: true };
   if (has('CHAIN_ID_MISMATCH')) return { subtype: 'chain-id', code: 'CHAIN_ID_MISMATCH', message: firstLine(err), transient: true };
-  if (has('INSUFFICIENT_FUNDS', 'SYNC_INSUFFICIENT_FUNDS') || /insufficient funds|insufficient balance/.test(text)) {
+  if (has('INSUFFICIENT_FUNDS', 'SYNC_INSUFFICIENT_FUNDS') || /insufficient funds|insufficient balance|doesn't have enough funds/.test(text)) {
     return { subtype: 'funds', code: 'SYNC_INSUFFICIENT_FUNDS', message: has('SYNC_INSUFFICIENT_FUNDS') ? firstLine(err) : `The signing account cannot pay for the transaction (${firstLine(err)}). Fund it; sync resumes by itself.`, transient: true };
   }
   if (has('NONCE_EXPIRED', 'REPLACEMENT_UNDERPRICED', 'SYNC_NONCE_CONFLICT') || /nonce too low|nonce too high|nonce has already been used|replacement transaction underpriced|invalid nonce/.test(text)) {
