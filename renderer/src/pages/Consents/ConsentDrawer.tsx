@@ -8,7 +8,7 @@ import { CopyText } from '../../components/CopyText';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatDateTime } from '../../components/format';
 import classes from './Consents.module.css';
-import { CATEGORY_LABELS, DECISION_COLORS, describePeriod, describeSource, isSourceLike, patientName, PURPOSE_LABELS, STATUS_COLORS, STATUS_LABELS } from './labels';
+import { CATEGORY_LABELS, DECISION_COLORS, describePeriod, describeSource, isSourceLike, patientRef, patientTitle, PURPOSE_LABELS, STATUS_COLORS, STATUS_LABELS } from './labels';
 
 const ACTION_LABELS: Record<ConsentHistoryEntry['action'], string> = {
   create: 'Recorded',
@@ -179,10 +179,10 @@ export function ConsentDrawer({ consentId, onClose, onOpen, onChanged, onCheckAc
             <dt>Patient</dt>
             <dd>
               <Text size="sm" fw={600} span>
-                {patientName(d.patient.name)}
+                {patientTitle(d.patient)}
               </Text>
-              <Text size="xs" c="dimmed">
-                Facility {d.patient.facility} · MRN {d.patient.mrn} · patient no. {d.patient.id}
+              <Text size="xs" c="dimmed" data-testid="consent-patient-ref">
+                {patientRef(d.patient)}
               </Text>
             </dd>
             <dt>Grantee</dt>
