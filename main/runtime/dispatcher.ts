@@ -159,8 +159,11 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
       // Identity withheld by role, and the patients the answer shows named in its audit entry (ids, never names).
       const shaped = shapeAnswer(channel as ChannelName, raw, principal);
       if (shaped.phiRead) {
-        const single = shaped.patientIds.length === 1 && facts.patientId == null ? { patientId: shaped.patientIds[0]! } : {};
-        ctx.audit({ ...single, details: { patientIds: shaped.patientIds } });
+        // With the ids a handler named itself (e.g. an import preview's patients on file).
+        const named = Array.isArray(facts.details?.patientIds) ? (facts.details.patientIds as unknown[]).filter((v): v is number => typeof v === 'number') : [];
+        const ids = [...new Set([...named, ...shaped.patientIds])].sort((a, b) => a - b);
+        const single = ids.length === 1 && facts.patientId == null ? { patientId: ids[0]! } : {};
+        ctx.audit({ ...single, details: { patientIds: ids } });
       }
       const value = shaped.value;
       if (def.audited) record({ principal: actor(), transport: caller.transport, channel, outcome: facts.outcome ?? 'success', facts });
