@@ -129,6 +129,7 @@ export function sampleInputs(f: IdentityFixture): Partial<Record<ChannelName, un
     'audit.list': [{}],
     'audit.breakGlass.list': [{}],
     'audit.exportCsv': [{}],
+    'audit.disclosures': [{ patientId: p1 }],
     'jobs.list': [{}],
     'system.status': [{}],
   };

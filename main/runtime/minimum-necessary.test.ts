@@ -35,7 +35,7 @@ describe('minimum necessary: identity only for roles with patients.view', () => 
       }
     }
     // The scan must have read real answers, not only refusals.
-    if (role === 'auditor') expect(answered).toEqual(expect.arrayContaining(['consents.list', 'consents.get', 'claims.list', 'claims.get', 'access.check', 'imports.get']));
+    if (role === 'auditor') expect(answered).toEqual(expect.arrayContaining(['consents.list', 'consents.get', 'claims.list', 'claims.get', 'access.check', 'imports.get', 'audit.disclosures']));
     if (role === 'it_admin') expect(answered).toEqual(expect.arrayContaining(['consents.list', 'consents.get', 'access.check', 'imports.preview', 'imports.get']));
   });
 

@@ -49,6 +49,7 @@ export const PATIENT_CHANNELS: Partial<Record<ChannelName, ChannelPatients>> = {
   'claims.check': { spots: claimSpots('stored'), phiRead: true },
   'sharing.requests': { spots: [{ path: '[]', id: 'patientId' }], phiRead: true },
   'sharing.request': { spots: [{ path: '', id: 'patientId' }], phiRead: true },
+  'audit.disclosures': { spots: [{ path: 'patient', id: 'id', identity: ['mrn', 'name', 'birthDate'] }], phiRead: true },
   'imports.rejectsFile': { spots: [], phiRead: true, fileOfIdentity: true },
   'imports.saveRejects': { spots: [], phiRead: true, fileOfIdentity: true },
   'imports.preview': { spots: [], phiRead: true, custom: (value, withhold) => shapePreview(value as ImportPreview, withhold) },
