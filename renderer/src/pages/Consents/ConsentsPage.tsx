@@ -237,6 +237,7 @@ function ConsentsPage(): ReactElement {
         onCheckAccess={checkAccessFor}
         mayRevoke={mayRevoke}
         me={me}
+        mayAccount={can('audit.view')}
       />
       {mayGrant && <GrantConsentDialog opened={granting} onClose={() => setGranting(false)} onGranted={onGranted} />}
     </>
