@@ -7,6 +7,7 @@ import { claimsOfPatient } from '../claims/queries';
 import { patientRecord } from '../consents/queries';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
+import { findStaff } from '../staff/accounts';
 import { csvCell } from './csv';
 import { normaliseInstant } from './queries';
 import type { AuditEntry } from './trail';
@@ -77,13 +78,18 @@ export function accountOfDisclosures(db: Db, q: DisclosureQuery, now = new Date(
   const { from, to } = period(q);
   const entries = db.prepare(ENTRIES_SQL).all({ patientId: q.patientId, from, to, limit: q.limit + 1 }) as AuditEntry[];
   const claims = claimsOfPatient(db, q.patientId, from, to, q.limit + 1);
+  // Claims record who checked them by staff id (a bulk import's by the one who started it): name them as the trail does.
+  const staffOf = (id: string): DisclosureEvent['who'] => {
+    const s = findStaff(db, id);
+    return { id, name: s?.display_name ?? null, role: s?.role ?? null };
+  };
   const events: DisclosureEvent[] = [
     ...entries.map(entryEvent),
     ...claims.map(
       (c): DisclosureEvent => ({
         at: c.created_at,
         kind: 'claim',
-        who: { id: c.checked_by, name: null, role: null },
+        who: staffOf(c.checked_by),
         what: `claim ${c.claim_id} to payer ${c.payer_id} (${c.source})`,
         why: c.chain_reason ? `payment (HPAYMT); payer: ${c.chain_reason}` : 'payment (HPAYMT)',
         outcome: c.chain_status,
