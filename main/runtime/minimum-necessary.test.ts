@@ -73,3 +73,20 @@ describe('minimum necessary: identity only for roles with patients.view', () => 
     for (const channel of Object.keys(PATIENT_CHANNELS)) expect(CHANNEL_NAMES).toContain(channel);
   });
 });
+
+describe('the scrub of withheld values in other text', () => {
+  it('masks whole values only, never inside a hash or a longer word', async () => {
+    const { shapeAnswer } = await import('./minimum-necessary');
+    const claim = {
+      patient: { id: 7, facility: 'GH01', mrn: 'M1' },
+      codes: ['99213', 'E11.9'],
+      contentHash: '0xab99213cd',
+      reasons: [{ code: 'X', message: 'codes: "E11.9" is odd; 99213 fine; M1 seen; M12 not' }],
+    };
+    const shaped = shapeAnswer('claims.get', claim, as('auditor')).value as { codes: string[] | null; contentHash: string; reasons: { message: string }[] };
+    expect(shaped.codes).toBeNull();
+    expect(shaped.contentHash).toBe('0xab99213cd');
+    expect(shaped.reasons[0]!.message).toBe(`codes: "${WITHHELD}" is odd; ${WITHHELD} fine; ${WITHHELD} seen; M12 not`);
+    expect(claim.codes).toEqual(['99213', 'E11.9']); // the handler's object is left as it was
+  });
+});

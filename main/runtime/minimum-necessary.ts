@@ -147,7 +147,8 @@ export function shapeAnswer(channel: ChannelName, value: unknown, principal: Pri
   }
   if (withhold && withheld.length) {
     const unique = [...new Set(withheld)].sort((a, b) => b.length - a.length);
-    shaped = scrub(shaped, new RegExp(unique.map(escapeRegExp).join('|'), 'g'));
+    // Whole values only (not inside a longer word or a hash: a code "99213" may occur in a content hash's hex).
+    shaped = scrub(shaped, new RegExp(`(?<![\\p{L}\\p{N}])(?:${unique.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'gu'));
   }
   return { value: shaped, patientIds: [...ids].sort((a, b) => a - b), phiRead: declared.phiRead };
 }
