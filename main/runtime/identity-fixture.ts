@@ -31,6 +31,8 @@ export interface IdentityFixture {
   claimIds: number[];
   uploadId: string;
   runId: number;
+  /** The import's job (jobs.get shows its recorded result). */
+  jobId: string;
   requestId: number;
   /** Calls a channel and returns its value, or throws with the error's code. */
   ok<T = unknown>(channel: string, input: unknown, who?: Principal): Promise<T>;
@@ -63,7 +65,7 @@ export async function startIdentityFixture(): Promise<IdentityFixture> {
     if (!result.ok) throw new Error(`${channel}: ${result.error.code} ${result.error.message}`);
     return result.value as T;
   }
-  const seeded = { patientIds: [] as number[], consentIds: [] as number[], claimIds: [] as number[], uploadId: '', runId: 0, requestId: 0 };
+  const seeded = { patientIds: [] as number[], consentIds: [] as number[], claimIds: [] as number[], uploadId: '', runId: 0, jobId: '', requestId: 0 };
   seedProvider(services.db, NPIS.verified, { verdict: 'verified' });
   for (const [i, p] of PATIENTS.entries()) {
     const base = { facility: 'GH01', mrn: p.mrn, patientName: p.name, birthDate: p.birthDate, decision: 'permit' as const, category: 'general' as const, periodStart: '2024-01-01' };
@@ -97,6 +99,7 @@ export async function startIdentityFixture(): Promise<IdentityFixture> {
   const started = await ok<{ runId: number; jobId: string }>('imports.start', { uploadId: services.uploads.registerPicked(file).uploadId });
   await services.jobs.waitFor(started.jobId);
   seeded.runId = started.runId;
+  seeded.jobId = started.jobId;
 
   return {
     dir,
@@ -131,6 +134,7 @@ export function sampleInputs(f: IdentityFixture): Partial<Record<ChannelName, un
     'audit.exportCsv': [{}],
     'audit.disclosures': [{ patientId: p1 }],
     'jobs.list': [{}],
+    'jobs.get': [{ jobId: f.jobId }],
     'system.status': [{}],
   };
 }

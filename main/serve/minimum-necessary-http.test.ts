@@ -58,11 +58,19 @@ describe('minimum necessary over browser mode HTTP', () => {
       ['claims.get', { id: f.claimIds[0] }],
       ['imports.preview', { uploadId: f.uploadId }],
       ['sharing.requests', {}],
+      ['audit.disclosures', { patientId: f.patientIds[0] }],
+      ['jobs.get', { jobId: f.jobId }],
     ];
+    // Real answers, not refusals, where the role may read the channel.
+    const answered = {
+      it_admin: ['consents.list', 'consents.get', 'imports.preview', 'sharing.requests', 'jobs.get'],
+      auditor: ['consents.list', 'consents.get', 'claims.list', 'claims.get', 'sharing.requests', 'audit.disclosures'],
+    };
     for (const [channel, input] of samples) {
       for (const role of ['it_admin', 'auditor'] as const) {
         const res = await post(channel, input, cookies[role]);
         expect(leaks(res.body), `${channel} as ${role} over HTTP`).toEqual([]);
+        if (answered[role].includes(channel)) expect(res.status, `${channel} as ${role}: ${res.body.slice(0, 200)}`).toBe(200);
       }
     }
     const clerk = await post('consents.get', { id: f.consentIds[0] }, cookies.records_clerk);
