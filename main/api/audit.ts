@@ -157,3 +157,53 @@ export const auditChannels = {
     'audit.view',
   ),
 };
+
+/** What one event of an accounting of disclosures was: a look at the record, a release to a partner, etc. */
+export const DISCLOSURE_KINDS = ['access', 'change', 'release', 'break-glass', 'claim'] as const;
+export type DisclosureKind = (typeof DISCLOSURE_KINDS)[number];
+
+export interface DisclosureEvent {
+  at: string;
+  kind: DisclosureKind;
+  /** The staff member (or 'system'), as the trail recorded them. */
+  who: { id: string | null; name: string | null; role: string | null };
+  /** The channel or claim, in words (e.g. "consents.get consent:12", "claim CLM-1 to PAYER-ACME"). */
+  what: string;
+  /** The purpose or reason given, when there was one (a break-glass reason, a purpose code, a payer's answer). */
+  why: string | null;
+  outcome: string;
+  /** Where the event comes from: an audit entry (its id) or a stored claim (its row id). */
+  source: { kind: 'audit'; entryId: number } | { kind: 'claim'; claimId: number };
+}
+
+/**
+ * HIPAA accounting of disclosures (45 CFR 164.528) and ONC 170.315(d)(3) for one patient and a period: every access,
+ * change, release, break-glass and claim that touched the patient, oldest first.
+ */
+export interface DisclosureAccounting {
+  /** mrn, name and birthDate are null when withheld from the caller (the auditor has no patients.view). */
+  patient: { id: number; facility: string; mrn: string | null; name: string | null; birthDate: string | null };
+  from: string | null;
+  to: string | null;
+  events: DisclosureEvent[];
+  /** True when the period held more events than `limit`: narrow the period. */
+  truncated: boolean;
+  generatedAt: string;
+  /** The events as CSV (header line first), for the page's download. */
+  csv: string;
+}
+
+export const disclosureQuerySchema = z
+  .object({
+    patientId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+    from: instant.optional(),
+    to: instant.optional(),
+    limit: z.number().int().min(1).max(50_000).default(10_000),
+  })
+  .strict();
+export type DisclosureQuery = z.output<typeof disclosureQuerySchema>;
+
+export const disclosureChannels = {
+  /** The auditor and the records manager (audit.view); the call is itself audited, naming the patient. */
+  'audit.disclosures': channel<DisclosureAccounting>()(disclosureQuerySchema, 'audit.view'),
+};

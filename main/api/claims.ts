@@ -25,11 +25,13 @@ export interface ClaimReasonView {
 export interface ClaimListRow {
   id: number;
   claimId: string;
-  patient: { facility: string; mrn: string; id: number | null };
+  /** mrn is null when withheld from the caller (no patients.view). */
+  patient: { facility: string; mrn: string | null; id: number | null };
   renderingNpi: string;
   payerId: string;
   serviceDate: string;
-  codes: string[];
+  /** Diagnosis and service codes; null when withheld from the caller (no patients.view). */
+  codes: string[] | null;
   amountCents: number;
   verdict: ClaimVerdictName;
   reasonCodes: string[];

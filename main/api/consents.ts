@@ -16,10 +16,14 @@ export type CategoryCode = (typeof CATEGORIES)[number];
 export type ConsentDecision = (typeof DECISIONS)[number];
 export type ConsentStatusName = (typeof CONSENT_STATUSES)[number];
 
+/**
+ * Patient identity (name, MRN, birth date) is null for callers without patients.view: main withholds it
+ * (main/runtime/minimum-necessary.ts) and the page shows the patient number (`id`) instead.
+ */
 export interface PatientSummary {
   id: number;
   facility: string;
-  mrn: string;
+  mrn: string | null;
   name: string | null;
   birthDate: string | null;
   consents: number;
@@ -28,7 +32,8 @@ export interface PatientSummary {
 export interface ConsentListRow {
   id: number;
   externalId: string | null;
-  patient: { id: number; facility: string; mrn: string; name: string | null };
+  /** mrn and name are null when withheld from the caller (no patients.view). */
+  patient: { id: number; facility: string; mrn: string | null; name: string | null };
   grantee: string;
   granteeKind: 'npi' | 'org';
   decision: ConsentDecision;

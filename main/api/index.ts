@@ -1,6 +1,6 @@
 // The one typed contract between the renderer and main: every channel of every domain, merged.
 // Pure TypeScript + zod: the renderer imports its types; main validates every call against it.
-import { auditChannels } from './audit';
+import { auditChannels, disclosureChannels } from './audit';
 import { authChannels } from './auth';
 import { claimsChannels } from './claims';
 import type { AnyChannelMap, InputOf, ResultOf } from './channel';
@@ -18,6 +18,7 @@ export const api = {
   ...syncChannels,
   ...authChannels,
   ...auditChannels,
+  ...disclosureChannels,
   ...credentialChannels,
   ...consentsChannels,
   ...importsChannels,

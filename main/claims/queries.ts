@@ -63,3 +63,13 @@ export function listClaims(db: Db, filter: ClaimFilter, limit: number, before: n
   const page = rows.slice(0, limit);
   return { rows: page.map(listRowOf), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
 }
+
+/** A patient's claims created in [from, to) (ISO instants; null: open), oldest first: for the accounting of disclosures. */
+export function claimsOfPatient(db: Db, patientId: number, from: string | null, to: string | null, limit: number): ClaimRow[] {
+  return db
+    .prepare(
+      `SELECT * FROM claims WHERE patient_id = @patientId AND (@from IS NULL OR created_at >= @from) AND (@to IS NULL OR created_at < @to)
+       ORDER BY created_at, id LIMIT @limit`,
+    )
+    .all({ patientId, from, to, limit }) as ClaimRow[];
+}

@@ -79,7 +79,7 @@ export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof c
 
   return {
     'consents.list': ({ limit, before, ...filter }) => listConsents(db, filter, limit, before ?? null, nowSec()),
-    'consents.get': ({ id }) => detail(id),
+    'consents.get': ({ id }, ctx) => audited(ctx, detail(id)),
     'consents.grant': (form, ctx) => audited(ctx, detail(writer().grant(draftFromForm(form), ctx.principal.id))),
     'consents.supersede': ({ id, consent }, ctx) => audited(ctx, detail(writer().supersede(id, draftFromForm(consent), ctx.principal.id))),
     'consents.revoke': ({ id, reason }, ctx) => {

@@ -112,6 +112,24 @@ export function matchPatients(db: Db, query: string, limit = 200): number[] {
   return (statements(db).findPatients.all({ q: query, limit }) as { id: number }[]).map((r) => r.id);
 }
 
+/** One patient's identity as on file (the accounting of disclosures' header), or undefined. */
+export function patientRecord(db: Db, id: number): { id: number; facility: string; mrn: string; name: string | null; birthDate: string | null } | undefined {
+  return db.prepare('SELECT id, facility, mrn, name, birth_date AS birthDate FROM patients WHERE id = ?').get(id) as
+    | { id: number; facility: string; mrn: string; name: string | null; birthDate: string | null }
+    | undefined;
+}
+
+/** Local ids of the patients on file among these facility + MRN pairs (an import preview's rows), ascending. */
+export function patientIdsOf(db: Db, pairs: readonly { facility: string; mrn: string }[]): number[] {
+  const find = db.prepare('SELECT id FROM patients WHERE facility = ? AND mrn = ?');
+  const ids = new Set<number>();
+  for (const p of pairs) {
+    const row = find.get(p.facility, p.mrn) as { id: number } | undefined;
+    if (row) ids.add(row.id);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
 export function searchPatients(db: Db, query: string, limit: number): PatientSummary[] {
   const ids = matchPatients(db, query, limit);
   return ids.length ? (statements(db).patient.all(JSON.stringify(ids)) as PatientSummary[]) : [];

@@ -9,6 +9,7 @@ import type { JobState } from '../api/system';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { JobRunner } from '../workers/job-runner';
+import { patientIdsOf } from '../consents/queries';
 import { pickWithDialog, saveWithDialog, type FileDialogs, type UploadStore } from './file-transfer';
 import { checkImportFile, previewImport, resolveFormat } from './preview';
 import { createImportRun, getImportRun, listImportRuns, setImportJob, type ImportRunRow } from './runs';
@@ -108,9 +109,15 @@ export function createImportsHandlers(deps: ImportsDeps): HandlersFor<typeof imp
   const jobRow = (jobId: string | null) =>
     jobId ? (db.prepare('SELECT state, result FROM jobs WHERE id = ?').get(jobId) as { state: string; result: string | null } | undefined) : undefined;
   return {
-    'imports.preview': async ({ path: typed, uploadId, format, rows }) => {
+    'imports.preview': async ({ path: typed, uploadId, format, rows }, ctx) => {
       const source = sourceOf(deps, { path: typed, uploadId });
       const preview = await previewImport(source.path, format, rows);
+      // The preview shows these rows' patients: the audit entry names those on file (ids), and counts the others.
+      const facility = preview.columns.findIndex((c) => c.mappedTo === 'facility');
+      const mrn = preview.columns.findIndex((c) => c.mappedTo === 'mrn');
+      const pairs = facility >= 0 && mrn >= 0 ? preview.rows.map((r) => ({ facility: (r[facility] ?? '').trim(), mrn: (r[mrn] ?? '').trim() })) : [];
+      const known = patientIdsOf(db, pairs);
+      ctx.audit({ details: { patientIds: known, rowsShown: preview.rows.length + preview.resources.length } });
       return source.fileName ? { ...preview, fileName: source.fileName } : preview;
     },
     'imports.start': (input, ctx) => startConsentImport(deps, input, ctx.principal.id),

@@ -6,6 +6,7 @@ import type { HandlersFor } from '../api/channel';
 import { AppError, type ApiErrorShape, type ApiResult } from '../api/errors';
 import { ANONYMOUS, roleAllows, type Principal } from '../api/permissions';
 import type { Logger } from './log';
+import { identityRefusal, shapeAnswer } from './minimum-necessary';
 
 /** Facts a handler adds to the audit entry main writes for its call (ids and codes only, never PHI). */
 export interface AuditFacts {
@@ -137,6 +138,12 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
     }
     const parsed = (def.input as z.ZodType).safeParse(input ?? {});
     if (!parsed.success) return { ok: false, error: validationError(channel, parsed.error).toJSON() };
+    // Searching by name or MRN, or a file of rows as read, is itself a use of patient identity (minimum-necessary.ts).
+    const refusal = identityRefusal(channel as ChannelName, parsed.data, principal);
+    if (refusal) {
+      record({ principal, transport: caller.transport, channel, outcome: 'denied', facts: { details: { fields: refusal.fields } }, errorCode: 'PERMISSION_DENIED' });
+      return { ok: false, error: { code: 'PERMISSION_DENIED', message: refusal.message, details: { permission: 'patients.view', fields: refusal.fields } } };
+    }
 
     let facts: AuditFacts = {};
     const ctx: RequestContext = {
@@ -148,7 +155,17 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
     const actor = () => facts.actor ?? principal!;
     try {
       const handler = handlers[channel as ChannelName] as (input: unknown, ctx: RequestContext) => unknown;
-      const value = await handler(parsed.data, ctx);
+      const raw = await handler(parsed.data, ctx);
+      // Identity withheld by role, and the patients the answer shows named in its audit entry (ids, never names).
+      const shaped = shapeAnswer(channel as ChannelName, raw, principal);
+      if (shaped.phiRead) {
+        // With the ids a handler named itself (e.g. an import preview's patients on file).
+        const named = Array.isArray(facts.details?.patientIds) ? (facts.details.patientIds as unknown[]).filter((v): v is number => typeof v === 'number') : [];
+        const ids = [...new Set([...named, ...shaped.patientIds])].sort((a, b) => a - b);
+        const single = ids.length === 1 && facts.patientId == null ? { patientId: ids[0]! } : {};
+        ctx.audit({ ...single, details: { patientIds: ids } });
+      }
+      const value = shaped.value;
       if (def.audited) record({ principal: actor(), transport: caller.transport, channel, outcome: facts.outcome ?? 'success', facts });
       return { ok: true, value };
     } catch (err) {

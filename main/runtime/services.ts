@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
 import { startAuditBatcher } from '../audit/batches';
+import { createDisclosureHandlers } from '../audit/disclosures';
 import { createFacilitySecretHandlers } from '../consents/facility-secret-handlers';
 import { SqlClaimSink } from '../claims/chain-sink';
 import { createClaimsHandlers } from '../claims/handlers';
@@ -167,6 +168,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createSyncHandlers({ db, engine: sync, chain, confirmations }),
     ...createAuthHandlers({ db }),
     ...createAuditHandlers({ db, dataDir, chain: () => chainAccessOf(chain) }),
+    ...createDisclosureHandlers({ db }),
     ...createCredentialHandlers({ db, chain, jobs }),
     ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),
     ...createJobsHandlers({ jobs }),

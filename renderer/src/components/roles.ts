@@ -4,7 +4,7 @@ import { PERMISSIONS, ROLE_PERMISSIONS, type Permission, type Role } from '../..
 
 export const PERMISSION_LABELS: Record<Permission, string> = {
   'status.read': 'See workstation status and background jobs',
-  'patients.view': 'View patient records',
+  'patients.view': 'See patient identity (name, MRN, birth date, codes)',
   'consents.view': 'View consents',
   'consents.grant': 'Record a new consent',
   'consents.revoke': 'Revoke a consent',

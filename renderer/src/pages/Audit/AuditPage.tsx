@@ -16,12 +16,13 @@ import type { PageDefinition } from '../types';
 import { AuditFilters, type ActorOption } from './AuditFilters';
 import { AuditTable } from './AuditTable';
 import { BreakGlassPanel } from './BreakGlassPanel';
+import { DisclosuresPanel } from './DisclosuresPanel';
 import { EntryDrawer } from './EntryDrawer';
 import { filterFromQuery, isEmptyFilter, queryFromFilter, toApiFilter, type FilterForm } from './filters';
 import { useAuditTrail } from './useAuditTrail';
 import { VerifyPanel } from './VerifyPanel';
 
-type Tab = 'trail' | 'break-glass';
+type Tab = 'trail' | 'break-glass' | 'disclosures';
 
 function asError(channel: 'audit.verify' | 'audit.exportCsv' | 'audit.list', err: unknown): ApiCallError {
   return err instanceof ApiCallError ? err : new ApiCallError(channel, 'INTERNAL', String(err));
@@ -41,7 +42,7 @@ function describeFilter(form: FilterForm, actors: readonly ActorOption[]): strin
 function AuditPage(): ReactElement {
   const { sub, query } = useLocation();
   const { principal } = useSession();
-  const tab: Tab = sub === 'break-glass' ? 'break-glass' : 'trail';
+  const tab: Tab = sub === 'break-glass' ? 'break-glass' : sub === 'disclosures' ? 'disclosures' : 'trail';
   const queryKey = query.toString();
   const applied = useMemo(() => filterFromQuery(new URLSearchParams(queryKey)), [queryKey]);
   const apiFilter = useMemo(() => {
@@ -128,6 +129,7 @@ function AuditPage(): ReactElement {
         }
       />
       <Stack gap="md">
+        {tab === 'trail' && (
         <div className="custodian-print-only" data-testid="audit-print-header">
           <Text fw={700}>Custodian audit report</Text>
           <Text size="sm">
@@ -135,6 +137,7 @@ function AuditPage(): ReactElement {
             {trail.hasMore ? ' (more exist: load them before printing, or export CSV)' : ''}
           </Text>
         </div>
+        )}
         {verify.pending && (
           <Paper withBorder p="sm" radius="md" data-testid="audit-verify-pending">
             <Group gap="sm">
@@ -166,13 +169,16 @@ function AuditPage(): ReactElement {
         )}
         {openError && <ErrorBanner title="Could not open the entry" error={openError} />}
 
-        <Tabs value={tab} onChange={(v) => navigate('audit', v === 'break-glass' ? 'break-glass' : undefined, v === 'break-glass' ? undefined : queryFromFilter(applied))} keepMounted={false} variant="outline">
+        <Tabs value={tab} onChange={(v) => navigate('audit', v === 'break-glass' || v === 'disclosures' ? v : undefined, v === 'break-glass' || v === 'disclosures' ? undefined : queryFromFilter(applied))} keepMounted={false} variant="outline">
           <Tabs.List mb="sm" className="custodian-no-print">
             <Tabs.Tab value="trail" data-testid="audit-tab-trail">
               Trail
             </Tabs.Tab>
             <Tabs.Tab value="break-glass" data-testid="audit-tab-break-glass">
               Break-glass review
+            </Tabs.Tab>
+            <Tabs.Tab value="disclosures" data-testid="audit-tab-disclosures">
+              Accounting of disclosures
             </Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="trail">
@@ -222,6 +228,9 @@ function AuditPage(): ReactElement {
           </Tabs.Panel>
           <Tabs.Panel value="break-glass">
             <BreakGlassPanel onOpen={setOpen} />
+          </Tabs.Panel>
+          <Tabs.Panel value="disclosures">
+            <DisclosuresPanel {...(Number(query.get('patient')) > 0 ? { initialPatient: Number(query.get('patient')) } : {})} />
           </Tabs.Panel>
         </Tabs>
       </Stack>

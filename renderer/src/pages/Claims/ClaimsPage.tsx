@@ -12,6 +12,7 @@ import type { PageDefinition } from '../types';
 import { CheckClaimForm } from './CheckClaimForm';
 import { ImportPanel } from './ImportPanel';
 import { CHAIN_STATUS_COLOR, money, reasonLabel } from './labels';
+import { patientRef } from '../Consents/labels';
 import { ReasonList } from './ReasonList';
 
 const ClaimsIcon = ({ size = 18 }: { size?: number }): ReactElement => (
@@ -44,11 +45,11 @@ function ClaimDetailDrawer({ id, onClose }: { id: number | null; onClose: () => 
           <Table withRowBorders={false} fz="sm">
             <Table.Tbody>
               {[
-                ['Patient', `${d.patient.facility} / ${d.patient.mrn}${d.patient.id === null ? ' (not on file)' : ''}`],
+                ['Patient', `${patientRef(d.patient)}${d.patient.id === null ? ' (not on file)' : ''}`],
                 ['Rendering NPI', d.renderingNpi],
                 ['Payer', d.payerId],
                 ['Service date', d.serviceDate],
-                ['Codes', d.codes.join(', ') || '(none)'],
+                ['Codes', d.codes === null ? '(withheld: needs patients.view)' : d.codes.join(', ') || '(none)'],
                 ['Amount', money(d.amountCents)],
                 ['Source', d.importRunId ? `import run ${d.importRunId}, row ${d.sourceRow}` : d.source],
                 ['Content hash', d.contentHash],
@@ -128,7 +129,7 @@ function ClaimsList({ refreshKey }: { refreshKey: number }): ReactElement {
                     {r.claimId}
                   </Button>
                 </Table.Td>
-                <Table.Td>{`${r.patient.facility} / ${r.patient.mrn}`}</Table.Td>
+                <Table.Td>{patientRef(r.patient)}</Table.Td>
                 <Table.Td>{r.payerId}</Table.Td>
                 <Table.Td>{r.serviceDate}</Table.Td>
                 <Table.Td>{money(r.amountCents)}</Table.Td>

@@ -1,6 +1,7 @@
 // One consent in full (consents.get): its terms, patient, source, document hash, the versions it replaced or that
 // replaced it, and its history (created, superseded, revoked, expired: by whom, when, why). Revoke asks a reason.
-import { Alert, Badge, Button, Code, Drawer, Group, Loader, Stack, Text, Textarea, Timeline, Title, UnstyledButton } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Code, Drawer, Group, Loader, Stack, Text, Textarea, Timeline, Title, UnstyledButton } from '@mantine/core';
+import { hrefFor } from '../../shell/router';
 import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
 import type { ConsentDetail, ConsentHistoryEntry } from '../../../../main/api/consents';
 import { ApiCallError, invoke } from '../../api/client';
@@ -8,7 +9,7 @@ import { CopyText } from '../../components/CopyText';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatDateTime } from '../../components/format';
 import classes from './Consents.module.css';
-import { CATEGORY_LABELS, DECISION_COLORS, describePeriod, describeSource, isSourceLike, patientName, PURPOSE_LABELS, STATUS_COLORS, STATUS_LABELS } from './labels';
+import { CATEGORY_LABELS, DECISION_COLORS, describePeriod, describeSource, isSourceLike, patientRef, patientTitle, PURPOSE_LABELS, STATUS_COLORS, STATUS_LABELS } from './labels';
 
 const ACTION_LABELS: Record<ConsentHistoryEntry['action'], string> = {
   create: 'Recorded',
@@ -111,9 +112,11 @@ export interface ConsentDrawerProps {
   onCheckAccess: (d: ConsentDetail) => void;
   mayRevoke: boolean;
   me: { id: string; name: string } | null;
+  /** audit.view: a link to this patient's accounting of disclosures on the Audit page. */
+  mayAccount?: boolean;
 }
 
-export function ConsentDrawer({ consentId, onClose, onOpen, onChanged, onCheckAccess, mayRevoke, me }: ConsentDrawerProps): ReactElement {
+export function ConsentDrawer({ consentId, onClose, onOpen, onChanged, onCheckAccess, mayRevoke, me, mayAccount = false }: ConsentDrawerProps): ReactElement {
   const [state, setState] = useState<{ id: number | null; detail: ConsentDetail | null; error: ApiCallError | null }>({ id: null, detail: null, error: null });
   const [revoking, setRevoking] = useState(false);
   const [revokedNotice, setRevokedNotice] = useState(false);
@@ -179,11 +182,16 @@ export function ConsentDrawer({ consentId, onClose, onOpen, onChanged, onCheckAc
             <dt>Patient</dt>
             <dd>
               <Text size="sm" fw={600} span>
-                {patientName(d.patient.name)}
+                {patientTitle(d.patient)}
               </Text>
-              <Text size="xs" c="dimmed">
-                Facility {d.patient.facility} · MRN {d.patient.mrn} · patient no. {d.patient.id}
+              <Text size="xs" c="dimmed" data-testid="consent-patient-ref">
+                {patientRef(d.patient)}
               </Text>
+              {mayAccount && (
+                <Anchor size="xs" href={hrefFor('audit', 'disclosures', { patient: String(d.patient.id) })} data-testid="consent-patient-disclosures">
+                  Accounting of disclosures for this patient
+                </Anchor>
+              )}
             </dd>
             <dt>Grantee</dt>
             <dd>

@@ -39,18 +39,21 @@ export function ConsentFilters({ applied, onApply, canSearchPatients, patientLab
 
   return (
     <Group gap="xs" align="flex-end" wrap="wrap" data-testid="consents-filters" role="search" aria-label="Filter consents">
-      <TextInput
-        label="Search"
-        placeholder="MRN or start of name"
-        value={search}
-        onChange={(e) => setSearch(e.currentTarget.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') set({});
-        }}
-        w={170}
-        size="xs"
-        data-testid="consents-search"
-      />
+      {/* Searching by name or MRN needs patients.view; main refuses it otherwise. */}
+      {canSearchPatients && (
+        <TextInput
+          label="Search"
+          placeholder="MRN or start of name"
+          value={search}
+          onChange={(e) => setSearch(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') set({});
+          }}
+          w={170}
+          size="xs"
+          data-testid="consents-search"
+        />
+      )}
       {canSearchPatients ? (
         <PatientPicker
           label="Patient"

@@ -20,7 +20,7 @@ import { ConsentFilters } from './ConsentFilters';
 import { ConsentsTable } from './ConsentsTable';
 import { filterFromQuery, isEmptyFilter, queryFromFilter, toApiFilter, type FilterForm } from './filters';
 import { GrantConsentDialog } from './GrantConsentDialog';
-import { patientName } from './labels';
+import { patientRef, patientTitle } from './labels';
 import { patientLabel } from './PatientPicker';
 import { useConsentPages } from './useConsentPages';
 
@@ -93,7 +93,7 @@ function ConsentsPage(): ReactElement {
 
   const onGranted = (d: ConsentDetail): void => {
     setGranting(false);
-    setNotice(`Consent #${d.id} recorded: ${d.decision} ${d.purpose} ${d.category} for ${d.grantee}, patient ${patientName(d.patient.name)} (${d.patient.facility} / ${d.patient.mrn}).`);
+    setNotice(`Consent #${d.id} recorded: ${d.decision} ${d.purpose} ${d.category} for ${d.grantee}, patient ${patientTitle(d.patient)} (${patientRef(d.patient)}).`);
     pages.reload();
     setOpenId(d.id);
   };
@@ -237,6 +237,7 @@ function ConsentsPage(): ReactElement {
         onCheckAccess={checkAccessFor}
         mayRevoke={mayRevoke}
         me={me}
+        mayAccount={can('audit.view')}
       />
       {mayGrant && <GrantConsentDialog opened={granting} onClose={() => setGranting(false)} onGranted={onGranted} />}
     </>

@@ -6,7 +6,7 @@ import { useEffect, useRef, type ReactElement } from 'react';
 import type { ConsentListRow } from '../../../../main/api/consents';
 import { formatDateTime } from '../../components/format';
 import classes from './Consents.module.css';
-import { CATEGORY_LABELS, DECISION_COLORS, describePeriod, describeSource, patientName, PURPOSE_LABELS, STATUS_COLORS, STATUS_LABELS } from './labels';
+import { CATEGORY_LABELS, DECISION_COLORS, describePeriod, describeSource, patientRef, patientTitle, PURPOSE_LABELS, STATUS_COLORS, STATUS_LABELS } from './labels';
 
 export const ROW_HEIGHT = 44;
 /** Start fetching the next page this many rows before the end of what is loaded. */
@@ -124,7 +124,8 @@ export function ConsentsTable({ rows, hasMore, loadingMore, onLoadMore, onOpen, 
                 data-testid="consent-row"
                 data-consent-id={row.id}
                 data-status={row.status}
-                data-mrn={row.patient.mrn}
+                data-mrn={row.patient.mrn ?? undefined}
+                data-patient-id={row.patient.id}
                 aria-rowindex={item.index + 2}
                 aria-selected={selection ? selected : undefined}
               >
@@ -147,11 +148,11 @@ export function ConsentsTable({ rows, hasMore, loadingMore, onLoadMore, onOpen, 
                   </UnstyledButton>
                 </td>
                 <td>
-                  <div className={classes.ellipsis} title={patientName(row.patient.name)}>
-                    {patientName(row.patient.name)}
+                  <div className={classes.ellipsis} title={patientTitle(row.patient)}>
+                    {patientTitle(row.patient)}
                   </div>
                   <div className={`${classes.ellipsis} ${classes.sub}`}>
-                    {row.patient.facility} · {row.patient.mrn}
+                    {patientRef(row.patient)}
                   </div>
                 </td>
                 <td>

@@ -4,7 +4,7 @@ import { Loader, Select, type SelectProps } from '@mantine/core';
 import { useEffect, useMemo, useState, type ReactElement } from 'react';
 import type { PatientSummary } from '../../../../main/api/consents';
 import { ApiCallError, invoke } from '../../api/client';
-import { patientName } from './labels';
+import { patientRef, patientTitle } from './labels';
 
 const SEARCH_DELAY_MS = 250;
 
@@ -13,8 +13,8 @@ export interface PickedPatient {
   label: string;
 }
 
-export function patientLabel(p: Pick<PatientSummary, 'name' | 'facility' | 'mrn'>): string {
-  return `${patientName(p.name)} · ${p.facility} / ${p.mrn}`;
+export function patientLabel(p: Pick<PatientSummary, 'id' | 'name' | 'facility' | 'mrn'>): string {
+  return `${patientTitle(p)} · ${patientRef(p)}`;
 }
 
 export interface PatientPickerProps extends Omit<SelectProps, 'data' | 'value' | 'onChange' | 'searchValue' | 'onSearchChange'> {

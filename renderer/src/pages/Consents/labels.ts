@@ -71,3 +71,15 @@ export function isSourceLike(value: string): boolean {
 export function patientName(name: string | null): string {
   return name ?? '(no name on file)';
 }
+
+/** Main withholds identity (MRN null) from roles without patients.view: they see the patient number instead. */
+export function patientTitle(p: { id: number | null; name: string | null; mrn: string | null }): string {
+  if (p.mrn === null) return p.id === null ? 'Patient not on file' : `Patient no. ${p.id}`;
+  return patientName(p.name);
+}
+
+/** The line under a patient's name: facility and MRN, or the patient number where identity is withheld. */
+export function patientRef(p: { id: number | null; facility: string; mrn: string | null }): string {
+  if (p.mrn === null) return `${p.facility} · patient no. ${p.id ?? '(not on file)'} · identity withheld`;
+  return `${p.facility} · MRN ${p.mrn}${p.id === null ? '' : ` · patient no. ${p.id}`}`;
+}

@@ -29,11 +29,13 @@ interface RunPanelProps {
   live: LiveProgress | undefined;
   me: { id: string; name: string } | null;
   mayRun: boolean;
+  /** imports.run and patients.view: the rejects file holds identity. */
+  mayDownload: boolean;
   onClose: () => void;
   onStarted: (started: { runId: number; jobId: string }) => void;
 }
 
-function RunPanel({ run, live, me, mayRun, onClose, onStarted }: RunPanelProps): ReactElement {
+function RunPanel({ run, live, me, mayRun, mayDownload, onClose, onStarted }: RunPanelProps): ReactElement {
   const state = effectiveState(run, live);
   const finished = isFinished(state);
   // The panel opens above the form and the history: bring it into view (after starting, or picking a past run).
@@ -141,7 +143,7 @@ function RunPanel({ run, live, me, mayRun, onClose, onStarted }: RunPanelProps):
         {finished && (
           <>
             {detail.error && <ErrorBanner title="Could not read the details of this run" error={detail.error} onRetry={refetch} />}
-            <RunSummary run={shown} state={state} detail={detail.data?.id === run.id ? detail.data : undefined} actions={actions} mayDownload={mayRun} />
+            <RunSummary run={shown} state={state} detail={detail.data?.id === run.id ? detail.data : undefined} actions={actions} mayDownload={mayDownload} />
           </>
         )}
       </Stack>
@@ -153,6 +155,8 @@ function ImportsPage(): ReactElement {
   const { sub } = useLocation();
   const { principal, can } = useSession();
   const mayRun = can('imports.run');
+  // The rejects file holds rows as read (names, MRNs): main refuses it without patients.view (minimum necessary).
+  const mayDownloadRejects = mayRun && can('patients.view');
   const me = principal ? { id: principal.id, name: principal.name } : null;
   const history = useImportRuns();
   const { runs, live, reload } = history;
@@ -220,7 +224,7 @@ function ImportsPage(): ReactElement {
           </Paper>
         )}
         {resume.error && <ErrorBanner title="Could not resume" error={resume.error} />}
-        {selected && <RunPanel key={selected.id} run={selected} live={selected.jobId ? live[selected.jobId] : undefined} me={me} mayRun={mayRun} onClose={() => select(null)} onStarted={onStarted} />}
+        {selected && <RunPanel key={selected.id} run={selected} live={selected.jobId ? live[selected.jobId] : undefined} me={me} mayRun={mayRun} mayDownload={mayDownloadRejects} onClose={() => select(null)} onStarted={onStarted} />}
         {mayRun && <NewImportPanel onStarted={onStarted} />}
         {selectedId !== null && !selected && !history.loading && (
           <Text size="sm" c="dimmed">
@@ -271,7 +275,7 @@ function ImportsPage(): ReactElement {
               me={me}
               onSelect={(run) => select(run.id)}
               onResume={mayRun ? (run) => void resumeRun(run) : null}
-              mayDownloadRejects={mayRun}
+              mayDownloadRejects={mayDownloadRejects}
               resumingId={resume.id}
             />
           )}
