@@ -23,7 +23,34 @@ export interface AuditListResult {
   nextCursor: number | null;
 }
 
-export type TamperKind = 'changed' | 'deleted' | 'inserted';
+/** forged-head: a head not signed by the workstation key; replaced: heads of another trail (the log was wiped or
+ * swapped); forked-head: two different signed heads of one size (the log was rewritten and re-signed). */
+export type TamperKind = 'changed' | 'deleted' | 'inserted' | 'forged-head' | 'replaced' | 'forked-head';
+
+/** A signed tree head as reported: where it was found (database, heads file, chain). */
+export interface AuditHeadView {
+  treeSize: number;
+  rootHash: string;
+  timestamp: number;
+  signer: string;
+  sources: ('database' | 'file' | 'chain')[];
+}
+
+/** The Merkle log's part of a verification: the log against its last signed heads. */
+export interface AuditLogReport {
+  treeSize: number;
+  root: string;
+  /** Entries covered by the last signed head that the log still matches. */
+  verifiedSize: number;
+  lastSignedHead: AuditHeadView | null;
+  lastMatchingHead: AuditHeadView | null;
+  /** Entries after the last signed head (only the hash chain protects them until the next head). */
+  unsignedTail: { sinceSize: number; entries: number } | null;
+  headsFile: 'present' | 'missing';
+  headsInDatabase: number;
+  headsInFile: number;
+  chainHead: { state: 'checked'; treeSize: number | null } | { state: 'unavailable'; reason: string };
+}
 
 export interface TamperFinding {
   kind: TamperKind;
@@ -52,8 +79,9 @@ export interface AuditVerifyReport {
   unbatchedEntries: number;
   batches: { total: number; anchored: number; notAnchored: number; mismatched: number; unchecked: number };
   chain: { state: 'checked'; chainId: number; contract: string } | { state: 'unavailable'; reason: string };
-  /** The earliest problem by entry id, whether the hash chain or a batch root found it. */
+  /** The earliest problem by entry id, whether the hash chain, a signed head or a batch root found it. */
   firstProblem: TamperFinding | null;
+  log: AuditLogReport;
   batchProblems: BatchProblem[];
   warnings: string[];
   durationMs: number;

@@ -36,6 +36,8 @@ export interface AuditDeps {
   dataDir: string;
   chain: () => ChainAccess;
   policy?: BatchPolicy;
+  /** The workstation's signing address when its key is known: every signed head must be by it. */
+  signerAddress?: () => string | null;
 }
 
 /** A network failure while reading anchors is "chain unavailable"; any other error is the caller's to see. */
@@ -100,7 +102,9 @@ export function createAuditHandlers(deps: AuditDeps): HandlersFor<typeof auditCh
     },
     'audit.verify': async ({ depth }, ctx) => {
       const access = deps.chain();
-      const report = await verifyAuditTrail(db, 'chain' in access ? { depth, chain: access.chain } : { depth, chainUnavailable: access.unavailable });
+      const signer = deps.signerAddress?.() ?? null;
+      const base = { depth, dataDir: deps.dataDir, ...(signer ? { signer } : {}) };
+      const report = await verifyAuditTrail(db, 'chain' in access ? { ...base, chain: access.chain } : { ...base, chainUnavailable: access.unavailable });
       ctx.audit?.({
         details: {
           depth,

@@ -1,11 +1,14 @@
 // "Verify integrity": one pass over the trail recomputes every entry hash and link, rebuilds each batch's Merkle
 // root (or, quick, checks the stored proof of its last leaf), then compares the roots with this database's trail
 // in AuditAnchor on chain (other workstations anchor their own trails into the same contract).
-import type { AuditVerifyReport, BatchProblem, TamperFinding } from '../api/audit';
+import type { AuditHeadView, AuditLogReport, AuditVerifyReport, BatchProblem, TamperFinding } from '../api/audit';
 import type { Db } from '../db/connection';
 import { AuditAnchorReader, type AuditChain } from './anchor-reader';
 import type { AuditBatchRow } from './batches';
 import { batchIdOf, fastRoot, leafOf, libraryRoot, verifyLeafProof, ZERO_ROOT } from './merkle';
+import { readHeadsFile } from './heads-file';
+import type { SignedTreeHead } from './heads';
+import { checkLogAgainstHeads, headsInDatabase, mergeHeads, type LogCheck, type SourcedHead } from './log';
 import { auditTrailId } from './trail-id';
 import { TrailScanner } from './trail-scan';
 import type { AuditEntry } from './trail';
@@ -16,6 +19,12 @@ export interface VerifyOptions {
   chain?: AuditChain | null;
   chainUnavailable?: string;
   now?: () => Date;
+  /** The data folder, whose heads file is read; absent: only the database's heads are used. */
+  dataDir?: string;
+  /** The workstation's signing address, when known: every head must be signed by it. */
+  signer?: string;
+  /** This workstation's heads as anchored on chain (AuditAnchor v2), or why they could not be read. */
+  chainHeads?: { heads: SignedTreeHead[] } | { unavailable: string };
 }
 
 const MAX_BATCH_PROBLEMS = 50;
@@ -91,6 +100,7 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
     if (wrong) addProblem({ batchId: b.batch_id, firstId: b.first_id, lastId: b.last_id, problem: 'root', message: `The batch table was altered: ${wrong}.` });
   });
 
+  const logWarnings: string[] = [];
   // One pass in id order: better-sqlite3 reads in a single statement, so the scan sees one snapshot.
   const scanner = new TrailScanner();
   let bi = 0;
@@ -130,11 +140,12 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
     close();
   }
   const scan = scanner.finish();
+  const logReport = checkSignedHeads(db, options, warnings => logWarnings.push(...warnings));
   const lastBatched = batches.at(-1)?.last_id ?? 0;
   const unbatchedEntries = (db.prepare('SELECT count(*) AS n FROM audit_log WHERE id > ?').get(lastBatched) as { n: number }).n;
 
   const counts = { total: batches.length, anchored: 0, notAnchored: 0, mismatched: 0, unchecked: 0 };
-  const warnings: string[] = [];
+  const warnings: string[] = [...logWarnings];
   let chainState: AuditVerifyReport['chain'];
   if (options.chain) {
     const trailId = auditTrailId(db); // outside the try: a database without one is broken, not the chain
@@ -156,10 +167,11 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
   // A batch-level finding only says "somewhere in first–last"; a chain finding inside that range names the entry.
   const scanned = scan.finding;
   const vague = (p: BatchProblem) => p.entryId === undefined && scanned !== null && p.firstId <= scanned.entryId && scanned.entryId <= p.lastId;
-  const candidates = [...(scanned ? [scanned] : []), ...batchProblems.filter((p) => !vague(p)).map(findingOf)];
+  const headProblem: TamperFinding | null = logReport.check.problem ? { kind: logReport.check.problem.kind, entryId: logReport.check.problem.entryId, message: logReport.check.problem.message } : null;
+  const candidates = [...(scanned ? [scanned] : []), ...(headProblem ? [headProblem] : []), ...batchProblems.filter((p) => !vague(p)).map(findingOf)];
   const firstProblem = candidates.reduce<TamperFinding | null>((first, f) => (first === null || f.entryId < first.entryId ? f : first), null);
   return {
-    ok: firstProblem === null && batchProblems.length === 0,
+    ok: firstProblem === null && batchProblems.length === 0 && !logReport.failed,
     depth,
     entries,
     lastEntryId,
@@ -167,6 +179,7 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
     batches: counts,
     chain: chainState,
     firstProblem,
+    log: logReport.report,
     batchProblems,
     warnings,
     durationMs: Math.round(performance.now() - started),
@@ -243,4 +256,75 @@ async function compareWithChain(
       addProblem({ batchId: '(chain)', firstId: next, lastId: next, problem: 'chain', entryId: next, message: `AuditAnchor holds ${onChainCount} roots in this database's trail but this database has only ${known} batches: batches from entry ${next} on were removed (or this database was restored from an older backup).` });
     }
   }
+}
+
+const headView = (h: SourcedHead | null): AuditHeadView | null =>
+  h ? { treeSize: h.treeSize, rootHash: h.rootHash, timestamp: h.timestamp, signer: h.signer, sources: [...h.sources] } : null;
+
+/**
+ * The log against its signed heads from the database, the heads file and the chain. Heads missing from one place
+ * but present in another are tampering too (a crash can leave the file one head ahead of the database, no more).
+ */
+function checkSignedHeads(db: Db, options: VerifyOptions, warn: (w: string[]) => void): { report: AuditLogReport; check: LogCheck; failed: boolean } {
+  const inDb = headsInDatabase(db);
+  const file = options.dataDir ? readHeadsFile(options.dataDir) : { exists: false, heads: [], badLines: [] };
+  const chain = options.chainHeads && 'heads' in options.chainHeads ? options.chainHeads.heads : [];
+  const { heads, forks } = mergeHeads([
+    { source: 'database', heads: inDb },
+    { source: 'file', heads: file.heads },
+    { source: 'chain', heads: chain },
+  ]);
+  const trailId = auditTrailId(db);
+  const entryHashes = (db.prepare('SELECT hash FROM audit_log ORDER BY id').pluck().iterate() as IterableIterator<string>);
+  const check = checkLogAgainstHeads(entryHashes, heads, { trailId, forks, ...(options.signer ? { signer: options.signer } : {}) });
+  const warnings: string[] = [];
+  let failed = false;
+  const dbMax = inDb.at(-1)?.treeSize ?? 0;
+  if (options.dataDir) {
+    if (file.badLines.length) {
+      failed = true;
+      warnings.push(`The heads file has ${file.badLines.length} line(s) that are not a signed head (line ${file.badLines[0]}): it was edited.`);
+    }
+    if (!file.exists && inDb.length) {
+      failed = true;
+      warnings.push(`The heads file is missing although the database holds ${inDb.length} signed head(s): it was deleted.`);
+    }
+    const fileSizes = new Set(file.heads.map((h) => h.treeSize));
+    const notInFile = inDb.filter((h) => !fileSizes.has(h.treeSize));
+    if (file.exists && notInFile.length) {
+      failed = true;
+      warnings.push(`${notInFile.length} head(s) of the database are not in the heads file (first: ${notInFile[0]!.treeSize} entries): the file was rewritten.`);
+    }
+  }
+  const dbSizes = new Set(inDb.map((h) => h.treeSize));
+  const dropped = [...file.heads, ...chain].filter((h) => !dbSizes.has(h.treeSize) && h.treeSize <= dbMax);
+  if (dropped.length) {
+    failed = true;
+    warnings.push(`${dropped.length} signed head(s) from the heads file or the chain are missing from the database (first: ${dropped[0]!.treeSize} entries): its heads were deleted.`);
+  }
+  if (check.unsignedTail) {
+    warnings.push(`${check.unsignedTail.entries} entr${check.unsignedTail.entries === 1 ? 'y' : 'ies'} after the last signed head (${check.unsignedTail.sinceSize} entries) ${check.unsignedTail.entries === 1 ? 'is' : 'are'} not signed yet (unsigned tail since head ${check.unsignedTail.sinceSize}).`);
+  }
+  warn(warnings);
+  const chainHead: AuditLogReport['chainHead'] = !options.chainHeads
+    ? { state: 'unavailable', reason: options.chainUnavailable ?? 'No chain connection.' }
+    : 'unavailable' in options.chainHeads
+      ? { state: 'unavailable', reason: options.chainHeads.unavailable }
+      : { state: 'checked', treeSize: chain.at(-1)?.treeSize ?? null };
+  return {
+    check,
+    failed: failed || check.problem !== null,
+    report: {
+      treeSize: check.treeSize,
+      root: check.root,
+      verifiedSize: check.verifiedSize,
+      lastSignedHead: headView(heads.at(-1) ?? null),
+      lastMatchingHead: headView(check.lastMatchingHead),
+      unsignedTail: check.unsignedTail,
+      headsFile: file.exists ? 'present' : 'missing',
+      headsInDatabase: inDb.length,
+      headsInFile: file.heads.length,
+      chainHead,
+    },
+  };
 }
