@@ -105,14 +105,38 @@ export interface AuditEntryRecord {
   hash: string;
 }
 
+/** A signed tree head as exported in a proof bundle (audit/heads.ts). */
+export interface AuditSignedHead {
+  trailId: string;
+  treeSize: number;
+  rootHash: string;
+  timestamp: number;
+  signer: string;
+  signature: string;
+}
+
 export interface AuditProofBundle {
-  format: 'custodian-audit-proof/1';
+  format: 'custodian-audit-proof/2';
   entry: AuditEntryRecord;
-  leaf: { encoding: ['uint256', 'bytes32']; value: [string, string]; hash: string };
-  /** `trailId`: the AuditAnchor root chain of the database that sealed the batch; `previousRoot` is within it. */
-  merkle: { root: string; proof: string[]; trailId: string; batchId: string; firstEntryId: number; lastEntryId: number; leafCount: number; previousRoot: string };
-  /** Where the root was anchored; null when it is not (yet) on chain. */
-  anchor: { chainId: number; contract: string; txHash: string; blockNumber: number; blockHash: string; logIndex: number } | null;
+  /** 0-based position of the entry in the log (entry id - 1). */
+  leafIndex: number;
+  /** The first signed head that covers the entry. */
+  head: AuditSignedHead;
+  /** RFC 6962 inclusion proof of the entry in `head`. */
+  inclusion: string[];
+  /** A later head the workstation anchored on chain, with the consistency proof from `head` to it; null when none yet. */
+  anchor: {
+    chainId: number;
+    contract: string;
+    trail: string;
+    treeSize: number;
+    rootHash: string;
+    consistency: string[];
+    txHash: string;
+    blockNumber: number;
+    blockHash: string;
+    logIndex: number;
+  } | null;
   exportedAt: string;
 }
 
@@ -175,7 +199,8 @@ export const auditChannels = {
   'audit.verify': channel<AuditVerifyReport>()(z.object({ depth: z.enum(['full', 'quick']).default('full') }).strict(), 'audit.view'),
   'audit.exportCsv': channel<{ path: string; rows: number }>()(auditFilterSchema, 'audit.view'),
   'audit.proof': channel<AuditProofResult>()(z.object({ entryId }).strict(), 'audit.view'),
-  'audit.batchNow': channel<{ sealed: AuditBatchSummary[]; unbatched: number }>()(z.object({}).strict(), 'sync.run'),
+  /** Seals a signed tree head now (and queues it for the chain); `head` is null when nothing new or no key. */
+  'audit.batchNow': channel<{ sealed: AuditBatchSummary[]; unbatched: number; head: { treeSize: number; rootHash: string } | null; unsignedReason?: string }>()(z.object({}).strict(), 'sync.run'),
   'audit.breakGlass.list': channel<{ entries: AuditEntryView[] }>()(
     z.object({ since: instant.optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
     'audit.view',

@@ -68,8 +68,21 @@ export interface SealHeadDeps {
   dataDir: string;
   signer: HeadSigner;
   now?: () => Date;
-  /** Queues the head for the chain, inside the sealing transaction (the sync outbox; absent: not anchored). */
-  enqueueAnchor?: (db: Db, head: SignedTreeHead) => void;
+  /** Queue the head for AuditAnchor through the sync outbox, in the sealing transaction (default true). */
+  anchor?: boolean;
+}
+
+export const AUDIT_HEAD_KIND = 'audit.root';
+
+/** The outbox payload of a head: AuditAnchor.anchorHead(treeSize, rootHash) in the sender's own trail. */
+export interface AuditHeadPayload {
+  treeSize: number;
+  rootHash: string;
+}
+
+function enqueueHeadAnchor(db: Db, head: SignedTreeHead): void {
+  const payload: AuditHeadPayload = { treeSize: head.treeSize, rootHash: head.rootHash };
+  db.prepare(`INSERT INTO outbox (kind, payload) VALUES (?, ?)`).run(AUDIT_HEAD_KIND, JSON.stringify(payload));
 }
 
 /**
@@ -100,7 +113,7 @@ export function sealTreeHead(db: Db, deps: SealHeadDeps): SignedTreeHead | null 
     db.prepare(
       `INSERT INTO audit_heads (tree_size, root_hash, timestamp, trail_id, signer, signature) VALUES (@treeSize, @rootHash, @timestamp, @trailId, @signer, @signature)`,
     ).run(head);
-    deps.enqueueAnchor?.(db, head);
+    if (deps.anchor !== false) enqueueHeadAnchor(db, head);
     appendHeadToFile(deps.dataDir, head);
     return head;
   });

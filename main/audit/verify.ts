@@ -3,7 +3,8 @@
 // in AuditAnchor on chain (other workstations anchor their own trails into the same contract).
 import type { AuditHeadView, AuditLogReport, AuditVerifyReport, BatchProblem, TamperFinding } from '../api/audit';
 import type { Db } from '../db/connection';
-import { AuditAnchorReader, type AuditChain } from './anchor-reader';
+import { getAddress } from 'ethers';
+import { AuditAnchorReader, type AnchoredHead, type AuditChain } from './anchor-reader';
 import type { AuditBatchRow } from './batches';
 import { batchIdOf, fastRoot, leafOf, libraryRoot, verifyLeafProof, ZERO_ROOT } from './merkle';
 import { readHeadsFile } from './heads-file';
@@ -89,6 +90,7 @@ function findingOf(p: BatchProblem): TamperFinding {
 export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Promise<AuditVerifyReport> {
   const now = options.now ?? (() => new Date());
   const started = performance.now();
+  const chainHeads = await readChainHeads(db, options);
   const depth = options.depth ?? 'full';
   const batches = db.prepare('SELECT * FROM audit_batches ORDER BY first_id').all() as AuditBatchRow[];
   const batchProblems: BatchProblem[] = [];
@@ -140,29 +142,16 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
     close();
   }
   const scan = scanner.finish();
-  const logReport = checkSignedHeads(db, options, warnings => logWarnings.push(...warnings));
+  const logReport = checkSignedHeads(db, { ...options, chainHeads: chainHeads.heads }, (warnings) => logWarnings.push(...warnings));
   const lastBatched = batches.at(-1)?.last_id ?? 0;
   const unbatchedEntries = (db.prepare('SELECT count(*) AS n FROM audit_log WHERE id > ?').get(lastBatched) as { n: number }).n;
 
   const counts = { total: batches.length, anchored: 0, notAnchored: 0, mismatched: 0, unchecked: 0 };
   const warnings: string[] = [...logWarnings];
-  let chainState: AuditVerifyReport['chain'];
-  if (options.chain) {
-    const trailId = auditTrailId(db); // outside the try: a database without one is broken, not the chain
-    try {
-      await compareWithChain(options.chain, trailId, batches, counts, addProblem);
-      chainState = { state: 'checked', chainId: options.chain.chainId, contract: options.chain.auditAnchor };
-    } catch (err) {
-      counts.anchored = counts.notAnchored = counts.mismatched = 0;
-      counts.unchecked = batches.length;
-      chainState = { state: 'unavailable', reason: `The chain could not be read: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}` };
-    }
-  } else {
-    counts.unchecked = batches.length;
-    chainState = { state: 'unavailable', reason: options.chainUnavailable ?? 'No chain connection.' };
-  }
-  if (chainState.state === 'unavailable' && batches.length) warnings.push(`Roots were not compared with the chain: ${chainState.reason}`);
-  if (unbatchedEntries) warnings.push(`${unbatchedEntries} entr${unbatchedEntries === 1 ? 'y is' : 'ies are'} not in a batch yet: only the hash chain protects them so far.`);
+  // Batches are local now (their roots are no longer anchored): the chain holds signed tree heads instead.
+  counts.unchecked = batches.length;
+  const chainState: AuditVerifyReport['chain'] = chainHeads.state;
+  if (chainState.state === 'unavailable') warnings.push(`Signed heads were not compared with the chain: ${chainState.reason}`);
 
   // A batch-level finding only says "somewhere in first–last"; a chain finding inside that range names the entry.
   const scanned = scan.finding;
@@ -187,76 +176,6 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
   };
 }
 
-/**
- * Each batch's anchor by id. AuditAnchor chains each trail's roots, so this trail's anchored batches are a prefix of
- * the local ones: a batch missing on chain before an anchored one, or fewer local matches than anchors in this
- * trail, means local rewriting. Anchors of other trails (other workstations) are not this database's business.
- */
-async function compareWithChain(
-  chain: AuditChain,
-  trailId: string,
-  batches: AuditBatchRow[],
-  counts: AuditVerifyReport['batches'],
-  addProblem: (p: BatchProblem) => void,
-): Promise<void> {
-  const reader = new AuditAnchorReader(chain.provider, chain.auditAnchor);
-  const actual = Number(BigInt((await chain.provider.send('eth_chainId', [])) as string));
-  if (actual !== chain.chainId) throw new Error(`the node serves chain ${actual}, expected ${chain.chainId}`);
-  const anchors: (Awaited<ReturnType<AuditAnchorReader['anchorOf']>>)[] = [];
-  for (let i = 0; i < batches.length; i += CHAIN_CONCURRENCY) {
-    anchors.push(...(await Promise.all(batches.slice(i, i + CHAIN_CONCURRENCY).map((b) => reader.anchorOf(b.batch_id)))));
-  }
-  const onChainCount = await reader.anchorCount(trailId);
-  // A root on chain under another batch id: the batch row's range or id was rewritten around an anchored root.
-  const rootElsewhere = await Promise.all(batches.map((b, i) => (anchors[i] ? false : reader.isAnchored(b.merkle_root))));
-  let firstUnanchored: AuditBatchRow | null = null;
-  for (const [i, b] of batches.entries()) {
-    const a = anchors[i];
-    if (!a && rootElsewhere[i]) {
-      counts.mismatched++;
-      addProblem({ batchId: b.batch_id, firstId: b.first_id, lastId: b.last_id, problem: 'chain', message: `Batch ${b.batch_id} (entries ${b.first_id}–${b.last_id}) has a root that AuditAnchor holds under another batch id: the batch row was rewritten.` });
-      continue;
-    }
-    if (!a) {
-      counts.notAnchored++;
-      firstUnanchored ??= b;
-      continue;
-    }
-    if (a.trailId !== trailId) {
-      // Batch ids are unique across trails, so another trail holding this id is a copied or rewritten batch row.
-      counts.mismatched++;
-      addProblem({ batchId: b.batch_id, firstId: b.first_id, lastId: b.last_id, problem: 'chain', message: `Batch ${b.batch_id} (entries ${b.first_id}–${b.last_id}) is anchored in another audit trail (${a.trailId.slice(0, 12)}…), not in this database's (${trailId.slice(0, 12)}…): the batch row was copied from another database or rewritten.` });
-      continue;
-    }
-    if (a.merkleRoot !== b.merkle_root || a.leafCount !== b.leaf_count) {
-      counts.mismatched++;
-      addProblem({ batchId: b.batch_id, firstId: b.first_id, lastId: b.last_id, problem: 'chain', message: `Batch ${b.batch_id} (entries ${b.first_id}–${b.last_id}) is anchored with root ${a.merkleRoot.slice(0, 12)}… and ${a.leafCount} leaves, but the database records ${b.merkle_root.slice(0, 12)}… and ${b.leaf_count}.` });
-      continue;
-    }
-    counts.anchored++;
-    if (firstUnanchored) {
-      const f = firstUnanchored;
-      counts.notAnchored--;
-      counts.mismatched++;
-      addProblem({ batchId: f.batch_id, firstId: f.first_id, lastId: f.last_id, problem: 'chain', message: `Batch ${f.batch_id} (entries ${f.first_id}–${f.last_id}) is not on chain although a later batch is: its entries or root were rewritten.` });
-      firstUnanchored = null;
-    }
-  }
-  // Anchors in this trail that no local batch id accounts for: the batch that should hold them was rewritten, or
-  // (no such batch) the last batches and their entries were removed.
-  const known = anchors.filter((a) => a?.trailId === trailId).length;
-  if (onChainCount > known) {
-    const f = firstUnanchored;
-    if (f) {
-      counts.notAnchored--;
-      counts.mismatched++;
-      addProblem({ batchId: f.batch_id, firstId: f.first_id, lastId: f.last_id, problem: 'chain', message: `AuditAnchor holds ${onChainCount} roots in this database's trail but only ${known} batches of this database are among them; batch ${f.batch_id} (entries ${f.first_id}–${f.last_id}) was rewritten.` });
-    } else {
-      const next = (batches.at(-1)?.last_id ?? 0) + 1;
-      addProblem({ batchId: '(chain)', firstId: next, lastId: next, problem: 'chain', entryId: next, message: `AuditAnchor holds ${onChainCount} roots in this database's trail but this database has only ${known} batches: batches from entry ${next} on were removed (or this database was restored from an older backup).` });
-    }
-  }
-}
 
 const headView = (h: SourcedHead | null): AuditHeadView | null =>
   h ? { treeSize: h.treeSize, rootHash: h.rootHash, timestamp: h.timestamp, signer: h.signer, sources: [...h.sources] } : null;
@@ -327,4 +246,34 @@ function checkSignedHeads(db: Db, options: VerifyOptions, warn: (w: string[]) =>
       chainHead,
     },
   };
+}
+
+/**
+ * This workstation's heads as AuditAnchor v2 holds them: the trail is the signing address (given, or named by the
+ * heads of the database and the file). Chain heads carry no signature: the contract bound them to their sender.
+ */
+async function readChainHeads(db: Db, options: VerifyOptions): Promise<{ heads: NonNullable<VerifyOptions['chainHeads']>; state: AuditVerifyReport['chain'] }> {
+  if (options.chainHeads) return { heads: options.chainHeads, state: 'heads' in options.chainHeads ? { state: 'unavailable', reason: 'chain heads given by the caller' } : { state: 'unavailable', reason: options.chainHeads.unavailable } };
+  const chain = options.chain;
+  if (!chain) {
+    const reason = options.chainUnavailable ?? 'No chain connection.';
+    return { heads: { unavailable: reason }, state: { state: 'unavailable', reason } };
+  }
+  const local = headsInDatabase(db)[0] ?? (options.dataDir ? readHeadsFile(options.dataDir).heads[0] : undefined);
+  const trail = options.signer ?? local?.signer;
+  if (!trail) {
+    const reason = 'No signing address is known (no key unlocked and no signed head yet), so no trail to read on chain.';
+    return { heads: { unavailable: reason }, state: { state: 'unavailable', reason } };
+  }
+  try {
+    const actual = Number(BigInt((await chain.provider.send('eth_chainId', [])) as string));
+    if (actual !== chain.chainId) throw new Error(`the node serves chain ${actual}, expected ${chain.chainId}`);
+    const anchored = await new AuditAnchorReader(chain.provider, chain.auditAnchor).headsOf(trail);
+    const trailId = auditTrailId(db);
+    const heads = anchored.map((h: AnchoredHead): SignedTreeHead => ({ trailId, treeSize: h.treeSize, rootHash: h.rootHash, timestamp: h.timestamp * 1000, signer: getAddress(trail), signature: '' }));
+    return { heads: { heads }, state: { state: 'checked', chainId: chain.chainId, contract: chain.auditAnchor } };
+  } catch (err) {
+    const reason = `The chain could not be read: ${(err as Error).message.split('\n')[0]!.slice(0, 200)}`;
+    return { heads: { unavailable: reason }, state: { state: 'unavailable', reason } };
+  }
 }

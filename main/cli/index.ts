@@ -167,7 +167,7 @@ async function audit(dataDir: string, args: string[], values: { user?: string; j
       const json = `${JSON.stringify(bundle, null, 2)}\n`;
       if (values.out) fs.writeFileSync(values.out, json, { flag: 'wx' });
       else process.stdout.write(json);
-      if (anchorStatus !== 'anchored') process.stderr.write(`Warning: batch ${bundle.merkle.batchId} is ${anchorStatus === 'not-anchored' ? 'not anchored yet' : 'not checked: the chain is unavailable'}; the bundle has no anchoring transaction.\n`);
+      if (anchorStatus !== 'anchored') process.stderr.write(`Warning: no head covering entry ${entryId} is ${anchorStatus === 'not-anchored' ? 'anchored yet' : 'checked: the chain is unavailable'} (signed head of ${bundle.head.treeSize} entries); the bundle has no anchoring transaction.\n`);
       if (values.out) process.stderr.write(`Proof bundle for entry ${entryId} written to ${values.out}\n`);
       return 0;
     }

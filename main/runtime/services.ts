@@ -9,7 +9,8 @@ import { createFacilitySecretHandlers } from '../consents/facility-secret-handle
 import { SqlClaimSink } from '../claims/chain-sink';
 import { createClaimsHandlers } from '../claims/handlers';
 import { createConsentsHandlers } from '../consents/handlers';
-import { chainAccessOf, createAuditHandlers } from '../audit/handlers';
+import { chainAccessOf, createAuditHandlers, type AuditDeps } from '../audit/handlers';
+import type { HeadSigner } from '../audit/heads';
 import { createCredentialHandlers } from '../credentials/handlers';
 import { startCredentialRechecks } from '../credentials/scheduler';
 import { openDatabase, type Db } from '../db/connection';
@@ -162,11 +163,35 @@ export async function startServices(options: StartOptions): Promise<Services> {
   // An upload goes once its import committed (or after the retention period); dry runs keep it for the real run.
   const uploadCleanup = options.runtime !== 'cli' ? releaseFinishedUploads({ db, events, uploads, log }) : null;
 
+  // Tree heads are signed with the sync key (the chain binds the audit trail to it); without a chain, with the
+  // organisation's key, and then never anchored.
+  const headSigner = async (): Promise<HeadSigner | { unavailable: string }> => {
+    if (config.chain.mode === 'none') return orgWallet;
+    try {
+      return await loadSigner(config.chain, () => chain.embeddedSignerKey, process.env, sealedKey);
+    } catch (err) {
+      return { unavailable: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  let signerAddress: string | null = config.chain.mode === 'none' ? orgWallet.address : null;
+  const auditDeps: AuditDeps = {
+    db,
+    dataDir,
+    chain: () => chainAccessOf(chain),
+    headSigner: async () => {
+      const s = await headSigner();
+      if (!('unavailable' in s)) signerAddress = s.address;
+      return s;
+    },
+    signerAddress: () => signerAddress,
+    anchorHeads: config.chain.mode !== 'none',
+  };
+
   const handlers = {
     ...createSystemHandlers({ db, dbPath, chain, jobs, runtime: options.runtime }),
     ...createSyncHandlers({ db, engine: sync, chain, confirmations }),
     ...createAuthHandlers({ db }),
-    ...createAuditHandlers({ db, dataDir, chain: () => chainAccessOf(chain) }),
+    ...createAuditHandlers(auditDeps),
     ...createCredentialHandlers({ db, chain, jobs }),
     ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),
     ...createJobsHandlers({ jobs }),

@@ -88,7 +88,8 @@ function ProofPanel({ entry }: { entry: AuditEntryView }): ReactElement {
               {status.label}
             </Badge>
             <Text size="xs">
-              Batch <Code fz="xs">{proof.bundle.merkle.batchId}</Code>, entries {proof.bundle.merkle.firstEntryId}–{proof.bundle.merkle.lastEntryId}
+              Signed head of {proof.bundle.head.treeSize} entries, root <Code fz="xs">{proof.bundle.head.rootHash}</Code>
+              {proof.bundle.anchor ? `, anchored at ${proof.bundle.anchor.treeSize} entries` : ''}
             </Text>
           </Group>
           <Text size="xs" c="dimmed">
