@@ -9,7 +9,8 @@ import { createFacilitySecretHandlers } from '../consents/facility-secret-handle
 import { SqlClaimSink } from '../claims/chain-sink';
 import { createClaimsHandlers } from '../claims/handlers';
 import { createConsentsHandlers } from '../consents/handlers';
-import { chainAccessOf, createAuditHandlers, type AuditDeps } from '../audit/handlers';
+import { chainAccessOf, createAuditHandlers, sealHeadNow, type AuditDeps } from '../audit/handlers';
+import { startHeadSealer } from '../audit/head-sealer';
 import type { HeadSigner } from '../audit/heads';
 import { createCredentialHandlers } from '../credentials/handlers';
 import { startCredentialRechecks } from '../credentials/scheduler';
@@ -206,8 +207,10 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...(auditReady ? { audit: createAuditSink(db, config.workstationId) } : {}),
     resolveSession: createSessionResolver({ db }),
   });
-  // Seals audit batches (1,000 entries, or 5 minutes) into the outbox for the sync engine; the CLI's short runs skip it.
+  // Seals local audit batches (1,000 entries, or 5 minutes); the CLI's short runs skip it.
   const auditBatcher = auditReady && options.runtime !== 'cli' ? startAuditBatcher(db, log) : null;
+  // Signs a tree head within 30 s of activity (queued for AuditAnchor); the CLI signs one when it stops instead.
+  const headSealer = auditReady && options.runtime !== 'cli' ? startHeadSealer(auditDeps, log) : null;
   // Re-checks credentials whose last verification is older than the configured interval, as a worker job.
   const credentialRechecks = options.runtime !== 'cli' ? startCredentialRechecks({ db, jobs, chain, log }) : null;
 
@@ -231,6 +234,12 @@ export async function startServices(options: StartOptions): Promise<Services> {
       if (stopped) return;
       stopped = true;
       auditBatcher?.stop();
+      headSealer?.stop();
+      // A CLI command that wrote audit entries ends with a signed head over them, like the console's sealer.
+      if (auditReady && options.runtime === 'cli') {
+        const sealed = await sealHeadNow(auditDeps).catch((err: unknown) => ({ head: null, unsignedReason: err instanceof Error ? err.message : String(err) }));
+        if (sealed.unsignedReason) log.warn(`audit: no tree head signed for this command's entries: ${sealed.unsignedReason}`);
+      }
       uploadCleanup?.stop();
       credentialRechecks?.stop();
       await sync?.stop();
