@@ -6,7 +6,7 @@ export function formatVerifyReport(r: AuditVerifyReport): string {
   const chain = r.chain.state === 'checked' ? `compared with AuditAnchor ${r.chain.contract} on chain ${r.chain.chainId}` : `not compared with the chain (${r.chain.reason})`;
   const lines = [
     `Audit trail: ${r.entries} entries${r.lastEntryId !== null ? ` (last ${r.lastEntryId})` : ''}, ${r.unbatchedEntries} not yet batched; ${r.depth} check in ${r.durationMs} ms.`,
-    `Signed log:  ${r.log.verifiedSize} of ${r.log.treeSize} entries match the last signed head${r.log.lastSignedHead ? ` (${r.log.lastSignedHead.treeSize} entries, ${new Date(r.log.lastSignedHead.timestamp).toISOString()}, from ${r.log.lastSignedHead.sources.join(' + ')})` : ' (none signed yet)'}; heads file ${r.log.headsFile}; ${chain}.`,
+    `Signed log:  ${r.log.verifiedSize} of ${r.log.treeSize} entries are covered by a signed head the log still matches; last head${r.log.lastSignedHead ? ` (${r.log.lastSignedHead.treeSize} entries, ${new Date(r.log.lastSignedHead.timestamp).toISOString()}, from ${r.log.lastSignedHead.sources.join(' + ')})` : ' (none signed yet)'}; heads file ${r.log.headsFile}; ${chain}.`,
     `Batches:     ${r.batches.total} local (no longer anchored).`,
   ];
   if (r.log.unsignedTail) lines.push(`Unsigned tail since head ${r.log.unsignedTail.sinceSize}: ${r.log.unsignedTail.entries} entr${r.log.unsignedTail.entries === 1 ? 'y' : 'ies'}.`);
