@@ -22,6 +22,10 @@ async function expectAccessible(page: Page, testInfo: TestInfo, name: string): P
   expect(blocking.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`), `axe on ${name}`).toEqual([]);
 }
 
+// This spec seals the audit log by hand and counts the batches that follow; the automatic head sealer (every 30 s
+// of activity, main/audit/head-sealer.test.ts) is slowed down so it does not anchor a head in between.
+test.use({ serveEnv: { CUSTODIAN_AUDIT_HEAD_INTERVAL_MS: '3600000' } });
+
 test('sync: devnet and signer shown, a consent change and an audit root sent with "Sync now" and confirmed', async ({ page, custodian }, testInfo) => {
   test.setTimeout(120_000);
   await provisionStaff(custodian, [STAFF.manager]);

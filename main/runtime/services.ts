@@ -210,7 +210,11 @@ export async function startServices(options: StartOptions): Promise<Services> {
   // Seals local audit batches (1,000 entries, or 5 minutes); the CLI's short runs skip it.
   const auditBatcher = auditReady && options.runtime !== 'cli' ? startAuditBatcher(db, log) : null;
   // Signs a tree head within 30 s of activity (queued for AuditAnchor); the CLI signs one when it stops instead.
-  const headSealer = auditReady && options.runtime !== 'cli' ? startHeadSealer(auditDeps, log) : null;
+  const headInterval = Number(process.env.CUSTODIAN_AUDIT_HEAD_INTERVAL_MS);
+  const headSealer =
+    auditReady && options.runtime !== 'cli'
+      ? startHeadSealer(auditDeps, log, Number.isSafeInteger(headInterval) && headInterval >= 1_000 && headInterval <= 86_400_000 ? { intervalMs: headInterval } : {})
+      : null;
   // Re-checks credentials whose last verification is older than the configured interval, as a worker job.
   const credentialRechecks = options.runtime !== 'cli' ? startCredentialRechecks({ db, jobs, chain, log }) : null;
 
