@@ -73,6 +73,15 @@ describe('signed tree heads', () => {
     expect(() => sealTreeHead(db, { dataDir: t.dir, signer: key })).toThrow(expect.objectContaining({ code: 'AUDIT_TAMPERED' }));
     expect(latestHeadInDatabase(db)?.treeSize).toBe(25);
   });
+
+  it('refuses to sign a head over a truncated log', () => {
+    tamperFile(t.file, (raw) => {
+      raw.exec('DROP TRIGGER audit_log_no_delete');
+      raw.prepare('DELETE FROM audit_log WHERE id > 22').run();
+    });
+    const db = t.reopen();
+    expect(() => sealTreeHead(db, { dataDir: t.dir, signer: key })).toThrow(expect.objectContaining({ code: 'AUDIT_TAMPERED', message: expect.stringContaining('entries were deleted') }));
+  });
 });
 
 describe('the attacker without the workstation key', () => {
