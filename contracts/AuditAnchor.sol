@@ -2,57 +2,38 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
-/// @title AuditAnchor
-/// @notice Anchors Merkle roots of audit-trail batches. Every trail (one per workstation database, named by a random
-/// 32-byte trail id) has its own root chain: each root names the one anchored before it in the same trail.
-/// @dev Trees are built off chain with `@openzeppelin/merkle-tree` (StandardMerkleTree, double-hashed leaves) and
-/// verified here with OpenZeppelin `MerkleProof`, so the two sides come from one library and cannot drift. Batch ids
-/// and roots are unique across all trails, so a batch or root can never be replayed into another trail.
+/// @title AuditAnchor (v2)
+/// @notice Anchors signed tree heads of workstation audit logs (RFC 6962 Merkle logs kept off chain). A trail is the
+/// anchoring account itself: each ANCHOR_ROLE holder appends only to its own trail, so no other holder can write into
+/// it or block its next anchor. Heads in a trail grow strictly (tree size increases); a head's id is (trail, size).
+/// @dev Consistency between two heads (the later log extends the earlier one) is checked off chain with RFC 9162
+/// consistency proofs against the roots kept here. The contract is only as trustworthy as the chain it runs on: on
+/// a development node anyone can rewrite its storage (anvil_setStorageAt), so a devnet anchor proves nothing
+/// against a local process.
 contract AuditAnchor is AccessControl {
-    /// @notice Role allowed to anchor roots.
+    /// @notice Role allowed to anchor heads (each holder into its own trail only).
     bytes32 public constant ANCHOR_ROLE = keccak256("ANCHOR_ROLE");
 
-    /// @notice One anchored batch; `leafCount`, `blockNumber` and `timestamp` share one slot.
-    struct Anchor {
-        bytes32 trailId;
-        bytes32 merkleRoot;
-        uint64 leafCount;
+    /// @notice One anchored head; `treeSize`, `blockNumber` and `timestamp` share one slot.
+    struct Head {
+        bytes32 rootHash;
+        uint64 treeSize;
         uint64 blockNumber;
         uint64 timestamp;
     }
 
-    /// @notice The head of one trail's root chain.
-    struct Trail {
-        bytes32 latestRoot;
-        uint256 anchorCount;
-    }
+    mapping(address trail => Head[]) private _heads;
 
-    mapping(bytes32 batchId => Anchor) private _anchors;
-    mapping(bytes32 root => bool) private _anchoredRoots;
-    mapping(bytes32 trailId => Trail) private _trails;
+    /// @notice Emitted for every anchored head; `index` is its 0-based position in the trail.
+    event HeadAnchored(address indexed trail, uint64 indexed treeSize, bytes32 indexed rootHash, uint256 index);
 
-    /// @notice Emitted for every anchored root; `index` is its 0-based position in its trail's root chain.
-    event RootAnchored(
-        bytes32 indexed trailId,
-        bytes32 indexed batchId,
-        bytes32 indexed merkleRoot,
-        uint64 leafCount,
-        bytes32 previousRoot,
-        uint256 index
-    );
-
-    /// @notice `previousRoot` is not the latest root anchored in trail `trailId`.
-    error RootChainBroken(bytes32 trailId, bytes32 expected, bytes32 given);
-    /// @notice The batch id was anchored before (in any trail).
-    error BatchAlreadyAnchored(bytes32 batchId);
-    /// @notice The root was anchored before (under another batch id, in any trail).
-    error RootAlreadyAnchored(bytes32 merkleRoot);
-    /// @notice The root is zero or the batch has no leaves.
-    error EmptyBatch(bytes32 batchId);
-    /// @notice The trail id is zero.
-    error ZeroTrailId();
+    /// @notice A head of this size is already anchored in the caller's trail (with `anchoredRoot`).
+    error HeadAlreadyAnchored(address trail, uint64 treeSize, bytes32 anchoredRoot, bytes32 givenRoot);
+    /// @notice The tree size is not larger than the trail's latest head: a log only grows.
+    error TreeSizeNotGrowing(address trail, uint64 latestSize, uint64 givenSize);
+    /// @notice A head needs at least one entry and a non-zero root.
+    error EmptyHead();
     /// @notice The admin address is zero.
     error ZeroAdmin();
 
@@ -64,94 +45,78 @@ contract AuditAnchor is AccessControl {
         _grantRole(ANCHOR_ROLE, admin);
     }
 
-    /// @notice Anchors the Merkle root of an audit batch at the head of its trail's root chain.
-    /// @param trailId random id of the audit trail (one per database); never derived from a person or host
-    /// @param batchId unique id of the audit batch, across all trails
-    /// @param merkleRoot root of the batch's StandardMerkleTree
-    /// @param leafCount number of leaves (audit entries) in the tree
-    /// @param previousRoot the latest root anchored in this trail, or bytes32(0) for the trail's first anchor
-    function anchor(bytes32 trailId, bytes32 batchId, bytes32 merkleRoot, uint64 leafCount, bytes32 previousRoot)
-        external
-        onlyRole(ANCHOR_ROLE)
-    {
-        if (trailId == bytes32(0)) revert ZeroTrailId();
-        if (_anchors[batchId].merkleRoot != bytes32(0)) revert BatchAlreadyAnchored(batchId);
-        if (merkleRoot == bytes32(0) || leafCount == 0) revert EmptyBatch(batchId);
-        Trail storage trail = _trails[trailId];
-        bytes32 expected = trail.latestRoot;
-        if (previousRoot != expected) revert RootChainBroken(trailId, expected, previousRoot);
-        if (_anchoredRoots[merkleRoot]) revert RootAlreadyAnchored(merkleRoot);
-
-        _anchors[batchId] = Anchor({
-            trailId: trailId,
-            merkleRoot: merkleRoot,
-            leafCount: leafCount,
-            blockNumber: uint64(block.number),
-            timestamp: uint64(block.timestamp)
-        });
-        _anchoredRoots[merkleRoot] = true;
-        trail.latestRoot = merkleRoot;
-        uint256 index = trail.anchorCount;
-        trail.anchorCount = index + 1;
-        emit RootAnchored(trailId, batchId, merkleRoot, leafCount, previousRoot, index);
+    /// @notice Anchors a signed tree head in the caller's own trail.
+    /// @param treeSize number of log entries the root covers; larger than the trail's latest head
+    /// @param rootHash RFC 6962 root of the first `treeSize` entries
+    function anchorHead(uint64 treeSize, bytes32 rootHash) external onlyRole(ANCHOR_ROLE) {
+        if (treeSize == 0 || rootHash == bytes32(0)) revert EmptyHead();
+        Head[] storage heads = _heads[msg.sender];
+        uint256 n = heads.length;
+        if (n > 0) {
+            uint64 latest = heads[n - 1].treeSize;
+            if (treeSize <= latest) {
+                (bool found, uint256 at) = _find(heads, treeSize);
+                if (found) revert HeadAlreadyAnchored(msg.sender, treeSize, heads[at].rootHash, rootHash);
+                revert TreeSizeNotGrowing(msg.sender, latest, treeSize);
+            }
+        }
+        heads.push(
+            Head({
+                rootHash: rootHash,
+                treeSize: treeSize,
+                blockNumber: uint64(block.number),
+                timestamp: uint64(block.timestamp)
+            })
+        );
+        emit HeadAnchored(msg.sender, treeSize, rootHash, n);
     }
 
-    /// @notice The most recently anchored root of trail `trailId`, or bytes32(0) before its first anchor.
-    /// @param trailId audit trail id
-    /// @return root the head of the trail's root chain
-    function latestRootOf(bytes32 trailId) external view returns (bytes32 root) {
-        return _trails[trailId].latestRoot;
+    /// @notice Number of heads anchored in `trail`.
+    /// @param trail the anchoring account
+    /// @return count heads so far
+    function headCount(address trail) external view returns (uint256 count) {
+        return _heads[trail].length;
     }
 
-    /// @notice Number of roots anchored in trail `trailId`.
-    /// @param trailId audit trail id
-    /// @return count anchors of the trail so far
-    function anchorCount(bytes32 trailId) external view returns (uint256 count) {
-        return _trails[trailId].anchorCount;
-    }
-
-    /// @notice The anchor recorded for `batchId`; all zero when the batch was never anchored.
-    /// @param batchId audit batch id
-    /// @return trailId trail the batch was anchored in
-    /// @return merkleRoot anchored root
-    /// @return leafCount number of leaves
-    /// @return blockNumber block in which it was anchored
-    /// @return timestamp block timestamp at anchoring
-    function anchorOf(bytes32 batchId)
+    /// @notice The head at `index` of `trail` (0 = first); reverts when out of range.
+    /// @param trail the anchoring account
+    /// @param index position in the trail
+    /// @return treeSize entries covered
+    /// @return rootHash RFC 6962 root
+    /// @return blockNumber block of the anchor
+    /// @return timestamp block time of the anchor
+    function headAt(address trail, uint256 index)
         external
         view
-        returns (bytes32 trailId, bytes32 merkleRoot, uint64 leafCount, uint64 blockNumber, uint64 timestamp)
+        returns (uint64 treeSize, bytes32 rootHash, uint64 blockNumber, uint64 timestamp)
     {
-        Anchor storage a = _anchors[batchId];
-        return (a.trailId, a.merkleRoot, a.leafCount, a.blockNumber, a.timestamp);
+        Head storage h = _heads[trail][index];
+        return (h.treeSize, h.rootHash, h.blockNumber, h.timestamp);
     }
 
-    /// @notice Whether `root` was anchored (in any trail).
-    /// @param root a Merkle root
-    /// @return anchored true when anchored
-    function isAnchored(bytes32 root) external view returns (bool anchored) {
-        return _anchoredRoots[root];
+    /// @notice The root anchored in `trail` for exactly `treeSize` entries; zero when there is none.
+    /// @param trail the anchoring account
+    /// @param treeSize entries covered
+    /// @return rootHash the anchored root, or bytes32(0)
+    /// @return blockNumber block of the anchor, or 0
+    function rootOf(address trail, uint64 treeSize) external view returns (bytes32 rootHash, uint64 blockNumber) {
+        Head[] storage heads = _heads[trail];
+        (bool found, uint256 at) = _find(heads, treeSize);
+        if (!found) return (bytes32(0), 0);
+        return (heads[at].rootHash, heads[at].blockNumber);
     }
 
-    /// @notice Verifies that `leaf` belongs to the tree with `root` (pure proof check; see `isAnchored`).
-    /// @param root Merkle root
-    /// @param leaf leaf hash as produced by StandardMerkleTree.leafHash
-    /// @param proof sibling hashes from StandardMerkleTree.getProof
-    /// @return valid true when the proof is valid
-    function verifyLeaf(bytes32 root, bytes32 leaf, bytes32[] calldata proof) external pure returns (bool valid) {
-        return MerkleProof.verifyCalldata(proof, root, leaf);
-    }
-
-    /// @notice Verifies `leaf` against `root` and requires `root` to be anchored.
-    /// @param root Merkle root
-    /// @param leaf leaf hash as produced by StandardMerkleTree.leafHash
-    /// @param proof sibling hashes from StandardMerkleTree.getProof
-    /// @return valid true when the root is anchored and the proof is valid
-    function verifyAnchoredLeaf(bytes32 root, bytes32 leaf, bytes32[] calldata proof)
-        external
-        view
-        returns (bool valid)
-    {
-        return _anchoredRoots[root] && MerkleProof.verifyCalldata(proof, root, leaf);
+    /// @dev Binary search by tree size (sizes strictly increase along a trail).
+    function _find(Head[] storage heads, uint64 treeSize) private view returns (bool found, uint256 at) {
+        uint256 lo = 0;
+        uint256 hi = heads.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) / 2;
+            uint64 s = heads[mid].treeSize;
+            if (s == treeSize) return (true, mid);
+            if (s < treeSize) lo = mid + 1;
+            else hi = mid;
+        }
+        return (false, 0);
     }
 }

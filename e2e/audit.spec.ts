@@ -128,23 +128,23 @@ test('an auditor reviews break-glass access, pages, filters, verifies, exports, 
   expect(csv).toHaveLength(rows + 1);
   expect(csv.some((line) => line.includes(',access.check,break-glass,'))).toBe(true);
 
-  // --- An entry's proof: none until its batch is sealed; then the bundle, to copy. ---
+  // --- An entry's proof: none until a tree head covers it; then the bundle, to copy. ---
   await audit.matching({ action: 'access.check' }).getByTestId('audit-open-entry').click();
   await expect(audit.drawer.getByTestId('audit-entry-actor')).toContainText(STAFF.manager.displayName);
   await expect(audit.drawer).toContainText('Unconscious in the emergency department');
   await audit.drawer.getByTestId('audit-proof-get').click();
   const sealed = audit.drawer.getByTestId('audit-proof-not-batched').or(audit.drawer.getByTestId('audit-proof-status'));
   await expect(sealed).toBeVisible();
-  // The records manager (sync.run) seals a batch; the auditor asks again.
+  // The records manager (sync.run) signs a head; the auditor asks again.
   expect((await invokeAs(manager, custodian, 'audit.batchNow', {})).status()).toBe(200);
   await audit.drawer.getByTestId('audit-proof-get').click();
   await expect(audit.drawer.getByTestId('audit-proof-status')).toHaveText(/Anchored on chain|Not anchored yet|Chain not checked/);
   const proofJson = JSON.parse(await audit.drawer.getByTestId('audit-proof-json').innerText()) as { format: string; entry: { id: number; action: string } };
-  expect(proofJson.format).toBe('custodian-audit-proof/1');
+  expect(proofJson.format).toBe('custodian-audit-proof/2');
   expect(proofJson.entry.action).toBe('access.check');
   await audit.drawer.getByTestId('audit-proof-copy').click();
   await expect(audit.drawer.getByTestId('audit-proof-copy')).toHaveText('Copied');
-  expect(JSON.parse(await page.evaluate<string>('navigator.clipboard.readText()'))).toMatchObject({ format: 'custodian-audit-proof/1' });
+  expect(JSON.parse(await page.evaluate<string>('navigator.clipboard.readText()'))).toMatchObject({ format: 'custodian-audit-proof/2' });
   await shell.screenshot('audit-entry-proof');
   await page.keyboard.press('Escape');
   await expect(audit.drawer.getByRole('dialog')).toHaveCount(0);

@@ -188,6 +188,8 @@ export async function provisionStaff(server: CustodianServer, members: readonly 
 export interface CustodianOptions {
   /** 'cli' (default): `custodian setup` creates ADMIN before serving. 'none': the console starts at its set-up screen. */
   adminSetup: 'cli' | 'none';
+  /** Extra environment of the `custodian serve` process (e.g. a longer audit head interval). */
+  serveEnv: NodeJS.ProcessEnv;
 }
 
 /**
@@ -216,12 +218,13 @@ export async function startCustodian(
 
 export const test = base.extend<CustodianOptions & { custodian: CustodianServer }>({
   adminSetup: ['cli', { option: true }],
-  custodian: async ({ adminSetup }, use, testInfo) => {
+  serveEnv: [{}, { option: true }],
+  custodian: async ({ adminSetup, serveEnv }, use, testInfo) => {
     const dataDir = dataDirFor(testInfo.testId);
     await fs.rm(dataDir, { recursive: true, force: true });
     await fs.mkdir(dataDir, { recursive: true });
     if (adminSetup === 'cli') await setupAdmin(dataDir, ADMIN);
-    const running = await startServe(dataDir);
+    const running = await startServe(dataDir, serveEnv);
     try {
       await use({ ...running.server, admin: adminSetup === 'cli' ? ADMIN : null });
     } finally {

@@ -1,7 +1,7 @@
 // The Sync page as the set-up IT administrator uses it: the embedded devnet (chain id 31337) and the signer are
 // shown; sending is paused while a records manager records a consent (through the API, to keep the test short)
-// and the administrator seals an audit batch; both wait in the queue; after Resume and "Sync now" each reaches a
-// confirmed batch with a transaction hash. The audit root's outbox event shows its batch and where it is anchored,
+// and the administrator signs an audit tree head; both wait in the queue; after Resume and "Sync now" each reaches a
+// confirmed batch with a transaction hash. The audit head's outbox event shows where it is anchored,
 // and a records manager (who may read the audit trail) verifies it against the chain.
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
@@ -21,6 +21,10 @@ async function expectAccessible(page: Page, testInfo: TestInfo, name: string): P
   const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(blocking.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`), `axe on ${name}`).toEqual([]);
 }
+
+// This spec seals the audit log by hand and counts the batches that follow; the automatic head sealer (every 30 s
+// of activity, main/audit/head-sealer.test.ts) is slowed down so it does not anchor a head in between.
+test.use({ serveEnv: { CUSTODIAN_AUDIT_HEAD_INTERVAL_MS: '3600000' } });
 
 test('sync: devnet and signer shown, a consent change and an audit root sent with "Sync now" and confirmed', async ({ page, custodian }, testInfo) => {
   test.setTimeout(120_000);
@@ -64,9 +68,9 @@ test('sync: devnet and signer shown, a consent change and an audit root sent wit
   } finally {
     await manager.dispose();
   }
-  // The administrator seals the audit entries so far: one audit.root event.
+  // The administrator seals the audit entries so far: one signed tree head, one audit.root event.
   await sync.sealAudit.click();
-  await expect(sync.feedback).toContainText('Sealed 1 audit batch');
+  await expect(sync.feedback).toContainText('Signed a tree head of');
   await expect.poll(() => sync.queued('consent.change')).toBe(1);
   await expect.poll(() => sync.queued('audit.root')).toBe(1);
   await expect(sync.batchRows).toHaveCount(0);

@@ -23,7 +23,34 @@ export interface AuditListResult {
   nextCursor: number | null;
 }
 
-export type TamperKind = 'changed' | 'deleted' | 'inserted';
+/** forged-head: a head not signed by the workstation key; replaced: heads of another trail (the log was wiped or
+ * swapped); forked-head: two different signed heads of one size (the log was rewritten and re-signed). */
+export type TamperKind = 'changed' | 'deleted' | 'inserted' | 'forged-head' | 'replaced' | 'forked-head';
+
+/** A signed tree head as reported: where it was found (database, heads file, chain). */
+export interface AuditHeadView {
+  treeSize: number;
+  rootHash: string;
+  timestamp: number;
+  signer: string;
+  sources: ('database' | 'file' | 'chain')[];
+}
+
+/** The Merkle log's part of a verification: the log against its last signed heads. */
+export interface AuditLogReport {
+  treeSize: number;
+  root: string;
+  /** Entries covered by the last signed head that the log still matches. */
+  verifiedSize: number;
+  lastSignedHead: AuditHeadView | null;
+  lastMatchingHead: AuditHeadView | null;
+  /** Entries after the last signed head (only the hash chain protects them until the next head). */
+  unsignedTail: { sinceSize: number; entries: number } | null;
+  headsFile: 'present' | 'missing';
+  headsInDatabase: number;
+  headsInFile: number;
+  chainHead: { state: 'checked'; treeSize: number | null } | { state: 'unavailable'; reason: string };
+}
 
 export interface TamperFinding {
   kind: TamperKind;
@@ -52,8 +79,9 @@ export interface AuditVerifyReport {
   unbatchedEntries: number;
   batches: { total: number; anchored: number; notAnchored: number; mismatched: number; unchecked: number };
   chain: { state: 'checked'; chainId: number; contract: string } | { state: 'unavailable'; reason: string };
-  /** The earliest problem by entry id, whether the hash chain or a batch root found it. */
+  /** The earliest problem by entry id, whether the hash chain, a signed head or a batch root found it. */
   firstProblem: TamperFinding | null;
+  log: AuditLogReport;
   batchProblems: BatchProblem[];
   warnings: string[];
   durationMs: number;
@@ -77,14 +105,38 @@ export interface AuditEntryRecord {
   hash: string;
 }
 
+/** A signed tree head as exported in a proof bundle (audit/heads.ts). */
+export interface AuditSignedHead {
+  trailId: string;
+  treeSize: number;
+  rootHash: string;
+  timestamp: number;
+  signer: string;
+  signature: string;
+}
+
 export interface AuditProofBundle {
-  format: 'custodian-audit-proof/1';
+  format: 'custodian-audit-proof/2';
   entry: AuditEntryRecord;
-  leaf: { encoding: ['uint256', 'bytes32']; value: [string, string]; hash: string };
-  /** `trailId`: the AuditAnchor root chain of the database that sealed the batch; `previousRoot` is within it. */
-  merkle: { root: string; proof: string[]; trailId: string; batchId: string; firstEntryId: number; lastEntryId: number; leafCount: number; previousRoot: string };
-  /** Where the root was anchored; null when it is not (yet) on chain. */
-  anchor: { chainId: number; contract: string; txHash: string; blockNumber: number; blockHash: string; logIndex: number } | null;
+  /** 0-based position of the entry in the log (entry id - 1). */
+  leafIndex: number;
+  /** The first signed head that covers the entry. */
+  head: AuditSignedHead;
+  /** RFC 6962 inclusion proof of the entry in `head`. */
+  inclusion: string[];
+  /** A later head the workstation anchored on chain, with the consistency proof from `head` to it; null when none yet. */
+  anchor: {
+    chainId: number;
+    contract: string;
+    trail: string;
+    treeSize: number;
+    rootHash: string;
+    consistency: string[];
+    txHash: string;
+    blockNumber: number;
+    blockHash: string;
+    logIndex: number;
+  } | null;
   exportedAt: string;
 }
 
@@ -147,7 +199,8 @@ export const auditChannels = {
   'audit.verify': channel<AuditVerifyReport>()(z.object({ depth: z.enum(['full', 'quick']).default('full') }).strict(), 'audit.view'),
   'audit.exportCsv': channel<{ path: string; rows: number }>()(auditFilterSchema, 'audit.view'),
   'audit.proof': channel<AuditProofResult>()(z.object({ entryId }).strict(), 'audit.view'),
-  'audit.batchNow': channel<{ sealed: AuditBatchSummary[]; unbatched: number }>()(z.object({}).strict(), 'sync.run'),
+  /** Seals a signed tree head now (and queues it for the chain); `head` is null when nothing new or no key. */
+  'audit.batchNow': channel<{ sealed: AuditBatchSummary[]; unbatched: number; head: { treeSize: number; rootHash: string } | null; unsignedReason?: string }>()(z.object({}).strict(), 'sync.run'),
   'audit.breakGlass.list': channel<{ entries: AuditEntryView[] }>()(
     z.object({ since: instant.optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
     'audit.view',

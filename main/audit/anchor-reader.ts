@@ -1,21 +1,19 @@
-// Reads AuditAnchor over plain JSON-RPC: anchors by batch id, a trail's head and count, anchored roots, on-chain
-// leaf checks and the RootAnchored log of a batch. No database and no artifacts, so a third party's checker can
-// reuse it with proof.ts.
-import { Contract, Interface, ZeroHash, getAddress, type JsonRpcProvider, type Log, type Provider } from 'ethers';
+// Reads AuditAnchor v2 over plain JSON-RPC: a workstation's anchored tree heads (its trail is its signing address),
+// the root anchored for one size, and the HeadAnchored log of a head. No database and no artifacts, so a third
+// party's checker can reuse it with proof.ts.
+import { Contract, Interface, ZeroHash, getAddress, zeroPadValue, toBeHex, type Log, type Provider, type JsonRpcProvider } from 'ethers';
 
 /** The parts of AuditAnchor's ABI the audit domain reads; a test checks them against the compiled artifact. */
 export const AUDIT_ANCHOR_ABI = [
-  'function anchor(bytes32 trailId, bytes32 batchId, bytes32 merkleRoot, uint64 leafCount, bytes32 previousRoot)',
-  'function anchorOf(bytes32 batchId) view returns (bytes32 trailId, bytes32 merkleRoot, uint64 leafCount, uint64 blockNumber, uint64 timestamp)',
-  'function isAnchored(bytes32 root) view returns (bool anchored)',
-  'function latestRootOf(bytes32 trailId) view returns (bytes32 root)',
-  'function anchorCount(bytes32 trailId) view returns (uint256 count)',
-  'function verifyLeaf(bytes32 root, bytes32 leaf, bytes32[] proof) pure returns (bool valid)',
-  'event RootAnchored(bytes32 indexed trailId, bytes32 indexed batchId, bytes32 indexed merkleRoot, uint64 leafCount, bytes32 previousRoot, uint256 index)',
+  'function anchorHead(uint64 treeSize, bytes32 rootHash)',
+  'function headCount(address trail) view returns (uint256 count)',
+  'function headAt(address trail, uint256 index) view returns (uint64 treeSize, bytes32 rootHash, uint64 blockNumber, uint64 timestamp)',
+  'function rootOf(address trail, uint64 treeSize) view returns (bytes32 rootHash, uint64 blockNumber)',
+  'event HeadAnchored(address indexed trail, uint64 indexed treeSize, bytes32 indexed rootHash, uint256 index)',
 ] as const;
 
 export const auditAnchorInterface = new Interface(AUDIT_ANCHOR_ABI);
-export const ROOT_ANCHORED_TOPIC = auditAnchorInterface.getEvent('RootAnchored')!.topicHash;
+export const HEAD_ANCHORED_TOPIC = auditAnchorInterface.getEvent('HeadAnchored')!.topicHash;
 
 /** Where the audit domain reads the chain: a provider, the chain id it expects, and the AuditAnchor address. */
 export interface AuditChain {
@@ -24,20 +22,19 @@ export interface AuditChain {
   auditAnchor: string;
 }
 
-export interface OnChainAnchor {
-  trailId: string;
-  merkleRoot: string;
-  leafCount: number;
+export interface AnchoredHead {
+  trail: string;
+  treeSize: number;
+  rootHash: string;
   blockNumber: number;
+  /** Block time (seconds). */
   timestamp: number;
 }
 
-export interface RootAnchoredLog {
-  trailId: string;
-  batchId: string;
-  merkleRoot: string;
-  leafCount: number;
-  previousRoot: string;
+export interface HeadAnchoredLog {
+  trail: string;
+  treeSize: number;
+  rootHash: string;
   index: number;
   contract: string;
   txHash: string;
@@ -46,17 +43,15 @@ export interface RootAnchoredLog {
   logIndex: number;
 }
 
-/** Decodes a RootAnchored log; null when the log is something else. */
-export function decodeRootAnchored(log: Pick<Log, 'address' | 'topics' | 'data' | 'transactionHash' | 'blockNumber' | 'blockHash' | 'index'>): RootAnchoredLog | null {
-  if (log.topics[0] !== ROOT_ANCHORED_TOPIC) return null;
+/** Decodes a HeadAnchored log; null when the log is something else. */
+export function decodeHeadAnchored(log: Pick<Log, 'address' | 'topics' | 'data' | 'transactionHash' | 'blockNumber' | 'blockHash' | 'index'>): HeadAnchoredLog | null {
+  if (log.topics[0] !== HEAD_ANCHORED_TOPIC) return null;
   const parsed = auditAnchorInterface.parseLog({ topics: [...log.topics], data: log.data });
   if (!parsed) return null;
   return {
-    trailId: parsed.args.getValue('trailId') as string,
-    batchId: parsed.args.getValue('batchId') as string,
-    merkleRoot: parsed.args.getValue('merkleRoot') as string,
-    leafCount: Number(parsed.args.getValue('leafCount')),
-    previousRoot: parsed.args.getValue('previousRoot') as string,
+    trail: getAddress(parsed.args.getValue('trail') as string),
+    treeSize: Number(parsed.args.getValue('treeSize')),
+    rootHash: parsed.args.getValue('rootHash') as string,
     index: Number(parsed.args.getValue('index')),
     contract: getAddress(log.address),
     txHash: log.transactionHash,
@@ -65,6 +60,8 @@ export function decodeRootAnchored(log: Pick<Log, 'address' | 'topics' | 'data' 
     logIndex: log.index,
   };
 }
+
+const CONCURRENCY = 16;
 
 export class AuditAnchorReader {
   private readonly contract: Contract;
@@ -76,47 +73,48 @@ export class AuditAnchorReader {
     this.contract = new Contract(getAddress(address), auditAnchorInterface, provider);
   }
 
-  /** The anchor recorded for `batchId`, or null when the batch was never anchored. */
-  async anchorOf(batchId: string): Promise<OnChainAnchor | null> {
-    const [trailId, merkleRoot, leafCount, blockNumber, timestamp] = (await this.contract.getFunction('anchorOf')(batchId)) as [string, string, bigint, bigint, bigint];
-    if (merkleRoot === ZeroHash) return null;
-    return { trailId, merkleRoot, leafCount: Number(leafCount), blockNumber: Number(blockNumber), timestamp: Number(timestamp) };
+  async headCount(trail: string): Promise<number> {
+    return Number((await this.contract.getFunction('headCount')(trail)) as bigint);
   }
 
-  async isAnchored(root: string): Promise<boolean> {
-    return (await this.contract.getFunction('isAnchored')(root)) as boolean;
+  async headAt(trail: string, index: number): Promise<AnchoredHead> {
+    const [treeSize, rootHash, blockNumber, timestamp] = (await this.contract.getFunction('headAt')(trail, index)) as [bigint, string, bigint, bigint];
+    return { trail: getAddress(trail), treeSize: Number(treeSize), rootHash, blockNumber: Number(blockNumber), timestamp: Number(timestamp) };
   }
 
-  async verifyLeaf(root: string, leafHash: string, proof: string[]): Promise<boolean> {
-    return (await this.contract.getFunction('verifyLeaf')(root, leafHash, proof)) as boolean;
+  /** Every head anchored in `trail`, oldest first. */
+  async headsOf(trail: string): Promise<AnchoredHead[]> {
+    const n = await this.headCount(trail);
+    const heads: AnchoredHead[] = [];
+    for (let i = 0; i < n; i += CONCURRENCY) {
+      heads.push(...(await Promise.all(Array.from({ length: Math.min(CONCURRENCY, n - i) }, (_, k) => this.headAt(trail, i + k)))));
+    }
+    return heads;
   }
 
-  /** Number of roots anchored in trail `trailId`. */
-  async anchorCount(trailId: string): Promise<number> {
-    return Number((await this.contract.getFunction('anchorCount')(trailId)) as bigint);
+  async latestHeadOf(trail: string): Promise<AnchoredHead | null> {
+    const n = await this.headCount(trail);
+    return n ? this.headAt(trail, n - 1) : null;
   }
 
-  /** The head of trail `trailId`'s root chain; the zero hash before its first anchor. */
-  async latestRootOf(trailId: string): Promise<string> {
-    return (await this.contract.getFunction('latestRootOf')(trailId)) as string;
+  /** The root `trail` anchored for exactly `treeSize` entries, or null. */
+  async rootOf(trail: string, treeSize: number): Promise<{ rootHash: string; blockNumber: number } | null> {
+    const [rootHash, blockNumber] = (await this.contract.getFunction('rootOf')(trail, treeSize)) as [string, bigint];
+    return rootHash === ZeroHash ? null : { rootHash, blockNumber: Number(blockNumber) };
   }
 
-  /**
-   * The RootAnchored log of `batchId`, found by its indexed batch id (and trail id, when given). `atBlock` (from
-   * anchorOf) narrows the query to one block, which every node serves; without it the whole history is searched.
-   */
-  async findAnchorLog(batchId: string, options: { atBlock?: number; trailId?: string } = {}): Promise<RootAnchoredLog | null> {
-    const { atBlock, trailId } = options;
+  /** The HeadAnchored log of (`trail`, `treeSize`), searched in `atBlock` when given (every node serves one block). */
+  async findHeadLog(trail: string, treeSize: number, atBlock?: number): Promise<HeadAnchoredLog | null> {
     const logs = await this.provider.getLogs({
       address: this.contract.target as string,
-      topics: [ROOT_ANCHORED_TOPIC, trailId ?? null, batchId],
+      topics: [HEAD_ANCHORED_TOPIC, zeroPadValue(trail.toLowerCase(), 32), zeroPadValue(toBeHex(treeSize), 32)],
       fromBlock: atBlock ?? 0,
       toBlock: atBlock ?? 'latest',
     });
     for (const log of logs) {
       if (log.removed) continue;
-      const decoded = decodeRootAnchored(log);
-      if (decoded && decoded.batchId === batchId && (trailId === undefined || decoded.trailId === trailId)) return decoded;
+      const decoded = decodeHeadAnchored(log);
+      if (decoded && decoded.trail === getAddress(trail) && decoded.treeSize === treeSize) return decoded;
     }
     return null;
   }

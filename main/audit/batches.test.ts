@@ -37,7 +37,7 @@ describe('sealing batches', () => {
 
   const outbox = () => t.db.prepare(`SELECT kind, payload, state FROM outbox WHERE kind = 'audit.root' ORDER BY id`).all() as { kind: string; payload: string; state: string }[];
 
-  it('seals full batches by count and the rest by age, chaining roots and queueing one outbox event each', () => {
+  it('seals full batches by count and the rest by age, chaining roots, with nothing queued for the chain', () => {
     writeEntries(t.db, 25); // synthetic entries are dated March 2025: old by now
     const young = new Date('2025-03-01T08:00:00.000Z');
     expect(sealDueBatches(t.db, { policy, now: young }).map((b) => [b.first_id, b.last_id])).toEqual([[1, 10], [11, 20]]);
@@ -53,16 +53,8 @@ describe('sealing batches', () => {
       expect(b.merkle_root).toBe(libraryRoot(entries));
       expect(b.batch_id).toBe(batchIdOf(b.first_id, b.last_id, b.merkle_root));
     }
-    const events = outbox();
-    expect(events).toHaveLength(3);
-    expect(events.every((e) => e.state === 'pending')).toBe(true);
-    const payloads = events.map((e) => JSON.parse(e.payload) as AuditRootPayload);
-    // Every batch of this database names its one trail; previousRoot chains within it.
-    const trailId = auditTrailId(t.db);
-    expect(trailId).toMatch(/^0x[0-9a-f]{64}$/);
-    expect(payloads).toEqual(batches.map((b) => ({ trailId, batchId: b.batch_id, merkleRoot: b.merkle_root, leafCount: b.leaf_count, previousRoot: b.previous_root })));
-    // Hashes and numbers only: nothing of the entries themselves reaches the chain payload.
-    expect(Object.keys(payloads[0]!).sort()).toEqual(['batchId', 'leafCount', 'merkleRoot', 'previousRoot', 'trailId']);
+    // Batches are local now: the chain gets signed tree heads (log.ts), never a batch root.
+    expect(outbox()).toEqual([]);
   });
 
   it('the periodic batcher seals a backlog one batch per tick', async () => {
@@ -79,7 +71,7 @@ describe('sealing batches', () => {
 
   it('the periodic batcher logs a failure once, however many ticks fail', () => {
     writeEntries(t.db, 5);
-    t.db.exec(`CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END`);
+    t.db.exec(`CREATE TRIGGER fail_batches BEFORE INSERT ON audit_batches BEGIN SELECT RAISE(ABORT, 'batches unavailable'); END`);
     const errors: string[] = [];
     vi.useFakeTimers();
     try {
@@ -89,18 +81,8 @@ describe('sealing batches', () => {
     } finally {
       vi.useRealTimers();
     }
-    expect(errors).toEqual(['audit batching failed: outbox unavailable']);
+    expect(errors).toEqual(['audit batching failed: batches unavailable']);
     expect(listBatches(t.db)).toEqual([]);
-  });
-
-  it('writes the batch and its outbox event together or not at all', () => {
-    writeEntries(t.db, 3);
-    t.db.exec(`CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END`);
-    expect(() => sealDueBatches(t.db, { policy, force: true })).toThrow(/outbox unavailable/);
-    expect(listBatches(t.db)).toEqual([]);
-    t.db.exec('DROP TRIGGER fail_outbox');
-    expect(sealDueBatches(t.db, { policy, force: true })).toHaveLength(1);
-    expect(outbox()).toHaveLength(1);
   });
 
   it('proves any batched entry against its batch root, and says when an entry is not batched or missing', () => {

@@ -1,6 +1,6 @@
-// Seals consecutive un-batched audit entries into Merkle batches (by count and by age) and queues each root for
-// AuditAnchor, in this database's trail, as one 'audit.root' outbox event in the same transaction. Also rebuilds
-// proofs for single entries.
+// Seals consecutive un-batched audit entries into local Merkle batches (by count and by age) for the quick
+// verification and the entry proofs of the batch design. Batches are no longer anchored: signed tree heads of the
+// whole log are (log.ts, AuditAnchor v2).
 import type { AuditBatchSummary } from '../api/audit';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
@@ -127,14 +127,12 @@ function sealNext(db: Db, trailId: string, size: number, expectedAfter: number):
     last_leaf_proof: JSON.stringify(tree.getProof(leaves.length - 1)),
     created_at: new Date().toISOString(),
   };
-  const payload: AuditRootPayload = { trailId, batchId: row.batch_id, merkleRoot: row.merkle_root, leafCount: row.leaf_count, previousRoot: row.previous_root };
   const write = db.transaction((): boolean => {
     if ((lastBatch(db)?.last_id ?? 0) !== expectedAfter) return false;
     db.prepare(
       `INSERT INTO audit_batches (batch_id, first_id, last_id, leaf_count, merkle_root, previous_root, last_leaf_proof, created_at)
        VALUES (@batch_id, @first_id, @last_id, @leaf_count, @merkle_root, @previous_root, @last_leaf_proof, @created_at)`,
     ).run(row);
-    db.prepare(`INSERT INTO outbox (kind, payload) VALUES (?, ?)`).run(AUDIT_ROOT_KIND, JSON.stringify(payload));
     return true;
   });
   // IMMEDIATE: take the write lock before re-reading the last batch, so two processes cannot both seal it.

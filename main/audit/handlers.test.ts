@@ -132,9 +132,12 @@ describe('break-glass review', () => {
 describe('batching, verification and proofs without a chain', () => {
   it('batches on demand for sync.run only, verifies, and exports a proof whose Merkle part checks offline', async () => {
     expect(await s.call('audit.batchNow', {}, { principal: auditor })).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
-    const batched = await ok<{ sealed: { firstId: number; lastId: number }[]; unbatched: number }>('audit.batchNow', {}, admin);
+    const batched = await ok<{ sealed: { firstId: number; lastId: number }[]; unbatched: number; head: { treeSize: number } | null }>('audit.batchNow', {}, admin);
     expect(batched.sealed[0]).toMatchObject({ firstId: 1 });
     expect(batched.unbatched).toBe(0);
+    // Without a chain the head is signed with the organisation's key, and not queued for anchoring.
+    expect(batched.head?.treeSize).toBeGreaterThanOrEqual(seeded.length);
+    expect(s.db.prepare(`SELECT count(*) FROM outbox WHERE kind = 'audit.root'`).pluck().get()).toBe(0);
 
     const report = await ok<AuditVerifyReport>('audit.verify', {});
     expect(report).toMatchObject({ ok: true, firstProblem: null, chain: { state: 'unavailable' } });

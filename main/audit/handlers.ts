@@ -2,22 +2,21 @@
 // proof bundles, batching on demand and break-glass review. The dispatcher has checked permission and input.
 import path from 'node:path';
 import type { JsonRpcProvider } from 'ethers';
-import type { auditChannels, AuditProofResult } from '../api/audit';
+import type { auditChannels } from '../api/audit';
 import type { HandlersFor } from '../api/channel';
-import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
-import { AuditAnchorReader, type AuditChain } from './anchor-reader';
-import { proveEntry, sealDueBatches, toSummary, unbatchedCount, type BatchPolicy } from './batches';
+import { sealDueBatches, toSummary, unbatchedCount, type BatchPolicy } from './batches';
 import { writeAuditCsv } from './csv';
-import { buildProofBundle } from './proof';
-import { auditTrailId } from './trail-id';
+import type { HeadSigner, SignedTreeHead } from './heads';
+import { latestHeadInDatabase, logSize, sealTreeHead } from './log';
+import { exportProof, type ChainAccess } from './proof-export';
 import { breakGlassEntries, listAuditEntries, reviewBreakGlass } from './queries';
 import { verifyAuditTrail } from './verify';
 
-export type ChainAccess = { chain: AuditChain } | { unavailable: string };
-
 /** What the composition root's ChainRuntime offers, structurally (the audit domain never starts a chain). */
+export { exportProof, type ChainAccess };
+
 export interface ChainConnectionSource {
   readonly connection: { provider: JsonRpcProvider; endpoint: { chainId: number; contracts: Record<string, string> } } | null;
   readonly current: { state: string; reason?: string };
@@ -36,57 +35,19 @@ export interface AuditDeps {
   dataDir: string;
   chain: () => ChainAccess;
   policy?: BatchPolicy;
+  /** The workstation's signing address when its key is known: every signed head must be by it. */
+  signerAddress?: () => string | null;
+  /** The key that signs tree heads (the sync key), or why there is none. */
+  headSigner?: () => Promise<HeadSigner | { unavailable: string }>;
+  /** Whether heads are queued for the chain (false when no chain is configured). */
+  anchorHeads?: boolean;
 }
 
-/** A network failure while reading anchors is "chain unavailable"; any other error is the caller's to see. */
-function isChainFailure(err: unknown): boolean {
-  if (err instanceof AppError) return false;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && ['NETWORK_ERROR', 'SERVER_ERROR', 'TIMEOUT', 'UNKNOWN_ERROR', 'ECONNREFUSED', 'CALL_EXCEPTION', 'BAD_DATA'].includes(code);
-}
-
-/** The proof bundle of one entry: Merkle path from the database, anchoring transaction from the chain. */
-export async function exportProof(db: Db, entryId: number, access: ChainAccess): Promise<AuditProofResult> {
-  const p = proveEntry(db, entryId);
-  const batch = {
-    trailId: auditTrailId(db),
-    batchId: p.batch.batch_id,
-    firstEntryId: p.batch.first_id,
-    lastEntryId: p.batch.last_id,
-    leafCount: p.batch.leaf_count,
-    merkleRoot: p.batch.merkle_root,
-    previousRoot: p.batch.previous_root,
-  };
-  const unanchored = (anchorStatus: AuditProofResult['anchorStatus']): AuditProofResult => ({
-    bundle: buildProofBundle({ entry: p.entry, leaf: p.leaf, proof: p.proof, batch, anchor: null }),
-    anchorStatus,
-  });
-  if ('unavailable' in access) return unanchored('chain-unavailable');
-  const reader = new AuditAnchorReader(access.chain.provider, access.chain.auditAnchor);
-  try {
-    const onChain = await reader.anchorOf(batch.batchId);
-    if (!onChain) return unanchored('not-anchored');
-    if (onChain.merkleRoot !== batch.merkleRoot || onChain.trailId !== batch.trailId) {
-      const what = onChain.trailId !== batch.trailId ? `in another audit trail (${onChain.trailId}), not this database's (${batch.trailId})` : `with root ${onChain.merkleRoot}, but the database records ${batch.merkleRoot}`;
-      throw new AppError('AUDIT_ANCHOR_MISMATCH', `Batch ${batch.batchId} of entry ${entryId} is anchored ${what}. Run Verify integrity.`, {
-        entryId,
-        batchId: batch.batchId,
-      });
-    }
-    const log = await reader.findAnchorLog(batch.batchId, { atBlock: onChain.blockNumber, trailId: batch.trailId });
-    if (!log) {
-      throw new AppError('CHAIN_UNAVAILABLE', `Batch ${batch.batchId} is anchored in block ${onChain.blockNumber}, but the node returned no RootAnchored log for it; try again or use an archive node.`, {
-        batchId: batch.batchId,
-      });
-    }
-    return {
-      bundle: buildProofBundle({ entry: p.entry, leaf: p.leaf, proof: p.proof, batch, anchor: { ...log, chainId: access.chain.chainId } }),
-      anchorStatus: 'anchored',
-    };
-  } catch (err) {
-    if (isChainFailure(err)) return unanchored('chain-unavailable');
-    throw err;
-  }
+/** Signs a head over every entry no head covers yet; null with a reason when there is no key. */
+export async function sealHeadNow(deps: Pick<AuditDeps, 'db' | 'dataDir' | 'headSigner' | 'anchorHeads'>): Promise<{ head: SignedTreeHead | null; unsignedReason?: string }> {
+  const signer = deps.headSigner ? await deps.headSigner() : { unavailable: 'no signing key is configured' };
+  if ('unavailable' in signer) return logSize(deps.db) > (latestHeadInDatabase(deps.db)?.treeSize ?? 0) ? { head: null, unsignedReason: signer.unavailable } : { head: null };
+  return { head: sealTreeHead(deps.db, { dataDir: deps.dataDir, signer, anchor: deps.anchorHeads ?? true }) };
 }
 
 export function createAuditHandlers(deps: AuditDeps): HandlersFor<typeof auditChannels, RequestContext> {
@@ -100,7 +61,9 @@ export function createAuditHandlers(deps: AuditDeps): HandlersFor<typeof auditCh
     },
     'audit.verify': async ({ depth }, ctx) => {
       const access = deps.chain();
-      const report = await verifyAuditTrail(db, 'chain' in access ? { depth, chain: access.chain } : { depth, chainUnavailable: access.unavailable });
+      const signer = deps.signerAddress?.() ?? null;
+      const base = { depth, dataDir: deps.dataDir, ...(signer ? { signer } : {}) };
+      const report = await verifyAuditTrail(db, 'chain' in access ? { ...base, chain: access.chain } : { ...base, chainUnavailable: access.unavailable });
       ctx.audit?.({
         details: {
           depth,
@@ -119,13 +82,15 @@ export function createAuditHandlers(deps: AuditDeps): HandlersFor<typeof auditCh
     },
     'audit.proof': async ({ entryId }, ctx) => {
       const result = await exportProof(db, entryId, deps.chain());
-      ctx.audit?.({ subject: `audit:${entryId}`, details: { batchId: result.bundle.merkle.batchId, anchorStatus: result.anchorStatus } });
+      ctx.audit?.({ subject: `audit:${entryId}`, details: { headSize: result.bundle.head.treeSize, anchorStatus: result.anchorStatus } });
       return result;
     },
-    'audit.batchNow': (_input, ctx) => {
+    'audit.batchNow': async (_input, ctx) => {
       const sealed = sealDueBatches(db, { force: true, ...(deps.policy ? { policy: deps.policy } : {}) });
-      ctx.audit?.({ details: { sealed: sealed.length, ...(sealed.length ? { lastEntryId: sealed[sealed.length - 1]!.last_id } : {}) } });
-      return { sealed: sealed.map(toSummary), unbatched: unbatchedCount(db) };
+      // The head covers this call's own audit entry only from the next head on: the entry is written after the handler.
+      const { head, unsignedReason } = await sealHeadNow(deps);
+      ctx.audit?.({ details: { sealed: sealed.length, ...(sealed.length ? { lastEntryId: sealed[sealed.length - 1]!.last_id } : {}), ...(head ? { headSize: head.treeSize } : {}) } });
+      return { sealed: sealed.map(toSummary), unbatched: unbatchedCount(db), head: head ? { treeSize: head.treeSize, rootHash: head.rootHash } : null, ...(unsignedReason ? { unsignedReason } : {}) };
     },
     'audit.breakGlass.list': ({ since, limit }) => ({ entries: breakGlassEntries(db, since ?? null, limit) }),
     'audit.breakGlass.review': ({ entryId, note }, ctx) => {

@@ -19,7 +19,7 @@ describe('loadArtifact', () => {
     const artifact = loadArtifact('AuditAnchor');
     expect(artifact.contractName).toBe('AuditAnchor');
     expect(artifact.bytecode).toMatch(/^0x[0-9a-f]{100,}$/);
-    expect(JSON.stringify(artifact.abi)).toContain('"verifyLeaf"');
+    expect(JSON.stringify(artifact.abi)).toContain('"anchorHead"');
   });
 
   it('reports CONTRACTS_NOT_BUILT with the build command for a missing or malformed artifact', () => {

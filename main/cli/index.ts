@@ -32,12 +32,14 @@ Commands:
   serve                  Browser mode: serve the console on http://127.0.0.1 (--port N, default random)
   setup --user NAME --name "Full Name"
                          Create the first IT-admin account of a new data folder (same as the console's set-up)
-  audit verify [--quick] Recompute the audit hash chain and batch roots and compare them with the chain
-  audit batch            Seal un-batched audit entries into a batch now and queue its root for anchoring
+  audit verify [--quick] Check the audit log against its signed tree heads (database, heads file, chain)
+  audit seal             Sign a tree head over the audit log now and queue it for AuditAnchor (alias: batch)
   audit proof ID [--out FILE]
-                         Export the proof bundle (entry, Merkle path, anchoring transaction) of audit entry ID
+                         Export the proof bundle of audit entry ID: its inclusion in a signed tree head and the
+                         consistency of that head with the latest head anchored on chain
   audit check-proof FILE [--rpc URL]
-                         Check a proof bundle with nothing but a JSON-RPC endpoint (Merkle part offline)
+                         Check a proof bundle with nothing but a JSON-RPC endpoint (inclusion, signature and
+                         consistency offline; the anchor on chain)
   sync [--once] [--dry-run]
                          Send the outbox to the chain and pull other workstations' changes: keeps running until
                          Ctrl+C, or with --once until the queue is drained; --dry-run shows the batches only
@@ -155,9 +157,10 @@ async function audit(dataDir: string, args: string[], values: { user?: string; j
       if (report.firstProblem) throw new AppError('AUDIT_TAMPERED', report.firstProblem.message, report.firstProblem);
       return report.ok ? 0 : 1;
     }
+    case 'seal':
     case 'batch': {
-      const result = await signedIn<{ sealed: AuditBatchSummary[]; unbatched: number }>('audit.batchNow', {});
-      print(formatBatches(result.sealed, result.unbatched), result);
+      const result = await signedIn<{ sealed: AuditBatchSummary[]; unbatched: number; head: { treeSize: number; rootHash: string } | null; unsignedReason?: string }>('audit.batchNow', {});
+      print(formatBatches(result.sealed, result.unbatched, result.head, result.unsignedReason), result);
       return 0;
     }
     case 'proof': {
@@ -167,7 +170,7 @@ async function audit(dataDir: string, args: string[], values: { user?: string; j
       const json = `${JSON.stringify(bundle, null, 2)}\n`;
       if (values.out) fs.writeFileSync(values.out, json, { flag: 'wx' });
       else process.stdout.write(json);
-      if (anchorStatus !== 'anchored') process.stderr.write(`Warning: batch ${bundle.merkle.batchId} is ${anchorStatus === 'not-anchored' ? 'not anchored yet' : 'not checked: the chain is unavailable'}; the bundle has no anchoring transaction.\n`);
+      if (anchorStatus !== 'anchored') process.stderr.write(`Warning: no head covering entry ${entryId} is ${anchorStatus === 'not-anchored' ? 'anchored yet' : 'checked: the chain is unavailable'} (signed head of ${bundle.head.treeSize} entries); the bundle has no anchoring transaction.\n`);
       if (values.out) process.stderr.write(`Proof bundle for entry ${entryId} written to ${values.out}\n`);
       return 0;
     }

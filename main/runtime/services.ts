@@ -10,7 +10,9 @@ import { createFacilitySecretHandlers } from '../consents/facility-secret-handle
 import { SqlClaimSink } from '../claims/chain-sink';
 import { createClaimsHandlers } from '../claims/handlers';
 import { createConsentsHandlers } from '../consents/handlers';
-import { chainAccessOf, createAuditHandlers } from '../audit/handlers';
+import { chainAccessOf, createAuditHandlers, sealHeadNow, type AuditDeps } from '../audit/handlers';
+import { startHeadSealer } from '../audit/head-sealer';
+import type { HeadSigner } from '../audit/heads';
 import { createCredentialHandlers } from '../credentials/handlers';
 import { startCredentialRechecks } from '../credentials/scheduler';
 import { openDatabase, type Db } from '../db/connection';
@@ -163,11 +165,35 @@ export async function startServices(options: StartOptions): Promise<Services> {
   // An upload goes once its import committed (or after the retention period); dry runs keep it for the real run.
   const uploadCleanup = options.runtime !== 'cli' ? releaseFinishedUploads({ db, events, uploads, log }) : null;
 
+  // Tree heads are signed with the sync key (the chain binds the audit trail to it); without a chain, with the
+  // organisation's key, and then never anchored.
+  const headSigner = async (): Promise<HeadSigner | { unavailable: string }> => {
+    if (config.chain.mode === 'none') return orgWallet;
+    try {
+      return await loadSigner(config.chain, () => chain.embeddedSignerKey, process.env, sealedKey);
+    } catch (err) {
+      return { unavailable: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  let signerAddress: string | null = config.chain.mode === 'none' ? orgWallet.address : null;
+  const auditDeps: AuditDeps = {
+    db,
+    dataDir,
+    chain: () => chainAccessOf(chain),
+    headSigner: async () => {
+      const s = await headSigner();
+      if (!('unavailable' in s)) signerAddress = s.address;
+      return s;
+    },
+    signerAddress: () => signerAddress,
+    anchorHeads: config.chain.mode !== 'none',
+  };
+
   const handlers = {
     ...createSystemHandlers({ db, dbPath, chain, jobs, runtime: options.runtime }),
     ...createSyncHandlers({ db, engine: sync, chain, confirmations }),
     ...createAuthHandlers({ db }),
-    ...createAuditHandlers({ db, dataDir, chain: () => chainAccessOf(chain) }),
+    ...createAuditHandlers(auditDeps),
     ...createDisclosureHandlers({ db }),
     ...createCredentialHandlers({ db, chain, jobs }),
     ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),
@@ -183,8 +209,14 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...(auditReady ? { audit: createAuditSink(db, config.workstationId) } : {}),
     resolveSession: createSessionResolver({ db }),
   });
-  // Seals audit batches (1,000 entries, or 5 minutes) into the outbox for the sync engine; the CLI's short runs skip it.
+  // Seals local audit batches (1,000 entries, or 5 minutes); the CLI's short runs skip it.
   const auditBatcher = auditReady && options.runtime !== 'cli' ? startAuditBatcher(db, log) : null;
+  // Signs a tree head within 30 s of activity (queued for AuditAnchor); the CLI signs one when it stops instead.
+  const headInterval = Number(process.env.CUSTODIAN_AUDIT_HEAD_INTERVAL_MS);
+  const headSealer =
+    auditReady && options.runtime !== 'cli'
+      ? startHeadSealer(auditDeps, log, Number.isSafeInteger(headInterval) && headInterval >= 1_000 && headInterval <= 86_400_000 ? { intervalMs: headInterval } : {})
+      : null;
   // Re-checks credentials whose last verification is older than the configured interval, as a worker job.
   const credentialRechecks = options.runtime !== 'cli' ? startCredentialRechecks({ db, jobs, chain, log }) : null;
 
@@ -208,6 +240,12 @@ export async function startServices(options: StartOptions): Promise<Services> {
       if (stopped) return;
       stopped = true;
       auditBatcher?.stop();
+      headSealer?.stop();
+      // A CLI command that wrote audit entries ends with a signed head over them, like the console's sealer.
+      if (auditReady && options.runtime === 'cli') {
+        const sealed = await sealHeadNow(auditDeps).catch((err: unknown) => ({ head: null, unsignedReason: err instanceof Error ? err.message : String(err) }));
+        if (sealed.unsignedReason) log.warn(`audit: no tree head signed for this command's entries: ${sealed.unsignedReason}`);
+      }
       uploadCleanup?.stop();
       credentialRechecks?.stop();
       await sync?.stop();

@@ -1,6 +1,6 @@
 // Small chain reads the sender and tracker share: receipts of any of a batch's transactions, whether the chain
 // already holds a batch, and the current fees. Every answer is checked, so RPC garbage becomes a named error.
-import type { JsonRpcProvider, TransactionReceipt } from 'ethers';
+import { toBeHex, zeroPadValue, type JsonRpcProvider, type TransactionReceipt } from 'ethers';
 import { AppError } from '../api/errors';
 import { suggestFees } from '../chain/provider';
 import { addressOfKind, contractInterface, CONTRACT_OF_KIND, type ContractAddresses } from './contracts';
@@ -32,8 +32,8 @@ export function contractAddress(ctx: ChainContext, batch: BatchRow): string {
 }
 
 /** Whether the contract already holds this batch (its replay guard says so). */
-export async function isAppliedOnChain(ctx: ChainContext, batch: BatchRow): Promise<boolean> {
-  const check = appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch));
+export async function isAppliedOnChain(ctx: ChainContext & { address?: string }, batch: BatchRow): Promise<boolean> {
+  const check = appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch), ctx.address);
   const ret = await ctx.provider.call({ to: contractAddress(ctx, batch), data: check.data });
   return check.decode(ret);
 }
@@ -54,7 +54,7 @@ export async function findOwnReceipt(ctx: ChainContext, batch: BatchRow): Promis
 const APPLIED_EVENT: Record<BatchRow['kind'], string> = {
   'consent.change': 'BatchApplied',
   'credential.status': 'StatusBatchApplied',
-  'audit.root': 'RootAnchored',
+  'audit.root': 'HeadAnchored',
   'agreement.propose': 'SharingBatchApplied',
   'agreement.sign': 'SharingBatchApplied',
   'agreement.terminate': 'SharingBatchApplied',
@@ -62,14 +62,16 @@ const APPLIED_EVENT: Record<BatchRow['kind'], string> = {
 };
 
 /** The log that applied the batch, searched over the last `window` blocks (for a batch applied by a transaction we do not have). */
-export async function findAppliedLog(ctx: ChainContext, batch: BatchRow, window = 50_000): Promise<{ txHash: string; blockNumber: number; blockHash: string } | null> {
+export async function findAppliedLog(ctx: ChainContext & { address?: string }, batch: BatchRow, window = 50_000): Promise<{ txHash: string; blockNumber: number; blockHash: string } | null> {
   const iface = contractInterface(CONTRACT_OF_KIND[batch.kind]);
   const topic0 = iface.getEvent(APPLIED_EVENT[batch.kind])!.topicHash;
-  // RootAnchored is indexed by trail id first, then by the audit batch id; the other events by the sync batch id.
+  // HeadAnchored is indexed by the sending account (the trail), the tree size and the root: only our own trail's
+  // head with this very root counts. The other events are indexed by the sync batch id.
   let topics = [topic0, batch.id.toLowerCase()];
   if (batch.kind === 'audit.root') {
+    if (!ctx.address) return null;
     const p = batchPayloads(ctx, batch)[0] as AuditRootPayload;
-    topics = [topic0, p.trailId.toLowerCase(), p.batchId.toLowerCase()];
+    topics = [topic0, zeroPadValue(ctx.address.toLowerCase(), 32), zeroPadValue(toBeHex(p.treeSize), 32), p.rootHash.toLowerCase()];
   }
   const head = await ctx.provider.getBlockNumber();
   const logs = await ctx.provider.getLogs({ address: contractAddress(ctx, batch), topics, fromBlock: Math.max(0, head - window), toBlock: head });

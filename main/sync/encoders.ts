@@ -19,12 +19,12 @@ export interface GasModel {
 /**
  * Measured against anvil (contracts/test): a ConsentLedger op on a new key costs ~27,200 gas, on an existing key
  * ~10,100 (purpose and category as codes in the state word); a CredentialRegistry update on a new credential ~30,000. Planned with the new-key cost plus ~10%.
- * An AuditAnchor.anchor costs ~162,000 for a trail's first root (new trail slots) and ~128,000 after.
+ * An AuditAnchor.anchorHead costs ~94,000 gas for a trail's first head and ~79,000 after (contracts/test prints it).
  */
 export const GAS_MODELS: Record<SyncKind, GasModel> = {
   'consent.change': { base: 80_000, perItem: 31_500, maxItems: 400 },
   'credential.status': { base: 80_000, perItem: 36_000, maxItems: 350 },
-  'audit.root': { base: 180_000, perItem: 0, maxItems: 1 },
+  'audit.root': { base: 120_000, perItem: 0, maxItems: 1 },
   // SharingAgreements (contracts/test/SharingAgreements.sharing.test.ts prints the figures): one proposal measured
   // 134,000 gas with the transaction's own costs (three new slots, two events, one ecrecover); one signature 69,500,
   // one termination 65,400. Per item planned well above the marginal cost; few agreements are ever batched.
@@ -72,22 +72,24 @@ export function encodeBatchCall(kind: SyncKind, batchId: string, payloads: reado
     case 'audit.root': {
       if (payloads.length !== 1) throw new RangeError(`an audit.root batch holds exactly one root, got ${payloads.length}`);
       const p = payloads[0] as AuditRootPayload;
-      return iface.encodeFunctionData('anchor', [p.trailId, p.batchId, p.merkleRoot, p.leafCount, p.previousRoot]);
+      return iface.encodeFunctionData('anchorHead', [p.treeSize, p.rootHash]);
     }
   }
 }
 
 /**
  * How to ask the chain whether a batch is already applied: ConsentLedger and CredentialRegistry keep the sync
- * batch id; AuditAnchor keeps the audit batch id from the payload.
+ * batch id; AuditAnchor keeps heads per sending account, so a head is applied only when the sender's own trail
+ * holds exactly this root at this size (another account's head, or another root, is not ours).
  */
-export function appliedCheckCall(kind: SyncKind, batchId: string, payloads: readonly unknown[]): { data: string; decode: (ret: string) => boolean } {
+export function appliedCheckCall(kind: SyncKind, batchId: string, payloads: readonly unknown[], sender?: string): { data: string; decode: (ret: string) => boolean } {
   const iface = contractInterface(CONTRACT_OF_KIND[kind]);
   if (kind === 'audit.root') {
     const p = payloads[0] as AuditRootPayload;
+    if (!sender) return { data: iface.encodeFunctionData('headCount', [`0x${'00'.repeat(20)}`]), decode: () => false };
     return {
-      data: iface.encodeFunctionData('anchorOf', [p.batchId]),
-      decode: (ret) => BigInt(iface.decodeFunctionResult('anchorOf', ret).getValue('merkleRoot') as string) !== 0n,
+      data: iface.encodeFunctionData('rootOf', [sender, p.treeSize]),
+      decode: (ret) => (iface.decodeFunctionResult('rootOf', ret).getValue('rootHash') as string).toLowerCase() === p.rootHash.toLowerCase(),
     };
   }
   return {

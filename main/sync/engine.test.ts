@@ -47,8 +47,8 @@ describe('sync engine', () => {
     await registerIssuer(chain, issuer);
     enqueueConsents(db, 45);
     enqueue(db, 'credential.status', [credentialPayload(1, issuer), credentialPayload(2, issuer, 'suspended')]);
-    const first = auditRootPayload(1, `0x${'00'.repeat(32)}`);
-    const second = auditRootPayload(2, first.root);
+    const first = auditRootPayload(1);
+    const second = auditRootPayload(2);
     enqueue(db, 'audit.root', [first.json, second.json]);
     const states: string[] = [];
     const engine = testEngine(db, chain, { onBroadcast: recorder.record, emit: (s) => states.push(s.state), limits: { maxItems: { 'consent.change': 20 } } });
@@ -76,9 +76,9 @@ describe('sync engine', () => {
     }
     expect((db.prepare(`SELECT count(*) AS n FROM sync_chain_consents`).get() as { n: number }).n).toBe(45);
     expect((db.prepare(`SELECT count(*) AS n FROM sync_chain_credentials`).get() as { n: number }).n).toBe(2);
-    expect(db.prepare(`SELECT trail_id, merkle_root, previous_root, anchor_index FROM sync_chain_audit_roots ORDER BY anchor_index`).all()).toEqual([
-      { trail_id: TEST_TRAIL_ID, merkle_root: first.root, previous_root: `0x${'00'.repeat(32)}`, anchor_index: 0 },
-      { trail_id: TEST_TRAIL_ID, merkle_root: second.root, previous_root: first.root, anchor_index: 1 },
+    expect(db.prepare(`SELECT trail_id, merkle_root, leaf_count, anchor_index FROM sync_chain_audit_roots ORDER BY anchor_index`).all()).toEqual([
+      { trail_id: TEST_TRAIL_ID, merkle_root: first.root, leaf_count: first.treeSize, anchor_index: 0 },
+      { trail_id: TEST_TRAIL_ID, merkle_root: second.root, leaf_count: second.treeSize, anchor_index: 1 },
     ]);
     await engine.stop();
     db.close();

@@ -91,7 +91,7 @@ export function classifyFailure(err: unknown, context: { rpcUrl?: string } = {})
       code: 'SYNC_REVERTED',
       message: `The contract rejects the batch: ${what}.`,
       transient: false,
-      ...(decoded ? { errorName: decoded.name, alreadyApplied: decoded.name === 'BatchAlreadyApplied' || decoded.name === 'BatchAlreadyAnchored' } : {}),
+      ...(decoded ? { errorName: decoded.name, alreadyApplied: decoded.name === 'BatchAlreadyApplied' } : {}),
     };
   }
   if (has('TIMEOUT', 'SYNC_RPC_TIMEOUT', 'ETIMEDOUT', 'UND_ERR_HEADERS_TIMEOUT') || /timeout|timed out/.test(text)) {

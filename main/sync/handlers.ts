@@ -81,8 +81,8 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
       let anchor = null;
       if (row.kind === 'audit.root' && parsed?.ok) {
         const a = deps.db
-          .prepare(`SELECT block_number, block_hash, tx_hash, anchor_index FROM sync_chain_audit_roots WHERE batch_id = ? ORDER BY block_number DESC LIMIT 1`)
-          .get(((parsed.value as { batchId: string }).batchId ?? '').toLowerCase()) as { block_number: number; block_hash: string; tx_hash: string; anchor_index: number } | undefined;
+          .prepare(`SELECT block_number, block_hash, tx_hash, anchor_index FROM sync_chain_audit_roots WHERE merkle_root = ? ORDER BY block_number DESC LIMIT 1`)
+          .get(((parsed.value as { rootHash: string }).rootHash ?? '').toLowerCase()) as { block_number: number; block_hash: string; tx_hash: string; anchor_index: number } | undefined;
         if (a) anchor = { blockNumber: a.block_number, blockHash: a.block_hash, txHash: a.tx_hash, anchorIndex: a.anchor_index };
       }
       return {

@@ -45,16 +45,16 @@ export const credentialStatusPayload = z
   .strict();
 export type CredentialStatusPayload = z.infer<typeof credentialStatusPayload>;
 
-/** 'audit.root' (written by the audit domain): one AuditAnchor.anchor call; each trail's roots form a chain. */
+/**
+ * 'audit.root' (written by the audit domain): one AuditAnchor.anchorHead call, a signed tree head of the audit log.
+ * The trail on chain is the sending account itself, so the payload names none.
+ */
 export const auditRootPayload = z
   .object({
-    /** The database's audit trail: a random id (derived from the sync origin), one root chain per trail on chain. */
-    trailId: bytes32.refine((v) => !/^0x0{64}$/.test(v), 'must not be zero'),
-    batchId: bytes32,
-    merkleRoot: bytes32,
-    leafCount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    /** The root anchored before this one in the same trail, or 0x00…00 for the trail's first. */
-    previousRoot: bytes32,
+    /** Entries the head covers; larger than the trail's last anchored head. */
+    treeSize: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    /** RFC 6962 root of the first treeSize entries. */
+    rootHash: bytes32.refine((v) => !/^0x0{64}$/.test(v), 'must not be zero'),
   })
   .strict();
 export type AuditRootPayload = z.infer<typeof auditRootPayload>;

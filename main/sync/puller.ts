@@ -1,7 +1,7 @@
 // The puller: reads the contracts' events from the last synced block (the cursor keeps that block's hash; a
 // changed hash means a reorg, so it steps back to the fork point) and applies them to the mirror and, through a
 // ChainChangeSink, to the consents domain, in chain order, so workstations sharing one chain converge.
-import type { JsonRpcProvider, Log } from 'ethers';
+import { AbiCoder, keccak256, zeroPadValue, type JsonRpcProvider, type Log } from 'ethers';
 import type { Db } from '../db/connection';
 import type { ContractName } from '../chain/artifacts';
 import { contractInterface, type ContractAddresses } from './contracts';
@@ -251,8 +251,12 @@ export class ChainPuller {
           events++;
         }
         continue;
-      } else if (desc.name === 'RootAnchored') {
-        const root = { trailId: hex(a.trailId), batchId: hex(a.batchId), merkleRoot: hex(a.merkleRoot), leafCount: Number(a.leafCount), previousRoot: hex(a.previousRoot), index: Number(a.index) };
+      } else if (desc.name === 'HeadAnchored') {
+        // Mirrored in the audit-roots table: the trail is the anchoring account, a head's id is (trail, size).
+        const trail = String(a.trail).toLowerCase();
+        const treeSize = Number(a.treeSize);
+        const headId = keccak256(AbiCoder.defaultAbiCoder().encode(['address', 'uint64'], [trail, treeSize]));
+        const root = { trailId: zeroPadValue(trail, 32), batchId: headId, merkleRoot: hex(a.rootHash), leafCount: treeSize, previousRoot: `0x${'00'.repeat(32)}`, index: Number(a.index) };
         event = { ...base, batchId: root.batchId, subject: root.merkleRoot, data: root };
         if (this.mirror.record(event)) {
           this.mirror.applyRoot({ ...root, blockNumber: base.blockNumber, blockHash: base.blockHash, txHash: base.txHash });

@@ -94,7 +94,10 @@ export async function sendNext(ctx: SenderContext): Promise<SendOutcome> {
   } catch (err) {
     const failure = classifyFailure(err, { rpcUrl: ctx.rpcUrl });
     if (failure.subtype !== 'revert') throw err;
-    if (failure.alreadyApplied) {
+    // AuditAnchor's HeadAlreadyAnchored says only that this size is taken in our trail: it is ours to confirm
+    // only when our own trail holds this very root (isAppliedOnChain asks rootOf(sender, size)); else it failed.
+    const ownHead = failure.errorName === 'HeadAlreadyAnchored' && batch.kind === 'audit.root' && (await isAppliedOnChain(ctx, batch));
+    if (failure.alreadyApplied || ownHead) {
       // A resend of a batch the chain holds: a confirmation (find the transaction that did it).
       const own = await findOwnReceipt(ctx, batch);
       if (own?.status === 1) await recordReceipt(ctx, batch, own);

@@ -37,7 +37,7 @@ describe('sync channels', () => {
   it('syncs on sync.now and reports status, batches and an event with its batch', async () => {
     expect(services.chain.current.state).toBe('connected');
     const [first] = enqueueConsents(services.db, 12);
-    const root = auditRootPayload(1, `0x${'00'.repeat(32)}`);
+    const root = auditRootPayload(1);
     const [rootEvent] = enqueue(services.db, 'audit.root', [root.json]);
     const before = await ok<SyncStatus>('sync.status', {});
     expect(before.queue).toEqual({ total: 13, byKind: { 'consent.change': 12, 'audit.root': 1 } });

@@ -1,5 +1,5 @@
 // One audit entry in full: every field as recorded, its hash, and its proof — the Merkle path from the entry to
-// its batch root and the transaction that anchored that root — which an outside auditor can check independently.
+// a signed tree head, and that head's consistency with a later head anchored on chain — which an outside auditor can check independently.
 import { Alert, Badge, Button, Code, DataList, Drawer, Group, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useState, type ReactElement } from 'react';
 import type { AuditEntryView, AuditProofResult } from '../../../../main/api/audit';
@@ -13,8 +13,8 @@ import classes from './Audit.module.css';
 import { OutcomeBadge } from './AuditTable';
 
 const ANCHOR_STATUS: Record<AuditProofResult['anchorStatus'], { label: string; color: string; text: string }> = {
-  anchored: { label: 'Anchored on chain', color: 'teal', text: 'The batch root is on chain; the bundle names the transaction.' },
-  'not-anchored': { label: 'Not anchored yet', color: 'yellow', text: 'The batch is sealed but its root has not been sent to the chain yet. The Merkle path is already valid.' },
+  anchored: { label: 'Anchored on chain', color: 'teal', text: 'A later head of this log is on chain; the bundle holds the consistency proof and names the transaction.' },
+  'not-anchored': { label: 'Not anchored yet', color: 'yellow', text: 'The entry is in a signed tree head, which has not reached the chain yet. The inclusion proof is already valid.' },
   'chain-unavailable': { label: 'Chain not checked', color: 'orange', text: 'The chain could not be reached, so the bundle has no anchoring transaction. Try again once the chain is connected.' },
 };
 
@@ -63,18 +63,18 @@ function ProofPanel({ entry }: { entry: AuditEntryView }): ReactElement {
       </Group>
       {!proof && !error && (
         <Text size="xs" c="dimmed">
-          The proof bundle holds this entry as hashed, its Merkle path to the batch root and the anchoring transaction. It can be checked with{' '}
+          The proof bundle holds this entry as hashed, its inclusion proof in a signed tree head and the consistency proof to the head anchored on chain. It can be checked with{' '}
           <Code fz="xs">custodian audit check-proof</Code> and any JSON-RPC endpoint, without this workstation.
         </Text>
       )}
-      {error?.code === 'AUDIT_NOT_BATCHED' ? (
+      {error?.code === 'AUDIT_NOT_SIGNED' ? (
         <Alert color="yellow" variant="light" p="xs" data-testid="audit-proof-not-batched">
           <Text size="sm">
-            This entry is not in a sealed batch yet. Batches are sealed every 1,000 entries or 5 minutes; a proof exists from then on.
+            This entry is not in a signed tree head yet. A head is signed within 30 seconds of activity; a proof exists from then on.
           </Text>
           {can('sync.run') && (
             <Button size="compact-xs" mt="xs" variant="outline" onClick={() => void sealNow()} loading={sealing}>
-              Seal a batch now
+              Sign a head now
             </Button>
           )}
         </Alert>
@@ -88,7 +88,8 @@ function ProofPanel({ entry }: { entry: AuditEntryView }): ReactElement {
               {status.label}
             </Badge>
             <Text size="xs">
-              Batch <Code fz="xs">{proof.bundle.merkle.batchId}</Code>, entries {proof.bundle.merkle.firstEntryId}–{proof.bundle.merkle.lastEntryId}
+              Signed head of {proof.bundle.head.treeSize} entries, root <Code fz="xs">{proof.bundle.head.rootHash}</Code>
+              {proof.bundle.anchor ? `, anchored at ${proof.bundle.anchor.treeSize} entries` : ''}
             </Text>
           </Group>
           <Text size="xs" c="dimmed">

@@ -9,6 +9,9 @@ const KIND_TEXT: Record<TamperKind, string> = {
   changed: 'changed after it was written',
   deleted: 'deleted (a gap in the chain)',
   inserted: 'inserted out of sequence',
+  'forged-head': 'covered by a head the workstation key did not sign',
+  replaced: 'replaced (the signed heads belong to another log)',
+  'forked-head': 'rewritten and re-signed (two heads of one size)',
 };
 
 function Figure({ label, value, testId, tone }: { label: string; value: ReactNode; testId: string; tone?: 'bad' | 'warn' }): ReactElement {

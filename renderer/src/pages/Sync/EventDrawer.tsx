@@ -43,7 +43,7 @@ function payloadText(value: unknown): string {
 function AuditRootPanel({ event }: { event: SyncEventDetail }): ReactElement {
   const { can } = useSession();
   const [verify, setVerify] = useState<{ pending: boolean; report: AuditVerifyReport | null; error: ApiCallError | null }>({ pending: false, report: null, error: null });
-  const auditBatchId = typeof event.payload?.batchId === 'string' ? event.payload.batchId : null;
+  const headSize = typeof event.payload?.treeSize === 'number' ? event.payload.treeSize : null;
   const anchor = event.anchor;
 
   const run = async (): Promise<void> => {
@@ -54,7 +54,7 @@ function AuditRootPanel({ event }: { event: SyncEventDetail }): ReactElement {
       setVerify({ pending: false, report: null, error: err instanceof ApiCallError ? err : new ApiCallError('audit.verify', 'INTERNAL', String(err)) });
     }
   };
-  const outcome = verify.report && auditBatchId ? judgeRoot(verify.report, auditBatchId, anchor !== null) : null;
+  const outcome = verify.report && headSize !== null ? judgeRoot(verify.report, headSize, anchor !== null) : null;
 
   return (
     <Stack gap="xs" data-testid="sync-event-anchor">
@@ -85,7 +85,7 @@ function AuditRootPanel({ event }: { event: SyncEventDetail }): ReactElement {
       {can('audit.view') ? (
         <>
           <Group gap="xs">
-            <Button size="xs" variant="light" onClick={() => void run()} loading={verify.pending} disabled={!auditBatchId} data-testid="sync-event-verify">
+            <Button size="xs" variant="light" onClick={() => void run()} loading={verify.pending} disabled={headSize === null} data-testid="sync-event-verify">
               Verify on chain
             </Button>
             <Anchor href={hrefFor('audit')} size="xs">

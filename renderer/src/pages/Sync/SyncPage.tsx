@@ -103,11 +103,12 @@ function SyncPage(): ReactElement {
         setNotice({ ok: true, text: 'Sending resumed.' });
       } else {
         const sealed = await invoke('audit.batchNow', {});
-        const entries = sealed.sealed.reduce((n, b) => n + b.leafCount, 0);
         setNotice(
-          sealed.sealed.length === 0
-            ? { ok: true, text: 'No audit entries were waiting to be sealed.' }
-            : { ok: true, text: `Sealed ${formatCount(sealed.sealed.length)} audit ${sealed.sealed.length === 1 ? 'batch' : 'batches'} (${formatCount(entries)} entries); ${sealed.sealed.length === 1 ? 'its root is' : 'their roots are'} queued for anchoring.` },
+          sealed.head
+            ? { ok: true, text: `Signed a tree head of ${formatCount(sealed.head.treeSize)} audit entries; it is queued for anchoring.` }
+            : sealed.unsignedReason
+              ? { ok: false, text: `No tree head signed: ${sealed.unsignedReason}` }
+              : { ok: true, text: 'No audit entries were waiting to be sealed.' },
         );
       }
     } catch (err) {

@@ -82,18 +82,30 @@ describe('syncLabels', () => {
       batches: { total: 1, anchored: 1, notAnchored: 0, mismatched: 0, unchecked: 0 },
       chain: { state: 'checked', chainId: 31337, contract: '0xabc' },
       firstProblem: null,
+      log: {
+        treeSize: 10,
+        root: '0x' + '2'.repeat(64),
+        verifiedSize: 10,
+        lastSignedHead: null,
+        lastMatchingHead: null,
+        unsignedTail: null,
+        headsFile: 'present',
+        headsInDatabase: 1,
+        headsInFile: 1,
+        chainHead: { state: 'unavailable', reason: 'not in this test' },
+      },
       batchProblems: [],
       warnings: [],
       durationMs: 3,
       checkedAt: '2025-01-01T00:00:00Z',
     };
-    const id = '0x' + '1'.repeat(64);
-    it('matches when anchored and no problem names the batch', () => expect(judgeRoot(base, id, true).tone).toBe('teal'));
-    it('is not anchored yet without an anchor', () => expect(judgeRoot(base, id, false).tone).toBe('yellow'));
-    it('reports the batch problem (ids compared case-insensitively)', () => {
-      const report = { ...base, ok: false, batchProblems: [{ batchId: id.toUpperCase().replace('0X', '0x'), firstId: 1, lastId: 10, problem: 'chain' as const, message: 'root differs' }] };
-      expect(judgeRoot(report, id, true)).toMatchObject({ tone: 'red', text: 'root differs' });
+    it('matches when anchored and the log still gives the head', () => expect(judgeRoot(base, 10, true).tone).toBe('teal'));
+    it('is not anchored yet without an anchor', () => expect(judgeRoot(base, 10, false).tone).toBe('yellow'));
+    it('reports a problem at or before the head', () => {
+      const report = { ...base, ok: false, firstProblem: { kind: 'changed' as const, entryId: 4, message: 'root differs' } };
+      expect(judgeRoot(report, 10, true)).toMatchObject({ tone: 'red', text: 'root differs' });
+      expect(judgeRoot({ ...base, log: { ...base.log, verifiedSize: 5 } }, 10, true).tone).toBe('red');
     });
-    it('says when the chain could not be read', () => expect(judgeRoot({ ...base, chain: { state: 'unavailable', reason: 'offline' } }, id, true).tone).toBe('orange'));
+    it('says when the chain could not be read', () => expect(judgeRoot({ ...base, chain: { state: 'unavailable', reason: 'offline' } }, 10, true).tone).toBe('orange'));
   });
 });

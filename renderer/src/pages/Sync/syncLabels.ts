@@ -161,20 +161,20 @@ export function batchInFlight(state: SyncBatchState, confirmations: number, requ
 
 export type RootCheck = { tone: 'teal' | 'red' | 'yellow' | 'orange'; title: string; text: string };
 
-/** Reads the trail check for this root: its batch's problem if any, else whether it is anchored and matches. */
-export function judgeRoot(report: AuditVerifyReport, auditBatchId: string, anchored: boolean): RootCheck {
+/** Reads the log check for this signed head: a problem at or before its size, else whether it is anchored and matches. */
+export function judgeRoot(report: AuditVerifyReport, headSize: number, anchored: boolean): RootCheck {
   if (report.chain.state === 'unavailable') {
     return { tone: 'orange', title: 'Chain not checked', text: `The chain could not be read (${report.chain.reason}). Try again once it is connected.` };
   }
-  const problem = report.batchProblems.find((p) => p.batchId.toLowerCase() === auditBatchId.toLowerCase());
-  if (problem) return { tone: 'red', title: 'Does not match the chain', text: problem.message };
-  if (!anchored) return { tone: 'yellow', title: 'Not anchored yet', text: 'The chain holds no root for this batch yet; it is checked once the sender has confirmed it.' };
+  const problem = report.firstProblem;
+  if (problem && problem.entryId <= headSize) return { tone: 'red', title: 'Does not match the chain', text: problem.message };
+  if (!anchored) return { tone: 'yellow', title: 'Not anchored yet', text: 'The chain holds no head of this size yet; it is checked once the sender has confirmed it.' };
+  if (report.log.verifiedSize < headSize) {
+    return { tone: 'red', title: 'Does not match the chain', text: `The audit log no longer gives the signed head of ${headSize} entries.` };
+  }
   return {
     tone: 'teal',
     title: 'Matches the chain',
-    text:
-      report.depth === 'full'
-        ? `The root recorded here is the one AuditAnchor ${report.chain.contract} holds for this trail on chain id ${report.chain.chainId}, and the batch's entries still give that root.`
-        : `The root recorded here is the one AuditAnchor ${report.chain.contract} holds for this trail on chain id ${report.chain.chainId}. Quick check: the entries' hash chain and the batch's last leaf still agree with it; Verify integrity on the Audit page recomputes every root.`,
+    text: `AuditAnchor ${report.chain.contract} on chain id ${report.chain.chainId} holds this workstation's head of ${headSize} entries, and the audit log still gives its root (RFC 6962).`,
   };
 }
