@@ -9,9 +9,9 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ELECTRON_BUILD_DIR = path.join(root, 'build', 'electron');
 
-// Loaded at run time, never bundled: Electron itself, better-sqlite3 (its .node is built per runtime ABI; the
-// shell passes the Electron build as nativeBinding) and ws's optional native helpers pulled in through ethers.
-const NODE_EXTERNALS = ['electron', 'better-sqlite3', '*.node', 'bufferutil', 'utf-8-validate'];
+// Loaded at run time, never bundled: Electron itself, the SQLite package (it finds its N-API prebuild next to its
+// own lib/, which a bundle would move) and ws's optional native helpers pulled in through ethers.
+const NODE_EXTERNALS = ['electron', 'better-sqlite3-multiple-ciphers', '*.node', 'bufferutil', 'utf-8-validate'];
 
 /** What a sandboxed preload may require; anything else would fail at run time with "module not found". */
 const PRELOAD_ALLOWED_REQUIRES = new Set(['electron']);
