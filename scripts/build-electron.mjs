@@ -33,28 +33,38 @@ const common = {
 // '../../migrations' resolve by accident in dev and silently wrong when packaged.
 const noImportMeta = { 'import.meta.url': 'undefined' };
 
+/** esbuild options for a Node-side bundle exactly as the shell's main and worker bundles are built. */
+export const nodeBundleOptions = {
+  ...common,
+  outExtension: { '.js': '.cjs' },
+  platform: /** @type {const} */ ('node'),
+  target: 'node22',
+  external: NODE_EXTERNALS,
+  define: noImportMeta,
+};
+
+/**
+ * Bundles one more module the way main.cjs is bundled (CommonJS, no import.meta, the same externals), so a test or
+ * benchmark can call into the code path the desktop app runs: `{ entryPoints: { name: 'main/x.ts' }, outdir }`.
+ */
+export async function buildNodeBundle({ entryPoints, outdir }) {
+  fs.mkdirSync(outdir, { recursive: true });
+  await build({ ...nodeBundleOptions, entryPoints, outdir });
+  return Object.keys(entryPoints).map((name) => path.join(outdir, `${name}.cjs`));
+}
+
 export async function buildElectron({ outDir = ELECTRON_BUILD_DIR } = {}) {
   fs.mkdirSync(outDir, { recursive: true });
   const [mainResult, workerResult, preloadResult] = await Promise.all([
     build({
-      ...common,
+      ...nodeBundleOptions,
       entryPoints: { main: 'main/app/main.ts' },
       outdir: outDir,
-      outExtension: { '.js': '.cjs' },
-      platform: 'node',
-      target: 'node22',
-      external: NODE_EXTERNALS,
-      define: noImportMeta,
     }),
     build({
-      ...common,
+      ...nodeBundleOptions,
       entryPoints: { 'job-worker': 'main/workers/job-worker.ts' },
       outdir: outDir,
-      outExtension: { '.js': '.cjs' },
-      platform: 'node',
-      target: 'node22',
-      external: NODE_EXTERNALS,
-      define: noImportMeta,
     }),
     build({
       ...common,
