@@ -9,9 +9,9 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ELECTRON_BUILD_DIR = path.join(root, 'build', 'electron');
 
-// Loaded at run time, never bundled: Electron itself, better-sqlite3 (its .node is built per runtime ABI; the
-// shell passes the Electron build as nativeBinding) and ws's optional native helpers pulled in through ethers.
-const NODE_EXTERNALS = ['electron', 'better-sqlite3', '*.node', 'bufferutil', 'utf-8-validate'];
+// Loaded at run time, never bundled: Electron itself, the SQLite package (it finds its N-API prebuild next to its
+// own lib/, which a bundle would move) and ws's optional native helpers pulled in through ethers.
+const NODE_EXTERNALS = ['electron', 'better-sqlite3-multiple-ciphers', '*.node', 'bufferutil', 'utf-8-validate'];
 
 /** What a sandboxed preload may require; anything else would fail at run time with "module not found". */
 const PRELOAD_ALLOWED_REQUIRES = new Set(['electron']);
@@ -33,28 +33,38 @@ const common = {
 // '../../migrations' resolve by accident in dev and silently wrong when packaged.
 const noImportMeta = { 'import.meta.url': 'undefined' };
 
+/** esbuild options for a Node-side bundle exactly as the shell's main and worker bundles are built. */
+export const nodeBundleOptions = {
+  ...common,
+  outExtension: { '.js': '.cjs' },
+  platform: /** @type {const} */ ('node'),
+  target: 'node22',
+  external: NODE_EXTERNALS,
+  define: noImportMeta,
+};
+
+/**
+ * Bundles one more module the way main.cjs is bundled (CommonJS, no import.meta, the same externals), so a test or
+ * benchmark can call into the code path the desktop app runs: `{ entryPoints: { name: 'main/x.ts' }, outdir }`.
+ */
+export async function buildNodeBundle({ entryPoints, outdir }) {
+  fs.mkdirSync(outdir, { recursive: true });
+  await build({ ...nodeBundleOptions, entryPoints, outdir });
+  return Object.keys(entryPoints).map((name) => path.join(outdir, `${name}.cjs`));
+}
+
 export async function buildElectron({ outDir = ELECTRON_BUILD_DIR } = {}) {
   fs.mkdirSync(outDir, { recursive: true });
   const [mainResult, workerResult, preloadResult] = await Promise.all([
     build({
-      ...common,
+      ...nodeBundleOptions,
       entryPoints: { main: 'main/app/main.ts' },
       outdir: outDir,
-      outExtension: { '.js': '.cjs' },
-      platform: 'node',
-      target: 'node22',
-      external: NODE_EXTERNALS,
-      define: noImportMeta,
     }),
     build({
-      ...common,
+      ...nodeBundleOptions,
       entryPoints: { 'job-worker': 'main/workers/job-worker.ts' },
       outdir: outDir,
-      outExtension: { '.js': '.cjs' },
-      platform: 'node',
-      target: 'node22',
-      external: NODE_EXTERNALS,
-      define: noImportMeta,
     }),
     build({
       ...common,

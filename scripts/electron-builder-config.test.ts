@@ -105,7 +105,6 @@ describe('electron-builder.yml', () => {
     'contracts/artifacts/ConsentLedger.json',
     'scripts/build-electron.mjs',
     'migrations/0001_init.sql',
-    'native/electron/better_sqlite3.node',
     'bin/custodian.mjs',
     'build/electron/main.cjs.map',
     'build/renderer/assets/index-abc.js.map',
@@ -118,13 +117,14 @@ describe('electron-builder.yml', () => {
     expect(inApp(file)).toBe(false);
   });
 
-  it('keeps the runtime of better-sqlite3 and drops build-only packages', () => {
+  it('keeps the runtime of the SQLite package (its N-API prebuilds) and drops build-only files and packages', () => {
     for (const file of [
-      'node_modules/better-sqlite3/package.json',
-      'node_modules/better-sqlite3/lib/database.js',
-      'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
-      'node_modules/bindings/bindings.js',
-      'node_modules/file-uri-to-path/index.js',
+      'node_modules/better-sqlite3-multiple-ciphers/package.json',
+      'node_modules/better-sqlite3-multiple-ciphers/lib/database.js',
+      'node_modules/better-sqlite3-multiple-ciphers/lib/binding.js',
+      'node_modules/better-sqlite3-multiple-ciphers/prebuilds/linux-x64.node',
+      'node_modules/better-sqlite3-multiple-ciphers/prebuilds/darwin-arm64.node',
+      'node_modules/better-sqlite3-multiple-ciphers/prebuilds/win32-x64.node',
     ]) {
       expect(inNodeModules(file), file).toBe(true);
     }
@@ -133,20 +133,23 @@ describe('electron-builder.yml', () => {
       'node_modules/esbuild/bin/esbuild',
       'node_modules/@esbuild/linux-x64/bin/esbuild',
       'node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil',
-      'node_modules/better-sqlite3/deps/sqlite3/sqlite3.c',
-      'node_modules/better-sqlite3/src/better_sqlite3.cpp',
+      'node_modules/better-sqlite3-multiple-ciphers/deps/sqlite3/sqlite3.c',
+      'node_modules/better-sqlite3-multiple-ciphers/src/better_sqlite3.cpp',
+      'node_modules/better-sqlite3-multiple-ciphers/binding.gyp',
+      'node_modules/better-sqlite3-multiple-ciphers/build/Release/obj.target/better_sqlite3.stamp',
+      'node_modules/better-sqlite3-multiple-ciphers/prebuilds/linuxmusl-x64.node',
+      'node_modules/node-addon-api/napi.h',
     ]) {
       expect(inNodeModules(file), file).toBe(false);
     }
   });
 
-  it('unpacks native modules from the asar and rebuilds them for Electron', () => {
+  it('unpacks native modules from the asar and rebuilds nothing (the N-API prebuild loads in Electron as it is)', () => {
     expect(config.asar).toBe(true);
-    expect(unpacked('node_modules/better-sqlite3/build/Release/better_sqlite3.node')).toBe(true);
-    expect(unpacked('node_modules/better-sqlite3/lib/database.js')).toBe(true);
+    expect(unpacked('node_modules/better-sqlite3-multiple-ciphers/prebuilds/linux-x64.node')).toBe(true);
     expect(unpacked('node_modules/some-other/build/Release/addon.node')).toBe(true);
     expect(unpacked('build/electron/main.cjs')).toBe(false);
-    expect(config.npmRebuild).toBe(true);
+    expect(config.npmRebuild).toBe(false);
   });
 
   it('ships migrations and contract artifacts where the packaged app looks for them', () => {
@@ -180,7 +183,7 @@ describe('anvil in the packaged app', () => {
   ] as const;
 
   it.each(targets)('%s %s/%s: staged by the beforePack hook from its npm package into resources/anvil', (section, platform, archName, arch) => {
-    expect(config.beforePack).toBe('build-resources/stage-anvil.cjs');
+    expect(config.beforePack).toBe('build-resources/before-pack.cjs');
     const resource = config[section].extraResources.find((r) => r.to === 'anvil');
     expect(resource).toBeDefined();
     const { pkg, exe, source, stageDir } = stageAnvil.anvilPaths(root, platform, arch);

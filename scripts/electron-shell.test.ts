@@ -17,14 +17,12 @@ import { migrate } from '../main/db/migrate';
 import { JobRunner } from '../main/workers/job-runner';
 
 const root = path.resolve(import.meta.dirname, '..');
-const nodeSqlite = path.join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
 const { buildElectron } = (await import(path.join(root, 'scripts', 'build-electron.mjs'))) as {
   buildElectron(options: { outDir: string }): Promise<{ outputs: string[] }>;
 };
-const { preflight, ELECTRON_MISSING, NATIVE_MISSING } = (await import(path.join(root, 'scripts', 'start-electron.mjs'))) as {
-  preflight(options: { repoRoot: string; env: NodeJS.ProcessEnv }): { ok: boolean; message?: string };
+const { preflight, ELECTRON_MISSING } = (await import(path.join(root, 'scripts', 'start-electron.mjs'))) as {
+  preflight(options: { repoRoot: string; env: NodeJS.ProcessEnv; platform?: string; arch?: string }): { ok: boolean; message?: string };
   ELECTRON_MISSING: string;
-  NATIVE_MISSING: string;
 };
 
 // A recording stand-in for the parts of Electron's main-process API the shell uses.
@@ -115,6 +113,16 @@ const fake = {
 };
 const load = Module._load;
 Module._load = function (request, ...rest) { return request === 'electron' ? fake : load.call(this, request, ...rest); };
+// Which native modules the bundle loads; the 'sqlite-unloadable' scenario makes SQLite's fail as a damaged file would.
+rec.nativeModules = [];
+const loadNative = Module._extensions['.node'];
+Module._extensions['.node'] = function (module, filename) {
+  rec.nativeModules.push(filename);
+  if (scenario === 'sqlite-unloadable' && filename.includes('better-sqlite3-multiple-ciphers')) {
+    throw Object.assign(new Error(filename + ': invalid ELF header'), { code: 'ERR_DLOPEN_FAILED' });
+  }
+  return loadNative.call(this, module, filename);
+};
 
 async function until(check, ms) {
   const end = Date.now() + ms;
@@ -189,6 +197,7 @@ interface Recorded {
   pushed?: [string, { event: string }][];
   harnessError?: string;
   sealCalls?: number;
+  nativeModules: string[];
   probes: Record<string, unknown> & { anvilPid?: number };
 }
 
@@ -211,7 +220,7 @@ afterAll(() => {
 
 async function runShell(scenario: string, env: NodeJS.ProcessEnv): Promise<{ code: number; rec: Recorded; stderr: string }> {
   const appData = path.join(work, `appdata-${scenario}`);
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, CUSTODIAN_SQLITE_BINDING: nodeSqlite, CUSTODIAN_CHAIN: 'none', ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, CUSTODIAN_CHAIN: 'none', ...env };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   let stdout = '';
   let stderr = '';
@@ -228,7 +237,7 @@ async function runShell(scenario: string, env: NodeJS.ProcessEnv): Promise<{ cod
 }
 
 describe('build/electron bundles', () => {
-  it('the preload needs nothing but electron; main and worker keep better-sqlite3 external', () => {
+  it('the preload needs nothing but electron; main and worker keep the SQLite package external', () => {
     const preload = fs.readFileSync(path.join(bundleDir, 'preload.cjs'), 'utf8');
     expect([...preload.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])).toEqual(['electron']);
     expect(preload).not.toMatch(/ipcRenderer\.send\b|sendSync/);
@@ -236,7 +245,8 @@ describe('build/electron bundles', () => {
       const text = fs.readFileSync(path.join(bundleDir, file), 'utf8');
       const required = new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!));
       const packages = [...required].filter((m) => !m.startsWith('node:') && !builtinModules.includes(m));
-      expect(packages.sort(), file).toEqual(file === 'main.cjs' ? ['better-sqlite3', 'electron'] : ['better-sqlite3']);
+      // External, so the package finds its N-API prebuild beside its own lib/ (a bundle would move __dirname).
+      expect(packages.sort(), file).toEqual(file === 'main.cjs' ? ['better-sqlite3-multiple-ciphers', 'electron'] : ['better-sqlite3-multiple-ciphers']);
     }
   });
 
@@ -246,7 +256,7 @@ describe('build/electron bundles', () => {
     const db = openDatabase(dbPath);
     try {
       migrate(db);
-      const jobs = new JobRunner({ db, dbPath, events: new EventBus(), log: silentLogger, workerEntry: path.join(bundleDir, 'job-worker.cjs'), nativeBinding: nodeSqlite });
+      const jobs = new JobRunner({ db, dbPath, events: new EventBus(), log: silentLogger, workerEntry: path.join(bundleDir, 'job-worker.cjs') });
       const started = jobs.start('db.backup', { destination: path.join(dir, 'backup.sqlite') });
       expect(await jobs.waitFor(started.id)).toMatchObject({ state: 'succeeded' });
       expect(fs.statSync(path.join(dir, 'backup.sqlite')).size).toBeGreaterThan(0);
@@ -263,6 +273,8 @@ describe('main.cjs under a stand-in Electron', () => {
     expect(rec.harnessError).toBeUndefined();
     expect(code).toBe(0);
     expect(rec.dialogs).toEqual([]);
+    // SQLite's own N-API prebuild for this platform, the same file Node loads: nothing built for Electron.
+    expect(rec.nativeModules).toEqual([path.join(root, 'node_modules', 'better-sqlite3-multiple-ciphers', 'prebuilds', `${process.platform}-${process.arch}.node`)]);
     expect(rec.privileged).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
     expect(rec.sandboxEnabled).toBe(true);
     expect(rec.windows).toHaveLength(1);
@@ -341,7 +353,7 @@ describe('main.cjs under a stand-in Electron', () => {
   it('refuses to start on an edited migration: error box, exit 1, no window', async () => {
     const dataDir = path.join(work, 'data-edited');
     expect((await runShell('start', { CUSTODIAN_HOME: dataDir })).code).toBe(0);
-    const db = openDatabase(path.join(dataDir, 'custodian.sqlite'), { nativeBinding: nodeSqlite });
+    const db = openDatabase(path.join(dataDir, 'custodian.sqlite'));
     db.prepare(`UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1`).run();
     db.close();
     const { code, rec } = await runShell('start', { CUSTODIAN_HOME: dataDir });
@@ -355,7 +367,7 @@ describe('main.cjs under a stand-in Electron', () => {
   it('refuses to start from a database written by a newer version', async () => {
     const dataDir = path.join(work, 'data-future');
     expect((await runShell('start', { CUSTODIAN_HOME: dataDir })).code).toBe(0);
-    const db = openDatabase(path.join(dataDir, 'custodian.sqlite'), { nativeBinding: nodeSqlite });
+    const db = openDatabase(path.join(dataDir, 'custodian.sqlite'));
     db.prepare(`INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, '0999_future.sql', 'x', 'now')`).run();
     db.close();
     const { code, rec } = await runShell('start', { CUSTODIAN_HOME: dataDir });
@@ -364,11 +376,14 @@ describe('main.cjs under a stand-in Electron', () => {
     expect(rec.dialogs[0]!.message).toContain('DB_FROM_FUTURE');
   });
 
-  it('without the Electron-ABI SQLite build, says to run build:electron-native and quits', async () => {
-    const { code, rec } = await runShell('start', { CUSTODIAN_HOME: path.join(work, 'data-native'), CUSTODIAN_SQLITE_BINDING: undefined });
+  it('when SQLite\'s native binding does not load, names it in an error box and quits without a window', async () => {
+    const { code, rec } = await runShell('sqlite-unloadable', { CUSTODIAN_HOME: path.join(work, 'data-native') });
     expect(code).toBe(1);
     expect(rec.windows).toEqual([]);
-    expect(rec.dialogs[0]!.message).toContain('npm run build:electron-native');
+    expect(rec.dialogs).toHaveLength(1);
+    expect(rec.dialogs[0]!.title).toBe('Custodian: SQLite could not be loaded');
+    expect(rec.dialogs[0]!.message).toContain('invalid ELF header');
+    expect(rec.dialogs[0]!.message).toContain('npm run check:sqlite');
   });
 
   const artifactsBuilt = ['ConsentLedger', 'AuditAnchor', 'CredentialRegistry'].every((n) => fs.existsSync(path.join(root, 'contracts', 'artifacts', `${n}.json`)));
@@ -386,7 +401,7 @@ describe('main.cjs under a stand-in Electron', () => {
 });
 
 describe('start-electron preflight', () => {
-  it('names the missing Electron binary first, then the missing SQLite build', () => {
+  it('names the missing Electron binary first, then a missing or non-N-API SQLite prebuild', () => {
     const repo = fs.mkdtempSync(path.join(work, 'repo-'));
     fs.mkdirSync(path.join(repo, 'node_modules', 'electron'), { recursive: true });
     fs.writeFileSync(path.join(repo, 'node_modules', 'electron', 'package.json'), JSON.stringify({ version: '40.10.2' }));
@@ -395,11 +410,15 @@ describe('start-electron preflight', () => {
     fs.writeFileSync(path.join(repo, 'node_modules', 'electron', 'dist', 'electron'), '');
     fs.writeFileSync(path.join(repo, 'node_modules', 'electron', 'dist', 'version'), 'v40.10.2');
     fs.writeFileSync(path.join(repo, 'node_modules', 'electron', 'path.txt'), 'electron');
-    expect(preflight({ repoRoot: repo, env: {} })).toEqual({ ok: false, message: NATIVE_MISSING });
-    fs.mkdirSync(path.join(repo, 'native', 'electron'), { recursive: true });
-    fs.writeFileSync(path.join(repo, 'native', 'electron', 'better_sqlite3.node'), '');
-    expect(preflight({ repoRoot: repo, env: {} })).toEqual({ ok: true });
+    const target = { repoRoot: repo, env: {}, platform: 'linux', arch: 'x64' };
+    expect(preflight(target)).toEqual({ ok: false, message: expect.stringMatching(/prebuilds\/linux-x64\.node is missing.*npm run check:sqlite/) });
+    const prebuild = path.join(repo, 'node_modules', 'better-sqlite3-multiple-ciphers', 'prebuilds', 'linux-x64.node');
+    fs.mkdirSync(path.dirname(prebuild), { recursive: true });
+    // A module built against one runtime's ABI (Node's registration symbol) would not load under Electron.
+    fs.writeFileSync(prebuild, 'ELF...napi_register_module_v1...node_register_module_v137...');
+    expect(preflight(target)).toEqual({ ok: false, message: expect.stringContaining("tied to one runtime's ABI (node_register_module_v)") });
+    fs.writeFileSync(prebuild, 'ELF...napi_register_module_v1...');
+    expect(preflight(target)).toEqual({ ok: true });
     expect(ELECTRON_MISSING).toContain('npm run serve');
-    expect(NATIVE_MISSING).toContain('npm run build:electron-native');
   });
 });

@@ -78,8 +78,24 @@ function electronVersion(repoRoot = root) {
 // has security fixes) for `npm run test:security`, but it depends on the network, so unit tests pass offline: true.
 const NETWORK_CHECKS = ['AvailableSecurityFixesGlobalCheck'];
 
+// Under Node 24 Electronegativity's got 11 crashes the whole process (an unhandled p-cancelable error) when a
+// failed request is retried, which is what happens offline. So its requests are made once, without retries (a
+// failure is then reported as the check's own "No connectivity?"), and the translations of its messages for
+// $LANG, fetched from S3 on every run, are not fetched at all: it falls back to the en-US it ships.
+function withoutTranslationFetch() {
+  const scannerRequire = createRequire(require.resolve('@doyensec/electronegativity'));
+  const gotPath = scannerRequire.resolve('got');
+  const got = scannerRequire('got');
+  if (got.custodianNoTranslations) return;
+  const once = got.extend({ retry: { limit: 0 } });
+  const wrapped = Object.assign((url, ...rest) => (String(url).includes('electronegativity-i18n') ? Promise.reject(new Error('translations not fetched')) : once(url, ...rest)), once);
+  Object.defineProperties(wrapped, { default: { value: wrapped }, __esModule: { value: true }, custodianNoTranslations: { value: true } });
+  scannerRequire.cache[gotPath].exports = wrapped;
+}
+
 /** Runs Electronegativity over inputDir; resolves { findings, errors, checks }. Its own console chatter is muted. */
 export async function scan({ inputDir, sarifFile, repoRoot = root, offline = false } = {}) {
+  withoutTranslationFetch();
   const run = require('@doyensec/electronegativity');
   const quiet = console.log;
   console.log = () => {};

@@ -1,6 +1,7 @@
 // `npm start`: bundles the Electron shell, checks the two things a dev checkout may lack (the Electron binary,
-// the Electron-ABI SQLite build), then runs Electron on the repository and passes its exit code through.
+// SQLite's N-API prebuild for this platform, which Node and Electron share), then runs Electron on the repository and passes its exit code through.
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,14 +12,19 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const ELECTRON_MISSING =
   'custodian: Electron is not installed on this machine (its download failed at npm install). Run `npm run serve` for the same console in your browser.';
-export const NATIVE_MISSING =
-  'custodian: SQLite is not built for Electron (native/electron/better_sqlite3.node is missing). Run `npm run build:electron-native` on a machine with internet access, or `npm run serve` for the browser console.';
+const { checkSqlitePrebuild } = createRequire(import.meta.url)('../build-resources/sqlite-prebuild.cjs');
 
-/** Why Electron cannot start from this checkout, as one line, or null when it can. */
-export function preflight({ repoRoot = root, env = process.env } = {}) {
+/** One line naming why SQLite cannot open under Electron from this checkout. */
+export const sqliteMissing = (reason) => `custodian: SQLite cannot load (${reason}). Run \`npm install\`, then \`npm run check:sqlite\`.`;
+
+/**
+ * Why Electron cannot start from this checkout, as one line, or null when it can. SQLite is checked without
+ * loading it (the prebuild is there and N-API only); `npm run check:sqlite` also opens a database with it.
+ */
+export function preflight({ repoRoot = root, env = process.env, platform = process.platform, arch = process.arch } = {}) {
   if (!env.ELECTRON_OVERRIDE_DIST_PATH && !installedElectronBinary(electronDir(repoRoot))) return { ok: false, message: ELECTRON_MISSING };
-  const binding = env.CUSTODIAN_SQLITE_BINDING || path.join(repoRoot, 'native', 'electron', 'better_sqlite3.node');
-  if (!fs.existsSync(binding)) return { ok: false, message: NATIVE_MISSING };
+  const sqlite = checkSqlitePrebuild({ projectDir: repoRoot, platform, arch, load: false });
+  if (!sqlite.ok) return { ok: false, message: sqliteMissing(sqlite.reason) };
   return { ok: true };
 }
 

@@ -2,10 +2,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../api/errors';
 import { appLayout, chooseDataDir, dataDirFlag } from './layout';
-import { describeStartupFailure, ELECTRON_NATIVE_MISSING } from './startup-failure';
+import { describeStartupFailure } from './startup-failure';
 
 describe('appLayout', () => {
-  it('dev: everything from the checkout, SQLite from native/electron', () => {
+  it('dev: everything from the checkout', () => {
     const repo = path.resolve('/work/main');
     const layout = appLayout({ isPackaged: false, appPath: repo, resourcesPath: '/opt/electron/resources', bundleDir: path.join(repo, 'build/electron') });
     expect(layout).toEqual({
@@ -14,7 +14,6 @@ describe('appLayout', () => {
       workerEntry: path.join(repo, 'build/electron/job-worker.cjs'),
       migrationsDir: path.join(repo, 'migrations'),
       artifactsDir: path.join(repo, 'contracts/artifacts'),
-      devNativeBinding: path.join(repo, 'native/electron/better_sqlite3.node'),
     });
   });
 
@@ -63,10 +62,18 @@ describe('describeStartupFailure', () => {
     }
   });
 
-  it('points a wrong-ABI SQLite at build:electron-native', () => {
-    const err = new Error('The module was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 143.');
-    expect(describeStartupFailure(err, '/data').message).toContain('npm run build:electron-native');
-    expect(ELECTRON_NATIVE_MISSING.message).toContain('npm run build:electron-native');
+  it('names SQLite when its native binding does not load, and says what to run', () => {
+    const missing = Object.assign(new Error("Cannot find module '/app/node_modules/better-sqlite3-multiple-ciphers/build/Release/better_sqlite3.node'"), { code: 'MODULE_NOT_FOUND' });
+    const dlopen = Object.assign(new Error('/x/prebuilds/linux-x64.node: invalid ELF header'), { code: 'ERR_DLOPEN_FAILED' });
+    const abi = new Error('The module was compiled against a different Node.js version using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 143.');
+    for (const err of [missing, dlopen, abi]) {
+      const failure = describeStartupFailure(err, '/data');
+      expect(failure.title).toBe('Custodian: SQLite could not be loaded');
+      expect(failure.message).toContain(err.message);
+      expect(failure.message).toContain('npm run check:sqlite');
+      expect(failure.message).toContain(`${process.platform}-${process.arch}`);
+    }
+    expect(describeStartupFailure(new Error("Cannot find module 'left-pad'"), '/d').title).toBe('Custodian could not start');
   });
 
   it('keeps other errors readable', () => {

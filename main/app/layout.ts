@@ -1,5 +1,5 @@
-// Where the Electron shell finds its parts (renderer, preload, worker bundle, migrations, contract artifacts,
-// the Electron-ABI SQLite build) in a dev checkout and in a packaged app, and which data folder it opens.
+// Where the Electron shell finds its parts (renderer, preload, worker bundle, migrations, contract artifacts)
+// in a dev checkout and in a packaged app, and which data folder it opens.
 // Pure path arithmetic so layout.test.ts pins both layouts.
 import path from 'node:path';
 import { resolveDataDir } from '../runtime/config';
@@ -20,8 +20,6 @@ export interface AppLayout {
   workerEntry: string;
   migrationsDir: string;
   artifactsDir: string;
-  /** Dev only: the better-sqlite3 build for Electron's ABI made by `npm run build:electron-native`. */
-  devNativeBinding: string;
 }
 
 export function appLayout(input: LayoutInput): AppLayout {
@@ -32,7 +30,6 @@ export function appLayout(input: LayoutInput): AppLayout {
     workerEntry: path.join(input.bundleDir, 'job-worker.cjs'),
     migrationsDir: path.join(shipped, 'migrations'),
     artifactsDir: path.join(shipped, 'contracts', 'artifacts'),
-    devNativeBinding: path.join(input.appPath, 'native', 'electron', 'better_sqlite3.node'),
   };
 }
 

@@ -1,9 +1,7 @@
 // Electron main process: the desktop shell around the shared services. Opens the data folder, starts the same
 // services as browser mode and the CLI, serves the renderer over app://, and wires the one IPC channel.
-import fs from 'node:fs';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
-import { defaultNativeBinding } from '../db/connection';
 import { APP_NAME } from '../runtime/config';
 import { startServices, type Services } from '../runtime/services';
 import { createAppProtocolHandler } from './app-protocol';
@@ -11,7 +9,7 @@ import { createFileDialogs } from './file-dialogs';
 import { forwardPushEvents, registerApiHandler } from './ipc';
 import { appLayout, chooseDataDir, type AppLayout } from './layout';
 import { createSafeOpenExternal, hardenSession, hardenWebContents } from './security';
-import { describeStartupFailure, ELECTRON_NATIVE_MISSING, type StartupFailure } from './startup-failure';
+import { describeStartupFailure, type StartupFailure } from './startup-failure';
 import { APP_ENTRY_URL, APP_SCHEME } from './url-policy';
 
 // Before 'ready': app:// must be a standard, secure scheme for relative URLs, a real origin and a secure context.
@@ -84,14 +82,6 @@ async function start(): Promise<void> {
   // Bundled to CommonJS there is no import.meta.url: tell the services where the shipped parts are.
   process.env.CUSTODIAN_ARTIFACTS_DIR ??= layout.artifactsDir;
 
-  // Packaged: electron-builder rebuilt better-sqlite3 for Electron, the default binding is right. Dev: node_modules
-  // holds the Node build (for tests and the CLI), so use the separate Electron build or stop with instructions.
-  let nativeBinding: string | undefined;
-  if (!app.isPackaged) {
-    nativeBinding = defaultNativeBinding(app.getAppPath());
-    if (!nativeBinding || !fs.existsSync(nativeBinding)) return fail(ELECTRON_NATIVE_MISSING);
-  }
-
   hardenSession(session.defaultSession);
   protocol.handle(APP_SCHEME, createAppProtocolHandler(layout.rendererDir));
 
@@ -104,7 +94,6 @@ async function start(): Promise<void> {
       // The signing key of a real network is sealed by the OS keychain here, not kept behind an env passphrase.
       keySealer: safeStorage,
       dialogs: createFileDialogs(dialog, () => BrowserWindow.getFocusedWindow(), () => app.getPath('downloads')),
-      ...(nativeBinding ? { nativeBinding } : {}),
     });
   } catch (err) {
     // Never open a database the checks refused (edited migration, newer schema, bad config).

@@ -1,5 +1,6 @@
 // Consent rows -> FHIR R4 Consent resources (one per row), in the shape the importer reads back to the same row:
 // the row's external id as a urn:custodian:consent-row identifier, the decision as policyRule OPTIN/OPTOUT.
+import type { Coding, Consent, Identifier, Patient, Period } from '@medplum/fhirtypes';
 import { CATEGORY_TO_V3, FHIR_SYSTEMS } from './codes';
 import { formatEnd, formatStart } from './period';
 import type { ConsentRow } from './store';
@@ -15,7 +16,7 @@ function facilitySystem(facility: string): string {
   return facility.includes(':') ? facility : `${FHIR_SYSTEMS.facilityPrefix}${facility}`;
 }
 
-function granteeIdentifier(row: ExportRow): { system: string; value: string } {
+function granteeIdentifier(row: ExportRow): Identifier & { system: string; value: string } {
   if (row.grantee_kind === 'npi') return { system: FHIR_SYSTEMS.npi, value: row.grantee };
   const bar = row.grantee.indexOf('|');
   // Organisation ids imported from another system were stored as "system|value".
@@ -24,21 +25,22 @@ function granteeIdentifier(row: ExportRow): { system: string; value: string } {
     : { system: FHIR_SYSTEMS.organization, value: row.grantee };
 }
 
-function fhirStatus(row: ExportRow): string {
+function fhirStatus(row: ExportRow): Consent['status'] {
   if (row.status === 'active') return 'active';
   return row.revoked_reason === 'FHIR status entered-in-error' ? 'entered-in-error' : 'inactive';
 }
 
-export function consentRowToFhir(row: ExportRow): Record<string, unknown> {
-  const category = row.category === 'general' ? { system: FHIR_SYSTEMS.category, code: 'general' } : { system: FHIR_SYSTEMS.actCode, code: CATEGORY_TO_V3[row.category]! };
-  const patient: Record<string, unknown> = {
+/** The row as an R4 Consent (types from @medplum/fhirtypes: the compiler checks the shape against R4). */
+export function consentRowToFhir(row: ExportRow): Consent {
+  const category: Coding = row.category === 'general' ? { system: FHIR_SYSTEMS.category, code: 'general' } : { system: FHIR_SYSTEMS.actCode, code: CATEGORY_TO_V3[row.category]! };
+  const patient: Patient = {
     resourceType: 'Patient',
     id: 'patient',
     identifier: [{ system: facilitySystem(row.facility), value: row.mrn }],
   };
   if (row.patient_name) patient.name = [{ text: row.patient_name }];
   if (row.birth_date) patient.birthDate = row.birth_date;
-  const period: Record<string, string> = { start: formatStart(row.period_start) };
+  const period: Period = { start: formatStart(row.period_start) };
   if (row.period_end !== null) period.end = formatEnd(row.period_end);
   return {
     resourceType: 'Consent',

@@ -168,13 +168,13 @@ describe('FHIR Consent export', () => {
   };
 
   it('writes a valid R4 shape: no root type, decision in policyRule, contained patient, labels', () => {
-    const r = consentRowToFhir(row) as { provision: Record<string, unknown>; status: string; policyRule: unknown; contained: unknown[] };
+    const r = consentRowToFhir(row);
     expect(r.status).toBe('entered-in-error');
-    expect(r.provision.type).toBeUndefined();
+    expect(r.provision?.type).toBeUndefined();
     expect(r.policyRule).toEqual({ coding: [{ system: FHIR_SYSTEMS.actCode, code: 'OPTOUT' }] });
-    expect(r.provision.period).toEqual({ start: '2024-03-01T01:00:00Z', end: '2024-12-31' });
-    expect(r.provision.securityLabel).toEqual([{ system: FHIR_SYSTEMS.actCode, code: 'GDIS' }]);
-    expect(r.contained[0]).toMatchObject({ identifier: [{ system: 'urn:custodian:facility:GH01', value: 'MRN5' }] });
+    expect(r.provision?.period).toEqual({ start: '2024-03-01T01:00:00Z', end: '2024-12-31' });
+    expect(r.provision?.securityLabel).toEqual([{ system: FHIR_SYSTEMS.actCode, code: 'GDIS' }]);
+    expect(r.contained?.[0]).toMatchObject({ identifier: [{ system: 'urn:custodian:facility:GH01', value: 'MRN5' }] });
   });
 
   it('maps back to the same row', () => {

@@ -1,5 +1,6 @@
 // FHIR R4 Consent -> consent drafts: status, patient, dateTime, policyRule, provision (type, period, actor,
 // purpose, securityLabel/class) with nested provisions flattened, and R4's consent invariants enforced as errors.
+import type { Coding, Consent, ConsentProvision, Identifier, Period, Reference } from '@medplum/fhirtypes';
 import { z } from 'zod';
 import { CATEGORIES, FHIR_SYSTEMS, ORDINARY_PURPOSES, V3_TO_CATEGORY, categoryOf, purposeOf, type Category, type Decision, type GranteeKind } from './codes';
 import { describeProblems, validateConsentFields, type ConsentDraft } from './draft';
@@ -11,15 +12,22 @@ const concept = z.looseObject({ coding: z.array(coding).optional(), text: z.stri
 const identifier = z.looseObject({ system: z.string().optional(), value: z.string().optional() });
 const reference = z.looseObject({ reference: z.string().optional(), identifier: identifier.optional(), display: z.string().optional() });
 const period = z.looseObject({ start: z.string().optional(), end: z.string().optional() });
-interface Provision {
-  type?: 'deny' | 'permit' | undefined;
-  period?: z.infer<typeof period> | undefined;
-  actor?: { role?: z.infer<typeof concept> | undefined; reference: z.infer<typeof reference> }[] | undefined;
-  purpose?: z.infer<typeof coding>[] | undefined;
-  securityLabel?: z.infer<typeof coding>[] | undefined;
-  class?: z.infer<typeof coding>[] | undefined;
+type Loose<T> = { [K in keyof T]?: T[K] | undefined };
+/**
+ * R4's ConsentProvision (@medplum/fhirtypes) as the schema reads it: the same fields and codes, each optional (the
+ * importer reports a missing one itself, actor.role included: R4's 1..1), nested recursively.
+ */
+type Provision = Loose<Pick<ConsentProvision, 'type'>> & {
+  period?: Loose<Pick<Period, 'start' | 'end'>> | undefined;
+  actor?: {
+    role?: { coding?: Loose<Pick<Coding, 'system' | 'code' | 'display'>>[] | undefined; text?: string | undefined } | undefined;
+    reference: Loose<Pick<Reference, 'reference' | 'display'>> & { identifier?: Loose<Pick<Identifier, 'system' | 'value'>> | undefined };
+  }[] | undefined;
+  purpose?: Loose<Pick<Coding, 'system' | 'code' | 'display'>>[] | undefined;
+  securityLabel?: Loose<Pick<Coding, 'system' | 'code' | 'display'>>[] | undefined;
+  class?: Loose<Pick<Coding, 'system' | 'code' | 'display'>>[] | undefined;
   provision?: Provision[] | undefined;
-}
+};
 const provision: z.ZodType<Provision> = z.lazy(() =>
   z.looseObject({
     type: z.enum(['deny', 'permit']).optional(),
@@ -53,6 +61,9 @@ export const fhirConsentSchema = z.looseObject({
   provision: provision.optional(),
 });
 export type FhirConsent = z.infer<typeof fhirConsentSchema>;
+// The schema's status codes are R4's, both ways: a change to either side fails to compile.
+const statusesMatchR4: [FhirConsent['status'], Consent['status']] extends [Consent['status'], FhirConsent['status']] ? true : never = true;
+void statusesMatchR4;
 
 export type FhirMapping = { ok: true; drafts: ConsentDraft[] } | { ok: false; reason: string };
 

@@ -1,69 +1,19 @@
 // Bulk signature checking, a few times faster than ethers per credential and giving exactly its answers: the EIP-712
 // digest from fixed words (type hash and domain separator once), and for an issuer seen often, a check against its
 // known public key with precomputed tables instead of a full recovery. Used by the recover pool and the verifyAll job.
-import { createRequire } from 'node:module';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { computeAddress, getAddress, SigningKey, TypedDataEncoder } from 'ethers';
 import { CREDENTIAL_TYPED_DATA, credentialDigest, domainSeparator, recoverSigner, type CredentialDomain, type CredentialFields } from './eip712';
 import type { Recovered } from './verdict';
 
-/** The slice of @noble/curves (the copy ethers itself runs) this module uses. */
-interface NoblePoint {
-  add(other: NoblePoint): NoblePoint;
-  negate(): NoblePoint;
-  equals(other: NoblePoint): boolean;
-  toAffine(): { x: bigint; y: bigint };
-}
-interface Noble {
-  ProjectivePoint: { BASE: NoblePoint; ZERO: NoblePoint; fromHex(hex: string): NoblePoint; normalizeZ(points: NoblePoint[]): NoblePoint[] };
-  n: bigint;
-  invert(a: bigint, m: bigint): bigint;
-  precomputeWindow(p: NoblePoint, w: number): NoblePoint[];
-}
-
+// @noble/curves is a direct dependency, pinned, used through its public API only (Point, its scalar field Fn,
+// precompute, multiplyUnsafe): it bundles like any other module, so the Electron app gets the same fast path.
+type CurvePoint = typeof secp256k1.Point.BASE;
+const { Point } = secp256k1;
+const Fn = Point.Fn;
+/** Window of an issuer key's precomputed table (noble keeps the table beside the point; 2^(W-1) points per window). */
 const WINDOW = 8;
-const WINDOWS = Math.ceil(256 / WINDOW) + 1;
-const WINDOW_SIZE = 2 ** (WINDOW - 1);
-
-/**
- * ethers' own @noble/curves, reached through ethers' resolution (it is no dependency of ours, and this way it is the
- * very version ethers verifies with). Null where it cannot be loaded, e.g. from a bundle: then ethers is used.
- */
-function loadNoble(): Noble | null {
-  try {
-    const url = import.meta.url as string | undefined;
-    if (!url) return null;
-    const fromEthers = createRequire(createRequire(url).resolve('ethers'));
-    const { secp256k1 } = fromEthers('@noble/curves/secp256k1') as { secp256k1: { ProjectivePoint: Noble['ProjectivePoint']; CURVE: { n: bigint } } };
-    const { invert } = fromEthers('@noble/curves/abstract/modular') as { invert: Noble['invert'] };
-    const { wNAF } = fromEthers('@noble/curves/abstract/curve') as { wNAF: (c: unknown, bits: number) => { precomputeWindow: Noble['precomputeWindow'] } };
-    const Point = secp256k1.ProjectivePoint;
-    if (typeof Point?.fromHex !== 'function' || typeof Point.normalizeZ !== 'function' || typeof invert !== 'function') return null;
-    const wnaf = wNAF(Point, 256);
-    return { ProjectivePoint: Point, n: secp256k1.CURVE.n, invert, precomputeWindow: (p, w) => wnaf.precomputeWindow(p, w) };
-  } catch {
-    return null;
-  }
-}
-
-/** a·P summed into acc from P's window table (wNAF, variable time: the scalars here are public). */
-function addMultiple(noble: Noble, table: readonly NoblePoint[], a: bigint, acc: NoblePoint): NoblePoint {
-  const mask = BigInt(2 ** WINDOW - 1);
-  const shift = BigInt(WINDOW);
-  let n = a;
-  for (let window = 0; window < WINDOWS && n > 0n; window++) {
-    let bits = Number(n & mask);
-    n >>= shift;
-    if (bits > WINDOW_SIZE) {
-      bits -= 2 ** WINDOW;
-      n += 1n;
-    }
-    if (bits === 0) continue;
-    const item = table[window * WINDOW_SIZE + Math.abs(bits) - 1]!;
-    acc = acc.add(bits < 0 ? item.negate() : item);
-  }
-  return acc;
-}
 
 const utf8 = new TextEncoder();
 const HEX_SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
@@ -85,7 +35,8 @@ interface IssuerKey {
   /** Uncompressed public key, learnt from a recovery that gave this issuer's address. */
   publicKey: string;
   seen: number;
-  table: NoblePoint[] | null;
+  /** The key as a point with its window table precomputed (held by noble for as long as this point lives). */
+  table: CurvePoint | null;
 }
 
 export interface SignatureChecker {
@@ -111,8 +62,6 @@ export interface SignatureCheckerOptions {
  */
 export function createSignatureChecker(options: SignatureCheckerOptions = {}): SignatureChecker {
   const fast = options.fast !== false;
-  // The digest needs only @noble/hashes (ours); the key tables need ethers' @noble/curves, absent from a bundle.
-  const noble = fast ? loadNoble() : null;
   const tableAfter = options.tableAfter ?? 32;
   const maxTables = options.maxTables ?? 32;
   const typeHash = keccak_256(utf8.encode(TypedDataEncoder.from(CREDENTIAL_TYPED_DATA).encodeType('Credential')));
@@ -120,7 +69,6 @@ export function createSignatureChecker(options: SignatureCheckerOptions = {}): S
   const addressOk = new Map<string, string | null>();
   let tables = 0;
   let fastChecks = 0;
-  let baseTable: NoblePoint[] | null = null;
 
   /** The checksummed issuer, or null when ethers would refuse it (then ethers' path reports that). */
   const issuerAddress = (issuer: string): string | null => {
@@ -157,27 +105,26 @@ export function createSignatureChecker(options: SignatureCheckerOptions = {}): S
    * recovery would start from (x = r, y parity from v), which holds exactly when recovery yields P.
    */
   const confirms = (digest: string, signature: string, key: IssuerKey): boolean => {
-    if (!noble || !key.table || !HEX_SIGNATURE.test(signature)) return false;
+    if (!fast || !key.table || !HEX_SIGNATURE.test(signature)) return false;
     const v = parseInt(signature.slice(130, 132), 16);
     if ((v !== 27 && v !== 28) || parseInt(signature.slice(66, 67), 16) >= 8) return false;
-    const n = noble.n;
     const r = BigInt(`0x${signature.slice(2, 66)}`);
     const s = BigInt(`0x${signature.slice(66, 130)}`);
-    if (r === 0n || r >= n || s === 0n || s >= n) return false;
-    const sInv = noble.invert(s, n);
-    const z = BigInt(digest) % n;
-    const u1 = (z * sInv) % n;
-    const u2 = (r * sInv) % n;
-    baseTable ??= noble.ProjectivePoint.normalizeZ(noble.precomputeWindow(noble.ProjectivePoint.BASE, WINDOW));
-    const sum = addMultiple(noble, key.table, u2, addMultiple(noble, baseTable, u1, noble.ProjectivePoint.ZERO));
-    if (sum.equals(noble.ProjectivePoint.ZERO)) return false;
+    if (!Fn.isValidNot0(r) || !Fn.isValidNot0(s)) return false;
+    const sInv = Fn.inv(s);
+    const u1 = Fn.create(BigInt(digest) * sInv);
+    const u2 = Fn.create(r * sInv);
+    // Both multiplications walk precomputed tables (the base point's is noble's own); variable time is fine, the
+    // scalars are public.
+    const sum = Point.BASE.multiplyUnsafe(u1).add(key.table.multiplyUnsafe(u2));
+    if (sum.is0()) return false;
     const { x, y } = sum.toAffine();
     return x === r && Number(y & 1n) === v - 27;
   };
 
   /** ethers' recovery; when it gives the named issuer, its public key is remembered for the fast path. */
   const slowRecover = (digest: string, signature: string, issuer: string | null): string | null => {
-    if (!noble || issuer === null) return recoverSigner(digest, signature);
+    if (!fast || issuer === null) return recoverSigner(digest, signature);
     let publicKey: string;
     try {
       publicKey = SigningKey.recoverPublicKey(digest, signature);
@@ -197,7 +144,7 @@ export function createSignatureChecker(options: SignatureCheckerOptions = {}): S
       issuers.set(address, key);
     }
     key.seen++;
-    if (key.table === null && key.seen >= tableAfter && noble) {
+    if (key.table === null && key.seen >= tableAfter) {
       if (tables >= maxTables) {
         for (const other of issuers.values()) {
           if (other.table) {
@@ -207,7 +154,7 @@ export function createSignatureChecker(options: SignatureCheckerOptions = {}): S
           }
         }
       }
-      key.table = noble.ProjectivePoint.normalizeZ(noble.precomputeWindow(noble.ProjectivePoint.fromHex(publicKey.slice(2)), WINDOW));
+      key.table = Point.fromHex(publicKey.slice(2)).precompute(WINDOW, false);
       tables++;
     }
   };
@@ -215,7 +162,7 @@ export function createSignatureChecker(options: SignatureCheckerOptions = {}): S
   return {
     recover(domain, fields, signature) {
       const digest = digestOf(domain, fields);
-      const issuer = noble ? issuerAddress(fields.issuer) : null;
+      const issuer = fast ? issuerAddress(fields.issuer) : null;
       const key = issuer ? issuers.get(issuer) : undefined;
       if (key && confirms(digest, signature, key)) {
         fastChecks++;

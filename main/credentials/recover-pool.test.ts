@@ -40,3 +40,41 @@ describe('startRecoverPool', () => {
     expect(startRecoverPool(1)).toBeNull();
   });
 });
+
+describe('a helper that ends', () => {
+  const itemsOf = () => creds.map((c) => ({ domain: c.domain, fields: c.fields, signature: c.signature }));
+  const expected = () => itemsOf().map((it) => ({ digest: credentialDigest(it.domain, it.fields), signer: recoverSigner(credentialDigest(it.domain, it.fields), it.signature) }));
+
+  it('is replaced, also when it ended without an error, and the pool keeps answering in full', async () => {
+    const own = startRecoverPool(2)!;
+    try {
+      expect(await own.recover(itemsOf())).toEqual(expected());
+      const [first, second] = own.helperThreads();
+      // An exit with no 'error' event (as when a thread is terminated or calls process.exit) is what was missed before.
+      await first!.terminate();
+      await until(() => own.replaced === 1);
+      expect(own.helperThreads()[0]).not.toBe(first);
+      expect(own.helperThreads()[1]).toBe(second);
+      expect(await own.recover(itemsOf())).toEqual(expected());
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('hands the batch it held to its replacement: the caller still gets every answer', async () => {
+    const own = startRecoverPool(2)!;
+    try {
+      const pending = own.recover(itemsOf());
+      // Both helpers end while the batch is out; neither has answered (the threads are still starting).
+      await Promise.all(own.helperThreads().map((w) => w.terminate()));
+      expect(await pending).toEqual(expected());
+      expect(own.replaced).toBe(2);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setImmediate(resolve));
+}

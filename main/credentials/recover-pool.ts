@@ -13,6 +13,10 @@ export type RecoverMany = (items: readonly { domain: CredentialDomain; fields: C
 export interface RecoverPool {
   readonly size: number;
   recover: RecoverMany;
+  /** The live helper threads, one per slot (a replacement takes its slot). */
+  helperThreads(): readonly Worker[];
+  /** Helpers replaced after they ended. */
+  readonly replaced: number;
   close(): Promise<void>;
 }
 
@@ -27,43 +31,91 @@ export interface RecoverPoolOptions {
   shareCaller?: boolean;
 }
 
-/** Starts `size` helper threads (default: one per core), or returns null when helpers cannot be used here. */
+type Items = Parameters<RecoverMany>[0];
+interface Task {
+  items: Items;
+  resolve: (out: Recovered[]) => void;
+  reject: (err: Error) => void;
+  /** Helpers that ended while holding this task; it is given to one replacement, never to a second. */
+  lost: number;
+}
+interface Helper {
+  worker: Worker;
+  tasks: Map<number, Task>;
+}
+
+/**
+ * Starts `size` helper threads (default: one per core), or returns null when helpers cannot be used here. A helper
+ * that ends for any reason (an error, a crash, terminate) is replaced, and its unanswered batches go to the
+ * replacement once; a batch whose second helper ends too fails with the reason instead of going round for ever.
+ */
 export function startRecoverPool(size = os.availableParallelism(), options: RecoverPoolOptions = {}): RecoverPool | null {
   // From a bundle there is no TypeScript entry to start: the job checks in its own thread.
   if (!runningFromSource() || size < 2) return null;
-  const workers: Worker[] = Array.from({ length: size }, () => startTsWorker(new URL('./recover-helper.ts', import.meta.url), null));
   const local = options.shareCaller ? inThreadRecover() : null;
-  const pending = new Map<number, { resolve: (out: Recovered[]) => void; reject: (err: Error) => void }>();
   let nextId = 0;
-  for (const w of workers) {
-    w.on('message', (m: { id: number; out: Recovered[] }) => {
-      pending.get(m.id)?.resolve(m.out);
-      pending.delete(m.id);
+  let closing = false;
+  let replaced = 0;
+
+  const send = (helper: Helper, task: Task): void => {
+    const id = nextId++;
+    helper.tasks.set(id, task);
+    helper.worker.postMessage({ id, items: task.items });
+  };
+
+  const startHelper = (slot: number): Helper => {
+    const helper: Helper = { worker: startTsWorker(new URL('./recover-helper.ts', import.meta.url), null), tasks: new Map() };
+    let failure: Error | null = null;
+    helper.worker.on('message', (m: { id: number; out: Recovered[] }) => {
+      helper.tasks.get(m.id)?.resolve(m.out);
+      helper.tasks.delete(m.id);
     });
-    w.on('error', (err) => {
-      for (const p of pending.values()) p.reject(err);
-      pending.clear();
+    // 'exit' follows 'error'; the error only names the reason.
+    helper.worker.on('error', (err) => {
+      failure = err;
+    });
+    helper.worker.on('exit', (code) => {
+      const orphans = [...helper.tasks.values()];
+      helper.tasks.clear();
+      const reason = failure ?? new Error(`signature helper thread ended (exit code ${code})`);
+      if (closing) {
+        for (const t of orphans) t.reject(reason);
+        return;
+      }
+      const next = startHelper(slot);
+      helpers[slot] = next;
+      replaced++;
+      for (const t of orphans) {
+        if (++t.lost > 1) t.reject(reason);
+        else send(next, t);
+      }
     });
     // Kept referenced: an awaited answer must keep the thread alive. close() ends them.
-  }
-  const ask = (w: Worker, items: Parameters<RecoverMany>[0]) =>
+    return helper;
+  };
+  const helpers: Helper[] = Array.from({ length: size }, (_, slot) => startHelper(slot));
+
+  const ask = (slot: number, items: Items) =>
     new Promise<Recovered[]>((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      w.postMessage({ id, items });
+      send(helpers[slot]!, { items, resolve, reject, lost: 0 });
     });
   return {
     size,
     async recover(items) {
       const shares = size + (local ? 1 : 0);
       const per = Math.ceil(items.length / shares);
-      const asked = workers.map((w, i) => (i * per < items.length ? ask(w, items.slice(i * per, (i + 1) * per)) : Promise.resolve([])));
+      const asked = helpers.map((_, i) => (i * per < items.length ? ask(i, items.slice(i * per, (i + 1) * per)) : Promise.resolve([])));
       // The caller's share is the last slice, worked on while the helpers answer.
       const mine = local ? await local(items.slice(size * per)) : [];
       return [...(await Promise.all(asked)).flat(), ...mine];
     },
+    helperThreads: () => helpers.map((h) => h.worker),
+    get replaced() {
+      return replaced;
+    },
     async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
+      closing = true;
+      await Promise.all(helpers.map((h) => h.worker.terminate()));
     },
   };
 }

@@ -7,23 +7,14 @@ import path from 'node:path';
 export type Db = Database.Database;
 
 export interface OpenOptions {
-  /** Path to a better_sqlite3.node built for this runtime's ABI (Electron uses its own build). */
+  /**
+   * Path to another better_sqlite3.node. Normally unset: the package's N-API prebuild for this platform loads in
+   * Node and Electron alike.
+   */
   nativeBinding?: string;
   readonly?: boolean;
   /** Milliseconds a writer waits for the lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
-}
-
-/**
- * The native build for this runtime: the Node build by default; under Electron the separate Electron-ABI build
- * that `npm run build:electron-native` makes into native/electron/ (never over the Node build).
- */
-export function defaultNativeBinding(repoRoot: string): string | undefined {
-  const fromEnv = process.env.CUSTODIAN_SQLITE_BINDING;
-  if (fromEnv) return fromEnv;
-  if (!process.versions.electron) return undefined;
-  const candidate = path.join(repoRoot, 'native', 'electron', 'better_sqlite3.node');
-  return fs.existsSync(candidate) ? candidate : undefined;
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {

@@ -35,7 +35,7 @@ import { ChainRuntime } from './chain-runtime';
 import { loadConfig, type CustodianConfig } from './config';
 import { createDispatcher, type CallerContext, type Dispatch } from './dispatcher';
 import { EventBus } from './event-bus';
-import { createLogger, type Logger } from './log';
+import { createLogger, type FileLogger, type Logger } from './log';
 import { createSystemHandlers } from './system-handlers';
 import { createJobsHandlers } from '../workers/handlers';
 
@@ -253,6 +253,8 @@ export async function startServices(options: StartOptions): Promise<Services> {
       await chainStarted.catch(() => undefined);
       await chain.stop();
       db.close();
+      // The log file is written asynchronously: what is buffered goes out before the process ends.
+      await (log as Partial<FileLogger>).flush?.();
     },
   };
 }

@@ -1,6 +1,7 @@
 // Browser mode's shared HTTP pieces: security headers on every response, JSON answers, status codes for error
 // codes, and the staff session cookie. Used by the API route (server.ts) and the file routes (files.ts).
 import type http from 'node:http';
+import { parseCookie } from 'cookie';
 import type { ApiResult } from '../api/errors';
 import type { SessionHolder } from '../runtime/dispatcher';
 
@@ -44,18 +45,23 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 
 export const SESSION_COOKIE = 'custodian_session';
 
+function decodeOrSkip(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The staff session rides in an HttpOnly, SameSite=Strict cookie scoped to /api: page scripts never read it, and
  * cross-site requests neither carry it nor pass the Origin and token checks.
  */
 export function cookieSession(req: http.IncomingMessage): SessionHolder & { setCookie(): string | undefined } {
-  const cookies = Object.fromEntries(
-    (req.headers.cookie ?? '')
-      .split(';')
-      .map((c) => c.trim().split('='))
-      .filter((kv): kv is [string, string] => kv.length === 2 && kv[0]!.length > 0)
-      .map(([k, v]) => [k, decodeURIComponent(v)]),
-  ) as Record<string, string>;
+  // Cookies for 127.0.0.1 are shared by every local port, so the header may carry other apps' cookies, encoded
+  // however they like. Parsed by the cookie package; a value that does not decode is skipped (for our own name the
+  // next cookie of that name is tried), never a 500.
+  const cookies = parseCookie(req.headers.cookie ?? '', { decode: decodeOrSkip });
   let token: string | undefined = cookies[SESSION_COOKIE];
   let changed = false;
   return {

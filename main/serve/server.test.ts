@@ -83,6 +83,24 @@ describe('browser-mode server', () => {
     expect(forged.status).toBe(401);
   });
 
+  it('ignores a badly encoded cookie another local app set for 127.0.0.1 (shared across ports): no 500', async () => {
+    const before = await request('/api/invoke/auth.status', { method: 'POST', headers: auth(), body: '{}' });
+    expect(JSON.parse(before.body).value.principal).toMatchObject({ name: 'Ada Admin' });
+    // decodeURIComponent throws URIError on each of these.
+    for (const foreign of ['a=%E0%A4%A', 'theme=%', 'x=%ZZ; y=%C0%AF']) {
+      const withSession = await request('/api/invoke/auth.status', { method: 'POST', headers: { ...auth(), Cookie: `${foreign}; ${sessionCookie}` }, body: '{}' });
+      expect(withSession.status, foreign).toBe(200);
+      expect(JSON.parse(withSession.body).value.principal).toMatchObject({ name: 'Ada Admin' });
+      const alone = await request('/api/invoke/jobs.list', { method: 'POST', headers: { ...auth(), Cookie: foreign }, body: '{}' });
+      expect(alone.status, foreign).toBe(401);
+    }
+    // A badly encoded cookie under our own name is skipped in favour of the next one of that name.
+    const shadowed = await request('/api/invoke/jobs.list', { method: 'POST', headers: { ...auth(), Cookie: `custodian_session=%E0%A4%A; ${sessionCookie}` }, body: '{}' });
+    expect(shadowed.status).toBe(200);
+    const download = await request('/api/download/rejects/1', { headers: { ...auth(), Cookie: `a=%E0%A4%A; ${sessionCookie}` } });
+    expect(download.status).not.toBe(500);
+  });
+
   it('signs out: the cookie is cleared and the old session no longer works', async () => {
     const login = await request('/api/invoke/auth.login', {
       method: 'POST',

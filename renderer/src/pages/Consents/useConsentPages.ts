@@ -1,9 +1,10 @@
 // The consents table's rows: newest first, one keyset page at a time (each page continues below the last id
 // loaded), fetched as the table scrolls near its end. A million consents open as fast as ten: only the first
 // page and a capped count are read up front, and rows never loaded are never held.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useInfiniteQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
+import { useCallback, useMemo } from 'react';
 import type { ConsentFilter, ConsentListResult, ConsentListRow } from '../../../../main/api/consents';
-import { ApiCallError, invoke, onSessionChanged } from '../../api/client';
+import { ApiCallError, invoke } from '../../api/client';
 
 export const CONSENT_PAGE_SIZE = 200;
 
@@ -22,77 +23,64 @@ export interface ConsentPages {
   replaceRow: (row: ConsentListRow) => void;
 }
 
+type Page = ConsentListResult & { tookMs: number };
+
 function asError(err: unknown): ApiCallError {
   return err instanceof ApiCallError ? err : new ApiCallError('consents.list', 'INTERNAL', String(err));
 }
 
+/**
+ * An infinite query (TanStack Query) keyed by the filter: answers to an older filter never land, and a page
+ * continues below the last row loaded. A reload reads the first page again and drops the rest (the table may hold
+ * thousands of rows; they are fetched again as it scrolls).
+ */
 export function useConsentPages(filter: ConsentFilter): ConsentPages {
   const filterKey = JSON.stringify(filter);
-  const [rows, setRows] = useState<ConsentListRow[]>([]);
-  const [total, setTotal] = useState<ConsentListResult['total']>(null);
-  const [cursor, setCursor] = useState<number | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<ApiCallError | null>(null);
-  const [firstPageMs, setFirstPageMs] = useState<number | null>(null);
-  const [nonce, setNonce] = useState(0);
-  const generation = useRef(0);
-  const moreInFlight = useRef(false);
+  const queryKey = useMemo(() => ['consents.list', filterKey], [filterKey]);
+  const client = useQueryClient();
+  const query = useInfiniteQuery({
+    queryKey,
+    initialPageParam: null as number | null,
+    queryFn: async ({ pageParam }): Promise<Page> => {
+      const started = performance.now();
+      const page = await invoke('consents.list', { ...(JSON.parse(filterKey) as ConsentFilter), limit: CONSENT_PAGE_SIZE, ...(pageParam !== null ? { before: pageParam } : {}) });
+      return { ...page, tookMs: Math.round(performance.now() - started) };
+    },
+    getNextPageParam: (page) => page.nextCursor,
+  });
+  const loadingMore = query.isFetchingNextPage;
+  // A failed first page shows no rows (as before); a failed further page keeps the rows loaded.
+  const failedFirst = query.isError && !query.isFetchNextPageError;
+  const pages = failedFirst ? [] : (query.data?.pages ?? []);
+  const rows = useMemo(() => pages.flatMap((p) => p.rows), [pages]);
 
-  useEffect(() => {
-    const gen = ++generation.current;
-    moreInFlight.current = false;
-    setLoading(true);
-    setLoadingMore(false);
-    setError(null);
-    const started = performance.now();
-    invoke('consents.list', { ...(JSON.parse(filterKey) as ConsentFilter), limit: CONSENT_PAGE_SIZE }).then(
-      (page) => {
-        if (gen !== generation.current) return;
-        setRows(page.rows);
-        setTotal(page.total);
-        setCursor(page.nextCursor);
-        setFirstPageMs(Math.round(performance.now() - started));
-        setLoading(false);
-      },
-      (err: unknown) => {
-        if (gen !== generation.current) return;
-        setRows([]);
-        setTotal(null);
-        setCursor(null);
-        setError(asError(err));
-        setLoading(false);
-      },
-    );
-  }, [filterKey, nonce]);
-
-  useEffect(() => onSessionChanged(() => setNonce((n) => n + 1)), []);
-
+  const { hasNextPage, fetchNextPage, refetch } = query;
   const loadMore = useCallback(() => {
-    if (cursor === null || moreInFlight.current) return;
-    const gen = generation.current;
-    moreInFlight.current = true;
-    setLoadingMore(true);
-    invoke('consents.list', { ...(JSON.parse(filterKey) as ConsentFilter), limit: CONSENT_PAGE_SIZE, before: cursor }).then(
-      (page) => {
-        if (gen !== generation.current) return;
-        moreInFlight.current = false;
-        setRows((prev) => [...prev, ...page.rows]);
-        setCursor(page.nextCursor);
-        setLoadingMore(false);
-      },
-      (err: unknown) => {
-        if (gen !== generation.current) return;
-        moreInFlight.current = false;
-        setError(asError(err));
-        setLoadingMore(false);
-      },
-    );
-  }, [filterKey, cursor]);
-
-  const reload = useCallback(() => setNonce((n) => n + 1), []);
-  const replaceRow = useCallback((row: ConsentListRow) => setRows((prev) => prev.map((r) => (r.id === row.id ? { ...r, ...pickListFields(row) } : r))), []);
-  return { rows, total, hasMore: cursor !== null, loading, loadingMore, error, firstPageMs, loadMore, reload, replaceRow };
+    if (hasNextPage && !loadingMore) void fetchNextPage();
+  }, [hasNextPage, loadingMore, fetchNextPage]);
+  const reload = useCallback(() => {
+    client.setQueryData<InfiniteData<Page, number | null>>(queryKey, (d) => d && { pages: d.pages.slice(0, 1), pageParams: d.pageParams.slice(0, 1) });
+    void refetch();
+  }, [client, queryKey, refetch]);
+  const replaceRow = useCallback(
+    (row: ConsentListRow) =>
+      client.setQueryData<InfiniteData<Page, number | null>>(queryKey, (d) =>
+        d && { ...d, pages: d.pages.map((p) => ({ ...p, rows: p.rows.map((r) => (r.id === row.id ? { ...r, ...pickListFields(row) } : r)) })) },
+      ),
+    [client, queryKey],
+  );
+  return {
+    rows,
+    total: pages[0]?.total ?? null,
+    hasMore: !failedFirst && hasNextPage,
+    loading: query.isPending || (query.isFetching && !loadingMore),
+    loadingMore,
+    error: query.error ? asError(query.error) : null,
+    firstPageMs: pages[0]?.tookMs ?? null,
+    loadMore,
+    reload,
+    replaceRow,
+  };
 }
 
 function pickListFields(row: ConsentListRow): ConsentListRow {

@@ -1,9 +1,10 @@
 // The Imports page's data: the history of runs (newest first, older pages on demand) and the live progress of
 // import jobs (importProgress.ts). The list is read again when a job finishes or one it does not know appears,
 // so the history and the progress panel agree without polling an audited channel.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { ImportRunSummary } from '../../../../main/api/imports';
-import { ApiCallError, invoke, onSessionChanged } from '../../api/client';
+import { ApiCallError, invoke } from '../../api/client';
 import { seedFromJobs, useImportProgress } from './importProgress';
 import { effectiveState, isFinished, type LiveProgress } from './runProgress';
 
@@ -38,74 +39,26 @@ async function refreshJobs(): Promise<boolean> {
 }
 
 export function useImportRuns(): ImportRuns {
-  const [runs, setRuns] = useState<ImportRunSummary[]>([]);
-  const [older, setOlder] = useState<ImportRunSummary[]>([]);
-  const [hasMore, setHasMore] = useState(false);
-  const [loading, setLoading] = useState(true);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<ApiCallError | null>(null);
-  const [nonce, setNonce] = useState(0);
-  const generation = useRef(0);
-  const reload = useCallback(() => setNonce((n) => n + 1), []);
-
-  // The first page is read again on every reload; older pages, once loaded, stay (finished runs do not change).
-  // One read at a time: a reload asked for while one is in flight runs once it answers.
-  const inFlight = useRef(false);
-  const again = useRef(false);
-  useEffect(() => {
-    if (inFlight.current) {
-      again.current = true;
-      return;
-    }
-    const gen = ++generation.current;
-    inFlight.current = true;
-    invoke('imports.list', { limit: PAGE_SIZE })
-      .then(
-        (page) => {
-          if (gen !== generation.current) return;
-          setRuns(page);
-          setHasMore((more) => more || page.length === PAGE_SIZE);
-          setError(null);
-          setLoading(false);
-        },
-        (err: unknown) => {
-          if (gen !== generation.current) return;
-          setError(asError(err));
-          setLoading(false);
-        },
-      )
-      .finally(() => {
-        inFlight.current = false;
-        if (again.current) {
-          again.current = false;
-          setNonce((n) => n + 1);
-        }
-      });
-  }, [nonce]);
-
-  useEffect(() => onSessionChanged(reload), [reload]);
-
+  // An infinite query (TanStack Query): newest page first, older pages on demand. A reload re-reads the pages
+  // shown from the newest down (a later reload supersedes one in flight, so the last answer is the newest state);
+  // a session change invalidates it with every other query.
+  const query = useInfiniteQuery({
+    queryKey: ['imports.list'],
+    initialPageParam: null as number | null,
+    queryFn: ({ pageParam }) => invoke('imports.list', { limit: PAGE_SIZE, ...(pageParam !== null ? { before: pageParam } : {}) }),
+    getNextPageParam: (page) => (page.length === PAGE_SIZE ? page[page.length - 1]!.id : undefined),
+  });
+  const { refetch, fetchNextPage, hasNextPage, isFetchingNextPage: loadingMore } = query;
+  const reload = useCallback(() => void refetch(), [refetch]);
   const all = useMemo(() => {
-    const seen = new Set(runs.map((r) => r.id));
-    return [...runs, ...older.filter((r) => !seen.has(r.id))];
-  }, [runs, older]);
-
+    const seen = new Set<number | string>();
+    return (query.data?.pages ?? []).flat().filter((r) => !seen.has(r.id) && seen.add(r.id));
+  }, [query.data]);
   const loadMore = useCallback(() => {
-    const last = all[all.length - 1];
-    if (!last || loadingMore) return;
-    setLoadingMore(true);
-    invoke('imports.list', { limit: PAGE_SIZE, before: last.id }).then(
-      (page) => {
-        setOlder((prev) => [...prev, ...page]);
-        setHasMore(page.length === PAGE_SIZE);
-        setLoadingMore(false);
-      },
-      (err: unknown) => {
-        setError(asError(err));
-        setLoadingMore(false);
-      },
-    );
-  }, [all, loadingMore]);
+    if (hasNextPage && !loadingMore) void fetchNextPage();
+  }, [hasNextPage, loadingMore, fetchNextPage]);
+  const loading = query.isPending;
+  const error = query.error ? asError(query.error) : null;
 
   const knownJobs = useRef(new Set<string>());
   knownJobs.current = new Set(all.map((r) => r.jobId).filter((id): id is string => id !== null));
@@ -136,5 +89,5 @@ export function useImportRuns(): ImportRuns {
     return () => clearInterval(timer);
   }, [active, all, reload]);
 
-  return { runs: all, live, loading, error, hasMore, loadingMore, loadMore, reload, active };
+  return { runs: all, live, loading, error, hasMore: hasNextPage, loadingMore, loadMore, reload, active };
 }
