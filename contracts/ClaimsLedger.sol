@@ -9,7 +9,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 /// patient as a keyed pseudonym) and the hash of its payer id: no identifier of a person reaches the chain.
 ///
 /// Rules:
-/// - CUSTODIAN_ROLE records batches of claims. A batch id is applied once (BatchAlreadyApplied, as ConsentLedger).
+/// - CUSTODIAN_ROLE records batches of claims. A batch id is applied once per sender (BatchAlreadyApplied).
 ///   A claim hash that is already recorded is SKIPPED with ClaimRecordSkipped, never reverted: two workstations
 ///   may record the same claim, and one duplicate must not sink the rest of a batch. Malformed entries (zero
 ///   hash, zero payer, zero service day) revert the whole batch.
@@ -61,7 +61,9 @@ contract ClaimsLedger is AccessControl {
     }
 
     mapping(bytes32 claimHash => uint256 packedState) private _claims;
-    mapping(bytes32 batchId => bool) private _appliedBatches;
+    /// Applied batches by keccak256(abi.encode(sender, batchId)): an id is bound to the account that sent it, so
+    /// nobody can spend another sender's batch id (front-running `batchId` with an empty batch lands under their key).
+    mapping(bytes32 senderBatch => bool) private _appliedBatches;
 
     /// @notice Emitted for every claim newly recorded.
     event ClaimRecorded(bytes32 indexed claimHash, bytes32 indexed payerHash, uint32 serviceDay);
@@ -72,7 +74,7 @@ contract ClaimsLedger is AccessControl {
     /// @notice Emitted once per applied batch; `opCount` counts all entries, recorded or skipped.
     event BatchApplied(bytes32 indexed batchId, uint256 opCount);
 
-    /// @notice The batch id was applied before.
+    /// @notice The caller applied this batch id before.
     error BatchAlreadyApplied(bytes32 batchId);
     /// @notice A batch entry has a zero claim hash, payer hash or service day.
     error InvalidClaimRecord(uint256 index);
@@ -100,8 +102,9 @@ contract ClaimsLedger is AccessControl {
     /// @param batchId unique id of the batch (the outbox batch id)
     /// @param records claims to record, in any order
     function recordBatch(bytes32 batchId, ClaimRecord[] calldata records) external onlyRole(CUSTODIAN_ROLE) {
-        if (_appliedBatches[batchId]) revert BatchAlreadyApplied(batchId);
-        _appliedBatches[batchId] = true;
+        bytes32 key = keccak256(abi.encode(msg.sender, batchId));
+        if (_appliedBatches[key]) revert BatchAlreadyApplied(batchId);
+        _appliedBatches[key] = true;
         uint256 count = records.length;
         uint256 recordedAt = (block.timestamp & _U64) << 104;
         for (uint256 i; i < count; ++i) {
@@ -156,10 +159,11 @@ contract ClaimsLedger is AccessControl {
         return _claims[claimHash];
     }
 
-    /// @notice Whether the batch `batchId` was applied.
+    /// @notice Whether `sender` applied the batch `batchId` (ids are per sender).
+    /// @param sender the account that sent the batch
     /// @param batchId batch id
     /// @return applied true when applied
-    function batchApplied(bytes32 batchId) external view returns (bool applied) {
-        return _appliedBatches[batchId];
+    function batchApplied(address sender, bytes32 batchId) external view returns (bool applied) {
+        return _appliedBatches[keccak256(abi.encode(sender, batchId))];
     }
 }

@@ -50,7 +50,9 @@ contract CredentialRegistry is AccessControl {
 
     mapping(address issuer => Issuer) private _issuers;
     mapping(bytes32 credentialHash => CredentialStatus) private _statuses;
-    mapping(bytes32 batchId => bool) private _appliedBatches;
+    /// Applied batches by keccak256(abi.encode(sender, batchId)): an id is bound to the account that sent it, so
+    /// nobody can spend another sender's batch id (front-running `batchId` with an empty batch lands under their key).
+    mapping(bytes32 senderBatch => bool) private _appliedBatches;
 
     /// @notice Emitted when an issuer is registered.
     event IssuerRegistered(address indexed issuer, string name);
@@ -63,7 +65,7 @@ contract CredentialRegistry is AccessControl {
     /// @notice Emitted once per applied batch.
     event StatusBatchApplied(bytes32 indexed batchId, uint256 updateCount);
 
-    /// @notice The batch id was applied before.
+    /// @notice The caller applied this batch id before.
     error BatchAlreadyApplied(bytes32 batchId);
     /// @notice The issuer is already registered.
     error IssuerAlreadyRegistered(address issuer);
@@ -116,8 +118,9 @@ contract CredentialRegistry is AccessControl {
     /// @param batchId unique id of the batch
     /// @param updates status updates, applied in order
     function setStatuses(bytes32 batchId, StatusUpdate[] calldata updates) external onlyRole(STATUS_ROLE) {
-        if (_appliedBatches[batchId]) revert BatchAlreadyApplied(batchId);
-        _appliedBatches[batchId] = true;
+        bytes32 key = keccak256(abi.encode(msg.sender, batchId));
+        if (_appliedBatches[key]) revert BatchAlreadyApplied(batchId);
+        _appliedBatches[key] = true;
 
         uint256 count = updates.length;
         for (uint256 i; i < count; ++i) {
@@ -137,11 +140,12 @@ contract CredentialRegistry is AccessControl {
         emit StatusBatchApplied(batchId, count);
     }
 
-    /// @notice Whether the batch `batchId` was applied.
+    /// @notice Whether `sender` applied the batch `batchId` (ids are per sender).
+    /// @param sender the account that sent the batch
     /// @param batchId batch id
     /// @return applied true when applied
-    function batchApplied(bytes32 batchId) external view returns (bool applied) {
-        return _appliedBatches[batchId];
+    function batchApplied(address sender, bytes32 batchId) external view returns (bool applied) {
+        return _appliedBatches[keccak256(abi.encode(sender, batchId))];
     }
 
     /// @notice The stored status of one credential (all zero when unknown).

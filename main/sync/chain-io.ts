@@ -31,11 +31,16 @@ export function contractAddress(ctx: ChainContext, batch: BatchRow): string {
   return address;
 }
 
-/** Whether the contract already holds this batch (its replay guard says so). */
-export async function isAppliedOnChain(ctx: ChainContext, batch: BatchRow): Promise<boolean> {
-  const check = appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch));
+/** Whether the chain already holds this batch id for `sender` (or for anyone, where the contract keeps ids global). */
+export async function isAppliedOnChain(ctx: ChainContext, batch: BatchRow, sender: string): Promise<boolean> {
+  const check = appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch), sender);
   const ret = await ctx.provider.call({ to: contractAddress(ctx, batch), data: check.data });
   return check.decode(ret);
+}
+
+/** Whether a new sync batch id gets the batch's events past a taken id (false for audit roots). */
+export function escapesByNewId(ctx: ChainContext, batch: BatchRow, sender: string): boolean {
+  return appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch), sender).bySyncId;
 }
 
 /** The first successful receipt among every transaction ever signed for the batch (any fee level), if mined. */
@@ -61,20 +66,33 @@ const APPLIED_EVENT: Record<BatchRow['kind'], string> = {
   'claim.record': 'BatchApplied',
 };
 
-/** The log that applied the batch, searched over the last `window` blocks (for a batch applied by a transaction we do not have). */
-export async function findAppliedLog(ctx: ChainContext, batch: BatchRow, window = 50_000): Promise<{ txHash: string; blockNumber: number; blockHash: string } | null> {
+/** Topics of the batch's applied event: the sync batch id, or for RootAnchored the trail id and the audit batch id. */
+function appliedTopics(ctx: ChainContext, batch: BatchRow): string[] {
   const iface = contractInterface(CONTRACT_OF_KIND[batch.kind]);
   const topic0 = iface.getEvent(APPLIED_EVENT[batch.kind])!.topicHash;
-  // RootAnchored is indexed by trail id first, then by the audit batch id; the other events by the sync batch id.
-  let topics = [topic0, batch.id.toLowerCase()];
   if (batch.kind === 'audit.root') {
     const p = batchPayloads(ctx, batch)[0] as AuditRootPayload;
-    topics = [topic0, p.trailId.toLowerCase(), p.batchId.toLowerCase()];
+    return [topic0, p.trailId.toLowerCase(), p.batchId.toLowerCase()];
   }
+  return [topic0, batch.id.toLowerCase()];
+}
+
+/** Whether a receipt holds the batch's applied event, emitted by the batch's contract. */
+export function receiptApplies(ctx: ChainContext, batch: BatchRow, receipt: TransactionReceipt): boolean {
+  if (receipt.status !== 1) return false;
+  const address = contractAddress(ctx, batch).toLowerCase();
+  const topics = appliedTopics(ctx, batch);
+  return receipt.logs.some((log) => log.address.toLowerCase() === address && topics.every((t, i) => log.topics[i]?.toLowerCase() === t));
+}
+
+/**
+ * Every log that applied this batch id, searched over the last `window` blocks, whoever sent it: the caller
+ * decides which (if any) is ours.
+ */
+export async function findAppliedLogs(ctx: ChainContext, batch: BatchRow, window = 50_000): Promise<{ txHash: string; blockNumber: number; blockHash: string }[]> {
   const head = await ctx.provider.getBlockNumber();
-  const logs = await ctx.provider.getLogs({ address: contractAddress(ctx, batch), topics, fromBlock: Math.max(0, head - window), toBlock: head });
-  const log = logs[0];
-  return log ? { txHash: log.transactionHash, blockNumber: log.blockNumber, blockHash: log.blockHash } : null;
+  const logs = await ctx.provider.getLogs({ address: contractAddress(ctx, batch), topics: appliedTopics(ctx, batch), fromBlock: Math.max(0, head - window), toBlock: head });
+  return logs.map((log) => ({ txHash: log.transactionHash, blockNumber: log.blockNumber, blockHash: log.blockHash }));
 }
 
 export async function marketFees(ctx: ChainContext): Promise<Fees> {

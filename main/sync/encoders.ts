@@ -78,20 +78,25 @@ export function encodeBatchCall(kind: SyncKind, batchId: string, payloads: reado
 }
 
 /**
- * How to ask the chain whether a batch is already applied: ConsentLedger and CredentialRegistry keep the sync
- * batch id; AuditAnchor keeps the audit batch id from the payload.
+ * How to ask the chain whether a batch id is already used. Contracts that bind ids to their sender
+ * (`batchApplied(address, bytes32)`) are asked about `sender`'s id; ConsentLedger (global ids until it binds them)
+ * about the id alone; AuditAnchor keeps the audit batch id from the payload. `bySyncId` says whether a new sync
+ * batch id escapes a taken one (false for audit roots: their id is inside the payload).
  */
-export function appliedCheckCall(kind: SyncKind, batchId: string, payloads: readonly unknown[]): { data: string; decode: (ret: string) => boolean } {
+export function appliedCheckCall(kind: SyncKind, batchId: string, payloads: readonly unknown[], sender: string): { data: string; decode: (ret: string) => boolean; bySyncId: boolean } {
   const iface = contractInterface(CONTRACT_OF_KIND[kind]);
   if (kind === 'audit.root') {
     const p = payloads[0] as AuditRootPayload;
     return {
       data: iface.encodeFunctionData('anchorOf', [p.batchId]),
       decode: (ret) => BigInt(iface.decodeFunctionResult('anchorOf', ret).getValue('merkleRoot') as string) !== 0n,
+      bySyncId: false,
     };
   }
+  const bound = iface.getFunction('batchApplied')!.inputs.length === 2;
   return {
-    data: iface.encodeFunctionData('batchApplied', [batchId]),
+    data: iface.encodeFunctionData('batchApplied', bound ? [sender, batchId] : [batchId]),
     decode: (ret) => Boolean(iface.decodeFunctionResult('batchApplied', ret)[0]),
+    bySyncId: true,
   };
 }
