@@ -2,7 +2,7 @@
 // an issuer key is registered in CredentialRegistry and signs six credentials with the CLI (`custodian credentials
 // issue`), which go into a roster CSV with two bad rows (an invalid NPI, a field changed after signing). In the
 // console the manager imports the roster, runs Verify all and sees each verdict; the board's "active" statuses are
-// published through the API and the sync. The manager then verifies one credential, suspends it, and finds the
+// signed by the board's key (`credentials set-status --issuer-key`) and published through the sync. The manager then verifies one credential, suspends it, and finds the
 // licence that is about to expire on the dashboard.
 import AxeBuilder from '@axe-core/playwright';
 import { execFile } from 'node:child_process';
@@ -141,7 +141,11 @@ test('credentials: import a signed roster, verify all, see each verdict, verify 
     for (const npi of ['1234567893', '1245319599']) {
       const detail = await call<{ credentials: { id: number; number: string }[] }>(manager, custodian, 'providers.get', { npi });
       for (const c of detail.credentials.filter((x) => PUBLISHED.includes(x.number))) {
-        await call(manager, custodian, 'credentials.setStatus', { credentialId: c.id, status: 'active', reason: 'Published as active by the Medical Board' });
+        // The status is the board's word: signed with its key by the issuer tool, relayed by this workstation.
+        await custodianCli(
+          ['credentials', 'set-status', String(c.id), 'active', 'Published as active by the Medical Board', '--issuer-key', issuer.privateKey, '--data-dir', custodian.dataDir, '--user', STAFF.manager.username],
+          { CUSTODIAN_PASSWORD: STAFF.manager.password },
+        );
       }
     }
     await expect
@@ -200,7 +204,14 @@ test('credentials: import a signed roster, verify all, see each verdict, verify 
     await expect(credentials.drawer.getByTestId('credential-trail-row')).toHaveCount(trailBefore + 1);
     await expect(credentials.drawer.getByTestId('credential-trail-row').first()).toHaveAttribute('data-verdict', 'verified');
 
-    await credentials.changeStatus('A-48213', 'suspended', 'Board notice 2025-114: licence under review');
+    // The board signs the suspension with its tool; the manager pastes it (the workstation only relays it).
+    const hart = await call<{ credentials: { number: string; credentialHash: string; validUntil: string }[] }>(manager, custodian, 'providers.get', { npi: '1234567893' });
+    const a48213 = hart.credentials.find((x) => x.number === 'A-48213')!;
+    const signedStatus = await custodianCli([
+      'credentials', 'sign-status', '--issuer-key', issuer.privateKey, '--credential-hash', a48213.credentialHash, '--status', 'suspended',
+      '--expires-at', String(Date.parse(`${a48213.validUntil}T00:00:00Z`) / 1000 + 86_400), '--chain-id', '31337', '--registry', registry,
+    ]);
+    await credentials.changeStatus('A-48213', 'suspended', 'Board notice 2025-114: licence under review', signedStatus);
     await expect(licence.getByTestId('verdict-badge')).toHaveAttribute('data-verdict', 'suspended');
     await expect(licence.getByTestId('credential-local-status')).toContainText('Board notice 2025-114');
     await expect(licence.getByTestId('credential-local-status')).toContainText(STAFF.manager.displayName);

@@ -13,7 +13,7 @@ import { createProvider } from '../chain/provider';
 import { claimsCheckCommand, importClaimsCommand, payerCommand } from '../claims/cli-commands';
 import { credentialDomain } from '../credentials/eip712';
 import { exportSecretCommand, fingerprintCommand, importSecretCommand } from '../consents/facility-secret-cli';
-import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
+import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, signStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
 import { importConsentsCommand } from '../imports/cli-command';
 import { sharingCommand, SHARING_USAGE } from '../sharing/cli-commands';
 import { resolveDataDir } from '../runtime/config';
@@ -48,8 +48,12 @@ Commands:
                          CUSTODIAN_ISSUER_PASSPHRASE. Signs for this data folder's registry unless both are given
   credentials verify FILE
                          Verify a signed credential document: exit 0 when verified, 3 with the verdict otherwise
-  credentials set-status ID active|suspended|revoked REASON
-                         Suspend, revoke or reinstate a directory credential: queued for the chain (outbox)
+  credentials set-status ID active|suspended|revoked REASON --issuer-key HEX|KEYSTORE | --signature FILE
+                         Suspend, revoke or reinstate a directory credential with its ISSUER's signature (signed
+                         here with the issuer's key, or a file from sign-status): queued for the chain (outbox)
+  credentials sign-status --issuer-key HEX|KEYSTORE --credential-hash H --status S --expires-at N
+                    --chain-id N --registry ADDR [--out FILE]
+                         The issuer's offline tool: sign a status (EIP-712, nonce = now in ms, 30-day deadline)
   credentials register-issuer ADDRESS NAME  (IT admin: --user)
                          Register an issuer in CredentialRegistry (governance: the devnet key, or the keystore)
   credentials revoke-issuer ADDRESS
@@ -279,7 +283,20 @@ async function credentials(dataDir: string, args: string[], v: Record<string, st
     case 'set-status': {
       const [, id, status, ...reason] = args;
       if (!id || !status) throw new AppError('VALIDATION_FAILED', 'credentials set-status needs ID, STATUS (active, suspended or revoked) and a REASON.');
-      return withServices(dataDir, async (s) => setStatusCommand(s, await signInCli(s, text('user')), Number(id), status, reason.join(' '), v.json === true, stdio));
+      const issuerKey = text('issuer-key');
+      const signatureFile = text('signature');
+      const authority = issuerKey ? { issuerKey } : signatureFile ? { signatureFile } : null;
+      return withServices(dataDir, async (s) => setStatusCommand(s, await signInCli(s, text('user')), Number(id), status, reason.join(' '), authority, v.json === true, stdio));
+    }
+    case 'sign-status': {
+      const issuerKey = text('issuer-key');
+      const chainId = text('chain-id');
+      const registry = text('registry');
+      if (!issuerKey || !chainId || !/^\d+$/.test(chainId) || !registry || !/^0x[0-9a-fA-F]{40}$/.test(registry)) {
+        throw new AppError('VALIDATION_FAILED', 'credentials sign-status needs --issuer-key, --chain-id (a number) and --registry (a 0x address).');
+      }
+      const sign = { issuerKey, credentialHash: text('credential-hash'), status: text('status'), expiresAt: text('expires-at'), out: text('out') };
+      return signStatusCommand(sign, Number(chainId), registry, stdio);
     }
     case 'register-issuer':
     case 'revoke-issuer':
@@ -338,6 +355,10 @@ export async function main(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean', default: false },
       format: { type: 'string' },
       'issuer-key': { type: 'string' },
+      signature: { type: 'string' },
+      'credential-hash': { type: 'string' },
+      status: { type: 'string' },
+      'expires-at': { type: 'string' },
       npi: { type: 'string' },
       type: { type: 'string' },
       jurisdiction: { type: 'string' },

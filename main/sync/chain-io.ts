@@ -66,6 +66,34 @@ const APPLIED_EVENT: Record<BatchRow['kind'], string> = {
   'claim.record': 'BatchApplied',
 };
 
+/**
+ * Per-item skip events of a kind: the contract applied the batch but not this item (index = position in the
+ * batch, i.e. in outbox id order). The engine reports each on its outbox row.
+ */
+const SKIP_EVENT: Partial<Record<BatchRow['kind'], { event: string; reasons: readonly string[] }>> = {
+  'credential.status': {
+    event: 'StatusUpdateSkipped',
+    reasons: ['InvalidStatus', 'Expired', 'OutOfRange', 'BadSignature', 'IssuerMismatch', 'IssuerNotRegistered', 'AlreadyRevoked', 'StaleNonce'],
+  },
+};
+
+/** The items of `batch` its own receipt says were skipped, with the contract's named reason. */
+export function skippedItems(ctx: ChainContext, batch: BatchRow, receipt: TransactionReceipt): { index: number; reason: string; event: string }[] {
+  const skip = SKIP_EVENT[batch.kind];
+  if (!skip) return [];
+  const iface = contractInterface(CONTRACT_OF_KIND[batch.kind]);
+  const address = contractAddress(ctx, batch).toLowerCase();
+  const out: { index: number; reason: string; event: string }[] = [];
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== address) continue;
+    const parsed = iface.parseLog(log);
+    if (parsed?.name !== skip.event || String(parsed.args.getValue('batchId')).toLowerCase() !== batch.id.toLowerCase()) continue;
+    const code = Number(parsed.args.getValue('reason'));
+    out.push({ index: Number(parsed.args.getValue('index')), reason: skip.reasons[code] ?? `reason ${code}`, event: skip.event });
+  }
+  return out;
+}
+
 /** Topics of the batch's applied event: the sync batch id, or for RootAnchored the trail id and the audit batch id. */
 function appliedTopics(ctx: ChainContext, batch: BatchRow): string[] {
   const iface = contractInterface(CONTRACT_OF_KIND[batch.kind]);

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TransactionReceipt } from 'ethers';
 import { rekeyedBatchId } from './batcher';
-import { batchPayloads, contractAddress, escapesByNewId, findAppliedLogs, findOwnReceipt, isAppliedOnChain, receiptApplies } from './chain-io';
+import { batchPayloads, contractAddress, escapesByNewId, findAppliedLogs, findOwnReceipt, isAppliedOnChain, receiptApplies, skippedItems } from './chain-io';
 import type { SenderContext } from './context';
 import { encodeBatchCall } from './encoders';
 import { classifyFailure } from './failures';
@@ -46,7 +46,22 @@ export async function recordReceipt(ctx: SenderContext, batch: BatchRow, receipt
   const confirmations = confirmationsOf(receipt.blockNumber, head);
   const confirmed = confirmations >= Math.max(1, ctx.confirmations);
   ctx.store.markIncluded(batch.id, { blockNumber: receipt.blockNumber, blockHash: receipt.blockHash.toLowerCase(), gasUsed: receipt.gasUsed, txHash: receipt.hash, confirmations }, confirmed);
+  reportSkipped(ctx, batch, receipt);
   if (confirmed) ctx.emit({ state: 'confirmed', batchId: batch.id, txHash: receipt.hash, blockNumber: receipt.blockNumber });
+}
+
+/** Items the contract skipped inside an applied batch: named on their outbox rows and reported, never silent. */
+function reportSkipped(ctx: SenderContext, batch: BatchRow, receipt: TransactionReceipt): void {
+  const skipped = skippedItems(ctx, batch, receipt);
+  if (skipped.length === 0) return;
+  const events = ctx.store.batchEvents(batch.id);
+  for (const s of skipped) {
+    const event = events[s.index];
+    if (!event) continue;
+    const message = `SYNC_ITEM_SKIPPED: ${s.event}(${s.reason}): outbox event ${event.id} (item ${s.index} of batch ${short(batch.id)}) was not applied by the contract.`;
+    ctx.store.noteEventSkipped(event.id, message);
+    ctx.emit({ state: 'failed', batchId: batch.id, reason: 'item-skipped', message });
+  }
 }
 
 /**

@@ -230,6 +230,11 @@ export class SyncStore {
     })();
   }
 
+  /** Names why the contract skipped one event of an applied batch (the batch stays confirmed). */
+  noteEventSkipped(eventId: number, message: string): void {
+    this.db.prepare(`UPDATE outbox SET last_error = ?, updated_at = ? WHERE id = ?`).run(message, now(), eventId);
+  }
+
   /** Records an error on a batch without changing its state (transient: the engine retries). */
   noteError(batchId: string, subtype: ErrorSubtype, message: string): void {
     this.db.prepare(`UPDATE sync_batches SET last_error = ?, error_subtype = ?, updated_at = ? WHERE id = ?`).run(message, subtype, now(), batchId);
