@@ -13,7 +13,9 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 ///   A claim hash that is already recorded is SKIPPED with ClaimRecordSkipped, never reverted: two workstations
 ///   may record the same claim, and one duplicate must not sink the rest of a batch. Malformed entries (zero
 ///   hash, zero payer, zero service day) revert the whole batch.
-/// - PAYER_ROLE decides a recorded claim ONCE: accepted or denied, with an 8-byte ASCII reason code (a CARC such
+/// - Governance (DEFAULT_ADMIN_ROLE) registers each payer: payer hash => the payer's address. Only the payer a claim
+///   is addressed to decides it (NotClaimPayer otherwise): payer B cannot accept or deny payer A's claims.
+/// - The addressed payer decides a recorded claim ONCE: accepted or denied, with an 8-byte ASCII reason code (a CARC such
 ///   as "CO-16"); a denial needs a non-zero code. Deciding an unrecorded claim reverts ClaimNotRecorded; deciding
 ///   twice reverts ClaimAlreadyDecided. A corrected claim is a new claim (new content, new hash).
 ///
@@ -26,8 +28,6 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 contract ClaimsLedger is AccessControl {
     /// @notice Role allowed to record batches of claims (the custodian's sync sender).
     bytes32 public constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
-    /// @notice Role allowed to accept or deny recorded claims.
-    bytes32 public constant PAYER_ROLE = keccak256("PAYER_ROLE");
 
     /// @notice Status of a claim hash never recorded.
     uint8 public constant STATUS_NONE = 0;
@@ -61,6 +61,8 @@ contract ClaimsLedger is AccessControl {
     }
 
     mapping(bytes32 claimHash => uint256 packedState) private _claims;
+    mapping(bytes32 claimHash => bytes32 payerHash) private _claimPayer;
+    mapping(bytes32 payerHash => address account) private _payers;
     /// Applied batches by keccak256(abi.encode(sender, batchId)): an id is bound to the account that sent it, so
     /// nobody can spend another sender's batch id (front-running `batchId` with an empty batch lands under their key).
     mapping(bytes32 senderBatch => bool) private _appliedBatches;
@@ -71,6 +73,8 @@ contract ClaimsLedger is AccessControl {
     event ClaimRecordSkipped(bytes32 indexed claimHash);
     /// @notice Emitted when a payer accepts or denies a recorded claim.
     event ClaimStatusChanged(bytes32 indexed claimHash, uint8 status, bytes8 reasonCode, address indexed payer);
+    /// @notice Emitted when governance registers (or moves) a payer's address.
+    event PayerRegistered(bytes32 indexed payerHash, address indexed account);
     /// @notice Emitted once per applied batch; `opCount` counts all entries, recorded or skipped.
     event BatchApplied(bytes32 indexed batchId, uint256 opCount);
 
@@ -88,8 +92,12 @@ contract ClaimsLedger is AccessControl {
     error MissingReasonCode(bytes32 claimHash);
     /// @notice The admin address is zero.
     error ZeroAdmin();
+    /// @notice The caller is not the registered payer the claim is addressed to.
+    error NotClaimPayer(bytes32 claimHash, address caller);
+    /// @notice A payer registration with a zero hash or address.
+    error InvalidPayer(bytes32 payerHash, address account);
 
-    /// @notice Grants the admin role and the custodian role to `admin`; payers are granted PAYER_ROLE by the admin.
+    /// @notice Grants the admin role and the custodian role to `admin`; payers are registered by the admin.
     /// @param admin account that administers roles and records batches at first
     constructor(address admin) {
         if (admin == address(0)) revert ZeroAdmin();
@@ -115,20 +123,39 @@ contract ClaimsLedger is AccessControl {
                 continue;
             }
             _claims[r.claimHash] = uint256(STATUS_RECORDED) | (uint256(r.serviceDay) << 8) | recordedAt;
+            _claimPayer[r.claimHash] = r.payerHash;
             emit ClaimRecorded(r.claimHash, r.payerHash, r.serviceDay);
         }
         emit BatchApplied(batchId, count);
     }
 
-    /// @notice Accepts or denies a recorded claim, once.
+    /// @notice Registers the address that answers for `payerHash` (governance; a new address replaces the old).
+    /// @param payerHash the payer's hash as claims carry it
+    /// @param account the payer's signing address
+    function registerPayer(bytes32 payerHash, address account) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (payerHash == bytes32(0) || account == address(0)) revert InvalidPayer(payerHash, account);
+        _payers[payerHash] = account;
+        emit PayerRegistered(payerHash, account);
+    }
+
+    /// @notice The registered address of a payer (zero when none).
+    /// @param payerHash the payer's hash
+    /// @return account the payer's address
+    function payerAccountOf(bytes32 payerHash) external view returns (address account) {
+        return _payers[payerHash];
+    }
+
+    /// @notice Accepts or denies a recorded claim, once; only the registered payer the claim is addressed to.
     /// @param claimHash the claim's content hash
     /// @param status STATUS_ACCEPTED or STATUS_DENIED
     /// @param reasonCode ASCII reason code (e.g. "CO-16"); required for a denial, optional for an acceptance
-    function setStatus(bytes32 claimHash, uint8 status, bytes8 reasonCode) external onlyRole(PAYER_ROLE) {
+    function setStatus(bytes32 claimHash, uint8 status, bytes8 reasonCode) external {
         if (status != STATUS_ACCEPTED && status != STATUS_DENIED) revert InvalidStatus(status);
         uint256 s = _claims[claimHash];
         uint8 current = uint8(s);
         if (current == STATUS_NONE) revert ClaimNotRecorded(claimHash);
+        address payer = _payers[_claimPayer[claimHash]];
+        if (payer == address(0) || payer != msg.sender) revert NotClaimPayer(claimHash, msg.sender);
         if (current != STATUS_RECORDED) revert ClaimAlreadyDecided(claimHash, current);
         if (status == STATUS_DENIED && reasonCode == bytes8(0)) revert MissingReasonCode(claimHash);
         // Keep serviceDay and recordedAt; set status, reason and decidedAt.

@@ -77,8 +77,9 @@ ${SHARING_USAGE}
                          Pre-check every claim of a CSV and print its verdict and reasons; nothing is stored
   payer accept|deny CLAIM_HASH [--reason CODE] [--rpc URL --ledger ADDR --chain-id N --key-file F]
                          Act as the payer on ClaimsLedger (tests, demos); a denial needs --reason (e.g. CO-16)
-  payer grant-role ADDRESS
-                         Grant PAYER_ROLE (the ledger admin's key: the devnet key, --key-file or CUSTODIAN_PAYER_KEY)
+  payer register PAYER_ID ADDRESS
+                         Register the address that answers for a payer's claims (governance: the ledger admin's
+                         key: the devnet key, --key-file or CUSTODIAN_PAYER_KEY); only it may decide them
 
 Options:
   --data-dir DIR         Data folder (default: $CUSTODIAN_HOME or the platform's user-data folder)
@@ -460,9 +461,9 @@ export async function main(argv: string[]): Promise<number> {
       return withServices(dataDir, async (s) => claimsCheckCommand(s, await signInCli(s, values.user), file, { json: values.json, out: values.out }, stdio), false);
     }
     case 'payer': {
-      const [, sub, arg] = positionals;
+      const [, sub, arg, arg2] = positionals;
       const args = { rpc: values.rpc, chainId: values['chain-id'], ledger: values.ledger, keyFile: values['key-file'], reason: values.reason };
-      return values.rpc ? payerCommand(sub, arg, args, null, stdio) : withServices(dataDir, (s) => payerCommand(sub, arg, args, s, stdio));
+      return values.rpc ? payerCommand(sub, arg, args, null, stdio, arg2) : withServices(dataDir, (s) => payerCommand(sub, arg, args, s, stdio, arg2));
     }
     case 'serve': {
       const port = values.port === undefined ? undefined : Number(values.port);
