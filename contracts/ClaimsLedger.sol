@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 
 /// @title ClaimsLedger
 /// @notice On-chain record of insurance claims that passed the custodian's pre-checks, and the payer's answer.
@@ -25,7 +25,13 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 ///   bits  40..103  reasonCode  (bytes8, ASCII, left-aligned as Solidity stores bytes8)
 ///   bits 104..167  recordedAt  (block timestamp)
 ///   bits 168..231  decidedAt   (block timestamp, 0 until decided)
-contract ClaimsLedger is AccessControl {
+/// Governance is OpenZeppelin AccessControlDefaultAdminRules: one admin, changed only by a two-step transfer that
+/// waits GOVERNANCE_DELAY, and the admin role cannot be granted alongside (so an operating key cannot quietly
+/// become a second admin).
+contract ClaimsLedger is AccessControlDefaultAdminRules {
+    /// @notice Delay of an admin transfer or of a change to that delay.
+    uint48 public constant GOVERNANCE_DELAY = 2 days;
+
     /// @notice Role allowed to record batches of claims (the custodian's sync sender).
     bytes32 public constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
 
@@ -90,8 +96,6 @@ contract ClaimsLedger is AccessControl {
     error InvalidStatus(uint8 status);
     /// @notice A denial needs a reason code.
     error MissingReasonCode(bytes32 claimHash);
-    /// @notice The admin address is zero.
-    error ZeroAdmin();
     /// @notice The caller is not the registered payer the claim is addressed to.
     error NotClaimPayer(bytes32 claimHash, address caller);
     /// @notice A payer registration with a zero hash or address.
@@ -99,9 +103,7 @@ contract ClaimsLedger is AccessControl {
 
     /// @notice Grants the admin role and the custodian role to `admin`; payers are registered by the admin.
     /// @param admin account that administers roles and records batches at first
-    constructor(address admin) {
-        if (admin == address(0)) revert ZeroAdmin();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(address admin) AccessControlDefaultAdminRules(GOVERNANCE_DELAY, admin) {
         _grantRole(CUSTODIAN_ROLE, admin);
     }
 

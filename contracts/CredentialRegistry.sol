@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
@@ -19,7 +19,13 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 ///   issuer's credentials can still be revoked); an unregistered issuer can never record a new credential hash;
 /// - revocation is final: nothing is applied over "revoked";
 /// - the nonce is above the credential's last applied nonce, so a stale or replayed signed status never lands.
-contract CredentialRegistry is AccessControl {
+/// Governance is OpenZeppelin AccessControlDefaultAdminRules: one admin, changed only by a two-step transfer that
+/// waits GOVERNANCE_DELAY, and the admin role cannot be granted alongside (so an operating key cannot quietly
+/// become a second admin).
+contract CredentialRegistry is AccessControlDefaultAdminRules {
+    /// @notice Delay of an admin transfer or of a change to that delay.
+    uint48 public constant GOVERNANCE_DELAY = 2 days;
+
     /// @notice Role allowed to register and remove issuers.
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
 
@@ -111,14 +117,10 @@ contract CredentialRegistry is AccessControl {
     error IssuerNotRegistered(address issuer);
     /// @notice The issuer address is zero.
     error ZeroIssuer();
-    /// @notice The admin address is zero.
-    error ZeroAdmin();
 
     /// @notice Grants the admin and governance roles to `admin`. No role writes statuses: issuers sign them.
     /// @param admin account that administers roles and governs issuers
-    constructor(address admin) {
-        if (admin == address(0)) revert ZeroAdmin();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    constructor(address admin) AccessControlDefaultAdminRules(GOVERNANCE_DELAY, admin) {
         _grantRole(GOVERNANCE_ROLE, admin);
     }
 

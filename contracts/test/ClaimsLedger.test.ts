@@ -45,6 +45,11 @@ describe('ClaimsLedger', () => {
     const args = await expectRevert(call(chain.stranger, fresh, 'registerPayer', [PAYER_B, chain.stranger.address]), fresh.interface, 'AccessControlUnauthorizedAccount');
     expect(args[1]).toBe(`0x${'00'.repeat(32)}`);
     await expectRevert(call(chain.admin, fresh, 'registerPayer', [PAYER_B, '0x0000000000000000000000000000000000000000']), fresh.interface, 'InvalidPayer');
+    // Governance rules (AccessControlDefaultAdminRules): no second admin by grantRole, a transfer waits two days.
+    await expectRevert(call(chain.admin, fresh, 'grantRole', [`0x${'00'.repeat(32)}`, chain.stranger.address]), fresh.interface, 'AccessControlEnforcedDefaultAdminRules');
+    expect(await fresh.getFunction('defaultAdminDelay')()).toBe(2n * 24n * 3600n);
+    await call(chain.admin, fresh, 'beginDefaultAdminTransfer', [chain.stranger.address]);
+    await expectRevert(call(chain.stranger, fresh, 'acceptDefaultAdminTransfer', []), fresh.interface, 'AccessControlEnforcedDefaultAdminDelay');
   });
 
   it('refuses batches from accounts without the custodian role, and decisions from anyone but the claim’s payer', async () => {
