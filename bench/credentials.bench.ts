@@ -41,7 +41,7 @@ const bench: Bench = async ({ tmpDir, rows }) => {
     for (let i = 0; i < n; i++) {
       creds.push(await signTestCredential(issuers[i % 3]!, domain, { npi: npiFromNine(String(100_000_000 + (i % 2_000) * 37)), number: `L-${i}`, validFrom: '2024-01-01', validUntil: '2030-12-31' }));
     }
-    await chain.setStatuses(creds.map((c, i) => ({ hash: c.hash, status: i % 50 === 0 ? 'suspended' : 'active', validUntil: c.fields.validUntil, issuer: c.fields.issuer })));
+    await chain.setStatuses(creds.map((c, i) => ({ hash: c.hash, status: i % 50 === 0 ? 'suspended' : 'active', validUntil: c.fields.validUntil, issuer: issuers[i % 3]! })));
     db.transaction(() => creds.forEach((c) => storeCredential(db, c)))();
 
     // 1. Signature checks (EIP-712 digest + ecrecover + NPI + dates), one thread: ethers' path, then the checker the

@@ -1,18 +1,33 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
 /// @title CredentialRegistry
 /// @notice Registry of credential issuers and of the status of credentials, keyed by credential hash.
-/// @dev Governance registers issuers; the custodian's sync sender (STATUS_ROLE) writes statuses in batches.
-/// A credential belongs to the issuer it was first recorded with. Updates name a registered issuer, except
-/// revocations, which are always accepted so a removed issuer's credentials can still be revoked.
-contract CredentialRegistry is AccessControl {
+/// @dev Governance registers issuers. A status is authorised by the ISSUER's own EIP-712 signature over
+/// CredentialStatus(credentialHash, status, expiresAt, nonce, deadline) in this contract's domain (this chain id,
+/// this address), in the manner of EAS delegated attestations: anyone (a relay, any workstation) may submit it;
+/// only the signature counts. Per item, in order (a failing item is SKIPPED with StatusUpdateSkipped and a reason,
+/// never reverting the batch):
+/// - the status is 1, 2 or 3, the deadline has not passed, and the values fit storage;
+/// - the signature recovers to `issuer`;
+/// - a credential belongs to the issuer it was first recorded with (IssuerMismatch otherwise);
+/// - the issuer is registered, except for revoking a credential it recorded while registered (so a removed
+///   issuer's credentials can still be revoked); an unregistered issuer can never record a new credential hash;
+/// - revocation is final: nothing is applied over "revoked";
+/// - the nonce is above the credential's last applied nonce, so a stale or replayed signed status never lands.
+/// Governance is OpenZeppelin AccessControlDefaultAdminRules: one admin, changed only by a two-step transfer that
+/// waits GOVERNANCE_DELAY, and the admin role cannot be granted alongside (so an operating key cannot quietly
+/// become a second admin).
+contract CredentialRegistry is AccessControlDefaultAdminRules {
+    /// @notice Delay of an admin transfer or of a change to that delay.
+    uint48 public constant GOVERNANCE_DELAY = 2 days;
+
     /// @notice Role allowed to register and remove issuers.
     bytes32 public constant GOVERNANCE_ROLE = keccak256("GOVERNANCE_ROLE");
-    /// @notice Role allowed to write credential statuses.
-    bytes32 public constant STATUS_ROLE = keccak256("STATUS_ROLE");
 
     /// @notice Status of a credential never written.
     uint8 public constant STATUS_UNKNOWN = 0;
@@ -23,23 +38,50 @@ contract CredentialRegistry is AccessControl {
     /// @notice Status of a credential permanently withdrawn.
     uint8 public constant STATUS_REVOKED = 3;
 
-    /// @notice One status change.
+    /// @notice EIP-712 type of a signed status.
+    bytes32 public constant STATUS_TYPEHASH =
+        keccak256("CredentialStatus(bytes32 credentialHash,uint8 status,uint64 expiresAt,uint64 nonce,uint64 deadline)");
+    bytes32 private constant _DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant _NAME_HASH = keccak256("Custodian Credential Status");
+    bytes32 private constant _VERSION_HASH = keccak256("1");
+
+    /// @notice Why an item was skipped.
+    enum SkipReason {
+        InvalidStatus,
+        Expired,
+        OutOfRange,
+        BadSignature,
+        IssuerMismatch,
+        IssuerNotRegistered,
+        AlreadyRevoked,
+        StaleNonce
+    }
+
+    /// @notice One status change, signed by its issuer.
     /// @param credentialHash hash of the credential (never the credential itself)
     /// @param status STATUS_ACTIVE, STATUS_SUSPENDED or STATUS_REVOKED
     /// @param expiresAt unix time after which the credential is expired; 0 means no expiry
-    /// @param issuer the credential's issuer
+    /// @param issuer the credential's issuer, who signed this update
+    /// @param nonce above the credential's last applied nonce (the issuer tool uses its clock in milliseconds)
+    /// @param deadline unix time after which the signature may no longer be submitted
+    /// @param signature the issuer's EIP-712 signature over the fields above (issuer excluded: it is the signer)
     struct StatusUpdate {
         bytes32 credentialHash;
         uint8 status;
         uint64 expiresAt;
         address issuer;
+        uint64 nonce;
+        uint64 deadline;
+        bytes signature;
     }
 
-    /// @notice Stored state of a credential; fits one storage slot.
+    /// @notice Stored state of a credential; fits one storage slot (1 + 5 + 20 + 6 bytes).
     struct CredentialStatus {
         uint8 status;
-        uint64 expiresAt;
+        uint40 expiresAt;
         address issuer;
+        uint48 nonce;
     }
 
     /// @notice Stored state of an issuer; the display name lives only in the IssuerRegistered event.
@@ -50,7 +92,9 @@ contract CredentialRegistry is AccessControl {
 
     mapping(address issuer => Issuer) private _issuers;
     mapping(bytes32 credentialHash => CredentialStatus) private _statuses;
-    mapping(bytes32 batchId => bool) private _appliedBatches;
+    /// Applied batches by keccak256(abi.encode(sender, batchId)): an id is bound to the account that sent it, so
+    /// nobody can spend another sender's batch id (front-running `batchId` with an empty batch lands under their key).
+    mapping(bytes32 senderBatch => bool) private _appliedBatches;
 
     /// @notice Emitted when an issuer is registered.
     event IssuerRegistered(address indexed issuer, string name);
@@ -60,31 +104,24 @@ contract CredentialRegistry is AccessControl {
     event CredentialStatusChanged(
         bytes32 indexed credentialHash, uint8 status, uint64 expiresAt, address indexed issuer, bytes32 indexed batchId
     );
-    /// @notice Emitted once per applied batch.
+    /// @notice Emitted for an item that was not applied; `index` is its position in the batch.
+    event StatusUpdateSkipped(bytes32 indexed credentialHash, bytes32 indexed batchId, uint256 index, SkipReason reason);
+    /// @notice Emitted once per applied batch; `updateCount` counts all items, applied or skipped.
     event StatusBatchApplied(bytes32 indexed batchId, uint256 updateCount);
 
-    /// @notice The batch id was applied before.
+    /// @notice The caller applied this batch id before.
     error BatchAlreadyApplied(bytes32 batchId);
     /// @notice The issuer is already registered.
     error IssuerAlreadyRegistered(address issuer);
     /// @notice The issuer is not registered.
     error IssuerNotRegistered(address issuer);
-    /// @notice The status value is not 1, 2 or 3.
-    error InvalidStatus(bytes32 credentialHash, uint8 status);
-    /// @notice The update names another issuer than the one the credential was recorded with.
-    error IssuerMismatch(bytes32 credentialHash, address recorded, address given);
     /// @notice The issuer address is zero.
     error ZeroIssuer();
-    /// @notice The admin address is zero.
-    error ZeroAdmin();
 
-    /// @notice Grants the admin, governance and status roles to `admin`.
-    /// @param admin account that administers roles, governs issuers and writes statuses at first
-    constructor(address admin) {
-        if (admin == address(0)) revert ZeroAdmin();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    /// @notice Grants the admin and governance roles to `admin`. No role writes statuses: issuers sign them.
+    /// @param admin account that administers roles and governs issuers
+    constructor(address admin) AccessControlDefaultAdminRules(GOVERNANCE_DELAY, admin) {
         _grantRole(GOVERNANCE_ROLE, admin);
-        _grantRole(STATUS_ROLE, admin);
     }
 
     /// @notice Registers `issuer` under a display name.
@@ -97,7 +134,7 @@ contract CredentialRegistry is AccessControl {
         emit IssuerRegistered(issuer, name);
     }
 
-    /// @notice Removes `issuer`; its credentials keep their status and can still be revoked.
+    /// @notice Removes `issuer`; its credentials keep their status and it can still revoke them.
     /// @param issuer issuer's signing address
     function revokeIssuer(address issuer) external onlyRole(GOVERNANCE_ROLE) {
         if (!_issuers[issuer].active) revert IssuerNotRegistered(issuer);
@@ -112,36 +149,90 @@ contract CredentialRegistry is AccessControl {
         return _issuers[issuer].active;
     }
 
-    /// @notice Applies a batch of status updates; all or nothing.
-    /// @param batchId unique id of the batch
-    /// @param updates status updates, applied in order
-    function setStatuses(bytes32 batchId, StatusUpdate[] calldata updates) external onlyRole(STATUS_ROLE) {
-        if (_appliedBatches[batchId]) revert BatchAlreadyApplied(batchId);
-        _appliedBatches[batchId] = true;
+    /// @notice The EIP-712 domain separator: bound to this chain id and this contract's address.
+    /// @return separator the domain separator
+    function domainSeparator() public view returns (bytes32 separator) {
+        return keccak256(abi.encode(_DOMAIN_TYPEHASH, _NAME_HASH, _VERSION_HASH, block.chainid, address(this)));
+    }
 
+    /// @notice The EIP-712 digest an issuer signs for a status.
+    /// @param credentialHash credential hash
+    /// @param status status code
+    /// @param expiresAt expiry (unix seconds), 0 for none
+    /// @param nonce the update's nonce
+    /// @param deadline last unix second the signature may be submitted
+    /// @return digest the digest to sign
+    function statusDigest(bytes32 credentialHash, uint8 status, uint64 expiresAt, uint64 nonce, uint64 deadline)
+        public
+        view
+        returns (bytes32 digest)
+    {
+        bytes32 structHash = keccak256(abi.encode(STATUS_TYPEHASH, credentialHash, status, expiresAt, nonce, deadline));
+        return MessageHashUtils.toTypedDataHash(domainSeparator(), structHash);
+    }
+
+    /// @notice Applies a batch of issuer-signed status updates. Anyone may submit; each item stands on its
+    /// issuer's signature, and an item that fails a rule is skipped (StatusUpdateSkipped), never the batch.
+    /// @param batchId unique id of the batch (per sender)
+    /// @param updates status updates, applied in order
+    function setStatuses(bytes32 batchId, StatusUpdate[] calldata updates) external {
+        bytes32 key = keccak256(abi.encode(msg.sender, batchId));
+        if (_appliedBatches[key]) revert BatchAlreadyApplied(batchId);
+        _appliedBatches[key] = true;
+
+        bytes32 separator = domainSeparator();
         uint256 count = updates.length;
         for (uint256 i; i < count; ++i) {
             StatusUpdate calldata u = updates[i];
-            if (u.status < STATUS_ACTIVE || u.status > STATUS_REVOKED) revert InvalidStatus(u.credentialHash, u.status);
-            if (u.issuer == address(0)) revert ZeroIssuer();
-            if (u.status != STATUS_REVOKED && !_issuers[u.issuer].active) revert IssuerNotRegistered(u.issuer);
-            CredentialStatus storage stored = _statuses[u.credentialHash];
-            address recorded = stored.issuer;
-            if (recorded != address(0) && recorded != u.issuer) {
-                revert IssuerMismatch(u.credentialHash, recorded, u.issuer);
+            (bool ok, SkipReason reason) = _check(u, separator);
+            if (!ok) {
+                emit StatusUpdateSkipped(u.credentialHash, batchId, i, reason);
+                continue;
             }
-            _statuses[u.credentialHash] =
-                CredentialStatus({status: u.status, expiresAt: u.expiresAt, issuer: u.issuer});
+            _statuses[u.credentialHash] = CredentialStatus({
+                status: u.status, expiresAt: uint40(u.expiresAt), issuer: u.issuer, nonce: uint48(u.nonce)
+            });
             emit CredentialStatusChanged(u.credentialHash, u.status, u.expiresAt, u.issuer, batchId);
         }
         emit StatusBatchApplied(batchId, count);
     }
 
-    /// @notice Whether the batch `batchId` was applied.
+    function _check(StatusUpdate calldata u, bytes32 separator) private view returns (bool ok, SkipReason reason) {
+        if (u.status < STATUS_ACTIVE || u.status > STATUS_REVOKED) return (false, SkipReason.InvalidStatus);
+        if (block.timestamp > u.deadline) return (false, SkipReason.Expired);
+        if (u.expiresAt > type(uint40).max || u.nonce > type(uint48).max || u.nonce == 0) {
+            return (false, SkipReason.OutOfRange);
+        }
+        bytes32 structHash =
+            keccak256(abi.encode(STATUS_TYPEHASH, u.credentialHash, u.status, u.expiresAt, u.nonce, u.deadline));
+        (address recovered, ECDSA.RecoverError err,) =
+            ECDSA.tryRecoverCalldata(MessageHashUtils.toTypedDataHash(separator, structHash), u.signature);
+        if (err != ECDSA.RecoverError.NoError || recovered != u.issuer || recovered == address(0)) {
+            return (false, SkipReason.BadSignature);
+        }
+        CredentialStatus storage stored = _statuses[u.credentialHash];
+        if (stored.issuer != address(0) && stored.issuer != u.issuer) return (false, SkipReason.IssuerMismatch);
+        if (!_issuers[u.issuer].active && !(u.status == STATUS_REVOKED && stored.issuer == u.issuer)) {
+            return (false, SkipReason.IssuerNotRegistered);
+        }
+        if (stored.status == STATUS_REVOKED) return (false, SkipReason.AlreadyRevoked);
+        if (u.nonce <= stored.nonce) return (false, SkipReason.StaleNonce);
+        return (true, SkipReason.InvalidStatus);
+    }
+
+    /// @notice The last applied nonce of a credential (0 when never written): a new status needs a higher one.
+    /// @param credentialHash credential hash
+    /// @return nonce last applied nonce
+    function statusNonceOf(bytes32 credentialHash) external view returns (uint64 nonce) {
+        return _statuses[credentialHash].nonce;
+    }
+
+    /// @notice Whether `sender` applied the batch `batchId` (ids are per sender).
+    /// @param sender the account that sent the batch
     /// @param batchId batch id
     /// @return applied true when applied
-    function batchApplied(bytes32 batchId) external view returns (bool applied) {
-        return _appliedBatches[batchId];
+    function batchApplied(address sender, bytes32 batchId) external view returns (bool applied) {
+        return _appliedBatches[keccak256(abi.encode(sender, batchId))];
     }
 
     /// @notice The stored status of one credential (all zero when unknown).

@@ -85,7 +85,9 @@ contract SharingAgreements {
     }
 
     mapping(bytes32 agreementId => Agreement) private _agreements;
-    mapping(bytes32 batchId => bool) private _appliedBatches;
+    /// Applied batches by keccak256(abi.encode(sender, batchId)): an id is bound to the account that sent it, so
+    /// nobody can spend another sender's batch id (front-running `batchId` with an empty batch lands under their key).
+    mapping(bytes32 senderBatch => bool) private _appliedBatches;
 
     /// @notice Emitted for a new proposal, with everything the partner needs to rebuild and check it.
     event AgreementProposed(bytes32 indexed agreementId, address indexed partyA, address indexed partyB, Terms terms);
@@ -98,7 +100,7 @@ contract SharingAgreements {
     /// @notice Emitted once per applied batch; `count` counts its items.
     event SharingBatchApplied(bytes32 indexed batchId, uint256 count);
 
-    /// @notice The batch id was applied before.
+    /// @notice The caller applied this batch id before.
     error BatchAlreadyApplied(bytes32 batchId);
     /// @notice An agreement with this id exists already.
     error AgreementExists(bytes32 agreementId);
@@ -233,11 +235,12 @@ contract SharingAgreements {
         return (a.partyA, a.partyB, a.validFrom, a.validUntil, a.flags & _SIGNED_A != 0, a.flags & _SIGNED_B != 0, a.flags & _TERMINATED != 0);
     }
 
-    /// @notice Whether the batch `batchId` was applied.
+    /// @notice Whether `sender` applied the batch `batchId` (ids are per sender).
+    /// @param sender the account that sent the batch
     /// @param batchId batch id
     /// @return applied true when applied
-    function batchApplied(bytes32 batchId) external view returns (bool applied) {
-        return _appliedBatches[batchId];
+    function batchApplied(address sender, bytes32 batchId) external view returns (bool applied) {
+        return _appliedBatches[keccak256(abi.encode(sender, batchId))];
     }
 
     function _propose(Proposal calldata p) private {
@@ -266,8 +269,9 @@ contract SharingAgreements {
     }
 
     function _claimBatch(bytes32 batchId) private {
-        if (_appliedBatches[batchId]) revert BatchAlreadyApplied(batchId);
-        _appliedBatches[batchId] = true;
+        bytes32 key = keccak256(abi.encode(msg.sender, batchId));
+        if (_appliedBatches[key]) revert BatchAlreadyApplied(batchId);
+        _appliedBatches[key] = true;
     }
 
     function _existing(bytes32 agreementId) private view returns (Agreement storage a) {

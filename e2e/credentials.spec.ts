@@ -2,7 +2,7 @@
 // an issuer key is registered in CredentialRegistry and signs six credentials with the CLI (`custodian credentials
 // issue`), which go into a roster CSV with two bad rows (an invalid NPI, a field changed after signing). In the
 // console the manager imports the roster, runs Verify all and sees each verdict; the board's "active" statuses are
-// published through the API and the sync. The manager then verifies one credential, suspends it, and finds the
+// signed by the board's key (`credentials set-status --issuer-key`) and published through the sync. The manager then verifies one credential, suspends it, and finds the
 // licence that is about to expire on the dashboard.
 import AxeBuilder from '@axe-core/playwright';
 import { execFile } from 'node:child_process';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { APIRequestContext, Page, TestInfo } from '@playwright/test';
 import { Wallet } from 'ethers';
+import { signStatus, statusDomain } from '../main/credentials/status-signature';
 import { ADMIN, expect, invokeAs, provisionStaff, REPO_ROOT, signedInApi, STAFF, test, type CustodianServer } from './fixtures';
 import { ConsoleShell } from './pages/ConsoleShell';
 import { CredentialsPage } from './pages/CredentialsPage';
@@ -84,6 +85,9 @@ test('credentials: import a signed roster, verify all, see each verdict, verify 
       }, { timeout: 90_000 })
       .toMatch(/^0x[0-9a-fA-F]{40}$/);
     const issuer = Wallet.createRandom();
+    /** What the board's tool (`custodian credentials sign-status`) writes: its EIP-712 signature over the status. */
+    const boardSigns = (credentialHash: string, status: 'active' | 'suspended', validUntil: string) =>
+      signStatus(issuer, statusDomain(31337, registry), { credentialHash, status, expiresAt: Date.parse(`${validUntil}T00:00:00Z`) / 1000 + 86_400, nonce: Date.now(), deadline: Math.floor(Date.now() / 1000) + 3600 });
     const docs = ISSUED.map((_, i) => testInfo.outputPath(`credential-${i}.json`));
     await Promise.all([
       // Issuer governance is an IT-admin action, signed in and audited.
@@ -139,9 +143,11 @@ test('credentials: import a signed roster, verify all, see each verdict, verify 
 
     // --- The board's "active" statuses reach the registry through the outbox and the sync. ---
     for (const npi of ['1234567893', '1245319599']) {
-      const detail = await call<{ credentials: { id: number; number: string }[] }>(manager, custodian, 'providers.get', { npi });
+      const detail = await call<{ credentials: { id: number; number: string; credentialHash: string; validUntil: string }[] }>(manager, custodian, 'providers.get', { npi });
       for (const c of detail.credentials.filter((x) => PUBLISHED.includes(x.number))) {
-        await call(manager, custodian, 'credentials.setStatus', { credentialId: c.id, status: 'active', reason: 'Published as active by the Medical Board' });
+        // The status is the board's word: signed with its key (as its tool does), relayed by this workstation.
+        const { expiresAt, nonce, deadline, signature } = await boardSigns(c.credentialHash, 'active', c.validUntil);
+        await call(manager, custodian, 'credentials.setStatus', { credentialId: c.id, status: 'active', reason: 'Published as active by the Medical Board', issuerSignature: { expiresAt, nonce, deadline, signature } });
       }
     }
     await expect
@@ -200,7 +206,11 @@ test('credentials: import a signed roster, verify all, see each verdict, verify 
     await expect(credentials.drawer.getByTestId('credential-trail-row')).toHaveCount(trailBefore + 1);
     await expect(credentials.drawer.getByTestId('credential-trail-row').first()).toHaveAttribute('data-verdict', 'verified');
 
-    await credentials.changeStatus('A-48213', 'suspended', 'Board notice 2025-114: licence under review');
+    // The board signs the suspension with its tool; the manager pastes it (the workstation only relays it).
+    const hart = await call<{ credentials: { number: string; credentialHash: string; validUntil: string }[] }>(manager, custodian, 'providers.get', { npi: '1234567893' });
+    const a48213 = hart.credentials.find((x) => x.number === 'A-48213')!;
+    const signedStatus = JSON.stringify(await boardSigns(a48213.credentialHash, 'suspended', a48213.validUntil));
+    await credentials.changeStatus('A-48213', 'suspended', 'Board notice 2025-114: licence under review', signedStatus);
     await expect(licence.getByTestId('verdict-badge')).toHaveAttribute('data-verdict', 'suspended');
     await expect(licence.getByTestId('credential-local-status')).toContainText('Board notice 2025-114');
     await expect(licence.getByTestId('credential-local-status')).toContainText(STAFF.manager.displayName);

@@ -85,12 +85,14 @@ export class CredentialsPage {
   }
 
   /** Suspends, revokes or marks active a credential of the open provider through the confirm dialog. */
-  async changeStatus(number: string, action: 'suspended' | 'revoked' | 'active', reason: string): Promise<void> {
+  /** `signedStatus`: the JSON the issuer tool wrote (`custodian credentials sign-status`). */
+  async changeStatus(number: string, action: 'suspended' | 'revoked' | 'active', reason: string, signedStatus: string): Promise<void> {
     await this.credential(number).getByTestId('credential-status-menu').click();
     await this.page.getByTestId(`credential-action-${action}`).click();
     const reasonField = this.page.getByTestId('status-change-reason');
     await expect(reasonField).toBeVisible();
     await reasonField.fill(reason);
+    await this.page.getByTestId('status-change-signature').fill(signedStatus);
     await this.page.getByTestId('status-change-submit').click();
     await expect(reasonField).toBeHidden();
   }

@@ -43,6 +43,12 @@ export interface ClaimListRow {
 
 export interface ClaimDetail extends ClaimListRow {
   contentHash: string;
+  /**
+   * What ClaimsLedger holds for this claim: keccak256(domain, salt, contentHash). The payer gets the commitment and
+   * the salt with the claim, off chain; null for a failed claim (never sent) or one stored before commitments.
+   */
+  chainCommitment: string | null;
+  chainSalt: string | null;
   reasons: ClaimReasonView[];
   chainTx: string | null;
   chainBlock: number | null;

@@ -268,6 +268,21 @@ export interface RosterRunDetail extends RosterRunSummary {
   ignoredColumns: string[];
 }
 
+/**
+ * What the issuer's tool hands over for a status: the fields it signed beyond the credential hash and the status
+ * (credentials/status-signature.ts), and the 65-byte signature. The registry applies it only when it recovers to
+ * the credential's registered issuer, with a nonce above the last applied one, before the deadline.
+ */
+export const issuerStatusSignature = z
+  .object({
+    expiresAt: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    nonce: z.number().int().positive().max(2 ** 48 - 1),
+    deadline: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'must be a 65-byte signature (0x + 130 hex digits)'),
+  })
+  .strict();
+export type IssuerStatusSignature = z.infer<typeof issuerStatusSignature>;
+
 export interface StatusChangeResult {
   outboxId: number;
   credential: CredentialView;
@@ -346,6 +361,8 @@ export const credentialChannels = {
         credentialId: id,
         status: z.enum(CREDENTIAL_STATUS_CHANGES),
         reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
+        /** The issuer's EIP-712 signature over this status (credentials/status-signature.ts); required to send it. */
+        issuerSignature: issuerStatusSignature.optional(),
       })
       .strict(),
     'credentials.verify',

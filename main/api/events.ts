@@ -20,9 +20,12 @@ export interface JobProgress {
  * Why the sync engine reports a failure: the node is unreachable ('offline') or answers badly ('rpc'); the contract
  * refused a batch ('revert'); the signer cannot pay ('funds'), its nonce collided ('nonce') or its key cannot be
  * unlocked ('signer'); the node is on another chain ('chain-id'); a reorg removed blocks that held our batches or
- * pulled changes ('reorg'); an outbox payload failed the chain schema and is never sent ('payload').
+ * pulled changes ('reorg'); an outbox payload failed the chain schema and is never sent ('payload'); another party
+ * used the batch's id first ('batch-id-taken': the batch is not confirmed, its events go again under a new id); the
+ * contract applied a batch but skipped one of its items with a named reason ('item-skipped', e.g. a credential
+ * status without its issuer's signature).
  */
-export const SYNC_FAILURE_REASONS = ['offline', 'revert', 'funds', 'nonce', 'chain-id', 'rpc', 'reorg', 'signer', 'payload'] as const;
+export const SYNC_FAILURE_REASONS = ['offline', 'revert', 'funds', 'nonce', 'chain-id', 'rpc', 'reorg', 'signer', 'payload', 'batch-id-taken', 'item-skipped'] as const;
 export type SyncFailureReason = (typeof SYNC_FAILURE_REASONS)[number];
 
 export type SyncState =

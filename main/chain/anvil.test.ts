@@ -67,3 +67,17 @@ describe('startAnvil', () => {
     await expect(startAnvil({ port: first.port })).rejects.toMatchObject({ code: 'ANVIL_PORT_IN_USE' });
   });
 });
+
+describe('anvil as a browser page would reach it', () => {
+  it('attacker: a request with an Origin header (and its CORS preflight) gets no Access-Control-Allow-Origin', async () => {
+    const node = await startAnvil();
+    started.push(node);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] });
+    const origin = 'https://evil.example';
+    const post = await fetch(node.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body });
+    expect(post.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(node.rpcUrl, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-methods')).toBeNull();
+  });
+});

@@ -113,7 +113,9 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilNode> {
 
 async function launch(binary: string, port: number, chainId: number, opts: AnvilOptions): Promise<AnvilNode> {
   const host = opts.host ?? '127.0.0.1';
-  const args = ['--host', host, '--port', String(port), '--chain-id', String(chainId)];
+  // --no-cors: anvil answers every origin with `Access-Control-Allow-Origin: *` by default, so any web page the
+  // workstation's browser opens could drive the devnet's RPC. Only local processes (never browsers) talk to it.
+  const args = ['--host', host, '--port', String(port), '--chain-id', String(chainId), '--no-cors'];
   if (opts.blockTime !== undefined) args.push('--block-time', String(opts.blockTime));
   if (opts.stateFile) args.push('--state', opts.stateFile, '--state-interval', '5');
 

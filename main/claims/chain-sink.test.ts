@@ -1,5 +1,5 @@
 // The claims side of the puller on a real SQLite file: recorded and decided statuses land on the passing claim with
-// that content hash, unknown hashes are counted, a reorg falls back to the newest remaining event; and a chain
+// that salted commitment (never matched by the bare content hash), unknown hashes are counted, a reorg falls back to the newest remaining event; and a chain
 // without a ClaimsLedger address reads as "not configured" (config and API), not as an error.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testData, type TestData } from '../consents/test-support';
@@ -26,34 +26,41 @@ function storeClaim(claimId: string, contentHash: string, verdict: 'pass' | 'fai
   );
 }
 const claim = (id: string) => t.db.prepare(`SELECT chain_status, chain_reason, chain_block FROM claims WHERE claim_id = ?`).get(id) as Pick<ClaimRow, 'chain_status' | 'chain_reason' | 'chain_block'>;
-function pulled(block: number, logIndex: number, name: string, data: Record<string, unknown>): void {
-  t.db.prepare(`INSERT INTO sync_chain_events (chain_id, block_number, log_index, block_hash, tx_hash, contract, name, batch_id, subject, data) VALUES (31337, ?, ?, '0xb', ?, 'ClaimsLedger', ?, NULL, ?, ?)`).run(block, logIndex, `0xt${block}`, name, HASH, JSON.stringify(data));
+const commitment = (id: string) => (t.db.prepare(`SELECT chain_commitment FROM claims WHERE claim_id = ?`).get(id) as { chain_commitment: string }).chain_commitment;
+function pulled(block: number, logIndex: number, name: string, subject: string, data: Record<string, unknown>): void {
+  t.db.prepare(`INSERT INTO sync_chain_events (chain_id, block_number, log_index, block_hash, tx_hash, contract, name, batch_id, subject, data) VALUES (31337, ?, ?, '0xb', ?, 'ClaimsLedger', ?, NULL, ?, ?)`).run(block, logIndex, `0xt${block}`, name, subject, JSON.stringify(data));
 }
 
 describe('SqlClaimSink', () => {
   it('applies recorded then decided to the passing claim only, and counts hashes it does not know', () => {
     storeClaim('PASS', HASH, 'pass');
     storeClaim('FAILED-TWIN', HASH, 'fail');
+    const KEY = commitment('PASS');
+    expect(KEY).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(KEY).not.toBe(HASH);
     const sink = new SqlClaimSink(t.db);
-    sink.claimRecorded({ claimHash: HASH, blockNumber: 10, txHash: '0xt10' });
+    sink.claimRecorded({ claimHash: HASH, blockNumber: 9, txHash: '0xt9' }); // the bare content hash: not ours on chain
+    expect(claim('PASS').chain_status).toBe('pending');
+    sink.claimRecorded({ claimHash: KEY, blockNumber: 10, txHash: '0xt10' });
     expect(claim('PASS')).toEqual({ chain_status: 'recorded', chain_reason: null, chain_block: 10 });
-    sink.claimStatusChanged({ claimHash: HASH, status: 'denied', reasonCode: 'CO-16', blockNumber: 12, txHash: '0xt12' });
+    sink.claimStatusChanged({ claimHash: KEY, status: 'denied', reasonCode: 'CO-16', blockNumber: 12, txHash: '0xt12' });
     expect(claim('PASS')).toEqual({ chain_status: 'denied', chain_reason: 'CO-16', chain_block: 12 });
     // A late re-delivery of the record does not undo the payer's answer.
-    sink.claimRecorded({ claimHash: HASH, blockNumber: 10, txHash: '0xt10' });
+    sink.claimRecorded({ claimHash: KEY, blockNumber: 10, txHash: '0xt10' });
     expect(claim('PASS').chain_status).toBe('denied');
     expect(claim('FAILED-TWIN').chain_status).toBe('not_sent');
     sink.claimRecorded({ claimHash: `0x${'bb'.repeat(32)}`, blockNumber: 13, txHash: '0xt13' });
-    expect(sink.outcomes).toEqual({ recorded: 1, decided: 1, unknown: 2 });
+    expect(sink.outcomes).toEqual({ recorded: 1, decided: 1, unknown: 3 });
   });
 
   it('after a reorg, falls back to the newest event left below the fork point, or to pending', () => {
     storeClaim('PASS', HASH, 'pass');
+    const KEY = commitment('PASS');
     const sink = new SqlClaimSink(t.db);
-    pulled(10, 0, 'ClaimRecorded', { claimHash: HASH });
-    sink.claimRecorded({ claimHash: HASH, blockNumber: 10, txHash: '0xt10' });
-    pulled(12, 0, 'ClaimStatusChanged', { status: 'accepted', reasonCode: '' });
-    sink.claimStatusChanged({ claimHash: HASH, status: 'accepted', reasonCode: null, blockNumber: 12, txHash: '0xt12' });
+    pulled(10, 0, 'ClaimRecorded', KEY, { claimHash: KEY });
+    sink.claimRecorded({ claimHash: KEY, blockNumber: 10, txHash: '0xt10' });
+    pulled(12, 0, 'ClaimStatusChanged', KEY, { status: 'accepted', reasonCode: '' });
+    sink.claimStatusChanged({ claimHash: KEY, status: 'accepted', reasonCode: null, blockNumber: 12, txHash: '0xt12' });
     // The fork drops block 12 (the mirror deletes its events first, as ChainMirror.rollbackAbove does).
     t.db.prepare(`DELETE FROM sync_chain_events WHERE block_number > 11`).run();
     sink.rolledBack(11);

@@ -1,5 +1,5 @@
 // Applies pulled ClaimsLedger events to the claims table: recorded, then the payer's accepted/denied with its
-// reason code. Claims of other workstations (unknown content hashes) are counted and left in the event mirror.
+// reason code, matched by the claim's salted commitment. Claims of other workstations (unknown commitments) are counted and left in the event mirror.
 import type { Db } from '../db/connection';
 import type { ChainClaimEvent, ClaimChainSink } from '../sync/puller';
 import { claimsAboveBlock, markDecided, markRecorded, resetChainStatus } from './store';
@@ -29,14 +29,14 @@ export class SqlClaimSink implements ClaimChainSink {
       `SELECT name, data, block_number, tx_hash FROM sync_chain_events WHERE subject = ? AND name IN ('ClaimRecorded', 'ClaimStatusChanged')
        ORDER BY block_number DESC, log_index DESC LIMIT 1`,
     );
-    for (const { content_hash } of claimsAboveBlock(this.db, forkBlock)) {
-      resetChainStatus(this.db, content_hash, at);
-      const e = last.get(content_hash) as { name: string; data: string; block_number: number; tx_hash: string } | undefined;
+    for (const { chain_key } of claimsAboveBlock(this.db, forkBlock)) {
+      resetChainStatus(this.db, chain_key, at);
+      const e = last.get(chain_key) as { name: string; data: string; block_number: number; tx_hash: string } | undefined;
       if (!e) continue;
-      markRecorded(this.db, content_hash, e.block_number, e.tx_hash, at);
+      markRecorded(this.db, chain_key, e.block_number, e.tx_hash, at);
       if (e.name === 'ClaimStatusChanged') {
         const d = JSON.parse(e.data) as { status: 'accepted' | 'denied'; reasonCode: string };
-        markDecided(this.db, content_hash, d.status, d.reasonCode || null, e.block_number, e.tx_hash, at);
+        markDecided(this.db, chain_key, d.status, d.reasonCode || null, e.block_number, e.tx_hash, at);
       }
     }
   }

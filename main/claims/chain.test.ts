@@ -9,7 +9,8 @@ import { consentPayload, enqueue, startTestChain, testEngine, TEST_PATIENTS, typ
 import { CalldataRecorder } from '../sync/fixtures/phi';
 import { SqlClaimSink } from './chain-sink';
 import { runClaimImport } from './pipeline';
-import { payerDecide, grantPayerRole } from './payer';
+import { claimCommitmentOf } from './outbox-events';
+import { payerDecide, registerPayer } from './payer';
 import { createClaimImportRun } from './runs';
 import type { ClaimRow } from './store';
 import { claimRow, NPIS, PAYER, seedPatient, seedPaymentConsent, seedProvider, writeClaimsCsv } from './test-support';
@@ -60,11 +61,22 @@ describe('claims on chain', () => {
         const data = recorder.calldata().map((c) => c.data.toLowerCase()).join('');
         for (const text of ['CLM-A', NPIS.verified, PAYER, '99213']) expect(data).not.toContain(hexlify(toUtf8Bytes(text)).slice(2));
 
-        const hashes = Object.fromEntries((t.db.prepare(`SELECT claim_id, content_hash FROM claims`).all() as ClaimRow[]).map((c) => [c.claim_id, c.content_hash]));
+        // The chain holds salted commitments: the bare content hashes (what a dictionary of codes would find) are
+        // nowhere in the calldata; the payer gets each commitment and its salt off chain.
+        const rows = t.db.prepare(`SELECT claim_id, content_hash, chain_commitment, chain_salt FROM claims`).all() as ClaimRow[];
+        for (const r of rows) {
+          expect(data).not.toContain(r.content_hash.slice(2));
+          expect(claimCommitmentOf(r.chain_salt!, r.content_hash)).toBe(r.chain_commitment);
+          expect(data).toContain(r.chain_commitment!.slice(2));
+        }
+        const hashes = Object.fromEntries(rows.map((c) => [c.claim_id, c.chain_commitment]));
         const target = { provider: chain.provider, ledger: chain.contracts.ClaimsLedger! };
-        // Not yet a payer: refused by the contract with its named error.
-        await expect(payerDecide(target, PAYER_KEY, hashes['CLM-A']!, 'accepted')).rejects.toThrow(/AccessControlUnauthorizedAccount/);
-        await grantPayerRole(target, DEVNET_SIGNER_KEY, new Wallet(PAYER_KEY).address);
+        // Not yet this claim's registered payer: refused by the contract with its named error. Registered for
+        // another payer id, still refused (payer B cannot decide payer A's claims).
+        await expect(payerDecide(target, PAYER_KEY, hashes['CLM-A']!, 'accepted')).rejects.toThrow(/NotClaimPayer/);
+        await registerPayer(target, DEVNET_SIGNER_KEY, 'SOME-OTHER-PAYER', new Wallet(PAYER_KEY).address);
+        await expect(payerDecide(target, PAYER_KEY, hashes['CLM-A']!, 'accepted')).rejects.toThrow(/NotClaimPayer/);
+        await registerPayer(target, DEVNET_SIGNER_KEY, PAYER, new Wallet(PAYER_KEY).address);
         await payerDecide(target, PAYER_KEY, hashes['CLM-A']!, 'accepted');
         await payerDecide(target, PAYER_KEY, hashes['CLM-B']!, 'denied', 'co-16');
         await expect(payerDecide(target, PAYER_KEY, hashes['CLM-B']!, 'accepted')).rejects.toThrow(/ClaimAlreadyDecided/);

@@ -1,5 +1,5 @@
 // `custodian claims check FILE` (dry: verdicts per row, nothing stored), `custodian import claims FILE` (a job with
-// progress) and `custodian payer accept|deny|grant-role …` (the payer's side of ClaimsLedger, for tests and demos).
+// progress) and `custodian payer accept|deny|register …` (the payer's side of ClaimsLedger, for tests and demos).
 import fs from 'node:fs';
 import { AppError } from '../api/errors';
 import type { ClaimImportRunView } from '../api/claims';
@@ -9,7 +9,7 @@ import { createProvider } from '../chain/provider';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
-import { grantPayerRole, payerDecide } from './payer';
+import { registerPayer, payerDecide } from './payer';
 import { checkClaimsFile, type RowOutcome } from './pipeline';
 
 export interface Output {
@@ -101,11 +101,11 @@ function readKey(file: string): string {
 }
 
 /**
- * `custodian payer accept|deny CLAIM_HASH --reason CODE` and `custodian payer grant-role ADDRESS`. With --rpc (and
+ * `custodian payer accept|deny CLAIM_HASH --reason CODE` and `custodian payer register PAYER_ID ADDRESS`. With --rpc (and
  * --ledger, --chain-id) it talks to that node; otherwise to this data folder's chain (`services`), where the
  * embedded devnet's account #1 is the default payer and account #0 the admin.
  */
-export async function payerCommand(sub: string | undefined, arg: string | undefined, args: PayerArgs, services: Services | null, io: Output): Promise<number> {
+export async function payerCommand(sub: string | undefined, arg: string | undefined, args: PayerArgs, services: Services | null, io: Output, arg2?: string): Promise<number> {
   let rpc = args.rpc;
   let chainId = args.chainId ? Number(args.chainId) : undefined;
   let ledger = args.ledger;
@@ -118,19 +118,19 @@ export async function payerCommand(sub: string | undefined, arg: string | undefi
     ledger ??= conn.endpoint.contracts.ClaimsLedger;
   }
   if (!ledger) throw new AppError('CLAIMS_LEDGER_NOT_CONFIGURED', 'No ClaimsLedger address: pass --ledger ADDRESS or configure chain.contracts.ClaimsLedger.');
-  const key = args.keyFile ? readKey(args.keyFile) : process.env.CUSTODIAN_PAYER_KEY ?? (embedded ? (sub === 'grant-role' ? DEVNET_SIGNER_KEY : DEVNET_PAYER_KEY) : undefined);
+  const key = args.keyFile ? readKey(args.keyFile) : process.env.CUSTODIAN_PAYER_KEY ?? (embedded ? (sub === 'register' ? DEVNET_SIGNER_KEY : DEVNET_PAYER_KEY) : undefined);
   if (!key) throw new AppError('VALIDATION_FAILED', 'A key is needed on a non-devnet chain: --key-file FILE or CUSTODIAN_PAYER_KEY.');
   const provider = createProvider(rpc, chainId ?? 31337);
   try {
     const target = { provider, ledger };
-    if (sub === 'grant-role') {
-      if (!arg) throw new AppError('VALIDATION_FAILED', 'payer grant-role needs an ADDRESS.');
-      const r = await grantPayerRole(target, key, arg);
-      io.out(`Granted PAYER_ROLE on ${ledger} to ${arg}: tx ${r.txHash}\n`);
+    if (sub === 'register') {
+      if (!arg || !arg2) throw new AppError('VALIDATION_FAILED', 'payer register needs PAYER_ID and ADDRESS.');
+      const r = await registerPayer(target, key, arg, arg2);
+      io.out(`Registered ${arg2} as the payer answering for its claims on ${ledger}: tx ${r.txHash}\n`);
       return 0;
     }
     if (sub !== 'accept' && sub !== 'deny') {
-      io.err('Unknown payer command (expected: payer accept|deny CLAIM_HASH [--reason CODE], payer grant-role ADDRESS)\n');
+      io.err('Unknown payer command (expected: payer accept|deny CLAIM_HASH [--reason CODE], payer register PAYER_ID ADDRESS)\n');
       return 2;
     }
     if (!arg) throw new AppError('VALIDATION_FAILED', `payer ${sub} needs a CLAIM_HASH.`);

@@ -1,6 +1,6 @@
 // The outbox event a passing claim records for the chain sync (kind 'claim.record'), and how the sync engine turns
 // it into a ClaimsLedger.ClaimRecord. Hashes and a day number only: no claim id, MRN, NPI, codes or amount.
-import { keccak256, toUtf8Bytes } from 'ethers';
+import { AbiCoder, keccak256, toUtf8Bytes } from 'ethers';
 import { z } from 'zod';
 
 export const CLAIM_RECORD_KIND = 'claim.record';
@@ -12,7 +12,7 @@ export const claimRecordPayload = z
     v: z.literal(1),
     /** Local row id (claims.id), so confirmations can be traced back; not an identifier of anyone. */
     claimRowId: z.number().int().positive(),
-    /** The claim's content hash (model.ts: SHA-256 of its canonical JSON, patient as pseudonym). */
+    /** The claim's salted commitment (claimCommitmentOf), never the bare content hash. */
     claimHash: bytes32.refine((v) => !/^0x0{64}$/.test(v), 'must not be zero'),
     /** keccak256("payer:<payer id>") */
     payerHash: bytes32,
@@ -21,6 +21,16 @@ export const claimRecordPayload = z
   })
   .strict();
 export type ClaimRecordPayload = z.infer<typeof claimRecordPayload>;
+
+export const CLAIM_COMMITMENT_DOMAIN = 'custodian.claim.commitment.v1';
+
+/**
+ * What the chain sees of a claim: keccak256(abi.encode(domain, salt, contentHash)) with a random per-claim salt of
+ * 16 bytes kept locally and given to the payer off chain, so nobody without the salt can test guesses against it.
+ */
+export function claimCommitmentOf(salt: string, contentHash: string): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(['string', 'bytes16', 'bytes32'], [CLAIM_COMMITMENT_DOMAIN, salt, contentHash]));
+}
 
 export function payerHashOf(payerId: string): string {
   return keccak256(toUtf8Bytes(`payer:${payerId}`));

@@ -1,12 +1,12 @@
 // The payer tool (`custodian payer …`, tests and demos): accepts or denies a recorded claim on ClaimsLedger with a
-// payer key, and lets the ledger's admin grant PAYER_ROLE. Talks to the chain only; the console learns of the
+// payer key, and lets the ledger's admin (governance) register a payer's address. Talks to the chain only; the console learns of the
 // answer through the puller, like any other workstation would.
-import { Contract, getAddress, hexlify, id, toUtf8Bytes, Wallet, zeroPadBytes, type JsonRpcProvider } from 'ethers';
+import { Contract, getAddress, hexlify, toUtf8Bytes, Wallet, zeroPadBytes, type JsonRpcProvider } from 'ethers';
 import { AppError } from '../api/errors';
 import { loadArtifact } from '../chain/artifacts';
 import { TxSender } from '../chain/provider';
+import { payerHashOf } from './outbox-events';
 
-export const PAYER_ROLE = id('PAYER_ROLE');
 const STATUS = { accepted: 2, denied: 3 } as const;
 const REASON = /^[A-Z0-9-]{1,8}$/;
 
@@ -41,16 +41,20 @@ export async function payerDecide(t: LedgerTarget, payerKey: string, claimHash: 
   return { txHash: receipt.hash, blockNumber: receipt.blockNumber };
 }
 
-/** Grants PAYER_ROLE to `address`, signed by the ledger's admin key. */
-export async function grantPayerRole(t: LedgerTarget, adminKey: string, address: string): Promise<{ txHash: string }> {
+/**
+ * Registers `address` as the account that answers for payer `payerId` (its claims carry payerHashOf(payerId)),
+ * signed by the ledger's admin key (governance). Only that account may then decide those claims.
+ */
+export async function registerPayer(t: LedgerTarget, adminKey: string, payerId: string, address: string): Promise<{ txHash: string }> {
   let payer: string;
   try {
     payer = getAddress(address);
   } catch {
     throw new AppError('VALIDATION_FAILED', `ADDRESS must be a 0x-prefixed 20-byte address with a valid checksum (or all lower case), got ${JSON.stringify(address)}.`);
   }
+  if (!payerId.trim()) throw new AppError('VALIDATION_FAILED', 'payer register needs a PAYER_ID.');
   const ledger = ledgerOf(t);
   const wallet = new Wallet(adminKey, t.provider);
-  const receipt = await new TxSender(wallet).send({ to: t.ledger, data: ledger.interface.encodeFunctionData('grantRole', [PAYER_ROLE, payer]) }, { decodeErrorsWith: ledger.interface });
+  const receipt = await new TxSender(wallet).send({ to: t.ledger, data: ledger.interface.encodeFunctionData('registerPayer', [payerHashOf(payerId.trim()), payer]) }, { decodeErrorsWith: ledger.interface });
   return { txHash: receipt.hash };
 }

@@ -92,7 +92,10 @@ describe('claims import', () => {
     expect(outbox.map((o) => o.kind)).toEqual(['claim.record', 'claim.record']);
     const payload = JSON.parse(outbox[0]!.payload) as Record<string, unknown>;
     expect(Object.keys(payload).sort()).toEqual(['claimHash', 'claimRowId', 'payerHash', 'serviceDay', 'v']);
-    expect(payload.claimHash).toBe(claims()[0]!.content_hash);
+    // The salted commitment, never the bare content hash (a dictionary of codes and amounts would reach that).
+    expect(payload.claimHash).toBe(claims()[0]!.chain_commitment);
+    expect(payload.claimHash).not.toBe(claims()[0]!.content_hash);
+    expect(claims()[0]!.chain_salt).toMatch(/^0x[0-9a-f]{32}$/);
     for (const o of outbox) for (const phi of ['MRN-1', 'GH01', 'PASS-', NPIS.verified, PAYER, '99213', '2026-06-01']) expect(o.payload).not.toContain(phi);
   });
 

@@ -26,6 +26,8 @@ export function detailOf(r: ClaimRow): ClaimDetail {
   return {
     ...listRowOf(r),
     contentHash: r.content_hash,
+    chainCommitment: r.chain_commitment,
+    chainSalt: r.chain_salt,
     reasons: reasonsOf(r),
     chainTx: r.chain_tx,
     chainBlock: r.chain_block,

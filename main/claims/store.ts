@@ -5,7 +5,8 @@ import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
 import type { CheckableClaim } from './precheck';
 import { dayNumber, type ClaimReason, type ClaimVerdict } from './model';
-import { CLAIM_RECORD_KIND, payerHashOf, type ClaimRecordPayload } from './outbox-events';
+import { randomBytes } from 'node:crypto';
+import { CLAIM_RECORD_KIND, claimCommitmentOf, payerHashOf, type ClaimRecordPayload } from './outbox-events';
 
 export type ChainStatus = 'not_sent' | 'pending' | 'recorded' | 'accepted' | 'denied';
 
@@ -21,6 +22,9 @@ export interface ClaimRow {
   codes: string;
   amount_cents: number;
   content_hash: string;
+  /** 0x + 32 hex digits: the per-claim salt of the on-chain commitment (null for claims stored before it). */
+  chain_salt: string | null;
+  chain_commitment: string | null;
   verdict: 'pass' | 'fail';
   reasons: string;
   chain_status: ChainStatus;
@@ -48,6 +52,7 @@ interface Statements {
   insert: Statement;
   outbox: Statement;
   setOutbox: Statement<[number, number]>;
+  setCommitment: Statement<[string, string, number]>;
   byClaimId: Statement<[string], ClaimRow>;
   recorded: Statement<[number, string, string, string]>;
   decided: Statement<[string, string | null, number, string, string, string]>;
@@ -65,15 +70,16 @@ function statements(db: Db): Statements {
       ),
       outbox: db.prepare(`INSERT INTO outbox (kind, payload) VALUES (?, ?)`),
       setOutbox: db.prepare(`UPDATE claims SET outbox_id = ? WHERE id = ?`),
+      setCommitment: db.prepare(`UPDATE claims SET chain_salt = ?, chain_commitment = ? WHERE id = ?`),
       byClaimId: db.prepare(`SELECT * FROM claims WHERE claim_id = ?`),
       // A claim recorded from another batch first (or re-pulled) keeps a later payer answer.
       recorded: db.prepare(
         `UPDATE claims SET chain_status = 'recorded', chain_block = ?, chain_tx = ?, updated_at = ?
-         WHERE content_hash = ? AND verdict = 'pass' AND chain_status = 'pending'`,
+         WHERE coalesce(chain_commitment, content_hash) = ? AND verdict = 'pass' AND chain_status = 'pending'`,
       ),
       decided: db.prepare(
         `UPDATE claims SET chain_status = ?, chain_reason = ?, chain_block = ?, chain_tx = ?, updated_at = ?
-         WHERE content_hash = ? AND verdict = 'pass'`,
+         WHERE coalesce(chain_commitment, content_hash) = ? AND verdict = 'pass'`,
       ),
     };
     cache.set(db, s);
@@ -119,14 +125,17 @@ export function insertClaim(db: Db, claim: CheckableClaim, verdict: ClaimVerdict
     }).lastInsertRowid,
   );
   if (pass) {
-    const payload: ClaimRecordPayload = { v: 1, claimRowId: id, claimHash: claim.contentHash, payerHash: payerHashOf(claim.payerId), serviceDay: dayNumber(claim.serviceDate) };
+    const salt = `0x${randomBytes(16).toString('hex')}`;
+    const commitment = claimCommitmentOf(salt, claim.contentHash);
+    s.setCommitment.run(salt, commitment, id);
+    const payload: ClaimRecordPayload = { v: 1, claimRowId: id, claimHash: commitment, payerHash: payerHashOf(claim.payerId), serviceDay: dayNumber(claim.serviceDate) };
     const outboxId = Number(s.outbox.run(CLAIM_RECORD_KIND, JSON.stringify(payload)).lastInsertRowid);
     s.setOutbox.run(outboxId, id);
   }
   return id;
 }
 
-/** ClaimRecorded pulled from the chain: the local passing claim with this content hash is now on chain. */
+/** ClaimRecorded pulled from the chain: the local passing claim with this commitment is now on chain. */
 export function markRecorded(db: Db, contentHash: string, blockNumber: number, txHash: string, now: string): boolean {
   return statements(db).recorded.run(blockNumber, txHash, now, contentHash).changes > 0;
 }
@@ -137,12 +146,13 @@ export function markDecided(db: Db, contentHash: string, status: 'accepted' | 'd
 }
 
 /** After a reorg: claims whose chain status came from blocks above `forkBlock` go back to what the remaining events say. */
-export function claimsAboveBlock(db: Db, forkBlock: number): { content_hash: string }[] {
-  return db.prepare(`SELECT content_hash FROM claims WHERE verdict = 'pass' AND chain_block > ?`).all(forkBlock) as { content_hash: string }[];
+export function claimsAboveBlock(db: Db, forkBlock: number): { chain_key: string }[] {
+  return db.prepare(`SELECT coalesce(chain_commitment, content_hash) AS chain_key FROM claims WHERE verdict = 'pass' AND chain_block > ?`).all(forkBlock) as { chain_key: string }[];
 }
 
-export function resetChainStatus(db: Db, contentHash: string, now: string): void {
-  db.prepare(`UPDATE claims SET chain_status = 'pending', chain_reason = NULL, chain_block = NULL, chain_tx = NULL, updated_at = ? WHERE content_hash = ? AND verdict = 'pass'`).run(now, contentHash);
+/** `chainKey`: the claim's commitment on chain (its content hash for claims stored before commitments). */
+export function resetChainStatus(db: Db, chainKey: string, now: string): void {
+  db.prepare(`UPDATE claims SET chain_status = 'pending', chain_reason = NULL, chain_block = NULL, chain_tx = NULL, updated_at = ? WHERE coalesce(chain_commitment, content_hash) = ? AND verdict = 'pass'`).run(now, chainKey);
 }
 
 export function reasonsOf(row: Pick<ClaimRow, 'reasons'>): ClaimReason[] {

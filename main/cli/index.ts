@@ -13,7 +13,7 @@ import { createProvider } from '../chain/provider';
 import { claimsCheckCommand, importClaimsCommand, payerCommand } from '../claims/cli-commands';
 import { credentialDomain } from '../credentials/eip712';
 import { exportSecretCommand, fingerprintCommand, importSecretCommand } from '../consents/facility-secret-cli';
-import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
+import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, signStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
 import { importConsentsCommand } from '../imports/cli-command';
 import { sharingCommand, SHARING_USAGE } from '../sharing/cli-commands';
 import { resolveDataDir } from '../runtime/config';
@@ -50,8 +50,12 @@ Commands:
                          CUSTODIAN_ISSUER_PASSPHRASE. Signs for this data folder's registry unless both are given
   credentials verify FILE
                          Verify a signed credential document: exit 0 when verified, 3 with the verdict otherwise
-  credentials set-status ID active|suspended|revoked REASON
-                         Suspend, revoke or reinstate a directory credential: queued for the chain (outbox)
+  credentials set-status ID active|suspended|revoked REASON --issuer-key HEX|KEYSTORE | --signature FILE
+                         Suspend, revoke or reinstate a directory credential with its ISSUER's signature (signed
+                         here with the issuer's key, or a file from sign-status): queued for the chain (outbox)
+  credentials sign-status --issuer-key HEX|KEYSTORE --credential-hash H --status S --expires-at N
+                    --chain-id N --registry ADDR [--out FILE]
+                         The issuer's offline tool: sign a status (EIP-712, nonce = now in ms, 30-day deadline)
   credentials register-issuer ADDRESS NAME  (IT admin: --user)
                          Register an issuer in CredentialRegistry (governance: the devnet key, or the keystore)
   credentials revoke-issuer ADDRESS
@@ -75,8 +79,9 @@ ${SHARING_USAGE}
                          Pre-check every claim of a CSV and print its verdict and reasons; nothing is stored
   payer accept|deny CLAIM_HASH [--reason CODE] [--rpc URL --ledger ADDR --chain-id N --key-file F]
                          Act as the payer on ClaimsLedger (tests, demos); a denial needs --reason (e.g. CO-16)
-  payer grant-role ADDRESS
-                         Grant PAYER_ROLE (the ledger admin's key: the devnet key, --key-file or CUSTODIAN_PAYER_KEY)
+  payer register PAYER_ID ADDRESS
+                         Register the address that answers for a payer's claims (governance: the ledger admin's
+                         key: the devnet key, --key-file or CUSTODIAN_PAYER_KEY); only it may decide them
 
 Options:
   --data-dir DIR         Data folder (default: $CUSTODIAN_HOME or the platform's user-data folder)
@@ -282,7 +287,20 @@ async function credentials(dataDir: string, args: string[], v: Record<string, st
     case 'set-status': {
       const [, id, status, ...reason] = args;
       if (!id || !status) throw new AppError('VALIDATION_FAILED', 'credentials set-status needs ID, STATUS (active, suspended or revoked) and a REASON.');
-      return withServices(dataDir, async (s) => setStatusCommand(s, await signInCli(s, text('user')), Number(id), status, reason.join(' '), v.json === true, stdio));
+      const issuerKey = text('issuer-key');
+      const signatureFile = text('signature');
+      const authority = issuerKey ? { issuerKey } : signatureFile ? { signatureFile } : null;
+      return withServices(dataDir, async (s) => setStatusCommand(s, await signInCli(s, text('user')), Number(id), status, reason.join(' '), authority, v.json === true, stdio));
+    }
+    case 'sign-status': {
+      const issuerKey = text('issuer-key');
+      const chainId = text('chain-id');
+      const registry = text('registry');
+      if (!issuerKey || !chainId || !/^\d+$/.test(chainId) || !registry || !/^0x[0-9a-fA-F]{40}$/.test(registry)) {
+        throw new AppError('VALIDATION_FAILED', 'credentials sign-status needs --issuer-key, --chain-id (a number) and --registry (a 0x address).');
+      }
+      const sign = { issuerKey, credentialHash: text('credential-hash'), status: text('status'), expiresAt: text('expires-at'), out: text('out') };
+      return signStatusCommand(sign, Number(chainId), registry, stdio);
     }
     case 'register-issuer':
     case 'revoke-issuer':
@@ -341,6 +359,10 @@ export async function main(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean', default: false },
       format: { type: 'string' },
       'issuer-key': { type: 'string' },
+      signature: { type: 'string' },
+      'credential-hash': { type: 'string' },
+      status: { type: 'string' },
+      'expires-at': { type: 'string' },
       npi: { type: 'string' },
       type: { type: 'string' },
       jurisdiction: { type: 'string' },
@@ -442,9 +464,9 @@ export async function main(argv: string[]): Promise<number> {
       return withServices(dataDir, async (s) => claimsCheckCommand(s, await signInCli(s, values.user), file, { json: values.json, out: values.out }, stdio), false);
     }
     case 'payer': {
-      const [, sub, arg] = positionals;
+      const [, sub, arg, arg2] = positionals;
       const args = { rpc: values.rpc, chainId: values['chain-id'], ledger: values.ledger, keyFile: values['key-file'], reason: values.reason };
-      return values.rpc ? payerCommand(sub, arg, args, null, stdio) : withServices(dataDir, (s) => payerCommand(sub, arg, args, s, stdio));
+      return values.rpc ? payerCommand(sub, arg, args, null, stdio, arg2) : withServices(dataDir, (s) => payerCommand(sub, arg, args, s, stdio, arg2));
     }
     case 'serve': {
       const port = values.port === undefined ? undefined : Number(values.port);

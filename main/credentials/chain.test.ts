@@ -2,7 +2,7 @@
 // key, statuses written with TxSender. Each verdict, replay, a revoked issuer, offline, batched reads, and the API.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Wallet, type Signer } from 'ethers';
+import { Wallet, type BaseWallet, type Signer } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerificationResult } from '../api/credentials';
 import type { JobProgress } from '../api/events';
@@ -22,6 +22,7 @@ import type { VerifyAllResult } from './jobs';
 import { CredentialRegistryReader, RegistryUnavailable, type RegistryReader } from './registry-client';
 import { revokeIssuer } from './registry-admin';
 import { verifyAllJobParams } from './scheduler';
+import { issuerStatusSignatureFor } from './status-change';
 import { credentialById } from './store';
 import { openTestDb, signTestCredential, startRegistryChain, storeCredential, tempDir, TEST_NPIS, type RegistryChain } from './test-support';
 import { openRegistrySource, verifyStoredCredentials, type ChainConnectionSource, type RegistrySource } from './verify';
@@ -50,9 +51,9 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function stored(signer: Signer = issuer, npi: string = TEST_NPIS[0], d = domain, status: 'active' | 'suspended' | 'revoked' | null = 'active'): Promise<{ id: number; c: SignedCredential }> {
+async function stored(signer: BaseWallet = issuer, npi: string = TEST_NPIS[0], d = domain, status: 'active' | 'suspended' | 'revoked' | null = 'active'): Promise<{ id: number; c: SignedCredential }> {
   const c = await signTestCredential(signer, d, { npi, validFrom: '2024-01-01', validUntil: '2030-12-31' });
-  if (status) await chain.setStatuses([{ hash: c.hash, status, validUntil: c.fields.validUntil, issuer: c.fields.issuer }]);
+  if (status) await chain.setStatuses([{ hash: c.hash, status, validUntil: c.fields.validUntil, issuer: signer }]);
   return { id: storeCredential(db, c), c };
 }
 
@@ -132,7 +133,7 @@ describe('verification against CredentialRegistry', () => {
 
   it('reads many statuses with one statusesOf per chunk, agreeing with one statusOf each', async () => {
     const many = await Promise.all(Array.from({ length: 40 }, (_, i) => signTestCredential(issuer, domain, { npi: TEST_NPIS[i % 5]!, number: `B-${i}` })));
-    await chain.setStatuses(many.map((c, i) => ({ hash: c.hash, status: (['active', 'suspended', 'revoked'] as const)[i % 3]!, validUntil: c.fields.validUntil, issuer: c.fields.issuer })));
+    await chain.setStatuses(many.map((c, i) => ({ hash: c.hash, status: (['active', 'suspended', 'revoked'] as const)[i % 3]!, validUntil: c.fields.validUntil, issuer })));
     const reader = await CredentialRegistryReader.connect(chain.provider, chain.chainId, chain.contracts.CredentialRegistry, { chunk: 16 });
     const batched = await reader.statusesOf(many.map((c) => c.hash));
     expect(reader.calls).toBe(3);
@@ -201,7 +202,12 @@ describe('bulk verification job and API', () => {
     const tampered = JSON.stringify({ ...toCredentialDocument(c), credential: { ...c.fields, validUntil: '2099-12-31' } });
     expect(await as(manager)('credentials.check', { document: tampered })).toMatchObject({ ok: true, value: { verdict: 'bad_signature', credentialId: null } });
 
-    const revoked = await as(manager)<{ outboxId: number; credential: { check: { verdict: string } } }>('credentials.setStatus', { credentialId: id, status: 'revoked', reason: 'licence surrendered' });
+    // The workstation relays only the issuer's word: unsigned, or signed by someone else, nothing is queued.
+    expect(await as(manager)('credentials.setStatus', { credentialId: id, status: 'revoked', reason: 'licence surrendered' })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_STATUS_UNSIGNED' } });
+    const forged = await issuerStatusSignatureFor(Wallet.createRandom(), credentialById(db, id)!, 'revoked', new Date());
+    expect(await as(manager)('credentials.setStatus', { credentialId: id, status: 'revoked', reason: 'licence surrendered', issuerSignature: forged })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_STATUS_UNSIGNED' } });
+    const issuerSignature = await issuerStatusSignatureFor(issuer, credentialById(db, id)!, 'revoked', new Date());
+    const revoked = await as(manager)<{ outboxId: number; credential: { check: { verdict: string } } }>('credentials.setStatus', { credentialId: id, status: 'revoked', reason: 'licence surrendered', issuerSignature });
     expect(revoked).toMatchObject({ ok: true, value: { credential: { check: { verdict: 'revoked' }, localStatus: { status: 'revoked', outboxState: 'pending' } } } });
     expect(db.prepare(`SELECT kind FROM outbox WHERE id = ?`).get((revoked as { value: { outboxId: number } }).value.outboxId)).toEqual({ kind: 'credential.status' });
     const gate = credentialGate(db, TEST_NPIS[2], new Date());
@@ -211,7 +217,10 @@ describe('bulk verification job and API', () => {
     expect(await as(manager)('credentials.setStatus', { credentialId: stranger.id, status: 'active', reason: 'publish it' })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_UNKNOWN_ISSUER' } });
     db.prepare(`UPDATE credentials SET number = 'forged' WHERE id = ?`).run(stranger.id);
     expect(await as(manager)('credentials.setStatus', { credentialId: stranger.id, status: 'suspended', reason: 'publish it' })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_BAD_SIGNATURE', message: expect.stringMatching(/does not match its fields/) } });
-    expect(await as(manager)('credentials.setStatus', { credentialId: stranger.id, status: 'revoked', reason: 'always accepted' })).toMatchObject({ ok: true });
+    // A revocation is no longer "always accepted": it too needs the credential's issuer (and on chain a registered
+    // one: contracts/test/CredentialRegistry.test.ts plays the squatter).
+    const strangerSig = await issuerStatusSignatureFor(Wallet.createRandom(), credentialById(db, stranger.id)!, 'revoked', new Date());
+    expect(await as(manager)('credentials.setStatus', { credentialId: stranger.id, status: 'revoked', reason: 'not its issuer', issuerSignature: strangerSig })).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_STATUS_UNSIGNED' } });
 
     const list = await as(clerk)<{ providers: unknown[] }>('providers.list', { search: TEST_NPIS[2].slice(0, 4) });
     expect(list).toMatchObject({ ok: true });

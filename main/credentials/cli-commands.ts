@@ -1,7 +1,17 @@
 // The `custodian credentials …` and `custodian import providers` commands, given started services by the CLI
 // shell (main/cli/index.ts), which parses arguments and signs the caller in. Output text for people, or --json.
 import fs from 'node:fs';
-import { checkStateLabel, verdictErrorCode, type RosterImportStarted, type StatusChangeResult, type VerificationResult } from '../api/credentials';
+import {
+  CREDENTIAL_STATUS_CHANGES,
+  checkStateLabel,
+  issuerStatusSignature,
+  verdictErrorCode,
+  type CredentialStatusChange,
+  type IssuerStatusSignature,
+  type RosterImportStarted,
+  type StatusChangeResult,
+  type VerificationResult,
+} from '../api/credentials';
 import { AppError, type ApiResult } from '../api/errors';
 import type { JobProgress } from '../api/events';
 import { roleAllows, type Principal } from '../api/permissions';
@@ -15,6 +25,9 @@ import { issueCredential, loadIssuerKey } from './issuer';
 import { governanceSigner, registerIssuer, revokeIssuer } from './registry-admin';
 import type { RosterSummary } from './roster-import';
 import { lastKnownRegistry } from './settings';
+import { signStatus, statusDomain, statusNonce, STATUS_SIGNATURE_TTL_SECONDS } from './status-signature';
+import { issuerStatusSignatureFor } from './status-change';
+import { credentialById } from './store';
 
 export interface Output {
   out(text: string): void;
@@ -92,9 +105,65 @@ export async function verifyFileCommand(services: Services, caller: CallerContex
 }
 
 /** Suspends, revokes or reinstates a stored credential through the API (outbox event, re-judged at once). */
-export async function setStatusCommand(services: Services, caller: CallerContext, credentialId: number, status: string, reason: string, json: boolean, io: Output): Promise<number> {
-  const r = await unwrap<StatusChangeResult>(services.dispatch('credentials.setStatus', { credentialId, status, reason }, caller));
-  io.out(json ? `${JSON.stringify(r, null, 2)}\n` : `Credential ${credentialId}: ${status} queued for the chain (outbox ${r.outboxId}); now ${r.credential.check.label}: ${r.credential.check.reason ?? ''}\n`);
+/** How `set-status` gets the issuer's word: signed here with the issuer's key, or a file from `sign-status`. */
+export type StatusAuthority = { issuerKey: string } | { signatureFile: string };
+
+export async function setStatusCommand(services: Services, caller: CallerContext, credentialId: number, status: string, reason: string, authority: StatusAuthority | null, json: boolean, io: Output): Promise<number> {
+  if (!(CREDENTIAL_STATUS_CHANGES as readonly string[]).includes(status)) throw new AppError('VALIDATION_FAILED', `STATUS must be one of ${CREDENTIAL_STATUS_CHANGES.join(', ')}, not "${status}".`);
+  let issuerSignature: IssuerStatusSignature | undefined;
+  if (authority && 'issuerKey' in authority) {
+    const row = credentialById(services.db, credentialId);
+    if (!row) throw new AppError('CREDENTIAL_NOT_FOUND', `There is no credential with id ${credentialId}.`);
+    issuerSignature = await issuerStatusSignatureFor(await loadIssuerKey(authority.issuerKey), row, status as CredentialStatusChange, new Date());
+  } else if (authority) {
+    issuerSignature = readStatusSignature(authority.signatureFile);
+  }
+  const r = await unwrap<StatusChangeResult>(services.dispatch('credentials.setStatus', { credentialId, status, reason, ...(issuerSignature ? { issuerSignature } : {}) }, caller));
+  io.out(json ? `${JSON.stringify(r, null, 2)}\n` : `Credential ${credentialId}: ${status}, signed by its issuer, queued for the chain (outbox ${r.outboxId}); now ${r.credential.check.label}: ${r.credential.check.reason ?? ''}\n`);
+  return 0;
+}
+
+function readStatusSignature(file: string): IssuerStatusSignature {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new AppError('CREDENTIAL_STATUS_UNSIGNED', `${file} is not a readable JSON signed status (${(err as NodeJS.ErrnoException).code ?? 'invalid JSON'}).`);
+  }
+  const { expiresAt, nonce, deadline, signature } = (parsed ?? {}) as Record<string, unknown>;
+  const result = issuerStatusSignature.safeParse({ expiresAt, nonce, deadline, signature });
+  if (!result.success) throw new AppError('CREDENTIAL_STATUS_UNSIGNED', `${file}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return result.data;
+}
+
+export interface SignStatusArgs {
+  issuerKey: string;
+  credentialHash: string | undefined;
+  status: string | undefined;
+  expiresAt: string | undefined;
+  out: string | undefined;
+}
+
+/**
+ * The issuer's offline tool: signs a status for a credential hash in one registry's domain, as JSON that any
+ * workstation submits with `credentials set-status ID STATUS REASON --signature FILE`.
+ */
+export async function signStatusCommand(args: SignStatusArgs, chainId: number, registry: string, io: Output, now = new Date()): Promise<number> {
+  if (!args.credentialHash || !/^0x[0-9a-fA-F]{64}$/.test(args.credentialHash)) throw new AppError('VALIDATION_FAILED', 'sign-status needs --credential-hash (0x + 64 hex digits).');
+  if (!args.status || !(CREDENTIAL_STATUS_CHANGES as readonly string[]).includes(args.status)) throw new AppError('VALIDATION_FAILED', `sign-status needs --status ${CREDENTIAL_STATUS_CHANGES.join('|')}.`);
+  if (args.expiresAt === undefined || !/^\d+$/.test(args.expiresAt)) throw new AppError('VALIDATION_FAILED', 'sign-status needs --expires-at (unix seconds; 0 for none).');
+  const issuer = await loadIssuerKey(args.issuerKey);
+  const signed = await signStatus(issuer, statusDomain(chainId, registry), {
+    credentialHash: args.credentialHash.toLowerCase(),
+    status: args.status as CredentialStatusChange,
+    expiresAt: Number(args.expiresAt),
+    nonce: statusNonce(now),
+    deadline: Math.floor(now.getTime() / 1000) + STATUS_SIGNATURE_TTL_SECONDS,
+  });
+  const json = `${JSON.stringify(signed, null, 2)}\n`;
+  if (args.out) fs.writeFileSync(args.out, json, { flag: 'wx' });
+  else io.out(json);
+  io.err(`Signed "${signed.status}" for ${signed.credentialHash.slice(0, 10)}… as issuer ${signed.issuer} (chain ${chainId}, registry ${registry}), valid until ${new Date(signed.deadline * 1000).toISOString()}${args.out ? `: ${args.out}` : ''}\n`);
   return 0;
 }
 

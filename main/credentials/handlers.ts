@@ -141,10 +141,10 @@ export function createCredentialHandlers(deps: CredentialDeps): HandlersFor<type
 
     'credentials.setStatus': async (input, ctx) => {
       if (input.status !== 'revoked') await assertPublishable(mustFind(input.credentialId), input.status);
-      const { outboxId, row } = changeCredentialStatus(db, input.credentialId, input.status, input.reason, ctx.principal.name, now());
+      const { outboxId, row } = changeCredentialStatus(db, input.credentialId, input.status, input.reason, ctx.principal.name, now(), input.issuerSignature);
       // Re-judge at once so the cached verdict (and the consent gate) reflects the change before the chain does.
       await verifyOne(row, ctx);
-      ctx.audit({ details: { status: input.status, outboxId } });
+      ctx.audit({ details: { status: input.status, outboxId, issuerSigned: true } });
       return { outboxId, credential: credentialView(db, mustFind(row.id), now(), credentialSettings(db).expiringDays) };
     },
   };

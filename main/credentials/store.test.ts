@@ -11,8 +11,8 @@ import { credentialGate } from './gate';
 import { npiFromNine } from './npi';
 import { expiringCredentials, listProviders, providerDetail } from './queries';
 import { writeSetting, SETTING_KEYS } from './settings';
-import { changeCredentialStatus } from './status-change';
-import { saveFinding } from './store';
+import { changeCredentialStatus, issuerStatusSignatureFor } from './status-change';
+import { credentialById, saveFinding } from './store';
 import { openTestDb, signTestCredential, storeCredential, tempDir, TEST_NPIS } from './test-support';
 
 const issuer = new Wallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d');
@@ -178,14 +178,21 @@ describe('directory queries', () => {
 describe('changeCredentialStatus', () => {
   it('queues one credential.status outbox event the sync engine accepts, and records who and why', async () => {
     const id = await credentialFor(TEST_NPIS[3]);
-    const { outboxId } = changeCredentialStatus(db, id, 'suspended', 'board notice 2026-17', 'Records Manager', now);
+    const credential = credentialById(db, id)!;
+    const signature = await issuerStatusSignatureFor(issuer, credential, 'suspended', now);
+    // The workstation only relays the issuer's word: no signature, or one by another key, writes nothing.
+    expect(() => changeCredentialStatus(db, id, 'suspended', 'board notice 2026-17', 'Records Manager', now, undefined)).toThrow(expect.objectContaining({ code: 'CREDENTIAL_STATUS_UNSIGNED' }));
+    const byStranger = await issuerStatusSignatureFor(Wallet.createRandom(), credential, 'suspended', now);
+    expect(() => changeCredentialStatus(db, id, 'suspended', 'board notice 2026-17', 'Records Manager', now, byStranger)).toThrow(expect.objectContaining({ code: 'CREDENTIAL_STATUS_UNSIGNED' }));
+    expect(() => changeCredentialStatus(db, id, 'revoked', 'board notice 2026-17', 'Records Manager', now, signature)).toThrow(/does not recover to the credential's issuer/);
+    const { outboxId } = changeCredentialStatus(db, id, 'suspended', 'board notice 2026-17', 'Records Manager', now, signature);
     const row = db.prepare('SELECT kind, payload, state FROM outbox WHERE id = ?').get(outboxId) as { kind: string; payload: string; state: string };
     expect(row).toMatchObject({ kind: 'credential.status', state: 'pending' });
     const parsed = parsePayload('credential.status', row.payload);
     expect(parsed).toMatchObject({ ok: true, value: { status: 'suspended', expiresAt: Date.parse('2028-01-01T00:00:00Z') / 1000, issuer: issuer.address } });
-    expect(row.payload).not.toMatch(/Provider|board notice/); // hash, issuer and expiry only
+    expect(row.payload).not.toMatch(/Provider|board notice/); // hash, issuer, expiry and the issuer's signature only
     const detail = providerDetail(db, { npi: TEST_NPIS[3] }, now, 30);
     expect(detail.credentials[0]!.localStatus).toMatchObject({ status: 'suspended', reason: 'board notice 2026-17', actor: 'Records Manager', outboxState: 'pending' });
-    expect(() => changeCredentialStatus(db, 424242, 'revoked', 'x', 'y', now)).toThrow(/no credential with id 424242/);
+    expect(() => changeCredentialStatus(db, 424242, 'revoked', 'x', 'y', now, signature)).toThrow(/no credential with id 424242/);
   });
 });

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hexlify, randomBytes, Wallet, type JsonRpcProvider, type Signer } from 'ethers';
+import { hexlify, randomBytes, Wallet, type BaseWallet, type JsonRpcProvider, type Signer } from 'ethers';
 import type { CredentialType } from '../api/credentials';
 import { startTestNode, type TestNode } from '../chain/test-node';
 import { deployContracts, type DeployedContracts } from '../chain/deploy';
@@ -16,6 +16,7 @@ import type { CredentialDomain } from './eip712';
 import { issueCredential } from './issuer';
 import { credentialRegistryInterface } from './registry-client';
 import { registerIssuer } from './registry-admin';
+import { signStatusWithKey, statusDomain } from './status-signature';
 import { insertCredential, upsertProvider } from './store';
 import { expiresAtOf, REGISTRY_STATUS } from './verdict';
 
@@ -69,9 +70,13 @@ export interface RegistryChain {
   chainId: number;
   admin: TxSender;
   registerIssuer(issuer: string, name?: string): Promise<void>;
-  setStatuses(updates: { hash: string; status: 'active' | 'suspended' | 'revoked'; validUntil: string; issuer: string }[]): Promise<void>;
+  /** Writes statuses signed by each update's issuer key (the registry accepts nothing else), sent by the devnet key as a relay. */
+  setStatuses(updates: { hash: string; status: 'active' | 'suspended' | 'revoked'; validUntil: string; issuer: BaseWallet }[]): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Per process, strictly increasing: each test status beats the ones written before it. */
+let statusNonce = Date.now();
 
 const STATUS_CODE = { active: REGISTRY_STATUS.active, suspended: REGISTRY_STATUS.suspended, revoked: REGISTRY_STATUS.revoked } as const;
 
@@ -93,7 +98,10 @@ export async function startRegistryChain(): Promise<RegistryChain> {
     },
     async setStatuses(updates) {
       for (let i = 0; i < updates.length; i += 300) {
-        const batch = updates.slice(i, i + 300).map((u) => ({ credentialHash: u.hash, status: STATUS_CODE[u.status], expiresAt: expiresAtOf(u.validUntil), issuer: u.issuer }));
+        const batch = updates.slice(i, i + 300).map((u) => {
+          const signed = signStatusWithKey(u.issuer, statusDomain(node.chainId, contracts.CredentialRegistry), { credentialHash: u.hash, status: u.status, expiresAt: expiresAtOf(u.validUntil), nonce: ++statusNonce, deadline: 4_000_000_000 });
+          return { credentialHash: u.hash, status: STATUS_CODE[u.status], expiresAt: signed.expiresAt, issuer: signed.issuer, nonce: signed.nonce, deadline: signed.deadline, signature: signed.signature };
+        });
         await admin.send({ to: contracts.CredentialRegistry, data: iface.encodeFunctionData('setStatuses', [hexlify(randomBytes(32)), batch]) }, { decodeErrorsWith: iface });
       }
     },

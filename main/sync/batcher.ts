@@ -43,6 +43,16 @@ export function batchIdOf(origin: string, kind: SyncKind, events: readonly Pick<
   return keccak256(coder.encode(['string', 'bytes32', 'string', 'uint256[]', 'bytes32[]'], [BATCH_ID_DOMAIN, origin, kind, events.map((e) => e.id), hashes]));
 }
 
+export const REKEY_DOMAIN = 'custodian.sync.batch.rekey.v1';
+
+/**
+ * A fresh id for a batch whose id another party used first: bound to the sender and to a random salt, so it can
+ * neither be predicted from the old id nor collide with one already on chain.
+ */
+export function rekeyedBatchId(oldId: string, sender: string, salt: Uint8Array): string {
+  return keccak256(coder.encode(['string', 'bytes32', 'address', 'bytes32'], [REKEY_DOMAIN, oldId, sender, salt]));
+}
+
 /** Gas budget one batch may plan with under `limits`. */
 export function gasBudget(limits: BatchLimits): number {
   const txCap = Number(MAX_TX_GAS) * (limits.txCapFraction ?? 0.8);

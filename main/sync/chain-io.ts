@@ -31,11 +31,16 @@ export function contractAddress(ctx: ChainContext, batch: BatchRow): string {
   return address;
 }
 
-/** Whether the contract already holds this batch (its replay guard says so). */
-export async function isAppliedOnChain(ctx: ChainContext & { address?: string }, batch: BatchRow): Promise<boolean> {
-  const check = appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch), ctx.address);
+/** Whether the chain already holds this batch id for `sender` (or for anyone, where the contract keeps ids global). */
+export async function isAppliedOnChain(ctx: ChainContext, batch: BatchRow, sender: string): Promise<boolean> {
+  const check = appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch), sender);
   const ret = await ctx.provider.call({ to: contractAddress(ctx, batch), data: check.data });
   return check.decode(ret);
+}
+
+/** Whether a new sync batch id gets the batch's events past a taken id (false for audit roots). */
+export function escapesByNewId(ctx: ChainContext, batch: BatchRow, sender: string): boolean {
+  return appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch), sender).bySyncId;
 }
 
 /** The first successful receipt among every transaction ever signed for the batch (any fee level), if mined. */
@@ -61,22 +66,66 @@ const APPLIED_EVENT: Record<BatchRow['kind'], string> = {
   'claim.record': 'BatchApplied',
 };
 
-/** The log that applied the batch, searched over the last `window` blocks (for a batch applied by a transaction we do not have). */
-export async function findAppliedLog(ctx: ChainContext & { address?: string }, batch: BatchRow, window = 50_000): Promise<{ txHash: string; blockNumber: number; blockHash: string } | null> {
+/**
+ * Per-item skip events of a kind: the contract applied the batch but not this item (index = position in the
+ * batch, i.e. in outbox id order). The engine reports each on its outbox row.
+ */
+const SKIP_EVENT: Partial<Record<BatchRow['kind'], { event: string; reasons: readonly string[] }>> = {
+  'credential.status': {
+    event: 'StatusUpdateSkipped',
+    reasons: ['InvalidStatus', 'Expired', 'OutOfRange', 'BadSignature', 'IssuerMismatch', 'IssuerNotRegistered', 'AlreadyRevoked', 'StaleNonce'],
+  },
+};
+
+/** The items of `batch` its own receipt says were skipped, with the contract's named reason. */
+export function skippedItems(ctx: ChainContext, batch: BatchRow, receipt: TransactionReceipt): { index: number; reason: string; event: string }[] {
+  const skip = SKIP_EVENT[batch.kind];
+  if (!skip) return [];
+  const iface = contractInterface(CONTRACT_OF_KIND[batch.kind]);
+  const address = contractAddress(ctx, batch).toLowerCase();
+  const out: { index: number; reason: string; event: string }[] = [];
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== address) continue;
+    const parsed = iface.parseLog(log);
+    if (parsed?.name !== skip.event || String(parsed.args.getValue('batchId')).toLowerCase() !== batch.id.toLowerCase()) continue;
+    const code = Number(parsed.args.getValue('reason'));
+    out.push({ index: Number(parsed.args.getValue('index')), reason: skip.reasons[code] ?? `reason ${code}`, event: skip.event });
+  }
+  return out;
+}
+
+/**
+ * Topics of the batch's applied event: the sync batch id; for HeadAnchored (indexed by the sending account, the tree
+ * size and the root) the sender's own trail with this very head, so another account's head never counts as ours.
+ */
+function appliedTopics(ctx: ChainContext & { address?: string }, batch: BatchRow, sender?: string): string[] {
   const iface = contractInterface(CONTRACT_OF_KIND[batch.kind]);
   const topic0 = iface.getEvent(APPLIED_EVENT[batch.kind])!.topicHash;
-  // HeadAnchored is indexed by the sending account (the trail), the tree size and the root: only our own trail's
-  // head with this very root counts. The other events are indexed by the sync batch id.
-  let topics = [topic0, batch.id.toLowerCase()];
   if (batch.kind === 'audit.root') {
-    if (!ctx.address) return null;
+    const trail = sender ?? ctx.address;
+    if (!trail) return [topic0, `0x${'ff'.repeat(32)}`]; // no sender known: matches nothing
     const p = batchPayloads(ctx, batch)[0] as AuditRootPayload;
-    topics = [topic0, zeroPadValue(ctx.address.toLowerCase(), 32), zeroPadValue(toBeHex(p.treeSize), 32), p.rootHash.toLowerCase()];
+    return [topic0, zeroPadValue(trail.toLowerCase(), 32), zeroPadValue(toBeHex(p.treeSize), 32), p.rootHash.toLowerCase()];
   }
+  return [topic0, batch.id.toLowerCase()];
+}
+
+/** Whether a receipt holds the batch's applied event, emitted by the batch's contract. */
+export function receiptApplies(ctx: ChainContext, batch: BatchRow, receipt: TransactionReceipt): boolean {
+  if (receipt.status !== 1) return false;
+  const address = contractAddress(ctx, batch).toLowerCase();
+  const topics = appliedTopics(ctx, batch, receipt.from);
+  return receipt.logs.some((log) => log.address.toLowerCase() === address && topics.every((t, i) => log.topics[i]?.toLowerCase() === t));
+}
+
+/**
+ * Every log that applied this batch id, searched over the last `window` blocks, whoever sent it: the caller
+ * decides which (if any) is ours.
+ */
+export async function findAppliedLogs(ctx: ChainContext & { address?: string }, batch: BatchRow, window = 50_000): Promise<{ txHash: string; blockNumber: number; blockHash: string }[]> {
   const head = await ctx.provider.getBlockNumber();
-  const logs = await ctx.provider.getLogs({ address: contractAddress(ctx, batch), topics, fromBlock: Math.max(0, head - window), toBlock: head });
-  const log = logs[0];
-  return log ? { txHash: log.transactionHash, blockNumber: log.blockNumber, blockHash: log.blockHash } : null;
+  const logs = await ctx.provider.getLogs({ address: contractAddress(ctx, batch), topics: appliedTopics(ctx, batch), fromBlock: Math.max(0, head - window), toBlock: head });
+  return logs.map((log) => ({ txHash: log.transactionHash, blockNumber: log.blockNumber, blockHash: log.blockHash }));
 }
 
 export async function marketFees(ctx: ChainContext): Promise<Fees> {

@@ -47,10 +47,10 @@ describe('crash safety', () => {
     const dir = tempDir('sync-crash');
     const dbPath = path.join(dir, 'crash.sqlite');
     const db = openTestDb(dbPath);
-    const issuer = Wallet.createRandom().address;
-    await registerIssuer(chain, issuer);
+    const issuer = Wallet.createRandom();
+    await registerIssuer(chain, issuer.address);
     enqueueConsents(db, 640);
-    enqueue(db, 'credential.status', Array.from({ length: 12 }, (_, i) => credentialPayload(100 + i, issuer)));
+    enqueue(db, 'credential.status', Array.from({ length: 12 }, (_, i) => credentialPayload(100 + i, issuer, chain)));
     const roots = Array.from({ length: 4 }, (_, i) => auditRootPayload(100 + i).json);
     enqueue(db, 'audit.root', roots);
     db.close();

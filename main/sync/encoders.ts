@@ -23,16 +23,20 @@ export interface GasModel {
  */
 export const GAS_MODELS: Record<SyncKind, GasModel> = {
   'consent.change': { base: 80_000, perItem: 31_500, maxItems: 400 },
-  'credential.status': { base: 80_000, perItem: 36_000, maxItems: 350 },
-  'audit.root': { base: 120_000, perItem: 0, maxItems: 1 },
+  // With the issuer's signature: ~30,000 for a new credential's slot, ~3,000 ecrecover, ~2,000 for 96 more bytes
+  // of calldata and the skip checks; planned at 45,000.
+  'credential.status': { base: 80_000, perItem: 45_000, maxItems: 250 },
+  // AuditAnchor v2 head: ~94,000 for a trail's first head, ~79,000 after.
+  'audit.root': { base: 180_000, perItem: 0, maxItems: 1 },
   // SharingAgreements (contracts/test/SharingAgreements.sharing.test.ts prints the figures): one proposal measured
   // 134,000 gas with the transaction's own costs (three new slots, two events, one ecrecover); one signature 69,500,
   // one termination 65,400. Per item planned well above the marginal cost; few agreements are ever batched.
   'agreement.propose': { base: 60_000, perItem: 125_000, maxItems: 50 },
   'agreement.sign': { base: 60_000, perItem: 55_000, maxItems: 100 },
   'agreement.terminate': { base: 60_000, perItem: 55_000, maxItems: 100 },
-  // ClaimsLedger.recordBatch: ~25,000 gas per new claim measured (contracts/test/ClaimsLedger.test.ts), +~25%.
-  'claim.record': { base: 80_000, perItem: 31_000, maxItems: 400 },
+  // ClaimsLedger.recordBatch: ~25,000 gas per new claim measured, plus ~22,000 for the claim's payer slot
+  // (contracts/test/ClaimsLedger.test.ts prints it); planned at 56,000.
+  'claim.record': { base: 80_000, perItem: 56_000, maxItems: 230 },
 };
 
 /** The op for a payload; its purpose and category hashes must be in the ledger's code tables (checked in payloads.ts). */
@@ -59,7 +63,15 @@ export function encodeBatchCall(kind: SyncKind, batchId: string, payloads: reado
     case 'credential.status':
       return iface.encodeFunctionData('setStatuses', [
         batchId,
-        (payloads as CredentialStatusPayload[]).map((p) => ({ credentialHash: p.credentialHash, status: STATUS_CODES[p.status], expiresAt: p.expiresAt, issuer: p.issuer })),
+        (payloads as CredentialStatusPayload[]).map((p) => ({
+          credentialHash: p.credentialHash,
+          status: STATUS_CODES[p.status],
+          expiresAt: p.expiresAt,
+          issuer: p.issuer,
+          nonce: p.nonce,
+          deadline: p.deadline,
+          signature: p.signature,
+        })),
       ]);
     case 'agreement.propose':
       return iface.encodeFunctionData('proposeBatch', [batchId, (payloads as AgreementProposePayload[]).map(proposalOf)]);
@@ -78,22 +90,27 @@ export function encodeBatchCall(kind: SyncKind, batchId: string, payloads: reado
 }
 
 /**
- * How to ask the chain whether a batch is already applied: ConsentLedger and CredentialRegistry keep the sync
- * batch id; AuditAnchor keeps heads per sending account, so a head is applied only when the sender's own trail
- * holds exactly this root at this size (another account's head, or another root, is not ours).
+ * How to ask the chain whether a batch is already applied. Contracts that bind ids to their sender
+ * (`batchApplied(address, bytes32)`) are asked about `sender`'s id; ConsentLedger (global ids until it binds them)
+ * about the id alone; AuditAnchor keeps heads per sending account, so a head is applied only when the sender's own
+ * trail holds exactly this root at this size (another account's head, or another root, is not ours). `bySyncId`
+ * says whether a new sync batch id escapes a taken one (false for audit heads: their identity is the head itself).
  */
-export function appliedCheckCall(kind: SyncKind, batchId: string, payloads: readonly unknown[], sender?: string): { data: string; decode: (ret: string) => boolean } {
+export function appliedCheckCall(kind: SyncKind, batchId: string, payloads: readonly unknown[], sender: string): { data: string; decode: (ret: string) => boolean; bySyncId: boolean } {
   const iface = contractInterface(CONTRACT_OF_KIND[kind]);
   if (kind === 'audit.root') {
     const p = payloads[0] as AuditRootPayload;
-    if (!sender) return { data: iface.encodeFunctionData('headCount', [`0x${'00'.repeat(20)}`]), decode: () => false };
+    if (!sender) return { data: iface.encodeFunctionData('headCount', [`0x${'00'.repeat(20)}`]), decode: () => false, bySyncId: false };
     return {
       data: iface.encodeFunctionData('rootOf', [sender, p.treeSize]),
       decode: (ret) => (iface.decodeFunctionResult('rootOf', ret).getValue('rootHash') as string).toLowerCase() === p.rootHash.toLowerCase(),
+      bySyncId: false,
     };
   }
+  const bound = iface.getFunction('batchApplied')!.inputs.length === 2;
   return {
-    data: iface.encodeFunctionData('batchApplied', [batchId]),
+    data: iface.encodeFunctionData('batchApplied', bound ? [sender, batchId] : [batchId]),
     decode: (ret) => Boolean(iface.decodeFunctionResult('batchApplied', ret)[0]),
+    bySyncId: true,
   };
 }

@@ -43,10 +43,10 @@ function fresh(name: string): Db {
 describe('sync engine', () => {
   it('batches, sends and confirms consent changes, credential statuses and audit roots, exactly once', async () => {
     const db = fresh('basic');
-    const issuer = Wallet.createRandom().address;
-    await registerIssuer(chain, issuer);
+    const issuer = Wallet.createRandom();
+    await registerIssuer(chain, issuer.address);
     enqueueConsents(db, 45);
-    enqueue(db, 'credential.status', [credentialPayload(1, issuer), credentialPayload(2, issuer, 'suspended')]);
+    enqueue(db, 'credential.status', [credentialPayload(1, issuer, chain), credentialPayload(2, issuer, chain, 'suspended')]);
     const first = auditRootPayload(1);
     const second = auditRootPayload(2);
     enqueue(db, 'audit.root', [first.json, second.json]);

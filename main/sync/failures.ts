@@ -5,7 +5,7 @@ import { revertDataOf } from '../chain/provider';
 import { decodeRevert } from './contracts';
 
 /** What classifyFailure can tell from an error; 'reorg' and 'payload' are found by the engine, not thrown. */
-export type FailureSubtype = Exclude<SyncFailureReason, 'reorg' | 'payload'>;
+export type FailureSubtype = Exclude<SyncFailureReason, 'reorg' | 'payload' | 'batch-id-taken' | 'item-skipped'>;
 
 export type SyncErrorCode =
   | 'SYNC_OFFLINE'
@@ -25,7 +25,7 @@ export interface SyncFailure {
   transient: boolean;
   /** Decoded custom error, for reverts. */
   errorName?: string;
-  /** True when the revert says the batch is already on chain: a confirmation, not a failure. */
+  /** True when the revert says the batch id is already used: never a confirmation by itself (receipts.ts decides). */
   alreadyApplied?: boolean;
 }
 

@@ -1,6 +1,7 @@
 // Faults (b)-(d) against a real node (anvil, or EDR with CUSTODIAN_TEST_NODE=edr; anvil-only cases say so): the node stopped mid-sync and restarted, a reorg that removes a confirmed
 // batch, a stuck transaction re-priced, nonce gaps and foreign transactions, an unfunded key, a contract revert,
 // and an RPC endpoint that answers junk, hangs or names the wrong chain. Each ends in a clear state and message.
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, Wallet, id } from 'ethers';
@@ -10,7 +11,7 @@ import { deployContracts } from '../chain/deploy';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { createProvider, TxSender } from '../chain/provider';
 import { startTestNode, testNodeCapabilities } from '../chain/test-node';
-import { credentialPayload, enqueue, enqueueConsents, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, testEngine, TEST_PATIENTS, type TestChain } from './fixtures/chain';
+import { enqueue, enqueueConsents, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, testEngine, TEST_PATIENTS, type TestChain } from './fixtures/chain';
 import { CalldataRecorder } from './fixtures/phi';
 import { startRpcProxy } from './fixtures/rpc-proxy';
 
@@ -236,17 +237,24 @@ describe('clear states and messages', () => {
 
   it('contract revert: the custom error is decoded, the batch parks as failed, and retry sends it once fixed', async () => {
     const db = newDb();
-    const issuer = Wallet.createRandom().address;
-    enqueue(db, 'credential.status', [credentialPayload(900, issuer)]);
+    // The cause: this workstation's key lost the writer role on ClaimsLedger (fixed below by granting it again).
+    const claims = new Contract(chain.contracts.ClaimsLedger!, loadArtifact('ClaimsLedger').abi, chain.provider);
+    const admin = new TxSender(new Wallet(DEVNET_SIGNER_KEY, chain.provider));
+    const role = id('CUSTODIAN_ROLE');
+    const signer = new Wallet(DEVNET_SIGNER_KEY).address;
+    await admin.send({ to: chain.contracts.ClaimsLedger!, data: claims.interface.encodeFunctionData('revokeRole', [role, signer]) });
+    const hash = (t: string) => `0x${crypto.createHash('sha256').update(t).digest('hex')}`;
+    enqueue(db, 'claim.record', [JSON.stringify({ v: 1, claimRowId: 1, claimHash: hash('faults-claim'), payerHash: hash('faults-payer'), serviceDay: 20_100 })]);
     const engine = testEngine(db, chain, { onBroadcast: recorder.record });
     const report = await engine.runUntilDrained();
     expect(report.outcome).toBe('idle');
     const batch = db.prepare(`SELECT id, state, error_subtype, last_error FROM sync_batches`).get() as { id: string; state: string; error_subtype: string; last_error: string };
     expect(batch).toMatchObject({ state: 'failed', error_subtype: 'revert' });
-    expect(batch.last_error).toBe(`The contract rejects the batch: CredentialRegistry: IssuerNotRegistered(${issuer}).`);
+    // AccessControl's error is in every contract's ABI: the decoder names the first that has it.
+    expect(batch.last_error).toMatch(new RegExp(`^The contract rejects the batch: \\w+: AccessControlUnauthorizedAccount\\(${signer}, ${role}\\)\\.$`));
     expect(engine.state).toMatchObject({ state: 'idle' });
     expect(outboxStates(db)).toEqual({ failed: 1 });
-    await registerIssuer(chain, issuer);
+    await admin.send({ to: chain.contracts.ClaimsLedger!, data: claims.interface.encodeFunctionData('grantRole', [role, signer]) });
     expect(engine.store.retry(batch.id)).toBe(true);
     await engine.runUntilDrained();
     expect(outboxStates(db)).toEqual({ confirmed: 1 });

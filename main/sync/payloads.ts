@@ -31,8 +31,9 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 2
 const uint64 = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 /**
- * 'credential.status' (written by the credentials domain): one CredentialRegistry.StatusUpdate. The credential
- * appears only as its hash; the issuer is an organisation's signing address.
+ * 'credential.status' (written by the credentials domain): one CredentialRegistry.StatusUpdate, signed by the
+ * issuer (credentials/status-signature.ts). The credential appears only as its hash; the issuer is an
+ * organisation's signing address.
  */
 export const credentialStatusPayload = z
   .object({
@@ -41,6 +42,12 @@ export const credentialStatusPayload = z
     /** Unix seconds after which the credential is expired; 0 for none. */
     expiresAt: uint64,
     issuer: address,
+    /** Above the credential's last applied nonce on chain (the issuer tool's clock in milliseconds). */
+    nonce: z.number().int().positive().max(2 ** 48 - 1),
+    /** Last unix second the signature may be submitted. */
+    deadline: uint64,
+    /** The issuer's 65-byte EIP-712 signature. */
+    signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'must be a 65-byte signature'),
   })
   .strict();
 export type CredentialStatusPayload = z.infer<typeof credentialStatusPayload>;

@@ -7,6 +7,7 @@ import type { ContractName } from '../chain/artifacts';
 import { contractInterface, type ContractAddresses } from './contracts';
 import { categoryHashOfCode, consentKeyOf, purposeHashOfCode, unpackConsentState } from './consent-state';
 import { ChainMirror, type PulledEvent } from './mirror';
+import { verifiedStatusKeys } from './pulled-status';
 import { blockHashAt, nodeBlockNumber } from './rpc';
 import { forkPoint } from './rules';
 
@@ -79,6 +80,8 @@ export interface PullReport {
   consentRowsRolledBack: number;
   /** Consent changes from the removed blocks left in place because rows were changed here since. */
   consentRowsKept: number;
+  /** Credential statuses in the logs without their issuer's signature in the carrying transaction: not applied. */
+  statusesRejected?: number;
 }
 
 const CURSOR = 'all';
@@ -88,6 +91,7 @@ const KEEP_SEEN_BLOCKS = 512;
 export class ChainPuller {
   readonly mirror: ChainMirror;
   private readonly byAddress = new Map<string, ContractName>();
+  private readonly registry: string | undefined;
 
   constructor(
     private readonly db: Db,
@@ -99,6 +103,7 @@ export class ChainPuller {
     private readonly claimSink: ClaimChainSink | null = null,
   ) {
     this.mirror = new ChainMirror(db, chainId);
+    this.registry = contracts.CredentialRegistry;
     // A contract without a configured address (SharingAgreements on an older config) is simply not read.
     for (const [name, address] of Object.entries(contracts) as [ContractName, string | undefined][]) if (address) this.byAddress.set(address.toLowerCase(), name);
   }
@@ -117,17 +122,20 @@ export class ChainPuller {
     const start = cursor ? cursor.block_number + 1 : this.startBlock;
     let events = 0;
     let consentChanges = 0;
+    let statusesRejected = 0;
     for (let from = start; from <= head; from += CHUNK_BLOCKS) {
       const to = Math.min(head, from + CHUNK_BLOCKS - 1);
       const toHash = await blockHashAt(this.provider, to);
       const logs = await this.provider.getLogs({ address: [...this.byAddress.keys()], fromBlock: from, toBlock: to });
       // A reorg between the two reads would mix chains: check the range end again and retry next time.
       if (toHash === null || (await blockHashAt(this.provider, to)) !== toHash) break;
-      const counts = this.db.transaction(() => this.applyLogs(logs, to, toHash))();
+      const verified = await verifiedStatusKeys(this.provider, this.chainId, this.registry, logs);
+      const counts = this.db.transaction(() => this.applyLogs(logs, to, toHash, verified))();
       events += counts.events;
       consentChanges += counts.consentChanges;
+      statusesRejected += counts.statusesRejected;
     }
-    return { fromBlock: start, toBlock: head, events, consentChanges, rolledBackTo, consentRowsRolledBack, consentRowsKept };
+    return { fromBlock: start, toBlock: head, events, consentChanges, rolledBackTo, consentRowsRolledBack, consentRowsKept, ...(statusesRejected ? { statusesRejected } : {}) };
   }
 
   /**
@@ -158,7 +166,7 @@ export class ChainPuller {
     return { fork: fork ?? 0, ...undo };
   }
 
-  private applyLogs(logs: readonly Log[], to: number, toHash: string): { events: number; consentChanges: number } {
+  private applyLogs(logs: readonly Log[], to: number, toHash: string, verifiedStatuses: ReadonlySet<string>): { events: number; consentChanges: number; statusesRejected: number } {
     if (logs.length) this.sink?.begin?.();
     const batchOfTx = new Map<string, string>();
     const parsed = logs.flatMap((log) => {
@@ -171,6 +179,7 @@ export class ChainPuller {
     });
     let events = 0;
     let consentChanges = 0;
+    let statusesRejected = 0;
     for (const { log, contract, desc } of parsed) {
       const base = { blockNumber: log.blockNumber, logIndex: log.index, blockHash: log.blockHash.toLowerCase(), txHash: log.transactionHash.toLowerCase(), contract, name: desc.name };
       const a = desc.args;
@@ -225,6 +234,11 @@ export class ChainPuller {
       if (desc.name === 'ConsentOpSkipped') {
         event = { ...base, batchId: batchOfTx.get(log.transactionHash) ?? null, subject: hex(a.key), data: { seq: Number(a.seq), storedSeq: Number(a.storedSeq) } };
       } else if (desc.name === 'CredentialStatusChanged') {
+        if (!verifiedStatuses.has(`${base.txHash}:${hex(a.credentialHash)}:${Number(a.status)}`)) {
+          // Logged without the issuer's signature in its transaction: reported (in the pull report), never applied.
+          statusesRejected++;
+          continue;
+        }
         event = { ...base, batchId: hex(a.batchId), subject: hex(a.credentialHash), data: { status: Number(a.status), expiresAt: Number(a.expiresAt), issuer: String(a.issuer) } };
         if (this.mirror.record(event)) {
           this.mirror.applyCredential(event.subject, Number(a.status), Number(a.expiresAt), String(a.issuer), base.blockNumber, base.txHash);
@@ -281,7 +295,7 @@ export class ChainPuller {
     this.mirror.pruneSeen(to - KEEP_SEEN_BLOCKS);
     this.sink?.prune?.(this.chainId, to - KEEP_SEEN_BLOCKS);
     this.mirror.setCursor(CURSOR, to, toHash);
-    return { events, consentChanges };
+    return { events, consentChanges, statusesRejected };
   }
 }
 

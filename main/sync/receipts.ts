@@ -1,7 +1,11 @@
-// What a mined transaction means for its batch: included (and confirmed once deep enough), already applied by
-// another transaction, or reverted with a decoded reason. Shared by the sender's reconcile and the tracker.
+// What a mined transaction means for its batch. A batch is confirmed only by a successful receipt of a
+// transaction WE signed that holds the batch's applied event; a replay guard that says "already applied" is a flag
+// anyone may have set, so it is checked against our own transactions and otherwise is a named failure
+// (BATCH_ID_TAKEN) that sends the events again under a new id bound to us. Shared by the sender and the tracker.
+import { randomBytes } from 'node:crypto';
 import type { TransactionReceipt } from 'ethers';
-import { batchPayloads, contractAddress, findAppliedLog, findOwnReceipt, isAppliedOnChain } from './chain-io';
+import { rekeyedBatchId } from './batcher';
+import { batchPayloads, contractAddress, escapesByNewId, findAppliedLogs, findOwnReceipt, isAppliedOnChain, receiptApplies, skippedItems } from './chain-io';
 import type { SenderContext } from './context';
 import { encodeBatchCall } from './encoders';
 import { classifyFailure } from './failures';
@@ -13,15 +17,13 @@ export function short(hex: string): string {
   return `${hex.slice(0, 10)}…`;
 }
 
-/** Records a mined receipt: included, and confirmed once deep enough. A mined revert is decoded and judged. */
+/** Records a mined receipt of ours: included, and confirmed once deep enough. A mined revert is decoded and judged. */
 export async function recordReceipt(ctx: SenderContext, batch: BatchRow, receipt: TransactionReceipt): Promise<void> {
   if (receipt.status !== 1) {
-    if (await isAppliedOnChain(ctx, batch)) {
-      // Our transaction lost a race against another that applied the same batch: confirmed, not failed.
-      const other = await findOwnReceipt(ctx, batch);
-      if (other?.status === 1) return recordReceipt(ctx, batch, other);
-      ctx.store.markAppliedElsewhere(batch.id, `Transaction ${short(receipt.hash)} reverted because the batch was already on chain.`);
-      return;
+    const own = await findOwnReceipt(ctx, batch);
+    if (own?.status === 1 && own.hash !== receipt.hash) return recordReceipt(ctx, batch, own);
+    if (await isAppliedOnChain(ctx, batch, ctx.address)) {
+      return resolveApplied(ctx, batch, `Transaction ${short(receipt.hash)} reverted because batch id ${short(batch.id)} was already used on chain`);
     }
     let message = `Transaction ${short(receipt.hash)} was mined in block ${receipt.blockNumber} but reverted`;
     try {
@@ -34,24 +36,57 @@ export async function recordReceipt(ctx: SenderContext, batch: BatchRow, receipt
     ctx.emit({ state: 'failed', batchId: batch.id, reason: 'revert', message });
     return;
   }
+  if (!receiptApplies(ctx, batch, receipt)) {
+    const message = `SYNC_BATCH_NOT_APPLIED: transaction ${short(receipt.hash)} succeeded but holds no applied event for batch ${short(batch.id)}; it is not confirmed.`;
+    ctx.store.markFailed(batch.id, 'revert', message);
+    ctx.emit({ state: 'failed', batchId: batch.id, reason: 'revert', message });
+    return;
+  }
   const head = await nodeBlockNumber(ctx.provider);
   const confirmations = confirmationsOf(receipt.blockNumber, head);
   const confirmed = confirmations >= Math.max(1, ctx.confirmations);
   ctx.store.markIncluded(batch.id, { blockNumber: receipt.blockNumber, blockHash: receipt.blockHash.toLowerCase(), gasUsed: receipt.gasUsed, txHash: receipt.hash, confirmations }, confirmed);
+  reportSkipped(ctx, batch, receipt);
   if (confirmed) ctx.emit({ state: 'confirmed', batchId: batch.id, txHash: receipt.hash, blockNumber: receipt.blockNumber });
 }
 
-
-export async function confirmAppliedElsewhere(ctx: SenderContext, batch: BatchRow): Promise<void> {
-  const found = await findAppliedLog(ctx, batch);
-  if (found) {
-    const receipt = await ctx.provider.getTransactionReceipt(found.txHash);
-    if (receipt) {
-      await recordReceipt(ctx, batch, receipt);
-      return;
-    }
+/** Items the contract skipped inside an applied batch: named on their outbox rows and reported, never silent. */
+function reportSkipped(ctx: SenderContext, batch: BatchRow, receipt: TransactionReceipt): void {
+  const skipped = skippedItems(ctx, batch, receipt);
+  if (skipped.length === 0) return;
+  const events = ctx.store.batchEvents(batch.id);
+  for (const s of skipped) {
+    const event = events[s.index];
+    if (!event) continue;
+    const message = `SYNC_ITEM_SKIPPED: ${s.event}(${s.reason}): outbox event ${event.id} (item ${s.index} of batch ${short(batch.id)}) was not applied by the contract.`;
+    ctx.store.noteEventSkipped(event.id, message);
+    ctx.emit({ state: 'failed', batchId: batch.id, reason: 'item-skipped', message });
   }
-  ctx.store.markAppliedElsewhere(batch.id, 'The chain already holds this batch (applied by a transaction this workstation did not record).');
-  ctx.emit({ state: 'confirmed', batchId: batch.id, txHash: found?.txHash ?? '', blockNumber: found?.blockNumber ?? 0 });
 }
 
+/**
+ * The chain says the batch id is used, and no transaction we recorded did it. Only a transaction from our own
+ * key carrying exactly this batch's calldata (ours, from a database restored from an older copy) confirms it;
+ * anything else is BATCH_ID_TAKEN: the batch fails with that reason and its events go again under a new id.
+ */
+export async function resolveApplied(ctx: SenderContext, batch: BatchRow, why: string): Promise<void> {
+  const data = encodeBatchCall(batch.kind, batch.id, batchPayloads(ctx, batch)).toLowerCase();
+  for (const found of await findAppliedLogs(ctx, batch)) {
+    const tx = await ctx.provider.getTransaction(found.txHash);
+    if (!tx || tx.from.toLowerCase() !== ctx.address.toLowerCase() || tx.data.toLowerCase() !== data) continue;
+    const receipt = await ctx.provider.getTransactionReceipt(found.txHash);
+    if (receipt && receiptApplies(ctx, batch, receipt)) return recordReceipt(ctx, batch, receipt);
+  }
+  const taken = `SYNC_BATCH_ID_TAKEN: ${why}, by a transaction this workstation did not sign with this content; the batch is not confirmed`;
+  if (!escapesByNewId(ctx, batch, ctx.address)) {
+    const message = `${taken}. Its id is inside the payload, so it cannot be resent under a new one.`;
+    ctx.store.markFailed(batch.id, 'revert', message);
+    ctx.emit({ state: 'failed', batchId: batch.id, reason: 'batch-id-taken', message });
+    return;
+  }
+  const newId = rekeyedBatchId(batch.id, ctx.address, randomBytes(32));
+  const message = `${taken}. Its events are sent again as batch ${short(newId)}.`;
+  ctx.log.warn(`sync: batch ${short(batch.id)}: ${message}`);
+  ctx.store.rekey(batch.id, newId, message);
+  ctx.emit({ state: 'failed', batchId: batch.id, reason: 'batch-id-taken', message });
+}

@@ -10,7 +10,7 @@ import { classifyFailure, isAlreadyKnown, type FailureSubtype, type SyncFailure 
 import { nodeNonce } from './rpc';
 import { bumpFees, consumedNonceOutcome, reconcileNonce } from './rules';
 import type { BatchRow, ErrorSubtype, SignedTx } from './store';
-import { confirmAppliedElsewhere, recordReceipt, short } from './receipts';
+import { recordReceipt, resolveApplied, short } from './receipts';
 
 const GAS_BUFFER_PERCENT = 20n;
 
@@ -62,10 +62,10 @@ export async function settleInFlight(ctx: SenderContext, batch: BatchRow, latest
     return receipt.hash !== batch.tx_hash ? { kind: 'repriced', message: `Batch ${short(batch.id)} was mined at an earlier fee (${short(receipt.hash)}).` } : null;
   }
   if (batch.nonce !== null && batch.nonce < latestNonce) {
-    const applied = await isAppliedOnChain(ctx, batch);
+    const applied = await isAppliedOnChain(ctx, batch, ctx.address);
     const outcome = consumedNonceOutcome(false, applied);
     if (outcome === 'applied-elsewhere') {
-      await confirmAppliedElsewhere(ctx, batch);
+      await resolveApplied(ctx, batch, `Nonce ${batch.nonce} was used by a transaction we did not record and batch id ${short(batch.id)} is already used on chain`);
       return null;
     }
     const message = `Nonce ${batch.nonce} was used by another transaction from ${ctx.address} (not one of ours); batch ${short(batch.id)} is sent again with a new nonce.`;
@@ -94,15 +94,19 @@ export async function sendNext(ctx: SenderContext): Promise<SendOutcome> {
   } catch (err) {
     const failure = classifyFailure(err, { rpcUrl: ctx.rpcUrl });
     if (failure.subtype !== 'revert') throw err;
-    // AuditAnchor's HeadAlreadyAnchored says only that this size is taken in our trail: it is ours to confirm
-    // only when our own trail holds this very root (isAppliedOnChain asks rootOf(sender, size)); else it failed.
-    const ownHead = failure.errorName === 'HeadAlreadyAnchored' && batch.kind === 'audit.root' && (await isAppliedOnChain(ctx, batch));
+    // AuditAnchor's HeadAlreadyAnchored says only that this size is taken in our trail: it is ours to confirm only
+    // when our own trail holds this very root (isAppliedOnChain asks rootOf(sender, size)); else it failed. Any other
+    // used id: by a transaction of ours (a resend after a crash: its receipt confirms), or by someone else
+    // (BATCH_ID_TAKEN: never a confirmation; the events go again under a new id).
+    const ownHead = failure.errorName === 'HeadAlreadyAnchored' && batch.kind === 'audit.root' && (await isAppliedOnChain(ctx, batch, ctx.address));
     if (failure.alreadyApplied || ownHead) {
-      // A resend of a batch the chain holds: a confirmation (find the transaction that did it).
       const own = await findOwnReceipt(ctx, batch);
-      if (own?.status === 1) await recordReceipt(ctx, batch, own);
-      else await confirmAppliedElsewhere(ctx, batch);
-      return { kind: 'confirmed', batchId: batch.id };
+      if (own?.status === 1) {
+        await recordReceipt(ctx, batch, own);
+        return { kind: 'confirmed', batchId: batch.id };
+      }
+      await resolveApplied(ctx, batch, `The contract refuses batch ${short(batch.id)}: ${failure.errorName ?? 'already applied'}`);
+      return ctx.store.batch(batch.id)?.state === 'failed' ? { kind: 'failed', batchId: batch.id, failure } : { kind: 'confirmed', batchId: batch.id };
     }
     ctx.store.markFailed(batch.id, 'revert', failure.message);
     ctx.emit({ state: 'failed', batchId: batch.id, reason: 'revert', message: failure.message });

@@ -193,15 +193,22 @@ export class SyncStore {
     })();
   }
 
-  /** The chain already holds the batch but we do not know (or no longer have) the transaction that put it there. */
-  markAppliedElsewhere(batchId: string, note: string): void {
+  /**
+   * Another party used this batch's id first (BATCH_ID_TAKEN): the old batch fails with `message` and keeps its
+   * transactions for the record; its events move, in the same transaction, to a new batch `newId` at the back of
+   * the queue.
+   */
+  rekey(oldId: string, newId: string, message: string): void {
     this.db.transaction(() => {
       const at = now();
-      this.db.prepare(`UPDATE sync_transactions SET state = 'dropped' WHERE batch_id = ? AND state IN ('signed', 'sent')`).run(batchId);
+      const old = this.batch(oldId);
+      if (!old) throw new Error(`batch ${oldId} does not exist`);
+      this.db.prepare(`INSERT INTO sync_batches (id, kind, contract, event_count, estimated_gas) VALUES (?, ?, ?, ?, ?)`).run(newId, old.kind, old.contract, old.event_count, old.estimated_gas);
+      this.db.prepare(`UPDATE sync_transactions SET state = 'dropped' WHERE batch_id = ? AND state IN ('signed', 'sent')`).run(oldId);
       this.db
-        .prepare(`UPDATE sync_batches SET state = 'confirmed', nonce = NULL, raw_tx = NULL, confirmed_at = ?, last_error = ?, error_subtype = NULL, updated_at = ? WHERE id = ?`)
-        .run(at, note, at, batchId);
-      this.db.prepare(`UPDATE outbox SET state = 'confirmed', updated_at = ? WHERE batch_id = ?`).run(at, batchId);
+        .prepare(`UPDATE sync_batches SET state = 'failed', nonce = NULL, raw_tx = NULL, last_error = ?, error_subtype = 'revert', updated_at = ? WHERE id = ?`)
+        .run(message, at, oldId);
+      this.db.prepare(`UPDATE outbox SET state = 'batched', batch_id = ?, last_error = ?, updated_at = ? WHERE batch_id = ?`).run(newId, message, at, oldId);
     })();
   }
 
@@ -221,6 +228,11 @@ export class SyncStore {
         .run(state, message, subtype, at, batchId);
       this.db.prepare(`UPDATE outbox SET state = 'batched', last_error = ?, updated_at = ? WHERE batch_id = ?`).run(message, at, batchId);
     })();
+  }
+
+  /** Names why the contract skipped one event of an applied batch (the batch stays confirmed). */
+  noteEventSkipped(eventId: number, message: string): void {
+    this.db.prepare(`UPDATE outbox SET last_error = ?, updated_at = ? WHERE id = ?`).run(message, now(), eventId);
   }
 
   /** Records an error on a batch without changing its state (transient: the engine retries). */
@@ -250,7 +262,8 @@ export class SyncStore {
 
   retry(batchId: string): boolean {
     const row = this.batch(batchId);
-    if (!row || row.state !== 'failed') return false;
+    // A batch whose events moved to a new id (rekey) has nothing left to send.
+    if (!row || row.state !== 'failed' || this.batchEvents(batchId).length === 0) return false;
     this.requeue(batchId, 'pending', null, null);
     return true;
   }

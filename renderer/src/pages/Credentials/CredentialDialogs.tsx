@@ -2,7 +2,7 @@
 // credential's status (suspend, revoke, mark active) with the reason that goes into the audit trail.
 import { Alert, Button, Code, Group, List, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useState, type FormEvent, type ReactElement } from 'react';
-import type { CredentialView, RosterImportStarted, StatusChangeResult } from '../../../../main/api/credentials';
+import type { CredentialView, IssuerStatusSignature, RosterImportStarted, StatusChangeResult } from '../../../../main/api/credentials';
 import { ApiCallError, invoke } from '../../api/client';
 import { fieldErrors } from '../../auth/fieldErrors';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -95,9 +95,27 @@ export interface StatusChangeTarget {
   action: StatusAction;
 }
 
+/** The signed fields from the issuer tool's JSON (extra fields ignored), or why they cannot be used. */
+function issuerSignatureOf(text: string): IssuerStatusSignature | string {
+  if (!text.trim()) return "Paste the issuer's signed status: without the issuer's signature the registry would refuse it.";
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return 'This is not the JSON the issuer tool writes.';
+  }
+  const { expiresAt, nonce, deadline, signature } = (parsed ?? {}) as Record<string, unknown>;
+  if (typeof expiresAt !== 'number' || typeof nonce !== 'number' || typeof deadline !== 'number' || typeof signature !== 'string') {
+    return 'The signed status needs expiresAt, nonce, deadline and signature.';
+  }
+  return { expiresAt, nonce, deadline, signature };
+}
+
 export function StatusChangeDialog({ target, onClose, onChanged }: { target: StatusChangeTarget | null; onClose: () => void; onChanged: (result: StatusChangeResult, action: StatusAction) => void }): ReactElement {
   const [reason, setReason] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
+  const [signed, setSigned] = useState('');
+  const [signedProblem, setSignedProblem] = useState<string | null>(null);
   const [failure, setFailure] = useState<ApiCallError | null>(null);
   const [pending, setPending] = useState(false);
   const view = target ? STATUS_ACTION_VIEW[target.action] : null;
@@ -105,6 +123,8 @@ export function StatusChangeDialog({ target, onClose, onChanged }: { target: Sta
   const close = (): void => {
     setReason('');
     setProblem(null);
+    setSigned('');
+    setSignedProblem(null);
     setFailure(null);
     onClose();
   };
@@ -117,15 +137,23 @@ export function StatusChangeDialog({ target, onClose, onChanged }: { target: Sta
       return;
     }
     setProblem(null);
+    const issuerSignature = issuerSignatureOf(signed);
+    if (typeof issuerSignature === 'string') {
+      setSignedProblem(issuerSignature);
+      return;
+    }
+    setSignedProblem(null);
     setPending(true);
     try {
-      const result = await invoke('credentials.setStatus', { credentialId: target.credential.id, status: target.action, reason: reason.trim() });
+      const result = await invoke('credentials.setStatus', { credentialId: target.credential.id, status: target.action, reason: reason.trim(), issuerSignature });
       setReason('');
+      setSigned('');
       onChanged(result, target.action);
     } catch (err) {
       const error = asError('credentials.setStatus', err);
-      const { byField } = fieldErrors(error.details, ['reason']);
+      const { byField } = fieldErrors(error.details, ['reason', 'issuerSignature']);
       if (byField.reason) setProblem(byField.reason);
+      else if (byField.issuerSignature) setSignedProblem(byField.issuerSignature);
       else setFailure(error);
     } finally {
       setPending(false);
@@ -164,6 +192,22 @@ export function StatusChangeDialog({ target, onClose, onChanged }: { target: Sta
               }}
               error={problem}
               data-testid="status-change-reason"
+            />
+            <Textarea
+              label="Issuer's signed status"
+              description={`A status is the issuer's word: paste the JSON its tool made (custodian credentials sign-status --status ${target.action} --credential-hash ${c.credentialHash.slice(0, 10)}…). This workstation only relays it.`}
+              required
+              autosize
+              minRows={3}
+              maxLength={4000}
+              value={signed}
+              onChange={(e) => {
+                setSigned(e.currentTarget.value);
+                setSignedProblem(null);
+              }}
+              error={signedProblem}
+              styles={{ input: { fontFamily: 'monospace' } }}
+              data-testid="status-change-signature"
             />
             {failure && <ErrorBanner title="The status was not changed" error={failure} />}
             <Group justify="flex-end" gap="sm">

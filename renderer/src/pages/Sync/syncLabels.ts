@@ -27,6 +27,8 @@ const FAILURE_LABELS: Record<string, string> = {
   payload: 'Payload rejected, not sent',
   replaced: 'Replaced (same nonce, higher fee)',
   'too-large': 'Batch too large for one transaction',
+  'batch-id-taken': 'Batch id used by another sender',
+  'item-skipped': 'Item skipped by the contract',
 };
 
 export function failureLabel(subtype: string): string {
@@ -54,6 +56,10 @@ export function failureAdvice(subtype: string): string | null {
       return 'A reorganisation of the chain removed blocks: batches of ours in them go back in the queue and are sent again, and changes pulled from them are undone here until they land again. Nothing to do.';
     case 'signer':
       return 'The signing key could not be unlocked: check the keystore path and its passphrase (Settings). Sending resumes by itself once it unlocks; nothing is lost meanwhile.';
+    case 'batch-id-taken':
+      return 'Another account landed a transaction under this batch’s id first, so the batch was NOT confirmed; its events are sent again under a new id bound to this workstation. Nothing to do, but a repeat points at a hostile writer on the chain.';
+    case 'item-skipped':
+      return 'The batch landed, but the contract refused this one item and named why (e.g. a credential status without its issuer’s signature, or one older than the status on chain). The rest of the batch is applied; get a fresh signed status from the issuer if it still matters.';
     case 'payload':
       return 'These outbox events failed the chain payload check and are never sent, so nothing that might hold patient data leaves. The message names the event and the field; fix the event where it was recorded.';
     default:
