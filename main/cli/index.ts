@@ -23,7 +23,7 @@ import { startServices, type Services } from '../runtime/services';
 import { startConsoleServer } from '../serve/server';
 import { dryRunPlan } from '../sync/dry-run';
 import { formatBatches as formatSyncBatches, formatCycle, formatDryRun, formatSyncStatus } from '../sync/report-text';
-import { passwordFromEnvOrPrompt, promptHidden, signInCli } from './session';
+import { passwordFromEnvOrPrompt, promptHidden, registerCliFile, signInCli } from './session';
 
 const USAGE = `Usage: custodian <command> [options]
 
@@ -397,16 +397,33 @@ export async function main(argv: string[]): Promise<number> {
     case 'import':
       if (positionals[1] === 'providers' && positionals[2]) {
         const file = positionals[2];
-        return withServices(dataDir, async (s) => importProvidersCommand(s, await signInCli(s, values.user), file, values.json, stdio));
+        return withServices(dataDir, async (s) => {
+          const caller = await signInCli(s, values.user);
+          return importProvidersCommand(s, caller, await registerCliFile(s, caller, file), values.json, stdio);
+        });
       }
       if (positionals[1] === 'consents' && positionals[2]) {
         const file = positionals[2];
         const options = { ...(values.format !== undefined ? { format: values.format } : {}), dryRun: values['dry-run'], json: values.json };
-        return withServices(dataDir, async (s) => importConsentsCommand(s, await signInCli(s, values.user), file, options, stdio), false);
+        return withServices(
+          dataDir,
+          async (s) => {
+            const caller = await signInCli(s, values.user);
+            return importConsentsCommand(s, caller, await registerCliFile(s, caller, file), options, stdio);
+          },
+          false,
+        );
       }
       if (positionals[1] === 'claims' && positionals[2]) {
         const file = positionals[2];
-        return withServices(dataDir, async (s) => importClaimsCommand(s, await signInCli(s, values.user), file, values.json, stdio), false);
+        return withServices(
+          dataDir,
+          async (s) => {
+            const caller = await signInCli(s, values.user);
+            return importClaimsCommand(s, caller, await registerCliFile(s, caller, file), values.json, stdio);
+          },
+          false,
+        );
       }
       process.stderr.write(`Unknown import command: ${positionals.slice(1).join(' ') || '(none)'} (expected: import providers FILE, import consents FILE, import claims FILE)\n\n${USAGE}\n`);
       return 2;

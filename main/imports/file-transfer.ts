@@ -21,6 +21,8 @@ export interface FileDialogs {
 export const DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 ** 3;
 export const DEFAULT_UPLOAD_RETENTION_MS = 24 * 60 * 60 * 1000;
 const PART_SUFFIX = '.part';
+/** Who reserved an upload (a staff id); a dot name, which sanitizeFileName never produces for an upload. */
+const OWNER_FILE = '.owner';
 const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 
@@ -65,7 +67,7 @@ export interface UploadStoreOptions {
 export class UploadStore {
   readonly maxBytes: number;
   readonly retentionMs: number;
-  private readonly picked = new Map<string, { path: string; at: number }>();
+  private readonly picked = new Map<string, { path: string; at: number; owner: string }>();
   private readonly now: () => number;
 
   constructor(
@@ -77,8 +79,11 @@ export class UploadStore {
     this.now = options.now ?? Date.now;
   }
 
-  /** Makes the folder of a new upload; the route then streams into partPath and calls complete(). */
-  reserve(fileName: string, sizeBytes: number): UploadTarget {
+  /**
+   * Makes the folder of a new upload for `owner` (the staff id of the caller); the route then streams into
+   * partPath and calls complete(). Only the same owner can use the upload afterwards.
+   */
+  reserve(fileName: string, sizeBytes: number, owner: string): UploadTarget {
     if (sizeBytes > this.maxBytes) {
       throw new AppError('UPLOAD_TOO_LARGE', `${sizeBytes} bytes is over the upload limit of ${this.maxBytes} bytes.`, { limit: this.maxBytes });
     }
@@ -86,6 +91,7 @@ export class UploadStore {
     const name = sanitizeFileName(fileName);
     const dir = path.join(this.root, uploadId);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(dir, OWNER_FILE), owner, { mode: 0o600, flag: 'wx' });
     return { uploadId, fileName: name, sizeBytes, partPath: path.join(dir, name + PART_SUFFIX) };
   }
 
@@ -109,22 +115,34 @@ export class UploadStore {
     fs.rmSync(path.join(this.root, uploadId), { recursive: true, force: true });
   }
 
-  /** A file the person picked in the open dialog: read where it lies, never copied. */
-  registerPicked(file: string): IncomingFile {
+  /**
+   * A file the person picked in the open dialog (or the OS user named on the CLI command line): read where it
+   * lies, never copied, usable by `owner` only.
+   */
+  registerPicked(file: string, owner: string): IncomingFile {
     const resolved = path.resolve(file);
-    const stat = fs.statSync(resolved);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(resolved);
+    } catch {
+      throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no readable file named ${path.basename(resolved)} there.`);
+    }
     if (!stat.isFile()) throw new AppError('IMPORT_NOT_A_FILE', `${path.basename(resolved)} is not a regular file.`);
     const uploadId = crypto.randomBytes(16).toString('base64url');
-    this.picked.set(uploadId, { path: resolved, at: this.now() });
+    this.picked.set(uploadId, { path: resolved, at: this.now(), owner });
     return { uploadId, fileName: path.basename(resolved), sizeBytes: stat.size };
   }
 
-  /** The path behind an id. Only a completed upload or a picked file of this session resolves. */
-  resolve(uploadId: string): ResolvedFile {
-    const notFound = () => new AppError('UPLOAD_NOT_FOUND', 'There is no such uploaded file (unknown id, unfinished upload, or removed after the retention period). Upload it again.');
+  /**
+   * The path behind an id, for its owner. Only a completed upload or a picked file of `owner` resolves; every
+   * other id (unknown, someone else's, unfinished, expired) gets the same error, which names no path.
+   */
+  resolve(uploadId: string, owner: string): ResolvedFile {
+    const notFound = () => new AppError('UPLOAD_NOT_FOUND', 'There is no such uploaded file of yours (unknown id, another person\'s upload, unfinished, or removed after the retention period). Upload it again.');
     if (!ID_PATTERN.test(uploadId)) throw notFound();
     const picked = this.picked.get(uploadId);
     if (picked) {
+      if (picked.owner !== owner) throw notFound();
       const stat = statFile(picked.path);
       if (!stat) throw notFound();
       return { path: picked.path, fileName: path.basename(picked.path), sizeBytes: stat.size, kind: 'picked' };
@@ -132,7 +150,8 @@ export class UploadStore {
     const dir = path.join(this.root, uploadId);
     let names: string[];
     try {
-      names = fs.readdirSync(dir).filter((n) => !n.endsWith(PART_SUFFIX));
+      if (fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8') !== owner) throw notFound();
+      names = fs.readdirSync(dir).filter((n) => !n.endsWith(PART_SUFFIX) && n !== OWNER_FILE);
     } catch {
       throw notFound();
     }
@@ -196,11 +215,17 @@ export async function saveWithDialog(dialogs: FileDialogs | undefined, file: { p
   return { saved: true, fileName: path.basename(target) };
 }
 
-/** The open dialog's pick, registered under an id. */
-export async function pickWithDialog(dialogs: FileDialogs | undefined, store: UploadStore): Promise<IncomingFile | null> {
+/** The open dialog's pick, registered under an id for the staff member who picked it. */
+export async function pickWithDialog(dialogs: FileDialogs | undefined, store: UploadStore, owner: string): Promise<IncomingFile | null> {
   if (!dialogs) throw new AppError('DIALOG_UNAVAILABLE', 'Picking a file through a dialog needs the desktop app; in the browser choose or drop the file.');
   const picked = await dialogs.pickFile();
-  return picked ? store.registerPicked(picked) : null;
+  return picked ? store.registerPicked(picked, owner) : null;
+}
+
+/** The file behind an upload id for the calling staff member, or the one named error (no path in it). */
+export function resolveIncoming(store: UploadStore | undefined, uploadId: string, owner: string): ResolvedFile {
+  if (!store) throw new AppError('UPLOAD_NOT_FOUND', 'There is no such uploaded file of yours. Upload it again.');
+  return store.resolve(uploadId, owner);
 }
 
 export interface UploadCleanupDeps {

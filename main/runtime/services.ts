@@ -15,7 +15,7 @@ import { startCredentialRechecks } from '../credentials/scheduler';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, type MigrationReport } from '../db/migrate';
 import { createImportsHandlers } from '../imports/handlers';
-import { releaseFinishedUploads, UploadStore, type FileDialogs, type UploadStoreOptions } from '../imports/file-transfer';
+import { releaseFinishedUploads, resolveIncoming, UploadStore, type FileDialogs, type UploadStoreOptions } from '../imports/file-transfer';
 import { createAuthHandlers, createSessionResolver } from '../staff/handlers';
 import { createSharingHandlers } from '../sharing/handlers';
 import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
@@ -162,19 +162,20 @@ export async function startServices(options: StartOptions): Promise<Services> {
   // An upload goes once its import committed (or after the retention period); dry runs keep it for the real run.
   const uploadCleanup = options.runtime !== 'cli' ? releaseFinishedUploads({ db, events, uploads, log }) : null;
 
+  const incoming = (uploadId: string, owner: string) => resolveIncoming(uploads, uploadId, owner);
   const handlers = {
     ...createSystemHandlers({ db, dbPath, chain, jobs, runtime: options.runtime }),
     ...createSyncHandlers({ db, engine: sync, chain, confirmations }),
     ...createAuthHandlers({ db }),
     ...createAuditHandlers({ db, dataDir, chain: () => chainAccessOf(chain) }),
-    ...createCredentialHandlers({ db, chain, jobs }),
+    ...createCredentialHandlers({ db, chain, jobs, incoming }),
     ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),
     ...createJobsHandlers({ jobs }),
     ...createSharingHandlers({ db, dataDir, wallet: orgWallet, chain: config.chain.mode === 'none' ? null : chain }),
     ...createConsentsHandlers({ db, dataDir, jobs, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createImportsHandlers({ db, jobs, uploads, dataDir, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createFacilitySecretHandlers({ dataDir }),
-    ...createClaimsHandlers({ db, dataDir, jobs, ledgerAddress: () => chain.connection?.endpoint.contracts.ClaimsLedger ?? null }),
+    ...createClaimsHandlers({ db, dataDir, jobs, incoming, ledgerAddress: () => chain.connection?.endpoint.contracts.ClaimsLedger ?? null }),
   };
   const auditReady = hasAuditTable(db);
   const dispatch = createDispatcher(handlers, log, {
