@@ -34,6 +34,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
   UPLOAD_INCOMPLETE: 400,
   INTERNAL: 500,
   CHAIN_UNAVAILABLE: 503,
+  AUDIT_WRITE_FAILED: 503,
+  UPLOAD_QUOTA_EXCEEDED: 507,
 };
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {

@@ -65,20 +65,26 @@ export interface NewStaff {
   password: string;
 }
 
-export async function createStaff(db: Db, input: NewStaff): Promise<StaffSummary> {
+/** Runs the synchronous write of an account change; the API passes ctx.commit so the audit entry commits with it. */
+export type WriteCommit<T> = (write: () => T) => T;
+const direct = <T>(write: () => T): T => write();
+
+export async function createStaff(db: Db, input: NewStaff, commit: WriteCommit<StaffSummary> = direct): Promise<StaffSummary> {
   const problem = passwordProblem(input.password);
   if (problem) throw new AppError('VALIDATION_FAILED', `Password ${problem}.`, { issues: [{ field: 'password', message: problem }] });
   const hash = await hashPassword(input.password);
   const id = crypto.randomUUID();
-  try {
-    db.prepare('INSERT INTO staff (id, username, display_name, role, password_hash) VALUES (?, ?, ?, ?, ?)').run(id, input.username, input.displayName, input.role, hash);
-  } catch (err) {
-    if (/UNIQUE/.test((err as Error).message)) {
-      throw new AppError('CONFLICT', `The username ${input.username} is taken.`, { issues: [{ field: 'username', message: 'taken' }] });
+  return commit(() => {
+    try {
+      db.prepare('INSERT INTO staff (id, username, display_name, role, password_hash) VALUES (?, ?, ?, ?, ?)').run(id, input.username, input.displayName, input.role, hash);
+    } catch (err) {
+      if (/UNIQUE/.test((err as Error).message)) {
+        throw new AppError('CONFLICT', `The username ${input.username} is taken.`, { issues: [{ field: 'username', message: 'taken' }] });
+      }
+      throw err;
     }
-    throw err;
-  }
-  return toSummary(findStaff(db, id)!);
+    return toSummary(findStaff(db, id)!);
+  });
 }
 
 /** The set-up screen's one-time action: only allowed while no account exists. */
@@ -134,12 +140,15 @@ export function updateStaff(db: Db, id: string, changes: { role?: Role; displayN
   return toSummary(findStaff(db, id)!);
 }
 
-export async function setPassword(db: Db, id: string, password: string): Promise<void> {
+export async function setPassword(db: Db, id: string, password: string, commit: WriteCommit<void> = direct, after: () => void = () => undefined): Promise<void> {
   const problem = passwordProblem(password);
   if (problem) throw new AppError('VALIDATION_FAILED', `Password ${problem}.`, { issues: [{ field: 'password', message: problem }] });
   const hash = await hashPassword(password);
-  const changed = db
-    .prepare(`UPDATE staff SET password_hash = ?, failed_attempts = 0, locked_until = NULL, password_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`)
-    .run(hash, id).changes;
-  if (!changed) throw new AppError('NOT_FOUND', `No staff account ${id}.`);
+  commit(() => {
+    const changed = db
+      .prepare(`UPDATE staff SET password_hash = ?, failed_attempts = 0, locked_until = NULL, password_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`)
+      .run(hash, id).changes;
+    if (!changed) throw new AppError('NOT_FOUND', `No staff account ${id}.`);
+    after();
+  });
 }

@@ -68,11 +68,14 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
     },
     'staff.list': () => listStaff(db, now()),
     'staff.directory': () => listStaff(db, now()).map((s) => ({ id: s.id, displayName: s.displayName, role: s.role })),
-    'staff.create': async (input, ctx) => {
-      const created = await createStaff(db, input);
-      ctx.audit({ subject: created.username, details: { staffId: created.id, role: created.role } });
-      return created;
-    },
+    'staff.create': (input, ctx) =>
+      createStaff(db, input, (write) =>
+        ctx.commit(() => {
+          const created = write();
+          ctx.audit({ subject: created.username, details: { staffId: created.id, role: created.role } });
+          return created;
+        }),
+      ),
     'staff.update': (input, ctx) => {
       const { id, ...changes } = input;
       const updated = updateStaff(db, id, changes, ctx.principal.id);
@@ -81,10 +84,9 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
       return updated;
     },
     'staff.resetPassword': async (input, ctx) => {
-      await setPassword(db, input.id, input.password);
-      endSessionsOf(db, input.id, 'password-changed', now());
       ctx.audit({ subject: input.id });
-      return { reset: true };
+      await setPassword(db, input.id, input.password, ctx.commit, () => endSessionsOf(db, input.id, 'password-changed', now()));
+      return { reset: true as const };
     },
   };
 }
