@@ -16,6 +16,7 @@ import { exportSecretCommand, fingerprintCommand, importSecretCommand } from '..
 import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
 import { importConsentsCommand } from '../imports/cli-command';
 import { sharingCommand, SHARING_USAGE } from '../sharing/cli-commands';
+import { assertOwnsDataDir, staffUnlockCommand } from '../staff/cli-unlock';
 import { resolveDataDir } from '../runtime/config';
 import { memorySession } from '../runtime/dispatcher';
 import { createLogger } from '../runtime/log';
@@ -32,6 +33,7 @@ Commands:
   serve                  Browser mode: serve the console on http://127.0.0.1 (--port N, default random)
   setup --user NAME --name "Full Name"
                          Create the first IT-admin account of a new data folder (same as the console's set-up)
+  staff unlock USER      Clear an account's failed sign-ins and lock (only as the OS user owning the data folder)
   audit verify [--quick] Recompute the audit hash chain and batch roots and compare them with the chain
   audit batch            Seal un-batched audit entries into a batch now and queue its root for anchoring
   audit proof ID [--out FILE]
@@ -384,6 +386,14 @@ export async function main(argv: string[]): Promise<number> {
         false,
       );
       process.stdout.write(`Created IT administrator ${created.principal.name} (${username}).\n`);
+      return 0;
+    }
+    case 'staff': {
+      const username = positionals[2];
+      if (positionals[1] !== 'unlock' || !username) throw new AppError('VALIDATION_FAILED', 'Usage: custodian staff unlock USER');
+      assertOwnsDataDir(dataDir);
+      const unlocked = await withServices(dataDir, (s) => staffUnlockCommand(s, username), false);
+      process.stdout.write(`Unlocked ${unlocked.username} (${unlocked.displayName}).\n`);
       return 0;
     }
     case 'audit':

@@ -32,6 +32,11 @@ export type Transport = 'electron' | 'browser' | 'cli';
 /** What a transport passes in: its name and the caller's session (or, for trusted in-process callers, a principal). */
 export interface CallerContext {
   transport: Transport;
+  /**
+   * Where the call comes from, for sign-in throttling: browser mode's client address, an Electron window, the CLI
+   * process. Defaults to the transport's name.
+   */
+  source?: string;
   session?: SessionHolder;
   principal?: Principal;
 }
@@ -39,6 +44,8 @@ export interface CallerContext {
 export interface RequestContext {
   principal: Principal;
   transport: Transport;
+  /** The caller's source (see CallerContext.source), `transport:…`. */
+  source: string;
   session: SessionHolder;
   /** Adds facts to this call's audit entry; may be called more than once (later facts win). */
   audit: (facts: AuditFacts) => void;
@@ -177,6 +184,7 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
     const ctx: RequestContext = {
       principal,
       transport: caller.transport,
+      source: `${caller.transport}:${caller.source ?? 'local'}`,
       session,
       audit: (more) => (facts = { ...facts, ...more, details: { ...facts.details, ...more.details } }),
       commit: (write) =>

@@ -17,6 +17,7 @@ import { defaultMigrationsDir, migrate, type MigrationReport } from '../db/migra
 import { createImportsHandlers } from '../imports/handlers';
 import { releaseFinishedUploads, resolveIncoming, UploadStore, type FileDialogs, type UploadStoreOptions } from '../imports/file-transfer';
 import { createAuthHandlers, createSessionResolver } from '../staff/handlers';
+import { SignInThrottle } from '../staff/throttle';
 import { createSharingHandlers } from '../sharing/handlers';
 import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
 import { SqlSharingSink } from '../sharing/sink';
@@ -57,6 +58,8 @@ export interface StartOptions {
   dialogs?: FileDialogs;
   /** Upload limit and retention; default 8 GiB and 24 hours (or CUSTODIAN_UPLOAD_MAX_BYTES). */
   uploads?: UploadStoreOptions;
+  /** Sign-in throttling (tests pass one on a fake clock); one per process by default. */
+  signInThrottle?: SignInThrottle;
 }
 
 export interface Services {
@@ -166,7 +169,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const handlers = {
     ...createSystemHandlers({ db, dbPath, chain, jobs, runtime: options.runtime }),
     ...createSyncHandlers({ db, engine: sync, chain, confirmations }),
-    ...createAuthHandlers({ db }),
+    ...createAuthHandlers({ db, throttle: options.signInThrottle ?? new SignInThrottle() }),
     ...createAuditHandlers({ db, dataDir, chain: () => chainAccessOf(chain) }),
     ...createCredentialHandlers({ db, chain, jobs, incoming }),
     ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),

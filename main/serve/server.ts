@@ -106,7 +106,7 @@ export async function startConsoleServer(options: ServeOptions): Promise<Console
       return refuse(res, 400, 'VALIDATION_FAILED', 'Request body is not valid JSON.');
     }
     const session = cookieSession(req);
-    const result = await services.dispatch(match[1]!, input, { transport: 'browser', session });
+    const result = await services.dispatch(match[1]!, input, { transport: 'browser', session, source: req.socket.remoteAddress ?? 'unknown' });
     const cookie = session.setCookie();
     sendJson(res, result.ok ? 200 : (STATUS_BY_CODE[result.error.code] ?? 422), result, cookie ? { 'Set-Cookie': cookie } : {});
   }
