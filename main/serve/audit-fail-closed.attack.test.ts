@@ -11,10 +11,10 @@ import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, CHANNEL_NAMES } from '../api';
 import { refusesUnencodableText, unencodableText } from '../api/text';
-import { memorySession, type SessionHolder } from './dispatcher';
-import { silentLogger } from './log';
-import { startServices, type Services } from './services';
-import { startConsoleServer, type ConsoleServer } from '../serve/server';
+import { memorySession, type SessionHolder } from '../runtime/dispatcher';
+import { silentLogger } from '../runtime/log';
+import { startServices, type Services } from '../runtime/services';
+import { startConsoleServer, type ConsoleServer } from './server';
 
 const PASSWORD = 'correct horse battery';
 const LONE = '\uD800';

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memorySession } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
-import { startConsoleServer, type ConsoleServer } from '../serve/server';
-import { SignInThrottle, DEFAULT_THROTTLE } from './throttle';
+import { startConsoleServer, type ConsoleServer } from './server';
+import { SignInThrottle, DEFAULT_THROTTLE } from '../staff/throttle';
 
 const PASSWORD = 'correct horse battery';
 const bin = path.resolve(import.meta.dirname, '../../bin/custodian.mjs');
@@ -122,7 +122,7 @@ describe('custodian staff unlock', () => {
   }, 60_000);
 
   it('is refused to another OS user', async () => {
-    const { assertOwnsDataDir } = await import('./cli-unlock');
+    const { assertOwnsDataDir } = await import('../staff/cli-unlock');
     expect(() => assertOwnsDataDir(services.dataDir, (process.getuid?.() ?? 0) + 1)).toThrow(expect.objectContaining({ code: 'NOT_DATA_OWNER' }));
   });
 });
