@@ -1,6 +1,5 @@
 // The composition root shared by the Electron shell, browser mode and the CLI: opens and migrates the
 // database, connects the chain, starts the job runner, and builds the one API dispatcher over every domain.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
@@ -33,6 +32,7 @@ import { ChainRuntime } from './chain-runtime';
 import { loadConfig, type CustodianConfig } from './config';
 import { createDispatcher, type CallerContext, type Dispatch } from './dispatcher';
 import { EventBus } from './event-bus';
+import { makeDataDirPrivate } from './file-modes';
 import { createLogger, type Logger } from './log';
 import { createSystemHandlers } from './system-handlers';
 import { createJobsHandlers } from '../workers/handlers';
@@ -87,8 +87,10 @@ export interface Services {
 
 export async function startServices(options: StartOptions): Promise<Services> {
   const dataDir = path.resolve(options.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // 0600 files in 0700 folders, for everything written from here on and everything already there.
+  const { tightened } = makeDataDirPrivate(dataDir);
   const log = options.logger ?? createLogger({ file: path.join(dataDir, 'custodian.log') });
+  if (tightened) log.warn(`tightened the permissions of ${tightened} file(s) and folder(s) in the data folder to owner-only`);
   const config = options.config ?? loadConfig(dataDir);
   const dbPath = path.join(dataDir, 'custodian.sqlite');
 
