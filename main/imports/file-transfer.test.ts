@@ -104,6 +104,19 @@ describe('UploadStore', () => {
     expect(code(() => store.targetOf({ uploadId: 'AAAAAAAAAAAAAAAAAAAAAA', fileName: '../x.csv', sizeBytes: 1 }))).toBe('UPLOAD_NOT_FOUND');
   });
 
+  it('caps the total kept, counting reservations still arriving, and frees room as uploads go', () => {
+    const small = new UploadStore(path.join(dir, 'quota'), { maxBytes: 100, maxTotalBytes: 150 });
+    const a = small.reserve('a.csv', 100, OWNER);
+    fs.writeFileSync(a.partPath, 'x'.repeat(10)); // still arriving: counts at its declared 100
+    expect(code(() => small.reserve('b.csv', 60, 'someone-else'))).toBe('UPLOAD_QUOTA_EXCEEDED');
+    const b = small.reserve('b.csv', 50, OWNER);
+    fs.writeFileSync(b.partPath, 'y'.repeat(50));
+    small.complete(b);
+    expect(code(() => small.reserve('c.csv', 1, OWNER))).toBe('UPLOAD_QUOTA_EXCEEDED');
+    small.discard(a.uploadId);
+    expect(small.reserve('c.csv', 100, OWNER).fileName).toBe('c.csv');
+  });
+
   it('knows only its own uploads as uploads', () => {
     expect(store.uploadIdOf(path.join(dir, 'elsewhere.csv'))).toBeNull();
     expect(store.uploadIdOf(path.join(store.root, 'AAAAAAAAAAAAAAAAAAAAAA', 'sub', 'x.csv'))).toBeNull();

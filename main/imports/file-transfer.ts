@@ -20,6 +20,8 @@ export interface FileDialogs {
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 ** 3;
 export const DEFAULT_UPLOAD_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** All uploads kept at once (each is swept 24 h after it came): a bound on the disk any staff member can fill. */
+export const DEFAULT_MAX_TOTAL_UPLOAD_BYTES = 16 * 1024 ** 3;
 const PART_SUFFIX = '.part';
 /** Who reserved an upload (a staff id); a dot name, which sanitizeFileName never produces for an upload. */
 const OWNER_FILE = '.owner';
@@ -59,6 +61,8 @@ export interface ResolvedFile {
 
 export interface UploadStoreOptions {
   maxBytes?: number;
+  /** Total of every upload kept (finished or reserved); a reservation past it gets UPLOAD_QUOTA_EXCEEDED. */
+  maxTotalBytes?: number;
   retentionMs?: number;
   now?: () => number;
 }
@@ -66,8 +70,11 @@ export interface UploadStoreOptions {
 /** Uploads on disk and picked files in memory, each under a random id; swept after the retention period. */
 export class UploadStore {
   readonly maxBytes: number;
+  readonly maxTotalBytes: number;
   readonly retentionMs: number;
   private readonly picked = new Map<string, { path: string; at: number; owner: string }>();
+  /** Declared sizes of reservations whose body has not fully arrived (this process's). */
+  private readonly declared = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(
@@ -75,6 +82,7 @@ export class UploadStore {
     options: UploadStoreOptions = {},
   ) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    this.maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_UPLOAD_BYTES;
     this.retentionMs = options.retentionMs ?? DEFAULT_UPLOAD_RETENTION_MS;
     this.now = options.now ?? Date.now;
   }
@@ -87,12 +95,49 @@ export class UploadStore {
     if (sizeBytes > this.maxBytes) {
       throw new AppError('UPLOAD_TOO_LARGE', `${sizeBytes} bytes is over the upload limit of ${this.maxBytes} bytes.`, { limit: this.maxBytes });
     }
+    // Reserved sizes count in full (a body still arriving will reach its declared length or be discarded).
+    const kept = this.keptBytes();
+    if (kept + sizeBytes > this.maxTotalBytes) {
+      throw new AppError(
+        'UPLOAD_QUOTA_EXCEEDED',
+        `Uploads kept on this computer would exceed ${this.maxTotalBytes} bytes (${kept} in use). Import or wait for earlier uploads to be removed (after 24 hours), then try again.`,
+        { limit: this.maxTotalBytes, inUse: kept },
+      );
+    }
     const uploadId = crypto.randomBytes(16).toString('base64url');
     const name = sanitizeFileName(fileName);
     const dir = path.join(this.root, uploadId);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(path.join(dir, OWNER_FILE), owner, { mode: 0o600, flag: 'wx' });
+    this.declared.set(uploadId, sizeBytes);
     return { uploadId, fileName: name, sizeBytes, partPath: path.join(dir, name + PART_SUFFIX) };
+  }
+
+  /** Bytes held by uploads: a reservation still arriving at its declared size, anything else at its size on disk. */
+  private keptBytes(): number {
+    let ids: string[];
+    try {
+      ids = fs.readdirSync(this.root).filter((n) => ID_PATTERN.test(n));
+    } catch {
+      return 0;
+    }
+    let total = 0;
+    for (const id of ids) {
+      const declared = this.declared.get(id);
+      if (declared !== undefined) {
+        total += declared;
+        continue;
+      }
+      const dir = path.join(this.root, id);
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(dir).filter((n) => n !== OWNER_FILE);
+      } catch {
+        // removed meanwhile
+      }
+      for (const n of names) total += statFile(path.join(dir, n))?.size ?? 0;
+    }
+    return total;
   }
 
   /** The target of a reservation answered by imports.upload (the id and stored name it returned). */
@@ -106,12 +151,14 @@ export class UploadStore {
   /** The whole body arrived: the upload becomes usable under its final name. */
   complete(target: UploadTarget): void {
     fs.renameSync(target.partPath, target.partPath.slice(0, -PART_SUFFIX.length));
+    this.declared.delete(target.uploadId);
   }
 
   /** Removes an upload (failed transfer, finished import); ids of picked files are forgotten. */
   discard(uploadId: string): void {
     if (!ID_PATTERN.test(uploadId)) return;
     this.picked.delete(uploadId);
+    this.declared.delete(uploadId);
     fs.rmSync(path.join(this.root, uploadId), { recursive: true, force: true });
   }
 
@@ -190,6 +237,7 @@ export class UploadStore {
       const dir = path.join(this.root, entry.name);
       if (fs.statSync(dir).mtimeMs < cutoff) {
         fs.rmSync(dir, { recursive: true, force: true });
+        this.declared.delete(entry.name);
         removed++;
       }
     }

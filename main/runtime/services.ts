@@ -160,8 +160,10 @@ export async function startServices(options: StartOptions): Promise<Services> {
   if (sync && (options.sync ?? 'auto') === 'auto') sync.start();
 
   const envLimit = Number(process.env.CUSTODIAN_UPLOAD_MAX_BYTES);
+  const envTotal = Number(process.env.CUSTODIAN_UPLOAD_MAX_TOTAL_BYTES);
   const uploads = new UploadStore(path.join(dataDir, 'uploads'), {
     ...(Number.isSafeInteger(envLimit) && envLimit > 0 ? { maxBytes: envLimit } : {}),
+    ...(Number.isSafeInteger(envTotal) && envTotal > 0 ? { maxTotalBytes: envTotal } : {}),
     ...options.uploads,
   });
   // An upload goes once its import committed (or after the retention period); dry runs keep it for the real run.
