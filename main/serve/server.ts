@@ -53,8 +53,10 @@ function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, static
   const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
   const relative = pathname === '/' ? 'index.html' : pathname.slice(1);
   const file = path.resolve(staticDir, relative);
-  // Never leave the renderer's build folder (no ../ traversal, no absolute paths).
-  if (!file.startsWith(path.resolve(staticDir) + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+  // Never leave the renderer's build folder (no ../ traversal, no absolute paths), and serve only the kinds of file
+  // the console is made of: no source maps (the renderer's source) or anything else left in the folder.
+  const servable = Object.prototype.hasOwnProperty.call(MIME, path.extname(file));
+  if (!servable || !file.startsWith(path.resolve(staticDir) + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
     res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
     res.end('Not found');
     return;
