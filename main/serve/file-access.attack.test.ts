@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, CHANNEL_NAMES } from '../api';
+import { withoutLocalPaths } from '../runtime/answer-paths';
 import { memorySession } from '../runtime/dispatcher';
 import { csvText, line } from '../imports/test-support';
 import { silentLogger } from '../runtime/log';
@@ -164,6 +165,38 @@ describe('a staff member naming a file on the server', () => {
     const r = await services.dispatch('imports.preview', { uploadId: 'AAAAAAAAAAAAAAAAAAAAAA' }, { transport: 'electron', session });
     expect(r.ok ? 'ok' : r.error.code).toBe('UPLOAD_NOT_FOUND');
   });
+});
+
+describe('answers to a page', () => {
+  it('carry no absolute path: every channel, as anonymous, a records manager and an IT admin, over HTTP and IPC', async () => {
+    // A run with a rejects file, so imports.list/get have paths to leak.
+    const up = (await upload('manager', 'bad rows.csv', csvText([line({ external_id: 'P-1', mrn: 'MRN9' }), line({ external_id: 'P-2', grantee: 'not an npi' })]))).json().value as { uploadId: string };
+    const started = (await invoke('manager', 'imports.start', { uploadId: up.uploadId })).json().value as { runId: number; jobId: string };
+    await services.jobs.waitFor(started.jobId);
+    const inputs: Record<string, unknown> = { 'imports.get': { runId: started.runId }, 'imports.rejectsFile': { runId: started.runId }, 'audit.exportCsv': {} };
+    const home = os.homedir();
+    const bodies: string[] = [];
+    for (const who of ['anonymous', 'manager', 'admin'] as const) {
+      for (const channel of CHANNEL_NAMES) {
+        if (channel === 'auth.logout' || channel === 'auth.login' || channel === 'auth.setup') continue;
+        const input = inputs[channel] ?? {};
+        const res = who === 'anonymous' ? await request(`/api/invoke/${channel}`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(input) }) : await invoke(who, channel, input);
+        bodies.push(`${who} ${channel}: ${res.body}`);
+      }
+    }
+    const ipc = withoutLocalPaths(services.dispatch, services.dataDir);
+    const session = memorySession();
+    expect((await ipc('auth.login', { username: 'manager', password: PASSWORD }, { transport: 'electron', session })).ok).toBe(true);
+    for (const channel of CHANNEL_NAMES) {
+      if (channel === 'auth.logout') continue;
+      bodies.push(`ipc ${channel}: ${JSON.stringify(await ipc(channel, inputs[channel] ?? {}, { transport: 'electron', session }))}`);
+    }
+    // The answers that had paths still say where things are, relative to the data folder.
+    expect(bodies.find((b) => b.startsWith('anonymous system.status'))).toContain('<data folder>/custodian.sqlite');
+    expect(bodies.find((b) => b.startsWith('manager imports.get'))).toContain('<data folder>/');
+    const leaks = bodies.filter((b) => b.includes(services.dataDir) || b.includes(dir) || (home.length > 1 && b.includes(home)));
+    expect(leaks.map((b) => b.slice(0, 160))).toEqual([]);
+  }, 120_000);
 });
 
 /** The keys of a zod schema's objects, however wrapped (refine, union, default, optional, extend). */

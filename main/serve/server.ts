@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Services } from '../runtime/services';
 import { handleDownload, handleUpload } from './files';
+import { pathRedactor } from '../runtime/answer-paths';
 import { checkHost, guardApiRequest, newToken } from './guards';
 import { cookieSession, refuse, SECURITY_HEADERS, sendJson, STATUS_BY_CODE } from './http';
 
@@ -67,6 +68,8 @@ function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, static
 
 export async function startConsoleServer(options: ServeOptions): Promise<ConsoleServer> {
   const { services } = options;
+  // Answers and pushed events carry no absolute path (data folder, home folder) to the page.
+  const redactPaths = pathRedactor(services.dataDir);
   const token = options.token ?? newToken();
   let port = 0;
   const streams = new Set<http.ServerResponse>();
@@ -108,7 +111,7 @@ export async function startConsoleServer(options: ServeOptions): Promise<Console
       return refuse(res, 400, 'VALIDATION_FAILED', 'Request body is not valid JSON.');
     }
     const session = cookieSession(req);
-    const result = await services.dispatch(match[1]!, input, { transport: 'browser', session, source: req.socket.remoteAddress ?? 'unknown' });
+    const result = redactPaths(await services.dispatch(match[1]!, input, { transport: 'browser', session, source: req.socket.remoteAddress ?? 'unknown' }));
     const cookie = session.setCookie();
     sendJson(res, result.ok ? 200 : (STATUS_BY_CODE[result.error.code] ?? 422), result, cookie ? { 'Set-Cookie': cookie } : {});
   }
@@ -117,7 +120,7 @@ export async function startConsoleServer(options: ServeOptions): Promise<Console
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     res.write(': connected\n\n');
     streams.add(res);
-    const unsubscribe = services.events.subscribe((message) => res.write(`data: ${JSON.stringify(message)}\n\n`));
+    const unsubscribe = services.events.subscribe((message) => res.write(`data: ${JSON.stringify(redactPaths(message))}\n\n`));
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     res.on('close', () => {
       clearInterval(heartbeat);
