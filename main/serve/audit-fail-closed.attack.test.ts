@@ -140,6 +140,12 @@ describe('an audit trail that cannot be written', () => {
         ['access.check', { grantee: '1234567893', patientId, purpose: 'ETREAT', category: 'general', breakGlassReason: 'no entry for this one' }],
         ['consents.list', {}],
       ];
+      // A sign-in whose entry cannot be written opens no session.
+      const session = memorySession();
+      const signIn = await services.dispatch('auth.login', { username: 'clerk', password: PASSWORD }, { transport: 'electron', session, source: 'window-9' });
+      expect(signIn.ok ? 'ok' : signIn.error.code).toBe('AUDIT_WRITE_FAILED');
+      expect(session.get()).toBeUndefined();
+      expect((services.db.prepare("SELECT count(*) AS n FROM staff_sessions s JOIN staff t ON t.id = s.staff_id WHERE t.username = 'clerk'").get() as { n: number }).n).toBe(0);
       for (const [channel, input] of calls) {
         for (const r of [(await invokeHttp(channel, input)).json, await invokeIpc(channel, input)]) {
           expect(r.ok, `${channel} succeeded with its audit entry unwritten`).toBe(false);

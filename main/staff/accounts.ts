@@ -79,9 +79,15 @@ export async function createStaff(db: Db, input: NewStaff, commit: WriteCommit<S
 }
 
 /** The set-up screen's one-time action: only allowed while no account exists. */
-export async function createFirstAdmin(db: Db, input: Omit<NewStaff, 'role'>): Promise<StaffSummary> {
+export async function createFirstAdmin(db: Db, input: Omit<NewStaff, 'role'>, commit: WriteCommit<StaffSummary> = direct): Promise<StaffSummary> {
   if (staffCount(db) > 0) throw new AppError('CONFLICT', 'Set-up is already done: sign in with an existing account.');
-  return createStaff(db, { ...input, role: 'it_admin' });
+  // Checked again inside the write: two set-ups racing through the password hash must not both succeed.
+  return createStaff(db, { ...input, role: 'it_admin' }, (write) =>
+    commit(() => {
+      if (staffCount(db) > 0) throw new AppError('CONFLICT', 'Set-up is already done: sign in with an existing account.');
+      return write();
+    }),
+  );
 }
 
 /**

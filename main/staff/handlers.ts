@@ -39,11 +39,18 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
       };
     },
     'auth.setup': async (input, ctx) => {
-      const admin = await createFirstAdmin(db, input);
-      const principal = { id: admin.id, name: admin.displayName, role: admin.role };
-      ctx.session.set(openSession(db, admin.id, ctx.transport, now()));
-      ctx.audit({ actor: principal, subject: admin.username, details: { role: admin.role } });
-      return { principal };
+      // The account, its session and the audit entry commit together; the caller holds the session only after.
+      let token = '';
+      const admin = await createFirstAdmin(db, input, (write) =>
+        ctx.commit(() => {
+          const created = write();
+          token = openSession(db, created.id, ctx.transport, now());
+          ctx.audit({ actor: { id: created.id, name: created.displayName, role: created.role }, subject: created.username, details: { role: created.role } });
+          return created;
+        }),
+      );
+      ctx.session.set(token);
+      return { principal: { id: admin.id, name: admin.displayName, role: admin.role } };
     },
     'auth.login': async (input, ctx) => {
       // Throttled by where the attempt comes from and the username typed, known or not: a storm from one source
@@ -64,10 +71,14 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
         throw new AppError('AUTH_FAILED', 'Wrong username or password, or the account is disabled.');
       }
       throttle.succeeded(ctx.source, input.username);
+      // The session and its audit entry commit together; the caller holds the session only after.
       const previous = ctx.session.get();
-      if (previous) endSession(db, previous, 'sign-out', now());
-      ctx.session.set(openSession(db, result.principal.id, ctx.transport, now()));
-      ctx.audit({ actor: result.principal, subject: input.username });
+      const token = ctx.commit(() => {
+        if (previous) endSession(db, previous, 'sign-out', now());
+        ctx.audit({ actor: result.principal, subject: input.username });
+        return openSession(db, result.principal.id, ctx.transport, now());
+      });
+      ctx.session.set(token);
       return { principal: result.principal };
     },
     'auth.logout': (_input, ctx) => {
