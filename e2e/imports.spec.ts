@@ -160,7 +160,7 @@ test('a 250,000-row import runs in the background: pages stay responsive, progre
   await shell.open(custodian.url);
   await new SignInPage(page).signIn(STAFF.manager);
   await imports.open();
-  await imports.path.fill(bigCsv);
+  await imports.chooseFile(bigCsv);
   await imports.start.click();
   await expect(imports.progress).toBeVisible();
 

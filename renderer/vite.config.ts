@@ -14,7 +14,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../build/renderer', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // No source maps: browser mode would serve the renderer's source to anyone holding the link.
+    sourcemap: false,
     // One admin console, loaded locally: a single bundle is fine; stop warning about its size.
     chunkSizeWarningLimit: 2000,
   },

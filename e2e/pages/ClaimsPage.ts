@@ -1,6 +1,7 @@
 // Page object for the Claims page: the claims table and its filters, a claim's detail drawer, the "Check a claim"
 // form with its verdict, and the Import tab (file path and runs).
 import { expect, type Locator, type Page } from '@playwright/test';
+import { chooseFileIn } from './ImportsPage';
 import type { ClaimForm } from '../../main/api/claims';
 
 export class ClaimsPage {
@@ -45,7 +46,7 @@ export class ClaimsPage {
   /** Starts an import of `file` from the Import tab and waits until its run has succeeded. */
   async importFile(file: string): Promise<Locator> {
     await this.tab('Import').click();
-    await this.page.getByTestId('claims-import-path').fill(file);
+    await chooseFileIn(this.page, file, 'claims-import');
     await this.page.getByTestId('claims-import-start').click();
     const run = this.page.getByTestId('claims-import-run').first();
     await expect(run).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });

@@ -1,6 +1,7 @@
 // Page object for the Credentials page: the directory with search and filters, roster import and bulk verification
 // with their progress panels, and the provider drawer with each credential's verdict, actions and trail.
 import { expect, type Locator, type Page } from '@playwright/test';
+import { chooseFileIn } from './ImportsPage';
 
 export class CredentialsPage {
   readonly table: Locator;
@@ -60,7 +61,7 @@ export class CredentialsPage {
     await this.importButton.click();
     const dialog = this.page.getByRole('dialog', { name: 'Import a provider roster' });
     await expect(dialog).toBeVisible();
-    await dialog.getByTestId('roster-file-path').fill(filePath);
+    await chooseFileIn(this.page, filePath, 'roster');
     await dialog.getByTestId('roster-import-start').click();
     await expect(dialog).toBeHidden();
     await expect(this.importJob).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });

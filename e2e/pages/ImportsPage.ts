@@ -1,11 +1,10 @@
-// Page object for the Imports page: the new-import form (path, format, preview, dry run, import), the run panel
+// Page object for the Imports page: the new-import form (chosen file, format, preview, dry run, import), the run panel
 // (progress while it runs, summary and rejects after), and the history.
 import { expect, type Locator, type Page } from '@playwright/test';
 
 export type ImportCount = 'read' | 'accepted' | 'updated' | 'duplicate' | 'rejected' | 'written';
 
 export class ImportsPage {
-  readonly path: Locator;
   readonly previewButton: Locator;
   readonly preview: Locator;
   readonly dryRun: Locator;
@@ -21,7 +20,6 @@ export class ImportsPage {
   readonly historyRows: Locator;
 
   constructor(readonly page: Page) {
-    this.path = page.getByTestId('import-path');
     this.previewButton = page.getByTestId('import-preview-button');
     this.preview = page.getByTestId('import-preview');
     this.dryRun = page.getByTestId('import-dry-run');
@@ -44,10 +42,8 @@ export class ImportsPage {
   }
 
   /** Chooses a file as a person does with "Choose file…" (browser mode: it is uploaded) and waits until it is selected. */
-  async chooseFile(file: string): Promise<void> {
-    const [chooser] = await Promise.all([this.page.waitForEvent('filechooser'), this.page.getByTestId('import-choose-file').click()]);
-    await chooser.setFiles(file);
-    await expect(this.page.getByTestId('import-chosen-file')).toBeVisible();
+  async chooseFile(file: string, idPrefix = 'import'): Promise<void> {
+    await chooseFileIn(this.page, file, idPrefix);
   }
 
   /** Clicks a download button and returns the downloaded file's name and text. */
@@ -61,7 +57,7 @@ export class ImportsPage {
   }
 
   async previewFile(file: string): Promise<void> {
-    await this.path.fill(file);
+    await this.chooseFile(file);
     await this.previewButton.click();
     await expect(this.preview).toBeVisible();
   }
@@ -88,4 +84,11 @@ export class ImportsPage {
   async rowsDone(): Promise<number> {
     return Number((await this.progressDone.getAttribute('data-value')) ?? '0');
   }
+}
+
+/** The shared file chooser (imports, claims, roster): "Choose file…" then the file, waiting until it is selected. */
+export async function chooseFileIn(page: Page, file: string, idPrefix: string): Promise<void> {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId(`${idPrefix}-choose-file`).click()]);
+  await chooser.setFiles(file);
+  await expect(page.getByTestId(`${idPrefix}-chosen-file`)).toBeVisible();
 }

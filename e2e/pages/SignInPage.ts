@@ -33,7 +33,7 @@ export class SignInPage {
   }
 
   /** A refused attempt: waits for the message of the given code and returns its text. */
-  async expectRefused(code: 'AUTH_FAILED' | 'AUTH_LOCKED'): Promise<string> {
+  async expectRefused(code: 'AUTH_FAILED' | 'AUTH_THROTTLED'): Promise<string> {
     await expect(this.error).toHaveAttribute('data-error-code', code);
     // The button leaves its pending state before the next attempt.
     await expect(this.submit).toBeEnabled();

@@ -2,6 +2,7 @@
 // Domain files (system.ts, consents.ts, …) declare their channels with `channel<Result>()(schema, permission)`.
 import type { z } from 'zod';
 import type { ChannelAccess } from './permissions';
+import { wellFormedText } from './text';
 
 export interface ChannelDef<I extends z.ZodType, R> {
   readonly input: I;
@@ -13,8 +14,10 @@ export interface ChannelDef<I extends z.ZodType, R> {
 }
 
 export function channel<R>() {
+  // Every channel refuses unencodable text (lone surrogates, control characters) naming the field, so that what
+  // main audits can always be written.
   return <I extends z.ZodType>(input: I, permission: ChannelAccess, options: { audited?: boolean } = {}): ChannelDef<I, R> => ({
-    input,
+    input: wellFormedText(input),
     permission,
     audited: options.audited ?? true,
   });

@@ -2,6 +2,7 @@
 // (and optionally submit) one claim from the form, and bulk imports of claim CSVs as jobs.
 import { z } from 'zod';
 import { channel } from './channel';
+import { uploadId } from './imports';
 
 export const CLAIM_VERDICTS = ['pass', 'fail'] as const;
 export const CLAIM_CHAIN_STATUSES = ['not_sent', 'pending', 'recorded', 'accepted', 'denied'] as const;
@@ -130,7 +131,8 @@ export const claimsChannels = {
   ),
   'claims.get': channel<ClaimDetail>()(z.object({ id: z.number().int().positive() }).strict(), 'claims.view'),
   'claims.check': channel<ClaimCheckResult>()(z.object({ claim: claimForm, submit: z.boolean().default(false) }).strict(), 'claims.check'),
-  'claims.import': channel<{ runId: number; jobId: string }>()(z.object({ path: z.string().trim().min(1).max(4096) }).strict(), 'imports.run'),
+  /** The file comes by id (an upload, a dialog pick, or a file the CLI registered for its OS user): never a path. */
+  'claims.import': channel<{ runId: number; jobId: string }>()(z.object({ uploadId }).strict(), 'imports.run'),
   'claims.importRuns': channel<ClaimImportRunView[]>()(z.object({ limit: z.number().int().min(1).max(200).default(20) }).strict(), 'imports.view'),
   'claims.ledger': channel<ClaimsLedgerStatus>()(z.object({}).strict(), 'claims.view', { audited: false }),
 } as const;

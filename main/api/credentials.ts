@@ -2,6 +2,7 @@
 // status changes that go to the chain. Pure TypeScript + zod; handlers live in main/credentials.
 import { z } from 'zod';
 import { channel } from './channel';
+import { uploadId } from './imports';
 import type { JobSummary } from './system';
 
 /**
@@ -332,8 +333,9 @@ export const credentialChannels = {
     'credentials.view',
     { audited: false },
   ),
+  /** The roster comes by id (an upload, a dialog pick, or a file the CLI registered for its OS user): never a path. */
   'credentials.import': channel<RosterImportStarted>()(
-    z.object({ filePath: z.string().min(1).max(4096) }).strict(),
+    z.object({ uploadId }).strict(),
     'imports.run',
   ),
   'credentials.rosterRuns.list': channel<RosterRunSummary[]>()(

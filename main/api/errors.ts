@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'IMPORT_FAILED'
   | 'AUDIT_TAMPERED'
   | 'AUDIT_ENTRY_NOT_FOUND'
+  /** A call refused because its audit entry could not be written: nothing changed, nothing shown. */
+  | 'AUDIT_WRITE_FAILED'
   | 'AUDIT_NOT_BATCHED'
   | 'AUDIT_ANCHOR_MISMATCH'
   | 'AUDIT_PROOF_INVALID'

@@ -69,25 +69,21 @@ export interface IncomingFile {
   sizeBytes: number;
 }
 
-const filePath = z.string().min(1).max(4096);
 const runId = z.number().int().positive();
-/** Opaque id of an upload or a picked file: main maps it to a path; the page never sends a path for it. */
+/** Opaque id of an upload or a picked file: main maps it to a path; no channel takes a path from the caller. */
 export const uploadId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be an upload id');
-/** Exactly one source: a path typed by an IT admin on this machine, or the id of an uploaded or picked file. */
-const oneSource = (v: { path?: string | undefined; uploadId?: string | undefined }) => (v.path === undefined) !== (v.uploadId === undefined);
-const oneSourceMessage = { message: 'give either path or uploadId', path: ['uploadId'] };
+/** Exactly one source: the id of a file the caller uploaded or picked, or an earlier run of theirs to run again. */
+const oneSource = (v: { uploadId?: string | undefined; rerunOf?: number | undefined }) => (v.uploadId === undefined) !== (v.rerunOf === undefined);
+const oneSourceMessage = { message: 'give either uploadId or rerunOf', path: ['uploadId'] };
 
 export const importsChannels = {
   'imports.preview': channel<ImportPreview>()(
-    z
-      .object({ path: filePath.optional(), uploadId: uploadId.optional(), format: z.enum(IMPORT_FORMATS).optional(), rows: z.number().int().min(1).max(100).default(20) })
-      .strict()
-      .refine(oneSource, oneSourceMessage),
+    z.object({ uploadId, format: z.enum(IMPORT_FORMATS).optional(), rows: z.number().int().min(1).max(100).default(20) }).strict(),
     'imports.run',
   ),
   'imports.start': channel<{ runId: number; jobId: string }>()(
     z
-      .object({ path: filePath.optional(), uploadId: uploadId.optional(), format: z.enum(IMPORT_FORMATS).optional(), dryRun: z.boolean().default(false) })
+      .object({ uploadId: uploadId.optional(), rerunOf: runId.optional(), format: z.enum(IMPORT_FORMATS).optional(), dryRun: z.boolean().default(false) })
       .strict()
       .refine(oneSource, oneSourceMessage),
     'imports.run',

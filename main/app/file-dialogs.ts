@@ -7,7 +7,7 @@ import type { FileDialogs } from '../imports/file-transfer';
 export type DialogApi = Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>;
 
 export const IMPORT_FILE_FILTERS: OpenDialogOptions['filters'] = [
-  { name: 'Consent files (CSV, FHIR JSON / NDJSON)', extensions: ['csv', 'txt', 'json', 'ndjson', 'jsonl'] },
+  { name: 'Import files (CSV, FHIR JSON / NDJSON)', extensions: ['csv', 'txt', 'json', 'ndjson', 'jsonl'] },
   { name: 'All files', extensions: ['*'] },
 ];
 
@@ -18,7 +18,7 @@ export const IMPORT_FILE_FILTERS: OpenDialogOptions['filters'] = [
 export function createFileDialogs(dialog: DialogApi, parent: () => BaseWindow | null, defaultDir: () => string): FileDialogs {
   return {
     async pickFile() {
-      const options: OpenDialogOptions = { title: 'Choose a consent file to import', properties: ['openFile'], filters: IMPORT_FILE_FILTERS };
+      const options: OpenDialogOptions = { title: 'Choose a file to import', properties: ['openFile'], filters: IMPORT_FILE_FILTERS };
       const win = parent();
       const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return result.canceled ? null : (result.filePaths[0] ?? null);

@@ -63,7 +63,7 @@ export function createInvokeHandler(dispatch: Dispatch, sessions: WindowSessions
     }
     try {
       // Who is calling is the window's signed-in staff member (or nobody yet): never a fixed principal.
-      return await dispatch(channel, input, { transport: 'electron', session: sessions.holderFor(event.sender) });
+      return await dispatch(channel, input, { transport: 'electron', session: sessions.holderFor(event.sender), source: `window-${event.sender.id}` });
     } catch (err) {
       // The dispatcher already turns handler errors into values; this is the last line, so no stack reaches the page.
       log?.error(`IPC call ${channel.slice(0, 80)} failed: ${err instanceof Error ? err.message : String(err)}`);

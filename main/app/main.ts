@@ -7,6 +7,7 @@ import { startServices, type Services } from '../runtime/services';
 import { createAppProtocolHandler } from './app-protocol';
 import { createFileDialogs } from './file-dialogs';
 import { forwardPushEvents, registerApiHandler } from './ipc';
+import { pathRedactor, withoutLocalPaths } from '../runtime/answer-paths';
 import { appLayout, chooseDataDir, type AppLayout } from './layout';
 import { createSafeOpenExternal, hardenSession, hardenWebContents } from './security';
 import { describeStartupFailure, type StartupFailure } from './startup-failure';
@@ -100,8 +101,11 @@ async function start(): Promise<void> {
     return fail(describeStartupFailure(err, dataDir));
   }
 
-  registerApiHandler(ipcMain, services.dispatch, services.log);
-  forwardPushEvents(services.events, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
+  // Pages get no absolute paths (the data folder, the home folder) in any answer.
+  registerApiHandler(ipcMain, withoutLocalPaths(services.dispatch, services.dataDir), services.log);
+  const redactPaths = pathRedactor(services.dataDir);
+  const events = services.events;
+  forwardPushEvents({ subscribe: (listener) => events.subscribe((message) => listener(redactPaths(message))) }, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
   createWindow(layout);
 }
 

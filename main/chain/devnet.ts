@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AppError } from '../api/errors';
 import { CONTRACT_NAMES, loadArtifact, type ContractName } from './artifacts';
 import { startAnvil, type AnvilNode } from './anvil';
+import { removeAnvilPid, stopStaleAnvil, writeAnvilPid } from './anvil-pidfile';
 import { constructorArgs, deployContract, deployContracts, type DeployedContracts } from './deploy';
 import { createProvider, TxSender } from './provider';
 
@@ -58,16 +59,26 @@ const recordSchema = z.object({
   codeHashes: contractMap(hash),
 });
 
-export function chainPaths(dataDir: string): { dir: string; stateFile: string; deploymentFile: string } {
+export function chainPaths(dataDir: string): { dir: string; stateFile: string; deploymentFile: string; pidFile: string } {
   const dir = path.join(dataDir, 'chain');
-  return { dir, stateFile: path.join(dir, 'anvil-state.json'), deploymentFile: path.join(dir, 'deployment.json') };
+  return { dir, stateFile: path.join(dir, 'anvil-state.json'), deploymentFile: path.join(dir, 'deployment.json'), pidFile: path.join(dir, 'anvil.pid') };
 }
 
 /** Starts (or resumes) the embedded chain in `dataDir` and makes sure the contracts are deployed on it. */
 export async function startEmbeddedChain(dataDir: string): Promise<EmbeddedChain> {
   const paths = chainPaths(dataDir);
   mkdirSync(paths.dir, { recursive: true });
-  const node = await startWithState(paths.stateFile);
+  // An anvil left by a console that was killed (SIGKILL runs no exit handler) is stopped first.
+  await stopStaleAnvil(paths.pidFile);
+  const started = await startWithState(paths.stateFile);
+  writeAnvilPid(paths.pidFile, started.pid, paths.stateFile);
+  const node: AnvilNode = {
+    ...started,
+    stop: async () => {
+      await started.stop();
+      removeAnvilPid(paths.pidFile, started.pid);
+    },
+  };
   const provider = createProvider(node.rpcUrl, DEVNET_CHAIN_ID);
   try {
     const wallet = new Wallet(DEVNET_SIGNER_KEY, provider);

@@ -59,8 +59,8 @@ export async function claimsCheckCommand(services: Services, caller: CallerConte
 }
 
 /** The import: an 'import.claims' job through the dispatcher (imports.run), progress on stderr, the run summary at the end. */
-export async function importClaimsCommand(services: Services, caller: CallerContext, file: string, json: boolean, io: Output): Promise<number> {
-  const started = await unwrap<{ runId: number; jobId: string }>(services.dispatch('claims.import', { path: file }, caller));
+export async function importClaimsCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output): Promise<number> {
+  const started = await unwrap<{ runId: number; jobId: string }>(services.dispatch('claims.import', { uploadId }, caller));
   let last = 0;
   const unsubscribe = services.events.subscribe((m) => {
     if (m.event !== 'job.progress' || m.payload.jobId !== started.jobId || m.payload.state !== 'running' || Date.now() - last < 1000) return;

@@ -21,6 +21,8 @@ export interface ClaimsDeps {
   db: Db;
   dataDir: string;
   jobs: JobRunner;
+  /** The file behind an upload id for its owner (UPLOAD_NOT_FOUND otherwise): imports never take a path. */
+  incoming: (uploadId: string, owner: string) => { path: string };
   /** The ClaimsLedger address of the connected chain, or null (none configured, or offline). */
   ledgerAddress: () => string | null;
   now?: () => Date;
@@ -47,7 +49,7 @@ export function startClaimImport(db: Db, jobs: JobRunner, file: string, startedB
     if (!stat.isFile()) throw new Error('not a file');
     size = stat.size;
   } catch {
-    throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no readable file at ${resolved}.`);
+    throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no readable file named ${path.basename(resolved)} any more.`);
   }
   const runId = createClaimImportRun(db, { filePath: resolved, fileName: path.basename(resolved), fileSize: size, startedBy });
   const job = jobs.start(CLAIM_IMPORT_JOB_KIND, { runId });
@@ -92,7 +94,7 @@ export function createClaimsHandlers(deps: ClaimsDeps): HandlersFor<typeof claim
       }
       return { verdict: verdict.verdict, reasons: verdict.reasons, contentHash: claim.contentHash, stored };
     },
-    'claims.import': ({ path: file }, ctx) => startClaimImport(db, deps.jobs, file, ctx.principal.id),
+    'claims.import': ({ uploadId }, ctx) => startClaimImport(db, deps.jobs, deps.incoming(uploadId, ctx.principal.id).path, ctx.principal.id),
     'claims.importRuns': ({ limit }): ClaimImportRunView[] =>
       listClaimImportRuns(db, limit).map((r) => ({
         id: r.id,

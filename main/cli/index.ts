@@ -16,6 +16,7 @@ import { exportSecretCommand, fingerprintCommand, importSecretCommand } from '..
 import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, signStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
 import { importConsentsCommand } from '../imports/cli-command';
 import { sharingCommand, SHARING_USAGE } from '../sharing/cli-commands';
+import { assertOwnsDataDir, staffUnlockCommand } from '../staff/cli-unlock';
 import { resolveDataDir } from '../runtime/config';
 import { memorySession } from '../runtime/dispatcher';
 import { createLogger } from '../runtime/log';
@@ -23,7 +24,7 @@ import { startServices, type Services } from '../runtime/services';
 import { startConsoleServer } from '../serve/server';
 import { dryRunPlan } from '../sync/dry-run';
 import { formatBatches as formatSyncBatches, formatCycle, formatDryRun, formatSyncStatus } from '../sync/report-text';
-import { passwordFromEnvOrPrompt, promptHidden, signInCli } from './session';
+import { passwordFromEnvOrPrompt, promptHidden, registerCliFile, signInCli } from './session';
 
 const USAGE = `Usage: custodian <command> [options]
 
@@ -32,6 +33,7 @@ Commands:
   serve                  Browser mode: serve the console on http://127.0.0.1 (--port N, default random)
   setup --user NAME --name "Full Name"
                          Create the first IT-admin account of a new data folder (same as the console's set-up)
+  staff unlock USER      Clear an account's failed sign-ins (only as the OS user owning the data folder)
   audit verify [--quick] Check the audit log against its signed tree heads (database, heads file, chain)
   audit seal             Sign a tree head over the audit log now and queue it for AuditAnchor (alias: batch)
   audit proof ID [--out FILE]
@@ -411,6 +413,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`Created IT administrator ${created.principal.name} (${username}).\n`);
       return 0;
     }
+    case 'staff': {
+      const username = positionals[2];
+      if (positionals[1] !== 'unlock' || !username) throw new AppError('VALIDATION_FAILED', 'Usage: custodian staff unlock USER');
+      assertOwnsDataDir(dataDir);
+      const unlocked = await withServices(dataDir, (s) => staffUnlockCommand(s, username), false);
+      process.stdout.write(`Unlocked ${unlocked.username} (${unlocked.displayName}).\n`);
+      return 0;
+    }
     case 'audit':
       return audit(dataDir, positionals.slice(1), values);
     case 'sync':
@@ -422,16 +432,33 @@ export async function main(argv: string[]): Promise<number> {
     case 'import':
       if (positionals[1] === 'providers' && positionals[2]) {
         const file = positionals[2];
-        return withServices(dataDir, async (s) => importProvidersCommand(s, await signInCli(s, values.user), file, values.json, stdio));
+        return withServices(dataDir, async (s) => {
+          const caller = await signInCli(s, values.user);
+          return importProvidersCommand(s, caller, await registerCliFile(s, caller, file), values.json, stdio);
+        });
       }
       if (positionals[1] === 'consents' && positionals[2]) {
         const file = positionals[2];
         const options = { ...(values.format !== undefined ? { format: values.format } : {}), dryRun: values['dry-run'], json: values.json };
-        return withServices(dataDir, async (s) => importConsentsCommand(s, await signInCli(s, values.user), file, options, stdio), false);
+        return withServices(
+          dataDir,
+          async (s) => {
+            const caller = await signInCli(s, values.user);
+            return importConsentsCommand(s, caller, await registerCliFile(s, caller, file), options, stdio);
+          },
+          false,
+        );
       }
       if (positionals[1] === 'claims' && positionals[2]) {
         const file = positionals[2];
-        return withServices(dataDir, async (s) => importClaimsCommand(s, await signInCli(s, values.user), file, values.json, stdio), false);
+        return withServices(
+          dataDir,
+          async (s) => {
+            const caller = await signInCli(s, values.user);
+            return importClaimsCommand(s, caller, await registerCliFile(s, caller, file), values.json, stdio);
+          },
+          false,
+        );
       }
       process.stderr.write(`Unknown import command: ${positionals.slice(1).join(' ') || '(none)'} (expected: import providers FILE, import consents FILE, import claims FILE)\n\n${USAGE}\n`);
       return 2;

@@ -1,6 +1,7 @@
 // Signing the CLI in: commands that touch records run as a named staff member (--user or CUSTODIAN_USER), with
 // the password from CUSTODIAN_PASSWORD or typed at a hidden prompt, through the same auth.login as the console.
 import readline from 'node:readline';
+import type { AuthStatus } from '../api/auth';
 import { AppError } from '../api/errors';
 import { memorySession, type CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
@@ -35,4 +36,15 @@ export async function signInCli(services: Services, user: string | undefined): P
   const result = await services.dispatch('auth.login', { username, password: await passwordFromEnvOrPrompt(`Password for ${username}: `) }, { transport: 'cli', session });
   if (!result.ok) throw new AppError(result.error.code, result.error.message, result.error.details);
   return { transport: 'cli', session };
+}
+
+/**
+ * The CLI acts for the OS user who runs it, so it may name a file by path: it registers the file for the signed-in
+ * staff member and the import channels get its id, like an upload's. No channel takes a path from any transport.
+ */
+export async function registerCliFile(services: Services, caller: CallerContext, file: string): Promise<string> {
+  const status = await services.dispatch('auth.status', {}, caller);
+  const principal = status.ok ? (status.value as AuthStatus).principal : null;
+  if (!principal) throw new AppError('NOT_AUTHENTICATED', 'Sign in before naming a file to import.');
+  return services.uploads.registerPicked(file, principal.id).uploadId;
 }

@@ -27,6 +27,9 @@ async function call<T>(channel: string, input: unknown, principal: Principal = m
   if (!r.ok) throw Object.assign(new Error(`${r.error.code}: ${r.error.message}`), { code: r.error.code, details: r.error.details });
   return r.value as T;
 }
+/** A file on disk handed to main by id, as the CLI does for its OS user (an upload or a dialog pick elsewhere). */
+const fileId = (file: string, principal: Principal = manager) => s.uploads.registerPicked(file, principal.id).uploadId;
+
 async function error(channel: string, input: unknown, principal: Principal = manager) {
   const r = await s.call(channel, input, { principal });
   if (r.ok) throw new Error(`${channel} unexpectedly succeeded`);
@@ -45,7 +48,7 @@ beforeAll(async () => {
     ...Array.from({ length: 30 }, (_, i) => line({ external_id: `B-${i}`, mrn: `MRN9${i}`, patient_name: `Bulk, Patient ${i}` })),
   ];
   fs.writeFileSync(path.join(dir, 'seed.csv'), csvText(rows));
-  const started = await call<{ runId: number; jobId: string }>('imports.start', { path: path.join(dir, 'seed.csv') });
+  const started = await call<{ runId: number; jobId: string }>('imports.start', { uploadId: fileId(path.join(dir, 'seed.csv')) });
   expect(await s.jobs.waitFor(started.jobId)).toMatchObject({ state: 'succeeded' });
 });
 afterAll(async () => {
@@ -183,7 +186,7 @@ describe('imports channels', () => {
   it('previews a CSV: the column mapping, the first rows, and why it cannot be imported', async () => {
     const file = path.join(dir, 'typo.csv');
     fs.writeFileSync(file, `${HEADER.replace('purpose', 'purpse')},notes\n${line()},x\n${line({ external_id: 'C-2' })},y\n`);
-    const p = await call<ImportPreview>('imports.preview', { path: file, rows: 1 });
+    const p = await call<ImportPreview>('imports.preview', { uploadId: fileId(file), rows: 1 });
     expect(p).toMatchObject({ format: 'csv', missing: ['purpose'], ignored: ['purpse', 'notes'], problem: { code: 'IMPORT_HEADER_MISSING' } });
     expect(p.rows).toHaveLength(1);
     expect(p.columns.find((c) => c.name === 'grantee')).toEqual({ name: 'grantee', mappedTo: 'grantee', required: true });
@@ -192,15 +195,16 @@ describe('imports channels', () => {
   it('previews FHIR NDJSON resource by resource', async () => {
     const file = path.join(dir, 'p.ndjson');
     fs.writeFileSync(file, `{"resourceType":"Patient"}\nnot json\n`);
-    const p = await call<ImportPreview>('imports.preview', { path: file });
+    const p = await call<ImportPreview>('imports.preview', { uploadId: fileId(file) });
     expect(p).toMatchObject({ format: 'fhir', layout: 'ndjson', resources: [{ row: 1, summary: 'refused: is a Patient, not a Consent' }, { row: 2, summary: expect.stringMatching(/^refused: is not valid JSON/) }] });
   });
 
   it('validates paths and runs a dry run as a job, listed in the history with its summary', async () => {
-    expect(await error('imports.start', { path: path.join(dir, 'nope.csv') })).toMatchObject({ code: 'IMPORT_FILE_NOT_FOUND' });
-    expect(await error('imports.start', { path: dir })).toMatchObject({ code: 'IMPORT_NOT_A_FILE' });
-    expect(await error('imports.start', { path: path.join(dir, 'seed.csv') }, clerk)).toMatchObject({ code: 'PERMISSION_DENIED' });
-    const started = await call<{ runId: number; jobId: string }>('imports.start', { path: path.join(dir, 'seed.csv'), dryRun: true });
+    expect(() => fileId(path.join(dir, 'nope.csv'))).toThrow(expect.objectContaining({ code: 'IMPORT_FILE_NOT_FOUND' }));
+    expect(() => fileId(dir)).toThrow(expect.objectContaining({ code: 'IMPORT_NOT_A_FILE' }));
+    expect(await error('imports.start', { path: path.join(dir, 'seed.csv') })).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await error('imports.start', { uploadId: fileId(path.join(dir, 'seed.csv'), clerk) }, clerk)).toMatchObject({ code: 'PERMISSION_DENIED' });
+    const started = await call<{ runId: number; jobId: string }>('imports.start', { uploadId: fileId(path.join(dir, 'seed.csv')), dryRun: true });
     await s.jobs.waitFor(started.jobId);
     const run = await call<ImportRunDetail>('imports.get', { runId: started.runId }, auditor);
     expect(run).toMatchObject({ state: 'succeeded', dryRun: true, rowsRead: 34, accepted: 0, rejected: 0, sampleRejects: [], ignoredColumns: [] });
@@ -213,7 +217,7 @@ describe('imports channels', () => {
   it('cancels a running import job: committed chunks stay, the run says cancelled', async () => {
     const file = path.join(dir, 'cancel.csv');
     generateConsentsCsv(file, { rows: 100_000, seed: 3 });
-    const started = await call<{ runId: number; jobId: string }>('imports.start', { path: file });
+    const started = await call<{ runId: number; jobId: string }>('imports.start', { uploadId: fileId(file) });
     await new Promise<void>((resolve) => {
       const off = s.events.subscribe((m) => {
         if (m.event === 'job.progress' && m.payload.jobId === started.jobId && m.payload.done > 0) {

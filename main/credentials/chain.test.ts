@@ -62,6 +62,10 @@ async function verify(id: number, source?: RegistrySource) {
   return results[0]!.finding;
 }
 
+const noUploads = (): never => {
+  throw new Error('no uploads in this test');
+};
+
 describe('verification against CredentialRegistry', () => {
   it('verifies an active credential of a registered issuer and records the check with its block', async () => {
     const { id } = await stored();
@@ -183,7 +187,7 @@ describe('bulk verification job and API', () => {
 
   it('verifies on demand, checks documents, revokes through the outbox and gates consent decisions, all audited', async () => {
     const jobs = { start: () => { throw new Error('not used'); } };
-    const handlers = createCredentialHandlers({ db, chain: connected, jobs }) as unknown as ApiHandlers;
+    const handlers = createCredentialHandlers({ db, chain: connected, jobs, incoming: noUploads }) as unknown as ApiHandlers;
     const dispatch = createDispatcher(handlers, silentLogger, { audit: createAuditSink(db) });
     const as = (principal: Principal) => <T>(channel: string, input: unknown) => dispatch(channel, input, { principal, transport: 'browser' }) as Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string } }>;
     const { id, c } = await stored(issuer, TEST_NPIS[2]);

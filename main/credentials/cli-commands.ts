@@ -211,8 +211,8 @@ export function formatRosterSummary(s: RosterSummary): string {
 }
 
 /** Starts the roster import job through the API and waits for it, with progress on stderr. */
-export async function importProvidersCommand(services: Services, caller: CallerContext, file: string, json: boolean, io: Output): Promise<number> {
-  const started = await unwrap<RosterImportStarted>(services.dispatch('credentials.import', { filePath: file }, caller));
+export async function importProvidersCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output): Promise<number> {
+  const started = await unwrap<RosterImportStarted>(services.dispatch('credentials.import', { uploadId }, caller));
   const unsubscribe = services.events.subscribe((m) => {
     if (m.event !== 'job.progress') return;
     const p: JobProgress = m.payload;

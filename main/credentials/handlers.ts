@@ -21,6 +21,8 @@ export interface CredentialDeps {
   db: Db;
   chain: ChainConnectionSource & ChainEndpointSource;
   jobs: JobStarter;
+  /** The file behind an upload id for its owner (UPLOAD_NOT_FOUND otherwise): imports never take a path. */
+  incoming: (uploadId: string, owner: string) => { path: string };
   now?: () => Date;
 }
 
@@ -109,7 +111,7 @@ export function createCredentialHandlers(deps: CredentialDeps): HandlersFor<type
     'credentials.expiring': (input) => expiringCredentials(db, input.days ?? credentialSettings(db).expiringDays, input.limit, now()),
 
     'credentials.import': (input, ctx) => {
-      const run = createRosterRun(db, input.filePath, ctx.principal.id);
+      const run = createRosterRun(db, deps.incoming(input.uploadId, ctx.principal.id).path, ctx.principal.id);
       const conn = chain.connection;
       const registry = conn?.endpoint.contracts.CredentialRegistry;
       const known = registry && conn ? credentialDomain(conn.endpoint.chainId, registry) : lastKnownRegistry(db);

@@ -65,9 +65,9 @@ export function createRosterRun(db: Db, file: string, startedBy: string): Roster
   try {
     stat = fs.statSync(resolved);
   } catch {
-    throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no file at ${resolved}.`);
+    throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no file named ${path.basename(resolved)} any more.`);
   }
-  if (!stat.isFile()) throw new AppError('IMPORT_FILE_NOT_FOUND', `${resolved} is not a file.`);
+  if (!stat.isFile()) throw new AppError('IMPORT_FILE_NOT_FOUND', `${path.basename(resolved)} is not a file.`);
   if (stat.size === 0) throw new AppError('IMPORT_FILE_EMPTY', `The roster ${path.basename(resolved)} is empty.`);
   const id = Number(
     db

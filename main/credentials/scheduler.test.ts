@@ -30,6 +30,10 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+const noUploads = (): never => {
+  throw new Error('no uploads in this test');
+};
+
 describe('startCredentialRechecks', () => {
   it('starts a scheduled job when credentials are due, and not while one runs or none is due', async () => {
     const started: { kind: string; params: unknown }[] = [];
@@ -76,7 +80,7 @@ describe('startCredentialRechecks', () => {
   });
 
   it('lets an IT admin change the interval, window and gate age through the API (audited), and no one else', async () => {
-    const handlers = createCredentialHandlers({ db, chain: { ...offline, connection: null }, jobs: { start: () => { throw new Error('unused'); } } }) as unknown as ApiHandlers;
+    const handlers = createCredentialHandlers({ db, chain: { ...offline, connection: null }, jobs: { start: () => { throw new Error('unused'); } }, incoming: noUploads }) as unknown as ApiHandlers;
     const dispatch = createDispatcher(handlers, silentLogger, { audit: createAuditSink(db) });
     const admin = { id: 'it-1', name: 'IT Admin', role: 'it_admin' as const };
     const manager = { id: 'rm-1', name: 'Manager', role: 'records_manager' as const };

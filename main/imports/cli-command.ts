@@ -48,7 +48,7 @@ export function formatImportSummary(r: ImportRunDetail): string {
 export async function importConsentsCommand(
   services: Services,
   caller: CallerContext,
-  file: string,
+  uploadId: string,
   options: { format?: string; dryRun: boolean; json: boolean },
   io: Output,
 ): Promise<number> {
@@ -56,7 +56,7 @@ export async function importConsentsCommand(
     throw new AppError('VALIDATION_FAILED', `--format must be csv or fhir, got ${options.format}`);
   }
   const started = await unwrap<{ runId: number; jobId: string }>(
-    services.dispatch('imports.start', { path: file, ...(options.format ? { format: options.format } : {}), dryRun: options.dryRun }, caller),
+    services.dispatch('imports.start', { uploadId, ...(options.format ? { format: options.format } : {}), dryRun: options.dryRun }, caller),
   );
   let last = 0;
   const unsubscribe = services.events.subscribe((m) => {

@@ -49,29 +49,72 @@ const code = (fn: () => unknown) => {
 };
 
 function upload(name: string, content: string) {
-  const target = store.reserve(name, Buffer.byteLength(content));
+  const target = store.reserve(name, Buffer.byteLength(content), OWNER);
   fs.writeFileSync(target.partPath, content);
   return target;
 }
 
+const OWNER = 'staff-1';
+
 describe('UploadStore', () => {
+  it('resolves an upload or a pick for its owner only, with one error that names no path', () => {
+    const target = upload('mine.csv', 'a,b\n');
+    store.complete(target);
+    const picked = path.join(dir, 'picked.csv');
+    fs.writeFileSync(picked, 'y');
+    const pick = store.registerPicked(picked, OWNER);
+    for (const id of [target.uploadId, pick.uploadId, 'AAAAAAAAAAAAAAAAAAAAAA']) {
+      let message = '';
+      try {
+        store.resolve(id, 'someone-else');
+      } catch (err) {
+        expect((err as AppError).code).toBe('UPLOAD_NOT_FOUND');
+        message = (err as AppError).message;
+      }
+      expect(message).not.toBe('');
+      expect(message).not.toContain(dir);
+    }
+    expect(store.resolve(target.uploadId, OWNER).fileName).toBe('mine.csv');
+    expect(store.resolve(pick.uploadId, OWNER).path).toBe(picked);
+  });
+
+  it('keeps who reserved an upload on disk, beside it, where no upload name can land', () => {
+    const target = upload('.owner', 'x');
+    store.complete(target);
+    expect(target.fileName).not.toBe('.owner');
+    expect(fs.readFileSync(path.join(store.root, target.uploadId, '.owner'), 'utf8')).toBe(OWNER);
+  });
+
   it('resolves a completed upload by id, never an unfinished one', () => {
     const target = upload('../x.csv', 'a,b\n');
     expect(path.dirname(path.dirname(target.partPath))).toBe(store.root);
-    expect(code(() => store.resolve(target.uploadId))).toBe('UPLOAD_NOT_FOUND');
+    expect(code(() => store.resolve(target.uploadId, OWNER))).toBe('UPLOAD_NOT_FOUND');
     store.complete(target);
-    expect(store.resolve(target.uploadId)).toEqual({ path: path.join(store.root, target.uploadId, 'x.csv'), fileName: 'x.csv', sizeBytes: 4, kind: 'upload' });
-    expect(store.uploadIdOf(store.resolve(target.uploadId).path)).toBe(target.uploadId);
+    expect(store.resolve(target.uploadId, OWNER)).toEqual({ path: path.join(store.root, target.uploadId, 'x.csv'), fileName: 'x.csv', sizeBytes: 4, kind: 'upload' });
+    expect(store.uploadIdOf(store.resolve(target.uploadId, OWNER).path)).toBe(target.uploadId);
   });
 
   it.each(['../uploads', 'AAAAAAAAAAAAAAAAAAAAAA', '../../../../../../etc', 'a'.repeat(23), ''])('does not resolve %j', (id) => {
-    expect(code(() => store.resolve(id))).toBe('UPLOAD_NOT_FOUND');
+    expect(code(() => store.resolve(id, OWNER))).toBe('UPLOAD_NOT_FOUND');
   });
 
   it('refuses a reservation over the limit, and a forged reservation', () => {
-    expect(code(() => store.reserve('big.csv', 1001))).toBe('UPLOAD_TOO_LARGE');
+    expect(code(() => store.reserve('big.csv', 1001, OWNER))).toBe('UPLOAD_TOO_LARGE');
     expect(code(() => store.targetOf({ uploadId: '../../etc/passwd12345', fileName: 'x', sizeBytes: 1 }))).toBe('UPLOAD_NOT_FOUND');
     expect(code(() => store.targetOf({ uploadId: 'AAAAAAAAAAAAAAAAAAAAAA', fileName: '../x.csv', sizeBytes: 1 }))).toBe('UPLOAD_NOT_FOUND');
+  });
+
+  it('caps the total kept, counting reservations still arriving, and frees room as uploads go', () => {
+    const small = new UploadStore(path.join(dir, 'quota'), { maxBytes: 100, maxTotalBytes: 150 });
+    const a = small.reserve('a.csv', 100, OWNER);
+    fs.writeFileSync(a.partPath, 'x'.repeat(10)); // still arriving: counts at its declared 100
+    expect(code(() => small.reserve('b.csv', 60, 'someone-else'))).toBe('UPLOAD_QUOTA_EXCEEDED');
+    const b = small.reserve('b.csv', 50, OWNER);
+    fs.writeFileSync(b.partPath, 'y'.repeat(50));
+    small.complete(b);
+    expect(code(() => small.reserve('c.csv', 1, OWNER))).toBe('UPLOAD_QUOTA_EXCEEDED');
+    small.discard(a.uploadId);
+    expect(small.reserve('c.csv', 100, OWNER).fileName).toBe('c.csv');
   });
 
   it('knows only its own uploads as uploads', () => {
@@ -84,7 +127,7 @@ describe('UploadStore', () => {
     store.complete(old);
     const picked = path.join(dir, 'picked.csv');
     fs.writeFileSync(picked, 'y');
-    const pick = store.registerPicked(picked);
+    const pick = store.registerPicked(picked, OWNER);
     fs.utimesSync(path.join(store.root, old.uploadId), new Date(clock - 120_000), new Date(clock - 120_000));
     clock += 61_000;
     const fresh = upload('new.csv', 'z');
@@ -92,7 +135,7 @@ describe('UploadStore', () => {
     expect(store.sweep()).toBe(2);
     expect(fs.existsSync(path.join(store.root, old.uploadId))).toBe(false);
     expect(fs.existsSync(path.join(store.root, fresh.uploadId))).toBe(true);
-    expect(code(() => store.resolve(pick.uploadId))).toBe('UPLOAD_NOT_FOUND');
+    expect(code(() => store.resolve(pick.uploadId, OWNER))).toBe('UPLOAD_NOT_FOUND');
     expect(fs.existsSync(picked)).toBe(true);
   });
 });
@@ -110,11 +153,11 @@ describe('dialogs', () => {
   it('registers a picked file under an id, reading it where it lies', async () => {
     const file = path.join(dir, 'roster.csv');
     fs.writeFileSync(file, 'a,b\n');
-    const picked = await pickWithDialog(fake(file, null).dialogs, store);
+    const picked = await pickWithDialog(fake(file, null).dialogs, store, OWNER);
     expect(picked).toMatchObject({ fileName: 'roster.csv', sizeBytes: 4 });
     expect(JSON.stringify(picked)).not.toContain(dir);
-    expect(store.resolve(picked!.uploadId)).toMatchObject({ path: file, kind: 'picked' });
-    expect(await pickWithDialog(fake(null, null).dialogs, store)).toBeNull();
+    expect(store.resolve(picked!.uploadId, OWNER)).toMatchObject({ path: file, kind: 'picked' });
+    expect(await pickWithDialog(fake(null, null).dialogs, store, OWNER)).toBeNull();
   });
 
   it('saves a copy where the person chose, or nothing when dismissed', async () => {
@@ -129,7 +172,7 @@ describe('dialogs', () => {
   });
 
   it('says a dialog needs the desktop app when there is none', async () => {
-    await expect(pickWithDialog(undefined, store)).rejects.toMatchObject({ code: 'DIALOG_UNAVAILABLE' });
+    await expect(pickWithDialog(undefined, store, OWNER)).rejects.toMatchObject({ code: 'DIALOG_UNAVAILABLE' });
     await expect(saveWithDialog(undefined, { path: 'x', fileName: 'x' })).rejects.toMatchObject({ code: 'DIALOG_UNAVAILABLE' });
   });
 });

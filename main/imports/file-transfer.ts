@@ -20,7 +20,11 @@ export interface FileDialogs {
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 ** 3;
 export const DEFAULT_UPLOAD_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** All uploads kept at once (each is swept 24 h after it came): a bound on the disk any staff member can fill. */
+export const DEFAULT_MAX_TOTAL_UPLOAD_BYTES = 16 * 1024 ** 3;
 const PART_SUFFIX = '.part';
+/** Who reserved an upload (a staff id); a dot name, which sanitizeFileName never produces for an upload. */
+const OWNER_FILE = '.owner';
 const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 
@@ -57,6 +61,8 @@ export interface ResolvedFile {
 
 export interface UploadStoreOptions {
   maxBytes?: number;
+  /** Total of every upload kept (finished or reserved); a reservation past it gets UPLOAD_QUOTA_EXCEEDED. */
+  maxTotalBytes?: number;
   retentionMs?: number;
   now?: () => number;
 }
@@ -64,8 +70,11 @@ export interface UploadStoreOptions {
 /** Uploads on disk and picked files in memory, each under a random id; swept after the retention period. */
 export class UploadStore {
   readonly maxBytes: number;
+  readonly maxTotalBytes: number;
   readonly retentionMs: number;
-  private readonly picked = new Map<string, { path: string; at: number }>();
+  private readonly picked = new Map<string, { path: string; at: number; owner: string }>();
+  /** Declared sizes of reservations whose body has not fully arrived (this process's). */
+  private readonly declared = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(
@@ -73,20 +82,62 @@ export class UploadStore {
     options: UploadStoreOptions = {},
   ) {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    this.maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_UPLOAD_BYTES;
     this.retentionMs = options.retentionMs ?? DEFAULT_UPLOAD_RETENTION_MS;
     this.now = options.now ?? Date.now;
   }
 
-  /** Makes the folder of a new upload; the route then streams into partPath and calls complete(). */
-  reserve(fileName: string, sizeBytes: number): UploadTarget {
+  /**
+   * Makes the folder of a new upload for `owner` (the staff id of the caller); the route then streams into
+   * partPath and calls complete(). Only the same owner can use the upload afterwards.
+   */
+  reserve(fileName: string, sizeBytes: number, owner: string): UploadTarget {
     if (sizeBytes > this.maxBytes) {
       throw new AppError('UPLOAD_TOO_LARGE', `${sizeBytes} bytes is over the upload limit of ${this.maxBytes} bytes.`, { limit: this.maxBytes });
+    }
+    // Reserved sizes count in full (a body still arriving will reach its declared length or be discarded).
+    const kept = this.keptBytes();
+    if (kept + sizeBytes > this.maxTotalBytes) {
+      throw new AppError(
+        'UPLOAD_QUOTA_EXCEEDED',
+        `Uploads kept on this computer would exceed ${this.maxTotalBytes} bytes (${kept} in use). Import or wait for earlier uploads to be removed (after 24 hours), then try again.`,
+        { limit: this.maxTotalBytes, inUse: kept },
+      );
     }
     const uploadId = crypto.randomBytes(16).toString('base64url');
     const name = sanitizeFileName(fileName);
     const dir = path.join(this.root, uploadId);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(dir, OWNER_FILE), owner, { mode: 0o600, flag: 'wx' });
+    this.declared.set(uploadId, sizeBytes);
     return { uploadId, fileName: name, sizeBytes, partPath: path.join(dir, name + PART_SUFFIX) };
+  }
+
+  /** Bytes held by uploads: a reservation still arriving at its declared size, anything else at its size on disk. */
+  private keptBytes(): number {
+    let ids: string[];
+    try {
+      ids = fs.readdirSync(this.root).filter((n) => ID_PATTERN.test(n));
+    } catch {
+      return 0;
+    }
+    let total = 0;
+    for (const id of ids) {
+      const declared = this.declared.get(id);
+      if (declared !== undefined) {
+        total += declared;
+        continue;
+      }
+      const dir = path.join(this.root, id);
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(dir).filter((n) => n !== OWNER_FILE);
+      } catch {
+        // removed meanwhile
+      }
+      for (const n of names) total += statFile(path.join(dir, n))?.size ?? 0;
+    }
+    return total;
   }
 
   /** The target of a reservation answered by imports.upload (the id and stored name it returned). */
@@ -100,31 +151,45 @@ export class UploadStore {
   /** The whole body arrived: the upload becomes usable under its final name. */
   complete(target: UploadTarget): void {
     fs.renameSync(target.partPath, target.partPath.slice(0, -PART_SUFFIX.length));
+    this.declared.delete(target.uploadId);
   }
 
   /** Removes an upload (failed transfer, finished import); ids of picked files are forgotten. */
   discard(uploadId: string): void {
     if (!ID_PATTERN.test(uploadId)) return;
     this.picked.delete(uploadId);
+    this.declared.delete(uploadId);
     fs.rmSync(path.join(this.root, uploadId), { recursive: true, force: true });
   }
 
-  /** A file the person picked in the open dialog: read where it lies, never copied. */
-  registerPicked(file: string): IncomingFile {
+  /**
+   * A file the person picked in the open dialog (or the OS user named on the CLI command line): read where it
+   * lies, never copied, usable by `owner` only.
+   */
+  registerPicked(file: string, owner: string): IncomingFile {
     const resolved = path.resolve(file);
-    const stat = fs.statSync(resolved);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(resolved);
+    } catch {
+      throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no readable file named ${path.basename(resolved)} there.`);
+    }
     if (!stat.isFile()) throw new AppError('IMPORT_NOT_A_FILE', `${path.basename(resolved)} is not a regular file.`);
     const uploadId = crypto.randomBytes(16).toString('base64url');
-    this.picked.set(uploadId, { path: resolved, at: this.now() });
+    this.picked.set(uploadId, { path: resolved, at: this.now(), owner });
     return { uploadId, fileName: path.basename(resolved), sizeBytes: stat.size };
   }
 
-  /** The path behind an id. Only a completed upload or a picked file of this session resolves. */
-  resolve(uploadId: string): ResolvedFile {
-    const notFound = () => new AppError('UPLOAD_NOT_FOUND', 'There is no such uploaded file (unknown id, unfinished upload, or removed after the retention period). Upload it again.');
+  /**
+   * The path behind an id, for its owner. Only a completed upload or a picked file of `owner` resolves; every
+   * other id (unknown, someone else's, unfinished, expired) gets the same error, which names no path.
+   */
+  resolve(uploadId: string, owner: string): ResolvedFile {
+    const notFound = () => new AppError('UPLOAD_NOT_FOUND', 'There is no such uploaded file of yours (unknown id, another person\'s upload, unfinished, or removed after the retention period). Upload it again.');
     if (!ID_PATTERN.test(uploadId)) throw notFound();
     const picked = this.picked.get(uploadId);
     if (picked) {
+      if (picked.owner !== owner) throw notFound();
       const stat = statFile(picked.path);
       if (!stat) throw notFound();
       return { path: picked.path, fileName: path.basename(picked.path), sizeBytes: stat.size, kind: 'picked' };
@@ -132,7 +197,8 @@ export class UploadStore {
     const dir = path.join(this.root, uploadId);
     let names: string[];
     try {
-      names = fs.readdirSync(dir).filter((n) => !n.endsWith(PART_SUFFIX));
+      if (fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8') !== owner) throw notFound();
+      names = fs.readdirSync(dir).filter((n) => !n.endsWith(PART_SUFFIX) && n !== OWNER_FILE);
     } catch {
       throw notFound();
     }
@@ -171,6 +237,7 @@ export class UploadStore {
       const dir = path.join(this.root, entry.name);
       if (fs.statSync(dir).mtimeMs < cutoff) {
         fs.rmSync(dir, { recursive: true, force: true });
+        this.declared.delete(entry.name);
         removed++;
       }
     }
@@ -196,11 +263,17 @@ export async function saveWithDialog(dialogs: FileDialogs | undefined, file: { p
   return { saved: true, fileName: path.basename(target) };
 }
 
-/** The open dialog's pick, registered under an id. */
-export async function pickWithDialog(dialogs: FileDialogs | undefined, store: UploadStore): Promise<IncomingFile | null> {
+/** The open dialog's pick, registered under an id for the staff member who picked it. */
+export async function pickWithDialog(dialogs: FileDialogs | undefined, store: UploadStore, owner: string): Promise<IncomingFile | null> {
   if (!dialogs) throw new AppError('DIALOG_UNAVAILABLE', 'Picking a file through a dialog needs the desktop app; in the browser choose or drop the file.');
   const picked = await dialogs.pickFile();
-  return picked ? store.registerPicked(picked) : null;
+  return picked ? store.registerPicked(picked, owner) : null;
+}
+
+/** The file behind an upload id for the calling staff member, or the one named error (no path in it). */
+export function resolveIncoming(store: UploadStore | undefined, uploadId: string, owner: string): ResolvedFile {
+  if (!store) throw new AppError('UPLOAD_NOT_FOUND', 'There is no such uploaded file of yours. Upload it again.');
+  return store.resolve(uploadId, owner);
 }
 
 export interface UploadCleanupDeps {

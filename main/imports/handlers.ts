@@ -10,7 +10,7 @@ import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { JobRunner } from '../workers/job-runner';
 import { patientIdsOf } from '../consents/queries';
-import { pickWithDialog, saveWithDialog, type FileDialogs, type UploadStore } from './file-transfer';
+import { pickWithDialog, resolveIncoming, saveWithDialog, type FileDialogs, type UploadStore } from './file-transfer';
 import { checkImportFile, previewImport, resolveFormat } from './preview';
 import { createImportRun, getImportRun, listImportRuns, setImportJob, type ImportRunRow } from './runs';
 
@@ -19,21 +19,25 @@ export const IMPORT_JOB_KIND = 'import.consents';
 export interface ImportsDeps {
   db: Db;
   jobs: JobRunner;
-  /** Uploads and picked files (by id); without it only typed paths are accepted (CLI). */
+  /** Uploads, picked files and files the CLI registered, by id and owner. */
   uploads?: UploadStore;
   /** Where rejects files are written (<data dir>/imports); downloads serve nothing outside it. */
   dataDir?: string;
   dialogs?: FileDialogs;
 }
 
-/** The file an import reads: a typed path as given, or the path main keeps for an upload id. */
-function sourceOf(deps: ImportsDeps, input: { path?: string | undefined; uploadId?: string | undefined }): { path: string; fileName?: string } {
-  if (input.uploadId !== undefined) {
-    if (!deps.uploads) throw new AppError('UPLOAD_NOT_FOUND', 'Uploaded files are not available here; give a path.');
-    const file = deps.uploads.resolve(input.uploadId);
-    return { path: file.path, fileName: file.fileName };
+/**
+ * The file an import reads: the path main keeps for the caller's upload or picked file, or (rerunOf) the file
+ * of an earlier run the same staff member started. A path never comes from the caller.
+ */
+function sourceOf(deps: ImportsDeps, input: { uploadId?: string | undefined; rerunOf?: number | undefined }, caller: string): { path: string; fileName: string } {
+  if (input.rerunOf !== undefined) {
+    const r = getImportRun(deps.db, input.rerunOf);
+    if (!r || r.started_by !== caller) throw new AppError('NOT_FOUND', `There is no import run ${input.rerunOf} of yours to run again.`);
+    return { path: r.file_path, fileName: r.file_name };
   }
-  return { path: input.path! };
+  const file = resolveIncoming(deps.uploads, input.uploadId!, caller);
+  return { path: file.path, fileName: file.fileName };
 }
 
 function summary(r: ImportRunRow, jobState: string | null): ImportRunSummary {
@@ -63,14 +67,14 @@ function summary(r: ImportRunRow, jobState: string | null): ImportRunSummary {
 /** Creates the run and starts its job; shared by the API and the CLI. */
 export function startConsentImport(
   deps: ImportsDeps,
-  input: { path?: string | undefined; uploadId?: string | undefined; format?: 'csv' | 'fhir' | undefined; dryRun: boolean },
+  input: { uploadId?: string | undefined; rerunOf?: number | undefined; format?: 'csv' | 'fhir' | undefined; dryRun: boolean },
   startedBy: string,
 ): { runId: number; jobId: string } {
-  const source = sourceOf(deps, input);
+  const source = sourceOf(deps, input, startedBy);
   const file = checkImportFile(source.path);
   const runId = createImportRun(deps.db, {
     filePath: file.path,
-    fileName: source.fileName ?? file.name,
+    fileName: source.fileName,
     fileSize: file.size,
     format: resolveFormat(file.path, input.format),
     dryRun: input.dryRun,
@@ -109,8 +113,8 @@ export function createImportsHandlers(deps: ImportsDeps): HandlersFor<typeof imp
   const jobRow = (jobId: string | null) =>
     jobId ? (db.prepare('SELECT state, result FROM jobs WHERE id = ?').get(jobId) as { state: string; result: string | null } | undefined) : undefined;
   return {
-    'imports.preview': async ({ path: typed, uploadId, format, rows }, ctx) => {
-      const source = sourceOf(deps, { path: typed, uploadId });
+    'imports.preview': async ({ uploadId, format, rows }, ctx) => {
+      const source = sourceOf(deps, { uploadId }, ctx.principal.id);
       const preview = await previewImport(source.path, format, rows);
       // The preview shows these rows' patients: the audit entry names those on file (ids), and counts the others.
       const facility = preview.columns.findIndex((c) => c.mappedTo === 'facility');
@@ -118,7 +122,7 @@ export function createImportsHandlers(deps: ImportsDeps): HandlersFor<typeof imp
       const pairs = facility >= 0 && mrn >= 0 ? preview.rows.map((r) => ({ facility: (r[facility] ?? '').trim(), mrn: (r[mrn] ?? '').trim() })) : [];
       const known = patientIdsOf(db, pairs);
       ctx.audit({ details: { patientIds: known, rowsShown: preview.rows.length + preview.resources.length } });
-      return source.fileName ? { ...preview, fileName: source.fileName } : preview;
+      return { ...preview, fileName: source.fileName };
     },
     'imports.start': (input, ctx) => startConsentImport(deps, input, ctx.principal.id),
     'imports.resume': ({ runId }) => {
@@ -137,13 +141,13 @@ export function createImportsHandlers(deps: ImportsDeps): HandlersFor<typeof imp
     },
     'imports.upload': ({ fileName, sizeBytes }, ctx) => {
       if (!deps.uploads) throw new AppError('UPLOAD_UNAVAILABLE', 'Uploads are taken in browser mode only.');
-      const { uploadId, fileName: stored } = deps.uploads.reserve(fileName, sizeBytes);
+      const { uploadId, fileName: stored } = deps.uploads.reserve(fileName, sizeBytes, ctx.principal.id);
       ctx.audit({ subject: `upload:${uploadId}`, details: { sizeBytes } });
       return { uploadId, fileName: stored, sizeBytes };
     },
     'imports.pickFile': async (_input, ctx) => {
       if (!deps.uploads) throw new AppError('DIALOG_UNAVAILABLE', 'Picking a file needs the desktop app.');
-      const picked = await pickWithDialog(deps.dialogs, deps.uploads);
+      const picked = await pickWithDialog(deps.dialogs, deps.uploads, ctx.principal.id);
       ctx.audit({ subject: picked ? `upload:${picked.uploadId}` : null, details: { picked: picked !== null } });
       return picked;
     },

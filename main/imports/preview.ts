@@ -18,9 +18,9 @@ export function checkImportFile(file: string): { path: string; size: number; nam
   try {
     stat = fs.statSync(resolved);
   } catch {
-    throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no file at ${resolved}.`);
+    throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no file named ${path.basename(resolved)} any more.`);
   }
-  if (!stat.isFile()) throw new AppError('IMPORT_NOT_A_FILE', `${resolved} is not a regular file.`);
+  if (!stat.isFile()) throw new AppError('IMPORT_NOT_A_FILE', `${path.basename(resolved)} is not a regular file.`);
   if (stat.size === 0) throw new AppError('IMPORT_FILE_EMPTY', `${path.basename(resolved)} is empty.`);
   return { path: resolved, size: stat.size, name: path.basename(resolved) };
 }

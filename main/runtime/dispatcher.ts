@@ -33,6 +33,11 @@ export type Transport = 'electron' | 'browser' | 'cli';
 /** What a transport passes in: its name and the caller's session (or, for trusted in-process callers, a principal). */
 export interface CallerContext {
   transport: Transport;
+  /**
+   * Where the call comes from, for sign-in throttling: browser mode's client address, an Electron window, the CLI
+   * process. Defaults to the transport's name.
+   */
+  source?: string;
   session?: SessionHolder;
   principal?: Principal;
 }
@@ -40,9 +45,17 @@ export interface CallerContext {
 export interface RequestContext {
   principal: Principal;
   transport: Transport;
+  /** The caller's source (see CallerContext.source), `transport:…`. */
+  source: string;
   session: SessionHolder;
   /** Adds facts to this call's audit entry; may be called more than once (later facts win). */
   audit: (facts: AuditFacts) => void;
+  /**
+   * For async handlers: runs `write` (synchronous) and this call's audit entry in one SQLite transaction, so the
+   * change takes effect only with its entry. Call it once, last, with every fact added. Synchronous handlers need
+   * not: the dispatcher runs them in that transaction already.
+   */
+  commit: <T>(write: () => T) => T;
 }
 
 export interface AuditRecord {
@@ -90,16 +103,41 @@ function toErrorShape(err: unknown, channel: string, log: Logger): ApiErrorShape
 export interface DispatcherOptions {
   audit?: AuditSink;
   resolveSession?: SessionResolver;
+  /** Runs `fn` in one SQLite transaction (db.transaction): a call's change and its audit entry commit together. */
+  transaction?: <T>(fn: () => T) => T;
 }
 
+const AUDIT_WRITE_FAILED = (channel: string): ApiErrorShape => ({
+  code: 'AUDIT_WRITE_FAILED',
+  message: `${channel} was not done: its audit entry could not be written (nothing was changed or shown). See the main process log.`,
+});
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+/** Marks an error thrown by the audit sink, so a failed write is told apart from a failed handler. */
+class AuditWriteError extends Error {}
+
 export function createDispatcher(handlers: ApiHandlers, log: Logger, options: DispatcherOptions = {}): Dispatch {
-  const record = (r: AuditRecord) => {
+  const inTransaction = options.transaction ?? (<T>(fn: () => T) => fn());
+  /** Writes an entry where a lost one changes nothing (denied, locked, failed calls): logged, not fatal. */
+  const recordBestEffort = (r: AuditRecord) => {
     if (!options.audit) return;
     try {
       options.audit(r);
     } catch (err) {
-      // Losing an audit entry is serious but must not turn a done change into a reported failure.
       log.error(`audit entry for ${r.channel} could not be written: ${(err as Error).message}`);
+    }
+  };
+  /** Writes the entry of a call that takes effect or shows data: a failure aborts the surrounding transaction. */
+  const recordOrThrow = (r: AuditRecord) => {
+    if (!options.audit) return;
+    try {
+      options.audit(r);
+    } catch (err) {
+      log.error(`audit entry for ${r.channel} could not be written; the call is refused: ${(err as Error).message}`);
+      throw new AuditWriteError((err as Error).message);
     }
   };
 
@@ -116,7 +154,7 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
       if (resolved.state === 'locked') {
         justLocked = true;
         session.set(undefined);
-        record({ principal: resolved.principal, transport: caller.transport, channel: 'auth.lock', outcome: 'success', facts: { details: { reason: 'inactivity' } } });
+        recordBestEffort({ principal: resolved.principal, transport: caller.transport, channel: 'auth.lock', outcome: 'success', facts: { details: { reason: 'inactivity' } } });
       }
       principal = resolved.state === 'active' ? resolved.principal : ANONYMOUS;
     }
@@ -130,7 +168,7 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
             : { code: 'NOT_AUTHENTICATED', message: 'Sign in to continue.' },
         };
       }
-      record({ principal, transport: caller.transport, channel, outcome: 'denied', facts: {}, errorCode: 'PERMISSION_DENIED' });
+      recordBestEffort({ principal, transport: caller.transport, channel, outcome: 'denied', facts: {}, errorCode: 'PERMISSION_DENIED' });
       return {
         ok: false,
         error: { code: 'PERMISSION_DENIED', message: `Your role (${principal.role}) may not ${def.permission} (${channel}).`, details: { permission: def.permission } },
@@ -141,36 +179,70 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
     // Searching by name or MRN, or a file of rows as read, is itself a use of patient identity (minimum-necessary.ts).
     const refusal = identityRefusal(channel as ChannelName, parsed.data, principal);
     if (refusal) {
-      record({ principal, transport: caller.transport, channel, outcome: 'denied', facts: { details: { fields: refusal.fields } }, errorCode: 'PERMISSION_DENIED' });
+      recordBestEffort({ principal, transport: caller.transport, channel, outcome: 'denied', facts: { details: { fields: refusal.fields } }, errorCode: 'PERMISSION_DENIED' });
       return { ok: false, error: { code: 'PERMISSION_DENIED', message: refusal.message, details: { permission: 'patients.view', fields: refusal.fields } } };
     }
 
     let facts: AuditFacts = {};
+    const actor = () => facts.actor ?? principal!;
+    const success = (): AuditRecord => ({ principal: actor(), transport: caller.transport, channel, outcome: facts.outcome ?? 'success', facts });
+    // Whether this call's success entry is written (by the dispatcher's transaction or the handler's commit()).
+    let written = !def.audited;
     const ctx: RequestContext = {
       principal,
       transport: caller.transport,
+      source: `${caller.transport}:${caller.source ?? 'local'}`,
       session,
       audit: (more) => (facts = { ...facts, ...more, details: { ...facts.details, ...more.details } }),
+      commit: (write) =>
+        inTransaction(() => {
+          const value = write();
+          if (!written) recordOrThrow(success());
+          written = true;
+          return value;
+        }),
     };
-    const actor = () => facts.actor ?? principal!;
+    const handler = handlers[channel as ChannelName] as (input: unknown, ctx: RequestContext) => unknown;
     try {
-      const handler = handlers[channel as ChannelName] as (input: unknown, ctx: RequestContext) => unknown;
-      const raw = await handler(parsed.data, ctx);
-      // Identity withheld by role, and the patients the answer shows named in its audit entry (ids, never names).
-      const shaped = shapeAnswer(channel as ChannelName, raw, principal);
-      if (shaped.phiRead) {
-        // With the ids a handler named itself (e.g. an import preview's patients on file).
-        const named = Array.isArray(facts.details?.patientIds) ? (facts.details.patientIds as unknown[]).filter((v): v is number => typeof v === 'number') : [];
-        const ids = [...new Set([...named, ...shaped.patientIds])].sort((a, b) => a - b);
-        const single = ids.length === 1 && facts.patientId == null ? { patientId: ids[0]! } : {};
-        ctx.audit({ ...single, details: { patientIds: ids } });
+      // Identity withheld by role, and the patients the answer shows named in its audit entry (ids, never names):
+      // done before the entry is written, so the entry says what left.
+      const shape = (raw: unknown): unknown => {
+        const shaped = shapeAnswer(channel as ChannelName, raw, principal);
+        if (shaped.phiRead) {
+          // With the ids a handler named itself (e.g. an import preview's patients on file).
+          const named = Array.isArray(facts.details?.patientIds) ? (facts.details.patientIds as unknown[]).filter((v): v is number => typeof v === 'number') : [];
+          const ids = [...new Set([...named, ...shaped.patientIds])].sort((a, b) => a - b);
+          const single = ids.length === 1 && facts.patientId == null ? { patientId: ids[0]! } : {};
+          ctx.audit({ ...single, details: { patientIds: ids } });
+        }
+        return shaped.value;
+      };
+      // A synchronous handler runs in one transaction with its audit entry: if the entry cannot be written, its
+      // change is rolled back and no data leaves. An async handler commits through ctx.commit(), or else its entry
+      // is written after it and a failed write returns an error instead of the value.
+      // (Boxed: a transaction function may not return a promise.)
+      let { value } = inTransaction(() => {
+        const v = handler(parsed.data, ctx);
+        if (isThenable(v)) return { value: v };
+        const shapedValue = shape(v);
+        if (!written) {
+          recordOrThrow(success());
+          written = true;
+        }
+        return { value: shapedValue };
+      });
+      if (isThenable(value)) {
+        value = shape(await value);
+        if (!written) {
+          inTransaction(() => recordOrThrow(success()));
+          written = true;
+        }
       }
-      const value = shaped.value;
-      if (def.audited) record({ principal: actor(), transport: caller.transport, channel, outcome: facts.outcome ?? 'success', facts });
       return { ok: true, value };
     } catch (err) {
+      if (err instanceof AuditWriteError) return { ok: false, error: AUDIT_WRITE_FAILED(channel) };
       const error = toErrorShape(err, channel, log);
-      if (def.audited) record({ principal: actor(), transport: caller.transport, channel, outcome: 'failure', facts, errorCode: String(error.code) });
+      if (def.audited) recordBestEffort({ principal: actor(), transport: caller.transport, channel, outcome: 'failure', facts, errorCode: String(error.code) });
       return { ok: false, error };
     }
   };

@@ -30,6 +30,8 @@ export interface IdentityFixture {
   consentIds: number[];
   claimIds: number[];
   uploadId: string;
+  /** The import file registered as an upload of `owner` (uploads are bound to who made them). */
+  uploadFor(owner: string): string;
   runId: number;
   /** The import's job (jobs.get shows its recorded result). */
   jobId: string;
@@ -95,8 +97,9 @@ export async function startIdentityFixture(): Promise<IdentityFixture> {
     `EHR-2,GH01,${PATIENTS[2].mrn},"${PATIENTS[2].name}",2999-01-01,${NPIS.verified},npi,deny,HRESCH,genetic,2024-01-01,,`,
   ];
   fs.writeFileSync(file, [header, ...rows].join('\n') + '\n');
-  seeded.uploadId = services.uploads.registerPicked(file).uploadId;
-  const started = await ok<{ runId: number; jobId: string }>('imports.start', { uploadId: services.uploads.registerPicked(file).uploadId });
+  // An upload belongs to the staff member who made it: the manager's for the import, one per caller via uploadFor.
+  seeded.uploadId = services.uploads.registerPicked(file, manager.id).uploadId;
+  const started = await ok<{ runId: number; jobId: string }>('imports.start', { uploadId: services.uploads.registerPicked(file, manager.id).uploadId });
   await services.jobs.waitFor(started.jobId);
   seeded.runId = started.runId;
   seeded.jobId = started.jobId;
@@ -105,6 +108,7 @@ export async function startIdentityFixture(): Promise<IdentityFixture> {
     dir,
     services,
     ...seeded,
+    uploadFor: (owner: string) => services.uploads.registerPicked(file, owner).uploadId,
     ok,
     async stop() {
       await services.stop();
@@ -114,7 +118,7 @@ export async function startIdentityFixture(): Promise<IdentityFixture> {
 }
 
 /** A real input for each channel that reads patients; other channels get an empty object. */
-export function sampleInputs(f: IdentityFixture): Partial<Record<ChannelName, unknown[]>> {
+export function sampleInputs(f: IdentityFixture, who: Principal = manager): Partial<Record<ChannelName, unknown[]>> {
   const [p1] = f.patientIds;
   return {
     'consents.list': [{}, { patientId: p1 }],
@@ -124,7 +128,7 @@ export function sampleInputs(f: IdentityFixture): Partial<Record<ChannelName, un
     'claims.list': [{}],
     'claims.get': f.claimIds.map((id) => ({ id })),
     'claims.importRuns': [{}],
-    'imports.preview': [{ uploadId: f.uploadId }],
+    'imports.preview': [{ uploadId: f.uploadFor(who.id) }],
     'imports.list': [{}],
     'imports.get': [{ runId: f.runId }],
     'imports.rejectsFile': [{ runId: f.runId }],

@@ -25,7 +25,7 @@ describe('minimum necessary: identity only for roles with patients.view', () => 
 
   it.each(ROLES.filter((r) => !seesIdentity(r)))('every channel called as %s answers with no name, MRN, birth date or code', async (role) => {
     const who = as(role);
-    const inputs = sampleInputs(f);
+    const inputs = sampleInputs(f, who);
     const answered: string[] = [];
     for (const channel of CHANNEL_NAMES) {
       for (const input of inputs[channel] ?? [{}]) {
@@ -44,7 +44,7 @@ describe('minimum necessary: identity only for roles with patients.view', () => 
     expect(leaks(await f.ok('consents.get', { id: f.consentIds[0] }, who))).toEqual(expect.arrayContaining([PATIENTS[0].mrn, PATIENTS[0].name]));
     expect(leaks(await f.ok('patients.search', { query: 'Vandermeer' }, who))).toEqual(expect.arrayContaining([PATIENTS[0].birthDate]));
     expect(leaks(await f.ok('claims.get', { id: f.claimIds[1] }, who))).toEqual(expect.arrayContaining([PATIENTS[1].mrn, CODES[1]]));
-    if (ROLE_PERMISSIONS[role].has('imports.run')) expect(leaks(await f.ok('imports.preview', { uploadId: f.uploadId }, who))).toContain(IMPORT_ONLY.name);
+    if (ROLE_PERMISSIONS[role].has('imports.run')) expect(leaks(await f.ok('imports.preview', { uploadId: f.uploadFor(who.id) }, who))).toContain(IMPORT_ONLY.name);
   });
 
   it('keeps the patient number where identity is withheld, so records stay distinguishable', async () => {
@@ -53,7 +53,7 @@ describe('minimum necessary: identity only for roles with patients.view', () => 
     expect(d.patient).toEqual({ id: f.patientIds[2], facility: 'GH01', mrn: null, name: null });
     const claim = await f.ok<{ patient: { id: number | null; mrn: string | null }; codes: string[] | null }>('claims.get', { id: f.claimIds[0] }, auditor);
     expect(claim).toMatchObject({ patient: { id: f.patientIds[0], mrn: null }, codes: null });
-    const preview = await f.ok<{ rows: string[][]; columns: { name: string }[] }>('imports.preview', { uploadId: f.uploadId }, as('it_admin'));
+    const preview = await f.ok<{ rows: string[][]; columns: { name: string }[] }>('imports.preview', { uploadId: f.uploadFor(as('it_admin').id) }, as('it_admin'));
     const mrnColumn = preview.columns.findIndex((c) => c.name === 'mrn');
     expect(preview.rows[0]![mrnColumn]).toBe(WITHHELD);
     expect(preview.rows[0]![preview.columns.findIndex((c) => c.name === 'purpose')]).toBe('TREAT');

@@ -1,6 +1,5 @@
 // The composition root shared by the Electron shell, browser mode and the CLI: opens and migrates the
 // database, connects the chain, starts the job runner, and builds the one API dispatcher over every domain.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
@@ -18,8 +17,9 @@ import { startCredentialRechecks } from '../credentials/scheduler';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, type MigrationReport } from '../db/migrate';
 import { createImportsHandlers } from '../imports/handlers';
-import { releaseFinishedUploads, UploadStore, type FileDialogs, type UploadStoreOptions } from '../imports/file-transfer';
+import { releaseFinishedUploads, resolveIncoming, UploadStore, type FileDialogs, type UploadStoreOptions } from '../imports/file-transfer';
 import { createAuthHandlers, createSessionResolver } from '../staff/handlers';
+import { SignInThrottle } from '../staff/throttle';
 import { createSharingHandlers } from '../sharing/handlers';
 import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
 import { SqlSharingSink } from '../sharing/sink';
@@ -35,6 +35,7 @@ import { ChainRuntime } from './chain-runtime';
 import { loadConfig, type CustodianConfig } from './config';
 import { createDispatcher, type CallerContext, type Dispatch } from './dispatcher';
 import { EventBus } from './event-bus';
+import { makeDataDirPrivate } from './file-modes';
 import { createLogger, type FileLogger, type Logger } from './log';
 import { createSystemHandlers } from './system-handlers';
 import { createJobsHandlers } from '../workers/handlers';
@@ -60,6 +61,8 @@ export interface StartOptions {
   dialogs?: FileDialogs;
   /** Upload limit and retention; default 8 GiB and 24 hours (or CUSTODIAN_UPLOAD_MAX_BYTES). */
   uploads?: UploadStoreOptions;
+  /** Sign-in throttling (tests pass one on a fake clock); one per process by default. */
+  signInThrottle?: SignInThrottle;
 }
 
 export interface Services {
@@ -87,8 +90,10 @@ export interface Services {
 
 export async function startServices(options: StartOptions): Promise<Services> {
   const dataDir = path.resolve(options.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // 0600 files in 0700 folders, for everything written from here on and everything already there.
+  const { tightened } = makeDataDirPrivate(dataDir);
   const log = options.logger ?? createLogger({ file: path.join(dataDir, 'custodian.log') });
+  if (tightened) log.warn(`tightened the permissions of ${tightened} file(s) and folder(s) in the data folder to owner-only`);
   const config = options.config ?? loadConfig(dataDir);
   const dbPath = path.join(dataDir, 'custodian.sqlite');
 
@@ -158,8 +163,10 @@ export async function startServices(options: StartOptions): Promise<Services> {
   if (sync && (options.sync ?? 'auto') === 'auto') sync.start();
 
   const envLimit = Number(process.env.CUSTODIAN_UPLOAD_MAX_BYTES);
+  const envTotal = Number(process.env.CUSTODIAN_UPLOAD_MAX_TOTAL_BYTES);
   const uploads = new UploadStore(path.join(dataDir, 'uploads'), {
     ...(Number.isSafeInteger(envLimit) && envLimit > 0 ? { maxBytes: envLimit } : {}),
+    ...(Number.isSafeInteger(envTotal) && envTotal > 0 ? { maxTotalBytes: envTotal } : {}),
     ...options.uploads,
   });
   // An upload goes once its import committed (or after the retention period); dry runs keep it for the real run.
@@ -189,25 +196,27 @@ export async function startServices(options: StartOptions): Promise<Services> {
     anchorHeads: config.chain.mode !== 'none',
   };
 
+  const incoming = (uploadId: string, owner: string) => resolveIncoming(uploads, uploadId, owner);
   const handlers = {
     ...createSystemHandlers({ db, dbPath, chain, jobs, runtime: options.runtime }),
     ...createSyncHandlers({ db, engine: sync, chain, confirmations }),
-    ...createAuthHandlers({ db }),
+    ...createAuthHandlers({ db, throttle: options.signInThrottle ?? new SignInThrottle() }),
     ...createAuditHandlers(auditDeps),
     ...createDisclosureHandlers({ db }),
-    ...createCredentialHandlers({ db, chain, jobs }),
+    ...createCredentialHandlers({ db, chain, jobs, incoming }),
     ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),
     ...createJobsHandlers({ jobs }),
     ...createSharingHandlers({ db, dataDir, wallet: orgWallet, chain: config.chain.mode === 'none' ? null : chain }),
     ...createConsentsHandlers({ db, dataDir, jobs, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createImportsHandlers({ db, jobs, uploads, dataDir, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createFacilitySecretHandlers({ dataDir }),
-    ...createClaimsHandlers({ db, dataDir, jobs, ledgerAddress: () => chain.connection?.endpoint.contracts.ClaimsLedger ?? null }),
+    ...createClaimsHandlers({ db, dataDir, jobs, incoming, ledgerAddress: () => chain.connection?.endpoint.contracts.ClaimsLedger ?? null }),
   };
   const auditReady = hasAuditTable(db);
   const dispatch = createDispatcher(handlers, log, {
     ...(auditReady ? { audit: createAuditSink(db, config.workstationId) } : {}),
     resolveSession: createSessionResolver({ db }),
+    transaction: (fn) => db.transaction(fn)(),
   });
   // Seals local audit batches (1,000 entries, or 5 minutes); the CLI's short runs skip it.
   const auditBatcher = auditReady && options.runtime !== 'cli' ? startAuditBatcher(db, log) : null;

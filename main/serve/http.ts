@@ -24,7 +24,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   NOT_AUTHENTICATED: 401,
   SESSION_LOCKED: 401,
   AUTH_FAILED: 401,
-  AUTH_LOCKED: 423,
+  AUTH_THROTTLED: 429,
   PERMISSION_DENIED: 403,
   UNKNOWN_CHANNEL: 404,
   NOT_FOUND: 404,
@@ -35,6 +35,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
   UPLOAD_INCOMPLETE: 400,
   INTERNAL: 500,
   CHAIN_UNAVAILABLE: 503,
+  AUDIT_WRITE_FAILED: 503,
+  UPLOAD_QUOTA_EXCEEDED: 507,
 };
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {

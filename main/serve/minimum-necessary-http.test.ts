@@ -56,7 +56,7 @@ describe('minimum necessary over browser mode HTTP', () => {
       ['consents.get', { id: f.consentIds[0] }],
       ['claims.list', {}],
       ['claims.get', { id: f.claimIds[0] }],
-      ['imports.preview', { uploadId: f.uploadId }],
+      ['imports.preview', { uploadId: f.uploadFor((f.services.db.prepare("SELECT id FROM staff WHERE username = 'admin'").get() as { id: string }).id) }],
       ['sharing.requests', {}],
       ['audit.disclosures', { patientId: f.patientIds[0] }],
       ['jobs.get', { jobId: f.jobId }],

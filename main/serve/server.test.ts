@@ -40,6 +40,8 @@ beforeAll(async () => {
   const staticDir = path.join(dir, 'renderer');
   fs.mkdirSync(staticDir);
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Custodian</title>');
+  fs.writeFileSync(path.join(staticDir, 'app.js'), 'console.log(1)\n//# sourceMappingURL=app.js.map');
+  fs.writeFileSync(path.join(staticDir, 'app.js.map'), '{"sources":["../src/App.tsx"],"sourcesContent":["the renderer source"]}');
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'outside the static folder');
   services = await startServices({ dataDir: path.join(dir, 'data'), runtime: 'browser', logger: silentLogger, config: { chain: { mode: 'none' } } });
   server = await startConsoleServer({ services, staticDir });
@@ -67,7 +69,7 @@ describe('browser-mode server', () => {
     expect(res.status).toBe(200);
     const body = JSON.parse(res.body);
     expect(body.ok).toBe(true);
-    expect(body.value.database.path).toBe(path.join(dir, 'data', 'custodian.sqlite'));
+    expect(body.value.database.path).toBe('<data folder>/custodian.sqlite'); // never the absolute path
     expect(body.value.database.schemaVersion).toBeGreaterThanOrEqual(1);
     expect(body.value.chain.state).toBe('offline');
   });
@@ -168,6 +170,18 @@ describe('browser-mode server', () => {
       expect(res.status, p).toBe(404);
       expect(res.body).not.toMatch(/outside the static folder/);
     }
+  });
+
+  it('does not serve a source map (the renderer’s source), even one left in the build folder', async () => {
+    expect((await request('/app.js')).status).toBe(200);
+    const map = await request('/app.js.map');
+    expect(map.status).toBe(404);
+    expect(map.body).not.toMatch(/the renderer source/);
+  });
+
+  it('the renderer build makes no source maps', async () => {
+    const config = (await import('../../renderer/vite.config')).default as { build?: { sourcemap?: unknown } };
+    expect(config.build?.sourcemap).toBe(false);
   });
 
   it('streams pushed events to a tokened subscriber only', async () => {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Services } from '../runtime/services';
 import { handleDownload, handleUpload } from './files';
+import { pathRedactor } from '../runtime/answer-paths';
 import { checkHost, guardApiRequest, newToken } from './guards';
 import { cookieSession, refuse, SECURITY_HEADERS, sendJson, STATUS_BY_CODE } from './http';
 
@@ -53,8 +54,10 @@ function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, static
   const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
   const relative = pathname === '/' ? 'index.html' : pathname.slice(1);
   const file = path.resolve(staticDir, relative);
-  // Never leave the renderer's build folder (no ../ traversal, no absolute paths).
-  if (!file.startsWith(path.resolve(staticDir) + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+  // Never leave the renderer's build folder (no ../ traversal, no absolute paths), and serve only the kinds of file
+  // the console is made of: no source maps (the renderer's source) or anything else left in the folder.
+  const servable = Object.prototype.hasOwnProperty.call(MIME, path.extname(file));
+  if (!servable || !file.startsWith(path.resolve(staticDir) + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
     res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
     res.end('Not found');
     return;
@@ -65,6 +68,8 @@ function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, static
 
 export async function startConsoleServer(options: ServeOptions): Promise<ConsoleServer> {
   const { services } = options;
+  // Answers and pushed events carry no absolute path (data folder, home folder) to the page.
+  const redactPaths = pathRedactor(services.dataDir);
   const token = options.token ?? newToken();
   let port = 0;
   const streams = new Set<http.ServerResponse>();
@@ -106,7 +111,7 @@ export async function startConsoleServer(options: ServeOptions): Promise<Console
       return refuse(res, 400, 'VALIDATION_FAILED', 'Request body is not valid JSON.');
     }
     const session = cookieSession(req);
-    const result = await services.dispatch(match[1]!, input, { transport: 'browser', session });
+    const result = redactPaths(await services.dispatch(match[1]!, input, { transport: 'browser', session, source: req.socket.remoteAddress ?? 'unknown' }));
     const cookie = session.setCookie();
     sendJson(res, result.ok ? 200 : (STATUS_BY_CODE[result.error.code] ?? 422), result, cookie ? { 'Set-Cookie': cookie } : {});
   }
@@ -115,7 +120,7 @@ export async function startConsoleServer(options: ServeOptions): Promise<Console
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     res.write(': connected\n\n');
     streams.add(res);
-    const unsubscribe = services.events.subscribe((message) => res.write(`data: ${JSON.stringify(message)}\n\n`));
+    const unsubscribe = services.events.subscribe((message) => res.write(`data: ${JSON.stringify(redactPaths(message))}\n\n`));
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     res.on('close', () => {
       clearInterval(heartbeat);

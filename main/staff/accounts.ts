@@ -1,18 +1,11 @@
-// Local staff accounts: the first IT admin created at set-up, sign-in with lockout after repeated failures,
-// and account management by IT admins. Roles and what they allow live in main/api/permissions.ts.
+// Local staff accounts: the first IT admin created at set-up, sign-in (throttled by source in throttle.ts, never
+// locked by failures), and account management by IT admins. Roles and what they allow live in main/api/permissions.ts.
 import crypto from 'node:crypto';
 import type { StaffMember } from '../api/auth';
 import { AppError } from '../api/errors';
 import type { Principal, Role } from '../api/permissions';
 import type { Db } from '../db/connection';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords';
-
-export interface LockoutPolicy {
-  maxFailedAttempts: number;
-  lockMinutes: number;
-}
-
-export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailedAttempts: 5, lockMinutes: 15 };
 
 export interface StaffRow {
   id: string;
@@ -29,9 +22,7 @@ export interface StaffRow {
 /** What the API returns for an account: the contract's StaffMember. */
 export type StaffSummary = StaffMember;
 
-export type SignInResult =
-  | { ok: true; principal: Principal }
-  | { ok: false; reason: 'invalid' | 'locked' | 'disabled'; lockedUntil?: string; justLocked?: boolean; staffId?: string };
+export type SignInResult = { ok: true; principal: Principal } | { ok: false; reason: 'invalid' | 'disabled'; staffId?: string };
 
 // Verifying against this keeps an unknown username as slow as a wrong password (no user enumeration by timing).
 let dummyHash: Promise<string> | null = null;
@@ -65,52 +56,67 @@ export interface NewStaff {
   password: string;
 }
 
-export async function createStaff(db: Db, input: NewStaff): Promise<StaffSummary> {
+/** Runs the synchronous write of an account change; the API passes ctx.commit so the audit entry commits with it. */
+export type WriteCommit<T> = (write: () => T) => T;
+const direct = <T>(write: () => T): T => write();
+
+export async function createStaff(db: Db, input: NewStaff, commit: WriteCommit<StaffSummary> = direct): Promise<StaffSummary> {
   const problem = passwordProblem(input.password);
   if (problem) throw new AppError('VALIDATION_FAILED', `Password ${problem}.`, { issues: [{ field: 'password', message: problem }] });
   const hash = await hashPassword(input.password);
   const id = crypto.randomUUID();
-  try {
-    db.prepare('INSERT INTO staff (id, username, display_name, role, password_hash) VALUES (?, ?, ?, ?, ?)').run(id, input.username, input.displayName, input.role, hash);
-  } catch (err) {
-    if (/UNIQUE/.test((err as Error).message)) {
-      throw new AppError('CONFLICT', `The username ${input.username} is taken.`, { issues: [{ field: 'username', message: 'taken' }] });
+  return commit(() => {
+    try {
+      db.prepare('INSERT INTO staff (id, username, display_name, role, password_hash) VALUES (?, ?, ?, ?, ?)').run(id, input.username, input.displayName, input.role, hash);
+    } catch (err) {
+      if (/UNIQUE/.test((err as Error).message)) {
+        throw new AppError('CONFLICT', `The username ${input.username} is taken.`, { issues: [{ field: 'username', message: 'taken' }] });
+      }
+      throw err;
     }
-    throw err;
-  }
-  return toSummary(findStaff(db, id)!);
+    return toSummary(findStaff(db, id)!);
+  });
 }
 
 /** The set-up screen's one-time action: only allowed while no account exists. */
-export async function createFirstAdmin(db: Db, input: Omit<NewStaff, 'role'>): Promise<StaffSummary> {
+export async function createFirstAdmin(db: Db, input: Omit<NewStaff, 'role'>, commit: WriteCommit<StaffSummary> = direct): Promise<StaffSummary> {
   if (staffCount(db) > 0) throw new AppError('CONFLICT', 'Set-up is already done: sign in with an existing account.');
-  return createStaff(db, { ...input, role: 'it_admin' });
+  // Checked again inside the write: two set-ups racing through the password hash must not both succeed.
+  return createStaff(db, { ...input, role: 'it_admin' }, (write) =>
+    commit(() => {
+      if (staffCount(db) > 0) throw new AppError('CONFLICT', 'Set-up is already done: sign in with an existing account.');
+      return write();
+    }),
+  );
 }
 
-export async function signIn(db: Db, username: string, password: string, now: Date = new Date(), policy: LockoutPolicy = DEFAULT_LOCKOUT): Promise<SignInResult> {
+/**
+ * Checks a password. Every path verifies one scrypt hash (the account's, or a dummy for an unknown username), so
+ * unknown, disabled and known accounts take the same time. Failures are counted per account (failed_attempts, for
+ * the staff screen) but never lock it: throttling by source is the caller's (throttle.ts), so an anonymous storm
+ * cannot lock staff out. A lock set before this change (locked_until) is no longer enforced.
+ */
+export async function signIn(db: Db, username: string, password: string): Promise<SignInResult> {
   const row = db.prepare('SELECT * FROM staff WHERE username = ?').get(username) as StaffRow | undefined;
-  if (!row) {
-    dummyHash ??= hashPassword(crypto.randomBytes(16).toString('hex'));
-    await verifyPassword(password, await dummyHash);
-    return { ok: false, reason: 'invalid' };
-  }
+  dummyHash ??= hashPassword(crypto.randomBytes(16).toString('hex'));
+  const hash = row ? row.password_hash : await dummyHash;
+  const matches = await verifyPassword(password, hash);
+  if (!row) return { ok: false, reason: 'invalid' };
   if (row.disabled) return { ok: false, reason: 'disabled', staffId: row.id };
-  if (row.locked_until && new Date(row.locked_until) > now) return { ok: false, reason: 'locked', lockedUntil: row.locked_until, staffId: row.id };
-
-  if (await verifyPassword(password, row.password_hash)) {
+  if (matches) {
     db.prepare('UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE id = ?').run(row.id);
     return { ok: true, principal: { id: row.id, name: row.display_name, role: row.role } };
   }
-  // A lock that has run out starts a fresh count.
-  const expired = row.locked_until !== null;
-  const failures = (expired ? 0 : row.failed_attempts) + 1;
-  if (failures >= policy.maxFailedAttempts) {
-    const until = new Date(now.getTime() + policy.lockMinutes * 60_000).toISOString();
-    db.prepare('UPDATE staff SET failed_attempts = ?, locked_until = ? WHERE id = ?').run(failures, until, row.id);
-    return { ok: false, reason: 'locked', lockedUntil: until, justLocked: true, staffId: row.id };
-  }
-  db.prepare('UPDATE staff SET failed_attempts = ?, locked_until = NULL WHERE id = ?').run(failures, row.id);
+  db.prepare('UPDATE staff SET failed_attempts = failed_attempts + 1, locked_until = NULL WHERE id = ?').run(row.id);
   return { ok: false, reason: 'invalid', staffId: row.id };
+}
+
+/** Clears the failure count of an account by username (`custodian staff unlock`); false when there is none. */
+export function unlockByUsername(db: Db, username: string): string | null {
+  const row = db.prepare('SELECT id FROM staff WHERE username = ?').get(username) as { id: string } | undefined;
+  if (!row) return null;
+  db.prepare('UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE id = ?').run(row.id);
+  return row.id;
 }
 
 export function listStaff(db: Db, now: Date = new Date()): StaffSummary[] {
@@ -134,12 +140,15 @@ export function updateStaff(db: Db, id: string, changes: { role?: Role; displayN
   return toSummary(findStaff(db, id)!);
 }
 
-export async function setPassword(db: Db, id: string, password: string): Promise<void> {
+export async function setPassword(db: Db, id: string, password: string, commit: WriteCommit<void> = direct, after: () => void = () => undefined): Promise<void> {
   const problem = passwordProblem(password);
   if (problem) throw new AppError('VALIDATION_FAILED', `Password ${problem}.`, { issues: [{ field: 'password', message: problem }] });
   const hash = await hashPassword(password);
-  const changed = db
-    .prepare(`UPDATE staff SET password_hash = ?, failed_attempts = 0, locked_until = NULL, password_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`)
-    .run(hash, id).changes;
-  if (!changed) throw new AppError('NOT_FOUND', `No staff account ${id}.`);
+  commit(() => {
+    const changed = db
+      .prepare(`UPDATE staff SET password_hash = ?, failed_attempts = 0, locked_until = NULL, password_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`)
+      .run(hash, id).changes;
+    if (!changed) throw new AppError('NOT_FOUND', `No staff account ${id}.`);
+    after();
+  });
 }

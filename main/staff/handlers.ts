@@ -1,4 +1,4 @@
-// Handlers of the auth and staff channels: set-up of the first IT admin, sign-in with lockout, sign-out, and
+// Handlers of the auth and staff channels: set-up of the first IT admin, sign-in throttled by source, sign-out, and
 // account management. Sessions live in the transport's SessionHolder; the dispatcher audits every call.
 import type { HandlersFor } from '../api/channel';
 import type { authChannels } from '../api/auth';
@@ -6,12 +6,15 @@ import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import type { RequestContext, SessionResolver } from '../runtime/dispatcher';
 import { createFirstAdmin, createStaff, findStaff, listStaff, setPassword, signIn, staffCount, updateStaff } from './accounts';
+import { SignInThrottle } from './throttle';
 import { DEFAULT_IDLE_MINUTES, endSession, endSessionsOf, openSession, resolveSession } from './sessions';
 
 export interface StaffDeps {
   db: Db;
   idleMinutes?: number;
   now?: () => Date;
+  /** Sign-in throttling by source and typed username; one per process (the composition root's). */
+  throttle?: SignInThrottle;
 }
 
 export function createSessionResolver(deps: StaffDeps): SessionResolver {
@@ -24,6 +27,7 @@ export function createSessionResolver(deps: StaffDeps): SessionResolver {
 export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChannels, RequestContext> {
   const { db } = deps;
   const now = () => deps.now?.() ?? new Date();
+  const throttle = deps.throttle ?? new SignInThrottle(undefined, () => now().getTime());
   return {
     'auth.status': (_input, ctx) => {
       const signedIn = ctx.principal.role !== 'anonymous';
@@ -35,29 +39,46 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
       };
     },
     'auth.setup': async (input, ctx) => {
-      const admin = await createFirstAdmin(db, input);
-      const principal = { id: admin.id, name: admin.displayName, role: admin.role };
-      ctx.session.set(openSession(db, admin.id, ctx.transport, now()));
-      ctx.audit({ actor: principal, subject: admin.username, details: { role: admin.role } });
-      return { principal };
+      // The account, its session and the audit entry commit together; the caller holds the session only after.
+      let token = '';
+      const admin = await createFirstAdmin(db, input, (write) =>
+        ctx.commit(() => {
+          const created = write();
+          token = openSession(db, created.id, ctx.transport, now());
+          ctx.audit({ actor: { id: created.id, name: created.displayName, role: created.role }, subject: created.username, details: { role: created.role } });
+          return created;
+        }),
+      );
+      ctx.session.set(token);
+      return { principal: { id: admin.id, name: admin.displayName, role: admin.role } };
     },
     'auth.login': async (input, ctx) => {
-      const result = await signIn(db, input.username, input.password, now());
+      // Throttled by where the attempt comes from and the username typed, known or not: a storm from one source
+      // slows that source only, and the answer never tells whether the account exists.
+      const verdict = throttle.check(ctx.source, input.username);
+      if (!verdict.allowed) {
+        ctx.audit({ details: { reason: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds } });
+        throw new AppError('AUTH_THROTTLED', `Too many failed sign-ins from here. Try again in ${verdict.retryAfterSeconds} s.`, { retryAfterSeconds: verdict.retryAfterSeconds });
+      }
+      const result = await signIn(db, input.username, input.password);
       if (!result.ok) {
-        if (result.staffId) ctx.audit({ actor: { id: result.staffId, name: input.username, role: 'anonymous' } });
-        ctx.audit({ subject: input.username, details: { reason: result.reason, ...(result.justLocked ? { lockedNow: true } : {}) } });
-        if (result.reason === 'locked') {
-          throw new AppError('AUTH_LOCKED', `This account is locked after repeated failed sign-ins until ${result.lockedUntil}. An IT administrator can unlock it sooner.`, {
-            lockedUntil: result.lockedUntil,
-          });
-        }
+        throttle.failed(ctx.source, input.username);
+        // Text typed as a username is kept only when it names an account: anything else (a password typed in the
+        // wrong field, say) is not stored.
+        if (result.staffId) ctx.audit({ actor: { id: result.staffId, name: input.username, role: 'anonymous' }, subject: input.username });
+        ctx.audit({ details: { reason: result.staffId ? result.reason : 'unknown-username' } });
         // One message for unknown user, wrong password and disabled account: no account enumeration.
         throw new AppError('AUTH_FAILED', 'Wrong username or password, or the account is disabled.');
       }
+      throttle.succeeded(ctx.source, input.username);
+      // The session and its audit entry commit together; the caller holds the session only after.
       const previous = ctx.session.get();
-      if (previous) endSession(db, previous, 'sign-out', now());
-      ctx.session.set(openSession(db, result.principal.id, ctx.transport, now()));
-      ctx.audit({ actor: result.principal, subject: input.username });
+      const token = ctx.commit(() => {
+        if (previous) endSession(db, previous, 'sign-out', now());
+        ctx.audit({ actor: result.principal, subject: input.username });
+        return openSession(db, result.principal.id, ctx.transport, now());
+      });
+      ctx.session.set(token);
       return { principal: result.principal };
     },
     'auth.logout': (_input, ctx) => {
@@ -68,23 +89,26 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
     },
     'staff.list': () => listStaff(db, now()),
     'staff.directory': () => listStaff(db, now()).map((s) => ({ id: s.id, displayName: s.displayName, role: s.role })),
-    'staff.create': async (input, ctx) => {
-      const created = await createStaff(db, input);
-      ctx.audit({ subject: created.username, details: { staffId: created.id, role: created.role } });
-      return created;
-    },
+    'staff.create': (input, ctx) =>
+      createStaff(db, input, (write) =>
+        ctx.commit(() => {
+          const created = write();
+          ctx.audit({ subject: created.username, details: { staffId: created.id, role: created.role } });
+          return created;
+        }),
+      ),
     'staff.update': (input, ctx) => {
       const { id, ...changes } = input;
       const updated = updateStaff(db, id, changes, ctx.principal.id);
+      if (changes.unlock) throttle.clearUser(updated.username);
       if (changes.disabled) endSessionsOf(db, id, 'admin', now());
       ctx.audit({ subject: updated.username, details: { staffId: id, ...changes } });
       return updated;
     },
     'staff.resetPassword': async (input, ctx) => {
-      await setPassword(db, input.id, input.password);
-      endSessionsOf(db, input.id, 'password-changed', now());
       ctx.audit({ subject: input.id });
-      return { reset: true };
+      await setPassword(db, input.id, input.password, ctx.commit, () => endSessionsOf(db, input.id, 'password-changed', now()));
+      return { reset: true as const };
     },
   };
 }

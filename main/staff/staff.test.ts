@@ -59,14 +59,11 @@ describe('accounts', () => {
     expect(await signIn(db, 'clerk', 'wrong password!!')).toMatchObject({ ok: false, reason: 'invalid' });
   });
 
-  it('locks an account after five failures, refuses even the right password while locked, and unlocks after the period', async () => {
+  it('never locks an account on failures: the right password still works after many wrong ones (throttling is by source)', async () => {
     await createStaff(db, { username: 'clerk', displayName: 'C', role: 'records_clerk', password: PASSWORD });
-    const t0 = new Date('2026-01-01T10:00:00Z');
-    for (let i = 1; i <= 4; i++) expect((await signIn(db, 'clerk', 'wrong password!!', t0)).ok).toBe(false);
-    const fifth = await signIn(db, 'clerk', 'wrong password!!', t0);
-    expect(fifth).toMatchObject({ ok: false, reason: 'locked', justLocked: true, lockedUntil: '2026-01-01T10:15:00.000Z' });
-    expect(await signIn(db, 'clerk', PASSWORD, new Date('2026-01-01T10:14:59Z'))).toMatchObject({ ok: false, reason: 'locked' });
-    expect(await signIn(db, 'clerk', PASSWORD, new Date('2026-01-01T10:15:01Z'))).toMatchObject({ ok: true });
+    for (let i = 1; i <= 20; i++) expect(await signIn(db, 'clerk', 'wrong password!!')).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(listStaff(db).find((s) => s.username === 'clerk')!.locked).toBe(false);
+    expect(await signIn(db, 'clerk', PASSWORD)).toMatchObject({ ok: true });
   });
 
   it('keeps at least one active IT admin and lets an admin unlock and reset others', async () => {
@@ -76,8 +73,6 @@ describe('accounts', () => {
     const other = await createStaff(db, { username: 'admin2', displayName: 'B', role: 'it_admin', password: PASSWORD });
     updateStaff(db, admin.id, { role: 'auditor' }, other.id);
     expect(() => updateStaff(db, other.id, { disabled: true }, admin.id)).toThrow(/At least one active IT-admin/);
-    for (let i = 0; i < 5; i++) await signIn(db, 'clerk', 'wrong password!!');
-    expect(listStaff(db).find((s) => s.id === clerk.id)!.locked).toBe(true);
     updateStaff(db, clerk.id, { unlock: true }, other.id);
     await setPassword(db, clerk.id, 'a brand new passphrase');
     expect(await signIn(db, 'clerk', 'a brand new passphrase')).toMatchObject({ ok: true });

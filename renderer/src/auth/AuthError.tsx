@@ -1,13 +1,12 @@
-// How a refused sign-in reads: wrong credentials, a locked account (until when, and who can unlock it sooner),
+// How a refused sign-in reads: wrong credentials, too many failures from this place (and when to try again),
 // a console link without its token, or anything else with its code for support.
 import { Alert, Code, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
 import type { ApiCallError } from '../api/client';
-import { formatDateTime } from '../components/format';
 
-function lockedUntilOf(details: unknown): string | null {
-  const value = typeof details === 'object' && details !== null ? (details as { lockedUntil?: unknown }).lockedUntil : undefined;
-  return typeof value === 'string' ? value : null;
+function retryAfterOf(details: unknown): number | null {
+  const value = typeof details === 'object' && details !== null ? (details as { retryAfterSeconds?: unknown }).retryAfterSeconds : undefined;
+  return typeof value === 'number' ? value : null;
 }
 
 /** True when main refused the browser-mode request itself (missing or stale console token), not the staff member. */
@@ -21,24 +20,19 @@ export function AuthError({ error, title = 'Could not sign in' }: { error: ApiCa
       <Alert color="red" variant="light" title="Sign-in refused" role="alert" data-testid="auth-error" data-error-code={error.code}>
         <Text size="sm">Wrong username or password, or the account is disabled. Check both and try again.</Text>
         <Text size="xs" mt={4}>
-          Five wrong passwords in a row lock the account for 15 minutes.
+          After several wrong passwords from this computer, each further attempt from it has to wait a little longer.
         </Text>
       </Alert>
     );
   }
-  if (error.code === 'AUTH_LOCKED') {
-    const until = lockedUntilOf(error.details);
+  if (error.code === 'AUTH_THROTTLED') {
+    const seconds = retryAfterOf(error.details);
     return (
-      <Alert color="orange" variant="light" title="Account locked" role="alert" data-testid="auth-error" data-error-code={error.code}>
+      <Alert color="orange" variant="light" title="Too many attempts from here" role="alert" data-testid="auth-error" data-error-code={error.code}>
         <Text size="sm">
-          Too many wrong passwords: this account is locked
-          {until ? (
-            <>
-              {' '}
-              until <b data-testid="auth-locked-until">{formatDateTime(until)}</b>
-            </>
-          ) : null}
-          . Wait until then, or ask an IT administrator to unlock it (Settings → Staff).
+          Too many wrong passwords from this computer. Try again in <b data-testid="auth-retry-after">{seconds ?? 'a few'}</b> seconds. The account is
+          not locked: the desktop app on the Custodian computer is not slowed, and an IT administrator there can run{' '}
+          <Code>custodian staff unlock USER</Code>.
         </Text>
       </Alert>
     );

@@ -1,5 +1,5 @@
-// Sign-in with a staff account. Main counts failures: five in a row lock the account for a while, and this
-// screen then says until when.
+// Sign-in with a staff account. Main throttles failures by source (never locking the account), and this screen
+// then says how long to wait.
 import { Alert, Button, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { ApiCallError } from '../api/client';

@@ -1,23 +1,29 @@
-// Bulk claims: start an import of a CSV on this machine by its path (a job in main), and the recent runs with
-// their counts. The format: claim_id,facility,mrn,rendering_npi,payer_id,service_date,codes,amount.
-import { Button, Code, Group, Paper, Stack, Table, Text, TextInput } from '@mantine/core';
+// Bulk claims: start an import of a CSV chosen or dropped here (uploaded, or picked in main's dialog; the page holds
+// its id, never a path) as a job in main, and the recent runs with their counts. The format: claim_id,facility,mrn,rendering_npi,payer_id,service_date,codes,amount.
+import { Button, Code, Group, Paper, Stack, Table, Text } from '@mantine/core';
+import type { IncomingFile } from '../../../../main/api/imports';
 import { useState, type FormEvent, type ReactElement } from 'react';
 import { ApiCallError, invoke } from '../../api/client';
 import { useApiQuery } from '../../api/hooks';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { ImportFileChooser } from '../Imports/ImportFileChooser';
 
 export function ImportPanel({ mayImport }: { mayImport: boolean }): ReactElement {
   const runs = useApiQuery('claims.importRuns', { limit: 20 }, { refreshMs: 1500 });
-  const [path, setPath] = useState('');
+  const [chosen, setChosen] = useState<IncomingFile | null>(null);
   const [error, setError] = useState<ApiCallError | null>(null);
   const [pending, setPending] = useState(false);
 
   const start = (e: FormEvent): void => {
     e.preventDefault();
+    if (!chosen) return;
     setPending(true);
     setError(null);
-    invoke('claims.import', { path })
-      .then(() => runs.refetch())
+    invoke('claims.import', { uploadId: chosen.uploadId })
+      .then(() => {
+        setChosen(null);
+        return runs.refetch();
+      })
       .catch((err: unknown) => setError(err instanceof ApiCallError ? err : new ApiCallError('claims.import', 'INTERNAL', String(err))))
       .finally(() => setPending(false));
   };
@@ -27,15 +33,13 @@ export function ImportPanel({ mayImport }: { mayImport: boolean }): ReactElement
       {mayImport && (
         <Paper withBorder p="md" component="form" onSubmit={start} aria-label="Import claims">
           <Group align="flex-end">
-            <TextInput
-              style={{ flex: 1 }}
-              label="Claims CSV file (path on this machine)"
-              description={<>Header: <Code>claim_id,facility,mrn,rendering_npi,payer_id,service_date,codes,amount</Code></>}
-              value={path}
-              onChange={(e) => setPath(e.currentTarget.value)}
-              data-testid="claims-import-path"
-            />
-            <Button type="submit" loading={pending} disabled={path.trim() === ''} data-testid="claims-import-start">
+            <Stack gap={4} style={{ flex: 1 }}>
+              <ImportFileChooser chosen={chosen} onChosen={setChosen} label="Claims CSV file" accept=".csv,.txt" kinds="a claims CSV file" idPrefix="claims-import" />
+              <Text size="xs" c="dimmed">
+                Header: <Code>claim_id,facility,mrn,rendering_npi,payer_id,service_date,codes,amount</Code>
+              </Text>
+            </Stack>
+            <Button type="submit" loading={pending} disabled={chosen === null} data-testid="claims-import-start">
               Import
             </Button>
           </Group>

@@ -1,11 +1,13 @@
-// The two dialogs of the Credentials page: import a roster file (by its path on this workstation) and change a
+// The two dialogs of the Credentials page: import a roster file (uploaded or picked; the page holds its id) and change a
 // credential's status (suspend, revoke, mark active) with the reason that goes into the audit trail.
 import { Alert, Button, Code, Group, List, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import type { IncomingFile } from '../../../../main/api/imports';
 import { useState, type FormEvent, type ReactElement } from 'react';
 import type { CredentialView, IssuerStatusSignature, RosterImportStarted, StatusChangeResult } from '../../../../main/api/credentials';
 import { ApiCallError, invoke } from '../../api/client';
 import { fieldErrors } from '../../auth/fieldErrors';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { ImportFileChooser } from '../Imports/ImportFileChooser';
 import { STATUS_ACTION_VIEW, type StatusAction } from './credentialLabels';
 
 const ROSTER_COLUMNS_TEXT = 'npi, name, organization, specialty, credential_type, jurisdiction, number, valid_from, valid_until, issuer, signature, chain_id, registry';
@@ -15,7 +17,7 @@ function asError(channel: 'credentials.import' | 'credentials.setStatus', err: u
 }
 
 export function RosterImportDialog({ opened, onClose, onStarted }: { opened: boolean; onClose: () => void; onStarted: (started: RosterImportStarted) => void }): ReactElement {
-  const [filePath, setFilePath] = useState('');
+  const [chosen, setChosen] = useState<IncomingFile | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [failure, setFailure] = useState<ApiCallError | null>(null);
   const [pending, setPending] = useState(false);
@@ -28,20 +30,20 @@ export function RosterImportDialog({ opened, onClose, onStarted }: { opened: boo
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     setFailure(null);
-    if (!filePath.trim()) {
-      setProblem('Enter the full path of the roster file.');
+    if (!chosen) {
+      setProblem('Choose or drop the roster file.');
       return;
     }
     setProblem(null);
     setPending(true);
     try {
-      const started = await invoke('credentials.import', { filePath: filePath.trim() });
-      setFilePath('');
+      const started = await invoke('credentials.import', { uploadId: chosen.uploadId });
+      setChosen(null);
       onStarted(started);
     } catch (err) {
       const error = asError('credentials.import', err);
-      const { byField } = fieldErrors(error.details, ['filePath']);
-      if (byField.filePath) setProblem(byField.filePath);
+      const { byField } = fieldErrors(error.details, ['uploadId']);
+      if (byField.uploadId) setProblem(byField.uploadId);
       else setFailure(error);
     } finally {
       setPending(false);
@@ -59,21 +61,22 @@ export function RosterImportDialog({ opened, onClose, onStarted }: { opened: boo
           <Text size="xs" c="dimmed">
             Columns: <Code fz="xs">{ROSTER_COLUMNS_TEXT}</Code>
           </Text>
-          <TextInput
-            label="Roster file"
-            description="Full path of the file on this workstation, e.g. /srv/rosters/medical-staff.csv"
-            required
-            autoComplete="off"
-            spellCheck={false}
-            data-autofocus
-            value={filePath}
-            onChange={(e) => {
-              setFilePath(e.currentTarget.value);
+          <ImportFileChooser
+            chosen={chosen}
+            onChosen={(file) => {
+              setChosen(file);
               setProblem(null);
             }}
-            error={problem}
-            data-testid="roster-file-path"
+            label="Roster file"
+            accept=".csv,.txt"
+            kinds="a roster CSV file"
+            idPrefix="roster"
           />
+          {problem && (
+            <Text size="sm" c="red" role="alert" data-testid="roster-file-problem">
+              {problem}
+            </Text>
+          )}
           {failure && <ErrorBanner title="The import did not start" error={failure} />}
           <Group justify="flex-end" gap="sm">
             <Button variant="default" onClick={close} disabled={pending}>

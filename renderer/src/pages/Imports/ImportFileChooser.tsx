@@ -15,13 +15,18 @@ export const IMPORT_ACCEPT = '.csv,.txt,.json,.ndjson,.jsonl';
 interface Props {
   chosen: IncomingFile | null;
   onChosen: (file: IncomingFile | null) => void;
+  /** The other imports (claims, provider roster) reuse the chooser with their own words and test ids. */
+  label?: string;
+  accept?: string;
+  kinds?: string;
+  idPrefix?: string;
 }
 
 function asError(err: unknown): ApiCallError {
   return err instanceof ApiCallError ? err : new ApiCallError('imports.upload', 'INTERNAL', String(err));
 }
 
-export function ImportFileChooser({ chosen, onChosen }: Props): ReactElement {
+export function ImportFileChooser({ chosen, onChosen, label = 'File to import', accept = IMPORT_ACCEPT, kinds = 'a CSV or FHIR R4 file (NDJSON or Bundle JSON)', idPrefix = 'import' }: Props): ReactElement {
   const dialogs = usesDialogs();
   const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
@@ -78,8 +83,8 @@ export function ImportFileChooser({ chosen, onChosen }: Props): ReactElement {
   const percent = upload && upload.total > 0 ? Math.min(100, (upload.sent / upload.total) * 100) : 0;
   return (
     <Stack gap={4}>
-      <Text size="sm" fw={500} id="import-file-label">
-        File to import
+      <Text size="sm" fw={500} id={`${idPrefix}-file-label`}>
+        {label}
       </Text>
       <Paper
         p="md"
@@ -91,26 +96,26 @@ export function ImportFileChooser({ chosen, onChosen }: Props): ReactElement {
         }}
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
-        data-testid="import-drop-zone"
+        data-testid={`${idPrefix}-drop-zone`}
         data-dragging={dragging}
       >
         <Stack gap="xs">
           <Group gap="sm">
-            <Button variant="default" onClick={() => void choose()} loading={picking} disabled={upload !== null} aria-describedby="import-file-help" data-testid="import-choose-file">
+            <Button variant="default" onClick={() => void choose()} loading={picking} disabled={upload !== null} aria-describedby={`${idPrefix}-file-help`} data-testid={`${idPrefix}-choose-file`}>
               Choose file…
             </Button>
-            <Text size="sm" c="dimmed" id="import-file-help">
-              {dialogs ? 'A CSV or FHIR R4 file (NDJSON or Bundle JSON).' : 'or drop a CSV or FHIR R4 file (NDJSON or Bundle JSON) here.'}
+            <Text size="sm" c="dimmed" id={`${idPrefix}-file-help`}>
+              {dialogs ? `${kinds[0]!.toUpperCase()}${kinds.slice(1)}.` : `or drop ${kinds} here.`}
             </Text>
           </Group>
           {!dialogs && (
             <input
               ref={input}
               type="file"
-              accept={IMPORT_ACCEPT}
+              accept={accept}
               hidden
-              aria-labelledby="import-file-label"
-              data-testid="import-file-input"
+              aria-labelledby={`${idPrefix}-file-label`}
+              data-testid={`${idPrefix}-file-input`}
               onChange={(e) => {
                 const file = e.currentTarget.files?.[0];
                 e.currentTarget.value = '';
@@ -119,12 +124,12 @@ export function ImportFileChooser({ chosen, onChosen }: Props): ReactElement {
             />
           )}
           {upload && (
-            <Stack gap={4} data-testid="import-upload-progress">
+            <Stack gap={4} data-testid={`${idPrefix}-upload-progress`}>
               <Group justify="space-between">
                 <Text size="sm">
                   Uploading {upload.name}: {formatBytes(upload.sent)} of {formatBytes(upload.total)}
                 </Text>
-                <Button size="xs" variant="subtle" color="red" onClick={() => upload.handle.abort()} data-testid="import-upload-cancel">
+                <Button size="xs" variant="subtle" color="red" onClick={() => upload.handle.abort()} data-testid={`${idPrefix}-upload-cancel`}>
                   Cancel upload
                 </Button>
               </Group>
@@ -132,7 +137,7 @@ export function ImportFileChooser({ chosen, onChosen }: Props): ReactElement {
             </Stack>
           )}
           {chosen && (
-            <Group gap="xs" data-testid="import-chosen-file" data-upload-id={chosen.uploadId}>
+            <Group gap="xs" data-testid={`${idPrefix}-chosen-file`} data-upload-id={chosen.uploadId}>
               <Text size="sm">
                 Selected: <strong>{chosen.fileName}</strong> ({formatBytes(chosen.sizeBytes)})
               </Text>

@@ -79,7 +79,7 @@ function RunPanel({ run, live, me, mayRun, mayDownload, onClose, onStarted }: Ru
   const again = async (dryRun: boolean): Promise<void> => {
     setAction({ pending: 'again', error: null, cancelRequested: false });
     try {
-      onStarted(await invoke('imports.start', { path: run.filePath, format: run.format, dryRun }));
+      onStarted(await invoke('imports.start', { rerunOf: run.id, format: run.format, dryRun }));
       setAction({ pending: null, error: null, cancelRequested: false });
     } catch (err) {
       setAction({ pending: null, error: asError('imports.start', err), cancelRequested: false });

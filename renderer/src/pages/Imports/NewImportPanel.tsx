@@ -1,12 +1,11 @@
 // Choosing what to import: a file chosen or dropped (uploaded in browser mode, picked in main's dialog under
-// Electron) or the path of a file on the computer running Custodian, its format, a preview of the header mapping
-// and first rows, then a dry run or the import.
-import { Button, Code, Group, Paper, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
+// Electron; the page holds only its id, never a path), its format, a preview of the header mapping and first
+// rows, then a dry run or the import. Files already on the server are imported with the `custodian` CLI.
+import { Button, Code, Group, Paper, SegmentedControl, Stack, Text, Title } from '@mantine/core';
 import { useState, type FormEvent, type ReactElement } from 'react';
 import type { ImportFormatName, ImportPreview, IncomingFile } from '../../../../main/api/imports';
 import { ApiCallError, invoke } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { useSystemStatus } from '../../shell/SystemStatusContext';
 import { ImportFileChooser } from './ImportFileChooser';
 import { PreviewView } from './PreviewView';
 
@@ -15,20 +14,11 @@ export const TEMPLATE_PATH = 'main/imports/templates/consents-template.csv';
 
 type FormatChoice = 'auto' | ImportFormatName;
 
-export interface StartRequest {
-  path: string;
-  format?: ImportFormatName;
-  dryRun: boolean;
-}
-
 function asError(channel: 'imports.preview' | 'imports.start', err: unknown): ApiCallError {
   return err instanceof ApiCallError ? err : new ApiCallError(channel, 'INTERNAL', String(err));
 }
 
 export function NewImportPanel({ onStarted }: { onStarted: (started: { runId: number; jobId: string }) => void }): ReactElement {
-  const { status } = useSystemStatus();
-  const browserMode = status?.app.runtime === 'browser';
-  const [path, setPath] = useState('');
   const [chosen, setChosen] = useState<IncomingFile | null>(null);
   const [format, setFormat] = useState<FormatChoice>('auto');
   const [pathError, setPathError] = useState<string | null>(null);
@@ -37,13 +27,12 @@ export function NewImportPanel({ onStarted }: { onStarted: (started: { runId: nu
   const [starting, setStarting] = useState<'dry' | 'import' | null>(null);
   const [failure, setFailure] = useState<ApiCallError | null>(null);
 
-  const trimmed = path.trim();
-  // A chosen file wins over a typed path; the page sends its id, main knows where it lies.
-  const source = chosen ? { uploadId: chosen.uploadId } : trimmed ? { path: trimmed } : null;
-  const key = `${format}|${chosen ? `upload:${chosen.uploadId}` : trimmed}`;
+  // The page sends the file's id; main knows where it lies.
+  const source = chosen ? { uploadId: chosen.uploadId } : null;
+  const key = `${format}|${chosen ? `upload:${chosen.uploadId}` : ''}`;
   const current = preview?.key === key ? preview.value : null;
   const formatInput = format === 'auto' ? {} : { format };
-  const noSource = 'Choose or drop a file, or enter the full path of the file to import.';
+  const noSource = 'Choose or drop the file to import.';
 
   const runPreview = async (event?: FormEvent): Promise<void> => {
     event?.preventDefault();
@@ -94,33 +83,18 @@ export function NewImportPanel({ onStarted }: { onStarted: (started: { runId: nu
             onChosen={(file) => {
               setChosen(file);
               setPathError(null);
-              if (file) setPath('');
             }}
           />
+          {pathError && (
+            <Text size="sm" c="red" role="alert" data-testid="import-source-error">
+              {pathError}
+            </Text>
+          )}
           <Group align="flex-start" gap="sm" wrap="nowrap">
-            <TextInput
-              label="…or the path of a file on the computer running Custodian"
-              description={
-                <>
-                  For large files already on {browserMode ? <strong>the computer running Custodian</strong> : 'this computer'}
-                  {browserMode ? ' (not the computer this browser runs on)' : ''}: main reads it where it lies. Start from the template{' '}
-                  <Code fz="xs">{TEMPLATE_PATH}</Code> in the Custodian installation folder.
-                </>
-              }
-              placeholder="/data/exports/consents-2025-11.csv"
-              value={path}
-              onChange={(e) => {
-                setPath(e.currentTarget.value);
-                setPathError(null);
-                setChosen(null);
-              }}
-              error={pathError}
-              spellCheck={false}
-              autoComplete="off"
-              style={{ flex: 1 }}
-              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
-              data-testid="import-path"
-            />
+            <Text size="xs" c="dimmed" style={{ flex: 1 }}>
+              Start from the template <Code fz="xs">{TEMPLATE_PATH}</Code> in the Custodian installation folder. A file already on the computer running Custodian can be imported there with{' '}
+              <Code fz="xs">custodian import consents FILE</Code>.
+            </Text>
             <Stack gap={4}>
               <Text size="sm" fw={500} id="import-format-label">
                 Format

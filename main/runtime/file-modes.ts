@@ -1,0 +1,41 @@
+// Data files are for the OS user who runs Custodian only: 0600 files in 0700 folders. Set once at start, before
+// anything is written: a umask of 077 for this process (and the anvil it spawns), and existing files tightened.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+/**
+ * Makes the data folder private: every file Custodian (or its anvil, or SQLite's -wal/-shm) creates from now on is
+ * 0600 in 0700 folders, and what exists already (an older install's 0644 files) is tightened. Symbolic links are
+ * left alone (never followed). No-op for modes on Windows, whose ACLs are the user's profile's.
+ */
+export function makeDataDirPrivate(dataDir: string): { tightened: number } {
+  // Worker threads cannot set the umask; the main thread sets it before starting any.
+  try {
+    process.umask(0o077);
+  } catch {
+    // not available here (a worker): files are still created with explicit modes where it matters
+  }
+  fs.mkdirSync(dataDir, { recursive: true, mode: DIR_MODE });
+  if (process.platform === 'win32') return { tightened: 0 };
+  let tightened = 0;
+  const tighten = (p: string, stat: fs.Stats) => {
+    const want = stat.isDirectory() ? DIR_MODE : FILE_MODE;
+    if ((stat.mode & 0o777) !== want) {
+      fs.chmodSync(p, want);
+      tightened++;
+    }
+  };
+  const walk = (dir: string) => {
+    tighten(dir, fs.lstatSync(dir));
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.isFile()) tighten(p, fs.lstatSync(p));
+    }
+  };
+  walk(dataDir);
+  return { tightened };
+}
