@@ -12,6 +12,10 @@ import { promisify } from 'node:util';
 import { test as base, expect, request as playwrightRequest, type APIRequestContext, type APIResponse } from '@playwright/test';
 import type { Role } from '../main/api/permissions';
 
+// Every `custodian serve` and `setup` these fixtures start unwraps its data folder's database key with this
+// passphrase (the database is encrypted at rest); a spec can override it in extraEnv.
+process.env.CUSTODIAN_DB_PASSPHRASE ??= 'e2e database passphrase';
+
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'e2e', 'output', 'screenshots');
 
