@@ -7,7 +7,7 @@ export interface StartupFailure {
   message: string;
 }
 
-const DATABASE_CODES = new Set(['DB_MIGRATION_EDITED', 'DB_FROM_FUTURE', 'DB_MIGRATION_FAILED']);
+const DATABASE_CODES = new Set(['DB_MIGRATION_EDITED', 'DB_FROM_FUTURE', 'DB_MIGRATION_FAILED', 'DB_KEY_MISSING', 'DB_KEY_WRONG', 'DB_ENCRYPTION_FAILED']);
 
 export const ELECTRON_NATIVE_MISSING: StartupFailure = {
   title: 'Custodian: SQLite for Electron is missing',
