@@ -181,8 +181,17 @@ export async function provisionStaff(server: CustodianServer, members: readonly 
   const api = await signedInApi(server, server.admin);
   try {
     for (const m of members) {
-      const res = await invokeAs(api, server, 'staff.create', { username: m.username, displayName: m.displayName, role: m.role, password: m.password });
+      // As in an office: the administrator sets a temporary password, the person replaces it at first sign-in.
+      const temporary = `${m.password} (temporary)`;
+      const res = await invokeAs(api, server, 'staff.create', { username: m.username, displayName: m.displayName, role: m.role, password: temporary });
       if (!res.ok()) throw new Error(`staff.create ${m.username} failed: HTTP ${res.status()} ${await res.text()}`);
+      const own = await signedInApi(server, { username: m.username, password: temporary });
+      try {
+        const changed = await invokeAs(own, server, 'auth.changePassword', { currentPassword: temporary, newPassword: m.password });
+        if (!changed.ok()) throw new Error(`auth.changePassword ${m.username} failed: HTTP ${changed.status()} ${await changed.text()}`);
+      } finally {
+        await own.dispose();
+      }
     }
   } finally {
     await api.dispose();

@@ -12,6 +12,7 @@ import { silentLogger } from '../runtime/log';
 import { startServices } from '../runtime/services';
 import { facilitySecretPath } from './pseudonym';
 import { tempDir } from './test-support';
+import { createStaffReady } from '../staff/test-support';
 
 const bin = path.resolve(import.meta.dirname, '../../bin/custodian.mjs');
 const PASSWORD = 'correct horse battery staple 42';
@@ -180,7 +181,7 @@ describe('custodian facility-secret', () => {
     try {
       const admin = memorySession();
       expect(await services.call('auth.login', { username: 'admin', password: PASSWORD }, { session: admin })).toMatchObject({ ok: true });
-      expect(await services.call('staff.create', { username: 'clerk', displayName: 'Cole Clerk', role: 'records_clerk', password: PASSWORD }, { session: admin })).toMatchObject({ ok: true });
+      await createStaffReady(services, { session: admin }, { username: 'clerk', displayName: 'Cole Clerk', role: 'records_clerk', password: PASSWORD });
     } finally {
       await services.stop();
     }

@@ -5,7 +5,8 @@ import type { authChannels } from '../api/auth';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import type { RequestContext, SessionResolver } from '../runtime/dispatcher';
-import { createFirstAdmin, createStaff, findStaff, listStaff, setPassword, signIn, staffCount, updateStaff } from './accounts';
+import { changeOwnPassword, createFirstAdmin, createStaff, findStaff, listStaff, setPassword, signIn, staffCount, updateStaff } from './accounts';
+import { listStaffAlerts, PATIENT_ACCESS_ROLES, raiseStaffAlert } from './alerts';
 import { DEFAULT_IDLE_MINUTES, endSession, endSessionsOf, openSession, resolveSession } from './sessions';
 
 export interface StaffDeps {
@@ -27,11 +28,13 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
   return {
     'auth.status': (_input, ctx) => {
       const signedIn = ctx.principal.role !== 'anonymous';
+      const row = signedIn ? findStaff(db, ctx.principal.id) : undefined;
       return {
         setupRequired: staffCount(db) === 0,
         principal: signedIn ? ctx.principal : null,
-        username: signedIn ? (findStaff(db, ctx.principal.id)?.username ?? null) : null,
+        username: row?.username ?? null,
         idleMinutes: deps.idleMinutes ?? DEFAULT_IDLE_MINUTES,
+        mustChangePassword: row?.must_change_password === 1,
       };
     },
     'auth.setup': async (input, ctx) => {
@@ -57,9 +60,20 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
       const previous = ctx.session.get();
       if (previous) endSession(db, previous, 'sign-out', now());
       ctx.session.set(openSession(db, result.principal.id, ctx.transport, now()));
-      ctx.audit({ actor: result.principal, subject: input.username });
-      return { principal: result.principal };
+      const mustChangePassword = findStaff(db, result.principal.id)?.must_change_password === 1;
+      ctx.audit({ actor: result.principal, subject: input.username, ...(mustChangePassword ? { details: { mustChangePassword } } : {}) });
+      return { principal: result.principal, mustChangePassword };
     },
+    'auth.changePassword': async (input, ctx) => {
+      await changeOwnPassword(db, ctx.principal.id, input.currentPassword, input.newPassword);
+      // Every other session of this account ends (someone who knew the old password is out); this one goes on.
+      const current = ctx.session.get();
+      endSessionsOf(db, ctx.principal.id, 'password-changed', now());
+      if (current) ctx.session.set(openSession(db, ctx.principal.id, ctx.transport, now()));
+      ctx.audit({ subject: ctx.principal.id });
+      return { changed: true };
+    },
+    'staff.alerts': () => listStaffAlerts(db),
     'auth.logout': (_input, ctx) => {
       const token = ctx.session.get();
       const signedOut = token ? endSession(db, token, 'sign-out', now()) : false;
@@ -68,20 +82,39 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
     },
     'staff.list': () => listStaff(db, now()),
     'staff.directory': () => listStaff(db, now()).map((s) => ({ id: s.id, displayName: s.displayName, role: s.role })),
+    // The password an IT admin types is temporary: its owner must replace it at first sign-in.
     'staff.create': async (input, ctx) => {
-      const created = await createStaff(db, input);
+      const created = await createStaff(db, input, {
+        mustChangePassword: true,
+        inTransaction: (account) => {
+          if (PATIENT_ACCESS_ROLES.has(account.role)) raiseStaffAlert(db, { kind: 'clinical-account-created', actor: ctx.principal, target: account });
+        },
+      });
       ctx.audit({ subject: created.username, details: { staffId: created.id, role: created.role } });
       return created;
     },
     'staff.update': (input, ctx) => {
       const { id, ...changes } = input;
-      const updated = updateStaff(db, id, changes, ctx.principal.id);
+      const updated = db.transaction(() => {
+        const before = findStaff(db, id);
+        const after = updateStaff(db, id, changes, ctx.principal.id);
+        if (before && before.role !== after.role && PATIENT_ACCESS_ROLES.has(after.role)) raiseStaffAlert(db, { kind: 'clinical-role-granted', actor: ctx.principal, target: after });
+        return after;
+      })();
       if (changes.disabled) endSessionsOf(db, id, 'admin', now());
       ctx.audit({ subject: updated.username, details: { staffId: id, ...changes } });
       return updated;
     },
     'staff.resetPassword': async (input, ctx) => {
-      await setPassword(db, input.id, input.password);
+      await setPassword(db, input.id, input.password, {
+        mustChangePassword: true,
+        inTransaction: (account) => {
+          // Whoever knows a reset password can sign in as that account: the auditor hears of clinical accounts and other admins.
+          if (PATIENT_ACCESS_ROLES.has(account.role) || (account.role === 'it_admin' && account.id !== ctx.principal.id)) {
+            raiseStaffAlert(db, { kind: 'password-reset', actor: ctx.principal, target: account });
+          }
+        },
+      });
       endSessionsOf(db, input.id, 'password-changed', now());
       ctx.audit({ subject: input.id });
       return { reset: true };
