@@ -1,6 +1,7 @@
 // Who is signed in, in the header, with the ways to leave: lock the console (walking away from the desk) or sign out.
-import { Box, Group, Menu, Text, UnstyledButton } from '@mantine/core';
-import type { ReactElement } from 'react';
+import { Box, Group, Menu, Modal, Text, UnstyledButton } from '@mantine/core';
+import { useState, type ReactElement } from 'react';
+import { ChangePasswordForm } from '../auth/ChangePasswordForm';
 import { useSession } from '../auth/SessionContext';
 import { humanizeRole } from '../components/format';
 import { UserIcon } from '../components/icons';
@@ -16,8 +17,25 @@ function Chevron(): ReactElement {
 
 export function UserMenu(): ReactElement | null {
   const { principal, lock, signOut } = useSession();
+  const [changing, setChanging] = useState(false);
+  const [changed, setChanged] = useState(false);
   if (!principal) return null;
   return (
+    <>
+    <Modal opened={changing} onClose={() => setChanging(false)} title="Change your password" data-testid="change-password-dialog">
+      <ChangePasswordForm
+        idPrefix="change-password"
+        onDone={() => {
+          setChanging(false);
+          setChanged(true);
+        }}
+      />
+    </Modal>
+    {changed && (
+      <Text size="xs" c="teal.8" role="status" data-testid="password-changed">
+        Password changed
+      </Text>
+    )}
     <Menu position="bottom-end" width={220} withinPortal shadow="md">
       <Menu.Target>
         <UnstyledButton className={classes.userButton} data-testid="user-menu" aria-label={`${principal.name}, ${humanizeRole(principal.role)}: account menu`}>
@@ -36,6 +54,9 @@ export function UserMenu(): ReactElement | null {
       </Menu.Target>
       <Menu.Dropdown>
         <Menu.Label>Signed in as {principal.name}</Menu.Label>
+        <Menu.Item onClick={() => setChanging(true)} data-testid="menu-change-password">
+          Change password…
+        </Menu.Item>
         <Menu.Item leftSection={<UserIcon size={14} />} onClick={() => lock('manual')} data-testid="menu-lock">
           Lock console
         </Menu.Item>
@@ -44,5 +65,6 @@ export function UserMenu(): ReactElement | null {
         </Menu.Item>
       </Menu.Dropdown>
     </Menu>
+    </>
   );
 }

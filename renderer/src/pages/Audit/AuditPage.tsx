@@ -16,6 +16,7 @@ import type { PageDefinition } from '../types';
 import { AuditFilters, type ActorOption } from './AuditFilters';
 import { AuditTable } from './AuditTable';
 import { BreakGlassPanel } from './BreakGlassPanel';
+import { StaffAlertsPanel } from './StaffAlertsPanel';
 import { EntryDrawer } from './EntryDrawer';
 import { filterFromQuery, isEmptyFilter, queryFromFilter, toApiFilter, type FilterForm } from './filters';
 import { useAuditTrail } from './useAuditTrail';
@@ -165,6 +166,7 @@ function AuditPage(): ReactElement {
           </Alert>
         )}
         {openError && <ErrorBanner title="Could not open the entry" error={openError} />}
+        <StaffAlertsPanel />
 
         <Tabs value={tab} onChange={(v) => navigate('audit', v === 'break-glass' ? 'break-glass' : undefined, v === 'break-glass' ? undefined : queryFromFilter(applied))} keepMounted={false} variant="outline">
           <Tabs.List mb="sm" className="custodian-no-print">
