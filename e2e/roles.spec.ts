@@ -106,7 +106,8 @@ test('each role sees and may do only its own work, and the auditor finds all of 
   // --- The records clerk: one typo, then in. No audit trail, no staff settings — hidden, refused on screen and by main. ---
   await signIn.attempt(STAFF.clerk.username, 'not my password');
   await signIn.expectRefused('AUTH_FAILED');
-  await signIn.signIn(STAFF.clerk);
+  // The password the administrator typed is temporary: the first sign-in asks for the person's own.
+  await signIn.signInFirstTime(STAFF.clerk, `${STAFF.clerk.password} of my own`);
   await shell.expectSignedIn(STAFF.clerk.displayName, 'Records clerk');
   await expect(shell.navLink('consents')).toBeVisible();
   await expect(shell.navLink('audit')).toHaveCount(0);
@@ -139,14 +140,14 @@ test('each role sees and may do only its own work, and the auditor finds all of 
   await staff.unlock(STAFF.manager.username);
   await shell.signOut();
 
-  await signIn.signIn(STAFF.manager);
+  await signIn.signInFirstTime(STAFF.manager, `${STAFF.manager.password} of my own`);
   await shell.expectSignedIn(STAFF.manager.displayName, 'Records manager');
   await expect(shell.navLink('audit')).toBeVisible();
   await expect(shell.navLink('settings')).toBeVisible();
   await shell.signOut();
 
   // --- The auditor: reads everything, runs nothing. ---
-  await signIn.signIn(STAFF.auditor);
+  await signIn.signInFirstTime(STAFF.auditor, `${STAFF.auditor.password} of my own`);
   await shell.expectSignedIn(STAFF.auditor.displayName, 'Auditor');
   await shell.navLink('imports').click();
   await expect(shell.pageTitle).toHaveText('Imports');
@@ -161,6 +162,9 @@ test('each role sees and may do only its own work, and the auditor finds all of 
 
   // --- Everything above is in the trail, as the auditor sees it on the Audit page. ---
   await audit.open();
+  // The administrator created two accounts that see patients (clerk, manager): the auditor is told, above the trail.
+  await expect(page.getByTestId('staff-alert')).toHaveCount(2);
+  await expect(page.getByTestId('staff-alerts')).toContainText(STAFF.manager.username);
   await expect(audit.matching({ action: 'auth.setup', outcome: 'success', actor: ADMIN.displayName })).toHaveCount(1);
   for (const member of [STAFF.clerk, STAFF.manager, STAFF.auditor]) {
     await expect(audit.matching({ action: 'staff.create', outcome: 'success', actor: ADMIN.displayName, subject: member.username })).toHaveCount(1);
