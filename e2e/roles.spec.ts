@@ -189,14 +189,16 @@ test('each role sees and may do only its own work, and the auditor finds all of 
   await expectAccessible(page, testInfo, 'audit');
   await shell.screenshot('audit-trail');
 
-  // The clerk's own history, through the staff filter: the typo, the sign-in, both refusals and the sign-out.
+  // The clerk's own history, through the staff filter: the typo, the sign-in, choosing their own password, both
+  // refusals and the sign-out.
   await audit.filterByStaff(STAFF.clerk.displayName);
   await expect(page).toHaveURL(/#\/audit\?staff=/);
   await expect(audit.matching({ action: 'auth.login', outcome: 'failure' })).toHaveCount(1);
   await expect(audit.matching({ action: 'auth.login', outcome: 'success' })).toHaveCount(1);
   await expect(audit.matching({ outcome: 'denied' })).toHaveCount(2);
   await expect(audit.matching({ action: 'auth.logout' })).toHaveCount(1);
-  await expect(audit.rows).toHaveCount(5);
+  await expect(audit.matching({ action: 'auth.changePassword', outcome: 'success' })).toHaveCount(1);
+  await expect(audit.rows).toHaveCount(6);
   await shell.screenshot('audit-clerk-history');
 
   // A refusal opened in full: who, what, the error code main gave.

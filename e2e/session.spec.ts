@@ -45,7 +45,8 @@ test('inactivity locks the console and ends the session in main; unlocking retur
   await expect(shell.pageTitle).toHaveText('Audit');
   await expect(page.getByTestId('audit-filter-action')).toHaveValue('auth.login');
   await audit.waitForTrail();
-  await expect(audit.matching({ action: 'auth.login', outcome: 'success', actor: STAFF.manager.displayName })).toHaveCount(2);
+  // Three: the first sign-in with the temporary password (provisionStaff, to choose her own), this test's, the unlock.
+  await expect(audit.matching({ action: 'auth.login', outcome: 'success', actor: STAFF.manager.displayName })).toHaveCount(3);
   await expect(audit.matching({ action: 'auth.login', outcome: 'failure' })).toHaveCount(1);
 
   // Locking by hand (leaving the desk) works the same way; "sign in as someone else" leaves for the sign-in screen.
