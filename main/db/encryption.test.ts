@@ -130,6 +130,25 @@ describe('connections', () => {
     expect(() => openDatabase(path.join(dataDir, 'custodian.sqlite'), { key: dbKeyFromBytes(Buffer.alloc(32, 7)) })).toThrow(expect.objectContaining({ code: 'DB_KEY_WRONG' }));
   });
 
+  it('the CLI (and so browser mode) fails closed without the passphrase or with a wrong one, and opens with it', async () => {
+    const dataDir = tempDir();
+    await (await start(dataDir)).stop();
+    running.length = 0;
+    const bin = path.resolve(import.meta.dirname, '../../bin/custodian.mjs');
+    const { CUSTODIAN_DB_PASSPHRASE: _passphrase, ...env } = process.env;
+    const cli = (extra: Record<string, string>) =>
+      spawnSync(process.execPath, [bin, 'status', '--data-dir', dataDir], { encoding: 'utf8', env: { ...env, CUSTODIAN_CHAIN: 'none', CUSTODIAN_RPC_URL: '', ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const missing = cli({});
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain('DB_KEY_MISSING');
+    const wrong = cli({ CUSTODIAN_DB_PASSPHRASE: 'a wrong passphrase here' });
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stderr).toContain('DB_KEY_WRONG');
+    const right = cli({ CUSTODIAN_DB_PASSPHRASE: PASSPHRASE });
+    expect(right.status, right.stderr).toBe(0);
+    expect(right.stdout).toContain('Database:');
+  });
+
   it('attacker: a copy of the running folder (db, wal, shm) gives no patient name to grep, the sqlite3 CLI or the driver', async () => {
     const dataDir = tempDir();
     const s = await start(dataDir);
