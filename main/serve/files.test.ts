@@ -88,6 +88,13 @@ beforeAll(async () => {
     const created = await invoke('admin', 'staff.create', { username, displayName: `A ${role}`, role, password: 'temporary horse battery' });
     expect(created.ok).toBe(true);
     await signIn(username, username, 'temporary horse battery');
+    // Attacker: the administrator knows the temporary password; over HTTP it opens no channel and no file route.
+    const before = uploadDirs().length;
+    const blocked = await upload('x.csv', 'a,b\n', as(username));
+    expect(blocked.status).toBe(403);
+    expect(blocked.json().error?.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    expect((await invoke(username, 'imports.list', {})).error?.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    expect(uploadDirs().length).toBe(before);
     expect((await invoke(username, 'auth.changePassword', { currentPassword: 'temporary horse battery', newPassword: 'correct horse battery' })).ok).toBe(true);
     await signIn(username, username);
   }
