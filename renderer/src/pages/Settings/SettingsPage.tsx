@@ -1,4 +1,4 @@
-// Settings: this workstation's configuration (read-only), staff accounts (IT administrators), and the table of
+// Settings: this workstation's configuration (read-only), staff accounts (IT administrators), your own password, and the table of
 // roles and permissions. Each tab has its own address (#/settings/staff, #/settings/roles).
 import { Box, Tabs, Text } from '@mantine/core';
 import { useState, type ReactElement } from 'react';
