@@ -29,6 +29,9 @@ const pinned = process.env.CUSTODIAN_TEST_NODE;
 export default defineConfig({
   test: {
     environment: 'node',
+    // The database is encrypted at rest: services and CLI processes started by tests unwrap its key with this
+    // passphrase (tests of a missing or wrong key set their own). Plain openDatabase() without a key stays plain.
+    env: { CUSTODIAN_DB_PASSPHRASE: 'vitest database passphrase' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration tests spawn EVM nodes and open SQLite files; two cores here, keep it modest.

@@ -1,15 +1,18 @@
 // Runs one consent import the way the console does (an import.consents job in a worker thread beside an idle
 // main thread), in a process of its own so its peak RSS is the import's and not the benchmark's.
-// Usage (from consent-import.bench.ts): tsx bench/consent-import-child.ts DB_PATH RUN_ID
-import { openDatabase } from '../main/db/connection';
+// Usage (from consent-import.bench.ts): tsx bench/consent-import-child.ts DB_PATH RUN_ID (BENCH_DB_KEY: the key, in hex, or empty)
+import { dbKeyFromHex, openDatabase } from '../main/db/connection';
 import type { ImportSummary } from '../main/imports/pipeline';
 import { EventBus } from '../main/runtime/event-bus';
 import { silentLogger } from '../main/runtime/log';
 import { JobRunner } from '../main/workers/job-runner';
 
 const [dbPath, runIdText] = process.argv.slice(2);
-const db = openDatabase(dbPath!);
-const jobs = new JobRunner({ db, dbPath: dbPath!, events: new EventBus(), log: silentLogger });
+const keyHex = process.env.BENCH_DB_KEY;
+// With a key: the database encrypted at rest, the main thread and the job's worker each opening it with the key.
+const dbKey = keyHex ? dbKeyFromHex(keyHex) : null;
+const db = openDatabase(dbPath!, { key: dbKey });
+const jobs = new JobRunner({ db, dbPath: dbPath!, dbKey, events: new EventBus(), log: silentLogger });
 const rssBeforeMb = process.memoryUsage.rss() / 2 ** 20;
 const t = process.hrtime.bigint();
 const job = jobs.start('import.consents', { runId: Number(runIdText) });

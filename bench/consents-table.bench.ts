@@ -2,11 +2,11 @@
 // to the first rows on screen, and from applying a filter (a purpose; an MRN search) to the filtered rows on screen.
 // Baselines from the same run: the same steps over 10,000 consents, and the raw consents.list call in main.
 // The target is under 300 ms each. Seeding is direct SQL (it is not the import under test).
-import Database from 'better-sqlite3-multiple-ciphers';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Principal } from '../main/api/permissions';
+import { openDataFolderDatabase } from '../main/db/key-store';
 import { loadOrCreateFacilitySecret, Pseudonymizer } from '../main/consents/pseudonym';
 import { silentLogger } from '../main/runtime/log';
 import { memorySession } from '../main/runtime/dispatcher';
@@ -60,7 +60,7 @@ async function seed(dataDir: string, rows: number): Promise<Seeded> {
   const started = process.hrtime.bigint();
   const pseudonyms = new Pseudonymizer(loadOrCreateFacilitySecret(dataDir));
   const patients = Math.max(1, Math.floor(rows / 4));
-  const db = new Database(path.join(dataDir, 'custodian.sqlite'));
+  const db = openDataFolderDatabase(dataDir);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   const rand = prng(42);

@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import type { Bench, Figure } from './types';
 
 const here = import.meta.dirname;
+// Benchmarks that start the services (or the CLI) unwrap the database key with this passphrase.
+process.env.CUSTODIAN_DB_PASSPHRASE ??= 'benchmark database passphrase';
 
 function format(value: number): string {
   if (!Number.isFinite(value)) return String(value);

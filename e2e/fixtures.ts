@@ -12,6 +12,10 @@ import { promisify } from 'node:util';
 import { test as base, expect, request as playwrightRequest, type APIRequestContext, type APIResponse } from '@playwright/test';
 import type { Role } from '../main/api/permissions';
 
+// Every `custodian serve` and `setup` these fixtures start unwraps its data folder's database key with this
+// passphrase (the database is encrypted at rest); a spec can override it in extraEnv.
+process.env.CUSTODIAN_DB_PASSPHRASE ??= 'e2e database passphrase';
+
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'e2e', 'output', 'screenshots');
 
@@ -177,8 +181,17 @@ export async function provisionStaff(server: CustodianServer, members: readonly 
   const api = await signedInApi(server, server.admin);
   try {
     for (const m of members) {
-      const res = await invokeAs(api, server, 'staff.create', { username: m.username, displayName: m.displayName, role: m.role, password: m.password });
+      // As in an office: the administrator sets a temporary password, the person replaces it at first sign-in.
+      const temporary = `${m.password} (temporary)`;
+      const res = await invokeAs(api, server, 'staff.create', { username: m.username, displayName: m.displayName, role: m.role, password: temporary });
       if (!res.ok()) throw new Error(`staff.create ${m.username} failed: HTTP ${res.status()} ${await res.text()}`);
+      const own = await signedInApi(server, { username: m.username, password: temporary });
+      try {
+        const changed = await invokeAs(own, server, 'auth.changePassword', { currentPassword: temporary, newPassword: m.password });
+        if (!changed.ok()) throw new Error(`auth.changePassword ${m.username} failed: HTTP ${changed.status()} ${await changed.text()}`);
+      } finally {
+        await own.dispose();
+      }
     }
   } finally {
     await api.dispose();

@@ -101,7 +101,8 @@ test('each role sees and may do only its own work, and the auditor finds all of 
   // --- The records clerk: one typo, then in. No audit trail, no staff settings — hidden, refused on screen and by main. ---
   await signIn.attempt(STAFF.clerk.username, 'not my password');
   await signIn.expectRefused('AUTH_FAILED');
-  await signIn.signIn(STAFF.clerk);
+  // The password the administrator typed is temporary: the first sign-in asks for the person's own.
+  await signIn.signInFirstTime(STAFF.clerk, `${STAFF.clerk.password} of my own`);
   await shell.expectSignedIn(STAFF.clerk.displayName, 'Records clerk');
   await expect(shell.navLink('consents')).toBeVisible();
   await expect(shell.navLink('audit')).toHaveCount(0);
@@ -133,14 +134,14 @@ test('each role sees and may do only its own work, and the auditor finds all of 
   await expect(staff.row(STAFF.manager.username).getByTestId('staff-badge-locked')).toHaveCount(0);
   await shell.signOut();
 
-  await signIn.signIn(STAFF.manager);
+  await signIn.signInFirstTime(STAFF.manager, `${STAFF.manager.password} of my own`);
   await shell.expectSignedIn(STAFF.manager.displayName, 'Records manager');
   await expect(shell.navLink('audit')).toBeVisible();
   await expect(shell.navLink('settings')).toBeVisible();
   await shell.signOut();
 
   // --- The auditor: reads everything, runs nothing. ---
-  await signIn.signIn(STAFF.auditor);
+  await signIn.signInFirstTime(STAFF.auditor, `${STAFF.auditor.password} of my own`);
   await shell.expectSignedIn(STAFF.auditor.displayName, 'Auditor');
   await shell.navLink('imports').click();
   await expect(shell.pageTitle).toHaveText('Imports');
@@ -155,6 +156,9 @@ test('each role sees and may do only its own work, and the auditor finds all of 
 
   // --- Everything above is in the trail, as the auditor sees it on the Audit page. ---
   await audit.open();
+  // The administrator created two accounts that see patients (clerk, manager): the auditor is told, above the trail.
+  await expect(page.getByTestId('staff-alert')).toHaveCount(2);
+  await expect(page.getByTestId('staff-alerts')).toContainText(STAFF.manager.username);
   await expect(audit.matching({ action: 'auth.setup', outcome: 'success', actor: ADMIN.displayName })).toHaveCount(1);
   for (const member of [STAFF.clerk, STAFF.manager, STAFF.auditor]) {
     await expect(audit.matching({ action: 'staff.create', outcome: 'success', actor: ADMIN.displayName, subject: member.username })).toHaveCount(1);
@@ -178,14 +182,16 @@ test('each role sees and may do only its own work, and the auditor finds all of 
   await expectAccessible(page, testInfo, 'audit');
   await shell.screenshot('audit-trail');
 
-  // The clerk's own history, through the staff filter: the typo, the sign-in, both refusals and the sign-out.
+  // The clerk's own history, through the staff filter: the typo, the sign-in, choosing their own password, both
+  // refusals and the sign-out.
   await audit.filterByStaff(STAFF.clerk.displayName);
   await expect(page).toHaveURL(/#\/audit\?staff=/);
   await expect(audit.matching({ action: 'auth.login', outcome: 'failure' })).toHaveCount(1);
   await expect(audit.matching({ action: 'auth.login', outcome: 'success' })).toHaveCount(1);
   await expect(audit.matching({ outcome: 'denied' })).toHaveCount(2);
   await expect(audit.matching({ action: 'auth.logout' })).toHaveCount(1);
-  await expect(audit.rows).toHaveCount(5);
+  await expect(audit.matching({ action: 'auth.changePassword', outcome: 'success' })).toHaveCount(1);
+  await expect(audit.rows).toHaveCount(6);
   await shell.screenshot('audit-clerk-history');
 
   // A refusal opened in full: who, what, the error code main gave.

@@ -5,8 +5,8 @@
 // and a records manager (who may read the audit trail) verifies it against the chain.
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import Database from 'better-sqlite3-multiple-ciphers';
 import type { Page, TestInfo } from '@playwright/test';
+import { openDataFolderDatabase } from '../main/db/key-store';
 import { ADMIN, expect, invokeAs, provisionStaff, signedInApi, STAFF, test } from './fixtures';
 import { ConsoleShell } from './pages/ConsoleShell';
 import { SignInPage } from './pages/SignInPage';
@@ -134,7 +134,7 @@ test('sync: an outbox event that fails the chain payload check is reported by re
   await sync.open();
 
   // A malformed event, as a buggy writer might leave it: an extra field the chain schema refuses.
-  const db = new Database(path.join(custodian.dataDir, 'custodian.sqlite'));
+  const db = openDataFolderDatabase(custodian.dataDir);
   try {
     db.pragma('busy_timeout = 5000');
     db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('consent.change', ?)`).run(JSON.stringify({ v: 1, note: 'not for the chain' }));

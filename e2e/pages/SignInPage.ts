@@ -32,6 +32,26 @@ export class SignInPage {
     await expect(this.page.getByRole('navigation', { name: 'Main' })).toBeVisible();
   }
 
+  /**
+   * First sign-in with a password an IT administrator set (`who.password`): the console shows nothing but the
+   * forced change until the person picks `ownPassword`, then opens.
+   */
+  async signInFirstTime(who: Pick<StaffCredentials, 'username' | 'password'>, ownPassword: string): Promise<void> {
+    await this.attempt(who.username, who.password);
+    await this.choosePassword(who.password, ownPassword);
+  }
+
+  /** Fills the forced password change screen and waits for the console. */
+  async choosePassword(current: string, next: string): Promise<void> {
+    const screen = this.page.getByTestId('forced-password-change');
+    await expect(screen).toBeVisible();
+    await screen.getByTestId('forced-change-current').fill(current);
+    await screen.getByTestId('forced-change-password').fill(next);
+    await screen.getByTestId('forced-change-confirm').fill(next);
+    await screen.getByTestId('forced-change-submit').click();
+    await expect(this.page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  }
+
   /** A refused attempt: waits for the message of the given code and returns its text. */
   async expectRefused(code: 'AUTH_FAILED' | 'AUTH_THROTTLED'): Promise<string> {
     await expect(this.error).toHaveAttribute('data-error-code', code);

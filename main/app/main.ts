@@ -92,7 +92,8 @@ async function start(): Promise<void> {
       runtime: 'electron',
       migrationsDir: layout.migrationsDir,
       workerEntry: layout.workerEntry,
-      // The signing key of a real network is sealed by the OS keychain here, not kept behind an env passphrase.
+      // The OS keychain seals the database key (encryption at rest) and a real network's signing key here, not an
+      // env passphrase; CUSTODIAN_DB_PASSPHRASE, when set, also wraps the database key so the CLI can open the folder.
       keySealer: safeStorage,
       dialogs: createFileDialogs(dialog, () => BrowserWindow.getFocusedWindow(), () => app.getPath('downloads')),
     });

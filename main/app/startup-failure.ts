@@ -7,7 +7,7 @@ export interface StartupFailure {
   message: string;
 }
 
-const DATABASE_CODES = new Set(['DB_MIGRATION_EDITED', 'DB_FROM_FUTURE', 'DB_MIGRATION_FAILED']);
+const DATABASE_CODES = new Set(['DB_MIGRATION_EDITED', 'DB_FROM_FUTURE', 'DB_MIGRATION_FAILED', 'DB_KEY_MISSING', 'DB_KEY_WRONG', 'DB_ENCRYPTION_FAILED']);
 
 /** A native binding that is missing or will not load (wrong platform, damaged file, a non-N-API build). */
 function isSqliteLoadFailure(err: unknown, text: string): boolean {

@@ -2,7 +2,6 @@
 // Every command that writes audit entries ends with a signed head; `audit proof` exports a bundle that
 // `audit check-proof` verifies offline (and refuses once altered); a rewrite with recomputed hashes, done to the
 // file between two commands, fails `audit verify` with the signed head's range named.
-import Database from 'better-sqlite3-multiple-ciphers';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +12,8 @@ import { silentLogger } from '../runtime/log';
 import { startServices } from '../runtime/services';
 import { readHeadsFile } from './heads-file';
 import { entryHash, type AuditEntry } from './trail';
+import { openDataFolderDatabase } from '../db/key-store';
+import { createStaffReady } from '../staff/test-support';
 
 const bin = path.resolve(import.meta.dirname, '../../bin/custodian.mjs');
 const PASSWORD = 'correct horse battery staple 42';
@@ -40,7 +41,7 @@ function custodian(args: string[], user = 'auditor'): Promise<Run> {
 }
 
 const dbSize = () => {
-  const db = new Database(path.join(data, 'custodian.sqlite'), { readonly: true });
+  const db = openDataFolderDatabase(data, { readonly: true });
   try {
     return db.prepare('SELECT max(id) FROM audit_log').pluck().get() as number;
   } finally {
@@ -56,7 +57,7 @@ beforeAll(async () => {
   try {
     const admin = memorySession();
     expect(await services.call('auth.login', { username: 'admin', password: PASSWORD }, { session: admin })).toMatchObject({ ok: true });
-    expect(await services.call('staff.create', { username: 'auditor', displayName: 'Ava Auditor', role: 'auditor', password: PASSWORD }, { session: admin })).toMatchObject({ ok: true });
+    await createStaffReady(services, { session: admin }, { username: 'auditor', displayName: 'Ava Auditor', role: 'auditor', password: PASSWORD });
   } finally {
     await services.stop();
   }
@@ -93,7 +94,8 @@ describe('custodian audit', () => {
   }, 120_000);
 
   it('catches an entry rewritten in the file with every later hash recomputed', async () => {
-    const raw = new Database(path.join(data, 'custodian.sqlite'));
+    // Whoever rewrites the file holds its key here (encryption at rest is the other control): the log must still tell.
+    const raw = openDataFolderDatabase(data);
     try {
       raw.exec('DROP TRIGGER audit_log_no_update');
       const rows = raw.prepare('SELECT * FROM audit_log WHERE id >= 2 ORDER BY id').all() as AuditEntry[];

@@ -9,6 +9,7 @@ import { tempDir } from '../consents/test-support';
 import { silentLogger } from '../runtime/log';
 import { startServices } from '../runtime/services';
 import { claimRow, writeClaimsCsv } from './test-support';
+import { createStaffReady } from '../staff/test-support';
 
 const bin = path.resolve(import.meta.dirname, '../../bin/custodian.mjs');
 const PASSWORD = 'correct horse battery staple 42';
@@ -36,8 +37,7 @@ beforeAll(async () => {
   expect((await custodian(['setup', '--user', 'admin', '--name', 'Ada Admin'])).code).toBe(0);
   const services = await startServices({ dataDir, runtime: 'cli', logger: silentLogger, config: { chain: { mode: 'none' } } });
   try {
-    const created = await services.call('staff.create', { username: 'mae', displayName: 'Mae Manager', role: 'records_manager', password: PASSWORD }, { id: 'root', name: 'Root', role: 'it_admin' });
-    expect(created.ok).toBe(true);
+    await createStaffReady(services, { id: 'root', name: 'Root', role: 'it_admin' }, { username: 'mae', displayName: 'Mae Manager', role: 'records_manager', password: PASSWORD });
   } finally {
     await services.stop();
   }

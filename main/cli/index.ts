@@ -24,7 +24,7 @@ import { startServices, type Services } from '../runtime/services';
 import { startConsoleServer } from '../serve/server';
 import { dryRunPlan } from '../sync/dry-run';
 import { formatBatches as formatSyncBatches, formatCycle, formatDryRun, formatSyncStatus } from '../sync/report-text';
-import { passwordFromEnvOrPrompt, promptHidden, registerCliFile, signInCli } from './session';
+import { dbPassphraseFromEnvOrPrompt, passwordFromEnvOrPrompt, promptHidden, registerCliFile, signInCli } from './session';
 
 const USAGE = `Usage: custodian <command> [options]
 
@@ -89,7 +89,10 @@ Options:
   --data-dir DIR         Data folder (default: $CUSTODIAN_HOME or the platform's user-data folder)
   --user NAME            Staff account for commands that touch records (or CUSTODIAN_USER); the password comes
                          from CUSTODIAN_PASSWORD or a hidden prompt
-  --help                 This text`;
+  --help                 This text
+
+The database is encrypted at rest; its key is unwrapped with CUSTODIAN_DB_PASSPHRASE (or a hidden prompt in a
+terminal; 12 characters or more, asked twice the first time). Without it every command fails with DB_KEY_MISSING.`;
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -116,7 +119,7 @@ export function formatStatus(s: SystemStatus): string {
 
 async function withServices<T>(dataDir: string, fn: (services: Services) => Promise<T>, waitForChain = true): Promise<T> {
   // The CLI's short runs never sync in the background; `custodian sync` drives the engine itself.
-  const services = await startServices({ dataDir, runtime: 'cli', waitForChain, sync: 'manual', logger: createLogger({ file: path.join(dataDir, 'custodian.log'), quiet: true }) });
+  const services = await startServices({ dataDir, runtime: 'cli', dbPassphrase: await dbPassphraseFromEnvOrPrompt(dataDir), waitForChain, sync: 'manual', logger: createLogger({ file: path.join(dataDir, 'custodian.log'), quiet: true }) });
   try {
     return await fn(services);
   } finally {
@@ -135,7 +138,7 @@ async function serve(dataDir: string, port: number | undefined): Promise<void> {
   if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
     throw new AppError('RENDERER_NOT_BUILT', 'The console UI is not built: run `npm run build` (npm run serve does it for you).');
   }
-  const services = await startServices({ dataDir, runtime: 'browser', logger: createLogger({ file: path.join(dataDir, 'custodian.log'), quiet: true }) });
+  const services = await startServices({ dataDir, runtime: 'browser', dbPassphrase: await dbPassphraseFromEnvOrPrompt(dataDir), logger: createLogger({ file: path.join(dataDir, 'custodian.log'), quiet: true }) });
   const server = await startConsoleServer({ services, staticDir, ...(port !== undefined ? { port } : {}) });
   process.stdout.write(`Custodian console: ${server.url}\n`);
   process.stdout.write(`Data folder: ${services.dataDir} (Ctrl+C to stop)\n`);

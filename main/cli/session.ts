@@ -1,8 +1,10 @@
 // Signing the CLI in: commands that touch records run as a named staff member (--user or CUSTODIAN_USER), with
 // the password from CUSTODIAN_PASSWORD or typed at a hidden prompt, through the same auth.login as the console.
+import fs from 'node:fs';
 import readline from 'node:readline';
 import type { AuthStatus } from '../api/auth';
 import { AppError } from '../api/errors';
+import { databaseKeyFiles } from '../db/key-store';
 import { memorySession, type CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 
@@ -36,6 +38,22 @@ export async function signInCli(services: Services, user: string | undefined): P
   const result = await services.dispatch('auth.login', { username, password: await passwordFromEnvOrPrompt(`Password for ${username}: `) }, { transport: 'cli', session });
   if (!result.ok) throw new AppError(result.error.code, result.error.message, result.error.details);
   return { transport: 'cli', session };
+}
+
+/**
+ * The database passphrase for the CLI and browser mode: CUSTODIAN_DB_PASSPHRASE, or typed at a hidden prompt in a
+ * terminal (twice when the folder has no key yet, so a typo cannot lock the data away). Null without either:
+ * startServices then fails closed with DB_KEY_MISSING.
+ */
+export async function dbPassphraseFromEnvOrPrompt(dataDir: string): Promise<string | null> {
+  const fromEnv = process.env.CUSTODIAN_DB_PASSPHRASE;
+  if (fromEnv !== undefined) return fromEnv;
+  if (!process.stdin.isTTY) return null;
+  const first = await promptHidden('Database passphrase: ');
+  if (!fs.existsSync(databaseKeyFiles(dataDir).wrapped) && (await promptHidden('The same database passphrase again: ')) !== first) {
+    throw new AppError('DB_KEY_MISSING', 'The two database passphrases differ; nothing was created.');
+  }
+  return first;
 }
 
 /**

@@ -1,17 +1,18 @@
 // `custodian facility-secret export|import|fingerprint` as IT admins run them: a real process per command
 // (CUSTODIAN_CHAIN=none) on real data folders. Two folders end with equal pseudonyms; a wrong passphrase, a
 // changed file, a folder with other patients and a clerk are refused; the secret is in no audit entry or log.
-import Database from 'better-sqlite3-multiple-ciphers';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDataFolderDatabase } from '../db/key-store';
 import { csvText, line } from '../imports/test-support';
 import { memorySession } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
 import { startServices } from '../runtime/services';
 import { facilitySecretPath } from './pseudonym';
 import { tempDir } from './test-support';
+import { createStaffReady } from '../staff/test-support';
 
 const bin = path.resolve(import.meta.dirname, '../../bin/custodian.mjs');
 const PASSWORD = 'correct horse battery staple 42';
@@ -63,7 +64,7 @@ async function setUp(name: string): Promise<string> {
   return data;
 }
 function pseudonyms(data: string): { facility: string; mrn: string; pseudonym: string }[] {
-  const db = new Database(path.join(data, 'custodian.sqlite'), { readonly: true });
+  const db = openDataFolderDatabase(data, { readonly: true });
   try {
     return db.prepare('SELECT facility, mrn, pseudonym FROM patients ORDER BY facility, mrn').all() as { facility: string; mrn: string; pseudonym: string }[];
   } finally {
@@ -71,7 +72,7 @@ function pseudonyms(data: string): { facility: string; mrn: string; pseudonym: s
   }
 }
 function auditText(data: string): string {
-  const db = new Database(path.join(data, 'custodian.sqlite'), { readonly: true });
+  const db = openDataFolderDatabase(data, { readonly: true });
   try {
     return JSON.stringify(db.prepare('SELECT * FROM audit_log ORDER BY id').all());
   } finally {
@@ -79,7 +80,7 @@ function auditText(data: string): string {
   }
 }
 function auditActions(data: string, action: string): { outcome: string; subject: string | null; details: string }[] {
-  const db = new Database(path.join(data, 'custodian.sqlite'), { readonly: true });
+  const db = openDataFolderDatabase(data, { readonly: true });
   try {
     return db.prepare('SELECT outcome, subject, details FROM audit_log WHERE action = ? ORDER BY id').all(action) as { outcome: string; subject: string | null; details: string }[];
   } finally {
@@ -180,7 +181,7 @@ describe('custodian facility-secret', () => {
     try {
       const admin = memorySession();
       expect(await services.call('auth.login', { username: 'admin', password: PASSWORD }, { session: admin })).toMatchObject({ ok: true });
-      expect(await services.call('staff.create', { username: 'clerk', displayName: 'Cole Clerk', role: 'records_clerk', password: PASSWORD }, { session: admin })).toMatchObject({ ok: true });
+      await createStaffReady(services, { session: admin }, { username: 'clerk', displayName: 'Cole Clerk', role: 'records_clerk', password: PASSWORD });
     } finally {
       await services.stop();
     }

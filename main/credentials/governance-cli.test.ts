@@ -7,6 +7,7 @@ import { memorySession } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
 import { issuerGovernanceCommand } from './cli-commands';
+import { createStaffReady } from '../staff/test-support';
 
 let dir: string;
 let services: Services;
@@ -18,7 +19,7 @@ beforeAll(async () => {
   services = await startServices({ dataDir: dir, runtime: 'cli', logger: silentLogger, config: { chain: { mode: 'none' } }, sync: 'manual' });
   const admin = memorySession();
   await services.call('auth.setup', { username: 'admin', displayName: 'Admin', password: PASSWORD }, { session: admin });
-  await services.call('staff.create', { username: 'clerk', displayName: 'Clerk', role: 'records_clerk', password: PASSWORD }, { session: admin });
+  await createStaffReady(services, { session: admin }, { username: 'clerk', displayName: 'Clerk', role: 'records_clerk', password: PASSWORD });
 });
 afterAll(async () => {
   await services.stop();

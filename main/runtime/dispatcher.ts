@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { api, isChannelName, type Api, type ChannelName } from '../api';
 import type { HandlersFor } from '../api/channel';
 import { AppError, type ApiErrorShape, type ApiResult } from '../api/errors';
+import { PASSWORD_CHANGE_CHANNELS } from '../api/auth';
 import { ANONYMOUS, roleAllows, type Principal } from '../api/permissions';
 import type { Logger } from './log';
 import { identityRefusal, shapeAnswer } from './minimum-necessary';
@@ -70,7 +71,12 @@ export interface AuditRecord {
 /** Writes one audit entry per audited call; provided by the composition root once the audit table exists. */
 export type AuditSink = (record: AuditRecord) => void;
 
-export type SessionResolution = { state: 'active'; principal: Principal } | { state: 'locked'; principal: Principal } | { state: 'none' };
+export type SessionResolution =
+  | { state: 'active'; principal: Principal }
+  /** Signed in with a password an IT admin set: only PASSWORD_CHANGE_CHANNELS (and public ones) until it changes. */
+  | { state: 'password-change-required'; principal: Principal }
+  | { state: 'locked'; principal: Principal }
+  | { state: 'none' };
 /**
  * Turns a session token into its staff member; 'locked' once when a session ends for inactivity. `activity` is
  * false for background polling (unaudited channels), which must not keep an unattended session alive.
@@ -149,6 +155,7 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
     const def = api[channel as ChannelName];
     let principal = caller.principal;
     let justLocked = false;
+    let mustChangePassword = false;
     if (!principal) {
       const resolved = options.resolveSession?.(session.get(), def.audited) ?? { state: 'none' as const };
       if (resolved.state === 'locked') {
@@ -156,7 +163,13 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
         session.set(undefined);
         recordBestEffort({ principal: resolved.principal, transport: caller.transport, channel: 'auth.lock', outcome: 'success', facts: { details: { reason: 'inactivity' } } });
       }
-      principal = resolved.state === 'active' ? resolved.principal : ANONYMOUS;
+      mustChangePassword = resolved.state === 'password-change-required';
+      principal = resolved.state === 'active' || resolved.state === 'password-change-required' ? resolved.principal : ANONYMOUS;
+    }
+    // Enforced here, for every transport, not by the UI: a temporary password opens nothing but its own change.
+    if (mustChangePassword && def.permission !== 'public' && !PASSWORD_CHANGE_CHANNELS.has(channel)) {
+      recordBestEffort({ principal, transport: caller.transport, channel, outcome: 'denied', facts: {}, errorCode: 'PASSWORD_CHANGE_REQUIRED' });
+      return { ok: false, error: { code: 'PASSWORD_CHANGE_REQUIRED', message: 'Choose a new password first: this account still has the password an IT administrator set.' } };
     }
 
     if (!roleAllows(principal.role, def.permission)) {

@@ -14,7 +14,9 @@ import { startHeadSealer } from '../audit/head-sealer';
 import type { HeadSigner } from '../audit/heads';
 import { createCredentialHandlers } from '../credentials/handlers';
 import { startCredentialRechecks } from '../credentials/scheduler';
-import { openDatabase, type Db } from '../db/connection';
+import { openDatabase, type Db, type DbKey } from '../db/connection';
+import { encryptDatabaseInPlace, type EncryptReport } from '../db/encrypt-in-place';
+import { resolveDatabaseKey } from '../db/key-store';
 import { defaultMigrationsDir, migrate, type MigrationReport } from '../db/migrate';
 import { createImportsHandlers } from '../imports/handlers';
 import { releaseFinishedUploads, resolveIncoming, UploadStore, type FileDialogs, type UploadStoreOptions } from '../imports/file-transfer';
@@ -55,8 +57,10 @@ export interface StartOptions {
   config?: CustodianConfig;
   /** 'auto' (default): the sync engine runs in the background; 'manual': created but started by the caller (CLI). */
   sync?: 'auto' | 'manual';
-  /** The desktop app's OS keychain (Electron's safeStorage): seals the signing key of a real network. */
+  /** The desktop app's OS keychain (Electron's safeStorage): seals the database key and a real network's signing key. */
   keySealer?: KeySealer;
+  /** Unwraps the database key (browser mode, the CLI); default CUSTODIAN_DB_PASSPHRASE. */
+  dbPassphrase?: string | null;
   /** Electron's open/save dialogs (main/app); browser mode and the CLI have none. */
   dialogs?: FileDialogs;
   /** Upload limit and retention; default 8 GiB and 24 hours (or CUSTODIAN_UPLOAD_MAX_BYTES). */
@@ -68,9 +72,13 @@ export interface StartOptions {
 export interface Services {
   dataDir: string;
   dbPath: string;
+  /** The at-rest key, for in-process tools that open another connection (never logged or sent anywhere). */
+  dbKey: DbKey;
   db: Db;
   config: CustodianConfig;
   migration: MigrationReport;
+  /** Whether this start encrypted a plain database left by an earlier version (and where its backup went). */
+  encryption: EncryptReport;
   events: EventBus;
   chain: ChainRuntime;
   jobs: JobRunner;
@@ -97,7 +105,13 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const config = options.config ?? loadConfig(dataDir);
   const dbPath = path.join(dataDir, 'custodian.sqlite');
 
-  const db = openDatabase(dbPath, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  // Encrypted at rest: the key from the keychain or the passphrase (fail closed), a plain database from an
+  // earlier version encrypted in place (backup first) before anything reads it.
+  const dbKey: DbKey = resolveDatabaseKey({ dataDir, dbPath, sealer: options.keySealer ?? null, passphrase: options.dbPassphrase ?? process.env.CUSTODIAN_DB_PASSPHRASE ?? null });
+  const nativeBinding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
+  const encryption = encryptDatabaseInPlace(dbPath, dbKey, { backupDir: path.join(dataDir, 'backups'), ...nativeBinding });
+  if (encryption.encrypted) log.info(`database encrypted at rest; the plain copy taken first was encrypted too (${encryption.backupsEncrypted} backup(s))`);
+  const db = openDatabase(dbPath, { ...nativeBinding, key: dbKey });
   let migration: MigrationReport;
   try {
     migration = migrate(db, { migrationsDir: options.migrationsDir ?? defaultMigrationsDir(), backupDir: path.join(dataDir, 'backups') });
@@ -111,6 +125,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const jobs = new JobRunner({
     db,
     dbPath,
+    dbKey,
     events,
     log,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
@@ -233,9 +248,11 @@ export async function startServices(options: StartOptions): Promise<Services> {
   return {
     dataDir,
     dbPath,
+    dbKey,
     db,
     config,
     migration,
+    encryption,
     events,
     chain,
     jobs,

@@ -60,11 +60,11 @@ const uploadDirs = () => (fs.existsSync(uploadsRoot()) ? fs.readdirSync(uploadsR
 const auditActions = (action: string) =>
   services.db.prepare('SELECT action, outcome, subject, actor_id FROM audit_log WHERE action = ? ORDER BY id').all(action) as { action: string; outcome: string; subject: string | null }[];
 
-async function signIn(who: keyof typeof cookies, username: string) {
+async function signIn(who: keyof typeof cookies, username: string, password = 'correct horse battery') {
   const res = await request('/api/invoke/auth.login', {
     method: 'POST',
     headers: { ...bearer(), 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password: 'correct horse battery' }),
+    body: JSON.stringify({ username, password }),
   });
   expect(res.status).toBe(200);
   cookies[who] = String(res.headers['set-cookie']?.[0]).split(';')[0]!;
@@ -84,8 +84,18 @@ beforeAll(async () => {
   });
   cookies.admin = String(setup.headers['set-cookie']?.[0]).split(';')[0]!;
   for (const [username, role] of [['manager', 'records_manager'], ['auditor', 'auditor']] as const) {
-    const created = await invoke('admin', 'staff.create', { username, displayName: `A ${role}`, role, password: 'correct horse battery' });
+    // The administrator's password is temporary: the person replaces it at first sign-in (then signs in again).
+    const created = await invoke('admin', 'staff.create', { username, displayName: `A ${role}`, role, password: 'temporary horse battery' });
     expect(created.ok).toBe(true);
+    await signIn(username, username, 'temporary horse battery');
+    // Attacker: the administrator knows the temporary password; over HTTP it opens no channel and no file route.
+    const before = uploadDirs().length;
+    const blocked = await upload('x.csv', 'a,b\n', as(username));
+    expect(blocked.status).toBe(403);
+    expect(blocked.json().error?.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    expect((await invoke(username, 'imports.list', {})).error?.code).toBe('PASSWORD_CHANGE_REQUIRED');
+    expect(uploadDirs().length).toBe(before);
+    expect((await invoke(username, 'auth.changePassword', { currentPassword: 'temporary horse battery', newPassword: 'correct horse battery' })).ok).toBe(true);
     await signIn(username, username);
   }
 }, 60_000);

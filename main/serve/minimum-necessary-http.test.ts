@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../api/permissions';
 import { leaks, PATIENTS, startIdentityFixture, type IdentityFixture } from '../runtime/identity-fixture';
 import { startConsoleServer, type ConsoleServer } from './server';
+import { createStaffReady } from '../staff/test-support';
 
 let f: IdentityFixture;
 
@@ -40,8 +41,8 @@ describe('minimum necessary over browser mode HTTP', () => {
     const setup = await post('auth.setup', { username: 'admin', displayName: 'Ada Admin', password: 'correct horse battery' });
     cookies.it_admin = setup.setCookie;
     for (const role of ['auditor', 'records_clerk'] as const) {
-      const created = await post('staff.create', { username: role.replace('_', '.'), displayName: `Http ${role}`, role, password: 'correct horse battery' }, cookies.it_admin);
-      expect(created.status).toBe(200);
+      const adminId = (f.services.db.prepare("SELECT id FROM staff WHERE username = 'admin'").get() as { id: string }).id;
+      await createStaffReady(f.services, { id: adminId, name: 'Ada Admin', role: 'it_admin' }, { username: role.replace('_', '.'), displayName: `Http ${role}`, role, password: 'correct horse battery' });
       cookies[role] = (await post('auth.login', { username: role.replace('_', '.'), password: 'correct horse battery' })).setCookie;
     }
   }, 120_000);

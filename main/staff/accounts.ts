@@ -17,6 +17,7 @@ export interface StaffRow {
   locked_until: string | null;
   disabled: number;
   created_at: string;
+  must_change_password: number;
 }
 
 /** What the API returns for an account: the contract's StaffMember. */
@@ -38,6 +39,7 @@ export function toSummary(row: StaffRow, now: Date = new Date()): StaffSummary {
     lockedUntil: locked ? row.locked_until : null,
     disabled: row.disabled === 1,
     createdAt: row.created_at,
+    mustChangePassword: row.must_change_password === 1,
   };
 }
 
@@ -60,14 +62,31 @@ export interface NewStaff {
 export type WriteCommit<T> = (write: () => T) => T;
 const direct = <T>(write: () => T): T => write();
 
-export async function createStaff(db: Db, input: NewStaff, commit: WriteCommit<StaffSummary> = direct): Promise<StaffSummary> {
+export interface PasswordWriteOptions {
+  /** The password was chosen by someone else (an IT admin): its owner must replace it at the next sign-in. */
+  mustChangePassword?: boolean;
+  /** Runs in the same transaction as the write (e.g. the auditor's alert), so neither happens without the other. */
+  inTransaction?: (account: StaffSummary) => void;
+}
+
+export async function createStaff(db: Db, input: NewStaff, options: PasswordWriteOptions & { commit?: WriteCommit<StaffSummary> } = {}): Promise<StaffSummary> {
   const problem = passwordProblem(input.password);
   if (problem) throw new AppError('VALIDATION_FAILED', `Password ${problem}.`, { issues: [{ field: 'password', message: problem }] });
   const hash = await hashPassword(input.password);
   const id = crypto.randomUUID();
-  return commit(() => {
+  return (options.commit ?? direct)(() => {
     try {
-      db.prepare('INSERT INTO staff (id, username, display_name, role, password_hash) VALUES (?, ?, ?, ?, ?)').run(id, input.username, input.displayName, input.role, hash);
+      db.transaction(() => {
+        db.prepare('INSERT INTO staff (id, username, display_name, role, password_hash, must_change_password) VALUES (?, ?, ?, ?, ?, ?)').run(
+          id,
+          input.username,
+          input.displayName,
+          input.role,
+          hash,
+          options.mustChangePassword ? 1 : 0,
+        );
+        options.inTransaction?.(toSummary(findStaff(db, id)!));
+      })();
     } catch (err) {
       if (/UNIQUE/.test((err as Error).message)) {
         throw new AppError('CONFLICT', `The username ${input.username} is taken.`, { issues: [{ field: 'username', message: 'taken' }] });
@@ -82,12 +101,13 @@ export async function createStaff(db: Db, input: NewStaff, commit: WriteCommit<S
 export async function createFirstAdmin(db: Db, input: Omit<NewStaff, 'role'>, commit: WriteCommit<StaffSummary> = direct): Promise<StaffSummary> {
   if (staffCount(db) > 0) throw new AppError('CONFLICT', 'Set-up is already done: sign in with an existing account.');
   // Checked again inside the write: two set-ups racing through the password hash must not both succeed.
-  return createStaff(db, { ...input, role: 'it_admin' }, (write) =>
-    commit(() => {
-      if (staffCount(db) > 0) throw new AppError('CONFLICT', 'Set-up is already done: sign in with an existing account.');
-      return write();
-    }),
-  );
+  return createStaff(db, { ...input, role: 'it_admin' }, {
+    commit: (write) =>
+      commit(() => {
+        if (staffCount(db) > 0) throw new AppError('CONFLICT', 'Set-up is already done: sign in with an existing account.');
+        return write();
+      }),
+  });
 }
 
 /**
@@ -140,15 +160,36 @@ export function updateStaff(db: Db, id: string, changes: { role?: Role; displayN
   return toSummary(findStaff(db, id)!);
 }
 
-export async function setPassword(db: Db, id: string, password: string, commit: WriteCommit<void> = direct, after: () => void = () => undefined): Promise<void> {
+export async function setPassword(
+  db: Db,
+  id: string,
+  password: string,
+  options: PasswordWriteOptions & { commit?: WriteCommit<void>; after?: () => void } = {},
+): Promise<void> {
   const problem = passwordProblem(password);
   if (problem) throw new AppError('VALIDATION_FAILED', `Password ${problem}.`, { issues: [{ field: 'password', message: problem }] });
   const hash = await hashPassword(password);
-  commit(() => {
+  (options.commit ?? direct)(() => {
     const changed = db
-      .prepare(`UPDATE staff SET password_hash = ?, failed_attempts = 0, locked_until = NULL, password_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`)
-      .run(hash, id).changes;
+      .prepare(
+        `UPDATE staff SET password_hash = ?, failed_attempts = 0, locked_until = NULL, must_change_password = ?,
+           password_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?`,
+      )
+      .run(hash, options.mustChangePassword ? 1 : 0, id).changes;
     if (!changed) throw new AppError('NOT_FOUND', `No staff account ${id}.`);
-    after();
+    options.inTransaction?.(toSummary(findStaff(db, id)!));
+    options.after?.();
   });
+}
+
+/** Self-service: the owner proves the current password and picks a different one; clears a pending forced change. */
+export async function changeOwnPassword(db: Db, id: string, currentPassword: string, newPassword: string): Promise<void> {
+  const row = findStaff(db, id);
+  if (!row || !(await verifyPassword(currentPassword, row.password_hash))) {
+    throw new AppError('AUTH_FAILED', 'The current password is wrong.', { issues: [{ field: 'currentPassword', message: 'is wrong' }] });
+  }
+  if (newPassword === currentPassword) {
+    throw new AppError('VALIDATION_FAILED', 'The new password must differ from the current one.', { issues: [{ field: 'newPassword', message: 'must differ from the current password' }] });
+  }
+  await setPassword(db, id, newPassword, { mustChangePassword: false });
 }

@@ -5,7 +5,8 @@ import type { authChannels } from '../api/auth';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import type { RequestContext, SessionResolver } from '../runtime/dispatcher';
-import { createFirstAdmin, createStaff, findStaff, listStaff, setPassword, signIn, staffCount, updateStaff } from './accounts';
+import { changeOwnPassword, createFirstAdmin, createStaff, findStaff, listStaff, setPassword, signIn, staffCount, updateStaff } from './accounts';
+import { listStaffAlerts, PATIENT_ACCESS_ROLES, raiseStaffAlert } from './alerts';
 import { SignInThrottle } from './throttle';
 import { DEFAULT_IDLE_MINUTES, endSession, endSessionsOf, openSession, resolveSession } from './sessions';
 
@@ -31,11 +32,13 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
   return {
     'auth.status': (_input, ctx) => {
       const signedIn = ctx.principal.role !== 'anonymous';
+      const row = signedIn ? findStaff(db, ctx.principal.id) : undefined;
       return {
         setupRequired: staffCount(db) === 0,
         principal: signedIn ? ctx.principal : null,
-        username: signedIn ? (findStaff(db, ctx.principal.id)?.username ?? null) : null,
+        username: row?.username ?? null,
         idleMinutes: deps.idleMinutes ?? DEFAULT_IDLE_MINUTES,
+        mustChangePassword: row?.must_change_password === 1,
       };
     },
     'auth.setup': async (input, ctx) => {
@@ -73,14 +76,25 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
       throttle.succeeded(ctx.source, input.username);
       // The session and its audit entry commit together; the caller holds the session only after.
       const previous = ctx.session.get();
+      const mustChangePassword = findStaff(db, result.principal.id)?.must_change_password === 1;
       const token = ctx.commit(() => {
         if (previous) endSession(db, previous, 'sign-out', now());
-        ctx.audit({ actor: result.principal, subject: input.username });
+        ctx.audit({ actor: result.principal, subject: input.username, ...(mustChangePassword ? { details: { mustChangePassword } } : {}) });
         return openSession(db, result.principal.id, ctx.transport, now());
       });
       ctx.session.set(token);
-      return { principal: result.principal };
+      return { principal: result.principal, mustChangePassword };
     },
+    'auth.changePassword': async (input, ctx) => {
+      await changeOwnPassword(db, ctx.principal.id, input.currentPassword, input.newPassword);
+      // Every other session of this account ends (someone who knew the old password is out); this one goes on.
+      const current = ctx.session.get();
+      endSessionsOf(db, ctx.principal.id, 'password-changed', now());
+      if (current) ctx.session.set(openSession(db, ctx.principal.id, ctx.transport, now()));
+      ctx.audit({ subject: ctx.principal.id });
+      return { changed: true };
+    },
+    'staff.alerts': () => listStaffAlerts(db),
     'auth.logout': (_input, ctx) => {
       const token = ctx.session.get();
       const signedOut = token ? endSession(db, token, 'sign-out', now()) : false;
@@ -89,17 +103,29 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
     },
     'staff.list': () => listStaff(db, now()),
     'staff.directory': () => listStaff(db, now()).map((s) => ({ id: s.id, displayName: s.displayName, role: s.role })),
+    // The password an IT admin types is temporary: its owner must replace it at first sign-in. The account, the
+    // auditor's alert and the audit entry commit together.
     'staff.create': (input, ctx) =>
-      createStaff(db, input, (write) =>
-        ctx.commit(() => {
-          const created = write();
-          ctx.audit({ subject: created.username, details: { staffId: created.id, role: created.role } });
-          return created;
-        }),
-      ),
+      createStaff(db, input, {
+        mustChangePassword: true,
+        inTransaction: (account) => {
+          if (PATIENT_ACCESS_ROLES.has(account.role)) raiseStaffAlert(db, { kind: 'clinical-account-created', actor: ctx.principal, target: account });
+        },
+        commit: (write) =>
+          ctx.commit(() => {
+            const created = write();
+            ctx.audit({ subject: created.username, details: { staffId: created.id, role: created.role } });
+            return created;
+          }),
+      }),
     'staff.update': (input, ctx) => {
       const { id, ...changes } = input;
-      const updated = updateStaff(db, id, changes, ctx.principal.id);
+      const updated = db.transaction(() => {
+        const before = findStaff(db, id);
+        const after = updateStaff(db, id, changes, ctx.principal.id);
+        if (before && before.role !== after.role && PATIENT_ACCESS_ROLES.has(after.role)) raiseStaffAlert(db, { kind: 'clinical-role-granted', actor: ctx.principal, target: after });
+        return after;
+      })();
       if (changes.unlock) throttle.clearUser(updated.username);
       if (changes.disabled) endSessionsOf(db, id, 'admin', now());
       ctx.audit({ subject: updated.username, details: { staffId: id, ...changes } });
@@ -107,7 +133,17 @@ export function createAuthHandlers(deps: StaffDeps): HandlersFor<typeof authChan
     },
     'staff.resetPassword': async (input, ctx) => {
       ctx.audit({ subject: input.id });
-      await setPassword(db, input.id, input.password, ctx.commit, () => endSessionsOf(db, input.id, 'password-changed', now()));
+      await setPassword(db, input.id, input.password, {
+        mustChangePassword: true,
+        inTransaction: (account) => {
+          // Whoever knows a reset password can sign in as that account: the auditor hears of clinical accounts and other admins.
+          if (PATIENT_ACCESS_ROLES.has(account.role) || (account.role === 'it_admin' && account.id !== ctx.principal.id)) {
+            raiseStaffAlert(db, { kind: 'password-reset', actor: ctx.principal, target: account });
+          }
+        },
+        commit: ctx.commit,
+        after: () => endSessionsOf(db, input.id, 'password-changed', now()),
+      });
       return { reset: true as const };
     },
   };

@@ -17,6 +17,7 @@ export function openSession(db: Db, staffId: string, transport: string, now: Dat
 
 export type SessionLookup =
   | { state: 'active'; principal: Principal }
+  | { state: 'password-change-required'; principal: Principal }
   | { state: 'locked'; staffId: string; principal: Principal }
   | { state: 'none' };
 
@@ -27,6 +28,7 @@ interface SessionJoin {
   display_name: string;
   role: Role;
   disabled: number;
+  must_change_password: number;
 }
 
 /**
@@ -38,7 +40,7 @@ export function resolveSession(db: Db, token: string | undefined, now: Date = ne
   const hash = hashToken(token);
   const row = db
     .prepare(
-      `SELECT s.staff_id, s.last_seen_at, s.ended_at, st.display_name, st.role, st.disabled
+      `SELECT s.staff_id, s.last_seen_at, s.ended_at, st.display_name, st.role, st.disabled, st.must_change_password
          FROM staff_sessions s JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = ?`,
     )
     .get(hash) as SessionJoin | undefined;
@@ -50,7 +52,7 @@ export function resolveSession(db: Db, token: string | undefined, now: Date = ne
   }
   // Only what a person does counts as activity; the status bar's polling must not hold the session open.
   if (activity) db.prepare('UPDATE staff_sessions SET last_seen_at = ? WHERE token_hash = ?').run(now.toISOString(), hash);
-  return { state: 'active', principal };
+  return { state: row.must_change_password ? 'password-change-required' : 'active', principal };
 }
 
 export function endSession(db: Db, token: string, reason: 'sign-out' | 'admin' | 'password-changed', now: Date = new Date()): boolean {

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
 import type { JobState, JobSummary } from '../api/system';
-import type { Db } from '../db/connection';
+import type { Db, DbKey } from '../db/connection';
 import type { EventBus } from '../runtime/event-bus';
 import type { Logger } from '../runtime/log';
 import { MainThreadHeartbeat } from './main-thread-watch';
@@ -16,6 +16,8 @@ import type { JobWorkerData, MainToWorker, WorkerToMain } from './protocol';
 export interface JobRunnerOptions {
   db: Db;
   dbPath: string;
+  /** The at-rest key; each worker opens its own connection with it (null: a plain database, unit tests only). */
+  dbKey?: DbKey | null;
   events: EventBus;
   log: Logger;
   nativeBinding?: string;
@@ -160,6 +162,7 @@ export class JobRunner {
       params: JSON.parse(row.params),
       checkpoint: row.checkpoint ? JSON.parse(row.checkpoint) : null,
       dbPath: this.options.dbPath,
+      ...(this.options.dbKey ? { dbKeyHex: this.options.dbKey.hex } : {}),
       ...(this.options.nativeBinding ? { nativeBinding: this.options.nativeBinding } : {}),
       ...(this.options.registryUrl ? { registryUrl: this.options.registryUrl } : {}),
       heartbeat: this.heartbeat.acquire(),

@@ -2,7 +2,7 @@
 // progress, checkpoints and the outcome to the job runner. Nothing here touches the UI thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../api/errors';
-import { openDatabase } from '../db/connection';
+import { dbKeyFromHex, openDatabase } from '../db/connection';
 import { watchMainThread } from './main-thread-watch';
 import { JobCancelled, type JobContext, type JobImplementation, type JobWorkerData, type MainToWorker, type WorkerToMain } from './protocol';
 
@@ -21,7 +21,10 @@ async function run(): Promise<void> {
   const registry = (data.registryUrl ? await import(data.registryUrl) : await import('./registry')) as { jobKinds: Record<string, JobImplementation> };
   const implementation = registry.jobKinds[data.kind];
   if (!implementation) throw new AppError('JOB_FAILED', `Unknown job kind ${data.kind}`);
-  const db = openDatabase(data.dbPath, data.nativeBinding ? { nativeBinding: data.nativeBinding } : {});
+  const db = openDatabase(data.dbPath, {
+    ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}),
+    ...(data.dbKeyHex ? { key: dbKeyFromHex(data.dbKeyHex) } : {}),
+  });
   const saveCheckpoint = db.prepare(`UPDATE jobs SET checkpoint = ?, done = ?, errors = ? WHERE id = ?`);
   const ctx: JobContext = {
     jobId: data.jobId,

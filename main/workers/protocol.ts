@@ -8,6 +8,8 @@ export interface JobWorkerData {
   params: unknown;
   checkpoint: unknown;
   dbPath: string;
+  /** The at-rest key (64 hex digits), handed in memory to the worker's own connection. */
+  dbKeyHex?: string;
   nativeBinding?: string;
   /** Module exporting `jobKinds`; defaults to the production registry. Tests point it at fixtures. */
   registryUrl?: string;

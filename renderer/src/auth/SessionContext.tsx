@@ -16,6 +16,8 @@ export type SessionState =
   | { kind: 'setup'; idleMinutes: number }
   | { kind: 'signed-out'; idleMinutes: number; notice: string | null }
   | { kind: 'signed-in'; principal: StaffPrincipal; username: string | null; idleMinutes: number }
+  /** Signed in with a temporary password (set by an IT admin): main refuses everything but changing it. */
+  | { kind: 'must-change-password'; principal: StaffPrincipal; username: string | null; idleMinutes: number }
   | { kind: 'locked'; principal: StaffPrincipal; username: string | null; idleMinutes: number; reason: LockReason };
 
 export interface StaffPrincipal extends Principal {
@@ -33,6 +35,8 @@ export interface SessionValue {
   /** Unlocks with the locked staff member's password; a different username signs that person in instead. */
   unlock: (password: string, username?: string) => Promise<void>;
   signOut: () => Promise<void>;
+  /** Self-service password change (also ends a pending forced change). */
+  changePassword: (currentPassword: string, newPassword: string) => Promise<void>;
   lock: (reason: LockReason) => void;
   /** Reads auth.status again (after "Try again" on the unreachable screen). */
   recheck: () => void;
@@ -82,7 +86,9 @@ export function SessionProvider({ children }: { children: ReactNode }): ReactEle
         if (cancelled) return;
         const principal = asStaff(status.principal);
         if (status.setupRequired) setState({ kind: 'setup', idleMinutes: status.idleMinutes });
-        else if (principal) setState({ kind: 'signed-in', principal, username: recallUsername(principal.id), idleMinutes: status.idleMinutes });
+        else if (principal) {
+          setState({ kind: status.mustChangePassword ? 'must-change-password' : 'signed-in', principal, username: recallUsername(principal.id), idleMinutes: status.idleMinutes });
+        }
         else setState({ kind: 'signed-out', idleMinutes: status.idleMinutes, notice: null });
       },
       (err: unknown) => {
@@ -120,11 +126,11 @@ export function SessionProvider({ children }: { children: ReactNode }): ReactEle
     return watchIdle(window, idleMinutes, () => lock('idle'));
   }, [signedIn, idleMinutes, lock]);
 
-  const enter = useCallback((principal: Principal, username: string) => {
+  const enter = useCallback((principal: Principal, username: string, mustChangePassword = false) => {
     const staff = asStaff(principal);
     if (!staff) throw new ApiCallError('auth.login', 'INTERNAL', 'Main answered the sign-in without a staff role.');
     rememberUsername(staff.id, username);
-    setState({ kind: 'signed-in', principal: staff, username, idleMinutes: 'idleMinutes' in stateRef.current ? stateRef.current.idleMinutes : DEFAULT_IDLE_MINUTES });
+    setState({ kind: mustChangePassword ? 'must-change-password' : 'signed-in', principal: staff, username, idleMinutes: 'idleMinutes' in stateRef.current ? stateRef.current.idleMinutes : DEFAULT_IDLE_MINUTES });
     notifySessionChanged();
   }, []);
 
@@ -138,8 +144,8 @@ export function SessionProvider({ children }: { children: ReactNode }): ReactEle
 
   const signIn = useCallback<SessionValue['signIn']>(
     async (username, password) => {
-      const { principal } = await invoke('auth.login', { username, password });
-      enter(principal, username.trim());
+      const { principal, mustChangePassword } = await invoke('auth.login', { username, password });
+      enter(principal, username.trim(), mustChangePassword);
     },
     [enter],
   );
@@ -149,8 +155,8 @@ export function SessionProvider({ children }: { children: ReactNode }): ReactEle
       const current = stateRef.current;
       const name = username ?? (current.kind === 'locked' ? current.username : null);
       if (!name) throw new ApiCallError('auth.login', 'VALIDATION_FAILED', 'Enter your username.');
-      const { principal } = await invoke('auth.login', { username: name, password });
-      enter(principal, name.trim());
+      const { principal, mustChangePassword } = await invoke('auth.login', { username: name, password });
+      enter(principal, name.trim(), mustChangePassword);
     },
     [enter],
   );
@@ -171,12 +177,21 @@ export function SessionProvider({ children }: { children: ReactNode }): ReactEle
     notifySessionChanged();
   }, []);
 
+  const changePassword = useCallback<SessionValue['changePassword']>(async (currentPassword, newPassword) => {
+    await invoke('auth.changePassword', { currentPassword, newPassword });
+    const current = stateRef.current;
+    if (current.kind === 'must-change-password') {
+      setState({ kind: 'signed-in', principal: current.principal, username: current.username, idleMinutes: current.idleMinutes });
+      notifySessionChanged();
+    }
+  }, []);
+
   const recheck = useCallback(() => {
     setState({ kind: 'checking' });
     setCheckNonce((n) => n + 1);
   }, []);
 
-  const principal = state.kind === 'signed-in' || state.kind === 'locked' ? state.principal : null;
+  const principal = state.kind === 'signed-in' || state.kind === 'locked' || state.kind === 'must-change-password' ? state.principal : null;
   const value = useMemo<SessionValue>(
     () => ({
       state,
@@ -186,10 +201,11 @@ export function SessionProvider({ children }: { children: ReactNode }): ReactEle
       signIn,
       unlock,
       signOut,
+      changePassword,
       lock,
       recheck,
     }),
-    [state, principal, setup, signIn, unlock, signOut, lock, recheck],
+    [state, principal, setup, signIn, unlock, signOut, changePassword, lock, recheck],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

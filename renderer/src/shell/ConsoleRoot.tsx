@@ -1,6 +1,7 @@
 // Which screen the window shows for its session: checking, set-up, sign-in, the lock screen, or the console.
 // The console is keyed by staff member, so a different person signing in never sees the previous one's screen state.
 import type { ReactElement } from 'react';
+import { ForcedPasswordChangeScreen } from '../auth/ForcedPasswordChangeScreen';
 import { LockScreen } from '../auth/LockScreen';
 import { useSession } from '../auth/SessionContext';
 import { SetupScreen } from '../auth/SetupScreen';
@@ -17,6 +18,12 @@ export function ConsoleRoot(): ReactElement {
   switch (state.kind) {
     case 'signed-in':
       return <AppFrame key={state.principal.id} />;
+    case 'must-change-password':
+      return (
+        <AuthFrame>
+          <ForcedPasswordChangeScreen />
+        </AuthFrame>
+      );
     case 'checking':
       return (
         <AuthFrame>

@@ -1,6 +1,7 @@
-// Who is signed in, in the header, with the ways to leave: lock the console (walking away from the desk) or sign out.
-import { Box, Group, Menu, Text, UnstyledButton } from '@mantine/core';
-import type { ReactElement } from 'react';
+// Who is signed in, in the header, with the ways to leave (lock the console, sign out) and to change one's own password.
+import { Box, Group, Menu, Modal, Text, UnstyledButton } from '@mantine/core';
+import { useState, type ReactElement } from 'react';
+import { ChangePasswordForm } from '../auth/ChangePasswordForm';
 import { useSession } from '../auth/SessionContext';
 import { humanizeRole } from '../components/format';
 import { UserIcon } from '../components/icons';
@@ -16,33 +17,54 @@ function Chevron(): ReactElement {
 
 export function UserMenu(): ReactElement | null {
   const { principal, lock, signOut } = useSession();
+  const [changing, setChanging] = useState(false);
+  const [changed, setChanged] = useState(false);
   if (!principal) return null;
   return (
-    <Menu position="bottom-end" width={220} withinPortal shadow="md">
-      <Menu.Target>
-        <UnstyledButton className={classes.userButton} data-testid="user-menu" aria-label={`${principal.name}, ${humanizeRole(principal.role)}: account menu`}>
-          <Group gap={8} wrap="nowrap">
-            <Box ta="right">
-              <Text size="sm" fw={600} lh={1.2} data-testid="header-principal">
-                {principal.name}
-              </Text>
-              <Text size="xs" c="dimmed" lh={1.2} data-testid="header-role">
-                {humanizeRole(principal.role)}
-              </Text>
-            </Box>
-            <Chevron />
-          </Group>
-        </UnstyledButton>
-      </Menu.Target>
-      <Menu.Dropdown>
-        <Menu.Label>Signed in as {principal.name}</Menu.Label>
-        <Menu.Item leftSection={<UserIcon size={14} />} onClick={() => lock('manual')} data-testid="menu-lock">
-          Lock console
-        </Menu.Item>
-        <Menu.Item color="red.8" onClick={() => void signOut()} data-testid="menu-sign-out">
-          Sign out
-        </Menu.Item>
-      </Menu.Dropdown>
-    </Menu>
+    <>
+      <Modal opened={changing} onClose={() => setChanging(false)} title="Change your password" data-testid="change-password-dialog">
+        <ChangePasswordForm
+          idPrefix="change-password"
+          onDone={() => {
+            setChanging(false);
+            setChanged(true);
+          }}
+        />
+      </Modal>
+      {changed && (
+        <Text size="xs" c="teal.8" role="status" data-testid="password-changed">
+          Password changed
+        </Text>
+      )}
+      <Menu position="bottom-end" width={220} withinPortal shadow="md">
+        <Menu.Target>
+          <UnstyledButton className={classes.userButton} data-testid="user-menu" aria-label={`${principal.name}, ${humanizeRole(principal.role)}: account menu`}>
+            <Group gap={8} wrap="nowrap">
+              <Box ta="right">
+                <Text size="sm" fw={600} lh={1.2} data-testid="header-principal">
+                  {principal.name}
+                </Text>
+                <Text size="xs" c="dimmed" lh={1.2} data-testid="header-role">
+                  {humanizeRole(principal.role)}
+                </Text>
+              </Box>
+              <Chevron />
+            </Group>
+          </UnstyledButton>
+        </Menu.Target>
+        <Menu.Dropdown>
+          <Menu.Label>Signed in as {principal.name}</Menu.Label>
+          <Menu.Item onClick={() => setChanging(true)} data-testid="menu-change-password">
+            Change password…
+          </Menu.Item>
+          <Menu.Item leftSection={<UserIcon size={14} />} onClick={() => lock('manual')} data-testid="menu-lock">
+            Lock console
+          </Menu.Item>
+          <Menu.Item color="red.8" onClick={() => void signOut()} data-testid="menu-sign-out">
+            Sign out
+          </Menu.Item>
+        </Menu.Dropdown>
+      </Menu>
+    </>
   );
 }

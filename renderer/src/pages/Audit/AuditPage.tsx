@@ -17,6 +17,7 @@ import { AuditFilters, type ActorOption } from './AuditFilters';
 import { AuditTable } from './AuditTable';
 import { BreakGlassPanel } from './BreakGlassPanel';
 import { DisclosuresPanel } from './DisclosuresPanel';
+import { StaffAlertsPanel } from './StaffAlertsPanel';
 import { EntryDrawer } from './EntryDrawer';
 import { filterFromQuery, isEmptyFilter, queryFromFilter, toApiFilter, type FilterForm } from './filters';
 import { useAuditTrail } from './useAuditTrail';
@@ -168,6 +169,7 @@ function AuditPage(): ReactElement {
           </Alert>
         )}
         {openError && <ErrorBanner title="Could not open the entry" error={openError} />}
+        <StaffAlertsPanel />
 
         <Tabs value={tab} onChange={(v) => navigate('audit', v === 'break-glass' || v === 'disclosures' ? v : undefined, v === 'break-glass' || v === 'disclosures' ? undefined : queryFromFilter(applied))} keepMounted={false} variant="outline">
           <Tabs.List mb="sm" className="custodian-no-print">

@@ -1,7 +1,8 @@
-// Settings: this workstation's configuration (read-only), staff accounts (IT administrators), and the table of
+// Settings: this workstation's configuration (read-only), staff accounts (IT administrators), your own password, and the table of
 // roles and permissions. Each tab has its own address (#/settings/staff, #/settings/roles).
-import { Box, Tabs } from '@mantine/core';
-import type { ReactElement } from 'react';
+import { Box, Tabs, Text } from '@mantine/core';
+import { useState, type ReactElement } from 'react';
+import { ChangePasswordForm } from '../../auth/ChangePasswordForm';
 import { useSession } from '../../auth/SessionContext';
 import { SettingsIcon } from '../../components/icons';
 import { PageHeader } from '../../components/PageHeader';
@@ -12,14 +13,15 @@ import { SigningKeyPanel } from './SigningKeyPanel';
 import { StaffPanel } from './StaffPanel';
 import { WorkstationPanel } from './WorkstationPanel';
 
-type Tab = 'workstation' | 'staff' | 'roles';
-const TABS: readonly Tab[] = ['workstation', 'staff', 'roles'];
+type Tab = 'workstation' | 'staff' | 'roles' | 'password';
+const TABS: readonly Tab[] = ['workstation', 'staff', 'roles', 'password'];
 
 function SettingsPage(): ReactElement {
   const { sub } = useLocation();
   const { can, principal } = useSession();
   const tab: Tab = (TABS as readonly string[]).includes(sub) ? (sub as Tab) : 'workstation';
   const staffAllowed = can('staff.manage');
+  const [passwordChanged, setPasswordChanged] = useState(false);
 
   return (
     <>
@@ -46,6 +48,9 @@ function SettingsPage(): ReactElement {
           <Tabs.Tab value="roles" data-testid="settings-tab-roles">
             Roles and permissions
           </Tabs.Tab>
+          <Tabs.Tab value="password" data-testid="settings-tab-password">
+            Your password
+          </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="workstation">
           <WorkstationPanel />
@@ -56,6 +61,16 @@ function SettingsPage(): ReactElement {
           )}
         </Tabs.Panel>
         <Tabs.Panel value="staff">{staffAllowed ? <StaffPanel /> : null}</Tabs.Panel>
+        <Tabs.Panel value="password">
+          <Box maw={480}>
+            {passwordChanged && (
+              <Text size="sm" c="teal.8" role="status" mb="sm" data-testid="settings-password-changed">
+                Your password was changed; your other sessions were signed out.
+              </Text>
+            )}
+            <ChangePasswordForm idPrefix="settings-password" onDone={() => setPasswordChanged(true)} />
+          </Box>
+        </Tabs.Panel>
         <Tabs.Panel value="roles">
           <PermissionTable highlightRole={principal?.role} />
         </Tabs.Panel>
