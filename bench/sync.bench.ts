@@ -6,9 +6,10 @@ import path from 'node:path';
 import { Wallet } from 'ethers';
 import { auditTrailId } from '../main/audit/trail-id';
 import { startAnvil } from '../main/chain/anvil';
-import { deployContracts } from '../main/chain/deploy';
+import { deployContracts, ensureFacilitySigner } from '../main/chain/deploy';
+import { ConsentSealer } from '../main/consents/ledger-seal';
 import { DEVNET_SIGNER_KEY } from '../main/chain/devnet';
-import { createProvider } from '../main/chain/provider';
+import { createProvider, TxSender } from '../main/chain/provider';
 import { consentChangeJson } from '../main/consents/outbox-events';
 import type { Db } from '../main/db/connection';
 import { openDatabase } from '../main/db/connection';
@@ -52,7 +53,7 @@ function consentWorkload(n: number, salt: string, revokes = true): string[] {
         granteeKind: 'npi',
         purpose: g.purpose,
         category: g.category,
-        seq: revoke ? 2 : 1,
+        hlc: revoke ? '0000000000000002' : '0000000000000001',
         decision: 'permit',
         periodStart: 1_700_000_000,
         periodEnd: null,
@@ -69,6 +70,9 @@ function enqueue(db: Db, kind: SyncKind, payloads: readonly string[]): void {
   db.transaction(() => payloads.forEach((p) => insert.run(kind, p)))();
 }
 
+/** The bench facility's consent sealer (one facility, one signer). */
+const SEALER = new ConsentSealer(crypto.createHash('sha256').update('bench-facility').digest());
+
 interface RunResult {
   events: number;
   txs: number;
@@ -83,6 +87,7 @@ async function runSync(db: Db, rpcUrl: string, contracts: ContractAddresses, kin
     log: silentLogger,
     endpoint: () => ({ rpcUrl, chainId: 31337, contracts }),
     signer: async () => new Wallet(DEVNET_SIGNER_KEY),
+    consentSealer: SEALER,
     pull: false,
     ...(maxItems ? { limits: { maxItems: { [kind]: maxItems } } } : {}),
   });
@@ -113,7 +118,9 @@ const bench: Bench = async ({ tmpDir }) => {
   const node = await startAnvil({ chainId: 31337 });
   const provider = createProvider(node.rpcUrl, 31337);
   try {
-    const contracts = await deployContracts(new Wallet(DEVNET_SIGNER_KEY, provider));
+    const admin = new Wallet(DEVNET_SIGNER_KEY, provider);
+    const contracts = await deployContracts(admin);
+    await ensureFacilitySigner(new TxSender(admin), provider, contracts.ConsentLedger, admin.address, SEALER.facilityId);
     const open = (name: string) => {
       const db = openDatabase(path.join(tmpDir, `${name}.sqlite`));
       migrate(db);

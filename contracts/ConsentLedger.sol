@@ -13,7 +13,7 @@ import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/ext
 /// skipped (FUTURE), so no stamp can freeze a key. Skips never revert: batches land in any order.
 ///
 /// Scoping: governance (the default admin, under OpenZeppelin's two-step, delayed admin rules) registers facility
-/// signers; only a registered signer may apply a batch, and its keys are namespaced by its facility:
+/// signers (holding the admin role gives no right to write: only registration does); only a registered signer may apply a batch, and its keys are namespaced by its facility:
 /// storage key = keccak256(abi.encode(facilityId, opKey)). A signer of facility B can never touch facility A's keys.
 /// Batch ids are bound to their sender: the replay guard keys on keccak256(abi.encode(sender, batchId)).
 ///
@@ -72,8 +72,6 @@ contract ConsentLedger is AccessControlDefaultAdminRules {
     error BatchAlreadyApplied(address sender, bytes32 batchId);
     /// @notice The sender is not a registered facility signer.
     error NotFacilitySigner(address sender);
-    /// @notice The governance key may not be registered as an operating signer.
-    error GovernanceKeyCannotSign(address signer);
     /// @notice The op's decision is neither permit nor deny.
     error InvalidDecision(bytes32 opKey, uint8 decision);
     /// @notice The op's order word has bits set outside its fields, a revoked flag other than 0/1, or hlc 0.
@@ -90,7 +88,6 @@ contract ConsentLedger is AccessControlDefaultAdminRules {
     /// @param facilityId the facility's id (zero to remove)
     function setFacilitySigner(address signer, bytes32 facilityId) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (signer == address(0)) revert ZeroAddress();
-        if (signer == defaultAdmin()) revert GovernanceKeyCannotSign(signer);
         _facilityOf[signer] = facilityId;
         emit FacilitySignerSet(signer, facilityId);
     }

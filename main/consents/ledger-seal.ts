@@ -4,21 +4,31 @@
 // Used by the sync encoder (sealing) and the puller (opening); the facility's workstations share the secret.
 import crypto from 'node:crypto';
 import { AbiCoder, keccak256 } from 'ethers';
+import type { GranteeKind } from './codes';
+import { granteeHashOf } from './outbox-events';
 
 const FACILITY_TAG = 'custodian/facility-id/v1';
 const KEY_TAG = 'custodian/consent-key/v1';
 const TERMS_INFO = 'custodian/consent-terms/v1';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-/** pseudonym 32, grantee 32, purpose 1, category 1, validFrom 8, validUntil 8, decision 1, revoked 1, document 32. */
-const TERMS_BYTES = 116;
-/** Length of a sealed op in bytes: nonce, ciphertext, tag. */
-export const SEALED_BYTES = NONCE_BYTES + TERMS_BYTES + TAG_BYTES;
+/**
+ * Terms layout: pseudonym 32, purpose 1, category 1, validFrom 8, validUntil 8, decision 1, revoked 1, document 32,
+ * prevHlc 8, grantee kind 1, grantee length 1, grantee text padded to 30 bytes (or to 158 when longer: one bit of
+ * length shows).
+ */
+const FIXED_BYTES = 94;
+const SHORT_GRANTEE = 30;
+const LONG_GRANTEE = 158;
+/** Length of a sealed op in bytes (nonce, ciphertext, tag) for a grantee id of up to 30 bytes (every NPI). */
+export const SEALED_BYTES = NONCE_BYTES + FIXED_BYTES + SHORT_GRANTEE + TAG_BYTES;
+const GRANTEE_KINDS = ['npi', 'org'] as const;
 
-/** The fields that make a consent key (all pseudonymous already; the key hides them further). */
+/** The fields that make a consent key (the grantee enters as its hash, as in the consents domain). */
 export interface ConsentKeyFields {
   patientPseudonym: string;
-  granteeHash: string;
+  granteeKind: GranteeKind;
+  grantee: string;
   purposeCode: number;
   categoryCode: number;
 }
@@ -30,6 +40,11 @@ export interface ConsentTerms extends ConsentKeyFields {
   decision: 1 | 2;
   revoked: boolean;
   documentHash: string;
+  /**
+   * The highest stamp the writer had seen for this key when it wrote the change (0 for none). A change that replaces
+   * another whose stamp it had not seen was concurrent with it: the replaced change's writer is told (a conflict).
+   */
+  prevHlc: bigint;
 }
 
 const coder = AbiCoder.defaultAbiCoder();
@@ -54,7 +69,7 @@ export class ConsentSealer {
   /** HMAC-SHA256(secret, tag || fields): the per-key opening. */
   keySalt(f: ConsentKeyFields): string {
     const mac = crypto.createHmac('sha256', this.secret).update(KEY_TAG);
-    mac.update(b32(f.patientPseudonym)).update(b32(f.granteeHash)).update(Buffer.from([f.purposeCode, f.categoryCode]));
+    mac.update(b32(f.patientPseudonym)).update(b32(granteeHashOf(f.granteeKind, f.grantee))).update(Buffer.from([f.purposeCode, f.categoryCode]));
     return hex(mac.digest());
   }
 
@@ -75,7 +90,7 @@ export class ConsentSealer {
   /** The terms, or null when the blob was not sealed by this facility for this key and order (or was altered). */
   open(sealed: string, opKey: string, order: bigint): ConsentTerms | null {
     const buf = Buffer.from(sealed.slice(2), 'hex');
-    if (buf.length !== SEALED_BYTES) return null;
+    if (buf.length !== NONCE_BYTES + FIXED_BYTES + SHORT_GRANTEE + TAG_BYTES && buf.length !== NONCE_BYTES + FIXED_BYTES + LONG_GRANTEE + TAG_BYTES) return null;
     try {
       const decipher = crypto.createDecipheriv('aes-256-gcm', this.encKey, buf.subarray(0, NONCE_BYTES));
       decipher.setAAD(aad(opKey, order));
@@ -92,7 +107,7 @@ export class ConsentSealer {
 
 /** The op key from its opening (keySalt) and fields: what an auditor given one salt checks. */
 export function opKeyOf(keySalt: string, f: ConsentKeyFields): string {
-  return keccak256(coder.encode(['bytes32', 'bytes32', 'bytes32', 'uint8', 'uint8'], [keySalt, f.patientPseudonym, f.granteeHash, f.purposeCode, f.categoryCode]));
+  return keccak256(coder.encode(['bytes32', 'bytes32', 'bytes32', 'uint8', 'uint8'], [keySalt, f.patientPseudonym, granteeHashOf(f.granteeKind, f.grantee), f.purposeCode, f.categoryCode]));
 }
 
 function aad(opKey: string, order: bigint): Buffer {
@@ -100,35 +115,43 @@ function aad(opKey: string, order: bigint): Buffer {
 }
 
 function encodeTerms(t: ConsentTerms): Buffer {
-  const out = Buffer.alloc(TERMS_BYTES);
+  const grantee = Buffer.from(t.grantee, 'utf8');
+  if (grantee.length === 0 || grantee.length > LONG_GRANTEE) throw new RangeError(`a grantee id must be 1..${LONG_GRANTEE} UTF-8 bytes`);
+  const out = Buffer.alloc(FIXED_BYTES + (grantee.length <= SHORT_GRANTEE ? SHORT_GRANTEE : LONG_GRANTEE));
   b32(t.patientPseudonym).copy(out, 0);
-  b32(t.granteeHash).copy(out, 32);
-  out[64] = t.purposeCode;
-  out[65] = t.categoryCode;
-  out.writeBigUInt64BE(BigInt(t.validFrom), 66);
-  out.writeBigUInt64BE(BigInt(t.validUntil), 74);
-  out[82] = t.decision;
-  out[83] = t.revoked ? 1 : 0;
-  b32(t.documentHash).copy(out, 84);
+  out[32] = t.purposeCode;
+  out[33] = t.categoryCode;
+  out.writeBigUInt64BE(BigInt(t.validFrom), 34);
+  out.writeBigUInt64BE(BigInt(t.validUntil), 42);
+  out[50] = t.decision;
+  out[51] = t.revoked ? 1 : 0;
+  b32(t.documentHash).copy(out, 52);
+  out.writeBigUInt64BE(t.prevHlc, 84);
+  out[92] = GRANTEE_KINDS.indexOf(t.granteeKind) + 1;
+  out[93] = grantee.length;
+  grantee.copy(out, FIXED_BYTES);
   return out;
 }
 
 function decodeTerms(b: Buffer): ConsentTerms | null {
-  if (b.length !== TERMS_BYTES) return null;
-  const decision = b[82];
-  if ((decision !== 1 && decision !== 2) || b[83]! > 1) return null;
-  const validFrom = b.readBigUInt64BE(66);
-  const validUntil = b.readBigUInt64BE(74);
+  const decision = b[50];
+  const kind = GRANTEE_KINDS[b[92]! - 1];
+  const len = b[93]!;
+  if ((decision !== 1 && decision !== 2) || b[51]! > 1 || !kind || len === 0 || FIXED_BYTES + len > b.length) return null;
+  const validFrom = b.readBigUInt64BE(34);
+  const validUntil = b.readBigUInt64BE(42);
   if (validFrom > BigInt(Number.MAX_SAFE_INTEGER) || validUntil > BigInt(Number.MAX_SAFE_INTEGER)) return null;
   return {
     patientPseudonym: hex(b.subarray(0, 32)),
-    granteeHash: hex(b.subarray(32, 64)),
-    purposeCode: b[64]!,
-    categoryCode: b[65]!,
+    granteeKind: kind,
+    grantee: b.subarray(FIXED_BYTES, FIXED_BYTES + len).toString('utf8'),
+    purposeCode: b[32]!,
+    categoryCode: b[33]!,
     validFrom: Number(validFrom),
     validUntil: Number(validUntil),
     decision,
-    revoked: b[83] === 1,
-    documentHash: hex(b.subarray(84, 116)),
+    revoked: b[51] === 1,
+    documentHash: hex(b.subarray(52, 84)),
+    prevHlc: b.readBigUInt64BE(84),
   };
 }

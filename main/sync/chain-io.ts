@@ -4,6 +4,7 @@ import type { JsonRpcProvider, TransactionReceipt } from 'ethers';
 import { AppError } from '../api/errors';
 import { suggestFees } from '../chain/provider';
 import { addressOfKind, contractInterface, CONTRACT_OF_KIND, type ContractAddresses } from './contracts';
+import { boundBatchIdOf } from './consent-state';
 import { appliedCheckCall } from './encoders';
 import { parsePayload, type AuditRootPayload } from './payloads';
 import type { BatchRow, SyncStore } from './store';
@@ -32,8 +33,8 @@ export function contractAddress(ctx: ChainContext, batch: BatchRow): string {
 }
 
 /** Whether the contract already holds this batch (its replay guard says so). */
-export async function isAppliedOnChain(ctx: ChainContext, batch: BatchRow): Promise<boolean> {
-  const check = appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch));
+export async function isAppliedOnChain(ctx: ChainContext & { address?: string }, batch: BatchRow): Promise<boolean> {
+  const check = appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch), ctx.address);
   const ret = await ctx.provider.call({ to: contractAddress(ctx, batch), data: check.data });
   return check.decode(ret);
 }
@@ -62,7 +63,7 @@ const APPLIED_EVENT: Record<BatchRow['kind'], string> = {
 };
 
 /** The log that applied the batch, searched over the last `window` blocks (for a batch applied by a transaction we do not have). */
-export async function findAppliedLog(ctx: ChainContext, batch: BatchRow, window = 50_000): Promise<{ txHash: string; blockNumber: number; blockHash: string } | null> {
+export async function findAppliedLog(ctx: ChainContext & { address?: string }, batch: BatchRow, window = 50_000): Promise<{ txHash: string; blockNumber: number; blockHash: string } | null> {
   const iface = contractInterface(CONTRACT_OF_KIND[batch.kind]);
   const topic0 = iface.getEvent(APPLIED_EVENT[batch.kind])!.topicHash;
   // RootAnchored is indexed by trail id first, then by the audit batch id; the other events by the sync batch id.
@@ -71,6 +72,8 @@ export async function findAppliedLog(ctx: ChainContext, batch: BatchRow, window 
     const p = batchPayloads(ctx, batch)[0] as AuditRootPayload;
     topics = [topic0, p.trailId.toLowerCase(), p.batchId.toLowerCase()];
   }
+  // ConsentLedger indexes the batch id bound to its sender: another sender's batch of the same id never matches.
+  if (batch.kind === 'consent.change') topics = [topic0, boundBatchIdOf(ctx.address ?? `0x${'00'.repeat(20)}`, batch.id)];
   const head = await ctx.provider.getBlockNumber();
   const logs = await ctx.provider.getLogs({ address: contractAddress(ctx, batch), topics, fromBlock: Math.max(0, head - window), toBlock: head });
   const log = logs[0];

@@ -140,3 +140,8 @@ export function storageKeyOf(facilityId: string, opKey: string): string {
 export function boundBatchIdOf(sender: string, batchId: string): string {
   return keccak256(coder.encode(['address', 'bytes32'], [sender, batchId]));
 }
+
+/** The order key as sortable text: hlc (16 hex) || rank (0/1) || writer (40 hex, no 0x). Text order = rule order. */
+export function orderText(s: LedgerState): string {
+  return `${hlcText(s.hlc)}${rankOf(s)}${s.writer.toLowerCase().replace(/^0x/, '').padStart(40, '0')}`;
+}

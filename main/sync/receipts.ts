@@ -3,6 +3,7 @@
 import type { TransactionReceipt } from 'ethers';
 import { batchPayloads, contractAddress, findAppliedLog, findOwnReceipt, isAppliedOnChain } from './chain-io';
 import type { SenderContext } from './context';
+import { ConsentConflicts } from './consent-conflicts';
 import { encodeBatchCall } from './encoders';
 import { classifyFailure } from './failures';
 import { nodeBlockNumber } from './rpc';
@@ -25,7 +26,7 @@ export async function recordReceipt(ctx: SenderContext, batch: BatchRow, receipt
     }
     let message = `Transaction ${short(receipt.hash)} was mined in block ${receipt.blockNumber} but reverted`;
     try {
-      await ctx.provider.call({ from: ctx.address, to: contractAddress(ctx, batch), data: encodeBatchCall(batch.kind, batch.id, batchPayloads(ctx, batch)) });
+      await ctx.provider.call({ from: ctx.address, to: contractAddress(ctx, batch), data: encodeBatchCall(batch.kind, batch.id, batchPayloads(ctx, batch), ctx) });
       message += ' (out of gas or a state that has changed since).';
     } catch (err) {
       message += `: ${classifyFailure(err).message}`;
@@ -33,6 +34,17 @@ export async function recordReceipt(ctx: SenderContext, batch: BatchRow, receipt
     ctx.store.markFailed(batch.id, 'revert', message);
     ctx.emit({ state: 'failed', batchId: batch.id, reason: 'revert', message });
     return;
+  }
+  if (batch.kind === 'consent.change') {
+    // Only this transaction's own BatchApplied (under the id bound to our sender) confirms a consent batch; each op it
+    // skipped becomes a named conflict of its outbox event (consent-conflicts.ts), never a silent confirmation.
+    const outcome = new ConsentConflicts(ctx.store.db).fromReceipt(receipt, contractAddress(ctx, batch), ctx.address, batch.id, ctx.store.batchEvents(batch.id));
+    if (!outcome.applied) {
+      const message = `Transaction ${short(receipt.hash)} holds no BatchApplied of batch ${short(batch.id)} from ${ctx.address}; it is not confirmed.`;
+      ctx.store.markFailed(batch.id, 'revert', message);
+      ctx.emit({ state: 'failed', batchId: batch.id, reason: 'revert', message });
+      return;
+    }
   }
   const head = await nodeBlockNumber(ctx.provider);
   const confirmations = confirmationsOf(receipt.blockNumber, head);

@@ -71,7 +71,7 @@ describe('sync channels', () => {
 
     const detail = await ok<SyncEventDetail>('sync.event', { id: first });
     expect(detail.batch?.id).toBe(batches[1]!.id);
-    expect(detail.payload).toMatchObject({ v: 1, seq: 1 });
+    expect(detail.payload).toMatchObject({ v: 2, hlc: '0000000000000001' });
     const audit = await ok<SyncEventDetail>('sync.event', { id: rootEvent });
     expect(audit.anchor).toMatchObject({ txHash: batches[0]!.txHash, anchorIndex: 0 });
   });
