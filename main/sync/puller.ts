@@ -138,6 +138,8 @@ export class ChainPuller {
       cursor = this.mirror.cursor(CURSOR);
     }
     const start = cursor ? cursor.block_number + 1 : this.startBlock;
+    // Every pull, even one with no new block: the sink applies kept changes whose patient has appeared since.
+    if (this.sink?.begin) this.db.transaction(() => this.sink!.begin!())();
     let events = 0;
     let consentChanges = 0;
     for (let from = start; from <= head; from += CHUNK_BLOCKS) {
