@@ -1,208 +1,167 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 
-/// @title ConsentLedger
-/// @notice On-chain mirror of consent decisions, written in batches by the custodian's sync sender.
-/// @dev Keys are `keccak256(abi.encode(patientPseudonym, grantee, purpose, category))`, all bytes32 and computed
-/// off chain from pseudonyms and codes, so no identifier of a person ever reaches the chain. Every op carries a
-/// per-key sequence number; an op that is not newer than the stored state is skipped, never reverted, so batches
-/// may land in any order and a later revoke always beats an earlier grant.
+/// @title ConsentLedger (v2)
+/// @notice On-chain order of consent decisions, written in batches by the registered signers of each facility.
+/// @dev Ordering rule (the same in every workstation, see main/sync/README.md): each change carries an order key
+/// (hlc, rank, writer). `hlc` is a hybrid logical clock stamp (unix milliseconds << 16 | counter); `rank` is 1 for
+/// a revoke or a deny and 0 for a permit, so a revoke or deny wins a tie; `writer` is the sending signer (msg.sender,
+/// never a field of the op). The change with the greatest (hlc, rank, writer) wins. A change that is not newer
+/// than the stored one is skipped (STALE); a change stamped more than MAX_CLOCK_SKEW_MS after the block's time is
+/// skipped (FUTURE), so no stamp can freeze a key. Skips never revert: batches land in any order.
 ///
-/// Gas: a key's whole state is ONE storage slot (the packed `state` word below), written with one SSTORE. The
-/// consent document hash is not stored: it travels in the ConsentChanged event only (the local database keeps
-/// the document; the chain only needs to prove which hash was current), because a second slot per key would
-/// cost another 22,100 gas on every new key. Purpose and category are small codes in the top bits of the state
-/// word (four calldata words per op and three data words per event instead of six and five: ~1,500 gas less per
-/// op); the key is still computed from their code hashes (keccak256 of the code text, the table below), so it is
-/// the same key as before and any workstation rebuilds a change from one event without a key registry.
+/// Scoping: governance (the default admin, under OpenZeppelin's two-step, delayed admin rules) registers facility
+/// signers (holding the admin role gives no right to write: only registration does); only a registered signer may apply a batch, and its keys are namespaced by its facility:
+/// storage key = keccak256(abi.encode(facilityId, opKey)). A signer of facility B can never touch facility A's keys.
+/// Batch ids are bound to their sender: the replay guard keys on keccak256(abi.encode(sender, batchId)).
 ///
-/// Packed state word (also the layout of the stored slot), least significant bits first:
-///   bits   0..7    decision   (1 permit, 2 deny)
-///   bits   8..15   revoked    (0 or 1)
-///   bits  16..79   validFrom  (unix seconds)
-///   bits  80..143  validUntil (unix seconds, 0 = open-ended)
-///   bits 144..207  seq        (per-key sequence number, > 0)
-///   bits 208..215  purpose    (code 1..7, see _purposeHash)
-///   bits 216..223  category   (code 1..6, see _categoryHash)
-///   bits 224..255  must be zero
-/// Codes are append-only: a new purpose or category gets the next code in a new contract version.
-contract ConsentLedger is AccessControl {
-    /// @notice Role allowed to apply batches of consent operations.
-    bytes32 public constant CUSTODIAN_ROLE = keccak256("CUSTODIAN_ROLE");
-
-    /// @notice Decision value for a key that was never written.
-    uint8 public constant DECISION_NONE = 0;
-    /// @notice Decision value granting access within the validity window.
+/// Privacy: `opKey` is a keyed commitment (keccak256 of a per-key HMAC salt and the key's fields, computed off chain
+/// under the facility secret), and the terms (pseudonym, grantee, purpose, category, window, decision, document
+/// hash) travel only as `sealedTerms`, AES-256-GCM ciphertext under a key derived from the facility secret. The contract
+/// never reads `sealedTerms`; it stores only the packed order and the decision/revoked flags per key (ONE slot).
+///
+/// Op order word (calldata), least significant bits first:
+///   bits  0..7   decision (1 permit, 2 deny)
+///   bits  8..15  revoked  (0 or 1)
+///   bits 16..79  hlc      (> 0)
+///   bits 80..255 must be zero
+/// Stored state word: the same low 80 bits, and bits 80..239 the writer address.
+contract ConsentLedger is AccessControlDefaultAdminRules {
+    /// @notice Decision value granting access within the (sealed) validity window.
     uint8 public constant DECISION_PERMIT = 1;
     /// @notice Decision value refusing access.
     uint8 public constant DECISION_DENY = 2;
+    /// @notice How far (milliseconds) an op's hlc may run ahead of the block's time before it is skipped as FUTURE.
+    uint256 public constant MAX_CLOCK_SKEW_MS = 10 minutes * 1000;
+    /// @notice Skip reason: the op is not newer than the stored state under the ordering rule.
+    uint8 public constant SKIP_STALE = 1;
+    /// @notice Skip reason: the op's hlc is further ahead of the block's time than MAX_CLOCK_SKEW_MS.
+    uint8 public constant SKIP_FUTURE = 2;
 
     uint256 private constant _U64 = 0xFFFFFFFFFFFFFFFF;
-    uint256 private constant _USED_BITS = 224;
+    uint48 private constant _ADMIN_TRANSFER_DELAY = 2 days;
 
-    /// @notice One consent change as sent by the custodian (four calldata words, no dynamic parts).
-    /// @param patientPseudonym keyed hash of the patient identifier (never the identifier itself)
-    /// @param grantee id of who is granted or denied (hashed)
-    /// @param documentHash hash of the signed consent document kept off chain (emitted, not stored)
-    /// @param state packed decision, revoked, validFrom, validUntil, seq, purpose and category codes (contract docs)
+    /// @notice One consent change as sent by a facility signer.
+    /// @param opKey keyed commitment to the consent key (off chain: keccak256(abi.encode(keySalt, fields)))
+    /// @param order packed decision, revoked flag and hlc (layout in the contract docs)
+    /// @param sealedTerms AES-256-GCM ciphertext of the terms (nonce || ciphertext || tag); emitted, never stored or read
     struct Op {
-        bytes32 patientPseudonym;
-        bytes32 grantee;
-        bytes32 documentHash;
-        uint256 state;
+        bytes32 opKey;
+        uint256 order;
+        bytes sealedTerms;
     }
 
-    /// @notice Unpacked consent state, as returned by `consentOf`.
-    struct Consent {
-        uint8 decision;
-        bool revoked;
-        uint64 validFrom;
-        uint64 validUntil;
-        uint64 seq;
-    }
+    mapping(bytes32 storageKey => uint256 packedState) private _states;
+    mapping(bytes32 boundBatchId => bool) private _appliedBatches;
+    mapping(address signer => bytes32 facilityId) private _facilityOf;
 
-    mapping(bytes32 key => uint256 packedState) private _states;
-    mapping(bytes32 batchId => bool) private _appliedBatches;
-
-    /// @notice Emitted for every op that changed the stored state of a key; the key is
-    /// keccak256(abi.encode(patientPseudonym, grantee, purposeHash, categoryHash)) with the hashes of the codes in
-    /// `state` (the packed word), so the event alone rebuilds the change.
-    /// @dev The batch id is in the BatchApplied event of the same transaction.
-    event ConsentChanged(bytes32 indexed patientPseudonym, bytes32 grantee, bytes32 documentHash, uint256 state);
-    /// @notice Emitted for an op whose sequence number is not newer than the stored one.
-    event ConsentOpSkipped(bytes32 indexed key, uint64 seq, uint64 storedSeq);
+    /// @notice Emitted for every op that changed the stored state of a key. `state` is the new stored word
+    /// (flags, hlc and writer); `facilityId` names the namespace; `sealedTerms` carries the terms, encrypted.
+    event ConsentChanged(bytes32 indexed opKey, bytes32 facilityId, uint256 state, bytes sealedTerms);
+    /// @notice Emitted for an op that was not applied: `reason` is SKIP_STALE or SKIP_FUTURE, `storedState` the
+    /// word that stays. `boundBatchId` is keccak256(abi.encode(sender, batchId)), as in BatchApplied.
+    event ConsentOpSkipped(bytes32 indexed boundBatchId, uint256 opIndex, bytes32 opKey, uint8 reason, uint256 storedState);
     /// @notice Emitted once per applied batch; `opCount` counts all ops, applied or skipped.
-    event BatchApplied(bytes32 indexed batchId, uint256 opCount);
+    event BatchApplied(bytes32 indexed boundBatchId, address indexed sender, bytes32 batchId, uint256 opCount);
+    /// @notice Governance registered `signer` for `facilityId` (zero: removed).
+    event FacilitySignerSet(address indexed signer, bytes32 facilityId);
 
-    /// @notice The batch id was applied before.
-    error BatchAlreadyApplied(bytes32 batchId);
+    /// @notice This sender applied this batch id before.
+    error BatchAlreadyApplied(address sender, bytes32 batchId);
+    /// @notice The sender is not a registered facility signer.
+    error NotFacilitySigner(address sender);
     /// @notice The op's decision is neither permit nor deny.
-    error InvalidDecision(bytes32 key, uint8 decision);
-    /// @notice The op's window ends before it starts.
-    error InvalidValidity(bytes32 key, uint64 validFrom, uint64 validUntil);
-    /// @notice The op's packed state has bits set outside its fields, a revoked flag other than 0/1, or seq 0.
-    error InvalidState(bytes32 key, uint256 state);
-    /// @notice The op's purpose or category code is not in the table.
-    error UnknownCode(uint8 purpose, uint8 category);
-    /// @notice The admin address is zero.
-    error ZeroAdmin();
+    error InvalidDecision(bytes32 opKey, uint8 decision);
+    /// @notice The op's order word has bits set outside its fields, a revoked flag other than 0/1, or hlc 0.
+    error InvalidOrder(bytes32 opKey, uint256 order);
+    /// @notice A zero address where an account is required.
+    error ZeroAddress();
 
-    /// @notice Grants the admin role and the custodian role to `admin`.
-    /// @param admin account that administers roles and applies batches at first
-    constructor(address admin) {
-        if (admin == address(0)) revert ZeroAdmin();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        _grantRole(CUSTODIAN_ROLE, admin);
+    /// @notice Makes `governance` the default admin (transfers are two-step with a two-day delay).
+    /// @param governance the governance account: registers facility signers, never applies batches
+    constructor(address governance) AccessControlDefaultAdminRules(_ADMIN_TRANSFER_DELAY, governance) {}
+
+    /// @notice Registers `signer` as an operating key of `facilityId`, or removes it with facilityId zero.
+    /// @param signer the workstation's signing address
+    /// @param facilityId the facility's id (zero to remove)
+    function setFacilitySigner(address signer, bytes32 facilityId) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (signer == address(0)) revert ZeroAddress();
+        _facilityOf[signer] = facilityId;
+        emit FacilitySignerSet(signer, facilityId);
     }
 
-    /// @notice Applies a batch of consent operations; stale ops (seq not newer than stored) are skipped.
-    /// @dev Reverts the whole batch on a replayed batch id or a malformed op, so a batch is all or nothing.
-    /// @param batchId unique id of the batch (the outbox batch id)
-    /// @param ops operations in any order; several ops for one key are fine, the highest seq wins
-    function applyBatch(bytes32 batchId, Op[] calldata ops) external onlyRole(CUSTODIAN_ROLE) {
-        if (_appliedBatches[batchId]) revert BatchAlreadyApplied(batchId);
-        _appliedBatches[batchId] = true;
+    /// @notice The facility `signer` writes for (zero when not registered).
+    /// @param signer account
+    /// @return facilityId the facility id
+    function facilityOf(address signer) external view returns (bytes32 facilityId) {
+        return _facilityOf[signer];
+    }
 
+    /// @notice Applies a batch of consent ops in the sender's facility namespace; stale and future ops are skipped.
+    /// @dev Reverts the whole batch on an unregistered sender, a replayed (sender, batchId) or a malformed op.
+    /// @param batchId the sender's batch id (the outbox batch id)
+    /// @param ops operations in any order; several ops for one key are fine, the greatest order key wins
+    function applyBatch(bytes32 batchId, Op[] calldata ops) external {
+        bytes32 facilityId = _facilityOf[msg.sender];
+        if (facilityId == bytes32(0)) revert NotFacilitySigner(msg.sender);
+        bytes32 bound = keccak256(abi.encode(msg.sender, batchId));
+        if (_appliedBatches[bound]) revert BatchAlreadyApplied(msg.sender, batchId);
+        _appliedBatches[bound] = true;
+
+        uint256 writerBits = uint256(uint160(msg.sender)) << 80;
+        uint256 horizon = block.timestamp * 1000 + MAX_CLOCK_SKEW_MS;
         uint256 count = ops.length;
         for (uint256 i; i < count; ++i) {
             Op calldata op = ops[i];
-            uint256 state = op.state;
-            bytes32 key = keccak256(
-                abi.encode(op.patientPseudonym, op.grantee, purposeHash(uint8(state >> 208)), categoryHash(uint8(state >> 216)))
-            );
-            _check(key, state);
-            uint64 seq = uint64(state >> 144);
-            uint64 storedSeq = uint64(_states[key] >> 144);
-            if (seq <= storedSeq) {
-                emit ConsentOpSkipped(key, seq, storedSeq);
+            uint256 order = op.order;
+            _check(op.opKey, order);
+            bytes32 key = keccak256(abi.encode(facilityId, op.opKey));
+            uint256 stored = _states[key];
+            uint256 state = order | writerBits;
+            if ((order >> 32) & 0xFFFFFFFFFFFF > horizon) {
+                emit ConsentOpSkipped(bound, i, op.opKey, SKIP_FUTURE, stored);
+                continue;
+            }
+            if (_rankKey(state) <= _rankKey(stored)) {
+                emit ConsentOpSkipped(bound, i, op.opKey, SKIP_STALE, stored);
                 continue;
             }
             _states[key] = state;
-            emit ConsentChanged(op.patientPseudonym, op.grantee, op.documentHash, state);
+            emit ConsentChanged(op.opKey, facilityId, state, op.sealedTerms);
         }
-        emit BatchApplied(batchId, count);
+        emit BatchApplied(bound, msg.sender, batchId, count);
     }
 
-    /// @dev Reverts unless `state` is a well-formed packed word.
-    function _check(bytes32 key, uint256 state) private pure {
-        if (state >> _USED_BITS != 0 || (state >> 8) & 0xFF > 1 || (state >> 144) & _U64 == 0) {
-            revert InvalidState(key, state);
-        }
-        uint8 decision = uint8(state);
-        if (decision != DECISION_PERMIT && decision != DECISION_DENY) revert InvalidDecision(key, decision);
-        uint64 validFrom = uint64(state >> 16);
-        uint64 validUntil = uint64(state >> 80);
-        if (validUntil != 0 && validUntil <= validFrom) revert InvalidValidity(key, validFrom, validUntil);
+    /// @dev The ordering key of a state word: hlc (bits 161..224), rank (bit 160), writer (bits 0..159).
+    /// Zero for a never-written key, so any valid op beats it.
+    function _rankKey(uint256 s) private pure returns (uint256) {
+        if (s == 0) return 0;
+        uint256 rank = (uint8(s) == DECISION_DENY || (s >> 8) & 0xFF == 1) ? 1 : 0;
+        return (((s >> 16) & _U64) << 161) | (rank << 160) | (s >> 80);
     }
 
-    /// @notice The hash a purpose code stands for in keys: keccak256 of the code text (HL7 PurposeOfUse).
-    /// @dev Reverts with UnknownCode for a code outside 1..7.
-    /// @param code purpose code from bits 208..215 of the state word
-    /// @return hash keccak256 of the purpose code text
-    function purposeHash(uint8 code) public pure returns (bytes32 hash) {
-        if (code == 1) return keccak256("TREAT");
-        if (code == 2) return keccak256("ETREAT");
-        if (code == 3) return keccak256("HPAYMT");
-        if (code == 4) return keccak256("HOPERAT");
-        if (code == 5) return keccak256("HRESCH");
-        if (code == 6) return keccak256("PUBHLTH");
-        if (code == 7) return keccak256("HMARKT");
-        revert UnknownCode(code, 0);
+    /// @dev Reverts unless `order` is a well-formed order word.
+    function _check(bytes32 opKey, uint256 order) private pure {
+        if (order >> 80 != 0 || (order >> 8) & 0xFF > 1 || (order >> 16) & _U64 == 0) revert InvalidOrder(opKey, order);
+        uint8 decision = uint8(order);
+        if (decision != DECISION_PERMIT && decision != DECISION_DENY) revert InvalidDecision(opKey, decision);
     }
 
-    /// @notice The hash a data category code stands for in keys: keccak256 of the category text.
-    /// @dev Reverts with UnknownCode for a code outside 1..6.
-    /// @param code category code from bits 216..223 of the state word
-    /// @return hash keccak256 of the category text
-    function categoryHash(uint8 code) public pure returns (bytes32 hash) {
-        if (code == 1) return keccak256("general");
-        if (code == 2) return keccak256("mental-health");
-        if (code == 3) return keccak256("substance-use");
-        if (code == 4) return keccak256("HIV");
-        if (code == 5) return keccak256("genetic");
-        if (code == 6) return keccak256("reproductive");
-        revert UnknownCode(0, code);
+    /// @notice The stored state word of `opKey` in `facilityId`'s namespace (0 when never written).
+    /// @param facilityId facility namespace
+    /// @param opKey the op key
+    /// @return state packed flags, hlc and writer (layout in the contract docs)
+    function stateOf(bytes32 facilityId, bytes32 opKey) external view returns (uint256 state) {
+        return _states[keccak256(abi.encode(facilityId, opKey))];
     }
 
-    /// @notice Whether the consent under `key` permits access at `timestamp`.
-    /// @dev True only for a permit that is not revoked and whose window [validFrom, validUntil) holds `timestamp`.
-    /// @param key consent key
-    /// @param timestamp unix time in seconds to evaluate at
-    /// @return permitted true when access is permitted
-    function isPermitted(bytes32 key, uint64 timestamp) external view returns (bool permitted) {
-        uint256 s = _states[key];
-        uint64 validUntil = uint64(s >> 80);
-        return uint8(s) == DECISION_PERMIT && (s >> 8) & 0xFF == 0 && timestamp >= uint64(s >> 16)
-            && (validUntil == 0 || timestamp < validUntil);
-    }
-
-    /// @notice The stored consent state of `key` (all zero when never written).
-    /// @param key consent key
-    /// @return consent the stored state, unpacked
-    function consentOf(bytes32 key) external view returns (Consent memory consent) {
-        uint256 s = _states[key];
-        return Consent({
-            decision: uint8(s),
-            revoked: (s >> 8) & 0xFF == 1,
-            validFrom: uint64(s >> 16),
-            validUntil: uint64(s >> 80),
-            seq: uint64(s >> 144)
-        });
-    }
-
-    /// @notice The stored packed state word of `key` (0 when never written); one SLOAD for bulk readers.
-    /// @param key consent key
-    /// @return state the packed word (layout in the contract docs)
-    function packedStateOf(bytes32 key) external view returns (uint256 state) {
-        return _states[key];
-    }
-
-    /// @notice Whether the batch `batchId` was applied.
-    /// @param batchId batch id
+    /// @notice Whether `sender` applied the batch `batchId`.
+    /// @param sender the signer that sent it
+    /// @param batchId its batch id
     /// @return applied true when applied
-    function batchApplied(bytes32 batchId) external view returns (bool applied) {
-        return _appliedBatches[batchId];
+    function batchApplied(address sender, bytes32 batchId) external view returns (bool applied) {
+        return _appliedBatches[keccak256(abi.encode(sender, batchId))];
     }
 }

@@ -25,6 +25,27 @@ export interface SyncStatus {
   /** Latest nonce notice (a gap, another process using the key), for the operator. */
   notice: string | null;
   confirmationsRequired: number;
+  /** Consent changes of this workstation that lost under the ordering rule and nobody has resolved yet. */
+  openConflicts: number;
+}
+
+/** A consent change of this workstation that lost under the ordering rule (main/sync/README.md). */
+export interface ConsentConflictSummary {
+  id: number;
+  outboxId: number;
+  consentId: number;
+  opKey: string;
+  reason: 'STALE' | 'FUTURE' | 'OVERRIDDEN';
+  /** hlc (16 hex) || rank (0/1) || writer (40 hex). */
+  myOrder: string;
+  winningOrder: string | null;
+  winningWriter: string | null;
+  batchId: string | null;
+  txHash: string | null;
+  raisedAt: string;
+  resolution: 'accepted' | 'reapplied' | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
 }
 
 export interface SyncBatchSummary {
@@ -80,6 +101,15 @@ export const syncChannels = {
   'sync.event': channel<SyncEventDetail>()(z.object({ id: z.number().int().positive() }).strict(), 'sync.view'),
   'sync.now': channel<SyncNowResult>()(empty, 'sync.run'),
   'sync.retryBatch': channel<{ retried: boolean }>()(z.object({ batchId: bytes32 }).strict(), 'sync.run'),
+  // Consent conflicts: ids, order stamps and signer addresses only (no patient data), like the batch list.
+  'sync.conflicts': channel<ConsentConflictSummary[]>()(
+    z.object({ open: z.boolean().default(true), consentId: z.number().int().positive().optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    'sync.view',
+    { audited: false },
+  ),
+  // Accepting the winner closes the conflict (the consent already shows it). Re-applying the lost change as a new
+  // change with a fresh stamp is not offered yet: a person makes that change on the consent itself.
+  'sync.resolveConflict': channel<{ resolved: boolean }>()(z.object({ id: z.number().int().positive(), resolution: z.literal('accepted') }).strict(), 'consents.revoke'),
   'sync.pause': channel<{ paused: boolean }>()(empty, 'sync.configure'),
   'sync.resume': channel<{ paused: boolean }>()(empty, 'sync.configure'),
 };

@@ -1,6 +1,6 @@
 // Deploys the Custodian contracts from their artifacts, one transaction at a time.
 // Called by devnet.ts on a fresh embedded chain and by tests; roles go to `admin` (the deployer by default).
-import { ContractFactory, getAddress, type Signer } from 'ethers';
+import { ContractFactory, getAddress, Interface, type Provider, type Signer } from 'ethers';
 import { AppError } from '../api/errors';
 import { CONTRACT_NAMES, loadArtifact, type ContractName } from './artifacts';
 import { TxSender } from './provider';
@@ -38,4 +38,16 @@ export async function deployContracts(wallet: Signer, admin?: string, sender?: T
   const deployed: Partial<DeployedContracts> = {};
   for (const name of CONTRACT_NAMES) deployed[name] = await deployContract(txSender, name, constructorArgs(name, owner));
   return deployed as DeployedContracts;
+}
+
+/**
+ * Registers `signer` as a ConsentLedger facility signer of `facilityId` unless it already is. `governance` is the
+ * ledger's default admin (the devnet's deployer); the signer is the workstation's operating key.
+ */
+export async function ensureFacilitySigner(governance: TxSender, provider: Provider, ledger: string, signer: string, facilityId: string): Promise<boolean> {
+  const iface = new Interface(loadArtifact('ConsentLedger').abi);
+  const current = iface.decodeFunctionResult('facilityOf', await provider.call({ to: ledger, data: iface.encodeFunctionData('facilityOf', [signer]) }))[0] as string;
+  if (current.toLowerCase() === facilityId.toLowerCase()) return false;
+  await governance.send({ to: ledger, data: iface.encodeFunctionData('setFacilitySigner', [signer, facilityId]) }, { decodeErrorsWith: iface });
+  return true;
 }

@@ -8,7 +8,7 @@ import { AppError } from '../api/errors';
 import { CONTRACT_NAMES, loadArtifact, type ContractName } from './artifacts';
 import { startAnvil, type AnvilNode } from './anvil';
 import { removeAnvilPid, stopStaleAnvil, writeAnvilPid } from './anvil-pidfile';
-import { constructorArgs, deployContract, deployContracts, type DeployedContracts } from './deploy';
+import { constructorArgs, deployContract, deployContracts, ensureFacilitySigner, type DeployedContracts } from './deploy';
 import { createProvider, TxSender } from './provider';
 
 export const DEVNET_CHAIN_ID = 31337;
@@ -65,7 +65,7 @@ export function chainPaths(dataDir: string): { dir: string; stateFile: string; d
 }
 
 /** Starts (or resumes) the embedded chain in `dataDir` and makes sure the contracts are deployed on it. */
-export async function startEmbeddedChain(dataDir: string): Promise<EmbeddedChain> {
+export async function startEmbeddedChain(dataDir: string, consentFacilityId?: string): Promise<EmbeddedChain> {
   const paths = chainPaths(dataDir);
   mkdirSync(paths.dir, { recursive: true });
   // An anvil left by a console that was killed (SIGKILL runs no exit handler) is stopped first.
@@ -90,6 +90,8 @@ export async function startEmbeddedChain(dataDir: string): Promise<EmbeddedChain
         : deployReason === 'contract-added' && record !== null
           ? await deployMissingAndRecord(wallet, provider, record, paths.deploymentFile)
           : await deployAndRecord(wallet, provider, paths.deploymentFile);
+    // The workstation's signer writes consents for its facility: governance (here the deployer) registers it.
+    if (consentFacilityId) await ensureFacilitySigner(new TxSender(wallet), provider, deployment.contracts.ConsentLedger, wallet.address, consentFacilityId);
     return {
       rpcUrl: node.rpcUrl,
       chainId: DEVNET_CHAIN_ID,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Interface, Wallet, type JsonRpcProvider } from 'ethers';
 import { compileContracts } from '../../contracts/build';
 import { loadArtifact } from './artifacts';
-import { deployContracts } from './deploy';
+import { deployContracts, ensureFacilitySigner } from './deploy';
 import { DEVNET_SIGNER_KEY } from './devnet';
 import { MAX_TX_GAS, TxSender, createProvider, readChainStatus, suggestFees } from './provider';
 import { startTestNode, type TestNode } from './test-node';
@@ -46,6 +46,7 @@ describe('TxSender', () => {
   it('names the custom error of a transaction that would revert, and keeps the nonce for the next send', async () => {
     const sender = new TxSender(wallet);
     const { ConsentLedger } = await deployContracts(wallet, undefined, sender);
+    await ensureFacilitySigner(sender, provider, ConsentLedger, wallet.address, `0x${'fa'.repeat(32)}`);
     const iface = new Interface(loadArtifact('ConsentLedger').abi);
     const batchId = `0x${'11'.repeat(32)}`;
     await sender.send({ to: ConsentLedger, data: iface.encodeFunctionData('applyBatch', [batchId, []]) });

@@ -79,6 +79,8 @@ describe('a chain without ClaimsLedger', () => {
   });
 
   it('reads as "not configured" with the number of claims waiting', async () => {
+    // The console opens (and encrypts) the folder itself: this test's own plain connection must not hold it.
+    t.db.close();
     const services = await startServices({ dataDir: t.dir, runtime: 'cli', logger: silentLogger, config: { chain: { mode: 'none' } } });
     try {
       insertClaim(

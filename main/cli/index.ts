@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { AuditBatchSummary, AuditProofResult, AuditVerifyReport } from '../api/audit';
 import { AppError } from '../api/errors';
 import type { SystemStatus } from '../api/system';
-import type { SyncBatchSummary, SyncNowResult, SyncStatus } from '../api/sync';
+import type { ConsentConflictSummary, SyncBatchSummary, SyncNowResult, SyncStatus } from '../api/sync';
 import { parseProofBundle, checkProofBundle } from '../audit/proof';
 import { formatBatches, formatProofCheck, formatVerifyReport } from '../audit/report-text';
 import { createProvider } from '../chain/provider';
@@ -23,7 +23,7 @@ import { createLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
 import { startConsoleServer } from '../serve/server';
 import { dryRunPlan } from '../sync/dry-run';
-import { formatBatches as formatSyncBatches, formatCycle, formatDryRun, formatSyncStatus } from '../sync/report-text';
+import { formatBatches as formatSyncBatches, formatConflicts, formatCycle, formatDryRun, formatSyncStatus } from '../sync/report-text';
 import { dbPassphraseFromEnvOrPrompt, passwordFromEnvOrPrompt, promptHidden, registerCliFile, signInCli } from './session';
 
 const USAGE = `Usage: custodian <command> [options]
@@ -219,7 +219,8 @@ async function sync(dataDir: string, args: string[], values: { user?: string; js
     if (sub === 'status') {
       const status = await call<SyncStatus>('sync.status', {});
       const batches = await call<SyncBatchSummary[]>('sync.batches', { limit: 10 });
-      print(`${formatSyncStatus(status)}\n\nRecent batches:\n${formatSyncBatches(batches)}`, { status, batches });
+      const conflicts = await call<ConsentConflictSummary[]>('sync.conflicts', { open: true, limit: 50 });
+      print(`${formatSyncStatus(status)}\n\nRecent batches:\n${formatSyncBatches(batches)}\n\nOpen consent conflicts:\n${formatConflicts(conflicts)}`, { status, batches, conflicts });
       return 0;
     }
     if (sub !== undefined) {

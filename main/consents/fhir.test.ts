@@ -159,6 +159,8 @@ describe('FHIR Consent export', () => {
     superseded_by: null,
     revoked_reason: 'FHIR status entered-in-error',
     seq: 2,
+    hlc: '0000000000000002',
+    hlc_writer: null,
     created_at: '2024-03-01T00:00:00.000Z',
     updated_at: '2024-03-01T00:00:00.000Z',
     facility: 'GH01',

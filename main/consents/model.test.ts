@@ -1,6 +1,6 @@
 // The consent model's pure parts: codes, periods, the canonical document hash (against the canonicalize
 // package), pseudonyms and their secret, and the outbox payload (schema, ledger key, no PHI).
-import { AbiCoder, keccak256, toUtf8Bytes } from 'ethers';
+import { keccak256, toUtf8Bytes } from 'ethers';
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import fs from 'node:fs';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canonicalTerms, documentHashOf, normalizeDocumentHash, termsObject, type ConsentTerms } from './canonical';
 import { CATEGORIES, categoryOf, PURPOSES, purposeOf } from './codes';
-import { consentChangeJson, consentChangePayload, granteeHashOf, ledgerKey, ledgerOpOf, PURPOSE_HASHES, CATEGORY_HASHES } from './outbox-events';
+import { consentChangeJson, consentChangePayload, granteeHashOf, PURPOSE_HASHES, CATEGORY_HASHES } from './outbox-events';
 import { formatEnd, formatStart, parseBound, parseCalendarDate, periodsOverlap } from './period';
 import { facilitySecretPath, loadOrCreateFacilitySecret, Pseudonymizer } from './pseudonym';
 import { tempDir } from './test-support';
@@ -149,7 +149,7 @@ describe('outbox payload', () => {
     granteeKind: 'npi' as const,
     purpose: 'TREAT' as const,
     category: 'HIV' as const,
-    seq: 3,
+    hlc: '0000000000030001',
     decision: 'permit' as const,
     periodStart: 1_700_000_000,
     periodEnd: null,
@@ -159,26 +159,11 @@ describe('outbox payload', () => {
 
   it('matches the exported schema and carries hashes only', () => {
     const payload = consentChangePayload.parse(JSON.parse(consentChangeJson(source)));
-    expect(payload).toMatchObject({ seq: 3, decision: 'permit', validFrom: 1_700_000_000, validUntil: 0, revoked: false });
+    expect(payload).toMatchObject({ v: 2, hlc: '0000000000030001', decision: 'permit', validFrom: 1_700_000_000, validUntil: 0, revoked: false, granteeKind: 'npi', grantee: '1234567893' });
     expect(payload.granteeHash).toBe(keccak256(toUtf8Bytes('npi:1234567893')));
     expect(payload.purposeHash).toBe(PURPOSE_HASHES.TREAT);
     expect(payload.categoryHash).toBe(CATEGORY_HASHES.HIV);
     expect(granteeHashOf('org', 'ACME')).toBe(keccak256(toUtf8Bytes('org:ACME')));
-  });
-
-  it('derives the ledger key as keccak256(abi.encode(bytes32 x4)) and the contract op', () => {
-    const payload = consentChangePayload.parse(JSON.parse(consentChangeJson({ ...source, periodEnd: 1_800_000_000, decision: 'deny' })));
-    const encoded = AbiCoder.defaultAbiCoder().encode(['bytes32', 'bytes32', 'bytes32', 'bytes32'], [payload.patientPseudonym, payload.granteeHash, payload.purposeHash, payload.categoryHash]);
-    expect(ledgerKey(payload)).toBe(keccak256(encoded));
-    expect(ledgerOpOf(payload)).toEqual({
-      key: keccak256(encoded),
-      seq: 3n,
-      decision: 2,
-      validFrom: 1_700_000_000n,
-      validUntil: 1_800_000_000n,
-      revoked: false,
-      documentHash: source.documentHash,
-    });
   });
 
   it('clamps periods before 1970 to what the ledger can hold', () => {

@@ -8,23 +8,30 @@ export const CONSENT_CHANGE_KIND = 'consent.change';
 
 const bytes32 = z.string().regex(/^0x[0-9a-f]{64}$/, 'must be 0x + 64 lowercase hex digits');
 
+const hlc = z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lowercase hex digits');
+
 /**
- * Payload of a 'consent.change' outbox event. The ledger key is keccak256(abi.encode(patientPseudonym,
- * granteeHash, purposeHash, categoryHash)) over the four bytes32 values carried here; `ledgerOpOf` derives it.
- * The key is derived at send time rather than stored because keccak256 in JavaScript costs ~8 µs, which would
- * be most of a bulk import's budget per row; the parts are as pseudonymous as the key.
+ * Payload of a 'consent.change' outbox event (v2). The sync encoder turns it into a ConsentLedger v2 op: a keyed op key
+ * and the terms sealed under the facility secret (consents/ledger-seal.ts), ordered by `hlc` (main/sync/README.md).
+ * The grantee is named because it travels sealed: a puller that has never seen it can still apply the change.
+ * Local only (the outbox lives in the encrypted database); nothing here reaches the chain in clear.
  */
 export const consentChangePayload = z
   .object({
-    v: z.literal(1),
+    v: z.literal(2),
     change: z.enum(['create', 'revoke', 'supersede']),
-    /** Local row id, so the sync engine can report confirmations back to the consents table. */
+    /** Local row id, so the sync engine can report confirmations and conflicts back to the consents table. */
     consentId: z.number().int().positive(),
     patientPseudonym: bytes32,
+    granteeKind: z.enum(['npi', 'org']),
+    grantee: z.string().min(1).max(128),
     granteeHash: bytes32,
     purposeHash: bytes32,
     categoryHash: bytes32,
-    seq: z.number().int().positive(),
+    /** Hybrid logical clock stamp (unix ms << 16 | counter) as 16 hex digits. */
+    hlc,
+    /** The highest stamp this workstation had seen for the key when it wrote the change ('0'x16 for none). */
+    prevHlc: hlc,
     decision: z.enum(['permit', 'deny']),
     validFrom: z.number().int().nonnegative(),
     /** First second no longer covered; 0 means open-ended (ConsentLedger convention). */
@@ -53,41 +60,6 @@ export function granteeHashOf(kind: GranteeKind, grantee: string): string {
   return hash;
 }
 
-export interface LedgerKeyParts {
-  patientPseudonym: string;
-  granteeHash: string;
-  purposeHash: string;
-  categoryHash: string;
-}
-
-/** keccak256(abi.encode(bytes32, bytes32, bytes32, bytes32)): the ABI encoding of four bytes32 is their concatenation. */
-export function ledgerKey(parts: LedgerKeyParts): string {
-  return keccak256(`0x${parts.patientPseudonym.slice(2)}${parts.granteeHash.slice(2)}${parts.purposeHash.slice(2)}${parts.categoryHash.slice(2)}`);
-}
-
-/** The ConsentLedger.Op for an event, in the shape ethers encodes for `applyBatch`. */
-export interface LedgerOp {
-  key: string;
-  seq: bigint;
-  decision: 1 | 2;
-  validFrom: bigint;
-  validUntil: bigint;
-  revoked: boolean;
-  documentHash: string;
-}
-
-export function ledgerOpOf(payload: ConsentChangePayload): LedgerOp {
-  return {
-    key: ledgerKey(payload),
-    seq: BigInt(payload.seq),
-    decision: payload.decision === 'permit' ? 1 : 2,
-    validFrom: BigInt(payload.validFrom),
-    validUntil: BigInt(payload.validUntil),
-    revoked: payload.revoked,
-    documentHash: payload.documentHash,
-  };
-}
-
 export interface ChangeSource {
   change: ConsentChangePayload['change'];
   consentId: number;
@@ -96,7 +68,10 @@ export interface ChangeSource {
   granteeKind: GranteeKind;
   purpose: Purpose;
   category: Category;
-  seq: number;
+  /** The change's order stamp (16 hex digits); the store takes it from the key's history and the clock. */
+  hlc: string;
+  /** The highest stamp seen for the key before this change (16 hex digits; zeros for none). */
+  prevHlc?: string;
   decision: Decision;
   periodStart: number;
   periodEnd: number | null;
@@ -107,14 +82,17 @@ export interface ChangeSource {
 /** Serializes the payload of one change (field order fixed; validated by consentChangePayload in tests). */
 export function consentChangeJson(c: ChangeSource): string {
   const payload: ConsentChangePayload = {
-    v: 1,
+    v: 2,
     change: c.change,
     consentId: c.consentId,
     patientPseudonym: c.pseudonym,
+    granteeKind: c.granteeKind,
+    grantee: c.grantee,
     granteeHash: granteeHashOf(c.granteeKind, c.grantee),
     purposeHash: PURPOSE_HASHES[c.purpose],
     categoryHash: CATEGORY_HASHES[c.category],
-    seq: c.seq,
+    hlc: c.hlc,
+    prevHlc: c.prevHlc ?? '0000000000000000',
     decision: c.decision,
     // The ledger stores uint64 seconds; a period that started before 1970 is clamped to 0 (always valid from).
     validFrom: Math.max(0, c.periodStart),

@@ -5,6 +5,7 @@ import type { Db } from '../db/connection';
 import type { Category, ConsentStatus, Decision, GranteeKind, Purpose } from './codes';
 import { CONSENT_CHANGE_KIND, consentChangeJson, type ConsentChangePayload } from './outbox-events';
 import type { Pseudonymizer } from './pseudonym';
+import { hlcOfText, hlcText, nextHlc } from '../sync/consent-state';
 
 export interface ConsentRow {
   id: number;
@@ -25,6 +26,10 @@ export interface ConsentRow {
   superseded_by: number | null;
   revoked_reason: string | null;
   seq: number;
+  /** The hlc stamp of the key's last change (16 hex digits); see main/sync/README.md. */
+  hlc: string;
+  /** The signer that wrote it; null for a change written here and not yet seen on chain. */
+  hlc_writer: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -89,6 +94,16 @@ export interface ConsentWriter {
  */
 const PATIENT_CACHE_MAX = 8_192;
 
+/** A change's order stamp and the highest stamp seen for its key before it (both 16 hex digits). */
+interface Stamp {
+  hlc: string;
+  prevHlc: string;
+}
+
+function stampKey(patientId: number, grantee: string, purpose: string, category: string): string {
+  return `${patientId}\u001f${grantee}\u001f${purpose}\u001f${category}`;
+}
+
 export function nextSeq(rows: readonly { seq: number }[]): number {
   let max = 0;
   for (const r of rows) if (r.seq > max) max = r.seq;
@@ -98,6 +113,10 @@ export function nextSeq(rows: readonly { seq: number }[]): number {
 export class ConsentStore implements ConsentWriter {
   protected readonly s: Record<string, Statement>;
   private readonly patients = new Map<string, PatientRef>();
+  /** Highest hlc stamp seen per ledger key, as read by keyRows (every write reads its key first). */
+  private readonly seenHlc = new Map<string, string | null>();
+  /** Milliseconds of a write's ISO time; a test may inject a fake clock. */
+  clock: (nowIso: string) => number = (nowIso) => Date.parse(nowIso);
 
   constructor(
     readonly db: Db,
@@ -112,12 +131,13 @@ export class ConsentStore implements ConsentWriter {
       keyRows: db.prepare('SELECT * FROM consents WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ?'),
       insert: db.prepare(
         `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
-           status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       markSuperseded: db.prepare(`UPDATE consents SET status = 'superseded', superseded_by = ?, seq = ?, updated_at = ? WHERE id = ?`),
+      stampRow: db.prepare(`UPDATE consents SET hlc = ?, hlc_writer = NULL WHERE id = ?`),
       setSupersededBy: db.prepare('UPDATE consents SET superseded_by = ? WHERE id = ?'),
-      markRevoked: db.prepare(`UPDATE consents SET status = 'revoked', revoked_reason = ?, seq = ?, updated_at = ? WHERE id = ?`),
+      markRevoked: db.prepare(`UPDATE consents SET status = 'revoked', revoked_reason = ?, seq = ?, hlc = ?, hlc_writer = NULL, updated_at = ? WHERE id = ?`),
       noteDuplicate: db.prepare('INSERT OR IGNORE INTO import_duplicates (run_id, consent_id, row) VALUES (?, ?, ?)'),
       duplicateRow: db.prepare('SELECT row FROM import_duplicates WHERE run_id = ? AND consent_id = ?'),
       history: db.prepare('INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, ?, ?, ?, ?)'),
@@ -186,20 +206,36 @@ export class ConsentStore implements ConsentWriter {
   }
 
   keyRows(patientId: number, grantee: string, purpose: Purpose, category: Category): ConsentRow[] {
-    return this.s.keyRows!.all(patientId, grantee, purpose, category) as ConsentRow[];
+    const rows = this.s.keyRows!.all(patientId, grantee, purpose, category) as ConsentRow[];
+    // Every write reads its key's rows first: remember the highest stamp seen (written here or pulled) for the next.
+    let max: string | null = null;
+    for (const r of rows) if (max === null || r.hlc > max) max = r.hlc;
+    if (this.seenHlc.size >= 50_000) this.seenHlc.clear();
+    this.seenHlc.set(stampKey(patientId, grantee, purpose, category), max);
+    return rows;
+  }
+
+  /** The order stamp of a new change of `c`'s key: max(now_ms << 16, highest stamp seen for the key + 1). */
+  private stamp(c: Pick<NewConsent, 'patientId' | 'grantee' | 'purpose' | 'category'>, now: string): Stamp {
+    const key = stampKey(c.patientId, c.grantee, c.purpose, c.category);
+    const seen = this.seenHlc.get(key) ?? null;
+    const hlc = hlcText(nextHlc(this.clock(now), seen === null ? null : hlcOfText(seen)));
+    this.seenHlc.set(key, hlc);
+    return { hlc, prevHlc: seen ?? '0000000000000000' };
   }
 
   insert(c: NewConsent, seq: number, ctx: WriteContext, history?: Record<string, unknown>): number {
-    const id = this.writeConsent(c, seq, ctx.now);
+    const stamp = this.stamp(c, ctx.now);
+    const id = this.writeConsent(c, seq, ctx.now, stamp.hlc);
     const detail = history === undefined ? (c.sourceRow === null ? null : `{"row":${c.sourceRow},"run":${c.importRunId}}`) : JSON.stringify(history);
     this.writeHistory(id, 'create', ctx.actor, ctx.now, detail);
-    this.event(history?.supersedes !== undefined ? 'supersede' : 'create', id, c, seq, c.status !== 'active', ctx);
+    this.event(history?.supersedes !== undefined ? 'supersede' : 'create', id, c, seq, stamp, c.status !== 'active', ctx);
     return id;
   }
 
   // The three appends of every change. The importer's bulk store buffers them into multi-row INSERTs.
-  protected writeConsent(c: NewConsent, seq: number, now: string): number {
-    return Number(this.s.insert!.run(...consentInsertValues(c, seq, now)).lastInsertRowid);
+  protected writeConsent(c: NewConsent, seq: number, now: string, hlc: string): number {
+    return Number(this.s.insert!.run(...consentInsertValues(c, seq, now, hlc)).lastInsertRowid);
   }
 
   protected writeHistory(consentId: number, action: string, actor: string, at: string, detail: string | null): void {
@@ -218,17 +254,24 @@ export class ConsentStore implements ConsentWriter {
     this.s.setSupersededBy!.run(id, old.id);
     this.writeHistory(old.id, 'supersede', ctx.actor, ctx.now, JSON.stringify({ supersededBy: id, changed: changedFields(old, next) }));
     // The new row's op already set its key; a superseded row on a different key leaves that key revoked.
-    if (seqOld !== null) this.event('revoke', old.id, rowAsConsent(old, oldPseudonym), seqOld, true, ctx);
+    if (seqOld !== null) {
+      const oldKey = rowAsConsent(old, oldPseudonym);
+      const stamp = this.stamp(oldKey, ctx.now);
+      this.s.stampRow!.run(stamp.hlc, old.id);
+      this.event('revoke', old.id, oldKey, seqOld, stamp, true, ctx);
+    }
     return id;
   }
 
   revoke(row: ConsentRow, pseudonym: string, reason: string, seq: number, ctx: WriteContext): void {
-    this.s.markRevoked!.run(reason, seq, ctx.now, row.id);
+    const c = rowAsConsent(row, pseudonym);
+    const stamp = this.stamp(c, ctx.now);
+    this.s.markRevoked!.run(reason, seq, stamp.hlc, ctx.now, row.id);
     this.writeHistory(row.id, 'revoke', ctx.actor, ctx.now, JSON.stringify({ reason }));
-    this.event('revoke', row.id, rowAsConsent(row, pseudonym), seq, true, ctx);
+    this.event('revoke', row.id, c, seq, stamp, true, ctx);
   }
 
-  private event(change: ConsentChangePayload['change'], consentId: number, c: NewConsent, seq: number, revoked: boolean, ctx: WriteContext): void {
+  private event(change: ConsentChangePayload['change'], consentId: number, c: NewConsent, _seq: number, stamp: Stamp, revoked: boolean, ctx: WriteContext): void {
     const payload = consentChangeJson({
       change,
       consentId,
@@ -237,7 +280,8 @@ export class ConsentStore implements ConsentWriter {
       granteeKind: c.granteeKind,
       purpose: c.purpose,
       category: c.category,
-      seq,
+      hlc: stamp.hlc,
+      prevHlc: stamp.prevHlc,
       decision: c.decision,
       periodStart: c.periodStart,
       periodEnd: c.periodEnd,
@@ -287,6 +331,6 @@ export function changedFields(old: ConsentRow, next: NewConsent): string[] {
 }
 
 /** A new consent's values in the column order of the consents INSERT (shared with the dry-run store's copy). */
-export function consentInsertValues(c: NewConsent, seq: number, now: string): unknown[] {
-  return [c.externalId, c.patientId, c.grantee, c.granteeKind, c.decision, c.purpose, c.category, c.periodStart, c.periodEnd, c.status, c.documentHash, c.source, c.importRunId, c.sourceRow, c.revokedReason, seq, now, now];
+export function consentInsertValues(c: NewConsent, seq: number, now: string, hlc: string): unknown[] {
+  return [c.externalId, c.patientId, c.grantee, c.granteeKind, c.decision, c.purpose, c.category, c.periodStart, c.periodEnd, c.status, c.documentHash, c.source, c.importRunId, c.sourceRow, c.revokedReason, seq, now, now, hlc];
 }

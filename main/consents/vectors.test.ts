@@ -5,7 +5,8 @@
 import canonicalize from 'canonicalize';
 import { describe, expect, it } from 'vitest';
 import { canonicalTerms, documentHashOf, type ConsentTerms } from './canonical';
-import { CATEGORY_HASHES, granteeHashOf, ledgerKey, PURPOSE_HASHES } from './outbox-events';
+import { ConsentSealer } from './ledger-seal';
+import { CATEGORY_HASHES, granteeHashOf, PURPOSE_HASHES } from './outbox-events';
 import { Pseudonymizer } from './pseudonym';
 
 const SECRET = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
@@ -41,8 +42,11 @@ describe('fixed vectors: consents', () => {
     expect(granteeHash).toBe('0x452a9bc52fb49868dd4437e24dfb06a331f16c2ce34ff9d832f3836db072b6d0');
     expect(PURPOSE_HASHES.TREAT).toBe('0xc085ab1d5f807c39e10996a170e44b2cf9afeabb5ad807b90906bc0eca27ac97');
     expect(CATEGORY_HASHES['mental-health']).toBe('0x9648d6ef5dc2f75d6d4a941739bb01ea4c54cb9f6a135da8ca9a289fa8d5944f');
-    expect(ledgerKey({ patientPseudonym: PSEUDONYM, granteeHash, purposeHash: PURPOSE_HASHES.TREAT, categoryHash: CATEGORY_HASHES['mental-health'] })).toBe(
-      '0x34efe59fb26b4112bec4b1c34bdfe2af0e899c464a298a568ca482bdce0db9a5',
+    // ConsentLedger v2: the facility id and the keyed op key (a per-key salt under the facility secret).
+    const sealer = new ConsentSealer(SECRET);
+    expect(sealer.facilityId).toBe('0xb2f2b552d2cdb6244904bc1a24ecf43d247c7e1f05579d0748d5d90c941de90d');
+    expect(sealer.opKey({ patientPseudonym: PSEUDONYM, granteeKind: 'npi', grantee: '1234567893', purposeCode: 1, categoryCode: 2 })).toBe(
+      '0xe241d38f84b5865d593015990462a4dfc3500715fc69d3894f492b7609252c6e',
     );
   });
 

@@ -2,7 +2,10 @@
 // event per ledger key it changes, with increasing sequence numbers; no outbox payload ever holds PHI.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../api/errors';
-import { consentChangePayload, ledgerKey } from './outbox-events';
+import { consentChangePayload } from './outbox-events';
+
+/** The ledger key's fields as one string: equal for two events of one key. */
+const ledgerKey = (p: { patientPseudonym: string; granteeHash: string; purposeHash: string; categoryHash: string }) => `${p.patientPseudonym}${p.granteeHash}${p.purposeHash}${p.categoryHash}`;
 import { draft, NPI, testData, type TestData } from './test-support';
 import { ConsentWrites } from './writes';
 
@@ -36,7 +39,7 @@ describe('consent writes', () => {
     expect(history(id)).toEqual([{ action: 'create', actor: 'staff-7', detail: '{"by":"staff-7"}' }]);
     const events = outbox();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ kind: 'consent.change', payload: { change: 'create', consentId: id, seq: 1, decision: 'permit', revoked: false } });
+    expect(events[0]).toMatchObject({ kind: 'consent.change', payload: { v: 2, change: 'create', consentId: id, decision: 'permit', revoked: false, hlc: row(id).hlc } });
   });
 
   it('revoke: status, reason, a history entry and one event with the next seq of the key', () => {
@@ -46,7 +49,10 @@ describe('consent writes', () => {
     expect(history(id).map((h) => h.action)).toEqual(['create', 'revoke']);
     const events = outbox();
     expect(events).toHaveLength(2);
-    expect(events[1]!.payload).toMatchObject({ change: 'revoke', seq: 2, revoked: true });
+    expect(events[1]!.payload).toMatchObject({ change: 'revoke', revoked: true });
+    // The key's order stamp moves forward even within one millisecond (the counter), never back.
+    expect(events[1]!.payload.hlc > events[0]!.payload.hlc).toBe(true);
+    expect(row(id).hlc).toBe(events[1]!.payload.hlc);
     expect(ledgerKey(events[1]!.payload)).toBe(ledgerKey(events[0]!.payload));
     expectCode(() => writes.revoke(id, 'again', 'staff-8'), 'CONFLICT');
     expectCode(() => writes.revoke(9999, 'nope', 'staff-8'), 'NOT_FOUND');
@@ -60,21 +66,21 @@ describe('consent writes', () => {
     expect(row(next)).toMatchObject({ status: 'active', external_id: 'F-2', seq: 2 });
     expect(history(id).map((h) => h.action)).toEqual(['create', 'supersede']);
     expect(JSON.parse(history(id)[1]!.detail!)).toEqual({ supersededBy: next, changed: ['period_end', 'document_hash'] });
-    expect(outbox().map((e) => [e.payload.change, e.payload.seq])).toEqual([
-      ['create', 1],
-      ['supersede', 2],
-    ]);
+    const stamps = outbox().map((e) => [e.payload.change, e.payload.hlc]);
+    expect(stamps.map((s) => s[0])).toEqual(['create', 'supersede']);
+    expect(stamps[1]![1]! > stamps[0]![1]!).toBe(true);
   });
 
   it('supersede onto another key: the new key set, the old key revoked (one event per key)', () => {
     const id = writes.grant(draft(), 'staff-7');
     const next = writes.supersede(id, draft({ grantee: NPI.b }), 'staff-7');
     const events = outbox();
-    expect(events.map((e) => [e.payload.change, e.payload.consentId, e.payload.seq, e.payload.revoked])).toEqual([
-      ['create', id, 1, false],
-      ['supersede', next, 1, false],
-      ['revoke', id, 2, true],
+    expect(events.map((e) => [e.payload.change, e.payload.consentId, e.payload.revoked])).toEqual([
+      ['create', id, false],
+      ['supersede', next, false],
+      ['revoke', id, true],
     ]);
+    expect(events[2]!.payload.hlc > events[0]!.payload.hlc).toBe(true);
     expect(ledgerKey(events[2]!.payload)).toBe(ledgerKey(events[0]!.payload));
   });
 
@@ -110,7 +116,7 @@ describe('consent writes', () => {
       }
       expect(payload).not.toMatch(/GH01|MRN|mrn|name|birth/i);
       expect(Object.keys(JSON.parse(payload)).sort()).toEqual(
-        ['v', 'change', 'consentId', 'patientPseudonym', 'granteeHash', 'purposeHash', 'categoryHash', 'seq', 'decision', 'validFrom', 'validUntil', 'revoked', 'documentHash'].sort(),
+        ['v', 'change', 'consentId', 'patientPseudonym', 'granteeHash', 'purposeHash', 'categoryHash', 'granteeKind', 'grantee', 'hlc', 'prevHlc', 'decision', 'validFrom', 'validUntil', 'revoked', 'documentHash'].sort(),
       );
     }
   });

@@ -89,8 +89,8 @@ export class BulkConsentStore extends ConsentStore {
     this.consentsOut = new MultiRowInsert(
       db,
       `INSERT INTO consents (id, external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
-         status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at)`,
-      19,
+         status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)`,
+      20,
     );
     this.historyOut = new MultiRowInsert(db, 'INSERT INTO consent_history (consent_id, action, actor, at, detail)', 5);
     this.outboxOut = new MultiRowInsert(db, `INSERT INTO outbox (kind, payload, created_at, updated_at)`, 4);
@@ -164,9 +164,9 @@ export class BulkConsentStore extends ConsentStore {
     return super.keyRows(patientId, grantee, purpose, category);
   }
 
-  protected override writeConsent(c: NewConsent, seq: number, now: string): number {
+  protected override writeConsent(c: NewConsent, seq: number, now: string, hlc: string): number {
     const id = this.nextConsentId++;
-    this.consentsOut.add([id, ...consentInsertValues(c, seq, now)]);
+    this.consentsOut.add([id, ...consentInsertValues(c, seq, now, hlc)]);
     this.newKeys.add(keyOf(c.patientId, c.grantee, c.purpose, c.category));
     if (c.externalId !== null) this.newExternalIds.add(c.externalId);
     return id;

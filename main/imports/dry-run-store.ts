@@ -41,8 +41,8 @@ export class DryRunStore implements ConsentWriter {
       ),
       insert: db.prepare(
         `INSERT INTO temp.dry_consents (id, external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
-           status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       copyMain: db.prepare('INSERT OR IGNORE INTO temp.dry_consents SELECT * FROM main.consents WHERE id = ?'),
       mask: db.prepare('INSERT OR IGNORE INTO temp.dry_masked (id) VALUES (?)'),
@@ -79,7 +79,7 @@ export class DryRunStore implements ConsentWriter {
 
   insert(c: NewConsent, seq: number, ctx: WriteContext): number {
     const id = this.nextId--;
-    this.s.insert!.run(id, ...consentInsertValues(c, seq, ctx.now));
+    this.s.insert!.run(id, ...consentInsertValues(c, seq, ctx.now, '0000000000000000'));
     return id;
   }
 

@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { JsonRpcProvider } from 'ethers';
 import type { ChainStatus } from '../api/system';
 import { DEVNET_SIGNER_KEY, startEmbeddedChain, type EmbeddedChain } from '../chain/devnet';
+import { ConsentSealer } from '../consents/ledger-seal';
+import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
 import { createProvider } from '../chain/provider';
 import type { ChainConfig } from './config';
 import type { EventBus } from './event-bus';
@@ -108,7 +110,8 @@ export class ChainRuntime {
         // A stale or torn record: start our own below.
       }
     }
-    const chain = await startEmbeddedChain(this.options.dataDir);
+    // The workstation's signer is registered for its facility's consent namespace (derived from the facility secret).
+    const chain = await startEmbeddedChain(this.options.dataDir, new ConsentSealer(loadOrCreateFacilitySecret(this.options.dataDir)).facilityId);
     this.owned = chain;
     const record: EndpointRecord = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, contracts: { ...chain.contracts }, pid: chain.node.pid };
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -26,6 +26,8 @@ import { createSharingHandlers } from '../sharing/handlers';
 import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
 import { SqlSharingSink } from '../sharing/sink';
 import { SqlConsentSink } from '../sync/consent-sink';
+import { ConsentSealer } from '../consents/ledger-seal';
+import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
 import type { ContractAddresses } from '../sync/contracts';
 import { SyncEngine } from '../sync/engine';
 import { createSyncHandlers } from '../sync/handlers';
@@ -154,6 +156,9 @@ export async function startServices(options: StartOptions): Promise<Services> {
       : new SyncEngine({
           db,
           log,
+          // Consent changes are sealed and keyed under the facility secret; another facility's (or a forged) change
+          // does not open and is never applied. An imported secret takes effect at the next start.
+          consentSealer: new ConsentSealer(loadOrCreateFacilitySecret(dataDir)),
           emit: (state) => events.emit('sync.state', state),
           endpoint: () => {
             const c = chain.connection;

@@ -4,6 +4,7 @@ import { toBeHex, zeroPadValue, type JsonRpcProvider, type TransactionReceipt } 
 import { AppError } from '../api/errors';
 import { suggestFees } from '../chain/provider';
 import { addressOfKind, contractInterface, CONTRACT_OF_KIND, type ContractAddresses } from './contracts';
+import { boundBatchIdOf } from './consent-state';
 import { appliedCheckCall } from './encoders';
 import { parsePayload, type AuditRootPayload } from './payloads';
 import type { BatchRow, SyncStore } from './store';
@@ -106,6 +107,11 @@ function appliedTopics(ctx: ChainContext & { address?: string }, batch: BatchRow
     if (!trail) return [topic0, `0x${'ff'.repeat(32)}`]; // no sender known: matches nothing
     const p = batchPayloads(ctx, batch)[0] as AuditRootPayload;
     return [topic0, zeroPadValue(trail.toLowerCase(), 32), zeroPadValue(toBeHex(p.treeSize), 32), p.rootHash.toLowerCase()];
+  }
+  if (batch.kind === 'consent.change') {
+    // ConsentLedger indexes the batch id bound to its sender: another sender's batch of the same id never matches.
+    const who = sender ?? ctx.address;
+    return [topic0, who ? boundBatchIdOf(who, batch.id) : `0x${'ff'.repeat(32)}`];
   }
   return [topic0, batch.id.toLowerCase()];
 }

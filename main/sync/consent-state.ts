@@ -1,29 +1,36 @@
-// The ConsentLedger's packed state word (decision, revoked, validFrom, validUntil, seq, purpose and category codes
-// in one uint256) and its op. Pure: used by the consent encoder on the way out and by the puller to read
-// ConsentChanged events back.
-import { AbiCoder, keccak256, toUtf8Bytes } from 'ethers';
+// The ConsentLedger v2 words and the ordering rule, pure: the op's order word (decision, revoked, hlc), the stored
+// state word (the same plus the writer), the order key (hlc, rank, writer) every workstation and the contract compare,
+// the hybrid logical clock stamp, and the op's sealed terms. Used by the consent encoder on the way out and by the
+// puller to read ConsentChanged events back.
+import { AbiCoder, getAddress, keccak256, toUtf8Bytes } from 'ethers';
 
 export const DECISION_PERMIT = 1;
 export const DECISION_DENY = 2;
-const U64 = (1n << 64n) - 1n;
+/** ConsentLedger.MAX_CLOCK_SKEW_MS: an op stamped further ahead of the block's time is skipped as FUTURE. */
+export const MAX_CLOCK_SKEW_MS = 600_000;
+/** ConsentOpSkipped reasons, as the contract numbers them. */
+export const SKIP_REASONS = { 1: 'STALE', 2: 'FUTURE' } as const;
+export type SkipReason = (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS];
 
-export interface ConsentState {
+const U64 = (1n << 64n) - 1n;
+const U160 = (1n << 160n) - 1n;
+
+/** What an op says about its key's order: the decision, the revoked flag and the hlc stamp. */
+export interface ConsentOrder {
   decision: 1 | 2;
   revoked: boolean;
-  /** Unix seconds. */
-  validFrom: number;
-  /** Unix seconds; 0 means open-ended. */
-  validUntil: number;
-  seq: number;
-  /** Purpose code (LEDGER_PURPOSES index + 1); 0 only in words that are not ops. */
-  purpose: number;
-  /** Category code (LEDGER_CATEGORIES index + 1). */
-  category: number;
+  /** Hybrid logical clock: unix milliseconds << 16 | counter. */
+  hlc: bigint;
+}
+
+/** A stored (or emitted) state word: the order and the writer (the signer that sent it, lowercase address). */
+export interface LedgerState extends ConsentOrder {
+  writer: string;
 }
 
 /**
- * The contract's code tables (ConsentLedger.purposeHash / categoryHash), append-only: code = index + 1, and the
- * key uses keccak256 of the text, as consents/outbox-events.ts hashes it. The contract test checks both agree.
+ * The contract's code tables, append-only: code = index + 1. The key's fields and the sealed terms carry the codes;
+ * the consents domain's hashes map onto them (consents/outbox-events.ts).
  */
 export const LEDGER_PURPOSES = ['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'PUBHLTH', 'HMARKT'] as const;
 export const LEDGER_CATEGORIES = ['general', 'mental-health', 'substance-use', 'HIV', 'genetic', 'reproductive'] as const;
@@ -39,7 +46,7 @@ export function categoryCodeOf(hash: string): number | undefined {
   const i = CATEGORY_CODE_HASHES.indexOf(hash.toLowerCase());
   return i < 0 ? undefined : i + 1;
 }
-/** The hash a code stands for in the key, or undefined for an unknown code. */
+/** The hash a code stands for, or undefined for an unknown code. */
 export function purposeHashOfCode(code: number): string | undefined {
   return PURPOSE_CODE_HASHES[code - 1];
 }
@@ -47,65 +54,94 @@ export function categoryHashOfCode(code: number): string | undefined {
   return CATEGORY_CODE_HASHES[code - 1];
 }
 
-/** One ConsentLedger.applyBatch op, in ABI order (purpose and category travel as codes inside `state`). */
+/** One ConsentLedger.applyBatch op, in ABI order. */
 export interface ConsentOp {
-  patientPseudonym: string;
-  grantee: string;
-  documentHash: string;
-  state: bigint;
+  opKey: string;
+  order: bigint;
+  /** The terms, sealed (consents/ledger-seal.ts), as 0x hex. */
+  sealedTerms: string;
 }
 
-function u64(name: string, v: number): bigint {
-  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative safe integer, got ${v}`);
-  return BigInt(v) & U64;
+/** Packs an op's order word: bits 0-7 decision, 8-15 revoked, 16-79 hlc. */
+export function packOrder(o: ConsentOrder): bigint {
+  if (o.hlc <= 0n || o.hlc > U64) throw new RangeError(`hlc must be 1..2^64-1, got ${o.hlc}`);
+  if (o.decision !== DECISION_PERMIT && o.decision !== DECISION_DENY) throw new RangeError(`decision must be 1 or 2, got ${String(o.decision)}`);
+  return BigInt(o.decision) | (BigInt(o.revoked ? 1 : 0) << 8n) | (o.hlc << 16n);
 }
 
-function u8(name: string, v: number): bigint {
-  if (!Number.isInteger(v) || v < 0 || v > 255) throw new RangeError(`${name} must be an integer 0..255, got ${v}`);
-  return BigInt(v);
+/** The stored word the contract writes for `order` sent by `writer`. */
+export function stateWordOf(order: bigint, writer: string): bigint {
+  return order | ((BigInt(writer) & U160) << 80n);
 }
 
-/**
- * Packs the state as the contract stores it: bits 0-7 decision, 8-15 revoked, 16-79 from, 80-143 until, 144-207 seq,
- * 208-215 purpose code, 216-223 category code.
- */
-export function packConsentState(s: ConsentState): bigint {
-  return (
-    BigInt(s.decision) |
-    (BigInt(s.revoked ? 1 : 0) << 8n) |
-    (u64('validFrom', s.validFrom) << 16n) |
-    (u64('validUntil', s.validUntil) << 80n) |
-    (u64('seq', s.seq) << 144n) |
-    (u8('purpose', s.purpose) << 208n) |
-    (u8('category', s.category) << 216n)
-  );
-}
-
-export function unpackConsentState(word: bigint): ConsentState {
+/** Unpacks a stored or emitted state word; null for 0 (a key never written). */
+export function unpackState(word: bigint): LedgerState | null {
+  if (word === 0n) return null;
   const decision = Number(word & 0xffn);
   return {
     decision: decision === DECISION_DENY ? DECISION_DENY : DECISION_PERMIT,
     revoked: ((word >> 8n) & 0xffn) === 1n,
-    validFrom: Number((word >> 16n) & U64),
-    validUntil: Number((word >> 80n) & U64),
-    seq: Number((word >> 144n) & U64),
-    purpose: Number((word >> 208n) & 0xffn),
-    category: Number((word >> 216n) & 0xffn),
+    hlc: (word >> 16n) & U64,
+    writer: getAddress(`0x${((word >> 80n) & U160).toString(16).padStart(40, '0')}`).toLowerCase(),
   };
+}
+
+/** 1 for a revoke or a deny, 0 for a permit: on equal stamps, the refusal wins. */
+export function rankOf(o: Pick<ConsentOrder, 'decision' | 'revoked'>): 0 | 1 {
+  return o.revoked || o.decision === DECISION_DENY ? 1 : 0;
+}
+
+/** The order key (hlc, rank, writer) as one integer, exactly as ConsentLedger._rankKey builds it. */
+export function orderKeyOf(s: LedgerState): bigint {
+  return (s.hlc << 161n) | (BigInt(rankOf(s)) << 160n) | (BigInt(s.writer) & U160);
+}
+
+/** Whether `a` wins over `b` under the ordering rule (b null: never written). */
+export function wins(a: LedgerState, b: LedgerState | null): boolean {
+  return b === null || orderKeyOf(a) > orderKeyOf(b);
+}
+
+/** The milliseconds part of an hlc stamp. */
+export function hlcMillis(hlc: bigint): number {
+  return Number(hlc >> 16n);
+}
+
+/**
+ * The stamp for a new change of a key: max(now_ms << 16, highest stamp seen for that key (written here or pulled) + 1).
+ * A clock that runs behind still moves forward; one ahead is bounded by the contract's FUTURE check.
+ */
+export function nextHlc(nowMs: number, seen: bigint | null): bigint {
+  const wall = BigInt(Math.max(0, Math.floor(nowMs))) << 16n;
+  return seen !== null && seen + 1n > wall ? seen + 1n : wall;
+}
+
+/** Whether the contract would skip `hlc` as FUTURE in a block stamped `blockSeconds`. */
+export function isFuture(hlc: bigint, blockSeconds: number): boolean {
+  return hlc >> 16n > BigInt(blockSeconds) * 1000n + BigInt(MAX_CLOCK_SKEW_MS);
+}
+
+/** The hlc stamp as the outbox and the database keep it: 16 hex digits, so text order is numeric order. */
+export function hlcText(hlc: bigint): string {
+  return hlc.toString(16).padStart(16, '0');
+}
+export function hlcOfText(text: string): bigint {
+  if (!/^[0-9a-f]{16}$/.test(text)) throw new RangeError('hlc text must be 16 lowercase hex digits');
+  return BigInt(`0x${text}`);
 }
 
 const coder = AbiCoder.defaultAbiCoder();
 
-/** keccak256(abi.encode(patientPseudonym, grantee, purpose, category)): the ledger's key (same as chain/keys.ts). */
-export function consentKeyOf(op: { patientPseudonym: string; grantee: string; purpose: string; category: string }): string {
-  return keccak256(coder.encode(['bytes32', 'bytes32', 'bytes32', 'bytes32'], [op.patientPseudonym, op.grantee, op.purpose, op.category]));
+/** keccak256(abi.encode(facilityId, opKey)): where the contract stores the key in a facility's namespace. */
+export function storageKeyOf(facilityId: string, opKey: string): string {
+  return keccak256(coder.encode(['bytes32', 'bytes32'], [facilityId, opKey]));
 }
 
-/** The key of an op or of a ConsentChanged event: the codes in its state word give the purpose and category hashes. */
-export function consentKeyOfOp(op: Pick<ConsentOp, 'patientPseudonym' | 'grantee' | 'state'>): string {
-  const s = unpackConsentState(op.state);
-  const purpose = purposeHashOfCode(s.purpose);
-  const category = categoryHashOfCode(s.category);
-  if (!purpose || !category) throw new RangeError(`state word has no known purpose/category code (${s.purpose}/${s.category})`);
-  return consentKeyOf({ patientPseudonym: op.patientPseudonym, grantee: op.grantee, purpose, category });
+/** keccak256(abi.encode(sender, batchId)): the batch id as the contract binds it to its sender. */
+export function boundBatchIdOf(sender: string, batchId: string): string {
+  return keccak256(coder.encode(['address', 'bytes32'], [sender, batchId]));
+}
+
+/** The order key as sortable text: hlc (16 hex) || rank (0/1) || writer (40 hex, no 0x). Text order = rule order. */
+export function orderText(s: LedgerState): string {
+  return `${hlcText(s.hlc)}${rankOf(s)}${s.writer.toLowerCase().replace(/^0x/, '').padStart(40, '0')}`;
 }

@@ -2,6 +2,7 @@
 // and the failpoints a crash test may stop at.
 import type { BaseWallet, HDNodeWallet } from 'ethers';
 import type { SyncState } from '../api/events';
+import type { ConsentSealer } from '../consents/ledger-seal';
 import type { Logger } from '../runtime/log';
 import type { ChainContext } from './chain-io';
 import type { SyncFailure } from './failures';
@@ -21,6 +22,8 @@ export interface SenderContext extends ChainContext {
   log: Logger;
   emit: (state: SyncState) => void;
   failpoint?: (step: SendStep, batchId: string) => void | Promise<void>;
+  /** Seals consent changes under the facility secret (consents/ledger-seal.ts); without it they cannot be sent. */
+  consentSealer?: ConsentSealer | null;
   /** Sees every raw transaction right before it is broadcast (the PHI check records calldata here). */
   onBroadcast?: (raw: string) => void;
   /** Nonce notices found while sending (the engine shows the latest). */

@@ -1,13 +1,13 @@
-// Fault (f): two workstations (two databases, one chain) write conflicting consent changes; after both sync and
-// pull, their mirrors and their consents tables agree with each other and with the chain's order (seq wins; on a
-// tie, the change that landed first).
+// Fault (f): two workstations (two databases, own signers, one chain) write conflicting consent changes; after both
+// sync and pull, their mirrors and their consents tables agree with each other and with the ordering rule (the
+// greatest (hlc, rank, writer) wins, whatever landed first), and the loser of each conflict is told.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Contract } from 'ethers';
+import { Contract, Wallet } from 'ethers';
 import { loadArtifact } from '../chain/artifacts';
 import type { Db } from '../db/connection';
 import { SqlConsentSink } from './consent-sink';
-import { unpackConsentState } from './consent-state';
-import { pseudonymOf, startTestChain, tempDir, testEngine, TEST_PATIENTS, type TestChain } from './fixtures/chain';
+import { orderText, unpackState } from './consent-state';
+import { pseudonymOf, startTestChain, tempDir, testEngine, TEST_PATIENTS, TEST_SEALER, workstationKey, type TestChain } from './fixtures/chain';
 import { CalldataRecorder } from './fixtures/phi';
 import { currentConsents, docOf, workstation as station, writeConsent as write } from './fixtures/workstation';
 
@@ -23,19 +23,22 @@ afterAll(async () => {
 });
 
 describe('two workstations, one chain', () => {
-  it('converge to the chain order: higher seq wins, a tie goes to what landed first', async () => {
+  it('converge to the ordering rule: a later stamp wins, a tie of stamp and rank goes to the greater writer', async () => {
     const a = station(dir, 'ws-a', [0, 1, 2]);
     const b = station(dir, 'ws-b', [0, 1, 2, 3]);
+    const keyA = await workstationKey(chain);
+    const keyB = await workstationKey(chain);
     const base = { purpose: 'TREAT', category: 'general', revoked: false } as const;
-    // Both start from the same grant (as if synced earlier).
-    for (const db of [a, b]) write(db, 'shared', { ...base, patient: 0, grantee: '1111111111', seq: 1, decision: 'permit' });
     const sa = new SqlConsentSink(a);
     const sb = new SqlConsentSink(b);
-    const ea = testEngine(a, chain, { onBroadcast: recorder.record, sink: sa });
-    const eb = testEngine(b, chain, { onBroadcast: recorder.record, sink: sb });
+    const engine = (db: Db, sink: SqlConsentSink, signerKey: string) => testEngine(db, chain, { onBroadcast: recorder.record, sink, signerKey });
+    // Both start from the same grant: a wrote it and synced; b pulled it.
+    write(a, 'shared', { ...base, patient: 0, grantee: '1111111111', seq: 1, decision: 'permit' });
+    const ea = engine(a, sa, keyA);
     await ea.runUntilDrained();
     await ea.stop();
-    await eb.runUntilDrained(); // b's copy is a different batch with the same op: skipped on chain (same seq)
+    const eb = engine(b, sb, keyB);
+    await eb.runUntilDrained();
     await eb.stop();
 
     // Conflicts, written offline on both sides.
@@ -48,23 +51,23 @@ describe('two workstations, one chain', () => {
     write(a, 'a', { ...base, patient: 2, grantee: '2222222222', seq: 1, decision: 'permit' }); // only a
 
     // b lands first, then a; then each pulls what the other sent.
-    const eb2 = testEngine(b, chain, { onBroadcast: recorder.record, sink: sb });
+    const eb2 = engine(b, sb, keyB);
     await eb2.runUntilDrained();
     await eb2.stop();
-    const ea2 = testEngine(a, chain, { onBroadcast: recorder.record, sink: sa });
+    const ea2 = engine(a, sa, keyA);
     await ea2.runUntilDrained();
     await ea2.stop();
-    const eb3 = testEngine(b, chain, { onBroadcast: recorder.record, sink: sb });
+    const eb3 = engine(b, sb, keyB);
     await eb3.runUntilDrained();
     await eb3.stop();
 
     // Mirrors: identical, and equal to the contract's state for every key.
-    const mirror = (db: Db) => db.prepare(`SELECT consent_key, decision, revoked, seq, document_hash FROM sync_chain_consents ORDER BY consent_key`).all();
+    const mirror = (db: Db) => db.prepare(`SELECT consent_key, decision, revoked, order_key, document_hash FROM sync_chain_consents ORDER BY consent_key`).all();
     expect(mirror(a)).toEqual(mirror(b));
     const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
-    for (const row of mirror(a) as { consent_key: string; decision: number; revoked: number; seq: number }[]) {
-      const s = unpackConsentState(await ledger.getFunction('packedStateOf')(row.consent_key));
-      expect({ decision: row.decision, revoked: row.revoked === 1, seq: row.seq }).toEqual({ decision: s.decision, revoked: s.revoked, seq: s.seq });
+    for (const row of mirror(a) as { consent_key: string; decision: number; revoked: number; order_key: string }[]) {
+      const s = unpackState(await ledger.getFunction('stateOf')(TEST_SEALER.facilityId, row.consent_key))!;
+      expect({ decision: row.decision, revoked: row.revoked === 1, order: row.order_key }).toEqual({ decision: s.decision, revoked: s.revoked, order: orderText(s) });
     }
 
     // Consents tables: the same current rows for the patients both know.
@@ -72,13 +75,20 @@ describe('two workstations, one chain', () => {
     const p1 = pseudonymOf(TEST_PATIENTS[1]!);
     const common = (db: Db) => currentConsents(db).filter((c) => c.patient !== pseudonymOf(TEST_PATIENTS[3]!));
     expect(common(a)).toEqual(common(b));
+    // The tie at stamp 2 (a revoke and a deny: both rank 1) goes to the greater signer address, on every side.
     const tie = common(a).find((c) => c.patient === p0 && c.grantee === '1111111111')!;
-    expect(tie).toMatchObject({ decision: 'deny', status: 'active', seq: 2, document_hash: docOf({ ...base, patient: 0, grantee: '1111111111', seq: 2, decision: 'deny' }, 'b') });
-    expect(common(a).find((c) => c.patient === p1)).toMatchObject({ decision: 'deny', seq: 3 });
+    const aWins = BigInt(new Wallet(keyA).address) > BigInt(new Wallet(keyB).address);
+    if (aWins) expect(tie).toMatchObject({ decision: 'permit', status: 'revoked', document_hash: docOf({ ...base, patient: 0, grantee: '1111111111', seq: 2, decision: 'permit', revoked: true }, 'a') });
+    else expect(tie).toMatchObject({ decision: 'deny', status: 'active', document_hash: docOf({ ...base, patient: 0, grantee: '1111111111', seq: 2, decision: 'deny' }, 'b') });
+    expect(common(a).find((c) => c.patient === p1)).toMatchObject({ decision: 'deny', status: 'active' });
+    // Each loser was told: the tie's loser, and b's stale permit for patient 1 (skipped on chain or overridden).
+    const reasons = (db: Db) => db.prepare(`SELECT reason FROM consent_conflicts ORDER BY id`).pluck().all();
+    expect([...reasons(a), ...reasons(b)]).toHaveLength(2);
+    expect(reasons(aWins ? b : a)).toHaveLength(aWins ? 2 : 1);
     expect(common(a)).toHaveLength(4);
     // a kept b's change for the unknown patient in its mirror only.
     expect(sa.outcomes['unknown-patient']).toBe(1);
-    expect(sa.outcomes.applied).toBeGreaterThanOrEqual(2);
+    expect(sa.outcomes.applied).toBeGreaterThanOrEqual(1);
     expect(sb.outcomes.applied).toBeGreaterThanOrEqual(2);
     expect(recorder.findings(TEST_PATIENTS)).toEqual([]);
     a.close();

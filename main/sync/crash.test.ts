@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, Wallet } from 'ethers';
 import { loadArtifact } from '../chain/artifacts';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
-import { consentKeyOfOp } from './consent-state';
 import { consentOpOf } from './encoders';
-import { auditRootPayload, credentialPayload, enqueue, enqueueConsents, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, TEST_PATIENTS, type TestChain } from './fixtures/chain';
+import { auditRootPayload, credentialPayload, enqueue, enqueueConsents, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, TEST_PATIENTS, TEST_SEALER, TEST_TRAIL_ID, type TestChain } from './fixtures/chain';
 import { phiFindings } from './fixtures/phi';
 
 const child = fileURLToPath(new URL('./fixtures/sync-child.ts', import.meta.url));
@@ -96,12 +95,12 @@ describe('crash safety', () => {
     expect(changed).toHaveLength(640);
     const onChain = new Map<string, number>();
     for (const l of changed) {
-      const a = (l as unknown as { args: { patientPseudonym: string; grantee: string; state: bigint } }).args;
-      const key = `${consentKeyOfOp(a)}:${a.state}`;
+      const a = (l as unknown as { args: { opKey: string; state: bigint } }).args;
+      const key = `${a.opKey}:${a.state & ((1n << 80n) - 1n)}`;
       onChain.set(key, (onChain.get(key) ?? 0) + 1);
     }
-    const outbox = (check.prepare(`SELECT payload FROM outbox WHERE kind = 'consent.change'`).all() as { payload: string }[]).map((r) => consentOpOf(JSON.parse(r.payload)));
-    for (const op of outbox) expect(onChain.get(`${consentKeyOfOp(op)}:${op.state}`)).toBe(1);
+    const outbox = (check.prepare(`SELECT payload FROM outbox WHERE kind = 'consent.change'`).all() as { payload: string }[]).map((r) => consentOpOf(JSON.parse(r.payload), TEST_SEALER));
+    for (const op of outbox) expect(onChain.get(`${op.opKey}:${op.order}`)).toBe(1);
     const registry = new Contract(chain.contracts.CredentialRegistry, loadArtifact('CredentialRegistry').abi, chain.provider);
     expect(await registry.queryFilter(registry.filters.CredentialStatusChanged!(), 0, 'latest')).toHaveLength(12);
     const anchor = new Contract(chain.contracts.AuditAnchor, loadArtifact('AuditAnchor').abi, chain.provider);

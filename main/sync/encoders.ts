@@ -1,7 +1,9 @@
 // Per-kind encoders: outbox payloads -> one contract call (ConsentLedger.applyBatch, CredentialRegistry.setStatuses,
 // AuditAnchor.anchor), with the gas model the batcher plans with. Pure apart from reading the ABI artifacts.
 import { contractInterface, CONTRACT_OF_KIND } from './contracts';
-import { categoryCodeOf, packConsentState, purposeCodeOf, type ConsentOp } from './consent-state';
+import { AppError } from '../api/errors';
+import type { ConsentSealer } from '../consents/ledger-seal';
+import { categoryCodeOf, hlcOfText, packOrder, purposeCodeOf, type ConsentOp } from './consent-state';
 import type { AuditRootPayload, ClaimRecordPayload, ConsentChangePayload, CredentialStatusPayload, SyncKind } from './payloads';
 import { proposalOf, signatureOf, terminationOf } from '../sharing/outbox-events';
 import type { AgreementProposePayload, AgreementSignPayload, AgreementTerminatePayload } from '../sharing/outbox-events';
@@ -17,12 +19,13 @@ export interface GasModel {
 }
 
 /**
- * Measured against anvil (contracts/test): a ConsentLedger op on a new key costs ~27,200 gas, on an existing key
- * ~10,100 (purpose and category as codes in the state word); a CredentialRegistry update on a new credential ~30,000. Planned with the new-key cost plus ~10%.
+ * Measured against anvil (contracts/test): a ConsentLedger v2 op on a new key costs ~30,800 gas, on an existing key
+ * ~13,800 (one slot per key; the sealed terms, 144 bytes, in calldata and in the event); a CredentialRegistry update
+ * on a new credential ~30,000. Planned with the new-key cost plus ~10%.
  * An AuditAnchor.anchorHead costs ~94,000 gas for a trail's first head and ~79,000 after (contracts/test prints it).
  */
 export const GAS_MODELS: Record<SyncKind, GasModel> = {
-  'consent.change': { base: 80_000, perItem: 31_500, maxItems: 400 },
+  'consent.change': { base: 80_000, perItem: 34_500, maxItems: 400 },
   // With the issuer's signature: ~30,000 for a new credential's slot, ~3,000 ecrecover, ~2,000 for 96 more bytes
   // of calldata and the skip checks; planned at 45,000.
   'credential.status': { base: 80_000, perItem: 45_000, maxItems: 250 },
@@ -39,27 +42,37 @@ export const GAS_MODELS: Record<SyncKind, GasModel> = {
   'claim.record': { base: 80_000, perItem: 56_000, maxItems: 230 },
 };
 
-/** The op for a payload; its purpose and category hashes must be in the ledger's code tables (checked in payloads.ts). */
-export function consentOpOf(p: ConsentChangePayload): ConsentOp {
-  const purpose = purposeCodeOf(p.purposeHash);
-  const category = categoryCodeOf(p.categoryHash);
-  if (purpose === undefined || category === undefined) throw new RangeError('consent.change: purposeHash or categoryHash has no ledger code');
-  return {
-    patientPseudonym: p.patientPseudonym,
-    grantee: p.granteeHash,
-    documentHash: p.documentHash,
-    state: packConsentState({ decision: p.decision === 'permit' ? 1 : 2, revoked: p.revoked, validFrom: p.validFrom, validUntil: p.validUntil, seq: p.seq, purpose, category }),
-  };
+/**
+ * The ConsentLedger v2 op for a payload: the keyed op key, the order word (decision, revoked, hlc) and the terms sealed
+ * under the facility secret. Purpose and category hashes must be in the ledger's code tables (checked in payloads.ts).
+ */
+export function consentOpOf(p: ConsentChangePayload, sealer: ConsentSealer): ConsentOp {
+  const purposeCode = purposeCodeOf(p.purposeHash);
+  const categoryCode = categoryCodeOf(p.categoryHash);
+  if (purposeCode === undefined || categoryCode === undefined) throw new RangeError('consent.change: purposeHash or categoryHash has no ledger code');
+  const decision = p.decision === 'permit' ? 1 : 2;
+  const terms = { patientPseudonym: p.patientPseudonym, granteeKind: p.granteeKind, grantee: p.grantee, purposeCode, categoryCode, validFrom: p.validFrom, validUntil: p.validUntil, decision, revoked: p.revoked, documentHash: p.documentHash, prevHlc: hlcOfText(p.prevHlc) } as const;
+  const opKey = sealer.opKey(terms);
+  const order = packOrder({ decision, revoked: p.revoked, hlc: hlcOfText(p.hlc) });
+  return { opKey, order, sealedTerms: sealer.seal(terms, opKey, order) };
+}
+
+/** What encoding a batch may need besides its payloads: the facility's sealer for consent changes. */
+export interface EncodeKeys {
+  consentSealer?: ConsentSealer | null;
 }
 
 const STATUS_CODES: Record<CredentialStatusPayload['status'], number> = { active: 1, suspended: 2, revoked: 3 };
 
 /** The calldata of the one transaction that carries a batch of `kind`. */
-export function encodeBatchCall(kind: SyncKind, batchId: string, payloads: readonly unknown[]): string {
+export function encodeBatchCall(kind: SyncKind, batchId: string, payloads: readonly unknown[], keys: EncodeKeys = {}): string {
   const iface = contractInterface(CONTRACT_OF_KIND[kind]);
   switch (kind) {
-    case 'consent.change':
-      return iface.encodeFunctionData('applyBatch', [batchId, (payloads as ConsentChangePayload[]).map(consentOpOf)]);
+    case 'consent.change': {
+      const sealer = keys.consentSealer;
+      if (!sealer) throw new AppError('SYNC_FACILITY_SECRET_MISSING', 'Consent changes cannot be sent: this workstation has no facility secret to seal them with (custodian facility-secret import).');
+      return iface.encodeFunctionData('applyBatch', [batchId, (payloads as ConsentChangePayload[]).map((p) => consentOpOf(p, sealer))]);
+    }
     case 'credential.status':
       return iface.encodeFunctionData('setStatuses', [
         batchId,
@@ -98,6 +111,10 @@ export function encodeBatchCall(kind: SyncKind, batchId: string, payloads: reado
  */
 export function appliedCheckCall(kind: SyncKind, batchId: string, payloads: readonly unknown[], sender: string): { data: string; decode: (ret: string) => boolean; bySyncId: boolean } {
   const iface = contractInterface(CONTRACT_OF_KIND[kind]);
+  if (kind === 'consent.change') {
+    // ConsentLedger binds batch ids to their sender: only our own application of the batch counts.
+    return { data: iface.encodeFunctionData('batchApplied', [sender, batchId]), decode: (ret) => Boolean(iface.decodeFunctionResult('batchApplied', ret)[0]), bySyncId: true };
+  }
   if (kind === 'audit.root') {
     const p = payloads[0] as AuditRootPayload;
     if (!sender) return { data: iface.encodeFunctionData('headCount', [`0x${'00'.repeat(20)}`]), decode: () => false, bySyncId: false };

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { loadArtifact } from '../chain/artifacts';
 import type { SyncState } from '../api/events';
 import type { Db } from '../db/connection';
-import { consentKeyOf, unpackConsentState } from './consent-state';
+import { consentOpOf } from './encoders';
+import { unpackState } from './consent-state';
+import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import {
   auditRootPayload,
   credentialPayload,
@@ -19,6 +21,7 @@ import {
   tempDir,
   testEngine,
   TEST_PATIENTS,
+  TEST_SEALER,
   TEST_TRAIL_ID,
   type TestChain,
 } from './fixtures/chain';
@@ -70,9 +73,9 @@ describe('sync engine', () => {
     const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
     const payloads = (db.prepare(`SELECT payload FROM outbox WHERE kind = 'consent.change'`).all() as { payload: string }[]).map((r) => JSON.parse(r.payload));
     for (const p of payloads.slice(0, 5)) {
-      const key = consentKeyOf({ patientPseudonym: p.patientPseudonym, grantee: p.granteeHash, purpose: p.purposeHash, category: p.categoryHash });
-      const state = unpackConsentState(await ledger.getFunction('packedStateOf')(key));
-      expect(state).toMatchObject({ seq: p.seq, validFrom: p.validFrom, revoked: p.revoked });
+      const { opKey } = consentOpOf(p, TEST_SEALER);
+      const state = unpackState(await ledger.getFunction('stateOf')(TEST_SEALER.facilityId, opKey));
+      expect(state).toMatchObject({ hlc: BigInt(`0x${p.hlc}`), revoked: p.revoked, writer: new Wallet(DEVNET_SIGNER_KEY).address.toLowerCase() });
     }
     expect((db.prepare(`SELECT count(*) AS n FROM sync_chain_consents`).get() as { n: number }).n).toBe(45);
     expect((db.prepare(`SELECT count(*) AS n FROM sync_chain_credentials`).get() as { n: number }).n).toBe(2);

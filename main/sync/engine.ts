@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { BaseWallet, HDNodeWallet, JsonRpcProvider } from 'ethers';
 import { AppError } from '../api/errors';
 import type { SyncState } from '../api/events';
+import type { ConsentSealer } from '../consents/ledger-seal';
 import type { Db } from '../db/connection';
 import type { Logger } from '../runtime/log';
 import { itemsPerBatch, planBatches, type BatchLimits } from './batcher';
@@ -56,6 +57,8 @@ export interface SyncEngineOptions {
   pull?: boolean;
   failpoint?: (step: SendStep, batchId: string) => void | Promise<void>;
   onBroadcast?: (raw: string) => void;
+  /** Seals and opens consent changes under the facility secret (consents/ledger-seal.ts). */
+  consentSealer?: ConsentSealer | null;
 }
 
 export interface CycleReport {
@@ -305,10 +308,14 @@ export class SyncEngine {
         log: this.options.log,
         emit: (s) => this.emit(s),
         notices: [],
+        consentSealer: this.options.consentSealer ?? null,
         ...(this.options.failpoint ? { failpoint: this.options.failpoint } : {}),
         ...(this.options.onBroadcast ? { onBroadcast: this.options.onBroadcast } : {}),
       };
-      this.session = { endpoint, provider, ctx, puller: new ChainPuller(this.options.db, provider, endpoint.chainId, endpoint.contracts, this.options.sink ?? null, endpoint.startBlock ?? 0, this.options.claimSink ?? null), reconciled: false, blockGasLimit: 0 };
+      // The consent sink compares pulled changes with this workstation's own by writer: tell it who we are.
+      if (this.options.sink && 'me' in this.options.sink) (this.options.sink as { me: string | null }).me = address.toLowerCase();
+      const puller = new ChainPuller(this.options.db, provider, endpoint.chainId, endpoint.contracts, this.options.sink ?? null, endpoint.startBlock ?? 0, this.options.claimSink ?? null, this.options.consentSealer ?? null);
+      this.session = { endpoint, provider, ctx, puller, reconciled: false, blockGasLimit: 0 };
     }
     const session = this.session;
     const actual = await nodeChainId(session.provider);

@@ -33,7 +33,7 @@ describe('classifyFailure', () => {
   });
 
   it('decodes custom errors by name and marks a replayed batch as already applied', () => {
-    const replay = classifyFailure(withData(ledger.encodeErrorResult('BatchAlreadyApplied', [batchId])));
+    const replay = classifyFailure(withData(ledger.encodeErrorResult('BatchAlreadyApplied', [`0x${'12'.repeat(20)}`, batchId])));
     expect(replay).toMatchObject({ subtype: 'revert', errorName: 'BatchAlreadyApplied', alreadyApplied: true });
     const issuer = `0x${'34'.repeat(20)}`;
     const bad = classifyFailure(withData(registry.encodeErrorResult('IssuerNotRegistered', [issuer])));

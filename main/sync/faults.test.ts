@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, Wallet, id } from 'ethers';
 import type { SyncState } from '../api/events';
 import { loadArtifact } from '../chain/artifacts';
-import { deployContracts } from '../chain/deploy';
+import { deployContracts, ensureFacilitySigner } from '../chain/deploy';
+import { boundBatchIdOf } from './consent-state';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { createProvider, TxSender } from '../chain/provider';
 import { startTestNode, testNodeCapabilities } from '../chain/test-node';
-import { enqueue, enqueueConsents, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, testEngine, TEST_PATIENTS, type TestChain } from './fixtures/chain';
+import { credentialPayload, enqueue, enqueueConsents, openTestDb, outboxStates, registerConsentSigner, registerIssuer, startTestChain, tempDir, testEngine, TEST_PATIENTS, TEST_SEALER, type TestChain } from './fixtures/chain';
 import { CalldataRecorder } from './fixtures/phi';
 import { startRpcProxy } from './fixtures/rpc-proxy';
 
@@ -45,7 +46,9 @@ describe.skipIf(!caps.stateFile)('node stopped mid-sync (anvil only: needs a nod
     const stateFile = path.join(dir, 'anvil-state.json');
     let node = await startTestNode({ stateFile, chainId: 31337 });
     const provider = createProvider(node.rpcUrl, 31337);
-    const contracts = await deployContracts(new Wallet(DEVNET_SIGNER_KEY, provider));
+    const deployer = new Wallet(DEVNET_SIGNER_KEY, provider);
+    const contracts = await deployContracts(deployer);
+    await ensureFacilitySigner(new TxSender(deployer), provider, contracts.ConsentLedger, deployer.address, TEST_SEALER.facilityId);
     provider.destroy();
     const db = newDb();
     enqueueConsents(db, 240, 10_000);
@@ -67,7 +70,7 @@ describe.skipIf(!caps.stateFile)('node stopped mid-sync (anvil only: needs a nod
     const p2 = createProvider(node.rpcUrl, 31337);
     const ledger = new Contract(contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, p2);
     const batches = db.prepare(`SELECT id FROM sync_batches`).pluck().all() as string[];
-    for (const b of batches) expect(await ledger.getFunction('batchApplied')(b)).toBe(true);
+    for (const b of batches) expect(await ledger.getFunction('batchApplied')(new Wallet(DEVNET_SIGNER_KEY).address, b)).toBe(true);
     const changed = await ledger.queryFilter(ledger.filters.ConsentChanged!(), 0, 'latest');
     expect(changed).toHaveLength(240); // exactly once: no batch applied twice across the restart
     await engine.stop();
@@ -110,8 +113,9 @@ describe('reorg', () => {
       const reorg = states.find((s): s is Extract<SyncState, { state: 'failed' }> => s.state === 'failed' && s.reason === 'reorg' && s.batchId === before.id);
       expect(reorg?.message).toMatch(/^Block \d+ \(0x[0-9a-f]{8}…\) that held this batch left the chain \(reorg\); the batch is queued again\.$/);
       const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
-      expect(await ledger.getFunction('batchApplied')(before.id)).toBe(true);
-      const applied = await ledger.queryFilter(ledger.filters.BatchApplied!(before.id), 0, 'latest');
+      const sender = new Wallet(DEVNET_SIGNER_KEY).address;
+      expect(await ledger.getFunction('batchApplied')(sender, before.id)).toBe(true);
+      const applied = await ledger.queryFilter(ledger.filters.BatchApplied!(boundBatchIdOf(sender, before.id)), 0, 'latest');
       expect(applied).toHaveLength(1);
       // The pull cursor stepped back too: the mirror holds the batch once, from the new block.
       const rows = db.prepare(`SELECT block_hash FROM sync_chain_events WHERE batch_id = ? AND name = 'ConsentChanged'`).all(before.id) as { block_hash: string }[];
@@ -213,12 +217,10 @@ describe('clear states and messages', () => {
     db.close();
   });
 
-  it('insufficient funds: a fresh key with the role but no ether fails clearly, spends no nonce, and resumes when funded', async () => {
+  it('insufficient funds: a fresh registered signer with no ether fails clearly, spends no nonce, and resumes when funded', async () => {
     const db = newDb();
     const poor = Wallet.createRandom();
-    const admin = new TxSender(new Wallet(DEVNET_SIGNER_KEY, chain.provider));
-    const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
-    await admin.send({ to: chain.contracts.ConsentLedger, data: ledger.interface.encodeFunctionData('grantRole', [id('CUSTODIAN_ROLE'), poor.address]) });
+    await registerConsentSigner(chain, poor.address);
     enqueueConsents(db, 3, 60_000);
     const engine = testEngine(db, chain, { onBroadcast: recorder.record, signerKey: poor.privateKey });
     const report = await engine.syncNow();

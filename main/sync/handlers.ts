@@ -8,6 +8,7 @@ import type { ChainRuntime } from '../runtime/chain-runtime';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { SyncEngine } from './engine';
 import { isSyncKind, parsePayload } from './payloads';
+import { ConsentConflicts } from './consent-conflicts';
 import { SyncStore, type BatchRow } from './store';
 
 export interface SyncHandlerDeps {
@@ -43,6 +44,7 @@ function engineOf(deps: SyncHandlerDeps): SyncEngine {
 
 export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof syncChannels, RequestContext> {
   const store = new SyncStore(deps.db);
+  const conflicts = new ConsentConflicts(deps.db);
   return {
     'sync.status': async () => {
       const engine = deps.engine;
@@ -68,6 +70,7 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
         lastError: failure ? { code: failure.code, subtype: failure.subtype, message: failure.message } : null,
         notice: engine?.notice?.message ?? null,
         confirmationsRequired: deps.confirmations,
+        openConflicts: conflicts.openCount(),
       };
       return status;
     },
@@ -107,6 +110,14 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
       if (!retried && !store.batch(batchId.toLowerCase()) && !store.batch(batchId)) throw new AppError('NOT_FOUND', `There is no batch ${batchId}.`);
       if (retried) void deps.engine?.syncNow().catch(() => undefined);
       return { retried };
+    },
+    'sync.conflicts': ({ open, consentId, limit }) => conflicts.list({ open, limit, ...(consentId === undefined ? {} : { consentId }) }),
+    'sync.resolveConflict': ({ id }, ctx) => {
+      const row = conflicts.byId(id);
+      if (!row) throw new AppError('NOT_FOUND', `There is no consent conflict ${id}.`);
+      // A FUTURE change never reached the chain, so the consent here still shows it: accepting would hide a divergence.
+      if (row.reason === 'FUTURE') throw new AppError('CONFLICT', `Conflict ${id} is a change the chain refused as stamped in the future; make the change again on the consent (a fresh stamp) instead.`);
+      return { resolved: conflicts.resolve(id, 'accepted', ctx.principal.id) };
     },
     'sync.pause': () => {
       engineOf(deps).pause();

@@ -25,6 +25,8 @@ export interface ConsentMirrorRow {
   valid_from: number;
   valid_until: number;
   seq: number;
+  /** hlc (16 hex) || rank (0/1) || writer (40 hex): text order is the ordering rule's order. */
+  order_key: string;
   document_hash: string;
   block_number: number;
   tx_hash: string;
@@ -82,11 +84,11 @@ export class ChainMirror {
   applyConsent(row: ConsentMirrorRow): void {
     this.db
       .prepare(
-        `INSERT INTO sync_chain_consents (chain_id, consent_key, patient_pseudonym, grantee, purpose, category, decision, revoked, valid_from, valid_until, seq, document_hash, block_number, tx_hash)
-         VALUES (@chain_id, @consent_key, @patient_pseudonym, @grantee, @purpose, @category, @decision, @revoked, @valid_from, @valid_until, @seq, @document_hash, @block_number, @tx_hash)
+        `INSERT INTO sync_chain_consents (chain_id, consent_key, patient_pseudonym, grantee, purpose, category, decision, revoked, valid_from, valid_until, seq, order_key, document_hash, block_number, tx_hash)
+         VALUES (@chain_id, @consent_key, @patient_pseudonym, @grantee, @purpose, @category, @decision, @revoked, @valid_from, @valid_until, @seq, @order_key, @document_hash, @block_number, @tx_hash)
          ON CONFLICT (chain_id, consent_key) DO UPDATE SET decision = excluded.decision, revoked = excluded.revoked, valid_from = excluded.valid_from,
-           valid_until = excluded.valid_until, seq = excluded.seq, document_hash = excluded.document_hash, block_number = excluded.block_number, tx_hash = excluded.tx_hash
-         WHERE excluded.seq > sync_chain_consents.seq`,
+           valid_until = excluded.valid_until, seq = excluded.seq, order_key = excluded.order_key, document_hash = excluded.document_hash, block_number = excluded.block_number, tx_hash = excluded.tx_hash
+         WHERE excluded.order_key > sync_chain_consents.order_key`,
       )
       .run({ chain_id: this.chainId, ...row });
   }
@@ -160,7 +162,8 @@ export function consentRowOf(key: string, e: { data: Record<string, string | num
     revoked: d.revoked ? 1 : 0,
     valid_from: Number(d.validFrom),
     valid_until: Number(d.validUntil),
-    seq: Number(d.seq),
+    seq: 0,
+    order_key: String(d.orderKey),
     document_hash: String(d.documentHash),
     block_number: e.block_number,
     tx_hash: e.tx_hash,

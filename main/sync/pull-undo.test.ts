@@ -26,11 +26,16 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** The signer of another workstation of the facility: the writer of every pulled change here. */
+const OTHER_WORKSTATION = '0x00000000000000000000000000000000000000b2';
+
 function change(patient: number, seq: number, blockNumber: number, over: Partial<ChainConsentChange> = {}): ChainConsentChange {
   return {
     chainId: CHAIN,
     consentKey: `0x${'00'.repeat(32)}`,
     patientPseudonym: pseudonymOf(TEST_PATIENTS[patient]!),
+    granteeKind: 'npi',
+    grantee: base.grantee,
     granteeHash: granteeHashOf('npi', base.grantee).toLowerCase(),
     purposeHash: PURPOSE_HASHES.TREAT.toLowerCase(),
     categoryHash: CATEGORY_HASHES.general.toLowerCase(),
@@ -39,7 +44,9 @@ function change(patient: number, seq: number, blockNumber: number, over: Partial
     revoked: false,
     validFrom: 1_700_000_000,
     validUntil: 0,
-    seq,
+    hlc: BigInt(seq),
+    writer: OTHER_WORKSTATION,
+    prevHlc: 0n,
     blockNumber,
     blockHash: `0x${String(blockNumber).padStart(64, 'b')}`,
     logIndex: 0,

@@ -35,7 +35,7 @@ interface LogRow {
 export class PulledChangeLog {
   constructor(private readonly db: Db) {}
 
-  record(c: Pick<ChainConsentChange, 'chainId' | 'blockNumber' | 'blockHash' | 'logIndex' | 'seq'>, r: PulledChangeRecord): void {
+  record(c: Pick<ChainConsentChange, 'chainId' | 'blockNumber' | 'blockHash' | 'logIndex'> & { seq: number }, r: PulledChangeRecord): void {
     this.db
       .prepare(
         `INSERT OR REPLACE INTO sync_pulled_consent_changes (chain_id, block_number, block_hash, log_index, seq, action, previous_id, previous_state, inserted_id, history_ids)
@@ -78,7 +78,9 @@ export class PulledChangeLog {
       const now = this.db.prepare(`SELECT status, seq FROM consents WHERE id = ?`).get(row.previous_id) as { status: string; seq: number } | undefined;
       if (!now || now.status !== 'revoked' || now.seq !== row.seq || !before || this.foreignHistory(row.previous_id!, ours, true)) return false;
       this.deleteHistory(ours);
-      this.db.prepare(`UPDATE consents SET status = ?, seq = ?, revoked_reason = ?, updated_at = ? WHERE id = ?`).run(before.status, before.seq, before.revoked_reason, before.updated_at, row.previous_id);
+      this.db
+        .prepare(`UPDATE consents SET status = ?, seq = ?, revoked_reason = ?, hlc = coalesce(?, hlc), hlc_writer = ?, updated_at = ? WHERE id = ?`)
+        .run(before.status, before.seq, before.revoked_reason, before.hlc ?? null, before.hlc_writer ?? null, before.updated_at, row.previous_id);
       return true;
     }
     const inserted = this.db.prepare(`SELECT status, seq, superseded_by FROM consents WHERE id = ?`).get(row.inserted_id) as { status: string; seq: number; superseded_by: number | null } | undefined;

@@ -5,17 +5,22 @@ import { AbiCoder, keccak256, zeroPadValue, type JsonRpcProvider, type Log } fro
 import type { Db } from '../db/connection';
 import type { ContractName } from '../chain/artifacts';
 import { contractInterface, type ContractAddresses } from './contracts';
-import { categoryHashOfCode, consentKeyOf, purposeHashOfCode, unpackConsentState } from './consent-state';
+import type { ConsentSealer } from '../consents/ledger-seal';
+import { granteeHashOf } from '../consents/outbox-events';
+import { categoryHashOfCode, orderText, purposeHashOfCode, unpackState } from './consent-state';
 import { ChainMirror, type PulledEvent } from './mirror';
 import { verifiedStatusKeys } from './pulled-status';
 import { blockHashAt, nodeBlockNumber } from './rpc';
 import { forkPoint } from './rules';
 
-/** One consent change as the chain holds it; identifiers are pseudonyms and code hashes, never PHI. */
+/** One consent change as the chain holds it, opened with the facility key; pseudonyms, grantee ids and codes, never PHI. */
 export interface ChainConsentChange {
   chainId: number;
+  /** The op key (a keyed commitment; the facility namespace is ours). */
   consentKey: string;
   patientPseudonym: string;
+  granteeKind: 'npi' | 'org';
+  grantee: string;
   granteeHash: string;
   purposeHash: string;
   categoryHash: string;
@@ -24,12 +29,26 @@ export interface ChainConsentChange {
   revoked: boolean;
   validFrom: number;
   validUntil: number;
-  seq: number;
+  /** The order key: hlc stamp and writer (the rank follows from decision and revoked). */
+  hlc: bigint;
+  writer: string;
+  /** The highest stamp the writer had seen for the key when writing (0: none); see ledger-seal.ts. */
+  prevHlc: bigint;
   blockNumber: number;
   blockHash: string;
   logIndex: number;
   txHash: string;
   batchId: string | null;
+}
+
+/** A change of this facility the puller could not open (altered, or sealed under another secret): reported, not applied. */
+export interface UnopenableConsentChange {
+  chainId: number;
+  consentKey: string;
+  blockNumber: number;
+  blockHash: string;
+  logIndex: number;
+  txHash: string;
 }
 
 /** One SharingAgreements event: ids, addresses, hashes and numbers only (the sharing domain applies it). */
@@ -45,6 +64,8 @@ export interface ChainChangeSink {
   /** Called at the start of each pulled block range, inside its transaction (refresh caches here). */
   begin?(): void;
   consentChanged(change: ChainConsentChange): void;
+  /** A change in this facility's namespace whose sealed terms did not open: kept as a problem, never applied. */
+  consentUnopenable?(change: UnopenableConsentChange): void;
   /** SharingAgreements events, in chain order (the sharing domain's agreements table). */
   sharingEvent?(event: ChainSharingEvent): void;
   /** After a reorg removed pulled events of these agreements: rebuild their state from the events that remain. */
@@ -101,6 +122,8 @@ export class ChainPuller {
     private readonly sink: ChainChangeSink | null = null,
     private readonly startBlock = 0,
     private readonly claimSink: ClaimChainSink | null = null,
+    /** Opens this facility's consent changes; without it they are recorded as unopenable, never applied. */
+    private readonly consentSealer: ConsentSealer | null = null,
   ) {
     this.mirror = new ChainMirror(db, chainId);
     this.registry = contracts.CredentialRegistry;
@@ -120,6 +143,8 @@ export class ChainPuller {
       cursor = this.mirror.cursor(CURSOR);
     }
     const start = cursor ? cursor.block_number + 1 : this.startBlock;
+    // Every pull, even one with no new block: the sink applies kept changes whose patient has appeared since.
+    if (this.sink?.begin) this.db.transaction(() => this.sink!.begin!())();
     let events = 0;
     let consentChanges = 0;
     let statusesRejected = 0;
@@ -185,54 +210,14 @@ export class ChainPuller {
       const a = desc.args;
       let event: PulledEvent | null = null;
       if (desc.name === 'ConsentChanged') {
-        const s = unpackConsentState(BigInt(a.state as bigint));
-        // The contract only emits ops whose codes it knows; the same tables give back the hashes of the key.
-        const ids = { patientPseudonym: hex(a.patientPseudonym), grantee: hex(a.grantee), purpose: hex(purposeHashOfCode(s.purpose)), category: hex(categoryHashOfCode(s.category)) };
-        const key = consentKeyOf(ids);
-        const batchId = batchOfTx.get(log.transactionHash) ?? null;
-        event = { ...base, batchId, subject: key, data: { ...ids, documentHash: hex(a.documentHash), decision: s.decision, revoked: s.revoked, validFrom: s.validFrom, validUntil: s.validUntil, seq: s.seq } };
-        if (this.mirror.record(event)) {
-          this.mirror.applyConsent({
-            consent_key: key,
-            patient_pseudonym: ids.patientPseudonym,
-            grantee: ids.grantee,
-            purpose: ids.purpose,
-            category: ids.category,
-            decision: s.decision,
-            revoked: s.revoked ? 1 : 0,
-            valid_from: s.validFrom,
-            valid_until: s.validUntil,
-            seq: s.seq,
-            document_hash: hex(a.documentHash),
-            block_number: base.blockNumber,
-            tx_hash: base.txHash,
-          });
-          this.sink?.consentChanged({
-            chainId: this.chainId,
-            consentKey: key,
-            patientPseudonym: ids.patientPseudonym,
-            granteeHash: ids.grantee,
-            purposeHash: ids.purpose,
-            categoryHash: ids.category,
-            documentHash: hex(a.documentHash),
-            decision: s.decision === 1 ? 'permit' : 'deny',
-            revoked: s.revoked,
-            validFrom: s.validFrom,
-            validUntil: s.validUntil,
-            seq: s.seq,
-            blockNumber: base.blockNumber,
-            blockHash: base.blockHash,
-            logIndex: base.logIndex,
-            txHash: base.txHash,
-            batchId,
-          });
+        if (this.consentChanged(log, base, a, batchOfTx.get(log.transactionHash) ?? null)) {
           consentChanges++;
           events++;
         }
         continue;
       }
       if (desc.name === 'ConsentOpSkipped') {
-        event = { ...base, batchId: batchOfTx.get(log.transactionHash) ?? null, subject: hex(a.key), data: { seq: Number(a.seq), storedSeq: Number(a.storedSeq) } };
+        event = { ...base, batchId: hex(a.boundBatchId), subject: hex(a.opKey), data: { opIndex: Number(a.opIndex), reason: Number(a.reason), storedState: String(a.storedState) } };
       } else if (desc.name === 'CredentialStatusChanged') {
         if (!verifiedStatuses.has(`${base.txHash}:${hex(a.credentialHash)}:${Number(a.status)}`)) {
           // Logged without the issuer's signature in its transaction: reported (in the pull report), never applied.
@@ -296,6 +281,85 @@ export class ChainPuller {
     this.sink?.prune?.(this.chainId, to - KEEP_SEEN_BLOCKS);
     this.mirror.setCursor(CURSOR, to, toHash);
     return { events, consentChanges, statusesRejected };
+  }
+
+  /**
+   * One ConsentChanged: another facility's change is recorded and left alone; ours is opened with the facility key
+   * and applied to the mirror and the sink; one that does not open is recorded and reported, never applied.
+   * True when it was new (not pulled before).
+   */
+  private consentChanged(log: Log, base: Omit<PulledEvent, 'batchId' | 'subject' | 'data'>, a: Record<string, unknown>, batchId: string | null): boolean {
+    const opKey = hex(a.opKey);
+    const facilityId = hex(a.facilityId);
+    const word = BigInt(a.state as bigint);
+    const state = unpackState(word)!;
+    const order = word & ((1n << 80n) - 1n);
+    if (!this.consentSealer || facilityId !== this.consentSealer.facilityId) {
+      return this.mirror.record({ ...base, name: 'ConsentChanged:foreign', batchId, subject: opKey, data: { facilityId } });
+    }
+    const terms = this.consentSealer.open(hex(a.sealedTerms), opKey, order);
+    const purpose = terms ? purposeHashOfCode(terms.purposeCode) : undefined;
+    const category = terms ? categoryHashOfCode(terms.categoryCode) : undefined;
+    if (!terms || !purpose || !category) {
+      const fresh = this.mirror.record({ ...base, name: 'ConsentChanged:unopenable', batchId, subject: opKey, data: { facilityId } });
+      if (fresh) this.sink?.consentUnopenable?.({ chainId: this.chainId, consentKey: opKey, blockNumber: base.blockNumber, blockHash: base.blockHash, logIndex: base.logIndex, txHash: base.txHash });
+      return false;
+    }
+    const granteeHash = granteeHashOf(terms.granteeKind, terms.grantee).toLowerCase();
+    const key = orderText(state);
+    const data = {
+      patientPseudonym: terms.patientPseudonym,
+      grantee: granteeHash,
+      purpose,
+      category,
+      documentHash: terms.documentHash,
+      decision: state.decision,
+      revoked: state.revoked,
+      validFrom: terms.validFrom,
+      validUntil: terms.validUntil,
+      orderKey: key,
+    };
+    if (!this.mirror.record({ ...base, batchId, subject: opKey, data })) return false;
+    this.mirror.applyConsent({
+      consent_key: opKey,
+      patient_pseudonym: terms.patientPseudonym,
+      grantee: granteeHash,
+      purpose,
+      category,
+      decision: state.decision,
+      revoked: state.revoked ? 1 : 0,
+      valid_from: terms.validFrom,
+      valid_until: terms.validUntil,
+      seq: 0,
+      order_key: key,
+      document_hash: terms.documentHash,
+      block_number: base.blockNumber,
+      tx_hash: base.txHash,
+    });
+    this.sink?.consentChanged({
+      chainId: this.chainId,
+      consentKey: opKey,
+      patientPseudonym: terms.patientPseudonym,
+      granteeKind: terms.granteeKind,
+      grantee: terms.grantee,
+      granteeHash,
+      purposeHash: purpose,
+      categoryHash: category,
+      documentHash: terms.documentHash,
+      decision: state.decision === 1 ? 'permit' : 'deny',
+      revoked: state.revoked,
+      validFrom: terms.validFrom,
+      validUntil: terms.validUntil,
+      hlc: state.hlc,
+      writer: state.writer,
+      prevHlc: terms.prevHlc,
+      blockNumber: base.blockNumber,
+      blockHash: base.blockHash,
+      logIndex: base.logIndex,
+      txHash: base.txHash,
+      batchId,
+    });
+    return true;
   }
 }
 

@@ -7,6 +7,7 @@ import type { TransactionReceipt } from 'ethers';
 import { rekeyedBatchId } from './batcher';
 import { batchPayloads, contractAddress, escapesByNewId, findAppliedLogs, findOwnReceipt, isAppliedOnChain, receiptApplies, skippedItems } from './chain-io';
 import type { SenderContext } from './context';
+import { ConsentConflicts } from './consent-conflicts';
 import { encodeBatchCall } from './encoders';
 import { classifyFailure } from './failures';
 import { nodeBlockNumber } from './rpc';
@@ -27,7 +28,7 @@ export async function recordReceipt(ctx: SenderContext, batch: BatchRow, receipt
     }
     let message = `Transaction ${short(receipt.hash)} was mined in block ${receipt.blockNumber} but reverted`;
     try {
-      await ctx.provider.call({ from: ctx.address, to: contractAddress(ctx, batch), data: encodeBatchCall(batch.kind, batch.id, batchPayloads(ctx, batch)) });
+      await ctx.provider.call({ from: ctx.address, to: contractAddress(ctx, batch), data: encodeBatchCall(batch.kind, batch.id, batchPayloads(ctx, batch), ctx) });
       message += ' (out of gas or a state that has changed since).';
     } catch (err) {
       message += `: ${classifyFailure(err).message}`;
@@ -41,6 +42,11 @@ export async function recordReceipt(ctx: SenderContext, batch: BatchRow, receipt
     ctx.store.markFailed(batch.id, 'revert', message);
     ctx.emit({ state: 'failed', batchId: batch.id, reason: 'revert', message });
     return;
+  }
+  if (batch.kind === 'consent.change') {
+    // Each op this transaction's own BatchApplied (under the id bound to our sender) skipped becomes a named conflict of
+    // its outbox event (consent-conflicts.ts), never a silent confirmation.
+    new ConsentConflicts(ctx.store.db).fromReceipt(receipt, contractAddress(ctx, batch), ctx.address, batch.id, ctx.store.batchEvents(batch.id));
   }
   const head = await nodeBlockNumber(ctx.provider);
   const confirmations = confirmationsOf(receipt.blockNumber, head);

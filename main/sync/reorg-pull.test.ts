@@ -67,11 +67,11 @@ describe('reorg under pulled consent changes', () => {
     expect(firstPull.pull?.consentChanges).toBe(3);
     const pulled = currentConsents(b);
     expect(pulled).toEqual(currentConsents(a));
-    expect(pulled.map((c) => [c.seq, c.status, c.decision])).toEqual(
+    expect(pulled.map((c) => [c.hlc, c.status, c.decision])).toEqual(
       expect.arrayContaining([
-        [2, 'revoked', 'permit'],
-        [2, 'active', 'deny'],
-        [1, 'active', 'permit'],
+        ['0000000000000002', 'revoked', 'permit'],
+        ['0000000000000002', 'active', 'deny'],
+        ['0000000000000001', 'active', 'permit'],
       ]),
     );
     const undoRows = () => b.prepare(`SELECT count(*) FROM sync_pulled_consent_changes`).pluck().get() as number;
@@ -99,7 +99,7 @@ describe('reorg under pulled consent changes', () => {
     expect(currentConsents(b)).toEqual(currentConsents(a));
     expect(currentConsents(b)).toEqual(pulled);
     const p2 = pseudonymOf(TEST_PATIENTS[2]!);
-    expect(currentConsents(b).find((c) => c.patient === p2)).toMatchObject({ purpose: 'HRESCH', seq: 1, status: 'active' });
+    expect(currentConsents(b).find((c) => c.patient === p2)).toMatchObject({ purpose: 'HRESCH', hlc: '0000000000000001', status: 'active' });
     expect(recorder.findings(TEST_PATIENTS)).toEqual([]);
     a.close();
     b.close();

@@ -1,5 +1,5 @@
 // Plain-text renderings of sync status, batches and a dry-run plan for the `custodian sync` commands.
-import type { SyncBatchSummary, SyncNowResult, SyncStatus } from '../api/sync';
+import type { ConsentConflictSummary, SyncBatchSummary, SyncNowResult, SyncStatus } from '../api/sync';
 import type { DryRunPlan } from './dry-run';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -16,7 +16,16 @@ export function formatSyncStatus(s: SyncStatus): string {
   ];
   if (s.lastError) lines.push(`Last error:   [${s.lastError.code}] ${s.lastError.message}`);
   if (s.notice) lines.push(`Notice:       ${s.notice}`);
+  lines.push(`Conflicts:    ${n(s.openConflicts)} consent change(s) of this workstation lost and are not resolved`);
   return lines.join('\n');
+}
+
+/** Open consent conflicts, one line each: which change lost, why, and what won (order = hlc | rank | writer). */
+export function formatConflicts(rows: ConsentConflictSummary[]): string {
+  if (rows.length === 0) return '  (none)';
+  return rows
+    .map((c) => `  #${c.id} consent ${c.consentId} ${c.reason}: mine ${c.myOrder.slice(0, 16)} lost to ${c.winningOrder ? c.winningOrder.slice(0, 16) : '?'} by ${c.winningWriter ?? 'unknown'} (${c.raisedAt})`)
+    .join('\n');
 }
 
 export function formatBatches(batches: SyncBatchSummary[]): string {

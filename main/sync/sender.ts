@@ -86,7 +86,7 @@ export async function sendNext(ctx: SenderContext): Promise<SendOutcome> {
   if (!batch) return { kind: 'none' };
   ctx.emit({ state: 'sending', batchId: batch.id, events: batch.event_count });
   const to = contractAddress(ctx, batch);
-  const data = encodeBatchCall(batch.kind, batch.id, batchPayloads(ctx, batch));
+  const data = encodeBatchCall(batch.kind, batch.id, batchPayloads(ctx, batch), ctx);
 
   let estimate: bigint;
   try {

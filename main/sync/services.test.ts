@@ -3,13 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncState } from '../api/events';
 import type { Principal } from '../api/permissions';
-import type { SyncBatchSummary, SyncEventDetail, SyncNowResult, SyncStatus } from '../api/sync';
+import type { ConsentConflictSummary, SyncBatchSummary, SyncEventDetail, SyncNowResult, SyncStatus } from '../api/sync';
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
 import { enqueue, enqueueConsents, auditRootPayload, tempDir } from './fixtures/chain';
 
 const admin: Principal = { id: 'it', name: 'IT admin', role: 'it_admin' };
 const clerk: Principal = { id: 'clerk', name: 'Clerk', role: 'records_clerk' };
+const manager: Principal = { id: 'manager', name: 'Records manager', role: 'records_manager' };
 let services: Services;
 
 beforeAll(async () => {
@@ -71,7 +72,7 @@ describe('sync channels', () => {
 
     const detail = await ok<SyncEventDetail>('sync.event', { id: first });
     expect(detail.batch?.id).toBe(batches[1]!.id);
-    expect(detail.payload).toMatchObject({ v: 1, seq: 1 });
+    expect(detail.payload).toMatchObject({ v: 2, hlc: '0000000000000001' });
     const audit = await ok<SyncEventDetail>('sync.event', { id: rootEvent });
     expect(audit.anchor).toMatchObject({ txHash: batches[0]!.txHash, anchorIndex: 0 });
   });
@@ -88,5 +89,46 @@ describe('sync channels', () => {
     }
     const missing = await services.call('sync.retryBatch', { batchId: `0x${'ab'.repeat(32)}` }, admin);
     expect(missing.ok ? null : missing.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('consent conflicts through the channels', () => {
+  it('counts open conflicts in sync.status, lists them, lets a records manager accept one, and refuses FUTURE and a clerk', async () => {
+    const db = services.db;
+    const at = new Date().toISOString();
+    const patient = Number(db.prepare(`INSERT INTO patients (facility, mrn, name, birth_date, pseudonym, created_at) VALUES ('GH', 'C-1', NULL, NULL, ?, ?)`).run(`0x${'c1'.repeat(32)}`, at).lastInsertRowid);
+    const consent = Number(
+      db
+        .prepare(
+          `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash, source, seq, created_at, updated_at)
+           VALUES (?, '1234567893', 'npi', 'permit', 'TREAT', 'general', 0, 'superseded', ?, 'form', 1, ?, ?)`,
+        )
+        .run(patient, `0x${'d1'.repeat(32)}`, at, at).lastInsertRowid,
+    );
+    const [stale, future] = enqueueConsents(db, 2, 900);
+    const raise = db.prepare(`INSERT INTO consent_conflicts (outbox_id, consent_id, op_key, reason, my_order, winning_order, winning_writer, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    raise.run(stale, consent, `0x${'0a'.repeat(32)}`, 'STALE', `${'0'.repeat(15)}10${'a'.repeat(40)}`, `${'0'.repeat(15)}21${'b'.repeat(40)}`, `0x${'b'.repeat(40)}`, at);
+    raise.run(future, consent, `0x${'0b'.repeat(32)}`, 'FUTURE', `${'f'.repeat(16)}0${'a'.repeat(40)}`, null, null, at);
+
+    expect((await ok<SyncStatus>('sync.status', {})).openConflicts).toBe(2);
+    const listed = await ok<ConsentConflictSummary[]>('sync.conflicts', {});
+    expect(listed.map((c) => c.reason).sort()).toEqual(['FUTURE', 'STALE']);
+    expect(await ok<ConsentConflictSummary[]>('sync.conflicts', { consentId: consent })).toHaveLength(2);
+    const staleRow = listed.find((c) => c.reason === 'STALE')!;
+
+    // A clerk and IT may look but not resolve (a consent decision: consents.revoke); a FUTURE change cannot be
+    // "accepted" (the chain never took it).
+    for (const who of [clerk, admin]) {
+      const denied = await services.call('sync.resolveConflict', { id: staleRow.id, resolution: 'accepted' }, who);
+      expect(denied.ok ? null : denied.error.code).toBe('PERMISSION_DENIED');
+    }
+    const futureRow = listed.find((c) => c.reason === 'FUTURE')!;
+    const refused = await services.call('sync.resolveConflict', { id: futureRow.id, resolution: 'accepted' }, manager);
+    expect(refused.ok ? null : refused.error.code).toBe('CONFLICT');
+
+    expect(await ok<{ resolved: boolean }>('sync.resolveConflict', { id: staleRow.id, resolution: 'accepted' }, manager)).toEqual({ resolved: true });
+    expect(await ok<{ resolved: boolean }>('sync.resolveConflict', { id: staleRow.id, resolution: 'accepted' }, manager)).toEqual({ resolved: false });
+    expect((await ok<SyncStatus>('sync.status', {})).openConflicts).toBe(1);
+    expect((await ok<ConsentConflictSummary[]>('sync.conflicts', { open: false })).find((c) => c.id === staleRow.id)).toMatchObject({ resolution: 'accepted', resolvedBy: 'manager' });
   });
 });

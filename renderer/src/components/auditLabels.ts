@@ -48,6 +48,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'sync.event': 'Sync event viewed',
   'sync.now': 'Sync run now',
   'sync.retryBatch': 'Sync batch retried',
+  'sync.resolveConflict': 'Consent conflict resolved (winner accepted)',
   'sync.pause': 'Sync paused',
   'sync.resume': 'Sync resumed',
 };

@@ -1,0 +1,124 @@
+// Consent conflicts: a change of this workstation that lost under the ordering rule (main/sync/README.md), either
+// skipped on chain (STALE, FUTURE: read from its own transaction's receipt) or overridden by a pulled change with a
+// greater order key before it landed (OVERRIDDEN). One row per outbox event, shown on the Sync page, in
+// `custodian sync status` and in the consent's drawer until a person resolves it. Owns consent_conflicts (0011).
+import type { Log, TransactionReceipt } from 'ethers';
+import type { Db } from '../db/connection';
+import { contractInterface } from './contracts';
+import { boundBatchIdOf, hlcOfText, orderText, SKIP_REASONS, unpackState, type LedgerState } from './consent-state';
+
+export type ConflictReason = 'STALE' | 'FUTURE' | 'OVERRIDDEN';
+
+export interface ConsentConflictRow {
+  id: number;
+  outboxId: number;
+  consentId: number;
+  opKey: string;
+  reason: ConflictReason;
+  /** hlc (16 hex) || rank || writer (40 hex). */
+  myOrder: string;
+  winningOrder: string | null;
+  winningWriter: string | null;
+  batchId: string | null;
+  txHash: string | null;
+  raisedAt: string;
+  resolution: 'accepted' | 'reapplied' | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+}
+
+/** What a consent batch's own receipt says: applied (by us, under our sender-bound id) and which ops were skipped. */
+export interface ConsentReceiptOutcome {
+  applied: boolean;
+  skipped: number;
+}
+
+const SELECT = `SELECT id, outbox_id AS outboxId, consent_id AS consentId, op_key AS opKey, reason, my_order AS myOrder, winning_order AS winningOrder,
+  winning_writer AS winningWriter, batch_id AS batchId, tx_hash AS txHash, raised_at AS raisedAt, resolution, resolved_at AS resolvedAt, resolved_by AS resolvedBy
+  FROM consent_conflicts`;
+
+export class ConsentConflicts {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Reads a consent batch's own receipt: its BatchApplied under keccak(sender, batchId) proves this transaction
+   * applied it; every ConsentOpSkipped of that batch becomes a conflict of the outbox event at its index.
+   */
+  fromReceipt(receipt: TransactionReceipt, ledger: string, sender: string, batchId: string, events: readonly { id: number; payload: string }[]): ConsentReceiptOutcome {
+    const iface = contractInterface('ConsentLedger');
+    const bound = boundBatchIdOf(sender, batchId).toLowerCase();
+    const ours = receipt.logs.filter((l: Log) => l.address.toLowerCase() === ledger.toLowerCase()).map((l) => iface.parseLog({ topics: [...l.topics], data: l.data }));
+    const applied = ours.some((d) => d?.name === 'BatchApplied' && String(d.args.boundBatchId).toLowerCase() === bound);
+    if (!applied) return { applied: false, skipped: 0 };
+    const at = this.now().toISOString();
+    // A batch included again after a reorg is judged again from its new receipt.
+    const clear = this.db.prepare(`DELETE FROM consent_conflicts WHERE outbox_id = ? AND reason <> 'OVERRIDDEN' AND resolution IS NULL`);
+    for (const e of events) clear.run(e.id);
+    let skipped = 0;
+    for (const d of ours) {
+      if (d?.name !== 'ConsentOpSkipped' || String(d.args.boundBatchId).toLowerCase() !== bound) continue;
+      const event = events[Number(d.args.opIndex)];
+      if (!event) continue;
+      const p = JSON.parse(event.payload) as { consentId: number; hlc: string; decision: 'permit' | 'deny'; revoked: boolean };
+      const mine: LedgerState = { decision: p.decision === 'permit' ? 1 : 2, revoked: p.revoked, hlc: hlcOfText(p.hlc), writer: sender.toLowerCase() };
+      const winner = unpackState(BigInt(d.args.storedState as bigint));
+      const reason = SKIP_REASONS[Number(d.args.reason) as 1 | 2];
+      this.raise({ outboxId: event.id, consentId: p.consentId, opKey: String(d.args.opKey).toLowerCase(), reason, mine, winner, batchId, txHash: receipt.hash, at });
+      skipped++;
+    }
+    return { applied: true, skipped };
+  }
+
+  /**
+   * A pulled change with a greater order key replaces a row of ours the chain never took: its outbox event lost.
+   * Nothing is raised for a row with no event of ours at that stamp (nothing was ever to be sent).
+   */
+  overridden(consentId: number, hlc: string, mine: LedgerState, winner: LedgerState): void {
+    const outboxId = this.db
+      .prepare(`SELECT id FROM outbox WHERE kind = 'consent.change' AND json_extract(payload, '$.consentId') = ? AND json_extract(payload, '$.hlc') = ? ORDER BY id DESC LIMIT 1`)
+      .pluck()
+      .get(consentId, hlc) as number | undefined;
+    if (outboxId === undefined) return;
+    this.raise({ outboxId, consentId, opKey: '', reason: 'OVERRIDDEN', mine, winner, batchId: null, txHash: null, at: this.now().toISOString() });
+  }
+
+  private raise(c: { outboxId: number; consentId: number; opKey: string; reason: ConflictReason; mine: LedgerState; winner: LedgerState | null; batchId: string | null; txHash: string | null; at: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO consent_conflicts (outbox_id, consent_id, op_key, reason, my_order, winning_order, winning_writer, batch_id, tx_hash, raised_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (outbox_id) DO UPDATE SET batch_id = coalesce(excluded.batch_id, batch_id), tx_hash = coalesce(excluded.tx_hash, tx_hash),
+           op_key = CASE WHEN excluded.op_key <> '' THEN excluded.op_key ELSE op_key END`,
+      )
+      .run(c.outboxId, c.consentId, c.opKey, c.reason, orderText(c.mine), c.winner ? orderText(c.winner) : null, c.winner?.writer ?? null, c.batchId, c.txHash, c.at);
+  }
+
+  list(opts: { open?: boolean; consentId?: number; limit?: number } = {}): ConsentConflictRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (opts.open) where.push('resolution IS NULL');
+    if (opts.consentId !== undefined) {
+      // A conflict belongs to the consent's whole key history: the row that lost is superseded by the winner.
+      where.push(`consent_id IN (WITH RECURSIVE chain(id) AS (SELECT ? UNION SELECT c.id FROM consents c JOIN chain ON c.superseded_by = chain.id) SELECT id FROM chain)`);
+      args.push(opts.consentId);
+    }
+    const sql = `${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return this.db.prepare(sql).all(...args, opts.limit ?? 500) as ConsentConflictRow[];
+  }
+
+  openCount(): number {
+    return this.db.prepare(`SELECT count(*) FROM consent_conflicts WHERE resolution IS NULL`).pluck().get() as number;
+  }
+
+  byId(id: number): ConsentConflictRow | undefined {
+    return this.db.prepare(`${SELECT} WHERE id = ?`).get(id) as ConsentConflictRow | undefined;
+  }
+
+  /** Marks a conflict resolved; false when it was already. */
+  resolve(id: number, resolution: 'accepted' | 'reapplied', by: string): boolean {
+    return this.db.prepare(`UPDATE consent_conflicts SET resolution = ?, resolved_at = ?, resolved_by = ? WHERE id = ? AND resolution IS NULL`).run(resolution, this.now().toISOString(), by, id).changes === 1;
+  }
+}
