@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { encryptKeystoreJson, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../main/db/connection';
+import { openDataFolderDatabase } from '../main/db/key-store';
 import { EventBus } from '../main/runtime/event-bus';
 import { silentLogger } from '../main/runtime/log';
 import { migrate } from '../main/db/migrate';
@@ -341,7 +342,8 @@ describe('main.cjs under a stand-in Electron', () => {
     expect(rec.probes.sealedAfterWrong).toBe(false);
     expect(rec.probes.seal).toMatchObject({ ok: true, value: { address: wallet.address } });
     expect(rec.probes.signerAfter).toMatchObject({ ok: true, value: { source: 'sealed', sealed: { address: wallet.address } } });
-    expect(rec.sealCalls).toBe(1);
+    // Two seals in all: the database key at the folder's first start (encryption at rest), then the signing key once.
+    expect(rec.sealCalls).toBe(2);
     const sealedFile = fs.readFileSync(path.join(dataDir, 'secrets', 'signing-key.sealed'), 'utf8');
     expect(sealedFile).not.toContain(wallet.privateKey.slice(2));
     for (const text of [JSON.stringify(rec.probes), fs.readFileSync(path.join(dataDir, 'custodian.log'), 'utf8')]) {
@@ -353,7 +355,7 @@ describe('main.cjs under a stand-in Electron', () => {
   it('refuses to start on an edited migration: error box, exit 1, no window', async () => {
     const dataDir = path.join(work, 'data-edited');
     expect((await runShell('start', { CUSTODIAN_HOME: dataDir })).code).toBe(0);
-    const db = openDatabase(path.join(dataDir, 'custodian.sqlite'));
+    const db = openDataFolderDatabase(dataDir);
     db.prepare(`UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1`).run();
     db.close();
     const { code, rec } = await runShell('start', { CUSTODIAN_HOME: dataDir });
@@ -367,7 +369,7 @@ describe('main.cjs under a stand-in Electron', () => {
   it('refuses to start from a database written by a newer version', async () => {
     const dataDir = path.join(work, 'data-future');
     expect((await runShell('start', { CUSTODIAN_HOME: dataDir })).code).toBe(0);
-    const db = openDatabase(path.join(dataDir, 'custodian.sqlite'));
+    const db = openDataFolderDatabase(dataDir);
     db.prepare(`INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, '0999_future.sql', 'x', 'now')`).run();
     db.close();
     const { code, rec } = await runShell('start', { CUSTODIAN_HOME: dataDir });

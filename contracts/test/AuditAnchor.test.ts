@@ -18,7 +18,7 @@ beforeAll(async () => {
   anchor = await chain.deploy('AuditAnchor');
   const wallet = new Wallet(hexlify(randomBytes(32)), chain.provider);
   hostile = { wallet, sender: new TxSender(wallet), address: wallet.address };
-  await chain.provider.send('anvil_setBalance', [hostile.address, '0x56BC75E2D63100000']);
+  await chain.control.setBalance(hostile.address, 100n * 10n ** 18n);
   await call(chain.admin, anchor, 'grantRole', [id('ANCHOR_ROLE'), hostile.address]);
 });
 
@@ -83,7 +83,7 @@ describe('AuditAnchor v2', () => {
   it('plans within the sync engine\'s gas model for audit heads', async () => {
     const wallet = new Wallet(hexlify(randomBytes(32)), chain.provider);
     const fresh = { wallet, sender: new TxSender(wallet), address: wallet.address };
-    await chain.provider.send('anvil_setBalance', [fresh.address, '0x56BC75E2D63100000']);
+    await chain.control.setBalance(fresh.address, 100n * 10n ** 18n);
     await call(chain.admin, anchor, 'grantRole', [id('ANCHOR_ROLE'), fresh.address]);
     const firstGas = (await anchorHead(fresh, 5, randomBytes32())).gasUsed;
     const nextGas = (await anchorHead(fresh, 9, randomBytes32())).gasUsed;
@@ -91,12 +91,12 @@ describe('AuditAnchor v2', () => {
     expect(Number(firstGas)).toBeLessThanOrEqual(GAS_MODELS['audit.root'].base);
   });
 
-  it('on a devnet, anvil_setStorageAt forges a head: the devnet is no trust anchor against local processes', async () => {
+  it('on a devnet, setStorageAt (anvil_/hardhat_) forges a head: the devnet is no trust anchor against local processes', async () => {
     // _heads is the first own storage slot after AccessControl's _roles (slot 0): slot 1.
     const base = BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(['address', 'uint256'], [chain.admin.address, 1])));
     const element = BigInt(keccak256(zeroPadValue(toBeHex(base), 32)));
     const forged = randomBytes32();
-    await chain.provider.send('anvil_setStorageAt', [anchor.target, toBeHex(element), forged]);
+    await chain.control.setStorageAt(String(anchor.target), toBeHex(element, 32), forged);
     expect((await headAt(chain.admin.address, 0)).rootHash).toBe(forged);
   });
 });

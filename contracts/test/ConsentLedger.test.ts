@@ -21,7 +21,7 @@ let b1: Actor;
 
 async function fundedActor(): Promise<Actor> {
   const wallet = new Wallet(hexlify(randomBytes(32)), chain.provider);
-  await chain.provider.send('anvil_setBalance', [wallet.address, '0x56BC75E2D63100000']);
+  await chain.control.setBalance(wallet.address, 100n * 10n ** 18n);
   return { wallet, sender: new TxSender(wallet), address: wallet.address };
 }
 

@@ -15,6 +15,10 @@ export type TestNodeKind = (typeof TEST_NODE_KINDS)[number];
 export interface NodeCapabilities {
   /** Sets an account's balance in wei. */
   setBalance: 'anvil_setBalance' | 'hardhat_setBalance';
+  /** Overwrites one storage slot of a contract (what any local process can do to a devnet). */
+  setStorageAt: 'anvil_setStorageAt' | 'hardhat_setStorageAt';
+  /** Replaces a contract's code (what any local process can do to a devnet). */
+  setCode: 'anvil_setCode' | 'hardhat_setCode';
   /** Replaces the last N blocks by new (empty) ones, as a real reorg would: anvil only. */
   reorg: 'anvil_reorg' | null;
   /** Keeps its chain in a file across a restart (anvil --state): anvil only, EDR lives in memory. */
@@ -29,8 +33,8 @@ export interface NodeCapabilities {
 }
 
 export const NODE_CAPABILITIES: Readonly<Record<TestNodeKind, NodeCapabilities>> = {
-  anvil: { setBalance: 'anvil_setBalance', reorg: 'anvil_reorg', stateFile: true, replacementBump: false, txGasCap: false },
-  edr: { setBalance: 'hardhat_setBalance', reorg: null, stateFile: false, replacementBump: true, txGasCap: true },
+  anvil: { setBalance: 'anvil_setBalance', setStorageAt: 'anvil_setStorageAt', setCode: 'anvil_setCode', reorg: 'anvil_reorg', stateFile: true, replacementBump: false, txGasCap: false },
+  edr: { setBalance: 'hardhat_setBalance', setStorageAt: 'hardhat_setStorageAt', setCode: 'hardhat_setCode', reorg: null, stateFile: false, replacementBump: true, txGasCap: true },
 };
 
 /** The node named by CUSTODIAN_TEST_NODE; anvil when unset. An unknown name fails loudly, never falls back. */
@@ -102,6 +106,16 @@ export class NodeControl {
 
   async setBalance(address: string, wei: bigint): Promise<void> {
     await this.provider.send(this.caps.setBalance, [address, `0x${wei.toString(16)}`]);
+  }
+
+  /** Replaces the code at `address`. */
+  async setCode(address: string, code: string): Promise<void> {
+    await this.provider.send(this.caps.setCode, [address, code]);
+  }
+
+  /** Writes a 32-byte word into a contract's storage slot. */
+  async setStorageAt(address: string, slot: string, word: string): Promise<void> {
+    await this.provider.send(this.caps.setStorageAt, [address, slot, word]);
   }
 
   /** An id for revert(); both nodes consume it on revert, so take a new one to go back twice. */

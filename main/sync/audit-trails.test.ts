@@ -29,7 +29,7 @@ async function grantAnchorRole(address: string): Promise<void> {
   const admin = new TxSender(new Wallet(DEVNET_SIGNER_KEY, chain.provider));
   const anchor = new Contract(chain.contracts.AuditAnchor, loadArtifact('AuditAnchor').abi, chain.provider);
   await admin.send({ to: chain.contracts.AuditAnchor, data: anchor.interface.encodeFunctionData('grantRole', [id('ANCHOR_ROLE'), address]) });
-  await chain.provider.send('anvil_setBalance', [address, '0x56BC75E2D63100000']);
+  await chain.control.setBalance(address, 100n * 10n ** 18n);
 }
 
 beforeAll(async () => {

@@ -50,7 +50,7 @@ describe('pulled credential statuses', () => {
 
     // The attacker: swap the registry's code and log a revocation nobody signed, in the issuer's name.
     const forger = compileForger();
-    await chain.provider.send('anvil_setCode', [chain.contracts.CredentialRegistry, forger.runtime]);
+    await chain.control.setCode(chain.contracts.CredentialRegistry, forger.runtime);
     const victimHash = `0x${'ab'.repeat(32)}`;
     await new TxSender(new Wallet(DEVNET_SIGNER_KEY, chain.provider)).send({ to: chain.contracts.CredentialRegistry, data: new Interface(forger.abi as never).encodeFunctionData('forge', [victimHash, 3, board.address]) });
 
