@@ -6,7 +6,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page, TestInfo } from '@playwright/test';
 import fs from 'node:fs';
 import { generateConsentsCsv } from '../scripts/generate-consents';
-import { expect, invokeAs, provisionStaff, signedInApi, STAFF, test, type CustodianServer } from './fixtures';
+import { expect, invokeAs, provisionStaff, signedInApi, STAFF, test, uploadAs, type CustodianServer } from './fixtures';
 import { ConsentsPage } from './pages/ConsentsPage';
 import { ConsoleShell } from './pages/ConsoleShell';
 import { SignInPage } from './pages/SignInPage';
@@ -26,7 +26,7 @@ async function seedConsents(server: CustodianServer, file: string): Promise<numb
   generateConsentsCsv(file, { rows: SEEDED_ROWS, seed: 11 });
   const api = await signedInApi(server, STAFF.manager);
   try {
-    const started = await invokeAs(api, server, 'imports.start', { path: file });
+    const started = await invokeAs(api, server, 'imports.start', { uploadId: await uploadAs(api, server, file) });
     expect(started.status(), await started.text()).toBe(200);
     const { runId } = ((await started.json()) as { value: { runId: number } }).value;
     let written = 0;

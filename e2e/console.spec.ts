@@ -41,8 +41,10 @@ test('status bar shows the database, the connected devnet, the outbox and who is
   expect(await shell.numberOf(shell.blockNumber)).toBeGreaterThanOrEqual(0);
   expect(await shell.numberOf(shell.schemaVersion)).toBeGreaterThanOrEqual(1);
 
+  // Answers to a page never carry an absolute path: the data folder reads as <data folder>.
   const dbPath = (await shell.dbPath.textContent()) ?? '';
-  expect(path.resolve(dbPath).startsWith(path.resolve(custodian.dataDir) + path.sep), `${dbPath} is inside ${custodian.dataDir}`).toBe(true);
+  expect(dbPath).toBe('<data folder>/custodian.sqlite');
+  expect(dbPath).not.toContain(custodian.dataDir);
 
   expect(await shell.numberOf(shell.outbox)).toBeGreaterThanOrEqual(0);
 

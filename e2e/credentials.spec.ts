@@ -50,6 +50,8 @@ interface Issued {
   validUntil: string;
 }
 
+const today = (): string => new Date().toISOString().slice(0, 10);
+
 // Five providers, six credentials: verified (A, both of B, one expiring in 20 days), expired (C), not yet valid (D),
 // correctly signed but never published on the registry (E).
 const ISSUED: Issued[] = [
@@ -126,7 +128,10 @@ test('credentials: import a signed roster, verify all, see each verdict, verify 
     expect(summary).toContain('2 rejected');
     await expect(credentials.rows).toHaveCount(5);
     await expect(credentials.row('1234567890')).toHaveCount(0);
-    for (const c of ISSUED) await expect(credentials.row(c.npi)).toHaveAttribute('data-standing', 'unchecked');
+    // A credential past (or before) its own dates says so from the import on; the others wait for verification.
+    const dated = (c: (typeof ISSUED)[number]) => c.validUntil < today() || c.validFrom > today();
+    for (const c of ISSUED) if (!ISSUED.some((o) => o.npi === c.npi && dated(o))) await expect(credentials.row(c.npi)).toHaveAttribute('data-standing', 'unchecked');
+    await expect(credentials.row('1003000126')).toHaveAttribute('data-standing', 'attention');
 
     // --- The import's history: the run with its counts, and each rejected row with its column and reason. ---
     await expect(credentials.rosterRuns).toHaveCount(1);
@@ -139,7 +144,8 @@ test('credentials: import a signed roster, verify all, see each verdict, verify 
     await expect(rejects.and(page.locator('[data-row="8"][data-field="npi"]'))).toContainText('check digit');
     await expect(rejects.filter({ hasNot: page.locator('xpath=self::*[@data-row="7" or @data-row="8"]') })).toHaveCount(0);
     await page.screenshot({ path: testInfo.outputPath('roster-history.png'), fullPage: true });
-    for (const c of ISSUED) await expect(credentials.row(c.npi).getByTestId('provider-worst-verdict')).toHaveAttribute('data-verdict', 'unchecked');
+    for (const c of ISSUED) if (!ISSUED.some((o) => o.npi === c.npi && dated(o))) await expect(credentials.row(c.npi).getByTestId('provider-worst-verdict')).toHaveAttribute('data-verdict', 'unchecked');
+    await expect(credentials.row('1003000126').getByTestId('provider-worst-verdict')).toHaveAttribute('data-verdict', 'expired');
 
     // --- The board's "active" statuses reach the registry through the outbox and the sync. ---
     for (const npi of ['1234567893', '1245319599']) {

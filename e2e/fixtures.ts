@@ -164,6 +164,16 @@ export function invokeAs(api: APIRequestContext, server: CustodianServer, channe
   return api.post(`${server.baseURL}/api/invoke/${channel}`, { data: input, headers: { Authorization: `Bearer ${server.token}` } });
 }
 
+/** Uploads a file as the signed-in staff member of `api` (POST /api/upload); its id is what the import channels take. */
+export async function uploadAs(api: APIRequestContext, server: CustodianServer, file: string): Promise<string> {
+  const res = await api.post(`${server.baseURL}/api/upload?name=${encodeURIComponent(path.basename(file))}`, {
+    data: await fs.readFile(file),
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/octet-stream' },
+  });
+  if (!res.ok()) throw new Error(`upload of ${path.basename(file)} failed: HTTP ${res.status()} ${await res.text()}`);
+  return ((await res.json()) as { value: { uploadId: string } }).value.uploadId;
+}
+
 /** An API client of its own (own cookie jar) signed in as `who`; dispose it when done. */
 export async function signedInApi(server: CustodianServer, who: Pick<StaffCredentials, 'username' | 'password'>): Promise<APIRequestContext> {
   const api = await playwrightRequest.newContext();

@@ -171,6 +171,14 @@ export async function startServices(options: StartOptions): Promise<Services> {
           signer: () => loadSigner(config.chain, () => chain.embeddedSignerKey, process.env, sealedKey),
           confirmations,
           sink: {
+            // The engine tells the sink this workstation's signer address, so its own changes coming back from the
+            // chain are recognised as its own (not applied again as another workstation's, superseding the row).
+            get me(): string | null {
+              return consentSink.me;
+            },
+            set me(address: string | null) {
+              consentSink.me = address;
+            },
             begin: () => consentSink.begin(),
             consentChanged: (c) => consentSink.consentChanged(c),
             rollBackAbove: (chainId, forkBlock) => consentSink.rollBackAbove(chainId, forkBlock),

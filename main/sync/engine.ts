@@ -313,7 +313,7 @@ export class SyncEngine {
         ...(this.options.onBroadcast ? { onBroadcast: this.options.onBroadcast } : {}),
       };
       // The consent sink compares pulled changes with this workstation's own by writer: tell it who we are.
-      if (this.options.sink && 'me' in this.options.sink) (this.options.sink as { me: string | null }).me = address.toLowerCase();
+      if (this.options.sink) this.options.sink.me = address.toLowerCase();
       const puller = new ChainPuller(this.options.db, provider, endpoint.chainId, endpoint.contracts, this.options.sink ?? null, endpoint.startBlock ?? 0, this.options.claimSink ?? null, this.options.consentSealer ?? null);
       this.session = { endpoint, provider, ctx, puller, reconciled: false, blockGasLimit: 0 };
     }

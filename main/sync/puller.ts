@@ -61,6 +61,8 @@ export type ChainSharingEvent = { chainId: number; contract: string; agreementId
 
 /** Where pulled consent changes go besides the mirror (the consents tables). Called inside the pull's transaction. */
 export interface ChainChangeSink {
+  /** This workstation's signer address (set by the engine), so its own changes echoed by the chain are known as its own. */
+  me?: string | null;
   /** Called at the start of each pulled block range, inside its transaction (refresh caches here). */
   begin?(): void;
   consentChanged(change: ChainConsentChange): void;

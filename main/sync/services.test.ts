@@ -77,6 +77,23 @@ describe('sync channels', () => {
     expect(audit.anchor).toMatchObject({ txHash: batches[0]!.txHash, anchorIndex: 0 });
   });
 
+  it('a consent granted here, synced and pulled back, stays this workstation\u2019s row: its own echo is not applied again', async () => {
+    const granted = await ok<{ id: number }>(
+      'consents.grant',
+      { facility: 'GH01', mrn: 'ECHO-1', grantee: 'ECHO-ORG', granteeKind: 'org', decision: 'permit', purpose: 'TREAT', category: 'general', periodStart: '2025-01-01' },
+      manager,
+    );
+    let r = await ok<SyncNowResult>('sync.now', {});
+    while (r.outcome === 'worked') r = await ok<SyncNowResult>('sync.now', {});
+    // Pulled again once more after it landed: the echo of our own change must leave the row as it is.
+    await ok<SyncNowResult>('sync.now', {});
+    const row = services.db.prepare(`SELECT status, superseded_by FROM consents WHERE id = ?`).get(granted.id) as { status: string; superseded_by: number | null };
+    expect(row).toEqual({ status: 'active', superseded_by: null });
+    expect(services.db.prepare(`SELECT count(*) AS n FROM consents WHERE source = 'chain'`).get()).toEqual({ n: 0 });
+    // And it can still be revoked (the e2e journey that found this: revoke after sync said "superseded").
+    await ok('consents.revoke', { id: granted.id, reason: 'patient withdrew consent' }, manager);
+  });
+
   it('pauses and resumes (sync.configure), and checks permissions per channel', async () => {
     expect((await ok<{ paused: boolean }>('sync.pause', {})).paused).toBe(true);
     expect((await ok<SyncStatus>('sync.status', {})).paused).toBe(true);
