@@ -136,6 +136,7 @@ test('an auditor reviews break-glass access, pages, filters, verifies, exports, 
   expect(csv.some((line) => line.includes(',access.check,break-glass,'))).toBe(true);
 
   // --- An entry's proof: none until a tree head covers it; then the bundle, to copy. ---
+  await audit.filterByAction('access.check');
   await audit.matching({ action: 'access.check' }).getByTestId('audit-open-entry').click();
   await expect(audit.drawer.getByTestId('audit-entry-actor')).toContainText(STAFF.manager.displayName);
   await expect(audit.drawer).toContainText('Unconscious in the emergency department');

@@ -140,10 +140,11 @@ test('a CSV with good and bad rows: preview, dry run, import, summary, rejects f
   await expect(consents.rows.first()).toContainText('ACME-HEALTH');
   await expect(consents.rows.first()).toContainText('Import #');
 
-  // --- Importing the same file again adds nothing: every good row is a duplicate, the bad ones are refused again. ---
+  // --- Importing the same file again adds nothing: every good row is a duplicate, the bad ones are refused again.
+  // (An upload is deleted once its import commits, so the file is chosen again, as a person would.) ---
   await imports.open();
-  await imports.historyRows.first().getByTestId('import-history-open').click();
-  await page.getByTestId('import-run-again').click();
+  await imports.chooseFile(MIXED_CSV);
+  await imports.start.click();
   await expect(imports.run).not.toHaveAttribute('data-run-id', String(runId));
   await imports.waitForFinished();
   expect(await imports.counts()).toMatchObject({ read: 10, accepted: 0, updated: 0, duplicate: 6, rejected: 4, written: 0 });
