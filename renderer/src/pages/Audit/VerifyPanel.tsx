@@ -66,8 +66,8 @@ export function VerifyPanel({ report, onOpenEntry, onClose }: { report: AuditVer
         ) : (
           report.ok && (
             <Text size="sm" data-testid="audit-verify-summary">
-              All {formatCount(report.entries)} entries{report.lastEntryId !== null ? ` (up to #${report.lastEntryId})` : ''} hash into the next, and every
-              sealed batch still gives its recorded Merkle root.
+              All {formatCount(report.entries)} entries{report.lastEntryId !== null ? ` (up to #${report.lastEntryId})` : ''} hash into the next and match
+              the signed tree heads; any entries after the last head are listed below.
             </Text>
           )
         )}
@@ -88,7 +88,9 @@ export function VerifyPanel({ report, onOpenEntry, onClose }: { report: AuditVer
           ) : (
             <>Anchors not compared: {report.chain.reason}.</>
           )}{' '}
-          Entries not yet in a batch are covered by the hash chain only until their batch is sealed (every 1,000 entries or 5 minutes).
+          Entries after the last signed tree head are covered by the hash chain only until the next head is signed (within 30 s of
+          activity while the console runs, and at the end of each CLI command that wrote entries). The batch figures are the older
+          batch seals, kept for their history.
         </Text>
         {report.batchProblems.length > 0 && (
           <div>
