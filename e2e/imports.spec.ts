@@ -23,8 +23,13 @@ async function expectAccessible(page: Page, testInfo: TestInfo, name: string): P
 }
 
 const MIXED_CSV = path.join(REPO_ROOT, 'e2e', 'data', 'consents-mixed.csv');
-/** A page change that takes longer than this while an import runs means the window is not responsive. */
-const RESPONSIVE_MS = 3_000;
+/**
+ * A page change that takes longer than this while an import runs means the window is not responsive. 10 s, not 3:
+ * every audited read now writes its entry in the same transaction (audit fails closed), so it waits for the import
+ * worker's current batch on an encrypted database; 3 s failed once in a fresh-clone CI run on 2 loaded cores. A main
+ * thread blocked for the whole import (~25 s and more here) still fails it.
+ */
+const RESPONSIVE_MS = 10_000;
 /** Large enough that the import is still running after a tour of three pages. */
 const ROWS = 250_000;
 
@@ -188,7 +193,7 @@ test('a 250,000-row import runs in the background: pages stay responsive, progre
     await expect(shell.pageTitle).toHaveText(title, { timeout: RESPONSIVE_MS });
   };
   await visit('dashboard', 'Dashboard');
-  const answers = 'main answers within 3 s while the import runs (a blocked main thread stalls every screen)';
+  const answers = 'main answers within 10 s while the import runs (a blocked main thread stalls every screen)';
   await expect(page.getByTestId('card-jobs').locator('[data-testid^="job-"]').first(), `the job list: ${answers}`).toBeVisible({ timeout: RESPONSIVE_MS });
   await visit('consents', 'Consents');
   await expect(consents.table, `the consents table: ${answers}`).toBeVisible({ timeout: RESPONSIVE_MS });
