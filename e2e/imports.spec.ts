@@ -25,9 +25,11 @@ async function expectAccessible(page: Page, testInfo: TestInfo, name: string): P
 const MIXED_CSV = path.join(REPO_ROOT, 'e2e', 'data', 'consents-mixed.csv');
 /**
  * A page change that takes longer than this while an import runs means the window is not responsive. 10 s, not 3:
- * every audited read now writes its entry in the same transaction (audit fails closed), so it waits for the import
- * worker's current batch on an encrypted database; 3 s failed once in a fresh-clone CI run on 2 loaded cores. A main
- * thread blocked for the whole import (~25 s and more here) still fails it.
+ * every audited read now writes its entry in the same transaction (audit fails closed), taking the write lock at its
+ * start, so it waits for the import worker's current batch on the encrypted database. (The failures that first showed
+ * here were not slowness: the read's transaction was upgraded to a write after the worker committed, and SQLite
+ * refused it at once; the dispatcher now begins audited calls IMMEDIATE.) A main thread blocked for the whole import
+ * still fails it.
  */
 const RESPONSIVE_MS = 10_000;
 /** Large enough that the import is still running after a tour of three pages. */

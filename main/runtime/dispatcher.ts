@@ -110,7 +110,12 @@ export interface DispatcherOptions {
   audit?: AuditSink;
   resolveSession?: SessionResolver;
   /** Runs `fn` in one SQLite transaction (db.transaction): a call's change and its audit entry commit together. */
-  transaction?: <T>(fn: () => T) => T;
+  /**
+   * Runs `fn` in one SQLite transaction. `write` says the transaction will write (an audited call's entry): it must
+   * then take the write lock at its start (BEGIN IMMEDIATE), because a read transaction that writes later fails at once
+   * (SQLITE_BUSY_SNAPSHOT) when another connection, e.g. an import worker, committed in between; no busy wait helps.
+   */
+  transaction?: <T>(fn: () => T, write: boolean) => T;
 }
 
 const AUDIT_WRITE_FAILED = (channel: string): ApiErrorShape => ({
@@ -126,7 +131,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 class AuditWriteError extends Error {}
 
 export function createDispatcher(handlers: ApiHandlers, log: Logger, options: DispatcherOptions = {}): Dispatch {
-  const inTransaction = options.transaction ?? (<T>(fn: () => T) => fn());
+  const inTransaction = options.transaction ?? (<T>(fn: () => T, _write: boolean) => fn());
   /** Writes an entry where a lost one changes nothing (denied, locked, failed calls): logged, not fatal. */
   const recordBestEffort = (r: AuditRecord) => {
     if (!options.audit) return;
@@ -213,7 +218,7 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
           if (!written) recordOrThrow(success());
           written = true;
           return value;
-        }),
+        }, true),
     };
     const handler = handlers[channel as ChannelName] as (input: unknown, ctx: RequestContext) => unknown;
     try {
@@ -243,11 +248,11 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
           written = true;
         }
         return { value: shapedValue };
-      });
+      }, !written);
       if (isThenable(value)) {
         value = shape(await value);
         if (!written) {
-          inTransaction(() => recordOrThrow(success()));
+          inTransaction(() => recordOrThrow(success()), true);
           written = true;
         }
       }

@@ -244,7 +244,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const dispatch = createDispatcher(handlers, log, {
     ...(auditReady ? { audit: createAuditSink(db, config.workstationId) } : {}),
     resolveSession: createSessionResolver({ db }),
-    transaction: (fn) => db.transaction(fn)(),
+    transaction: (fn, write) => (write ? db.transaction(fn).immediate() : db.transaction(fn)()),
   });
   // Seals local audit batches (1,000 entries, or 5 minutes); the CLI's short runs skip it.
   const auditBatcher = auditReady && options.runtime !== 'cli' ? startAuditBatcher(db, log) : null;
