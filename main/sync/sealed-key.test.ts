@@ -1,35 +1,16 @@
 // The signing key sealed by the OS keychain: sealed once from the keystore, then used by loadSigner without a
 // passphrase; refused on a keyring-less Linux; tampering and a foreign keychain give clear errors, never key bytes.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { encryptKeystoreJson, Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './fixtures/chain';
-import { SealedSigningKey, sealerReadiness, type KeySealer } from './sealed-key';
+import { standInKeychain } from '../db/test-keychain';
+import { SealedSigningKey, sealerReadiness } from './sealed-key';
 import { loadSigner } from './signer';
 import { createSignerHandlers } from './signer-handlers';
 
-/** An AES-GCM stand-in for safeStorage: a per-"user" key, so another user's keychain cannot unseal. */
-function keychain(backend = 'gnome_libsecret', available = true): KeySealer & { key: Buffer } {
-  const key = crypto.randomBytes(32);
-  return {
-    key,
-    isEncryptionAvailable: () => available,
-    getSelectedStorageBackend: () => backend,
-    encryptString(plain) {
-      const iv = crypto.randomBytes(12);
-      const c = crypto.createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return Buffer.concat([iv, c.getAuthTag(), body]);
-    },
-    decryptString(sealed) {
-      const d = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-      d.setAuthTag(sealed.subarray(12, 28));
-      return Buffer.concat([d.update(sealed.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
-}
+const keychain = standInKeychain;
 
 const contracts = { ConsentLedger: `0x${'11'.repeat(20)}`, AuditAnchor: `0x${'22'.repeat(20)}`, CredentialRegistry: `0x${'33'.repeat(20)}` };
 
