@@ -14,7 +14,7 @@ import { claimsCheckCommand, importClaimsCommand, payerCommand } from '../claims
 import { credentialDomain } from '../credentials/eip712';
 import { exportSecretCommand, fingerprintCommand, importSecretCommand } from '../consents/facility-secret-cli';
 import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, signStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
-import { importConsentsCommand } from '../imports/cli-command';
+import { importConsentsCommand, listImportRunsCommand, resumeImportCommand } from '../imports/cli-command';
 import { sharingCommand, SHARING_USAGE } from '../sharing/cli-commands';
 import { assertOwnsDataDir, staffUnlockCommand } from '../staff/cli-unlock';
 import { resolveDataDir } from '../runtime/config';
@@ -74,6 +74,9 @@ Commands:
   import consents FILE [--format csv|fhir] [--dry-run]
                          Import consents from CSV or FHIR R4 (NDJSON or Bundle) as a job, with progress; exit 0
                          when the import ran (rejected rows are in the rejects file), 1 on a fatal error
+  import runs            The latest import runs (--json): state, counts, and which can be resumed
+  import resume RUN      Continue an import that was interrupted (killed, shut down) or failed, from its last
+                         committed chunk: nothing already committed is written twice
 ${SHARING_USAGE}
   import claims FILE     Pre-check and store a claims CSV as a job (idempotent by claim id); passing claims are
                          queued for ClaimsLedger; rejected rows go to a rejects file
@@ -453,6 +456,14 @@ export async function main(argv: string[]): Promise<number> {
           false,
         );
       }
+      if (positionals[1] === 'runs') {
+        return withServices(dataDir, async (s) => listImportRunsCommand(s, await signInCli(s, values.user), { json: values.json }, stdio), false);
+      }
+      if (positionals[1] === 'resume' && positionals[2]) {
+        const runId = Number(positionals[2]);
+        if (!Number.isSafeInteger(runId) || runId < 1) throw new AppError('VALIDATION_FAILED', `import resume needs a run id (see custodian import runs), got ${positionals[2]}`);
+        return withServices(dataDir, async (s) => resumeImportCommand(s, await signInCli(s, values.user), runId, { json: values.json }, stdio), false);
+      }
       if (positionals[1] === 'claims' && positionals[2]) {
         const file = positionals[2];
         return withServices(
@@ -464,7 +475,7 @@ export async function main(argv: string[]): Promise<number> {
           false,
         );
       }
-      process.stderr.write(`Unknown import command: ${positionals.slice(1).join(' ') || '(none)'} (expected: import providers FILE, import consents FILE, import claims FILE)\n\n${USAGE}\n`);
+      process.stderr.write(`Unknown import command: ${positionals.slice(1).join(' ') || '(none)'} (expected: import providers FILE, import consents FILE, import runs, import resume RUN, import claims FILE)\n\n${USAGE}\n`);
       return 2;
     case 'sharing': {
       const o = {

@@ -1,8 +1,9 @@
-// `custodian import consents FILE [--format csv|fhir] [--dry-run]`: the same pipeline as the console (a job in
-// a worker thread, through the dispatcher), printing progress at most once a second, then the summary.
+// `custodian import consents FILE [--format csv|fhir] [--dry-run]`, `import runs` and `import resume RUN`: the same
+// pipeline as the console (a job in a worker thread, through the dispatcher), printing progress at most once a
+// second, then the summary.
 import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
-import type { ImportRunDetail } from '../api/imports';
+import type { ImportRunDetail, ImportRunSummary } from '../api/imports';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 
@@ -58,6 +59,48 @@ export async function importConsentsCommand(
   const started = await unwrap<{ runId: number; jobId: string }>(
     services.dispatch('imports.start', { uploadId, ...(options.format ? { format: options.format } : {}), dryRun: options.dryRun }, caller),
   );
+  return followImportJob(services, caller, started, options.json, io);
+}
+
+/**
+ * `custodian import resume RUN`: continues an interrupted or failed import from its last committed chunk (the same
+ * channel as the console's Resume button, so the same permission and checks), then prints the summary like a run.
+ */
+export async function resumeImportCommand(services: Services, caller: CallerContext, runId: number, options: { json: boolean }, io: Output): Promise<number> {
+  const resumed = await unwrap<{ runId: number; jobId: string }>(services.dispatch('imports.resume', { runId }, caller));
+  return followImportJob(services, caller, resumed, options.json, io);
+}
+
+/** `custodian import runs`: the latest import runs, newest first, saying which can be resumed and how. */
+export async function listImportRunsCommand(services: Services, caller: CallerContext, options: { json: boolean }, io: Output): Promise<number> {
+  const runs = await unwrap<ImportRunSummary[]>(services.dispatch('imports.list', { limit: 20 }, caller));
+  if (options.json) {
+    io.out(`${JSON.stringify(runs, null, 2)}\n`);
+    return 0;
+  }
+  if (runs.length === 0) {
+    io.out('No import runs yet.\n');
+    return 0;
+  }
+  for (const r of runs) io.out(`${formatRunLine(r)}\n`);
+  const resumable = runs.filter(isResumable);
+  if (resumable.length) io.out(`\nResume with: custodian import resume ${resumable[0]!.id}\n`);
+  return 0;
+}
+
+/** Interrupted by a shutdown or a kill, or failed part-way: continued from the last committed chunk. */
+export function isResumable(r: Pick<ImportRunSummary, 'state' | 'jobId'>): boolean {
+  return r.jobId !== null && (r.state === 'interrupted' || r.state === 'failed');
+}
+
+export function formatRunLine(r: ImportRunSummary): string {
+  const what = `${r.dryRun ? 'dry run ' : ''}${r.fileName} (${r.format})`;
+  const counts = `${r.rowsRead.toLocaleString('en-US')} read, ${r.accepted.toLocaleString('en-US')} accepted, ${r.rejected.toLocaleString('en-US')} rejected`;
+  return `run ${r.id}  ${r.state.padEnd(11)} ${r.createdAt}  ${what}: ${counts}${isResumable(r) ? '  (can be resumed)' : ''}`;
+}
+
+/** Prints progress at most once a second while the job runs, then the run's summary; a failed job is an error. */
+async function followImportJob(services: Services, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
   let last = 0;
   const unsubscribe = services.events.subscribe((m) => {
     // Nothing read yet says nothing (it used to print a stray "0 rows, 0 rows/s, ETA ?" on quick imports).
@@ -75,7 +118,7 @@ export async function importConsentsCommand(
       const m = /^([A-Z_]+): ([\s\S]*)$/.exec(job.error ?? '');
       throw new AppError(m?.[1] ?? 'IMPORT_FAILED', `Import run ${started.runId} ${job.state}: ${m?.[2] ?? job.error ?? 'no detail'}`, { runId: started.runId });
     }
-    io.out(options.json ? `${JSON.stringify(run, null, 2)}\n` : `${formatImportSummary(run)}\n`);
+    io.out(json ? `${JSON.stringify(run, null, 2)}\n` : `${formatImportSummary(run)}\n`);
     return 0;
   } finally {
     unsubscribe();

@@ -134,7 +134,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...(options.workerEntry ? { workerEntry: options.workerEntry } : {}),
   });
   const interrupted = jobs.markInterrupted();
-  if (interrupted) log.warn(`${interrupted} job(s) were interrupted by the last shutdown and can be resumed`);
+  if (interrupted) log.warn(`${interrupted} job(s) were interrupted by the last shutdown and can be resumed (imports: the Imports page, or custodian import runs / import resume RUN)`);
 
   const chain = new ChainRuntime({ dataDir, config: config.chain, events, log });
   const sealedKey = new SealedSigningKey(dataDir, options.keySealer ?? null);
