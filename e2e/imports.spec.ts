@@ -129,6 +129,10 @@ test('a CSV with good and bad rows: preview, dry run, import, summary, rejects f
   expect(body[3]![col('reject_reason')]).toMatch(/^period_end: is before period_start/);
   expect(body[1]![col('patient_name')]).toBe('Haddad, Omar');
 
+  // The committed run's upload is gone: the panel says so instead of offering a "run again" that would fail.
+  await expect(imports.fileGone).toBeVisible();
+  await expect(imports.runAgain).toHaveCount(0);
+
   // The history lists both runs, newest first.
   await expect(imports.historyRows).toHaveCount(2);
   await expect(imports.historyRows.first()).toHaveAttribute('data-run-id', String(runId));

@@ -14,6 +14,8 @@ export class ImportsPage {
   readonly progressDone: Locator;
   readonly cancel: Locator;
   readonly summary: Locator;
+  readonly runAgain: Locator;
+  readonly fileGone: Locator;
   readonly rejectsPath: Locator;
   readonly rejectRows: Locator;
   readonly history: Locator;
@@ -29,6 +31,8 @@ export class ImportsPage {
     this.progressDone = page.getByTestId('import-progress-done');
     this.cancel = page.getByTestId('import-cancel');
     this.summary = page.getByTestId('import-summary');
+    this.runAgain = page.getByTestId('import-run-again');
+    this.fileGone = page.getByTestId('import-file-gone');
     this.rejectsPath = page.getByTestId('import-rejects-path');
     this.rejectRows = page.getByTestId('import-reject-row');
     this.history = page.getByTestId('import-history');

@@ -41,6 +41,8 @@ export interface ImportRunSummary {
   consentsWritten: number;
   rejectsPath: string | null;
   fileHash: string | null;
+  /** Whether main still holds the file, so the run can be started again (an upload is removed once its import commits). */
+  fileKept: boolean;
   error: string | null;
   startedBy: string;
   createdAt: string;

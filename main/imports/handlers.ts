@@ -34,6 +34,9 @@ function sourceOf(deps: ImportsDeps, input: { uploadId?: string | undefined; rer
   if (input.rerunOf !== undefined) {
     const r = getImportRun(deps.db, input.rerunOf);
     if (!r || r.started_by !== caller) throw new AppError('NOT_FOUND', `There is no import run ${input.rerunOf} of yours to run again.`);
+    if (!fs.existsSync(r.file_path)) {
+      throw new AppError('IMPORT_FILE_GONE', `The file of import run ${input.rerunOf} (${r.file_name}) is no longer kept: an upload is removed once its import commits. Choose the file again to import it.`);
+    }
     return { path: r.file_path, fileName: r.file_name };
   }
   const file = resolveIncoming(deps.uploads, input.uploadId!, caller);
@@ -57,6 +60,7 @@ function summary(r: ImportRunRow, jobState: string | null): ImportRunSummary {
     consentsWritten: r.consents_written,
     rejectsPath: r.rejects_path,
     fileHash: r.file_hash,
+    fileKept: fs.existsSync(r.file_path),
     error: r.error,
     startedBy: r.started_by,
     createdAt: r.created_at,

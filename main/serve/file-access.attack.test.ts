@@ -154,6 +154,13 @@ describe('a staff member naming a file on the server', () => {
     const again = (await invoke('manager', 'imports.start', { rerunOf: dry.runId })).json();
     expect(again.ok).toBe(true);
     await services.jobs.waitFor(again.value.jobId);
+    // That run committed, so its upload is gone: the run says so, and running it again is refused by name.
+    const committed = (await invoke('manager', 'imports.get', { runId: again.value.runId })).json().value as { state: string; fileKept: boolean };
+    expect(committed).toMatchObject({ state: 'succeeded', fileKept: false });
+    expect((await invoke('manager', 'imports.get', { runId: dry.runId })).json().value).toMatchObject({ fileKept: false });
+    const gone = (await invoke('manager', 'imports.start', { rerunOf: again.value.runId })).json();
+    expect(gone.error?.code).toBe('IMPORT_FILE_GONE');
+    expect(gone.error?.message).toContain('rerun.csv');
   });
 
   it('gets the same answers through the dispatcher as Electron’s IPC calls it', async () => {

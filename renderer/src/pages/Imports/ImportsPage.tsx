@@ -98,11 +98,16 @@ function RunPanel({ run, live, me, mayRun, mayDownload, onClose, onStarted }: Ru
           Import this file
         </Button>
       )}
-      {(state === 'cancelled' || state === 'failed' || (!run.dryRun && state === 'succeeded')) && (
-        <Button variant="default" onClick={() => void again(run.dryRun)} loading={action.pending === 'again'} data-testid="import-run-again">
-          {run.dryRun ? 'Dry-run the file again' : 'Import the file again'}
-        </Button>
-      )}
+      {(state === 'cancelled' || state === 'failed' || (!run.dryRun && state === 'succeeded')) &&
+        (run.fileKept ? (
+          <Button variant="default" onClick={() => void again(run.dryRun)} loading={action.pending === 'again'} data-testid="import-run-again">
+            {run.dryRun ? 'Dry-run the file again' : 'Import the file again'}
+          </Button>
+        ) : (
+          <Text size="sm" c="dimmed" data-testid="import-file-gone">
+            The file is no longer kept (an upload is removed once its import commits): choose it again above to import it again.
+          </Text>
+        ))}
     </Group>
   );
 
