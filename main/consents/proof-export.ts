@@ -6,7 +6,7 @@ import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import { hlcOfText, unpackState } from '../sync/consent-state';
 import type { ConsentSealer } from './ledger-seal';
-import { CONSENT_PROOF_FORMAT, differingTerms, ledgerCategoryCode, ledgerPurposeCode, LEDGER_PROOF_ABI, proofTermsOf } from './proof';
+import { CONSENT_PROOF_FORMAT, differingTerms, ledgerCategoryCode, ledgerPurposeCode, LEDGER_PROOF_ABI, proofTermsOf, rpc } from './proof';
 import type { ConsentRow } from './store';
 
 export type ConsentChainAccess = { provider: JsonRpcProvider; chainId: number; ledger: string; fromBlock: number } | { unavailable: string };
@@ -38,7 +38,7 @@ export async function exportConsentProof(db: Db, consentId: number, sealer: Cons
   const opKey = sealer.opKey(fields);
   const hlc = hlcOfText(row.hlc);
   const { provider } = access;
-  const logs = await provider.getLogs({ address: access.ledger, topics: [LEDGER_PROOF_ABI.getEvent('ConsentChanged')!.topicHash, opKey], fromBlock: access.fromBlock, toBlock: 'latest' });
+  const logs = await rpc('eth_getLogs', () => provider.getLogs({ address: access.ledger, topics: [LEDGER_PROOF_ABI.getEvent('ConsentChanged')!.topicHash, opKey], fromBlock: access.fromBlock, toBlock: 'latest' }));
   const found = logs
     .map((log) => ({ log, e: LEDGER_PROOF_ABI.parseLog(log)! }))
     .filter(({ e }) => (e.args.facilityId as string).toLowerCase() === sealer.facilityId)
@@ -67,7 +67,7 @@ export async function exportConsentProof(db: Db, consentId: number, sealer: Cons
   if (differ.length) {
     throw new AppError('CONSENT_CHAIN_MISMATCH', `The ledger's change of consent ${consentId} at stamp ${row.hlc} says other ${differ.join(', ')} than this database: run sync, or check the database's integrity.`, { consentId, fields: differ });
   }
-  const atBlock = await provider.getBlockNumber();
+  const atBlock = await rpc('eth_blockNumber', () => provider.getBlockNumber());
   return {
     format: CONSENT_PROOF_FORMAT,
     consentId,

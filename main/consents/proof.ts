@@ -11,7 +11,7 @@ import { openSealedTerms, opKeyOf, type ConsentTerms } from './ledger-seal';
 
 export const CONSENT_PROOF_FORMAT = 'custodian-consent-proof/1';
 
-/** The two ConsentLedger fragments a checker needs; ledger-abi.test.ts holds them to the compiled contract. */
+/** The two ConsentLedger fragments a checker needs; proof-abi.test.ts holds them to the compiled contract. */
 export const LEDGER_PROOF_ABI = new Interface([
   'event ConsentChanged(bytes32 indexed opKey, bytes32 facilityId, uint256 state, bytes sealedTerms)',
   'function stateOf(bytes32 facilityId, bytes32 opKey) view returns (uint256 state)',
@@ -95,7 +95,7 @@ export function differingTerms(a: ConsentProofTerms, b: ConsentProofTerms): stri
 }
 
 /** A JSON-RPC call; a transport failure is CHAIN_UNAVAILABLE, never mistaken for a failed proof. */
-async function rpc<T>(what: string, call: () => Promise<T>): Promise<T> {
+export async function rpc<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
