@@ -159,6 +159,8 @@ export interface ConsentProofCheck {
   /** True when the state at `atBlock` is this op's; false when a later op (listed) replaced it. */
   current: boolean;
   laterOps: ConsentLaterOp[];
+  /** The ledger address: pinned by the checker (--ledger), or taken from the bundle (then confirm it out of band). */
+  ledger: { address: string; pinned: boolean };
   steps: { name: string; message: string }[];
 }
 

@@ -47,6 +47,7 @@ export function formatConsentProofCheck(r: ConsentProofCheck): string {
       ? `At block ${r.atBlock} this change is the ledger's state for the key.`
       : `At block ${r.atBlock} the ledger's state is a LATER change (${r.stateAtBlock.decision}${r.stateAtBlock.revoked ? ', revoked' : ''}, stamp ${r.stateAtBlock.hlc}, by ${r.stateAtBlock.writer}): this change no longer holds there.`,
   );
+  if (!r.ledger.pinned) lines.push(`Note: the ledger ${r.ledger.address} was taken from the bundle; anyone can deploy a ConsentLedger. Confirm it is the facility's, or pass --ledger ADDR.`);
   return lines.join('\n');
 }
 

@@ -5,16 +5,19 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Wallet } from 'ethers';
+import { Interface, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsentProofBundle } from '../api/consents';
+import { loadArtifact } from '../chain/artifacts';
+import { deployContract, ensureFacilitySigner } from '../chain/deploy';
+import { TxSender } from '../chain/provider';
 import type { AppError } from '../api/errors';
-import { LEDGER_CATEGORIES, LEDGER_PURPOSES } from '../sync/consent-state';
+import { LEDGER_CATEGORIES, LEDGER_PURPOSES, packOrder } from '../sync/consent-state';
 import { SqlConsentSink } from '../sync/consent-sink';
 import { startTestChain, tempDir, testEngine, TEST_SECRET, TEST_SEALER, workstationKey, type TestChain } from '../sync/fixtures/chain';
 import { workstation, writeConsent } from '../sync/fixtures/workstation';
 import type { Db } from '../db/connection';
-import { openSealedTerms } from './ledger-seal';
+import { ConsentSealer, openSealedTerms } from './ledger-seal';
 import { checkConsentProof, LEDGER_PROOF_ABI, parseConsentProof } from './proof';
 import { exportConsentProof, type ConsentChainAccess } from './proof-export';
 
@@ -106,6 +109,33 @@ describe('consent proof bundle', () => {
     expect(await refusal(checkConsentProof(bundle, chain.provider, { ledger: other }))).toMatchObject({ reason: 'contract' });
   });
 
+  it('attacker: a genuine ConsentLedger of their own, holding a forged change under the facility id, is refused once the ledger is pinned', async () => {
+    // Someone who saw one bundle knows its key salt; they deploy a ConsentLedger, register themselves under the
+    // facility's (public) id, and record the same op key with a longer validity, sealed under a key of their choice.
+    const attacker = Wallet.createRandom().connect(chain.provider);
+    await chain.control.setBalance(attacker.address, 10n ** 19n);
+    const send = new TxSender(attacker);
+    const impostor = await deployContract(send, 'ConsentLedger', [attacker.address]);
+    await ensureFacilitySigner(send, chain.provider, impostor, attacker.address, bundle.op.facilityId);
+    const forger = new ConsentSealer(Buffer.alloc(32, 9));
+    const order = packOrder({ decision: 1, revoked: false, hlc: 5n });
+    const forged = { ...bundle.terms, validUntil: 2_100_000_000 };
+    const sealed = forger.seal({ ...forged, purposeCode: 1, categoryCode: 4, decision: 1, prevHlc: 0n }, bundle.op.opKey, order);
+    const ledger = new Interface(loadArtifact('ConsentLedger').abi);
+    const receipt = await send.send({ to: impostor, data: ledger.encodeFunctionData('applyBatch', [`0x${'42'.repeat(32)}`, [{ opKey: bundle.op.opKey, order, sealedTerms: sealed }]]) });
+    const log = receipt.logs.find((l) => l.topics[0] === LEDGER_PROOF_ABI.getEvent('ConsentChanged')!.topicHash)!;
+    const fake = edited((x) => {
+      x.terms = forged;
+      x.opening.termsKey = forger.termsKeyOf(sealed, bundle.op.opKey, order)!;
+      x.op = { ...x.op, hlc: '0000000000000005', writer: attacker.address.toLowerCase() };
+      x.chain = { ...x.chain, contract: impostor.toLowerCase(), txHash: receipt.hash, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, logIndex: log.index };
+      x.atBlock = receipt.blockNumber;
+    });
+    // The bundle alone cannot tell which ConsentLedger is the facility's (README: pass --ledger known out of band).
+    await expect(checkConsentProof(fake, chain.provider)).resolves.toMatchObject({ current: true, ledger: { address: impostor, pinned: false } });
+    expect(await refusal(checkConsentProof(fake, chain.provider, { ledger: chain.contracts.ConsentLedger }))).toMatchObject({ reason: 'contract' });
+  });
+
   it('attacker: a block before the op, a forged transaction hash, another transaction, the wrong chain: each named', async () => {
     expect(await refusal(checkConsentProof(edited((x) => (x.atBlock = x.chain.blockNumber - 1)), chain.provider))).toMatchObject({ reason: 'block-before-op' });
     expect(await refusal(checkConsentProof(bundle, chain.provider, { atBlock: bundle.chain.blockNumber - 1 }))).toMatchObject({ reason: 'block-before-op' });
@@ -164,6 +194,7 @@ describe('consent proof bundle', () => {
     const ok = await run([file, '--at-block', String(bundle.atBlock)]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('Proof OK');
+    expect(ok.stdout).toContain('was taken from the bundle');
     // At the head, b's later revoke replaced it: reported, with its own exit code.
     const atHead = await run([file, '--at-block', String(await chain.provider.getBlockNumber()), '--json']);
     expect(atHead.code, atHead.stderr).toBe(4);

@@ -223,6 +223,7 @@ export async function checkConsentProof(b: ConsentProofBundle, provider: JsonRpc
     stateAtBlock: atView,
     current,
     laterOps,
+    ledger: { address: contract, pinned: opts.ledger !== undefined },
     steps,
   };
 }
