@@ -1,6 +1,8 @@
 // consents.proof through the real services (embedded devnet, dispatcher): a consent granted in the console and synced
 // yields a bundle that checks on chain; the call is audited as a read of the patient's consent; a change still queued
 // is CONSENT_NOT_ON_CHAIN; nobody signed out gets anything.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsentDetail, ConsentProofBundle } from '../api/consents';
 import type { Principal } from '../api/permissions';
@@ -11,6 +13,7 @@ import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
 import { loadOrCreateFacilitySecret } from './pseudonym';
 import { checkConsentProof } from './proof';
+import { consentCheckProofCommand, consentProofCommand } from './proof-cli';
 import { tempDir } from './test-support';
 
 const manager: Principal = { id: 'manager', name: 'Records manager', role: 'records_manager' };
@@ -57,6 +60,34 @@ describe('consents.proof', () => {
       await expect(checkConsentProof(bundle, provider, { ledger: services.chain.connection!.endpoint.contracts.ConsentLedger! })).resolves.toMatchObject({ current: true, stateAtBlock: { decision: 'permit' } });
     } finally {
       provider.destroy();
+    }
+  });
+
+  it('the CLI commands: `consent proof ID --out FILE` through the dispatcher, then `consent check-proof FILE --rpc URL`', async () => {
+    const id = services.db.prepare(`SELECT max(id) FROM consents`).pluck().get() as number;
+    const file = path.join(dir, 'consent-proof.json');
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+    expect(await consentProofCommand(services, { transport: 'cli', principal: auditor }, String(id), { out: file }, io)).toBe(0);
+    expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
+    // Never overwrites a file.
+    await expect(consentProofCommand(services, { transport: 'cli', principal: auditor }, String(id), { out: file }, io)).rejects.toThrow(/EEXIST/);
+    const rpc = services.chain.connection!.endpoint.rpcUrl;
+    const ledger = services.chain.connection!.endpoint.contracts.ConsentLedger!;
+    expect(await consentCheckProofCommand(file, { rpc, ledger, json: false }, io)).toBe(0);
+    expect(out.join('')).toContain(`Proof OK: consent ${id}`);
+    await expect(consentCheckProofCommand(file, { rpc: undefined, json: false }, io)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(consentCheckProofCommand(path.join(dir, 'missing.json'), { rpc, json: false }, io)).rejects.toMatchObject({ code: 'CONSENT_PROOF_INVALID' });
+  });
+
+  it('attacker: a database row edited after the change landed gets no proof of terms the chain does not hold', async () => {
+    const id = services.db.prepare(`SELECT max(id) FROM consents`).pluck().get() as number;
+    const end = services.db.prepare(`SELECT period_end FROM consents WHERE id = ?`).pluck().get(id) as number;
+    services.db.prepare(`UPDATE consents SET period_end = ? WHERE id = ?`).run(end + 86_400 * 365, id);
+    try {
+      expect(await services.call('consents.proof', { id }, auditor)).toMatchObject({ ok: false, error: { code: 'CONSENT_CHAIN_MISMATCH', details: { fields: ['validUntil'] } } });
+    } finally {
+      services.db.prepare(`UPDATE consents SET period_end = ? WHERE id = ?`).run(end, id);
     }
   });
 
