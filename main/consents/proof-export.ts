@@ -42,7 +42,9 @@ export async function exportConsentProof(db: Db, consentId: number, sealer: Cons
   const found = logs
     .map((log) => ({ log, e: LEDGER_PROOF_ABI.parseLog(log)! }))
     .filter(({ e }) => (e.args.facilityId as string).toLowerCase() === sealer.facilityId)
-    .find(({ e }) => unpackState(e.args.state as bigint)?.hlc === hlc);
+    .filter(({ e }) => unpackState(e.args.state as bigint)?.hlc === hlc)
+    // Two writers can stamp alike (the rule breaks the tie by writer): the row names which one it holds.
+    .sort(({ e: x }, { e: y }) => Number(unpackState(y.args.state as bigint)!.writer === row.hlc_writer) - Number(unpackState(x.args.state as bigint)!.writer === row.hlc_writer))[0];
   if (!found) {
     throw new AppError('CONSENT_NOT_ON_CHAIN', `ConsentLedger holds no change of consent ${consentId}'s key at its stamp ${row.hlc}: the change was skipped or lost to another workstation's (see sync conflicts), or this node does not have it.`, { consentId });
   }
