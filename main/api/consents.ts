@@ -96,6 +96,89 @@ export interface ConsentExport {
   finishedAt: string | null;
 }
 
+/** The terms of one consent change as its proof bundle states them (the ledger's sealed terms, opened). */
+export interface ConsentProofTerms {
+  patientPseudonym: string;
+  granteeKind: 'npi' | 'org';
+  grantee: string;
+  purpose: PurposeCode;
+  category: CategoryCode;
+  /** Unix seconds; validUntil 0 means open-ended (the ledger's convention). */
+  validFrom: number;
+  validUntil: number;
+  decision: ConsentDecision;
+  revoked: boolean;
+  documentHash: string;
+  /** The highest stamp the writer had seen for the key (16 hex digits). */
+  prevHlc: string;
+}
+
+/**
+ * A self-contained proof that one consent change is on ConsentLedger (main/consents/README.md): the terms, the opening
+ * of this one change (its key salt and its own terms key, never the facility secret) and where the change landed.
+ */
+export interface ConsentProofBundle {
+  format: 'custodian-consent-proof/1';
+  /** The consent's row number in the exporting database (for reference only; the chain does not know it). */
+  consentId: number;
+  terms: ConsentProofTerms;
+  opening: { keySalt: string; termsKey: string };
+  /** The op as the ledger recorded it: op key, facility namespace, order stamp and the signer that sent it. */
+  op: { opKey: string; facilityId: string; hlc: string; writer: string };
+  /** Where its ConsentChanged event is: chain, ledger contract, transaction, block and log. */
+  chain: { chainId: number; contract: string; txHash: string; blockNumber: number; blockHash: string; logIndex: number };
+  /** The block the bundle speaks of (the latest block when it was exported); the checker may ask another. */
+  atBlock: number;
+  exportedAt: string;
+}
+
+/** A ledger state word, unpacked: what the contract holds for a key at a block. */
+export interface ConsentLedgerState {
+  decision: ConsentDecision;
+  revoked: boolean;
+  hlc: string;
+  writer: string;
+}
+
+/** A later ConsentChanged of the same key (the checker sees its public fields only: it cannot open the terms). */
+export interface ConsentLaterOp extends ConsentLedgerState {
+  txHash: string;
+  blockNumber: number;
+  logIndex: number;
+}
+
+/** What `consent check-proof` established; any failure is CONSENT_PROOF_INVALID with details.reason instead. */
+export interface ConsentProofCheck {
+  consentId: number;
+  opKey: string;
+  terms: ConsentProofTerms;
+  op: { txHash: string; blockNumber: number; logIndex: number; state: ConsentLedgerState };
+  atBlock: number;
+  /** The ledger's state for the key at `atBlock` (stateOf via eth_call with that block tag). */
+  stateAtBlock: ConsentLedgerState;
+  /** True when the state at `atBlock` is this op's; false when a later op (listed) replaced it. */
+  current: boolean;
+  laterOps: ConsentLaterOp[];
+  /** The ledger address: pinned by the checker (--ledger), or taken from the bundle (then confirm it out of band). */
+  ledger: { address: string; pinned: boolean };
+  steps: { name: string; message: string }[];
+}
+
+/** Why a consent proof failed (details.reason of CONSENT_PROOF_INVALID). */
+export type ConsentProofFailure =
+  | 'malformed'
+  | 'chain-id'
+  | 'transaction'
+  | 'block'
+  | 'contract'
+  | 'event'
+  | 'op-key'
+  | 'facility'
+  | 'order'
+  | 'terms'
+  | 'block-before-op'
+  | 'state';
+
 const id = z.number().int().positive();
 const exportId = z.string().uuid();
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -172,5 +255,7 @@ export const consentsChannels = {
       }),
     'consents.view',
   ),
+  /** The proof bundle of a consent's latest change on ConsentLedger (an opening of this one change, audited as a read). */
+  'consents.proof': channel<ConsentProofBundle>()(z.object({ id }).strict(), 'consents.view'),
   'patients.search': channel<PatientSummary[]>()(z.object({ query: text(100), limit: z.number().int().min(1).max(100).default(20) }).strict(), 'patients.view'),
 };

@@ -37,6 +37,12 @@ export type ErrorCode =
   | 'AUDIT_NOT_BATCHED'
   | 'AUDIT_ANCHOR_MISMATCH'
   | 'AUDIT_PROOF_INVALID'
+  /** A consent proof bundle that does not hold (details.reason: a ConsentProofFailure). */
+  | 'CONSENT_PROOF_INVALID'
+  /** The consent's latest change is not (yet) on the ledger: queued, skipped, or the chain holds other terms. */
+  | 'CONSENT_NOT_ON_CHAIN'
+  /** The ledger's change of a consent says other terms than the database (or does not open under the facility secret). */
+  | 'CONSENT_CHAIN_MISMATCH'
   | 'AUDIT_NOT_BREAK_GLASS'
   | 'AUDIT_SELF_REVIEW'
   | 'AUDIT_ALREADY_REVIEWED'

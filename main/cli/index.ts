@@ -13,6 +13,7 @@ import { createProvider } from '../chain/provider';
 import { claimsCheckCommand, importClaimsCommand, payerCommand } from '../claims/cli-commands';
 import { credentialDomain } from '../credentials/eip712';
 import { exportSecretCommand, fingerprintCommand, importSecretCommand } from '../consents/facility-secret-cli';
+import { consentCheckProofCommand, consentProofCommand } from '../consents/proof-cli';
 import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, signStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
 import { importConsentsCommand, listImportRunsCommand, resumeImportCommand } from '../imports/cli-command';
 import { sharingCommand, SHARING_USAGE } from '../sharing/cli-commands';
@@ -42,6 +43,12 @@ Commands:
   audit check-proof FILE [--rpc URL]
                          Check a proof bundle with nothing but a JSON-RPC endpoint (inclusion, signature and
                          consistency offline; the anchor on chain)
+  consent proof ID [--out FILE]
+                         Export the proof bundle of consent ID's latest change on ConsentLedger: its terms and the
+                         opening of that one change (never the facility secret); audited as a read of the consent
+  consent check-proof FILE --rpc URL [--at-block N] [--ledger ADDR]
+                         Check a consent proof bundle with nothing but a JSON-RPC endpoint: the change, its terms and
+                         the ledger's state at the block (exit 0: this change holds there; 4: a later change replaced it)
   sync [--once] [--dry-run]
                          Send the outbox to the chain and pull other workstations' changes: keeps running until
                          Ctrl+C, or with --once until the queue is drained; --dry-run shows the batches only
@@ -393,6 +400,7 @@ export async function main(argv: string[]): Promise<number> {
       released: { type: 'boolean', default: false },
       reason: { type: 'string' },
       ledger: { type: 'string' },
+      'at-block': { type: 'string' },
       'key-file': { type: 'string' },
     },
   });
@@ -432,6 +440,14 @@ export async function main(argv: string[]): Promise<number> {
       return audit(dataDir, positionals.slice(1), values);
     case 'sync':
       return sync(dataDir, positionals.slice(1), values);
+    case 'consent': {
+      const [, sub, arg] = positionals;
+      // check-proof opens no data folder: the bundle and the endpoint are all a third party has.
+      if (sub === 'check-proof') return consentCheckProofCommand(arg, { rpc: values.rpc ?? process.env.CUSTODIAN_RPC_URL, atBlock: values['at-block'], ledger: values.ledger, json: values.json }, stdio);
+      if (sub === 'proof') return withServices(dataDir, async (s) => consentProofCommand(s, await signInCli(s, values.user), arg, { out: values.out }, stdio));
+      process.stderr.write(`Unknown consent command: ${sub ?? '(none)'}\n\n${USAGE}\n`);
+      return 2;
+    }
     case 'credentials':
       return credentials(dataDir, positionals.slice(1), values);
     case 'facility-secret':

@@ -11,6 +11,8 @@ import { validateConsentFields, type ConsentDraft, type ConsentFieldValues } fro
 import { saveWithDialog, type FileDialogs } from '../imports/file-transfer';
 import type { JobRunner } from '../workers/job-runner';
 import { consentExportFile, consentExportInfo, EXPORT_JOB_KIND, newExportPath, type ExportJobParams } from './export-job';
+import { ConsentSealer } from './ledger-seal';
+import { exportConsentProof, type ConsentChainAccess } from './proof-export';
 import { loadOrCreateFacilitySecret, Pseudonymizer } from './pseudonym';
 import { consentDetail, listConsents, searchPatients } from './queries';
 import { ConsentStore } from './store';
@@ -25,6 +27,8 @@ export interface ConsentsDeps {
   dialogs?: FileDialogs;
   /** The clock (tests pin it). */
   now?: () => Date;
+  /** The chain, for consents.proof (the composition root's ChainRuntime through consentChainAccessOf). */
+  chain?: () => ConsentChainAccess;
 }
 
 const FORM_FIELDS: Record<keyof ConsentForm, keyof ConsentFieldValues> = {
@@ -66,6 +70,7 @@ export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof c
   let writes: ConsentWrites | null = null;
   // The facility secret is read on the first write, not at start-up: browsing needs no secret.
   const writer = () => (writes ??= new ConsentWrites(db, new ConsentStore(db, new Pseudonymizer(loadOrCreateFacilitySecret(deps.dataDir)))));
+  let sealer: ConsentSealer | null = null;
   const detail = (id: number): ConsentDetail => {
     const d = consentDetail(db, id, nowSec());
     if (!d) throw new AppError('NOT_FOUND', `There is no consent ${id}.`);
@@ -85,6 +90,14 @@ export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof c
     'consents.revoke': ({ id, reason }, ctx) => {
       writer().revoke(id, reason, ctx.principal.id);
       return audited(ctx, detail(id));
+    },
+    'consents.proof': async ({ id }, ctx) => {
+      const d = detail(id);
+      // An opening of one change: a read of the patient's consent, audited as such (with the transaction it proves).
+      sealer ??= new ConsentSealer(loadOrCreateFacilitySecret(deps.dataDir));
+      const bundle = await exportConsentProof(db, id, sealer, deps.chain?.() ?? { unavailable: 'no chain is configured' }, clock());
+      ctx.audit({ patientId: d.patient.id, subject: `consent:${id}`, details: { patientIds: [d.patient.id], proof: bundle.chain.txHash, block: bundle.chain.blockNumber } });
+      return bundle;
     },
     'consents.exportFhir': (selection, ctx) => {
       const params: ExportJobParams = { selection, file: newExportPath(deps.dataDir, clock()), now: nowSec() };

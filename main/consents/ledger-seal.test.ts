@@ -1,7 +1,7 @@
 // The facility's keyed op keys and sealed terms: round trip, and the attacker's view (another facility, an altered
 // blob, a blob moved to another key or order, a dictionary over the fields) gets nothing.
 import { describe, expect, it } from 'vitest';
-import { ConsentSealer, opKeyOf, SEALED_BYTES, type ConsentTerms } from './ledger-seal';
+import { ConsentSealer, openSealedTerms, opKeyOf, SEALED_BYTES, type ConsentTerms } from './ledger-seal';
 import { granteeHashOf } from './outbox-events';
 
 const A = new ConsentSealer(Buffer.alloc(32, 1));
@@ -65,5 +65,25 @@ describe('ConsentSealer', () => {
     const sealed = A.seal(org, key, 9n);
     expect((sealed.length - 2) / 2).toBe(SEALED_BYTES + 128);
     expect(A.open(sealed, key, 9n)).toEqual(org);
+  });
+
+  it('attacker: the terms key of one sealed change (what a proof bundle reveals) opens that change and no other', () => {
+    const key = A.opKey(terms);
+    const sealed = A.seal(terms, key, 77n);
+    const termsKey = A.termsKeyOf(sealed, key, 77n)!;
+    expect(termsKey).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(openSealedTerms(sealed, termsKey, key, 77n)).toEqual(terms);
+    // Not for another order word or op key (authenticated), not for the next sealing of the same terms, key and order.
+    expect(openSealedTerms(sealed, termsKey, key, 78n)).toBeNull();
+    expect(openSealedTerms(A.seal(terms, key, 77n), termsKey, key, 77n)).toBeNull();
+    const other = { ...terms, categoryCode: 4 };
+    const otherKey = A.opKey(other);
+    expect(openSealedTerms(A.seal(other, otherKey, 77n), termsKey, otherKey, 77n)).toBeNull();
+    // Another facility's blob yields no terms key; the key is neither the secret nor the facility id.
+    expect(B.termsKeyOf(sealed, key, 77n)).toBeNull();
+    expect(termsKey).not.toBe(`0x${Buffer.alloc(32, 1).toString('hex')}`);
+    expect(termsKey).not.toBe(A.facilityId);
+    expect(openSealedTerms(sealed, `0x${'00'.repeat(32)}`, key, 77n)).toBeNull();
+    expect(openSealedTerms('0x1234', termsKey, key, 77n)).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import { granteeHashOf } from './outbox-events';
 const FACILITY_TAG = 'custodian/facility-id/v1';
 const KEY_TAG = 'custodian/consent-key/v1';
 const TERMS_INFO = 'custodian/consent-terms/v1';
+const OP_TERMS_TAG = 'custodian/consent-op-terms/v1';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 /**
@@ -78,10 +79,13 @@ export class ConsentSealer {
     return opKeyOf(this.keySalt(f), f);
   }
 
-  /** AES-256-GCM with a random nonce; the op key and order word are authenticated, so a sealed blob cannot be moved. */
+  /**
+   * AES-256-GCM with a random nonce, under a key of its own for this one sealing (termsKeyOf): revealing that key to an
+   * auditor opens this change and no other. The op key and order word are authenticated, so a blob cannot be moved.
+   */
   seal(t: ConsentTerms, opKey: string, order: bigint): string {
     const nonce = crypto.randomBytes(NONCE_BYTES);
-    const cipher = crypto.createCipheriv('aes-256-gcm', this.encKey, nonce);
+    const cipher = crypto.createCipheriv('aes-256-gcm', this.opTermsKey(nonce, opKey, order), nonce);
     cipher.setAAD(aad(opKey, order));
     const body = Buffer.concat([cipher.update(encodeTerms(t)), cipher.final()]);
     return hex(Buffer.concat([nonce, body, cipher.getAuthTag()]));
@@ -89,19 +93,55 @@ export class ConsentSealer {
 
   /** The terms, or null when the blob was not sealed by this facility for this key and order (or was altered). */
   open(sealed: string, opKey: string, order: bigint): ConsentTerms | null {
-    const buf = Buffer.from(sealed.slice(2), 'hex');
-    if (buf.length !== NONCE_BYTES + FIXED_BYTES + SHORT_GRANTEE + TAG_BYTES && buf.length !== NONCE_BYTES + FIXED_BYTES + LONG_GRANTEE + TAG_BYTES) return null;
-    try {
-      const decipher = crypto.createDecipheriv('aes-256-gcm', this.encKey, buf.subarray(0, NONCE_BYTES));
-      decipher.setAAD(aad(opKey, order));
-      decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(buf.subarray(NONCE_BYTES, buf.length - TAG_BYTES)), decipher.final()]);
-      const terms = decodeTerms(plain);
-      // The key must be the one these terms make: a facility member could not forge it, but check anyway.
-      return terms && this.opKey(terms) === opKey.toLowerCase() ? terms : null;
-    } catch {
-      return null;
-    }
+    const buf = sealedBytes(sealed);
+    if (!buf) return null;
+    const terms = openWith(this.opTermsKey(buf.subarray(0, NONCE_BYTES), opKey, order), buf, opKey, order);
+    // The key must be the one these terms make: a facility member could not forge it, but check anyway.
+    return terms && this.opKey(terms) === opKey.toLowerCase() ? terms : null;
+  }
+
+  /**
+   * The key that opens this one sealed change (0x + 64 hex digits): what a proof bundle reveals instead of the secret.
+   * Null when the blob is malformed or was not sealed with a per-change key of this facility for this key and order.
+   */
+  termsKeyOf(sealed: string, opKey: string, order: bigint): string | null {
+    const buf = sealedBytes(sealed);
+    if (!buf) return null;
+    const key = this.opTermsKey(buf.subarray(0, NONCE_BYTES), opKey, order);
+    return openWith(key, buf, opKey, order) ? hex(key) : null;
+  }
+
+  /** HMAC-SHA256(terms key, tag || nonce || opKey || order): one key per sealing, useless for any other blob. */
+  private opTermsKey(nonce: Buffer, opKey: string, order: bigint): Buffer {
+    return crypto.createHmac('sha256', this.encKey).update(OP_TERMS_TAG).update(nonce).update(aad(opKey, order)).digest();
+  }
+}
+
+/**
+ * Opens one sealed change with its own terms key (from a proof bundle), without the facility secret. Null when the
+ * key does not open it for this op key and order, or the plaintext is not well-formed terms. The caller checks that
+ * the terms' key fields give the op key (opKeyOf with the bundle's keySalt).
+ */
+export function openSealedTerms(sealed: string, termsKey: string, opKey: string, order: bigint): ConsentTerms | null {
+  const buf = sealedBytes(sealed);
+  if (!buf || !/^0x[0-9a-fA-F]{64}$/.test(termsKey)) return null;
+  return openWith(b32(termsKey), buf, opKey, order);
+}
+
+function sealedBytes(sealed: string): Buffer | null {
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(sealed)) return null;
+  const buf = Buffer.from(sealed.slice(2), 'hex');
+  return buf.length === NONCE_BYTES + FIXED_BYTES + SHORT_GRANTEE + TAG_BYTES || buf.length === NONCE_BYTES + FIXED_BYTES + LONG_GRANTEE + TAG_BYTES ? buf : null;
+}
+
+function openWith(key: Buffer, buf: Buffer, opKey: string, order: bigint): ConsentTerms | null {
+  try {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', key, buf.subarray(0, NONCE_BYTES));
+    decipher.setAAD(aad(opKey, order));
+    decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES));
+    return decodeTerms(Buffer.concat([decipher.update(buf.subarray(NONCE_BYTES, buf.length - TAG_BYTES)), decipher.final()]));
+  } catch {
+    return null;
   }
 }
 

@@ -43,6 +43,8 @@ export const PATIENT_CHANNELS: Partial<Record<ChannelName, ChannelPatients>> = {
   'consents.grant': { spots: [consentPatient], phiRead: true },
   'consents.supersede': { spots: [consentPatient], phiRead: true },
   'consents.revoke': { spots: [consentPatient], phiRead: true },
+  // A proof bundle names the patient by pseudonym only; the handler names the patient id for the audit entry.
+  'consents.proof': { spots: [], phiRead: true },
   'patients.search': { spots: [{ path: '[]', id: 'id', identity: ['mrn', 'name', 'birthDate'] }], phiRead: true, identityInputs: ['query'] },
   'claims.list': { spots: claimSpots('rows[]'), phiRead: true },
   'claims.get': { spots: claimSpots(''), phiRead: true },

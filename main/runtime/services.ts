@@ -9,6 +9,7 @@ import { createFacilitySecretHandlers } from '../consents/facility-secret-handle
 import { SqlClaimSink } from '../claims/chain-sink';
 import { createClaimsHandlers } from '../claims/handlers';
 import { createConsentsHandlers } from '../consents/handlers';
+import { consentChainAccessOf } from '../consents/proof-export';
 import { chainAccessOf, createAuditHandlers, sealHeadNow, type AuditDeps } from '../audit/handlers';
 import { startHeadSealer } from '../audit/head-sealer';
 import type { HeadSigner } from '../audit/heads';
@@ -235,7 +236,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),
     ...createJobsHandlers({ jobs }),
     ...createSharingHandlers({ db, dataDir, wallet: orgWallet, chain: config.chain.mode === 'none' ? null : chain }),
-    ...createConsentsHandlers({ db, dataDir, jobs, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
+    ...createConsentsHandlers({ db, dataDir, jobs, chain: () => consentChainAccessOf(chain, config.chain.mode === 'external' ? config.chain.startBlock : 0), ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createImportsHandlers({ db, jobs, uploads, dataDir, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createFacilitySecretHandlers({ dataDir }),
     ...createClaimsHandlers({ db, dataDir, jobs, incoming, ledgerAddress: () => chain.connection?.endpoint.contracts.ClaimsLedger ?? null }),

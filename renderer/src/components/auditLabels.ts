@@ -26,6 +26,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'access.check': 'Access decision',
   'consents.list': 'Consents listed',
   'consents.get': 'Consent viewed',
+  'consents.proof': 'Consent proof bundle exported (opening of one change)',
   'consents.grant': 'Consent recorded',
   'consents.supersede': 'Consent superseded',
   'consents.revoke': 'Consent revoked',

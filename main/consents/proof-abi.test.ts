@@ -1,0 +1,16 @@
+// The consent proof checker carries its own two ConsentLedger fragments (it must run without the sync layer); they
+// must be the compiled contract's, or a checker would look for an event the ledger never emits.
+import { Interface } from 'ethers';
+import { describe, expect, it } from 'vitest';
+import { compileContracts } from '../../contracts/build';
+import { loadArtifact } from '../chain/artifacts';
+import { LEDGER_PROOF_ABI } from './proof';
+
+describe('LEDGER_PROOF_ABI', () => {
+  it('names the compiled ConsentLedger event and view exactly', () => {
+    compileContracts();
+    const compiled = new Interface(loadArtifact('ConsentLedger').abi);
+    expect(LEDGER_PROOF_ABI.getEvent('ConsentChanged')!.format('full')).toBe(compiled.getEvent('ConsentChanged')!.format('full'));
+    expect(LEDGER_PROOF_ABI.getFunction('stateOf')!.format('full')).toBe(compiled.getFunction('stateOf')!.format('full'));
+  });
+});
