@@ -9,6 +9,7 @@ import { CopyText } from '../../components/CopyText';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatDateTime } from '../../components/format';
 import classes from './Consents.module.css';
+import { ConflictsList } from '../Sync/ConflictsList';
 import { CATEGORY_LABELS, DECISION_COLORS, describePeriod, describeSource, isSourceLike, patientRef, patientTitle, PURPOSE_LABELS, STATUS_COLORS, STATUS_LABELS } from './labels';
 
 const ACTION_LABELS: Record<ConsentHistoryEntry['action'], string> = {
@@ -173,6 +174,15 @@ export function ConsentDrawer({ consentId, onClose, onOpen, onChanged, onCheckAc
       )}
       {d && (
         <Stack gap="md" data-testid="consent-detail" data-consent-id={d.id}>
+          <ConflictsList
+            compact
+            consentId={d.id}
+            mySigner={null}
+            onResolved={(result) => {
+              if (result.consentId !== null && result.consentId !== d.id) onOpen(result.consentId);
+              else setNonce((n) => n + 1);
+            }}
+          />
           {revokedNotice && (
             <Alert color="teal" variant="light" py="xs" data-testid="consent-revoked-notice">
               <Text size="sm">Revoked. It no longer counts in access decisions; the change is queued for the chain.</Text>
