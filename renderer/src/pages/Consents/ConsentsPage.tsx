@@ -243,6 +243,7 @@ function ConsentsPage(): ReactElement {
         mayRevoke={mayRevoke}
         me={me}
         mayAccount={can('audit.view')}
+        onListChanged={pages.reload}
       />
       {mayGrant && <GrantConsentDialog opened={granting} onClose={() => setGranting(false)} onGranted={onGranted} />}
     </>

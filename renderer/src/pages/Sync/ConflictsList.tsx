@@ -2,7 +2,7 @@
 // what was written here, what the consent shows now, who won and why, and the two ways out: accept the chain's
 // state, or re-apply mine (a new change with a fresh stamp that wins by the rule). A table on the Sync page; a
 // notice at the top of the consent drawer.
-import { Alert, Badge, Button, Group, Popover, Stack, Table, Text, Tooltip, UnstyledButton, VisuallyHidden } from '@mantine/core';
+import { Alert, Button, Group, Popover, Stack, Table, Text, Tooltip, UnstyledButton, VisuallyHidden } from '@mantine/core';
 import { useEffect, useState, type ReactElement } from 'react';
 import type { ConsentConflictSummary, ConflictResolution, ResolveConflictResult } from '../../../../main/api/sync';
 import { ApiCallError, invoke } from '../../api/client';
@@ -10,7 +10,8 @@ import { useApiQuery } from '../../api/hooks';
 import { useSession } from '../../auth/SessionContext';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatDateTime } from '../../components/format';
-import { changeWord, conflictConsentText, CONFLICT_REASON_TEXT, resolutionText, resolveBlocked, winnerText } from './conflictLabels';
+import { describeSource } from '../Consents/labels';
+import { changeWord, conflictConsentText, CONFLICT_REASON_TEXT, nowNote, resolutionText, resolveBlocked, winnerText } from './conflictLabels';
 import classes from './Sync.module.css';
 
 export interface ConflictsListProps {
@@ -39,7 +40,7 @@ function ReapplyButton({ conflict, pending, disabledReason, onConfirm }: { confl
     <Popover opened={opened} onChange={setOpened} position="bottom-end" withArrow shadow="md" width={300} trapFocus>
       <Popover.Target>
         <Tooltip label={disabledReason ?? 'Write your change again with a fresh stamp: it replaces the chain’s state at the next sync'} withArrow multiline w={260}>
-          <Button size="compact-xs" variant="light" color="orange" disabled={disabledReason !== null} loading={pending} onClick={() => setOpened((o) => !o)} data-testid="conflict-reapply">
+          <Button size="compact-xs" variant="outline" color="orange" disabled={disabledReason !== null} loading={pending} onClick={() => setOpened((o) => !o)} data-testid="conflict-reapply">
             Re-apply mine
           </Button>
         </Tooltip>
@@ -72,7 +73,9 @@ function ReapplyButton({ conflict, pending, disabledReason, onConfirm }: { confl
 }
 
 function Actions({ conflict, mayResolve, pending, onResolve }: { conflict: ConsentConflictSummary; mayResolve: boolean; pending: ConflictResolution | null; onResolve: (r: ConflictResolution) => void }): ReactElement {
-  const done = resolutionText(conflict);
+  const { principal } = useSession();
+  const me = principal ? { id: principal.id, name: principal.name } : null;
+  const done = resolutionText(conflict, (id) => describeSource(id, me));
   if (done) {
     return (
       <Text size="xs" c="dimmed" data-testid="conflict-resolution" data-resolution={conflict.resolution}>
@@ -102,11 +105,18 @@ function Actions({ conflict, mayResolve, pending, onResolve }: { conflict: Conse
 
 function NowText({ c }: { c: ConsentConflictSummary }): ReactElement {
   if (!c.now) return <Text span size="xs">—</Text>;
+  const note = nowNote(c);
   return (
-    <Text span size="xs">
-      {changeWord(c.now)}
-      {c.now.writer === null ? ' (written here)' : ''}
-    </Text>
+    <>
+      <Text span size="xs">
+        {changeWord(c.now)}
+      </Text>
+      {note && (
+        <Text size="xs" c="dimmed">
+          {note}
+        </Text>
+      )}
+    </>
   );
 }
 
@@ -172,8 +182,9 @@ export function ConflictsList({ consentId, includeResolved = false, mySigner, re
             <Stack gap={6}>
               <Text size="sm">{CONFLICT_REASON_TEXT[c.reason].detail}</Text>
               <Text size="xs">
-                Yours: {c.mine ? changeWord(c.mine) : '—'}, {formatDateTime(c.myAt)} · Now: {c.now ? changeWord(c.now) : '—'}
-                {c.winningAt ? `, ${formatDateTime(c.winningAt)}` : ''} · Won by: {winnerText(c, mySigner)}
+                Yours: {c.mine ? changeWord(c.mine) : '—'} at {formatDateTime(c.myAt)} · Won by: {winnerText(c, mySigner)}
+                {c.winningAt ? ` at ${formatDateTime(c.winningAt)}` : ''} · Shown here now: {c.now ? changeWord(c.now) : '—'}
+                {nowNote(c) ? ` (${nowNote(c)})` : ''}
               </Text>
               <Actions conflict={c} mayResolve={mayResolve} pending={pendingFor(c)} onResolve={(r) => void resolve(c, r)} />
             </Stack>
@@ -199,7 +210,7 @@ export function ConflictsList({ consentId, includeResolved = false, mySigner, re
                 <Table.Th>#</Table.Th>
                 <Table.Th>Consent</Table.Th>
                 <Table.Th>Your change</Table.Th>
-                <Table.Th>Now</Table.Th>
+                <Table.Th>Shown here now</Table.Th>
                 <Table.Th>Won by</Table.Th>
                 <Table.Th>Why</Table.Th>
                 <Table.Th className={classes.nowrap}>Found</Table.Th>
@@ -231,20 +242,22 @@ export function ConflictsList({ consentId, includeResolved = false, mySigner, re
                       {formatDateTime(c.myAt)}
                     </Text>
                   </Table.Td>
-                  <Table.Td className={classes.nowrap}>
+                  <Table.Td>
                     <NowText c={c} />
+                  </Table.Td>
+                  <Table.Td>
+                    {winnerText(c, mySigner)}
                     {c.winningAt && (
                       <Text size="xs" c="dimmed">
                         {formatDateTime(c.winningAt)}
                       </Text>
                     )}
                   </Table.Td>
-                  <Table.Td>{winnerText(c, mySigner)}</Table.Td>
-                  <Table.Td maw={320}>
+                  <Table.Td maw={260}>
                     <Tooltip label={CONFLICT_REASON_TEXT[c.reason].detail} withArrow multiline w={320}>
-                      <Badge color={c.reason === 'FUTURE' ? 'red' : 'orange'} variant="light" size="sm" tt="none" style={{ maxWidth: '100%' }} data-testid="conflict-reason">
+                      <Text size="xs" fw={600} c={c.reason === 'FUTURE' ? 'red.8' : 'orange.9'} tabIndex={0} data-testid="conflict-reason">
                         {CONFLICT_REASON_TEXT[c.reason].label}
-                      </Badge>
+                      </Text>
                     </Tooltip>
                   </Table.Td>
                   <Table.Td className={classes.nowrap}>{formatDateTime(c.raisedAt)}</Table.Td>

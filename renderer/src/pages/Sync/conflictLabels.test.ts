@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsentConflictSummary } from '../../../../main/api/sync';
-import { changeWord, conflictConsentText, CONFLICT_REASON_TEXT, resolutionText, resolveBlocked, winnerText } from './conflictLabels';
+import { changeWord, conflictConsentText, CONFLICT_REASON_TEXT, nowNote, resolutionText, resolveBlocked, winnerText } from './conflictLabels';
 
 const base: ConsentConflictSummary = {
   id: 3,
@@ -53,12 +53,21 @@ describe('conflict labels', () => {
     expect(winnerText({ ...base, reason: 'FUTURE', winningWriter: null }, null)).toMatch(/^Nobody/);
   });
 
+  it('says whether what is shown here is the winner yet', () => {
+    expect(nowNote(base)).toBe('the winner');
+    expect(nowNote({ ...base, now: { ...base.now!, writer: null } })).toMatch(/until the winner is pulled/);
+    expect(nowNote({ ...base, reason: 'FUTURE' })).toMatch(/never took it/);
+    expect(nowNote({ ...base, now: null })).toBeNull();
+    expect(nowNote({ ...base, resolution: 'reapplied' })).toBeNull();
+  });
+
   it('blocks accepting a clock refusal, re-applying without the lost change, and anything once resolved', () => {
     expect(resolveBlocked(base)).toEqual({ accept: null, reapply: null });
     expect(resolveBlocked({ ...base, reason: 'FUTURE' }).accept).toMatch(/re-apply/);
     expect(resolveBlocked({ ...base, mine: null }).reapply).toMatch(/outbox/);
     expect(resolveBlocked({ ...base, resolution: 'accepted' })).toEqual({ accept: 'Already resolved', reapply: 'Already resolved' });
     expect(resolutionText({ resolution: 'reapplied', resolvedBy: 'mgr' })).toBe('Re-applied by mgr');
+    expect(resolutionText({ resolution: 'accepted', resolvedBy: 'mgr' }, () => 'Mae (you)')).toBe('Chain’s state accepted by Mae (you)');
     expect(resolutionText({ resolution: null, resolvedBy: null })).toBeNull();
   });
 });

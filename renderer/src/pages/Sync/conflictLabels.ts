@@ -52,7 +52,19 @@ export function resolveBlocked(c: ConsentConflictSummary): { accept: string | nu
   };
 }
 
-export function resolutionText(c: Pick<ConsentConflictSummary, 'resolution' | 'resolvedBy'>): string | null {
+/** How it was resolved; `who` says the resolver in staff words (the caller knows who is signed in). */
+export function resolutionText(c: Pick<ConsentConflictSummary, 'resolution' | 'resolvedBy'>, who: (id: string) => string = (id) => id): string | null {
   if (!c.resolution) return null;
-  return `${c.resolution === 'accepted' ? 'Chain’s state accepted' : 'Re-applied'}${c.resolvedBy ? ` by ${c.resolvedBy}` : ''}`;
+  return `${c.resolution === 'accepted' ? 'Chain’s state accepted' : 'Re-applied'}${c.resolvedBy ? ` by ${who(c.resolvedBy)}` : ''}`;
+}
+
+/**
+ * A note on what the consent shows here now: the winner once pulled; until then this workstation's own change (the
+ * puller brings the winner); for a clock refusal, the change the chain never took.
+ */
+export function nowNote(c: Pick<ConsentConflictSummary, 'now' | 'winningWriter' | 'reason' | 'resolution'>): string | null {
+  if (!c.now || c.resolution !== null) return null;
+  if (c.reason === 'FUTURE') return 'yours; the chain never took it';
+  if (c.winningWriter && c.now.writer?.toLowerCase() === c.winningWriter.toLowerCase()) return 'the winner';
+  return 'until the winner is pulled from the chain';
 }
