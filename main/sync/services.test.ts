@@ -7,6 +7,7 @@ import type { ConsentConflictSummary, SyncBatchSummary, SyncEventDetail, SyncNow
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
 import { enqueue, enqueueConsents, auditRootPayload, tempDir } from './fixtures/chain';
+import { formatConflicts } from './report-text';
 
 const admin: Principal = { id: 'it', name: 'IT admin', role: 'it_admin' };
 const clerk: Principal = { id: 'clerk', name: 'Clerk', role: 'records_clerk' };
@@ -176,6 +177,12 @@ describe('re-applying a lost consent change through the services', () => {
     const listed = (await ok<ConsentConflictSummary[]>('sync.conflicts', { consentId: granted.id }, auditor)).find((c) => c.id === id)!;
     expect(listed).toMatchObject({ consent: { grantee: '1234567893', purpose: 'HRESCH', category: 'genetic' }, mine: { change: 'create', decision: 'deny', revoked: false } });
     expect(JSON.stringify(listed)).not.toContain('R-77');
+    // `custodian sync status` says it in words, without the patient's identity.
+    const line = formatConflicts([listed]);
+    expect(line).toContain(`#${id} consent ${granted.id} (patient #`);
+    expect(line).toContain('your deny of');
+    expect(line).toContain('a later change of another workstation won on the chain');
+    expect(line).not.toMatch(/STALE|R-77/);
 
     const events = () => db.prepare(`SELECT count(*) FROM outbox`).pluck().get() as number;
     const before = events();
