@@ -13,6 +13,8 @@ export class ConsentsPage {
   readonly detail: Locator;
   readonly grantDialog: Locator;
   readonly accessResult: Locator;
+  /** The open sync conflicts at the top of the consent drawer. */
+  readonly drawerConflicts: Locator;
 
   constructor(readonly page: Page) {
     this.table = page.getByTestId('consents-table');
@@ -25,6 +27,7 @@ export class ConsentsPage {
     this.detail = page.getByTestId('consent-detail');
     this.grantDialog = page.getByRole('dialog', { name: 'Record a consent' });
     this.accessResult = page.getByTestId('access-result');
+    this.drawerConflicts = page.getByTestId('consent-conflict');
   }
 
   async open(): Promise<void> {
@@ -68,5 +71,11 @@ export class ConsentsPage {
     const option = this.page.getByRole('option').filter({ hasText: query }).first();
     await expect(option).toBeVisible();
     await option.click();
+  }
+
+  /** "Re-apply mine" on the drawer's conflict, with its confirmation. */
+  async reapplyDrawerConflict(id: number): Promise<void> {
+    await this.page.locator(`[data-testid="consent-conflict"][data-conflict-id="${id}"]`).getByTestId('conflict-reapply').click();
+    await this.page.getByTestId('conflict-reapply-confirm').click();
   }
 }

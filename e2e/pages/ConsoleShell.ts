@@ -24,6 +24,8 @@ export class ConsoleShell {
   readonly blockNumber: Locator;
   readonly outbox: Locator;
   readonly principal: Locator;
+  /** The status bar's open consent conflicts (absent when there are none). */
+  readonly conflicts: Locator;
   readonly pageTitle: Locator;
   readonly userMenu: Locator;
   readonly permissionNotice: Locator;
@@ -37,6 +39,7 @@ export class ConsoleShell {
     this.blockNumber = page.getByTestId('status-block-number');
     this.outbox = page.getByTestId('status-outbox');
     this.principal = page.getByTestId('status-principal');
+    this.conflicts = page.getByTestId('status-conflicts');
     this.pageTitle = page.getByTestId('page-title');
     this.userMenu = page.getByTestId('user-menu');
     this.permissionNotice = page.getByTestId('permission-notice');

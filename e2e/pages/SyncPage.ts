@@ -18,6 +18,10 @@ export class SyncPage {
   readonly batchesTable: Locator;
   readonly batchRows: Locator;
   readonly drawer: Locator;
+  readonly conflictsSection: Locator;
+  readonly conflictRows: Locator;
+  readonly openConflicts: Locator;
+  readonly conflictFeedback: Locator;
 
   constructor(readonly page: Page) {
     this.connection = page.getByTestId('sync-connection');
@@ -35,6 +39,10 @@ export class SyncPage {
     this.batchesTable = page.getByTestId('sync-batches-table');
     this.batchRows = page.getByTestId('sync-batch-row');
     this.drawer = page.getByRole('dialog', { name: /^Outbox event #/ });
+    this.conflictsSection = page.getByTestId('sync-conflicts');
+    this.conflictRows = page.getByTestId('sync-conflict-row');
+    this.openConflicts = page.getByTestId('sync-conflicts-open');
+    this.conflictFeedback = this.conflictsSection.getByTestId('conflict-feedback');
   }
 
   async open(): Promise<void> {
@@ -66,5 +74,25 @@ export class SyncPage {
   async closeEvent(): Promise<void> {
     await this.page.keyboard.press('Escape');
     await expect(this.drawer).toBeHidden();
+  }
+
+  /** One row of the conflicts table. */
+  conflictRow(id: number): Locator {
+    return this.page.locator(`[data-testid="sync-conflict-row"][data-conflict-id="${id}"]`);
+  }
+
+  async acceptChainState(id: number): Promise<void> {
+    await this.conflictRow(id).getByTestId('conflict-accept').click();
+  }
+
+  /** "Re-apply mine" and its confirmation. */
+  async reapplyMine(id: number): Promise<void> {
+    await this.conflictRow(id).getByTestId('conflict-reapply').click();
+    await this.page.getByTestId('conflict-reapply-confirm').click();
+  }
+
+  /** Shows resolved conflicts too ('all') or only open ones. */
+  async showConflicts(view: 'open' | 'all'): Promise<void> {
+    await this.page.getByTestId('sync-conflicts-view').getByText(view === 'all' ? 'All' : 'Open', { exact: true }).click();
   }
 }

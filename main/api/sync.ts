@@ -46,6 +46,26 @@ export interface ConsentConflictSummary {
   resolution: 'accepted' | 'reapplied' | null;
   resolvedAt: string | null;
   resolvedBy: string | null;
+  /** When the lost change and the winner were made (the milliseconds of their order stamps, ISO). */
+  myAt: string;
+  winningAt: string | null;
+  /** The consent's key in staff words: patient number (no name or MRN), grantee, purpose, category. */
+  consent: { patientId: number; grantee: string; granteeKind: 'npi' | 'org'; purpose: string; category: string } | null;
+  /** What this workstation wrote (from its outbox event); null when the event is gone. */
+  mine: { change: 'create' | 'revoke' | 'supersede'; decision: 'permit' | 'deny'; revoked: boolean } | null;
+  /** What the consent shows here now (the winner, once pulled): its current row for the key. */
+  now: { consentId: number; decision: 'permit' | 'deny'; status: string; writer: string | null } | null;
+}
+
+export const CONFLICT_RESOLUTIONS = ['accepted', 'reapplied'] as const;
+export type ConflictResolution = (typeof CONFLICT_RESOLUTIONS)[number];
+
+export interface ResolveConflictResult {
+  /** False when the conflict was already resolved (nothing was changed or queued). */
+  resolved: boolean;
+  resolution: ConflictResolution | null;
+  /** For 'reapplied': the consent row that now carries the change (queued for the chain with a fresh stamp). */
+  consentId: number | null;
 }
 
 export interface SyncBatchSummary {
@@ -101,15 +121,16 @@ export const syncChannels = {
   'sync.event': channel<SyncEventDetail>()(z.object({ id: z.number().int().positive() }).strict(), 'sync.view'),
   'sync.now': channel<SyncNowResult>()(empty, 'sync.run'),
   'sync.retryBatch': channel<{ retried: boolean }>()(z.object({ batchId: bytes32 }).strict(), 'sync.run'),
-  // Consent conflicts: ids, order stamps and signer addresses only (no patient data), like the batch list.
+  // Consent conflicts: the consent's key (patient number, grantee, purpose, category: never a name or MRN), order
+  // stamps and signer addresses. Audited like consents.list, so the page reads it on change, not on a timer.
   'sync.conflicts': channel<ConsentConflictSummary[]>()(
     z.object({ open: z.boolean().default(true), consentId: z.number().int().positive().optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
     'sync.view',
-    { audited: false },
   ),
-  // Accepting the winner closes the conflict (the consent already shows it). Re-applying the lost change as a new
-  // change with a fresh stamp is not offered yet: a person makes that change on the consent itself.
-  'sync.resolveConflict': channel<{ resolved: boolean }>()(z.object({ id: z.number().int().positive(), resolution: z.literal('accepted') }).strict(), 'consents.revoke'),
+  // 'accepted' closes the conflict (the consent already shows the winner). 'reapplied' writes the lost change again
+  // as a new local change with a fresh stamp (it wins by the rule now), through the consents write path, in the same
+  // transaction as the audit entry. Either is a consent decision: a records manager's (consents.revoke).
+  'sync.resolveConflict': channel<ResolveConflictResult>()(z.object({ id: z.number().int().positive(), resolution: z.enum(CONFLICT_RESOLUTIONS) }).strict(), 'consents.revoke'),
   'sync.pause': channel<{ paused: boolean }>()(empty, 'sync.configure'),
   'sync.resume': channel<{ paused: boolean }>()(empty, 'sync.configure'),
 };

@@ -19,7 +19,8 @@ export interface SystemStatus {
   app: { version: string; runtime: 'electron' | 'browser' | 'cli' };
   database: DatabaseStatus;
   chain: ChainStatus;
-  outbox: { pending: number; byKind: Record<string, number> };
+  /** conflicts: consent changes of this workstation that lost on the chain and nobody has resolved (a count only). */
+  outbox: { pending: number; byKind: Record<string, number>; conflicts: number };
   principal: { name: string; role: string };
 }
 

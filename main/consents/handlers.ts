@@ -63,6 +63,15 @@ export function draftFromForm(form: ConsentForm, today?: string): ConsentDraft {
   return result.draft;
 }
 
+/**
+ * "Re-apply mine" for the sync domain's conflicts (sync.resolveConflict): the consents write path, handed to the sync
+ * handlers by the composition root. The facility secret is read on the first use, like the other writes.
+ */
+export function consentReapplier(deps: Pick<ConsentsDeps, 'db' | 'dataDir'>): (lost: { conflictId: number; consentId: number; revoked: boolean; winningHlc: string | null }, actor: string) => number {
+  let writes: ConsentWrites | null = null;
+  return (lost, actor) => (writes ??= new ConsentWrites(deps.db, new ConsentStore(deps.db, new Pseudonymizer(loadOrCreateFacilitySecret(deps.dataDir))))).reapply(lost, actor);
+}
+
 export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof consentsChannels, RequestContext> {
   const { db } = deps;
   const clock = deps.now ?? (() => new Date());

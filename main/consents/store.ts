@@ -215,6 +215,16 @@ export class ConsentStore implements ConsentWriter {
     return rows;
   }
 
+  /**
+   * Raises the highest stamp seen for a key (read by keyRows) to `hlc`: a winner the chain reported that this
+   * database has not pulled yet, so the next change of the key is stamped above it.
+   */
+  sawStamp(c: Pick<NewConsent, 'patientId' | 'grantee' | 'purpose' | 'category'>, hlc: string): void {
+    const key = stampKey(c.patientId, c.grantee, c.purpose, c.category);
+    const seen = this.seenHlc.get(key) ?? null;
+    if (seen === null || hlc > seen) this.seenHlc.set(key, hlc);
+  }
+
   /** The order stamp of a new change of `c`'s key: max(now_ms << 16, highest stamp seen for the key + 1). */
   private stamp(c: Pick<NewConsent, 'patientId' | 'grantee' | 'purpose' | 'category'>, now: string): Stamp {
     const key = stampKey(c.patientId, c.grantee, c.purpose, c.category);

@@ -4,7 +4,7 @@ import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import { documentHashOf } from './canonical';
 import type { ConsentDraft } from './draft';
-import { ConsentStore, nextSeq, type ConsentRow, type NewConsent, type PatientRef } from './store';
+import { ConsentStore, nextSeq, rowAsConsent, type ConsentRow, type NewConsent, type PatientRef } from './store';
 
 export interface Origin {
   runId: number | null;
@@ -124,6 +124,42 @@ export class ConsentWrites {
       const sameKey = old.grantee === c.grantee && old.purpose === c.purpose && old.category === c.category;
       const seqOld = sameKey ? null : nextSeq(this.store.keyRows(old.patient_id, old.grantee, old.purpose, old.category));
       return this.store.supersede(old, patient.pseudonym, c, nextSeq(rows), seqOld, write);
+    });
+  }
+
+  /**
+   * "Re-apply mine" for a change of this workstation that lost on the chain (main/sync/README.md, Conflicts): writes
+   * the lost change's terms (`consentId` is the row it changed; `revoked` what it did) again as a new change of the
+   * key, stamped above the winner (read by keyRows once pulled, or `winningHlc` from the chain's report), so it wins
+   * by the rule now.
+   * The key's current row is revoked in place when only the revocation differs, else superseded by the terms.
+   */
+  reapply(lost: { conflictId: number; consentId: number; revoked: boolean; winningHlc: string | null }, actor: string): number {
+    return this.atomically(() => {
+      const write = { now: new Date().toISOString(), actor };
+      const mine = this.store.byId(lost.consentId);
+      if (!mine) throw new AppError('NOT_FOUND', `There is no consent ${lost.consentId}.`);
+      const rows = this.store.keyRows(mine.patient_id, mine.grantee, mine.purpose, mine.category);
+      if (lost.winningHlc !== null) this.store.sawStamp({ patientId: mine.patient_id, grantee: mine.grantee, purpose: mine.purpose, category: mine.category }, lost.winningHlc);
+      const current = rows.filter((r) => r.status !== 'superseded').sort((x, y) => (x.hlc === y.hlc ? y.id - x.id : x.hlc < y.hlc ? 1 : -1))[0];
+      const pseudonym = this.pseudonymOf(mine.patient_id);
+      const reason = `re-applied after sync conflict ${lost.conflictId}${mine.revoked_reason ? `: ${mine.revoked_reason}` : ''}`.slice(0, 500);
+      const sameTerms = (r: ConsentRow) => r.decision === mine.decision && r.period_start === mine.period_start && r.period_end === mine.period_end && r.document_hash === mine.document_hash;
+      if (lost.revoked && current?.status === 'active' && sameTerms(current)) {
+        this.store.revoke(current, pseudonym, reason, nextSeq(rows), write);
+        return current.id;
+      }
+      const next: NewConsent = {
+        ...rowAsConsent(mine, pseudonym),
+        externalId: current ? current.external_id : null,
+        status: lost.revoked ? 'revoked' : 'active',
+        revokedReason: lost.revoked ? reason : null,
+        source: `staff:${actor}`,
+        importRunId: null,
+        sourceRow: null,
+      };
+      if (!current) return this.store.insert(next, nextSeq(rows), write, { by: actor, reapplies: lost.conflictId });
+      return this.store.supersede(current, pseudonym, next, nextSeq(rows), null, write);
     });
   }
 }

@@ -8,7 +8,7 @@ import { createDisclosureHandlers } from '../audit/disclosures';
 import { createFacilitySecretHandlers } from '../consents/facility-secret-handlers';
 import { SqlClaimSink } from '../claims/chain-sink';
 import { createClaimsHandlers } from '../claims/handlers';
-import { createConsentsHandlers } from '../consents/handlers';
+import { consentReapplier, createConsentsHandlers } from '../consents/handlers';
 import { consentChainAccessOf } from '../consents/proof-export';
 import { chainAccessOf, createAuditHandlers, sealHeadNow, type AuditDeps } from '../audit/handlers';
 import { startHeadSealer } from '../audit/head-sealer';
@@ -228,7 +228,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const incoming = (uploadId: string, owner: string) => resolveIncoming(uploads, uploadId, owner);
   const handlers = {
     ...createSystemHandlers({ db, dbPath, chain, jobs, runtime: options.runtime }),
-    ...createSyncHandlers({ db, engine: sync, chain, confirmations }),
+    ...createSyncHandlers({ db, engine: sync, chain, confirmations, reapplyConsentChange: consentReapplier({ db, dataDir }) }),
     ...createAuthHandlers({ db, throttle: options.signInThrottle ?? new SignInThrottle() }),
     ...createAuditHandlers(auditDeps),
     ...createDisclosureHandlers({ db }),

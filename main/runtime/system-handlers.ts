@@ -9,6 +9,7 @@ import { appliedMigrations } from '../db/migrate';
 import type { JobRunner } from '../workers/job-runner';
 import type { ChainRuntime } from './chain-runtime';
 import type { RequestContext } from './dispatcher';
+import { ConsentConflicts } from '../sync/consent-conflicts';
 
 const APP_VERSION: string = packageJson.version;
 
@@ -23,7 +24,7 @@ export interface SystemDeps {
 export function outboxDepth(db: Db): SystemStatus['outbox'] {
   const rows = db.prepare(`SELECT kind, count(*) AS n FROM outbox WHERE state IN ('pending', 'batched', 'sent') GROUP BY kind`).all() as { kind: string; n: number }[];
   const byKind = Object.fromEntries(rows.map((r) => [r.kind, r.n]));
-  return { pending: rows.reduce((sum, r) => sum + r.n, 0), byKind };
+  return { pending: rows.reduce((sum, r) => sum + r.n, 0), byKind, conflicts: new ConsentConflicts(db).openCount() };
 }
 
 export function createSystemHandlers(deps: SystemDeps): HandlersFor<typeof systemChannels, RequestContext> {

@@ -3,9 +3,10 @@
 // greater order key before it landed (OVERRIDDEN). One row per outbox event, shown on the Sync page, in
 // `custodian sync status` and in the consent's drawer until a person resolves it. Owns consent_conflicts (0011).
 import type { Log, TransactionReceipt } from 'ethers';
+import type { ConsentConflictSummary } from '../api/sync';
 import type { Db } from '../db/connection';
 import { contractInterface } from './contracts';
-import { boundBatchIdOf, hlcOfText, orderText, SKIP_REASONS, unpackState, type LedgerState } from './consent-state';
+import { boundBatchIdOf, hlcMillis, hlcOfText, orderText, SKIP_REASONS, unpackState, type LedgerState } from './consent-state';
 
 export type ConflictReason = 'STALE' | 'FUTURE' | 'OVERRIDDEN';
 
@@ -25,6 +26,18 @@ export interface ConsentConflictRow {
   resolution: 'accepted' | 'reapplied' | null;
   resolvedAt: string | null;
   resolvedBy: string | null;
+}
+
+/** The parts of a lost change's outbox event a resolution needs: what it wrote and which key it wrote. */
+export interface LostChange {
+  change: 'create' | 'revoke' | 'supersede';
+  decision: 'permit' | 'deny';
+  revoked: boolean;
+  hlc: string;
+  patientPseudonym: string;
+  granteeHash: string;
+  purposeHash: string;
+  categoryHash: string;
 }
 
 /** What a consent batch's own receipt says: applied (by us, under our sender-bound id) and which ops were skipped. */
@@ -115,6 +128,54 @@ export class ConsentConflicts {
 
   byId(id: number): ConsentConflictRow | undefined {
     return this.db.prepare(`${SELECT} WHERE id = ?`).get(id) as ConsentConflictRow | undefined;
+  }
+
+  /** The outbox event that lost, or undefined when it is gone. */
+  lostChange(row: Pick<ConsentConflictRow, 'outboxId'>): LostChange | undefined {
+    const payload = this.db.prepare(`SELECT payload FROM outbox WHERE id = ? AND kind = 'consent.change'`).pluck().get(row.outboxId) as string | undefined;
+    return payload === undefined ? undefined : (JSON.parse(payload) as LostChange);
+  }
+
+  /**
+   * The first change this workstation wrote to the same key after the lost one, if any: re-applying the lost change
+   * would then undo the person's own later decision.
+   */
+  laterOwnChange(row: Pick<ConsentConflictRow, 'outboxId'>, lost: LostChange): number | undefined {
+    return this.db
+      .prepare(
+        `SELECT id FROM outbox WHERE kind = 'consent.change' AND id > ? AND json_extract(payload, '$.patientPseudonym') = ? AND json_extract(payload, '$.granteeHash') = ?
+           AND json_extract(payload, '$.purposeHash') = ? AND json_extract(payload, '$.categoryHash') = ? ORDER BY id LIMIT 1`,
+      )
+      .pluck()
+      .get(row.outboxId, lost.patientPseudonym, lost.granteeHash, lost.purposeHash, lost.categoryHash) as number | undefined;
+  }
+
+  /**
+   * A conflict for the people who resolve it: the consent's key (patient number, never a name or MRN), what was
+   * written here, and what the consent shows now (the key's current row: the winner, once pulled).
+   */
+  summary(row: ConsentConflictRow): ConsentConflictSummary {
+    const key = this.db.prepare(`SELECT patient_id AS patientId, grantee, grantee_kind AS granteeKind, purpose, category FROM consents WHERE id = ?`).get(row.consentId) as
+      | ConsentConflictSummary['consent']
+      | undefined;
+    const now = key
+      ? (this.db
+          .prepare(
+            `SELECT id AS consentId, decision, status, hlc_writer AS writer FROM consents WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ? AND status <> 'superseded'
+             ORDER BY hlc DESC, id DESC LIMIT 1`,
+          )
+          .get(key.patientId, key.grantee, key.purpose, key.category) as ConsentConflictSummary['now'] | undefined)
+      : undefined;
+    const lost = this.lostChange(row);
+    const at = (order: string) => new Date(hlcMillis(hlcOfText(order.slice(0, 16)))).toISOString();
+    return {
+      ...row,
+      myAt: at(row.myOrder),
+      winningAt: row.winningOrder ? at(row.winningOrder) : null,
+      consent: key ?? null,
+      mine: lost ? { change: lost.change, decision: lost.decision, revoked: lost.revoked } : null,
+      now: now ?? null,
+    };
   }
 
   /** Marks a conflict resolved; false when it was already. */

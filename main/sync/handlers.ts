@@ -11,11 +11,26 @@ import { isSyncKind, parsePayload } from './payloads';
 import { ConsentConflicts } from './consent-conflicts';
 import { SyncStore, type BatchRow } from './store';
 
+/** A lost consent change to write again: the consent row it changed and whether it revoked. */
+export interface ReapplyRequest {
+  conflictId: number;
+  consentId: number;
+  revoked: boolean;
+  /** The winner's stamp (16 hex) when the chain reported it: the new change is stamped above it. */
+  winningHlc: string | null;
+}
+
 export interface SyncHandlerDeps {
   db: Db;
   engine: SyncEngine | null;
   chain: ChainRuntime;
   confirmations: number;
+  /**
+   * The consents domain's write path for "re-apply mine" (ConsentWrites.reapply), handed in by the composition root
+   * so sync imports no domain: a new local change with a fresh stamp and its outbox event. Returns the consent row
+   * that carries it. Absent: re-applying is refused.
+   */
+  reapplyConsentChange?: (request: ReapplyRequest, actor: string) => number;
 }
 
 export function toBatchSummary(b: BatchRow): SyncBatchSummary {
@@ -111,13 +126,35 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
       if (retried) void deps.engine?.syncNow().catch(() => undefined);
       return { retried };
     },
-    'sync.conflicts': ({ open, consentId, limit }) => conflicts.list({ open, limit, ...(consentId === undefined ? {} : { consentId }) }),
-    'sync.resolveConflict': ({ id }, ctx) => {
+    'sync.conflicts': ({ open, consentId, limit }, ctx) => {
+      const rows = conflicts.list({ open, limit, ...(consentId === undefined ? {} : { consentId }) }).map((r) => conflicts.summary(r));
+      ctx.audit({ subject: consentId === undefined ? null : `consent:${consentId}`, details: { conflicts: rows.map((r) => r.id) } });
+      return rows;
+    },
+    // Synchronous on purpose: the dispatcher runs it and its audit entry in one transaction, so a re-applied change,
+    // its outbox event, the resolution and the audit entry commit together or not at all.
+    'sync.resolveConflict': ({ id, resolution }, ctx) => {
       const row = conflicts.byId(id);
       if (!row) throw new AppError('NOT_FOUND', `There is no consent conflict ${id}.`);
-      // A FUTURE change never reached the chain, so the consent here still shows it: accepting would hide a divergence.
-      if (row.reason === 'FUTURE') throw new AppError('CONFLICT', `Conflict ${id} is a change the chain refused as stamped in the future; make the change again on the consent (a fresh stamp) instead.`);
-      return { resolved: conflicts.resolve(id, 'accepted', ctx.principal.id) };
+      const patientId = (deps.db.prepare(`SELECT patient_id FROM consents WHERE id = ?`).pluck().get(row.consentId) as number | undefined) ?? null;
+      ctx.audit({ patientId, subject: `consent:${row.consentId}`, details: { conflict: id, resolution, reason: row.reason } });
+      if (row.resolution !== null) return { resolved: false, resolution: row.resolution, consentId: null };
+      if (resolution === 'accepted') {
+        // A FUTURE change never reached the chain, so the consent here still shows it: accepting would hide a divergence.
+        if (row.reason === 'FUTURE') throw new AppError('CONFLICT', `Conflict ${id} is a change the chain refused as stamped in the future; re-apply it (a fresh stamp) once this workstation's clock is right.`);
+        return { resolved: conflicts.resolve(id, 'accepted', ctx.principal.id), resolution, consentId: null };
+      }
+      if (!deps.reapplyConsentChange) throw new AppError('CONFLICT', `Conflict ${id} cannot be re-applied here: this process has no consent write path.`);
+      const lost = conflicts.lostChange(row);
+      if (!lost) throw new AppError('NOT_FOUND', `Conflict ${id}: its outbox event ${row.outboxId} is gone, so the lost change is not known; accept the chain's state or make the change again on the consent.`);
+      const later = conflicts.laterOwnChange(row, lost);
+      if (later !== undefined) {
+        throw new AppError('CONFLICT', `Conflict ${id}: this workstation changed the same consent again afterwards (outbox event ${later}); re-applying would undo that. Accept the chain's state, or resolve the later conflict.`, { laterEvent: later });
+      }
+      const consentId = deps.reapplyConsentChange({ conflictId: id, consentId: row.consentId, revoked: lost.revoked, winningHlc: row.winningOrder?.slice(0, 16) ?? null }, ctx.principal.id);
+      if (!conflicts.resolve(id, 'reapplied', ctx.principal.id)) throw new AppError('CONFLICT', `Conflict ${id} was resolved by someone else meanwhile.`);
+      ctx.audit({ details: { conflict: id, resolution, reason: row.reason, reappliedAs: consentId } });
+      return { resolved: true, resolution, consentId };
     },
     'sync.pause': () => {
       engineOf(deps).pause();

@@ -20,12 +20,28 @@ export function formatSyncStatus(s: SyncStatus): string {
   return lines.join('\n');
 }
 
-/** Open consent conflicts, one line each: which change lost, why, and what won (order = hlc | rank | writer). */
+const REASON_WORDS: Record<ConsentConflictSummary['reason'], string> = {
+  STALE: 'a later change of another workstation won on the chain',
+  OVERRIDDEN: 'replaced by a later change of another workstation before it reached the chain',
+  FUTURE: "refused by the chain: this computer's clock was ahead",
+};
+
+/**
+ * Open consent conflicts, one line each: which change lost, why (in words), who won, and how to resolve it. The
+ * consent is named by number and patient number only (no name or MRN).
+ */
 export function formatConflicts(rows: ConsentConflictSummary[]): string {
   if (rows.length === 0) return '  (none)';
+  const word = (s: { decision: string; revoked?: boolean; status?: string } | null) => (!s ? '?' : s.revoked || s.status === 'revoked' ? 'revoke' : s.decision);
   return rows
-    .map((c) => `  #${c.id} consent ${c.consentId} ${c.reason}: mine ${c.myOrder.slice(0, 16)} lost to ${c.winningOrder ? c.winningOrder.slice(0, 16) : '?'} by ${c.winningWriter ?? 'unknown'} (${c.raisedAt})`)
-    .join('\n');
+    .map(
+      (c) =>
+        `  #${c.id} consent ${c.consentId}${c.consent ? ` (patient #${c.consent.patientId}, ${c.consent.purpose}/${c.consent.category})` : ''}: your ${word(c.mine)} of ${c.myAt} lost: ${REASON_WORDS[c.reason]}` +
+        `${c.winningWriter ? ` (signer ${c.winningWriter}${c.winningAt ? ` at ${c.winningAt}` : ''})` : ''}; shown here now: ${word(c.now)}` +
+        `${c.resolution ? `; resolved: ${c.resolution} by ${c.resolvedBy ?? '?'}` : ''}`,
+    )
+    .join('\n')
+    .concat(rows.some((c) => !c.resolution) ? "\n  Resolve on the Sync page: accept the chain's state, or re-apply yours." : '');
 }
 
 export function formatBatches(batches: SyncBatchSummary[]): string {

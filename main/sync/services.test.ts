@@ -7,9 +7,11 @@ import type { ConsentConflictSummary, SyncBatchSummary, SyncEventDetail, SyncNow
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
 import { enqueue, enqueueConsents, auditRootPayload, tempDir } from './fixtures/chain';
+import { formatConflicts } from './report-text';
 
 const admin: Principal = { id: 'it', name: 'IT admin', role: 'it_admin' };
 const clerk: Principal = { id: 'clerk', name: 'Clerk', role: 'records_clerk' };
+const auditor: Principal = { id: 'auditor', name: 'Auditor', role: 'auditor' };
 const manager: Principal = { id: 'manager', name: 'Records manager', role: 'records_manager' };
 let services: Services;
 
@@ -135,7 +137,7 @@ describe('consent conflicts through the channels', () => {
 
     // A clerk and IT may look but not resolve (a consent decision: consents.revoke); a FUTURE change cannot be
     // "accepted" (the chain never took it).
-    for (const who of [clerk, admin]) {
+    for (const who of [clerk, admin, auditor]) {
       const denied = await services.call('sync.resolveConflict', { id: staleRow.id, resolution: 'accepted' }, who);
       expect(denied.ok ? null : denied.error.code).toBe('PERMISSION_DENIED');
     }
@@ -143,9 +145,80 @@ describe('consent conflicts through the channels', () => {
     const refused = await services.call('sync.resolveConflict', { id: futureRow.id, resolution: 'accepted' }, manager);
     expect(refused.ok ? null : refused.error.code).toBe('CONFLICT');
 
-    expect(await ok<{ resolved: boolean }>('sync.resolveConflict', { id: staleRow.id, resolution: 'accepted' }, manager)).toEqual({ resolved: true });
-    expect(await ok<{ resolved: boolean }>('sync.resolveConflict', { id: staleRow.id, resolution: 'accepted' }, manager)).toEqual({ resolved: false });
+    const missing = await services.call('sync.resolveConflict', { id: 987_654, resolution: 'accepted' }, manager);
+    expect(missing.ok ? null : missing.error.code).toBe('NOT_FOUND');
+    expect(await ok<{ resolved: boolean }>('sync.resolveConflict', { id: staleRow.id, resolution: 'accepted' }, manager)).toEqual({ resolved: true, resolution: 'accepted', consentId: null });
+    // Idempotent: the second call says it was already resolved, and how.
+    expect(await ok<{ resolved: boolean }>('sync.resolveConflict', { id: staleRow.id, resolution: 'reapplied' }, manager)).toEqual({ resolved: false, resolution: 'accepted', consentId: null });
+    // Each resolution is an audit entry naming the conflict and the consent.
+    const entries = db.prepare(`SELECT subject, details FROM audit_log WHERE action = 'sync.resolveConflict' AND outcome = 'success' ORDER BY id`).all() as { subject: string; details: string }[];
+    expect(entries.map((e) => e.subject)).toEqual([`consent:${consent}`, `consent:${consent}`]);
+    expect(JSON.parse(entries[0]!.details)).toMatchObject({ conflict: staleRow.id, resolution: 'accepted' });
     expect((await ok<SyncStatus>('sync.status', {})).openConflicts).toBe(1);
     expect((await ok<ConsentConflictSummary[]>('sync.conflicts', { open: false })).find((c) => c.id === staleRow.id)).toMatchObject({ resolution: 'accepted', resolvedBy: 'manager' });
+  });
+});
+
+describe('re-applying a lost consent change through the services', () => {
+  it('writes the change again with a stamp above the winner, in one transaction with its audit entry; an auditor cannot', async () => {
+    const db = services.db;
+    const form = { facility: 'GH01', mrn: 'R-77', grantee: '1234567893', decision: 'deny', purpose: 'HRESCH', category: 'genetic', periodStart: '2024-05-01' };
+    const granted = await ok<{ id: number; patientId?: number }>('consents.grant', form, manager);
+    const event = db.prepare(`SELECT id, payload FROM outbox WHERE kind = 'consent.change' ORDER BY id DESC LIMIT 1`).get() as { id: number; payload: string };
+    const mine = JSON.parse(event.payload) as { hlc: string; consentId: number };
+    expect(mine.consentId).toBe(granted.id);
+    // The chain reported a winner stamped a minute later that this database has not pulled yet.
+    const winning = (BigInt(Date.now() + 60_000) << 16n).toString(16).padStart(16, '0');
+    const id = Number(
+      db
+        .prepare(`INSERT INTO consent_conflicts (outbox_id, consent_id, op_key, reason, my_order, winning_order, winning_writer, raised_at) VALUES (?, ?, ?, 'STALE', ?, ?, ?, ?)`)
+        .run(event.id, granted.id, `0x${'0c'.repeat(32)}`, `${mine.hlc}1${'a'.repeat(40)}`, `${winning}0${'b'.repeat(40)}`, `0x${'b'.repeat(40)}`, new Date().toISOString()).lastInsertRowid,
+    );
+    const listed = (await ok<ConsentConflictSummary[]>('sync.conflicts', { consentId: granted.id }, auditor)).find((c) => c.id === id)!;
+    expect(listed).toMatchObject({ consent: { grantee: '1234567893', purpose: 'HRESCH', category: 'genetic' }, mine: { change: 'create', decision: 'deny', revoked: false } });
+    expect(JSON.stringify(listed)).not.toContain('R-77');
+    // `custodian sync status` says it in words, without the patient's identity.
+    const line = formatConflicts([listed]);
+    expect(line).toContain(`#${id} consent ${granted.id} (patient #`);
+    expect(line).toContain('your deny of');
+    expect(line).toContain('a later change of another workstation won on the chain');
+    expect(line).not.toMatch(/STALE|R-77/);
+
+    const events = () => db.prepare(`SELECT count(*) FROM outbox`).pluck().get() as number;
+    const before = events();
+    const denied = await services.call('sync.resolveConflict', { id, resolution: 'reapplied' }, auditor);
+    expect(denied.ok ? null : denied.error.code).toBe('PERMISSION_DENIED');
+    expect(events()).toBe(before);
+
+    const done = await ok<{ resolved: boolean; consentId: number }>('sync.resolveConflict', { id, resolution: 'reapplied' }, manager);
+    expect(done).toMatchObject({ resolved: true, resolution: 'reapplied' });
+    expect(events()).toBe(before + 1);
+    const next = JSON.parse(db.prepare(`SELECT payload FROM outbox ORDER BY id DESC LIMIT 1`).pluck().get() as string) as { hlc: string; consentId: number; decision: string; revoked: boolean };
+    expect(next).toMatchObject({ consentId: done.consentId, decision: 'deny', revoked: false });
+    expect(next.hlc > winning).toBe(true);
+    const entry = db.prepare(`SELECT patient_id AS patientId, subject, details FROM audit_log WHERE action = 'sync.resolveConflict' ORDER BY id DESC LIMIT 1`).get() as { patientId: number; subject: string; details: string };
+    expect(entry.subject).toBe(`consent:${granted.id}`);
+    expect(JSON.parse(entry.details)).toMatchObject({ conflict: id, resolution: 'reapplied', reappliedAs: done.consentId });
+    const detail = await ok<{ status: string; supersedes: number[] }>('consents.get', { id: done.consentId }, manager);
+    expect(detail).toMatchObject({ status: 'active', supersedes: [granted.id] });
+  });
+
+  it('refuses to re-apply a change the same workstation changed again afterwards', async () => {
+    const db = services.db;
+    const form = { facility: 'GH01', mrn: 'R-78', grantee: '1234567893', decision: 'permit', purpose: 'TREAT', category: 'general', periodStart: '2024-05-01' };
+    const granted = await ok<{ id: number }>('consents.grant', form, manager);
+    const event = db.prepare(`SELECT id, payload FROM outbox WHERE kind = 'consent.change' ORDER BY id DESC LIMIT 1`).get() as { id: number; payload: string };
+    await ok('consents.revoke', { id: granted.id, reason: 'patient withdrew' }, manager);
+    const mine = JSON.parse(event.payload) as { hlc: string };
+    const id = Number(
+      db
+        .prepare(`INSERT INTO consent_conflicts (outbox_id, consent_id, op_key, reason, my_order, raised_at) VALUES (?, ?, ?, 'OVERRIDDEN', ?, ?)`)
+        .run(event.id, granted.id, '', `${mine.hlc}0${'a'.repeat(40)}`, new Date().toISOString()).lastInsertRowid,
+    );
+    const before = db.prepare(`SELECT count(*) FROM outbox`).pluck().get();
+    const refused = await services.call('sync.resolveConflict', { id, resolution: 'reapplied' }, manager);
+    expect(refused.ok ? null : refused.error.code).toBe('CONFLICT');
+    expect(db.prepare(`SELECT count(*) FROM outbox`).pluck().get()).toBe(before);
+    expect(await ok('sync.resolveConflict', { id, resolution: 'accepted' }, manager)).toMatchObject({ resolved: true });
   });
 });

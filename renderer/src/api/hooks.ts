@@ -1,8 +1,10 @@
-// React hooks over the client: a polling query with loading / error / stale-data states, and pushed events.
+// React hooks over the client: a polling query with loading / error / stale-data states (on TanStack Query, like the
+// paged tables), and pushed events.
+import { useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { PushEventName, PushEvents } from '../../../main/api/events';
 import type { ChannelInput, ChannelName, ChannelResult } from '../../../main/api/index';
-import { ApiCallError, invoke, onPushConnectionState, onSessionChanged, subscribe, type PushConnectionState } from './client';
+import { ApiCallError, invoke, onPushConnectionState, subscribe, type PushConnectionState } from './client';
 
 export interface ApiQueryOptions {
   /** Calls again this long after each answer; off when absent. */
@@ -26,61 +28,40 @@ function asApiCallError(channel: ChannelName, err: unknown): ApiCallError {
   return err instanceof ApiCallError ? err : new ApiCallError(channel, 'INTERNAL', (err as Error)?.message ?? String(err));
 }
 
-export function useApiQuery<K extends ChannelName>(channel: K, input: ChannelInput<K>, options: ApiQueryOptions = {}): ApiQuery<ChannelResult<K>> {
+/**
+ * The TanStack Query options of one channel read: keyed by channel and input, polled `refreshMs` after the previous
+ * read (in the background too, and never two at once), and dropped from the cache when no screen shows it, so a
+ * screen opened again reads afresh (loading) rather than showing an old answer. `call` is the client (tests pass one).
+ */
+export function apiQueryOptions<K extends ChannelName>(channel: K, input: ChannelInput<K>, options: ApiQueryOptions = {}, call: typeof invoke = invoke) {
   const { refreshMs, enabled = true } = options;
   const inputKey = JSON.stringify(input ?? {});
-  const [state, setState] = useState<Omit<ApiQuery<ChannelResult<K>>, 'refetch'>>({ data: undefined, error: null, loading: true, updatedAt: null });
-  const runRef = useRef<() => void>(() => {});
+  return {
+    queryKey: ['api', channel, inputKey] as const,
+    queryFn: () => call(channel, JSON.parse(inputKey) as ChannelInput<K>),
+    enabled,
+    refetchInterval: refreshMs ?? false,
+    refetchIntervalInBackground: true,
+    gcTime: 0,
+  } as const;
+}
 
-  useEffect(() => {
-    if (!enabled) return;
-    let disposed = false;
-    let inFlight = false;
-    let again = false;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const parsedInput = JSON.parse(inputKey) as ChannelInput<K>;
-
-    const run = (): void => {
-      if (disposed) return;
-      if (inFlight) {
-        again = true;
-        return;
-      }
-      if (timer) clearTimeout(timer);
-      timer = null;
-      inFlight = true;
-      invoke(channel, parsedInput).then(
-        (data) => {
-          if (!disposed) setState({ data, error: null, loading: false, updatedAt: Date.now() });
-        },
-        (err: unknown) => {
-          if (!disposed) setState((prev) => ({ ...prev, error: asApiCallError(channel, err), loading: false }));
-        },
-      ).finally(() => {
-        inFlight = false;
-        if (disposed) return;
-        if (again) {
-          again = false;
-          run();
-        } else if (refreshMs) {
-          timer = setTimeout(run, refreshMs);
-        }
-      });
-    };
-    runRef.current = run;
-    run();
-    // A new session may see different data (or none): read again at once rather than at the next poll.
-    const stopFollowingSession = onSessionChanged(run);
-    return () => {
-      disposed = true;
-      stopFollowingSession();
-      if (timer) clearTimeout(timer);
-      runRef.current = () => {};
-    };
-  }, [channel, inputKey, refreshMs, enabled]);
-
-  const refetch = useCallback(() => runRef.current(), []);
-  return { ...state, refetch };
+export function useApiQuery<K extends ChannelName>(channel: K, input: ChannelInput<K>, options: ApiQueryOptions = {}): ApiQuery<ChannelResult<K>> {
+  const enabled = options.enabled ?? true;
+  // A new session may see different data (or none): query.ts invalidates every query on a sign-in, sign-out or lock.
+  const query = useQuery(apiQueryOptions(channel, input, options));
+  const refetchQuery = query.refetch;
+  // A held query is not read on demand either (its prerequisite is not known, or the role may not call it).
+  const refetch = useCallback(() => {
+    if (enabled) void refetchQuery();
+  }, [enabled, refetchQuery]);
+  return {
+    data: query.data,
+    error: query.error ? asApiCallError(channel, query.error) : null,
+    loading: query.isPending,
+    updatedAt: query.dataUpdatedAt > 0 ? query.dataUpdatedAt : null,
+    refetch,
+  };
 }
 
 /** Calls `callback` with each payload of a pushed event while the component is mounted. */

@@ -49,7 +49,8 @@ export const ACTION_LABELS: Record<string, string> = {
   'sync.event': 'Sync event viewed',
   'sync.now': 'Sync run now',
   'sync.retryBatch': 'Sync batch retried',
-  'sync.resolveConflict': 'Consent conflict resolved (winner accepted)',
+  'sync.conflicts': 'Consent conflicts viewed',
+  'sync.resolveConflict': 'Consent conflict resolved',
   'sync.pause': 'Sync paused',
   'sync.resume': 'Sync resumed',
 };

@@ -1,12 +1,13 @@
 // The always-visible footer: database, chain connection, outbox depth and the signed-in staff member.
 // Values carry stable data-testids (and raw data-value attributes) for e2e tests and support scripts.
-import { Box, Divider, Group, Text, Tooltip } from '@mantine/core';
+import { Anchor, Box, Divider, Group, Text, Tooltip } from '@mantine/core';
 import type { ReactElement, ReactNode } from 'react';
 import type { ChainStatus } from '../../../main/api/system';
 import { usePushConnectionState } from '../api/hooks';
 import { describeChain } from '../components/chainStatus';
 import { formatCount, formatDateTime, humanizeRole } from '../components/format';
 import { ChainIcon, DatabaseIcon, OutboxIcon, UserIcon } from '../components/icons';
+import { hrefFor } from './router';
 import { useSystemStatus } from './SystemStatusContext';
 import classes from './StatusBar.module.css';
 
@@ -111,6 +112,13 @@ export function StatusBar(): ReactElement {
         <Text span size="xs" data-testid="status-outbox" data-value={outbox.pending} fw={outbox.pending > 0 ? 600 : undefined} className={classes.nowrap}>
           {outbox.pending === 0 ? 'Outbox empty' : `${formatCount(outbox.pending)} queued`}
         </Text>
+        {outbox.conflicts > 0 && (
+          <Tooltip label="Consent changes made here that another workstation's change beat. Open the Sync page to accept the chain's state or re-apply yours." multiline maw={320} withArrow>
+            <Anchor href={hrefFor('sync')} size="xs" fw={600} c="orange.9" className={classes.nowrap} data-testid="status-conflicts" data-value={outbox.conflicts}>
+              · {formatCount(outbox.conflicts)} {outbox.conflicts === 1 ? 'conflict' : 'conflicts'}
+            </Anchor>
+          </Tooltip>
+        )}
       </Segment>
       <Divider orientation="vertical" />
       <Segment icon={<UserIcon size={14} />} label="Signed in">

@@ -9,6 +9,7 @@ import { CopyText } from '../../components/CopyText';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatDateTime } from '../../components/format';
 import classes from './Consents.module.css';
+import { ConflictsList } from '../Sync/ConflictsList';
 import { CATEGORY_LABELS, DECISION_COLORS, describePeriod, describeSource, isSourceLike, patientRef, patientTitle, PURPOSE_LABELS, STATUS_COLORS, STATUS_LABELS } from './labels';
 
 const ACTION_LABELS: Record<ConsentHistoryEntry['action'], string> = {
@@ -114,13 +115,16 @@ export interface ConsentDrawerProps {
   me: { id: string; name: string } | null;
   /** audit.view: a link to this patient's accounting of disclosures on the Audit page. */
   mayAccount?: boolean;
+  /** Rows of the list changed (a re-applied conflict wrote a new row): read the list again. */
+  onListChanged?: () => void;
 }
 
-export function ConsentDrawer({ consentId, onClose, onOpen, onChanged, onCheckAccess, mayRevoke, me, mayAccount = false }: ConsentDrawerProps): ReactElement {
+export function ConsentDrawer({ consentId, onClose, onOpen, onChanged, onCheckAccess, mayRevoke, me, mayAccount = false, onListChanged }: ConsentDrawerProps): ReactElement {
   const [state, setState] = useState<{ id: number | null; detail: ConsentDetail | null; error: ApiCallError | null }>({ id: null, detail: null, error: null });
   const [revoking, setRevoking] = useState(false);
   const [revokedNotice, setRevokedNotice] = useState(false);
   const [nonce, setNonce] = useState(0);
+  const [reapplied, setReapplied] = useState<{ id: number; replaced: number } | null>(null);
 
   useEffect(() => {
     setRevoking(false);
@@ -173,6 +177,26 @@ export function ConsentDrawer({ consentId, onClose, onOpen, onChanged, onCheckAc
       )}
       {d && (
         <Stack gap="md" data-testid="consent-detail" data-consent-id={d.id}>
+          <ConflictsList
+            compact
+            consentId={d.id}
+            mySigner={null}
+            onResolved={(result) => {
+              onListChanged?.();
+              if (result.consentId !== null && result.consentId !== d.id) {
+                setReapplied({ id: result.consentId, replaced: d.id });
+                onOpen(result.consentId);
+              } else setNonce((n) => n + 1);
+            }}
+          />
+          {reapplied?.id === d.id && (
+            <Alert color="teal" variant="light" py="xs" data-testid="consent-reapplied-notice">
+              <Text size="sm">
+                Your change is written again as this consent (it replaces #{reapplied.replaced}) and queued for the chain. At the next sync it replaces the other
+                workstation’s change there and on every workstation.
+              </Text>
+            </Alert>
+          )}
           {revokedNotice && (
             <Alert color="teal" variant="light" py="xs" data-testid="consent-revoked-notice">
               <Text size="sm">Revoked. It no longer counts in access decisions; the change is queued for the chain.</Text>

@@ -2,7 +2,7 @@
 // pages (fast with millions of rows), filters and search, a consent's detail and history, grant by form, revoke
 // with a reason, FHIR R4 export of a selection, and the Check access panel (#/consents/access).
 import { Button, Group, Loader, Paper, Stack, Tabs, Text } from '@mantine/core';
-import { useCallback, useMemo, useState, type ReactElement } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ReactElement } from 'react';
 import type { ConsentDetail } from '../../../../main/api/consents';
 import { ApiCallError, invoke } from '../../api/client';
 import { useSession } from '../../auth/SessionContext';
@@ -64,6 +64,11 @@ function ConsentsPage(): ReactElement {
   }, []);
 
   const [openId, setOpenId] = useState<number | null>(null);
+  // Other screens link to one consent (#/consents?consent=12, e.g. from a sync conflict): open its drawer.
+  const linked = Number(query.get('consent'));
+  useEffect(() => {
+    if (Number.isSafeInteger(linked) && linked > 0) setOpenId(linked);
+  }, [linked]);
   const [selection, setSelection] = useState<Set<number>>(new Set());
   const [granting, setGranting] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -238,6 +243,7 @@ function ConsentsPage(): ReactElement {
         mayRevoke={mayRevoke}
         me={me}
         mayAccount={can('audit.view')}
+        onListChanged={pages.reload}
       />
       {mayGrant && <GrantConsentDialog opened={granting} onClose={() => setGranting(false)} onGranted={onGranted} />}
     </>

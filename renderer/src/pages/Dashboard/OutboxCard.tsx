@@ -1,9 +1,10 @@
-import { Badge, Group, Stack, Table, Text } from '@mantine/core';
+import { Alert, Anchor, Badge, Group, Stack, Table, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
 import type { SystemStatus } from '../../../../main/api/system';
 import { formatCount, humanizeKind } from '../../components/format';
 import { OutboxIcon } from '../../components/icons';
 import { StatusCard } from '../../components/StatusCard';
+import { hrefFor } from '../../shell/router';
 
 export function OutboxCard({ outbox, loading }: { outbox: SystemStatus['outbox'] | undefined; loading: boolean }): ReactElement {
   const kinds = outbox ? Object.entries(outbox.byKind).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]) : [];
@@ -15,8 +16,8 @@ export function OutboxCard({ outbox, loading }: { outbox: SystemStatus['outbox']
       testId="card-outbox"
       badge={
         outbox && (
-          <Badge color={outbox.pending === 0 ? 'teal' : 'blue'} variant="light" size="sm">
-            {outbox.pending === 0 ? 'Up to date' : 'Waiting to send'}
+          <Badge color={outbox.conflicts > 0 ? 'orange' : outbox.pending === 0 ? 'teal' : 'blue'} variant="light" size="sm">
+            {outbox.conflicts > 0 ? 'Conflicts to resolve' : outbox.pending === 0 ? 'Up to date' : 'Waiting to send'}
           </Badge>
         )
       }
@@ -29,6 +30,16 @@ export function OutboxCard({ outbox, loading }: { outbox: SystemStatus['outbox']
             </Text>
             <Text size="sm">{outbox.pending === 1 ? 'event waiting' : 'events waiting'} to be anchored on chain</Text>
           </Group>
+          {outbox.conflicts > 0 && (
+            <Alert color="orange" variant="light" py={6} data-testid="dashboard-conflicts" data-value={outbox.conflicts}>
+              <Text size="sm">
+                {formatCount(outbox.conflicts)} consent {outbox.conflicts === 1 ? 'change' : 'changes'} made here lost to another workstation’s change.{' '}
+                <Anchor href={hrefFor('sync')} size="sm">
+                  Resolve on the Sync page
+                </Anchor>
+              </Text>
+            </Alert>
+          )}
           {kinds.length === 0 ? (
             <Text size="sm" c="dimmed">
               Nothing is waiting: every recorded event has been sent.

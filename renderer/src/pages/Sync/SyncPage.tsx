@@ -1,6 +1,6 @@
 // Sync: how events recorded here leave for the chain. The connection, the signer, the sender's live state and the
 // queue; the batches with their transactions; the controls (sync now, pause, resume, retry); one event in full.
-import { Alert, Button, Group, NativeSelect, NumberInput, Paper, Skeleton, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Group, NativeSelect, NumberInput, Paper, SegmentedControl, Skeleton, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { SYNC_BATCH_STATES, type SyncBatchState, type SyncBatchSummary, type SyncNowResult } from '../../../../main/api/sync';
 import { ApiCallError, invoke } from '../../api/client';
@@ -15,6 +15,7 @@ import { navigate, useLocation } from '../../shell/router';
 import { useSystemStatus } from '../../shell/SystemStatusContext';
 import type { PageDefinition } from '../types';
 import { BatchesTable } from './BatchesTable';
+import { ConflictsList } from './ConflictsList';
 import { EventDrawer } from './EventDrawer';
 import { SyncOverview, type LiveSyncState } from './SyncOverview';
 import { BATCH_STATE_VIEW, batchInFlight, shortHex } from './syncLabels';
@@ -54,6 +55,7 @@ function SyncPage(): ReactElement {
   const { query } = useLocation();
   const { status: system } = useSystemStatus();
   const [stateFilter, setStateFilter] = useState<SyncBatchState | ''>('');
+  const [conflictView, setConflictView] = useState<'open' | 'all'>('open');
   const [active, setActive] = useState(false);
   const refreshMs = active ? REFRESH_ACTIVE_MS : REFRESH_IDLE_MS;
   const status = useApiQuery('sync.status', {}, { refreshMs });
@@ -220,6 +222,44 @@ function SyncPage(): ReactElement {
         )}
 
         <SyncOverview status={s} live={live} liveBlock={chainBlock} />
+
+        <Paper component="section" withBorder radius="md" p="md" aria-labelledby="sync-conflicts-title" data-testid="sync-conflicts">
+          <Group justify="space-between" align="flex-end" mb="sm" wrap="wrap" gap="sm">
+            <Stack gap={0}>
+              <Group gap="xs">
+                <Title order={2} fz="md" id="sync-conflicts-title">
+                  Conflicts
+                </Title>
+                {s && (
+                  <Badge color={s.openConflicts > 0 ? 'orange' : 'teal'} variant="light" size="sm" data-testid="sync-conflicts-open" data-value={s.openConflicts}>
+                    {s.openConflicts === 0 ? 'None open' : `${formatCount(s.openConflicts)} open`}
+                  </Badge>
+                )}
+              </Group>
+              <Text size="xs" c="dimmed">
+                Consent changes made here that another workstation’s change beat. The consent shows the winner until you accept it or re-apply yours.
+              </Text>
+            </Stack>
+            <SegmentedControl
+              size="xs"
+              value={conflictView}
+              onChange={(v) => setConflictView(v === 'all' ? 'all' : 'open')}
+              data={[
+                { value: 'open', label: 'Open' },
+                { value: 'all', label: 'All' },
+              ]}
+              aria-label="Which conflicts to show"
+              data-testid="sync-conflicts-view"
+            />
+          </Group>
+          <ConflictsList
+            includeResolved={conflictView === 'all'}
+            mySigner={s?.signer.address ?? null}
+            refreshKey={s?.openConflicts}
+            onResolved={refetchAll}
+            onOpenConsent={(id) => navigate('consents', undefined, { consent: String(id) })}
+          />
+        </Paper>
 
         <Paper component="section" withBorder radius="md" p="md" aria-labelledby="sync-batches-title">
           <Group justify="space-between" align="flex-end" mb="sm" wrap="wrap" gap="sm">
