@@ -24,7 +24,7 @@ import { AgreementService } from '../sharing/agreements';
 import { ensureIdentity, loadOrCreateOrgWallet, setOrgId } from '../sharing/identity';
 import { SqlSharingSink } from '../sharing/sink';
 import { auditRootPayload, consentPayload, enqueue, openTestDb, pseudonymOf, registerIssuer, startTestChain, tempDir, testEngine, TEST_PATIENTS, type ConsentSpec, type TestChain } from '../sync/fixtures/chain';
-import { dictionaryHits, type DictionaryInput, type Observed } from './observer-dictionary';
+import { dictionaryHits, type DictionaryInput, type Hit, type Observed } from './observer-dictionary';
 
 /** Anvil's public dev account #1: the payer on this local test chain only. */
 const PAYER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
@@ -174,7 +174,28 @@ describe('an observer of the chain', () => {
       for (const n of ['ClaimRecorded', 'ClaimStatusChanged', 'HeadAnchored', 'CredentialStatusChanged', 'AgreementProposed', 'AgreementSigned', 'AgreementTerminated']) expect(names).toContain(n);
       expect(observed.length).toBeGreaterThan(30);
 
-      expect(dictionaryHits(observed, inputs)).toEqual([]);
+      const hits = dictionaryHits(observed, inputs);
+      const sharingContract = chain.contracts.SharingAgreements!.toLowerCase();
+      const onSharing = (h: Hit) => h.where.toLowerCase().includes(sharingContract);
+      // Consents, credentials, audit heads and claims: nothing.
+      expect(hits.filter((h) => !onSharing(h))).toEqual([]);
+      // OPEN (issue #12 item 4, not done on this branch): SharingAgreements still carries an agreement's terms in clear
+      // so the partner can read them from the chain: both organisation codes, the document hash and the period. These
+      // name organisations, not patients; sealing them needs the partner's public key (an address cannot be encrypted
+      // to). Listed exactly, so that any further leak, or this one's fix, changes the test.
+      const validFrom = Date.parse(`${input.validFrom}T00:00:00Z`) / 1000;
+      const validUntil = Date.parse(`${input.validUntil}T00:00:00Z`) / 1000 + 86_400;
+      expect([...new Set(hits.filter(onSharing).map((h) => `${h.input}: ${h.encoding}`))].sort()).toEqual(
+        [
+          `date ${input.validFrom}: unix seconds ${validFrom}`,
+          `date ${input.validUntil}: unix seconds, next day ${validUntil}`,
+          `document 0x${documentHash}: raw hex`,
+          'org GENHOSP: bytes32 "GENHOSP"',
+          'org GENHOSP: utf8 "GENHOSP"',
+          'org STMARY: bytes32 "STMARY"',
+          'org STMARY: utf8 "STMARY"',
+        ].sort(),
+      );
 
       // One log filter on a public value cannot list a patient's records: no topic holds a pseudonym, raw or hashed.
       for (const p of TEST_PATIENTS) {
