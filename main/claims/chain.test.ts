@@ -80,7 +80,7 @@ describe('claims on chain', () => {
         // transaction, say) still cannot decide it: the payer commitment binds the addressed payer's own address.
         const otherPayerKey = Wallet.createRandom().privateKey;
         await registerPayer(target, DEVNET_SIGNER_KEY, new Wallet(otherPayerKey).address);
-        await chain.provider.send('anvil_setBalance', [new Wallet(otherPayerKey).address, '0x56BC75E2D63100000']);
+        await chain.control.setBalance(new Wallet(otherPayerKey).address, 100n * 10n ** 18n);
         await expect(payerDecide(target, otherPayerKey, hashes['CLM-A']!, 'accepted')).rejects.toThrow(/NotClaimPayer/);
         // The right payer with a wrong salt opens nothing either.
         await expect(payerDecide(target, PAYER_KEY, { ...hashes['CLM-A']!, salt: hashes['CLM-B']!.salt }, 'accepted')).rejects.toThrow(/NotClaimPayer/);
