@@ -211,6 +211,16 @@ describe('an observer of the chain', () => {
           }
         }
       }
+      // A filter on the payer's (public) address lists that payer's decisions, not a patient's records: the two
+      // claims of one patient (CLM-OPIOID-1 decided, CLM-HIV-3 not) share no topic but the event signature.
+      const payerTopic = `0x${'00'.repeat(12)}${new Wallet(PAYER_KEY).address.slice(2).toLowerCase()}`;
+      const byPayer = await chain.provider.getLogs({ fromBlock: start + 1, topics: [null, null, payerTopic] });
+      expect(byPayer.map(eventName).sort()).toEqual(['ClaimStatusChanged', 'ClaimStatusChanged']);
+      const keyOf = (claimId: string) => (t.db.prepare(`SELECT chain_commitment FROM claims WHERE claim_id = ?`).pluck().get(claimId) as string).toLowerCase();
+      const topicsOf = (key: string) => new Set(logs.filter((l) => l.topics.includes(key)).flatMap((l) => l.topics.slice(1)));
+      const [first, second] = [topicsOf(keyOf('CLM-OPIOID-1')), topicsOf(keyOf('CLM-HIV-3'))];
+      expect(first.size).toBeGreaterThan(0);
+      expect([...first].filter((topic) => second.has(topic))).toEqual([]);
       // And no topic other than an account address links records of different transactions except a record's own
       // key (a consent key's grant and revoke, a claim's record and decision, an agreement's steps).
       const revokedKey = logs.filter((l) => eventName(l) === 'ConsentChanged').map((l) => l.topics[1]!);
