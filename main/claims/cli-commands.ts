@@ -10,7 +10,7 @@ import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 import { registerPayer, payerDecide } from './payer';
-import { setPayerAddress } from './payers';
+import { claimsWaitingForPayer, setPayerAddress } from './payers';
 import { checkClaimsFile, type RowOutcome } from './pipeline';
 
 export interface Output {
@@ -81,6 +81,9 @@ export async function importClaimsCommand(services: Services, caller: CallerCont
         ? `${JSON.stringify(run, null, 2)}\n`
         : `Imported ${run.fileName}: ${run.rowsRead} rows, ${run.passed} pass (queued for the chain), ${run.failed} fail, ${run.duplicate} unchanged, ${run.rejected} rejected${run.rejected ? ` (rows and reasons in ${run.rejectsPath})` : ''}\n`,
     );
+    // A passing claim is addressed on chain to its payer's address; without one it waits (payers.ts).
+    const waiting = claimsWaitingForPayer(services.db);
+    if (waiting > 0 && !json) io.err(`${waiting} passing claim(s) wait for their payer's address before they can go to the chain: custodian payer register PAYER_ID ADDRESS\n`);
     return 0;
   } finally {
     unsubscribe();
