@@ -70,6 +70,11 @@ describe('SqlClaimSink', () => {
     t.db.prepare(`DELETE FROM sync_chain_events WHERE block_number > 11`).run();
     sink.rolledBack(11);
     expect(claim('PASS')).toEqual({ chain_status: 'recorded', chain_reason: null, chain_block: 10 });
+    // An event mirrored before reason codes were masked (clear reasonCode) still rolls back to its decision.
+    pulled(11, 0, 'ClaimStatusChanged', KEY, { status: 'denied', reasonCode: 'CO-16' });
+    t.db.prepare(`UPDATE claims SET chain_block = 12 WHERE claim_id = 'PASS'`).run(); // as if a dropped block 12 had set it
+    sink.rolledBack(11);
+    expect(claim('PASS')).toEqual({ chain_status: 'denied', chain_reason: 'CO-16', chain_block: 11 });
     t.db.prepare(`DELETE FROM sync_chain_events WHERE block_number > 5`).run();
     sink.rolledBack(5);
     expect(claim('PASS')).toEqual({ chain_status: 'pending', chain_reason: null, chain_block: null });

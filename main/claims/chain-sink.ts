@@ -36,8 +36,10 @@ export class SqlClaimSink implements ClaimChainSink {
       if (!e) continue;
       markRecorded(this.db, chain_key, e.block_number, e.tx_hash, at);
       if (e.name === 'ClaimStatusChanged') {
-        const d = JSON.parse(e.data) as { status: 'accepted' | 'denied'; sealedReason: string };
-        markDecided(this.db, chain_key, d.status, openedReasonCode(this.db, chain_key, d.sealedReason), e.block_number, e.tx_hash, at);
+        // Events mirrored before reason codes were masked carry the code in clear (reasonCode).
+        const d = JSON.parse(e.data) as { status: 'accepted' | 'denied'; sealedReason?: string; reasonCode?: string };
+        const reason = d.sealedReason !== undefined ? openedReasonCode(this.db, chain_key, d.sealedReason) : d.reasonCode || null;
+        markDecided(this.db, chain_key, d.status, reason, e.block_number, e.tx_hash, at);
       }
     }
   }
