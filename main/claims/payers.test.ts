@@ -50,6 +50,10 @@ describe('claim payers', () => {
     store('C-2');
     expect(outbox()).toHaveLength(2);
     expect(setPayerAddress(t.db, PAYER, PAYER_ADDRESS)).toEqual({ queued: 0 });
+    expect(t.db.prepare(`SELECT subject, details FROM audit_log WHERE action = 'claims.payer.address' ORDER BY id`).all()).toEqual([
+      { subject: `payer:${PAYER}`, details: JSON.stringify({ address: PAYER_ADDRESS, queued: 1 }) },
+      { subject: `payer:${PAYER}`, details: JSON.stringify({ address: PAYER_ADDRESS, queued: 0 }) },
+    ]);
   });
 
   it('refuses a malformed address or payer id, naming the field', () => {
