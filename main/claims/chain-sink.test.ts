@@ -8,6 +8,8 @@ import { silentLogger } from '../runtime/log';
 import { startServices } from '../runtime/services';
 import { SqlClaimSink } from './chain-sink';
 import { insertClaim, type ClaimRow } from './store';
+import { sealReasonCode } from './outbox-events';
+import { reasonCodeBytes } from './payer';
 
 let t: TestData;
 beforeEach(() => {
@@ -26,6 +28,7 @@ function storeClaim(claimId: string, contentHash: string, verdict: 'pass' | 'fai
   );
 }
 const claim = (id: string) => t.db.prepare(`SELECT chain_status, chain_reason, chain_block FROM claims WHERE claim_id = ?`).get(id) as Pick<ClaimRow, 'chain_status' | 'chain_reason' | 'chain_block'>;
+const saltOf = (id: string) => t.db.prepare(`SELECT chain_salt FROM claims WHERE claim_id = ?`).pluck().get(id) as string;
 const commitment = (id: string) => (t.db.prepare(`SELECT chain_commitment FROM claims WHERE claim_id = ?`).get(id) as { chain_commitment: string }).chain_commitment;
 function pulled(block: number, logIndex: number, name: string, subject: string, data: Record<string, unknown>): void {
   t.db.prepare(`INSERT INTO sync_chain_events (chain_id, block_number, log_index, block_hash, tx_hash, contract, name, batch_id, subject, data) VALUES (31337, ?, ?, '0xb', ?, 'ClaimsLedger', ?, NULL, ?, ?)`).run(block, logIndex, `0xt${block}`, name, subject, JSON.stringify(data));
@@ -43,7 +46,9 @@ describe('SqlClaimSink', () => {
     expect(claim('PASS').chain_status).toBe('pending');
     sink.claimRecorded({ claimHash: KEY, blockNumber: 10, txHash: '0xt10' });
     expect(claim('PASS')).toEqual({ chain_status: 'recorded', chain_reason: null, chain_block: 10 });
-    sink.claimStatusChanged({ claimHash: KEY, status: 'denied', reasonCode: 'CO-16', blockNumber: 12, txHash: '0xt12' });
+    const sealed = sealReasonCode(saltOf('PASS'), reasonCodeBytes('CO-16'));
+    expect(sealed).not.toBe(reasonCodeBytes('CO-16')); // masked on chain
+    sink.claimStatusChanged({ claimHash: KEY, status: 'denied', sealedReason: sealed, blockNumber: 12, txHash: '0xt12' });
     expect(claim('PASS')).toEqual({ chain_status: 'denied', chain_reason: 'CO-16', chain_block: 12 });
     // A late re-delivery of the record does not undo the payer's answer.
     sink.claimRecorded({ claimHash: KEY, blockNumber: 10, txHash: '0xt10' });
@@ -59,12 +64,17 @@ describe('SqlClaimSink', () => {
     const sink = new SqlClaimSink(t.db);
     pulled(10, 0, 'ClaimRecorded', KEY, { claimHash: KEY });
     sink.claimRecorded({ claimHash: KEY, blockNumber: 10, txHash: '0xt10' });
-    pulled(12, 0, 'ClaimStatusChanged', KEY, { status: 'accepted', reasonCode: '' });
-    sink.claimStatusChanged({ claimHash: KEY, status: 'accepted', reasonCode: null, blockNumber: 12, txHash: '0xt12' });
+    pulled(12, 0, 'ClaimStatusChanged', KEY, { status: 'accepted', sealedReason: `0x${'00'.repeat(8)}` });
+    sink.claimStatusChanged({ claimHash: KEY, status: 'accepted', sealedReason: `0x${'00'.repeat(8)}`, blockNumber: 12, txHash: '0xt12' });
     // The fork drops block 12 (the mirror deletes its events first, as ChainMirror.rollbackAbove does).
     t.db.prepare(`DELETE FROM sync_chain_events WHERE block_number > 11`).run();
     sink.rolledBack(11);
     expect(claim('PASS')).toEqual({ chain_status: 'recorded', chain_reason: null, chain_block: 10 });
+    // An event mirrored before reason codes were masked (clear reasonCode) still rolls back to its decision.
+    pulled(11, 0, 'ClaimStatusChanged', KEY, { status: 'denied', reasonCode: 'CO-16' });
+    t.db.prepare(`UPDATE claims SET chain_block = 12 WHERE claim_id = 'PASS'`).run(); // as if a dropped block 12 had set it
+    sink.rolledBack(11);
+    expect(claim('PASS')).toEqual({ chain_status: 'denied', chain_reason: 'CO-16', chain_block: 11 });
     t.db.prepare(`DELETE FROM sync_chain_events WHERE block_number > 5`).run();
     sink.rolledBack(5);
     expect(claim('PASS')).toEqual({ chain_status: 'pending', chain_reason: null, chain_block: null });

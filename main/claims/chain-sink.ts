@@ -1,8 +1,8 @@
 // Applies pulled ClaimsLedger events to the claims table: recorded, then the payer's accepted/denied with its
-// reason code, matched by the claim's salted commitment. Claims of other workstations (unknown commitments) are counted and left in the event mirror.
+// reason code (unmasked with the claim's salt), matched by the claim's salted commitment. Claims of other workstations (unknown commitments) are counted and left in the event mirror.
 import type { Db } from '../db/connection';
 import type { ChainClaimEvent, ClaimChainSink } from '../sync/puller';
-import { claimsAboveBlock, markDecided, markRecorded, resetChainStatus } from './store';
+import { claimsAboveBlock, markDecided, markRecorded, openedReasonCode, resetChainStatus } from './store';
 
 export class SqlClaimSink implements ClaimChainSink {
   readonly outcomes = { recorded: 0, decided: 0, unknown: 0 };
@@ -17,8 +17,9 @@ export class SqlClaimSink implements ClaimChainSink {
     else this.outcomes.unknown++;
   }
 
-  claimStatusChanged(e: ChainClaimEvent & { status: 'accepted' | 'denied'; reasonCode: string | null }): void {
-    if (markDecided(this.db, e.claimHash, e.status, e.reasonCode, e.blockNumber, e.txHash, this.now().toISOString())) this.outcomes.decided++;
+  claimStatusChanged(e: ChainClaimEvent & { status: 'accepted' | 'denied'; sealedReason: string }): void {
+    const reasonCode = openedReasonCode(this.db, e.claimHash, e.sealedReason);
+    if (markDecided(this.db, e.claimHash, e.status, reasonCode, e.blockNumber, e.txHash, this.now().toISOString())) this.outcomes.decided++;
     else this.outcomes.unknown++;
   }
 
@@ -35,8 +36,10 @@ export class SqlClaimSink implements ClaimChainSink {
       if (!e) continue;
       markRecorded(this.db, chain_key, e.block_number, e.tx_hash, at);
       if (e.name === 'ClaimStatusChanged') {
-        const d = JSON.parse(e.data) as { status: 'accepted' | 'denied'; reasonCode: string };
-        markDecided(this.db, chain_key, d.status, d.reasonCode || null, e.block_number, e.tx_hash, at);
+        // Events mirrored before reason codes were masked carry the code in clear (reasonCode).
+        const d = JSON.parse(e.data) as { status: 'accepted' | 'denied'; sealedReason?: string; reasonCode?: string };
+        const reason = d.sealedReason !== undefined ? openedReasonCode(this.db, chain_key, d.sealedReason) : d.reasonCode || null;
+        markDecided(this.db, chain_key, d.status, reason, e.block_number, e.tx_hash, at);
       }
     }
   }

@@ -11,9 +11,10 @@ import { SqlClaimSink } from './chain-sink';
 import { runClaimImport } from './pipeline';
 import { claimCommitmentOf } from './outbox-events';
 import { payerDecide, registerPayer } from './payer';
+import { setPayerAddress } from './payers';
 import { createClaimImportRun } from './runs';
 import type { ClaimRow } from './store';
-import { claimRow, NPIS, PAYER, seedPatient, seedPaymentConsent, seedProvider, writeClaimsCsv } from './test-support';
+import { claimRow, NPIS, PAYER, PAYER_ADDRESS, seedPatient, seedPaymentConsent, seedProvider, writeClaimsCsv } from './test-support';
 
 /** Anvil's public dev account #1: the payer on this local test chain only. */
 const PAYER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
@@ -27,6 +28,7 @@ afterAll(async () => {
 });
 
 async function importClaims(t: TestData, ids: string[]): Promise<void> {
+  setPayerAddress(t.db, PAYER, PAYER_ADDRESS);
   for (const p of TEST_PATIENTS) seedPaymentConsent(t.db, seedPatient(t.db, t.pseudonymizer, p.facility, p.mrn), PAYER);
   seedProvider(t.db, NPIS.verified, { verdict: 'verified' });
   const rows = ids.map((id, i) => {
@@ -69,16 +71,24 @@ describe('claims on chain', () => {
           expect(claimCommitmentOf(r.chain_salt!, r.content_hash)).toBe(r.chain_commitment);
           expect(data).toContain(r.chain_commitment!.slice(2));
         }
-        const hashes = Object.fromEntries(rows.map((c) => [c.claim_id, c.chain_commitment]));
+        const hashes = Object.fromEntries(rows.map((c) => [c.claim_id, { claimHash: c.chain_commitment!, salt: c.chain_salt! }]));
         const target = { provider: chain.provider, ledger: chain.contracts.ClaimsLedger! };
-        // Not yet this claim's registered payer: refused by the contract with its named error. Registered for
-        // another payer id, still refused (payer B cannot decide payer A's claims).
+        // Not yet a registered payer: refused by the contract with its named error.
         await expect(payerDecide(target, PAYER_KEY, hashes['CLM-A']!, 'accepted')).rejects.toThrow(/NotClaimPayer/);
-        await registerPayer(target, DEVNET_SIGNER_KEY, 'SOME-OTHER-PAYER', new Wallet(PAYER_KEY).address);
-        await expect(payerDecide(target, PAYER_KEY, hashes['CLM-A']!, 'accepted')).rejects.toThrow(/NotClaimPayer/);
-        await registerPayer(target, DEVNET_SIGNER_KEY, PAYER, new Wallet(PAYER_KEY).address);
+        await registerPayer(target, DEVNET_SIGNER_KEY, new Wallet(PAYER_KEY).address);
+        // Attacker: another registered payer that holds the claim's salt (copied from the first payer's pending
+        // transaction, say) still cannot decide it: the payer commitment binds the addressed payer's own address.
+        const otherPayerKey = Wallet.createRandom().privateKey;
+        await registerPayer(target, DEVNET_SIGNER_KEY, new Wallet(otherPayerKey).address);
+        await chain.control.setBalance(new Wallet(otherPayerKey).address, 100n * 10n ** 18n);
+        await expect(payerDecide(target, otherPayerKey, hashes['CLM-A']!, 'accepted')).rejects.toThrow(/NotClaimPayer/);
+        // The right payer with a wrong salt opens nothing either.
+        await expect(payerDecide(target, PAYER_KEY, { ...hashes['CLM-A']!, salt: hashes['CLM-B']!.salt }, 'accepted')).rejects.toThrow(/NotClaimPayer/);
         await payerDecide(target, PAYER_KEY, hashes['CLM-A']!, 'accepted');
-        await payerDecide(target, PAYER_KEY, hashes['CLM-B']!, 'denied', 'co-16');
+        const denial = await payerDecide(target, PAYER_KEY, hashes['CLM-B']!, 'denied', 'co-16');
+        // The reason code is masked on chain: "CO-16" is nowhere in the payer's transaction.
+        const denialTx = await chain.provider.getTransaction(denial.txHash);
+        expect(denialTx!.data.toLowerCase()).not.toContain(hexlify(toUtf8Bytes('CO-16')).slice(2));
         await expect(payerDecide(target, PAYER_KEY, hashes['CLM-B']!, 'accepted')).rejects.toThrow(/ClaimAlreadyDecided/);
         await expect(payerDecide(target, PAYER_KEY, hashes['CLM-C']!, 'denied')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
 

@@ -10,6 +10,7 @@ import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 import { registerPayer, payerDecide } from './payer';
+import { claimsWaitingForPayer, setPayerAddress } from './payers';
 import { checkClaimsFile, type RowOutcome } from './pipeline';
 
 export interface Output {
@@ -80,6 +81,9 @@ export async function importClaimsCommand(services: Services, caller: CallerCont
         ? `${JSON.stringify(run, null, 2)}\n`
         : `Imported ${run.fileName}: ${run.rowsRead} rows, ${run.passed} pass (queued for the chain), ${run.failed} fail, ${run.duplicate} unchanged, ${run.rejected} rejected${run.rejected ? ` (rows and reasons in ${run.rejectsPath})` : ''}\n`,
     );
+    // A passing claim is addressed on chain to its payer's address; without one it waits (payers.ts).
+    const waiting = claimsWaitingForPayer(services.db);
+    if (waiting > 0 && !json) io.err(`${waiting} passing claim(s) wait for their payer's address before they can go to the chain: custodian payer register PAYER_ID ADDRESS\n`);
     return 0;
   } finally {
     unsubscribe();
@@ -101,7 +105,7 @@ function readKey(file: string): string {
 }
 
 /**
- * `custodian payer accept|deny CLAIM_HASH --reason CODE` and `custodian payer register PAYER_ID ADDRESS`. With --rpc (and
+ * `custodian payer accept|deny CLAIM_HASH SALT --reason CODE` and `custodian payer register PAYER_ID ADDRESS`. With --rpc (and
  * --ledger, --chain-id) it talks to that node; otherwise to this data folder's chain (`services`), where the
  * embedded devnet's account #1 is the default payer and account #0 the admin.
  */
@@ -125,16 +129,22 @@ export async function payerCommand(sub: string | undefined, arg: string | undefi
     const target = { provider, ledger };
     if (sub === 'register') {
       if (!arg || !arg2) throw new AppError('VALIDATION_FAILED', 'payer register needs PAYER_ID and ADDRESS.');
-      const r = await registerPayer(target, key, arg, arg2);
-      io.out(`Registered ${arg2} as the payer answering for its claims on ${ledger}: tx ${r.txHash}\n`);
+      if (!arg.trim()) throw new AppError('VALIDATION_FAILED', 'payer register needs a PAYER_ID.');
+      const r = await registerPayer(target, key, arg2);
+      io.out(`Registered ${r.address} as a payer account on ${ledger}: tx ${r.txHash}\n`);
+      if (services) {
+        // This data folder now addresses PAYER_ID's claims to that account (the chain never learns the id).
+        const { queued } = setPayerAddress(services.db, arg, r.address);
+        io.out(`Claims for ${arg.trim()} go to ${r.address}${queued ? `; ${queued} waiting claim(s) queued` : ''}.\n`);
+      }
       return 0;
     }
     if (sub !== 'accept' && sub !== 'deny') {
-      io.err('Unknown payer command (expected: payer accept|deny CLAIM_HASH [--reason CODE], payer register PAYER_ID ADDRESS)\n');
+      io.err('Unknown payer command (expected: payer accept|deny CLAIM_HASH SALT [--reason CODE], payer register PAYER_ID ADDRESS)\n');
       return 2;
     }
-    if (!arg) throw new AppError('VALIDATION_FAILED', `payer ${sub} needs a CLAIM_HASH.`);
-    const r = await payerDecide(target, key, arg, sub === 'accept' ? 'accepted' : 'denied', args.reason);
+    if (!arg || !arg2) throw new AppError('VALIDATION_FAILED', `payer ${sub} needs CLAIM_HASH and SALT (the claim's salt, handed over by the facility).`);
+    const r = await payerDecide(target, key, { claimHash: arg, salt: arg2 }, sub === 'accept' ? 'accepted' : 'denied', args.reason);
     io.out(`Claim ${arg} ${sub === 'accept' ? 'accepted' : 'denied'}${args.reason ? ` (${args.reason.toUpperCase()})` : ''}: tx ${r.txHash}, block ${r.blockNumber}\n`);
     return 0;
   } finally {

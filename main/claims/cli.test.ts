@@ -71,13 +71,18 @@ describe('custodian claims', () => {
     expect(second.stdout).toMatch(/3 rows, 0 pass \(queued for the chain\), 0 fail, 2 unchanged, 1 rejected/);
   }, 60_000);
 
-  it('refuses a malformed claim hash in the payer tool', async () => {
+  it('refuses a malformed claim hash or salt in the payer tool', async () => {
     const keyFile = path.join(dir, 'payer.key');
     fs.writeFileSync(keyFile, `${'5'.repeat(64)}\n`, { mode: 0o600 });
-    const r = await custodian(['payer', 'accept', '0x1234', '--rpc', 'http://127.0.0.1:9', '--ledger', `0x${'1'.repeat(40)}`, '--key-file', keyFile]);
+    const salt = `0x${'cd'.repeat(16)}`;
+    const noSalt = await custodian(['payer', 'accept', `0x${'ab'.repeat(32)}`, '--rpc', 'http://127.0.0.1:9', '--ledger', `0x${'1'.repeat(40)}`, '--key-file', keyFile]);
+    expect(noSalt.stderr).toMatch(/\[VALIDATION_FAILED\] payer accept needs CLAIM_HASH and SALT/);
+    const badSalt = await custodian(['payer', 'accept', `0x${'ab'.repeat(32)}`, '0x12', '--rpc', 'http://127.0.0.1:9', '--ledger', `0x${'1'.repeat(40)}`, '--key-file', keyFile]);
+    expect(badSalt.stderr).toMatch(/\[VALIDATION_FAILED\] SALT must be 0x and 32 hex digits/);
+    const r = await custodian(['payer', 'accept', '0x1234', salt, '--rpc', 'http://127.0.0.1:9', '--ledger', `0x${'1'.repeat(40)}`, '--key-file', keyFile]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\[VALIDATION_FAILED\] CLAIM_HASH must be 0x and 64 hex digits, got "0x1234"/);
-    const deny = await custodian(['payer', 'deny', `0x${'ab'.repeat(32)}`, '--rpc', 'http://127.0.0.1:9', '--ledger', `0x${'1'.repeat(40)}`, '--key-file', keyFile]);
+    const deny = await custodian(['payer', 'deny', `0x${'ab'.repeat(32)}`, salt, '--rpc', 'http://127.0.0.1:9', '--ledger', `0x${'1'.repeat(40)}`, '--key-file', keyFile]);
     expect(deny.stderr).toMatch(/A denial needs --reason CODE/);
   }, 60_000);
 });

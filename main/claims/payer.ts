@@ -1,11 +1,11 @@
 // The payer tool (`custodian payer …`, tests and demos): accepts or denies a recorded claim on ClaimsLedger with a
-// payer key, and lets the ledger's admin (governance) register a payer's address. Talks to the chain only; the console learns of the
+// payer key (and the claim's salt, handed over off chain), and lets the ledger's admin (governance) register a payer's address. Talks to the chain only; the console learns of the
 // answer through the puller, like any other workstation would.
 import { Contract, getAddress, hexlify, toUtf8Bytes, Wallet, zeroPadBytes, type JsonRpcProvider } from 'ethers';
 import { AppError } from '../api/errors';
 import { loadArtifact } from '../chain/artifacts';
 import { TxSender } from '../chain/provider';
-import { payerHashOf } from './outbox-events';
+import { payerNonceOf, sealReasonCode } from './outbox-events';
 
 const STATUS = { accepted: 2, denied: 3 } as const;
 const REASON = /^[A-Z0-9-]{1,8}$/;
@@ -27,34 +27,47 @@ function ledgerOf(t: LedgerTarget): Contract {
   return new Contract(t.ledger, loadArtifact('ClaimsLedger').abi, t.provider);
 }
 
-/** Accepts or denies `claimHash` as the payer holding `payerKey`; resolves with the transaction once mined. */
-export async function payerDecide(t: LedgerTarget, payerKey: string, claimHash: string, decision: 'accepted' | 'denied', reason?: string): Promise<{ txHash: string; blockNumber: number }> {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(claimHash)) throw new AppError('VALIDATION_FAILED', `CLAIM_HASH must be 0x and 64 hex digits, got ${JSON.stringify(claimHash)}.`);
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+const SALT = /^0x[0-9a-fA-F]{32}$/;
+
+/** What the payer holds of one claim: its commitment on chain and the salt the facility handed over off chain. */
+export interface PayerClaim {
+  claimHash: string;
+  salt: string;
+}
+
+/**
+ * Accepts or denies a claim as the payer holding `payerKey`; resolves with the transaction once mined. The salt opens
+ * the claim's payer commitment (payerNonceOf) and masks the reason code, so the chain never shows it in clear.
+ */
+export async function payerDecide(t: LedgerTarget, payerKey: string, claim: PayerClaim, decision: 'accepted' | 'denied', reason?: string): Promise<{ txHash: string; blockNumber: number }> {
+  if (!BYTES32.test(claim.claimHash)) throw new AppError('VALIDATION_FAILED', `CLAIM_HASH must be 0x and 64 hex digits, got ${JSON.stringify(claim.claimHash)}.`);
+  if (!SALT.test(claim.salt)) throw new AppError('VALIDATION_FAILED', 'SALT must be 0x and 32 hex digits (the claim\'s salt, handed over by the facility with the claim).');
   const code = reasonCodeBytes(reason);
   if (decision === 'denied' && /^0x0+$/.test(code)) throw new AppError('VALIDATION_FAILED', 'A denial needs --reason CODE (e.g. CO-16).');
+  const salt = claim.salt.toLowerCase();
   const ledger = ledgerOf(t);
   const wallet = new Wallet(payerKey, t.provider);
   const receipt = await new TxSender(wallet).send(
-    { to: t.ledger, data: ledger.interface.encodeFunctionData('setStatus', [claimHash.toLowerCase(), STATUS[decision], code]) },
+    { to: t.ledger, data: ledger.interface.encodeFunctionData('setStatus', [claim.claimHash.toLowerCase(), STATUS[decision], sealReasonCode(salt, code), payerNonceOf(salt)]) },
     { decodeErrorsWith: ledger.interface },
   );
   return { txHash: receipt.hash, blockNumber: receipt.blockNumber };
 }
 
 /**
- * Registers `address` as the account that answers for payer `payerId` (its claims carry payerHashOf(payerId)),
- * signed by the ledger's admin key (governance). Only that account may then decide those claims.
+ * Registers `address` as a payer account on ClaimsLedger, signed by the ledger's admin key (governance). The chain
+ * learns only the address, never which payer id it answers for: that stays in each facility (payers.ts).
  */
-export async function registerPayer(t: LedgerTarget, adminKey: string, payerId: string, address: string): Promise<{ txHash: string }> {
+export async function registerPayer(t: LedgerTarget, adminKey: string, address: string): Promise<{ txHash: string; address: string }> {
   let payer: string;
   try {
     payer = getAddress(address);
   } catch {
     throw new AppError('VALIDATION_FAILED', `ADDRESS must be a 0x-prefixed 20-byte address with a valid checksum (or all lower case), got ${JSON.stringify(address)}.`);
   }
-  if (!payerId.trim()) throw new AppError('VALIDATION_FAILED', 'payer register needs a PAYER_ID.');
   const ledger = ledgerOf(t);
   const wallet = new Wallet(adminKey, t.provider);
-  const receipt = await new TxSender(wallet).send({ to: t.ledger, data: ledger.interface.encodeFunctionData('registerPayer', [payerHashOf(payerId.trim()), payer]) }, { decodeErrorsWith: ledger.interface });
-  return { txHash: receipt.hash };
+  const receipt = await new TxSender(wallet).send({ to: t.ledger, data: ledger.interface.encodeFunctionData('registerPayer', [payer, true]) }, { decodeErrorsWith: ledger.interface });
+  return { txHash: receipt.hash, address: payer };
 }

@@ -7,7 +7,8 @@ import { testData, type TestData } from '../consents/test-support';
 import { checkClaimsFile, runClaimImport, type ClaimImportControl, type RowOutcome } from './pipeline';
 import { createClaimImportRun, getClaimImportRun } from './runs';
 import type { ClaimRow } from './store';
-import { claimRow, NPIS, PAYER, seedPatient, seedPaymentConsent, seedProvider, writeClaimsCsv } from './test-support';
+import { setPayerAddress } from './payers';
+import { claimRow, NPIS, PAYER, PAYER_ADDRESS, seedPatient, seedPaymentConsent, seedProvider, writeClaimsCsv } from './test-support';
 
 let t: TestData;
 const NOW = new Date('2026-12-04T12:00:00Z');
@@ -20,6 +21,7 @@ beforeEach(() => {
   seedPaymentConsent(t.db, p2, PAYER, 'permit', 'revoked');
   seedProvider(t.db, NPIS.verified, { verdict: 'verified', validFrom: '2025-01-01', validUntil: '2027-12-31' });
   seedProvider(t.db, NPIS.revoked, { verdict: 'revoked' });
+  setPayerAddress(t.db, PAYER, PAYER_ADDRESS);
 });
 afterEach(() => t.cleanup());
 
@@ -87,16 +89,16 @@ describe('claims import', () => {
     expect(rejects).toHaveLength(4);
     expect(rejects[1]).toMatch(/^9,\d+,row 9: service_date/);
 
-    // One hash-only event per passing claim: nothing of the claim but hashes and a day number.
+    // One event per passing claim: nothing of the claim but two salted commitments.
     const outbox = t.db.prepare(`SELECT kind, payload FROM outbox ORDER BY id`).all() as { kind: string; payload: string }[];
     expect(outbox.map((o) => o.kind)).toEqual(['claim.record', 'claim.record']);
     const payload = JSON.parse(outbox[0]!.payload) as Record<string, unknown>;
-    expect(Object.keys(payload).sort()).toEqual(['claimHash', 'claimRowId', 'payerHash', 'serviceDay', 'v']);
+    expect(Object.keys(payload).sort()).toEqual(['claimHash', 'claimRowId', 'payerCommitment', 'v']);
     // The salted commitment, never the bare content hash (a dictionary of codes and amounts would reach that).
     expect(payload.claimHash).toBe(claims()[0]!.chain_commitment);
     expect(payload.claimHash).not.toBe(claims()[0]!.content_hash);
     expect(claims()[0]!.chain_salt).toMatch(/^0x[0-9a-f]{32}$/);
-    for (const o of outbox) for (const phi of ['MRN-1', 'GH01', 'PASS-', NPIS.verified, PAYER, '99213', '2026-06-01']) expect(o.payload).not.toContain(phi);
+    for (const o of outbox) for (const phi of ['MRN-1', 'GH01', 'PASS-', NPIS.verified, PAYER, PAYER_ADDRESS.slice(2).toLowerCase(), '99213', '2026-06-01']) expect(o.payload.toLowerCase()).not.toContain(phi.toLowerCase());
   });
 
   it('is idempotent: importing the same file again stores nothing new and changes nothing', async () => {

@@ -4,9 +4,10 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
 import type { CheckableClaim } from './precheck';
-import { dayNumber, type ClaimReason, type ClaimVerdict } from './model';
+import { type ClaimReason, type ClaimVerdict } from './model';
 import { randomBytes } from 'node:crypto';
-import { CLAIM_RECORD_KIND, claimCommitmentOf, payerHashOf, type ClaimRecordPayload } from './outbox-events';
+import { claimCommitmentOf, openReasonCode } from './outbox-events';
+import { payerAddressOf, queueClaimRecord } from './payers';
 
 export type ChainStatus = 'not_sent' | 'pending' | 'recorded' | 'accepted' | 'denied';
 
@@ -50,8 +51,6 @@ export interface ClaimOrigin {
 
 interface Statements {
   insert: Statement;
-  outbox: Statement;
-  setOutbox: Statement<[number, number]>;
   setCommitment: Statement<[string, string, number]>;
   byClaimId: Statement<[string], ClaimRow>;
   recorded: Statement<[number, string, string, string]>;
@@ -68,8 +67,6 @@ function statements(db: Db): Statements {
          VALUES (@claimId, @facility, @mrn, @patientId, @renderingNpi, @payerId, @serviceDate, @codes, @amountCents, @contentHash, @verdict,
            @reasons, @chainStatus, @source, @importRunId, @sourceRow, @checkedBy, @now, @now)`,
       ),
-      outbox: db.prepare(`INSERT INTO outbox (kind, payload) VALUES (?, ?)`),
-      setOutbox: db.prepare(`UPDATE claims SET outbox_id = ? WHERE id = ?`),
       setCommitment: db.prepare(`UPDATE claims SET chain_salt = ?, chain_commitment = ? WHERE id = ?`),
       byClaimId: db.prepare(`SELECT * FROM claims WHERE claim_id = ?`),
       // A claim recorded from another batch first (or re-pulled) keeps a later payer answer.
@@ -128,9 +125,9 @@ export function insertClaim(db: Db, claim: CheckableClaim, verdict: ClaimVerdict
     const salt = `0x${randomBytes(16).toString('hex')}`;
     const commitment = claimCommitmentOf(salt, claim.contentHash);
     s.setCommitment.run(salt, commitment, id);
-    const payload: ClaimRecordPayload = { v: 1, claimRowId: id, claimHash: commitment, payerHash: payerHashOf(claim.payerId), serviceDay: dayNumber(claim.serviceDate) };
-    const outboxId = Number(s.outbox.run(CLAIM_RECORD_KIND, JSON.stringify(payload)).lastInsertRowid);
-    s.setOutbox.run(outboxId, id);
+    // Addressed on chain by a commitment to the payer's address: without one yet, the claim waits (payers.ts).
+    const payerAddress = payerAddressOf(db, claim.payerId);
+    if (payerAddress) queueClaimRecord(db, id, salt, commitment, payerAddress);
   }
   return id;
 }
@@ -143,6 +140,15 @@ export function markRecorded(db: Db, contentHash: string, blockNumber: number, t
 /** ClaimStatusChanged pulled from the chain: the payer accepted or denied the claim. */
 export function markDecided(db: Db, contentHash: string, status: 'accepted' | 'denied', reasonCode: string | null, blockNumber: number, txHash: string, now: string): boolean {
   return statements(db).decided.run(status, reasonCode, blockNumber, txHash, now, contentHash).changes > 0;
+}
+
+/**
+ * The payer's reason code of a pulled decision: masked on chain with a pad of the claim's salt (outbox-events.ts), so
+ * only a claim of ours can be read; null for none or for a claim we do not hold.
+ */
+export function openedReasonCode(db: Db, chainKey: string, sealedReason: string): string | null {
+  const salt = db.prepare(`SELECT chain_salt FROM claims WHERE chain_commitment = ?`).pluck().get(chainKey) as string | null | undefined;
+  return salt ? openReasonCode(salt, sealedReason) : null;
 }
 
 /** After a reorg: claims whose chain status came from blocks above `forkBlock` go back to what the remaining events say. */

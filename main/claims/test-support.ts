@@ -7,6 +7,8 @@ import type { Pseudonymizer } from '../consents/pseudonym';
 import { CLAIM_COLUMNS } from './fields';
 
 export const PAYER = 'PAYER-ACME';
+/** The address answering for PAYER: anvil's public dev account #1 (a local test chain only). */
+export const PAYER_ADDRESS = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 /** Valid NPIs (check digit per CMS). */
 export const NPIS = { verified: '1234567893', revoked: '1245319599', lapsed: '1003000126', unknown: '1558444216' } as const;
 

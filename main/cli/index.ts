@@ -89,11 +89,12 @@ ${SHARING_USAGE}
                          queued for ClaimsLedger; rejected rows go to a rejects file
   claims check FILE [--out F] [--json]
                          Pre-check every claim of a CSV and print its verdict and reasons; nothing is stored
-  payer accept|deny CLAIM_HASH [--reason CODE] [--rpc URL --ledger ADDR --chain-id N --key-file F]
+  payer accept|deny CLAIM_HASH SALT [--reason CODE] [--rpc URL --ledger ADDR --chain-id N --key-file F]
                          Act as the payer on ClaimsLedger (tests, demos); a denial needs --reason (e.g. CO-16)
   payer register PAYER_ID ADDRESS
-                         Register the address that answers for a payer's claims (governance: the ledger admin's
-                         key: the devnet key, --key-file or CUSTODIAN_PAYER_KEY); only it may decide them
+                         Register a payer account on ClaimsLedger (governance: the ledger admin's key: the devnet
+                         key, --key-file or CUSTODIAN_PAYER_KEY) and address this data folder's claims for
+                         PAYER_ID to it; only it may decide them (the chain never sees PAYER_ID)
 
 Options:
   --data-dir DIR         Data folder (default: $CUSTODIAN_HOME or the platform's user-data folder)

@@ -9,7 +9,6 @@ import type { Db } from '../db/connection';
 import { credentialStatusPayload, type CredentialStatusPayload } from '../sync/payloads';
 import { signStatus, statusDomain, statusNonce, statusSignedByIssuer, STATUS_SIGNATURE_TTL_SECONDS, type SignedStatus } from './status-signature';
 import { credentialById, insertStatusChange, type CredentialRow } from './store';
-import { expiresAtOf } from './verdict';
 
 export const CREDENTIAL_STATUS_KIND = 'credential.status';
 
@@ -32,12 +31,17 @@ export function statusPayloadOf(signed: SignedStatus): CredentialStatusPayload {
   return credentialStatusPayload.parse(signed);
 }
 
+/** What the issuer tool signs as the registry's expiresAt: none (0). */
+export const NO_CHAIN_EXPIRY = 0;
+
 /** The issuer tool's half: signs `status` for `row` with the issuer's key (nonce = now in ms, 30-day deadline). */
 export async function issuerStatusSignatureFor(issuer: Signer, row: StatusRow & Pick<CredentialRow, 'valid_until'>, status: CredentialStatusChange, now: Date): Promise<IssuerStatusSignature> {
   const signed = await signStatus(issuer, statusDomain(row.chain_id, row.registry), {
     credentialHash: row.credential_hash,
     status,
-    expiresAt: expiresAtOf(row.valid_until),
+    // No expiry on chain: the expiry date next to a credential hash would narrow a dictionary of NPPES entries to a
+    // handful (issue #12 item 4). The document's own validUntil is checked off chain (verdict.ts validityFinding).
+    expiresAt: NO_CHAIN_EXPIRY,
     nonce: statusNonce(now),
     deadline: Math.floor(now.getTime() / 1000) + STATUS_SIGNATURE_TTL_SECONDS,
   });

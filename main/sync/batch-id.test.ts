@@ -50,7 +50,7 @@ function planNow(store: SyncStore): string[] {
 
 function claimPayload(i: number): string {
   const h = (s: string) => `0x${crypto.createHash('sha256').update(s).digest('hex')}`;
-  return JSON.stringify({ v: 1, claimRowId: i + 1, claimHash: h(`claim-${i}`), payerHash: h(`payer-${i}`), serviceDay: 20_000 + i });
+  return JSON.stringify({ v: 2, claimRowId: i + 1, claimHash: h(`claim-${i}`), payerCommitment: h(`payer-${i}`) });
 }
 
 describe('batch id front-running', () => {

@@ -246,7 +246,7 @@ describe('clear states and messages', () => {
     const signer = new Wallet(DEVNET_SIGNER_KEY).address;
     await admin.send({ to: chain.contracts.ClaimsLedger!, data: claims.interface.encodeFunctionData('revokeRole', [role, signer]) });
     const hash = (t: string) => `0x${crypto.createHash('sha256').update(t).digest('hex')}`;
-    enqueue(db, 'claim.record', [JSON.stringify({ v: 1, claimRowId: 1, claimHash: hash('faults-claim'), payerHash: hash('faults-payer'), serviceDay: 20_100 })]);
+    enqueue(db, 'claim.record', [JSON.stringify({ v: 2, claimRowId: 1, claimHash: hash('faults-claim'), payerCommitment: hash('faults-payer') })]);
     const engine = testEngine(db, chain, { onBroadcast: recorder.record });
     const report = await engine.runUntilDrained();
     expect(report.outcome).toBe('idle');

@@ -78,7 +78,7 @@ export interface ChainChangeSink {
   prune?(chainId: number, belowBlock: number): void;
 }
 
-/** A ClaimsLedger event as pulled: hashes, a day number, a status and reason code; never PHI. */
+/** A ClaimsLedger event as pulled: commitments, a status and a masked reason code; never PHI. */
 export interface ChainClaimEvent {
   claimHash: string;
   blockNumber: number;
@@ -87,8 +87,9 @@ export interface ChainClaimEvent {
 
 /** Where pulled ClaimsLedger events go (the claims table). Called inside the pull's transaction. */
 export interface ClaimChainSink {
-  claimRecorded(e: ChainClaimEvent & { payerHash: string; serviceDay: number }): void;
-  claimStatusChanged(e: ChainClaimEvent & { status: 'accepted' | 'denied'; reasonCode: string | null; payer: string }): void;
+  claimRecorded(e: ChainClaimEvent): void;
+  /** `sealedReason`: the payer's bytes8 reason code as masked on chain (only the claim's owner can unmask it). */
+  claimStatusChanged(e: ChainClaimEvent & { status: 'accepted' | 'denied'; sealedReason: string; payer: string }): void;
   /** After a reorg dropped every pulled event above `forkBlock` (the remaining events are in sync_chain_events). */
   rolledBack(forkBlock: number): void;
 }
@@ -233,7 +234,7 @@ export class ChainPuller {
         }
         continue;
       } else if (desc.name === 'ClaimRecorded') {
-        const claim = { claimHash: hex(a.claimHash), payerHash: hex(a.payerHash), serviceDay: Number(a.serviceDay) };
+        const claim = { claimHash: hex(a.claimHash) };
         event = { ...base, batchId: batchOfTx.get(log.transactionHash) ?? null, subject: claim.claimHash, data: claim };
         if (this.mirror.record(event)) {
           this.claimSink?.claimRecorded({ ...claim, blockNumber: base.blockNumber, txHash: base.txHash });
@@ -244,11 +245,10 @@ export class ChainPuller {
         event = { ...base, batchId: batchOfTx.get(log.transactionHash) ?? null, subject: hex(a.claimHash), data: {} };
       } else if (desc.name === 'ClaimStatusChanged') {
         const status = Number(a.status) === 2 ? 'accepted' : 'denied';
-        const reasonCode = reasonCodeText(String(a.reasonCode));
-        const change = { status, reasonCode: reasonCode ?? '', payer: String(a.payer) };
+        const change = { status, sealedReason: hex(a.sealedReason), payer: String(a.payer) };
         event = { ...base, batchId: null, subject: hex(a.claimHash), data: change };
         if (this.mirror.record(event)) {
-          this.claimSink?.claimStatusChanged({ claimHash: event.subject, status, reasonCode, payer: change.payer, blockNumber: base.blockNumber, txHash: base.txHash });
+          this.claimSink?.claimStatusChanged({ claimHash: event.subject, status, sealedReason: change.sealedReason, payer: change.payer, blockNumber: base.blockNumber, txHash: base.txHash });
           events++;
         }
         continue;
@@ -363,12 +363,6 @@ export class ChainPuller {
     });
     return true;
   }
-}
-
-/** A bytes8 reason code as text (ASCII, zero padding dropped), or null for none. */
-export function reasonCodeText(bytes8: string): string | null {
-  const text = Buffer.from(bytes8.slice(2), 'hex').toString('latin1').replace(/\0+$/, '');
-  return text.length ? text : null;
 }
 
 function hex(v: unknown): string {
