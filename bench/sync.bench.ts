@@ -17,7 +17,7 @@ import { migrate } from '../main/db/migrate';
 import { silentLogger } from '../main/runtime/log';
 import type { ContractAddresses } from '../main/sync/contracts';
 import { SyncEngine } from '../main/sync/engine';
-import type { SyncKind } from '../main/sync/payloads';
+import type { SyncKind } from '../main/credentials/sync-plugin';
 import type { Bench, Figure } from './types';
 
 const PURPOSES = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH'] as const;

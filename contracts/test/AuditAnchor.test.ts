@@ -4,7 +4,7 @@
 import { Wallet, id, hexlify, randomBytes, zeroPadValue, toBeHex, keccak256, AbiCoder, type Contract } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TxSender } from '../../main/chain/provider';
-import { GAS_MODELS } from '../../main/sync/encoders';
+import { GAS_MODELS } from '../../main/consents/sync-plugin';
 import { call, eventsOf, expectRevert, randomBytes32, startTestChain, type Actor, type TestChain } from './harness';
 
 const ZERO = `0x${'00'.repeat(32)}`;

@@ -5,7 +5,7 @@ import type { Db } from '../db/connection';
 import type { Category, ConsentStatus, Decision, GranteeKind, Purpose } from './codes';
 import { CONSENT_CHANGE_KIND, consentChangeJson, type ConsentChangePayload } from './outbox-events';
 import type { Pseudonymizer } from './pseudonym';
-import { hlcOfText, hlcText, nextHlc } from '../sync/consent-state';
+import { hlcOfText, hlcText, nextHlc } from './consent-state';
 
 export interface ConsentRow {
   id: number;

@@ -6,7 +6,7 @@ import type { Signer } from 'ethers';
 import type { CredentialStatusChange, IssuerStatusSignature } from '../api/credentials';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
-import { credentialStatusPayload, type CredentialStatusPayload } from '../sync/payloads';
+import { credentialStatusPayload, type CredentialStatusPayload } from './sync-plugin';
 import { signStatus, statusDomain, statusNonce, statusSignedByIssuer, STATUS_SIGNATURE_TTL_SECONDS, type SignedStatus } from './status-signature';
 import { credentialById, insertStatusChange, type CredentialRow } from './store';
 import { expiresAtOf } from './verdict';
@@ -27,7 +27,7 @@ export function signedStatusOf(row: StatusRow, status: CredentialStatusChange, s
   return signed;
 }
 
-/** The outbox payload (sync/payloads.ts): the credential only as its hash, the issuer's address and signature. */
+/** The outbox payload (credentials/sync-plugin.ts): the credential only as its hash, the issuer's address and signature. */
 export function statusPayloadOf(signed: SignedStatus): CredentialStatusPayload {
   return credentialStatusPayload.parse(signed);
 }

@@ -5,7 +5,7 @@ import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { worstVerdictOf, type CredentialType, type CredentialVerdict } from '../api/credentials';
 import type { Db } from '../db/connection';
-import { parsePayload } from '../sync/payloads';
+import { parsePayload } from './sync-plugin';
 import { credentialDomain } from './eip712';
 import { credentialGate } from './gate';
 import { npiFromNine } from './npi';

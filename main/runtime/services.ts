@@ -25,7 +25,7 @@ import { SignInThrottle } from '../staff/throttle';
 import { createSharingHandlers } from '../sharing/handlers';
 import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
 import { SqlSharingSink } from '../sharing/sink';
-import { SqlConsentSink } from '../sync/consent-sink';
+import { SqlConsentSink } from '../consents/consent-sink';
 import { ConsentSealer } from '../consents/ledger-seal';
 import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
 import type { ContractAddresses } from '../sync/contracts';

@@ -2,8 +2,8 @@
 // and batch ids that depend on exactly the batch's contents.
 import { describe, expect, it } from 'vitest';
 import { batchIdOf, estimateGas, gasBudget, itemsPerBatch, planBatches, type PendingEvent } from './batcher';
-import { GAS_MODELS } from './encoders';
-import type { SyncKind } from './payloads';
+import { GAS_MODELS } from '../consents/sync-plugin';
+import type { SyncKind } from '../credentials/sync-plugin';
 
 const origin = `0x${'aa'.repeat(32)}`;
 const ev = (id: number, kind: SyncKind = 'consent.change', payload = `{"n":${id}}`): PendingEvent => ({ id, kind, payload });

@@ -2,8 +2,8 @@
 // each batch by keccak256 of its contents. Pure: the store feeds it rows and persists what it plans.
 import { AbiCoder, keccak256, toUtf8Bytes } from 'ethers';
 import { MAX_TX_GAS } from '../chain/provider';
-import { GAS_MODELS, type GasModel } from './encoders';
-import type { SyncKind } from './payloads';
+import { GAS_MODELS, type GasModel } from '../consents/sync-plugin';
+import type { SyncKind } from '../credentials/sync-plugin';
 
 export interface PendingEvent {
   id: number;

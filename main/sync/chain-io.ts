@@ -4,9 +4,9 @@ import { toBeHex, zeroPadValue, type JsonRpcProvider, type TransactionReceipt } 
 import { AppError } from '../api/errors';
 import { suggestFees } from '../chain/provider';
 import { addressOfKind, contractInterface, CONTRACT_OF_KIND, type ContractAddresses } from './contracts';
-import { boundBatchIdOf } from './consent-state';
-import { appliedCheckCall } from './encoders';
-import { parsePayload, type AuditRootPayload } from './payloads';
+import { boundBatchIdOf } from '../consents/consent-state';
+import { appliedCheckCall } from '../consents/sync-plugin';
+import { parsePayload, type AuditRootPayload } from '../credentials/sync-plugin';
 import type { BatchRow, SyncStore } from './store';
 import type { Fees } from './rules';
 

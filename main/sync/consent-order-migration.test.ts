@@ -7,7 +7,7 @@ import { consentChangePayload } from '../consents/outbox-events';
 import { openDatabase } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
 import { migrationsDirUpTo } from '../db/migration-test-support';
-import { PAYLOAD_SCHEMAS } from './payloads';
+import { PAYLOAD_SCHEMAS } from '../credentials/sync-plugin';
 import { tempDir } from './fixtures/chain';
 
 let dir: string;

@@ -6,7 +6,7 @@ import type { ConsentSealer } from '../consents/ledger-seal';
 import type { Logger } from '../runtime/log';
 import type { ChainContext } from './chain-io';
 import type { SyncFailure } from './failures';
-import type { SyncKind } from './payloads';
+import type { SyncKind } from '../credentials/sync-plugin';
 
 /** Points in a send where a test may kill the process (failpoints); a no-op in production. */
 export type SendStep = 'estimated' | 'signed' | 'written' | 'broadcast' | 'marked-sent' | 'bump-written';

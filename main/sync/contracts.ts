@@ -2,7 +2,7 @@
 // that mean "this batch is already on chain" (a resend that reverts with them is a confirmation, not a failure).
 import { Interface } from 'ethers';
 import { loadArtifact, type ContractName } from '../chain/artifacts';
-import type { SyncKind } from './payloads';
+import type { SyncKind } from '../credentials/sync-plugin';
 
 const cache = new Map<ContractName, Interface>();
 

@@ -2,7 +2,7 @@
 import type { Db } from '../db/connection';
 import { planBatches } from './batcher';
 import { CONTRACT_OF_KIND } from './contracts';
-import { isSyncKind, parsePayload } from './payloads';
+import { isSyncKind, parsePayload } from '../credentials/sync-plugin';
 import { SyncStore } from './store';
 
 export interface DryRunPlan {

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { loadArtifact } from '../chain/artifacts';
 import type { SyncState } from '../api/events';
 import type { Db } from '../db/connection';
-import { consentOpOf } from './encoders';
-import { unpackState } from './consent-state';
+import { consentOpOf } from '../consents/sync-plugin';
+import { unpackState } from '../consents/consent-state';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import {
   auditRootPayload,

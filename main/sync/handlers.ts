@@ -7,8 +7,8 @@ import type { Db } from '../db/connection';
 import type { ChainRuntime } from '../runtime/chain-runtime';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { SyncEngine } from './engine';
-import { isSyncKind, parsePayload } from './payloads';
-import { ConsentConflicts } from './consent-conflicts';
+import { isSyncKind, parsePayload } from '../credentials/sync-plugin';
+import { ConsentConflicts } from '../consents/consent-conflicts';
 import { SyncStore, type BatchRow } from './store';
 
 export interface SyncHandlerDeps {

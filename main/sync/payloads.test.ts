@@ -8,7 +8,7 @@ import { sealTreeHead } from '../audit/log';
 import { recordAudit } from '../audit/trail';
 import type { Db } from '../db/connection';
 import { openTestDb, tempDir } from './fixtures/chain';
-import { parsePayload } from './payloads';
+import { parsePayload } from '../credentials/sync-plugin';
 
 let dir: string;
 let db: Db;

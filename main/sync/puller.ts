@@ -7,9 +7,9 @@ import type { ContractName } from '../chain/artifacts';
 import { contractInterface, type ContractAddresses } from './contracts';
 import type { ConsentSealer } from '../consents/ledger-seal';
 import { granteeHashOf } from '../consents/outbox-events';
-import { categoryHashOfCode, orderText, purposeHashOfCode, unpackState } from './consent-state';
+import { categoryHashOfCode, orderText, purposeHashOfCode, unpackState } from '../consents/consent-state';
 import { ChainMirror, type PulledEvent } from './mirror';
-import { verifiedStatusKeys } from './pulled-status';
+import { verifiedStatusKeys } from '../credentials/pulled-status';
 import { blockHashAt, nodeBlockNumber } from './rpc';
 import { forkPoint } from './rules';
 

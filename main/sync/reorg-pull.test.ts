@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncState } from '../api/events';
 import type { Db } from '../db/connection';
-import { SqlConsentSink } from './consent-sink';
+import { SqlConsentSink } from '../consents/consent-sink';
 import { pseudonymOf, startTestChain, tempDir, testEngine, TEST_PATIENTS, type TestChain } from './fixtures/chain';
 import { CalldataRecorder } from './fixtures/phi';
 import { currentConsents, workstation, writeConsent } from './fixtures/workstation';

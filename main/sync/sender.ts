@@ -5,7 +5,7 @@ import { AppError } from '../api/errors';
 import { MAX_TX_GAS } from '../chain/provider';
 import { batchPayloads, contractAddress, findOwnReceipt, isAppliedOnChain, marketFees } from './chain-io';
 import type { Notice, SendOutcome, SendStep, SenderContext } from './context';
-import { encodeBatchCall } from './encoders';
+import { encodeBatchCall } from '../consents/sync-plugin';
 import { classifyFailure, isAlreadyKnown, type FailureSubtype, type SyncFailure } from './failures';
 import { nodeNonce } from './rpc';
 import { bumpFees, consumedNonceOutcome, reconcileNonce } from './rules';

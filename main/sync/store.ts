@@ -3,7 +3,7 @@
 import type { Db } from '../db/connection';
 import type { BatchPlan, PendingEvent } from './batcher';
 import { CONTRACT_OF_KIND } from './contracts';
-import { isSyncKind, SYNC_KINDS, type SyncKind } from './payloads';
+import { isSyncKind, SYNC_KINDS, type SyncKind } from '../credentials/sync-plugin';
 
 export type BatchState = 'pending' | 'signed' | 'sent' | 'confirmed' | 'failed' | 'replaced';
 export type ErrorSubtype = 'offline' | 'revert' | 'funds' | 'nonce' | 'chain-id' | 'rpc' | 'reorg' | 'replaced' | 'too-large';

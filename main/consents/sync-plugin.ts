@@ -1,10 +1,10 @@
 // Per-kind encoders: outbox payloads -> one contract call (ConsentLedger.applyBatch, CredentialRegistry.setStatuses,
 // AuditAnchor.anchor), with the gas model the batcher plans with. Pure apart from reading the ABI artifacts.
-import { contractInterface, CONTRACT_OF_KIND } from './contracts';
+import { contractInterface, CONTRACT_OF_KIND } from '../sync/contracts';
 import { AppError } from '../api/errors';
-import type { ConsentSealer } from '../consents/ledger-seal';
+import type { ConsentSealer } from './ledger-seal';
 import { categoryCodeOf, hlcOfText, packOrder, purposeCodeOf, type ConsentOp } from './consent-state';
-import type { AuditRootPayload, ClaimRecordPayload, ConsentChangePayload, CredentialStatusPayload, SyncKind } from './payloads';
+import type { AuditRootPayload, ClaimRecordPayload, ConsentChangePayload, CredentialStatusPayload, SyncKind } from '../credentials/sync-plugin';
 import { proposalOf, signatureOf, terminationOf } from '../sharing/outbox-events';
 import type { AgreementProposePayload, AgreementSignPayload, AgreementTerminatePayload } from '../sharing/outbox-events';
 import { claimRecordOf } from '../claims/outbox-events';

@@ -14,7 +14,7 @@ import {
   type AgreementSignPayload,
   type AgreementTerminatePayload,
 } from '../sharing/outbox-events';
-import { categoryCodeOf, purposeCodeOf } from './consent-state';
+import { categoryCodeOf, purposeCodeOf } from '../consents/consent-state';
 
 export { consentChangePayload, type ConsentChangePayload };
 export { claimRecordPayload, type ClaimRecordPayload };

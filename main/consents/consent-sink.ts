@@ -6,10 +6,10 @@
 // landed raises a conflict (consent-conflicts.ts). Each applied change is logged with the state it replaced (0009),
 // so a reorg that removes its block undoes it here too (pull-undo.ts).
 import type { Db } from '../db/connection';
-import { CATEGORY_HASHES, PURPOSE_HASHES } from '../consents/outbox-events';
+import { CATEGORY_HASHES, PURPOSE_HASHES } from './outbox-events';
 import { ConsentConflicts } from './consent-conflicts';
 import { hlcOfText, hlcText, orderKeyOf, orderText, type LedgerState } from './consent-state';
-import type { ChainChangeSink, ChainConsentChange, UnopenableConsentChange } from './puller';
+import type { ChainChangeSink, ChainConsentChange, UnopenableConsentChange } from '../sync/puller';
 import { PulledChangeLog, type RollbackReport } from './pull-undo';
 
 export type SinkOutcome = 'applied' | 'same' | 'local-newer' | 'unknown-patient' | 'unknown-code';

@@ -4,7 +4,7 @@
 // `custodian sync status` and in the consent's drawer until a person resolves it. Owns consent_conflicts (0011).
 import type { Log, TransactionReceipt } from 'ethers';
 import type { Db } from '../db/connection';
-import { contractInterface } from './contracts';
+import { contractInterface } from '../sync/contracts';
 import { boundBatchIdOf, hlcOfText, orderText, SKIP_REASONS, unpackState, type LedgerState } from './consent-state';
 
 export type ConflictReason = 'STALE' | 'FUTURE' | 'OVERRIDDEN';
