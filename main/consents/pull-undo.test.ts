@@ -7,7 +7,7 @@ import { CATEGORY_HASHES, granteeHashOf, PURPOSE_HASHES } from './outbox-events'
 import { SqlConsentSink } from './consent-sink';
 import { pseudonymOf, tempDir, TEST_PATIENTS } from '../sync/fixtures/chain';
 import { workstation, writeConsent } from '../sync/fixtures/workstation';
-import type { ChainConsentChange } from '../sync/puller';
+import type { ChainConsentChange } from './chain-reader';
 
 let dir: string;
 let db: Db;

@@ -5,7 +5,8 @@ import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { worstVerdictOf, type CredentialType, type CredentialVerdict } from '../api/credentials';
 import type { Db } from '../db/connection';
-import { parsePayload } from './sync-plugin';
+import { parseWith } from '../sync/plugin';
+import { credentialStatusPayload } from './sync-plugin';
 import { credentialDomain } from './eip712';
 import { credentialGate } from './gate';
 import { npiFromNine } from './npi';
@@ -188,7 +189,7 @@ describe('changeCredentialStatus', () => {
     const { outboxId } = changeCredentialStatus(db, id, 'suspended', 'board notice 2026-17', 'Records Manager', now, signature);
     const row = db.prepare('SELECT kind, payload, state FROM outbox WHERE id = ?').get(outboxId) as { kind: string; payload: string; state: string };
     expect(row).toMatchObject({ kind: 'credential.status', state: 'pending' });
-    const parsed = parsePayload('credential.status', row.payload);
+    const parsed = parseWith(credentialStatusPayload, JSON.parse(row.payload));
     expect(parsed).toMatchObject({ ok: true, value: { status: 'suspended', expiresAt: Date.parse('2028-01-01T00:00:00Z') / 1000, issuer: issuer.address } });
     expect(row.payload).not.toMatch(/Provider|board notice/); // hash, issuer, expiry and the issuer's signature only
     const detail = providerDetail(db, { npi: TEST_NPIS[3] }, now, 30);

@@ -2,20 +2,29 @@
 // with its batch, and the controls. Read from SQLite and the engine; never return a key or a rejected payload.
 import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
-import { SYNC_BATCH_STATES, type syncChannels, type SyncBatchState, type SyncBatchSummary, type SyncStatus } from '../api/sync';
+import { SYNC_BATCH_STATES, type ConsentConflictSummary, type syncChannels, type SyncBatchState, type SyncBatchSummary, type SyncStatus } from '../api/sync';
 import type { Db } from '../db/connection';
 import type { ChainRuntime } from '../runtime/chain-runtime';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { SyncEngine } from './engine';
-import { isSyncKind, parsePayload } from '../credentials/sync-plugin';
-import { ConsentConflicts } from '../consents/consent-conflicts';
+import type { SyncRegistry } from './plugin';
 import { SyncStore, type BatchRow } from './store';
+
+/** The consent conflicts the sync channels list and resolve (consents/consent-conflicts.ts owns the table). */
+export interface SyncConflictLedger {
+  openCount(): number;
+  list(opts: { open?: boolean; consentId?: number; limit?: number }): ConsentConflictSummary[];
+  byId(id: number): ConsentConflictSummary | undefined;
+  resolve(id: number, resolution: 'accepted', by: string): boolean;
+}
 
 export interface SyncHandlerDeps {
   db: Db;
   engine: SyncEngine | null;
   chain: ChainRuntime;
   confirmations: number;
+  registry: SyncRegistry;
+  conflicts: SyncConflictLedger;
 }
 
 export function toBatchSummary(b: BatchRow): SyncBatchSummary {
@@ -43,8 +52,8 @@ function engineOf(deps: SyncHandlerDeps): SyncEngine {
 }
 
 export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof syncChannels, RequestContext> {
-  const store = new SyncStore(deps.db);
-  const conflicts = new ConsentConflicts(deps.db);
+  const store = new SyncStore(deps.db, deps.registry.kinds);
+  const conflicts = deps.conflicts;
   return {
     'sync.status': async () => {
       const engine = deps.engine;
@@ -79,7 +88,7 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
       const row = store.event(id);
       if (!row) throw new AppError('NOT_FOUND', `There is no outbox event ${id}.`);
       // Only a payload that passes the chain schema is shown: a rejected one might hold what must not leave.
-      const parsed = isSyncKind(row.kind) ? parsePayload(row.kind, row.payload) : null;
+      const parsed = deps.registry.has(row.kind) ? deps.registry.parse(row.kind, row.payload) : null;
       const batch = row.batch_id ? store.batch(row.batch_id) : undefined;
       let anchor = null;
       if (row.kind === 'audit.root' && parsed?.ok) {
