@@ -6,7 +6,8 @@ import type { Db } from '../db/connection';
 import type { CheckableClaim } from './precheck';
 import { dayNumber, type ClaimReason, type ClaimVerdict } from './model';
 import { randomBytes } from 'node:crypto';
-import { CLAIM_RECORD_KIND, claimCommitmentOf, payerHashOf, type ClaimRecordPayload } from './outbox-events';
+import { enqueueOutbox } from '../sync/outbox';
+import { CLAIM_RECORD, claimCommitmentOf, payerHashOf, type ClaimRecordPayload } from './outbox-events';
 
 export type ChainStatus = 'not_sent' | 'pending' | 'recorded' | 'accepted' | 'denied';
 
@@ -50,7 +51,6 @@ export interface ClaimOrigin {
 
 interface Statements {
   insert: Statement;
-  outbox: Statement;
   setOutbox: Statement<[number, number]>;
   setCommitment: Statement<[string, string, number]>;
   byClaimId: Statement<[string], ClaimRow>;
@@ -68,7 +68,6 @@ function statements(db: Db): Statements {
          VALUES (@claimId, @facility, @mrn, @patientId, @renderingNpi, @payerId, @serviceDate, @codes, @amountCents, @contentHash, @verdict,
            @reasons, @chainStatus, @source, @importRunId, @sourceRow, @checkedBy, @now, @now)`,
       ),
-      outbox: db.prepare(`INSERT INTO outbox (kind, payload) VALUES (?, ?)`),
       setOutbox: db.prepare(`UPDATE claims SET outbox_id = ? WHERE id = ?`),
       setCommitment: db.prepare(`UPDATE claims SET chain_salt = ?, chain_commitment = ? WHERE id = ?`),
       byClaimId: db.prepare(`SELECT * FROM claims WHERE claim_id = ?`),
@@ -129,7 +128,7 @@ export function insertClaim(db: Db, claim: CheckableClaim, verdict: ClaimVerdict
     const commitment = claimCommitmentOf(salt, claim.contentHash);
     s.setCommitment.run(salt, commitment, id);
     const payload: ClaimRecordPayload = { v: 1, claimRowId: id, claimHash: commitment, payerHash: payerHashOf(claim.payerId), serviceDay: dayNumber(claim.serviceDate) };
-    const outboxId = Number(s.outbox.run(CLAIM_RECORD_KIND, JSON.stringify(payload)).lastInsertRowid);
+    const outboxId = enqueueOutbox(db, CLAIM_RECORD, payload);
     s.setOutbox.run(outboxId, id);
   }
   return id;
