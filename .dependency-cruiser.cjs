@@ -51,6 +51,14 @@ module.exports = {
       to: { path: '^main/chain/(edr|test-node)\\.ts$' },
     },
     {
+      name: 'sync-knows-no-domain',
+      comment:
+        'main/sync is the domain-agnostic engine: each synced kind is a plug-in owned by its domain and handed in by the composition root (main/runtime). Tests and their fixtures may wire domains in.',
+      severity: 'error',
+      from: { path: '^main/sync/', pathNot: '(\\.test\\.ts$|/fixtures/)' },
+      to: { path: '^main/(consents|sharing|claims|credentials|audit|imports)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -17,7 +17,8 @@ import { migrate } from '../main/db/migrate';
 import { silentLogger } from '../main/runtime/log';
 import type { ContractAddresses } from '../main/sync/contracts';
 import { SyncEngine } from '../main/sync/engine';
-import type { SyncKind } from '../main/sync/payloads';
+import { enqueueOutbox } from '../main/sync/outbox';
+import { syncRegistry } from '../main/runtime/sync-plugins';
 import type { Bench, Figure } from './types';
 
 const PURPOSES = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH'] as const;
@@ -65,13 +66,15 @@ function consentWorkload(n: number, salt: string, revokes = true): string[] {
   return out;
 }
 
-function enqueue(db: Db, kind: SyncKind, payloads: readonly string[]): void {
-  const insert = db.prepare(`INSERT INTO outbox (kind, payload) VALUES (?, ?)`);
-  db.transaction(() => payloads.forEach((p) => insert.run(kind, p)))();
-}
-
 /** The bench facility's consent sealer (one facility, one signer). */
 const SEALER = new ConsentSealer(crypto.createHash('sha256').update('bench-facility').digest());
+const REGISTRY = syncRegistry({ consentSealer: SEALER });
+type SyncKind = (typeof REGISTRY.kinds)[number];
+
+function enqueue(db: Db, kind: SyncKind, payloads: readonly string[]): void {
+  const plugin = REGISTRY.plugin(kind);
+  db.transaction(() => payloads.forEach((p) => enqueueOutbox(db, plugin, p)))();
+}
 
 interface RunResult {
   events: number;
@@ -87,7 +90,7 @@ async function runSync(db: Db, rpcUrl: string, contracts: ContractAddresses, kin
     log: silentLogger,
     endpoint: () => ({ rpcUrl, chainId: 31337, contracts }),
     signer: async () => new Wallet(DEVNET_SIGNER_KEY),
-    consentSealer: SEALER,
+    registry: REGISTRY,
     pull: false,
     ...(maxItems ? { limits: { maxItems: { [kind]: maxItems } } } : {}),
   });

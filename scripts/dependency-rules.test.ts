@@ -47,6 +47,18 @@ describe('dependency rules', () => {
     expect(cruise(f)).toMatch(/api-is-pure/);
   });
 
+  it('fail when the sync engine imports a domain (each synced kind is a plug-in handed in by the composition root)', () => {
+    for (const domain of ['consents/store', 'imports/bulk-store']) {
+      const f = probe('main/sync/zz-boundary-probe.ts', `import * as m from '../${domain}';\nexport const x = m;\n`);
+      expect(cruise(f)).toMatch(/sync-knows-no-domain/);
+    }
+  });
+
+  it('pass for a domain implementing the sync plug-in interface', () => {
+    const f = probe('main/consents/zz-boundary-probe.ts', "import type { SyncPlugin } from '../sync/plugin';\nexport type X = SyncPlugin;\n");
+    expect(cruise(f)).toBe('');
+  });
+
   it('pass for the renderer importing the API contract', () => {
     const f = probe('renderer/src/zz-boundary-probe.ts', "import { api } from '../../main/api';\nexport const x = api;\n");
     expect(cruise(f)).toBe('');

@@ -4,7 +4,7 @@
 import { Wallet, id, hexlify, randomBytes, zeroPadValue, toBeHex, keccak256, AbiCoder, type Contract } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TxSender } from '../../main/chain/provider';
-import { GAS_MODELS } from '../../main/sync/encoders';
+import { auditRootSync } from '../../main/audit/sync-plugin';
 import { call, eventsOf, expectRevert, randomBytes32, startTestChain, type Actor, type TestChain } from './harness';
 
 const ZERO = `0x${'00'.repeat(32)}`;
@@ -88,7 +88,7 @@ describe('AuditAnchor v2', () => {
     const firstGas = (await anchorHead(fresh, 5, randomBytes32())).gasUsed;
     const nextGas = (await anchorHead(fresh, 9, randomBytes32())).gasUsed;
     console.log(`AuditAnchor.anchorHead: ${firstGas} gas for a trail's first head, ${nextGas} for a following one`);
-    expect(Number(firstGas)).toBeLessThanOrEqual(GAS_MODELS['audit.root'].base);
+    expect(Number(firstGas)).toBeLessThanOrEqual(auditRootSync().gas.base);
   });
 
   it('on a devnet, setStorageAt (anvil_/hardhat_) forges a head: the devnet is no trust anchor against local processes', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbiCoder, hexlify, keccak256, randomBytes, Wallet, type Contract } from 'ethers';
 import { MAX_TX_GAS, TxSender } from '../../main/chain/provider';
 import { ConsentSealer, type ConsentTerms } from '../../main/consents/ledger-seal';
-import { boundBatchIdOf, MAX_CLOCK_SKEW_MS, packOrder, stateWordOf, storageKeyOf, unpackState, type ConsentOp } from '../../main/sync/consent-state';
+import { boundBatchIdOf, MAX_CLOCK_SKEW_MS, packOrder, stateWordOf, storageKeyOf, unpackState, type ConsentOp } from '../../main/consents/consent-state';
 import { call, eventsOf, expectRevert, randomBytes32, startTestChain, type Actor, type TestChain } from './harness';
 
 const PERMIT = 1 as const;

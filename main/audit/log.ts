@@ -2,6 +2,8 @@
 // Seals signed tree heads (database, heads file, outbox for the chain) and checks the log against the signed heads.
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
+import { enqueueOutbox } from '../sync/outbox';
+import { AUDIT_ROOT } from './sync-plugin';
 import { appendHeadToFile } from './heads-file';
 import { headSignedBy, signTreeHead, type HeadSigner, type SignedTreeHead } from './heads';
 import { EMPTY_ROOT, leafHash, nodeHash, toHex, type Hash } from './log-tree';
@@ -72,17 +74,9 @@ export interface SealHeadDeps {
   anchor?: boolean;
 }
 
-export const AUDIT_HEAD_KIND = 'audit.root';
-
-/** The outbox payload of a head: AuditAnchor.anchorHead(treeSize, rootHash) in the sender's own trail. */
-export interface AuditHeadPayload {
-  treeSize: number;
-  rootHash: string;
-}
-
+/** The outbox event of a head: AuditAnchor.anchorHead(treeSize, rootHash) in the sender's own trail (sync-plugin.ts). */
 function enqueueHeadAnchor(db: Db, head: SignedTreeHead): void {
-  const payload: AuditHeadPayload = { treeSize: head.treeSize, rootHash: head.rootHash };
-  db.prepare(`INSERT INTO outbox (kind, payload) VALUES (?, ?)`).run(AUDIT_HEAD_KIND, JSON.stringify(payload));
+  enqueueOutbox(db, AUDIT_ROOT, { treeSize: head.treeSize, rootHash: head.rootHash });
 }
 
 /**

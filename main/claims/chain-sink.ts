@@ -1,7 +1,7 @@
 // Applies pulled ClaimsLedger events to the claims table: recorded, then the payer's accepted/denied with its
 // reason code (unmasked with the claim's salt), matched by the claim's salted commitment. Claims of other workstations (unknown commitments) are counted and left in the event mirror.
 import type { Db } from '../db/connection';
-import type { ChainClaimEvent, ClaimChainSink } from '../sync/puller';
+import type { ChainClaimEvent, ClaimChainSink } from './sync-plugin';
 import { claimsAboveBlock, markDecided, markRecorded, openedReasonCode, resetChainStatus } from './store';
 
 export class SqlClaimSink implements ClaimChainSink {

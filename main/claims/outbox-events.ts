@@ -2,8 +2,9 @@
 // it into a ClaimsLedger.ClaimRecord. Two salted commitments only: no claim id, MRN, NPI, payer, day, codes or amount.
 import { AbiCoder, keccak256 } from 'ethers';
 import { z } from 'zod';
+import type { OutboxKind } from '../sync/plugin';
 
-export const CLAIM_RECORD_KIND = 'claim.record';
+export const CLAIM_RECORD_KIND = 'claim.record' as const;
 
 const bytes32 = z.string().regex(/^0x[0-9a-f]{64}$/, 'must be 0x + 64 lowercase hex digits');
 
@@ -19,6 +20,9 @@ export const claimRecordPayload = z
   })
   .strict();
 export type ClaimRecordPayload = z.infer<typeof claimRecordPayload>;
+
+/** The outbox kind as written (sync/outbox.ts checks every payload against it). */
+export const CLAIM_RECORD: OutboxKind<ClaimRecordPayload, typeof CLAIM_RECORD_KIND> = { kind: CLAIM_RECORD_KIND, payload: claimRecordPayload };
 
 export const CLAIM_COMMITMENT_DOMAIN = 'custodian.claim.commitment.v1';
 const PAYER_NONCE_DOMAIN = 'custodian.claim.payer-nonce.v1';

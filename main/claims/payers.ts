@@ -4,7 +4,8 @@ import { getAddress } from 'ethers';
 import { AppError } from '../api/errors';
 import { recordAudit } from '../audit/trail';
 import type { Db } from '../db/connection';
-import { CLAIM_RECORD_KIND, payerCommitmentOf, payerNonceOf, type ClaimRecordPayload } from './outbox-events';
+import { enqueueOutbox } from '../sync/outbox';
+import { CLAIM_RECORD, payerCommitmentOf, payerNonceOf, type ClaimRecordPayload } from './outbox-events';
 
 /** The address registered for `payerId` in this data folder, or undefined. */
 export function payerAddressOf(db: Db, payerId: string): string | undefined {
@@ -14,7 +15,7 @@ export function payerAddressOf(db: Db, payerId: string): string | undefined {
 /** Queues the 'claim.record' event of one passing claim (its salt and commitment set) for `payerAddress`. */
 export function queueClaimRecord(db: Db, claimRowId: number, salt: string, commitment: string, payerAddress: string): number {
   const payload: ClaimRecordPayload = { v: 2, claimRowId, claimHash: commitment, payerCommitment: payerCommitmentOf(payerAddress, payerNonceOf(salt)) };
-  const outboxId = Number(db.prepare(`INSERT INTO outbox (kind, payload) VALUES (?, ?)`).run(CLAIM_RECORD_KIND, JSON.stringify(payload)).lastInsertRowid);
+  const outboxId = enqueueOutbox(db, CLAIM_RECORD, payload);
   db.prepare(`UPDATE claims SET outbox_id = ? WHERE id = ?`).run(outboxId, claimRowId);
   return outboxId;
 }

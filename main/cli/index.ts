@@ -240,7 +240,7 @@ async function sync(dataDir: string, args: string[], values: { user?: string; js
     }
     if (values['dry-run']) {
       await call<SyncStatus>('sync.status', {}); // the same permission as looking at the queue
-      const plan = dryRunPlan(s.db);
+      const plan = dryRunPlan(s.db, s.syncRegistry);
       print(formatDryRun(plan), plan);
       return 0;
     }

@@ -2,9 +2,11 @@
 // engine turns it into a ConsentLedger op. Pseudonyms and hashes only: no MRN, name or date of birth.
 import { keccak256, toUtf8Bytes } from 'ethers';
 import { z } from 'zod';
+import type { OutboxKind } from '../sync/plugin';
 import { CATEGORIES, PURPOSES, type Category, type Decision, type GranteeKind, type Purpose } from './codes';
+import { categoryCodeOf, purposeCodeOf } from './consent-state';
 
-export const CONSENT_CHANGE_KIND = 'consent.change';
+export const CONSENT_CHANGE_KIND = 'consent.change' as const;
 
 const bytes32 = z.string().regex(/^0x[0-9a-f]{64}$/, 'must be 0x + 64 lowercase hex digits');
 
@@ -41,6 +43,18 @@ export const consentChangePayload = z
   })
   .strict();
 export type ConsentChangePayload = z.infer<typeof consentChangePayload>;
+
+/**
+ * The outbox kind as written (sync/outbox.ts checks every payload against it): the ledger carries purpose and
+ * category as codes, so a hash outside its tables is refused when written, not when sent.
+ */
+export const CONSENT_CHANGE: OutboxKind<ConsentChangePayload, typeof CONSENT_CHANGE_KIND> = {
+  kind: CONSENT_CHANGE_KIND,
+  payload: consentChangePayload.superRefine((p, ctx) => {
+    if (purposeCodeOf(p.purposeHash) === undefined) ctx.addIssue({ code: 'custom', path: ['purposeHash'], message: 'is not a purpose the ConsentLedger has a code for' });
+    if (categoryCodeOf(p.categoryHash) === undefined) ctx.addIssue({ code: 'custom', path: ['categoryHash'], message: 'is not a category the ConsentLedger has a code for' });
+  }),
+};
 
 const utf8Hash = (text: string) => keccak256(toUtf8Bytes(text));
 

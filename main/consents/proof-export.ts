@@ -4,7 +4,7 @@ import type { JsonRpcProvider } from 'ethers';
 import type { ConsentProofBundle } from '../api/consents';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
-import { hlcOfText, unpackState } from '../sync/consent-state';
+import { hlcOfText, unpackState } from './consent-state';
 import type { ConsentSealer } from './ledger-seal';
 import { CONSENT_PROOF_FORMAT, differingTerms, ledgerCategoryCode, ledgerPurposeCode, LEDGER_PROOF_ABI, proofTermsOf, rpc } from './proof';
 import type { ConsentRow } from './store';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CATEGORIES, PURPOSES, type ConsentLaterOp, type ConsentLedgerState, type ConsentProofBundle, type ConsentProofCheck, type ConsentProofFailure, type ConsentProofTerms } from '../api/consents';
 import { AppError } from '../api/errors';
 import { loadArtifact } from '../chain/artifacts';
-import { hlcOfText, hlcText, packOrder, stateWordOf, unpackState, type LedgerState } from '../sync/consent-state';
+import { hlcOfText, hlcText, packOrder, stateWordOf, unpackState, type LedgerState } from './consent-state';
 import { openSealedTerms, opKeyOf, type ConsentTerms } from './ledger-seal';
 
 export const CONSENT_PROOF_FORMAT = 'custodian-consent-proof/1';

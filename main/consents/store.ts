@@ -3,9 +3,10 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
 import type { Category, ConsentStatus, Decision, GranteeKind, Purpose } from './codes';
-import { CONSENT_CHANGE_KIND, consentChangeJson, type ConsentChangePayload } from './outbox-events';
+import { enqueueOutbox } from '../sync/outbox';
+import { CONSENT_CHANGE, consentChangeJson, type ConsentChangePayload } from './outbox-events';
 import type { Pseudonymizer } from './pseudonym';
-import { hlcOfText, hlcText, nextHlc } from '../sync/consent-state';
+import { hlcOfText, hlcText, nextHlc } from './consent-state';
 
 export interface ConsentRow {
   id: number;
@@ -141,7 +142,6 @@ export class ConsentStore implements ConsentWriter {
       noteDuplicate: db.prepare('INSERT OR IGNORE INTO import_duplicates (run_id, consent_id, row) VALUES (?, ?, ?)'),
       duplicateRow: db.prepare('SELECT row FROM import_duplicates WHERE run_id = ? AND consent_id = ?'),
       history: db.prepare('INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, ?, ?, ?, ?)'),
-      outbox: db.prepare(`INSERT INTO outbox (kind, payload, created_at, updated_at) VALUES ('${CONSENT_CHANGE_KIND}', ?, ?, ?)`),
     };
   }
 
@@ -253,7 +253,7 @@ export class ConsentStore implements ConsentWriter {
   }
 
   protected writeOutbox(payload: string, now: string): void {
-    this.s.outbox!.run(payload, now, now);
+    enqueueOutbox(this.db, CONSENT_CHANGE, payload, now);
   }
 
   supersede(old: ConsentRow, oldPseudonym: string, next: NewConsent, seq: number, seqOld: number | null, ctx: WriteContext): number {

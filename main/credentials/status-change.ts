@@ -6,11 +6,10 @@ import type { Signer } from 'ethers';
 import type { CredentialStatusChange, IssuerStatusSignature } from '../api/credentials';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
-import { credentialStatusPayload, type CredentialStatusPayload } from '../sync/payloads';
+import { enqueueOutbox } from '../sync/outbox';
+import { CREDENTIAL_STATUS, credentialStatusPayload, type CredentialStatusPayload } from './sync-plugin';
 import { signStatus, statusDomain, statusNonce, statusSignedByIssuer, STATUS_SIGNATURE_TTL_SECONDS, type SignedStatus } from './status-signature';
 import { credentialById, insertStatusChange, type CredentialRow } from './store';
-
-export const CREDENTIAL_STATUS_KIND = 'credential.status';
 
 type StatusRow = Pick<CredentialRow, 'credential_hash' | 'issuer' | 'chain_id' | 'registry'>;
 
@@ -26,7 +25,7 @@ export function signedStatusOf(row: StatusRow, status: CredentialStatusChange, s
   return signed;
 }
 
-/** The outbox payload (sync/payloads.ts): the credential only as its hash, the issuer's address and signature. */
+/** The outbox payload (credentials/sync-plugin.ts): the credential only as its hash, the issuer's address and signature. */
 export function statusPayloadOf(signed: SignedStatus): CredentialStatusPayload {
   return credentialStatusPayload.parse(signed);
 }
@@ -68,9 +67,7 @@ export function changeCredentialStatus(
   const payload = statusPayloadOf(signedStatusOf(row, status, issuerSignature, now));
   const at = now.toISOString();
   const outboxId = db.transaction(() => {
-    const id = Number(
-      db.prepare('INSERT INTO outbox (kind, payload, created_at, updated_at) VALUES (?, ?, ?, ?)').run(CREDENTIAL_STATUS_KIND, JSON.stringify(payload), at, at).lastInsertRowid,
-    );
+    const id = enqueueOutbox(db, CREDENTIAL_STATUS, payload, at);
     insertStatusChange(db, credentialId, status, reason, actor, id, at);
     return id;
   })();

@@ -5,7 +5,8 @@ import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { worstVerdictOf, type CredentialType, type CredentialVerdict } from '../api/credentials';
 import type { Db } from '../db/connection';
-import { parsePayload } from '../sync/payloads';
+import { parseWith } from '../sync/plugin';
+import { credentialStatusPayload } from './sync-plugin';
 import { credentialDomain } from './eip712';
 import { credentialGate } from './gate';
 import { npiFromNine } from './npi';
@@ -188,7 +189,7 @@ describe('changeCredentialStatus', () => {
     const { outboxId } = changeCredentialStatus(db, id, 'suspended', 'board notice 2026-17', 'Records Manager', now, signature);
     const row = db.prepare('SELECT kind, payload, state FROM outbox WHERE id = ?').get(outboxId) as { kind: string; payload: string; state: string };
     expect(row).toMatchObject({ kind: 'credential.status', state: 'pending' });
-    const parsed = parsePayload('credential.status', row.payload);
+    const parsed = parseWith(credentialStatusPayload, JSON.parse(row.payload));
     expect(parsed).toMatchObject({ ok: true, value: { status: 'suspended', expiresAt: 0, issuer: issuer.address } });
     // Hash, issuer and the issuer's signature only: no expiry date on chain (the document's validUntil is checked off chain).
     expect(row.payload).not.toMatch(/Provider|board notice|1830297600/);

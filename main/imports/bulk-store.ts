@@ -3,9 +3,10 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Category, Purpose } from '../consents/codes';
 import type { Pseudonymizer } from '../consents/pseudonym';
-import { CONSENT_CHANGE_KIND } from '../consents/outbox-events';
+import { CONSENT_CHANGE, type ConsentChangePayload } from '../consents/outbox-events';
 import { ConsentStore, consentInsertValues, type ConsentRow, type NewConsent, type PatientRef } from '../consents/store';
 import type { Db } from '../db/connection';
+import { OutboxBatchWriter } from '../sync/outbox';
 
 /** Rows per multi-row INSERT: more saves little (measured) and costs a larger statement per table. */
 const ROWS_PER_STATEMENT = 64;
@@ -76,7 +77,7 @@ export class BulkConsentStore extends ConsentStore {
   private readonly patientsOut: MultiRowInsert;
   private readonly consentsOut: MultiRowInsert;
   private readonly historyOut: MultiRowInsert;
-  private readonly outboxOut: MultiRowInsert;
+  private readonly outboxOut: OutboxBatchWriter<ConsentChangePayload>;
   /** Buffered patients by facility/MRN; written from the (possibly filled since) PatientRef at flush. */
   private readonly newPatients = new Map<string, { facility: string; mrn: string; ref: PatientRef; now: string }>();
   private readonly newKeys = new Set<string>();
@@ -93,7 +94,7 @@ export class BulkConsentStore extends ConsentStore {
       20,
     );
     this.historyOut = new MultiRowInsert(db, 'INSERT INTO consent_history (consent_id, action, actor, at, detail)', 5);
-    this.outboxOut = new MultiRowInsert(db, `INSERT INTO outbox (kind, payload, created_at, updated_at)`, 4);
+    this.outboxOut = new OutboxBatchWriter(db, CONSENT_CHANGE);
     this.maxIds = db.prepare('SELECT (SELECT coalesce(max(id), 0) FROM consents) AS consents, (SELECT coalesce(max(id), 0) FROM patients) AS patients');
   }
 
@@ -177,7 +178,7 @@ export class BulkConsentStore extends ConsentStore {
   }
 
   protected override writeOutbox(payload: string, now: string): void {
-    this.outboxOut.add([CONSENT_CHANGE_KIND, payload, now, now]);
+    this.outboxOut.add(payload, now);
   }
 
   protected override beforeReference(): void {

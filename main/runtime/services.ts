@@ -26,15 +26,18 @@ import { SignInThrottle } from '../staff/throttle';
 import { createSharingHandlers } from '../sharing/handlers';
 import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
 import { SqlSharingSink } from '../sharing/sink';
-import { SqlConsentSink } from '../sync/consent-sink';
+import { ConsentConflicts } from '../consents/consent-conflicts';
+import { SqlConsentSink } from '../consents/consent-sink';
 import { ConsentSealer } from '../consents/ledger-seal';
 import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
 import type { ContractAddresses } from '../sync/contracts';
 import { SyncEngine } from '../sync/engine';
+import type { SyncRegistry } from '../sync/plugin';
 import { createSyncHandlers } from '../sync/handlers';
 import { SealedSigningKey, type KeySealer } from '../sync/sealed-key';
 import { loadSigner } from '../sync/signer';
 import { createSignerHandlers } from '../sync/signer-handlers';
+import { syncRegistry } from './sync-plugins';
 import { JobRunner } from '../workers/job-runner';
 import { ChainRuntime } from './chain-runtime';
 import { loadConfig, type CustodianConfig } from './config';
@@ -87,6 +90,8 @@ export interface Services {
   jobs: JobRunner;
   /** The chain sync engine, or null when no chain is configured. */
   sync: SyncEngine | null;
+  /** The synced kinds' plug-ins (sync-plugins.ts), for tools that plan without the engine (sync --dry-run). */
+  syncRegistry: SyncRegistry;
   log: Logger;
   /** Uploaded and picked files, by opaque id (browser mode's upload route streams into it). */
   uploads: UploadStore;
@@ -146,8 +151,14 @@ export async function startServices(options: StartOptions): Promise<Services> {
   // first pull, so a partner's proposal naming this organisation is recognised.
   const orgWallet = loadOrCreateOrgWallet(dataDir);
   ensureIdentity(db, orgWallet);
-  const consentSink = new SqlConsentSink(db);
-  const sharingSink = new SqlSharingSink(db);
+  // Consent changes are sealed and keyed under the facility secret; another facility's (or a forged) change does not
+  // open and is never applied. An imported secret takes effect at the next start. Without a chain nothing is sealed.
+  const registry = syncRegistry({
+    consentSealer: config.chain.mode === 'none' ? null : new ConsentSealer(loadOrCreateFacilitySecret(dataDir)),
+    consentSink: new SqlConsentSink(db),
+    sharingSink: new SqlSharingSink(db),
+    claimSink: new SqlClaimSink(db),
+  });
 
   // Chain sync runs in the main process (it is I/O bound): outbox -> batches -> chain, and chain events -> mirror.
   const confirmations = config.chain.mode === 'external' ? config.chain.confirmations : 1;
@@ -157,9 +168,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
       : new SyncEngine({
           db,
           log,
-          // Consent changes are sealed and keyed under the facility secret; another facility's (or a forged) change
-          // does not open and is never applied. An imported secret takes effect at the next start.
-          consentSealer: new ConsentSealer(loadOrCreateFacilitySecret(dataDir)),
+          registry,
           emit: (state) => events.emit('sync.state', state),
           endpoint: () => {
             const c = chain.connection;
@@ -171,23 +180,6 @@ export async function startServices(options: StartOptions): Promise<Services> {
           },
           signer: () => loadSigner(config.chain, () => chain.embeddedSignerKey, process.env, sealedKey),
           confirmations,
-          sink: {
-            // The engine tells the sink this workstation's signer address, so its own changes coming back from the
-            // chain are recognised as its own (not applied again as another workstation's, superseding the row).
-            get me(): string | null {
-              return consentSink.me;
-            },
-            set me(address: string | null) {
-              consentSink.me = address;
-            },
-            begin: () => consentSink.begin(),
-            consentChanged: (c) => consentSink.consentChanged(c),
-            rollBackAbove: (chainId, forkBlock) => consentSink.rollBackAbove(chainId, forkBlock),
-            prune: (chainId, belowBlock) => consentSink.prune(chainId, belowBlock),
-            sharingEvent: (e) => sharingSink.sharingEvent(e),
-            sharingRolledBack: (ids) => sharingSink.sharingRolledBack(ids),
-          },
-          claimSink: new SqlClaimSink(db),
         });
   if (sync && (options.sync ?? 'auto') === 'auto') sync.start();
 
@@ -228,7 +220,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const incoming = (uploadId: string, owner: string) => resolveIncoming(uploads, uploadId, owner);
   const handlers = {
     ...createSystemHandlers({ db, dbPath, chain, jobs, runtime: options.runtime }),
-    ...createSyncHandlers({ db, engine: sync, chain, confirmations, reapplyConsentChange: consentReapplier({ db, dataDir }) }),
+    ...createSyncHandlers({ db, engine: sync, chain, confirmations, registry, conflicts: new ConsentConflicts(db), reapplyConsentChange: consentReapplier({ db, dataDir }) }),
     ...createAuthHandlers({ db, throttle: options.signInThrottle ?? new SignInThrottle() }),
     ...createAuditHandlers(auditDeps),
     ...createDisclosureHandlers({ db }),
@@ -271,6 +263,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     chain,
     jobs,
     sync,
+    syncRegistry: registry,
     log,
     uploads,
     dispatch,

@@ -9,7 +9,7 @@ import { appliedMigrations } from '../db/migrate';
 import type { JobRunner } from '../workers/job-runner';
 import type { ChainRuntime } from './chain-runtime';
 import type { RequestContext } from './dispatcher';
-import { ConsentConflicts } from '../sync/consent-conflicts';
+import { ConsentConflicts } from '../consents/consent-conflicts';
 
 const APP_VERSION: string = packageJson.version;
 

@@ -8,6 +8,8 @@ import { AppError } from '../api/errors';
 import type { AuditActor } from '../audit/trail';
 import { recordAudit } from '../audit/trail';
 import type { Db } from '../db/connection';
+import { enqueueOutbox } from '../sync/outbox';
+import { AGREEMENT_PROPOSE, AGREEMENT_SIGN, AGREEMENT_TERMINATE } from './outbox-events';
 import { agreementSigner, sharingDomain, signAgreement, signTermination, type AgreementStruct, type SharingDomain } from './eip712';
 import { ensureIdentity, type OrgIdentity } from './identity';
 import { agreementById, effectiveStatus, insertAgreement, markTerminated, setOurSignature, type AgreementRow } from './store';
@@ -103,7 +105,7 @@ export class AgreementService {
         created_at: at,
       });
       const payload = { ...struct, ...scope, orgA: orgIdBytes(me.orgId), orgB: orgIdBytes(input.partnerOrgId), signatureA: signature };
-      db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('agreement.propose', ?)`).run(JSON.stringify(payload));
+      enqueueOutbox(db, AGREEMENT_PROPOSE, payload);
       recordAudit(db, { actor, action: 'sharing.agreement.propose', outcome: 'success', subject: `agreement:${struct.agreementId}`, details: { partnerOrgId: input.partnerOrgId, direction: input.direction, categories: input.categories, purposes: input.purposes, documentHash } });
     })();
     return agreementById(db, struct.agreementId)!;
@@ -131,7 +133,7 @@ export class AgreementService {
     const at = this.clock().toISOString();
     db.transaction(() => {
       setOurSignature(db, row.id, signature, at);
-      db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('agreement.sign', ?)`).run(JSON.stringify({ agreementId: row.id, party: row.our_address, signature }));
+      enqueueOutbox(db, AGREEMENT_SIGN, { agreementId: row.id, party: row.our_address, signature });
       recordAudit(db, { actor, action: 'sharing.agreement.sign', outcome: 'success', subject: `agreement:${row.id}`, details: { partnerOrgId: row.partner_org_id } });
     })();
     return agreementById(db, id)!;
@@ -147,7 +149,7 @@ export class AgreementService {
     const at = this.clock().toISOString();
     db.transaction(() => {
       markTerminated(db, row.id, row.our_address, at);
-      db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('agreement.terminate', ?)`).run(JSON.stringify({ agreementId: row.id, party: row.our_address, signature }));
+      enqueueOutbox(db, AGREEMENT_TERMINATE, { agreementId: row.id, party: row.our_address, signature });
       recordAudit(db, { actor, action: 'sharing.agreement.terminate', outcome: 'success', subject: `agreement:${row.id}`, details: { partnerOrgId: row.partner_org_id, reason } });
     })();
     return agreementById(db, id)!;

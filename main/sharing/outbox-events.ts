@@ -1,7 +1,8 @@
 // Outbox kinds of the sharing domain and their payloads: agreement ids, addresses, hashes, numbers and
 // signatures only (no person is named). Validated by the sync engine before batching; encoded into
-// SharingAgreements.proposeBatch / signBatch / terminateBatch by sync/encoders.ts.
+// SharingAgreements.proposeBatch / signBatch / terminateBatch by sync-plugin.ts.
 import { z } from 'zod';
+import type { OutboxKind } from '../sync/plugin';
 
 export const AGREEMENT_KINDS = ['agreement.propose', 'agreement.sign', 'agreement.terminate'] as const;
 export type AgreementKind = (typeof AGREEMENT_KINDS)[number];
@@ -58,3 +59,8 @@ export function signatureOf(p: AgreementSignPayload) {
 export function terminationOf(p: AgreementTerminatePayload) {
   return { agreementId: p.agreementId, party: p.party, signature: p.signature };
 }
+
+/** The outbox kinds as written (sync/outbox.ts checks every payload against them). */
+export const AGREEMENT_PROPOSE: OutboxKind<AgreementProposePayload, 'agreement.propose'> = { kind: 'agreement.propose', payload: agreementProposePayload };
+export const AGREEMENT_SIGN: OutboxKind<AgreementSignPayload, 'agreement.sign'> = { kind: 'agreement.sign', payload: agreementSignPayload };
+export const AGREEMENT_TERMINATE: OutboxKind<AgreementTerminatePayload, 'agreement.terminate'> = { kind: 'agreement.terminate', payload: agreementTerminatePayload };

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Wallet } from 'ethers';
 import type { Db } from '../db/connection';
 import { openTestDb, tempDir } from '../sync/fixtures/chain';
-import type { ChainSharingEvent } from '../sync/puller';
+import type { ChainSharingEvent } from './sync-plugin';
 import { AgreementService } from './agreements';
 import { sharingDomain, signAgreement } from './eip712';
 import { ensureIdentity, loadOrCreateOrgWallet } from './identity';

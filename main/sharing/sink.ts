@@ -4,7 +4,7 @@
 import { getAddress } from 'ethers';
 import { recordAudit } from '../audit/trail';
 import type { Db } from '../db/connection';
-import type { ChainSharingEvent } from '../sync/puller';
+import type { ChainSharingEvent } from './sync-plugin';
 import { agreementSigner, sharingDomain } from './eip712';
 import { structOf } from './agreements';
 import { agreementById, insertAgreement, markActive, markTerminated, setChainState, setPartnerSignature } from './store';

@@ -11,7 +11,7 @@ import { loadArtifact } from '../chain/artifacts';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { TxSender } from '../chain/provider';
 import { planBatches } from './batcher';
-import { enqueue, enqueueConsents, openTestDb, registerConsentSigner, startTestChain, tempDir, testEngine, type TestChain } from './fixtures/chain';
+import { enqueue, enqueueConsents, openTestDb, registerConsentSigner, startTestChain, tempDir, testEngine, TEST_REGISTRY, type TestChain } from './fixtures/chain';
 import { SyncStore } from './store';
 
 /** anvil's public dev key #1: the hostile workstation (or anyone at all, for SharingAgreements). */
@@ -43,8 +43,8 @@ function contract(name: 'ConsentLedger' | 'ClaimsLedger' | 'SharingAgreements'):
 
 /** Plans the pending events into batches as the engine would, without sending: the id is known before broadcast. */
 function planNow(store: SyncStore): string[] {
-  const plans = planBatches(store.origin(), store.pendingEvents(1000), { blockGasLimit: 30_000_000 });
-  store.insertBatches(plans);
+  const plans = planBatches(store.origin(), store.pendingEvents(1000), { blockGasLimit: 30_000_000, models: TEST_REGISTRY.gasModels() });
+  store.insertBatches(plans, (k) => TEST_REGISTRY.contractOf(k));
   return plans.map((p) => p.id);
 }
 
@@ -56,7 +56,7 @@ function claimPayload(i: number): string {
 describe('batch id front-running', () => {
   it('ConsentLedger binds ids to their sender: another facility\u2019s signer landing the victim\u2019s id first neither blocks nor confirms it', async () => {
     const db = openTestDb(path.join(dir, 'consents.sqlite'));
-    const store = new SyncStore(db);
+    const store = new SyncStore(db, TEST_REGISTRY.kinds);
     enqueueConsents(db, 3, 70_000);
     const [id] = planNow(store);
     const ledger = contract('ConsentLedger');
@@ -84,7 +84,7 @@ describe('batch id front-running', () => {
 
   it('on a contract that binds ids to the sender, the attacker’s use of the id is harmless: the victim confirms from its own receipt', async () => {
     const db = openTestDb(path.join(dir, 'claims.sqlite'));
-    const store = new SyncStore(db);
+    const store = new SyncStore(db, TEST_REGISTRY.kinds);
     enqueue(db, 'claim.record', [claimPayload(1), claimPayload(2)]);
     const [id] = planNow(store);
     const claims = contract('ClaimsLedger');

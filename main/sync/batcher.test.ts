@@ -2,8 +2,10 @@
 // and batch ids that depend on exactly the batch's contents.
 import { describe, expect, it } from 'vitest';
 import { batchIdOf, estimateGas, gasBudget, itemsPerBatch, planBatches, type PendingEvent } from './batcher';
-import { GAS_MODELS } from './encoders';
-import type { SyncKind } from './payloads';
+import { TEST_REGISTRY } from './fixtures/chain';
+
+const models = TEST_REGISTRY.gasModels();
+type SyncKind = (typeof TEST_REGISTRY.kinds)[number];
 
 const origin = `0x${'aa'.repeat(32)}`;
 const ev = (id: number, kind: SyncKind = 'consent.change', payload = `{"n":${id}}`): PendingEvent => ({ id, kind, payload });
@@ -17,14 +19,14 @@ describe('gas budget and items per batch', () => {
     ['a block too small for even one still gives one', 100_000, 'consent.change', 50_000, 1],
   ] as const)('%s', (_n, blockGasLimit, kind, budget, items) => {
     expect(gasBudget({ blockGasLimit })).toBe(budget);
-    expect(itemsPerBatch(kind, { blockGasLimit })).toBe(items);
-    expect(estimateGas(kind, items)).toBeLessThanOrEqual(Math.max(budget, estimateGas(kind, 1)));
+    expect(itemsPerBatch(kind, { blockGasLimit, models })).toBe(items);
+    expect(estimateGas(kind, items, { models })).toBeLessThanOrEqual(Math.max(budget, estimateGas(kind, 1, { models })));
   });
 
   it('keeps every planned consent batch under 16,777,216 gas at the measured worst case with the 20% limit buffer', () => {
-    const items = itemsPerBatch('consent.change', { blockGasLimit: 60_000_000 });
-    expect(estimateGas('consent.change', items) * 1.2).toBeLessThan(16_777_216);
-    expect(GAS_MODELS['consent.change'].perItem).toBeGreaterThan(28_500);
+    const items = itemsPerBatch('consent.change', { blockGasLimit: 60_000_000, models });
+    expect(estimateGas('consent.change', items, { models }) * 1.2).toBeLessThan(16_777_216);
+    expect(models['consent.change']!.perItem).toBeGreaterThan(28_500);
   });
 });
 
@@ -40,16 +42,16 @@ describe('planBatches', () => {
       [['audit.root', [1]], ['consent.change', [2, 5]], ['credential.status', [3]], ['audit.root', [4]]],
     ],
   ] as const)('%s', (_n, events, maxItems, expected) => {
-    const plans = planBatches(origin, events as unknown as PendingEvent[], { blockGasLimit: 30_000_000, maxItems });
+    const plans = planBatches(origin, events as unknown as PendingEvent[], { blockGasLimit: 30_000_000, maxItems, models });
     expect(plans.map((p) => [p.kind, p.eventIds])).toEqual(expected);
-    for (const p of plans) expect(p.estimatedGas).toBe(estimateGas(p.kind, p.eventIds.length));
+    for (const p of plans) expect(p.estimatedGas).toBe(estimateGas(p.kind, p.eventIds.length, { models }));
   });
 
   it('names a batch by its contents: same events same id; any change (event, payload, origin, kind) a new one', () => {
     const a = [ev(1), ev(2)];
     const id = batchIdOf(origin, 'consent.change', a);
     expect(id).toMatch(/^0x[0-9a-f]{64}$/);
-    expect(planBatches(origin, a, { blockGasLimit: 30_000_000 })[0]!.id).toBe(id);
+    expect(planBatches(origin, a, { blockGasLimit: 30_000_000, models })[0]!.id).toBe(id);
     expect(batchIdOf(origin, 'consent.change', [ev(1), ev(2)])).toBe(id);
     const variants = [
       batchIdOf(origin, 'consent.change', [ev(1)]),

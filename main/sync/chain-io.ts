@@ -1,12 +1,10 @@
 // Small chain reads the sender and tracker share: receipts of any of a batch's transactions, whether the chain
 // already holds a batch, and the current fees. Every answer is checked, so RPC garbage becomes a named error.
-import { toBeHex, zeroPadValue, type JsonRpcProvider, type TransactionReceipt } from 'ethers';
+import type { JsonRpcProvider, TransactionReceipt } from 'ethers';
 import { AppError } from '../api/errors';
 import { suggestFees } from '../chain/provider';
-import { addressOfKind, contractInterface, CONTRACT_OF_KIND, type ContractAddresses } from './contracts';
-import { boundBatchIdOf } from './consent-state';
-import { appliedCheckCall } from './encoders';
-import { parsePayload, type AuditRootPayload } from './payloads';
+import { addressOf, contractInterface, type ContractAddresses } from './contracts';
+import type { SyncRegistry } from './plugin';
 import type { BatchRow, SyncStore } from './store';
 import type { Fees } from './rules';
 
@@ -15,33 +13,36 @@ export interface ChainContext {
   store: SyncStore;
   chainId: number;
   contracts: ContractAddresses;
+  /** The synced kinds' plug-ins: every kind-specific answer comes from here. */
+  registry: SyncRegistry;
 }
 
 /** Payloads of a batch's events, parsed again (they were validated when batched; a hand edit is caught here). */
 export function batchPayloads(ctx: ChainContext, batch: BatchRow): unknown[] {
   return ctx.store.batchEvents(batch.id).map((e) => {
-    const parsed = parsePayload(batch.kind, e.payload);
+    const parsed = ctx.registry.parse(batch.kind, e.payload);
     if (!parsed.ok) throw new AppError('SYNC_PAYLOAD_INVALID', `Outbox event ${e.id} in batch ${batch.id.slice(0, 10)}… is invalid: ${parsed.reason}`);
     return parsed.value;
   });
 }
 
 export function contractAddress(ctx: ChainContext, batch: BatchRow): string {
-  const address = addressOfKind(ctx.contracts, batch.kind);
-  if (!address) throw new AppError('SYNC_CONTRACT_NOT_CONFIGURED', `No ${CONTRACT_OF_KIND[batch.kind]} address is configured; batch ${batch.id.slice(0, 10)}… waits.`);
+  const contract = ctx.registry.contractOf(batch.kind);
+  const address = addressOf(ctx.contracts, contract);
+  if (!address) throw new AppError('SYNC_CONTRACT_NOT_CONFIGURED', `No ${contract} address is configured; batch ${batch.id.slice(0, 10)}… waits.`);
   return address;
 }
 
 /** Whether the chain already holds this batch id for `sender` (or for anyone, where the contract keeps ids global). */
 export async function isAppliedOnChain(ctx: ChainContext, batch: BatchRow, sender: string): Promise<boolean> {
-  const check = appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch), sender);
+  const check = ctx.registry.appliedCheck(batch.kind, batch.id, batchPayloads(ctx, batch), sender);
   const ret = await ctx.provider.call({ to: contractAddress(ctx, batch), data: check.data });
   return check.decode(ret);
 }
 
 /** Whether a new sync batch id gets the batch's events past a taken id (false for audit roots). */
 export function escapesByNewId(ctx: ChainContext, batch: BatchRow, sender: string): boolean {
-  return appliedCheckCall(batch.kind, batch.id, batchPayloads(ctx, batch), sender).bySyncId;
+  return ctx.registry.appliedCheck(batch.kind, batch.id, batchPayloads(ctx, batch), sender).bySyncId;
 }
 
 /** The first successful receipt among every transaction ever signed for the batch (any fee level), if mined. */
@@ -57,32 +58,12 @@ export async function findOwnReceipt(ctx: ChainContext, batch: BatchRow): Promis
   return reverted;
 }
 
-const APPLIED_EVENT: Record<BatchRow['kind'], string> = {
-  'consent.change': 'BatchApplied',
-  'credential.status': 'StatusBatchApplied',
-  'audit.root': 'HeadAnchored',
-  'agreement.propose': 'SharingBatchApplied',
-  'agreement.sign': 'SharingBatchApplied',
-  'agreement.terminate': 'SharingBatchApplied',
-  'claim.record': 'BatchApplied',
-};
-
-/**
- * Per-item skip events of a kind: the contract applied the batch but not this item (index = position in the
- * batch, i.e. in outbox id order). The engine reports each on its outbox row.
- */
-const SKIP_EVENT: Partial<Record<BatchRow['kind'], { event: string; reasons: readonly string[] }>> = {
-  'credential.status': {
-    event: 'StatusUpdateSkipped',
-    reasons: ['InvalidStatus', 'Expired', 'OutOfRange', 'BadSignature', 'IssuerMismatch', 'IssuerNotRegistered', 'AlreadyRevoked', 'StaleNonce'],
-  },
-};
-
 /** The items of `batch` its own receipt says were skipped, with the contract's named reason. */
 export function skippedItems(ctx: ChainContext, batch: BatchRow, receipt: TransactionReceipt): { index: number; reason: string; event: string }[] {
-  const skip = SKIP_EVENT[batch.kind];
+  const plugin = ctx.registry.plugin(batch.kind);
+  const skip = plugin.skipEvent;
   if (!skip) return [];
-  const iface = contractInterface(CONTRACT_OF_KIND[batch.kind]);
+  const iface = contractInterface(plugin.contract);
   const address = contractAddress(ctx, batch).toLowerCase();
   const out: { index: number; reason: string; event: string }[] = [];
   for (const log of receipt.logs) {
@@ -96,24 +77,11 @@ export function skippedItems(ctx: ChainContext, batch: BatchRow, receipt: Transa
 }
 
 /**
- * Topics of the batch's applied event: the sync batch id; for HeadAnchored (indexed by the sending account, the tree
- * size and the root) the sender's own trail with this very head, so another account's head never counts as ours.
+ * Topics of the batch's applied event (the kind's plug-in says which): the sync batch id, or what binds it to its
+ * sender (`sender`, else this workstation), so another account's application never counts as ours.
  */
 function appliedTopics(ctx: ChainContext & { address?: string }, batch: BatchRow, sender?: string): string[] {
-  const iface = contractInterface(CONTRACT_OF_KIND[batch.kind]);
-  const topic0 = iface.getEvent(APPLIED_EVENT[batch.kind])!.topicHash;
-  if (batch.kind === 'audit.root') {
-    const trail = sender ?? ctx.address;
-    if (!trail) return [topic0, `0x${'ff'.repeat(32)}`]; // no sender known: matches nothing
-    const p = batchPayloads(ctx, batch)[0] as AuditRootPayload;
-    return [topic0, zeroPadValue(trail.toLowerCase(), 32), zeroPadValue(toBeHex(p.treeSize), 32), p.rootHash.toLowerCase()];
-  }
-  if (batch.kind === 'consent.change') {
-    // ConsentLedger indexes the batch id bound to its sender: another sender's batch of the same id never matches.
-    const who = sender ?? ctx.address;
-    return [topic0, who ? boundBatchIdOf(who, batch.id) : `0x${'ff'.repeat(32)}`];
-  }
-  return [topic0, batch.id.toLowerCase()];
+  return ctx.registry.appliedTopics(batch.kind, batch.id, () => batchPayloads(ctx, batch), sender ?? ctx.address);
 }
 
 /** Whether a receipt holds the batch's applied event, emitted by the batch's contract. */

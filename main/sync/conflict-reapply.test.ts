@@ -12,10 +12,10 @@ import type { Db } from '../db/connection';
 import { createDispatcher, type ApiHandlers } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
 import type { ChainRuntime } from '../runtime/chain-runtime';
-import { ConsentConflicts } from './consent-conflicts';
-import { SqlConsentSink } from './consent-sink';
-import { orderText, unpackState } from './consent-state';
-import { startTestChain, tempDir, testEngine, TEST_SEALER, TEST_SECRET, workstationKey, type TestChain } from './fixtures/chain';
+import { ConsentConflicts } from '../consents/consent-conflicts';
+import { SqlConsentSink } from '../consents/consent-sink';
+import { orderText, unpackState } from '../consents/consent-state';
+import { startTestChain, tempDir, testEngine, TEST_REGISTRY, TEST_SEALER, TEST_SECRET, workstationKey, type TestChain } from './fixtures/chain';
 import { currentConsents, workstation as station, writeConsent as write } from './fixtures/workstation';
 import { createSyncHandlers } from './handlers';
 import path from 'node:path';
@@ -39,7 +39,7 @@ const clerk: Principal = { id: 'clerk-a', name: 'Clerk', role: 'records_clerk' }
 function syncApi(db: Db, dataDir: string) {
   // The facility secret the consents write path reads (the same one the test sealer uses).
   replaceFacilitySecret(dataDir, TEST_SECRET);
-  const handlers = createSyncHandlers({ db, engine: null, chain: { current: { state: 'disabled' } } as unknown as ChainRuntime, confirmations: 1, reapplyConsentChange: consentReapplier({ db, dataDir }) });
+  const handlers = createSyncHandlers({ db, engine: null, chain: { current: { state: 'disabled' } } as unknown as ChainRuntime, confirmations: 1, registry: TEST_REGISTRY, conflicts: new ConsentConflicts(db), reapplyConsentChange: consentReapplier({ db, dataDir }) });
   const dispatch = createDispatcher(handlers as unknown as ApiHandlers, silentLogger, { transaction: (fn) => db.transaction(fn).immediate() });
   return async <T>(channel: string, input: unknown, as: Principal = ANONYMOUS) => {
     const r = await dispatch(channel, input, { transport: 'cli', principal: as });

@@ -3,11 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { consentChangePayload } from '../consents/outbox-events';
+import { CONSENT_CHANGE, consentChangePayload } from '../consents/outbox-events';
 import { openDatabase } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
 import { migrationsDirUpTo } from '../db/migration-test-support';
-import { PAYLOAD_SCHEMAS } from './payloads';
 import { tempDir } from './fixtures/chain';
 
 let dir: string;
@@ -50,7 +49,7 @@ describe('the project migrations: consent_order', () => {
     expect(queued).toMatchObject({ v: 2, hlc: '0000000000000002', prevHlc: '0000000000000000', granteeKind: 'npi', grantee: '1234567895' });
     expect(queued).not.toHaveProperty('seq');
     expect(consentChangePayload.safeParse(queued).success).toBe(true);
-    expect(PAYLOAD_SCHEMAS['consent.change'].safeParse(queued).success).toBe(false); // its hashes here are not real codes
+    expect(CONSENT_CHANGE.payload.safeParse(queued).success).toBe(false); // its hashes here are not real codes
     expect(() => db.prepare(`UPDATE consents SET hlc = '12' WHERE id = 1`).run()).toThrow(/CHECK/);
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('consent_conflicts', 'sync_pending_consent_changes')`).pluck().all();
     expect(tables.sort()).toEqual(['consent_conflicts', 'sync_pending_consent_changes']);

@@ -2,11 +2,9 @@
 // and the failpoints a crash test may stop at.
 import type { BaseWallet, HDNodeWallet } from 'ethers';
 import type { SyncState } from '../api/events';
-import type { ConsentSealer } from '../consents/ledger-seal';
 import type { Logger } from '../runtime/log';
 import type { ChainContext } from './chain-io';
 import type { SyncFailure } from './failures';
-import type { SyncKind } from './payloads';
 
 /** Points in a send where a test may kill the process (failpoints); a no-op in production. */
 export type SendStep = 'estimated' | 'signed' | 'written' | 'broadcast' | 'marked-sent' | 'bump-written';
@@ -22,8 +20,6 @@ export interface SenderContext extends ChainContext {
   log: Logger;
   emit: (state: SyncState) => void;
   failpoint?: (step: SendStep, batchId: string) => void | Promise<void>;
-  /** Seals consent changes under the facility secret (consents/ledger-seal.ts); without it they cannot be sent. */
-  consentSealer?: ConsentSealer | null;
   /** Sees every raw transaction right before it is broadcast (the PHI check records calldata here). */
   onBroadcast?: (raw: string) => void;
   /** Nonce notices found while sending (the engine shows the latest). */
@@ -36,7 +32,7 @@ export type SendOutcome =
   | { kind: 'confirmed'; batchId: string }
   | { kind: 'failed'; batchId: string; failure: SyncFailure }
   | { kind: 'requeued'; batchId: string }
-  | { kind: 'split'; batchId: string; eventKind: SyncKind };
+  | { kind: 'split'; batchId: string; eventKind: string };
 
 export interface Notice {
   kind: 'gap' | 'foreign' | 'replaced' | 'repriced';

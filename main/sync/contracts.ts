@@ -1,8 +1,7 @@
-// ABI bindings of the contracts for the sync engine: interfaces, addresses per kind, and the named errors
+// ABI bindings of the contracts for the sync engine: interfaces, configured addresses, and the named errors
 // that mean "this batch is already on chain" (a resend that reverts with them is a confirmation, not a failure).
 import { Interface } from 'ethers';
 import { loadArtifact, type ContractName } from '../chain/artifacts';
-import type { SyncKind } from './payloads';
 
 const cache = new Map<ContractName, Interface>();
 
@@ -14,16 +13,6 @@ export function contractInterface(name: ContractName): Interface {
   }
   return iface;
 }
-
-export const CONTRACT_OF_KIND: Record<SyncKind, ContractName> = {
-  'consent.change': 'ConsentLedger',
-  'credential.status': 'CredentialRegistry',
-  'audit.root': 'AuditAnchor',
-  'agreement.propose': 'SharingAgreements',
-  'agreement.sign': 'SharingAgreements',
-  'agreement.terminate': 'SharingAgreements',
-  'claim.record': 'ClaimsLedger',
-};
 
 /** Custom errors a replayed batch reverts with. */
 export const ALREADY_APPLIED_ERRORS: ReadonlySet<string> = new Set(['BatchAlreadyApplied', 'BatchAlreadyAnchored']);
@@ -37,9 +26,9 @@ export type ContractAddresses = Record<Exclude<ContractName, OptionalContract>, 
 /** Contracts an older external configuration may not name. */
 export type OptionalContract = 'SharingAgreements' | 'ClaimsLedger';
 
-/** The address `kind` is sent to, or null when that contract is not configured. */
-export function addressOfKind(contracts: ContractAddresses, kind: SyncKind): string | null {
-  return contracts[CONTRACT_OF_KIND[kind]] ?? null;
+/** The address of `contract`, or null when it is not configured. */
+export function addressOf(contracts: ContractAddresses, contract: ContractName): string | null {
+  return contracts[contract] ?? null;
 }
 
 /** Decodes revert data against every contract's errors; the name and arguments, or null when unknown. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, Wallet } from 'ethers';
 import { loadArtifact } from '../chain/artifacts';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
-import { consentOpOf } from './encoders';
+import { consentOpOf } from '../consents/sync-plugin';
 import { auditRootPayload, credentialPayload, enqueue, enqueueConsents, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, TEST_PATIENTS, TEST_SEALER, TEST_TRAIL_ID, type TestChain } from './fixtures/chain';
 import { phiFindings } from './fixtures/phi';
 

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { loadArtifact } from '../chain/artifacts';
 import type { SyncState } from '../api/events';
 import type { Db } from '../db/connection';
-import { consentOpOf } from './encoders';
-import { unpackState } from './consent-state';
+import { consentOpOf } from '../consents/sync-plugin';
+import { unpackState } from '../consents/consent-state';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import {
   auditRootPayload,
@@ -16,6 +16,7 @@ import {
   enqueueConsents,
   openTestDb,
   outboxStates,
+  plantOutboxRow,
   registerIssuer,
   startTestChain,
   tempDir,
@@ -91,7 +92,11 @@ describe('sync engine', () => {
     const db = fresh('invalid');
     const [ok] = enqueueConsents(db, 1, 500);
     const leaky = JSON.parse(db.prepare(`SELECT payload FROM outbox WHERE id = ?`).pluck().get(ok) as string) as Record<string, unknown>;
-    const [bad] = enqueue(db, 'consent.change', [JSON.stringify({ ...leaky, name: TEST_PATIENTS[0]!.name, mrn: TEST_PATIENTS[0]!.mrn })]);
+    const leak = JSON.stringify({ ...leaky, name: TEST_PATIENTS[0]!.name, mrn: TEST_PATIENTS[0]!.mrn });
+    // The one writer refuses it when written, naming the kind and the fields, never the values...
+    expect(() => enqueue(db, 'consent.change', [leak])).toThrow(/consent\.change outbox event was refused when written: .*unexpected field\(s\) name, mrn/);
+    // ...and a row that got past it (a hand edit of the database) is still never sent.
+    const bad = plantOutboxRow(db, 'consent.change', leak);
     const states: SyncState[] = [];
     const engine = testEngine(db, chain, { onBroadcast: recorder.record, emit: (st) => states.push(st) });
     await engine.runUntilDrained(30_000);

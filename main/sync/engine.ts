@@ -5,16 +5,14 @@ import { randomUUID } from 'node:crypto';
 import type { BaseWallet, HDNodeWallet, JsonRpcProvider } from 'ethers';
 import { AppError } from '../api/errors';
 import type { SyncState } from '../api/events';
-import type { ConsentSealer } from '../consents/ledger-seal';
 import type { Db } from '../db/connection';
 import type { Logger } from '../runtime/log';
 import { itemsPerBatch, planBatches, type BatchLimits } from './batcher';
 import type { Notice, SendStep, SenderContext } from './context';
-import { addressOfKind, CONTRACT_OF_KIND, type ContractAddresses } from './contracts';
-import { GAS_MODELS } from './encoders';
+import { addressOf, type ContractAddresses } from './contracts';
 import { classifyFailure, type SyncFailure } from './failures';
-import { isSyncKind, parsePayload, SYNC_KINDS, type SyncKind } from './payloads';
-import { ChainPuller, type ChainChangeSink, type ClaimChainSink, type PullReport } from './puller';
+import type { SyncRegistry } from './plugin';
+import { ChainPuller, type PullReport } from './puller';
 import { createSyncProvider, nodeChainId } from './rpc';
 import { backoffDelay } from './rules';
 import { reconcile, sendNext } from './sender';
@@ -33,6 +31,8 @@ export interface ChainEndpoint {
 export interface SyncEngineOptions {
   db: Db;
   log: Logger;
+  /** The synced kinds' plug-ins, from the composition root (runtime/sync-plugins.ts): the engine knows no domain. */
+  registry: SyncRegistry;
   /** The endpoint to use now, or null while the chain runtime is offline. */
   endpoint: () => ChainEndpoint | null;
   /** Unlocks the signing key (devnet key or keystore); called once, lazily. Never logged. */
@@ -50,15 +50,10 @@ export interface SyncEngineOptions {
   rpcTimeoutMs?: number;
   /** How long one cycle waits for a receipt before it returns (the transaction keeps its place). */
   receiptWaitMs?: number;
-  limits?: Omit<BatchLimits, 'blockGasLimit'>;
-  sink?: ChainChangeSink | null;
-  /** Where pulled ClaimsLedger events go (the claims table). */
-  claimSink?: ClaimChainSink | null;
+  limits?: Partial<Omit<BatchLimits, 'blockGasLimit'>>;
   pull?: boolean;
   failpoint?: (step: SendStep, batchId: string) => void | Promise<void>;
   onBroadcast?: (raw: string) => void;
-  /** Seals and opens consent changes under the facility secret (consents/ledger-seal.ts). */
-  consentSealer?: ConsentSealer | null;
 }
 
 export interface CycleReport {
@@ -103,7 +98,7 @@ export class SyncEngine {
   private lastState: SyncState = { state: 'idle', pending: 0 };
   private lastFailure: SyncFailure | null = null;
   private lastNotice: Notice | null = null;
-  private readonly itemCaps: Partial<Record<SyncKind, number>> = {};
+  private readonly itemCaps: Partial<Record<string, number>> = {};
   private readonly announcer: SyncStateThrottle;
   signerAddress: string | null = null;
   blockHeight: number | null = null;
@@ -111,7 +106,7 @@ export class SyncEngine {
   notConfigured: string[] = [];
 
   constructor(private readonly options: SyncEngineOptions) {
-    this.store = new SyncStore(options.db);
+    this.store = new SyncStore(options.db, options.registry.kinds);
     this.store.origin();
     this.announcer = new SyncStateThrottle((s) => this.options.emit?.(s), options.stateIntervalMs ?? SYNC_STATE_INTERVAL_MS);
   }
@@ -247,9 +242,7 @@ export class SyncEngine {
       await checkReorgs(session.ctx, this.options.reorgDepth ?? 64);
       const pull = this.options.pull === false ? undefined : await session.puller.pull();
       if (pull && pull.rolledBackTo !== null) {
-        const undone = pull.consentRowsRolledBack ? `; ${pull.consentRowsRolledBack} consent change(s) pulled from them were undone here until they land again` : '';
-        const kept = pull.consentRowsKept ? `; ${pull.consentRowsKept} kept because they were changed here since` : '';
-        this.emit({ state: 'failed', batchId: null, reason: 'reorg', message: `A reorg removed pulled blocks above ${pull.rolledBackTo}${undone}${kept}.` });
+        this.emit({ state: 'failed', batchId: null, reason: 'reorg', message: `A reorg removed pulled blocks above ${pull.rolledBackTo}${pull.rollbackNotes.join('')}.` });
       }
       confirmed = this.countConfirmed() - before;
       this.failures = 0;
@@ -299,6 +292,7 @@ export class SyncEngine {
         store: this.store,
         chainId: endpoint.chainId,
         contracts: endpoint.contracts,
+        registry: this.options.registry,
         wallet: this.wallet,
         address,
         confirmations: this.options.confirmations ?? 1,
@@ -308,13 +302,12 @@ export class SyncEngine {
         log: this.options.log,
         emit: (s) => this.emit(s),
         notices: [],
-        consentSealer: this.options.consentSealer ?? null,
         ...(this.options.failpoint ? { failpoint: this.options.failpoint } : {}),
         ...(this.options.onBroadcast ? { onBroadcast: this.options.onBroadcast } : {}),
       };
-      // The consent sink compares pulled changes with this workstation's own by writer: tell it who we are.
-      if (this.options.sink) this.options.sink.me = address.toLowerCase();
-      const puller = new ChainPuller(this.options.db, provider, endpoint.chainId, endpoint.contracts, this.options.sink ?? null, endpoint.startBlock ?? 0, this.options.claimSink ?? null, this.options.consentSealer ?? null);
+      const puller = new ChainPuller(this.options.db, provider, endpoint.chainId, endpoint.contracts, this.options.registry, endpoint.startBlock ?? 0);
+      // Readers compare pulled changes with this workstation's own by writer (the consent sink): tell them who we are.
+      puller.signerKnown(address);
       this.session = { endpoint, provider, ctx, puller, reconciled: false, blockGasLimit: 0 };
     }
     const session = this.session;
@@ -352,11 +345,11 @@ export class SyncEngine {
 
   /** Validates and batches every pending event; invalid payloads are failed with the reason, never sent. */
   /** Names the contracts whose events wait for an address; clears the notice once none wait. */
-  private noteUnconfigured(kinds: readonly SyncKind[]): void {
+  private noteUnconfigured(kinds: readonly string[]): void {
     const depth = kinds.length ? this.store.queueDepth() : {};
     const waiting = kinds.filter((k) => (depth[k] ?? 0) > 0);
     if (waiting.length > 0) {
-      const names = [...new Set(waiting.map((k) => CONTRACT_OF_KIND[k]))];
+      const names = [...new Set(waiting.map((k) => this.options.registry.contractOf(k)))];
       this.lastNotice = { kind: 'foreign', message: `Not configured: no ${names.join(', ')} address in the chain configuration; ${waiting.join(', ')} events stay queued.` };
       this.notConfigured = names;
     } else if (this.notConfigured.length > 0) {
@@ -373,13 +366,14 @@ export class SyncEngine {
       if (read > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       // A kind whose contract has no configured address (SharingAgreements or ClaimsLedger on an external network
       // configured before they existed) stays queued, with a notice: not read, so it cannot crowd out the others.
-      const configured = SYNC_KINDS.filter((k) => addressOfKind(session.endpoint.contracts, k));
-      if (read === 0) this.noteUnconfigured(SYNC_KINDS.filter((k) => !configured.includes(k)));
-      const events = this.store.pendingEvents(PLAN_READ, configured.length === SYNC_KINDS.length ? SYNC_KINDS : configured);
+      const registry = this.options.registry;
+      const configured = registry.kinds.filter((k) => addressOf(session.endpoint.contracts, registry.contractOf(k)));
+      if (read === 0) this.noteUnconfigured(registry.kinds.filter((k) => !configured.includes(k)));
+      const events = this.store.pendingEvents(PLAN_READ, configured);
       if (events.length === 0) return;
       const rejected: string[] = [];
       const valid = events.filter((e) => {
-        const parsed = isSyncKind(e.kind) ? parsePayload(e.kind, e.payload) : ({ ok: false, reason: 'unknown kind' } as const);
+        const parsed = registry.parse(e.kind, e.payload);
         if (!parsed.ok) {
           this.store.rejectEvent(e.id, parsed.reason);
           rejected.push(`outbox event ${e.id} (${e.kind}): ${parsed.reason}`);
@@ -393,13 +387,18 @@ export class SyncEngine {
         this.options.log.warn(`sync: ${message}`);
         this.emit({ state: 'failed', batchId: null, reason: 'payload', message });
       }
-      const limits = { ...this.options.limits, blockGasLimit: session.blockGasLimit, maxItems: { ...this.options.limits?.maxItems, ...this.itemCaps } };
+      const limits = {
+        ...this.options.limits,
+        blockGasLimit: session.blockGasLimit,
+        models: { ...registry.gasModels(), ...this.options.limits?.models },
+        maxItems: { ...this.options.limits?.maxItems, ...this.itemCaps },
+      };
       let plans = planBatches(origin, sendable, limits);
       // A full read may cut a kind mid-batch: keep its partial tail pending for the next read, so batches stay full.
       const full = plans.filter((p) => p.eventIds.length >= itemsPerBatch(p.kind, limits));
       if (events.length === PLAN_READ && full.length > 0) plans = full;
       const writeStarted = performance.now();
-      this.store.insertBatches(plans);
+      this.store.insertBatches(plans, (k) => registry.contractOf(k));
       if (events.length < PLAN_READ) return;
       // That write waited for another writer (a bulk import holds the lock chunk by chunk): better-sqlite3 waits
       // synchronously, so stop planning for this cycle rather than stall the console once per read.
@@ -407,8 +406,8 @@ export class SyncEngine {
     }
   }
 
-  private halveItems(batchId: string, kind: SyncKind): void {
-    this.itemCaps[kind] = Math.max(1, Math.floor((this.itemCaps[kind] ?? GAS_MODELS[kind].maxItems) / 2));
+  private halveItems(batchId: string, kind: string): void {
+    this.itemCaps[kind] = Math.max(1, Math.floor((this.itemCaps[kind] ?? this.options.registry.gasOf(kind).maxItems) / 2));
     this.options.log.warn(`sync: batch ${batchId.slice(0, 10)}… was split; ${kind} batches now hold at most ${this.itemCaps[kind]} events`);
     // Re-plan with the smaller cap on the next cycle.
   }

@@ -8,7 +8,7 @@ import { Contract, Wallet, id } from 'ethers';
 import type { SyncState } from '../api/events';
 import { loadArtifact } from '../chain/artifacts';
 import { deployContracts, ensureFacilitySigner } from '../chain/deploy';
-import { boundBatchIdOf } from './consent-state';
+import { boundBatchIdOf } from '../consents/consent-state';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { createProvider, TxSender } from '../chain/provider';
 import { startTestNode, testNodeCapabilities } from '../chain/test-node';

@@ -2,13 +2,12 @@
 // with its batch, and the controls. Read from SQLite and the engine; never return a key or a rejected payload.
 import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
-import { SYNC_BATCH_STATES, type syncChannels, type SyncBatchState, type SyncBatchSummary, type SyncStatus } from '../api/sync';
+import { SYNC_BATCH_STATES, type ConsentConflictSummary, type syncChannels, type SyncBatchState, type SyncBatchSummary, type SyncStatus } from '../api/sync';
 import type { Db } from '../db/connection';
 import type { ChainRuntime } from '../runtime/chain-runtime';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { SyncEngine } from './engine';
-import { isSyncKind, parsePayload } from './payloads';
-import { ConsentConflicts } from './consent-conflicts';
+import type { SyncRegistry } from './plugin';
 import { SyncStore, type BatchRow } from './store';
 
 /** A lost consent change to write again: the consent row it changed and whether it revoked. */
@@ -18,6 +17,29 @@ export interface ReapplyRequest {
   revoked: boolean;
   /** The winner's stamp (16 hex) when the chain reported it: the new change is stamped above it. */
   winningHlc: string | null;
+}
+
+/** What the sync channels need of a conflict row (consents/consent-conflicts.ts owns the table and its rows). */
+export interface SyncConflictRow {
+  id: number;
+  outboxId: number;
+  consentId: number;
+  reason: 'STALE' | 'FUTURE' | 'OVERRIDDEN';
+  winningOrder: string | null;
+  resolution: 'accepted' | 'reapplied' | null;
+}
+
+/** The consent conflicts the sync channels list and resolve, handed in by the composition root (sync imports no domain). */
+export interface SyncConflictLedger<Row extends SyncConflictRow = SyncConflictRow, Lost extends { revoked: boolean } = { revoked: boolean }> {
+  openCount(): number;
+  list(opts: { open?: boolean; consentId?: number; limit?: number }): Row[];
+  summary(row: Row): ConsentConflictSummary;
+  byId(id: number): Row | undefined;
+  /** The patient the conflict's consent belongs to (for the audit entry), or null. */
+  patientIdOf(consentId: number): number | null;
+  lostChange(row: Row): Lost | undefined;
+  laterOwnChange(row: Row, lost: Lost): number | undefined;
+  resolve(id: number, resolution: 'accepted' | 'reapplied', by: string): boolean;
 }
 
 export interface SyncHandlerDeps {
@@ -31,6 +53,8 @@ export interface SyncHandlerDeps {
    * that carries it. Absent: re-applying is refused.
    */
   reapplyConsentChange?: (request: ReapplyRequest, actor: string) => number;
+  registry: SyncRegistry;
+  conflicts: SyncConflictLedger;
 }
 
 export function toBatchSummary(b: BatchRow): SyncBatchSummary {
@@ -58,8 +82,8 @@ function engineOf(deps: SyncHandlerDeps): SyncEngine {
 }
 
 export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof syncChannels, RequestContext> {
-  const store = new SyncStore(deps.db);
-  const conflicts = new ConsentConflicts(deps.db);
+  const store = new SyncStore(deps.db, deps.registry.kinds);
+  const conflicts = deps.conflicts;
   return {
     'sync.status': async () => {
       const engine = deps.engine;
@@ -94,7 +118,7 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
       const row = store.event(id);
       if (!row) throw new AppError('NOT_FOUND', `There is no outbox event ${id}.`);
       // Only a payload that passes the chain schema is shown: a rejected one might hold what must not leave.
-      const parsed = isSyncKind(row.kind) ? parsePayload(row.kind, row.payload) : null;
+      const parsed = deps.registry.has(row.kind) ? deps.registry.parse(row.kind, row.payload) : null;
       const batch = row.batch_id ? store.batch(row.batch_id) : undefined;
       let anchor = null;
       if (row.kind === 'audit.root' && parsed?.ok) {
@@ -136,7 +160,7 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
     'sync.resolveConflict': ({ id, resolution }, ctx) => {
       const row = conflicts.byId(id);
       if (!row) throw new AppError('NOT_FOUND', `There is no consent conflict ${id}.`);
-      const patientId = (deps.db.prepare(`SELECT patient_id FROM consents WHERE id = ?`).pluck().get(row.consentId) as number | undefined) ?? null;
+      const patientId = conflicts.patientIdOf(row.consentId);
       ctx.audit({ patientId, subject: `consent:${row.consentId}`, details: { conflict: id, resolution, reason: row.reason } });
       if (row.resolution !== null) return { resolved: false, resolution: row.resolution, consentId: null };
       if (resolution === 'accepted') {

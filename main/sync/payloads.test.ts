@@ -7,8 +7,9 @@ import { Wallet } from 'ethers';
 import { sealTreeHead } from '../audit/log';
 import { recordAudit } from '../audit/trail';
 import type { Db } from '../db/connection';
-import { openTestDb, tempDir } from './fixtures/chain';
-import { parsePayload } from './payloads';
+import { openTestDb, tempDir, TEST_REGISTRY } from './fixtures/chain';
+
+const parsePayload = (kind: string, json: string) => TEST_REGISTRY.parse(kind, json);
 
 let dir: string;
 let db: Db;

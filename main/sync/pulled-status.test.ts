@@ -8,7 +8,7 @@ import { Interface, Wallet } from 'ethers';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { TxSender } from '../chain/provider';
 import { ChainPuller } from './puller';
-import { credentialPayload, enqueue, openTestDb, registerIssuer, startTestChain, tempDir, testEngine, type TestChain } from './fixtures/chain';
+import { credentialPayload, enqueue, TEST_REGISTRY, openTestDb, registerIssuer, startTestChain, tempDir, testEngine, type TestChain } from './fixtures/chain';
 
 const FORGER = `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
@@ -54,9 +54,9 @@ describe('pulled credential statuses', () => {
     const victimHash = `0x${'ab'.repeat(32)}`;
     await new TxSender(new Wallet(DEVNET_SIGNER_KEY, chain.provider)).send({ to: chain.contracts.CredentialRegistry, data: new Interface(forger.abi as never).encodeFunctionData('forge', [victimHash, 3, board.address]) });
 
-    const puller = new ChainPuller(db, chain.provider, chain.chainId, chain.contracts);
+    const puller = new ChainPuller(db, chain.provider, chain.chainId, chain.contracts, TEST_REGISTRY);
     const report = await puller.pull();
-    expect(report.statusesRejected).toBe(1);
+    expect(report.counts.statusesRejected).toBe(1);
     const mirrored = db.prepare(`SELECT credential_hash, status FROM sync_chain_credentials`).all() as { credential_hash: string; status: number }[];
     expect(mirrored).toEqual([{ credential_hash: JSON.parse(genuine).credentialHash, status: 1 }]);
     db.close();

@@ -1,111 +1,29 @@
 // The puller: reads the contracts' events from the last synced block (the cursor keeps that block's hash; a
-// changed hash means a reorg, so it steps back to the fork point) and applies them to the mirror and, through a
-// ChainChangeSink, to the consents domain, in chain order, so workstations sharing one chain converge.
-import { AbiCoder, keccak256, zeroPadValue, type JsonRpcProvider, type Log } from 'ethers';
+// changed hash means a reorg, so it steps back to the fork point) and hands each contract's events, in chain order,
+// to the reader its domain's sync plug-in gave the registry, so workstations sharing one chain converge. Events no
+// reader takes (batch events, role changes) are recorded in the mirror as they are.
+import type { JsonRpcProvider, Log } from 'ethers';
 import type { Db } from '../db/connection';
 import type { ContractName } from '../chain/artifacts';
 import { contractInterface, type ContractAddresses } from './contracts';
-import type { ConsentSealer } from '../consents/ledger-seal';
-import { granteeHashOf } from '../consents/outbox-events';
-import { categoryHashOfCode, orderText, purposeHashOfCode, unpackState } from './consent-state';
 import { ChainMirror, type PulledEvent } from './mirror';
-import { verifiedStatusKeys } from './pulled-status';
+import type { ChainEventReader, PullContext, SyncRegistry } from './plugin';
 import { blockHashAt, nodeBlockNumber } from './rpc';
 import { forkPoint } from './rules';
-
-/** One consent change as the chain holds it, opened with the facility key; pseudonyms, grantee ids and codes, never PHI. */
-export interface ChainConsentChange {
-  chainId: number;
-  /** The op key (a keyed commitment; the facility namespace is ours). */
-  consentKey: string;
-  patientPseudonym: string;
-  granteeKind: 'npi' | 'org';
-  grantee: string;
-  granteeHash: string;
-  purposeHash: string;
-  categoryHash: string;
-  documentHash: string;
-  decision: 'permit' | 'deny';
-  revoked: boolean;
-  validFrom: number;
-  validUntil: number;
-  /** The order key: hlc stamp and writer (the rank follows from decision and revoked). */
-  hlc: bigint;
-  writer: string;
-  /** The highest stamp the writer had seen for the key when writing (0: none); see ledger-seal.ts. */
-  prevHlc: bigint;
-  blockNumber: number;
-  blockHash: string;
-  logIndex: number;
-  txHash: string;
-  batchId: string | null;
-}
-
-/** A change of this facility the puller could not open (altered, or sealed under another secret): reported, not applied. */
-export interface UnopenableConsentChange {
-  chainId: number;
-  consentKey: string;
-  blockNumber: number;
-  blockHash: string;
-  logIndex: number;
-  txHash: string;
-}
-
-/** One SharingAgreements event: ids, addresses, hashes and numbers only (the sharing domain applies it). */
-export type ChainSharingEvent = { chainId: number; contract: string; agreementId: string; blockNumber: number; txHash: string } & (
-  | { name: 'AgreementProposed'; partyA: string; partyB: string; termsHash: string; validFrom: number; validUntil: number; documentHash: string; scope: string; orgA: string; orgB: string }
-  | { name: 'AgreementSigned'; party: string; signature: string }
-  | { name: 'AgreementActivated' }
-  | { name: 'AgreementTerminated'; party: string }
-);
-
-/** Where pulled consent changes go besides the mirror (the consents tables). Called inside the pull's transaction. */
-export interface ChainChangeSink {
-  /** This workstation's signer address (set by the engine), so its own changes echoed by the chain are known as its own. */
-  me?: string | null;
-  /** Called at the start of each pulled block range, inside its transaction (refresh caches here). */
-  begin?(): void;
-  consentChanged(change: ChainConsentChange): void;
-  /** A change in this facility's namespace whose sealed terms did not open: kept as a problem, never applied. */
-  consentUnopenable?(change: UnopenableConsentChange): void;
-  /** SharingAgreements events, in chain order (the sharing domain's agreements table). */
-  sharingEvent?(event: ChainSharingEvent): void;
-  /** After a reorg removed pulled events of these agreements: rebuild their state from the events that remain. */
-  sharingRolledBack?(agreementIds: readonly string[]): void;
-  /** Undoes what it applied from blocks above `forkBlock` (a reorg removed them). Called inside the rollback's transaction. */
-  rollBackAbove?(chainId: number, forkBlock: number): { undone: number; kept: number };
-  /** Forgets undo records below `belowBlock`: those blocks are past the rollback window. */
-  prune?(chainId: number, belowBlock: number): void;
-}
-
-/** A ClaimsLedger event as pulled: commitments, a status and a masked reason code; never PHI. */
-export interface ChainClaimEvent {
-  claimHash: string;
-  blockNumber: number;
-  txHash: string;
-}
-
-/** Where pulled ClaimsLedger events go (the claims table). Called inside the pull's transaction. */
-export interface ClaimChainSink {
-  claimRecorded(e: ChainClaimEvent): void;
-  /** `sealedReason`: the payer's bytes8 reason code as masked on chain (only the claim's owner can unmask it). */
-  claimStatusChanged(e: ChainClaimEvent & { status: 'accepted' | 'denied'; sealedReason: string; payer: string }): void;
-  /** After a reorg dropped every pulled event above `forkBlock` (the remaining events are in sync_chain_events). */
-  rolledBack(forkBlock: number): void;
-}
 
 export interface PullReport {
   fromBlock: number;
   toBlock: number;
   events: number;
-  consentChanges: number;
   rolledBackTo: number | null;
-  /** Consent changes pulled from the removed blocks and undone in the consents tables (0 without a rollback). */
-  consentRowsRolledBack: number;
-  /** Consent changes from the removed blocks left in place because rows were changed here since. */
-  consentRowsKept: number;
-  /** Credential statuses in the logs without their issuer's signature in the carrying transaction: not applied. */
-  statusesRejected?: number;
+  /**
+   * The readers' counters: consentChanges, consentRowsRolledBack / consentRowsKept (changes from removed blocks
+   * undone here, or kept because they were changed here since), statusesRejected (statuses without their issuer's
+   * signature in the carrying transaction: not applied), ...
+   */
+  counts: Record<string, number>;
+  /** What a rollback did, in words from each reader (empty without a rollback). */
+  rollbackNotes: string[];
 }
 
 const CURSOR = 'all';
@@ -115,62 +33,70 @@ const KEEP_SEEN_BLOCKS = 512;
 export class ChainPuller {
   readonly mirror: ChainMirror;
   private readonly byAddress = new Map<string, ContractName>();
-  private readonly registry: string | undefined;
+  private readonly readers = new Map<ContractName, { reader: ChainEventReader; ctx: PullContext }>();
+  private readonly batchEvents = new Map<ContractName, ReadonlySet<string>>();
 
   constructor(
     private readonly db: Db,
     private readonly provider: JsonRpcProvider,
     private readonly chainId: number,
     contracts: ContractAddresses,
-    private readonly sink: ChainChangeSink | null = null,
+    registry: SyncRegistry,
     private readonly startBlock = 0,
-    private readonly claimSink: ClaimChainSink | null = null,
-    /** Opens this facility's consent changes; without it they are recorded as unopenable, never applied. */
-    private readonly consentSealer: ConsentSealer | null = null,
   ) {
     this.mirror = new ChainMirror(db, chainId);
-    this.registry = contracts.CredentialRegistry;
     // A contract without a configured address (SharingAgreements on an older config) is simply not read.
     for (const [name, address] of Object.entries(contracts) as [ContractName, string | undefined][]) if (address) this.byAddress.set(address.toLowerCase(), name);
+    for (const reader of registry.readers) {
+      const address = contracts[reader.contract];
+      if (!address) continue;
+      this.readers.set(reader.contract, { reader, ctx: { db, chainId, mirror: this.mirror, address } });
+      this.batchEvents.set(reader.contract, new Set(reader.batchEvents ?? []));
+    }
+  }
+
+  /** The signer this workstation sends with: readers recognise its own changes echoed back. */
+  signerKnown(address: string): void {
+    for (const { reader } of this.readers.values()) reader.signerKnown?.(address);
   }
 
   /** Pulls up to the head; safe to call at any time and after any crash (events are recorded once). */
   async pull(): Promise<PullReport> {
     const head = await nodeBlockNumber(this.provider);
     let rolledBackTo: number | null = null;
-    let consentRowsRolledBack = 0;
-    let consentRowsKept = 0;
+    const counts: Record<string, number> = {};
+    let rollbackNotes: string[] = [];
     let cursor = this.mirror.cursor(CURSOR);
     if (cursor && (await blockHashAt(this.provider, cursor.block_number)) !== cursor.block_hash) {
-      ({ fork: rolledBackTo, undone: consentRowsRolledBack, kept: consentRowsKept } = await this.rollBack());
+      ({ fork: rolledBackTo, notes: rollbackNotes } = await this.rollBack(counts));
       cursor = this.mirror.cursor(CURSOR);
     }
     const start = cursor ? cursor.block_number + 1 : this.startBlock;
-    // Every pull, even one with no new block: the sink applies kept changes whose patient has appeared since.
-    if (this.sink?.begin) this.db.transaction(() => this.sink!.begin!())();
+    // Every pull, even one with no new block: the consent sink applies kept changes whose patient has appeared since.
+    this.db.transaction(() => this.begin())();
     let events = 0;
-    let consentChanges = 0;
-    let statusesRejected = 0;
     for (let from = start; from <= head; from += CHUNK_BLOCKS) {
       const to = Math.min(head, from + CHUNK_BLOCKS - 1);
       const toHash = await blockHashAt(this.provider, to);
       const logs = await this.provider.getLogs({ address: [...this.byAddress.keys()], fromBlock: from, toBlock: to });
       // A reorg between the two reads would mix chains: check the range end again and retry next time.
       if (toHash === null || (await blockHashAt(this.provider, to)) !== toHash) break;
-      const verified = await verifiedStatusKeys(this.provider, this.chainId, this.registry, logs);
-      const counts = this.db.transaction(() => this.applyLogs(logs, to, toHash, verified))();
-      events += counts.events;
-      consentChanges += counts.consentChanges;
-      statusesRejected += counts.statusesRejected;
+      const inspected = new Map<ContractName, unknown>();
+      for (const [name, { reader, ctx }] of this.readers) if (reader.inspect) inspected.set(name, await reader.inspect(this.provider, ctx, logs));
+      events += this.db.transaction(() => this.applyLogs(logs, to, toHash, inspected, counts))();
     }
-    return { fromBlock: start, toBlock: head, events, consentChanges, rolledBackTo, consentRowsRolledBack, consentRowsKept, ...(statusesRejected ? { statusesRejected } : {}) };
+    return { fromBlock: start, toBlock: head, events, rolledBackTo, counts, rollbackNotes };
+  }
+
+  private begin(): void {
+    for (const { reader, ctx } of this.readers.values()) reader.begin?.(ctx);
   }
 
   /**
-   * Finds the newest seen block still on the chain, forgets what came after it (the mirror, and through the sink
-   * the consent changes applied from it), and moves the cursor there.
+   * Finds the newest seen block still on the chain, forgets what came after it (the mirror, and through the
+   * readers what their domains applied from it), and moves the cursor there.
    */
-  private async rollBack(): Promise<{ fork: number; undone: number; kept: number }> {
+  private async rollBack(counts: Record<string, number>): Promise<{ fork: number; notes: string[] }> {
     const seen = this.mirror.seenBlocks();
     const canonical = new Map<number, string | null>();
     for (const b of seen) {
@@ -179,228 +105,60 @@ export class ChainPuller {
       if (hash === b.hash) break;
     }
     const fork = forkPoint(seen, (n) => canonical.get(n) ?? null);
-    let undo = { undone: 0, kept: 0 };
+    const notes: string[] = [];
     this.db.transaction(() => {
-      const agreements = this.sink?.sharingRolledBack
-        ? (this.db.prepare(`SELECT DISTINCT subject FROM sync_chain_events WHERE chain_id = ? AND block_number > ? AND contract = 'SharingAgreements'`).pluck().all(this.chainId, fork ?? -1) as string[])
-        : [];
+      const removed = this.db.prepare(`SELECT DISTINCT contract, subject FROM sync_chain_events WHERE chain_id = ? AND block_number > ?`).all(this.chainId, fork ?? -1) as { contract: string; subject: string }[];
       this.mirror.rollbackAbove(fork ?? -1);
-      if (agreements.length) this.sink?.sharingRolledBack?.(agreements);
-      undo = this.sink?.rollBackAbove?.(this.chainId, fork ?? -1) ?? undo;
-      this.claimSink?.rolledBack(fork ?? -1);
+      for (const [name, { reader, ctx }] of this.readers) {
+        const done = reader.rolledBack?.(ctx, fork ?? -1, removed.filter((r) => r.contract === name).map((r) => r.subject));
+        if (!done) continue;
+        addCounts(counts, done.counts);
+        if (done.sentence) notes.push(done.sentence);
+      }
       if (fork === null) this.mirror.clearCursor(CURSOR);
       else this.mirror.setCursor(CURSOR, fork, seen.find((b) => b.number === fork)!.hash);
     })();
-    return { fork: fork ?? 0, ...undo };
+    return { fork: fork ?? 0, notes };
   }
 
-  private applyLogs(logs: readonly Log[], to: number, toHash: string, verifiedStatuses: ReadonlySet<string>): { events: number; consentChanges: number; statusesRejected: number } {
-    if (logs.length) this.sink?.begin?.();
+  private applyLogs(logs: readonly Log[], to: number, toHash: string, inspected: ReadonlyMap<ContractName, unknown>, counts: Record<string, number>): number {
+    if (logs.length) this.begin();
     const batchOfTx = new Map<string, string>();
     const parsed = logs.flatMap((log) => {
       const contract = this.byAddress.get(log.address.toLowerCase());
       if (!contract) return [];
       const desc = contractInterface(contract).parseLog({ topics: [...log.topics], data: log.data });
       if (!desc) return [];
-      if (desc.name === 'BatchApplied' || desc.name === 'StatusBatchApplied' || desc.name === 'SharingBatchApplied') batchOfTx.set(log.transactionHash, String(desc.args.batchId).toLowerCase());
+      if (this.batchEvents.get(contract)?.has(desc.name)) batchOfTx.set(log.transactionHash, String(desc.args.batchId).toLowerCase());
       return [{ log, contract, desc }];
     });
     let events = 0;
-    let consentChanges = 0;
-    let statusesRejected = 0;
     for (const { log, contract, desc } of parsed) {
       const base = { blockNumber: log.blockNumber, logIndex: log.index, blockHash: log.blockHash.toLowerCase(), txHash: log.transactionHash.toLowerCase(), contract, name: desc.name };
-      const a = desc.args;
-      let event: PulledEvent | null = null;
-      if (desc.name === 'ConsentChanged') {
-        if (this.consentChanged(log, base, a, batchOfTx.get(log.transactionHash) ?? null)) {
-          consentChanges++;
-          events++;
-        }
+      const own = this.readers.get(contract);
+      const outcome = own?.reader.read({ log, desc, base, batchId: batchOfTx.get(log.transactionHash) ?? null }, own.ctx, inspected.get(contract));
+      if (outcome) {
+        events += outcome.events;
+        addCounts(counts, outcome.counts);
         continue;
       }
-      if (desc.name === 'ConsentOpSkipped') {
-        event = { ...base, batchId: hex(a.boundBatchId), subject: hex(a.opKey), data: { opIndex: Number(a.opIndex), reason: Number(a.reason), storedState: String(a.storedState) } };
-      } else if (desc.name === 'CredentialStatusChanged') {
-        if (!verifiedStatuses.has(`${base.txHash}:${hex(a.credentialHash)}:${Number(a.status)}`)) {
-          // Logged without the issuer's signature in its transaction: reported (in the pull report), never applied.
-          statusesRejected++;
-          continue;
-        }
-        event = { ...base, batchId: hex(a.batchId), subject: hex(a.credentialHash), data: { status: Number(a.status), expiresAt: Number(a.expiresAt), issuer: String(a.issuer) } };
-        if (this.mirror.record(event)) {
-          this.mirror.applyCredential(event.subject, Number(a.status), Number(a.expiresAt), String(a.issuer), base.blockNumber, base.txHash);
-          events++;
-        }
-        continue;
-      } else if (desc.name === 'ClaimRecorded') {
-        const claim = { claimHash: hex(a.claimHash) };
-        event = { ...base, batchId: batchOfTx.get(log.transactionHash) ?? null, subject: claim.claimHash, data: claim };
-        if (this.mirror.record(event)) {
-          this.claimSink?.claimRecorded({ ...claim, blockNumber: base.blockNumber, txHash: base.txHash });
-          events++;
-        }
-        continue;
-      } else if (desc.name === 'ClaimRecordSkipped') {
-        event = { ...base, batchId: batchOfTx.get(log.transactionHash) ?? null, subject: hex(a.claimHash), data: {} };
-      } else if (desc.name === 'ClaimStatusChanged') {
-        const status = Number(a.status) === 2 ? 'accepted' : 'denied';
-        const change = { status, sealedReason: hex(a.sealedReason), payer: String(a.payer) };
-        event = { ...base, batchId: null, subject: hex(a.claimHash), data: change };
-        if (this.mirror.record(event)) {
-          this.claimSink?.claimStatusChanged({ claimHash: event.subject, status, sealedReason: change.sealedReason, payer: change.payer, blockNumber: base.blockNumber, txHash: base.txHash });
-          events++;
-        }
-        continue;
-      } else if (desc.name === 'HeadAnchored') {
-        // Mirrored in the audit-roots table: the trail is the anchoring account, a head's id is (trail, size).
-        const trail = String(a.trail).toLowerCase();
-        const treeSize = Number(a.treeSize);
-        const headId = keccak256(AbiCoder.defaultAbiCoder().encode(['address', 'uint64'], [trail, treeSize]));
-        const root = { trailId: zeroPadValue(trail, 32), batchId: headId, merkleRoot: hex(a.rootHash), leafCount: treeSize, previousRoot: `0x${'00'.repeat(32)}`, index: Number(a.index) };
-        event = { ...base, batchId: root.batchId, subject: root.merkleRoot, data: root };
-        if (this.mirror.record(event)) {
-          this.mirror.applyRoot({ ...root, blockNumber: base.blockNumber, blockHash: base.blockHash, txHash: base.txHash });
-          events++;
-        }
-        continue;
-      } else if (contract === 'SharingAgreements' && desc.name !== 'SharingBatchApplied') {
-        const sharing = sharingEventOf(desc.name, a, { chainId: this.chainId, contract: log.address, agreementId: hex(a.agreementId), blockNumber: base.blockNumber, txHash: base.txHash });
-        event = { ...base, batchId: batchOfTx.get(log.transactionHash) ?? null, subject: hex(a.agreementId), data: sharing ? flatData(sharing) : {} };
-        if (this.mirror.record(event)) {
-          if (sharing) this.sink?.sharingEvent?.(sharing);
-          events++;
-        }
-        continue;
-      } else {
-        event = { ...base, batchId: desc.name.endsWith('BatchApplied') ? hex(a.batchId) : null, subject: desc.name.endsWith('BatchApplied') ? hex(a.batchId) : contract, data: {} };
-      }
+      const batched = desc.name.endsWith('BatchApplied');
+      const event: PulledEvent = { ...base, batchId: batched ? hex(desc.args.batchId) : null, subject: batched ? hex(desc.args.batchId) : contract, data: {} };
       if (this.mirror.record(event)) events++;
     }
     for (const { log } of parsed) this.mirror.seeBlock(log.blockNumber, log.blockHash.toLowerCase());
     this.mirror.seeBlock(to, toHash);
     this.mirror.pruneSeen(to - KEEP_SEEN_BLOCKS);
-    this.sink?.prune?.(this.chainId, to - KEEP_SEEN_BLOCKS);
+    for (const { reader, ctx } of this.readers.values()) reader.prune?.(ctx, to - KEEP_SEEN_BLOCKS);
     this.mirror.setCursor(CURSOR, to, toHash);
-    return { events, consentChanges, statusesRejected };
+    return events;
   }
+}
 
-  /**
-   * One ConsentChanged: another facility's change is recorded and left alone; ours is opened with the facility key
-   * and applied to the mirror and the sink; one that does not open is recorded and reported, never applied.
-   * True when it was new (not pulled before).
-   */
-  private consentChanged(log: Log, base: Omit<PulledEvent, 'batchId' | 'subject' | 'data'>, a: Record<string, unknown>, batchId: string | null): boolean {
-    const opKey = hex(a.opKey);
-    const facilityId = hex(a.facilityId);
-    const word = BigInt(a.state as bigint);
-    const state = unpackState(word)!;
-    const order = word & ((1n << 80n) - 1n);
-    if (!this.consentSealer || facilityId !== this.consentSealer.facilityId) {
-      return this.mirror.record({ ...base, name: 'ConsentChanged:foreign', batchId, subject: opKey, data: { facilityId } });
-    }
-    const terms = this.consentSealer.open(hex(a.sealedTerms), opKey, order);
-    const purpose = terms ? purposeHashOfCode(terms.purposeCode) : undefined;
-    const category = terms ? categoryHashOfCode(terms.categoryCode) : undefined;
-    if (!terms || !purpose || !category) {
-      const fresh = this.mirror.record({ ...base, name: 'ConsentChanged:unopenable', batchId, subject: opKey, data: { facilityId } });
-      if (fresh) this.sink?.consentUnopenable?.({ chainId: this.chainId, consentKey: opKey, blockNumber: base.blockNumber, blockHash: base.blockHash, logIndex: base.logIndex, txHash: base.txHash });
-      return false;
-    }
-    const granteeHash = granteeHashOf(terms.granteeKind, terms.grantee).toLowerCase();
-    const key = orderText(state);
-    const data = {
-      patientPseudonym: terms.patientPseudonym,
-      grantee: granteeHash,
-      purpose,
-      category,
-      documentHash: terms.documentHash,
-      decision: state.decision,
-      revoked: state.revoked,
-      validFrom: terms.validFrom,
-      validUntil: terms.validUntil,
-      orderKey: key,
-    };
-    if (!this.mirror.record({ ...base, batchId, subject: opKey, data })) return false;
-    this.mirror.applyConsent({
-      consent_key: opKey,
-      patient_pseudonym: terms.patientPseudonym,
-      grantee: granteeHash,
-      purpose,
-      category,
-      decision: state.decision,
-      revoked: state.revoked ? 1 : 0,
-      valid_from: terms.validFrom,
-      valid_until: terms.validUntil,
-      seq: 0,
-      order_key: key,
-      document_hash: terms.documentHash,
-      block_number: base.blockNumber,
-      tx_hash: base.txHash,
-    });
-    this.sink?.consentChanged({
-      chainId: this.chainId,
-      consentKey: opKey,
-      patientPseudonym: terms.patientPseudonym,
-      granteeKind: terms.granteeKind,
-      grantee: terms.grantee,
-      granteeHash,
-      purposeHash: purpose,
-      categoryHash: category,
-      documentHash: terms.documentHash,
-      decision: state.decision === 1 ? 'permit' : 'deny',
-      revoked: state.revoked,
-      validFrom: terms.validFrom,
-      validUntil: terms.validUntil,
-      hlc: state.hlc,
-      writer: state.writer,
-      prevHlc: terms.prevHlc,
-      blockNumber: base.blockNumber,
-      blockHash: base.blockHash,
-      logIndex: base.logIndex,
-      txHash: base.txHash,
-      batchId,
-    });
-    return true;
-  }
+function addCounts(into: Record<string, number>, add: Record<string, number> | undefined): void {
+  for (const [k, v] of Object.entries(add ?? {})) into[k] = (into[k] ?? 0) + v;
 }
 
 function hex(v: unknown): string {
   return String(v).toLowerCase();
-}
-
-type SharingBase = { chainId: number; contract: string; agreementId: string; blockNumber: number; txHash: string };
-
-function sharingEventOf(name: string, a: Record<string, unknown> & { terms?: Record<string, unknown> }, base: SharingBase): ChainSharingEvent | null {
-  switch (name) {
-    case 'AgreementProposed': {
-      const t = a.terms as Record<string, unknown>;
-      return {
-        ...base,
-        name,
-        partyA: String(a.partyA),
-        partyB: String(a.partyB),
-        termsHash: hex(t.termsHash),
-        validFrom: Number(t.validFrom),
-        validUntil: Number(t.validUntil),
-        documentHash: hex(t.documentHash),
-        scope: String(t.scope),
-        orgA: hex(t.orgA),
-        orgB: hex(t.orgB),
-      };
-    }
-    case 'AgreementSigned':
-      return { ...base, name, party: String(a.party), signature: hex(a.signature) };
-    case 'AgreementActivated':
-      return { ...base, name };
-    case 'AgreementTerminated':
-      return { ...base, name, party: String(a.party) };
-    default:
-      return null;
-  }
-}
-
-function flatData(e: ChainSharingEvent): Record<string, string | number | boolean> {
-  const { chainId: _c, contract: _k, blockNumber: _b, txHash: _t, ...rest } = e;
-  return rest as Record<string, string | number | boolean>;
 }

@@ -7,8 +7,6 @@ import type { TransactionReceipt } from 'ethers';
 import { rekeyedBatchId } from './batcher';
 import { batchPayloads, contractAddress, escapesByNewId, findAppliedLogs, findOwnReceipt, isAppliedOnChain, receiptApplies, skippedItems } from './chain-io';
 import type { SenderContext } from './context';
-import { ConsentConflicts } from './consent-conflicts';
-import { encodeBatchCall } from './encoders';
 import { classifyFailure } from './failures';
 import { nodeBlockNumber } from './rpc';
 import { confirmationsOf } from './rules';
@@ -28,7 +26,7 @@ export async function recordReceipt(ctx: SenderContext, batch: BatchRow, receipt
     }
     let message = `Transaction ${short(receipt.hash)} was mined in block ${receipt.blockNumber} but reverted`;
     try {
-      await ctx.provider.call({ from: ctx.address, to: contractAddress(ctx, batch), data: encodeBatchCall(batch.kind, batch.id, batchPayloads(ctx, batch), ctx) });
+      await ctx.provider.call({ from: ctx.address, to: contractAddress(ctx, batch), data: ctx.registry.encode(batch.kind, batch.id, batchPayloads(ctx, batch)) });
       message += ' (out of gas or a state that has changed since).';
     } catch (err) {
       message += `: ${classifyFailure(err).message}`;
@@ -43,11 +41,8 @@ export async function recordReceipt(ctx: SenderContext, batch: BatchRow, receipt
     ctx.emit({ state: 'failed', batchId: batch.id, reason: 'revert', message });
     return;
   }
-  if (batch.kind === 'consent.change') {
-    // Each op this transaction's own BatchApplied (under the id bound to our sender) skipped becomes a named conflict of
-    // its outbox event (consent-conflicts.ts), never a silent confirmation.
-    new ConsentConflicts(ctx.store.db).fromReceipt(receipt, contractAddress(ctx, batch), ctx.address, batch.id, ctx.store.batchEvents(batch.id));
-  }
+  // The kind's own reading of its receipt (consent.change: each op it skipped becomes a named conflict), never silent.
+  ctx.registry.plugin(batch.kind).onReceipt?.(receipt, { db: ctx.store.db, contract: contractAddress(ctx, batch), sender: ctx.address, batchId: batch.id, events: ctx.store.batchEvents(batch.id) });
   const head = await nodeBlockNumber(ctx.provider);
   const confirmations = confirmationsOf(receipt.blockNumber, head);
   const confirmed = confirmations >= Math.max(1, ctx.confirmations);
@@ -76,7 +71,7 @@ function reportSkipped(ctx: SenderContext, batch: BatchRow, receipt: Transaction
  * anything else is BATCH_ID_TAKEN: the batch fails with that reason and its events go again under a new id.
  */
 export async function resolveApplied(ctx: SenderContext, batch: BatchRow, why: string): Promise<void> {
-  const data = encodeBatchCall(batch.kind, batch.id, batchPayloads(ctx, batch)).toLowerCase();
+  const data = ctx.registry.encode(batch.kind, batch.id, batchPayloads(ctx, batch)).toLowerCase();
   for (const found of await findAppliedLogs(ctx, batch)) {
     const tx = await ctx.provider.getTransaction(found.txHash);
     if (!tx || tx.from.toLowerCase() !== ctx.address.toLowerCase() || tx.data.toLowerCase() !== data) continue;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncState } from '../api/events';
 import type { Db } from '../db/connection';
-import { SqlConsentSink } from './consent-sink';
+import { SqlConsentSink } from '../consents/consent-sink';
 import { pseudonymOf, startTestChain, tempDir, testEngine, TEST_PATIENTS, type TestChain } from './fixtures/chain';
 import { CalldataRecorder } from './fixtures/phi';
 import { currentConsents, workstation, writeConsent } from './fixtures/workstation';
@@ -64,7 +64,7 @@ describe('reorg under pulled consent changes', () => {
     const snapshot = (await chain.provider.send('evm_snapshot', [])) as string;
     await sync(a, sa);
     const firstPull = await sync(b, sb);
-    expect(firstPull.pull?.consentChanges).toBe(3);
+    expect(firstPull.pull?.counts.consentChanges).toBe(3);
     const pulled = currentConsents(b);
     expect(pulled).toEqual(currentConsents(a));
     expect(pulled.map((c) => [c.hlc, c.status, c.decision])).toEqual(
@@ -85,7 +85,7 @@ describe('reorg under pulled consent changes', () => {
     const statesB: SyncState[] = [];
     const rolled = await sync(b, sb, statesB);
     expect(rolled.pull?.rolledBackTo).not.toBeNull();
-    expect(rolled.pull?.consentRowsRolledBack).toBe(3);
+    expect(rolled.pull?.counts.consentRowsRolledBack).toBe(3);
     expect(consentTables(b)).toEqual(beforeChanges);
     expect(undoRows()).toBe(0);
     expect((b.prepare(`SELECT count(*) FROM sync_chain_consents`).get() as Record<string, number>)['count(*)']).toBe(2);
@@ -95,7 +95,7 @@ describe('reorg under pulled consent changes', () => {
     // A notices its batch is gone and sends it again; B pulls it again and converges.
     await sync(a, sa);
     const again = await sync(b, sb);
-    expect(again.pull?.consentChanges).toBe(3);
+    expect(again.pull?.counts.consentChanges).toBe(3);
     expect(currentConsents(b)).toEqual(currentConsents(a));
     expect(currentConsents(b)).toEqual(pulled);
     const p2 = pseudonymOf(TEST_PATIENTS[2]!);

@@ -5,7 +5,6 @@ import { AppError } from '../api/errors';
 import { MAX_TX_GAS } from '../chain/provider';
 import { batchPayloads, contractAddress, findOwnReceipt, isAppliedOnChain, marketFees } from './chain-io';
 import type { Notice, SendOutcome, SendStep, SenderContext } from './context';
-import { encodeBatchCall } from './encoders';
 import { classifyFailure, isAlreadyKnown, type FailureSubtype, type SyncFailure } from './failures';
 import { nodeNonce } from './rpc';
 import { bumpFees, consumedNonceOutcome, reconcileNonce } from './rules';
@@ -86,7 +85,7 @@ export async function sendNext(ctx: SenderContext): Promise<SendOutcome> {
   if (!batch) return { kind: 'none' };
   ctx.emit({ state: 'sending', batchId: batch.id, events: batch.event_count });
   const to = contractAddress(ctx, batch);
-  const data = encodeBatchCall(batch.kind, batch.id, batchPayloads(ctx, batch), ctx);
+  const data = ctx.registry.encode(batch.kind, batch.id, batchPayloads(ctx, batch));
 
   let estimate: bigint;
   try {

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainPuller } from './puller';
-import { enqueueConsents, openTestDb, startTestChain, tempDir, testEngine, type TestChain } from './fixtures/chain';
+import { enqueueConsents, openTestDb, startTestChain, tempDir, testEngine, TEST_REGISTRY, type TestChain } from './fixtures/chain';
 
 let chain: TestChain;
 beforeAll(async () => {
@@ -24,14 +24,14 @@ describe('pull start block', () => {
     const head = await chain.provider.getBlockNumber();
 
     const fromGenesis = openTestDb(path.join(dir, 'genesis.sqlite'));
-    const all = await new ChainPuller(fromGenesis, chain.provider, chain.chainId, chain.contracts).pull();
+    const all = await new ChainPuller(fromGenesis, chain.provider, chain.chainId, chain.contracts, TEST_REGISTRY).pull();
     expect(all.fromBlock).toBe(0);
-    expect(all.consentChanges).toBe(5);
+    expect(all.counts.consentChanges).toBe(5);
 
     const late = openTestDb(path.join(dir, 'late.sqlite'));
-    const skipped = await new ChainPuller(late, chain.provider, chain.chainId, chain.contracts, null, head + 1).pull();
+    const skipped = await new ChainPuller(late, chain.provider, chain.chainId, chain.contracts, TEST_REGISTRY, head + 1).pull();
     expect(skipped.fromBlock).toBe(head + 1);
-    expect(skipped.consentChanges).toBe(0);
+    expect(skipped.counts.consentChanges ?? 0).toBe(0);
     for (const db of [sender, fromGenesis, late]) db.close();
   });
 });

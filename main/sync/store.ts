@@ -2,15 +2,13 @@
 // lease. Prepared statements only; every multi-row change in one transaction. Mirror tables live in mirror.ts.
 import type { Db } from '../db/connection';
 import type { BatchPlan, PendingEvent } from './batcher';
-import { CONTRACT_OF_KIND } from './contracts';
-import { isSyncKind, SYNC_KINDS, type SyncKind } from './payloads';
 
 export type BatchState = 'pending' | 'signed' | 'sent' | 'confirmed' | 'failed' | 'replaced';
 export type ErrorSubtype = 'offline' | 'revert' | 'funds' | 'nonce' | 'chain-id' | 'rpc' | 'reorg' | 'replaced' | 'too-large';
 
 export interface BatchRow {
   id: string;
-  kind: SyncKind;
+  kind: string;
   contract: string;
   event_count: number;
   estimated_gas: number;
@@ -71,10 +69,12 @@ export interface Inclusion {
 }
 
 const now = () => new Date().toISOString();
-const KIND_LIST = SYNC_KINDS.map(() => '?').join(', ');
-
 export class SyncStore {
-  constructor(readonly db: Db) {}
+  /** `kinds`: the synced kinds of this build (the registry's); rows of other kinds are neither read nor counted. */
+  constructor(
+    readonly db: Db,
+    readonly kinds: readonly string[] = [],
+  ) {}
 
   /**
    * This database's random origin id (bytes32), made once by migration 0003 and fixed there by triggers; part of
@@ -87,12 +87,11 @@ export class SyncStore {
   }
 
   /** Pending events of `kinds` (all sync kinds by default; fewer when a contract is not configured). */
-  pendingEvents(limit: number, kinds: readonly SyncKind[] = SYNC_KINDS): PendingEvent[] {
-    const list = kinds === SYNC_KINDS ? KIND_LIST : kinds.map(() => '?').join(', ');
-    const rows = this.db
+  pendingEvents(limit: number, kinds: readonly string[] = this.kinds): PendingEvent[] {
+    const list = kinds.map(() => '?').join(', ');
+    return this.db
       .prepare(`SELECT id, kind, payload FROM outbox WHERE state = 'pending' AND kind IN (${list}) ORDER BY id LIMIT ?`)
-      .all(...kinds, limit) as { id: number; kind: string; payload: string }[];
-    return rows.filter((r): r is PendingEvent => isSyncKind(r.kind));
+      .all(...kinds, limit) as PendingEvent[];
   }
 
   /** An event whose payload cannot go to the chain: failed with the reason, never batched. */
@@ -101,13 +100,13 @@ export class SyncStore {
   }
 
   /** Persists planned batches and moves their events to 'batched', all in one transaction. */
-  insertBatches(plans: readonly BatchPlan[]): void {
+  insertBatches(plans: readonly BatchPlan[], contractOf: (kind: string) => string): void {
     const insert = this.db.prepare(`INSERT INTO sync_batches (id, kind, contract, event_count, estimated_gas) VALUES (?, ?, ?, ?, ?)`);
     const claim = this.db.prepare(`UPDATE outbox SET state = 'batched', batch_id = ?, updated_at = ? WHERE id = ? AND state = 'pending'`);
     this.db.transaction(() => {
       const at = now();
       for (const p of plans) {
-        insert.run(p.id, p.kind, CONTRACT_OF_KIND[p.kind], p.eventIds.length, p.estimatedGas);
+        insert.run(p.id, p.kind, contractOf(p.kind), p.eventIds.length, p.estimatedGas);
         for (const id of p.eventIds) {
           if (claim.run(p.id, at, id).changes !== 1) throw new Error(`outbox event ${id} changed while batching`);
         }
@@ -310,7 +309,8 @@ export class SyncStore {
 
   /** Events not yet confirmed, by kind (pending, batched, sent). */
   queueDepth(): Record<string, number> {
-    const rows = this.db.prepare(`SELECT kind, count(*) AS n FROM outbox WHERE state IN ('pending', 'batched', 'sent') AND kind IN (${KIND_LIST}) GROUP BY kind`).all(...SYNC_KINDS) as { kind: string; n: number }[];
+    const list = this.kinds.map(() => '?').join(', ');
+    const rows = this.db.prepare(`SELECT kind, count(*) AS n FROM outbox WHERE state IN ('pending', 'batched', 'sent') AND kind IN (${list}) GROUP BY kind`).all(...this.kinds) as { kind: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 

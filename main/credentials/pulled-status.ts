@@ -2,8 +2,8 @@
 // signature for exactly that status (the puller re-checks what the registry checked), so a status that reached the
 // log by any other path (a forged devnet state, a contract that emits without checking) is reported, not applied.
 import type { JsonRpcProvider, Log } from 'ethers';
-import { statusDomain, statusSignedByIssuer, type ChainStatus } from '../credentials/status-signature';
-import { contractInterface } from './contracts';
+import { statusDomain, statusSignedByIssuer, type ChainStatus } from './status-signature';
+import { contractInterface } from '../sync/contracts';
 
 const STATUS_NAMES: Record<number, ChainStatus> = { 1: 'active', 2: 'suspended', 3: 'revoked' };
 

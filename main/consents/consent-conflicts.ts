@@ -5,7 +5,7 @@
 import type { Log, TransactionReceipt } from 'ethers';
 import type { ConsentConflictSummary } from '../api/sync';
 import type { Db } from '../db/connection';
-import { contractInterface } from './contracts';
+import { contractInterface } from '../sync/contracts';
 import { boundBatchIdOf, hlcMillis, hlcOfText, orderText, SKIP_REASONS, unpackState, type LedgerState } from './consent-state';
 
 export type ConflictReason = 'STALE' | 'FUTURE' | 'OVERRIDDEN';
@@ -154,6 +154,11 @@ export class ConsentConflicts {
    * A conflict for the people who resolve it: the consent's key (patient number, never a name or MRN), what was
    * written here, and what the consent shows now (the key's current row: the winner, once pulled).
    */
+  /** The patient of a conflict's consent, for the audit entry of its resolution. */
+  patientIdOf(consentId: number): number | null {
+    return (this.db.prepare(`SELECT patient_id FROM consents WHERE id = ?`).pluck().get(consentId) as number | undefined) ?? null;
+  }
+
   summary(row: ConsentConflictRow): ConsentConflictSummary {
     const key = this.db.prepare(`SELECT patient_id AS patientId, grantee, grantee_kind AS granteeKind, purpose, category FROM consents WHERE id = ?`).get(row.consentId) as
       | ConsentConflictSummary['consent']

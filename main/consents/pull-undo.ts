@@ -2,7 +2,7 @@
 // ConsentChanged event it applied, with the state it replaced. When a reorg removes the event's block, the puller
 // asks the sink to undo it, newest first; the change is applied again if and when it lands again.
 import type { Db } from '../db/connection';
-import type { ChainConsentChange } from './puller';
+import type { ChainConsentChange } from './chain-reader';
 
 export interface PulledChangeRecord {
   action: 'revoke' | 'replace';

@@ -2,7 +2,7 @@
 // checks the same on chain), and the hybrid logical clock.
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, PURPOSES } from '../api/consents';
-import { CATEGORY_HASHES, PURPOSE_HASHES } from '../consents/outbox-events';
+import { CATEGORY_HASHES, PURPOSE_HASHES } from './outbox-events';
 import {
   categoryCodeOf,
   categoryHashOfCode,

@@ -6,10 +6,10 @@
 // landed raises a conflict (consent-conflicts.ts). Each applied change is logged with the state it replaced (0009),
 // so a reorg that removes its block undoes it here too (pull-undo.ts).
 import type { Db } from '../db/connection';
-import { CATEGORY_HASHES, PURPOSE_HASHES } from '../consents/outbox-events';
+import { CATEGORY_HASHES, PURPOSE_HASHES } from './outbox-events';
 import { ConsentConflicts } from './consent-conflicts';
 import { hlcOfText, hlcText, orderKeyOf, orderText, type LedgerState } from './consent-state';
-import type { ChainChangeSink, ChainConsentChange, UnopenableConsentChange } from './puller';
+import type { ChainConsentChange, ConsentChainSink, UnopenableConsentChange } from './chain-reader';
 import { PulledChangeLog, type RollbackReport } from './pull-undo';
 
 export type SinkOutcome = 'applied' | 'same' | 'local-newer' | 'unknown-patient' | 'unknown-code';
@@ -31,7 +31,7 @@ const invert = (m: Record<string, string>) => new Map(Object.entries(m).map(([co
 const PURPOSE_BY_HASH = invert(PURPOSE_HASHES);
 const CATEGORY_BY_HASH = invert(CATEGORY_HASHES);
 
-export class SqlConsentSink implements ChainChangeSink {
+export class SqlConsentSink implements ConsentChainSink {
   readonly outcomes: Record<SinkOutcome, number> = { applied: 0, same: 0, 'local-newer': 0, 'unknown-patient': 0, 'unknown-code': 0 };
   private readonly log: PulledChangeLog;
   private readonly conflicts: ConsentConflicts;

@@ -3,11 +3,11 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../db/connection';
-import { CATEGORY_HASHES, granteeHashOf, PURPOSE_HASHES } from '../consents/outbox-events';
+import { CATEGORY_HASHES, granteeHashOf, PURPOSE_HASHES } from './outbox-events';
 import { SqlConsentSink } from './consent-sink';
-import { pseudonymOf, tempDir, TEST_PATIENTS } from './fixtures/chain';
-import { workstation, writeConsent } from './fixtures/workstation';
-import type { ChainConsentChange } from './puller';
+import { pseudonymOf, tempDir, TEST_PATIENTS } from '../sync/fixtures/chain';
+import { workstation, writeConsent } from '../sync/fixtures/workstation';
+import type { ChainConsentChange } from './chain-reader';
 
 let dir: string;
 let db: Db;

@@ -1,0 +1,172 @@
+// ConsentLedger events on pull: another facility's change is recorded and left alone; ours is opened with the
+// facility key and applied to the mirror and, through the sink, to the consents tables; one that does not open is
+// recorded and reported, never applied. ConsentOpSkipped is mirrored with its reason. Part of the consent plug-in.
+import type { ChainEventReader, PullContext, PulledLog } from '../sync/plugin';
+import { categoryHashOfCode, orderText, purposeHashOfCode, unpackState } from './consent-state';
+import type { ConsentSealer } from './ledger-seal';
+import { granteeHashOf } from './outbox-events';
+
+/** One consent change as the chain holds it, opened with the facility key; pseudonyms, grantee ids and codes, never PHI. */
+export interface ChainConsentChange {
+  chainId: number;
+  /** The op key (a keyed commitment; the facility namespace is ours). */
+  consentKey: string;
+  patientPseudonym: string;
+  granteeKind: 'npi' | 'org';
+  grantee: string;
+  granteeHash: string;
+  purposeHash: string;
+  categoryHash: string;
+  documentHash: string;
+  decision: 'permit' | 'deny';
+  revoked: boolean;
+  validFrom: number;
+  validUntil: number;
+  /** The order key: hlc stamp and writer (the rank follows from decision and revoked). */
+  hlc: bigint;
+  writer: string;
+  /** The highest stamp the writer had seen for the key when writing (0: none); see ledger-seal.ts. */
+  prevHlc: bigint;
+  blockNumber: number;
+  blockHash: string;
+  logIndex: number;
+  txHash: string;
+  batchId: string | null;
+}
+
+/** A change of this facility the puller could not open (altered, or sealed under another secret): reported, not applied. */
+export interface UnopenableConsentChange {
+  chainId: number;
+  consentKey: string;
+  blockNumber: number;
+  blockHash: string;
+  logIndex: number;
+  txHash: string;
+}
+
+/** Where pulled consent changes go besides the mirror (the consents tables). Called inside the pull's transaction. */
+export interface ConsentChainSink {
+  /** This workstation's signer address (set on connect), so its own changes echoed by the chain are known as its own. */
+  me?: string | null;
+  /** Called at the start of each pull and each pulled block range, inside its transaction (refresh caches here). */
+  begin?(): void;
+  consentChanged(change: ChainConsentChange): void;
+  /** A change in this facility's namespace whose sealed terms did not open: kept as a problem, never applied. */
+  consentUnopenable?(change: UnopenableConsentChange): void;
+  /** Undoes what it applied from blocks above `forkBlock` (a reorg removed them). Called inside the rollback's transaction. */
+  rollBackAbove?(chainId: number, forkBlock: number): { undone: number; kept: number };
+  /** Forgets undo records below `belowBlock`: those blocks are past the rollback window. */
+  prune?(chainId: number, belowBlock: number): void;
+}
+
+const hex = (v: unknown): string => String(v).toLowerCase();
+
+export function consentLedgerReader(sealer: ConsentSealer | null, sink: ConsentChainSink | null): ChainEventReader {
+  return {
+    contract: 'ConsentLedger',
+    batchEvents: ['BatchApplied'],
+    signerKnown(address) {
+      if (sink) sink.me = address.toLowerCase();
+    },
+    begin() {
+      sink?.begin?.();
+    },
+    read(item, ctx) {
+      const { desc, base } = item;
+      const a = desc.args;
+      if (desc.name === 'ConsentChanged') {
+        return consentChanged(item, ctx, sealer, sink) ? { events: 1, counts: { consentChanges: 1 } } : { events: 0 };
+      }
+      if (desc.name === 'ConsentOpSkipped') {
+        const event = { ...base, batchId: hex(a.boundBatchId), subject: hex(a.opKey), data: { opIndex: Number(a.opIndex), reason: Number(a.reason), storedState: String(a.storedState) } };
+        return { events: ctx.mirror.record(event) ? 1 : 0 };
+      }
+      return undefined;
+    },
+    rolledBack(ctx, forkBlock) {
+      const undo = sink?.rollBackAbove?.(ctx.chainId, forkBlock) ?? { undone: 0, kept: 0 };
+      const undone = undo.undone ? `; ${undo.undone} consent change(s) pulled from them were undone here until they land again` : '';
+      const kept = undo.kept ? `; ${undo.kept} kept because they were changed here since` : '';
+      return { counts: { consentRowsRolledBack: undo.undone, consentRowsKept: undo.kept }, sentence: `${undone}${kept}` };
+    },
+    prune(ctx, belowBlock) {
+      sink?.prune?.(ctx.chainId, belowBlock);
+    },
+  };
+}
+
+/** One ConsentChanged; true when it was new (not pulled before) and applied. */
+function consentChanged({ desc, base, batchId }: PulledLog, ctx: PullContext, sealer: ConsentSealer | null, sink: ConsentChainSink | null): boolean {
+  const a = desc.args;
+  const opKey = hex(a.opKey);
+  const facilityId = hex(a.facilityId);
+  const word = BigInt(a.state as bigint);
+  const state = unpackState(word)!;
+  const order = word & ((1n << 80n) - 1n);
+  if (!sealer || facilityId !== sealer.facilityId) {
+    return ctx.mirror.record({ ...base, name: 'ConsentChanged:foreign', batchId, subject: opKey, data: { facilityId } });
+  }
+  const terms = sealer.open(hex(a.sealedTerms), opKey, order);
+  const purpose = terms ? purposeHashOfCode(terms.purposeCode) : undefined;
+  const category = terms ? categoryHashOfCode(terms.categoryCode) : undefined;
+  if (!terms || !purpose || !category) {
+    const fresh = ctx.mirror.record({ ...base, name: 'ConsentChanged:unopenable', batchId, subject: opKey, data: { facilityId } });
+    if (fresh) sink?.consentUnopenable?.({ chainId: ctx.chainId, consentKey: opKey, blockNumber: base.blockNumber, blockHash: base.blockHash, logIndex: base.logIndex, txHash: base.txHash });
+    return false;
+  }
+  const granteeHash = granteeHashOf(terms.granteeKind, terms.grantee).toLowerCase();
+  const key = orderText(state);
+  const data = {
+    patientPseudonym: terms.patientPseudonym,
+    grantee: granteeHash,
+    purpose,
+    category,
+    documentHash: terms.documentHash,
+    decision: state.decision,
+    revoked: state.revoked,
+    validFrom: terms.validFrom,
+    validUntil: terms.validUntil,
+    orderKey: key,
+  };
+  if (!ctx.mirror.record({ ...base, batchId, subject: opKey, data })) return false;
+  ctx.mirror.applyConsent({
+    consent_key: opKey,
+    patient_pseudonym: terms.patientPseudonym,
+    grantee: granteeHash,
+    purpose,
+    category,
+    decision: state.decision,
+    revoked: state.revoked ? 1 : 0,
+    valid_from: terms.validFrom,
+    valid_until: terms.validUntil,
+    seq: 0,
+    order_key: key,
+    document_hash: terms.documentHash,
+    block_number: base.blockNumber,
+    tx_hash: base.txHash,
+  });
+  sink?.consentChanged({
+    chainId: ctx.chainId,
+    consentKey: opKey,
+    patientPseudonym: terms.patientPseudonym,
+    granteeKind: terms.granteeKind,
+    grantee: terms.grantee,
+    granteeHash,
+    purposeHash: purpose,
+    categoryHash: category,
+    documentHash: terms.documentHash,
+    decision: state.decision === 1 ? 'permit' : 'deny',
+    revoked: state.revoked,
+    validFrom: terms.validFrom,
+    validUntil: terms.validUntil,
+    hlc: state.hlc,
+    writer: state.writer,
+    prevHlc: terms.prevHlc,
+    blockNumber: base.blockNumber,
+    blockHash: base.blockHash,
+    logIndex: base.logIndex,
+    txHash: base.txHash,
+    batchId,
+  });
+  return true;
+}

@@ -1,0 +1,28 @@
+// The synced kinds of this build: one line per domain's plug-in, handed to the sync engine as a typed registry.
+// Adding a synced kind is a plug-in in its domain (schema, contract call, gas, reader) and one line here.
+import { auditRootSync } from '../audit/sync-plugin';
+import { claimRecordSync, type ClaimChainSink } from '../claims/sync-plugin';
+import type { ConsentChainSink } from '../consents/chain-reader';
+import type { ConsentSealer } from '../consents/ledger-seal';
+import { consentChangeSync } from '../consents/sync-plugin';
+import { credentialStatusSync } from '../credentials/sync-plugin';
+import { agreementSync, type SharingChainSink } from '../sharing/sync-plugin';
+import { SyncRegistry } from '../sync/plugin';
+
+export interface SyncPluginDeps {
+  /** Seals and opens consent changes under the facility secret; null: consent changes cannot be sent or opened. */
+  consentSealer: ConsentSealer | null;
+  consentSink?: ConsentChainSink | null;
+  sharingSink?: SharingChainSink | null;
+  claimSink?: ClaimChainSink | null;
+}
+
+export function syncRegistry(deps: SyncPluginDeps) {
+  return new SyncRegistry([
+    consentChangeSync({ sealer: deps.consentSealer, sink: deps.consentSink ?? null }),
+    credentialStatusSync(),
+    auditRootSync(),
+    ...agreementSync({ sink: deps.sharingSink ?? null }),
+    claimRecordSync({ sink: deps.claimSink ?? null }),
+  ]);
+}

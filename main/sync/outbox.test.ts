@@ -1,0 +1,101 @@
+// The one outbox writer, as an attacker would try it: a payload that carries more than pseudonyms and codes (an MRN
+// slipped into a claim, a consent purpose the ledger has no code for, a bulk import row with a name) is refused when
+// written, naming the kind and the field and never the value, and nothing of the caller's transaction stays. And no
+// production file writes the outbox but this writer.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLAIM_RECORD } from '../claims/outbox-events';
+import { CONSENT_CHANGE } from '../consents/outbox-events';
+import type { Db } from '../db/connection';
+import { consentPayload, openTestDb, tempDir, TEST_PATIENTS } from './fixtures/chain';
+import { enqueueOutbox, OutboxBatchWriter, OutboxPayloadError } from './outbox';
+
+let dir: string;
+let db: Db;
+beforeAll(() => {
+  dir = tempDir('outbox-writer');
+  db = openTestDb(path.join(dir, 'outbox.sqlite'));
+});
+afterAll(() => {
+  db?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const count = () => db.prepare(`SELECT count(*) FROM outbox`).pluck().get() as number;
+const claim = { v: 1, claimRowId: 7, claimHash: `0x${'12'.repeat(32)}`, payerHash: `0x${'34'.repeat(32)}`, serviceDay: 20_100 } as const;
+
+describe('enqueueOutbox', () => {
+  it('writes a payload that passes its kind schema, exactly as given', () => {
+    const text = consentPayload({}, 3);
+    const id = enqueueOutbox(db, CONSENT_CHANGE, text, '2026-01-02T03:04:05.000Z');
+    expect(db.prepare(`SELECT kind, payload, state, created_at FROM outbox WHERE id = ?`).get(id)).toEqual({ kind: 'consent.change', payload: text, state: 'pending', created_at: '2026-01-02T03:04:05.000Z' });
+  });
+
+  it('refuses a claim carrying an MRN at write time, naming the kind and field but not the value; the transaction leaves nothing', () => {
+    const before = count();
+    const leaky = { ...claim, mrn: TEST_PATIENTS[0]!.mrn };
+    let thrown: unknown;
+    try {
+      db.transaction(() => {
+        db.prepare(`INSERT INTO settings (key, value) VALUES ('outbox-probe', '1')`).run();
+        enqueueOutbox(db, CLAIM_RECORD, leaky as never);
+      })();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(OutboxPayloadError);
+    expect(thrown).toMatchObject({ code: 'SYNC_PAYLOAD_INVALID', kind: 'claim.record' });
+    expect((thrown as Error).message).toMatch(/^A claim\.record outbox event was refused when written: \(payload\): unexpected field\(s\) mrn\.$/);
+    expect((thrown as Error).message).not.toContain(TEST_PATIENTS[0]!.mrn);
+    expect(count()).toBe(before);
+    expect(db.prepare(`SELECT count(*) FROM settings WHERE key = 'outbox-probe'`).pluck().get()).toBe(0);
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['a purpose the ledger has no code for', JSON.stringify({ ...JSON.parse(consentPayload({}, 4)), purposeHash: `0x${'ab'.repeat(32)}` }), /consent\.change .*purposeHash: is not a purpose the ConsentLedger has a code for/],
+    ['a text that is not JSON', '{"v":2,', /consent\.change .*payload is not JSON/],
+    ['a missing stamp', JSON.stringify({ ...JSON.parse(consentPayload({}, 5)), hlc: undefined }), /consent\.change .*hlc: /],
+  ])('refuses a consent change with %s', (_what, text, reason) => {
+    const before = count();
+    expect(() => enqueueOutbox(db, CONSENT_CHANGE, text)).toThrow(reason);
+    expect(count()).toBe(before);
+  });
+});
+
+describe('OutboxBatchWriter (bulk imports)', () => {
+  it('checks each payload as it is added and writes them all on flush, in order', () => {
+    const writer = new OutboxBatchWriter(db, CONSENT_CHANGE);
+    const texts = Array.from({ length: 130 }, (_, i) => consentPayload({}, 100 + i));
+    const before = count();
+    db.transaction(() => {
+      for (const t of texts) writer.add(t, '2026-01-01T00:00:00.000Z');
+      expect(writer.rows).toBe(130);
+      writer.flush();
+    })();
+    expect(count()).toBe(before + 130);
+    expect(db.prepare(`SELECT payload FROM outbox ORDER BY id DESC LIMIT 130`).pluck().all().reverse()).toEqual(texts);
+  });
+
+  it('refuses a row with a name in it when added, before anything is written', () => {
+    const writer = new OutboxBatchWriter(db, CONSENT_CHANGE);
+    writer.add(consentPayload({}, 300), '2026-01-01T00:00:00.000Z');
+    const named = JSON.stringify({ ...JSON.parse(consentPayload({}, 301)), name: TEST_PATIENTS[1]!.name });
+    expect(() => writer.add(named, '2026-01-01T00:00:00.000Z')).toThrow(/consent\.change .*unexpected field\(s\) name/);
+    expect(writer.rows).toBe(1);
+  });
+});
+
+describe('one writer', () => {
+  const root = path.resolve(import.meta.dirname, '../..');
+  const sources = (dir: string): string[] =>
+    fs.readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true }).flatMap((e) => {
+      const file = path.relative(root, path.join(e.parentPath, e.name));
+      return e.isFile() && /\.(ts|tsx|mjs|cjs|js)$/.test(e.name) && !/\.test\.ts$|\/fixtures\/|test-support\.ts$/.test(file) ? [file] : [];
+    });
+
+  it('no production file but main/sync/outbox.ts inserts into the outbox', () => {
+    const writers = ['main', 'bench', 'scripts'].flatMap(sources).filter((f) => /INSERT\s+(OR\s+\w+\s+)?INTO\s+outbox\b/i.test(fs.readFileSync(path.join(root, f), 'utf8')));
+    expect(writers).toEqual(['main/sync/outbox.ts']);
+  });
+});

@@ -1,0 +1,94 @@
+// The one writer of the outbox: every domain queues its chain events here, and each payload is checked against its
+// kind's schema when it is written (a malformed payload is refused in the writer's transaction, not found at send
+// time). Domain-agnostic: the caller hands in its kind (OutboxKind, owned by its domain's sync plug-in).
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
+import { AppError } from '../api/errors';
+import type { Db } from '../db/connection';
+import { parseWith, type OutboxKind } from './plugin';
+
+/** A payload refused at write time: names the kind and the fields, never a value. */
+export class OutboxPayloadError extends AppError {
+  constructor(
+    readonly kind: string,
+    readonly reason: string,
+  ) {
+    super('SYNC_PAYLOAD_INVALID', `A ${kind} outbox event was refused when written: ${reason}.`);
+    this.name = 'OutboxPayloadError';
+  }
+}
+
+/** The payload as stored: a string is kept exactly as given (its hash is part of the batch id) once it parses. */
+function checkedText<P>(kind: OutboxKind<P>, payload: P | string): string {
+  let raw: unknown = payload;
+  if (typeof payload === 'string') {
+    try {
+      raw = JSON.parse(payload);
+    } catch {
+      throw new OutboxPayloadError(kind.kind, 'payload is not JSON');
+    }
+  }
+  const parsed = parseWith(kind.payload, raw);
+  if (!parsed.ok) throw new OutboxPayloadError(kind.kind, parsed.reason);
+  return typeof payload === 'string' ? payload : JSON.stringify(payload);
+}
+
+const statements = new WeakMap<Db, Statement>();
+
+/** Queues one event of `kind`; the caller's transaction (if any) covers it. Returns the outbox id. */
+export function enqueueOutbox<P>(db: Db, kind: OutboxKind<P>, payload: P | string, at: string = new Date().toISOString()): number {
+  const text = checkedText(kind, payload);
+  let insert = statements.get(db);
+  if (!insert) {
+    insert = db.prepare(`INSERT INTO outbox (kind, payload, created_at, updated_at) VALUES (?, ?, ?, ?)`);
+    statements.set(db, insert);
+  }
+  return Number(insert.run(kind.kind, text, at, at).lastInsertRowid);
+}
+
+/** Rows per multi-row INSERT of a bulk writer: more saves little (measured on the consent import). */
+const ROWS_PER_STATEMENT = 64;
+
+/**
+ * A bulk writer for one kind (imports): payloads are checked as they are added and written with multi-row INSERTs
+ * on flush, its statements prepared once and reused. Call flush inside the caller's write transaction.
+ */
+export class OutboxBatchWriter<P> {
+  private values: string[] = [];
+  private readonly statements = new Map<number, Statement>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly kind: OutboxKind<P>,
+  ) {}
+
+  get rows(): number {
+    return this.values.length / 4;
+  }
+
+  add(payload: P | string, at: string): void {
+    this.values.push(this.kind.kind, checkedText(this.kind, payload), at, at);
+  }
+
+  private statement(rows: number): Statement {
+    let s = this.statements.get(rows);
+    if (!s) {
+      s = this.db.prepare(`INSERT INTO outbox (kind, payload, created_at, updated_at) VALUES ${new Array<string>(rows).fill('(?, ?, ?, ?)').join(', ')}`);
+      this.statements.set(rows, s);
+    }
+    return s;
+  }
+
+  flush(): void {
+    const values = this.values;
+    if (values.length === 0) return;
+    this.values = [];
+    const step = ROWS_PER_STATEMENT * 4;
+    let at = 0;
+    for (; at + step <= values.length; at += step) this.statement(ROWS_PER_STATEMENT).run(values.slice(at, at + step));
+    if (at < values.length) this.statement((values.length - at) / 4).run(values.slice(at));
+  }
+
+  discard(): void {
+    this.values = [];
+  }
+}
