@@ -23,7 +23,7 @@ afterAll(() => {
 });
 
 const count = () => db.prepare(`SELECT count(*) FROM outbox`).pluck().get() as number;
-const claim = { v: 1, claimRowId: 7, claimHash: `0x${'12'.repeat(32)}`, payerHash: `0x${'34'.repeat(32)}`, serviceDay: 20_100 } as const;
+const claim = { v: 2, claimRowId: 7, claimHash: `0x${'12'.repeat(32)}`, payerCommitment: `0x${'34'.repeat(32)}` } as const;
 
 describe('enqueueOutbox', () => {
   it('writes a payload that passes its kind schema, exactly as given', () => {
