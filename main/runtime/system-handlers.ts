@@ -8,6 +8,7 @@ import type { Db } from '../db/connection';
 import { appliedMigrations } from '../db/migrate';
 import type { JobRunner } from '../workers/job-runner';
 import type { ChainRuntime } from './chain-runtime';
+import type { ConnectionHealthMonitor } from './connection-health';
 import type { RequestContext } from './dispatcher';
 
 const APP_VERSION: string = packageJson.version;
@@ -16,6 +17,7 @@ export interface SystemDeps {
   db: Db;
   dbPath: string;
   chain: ChainRuntime;
+  health: Pick<ConnectionHealthMonitor, 'current'>;
   jobs: JobRunner;
   runtime: SystemStatus['app']['runtime'];
 }
@@ -40,6 +42,7 @@ export function createSystemHandlers(deps: SystemDeps): HandlersFor<typeof syste
         app: { version: APP_VERSION, runtime: deps.runtime },
         database: { path: deps.dbPath, schemaVersion: applied.at(-1)?.version ?? 0, migrations: applied.length, sizeBytes },
         chain: deps.chain.current,
+        health: deps.health.current,
         outbox: outboxDepth(deps.db),
         principal: { name: ctx.principal.name, role: ctx.principal.role },
       };

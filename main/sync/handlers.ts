@@ -4,6 +4,7 @@ import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
 import { SYNC_BATCH_STATES, type syncChannels, type SyncBatchState, type SyncBatchSummary, type SyncStatus } from '../api/sync';
 import type { Db } from '../db/connection';
+import type { ConnectionHealth } from '../api/system';
 import type { ChainRuntime } from '../runtime/chain-runtime';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { SyncEngine } from './engine';
@@ -15,6 +16,8 @@ export interface SyncHandlerDeps {
   db: Db;
   engine: SyncEngine | null;
   chain: ChainRuntime;
+  /** The shared connection health (main/runtime/connection-health.ts). */
+  health: { readonly current: ConnectionHealth };
   confirmations: number;
 }
 
@@ -58,6 +61,7 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
       const failure = engine?.failure ?? null;
       const status: SyncStatus = {
         connection: !engine ? 'disabled' : chain.state,
+        health: deps.health.current,
         rpcUrl: chain.rpcUrl,
         chainId: chain.state === 'connected' ? chain.chainId : chain.state === 'mismatch' ? chain.actualChainId : null,
         blockHeight: engine?.blockHeight ?? (chain.state === 'connected' ? chain.blockNumber : null),
