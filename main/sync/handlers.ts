@@ -57,11 +57,13 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
       const batches = Object.fromEntries(SYNC_BATCH_STATES.map((s) => [s, counts.find((c) => c.state === s)?.n ?? 0])) as Record<SyncBatchState, number>;
       const address = engine ? await engine.signer() : null;
       const provider = engine?.provider ?? deps.chain.connection?.provider ?? null;
-      const balanceWei = address && provider ? await provider.getBalance(address).then((b) => b.toString(), () => null) : null;
+      // A node known to be down is not asked (a paused node would hold this status read for the provider's timeout).
+      const health = deps.health.current;
+      const balanceWei = address && provider && health.state === 'connected' ? await provider.getBalance(address).then((b) => b.toString(), () => null) : null;
       const failure = engine?.failure ?? null;
       const status: SyncStatus = {
         connection: !engine ? 'disabled' : chain.state,
-        health: deps.health.current,
+        health,
         rpcUrl: chain.rpcUrl,
         chainId: chain.state === 'connected' ? chain.chainId : chain.state === 'mismatch' ? chain.actualChainId : null,
         blockHeight: engine?.blockHeight ?? (chain.state === 'connected' ? chain.blockNumber : null),

@@ -29,7 +29,7 @@ export function ChainCard({ chain, health, loading }: { chain: ChainStatus | und
       }
     >
       {health && healthView && health.state !== 'connected' && (
-        <Text size="sm" fw={600} mb="xs" c={healthView.color === 'red' ? 'red.8' : undefined} data-testid="dashboard-chain-health" data-state={health.state} role="status">
+        <Text size="sm" fw={600} mb="xs" c={healthView.color === 'red' ? 'red.8' : undefined} data-testid="dashboard-chain-health" data-state={health.state} data-since={health.since ?? undefined} data-queued={health.queued} role="status">
           {healthView.label}
         </Text>
       )}
