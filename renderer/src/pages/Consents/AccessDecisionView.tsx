@@ -6,7 +6,13 @@ import { forwardRef, type ReactElement } from 'react';
 import type { AccessDecision, AccessGranteeCheck, CategoryCode, PurposeCode } from '../../../../main/api/consents';
 import { formatDateTime } from '../../components/format';
 import classes from './Consents.module.css';
+import { BREAK_GLASS_COLOR } from './BreakGlassDialog';
 import { CATEGORY_LABELS, PURPOSE_LABELS } from './labels';
+
+// Filled badges with white text need dark shades (teal.6, red.6 and orange.6 fall below 4.5:1): the theme's
+// light-variant text colours, which are 4.5:1 or better against white.
+const PERMIT_COLOR = '#05664a';
+const DENY_COLOR = '#a51d1d';
 
 export interface Asked {
   grantee: string;
@@ -34,10 +40,15 @@ const GATE_CODE_LABEL: Record<NonNullable<AccessGranteeCheck['code']>, string> =
   NO_CURRENT_CREDENTIAL: 'No current verified credential',
 };
 
+/** A label inside a sentence: lower case, except an acronym ("HIV" stays "HIV"). */
+function inSentence(label: string): string {
+  return label === label.toUpperCase() ? label : label.toLowerCase();
+}
+
 /** One sentence a screen reader announces for a new answer. */
 export function announcementOf(result: AccessDecision, asked: Asked): string {
   const what = result.breakGlass ? 'Permit, by break-glass emergency access' : result.decision === 'permit' ? 'Permit' : 'Deny';
-  return `${what} for ${asked.grantee}, ${asked.purpose}, ${CATEGORY_LABELS[asked.category].toLowerCase()}. ${result.reason}`;
+  return `${what} for ${asked.grantee}, ${asked.purpose}, ${inSentence(CATEGORY_LABELS[asked.category])}. ${result.reason}`;
 }
 
 function GranteeFacts({ grantee, npi }: { grantee: AccessGranteeCheck; npi: string }): ReactElement {
@@ -107,11 +118,11 @@ export const AccessDecisionView = forwardRef<HTMLDivElement, AccessDecisionViewP
     >
       <Stack gap="sm">
         <Group gap="sm" align="center">
-          <Badge size="xl" radius="sm" color={permit ? 'teal' : 'red'} variant="filled" data-testid="access-decision">
+          <Badge size="xl" radius="sm" color={permit ? PERMIT_COLOR : DENY_COLOR} variant="filled" data-testid="access-decision">
             {permit ? 'Permit' : 'Deny'}
           </Badge>
           {result.breakGlass && (
-            <Badge size="lg" radius="sm" color="orange" variant="filled" data-testid="access-break-glass">
+            <Badge size="lg" radius="sm" color={BREAK_GLASS_COLOR} variant="filled" data-testid="access-break-glass">
               Break-glass
             </Badge>
           )}
@@ -120,7 +131,7 @@ export const AccessDecisionView = forwardRef<HTMLDivElement, AccessDecisionViewP
           </Text>
         </Group>
         <Text size="sm" data-testid="access-asked">
-          May <Code>{asked.grantee}</Code> see the <strong>{CATEGORY_LABELS[asked.category].toLowerCase()}</strong> records of {asked.patient} for{' '}
+          May <Code>{asked.grantee}</Code> see the <strong>{inSentence(CATEGORY_LABELS[asked.category])}</strong> records of {asked.patient} for{' '}
           <strong>
             {asked.purpose} ({PURPOSE_LABELS[asked.purpose].toLowerCase()})
           </strong>

@@ -5,6 +5,9 @@ import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
 import type { CategoryCode } from '../../../../main/api/consents';
 import { CATEGORY_LABELS } from './labels';
 
+/** Break-glass orange dark enough for white text and for text on white (7:1; Mantine's orange.6 is 2.6:1). */
+export const BREAK_GLASS_COLOR = '#9c3510';
+
 export interface BreakGlassTarget {
   grantee: string;
   patient: string;
@@ -44,7 +47,7 @@ export function BreakGlassDialog({ target, pending, onCancel, onConfirm }: Break
           <Stack gap="sm">
             <Alert color="orange" variant="light">
               <Text size="sm">
-                This opens the <strong>{CATEGORY_LABELS[target.category].toLowerCase()}</strong> records of <strong>{target.patient}</strong> to{' '}
+                This opens the <strong>{CATEGORY_LABELS[target.category]}</strong> records of <strong>{target.patient}</strong> to{' '}
                 <strong>{target.grantee}</strong> for emergency treatment, whatever the patient’s consents say. It is recorded in the audit trail with your
                 name and reason, and an auditor reviews it.
               </Text>
@@ -72,7 +75,7 @@ export function BreakGlassDialog({ target, pending, onCancel, onConfirm }: Break
               <Button variant="default" onClick={onCancel} data-testid="break-glass-cancel">
                 Cancel
               </Button>
-              <Button type="submit" color="orange" loading={pending} data-testid="break-glass-confirm">
+              <Button type="submit" color={BREAK_GLASS_COLOR} loading={pending} data-testid="break-glass-confirm">
                 Open with break-glass
               </Button>
             </Group>
