@@ -85,7 +85,7 @@ function resume(): void {
 }
 
 beforeAll(async () => {
-  node = await startTestNode({ kind: 'anvil' });
+  node = await startTestNode();
   t = testData('custodian-health-');
   clock = new FakeClock();
   const events = new EventBus();

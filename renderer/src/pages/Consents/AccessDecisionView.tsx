@@ -4,7 +4,7 @@
 import { Alert, Badge, Code, Group, Paper, Stack, Table, Text, UnstyledButton } from '@mantine/core';
 import { forwardRef, type ReactElement } from 'react';
 import type { AccessDecision, AccessGranteeCheck, CategoryCode, PurposeCode } from '../../../../main/api/consents';
-import { formatDateTime } from '../../components/format';
+import { formatAge, formatDateTime } from '../../components/format';
 import classes from './Consents.module.css';
 import { BREAK_GLASS_COLOR } from './BreakGlassDialog';
 import { CATEGORY_LABELS, PURPOSE_LABELS } from './labels';
@@ -20,16 +20,6 @@ export interface Asked {
   purpose: PurposeCode;
   category: CategoryCode;
   at: string | null;
-}
-
-/** "3 h 5 min": the age of a cached verdict. */
-export function describeAge(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
 }
 
 const GATE_CODE_LABEL: Record<NonNullable<AccessGranteeCheck['code']>, string> = {
@@ -84,7 +74,7 @@ function GranteeFacts({ grantee, npi }: { grantee: AccessGranteeCheck; npi: stri
       {grantee.cachedVerdict ? (
         <Text size="sm" data-testid="access-cached-verdict" data-age-seconds={grantee.cachedVerdict.ageSeconds}>
           Rests on the <strong>cached</strong> credential verdict “{grantee.cachedVerdict.verdict.replace(/_/g, ' ')}” from {formatDateTime(grantee.cachedVerdict.lastVerifiedAt)},{' '}
-          {describeAge(grantee.cachedVerdict.ageSeconds)} old: the registry was not asked for this answer.
+          {formatAge(grantee.cachedVerdict.ageSeconds)} old: the registry was not asked for this answer.
         </Text>
       ) : (
         <Text size="sm" c="dimmed">
