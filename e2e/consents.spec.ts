@@ -139,15 +139,20 @@ test('record a consent, check access, revoke it, see the deny explained, break-g
   await shell.screenshot('check-access');
   await expectAccessible(page, testInfo, 'check-access');
 
-  // --- Break-glass (ETREAT) permits, flagged, and only with a typed reason. ---
-  await page.getByTestId('access-purpose').selectOption('ETREAT');
-  await page.getByTestId('access-submit').click();
-  await expect(page.getByTestId('access-panel')).toContainText('Emergency access needs a reason');
-  await page.getByTestId('access-break-glass-reason').fill('Unconscious in the emergency department, no one to ask');
-  await page.getByTestId('access-submit').click();
+  // --- Picking ETREAT only asks (the answer is cleared when the question changes); break-glass is its own action. ---
+  await consents.accessPurpose.selectOption('ETREAT');
+  await expect(consents.accessResult).toHaveCount(0);
+  await expect(consents.accessCleared).toBeVisible();
+  await consents.accessSubmit.click();
+  await expect(consents.accessResult).toHaveAttribute('data-break-glass', 'false');
+  await consents.breakGlassOpen.click();
+  await consents.breakGlassConfirm.click();
+  await expect(consents.breakGlassDialog).toContainText('Say why the record must be opened now');
+  await consents.breakGlassReason.fill('Unconscious in the emergency department, no one to ask');
+  await consents.breakGlassConfirm.click();
   await expect(consents.accessResult).toHaveAttribute('data-decision', 'permit');
   await expect(consents.accessResult).toHaveAttribute('data-break-glass', 'true');
-  await expect(page.getByTestId('access-reason')).toContainText('Break-glass emergency access: Unconscious in the emergency department');
+  await expect(consents.accessReason).toContainText('Break-glass emergency access: Unconscious in the emergency department');
 
   // --- Back to the table: the revoked consent shows as such; select it and another, export them as FHIR. ---
   await page.getByTestId('consents-tab-list').click();

@@ -15,6 +15,18 @@ export class ConsentsPage {
   readonly accessResult: Locator;
   /** The open sync conflicts at the top of the consent drawer. */
   readonly drawerConflicts: Locator;
+  readonly accessGrantee: Locator;
+  readonly accessPurpose: Locator;
+  readonly accessCategory: Locator;
+  readonly accessSubmit: Locator;
+  readonly accessReason: Locator;
+  readonly accessAnnouncement: Locator;
+  readonly accessCleared: Locator;
+  readonly accessGranteeFacts: Locator;
+  readonly breakGlassOpen: Locator;
+  readonly breakGlassDialog: Locator;
+  readonly breakGlassReason: Locator;
+  readonly breakGlassConfirm: Locator;
 
   constructor(readonly page: Page) {
     this.table = page.getByTestId('consents-table');
@@ -28,6 +40,33 @@ export class ConsentsPage {
     this.grantDialog = page.getByRole('dialog', { name: 'Record a consent' });
     this.accessResult = page.getByTestId('access-result');
     this.drawerConflicts = page.getByTestId('consent-conflict');
+    this.accessGrantee = page.getByTestId('access-grantee');
+    this.accessPurpose = page.getByTestId('access-purpose');
+    this.accessCategory = page.getByTestId('access-category');
+    this.accessSubmit = page.getByTestId('access-submit');
+    this.accessReason = page.getByTestId('access-reason');
+    this.accessAnnouncement = page.getByTestId('access-announcement');
+    this.accessCleared = page.getByTestId('access-cleared');
+    this.accessGranteeFacts = page.getByTestId('access-grantee-facts');
+    this.breakGlassOpen = page.getByTestId('access-break-glass-open');
+    this.breakGlassDialog = page.getByRole('dialog', { name: 'Emergency access (break-glass)' });
+    this.breakGlassReason = page.getByTestId('break-glass-reason');
+    this.breakGlassConfirm = page.getByTestId('break-glass-confirm');
+  }
+
+  /** Opens the Check access tab. */
+  async openAccessCheck(): Promise<void> {
+    await this.page.getByTestId('consents-tab-access').click();
+    await expect(this.page.getByTestId('access-panel')).toBeVisible();
+  }
+
+  /** Break-glass as its own action: opens the dialog, gives the reason, confirms. */
+  async breakGlass(reason: string): Promise<void> {
+    await this.breakGlassOpen.click();
+    await expect(this.breakGlassDialog).toBeVisible();
+    await this.breakGlassReason.fill(reason);
+    await this.breakGlassConfirm.click();
+    await expect(this.breakGlassDialog).toBeHidden();
   }
 
   async open(): Promise<void> {

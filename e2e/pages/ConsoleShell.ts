@@ -20,6 +20,7 @@ export class ConsoleShell {
   readonly dbPath: Locator;
   readonly schemaVersion: Locator;
   readonly chain: Locator;
+  readonly chainLabel: Locator;
   readonly chainId: Locator;
   readonly blockNumber: Locator;
   readonly outbox: Locator;
@@ -35,6 +36,7 @@ export class ConsoleShell {
     this.dbPath = page.getByTestId('status-db-path');
     this.schemaVersion = page.getByTestId('status-schema-version');
     this.chain = page.getByTestId('status-chain');
+    this.chainLabel = page.getByTestId('status-chain-label');
     this.chainId = page.getByTestId('status-chain-id');
     this.blockNumber = page.getByTestId('status-block-number');
     this.outbox = page.getByTestId('status-outbox');

@@ -7,6 +7,10 @@ export class DashboardPage {
   readonly outbox: Locator;
   readonly jobs: Locator;
   readonly errorBanners: Locator;
+  /** The chain card's badge and its health line (shown while not connected). */
+  readonly chainState: Locator;
+  readonly chainHealth: Locator;
+  readonly outboxState: Locator;
 
   constructor(readonly page: Page) {
     this.database = page.getByTestId('card-database');
@@ -14,6 +18,9 @@ export class DashboardPage {
     this.outbox = page.getByTestId('card-outbox');
     this.jobs = page.getByTestId('card-jobs');
     this.errorBanners = page.getByTestId('error-banner');
+    this.chainState = page.getByTestId('dashboard-chain-state');
+    this.chainHealth = page.getByTestId('dashboard-chain-health');
+    this.outboxState = page.getByTestId('dashboard-outbox-state');
   }
 
   /** All cards have left their loading state: either a table, an empty state or an error is shown. */

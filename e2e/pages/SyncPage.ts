@@ -4,6 +4,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 
 export class SyncPage {
   readonly connection: Locator;
+  readonly offlineSince: Locator;
   readonly chainId: Locator;
   readonly blockHeight: Locator;
   readonly signerAddress: Locator;
@@ -25,6 +26,7 @@ export class SyncPage {
 
   constructor(readonly page: Page) {
     this.connection = page.getByTestId('sync-connection');
+    this.offlineSince = page.getByTestId('sync-offline-since');
     this.chainId = page.getByTestId('sync-chain-id');
     this.blockHeight = page.getByTestId('sync-block-height');
     this.signerAddress = page.getByTestId('sync-signer-address');

@@ -76,10 +76,31 @@ export interface ConsentDetail extends ConsentListRow {
   history: ConsentHistoryEntry[];
 }
 
+/** Why the credential gate refused an NPI grantee (main/credentials/gate.ts). */
+export type CredentialGateCode = 'NPI_INVALID' | 'DIRECTORY_MISSING' | 'NPI_NOT_IN_DIRECTORY' | 'NO_CREDENTIALS' | 'NO_CURRENT_CREDENTIAL';
+
+/** What the answer knows about the grantee: the provider directory entry and the credential verdict it rests on. */
+export interface AccessGranteeCheck {
+  kind: 'npi' | 'org';
+  /** An NPI: whether the provider directory (the credentials roster) lists it, and the name on file. */
+  directory: { listed: boolean; providerName: string | null } | null;
+  /** 'passed', 'refused' (with code) or 'not-gated' (organisations have no credentials here). */
+  gate: 'passed' | 'refused' | 'not-gated';
+  code: CredentialGateCode | null;
+  /** A person's sentence: why the gate passed or refused. */
+  reason: string;
+  /**
+   * The gate never asks the chain: a pass rests on the verdict cached at the last verification. Its verdict, when
+   * it was reached, and its age in seconds at the time asked about.
+   */
+  cachedVerdict: { credentialId: number; verdict: string; lastVerifiedAt: string; ageSeconds: number } | null;
+}
+
 export interface AccessDecision {
   decision: ConsentDecision;
   breakGlass: boolean;
   reason: string;
+  grantee: AccessGranteeCheck;
   decidedBy: { consentId: number; externalId: string | null; decision: ConsentDecision; counts: boolean; why: string }[];
   at: string;
 }
@@ -249,9 +270,15 @@ export const consentsChannels = {
         breakGlassReason: z.string().trim().max(500).optional(),
       })
       .strict()
-      .refine((v) => v.purpose !== 'ETREAT' || (v.breakGlassReason ?? '').length >= 3, {
-        message: 'emergency access (ETREAT) needs a reason',
+      // A reason makes the call a break-glass request (its own action in the console, with its own confirmation);
+      // without one, ETREAT is asked about like any other purpose.
+      .refine((v) => v.breakGlassReason === undefined || v.breakGlassReason.length >= 3, {
+        message: 'emergency access (break-glass) needs a reason of at least 3 characters',
         path: ['breakGlassReason'],
+      })
+      .refine((v) => v.breakGlassReason === undefined || v.purpose === 'ETREAT', {
+        message: 'break-glass is emergency treatment: purpose must be ETREAT',
+        path: ['purpose'],
       }),
     'consents.view',
   ),

@@ -202,6 +202,11 @@ export interface VerificationResult {
   label: string;
   /** The registry the credential was checked against, when the chain was reachable. */
   chain: { chainId: number; registry: string; blockNumber: number } | null;
+  /**
+   * Set when the registry could not be asked and the answer rests on the verification on record: when that was
+   * and how old it is (seconds), null fields when it was never verified. Null when the registry answered now.
+   */
+  cached: { lastVerifiedAt: string | null; ageSeconds: number | null } | null;
 }
 
 export interface ExpiringCredential {

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'CHAIN_UNAVAILABLE'
   | 'CHAIN_ID_MISMATCH'
+  /** An on-demand chain call (verify a credential, …) got no answer in time: the node is down or paused. */
+  | 'CHAIN_TIMEOUT'
   | 'SYNC_OFFLINE'
   | 'SYNC_RPC_TIMEOUT'
   | 'SYNC_RPC_GARBAGE'

@@ -1,6 +1,6 @@
 // Every event main pushes to the renderer, by name, with its payload. Sent over IPC under Electron and
 // over the push stream in browser mode.
-import type { ChainStatus, JobState } from './system';
+import type { ChainStatus, ConnectionHealth, JobState } from './system';
 
 export interface JobProgress {
   jobId: string;
@@ -41,8 +41,10 @@ export interface PushEvents {
   'job.progress': JobProgress;
   'sync.state': SyncState;
   'chain.connection': ChainStatus;
+  /** The shared connection health changed (state, since, queue depth): every health display follows it. */
+  'connection.health': ConnectionHealth;
 }
 
 export type PushEventName = keyof PushEvents;
 export type PushMessage = { [K in PushEventName]: { event: K; payload: PushEvents[K] } }[PushEventName];
-export const PUSH_EVENT_NAMES: readonly PushEventName[] = ['job.progress', 'sync.state', 'chain.connection'];
+export const PUSH_EVENT_NAMES: readonly PushEventName[] = ['job.progress', 'sync.state', 'chain.connection', 'connection.health'];

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { channel } from './channel';
 import type { SyncState } from './events';
+import type { ConnectionHealth } from './system';
 
 export const SYNC_BATCH_STATES = ['pending', 'signed', 'sent', 'confirmed', 'failed', 'replaced'] as const;
 export type SyncBatchState = (typeof SYNC_BATCH_STATES)[number];
@@ -10,6 +11,8 @@ export type SyncBatchState = (typeof SYNC_BATCH_STATES)[number];
 export interface SyncStatus {
   /** The chain connection as the sync engine sees it; 'disabled' when no chain is configured. */
   connection: 'connected' | 'connecting' | 'offline' | 'mismatch' | 'disabled';
+  /** The shared connection health (the same object system.status carries): what the Sync page's chain card shows. */
+  health: ConnectionHealth;
   rpcUrl: string | null;
   chainId: number | null;
   blockHeight: number | null;

@@ -8,6 +8,19 @@ export type ChainStatus =
   | { state: 'offline'; mode: 'embedded' | 'external'; rpcUrl: string | null; since: string; reason: string }
   | { state: 'mismatch'; mode: 'embedded' | 'external'; rpcUrl: string; expectedChainId: number; actualChainId: number };
 
+/**
+ * The one answer to "is this workstation connected?", shown alike by the status bar, the Dashboard and the Sync page
+ * (main/runtime/connection-health.ts): the node probe and the sender's own last attempt together, so a node that
+ * stopped answering reads "Offline since …, N queued" everywhere, never "Connected" in one place and offline in
+ * another. `queued` is the outbox depth (events not yet confirmed on chain).
+ */
+export type ConnectionHealth =
+  | { state: 'connected'; mode: 'embedded' | 'external'; since: string; queued: number; blockNumber: number | null }
+  | { state: 'connecting'; mode: 'embedded' | 'external'; since: string; queued: number }
+  | { state: 'offline'; mode: 'embedded' | 'external'; since: string; queued: number; reason: string; source: 'node' | 'sender' }
+  | { state: 'mismatch'; mode: 'embedded' | 'external'; since: string; queued: number; reason: string }
+  | { state: 'disabled'; mode: 'embedded' | 'external'; since: null; queued: number; reason: string };
+
 export interface DatabaseStatus {
   path: string;
   schemaVersion: number;
@@ -19,6 +32,8 @@ export interface SystemStatus {
   app: { version: string; runtime: 'electron' | 'browser' | 'cli' };
   database: DatabaseStatus;
   chain: ChainStatus;
+  /** What every health display shows (the chain probe and the sender together). */
+  health: ConnectionHealth;
   /** conflicts: consent changes of this workstation that lost on the chain and nobody has resolved (a count only). */
   outbox: { pending: number; byKind: Record<string, number>; conflicts: number };
   principal: { name: string; role: string };

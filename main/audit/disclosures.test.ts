@@ -18,7 +18,7 @@ beforeAll(async () => {
   await f.ok('consents.get', { id: f.consentIds[0] }, clerk);
   await f.ok('consents.get', { id: f.consentIds[1] }, clerk);
   await f.ok('consents.list', { limit: 500 }, clerk);
-  await f.ok('access.check', { grantee: NPIS.unknown, patientId: p1, purpose: 'ETREAT', category: 'general', breakGlassReason: 'unconscious in ED' }, clerk);
+  await f.ok('access.check', { grantee: NPIS.verified, patientId: p1, purpose: 'ETREAT', category: 'general', breakGlassReason: 'unconscious in ED' }, clerk);
   await f.ok('sharing.request', { partnerOrgId: 'PARTNER-2', patientId: p1, category: 'general', purpose: 'TREAT' }, clerk);
 }, 120_000);
 afterAll(async () => f?.stop());

@@ -86,8 +86,10 @@ describe('decide', () => {
     expect(decide(t.db, { grantee: NPI.a, patientId: otherPatientId, purpose: 'TREAT', category: 'general', at: d(2024) }).decision).toBe('deny');
   });
 
-  it('takes ETREAT only with a reason, permits, flags it, and reports what it overrides', () => {
-    expect(() => decide(t.db, { grantee: NPI.c, patientId, purpose: 'ETREAT', category: 'general', at: d(2024) })).toThrow(AppError);
+  it('breaks the glass only when asked to, with a reason: permits, flags it, and reports what it overrides', () => {
+    // Asking about ETREAT is a question like any other: the ETREAT deny on file answers it, no break-glass.
+    expect(decide(t.db, { grantee: NPI.c, patientId, purpose: 'ETREAT', category: 'general', at: d(2024) })).toMatchObject({ decision: 'deny', breakGlass: false });
+    expect(() => decide(t.db, { grantee: NPI.c, patientId, purpose: 'TREAT', category: 'general', at: d(2024), breakGlassReason: 'unconscious in ED' })).toThrow(AppError);
     expect(() => decide(t.db, { grantee: NPI.c, patientId, purpose: 'ETREAT', category: 'general', at: d(2024), breakGlassReason: '  ' })).toThrow(/needs a reason/);
     const r = decide(t.db, { grantee: NPI.c, patientId, purpose: 'ETREAT', category: 'general', at: d(2024), breakGlassReason: 'unconscious in ED' });
     expect(r).toMatchObject({ decision: 'permit', breakGlass: true });

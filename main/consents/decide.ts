@@ -1,5 +1,6 @@
 // The decision engine: may this grantee see this patient's data of this category for this purpose, now?
-// Deny overrides permit; only active consents in their period count; no consent is a deny; ETREAT is break-glass.
+// Deny overrides permit; only active consents in their period count; no consent is a deny; break-glass (ETREAT with
+// a stated reason) is an explicit request, never the side effect of asking about the ETREAT purpose.
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
@@ -12,7 +13,10 @@ export interface DecideQuery {
   purpose: Purpose;
   category: Category;
   at: Date | number;
-  /** Required for ETREAT: why emergency access is needed. Recorded by the caller's audit trail. */
+  /**
+   * Present only for a break-glass request (ETREAT): why emergency access is needed. Recorded by the caller's audit
+   * trail. Without it, an ETREAT question is answered from the ETREAT consents on file like any other purpose.
+   */
   breakGlassReason?: string;
 }
 
@@ -113,10 +117,11 @@ function evaluate(db: Db, q: DecideQuery, at: number): Omit<DecideResult, 'break
 
 export function decide(db: Db, q: DecideQuery): DecideResult {
   const at = unixSeconds(q.at);
-  if (q.purpose !== 'ETREAT') return { ...evaluate(db, q, at), breakGlass: false };
+  if (q.breakGlassReason === undefined) return { ...evaluate(db, q, at), breakGlass: false };
+  if (q.purpose !== 'ETREAT') throw new AppError('BREAK_GLASS_PURPOSE', `Break-glass is emergency treatment (ETREAT), not ${q.purpose}.`);
   // Break-glass: an explicit path that always permits, flagged, and only with a stated reason. What the
   // consents on file say for ETREAT is reported alongside, so a reviewer sees what was overridden.
-  const reason = q.breakGlassReason?.trim();
+  const reason = q.breakGlassReason.trim();
   if (!reason) throw new AppError('BREAK_GLASS_REASON_REQUIRED', 'Emergency access (ETREAT) needs a reason: say why the record must be opened.');
   const normal = evaluate(db, q, at);
   return {

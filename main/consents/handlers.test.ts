@@ -150,12 +150,21 @@ describe('consents channels', () => {
     const at = '2025-03-01T12:00:00Z';
     const hiv = await call<AccessDecision>('access.check', { grantee: NPI.a, patientId: ada.id, purpose: 'TREAT', category: 'HIV', at }, clerk);
     expect(hiv).toMatchObject({ decision: 'deny', breakGlass: false, at: '2025-03-01T12:00:00.000Z', decidedBy: [{ decision: 'deny', counts: true }] });
-    expect(await error('access.check', { grantee: NPI.a, patientId: ada.id, purpose: 'ETREAT', category: 'HIV' })).toMatchObject({
+    // Picking ETREAT is a question, never a break-glass: only a stated reason makes the request.
+    expect(await call<AccessDecision>('access.check', { grantee: NPI.a, patientId: ada.id, purpose: 'ETREAT', category: 'HIV' })).toMatchObject({ breakGlass: false, decision: 'deny' });
+    expect(await error('access.check', { grantee: NPI.a, patientId: ada.id, purpose: 'ETREAT', category: 'HIV', breakGlassReason: 'x' })).toMatchObject({
       code: 'VALIDATION_FAILED',
       details: { issues: [{ field: 'breakGlassReason' }] },
     });
-    const glass = await call<AccessDecision>('access.check', { grantee: NPI.a, patientId: ada.id, purpose: 'ETREAT', category: 'HIV', breakGlassReason: 'unconscious in ED' });
+    expect(await error('access.check', { grantee: NPI.a, patientId: ada.id, purpose: 'TREAT', category: 'HIV', breakGlassReason: 'unconscious in ED' })).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { issues: [{ field: 'purpose' }] },
+    });
+    const glass = await call<AccessDecision>('access.check', { grantee: 'gh-cardiology', patientId: ada.id, purpose: 'ETREAT', category: 'HIV', breakGlassReason: 'unconscious in ED' });
     expect(glass).toMatchObject({ decision: 'permit', breakGlass: true });
+    // An NPI no roster lists is not opened by break-glass: the answer names why.
+    const unlisted = await call<AccessDecision>('access.check', { grantee: NPI.a, patientId: ada.id, purpose: 'ETREAT', category: 'HIV', breakGlassReason: 'unconscious in ED' });
+    expect(unlisted).toMatchObject({ decision: 'deny', breakGlass: false, grantee: { code: 'NPI_NOT_IN_DIRECTORY' } });
     expect(await error('access.check', { grantee: NPI.a, patientId: 999_999, purpose: 'TREAT', category: 'HIV' })).toMatchObject({ code: 'NOT_FOUND' });
   });
 

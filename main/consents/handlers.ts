@@ -1,7 +1,7 @@
 // Handlers of the consents channels: the consents table, a consent's detail, grant/supersede/revoke, FHIR
 // export to the data folder (a worker job), the access check and patient search. Errors name fields, never PHI values.
 import type { HandlersFor } from '../api/channel';
-import type { consentsChannels, ConsentDetail, ConsentForm } from '../api/consents';
+import type { AccessDecision, AccessGranteeCheck, consentsChannels, ConsentDetail, ConsentForm, CredentialGateCode } from '../api/consents';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import { credentialGate } from '../credentials/gate';
@@ -17,6 +17,9 @@ import { loadOrCreateFacilitySecret, Pseudonymizer } from './pseudonym';
 import { consentDetail, listConsents, searchPatients } from './queries';
 import { ConsentStore } from './store';
 import { ConsentWrites } from './writes';
+
+/** Gate refusals that mean the grantee cannot be identified: break-glass does not override these. */
+const UNIDENTIFIED: ReadonlySet<CredentialGateCode> = new Set(['NPI_INVALID', 'NPI_NOT_IN_DIRECTORY', 'DIRECTORY_MISSING']);
 
 export interface ConsentsDeps {
   db: Db;
@@ -143,12 +146,24 @@ export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof c
         ...(input.breakGlassReason ? { breakGlassReason: input.breakGlassReason } : {}),
       });
       // Credential gate (main/credentials/gate.ts): a permit for an NPI grantee also needs a verified, unexpired
-      // credential. Organisation grantees are not gated; break-glass stays an explicit, audited override.
-      const gate = decided.decision === 'permit' && !decided.breakGlass ? credentialGate(db, input.grantee, at) : null;
-      const result =
-        gate && !gate.ok
-          ? { ...decided, decision: 'deny' as const, reason: `${gate.reason} The consents alone would permit: ${decided.reason}`, decidedBy: decided.decidedBy.map((d) => ({ ...d, counts: false })) }
-          : decided;
+      // credential. Organisation grantees are not gated. Break-glass overrides the consents and a stale credential,
+      // never identity: an NPI that is invalid or not in the provider directory is refused, with the named reason.
+      // Evaluated on every answer, so the answer always says whom it is about and which cached verdict it rests on.
+      const gate = credentialGate(db, input.grantee, at);
+      let result: Omit<AccessDecision, 'at' | 'grantee'> = decided;
+      if (!gate.ok && decided.breakGlass && UNIDENTIFIED.has(gate.code)) {
+        result = { decision: 'deny', breakGlass: false, reason: `Break-glass refused: ${gate.reason.replace(/^Denied: /, '')} Emergency access is opened only for a grantee this workstation can identify.`, decidedBy: decided.decidedBy };
+      } else if (!gate.ok && decided.decision === 'permit' && !decided.breakGlass) {
+        result = { ...decided, decision: 'deny', reason: `${gate.reason} The consents alone would permit: ${decided.reason}`, decidedBy: decided.decidedBy.map((d) => ({ ...d, counts: false })) };
+      }
+      const grantee: AccessGranteeCheck = {
+        kind: gate.kind,
+        directory: gate.directory,
+        gate: gate.kind === 'org' ? 'not-gated' : gate.ok ? 'passed' : 'refused',
+        code: gate.ok ? null : gate.code,
+        reason: gate.reason,
+        cachedVerdict: gate.ok ? gate.cached : null,
+      };
       // The audit entry of this call records the decision (ids and codes; the break-glass reason for review).
       ctx.audit({
         patientId: input.patientId,
@@ -159,10 +174,12 @@ export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof c
           category: input.category,
           consentIds: result.decidedBy.filter((d) => d.counts).map((d) => d.consentId),
           ...(result.breakGlass ? { reason: input.breakGlassReason } : {}),
-          ...(gate && !gate.ok ? { credentialGate: 'denied' } : {}),
+          ...(decided.breakGlass && !result.breakGlass ? { breakGlassRefused: grantee.code, reason: input.breakGlassReason } : {}),
+          ...(!gate.ok && decided.decision === 'permit' ? { credentialGate: 'denied', gateCode: gate.code } : {}),
+          ...(gate.ok && gate.cached ? { credentialVerdictAgeSeconds: gate.cached.ageSeconds } : {}),
         },
       });
-      return { ...result, at: at.toISOString() };
+      return { ...result, grantee, at: at.toISOString() };
     },
     'patients.search': ({ query, limit }) => searchPatients(db, query, limit),
   };

@@ -53,6 +53,60 @@ describe('access.check with the credential gate', () => {
     expect(await check(NPI)).toMatchObject({ ok: true, value: { decision: 'permit', reason: 'Permitted by a consent in force.' } });
   });
 
+  it('says a permit rests on the cached credential verdict, and how old it is at the time asked about', async () => {
+    const verifiedAt = '2030-05-01T08:00:00.000Z';
+    const row = t.db.prepare('SELECT c.id FROM credentials c JOIN providers p ON p.id = c.provider_id WHERE p.npi = ?').get(NPI) as { id: number };
+    saveFinding(t.db, row.id, { verdict: 'verified', reason: 'ok' }, { checkedAt: verifiedAt, trigger: 'bulk', actor: 'test' });
+    // Three hours and five minutes later (a fixed instant, no wall clock): the answer carries the verdict's age.
+    const r = await call<AccessDecision>('access.check', { grantee: NPI, patientId, purpose: 'TREAT', category: 'general', at: '2030-05-01T11:05:00Z' });
+    expect(r).toMatchObject({
+      ok: true,
+      value: {
+        decision: 'permit',
+        grantee: {
+          kind: 'npi',
+          directory: { listed: true },
+          gate: 'passed',
+          code: null,
+          cachedVerdict: { credentialId: row.id, verdict: 'verified', lastVerifiedAt: verifiedAt, ageSeconds: 3 * 3600 + 5 * 60 },
+          reason: expect.stringMatching(/verified at 2030-05-01T08:00:00\.000Z, 3 h 5 min before the time asked about\. This is the cached verdict/),
+        },
+      },
+    });
+    const entry = t.db.prepare(`SELECT details FROM audit_log WHERE action = 'access.check' ORDER BY id DESC LIMIT 1`).get() as { details: string };
+    expect(JSON.parse(entry.details)).toMatchObject({ credentialVerdictAgeSeconds: 11_100 });
+  });
+
+  it('attacker: a clerk cannot break the glass for an NPI that is not in the provider directory (named reason, audited)', async () => {
+    const stranger = '1245319599'; // a valid NPI that no roster ever listed
+    const r = await call<AccessDecision>('access.check', { grantee: stranger, patientId, purpose: 'ETREAT', category: 'general', breakGlassReason: 'says it is urgent' });
+    expect(r).toMatchObject({
+      ok: true,
+      value: { decision: 'deny', breakGlass: false, reason: expect.stringMatching(/^Break-glass refused: NPI 1245319599 is not in the provider directory/), grantee: { gate: 'refused', code: 'NPI_NOT_IN_DIRECTORY', directory: { listed: false } } },
+    });
+    const entry = t.db.prepare(`SELECT outcome, details FROM audit_log WHERE action = 'access.check' ORDER BY id DESC LIMIT 1`).get() as { outcome: string; details: string };
+    expect(entry.outcome).toBe('deny');
+    expect(JSON.parse(entry.details)).toMatchObject({ breakGlassRefused: 'NPI_NOT_IN_DIRECTORY', reason: 'says it is urgent' });
+    // An invalid NPI is refused as such; a listed provider and an organisation still get emergency access.
+    expect(await call<AccessDecision>('access.check', { grantee: '1245319598', patientId, purpose: 'ETREAT', category: 'general', breakGlassReason: 'urgent' })).toMatchObject({
+      ok: true,
+      value: { breakGlass: false, grantee: { code: 'NPI_INVALID' } },
+    });
+    expect(await call<AccessDecision>('access.check', { grantee: NPI, patientId, purpose: 'ETREAT', category: 'general', breakGlassReason: 'unconscious in ED' })).toMatchObject({
+      ok: true,
+      value: { decision: 'permit', breakGlass: true, grantee: { directory: { listed: true } } },
+    });
+    expect(await call<AccessDecision>('access.check', { grantee: 'gh-cardiology', patientId, purpose: 'ETREAT', category: 'general', breakGlassReason: 'unconscious in ED' })).toMatchObject({
+      ok: true,
+      value: { decision: 'permit', breakGlass: true, grantee: { kind: 'org', gate: 'not-gated' } },
+    });
+  });
+
+  it('attacker: choosing ETREAT without asking for break-glass opens nothing', async () => {
+    const r = await call<AccessDecision>('access.check', { grantee: 'gh-cardiology', patientId, purpose: 'ETREAT', category: 'general' });
+    expect(r).toMatchObject({ ok: true, value: { decision: 'deny', breakGlass: false, reason: 'Denied: no consent on file.' } });
+  });
+
   it('does not gate organisation grantees, nor a deny', async () => {
     expect(await check('gh-cardiology')).toMatchObject({ ok: true, value: { decision: 'permit' } });
     expect(await check('1245319599')).toMatchObject({ ok: true, value: { decision: 'deny', reason: 'Denied: no consent on file.' } });

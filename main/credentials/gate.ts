@@ -1,5 +1,6 @@
 // The consent decision's credential gate: an NPI grantee is let through only with a verified, unexpired credential
 // whose last verification is recent. Organisation grantees (not NPIs) have no credentials here and are not gated.
+import type { CredentialGateCode } from '../api/consents';
 import { CREDENTIAL_TYPE_LABELS } from '../api/credentials';
 import type { Db } from '../db/connection';
 import { npiProblem } from './npi';
@@ -7,7 +8,23 @@ import { credentialSettings } from './settings';
 import { credentialsOfProvider, hasCredentialTables, providerByNpi, type CredentialRow } from './store';
 import { utcDay } from './verdict';
 
-export type GateResult = { ok: true; credentialId?: number } | { ok: false; reason: string };
+/** The cached verdict a pass rests on (the gate never asks the chain), with its age at the time asked about. */
+export interface CachedVerdict {
+  credentialId: number;
+  verdict: string;
+  lastVerifiedAt: string;
+  ageSeconds: number;
+}
+
+/** Who the grantee is, as far as this workstation knows: kind, and for an NPI whether the directory lists it. */
+export interface GateSubject {
+  kind: 'npi' | 'org';
+  directory: { listed: boolean; providerName: string | null } | null;
+}
+
+export type GateResult =
+  | ({ ok: true; credentialId?: number; cached: CachedVerdict | null; reason: string } & GateSubject)
+  | ({ ok: false; code: CredentialGateCode; reason: string } & GateSubject);
 
 export interface GateOptions {
   /** 'npi' or 'org' when the caller knows it; otherwise ten digits are taken for an NPI (as consent imports do). */
@@ -42,14 +59,23 @@ function describe(c: CredentialRow, day: string, cutoff: string): string {
  */
 export function credentialGate(db: Db, grantee: string, at: Date | number, options: GateOptions = {}): GateResult {
   const kind = options.granteeKind ?? (/^\d{10}$/.test(grantee) ? 'npi' : 'org');
-  if (kind === 'org') return { ok: true };
+  if (kind === 'org') return { ok: true, kind, directory: null, cached: null, reason: `${grantee} is an organisation: no provider credential is required.` };
+  const unlisted = { kind, directory: { listed: false, providerName: null } } as const;
   const problem = npiProblem(grantee);
-  if (problem) return { ok: false, reason: `Denied: the grantee NPI ${grantee} is not valid (${problem}).` };
-  if (!hasCredentialTables(db)) return { ok: false, reason: 'Denied: the credential directory is not set up on this workstation.' };
+  if (problem) return { ok: false, ...unlisted, code: 'NPI_INVALID', reason: `Denied: the grantee NPI ${grantee} is not valid (${problem}).` };
+  if (!hasCredentialTables(db)) return { ok: false, ...unlisted, code: 'DIRECTORY_MISSING', reason: 'Denied: the credential directory is not set up on this workstation.' };
   const provider = providerByNpi(db, grantee);
-  if (!provider) return { ok: false, reason: `Denied: NPI ${grantee} is not in the provider directory, so no verified credential backs this access.` };
+  if (!provider) {
+    return {
+      ok: false,
+      ...unlisted,
+      code: 'NPI_NOT_IN_DIRECTORY',
+      reason: `Denied: NPI ${grantee} is not in the provider directory, so no verified credential backs this access. Add the provider (Credentials, roster import) if this is a real provider.`,
+    };
+  }
+  const listed = { kind, directory: { listed: true, providerName: provider.name } } as const;
   const credentials = credentialsOfProvider(db, provider.id);
-  if (credentials.length === 0) return { ok: false, reason: `Denied: NPI ${grantee} has no credentials on file.` };
+  if (credentials.length === 0) return { ok: false, ...listed, code: 'NO_CREDENTIALS', reason: `Denied: NPI ${grantee} (${provider.name}) has no credentials on file.` };
 
   const when = toDate(at);
   const day = utcDay(when);
@@ -58,9 +84,30 @@ export function credentialGate(db: Db, grantee: string, at: Date | number, optio
   for (const c of credentials) {
     const inPeriod = c.valid_from <= day && day <= c.valid_until;
     const verifiedRecently = (c.verdict === 'verified' || c.verdict === 'unverified_offline') && c.last_verified_at !== null && c.last_verified_at >= cutoff;
-    if (inPeriod && verifiedRecently) return { ok: true, credentialId: c.id };
+    if (inPeriod && verifiedRecently) {
+      const lastVerifiedAt = c.last_verified_at!;
+      const ageSeconds = Math.max(0, Math.floor((when.getTime() - Date.parse(lastVerifiedAt)) / 1000));
+      const what = `${CREDENTIAL_TYPE_LABELS[c.type]} ${c.jurisdiction} ${c.number}`;
+      return {
+        ok: true,
+        ...listed,
+        credentialId: c.id,
+        cached: { credentialId: c.id, verdict: c.verdict!, lastVerifiedAt, ageSeconds },
+        reason: `${provider.name} (NPI ${grantee}): ${what} ${c.verdict === 'verified' ? 'was verified' : 'was last verified (the registry was offline at the latest re-check)'} at ${lastVerifiedAt}, ${describeAge(ageSeconds)} before the time asked about. This is the cached verdict: the registry was not asked for this answer.`,
+      };
+    }
   }
   const shown = credentials.slice(0, 3).map((c) => describe(c, day, cutoff));
   const more = credentials.length > 3 ? `; and ${credentials.length - 3} more` : '';
-  return { ok: false, reason: `Denied: NPI ${grantee} has no verified, unexpired credential: ${shown.join('; ')}${more}.` };
+  return { ok: false, ...listed, code: 'NO_CURRENT_CREDENTIAL', reason: `Denied: NPI ${grantee} has no verified, unexpired credential: ${shown.join('; ')}${more}.` };
+}
+
+/** "3 h 5 min", "2 days 4 h", "40 s": the age of a cached verdict for a person. */
+export function describeAge(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
 }

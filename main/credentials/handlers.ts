@@ -15,7 +15,7 @@ import { credentialSettings, lastKnownRegistry, SETTING_KEYS, writeSetting } fro
 import { changeCredentialStatus } from './status-change';
 import { checkableOf, credentialByHash, credentialById, localStatusOf, type CredentialRow } from './store';
 import { offChainFinding, type Finding } from './verdict';
-import { judgeCredentials, openRegistrySource, verifyStoredCredentials, type ChainConnectionSource, type RegistrySource } from './verify';
+import { judgeCredentials, judgeStored, onDemand, openRegistrySource, recordFindings, type ChainConnectionSource, type RegistrySource } from './verify';
 
 export interface CredentialDeps {
   db: Db;
@@ -29,7 +29,10 @@ export interface CredentialDeps {
 function resultOf(row: CredentialRow | null, hash: string, finding: Finding, checkedAt: string, source: RegistrySource, offline: boolean): VerificationResult {
   const lastVerifiedAt = finding.verdict === 'verified' ? checkedAt : (row?.last_verified_at ?? null);
   const state = { verdict: finding.verdict, reason: finding.reason, checkedAt, lastVerifiedAt };
+  // Offline, the answer rests on the last verification on record: say so, with its age.
+  const cachedAge = offline && lastVerifiedAt ? Math.max(0, Math.floor((Date.parse(checkedAt) - Date.parse(lastVerifiedAt)) / 1000)) : null;
   return {
+    cached: offline ? { lastVerifiedAt, ageSeconds: cachedAge } : null,
     credentialId: row?.id ?? null,
     credentialHash: hash,
     ...state,
@@ -44,13 +47,13 @@ export function createCredentialHandlers(deps: CredentialDeps): HandlersFor<type
 
   const verifyOne = async (row: CredentialRow, ctx: RequestContext): Promise<VerificationResult> => {
     const at = now();
-    const source = await openRegistrySource(db, chain);
-    const { results, offlineReason } = await verifyStoredCredentials(db, [row], source, {
-      now: at,
-      check: { trigger: ctx.transport === 'cli' ? 'cli' : 'on-demand', actor: ctx.principal.id },
-      single: true,
-    });
-    const finding = results[0]!.finding;
+    // Both chain steps under the on-demand limit: a paused node is CHAIN_TIMEOUT after seconds, not a spinner, and
+    // nothing is recorded from an answer that came too late.
+    const source = await onDemand(chain, 'reach the credential registry', openRegistrySource(db, chain));
+    const { findings, offlineReason } = await onDemand(chain, 'verify a credential', judgeStored(db, [row], source, at, { single: true }));
+    const finding = findings[0]!;
+    const blockNumber = 'reader' in source && offlineReason === null ? source.reader.blockNumber : null;
+    recordFindings(db, [row], findings, { now: at, check: { trigger: ctx.transport === 'cli' ? 'cli' : 'on-demand', actor: ctx.principal.id }, blockNumber });
     ctx.audit({ subject: row.credential_hash, details: { credentialId: row.id, npi: row.npi, verdict: finding.verdict, ...(offlineReason ? { offline: true } : {}) } });
     return resultOf(row, row.credential_hash, finding, at.toISOString(), source, offlineReason !== null);
   };
@@ -70,8 +73,11 @@ export function createCredentialHandlers(deps: CredentialDeps): HandlersFor<type
     if (off && (off.verdict === 'bad_signature' || off.verdict === 'invalid_npi')) {
       throw new AppError(verdictErrorCode(off.verdict), `Cannot mark this credential ${status}: ${off.reason}`);
     }
-    const source = await openRegistrySource(db, chain);
-    if ('reader' in source && !(await source.reader.isIssuer(row.issuer).catch(() => true))) {
+    const source = await onDemand(chain, 'reach the credential registry', openRegistrySource(db, chain));
+    if ('reader' in source && !(await onDemand(chain, 'read the issuer registry', source.reader.isIssuer(row.issuer)).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'CHAIN_TIMEOUT') throw err;
+      return true;
+    }))) {
       throw new AppError('CREDENTIAL_UNKNOWN_ISSUER', `Cannot mark this credential ${status}: its issuer ${row.issuer} is not registered, and the registry accepts only a revocation for it.`);
     }
   };
@@ -91,9 +97,9 @@ export function createCredentialHandlers(deps: CredentialDeps): HandlersFor<type
       const signed = parseCredentialDocument(input.document);
       const stored = credentialByHash(db, signed.hash) ?? null;
       const at = now();
-      const source = await openRegistrySource(db, chain);
+      const source = await onDemand(chain, 'reach the credential registry', openRegistrySource(db, chain));
       const item = { c: { fields: signed.fields, domain: signed.domain, signature: signed.signature, hash: signed.hash }, lastVerifiedAt: stored?.last_verified_at ?? null, local: stored ? localStatusOf(db, stored.id) : null };
-      const { findings, offlineReason } = await judgeCredentials([item], source, at, { single: true });
+      const { findings, offlineReason } = await onDemand(chain, 'check a credential document', judgeCredentials([item], source, at, { single: true }));
       const finding = findings[0]!;
       ctx.audit({ subject: signed.hash, details: { npi: signed.fields.npi, verdict: finding.verdict, stored: stored !== null, ...(offlineReason ? { offline: true } : {}) } });
       return resultOf(stored, signed.hash, finding, at.toISOString(), source, offlineReason !== null);

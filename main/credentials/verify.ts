@@ -23,6 +23,13 @@ export function expectedDomainOf(source: RegistrySource): CredentialDomain | nul
 export interface ChainConnectionSource {
   readonly connection: { provider: JsonRpcProvider; endpoint: { chainId: number; contracts: Record<string, string> } } | null;
   readonly current: { state: string; reason?: string };
+  /** The on-demand time limit of the chain runtime (CHAIN_TIMEOUT); absent, calls wait as long as the provider does. */
+  deadline?<T>(what: string, work: Promise<T>): Promise<T>;
+}
+
+/** Runs an on-demand chain call under the chain's time limit, when it has one. */
+export function onDemand<T>(chain: ChainConnectionSource, what: string, work: Promise<T>): Promise<T> {
+  return chain.deadline ? chain.deadline(what, work) : work;
 }
 
 /** Opens a reader on the connected chain's CredentialRegistry, or says why not (offline, no registry, wrong chain). */

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JsonRpcProvider } from 'ethers';
 import type { ChainStatus } from '../api/system';
+import { CHAIN_CALL_TIMEOUT_MS, CHAIN_PROBE_TIMEOUT_MS, chainTimeoutError, systemClock, withDeadline, type ChainClock } from '../chain/deadline';
 import { DEVNET_SIGNER_KEY, startEmbeddedChain, type EmbeddedChain } from '../chain/devnet';
 import { ConsentSealer } from '../consents/ledger-seal';
 import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
@@ -29,6 +30,12 @@ export interface ChainRuntimeOptions {
   log: Logger;
   pollMs?: number;
   maxBackoffMs?: number;
+  /** Time and timers (tests pass a fake clock); the system clock by default. */
+  clock?: ChainClock;
+  /** How long the probe waits for the node before reporting it offline (CHAIN_PROBE_TIMEOUT_MS). */
+  probeTimeoutMs?: number;
+  /** How long an on-demand call waits (CHAIN_CALL_TIMEOUT_MS). */
+  callTimeoutMs?: number;
 }
 
 function isAlive(pid: number): boolean {
@@ -50,14 +57,16 @@ export class ChainRuntime {
   private provider: JsonRpcProvider | null = null;
   private endpoint: Endpoint | null = null;
   private owned: EmbeddedChain | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: unknown = null;
+  private readonly clock: ChainClock;
   private failures = 0;
   private stopped = false;
   private readonly mode: 'embedded' | 'external';
 
   constructor(private readonly options: ChainRuntimeOptions) {
     this.mode = options.config.mode === 'external' ? 'external' : 'embedded';
-    const since = new Date().toISOString();
+    this.clock = options.clock ?? systemClock;
+    const since = new Date(this.clock.now()).toISOString();
     this.status =
       options.config.mode === 'none'
         ? { state: 'offline', mode: 'embedded', rpcUrl: null, since, reason: 'Chain disabled (CUSTODIAN_CHAIN=none)' }
@@ -91,10 +100,40 @@ export class ChainRuntime {
       this.provider = createProvider(this.endpoint.rpcUrl, this.endpoint.chainId);
     } catch (err) {
       log.error(`chain start failed: ${(err as Error).message}`);
-      this.setStatus({ state: 'offline', mode: this.mode, rpcUrl: null, since: new Date().toISOString(), reason: (err as Error).message });
+      this.setStatus({ state: 'offline', mode: this.mode, rpcUrl: null, since: this.nowIso(), reason: (err as Error).message });
       return;
     }
     await this.poll();
+  }
+
+  /**
+   * Runs `work` (a call to the node) with the on-demand time limit. A node that does not answer in time is taken
+   * for offline at once (every health display follows), and the caller gets CHAIN_TIMEOUT naming `what`.
+   */
+  deadline<T>(what: string, work: Promise<T>): Promise<T> {
+    const ms = this.options.callTimeoutMs ?? CHAIN_CALL_TIMEOUT_MS;
+    const rpcUrl = this.endpoint?.rpcUrl ?? null;
+    return withDeadline(work, ms, this.clock, () => {
+      const error = chainTimeoutError(what, ms, rpcUrl);
+      this.markUnanswered(`no answer to ${what} within ${Math.round(ms / 1000)} s`);
+      return error;
+    });
+  }
+
+  /** Probes the node now (tests, and a caller that wants a fresh reading) and returns the new status. */
+  async probe(): Promise<ChainStatus> {
+    await this.poll();
+    return this.status;
+  }
+
+  private markUnanswered(reason: string): void {
+    if (this.stopped || !this.endpoint || this.status.state === 'offline') return;
+    this.failures += 1;
+    this.setStatus({ state: 'offline', mode: this.mode, rpcUrl: this.endpoint.rpcUrl, since: this.nowIso(), reason });
+  }
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
   }
 
   private async embeddedEndpoint(): Promise<Endpoint> {
@@ -124,9 +163,13 @@ export class ChainRuntime {
   private async poll(): Promise<void> {
     if (this.stopped || !this.provider || !this.endpoint) return;
     const { rpcUrl, chainId, contracts } = this.endpoint;
+    const provider = this.provider;
+    const ms = this.options.probeTimeoutMs ?? CHAIN_PROBE_TIMEOUT_MS;
     try {
-      const actual = Number(await this.provider.send('eth_chainId', []));
-      const blockNumber = Number(await this.provider.send('eth_blockNumber', []));
+      // A paused node accepts the connection and never answers: without a limit the probe waited minutes and the
+      // status stayed "Connected" meanwhile.
+      const read = async (): Promise<[number, number]> => [Number(await provider.send('eth_chainId', [])), Number(await provider.send('eth_blockNumber', []))];
+      const [actual, blockNumber] = await withDeadline(read(), ms, this.clock, () => new Error(`no answer within ${Math.round(ms / 1000)} s`));
       this.failures = 0;
       if (actual !== chainId) {
         this.setStatus({ state: 'mismatch', mode: this.mode, rpcUrl, expectedChainId: chainId, actualChainId: actual });
@@ -135,7 +178,7 @@ export class ChainRuntime {
       }
     } catch (err) {
       this.failures += 1;
-      const since = this.status.state === 'offline' ? this.status.since : new Date().toISOString();
+      const since = this.status.state === 'offline' ? this.status.since : this.nowIso();
       this.setStatus({ state: 'offline', mode: this.mode, rpcUrl, since, reason: shortReason(err) });
     }
     this.schedule();
@@ -143,12 +186,15 @@ export class ChainRuntime {
 
   private schedule(): void {
     if (this.stopped) return;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
     const base = this.options.pollMs ?? 2000;
     // Exponential backoff with jitter while offline, so many workstations do not hammer a node coming back.
     const delay =
       this.failures === 0 ? base : Math.min(this.options.maxBackoffMs ?? 30_000, base * 2 ** Math.min(this.failures, 5)) * (0.5 + Math.random() / 2);
-    this.timer = setTimeout(() => void this.poll(), delay);
-    this.timer.unref();
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      void this.poll();
+    }, delay);
   }
 
   private setStatus(next: ChainStatus): void {
@@ -159,7 +205,7 @@ export class ChainRuntime {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.provider?.destroy();
     if (this.owned) {
       const file = endpointFile(this.options.dataDir);

@@ -74,7 +74,7 @@ describe('PHI reads name their patients in the audit trail', () => {
 
   it('access checks and break-glass: the patient asked about', async () => {
     const [p1] = f.patientIds as [number];
-    await f.ok('access.check', { grantee: NPIS.unknown, patientId: p1, purpose: 'ETREAT', category: 'general', breakGlassReason: 'unconscious in ED' }, clerk);
+    await f.ok('access.check', { grantee: NPIS.verified, patientId: p1, purpose: 'ETREAT', category: 'general', breakGlassReason: 'unconscious in ED' }, clerk);
     expect(lastEntry('access.check')).toMatchObject({ patient_id: p1, outcome: 'break-glass' });
   });
 });

@@ -40,12 +40,13 @@ import { createSignerHandlers } from '../sync/signer-handlers';
 import { syncRegistry } from './sync-plugins';
 import { JobRunner } from '../workers/job-runner';
 import { ChainRuntime } from './chain-runtime';
+import { ConnectionHealthMonitor } from './connection-health';
 import { loadConfig, type CustodianConfig } from './config';
 import { createDispatcher, type CallerContext, type Dispatch } from './dispatcher';
 import { EventBus } from './event-bus';
 import { makeDataDirPrivate } from './file-modes';
 import { createLogger, type FileLogger, type Logger } from './log';
-import { createSystemHandlers } from './system-handlers';
+import { createSystemHandlers, outboxDepth } from './system-handlers';
 import { createJobsHandlers } from '../workers/handlers';
 
 export type RuntimeKind = 'electron' | 'browser' | 'cli';
@@ -87,6 +88,8 @@ export interface Services {
   encryption: EncryptReport;
   events: EventBus;
   chain: ChainRuntime;
+  /** The one connection health every display shows (node probe + sender + queue depth). */
+  health: ConnectionHealthMonitor;
   jobs: JobRunner;
   /** The chain sync engine, or null when no chain is configured. */
   sync: SyncEngine | null;
@@ -183,6 +186,25 @@ export async function startServices(options: StartOptions): Promise<Services> {
         });
   if (sync && (options.sync ?? 'auto') === 'auto') sync.start();
 
+  // One source of truth for connection health: the probe's readings and the sender's states, folded together.
+  const health = new ConnectionHealthMonitor({
+    mode: config.chain.mode === 'external' ? 'external' : 'embedded',
+    disabled: config.chain.mode === 'none',
+    queued: () => outboxDepth(db).pending,
+    now: () => new Date(),
+    emit: (h) => events.emit('connection.health', h),
+  });
+  health.nodeStatus(chain.current);
+  const stopHealth = events.subscribe((m) => {
+    if (m.event === 'chain.connection') {
+      const wasDown = health.current.state === 'offline';
+      health.nodeStatus(m.payload);
+      // The node answers again but the sender is still backing off: let it try now, so the displays do not say
+      // "offline" for up to 30 s after the node is back.
+      if (wasDown && m.payload.state === 'connected' && sync && !sync.isPaused && (options.sync ?? 'auto') === 'auto') void sync.syncNow().catch(() => undefined);
+    } else if (m.event === 'sync.state') health.senderState(m.payload);
+  });
+
   const envLimit = Number(process.env.CUSTODIAN_UPLOAD_MAX_BYTES);
   const envTotal = Number(process.env.CUSTODIAN_UPLOAD_MAX_TOTAL_BYTES);
   const uploads = new UploadStore(path.join(dataDir, 'uploads'), {
@@ -219,8 +241,8 @@ export async function startServices(options: StartOptions): Promise<Services> {
 
   const incoming = (uploadId: string, owner: string) => resolveIncoming(uploads, uploadId, owner);
   const handlers = {
-    ...createSystemHandlers({ db, dbPath, chain, jobs, runtime: options.runtime }),
-    ...createSyncHandlers({ db, engine: sync, chain, confirmations, registry, conflicts: new ConsentConflicts(db), reapplyConsentChange: consentReapplier({ db, dataDir }) }),
+    ...createSystemHandlers({ db, dbPath, chain, health, jobs, runtime: options.runtime }),
+    ...createSyncHandlers({ db, engine: sync, chain, health, confirmations, registry, conflicts: new ConsentConflicts(db), reapplyConsentChange: consentReapplier({ db, dataDir }) }),
     ...createAuthHandlers({ db, throttle: options.signInThrottle ?? new SignInThrottle() }),
     ...createAuditHandlers(auditDeps),
     ...createDisclosureHandlers({ db }),
@@ -261,6 +283,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     encryption,
     events,
     chain,
+    health,
     jobs,
     sync,
     syncRegistry: registry,
@@ -281,6 +304,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
       }
       uploadCleanup?.stop();
       credentialRechecks?.stop();
+      stopHealth();
       await sync?.stop();
       await jobs.stopAll();
       await chainStarted.catch(() => undefined);

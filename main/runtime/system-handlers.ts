@@ -8,6 +8,7 @@ import type { Db } from '../db/connection';
 import { appliedMigrations } from '../db/migrate';
 import type { JobRunner } from '../workers/job-runner';
 import type { ChainRuntime } from './chain-runtime';
+import type { ConnectionHealthMonitor } from './connection-health';
 import type { RequestContext } from './dispatcher';
 import { ConsentConflicts } from '../consents/consent-conflicts';
 
@@ -17,6 +18,7 @@ export interface SystemDeps {
   db: Db;
   dbPath: string;
   chain: ChainRuntime;
+  health: Pick<ConnectionHealthMonitor, 'current'>;
   jobs: JobRunner;
   runtime: SystemStatus['app']['runtime'];
 }
@@ -41,6 +43,7 @@ export function createSystemHandlers(deps: SystemDeps): HandlersFor<typeof syste
         app: { version: APP_VERSION, runtime: deps.runtime },
         database: { path: deps.dbPath, schemaVersion: applied.at(-1)?.version ?? 0, migrations: applied.length, sizeBytes },
         chain: deps.chain.current,
+        health: deps.health.current,
         outbox: outboxDepth(deps.db),
         principal: { name: ctx.principal.name, role: ctx.principal.role },
       };

@@ -39,7 +39,7 @@ const clerk: Principal = { id: 'clerk-a', name: 'Clerk', role: 'records_clerk' }
 function syncApi(db: Db, dataDir: string) {
   // The facility secret the consents write path reads (the same one the test sealer uses).
   replaceFacilitySecret(dataDir, TEST_SECRET);
-  const handlers = createSyncHandlers({ db, engine: null, chain: { current: { state: 'disabled' } } as unknown as ChainRuntime, confirmations: 1, registry: TEST_REGISTRY, conflicts: new ConsentConflicts(db), reapplyConsentChange: consentReapplier({ db, dataDir }) });
+  const handlers = createSyncHandlers({ db, engine: null, chain: { current: { state: 'disabled' } } as unknown as ChainRuntime, confirmations: 1, health: { current: { state: 'disabled', mode: 'embedded', since: null, queued: 0, reason: 'no chain in this test' } }, registry: TEST_REGISTRY, conflicts: new ConsentConflicts(db), reapplyConsentChange: consentReapplier({ db, dataDir }) });
   const dispatch = createDispatcher(handlers as unknown as ApiHandlers, silentLogger, { transaction: (fn) => db.transaction(fn).immediate() });
   return async <T>(channel: string, input: unknown, as: Principal = ANONYMOUS) => {
     const r = await dispatch(channel, input, { transport: 'cli', principal: as });

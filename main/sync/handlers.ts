@@ -4,6 +4,7 @@ import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
 import { SYNC_BATCH_STATES, type ConsentConflictSummary, type syncChannels, type SyncBatchState, type SyncBatchSummary, type SyncStatus } from '../api/sync';
 import type { Db } from '../db/connection';
+import type { ConnectionHealth } from '../api/system';
 import type { ChainRuntime } from '../runtime/chain-runtime';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { SyncEngine } from './engine';
@@ -46,6 +47,8 @@ export interface SyncHandlerDeps {
   db: Db;
   engine: SyncEngine | null;
   chain: ChainRuntime;
+  /** The shared connection health (main/runtime/connection-health.ts). */
+  health: { readonly current: ConnectionHealth };
   confirmations: number;
   /**
    * The consents domain's write path for "re-apply mine" (ConsentWrites.reapply), handed in by the composition root
@@ -93,10 +96,13 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
       const batches = Object.fromEntries(SYNC_BATCH_STATES.map((s) => [s, counts.find((c) => c.state === s)?.n ?? 0])) as Record<SyncBatchState, number>;
       const address = engine ? await engine.signer() : null;
       const provider = engine?.provider ?? deps.chain.connection?.provider ?? null;
-      const balanceWei = address && provider ? await provider.getBalance(address).then((b) => b.toString(), () => null) : null;
+      // A node known to be down is not asked (a paused node would hold this status read for the provider's timeout).
+      const health = deps.health.current;
+      const balanceWei = address && provider && health.state === 'connected' ? await provider.getBalance(address).then((b) => b.toString(), () => null) : null;
       const failure = engine?.failure ?? null;
       const status: SyncStatus = {
         connection: !engine ? 'disabled' : chain.state,
+        health,
         rpcUrl: chain.rpcUrl,
         chainId: chain.state === 'connected' ? chain.chainId : chain.state === 'mismatch' ? chain.actualChainId : null,
         blockHeight: engine?.blockHeight ?? (chain.state === 'connected' ? chain.blockNumber : null),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDateTime, formatDuration, humanizeKind, humanizeRole } from './format';
+import { formatAge, formatBytes, formatDateTime, formatDuration, humanizeKind, humanizeRole } from './format';
 
 describe('format', () => {
   it.each([
@@ -34,4 +34,11 @@ describe('format', () => {
     ['it_admin', 'IT administrator'],
     ['night_shift_lead', 'Night shift lead'],
   ])('humanizeRole(%s) = %s', (role, expected) => expect(humanizeRole(role)).toBe(expected));
+
+  it.each([
+    [40, '40 s'],
+    [12 * 60 + 5, '12 min'],
+    [3 * 3600 + 5 * 60, '3 h 5 min'],
+    [52 * 3600, '2 days 4 h'],
+  ])('formatAge(%d) = %s', (n, expected) => expect(formatAge(n)).toBe(expected));
 });

@@ -2,9 +2,9 @@
 // Values carry stable data-testids (and raw data-value attributes) for e2e tests and support scripts.
 import { Anchor, Box, Divider, Group, Text, Tooltip } from '@mantine/core';
 import type { ReactElement, ReactNode } from 'react';
-import type { ChainStatus } from '../../../main/api/system';
+import type { ChainStatus, ConnectionHealth } from '../../../main/api/system';
 import { usePushConnectionState } from '../api/hooks';
-import { describeChain } from '../components/chainStatus';
+import { describeHealth } from '../components/chainStatus';
 import { formatCount, formatDateTime, humanizeRole } from '../components/format';
 import { ChainIcon, DatabaseIcon, OutboxIcon, UserIcon } from '../components/icons';
 import { hrefFor } from './router';
@@ -22,26 +22,28 @@ function Segment({ icon, label, children, grow }: { icon: ReactNode; label: stri
   );
 }
 
-const DOT: Record<ChainStatus['state'], string> = {
+const DOT: Record<ConnectionHealth['state'], string> = {
   connected: 'var(--mantine-color-teal-6)',
   connecting: 'var(--mantine-color-yellow-6)',
   offline: 'var(--mantine-color-red-6)',
   mismatch: 'var(--mantine-color-orange-6)',
+  disabled: 'var(--mantine-color-gray-6)',
 };
 
-function ChainSegment({ chain }: { chain: ChainStatus }): ReactElement {
-  const view = describeChain(chain);
+/** The connection health (shared with the Dashboard and the Sync page), with the chain's id and height when up. */
+function ChainSegment({ chain, health }: { chain: ChainStatus; health: ConnectionHealth }): ReactElement {
+  const view = describeHealth(health);
   return (
     <Tooltip label={view.detail} multiline maw={420} withArrow openDelay={300}>
-      <Group gap={6} wrap="nowrap" data-testid="status-chain" data-state={chain.state} tabIndex={0} className={classes.focusable}>
-        <span className={classes.dot} style={{ background: DOT[chain.state] }} aria-hidden="true" />
-        <Text span size="xs" fw={600} aria-live="polite">
+      <Group gap={6} wrap="nowrap" data-testid="status-chain" data-state={health.state} data-since={health.since ?? undefined} data-queued={health.queued} tabIndex={0} className={classes.focusable}>
+        <span className={classes.dot} style={{ background: DOT[health.state] }} aria-hidden="true" />
+        <Text span size="xs" fw={600} aria-live="polite" data-testid="status-chain-label">
           {view.label}
         </Text>
         <Text span size="xs">
           · {chain.mode === 'embedded' ? 'embedded devnet' : 'external network'}
         </Text>
-        {chain.state === 'connected' && (
+        {health.state === 'connected' && chain.state === 'connected' && (
           <>
             <Text span size="xs">
               · chain id{' '}
@@ -57,11 +59,7 @@ function ChainSegment({ chain }: { chain: ChainStatus }): ReactElement {
             </Text>
           </>
         )}
-        {chain.state === 'offline' && (
-          <Text span size="xs" truncate maw={320}>
-            — {chain.reason}
-          </Text>
-        )}
+
         {chain.state === 'mismatch' && (
           <Text span size="xs">
             · expected {chain.expectedChainId}, node reports{' '}
@@ -90,6 +88,8 @@ export function StatusBar(): ReactElement {
   }
 
   const { database, chain, outbox, principal } = status;
+  // The queue depth of the shared health (the same number the chain segment and the Sync page show).
+  const queued = status.health.queued;
   return (
     <Group h="100%" px="sm" gap="sm" wrap="nowrap" data-testid="status-bar" className={classes.bar}>
       <Segment icon={<DatabaseIcon size={14} />} label="Database" grow>
@@ -105,12 +105,12 @@ export function StatusBar(): ReactElement {
       </Segment>
       <Divider orientation="vertical" />
       <Segment icon={<ChainIcon size={14} />} label="Chain connection">
-        <ChainSegment chain={chain} />
+        <ChainSegment chain={chain} health={status.health} />
       </Segment>
       <Divider orientation="vertical" />
       <Segment icon={<OutboxIcon size={14} />} label="Outbox">
-        <Text span size="xs" data-testid="status-outbox" data-value={outbox.pending} fw={outbox.pending > 0 ? 600 : undefined} className={classes.nowrap}>
-          {outbox.pending === 0 ? 'Outbox empty' : `${formatCount(outbox.pending)} queued`}
+        <Text span size="xs" data-testid="status-outbox" data-value={queued} fw={queued > 0 ? 600 : undefined} className={classes.nowrap}>
+          {queued === 0 ? 'Outbox empty' : `${formatCount(queued)} queued`}
         </Text>
         {outbox.conflicts > 0 && (
           <Tooltip label="Consent changes made here that another workstation's change beat. Open the Sync page to accept the chain's state or re-apply yours." multiline maw={320} withArrow>

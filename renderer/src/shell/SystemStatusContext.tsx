@@ -1,7 +1,8 @@
 // One poll of system.status for the whole window (every 2 s, and at once on a chain.connection push or a
-// reconnect of the push stream), shared by the status bar, the dashboard and settings.
+// reconnect of the push stream), shared by the status bar, the dashboard, the Sync page and settings. The pushed
+// connection health replaces the polled one until a newer poll: every display reads it from here.
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactElement, type ReactNode } from 'react';
-import type { ChainStatus, SystemStatus } from '../../../main/api/system';
+import type { ChainStatus, ConnectionHealth, SystemStatus } from '../../../main/api/system';
 import type { ApiCallError } from '../api/client';
 import { useApiQuery, usePushConnectionState, usePushEvent } from '../api/hooks';
 
@@ -27,6 +28,9 @@ export function SystemStatusProvider({ children }: { children: ReactNode }): Rea
     refetch();
   });
 
+  const [pushedHealth, setPushedHealth] = useState<{ health: ConnectionHealth; at: number } | null>(null);
+  usePushEvent('connection.health', (health) => setPushedHealth({ health, at: Date.now() }));
+
   const pushState = usePushConnectionState();
   const previous = useRef(pushState);
   useEffect(() => {
@@ -39,8 +43,11 @@ export function SystemStatusProvider({ children }: { children: ReactNode }): Rea
     if (status && pushedChain && (query.updatedAt === null || pushedChain.at > query.updatedAt)) {
       status = { ...status, chain: pushedChain.chain };
     }
+    if (status && pushedHealth && (query.updatedAt === null || pushedHealth.at > query.updatedAt)) {
+      status = { ...status, health: pushedHealth.health };
+    }
     return { status, error: query.error, loading: query.loading, updatedAt: query.updatedAt, refetch };
-  }, [query.data, query.error, query.loading, query.updatedAt, pushedChain, refetch]);
+  }, [query.data, query.error, query.loading, query.updatedAt, pushedChain, pushedHealth, refetch]);
 
   return <SystemStatusContext.Provider value={value}>{children}</SystemStatusContext.Provider>;
 }

@@ -1,13 +1,16 @@
 // Check access (access.check): may this grantee see this patient's data of this category for this purpose, now
-// or at a given time? Shows the decision, the break-glass flag, and which consents decided it and why. Emergency
-// treatment (ETREAT) is break-glass: it needs a typed reason and is reviewed by an auditor.
-import { Alert, Badge, Box, Button, Code, Group, NativeSelect, Paper, Stack, Table, Text, Textarea, TextInput, Title, UnstyledButton } from '@mantine/core';
-import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
+// or at a given time? Shows the decision, who the grantee is (provider directory, cached credential verdict and its
+// age) and which consents decided it. An answer belongs to one question: any edit clears it (and says so), a new one
+// is announced and takes focus. Emergency access (break-glass) is its own action with its own confirmation dialog;
+// choosing the ETREAT purpose only asks about ETREAT consents.
+import { Box, Button, Group, NativeSelect, Paper, Stack, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { useEffect, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { CATEGORIES, PURPOSES, type AccessDecision, type CategoryCode, type PurposeCode } from '../../../../main/api/consents';
 import { ApiCallError, invoke } from '../../api/client';
 import { issuesOf } from '../../auth/fieldErrors';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { formatDateTime } from '../../components/format';
+import { AccessDecisionView, announcementOf, type Asked } from './AccessDecisionView';
+import { BREAK_GLASS_COLOR, BreakGlassDialog, type BreakGlassTarget } from './BreakGlassDialog';
 import classes from './Consents.module.css';
 import { CATEGORY_LABELS, PURPOSE_LABELS } from './labels';
 import { PatientPicker, type PickedPatient } from './PatientPicker';
@@ -22,107 +25,14 @@ export interface AccessQuestion {
 
 type Field = 'grantee' | 'patient' | 'at' | 'breakGlassReason';
 
-interface Asked {
-  grantee: string;
-  patient: string;
-  purpose: PurposeCode;
-  category: CategoryCode;
-  at: string | null;
-}
-
-function DecisionView({ result, asked, onOpenConsent }: { result: AccessDecision; asked: Asked; onOpenConsent: (id: number) => void }): ReactElement {
-  const permit = result.decision === 'permit';
-  return (
-    <Paper withBorder radius="md" p="md" data-testid="access-result" data-decision={result.decision} data-break-glass={String(result.breakGlass)}>
-      <Stack gap="sm">
-        <Group gap="sm" align="center">
-          <Badge size="xl" radius="sm" color={permit ? 'teal' : 'red'} variant="filled" data-testid="access-decision">
-            {permit ? 'Permit' : 'Deny'}
-          </Badge>
-          {result.breakGlass && (
-            <Badge size="lg" radius="sm" color="orange" variant="filled" data-testid="access-break-glass">
-              Break-glass
-            </Badge>
-          )}
-          <Text size="sm" c="dimmed">
-            Decided for {formatDateTime(result.at)} (local time{asked.at ? '' : ': now'})
-          </Text>
-        </Group>
-        <Text size="sm" data-testid="access-asked">
-          May <Code>{asked.grantee}</Code> see the <strong>{CATEGORY_LABELS[asked.category].toLowerCase()}</strong> records of {asked.patient} for{' '}
-          <strong>
-            {asked.purpose} ({PURPOSE_LABELS[asked.purpose].toLowerCase()})
-          </strong>
-          ?
-        </Text>
-        <Text size="sm" fw={500} data-testid="access-reason">
-          {result.reason}
-        </Text>
-        {result.breakGlass && (
-          <Alert color="orange" variant="light" py="xs">
-            <Text size="sm">
-              Emergency access overrides the patient’s consents. It is recorded in the audit trail with your reason and appears in the auditor’s
-              break-glass review list.
-            </Text>
-          </Alert>
-        )}
-        {result.decidedBy.length > 0 ? (
-          <Table withTableBorder verticalSpacing={4} horizontalSpacing={8} fz="xs" data-testid="access-decided-by">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th w={80}>Consent</Table.Th>
-                <Table.Th w={140}>External id</Table.Th>
-                <Table.Th w={80}>Decision</Table.Th>
-                <Table.Th w={130}>In this decision</Table.Th>
-                <Table.Th>Why</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {result.decidedBy.map((c) => (
-                <Table.Tr key={c.consentId} data-testid="access-decided-by-row" data-consent-id={c.consentId} data-counts={String(c.counts)}>
-                  <Table.Td>
-                    <UnstyledButton className={classes.idLink} onClick={() => onOpenConsent(c.consentId)} aria-label={`Open consent ${c.consentId}`}>
-                      #{c.consentId}
-                    </UnstyledButton>
-                  </Table.Td>
-                  <Table.Td className={classes.mono}>{c.externalId ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <Badge size="sm" variant="light" color={c.decision === 'permit' ? 'teal' : 'red'} tt="none">
-                      {c.decision}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    {c.counts ? (
-                      <Text size="xs" fw={600}>
-                        Decides
-                      </Text>
-                    ) : (
-                      <Text size="xs" c="dimmed">
-                        Does not count
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{c.why}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        ) : (
-          <Text size="sm" c="dimmed">
-            No consent on file for this grantee, patient, purpose and category: without a consent, access is denied.
-          </Text>
-        )}
-      </Stack>
-    </Paper>
-  );
-}
-
 export interface AccessCheckPanelProps {
   /** A question to start from (from a consent's detail); changes replace the form. */
   initial: AccessQuestion | null;
   canSearchPatients: boolean;
   onOpenConsent: (id: number) => void;
 }
+
+const CLEARED = 'The question changed, so the previous answer was cleared. Check access again for an answer to this question.';
 
 export function AccessCheckPanel({ initial, canSearchPatients, onOpenConsent }: AccessCheckPanelProps): ReactElement {
   const [grantee, setGrantee] = useState(initial?.grantee ?? '');
@@ -131,11 +41,25 @@ export function AccessCheckPanel({ initial, canSearchPatients, onOpenConsent }: 
   const [purpose, setPurpose] = useState<PurposeCode>(initial?.purpose ?? 'TREAT');
   const [category, setCategory] = useState<CategoryCode>(initial?.category ?? 'general');
   const [at, setAt] = useState('');
-  const [breakGlassReason, setBreakGlassReason] = useState('');
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [failure, setFailure] = useState<ApiCallError | null>(null);
-  const [pending, setPending] = useState(false);
+  const [pending, setPending] = useState<'check' | 'break-glass' | null>(null);
   const [result, setResult] = useState<{ decision: AccessDecision; asked: Asked } | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const [cleared, setCleared] = useState(false);
+  const [breakGlass, setBreakGlass] = useState<(BreakGlassTarget & { patientId: number }) | null>(null);
+  // Every edit bumps the version: an answer that arrives for an older question is dropped, never shown.
+  const version = useRef(0);
+  const resultRef = useRef<HTMLDivElement>(null);
+
+  const questionChanged = (): void => {
+    version.current += 1;
+    if (result) {
+      setCleared(true);
+      setAnnouncement(CLEARED);
+    }
+    setResult(null);
+  };
 
   useEffect(() => {
     if (!initial) return;
@@ -144,38 +68,45 @@ export function AccessCheckPanel({ initial, canSearchPatients, onOpenConsent }: 
     setPatientNumber(initial.patient ? String(initial.patient.id) : '');
     setPurpose(initial.purpose);
     setCategory(initial.category);
+    version.current += 1;
     setResult(null);
+    setCleared(false);
     setErrors({});
   }, [initial]);
 
-  const clear = (field: Field): void => setErrors(({ [field]: _dropped, ...rest }) => rest);
-  const emergency = purpose === 'ETREAT';
+  // A new answer takes focus, so keyboard and screen-reader users land on it (the live region reads it too).
+  useEffect(() => {
+    if (result) resultRef.current?.focus();
+  }, [result]);
 
-  const submit = async (event: FormEvent): Promise<void> => {
-    event.preventDefault();
+  const clear = (field: Field): void => setErrors(({ [field]: _dropped, ...rest }) => rest);
+
+  /** The question as typed, or the field errors that stop it. */
+  const question = (): { patientId: number; atIso: string | undefined; who: string } | null => {
     const local: Partial<Record<Field, string>> = {};
     if (!grantee.trim()) local.grantee = 'Enter the grantee: an NPI or an organisation id.';
     const patientId = canSearchPatients ? patient?.id : /^\d+$/.test(patientNumber.trim()) ? Number(patientNumber.trim()) : undefined;
     if (!patientId) local.patient = canSearchPatients ? 'Pick the patient (search by MRN or name).' : 'Enter the patient number.';
-    const atIso = at.trim() ? localToIso(at) : undefined;
+    const atIso = at.trim() ? (localToIso(at) ?? undefined) : undefined;
     if (at.trim() && !atIso) local.at = 'Enter a real date and time as YYYY-MM-DD HH:MM, or leave it empty for now.';
-    if (emergency && breakGlassReason.trim().length < 3) local.breakGlassReason = 'Emergency access needs a reason: say why the record must be opened now.';
     setErrors(local);
     setFailure(null);
-    if (Object.keys(local).length > 0 || !patientId) return;
-    setPending(true);
+    if (Object.keys(local).length > 0 || !patientId) return null;
+    const who = canSearchPatients && patient ? patient.label : `patient no. ${patientId}`;
+    return { patientId, atIso, who };
+  };
+
+  const ask = async (kind: 'check' | 'break-glass', input: Record<string, unknown>, asked: Asked): Promise<void> => {
+    const asOf = version.current;
+    setPending(kind);
     try {
-      const decision = await invoke('access.check', {
-        grantee: grantee.trim(),
-        patientId,
-        purpose,
-        category,
-        ...(atIso ? { at: atIso } : {}),
-        ...(emergency ? { breakGlassReason: breakGlassReason.trim() } : {}),
-      });
-      const who = canSearchPatients && patient ? patient.label : `patient no. ${patientId}`;
-      setResult({ decision, asked: { grantee: grantee.trim(), patient: who, purpose, category, at: atIso ?? null } });
+      const decision = await invoke('access.check', input as never);
+      if (asOf !== version.current) return;
+      setCleared(false);
+      setResult({ decision, asked });
+      setAnnouncement(announcementOf(decision, asked));
     } catch (err) {
+      if (asOf !== version.current) return;
       const e = err instanceof ApiCallError ? err : new ApiCallError('access.check', 'INTERNAL', String(err));
       const byField: Partial<Record<Field, string>> = {};
       for (const issue of issuesOf(e.details)) {
@@ -185,9 +116,38 @@ export function AccessCheckPanel({ initial, canSearchPatients, onOpenConsent }: 
       setErrors(byField);
       setResult(null);
       setFailure(e);
+      setAnnouncement(`The check did not run: ${e.message}`);
     } finally {
-      setPending(false);
+      setPending(null);
     }
+  };
+
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    const q = question();
+    if (!q) return;
+    await ask(
+      'check',
+      { grantee: grantee.trim(), patientId: q.patientId, purpose, category, ...(q.atIso ? { at: q.atIso } : {}) },
+      { grantee: grantee.trim(), patient: q.who, purpose, category, at: q.atIso ?? null },
+    );
+  };
+
+  const openBreakGlass = (): void => {
+    const q = question();
+    if (!q) return;
+    setBreakGlass({ grantee: grantee.trim(), patient: q.who, category, patientId: q.patientId });
+  };
+
+  const confirmBreakGlass = async (reason: string): Promise<void> => {
+    if (!breakGlass) return;
+    const target = breakGlass;
+    setBreakGlass(null);
+    await ask(
+      'break-glass',
+      { grantee: target.grantee, patientId: target.patientId, purpose: 'ETREAT', category: target.category, breakGlassReason: reason },
+      { grantee: target.grantee, patient: target.patient, purpose: 'ETREAT', category: target.category, at: null },
+    );
   };
 
   return (
@@ -211,6 +171,7 @@ export function AccessCheckPanel({ initial, canSearchPatients, onOpenConsent }: 
                 onChange={(e) => {
                   setGrantee(e.currentTarget.value);
                   clear('grantee');
+                  questionChanged();
                 }}
                 error={errors.grantee}
                 spellCheck={false}
@@ -225,6 +186,7 @@ export function AccessCheckPanel({ initial, canSearchPatients, onOpenConsent }: 
                   onChange={(p) => {
                     setPatient(p);
                     clear('patient');
+                    questionChanged();
                   }}
                   error={errors.patient}
                   data-testid="access-patient"
@@ -237,6 +199,7 @@ export function AccessCheckPanel({ initial, canSearchPatients, onOpenConsent }: 
                   onChange={(e) => {
                     setPatientNumber(e.currentTarget.value);
                     clear('patient');
+                    questionChanged();
                   }}
                   error={errors.patient}
                   inputMode="numeric"
@@ -247,7 +210,10 @@ export function AccessCheckPanel({ initial, canSearchPatients, onOpenConsent }: 
                 label="Purpose of use"
                 required
                 value={purpose}
-                onChange={(e) => setPurpose(e.currentTarget.value as PurposeCode)}
+                onChange={(e) => {
+                  setPurpose(e.currentTarget.value as PurposeCode);
+                  questionChanged();
+                }}
                 data={PURPOSES.map((p) => ({ value: p, label: `${p} — ${PURPOSE_LABELS[p]}` }))}
                 data-testid="access-purpose"
               />
@@ -255,7 +221,10 @@ export function AccessCheckPanel({ initial, canSearchPatients, onOpenConsent }: 
                 label="Data category"
                 required
                 value={category}
-                onChange={(e) => setCategory(e.currentTarget.value as CategoryCode)}
+                onChange={(e) => {
+                  setCategory(e.currentTarget.value as CategoryCode);
+                  questionChanged();
+                }}
                 data={CATEGORIES.map((c) => ({ value: c, label: CATEGORY_LABELS[c] }))}
                 data-testid="access-category"
               />
@@ -267,38 +236,40 @@ export function AccessCheckPanel({ initial, canSearchPatients, onOpenConsent }: 
                 onChange={(e) => {
                   setAt(e.currentTarget.value);
                   clear('at');
+                  questionChanged();
                 }}
                 error={errors.at}
                 data-testid="access-at"
               />
             </Box>
-            {emergency && (
-              <Textarea
-                label="Reason for emergency access (break-glass)"
-                description="Required. Recorded in the audit trail and reviewed by an auditor."
-                required
-                autosize
-                minRows={2}
-                maxLength={500}
-                value={breakGlassReason}
-                onChange={(e) => {
-                  setBreakGlassReason(e.currentTarget.value);
-                  clear('breakGlassReason');
-                }}
-                error={errors.breakGlassReason}
-                data-testid="access-break-glass-reason"
-              />
+            {purpose === 'ETREAT' && (
+              <Text size="xs" c="dimmed" data-testid="access-etreat-note">
+                Checking ETREAT asks what the patient’s ETREAT consents say; it opens nothing. To open the record in an emergency, use “Emergency access
+                (break-glass)…”.
+              </Text>
             )}
             {failure && <ErrorBanner title="The check did not run" error={failure} />}
-            <Group>
-              <Button type="submit" loading={pending} color={emergency ? 'orange' : undefined} data-testid="access-submit">
-                {emergency ? 'Open with break-glass' : 'Check access'}
+            <Group justify="space-between">
+              <Button type="submit" loading={pending === 'check'} disabled={pending === 'break-glass'} data-testid="access-submit">
+                Check access
+              </Button>
+              <Button type="button" variant="outline" color={BREAK_GLASS_COLOR} loading={pending === 'break-glass'} disabled={pending === 'check'} onClick={openBreakGlass} data-testid="access-break-glass-open">
+                Emergency access (break-glass)…
               </Button>
             </Group>
           </Stack>
         </form>
       </Paper>
-      {result && <DecisionView result={result.decision} asked={result.asked} onOpenConsent={onOpenConsent} />}
+      <VisuallyHidden role="status" aria-live="polite" aria-atomic="true" data-testid="access-announcement">
+        {announcement}
+      </VisuallyHidden>
+      {cleared && !result && (
+        <Text size="sm" c="dimmed" data-testid="access-cleared">
+          {CLEARED}
+        </Text>
+      )}
+      {result && <AccessDecisionView ref={resultRef} result={result.decision} asked={result.asked} onOpenConsent={onOpenConsent} />}
+      <BreakGlassDialog target={breakGlass} pending={pending === 'break-glass'} onCancel={() => setBreakGlass(null)} onConfirm={(reason) => void confirmBreakGlass(reason)} />
     </Stack>
   );
 }

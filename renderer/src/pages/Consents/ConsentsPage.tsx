@@ -145,9 +145,9 @@ function ConsentsPage(): ReactElement {
             {notice && <SuccessNotice onClose={() => setNotice(null)}>{notice}</SuccessNotice>}
             <ConsentFilters applied={applied} onApply={applyFilter} canSearchPatients={canSearchPatients} patientLabel={patientFilterLabel} onPatientLabel={setPatientFilterLabel} />
             <Group justify="space-between" gap="xs" wrap="nowrap">
-              <Text size="xs" c="dimmed" data-testid="consents-count" data-total={pages.total?.count ?? ''} data-loaded={pages.rows.length}>
+              {/* How long the first page took is for support and benchmarks (data-first-page-ms), not for people. */}
+              <Text size="xs" c="dimmed" data-testid="consents-count" data-total={pages.total?.count ?? ''} data-loaded={pages.rows.length} data-first-page-ms={pages.firstPageMs ?? undefined}>
                 {pages.loading ? 'Reading…' : totalText(pages.total, pages.rows.length, filtered)}
-                {pages.firstPageMs !== null && !pages.loading ? ` · first page in ${pages.firstPageMs} ms` : ''}
               </Text>
               {mayExport && (
                 <Group gap="xs" wrap="nowrap">

@@ -15,7 +15,7 @@ export interface ConsentPages {
   loading: boolean;
   loadingMore: boolean;
   error: ApiCallError | null;
-  /** Milliseconds the first page took (shown for support; the table's speed is part of the issue). */
+  /** Milliseconds the first page took: a data attribute for support and benchmarks, never text for people. */
   firstPageMs: number | null;
   loadMore: () => void;
   reload: () => void;

@@ -7,7 +7,7 @@ import { ApiCallError, invoke } from '../../api/client';
 import { useApiQuery } from '../../api/hooks';
 import { useSession } from '../../auth/SessionContext';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { formatDateTime } from '../../components/format';
+import { formatAge, formatDateTime } from '../../components/format';
 import { hrefFor } from '../../shell/router';
 import { checkLabel, expiryText, localizeTimes, STATUS_ACTION_VIEW, statusActions, TRIGGER_LABELS, verdictView, type StatusAction } from './credentialLabels';
 import classes from './Credentials.module.css';
@@ -310,6 +310,14 @@ export function ProviderDrawer({ providerId, onClose, onChanged, onStatusAction,
             <Text size="xs" c="dimmed" data-testid="provider-last-check">
               Checked {formatDateTime(lastResult.checkedAt)}:{' '}
               {lastResult.chain ? `registry ${shortAddress(lastResult.chain.registry)} on chain ${lastResult.chain.chainId}, block ${lastResult.chain.blockNumber}` : 'the registry was not reached'}.
+              {lastResult.cached && (
+                <span data-testid="provider-cached-verdict" data-age-seconds={lastResult.cached.ageSeconds ?? undefined}>
+                  {' '}
+                  {lastResult.cached.lastVerifiedAt && lastResult.cached.ageSeconds !== null
+                    ? `This answer rests on the cached verification of ${formatDateTime(lastResult.cached.lastVerifiedAt)} (${formatAge(lastResult.cached.ageSeconds)} old).`
+                    : 'It was never verified against the registry.'}
+                </span>
+              )}
             </Text>
           )}
 

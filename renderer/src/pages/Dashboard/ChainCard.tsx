@@ -1,7 +1,7 @@
 import { Badge, Code, DataList, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
-import type { ChainStatus } from '../../../../main/api/system';
-import { describeChain } from '../../components/chainStatus';
+import type { ChainStatus, ConnectionHealth } from '../../../../main/api/system';
+import { describeChain, describeHealth } from '../../components/chainStatus';
 import { formatCount, formatDateTime } from '../../components/format';
 import { ChainIcon } from '../../components/icons';
 import { StatusCard } from '../../components/StatusCard';
@@ -10,8 +10,10 @@ function shortAddress(address: string): string {
   return address.length > 14 ? `${address.slice(0, 8)}…${address.slice(-6)}` : address;
 }
 
-export function ChainCard({ chain, loading }: { chain: ChainStatus | undefined; loading: boolean }): ReactElement {
+/** The chain card leads with the shared connection health (the status bar and the Sync page show the same). */
+export function ChainCard({ chain, health, loading }: { chain: ChainStatus | undefined; health: ConnectionHealth | undefined; loading: boolean }): ReactElement {
   const view = chain ? describeChain(chain) : null;
+  const healthView = health ? describeHealth(health) : null;
   return (
     <StatusCard
       title="Chain"
@@ -19,13 +21,18 @@ export function ChainCard({ chain, loading }: { chain: ChainStatus | undefined; 
       loading={loading || !chain}
       testId="card-chain"
       badge={
-        view && (
-          <Badge color={view.color} variant="light" size="sm" data-testid="dashboard-chain-state">
-            {chain?.state === 'offline' ? 'Offline' : view.label}
+        healthView && (
+          <Badge color={healthView.color} variant="light" size="sm" data-testid="dashboard-chain-state" data-state={health?.state}>
+            {health?.state === 'offline' ? 'Offline' : healthView.label}
           </Badge>
         )
       }
     >
+      {health && healthView && health.state !== 'connected' && (
+        <Text size="sm" fw={600} mb="xs" c={healthView.color === 'red' ? 'red.8' : undefined} data-testid="dashboard-chain-health" data-state={health.state} data-since={health.since ?? undefined} data-queued={health.queued} role="status">
+          {healthView.label}
+        </Text>
+      )}
       {chain && (
         <DataList size="sm" gap={6} labelWidth={110}>
           <DataList.Item>
@@ -42,7 +49,7 @@ export function ChainCard({ chain, loading }: { chain: ChainStatus | undefined; 
               </DataList.ItemValue>
             </DataList.Item>
           )}
-          {chain.state === 'connected' && (
+          {chain.state === 'connected' && health?.state !== 'offline' && (
             <>
               <DataList.Item>
                 <DataList.ItemLabel>Chain id</DataList.ItemLabel>
@@ -76,15 +83,19 @@ export function ChainCard({ chain, loading }: { chain: ChainStatus | undefined; 
               <DataList.ItemValue>{formatDateTime(chain.since)}</DataList.ItemValue>
             </DataList.Item>
           )}
-          {chain.state === 'offline' && (
+          {health?.state === 'offline' && (
             <>
               <DataList.Item>
                 <DataList.ItemLabel>Offline since</DataList.ItemLabel>
-                <DataList.ItemValue>{formatDateTime(chain.since)}</DataList.ItemValue>
+                <DataList.ItemValue data-testid="dashboard-chain-offline-since">{formatDateTime(health.since)}</DataList.ItemValue>
+              </DataList.Item>
+              <DataList.Item>
+                <DataList.ItemLabel>Queued</DataList.ItemLabel>
+                <DataList.ItemValue data-testid="dashboard-chain-queued">{formatCount(health.queued)}</DataList.ItemValue>
               </DataList.Item>
               <DataList.Item>
                 <DataList.ItemLabel>Reason</DataList.ItemLabel>
-                <DataList.ItemValue>{chain.reason}</DataList.ItemValue>
+                <DataList.ItemValue>{health.reason}</DataList.ItemValue>
               </DataList.Item>
             </>
           )}
@@ -96,7 +107,7 @@ export function ChainCard({ chain, loading }: { chain: ChainStatus | undefined; 
           )}
         </DataList>
       )}
-      {chain && chain.state !== 'connected' && (
+      {health && health.state !== 'connected' && (
         <Text size="xs" mt="sm">
           Records are still saved on this computer; their events wait in the outbox until the chain is reachable.
         </Text>

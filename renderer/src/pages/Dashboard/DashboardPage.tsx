@@ -35,8 +35,8 @@ function DashboardPage(): ReactElement {
         {(status || waiting) && (
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="md">
             <DatabaseCard database={status?.database} loading={waiting} />
-            <ChainCard chain={status?.chain} loading={waiting} />
-            <OutboxCard outbox={status?.outbox} loading={waiting} />
+            <ChainCard chain={status?.chain} health={status?.health} loading={waiting} />
+            <OutboxCard outbox={status?.outbox} health={status?.health} loading={waiting} />
             {can('audit.view') && <BreakGlassCard />}
             {can('credentials.view') && <ExpiringCredentialsCard />}
           </SimpleGrid>

@@ -9,7 +9,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatCount, formatDateTime, formatDuration, humanizeKind } from '../../components/format';
 import { JobsIcon } from '../../components/icons';
 import { StatusCard } from '../../components/StatusCard';
-import { hasUnknownJobs, isTerminal, jobRows, mergeProgress, type JobRow } from './jobRows';
+import { hasUnknownJobs, isTerminal, jobErrorText, jobRows, mergeProgress, type JobRow } from './jobRows';
 
 const JOBS_REFRESH_MS = 5000;
 
@@ -127,8 +127,8 @@ export function JobsCard(): ReactElement {
                       </Text>
                     </Table.Td>
                     <Table.Td maw={280}>
-                      <Text size="xs" c={job.error ? 'red.8' : undefined} lineClamp={2} title={job.error ?? job.message ?? undefined}>
-                        {job.error ?? job.message ?? '—'}
+                      <Text size="xs" c={job.error ? 'red.8' : undefined} lineClamp={2} title={job.error ?? job.message ?? undefined} data-testid="job-error" data-code={job.error ? (jobErrorText(job.error).code ?? undefined) : undefined}>
+                        {job.error ? jobErrorText(job.error).text : (job.message ?? '—')}
                       </Text>
                     </Table.Td>
                     <Table.Td>

@@ -1,12 +1,14 @@
 import { Alert, Anchor, Badge, Group, Stack, Table, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
-import type { SystemStatus } from '../../../../main/api/system';
+import type { ConnectionHealth, SystemStatus } from '../../../../main/api/system';
 import { formatCount, humanizeKind } from '../../components/format';
 import { OutboxIcon } from '../../components/icons';
 import { StatusCard } from '../../components/StatusCard';
 import { hrefFor } from '../../shell/router';
 
-export function OutboxCard({ outbox, loading }: { outbox: SystemStatus['outbox'] | undefined; loading: boolean }): ReactElement {
+export function OutboxCard({ outbox, health, loading }: { outbox: SystemStatus['outbox'] | undefined; health?: ConnectionHealth | undefined; loading: boolean }): ReactElement {
+  // While the chain is unreachable nothing leaves: say so, rather than "waiting to send" as if it were on its way.
+  const held = health !== undefined && health.state !== 'connected';
   const kinds = outbox ? Object.entries(outbox.byKind).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]) : [];
   return (
     <StatusCard
@@ -16,8 +18,8 @@ export function OutboxCard({ outbox, loading }: { outbox: SystemStatus['outbox']
       testId="card-outbox"
       badge={
         outbox && (
-          <Badge color={outbox.conflicts > 0 ? 'orange' : outbox.pending === 0 ? 'teal' : 'blue'} variant="light" size="sm">
-            {outbox.conflicts > 0 ? 'Conflicts to resolve' : outbox.pending === 0 ? 'Up to date' : 'Waiting to send'}
+          <Badge color={outbox.conflicts > 0 ? 'orange' : outbox.pending === 0 ? 'teal' : held ? 'red' : 'blue'} variant="light" size="sm" data-testid="dashboard-outbox-state">
+            {outbox.conflicts > 0 ? 'Conflicts to resolve' : outbox.pending === 0 ? 'Up to date' : held ? 'Held: chain unreachable' : 'Waiting to send'}
           </Badge>
         )
       }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../../../main/api/events';
 import type { JobSummary } from '../../../../main/api/system';
-import { hasUnknownJobs, jobRows, mergeProgress } from './jobRows';
+import { hasUnknownJobs, jobErrorText, jobRows, mergeProgress } from './jobRows';
 
 const summary = (over: Partial<JobSummary> = {}): JobSummary => ({
   id: 'a',
@@ -49,5 +49,19 @@ describe('jobRows', () => {
   it('notices pushed jobs the list does not have', () => {
     expect(hasUnknownJobs([summary()], { b: progress({ jobId: 'b' }) })).toBe(true);
     expect(hasUnknownJobs([summary()], { a: progress() })).toBe(false);
+  });
+});
+
+describe('jobErrorText', () => {
+  it.each([
+    ['JOB_FAILED: database is locked', 'JOB_FAILED', /^The database was busy with another task and the job stopped\. .*run it again\.$/],
+    ['JOB_FAILED: The job worker stopped without a result', 'JOB_FAILED', /^The job stopped unexpectedly/],
+    ['IMPORT_HEADER_MISSING: column mrn is missing', 'IMPORT_HEADER_MISSING', /^column mrn is missing$/],
+    ['plain text with no code', null, /^plain text with no code$/],
+  ])('%s', (error, code, text) => {
+    const view = jobErrorText(error);
+    expect(view.code).toBe(code);
+    expect(view.text).toMatch(text);
+    expect(view.text).not.toMatch(/JOB_FAILED/);
   });
 });

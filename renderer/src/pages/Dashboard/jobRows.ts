@@ -46,3 +46,20 @@ export function hasUnknownJobs(summaries: readonly JobSummary[] | undefined, liv
   const known = new Set((summaries ?? []).map((j) => j.id));
   return Object.keys(live).some((id) => !known.has(id));
 }
+
+/**
+ * A failed job's stored error ("JOB_FAILED: database is locked") as a person reads it: what went wrong and what to
+ * do, never a bare code. The code stays available (for the tooltip and support).
+ */
+export function jobErrorText(error: string): { text: string; code: string | null } {
+  const match = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(error);
+  const code = match?.[1] ?? null;
+  const message = (match?.[2] ?? error).trim();
+  if (/database is locked|SQLITE_BUSY/i.test(message)) {
+    return { code, text: 'The database was busy with another task and the job stopped. Nothing is wrong with its input: run it again.' };
+  }
+  if (/worker stopped without a result/i.test(message)) {
+    return { code, text: 'The job stopped unexpectedly (its background worker ended). Run it again; if it stops again, tell IT.' };
+  }
+  return { code, text: message.length ? message : 'The job failed without a reason.' };
+}

@@ -8,7 +8,9 @@ import { CopyText } from '../../components/CopyText';
 import { formatCount, formatDateTime, humanizeKind } from '../../components/format';
 import { ChainIcon, OutboxIcon, SyncIcon, UserIcon } from '../../components/icons';
 import { StatusCard } from '../../components/StatusCard';
-import { balanceIsLow, describeConnection, describeSyncState, failureAdvice, failureLabel, formatEther } from './syncLabels';
+import { describeHealth } from '../../components/chainStatus';
+import { useSystemStatus } from '../../shell/SystemStatusContext';
+import { balanceIsLow, describeSyncState, failureAdvice, failureLabel, formatEther } from './syncLabels';
 
 export interface LiveSyncState {
   state: SyncState;
@@ -33,7 +35,10 @@ function Item({ label, children, testId, value }: { label: string; children: Rea
 }
 
 function ChainCard({ status, liveBlock }: { status: SyncStatus | undefined; liveBlock: number | null }): ReactElement {
-  const view = status ? describeConnection(status) : null;
+  // The shared connection health (pushed to every display at once), else the one this page's poll read.
+  const shared = useSystemStatus().status?.health;
+  const health = shared ?? status?.health;
+  const view = health ? describeHealth(health) : null;
   // The newest of what the status bar's poll, the sender and the batches have seen: a height never goes back.
   const known = [liveBlock, status?.blockHeight ?? null].filter((n): n is number => n !== null);
   const block = known.length ? Math.max(...known) : null;
@@ -45,14 +50,19 @@ function ChainCard({ status, liveBlock }: { status: SyncStatus | undefined; live
       testId="sync-chain"
       badge={
         view && (
-          <Badge color={view.color} variant="light" size="sm" data-testid="sync-connection" data-state={status?.connection} style={{ flexShrink: 0 }}>
-            {view.label}
+          <Badge color={view.color} variant="light" size="sm" data-testid="sync-connection" data-state={health?.state} data-queued={health?.queued} style={{ flexShrink: 0, maxWidth: '100%' }}>
+            {health?.state === 'offline' ? 'Offline' : view.label}
           </Badge>
         )
       }
     >
-      {status && view && (
+      {status && view && health && (
         <DataList size="sm" gap={4} labelWidth={110}>
+          {health.state === 'offline' && (
+            <Item label="Offline since" testId="sync-offline-since" value={health.since}>
+              {`${formatDateTime(health.since)}, ${formatCount(health.queued)} queued`}
+            </Item>
+          )}
           <Item label="Chain id" testId="sync-chain-id" value={status.chainId}>
             {status.chainId === null ? '—' : String(status.chainId)}
           </Item>
@@ -67,9 +77,11 @@ function ChainCard({ status, liveBlock }: { status: SyncStatus | undefined; live
               {status.rpcUrl ?? '—'}
             </Text>
           </Item>
-          {status.connection !== 'connected' && (
+          {health.state !== 'connected' && (
             <Item label="Note">
-              <Text size="xs">{view.detail}</Text>
+              <Text size="xs" data-testid="sync-connection-detail">
+                {view.detail}
+              </Text>
             </Item>
           )}
         </DataList>

@@ -84,6 +84,8 @@ function SyncPage(): ReactElement {
   }, []);
 
   const s = status.data;
+  // The shared connection health (pushed to every display), else the one this page read.
+  const health = system?.health ?? s?.health;
   const required = s?.confirmationsRequired ?? 1;
   const moving = (batches.data ?? []).some((b) => batchInFlight(b.state, b.confirmations, required)) || (s ? s.queue.total > 0 && !s.paused && s.connection === 'connected' : false);
   useEffect(() => setActive(moving), [moving]);
@@ -204,10 +206,11 @@ function SyncPage(): ReactElement {
         )}
         {actionError && <ErrorBanner title={actionError.title} error={actionError.error} />}
         {status.error && <ErrorBanner title="Could not read the sync status" error={status.error} stale={!!s} onRetry={refetchStatus} />}
-        {s && s.connection === 'offline' && (
-          <Alert color="orange" variant="light" title={`Offline since ${formatDateTime(s.offlineSince)}`} data-testid="sync-offline">
+        {health?.state === 'offline' && (
+          // The shared connection health: the same "since" and count as the status bar and the Dashboard.
+          <Alert color="orange" variant="light" title={`Offline since ${formatDateTime(health.since)}`} data-testid="sync-offline" data-since={health.since}>
             <Text size="sm">
-              {formatCount(s.queue.total)} {s.queue.total === 1 ? 'event is' : 'events are'} queued and safe on this workstation. The sender retries with back-off and sends them
+              {formatCount(health.queued)} {health.queued === 1 ? 'event is' : 'events are'} queued and safe on this workstation. The sender retries with back-off and sends them
               when the node returns; the console keeps working meanwhile.
             </Text>
           </Alert>

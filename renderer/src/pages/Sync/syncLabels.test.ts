@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditVerifyReport } from '../../../../main/api/audit';
 import { SYNC_FAILURE_REASONS } from '../../../../main/api/events';
-import { batchInFlight, confirmationsText, describeConnection, describeSyncState, failureAdvice, failureLabel, formatEther, judgeRoot, shortHex } from './syncLabels';
+import { batchInFlight, confirmationsText, describeSyncState, failureAdvice, failureLabel, formatEther, judgeRoot, shortHex } from './syncLabels';
 
 describe('syncLabels', () => {
   it.each([
@@ -56,12 +56,6 @@ describe('syncLabels', () => {
     expect(describeSyncState({ state: 'failed', batchId: null, reason: 'funds', message: 'Fund it' })).toMatchObject({ label: 'Failed: signer out of funds', color: 'red', detail: 'Fund it' });
     expect(describeSyncState({ state: 'failed', batchId: null, reason: 'offline', message: 'x' }).color).toBe('orange');
     expect(describeSyncState({ state: 'paused', pending: 3 }).label).toBe('Paused');
-  });
-
-  it('says how long the chain has been offline and what is queued', () => {
-    const view = describeConnection({ connection: 'offline', offlineSince: '2025-03-01T10:00:00Z', rpcUrl: null, queue: { total: 4, byKind: {} } });
-    expect(view.label).toMatch(/^Offline since 2025-03-0\d \d\d:\d\d:\d\d$/);
-    expect(view.detail).toBe('4 events queued; they are sent when the node returns.');
   });
 
   it('shows confirmations only for batches on their way to or in a block', () => {

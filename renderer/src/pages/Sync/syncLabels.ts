@@ -3,7 +3,7 @@
 import type { AuditVerifyReport } from '../../../../main/api/audit';
 import type { SyncState } from '../../../../main/api/events';
 import type { SyncBatchState, SyncStatus } from '../../../../main/api/sync';
-import { formatCount, formatDateTime } from '../../components/format';
+import { formatCount } from '../../components/format';
 
 export interface StateView {
   label: string;
@@ -110,25 +110,6 @@ export function describeSyncState(s: SyncState): StateView {
       return { label: `Failed: ${failureLabel(s.reason).toLowerCase()}`, color: s.reason === 'offline' || s.reason === 'reorg' ? 'orange' : 'red', detail: s.message };
     case 'paused':
       return { label: 'Paused', color: 'orange', detail: `Sending is paused; ${formatCount(s.pending)} ${s.pending === 1 ? 'event waits' : 'events wait'}.` };
-  }
-}
-
-export function describeConnection(status: Pick<SyncStatus, 'connection' | 'offlineSince' | 'rpcUrl' | 'queue'>): StateView {
-  switch (status.connection) {
-    case 'connected':
-      return { label: 'Connected', color: 'teal', detail: status.rpcUrl ?? '' };
-    case 'connecting':
-      return { label: 'Connecting…', color: 'yellow', detail: status.rpcUrl ?? 'Starting the chain connection.' };
-    case 'offline':
-      return {
-        label: status.offlineSince ? `Offline since ${formatDateTime(status.offlineSince)}` : 'Offline',
-        color: 'red',
-        detail: `${formatCount(status.queue.total)} ${status.queue.total === 1 ? 'event' : 'events'} queued; they are sent when the node returns.`,
-      };
-    case 'mismatch':
-      return { label: 'Wrong chain', color: 'orange', detail: 'The node reports another chain id than the one configured: nothing is sent.' };
-    case 'disabled':
-      return { label: 'Sync off', color: 'gray', detail: 'No chain is configured for this workstation.' };
   }
 }
 
