@@ -1,4 +1,4 @@
-// Loads the key the sync engine signs with: the public devnet key for the embedded chain; on a real network the
+// Loads the key the sync engine signs with: the data folder's own devnet operating key for the embedded chain; on a real network the
 // key sealed by the desktop app's OS keychain (sealed-key.ts), else an ethers encrypted JSON keystore
 // (chain.keystorePath) unlocked with CUSTODIAN_KEYSTORE_PASSPHRASE. The key stays in main.
 import fs from 'node:fs';
