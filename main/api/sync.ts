@@ -27,6 +27,12 @@ export interface SyncStatus {
   confirmationsRequired: number;
   /** Consent changes of this workstation that lost under the ordering rule and nobody has resolved yet. */
   openConflicts: number;
+  /**
+   * Pulled consent changes kept and not applied: `unknownPatient` waits for its patient to appear here; `unopenable`
+   * (sealed terms that do not open) and `unregisteredWriter` (written by no registered signer of this facility at
+   * its block: a forged ledger) are problems, never applied.
+   */
+  heldPulledChanges: { unknownPatient: number; unopenable: number; unregisteredWriter: number };
 }
 
 /** A consent change of this workstation that lost under the ordering rule (main/sync/README.md). */

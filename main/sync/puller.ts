@@ -10,6 +10,7 @@ import { granteeHashOf } from '../consents/outbox-events';
 import { categoryHashOfCode, orderText, purposeHashOfCode, unpackState } from './consent-state';
 import { ChainMirror, type PulledEvent } from './mirror';
 import { verifiedStatusKeys } from './pulled-status';
+import { FacilityWriterCheck } from './pulled-writers';
 import { blockHashAt, nodeBlockNumber } from './rpc';
 import { forkPoint } from './rules';
 
@@ -41,7 +42,11 @@ export interface ChainConsentChange {
   batchId: string | null;
 }
 
-/** A change of this facility the puller could not open (altered, or sealed under another secret): reported, not applied. */
+/**
+ * A change in this facility's namespace the puller will not apply, reported instead: UNOPENABLE (altered, or sealed
+ * under another secret; the default) or UNREGISTERED_WRITER (its writer was not a registered signer of this
+ * facility at its block: `writerFacility` is what the ledger answered, null when it did not).
+ */
 export interface UnopenableConsentChange {
   chainId: number;
   consentKey: string;
@@ -49,6 +54,9 @@ export interface UnopenableConsentChange {
   blockHash: string;
   logIndex: number;
   txHash: string;
+  reason?: 'UNOPENABLE' | 'UNREGISTERED_WRITER';
+  writer?: string;
+  writerFacility?: string | null;
 }
 
 /** One SharingAgreements event: ids, addresses, hashes and numbers only (the sharing domain applies it). */
@@ -66,7 +74,7 @@ export interface ChainChangeSink {
   /** Called at the start of each pulled block range, inside its transaction (refresh caches here). */
   begin?(): void;
   consentChanged(change: ChainConsentChange): void;
-  /** A change in this facility's namespace whose sealed terms did not open: kept as a problem, never applied. */
+  /** A change in this facility's namespace that did not open or whose writer is not ours: kept as a problem, never applied. */
   consentUnopenable?(change: UnopenableConsentChange): void;
   /** SharingAgreements events, in chain order (the sharing domain's agreements table). */
   sharingEvent?(event: ChainSharingEvent): void;
@@ -115,6 +123,7 @@ export class ChainPuller {
   readonly mirror: ChainMirror;
   private readonly byAddress = new Map<string, ContractName>();
   private readonly registry: string | undefined;
+  private readonly writers: FacilityWriterCheck;
 
   constructor(
     private readonly db: Db,
@@ -129,6 +138,7 @@ export class ChainPuller {
   ) {
     this.mirror = new ChainMirror(db, chainId);
     this.registry = contracts.CredentialRegistry;
+    this.writers = new FacilityWriterCheck(provider, contracts.ConsentLedger, consentSealer?.facilityId ?? null);
     // A contract without a configured address (SharingAgreements on an older config) is simply not read.
     for (const [name, address] of Object.entries(contracts) as [ContractName, string | undefined][]) if (address) this.byAddress.set(address.toLowerCase(), name);
   }
@@ -157,6 +167,7 @@ export class ChainPuller {
       // A reorg between the two reads would mix chains: check the range end again and retry next time.
       if (toHash === null || (await blockHashAt(this.provider, to)) !== toHash) break;
       const verified = await verifiedStatusKeys(this.provider, this.chainId, this.registry, logs);
+      await this.writers.prefetch(logs);
       const counts = this.db.transaction(() => this.applyLogs(logs, to, toHash, verified))();
       events += counts.events;
       consentChanges += counts.consentChanges;
@@ -298,6 +309,13 @@ export class ChainPuller {
     const order = word & ((1n << 80n) - 1n);
     if (!this.consentSealer || facilityId !== this.consentSealer.facilityId) {
       return this.mirror.record({ ...base, name: 'ConsentChanged:foreign', batchId, subject: opKey, data: { facilityId } });
+    }
+    // Only a registered signer of this facility (at that block) writes our keys: anything else is not the ledger's.
+    if (!this.writers.registered(base.blockNumber, state.writer)) {
+      const writerFacility = this.writers.facilityOfWriter(base.blockNumber, state.writer);
+      const fresh = this.mirror.record({ ...base, name: 'ConsentChanged:unregistered-writer', batchId, subject: opKey, data: { facilityId, writer: state.writer, writerFacility: writerFacility ?? '' } });
+      if (fresh) this.sink?.consentUnopenable?.({ chainId: this.chainId, consentKey: opKey, blockNumber: base.blockNumber, blockHash: base.blockHash, logIndex: base.logIndex, txHash: base.txHash, reason: 'UNREGISTERED_WRITER', writer: state.writer, writerFacility });
+      return false;
     }
     const terms = this.consentSealer.open(hex(a.sealedTerms), opKey, order);
     const purpose = terms ? purposeHashOfCode(terms.purposeCode) : undefined;

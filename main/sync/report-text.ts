@@ -17,6 +17,11 @@ export function formatSyncStatus(s: SyncStatus): string {
   if (s.lastError) lines.push(`Last error:   [${s.lastError.code}] ${s.lastError.message}`);
   if (s.notice) lines.push(`Notice:       ${s.notice}`);
   lines.push(`Conflicts:    ${n(s.openConflicts)} consent change(s) of this workstation lost and are not resolved`);
+  const held = s.heldPulledChanges;
+  if (held.unknownPatient) lines.push(`Pulled, kept: ${n(held.unknownPatient)} consent change(s) wait for their patient to appear here`);
+  if (held.unopenable || held.unregisteredWriter) {
+    lines.push(`Pulled, refused: ${n(held.unopenable)} UNOPENABLE (terms do not open), ${n(held.unregisteredWriter)} UNREGISTERED_WRITER (no registered signer of this facility wrote them): never applied`);
+  }
   return lines.join('\n');
 }
 
