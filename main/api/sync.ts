@@ -25,6 +25,8 @@ export interface SyncStatus {
   /** Latest nonce notice (a gap, another process using the key), for the operator. */
   notice: string | null;
   confirmationsRequired: number;
+  /** How a batch counts as final on this connection: the node's 'finalized' block, or N blocks deep and why; null before connecting. */
+  finality: string | null;
   /** Consent changes of this workstation that lost under the ordering rule and nobody has resolved yet. */
   openConflicts: number;
   /**

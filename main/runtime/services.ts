@@ -170,6 +170,12 @@ export async function startServices(options: StartOptions): Promise<Services> {
           },
           signer: () => loadSigner(config.chain, () => chain.embeddedSignerKey, process.env, sealedKey),
           confirmations,
+          ...(config.chain.mode === 'external'
+            ? {
+                finality: config.chain.finality === 'finalized-if-supported' ? ('finalized-if-supported' as const) : ('depth' as const),
+                maxFeePerGas: config.chain.maxFeePerGasGwei === undefined ? null : BigInt(Math.round(config.chain.maxFeePerGasGwei * 1e9)),
+              }
+            : {}),
           sink: {
             // The engine tells the sink this workstation's signer address, so its own changes coming back from the
             // chain are recognised as its own (not applied again as another workstation's, superseding the row).

@@ -125,6 +125,7 @@ const STATUS: SyncStatus = {
   lastError: null,
   notice: null,
   confirmationsRequired: 1,
+  finality: null,
   openConflicts: 0,
   heldPulledChanges: { unknownPatient: 0, unopenable: 0, unregisteredWriter: 0 },
 };

@@ -9,6 +9,7 @@ import type { RequestContext } from '../runtime/dispatcher';
 import type { SyncEngine } from './engine';
 import { isSyncKind, parsePayload } from './payloads';
 import { ConsentConflicts } from './consent-conflicts';
+import { finalityText } from './finality';
 import { SyncStore, type BatchRow } from './store';
 
 export interface SyncHandlerDeps {
@@ -77,6 +78,7 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
         lastError: failure ? { code: failure.code, subtype: failure.subtype, message: failure.message } : null,
         notice: engine?.notice?.message ?? null,
         confirmationsRequired: deps.confirmations,
+        finality: engine?.finality ? finalityText(engine.finality) : null,
         openConflicts: conflicts.openCount(),
         heldPulledChanges: heldPulledChanges(deps.db),
       };

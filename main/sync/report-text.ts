@@ -14,6 +14,7 @@ export function formatSyncStatus(s: SyncStatus): string {
     `Queue:        ${n(s.queue.total)} event(s) not yet confirmed${kinds ? ` (${kinds})` : ''}`,
     `Batches:      ${Object.entries(s.batches).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${n(v)}`).join(', ') || 'none'}; ${s.confirmationsRequired} confirmation(s) required`,
   ];
+  if (s.finality) lines.push(`Final when:   ${s.finality}`);
   if (s.lastError) lines.push(`Last error:   [${s.lastError.code}] ${s.lastError.message}`);
   if (s.notice) lines.push(`Notice:       ${s.notice}`);
   lines.push(`Conflicts:    ${n(s.openConflicts)} consent change(s) of this workstation lost and are not resolved`);
