@@ -63,7 +63,8 @@ test('sharing: propose and sign between two organisations on one chain; release 
   const keystorePath = path.join(path.dirname(dirB), `${path.basename(dirB)}-keystore.json`);
   fs.mkdirSync(path.dirname(keystorePath), { recursive: true });
   fs.writeFileSync(keystorePath, keystore, { mode: 0o600 });
-  const config = { chain: { mode: 'external', rpcUrl: endpoint.rpcUrl, chainId: endpoint.chainId, contracts: endpoint.contracts, keystorePath, confirmations: 1 } };
+  // Blocks deep, not 'finalized': anvil's finalized block lags 64 blocks behind the head of an idle devnet.
+  const config = { chain: { mode: 'external', rpcUrl: endpoint.rpcUrl, chainId: endpoint.chainId, contracts: endpoint.contracts, keystorePath, confirmations: 1, finality: 'confirmations' } };
   const running = await startCustodian(dirB, 'cli', { files: { 'config.json': JSON.stringify(config) }, env: { CUSTODIAN_KEYSTORE_PASSPHRASE: KEYSTORE_PASSPHRASE } });
   const b = running.server;
   try {

@@ -42,6 +42,8 @@ test('sync: devnet and signer shown, a consent change and an audit root sent wit
   await expect(sync.chainId).toHaveAttribute('data-value', '31337');
   await expect(sync.blockHeight).toHaveAttribute('data-value', /^\d+$/);
   await expect(sync.signerAddress).toHaveText(/^0x[0-9a-fA-F]{40}$/);
+  // The data folder's own operating key, never anvil's public dev account #0 or #1.
+  await expect(sync.signerAddress).not.toHaveText(/^(0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266|0x70997970C51812dc3A010C7d01b50e0d17dc79C8)$/i);
   await expect(sync.signerBalance).toHaveText(/^[\d,]+\.\d{4} ETH$/);
   await expect(page.getByTestId('sync-batches-empty')).toBeVisible();
 
@@ -90,6 +92,7 @@ test('sync: devnet and signer shown, a consent change and an audit root sent wit
     await expect(row.getByTestId('batch-confirmations')).toHaveText(/^\d+ \/ 1$/);
   }
   await expect(sync.queueTotal).toHaveAttribute('data-value', '0');
+  await expect(sync.finality).toHaveText(/^Final when: 1 block\(s\) deep \(the embedded devnet/);
   await expect(sync.senderState).toBeVisible();
   await shell.screenshot('sync', { fullPage: false });
   await expectAccessible(page, testInfo, 'sync');

@@ -9,6 +9,7 @@ export class SyncPage {
   readonly blockHeight: Locator;
   readonly signerAddress: Locator;
   readonly signerBalance: Locator;
+  readonly finality: Locator;
   readonly senderState: Locator;
   readonly queueTotal: Locator;
   readonly syncNow: Locator;
@@ -31,6 +32,7 @@ export class SyncPage {
     this.blockHeight = page.getByTestId('sync-block-height');
     this.signerAddress = page.getByTestId('sync-signer-address');
     this.signerBalance = page.getByTestId('sync-signer-balance');
+    this.finality = page.getByTestId('sync-finality');
     this.senderState = page.getByTestId('sync-state');
     this.queueTotal = page.getByTestId('sync-queue-total');
     this.syncNow = page.getByTestId('sync-now');

@@ -28,8 +28,16 @@ export interface SyncStatus {
   /** Latest nonce notice (a gap, another process using the key), for the operator. */
   notice: string | null;
   confirmationsRequired: number;
+  /** How a batch counts as final on this connection: the node's 'finalized' block, or N blocks deep and why; null before connecting. */
+  finality: string | null;
   /** Consent changes of this workstation that lost under the ordering rule and nobody has resolved yet. */
   openConflicts: number;
+  /**
+   * Pulled consent changes kept and not applied: `unknownPatient` waits for its patient to appear here; `unopenable`
+   * (sealed terms that do not open) and `unregisteredWriter` (written by no registered signer of this facility at
+   * its block: a forged ledger) are problems, never applied.
+   */
+  heldPulledChanges: { unknownPatient: number; unopenable: number; unregisteredWriter: number };
 }
 
 /** A consent change of this workstation that lost under the ordering rule (main/sync/README.md). */

@@ -1,6 +1,6 @@
 // Deploys the Custodian contracts from their artifacts, one transaction at a time.
 // Called by devnet.ts on a fresh embedded chain and by tests; roles go to `admin` (the deployer by default).
-import { ContractFactory, getAddress, Interface, type Provider, type Signer } from 'ethers';
+import { ContractFactory, getAddress, Interface, keccak256, toUtf8Bytes, type Provider, type Signer } from 'ethers';
 import { AppError } from '../api/errors';
 import { CONTRACT_NAMES, loadArtifact, type ContractName } from './artifacts';
 import { TxSender } from './provider';
@@ -50,4 +50,26 @@ export async function ensureFacilitySigner(governance: TxSender, provider: Provi
   if (current.toLowerCase() === facilityId.toLowerCase()) return false;
   await governance.send({ to: ledger, data: iface.encodeFunctionData('setFacilitySigner', [signer, facilityId]) }, { decodeErrorsWith: iface });
   return true;
+}
+
+const ANCHOR_ROLE = keccak256(toUtf8Bytes('ANCHOR_ROLE'));
+const CUSTODIAN_ROLE = keccak256(toUtf8Bytes('CUSTODIAN_ROLE'));
+
+/**
+ * Splits governance from operations on a deployment whose constructors gave `governance` every role: the
+ * operating key gets the roles a workstation sends with (AuditAnchor ANCHOR_ROLE, ClaimsLedger CUSTODIAN_ROLE and,
+ * with `facilityId`, a ConsentLedger facility signer), and governance renounces those operating roles, keeping
+ * only administration. Idempotent: each step is skipped when already done.
+ */
+export async function ensureOperatingRoles(governance: TxSender, provider: Provider, contracts: Pick<DeployedContracts, 'AuditAnchor' | 'ClaimsLedger' | 'ConsentLedger'>, operating: string, facilityId?: string): Promise<void> {
+  const admin = await governance.address();
+  for (const [name, role] of [['AuditAnchor', ANCHOR_ROLE], ['ClaimsLedger', CUSTODIAN_ROLE]] as const) {
+    const iface = new Interface(loadArtifact(name).abi);
+    const has = async (account: string) => iface.decodeFunctionResult('hasRole', await provider.call({ to: contracts[name], data: iface.encodeFunctionData('hasRole', [role, account]) }))[0] as boolean;
+    if (!(await has(operating))) await governance.send({ to: contracts[name], data: iface.encodeFunctionData('grantRole', [role, operating]) }, { decodeErrorsWith: iface });
+    if (admin.toLowerCase() !== operating.toLowerCase() && (await has(admin))) {
+      await governance.send({ to: contracts[name], data: iface.encodeFunctionData('renounceRole', [role, admin]) }, { decodeErrorsWith: iface });
+    }
+  }
+  if (facilityId) await ensureFacilitySigner(governance, provider, contracts.ConsentLedger, operating, facilityId);
 }

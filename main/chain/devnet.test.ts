@@ -1,10 +1,15 @@
 // The embedded chain against a real anvil: first start deploys, a restart resumes the persisted state, stop ends it.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Contract, id, keccak256, Wallet, ZeroHash } from 'ethers';
 import { compileContracts } from '../../contracts/build';
-import { chainPaths, readDeploymentRecord, startEmbeddedChain, type EmbeddedChain } from './devnet';
+import { startAnvil } from './anvil';
+import { loadArtifact, type ContractName } from './artifacts';
+import { deployContracts } from './deploy';
+import { chainPaths, DEVNET_SIGNER_KEY, readDeploymentRecord, startEmbeddedChain, type EmbeddedChain } from './devnet';
+import { ANVIL_DEV_KEYS, devnetKeysFile, readDevnetKeys } from './devnet-keys';
 import { createProvider, readChainStatus, type ChainStatusReading } from './provider';
 
 function isAlive(pid: number): boolean {
@@ -129,6 +134,111 @@ describe('startEmbeddedChain', () => {
       expect(third.contracts).toEqual(second.contracts);
     } finally {
       await third.stop();
+    }
+  });
+});
+
+const FACILITY = `0x${'ab'.repeat(32)}`;
+const ROLES: Partial<Record<ContractName, Record<string, string>>> = {
+  ConsentLedger: { DEFAULT_ADMIN_ROLE: ZeroHash },
+  AuditAnchor: { DEFAULT_ADMIN_ROLE: ZeroHash, ANCHOR_ROLE: id('ANCHOR_ROLE') },
+  CredentialRegistry: { DEFAULT_ADMIN_ROLE: ZeroHash, GOVERNANCE_ROLE: id('GOVERNANCE_ROLE') },
+  ClaimsLedger: { DEFAULT_ADMIN_ROLE: ZeroHash, CUSTODIAN_ROLE: id('CUSTODIAN_ROLE') },
+};
+
+/** Every role `account` holds on the chain's contracts, as "Contract.ROLE", plus "ConsentLedger.facility" when registered. */
+async function rolesOf(chain: EmbeddedChain, account: string): Promise<string[]> {
+  const provider = createProvider(chain.rpcUrl, chain.chainId);
+  try {
+    const held: string[] = [];
+    for (const [name, roles] of Object.entries(ROLES) as [ContractName, Record<string, string>][]) {
+      const c = new Contract(chain.contracts[name], loadArtifact(name).abi, provider);
+      for (const [roleName, role] of Object.entries(roles)) if (await c.getFunction('hasRole')(role, account)) held.push(`${name}.${roleName}`);
+    }
+    const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, provider);
+    if ((await ledger.getFunction('facilityOf')(account)) !== ZeroHash) held.push('ConsentLedger.facility');
+    return held.sort();
+  } finally {
+    provider.destroy();
+  }
+}
+
+describe('the devnet keys of a data folder', () => {
+  it('governance and operating keys are random per folder, private files, and split the roles; the public dev accounts hold none', async () => {
+    const dataDir = tempDataDir();
+    const chain = await startEmbeddedChain(dataDir, FACILITY);
+    try {
+      const file = devnetKeysFile(dataDir);
+      if (process.platform !== 'win32') {
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+      }
+      const keys = readDevnetKeys(file);
+      expect(keys.governance.address).toBe(chain.governance);
+      expect(keys.operating.address).toBe(chain.operator);
+      expect(chain.signerPrivateKey).toBe(keys.operating.privateKey);
+      const devAddresses = ANVIL_DEV_KEYS.map((k) => new Wallet(k).address);
+      expect(devAddresses).not.toContain(chain.governance);
+      expect(devAddresses).not.toContain(chain.operator);
+      expect(readDeploymentRecord(chainPaths(dataDir).deploymentFile)?.governance).toBe(chain.governance);
+
+      expect(await rolesOf(chain, chain.governance)).toEqual(['AuditAnchor.DEFAULT_ADMIN_ROLE', 'ClaimsLedger.DEFAULT_ADMIN_ROLE', 'ConsentLedger.DEFAULT_ADMIN_ROLE', 'CredentialRegistry.DEFAULT_ADMIN_ROLE', 'CredentialRegistry.GOVERNANCE_ROLE']);
+      expect(await rolesOf(chain, chain.operator)).toEqual(['AuditAnchor.ANCHOR_ROLE', 'ClaimsLedger.CUSTODIAN_ROLE', 'ConsentLedger.facility']);
+      for (const dev of devAddresses) expect(await rolesOf(chain, dev)).toEqual([]);
+
+      // Another data folder: other keys.
+      const otherDir = tempDataDir();
+      await (await startEmbeddedChain(otherDir)).stop();
+      const other = readDevnetKeys(devnetKeysFile(otherDir));
+      expect(other.governance.address).not.toBe(chain.governance);
+      expect(other.operating.address).not.toBe(chain.operator);
+    } finally {
+      await chain.stop();
+    }
+    // A restart keeps the keys and the deployment.
+    const again = await startEmbeddedChain(dataDir, FACILITY);
+    try {
+      expect(again.deployReason).toBeNull();
+      expect(again.governance).toBe(chain.governance);
+      expect(again.operator).toBe(chain.operator);
+      expect(again.contracts).toEqual(chain.contracts);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('an unreadable key file fails closed (no new keys that own nothing)', async () => {
+    const dataDir = tempDataDir();
+    await (await startEmbeddedChain(dataDir)).stop();
+    writeFileSync(devnetKeysFile(dataDir), '{"format":"custodian-devnet-keys/1","governance":"0x12"}');
+    await expect(startEmbeddedChain(dataDir)).rejects.toMatchObject({ code: 'DEVNET_KEYS_UNREADABLE' });
+  });
+
+  it('migrates a folder deployed by dev key #0: deploys again under the folder governance key, the old contracts are no longer read', async () => {
+    const dataDir = tempDataDir();
+    const paths = chainPaths(dataDir);
+    // What an earlier version left: contracts deployed and administered by anvil's dev key #0, no governance field.
+    const node = await startAnvil({ stateFile: paths.stateFile, chainId: 31337 });
+    let legacy: Record<string, string>;
+    try {
+      const provider = createProvider(node.rpcUrl, 31337);
+      legacy = await deployContracts(new Wallet(DEVNET_SIGNER_KEY, provider));
+      const codeHashes = Object.fromEntries(await Promise.all(Object.entries(legacy).map(async ([n, a]) => [n, keccak256(await provider.getCode(a))])));
+      writeFileSync(paths.deploymentFile, JSON.stringify({ chainId: 31337, contracts: legacy, deployedAt: '2026-01-01T00:00:00.000Z', codeHashes }));
+      provider.destroy();
+    } finally {
+      await node.stop();
+    }
+    const chain = await startEmbeddedChain(dataDir, FACILITY);
+    try {
+      expect(chain.deployReason).toBe('dev-key');
+      for (const name of Object.keys(legacy)) expect(chain.contracts[name as ContractName]).not.toBe(legacy[name]);
+      expect(readDeploymentRecord(paths.deploymentFile)?.contracts).toEqual(chain.contracts);
+      expect(await rolesOf(chain, chain.governance)).toContain('ConsentLedger.DEFAULT_ADMIN_ROLE');
+      expect(await rolesOf(chain, new Wallet(DEVNET_SIGNER_KEY).address)).toEqual([]);
+      expect(await rolesOf(chain, chain.operator)).toEqual(['AuditAnchor.ANCHOR_ROLE', 'ClaimsLedger.CUSTODIAN_ROLE', 'ConsentLedger.facility']);
+    } finally {
+      await chain.stop();
     }
   });
 });

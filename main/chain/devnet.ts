@@ -1,26 +1,39 @@
-// The embedded default chain: an anvil node whose state lives in the data folder, with our contracts deployed once.
-// Started by the app (or CLI) when no external chain is configured; sync and pull then talk to its rpcUrl.
+// The embedded default chain: an anvil node whose state lives in the data folder, with our contracts deployed once
+// by this data folder's own governance key (devnet-keys.ts). Started by the app (or CLI) when no external chain is
+// configured; sync and pull then talk to its rpcUrl with the folder's operating key.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Wallet, getAddress, keccak256, type JsonRpcProvider } from 'ethers';
+import { Wallet, getAddress, keccak256, parseEther, type JsonRpcProvider } from 'ethers';
 import { z } from 'zod';
 import { AppError } from '../api/errors';
 import { CONTRACT_NAMES, loadArtifact, type ContractName } from './artifacts';
 import { startAnvil, type AnvilNode } from './anvil';
 import { removeAnvilPid, stopStaleAnvil, writeAnvilPid } from './anvil-pidfile';
-import { constructorArgs, deployContract, deployContracts, ensureFacilitySigner, type DeployedContracts } from './deploy';
+import { constructorArgs, deployContract, deployContracts, ensureOperatingRoles, type DeployedContracts } from './deploy';
+import { ANVIL_DEV_KEYS, isAnvilDevAccount, loadOrCreateDevnetKeys, type DevnetKeys } from './devnet-keys';
 import { createProvider, TxSender } from './provider';
 
 export const DEVNET_CHAIN_ID = 31337;
 
 /**
- * Anvil's well-known dev account #0. This key is PUBLIC (anvil prints it at every start, as do the Foundry docs)
- * and holds value only on this local devnet. Never use it, or accept it, on any real network.
+ * Anvil's well-known dev account #0. This key is PUBLIC (anvil prints it at every start, as do the Foundry docs).
+ * For test chains a fixture starts itself; the embedded devnet never signs with it beyond funding its own keys
+ * (main/chain/devnet-keys.ts), and it holds no role there. Never use it, or accept it, on any real network.
  */
-export const DEVNET_SIGNER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+export const DEVNET_SIGNER_KEY = ANVIL_DEV_KEYS[0];
 
-/** 'contract-added': the recorded deployment predates a contract this version adds; only that one is deployed. */
-export type DeployReason = 'no-record' | 'chain-mismatch' | 'code-missing' | 'code-changed' | 'contract-added';
+/**
+ * 'contract-added': the recorded deployment predates a contract this version adds; only that one is deployed.
+ * 'dev-key': the recorded deployment was made (and is administered) by anvil's public dev key #0, as before the
+ * devnet had keys of its own: every contract is deployed again under the folder's governance key.
+ * 'governance-changed': the recorded deployment's admin is not this folder's governance key (the key file was
+ * replaced): deployed again, as a deployment nobody here administers is of no use.
+ */
+export type DeployReason = 'no-record' | 'chain-mismatch' | 'code-missing' | 'code-changed' | 'contract-added' | 'dev-key' | 'governance-changed';
+
+/** What each of this folder's keys is topped up to from dev account #0 when it runs low (devnet ETH only). */
+const FUND_BELOW = parseEther('10');
+const FUND_AMOUNT = parseEther('1000');
 
 export interface DeploymentRecord {
   chainId: number;
@@ -29,6 +42,8 @@ export interface DeploymentRecord {
   deployedAt: string;
   /** keccak256 of each contract's runtime code as found on chain after deployment. */
   codeHashes: Partial<Record<ContractName, string>>;
+  /** The governance address that deployed and administers the contracts; absent in records made by dev key #0. */
+  governance?: string;
 }
 
 type AddedLater = 'SharingAgreements' | 'ClaimsLedger';
@@ -41,7 +56,11 @@ export interface EmbeddedChain {
   deployedAt: string;
   /** Why the contracts were deployed at this start, or null when the recorded deployment was reused. */
   deployReason: DeployReason | null;
+  /** The folder's OPERATING key (the sync signer); the governance key stays in devnet-keys.json. Never logged. */
   signerPrivateKey: string;
+  /** The addresses of the folder's keys (for status and tests). */
+  governance: string;
+  operator: string;
   node: AnvilNode;
   stop(): Promise<void>;
 }
@@ -57,6 +76,7 @@ const recordSchema = z.object({
   contracts: contractMap(address),
   deployedAt: z.string(),
   codeHashes: contractMap(hash),
+  governance: address.optional(),
 });
 
 export function chainPaths(dataDir: string): { dir: string; stateFile: string; deploymentFile: string; pidFile: string } {
@@ -67,7 +87,7 @@ export function chainPaths(dataDir: string): { dir: string; stateFile: string; d
 /** Starts (or resumes) the embedded chain in `dataDir` and makes sure the contracts are deployed on it. */
 export async function startEmbeddedChain(dataDir: string, consentFacilityId?: string): Promise<EmbeddedChain> {
   const paths = chainPaths(dataDir);
-  mkdirSync(paths.dir, { recursive: true });
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   // An anvil left by a console that was killed (SIGKILL runs no exit handler) is stopped first.
   await stopStaleAnvil(paths.pidFile);
   const started = await startWithState(paths.stateFile);
@@ -81,17 +101,22 @@ export async function startEmbeddedChain(dataDir: string, consentFacilityId?: st
   };
   const provider = createProvider(node.rpcUrl, DEVNET_CHAIN_ID);
   try {
-    const wallet = new Wallet(DEVNET_SIGNER_KEY, provider);
+    const keys = loadOrCreateDevnetKeys(dataDir);
+    await fundFromDevAccount(provider, keys);
+    const wallet = keys.governance.connect(provider);
+    const governance = new TxSender(wallet);
     const record = readDeploymentRecord(paths.deploymentFile);
-    const deployReason = await checkDeployment(provider, record);
+    const deployReason = await checkDeployment(provider, record, wallet.address);
     const deployment =
       deployReason === null && record !== null
         ? record
         : deployReason === 'contract-added' && record !== null
-          ? await deployMissingAndRecord(wallet, provider, record, paths.deploymentFile)
-          : await deployAndRecord(wallet, provider, paths.deploymentFile);
-    // The workstation's signer writes consents for its facility: governance (here the deployer) registers it.
-    if (consentFacilityId) await ensureFacilitySigner(new TxSender(wallet), provider, deployment.contracts.ConsentLedger, wallet.address, consentFacilityId);
+          ? await deployMissingAndRecord(governance, provider, record, paths.deploymentFile)
+          : await deployAndRecord(wallet, governance, provider, paths.deploymentFile);
+    // Governance hands the operating key what a workstation sends with (its facility's signer, its audit trail,
+    // claims) and keeps only administration; idempotent, so every start checks it.
+    const contracts = deployment.contracts as DeployedContracts;
+    await ensureOperatingRoles(governance, provider, contracts, keys.operating.address, consentFacilityId);
     return {
       rpcUrl: node.rpcUrl,
       chainId: DEVNET_CHAIN_ID,
@@ -99,7 +124,9 @@ export async function startEmbeddedChain(dataDir: string, consentFacilityId?: st
       contracts: deployment.contracts as DeployedContracts,
       deployedAt: deployment.deployedAt,
       deployReason,
-      signerPrivateKey: DEVNET_SIGNER_KEY,
+      signerPrivateKey: keys.operating.privateKey,
+      governance: keys.governance.address,
+      operator: keys.operating.address,
       node,
       stop: async () => {
         provider.destroy();
@@ -113,22 +140,29 @@ export async function startEmbeddedChain(dataDir: string, consentFacilityId?: st
   }
 }
 
-async function deployAndRecord(
-  wallet: Wallet,
-  provider: JsonRpcProvider,
-  deploymentFile: string,
-): Promise<DeploymentRecord> {
-  const contracts = await deployContracts(wallet);
+/**
+ * Tops this folder's keys up from anvil's dev account #0 when they run low: the only thing a public dev account
+ * does on the embedded devnet. Plain value transfers; the dev account gets no role anywhere.
+ */
+async function fundFromDevAccount(provider: JsonRpcProvider, keys: DevnetKeys): Promise<void> {
+  const funder = new TxSender(new Wallet(ANVIL_DEV_KEYS[0], provider));
+  for (const account of [keys.governance.address, keys.operating.address]) {
+    if ((await provider.getBalance(account)) < FUND_BELOW) await funder.send({ to: account, value: FUND_AMOUNT });
+  }
+}
+
+async function deployAndRecord(wallet: Wallet, governance: TxSender, provider: JsonRpcProvider, deploymentFile: string): Promise<DeploymentRecord> {
+  const admin = wallet.address;
+  const contracts = await deployContracts(wallet, admin, governance);
   const codeHashes = await codeHashesOf(provider, contracts);
-  const record = { chainId: DEVNET_CHAIN_ID, contracts, deployedAt: new Date().toISOString(), codeHashes };
+  const record = { chainId: DEVNET_CHAIN_ID, contracts, deployedAt: new Date().toISOString(), codeHashes, governance: admin };
   writeDeploymentRecord(deploymentFile, record);
   return record;
 }
 
 /** Deploys the contracts a recorded deployment lacks (added by a newer version), keeping the others and their state. */
-async function deployMissingAndRecord(wallet: Wallet, provider: JsonRpcProvider, record: DeploymentRecord, deploymentFile: string): Promise<DeploymentRecord> {
-  const sender = new TxSender(wallet);
-  const admin = await wallet.getAddress();
+async function deployMissingAndRecord(sender: TxSender, provider: JsonRpcProvider, record: DeploymentRecord, deploymentFile: string): Promise<DeploymentRecord> {
+  const admin = await sender.address();
   const contracts = { ...record.contracts };
   for (const name of CONTRACT_NAMES) {
     if (!record.contracts[name]) contracts[name] = await deployContract(sender, name, constructorArgs(name, admin));
@@ -151,12 +185,12 @@ async function startWithState(stateFile: string): Promise<AnvilNode> {
 }
 
 /** null when the recorded contracts are on chain with the code of the current artifacts; else why to deploy. */
-async function checkDeployment(
-  provider: JsonRpcProvider,
-  record: DeploymentRecord | null,
-): Promise<DeployReason | null> {
+async function checkDeployment(provider: JsonRpcProvider, record: DeploymentRecord | null, governance: string): Promise<DeployReason | null> {
   if (record === null) return 'no-record';
   if (record.chainId !== DEVNET_CHAIN_ID) return 'chain-mismatch';
+  // Administered by a public key, or by a key this folder no longer holds: a deployment anyone (or no one) governs.
+  if (record.governance === undefined || isAnvilDevAccount(record.governance)) return 'dev-key';
+  if (record.governance.toLowerCase() !== governance.toLowerCase()) return 'governance-changed';
   const recorded = CONTRACT_NAMES.filter((name) => record.contracts[name] !== undefined);
   const onChain = await codeHashesOf(provider, record.contracts);
   for (const name of recorded) {
@@ -194,7 +228,8 @@ export function readDeploymentRecord(file: string): DeploymentRecord | null {
       ...(r.contracts.SharingAgreements ? { SharingAgreements: getAddress(r.contracts.SharingAgreements) } : {}),
       ...(r.contracts.ClaimsLedger ? { ClaimsLedger: getAddress(r.contracts.ClaimsLedger) } : {}),
     };
-    return { ...r, contracts };
+    const { governance, ...rest } = r;
+    return { ...rest, contracts, ...(governance ? { governance: getAddress(governance) } : {}) };
   } catch {
     return null; // unreadable record: treated as missing, which redeploys
   }

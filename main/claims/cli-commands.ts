@@ -6,7 +6,7 @@ import type { ClaimImportRunView } from '../api/claims';
 import { roleAllows, type Principal } from '../api/permissions';
 import { recordAudit } from '../audit/trail';
 import { createProvider } from '../chain/provider';
-import { DEVNET_SIGNER_KEY } from '../chain/devnet';
+import { ANVIL_DEV_KEYS, devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 import { registerPayer, payerDecide } from './payer';
@@ -18,8 +18,11 @@ export interface Output {
   err(text: string): void;
 }
 
-/** Anvil's public dev account #1: the default payer on the embedded devnet only (never on a real network). */
-export const DEVNET_PAYER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+/**
+ * Anvil's public dev account #1: the default payer key for `payer accept|deny` on the embedded devnet only (never
+ * on a real network). It answers for claims only once governance registered it (`payer register`): no role by default.
+ */
+export const DEVNET_PAYER_KEY = ANVIL_DEV_KEYS[1];
 
 async function unwrap<T>(result: ReturnType<Services['dispatch']>): Promise<T> {
   const r = await result;
@@ -107,7 +110,7 @@ function readKey(file: string): string {
 /**
  * `custodian payer accept|deny CLAIM_HASH SALT --reason CODE` and `custodian payer register PAYER_ID ADDRESS`. With --rpc (and
  * --ledger, --chain-id) it talks to that node; otherwise to this data folder's chain (`services`), where the
- * embedded devnet's account #1 is the default payer and account #0 the admin.
+ * embedded devnet's account #1 is the default payer and the folder's governance key (chain/devnet-keys.json) the admin.
  */
 export async function payerCommand(sub: string | undefined, arg: string | undefined, args: PayerArgs, services: Services | null, io: Output, arg2?: string): Promise<number> {
   let rpc = args.rpc;
@@ -122,7 +125,9 @@ export async function payerCommand(sub: string | undefined, arg: string | undefi
     ledger ??= conn.endpoint.contracts.ClaimsLedger;
   }
   if (!ledger) throw new AppError('CLAIMS_LEDGER_NOT_CONFIGURED', 'No ClaimsLedger address: pass --ledger ADDRESS or configure chain.contracts.ClaimsLedger.');
-  const key = args.keyFile ? readKey(args.keyFile) : process.env.CUSTODIAN_PAYER_KEY ?? (embedded ? (sub === 'register' ? DEVNET_SIGNER_KEY : DEVNET_PAYER_KEY) : undefined);
+  // `payer register` is governance: on the embedded devnet, the data folder's own governance key.
+  const embeddedKey = embedded && services ? (sub === 'register' ? readDevnetKeys(devnetKeysFile(services.dataDir)).governance.privateKey : DEVNET_PAYER_KEY) : undefined;
+  const key = args.keyFile ? readKey(args.keyFile) : process.env.CUSTODIAN_PAYER_KEY ?? embeddedKey;
   if (!key) throw new AppError('VALIDATION_FAILED', 'A key is needed on a non-devnet chain: --key-file FILE or CUSTODIAN_PAYER_KEY.');
   const provider = createProvider(rpc, chainId ?? 31337);
   try {

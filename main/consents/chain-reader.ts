@@ -1,9 +1,11 @@
 // ConsentLedger events on pull: another facility's change is recorded and left alone; ours is opened with the
-// facility key and applied to the mirror and, through the sink, to the consents tables; one that does not open is
-// recorded and reported, never applied. ConsentOpSkipped is mirrored with its reason. Part of the consent plug-in.
+// facility key and applied to the mirror and, through the sink, to the consents tables; one that does not open, or
+// whose writer was not a registered signer of this facility at its block (pulled-writers.ts), is recorded and
+// reported, never applied. ConsentOpSkipped is mirrored with its reason. Part of the consent plug-in.
 import type { ChainEventReader, PullContext, PulledLog } from '../sync/plugin';
 import { categoryHashOfCode, orderText, purposeHashOfCode, unpackState } from './consent-state';
 import type { ConsentSealer } from './ledger-seal';
+import { FacilityWriterCheck } from './pulled-writers';
 import { granteeHashOf } from './outbox-events';
 
 /** One consent change as the chain holds it, opened with the facility key; pseudonyms, grantee ids and codes, never PHI. */
@@ -34,7 +36,11 @@ export interface ChainConsentChange {
   batchId: string | null;
 }
 
-/** A change of this facility the puller could not open (altered, or sealed under another secret): reported, not applied. */
+/**
+ * A change in this facility's namespace the puller will not apply, reported instead: UNOPENABLE (altered, or sealed
+ * under another secret; the default) or UNREGISTERED_WRITER (its writer was not a registered signer of this
+ * facility at its block: `writerFacility` is what the ledger answered, null when it did not).
+ */
 export interface UnopenableConsentChange {
   chainId: number;
   consentKey: string;
@@ -42,6 +48,9 @@ export interface UnopenableConsentChange {
   blockHash: string;
   logIndex: number;
   txHash: string;
+  reason?: 'UNOPENABLE' | 'UNREGISTERED_WRITER';
+  writer?: string;
+  writerFacility?: string | null;
 }
 
 /** Where pulled consent changes go besides the mirror (the consents tables). Called inside the pull's transaction. */
@@ -51,7 +60,7 @@ export interface ConsentChainSink {
   /** Called at the start of each pull and each pulled block range, inside its transaction (refresh caches here). */
   begin?(): void;
   consentChanged(change: ChainConsentChange): void;
-  /** A change in this facility's namespace whose sealed terms did not open: kept as a problem, never applied. */
+  /** A change in this facility's namespace that did not open or whose writer is not ours: kept as a problem, never applied. */
   consentUnopenable?(change: UnopenableConsentChange): void;
   /** Undoes what it applied from blocks above `forkBlock` (a reorg removed them). Called inside the rollback's transaction. */
   rollBackAbove?(chainId: number, forkBlock: number): { undone: number; kept: number };
@@ -62,8 +71,18 @@ export interface ConsentChainSink {
 const hex = (v: unknown): string => String(v).toLowerCase();
 
 export function consentLedgerReader(sealer: ConsentSealer | null, sink: ConsentChainSink | null): ChainEventReader {
+  // Answers of the ledger's facilityOf(writer) at each change's block, read before the pull's transaction.
+  let writers: { provider: unknown; address: string; check: FacilityWriterCheck } | null = null;
   return {
     contract: 'ConsentLedger',
+    async inspect(provider, ctx, logs) {
+      if (!sealer) return null;
+      if (!writers || writers.provider !== provider || writers.address !== ctx.address) {
+        writers = { provider, address: ctx.address, check: new FacilityWriterCheck(provider, ctx.address, sealer.facilityId) };
+      }
+      await writers.check.prefetch(logs);
+      return writers.check;
+    },
     batchEvents: ['BatchApplied'],
     signerKnown(address) {
       if (sink) sink.me = address.toLowerCase();
@@ -71,11 +90,11 @@ export function consentLedgerReader(sealer: ConsentSealer | null, sink: ConsentC
     begin() {
       sink?.begin?.();
     },
-    read(item, ctx) {
+    read(item, ctx, inspected) {
       const { desc, base } = item;
       const a = desc.args;
       if (desc.name === 'ConsentChanged') {
-        return consentChanged(item, ctx, sealer, sink) ? { events: 1, counts: { consentChanges: 1 } } : { events: 0 };
+        return consentChanged(item, ctx, sealer, sink, (inspected as FacilityWriterCheck | null | undefined) ?? null) ? { events: 1, counts: { consentChanges: 1 } } : { events: 0 };
       }
       if (desc.name === 'ConsentOpSkipped') {
         const event = { ...base, batchId: hex(a.boundBatchId), subject: hex(a.opKey), data: { opIndex: Number(a.opIndex), reason: Number(a.reason), storedState: String(a.storedState) } };
@@ -96,7 +115,7 @@ export function consentLedgerReader(sealer: ConsentSealer | null, sink: ConsentC
 }
 
 /** One ConsentChanged; true when it was new (not pulled before) and applied. */
-function consentChanged({ desc, base, batchId }: PulledLog, ctx: PullContext, sealer: ConsentSealer | null, sink: ConsentChainSink | null): boolean {
+function consentChanged({ desc, base, batchId }: PulledLog, ctx: PullContext, sealer: ConsentSealer | null, sink: ConsentChainSink | null, writers: FacilityWriterCheck | null): boolean {
   const a = desc.args;
   const opKey = hex(a.opKey);
   const facilityId = hex(a.facilityId);
@@ -105,6 +124,14 @@ function consentChanged({ desc, base, batchId }: PulledLog, ctx: PullContext, se
   const order = word & ((1n << 80n) - 1n);
   if (!sealer || facilityId !== sealer.facilityId) {
     return ctx.mirror.record({ ...base, name: 'ConsentChanged:foreign', batchId, subject: opKey, data: { facilityId } });
+  }
+  // Only a registered signer of this facility (at that block) writes our keys: anything else is not the ledger's.
+  // Fail closed: without the check's answers (no inspect ran) nothing of ours is applied.
+  if (!writers || !writers.registered(base.blockNumber, state.writer)) {
+    const writerFacility = writers?.facilityOfWriter(base.blockNumber, state.writer) ?? null;
+    const fresh = ctx.mirror.record({ ...base, name: 'ConsentChanged:unregistered-writer', batchId, subject: opKey, data: { facilityId, writer: state.writer, writerFacility: writerFacility ?? '' } });
+    if (fresh) sink?.consentUnopenable?.({ chainId: ctx.chainId, consentKey: opKey, blockNumber: base.blockNumber, blockHash: base.blockHash, logIndex: base.logIndex, txHash: base.txHash, reason: 'UNREGISTERED_WRITER', writer: state.writer, writerFacility });
+    return false;
   }
   const terms = sealer.open(hex(a.sealedTerms), opKey, order);
   const purpose = terms ? purposeHashOfCode(terms.purposeCode) : undefined;

@@ -2,9 +2,10 @@
 // ordering rule decides (main/sync/README.md: the greatest (hlc, rank, writer) wins), so workstations converge
 // whatever order they pull in. Never writes the outbox, so a pulled change is not sent back. A change whose patient
 // this workstation does not know is kept (sync_pending_consent_changes) and applied when the patient appears; one
-// that did not open is kept as a problem. A pulled change that overrides a change of this workstation that never
-// landed raises a conflict (consent-conflicts.ts). Each applied change is logged with the state it replaced (0009),
-// so a reorg that removes its block undoes it here too (pull-undo.ts).
+// that did not open, or whose writer is not a registered signer of this facility, is kept as a problem. A pulled
+// change that overrides a change of this workstation that never landed raises a conflict (consent-conflicts.ts).
+// Each applied change is logged with the state it replaced (0009), so a reorg that removes its block undoes it here
+// too (pull-undo.ts).
 import type { Db } from '../db/connection';
 import { CATEGORY_HASHES, PURPOSE_HASHES } from './outbox-events';
 import { ConsentConflicts } from './consent-conflicts';
@@ -64,13 +65,16 @@ export class SqlConsentSink implements ConsentChainSink {
     this.outcomes[this.apply(change)]++;
   }
 
+  /** A change kept as a problem, never applied: UNOPENABLE, or UNREGISTERED_WRITER with the writer and its facility. */
   consentUnopenable(c: UnopenableConsentChange): void {
+    const reason = c.reason ?? 'UNOPENABLE';
+    const detail = reason === 'UNREGISTERED_WRITER' ? JSON.stringify({ writer: c.writer ?? null, writerFacility: c.writerFacility ?? null }) : '{}';
     this.db
       .prepare(
         `INSERT OR IGNORE INTO sync_pending_consent_changes (chain_id, block_number, block_hash, log_index, tx_hash, op_key, reason, patient_pseudonym, change_json, first_seen)
-         VALUES (?, ?, ?, ?, ?, ?, 'UNOPENABLE', NULL, '{}', ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
       )
-      .run(c.chainId, c.blockNumber, c.blockHash, c.logIndex, c.txHash, c.consentKey, this.now().toISOString());
+      .run(c.chainId, c.blockNumber, c.blockHash, c.logIndex, c.txHash, c.consentKey, reason, detail, this.now().toISOString());
   }
 
   /** Applies kept changes whose patient is now known; they stay kept otherwise. */

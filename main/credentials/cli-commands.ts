@@ -184,7 +184,7 @@ export async function issuerGovernanceCommand(
   if (!conn) throw new AppError('CHAIN_UNAVAILABLE', `The chain is not connected (${services.chain.current.state}); issuer governance needs it.`);
   const registry = conn.endpoint.contracts.CredentialRegistry;
   if (!registry) throw new AppError('CHAIN_UNAVAILABLE', 'No CredentialRegistry is configured for this chain.');
-  const sender = new TxSender(await governanceSigner(conn.provider, services.config.chain));
+  const sender = new TxSender(await governanceSigner(conn.provider, services.config.chain, services.dataDir));
   if (action === 'register') {
     if (!name) throw new AppError('VALIDATION_FAILED', 'credentials register-issuer needs ADDRESS and NAME.');
     const receipt = await registerIssuer(sender, registry, address, name);

@@ -1,9 +1,10 @@
 // Issuer governance on CredentialRegistry (GOVERNANCE_ROLE): register and remove issuers. Used by the CLI's
-// `credentials register-issuer` / `revoke-issuer` with the devnet key, or a configured keystore on a real network.
+// `credentials register-issuer` / `revoke-issuer` with the data folder's devnet governance key, or a configured
+// keystore on a real network.
 import fs from 'node:fs';
 import { getAddress, Wallet, type JsonRpcProvider, type TransactionReceipt } from 'ethers';
 import { AppError } from '../api/errors';
-import { DEVNET_SIGNER_KEY } from '../chain/devnet';
+import { devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
 import { TxSender } from '../chain/provider';
 import { credentialRegistryInterface } from './registry-client';
 
@@ -18,11 +19,11 @@ function addressOf(text: string, what: string): string {
 }
 
 /**
- * The governance signer: the public anvil key on the embedded devnet, else the keystore from the configuration
- * (passphrase in CUSTODIAN_KEYSTORE_PASSPHRASE).
+ * The governance signer: on the embedded devnet the data folder's own governance key (chain/devnet-keys.json, made
+ * at the chain's first start), else the keystore from the configuration (passphrase in CUSTODIAN_KEYSTORE_PASSPHRASE).
  */
-export async function governanceSigner(provider: JsonRpcProvider, chain: { mode: string; keystorePath?: string | undefined }, env: NodeJS.ProcessEnv = process.env): Promise<Wallet> {
-  if (chain.mode === 'embedded') return new Wallet(DEVNET_SIGNER_KEY, provider);
+export async function governanceSigner(provider: JsonRpcProvider, chain: { mode: string; keystorePath?: string | undefined }, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Wallet> {
+  if (chain.mode === 'embedded') return readDevnetKeys(devnetKeysFile(dataDir)).governance.connect(provider);
   if (!chain.keystorePath) throw new AppError('CHAIN_SIGNER_MISSING', 'No keystore is configured for this network (chain.keystorePath): governance transactions cannot be signed.');
   const passphrase = env[KEYSTORE_PASSPHRASE_ENV];
   if (!passphrase) throw new AppError('CHAIN_SIGNER_MISSING', `Set ${KEYSTORE_PASSPHRASE_ENV} to unlock the configured keystore.`);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { JsonRpcProvider } from 'ethers';
 import type { ChainStatus } from '../api/system';
 import { CHAIN_CALL_TIMEOUT_MS, CHAIN_PROBE_TIMEOUT_MS, chainTimeoutError, systemClock, withDeadline, type ChainClock } from '../chain/deadline';
-import { DEVNET_SIGNER_KEY, startEmbeddedChain, type EmbeddedChain } from '../chain/devnet';
+import { startEmbeddedChain, type EmbeddedChain } from '../chain/devnet';
+import { devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
 import { ConsentSealer } from '../consents/ledger-seal';
 import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
 import { createProvider } from '../chain/provider';
@@ -83,12 +84,13 @@ export class ChainRuntime {
   }
 
   /**
-   * The embedded devnet's signing key (the sync engine's signer), or null for an external chain. A console that
-   * attached to another process's devnet uses the same well-known key.
+   * The embedded devnet's operating key (the sync engine's signer: random, this data folder's own), or null for an
+   * external chain or before the chain started. A console that attached to another process's devnet on the same
+   * folder reads the same key file.
    */
   get embeddedSignerKey(): string | null {
     if (this.options.config.mode !== 'embedded') return null;
-    return this.owned?.signerPrivateKey ?? (this.endpoint ? DEVNET_SIGNER_KEY : null);
+    return this.owned?.signerPrivateKey ?? (this.endpoint ? readDevnetKeys(devnetKeysFile(this.options.dataDir)).operating.privateKey : null);
   }
 
   /** Resolves once the first connection attempt has finished (connected or not). */

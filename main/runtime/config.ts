@@ -36,6 +36,13 @@ const externalChain = z
     /** Encrypted JSON keystore (ethers) holding the signing key; unlocked with CUSTODIAN_KEYSTORE_PASSPHRASE. */
     keystorePath: z.string().min(1).optional(),
     confirmations: z.number().int().min(0).max(64).default(2),
+    /**
+     * 'finalized-if-supported': a batch is final once the node's 'finalized' block reaches it, when the node answers
+     * that tag (else `confirmations` deep, and sync status says so); 'confirmations': always `confirmations` deep.
+     */
+    finality: z.enum(['finalized-if-supported', 'confirmations']).default('finalized-if-supported'),
+    /** The most a transaction may bid per gas, in gwei: re-pricing a stuck one stops there (SYNC_FEE_CEILING). */
+    maxFeePerGasGwei: z.number().positive().max(1_000_000).optional(),
     /** Block the contracts were deployed at: the puller starts there instead of reading the chain from genesis. */
     startBlock: z.number().int().min(0).default(0),
   })

@@ -91,7 +91,7 @@ beforeAll(async () => {
   const events = new EventBus();
   runtime = new ChainRuntime({
     dataDir: t.dir,
-    config: { mode: 'external', rpcUrl: node.rpcUrl, chainId: node.chainId, contracts: { ConsentLedger: ZERO, AuditAnchor: ZERO, CredentialRegistry: REGISTRY }, confirmations: 1, startBlock: 0 },
+    config: { mode: 'external', rpcUrl: node.rpcUrl, chainId: node.chainId, contracts: { ConsentLedger: ZERO, AuditAnchor: ZERO, CredentialRegistry: REGISTRY }, confirmations: 1, startBlock: 0, finality: 'confirmations' },
     events,
     log: silentLogger,
     clock,

@@ -183,6 +183,12 @@ export async function startServices(options: StartOptions): Promise<Services> {
           },
           signer: () => loadSigner(config.chain, () => chain.embeddedSignerKey, process.env, sealedKey),
           confirmations,
+          ...(config.chain.mode === 'external'
+            ? {
+                finality: config.chain.finality === 'finalized-if-supported' ? ('finalized-if-supported' as const) : ('depth' as const),
+                maxFeePerGas: config.chain.maxFeePerGasGwei === undefined ? null : BigInt(Math.round(config.chain.maxFeePerGasGwei * 1e9)),
+              }
+            : {}),
         });
   if (sync && (options.sync ?? 'auto') === 'auto') sync.start();
 

@@ -5,6 +5,7 @@ import type { SyncState } from '../api/events';
 import type { Logger } from '../runtime/log';
 import type { ChainContext } from './chain-io';
 import type { SyncFailure } from './failures';
+import type { Finality } from './finality';
 
 /** Points in a send where a test may kill the process (failpoints); a no-op in production. */
 export type SendStep = 'estimated' | 'signed' | 'written' | 'broadcast' | 'marked-sent' | 'bump-written';
@@ -13,6 +14,10 @@ export interface SenderContext extends ChainContext {
   wallet: BaseWallet | HDNodeWallet;
   address: string;
   confirmations: number;
+  /** How a batch counts as final (finality.ts); N blocks deep (`confirmations`) when absent. */
+  finality?: Finality;
+  /** The most a transaction may bid per gas (config chain.maxFeePerGasGwei); re-pricing stops there (SYNC_FEE_CEILING). */
+  maxFeePerGas?: bigint | null;
   /** A transaction not mined after this long is re-priced (same nonce, >= 10% more). */
   stuckAfterMs: number;
   feeBumpPercent: number;

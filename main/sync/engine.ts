@@ -11,6 +11,7 @@ import { itemsPerBatch, planBatches, type BatchLimits } from './batcher';
 import type { Notice, SendStep, SenderContext } from './context';
 import { addressOf, type ContractAddresses } from './contracts';
 import { classifyFailure, type SyncFailure } from './failures';
+import { probeFinality, type Finality } from './finality';
 import type { SyncRegistry } from './plugin';
 import { ChainPuller, type PullReport } from './puller';
 import { createSyncProvider, nodeChainId } from './rpc';
@@ -41,6 +42,13 @@ export interface SyncEngineOptions {
   /** At most one `emit` per this many ms, the latest state trailing, failures never dropped; 0 emits every transition. */
   stateIntervalMs?: number;
   confirmations?: number;
+  /**
+   * 'finalized-if-supported' (external networks): a batch is final once the node's 'finalized' block reaches it,
+   * when the node answers that tag; else, and by default, `confirmations` blocks deep.
+   */
+  finality?: 'finalized-if-supported' | 'depth';
+  /** The most any transaction bids per gas, in wei (config chain.maxFeePerGasGwei); none by default. */
+  maxFeePerGas?: bigint | null;
   idlePollMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -296,6 +304,7 @@ export class SyncEngine {
         wallet: this.wallet,
         address,
         confirmations: this.options.confirmations ?? 1,
+        maxFeePerGas: this.options.maxFeePerGas ?? null,
         stuckAfterMs: this.options.stuckAfterMs ?? 60_000,
         feeBumpPercent: this.options.feeBumpPercent ?? 12.5,
         rpcUrl: endpoint.rpcUrl,
@@ -318,8 +327,15 @@ export class SyncEngine {
     const latest = await session.provider.getBlock('latest');
     if (!latest) throw new AppError('SYNC_RPC_GARBAGE', 'The node has no latest block.');
     session.blockGasLimit = Number(latest.gasLimit);
+    // Once per connection: does this node have a 'finalized' block? (Sync status says which rule applies.)
+    session.ctx.finality ??= await probeFinality(session.provider, this.options.finality === 'finalized-if-supported', this.options.confirmations ?? 1);
     this.blockHeight = latest.number;
     return session;
+  }
+
+  /** How batches count as final on the current connection (null before the first connection). */
+  get finality(): Finality | null {
+    return this.session?.ctx.finality ?? null;
   }
 
   /** The signing address, unlocking the key on first use (for status before the first cycle); null when unavailable. */

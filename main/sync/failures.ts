@@ -15,6 +15,7 @@ export type SyncErrorCode =
   | 'SYNC_NONCE_CONFLICT'
   | 'SYNC_REVERTED'
   | 'SYNC_SIGNER_UNAVAILABLE'
+  | 'SYNC_FEE_CEILING'
   | 'CHAIN_ID_MISMATCH';
 
 export interface SyncFailure {
@@ -75,6 +76,8 @@ export function classifyFailure(err: unknown, context: { rpcUrl?: string } = {})
 
   // Before any text matching: the signer's messages name settings and paths, which may contain any word.
   if (has('SYNC_SIGNER_UNAVAILABLE')) return { subtype: 'signer', code: 'SYNC_SIGNER_UNAVAILABLE', message: `The signing key is not available: ${firstLine(err)}`, transient: true };
+  // The fee ceiling stops re-pricing: grouped with money ('funds'); retried, as the market may calm or the price mine.
+  if (has('SYNC_FEE_CEILING')) return { subtype: 'funds', code: 'SYNC_FEE_CEILING', message: firstLine(err), transient: true };
   if (has('CHAIN_ID_MISMATCH')) return { subtype: 'chain-id', code: 'CHAIN_ID_MISMATCH', message: firstLine(err), transient: true };
   if (has('INSUFFICIENT_FUNDS', 'SYNC_INSUFFICIENT_FUNDS') || /insufficient funds|insufficient balance|doesn't have enough funds/.test(text)) {
     return { subtype: 'funds', code: 'SYNC_INSUFFICIENT_FUNDS', message: has('SYNC_INSUFFICIENT_FUNDS') ? firstLine(err) : `The signing account cannot pay for the transaction (${firstLine(err)}). Fund it; sync resumes by itself.`, transient: true };

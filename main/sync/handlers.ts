@@ -8,6 +8,7 @@ import type { ConnectionHealth } from '../api/system';
 import type { ChainRuntime } from '../runtime/chain-runtime';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { SyncEngine } from './engine';
+import { finalityText } from './finality';
 import type { SyncRegistry } from './plugin';
 import { SyncStore, type BatchRow } from './store';
 
@@ -79,6 +80,13 @@ export function toBatchSummary(b: BatchRow): SyncBatchSummary {
   };
 }
 
+/** Pulled consent changes kept in sync_pending_consent_changes, by reason (the consent sink writes them). */
+export function heldPulledChanges(db: Db): SyncStatus['heldPulledChanges'] {
+  const rows = db.prepare(`SELECT reason, count(*) AS n FROM sync_pending_consent_changes GROUP BY reason`).all() as { reason: string; n: number }[];
+  const of = (reason: string) => rows.find((r) => r.reason === reason)?.n ?? 0;
+  return { unknownPatient: of('UNKNOWN_PATIENT'), unopenable: of('UNOPENABLE'), unregisteredWriter: of('UNREGISTERED_WRITER') };
+}
+
 function engineOf(deps: SyncHandlerDeps): SyncEngine {
   if (!deps.engine) throw new AppError('SYNC_DISABLED', 'Sync is off: no chain is configured for this workstation.');
   return deps.engine;
@@ -115,7 +123,9 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
         lastError: failure ? { code: failure.code, subtype: failure.subtype, message: failure.message } : null,
         notice: engine?.notice?.message ?? null,
         confirmationsRequired: deps.confirmations,
+        finality: engine?.finality ? finalityText(engine.finality) : null,
         openConflicts: conflicts.openCount(),
+        heldPulledChanges: heldPulledChanges(deps.db),
       };
       return status;
     },

@@ -10,6 +10,7 @@ import type { SenderContext } from './context';
 import { classifyFailure } from './failures';
 import { nodeBlockNumber } from './rpc';
 import { confirmationsOf } from './rules';
+import { isFinal, type Finality } from './finality';
 import type { BatchRow } from './store';
 
 export function short(hex: string): string {
@@ -45,7 +46,7 @@ export async function recordReceipt(ctx: SenderContext, batch: BatchRow, receipt
   ctx.registry.plugin(batch.kind).onReceipt?.(receipt, { db: ctx.store.db, contract: contractAddress(ctx, batch), sender: ctx.address, batchId: batch.id, events: ctx.store.batchEvents(batch.id) });
   const head = await nodeBlockNumber(ctx.provider);
   const confirmations = confirmationsOf(receipt.blockNumber, head);
-  const confirmed = confirmations >= Math.max(1, ctx.confirmations);
+  const confirmed = await isFinal(ctx.provider, finalityOf(ctx), receipt.blockNumber, head);
   ctx.store.markIncluded(batch.id, { blockNumber: receipt.blockNumber, blockHash: receipt.blockHash.toLowerCase(), gasUsed: receipt.gasUsed, txHash: receipt.hash, confirmations }, confirmed);
   reportSkipped(ctx, batch, receipt);
   if (confirmed) ctx.emit({ state: 'confirmed', batchId: batch.id, txHash: receipt.hash, blockNumber: receipt.blockNumber });
@@ -90,4 +91,9 @@ export async function resolveApplied(ctx: SenderContext, batch: BatchRow, why: s
   ctx.log.warn(`sync: batch ${short(batch.id)}: ${message}`);
   ctx.store.rekey(batch.id, newId, message);
   ctx.emit({ state: 'failed', batchId: batch.id, reason: 'batch-id-taken', message });
+}
+
+/** The context's finality, or N blocks deep when the engine set none. */
+export function finalityOf(ctx: SenderContext): Finality {
+  return ctx.finality ?? { mode: 'depth', confirmations: Math.max(1, ctx.confirmations), reason: 'configured depth' };
 }

@@ -14,9 +14,15 @@ export function formatSyncStatus(s: SyncStatus): string {
     `Queue:        ${n(s.queue.total)} event(s) not yet confirmed${kinds ? ` (${kinds})` : ''}`,
     `Batches:      ${Object.entries(s.batches).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${n(v)}`).join(', ') || 'none'}; ${s.confirmationsRequired} confirmation(s) required`,
   ];
+  if (s.finality) lines.push(`Final when:   ${s.finality}`);
   if (s.lastError) lines.push(`Last error:   [${s.lastError.code}] ${s.lastError.message}`);
   if (s.notice) lines.push(`Notice:       ${s.notice}`);
   lines.push(`Conflicts:    ${n(s.openConflicts)} consent change(s) of this workstation lost and are not resolved`);
+  const held = s.heldPulledChanges;
+  if (held.unknownPatient) lines.push(`Pulled, kept: ${n(held.unknownPatient)} consent change(s) wait for their patient to appear here`);
+  if (held.unopenable || held.unregisteredWriter) {
+    lines.push(`Pulled, refused: ${n(held.unopenable)} UNOPENABLE (terms do not open), ${n(held.unregisteredWriter)} UNREGISTERED_WRITER (no registered signer of this facility wrote them): never applied`);
+  }
   return lines.join('\n');
 }
 

@@ -17,7 +17,7 @@ const contracts = { ConsentLedger: `0x${'11'.repeat(20)}`, AuditAnchor: `0x${'22
 async function externalChain(dir: string, wallet: Wallet | ReturnType<typeof Wallet.createRandom>, passphrase: string) {
   const keystorePath = path.join(dir, 'keystore.json');
   fs.writeFileSync(keystorePath, await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, passphrase, { scrypt: { N: 1 << 10 } }));
-  return { mode: 'external' as const, rpcUrl: 'http://127.0.0.1:1', chainId: 5, contracts, confirmations: 1, startBlock: 0, keystorePath };
+  return { mode: 'external' as const, rpcUrl: 'http://127.0.0.1:1', chainId: 5, contracts, confirmations: 1, finality: 'finalized-if-supported' as const, startBlock: 0, keystorePath };
 }
 
 const audits: unknown[] = [];

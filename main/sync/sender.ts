@@ -119,7 +119,7 @@ export async function sendNext(ctx: SenderContext): Promise<SendOutcome> {
   await step(ctx, 'estimated', batch.id);
   const buffered = (estimate * (100n + GAS_BUFFER_PERCENT)) / 100n;
   const gasLimit = buffered > MAX_TX_GAS ? MAX_TX_GAS : buffered;
-  const fees = await marketFees(ctx);
+  const fees = underCeiling(ctx, await marketFees(ctx));
   const balance = await ctx.provider.getBalance(ctx.address);
   const worstCost = gasLimit * fees.maxFeePerGas;
   if (balance < worstCost) {
@@ -206,6 +206,12 @@ export async function bumpFee(ctx: SenderContext, batch: BatchRow): Promise<stri
   if (batch.nonce === null || !batch.raw_tx) throw new Error(`batch ${batch.id} has no transaction to re-price`);
   const old = Transaction.from(batch.raw_tx);
   const fees = bumpFees({ maxFeePerGas: old.maxFeePerGas ?? 0n, maxPriorityFeePerGas: old.maxPriorityFeePerGas ?? 0n }, await marketFees(ctx), ctx.feeBumpPercent);
+  if (ctx.maxFeePerGas && fees.maxFeePerGas > ctx.maxFeePerGas) {
+    // Stop bidding: the transaction keeps its place at its current price and may still be mined; a person decides.
+    const message = `SYNC_FEE_CEILING: batch ${short(batch.id)} (nonce ${batch.nonce}) is stuck at ${gwei(old.maxFeePerGas ?? 0n)} gwei; re-pricing needs ${gwei(fees.maxFeePerGas)} gwei, above the ceiling of ${gwei(ctx.maxFeePerGas)} gwei (chain.maxFeePerGasGwei). It is not re-priced; raise the ceiling or wait for lower fees.`;
+    ctx.store.noteError(batch.id, 'funds', message);
+    throw new AppError('SYNC_FEE_CEILING', message, { batchId: batch.id, needed: fees.maxFeePerGas.toString(), ceiling: ctx.maxFeePerGas.toString() });
+  }
   const signed = await sign(ctx, { to: old.to!, data: old.data, nonce: batch.nonce, gasLimit: old.gasLimit, ...fees });
   ctx.store.recordSigned(batch.id, signed, true);
   await step(ctx, 'bump-written', batch.id);
@@ -224,6 +230,16 @@ export async function bumpFee(ctx: SenderContext, batch: BatchRow): Promise<stri
   return signed.hash;
 }
 
+/** The market's fees for a first send, capped at the configured ceiling (the tip never above the cap). */
+function underCeiling(ctx: SenderContext, fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } {
+  const cap = ctx.maxFeePerGas;
+  if (!cap || fees.maxFeePerGas <= cap) return fees;
+  return { maxFeePerGas: cap, maxPriorityFeePerGas: fees.maxPriorityFeePerGas > cap ? cap : fees.maxPriorityFeePerGas };
+}
+
+function gwei(wei: bigint): string {
+  return (Number(wei) / 1e9).toFixed(3);
+}
 
 function formatEth(wei: bigint): string {
   const whole = wei / 10n ** 18n;

@@ -39,7 +39,7 @@ export function createSignerHandlers(deps: SignerHandlerDeps): HandlersFor<typeo
         sealed: sealedAddress ? { address: sealedAddress } : null,
         canSeal: readiness.ready && deps.chain.mode === 'external',
         backend: readiness.backend,
-        reason: deps.chain.mode === 'external' ? readiness.reason : 'The embedded chain signs with its public development key; nothing to seal.',
+        reason: deps.chain.mode === 'external' ? readiness.reason : "The embedded chain signs with this data folder's own random operating key (chain/devnet-keys.json, readable by this OS user only); nothing to seal.",
       };
     },
     'signer.seal': async ({ passphrase }, ctx) => {

@@ -21,13 +21,13 @@ describe('loadSigner', () => {
     const wallet = Wallet.createRandom();
     const file = path.join(dir, 'key.json');
     fs.writeFileSync(file, await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, 'correct horse', { scrypt: { N: 1 << 10 } }));
-    const external = { mode: 'external' as const, rpcUrl: 'http://127.0.0.1:1', chainId: 5, contracts, confirmations: 2, startBlock: 0, keystorePath: file };
+    const external = { mode: 'external' as const, rpcUrl: 'http://127.0.0.1:1', chainId: 5, contracts, confirmations: 2, finality: 'finalized-if-supported' as const, startBlock: 0, keystorePath: file };
     expect((await loadSigner(external, () => null, { CUSTODIAN_KEYSTORE_PASSPHRASE: 'correct horse' })).address).toBe(wallet.address);
     const cases: Array<[typeof external | Omit<typeof external, 'keystorePath'>, NodeJS.ProcessEnv, RegExp]> = [
       [{ ...external }, {}, /Set CUSTODIAN_KEYSTORE_PASSPHRASE/],
       [{ ...external }, { CUSTODIAN_KEYSTORE_PASSPHRASE: 'wrong' }, /wrong passphrase/],
       [{ ...external, keystorePath: path.join(dir, 'missing.json') }, { CUSTODIAN_KEYSTORE_PASSPHRASE: 'x' }, /Cannot read the keystore .* ENOENT/],
-      [{ mode: 'external', rpcUrl: 'http://127.0.0.1:1', chainId: 5, contracts, confirmations: 2, startBlock: 0 }, {}, /No signing key configured/],
+      [{ mode: 'external', rpcUrl: 'http://127.0.0.1:1', chainId: 5, contracts, confirmations: 2, finality: 'finalized-if-supported' as const, startBlock: 0 }, {}, /No signing key configured/],
     ];
     for (const [config, env, message] of cases) {
       const err = await loadSigner(config, () => null, env).catch((e: unknown) => e);

@@ -1,6 +1,6 @@
-// Loads the key the sync engine signs with: the public devnet key for the embedded chain; on a real network the
-// key sealed by the desktop app's OS keychain (sealed-key.ts), else an ethers encrypted JSON keystore
-// (chain.keystorePath) unlocked with CUSTODIAN_KEYSTORE_PASSPHRASE. The key stays in main.
+// Loads the key the sync engine signs with: the data folder's own devnet operating key for the embedded chain
+// (chain/devnet-keys.ts); on a real network the key sealed by the desktop app's OS keychain (sealed-key.ts), else an
+// ethers encrypted JSON keystore (chain.keystorePath) unlocked with CUSTODIAN_KEYSTORE_PASSPHRASE. The key stays in main.
 import fs from 'node:fs';
 import { Wallet, type HDNodeWallet } from 'ethers';
 import { AppError } from '../api/errors';

@@ -4,7 +4,8 @@
 import type { TransactionReceipt } from 'ethers';
 import { findOwnReceipt } from './chain-io';
 import type { SenderContext } from './context';
-import { recordReceipt, short } from './receipts';
+import { isFinal } from './finality';
+import { finalityOf, recordReceipt, short } from './receipts';
 import { blockHashAt, nodeBlockNumber, nodeNonce } from './rpc';
 import { confirmationsOf } from './rules';
 import { bumpFee, settleInFlight } from './sender';
@@ -62,7 +63,7 @@ export async function updateConfirmations(ctx: SenderContext): Promise<void> {
       continue;
     }
     const confirmations = confirmationsOf(receipt.blockNumber, head);
-    const confirmed = confirmations >= Math.max(1, ctx.confirmations);
+    const confirmed = await isFinal(ctx.provider, finalityOf(ctx), receipt.blockNumber, head);
     ctx.store.markIncluded(batch.id, { blockNumber: receipt.blockNumber, blockHash: batch.block_hash, gasUsed: receipt.gasUsed, txHash: receipt.hash, confirmations }, confirmed);
     if (confirmed) ctx.emit({ state: 'confirmed', batchId: batch.id, txHash: receipt.hash, blockNumber: receipt.blockNumber });
   }

@@ -10,7 +10,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { Section } from './WorkstationPanel';
 
 const SOURCE_LABEL: Record<SignerKeyStatus['source'], string> = {
-  devnet: 'Embedded devnet key (public, for trying Custodian out)',
+  devnet: 'Embedded devnet key (random, this data folder only; for trying Custodian out)',
   sealed: 'Sealed in the operating system keychain',
   keystore: 'Encrypted keystore, unlocked by CUSTODIAN_KEYSTORE_PASSPHRASE',
   none: 'Not available — sync cannot sign until the key is unlocked',

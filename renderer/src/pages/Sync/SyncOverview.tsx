@@ -211,6 +211,16 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
               {status.notice}
             </Text>
           )}
+          {status && status.heldPulledChanges.unopenable + status.heldPulledChanges.unregisteredWriter > 0 && (
+            <Text size="xs" c="red.8" data-testid="sync-refused-pulls">
+              {`${formatCount(status.heldPulledChanges.unopenable + status.heldPulledChanges.unregisteredWriter)} pulled consent change(s) refused, never applied: ${formatCount(status.heldPulledChanges.unregisteredWriter)} written by no registered signer of this facility, ${formatCount(status.heldPulledChanges.unopenable)} whose terms do not open.`}
+            </Text>
+          )}
+          {status?.finality && (
+            <Text size="xs" c="dimmed" data-testid="sync-finality">
+              {`Final when: ${status.finality}`}
+            </Text>
+          )}
         </Stack>
       )}
     </StatusCard>
