@@ -97,8 +97,8 @@ describe('attacker: a local process with the devnet RPC URL and the public dev k
     expect(await attack(key, 'AuditAnchor', 'grantRole', [id('ANCHOR_ROLE'), attacker])).toBe('AccessControlUnauthorizedAccount');
     expect(await attack(key, 'CredentialRegistry', 'registerIssuer', [attacker, 'Board of Nobody'])).toBe('AccessControlUnauthorizedAccount');
     expect(await attack(key, 'CredentialRegistry', 'revokeIssuer', [attacker])).toBe('AccessControlUnauthorizedAccount');
-    expect(await attack(key, 'ClaimsLedger', 'registerPayer', [id('PAYER-X'), attacker])).toBe('AccessControlUnauthorizedAccount');
-    expect(await attack(key, 'ClaimsLedger', 'recordBatch', [id(`c-${k}`), [{ claimHash: id('claim'), payerHash: id('PAYER-X'), serviceDay: 20_000 }]])).toBe('AccessControlUnauthorizedAccount');
+    expect(await attack(key, 'ClaimsLedger', 'registerPayer', [attacker, true])).toBe('AccessControlUnauthorizedAccount');
+    expect(await attack(key, 'ClaimsLedger', 'recordBatch', [id(`c-${k}`), [{ claimHash: id('claim'), payerCommitment: id('payer-commitment') }]])).toBe('AccessControlUnauthorizedAccount');
 
     // A credential status signed by the dev key: the registry takes the batch but applies nothing (not an issuer).
     const registry = iface('CredentialRegistry');
