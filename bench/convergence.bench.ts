@@ -23,18 +23,27 @@ const bench: Bench = async ({ tmpDir }) => {
   const { chain, restartable, stop } = await startRestartableChain(path.join(tmpDir, 'node-state.json'));
   const started = performance.now();
   const reports: ConvergenceReport[] = [];
+  const errors: string[] = [];
   try {
     for (const seed of seeds) {
-      const r = await runConvergence(chain, {
-        seed,
-        workstations,
-        rounds: ROUNDS,
-        keys: MAX_KEYS,
-        maxOpsPerRound: MAX_OPS_PER_ROUND,
-        dir: tmpDir,
-        ...(chain.control.caps.reorg ? { reorgChance: REORG_CHANCE } : {}),
-        ...(restartable ? { restart: { chance: RESTART_CHANCE, node: restartable } } : {}),
-      });
+      let r: ConvergenceReport;
+      try {
+        r = await runConvergence(chain, {
+          seed,
+          workstations,
+          rounds: ROUNDS,
+          keys: MAX_KEYS,
+          maxOpsPerRound: MAX_OPS_PER_ROUND,
+          dir: tmpDir,
+          ...(chain.control.caps.reorg ? { reorgChance: REORG_CHANCE } : {}),
+          ...(restartable ? { restart: { chance: RESTART_CHANCE, node: restartable } } : {}),
+        });
+      } catch (err) {
+        // A run that could not finish (a workstation that never synced again) is a finding too: name it, go on.
+        errors.push(`seed ${seed}: ${(err as Error).message}`);
+        console.log(`convergence | seed ${seed}: FAILED: ${(err as Error).message}`);
+        continue;
+      }
       reports.push(r);
       const bad = [...r.divergent, ...r.silentLosses, ...r.falseConflicts, ...r.leftovers];
       console.log(
@@ -48,8 +57,10 @@ const bench: Bench = async ({ tmpDir }) => {
   }
   const sum = (f: (r: ConvergenceReport) => number) => reports.reduce((n, r) => n + f(r), 0);
   const failing = reports.filter((r) => r.divergent.length || r.silentLosses.length || r.falseConflicts.length || r.leftovers.length).map((r) => r.seed);
+  failing.push(...errors.map((e) => Number(/^seed (\d+)/.exec(e)![1])));
   const note = failing.length ? `replay with BENCH_CONVERGE_SEED=<seed>: ${failing.join(', ')}` : 'every seed converged';
   const figures: Figure[] = [
+    { name: 'runs that could not finish (a workstation failed to sync; target 0)', value: errors.length, unit: 'runs' },
     { name: `runs (${workstations} workstations, ${ROUNDS} rounds, ${MAX_KEYS} shared keys, ${chain.node.kind})`, value: reports.length, unit: 'runs' },
     { name: 'consent changes made', value: sum((r) => r.ops), unit: 'ops' },
     { name: 'syncs', value: sum((r) => r.syncs), unit: 'syncs' },
