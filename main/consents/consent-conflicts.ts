@@ -98,6 +98,17 @@ export class ConsentConflicts {
     this.raise({ outboxId, consentId, opKey: '', reason: 'OVERRIDDEN', mine, winner, batchId: null, txHash: null, at: this.now().toISOString() });
   }
 
+  /**
+   * A reorg removed the pulled change that overrode a row of ours (and the undo made that row current again): the
+   * conflict it raised named a winner the chain no longer holds, so it goes, unless a person already resolved it.
+   * If the change lands again, pulling it raises the conflict again.
+   */
+  withdrawOverridden(consentId: number, winner: { hlc: string; writer: string }): number {
+    return this.db
+      .prepare(`DELETE FROM consent_conflicts WHERE consent_id = ? AND reason = 'OVERRIDDEN' AND resolution IS NULL AND winning_writer = ? AND substr(winning_order, 1, 16) = ?`)
+      .run(consentId, winner.writer.toLowerCase(), winner.hlc).changes;
+  }
+
   private raise(c: { outboxId: number; consentId: number; opKey: string; reason: ConflictReason; mine: LedgerState; winner: LedgerState | null; batchId: string | null; txHash: string | null; at: string }): void {
     this.db
       .prepare(

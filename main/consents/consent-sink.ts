@@ -49,7 +49,10 @@ export class SqlConsentSink implements ConsentChainSink {
 
   rollBackAbove(chainId: number, forkBlock: number): RollbackReport {
     this.db.prepare(`DELETE FROM sync_pending_consent_changes WHERE chain_id = ? AND block_number > ?`).run(chainId, forkBlock);
-    return this.log.undoAbove(chainId, forkBlock);
+    // A conflict raised by a change the reorg removed names a winner the chain no longer holds: withdrawn, whether
+    // the rows could be undone or were kept (the convergence bench found these left open). If the change lands
+    // again, pulling it decides again.
+    return this.log.undoAbove(chainId, forkBlock, (r) => this.conflicts.withdrawOverridden(r.consentId, r));
   }
 
   prune(chainId: number, belowBlock: number): void {

@@ -44,13 +44,20 @@ export class PulledChangeLog {
       .run(c.chainId, c.blockNumber, c.blockHash, c.logIndex, c.seq, r.action, r.previousId, r.previousState ? JSON.stringify(r.previousState) : null, r.insertedId, JSON.stringify(r.historyIds));
   }
 
-  /** Undoes every change pulled from a block above `forkBlock`, newest first. Call inside the rollback's transaction. */
-  undoAbove(chainId: number, forkBlock: number): RollbackReport {
+  /**
+   * Undoes every change pulled from a block above `forkBlock`, newest first. Call inside the rollback's transaction.
+   * `removed` hears of each removed change that had replaced a row (undone or kept): that row, and the stamp and
+   * writer of the change the chain no longer holds.
+   */
+  undoAbove(chainId: number, forkBlock: number, removed?: (r: { consentId: number; hlc: string; writer: string }) => void): RollbackReport {
     const rows = this.db
       .prepare(`SELECT id, seq, action, previous_id, previous_state, inserted_id, history_ids FROM sync_pulled_consent_changes WHERE chain_id = ? AND block_number > ? ORDER BY block_number DESC, log_index DESC`)
       .all(chainId, forkBlock) as LogRow[];
     const report: RollbackReport = { undone: 0, kept: 0 };
     for (const row of rows) {
+      // The change as it was applied, read before the undo deletes it: the pulled stamp and writer.
+      const applied = this.db.prepare(`SELECT hlc, hlc_writer FROM consents WHERE id = ?`).get(row.action === 'revoke' ? row.previous_id : row.inserted_id) as { hlc: string; hlc_writer: string | null } | undefined;
+      if (row.previous_id !== null && applied?.hlc_writer) removed?.({ consentId: row.previous_id, hlc: applied.hlc, writer: applied.hlc_writer });
       // One savepoint per change: a row that cannot be undone (referenced since) stays, and the others still go.
       let undone = false;
       try {

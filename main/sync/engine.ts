@@ -231,7 +231,12 @@ export class SyncEngine {
     let confirmed = 0;
     try {
       const session = await this.connect();
-      if (!session.reconciled) {
+      // Before anything is signed: a block that held a confirmed batch of ours may have left the chain (a reorg, or
+      // a node restarted from an older state). Its nonce is free again on the node while its row still holds it, so
+      // requeue it first and take the nonce from the node again; signing first broke the rule that two live batches
+      // never share a nonce, and every later cycle failed the same way (reorg-nonce.test.ts).
+      const requeued = await checkReorgs(session.ctx, this.options.reorgDepth ?? 64);
+      if (!session.reconciled || requeued.length > 0) {
         notices.push(...(await reconcile(session.ctx)));
         session.reconciled = true;
       }

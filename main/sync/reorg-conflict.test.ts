@@ -1,0 +1,67 @@
+// A conflict raised by a pulled change that a reorg then removes. Found by the convergence bench (issue #18, reorgs
+// mixed in): A's change landed; B's change, written without seeing it, replaced it and A was told (OVERRIDDEN);
+// a reorg removed B's change and A's row was current again, yet the conflict stayed open, naming a winner the
+// chain no longer held (and "accept the winner" would accept nothing). The undo withdraws it; when B's change
+// lands again, pulling it raises the conflict again.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../db/connection';
+import { SqlConsentSink } from '../consents/consent-sink';
+import { startTestChain, tempDir, testEngine, workstationKey, type TestChain } from './fixtures/chain';
+import { currentConsents, workstation, writeConsent } from './fixtures/workstation';
+
+let chain: TestChain;
+let dir: string;
+beforeAll(async () => {
+  chain = await startTestChain();
+  dir = tempDir('sync-reorg-conflict');
+});
+afterAll(async () => {
+  await chain?.stop();
+});
+
+async function sync(db: Db, key: string) {
+  const engine = testEngine(db, chain, { sink: new SqlConsentSink(db), signerKey: key });
+  try {
+    const report = await engine.runUntilDrained(30_000);
+    expect(report.failure?.message).toBeUndefined();
+    return report;
+  } finally {
+    await engine.stop();
+  }
+}
+
+const openConflicts = (db: Db) => db.prepare(`SELECT reason, winning_writer FROM consent_conflicts WHERE resolution IS NULL`).all();
+
+describe('a reorg removes the change that overrode ours', () => {
+  it('withdraws the conflict it raised, and raises it again when the change lands again', async () => {
+    const [ka, kb] = [await workstationKey(chain), await workstationKey(chain)];
+    const a = workstation(dir, 'ws-a', [0]);
+    const b = workstation(dir, 'ws-b', [0]);
+    const base = { patient: 0, grantee: '1111111111', purpose: 'TREAT', category: 'general', revoked: false } as const;
+    writeConsent(a, 'a', { ...base, decision: 'deny', seq: 1 });
+    await sync(a, ka);
+    const snapshot = await chain.control.snapshot();
+    // B has never pulled A's deny: its permit (a later stamp) replaces it without having seen it.
+    writeConsent(b, 'b', { ...base, decision: 'permit', seq: 2 });
+    await sync(b, kb);
+    await sync(a, ka);
+    expect(openConflicts(a)).toEqual([{ reason: 'OVERRIDDEN', winning_writer: expect.stringMatching(/^0x[0-9a-f]{40}$/) }]);
+    expect(currentConsents(a)[0]).toMatchObject({ decision: 'permit', hlc: '0000000000000002' });
+
+    // The reorg: B's batch leaves the chain. A's pull undoes B's permit; A's deny is the key's state again.
+    await chain.control.revert(snapshot);
+    await chain.control.mine(3);
+    const rolled = await sync(a, ka);
+    expect(rolled.pull?.counts.consentRowsRolledBack).toBe(1);
+    expect(currentConsents(a)[0]).toMatchObject({ decision: 'deny', hlc: '0000000000000001' });
+    expect(openConflicts(a)).toEqual([]);
+
+    // B resends; A pulls the permit again and is told again.
+    await sync(b, kb);
+    await sync(a, ka);
+    expect(currentConsents(a)[0]).toMatchObject({ decision: 'permit', hlc: '0000000000000002' });
+    expect(openConflicts(a)).toHaveLength(1);
+    a.close();
+    b.close();
+  });
+});
