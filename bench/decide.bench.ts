@@ -99,24 +99,27 @@ const bench: Bench = async ({ tmpDir, rows }) => {
   const { decideUs, pkUs, permits, loadSeconds, patients } = measure(openDatabase(path.join(tmpDir, 'decide.sqlite')), rows);
   const key = dbKeyFromBytes(crypto.randomBytes(32));
   const encFile = path.join(tmpDir, 'decide-encrypted.sqlite');
-  const enc = measure(openDatabase(encFile, { key }), rows);
-  // The same encrypted file again with the library's own page cache, as connections were opened before
-  // KEYED_CACHE_KIB: what the larger cache buys, from the same run.
+  const encLoaded = measure(openDatabase(encFile, { key }), rows);
+  // What the console's page cache (KEYED_CACHE_KIB) buys, on equal terms: the loaded encrypted file reopened, first
+  // with the library's own cache (as connections were opened before), then with the console's, and the plain file
+  // reopened with the library's cache as the baseline for both.
   const encSmallCache = measure(openDatabase(encFile, { key, cacheKiB: null }), rows, true);
+  const enc = { ...measure(openDatabase(encFile, { key }), rows, true), loadSeconds: encLoaded.loadSeconds };
+  const plainReopened = measure(openDatabase(path.join(tmpDir, 'decide.sqlite')), rows, true);
   const p = (r: { decideUs: number[] }, q: number) => percentile(r.decideUs, q);
-  const plainRun = { decideUs };
-  const atRest = 'encrypted at rest (SQLCipher 4 format, as the console runs); the same queries on an identically loaded database';
+  const plainRun = plainReopened;
+  const atRest = `encrypted at rest (SQLCipher 4 format, ${KEYED_CACHE_KIB / 1024} MiB page cache, as the console runs); both files reopened after loading, the same queries`;
   const note = `${rows.toLocaleString('en-US')} consents (${patients.toLocaleString('en-US')} patients) loaded in ${loadSeconds.toFixed(1)} s; ${decideUs.length} calls, half on existing keys; ${permits} permits`;
   return [
     { name: 'decide p50', value: percentile(decideUs, 50), unit: 'µs', baseline: { name: 'primary-key lookup p50', value: percentile(pkUs, 50), unit: 'µs' }, ratio: percentile(decideUs, 50) / percentile(pkUs, 50), note },
     { name: 'decide p99', value: percentile(decideUs, 99), unit: 'µs', baseline: { name: 'primary-key lookup p99', value: percentile(pkUs, 99), unit: 'µs' }, ratio: percentile(decideUs, 99) / percentile(pkUs, 99), note: 'target p99 < 100 µs' },
-    { name: 'decide p50, encrypted database', value: p(enc, 50), unit: 'µs', baseline: { name: 'decide p50, plain database (same run)', value: p(plainRun, 50), unit: 'µs' }, ratio: p(enc, 50) / p(plainRun, 50), note: atRest },
-    { name: 'decide p99, encrypted database', value: p(enc, 99), unit: 'µs', baseline: { name: 'decide p99, plain database (same run)', value: p(plainRun, 99), unit: 'µs' }, ratio: p(enc, 99) / p(plainRun, 99), note: `${enc.permits} permits (plain: ${permits})` },
+    { name: 'decide p50, encrypted database', value: p(enc, 50), unit: 'µs', baseline: { name: 'decide p50, plain database reopened (same run)', value: p(plainRun, 50), unit: 'µs' }, ratio: p(enc, 50) / p(plainRun, 50), note: atRest },
+    { name: 'decide p99, encrypted database', value: p(enc, 99), unit: 'µs', baseline: { name: 'decide p99, plain database reopened (same run)', value: p(plainRun, 99), unit: 'µs' }, ratio: p(enc, 99) / p(plainRun, 99), note: `${enc.permits} permits (plain: ${permits}); on the loading connection: ${p(encLoaded, 99).toFixed(1)} µs` },
     {
       name: 'decide p99, encrypted database, the library\'s default page cache',
       value: p(encSmallCache, 99),
       unit: 'µs',
-      baseline: { name: 'decide p99, plain database (same run)', value: p(plainRun, 99), unit: 'µs' },
+      baseline: { name: 'decide p99, plain database reopened (same run)', value: p(plainRun, 99), unit: 'µs' },
       ratio: p(encSmallCache, 99) / p(plainRun, 99),
       note: `its default cache instead of ${KEYED_CACHE_KIB / 1024} MiB; p50 ${p(encSmallCache, 50).toFixed(1)} µs (${(p(encSmallCache, 50) / p(plainRun, 50)).toFixed(2)}x plain)`,
     },
