@@ -1,12 +1,13 @@
 // The attacker's (or the fault's) test of "audit fails closed" for the handlers that act outside the database:
-// sync.now / retry / pause / resume (the engine sends transactions), sharing.propose / sign / terminate (an outbox
+// sync.now / pause / resume (the engine sends transactions), signer.seal / forget (the OS keychain's sealed key
+// file written or deleted), sharing.propose / sign / terminate (an outbox
 // event the engine sends to the chain), sharing.request (a release package written to disk) and
 // credentials.setStatus (an outbox event for the registry). The audit entry of exactly that call is made unwritable
 // (a trigger refusing entries of its channel, so every other write still works): each call is refused with
 // AUDIT_WRITE_FAILED, and nothing is sent, queued, released or changed. Real SQLite, the real dispatcher and sink.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Wallet } from 'ethers';
+import { encryptKeystoreJsonSync, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../api/permissions';
 import { createAuditSink } from '../audit/api-sink';
@@ -23,6 +24,8 @@ import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
 import { insertAgreement } from '../sharing/store';
 import type { SyncEngine } from '../sync/engine';
 import { createSyncHandlers } from '../sync/handlers';
+import type { SealedSigningKey } from '../sync/sealed-key';
+import { createSignerHandlers } from '../sync/signer-handlers';
 import { createDispatcher, type ApiHandlers, type Dispatch } from './dispatcher';
 import { silentLogger } from './log';
 
@@ -97,9 +100,31 @@ beforeAll(async () => {
     resume: () => engineActions.push('resume'),
   } as unknown as SyncEngine;
   const chainOffline = { connection: null, current: { state: 'offline', reason: 'test' } };
+  // The OS keychain's sealed copy of the sync key, as a stand-in recording what was done to it.
+  let sealedAddress: string | null = null;
+  const sealed = {
+    readiness: () => ({ ready: true, backend: 'test-keychain', reason: null }),
+    address: () => sealedAddress,
+    seal: (privateKey: string) => {
+      engineActions.push('seal');
+      sealedAddress = new Wallet(privateKey).address;
+      return { address: sealedAddress };
+    },
+    forget: () => {
+      engineActions.push('forget');
+      const had = sealedAddress !== null;
+      sealedAddress = null;
+      return had;
+    },
+  } as unknown as SealedSigningKey;
+  const keystorePath = `${t.dir}/keystore.json`;
+  // A real keystore, with a cheap KDF: only its unlocking is exercised here.
+  const syncKey = Wallet.createRandom();
+  fs.writeFileSync(keystorePath, encryptKeystoreJsonSync({ address: syncKey.address, privateKey: syncKey.privateKey }, 'keystore phrase', { scrypt: { N: 1024 } }));
   const handlers = {
     ...createSyncHandlers({ db, engine, chain: chainOffline as never, confirmations: 1 }),
     ...createSharingHandlers({ db, dataDir: t.dir, wallet: loadOrCreateOrgWallet(t.dir), chain: { connection: { endpoint: { chainId: CHAIN_ID, contracts: { SharingAgreements: SHARING } } } } }),
+    ...createSignerHandlers({ chain: { mode: 'external', rpcUrl: 'http://127.0.0.1:1', chainId: CHAIN_ID, contracts: {}, confirmations: 1, startBlock: 0, keystorePath } as never, sealed }),
     ...createCredentialHandlers({ db, chain: chainOffline as never, jobs: { start: () => { throw new Error('no jobs here'); } } as never, incoming: () => ({ path: '/nonexistent' }) }),
   } as unknown as ApiHandlers;
   dispatch = createDispatcher(handlers, silentLogger, {
@@ -138,6 +163,8 @@ const ATTACKS: [string, () => Promise<unknown> | unknown, Principal][] = [
   ['sync.now', () => ({}), admin],
   ['sync.pause', () => ({}), admin],
   ['sync.resume', () => ({}), admin],
+  ['signer.seal', () => ({ passphrase: 'keystore phrase' }), admin],
+  ['signer.forget', () => ({}), admin],
   ['sharing.propose', proposeInput, manager],
   ['sharing.sign', () => ({ id: `0x${'b2'.repeat(32)}` }), manager],
   ['sharing.request', () => ({ partnerOrgId: 'STMARY', patientId, category: 'general', purpose: 'TREAT' }), manager],
