@@ -50,6 +50,14 @@ export class ImportsPage {
     await chooseFileIn(this.page, file, idPrefix);
   }
 
+  /** The desktop app: "Choose file…" opens main's open dialog (no file chooser in the page); waits until chosen. */
+  async pickInDialog(idPrefix = 'import'): Promise<Locator> {
+    await this.page.getByTestId(`${idPrefix}-choose-file`).click();
+    const chosen = this.page.getByTestId(`${idPrefix}-chosen-file`);
+    await expect(chosen).toBeVisible();
+    return chosen;
+  }
+
   /** Clicks a download button and returns the downloaded file's name and text. */
   async download(button: Locator): Promise<{ name: string; text: string }> {
     const [download] = await Promise.all([this.page.waitForEvent('download'), button.click()]);

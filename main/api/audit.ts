@@ -212,7 +212,7 @@ export const auditChannels = {
 };
 
 /** What one event of an accounting of disclosures was: a look at the record, a release to a partner, etc. */
-export const DISCLOSURE_KINDS = ['access', 'change', 'release', 'break-glass', 'claim'] as const;
+export const DISCLOSURE_KINDS = ['access', 'change', 'release', 'export', 'break-glass', 'claim'] as const;
 export type DisclosureKind = (typeof DISCLOSURE_KINDS)[number];
 
 export interface DisclosureEvent {

@@ -75,6 +75,8 @@ export type ErrorCode =
   | 'SHARING_ALREADY_SIGNED'
   | 'SHARING_TERMS_MISMATCH'
   | 'SHARING_WRONG_CHAIN'
+  /** A permitted release whose package could not be written after its entries committed: nothing left. */
+  | 'SHARING_RELEASE_WRITE_FAILED'
   | 'INTERNAL';
 
 export interface ApiErrorShape {

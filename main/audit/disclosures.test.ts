@@ -80,6 +80,32 @@ describe('accounting of disclosures', () => {
     expect(forManager.patient).toMatchObject({ mrn: PATIENTS[0].mrn, name: PATIENTS[0].name });
   });
 
+  it('lists a FHIR export that carried the patient (made, downloaded), once per call; a patient not in it does not see it', async () => {
+    const manager = as('records_manager');
+    // An export of p2's consents only, then its file downloaded: two calls, two entries, whatever its size.
+    const started = await f.ok<{ exportId: string }>('consents.exportFhir', { ids: [f.consentIds[1]] }, manager);
+    expect(await f.services.jobs.waitFor(started.exportId)).toMatchObject({ state: 'succeeded' });
+    await f.ok('consents.exportFile', { exportId: started.exportId }, manager);
+    const exportEntries = f.services.db.prepare(`SELECT id FROM audit_log WHERE subject = ?`).pluck().all(`export:${started.exportId}`) as number[];
+    expect(exportEntries).toHaveLength(2);
+
+    const mine = await f.ok<DisclosureAccounting>('audit.disclosures', { patientId: p2 }, auditor);
+    const exports = mine.events.filter((e) => e.kind === 'export');
+    expect(exports.map((e) => e.source.kind === 'audit' && e.source.entryId).sort()).toEqual([...exportEntries].sort());
+    expect(exports.map((e) => [e.what.split(' ')[0], e.who.id, e.why])).toEqual([
+      ['consents.exportFhir', manager.id, expect.stringContaining('export made')],
+      ['consents.exportFile', manager.id, expect.stringContaining('downloaded')],
+    ]);
+    expect(exports[0]!.what).toContain(`export:${started.exportId}`);
+    expect(mine.csv).toContain(`export:${started.exportId}`);
+
+    // p1's record was not in that export: p1's accounting does not list it.
+    const theirs = await f.ok<DisclosureAccounting>('audit.disclosures', { patientId: p1 }, auditor);
+    expect(theirs.events.filter((e) => e.what.includes(started.exportId))).toEqual([]);
+    // The patient set is one narrow row per patient, not an audit entry per row.
+    expect(f.services.db.prepare(`SELECT patient_id FROM consent_export_patients p JOIN consent_exports e ON e.ref = p.export_ref WHERE e.export_id = ?`).pluck().all(started.exportId)).toEqual([p2]);
+  });
+
   it('needs audit.view, and is itself audited naming the patient', async () => {
     expect(await f.services.call('audit.disclosures', { patientId: p1 }, clerk)).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
     expect(await f.services.call('audit.disclosures', { patientId: p1 }, as('it_admin'))).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });

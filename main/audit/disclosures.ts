@@ -4,6 +4,7 @@ import type { disclosureChannels, DisclosureAccounting, DisclosureEvent, Disclos
 import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
 import { claimsOfPatient } from '../claims/queries';
+import { exportsOfPatient } from '../consents/export-patients';
 import { patientRecord } from '../consents/queries';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
@@ -21,7 +22,10 @@ function period(q: Pick<DisclosureQuery, 'from' | 'to'>): { from: string | null;
 }
 
 // Entries naming the patient in patient_id (index audit_by_patient) or in details.patientIds (reads of several
-// patients: a list, a search). The second half walks the period by time (audit_by_time); json_each reads the array.
+// patients: a list, a search), and the entries of FHIR exports that carried the patient's record (one per call,
+// found through the export's patient set: consents/export-patients.ts; index audit_by_action). The second part walks
+// the period by time (audit_by_time); json_each reads the array.
+const EXPORT_ACTIONS = ['consents.exportFhir', 'consents.exportFile', 'consents.saveExport'] as const;
 const ENTRIES_SQL = `
   SELECT * FROM audit_log WHERE id IN (
     SELECT id FROM audit_log WHERE patient_id = @patientId
@@ -29,14 +33,26 @@ const ENTRIES_SQL = `
     SELECT l.id FROM audit_log l
      WHERE (@from IS NULL OR l.at >= @from) AND (@to IS NULL OR l.at < @to)
        AND EXISTS (SELECT 1 FROM json_each(l.details, '$.patientIds') j WHERE j.value = @patientId)
+    UNION
+    SELECT l.id FROM audit_log l
+     WHERE l.action IN (${EXPORT_ACTIONS.map((a) => `'${a}'`).join(', ')})
+       AND l.subject IN (SELECT 'export:' || value FROM json_each(@exports))
   )
   AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to)
   ORDER BY at, id LIMIT @limit`;
 
 const CHANGES = new Set(['consents.grant', 'consents.supersede', 'consents.revoke']);
 
+const EXPORT_WHY: Record<(typeof EXPORT_ACTIONS)[number], string> = {
+  'consents.exportFhir': 'FHIR Consent export made (file in the data folder)',
+  'consents.exportFile': 'FHIR Consent export file downloaded',
+  'consents.saveExport': 'FHIR Consent export file saved',
+};
+const isExportAction = (action: string): action is (typeof EXPORT_ACTIONS)[number] => (EXPORT_ACTIONS as readonly string[]).includes(action);
+
 function kindOf(e: AuditEntry): DisclosureKind {
   if (e.outcome === 'break-glass') return 'break-glass';
+  if (isExportAction(e.action)) return 'export';
   if (e.action.startsWith('sharing.')) return 'release';
   if (e.action.startsWith('claims.')) return 'claim';
   if (CHANGES.has(e.action)) return 'change';
@@ -66,7 +82,7 @@ export function entryEvent(e: AuditEntry): DisclosureEvent {
     kind: kindOf(e),
     who: { id: e.actor_id, name: e.actor_name, role: e.actor_role },
     what: `${e.action}${e.subject ? ` ${e.subject}` : ''}${transport}`,
-    why: whyOf(details),
+    why: isExportAction(e.action) ? EXPORT_WHY[e.action] : whyOf(details),
     outcome: e.outcome,
     source: { kind: 'audit', entryId: e.id },
   };
@@ -76,7 +92,8 @@ export function accountOfDisclosures(db: Db, q: DisclosureQuery, now = new Date(
   const patient = patientRecord(db, q.patientId);
   if (!patient) throw new AppError('NOT_FOUND', `There is no patient ${q.patientId}.`);
   const { from, to } = period(q);
-  const entries = db.prepare(ENTRIES_SQL).all({ patientId: q.patientId, from, to, limit: q.limit + 1 }) as AuditEntry[];
+  const exports = JSON.stringify(exportsOfPatient(db, q.patientId));
+  const entries = db.prepare(ENTRIES_SQL).all({ patientId: q.patientId, exports, from, to, limit: q.limit + 1 }) as AuditEntry[];
   const claims = claimsOfPatient(db, q.patientId, from, to, q.limit + 1);
   // Claims record who checked them by staff id (a bulk import's by the one who started it): name them as the trail does.
   const staffOf = (id: string): DisclosureEvent['who'] => {

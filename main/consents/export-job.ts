@@ -10,6 +10,7 @@ import type { DownloadFile } from '../api/imports';
 import type { JobState } from '../api/system';
 import type { Db } from '../db/connection';
 import { JobCancelled, type JobImplementation } from '../workers/protocol';
+import { ExportPatientSet, recordExportPatients } from './export-patients';
 import { consentRowToFhir } from './fhir-export';
 import { exportRows } from './queries';
 
@@ -20,6 +21,8 @@ const LINES_PER_WRITE = 1000;
 export interface ExportControl {
   report?(done: number, total: number): void;
   readonly cancelled?: boolean;
+  /** Records the patients the export carried under this id (accounting of disclosures) before the file is in place. */
+  exportId?: string;
 }
 
 /** Where a new export goes: unique per call, inside <data dir>/exports. */
@@ -44,6 +47,7 @@ export async function writeConsentsNdjson(db: Db, selection: ExportSelection, fi
   try {
     control.report?.(0, total);
     let lines: string[] = [];
+    const patients = control.exportId ? new ExportPatientSet() : null;
     const flush = async () => {
       if (lines.length === 0) return;
       const text = `${lines.join('\n')}\n`;
@@ -57,11 +61,15 @@ export async function writeConsentsNdjson(db: Db, selection: ExportSelection, fi
     };
     for (const row of exportRows(db, selection, now)) {
       lines.push(JSON.stringify(consentRowToFhir(row)));
+      patients?.add(row.patient_id);
       count++;
       if (lines.length === LINES_PER_WRITE) await flush();
     }
     await flush();
     fs.closeSync(fd);
+    // Fail closed: the patient set is recorded before the file can be served, so no served export is missing from
+    // an accounting (a crash in between leaves an accounting naming an export whose file never appeared).
+    if (patients && control.exportId) recordExportPatients(db, control.exportId, patients, new Date());
     fs.renameSync(part, file);
     finished = true;
     return { count, sizeBytes };
@@ -85,6 +93,7 @@ export const consentExportJob: JobImplementation = async (ctx) => {
   if (!parsed.success) throw new AppError('VALIDATION_FAILED', `consents.exportFhir needs {selection, file, now}: ${parsed.error.issues[0]?.message}`);
   const { selection, file, now } = parsed.data;
   const written = await writeConsentsNdjson(ctx.db, selection, file, now, {
+    exportId: ctx.jobId,
     report: (done, total) => ctx.report(done, total),
     get cancelled() {
       return ctx.cancelled;

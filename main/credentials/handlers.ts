@@ -149,10 +149,16 @@ export function createCredentialHandlers(deps: CredentialDeps): HandlersFor<type
 
     'credentials.setStatus': async (input, ctx) => {
       if (input.status !== 'revoked') await assertPublishable(mustFind(input.credentialId), input.status);
-      const { outboxId, row } = changeCredentialStatus(db, input.credentialId, input.status, input.reason, ctx.principal.name, now(), input.issuerSignature);
-      // Re-judge at once so the cached verdict (and the consent gate) reflects the change before the chain does.
+      else await Promise.resolve(); // out of the dispatcher's transaction, so the commit below is durable on its own
+      // Fail closed: the outbox event (what the sync engine sends to the registry), the local record and this call's
+      // audit entry commit together; an entry that cannot be written leaves nothing to send.
+      const { outboxId, row } = ctx.commit(() => {
+        const changed = changeCredentialStatus(db, input.credentialId, input.status, input.reason, ctx.principal.name, now(), input.issuerSignature);
+        ctx.audit({ subject: changed.row.credential_hash, details: { credentialId: changed.row.id, status: input.status, outboxId: changed.outboxId, issuerSigned: true } });
+        return changed;
+      });
+      // Then re-judge at once so the cached verdict (and the consent gate) reflects the change before the chain does.
       await verifyOne(row, ctx);
-      ctx.audit({ details: { status: input.status, outboxId, issuerSigned: true } });
       return { outboxId, credential: credentialView(db, mustFind(row.id), now(), credentialSettings(db).expiringDays) };
     },
   };

@@ -42,7 +42,7 @@ import { JobRunner } from '../workers/job-runner';
 import { ChainRuntime } from './chain-runtime';
 import { ConnectionHealthMonitor } from './connection-health';
 import { loadConfig, type CustodianConfig } from './config';
-import { createDispatcher, type CallerContext, type Dispatch } from './dispatcher';
+import { createDispatcher, type CallerContext, type Dispatch, type DispatcherOptions } from './dispatcher';
 import { EventBus } from './event-bus';
 import { makeDataDirPrivate } from './file-modes';
 import { createLogger, type FileLogger, type Logger } from './log';
@@ -105,6 +105,16 @@ export interface Services {
    */
   call(channel: string, input: unknown, as?: Principal | Partial<CallerContext>): ReturnType<Dispatch>;
   stop(): Promise<void>;
+}
+
+/**
+ * The dispatcher's transaction on this connection: an audited call (`write`) begins IMMEDIATE, taking the write lock
+ * at its start and waiting (busy timeout) while another connection, e.g. an import worker, holds it. Begun DEFERRED,
+ * its read would pin a snapshot that the other connection's commit makes stale, and its audit entry would then fail
+ * at once with SQLITE_BUSY_SNAPSHOT, which no busy wait cures (immediate-transaction.test.ts pins both).
+ */
+export function callTransaction(db: Db): NonNullable<DispatcherOptions['transaction']> {
+  return (fn, write) => (write ? db.transaction(fn).immediate() : db.transaction(fn)());
 }
 
 export async function startServices(options: StartOptions): Promise<Services> {
@@ -265,7 +275,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const dispatch = createDispatcher(handlers, log, {
     ...(auditReady ? { audit: createAuditSink(db, config.workstationId) } : {}),
     resolveSession: createSessionResolver({ db }),
-    transaction: (fn, write) => (write ? db.transaction(fn).immediate() : db.transaction(fn)()),
+    transaction: callTransaction(db),
   });
   // Seals local audit batches (1,000 entries, or 5 minutes); the CLI's short runs skip it.
   const auditBatcher = auditReady && options.runtime !== 'cli' ? startAuditBatcher(db, log) : null;

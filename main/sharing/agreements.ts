@@ -1,6 +1,8 @@
 // Agreement writes of this organisation: propose (signed as partyA), sign a pulled proposal (as partyB) and
 // terminate, each as one transaction of row + outbox event + audit entry. Signing happens first, in main, with
 // the organisation key; nothing is written when a check fails. The sync engine then carries the outbox to chain.
+// The API passes its commit (ctx.commit) so the caller's own audit entry is in that transaction too: an entry that
+// cannot be written leaves no row and no outbox event, so nothing reaches the chain.
 import crypto from 'node:crypto';
 import type { Wallet } from 'ethers';
 import type { ProposeAgreementInput } from '../api/sharing';
@@ -45,6 +47,8 @@ export class AgreementService {
     this.clock = deps.now ?? (() => new Date());
   }
 
+  private readonly ownTransaction: AgreementCommit = (write) => this.deps.db.transaction(write)();
+
   identity(): OrgIdentity {
     return ensureIdentity(this.deps.db, this.deps.wallet, this.clock());
   }
@@ -56,7 +60,7 @@ export class AgreementService {
     return sharingDomain(c.chainId, c.contract);
   }
 
-  async propose(input: ProposeAgreementInput, actor: AuditActor): Promise<AgreementRow> {
+  async propose(input: ProposeAgreementInput, actor: AuditActor, commit: AgreementCommit = this.ownTransaction): Promise<AgreementRow> {
     const { db } = this.deps;
     const domain = this.domain();
     const me = this.identity();
@@ -82,7 +86,7 @@ export class AgreementService {
     const signature = await signAgreement(this.deps.wallet, domain, struct);
     const at = this.clock().toISOString();
     const scope = scopePartsOf(terms);
-    db.transaction(() => {
+    commit(() => {
       insertAgreement(db, {
         id: struct.agreementId,
         our_role: 'A',
@@ -107,12 +111,12 @@ export class AgreementService {
       const payload = { ...struct, ...scope, orgA: orgIdBytes(me.orgId), orgB: orgIdBytes(input.partnerOrgId), signatureA: signature };
       enqueueOutbox(db, AGREEMENT_PROPOSE, payload);
       recordAudit(db, { actor, action: 'sharing.agreement.propose', outcome: 'success', subject: `agreement:${struct.agreementId}`, details: { partnerOrgId: input.partnerOrgId, direction: input.direction, categories: input.categories, purposes: input.purposes, documentHash } });
-    })();
+    }, struct.agreementId);
     return agreementById(db, struct.agreementId)!;
   }
 
   /** Signs a proposal pulled from the chain (we are partyB). */
-  async sign(id: string, actor: AuditActor): Promise<AgreementRow> {
+  async sign(id: string, actor: AuditActor, commit: AgreementCommit = this.ownTransaction): Promise<AgreementRow> {
     const { db } = this.deps;
     const row = this.existing(id);
     const domain = this.domain();
@@ -131,27 +135,27 @@ export class AgreementService {
     }
     const signature = await signAgreement(this.deps.wallet, domain, struct);
     const at = this.clock().toISOString();
-    db.transaction(() => {
+    commit(() => {
       setOurSignature(db, row.id, signature, at);
       enqueueOutbox(db, AGREEMENT_SIGN, { agreementId: row.id, party: row.our_address, signature });
       recordAudit(db, { actor, action: 'sharing.agreement.sign', outcome: 'success', subject: `agreement:${row.id}`, details: { partnerOrgId: row.partner_org_id } });
-    })();
+    }, row.id);
     return agreementById(db, id)!;
   }
 
   /** Terminates at once locally (sharing stops now) and sends the signed termination to the chain. */
-  async terminate(id: string, reason: string, actor: AuditActor): Promise<AgreementRow> {
+  async terminate(id: string, reason: string, actor: AuditActor, commit: AgreementCommit = this.ownTransaction): Promise<AgreementRow> {
     const { db } = this.deps;
     const row = this.existing(id);
     if (row.status === 'terminated') throw new AppError('SHARING_AGREEMENT_TERMINATED', `Agreement ${short(id)} is already terminated (by ${row.terminated_by ?? 'a party'}).`);
     const domain = this.domain();
     const signature = await signTermination(this.deps.wallet, domain, row.id, row.our_address);
     const at = this.clock().toISOString();
-    db.transaction(() => {
+    commit(() => {
       markTerminated(db, row.id, row.our_address, at);
       enqueueOutbox(db, AGREEMENT_TERMINATE, { agreementId: row.id, party: row.our_address, signature });
       recordAudit(db, { actor, action: 'sharing.agreement.terminate', outcome: 'success', subject: `agreement:${row.id}`, details: { partnerOrgId: row.partner_org_id, reason } });
-    })();
+    }, row.id);
     return agreementById(db, id)!;
   }
 
@@ -161,6 +165,12 @@ export class AgreementService {
     return row;
   }
 }
+
+/**
+ * Runs an agreement's synchronous write (row + outbox event + this module's entry) in one transaction; the API
+ * passes ctx.commit, adding its own audit entry for `agreementId` to the same transaction.
+ */
+export type AgreementCommit = (write: () => void, agreementId: string) => void;
 
 export const short = (id: string) => `${id.slice(0, 10)}…`;
 

@@ -6,9 +6,9 @@ import type { sharingChannels, SharingIdentity } from '../api/sharing';
 import type { AuditActor } from '../audit/trail';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
-import { AgreementService, type SharingChain } from './agreements';
+import { AgreementService, type AgreementCommit, type SharingChain } from './agreements';
 import { setOrgId } from './identity';
-import { handleReleaseRequest } from './release';
+import { handleReleaseRequest, type ReleaseDecided } from './release';
 import { agreementView, allAgreements, listRequests } from './store';
 
 /** What the handlers need of the chain runtime: the connected endpoint, if any. */
@@ -35,6 +35,15 @@ export function sharingChainOf(chain: SharingChainAccess | null): SharingChain {
 
 const actorOf = (ctx: RequestContext): AuditActor => ({ id: ctx.principal.id, name: ctx.principal.name, role: ctx.principal.role });
 
+/** An agreement write run through ctx.commit, with this call's facts (the agreement, and `details`) in its entry. */
+const committed =
+  (ctx: RequestContext, details: Record<string, unknown> = {}): AgreementCommit =>
+  (write, agreementId) =>
+    ctx.commit(() => {
+      write();
+      ctx.audit({ subject: `agreement:${agreementId}`, details });
+    });
+
 export function createSharingHandlers(deps: SharingDeps): HandlersFor<typeof sharingChannels, RequestContext> {
   const { db } = deps;
   const clock = deps.now ?? (() => new Date());
@@ -58,31 +67,37 @@ export function createSharingHandlers(deps: SharingDeps): HandlersFor<typeof sha
       return identity();
     },
     'sharing.agreements': () => allAgreements(db).map(view),
+    // Each write commits with this call's audit entry (ctx.commit): an entry that cannot be written leaves no row
+    // and no outbox event, so nothing is sent to the chain.
     'sharing.propose': async (input, ctx) => {
-      const row = await service.propose(input, actorOf(ctx));
-      ctx.audit({ subject: `agreement:${row.id}`, details: { partnerOrgId: row.partner_org_id } });
+      const row = await service.propose(input, actorOf(ctx), committed(ctx, { partnerOrgId: input.partnerOrgId }));
       return view(row);
     },
     'sharing.sign': async ({ id }, ctx) => {
-      const row = await service.sign(id, actorOf(ctx));
-      ctx.audit({ subject: `agreement:${row.id}` });
+      const row = await service.sign(id, actorOf(ctx), committed(ctx));
       return view(row);
     },
     'sharing.terminate': async ({ id, reason }, ctx) => {
-      const row = await service.terminate(id, reason, actorOf(ctx));
-      ctx.audit({ subject: `agreement:${row.id}`, details: { reason } });
+      const row = await service.terminate(id, reason, actorOf(ctx), committed(ctx, { reason }));
       return view(row);
     },
     'sharing.requests': ({ releasedOnly, limit }) => listRequests(db, releasedOnly, limit),
-    'sharing.request': (input, ctx) => {
-      const result = handleReleaseRequest({ db, dataDir: deps.dataDir, now: clock }, input, actorOf(ctx));
-      ctx.audit({
-        patientId: input.patientId,
-        subject: `release:${result.id}`,
-        outcome: result.decision,
-        details: { partnerOrgId: input.partnerOrgId, reasons: result.reasons.map((r) => r.code), ...(result.releasedHash ? { sha256: result.releasedHash } : {}) },
-      });
-      return result;
+    'sharing.request': async (input, ctx) => {
+      // Out of the dispatcher's own transaction first (it wraps a handler's synchronous start): the commit below must
+      // be durable, entry included, before the release package is written to disk.
+      await Promise.resolve();
+      const decided = (write: () => ReleaseDecided): ReleaseDecided =>
+        ctx.commit(() => {
+          const d = write();
+          ctx.audit({
+            patientId: input.patientId,
+            subject: `release:${d.requestId}`,
+            outcome: d.decision,
+            details: { partnerOrgId: input.partnerOrgId, reasons: d.reasonCodes, ...(d.sha256 ? { sha256: d.sha256 } : {}) },
+          });
+          return d;
+        });
+      return handleReleaseRequest({ db, dataDir: deps.dataDir, now: clock }, input, actorOf(ctx), decided);
     },
   };
 }

@@ -41,7 +41,19 @@ function releasePackage(db: Db, requestId: number, r: ReleaseRequestInput, decis
   return canonicalize({ kind: 'custodian.release.v1', requestId, releasedAt: at, partnerOrgId: r.partnerOrgId, agreementId: decision.agreementId, purpose: r.purpose, category: r.category, patient, consents })!;
 }
 
-export function handleReleaseRequest(deps: ReleaseDeps, input: ReleaseRequestInput, actor: AuditActor): ReleaseRequestView {
+/** What one decided request committed: the dispatcher's entry for the call names these facts. */
+export interface ReleaseDecided {
+  requestId: number;
+  decision: ReleaseDecision['decision'];
+  reasonCodes: string[];
+  /** The released package's sha-256 on a permit (recorded before the file is written), else null. */
+  sha256: string | null;
+}
+
+/** Runs the decision's synchronous write in one transaction; the API passes ctx.commit (its entry joins it). */
+export type ReleaseCommit = (write: () => ReleaseDecided) => ReleaseDecided;
+
+export function handleReleaseRequest(deps: ReleaseDeps, input: ReleaseRequestInput, actor: AuditActor, commit: ReleaseCommit = (write) => deps.db.transaction(write)()): ReleaseRequestView {
   const { db } = deps;
   if (!db.prepare('SELECT 1 FROM patients WHERE id = ?').get(input.patientId)) throw new AppError('NOT_FOUND', `patientId: there is no patient ${input.patientId}.`);
   const now = (deps.now ?? (() => new Date()))();
@@ -49,7 +61,11 @@ export function handleReleaseRequest(deps: ReleaseDeps, input: ReleaseRequestInp
   const decision = decideFromDb(db, input, now);
   const reasons = decision.reasons.map((x) => ({ code: x.code, message: x.message }));
   let packageText: string | null = null;
-  const id = db.transaction(() => {
+  // Fail closed: the request, its decision entry and, on a permit, the release entry with the package's sha-256
+  // commit (with the caller's own entry) BEFORE the package leaves. If any entry cannot be written, nothing is
+  // written to disk. A file write that fails afterwards leaves entries saying more than happened (the request shows
+  // no release, and a failure entry follows), never a release the trail does not name.
+  const decided = commit(() => {
     const requestId = insertRequest(db, {
       partner_org_id: input.partnerOrgId,
       patient_id: input.patientId,
@@ -70,21 +86,27 @@ export function handleReleaseRequest(deps: ReleaseDeps, input: ReleaseRequestInp
       subject: `release:${requestId}`,
       details: { partnerOrgId: input.partnerOrgId, category: input.category, purpose: input.purpose, agreementId: decision.agreementId, reasons: reasons.map((x) => x.code), ...(input.professionalNpi ? { professionalNpi: input.professionalNpi } : {}) },
     });
-    if (decision.decision === 'permit') packageText = releasePackage(db, requestId, input, decision, at);
-    return requestId;
-  })();
-  if (packageText !== null) {
-    // The file first, then its hash in the same transaction as the audit entry: a crash in between leaves a
-    // permit without a release (visible, repeatable), never a recorded hash without its file.
+    let sha256: string | null = null;
+    if (decision.decision === 'permit') {
+      packageText = releasePackage(db, requestId, input, decision, at);
+      sha256 = crypto.createHash('sha256').update(packageText, 'utf8').digest('hex');
+      recordAudit(db, { actor, action: 'sharing.release', outcome: 'success', patientId: input.patientId, subject: `release:${requestId}`, details: { partnerOrgId: input.partnerOrgId, agreementId: decision.agreementId, sha256 } });
+    }
+    return { requestId, decision: decision.decision, reasonCodes: reasons.map((x) => x.code), sha256 };
+  });
+  const id = decided.requestId;
+  if (packageText !== null && decided.sha256) {
     const dir = path.join(deps.dataDir, 'releases');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const file = path.join(dir, `release-${id}.json`);
-    fs.writeFileSync(file, packageText, { mode: 0o600, flag: 'wx' });
-    const hash = crypto.createHash('sha256').update(packageText, 'utf8').digest('hex');
-    db.transaction(() => {
-      markReleased(db, id, hash, file, at);
-      recordAudit(db, { actor, action: 'sharing.release', outcome: 'success', patientId: input.patientId, subject: `release:${id}`, details: { partnerOrgId: input.partnerOrgId, agreementId: decision.agreementId, sha256: hash } });
-    })();
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(file, packageText, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? 'write failed';
+      db.transaction(() => recordAudit(db, { actor, action: 'sharing.release', outcome: 'failure', patientId: input.patientId, subject: `release:${id}`, details: { error: 'SHARING_RELEASE_WRITE_FAILED', reason } }))();
+      throw new AppError('SHARING_RELEASE_WRITE_FAILED', `Release ${id} was permitted but its package could not be written (${reason}); the request shows no release. Ask again once the data folder is writable.`);
+    }
+    db.transaction(() => markReleased(db, id, decided.sha256!, file, at))();
   }
   return requestById(db, id)!;
 }

@@ -92,6 +92,15 @@ function engineOf(deps: SyncHandlerDeps): SyncEngine {
   return deps.engine;
 }
 
+/**
+ * Leaves the dispatcher's transaction (it wraps a handler's synchronous start), so that a ctx.commit after this is
+ * durable before the handler acts outside the database; with `commitNow`, commits this call's entry at once.
+ */
+async function auditedFirst(ctx: RequestContext, commitNow = false): Promise<void> {
+  await Promise.resolve();
+  if (commitNow) ctx.commit(() => undefined);
+}
+
 export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof syncChannels, RequestContext> {
   const store = new SyncStore(deps.db, deps.registry.kinds);
   const conflicts = deps.conflicts;
@@ -156,13 +165,21 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
         anchor,
       };
     },
-    'sync.now': async () => {
-      const report = await engineOf(deps).syncNow();
+    // Controls that act on the chain or the engine commit their audit entry first and act only after: if the
+    // entry cannot be written, nothing is sent, retried, paused or resumed.
+    'sync.now': async (_input, ctx) => {
+      const engine = engineOf(deps);
+      await auditedFirst(ctx, true);
+      const report = await engine.syncNow();
       return { outcome: report.outcome, sent: report.sent, confirmed: report.confirmed, message: report.failure?.message ?? null };
     },
-    'sync.retryBatch': ({ batchId }) => {
-      const retried = store.retry(batchId.toLowerCase()) || store.retry(batchId);
-      if (!retried && !store.batch(batchId.toLowerCase()) && !store.batch(batchId)) throw new AppError('NOT_FOUND', `There is no batch ${batchId}.`);
+    'sync.retryBatch': async ({ batchId }, ctx) => {
+      await auditedFirst(ctx);
+      const retried = ctx.commit(() => {
+        const done = store.retry(batchId.toLowerCase()) || store.retry(batchId);
+        if (!done && !store.batch(batchId.toLowerCase()) && !store.batch(batchId)) throw new AppError('NOT_FOUND', `There is no batch ${batchId}.`);
+        return done;
+      });
       if (retried) void deps.engine?.syncNow().catch(() => undefined);
       return { retried };
     },
@@ -196,12 +213,16 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
       ctx.audit({ details: { conflict: id, resolution, reason: row.reason, reappliedAs: consentId } });
       return { resolved: true, resolution, consentId };
     },
-    'sync.pause': () => {
-      engineOf(deps).pause();
+    'sync.pause': async (_input, ctx) => {
+      const engine = engineOf(deps);
+      await auditedFirst(ctx, true);
+      engine.pause();
       return { paused: true };
     },
-    'sync.resume': () => {
-      engineOf(deps).resume();
+    'sync.resume': async (_input, ctx) => {
+      const engine = engineOf(deps);
+      await auditedFirst(ctx, true);
+      engine.resume();
       return { paused: false };
     },
   };

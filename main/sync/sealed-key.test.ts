@@ -21,7 +21,8 @@ async function externalChain(dir: string, wallet: Wallet | ReturnType<typeof Wal
 }
 
 const audits: unknown[] = [];
-const ctx = { audit: (f: unknown) => audits.push(f) } as never;
+// The dispatcher's context without a database: commit runs the write (the handlers' entry facts go to `audits`).
+const ctx = { audit: (f: unknown) => audits.push(f), commit: <T>(write: () => T): T => write() } as never;
 
 describe('sealerReadiness', () => {
   it.each([

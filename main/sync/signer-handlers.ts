@@ -52,15 +52,18 @@ export function createSignerHandlers(deps: SignerHandlerDeps): HandlersFor<typeo
       const readiness = deps.sealed.readiness();
       if (!readiness.ready) throw new AppError('SIGNER_SEAL_UNAVAILABLE', readiness.reason ?? 'The keychain is not available.');
       const wallet = await unlockKeystore(deps.chain.keystorePath, passphrase);
+      // Fail closed: the entry commits before the sealed file is written; if it cannot be written, nothing is sealed.
+      ctx.commit(() => ctx.audit({ details: { signer: wallet.address, backend: readiness.backend } }));
       const { address } = deps.sealed.seal(wallet.privateKey);
-      ctx.audit({ details: { signer: address, backend: readiness.backend } });
       return { address, backend: readiness.backend };
     },
-    'signer.forget': (_input, ctx) => {
+    'signer.forget': async (_input, ctx) => {
+      // Out of the dispatcher's transaction, so the entry commits before the sealed file is deleted (a rollback
+      // cannot bring a deleted file back).
+      await Promise.resolve();
       const address = deps.sealed.address();
-      const removed = deps.sealed.forget();
-      ctx.audit({ details: { removed, ...(address ? { signer: address } : {}) } });
-      return { removed };
+      ctx.commit(() => ctx.audit({ details: { removing: address !== null, ...(address ? { signer: address } : {}) } }));
+      return { removed: deps.sealed.forget() };
     },
   };
 }

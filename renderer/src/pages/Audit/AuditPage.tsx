@@ -143,7 +143,7 @@ function AuditPage(): ReactElement {
           <Paper withBorder p="sm" radius="md" data-testid="audit-verify-pending">
             <Group gap="sm">
               <Loader size="xs" />
-              <Text size="sm">Recomputing the hash chain and batch roots, and comparing them with the chain…</Text>
+              <Text size="sm">Recomputing the hash chain and the signed tree heads, and comparing them with the chain…</Text>
             </Group>
           </Paper>
         )}

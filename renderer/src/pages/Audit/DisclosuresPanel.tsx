@@ -13,10 +13,11 @@ const KIND_LABELS: Record<DisclosureKind, string> = {
   access: 'Access',
   change: 'Change',
   release: 'Release',
+  export: 'Export',
   'break-glass': 'Break-glass',
   claim: 'Claim',
 };
-const KIND_COLORS: Record<DisclosureKind, string> = { access: 'gray', change: 'blue', release: 'grape', 'break-glass': 'red', claim: 'teal' };
+const KIND_COLORS: Record<DisclosureKind, string> = { access: 'gray', change: 'blue', release: 'grape', export: 'violet', 'break-glass': 'red', claim: 'teal' };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -1,9 +1,10 @@
-// The result of "Verify integrity": whether the trail is intact (hash chain, batch roots, anchors on chain) and,
-// when it is not, the first entry changed, deleted or inserted — what an auditor needs to start looking.
+// The result of "Verify integrity": whether the trail is intact (hash chain, signed tree heads from the database,
+// the heads file and the chain) and, when it is not, the first entry changed, deleted or inserted.
 import { Alert, Anchor, Badge, Button, Code, Group, List, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { ReactElement, ReactNode } from 'react';
 import type { AuditVerifyReport, TamperKind } from '../../../../main/api/audit';
 import { formatCount, formatDateTime } from '../../components/format';
+import { verifyFigures } from './verifyFigures';
 
 const KIND_TEXT: Record<TamperKind, string> = {
   changed: 'changed after it was written',
@@ -29,7 +30,8 @@ function Figure({ label, value, testId, tone }: { label: string; value: ReactNod
 
 export function VerifyPanel({ report, onOpenEntry, onClose }: { report: AuditVerifyReport; onOpenEntry: (id: number) => void; onClose: () => void }): ReactElement {
   const problem = report.firstProblem;
-  const { batches } = report;
+  const { log } = report;
+  const lastHead = log.lastSignedHead;
   return (
     <Paper withBorder radius="md" p="md" component="section" aria-labelledby="verify-title" data-testid="audit-verify-result" data-ok={report.ok}>
       <Group justify="space-between" mb="sm" align="flex-start">
@@ -72,30 +74,26 @@ export function VerifyPanel({ report, onOpenEntry, onClose }: { report: AuditVer
           )
         )}
         <SimpleGrid cols={{ base: 2, md: 6 }} spacing="xs">
-          <Figure label="Entries checked" value={formatCount(report.entries)} testId="audit-verify-entries" />
-          <Figure label="Batches anchored" value={formatCount(batches.anchored)} testId="audit-verify-anchored" />
-          <Figure label="Not yet anchored" value={formatCount(batches.notAnchored)} testId="audit-verify-not-anchored" tone={batches.notAnchored > 0 ? 'warn' : undefined} />
-          <Figure label="Mismatched" value={formatCount(batches.mismatched)} testId="audit-verify-mismatched" tone={batches.mismatched > 0 ? 'bad' : undefined} />
-          <Figure label="Not checked on chain" value={formatCount(batches.unchecked)} testId="audit-verify-unchecked" tone={batches.unchecked > 0 ? 'warn' : undefined} />
-          <Figure label="Not in a batch yet" value={formatCount(report.unbatchedEntries)} testId="audit-verify-unbatched" />
+          {verifyFigures(report).map((f) => (
+            <Figure key={f.testId} label={f.label} value={f.value} testId={f.testId} {...(f.tone ? { tone: f.tone } : {})} />
+          ))}
         </SimpleGrid>
-        <Text size="xs" c="dimmed">
-          {formatCount(batches.total)} sealed {batches.total === 1 ? 'batch' : 'batches'}.{' '}
+        <Text size="xs" c="dimmed" data-testid="audit-verify-notes">
+          {lastHead ? <>Last head signed {formatDateTime(lastHead.timestamp)} by <Code fz="xs">{lastHead.signer}</Code>. </> : null}
           {report.chain.state === 'checked' ? (
             <>
-              Anchors compared with chain {report.chain.chainId}, contract <Code fz="xs">{report.chain.contract}</Code>.
+              Heads compared with chain {report.chain.chainId}, contract <Code fz="xs">{report.chain.contract}</Code>.
             </>
           ) : (
-            <>Anchors not compared: {report.chain.reason}.</>
+            <>Heads not compared with the chain: {report.chain.reason}.</>
           )}{' '}
           Entries after the last signed tree head are covered by the hash chain only until the next head is signed (within 30 s of
-          activity while the console runs, and at the end of each CLI command that wrote entries). The batch figures are the older
-          batch seals, kept for their history.
+          activity while the console runs, and at the end of each CLI command that wrote entries).
         </Text>
         {report.batchProblems.length > 0 && (
           <div>
             <Text size="sm" fw={600}>
-              Batch problems
+              Problems in the local batch seals
             </Text>
             <List size="sm" spacing={2} data-testid="audit-verify-batch-problems">
               {report.batchProblems.map((b) => (
