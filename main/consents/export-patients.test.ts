@@ -1,4 +1,4 @@
-// The patient set of a FHIR export (accounting of disclosures): migration 0019 alone (seeded at the version before,
+// The patient set of a FHIR export (accounting of disclosures): migration 0017 alone (seeded at the version before,
 // migrated, existing rows kept), the compact set (dedup and growth), and that only a complete set counts.
 import fs from 'node:fs';
 import path from 'node:path';

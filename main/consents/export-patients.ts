@@ -1,4 +1,4 @@
-// Which patients each FHIR consent export carried (tables consent_exports, consent_export_patients; migration 0019),
+// Which patients each FHIR consent export carried (tables consent_exports, consent_export_patients; migration 0017),
 // for the accounting of disclosures: the export is audited once per call, and a patient's accounting finds it here.
 import type { Db } from '../db/connection';
 

@@ -11,6 +11,7 @@ import { encryptKeystoreJsonSync, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../api/permissions';
 import { createAuditSink } from '../audit/api-sink';
+import { ConsentConflicts } from '../consents/consent-conflicts';
 import { ConsentWrites } from '../consents/writes';
 import { draft, testData, type TestData } from '../consents/test-support';
 import { credentialDomain } from '../credentials/eip712';
@@ -23,6 +24,7 @@ import { createSharingHandlers } from '../sharing/handlers';
 import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
 import { insertAgreement } from '../sharing/store';
 import type { SyncEngine } from '../sync/engine';
+import { TEST_REGISTRY } from '../sync/fixtures/chain';
 import { createSyncHandlers } from '../sync/handlers';
 import type { SealedSigningKey } from '../sync/sealed-key';
 import { createSignerHandlers } from '../sync/signer-handlers';
@@ -122,7 +124,7 @@ beforeAll(async () => {
   const syncKey = Wallet.createRandom();
   fs.writeFileSync(keystorePath, encryptKeystoreJsonSync({ address: syncKey.address, privateKey: syncKey.privateKey }, 'keystore phrase', { scrypt: { N: 1024 } }));
   const handlers = {
-    ...createSyncHandlers({ db, engine, chain: chainOffline as never, confirmations: 1 }),
+    ...createSyncHandlers({ db, engine, chain: chainOffline as never, confirmations: 1, health: { current: { state: 'disabled', mode: 'external', since: null, queued: 0, reason: 'offline in this test' } }, registry: TEST_REGISTRY, conflicts: new ConsentConflicts(db) }),
     ...createSharingHandlers({ db, dataDir: t.dir, wallet: loadOrCreateOrgWallet(t.dir), chain: { connection: { endpoint: { chainId: CHAIN_ID, contracts: { SharingAgreements: SHARING } } } } }),
     ...createSignerHandlers({ chain: { mode: 'external', rpcUrl: 'http://127.0.0.1:1', chainId: CHAIN_ID, contracts: {}, confirmations: 1, startBlock: 0, keystorePath } as never, sealed }),
     ...createCredentialHandlers({ db, chain: chainOffline as never, jobs: { start: () => { throw new Error('no jobs here'); } } as never, incoming: () => ({ path: '/nonexistent' }) }),
