@@ -24,6 +24,7 @@ import { AgreementService } from '../sharing/agreements';
 import { ensureIdentity, loadOrCreateOrgWallet, setOrgId } from '../sharing/identity';
 import { openTerms } from '../sharing/sealed-terms';
 import { SqlSharingSink } from '../sharing/sink';
+import { packScope, scopePartsOf, type SharingPurpose } from '../sharing/terms';
 import { auditRootPayload, consentPayload, enqueue, openTestDb, pseudonymOf, registerIssuer, startTestChain, tempDir, testEngine, TEST_PATIENTS, type ConsentSpec, type TestChain } from '../sync/fixtures/chain';
 import { dictionaryHits, type DictionaryInput, type Observed } from './observer-dictionary';
 
@@ -170,6 +171,8 @@ describe('an observer of the chain', () => {
       expect((await a.engine.runUntilDrained(60_000)).outcome).not.toBe('failed');
       add('date', input.validFrom, input.validUntil);
       add('document', `0x${documentHash}`);
+      // The scope word the old contract carried (direction, purpose and category masks), as a uint and hashed.
+      add('category', String(packScope(scopePartsOf({ direction: input.direction, purposes: input.purposes as SharingPurpose[], categories: input.categories }))));
 
       const { observed, logs } = await observe(start, await chain.provider.getBlockNumber());
       // Every kind left its mark (the run is not vacuous): ten outbox rows and a revoke, the payer's two decisions, the sharing trio.
