@@ -38,6 +38,7 @@ export interface AgreementView {
   /** Exclusive end. */
   validUntil: string;
   documentHash: string;
+  /** The salted commitment to the terms both parties sign (the only trace of the terms on chain). */
   termsHash: string;
   /** Effective status: an active or proposed agreement past its end shows as expired. */
   status: AgreementStatus;
