@@ -5,58 +5,43 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
 /// @title SharingAgreements
-/// @notice Data-sharing agreements between two organisations: proposals, EIP-712 signatures of both parties,
-/// activation and termination, written in batches by the custodian's sync sender.
+/// @notice Data-sharing agreements between two organisations: proposals, EIP-712 signatures of both parties and
+/// termination, written in batches by the custodian's sync sender.
 /// @dev Every write is authorised by an EIP-712 signature of a party (the proposer's on the proposal, each
 /// party's on its signature or termination), so no role is needed to relay one: any workstation's sender may
-/// carry it, and a relayer can neither forge nor alter it. The domain is ("Custodian Sharing", "1", chain id,
+/// carry it, and a relayer can neither forge nor alter it. The domain is ("Custodian Sharing", "2", chain id,
 /// this contract) and is computed on each call rather than cached in immutables, so the runtime code equals the
 /// artifact's (the embedded devnet compares code hashes) and a fork to another chain id cannot reuse signatures.
-/// Terms (direction, purposes, categories, organisation ids) are committed by `termsHash`, which both parties
-/// sign; they travel in the AgreementProposed event so the partner can rebuild and check them off chain.
+/// Nothing here names an organisation, a document or a date: the terms (organisation ids, direction, purposes,
+/// categories, period, document hash) are committed by a salted `commitment` both parties sign, and travel only
+/// sealed to the partner's public key (`sealedTerms`, opaque to the contract). The period is therefore enforced
+/// off chain by both parties; the chain records who signed and who terminated.
 ///
-/// Storage per agreement is three slots: the signed struct hash, then (partyA, validFrom, flags) and
-/// (partyB, validUntil), each packed into one word.
+/// Storage per agreement is two slots: the signed struct hash, then (partyA, flags) and partyB.
 contract SharingAgreements {
     /// @notice EIP-712 type of an agreement, as both parties sign it.
-    bytes32 public constant AGREEMENT_TYPEHASH = keccak256(
-        "Agreement(bytes32 agreementId,bytes32 termsHash,address partyA,address partyB,uint64 validFrom,uint64 validUntil,bytes32 documentHash)"
-    );
+    bytes32 public constant AGREEMENT_TYPEHASH =
+        keccak256("Agreement(bytes32 agreementId,bytes32 commitment,address partyA,address partyB)");
     /// @notice EIP-712 type of a termination, signed by the terminating party.
     bytes32 public constant TERMINATION_TYPEHASH = keccak256("Termination(bytes32 agreementId,address party)");
     bytes32 private constant _DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 private constant _NAME_HASH = keccak256("Custodian Sharing");
-    bytes32 private constant _VERSION_HASH = keccak256("1");
+    bytes32 private constant _VERSION_HASH = keccak256("2");
 
     uint8 private constant _SIGNED_A = 1;
     uint8 private constant _SIGNED_B = 2;
     uint8 private constant _TERMINATED = 4;
 
-    /// @notice The terms of a proposal (emitted whole; only the period and the struct hash are stored).
-    /// @param termsHash hash of the canonical terms (direction, purposes, categories, organisation ids)
-    /// @param validFrom first second the agreement may be active (unix seconds)
-    /// @param validUntil first second it no longer is (unix seconds, > validFrom)
-    /// @param documentHash hash of the signed paper agreement kept off chain
-    /// @param scope packed direction and purpose/category masks the terms hash commits to (checked off chain)
-    /// @param orgA partyA's organisation id (ASCII, zero-padded; not a person)
-    /// @param orgB partyB's organisation id (ASCII, zero-padded; not a person)
-    struct Terms {
-        bytes32 termsHash;
-        uint64 validFrom;
-        uint64 validUntil;
-        bytes32 documentHash;
-        uint256 scope;
-        bytes32 orgA;
-        bytes32 orgB;
-    }
-
     /// @notice A proposal, carrying the proposer's (partyA's) signature.
+    /// @param commitment salted hash of the terms (see the custodian's sealed-terms.ts)
+    /// @param sealedTerms the terms encrypted to partyB's public key (emitted, never read here)
     struct Proposal {
         bytes32 agreementId;
         address partyA;
         address partyB;
-        Terms terms;
+        bytes32 commitment;
+        bytes sealedTerms;
         bytes signatureA;
     }
 
@@ -74,14 +59,12 @@ contract SharingAgreements {
         bytes signature;
     }
 
-    /// @notice Stored state of an agreement (three slots).
+    /// @notice Stored state of an agreement (two slots after the hash).
     struct Agreement {
         bytes32 structHash;
         address partyA;
-        uint64 validFrom;
         uint8 flags;
         address partyB;
-        uint64 validUntil;
     }
 
     mapping(bytes32 agreementId => Agreement) private _agreements;
@@ -89,12 +72,14 @@ contract SharingAgreements {
     /// nobody can spend another sender's batch id (front-running `batchId` with an empty batch lands under their key).
     mapping(bytes32 senderBatch => bool) private _appliedBatches;
 
-    /// @notice Emitted for a new proposal, with everything the partner needs to rebuild and check it.
-    event AgreementProposed(bytes32 indexed agreementId, address indexed partyA, address indexed partyB, Terms terms);
+    /// @notice Emitted for a new proposal: the commitment and the terms sealed to partyB.
+    event AgreementProposed(
+        bytes32 indexed agreementId, address indexed partyA, address indexed partyB, bytes32 commitment, bytes sealedTerms
+    );
     /// @notice Emitted for each valid signature (the proposer's included), with the signature itself.
     event AgreementSigned(bytes32 indexed agreementId, address indexed party, bytes signature);
-    /// @notice Emitted when the second party's signature makes the agreement active.
-    event AgreementActivated(bytes32 indexed agreementId, uint64 validFrom, uint64 validUntil);
+    /// @notice Emitted when the second party's signature makes the agreement binding.
+    event AgreementActivated(bytes32 indexed agreementId);
     /// @notice Emitted when a party terminates the agreement.
     event AgreementTerminated(bytes32 indexed agreementId, address indexed party, bytes signature);
     /// @notice Emitted once per applied batch; `count` counts its items.
@@ -108,10 +93,6 @@ contract SharingAgreements {
     error UnknownAgreement(bytes32 agreementId);
     /// @notice The parties are zero or the same address.
     error InvalidParties(bytes32 agreementId, address partyA, address partyB);
-    /// @notice The period ends before it starts.
-    error InvalidPeriod(bytes32 agreementId, uint64 validFrom, uint64 validUntil);
-    /// @notice The agreement's period is over.
-    error AgreementExpired(bytes32 agreementId, uint64 validUntil);
     /// @notice The agreement was terminated.
     error AgreementIsTerminated(bytes32 agreementId);
     /// @notice The address is not a party of the agreement.
@@ -119,7 +100,7 @@ contract SharingAgreements {
     /// @notice The party has signed already (a replayed signature).
     error AlreadySigned(bytes32 agreementId, address party);
     /// @notice The signature does not recover to the party under this chain's and this contract's domain: signed
-    /// by someone else, for another chain or another contract, or over other terms.
+    /// by someone else, for another chain or another contract, or over another commitment.
     error InvalidSigner(bytes32 agreementId, address expected, address recovered);
 
     /// @notice The EIP-712 domain separator: bound to this chain id and this contract's address.
@@ -130,25 +111,16 @@ contract SharingAgreements {
 
     /// @notice The EIP-712 digest a party signs for an agreement.
     /// @param agreementId agreement id
-    /// @param termsHash hash of the canonical terms
+    /// @param commitment salted hash of the terms
     /// @param partyA proposer's signing address
     /// @param partyB partner's signing address
-    /// @param validFrom start (unix seconds)
-    /// @param validUntil end, exclusive (unix seconds)
-    /// @param documentHash hash of the signed paper agreement
     /// @return digest the typed-data digest
-    function agreementDigest(
-        bytes32 agreementId,
-        bytes32 termsHash,
-        address partyA,
-        address partyB,
-        uint64 validFrom,
-        uint64 validUntil,
-        bytes32 documentHash
-    ) public view returns (bytes32 digest) {
-        bytes32 structHash = keccak256(
-            abi.encode(AGREEMENT_TYPEHASH, agreementId, termsHash, partyA, partyB, validFrom, validUntil, documentHash)
-        );
+    function agreementDigest(bytes32 agreementId, bytes32 commitment, address partyA, address partyB)
+        public
+        view
+        returns (bytes32 digest)
+    {
+        bytes32 structHash = keccak256(abi.encode(AGREEMENT_TYPEHASH, agreementId, commitment, partyA, partyB));
         return MessageHashUtils.toTypedDataHash(domainSeparator(), structHash);
     }
 
@@ -174,14 +146,13 @@ contract SharingAgreements {
             Signature calldata s = signatures[i];
             Agreement storage a = _existing(s.agreementId);
             if (a.flags & _TERMINATED != 0) revert AgreementIsTerminated(s.agreementId);
-            if (block.timestamp >= a.validUntil) revert AgreementExpired(s.agreementId, a.validUntil);
             uint8 bit = _partyBit(a, s.agreementId, s.party);
             if (a.flags & bit != 0) revert AlreadySigned(s.agreementId, s.party);
             _requireSigner(s.agreementId, MessageHashUtils.toTypedDataHash(domainSeparator(), a.structHash), s.signature, s.party);
             a.flags |= bit;
             emit AgreementSigned(s.agreementId, s.party, s.signature);
             if (a.flags & (_SIGNED_A | _SIGNED_B) == (_SIGNED_A | _SIGNED_B)) {
-                emit AgreementActivated(s.agreementId, a.validFrom, a.validUntil);
+                emit AgreementActivated(s.agreementId);
             }
         }
         emit SharingBatchApplied(batchId, count);
@@ -206,33 +177,28 @@ contract SharingAgreements {
         emit SharingBatchApplied(batchId, count);
     }
 
-    /// @notice Whether the agreement is active at `timestamp`: signed by both parties, not terminated, and
-    /// `timestamp` within [validFrom, validUntil).
+    /// @notice Whether both parties signed the agreement and neither terminated it. Its period is part of the
+    /// sealed terms and is checked by the parties off chain.
     /// @param agreementId agreement id
-    /// @param timestamp unix seconds to evaluate at
-    /// @return active true when active
-    function isActive(bytes32 agreementId, uint64 timestamp) external view returns (bool active) {
-        Agreement storage a = _agreements[agreementId];
-        return a.flags & (_SIGNED_A | _SIGNED_B | _TERMINATED) == (_SIGNED_A | _SIGNED_B) && timestamp >= a.validFrom
-            && timestamp < a.validUntil;
+    /// @return binding true when signed by both and not terminated
+    function isBinding(bytes32 agreementId) external view returns (bool binding) {
+        return _agreements[agreementId].flags & (_SIGNED_A | _SIGNED_B | _TERMINATED) == (_SIGNED_A | _SIGNED_B);
     }
 
     /// @notice The stored state of an agreement (all zero when unknown).
     /// @param agreementId agreement id
     /// @return partyA proposer
     /// @return partyB partner
-    /// @return validFrom start
-    /// @return validUntil end (exclusive)
     /// @return signedA whether partyA signed
     /// @return signedB whether partyB signed
     /// @return terminated whether a party terminated it
     function agreementOf(bytes32 agreementId)
         external
         view
-        returns (address partyA, address partyB, uint64 validFrom, uint64 validUntil, bool signedA, bool signedB, bool terminated)
+        returns (address partyA, address partyB, bool signedA, bool signedB, bool terminated)
     {
         Agreement storage a = _agreements[agreementId];
-        return (a.partyA, a.partyB, a.validFrom, a.validUntil, a.flags & _SIGNED_A != 0, a.flags & _SIGNED_B != 0, a.flags & _TERMINATED != 0);
+        return (a.partyA, a.partyB, a.flags & _SIGNED_A != 0, a.flags & _SIGNED_B != 0, a.flags & _TERMINATED != 0);
     }
 
     /// @notice Whether `sender` applied the batch `batchId` (ids are per sender).
@@ -245,26 +211,14 @@ contract SharingAgreements {
 
     function _propose(Proposal calldata p) private {
         bytes32 id = p.agreementId;
-        Terms calldata t = p.terms;
         if (_agreements[id].partyA != address(0)) revert AgreementExists(id);
         if (p.partyA == address(0) || p.partyB == address(0) || p.partyA == p.partyB) {
             revert InvalidParties(id, p.partyA, p.partyB);
         }
-        if (t.validUntil <= t.validFrom) revert InvalidPeriod(id, t.validFrom, t.validUntil);
-        if (block.timestamp >= t.validUntil) revert AgreementExpired(id, t.validUntil);
-        bytes32 structHash = keccak256(
-            abi.encode(AGREEMENT_TYPEHASH, id, t.termsHash, p.partyA, p.partyB, t.validFrom, t.validUntil, t.documentHash)
-        );
+        bytes32 structHash = keccak256(abi.encode(AGREEMENT_TYPEHASH, id, p.commitment, p.partyA, p.partyB));
         _requireSigner(id, MessageHashUtils.toTypedDataHash(domainSeparator(), structHash), p.signatureA, p.partyA);
-        _agreements[id] = Agreement({
-            structHash: structHash,
-            partyA: p.partyA,
-            validFrom: t.validFrom,
-            flags: _SIGNED_A,
-            partyB: p.partyB,
-            validUntil: t.validUntil
-        });
-        emit AgreementProposed(id, p.partyA, p.partyB, t);
+        _agreements[id] = Agreement({structHash: structHash, partyA: p.partyA, flags: _SIGNED_A, partyB: p.partyB});
+        emit AgreementProposed(id, p.partyA, p.partyB, p.commitment, p.sealedTerms);
         emit AgreementSigned(id, p.partyA, p.signatureA);
     }
 

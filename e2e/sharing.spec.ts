@@ -71,7 +71,7 @@ test('sharing: propose and sign between two organisations on one chain; release 
     await provisionStaff(a, [STAFF.manager]);
     await provisionStaff(b, [STAFF.manager]);
     await call(a, 'sharing.setOrgId', { orgId: 'GENHOSP' });
-    const idB = await call<{ address: string; chainId: number }>(b, 'sharing.setOrgId', { orgId: 'STMARY' });
+    const idB = await call<{ address: string; publicKey: string; chainId: number }>(b, 'sharing.setOrgId', { orgId: 'STMARY' });
     const idA = await call<{ address: string }>(a, 'sharing.identity', {});
     expect(idB.address).not.toBe(idA.address);
     expect(idB.chainId).toBe(31337);
@@ -84,7 +84,7 @@ test('sharing: propose and sign between two organisations on one chain; release 
     // --- A proposes in the UI; B sees it arrive from the chain and signs. ---
     const id = await A.sharing.propose({
       partnerOrgId: 'STMARY',
-      partnerAddress: idB.address,
+      partnerPublicKey: idB.publicKey,
       direction: 'outbound',
       validFrom: day(-1),
       validUntil: day(365),

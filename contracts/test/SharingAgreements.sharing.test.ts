@@ -1,11 +1,13 @@
-// SharingAgreements against a real anvil: EIP-712 signatures of both parties checked on chain (wrong chain, wrong
-// contract, wrong signer rejected with named errors), replay, activation, termination, expiry, events, gas.
+// SharingAgreements against a real anvil: EIP-712 signatures of both parties over a salted commitment checked on chain
+// (wrong chain, wrong contract, wrong signer, other terms rejected with named errors), replay, activation,
+// termination, events carrying only the commitment and the sealed terms, gas.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, Wallet, type TransactionReceipt } from 'ethers';
 import { loadArtifact } from '../../main/chain/artifacts';
 import { deployContract } from '../../main/chain/deploy';
 import { sharingDomain, signAgreement, signTermination, type AgreementStruct } from '../../main/sharing/eip712';
-import { orgIdBytes, packScope, scopePartsOf, termsHash } from '../../main/sharing/terms';
+import { newSalt, openTerms, sealTerms, termsCommitment, type SealedTerms } from '../../main/sharing/sealed-terms';
+import { orgIdBytes, packScope, scopePartsOf } from '../../main/sharing/terms';
 import { call, eventsOf, expectRevert, randomBytes32, startTestChain, type TestChain } from './harness';
 
 let chain: TestChain;
@@ -31,9 +33,14 @@ async function now(): Promise<number> {
   return (await chain.provider.getBlock('latest'))!.timestamp;
 }
 
+const sealed = new Map<string, SealedTerms>();
+
 async function agreement(overrides: Partial<AgreementStruct> = {}): Promise<AgreementStruct> {
   const t = await now();
-  return { agreementId: randomBytes32(), termsHash: termsHash(TERMS), partyA: orgA.address, partyB: orgB.address, validFrom: t - 60, validUntil: t + 86_400, documentHash: randomBytes32(), ...overrides };
+  const terms: SealedTerms = { salt: newSalt(), scope: packScope(scopePartsOf(TERMS)), orgA: orgIdBytes(TERMS.orgA), orgB: orgIdBytes(TERMS.orgB), validFrom: t - 60, validUntil: t + 86_400, documentHash: randomBytes32() };
+  const a = { agreementId: randomBytes32(), commitment: termsCommitment(terms), partyA: orgA.address, partyB: orgB.address, ...overrides };
+  sealed.set(a.agreementId, terms);
+  return a;
 }
 
 const domainOf = (c: Contract, chainId = chain.node.chainId) => sharingDomain(chainId, c.target as string);
@@ -43,7 +50,8 @@ function proposal(a: AgreementStruct, signatureA: string) {
     agreementId: a.agreementId,
     partyA: a.partyA,
     partyB: a.partyB,
-    terms: { termsHash: a.termsHash, validFrom: a.validFrom, validUntil: a.validUntil, documentHash: a.documentHash, scope: packScope(scopePartsOf(TERMS)), orgA: orgIdBytes('GENHOSP'), orgB: orgIdBytes('STMARY') },
+    commitment: a.commitment,
+    sealedTerms: sealTerms(sealed.get(a.agreementId)!, a.agreementId, orgB.signingKey.publicKey),
     signatureA,
   };
 }
@@ -60,7 +68,7 @@ async function signB(a: AgreementStruct, signature?: string): Promise<Transactio
 describe('SharingAgreements', () => {
   it('computes the same EIP-712 digest as the off-chain helper (domain bound to chain id and contract)', async () => {
     const a = await agreement();
-    const digest = await sharing.getFunction('agreementDigest')(a.agreementId, a.termsHash, a.partyA, a.partyB, a.validFrom, a.validUntil, a.documentHash);
+    const digest = await sharing.getFunction('agreementDigest')(a.agreementId, a.commitment, a.partyA, a.partyB);
     const { TypedDataEncoder } = await import('ethers');
     const { AGREEMENT_TYPES } = await import('../../main/sharing/eip712');
     expect(digest).toBe(TypedDataEncoder.hash(domainOf(sharing), AGREEMENT_TYPES, a));
@@ -72,17 +80,18 @@ describe('SharingAgreements', () => {
     const proposed = await propose(a);
     const [ev] = eventsOf(proposed, sharing, 'AgreementProposed');
     expect(ev!.args.agreementId).toBe(a.agreementId);
-    expect(ev!.args.terms.termsHash).toBe(a.termsHash);
-    expect(ev!.args.terms.documentHash).toBe(a.documentHash);
+    expect(ev!.args.commitment).toBe(a.commitment);
+    // Only partyB's key opens the terms; they match the commitment both parties sign.
+    const opened = openTerms(ev!.args.sealedTerms, a.agreementId, orgB.privateKey)!;
+    expect(termsCommitment(opened)).toBe(a.commitment);
+    expect(openTerms(ev!.args.sealedTerms, a.agreementId, orgA.privateKey)).toBeNull();
     expect(eventsOf(proposed, sharing, 'AgreementSigned').map((e) => e.args.party)).toEqual([orgA.address]);
-    expect(await sharing.getFunction('isActive')(a.agreementId, await now())).toBe(false);
+    expect(await sharing.getFunction('isBinding')(a.agreementId)).toBe(false);
 
     const signed = await signB(a);
     expect(eventsOf(signed, sharing, 'AgreementSigned').map((e) => e.args.party)).toEqual([orgB.address]);
     expect(eventsOf(signed, sharing, 'AgreementActivated').map((e) => e.args.agreementId)).toEqual([a.agreementId]);
-    expect(await sharing.getFunction('isActive')(a.agreementId, await now())).toBe(true);
-    expect(await sharing.getFunction('isActive')(a.agreementId, a.validUntil)).toBe(false);
-    expect(await sharing.getFunction('isActive')(a.agreementId, a.validFrom - 1)).toBe(false);
+    expect(await sharing.getFunction('isBinding')(a.agreementId)).toBe(true);
     const state = await sharing.getFunction('agreementOf')(a.agreementId);
     expect([state.signedA, state.signedB, state.terminated]).toEqual([true, true, false]);
     console.log(`gas: proposeBatch(1) ${proposed.gasUsed}, signBatch(1) ${signed.gasUsed}`);
@@ -97,10 +106,10 @@ describe('SharingAgreements', () => {
     expect(args[2]).not.toBe(orgB.address);
     await expectRevert(signB(a, await signAgreement(orgB, domainOf(other), a)), sharing.interface, 'InvalidSigner');
     await expectRevert(signB(a, await signAgreement(outsider, domainOf(sharing), a)), sharing.interface, 'InvalidSigner');
-    await expectRevert(signB(a, await signAgreement(orgB, domainOf(sharing), { ...a, documentHash: randomBytes32() })), sharing.interface, 'InvalidSigner');
+    await expectRevert(signB(a, await signAgreement(orgB, domainOf(sharing), { ...a, commitment: termsCommitment({ ...sealed.get(a.agreementId)!, salt: newSalt() }) })), sharing.interface, 'InvalidSigner');
     // A proposal not signed by its partyA is refused too.
     await expectRevert(propose(await agreement(), orgB), sharing.interface, 'InvalidSigner');
-    expect(await sharing.getFunction('isActive')(a.agreementId, await now())).toBe(false);
+    expect(await sharing.getFunction('isBinding')(a.agreementId)).toBe(false);
   });
 
   it('rejects replays: a batch id, a second signature, a second proposal of one id', async () => {
@@ -121,11 +130,8 @@ describe('SharingAgreements', () => {
     await expectRevert(signB({ ...a, agreementId: randomBytes32() }), sharing.interface, 'UnknownAgreement');
   });
 
-  it('validates parties and period on proposal', async () => {
+  it('validates parties on proposal', async () => {
     await expectRevert(propose(await agreement({ partyB: orgA.address })), sharing.interface, 'InvalidParties');
-    const t = await now();
-    await expectRevert(propose(await agreement({ validFrom: t + 10, validUntil: t + 10 })), sharing.interface, 'InvalidPeriod');
-    await expectRevert(propose(await agreement({ validFrom: t - 100, validUntil: t - 10 })), sharing.interface, 'AgreementExpired');
   });
 
   it('lets either party terminate with its signature, once; a terminated agreement cannot be signed', async () => {
@@ -141,7 +147,7 @@ describe('SharingAgreements', () => {
     const sig = await signTermination(orgB, domainOf(sharing), a.agreementId, orgB.address);
     const receipt = await call(chain.stranger, sharing, 'terminateBatch', [randomBytes32(), [{ agreementId: a.agreementId, party: orgB.address, signature: sig }]]);
     expect(eventsOf(receipt, sharing, 'AgreementTerminated').map((e) => e.args.party)).toEqual([orgB.address]);
-    expect(await sharing.getFunction('isActive')(a.agreementId, await now())).toBe(false);
+    expect(await sharing.getFunction('isBinding')(a.agreementId)).toBe(false);
     await expectRevert(
       call(chain.stranger, sharing, 'terminateBatch', [randomBytes32(), [{ agreementId: a.agreementId, party: orgB.address, signature: sig }]]),
       sharing.interface,
@@ -153,20 +159,5 @@ describe('SharingAgreements', () => {
     await call(chain.stranger, sharing, 'terminateBatch', [randomBytes32(), [{ agreementId: b.agreementId, party: orgA.address, signature: byA }]]);
     await expectRevert(signB(b), sharing.interface, 'AgreementIsTerminated');
     console.log(`gas: terminateBatch(1) ${receipt.gasUsed}`);
-  });
-
-  it('expires: inactive after validUntil, and a late signature is refused with AgreementExpired', async () => {
-    const t = await now();
-    const a = await agreement({ validFrom: t - 10, validUntil: t + 100 });
-    const late = await agreement({ validFrom: t - 10, validUntil: t + 100 });
-    await propose(a);
-    await propose(late);
-    await signB(a);
-    expect(await sharing.getFunction('isActive')(a.agreementId, t + 50)).toBe(true);
-    await chain.provider.send('evm_increaseTime', [200]);
-    await chain.provider.send('evm_mine', []);
-    expect(await sharing.getFunction('isActive')(a.agreementId, await now())).toBe(false);
-    const args = await expectRevert(signB(late), sharing.interface, 'AgreementExpired');
-    expect(args[1]).toBe(BigInt(late.validUntil));
   });
 });

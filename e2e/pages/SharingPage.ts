@@ -4,7 +4,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 
 export interface ProposeForm {
   partnerOrgId: string;
-  partnerAddress: string;
+  partnerPublicKey: string;
   direction: 'outbound' | 'inbound' | 'both';
   validFrom: string;
   validUntil: string;
@@ -55,7 +55,7 @@ export class SharingPage {
     const dialog = this.page.getByRole('dialog', { name: 'Propose a sharing agreement' });
     await expect(dialog).toBeVisible();
     await this.page.getByTestId('propose-partner').fill(f.partnerOrgId);
-    await this.page.getByTestId('propose-address').fill(f.partnerAddress);
+    await this.page.getByTestId('propose-public-key').fill(f.partnerPublicKey);
     await this.page.getByTestId('propose-direction').selectOption(f.direction);
     await this.page.getByTestId('propose-from').fill(f.validFrom);
     await this.page.getByTestId('propose-until').fill(f.validUntil);

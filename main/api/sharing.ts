@@ -14,6 +14,8 @@ export const RELEASE_PURPOSES = PURPOSES.filter((p) => p !== 'ETREAT') as Exclud
 export interface SharingIdentity {
   orgId: string;
   address: string;
+  /** Compressed secp256k1 public key of the signing key: a partner seals proposed terms to it. */
+  publicKey: string;
   /** The chain and contract agreements are signed for; null while the chain or the contract is not configured. */
   chainId: number | null;
   contract: string | null;
@@ -36,6 +38,7 @@ export interface AgreementView {
   /** Exclusive end. */
   validUntil: string;
   documentHash: string;
+  /** The salted commitment to the terms both parties sign (the only trace of the terms on chain). */
   termsHash: string;
   /** Effective status: an active or proposed agreement past its end shows as expired. */
   status: AgreementStatus;
@@ -75,7 +78,8 @@ const orgId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,30}$/, 'must be 2-3
 export const proposeAgreementInput = z
   .object({
     partnerOrgId: orgId,
-    partnerAddress: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address'),
+    /** The partner's secp256k1 public key (its `sharing identity`): the terms are sealed to it, its address derived from it. */
+    partnerPublicKey: z.string().regex(/^0x(0[23][0-9a-fA-F]{64}|04[0-9a-fA-F]{128})$/, 'must be a 33- or 65-byte public key (0x02…, 0x03… or 0x04…)'),
     direction: z.enum(SHARING_DIRECTIONS),
     categories: z.array(z.enum(CATEGORIES)).min(1).max(CATEGORIES.length),
     purposes: z.array(z.enum(RELEASE_PURPOSES as [string, ...string[]])).min(1).max(RELEASE_PURPOSES.length),

@@ -389,7 +389,7 @@ export async function main(argv: string[]): Promise<number> {
       'chain-id': { type: 'string' },
       registry: { type: 'string' },
       partner: { type: 'string' },
-      address: { type: 'string' },
+      'public-key': { type: 'string' },
       direction: { type: 'string' },
       categories: { type: 'string' },
       purposes: { type: 'string' },
@@ -498,7 +498,7 @@ export async function main(argv: string[]): Promise<number> {
       const o = {
         json: values.json,
         partner: values.partner,
-        address: values.address,
+        publicKey: values['public-key'],
         direction: values.direction,
         categories: values.categories,
         purposes: values.purposes,

@@ -141,9 +141,10 @@ beforeAll(async () => {
   patientId = db.prepare('SELECT patient_id FROM consents WHERE id = ?').pluck().get(consentId) as number;
   seedAgreement(`0x${'a1'.repeat(32)}`, {});
   // A proposal pulled from the chain, signed by its proposer for this chain: ours to sign.
-  const proposal = { agreementId: `0x${'b2'.repeat(32)}`, termsHash: `0x${'cd'.repeat(32)}`, partyA: partner.address, partyB: loadOrCreateOrgWallet(t.dir).address, validFrom: Math.floor(Date.now() / 1000) - DAY, validUntil: Math.floor(Date.now() / 1000) + 30 * DAY, documentHash: `0x${'ab'.repeat(32)}` };
+  const proposal = { agreementId: `0x${'b2'.repeat(32)}`, commitment: `0x${'cd'.repeat(32)}`, partyA: partner.address, partyB: loadOrCreateOrgWallet(t.dir).address };
+  const period = { validFrom: Math.floor(Date.now() / 1000) - DAY, validUntil: Math.floor(Date.now() / 1000) + 30 * DAY };
   const partnerSignature = await signAgreement(partner, sharingDomain(CHAIN_ID, SHARING), proposal);
-  seedAgreement(proposal.agreementId, { our_role: 'B', partner_org_id: 'STMARY2', valid_from: proposal.validFrom, valid_until: proposal.validUntil, our_signature: null, partner_signature: partnerSignature, status: 'proposed', chain_state: 'on-chain' });
+  seedAgreement(proposal.agreementId, { our_role: 'B', partner_org_id: 'STMARY2', valid_from: period.validFrom, valid_until: period.validUntil, our_signature: null, partner_signature: partnerSignature, status: 'proposed', chain_state: 'on-chain' });
 
   const credential = await signTestCredential(issuer, credentialDomain(CHAIN_ID, `0x${'c3'.repeat(20)}`));
   credentialId = storeCredential(db, credential);
@@ -152,7 +153,7 @@ afterAll(() => t?.cleanup());
 
 const proposeInput = () => ({
   partnerOrgId: 'MERCY',
-  partnerAddress: Wallet.createRandom().address,
+  partnerPublicKey: Wallet.createRandom().signingKey.compressedPublicKey,
   direction: 'outbound',
   categories: ['general'],
   purposes: ['TREAT'],

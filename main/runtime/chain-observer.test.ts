@@ -22,9 +22,11 @@ import { credentialDigest, credentialDomain, type CredentialFields } from '../cr
 import { issuerStatusSignatureFor, signedStatusOf, statusPayloadOf } from '../credentials/status-change';
 import { AgreementService } from '../sharing/agreements';
 import { ensureIdentity, loadOrCreateOrgWallet, setOrgId } from '../sharing/identity';
+import { openTerms } from '../sharing/sealed-terms';
 import { SqlSharingSink } from '../sharing/sink';
+import { packScope, scopePartsOf, type SharingPurpose } from '../sharing/terms';
 import { auditRootPayload, consentPayload, enqueue, openTestDb, pseudonymOf, registerIssuer, startTestChain, tempDir, testEngine, TEST_PATIENTS, type ConsentSpec, type TestChain } from '../sync/fixtures/chain';
-import { dictionaryHits, type DictionaryInput, type Hit, type Observed } from './observer-dictionary';
+import { dictionaryHits, type DictionaryInput, type Observed } from './observer-dictionary';
 
 /** Anvil's public dev account #1: the payer on this local test chain only. */
 const PAYER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
@@ -67,10 +69,10 @@ function organisation(name: string, orgId: string) {
   const wallet = loadOrCreateOrgWallet(dir);
   ensureIdentity(db, wallet);
   setOrgId(db, orgId);
-  const sink = new SqlSharingSink(db);
+  const sink = new SqlSharingSink(db, (sealed, id) => openTerms(sealed, id, wallet.privateKey));
   const engine = testEngine(db, chain, { sink: { consentChanged() {}, sharingEvent: (e) => sink.sharingEvent(e) } });
   const service = new AgreementService({ db, wallet, chain: () => ({ chainId: chain.chainId, contract: chain.contracts.SharingAgreements! }) });
-  return { dir, db, engine, service, address: wallet.address };
+  return { dir, db, engine, service, address: wallet.address, publicKey: wallet.signingKey.compressedPublicKey };
 }
 
 describe('an observer of the chain', () => {
@@ -158,7 +160,7 @@ describe('an observer of the chain', () => {
 
       // Sharing: A proposes to B, B pulls and signs, A terminates.
       const documentHash = crypto.createHash('sha256').update('signed paper agreement GENHOSP-STMARY 2026').digest('hex');
-      const input: ProposeAgreementInput = { partnerOrgId: 'STMARY', partnerAddress: b.address, direction: 'outbound', categories: ['mental-health', 'HIV'], purposes: ['TREAT', 'HRESCH'], validFrom: day(-1), validUntil: day(180), documentHash };
+      const input: ProposeAgreementInput = { partnerOrgId: 'STMARY', partnerPublicKey: b.publicKey, direction: 'outbound', categories: ['mental-health', 'HIV'], purposes: ['TREAT', 'HRESCH'], validFrom: day(-1), validUntil: day(180), documentHash };
       const proposed = await a.service.propose(input, actor);
       expect((await a.engine.runUntilDrained(60_000)).outcome).not.toBe('failed');
       await b.engine.runUntilDrained(60_000);
@@ -169,6 +171,8 @@ describe('an observer of the chain', () => {
       expect((await a.engine.runUntilDrained(60_000)).outcome).not.toBe('failed');
       add('date', input.validFrom, input.validUntil);
       add('document', `0x${documentHash}`);
+      // The scope word the old contract carried (direction, purpose and category masks), as a uint and hashed.
+      add('category', String(packScope(scopePartsOf({ direction: input.direction, purposes: input.purposes as SharingPurpose[], categories: input.categories }))));
 
       const { observed, logs } = await observe(start, await chain.provider.getBlockNumber());
       // Every kind left its mark (the run is not vacuous): ten outbox rows and a revoke, the payer's two decisions, the sharing trio.
@@ -177,27 +181,12 @@ describe('an observer of the chain', () => {
       expect(observed.length).toBeGreaterThan(30);
 
       const hits = dictionaryHits(observed, inputs);
-      const sharingContract = chain.contracts.SharingAgreements!.toLowerCase();
-      const onSharing = (h: Hit) => h.where.toLowerCase().includes(sharingContract);
-      // Consents, credentials, audit heads and claims: nothing.
-      expect(hits.filter((h) => !onSharing(h))).toEqual([]);
-      // OPEN (issue #12 item 4, not done on this branch): SharingAgreements still carries an agreement's terms in clear
-      // so the partner can read them from the chain: both organisation codes, the document hash and the period. These
-      // name organisations, not patients; sealing them needs the partner's public key (an address cannot be encrypted
-      // to). Listed exactly, so that any further leak, or this one's fix, changes the test.
-      const validFrom = Date.parse(`${input.validFrom}T00:00:00Z`) / 1000;
-      const validUntil = Date.parse(`${input.validUntil}T00:00:00Z`) / 1000 + 86_400;
-      expect([...new Set(hits.filter(onSharing).map((h) => `${h.input}: ${h.encoding}`))].sort()).toEqual(
-        [
-          `date ${input.validFrom}: unix seconds ${validFrom}`,
-          `date ${input.validUntil}: unix seconds, next day ${validUntil}`,
-          `document 0x${documentHash}: raw hex`,
-          'org GENHOSP: bytes32 "GENHOSP"',
-          'org GENHOSP: utf8 "GENHOSP"',
-          'org STMARY: bytes32 "STMARY"',
-          'org STMARY: utf8 "STMARY"',
-        ].sort(),
-      );
+      // Nothing, SharingAgreements included: its proposal carries a salted commitment and the terms sealed to the
+      // partner's key (before issue #12 item 4 it leaked both organisation codes, the period and the document hash).
+      expect(hits).toEqual([]);
+      // The partner read those terms all the same: its row has the period and document the proposer signed.
+      const pulled = b.db.prepare(`SELECT partner_org_id, valid_from, valid_until, document_hash FROM sharing_agreements WHERE id = ?`).get(proposed.id);
+      expect(pulled).toEqual({ partner_org_id: 'GENHOSP', valid_from: proposed.valid_from, valid_until: proposed.valid_until, document_hash: `0x${documentHash}` });
 
       // One log filter on a public value cannot list a patient's records: no topic holds a pseudonym, raw or hashed.
       for (const p of TEST_PATIENTS) {

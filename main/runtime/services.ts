@@ -25,6 +25,7 @@ import { createAuthHandlers, createSessionResolver } from '../staff/handlers';
 import { SignInThrottle } from '../staff/throttle';
 import { createSharingHandlers } from '../sharing/handlers';
 import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
+import { openTerms } from '../sharing/sealed-terms';
 import { SqlSharingSink } from '../sharing/sink';
 import { ConsentConflicts } from '../consents/consent-conflicts';
 import { SqlConsentSink } from '../consents/consent-sink';
@@ -169,7 +170,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const registry = syncRegistry({
     consentSealer: config.chain.mode === 'none' ? null : new ConsentSealer(loadOrCreateFacilitySecret(dataDir)),
     consentSink: new SqlConsentSink(db),
-    sharingSink: new SqlSharingSink(db),
+    sharingSink: new SqlSharingSink(db, (sealed, id) => openTerms(sealed, id, orgWallet.privateKey)),
     claimSink: new SqlClaimSink(db),
   });
 

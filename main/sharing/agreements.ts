@@ -1,4 +1,5 @@
-// Agreement writes of this organisation: propose (signed as partyA), sign a pulled proposal (as partyB) and
+// Agreement writes of this organisation: propose (terms committed with a salt, sealed to the partner's public key,
+// the commitment signed as partyA), sign a pulled proposal (as partyB) and
 // terminate, each as one transaction of row + outbox event + audit entry. Signing happens first, in main, with
 // the organisation key; nothing is written when a check fails. The sync engine then carries the outbox to chain.
 // The API passes its commit (ctx.commit) so the caller's own audit entry is in that transaction too: an entry that
@@ -15,7 +16,8 @@ import { AGREEMENT_PROPOSE, AGREEMENT_SIGN, AGREEMENT_TERMINATE } from './outbox
 import { agreementSigner, sharingDomain, signAgreement, signTermination, type AgreementStruct, type SharingDomain } from './eip712';
 import { ensureIdentity, type OrgIdentity } from './identity';
 import { agreementById, effectiveStatus, insertAgreement, markTerminated, setOurSignature, type AgreementRow } from './store';
-import { orgIdBytes, scopePartsOf, termsHash, type ChainTerms, type SharingPurpose } from './terms';
+import { addressOfPublicKey, newSalt, publicKeyBytes, sealTerms, termsCommitment, type SealedTerms } from './sealed-terms';
+import { orgIdBytes, packScope, scopePartsOf, type ChainTerms, type SharingPurpose } from './terms';
 
 /** The chain agreements are signed for, or why there is none. */
 export type SharingChain = { chainId: number; contract: string } | { notConfigured: string };
@@ -36,9 +38,10 @@ const daySeconds = (d: string, field: string): number => {
   return ms / 1000;
 };
 
-export function structOf(row: Pick<AgreementRow, 'id' | 'terms_hash' | 'our_role' | 'our_address' | 'partner_address' | 'valid_from' | 'valid_until' | 'document_hash'>): AgreementStruct {
+/** The signed struct of a row: its terms_hash column holds the salted commitment (the period and document are inside it). */
+export function structOf(row: Pick<AgreementRow, 'id' | 'terms_hash' | 'our_role' | 'our_address' | 'partner_address'>): AgreementStruct {
   const [partyA, partyB] = row.our_role === 'A' ? [row.our_address, row.partner_address] : [row.partner_address, row.our_address];
-  return { agreementId: row.id, termsHash: row.terms_hash, partyA, partyB, validFrom: row.valid_from, validUntil: row.valid_until, documentHash: row.document_hash };
+  return { agreementId: row.id, commitment: row.terms_hash, partyA, partyB };
 }
 
 export class AgreementService {
@@ -66,7 +69,9 @@ export class AgreementService {
     const me = this.identity();
     const nowSec = Math.floor(this.clock().getTime() / 1000);
     const field = (f: string, message: string, code = 'VALIDATION_FAILED') => new AppError(code, `${f}: ${message}`, { issues: [{ field: f, message }] });
-    if (input.partnerAddress.toLowerCase() === me.address.toLowerCase()) throw field('partnerAddress', 'is this organisation\'s own address; an agreement needs another organisation.', 'SHARING_PARTNER_IS_SELF');
+    if (!publicKeyBytes(input.partnerPublicKey)) throw field('partnerPublicKey', 'is not a secp256k1 public key; copy it from the partner\'s `custodian sharing identity`.');
+    const partnerAddress = addressOfPublicKey(input.partnerPublicKey);
+    if (partnerAddress.toLowerCase() === me.address.toLowerCase()) throw field('partnerPublicKey', 'is this organisation\'s own key; an agreement needs another organisation.', 'SHARING_PARTNER_IS_SELF');
     if (input.partnerOrgId === me.orgId) throw field('partnerOrgId', `is this organisation's own id (${me.orgId}).`, 'SHARING_PARTNER_IS_SELF');
     const validFrom = daySeconds(input.validFrom, 'validFrom');
     const validUntil = daySeconds(input.validUntil, 'validUntil') + DAY;
@@ -74,24 +79,18 @@ export class AgreementService {
     if (validUntil <= nowSec) throw field('validUntil', `${input.validUntil} is in the past: an expired agreement cannot be proposed.`, 'SHARING_AGREEMENT_EXPIRED');
     const terms: ChainTerms = { direction: input.direction, purposes: input.purposes as SharingPurpose[], categories: input.categories, orgA: me.orgId, orgB: input.partnerOrgId };
     const documentHash = `0x${input.documentHash.replace(/^0x/, '').toLowerCase()}`;
-    const struct: AgreementStruct = {
-      agreementId: `0x${crypto.randomBytes(32).toString('hex')}`,
-      termsHash: termsHash(terms),
-      partyA: me.address,
-      partyB: input.partnerAddress,
-      validFrom,
-      validUntil,
-      documentHash,
-    };
+    const sealed: SealedTerms = { salt: newSalt(), scope: packScope(scopePartsOf(terms)), orgA: orgIdBytes(me.orgId), orgB: orgIdBytes(input.partnerOrgId), validFrom, validUntil, documentHash };
+    const agreementId = `0x${crypto.randomBytes(32).toString('hex')}`;
+    const struct: AgreementStruct = { agreementId, commitment: termsCommitment(sealed), partyA: me.address, partyB: partnerAddress };
+    const sealedTerms = sealTerms(sealed, agreementId, input.partnerPublicKey);
     const signature = await signAgreement(this.deps.wallet, domain, struct);
     const at = this.clock().toISOString();
-    const scope = scopePartsOf(terms);
     commit(() => {
       insertAgreement(db, {
         id: struct.agreementId,
         our_role: 'A',
         partner_org_id: input.partnerOrgId,
-        partner_address: input.partnerAddress,
+        partner_address: partnerAddress,
         our_address: me.address,
         direction: input.direction,
         categories: JSON.stringify(input.categories),
@@ -99,7 +98,7 @@ export class AgreementService {
         valid_from: validFrom,
         valid_until: validUntil,
         document_hash: documentHash,
-        terms_hash: struct.termsHash,
+        terms_hash: struct.commitment,
         chain_id: domain.chainId,
         contract: domain.verifyingContract,
         our_signature: signature,
@@ -108,8 +107,7 @@ export class AgreementService {
         chain_state: 'queued',
         created_at: at,
       });
-      const payload = { ...struct, ...scope, orgA: orgIdBytes(me.orgId), orgB: orgIdBytes(input.partnerOrgId), signatureA: signature };
-      enqueueOutbox(db, AGREEMENT_PROPOSE, payload);
+      enqueueOutbox(db, AGREEMENT_PROPOSE, { agreementId, partyA: me.address, partyB: partnerAddress, commitment: struct.commitment, sealedTerms, signatureA: signature });
       recordAudit(db, { actor, action: 'sharing.agreement.propose', outcome: 'success', subject: `agreement:${struct.agreementId}`, details: { partnerOrgId: input.partnerOrgId, direction: input.direction, categories: input.categories, purposes: input.purposes, documentHash } });
     }, struct.agreementId);
     return agreementById(db, struct.agreementId)!;

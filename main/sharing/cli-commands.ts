@@ -8,7 +8,7 @@ import type { Services } from '../runtime/services';
 export interface SharingCliOptions {
   json: boolean;
   partner?: string | undefined;
-  address?: string | undefined;
+  publicKey?: string | undefined;
   direction?: string | undefined;
   categories?: string | undefined;
   purposes?: string | undefined;
@@ -24,9 +24,9 @@ export interface SharingCliOptions {
 }
 
 export const SHARING_USAGE = `  sharing identity [--org-id ID]
-                         This organisation's id and signing address (set the id with --org-id)
+                         This organisation's id, signing address and public key (partners propose to the key)
   sharing list           Agreements with partner organisations and their status
-  sharing propose --partner ORG --address 0x… --direction outbound|inbound|both --categories C1,C2
+  sharing propose --partner ORG --public-key 0x… --direction outbound|inbound|both --categories C1,C2
                   --purposes P1,P2 --valid-from YYYY-MM-DD --valid-until YYYY-MM-DD --document-hash HEX
                          Propose an agreement, signed with this organisation's key; queued for the chain
   sharing sign ID        Sign a partner's proposal pulled from the chain (run \`sync --once\` to send)
@@ -62,7 +62,7 @@ export async function sharingCommand(services: Services, caller: CallerContext, 
   switch (sub) {
     case 'identity': {
       const me = o.orgId ? await call<SharingIdentity>('sharing.setOrgId', { orgId: o.orgId }) : await call<SharingIdentity>('sharing.identity', {});
-      print(me, `Organisation ${me.orgId}, signing address ${me.address}\n${me.notConfigured ? `Not configured: ${me.notConfigured}` : `Signs for chain ${me.chainId}, SharingAgreements ${me.contract}`}`);
+      print(me, `Organisation ${me.orgId}, signing address ${me.address}, public key ${me.publicKey}\n${me.notConfigured ? `Not configured: ${me.notConfigured}` : `Signs for chain ${me.chainId}, SharingAgreements ${me.contract}`}`);
       return 0;
     }
     case 'list': {
@@ -73,7 +73,7 @@ export async function sharingCommand(services: Services, caller: CallerContext, 
     case 'propose': {
       const a = await call<AgreementView>('sharing.propose', {
         partnerOrgId: o.partner,
-        partnerAddress: o.address,
+        partnerPublicKey: o.publicKey,
         direction: o.direction,
         categories: list(o.categories),
         purposes: list(o.purposes),

@@ -3,7 +3,7 @@
 import { getAddress, TypedDataEncoder, verifyTypedData, type Signer, type TypedDataDomain } from 'ethers';
 
 export const SHARING_DOMAIN_NAME = 'Custodian Sharing';
-export const SHARING_DOMAIN_VERSION = '1';
+export const SHARING_DOMAIN_VERSION = '2';
 
 export interface SharingDomain {
   name: typeof SHARING_DOMAIN_NAME;
@@ -15,12 +15,9 @@ export interface SharingDomain {
 export const AGREEMENT_TYPES = {
   Agreement: [
     { name: 'agreementId', type: 'bytes32' },
-    { name: 'termsHash', type: 'bytes32' },
+    { name: 'commitment', type: 'bytes32' },
     { name: 'partyA', type: 'address' },
     { name: 'partyB', type: 'address' },
-    { name: 'validFrom', type: 'uint64' },
-    { name: 'validUntil', type: 'uint64' },
-    { name: 'documentHash', type: 'bytes32' },
   ],
 };
 
@@ -33,12 +30,10 @@ export const TERMINATION_TYPES = {
 
 export interface AgreementStruct {
   agreementId: string;
-  termsHash: string;
+  /** Salted commitment to the terms (sealed-terms.ts): the period, document and scope are signed through it. */
+  commitment: string;
   partyA: string;
   partyB: string;
-  validFrom: number;
-  validUntil: number;
-  documentHash: string;
 }
 
 export function sharingDomain(chainId: number, contract: string): SharingDomain {

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../api/permissions';
 import type { ReleaseRequestView, SharingIdentity } from '../api/sharing';
@@ -50,7 +51,7 @@ describe('sharing handlers', () => {
     const before = outbox();
     const r = await services.call(
       'sharing.propose',
-      { partnerOrgId: 'STMARY', partnerAddress: `0x${'11'.repeat(20)}`, direction: 'outbound', categories: ['general'], purposes: ['TREAT'], validFrom: '2026-01-01', validUntil: '2027-12-31', documentHash: 'ab'.repeat(32) },
+      { partnerOrgId: 'STMARY', partnerPublicKey: Wallet.createRandom().signingKey.compressedPublicKey, direction: 'outbound', categories: ['general'], purposes: ['TREAT'], validFrom: '2026-01-01', validUntil: '2027-12-31', documentHash: 'ab'.repeat(32) },
       manager,
     );
     expect(r).toMatchObject({ ok: false, error: { code: 'SHARING_NOT_CONFIGURED' } });
@@ -59,10 +60,10 @@ describe('sharing handlers', () => {
   });
 
   it('names the bad field of a proposal', async () => {
-    const r = await services.call('sharing.propose', { partnerOrgId: 'STMARY', partnerAddress: 'nope', direction: 'sideways', categories: [], purposes: ['ETREAT'], validFrom: 'x', validUntil: '2027-12-31', documentHash: 'ab' }, manager);
+    const r = await services.call('sharing.propose', { partnerOrgId: 'STMARY', partnerPublicKey: 'nope', direction: 'sideways', categories: [], purposes: ['ETREAT'], validFrom: 'x', validUntil: '2027-12-31', documentHash: 'ab' }, manager);
     expect(r.ok).toBe(false);
     const fields = ((r as { error: { details: { issues: { field: string }[] } } }).error.details.issues).map((i) => i.field);
-    expect(fields).toEqual(expect.arrayContaining(['partnerAddress', 'direction', 'categories', 'purposes.0', 'validFrom', 'documentHash']));
+    expect(fields).toEqual(expect.arrayContaining(['partnerPublicKey', 'direction', 'categories', 'purposes.0', 'validFrom', 'documentHash']));
   });
 
   it('decides a release request with every reason, stores and audits it; the CLI lists it', async () => {

@@ -12,6 +12,8 @@ import { ORG_ID_PATTERN } from './terms';
 export interface OrgIdentity {
   orgId: string;
   address: string;
+  /** Compressed public key: partners seal agreement terms to it (it names an organisation's key, not a person). */
+  publicKey: string;
 }
 
 export function orgKeyPath(dataDir: string): string {
@@ -49,12 +51,12 @@ export function ensureIdentity(db: Db, wallet: Wallet, now: Date = new Date()): 
   if (!row) {
     const orgId = `ORG-${wallet.address.slice(2, 8).toUpperCase()}`;
     db.prepare(`INSERT INTO sharing_identity (id, org_id, address, created_at, updated_at) VALUES (1, ?, ?, ?, ?)`).run(orgId, wallet.address, at, at);
-    return { orgId, address: wallet.address };
+    return { orgId, address: wallet.address, publicKey: wallet.signingKey.compressedPublicKey };
   }
   if (row.address !== wallet.address) {
     db.prepare(`UPDATE sharing_identity SET address = ?, updated_at = ? WHERE id = 1`).run(wallet.address, at);
   }
-  return { orgId: row.org_id, address: wallet.address };
+  return { orgId: row.org_id, address: wallet.address, publicKey: wallet.signingKey.compressedPublicKey };
 }
 
 export function setOrgId(db: Db, orgId: string, now: Date = new Date()): void {

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wallet } from 'ethers';
 import { consentPayload, enqueue, openTestDb, startTestChain, tempDir, testEngine, type TestChain } from '../sync/fixtures/chain';
 import { sharingDomain, signAgreement } from './eip712';
-import { orgIdBytes, scopePartsOf, termsHash } from './terms';
+import { newSalt, sealTerms, termsCommitment } from './sealed-terms';
+import { orgIdBytes, packScope, scopePartsOf } from './terms';
 
 let chain: TestChain;
 beforeAll(async () => {
@@ -20,12 +21,14 @@ describe('agreement events without a SharingAgreements address', () => {
     const db = openTestDb(path.join(tempDir('sharing-nc'), 'custodian.sqlite'));
     const { SharingAgreements: address, ...older } = chain.contracts;
     const a = new Wallet(Wallet.createRandom().privateKey);
-    const b = Wallet.createRandom().address;
+    const bWallet = Wallet.createRandom();
+    const b = bWallet.address;
     const now = Math.floor(Date.now() / 1000);
     const terms = { direction: 'outbound' as const, purposes: ['TREAT' as const], categories: ['general' as const], orgA: 'GENHOSP', orgB: 'STMARY' };
-    const struct = { agreementId: `0x${'12'.repeat(32)}`, termsHash: termsHash(terms), partyA: a.address, partyB: b, validFrom: now - 10, validUntil: now + 86_400, documentHash: `0x${'34'.repeat(32)}` };
+    const sealed = { salt: newSalt(), scope: packScope(scopePartsOf(terms)), orgA: orgIdBytes('GENHOSP'), orgB: orgIdBytes('STMARY'), validFrom: now - 10, validUntil: now + 86_400, documentHash: `0x${'34'.repeat(32)}` };
+    const struct = { agreementId: `0x${'12'.repeat(32)}`, commitment: termsCommitment(sealed), partyA: a.address, partyB: b };
     const signatureA = await signAgreement(a, sharingDomain(chain.chainId, address!), struct);
-    enqueue(db, 'agreement.propose', [JSON.stringify({ ...struct, ...scopePartsOf(terms), orgA: orgIdBytes('GENHOSP'), orgB: orgIdBytes('STMARY'), signatureA })]);
+    enqueue(db, 'agreement.propose', [JSON.stringify({ ...struct, sealedTerms: sealTerms(sealed, struct.agreementId, bWallet.signingKey.publicKey), signatureA })]);
     enqueue(db, 'consent.change', [consentPayload({}, 0)]);
 
     const engine = testEngine(db, { ...chain, contracts: older });

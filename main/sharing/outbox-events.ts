@@ -1,8 +1,9 @@
-// Outbox kinds of the sharing domain and their payloads: agreement ids, addresses, hashes, numbers and
-// signatures only (no person is named). Validated by the sync engine before batching; encoded into
+// Outbox kinds of the sharing domain and their payloads: agreement ids, addresses, commitments, terms sealed for the
+// partner and signatures only (no person, organisation code, document or date in clear). Validated by the sync engine before batching; encoded into
 // SharingAgreements.proposeBatch / signBatch / terminateBatch by sync-plugin.ts.
 import { z } from 'zod';
 import type { OutboxKind } from '../sync/plugin';
+import { SEALED_BYTES } from './sealed-terms';
 
 export const AGREEMENT_KINDS = ['agreement.propose', 'agreement.sign', 'agreement.terminate'] as const;
 export type AgreementKind = (typeof AGREEMENT_KINDS)[number];
@@ -10,23 +11,14 @@ export type AgreementKind = (typeof AGREEMENT_KINDS)[number];
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be 0x + 64 hex digits');
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address');
 const signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'must be a 65-byte signature');
-const uint64 = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const mask = z.number().int().nonnegative().max(0xffffffff);
 
 export const agreementProposePayload = z
   .object({
     agreementId: bytes32,
     partyA: address,
     partyB: address,
-    termsHash: bytes32,
-    validFrom: uint64,
-    validUntil: uint64,
-    documentHash: bytes32,
-    direction: z.number().int().min(1).max(3),
-    purposesMask: mask,
-    categoriesMask: mask,
-    orgA: bytes32,
-    orgB: bytes32,
+    commitment: bytes32,
+    sealedTerms: z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${SEALED_BYTES * 2}}$`), `must be ${SEALED_BYTES} bytes of sealed terms`),
     signatureA: signature,
   })
   .strict();
@@ -38,16 +30,14 @@ export type AgreementSignPayload = z.infer<typeof agreementSignPayload>;
 export const agreementTerminatePayload = z.object({ agreementId: bytes32, party: address, signature }).strict();
 export type AgreementTerminatePayload = z.infer<typeof agreementTerminatePayload>;
 
-const scopeWord = (p: Pick<AgreementProposePayload, 'direction' | 'purposesMask' | 'categoriesMask'>) =>
-  BigInt(p.direction) | (BigInt(p.purposesMask) << 8n) | (BigInt(p.categoriesMask) << 40n);
-
 /** SharingAgreements.Proposal of a payload. */
 export function proposalOf(p: AgreementProposePayload) {
   return {
     agreementId: p.agreementId,
     partyA: p.partyA,
     partyB: p.partyB,
-    terms: { termsHash: p.termsHash, validFrom: p.validFrom, validUntil: p.validUntil, documentHash: p.documentHash, scope: scopeWord(p), orgA: p.orgA, orgB: p.orgB },
+    commitment: p.commitment,
+    sealedTerms: p.sealedTerms,
     signatureA: p.signatureA,
   };
 }

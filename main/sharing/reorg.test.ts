@@ -9,6 +9,7 @@ import type { SyncEngine } from '../sync/engine';
 import { AgreementService } from './agreements';
 import { ensureIdentity, loadOrCreateOrgWallet, setOrgId } from './identity';
 import { decideRelease } from './rules';
+import { openTerms } from './sealed-terms';
 import { SqlSharingSink } from './sink';
 import { agreementById, agreementFacts } from './store';
 
@@ -22,9 +23,9 @@ function org(name: string, orgId: string) {
   const wallet = loadOrCreateOrgWallet(dir);
   ensureIdentity(db, wallet);
   setOrgId(db, orgId);
-  const sink = new SqlSharingSink(db);
+  const sink = new SqlSharingSink(db, (sealed, id) => openTerms(sealed, id, wallet.privateKey));
   const engine = testEngine(db, chain, { sink: { consentChanged() {}, sharingEvent: (e) => sink.sharingEvent(e), sharingRolledBack: (ids) => sink.sharingRolledBack(ids) } });
-  const o = { db, engine, service: new AgreementService({ db, wallet, chain: () => ({ chainId: chain.chainId, contract: chain.contracts.SharingAgreements! }) }), address: wallet.address };
+  const o = { db, engine, service: new AgreementService({ db, wallet, chain: () => ({ chainId: chain.chainId, contract: chain.contracts.SharingAgreements! }) }), address: wallet.address, publicKey: wallet.signingKey.compressedPublicKey };
   orgs.push(o);
   return o;
 }
@@ -46,7 +47,7 @@ describe('sharing after a reorg', () => {
     const b = org('b', 'STMARY');
     const day = (o: number) => new Date(Date.now() + o * 86_400_000).toISOString().slice(0, 10);
     const row = await a.service.propose(
-      { partnerOrgId: 'STMARY', partnerAddress: b.address, direction: 'outbound', categories: ['general'], purposes: ['TREAT'], validFrom: day(-1), validUntil: day(30), documentHash: crypto.randomBytes(32).toString('hex') },
+      { partnerOrgId: 'STMARY', partnerPublicKey: b.publicKey, direction: 'outbound', categories: ['general'], purposes: ['TREAT'], validFrom: day(-1), validUntil: day(30), documentHash: crypto.randomBytes(32).toString('hex') },
       actor,
     );
     await a.engine.runUntilDrained(60_000);

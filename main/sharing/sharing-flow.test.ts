@@ -20,6 +20,7 @@ import { sharingDomain, signAgreement } from './eip712';
 import { structOf } from './agreements';
 import { ensureIdentity, loadOrCreateOrgWallet, setOrgId } from './identity';
 import { handleReleaseRequest } from './release';
+import { openTerms } from './sealed-terms';
 import { SqlSharingSink } from './sink';
 import { agreementById, agreementView } from './store';
 
@@ -30,6 +31,7 @@ interface Org {
   sink: SqlSharingSink;
   engine: SyncEngine;
   address: string;
+  publicKey: string;
 }
 
 let chain: TestChain;
@@ -45,9 +47,9 @@ function org(name: string, orgId: string, chainOf: () => { chainId: number; cont
   const wallet = loadOrCreateOrgWallet(dir);
   ensureIdentity(db, wallet);
   setOrgId(db, orgId);
-  const sink = new SqlSharingSink(db);
+  const sink = new SqlSharingSink(db, (sealed, id) => openTerms(sealed, id, wallet.privateKey));
   const engine = testEngine(db, chain, { sink: { consentChanged() {}, sharingEvent: (e) => sink.sharingEvent(e) } });
-  return { dir, db, service: new AgreementService({ db, wallet, chain: chainOf }), sink, engine, address: wallet.address };
+  return { dir, db, service: new AgreementService({ db, wallet, chain: chainOf }), sink, engine, address: wallet.address, publicKey: wallet.signingKey.compressedPublicKey };
 }
 
 beforeAll(async () => {
@@ -82,7 +84,7 @@ describe('sharing between two organisations on one chain', () => {
   it('A proposes, B pulls the proposal with its terms and the proposer signature', async () => {
     const input: ProposeAgreementInput = {
       partnerOrgId: 'STMARY',
-      partnerAddress: b.address,
+      partnerPublicKey: b.publicKey,
       direction: 'outbound',
       categories: ['general'],
       purposes: ['TREAT'],
@@ -101,6 +103,8 @@ describe('sharing between two organisations on one chain', () => {
     const pulled = agreementById(b.db, agreementId)!;
     expect(pulled).toMatchObject({ our_role: 'B', partner_org_id: 'GENHOSP', direction: 'inbound', status: 'proposed', chain_state: 'on-chain' });
     expect(JSON.parse(pulled.categories)).toEqual(['general']);
+    // The period and document reached B only sealed to its key; they match A's row and the signed commitment.
+    expect([pulled.valid_from, pulled.valid_until, pulled.document_hash, pulled.terms_hash]).toEqual([row.valid_from, row.valid_until, row.document_hash, row.terms_hash]);
     expect(pulled.partner_signature).toBe(row.our_signature);
   });
 
@@ -135,7 +139,7 @@ describe('sharing between two organisations on one chain', () => {
     expect(statusOf(b, agreementId)).toBe('active');
     expect(agreementById(a.db, agreementId)!.partner_signature).toMatch(/^0x[0-9a-f]{130}$/);
     const sharing = new Contract(chain.contracts.SharingAgreements!, loadArtifact('SharingAgreements').abi, chain.provider);
-    expect(await sharing.getFunction('isActive')(agreementId, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(await sharing.getFunction('isBinding')(agreementId)).toBe(true);
   });
 
   it('permits a release while agreement and consent hold, records the released hash, and audits both', () => {
@@ -182,9 +186,9 @@ describe('sharing between two organisations on one chain', () => {
 
   it('refuses to propose an expired agreement or one with itself, writing nothing', async () => {
     const before = outboxCount(a.db);
-    const base: ProposeAgreementInput = { partnerOrgId: 'STMARY', partnerAddress: b.address, direction: 'both', categories: ['general'], purposes: ['TREAT'], validFrom: '2020-01-01', validUntil: '2020-12-31', documentHash: 'ab'.repeat(32) };
+    const base: ProposeAgreementInput = { partnerOrgId: 'STMARY', partnerPublicKey: b.publicKey, direction: 'both', categories: ['general'], purposes: ['TREAT'], validFrom: '2020-01-01', validUntil: '2020-12-31', documentHash: 'ab'.repeat(32) };
     await expect(a.service.propose(base, actor)).rejects.toMatchObject({ code: 'SHARING_AGREEMENT_EXPIRED', message: expect.stringContaining('validUntil') });
-    await expect(a.service.propose({ ...base, validUntil: day(10), partnerAddress: a.address }, actor)).rejects.toMatchObject({ code: 'SHARING_PARTNER_IS_SELF' });
+    await expect(a.service.propose({ ...base, validUntil: day(10), partnerPublicKey: a.publicKey }, actor)).rejects.toMatchObject({ code: 'SHARING_PARTNER_IS_SELF' });
     await expect(a.service.propose({ ...base, validFrom: day(10), validUntil: day(5) }, actor)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(outboxCount(a.db)).toBe(before);
   });

@@ -1,5 +1,6 @@
 // The pulled-event sink on a real SQLite file: a partner's proposal naming us becomes a row to sign; one whose
-// terms do not match the signed hash is kept but marked rejected and cannot be signed; a signature that does not
+// sealed terms do not match the signed commitment, or were sealed to another key, is kept but marked rejected and
+// cannot be signed; a signature that does not
 // recover to the partner under this chain's domain is ignored; activation and termination change the status.
 import crypto from 'node:crypto';
 import path from 'node:path';
@@ -11,9 +12,10 @@ import type { ChainSharingEvent } from './sync-plugin';
 import { AgreementService } from './agreements';
 import { sharingDomain, signAgreement } from './eip712';
 import { ensureIdentity, loadOrCreateOrgWallet } from './identity';
+import { newSalt, openTerms, sealTerms, termsCommitment, type SealedTerms } from './sealed-terms';
 import { SqlSharingSink } from './sink';
 import { agreementById } from './store';
-import { orgIdBytes, packScope, scopePartsOf, termsHash } from './terms';
+import { orgIdBytes, packScope, scopePartsOf } from './terms';
 
 const CONTRACT = `0x${'5a'.repeat(20)}`;
 const CHAIN = 31337;
@@ -34,10 +36,16 @@ afterEach(() => db.close());
 
 const base = { chainId: CHAIN, contract: CONTRACT, blockNumber: 5, txHash: `0x${'ee'.repeat(32)}` };
 
-async function proposal(overrides: { termsHash?: string } = {}) {
+const sinkOf = () => new SqlSharingSink(db, (sealed, id) => openTerms(sealed, id, us.privateKey));
+
+/** A partner's proposal to us; `committed` replaces the terms the signature commits to, `sealedTo` the key they are sealed to. */
+async function proposal(overrides: { committed?: Partial<SealedTerms>; sealedTo?: string } = {}) {
   const now = Math.floor(Date.now() / 1000);
-  const struct = { agreementId: `0x${crypto.randomBytes(32).toString('hex')}`, termsHash: overrides.termsHash ?? termsHash(TERMS), partyA: partner.address, partyB: us.address, validFrom: now - 60, validUntil: now + 86_400, documentHash: `0x${'dd'.repeat(32)}` };
-  const proposed: ChainSharingEvent = { ...base, name: 'AgreementProposed', agreementId: struct.agreementId, partyA: struct.partyA, partyB: struct.partyB, termsHash: struct.termsHash, validFrom: struct.validFrom, validUntil: struct.validUntil, documentHash: struct.documentHash, scope: String(packScope(scopePartsOf(TERMS))), orgA: orgIdBytes('GENHOSP'), orgB: orgIdBytes('STMARY') };
+  const terms: SealedTerms = { salt: newSalt(), scope: packScope(scopePartsOf(TERMS)), orgA: orgIdBytes('GENHOSP'), orgB: orgIdBytes('STMARY'), validFrom: now - 60, validUntil: now + 86_400, documentHash: `0x${'dd'.repeat(32)}` };
+  const agreementId = `0x${crypto.randomBytes(32).toString('hex')}`;
+  const struct = { agreementId, commitment: termsCommitment({ ...terms, ...overrides.committed }), partyA: partner.address, partyB: us.address };
+  const sealedTerms = sealTerms(terms, agreementId, overrides.sealedTo ?? us.signingKey.publicKey);
+  const proposed: ChainSharingEvent = { ...base, name: 'AgreementProposed', agreementId, partyA: struct.partyA, partyB: struct.partyB, commitment: struct.commitment, sealedTerms };
   const signature = await signAgreement(partner, sharingDomain(CHAIN, CONTRACT), struct);
   const signed: ChainSharingEvent = { ...base, name: 'AgreementSigned', agreementId: struct.agreementId, party: partner.address, signature };
   return { struct, proposed, signed };
@@ -45,13 +53,13 @@ async function proposal(overrides: { termsHash?: string } = {}) {
 
 describe('SqlSharingSink', () => {
   it('turns a proposal naming us into a row with the terms seen from our side, then activates and terminates it', async () => {
-    const sink = new SqlSharingSink(db);
+    const sink = sinkOf();
     const { struct, proposed, signed } = await proposal();
     sink.sharingEvent(proposed);
     sink.sharingEvent(signed);
     sink.sharingEvent(proposed); // a re-read changes nothing
     const row = agreementById(db, struct.agreementId)!;
-    expect(row).toMatchObject({ our_role: 'B', partner_org_id: 'GENHOSP', direction: 'inbound', status: 'proposed', chain_state: 'on-chain', partner_signature: (signed as { signature: string }).signature });
+    expect(row).toMatchObject({ our_role: 'B', partner_org_id: 'GENHOSP', direction: 'inbound', status: 'proposed', chain_state: 'on-chain', partner_signature: (signed as { signature: string }).signature, document_hash: `0x${'dd'.repeat(32)}`, terms_hash: struct.commitment });
     expect(JSON.parse(row.categories)).toEqual(['general', 'HIV']);
     expect(sink.outcomes).toMatchObject({ inserted: 1, updated: 1, same: 1 });
 
@@ -72,18 +80,23 @@ describe('SqlSharingSink', () => {
     ]);
   });
 
-  it('keeps a proposal whose terms do not match its hash as rejected, and refuses to sign it', async () => {
-    const sink = new SqlSharingSink(db);
-    const { struct, proposed, signed } = await proposal({ termsHash: termsHash({ ...TERMS, categories: ['general'] }) });
+  it.each([
+    ['whose sealed terms are not the ones its proposer signed', { committed: { validUntil: Math.floor(Date.now() / 1000) + 10 * 86_400 } }],
+    ['whose commitment has another salt', { committed: { salt: newSalt() } }],
+    ['sealed to another key', { sealedTo: Wallet.createRandom().signingKey.publicKey }],
+  ])('keeps a proposal %s as rejected, and refuses to sign it', async (_name, overrides) => {
+    const sink = sinkOf();
+    const { struct, proposed, signed } = await proposal(overrides);
     sink.sharingEvent(proposed);
     sink.sharingEvent(signed);
     expect(agreementById(db, struct.agreementId)!.chain_state).toBe('rejected');
+    expect(sink.outcomes['rejected-terms']).toBe(1);
     const service = new AgreementService({ db, wallet: us, chain: () => ({ chainId: CHAIN, contract: CONTRACT }) });
     await expect(service.sign(struct.agreementId, actor)).rejects.toMatchObject({ code: 'SHARING_TERMS_MISMATCH' });
   });
 
   it('ignores a partner signature made for another chain id, so the row cannot be signed yet', async () => {
-    const sink = new SqlSharingSink(db);
+    const sink = sinkOf();
     const { struct, proposed } = await proposal();
     sink.sharingEvent(proposed);
     const wrong = await signAgreement(partner, sharingDomain(1, CONTRACT), struct);
@@ -95,7 +108,7 @@ describe('SqlSharingSink', () => {
   });
 
   it('ignores agreements between other organisations', async () => {
-    const sink = new SqlSharingSink(db);
+    const sink = sinkOf();
     const { struct, proposed } = await proposal();
     sink.sharingEvent({ ...proposed, partyB: Wallet.createRandom().address } as ChainSharingEvent);
     expect(agreementById(db, struct.agreementId)).toBeUndefined();

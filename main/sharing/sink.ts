@@ -1,5 +1,6 @@
 // Applies SharingAgreements events pulled from the chain to the local agreements table: a partner's proposal
-// naming us becomes a row to sign (after its terms are checked against the signed hash), the partner's
+// naming us becomes a row to sign (after its sealed terms are opened with our key and checked against the signed
+// commitment), the partner's
 // signature is stored, activation and termination change the status. Called inside the pull's transaction.
 import { getAddress } from 'ethers';
 import { recordAudit } from '../audit/trail';
@@ -8,7 +9,11 @@ import type { ChainSharingEvent } from './sync-plugin';
 import { agreementSigner, sharingDomain } from './eip712';
 import { structOf } from './agreements';
 import { agreementById, insertAgreement, markActive, markTerminated, setChainState, setPartnerSignature } from './store';
-import { flipDirection, termsFromChain, termsHashOf } from './terms';
+import { termsCommitment, type SealedTerms } from './sealed-terms';
+import { flipDirection, termsFromChain } from './terms';
+
+/** Opens terms sealed to this organisation's key (sealed-terms.ts openTerms with the org key), null when they do not open. */
+export type TermsOpener = (sealedTerms: string, agreementId: string) => SealedTerms | null;
 
 export type SharingSinkOutcome = 'inserted' | 'rejected-terms' | 'updated' | 'same' | 'not-ours' | 'bad-signature';
 
@@ -17,6 +22,7 @@ export class SqlSharingSink {
 
   constructor(
     private readonly db: Db,
+    private readonly open: TermsOpener,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -74,8 +80,12 @@ export class SqlSharingSink {
         }
         if (e.partyB.toLowerCase() !== us) return 'not-ours';
         if (row) return 'same';
-        const terms = termsFromChain(BigInt(e.scope), e.orgA, e.orgB);
-        const ok = terms !== null && termsHashOf(BigInt(e.scope), e.orgA, e.orgB) === e.termsHash.toLowerCase();
+        // Sealed to our key and bound to this agreement id; a proposal that does not open, or whose terms are not
+        // the ones partyA's signature commits to, is kept as rejected (it cannot be signed).
+        const sealed = this.open(e.sealedTerms, id);
+        const terms = sealed ? termsFromChain(sealed.scope, sealed.orgA, sealed.orgB) : null;
+        const ok = sealed !== null && terms !== null && sealed.validUntil > sealed.validFrom && termsCommitment(sealed) === e.commitment.toLowerCase();
+        // A rejected row keeps no unchecked period or document (placeholders that satisfy the table's checks).
         insertAgreement(this.db, {
           id,
           our_role: 'B',
@@ -85,10 +95,10 @@ export class SqlSharingSink {
           direction: terms ? flipDirection(terms.direction) : 'inbound',
           categories: JSON.stringify(terms?.categories ?? []),
           purposes: JSON.stringify(terms?.purposes ?? []),
-          valid_from: e.validFrom,
-          valid_until: e.validUntil,
-          document_hash: e.documentHash.toLowerCase(),
-          terms_hash: e.termsHash.toLowerCase(),
+          valid_from: ok ? sealed.validFrom : 0,
+          valid_until: ok ? sealed.validUntil : 1,
+          document_hash: ok ? sealed.documentHash : `0x${'00'.repeat(32)}`,
+          terms_hash: e.commitment.toLowerCase(),
           chain_id: e.chainId,
           contract: getAddress(e.contract),
           our_signature: null,

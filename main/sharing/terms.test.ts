@@ -1,6 +1,11 @@
-// Terms packing: scope word round trip, terms hash sensitivity, org id bytes, malformed scopes refused.
+// Terms packing: scope word round trip, commitment sensitivity to every term, org id bytes, malformed scopes refused.
 import { describe, expect, it } from 'vitest';
-import { flipDirection, orgIdBytes, orgIdOfBytes, packScope, scopePartsOf, termsFromChain, termsHash, termsHashOf, unpackScope, type ChainTerms } from './terms';
+import { termsCommitment } from './sealed-terms';
+import { flipDirection, orgIdBytes, orgIdOfBytes, packScope, scopePartsOf, termsFromChain, unpackScope, type ChainTerms } from './terms';
+
+const SALT = `0x${'5a'.repeat(32)}`;
+const termsHash = (t: ChainTerms, period = { validFrom: 1, validUntil: 2, documentHash: `0x${'dd'.repeat(32)}` }) =>
+  termsCommitment({ salt: SALT, scope: packScope(scopePartsOf(t)), orgA: orgIdBytes(t.orgA), orgB: orgIdBytes(t.orgB), ...period });
 
 const T: ChainTerms = { direction: 'outbound', purposes: ['TREAT', 'HRESCH'], categories: ['general', 'genetic'], orgA: 'GENHOSP', orgB: 'STMARY' };
 
@@ -9,10 +14,9 @@ describe('sharing terms', () => {
     const scope = packScope(scopePartsOf(T));
     expect(unpackScope(scope)).toEqual(scopePartsOf(T));
     expect(termsFromChain(scope, orgIdBytes('GENHOSP'), orgIdBytes('STMARY'))).toEqual(T);
-    expect(termsHashOf(scope, orgIdBytes('GENHOSP'), orgIdBytes('STMARY'))).toBe(termsHash(T));
   });
 
-  it('changes the terms hash with every term', () => {
+  it('changes the commitment with every term', () => {
     const hashes = new Set([
       termsHash(T),
       termsHash({ ...T, direction: 'both' }),
@@ -20,8 +24,11 @@ describe('sharing terms', () => {
       termsHash({ ...T, categories: ['general'] }),
       termsHash({ ...T, orgA: 'OTHER' }),
       termsHash({ ...T, orgB: 'OTHER' }),
+      termsHash(T, { validFrom: 1, validUntil: 3, documentHash: `0x${'dd'.repeat(32)}` }),
+      termsHash(T, { validFrom: 0, validUntil: 2, documentHash: `0x${'dd'.repeat(32)}` }),
+      termsHash(T, { validFrom: 1, validUntil: 2, documentHash: `0x${'de'.repeat(32)}` }),
     ]);
-    expect(hashes.size).toBe(6);
+    expect(hashes.size).toBe(9);
   });
 
   it('refuses malformed scopes and org ids', () => {

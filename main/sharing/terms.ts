@@ -1,6 +1,6 @@
-// The terms of a sharing agreement as both parties sign them: direction, purposes, categories and the two
-// organisation ids, packed into one scope word and committed by a terms hash. Pure; used by store, sink and sync.
-import { AbiCoder, decodeBytes32String, encodeBytes32String, keccak256, toUtf8Bytes } from 'ethers';
+// The terms of a sharing agreement: direction, purposes, categories and the two organisation ids, packed into one
+// scope word that sealed-terms.ts commits (salted) and seals for the partner. Pure; used by agreements and sink.
+import { decodeBytes32String, encodeBytes32String } from 'ethers';
 import { CATEGORIES, PURPOSES, type CategoryCode, type PurposeCode } from '../api/consents';
 
 export const DIRECTIONS = ['outbound', 'inbound', 'both'] as const;
@@ -13,7 +13,7 @@ export type SharingPurpose = (typeof SHARING_PURPOSES)[number];
 
 export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{1,30}$/;
 
-/** Terms seen from partyA (the proposer), as they go on chain. */
+/** Terms seen from partyA (the proposer), as they are sealed for partyB. */
 export interface ChainTerms {
   /** From partyA's side. */
   direction: Direction;
@@ -24,8 +24,6 @@ export interface ChainTerms {
 }
 
 const DIRECTION_CODE: Record<Direction, number> = { outbound: 1, inbound: 2, both: 3 };
-const coder = AbiCoder.defaultAbiCoder();
-export const TERMS_DOMAIN = 'custodian.sharing.terms.v1';
 
 export function maskOf<T extends string>(all: readonly T[], chosen: readonly T[]): number {
   return chosen.reduce((m, c) => m | (1 << all.indexOf(c)), 0);
@@ -76,16 +74,7 @@ export function orgIdOfBytes(b: string): string | null {
   }
 }
 
-/** keccak256(abi.encode(domain, scope, orgA, orgB)): what the parties' signatures commit the terms by. */
-export function termsHashOf(scope: bigint, orgA: string, orgB: string): string {
-  return keccak256(coder.encode(['bytes32', 'uint256', 'bytes32', 'bytes32'], [keccak256(toUtf8Bytes(TERMS_DOMAIN)), scope, orgA, orgB]));
-}
-
-export function termsHash(t: ChainTerms): string {
-  return termsHashOf(packScope(scopePartsOf(t)), orgIdBytes(t.orgA), orgIdBytes(t.orgB));
-}
-
-/** Terms rebuilt from what a proposal event carries; null when the scope or an org id is malformed. */
+/** Terms rebuilt from opened sealed terms (sealed-terms.ts); null when the scope or an org id is malformed. */
 export function termsFromChain(scope: bigint, orgA: string, orgB: string): ChainTerms | null {
   const parts = unpackScope(scope);
   const direction = directionOfCode(parts.direction);

@@ -10,7 +10,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 const today = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 export function ProposeDialog({ opened, onClose, onProposed }: { opened: boolean; onClose: () => void; onProposed: (a: AgreementView) => void }): ReactElement {
-  const [form, setForm] = useState({ partnerOrgId: '', partnerAddress: '', direction: 'outbound', validFrom: today(), validUntil: today(365), documentHash: '' });
+  const [form, setForm] = useState({ partnerOrgId: '', partnerPublicKey: '', direction: 'outbound', validFrom: today(), validUntil: today(365), documentHash: '' });
   const [categories, setCategories] = useState<string[]>(['general']);
   const [purposes, setPurposes] = useState<string[]>(['TREAT']);
   const [error, setError] = useState<ApiCallError | null>(null);
@@ -48,7 +48,7 @@ export function ProposeDialog({ opened, onClose, onProposed }: { opened: boolean
           {error && <ErrorBanner error={error} title="The agreement was not proposed" />}
           <SimpleGrid cols={2}>
             <TextInput label="Partner organisation id" required value={form.partnerOrgId} onChange={set('partnerOrgId')} error={issues.get('partnerOrgId')} data-testid="propose-partner" />
-            <TextInput label="Partner signing address" required placeholder="0x…" value={form.partnerAddress} onChange={set('partnerAddress')} error={issues.get('partnerAddress')} data-testid="propose-address" />
+            <TextInput label="Partner public key" description="From the partner's Sharing page; the terms are sealed to it" required placeholder="0x02…" value={form.partnerPublicKey} onChange={set('partnerPublicKey')} error={issues.get('partnerPublicKey')} data-testid="propose-public-key" />
           </SimpleGrid>
           <NativeSelect
             label="Direction (seen from this organisation)"

@@ -164,12 +164,18 @@ function SharingPage(): ReactElement {
           {!me && !identity.error ? (
             <Skeleton h={40} />
           ) : me ? (
-            <Stack gap={4} data-testid="org-identity" data-org-id={me.orgId} data-address={me.address}>
+            <Stack gap={4} data-testid="org-identity" data-org-id={me.orgId} data-address={me.address} data-public-key={me.publicKey}>
               <Group gap="xs">
                 <Text size="sm">
                   Organisation id <b data-testid="org-id">{me.orgId}</b>, signing address <Code data-testid="org-address">{me.address}</Code>
                 </Text>
                 <CopyText value={me.address} label="Copy address" />
+              </Group>
+              <Group gap="xs">
+                <Text size="sm">
+                  Public key (give it to partners: they seal proposed terms to it) <Code data-testid="org-public-key">{me.publicKey}</Code>
+                </Text>
+                <CopyText value={me.publicKey} label="Copy public key" />
               </Group>
               {me.notConfigured ? (
                 <Alert color="yellow" variant="light" title="Not configured" data-testid="sharing-not-configured">
