@@ -72,10 +72,14 @@ function reportSkipped(ctx: SenderContext, batch: BatchRow, receipt: Transaction
  * anything else is BATCH_ID_TAKEN: the batch fails with that reason and its events go again under a new id.
  */
 export async function resolveApplied(ctx: SenderContext, batch: BatchRow, why: string): Promise<void> {
-  const data = ctx.registry.encode(batch.kind, batch.id, batchPayloads(ctx, batch)).toLowerCase();
+  // Encoded only when a log is there to compare with (a node without its history has none), and read from the
+  // receipt's sender first: for kinds with sealed payloads (consent terms under a fresh nonce) it never matches.
+  let data: string | null = null;
   for (const found of await findAppliedLogs(ctx, batch)) {
     const tx = await ctx.provider.getTransaction(found.txHash);
-    if (!tx || tx.from.toLowerCase() !== ctx.address.toLowerCase() || tx.data.toLowerCase() !== data) continue;
+    if (!tx || tx.from.toLowerCase() !== ctx.address.toLowerCase()) continue;
+    data ??= ctx.registry.encode(batch.kind, batch.id, batchPayloads(ctx, batch)).toLowerCase();
+    if (tx.data.toLowerCase() !== data) continue;
     const receipt = await ctx.provider.getTransactionReceipt(found.txHash);
     if (receipt && receiptApplies(ctx, batch, receipt)) return recordReceipt(ctx, batch, receipt);
   }
