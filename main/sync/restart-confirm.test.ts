@@ -11,7 +11,8 @@ import { ConsentConflicts } from '../consents/consent-conflicts';
 import type { Db } from '../db/connection';
 import { outboxStates, startTestChain, tempDir, testEngine, workstationKey, type TestChain } from './fixtures/chain';
 import { startRpcProxy } from './fixtures/rpc-proxy';
-import { workstation, writeConsent, type Terms } from './fixtures/workstation';
+import { currentConsents, workstation, writeConsent, type Terms } from './fixtures/workstation';
+import { SqlConsentSink } from '../consents/consent-sink';
 
 const caps = testNodeCapabilities();
 const stops: (() => Promise<void>)[] = [];
@@ -124,4 +125,37 @@ describe.skipIf(!caps.stateFile)('a batch mined just before the node restarted w
     expect(conflicts[0]!.winningOrder!.slice(0, 16)).toBe('0000000000000009');
     expect(conflicts[0]!.myOrder.slice(0, 16)).toBe('0000000000000005');
   }, 120_000);
+});
+
+describe.skipIf(!caps.stateFile)('a change pulled from a block before the node restarted (anvil --state keeps logs, not old blocks’ state)', () => {
+  it('is applied: its writer’s registration is read at the head when the node holds no state at its block', async () => {
+    const dir = tempDir('sync-restart-pull');
+    const stateFile = path.join(dir, 'anvil-state.json');
+    const chain = await startTestChain({ stateFile });
+    let running: { stop(): Promise<void> } = chain.node;
+    stops.push(async () => {
+      chain.provider.destroy();
+      await running.stop();
+    });
+    const b = workstation(dir, 'ws-b', [0]);
+    stops.push(async () => void b.close());
+    const keyB = await workstationKey(chain);
+    writeConsent(b, 'b', { ...KEY, seq: 9, decision: 'deny' });
+    const engineB = testEngine(b, chain, { signerKey: keyB });
+    await engineB.runUntilDrained(60_000);
+    await engineB.stop();
+    expect(outboxStates(b)).toEqual({ confirmed: 1 });
+    await chain.control.mine(3); // B's block is no longer the head: its state is gone after the restart
+    await chain.node.stop();
+    running = await startTestNode({ stateFile, chainId: chain.chainId, port: chain.node.port });
+
+    const a = workstation(dir, 'ws-a', [0]);
+    stops.push(async () => void a.close());
+    const engineA = testEngine(a, chain, { sink: new SqlConsentSink(a), signerKey: await workstationKey(chain) });
+    const report = await engineA.runUntilDrained(60_000);
+    await engineA.stop();
+    expect(report.failure).toBeUndefined();
+    expect(a.prepare(`SELECT reason, count(*) AS n FROM sync_pending_consent_changes GROUP BY reason`).all()).toEqual([]);
+    expect(currentConsents(a)).toMatchObject([{ decision: 'deny', hlc: '0000000000000009' }]);
+  }, 90_000);
 });
