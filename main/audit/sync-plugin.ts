@@ -47,11 +47,13 @@ export function auditRootSync(): SyncPlugin<AuditRootPayload, typeof AUDIT_ROOT_
     // sync batch id does not escape a taken one.
     appliedCheck(_batchId, payloads, sender) {
       const p = payloads[0]!;
-      if (!sender) return { data: iface().encodeFunctionData('headCount', [`0x${'00'.repeat(20)}`]), decode: () => false, bySyncId: false };
+      if (!sender) return { data: iface().encodeFunctionData('headCount', [`0x${'00'.repeat(20)}`]), decode: () => false, bySyncId: false, senderBound: false };
       return {
         data: iface().encodeFunctionData('rootOf', [sender, p.treeSize]),
         decode: (ret) => (iface().decodeFunctionResult('rootOf', ret).getValue('rootHash') as string).toLowerCase() === p.rootHash.toLowerCase(),
         bySyncId: false,
+        // Our own trail holds this very root at this size: only our key anchored it, and the root is the content.
+        senderBound: true,
       };
     },
     // HeadAnchored is indexed by the sending account, the tree size and the root: the sender's own trail with this very head.

@@ -6,7 +6,7 @@ import type { Log, TransactionReceipt } from 'ethers';
 import type { ConsentConflictSummary } from '../api/sync';
 import type { Db } from '../db/connection';
 import { contractInterface } from '../sync/contracts';
-import { boundBatchIdOf, hlcMillis, hlcOfText, orderText, SKIP_REASONS, unpackState, type LedgerState } from './consent-state';
+import { boundBatchIdOf, hlcMillis, hlcOfText, orderText, SKIP_REASONS, stateWordOf, unpackState, wins, type LedgerState } from './consent-state';
 
 export type ConflictReason = 'STALE' | 'FUTURE' | 'OVERRIDDEN';
 
@@ -83,6 +83,33 @@ export class ConsentConflicts {
       skipped++;
     }
     return { applied: true, skipped };
+  }
+
+  /**
+   * A consent batch applied under our sender-bound id whose receipt is gone (a node restarted without its history):
+   * each op's outcome from the ledger's current state of its key. Our own state word there: applied. A word that
+   * ranks above ours holds the key: OVERRIDDEN, naming that winner (without the receipt the chain cannot say whether
+   * our op was skipped as STALE or applied and then replaced; either way the winner's change is what the key holds),
+   * unless the winner is our own later change. A word below ours, or none: states only rise, so our op was skipped
+   * as FUTURE. The same rows fromReceipt would raise, one per outbox event.
+   */
+  fromState(outcomes: readonly { event: { id: number; payload: string }; opKey: string; order: bigint; stored: bigint }[], sender: string, batchId: string): { conflicts: number } {
+    const at = this.now().toISOString();
+    const writer = sender.toLowerCase();
+    const clear = this.db.prepare(`DELETE FROM consent_conflicts WHERE outbox_id = ? AND reason <> 'OVERRIDDEN' AND resolution IS NULL`);
+    let conflicts = 0;
+    for (const o of outcomes) {
+      clear.run(o.event.id);
+      if (o.stored === stateWordOf(o.order, writer)) continue;
+      const p = JSON.parse(o.event.payload) as { consentId: number; hlc: string; decision: 'permit' | 'deny'; revoked: boolean };
+      const mine: LedgerState = { decision: p.decision === 'permit' ? 1 : 2, revoked: p.revoked, hlc: hlcOfText(p.hlc), writer };
+      const winner = unpackState(o.stored);
+      const ranksAbove = winner !== null && wins(winner, mine);
+      if (ranksAbove && winner.writer === writer) continue;
+      this.raise({ outboxId: o.event.id, consentId: p.consentId, opKey: o.opKey.toLowerCase(), reason: ranksAbove ? 'OVERRIDDEN' : 'FUTURE', mine, winner, batchId, txHash: null, at });
+      conflicts++;
+    }
+    return { conflicts };
   }
 
   /**

@@ -64,13 +64,26 @@ export class FacilityWriterCheck {
     try {
       return await read(block);
     } catch (err) {
-      if (isCallException(err)) return null;
+      // A revert at a block whose state the node holds: not our ledger. A node restarted from a state file keeps the
+      // logs but not the state of older blocks, and anvil answers a call there as a revert with no data: it is asked
+      // at the head, as a pruned node is (the log came from this address at that block, so code was there).
+      if (isCallException(err) && (await this.holdsStateAt(block))) return null;
     }
     try {
       return await read('latest');
     } catch (err) {
       if (isCallException(err)) return null;
       throw err;
+    }
+  }
+
+  /** Whether the node can answer for the state at `block` (anvil: BlockOutOfRangeError for a block before its restart). */
+  private async holdsStateAt(block: number): Promise<boolean> {
+    try {
+      await this.provider.getCode(this.ledger!, block);
+      return true;
+    } catch {
+      return false;
     }
   }
 }

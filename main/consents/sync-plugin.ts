@@ -56,6 +56,23 @@ export function consentChangeSync(deps: ConsentSyncDeps): SyncPlugin<ConsentChan
     onReceipt(receipt, ctx) {
       new ConsentConflicts(ctx.db).fromReceipt(receipt, ctx.contract, ctx.sender, ctx.batchId, ctx.events);
     },
+    // No receipt (a node restarted without its history), yet our sender-bound id is applied: each op's outcome from
+    // the ledger's state of its key at the block the flag was read at (consent-conflicts.ts fromState).
+    async onAppliedWithoutReceipt(ctx) {
+      const sealer = deps.sealer;
+      if (!sealer) throw new AppError('SYNC_FACILITY_SECRET_MISSING', 'Consent changes cannot be checked on chain: this workstation has no facility secret (custodian facility-secret import).');
+      const ledger = contractInterface('ConsentLedger');
+      const read = async (fn: string, args: unknown[]) => ledger.decodeFunctionResult(fn, await ctx.provider.call({ to: ctx.contract, data: ledger.encodeFunctionData(fn, args), blockTag: ctx.blockTag }))[0] as unknown;
+      const facilityId = String(await read('facilityOf', [ctx.sender]));
+      const outcomes = [];
+      for (const event of ctx.events) {
+        const parsed = CONSENT_CHANGE.payload.safeParse(JSON.parse(event.payload));
+        if (!parsed.success) throw new AppError('SYNC_PAYLOAD_INVALID', `Outbox event ${event.id} in batch ${ctx.batchId.slice(0, 10)}… is invalid.`);
+        const op = consentOpOf(parsed.data, sealer);
+        outcomes.push({ event, opKey: op.opKey, order: op.order, stored: BigInt(await read('stateOf', [facilityId, op.opKey]) as bigint) });
+      }
+      new ConsentConflicts(ctx.db).fromState(outcomes, ctx.sender, ctx.batchId);
+    },
     reader: consentLedgerReader(deps.sealer, deps.sink ?? null),
   };
 }

@@ -29,12 +29,32 @@ export interface AppliedCheck {
   data: string;
   decode: (ret: string) => boolean;
   bySyncId: boolean;
+  /**
+   * Whether a true answer can only come from this sender's own transaction with this batch's content (the contract
+   * keys applied ids by keccak(sender, id), and our ids commit to the outbox payloads): then the flag alone confirms
+   * the batch when its receipt is gone (a node restarted without its history).
+   */
+  senderBound: boolean;
 }
 
 /** The outbox rows of a batch, as the receipt hook sees them (outbox id order = item order). */
 export interface BatchEvent {
   id: number;
   payload: string;
+}
+
+/**
+ * What a kind may read when its batch is confirmed from the chain's state instead of a receipt: the contract's views
+ * at `blockTag` (the block the applied flag was read at), to give each op the outcome its receipt would have named.
+ */
+export interface AppliedStateContext {
+  db: Db;
+  provider: JsonRpcProvider;
+  contract: string;
+  sender: string;
+  batchId: string;
+  events: readonly BatchEvent[];
+  blockTag: number;
 }
 
 /** What a receipt hook may read: our own successful receipt of a batch of this kind. */
@@ -66,6 +86,11 @@ export interface SyncPlugin<P = unknown, K extends string = string> extends Outb
   readonly skipEvent?: { event: string; reasons: readonly string[] };
   /** Reads our own successful receipt of a batch before it is marked included (the consent conflicts). */
   onReceipt?(receipt: TransactionReceipt, ctx: ReceiptContext): void;
+  /**
+   * Our sender-bound batch id is applied but no receipt of ours is found: reads each op's outcome from the contract's
+   * current state (consent.change: stateOf per op key). Kinds without per-op outcomes leave it out.
+   */
+  onAppliedWithoutReceipt?(ctx: AppliedStateContext): Promise<void>;
   /** Reads this kind's contract's events on pull; kinds sharing a contract carry it once. */
   readonly reader?: ChainEventReader;
 }
@@ -201,6 +226,7 @@ export class SyncRegistry<K extends string = string> {
       data: iface.encodeFunctionData('batchApplied', bound ? [sender, batchId] : [batchId]),
       decode: (ret) => Boolean(iface.decodeFunctionResult('batchApplied', ret)[0]),
       bySyncId: true,
+      senderBound: bound,
     };
   }
 

@@ -72,13 +72,18 @@ function reportSkipped(ctx: SenderContext, batch: BatchRow, receipt: Transaction
  * anything else is BATCH_ID_TAKEN: the batch fails with that reason and its events go again under a new id.
  */
 export async function resolveApplied(ctx: SenderContext, batch: BatchRow, why: string): Promise<void> {
-  const data = ctx.registry.encode(batch.kind, batch.id, batchPayloads(ctx, batch)).toLowerCase();
+  // Encoded only when a log is there to compare with (a node without its history has none), and read from the
+  // receipt's sender first: for kinds with sealed payloads (consent terms under a fresh nonce) it never matches.
+  let data: string | null = null;
   for (const found of await findAppliedLogs(ctx, batch)) {
     const tx = await ctx.provider.getTransaction(found.txHash);
-    if (!tx || tx.from.toLowerCase() !== ctx.address.toLowerCase() || tx.data.toLowerCase() !== data) continue;
+    if (!tx || tx.from.toLowerCase() !== ctx.address.toLowerCase()) continue;
+    data ??= ctx.registry.encode(batch.kind, batch.id, batchPayloads(ctx, batch)).toLowerCase();
+    if (tx.data.toLowerCase() !== data) continue;
     const receipt = await ctx.provider.getTransactionReceipt(found.txHash);
     if (receipt && receiptApplies(ctx, batch, receipt)) return recordReceipt(ctx, batch, receipt);
   }
+  if (await confirmFromChainState(ctx, batch)) return;
   const taken = `SYNC_BATCH_ID_TAKEN: ${why}, by a transaction this workstation did not sign with this content; the batch is not confirmed`;
   if (!escapesByNewId(ctx, batch, ctx.address)) {
     const message = `${taken}. Its id is inside the payload, so it cannot be resent under a new one.`;
@@ -91,6 +96,30 @@ export async function resolveApplied(ctx: SenderContext, batch: BatchRow, why: s
   ctx.log.warn(`sync: batch ${short(batch.id)}: ${message}`);
   ctx.store.rekey(batch.id, newId, message);
   ctx.emit({ state: 'failed', batchId: batch.id, reason: 'batch-id-taken', message });
+}
+
+/**
+ * No receipt of ours holds the batch, yet the contract's replay guard, keyed by keccak(our sender, batch id), says it
+ * is applied: a node restarted from its state keeps the guard but not the blocks and receipts. Only our key can set
+ * that flag, and our batch id commits to the outbox payloads (batchIdOf; a rekeyed id to the id it replaced), so it
+ * proves these payloads were applied, once. Re-encoding the batch to compare calldata cannot: consent terms are
+ * sealed with a fresh nonce. The kind reads each op's outcome from the state at the same block (the consent
+ * conflicts); the batch is included as of that block, whose depth and hash the tracker then follows.
+ */
+async function confirmFromChainState(ctx: SenderContext, batch: BatchRow): Promise<boolean> {
+  const payloads = batchPayloads(ctx, batch);
+  const check = ctx.registry.appliedCheck(batch.kind, batch.id, payloads, ctx.address);
+  if (!check.senderBound) return false;
+  const block = await ctx.provider.getBlock('latest');
+  if (!block?.hash) return false;
+  const contract = contractAddress(ctx, batch);
+  if (!check.decode(await ctx.provider.call({ to: contract, data: check.data, blockTag: block.number }))) return false;
+  await ctx.registry.plugin(batch.kind).onAppliedWithoutReceipt?.({ db: ctx.store.db, provider: ctx.provider, contract, sender: ctx.address, batchId: batch.id, events: ctx.store.batchEvents(batch.id), blockTag: block.number });
+  const confirmed = await isFinal(ctx.provider, finalityOf(ctx), block.number, block.number);
+  ctx.store.markAppliedByState(batch.id, { blockNumber: block.number, blockHash: block.hash.toLowerCase(), confirmations: confirmationsOf(block.number, block.number) }, confirmed);
+  ctx.log.warn(`sync: batch ${short(batch.id)} is applied under our sender-bound id but no receipt of ours is found (node restarted without its history?); confirmed from the chain state at block ${block.number}`);
+  if (confirmed) ctx.emit({ state: 'confirmed', batchId: batch.id, txHash: batch.tx_hash ?? '', blockNumber: block.number });
+  return true;
 }
 
 /** The context's finality, or N blocks deep when the engine set none. */

@@ -193,6 +193,24 @@ export class SyncStore {
   }
 
   /**
+   * The batch's sender-bound id is applied on chain but no receipt of ours exists any more (a node restarted without
+   * its block history): included as of the block the chain state was read at, so the tracker follows that block's
+   * depth and a reorg of it queues the batch again. Its transactions, tx hash and gas stay as they were: unknown.
+   */
+  markAppliedByState(batchId: string, at: { blockNumber: number; blockHash: string; confirmations: number }, confirmed: boolean): void {
+    this.db.transaction(() => {
+      const ts = now();
+      this.db
+        .prepare(
+          `UPDATE sync_batches SET state = ?, block_number = ?, block_hash = ?, gas_used = NULL, confirmations = ?, included_at = coalesce(included_at, ?),
+             confirmed_at = CASE WHEN ? THEN coalesce(confirmed_at, ?) ELSE NULL END, last_error = NULL, error_subtype = NULL, updated_at = ? WHERE id = ?`,
+        )
+        .run(confirmed ? 'confirmed' : 'sent', at.blockNumber, at.blockHash, at.confirmations, ts, confirmed ? 1 : 0, ts, ts, batchId);
+      this.db.prepare(`UPDATE outbox SET state = ?, last_error = NULL, updated_at = ? WHERE batch_id = ?`).run(confirmed ? 'confirmed' : 'sent', ts, batchId);
+    })();
+  }
+
+  /**
    * Another party used this batch's id first (BATCH_ID_TAKEN): the old batch fails with `message` and keeps its
    * transactions for the record; its events move, in the same transaction, to a new batch `newId` at the back of
    * the queue.
