@@ -38,17 +38,19 @@ export function mergeRotations(...lists: KeyRotation[][]): KeyRotation[] {
 }
 
 /**
- * Signs and records the rotation from `oldSigner` to `signer` over the last head `oldSigner` signed, once. Refuses
- * (null) when there is no such head, it does not verify, it is already covered by a statement, or the log no longer
- * gives its root: a rotation must never bless a head the log contradicts. The caller decides when a rotation is
- * due (the embedded devnet's migration away from dev key #0); this never rotates on its own.
+ * Signs and records the rotation from `oldSigner` to `signer` over the last head `oldSigner` signed, once, before
+ * `signer` signs its first head. Refuses (null) when `signer` already signed a head, there is no old-key head, it
+ * is already covered, or the log no longer gives its root: a rotation never blesses a head the log contradicts, and
+ * a head by the old key after the new key took over stays a forgery. The caller names the retired key (the embedded
+ * devnet's dev key #0, retired by its migration to a key of the folder's own).
  */
 export function recordKeyRotation(db: Db, dataDir: string, signer: HeadSigner, oldSigner: string, now: () => Date = () => new Date()): KeyRotation | null {
   const rotate = db.transaction((): KeyRotation | null => {
     if (getAddress(oldSigner) === getAddress(signer.address)) return null;
-    const last = headsInDatabase(db)
-      .filter((h) => headSignedBy(h, oldSigner))
-      .at(-1);
+    const heads = headsInDatabase(db);
+    // Only before the new key's first head: afterwards a head by the old key is a forgery, never something to rotate.
+    if (heads.some((h) => headSignedBy(h, signer.address))) return null;
+    const last = heads.filter((h) => headSignedBy(h, oldSigner)).at(-1);
     if (!last) return null;
     if (rotationsInDatabase(db).some((r) => getAddress(r.oldSigner) === getAddress(oldSigner) && r.treeSize >= last.treeSize && rotationSignedByNewKey(r, signer.address))) return null;
     if (rootOfPrefix(db, last.treeSize) !== last.rootHash) return null;
