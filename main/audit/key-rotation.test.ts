@@ -87,6 +87,14 @@ describe('key rotation away from the public dev key', () => {
     expect(report.firstProblem?.message).toMatch(/retired key .* covers its heads up to 15 entries only: it was forged/);
   });
 
+  it('attack: a dev key head after the new key took over is never rotated over (it stays forged-head)', async () => {
+    migrate();
+    const size = forgeDevKeyHead();
+    expect(recordKeyRotation(t.db, t.dir, newKey, devKey.address)).toBeNull();
+    expect(rotationsInDatabase(t.db).map((r) => r.treeSize)).toEqual([15]);
+    expect((await verify()).firstProblem).toMatchObject({ kind: 'forged-head', entryId: size });
+  });
+
   it('attack: the rotation statement deleted from the log and the heads file leaves the dev key heads forged-head', async () => {
     migrate();
     t.db.close();
