@@ -40,8 +40,7 @@ import { createSignerHandlers } from '../sync/signer-handlers';
 import { syncRegistry } from './sync-plugins';
 import { JobRunner } from '../workers/job-runner';
 import { ChainRuntime } from './chain-runtime';
-import { ANVIL_DEV_KEYS } from '../chain/devnet-keys';
-import { Wallet } from 'ethers';
+import { RETIRED_DEVNET_HEAD_SIGNER } from '../chain/devnet-keys';
 import { ConnectionHealthMonitor } from './connection-health';
 import { loadConfig, type CustodianConfig } from './config';
 import { createDispatcher, type CallerContext, type Dispatch, type DispatcherOptions } from './dispatcher';
@@ -50,9 +49,6 @@ import { makeDataDirPrivate } from './file-modes';
 import { createLogger, type FileLogger, type Logger } from './log';
 import { createSystemHandlers, outboxDepth } from './system-handlers';
 import { createJobsHandlers } from '../workers/handlers';
-
-/** anvil's public dev key #0, which signed embedded-devnet audit heads before each folder had its own key. */
-const RETIRED_DEVNET_SIGNER = new Wallet(ANVIL_DEV_KEYS[0]).address;
 
 export type RuntimeKind = 'electron' | 'browser' | 'cli';
 
@@ -260,7 +256,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     anchorHeads: config.chain.mode !== 'none',
     // The embedded devnet's heads were signed by anvil's public dev key #0 before each folder had its own operating
     // key; the migration (chain/devnet.ts, 'dev-key') retires it, and the first head by the new key rotates from it.
-    retiredSigner: () => (config.chain.mode === 'embedded' ? RETIRED_DEVNET_SIGNER : null),
+    retiredSigner: () => (config.chain.mode === 'embedded' ? RETIRED_DEVNET_HEAD_SIGNER : null),
   };
 
   const incoming = (uploadId: string, owner: string) => resolveIncoming(uploads, uploadId, owner);
