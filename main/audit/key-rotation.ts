@@ -6,7 +6,7 @@ import type { Db } from '../db/connection';
 import { appendRotationToFile } from './heads-file';
 import { headSignedBy, type HeadSigner } from './heads';
 import { toHex } from './log-tree';
-import { entryLeaf, headsInDatabase, TreeBuilder } from './log';
+import { entryLeaf, lastHeadNaming, TreeBuilder } from './log';
 import { keyRotationSchema, ROTATION_ACTION, rotationSignedByNewKey, signKeyRotation, type KeyRotation } from './rotation-statement';
 import { recordAudit } from './trail';
 import { auditTrailId } from './trail-id';
@@ -45,16 +45,18 @@ export function mergeRotations(...lists: KeyRotation[][]): KeyRotation[] {
  * devnet's dev key #0, retired by its migration to a key of the folder's own).
  */
 export function recordKeyRotation(db: Db, dataDir: string, signer: HeadSigner, oldSigner: string, now: () => Date = () => new Date()): KeyRotation | null {
+  const oldAddress = getAddress(oldSigner);
+  const newAddress = getAddress(signer.address);
+  // Every head sealing asks: the common answer (no head by the old key, or the new key took over) costs two lookups.
+  if (oldAddress === newAddress || lastHeadNaming(db, oldAddress) === null || lastHeadNaming(db, newAddress) !== null) return null;
   const rotate = db.transaction((): KeyRotation | null => {
-    if (getAddress(oldSigner) === getAddress(signer.address)) return null;
-    const heads = headsInDatabase(db);
     // Only before the new key's first head: afterwards a head by the old key is a forgery, never something to rotate.
-    if (heads.some((h) => headSignedBy(h, signer.address))) return null;
-    const last = heads.filter((h) => headSignedBy(h, oldSigner)).at(-1);
-    if (!last) return null;
-    if (rotationsInDatabase(db).some((r) => getAddress(r.oldSigner) === getAddress(oldSigner) && r.treeSize >= last.treeSize && rotationSignedByNewKey(r, signer.address))) return null;
+    if (lastHeadNaming(db, newAddress) !== null) return null;
+    const last = lastHeadNaming(db, oldAddress);
+    if (!last || !headSignedBy(last, oldAddress)) return null;
+    if (rotationsInDatabase(db).some((r) => getAddress(r.oldSigner) === oldAddress && r.treeSize >= last.treeSize && rotationSignedByNewKey(r, newAddress))) return null;
     if (rootOfPrefix(db, last.treeSize) !== last.rootHash) return null;
-    const rotation = signKeyRotation(signer, { trailId: auditTrailId(db), reason: 'public-dev-key', oldSigner, treeSize: last.treeSize, rootHash: last.rootHash, timestamp: now().getTime() });
+    const rotation = signKeyRotation(signer, { trailId: auditTrailId(db), reason: 'public-dev-key', oldSigner: oldAddress, treeSize: last.treeSize, rootHash: last.rootHash, timestamp: now().getTime() });
     recordAudit(db, { actor: null, action: ROTATION_ACTION, outcome: 'success', subject: `heads:1-${last.treeSize}`, details: { rotation } });
     appendRotationToFile(dataDir, rotation);
     return rotation;

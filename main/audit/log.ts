@@ -63,6 +63,12 @@ export function latestHeadInDatabase(db: Db): SignedTreeHead | null {
   return row ? fromRow(row) : null;
 }
 
+/** The last head whose signer column names `signer` (its signature is the caller's to check), or null. */
+export function lastHeadNaming(db: Db, signer: string): SignedTreeHead | null {
+  const row = db.prepare('SELECT * FROM audit_heads WHERE signer = ? ORDER BY tree_size DESC LIMIT 1').get(signer) as HeadRow | undefined;
+  return row ? fromRow(row) : null;
+}
+
 export function logSize(db: Db): number {
   return (db.prepare('SELECT coalesce(max(id), 0) AS n FROM audit_log').get() as { n: number }).n;
 }
