@@ -9,6 +9,7 @@ import type { RequestContext } from '../runtime/dispatcher';
 import { sealDueBatches, toSummary, unbatchedCount, type BatchPolicy } from './batches';
 import { writeAuditCsv } from './csv';
 import type { HeadSigner, SignedTreeHead } from './heads';
+import { recordKeyRotation } from './key-rotation';
 import { latestHeadInDatabase, logSize, sealTreeHead } from './log';
 import { exportProof, type ChainAccess } from './proof-export';
 import { breakGlassEntries, listAuditEntries, reviewBreakGlass } from './queries';
@@ -41,12 +42,28 @@ export interface AuditDeps {
   headSigner?: () => Promise<HeadSigner | { unavailable: string }>;
   /** Whether heads are queued for the chain (false when no chain is configured). */
   anchorHeads?: boolean;
+  /**
+   * A key that signed this folder's heads before the current one and is retired (the embedded devnet's public dev
+   * key #0): before the current key's first head, a rotation statement over its heads is signed (key-rotation.ts).
+   */
+  retiredSigner?: () => string | null;
 }
 
 /** Signs a head over every entry no head covers yet; null with a reason when there is no key. */
-export async function sealHeadNow(deps: Pick<AuditDeps, 'db' | 'dataDir' | 'headSigner' | 'anchorHeads'>): Promise<{ head: SignedTreeHead | null; unsignedReason?: string }> {
-  const signer = deps.headSigner ? await deps.headSigner() : { unavailable: 'no signing key is configured' };
+export type SealDeps = Pick<AuditDeps, 'db' | 'dataDir' | 'headSigner' | 'anchorHeads' | 'retiredSigner'>;
+
+export async function sealHeadNow(deps: SealDeps): Promise<{ head: SignedTreeHead | null; unsignedReason?: string }> {
+  return sealHeadWith(deps, await signerOf(deps));
+}
+
+async function signerOf(deps: SealDeps): Promise<HeadSigner | { unavailable: string }> {
+  return deps.headSigner ? deps.headSigner() : { unavailable: 'no signing key is configured' };
+}
+
+function sealHeadWith(deps: SealDeps, signer: HeadSigner | { unavailable: string }): { head: SignedTreeHead | null; unsignedReason?: string } {
   if ('unavailable' in signer) return logSize(deps.db) > (latestHeadInDatabase(deps.db)?.treeSize ?? 0) ? { head: null, unsignedReason: signer.unavailable } : { head: null };
+  const retired = deps.retiredSigner?.() ?? null;
+  if (retired) recordKeyRotation(deps.db, deps.dataDir, signer, retired);
   return { head: sealTreeHead(deps.db, { dataDir: deps.dataDir, signer, anchor: deps.anchorHeads ?? true }) };
 }
 
@@ -86,10 +103,15 @@ export function createAuditHandlers(deps: AuditDeps): HandlersFor<typeof auditCh
       return result;
     },
     'audit.batchNow': async (_input, ctx) => {
-      const sealed = sealDueBatches(db, { force: true, ...(deps.policy ? { policy: deps.policy } : {}) });
-      // The head covers this call's own audit entry only from the next head on: the entry is written after the handler.
-      const { head, unsignedReason } = await sealHeadNow(deps);
-      ctx.audit?.({ details: { sealed: sealed.length, ...(sealed.length ? { lastEntryId: sealed[sealed.length - 1]!.last_id } : {}), ...(head ? { headSize: head.treeSize } : {}) } });
+      const signer = await signerOf(deps);
+      // Fails closed: the batches and this call's entry commit together, and the head (heads file, outbox) is sealed
+      // only after, so an entry that cannot be written leaves nothing sealed, and the head covers the entry itself.
+      const sealed = ctx.commit(() => {
+        const batches = sealDueBatches(db, { force: true, ...(deps.policy ? { policy: deps.policy } : {}) });
+        ctx.audit({ details: { sealed: batches.length, ...(batches.length ? { lastEntryId: batches[batches.length - 1]!.last_id } : {}), signHead: !('unavailable' in signer) } });
+        return batches;
+      });
+      const { head, unsignedReason } = sealHeadWith(deps, signer);
       return { sealed: sealed.map(toSummary), unbatched: unbatchedCount(db), head: head ? { treeSize: head.treeSize, rootHash: head.rootHash } : null, ...(unsignedReason ? { unsignedReason } : {}) };
     },
     'audit.breakGlass.list': ({ since, limit }) => ({ entries: breakGlassEntries(db, since ?? null, limit) }),

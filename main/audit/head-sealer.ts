@@ -1,7 +1,7 @@
 // Signs a tree head soon after audit activity (every `intervalMs` while entries are unsigned), so the sync engine
 // anchors one within a minute while online; offline, heads keep being signed and queued, and go out on reconnect.
 import type { Logger } from '../runtime/log';
-import { sealHeadNow, type AuditDeps } from './handlers';
+import { sealHeadNow, type SealDeps } from './handlers';
 
 /** 30 s: with the engine's idle poll a head reaches the chain well within 60 s of the activity it covers. */
 export const HEAD_INTERVAL_MS = 30_000;
@@ -21,7 +21,7 @@ const realTimers: HeadSealerTimers = {
 };
 
 export function startHeadSealer(
-  deps: Pick<AuditDeps, 'db' | 'dataDir' | 'headSigner' | 'anchorHeads'>,
+  deps: SealDeps,
   log: Logger,
   options: { intervalMs?: number; timers?: HeadSealerTimers } = {},
 ): { stop(): void; tick(): Promise<void> } {

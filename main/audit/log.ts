@@ -5,7 +5,8 @@ import type { Db } from '../db/connection';
 import { enqueueOutbox } from '../sync/outbox';
 import { AUDIT_ROOT } from './sync-plugin';
 import { appendHeadToFile } from './heads-file';
-import { headSignedBy, signTreeHead, type HeadSigner, type SignedTreeHead } from './heads';
+import { headSignedBy, recoverHeadSigner, signTreeHead, type HeadSigner, type SignedTreeHead } from './heads';
+import { rotationSignedByNewKey, type KeyRotation } from './rotation-statement';
 import { EMPTY_ROOT, leafHash, nodeHash, toHex, type Hash } from './log-tree';
 import { auditTrailId } from './trail-id';
 import { TrailScanner } from './trail-scan';
@@ -59,6 +60,12 @@ export function headsInDatabase(db: Db): SignedTreeHead[] {
 
 export function latestHeadInDatabase(db: Db): SignedTreeHead | null {
   const row = db.prepare('SELECT * FROM audit_heads ORDER BY tree_size DESC LIMIT 1').get() as HeadRow | undefined;
+  return row ? fromRow(row) : null;
+}
+
+/** The last head whose signer column names `signer` (its signature is the caller's to check), or null. */
+export function lastHeadNaming(db: Db, signer: string): SignedTreeHead | null {
+  const row = db.prepare('SELECT * FROM audit_heads WHERE signer = ? ORDER BY tree_size DESC LIMIT 1').get(signer) as HeadRow | undefined;
   return row ? fromRow(row) : null;
 }
 
@@ -144,6 +151,8 @@ export interface LogCheck {
   lastMatchingHead: SourcedHead | null;
   /** Entries after the last signed head: only the hash chain protects them until the next head. */
   unsignedTail: { sinceSize: number; entries: number } | null;
+  /** Heads accepted only because a key rotation statement covers them (signed by a public key: weak evidence). */
+  priorKeyHeads: { signer: string; heads: number; upToSize: number } | null;
   problem: LogProblem | null;
 }
 
@@ -170,9 +179,11 @@ export function mergeHeads(lists: { source: HeadSource; heads: SignedTreeHead[] 
 export function checkLogAgainstHeads(
   entryHashes: Iterable<string>,
   heads: SourcedHead[],
-  options: { trailId: string; signer?: string; forks?: [SignedTreeHead, SignedTreeHead][] },
+  options: { trailId: string; signer?: string; forks?: [SignedTreeHead, SignedTreeHead][]; rotations?: KeyRotation[] },
 ): LogCheck {
-  const expectedSigner = options.signer ?? heads.find((h) => headSignedBy(h))?.signer;
+  const selfSigned = (options.rotations ?? []).filter((r) => rotationSignedByNewKey(r));
+  // The current key: given, or the newest rotation's, or the one the heads name.
+  const expectedSigner = options.signer ?? selfSigned.at(-1)?.newSigner ?? heads.find((h) => headSignedBy(h))?.signer;
   let problem: LogProblem | null = null;
   let lastMatching: SourcedHead | null = null;
   const fail = (p: LogProblem) => {
@@ -183,12 +194,38 @@ export function checkLogAgainstHeads(
     const [a] = firstFork;
     fail({ kind: 'forked-head', entryId: 1, treeSize: a.treeSize, message: `Two different heads of ${a.treeSize} entries exist (database, heads file or chain disagree): the log was rewritten and re-signed.` });
   }
+  // A rotation counts only when signed by the current key for this trail: an edited size or root breaks its signature.
+  const rotations: KeyRotation[] = [];
+  for (const r of options.rotations ?? []) {
+    if (expectedSigner !== undefined && rotationSignedByNewKey(r, expectedSigner) && r.trailId === options.trailId) rotations.push(r);
+    else fail({ kind: 'forged-head', entryId: r.treeSize, treeSize: r.treeSize, message: `The key rotation statement over the heads up to ${r.treeSize} entries (from ${r.oldSigner}) is not signed by this workstation's key${expectedSigner ? ` (${expectedSigner})` : ''} for this trail: it was forged or edited.` });
+  }
+  let priorKey = null as { signer: string; heads: number; upToSize: number } | null;
   // Heads that are not genuine are reported and ignored for matching.
   const genuine: SourcedHead[] = [];
   for (const h of heads) {
     // A head read from the chain is authenticated by the contract (the trail is msg.sender), not by a signature;
     // it names no trail id (its trail is the signer's address).
     const onChainOnly = h.sources.length === 1 && h.sources[0] === 'chain';
+    const rotation = onChainOnly || headSignedBy(h, expectedSigner) ? null : rotationCovering(h, rotations);
+    if (rotation && h.trailId === options.trailId) {
+      priorKey = { signer: rotation.oldSigner, heads: (priorKey?.heads ?? 0) + 1, upToSize: h.treeSize };
+      genuine.push(h);
+      continue;
+    }
+    const byOther = onChainOnly ? null : recoverHeadSigner(h);
+    if (!onChainOnly && byOther !== null && byOther === h.signer && expectedSigner !== undefined && byOther.toLowerCase() !== expectedSigner.toLowerCase()) {
+      const known = rotations.find((r) => r.oldSigner.toLowerCase() === byOther.toLowerCase());
+      fail({
+        kind: 'forged-head',
+        entryId: h.treeSize,
+        treeSize: h.treeSize,
+        message: known
+          ? `The head of ${h.treeSize} entries (${h.sources.join(', ')}) is signed by the retired key ${byOther}, after the key rotation statement, which covers its heads up to ${known.treeSize} entries only: it was forged.`
+          : `The head of ${h.treeSize} entries (${h.sources.join(', ')}) is signed by ${byOther}, not this workstation's key (${expectedSigner}), and no key rotation statement covers it: it was forged, or the rotation statement was deleted.`,
+      });
+      continue;
+    }
     if (onChainOnly ? expectedSigner === undefined || h.signer.toLowerCase() !== expectedSigner.toLowerCase() : !headSignedBy(h, expectedSigner)) {
       fail({ kind: 'forged-head', entryId: h.treeSize, treeSize: h.treeSize, message: `The head of ${h.treeSize} entries (${h.sources.join(', ')}) is not signed by this workstation's key${expectedSigner ? ` (${expectedSigner})` : ''}: it was forged.` });
       continue;
@@ -201,8 +238,13 @@ export function checkLogAgainstHeads(
   }
   const builder = new TreeBuilder();
   let next = 0;
+  const rotationAt = new Map(rotations.map((r) => [r.treeSize, r]));
   for (const hash of entryHashes) {
     builder.push(entryLeaf(hash));
+    const r = rotationAt.get(builder.size);
+    if (r && toHex(builder.root()) !== r.rootHash) {
+      fail({ kind: 'changed', entryId: 1, treeSize: r.treeSize, message: `Entries 1–${r.treeSize} no longer give the root named by the key rotation statement: an entry up to ${r.treeSize} was changed, inserted or removed.` });
+    }
     while (next < genuine.length && genuine[next]!.treeSize === builder.size) {
       const h = genuine[next++]!;
       if (toHex(builder.root()) === h.rootHash) lastMatching = h;
@@ -225,6 +267,14 @@ export function checkLogAgainstHeads(
     verifiedSize: lastMatching?.treeSize ?? 0,
     lastMatchingHead: lastMatching,
     unsignedTail: size > signedSize ? { sinceSize: signedSize, entries: size - signedSize } : null,
+    priorKeyHeads: priorKey,
     problem,
   };
+}
+
+/** The valid rotation statement that lets `h` (not signed by the current key) count as an old-key head, if any. */
+function rotationCovering(h: SignedTreeHead, rotations: KeyRotation[]): KeyRotation | null {
+  const by = recoverHeadSigner(h);
+  if (by === null || by !== h.signer) return null;
+  return rotations.find((r) => r.oldSigner.toLowerCase() === by.toLowerCase() && h.treeSize <= r.treeSize) ?? null;
 }

@@ -9,6 +9,7 @@ import type { AuditBatchRow } from './batches';
 import { batchIdOf, fastRoot, leafOf, libraryRoot, verifyLeafProof, ZERO_ROOT } from './merkle';
 import { readHeadsFile } from './heads-file';
 import type { SignedTreeHead } from './heads';
+import { mergeRotations, rotationsInDatabase } from './key-rotation';
 import { checkLogAgainstHeads, headsInDatabase, mergeHeads, type LogCheck, type SourcedHead } from './log';
 import { auditTrailId } from './trail-id';
 import { TrailScanner } from './trail-scan';
@@ -186,7 +187,7 @@ const headView = (h: SourcedHead | null): AuditHeadView | null =>
  */
 function checkSignedHeads(db: Db, options: VerifyOptions, warn: (w: string[]) => void): { report: AuditLogReport; check: LogCheck; failed: boolean } {
   const inDb = headsInDatabase(db);
-  const file = options.dataDir ? readHeadsFile(options.dataDir) : { exists: false, heads: [], badLines: [] };
+  const file = options.dataDir ? readHeadsFile(options.dataDir) : { exists: false, heads: [], rotations: [], badLines: [] };
   const chain = options.chainHeads && 'heads' in options.chainHeads ? options.chainHeads.heads : [];
   const { heads, forks } = mergeHeads([
     { source: 'database', heads: inDb },
@@ -195,8 +196,15 @@ function checkSignedHeads(db: Db, options: VerifyOptions, warn: (w: string[]) =>
   ]);
   const trailId = auditTrailId(db);
   const entryHashes = (db.prepare('SELECT hash FROM audit_log ORDER BY id').pluck().iterate() as IterableIterator<string>);
-  const check = checkLogAgainstHeads(entryHashes, heads, { trailId, forks, ...(options.signer ? { signer: options.signer } : {}) });
+  const rotations = mergeRotations(rotationsInDatabase(db), file.rotations);
+  const check = checkLogAgainstHeads(entryHashes, heads, { trailId, forks, rotations, ...(options.signer ? { signer: options.signer } : {}) });
   const warnings: string[] = [];
+  if (check.priorKeyHeads) {
+    const p = check.priorKeyHeads;
+    warnings.push(
+      `${p.heads} head(s), up to ${p.upToSize} entries, were signed by the public devnet key ${p.signer} before this data folder had its own key: they prove nothing against someone with the data folder. Heads after them are signed by this workstation's own key.`,
+    );
+  }
   let failed = false;
   const dbMax = inDb.at(-1)?.treeSize ?? 0;
   if (options.dataDir) {
@@ -259,7 +267,7 @@ async function readChainHeads(db: Db, options: VerifyOptions): Promise<{ heads: 
     const reason = options.chainUnavailable ?? 'No chain connection.';
     return { heads: { unavailable: reason }, state: { state: 'unavailable', reason } };
   }
-  const local = headsInDatabase(db)[0] ?? (options.dataDir ? readHeadsFile(options.dataDir).heads[0] : undefined);
+  const local = headsInDatabase(db).at(-1) ?? (options.dataDir ? readHeadsFile(options.dataDir).heads.at(-1) : undefined);
   const trail = options.signer ?? local?.signer;
   if (!trail) {
     const reason = 'No signing address is known (no key unlocked and no signed head yet), so no trail to read on chain.';

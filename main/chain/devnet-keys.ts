@@ -19,6 +19,12 @@ export const ANVIL_DEV_KEYS = [
   '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
 ] as const;
 
+/**
+ * The address (never the key) of dev key #0, which signed this devnet's audit heads before each data folder had
+ * its own operating key: retired by the 'dev-key' migration (devnet.ts), rotated from by audit/key-rotation.ts.
+ */
+export const RETIRED_DEVNET_HEAD_SIGNER = new Wallet(ANVIL_DEV_KEYS[0]).address;
+
 const FORMAT = 'custodian-devnet-keys/1';
 const privateKey = z.string().regex(/^0x[0-9a-f]{64}$/);
 const fileSchema = z.object({ format: z.literal(FORMAT), governance: privateKey, operating: privateKey }).strict();

@@ -2,7 +2,8 @@
 // sync.now / pause / resume (the engine sends transactions), signer.seal / forget (the OS keychain's sealed key
 // file written or deleted), sharing.propose / sign / terminate (an outbox
 // event the engine sends to the chain), sharing.request (a release package written to disk) and
-// credentials.setStatus (an outbox event for the registry). The audit entry of exactly that call is made unwritable
+// credentials.setStatus (an outbox event for the registry) and audit.batchNow (a signed head in the heads file and
+// an outbox event for AuditAnchor). The audit entry of exactly that call is made unwritable
 // (a trigger refusing entries of its channel, so every other write still works): each call is refused with
 // AUDIT_WRITE_FAILED, and nothing is sent, queued, released or changed. Real SQLite, the real dispatcher and sink.
 import fs from 'node:fs';
@@ -11,6 +12,8 @@ import { encryptKeystoreJsonSync, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../api/permissions';
 import { createAuditSink } from '../audit/api-sink';
+import { createAuditHandlers } from '../audit/handlers';
+import { headsFilePath } from '../audit/heads-file';
 import { ConsentConflicts } from '../consents/consent-conflicts';
 import { ConsentWrites } from '../consents/writes';
 import { draft, testData, type TestData } from '../consents/test-support';
@@ -45,6 +48,7 @@ let patientId: number;
 let credentialId: number;
 const issuer = Wallet.createRandom();
 const partner = Wallet.createRandom();
+const headKey = Wallet.createRandom();
 
 const count = (sql: string, ...params: unknown[]) => t.db.prepare(sql).pluck().get(...params) as number;
 /** Every table whose rows are an action taken (or queued to be taken) outside this database. */
@@ -55,6 +59,9 @@ const effects = () => ({
   requests: count('SELECT count(*) FROM sharing_release_requests'),
   releases: fs.existsSync(path.join(t.dir, 'releases')) ? fs.readdirSync(path.join(t.dir, 'releases')).length : 0,
   statusChanges: count('SELECT count(*) FROM credential_status_changes'),
+  heads: count('SELECT count(*) FROM audit_heads'),
+  batches: count('SELECT count(*) FROM audit_batches'),
+  headsFile: fs.existsSync(headsFilePath(t.dir)) ? fs.readFileSync(headsFilePath(t.dir), 'utf8') : '',
   audit: count('SELECT count(*) FROM audit_log'),
   engine: [...engineActions],
 });
@@ -128,6 +135,7 @@ beforeAll(async () => {
     ...createSharingHandlers({ db, dataDir: t.dir, wallet: loadOrCreateOrgWallet(t.dir), chain: { connection: { endpoint: { chainId: CHAIN_ID, contracts: { SharingAgreements: SHARING } } } } }),
     ...createSignerHandlers({ chain: { mode: 'external', rpcUrl: 'http://127.0.0.1:1', chainId: CHAIN_ID, contracts: {}, confirmations: 1, startBlock: 0, keystorePath } as never, sealed }),
     ...createCredentialHandlers({ db, chain: chainOffline as never, jobs: { start: () => { throw new Error('no jobs here'); } } as never, incoming: () => ({ path: '/nonexistent' }) }),
+    ...createAuditHandlers({ db, dataDir: t.dir, chain: () => ({ unavailable: 'offline in this test' }), headSigner: async () => headKey, anchorHeads: true }),
   } as unknown as ApiHandlers;
   dispatch = createDispatcher(handlers, silentLogger, {
     audit: createAuditSink(db, 'ws-test'),
@@ -177,6 +185,7 @@ const ATTACKS: [string, () => Promise<unknown> | unknown, Principal][] = [
     async () => ({ credentialId, status: 'revoked', reason: 'licence surrendered', issuerSignature: await issuerStatusSignatureFor(issuer, credentialById(t.db, credentialId)!, 'revoked', new Date()) }),
     manager,
   ],
+  ['audit.batchNow', () => ({}), admin],
 ];
 
 describe('a call whose audit entry cannot be written does not act', () => {

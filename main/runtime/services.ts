@@ -41,6 +41,7 @@ import { createSignerHandlers } from '../sync/signer-handlers';
 import { syncRegistry } from './sync-plugins';
 import { JobRunner } from '../workers/job-runner';
 import { ChainRuntime } from './chain-runtime';
+import { RETIRED_DEVNET_HEAD_SIGNER } from '../chain/devnet-keys';
 import { ConnectionHealthMonitor } from './connection-health';
 import { loadConfig, type CustodianConfig } from './config';
 import { createDispatcher, type CallerContext, type Dispatch, type DispatcherOptions } from './dispatcher';
@@ -254,6 +255,9 @@ export async function startServices(options: StartOptions): Promise<Services> {
     },
     signerAddress: () => signerAddress,
     anchorHeads: config.chain.mode !== 'none',
+    // The embedded devnet's heads were signed by anvil's public dev key #0 before each folder had its own operating
+    // key; the migration (chain/devnet.ts, 'dev-key') retires it, and the first head by the new key rotates from it.
+    retiredSigner: () => (config.chain.mode === 'embedded' ? RETIRED_DEVNET_HEAD_SIGNER : null),
   };
 
   const incoming = (uploadId: string, owner: string) => resolveIncoming(uploads, uploadId, owner);
