@@ -25,7 +25,22 @@ async function grant(server: CustodianServer, mrn: string, decision: 'permit' | 
   }
 }
 
-/** A conflict on the consent's outbox event, as the engine raises it when the chain skipped the op as stale. */
+/** The state of the consent's latest outbox event. */
+function outboxStateOf(server: CustodianServer, consentId: number): string | undefined {
+  const db = openDataFolderDatabase(server.dataDir);
+  try {
+    db.pragma('busy_timeout = 5000');
+    return db.prepare(`SELECT state FROM outbox WHERE kind = 'consent.change' AND json_extract(payload, '$.consentId') = ? ORDER BY id DESC LIMIT 1`).pluck().get(consentId) as string | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A conflict on the consent's outbox event, as the engine raises it when the chain skipped the op as stale.
+ * Seeded only once the console's own sync has confirmed the event: a receipt read after the seeding would clear
+ * a STALE conflict of that event (the chain applied it), which made this spec count 1 of 2 on a busy machine.
+ */
 function seedConflict(server: CustodianServer, consentId: number): number {
   const db = openDataFolderDatabase(server.dataDir);
   try {
@@ -56,6 +71,9 @@ test('conflicts: counted in the status bar, listed on the Sync page, accepted th
   await provisionStaff(custodian, [STAFF.manager, STAFF.auditor]);
   const accepted = await grant(custodian, 'E2E-CONFLICT-1', 'permit');
   const reapplied = await grant(custodian, 'E2E-CONFLICT-2', 'deny');
+  for (const consentId of [accepted, reapplied]) {
+    await expect.poll(() => outboxStateOf(custodian, consentId), { timeout: 60_000, message: `consent ${consentId}'s change confirmed by the console's sync` }).toBe('confirmed');
+  }
   const toAccept = seedConflict(custodian, accepted);
   const toReapply = seedConflict(custodian, reapplied);
 
