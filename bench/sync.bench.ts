@@ -4,7 +4,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Wallet } from 'ethers';
-import { auditTrailId } from '../main/audit/trail-id';
 import { startAnvil } from '../main/chain/anvil';
 import { deployContracts, ensureFacilitySigner } from '../main/chain/deploy';
 import { ConsentSealer } from '../main/consents/ledger-seal';
@@ -103,16 +102,18 @@ async function runSync(db: Db, rpcUrl: string, contracts: ContractAddresses, kin
   return { events: after.events - before.events, txs: after.txs - before.txs, gas: after.gas - before.gas, seconds };
 }
 
-/** `count` audit roots chained in one trail (AuditAnchor keeps a root chain per trail: per database). */
-function rootsChain(count: number, leafCount: number, salt: string, trailId: string, previous: string): { payloads: string[]; last: string } {
+/**
+ * `count` signed-tree-head payloads of one trail (AuditAnchor v2: the trail is the sending account, heads must grow),
+ * each covering `leafCount` more entries than the last, starting above `startSize`.
+ */
+function rootsChain(count: number, leafCount: number, salt: string, startSize: number): { payloads: string[]; last: number } {
   const payloads: string[] = [];
-  let prev = previous;
+  let size = startSize;
   for (let i = 0; i < count; i++) {
-    const root = `0x${crypto.createHash('sha256').update(`${salt}-root-${i}`).digest('hex')}`;
-    payloads.push(JSON.stringify({ trailId, batchId: `0x${crypto.createHash('sha256').update(`${salt}-batch-${i}`).digest('hex')}`, merkleRoot: root, leafCount, previousRoot: prev }));
-    prev = root;
+    size += leafCount;
+    payloads.push(JSON.stringify({ treeSize: size, rootHash: `0x${crypto.createHash('sha256').update(`${salt}-root-${i}`).digest('hex')}` }));
   }
-  return { payloads, last: prev };
+  return { payloads, last: size };
 }
 
 /**
@@ -172,10 +173,11 @@ const bench: Bench = async ({ tmpDir }) => {
     const batched = await runSync(db, node.rpcUrl, contracts, 'consent.change');
 
     const leafCount = 1_000;
-    const roots = rootsChain(5, leafCount, 'batched', auditTrailId(db), `0x${'00'.repeat(32)}`);
+    const roots = rootsChain(5, leafCount, 'batched', 0);
     enqueue(db, 'audit.root', roots.payloads);
     const anchored = await runSync(db, node.rpcUrl, contracts, 'audit.root');
-    const singles = rootsChain(50, 1, 'naive', auditTrailId(naiveDb), `0x${'00'.repeat(32)}`);
+    // Both databases send from one account, so the naive heads continue above the batched ones.
+    const singles = rootsChain(50, 1, 'naive', roots.last);
     enqueue(naiveDb, 'audit.root', singles.payloads);
     const single = await runSync(naiveDb, node.rpcUrl, contracts, 'audit.root');
     naiveDb.close();
