@@ -10,7 +10,7 @@ import { testData, type TestData } from '../consents/test-support';
 import { EventBus } from '../runtime/event-bus';
 import { silentLogger } from '../runtime/log';
 import { JobRunner } from '../workers/job-runner';
-import { HOLDING_WRITE_LOCK } from './fixtures/gated-import-job';
+import { HOLDING_WRITE_LOCK, jobKindDefs } from './fixtures/gated-import-job';
 import type { ImportSummary } from './pipeline';
 import { newRun } from './test-support';
 
@@ -30,7 +30,7 @@ describe('import.consents job', () => {
     const gateFile = path.join(t.dir, 'main-thread-writes');
     const events = new EventBus();
     const registryUrl = new URL('./fixtures/gated-import-job.ts', import.meta.url).href;
-    const jobs = new JobRunner({ db: t.db, dbPath: t.dbPath, events, log: silentLogger, registryUrl, progressIntervalMs: 0 });
+    const jobs = new JobRunner({ db: t.db, dbPath: t.dbPath, events, log: silentLogger, registryUrl, kindDefs: jobKindDefs, progressIntervalMs: 0 });
     const write = t.db.prepare(`INSERT INTO settings (key, value) VALUES ('test.main-thread-write', 'in') ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
     const runAsSeen = t.db.prepare('SELECT rows_read, outcome FROM import_runs WHERE id = ?');
     let seen: { rows_read: number; outcome: string | null } | undefined;
