@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { z } from 'zod';
 import type { ConsentExport, ExportSelection } from '../api/consents';
 import { AppError } from '../api/errors';
 import type { DownloadFile } from '../api/imports';
@@ -118,11 +119,28 @@ function exportJob(db: Db, exportId: string): ExportJobRow {
   return row;
 }
 
+/** A stored JSON column read with the kind's schema; null when it is not what this version writes (a hand-edited row). */
+function stored<S extends z.ZodType>(schema: S, json: string | null): z.output<S> | null {
+  if (json === null) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+const exportKind = JOB_KINDS[EXPORT_JOB_KIND];
+
 /** The export's state and, once it succeeded, its count and size. */
 export function consentExportInfo(db: Db, exportId: string): ConsentExport {
   const row = exportJob(db, exportId);
-  const { file } = JOB_KINDS[EXPORT_JOB_KIND].params.parse(JSON.parse(row.params));
-  const result = row.result ? JOB_KINDS[EXPORT_JOB_KIND].result.parse(JSON.parse(row.result)) : null;
+  const params = stored(exportKind.params, row.params);
+  if (!params) throw new AppError('NOT_FOUND', `Consent export ${exportId} has no readable record.`);
+  const { file } = params;
+  const result = stored(exportKind.result, row.result);
   return {
     exportId: row.id,
     state: row.state,
@@ -140,8 +158,10 @@ export function consentExportFile(db: Db, dataDir: string, exportId: string): Do
   const row = exportJob(db, exportId);
   if (row.state !== 'succeeded' || !row.result) throw new AppError('CONFLICT', `Consent export ${exportId} is ${row.state}; only a finished export can be downloaded.`);
   // The path main chose when it started the job (its params), checked again to lie inside <data dir>/exports.
-  const file = path.resolve(JOB_KINDS[EXPORT_JOB_KIND].params.parse(JSON.parse(row.params)).file);
   const missing = new AppError('NOT_FOUND', `The file of consent export ${exportId} is no longer in the data folder.`);
+  const params = stored(exportKind.params, row.params);
+  if (!params) throw missing;
+  const file = path.resolve(params.file);
   if (!file.startsWith(path.join(path.resolve(dataDir), 'exports') + path.sep)) throw missing;
   let stat: fs.Stats;
   try {
