@@ -103,7 +103,7 @@ export function JobsCard(): ReactElement {
               </Table.Thead>
               <Table.Tbody>
                 {rows.map((job) => (
-                  <Table.Tr key={job.id} data-testid={`job-${job.id}`}>
+                  <Table.Tr key={job.id} data-testid={`job-${job.id}`} data-job-row="" data-kind={job.kind} data-state={job.state}>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <Text size="sm" fw={500}>
                         {humanizeKind(job.kind)}
