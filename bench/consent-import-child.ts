@@ -19,7 +19,7 @@ const job = jobs.start('import.consents', { runId: Number(runIdText) });
 const finished = await jobs.waitFor(job.id);
 const seconds = Number(process.hrtime.bigint() - t) / 1e9;
 if (finished.state !== 'succeeded') {
-  process.stderr.write(`the import job ${finished.state}: ${finished.error}\n`);
+  process.stderr.write(`the import job ${finished.state}: ${finished.error ? `${finished.error.code}: ${finished.error.message}` : 'no error'}\n`);
   process.exit(1);
 }
 const summary = jobs.detail(job.id).result as ImportSummary;

@@ -11,6 +11,7 @@ import { generateConsentsCsv } from '../scripts/generate-consents';
 import { expect, provisionStaff, REPO_ROOT, STAFF, test } from './fixtures';
 import { ConsentsPage } from './pages/ConsentsPage';
 import { ConsoleShell } from './pages/ConsoleShell';
+import { DashboardPage } from './pages/DashboardPage';
 import { ImportsPage } from './pages/ImportsPage';
 import { SignInPage } from './pages/SignInPage';
 
@@ -159,6 +160,31 @@ test('a CSV with good and bad rows: preview, dry run, import, summary, rejects f
   await expect(imports.run).not.toHaveAttribute('data-run-id', String(runId));
   await imports.waitForFinished();
   expect(await imports.counts()).toMatchObject({ read: 10, accepted: 0, updated: 0, duplicate: 6, rejected: 4, written: 0 });
+});
+
+test('an import whose file has no usable header fails: the jobs card says why in words and keeps the code', async ({ page, custodian }, testInfo) => {
+  const imports = new ImportsPage(page);
+  const dashboard = new DashboardPage(page);
+  await new ConsoleShell(page).open(custodian.url);
+  await new SignInPage(page).signIn(STAFF.manager);
+  // The consent columns under names the importer does not know (patient_mrn misspelled): the job stops at the header.
+  const file = testInfo.outputPath('misspelled-header.csv');
+  const [header, ...rows] = fs.readFileSync(MIXED_CSV, 'utf8').split('\n');
+  fs.writeFileSync(file, [header!.replace('mrn', 'mnr'), ...rows].join('\n'));
+  await imports.open();
+  await imports.chooseFile(file);
+  await imports.start.click();
+  await imports.waitForFinished('failed');
+
+  await dashboard.open();
+  const failed = dashboard.jobRows('import.consents', 'failed');
+  await expect(failed).toHaveCount(1);
+  const error = dashboard.jobError(failed);
+  // The error travels as {code, message}: the code is an attribute, the text is the message without it.
+  await expect(error).toHaveAttribute('data-code', 'IMPORT_HEADER_MISSING');
+  await expect(error).not.toContainText('IMPORT_HEADER_MISSING');
+  await expect(error).toContainText(/mrn/i);
+  await page.screenshot({ path: testInfo.outputPath('jobs-card-failed-import.png'), fullPage: true });
 });
 
 test('a 250,000-row import runs in the background: pages stay responsive, progress moves forward, cancel stops it', async ({ page, custodian }, testInfo) => {

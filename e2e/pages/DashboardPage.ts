@@ -23,6 +23,21 @@ export class DashboardPage {
     this.outboxState = page.getByTestId('dashboard-outbox-state');
   }
 
+  async open(): Promise<void> {
+    await this.page.getByTestId('nav-dashboard').click();
+    await this.waitUntilLoaded();
+  }
+
+  /** The jobs card's rows of one job kind (e.g. import.consents) in one state, newest first. */
+  jobRows(kind: string, state: string): Locator {
+    return this.jobs.locator(`[data-job-row][data-kind="${kind}"][data-state="${state}"]`);
+  }
+
+  /** The notes cell of a job row: a failed job's error in words, its code in data-code. */
+  jobError(row: Locator): Locator {
+    return row.getByTestId('job-error');
+  }
+
   /** All cards have left their loading state: either a table, an empty state or an error is shown. */
   async waitUntilLoaded(): Promise<void> {
     for (const card of [this.database, this.chain, this.outbox, this.jobs]) {

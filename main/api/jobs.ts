@@ -1,41 +1,155 @@
-// Channels of the jobs domain: one background job in full, with the result it recorded when it ended (the summary
-// counts the UI shows after a bulk verification or a roster import). Who may read a result depends on the job's kind.
+// The job kinds, one table like the channel table: per kind the params its worker accepts (zod, checked in main
+// before a row is written and again in the worker), the result the UI may see (zod: undeclared fields such as file
+// paths are stripped at the boundary), the permission to read a job of that kind, and what its progress counts.
 import { z } from 'zod';
 import { channel } from './channel';
-import type { CredentialVerdict } from './credentials';
+import { exportSelection } from './consents';
+import { CREDENTIAL_VERDICTS } from './credentials';
 import type { Permission } from './permissions';
 import type { JobSummary } from './system';
 
-/** What a bulk verification (credentials.verifyAll) records when it ends. */
-export interface VerifyAllJobResult {
-  checked: number;
-  byVerdict: Partial<Record<CredentialVerdict, number>>;
-  /** Why the registry could not be read (the run's verdicts are then 'unverified_offline'), or null. */
-  offlineReason: string | null;
-  blockNumber: number | null;
-  registryCalls: number;
-  durationMs: number;
+export type { JobError } from './system';
+
+/** What `done` and `total` count in a job's progress. */
+export type JobProgressUnit = 'rows' | 'credentials' | 'consents' | 'pages';
+
+export interface JobKindDef<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  readonly params: P;
+  /** The recorded result as the UI sees it (jobs.get); a worker may record more (paths, timings) for main's own use. */
+  readonly result: R;
+  /** Needed to read a job of this kind (beyond status.read for the channel): what the kind's own screen needs. */
+  readonly permission: Permission;
+  readonly progress: JobProgressUnit;
 }
+
+export function jobKind<P extends z.ZodType, R extends z.ZodType>(def: JobKindDef<P, R>): JobKindDef<P, R> {
+  return def;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JobKindTable = Record<string, JobKindDef<any, any>>;
+
+const runId = z.number().int().positive();
+const chunkRows = z.number().int().min(1).max(100_000).optional();
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
+const domainParam = z.object({ chainId: z.number().int().positive(), registry: address }).strict();
+const count = z.number().int().min(0);
+const sampleRejects = z.array(z.object({ row: z.number().int(), reason: z.string() }));
+
+export const verifyAllParams = z
+  .object({
+    /** Where the worker reads the registry; null when the chain was offline at start (offlineReason says why). */
+    endpoint: z.object({ rpcUrl: z.string().url(), chainId: z.number().int().positive(), registry: address }).strict().nullable(),
+    offlineReason: z.string().nullable().default(null),
+    /** The last registry verified against, to refuse another domain while offline. */
+    expected: domainParam.nullable().default(null),
+    /** Only credentials never checked or last checked before dueBefore (the schedule). */
+    dueBefore: z.string().nullable().default(null),
+    trigger: z.enum(['bulk', 'schedule']),
+    actor: z.object({ id: z.string(), name: z.string(), role: z.string() }).strict().nullable(),
+    chunk: z.number().int().min(1).max(5_000).default(500),
+    /** Helper threads for signature checks: 0 checks in the job's own thread; default one per core for big runs. */
+    helpers: z.number().int().min(0).max(64).optional(),
+  })
+  .strict();
+
+/** What a bulk verification (credentials.verifyAll) records when it ends. */
+const verifyAllResult = z.object({
+  checked: count,
+  byVerdict: z.partialRecord(z.enum(CREDENTIAL_VERDICTS), count),
+  /** Why the registry could not be read (the run's verdicts are then 'unverified_offline'), or null. */
+  offlineReason: z.string().nullable(),
+  blockNumber: z.number().int().nullable(),
+  registryCalls: count,
+  durationMs: z.number().min(0),
+});
 
 /** What a roster import (import.providers) records when it ends. */
-export interface RosterImportJobResult {
-  runId: number;
-  outcome: 'succeeded' | 'cancelled';
-  rows_read: number;
-  providers_added: number;
-  providers_updated: number;
-  credentials_added: number;
-  duplicate: number;
-  rejected: number;
-  ignoredColumns: string[];
-  sampleRejects: { row: number; reason: string }[];
+const rosterImportResult = z.object({
+  runId,
+  outcome: z.enum(['succeeded', 'cancelled']),
+  rows_read: count,
+  providers_added: count,
+  providers_updated: count,
+  credentials_added: count,
+  duplicate: count,
+  rejected: count,
+  ignoredColumns: z.array(z.string()).default([]),
+  sampleRejects: sampleRejects.default([]),
+});
+
+export const JOB_KINDS = {
+  'db.backup': jobKind({
+    params: z.object({ destination: z.string().min(1) }).strict(),
+    result: z.object({ pages: count }),
+    permission: 'settings.view',
+    progress: 'pages',
+  }),
+  'credentials.verifyAll': jobKind({ params: verifyAllParams, result: verifyAllResult, permission: 'credentials.view', progress: 'credentials' }),
+  'import.providers': jobKind({
+    params: z.object({ runId, domain: domainParam.nullable(), chunkRows }).strict(),
+    result: rosterImportResult,
+    permission: 'imports.view',
+    progress: 'rows',
+  }),
+  'import.consents': jobKind({
+    params: z.object({ runId, chunkRows }).strict(),
+    result: z.object({
+      runId,
+      format: z.enum(['csv', 'fhir']),
+      dryRun: z.boolean(),
+      outcome: z.enum(['succeeded', 'cancelled']),
+      rows_read: count,
+      accepted: count,
+      updated: count,
+      rejected: count,
+      duplicate: count,
+      consents_written: count,
+      ignoredColumns: z.array(z.string()),
+      sampleRejects,
+    }),
+    permission: 'imports.view',
+    progress: 'rows',
+  }),
+  'import.claims': jobKind({
+    params: z.object({ runId }).strict(),
+    result: z.object({ rowsRead: count, passed: count, failed: count, rejected: count, duplicate: count, ignoredColumns: z.array(z.string()), sampleRejects }),
+    permission: 'imports.view',
+    progress: 'rows',
+  }),
+  'consents.exportFhir': jobKind({
+    params: z.object({ selection: exportSelection, file: z.string().min(1), now: z.number().int() }).strict(),
+    result: z.object({ count, sizeBytes: count }),
+    permission: 'consents.export',
+    progress: 'consents',
+  }),
+} satisfies JobKindTable;
+
+export type JobKind = keyof typeof JOB_KINDS;
+/** The params a caller passes when starting a job of kind K (defaults not yet applied). */
+export type JobParamsInput<K extends JobKind> = z.input<(typeof JOB_KINDS)[K]['params']>;
+/** The params a job of kind K runs with, parsed. */
+export type JobParams<K extends JobKind> = z.output<(typeof JOB_KINDS)[K]['params']>;
+/** The result of a job of kind K as the UI sees it. */
+export type JobResult<K extends JobKind> = z.output<(typeof JOB_KINDS)[K]['result']>;
+
+export type VerifyAllJobResult = JobResult<'credentials.verifyAll'>;
+export type RosterImportJobResult = JobResult<'import.providers'>;
+
+export function isJobKind(kind: string): kind is JobKind {
+  return Object.prototype.hasOwnProperty.call(JOB_KINDS, kind);
 }
 
-/** A job's recorded result, tagged by kind; kinds without a declared result shape show none. */
-export type JobResultView =
-  | { kind: 'credentials.verifyAll'; summary: VerifyAllJobResult }
-  | { kind: 'import.providers'; summary: RosterImportJobResult }
-  | { kind: 'none' };
+/** A job's recorded result, tagged by kind; a kind this version does not know, or a result it cannot read, shows none. */
+export type JobResultView = { [K in JobKind]: { kind: K; summary: JobResult<K> } }[JobKind] | { kind: 'none' };
+
+/** Parses a recorded result with its kind's schema (the boundary between the jobs table and the UI). */
+export function jobResultView(kind: string, result: unknown): JobResultView | null {
+  if (result === null || result === undefined) return null;
+  if (!isJobKind(kind)) return { kind: 'none' };
+  const parsed = (JOB_KINDS[kind].result as z.ZodType).safeParse(result);
+  return parsed.success ? ({ kind, summary: parsed.data } as JobResultView) : { kind: 'none' };
+}
 
 export interface JobDetail extends JobSummary {
   errors: number;
@@ -43,20 +157,11 @@ export interface JobDetail extends JobSummary {
   result: JobResultView | null;
 }
 
-/**
- * The permission needed to read a job of each kind (beyond status.read for the channel): its result says what the
- * job's own screen would show. A kind not listed here is readable by IT administrators only.
- */
-export const JOB_KIND_PERMISSIONS: Record<string, Permission> = {
-  'credentials.verifyAll': 'credentials.view',
-  'import.providers': 'imports.view',
-  'import.consents': 'imports.view',
-  'db.backup': 'settings.view',
-};
+/** A stored job of a kind this version does not declare (an older or newer version wrote it): IT administrators only. */
 export const JOB_KIND_FALLBACK_PERMISSION: Permission = 'staff.manage';
 
 export function jobKindPermission(kind: string): Permission {
-  return Object.prototype.hasOwnProperty.call(JOB_KIND_PERMISSIONS, kind) ? JOB_KIND_PERMISSIONS[kind]! : JOB_KIND_FALLBACK_PERMISSION;
+  return isJobKind(kind) ? JOB_KINDS[kind].permission : JOB_KIND_FALLBACK_PERMISSION;
 }
 
 export const jobsChannels = {

@@ -49,7 +49,14 @@ export interface JobSummary {
   total: number | null;
   startedAt: string | null;
   finishedAt: string | null;
-  error: string | null;
+  /** How it failed or was interrupted; null otherwise. */
+  error: JobError | null;
+}
+
+/** How a job failed, as stored (jobs.error_code, jobs.error) and shown: a code the UI can act on, and a message. */
+export interface JobError {
+  code: string;
+  message: string;
 }
 
 const empty = z.object({}).strict();

@@ -76,8 +76,7 @@ export async function importClaimsCommand(services: Services, caller: CallerCont
     const runs = await unwrap<ClaimImportRunView[]>(services.dispatch('claims.importRuns', { limit: 50 }, caller));
     const run = runs.find((r) => r.id === started.runId);
     if (job.state !== 'succeeded' || !run) {
-      const m = /^([A-Z_]+): ([\s\S]*)$/.exec(job.error ?? '');
-      throw new AppError(m?.[1] ?? 'IMPORT_FAILED', `Claim import run ${started.runId} ${job.state}: ${m?.[2] ?? job.error ?? 'no detail'}`, { runId: started.runId });
+      throw new AppError(job.error?.code ?? 'IMPORT_FAILED', `Claim import run ${started.runId} ${job.state}: ${job.error?.message ?? 'no detail'}`, { runId: started.runId });
     }
     io.out(
       json

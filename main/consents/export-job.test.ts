@@ -146,5 +146,11 @@ describe('the consents.exportFhir job in a worker thread', () => {
       .prepare(`INSERT INTO jobs (id, kind, state, params, result) VALUES (?, ?, 'succeeded', ?, ?)`)
       .run('11111111-1111-4111-8111-111111111111', EXPORT_JOB_KIND, JSON.stringify({ file: t.dbPath }), JSON.stringify({ path: t.dbPath, count: 1, sizeBytes: 1 }));
     expect(() => consentExportFile(t.db, t.dir, '11111111-1111-4111-8111-111111111111')).toThrow(/no longer in the data folder/);
+    // The same with params the kind's schema accepts: the path guard, not the schema, refuses it.
+    t.db
+      .prepare(`INSERT INTO jobs (id, kind, state, params, result) VALUES (?, ?, 'succeeded', ?, ?)`)
+      .run('22222222-2222-4222-8222-222222222222', EXPORT_JOB_KIND, JSON.stringify({ selection: { ids: [1] }, file: t.dbPath, now: 0 }), JSON.stringify({ count: 1, sizeBytes: 1 }));
+    expect(consentExportInfo(t.db, '22222222-2222-4222-8222-222222222222')).toMatchObject({ count: 1, sizeBytes: 1 });
+    expect(() => consentExportFile(t.db, t.dir, '22222222-2222-4222-8222-222222222222')).toThrow(/no longer in the data folder/);
   });
 });

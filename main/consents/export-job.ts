@@ -3,18 +3,19 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
-import { exportSelection, type ConsentExport, type ExportSelection } from '../api/consents';
+import type { z } from 'zod';
+import type { ConsentExport, ExportSelection } from '../api/consents';
 import { AppError } from '../api/errors';
 import type { DownloadFile } from '../api/imports';
 import type { JobState } from '../api/system';
 import type { Db } from '../db/connection';
-import { JobCancelled, type JobImplementation } from '../workers/protocol';
+import { JOB_KINDS, type JobKind, type JobParamsInput } from '../api/jobs';
+import { JobCancelled, type JobOf } from '../workers/protocol';
 import { ExportPatientSet, recordExportPatients } from './export-patients';
 import { consentRowToFhir } from './fhir-export';
 import { exportRows } from './queries';
 
-export const EXPORT_JOB_KIND = 'consents.exportFhir';
+export const EXPORT_JOB_KIND = 'consents.exportFhir' satisfies JobKind;
 export const NDJSON_CONTENT_TYPE = 'application/fhir+ndjson';
 const LINES_PER_WRITE = 1000;
 
@@ -85,13 +86,10 @@ export async function writeConsentsNdjson(db: Db, selection: ExportSelection, fi
   }
 }
 
-const params = z.object({ selection: exportSelection, file: z.string().min(1), now: z.number().int() }).strict();
-export type ExportJobParams = z.input<typeof params>;
+export type ExportJobParams = JobParamsInput<'consents.exportFhir'>;
 
-export const consentExportJob: JobImplementation = async (ctx) => {
-  const parsed = params.safeParse(ctx.params);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', `consents.exportFhir needs {selection, file, now}: ${parsed.error.issues[0]?.message}`);
-  const { selection, file, now } = parsed.data;
+export const consentExportJob: JobOf<'consents.exportFhir'> = async (ctx) => {
+  const { selection, file, now } = ctx.params;
   const written = await writeConsentsNdjson(ctx.db, selection, file, now, {
     exportId: ctx.jobId,
     report: (done, total) => ctx.report(done, total),
@@ -121,11 +119,28 @@ function exportJob(db: Db, exportId: string): ExportJobRow {
   return row;
 }
 
+/** A stored JSON column read with the kind's schema; null when it is not what this version writes (a hand-edited row). */
+function stored<S extends z.ZodType>(schema: S, json: string | null): z.output<S> | null {
+  if (json === null) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+const exportKind = JOB_KINDS[EXPORT_JOB_KIND];
+
 /** The export's state and, once it succeeded, its count and size. */
 export function consentExportInfo(db: Db, exportId: string): ConsentExport {
   const row = exportJob(db, exportId);
-  const file = (JSON.parse(row.params) as { file: string }).file;
-  const result = row.result ? (JSON.parse(row.result) as { count: number; sizeBytes: number }) : null;
+  const params = stored(exportKind.params, row.params);
+  if (!params) throw new AppError('NOT_FOUND', `Consent export ${exportId} has no readable record.`);
+  const { file } = params;
+  const result = stored(exportKind.result, row.result);
   return {
     exportId: row.id,
     state: row.state,
@@ -138,12 +153,15 @@ export function consentExportInfo(db: Db, exportId: string): ConsentExport {
   };
 }
 
-/** The file of a succeeded export, only from <data dir>/exports and only as its job recorded it. */
+/** The file of a succeeded export, only from <data dir>/exports and only the one its job was started to write. */
 export function consentExportFile(db: Db, dataDir: string, exportId: string): DownloadFile {
   const row = exportJob(db, exportId);
   if (row.state !== 'succeeded' || !row.result) throw new AppError('CONFLICT', `Consent export ${exportId} is ${row.state}; only a finished export can be downloaded.`);
-  const file = path.resolve((JSON.parse(row.result) as { path: string }).path);
+  // The path main chose when it started the job (its params), checked again to lie inside <data dir>/exports.
   const missing = new AppError('NOT_FOUND', `The file of consent export ${exportId} is no longer in the data folder.`);
+  const params = stored(exportKind.params, row.params);
+  if (!params) throw missing;
+  const file = path.resolve(params.file);
   if (!file.startsWith(path.join(path.resolve(dataDir), 'exports') + path.sep)) throw missing;
   let stat: fs.Stats;
   try {

@@ -221,7 +221,7 @@ export async function importProvidersCommand(services: Services, caller: CallerC
   try {
     const summary = await services.jobs.waitFor(started.job.id);
     io.err('\n');
-    if (summary.state !== 'succeeded') throw new AppError('IMPORT_FAILED', `The roster import ${summary.state}${summary.error ? `: ${summary.error}` : ''}.`);
+    if (summary.state !== 'succeeded') throw new AppError('IMPORT_FAILED', `The roster import ${summary.state}${summary.error ? `: ${summary.error.code}: ${summary.error.message}` : ''}.`);
     const row = services.db.prepare('SELECT result FROM jobs WHERE id = ?').get(started.job.id) as { result: string | null };
     const result = JSON.parse(row.result ?? 'null') as RosterSummary;
     io.out(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatRosterSummary(result)}\n`);

@@ -1,13 +1,12 @@
 // Worker-thread job kinds of the credentials domain: 'credentials.verifyAll' (bulk or scheduled re-check, one
 // statusesOf per chunk, an audit entry per verification) and 'import.providers' (the roster import).
 import os from 'node:os';
-import { z } from 'zod';
 import type { CredentialVerdict } from '../api/credentials';
-import type { VerifyAllJobResult } from '../api/jobs';
+import { verifyAllParams, type JobParamsInput, type VerifyAllJobResult } from '../api/jobs';
 import { AppError } from '../api/errors';
 import { createProvider } from '../chain/provider';
 import type { Db } from '../db/connection';
-import type { JobImplementation } from '../workers/protocol';
+import type { JobOf } from '../workers/protocol';
 import { credentialDomain } from './eip712';
 import { inThreadRecover, startRecoverPool } from './recover-pool';
 import { CredentialRegistryReader, RegistryUnavailable } from './registry-client';
@@ -15,26 +14,8 @@ import { runRosterImport } from './roster-import';
 import type { CredentialRow } from './store';
 import { countVerdicts, judgeStored, recordFindings, type RegistrySource } from './verify';
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
-const domainParam = z.object({ chainId: z.number().int().positive(), registry: address }).strict();
-
-export const verifyAllParams = z
-  .object({
-    /** Where the worker reads the registry; null when the chain was offline at start (offlineReason says why). */
-    endpoint: z.object({ rpcUrl: z.string().url(), chainId: z.number().int().positive(), registry: address }).strict().nullable(),
-    offlineReason: z.string().nullable().default(null),
-    /** The last registry verified against, to refuse another domain while offline. */
-    expected: domainParam.nullable().default(null),
-    /** Only credentials never checked or last checked before dueBefore (the schedule). */
-    dueBefore: z.string().nullable().default(null),
-    trigger: z.enum(['bulk', 'schedule']),
-    actor: z.object({ id: z.string(), name: z.string(), role: z.string() }).strict().nullable(),
-    chunk: z.number().int().min(1).max(5_000).default(500),
-    /** Helper threads for signature checks: 0 checks in the job's own thread; default one per core for big runs. */
-    helpers: z.number().int().min(0).max(64).optional(),
-  })
-  .strict();
-export type VerifyAllParams = z.input<typeof verifyAllParams>;
+export { verifyAllParams };
+export type VerifyAllParams = JobParamsInput<'credentials.verifyAll'>;
 
 /** What the job records when it ends (the shape jobs.get shows the UI). */
 export type VerifyAllResult = VerifyAllJobResult;
@@ -53,10 +34,8 @@ export function countDue(db: Db, dueBefore: string | null): number {
   return (db.prepare('SELECT count(*) AS n FROM credentials WHERE (@due IS NULL OR checked_at IS NULL OR checked_at < @due)').get({ due: dueBefore }) as { n: number }).n;
 }
 
-export const verifyAllJob: JobImplementation = async (ctx) => {
-  const parsed = verifyAllParams.safeParse(ctx.params);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', `credentials.verifyAll: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
-  const p = parsed.data;
+export const verifyAllJob: JobOf<'credentials.verifyAll'> = async (ctx) => {
+  const p = ctx.params;
   const started = performance.now();
   const expected = p.expected ? credentialDomain(p.expected.chainId, p.expected.registry) : null;
   const provider = p.endpoint ? createProvider(p.endpoint.rpcUrl, p.endpoint.chainId) : null;
@@ -127,15 +106,10 @@ export const verifyAllJob: JobImplementation = async (ctx) => {
   }
 };
 
-const importParams = z
-  .object({ runId: z.number().int().positive(), domain: domainParam.nullable(), chunkRows: z.number().int().min(1).max(100_000).optional() })
-  .strict();
-export type RosterImportParams = z.input<typeof importParams>;
+export type RosterImportParams = JobParamsInput<'import.providers'>;
 
-export const rosterImportJob: JobImplementation = async (ctx) => {
-  const parsed = importParams.safeParse(ctx.params);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', `import.providers needs {runId, domain}: ${parsed.error.issues[0]?.message}`);
-  const { runId, domain, chunkRows } = parsed.data;
+export const rosterImportJob: JobOf<'import.providers'> = async (ctx) => {
+  const { runId, domain, chunkRows } = ctx.params;
   return runRosterImport(
     ctx.db,
     runId,
@@ -149,9 +123,4 @@ export const rosterImportJob: JobImplementation = async (ctx) => {
     },
     { domain: domain ? credentialDomain(domain.chainId, domain.registry) : null, ...(chunkRows ? { chunkRows } : {}) },
   );
-};
-
-export const credentialJobKinds: Record<string, JobImplementation> = {
-  'credentials.verifyAll': verifyAllJob,
-  'import.providers': rosterImportJob,
 };

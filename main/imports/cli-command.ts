@@ -114,9 +114,8 @@ async function followImportJob(services: Services, caller: CallerContext, starte
     const job = await services.jobs.waitFor(started.jobId);
     const run = await unwrap<ImportRunDetail>(services.dispatch('imports.get', { runId: started.runId }, caller));
     if (job.state !== 'succeeded') {
-      // The job's error reads "CODE: message"; the code is what a script acts on.
-      const m = /^([A-Z_]+): ([\s\S]*)$/.exec(job.error ?? '');
-      throw new AppError(m?.[1] ?? 'IMPORT_FAILED', `Import run ${started.runId} ${job.state}: ${m?.[2] ?? job.error ?? 'no detail'}`, { runId: started.runId });
+      // The job's error code is what a script acts on.
+      throw new AppError(job.error?.code ?? 'IMPORT_FAILED', `Import run ${started.runId} ${job.state}: ${job.error?.message ?? 'no detail'}`, { runId: started.runId });
     }
     io.out(json ? `${JSON.stringify(run, null, 2)}\n` : `${formatImportSummary(run)}\n`);
     return 0;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
+import { jobResultView, type JobKind } from '../api/jobs';
 import type { DownloadFile, importsChannels, ImportRunDetail, ImportRunSummary } from '../api/imports';
 import type { JobState } from '../api/system';
 import type { Db } from '../db/connection';
@@ -14,7 +15,7 @@ import { pickWithDialog, resolveIncoming, saveWithDialog, type FileDialogs, type
 import { checkImportFile, previewImport, resolveFormat } from './preview';
 import { createImportRun, getImportRun, listImportRuns, setImportJob, type ImportRunRow } from './runs';
 
-export const IMPORT_JOB_KIND = 'import.consents';
+export const IMPORT_JOB_KIND = 'import.consents' satisfies JobKind;
 
 export interface ImportsDeps {
   db: Db;
@@ -140,8 +141,9 @@ export function createImportsHandlers(deps: ImportsDeps): HandlersFor<typeof imp
     'imports.get': ({ runId }): ImportRunDetail => {
       const r = run(runId);
       const job = jobRow(r.job_id);
-      const result = job?.result ? (JSON.parse(job.result) as { sampleRejects?: { row: number; reason: string }[]; ignoredColumns?: string[] }) : {};
-      return { ...summary(r, job?.state ?? null), sampleRejects: result.sampleRejects ?? [], ignoredColumns: result.ignoredColumns ?? [] };
+      const view = job?.result ? jobResultView(IMPORT_JOB_KIND, JSON.parse(job.result)) : null;
+      const result = view?.kind === IMPORT_JOB_KIND ? view.summary : null;
+      return { ...summary(r, job?.state ?? null), sampleRejects: result?.sampleRejects ?? [], ignoredColumns: result?.ignoredColumns ?? [] };
     },
     'imports.upload': ({ fileName, sizeBytes }, ctx) => {
       if (!deps.uploads) throw new AppError('UPLOAD_UNAVAILABLE', 'Uploads are taken in browser mode only.');

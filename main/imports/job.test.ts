@@ -1,5 +1,8 @@
 // The import job in a real worker thread beside this (main) thread: when a write here waits for the import's write
 // lock, the worker sees the main thread's heartbeat stall, commits at its next batch and lets the write through.
+// No clock decides the outcome: a gate (fixtures/gated-import-job.ts) holds the import's first transaction until
+// this thread is blocked on its write, so the write is certain to meet the lock, and must get in before the end.
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateConsentsCsv } from '../../scripts/generate-consents';
@@ -7,6 +10,7 @@ import { testData, type TestData } from '../consents/test-support';
 import { EventBus } from '../runtime/event-bus';
 import { silentLogger } from '../runtime/log';
 import { JobRunner } from '../workers/job-runner';
+import { HOLDING_WRITE_LOCK, jobKindDefs } from './fixtures/gated-import-job';
 import type { ImportSummary } from './pipeline';
 import { newRun } from './test-support';
 
@@ -16,29 +20,49 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ROWS = 5_000;
 
 describe('import.consents job', () => {
   it('yields the write lock to the main thread when a write there waits for it', async () => {
-    const file = path.join(t.dir, 'big.csv');
-    generateConsentsCsv(file, { rows: 60_000, seed: 5 });
+    const file = path.join(t.dir, 'consents.csv');
+    generateConsentsCsv(file, { rows: ROWS, seed: 5 });
     const runId = newRun(t, file);
-    const jobs = new JobRunner({ db: t.db, dbPath: t.dbPath, events: new EventBus(), log: silentLogger });
-    const job = jobs.start('import.consents', { runId });
-    const writes = t.db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
-    let written = 0;
-    // Writes from this thread while the import runs; each one blocks this thread until the worker lets it through.
-    while (jobs.get(job.id).state === 'running' && written < 40) {
-      writes.run('test.main-thread-write', String(written++));
-      await sleep(30);
-    }
+    const gateFile = path.join(t.dir, 'main-thread-writes');
+    const events = new EventBus();
+    const registryUrl = new URL('./fixtures/gated-import-job.ts', import.meta.url).href;
+    const jobs = new JobRunner({ db: t.db, dbPath: t.dbPath, events, log: silentLogger, registryUrl, kindDefs: jobKindDefs, progressIntervalMs: 0 });
+    const write = t.db.prepare(`INSERT INTO settings (key, value) VALUES ('test.main-thread-write', 'in') ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    const runAsSeen = t.db.prepare('SELECT rows_read, outcome FROM import_runs WHERE id = ?');
+    let seen: { rows_read: number; outcome: string | null } | undefined;
+    let failure: unknown;
+    events.subscribe((m) => {
+      if (m.event !== 'job.progress' || m.payload.message !== HOLDING_WRITE_LOCK) return;
+      try {
+        fs.writeFileSync(gateFile, '');
+        // Blocks this thread (better-sqlite3 waits for a lock synchronously) until the worker commits; the run's
+        // row read in the same transaction says how far the import was when this write got in.
+        seen = t.db.transaction(() => {
+          write.run();
+          return runAsSeen.get(runId) as { rows_read: number; outcome: string | null };
+        }).immediate();
+      } catch (err) {
+        failure = err;
+      }
+    });
+    const job = jobs.start('test.import.consents.gated', { runId, gateFile });
     const finished = await jobs.waitFor(job.id);
+    expect(failure).toBeUndefined();
     expect(finished, String(finished.error)).toMatchObject({ state: 'succeeded' });
     const summary = jobs.detail(job.id).result as ImportSummary;
-    expect(summary.rows_read).toBe(60_000);
-    expect(written).toBeGreaterThan(0);
-    // At least one of those writes found the lock taken and the worker committed early for it.
-    expect(summary.timings.yieldedToMain).toBeGreaterThan(0);
+    expect(summary.rows_read).toBe(ROWS);
+    // The write got in while the import was under way: after its first commit, before its last.
+    expect(seen).toBeDefined();
+    expect(seen!.outcome).toBeNull();
+    expect(seen!.rows_read).toBeGreaterThan(0);
+    expect(seen!.rows_read).toBeLessThan(ROWS);
+    expect(t.db.prepare(`SELECT value FROM settings WHERE key = 'test.main-thread-write'`).get()).toEqual({ value: 'in' });
+    // And it got in because the worker committed early for it, then went on in further transactions.
+    expect(summary.timings.yieldedToMain).toBeGreaterThanOrEqual(1);
     expect(summary.timings.transactions).toBeGreaterThan(summary.timings.yieldedToMain);
   }, 120_000);
 });

@@ -1,23 +1,13 @@
 // The 'import.consents' job kind: runs the import pipeline in a worker thread with its own connection, the
-// job context supplying the checkpoint (resume), progress reporting and cancellation.
-import { z } from 'zod';
-import { AppError } from '../api/errors';
-import type { JobImplementation } from '../workers/protocol';
+// job context supplying the checkpoint (resume), progress reporting and cancellation. Params arrive parsed by
+// the kind's schema (main/api/jobs.ts).
+import type { JobOf } from '../workers/protocol';
 import { runConsentImport } from './pipeline';
 
-const params = z
-  .object({
-    runId: z.number().int().positive(),
-    chunkRows: z.number().int().min(1).max(100_000).optional(),
-  })
-  .strict();
-
-export const consentImportJob: JobImplementation = async (ctx) => {
-  const parsed = params.safeParse(ctx.params);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', `import.consents needs {runId}: ${parsed.error.issues[0]?.message}`);
-  return runConsentImport(
+export const consentImportJob: JobOf<'import.consents'> = async (ctx) =>
+  runConsentImport(
     ctx.db,
-    parsed.data.runId,
+    ctx.params.runId,
     {
       checkpoint: ctx.checkpoint,
       saveCheckpoint: (checkpoint, done, errors) => ctx.saveCheckpoint(checkpoint, done, errors),
@@ -27,6 +17,5 @@ export const consentImportJob: JobImplementation = async (ctx) => {
       },
       mainThread: ctx.mainThread,
     },
-    parsed.data.chunkRows ? { chunkRows: parsed.data.chunkRows } : {},
+    ctx.params.chunkRows ? { chunkRows: ctx.params.chunkRows } : {},
   );
-};

@@ -12,11 +12,12 @@ import type { RequestContext } from '../runtime/dispatcher';
 import { EventBus } from '../runtime/event-bus';
 import { silentLogger } from '../runtime/log';
 import { createJobsHandlers } from './handlers';
+import { jobKindDefs } from './fixtures/test-jobs';
 import { JobRunner } from './job-runner';
 
 let dir: string;
 let db: Db;
-let jobs: JobRunner;
+let jobs: JobRunner<typeof jobKindDefs>;
 
 const ctxAs = (role: Role): RequestContext => ({ principal: { id: `t-${role}`, name: role, role } as Principal, transport: 'cli', source: 'cli:local', session: {} as RequestContext['session'], audit: () => undefined, commit: (write) => write() });
 
@@ -38,7 +39,7 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-jobs-get-'));
   db = openDatabase(path.join(dir, 'custodian.sqlite'));
   migrate(db);
-  jobs = new JobRunner({ db, dbPath: path.join(dir, 'custodian.sqlite'), events: new EventBus(), log: silentLogger, registryUrl: new URL('./fixtures/test-jobs.ts', import.meta.url).href, progressIntervalMs: 0 });
+  jobs = new JobRunner({ db, dbPath: path.join(dir, 'custodian.sqlite'), events: new EventBus(), log: silentLogger, registryUrl: new URL('./fixtures/test-jobs.ts', import.meta.url).href, kindDefs: jobKindDefs, progressIntervalMs: 0 });
   recorded(VERIFY, 'credentials.verifyAll', 'succeeded', { checked: 10, byVerdict: { verified: 8, revoked: 2 }, offlineReason: null, blockNumber: 7, registryCalls: 2, durationMs: 120, extra: 'not shown' });
   recorded(ROSTER, 'import.providers', 'succeeded', { runId: 3, outcome: 'succeeded', rows_read: 10, providers_added: 4, providers_updated: 0, credentials_added: 6, duplicate: 2, rejected: 2, rejectsPath: '/data/imports/roster-3-rejects.csv', fileHash: '0xab', ignoredColumns: ['notes'], sampleRejects: [{ row: 4, reason: 'npi: is missing' }], sampleDuplicates: [] });
   recorded(BACKUP, 'db.backup', 'succeeded', { file: '/data/backups/x.sqlite' });

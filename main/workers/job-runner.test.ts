@@ -7,6 +7,7 @@ import { openDatabase, type Db } from '../db/connection';
 import { migrate } from '../db/migrate';
 import { EventBus } from '../runtime/event-bus';
 import { silentLogger } from '../runtime/log';
+import { jobKindDefs } from './fixtures/test-jobs';
 import { JobRunner } from './job-runner';
 
 let dir: string;
@@ -16,8 +17,8 @@ let events: EventBus;
 let progress: JobProgress[];
 const registryUrl = new URL('./fixtures/test-jobs.ts', import.meta.url).href;
 
-function runner(extra: Partial<ConstructorParameters<typeof JobRunner>[0]> = {}) {
-  return new JobRunner({ db, dbPath, events, log: silentLogger, registryUrl, progressIntervalMs: 0, ...extra });
+function runner() {
+  return new JobRunner({ db, dbPath, events, log: silentLogger, registryUrl, kindDefs: jobKindDefs, progressIntervalMs: 0 });
 }
 const counted = () => (db.prepare('SELECT count(*) AS n, sum(n) AS s FROM counted').get() as { n: number; s: number });
 
@@ -90,7 +91,7 @@ describe('JobRunner', () => {
   it('records a failure with its message', async () => {
     const jobs = runner();
     const job = jobs.start('test.fail', {});
-    expect(await jobs.waitFor(job.id)).toMatchObject({ state: 'failed', error: 'JOB_FAILED: deliberate failure' });
+    expect(await jobs.waitFor(job.id)).toMatchObject({ state: 'failed', error: { code: 'JOB_FAILED', message: 'deliberate failure' } });
     expect(jobs.list(10)[0]!.id).toBe(job.id);
   });
 
@@ -100,7 +101,7 @@ describe('JobRunner', () => {
     db.transaction(() => {
       for (let i = 0; i < 2000; i++) fill.run('x'.repeat(200));
     })();
-    const jobs = runner({ registryUrl: undefined });
+    const jobs = new JobRunner({ db, dbPath, events, log: silentLogger, progressIntervalMs: 0 });
     const destination = path.join(dir, 'copy.sqlite');
     const job = jobs.start('db.backup', { destination });
     expect(await jobs.waitFor(job.id)).toMatchObject({ state: 'succeeded' });

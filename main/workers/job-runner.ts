@@ -2,18 +2,21 @@
 // Forwards throttled, monotonic progress to the event bus; a job found 'running' at start-up was interrupted.
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import type { z } from 'zod';
 import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
-import type { JobState, JobSummary } from '../api/system';
+import { JOB_KINDS, type JobKindTable } from '../api/jobs';
+import type { JobError, JobState, JobSummary } from '../api/system';
 import type { Db, DbKey } from '../db/connection';
 import type { EventBus } from '../runtime/event-bus';
 import type { Logger } from '../runtime/log';
+import { parseJobParams } from './job-params';
 import { MainThreadHeartbeat } from './main-thread-watch';
 import { ProgressTracker } from './progress';
 import { startTsWorker } from './ts-worker';
 import type { JobWorkerData, MainToWorker, WorkerToMain } from './protocol';
 
-export interface JobRunnerOptions {
+export interface JobRunnerOptions<T extends JobKindTable = typeof JOB_KINDS> {
   db: Db;
   dbPath: string;
   /** The at-rest key; each worker opens its own connection with it (null: a plain database, unit tests only). */
@@ -23,9 +26,15 @@ export interface JobRunnerOptions {
   nativeBinding?: string;
   /** Bundled worker entry (Electron build); by default the TypeScript source is loaded through tsx. */
   workerEntry?: string;
+  /** A registry module other than the production one (tests): give its table as kindDefs too. */
   registryUrl?: string;
+  /** The kinds this runner starts, with their params schemas; the production table by default. */
+  kindDefs?: T;
   progressIntervalMs?: number;
 }
+
+/** A job row's error: 'The app stopped…' rows from before error codes were stored read as interrupted. */
+const INTERRUPTED: JobError = { code: 'JOB_INTERRUPTED', message: 'The app stopped while this job ran' };
 
 interface JobRow {
   id: string;
@@ -37,6 +46,7 @@ interface JobRow {
   errors: number;
   checkpoint: string | null;
   result: string | null;
+  error_code: string | null;
   error: string | null;
   started_at: string | null;
   finished_at: string | null;
@@ -58,36 +68,42 @@ function toSummary(row: JobRow): JobSummary {
     total: row.total,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
-    error: row.error,
+    error: row.error === null ? null : { code: row.error_code ?? 'JOB_FAILED', message: row.error },
   };
 }
 
-function createWorker(options: JobRunnerOptions, data: JobWorkerData): Worker {
+function createWorker(options: JobRunnerOptions<JobKindTable>, data: JobWorkerData): Worker {
   if (options.workerEntry) return new Worker(options.workerEntry, { workerData: data });
   // From source (CLI, browser mode, tests): register tsx inside the worker, then load the TypeScript entry.
   return startTsWorker(new URL('./job-worker.ts', import.meta.url), data);
 }
 
-export class JobRunner {
+export class JobRunner<T extends JobKindTable = typeof JOB_KINDS> {
   private readonly running = new Map<string, Running>();
   private readonly db: Db;
+  private readonly kindDefs: JobKindTable;
   /** Lets a worker holding the write lock see that this thread waits for it (beats only while jobs run). */
   private readonly heartbeat = new MainThreadHeartbeat();
 
-  constructor(private readonly options: JobRunnerOptions) {
+  constructor(private readonly options: JobRunnerOptions<T>) {
     this.db = options.db;
+    this.kindDefs = options.kindDefs ?? JOB_KINDS;
   }
 
   /** Jobs left 'running' or 'queued' by a crash are marked interrupted, so the UI can offer to resume them. */
   markInterrupted(): number {
     return this.db
-      .prepare(`UPDATE jobs SET state = 'interrupted', error = 'The app stopped while this job ran' WHERE state IN ('running', 'queued')`)
-      .run().changes;
+      .prepare(`UPDATE jobs SET state = 'interrupted', error_code = ?, error = ? WHERE state IN ('running', 'queued')`)
+      .run(INTERRUPTED.code, INTERRUPTED.message).changes;
   }
 
-  start(kind: string, params: unknown): JobSummary {
+  /** Starts a job of a declared kind; params that its schema refuses never reach the table (VALIDATION_FAILED). */
+  start<K extends keyof T & string>(kind: K, params: z.input<T[K]['params']>): JobSummary {
+    const def = Object.prototype.hasOwnProperty.call(this.kindDefs, kind) ? this.kindDefs[kind] : undefined;
+    if (!def) throw new AppError('JOB_FAILED', `Unknown job kind ${kind}`);
+    const parsed = parseJobParams(def, kind, params);
     const id = crypto.randomUUID();
-    this.db.prepare(`INSERT INTO jobs (id, kind, state, params) VALUES (?, ?, 'queued', ?)`).run(id, kind, JSON.stringify(params ?? {}));
+    this.db.prepare(`INSERT INTO jobs (id, kind, state, params) VALUES (?, ?, 'queued', ?)`).run(id, kind, JSON.stringify(parsed ?? {}));
     this.launch(this.row(id));
     return this.get(id);
   }
@@ -155,7 +171,7 @@ export class JobRunner {
 
   private launch(row: JobRow): void {
     const now = new Date().toISOString();
-    this.db.prepare(`UPDATE jobs SET state = 'running', started_at = COALESCE(started_at, ?), error = NULL WHERE id = ?`).run(now, row.id);
+    this.db.prepare(`UPDATE jobs SET state = 'running', started_at = COALESCE(started_at, ?), error_code = NULL, error = NULL WHERE id = ?`).run(now, row.id);
     const data: JobWorkerData = {
       jobId: row.id,
       kind: row.kind,
@@ -206,7 +222,7 @@ export class JobRunner {
     const last = tracker.snapshot(Date.now());
     this.db
       .prepare(
-        `UPDATE jobs SET state = ?, finished_at = ?, done = MAX(done, ?), total = COALESCE(?, total), errors = MAX(errors, ?), result = ?, error = ? WHERE id = ?`,
+        `UPDATE jobs SET state = ?, finished_at = ?, done = MAX(done, ?), total = COALESCE(?, total), errors = MAX(errors, ?), result = ?, error_code = ?, error = ? WHERE id = ?`,
       )
       .run(
         state,
@@ -215,13 +231,14 @@ export class JobRunner {
         last.total,
         last.errors,
         outcome.type === 'succeeded' ? JSON.stringify(outcome.result) : null,
-        outcome.type === 'failed' ? `${outcome.code}: ${outcome.message}` : null,
+        outcome.type === 'failed' ? outcome.code : null,
+        outcome.type === 'failed' ? outcome.message : null,
         jobId,
       );
     const summary = this.get(jobId);
     const snap = tracker.update(Date.now(), summary.done, summary.total, 0, true)!;
     this.emit(jobId, kind, state, snap, outcome.type === 'failed' ? outcome.message : undefined);
-    if (state === 'failed') this.options.log.warn(`job ${jobId} (${kind}) failed: ${summary.error}`);
+    if (state === 'failed') this.options.log.warn(`job ${jobId} (${kind}) failed: ${summary.error?.code}: ${summary.error?.message}`);
     return summary;
   }
 

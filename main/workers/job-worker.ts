@@ -4,7 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../api/errors';
 import { dbKeyFromHex, openDatabase } from '../db/connection';
 import { watchMainThread } from './main-thread-watch';
-import { JobCancelled, type JobContext, type JobImplementation, type JobWorkerData, type MainToWorker, type WorkerToMain } from './protocol';
+import { parseJobParams } from './job-params';
+import { JobCancelled, type JobContext, type JobRegistryModule, type JobWorkerData, type MainToWorker, type WorkerToMain } from './protocol';
 
 const data = workerData as JobWorkerData;
 const port = parentPort!;
@@ -18,9 +19,12 @@ port.on('message', (message: MainToWorker) => {
 port.unref();
 
 async function run(): Promise<void> {
-  const registry = (data.registryUrl ? await import(data.registryUrl) : await import('./registry')) as { jobKinds: Record<string, JobImplementation> };
-  const implementation = registry.jobKinds[data.kind];
-  if (!implementation) throw new AppError('JOB_FAILED', `Unknown job kind ${data.kind}`);
+  const registry = (data.registryUrl ? await import(data.registryUrl) : await import('./registry')) as JobRegistryModule;
+  const def = Object.prototype.hasOwnProperty.call(registry.jobKindDefs, data.kind) ? registry.jobKindDefs[data.kind] : undefined;
+  const implementation = def ? registry.jobKinds[data.kind] : undefined;
+  if (!def || !implementation) throw new AppError('JOB_FAILED', `Unknown job kind ${data.kind}`);
+  // Checked again here, not only when main started the job: a resumed job's params come back from the database.
+  const params = parseJobParams(def, data.kind, data.params);
   const db = openDatabase(data.dbPath, {
     ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}),
     ...(data.dbKeyHex ? { key: dbKeyFromHex(data.dbKeyHex) } : {}),
@@ -29,7 +33,7 @@ async function run(): Promise<void> {
   const ctx: JobContext = {
     jobId: data.jobId,
     db,
-    params: data.params,
+    params,
     checkpoint: data.checkpoint,
     report: (done, total, errors = 0, message) => send({ type: 'progress', done, total, errors, ...(message ? { message } : {}) }),
     saveCheckpoint: (checkpoint, done, errors = 0) => {

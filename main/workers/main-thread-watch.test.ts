@@ -1,17 +1,29 @@
-import { afterEach, describe, expect, it } from 'vitest';
+// The heartbeat on a fake clock: "blocked" is the clock moving while this thread's timers cannot run, which is
+// what a synchronous lock wait does to the main thread. Nothing here depends on how fast the machine is.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MainThreadHeartbeat, STALLED_MS, watchMainThread } from './main-thread-watch';
 
-/** Blocks this thread synchronously, as better-sqlite3 does while it waits for a lock. */
-function blockFor(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 let heartbeat: MainThreadHeartbeat;
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+});
 afterEach(() => {
   while (heartbeat?.beating) heartbeat.release();
+  vi.useRealTimers();
 });
+
+/** The clock moves on and no timer of this thread runs: a synchronous wait (better-sqlite3 waiting for a lock). */
+function blockFor(ms: number): void {
+  vi.setSystemTime(Date.now() + ms);
+}
+
+/** Whether a promise has settled once pending microtasks ran. */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void p.then(() => (done = true));
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  return done;
+}
 
 describe('main-thread heartbeat', () => {
   it('beats only while at least one job holds it', () => {
@@ -28,29 +40,35 @@ describe('main-thread heartbeat', () => {
     expect(heartbeat.beating).toBe(true);
   });
 
-  it('reads as stalled while this thread is blocked, and as running again once its loop turns', async () => {
+  it('reads as stalled while this thread is blocked, and as running again once its loop turns', () => {
     heartbeat = new MainThreadHeartbeat(5);
     const watch = watchMainThread(heartbeat.acquire());
-    await sleep(20);
+    vi.advanceTimersByTime(STALLED_MS * 3);
     expect(watch.stalled()).toBe(false);
-    blockFor(STALLED_MS + 30);
+    blockFor(STALLED_MS - 1);
+    expect(watch.stalled()).toBe(false);
+    blockFor(31);
     expect(watch.stalled()).toBe(true);
-    await sleep(25);
+    vi.advanceTimersByTime(5);
     expect(watch.stalled()).toBe(false);
   });
 
   it('resumed() waits for the next beat, and gives up after its limit when nothing beats', async () => {
     heartbeat = new MainThreadHeartbeat(5);
-    const buffer = heartbeat.acquire();
-    const watch = watchMainThread(buffer);
-    let t = performance.now();
-    await watch.resumed(2000);
-    expect(performance.now() - t).toBeLessThan(1000);
+    const watch = watchMainThread(heartbeat.acquire());
+    // A limit no test run reaches on the real clock (Atomics.waitAsync keeps real time): only a beat ends the wait.
+    const LONG = 600_000;
+    const waiting = watch.resumed(LONG);
+    expect(await settled(waiting)).toBe(false);
+    vi.advanceTimersByTime(5);
+    await waiting;
 
     heartbeat.release();
-    t = performance.now();
-    await watch.resumed(60);
-    expect(performance.now() - t).toBeGreaterThanOrEqual(55);
+    const givingUp = watch.resumed(LONG);
+    vi.advanceTimersByTime(LONG - 1);
+    expect(await settled(givingUp)).toBe(false);
+    vi.advanceTimersByTime(1);
+    await givingUp;
     expect(watch.stalled()).toBe(true);
   });
 });

@@ -1,16 +1,22 @@
-// The production job kinds: each name maps to the function a worker thread runs for it.
-// Domain issues (imports, bulk verification) add their kinds here.
-import type { JobImplementation } from './protocol';
-import { backupDatabaseJob } from './jobs/backup';
-import { credentialJobKinds } from '../credentials/jobs';
+// The production job kinds: each declared kind (main/api/jobs.ts) maps to the function a worker thread runs for
+// it. The mapped type makes a kind without a function, or a function for an undeclared kind, a compile error.
+import { JOB_KINDS, type JobKind } from '../api/jobs';
+import { claimImportJob } from '../claims/job';
+import { consentExportJob } from '../consents/export-job';
+import { rosterImportJob, verifyAllJob } from '../credentials/jobs';
 import { consentImportJob } from '../imports/job';
-import { consentExportJob, EXPORT_JOB_KIND } from '../consents/export-job';
-import { claimImportJob, CLAIM_IMPORT_JOB_KIND } from '../claims/job';
+import { backupDatabaseJob } from './jobs/backup';
+import type { JobOf, JobRegistryModule } from './protocol';
 
-export const jobKinds: Record<string, JobImplementation> = {
+export const jobKindDefs = JOB_KINDS;
+
+export const jobKinds: { [K in JobKind]: JobOf<K> } = {
   'db.backup': backupDatabaseJob,
-  ...credentialJobKinds,
+  'credentials.verifyAll': verifyAllJob,
+  'import.providers': rosterImportJob,
   'import.consents': consentImportJob,
-  [EXPORT_JOB_KIND]: consentExportJob,
-  [CLAIM_IMPORT_JOB_KIND]: claimImportJob,
+  'consents.exportFhir': consentExportJob,
+  'import.claims': claimImportJob,
 };
+
+export const productionRegistry: JobRegistryModule<typeof JOB_KINDS> = { jobKindDefs, jobKinds };

@@ -3,17 +3,11 @@
 // of the encrypted database is encrypted too (the backup API refuses an encrypted source with a plain target).
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
-import { AppError } from '../../api/errors';
-import type { JobImplementation } from '../protocol';
+import type { JobOf } from '../protocol';
 import { JobCancelled } from '../protocol';
 
-const params = z.object({ destination: z.string().min(1) }).strict();
-
-export const backupDatabaseJob: JobImplementation = async (ctx) => {
-  const parsed = params.safeParse(ctx.params);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', `db.backup needs a destination path: ${parsed.error.issues[0]?.message}`);
-  const destination = path.resolve(parsed.data.destination);
+export const backupDatabaseJob: JobOf<'db.backup'> = async (ctx) => {
+  const destination = path.resolve(ctx.params.destination);
   const pages = Number(ctx.db.pragma('page_count', { simple: true }));
   ctx.report(0, pages);
   if (ctx.cancelled) throw new JobCancelled();

@@ -4,7 +4,7 @@ import { Badge, Button, Group, Paper, Progress, Stack, Text } from '@mantine/cor
 import type { ReactElement, ReactNode } from 'react';
 import type { JobState } from '../../../../main/api/system';
 import { formatCount, formatDateTime, formatDuration } from '../../components/format';
-import { isTerminal, type JobRow } from '../Dashboard/jobRows';
+import { isTerminal, jobErrorText, type JobRow } from '../Dashboard/jobRows';
 
 const STATE_VIEW: Record<JobState, { label: string; color: string }> = {
   queued: { label: 'Queued', color: 'gray' },
@@ -71,8 +71,8 @@ export function JobPanel({ job, title, unit, summary, onCancel, cancelling, onDi
           {parts.join(' · ')}
         </Text>
         {job.error && (
-          <Text size="xs" c="red.8">
-            {job.error}
+          <Text size="xs" c="red.8" title={job.error.code} data-code={job.error.code}>
+            {jobErrorText(job.error).text}
           </Text>
         )}
         {done && summary}

@@ -9,7 +9,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatCount, formatDateTime, formatDuration, humanizeKind } from '../../components/format';
 import { JobsIcon } from '../../components/icons';
 import { StatusCard } from '../../components/StatusCard';
-import { hasUnknownJobs, isTerminal, jobErrorText, jobRows, mergeProgress, type JobRow } from './jobRows';
+import { hasUnknownJobs, isTerminal, jobErrorText, jobRows, mergeProgress, progressUnitWord, type JobRow } from './jobRows';
 
 const JOBS_REFRESH_MS = 5000;
 
@@ -24,7 +24,7 @@ const STATE_COLOR: Record<JobState, string> = {
 
 function ProgressCell({ job }: { job: JobRow }): ReactElement {
   const percent = job.total ? Math.min(100, (job.done / job.total) * 100) : null;
-  const parts = [job.total !== null ? `${formatCount(job.done)} / ${formatCount(job.total)}` : `${formatCount(job.done)} done`];
+  const parts = [job.total !== null ? `${formatCount(job.done)} / ${formatCount(job.total)} ${progressUnitWord(job.kind, job.total)}` : `${formatCount(job.done)} ${progressUnitWord(job.kind, job.done)} done`];
   if (job.rate) parts.push(`${formatCount(Math.round(job.rate))}/s`);
   if (job.etaSeconds !== null) parts.push(`about ${formatDuration(job.etaSeconds)} left`);
   if (job.errors) parts.push(`${formatCount(job.errors)} rejected`);
@@ -103,7 +103,7 @@ export function JobsCard(): ReactElement {
               </Table.Thead>
               <Table.Tbody>
                 {rows.map((job) => (
-                  <Table.Tr key={job.id} data-testid={`job-${job.id}`}>
+                  <Table.Tr key={job.id} data-testid={`job-${job.id}`} data-job-row="" data-kind={job.kind} data-state={job.state}>
                     <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <Text size="sm" fw={500}>
                         {humanizeKind(job.kind)}
@@ -127,7 +127,7 @@ export function JobsCard(): ReactElement {
                       </Text>
                     </Table.Td>
                     <Table.Td maw={280}>
-                      <Text size="xs" c={job.error ? 'red.8' : undefined} lineClamp={2} title={job.error ?? job.message ?? undefined} data-testid="job-error" data-code={job.error ? (jobErrorText(job.error).code ?? undefined) : undefined}>
+                      <Text size="xs" c={job.error ? 'red.8' : undefined} lineClamp={2} title={job.error ? `${job.error.code}: ${job.error.message}` : (job.message ?? undefined)} data-testid="job-error" data-code={job.error?.code}>
                         {job.error ? jobErrorText(job.error).text : (job.message ?? '—')}
                       </Text>
                     </Table.Td>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../../../main/api/events';
 import type { JobSummary } from '../../../../main/api/system';
-import { hasUnknownJobs, jobErrorText, jobRows, mergeProgress } from './jobRows';
+import { hasUnknownJobs, jobErrorText, jobRows, mergeProgress, progressUnitWord } from './jobRows';
 
 const summary = (over: Partial<JobSummary> = {}): JobSummary => ({
   id: 'a',
@@ -54,14 +54,25 @@ describe('jobRows', () => {
 
 describe('jobErrorText', () => {
   it.each([
-    ['JOB_FAILED: database is locked', 'JOB_FAILED', /^The database was busy with another task and the job stopped\. .*run it again\.$/],
-    ['JOB_FAILED: The job worker stopped without a result', 'JOB_FAILED', /^The job stopped unexpectedly/],
-    ['IMPORT_HEADER_MISSING: column mrn is missing', 'IMPORT_HEADER_MISSING', /^column mrn is missing$/],
-    ['plain text with no code', null, /^plain text with no code$/],
-  ])('%s', (error, code, text) => {
+    [{ code: 'JOB_FAILED', message: 'database is locked' }, /^The database was busy with another task and the job stopped\. .*run it again\.$/],
+    [{ code: 'SQLITE_BUSY', message: 'busy' }, /^The database was busy/],
+    [{ code: 'JOB_FAILED', message: 'The job worker stopped without a result' }, /^The job stopped unexpectedly/],
+    [{ code: 'JOB_INTERRUPTED', message: 'The app stopped while this job ran' }, /^The app stopped while this job ran\. It can be resumed/],
+    [{ code: 'IMPORT_HEADER_MISSING', message: 'column mrn is missing' }, /^column mrn is missing$/],
+    [{ code: 'JOB_FAILED', message: '  ' }, /^The job failed without a reason\.$/],
+  ])('%o', (error, text) => {
     const view = jobErrorText(error);
-    expect(view.code).toBe(code);
+    expect(view.code).toBe(error.code);
     expect(view.text).toMatch(text);
     expect(view.text).not.toMatch(/JOB_FAILED/);
+  });
+});
+
+describe('progressUnitWord', () => {
+  it('names what each declared kind counts, and falls back to items for an unknown kind', () => {
+    expect(progressUnitWord('import.consents', 2)).toBe('rows');
+    expect(progressUnitWord('credentials.verifyAll', 1)).toBe('credential');
+    expect(progressUnitWord('db.backup', 3)).toBe('pages');
+    expect(progressUnitWord('from.a.newer.version', 3)).toBe('items');
   });
 });

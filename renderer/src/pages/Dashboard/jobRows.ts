@@ -1,7 +1,8 @@
 // Combines the polled job list with pushed progress so a bar never goes backwards and a finished job
 // never flips back to running because of a late progress message.
 import type { JobProgress } from '../../../../main/api/events';
-import type { JobState, JobSummary } from '../../../../main/api/system';
+import { isJobKind, JOB_KINDS, type JobProgressUnit } from '../../../../main/api/jobs';
+import type { JobError, JobState, JobSummary } from '../../../../main/api/system';
 
 export interface JobRow extends JobSummary {
   rate: number | null;
@@ -48,18 +49,34 @@ export function hasUnknownJobs(summaries: readonly JobSummary[] | undefined, liv
 }
 
 /**
- * A failed job's stored error ("JOB_FAILED: database is locked") as a person reads it: what went wrong and what to
- * do, never a bare code. The code stays available (for the tooltip and support).
+ * A failed job's error ({code, message} as main stored it) as a person reads it: what went wrong and what to do,
+ * never a bare code. The code stays available (for the tooltip and support).
  */
-export function jobErrorText(error: string): { text: string; code: string | null } {
-  const match = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(error);
-  const code = match?.[1] ?? null;
-  const message = (match?.[2] ?? error).trim();
-  if (/database is locked|SQLITE_BUSY/i.test(message)) {
+export function jobErrorText(error: JobError): { text: string; code: string } {
+  const { code } = error;
+  const message = error.message.trim();
+  if (code === 'SQLITE_BUSY' || /database is locked|SQLITE_BUSY/i.test(message)) {
     return { code, text: 'The database was busy with another task and the job stopped. Nothing is wrong with its input: run it again.' };
+  }
+  if (code === 'JOB_INTERRUPTED') {
+    return { code, text: 'The app stopped while this job ran. It can be resumed where it stopped (imports: the Imports page).' };
   }
   if (/worker stopped without a result/i.test(message)) {
     return { code, text: 'The job stopped unexpectedly (its background worker ended). Run it again; if it stops again, tell IT.' };
   }
   return { code, text: message.length ? message : 'The job failed without a reason.' };
+}
+
+const UNIT_WORDS: Record<JobProgressUnit, [one: string, many: string]> = {
+  rows: ['row', 'rows'],
+  credentials: ['credential', 'credentials'],
+  consents: ['consent', 'consents'],
+  pages: ['page', 'pages'],
+};
+
+/** What a job's done/total count, from its kind's declared progress unit ('items' for a kind this version does not know). */
+export function progressUnitWord(kind: string, n: number): string {
+  if (!isJobKind(kind)) return n === 1 ? 'item' : 'items';
+  const [one, many] = UNIT_WORDS[JOB_KINDS[kind].progress];
+  return n === 1 ? one : many;
 }
