@@ -1,17 +1,20 @@
-// The decision engine: may this grantee see this patient's data of this category for this purpose, now?
-// Deny overrides permit; only active consents in their period count; no consent is a deny; break-glass (ETREAT with
-// a stated reason) is an explicit request, never the side effect of asking about the ETREAT purpose.
-import type { Statement } from 'better-sqlite3-multiple-ciphers';
+// The consent part of the access policy (policy.ts): deny overrides permit; only active consents in their period
+// count; no consent is a deny; break-glass (ETREAT with a stated reason) is an explicit request, never the side
+// effect of asking about the ETREAT purpose. Pure: the consents come from facts.ts.
+import type { CategoryCode, PurposeCode } from '../api/consents';
 import { AppError } from '../api/errors';
-import type { Db } from '../db/connection';
-import type { Category, ConsentStatus, Decision, Purpose } from './codes';
-import { formatEnd, formatStart, unixSeconds } from './period';
+import type { ConsentStatus, Decision } from '../consents/codes';
+import { formatEnd, formatStart } from '../consents/period';
 
-export interface DecideQuery {
+/** Whose consents a question is about: one patient, one grantee, one purpose, one category. */
+export interface ConsentKey {
   grantee: string;
   patientId: number;
-  purpose: Purpose;
-  category: Category;
+  purpose: PurposeCode;
+  category: CategoryCode;
+}
+
+export interface DecideQuery extends ConsentKey {
   at: Date | number;
   /**
    * Present only for a break-glass request (ETREAT): why emergency access is needed. Recorded by the caller's audit
@@ -35,45 +38,25 @@ export interface DecideResult {
   decidedBy: DecidingConsent[];
 }
 
-interface InForceRow {
+/** A consent of the key that is active and in its period at the time asked about (facts.consentsInForce). */
+export interface ConsentInForce {
   id: number;
   external_id: string | null;
   decision: Decision;
   period_start: number;
   period_end: number | null;
 }
-interface AnyRow extends InForceRow {
+/** A consent of the key in any state (facts.consentsOnFile). */
+export interface ConsentOnFile extends ConsentInForce {
   status: ConsentStatus;
   revoked_reason: string | null;
 }
 
-const statements = new WeakMap<Db, { inForce: Statement; onFile: Statement }>();
-
-/** The two prepared queries; `inForce` is answered from the consents_decide index alone (see decide.test.ts). */
-export function decideStatements(db: Db): { inForce: Statement; onFile: Statement } {
-  let s = statements.get(db);
-  if (!s) {
-    s = {
-      inForce: db.prepare(
-        `SELECT id, external_id, decision, period_start, period_end FROM consents
-         WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ? AND status = 'active'
-           AND period_start <= ? AND (period_end IS NULL OR period_end > ?)`,
-      ),
-      onFile: db.prepare(
-        `SELECT id, external_id, decision, period_start, period_end, status, revoked_reason FROM consents
-         WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ?`,
-      ),
-    };
-    statements.set(db, s);
-  }
-  return s;
-}
-
-function period(r: InForceRow): string {
+function period(r: ConsentInForce): string {
   return `${formatStart(r.period_start)} to ${r.period_end === null ? 'open-ended' : formatEnd(r.period_end)}`;
 }
 
-function whyNotCounted(r: AnyRow, at: number): string {
+function whyNotCounted(r: ConsentOnFile, at: number): string {
   if (r.status === 'revoked') return `revoked${r.revoked_reason ? ` (${r.revoked_reason})` : ''}: does not count`;
   if (r.status === 'superseded') return 'superseded by a newer version: does not count';
   if (r.status === 'expired' || (r.period_end !== null && r.period_end <= at)) return `expired (${period(r)}): does not count`;
@@ -81,11 +64,10 @@ function whyNotCounted(r: AnyRow, at: number): string {
   return 'does not count';
 }
 
-function evaluate(db: Db, q: DecideQuery, at: number): Omit<DecideResult, 'breakGlass'> {
-  const { inForce, onFile } = decideStatements(db);
-  const rows = inForce.all(q.patientId, q.grantee, q.purpose, q.category, at, at) as InForceRow[];
-  const denies = rows.filter((r) => r.decision === 'deny');
-  const permits = rows.filter((r) => r.decision === 'permit');
+/** Deny overrides permit; only consents in force count; no consent is a deny. `onFile` explains a deny with none in force. */
+function evaluate(inForce: readonly ConsentInForce[], onFile: readonly ConsentOnFile[] | null, at: number): Omit<DecideResult, 'breakGlass'> {
+  const denies = inForce.filter((r) => r.decision === 'deny');
+  const permits = inForce.filter((r) => r.decision === 'permit');
   if (denies.length) {
     return {
       decision: 'deny',
@@ -105,9 +87,8 @@ function evaluate(db: Db, q: DecideQuery, at: number): Omit<DecideResult, 'break
       decidedBy: permits.map((r) => ({ consentId: r.id, externalId: r.external_id, decision: r.decision, counts: true, why: `permit in force (${period(r)})` })),
     };
   }
-  // Nothing in force: explain with what is on file (a second indexed query, only on this path).
   // Sorted here rather than in SQL: an ORDER BY id would tempt the planner onto the (grantee, id) index.
-  const others = (onFile.all(q.patientId, q.grantee, q.purpose, q.category) as AnyRow[]).sort((a, b) => b.id - a.id).slice(0, 5);
+  const others = [...(onFile ?? [])].sort((a, b) => b.id - a.id).slice(0, 5);
   return {
     decision: 'deny',
     reason: others.length ? 'Denied: no consent in force for this grantee, purpose and category.' : 'Denied: no consent on file.',
@@ -115,19 +96,34 @@ function evaluate(db: Db, q: DecideQuery, at: number): Omit<DecideResult, 'break
   };
 }
 
-export function decide(db: Db, q: DecideQuery): DecideResult {
-  const at = unixSeconds(q.at);
-  if (q.breakGlassReason === undefined) return { ...evaluate(db, q, at), breakGlass: false };
+/**
+ * The break-glass request of a question, checked before anything else: none (undefined), or its trimmed reason.
+ * Break-glass is emergency treatment only, and never without a stated reason, whichever question carries it.
+ */
+export function breakGlassReasonOf(q: Pick<DecideQuery, 'purpose' | 'breakGlassReason'>): string | undefined {
+  if (q.breakGlassReason === undefined) return undefined;
   if (q.purpose !== 'ETREAT') throw new AppError('BREAK_GLASS_PURPOSE', `Break-glass is emergency treatment (ETREAT), not ${q.purpose}.`);
-  // Break-glass: an explicit path that always permits, flagged, and only with a stated reason. What the
-  // consents on file say for ETREAT is reported alongside, so a reviewer sees what was overridden.
   const reason = q.breakGlassReason.trim();
   if (!reason) throw new AppError('BREAK_GLASS_REASON_REQUIRED', 'Emergency access (ETREAT) needs a reason: say why the record must be opened.');
-  const normal = evaluate(db, q, at);
+  return reason;
+}
+
+/**
+ * The consent decision at `at` (unix seconds) from the key's consents in force and, only when none is, the key's
+ * consents on file (null otherwise: facts.ts reads them on that path alone). Break-glass (ETREAT with a stated
+ * reason) is an explicit request that always permits, flagged; what the consents say is reported alongside.
+ */
+export function consentDecision(q: Pick<DecideQuery, 'purpose' | 'breakGlassReason'>, at: number, inForce: readonly ConsentInForce[], onFile: readonly ConsentOnFile[] | null): DecideResult {
+  const breakGlass = breakGlassReasonOf(q);
+  const normal = evaluate(inForce, onFile, at);
+  if (breakGlass === undefined) return { ...normal, breakGlass: false };
   return {
     decision: 'permit',
     breakGlass: true,
-    reason: `Break-glass emergency access: ${reason}. Without it: ${normal.reason}`,
+    reason: `Break-glass emergency access: ${breakGlass}. Without it: ${normal.reason}`,
     decidedBy: normal.decidedBy.map((d) => ({ ...d, counts: false })),
   };
 }
+
+/** Whether the consents on file are needed to answer (none in force): facts.ts reads them only then. */
+export const needsConsentsOnFile = (inForce: readonly ConsentInForce[]): boolean => inForce.length === 0;
