@@ -64,6 +64,8 @@ function whyNotCounted(r: ConsentOnFile, at: number): string {
   return 'does not count';
 }
 
+const NONE: readonly ConsentOnFile[] = Object.freeze([]);
+
 /** Deny overrides permit; only consents in force count; no consent is a deny. `onFile` explains a deny with none in force. */
 function evaluate(inForce: readonly ConsentInForce[], onFile: readonly ConsentOnFile[] | null, at: number): Omit<DecideResult, 'breakGlass'> {
   const denies = inForce.filter((r) => r.decision === 'deny');
@@ -87,8 +89,10 @@ function evaluate(inForce: readonly ConsentInForce[], onFile: readonly ConsentOn
       decidedBy: permits.map((r) => ({ consentId: r.id, externalId: r.external_id, decision: r.decision, counts: true, why: `permit in force (${period(r)})` })),
     };
   }
-  // Sorted here rather than in SQL: an ORDER BY id would tempt the planner onto the (grantee, id) index.
-  const others = [...(onFile ?? [])].sort((a, b) => b.id - a.id).slice(0, 5);
+  // Sorted here rather than in SQL: an ORDER BY id would tempt the planner onto the (grantee, id) index. Copied
+  // only when there is something to sort (the facts stay untouched; the common "nothing on file" path allocates nothing).
+  const onFileRows = onFile ?? NONE;
+  const others = (onFileRows.length > 1 ? [...onFileRows].sort((a, b) => b.id - a.id) : onFileRows).slice(0, 5);
   return {
     decision: 'deny',
     reason: others.length ? 'Denied: no consent in force for this grantee, purpose and category.' : 'Denied: no consent on file.',
