@@ -7,7 +7,7 @@ import type { ClaimInput } from '../main/claims/model';
 import { precheckClaim } from '../main/claims/precheck';
 import { insertClaim } from '../main/claims/store';
 import { seedProvider } from '../main/claims/test-support';
-import { decide } from '../main/consents/decide';
+import { decide } from '../main/access/answers';
 import { Pseudonymizer } from '../main/consents/pseudonym';
 import { npiFromNine } from '../main/credentials/npi';
 import { openDatabase } from '../main/db/connection';

@@ -3,7 +3,8 @@
 // on a database encrypted at rest (as the console runs), beside the plain figure, to show the cipher's overhead.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { decide, type DecideQuery } from '../main/consents/decide';
+import { decide } from '../main/access/answers';
+import type { DecideQuery } from '../main/access/policy';
 import { CATEGORIES, PURPOSES } from '../main/consents/codes';
 import { dbKeyFromBytes, KEYED_CACHE_KIB, openDatabase, type Db } from '../main/db/connection';
 import { migrate } from '../main/db/migrate';

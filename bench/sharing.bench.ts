@@ -1,10 +1,9 @@
-// Release decision latency: decideFromDb (agreements with the partner + decide() of the consents + the rule) over
+// Release decision latency: decideReleaseRequest (agreements with the partner + decide() of the consents + the rule) over
 // `rows` consents granted to partner organisations, beside decide() alone on the same queries in the same run.
 import path from 'node:path';
-import { decide } from '../main/consents/decide';
+import { decide, decideReleaseRequest } from '../main/access/answers';
 import { openDatabase } from '../main/db/connection';
 import { migrate } from '../main/db/migrate';
-import { decideFromDb } from '../main/sharing/release';
 import { prng } from '../scripts/generate-consents';
 import { percentile } from './stats';
 import type { Bench } from './types';
@@ -57,7 +56,7 @@ const bench: Bench = async ({ tmpDir, rows }) => {
   const at = new Date();
   for (let i = 0; i < 2000; i++) {
     const q = queries[i % queries.length]!;
-    decideFromDb(db, q, at);
+    decideReleaseRequest(db, q, at);
     decide(db, { grantee: q.partnerOrgId, patientId: q.patientId, purpose: q.purpose, category: q.category, at });
   }
   const releaseUs: number[] = [];
@@ -66,7 +65,7 @@ const bench: Bench = async ({ tmpDir, rows }) => {
   for (let round = 0; round < 3; round++) {
     for (const q of queries) {
       let s = process.hrtime.bigint();
-      if (decideFromDb(db, q, at).decision === 'permit') permits++;
+      if (decideReleaseRequest(db, q, at).decision === 'permit') permits++;
       releaseUs.push(Number(process.hrtime.bigint() - s) / 1000);
       s = process.hrtime.bigint();
       decide(db, { grantee: q.partnerOrgId, patientId: q.patientId, purpose: q.purpose, category: q.category, at });

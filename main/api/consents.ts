@@ -76,7 +76,7 @@ export interface ConsentDetail extends ConsentListRow {
   history: ConsentHistoryEntry[];
 }
 
-/** Why the credential gate refused an NPI grantee (main/credentials/gate.ts). */
+/** Why the credential gate refused an NPI grantee (main/access/credential-rule.ts). */
 export type CredentialGateCode = 'NPI_INVALID' | 'DIRECTORY_MISSING' | 'NPI_NOT_IN_DIRECTORY' | 'NO_CREDENTIALS' | 'NO_CURRENT_CREDENTIAL';
 
 /** What the answer knows about the grantee: the provider directory entry and the credential verdict it rests on. */

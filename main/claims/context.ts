@@ -1,18 +1,14 @@
-// The pre-check's facts from SQLite: the consent engine (decide, purpose HPAYMT, grantee = payer id), the
-// provider directory's credential verdicts, and the duplicate indexes. One context serves one check or one import
+// The pre-check's facts from SQLite: the access policy (main/access: the payer's consent for HPAYMT, and the
+// rendering provider's credentials judged like the credential gate, maximum age included), and the duplicate indexes. One context serves one check or one import
 // run; within a run it also remembers the claims it has seen, so a dry run finds duplicates inside the file.
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
-import { CREDENTIAL_TYPE_LABELS } from '../api/credentials';
+import { claimConsent, claimProviderCredentials } from '../access/answers';
+import { gateMaxAgeHours } from '../access/facts';
 import type { Db } from '../db/connection';
-import { decide } from '../consents/decide';
 import type { Pseudonymizer } from '../consents/pseudonym';
-import { credentialsOfProvider, providerByNpi } from '../credentials/store';
 import { utcDay } from '../credentials/verdict';
 import { claimContentHash, type ClaimInput, type ClaimVerdict } from './model';
 import type { CheckableClaim, ConsentAnswer, CredentialFact, PrecheckContext } from './precheck';
-
-/** Verdicts that still mean "verification passed once": an offline re-check or a lapse by date after a verification. */
-const STILL_VERIFIED = new Set(['unverified_offline', 'expired']);
 
 export function checkableOf(input: ClaimInput, pseudonymizer: Pick<Pseudonymizer, 'pseudonym'>): CheckableClaim {
   return { ...input, contentHash: claimContentHash(input, pseudonymizer.pseudonym(input.facility, input.mrn)) };
@@ -73,6 +69,8 @@ export class SqlPrecheckContext implements PrecheckContext {
   private readonly patients = new Map<string, number | null>();
   /** Bulk: every claim id and passing content hash stored when the run began (plus the run's own rows). */
   private readonly loaded: boolean;
+  /** The credential gate's maximum age, read once per context (one check, or one run). */
+  private maxAgeHours: number | null = null;
 
   constructor(
     private readonly db: Db,
@@ -106,22 +104,14 @@ export class SqlPrecheckContext implements PrecheckContext {
       return { decision: 'deny', reason: 'Denied: the patient is not on file at this workstation, so no consent is on file.', details: [] };
     }
     // Disclosure happens at submission, so the consent must be in force now (not merely on the service date).
-    const d = decide(this.db, { grantee: claim.payerId, patientId, purpose: 'HPAYMT', category: 'general', at: this.options.now });
+    const d = claimConsent(this.db, claim.payerId, patientId, this.options.now);
     return { decision: d.decision, reason: d.reason, details: d.decidedBy.map((c) => `consent ${c.externalId ?? `#${c.consentId}`}: ${c.why}`) };
   }
 
   credentials(npi: string): CredentialFact[] | null {
     if (this.credentialCache.has(npi)) return this.credentialCache.get(npi)!;
-    const provider = providerByNpi(this.db, npi);
-    const facts = provider
-      ? credentialsOfProvider(this.db, provider.id).map((c) => ({
-          label: `${CREDENTIAL_TYPE_LABELS[c.type]} ${c.jurisdiction} ${c.number}`,
-          verdict: c.verdict,
-          verified: c.verdict === 'verified' || (c.verdict !== null && STILL_VERIFIED.has(c.verdict) && c.last_verified_at !== null),
-          validFrom: c.valid_from,
-          validUntil: c.valid_until,
-        }))
-      : null;
+    this.maxAgeHours ??= gateMaxAgeHours(this.db);
+    const facts = claimProviderCredentials(this.db, npi, this.options.now, this.maxAgeHours);
     this.credentialCache.set(npi, facts);
     return facts;
   }

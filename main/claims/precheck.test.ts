@@ -30,6 +30,7 @@ describe('precheckClaim', () => {
     ['no credentials', {}, { credentials: () => [] }, ['CREDENTIAL_NOT_VERIFIED'], /no credentials on file/],
     ['credential revoked', {}, { credentials: () => [{ ...license, verdict: 'revoked', verified: false }] }, ['CREDENTIAL_NOT_VERIFIED'], /Medical license CA A1: revoked/],
     ['credential never checked', {}, { credentials: () => [{ ...license, verdict: null, verified: false }] }, ['CREDENTIAL_NOT_VERIFIED'], /never verified/],
+    ['credential verified too long ago', {}, { credentials: () => [{ ...license, verified: false, staleSince: '2026-11-01T00:00:00.000Z' }] }, ['CREDENTIAL_NOT_VERIFIED'], /Medical license CA A1: last verified at 2026-11-01T00:00:00\.000Z, too long ago: verify it again/],
     ['credential not valid on the service date', { serviceDate: '2024-06-01' }, {}, ['CREDENTIAL_NOT_VALID_ON_SERVICE_DATE'], /covers the service date 2024-06-01 \(Medical license CA A1 valid 2025-01-01 to 2027-12-31\)/],
     ['duplicate claim id', {}, { claimIdTaken: () => true }, ['DUPLICATE_CLAIM_ID'], /Claim id CLM-1 was already submitted/],
     ['duplicate content', {}, { contentTakenBy: () => 'CLM-0' }, ['DUPLICATE_CONTENT'], /as claim CLM-0/],

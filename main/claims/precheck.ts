@@ -5,7 +5,7 @@ import { npiProblem } from '../credentials/npi';
 import { codeProblem } from './codes';
 import type { ClaimInput, ClaimReason, ClaimVerdict } from './model';
 
-/** The consent engine's answer (main/consents/decide.ts) for purpose HPAYMT and grantee = the payer id. */
+/** The access policy's consent answer (main/access/answers.ts claimConsent) for purpose HPAYMT and grantee = the payer id. */
 export interface ConsentAnswer {
   decision: 'permit' | 'deny';
   /** The engine's explanation, e.g. "Denied: no consent on file." */
@@ -20,8 +20,13 @@ export interface CredentialFact {
   label: string;
   /** Last verification verdict (main/credentials verdicts), null when never checked. */
   verdict: string | null;
-  /** Whether the credential passed verification (signature, issuer, registry), whatever its dates. */
+  /**
+   * Whether the credential passed verification (signature, issuer, registry) within the credential gate's maximum
+   * age at the check time, whatever its dates (the access policy's one definition, main/access/credential-rule.ts).
+   */
   verified: boolean;
+  /** A pass older than the maximum age: when it was last verified ("verify it again"). */
+  staleSince?: string | null;
   validFrom: string;
   validUntil: string;
 }
@@ -48,7 +53,7 @@ function credentialReasons(claim: ClaimInput, facts: CredentialFact[] | null): C
   if (facts.length === 0) return [{ code: 'CREDENTIAL_NOT_VERIFIED', message: `Rendering provider NPI ${npi} has no credentials on file.` }];
   const verified = facts.filter((f) => f.verified);
   if (verified.length === 0) {
-    const states = facts.map((f) => `${f.label}: ${f.verdict === null ? 'never verified' : f.verdict.replace(/_/g, ' ')}`);
+    const states = facts.map((f) => `${f.label}: ${f.staleSince ? `last verified at ${f.staleSince}, too long ago: verify it again` : f.verdict === null ? 'never verified' : f.verdict.replace(/_/g, ' ')}`);
     return [{ code: 'CREDENTIAL_NOT_VERIFIED', message: `Rendering provider NPI ${npi} has no verified credential (${states.join('; ')}).` }];
   }
   const day = claim.serviceDate;

@@ -32,9 +32,15 @@ export function seedPaymentConsent(db: Db, patientId: number, payer: string, dec
   );
 }
 
+/**
+ * When seeded credentials were last verified, by default: the check time of the claims tests and benchmark
+ * (2026-12-04), so the credential gate's maximum age (24 h by default) holds at their pinned clocks.
+ */
+export const VERIFIED_AT = '2026-12-04T00:00:00.000Z';
+
 let credentialCounter = 0;
 /** A provider with one credential carrying `verdict` (the rows verification would have written). */
-export function seedProvider(db: Db, npi: string, credential: { verdict: string | null; validFrom?: string; validUntil?: string }): number {
+export function seedProvider(db: Db, npi: string, credential: { verdict: string | null; validFrom?: string; validUntil?: string; verifiedAt?: string }): number {
   const providerId = Number(db.prepare(`INSERT INTO providers (npi, name, source, created_at, updated_at) VALUES (?, 'Dr Test', 'test', ?, ?)`).run(npi, now, now).lastInsertRowid);
   credentialCounter++;
   const hex = (n: number, len: number) => n.toString(16).padStart(len, '0');
@@ -52,7 +58,7 @@ export function seedProvider(db: Db, npi: string, credential: { verdict: string 
     `0x${'33'.repeat(65)}`,
     credential.verdict,
     now,
-    credential.verdict === 'verified' ? now : null,
+    credential.verdict === 'verified' ? (credential.verifiedAt ?? VERIFIED_AT) : null,
     now,
   );
   return providerId;

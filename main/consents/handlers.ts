@@ -1,12 +1,12 @@
 // Handlers of the consents channels: the consents table, a consent's detail, grant/supersede/revoke, FHIR
 // export to the data folder (a worker job), the access check and patient search. Errors name fields, never PHI values.
 import type { HandlersFor } from '../api/channel';
-import type { AccessDecision, AccessGranteeCheck, consentsChannels, ConsentDetail, ConsentForm, CredentialGateCode } from '../api/consents';
+import type { consentsChannels, ConsentDetail, ConsentForm } from '../api/consents';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
-import { credentialGate } from '../credentials/gate';
+import { checkAccess } from '../access/answers';
+import { patientExists } from '../access/facts';
 import type { RequestContext } from '../runtime/dispatcher';
-import { decide } from './decide';
 import { validateConsentFields, type ConsentDraft, type ConsentFieldValues } from './draft';
 import { saveWithDialog, type FileDialogs } from '../imports/file-transfer';
 import type { JobRunner } from '../workers/job-runner';
@@ -17,9 +17,6 @@ import { loadOrCreateFacilitySecret, Pseudonymizer } from './pseudonym';
 import { consentDetail, listConsents, searchPatients } from './queries';
 import { ConsentStore } from './store';
 import { ConsentWrites } from './writes';
-
-/** Gate refusals that mean the grantee cannot be identified: break-glass does not override these. */
-const UNIDENTIFIED: ReadonlySet<CredentialGateCode> = new Set(['NPI_INVALID', 'NPI_NOT_IN_DIRECTORY', 'DIRECTORY_MISSING']);
 
 export interface ConsentsDeps {
   db: Db;
@@ -135,35 +132,18 @@ export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof c
       return saveWithDialog(deps.dialogs, consentExportFile(db, deps.dataDir, exportId));
     },
     'access.check': (input, ctx) => {
-      if (!db.prepare('SELECT 1 FROM patients WHERE id = ?').get(input.patientId)) throw new AppError('NOT_FOUND', `There is no patient ${input.patientId}.`);
+      if (!patientExists(db, input.patientId)) throw new AppError('NOT_FOUND', `There is no patient ${input.patientId}.`);
       const at = input.at ? new Date(input.at) : clock();
-      const decided = decide(db, {
+      // The one access policy (main/access/policy.ts): consents, break-glass and the grantee's credential gate.
+      const { answer: result, grantee, consent: decided, gate } = checkAccess(db, {
         grantee: input.grantee,
         patientId: input.patientId,
         purpose: input.purpose,
         category: input.category,
         at,
-        ...(input.breakGlassReason ? { breakGlassReason: input.breakGlassReason } : {}),
+        // An empty reason reaches the policy, which refuses it (BREAK_GLASS_REASON_REQUIRED), rather than being dropped.
+        ...(input.breakGlassReason !== undefined ? { breakGlassReason: input.breakGlassReason } : {}),
       });
-      // Credential gate (main/credentials/gate.ts): a permit for an NPI grantee also needs a verified, unexpired
-      // credential. Organisation grantees are not gated. Break-glass overrides the consents and a stale credential,
-      // never identity: an NPI that is invalid or not in the provider directory is refused, with the named reason.
-      // Evaluated on every answer, so the answer always says whom it is about and which cached verdict it rests on.
-      const gate = credentialGate(db, input.grantee, at);
-      let result: Omit<AccessDecision, 'at' | 'grantee'> = decided;
-      if (!gate.ok && decided.breakGlass && UNIDENTIFIED.has(gate.code)) {
-        result = { decision: 'deny', breakGlass: false, reason: `Break-glass refused: ${gate.reason.replace(/^Denied: /, '')} Emergency access is opened only for a grantee this workstation can identify.`, decidedBy: decided.decidedBy };
-      } else if (!gate.ok && decided.decision === 'permit' && !decided.breakGlass) {
-        result = { ...decided, decision: 'deny', reason: `${gate.reason} The consents alone would permit: ${decided.reason}`, decidedBy: decided.decidedBy.map((d) => ({ ...d, counts: false })) };
-      }
-      const grantee: AccessGranteeCheck = {
-        kind: gate.kind,
-        directory: gate.directory,
-        gate: gate.kind === 'org' ? 'not-gated' : gate.ok ? 'passed' : 'refused',
-        code: gate.ok ? null : gate.code,
-        reason: gate.reason,
-        cachedVerdict: gate.ok ? gate.cached : null,
-      };
       // The audit entry of this call records the decision (ids and codes; the break-glass reason for review).
       ctx.audit({
         patientId: input.patientId,

@@ -16,7 +16,7 @@ import { silentLogger } from '../runtime/log';
 import { JobRunner } from '../workers/job-runner';
 import { toCredentialDocument, type SignedCredential } from './document';
 import { credentialDomain, type CredentialDomain } from './eip712';
-import { credentialGate } from './gate';
+import { gateOf } from '../access/answers';
 import { createCredentialHandlers } from './handlers';
 import type { VerifyAllResult } from './jobs';
 import { CredentialRegistryReader, RegistryUnavailable, type RegistryReader } from './registry-client';
@@ -198,7 +198,7 @@ describe('bulk verification job and API', () => {
     const entry = db.prepare(`SELECT outcome, subject, details FROM audit_log WHERE action = 'credentials.verify' ORDER BY id DESC LIMIT 1`).get() as { subject: string; details: string };
     expect(entry.subject).toBe(c.hash);
     expect(JSON.parse(entry.details)).toMatchObject({ verdict: 'verified', credentialId: id, npi: TEST_NPIS[2] });
-    expect(credentialGate(db, TEST_NPIS[2], new Date())).toMatchObject({ ok: true });
+    expect(gateOf(db, TEST_NPIS[2], new Date())).toMatchObject({ ok: true });
 
     const doc = JSON.stringify(toCredentialDocument(c));
     expect(await as(manager)('credentials.check', { document: doc })).toMatchObject({ ok: true, value: { verdict: 'verified', credentialId: id } });
@@ -214,7 +214,7 @@ describe('bulk verification job and API', () => {
     const revoked = await as(manager)<{ outboxId: number; credential: { check: { verdict: string } } }>('credentials.setStatus', { credentialId: id, status: 'revoked', reason: 'licence surrendered', issuerSignature });
     expect(revoked).toMatchObject({ ok: true, value: { credential: { check: { verdict: 'revoked' }, localStatus: { status: 'revoked', outboxState: 'pending' } } } });
     expect(db.prepare(`SELECT kind FROM outbox WHERE id = ?`).get((revoked as { value: { outboxId: number } }).value.outboxId)).toEqual({ kind: 'credential.status' });
-    const gate = credentialGate(db, TEST_NPIS[2], new Date());
+    const gate = gateOf(db, TEST_NPIS[2], new Date());
     expect(gate.ok).toBe(false);
 
     const stranger = await stored(Wallet.createRandom(), TEST_NPIS[2], domain, null);

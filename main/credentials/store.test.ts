@@ -8,7 +8,7 @@ import type { Db } from '../db/connection';
 import { parseWith } from '../sync/plugin';
 import { credentialStatusPayload } from './sync-plugin';
 import { credentialDomain } from './eip712';
-import { credentialGate } from './gate';
+import { gateOf } from '../access/answers';
 import { npiFromNine } from './npi';
 import { expiringCredentials, listProviders, providerDetail } from './queries';
 import { writeSetting, SETTING_KEYS } from './settings';
@@ -40,44 +40,44 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('credentialGate', () => {
+describe('the credential gate (access policy)', () => {
   it('does not gate organisation grantees', () => {
-    expect(credentialGate(db, 'org-general-hospital', now)).toMatchObject({ ok: true, kind: 'org', directory: null });
-    expect(credentialGate(db, '1234567893', now, { granteeKind: 'org' })).toMatchObject({ ok: true });
+    expect(gateOf(db, 'org-general-hospital', now)).toMatchObject({ ok: true, kind: 'org', directory: null });
+    expect(gateOf(db, '1234567893', now, { granteeKind: 'org' })).toMatchObject({ ok: true });
   });
 
   it('denies an invalid NPI and an NPI outside the directory, saying why', () => {
-    expect(credentialGate(db, '1234567890', now)).toMatchObject({ ok: false, code: 'NPI_INVALID', reason: 'Denied: the grantee NPI 1234567890 is not valid (NPI check digit is wrong).' });
-    expect(credentialGate(db, '1679576722', now)).toMatchObject({ ok: false, code: 'NPI_NOT_IN_DIRECTORY', directory: { listed: false }, reason: expect.stringContaining('NPI 1679576722 is not in the provider directory') });
+    expect(gateOf(db, '1234567890', now)).toMatchObject({ ok: false, code: 'NPI_INVALID', reason: 'Denied: the grantee NPI 1234567890 is not valid (NPI check digit is wrong).' });
+    expect(gateOf(db, '1679576722', now)).toMatchObject({ ok: false, code: 'NPI_NOT_IN_DIRECTORY', directory: { listed: false }, reason: expect.stringContaining('NPI 1679576722 is not in the provider directory') });
   });
 
   it('follows each credential state to permit or deny', async () => {
     const npi = TEST_NPIS[1];
     const id = await credentialFor(npi);
-    expect(credentialGate(db, npi, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/no verified, unexpired credential: Medical license US-CA A\d+ has not been verified yet/) });
+    expect(gateOf(db, npi, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/no verified, unexpired credential: Medical license US-CA A\d+ has not been verified yet/) });
 
     judged(id, 'verified', hoursAgo(2));
-    expect(credentialGate(db, npi, now)).toMatchObject({ ok: true, credentialId: id });
+    expect(gateOf(db, npi, now)).toMatchObject({ ok: true, credentialId: id });
     // The decision engine passes unix seconds.
-    expect(credentialGate(db, npi, Math.floor(now.getTime() / 1000))).toMatchObject({ ok: true, credentialId: id });
+    expect(gateOf(db, npi, Math.floor(now.getTime() / 1000))).toMatchObject({ ok: true, credentialId: id });
 
     judged(id, 'unverified_offline', hoursAgo(1));
-    expect(credentialGate(db, npi, now)).toMatchObject({ ok: true });
+    expect(gateOf(db, npi, now)).toMatchObject({ ok: true });
 
     judged(id, 'verified', hoursAgo(30));
-    expect(credentialGate(db, npi, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/was last verified at .*, too long ago: verify it again/) });
-    expect(credentialGate(db, npi, now, { maxAgeHours: 48 })).toMatchObject({ ok: true });
+    expect(gateOf(db, npi, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/was last verified at .*, too long ago: verify it again/) });
+    expect(gateOf(db, npi, now, { maxAgeHours: 48 })).toMatchObject({ ok: true });
     writeSetting(db, SETTING_KEYS.gateMaxAgeHours, '72');
-    expect(credentialGate(db, npi, now)).toMatchObject({ ok: true });
+    expect(gateOf(db, npi, now)).toMatchObject({ ok: true });
     writeSetting(db, SETTING_KEYS.gateMaxAgeHours, '24');
 
     judged(id, 'revoked', hoursAgo(1), 'The registry marks this credential revoked.');
-    expect(credentialGate(db, npi, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/is revoked \(The registry marks this credential revoked\.\)/) });
+    expect(gateOf(db, npi, now)).toMatchObject({ ok: false, reason: expect.stringMatching(/is revoked \(The registry marks this credential revoked\.\)/) });
 
     // After its last day, even a fresh 'verified' does not count (the check was for another day).
     judged(id, 'verified', hoursAgo(1));
-    expect(credentialGate(db, npi, new Date('2028-01-01T00:00:00Z'), { maxAgeHours: 1e6 })).toMatchObject({ ok: false, reason: expect.stringMatching(/expired after 2027-12-31/) });
-    expect(credentialGate(db, npi, new Date('2023-06-01T00:00:00Z'), { maxAgeHours: 1e6 })).toMatchObject({ ok: false, reason: expect.stringMatching(/is not valid until 2024-01-01/) });
+    expect(gateOf(db, npi, new Date('2028-01-01T00:00:00Z'), { maxAgeHours: 1e6 })).toMatchObject({ ok: false, reason: expect.stringMatching(/expired after 2027-12-31/) });
+    expect(gateOf(db, npi, new Date('2023-06-01T00:00:00Z'), { maxAgeHours: 1e6 })).toMatchObject({ ok: false, reason: expect.stringMatching(/is not valid until 2024-01-01/) });
   });
 
   it('lets one good credential through among bad ones', async () => {
@@ -86,7 +86,7 @@ describe('credentialGate', () => {
     const good = await credentialFor(npi);
     judged(bad, 'suspended', hoursAgo(1));
     judged(good, 'verified', hoursAgo(1));
-    expect(credentialGate(db, npi, now)).toMatchObject({ ok: true, credentialId: good });
+    expect(gateOf(db, npi, now)).toMatchObject({ ok: true, credentialId: good });
   });
 });
 

@@ -68,7 +68,8 @@ export async function startIdentityFixture(): Promise<IdentityFixture> {
     return result.value as T;
   }
   const seeded = { patientIds: [] as number[], consentIds: [] as number[], claimIds: [] as number[], uploadId: '', runId: 0, jobId: '', requestId: 0 };
-  seedProvider(services.db, NPIS.verified, { verdict: 'verified' });
+  // Verified now: the services run on the wall clock, and a claim needs a verification within the gate's maximum age.
+  seedProvider(services.db, NPIS.verified, { verdict: 'verified', verifiedAt: new Date().toISOString() });
   for (const [i, p] of PATIENTS.entries()) {
     const base = { facility: 'GH01', mrn: p.mrn, patientName: p.name, birthDate: p.birthDate, decision: 'permit' as const, category: 'general' as const, periodStart: '2024-01-01' };
     const treat = await ok<{ id: number; patient: { id: number } }>('consents.grant', { ...base, grantee: NPIS.verified, purpose: 'TREAT' });

@@ -1,35 +1,23 @@
-// Release of information: decides a partner's request with decideRelease over this database (agreements,
-// consents for the partner organisation, the named professional's credential), records the decision, and on a
-// permit writes the release package to <data dir>/releases (0600) and records its sha-256. Audited both ways.
+// Release of information: decides a partner's request with the access policy (main/access: agreements, consents
+// for the partner organisation, the named professional's credential gate), records the decision, and on a permit
+// writes the release package to <data dir>/releases (0600) and records its sha-256. Audited both ways.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import canonicalize from 'canonicalize';
 import type { ReleaseRequestInput, ReleaseRequestView } from '../api/sharing';
-import type { PurposeCode } from '../api/consents';
 import { AppError } from '../api/errors';
 import { recordAudit, type AuditActor } from '../audit/trail';
-import { decide } from '../consents/decide';
-import { credentialGate } from '../credentials/gate';
+import { decideReleaseRequest } from '../access/answers';
+import { patientExists } from '../access/facts';
+import type { ReleaseDecision } from '../access/policy';
 import type { Db } from '../db/connection';
-import { decideRelease, type ReleaseDecision } from './rules';
-import { agreementFacts, agreementsWith, insertRequest, markReleased, requestById } from './store';
+import { insertRequest, markReleased, requestById } from './store';
 
 export interface ReleaseDeps {
   db: Db;
   dataDir: string;
   now?: () => Date;
-}
-
-/** The facts decideRelease needs, read from this database at `at`. */
-export function decideFromDb(db: Db, r: ReleaseRequestInput, at: Date): ReleaseDecision {
-  const atSec = Math.floor(at.getTime() / 1000);
-  const consent = decide(db, { grantee: r.partnerOrgId, patientId: r.patientId, purpose: r.purpose as PurposeCode, category: r.category, at });
-  const credential = r.professionalNpi ? credentialGate(db, r.professionalNpi, at, { granteeKind: 'npi' }) : null;
-  return decideRelease(
-    { partnerOrgId: r.partnerOrgId, category: r.category, purpose: r.purpose as PurposeCode, professionalNpi: r.professionalNpi ?? null, at: atSec },
-    { agreements: agreementsWith(db, r.partnerOrgId).map(agreementFacts), consent, credential: credential && (credential.ok ? { ok: true } : { ok: false, reason: credential.reason }) },
-  );
 }
 
 /** What is released: the patient's record of this category as this console holds it (demographics and consents). */
@@ -55,10 +43,10 @@ export type ReleaseCommit = (write: () => ReleaseDecided) => ReleaseDecided;
 
 export function handleReleaseRequest(deps: ReleaseDeps, input: ReleaseRequestInput, actor: AuditActor, commit: ReleaseCommit = (write) => deps.db.transaction(write)()): ReleaseRequestView {
   const { db } = deps;
-  if (!db.prepare('SELECT 1 FROM patients WHERE id = ?').get(input.patientId)) throw new AppError('NOT_FOUND', `patientId: there is no patient ${input.patientId}.`);
+  if (!patientExists(db, input.patientId)) throw new AppError('NOT_FOUND', `patientId: there is no patient ${input.patientId}.`);
   const now = (deps.now ?? (() => new Date()))();
   const at = now.toISOString();
-  const decision = decideFromDb(db, input, now);
+  const decision = decideReleaseRequest(db, input, now);
   const reasons = decision.reasons.map((x) => ({ code: x.code, message: x.message }));
   let packageText: string | null = null;
   // Fail closed: the request, its decision entry and, on a permit, the release entry with the package's sha-256

@@ -8,7 +8,7 @@ import { openTestDb, startTestChain, tempDir, testEngine, type TestChain } from 
 import type { SyncEngine } from '../sync/engine';
 import { AgreementService } from './agreements';
 import { ensureIdentity, loadOrCreateOrgWallet, setOrgId } from './identity';
-import { decideRelease } from './rules';
+import { decideRelease } from '../access/agreement-rule';
 import { openTerms } from './sealed-terms';
 import { SqlSharingSink } from './sink';
 import { agreementById, agreementFacts } from './store';

@@ -4,7 +4,7 @@ import type { AgreementStatus, AgreementView, ReleaseRequestView } from '../api/
 import type { CategoryCode, PurposeCode } from '../api/consents';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
-import type { AgreementFacts } from './rules';
+import type { AgreementFacts } from '../access/agreement-rule';
 import type { Direction } from './terms';
 
 export interface AgreementRow {

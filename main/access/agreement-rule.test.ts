@@ -1,7 +1,7 @@
 // decideRelease, table-driven: every combination of agreement state, scope, consent and credential gives the
 // decision and the full list of reasons.
 import { describe, expect, it } from 'vitest';
-import { decideRelease, type AgreementFacts, type ReleaseContext, type ReleaseRequestFacts } from './rules';
+import { decideRelease, type AgreementFacts, type ReleaseContext, type ReleaseRequestFacts } from './agreement-rule';
 
 const NOW = 1_800_000_000;
 const agreement = (o: Partial<AgreementFacts> = {}): AgreementFacts => ({

@@ -1,12 +1,15 @@
-// The decision engine, table-driven over one patient's consents: deny overrides permit, only active consents in
-// their period count, no consent is a deny, ETREAT is break-glass; and the query is answered from the index.
+// The consent decision of the access policy (answers.decide: facts.ts reads, policy.ts decides), table-driven over
+// one patient's consents: deny overrides permit, only active consents in their period count, no consent is a deny,
+// ETREAT is break-glass; and the query is answered from the index.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../api/errors';
-import { decide, decideStatements, type DecideQuery } from './decide';
-import { nextSeq } from './store';
-import { draft, NPI, testData, type TestData } from './test-support';
-import { toNewConsent } from './writes';
-import type { ConsentDraft } from './draft';
+import { decide } from './answers';
+import { consentStatements } from './facts';
+import type { DecideQuery } from './policy';
+import { nextSeq } from '../consents/store';
+import { draft, NPI, testData, type TestData } from '../consents/test-support';
+import { toNewConsent } from '../consents/writes';
+import type { ConsentDraft } from '../consents/draft';
 
 let t: TestData;
 const d = (y: number, m = 1, day = 1) => Date.UTC(y, m - 1, day) / 1000;
@@ -100,7 +103,7 @@ describe('decide', () => {
   });
 
   it('answers from the consents_decide index, never a scan', () => {
-    const { inForce, onFile } = decideStatements(t.db);
+    const { inForce, onFile } = consentStatements(t.db);
     for (const [stmt, params] of [
       [inForce, [patientId, NPI.a, 'TREAT', 'general', 1, 1]],
       [onFile, [patientId, NPI.a, 'TREAT', 'general']],
