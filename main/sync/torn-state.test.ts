@@ -3,7 +3,8 @@
 // diff read (prestateTracer), the chain reverted to before it and the diff written back (setStorageAt, setNonce):
 // flag set, words stored, no block, no receipt, no event. No workstation can pull such a change; the sender must not
 // confirm it, must name it (SYNC_APPLIED_WITHOUT_LOG) and send the changes again with events, so a second workstation
-// pulling from the chain ends with the same consents (convergence). Also as the attacker: a hostile signer's event
+// pulling from the chain ends with the same consents (convergence); a credential batch, which cannot be resent, stays
+// failed under that name. Also as the attacker: a hostile signer's event
 // under our batch id never confirms it, and retrying the failed batch re-stamps nothing more. anvil and EDR (both
 // trace a state diff with prestateTracer).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { ConsentConflicts } from '../consents/consent-conflicts';
 import { SqlConsentSink } from '../consents/consent-sink';
 import { consentOpOf } from '../consents/sync-plugin';
 import type { Db } from '../db/connection';
-import { outboxStates, startTestChain, tempDir, TEST_SEALER, testEngine, workstationKey, type TestChain } from './fixtures/chain';
+import { credentialPayload, enqueue, outboxStates, registerIssuer, startTestChain, tempDir, TEST_SEALER, testEngine, workstationKey, type TestChain, type TestEngineOptions } from './fixtures/chain';
 import { currentConsents, workstation, writeConsent, type Terms } from './fixtures/workstation';
 import { SyncStore } from './store';
 
@@ -41,10 +42,11 @@ interface StateDiff {
  * A's engine whose first consent batch lands torn: mined, then the chain goes back to before its block and only the
  * transaction's writes (ledger storage, A's nonce) are put back. `beforeSync` runs once the state is torn.
  */
-function tornEngine(a: Db, keyA: string, broadcasts: string[], beforeSync: () => Promise<void> = async () => undefined) {
+function tornEngine(a: Db, keyA: string, broadcasts: string[], beforeSync: () => Promise<void> = async () => undefined, extra: TestEngineOptions = {}) {
   let snapshot: string | null = null;
   let torn = false;
   return testEngine(a, chain, {
+    ...extra,
     signerKey: keyA,
     // The engine waits for no receipt: a batch without one whose nonce is used is settled at once.
     stuckAfterMs: 0,
@@ -58,11 +60,13 @@ function tornEngine(a: Db, keyA: string, broadcasts: string[], beforeSync: () =>
       expect((await chain.provider.getTransactionReceipt(hash))?.status).toBe(1); // automine: mined, with its events
       const diff = (await chain.provider.send('debug_traceTransaction', [hash, { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }])) as StateDiff;
       await chain.control.revert(snapshot);
-      const ledger = chain.contracts.ConsentLedger.toLowerCase();
-      const post = Object.entries(diff.post).find(([addr]) => addr.toLowerCase() === ledger)?.[1]?.storage ?? {};
-      const pre = Object.entries(diff.pre).find(([addr]) => addr.toLowerCase() === ledger)?.[1]?.storage ?? {};
-      for (const slot of Object.keys(pre)) if (!(slot in post)) await chain.control.setStorageAt(ledger, slot, `0x${'00'.repeat(32)}`);
-      for (const [slot, word] of Object.entries(post)) await chain.control.setStorageAt(ledger, slot, word);
+      // Every contract's storage writes of the transaction come back; its block, receipt and logs do not.
+      for (const [addr, after] of Object.entries(diff.post)) {
+        const post = after.storage ?? {};
+        const pre = Object.entries(diff.pre).find(([x]) => x.toLowerCase() === addr.toLowerCase())?.[1]?.storage ?? {};
+        for (const slot of Object.keys(pre)) if (!(slot in post)) await chain.control.setStorageAt(addr, slot, `0x${'00'.repeat(32)}`);
+        for (const [slot, word] of Object.entries(post)) await chain.control.setStorageAt(addr, slot, word);
+      }
       const sender = new Wallet(keyA).address;
       await chain.control.setNonce(sender, Number(Object.entries(diff.post).find(([addr]) => addr.toLowerCase() === sender.toLowerCase())![1].nonce));
       // Torn: the writes are there, the transaction is not.
@@ -164,6 +168,35 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     // The key the hostile signer outranked is a named conflict; the other two are resent.
     expect(first!.error).toMatch(/2 change\(s\) re-stamped.*1 lost to a later change/);
     expect(new ConsentConflicts(a).list().map((c) => c.reason)).toEqual(['OVERRIDDEN']);
+    a.close();
+  }, 120_000);
+
+  it("a credential batch (no resend possible) stays failed under that name, and another sender's StatusBatchApplied under our id does not count", async () => {
+    const dir = tempDir('sync-torn-credential');
+    const a = workstation(dir, 'ws-a', []);
+    const keyA = await workstationKey(chain);
+    const hostile = new Wallet(await workstationKey(chain), chain.provider);
+    const issuer = Wallet.createRandom();
+    await registerIssuer(chain, issuer.address);
+    enqueue(a, 'credential.status', [credentialPayload(1, issuer, chain), credentialPayload(2, issuer, chain)]);
+    const broadcasts: string[] = [];
+    let hostileTx = '';
+    const engineA = tornEngine(a, keyA, broadcasts, async () => {
+      // StatusBatchApplied indexes the batch id alone: the hostile event carries exactly our topics.
+      const batchId = a.prepare(`SELECT id FROM sync_batches`).pluck().get() as string;
+      const registry = new Contract(chain.contracts.CredentialRegistry, loadArtifact('CredentialRegistry').abi, hostile);
+      const tx = (await registry.getFunction('setStatuses')(batchId, [])) as { hash: string; wait(): Promise<unknown> };
+      await tx.wait();
+      hostileTx = tx.hash;
+    });
+    await engineA.runUntilDrained(60_000);
+    await engineA.stop();
+    expect(hostileTx).not.toBe('');
+    const rows = a.prepare(`SELECT state, tx_hash AS txHash, last_error AS error FROM sync_batches ORDER BY rowid`).all() as { state: string; txHash: string | null; error: string }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ state: 'failed', txHash: null });
+    expect(rows[0]!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .*NOT confirmed\. credential\.status cannot be sent again/);
+    expect(outboxStates(a)).toEqual({ failed: 2 });
     a.close();
   }, 120_000);
 });
