@@ -23,9 +23,11 @@ export interface JobProgress {
  * pulled changes ('reorg'); an outbox payload failed the chain schema and is never sent ('payload'); another party
  * used the batch's id first ('batch-id-taken': the batch is not confirmed, its events go again under a new id); the
  * contract applied a batch but skipped one of its items with a named reason ('item-skipped', e.g. a credential
- * status without its issuer's signature).
+ * status without its issuer's signature); the chain's storage holds our batch as applied but no block holds its event, so
+ * nobody can pull it ('applied-without-log': a node state torn by a crash; not confirmed, the changes are sent again
+ * where the kind can).
  */
-export const SYNC_FAILURE_REASONS = ['offline', 'revert', 'funds', 'nonce', 'chain-id', 'rpc', 'reorg', 'signer', 'payload', 'batch-id-taken', 'item-skipped'] as const;
+export const SYNC_FAILURE_REASONS = ['offline', 'revert', 'funds', 'nonce', 'chain-id', 'rpc', 'reorg', 'signer', 'payload', 'batch-id-taken', 'item-skipped', 'applied-without-log'] as const;
 export type SyncFailureReason = (typeof SYNC_FAILURE_REASONS)[number];
 
 export type SyncState =

@@ -37,6 +37,8 @@ export function auditRootSync(): SyncPlugin<AuditRootPayload, typeof AUDIT_ROOT_
     // AuditAnchor v2 head: ~94,000 gas for a trail's first head, ~79,000 after (contracts/test prints it).
     gas: { base: 180_000, perItem: 0, maxItems: 1 },
     appliedEvent: 'HeadAnchored',
+    // The event indexes the anchoring account (the contract's msg.sender): a log under our topics is ours.
+    appliedTopicsBindSender: true,
     encode(_batchId, payloads) {
       if (payloads.length !== 1) throw new RangeError(`an audit.root batch holds exactly one root, got ${payloads.length}`);
       const p = payloads[0]!;

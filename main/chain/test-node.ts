@@ -30,11 +30,13 @@ export interface NodeCapabilities {
   replacementBump: boolean;
   /** Rejects a transaction whose gas limit is over the EIP-7825 cap of 2^24 (anvil 1.7 accepts it on Osaka). */
   txGasCap: boolean;
+  /** Sets an account's nonce (what any local process can do to a devnet). */
+  setNonce: 'anvil_setNonce' | 'hardhat_setNonce';
 }
 
 export const NODE_CAPABILITIES: Readonly<Record<TestNodeKind, NodeCapabilities>> = {
-  anvil: { setBalance: 'anvil_setBalance', setStorageAt: 'anvil_setStorageAt', setCode: 'anvil_setCode', reorg: 'anvil_reorg', stateFile: true, replacementBump: false, txGasCap: false },
-  edr: { setBalance: 'hardhat_setBalance', setStorageAt: 'hardhat_setStorageAt', setCode: 'hardhat_setCode', reorg: null, stateFile: false, replacementBump: true, txGasCap: true },
+  anvil: { setBalance: 'anvil_setBalance', setStorageAt: 'anvil_setStorageAt', setCode: 'anvil_setCode', reorg: 'anvil_reorg', stateFile: true, replacementBump: false, txGasCap: false, setNonce: 'anvil_setNonce' },
+  edr: { setBalance: 'hardhat_setBalance', setStorageAt: 'hardhat_setStorageAt', setCode: 'hardhat_setCode', reorg: null, stateFile: false, replacementBump: true, txGasCap: true, setNonce: 'hardhat_setNonce' },
 };
 
 /** The node named by CUSTODIAN_TEST_NODE; anvil when unset. An unknown name fails loudly, never falls back. */
@@ -116,6 +118,10 @@ export class NodeControl {
   /** Writes a 32-byte word into a contract's storage slot. */
   async setStorageAt(address: string, slot: string, word: string): Promise<void> {
     await this.provider.send(this.caps.setStorageAt, [address, slot, word]);
+  }
+
+  async setNonce(address: string, nonce: number): Promise<void> {
+    await this.provider.send(this.caps.setNonce, [address, `0x${nonce.toString(16)}`]);
   }
 
   /** An id for revert(); both nodes consume it on revert, so take a new one to go back twice. */

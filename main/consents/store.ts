@@ -234,6 +234,26 @@ export class ConsentStore implements ConsentWriter {
     return { hlc, prevHlc: seen ?? '0000000000000000' };
   }
 
+  /**
+   * Sends again a change of this workstation that the chain holds without its event (sync SYNC_APPLIED_WITHOUT_LOG: a
+   * torn node state kept the write and lost the block and its logs, so no workstation can pull it): the same terms,
+   * stamped above `chainHlc` (the chain holds this very word, so the same stamp would be skipped as STALE). The row
+   * the change wrote keeps its terms and takes the new stamp. Null when a later change of the key is already here (it
+   * carries the key on by itself) or the row is gone.
+   */
+  restamp(torn: ConsentChangePayload, chainHlc: string, now: string): { outboxId: number; hlc: string; patientId: number } | null {
+    const row = this.byId(torn.consentId);
+    if (!row) return null;
+    const key = { patientId: row.patient_id, grantee: row.grantee, purpose: row.purpose, category: row.category };
+    const rows = this.keyRows(key.patientId, key.grantee, key.purpose, key.category);
+    if (rows.some((r) => r.hlc > torn.hlc)) return null;
+    this.sawStamp(key, chainHlc);
+    const stamp = this.stamp(key, now);
+    if (row.hlc === torn.hlc) this.s.stampRow!.run(stamp.hlc, row.id);
+    const outboxId = enqueueOutbox(this.db, CONSENT_CHANGE, JSON.stringify({ ...torn, hlc: stamp.hlc, prevHlc: stamp.prevHlc }), now);
+    return { outboxId, hlc: stamp.hlc, patientId: row.patient_id };
+  }
+
   insert(c: NewConsent, seq: number, ctx: WriteContext, history?: Record<string, unknown>): number {
     const stamp = this.stamp(c, ctx.now);
     const id = this.writeConsent(c, seq, ctx.now, stamp.hlc);

@@ -3,12 +3,13 @@
 // events come back (chain-reader.ts). Handed to the sync engine by the composition root (runtime/sync-plugins.ts).
 import { AppError } from '../api/errors';
 import { contractInterface } from '../sync/contracts';
-import type { SyncPlugin } from '../sync/plugin';
+import type { AppliedStateContext, SyncPlugin } from '../sync/plugin';
 import { consentLedgerReader, type ConsentChainSink } from './chain-reader';
 import { ConsentConflicts } from './consent-conflicts';
-import { boundBatchIdOf, categoryCodeOf, hlcOfText, packOrder, purposeCodeOf, type ConsentOp } from './consent-state';
+import { boundBatchIdOf, categoryCodeOf, hlcOfText, hlcText, packOrder, purposeCodeOf, stateWordOf, unpackState, type ConsentOp } from './consent-state';
 import type { ConsentSealer } from './ledger-seal';
 import { CONSENT_CHANGE, type ConsentChangePayload } from './outbox-events';
+import type { ConsentResender, TornChange } from './writes';
 
 /**
  * The ConsentLedger v2 op for a payload: the keyed op key, the order word (decision, revoked, hlc) and the terms sealed
@@ -30,6 +31,28 @@ export interface ConsentSyncDeps {
   sealer: ConsentSealer | null;
   /** Where pulled changes go (the consents tables, consent-sink.ts); the mirror alone when absent. */
   sink?: ConsentChainSink | null;
+  /** The consents write path that sends torn changes again (ConsentWrites.resendTorn); absent: they stay failed, named. */
+  resend?: ConsentResender | null;
+}
+
+/** Each op of a batch with the word the ledger holds for its key now (at `blockTag`). */
+async function chainOutcomes(ctx: AppliedStateContext, sealer: ConsentSealer) {
+  const ledger = contractInterface('ConsentLedger');
+  const read = async (fn: string, args: unknown[]) => ledger.decodeFunctionResult(fn, await ctx.provider.call({ to: ctx.contract, data: ledger.encodeFunctionData(fn, args), blockTag: ctx.blockTag }))[0] as unknown;
+  const facilityId = String(await read('facilityOf', [ctx.sender]));
+  const outcomes = [];
+  for (const event of ctx.events) {
+    const parsed = CONSENT_CHANGE.payload.safeParse(JSON.parse(event.payload));
+    if (!parsed.success) throw new AppError('SYNC_PAYLOAD_INVALID', `Outbox event ${event.id} in batch ${ctx.batchId.slice(0, 10)}… is invalid.`);
+    const op = consentOpOf(parsed.data, sealer);
+    outcomes.push({ event, payload: parsed.data, opKey: op.opKey, order: op.order, stored: BigInt(await read('stateOf', [facilityId, op.opKey]) as bigint) });
+  }
+  return outcomes;
+}
+
+function needSealer(deps: ConsentSyncDeps): ConsentSealer {
+  if (!deps.sealer) throw new AppError('SYNC_FACILITY_SECRET_MISSING', 'Consent changes cannot be checked on chain: this workstation has no facility secret (custodian facility-secret import).');
+  return deps.sealer;
 }
 
 export function consentChangeSync(deps: ConsentSyncDeps): SyncPlugin<ConsentChangePayload, typeof CONSENT_CHANGE.kind> {
@@ -41,6 +64,7 @@ export function consentChangeSync(deps: ConsentSyncDeps): SyncPlugin<ConsentChan
     // slot per key; the sealed terms, 144 bytes, in calldata and in the event). Planned with the new-key cost + ~10%.
     gas: { base: 80_000, perItem: 34_500, maxItems: 400 },
     appliedEvent: 'BatchApplied',
+    appliedTopicsBindSender: true,
     encode(batchId, payloads) {
       const sealer = deps.sealer;
       if (!sealer) throw new AppError('SYNC_FACILITY_SECRET_MISSING', 'Consent changes cannot be sent: this workstation has no facility secret to seal them with (custodian facility-secret import).');
@@ -59,19 +83,28 @@ export function consentChangeSync(deps: ConsentSyncDeps): SyncPlugin<ConsentChan
     // No receipt (a node restarted without its history), yet our sender-bound id is applied: each op's outcome from
     // the ledger's state of its key at the block the flag was read at (consent-conflicts.ts fromState).
     async onAppliedWithoutReceipt(ctx) {
-      const sealer = deps.sealer;
-      if (!sealer) throw new AppError('SYNC_FACILITY_SECRET_MISSING', 'Consent changes cannot be checked on chain: this workstation has no facility secret (custodian facility-secret import).');
-      const ledger = contractInterface('ConsentLedger');
-      const read = async (fn: string, args: unknown[]) => ledger.decodeFunctionResult(fn, await ctx.provider.call({ to: ctx.contract, data: ledger.encodeFunctionData(fn, args), blockTag: ctx.blockTag }))[0] as unknown;
-      const facilityId = String(await read('facilityOf', [ctx.sender]));
-      const outcomes = [];
-      for (const event of ctx.events) {
-        const parsed = CONSENT_CHANGE.payload.safeParse(JSON.parse(event.payload));
-        if (!parsed.success) throw new AppError('SYNC_PAYLOAD_INVALID', `Outbox event ${event.id} in batch ${ctx.batchId.slice(0, 10)}… is invalid.`);
-        const op = consentOpOf(parsed.data, sealer);
-        outcomes.push({ event, opKey: op.opKey, order: op.order, stored: BigInt(await read('stateOf', [facilityId, op.opKey]) as bigint) });
-      }
+      const outcomes = await chainOutcomes(ctx, needSealer(deps));
       new ConsentConflicts(ctx.db).fromState(outcomes, ctx.sender, ctx.batchId);
+    },
+    // Applied in storage, no event anywhere (a torn node state): every op the ledger holds as our very word was never
+    // seen by anyone, so it is re-stamped above that word and sent again through the consents write path (the same
+    // stamp would be skipped as STALE). An op another change outranks lost anyway: a conflict, as from a receipt.
+    async onAppliedWithoutLog(ctx) {
+      const outcomes = await chainOutcomes(ctx, needSealer(deps));
+      const writer = ctx.sender.toLowerCase();
+      const torn: TornChange[] = outcomes
+        .filter((o) => o.stored === stateWordOf(o.order, writer))
+        .map((o) => ({ outboxId: o.event.id, payload: o.payload, chainHlc: hlcText(unpackState(o.stored)!.hlc) }));
+      const { conflicts } = new ConsentConflicts(ctx.db).fromState(outcomes, ctx.sender, ctx.batchId);
+      if (torn.length > 0 && !deps.resend) {
+        return { resent: [], note: `${torn.length} change(s) the chain holds without an event are NOT sent again: no consents write path is wired (they stay failed here)` };
+      }
+      const resent = torn.length > 0 ? deps.resend!(ctx.db, torn, ctx.batchId) : [];
+      const unchanged = torn.length - resent.length;
+      return {
+        resent: resent.map((r) => r.outboxId),
+        note: `${resent.length} change(s) re-stamped and sent again as outbox event(s) ${resent.map((r) => r.outboxId).join(', ') || 'none'}${unchanged ? `; ${unchanged} already carried on by a later change of their key` : ''}${conflicts ? `; ${conflicts} lost to a later change (conflicts)` : ''}`,
+      };
     },
     reader: consentLedgerReader(deps.sealer, deps.sink ?? null),
   };

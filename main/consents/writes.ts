@@ -1,8 +1,11 @@
 // Consent changes made by staff: grant, revoke with a reason, supersede. Each is one transaction holding the
 // row, its history and exactly one outbox event per ledger key it changes.
 import { AppError } from '../api/errors';
+import { recordAudit } from '../audit/trail';
 import type { Db } from '../db/connection';
 import { documentHashOf } from './canonical';
+import type { ConsentChangePayload } from './outbox-events';
+import { Pseudonymizer } from './pseudonym';
 import type { ConsentDraft } from './draft';
 import { ConsentStore, nextSeq, rowAsConsent, type ConsentRow, type NewConsent, type PatientRef } from './store';
 
@@ -162,4 +165,62 @@ export class ConsentWrites {
       return this.store.supersede(current, pseudonym, next, nextSeq(rows), null, write);
     });
   }
+
+  /**
+   * Sends again, with events, the changes of a batch the chain holds without its log (sync SYNC_APPLIED_WITHOUT_LOG):
+   * each re-stamped above the chain's word (ConsentStore.restamp) with its outbox event, and audited
+   * (`consent.resend`, naming the batch and both stamps), all in one transaction. A change whose key already has a
+   * later change here is not resent (that change carries the key on). Running it twice resends nothing more: the
+   * first run's stamps are the later changes.
+   */
+  resendTorn(torn: readonly TornChange[], batchId: string): ResentChange[] {
+    return this.atomically(() => {
+      const now = new Date().toISOString();
+      const out: ResentChange[] = [];
+      for (const t of torn) {
+        const done = this.store.restamp(t.payload, t.chainHlc, now);
+        if (!done) continue;
+        recordAudit(this.db, {
+          actor: null,
+          action: 'consent.resend',
+          outcome: 'success',
+          patientId: done.patientId,
+          subject: `consent:${t.payload.consentId}`,
+          details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId, outboxId: t.outboxId, hlc: t.payload.hlc, resentAs: done.outboxId, newHlc: done.hlc },
+        });
+        out.push({ outboxId: done.outboxId, consentId: t.payload.consentId, replaces: t.outboxId });
+      }
+      return out;
+    });
+  }
+}
+
+/** A change of ours the chain holds with no event: its outbox event and payload, and the stamp the chain holds. */
+export interface TornChange {
+  outboxId: number;
+  payload: ConsentChangePayload;
+  chainHlc: string;
+}
+
+export interface ResentChange {
+  /** The new outbox event carrying the change again. */
+  outboxId: number;
+  consentId: number;
+  /** The outbox event whose change it resends. */
+  replaces: number;
+}
+
+export type ConsentResender = (db: Db, torn: readonly TornChange[], batchId: string) => ResentChange[];
+
+/**
+ * The consents write path for the sync plug-in's resend (composition root: runtime/sync-plugins.ts); the facility
+ * secret is read on first use, as for the other writes.
+ */
+export function consentResender(secret: () => Buffer): ConsentResender {
+  const writes = new WeakMap<Db, ConsentWrites>();
+  return (db, torn, batchId) => {
+    let w = writes.get(db);
+    if (!w) writes.set(db, (w = new ConsentWrites(db, new ConsentStore(db, new Pseudonymizer(secret())))));
+    return w.resendTorn(torn, batchId);
+  };
 }

@@ -31,6 +31,7 @@ import { ConsentConflicts } from '../consents/consent-conflicts';
 import { SqlConsentSink } from '../consents/consent-sink';
 import { ConsentSealer } from '../consents/ledger-seal';
 import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
+import { consentResender } from '../consents/writes';
 import type { ContractAddresses } from '../sync/contracts';
 import { SyncEngine } from '../sync/engine';
 import type { SyncRegistry } from '../sync/plugin';
@@ -171,6 +172,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const registry = syncRegistry({
     consentSealer: config.chain.mode === 'none' ? null : new ConsentSealer(loadOrCreateFacilitySecret(dataDir)),
     consentSink: new SqlConsentSink(db),
+    consentResender: consentResender(() => loadOrCreateFacilitySecret(dataDir)),
     sharingSink: new SqlSharingSink(db, (sealed, id) => openTerms(sealed, id, orgWallet.privateKey)),
     claimSink: new SqlClaimSink(db),
   });

@@ -5,6 +5,7 @@ import { claimRecordSync, type ClaimChainSink } from '../claims/sync-plugin';
 import type { ConsentChainSink } from '../consents/chain-reader';
 import type { ConsentSealer } from '../consents/ledger-seal';
 import { consentChangeSync } from '../consents/sync-plugin';
+import type { ConsentResender } from '../consents/writes';
 import { credentialStatusSync } from '../credentials/sync-plugin';
 import { agreementSync, type SharingChainSink } from '../sharing/sync-plugin';
 import { SyncRegistry } from '../sync/plugin';
@@ -13,13 +14,15 @@ export interface SyncPluginDeps {
   /** Seals and opens consent changes under the facility secret; null: consent changes cannot be sent or opened. */
   consentSealer: ConsentSealer | null;
   consentSink?: ConsentChainSink | null;
+  /** The consents write path that re-stamps and resends changes the chain holds without their event (torn state). */
+  consentResender?: ConsentResender | null;
   sharingSink?: SharingChainSink | null;
   claimSink?: ClaimChainSink | null;
 }
 
 export function syncRegistry(deps: SyncPluginDeps) {
   return new SyncRegistry([
-    consentChangeSync({ sealer: deps.consentSealer, sink: deps.consentSink ?? null }),
+    consentChangeSync({ sealer: deps.consentSealer, sink: deps.consentSink ?? null, resend: deps.consentResender ?? null }),
     credentialStatusSync(),
     auditRootSync(),
     ...agreementSync({ sink: deps.sharingSink ?? null }),

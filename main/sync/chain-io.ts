@@ -94,12 +94,15 @@ export function receiptApplies(ctx: ChainContext, batch: BatchRow, receipt: Tran
 
 /**
  * Every log that applied this batch id, searched over the last `window` blocks, whoever sent it: the caller
- * decides which (if any) is ours.
+ * decides which (if any) is ours. Logs of any other address, or marked removed, are left out.
  */
 export async function findAppliedLogs(ctx: ChainContext & { address?: string }, batch: BatchRow, window = 50_000): Promise<{ txHash: string; blockNumber: number; blockHash: string }[]> {
   const head = await ctx.provider.getBlockNumber();
-  const logs = await ctx.provider.getLogs({ address: contractAddress(ctx, batch), topics: appliedTopics(ctx, batch), fromBlock: Math.max(0, head - window), toBlock: head });
-  return logs.map((log) => ({ txHash: log.transactionHash, blockNumber: log.blockNumber, blockHash: log.blockHash }));
+  const address = contractAddress(ctx, batch);
+  const logs = await ctx.provider.getLogs({ address, topics: appliedTopics(ctx, batch), fromBlock: Math.max(0, head - window), toBlock: head });
+  return logs
+    .filter((log) => !log.removed && log.address.toLowerCase() === address.toLowerCase())
+    .map((log) => ({ txHash: log.transactionHash, blockNumber: log.blockNumber, blockHash: log.blockHash.toLowerCase() }));
 }
 
 export async function marketFees(ctx: ChainContext): Promise<Fees> {

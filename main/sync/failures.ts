@@ -5,7 +5,7 @@ import { revertDataOf } from '../chain/provider';
 import { decodeRevert } from './contracts';
 
 /** What classifyFailure can tell from an error; 'reorg' and 'payload' are found by the engine, not thrown. */
-export type FailureSubtype = Exclude<SyncFailureReason, 'reorg' | 'payload' | 'batch-id-taken' | 'item-skipped'>;
+export type FailureSubtype = Exclude<SyncFailureReason, 'reorg' | 'payload' | 'batch-id-taken' | 'item-skipped' | 'applied-without-log'>;
 
 export type SyncErrorCode =
   | 'SYNC_OFFLINE'

@@ -57,6 +57,14 @@ export interface AppliedStateContext {
   blockTag: number;
 }
 
+/** What a kind sent again after SYNC_APPLIED_WITHOUT_LOG: new outbox events, and a sentence for the batch row. */
+export interface ResendOutcome {
+  /** Outbox ids of the new events carrying the changes again. */
+  resent: readonly number[];
+  /** For the batch row and the log: what was resent, what needed nothing (named). No PHI. */
+  note: string;
+}
+
 /** What a receipt hook may read: our own successful receipt of a batch of this kind. */
 export interface ReceiptContext {
   db: Db;
@@ -91,6 +99,19 @@ export interface SyncPlugin<P = unknown, K extends string = string> extends Outb
    * current state (consent.change: stateOf per op key). Kinds without per-op outcomes leave it out.
    */
   onAppliedWithoutReceipt?(ctx: AppliedStateContext): Promise<void>;
+  /**
+   * Our sender-bound batch id is applied in the contract's storage, yet no applied event of ours is in any canonical
+   * block (a torn node state: the writes kept, the block and its logs lost). Nobody can pull these changes, so the
+   * batch is NOT confirmed (SYNC_APPLIED_WITHOUT_LOG); the kind says what reaches the chain again, with events, through
+   * its own write path and the one outbox writer (consent.change: each op the chain holds as our word, re-stamped
+   * above it). Kinds without it cannot be resent: their batch stays failed under that name, visible.
+   */
+  onAppliedWithoutLog?(ctx: AppliedStateContext): Promise<ResendOutcome>;
+  /**
+   * True when the applied event's topics (appliedTopics) name this sender (ConsentLedger's id bound to its sender):
+   * a log found under them is ours without reading its transaction. Otherwise the transaction's sender is checked.
+   */
+  readonly appliedTopicsBindSender?: boolean;
   /** Reads this kind's contract's events on pull; kinds sharing a contract carry it once. */
   readonly reader?: ChainEventReader;
 }

@@ -8,7 +8,7 @@ import { rekeyedBatchId } from './batcher';
 import { batchPayloads, contractAddress, escapesByNewId, findAppliedLogs, findOwnReceipt, isAppliedOnChain, receiptApplies, skippedItems } from './chain-io';
 import type { SenderContext } from './context';
 import { classifyFailure } from './failures';
-import { nodeBlockNumber } from './rpc';
+import { blockHashAt, nodeBlockNumber } from './rpc';
 import { confirmationsOf } from './rules';
 import { isFinal, type Finality } from './finality';
 import type { BatchRow } from './store';
@@ -100,11 +100,14 @@ export async function resolveApplied(ctx: SenderContext, batch: BatchRow, why: s
 
 /**
  * No receipt of ours holds the batch, yet the contract's replay guard, keyed by keccak(our sender, batch id), says it
- * is applied: a node restarted from its state keeps the guard but not the blocks and receipts. Only our key can set
- * that flag, and our batch id commits to the outbox payloads (batchIdOf; a rekeyed id to the id it replaced), so it
- * proves these payloads were applied, once. Re-encoding the batch to compare calldata cannot: consent terms are
- * sealed with a fresh nonce. The kind reads each op's outcome from the state at the same block (the consent
- * conflicts); the batch is included as of that block, whose depth and hash the tracker then follows.
+ * is applied. Only our key sets that flag and our batch ids commit to the outbox payloads (batchIdOf; a rekeyed id to
+ * the id it replaced), so these payloads were applied, once; re-encoding to compare calldata cannot tell (consent
+ * terms are sealed under a fresh nonce). But every other workstation pulls changes from the applied EVENTS, so the
+ * flag alone confirms nothing: the batch is confirmed only when its applied event is in a canonical block, from our
+ * contract and our sender (a node restarted without its receipts still serves its logs), and is recorded at that
+ * log's block and transaction. A flag with no such log (a torn node state: the writes kept, the block and its logs
+ * lost) is SYNC_APPLIED_WITHOUT_LOG: the batch fails, named, and its kind sends the changes again with events.
+ * True when the batch was settled here either way; false when the flag is not ours to judge (BATCH_ID_TAKEN).
  */
 async function confirmFromChainState(ctx: SenderContext, batch: BatchRow): Promise<boolean> {
   const payloads = batchPayloads(ctx, batch);
@@ -114,12 +117,53 @@ async function confirmFromChainState(ctx: SenderContext, batch: BatchRow): Promi
   if (!block?.hash) return false;
   const contract = contractAddress(ctx, batch);
   if (!check.decode(await ctx.provider.call({ to: contract, data: check.data, blockTag: block.number }))) return false;
-  await ctx.registry.plugin(batch.kind).onAppliedWithoutReceipt?.({ db: ctx.store.db, provider: ctx.provider, contract, sender: ctx.address, batchId: batch.id, events: ctx.store.batchEvents(batch.id), blockTag: block.number });
-  const confirmed = await isFinal(ctx.provider, finalityOf(ctx), block.number, block.number);
-  ctx.store.markAppliedByState(batch.id, { blockNumber: block.number, blockHash: block.hash.toLowerCase(), confirmations: confirmationsOf(block.number, block.number) }, confirmed);
-  ctx.log.warn(`sync: batch ${short(batch.id)} is applied under our sender-bound id but no receipt of ours is found (node restarted without its history?); confirmed from the chain state at block ${block.number}`);
-  if (confirmed) ctx.emit({ state: 'confirmed', batchId: batch.id, txHash: batch.tx_hash ?? '', blockNumber: block.number });
+  const plugin = ctx.registry.plugin(batch.kind);
+  const state = { db: ctx.store.db, provider: ctx.provider, contract, sender: ctx.address, batchId: batch.id, events: ctx.store.batchEvents(batch.id), blockTag: block.number };
+  const log = await ownAppliedLog(ctx, batch);
+  if (log) {
+    const receipt = await ctx.provider.getTransactionReceipt(log.txHash);
+    if (receipt && receipt.from.toLowerCase() === ctx.address.toLowerCase() && receiptApplies(ctx, batch, receipt)) {
+      await recordReceipt(ctx, batch, receipt);
+      return true;
+    }
+    // The log, not its receipt: each op's outcome from the contract's state (the consent conflicts), as of the head.
+    await plugin.onAppliedWithoutReceipt?.(state);
+    const confirmed = await isFinal(ctx.provider, finalityOf(ctx), log.blockNumber, block.number);
+    ctx.store.markIncluded(batch.id, { blockNumber: log.blockNumber, blockHash: log.blockHash, gasUsed: null, txHash: log.txHash, confirmations: confirmationsOf(log.blockNumber, block.number) }, confirmed);
+    ctx.log.warn(`sync: batch ${short(batch.id)}: no receipt of ours is served, but its applied event is in block ${log.blockNumber} (transaction ${short(log.txHash)}); confirmed from that log`);
+    if (confirmed) ctx.emit({ state: 'confirmed', batchId: batch.id, txHash: log.txHash, blockNumber: log.blockNumber });
+    return true;
+  }
+  const resend = plugin.onAppliedWithoutLog ? await plugin.onAppliedWithoutLog(state) : null;
+  const message =
+    `SYNC_APPLIED_WITHOUT_LOG: batch ${short(batch.id)} (${batch.event_count} ${batch.kind} event(s)) is applied in ${plugin.contract}'s storage under our sender-bound id, ` +
+    `but no applied event of ours is in any canonical block (a node state torn by a crash keeps the writes and loses the block and its logs), so no workstation can pull it; it is NOT confirmed. ` +
+    (resend ? `${resend.note}.` : `${batch.kind} cannot be sent again (the contract refuses the id and holds the content); it stays failed here.`);
+  ctx.log.warn(`sync: ${message}`);
+  ctx.store.markAppliedWithoutLog(batch.id, message);
+  ctx.emit({ state: 'failed', batchId: batch.id, reason: 'applied-without-log', message });
   return true;
+}
+
+/**
+ * The batch's applied event in a canonical block (its block hash is the chain's at that height), from our contract
+ * (the log filter and a check) and our sender: named by the event's topics where the kind binds them to the sender
+ * (ConsentLedger), else by the transaction's sender, or one of the transactions we signed for the batch. Another
+ * account's event under the same batch id never counts.
+ */
+async function ownAppliedLog(ctx: SenderContext, batch: BatchRow): Promise<{ txHash: string; blockNumber: number; blockHash: string } | null> {
+  const bindsSender = ctx.registry.plugin(batch.kind).appliedTopicsBindSender === true;
+  const signed = new Set(ctx.store.transactionsOf(batch.id).map((t) => t.hash.toLowerCase()));
+  const ours = ctx.address.toLowerCase();
+  for (const found of await findAppliedLogs(ctx, batch)) {
+    if ((await blockHashAt(ctx.provider, found.blockNumber)) !== found.blockHash) continue;
+    if (!bindsSender && !signed.has(found.txHash.toLowerCase())) {
+      const from = (await ctx.provider.getTransaction(found.txHash))?.from ?? (await ctx.provider.getTransactionReceipt(found.txHash))?.from;
+      if (from?.toLowerCase() !== ours) continue;
+    }
+    return found;
+  }
+  return null;
 }
 
 /** The context's finality, or N blocks deep when the engine set none. */

@@ -1,7 +1,9 @@
-// A node restarted from its state file (anvil --state) keeps the contracts' storage but not its blocks or receipts.
-// A workstation whose consent batch was mined just before the restart, with its receipt never read, must confirm that
-// batch from the chain state: exactly once, no second send under a new id, and each op's outcome read from the
-// ledger (no false conflict; one named conflict when another workstation's later change holds the key). anvil only.
+// A node restarted from its state file (anvil --state) keeps the contracts' storage and the logs, not necessarily its
+// receipts. A workstation whose consent batch was mined just before the restart, with its receipt never read, must
+// confirm that batch from its applied event (the log the other workstations pull), recording that log's block and
+// transaction: exactly once, no second send under a new id, and each op's outcome read from the ledger (no false
+// conflict; one named conflict when another workstation's later change holds the key). A node that lost the logs
+// too is the torn state (torn-state.test.ts): never confirmed. anvil only.
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Transaction, Wallet } from 'ethers';
@@ -30,7 +32,7 @@ interface Restarted {
  * Workstation A queues three consent changes, broadcasts their batch (automine: mined at once) and is killed before
  * it reads the receipt; `meanwhile` runs before the node restarts from its state file.
  */
-async function sentThenRestarted(meanwhile: (chain: TestChain, dir: string) => Promise<void>): Promise<{ chain: TestChain; node: Restarted; a: Db; keyA: string; batchId: string; broadcasts: string[] }> {
+async function sentThenRestarted(meanwhile: (chain: TestChain, dir: string) => Promise<void>, hideLogs = false): Promise<{ chain: TestChain; node: Restarted; a: Db; keyA: string; batchId: string; broadcasts: string[]; minedIn: number }> {
   const dir = tempDir('sync-restart-confirm');
   const stateFile = path.join(dir, 'anvil-state.json');
   const chain = await startTestChain({ stateFile });
@@ -45,6 +47,7 @@ async function sentThenRestarted(meanwhile: (chain: TestChain, dir: string) => P
   for (const t of [KEY, { ...KEY, purpose: 'HPAYMT' as const }, { ...KEY, patient: 1 }]) writeConsent(a, 'a', { ...t, seq: 5 });
   const broadcasts: string[] = [];
   let killed = false;
+  let minedIn = -1;
   const first = testEngine(a, chain, {
     signerKey: keyA,
     onBroadcast: (raw) => broadcasts.push(raw),
@@ -54,7 +57,12 @@ async function sentThenRestarted(meanwhile: (chain: TestChain, dir: string) => P
         killed = true;
         // Mined (the node's own answer, not the engine's), then down before the engine reads anything.
         const hash = Transaction.from(broadcasts[0]!).hash!;
-        while ((await chain.provider.getTransactionReceipt(hash)) === null) await chain.provider.send('evm_mine', []);
+        let receipt = await chain.provider.getTransactionReceipt(hash);
+        while (receipt === null) {
+          await chain.provider.send('evm_mine', []);
+          receipt = await chain.provider.getTransactionReceipt(hash);
+        }
+        minedIn = receipt.blockNumber;
         await chain.node.stop();
       }
     },
@@ -68,29 +76,32 @@ async function sentThenRestarted(meanwhile: (chain: TestChain, dir: string) => P
 
   const node = await startTestNode({ stateFile, chainId: chain.chainId, port: chain.node.port });
   running = node;
-  // The restart kept the state (A's nonce is used). Whether the node also keeps the blocks depends on the anvil
-  // build and how it went down (the convergence bench's restarts lost them; a graceful stop of anvil 1.x keeps
-  // them): A reaches it through a proxy that answers as a node without the blocks before the restart.
+  // The restart kept the state (A's nonce is used). Whether the node also serves the receipts depends on the anvil
+  // build and how it went down (a graceful stop of anvil 1.x keeps them): A reaches it through a proxy that answers
+  // as a node without the receipts and transactions before the restart, but with their logs (`hideLogs`: without
+  // the logs too, as a torn state would).
   const proxy = await startRpcProxy(node.rpcUrl);
   stops.push(() => proxy.close());
   const provider = createProvider(proxy.url, chain.chainId);
-  proxy.mode = 'no-history';
+  proxy.mode = hideLogs ? 'no-history' : 'no-receipts';
   proxy.forgetThrough = await provider.getBlockNumber();
   expect(await provider.getTransactionCount(new Wallet(keyA).address)).toBe(1);
   expect(await provider.getTransactionReceipt(batch!.txHash)).toBeNull();
   provider.destroy();
   await meanwhile(chain, dir);
-  return { chain, node: { rpcUrl: proxy.url }, a, keyA, batchId: batch!.id, broadcasts };
+  return { chain, node: { rpcUrl: proxy.url }, a, keyA, batchId: batch!.id, broadcasts, minedIn };
 }
 
 describe.skipIf(!caps.stateFile)('a batch mined just before the node restarted without its history (anvil --state)', () => {
-  it('is confirmed from its sender-bound applied flag exactly once: no second send, no rekey, no false conflict', async () => {
-    const { chain, node, a, keyA, batchId, broadcasts } = await sentThenRestarted(async () => undefined);
+  it("is confirmed from its applied event exactly once, at that log's block and transaction: no second send, no rekey, no false conflict", async () => {
+    const { chain, node, a, keyA, batchId, broadcasts, minedIn } = await sentThenRestarted(async () => undefined);
     const again = testEngine(a, { ...chain, rpcUrl: node.rpcUrl }, { signerKey: keyA, onBroadcast: (raw) => broadcasts.push(raw) });
     const report = await again.runUntilDrained(60_000);
     await again.stop();
     expect(report.failure).toBeUndefined();
-    expect(a.prepare(`SELECT id, state FROM sync_batches`).all()).toEqual([{ id: batchId, state: 'confirmed' }]);
+    expect(a.prepare(`SELECT id, state, block_number AS block, tx_hash AS txHash, gas_used AS gas FROM sync_batches`).all()).toEqual([
+      { id: batchId, state: 'confirmed', block: minedIn, txHash: Transaction.from(broadcasts[0]!).hash, gas: null },
+    ]);
     expect(outboxStates(a)).toEqual({ confirmed: 3 });
     expect(broadcasts).toHaveLength(1); // the one transaction before the restart; nothing sent again
     const provider = createProvider(chain.rpcUrl, chain.chainId);
@@ -116,7 +127,7 @@ describe.skipIf(!caps.stateFile)('a batch mined just before the node restarted w
     const report = await again.runUntilDrained(60_000);
     await again.stop();
     expect(report.failure).toBeUndefined();
-    expect(a.prepare(`SELECT id, state FROM sync_batches`).all()).toEqual([{ id: batchId, state: 'confirmed' }]);
+    expect(a.prepare(`SELECT id, state, tx_hash AS txHash FROM sync_batches`).all()).toEqual([{ id: batchId, state: 'confirmed', txHash: Transaction.from(broadcasts[0]!).hash }]);
     expect(broadcasts.map((raw) => Transaction.from(raw).nonce)).toEqual([0]);
     const conflicts = new ConsentConflicts(a).list();
     expect(conflicts).toHaveLength(1);
@@ -125,6 +136,25 @@ describe.skipIf(!caps.stateFile)('a batch mined just before the node restarted w
     expect(conflicts[0]!.winningOrder!.slice(0, 16)).toBe('0000000000000009');
     expect(conflicts[0]!.myOrder.slice(0, 16)).toBe('0000000000000005');
   }, 120_000);
+});
+
+describe.skipIf(!caps.stateFile)('a batch whose block, receipt and logs the restarted node no longer serves (the torn view)', () => {
+  it('is NOT confirmed from its applied flag: SYNC_APPLIED_WITHOUT_LOG, and its changes go again re-stamped, audited', async () => {
+    const { chain, node, a, keyA, batchId, broadcasts } = await sentThenRestarted(async () => undefined, true);
+    const again = testEngine(a, { ...chain, rpcUrl: node.rpcUrl }, { signerKey: keyA, onBroadcast: (raw) => broadcasts.push(raw) });
+    const report = await again.runUntilDrained(60_000);
+    await again.stop();
+    expect(report.failure).toBeUndefined();
+    const batches = a.prepare(`SELECT id, state, event_count AS n, last_error AS error FROM sync_batches ORDER BY rowid`).all() as { id: string; state: string; n: number; error: string | null }[];
+    expect(batches.map((b) => [b.id === batchId, b.state, b.n])).toEqual([
+      [true, 'failed', 3],
+      [false, 'confirmed', 3],
+    ]);
+    expect(batches[0]!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .*NOT confirmed.*3 change\(s\) re-stamped/);
+    expect(outboxStates(a)).toEqual({ failed: 3, confirmed: 3 });
+    expect(a.prepare(`SELECT count(*) FROM audit_log WHERE action = 'consent.resend'`).pluck().get()).toBe(3);
+    expect(new ConsentConflicts(a).list()).toEqual([]);
+  }, 90_000);
 });
 
 describe.skipIf(!caps.stateFile)('a change pulled from a block before the node restarted (anvil --state keeps logs, not old blocks’ state)', () => {

@@ -63,7 +63,8 @@ export interface SignedTx {
 export interface Inclusion {
   blockNumber: number;
   blockHash: string;
-  gasUsed: bigint;
+  /** Null when the batch was found by its applied log and its receipt is not served (a node without its history). */
+  gasUsed: bigint | null;
   txHash: string;
   confirmations: number;
 }
@@ -187,27 +188,19 @@ export class SyncStore {
           `UPDATE sync_batches SET state = ?, tx_hash = ?, block_number = ?, block_hash = ?, gas_used = ?, confirmations = ?, included_at = coalesce(included_at, ?),
              confirmed_at = CASE WHEN ? THEN coalesce(confirmed_at, ?) ELSE NULL END, last_error = NULL, error_subtype = NULL, updated_at = ? WHERE id = ?`,
         )
-        .run(confirmed ? 'confirmed' : 'sent', inc.txHash, inc.blockNumber, inc.blockHash, Number(inc.gasUsed), inc.confirmations, at, confirmed ? 1 : 0, at, at, batchId);
+        .run(confirmed ? 'confirmed' : 'sent', inc.txHash, inc.blockNumber, inc.blockHash, inc.gasUsed === null ? null : Number(inc.gasUsed), inc.confirmations, at, confirmed ? 1 : 0, at, at, batchId);
       this.db.prepare(`UPDATE outbox SET state = ?, last_error = NULL, updated_at = ? WHERE batch_id = ?`).run(confirmed ? 'confirmed' : 'sent', at, batchId);
     })();
   }
 
   /**
-   * The batch's sender-bound id is applied on chain but no receipt of ours exists any more (a node restarted without
-   * its block history): included as of the block the chain state was read at, so the tracker follows that block's
-   * depth and a reorg of it queues the batch again. Its transactions, tx hash and gas stay as they were: unknown.
+   * SYNC_APPLIED_WITHOUT_LOG: the batch's sender-bound id is applied in the contract's storage but no applied event of
+   * ours is in any canonical block (a torn node state), so no workstation can pull it. The batch fails with `message`,
+   * never confirmed; its events fail with it (what its kind sent again is named in the message). Retrying it changes
+   * nothing: the chain refuses the id, and the kind's resend is idempotent.
    */
-  markAppliedByState(batchId: string, at: { blockNumber: number; blockHash: string; confirmations: number }, confirmed: boolean): void {
-    this.db.transaction(() => {
-      const ts = now();
-      this.db
-        .prepare(
-          `UPDATE sync_batches SET state = ?, block_number = ?, block_hash = ?, gas_used = NULL, confirmations = ?, included_at = coalesce(included_at, ?),
-             confirmed_at = CASE WHEN ? THEN coalesce(confirmed_at, ?) ELSE NULL END, last_error = NULL, error_subtype = NULL, updated_at = ? WHERE id = ?`,
-        )
-        .run(confirmed ? 'confirmed' : 'sent', at.blockNumber, at.blockHash, at.confirmations, ts, confirmed ? 1 : 0, ts, ts, batchId);
-      this.db.prepare(`UPDATE outbox SET state = ?, last_error = NULL, updated_at = ? WHERE batch_id = ?`).run(confirmed ? 'confirmed' : 'sent', ts, batchId);
-    })();
+  markAppliedWithoutLog(batchId: string, message: string): void {
+    this.markFailed(batchId, 'revert', message);
   }
 
   /**

@@ -58,14 +58,18 @@ export async function updateConfirmations(ctx: SenderContext): Promise<void> {
   const head = await nodeBlockNumber(ctx.provider);
   for (const batch of waiting) {
     const receipt = batch.tx_hash ? await ctx.provider.getTransactionReceipt(batch.tx_hash) : null;
-    if (!receipt || receipt.blockHash.toLowerCase() !== batch.block_hash) {
+    // Included by its applied log while the node serves no receipt (restarted without its history): the block, by
+    // its hash, still holds it; a changed hash is a reorg as for a receipt.
+    const stillThere = !receipt && batch.tx_hash && batch.block_number !== null && (await blockHashAt(ctx.provider, batch.block_number)) === batch.block_hash;
+    if (!stillThere && (!receipt || receipt.blockHash.toLowerCase() !== batch.block_hash)) {
       await reorged(ctx, batch, receipt);
       continue;
     }
-    const confirmations = confirmationsOf(receipt.blockNumber, head);
-    const confirmed = await isFinal(ctx.provider, finalityOf(ctx), receipt.blockNumber, head);
-    ctx.store.markIncluded(batch.id, { blockNumber: receipt.blockNumber, blockHash: batch.block_hash, gasUsed: receipt.gasUsed, txHash: receipt.hash, confirmations }, confirmed);
-    if (confirmed) ctx.emit({ state: 'confirmed', batchId: batch.id, txHash: receipt.hash, blockNumber: receipt.blockNumber });
+    const at = receipt ? { blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, txHash: receipt.hash } : { blockNumber: batch.block_number!, gasUsed: null, txHash: batch.tx_hash! };
+    const confirmations = confirmationsOf(at.blockNumber, head);
+    const confirmed = await isFinal(ctx.provider, finalityOf(ctx), at.blockNumber, head);
+    ctx.store.markIncluded(batch.id, { ...at, blockHash: batch.block_hash!, confirmations }, confirmed);
+    if (confirmed) ctx.emit({ state: 'confirmed', batchId: batch.id, txHash: at.txHash, blockNumber: at.blockNumber });
   }
 }
 

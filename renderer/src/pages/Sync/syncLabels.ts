@@ -29,6 +29,7 @@ const FAILURE_LABELS: Record<string, string> = {
   'too-large': 'Batch too large for one transaction',
   'batch-id-taken': 'Batch id used by another sender',
   'item-skipped': 'Item skipped by the contract',
+  'applied-without-log': 'Applied on chain without its event',
 };
 
 export function failureLabel(subtype: string): string {
@@ -58,6 +59,8 @@ export function failureAdvice(subtype: string): string | null {
       return 'The signing key could not be unlocked: check the keystore path and its passphrase (Settings). Sending resumes by itself once it unlocks; nothing is lost meanwhile.';
     case 'batch-id-taken':
       return 'Another account landed a transaction under this batch’s id first, so the batch was NOT confirmed; its events are sent again under a new id bound to this workstation. Nothing to do, but a repeat points at a hostile writer on the chain.';
+    case 'applied-without-log':
+      return 'The chain’s storage holds this batch as applied, but no block holds its event (the node lost them, e.g. stopped while mining), so no other workstation could pull these changes. The batch is NOT confirmed; consent changes are re-stamped and sent again as new events (audited as consent.resend). Other kinds stay failed here: the message says which.';
     case 'item-skipped':
       return 'The batch landed, but the contract refused this one item and named why (e.g. a credential status without its issuer’s signature, or one older than the status on chain). The rest of the batch is applied; get a fresh signed status from the issuer if it still matters.';
     case 'payload':

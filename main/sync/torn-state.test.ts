@@ -1,0 +1,202 @@
+// The torn node state, made deterministically: a node stopped while mining can keep a transaction's storage writes
+// and lose its block, receipt and logs (scripts/anvil-torn-state.ts). Here the batch's transaction is mined, its state
+// diff read (prestateTracer), the chain reverted to before it and the diff written back (setStorageAt, setNonce):
+// flag set, words stored, no block, no receipt, no event. No workstation can pull such a change; the sender must not
+// confirm it, must name it (SYNC_APPLIED_WITHOUT_LOG) and send the changes again with events, so a second workstation
+// pulling from the chain ends with the same consents (convergence); a credential batch, which cannot be resent, stays
+// failed under that name. Also as the attacker: a hostile signer's event
+// under our batch id never confirms it, and retrying the failed batch re-stamps nothing more. anvil and EDR (both
+// trace a state diff with prestateTracer).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Contract, Transaction, Wallet } from 'ethers';
+import { loadArtifact } from '../chain/artifacts';
+import { ConsentConflicts } from '../consents/consent-conflicts';
+import { SqlConsentSink } from '../consents/consent-sink';
+import { consentOpOf } from '../consents/sync-plugin';
+import type { Db } from '../db/connection';
+import { credentialPayload, enqueue, outboxStates, registerIssuer, startTestChain, tempDir, TEST_SEALER, testEngine, workstationKey, type TestChain, type TestEngineOptions } from './fixtures/chain';
+import { currentConsents, workstation, writeConsent, type Terms } from './fixtures/workstation';
+import { SyncStore } from './store';
+
+let chain: TestChain;
+beforeAll(async () => {
+  chain = await startTestChain();
+});
+afterAll(async () => {
+  await chain?.stop();
+});
+
+const KEY: Omit<Terms, 'seq'> = { patient: 0, grantee: '2222222222', purpose: 'TREAT', category: 'general', decision: 'permit', revoked: false };
+const CHANGES: Terms[] = [
+  { ...KEY, seq: 5 },
+  { ...KEY, purpose: 'HPAYMT', seq: 5, decision: 'deny' },
+  { ...KEY, patient: 1, seq: 5, revoked: true },
+];
+
+interface StateDiff {
+  pre: Record<string, { nonce?: number; storage?: Record<string, string> }>;
+  post: Record<string, { nonce?: number; storage?: Record<string, string> }>;
+}
+
+/**
+ * A's engine whose first consent batch lands torn: mined, then the chain goes back to before its block and only the
+ * transaction's writes (ledger storage, A's nonce) are put back. `beforeSync` runs once the state is torn.
+ */
+function tornEngine(a: Db, keyA: string, broadcasts: string[], beforeSync: () => Promise<void> = async () => undefined, extra: TestEngineOptions = {}) {
+  let snapshot: string | null = null;
+  let torn = false;
+  return testEngine(a, chain, {
+    ...extra,
+    signerKey: keyA,
+    // The engine waits for no receipt: a batch without one whose nonce is used is settled at once.
+    stuckAfterMs: 0,
+    onBroadcast: (raw) => broadcasts.push(raw),
+    failpoint: async (step) => {
+      if (torn) return;
+      if (step === 'written') snapshot = await chain.control.snapshot();
+      if (step !== 'broadcast' || snapshot === null) return;
+      torn = true;
+      const hash = Transaction.from(broadcasts[0]!).hash!;
+      expect((await chain.provider.getTransactionReceipt(hash))?.status).toBe(1); // automine: mined, with its events
+      const diff = (await chain.provider.send('debug_traceTransaction', [hash, { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }])) as StateDiff;
+      await chain.control.revert(snapshot);
+      // Every contract's storage writes of the transaction come back; its block, receipt and logs do not.
+      for (const [addr, after] of Object.entries(diff.post)) {
+        const post = after.storage ?? {};
+        const pre = Object.entries(diff.pre).find(([x]) => x.toLowerCase() === addr.toLowerCase())?.[1]?.storage ?? {};
+        for (const slot of Object.keys(pre)) if (!(slot in post)) await chain.control.setStorageAt(addr, slot, `0x${'00'.repeat(32)}`);
+        for (const [slot, word] of Object.entries(post)) await chain.control.setStorageAt(addr, slot, word);
+      }
+      const sender = new Wallet(keyA).address;
+      await chain.control.setNonce(sender, Number(Object.entries(diff.post).find(([addr]) => addr.toLowerCase() === sender.toLowerCase())![1].nonce));
+      // Torn: the writes are there, the transaction is not.
+      expect(await chain.provider.getTransactionReceipt(hash)).toBeNull();
+      expect(await chain.provider.getTransactionCount(sender)).toBe(1);
+      await beforeSync();
+    },
+  });
+}
+
+/** Every consent key's word on the ledger, for the keys the test writes. */
+async function ledgerWords(payloads: readonly string[]): Promise<bigint[]> {
+  const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
+  return Promise.all(payloads.map(async (p) => BigInt(await ledger.getFunction('stateOf')(TEST_SEALER.facilityId, consentOpOf(JSON.parse(p), TEST_SEALER).opKey))));
+}
+
+describe('a consent batch whose transaction left a torn node state (writes kept; block, receipt, events lost)', () => {
+  it('is not confirmed, is named SYNC_APPLIED_WITHOUT_LOG, is resent re-stamped, and a second workstation pulling ends with the same consents', async () => {
+    const dir = tempDir('sync-torn-state');
+    const a = workstation(dir, 'ws-a', [0, 1]);
+    const b = workstation(dir, 'ws-b', [0, 1]);
+    const keyA = await workstationKey(chain);
+    const keyB = await workstationKey(chain);
+    for (const t of CHANGES) writeConsent(a, 'a', t);
+    const broadcasts: string[] = [];
+    const engineA = tornEngine(a, keyA, broadcasts);
+    const report = await engineA.runUntilDrained(60_000);
+    await engineA.stop();
+    expect(report.failure).toBeUndefined();
+
+    const batches = a.prepare(`SELECT id, state, event_count AS n, tx_hash AS txHash, block_number AS block, last_error AS error FROM sync_batches ORDER BY rowid`).all() as { id: string; state: string; n: number; txHash: string | null; block: number | null; error: string | null }[];
+    expect(batches.map((x) => [x.state, x.n])).toEqual([
+      ['failed', 3],
+      ['confirmed', 3],
+    ]);
+    expect(batches[0]!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .* is NOT confirmed\. 3 change\(s\) re-stamped and sent again as outbox event\(s\) 4, 5, 6/);
+    expect(batches[1]).toMatchObject({ txHash: Transaction.from(broadcasts[1]!).hash });
+    expect(broadcasts).toHaveLength(2);
+    expect(outboxStates(a)).toEqual({ failed: 3, confirmed: 3 });
+    const sync = new SyncStore(a, ['consent.change']);
+    expect(sync.listBatches(10, 'failed').map((x) => x.last_error?.slice(0, 24))).toEqual(['SYNC_APPLIED_WITHOUT_LOG']);
+    const resends = a.prepare(`SELECT subject, details FROM audit_log WHERE action = 'consent.resend' ORDER BY id`).all() as { subject: string; details: string }[];
+    expect(resends).toHaveLength(3);
+    expect(JSON.parse(resends[0]!.details)).toMatchObject({ reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId: batches[0]!.id, outboxId: 1, resentAs: 4 });
+    expect(new ConsentConflicts(a).list()).toEqual([]);
+
+    // The chain now holds the re-stamped words (same terms, later stamps), each with its event.
+    const resent = (a.prepare(`SELECT payload FROM outbox WHERE id > 3 ORDER BY id`).pluck().all() as string[]);
+    const words = await ledgerWords(resent);
+    for (const [i, w] of words.entries()) expect(w & ((1n << 80n) - 1n)).toBe(consentOpOf(JSON.parse(resent[i]!), TEST_SEALER).order);
+
+    // B pulls from the chain: the same consent state as A, key for key (terms and stamps).
+    const engineB = testEngine(b, chain, { signerKey: keyB, sink: new SqlConsentSink(b) });
+    const pulled = await engineB.runUntilDrained(60_000);
+    await engineB.stop();
+    expect(pulled.failure).toBeUndefined();
+    const view = (db: Db) => currentConsents(db).map(({ patient, grantee, purpose, category, decision, status, hlc }) => ({ key: `${patient}/${grantee}/${purpose}/${category}`, decision, status, hlc }));
+    expect(view(b)).toHaveLength(3);
+    expect(view(b)).toEqual(view(a));
+    expect(b.prepare(`SELECT count(*) FROM sync_pending_consent_changes`).pluck().get()).toBe(0);
+
+    // Retrying the failed batch re-stamps nothing more: the chain holds the later words, the resend is done.
+    expect(sync.retry(batches[0]!.id)).toBe(true);
+    const retry = testEngine(a, chain, { signerKey: keyA, stuckAfterMs: 0, onBroadcast: (raw) => broadcasts.push(raw) });
+    await retry.runUntilDrained(60_000);
+    await retry.stop();
+    expect(a.prepare(`SELECT count(*) FROM outbox`).pluck().get()).toBe(6);
+    expect(a.prepare(`SELECT count(*) FROM audit_log WHERE action = 'consent.resend'`).pluck().get()).toBe(3);
+    expect(sync.batch(batches[0]!.id)).toMatchObject({ state: 'failed' });
+    expect(sync.batch(batches[0]!.id)!.last_error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .*0 change\(s\) re-stamped/);
+    a.close();
+    b.close();
+  }, 120_000);
+
+  it("as the attacker: a hostile signer's BatchApplied under our batch id does not confirm our torn batch", async () => {
+    const dir = tempDir('sync-torn-hostile');
+    const a = workstation(dir, 'ws-a', [0, 1]);
+    const keyA = await workstationKey(chain);
+    const hostile = new Wallet(await workstationKey(chain), chain.provider);
+    for (const t of CHANGES) writeConsent(a, 'a', { ...t, grantee: '3333333333' });
+    const broadcasts: string[] = [];
+    let hostileTx = '';
+    const engineA = tornEngine(a, keyA, broadcasts, async () => {
+      // Reads our batch id from our broadcast (the mempool shows it) and lands its own batch under the same id.
+      const batchId = a.prepare(`SELECT id FROM sync_batches`).pluck().get() as string;
+      const op = consentOpOf(JSON.parse(a.prepare(`SELECT payload FROM outbox WHERE id = 1`).pluck().get() as string), TEST_SEALER);
+      const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, hostile);
+      const tx = (await ledger.getFunction('applyBatch')(batchId, [{ ...op, order: op.order + (1n << 16n) }])) as { hash: string; wait(): Promise<unknown> };
+      await tx.wait();
+      hostileTx = tx.hash;
+    });
+    await engineA.runUntilDrained(60_000);
+    await engineA.stop();
+    expect(hostileTx).not.toBe('');
+    const [first] = a.prepare(`SELECT state, tx_hash AS txHash, last_error AS error FROM sync_batches ORDER BY rowid`).all() as { state: string; txHash: string | null; error: string }[];
+    expect(first!.state).toBe('failed');
+    expect(first!.txHash).toBeNull(); // never recorded as the hostile transaction
+    expect(first!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG/);
+    // The key the hostile signer outranked is a named conflict; the other two are resent.
+    expect(first!.error).toMatch(/2 change\(s\) re-stamped.*1 lost to a later change/);
+    expect(new ConsentConflicts(a).list().map((c) => c.reason)).toEqual(['OVERRIDDEN']);
+    a.close();
+  }, 120_000);
+
+  it("a credential batch (no resend possible) stays failed under that name, and another sender's StatusBatchApplied under our id does not count", async () => {
+    const dir = tempDir('sync-torn-credential');
+    const a = workstation(dir, 'ws-a', []);
+    const keyA = await workstationKey(chain);
+    const hostile = new Wallet(await workstationKey(chain), chain.provider);
+    const issuer = Wallet.createRandom();
+    await registerIssuer(chain, issuer.address);
+    enqueue(a, 'credential.status', [credentialPayload(1, issuer, chain), credentialPayload(2, issuer, chain)]);
+    const broadcasts: string[] = [];
+    let hostileTx = '';
+    const engineA = tornEngine(a, keyA, broadcasts, async () => {
+      // StatusBatchApplied indexes the batch id alone: the hostile event carries exactly our topics.
+      const batchId = a.prepare(`SELECT id FROM sync_batches`).pluck().get() as string;
+      const registry = new Contract(chain.contracts.CredentialRegistry, loadArtifact('CredentialRegistry').abi, hostile);
+      const tx = (await registry.getFunction('setStatuses')(batchId, [])) as { hash: string; wait(): Promise<unknown> };
+      await tx.wait();
+      hostileTx = tx.hash;
+    });
+    await engineA.runUntilDrained(60_000);
+    await engineA.stop();
+    expect(hostileTx).not.toBe('');
+    const rows = a.prepare(`SELECT state, tx_hash AS txHash, last_error AS error FROM sync_batches ORDER BY rowid`).all() as { state: string; txHash: string | null; error: string }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ state: 'failed', txHash: null });
+    expect(rows[0]!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .*NOT confirmed\. credential\.status cannot be sent again/);
+    expect(outboxStates(a)).toEqual({ failed: 2 });
+    a.close();
+  }, 120_000);
+});
