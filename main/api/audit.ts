@@ -83,6 +83,11 @@ export interface AuditVerifyReport {
   firstProblem: TamperFinding | null;
   log: AuditLogReport;
   batchProblems: BatchProblem[];
+  /**
+   * FHIR exports' patient sets against the digests in their signed seal entries (consents/export-seal.ts):
+   * tampered sets fail the check; sets recorded before sets were sealed are counted as not covered.
+   */
+  exportSets: { verified: number; notCovered: number; tampered: { exportId: string; entryId: number; message: string }[] };
   warnings: string[];
   durationMs: number;
   checkedAt: string;
@@ -241,6 +246,12 @@ export interface DisclosureAccounting {
   events: DisclosureEvent[];
   /** True when the period held more events than `limit`: narrow the period. */
   truncated: boolean;
+  /**
+   * FHIR exports named in the period whose patient sets each matched their signed audit entry (digest and count),
+   * and those recorded before sets were sealed: for these, whether the patient was in them rests on a table the
+   * signed log does not cover (someone who can write the database could have removed the patient unseen).
+   */
+  exports: { verified: number; notCovered: string[] };
   generatedAt: string;
   /** The events as CSV (header line first), for the page's download. */
   csv: string;
