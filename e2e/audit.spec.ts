@@ -2,11 +2,41 @@
 // filters, the integrity check, the CSV report, an entry's proof and the printed view. The records manager's side
 // (an emergency access, a burst of activity, sealing a batch) is done through the API to keep the test short.
 import fs from 'node:fs';
-import path from 'node:path';
 import { expect, invokeAs, provisionStaff, signedInApi, STAFF, test } from './fixtures';
 import { AuditPage } from './pages/AuditPage';
 import { ConsoleShell } from './pages/ConsoleShell';
 import { SignInPage } from './pages/SignInPage';
+
+/** RFC 4180: quoted fields with doubled quotes, CRLF between records. */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      record.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      record.push(cell);
+      records.push(record);
+      record = [];
+      cell = '';
+      i++;
+    } else cell += c;
+  }
+  if (quoted) throw new Error('unterminated quoted field');
+  if (cell !== '' || record.length) records.push([...record, cell]);
+  return records;
+}
 
 test('an auditor reviews break-glass access, pages, filters, verifies, exports, proves and prints the trail', async ({ page, custodian, context }) => {
   test.setTimeout(180_000);
@@ -122,22 +152,29 @@ test('an auditor reviews break-glass access, pages, filters, verifies, exports, 
   await expect(audit.verifyResult).not.toContainText(/batch/i);
   await shell.screenshot('audit-verify', { fullPage: false });
 
-  // --- Export the CSV report (patient filter): the file exists, one line per entry plus the header. Looking at a
-  // patient's trail is itself recorded against that patient, so the report also holds the auditor's own searches. ---
+  // --- Export the CSV report (patient filter): it arrives as a download the auditor saves (never a path on screen),
+  // one record per entry plus the header, every cell formula-safe. Looking at a patient's trail is itself recorded
+  // against that patient, so the report also holds the auditor's own searches. ---
   await page.getByTestId('audit-filter-patient').fill(String(patientId));
   await audit.apply();
-  await page.getByTestId('audit-export').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export').click()]);
+  expect(download.suggestedFilename()).toMatch(/^audit-\d{8}T\d{6}Z(-\d+)?\.csv$/);
   const exported = page.getByTestId('audit-export-result');
-  await expect(exported).toContainText(`(patient ${patientId}) written to`);
+  await expect(exported).toHaveAttribute('data-saved', 'true');
+  await expect(exported).toContainText(`(patient ${patientId}) as ${download.suggestedFilename()}`);
+  await expect(exported).not.toContainText(custodian.dataDir);
   const rows = Number(/(\d+) entries/.exec(await exported.innerText())?.[1]);
   expect(rows).toBeGreaterThanOrEqual(2);
-  const csvPath = (await page.getByTestId('audit-export-path').innerText()).trim();
-  // The page is told the folder as <data folder>, never the absolute path.
-  expect(csvPath.startsWith('<data folder>/')).toBe(true);
-  const csv = fs.readFileSync(path.join(custodian.dataDir, csvPath.slice('<data folder>/'.length)), 'utf8').trim().split(/\r\n/);
-  expect(csv[0]).toMatch(/^id,at,actor_id,/);
-  expect(csv).toHaveLength(rows + 1);
-  expect(csv.some((line) => line.includes(',access.check,break-glass,'))).toBe(true);
+  const records = parseCsv(fs.readFileSync((await download.path())!, 'utf8'));
+  expect(records[0]).toEqual(['id', 'at', 'actor_id', 'actor_name', 'actor_role', 'workstation', 'action', 'outcome', 'patient_id', 'subject', 'details', 'hash']);
+  expect(records).toHaveLength(rows + 1);
+  for (const record of records) expect(record).toHaveLength(12);
+  expect(records.some((r) => r[6] === 'access.check' && r[7] === 'break-glass')).toBe(true);
+  // Neutralised: no cell a spreadsheet would run as a formula.
+  expect(records.flat().filter((cell) => /^ *[=+\-@]|^[\t\r]/.test(cell))).toEqual([]);
+  // Each record's details is the JSON the trail hashed.
+  for (const record of records.slice(1)) expect(() => JSON.parse(record[10]!)).not.toThrow();
+  await shell.screenshot('audit-export-downloaded', { fullPage: false });
 
   // --- An entry's proof: none until a tree head covers it; then the bundle, to copy. ---
   await audit.filterByAction('access.check');

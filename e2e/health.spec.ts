@@ -88,6 +88,11 @@ test('health: a paused chain reads offline everywhere and connected again after;
     await expect(sync.connection).toHaveAttribute('data-state', 'offline');
     await expect(sync.offlineSince).toHaveAttribute('data-value', since!);
     await expect(sync.offlineSince).toHaveText(/^.+, \d[\d,]* queued$/);
+    // The Sender card reads the same health: offline with the queue and for how long, never "Up to date".
+    await expect(sync.senderState).toHaveAttribute('data-state', 'offline');
+    await expect(sync.senderState).toHaveText(/^Offline, \d[\d,]* queued$/);
+    await expect(sync.senderDetail).toHaveText(/has not answered for \d.* \(since .+\)\. \d[\d,]* events are queued here, not sent\./);
+    await expect(sync.senderDetail).not.toContainText('Nothing is waiting');
     await shell.screenshot('health-offline-sync');
   } finally {
     if (paused) process.kill(pid, 'SIGCONT');

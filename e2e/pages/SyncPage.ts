@@ -11,6 +11,7 @@ export class SyncPage {
   readonly signerBalance: Locator;
   readonly finality: Locator;
   readonly senderState: Locator;
+  readonly senderDetail: Locator;
   readonly queueTotal: Locator;
   readonly syncNow: Locator;
   readonly pause: Locator;
@@ -34,6 +35,7 @@ export class SyncPage {
     this.signerBalance = page.getByTestId('sync-signer-balance');
     this.finality = page.getByTestId('sync-finality');
     this.senderState = page.getByTestId('sync-state');
+    this.senderDetail = page.getByTestId('sync-state-detail');
     this.queueTotal = page.getByTestId('sync-queue-total');
     this.syncNow = page.getByTestId('sync-now');
     this.pause = page.getByTestId('sync-pause');

@@ -2,6 +2,7 @@
 // batching on demand and the break-glass review list. Pure TypeScript + zod; handlers live in main/audit.
 import { z } from 'zod';
 import { channel } from './channel';
+import type { DownloadFile } from './imports';
 
 export interface AuditEntryView {
   id: number;
@@ -83,6 +84,11 @@ export interface AuditVerifyReport {
   firstProblem: TamperFinding | null;
   log: AuditLogReport;
   batchProblems: BatchProblem[];
+  /**
+   * FHIR exports' patient sets against the digests in their signed seal entries (consents/export-seal.ts):
+   * tampered sets fail the check; sets recorded before sets were sealed are counted as not covered.
+   */
+  exportSets: { verified: number; notCovered: number; tampered: { exportId: string; entryId: number; message: string }[] };
   warnings: string[];
   durationMs: number;
   checkedAt: string;
@@ -180,6 +186,10 @@ export interface BreakGlassReview {
 const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 const entryId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
+/** The name writeAuditCsv gives a report (audit-<UTC stamp>[-n].csv): nothing else in the exports folder. */
+export const AUDIT_REPORT_NAME = /^audit-\d{8}T\d{6}Z(-\d{1,6})?\.csv$/;
+const auditReportId = z.string().max(64).regex(AUDIT_REPORT_NAME, 'an audit report id: audit-<UTC stamp>.csv');
+
 export const auditFilterSchema = z
   .object({
     patientId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
@@ -197,7 +207,12 @@ export const auditChannels = {
     'audit.view',
   ),
   'audit.verify': channel<AuditVerifyReport>()(z.object({ depth: z.enum(['full', 'quick']).default('full') }).strict(), 'audit.view'),
-  'audit.exportCsv': channel<{ path: string; rows: number }>()(auditFilterSchema, 'audit.view'),
+  /** Writes the report to <data dir>/exports; the page then fetches it by its id, its file name (reportFile / saveReport). */
+  'audit.exportCsv': channel<{ path: string; fileName: string; rows: number }>()(auditFilterSchema, 'audit.view'),
+  /** Browser mode: a written report as a download (GET /api/download/audit/<report id>); audited per download. */
+  'audit.reportFile': channel<DownloadFile>()(z.object({ reportId: auditReportId }).strict(), 'audit.view'),
+  /** Electron: a written report through the save dialog; audited per save. */
+  'audit.saveReport': channel<{ saved: boolean; fileName: string }>()(z.object({ reportId: auditReportId }).strict(), 'audit.view'),
   'audit.proof': channel<AuditProofResult>()(z.object({ entryId }).strict(), 'audit.view'),
   /** Seals a signed tree head now (and queues it for the chain); `head` is null when nothing new or no key. */
   'audit.batchNow': channel<{ sealed: AuditBatchSummary[]; unbatched: number; head: { treeSize: number; rootHash: string } | null; unsignedReason?: string }>()(z.object({}).strict(), 'sync.run'),
@@ -241,6 +256,12 @@ export interface DisclosureAccounting {
   events: DisclosureEvent[];
   /** True when the period held more events than `limit`: narrow the period. */
   truncated: boolean;
+  /**
+   * FHIR exports named in the period whose patient sets each matched their signed audit entry (digest and count),
+   * and those recorded before sets were sealed: for these, whether the patient was in them rests on a table the
+   * signed log does not cover (someone who can write the database could have removed the patient unseen).
+   */
+  exports: { verified: number; notCovered: string[] };
   generatedAt: string;
   /** The events as CSV (header line first), for the page's download. */
   csv: string;

@@ -39,6 +39,8 @@ export type ErrorCode =
   | 'AUDIT_NOT_BATCHED'
   | 'AUDIT_ANCHOR_MISMATCH'
   | 'AUDIT_PROOF_INVALID'
+  /** A FHIR export's patient set no longer matches the digest in its signed audit entry (details: exportId, entryId). */
+  | 'AUDIT_EXPORT_SET_TAMPERED'
   /** A consent proof bundle that does not hold (details.reason: a ConsentProofFailure). */
   | 'CONSENT_PROOF_INVALID'
   /** The consent's latest change is not (yet) on the ledger: queued, skipped, or the chain holds other terms. */

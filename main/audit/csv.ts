@@ -2,7 +2,9 @@
 // a workstation name) cannot run as a formula when a reviewer opens the file in Excel or LibreOffice.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AuditFilter } from '../api/audit';
+import { AUDIT_REPORT_NAME, type AuditFilter } from '../api/audit';
+import { AppError } from '../api/errors';
+import type { DownloadFile } from '../api/imports';
 import type { Db } from '../db/connection';
 import { iterateAuditEntries } from './queries';
 import type { AuditEntry } from './trail';
@@ -26,7 +28,7 @@ export function csvRow(e: AuditEntry): string {
 }
 
 /** Writes the entries matching `filter` (newest first) to a new file in `<dataDir>/exports/`; returns its path. */
-export function writeAuditCsv(db: Db, dataDir: string, filter: AuditFilter, now = new Date()): { path: string; rows: number } {
+export function writeAuditCsv(db: Db, dataDir: string, filter: AuditFilter, now = new Date()): { path: string; fileName: string; rows: number } {
   const dir = path.join(dataDir, 'exports');
   fs.mkdirSync(dir, { recursive: true });
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -54,5 +56,22 @@ export function writeAuditCsv(db: Db, dataDir: string, filter: AuditFilter, now 
   }
   fs.closeSync(fd);
   fs.renameSync(tmp, file); // a reader never sees half a report
-  return { path: file, rows };
+  return { path: file, fileName: path.basename(file), rows };
+}
+
+export const AUDIT_CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
+
+/** A written report, by its name only (never a path from the caller), as a file to hand to the person. */
+export function auditReportFile(dataDir: string, fileName: string): DownloadFile {
+  const missing = new AppError('NOT_FOUND', `There is no audit report ${fileName} in the data folder.`);
+  if (!AUDIT_REPORT_NAME.test(fileName)) throw missing;
+  const file = path.join(dataDir, 'exports', fileName);
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(file);
+  } catch {
+    throw missing;
+  }
+  if (!stat.isFile()) throw missing;
+  return { path: file, fileName, sizeBytes: stat.size, contentType: AUDIT_CSV_CONTENT_TYPE };
 }

@@ -86,8 +86,10 @@ describe('accounting of disclosures', () => {
     const started = await f.ok<{ exportId: string }>('consents.exportFhir', { ids: [f.consentIds[1]] }, manager);
     expect(await f.services.jobs.waitFor(started.exportId)).toMatchObject({ state: 'succeeded' });
     await f.ok('consents.exportFile', { exportId: started.exportId }, manager);
-    const exportEntries = f.services.db.prepare(`SELECT id FROM audit_log WHERE subject = ?`).pluck().all(`export:${started.exportId}`) as number[];
+    const exportEntries = f.services.db.prepare(`SELECT id FROM audit_log WHERE subject = ? AND action <> 'consents.exportPatients'`).pluck().all(`export:${started.exportId}`) as number[];
     expect(exportEntries).toHaveLength(2);
+    // Plus the job's one seal of the patient set (digest and count, not a disclosure): consents/export-seal.ts.
+    expect(f.services.db.prepare(`SELECT count(*) FROM audit_log WHERE subject = ?`).pluck().get(`export:${started.exportId}`)).toBe(3);
 
     const mine = await f.ok<DisclosureAccounting>('audit.disclosures', { patientId: p2 }, auditor);
     const exports = mine.events.filter((e) => e.kind === 'export');

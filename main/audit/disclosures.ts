@@ -5,6 +5,7 @@ import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
 import { claimsOfPatient } from '../claims/queries';
 import { exportsOfPatient } from '../consents/export-patients';
+import { checkExportSets, EXPORT_SEAL_ACTION, exportSetTampered } from '../consents/export-seal';
 import { patientRecord } from '../consents/queries';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
@@ -40,6 +41,28 @@ const ENTRIES_SQL = `
   )
   AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to)
   ORDER BY at, id LIMIT @limit`;
+
+// Every export the period's trail names (made, downloaded, saved, sealed): their patient sets are checked against
+// their seal entries before any is trusted, so a patient removed from a set cannot silently drop out of the answer.
+const EXPORTS_IN_PERIOD_SQL = `
+  SELECT DISTINCT substr(subject, ${'export:'.length + 1}) FROM audit_log
+   WHERE action IN (${[...EXPORT_ACTIONS, EXPORT_SEAL_ACTION].map((a) => `'${a}'`).join(', ')}) AND subject LIKE 'export:%'
+     AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to)`;
+
+/**
+ * The exports named in the period, each set checked against its signed digest: AUDIT_EXPORT_SET_TAMPERED (naming
+ * the export, never a patient) rather than an accounting that could be short; sets from before sealing are named.
+ */
+function checkedExports(db: Db, from: string | null, to: string | null): DisclosureAccounting['exports'] {
+  const ids = db.prepare(EXPORTS_IN_PERIOD_SQL).pluck().all({ from, to }) as string[];
+  const result: DisclosureAccounting['exports'] = { verified: 0, notCovered: [] };
+  for (const check of checkExportSets(db, ids)) {
+    if (check.state === 'tampered') throw exportSetTampered(check);
+    if (check.state === 'verified') result.verified++;
+    if (check.state === 'not-covered') result.notCovered.push(check.exportId);
+  }
+  return result;
+}
 
 const CHANGES = new Set(['consents.grant', 'consents.supersede', 'consents.revoke']);
 
@@ -92,8 +115,12 @@ export function accountOfDisclosures(db: Db, q: DisclosureQuery, now = new Date(
   const patient = patientRecord(db, q.patientId);
   if (!patient) throw new AppError('NOT_FOUND', `There is no patient ${q.patientId}.`);
   const { from, to } = period(q);
-  const exports = JSON.stringify(exportsOfPatient(db, q.patientId));
-  const entries = db.prepare(ENTRIES_SQL).all({ patientId: q.patientId, exports, from, to, limit: q.limit + 1 }) as AuditEntry[];
+  // One read transaction: the sets checked are the sets the entries are found through.
+  const { checked, entries } = db.transaction(() => {
+    const checked = checkedExports(db, from, to);
+    const exports = JSON.stringify(exportsOfPatient(db, q.patientId));
+    return { checked, entries: db.prepare(ENTRIES_SQL).all({ patientId: q.patientId, exports, from, to, limit: q.limit + 1 }) as AuditEntry[] };
+  })();
   const claims = claimsOfPatient(db, q.patientId, from, to, q.limit + 1);
   // Claims record who checked them by staff id (a bulk import's by the one who started it): name them as the trail does.
   const staffOf = (id: string): DisclosureEvent['who'] => {
@@ -120,6 +147,7 @@ export function accountOfDisclosures(db: Db, q: DisclosureQuery, now = new Date(
     to,
     events: events.slice(0, q.limit),
     truncated: events.length > q.limit,
+    exports: checked,
     generatedAt: now.toISOString(),
   };
 }
@@ -141,7 +169,7 @@ export function createDisclosureHandlers(deps: { db: Db; now?: () => Date }): Ha
   return {
     'audit.disclosures': (query, ctx) => {
       const accounting = accountOfDisclosures(deps.db, query, deps.now?.() ?? new Date());
-      ctx.audit({ patientId: query.patientId, subject: `patient:${query.patientId}`, details: { from: accounting.from, to: accounting.to, events: accounting.events.length } });
+      ctx.audit({ patientId: query.patientId, subject: `patient:${query.patientId}`, details: { from: accounting.from, to: accounting.to, events: accounting.events.length, exportsVerified: accounting.exports.verified, exportsNotCovered: accounting.exports.notCovered.length } });
       return { ...accounting, csv: disclosuresCsv(accounting) };
     },
   };

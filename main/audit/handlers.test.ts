@@ -104,6 +104,23 @@ describe('audit.exportCsv', () => {
     expect(lines.slice(1).every((l) => !/(^|,)[=+@]/.test(l))).toBe(true);
     expect(lastEntry()).toMatchObject({ action: 'audit.exportCsv', subject: path.basename(result.path) });
   });
+
+  it('hands a written report over by name only (audit.view; each hand-over audited); never another file', async () => {
+    const written = await ok<{ path: string; fileName: string; rows: number }>('audit.exportCsv', {});
+    expect(written.fileName).toBe(path.basename(written.path));
+    const file = await ok<{ path: string; fileName: string; sizeBytes: number; contentType: string }>('audit.reportFile', { reportId: written.fileName });
+    expect(file).toMatchObject({ path: written.path, fileName: written.fileName, sizeBytes: fs.statSync(written.path).size, contentType: 'text/csv; charset=utf-8' });
+    expect(lastEntry()).toMatchObject({ action: 'audit.reportFile', actor_id: auditor.id, subject: written.fileName });
+    // A clerk may not take a copy of the trail; a path, another kind of file or a missing report is refused by name.
+    expect(await s.call('audit.reportFile', { reportId: written.fileName }, { principal: clerk })).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
+    fs.writeFileSync(path.join(dir, 'exports', 'consents-x.ndjson'), '{}\n');
+    for (const fileName of ['../custodian.sqlite', 'consents-x.ndjson', `../exports/${written.fileName}`, `${written.fileName}/`]) {
+      expect(await s.call('audit.reportFile', { reportId: fileName }, { principal: auditor }), fileName).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    }
+    expect(await s.call('audit.reportFile', { reportId: 'audit-20000101T000000Z.csv' }, { principal: auditor })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    // Without the desktop app there is no save dialog: named, not a silent no-op.
+    expect(await s.call('audit.saveReport', { reportId: written.fileName }, { principal: auditor })).toMatchObject({ ok: false, error: { code: 'DIALOG_UNAVAILABLE' } });
+  });
 });
 
 describe('break-glass review', () => {

@@ -7,7 +7,8 @@ import type { HandlersFor } from '../api/channel';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
 import { sealDueBatches, toSummary, unbatchedCount, type BatchPolicy } from './batches';
-import { writeAuditCsv } from './csv';
+import { saveWithDialog, type FileDialogs } from '../imports/file-transfer';
+import { auditReportFile, writeAuditCsv } from './csv';
 import type { HeadSigner, SignedTreeHead } from './heads';
 import { recordKeyRotation } from './key-rotation';
 import { latestHeadInDatabase, logSize, sealTreeHead } from './log';
@@ -47,6 +48,8 @@ export interface AuditDeps {
    * key #0): before the current key's first head, a rotation statement over its heads is signed (key-rotation.ts).
    */
   retiredSigner?: () => string | null;
+  /** Electron's save dialog, for audit.saveReport. */
+  dialogs?: FileDialogs;
 }
 
 /** Signs a head over every entry no head covers yet; null with a reason when there is no key. */
@@ -96,6 +99,19 @@ export function createAuditHandlers(deps: AuditDeps): HandlersFor<typeof auditCh
       const { patientId, ...rest } = filter;
       ctx.audit?.({ patientId: patientId ?? null, subject: path.basename(result.path), details: { ...rest, rows: result.rows } });
       return result;
+    },
+    // Each hand-over of a report is its own entry (who took a copy of the trail, when, and which report).
+    'audit.reportFile': ({ reportId }, ctx) => {
+      const file = auditReportFile(deps.dataDir, reportId);
+      ctx.audit({ subject: reportId, details: { transport: 'download', sizeBytes: file.sizeBytes } });
+      return file;
+    },
+    'audit.saveReport': async ({ reportId }, ctx) => {
+      const file = auditReportFile(deps.dataDir, reportId);
+      if (!deps.dialogs) return saveWithDialog(deps.dialogs, file); // DIALOG_UNAVAILABLE, audited as a failure
+      // The entry is committed before the dialog opens: no copy leaves without it (fail closed).
+      ctx.commit(() => ctx.audit({ subject: reportId, details: { transport: 'save-dialog', sizeBytes: file.sizeBytes } }));
+      return saveWithDialog(deps.dialogs, file);
     },
     'audit.proof': async ({ entryId }, ctx) => {
       const result = await exportProof(db, entryId, deps.chain());

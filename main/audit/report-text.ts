@@ -9,6 +9,8 @@ export function formatVerifyReport(r: AuditVerifyReport): string {
     `Signed log:  ${r.log.verifiedSize} of ${r.log.treeSize} entries are covered by a signed head the log still matches; last head${r.log.lastSignedHead ? ` (${r.log.lastSignedHead.treeSize} entries, ${new Date(r.log.lastSignedHead.timestamp).toISOString()}, from ${r.log.lastSignedHead.sources.join(' + ')})` : ' (none signed yet)'}; heads file ${r.log.headsFile}; ${chain}.`,
     `Batches:     ${r.batches.total} local (no longer anchored).`,
   ];
+  const sets = r.exportSets;
+  lines.push(`Export sets: ${sets.verified} FHIR export patient set(s) match their signed digests${sets.tampered.length ? `; ${sets.tampered.length} TAMPERED (AUDIT_EXPORT_SET_TAMPERED: ${sets.tampered.map((t) => t.exportId).join(', ')})` : ''}${sets.notCovered ? `; ${sets.notCovered} recorded before sealing, not covered` : ''}.`);
   if (r.log.unsignedTail) lines.push(`Unsigned tail since head ${r.log.unsignedTail.sinceSize}: ${r.log.unsignedTail.entries} entr${r.log.unsignedTail.entries === 1 ? 'y' : 'ies'}.`);
   if (r.firstProblem) lines.push(`FIRST PROBLEM: ${r.firstProblem.message}`);
   for (const p of r.batchProblems) lines.push(`  batch ${p.batchId} (${p.firstId}–${p.lastId}): ${p.message}`);

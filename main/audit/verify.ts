@@ -2,6 +2,7 @@
 // root (or, quick, checks the stored proof of its last leaf), then compares the roots with this database's trail
 // in AuditAnchor on chain (other workstations anchor their own trails into the same contract).
 import type { AuditHeadView, AuditLogReport, AuditVerifyReport, BatchProblem, TamperFinding } from '../api/audit';
+import { allExportIds, checkExportSets } from '../consents/export-seal';
 import type { Db } from '../db/connection';
 import { getAddress } from 'ethers';
 import { AuditAnchorReader, type AnchoredHead, type AuditChain } from './anchor-reader';
@@ -148,7 +149,11 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
   const unbatchedEntries = (db.prepare('SELECT count(*) AS n FROM audit_log WHERE id > ?').get(lastBatched) as { n: number }).n;
 
   const counts = { total: batches.length, anchored: 0, notAnchored: 0, mismatched: 0, unchecked: 0 };
-  const warnings: string[] = [...logWarnings];
+  const exportSets = checkExportPatientSets(db);
+  const warnings: string[] = [...logWarnings, ...exportSets.tampered.map((t) => t.message)];
+  if (exportSets.notCovered) {
+    warnings.push(`${exportSets.notCovered} FHIR export(s) have patient sets recorded before sets were sealed: the signed log does not cover them, so a patient removed from one would go unseen.`);
+  }
   // Batches are local now (their roots are no longer anchored): the chain holds signed tree heads instead.
   counts.unchecked = batches.length;
   const chainState: AuditVerifyReport['chain'] = chainHeads.state;
@@ -161,7 +166,7 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
   const candidates = [...(scanned ? [scanned] : []), ...(headProblem ? [headProblem] : []), ...batchProblems.filter((p) => !vague(p)).map(findingOf)];
   const firstProblem = candidates.reduce<TamperFinding | null>((first, f) => (first === null || f.entryId < first.entryId ? f : first), null);
   return {
-    ok: firstProblem === null && batchProblems.length === 0 && !logReport.failed,
+    ok: firstProblem === null && batchProblems.length === 0 && !logReport.failed && exportSets.tampered.length === 0,
     depth,
     entries,
     lastEntryId,
@@ -171,12 +176,25 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
     firstProblem,
     log: logReport.report,
     batchProblems,
+    exportSets,
     warnings,
     durationMs: Math.round(performance.now() - started),
     checkedAt: now().toISOString(),
   };
 }
 
+/** Every FHIR export's patient set against the digest of its seal entry (consents/export-seal.ts), in one scan. */
+function checkExportPatientSets(db: Db): AuditVerifyReport['exportSets'] {
+  const result: AuditVerifyReport['exportSets'] = { verified: 0, notCovered: 0, tampered: [] };
+  for (const check of checkExportSets(db, allExportIds(db))) {
+    if (check.state === 'verified') result.verified++;
+    else if (check.state === 'not-covered') result.notCovered++;
+    else if (check.state === 'tampered') {
+      result.tampered.push({ exportId: check.exportId, entryId: check.entryId, message: `AUDIT_EXPORT_SET_TAMPERED: the patient set of FHIR export ${check.exportId} no longer matches its signed entry ${check.entryId}: ${check.reason}.` });
+    }
+  }
+  return result;
+}
 
 const headView = (h: SourcedHead | null): AuditHeadView | null =>
   h ? { treeSize: h.treeSize, rootHash: h.rootHash, timestamp: h.timestamp, signer: h.signer, sources: [...h.sources] } : null;

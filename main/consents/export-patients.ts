@@ -1,6 +1,7 @@
 // Which patients each FHIR consent export carried (tables consent_exports, consent_export_patients; migration 0017),
 // for the accounting of disclosures: the export is audited once per call, and a patient's accounting finds it here.
 import type { Db } from '../db/connection';
+import { sealExportPatients } from './export-seal';
 
 /** Patient ids as an export meets them (4 bytes each, duplicates and all): sorted and deduplicated when recorded. */
 export class ExportPatientSet {
@@ -31,7 +32,7 @@ const CHUNK = 10_000;
 
 /**
  * Records the export's patient set, in chunks (short write transactions beside the console's), and marks it
- * written last: only a complete set counts in an accounting. Call it before the export's file is put in place.
+ * written last, with its seal entry in the audit trail: only a complete set counts in an accounting. Call it before the export's file is put in place.
  */
 export function recordExportPatients(db: Db, exportId: string, patients: ExportPatientSet, now: Date): number {
   const ids = patients.distinct();
@@ -43,7 +44,11 @@ export function recordExportPatients(db: Db, exportId: string, patients: ExportP
     for (let i = from; i < Math.min(from + CHUNK, ids.length); i++) insert.run(ids[i], ref);
   });
   for (let from = 0; from < ids.length; from += CHUNK) chunk(from);
-  db.prepare(`UPDATE consent_exports SET state = 'written' WHERE ref = ?`).run(ref);
+  // Complete and sealed at once: the seal entry (digest and count, export-seal.ts) puts the set under the signed log.
+  db.transaction(() => {
+    db.prepare(`UPDATE consent_exports SET state = 'written' WHERE ref = ?`).run(ref);
+    sealExportPatients(db, exportId, ids, now);
+  }).immediate();
   return ids.length;
 }
 

@@ -249,6 +249,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const auditDeps: AuditDeps = {
     db,
     dataDir,
+    ...(options.dialogs ? { dialogs: options.dialogs } : {}),
     chain: () => chainAccessOf(chain),
     headSigner: async () => {
       const s = await headSigner();

@@ -67,9 +67,11 @@ export const handleUpload: Route = async (req, res, services, url) => {
   sendJson(res, 200, { ok: true, value: incoming });
 };
 
-const DOWNLOADS: { pattern: RegExp; channel: 'imports.rejectsFile' | 'consents.exportFile'; input: (id: string) => unknown }[] = [
+const DOWNLOADS: { pattern: RegExp; channel: 'imports.rejectsFile' | 'consents.exportFile' | 'audit.reportFile'; input: (id: string) => unknown }[] = [
   { pattern: /^\/api\/download\/rejects\/([1-9]\d{0,14})$/, channel: 'imports.rejectsFile', input: (id) => ({ runId: Number(id) }) },
   { pattern: /^\/api\/download\/export\/([0-9a-fA-F-]{36})$/, channel: 'consents.exportFile', input: (id) => ({ exportId: id }) },
+  // The name only; the channel's schema admits nothing but audit-<UTC stamp>[-n].csv.
+  { pattern: /^\/api\/download\/audit\/(audit-[0-9TZ-]{16,24}\.csv)$/, channel: 'audit.reportFile', input: (name) => ({ reportId: name }) },
 ];
 
 /** attachment, with a plain ASCII name and the exact name in RFC 5987 form. */
@@ -81,7 +83,7 @@ export function contentDisposition(fileName: string): string {
 export const handleDownload: Route = async (req, res, services, url) => {
   if (req.method !== 'GET') return refuse(res, 405, 'METHOD_NOT_ALLOWED', 'Downloads are GET requests.');
   const route = DOWNLOADS.map((d) => ({ d, m: d.pattern.exec(url.pathname) })).find((x) => x.m);
-  if (!route) return refuse(res, 404, 'NOT_FOUND', 'Download a run’s rejects (/api/download/rejects/<run id>) or an export (/api/download/export/<export id>).');
+  if (!route) return refuse(res, 404, 'NOT_FOUND', 'Download a run’s rejects (/api/download/rejects/<run id>), an export (/api/download/export/<export id>) or an audit report (/api/download/audit/<report id>).');
   const found = await services.dispatch(route.d.channel, route.d.input(route.m![1]!), { transport: 'browser', session: cookieSession(req) });
   if (!found.ok) return refuse(res, STATUS_BY_CODE[found.error.code] ?? 422, String(found.error.code), found.error.message);
   const file = found.value as DownloadFile;

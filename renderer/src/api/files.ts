@@ -6,7 +6,7 @@ import { isApiErrorShape } from '../../../main/api/errors';
 import type { IncomingFile } from '../../../main/api/imports';
 import { ApiCallError, fileRouteAuth, invoke } from './client';
 
-export type DownloadKind = 'rejects' | 'export';
+export type DownloadKind = 'rejects' | 'export' | 'audit';
 
 /** The name a Content-Disposition header gives (filename* first), or null. */
 export function dispositionFileName(header: string | null): string | null {
@@ -80,10 +80,12 @@ export function pickFile(): Promise<IncomingFile | null> {
  * through a temporary link), a save dialog under Electron. Resolves with whether it was saved and its name.
  */
 export async function downloadFile(kind: DownloadKind, id: number | string): Promise<{ saved: boolean; fileName: string }> {
-  const channel = kind === 'rejects' ? 'imports.rejectsFile' : 'consents.exportFile';
+  const channel = kind === 'rejects' ? 'imports.rejectsFile' : kind === 'audit' ? 'audit.reportFile' : 'consents.exportFile';
   const auth = fileRouteAuth();
   if (!auth) {
-    return kind === 'rejects' ? invoke('imports.saveRejects', { runId: Number(id) }) : invoke('consents.saveExport', { exportId: String(id) });
+    if (kind === 'rejects') return invoke('imports.saveRejects', { runId: Number(id) });
+    if (kind === 'audit') return invoke('audit.saveReport', { reportId: String(id) });
+    return invoke('consents.saveExport', { exportId: String(id) });
   }
   let response: Response;
   try {

@@ -1,12 +1,12 @@
 // Audit: the tamper-evident trail of every access and change — filtered, paged, printable and exportable — with
 // integrity verification, per-entry proofs and the break-glass review list. Reading it is itself recorded.
-import { Alert, Button, Center, Code, Group, Loader, Paper, Stack, Tabs, Text } from '@mantine/core';
+import { Alert, Button, Center, Group, Loader, Paper, Stack, Tabs, Text } from '@mantine/core';
 import { useEffect, useMemo, useState, type ReactElement } from 'react';
 import type { AuditEntryView, AuditVerifyReport } from '../../../../main/api/audit';
 import { ApiCallError, invoke } from '../../api/client';
+import { downloadFile } from '../../api/files';
 import { useSession } from '../../auth/SessionContext';
 import { ACTION_LABELS, actionLabel, actorName } from '../../components/auditLabels';
-import { CopyText } from '../../components/CopyText';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatCount, formatDateTime, humanizeRole } from '../../components/format';
 import { AuditIcon } from '../../components/icons';
@@ -95,12 +95,16 @@ function AuditPage(): ReactElement {
     }
   };
 
-  const [exported, setExported] = useState<{ pending: boolean; result: { path: string; rows: number } | null; error: ApiCallError | null }>({ pending: false, result: null, error: null });
+  // The report is written in main (formula-safe cells), then handed over as a file: a download in browser mode, the
+  // save dialog in the desktop app. Main checks audit.view and records both the export and each hand-over.
+  const [exported, setExported] = useState<{ pending: boolean; result: { fileName: string; rows: number; saved: boolean } | null; error: ApiCallError | null }>({ pending: false, result: null, error: null });
   const runExport = async (): Promise<void> => {
     if (!apiFilter) return;
     setExported({ pending: true, result: null, error: null });
     try {
-      setExported({ pending: false, result: await invoke('audit.exportCsv', apiFilter), error: null });
+      const written = await invoke('audit.exportCsv', apiFilter);
+      const handed = await downloadFile('audit', written.fileName);
+      setExported({ pending: false, result: { fileName: handed.fileName, rows: written.rows, saved: handed.saved }, error: null });
     } catch (err) {
       setExported({ pending: false, result: null, error: asError('audit.exportCsv', err) });
     }
@@ -151,19 +155,24 @@ function AuditPage(): ReactElement {
         {verify.report && <VerifyPanel report={verify.report} onOpenEntry={(id) => void openById(id)} onClose={() => setVerify({ pending: false, report: null, error: null })} />}
         {exported.error && <ErrorBanner title="The CSV report was not written" error={exported.error} />}
         {exported.result && (
-          <Alert color="teal" variant="light" title="CSV report saved" withCloseButton closeButtonLabel="Dismiss" onClose={() => setExported({ pending: false, result: null, error: null })} data-testid="audit-export-result" className="custodian-no-print">
+          <Alert
+            color={exported.result.saved ? 'teal' : 'gray'}
+            variant="light"
+            title={exported.result.saved ? 'CSV report downloaded' : 'CSV report not saved'}
+            withCloseButton
+            closeButtonLabel="Dismiss"
+            onClose={() => setExported({ pending: false, result: null, error: null })}
+            data-testid="audit-export-result"
+            data-saved={exported.result.saved}
+            className="custodian-no-print"
+          >
             <Stack gap={4}>
               <Text size="sm">
-                {formatCount(exported.result.rows)} {exported.result.rows === 1 ? 'entry' : 'entries'} ({filterText}) written to
+                {formatCount(exported.result.rows)} {exported.result.rows === 1 ? 'entry' : 'entries'} ({filterText}){' '}
+                {exported.result.saved ? `as ${exported.result.fileName}.` : 'were exported, but the save dialog was dismissed.'}
               </Text>
-              <Group gap="xs" wrap="nowrap">
-                <Code fz="xs" style={{ wordBreak: 'break-all' }} data-testid="audit-export-path">
-                  {exported.result.path}
-                </Code>
-                <CopyText value={exported.result.path} label="Copy path" />
-              </Group>
               <Text size="xs" c="dimmed">
-                Cells that a spreadsheet could read as a formula are prefixed with an apostrophe.
+                Cells that a spreadsheet could read as a formula are prefixed with an apostrophe. The export and the download are both recorded in the trail.
               </Text>
             </Stack>
           </Alert>

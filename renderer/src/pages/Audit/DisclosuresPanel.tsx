@@ -111,6 +111,14 @@ export function DisclosuresPanel({ initialPatient }: { initialPatient?: number }
               Period: {periodText(a)} · {formatCount(a.events.length)} {a.events.length === 1 ? 'event' : 'events'}, oldest first · produced {formatDateTime(a.generatedAt)} by {principal?.name ?? '—'}
             </Text>
           </div>
+          {a.exports.notCovered.length > 0 && (
+            <Alert color="orange" variant="light" p="xs" data-testid="disclosures-exports-not-covered">
+              <Text size="sm">
+                {a.exports.notCovered.length === 1 ? '1 FHIR export' : `${formatCount(a.exports.notCovered.length)} FHIR exports`} in this period ({a.exports.notCovered.join(', ')}) were made before export patient
+                sets were sealed in the signed audit log: whether this patient was in them rests on a database table nobody can vouch for, so they are not verified.
+              </Text>
+            </Alert>
+          )}
           {a.truncated && (
             <Alert color="orange" variant="light" p="xs">
               <Text size="sm">More events exist in this period than are shown: narrow the period.</Text>

@@ -10,7 +10,7 @@ import { ChainIcon, OutboxIcon, SyncIcon, UserIcon } from '../../components/icon
 import { StatusCard } from '../../components/StatusCard';
 import { describeHealth } from '../../components/chainStatus';
 import { useSystemStatus } from '../../shell/SystemStatusContext';
-import { balanceIsLow, describeSyncState, failureAdvice, failureLabel, formatEther } from './syncLabels';
+import { balanceIsLow, describeSender, describeSyncState, failureAdvice, failureLabel, formatEther } from './syncLabels';
 
 export interface LiveSyncState {
   state: SyncState;
@@ -155,7 +155,9 @@ function LastFailure({ failure }: { failure: NonNullable<LiveSyncState['lastFail
 
 function SenderCard({ status, live }: { status: SyncStatus | undefined; live: LiveSyncState | null }): ReactElement {
   const current = live?.state ?? status?.state ?? null;
-  const view = current ? describeSyncState(current) : null;
+  // The shared connection health decides while the node is not reachable: the same answer as the chain card.
+  const health = useSystemStatus().status?.health ?? status?.health;
+  const view = describeSender(current, health);
   const error = status?.lastError ?? null;
   // The live failure's own reason first (a reorg or a rejected payload is not a lastError), else the last error's.
   const reason = current?.state === 'failed' ? current.reason : (error?.subtype ?? null);
@@ -174,7 +176,7 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
                 Paused
               </Badge>
             )}
-            <Badge color={view.color} variant="light" size="sm" data-testid="sync-state" data-state={current?.state} style={{ flexShrink: 0 }}>
+            <Badge color={view.color} variant="light" size="sm" data-testid="sync-state" data-state={view.state} data-sender-state={current?.state} style={{ flexShrink: 0 }}>
               {view.label}
             </Badge>
           </Group>
@@ -187,7 +189,7 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
             {view.detail}
           </Text>
           <Text size="xs" c="dimmed">
-            {live?.at ? `Reported ${formatDateTime(live.at)}` : 'As last read from the sender'}
+            {view.state !== current?.state ? 'From the connection health the status bar shows' : live?.at ? `Reported ${formatDateTime(live.at)}` : 'As last read from the sender'}
           </Text>
           {error && current?.state === 'failed' && current.reason === error.subtype ? (
             <Text size="xs" c="red.8" data-testid="sync-last-error">

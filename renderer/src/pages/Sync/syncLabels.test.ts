@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditVerifyReport } from '../../../../main/api/audit';
 import { SYNC_FAILURE_REASONS } from '../../../../main/api/events';
-import { batchInFlight, confirmationsText, describeSyncState, failureAdvice, failureLabel, formatEther, judgeRoot, shortHex } from './syncLabels';
+import { batchInFlight, confirmationsText, describeSender, describeSyncState, failureAdvice, failureLabel, formatEther, judgeRoot, shortHex } from './syncLabels';
 
 describe('syncLabels', () => {
   it.each([
@@ -89,6 +89,7 @@ describe('syncLabels', () => {
         chainHead: { state: 'unavailable', reason: 'not in this test' },
       },
       batchProblems: [],
+      exportSets: { verified: 0, notCovered: 0, tampered: [] },
       warnings: [],
       durationMs: 3,
       checkedAt: '2025-01-01T00:00:00Z',
@@ -101,5 +102,29 @@ describe('syncLabels', () => {
       expect(judgeRoot({ ...base, log: { ...base.log, verifiedSize: 5 } }, 10, true).tone).toBe('red');
     });
     it('says when the chain could not be read', () => expect(judgeRoot({ ...base, chain: { state: 'unavailable', reason: 'offline' } }, 10, true).tone).toBe('orange'));
+  });
+
+  describe('describeSender', () => {
+    const now = Date.parse('2026-03-01T10:05:00Z');
+    const offline = { state: 'offline', mode: 'embedded', since: '2026-03-01T10:02:00Z', queued: 3, reason: 'timeout', source: 'node' } as const;
+    const connected = { state: 'connected', mode: 'embedded', since: '2026-03-01T09:00:00Z', queued: 0, blockNumber: 7 } as const;
+
+    it('says offline with the queue and its age while the shared health is offline, whatever the sender last said', () => {
+      for (const sender of [{ state: 'idle', pending: 0 }, { state: 'failed', batchId: null, reason: 'offline', message: 'x' }, { state: 'failed', batchId: null, reason: 'rpc', message: 'x' }, null] as const) {
+        const view = describeSender(sender, offline, now)!;
+        expect(view).toMatchObject({ state: 'offline', label: 'Offline, 3 queued' });
+        expect(view.detail).toContain('has not answered for 3 min');
+        expect(view.detail).toContain('3 events are queued here, not sent.');
+        expect(view.detail).not.toContain('Nothing is waiting');
+      }
+      expect(describeSender({ state: 'idle', pending: 0 }, { ...offline, queued: 0 }, now)).toMatchObject({ label: 'Offline', detail: expect.stringContaining('Nothing is waiting to be sent.') });
+    });
+
+    it("keeps the sender's own failure that is not about the connection, and its own state when connected", () => {
+      expect(describeSender({ state: 'failed', batchId: null, reason: 'funds', message: 'no gas' }, offline, now)).toMatchObject({ state: 'failed', label: 'Failed: signer out of funds' });
+      expect(describeSender({ state: 'idle', pending: 0 }, connected, now)).toMatchObject({ state: 'idle', label: 'Up to date' });
+      expect(describeSender({ state: 'idle', pending: 0 }, { state: 'connecting', mode: 'embedded', since: '2026-03-01T10:04:30Z', queued: 1 }, now)).toMatchObject({ state: 'connecting', detail: expect.stringContaining('1 event is queued here') });
+      expect(describeSender(null, connected, now)).toBeNull();
+    });
   });
 });

@@ -3,7 +3,8 @@
 import type { AuditVerifyReport } from '../../../../main/api/audit';
 import type { SyncState } from '../../../../main/api/events';
 import type { SyncBatchState, SyncStatus } from '../../../../main/api/sync';
-import { formatCount } from '../../components/format';
+import type { ConnectionHealth } from '../../../../main/api/system';
+import { formatAge, formatCount, formatDateTime } from '../../components/format';
 
 export interface StateView {
   label: string;
@@ -114,6 +115,46 @@ export function describeSyncState(s: SyncState): StateView {
     case 'paused':
       return { label: 'Paused', color: 'orange', detail: `Sending is paused; ${formatCount(s.pending)} ${s.pending === 1 ? 'event waits' : 'events wait'}.` };
   }
+}
+
+/** The Sender card's reading: `state` names what it shows (a sender state, or the connection's when that decides). */
+export interface SenderView extends StateView {
+  state: SyncState['state'] | 'offline' | 'connecting' | 'mismatch' | 'disabled';
+}
+
+/**
+ * The Sender card from the sender's own last state AND the shared connection health (the status bar's, the
+ * Dashboard's): while the connection is not up, nothing leaves, whatever the sender last reported ("Up to date"
+ * from before the node stopped answering must not stand beside "Offline, 2 queued"). A failure the sender reports
+ * itself (other than its own offline) is kept: it says more than the connection does.
+ */
+export function describeSender(current: SyncState | null, health: ConnectionHealth | null | undefined, now: number = Date.now()): SenderView | null {
+  const queued = health?.queued ?? 0;
+  const waiting = queued === 0 ? 'Nothing is waiting to be sent.' : `${formatCount(queued)} ${queued === 1 ? 'event is' : 'events are'} queued here, not sent.`;
+  const age = (since: string) => formatAge(Math.max(0, Math.round((now - Date.parse(since)) / 1000)));
+  // A node that does not answer fails the sender as 'offline' or 'rpc': the connection says it better.
+  const ownFailure = current?.state === 'failed' && current.reason !== 'offline' && current.reason !== 'rpc';
+  if (health && !ownFailure) {
+    switch (health.state) {
+      case 'offline':
+        return {
+          state: 'offline',
+          label: queued === 0 ? 'Offline' : `Offline, ${formatCount(queued)} queued`,
+          color: 'orange',
+          detail: `Cannot send: the chain node has not answered for ${age(health.since)} (since ${formatDateTime(health.since)}). ${waiting}${queued > 0 ? ' They are sent when the node returns.' : ''}`,
+        };
+      case 'connecting':
+        return { state: 'connecting', label: 'Connecting…', color: 'yellow', detail: `Not sending yet: connecting for ${age(health.since)}. ${waiting}` };
+      case 'mismatch':
+        return { state: 'mismatch', label: 'Not sending', color: 'orange', detail: `${health.reason} ${waiting}` };
+      case 'disabled':
+        return { state: 'disabled', label: 'Not sending', color: 'gray', detail: `${health.reason} ${waiting}` };
+      case 'connected':
+        break;
+    }
+  }
+  if (!current) return null;
+  return { state: current.state, ...describeSyncState(current) };
 }
 
 export const BATCH_STATE_VIEW: Record<SyncBatchState, { label: string; color: string; meaning: string }> = {
