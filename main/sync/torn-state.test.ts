@@ -7,7 +7,7 @@
 // failed under that name. Also as the attacker: a hostile signer's event
 // under our batch id never confirms it, and retrying the failed batch re-stamps nothing more. anvil and EDR (both
 // trace a state diff with prestateTracer).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, Transaction, Wallet } from 'ethers';
 import { loadArtifact } from '../chain/artifacts';
 import { ConsentConflicts } from '../consents/consent-conflicts';
@@ -52,30 +52,46 @@ function tornEngine(a: Db, keyA: string, broadcasts: string[], beforeSync: () =>
     stuckAfterMs: 0,
     onBroadcast: (raw) => broadcasts.push(raw),
     failpoint: async (step) => {
-      if (torn) return;
-      if (step === 'written') snapshot = await chain.control.snapshot();
-      if (step !== 'broadcast' || snapshot === null) return;
-      torn = true;
-      const hash = Transaction.from(broadcasts[0]!).hash!;
-      expect((await chain.provider.getTransactionReceipt(hash))?.status).toBe(1); // automine: mined, with its events
-      const diff = (await chain.provider.send('debug_traceTransaction', [hash, { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }])) as StateDiff;
-      await chain.control.revert(snapshot);
-      // Every contract's storage writes of the transaction come back; its block, receipt and logs do not.
-      for (const [addr, after] of Object.entries(diff.post)) {
-        const post = after.storage ?? {};
-        const pre = Object.entries(diff.pre).find(([x]) => x.toLowerCase() === addr.toLowerCase())?.[1]?.storage ?? {};
-        for (const slot of Object.keys(pre)) if (!(slot in post)) await chain.control.setStorageAt(addr, slot, `0x${'00'.repeat(32)}`);
-        for (const [slot, word] of Object.entries(post)) await chain.control.setStorageAt(addr, slot, word);
+      try {
+        await tear(step);
+      } catch (err) {
+        failpointErrors.push(err); // the engine reads a throwing failpoint as a crash; the test must see it
+        throw err;
       }
-      const sender = new Wallet(keyA).address;
-      await chain.control.setNonce(sender, Number(Object.entries(diff.post).find(([addr]) => addr.toLowerCase() === sender.toLowerCase())![1].nonce));
-      // Torn: the writes are there, the transaction is not.
-      expect(await chain.provider.getTransactionReceipt(hash)).toBeNull();
-      expect(await chain.provider.getTransactionCount(sender)).toBe(1);
-      await beforeSync();
     },
   });
+  async function tear(step: string): Promise<void> {
+    if (torn) return;
+    if (step === 'written') snapshot = await chain.control.snapshot();
+    if (step !== 'broadcast' || snapshot === null) return;
+    torn = true;
+    const hash = Transaction.from(broadcasts[0]!).hash!;
+    // automine mines it, but a loaded machine may answer the broadcast before the receipt is served: wait for it.
+    expect((await chain.provider.waitForTransaction(hash, 1, 60_000))?.status).toBe(1);
+    const diff = (await chain.provider.send('debug_traceTransaction', [hash, { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }])) as StateDiff;
+    await chain.control.revert(snapshot);
+    // Every contract's storage writes of the transaction come back; its block, receipt and logs do not.
+    for (const [addr, after] of Object.entries(diff.post)) {
+      const post = after.storage ?? {};
+      const pre = Object.entries(diff.pre).find(([x]) => x.toLowerCase() === addr.toLowerCase())?.[1]?.storage ?? {};
+      for (const slot of Object.keys(pre)) if (!(slot in post)) await chain.control.setStorageAt(addr, slot, `0x${'00'.repeat(32)}`);
+      for (const [slot, word] of Object.entries(post)) await chain.control.setStorageAt(addr, slot, word);
+    }
+    const sender = new Wallet(keyA).address;
+    await chain.control.setNonce(sender, Number(Object.entries(diff.post).find(([addr]) => addr.toLowerCase() === sender.toLowerCase())![1].nonce));
+    // Torn: the writes are there, the transaction is not.
+    expect(await chain.provider.getTransactionReceipt(hash)).toBeNull();
+    expect(await chain.provider.getTransactionCount(sender)).toBe(1);
+    await beforeSync();
+  }
 }
+
+/** Errors thrown inside a torn engine's failpoint (a failed expectation there would otherwise look like a crash). */
+const failpointErrors: unknown[] = [];
+afterEach(() => {
+  const errors = failpointErrors.splice(0);
+  expect(errors).toEqual([]);
+});
 
 /** Every consent key's word on the ledger, for the keys the test writes. */
 async function ledgerWords(payloads: readonly string[]): Promise<bigint[]> {
