@@ -146,6 +146,7 @@ export const rosterImportJob: JobImplementation = async (ctx) => {
       get cancelled() {
         return ctx.cancelled;
       },
+      mainThread: ctx.mainThread,
     },
     { domain: domain ? credentialDomain(domain.chainId, domain.registry) : null, ...(chunkRows ? { chunkRows } : {}) },
   );
