@@ -19,5 +19,6 @@ export const claimImportJob: JobImplementation = async (ctx) => {
     get cancelled() {
       return ctx.cancelled;
     },
+    mainThread: ctx.mainThread,
   });
 };
