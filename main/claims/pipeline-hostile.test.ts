@@ -118,4 +118,16 @@ describe('claims import: fixes shared with the consent import', () => {
     const real = await run(newRun(file));
     expect({ ...dry, rejectsPath: '', dryRun: false, fileHash: '' }).toEqual({ ...real, rejectsPath: '', fileHash: '' });
   });
+
+  it('a claims run interrupted before the framework (a row-number checkpoint) restarts from the top and stores nothing twice', async () => {
+    const file = writeClaimsCsv(t.dir, 'legacy.csv', Array.from({ length: 6 }, (_, i) => claimRow({ claim_id: `L-${i}`, amount: `${i + 1}.00` })));
+    const runId = newRun(file);
+    // What the old pipeline had committed: the first 3 rows and their counts, with its own checkpoint shape.
+    const first = control(null, 1);
+    await run(runId, first, 3);
+    const legacy = { row: 3, rejectsSize: 10, counts: { rowsRead: 3, passed: 3, failed: 0, rejected: 0, duplicate: 0 } };
+    const result = await run(runId, control(legacy));
+    expect(result).toMatchObject({ outcome: 'succeeded', rowsRead: 6, passed: 3, duplicate: 3, rejected: 0 });
+    expect(claimIds()).toEqual(['L-0', 'L-1', 'L-2', 'L-3', 'L-4', 'L-5']);
+  });
 });
