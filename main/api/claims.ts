@@ -83,6 +83,8 @@ export interface ClaimImportRunView {
   rejected: number;
   duplicate: number;
   rejectsPath: string | null;
+  /** A dry run: every row checked, nothing stored (its counts say what the import would do). */
+  dryRun: boolean;
   error: string | null;
   createdAt: string;
   finishedAt: string | null;
@@ -132,7 +134,7 @@ export const claimsChannels = {
   'claims.get': channel<ClaimDetail>()(z.object({ id: z.number().int().positive() }).strict(), 'claims.view'),
   'claims.check': channel<ClaimCheckResult>()(z.object({ claim: claimForm, submit: z.boolean().default(false) }).strict(), 'claims.check'),
   /** The file comes by id (an upload, a dialog pick, or a file the CLI registered for its OS user): never a path. */
-  'claims.import': channel<{ runId: number; jobId: string }>()(z.object({ uploadId }).strict(), 'imports.run'),
+  'claims.import': channel<{ runId: number; jobId: string }>()(z.object({ uploadId, dryRun: z.boolean().default(false) }).strict(), 'imports.run'),
   'claims.importRuns': channel<ClaimImportRunView[]>()(z.object({ limit: z.number().int().min(1).max(200).default(20) }).strict(), 'imports.view'),
   'claims.ledger': channel<ClaimsLedgerStatus>()(z.object({}).strict(), 'claims.view', { audited: false }),
 } as const;

@@ -78,6 +78,10 @@ export const uploadId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be an uplo
 const oneSource = (v: { uploadId?: string | undefined; rerunOf?: number | undefined }) => (v.uploadId === undefined) !== (v.rerunOf === undefined);
 const oneSourceMessage = { message: 'give either uploadId or rerunOf', path: ['uploadId'] };
 
+/** The kinds of import, each with its own runs (and run ids): consent files, provider rosters, claims. */
+export const IMPORT_KINDS = ['consents', 'providers', 'claims'] as const;
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+
 export const importsChannels = {
   'imports.preview': channel<ImportPreview>()(
     z.object({ uploadId, format: z.enum(IMPORT_FORMATS).optional(), rows: z.number().int().min(1).max(100).default(20) }).strict(),
@@ -90,7 +94,8 @@ export const importsChannels = {
       .refine(oneSource, oneSourceMessage),
     'imports.run',
   ),
-  'imports.resume': channel<{ runId: number; jobId: string }>()(z.object({ runId }).strict(), 'imports.run'),
+  /** Any kind of import run (run ids are per kind): consents by default, for the console's Resume button. */
+  'imports.resume': channel<{ runId: number; jobId: string }>()(z.object({ runId, kind: z.enum(IMPORT_KINDS).default('consents') }).strict(), 'imports.run'),
   'imports.list': channel<ImportRunSummary[]>()(z.object({ limit: z.number().int().min(1).max(200).default(50), before: runId.optional() }).strict(), 'imports.view'),
   'imports.get': channel<ImportRunDetail>()(z.object({ runId }).strict(), 'imports.view'),
   /** Browser mode's upload route reserves the upload through this call (permission, audit) before streaming. */

@@ -63,8 +63,18 @@ export async function claimsCheckCommand(services: Services, caller: CallerConte
 }
 
 /** The import: an 'import.claims' job through the dispatcher (imports.run), progress on stderr, the run summary at the end. */
-export async function importClaimsCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output): Promise<number> {
-  const started = await unwrap<{ runId: number; jobId: string }>(services.dispatch('claims.import', { uploadId }, caller));
+export async function importClaimsCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false): Promise<number> {
+  const started = await unwrap<{ runId: number; jobId: string }>(services.dispatch('claims.import', { uploadId, dryRun }, caller));
+  return followClaimJob(services, caller, started, json, io);
+}
+
+/** `custodian import resume claims RUN`: continues an interrupted or failed claims import from its last commit. */
+export async function resumeClaimsCommand(services: Services, caller: CallerContext, runId: number, json: boolean, io: Output): Promise<number> {
+  const resumed = await unwrap<{ runId: number; jobId: string }>(services.dispatch('imports.resume', { runId, kind: 'claims' }, caller));
+  return followClaimJob(services, caller, resumed, json, io);
+}
+
+async function followClaimJob(services: Services, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
   let last = 0;
   const unsubscribe = services.events.subscribe((m) => {
     if (m.event !== 'job.progress' || m.payload.jobId !== started.jobId || m.payload.state !== 'running' || Date.now() - last < 1000) return;
@@ -81,10 +91,12 @@ export async function importClaimsCommand(services: Services, caller: CallerCont
     io.out(
       json
         ? `${JSON.stringify(run, null, 2)}\n`
-        : `Imported ${run.fileName}: ${run.rowsRead} rows, ${run.passed} pass (queued for the chain), ${run.failed} fail, ${run.duplicate} unchanged, ${run.rejected} rejected${run.rejected ? ` (rows and reasons in ${run.rejectsPath})` : ''}\n`,
+        : run.dryRun
+          ? `Dry run of ${run.fileName} (nothing stored): ${run.rowsRead} rows, ${run.passed} would pass, ${run.failed} would fail, ${run.duplicate} unchanged, ${run.rejected} rejected${run.rejected ? ` (rows and reasons in ${run.rejectsPath})` : ''}\n`
+          : `Imported ${run.fileName}: ${run.rowsRead} rows, ${run.passed} pass (queued for the chain), ${run.failed} fail, ${run.duplicate} unchanged, ${run.rejected} rejected${run.rejected ? ` (rows and reasons in ${run.rejectsPath})` : ''}\n`,
     );
     // A passing claim is addressed on chain to its payer's address; without one it waits (payers.ts).
-    const waiting = claimsWaitingForPayer(services.db);
+    const waiting = run.dryRun ? 0 : claimsWaitingForPayer(services.db);
     if (waiting > 0 && !json) io.err(`${waiting} passing claim(s) wait for their payer's address before they can go to the chain: custodian payer register PAYER_ID ADDRESS\n`);
     return 0;
   } finally {

@@ -2,6 +2,7 @@
 // unusable, each naming the column and why. What parses but breaks a rule (a malformed code, amount 0, a bad NPI
 // check digit, a future date) is left to the pre-check, which reports it as a failing verdict instead.
 
+import { bidiProblem } from '../api/display-text';
 import { normalizeCode } from './codes';
 import type { ClaimInput } from './model';
 
@@ -50,7 +51,12 @@ export function parseClaimFields(values: ClaimFieldValues): ParsedClaim {
     const v = (values[column] ?? '').trim();
     if (v === '') problems.push({ column, reason: `${label} is required` });
     else if (v.length > MAX_TEXT) problems.push({ column, reason: `${label} is longer than ${MAX_TEXT} characters` });
-    else if (/[\u0000-\u001f]/.test(v)) problems.push({ column, reason: `${label} contains control characters` });
+    else if (/[\u0000-\u001f\u007f]/.test(v)) problems.push({ column, reason: `${label} contains control characters` });
+    else {
+      // A right-to-left override would show another claim id or MRN on screen than the one stored.
+      const bidi = bidiProblem(v);
+      if (bidi) problems.push({ column, reason: `${label} ${bidi}` });
+    }
     return v;
   };
   const claimId = text('claim_id', 'the claim id');

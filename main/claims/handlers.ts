@@ -41,7 +41,7 @@ const FORM_COLUMNS: Record<keyof ClaimForm, ClaimColumn> = {
 const FIELD_OF_COLUMN = Object.fromEntries(Object.entries(FORM_COLUMNS).map(([f, c]) => [c, f]));
 
 /** Creates the run and starts its job; shared by the API and the CLI. */
-export function startClaimImport(db: Db, jobs: JobRunner, file: string, startedBy: string): { runId: number; jobId: string } {
+export function startClaimImport(db: Db, jobs: JobRunner, file: string, startedBy: string, dryRun = false): { runId: number; jobId: string } {
   const resolved = path.resolve(file);
   let size: number;
   try {
@@ -51,7 +51,7 @@ export function startClaimImport(db: Db, jobs: JobRunner, file: string, startedB
   } catch {
     throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no readable file named ${path.basename(resolved)} any more.`);
   }
-  const runId = createClaimImportRun(db, { filePath: resolved, fileName: path.basename(resolved), fileSize: size, startedBy });
+  const runId = createClaimImportRun(db, { filePath: resolved, fileName: path.basename(resolved), fileSize: size, startedBy, dryRun });
   const job = jobs.start(CLAIM_IMPORT_JOB_KIND, { runId });
   setClaimImportJob(db, runId, job.id);
   return { runId, jobId: job.id };
@@ -94,7 +94,7 @@ export function createClaimsHandlers(deps: ClaimsDeps): HandlersFor<typeof claim
       }
       return { verdict: verdict.verdict, reasons: verdict.reasons, contentHash: claim.contentHash, stored };
     },
-    'claims.import': ({ uploadId }, ctx) => startClaimImport(db, deps.jobs, deps.incoming(uploadId, ctx.principal.id).path, ctx.principal.id),
+    'claims.import': ({ uploadId, dryRun }, ctx) => startClaimImport(db, deps.jobs, deps.incoming(uploadId, ctx.principal.id).path, ctx.principal.id, dryRun),
     'claims.importRuns': ({ limit }): ClaimImportRunView[] =>
       listClaimImportRuns(db, limit).map((r) => ({
         id: r.id,
@@ -107,6 +107,7 @@ export function createClaimsHandlers(deps: ClaimsDeps): HandlersFor<typeof claim
         rejected: r.rejected,
         duplicate: r.duplicate,
         rejectsPath: r.rejects_path,
+        dryRun: r.dry_run === 1,
         error: r.error,
         createdAt: r.created_at,
         finishedAt: r.finished_at,

@@ -13,4 +13,5 @@ export const claimImportJob: JobOf<'import.claims'> = async (ctx) =>
     get cancelled() {
       return ctx.cancelled;
     },
+    mainThread: ctx.mainThread,
   });

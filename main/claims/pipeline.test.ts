@@ -87,7 +87,9 @@ describe('claims import', () => {
     ]);
     const rejects = fs.readFileSync(result.rejectsPath, 'utf8').trim().split('\r\n');
     expect(rejects).toHaveLength(4);
-    expect(rejects[1]).toMatch(/^9,\d+,row 9: service_date/);
+    // The original cells, then reject_row, reject_line, reject_reason (the same layout as every import's rejects).
+    expect(rejects[0]).toBe('claim_id,facility,mrn,rendering_npi,payer_id,service_date,codes,amount,reject_row,reject_line,reject_reason');
+    expect(rejects[1]).toMatch(/^BAD-DATE,GH01,MRN-1,.*,9,10,row 9: service_date/);
 
     // One event per passing claim: nothing of the claim but two salted commitments.
     const outbox = t.db.prepare(`SELECT kind, payload FROM outbox ORDER BY id`).all() as { kind: string; payload: string }[];
@@ -115,15 +117,15 @@ describe('claims import', () => {
   it('resumes from a checkpoint without repeating committed rows', async () => {
     const rows = Array.from({ length: 1_200 }, (_, i) => claimRow({ claim_id: `R-${i}`, amount: `${i + 1}.00` }));
     const file = writeClaimsCsv(t.dir, 'big.csv', rows);
-    const first = control();
-    const { runId } = await importFile(file, first);
-    const after500 = first.saved[0] as { row: number };
-    expect(after500.row).toBe(500);
-    // A crash after the first chunk: only its rows are kept, and the run resumes from its checkpoint.
-    t.db.prepare(`DELETE FROM claims WHERE source_row > 500`).run();
-    const result = await runClaimImport(t.db, runId, control(first.saved[0]), { dataDir: t.dir, now: () => NOW });
-    expect(result.rowsRead).toBe(1_200);
-    expect(result.passed).toBe(1_200);
+    // Interrupted after its first committed chunk (a cancel: the run row and checkpoint agree, as after a kill).
+    const saved: unknown[] = [];
+    const first: ClaimImportControl = { checkpoint: null, saveCheckpoint: (c) => saved.push(c), report: () => undefined, get cancelled() { return saved.length > 0; } };
+    const { runId, result: partial } = await importFile(file, first as ReturnType<typeof control>);
+    expect(partial).toMatchObject({ outcome: 'cancelled', rowsRead: 500 });
+    expect((saved[0] as { position: { row: number } }).position.row).toBe(500);
+    expect((t.db.prepare(`SELECT count(*) AS n FROM claims`).get() as { n: number }).n).toBe(500);
+    const result = await runClaimImport(t.db, runId, control(saved[0]), { dataDir: t.dir, now: () => NOW });
+    expect(result).toMatchObject({ outcome: 'succeeded', rowsRead: 1_200, passed: 1_200, duplicate: 0 });
     expect((t.db.prepare(`SELECT count(*) AS n FROM claims`).get() as { n: number }).n).toBe(1_200);
   });
 

@@ -10,11 +10,11 @@ import type { ConsentConflictSummary, SyncBatchSummary, SyncNowResult, SyncStatu
 import { parseProofBundle, checkProofBundle } from '../audit/proof';
 import { formatBatches, formatProofCheck, formatVerifyReport } from '../audit/report-text';
 import { createProvider } from '../chain/provider';
-import { claimsCheckCommand, importClaimsCommand, payerCommand } from '../claims/cli-commands';
+import { claimsCheckCommand, importClaimsCommand, payerCommand, resumeClaimsCommand } from '../claims/cli-commands';
 import { credentialDomain } from '../credentials/eip712';
 import { exportSecretCommand, fingerprintCommand, importSecretCommand } from '../consents/facility-secret-cli';
 import { consentCheckProofCommand, consentProofCommand } from '../consents/proof-cli';
-import { domainFromServices, importProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, signStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
+import { domainFromServices, importProvidersCommand, resumeProvidersCommand, issueCommand, issuerGovernanceCommand, setStatusCommand, signStatusCommand, verifyFileCommand, type Output } from '../credentials/cli-commands';
 import { importConsentsCommand, listImportRunsCommand, resumeImportCommand } from '../imports/cli-command';
 import { sharingCommand, SHARING_USAGE } from '../sharing/cli-commands';
 import { assertOwnsDataDir, staffUnlockCommand } from '../staff/cli-unlock';
@@ -77,16 +77,21 @@ Commands:
                          has patients pseudonymised under a different secret (IT admin)
   facility-secret fingerprint
                          Print the secret's fingerprint (not the secret) to compare between workstations (IT admin)
-  import providers FILE  Import a roster CSV of providers and their signed credentials (a job, with progress)
+  import providers FILE [--dry-run]
+                         Import a roster CSV of providers and their signed credentials (a job, with progress);
+                         --dry-run checks and resolves every row and stores nothing
   import consents FILE [--format csv|fhir] [--dry-run]
                          Import consents from CSV or FHIR R4 (NDJSON or Bundle) as a job, with progress; exit 0
                          when the import ran (rejected rows are in the rejects file), 1 on a fatal error
   import runs            The latest import runs (--json): state, counts, and which can be resumed
-  import resume RUN      Continue an import that was interrupted (killed, shut down) or failed, from its last
-                         committed chunk: nothing already committed is written twice
+  import resume [consents|providers|claims] RUN
+                         Continue an import that was interrupted (killed, shut down) or failed, from its last
+                         committed chunk: nothing already committed is written twice (run ids are per kind;
+                         consents when no kind is named)
 ${SHARING_USAGE}
-  import claims FILE     Pre-check and store a claims CSV as a job (idempotent by claim id); passing claims are
-                         queued for ClaimsLedger; rejected rows go to a rejects file
+  import claims FILE [--dry-run]
+                         Pre-check and store a claims CSV as a job (idempotent by claim id); passing claims are
+                         queued for ClaimsLedger; rejected rows go to a rejects file; --dry-run stores nothing
   claims check FILE [--out F] [--json]
                          Pre-check every claim of a CSV and print its verdict and reasons; nothing is stored
   payer accept|deny CLAIM_HASH SALT [--reason CODE] [--rpc URL --ledger ADDR --chain-id N --key-file F]
@@ -458,7 +463,7 @@ export async function main(argv: string[]): Promise<number> {
         const file = positionals[2];
         return withServices(dataDir, async (s) => {
           const caller = await signInCli(s, values.user);
-          return importProvidersCommand(s, caller, await registerCliFile(s, caller, file), values.json, stdio);
+          return importProvidersCommand(s, caller, await registerCliFile(s, caller, file), values.json, stdio, values['dry-run']);
         });
       }
       if (positionals[1] === 'consents' && positionals[2]) {
@@ -477,9 +482,22 @@ export async function main(argv: string[]): Promise<number> {
         return withServices(dataDir, async (s) => listImportRunsCommand(s, await signInCli(s, values.user), { json: values.json }, stdio), false);
       }
       if (positionals[1] === 'resume' && positionals[2]) {
-        const runId = Number(positionals[2]);
-        if (!Number.isSafeInteger(runId) || runId < 1) throw new AppError('VALIDATION_FAILED', `import resume needs a run id (see custodian import runs), got ${positionals[2]}`);
-        return withServices(dataDir, async (s) => resumeImportCommand(s, await signInCli(s, values.user), runId, { json: values.json }, stdio), false);
+        // `import resume RUN` (consents) or `import resume consents|providers|claims RUN`: run ids are per kind.
+        const named = positionals[2] === 'consents' || positionals[2] === 'providers' || positionals[2] === 'claims';
+        const kind = named ? positionals[2] : 'consents';
+        const runText = named ? positionals[3] : positionals[2];
+        const runId = Number(runText);
+        if (!Number.isSafeInteger(runId) || runId < 1) throw new AppError('VALIDATION_FAILED', `import resume needs a run id (see custodian import runs), got ${runText ?? '(none)'}`);
+        return withServices(
+          dataDir,
+          async (s) => {
+            const caller = await signInCli(s, values.user);
+            if (kind === 'providers') return resumeProvidersCommand(s, caller, runId, values.json, stdio);
+            if (kind === 'claims') return resumeClaimsCommand(s, caller, runId, values.json, stdio);
+            return resumeImportCommand(s, caller, runId, { json: values.json }, stdio);
+          },
+          false,
+        );
       }
       if (positionals[1] === 'claims' && positionals[2]) {
         const file = positionals[2];
@@ -487,12 +505,12 @@ export async function main(argv: string[]): Promise<number> {
           dataDir,
           async (s) => {
             const caller = await signInCli(s, values.user);
-            return importClaimsCommand(s, caller, await registerCliFile(s, caller, file), values.json, stdio);
+            return importClaimsCommand(s, caller, await registerCliFile(s, caller, file), values.json, stdio, values['dry-run']);
           },
           false,
         );
       }
-      process.stderr.write(`Unknown import command: ${positionals.slice(1).join(' ') || '(none)'} (expected: import providers FILE, import consents FILE, import runs, import resume RUN, import claims FILE)\n\n${USAGE}\n`);
+      process.stderr.write(`Unknown import command: ${positionals.slice(1).join(' ') || '(none)'} (expected: import providers FILE, import consents FILE, import runs, import resume [KIND] RUN, import claims FILE)\n\n${USAGE}\n`);
       return 2;
     case 'sharing': {
       const o = {

@@ -200,7 +200,7 @@ export async function issuerGovernanceCommand(
 
 export function formatRosterSummary(s: RosterSummary): string {
   const lines = [
-    `Roster import ${s.outcome}: ${s.rows_read} row(s) read`,
+    `${s.dryRun ? 'Roster dry run (nothing stored)' : 'Roster import'} ${s.outcome}: ${s.rows_read} row(s) read`,
     `  providers added ${s.providers_added}, updated ${s.providers_updated}; credentials added ${s.credentials_added}`,
     `  duplicates ${s.duplicate}, rejected ${s.rejected}${s.rejected ? ` (rejects: ${s.rejectsPath})` : ''}`,
   ];
@@ -210,19 +210,29 @@ export function formatRosterSummary(s: RosterSummary): string {
   return lines.join('\n');
 }
 
-/** Starts the roster import job through the API and waits for it, with progress on stderr. */
-export async function importProvidersCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output): Promise<number> {
-  const started = await unwrap<RosterImportStarted>(services.dispatch('credentials.import', { uploadId }, caller));
+/** Starts the roster import job (or dry run) through the API and waits for it, with progress on stderr. */
+export async function importProvidersCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false): Promise<number> {
+  const started = await unwrap<RosterImportStarted>(services.dispatch('credentials.import', { uploadId, dryRun }, caller));
+  return followRosterJob(services, started.job.id, json, io);
+}
+
+/** `custodian import resume providers RUN`: continues an interrupted or failed roster import from its last commit. */
+export async function resumeProvidersCommand(services: Services, caller: CallerContext, runId: number, json: boolean, io: Output): Promise<number> {
+  const resumed = await unwrap<{ runId: number; jobId: string }>(services.dispatch('imports.resume', { runId, kind: 'providers' }, caller));
+  return followRosterJob(services, resumed.jobId, json, io);
+}
+
+async function followRosterJob(services: Services, jobId: string, json: boolean, io: Output): Promise<number> {
   const unsubscribe = services.events.subscribe((m) => {
     if (m.event !== 'job.progress') return;
     const p: JobProgress = m.payload;
-    if (p.jobId === started.job.id && p.state === 'running') io.err(`\r${p.done}${p.total !== null ? ` / ${p.total}` : ''} rows, ${p.errors} rejected, ${Math.round(p.rate)} rows/s`);
+    if (p.jobId === jobId && p.state === 'running') io.err(`\r${p.done}${p.total !== null ? ` / ${p.total}` : ''} rows, ${p.errors} rejected, ${Math.round(p.rate)} rows/s`);
   });
   try {
-    const summary = await services.jobs.waitFor(started.job.id);
+    const summary = await services.jobs.waitFor(jobId);
     io.err('\n');
     if (summary.state !== 'succeeded') throw new AppError('IMPORT_FAILED', `The roster import ${summary.state}${summary.error ? `: ${summary.error.code}: ${summary.error.message}` : ''}.`);
-    const row = services.db.prepare('SELECT result FROM jobs WHERE id = ?').get(started.job.id) as { result: string | null };
+    const row = services.db.prepare('SELECT result FROM jobs WHERE id = ?').get(jobId) as { result: string | null };
     const result = JSON.parse(row.result ?? 'null') as RosterSummary;
     io.out(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatRosterSummary(result)}\n`);
     return 0;

@@ -117,13 +117,13 @@ export function createCredentialHandlers(deps: CredentialDeps): HandlersFor<type
     'credentials.expiring': (input) => expiringCredentials(db, input.days ?? credentialSettings(db).expiringDays, input.limit, now()),
 
     'credentials.import': (input, ctx) => {
-      const run = createRosterRun(db, deps.incoming(input.uploadId, ctx.principal.id).path, ctx.principal.id);
+      const run = createRosterRun(db, deps.incoming(input.uploadId, ctx.principal.id).path, ctx.principal.id, input.dryRun);
       const conn = chain.connection;
       const registry = conn?.endpoint.contracts.CredentialRegistry;
       const known = registry && conn ? credentialDomain(conn.endpoint.chainId, registry) : lastKnownRegistry(db);
       const job = jobs.start('import.providers', { runId: run.id, domain: known ? { chainId: known.chainId, registry: known.verifyingContract } : null });
       setRosterJob(db, run.id, job.id);
-      ctx.audit({ subject: run.file_name, details: { runId: run.id, jobId: job.id, fileSize: run.file_size } });
+      ctx.audit({ subject: run.file_name, details: { runId: run.id, jobId: job.id, fileSize: run.file_size, ...(input.dryRun ? { dryRun: true } : {}) } });
       return { runId: run.id, job };
     },
 

@@ -120,6 +120,7 @@ export const rosterImportJob: JobOf<'import.providers'> = async (ctx) => {
       get cancelled() {
         return ctx.cancelled;
       },
+      mainThread: ctx.mainThread,
     },
     { domain: domain ? credentialDomain(domain.chainId, domain.registry) : null, ...(chunkRows ? { chunkRows } : {}) },
   );

@@ -195,3 +195,85 @@ describe('a credential past its dates is marked at import', () => {
     expect(trail).toEqual([{ verdict: 'expired', trigger: 'bulk' }]);
   });
 });
+
+// What the consent import was fixed for, now shared by the roster import through the import framework: each
+// test is a hostile or broken file a sender could hand us.
+describe('roster import on the shared import framework', () => {
+  const header = ROSTER_COLUMNS.join(',');
+  const runOf = (id: number) => db.prepare('SELECT rows_read, rejected, outcome, error, file_hash FROM roster_import_runs WHERE id = ?').get(id) as Record<string, unknown>;
+
+  it('an unclosed quote stops at its line after committing the valid rows before it (none swallowed into a cell)', async () => {
+    const [, b, c] = creds as SignedCredential[];
+    const file = path.join(dir, 'unclosed-late.csv');
+    fs.writeFileSync(file, `${header}\n${line('Dr Bo', b!)}\n${line('Dr Cy', c!)}\n${TEST_NPIS[3]},"Dr Di\n${line('Dr Eve', null, {}, TEST_NPIS[4])}\n`);
+    const run = createRosterRun(db, file, 'tester');
+    const before = count('credentials');
+    await expect(runRosterImport(db, run.id, hooks(), { domain: ours, dataDir: dir, chunkRows: 1 })).rejects.toMatchObject({ code: 'IMPORT_CSV_MALFORMED', message: expect.stringMatching(/^Line 4: /) });
+    // The two rows before the bad line are stored and counted; the run says why it stopped.
+    expect(runOf(run.id)).toMatchObject({ rows_read: 2, rejected: 0, outcome: 'failed', error: expect.stringMatching(/^Line 4: /) });
+    expect(count('credentials')).toBeGreaterThanOrEqual(before);
+    const stored = db.prepare('SELECT count(*) AS n FROM credentials WHERE import_run_id = ? OR credential_hash IN (?, ?)').get(run.id, b!.hash, c!.hash) as { n: number };
+    expect(stored.n).toBe(2);
+  });
+
+  it('reads a CRLF header over LF rows (and a CR-only row) as one row each, rejecting none', async () => {
+    const file = path.join(dir, 'mixed-endings.csv');
+    fs.writeFileSync(file, `${header}\r\n${line('Dr Ada', null, {}, TEST_NPIS[0])}\n${line('Dr Bo', null, {}, TEST_NPIS[1])}\r${line('Dr Cy', null, {}, TEST_NPIS[2])}\n`);
+    const run = createRosterRun(db, file, 'tester');
+    const s = await runRosterImport(db, run.id, hooks(), { domain: ours, dataDir: dir });
+    expect(s).toMatchObject({ outcome: 'succeeded', rows_read: 3, rejected: 0 });
+  });
+
+  it('neutralises formula cells in its rejects file, after leading spaces too', async () => {
+    const file = writeRoster('formula.csv', [line('=HYPERLINK("http://x")', null, { organization: '  +SUM(A1)' }, '1234567890'), line(' @cmd', null, { specialty: '-2+3' }, 'bad')]);
+    const s = await importFile(file);
+    expect(s.rejected).toBe(2);
+    const text = fs.readFileSync(s.rejectsPath, 'utf8');
+    expect(text).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(text).toContain("'  +SUM(A1)");
+    expect(text).toContain("' @cmd");
+    expect(text).toContain("'-2+3");
+    expect(text).not.toMatch(/(^|,)\s*[=+@-]/m);
+  });
+
+  it('refuses a name with a right-to-left override, and keeps the control out of the directory', async () => {
+    const file = writeRoster('bidi.csv', [line('Dr Ada \u202Egnp.exe', null, {}, TEST_NPIS[1])]);
+    const s = await importFile(file);
+    expect(s.sampleRejects).toEqual([{ row: 1, reason: expect.stringMatching(/^name: .*U\+202E/) }]);
+    expect(db.prepare("SELECT count(*) AS n FROM providers WHERE name LIKE '%' || char(0x202E) || '%'").get()).toEqual({ n: 0 });
+  });
+
+  it('counts add up: every row read is rejected (one line each in the rejects file), a duplicate, or added something', async () => {
+    const [a, b] = creds as SignedCredential[];
+    const file = writeRoster('add-up.csv', [line('Dr Ada', a!), line('Dr Ada', a!), line('x', null, {}, '123'), line('Dr Bo', b!, { valid_from: 'soon' })]);
+    const s = await importFile(file);
+    const rejectLines = fs.readFileSync(s.rejectsPath, 'utf8').trim().split(/\r\n/).length - 1;
+    expect(rejectLines).toBe(s.rejected);
+    expect(s.rows_read).toBe(4);
+    expect(s.rejected + s.duplicate).toBeLessThanOrEqual(s.rows_read);
+  });
+
+  it('refuses to resume when the file changed since the run started', async () => {
+    const file = writeRoster('changed.csv', [line('Dr Ada', null, {}, TEST_NPIS[0]), line('Dr Bo', null, {}, TEST_NPIS[1]), line('Dr Cy', null, {}, TEST_NPIS[2])]);
+    const run = createRosterRun(db, file, 'tester');
+    const first = hooks(null, 1);
+    await runRosterImport(db, run.id, first, { domain: ours, dataDir: dir, chunkRows: 1 });
+    fs.appendFileSync(file, `${line('Dr Di', null, {}, TEST_NPIS[3])}\n`);
+    await expect(runRosterImport(db, run.id, hooks(first.saved), { domain: ours, dataDir: dir, chunkRows: 1 })).rejects.toMatchObject({ code: 'IMPORT_FILE_CHANGED' });
+  });
+
+  it('a dry run resolves every row as the import would and stores nothing', async () => {
+    const fresh = await Promise.all([0, 1, 2].map((i) => signTestCredential(issuer, ours, { npi: TEST_NPIS[i]!, credentialType: 'hospital_privileges', number: `DRY-${i}` })));
+    const file = writeRoster('dry.csv', [line('Dr Ada', fresh[0]!), line('Dr Ada', fresh[0]!), line('Dr New', null, {}, '1558444216'), line('Dr Bo', fresh[1]!, { number: 'TAMPERED' }), line('Dr Cy', fresh[2]!)]);
+    const before = { providers: count('providers'), credentials: count('credentials'), checks: count('credential_checks') };
+    const dryRun = createRosterRun(db, file, 'tester', true);
+    const dry = await runRosterImport(db, dryRun.id, hooks(), { domain: ours, dataDir: dir, chunkRows: 2 });
+    expect({ providers: count('providers'), credentials: count('credentials'), checks: count('credential_checks') }).toEqual(before);
+    expect(dry.dryRun).toBe(true);
+    const real = await runRosterImport(db, createRosterRun(db, file, 'tester').id, hooks(), { domain: ours, dataDir: dir, chunkRows: 2 });
+    const pick = (s: RosterSummary) => ({ rows_read: s.rows_read, providers_added: s.providers_added, providers_updated: s.providers_updated, credentials_added: s.credentials_added, duplicate: s.duplicate, rejected: s.rejected, rejects: s.sampleRejects, dups: s.sampleDuplicates });
+    expect(pick(dry)).toEqual(pick(real));
+    expect(real.credentials_added).toBe(2);
+    expect(db.prepare('SELECT dry_run, outcome FROM roster_import_runs WHERE id = ?').get(dryRun.id)).toEqual({ dry_run: 1, outcome: 'succeeded' });
+  });
+});

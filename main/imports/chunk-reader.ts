@@ -1,33 +1,18 @@
-// The lock-free half of an import chunk: read records, validate them into drafts and compute what needs no
-// database (pseudonym, document hash), before the pipeline takes SQLite's write lock to store the chunk.
-import { AppError } from '../api/errors';
+// The lock-free half of a consent import chunk: validate records into drafts and compute what needs no database
+// (pseudonym, document hash), before the engine takes SQLite's write lock to store the chunk.
 import { draftDocumentHash } from '../consents/writes';
 import { validateConsentFields, type ConsentDraft, type FieldProblem } from '../consents/draft';
 import { consentToDrafts } from '../consents/fhir';
 import type { Pseudonymizer } from '../consents/pseudonym';
 import type { HeaderMapping } from './csv-header';
-import { MAX_COLUMNS, type CsvPosition, type CsvRecord } from './csv-source';
-import type { FhirPosition, FhirRecord } from './fhir-source';
+import { MAX_COLUMNS, type CsvRecord } from './csv-source';
+import type { FhirRecord } from './fhir-source';
 import type { ConsentFieldValues } from '../consents/draft';
-
-export type Position = CsvPosition | FhirPosition;
-export type RecordBatches = AsyncGenerator<{ records: (CsvRecord | FhirRecord)[]; position: Position }>;
 
 /** A CSV row ready to store, or why it is refused. */
 export type CsvItem = { rec: CsvRecord; draft: ConsentDraft; problems?: undefined } | { rec: CsvRecord; draft?: undefined; problems: FieldProblem[] };
 /** A FHIR resource's rows ready to store, or why it is refused. */
 export type FhirItem = { rec: FhirRecord; drafts: ConsentDraft[]; reason?: undefined } | { rec: FhirRecord; drafts?: undefined; reason: string };
-
-export interface Chunk {
-  csv: CsvItem[];
-  fhir: FhirItem[];
-  /** Resume point after the chunk's last record; null when the reader delivered nothing. */
-  position: Position | null;
-  /** The reader ended (the file is done). */
-  done: boolean;
-  /** The file is unreadable after this chunk's records (they are stored first, then this is thrown). */
-  error: AppError | null;
-}
 
 export interface ChunkTimings {
   parseMs: number;
@@ -62,67 +47,39 @@ export function withDocumentHash(d: ConsentDraft, pseudonymizer: Pseudonymizer):
   return d;
 }
 
-export interface ChunkReaderOptions {
+export interface PrepareOptions {
   format: 'csv' | 'fhir';
-  rows: number;
   today: string;
   pseudonymizer: Pseudonymizer;
   /** The header mapping, known once the reader has seen the header. */
   mapping: () => HeaderMapping | null;
-  fileName: string;
 }
 
-/** Reads and prepares the next chunk of at least `rows` records (fewer at the end of the file). */
-export async function readChunk(batches: RecordBatches, o: ChunkReaderOptions, timings: ChunkTimings): Promise<Chunk> {
-  const chunk: Chunk = { csv: [], fhir: [], position: null, done: false, error: null };
-  let count = 0;
-  while (count < o.rows) {
-    let t = performance.now();
-    let next: IteratorResult<{ records: (CsvRecord | FhirRecord)[]; position: Position }>;
-    try {
-      next = await batches.next();
-    } catch (err) {
-      // The file is unreadable from here on (e.g. an unclosed quote): what was read before the bad spot is kept.
-      if (err instanceof AppError) {
-        chunk.error = err;
-        break;
+export type ConsentItem = CsvItem | FhirItem;
+
+/** Validates a batch of records into drafts (with their document hashes), outside the write lock. */
+export function prepareConsentRecords(records: readonly (CsvRecord | FhirRecord)[], o: PrepareOptions, timings: ChunkTimings): ConsentItem[] {
+  const items: ConsentItem[] = [];
+  if (o.format === 'csv') {
+    const mapping = o.mapping()!;
+    let hashMs = 0;
+    for (const rec of records as CsvRecord[]) {
+      const values = csvValues(rec, mapping);
+      const result = Array.isArray(values) ? { ok: false as const, problems: values } : validateConsentFields(values, o.today);
+      if (!result.ok) {
+        items.push({ rec, problems: result.problems });
+        continue;
       }
-      throw err;
-    } finally {
-      timings.parseMs += performance.now() - t;
+      const h = performance.now();
+      items.push({ rec, draft: withDocumentHash(result.draft, o.pseudonymizer) });
+      hashMs += performance.now() - h;
     }
-    if (next.done) {
-      chunk.done = true;
-      break;
-    }
-    const { records, position } = next.value;
-    chunk.position = position;
-    count += records.length;
-    t = performance.now();
-    if (o.format === 'csv') {
-      const mapping = o.mapping();
-      if (!mapping) throw new AppError('IMPORT_FILE_EMPTY', `The file ${o.fileName} has no header line.`);
-      let hashMs = 0;
-      for (const rec of records as CsvRecord[]) {
-        const values = csvValues(rec, mapping);
-        const result = Array.isArray(values) ? { ok: false as const, problems: values } : validateConsentFields(values, o.today);
-        if (!result.ok) {
-          chunk.csv.push({ rec, problems: result.problems });
-          continue;
-        }
-        const h = performance.now();
-        chunk.csv.push({ rec, draft: withDocumentHash(result.draft, o.pseudonymizer) });
-        hashMs += performance.now() - h;
-      }
-      timings.hashMs += hashMs;
-      timings.validateMs += performance.now() - t - hashMs;
-    } else {
-      for (const rec of records as FhirRecord[]) {
-        const m = rec.error ? ({ ok: false, reason: rec.error } as const) : consentToDrafts(rec.value);
-        chunk.fhir.push(m.ok ? { rec, drafts: m.drafts } : { rec, reason: m.reason });
-      }
-      timings.validateMs += performance.now() - t;
+    timings.hashMs += hashMs;
+  } else {
+    for (const rec of records as FhirRecord[]) {
+      const m = rec.error ? ({ ok: false, reason: rec.error } as const) : consentToDrafts(rec.value);
+      items.push(m.ok ? { rec, drafts: m.drafts } : { rec, reason: m.reason });
     }
   }
-  return chunk;
+  return items;
 }

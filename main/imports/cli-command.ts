@@ -1,4 +1,4 @@
-// `custodian import consents FILE [--format csv|fhir] [--dry-run]`, `import runs` and `import resume RUN`: the same
+// `custodian import consents FILE [--format csv|fhir] [--dry-run]`, `import runs` (every kind) and `import resume RUN`: the same
 // pipeline as the console (a job in a worker thread, through the dispatcher), printing progress at most once a
 // second, then the summary.
 import { AppError } from '../api/errors';
@@ -71,25 +71,39 @@ export async function resumeImportCommand(services: Services, caller: CallerCont
   return followImportJob(services, caller, resumed, options.json, io);
 }
 
-/** `custodian import runs`: the latest import runs, newest first, saying which can be resumed and how. */
+/** `custodian import runs`: the latest import runs of every kind, newest first, saying which can be resumed and how. */
 export async function listImportRunsCommand(services: Services, caller: CallerContext, options: { json: boolean }, io: Output): Promise<number> {
   const runs = await unwrap<ImportRunSummary[]>(services.dispatch('imports.list', { limit: 20 }, caller));
   if (options.json) {
     io.out(`${JSON.stringify(runs, null, 2)}\n`);
     return 0;
   }
-  if (runs.length === 0) {
+  // Rosters and claims keep their own runs (ids per kind); read through their channels, so the same permission.
+  const rosters = await unwrap<OtherRun[]>(services.dispatch('credentials.rosterRuns.list', { limit: 20 }, caller));
+  const claims = await unwrap<OtherRun[]>(services.dispatch('claims.importRuns', { limit: 20 }, caller));
+  if (runs.length === 0 && rosters.length === 0 && claims.length === 0) {
     io.out('No import runs yet.\n');
     return 0;
   }
   for (const r of runs) io.out(`${formatRunLine(r)}\n`);
+  const hints: string[] = [];
   const resumable = runs.filter(isResumable);
-  if (resumable.length) io.out(`\nResume with: custodian import resume ${resumable[0]!.id}\n`);
+  if (resumable.length) hints.push(`custodian import resume ${resumable[0]!.id}`);
+  for (const [kind, title, list] of [['providers', 'Provider roster runs', rosters], ['claims', 'Claims runs', claims]] as const) {
+    if (!list.length) continue;
+    io.out(`\n${title}:\n`);
+    for (const r of list) io.out(`${kind} run ${r.id}  ${r.state.padEnd(11)} ${r.createdAt}  ${r.fileName}: ${r.rowsRead.toLocaleString('en-US')} read, ${r.rejected.toLocaleString('en-US')} rejected${isResumable(r) ? '  (can be resumed)' : ''}\n`);
+    const first = list.find(isResumable);
+    if (first) hints.push(`custodian import resume ${kind} ${first.id}`);
+  }
+  if (hints.length) io.out(`\nResume with: ${hints.join(' | ')}\n`);
   return 0;
 }
 
+type OtherRun = { id: number; jobId: string | null; state: string; fileName: string; rowsRead: number; rejected: number; createdAt: string };
+
 /** Interrupted by a shutdown or a kill, or failed part-way: continued from the last committed chunk. */
-export function isResumable(r: Pick<ImportRunSummary, 'state' | 'jobId'>): boolean {
+export function isResumable(r: { state: string; jobId: string | null }): boolean {
   return r.jobId !== null && (r.state === 'interrupted' || r.state === 'failed');
 }
 

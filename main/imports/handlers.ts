@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
 import { jobResultView, type JobKind } from '../api/jobs';
-import type { DownloadFile, importsChannels, ImportRunDetail, ImportRunSummary } from '../api/imports';
+import type { DownloadFile, ImportKind, importsChannels, ImportRunDetail, ImportRunSummary } from '../api/imports';
 import type { JobState } from '../api/system';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
@@ -25,6 +25,11 @@ export interface ImportsDeps {
   /** Where rejects files are written (<data dir>/imports); downloads serve nothing outside it. */
   dataDir?: string;
   dialogs?: FileDialogs;
+  /**
+   * The runs of the other kinds of import (their tables belong to their domains), for imports.resume: the run's
+   * job and file. Wired by the composition root.
+   */
+  otherRuns?: Partial<Record<Exclude<ImportKind, 'consents'>, (runId: number) => { jobId: string | null; filePath: string } | undefined>>;
 }
 
 /**
@@ -130,12 +135,13 @@ export function createImportsHandlers(deps: ImportsDeps): HandlersFor<typeof imp
       return { ...preview, fileName: source.fileName };
     },
     'imports.start': (input, ctx) => startConsentImport(deps, input, ctx.principal.id),
-    'imports.resume': ({ runId }) => {
-      const r = run(runId);
-      if (!r.job_id) throw new AppError('CONFLICT', `Import run ${runId} has no job to resume.`);
-      checkImportFile(r.file_path);
-      deps.jobs.resume(r.job_id);
-      return { runId, jobId: r.job_id };
+    'imports.resume': ({ runId, kind }) => {
+      const found = kind === 'consents' ? { jobId: run(runId).job_id, filePath: run(runId).file_path } : deps.otherRuns?.[kind]?.(runId);
+      if (!found) throw new AppError('NOT_FOUND', `There is no ${kind} import run ${runId}.`);
+      if (!found.jobId) throw new AppError('CONFLICT', `Import run ${runId} has no job to resume.`);
+      checkImportFile(found.filePath);
+      deps.jobs.resume(found.jobId);
+      return { runId, jobId: found.jobId };
     },
     'imports.list': ({ limit, before }) => listImportRuns(db, limit, before ?? null).map((r) => summary(r, r.job_state)),
     'imports.get': ({ runId }): ImportRunDetail => {

@@ -1,6 +1,7 @@
 // The import_runs table: one row per import (file, format, dry run, counts, rejects file), read by the Imports
 // page's history and summary. Counts change only inside the transaction that commits the rows they count.
 import type { Db } from '../db/connection';
+import type { RunTable } from './engine';
 
 export type ImportFormat = 'csv' | 'fhir';
 
@@ -78,8 +79,24 @@ export function saveImportCounts(db: Db, runId: number, c: ImportCounts): void {
   );
 }
 
-export function finishImportRun(db: Db, runId: number, outcome: 'succeeded' | 'failed' | 'cancelled', error: string | null): void {
-  db.prepare('UPDATE import_runs SET outcome = ?, error = ?, finished_at = ? WHERE id = ?').run(outcome, error, new Date().toISOString(), runId);
+export function finishImportRun(db: Db, runId: number, outcome: 'succeeded' | 'failed' | 'cancelled', error: string | null, fileHash: string | null = null): void {
+  db.prepare('UPDATE import_runs SET outcome = ?, error = ?, file_hash = COALESCE(?, file_hash), finished_at = ? WHERE id = ?').run(outcome, error, fileHash, new Date().toISOString(), runId);
+}
+
+/** import_runs as the import framework reads and writes a run. */
+export function consentRunTable(db: Db): RunTable<ImportCounts> {
+  return {
+    label: 'import run',
+    get(runId) {
+      const r = getImportRun(db, runId);
+      if (!r) return undefined;
+      const counts: ImportCounts = { rows_read: r.rows_read, accepted: r.accepted, updated: r.updated, rejected: r.rejected, duplicate: r.duplicate, consents_written: r.consents_written };
+      return { filePath: r.file_path, fileName: r.file_name, format: r.format, dryRun: r.dry_run === 1, startedBy: r.started_by, counts };
+    },
+    start: (runId, rejectsPath, fresh) => startImportRun(db, runId, null, rejectsPath, fresh),
+    saveCounts: (runId, counts) => saveImportCounts(db, runId, counts),
+    finish: (runId, outcome, error, fileHash) => finishImportRun(db, runId, outcome, error?.message ?? null, fileHash),
+  };
 }
 
 /** Newest first, keyset-paginated by id. The state comes from the job row when there is one. */

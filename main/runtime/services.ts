@@ -1,5 +1,7 @@
 // The composition root shared by the Electron shell, browser mode and the CLI: opens and migrates the
 // database, connects the chain, starts the job runner, and builds the one API dispatcher over every domain.
+import { getClaimImportRun } from '../claims/runs';
+import { getRosterRun } from '../credentials/roster-import';
 import path from 'node:path';
 import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
@@ -275,7 +277,24 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createJobsHandlers({ jobs }),
     ...createSharingHandlers({ db, dataDir, wallet: orgWallet, chain: config.chain.mode === 'none' ? null : chain }),
     ...createConsentsHandlers({ db, dataDir, jobs, chain: () => consentChainAccessOf(chain, config.chain.mode === 'external' ? config.chain.startBlock : 0), ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
-    ...createImportsHandlers({ db, jobs, uploads, dataDir, ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
+    ...createImportsHandlers({
+      db,
+      jobs,
+      uploads,
+      dataDir,
+      ...(options.dialogs ? { dialogs: options.dialogs } : {}),
+      // imports.resume for every kind: each domain's runs table says which job and file a run has.
+      otherRuns: {
+        providers: (runId) => {
+          const r = getRosterRun(db, runId);
+          return r && { jobId: r.job_id, filePath: r.file_path };
+        },
+        claims: (runId) => {
+          const r = getClaimImportRun(db, runId);
+          return r && { jobId: r.job_id, filePath: r.file_path };
+        },
+      },
+    }),
     ...createFacilitySecretHandlers({ dataDir }),
     ...createClaimsHandlers({ db, dataDir, jobs, incoming, ledgerAddress: () => chain.connection?.endpoint.contracts.ClaimsLedger ?? null }),
   };
