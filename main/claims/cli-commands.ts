@@ -2,11 +2,11 @@
 // progress) and `custodian payer accept|deny|register …` (the payer's side of ClaimsLedger, for tests and demos).
 import fs from 'node:fs';
 import { AppError } from '../api/errors';
-import type { ClaimImportRunView } from '../api/claims';
 import { roleAllows, type Principal } from '../api/permissions';
 import { recordAudit } from '../audit/trail';
 import { createProvider } from '../chain/provider';
 import { ANVIL_DEV_KEYS, devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
+import { typedCall } from '../runtime/call';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 import { registerPayer, payerDecide } from './payer';
@@ -23,12 +23,6 @@ export interface Output {
  * on a real network). It answers for claims only once governance registered it (`payer register`): no role by default.
  */
 export const DEVNET_PAYER_KEY = ANVIL_DEV_KEYS[1];
-
-async function unwrap<T>(result: ReturnType<Services['dispatch']>): Promise<T> {
-  const r = await result;
-  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
-  return r.value as T;
-}
 
 async function principalOf(services: Services, caller: CallerContext): Promise<Principal | null> {
   const status = await services.call('auth.status', {}, caller);
@@ -64,7 +58,8 @@ export async function claimsCheckCommand(services: Services, caller: CallerConte
 
 /** The import: an 'import.claims' job through the dispatcher (imports.run), progress on stderr, the run summary at the end. */
 export async function importClaimsCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output): Promise<number> {
-  const started = await unwrap<{ runId: number; jobId: string }>(services.dispatch('claims.import', { uploadId }, caller));
+  const call = typedCall(services.dispatch, caller);
+  const started = await call('claims.import', { uploadId });
   let last = 0;
   const unsubscribe = services.events.subscribe((m) => {
     if (m.event !== 'job.progress' || m.payload.jobId !== started.jobId || m.payload.state !== 'running' || Date.now() - last < 1000) return;
@@ -73,7 +68,7 @@ export async function importClaimsCommand(services: Services, caller: CallerCont
   });
   try {
     const job = await services.jobs.waitFor(started.jobId);
-    const runs = await unwrap<ClaimImportRunView[]>(services.dispatch('claims.importRuns', { limit: 50 }, caller));
+    const runs = await call('claims.importRuns', { limit: 50 });
     const run = runs.find((r) => r.id === started.runId);
     if (job.state !== 'succeeded' || !run) {
       const m = /^([A-Z_]+): ([\s\S]*)$/.exec(job.error ?? '');

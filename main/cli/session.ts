@@ -2,10 +2,10 @@
 // the password from CUSTODIAN_PASSWORD or typed at a hidden prompt, through the same auth.login as the console.
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { AuthStatus } from '../api/auth';
 import { AppError } from '../api/errors';
 import { databaseKeyFiles } from '../db/key-store';
 import { memorySession, type CallerContext } from '../runtime/dispatcher';
+import { typedCall } from '../runtime/call';
 import type { Services } from '../runtime/services';
 
 export async function promptHidden(question: string): Promise<string> {
@@ -35,9 +35,9 @@ export async function signInCli(services: Services, user: string | undefined): P
   const username = user ?? process.env.CUSTODIAN_USER;
   if (!username) throw new AppError('NOT_AUTHENTICATED', 'This command needs a staff account: pass --user NAME (or set CUSTODIAN_USER).');
   const session = memorySession();
-  const result = await services.dispatch('auth.login', { username, password: await passwordFromEnvOrPrompt(`Password for ${username}: `) }, { transport: 'cli', session });
-  if (!result.ok) throw new AppError(result.error.code, result.error.message, result.error.details);
-  return { transport: 'cli', session };
+  const caller: CallerContext = { transport: 'cli', session };
+  await typedCall(services.dispatch, caller)('auth.login', { username, password: await passwordFromEnvOrPrompt(`Password for ${username}: `) });
+  return caller;
 }
 
 /**
@@ -61,8 +61,7 @@ export async function dbPassphraseFromEnvOrPrompt(dataDir: string): Promise<stri
  * staff member and the import channels get its id, like an upload's. No channel takes a path from any transport.
  */
 export async function registerCliFile(services: Services, caller: CallerContext, file: string): Promise<string> {
-  const status = await services.dispatch('auth.status', {}, caller);
-  const principal = status.ok ? (status.value as AuthStatus).principal : null;
+  const { principal } = await typedCall(services.dispatch, caller)('auth.status', {});
   if (!principal) throw new AppError('NOT_AUTHENTICATED', 'Sign in before naming a file to import.');
   return services.uploads.registerPicked(file, principal.id).uploadId;
 }

@@ -1,10 +1,10 @@
 // `custodian facility-secret export|import|fingerprint`, given started services and a signed-in caller by the CLI
 // shell (main/cli/index.ts). Export and import need an IT administrator and are audited; the secret never is.
 import fs from 'node:fs';
-import { AppError, type ApiResult } from '../api/errors';
-import type { FacilitySecretInfo } from '../api/system';
+import { AppError } from '../api/errors';
 import { roleAllows, type Principal } from '../api/permissions';
 import { recordAudit } from '../audit/trail';
+import { typedCall } from '../runtime/call';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 import { parseWrappedSecret, unwrapSecret, wrapSecret } from './facility-secret';
@@ -97,9 +97,7 @@ export async function importSecretCommand(services: Services, caller: CallerCont
 
 /** Prints this folder's fingerprint through the API (the same channel and permission as the Settings page). */
 export async function fingerprintCommand(services: Services, caller: CallerContext, json: boolean, io: SecretCliOutput): Promise<number> {
-  const r: ApiResult<unknown> = await services.dispatch('facilitySecret.fingerprint', {}, caller);
-  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
-  const info = r.value as FacilitySecretInfo;
+  const info = await typedCall(services.dispatch, caller)('facilitySecret.fingerprint', {});
   if (json) io.out(`${JSON.stringify(info)}\n`);
   else io.out(info.fingerprint ? `${info.fingerprint}\n` : 'No facility secret yet: it is created at the first consent written or imported, or installed with `custodian facility-secret import FILE`.\n');
   return 0;

@@ -8,15 +8,14 @@ import {
   verdictErrorCode,
   type CredentialStatusChange,
   type IssuerStatusSignature,
-  type RosterImportStarted,
-  type StatusChangeResult,
   type VerificationResult,
 } from '../api/credentials';
-import { AppError, type ApiResult } from '../api/errors';
+import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
 import { roleAllows, type Principal } from '../api/permissions';
 import { recordAudit } from '../audit/trail';
 import { TxSender } from '../chain/provider';
+import { typedCall } from '../runtime/call';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 import { toCredentialDocument } from './document';
@@ -32,12 +31,6 @@ import { credentialById } from './store';
 export interface Output {
   out(text: string): void;
   err(text: string): void;
-}
-
-async function unwrap<T>(result: Promise<ApiResult<unknown>>): Promise<T> {
-  const r = await result;
-  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
-  return r.value as T;
 }
 
 export function formatVerification(r: VerificationResult): string {
@@ -97,7 +90,7 @@ export async function verifyFileCommand(services: Services, caller: CallerContex
   } catch (err) {
     throw new AppError('CREDENTIAL_MALFORMED', `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
   }
-  const result = await unwrap<VerificationResult>(services.dispatch('credentials.check', { document }, caller));
+  const result = await typedCall(services.dispatch, caller)('credentials.check', { document });
   io.out(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatVerification(result)}\n`);
   if (result.verdict === 'verified') return 0;
   io.err(`custodian: [${verdictErrorCode(result.verdict)}] ${result.reason}\n`);
@@ -118,7 +111,7 @@ export async function setStatusCommand(services: Services, caller: CallerContext
   } else if (authority) {
     issuerSignature = readStatusSignature(authority.signatureFile);
   }
-  const r = await unwrap<StatusChangeResult>(services.dispatch('credentials.setStatus', { credentialId, status, reason, ...(issuerSignature ? { issuerSignature } : {}) }, caller));
+  const r = await typedCall(services.dispatch, caller)('credentials.setStatus', { credentialId, status, reason, ...(issuerSignature ? { issuerSignature } : {}) });
   io.out(json ? `${JSON.stringify(r, null, 2)}\n` : `Credential ${credentialId}: ${status}, signed by its issuer, queued for the chain (outbox ${r.outboxId}); now ${r.credential.check.label}: ${r.credential.check.reason ?? ''}\n`);
   return 0;
 }
@@ -212,7 +205,7 @@ export function formatRosterSummary(s: RosterSummary): string {
 
 /** Starts the roster import job through the API and waits for it, with progress on stderr. */
 export async function importProvidersCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output): Promise<number> {
-  const started = await unwrap<RosterImportStarted>(services.dispatch('credentials.import', { uploadId }, caller));
+  const started = await typedCall(services.dispatch, caller)('credentials.import', { uploadId });
   const unsubscribe = services.events.subscribe((m) => {
     if (m.event !== 'job.progress') return;
     const p: JobProgress = m.payload;

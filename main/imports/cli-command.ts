@@ -4,18 +4,13 @@
 import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
 import type { ImportRunDetail, ImportRunSummary } from '../api/imports';
+import { typedCall } from '../runtime/call';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 
 export interface Output {
   out(text: string): void;
   err(text: string): void;
-}
-
-async function unwrap<T>(result: ReturnType<Services['dispatch']>): Promise<T> {
-  const r = await result;
-  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
-  return r.value as T;
 }
 
 function duration(seconds: number | null): string {
@@ -56,9 +51,7 @@ export async function importConsentsCommand(
   if (options.format !== undefined && options.format !== 'csv' && options.format !== 'fhir') {
     throw new AppError('VALIDATION_FAILED', `--format must be csv or fhir, got ${options.format}`);
   }
-  const started = await unwrap<{ runId: number; jobId: string }>(
-    services.dispatch('imports.start', { uploadId, ...(options.format ? { format: options.format } : {}), dryRun: options.dryRun }, caller),
-  );
+  const started = await typedCall(services.dispatch, caller)('imports.start', { uploadId, ...(options.format ? { format: options.format } : {}), dryRun: options.dryRun });
   return followImportJob(services, caller, started, options.json, io);
 }
 
@@ -67,13 +60,13 @@ export async function importConsentsCommand(
  * channel as the console's Resume button, so the same permission and checks), then prints the summary like a run.
  */
 export async function resumeImportCommand(services: Services, caller: CallerContext, runId: number, options: { json: boolean }, io: Output): Promise<number> {
-  const resumed = await unwrap<{ runId: number; jobId: string }>(services.dispatch('imports.resume', { runId }, caller));
+  const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId });
   return followImportJob(services, caller, resumed, options.json, io);
 }
 
 /** `custodian import runs`: the latest import runs, newest first, saying which can be resumed and how. */
 export async function listImportRunsCommand(services: Services, caller: CallerContext, options: { json: boolean }, io: Output): Promise<number> {
-  const runs = await unwrap<ImportRunSummary[]>(services.dispatch('imports.list', { limit: 20 }, caller));
+  const runs = await typedCall(services.dispatch, caller)('imports.list', { limit: 20 });
   if (options.json) {
     io.out(`${JSON.stringify(runs, null, 2)}\n`);
     return 0;
@@ -112,7 +105,7 @@ async function followImportJob(services: Services, caller: CallerContext, starte
   });
   try {
     const job = await services.jobs.waitFor(started.jobId);
-    const run = await unwrap<ImportRunDetail>(services.dispatch('imports.get', { runId: started.runId }, caller));
+    const run = await typedCall(services.dispatch, caller)('imports.get', { runId: started.runId });
     if (job.state !== 'succeeded') {
       // The job's error reads "CODE: message"; the code is what a script acts on.
       const m = /^([A-Z_]+): ([\s\S]*)$/.exec(job.error ?? '');
