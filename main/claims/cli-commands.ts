@@ -2,8 +2,7 @@
 // progress) and `custodian payer accept|deny|register …` (the payer's side of ClaimsLedger, for tests and demos).
 import fs from 'node:fs';
 import { AppError } from '../api/errors';
-import { roleAllows, type Principal } from '../api/permissions';
-import { recordAudit } from '../audit/trail';
+import type { ClaimFileCheckRow } from '../api/claims';
 import { createProvider } from '../chain/provider';
 import { ANVIL_DEV_KEYS, devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
 import { typedCall } from '../runtime/call';
@@ -11,7 +10,6 @@ import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 import { registerPayer, payerDecide } from './payer';
 import { claimsWaitingForPayer, setPayerAddress } from './payers';
-import { checkClaimsFile, type RowOutcome } from './pipeline';
 
 export interface Output {
   out(text: string): void;
@@ -24,31 +22,23 @@ export interface Output {
  */
 export const DEVNET_PAYER_KEY = ANVIL_DEV_KEYS[1];
 
-async function principalOf(services: Services, caller: CallerContext): Promise<Principal | null> {
-  const status = await services.call('auth.status', {}, caller);
-  return status.ok ? (status.value as { principal: Principal | null }).principal : null;
-}
-
-export function formatOutcome(o: RowOutcome): string {
+export function formatOutcome(o: ClaimFileCheckRow): string {
   if (o.kind === 'rejected') return `row ${o.row}\tREJECTED\t${o.reason}`;
   if (o.kind === 'duplicate') return `row ${o.row}\tDUPLICATE\t${o.claimId} already stored with the same content`;
-  const head = `row ${o.row}\t${o.verdict.toUpperCase()}\t${o.claim.claimId}\t${o.claim.contentHash}`;
+  const head = `row ${o.row}\t${o.verdict.toUpperCase()}\t${o.claimId}\t${o.contentHash}`;
   return o.reasons.length ? `${head}\n${o.reasons.map((r) => `\t${r.code}: ${r.message}`).join('\n')}` : head;
 }
 
-/** The dry check: needs claims.check like the form; writes one line (or JSON object) per row to stdout or --out. */
-export async function claimsCheckCommand(services: Services, caller: CallerContext, file: string, options: { json: boolean; out?: string | undefined }, io: Output): Promise<number> {
-  const principal = await principalOf(services, caller);
-  if (!principal || !roleAllows(principal.role, 'claims.check')) {
-    throw new AppError('PERMISSION_DENIED', `Checking claims needs the claims.check permission; ${principal ? `${principal.name} is ${principal.role}` : 'nobody is signed in'}.`);
-  }
+/**
+ * The dry check (`claims.checkFile`, permission claims.check like the form, audited with the counts): one line (or
+ * JSON object) per row to stdout or --out, written only once the dispatcher answered.
+ */
+export async function claimsCheckCommand(services: Services, caller: CallerContext, uploadId: string, options: { json: boolean; out?: string | undefined }, io: Output): Promise<number> {
+  const { counts, rows } = await typedCall(services.dispatch, caller)('claims.checkFile', { uploadId }, { refusal: 'Checking claims needs the claims.check permission' });
   const fd = options.out ? fs.openSync(options.out, 'wx', 0o600) : null;
   const write = (text: string) => (fd === null ? io.out(text) : fs.writeSync(fd, text));
   try {
-    const counts = await checkClaimsFile(services.db, file, services.dataDir, (o) =>
-      write(`${options.json ? JSON.stringify(o.kind === 'checked' ? { row: o.row, claimId: o.claim.claimId, verdict: o.verdict, reasons: o.reasons, contentHash: o.claim.contentHash } : o) : formatOutcome(o)}\n`),
-    );
-    recordAudit(services.db, { actor: principal, action: 'claims.checkFile', outcome: 'success', subject: file, details: { ...counts, transport: 'cli' } });
+    for (const o of rows) write(`${options.json ? JSON.stringify(o.kind === 'checked' ? { row: o.row, claimId: o.claimId, verdict: o.verdict, reasons: o.reasons, contentHash: o.contentHash } : o) : formatOutcome(o)}\n`);
     io.err(`${counts.rowsRead} rows: ${counts.passed} pass, ${counts.failed} fail, ${counts.rejected} rejected (nothing stored)${options.out ? `; verdicts in ${options.out}` : ''}\n`);
     return 0;
   } finally {

@@ -56,12 +56,22 @@ export async function dbPassphraseFromEnvOrPrompt(dataDir: string): Promise<stri
   return first;
 }
 
+/** The signed-in staff member's id, to register files for (NOT_AUTHENTICATED without one). */
+async function principalId(services: Services, caller: CallerContext): Promise<string> {
+  const { principal } = await typedCall(services.dispatch, caller)('auth.status', {});
+  if (!principal) throw new AppError('NOT_AUTHENTICATED', 'Sign in before naming a file.');
+  return principal.id;
+}
+
+/** A file the command writes (an export): registered by id for the signed-in staff member; the channel gets the id. */
+export async function registerCliSaveTarget(services: Services, caller: CallerContext, file: string): Promise<string> {
+  return services.uploads.registerSaveTarget(file, await principalId(services, caller)).targetId;
+}
+
 /**
  * The CLI acts for the OS user who runs it, so it may name a file by path: it registers the file for the signed-in
  * staff member and the import channels get its id, like an upload's. No channel takes a path from any transport.
  */
 export async function registerCliFile(services: Services, caller: CallerContext, file: string): Promise<string> {
-  const { principal } = await typedCall(services.dispatch, caller)('auth.status', {});
-  if (!principal) throw new AppError('NOT_AUTHENTICATED', 'Sign in before naming a file to import.');
-  return services.uploads.registerPicked(file, principal.id).uploadId;
+  return services.uploads.registerPicked(file, await principalId(services, caller)).uploadId;
 }

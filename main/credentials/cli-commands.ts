@@ -12,16 +12,12 @@ import {
 } from '../api/credentials';
 import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
-import { roleAllows, type Principal } from '../api/permissions';
-import { recordAudit } from '../audit/trail';
-import { TxSender } from '../chain/provider';
 import { typedCall } from '../runtime/call';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 import { toCredentialDocument } from './document';
 import { credentialDomain, type CredentialDomain } from './eip712';
 import { issueCredential, loadIssuerKey } from './issuer';
-import { governanceSigner, registerIssuer, revokeIssuer } from './registry-admin';
 import type { RosterSummary } from './roster-import';
 import { lastKnownRegistry } from './settings';
 import { signStatus, statusDomain, statusNonce, STATUS_SIGNATURE_TTL_SECONDS } from './status-signature';
@@ -168,25 +164,15 @@ export async function issuerGovernanceCommand(
   name: string | undefined,
   io: Output,
 ): Promise<number> {
-  const status = await services.call('auth.status', {}, caller);
-  const principal = status.ok ? (status.value as { principal: Principal | null }).principal : null;
-  if (!principal || !roleAllows(principal.role, 'sync.configure')) {
-    throw new AppError('PERMISSION_DENIED', `Issuer governance needs the IT-admin role (sync.configure); ${principal ? `${principal.name} is ${principal.role}` : 'nobody is signed in'}.`);
-  }
-  const conn = services.chain.connection;
-  if (!conn) throw new AppError('CHAIN_UNAVAILABLE', `The chain is not connected (${services.chain.current.state}); issuer governance needs it.`);
-  const registry = conn.endpoint.contracts.CredentialRegistry;
-  if (!registry) throw new AppError('CHAIN_UNAVAILABLE', 'No CredentialRegistry is configured for this chain.');
-  const sender = new TxSender(await governanceSigner(conn.provider, services.config.chain, services.dataDir));
+  // The dispatcher checks the IT-admin role (sync.configure) and audits the change with its transaction.
+  const call = typedCall(services.dispatch, caller);
+  const refusal = { refusal: 'Issuer governance needs the IT-admin role (sync.configure)' };
   if (action === 'register') {
-    if (!name) throw new AppError('VALIDATION_FAILED', 'credentials register-issuer needs ADDRESS and NAME.');
-    const receipt = await registerIssuer(sender, registry, address, name);
-    recordAudit(services.db, { actor: principal, action: 'credentials.registerIssuer', outcome: 'success', subject: address, details: { name, registry, tx: receipt.hash, transport: 'cli' } });
-    io.out(`Registered issuer ${address} (${name}) in ${registry}: tx ${receipt.hash}, block ${receipt.blockNumber}\n`);
+    const r = await call('credentials.registerIssuer', { address, name }, refusal);
+    io.out(`Registered issuer ${address} (${name}) in ${r.registry}: tx ${r.txHash}, block ${r.blockNumber}\n`);
   } else {
-    const receipt = await revokeIssuer(sender, registry, address);
-    recordAudit(services.db, { actor: principal, action: 'credentials.revokeIssuer', outcome: 'success', subject: address, details: { registry, tx: receipt.hash, transport: 'cli' } });
-    io.out(`Removed issuer ${address} from ${registry}: tx ${receipt.hash}, block ${receipt.blockNumber}\n`);
+    const r = await call('credentials.revokeIssuer', { address }, refusal);
+    io.out(`Removed issuer ${address} from ${r.registry}: tx ${r.txHash}, block ${r.blockNumber}\n`);
   }
   return 0;
 }

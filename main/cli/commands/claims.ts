@@ -29,10 +29,10 @@ export const claimsCommands = commands(
     flags: ['out', 'json'],
     usage: '[--out F] [--json]',
     summary: 'Pre-check every claim of a CSV and print its verdict and reasons; nothing is stored',
-    channels: [],
+    channels: ['claims.checkFile'],
     needs: 'signed-in',
     waitForChain: false,
-    run: (ctx, { services, caller }) => claimsCheckCommand(services, caller, ctx.args[0]!, { json: ctx.flag('json'), out: ctx.flag('out') }, ctx.io),
+    run: async (ctx, { services, caller }) => claimsCheckCommand(services, caller, await registerCliFile(services, caller, ctx.args[0]!), { json: ctx.flag('json'), out: ctx.flag('out') }, ctx.io),
   },
   {
     name: ['payer', 'accept'],

@@ -3,7 +3,7 @@ import { AppError } from '../../api/errors';
 import { exportSecretCommand, fingerprintCommand, importSecretCommand } from '../../consents/facility-secret-cli';
 import { consentCheckProofCommand, consentProofCommand } from '../../consents/proof-cli';
 import { commands } from '../command';
-import { promptHidden } from '../session';
+import { promptHidden, registerCliFile, registerCliSaveTarget } from '../session';
 
 /** The transport passphrase of a facility-secret file: the environment, else typed (twice for an export). */
 async function secretPassphrase(confirm: boolean): Promise<string> {
@@ -45,13 +45,13 @@ export const consentCommands = commands(
     usage: '--out FILE',
     summary:
       "Wrap this folder's facility secret for another workstation of the facility (IT admin;\npassphrase from CUSTODIAN_SECRET_PASSPHRASE or a hidden prompt, 12 characters or more)",
-    channels: [],
+    channels: ['facilitySecret.export'],
     needs: 'signed-in',
     waitForChain: false,
     run: async (ctx, { services, caller }) => {
       const out = ctx.flag('out');
       if (!out) throw new AppError('VALIDATION_FAILED', 'facility-secret export needs --out FILE.');
-      return exportSecretCommand(services, caller, out, secretPassphrase, ctx.io);
+      return exportSecretCommand(services, caller, { targetId: await registerCliSaveTarget(services, caller, out), out }, secretPassphrase, ctx.io);
     },
   },
   {
@@ -59,10 +59,10 @@ export const consentCommands = commands(
     args: [{ name: 'FILE' }],
     summary:
       'Install a facility secret exported on another workstation; refused when this folder already\nhas patients pseudonymised under a different secret (IT admin)',
-    channels: [],
+    channels: ['facilitySecret.import'],
     needs: 'signed-in',
     waitForChain: false,
-    run: (ctx, { services, caller }) => importSecretCommand(services, caller, ctx.args[0]!, secretPassphrase, ctx.io),
+    run: async (ctx, { services, caller }) => importSecretCommand(services, caller, await registerCliFile(services, caller, ctx.args[0]!), secretPassphrase, ctx.io),
   },
   {
     name: ['facility-secret', 'fingerprint'],

@@ -90,7 +90,7 @@ export const credentialCommands = commands(
     args: [{ name: 'ADDRESS' }, { name: 'NAME', optional: true }],
     usage: '(IT admin: --user)',
     summary: 'Register an issuer in CredentialRegistry (governance: the devnet key, or the keystore)',
-    channels: [],
+    channels: ['credentials.registerIssuer'],
     // Governance changes the registry every workstation trusts: an IT admin signs in, and the change is audited.
     needs: 'signed-in',
     run: (ctx, { services, caller }) => issuerGovernanceCommand(services, caller, 'register', ctx.args[0]!, ctx.args[1], ctx.io),
@@ -99,7 +99,7 @@ export const credentialCommands = commands(
     name: ['credentials', 'revoke-issuer'],
     args: [{ name: 'ADDRESS' }],
     summary: 'Remove an issuer from CredentialRegistry',
-    channels: [],
+    channels: ['credentials.revokeIssuer'],
     needs: 'signed-in',
     run: (ctx, { services, caller }) => issuerGovernanceCommand(services, caller, 'revoke', ctx.args[0]!, undefined, ctx.io),
   },
