@@ -1,6 +1,5 @@
 // `custodian sync …`: signed in like every records command; status, a dry-run plan, one drain, or a running loop.
 import { AppError } from '../../api/errors';
-import { dryRunPlan } from '../../sync/dry-run';
 import { formatBatches, formatConflicts, formatCycle, formatDryRun, formatSyncStatus } from '../../sync/report-text';
 import { commands } from '../command';
 
@@ -24,12 +23,11 @@ export const syncCommands = commands(
     flags: ['once', 'dry-run', 'json'],
     summary:
       'Send the outbox to the chain and pull other workstations\' changes: keeps running until\nCtrl+C, or with --once until the queue is drained; --dry-run shows the batches only',
-    channels: ['sync.status', 'sync.now'],
+    channels: ['sync.dryRun', 'sync.status', 'sync.now'],
     needs: 'signed-in',
     run: async (ctx, { services: s, call }) => {
       if (ctx.flag('dry-run')) {
-        await call('sync.status', {}); // the same permission as looking at the queue
-        const plan = dryRunPlan(s.db, s.syncRegistry);
+        const plan = await call('sync.dryRun', {});
         ctx.print(formatDryRun(plan), plan);
         return 0;
       }
