@@ -59,6 +59,25 @@ module.exports = {
       to: { path: '^main/(consents|sharing|claims|credentials|audit|imports)/' },
     },
     {
+      name: 'permission-check-only-in-dispatcher',
+      comment:
+        'The permission check (roleAllows, main/api/role-check.ts) runs in the dispatcher only: every transport, the CLI included, gets the same answer there. Handlers whose permission depends on the row ask ctx.allows. The renderer may use it to hide what a role cannot do; tests may use it to state the table.',
+      severity: 'error',
+      from: { path: '^main/', pathNot: '(^main/runtime/dispatcher\\.ts$|\\.test\\.ts$)' },
+      to: { path: '^main/api/role-check\\.ts$' },
+    },
+    {
+      name: 'audit-writes-through-dispatcher',
+      comment:
+        "A staff member's action is audited by the dispatcher (the sink in main/audit/api-sink.ts, handlers adding facts through ctx.audit), never by a command writing its own entry. The audit folder owns the writer; the modules listed here write entries inside a dispatched handler's transaction (sharing agreements and releases, credential checks) or for events with no staff actor (chain events pulled, payer addresses, a torn batch's consent resend in consents/writes.ts, an export job's patient-set seal in consents/export-seal.ts). Adding a module here needs a reason in its commit.",
+      severity: 'error',
+      from: {
+        path: '^main/',
+        pathNot: '(^main/audit/|\\.test\\.ts$|^main/sharing/(agreements|release|sink)\\.ts$|^main/credentials/verify\\.ts$|^main/claims/payers\\.ts$|^main/consents/(writes|export-seal)\\.ts$)',
+      },
+      to: { path: '^main/audit/trail\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

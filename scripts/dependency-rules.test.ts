@@ -59,6 +59,26 @@ describe('dependency rules', () => {
     expect(cruise(f)).toBe('');
   });
 
+  it('fail when a module outside the dispatcher checks a role itself (a CLI command, a domain handler)', () => {
+    for (const where of ['main/claims/zz-boundary-probe.ts', 'main/cli/zz-boundary-probe.ts', 'main/runtime/zz-boundary-probe.ts']) {
+      const f = probe(where, `import { roleAllows } from '../api/role-check';\nexport const x = roleAllows('records_clerk', 'claims.check');\n`);
+      expect(cruise(f), where).toMatch(/permission-check-only-in-dispatcher/);
+    }
+  });
+
+  it('fail when a command writes its own audit entry instead of going through the dispatcher', () => {
+    const f = probe('main/credentials/zz-boundary-probe.ts', "import { recordAudit } from '../audit/trail';\nexport const x = recordAudit;\n");
+    expect(cruise(f)).toMatch(/audit-writes-through-dispatcher/);
+    // Reading the trail's types is not writing it.
+    const types = probe('main/claims/zz-boundary-probe.ts', "import type { AuditEntry } from '../audit/trail';\nexport type X = AuditEntry;\n");
+    expect(cruise(types)).toBe('');
+  });
+
+  it('pass for the renderer using the permission table to hide what a role cannot do', () => {
+    const f = probe('renderer/src/zz-boundary-probe.ts', "import { roleAllows } from '../../main/api/role-check';\nexport const x = roleAllows;\n");
+    expect(cruise(f)).toBe('');
+  });
+
   it('pass for the renderer importing the API contract', () => {
     const f = probe('renderer/src/zz-boundary-probe.ts', "import { api } from '../../main/api';\nexport const x = api;\n");
     expect(cruise(f)).toBe('');

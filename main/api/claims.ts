@@ -126,6 +126,17 @@ export const claimForm = z
   .strict();
 export type ClaimForm = z.infer<typeof claimForm>;
 
+/** One row of a dry check of a claims file (`claims.checkFile`): its verdict and reasons, or why it was not read. */
+export type ClaimFileCheckRow =
+  | { kind: 'rejected'; row: number; reason: string }
+  | { kind: 'duplicate'; row: number; claimId: string }
+  | { kind: 'checked'; row: number; claimId: string; verdict: 'pass' | 'fail'; reasons: ClaimReasonView[]; contentHash: string };
+
+export interface ClaimFileCheck {
+  counts: { rowsRead: number; passed: number; failed: number; rejected: number; duplicate: number };
+  rows: ClaimFileCheckRow[];
+}
+
 export const claimsChannels = {
   'claims.list': channel<ClaimListResult>()(
     claimFilter.extend({ limit: z.number().int().min(1).max(500).default(100), before: z.number().int().positive().optional() }).strict(),
@@ -135,6 +146,8 @@ export const claimsChannels = {
   'claims.check': channel<ClaimCheckResult>()(z.object({ claim: claimForm, submit: z.boolean().default(false) }).strict(), 'claims.check'),
   /** The file comes by id (an upload, a dialog pick, or a file the CLI registered for its OS user): never a path. */
   'claims.import': channel<{ runId: number; jobId: string }>()(z.object({ uploadId, dryRun: z.boolean().default(false) }).strict(), 'imports.run'),
+  /** Pre-checks every claim of a file and stores nothing (`custodian claims check`); the file comes by id. */
+  'claims.checkFile': channel<ClaimFileCheck>()(z.object({ uploadId }).strict(), 'claims.check'),
   'claims.importRuns': channel<ClaimImportRunView[]>()(z.object({ limit: z.number().int().min(1).max(200).default(20) }).strict(), 'imports.view'),
   'claims.ledger': channel<ClaimsLedgerStatus>()(z.object({}).strict(), 'claims.view', { audited: false }),
 } as const;

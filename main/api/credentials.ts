@@ -307,6 +307,23 @@ export interface CredentialSettingsView {
 const npiText = z.string().trim().regex(/^\d{10}$/, 'must be 10 digits');
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
+/** A governance transaction on CredentialRegistry: which issuer, which registry, and where it was mined. */
+export interface IssuerGovernanceResult {
+  address: string;
+  registry: string;
+  txHash: string;
+  blockNumber: number;
+}
+
+const issuerAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address');
+
+// Issuer governance: changes the registry every workstation trusts, so an IT admin (sync.configure), audited with
+// its transaction. Its own map: the handlers need the governance key (credentials/governance-handlers.ts).
+export const issuerGovernanceChannels = {
+  'credentials.registerIssuer': channel<IssuerGovernanceResult>()(z.object({ address: issuerAddress, name: z.string().trim().min(2).max(120) }).strict(), 'sync.configure'),
+  'credentials.revokeIssuer': channel<IssuerGovernanceResult>()(z.object({ address: issuerAddress }).strict(), 'sync.configure'),
+};
+
 export const credentialChannels = {
   'providers.list': channel<ProviderListResult>()(
     z

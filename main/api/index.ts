@@ -5,7 +5,7 @@ import { authChannels } from './auth';
 import { claimsChannels } from './claims';
 import type { AnyChannelMap, InputOf, ResultOf } from './channel';
 import { consentsChannels } from './consents';
-import { credentialChannels } from './credentials';
+import { credentialChannels, issuerGovernanceChannels } from './credentials';
 import { importsChannels } from './imports';
 import { signerChannels } from './signer';
 import { jobsChannels } from './jobs';
@@ -20,6 +20,7 @@ export const api = {
   ...auditChannels,
   ...disclosureChannels,
   ...credentialChannels,
+  ...issuerGovernanceChannels,
   ...consentsChannels,
   ...importsChannels,
   ...signerChannels,

@@ -72,12 +72,6 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
  */
 export type ChannelAccess = Permission | 'public' | 'signed-in';
 
-export function roleAllows(role: Role | 'anonymous', access: ChannelAccess): boolean {
-  if (access === 'public') return true;
-  if (role === 'anonymous') return false;
-  if (access === 'signed-in') return true;
-  return ROLE_PERMISSIONS[role].has(access);
-}
 
 /** Who is calling: a staff member once signed in, or nobody yet. */
 export interface Principal {

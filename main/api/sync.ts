@@ -118,12 +118,20 @@ export interface SyncNowResult {
   message: string | null;
 }
 
+/** What the batcher would send now (`custodian sync --dry-run`): nothing persisted, signed or sent. */
+export interface DryRunPlan {
+  batches: { kind: string; contract: string; events: number; estimatedGas: number; firstEventId: number; lastEventId: number }[];
+  invalid: { id: number; reason: string }[];
+  inFlight: number;
+}
+
 const empty = z.object({}).strict();
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex id');
 
 export const syncChannels = {
   // Status polling, like system.status: no patient data, so not an audit entry per refresh.
   'sync.status': channel<SyncStatus>()(empty, 'sync.view', { audited: false }),
+  'sync.dryRun': channel<DryRunPlan>()(empty, 'sync.view', { audited: false }),
   'sync.batches': channel<SyncBatchSummary[]>()(
     z.object({ limit: z.number().int().min(1).max(500).default(100), state: z.enum(SYNC_BATCH_STATES).optional() }).strict(),
     'sync.view',

@@ -77,8 +77,28 @@ export interface FacilitySecretInfo {
   fingerprint: string | null;
 }
 
-// Its own map so the handler lives with the secret (main/consents); IT admins compare fingerprints between
-// workstations of one facility. The secret itself has no channel.
+/** What an import of a wrapped facility secret did (the fingerprints only, never the secret). */
+export interface FacilitySecretImportResult {
+  outcome: 'installed' | 'unchanged' | 'restored';
+  fingerprint: string;
+  previousFingerprint: string | null;
+  /** Patients of this folder, all already carrying the imported secret's pseudonyms ('restored'). */
+  patients: number;
+}
+
+/** The transport passphrase of a wrapped secret: its strength is checked where it is used (facility-secret.ts). */
+const secretPassphrase = z.string().min(1).max(1024);
+/** A file's opaque id (the same shape as imports.ts's uploadId; not imported from there, which imports this file). */
+const fileId = (what: string) => z.string().regex(/^[A-Za-z0-9_-]{22}$/, `must be ${what}`);
+
+// Its own map so the handlers live with the secret (main/consents); IT admins compare fingerprints between
+// workstations of one facility and move the secret, wrapped under a passphrase, between them. No channel answers
+// with the secret, and files go by id (an upload, or a file the CLI registered for its OS user): never a path.
 export const facilitySecretChannels = {
   'facilitySecret.fingerprint': channel<FacilitySecretInfo>()(empty, 'settings.configure'),
+  'facilitySecret.export': channel<{ fingerprint: string; fileName: string }>()(
+    z.object({ targetId: fileId('a save-target id'), passphrase: secretPassphrase }).strict(),
+    'settings.configure',
+  ),
+  'facilitySecret.import': channel<FacilitySecretImportResult>()(z.object({ uploadId: fileId('an upload id'), passphrase: secretPassphrase }).strict(), 'settings.configure'),
 };

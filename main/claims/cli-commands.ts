@@ -2,16 +2,14 @@
 // progress) and `custodian payer accept|deny|register …` (the payer's side of ClaimsLedger, for tests and demos).
 import fs from 'node:fs';
 import { AppError } from '../api/errors';
-import type { ClaimImportRunView } from '../api/claims';
-import { roleAllows, type Principal } from '../api/permissions';
-import { recordAudit } from '../audit/trail';
+import type { ClaimFileCheckRow } from '../api/claims';
 import { createProvider } from '../chain/provider';
 import { ANVIL_DEV_KEYS, devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
+import { typedCall } from '../runtime/call';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 import { registerPayer, payerDecide } from './payer';
 import { claimsWaitingForPayer, setPayerAddress } from './payers';
-import { checkClaimsFile, type RowOutcome } from './pipeline';
 
 export interface Output {
   out(text: string): void;
@@ -24,37 +22,23 @@ export interface Output {
  */
 export const DEVNET_PAYER_KEY = ANVIL_DEV_KEYS[1];
 
-async function unwrap<T>(result: ReturnType<Services['dispatch']>): Promise<T> {
-  const r = await result;
-  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
-  return r.value as T;
-}
-
-async function principalOf(services: Services, caller: CallerContext): Promise<Principal | null> {
-  const status = await services.call('auth.status', {}, caller);
-  return status.ok ? (status.value as { principal: Principal | null }).principal : null;
-}
-
-export function formatOutcome(o: RowOutcome): string {
+export function formatOutcome(o: ClaimFileCheckRow): string {
   if (o.kind === 'rejected') return `row ${o.row}\tREJECTED\t${o.reason}`;
   if (o.kind === 'duplicate') return `row ${o.row}\tDUPLICATE\t${o.claimId} already stored with the same content`;
-  const head = `row ${o.row}\t${o.verdict.toUpperCase()}\t${o.claim.claimId}\t${o.claim.contentHash}`;
+  const head = `row ${o.row}\t${o.verdict.toUpperCase()}\t${o.claimId}\t${o.contentHash}`;
   return o.reasons.length ? `${head}\n${o.reasons.map((r) => `\t${r.code}: ${r.message}`).join('\n')}` : head;
 }
 
-/** The dry check: needs claims.check like the form; writes one line (or JSON object) per row to stdout or --out. */
-export async function claimsCheckCommand(services: Services, caller: CallerContext, file: string, options: { json: boolean; out?: string | undefined }, io: Output): Promise<number> {
-  const principal = await principalOf(services, caller);
-  if (!principal || !roleAllows(principal.role, 'claims.check')) {
-    throw new AppError('PERMISSION_DENIED', `Checking claims needs the claims.check permission; ${principal ? `${principal.name} is ${principal.role}` : 'nobody is signed in'}.`);
-  }
+/**
+ * The dry check (`claims.checkFile`, permission claims.check like the form, audited with the counts): one line (or
+ * JSON object) per row to stdout or --out, written only once the dispatcher answered.
+ */
+export async function claimsCheckCommand(services: Services, caller: CallerContext, uploadId: string, options: { json: boolean; out?: string | undefined }, io: Output): Promise<number> {
+  const { counts, rows } = await typedCall(services.dispatch, caller)('claims.checkFile', { uploadId }, { refusal: 'Checking claims needs the claims.check permission' });
   const fd = options.out ? fs.openSync(options.out, 'wx', 0o600) : null;
   const write = (text: string) => (fd === null ? io.out(text) : fs.writeSync(fd, text));
   try {
-    const counts = await checkClaimsFile(services.db, file, services.dataDir, (o) =>
-      write(`${options.json ? JSON.stringify(o.kind === 'checked' ? { row: o.row, claimId: o.claim.claimId, verdict: o.verdict, reasons: o.reasons, contentHash: o.claim.contentHash } : o) : formatOutcome(o)}\n`),
-    );
-    recordAudit(services.db, { actor: principal, action: 'claims.checkFile', outcome: 'success', subject: file, details: { ...counts, transport: 'cli' } });
+    for (const o of rows) write(`${options.json ? JSON.stringify(o.kind === 'checked' ? { row: o.row, claimId: o.claimId, verdict: o.verdict, reasons: o.reasons, contentHash: o.contentHash } : o) : formatOutcome(o)}\n`);
     io.err(`${counts.rowsRead} rows: ${counts.passed} pass, ${counts.failed} fail, ${counts.rejected} rejected (nothing stored)${options.out ? `; verdicts in ${options.out}` : ''}\n`);
     return 0;
   } finally {
@@ -64,17 +48,18 @@ export async function claimsCheckCommand(services: Services, caller: CallerConte
 
 /** The import: an 'import.claims' job through the dispatcher (imports.run), progress on stderr, the run summary at the end. */
 export async function importClaimsCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false): Promise<number> {
-  const started = await unwrap<{ runId: number; jobId: string }>(services.dispatch('claims.import', { uploadId, dryRun }, caller));
+  const started = await typedCall(services.dispatch, caller)('claims.import', { uploadId, dryRun });
   return followClaimJob(services, caller, started, json, io);
 }
 
 /** `custodian import resume claims RUN`: continues an interrupted or failed claims import from its last commit. */
 export async function resumeClaimsCommand(services: Services, caller: CallerContext, runId: number, json: boolean, io: Output): Promise<number> {
-  const resumed = await unwrap<{ runId: number; jobId: string }>(services.dispatch('imports.resume', { runId, kind: 'claims' }, caller));
+  const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId, kind: 'claims' });
   return followClaimJob(services, caller, resumed, json, io);
 }
 
 async function followClaimJob(services: Services, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
+  const call = typedCall(services.dispatch, caller);
   let last = 0;
   const unsubscribe = services.events.subscribe((m) => {
     if (m.event !== 'job.progress' || m.payload.jobId !== started.jobId || m.payload.state !== 'running' || Date.now() - last < 1000) return;
@@ -83,7 +68,7 @@ async function followClaimJob(services: Services, caller: CallerContext, started
   });
   try {
     const job = await services.jobs.waitFor(started.jobId);
-    const runs = await unwrap<ClaimImportRunView[]>(services.dispatch('claims.importRuns', { limit: 50 }, caller));
+    const runs = await call('claims.importRuns', { limit: 50 });
     const run = runs.find((r) => r.id === started.runId);
     if (job.state !== 'succeeded' || !run) {
       throw new AppError(job.error?.code ?? 'IMPORT_FAILED', `Claim import run ${started.runId} ${job.state}: ${job.error?.message ?? 'no detail'}`, { runId: started.runId });

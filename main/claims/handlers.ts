@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HandlersFor } from '../api/channel';
-import type { claimsChannels, ClaimForm, ClaimImportRunView } from '../api/claims';
+import type { claimsChannels, ClaimFileCheckRow, ClaimForm, ClaimImportRunView } from '../api/claims';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import { loadOrCreateFacilitySecret, Pseudonymizer } from '../consents/pseudonym';
@@ -12,6 +12,7 @@ import type { JobRunner } from '../workers/job-runner';
 import { checkableOf, SqlPrecheckContext } from './context';
 import { parseClaimFields, type ClaimColumn, type ClaimFieldValues } from './fields';
 import { CLAIM_IMPORT_JOB_KIND } from './job';
+import { checkClaimsFile } from './pipeline';
 import { precheckClaim } from './precheck';
 import { claimDetail, listClaims } from './queries';
 import { createClaimImportRun, listClaimImportRuns, setClaimImportJob } from './runs';
@@ -22,7 +23,7 @@ export interface ClaimsDeps {
   dataDir: string;
   jobs: JobRunner;
   /** The file behind an upload id for its owner (UPLOAD_NOT_FOUND otherwise): imports never take a path. */
-  incoming: (uploadId: string, owner: string) => { path: string };
+  incoming: (uploadId: string, owner: string) => { path: string; fileName: string };
   /** The ClaimsLedger address of the connected chain, or null (none configured, or offline). */
   ledgerAddress: () => string | null;
   now?: () => Date;
@@ -95,6 +96,16 @@ export function createClaimsHandlers(deps: ClaimsDeps): HandlersFor<typeof claim
       return { verdict: verdict.verdict, reasons: verdict.reasons, contentHash: claim.contentHash, stored };
     },
     'claims.import': ({ uploadId, dryRun }, ctx) => startClaimImport(db, deps.jobs, deps.incoming(uploadId, ctx.principal.id).path, ctx.principal.id, dryRun),
+    // The dry check of a whole file: every row's verdict, nothing stored; audited with the counts (no row content).
+    'claims.checkFile': async ({ uploadId }, ctx) => {
+      const file = deps.incoming(uploadId, ctx.principal.id);
+      const rows: ClaimFileCheckRow[] = [];
+      const counts = await checkClaimsFile(db, file.path, deps.dataDir, (o) =>
+        rows.push(o.kind === 'checked' ? { kind: 'checked', row: o.row, claimId: o.claim.claimId, verdict: o.verdict, reasons: o.reasons, contentHash: o.claim.contentHash } : o),
+      );
+      ctx.audit({ subject: `file:${file.fileName}`, details: { ...counts } });
+      return { counts, rows };
+    },
     'claims.importRuns': ({ limit }): ClaimImportRunView[] =>
       listClaimImportRuns(db, limit).map((r) => ({
         id: r.id,

@@ -2,10 +2,10 @@
 // the password from CUSTODIAN_PASSWORD or typed at a hidden prompt, through the same auth.login as the console.
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { AuthStatus } from '../api/auth';
 import { AppError } from '../api/errors';
 import { databaseKeyFiles } from '../db/key-store';
 import { memorySession, type CallerContext } from '../runtime/dispatcher';
+import { typedCall } from '../runtime/call';
 import type { Services } from '../runtime/services';
 
 export async function promptHidden(question: string): Promise<string> {
@@ -35,9 +35,9 @@ export async function signInCli(services: Services, user: string | undefined): P
   const username = user ?? process.env.CUSTODIAN_USER;
   if (!username) throw new AppError('NOT_AUTHENTICATED', 'This command needs a staff account: pass --user NAME (or set CUSTODIAN_USER).');
   const session = memorySession();
-  const result = await services.dispatch('auth.login', { username, password: await passwordFromEnvOrPrompt(`Password for ${username}: `) }, { transport: 'cli', session });
-  if (!result.ok) throw new AppError(result.error.code, result.error.message, result.error.details);
-  return { transport: 'cli', session };
+  const caller: CallerContext = { transport: 'cli', session };
+  await typedCall(services.dispatch, caller)('auth.login', { username, password: await passwordFromEnvOrPrompt(`Password for ${username}: `) });
+  return caller;
 }
 
 /**
@@ -56,13 +56,22 @@ export async function dbPassphraseFromEnvOrPrompt(dataDir: string): Promise<stri
   return first;
 }
 
+/** The signed-in staff member's id, to register files for (NOT_AUTHENTICATED without one). */
+async function principalId(services: Services, caller: CallerContext): Promise<string> {
+  const { principal } = await typedCall(services.dispatch, caller)('auth.status', {});
+  if (!principal) throw new AppError('NOT_AUTHENTICATED', 'Sign in before naming a file.');
+  return principal.id;
+}
+
+/** A file the command writes (an export): registered by id for the signed-in staff member; the channel gets the id. */
+export async function registerCliSaveTarget(services: Services, caller: CallerContext, file: string): Promise<string> {
+  return services.uploads.registerSaveTarget(file, await principalId(services, caller)).targetId;
+}
+
 /**
  * The CLI acts for the OS user who runs it, so it may name a file by path: it registers the file for the signed-in
  * staff member and the import channels get its id, like an upload's. No channel takes a path from any transport.
  */
 export async function registerCliFile(services: Services, caller: CallerContext, file: string): Promise<string> {
-  const status = await services.dispatch('auth.status', {}, caller);
-  const principal = status.ok ? (status.value as AuthStatus).principal : null;
-  if (!principal) throw new AppError('NOT_AUTHENTICATED', 'Sign in before naming a file to import.');
-  return services.uploads.registerPicked(file, principal.id).uploadId;
+  return services.uploads.registerPicked(file, await principalId(services, caller)).uploadId;
 }

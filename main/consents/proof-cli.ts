@@ -2,9 +2,10 @@
 // patient's consent) and `custodian consent check-proof FILE --rpc URL` (no data folder, no database: the bundle and
 // a JSON-RPC endpoint only). Wired by the CLI shell (main/cli/index.ts).
 import fs from 'node:fs';
-import type { ConsentProofBundle, ConsentProofCheck } from '../api/consents';
+import type { ConsentProofCheck } from '../api/consents';
 import { AppError } from '../api/errors';
 import { createProvider } from '../chain/provider';
+import { typedCall } from '../runtime/call';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 import { checkConsentProof, parseConsentProofText } from './proof';
@@ -20,9 +21,7 @@ export const EXIT_REPLACED = 4;
 export async function consentProofCommand(services: Services, caller: CallerContext, idText: string | undefined, opts: { out?: string | undefined }, io: ProofCliOutput): Promise<number> {
   const id = Number(idText);
   if (!Number.isSafeInteger(id) || id < 1) throw new AppError('VALIDATION_FAILED', `consent proof needs a consent id, got ${idText ?? 'nothing'}`);
-  const r = await services.dispatch('consents.proof', { id }, caller);
-  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
-  const bundle = r.value as ConsentProofBundle;
+  const bundle = await typedCall(services.dispatch, caller)('consents.proof', { id });
   const json = `${JSON.stringify(bundle, null, 2)}\n`;
   if (opts.out) {
     fs.writeFileSync(opts.out, json, { flag: 'wx', mode: 0o600 });

@@ -8,21 +8,16 @@ import {
   verdictErrorCode,
   type CredentialStatusChange,
   type IssuerStatusSignature,
-  type RosterImportStarted,
-  type StatusChangeResult,
   type VerificationResult,
 } from '../api/credentials';
-import { AppError, type ApiResult } from '../api/errors';
+import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
-import { roleAllows, type Principal } from '../api/permissions';
-import { recordAudit } from '../audit/trail';
-import { TxSender } from '../chain/provider';
+import { typedCall } from '../runtime/call';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 import { toCredentialDocument } from './document';
 import { credentialDomain, type CredentialDomain } from './eip712';
 import { issueCredential, loadIssuerKey } from './issuer';
-import { governanceSigner, registerIssuer, revokeIssuer } from './registry-admin';
 import type { RosterSummary } from './roster-import';
 import { lastKnownRegistry } from './settings';
 import { signStatus, statusDomain, statusNonce, STATUS_SIGNATURE_TTL_SECONDS } from './status-signature';
@@ -32,12 +27,6 @@ import { credentialById } from './store';
 export interface Output {
   out(text: string): void;
   err(text: string): void;
-}
-
-async function unwrap<T>(result: Promise<ApiResult<unknown>>): Promise<T> {
-  const r = await result;
-  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
-  return r.value as T;
 }
 
 export function formatVerification(r: VerificationResult): string {
@@ -97,7 +86,7 @@ export async function verifyFileCommand(services: Services, caller: CallerContex
   } catch (err) {
     throw new AppError('CREDENTIAL_MALFORMED', `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
   }
-  const result = await unwrap<VerificationResult>(services.dispatch('credentials.check', { document }, caller));
+  const result = await typedCall(services.dispatch, caller)('credentials.check', { document });
   io.out(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatVerification(result)}\n`);
   if (result.verdict === 'verified') return 0;
   io.err(`custodian: [${verdictErrorCode(result.verdict)}] ${result.reason}\n`);
@@ -118,7 +107,7 @@ export async function setStatusCommand(services: Services, caller: CallerContext
   } else if (authority) {
     issuerSignature = readStatusSignature(authority.signatureFile);
   }
-  const r = await unwrap<StatusChangeResult>(services.dispatch('credentials.setStatus', { credentialId, status, reason, ...(issuerSignature ? { issuerSignature } : {}) }, caller));
+  const r = await typedCall(services.dispatch, caller)('credentials.setStatus', { credentialId, status, reason, ...(issuerSignature ? { issuerSignature } : {}) });
   io.out(json ? `${JSON.stringify(r, null, 2)}\n` : `Credential ${credentialId}: ${status}, signed by its issuer, queued for the chain (outbox ${r.outboxId}); now ${r.credential.check.label}: ${r.credential.check.reason ?? ''}\n`);
   return 0;
 }
@@ -175,25 +164,15 @@ export async function issuerGovernanceCommand(
   name: string | undefined,
   io: Output,
 ): Promise<number> {
-  const status = await services.call('auth.status', {}, caller);
-  const principal = status.ok ? (status.value as { principal: Principal | null }).principal : null;
-  if (!principal || !roleAllows(principal.role, 'sync.configure')) {
-    throw new AppError('PERMISSION_DENIED', `Issuer governance needs the IT-admin role (sync.configure); ${principal ? `${principal.name} is ${principal.role}` : 'nobody is signed in'}.`);
-  }
-  const conn = services.chain.connection;
-  if (!conn) throw new AppError('CHAIN_UNAVAILABLE', `The chain is not connected (${services.chain.current.state}); issuer governance needs it.`);
-  const registry = conn.endpoint.contracts.CredentialRegistry;
-  if (!registry) throw new AppError('CHAIN_UNAVAILABLE', 'No CredentialRegistry is configured for this chain.');
-  const sender = new TxSender(await governanceSigner(conn.provider, services.config.chain, services.dataDir));
+  // The dispatcher checks the IT-admin role (sync.configure) and audits the change with its transaction.
+  const call = typedCall(services.dispatch, caller);
+  const refusal = { refusal: 'Issuer governance needs the IT-admin role (sync.configure)' };
   if (action === 'register') {
-    if (!name) throw new AppError('VALIDATION_FAILED', 'credentials register-issuer needs ADDRESS and NAME.');
-    const receipt = await registerIssuer(sender, registry, address, name);
-    recordAudit(services.db, { actor: principal, action: 'credentials.registerIssuer', outcome: 'success', subject: address, details: { name, registry, tx: receipt.hash, transport: 'cli' } });
-    io.out(`Registered issuer ${address} (${name}) in ${registry}: tx ${receipt.hash}, block ${receipt.blockNumber}\n`);
+    const r = await call('credentials.registerIssuer', { address, name }, refusal);
+    io.out(`Registered issuer ${address} (${name}) in ${r.registry}: tx ${r.txHash}, block ${r.blockNumber}\n`);
   } else {
-    const receipt = await revokeIssuer(sender, registry, address);
-    recordAudit(services.db, { actor: principal, action: 'credentials.revokeIssuer', outcome: 'success', subject: address, details: { registry, tx: receipt.hash, transport: 'cli' } });
-    io.out(`Removed issuer ${address} from ${registry}: tx ${receipt.hash}, block ${receipt.blockNumber}\n`);
+    const r = await call('credentials.revokeIssuer', { address }, refusal);
+    io.out(`Removed issuer ${address} from ${r.registry}: tx ${r.txHash}, block ${r.blockNumber}\n`);
   }
   return 0;
 }
@@ -212,13 +191,13 @@ export function formatRosterSummary(s: RosterSummary): string {
 
 /** Starts the roster import job (or dry run) through the API and waits for it, with progress on stderr. */
 export async function importProvidersCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false): Promise<number> {
-  const started = await unwrap<RosterImportStarted>(services.dispatch('credentials.import', { uploadId, dryRun }, caller));
+  const started = await typedCall(services.dispatch, caller)('credentials.import', { uploadId, dryRun });
   return followRosterJob(services, started.job.id, json, io);
 }
 
 /** `custodian import resume providers RUN`: continues an interrupted or failed roster import from its last commit. */
 export async function resumeProvidersCommand(services: Services, caller: CallerContext, runId: number, json: boolean, io: Output): Promise<number> {
-  const resumed = await unwrap<{ runId: number; jobId: string }>(services.dispatch('imports.resume', { runId, kind: 'providers' }, caller));
+  const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId, kind: 'providers' });
   return followRosterJob(services, resumed.jobId, json, io);
 }
 

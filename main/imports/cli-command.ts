@@ -4,18 +4,13 @@
 import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
 import type { ImportRunDetail, ImportRunSummary } from '../api/imports';
+import { typedCall } from '../runtime/call';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 
 export interface Output {
   out(text: string): void;
   err(text: string): void;
-}
-
-async function unwrap<T>(result: ReturnType<Services['dispatch']>): Promise<T> {
-  const r = await result;
-  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
-  return r.value as T;
 }
 
 function duration(seconds: number | null): string {
@@ -56,9 +51,7 @@ export async function importConsentsCommand(
   if (options.format !== undefined && options.format !== 'csv' && options.format !== 'fhir') {
     throw new AppError('VALIDATION_FAILED', `--format must be csv or fhir, got ${options.format}`);
   }
-  const started = await unwrap<{ runId: number; jobId: string }>(
-    services.dispatch('imports.start', { uploadId, ...(options.format ? { format: options.format } : {}), dryRun: options.dryRun }, caller),
-  );
+  const started = await typedCall(services.dispatch, caller)('imports.start', { uploadId, ...(options.format ? { format: options.format } : {}), dryRun: options.dryRun });
   return followImportJob(services, caller, started, options.json, io);
 }
 
@@ -67,20 +60,21 @@ export async function importConsentsCommand(
  * channel as the console's Resume button, so the same permission and checks), then prints the summary like a run.
  */
 export async function resumeImportCommand(services: Services, caller: CallerContext, runId: number, options: { json: boolean }, io: Output): Promise<number> {
-  const resumed = await unwrap<{ runId: number; jobId: string }>(services.dispatch('imports.resume', { runId }, caller));
+  const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId });
   return followImportJob(services, caller, resumed, options.json, io);
 }
 
 /** `custodian import runs`: the latest import runs of every kind, newest first, saying which can be resumed and how. */
 export async function listImportRunsCommand(services: Services, caller: CallerContext, options: { json: boolean }, io: Output): Promise<number> {
-  const runs = await unwrap<ImportRunSummary[]>(services.dispatch('imports.list', { limit: 20 }, caller));
+  const call = typedCall(services.dispatch, caller);
+  const runs = await call('imports.list', { limit: 20 });
   if (options.json) {
     io.out(`${JSON.stringify(runs, null, 2)}\n`);
     return 0;
   }
   // Rosters and claims keep their own runs (ids per kind); read through their channels, so the same permission.
-  const rosters = await unwrap<OtherRun[]>(services.dispatch('credentials.rosterRuns.list', { limit: 20 }, caller));
-  const claims = await unwrap<OtherRun[]>(services.dispatch('claims.importRuns', { limit: 20 }, caller));
+  const rosters: OtherRun[] = await call('credentials.rosterRuns.list', { limit: 20 });
+  const claims: OtherRun[] = await call('claims.importRuns', { limit: 20 });
   if (runs.length === 0 && rosters.length === 0 && claims.length === 0) {
     io.out('No import runs yet.\n');
     return 0;
@@ -126,7 +120,7 @@ async function followImportJob(services: Services, caller: CallerContext, starte
   });
   try {
     const job = await services.jobs.waitFor(started.jobId);
-    const run = await unwrap<ImportRunDetail>(services.dispatch('imports.get', { runId: started.runId }, caller));
+    const run = await typedCall(services.dispatch, caller)('imports.get', { runId: started.runId });
     if (job.state !== 'succeeded') {
       // The job's error code is what a script acts on.
       throw new AppError(job.error?.code ?? 'IMPORT_FAILED', `Import run ${started.runId} ${job.state}: ${job.error?.message ?? 'no detail'}`, { runId: started.runId });

@@ -73,6 +73,8 @@ export class UploadStore {
   readonly maxTotalBytes: number;
   readonly retentionMs: number;
   private readonly picked = new Map<string, { path: string; at: number; owner: string }>();
+  /** Where the CLI's OS user asked main to write a file (an export), by id; never a path from a transport. */
+  private readonly saveTargets = new Map<string, { path: string; owner: string }>();
   /** Declared sizes of reservations whose body has not fully arrived (this process's). */
   private readonly declared = new Map<string, number>();
   private readonly now: () => number;
@@ -160,6 +162,24 @@ export class UploadStore {
     this.picked.delete(uploadId);
     this.declared.delete(uploadId);
     fs.rmSync(path.join(this.root, uploadId), { recursive: true, force: true });
+  }
+
+  /**
+   * A file the OS user named on the CLI command line for main to write (e.g. `facility-secret export --out FILE`),
+   * usable by `owner` only. Only in-process code reaches this: no transport can name a path to write.
+   */
+  registerSaveTarget(file: string, owner: string): { targetId: string; fileName: string } {
+    const resolved = path.resolve(file);
+    const targetId = crypto.randomBytes(16).toString('base64url');
+    this.saveTargets.set(targetId, { path: resolved, owner });
+    return { targetId, fileName: path.basename(resolved) };
+  }
+
+  /** The path behind a save-target id for its owner, or SAVE_TARGET_NOT_FOUND. */
+  resolveSaveTarget(targetId: string, owner: string): string {
+    const target = this.saveTargets.get(targetId);
+    if (!target || target.owner !== owner) throw new AppError('SAVE_TARGET_NOT_FOUND', 'There is no such file to write for you (unknown id, or another person\'s).');
+    return target.path;
   }
 
   /**

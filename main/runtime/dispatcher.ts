@@ -5,7 +5,8 @@ import { api, isChannelName, type Api, type ChannelName } from '../api';
 import type { HandlersFor } from '../api/channel';
 import { AppError, type ApiErrorShape, type ApiResult } from '../api/errors';
 import { PASSWORD_CHANGE_CHANNELS } from '../api/auth';
-import { ANONYMOUS, roleAllows, type Principal } from '../api/permissions';
+import { ANONYMOUS, type ChannelAccess, type Principal } from '../api/permissions';
+import { roleAllows } from '../api/role-check';
 import type { Logger } from './log';
 import { identityRefusal, shapeAnswer } from './minimum-necessary';
 
@@ -51,6 +52,11 @@ export interface RequestContext {
   session: SessionHolder;
   /** Adds facts to this call's audit entry; may be called more than once (later facts win). */
   audit: (facts: AuditFacts) => void;
+  /**
+   * Whether the caller's role grants `access`: for the few handlers whose permission depends on the row asked for
+   * (a job's kind). The dispatcher is the one place that asks the permission table; handlers ask it through this.
+   */
+  allows: (access: ChannelAccess) => boolean;
   /**
    * For async handlers: runs `write` (synchronous) and this call's audit entry in one SQLite transaction, so the
    * change takes effect only with its entry. Call it once, last, with every fact added. Synchronous handlers need
@@ -212,6 +218,7 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
       source: `${caller.transport}:${caller.source ?? 'local'}`,
       session,
       audit: (more) => (facts = { ...facts, ...more, details: { ...facts.details, ...more.details } }),
+      allows: (access) => roleAllows(principal.role, access),
       commit: (write) =>
         inTransaction(() => {
           const value = write();

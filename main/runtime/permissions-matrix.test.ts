@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, CHANNEL_NAMES } from '../api';
-import { PERMISSIONS, ROLE_LABELS, ROLE_PERMISSIONS, ROLES, roleAllows, type Role } from '../api/permissions';
+import { PERMISSIONS, ROLE_LABELS, ROLE_PERMISSIONS, ROLES, type Role } from '../api/permissions';
+import { roleAllows } from '../api/role-check';
 import { silentLogger } from './log';
 import { startServices, type Services } from './services';
 

@@ -8,6 +8,7 @@ import { createAuditSink, hasAuditTable } from '../audit/api-sink';
 import { startAuditBatcher } from '../audit/batches';
 import { createDisclosureHandlers } from '../audit/disclosures';
 import { createFacilitySecretHandlers } from '../consents/facility-secret-handlers';
+import { createIssuerGovernanceHandlers } from '../credentials/governance-handlers';
 import { SqlClaimSink } from '../claims/chain-sink';
 import { createClaimsHandlers } from '../claims/handlers';
 import { consentReapplier, createConsentsHandlers } from '../consents/handlers';
@@ -295,7 +296,8 @@ export async function startServices(options: StartOptions): Promise<Services> {
         },
       },
     }),
-    ...createFacilitySecretHandlers({ dataDir }),
+    ...createFacilitySecretHandlers({ dataDir, db, log, incoming, saveTarget: (targetId, owner) => uploads.resolveSaveTarget(targetId, owner) }),
+    ...createIssuerGovernanceHandlers({ chain, chainConfig: config.chain, dataDir }),
     ...createClaimsHandlers({ db, dataDir, jobs, incoming, ledgerAddress: () => chain.connection?.endpoint.contracts.ClaimsLedger ?? null }),
   };
   const auditReady = hasAuditTable(db);

@@ -1,7 +1,8 @@
 // The `custodian sharing …` commands, given started services and a signed-in caller by the CLI shell
 // (main/cli/index.ts). Every command goes through the dispatcher: same validation, permissions and audit as the UI.
-import type { AgreementView, ReleaseRequestView, SharingIdentity } from '../api/sharing';
-import { AppError, type ApiResult } from '../api/errors';
+import type { AgreementView, ReleaseRequestView } from '../api/sharing';
+import { AppError } from '../api/errors';
+import { typedCall } from '../runtime/call';
 import type { CallerContext } from '../runtime/dispatcher';
 import type { Services } from '../runtime/services';
 
@@ -37,12 +38,6 @@ export const SHARING_USAGE = `  sharing identity [--org-id ID]
   sharing requests [--released]
                          Release requests with decisions and reasons (--released: the release log)`;
 
-async function unwrap<T>(result: Promise<ApiResult<unknown>>): Promise<T> {
-  const r = await result;
-  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
-  return r.value as T;
-}
-
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
 export function formatAgreement(a: AgreementView): string {
@@ -56,22 +51,22 @@ export function formatRequest(r: ReleaseRequestView): string {
 }
 
 export async function sharingCommand(services: Services, caller: CallerContext, args: string[], o: SharingCliOptions, out: (text: string) => void): Promise<number> {
-  const call = <T>(channel: string, input: unknown) => unwrap<T>(services.dispatch(channel, input, caller));
+  const call = typedCall(services.dispatch, caller);
   const print = (value: unknown, text: string) => out(o.json ? JSON.stringify(value, null, 2) : text);
   const [sub, id, ...rest] = args;
   switch (sub) {
     case 'identity': {
-      const me = o.orgId ? await call<SharingIdentity>('sharing.setOrgId', { orgId: o.orgId }) : await call<SharingIdentity>('sharing.identity', {});
+      const me = o.orgId ? await call('sharing.setOrgId', { orgId: o.orgId }) : await call('sharing.identity', {});
       print(me, `Organisation ${me.orgId}, signing address ${me.address}, public key ${me.publicKey}\n${me.notConfigured ? `Not configured: ${me.notConfigured}` : `Signs for chain ${me.chainId}, SharingAgreements ${me.contract}`}`);
       return 0;
     }
     case 'list': {
-      const rows = await call<AgreementView[]>('sharing.agreements', {});
+      const rows = await call('sharing.agreements', {});
       print(rows, rows.length ? rows.map(formatAgreement).join('\n') : 'No agreements.');
       return 0;
     }
     case 'propose': {
-      const a = await call<AgreementView>('sharing.propose', {
+      const a = await call('sharing.propose', {
         partnerOrgId: o.partner,
         partnerPublicKey: o.publicKey,
         direction: o.direction,
@@ -85,17 +80,17 @@ export async function sharingCommand(services: Services, caller: CallerContext, 
       return 0;
     }
     case 'sign': {
-      const a = await call<AgreementView>('sharing.sign', { id });
+      const a = await call('sharing.sign', { id });
       print(a, `Signed ${a.id}; queued for the chain.\n${formatAgreement(a)}`);
       return 0;
     }
     case 'terminate': {
-      const a = await call<AgreementView>('sharing.terminate', { id, reason: rest.join(' ') });
+      const a = await call('sharing.terminate', { id, reason: rest.join(' ') });
       print(a, `Terminated ${a.id}; the termination is queued for the chain.\n${formatAgreement(a)}`);
       return 0;
     }
     case 'request': {
-      const r = await call<ReleaseRequestView>('sharing.request', {
+      const r = await call('sharing.request', {
         partnerOrgId: o.partner,
         patientId: o.patient === undefined ? undefined : Number(o.patient),
         category: o.category,
@@ -106,7 +101,7 @@ export async function sharingCommand(services: Services, caller: CallerContext, 
       return r.decision === 'permit' ? 0 : 3;
     }
     case 'requests': {
-      const rows = await call<ReleaseRequestView[]>('sharing.requests', { releasedOnly: o.released === true });
+      const rows = await call('sharing.requests', { releasedOnly: o.released === true });
       print(rows, rows.length ? rows.map(formatRequest).join('\n') : 'No release requests.');
       return 0;
     }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import { AppError } from '../api/errors';
 import type { StaffMember } from '../api/auth';
 import type { Principal } from '../api/permissions';
+import { typedCall } from '../runtime/call';
 import type { Services } from '../runtime/services';
 
 /** Refuses unless the data folder exists and belongs to the OS user running this process (POSIX). */
@@ -26,7 +27,5 @@ export async function staffUnlockCommand(services: Services, username: string): 
   if (!row) throw new AppError('NOT_FOUND', `There is no staff account named ${username}.`);
   const osUser = os.userInfo().username;
   const principal: Principal = { id: `os-user:${osUser}`, name: `${osUser} (data folder owner, CLI)`, role: 'it_admin' };
-  const r = await services.call('staff.update', { id: row.id, unlock: true }, principal);
-  if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details);
-  return r.value as StaffMember;
+  return typedCall(services.dispatch, { transport: 'cli', principal })('staff.update', { id: row.id, unlock: true });
 }

@@ -1,14 +1,11 @@
 // `custodian sync --dry-run`: what the batcher would send now, without persisting, signing or sending anything.
+import type { DryRunPlan } from '../api/sync';
 import type { Db } from '../db/connection';
 import { planBatches } from './batcher';
 import type { SyncRegistry } from './plugin';
 import { SyncStore } from './store';
 
-export interface DryRunPlan {
-  batches: { kind: string; contract: string; events: number; estimatedGas: number; firstEventId: number; lastEventId: number }[];
-  invalid: { id: number; reason: string }[];
-  inFlight: number;
-}
+export type { DryRunPlan };
 
 export function dryRunPlan(db: Db, registry: SyncRegistry, blockGasLimit = 30_000_000): DryRunPlan {
   const store = new SyncStore(db, registry.kinds);

@@ -8,6 +8,7 @@ import type { ConnectionHealth } from '../api/system';
 import type { ChainRuntime } from '../runtime/chain-runtime';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { SyncEngine } from './engine';
+import { dryRunPlan } from './dry-run';
 import { finalityText } from './finality';
 import type { SyncRegistry } from './plugin';
 import { SyncStore, type BatchRow } from './store';
@@ -105,6 +106,7 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
   const store = new SyncStore(deps.db, deps.registry.kinds);
   const conflicts = deps.conflicts;
   return {
+    'sync.dryRun': () => dryRunPlan(deps.db, deps.registry),
     'sync.status': async () => {
       const engine = deps.engine;
       const chain = deps.chain.current;

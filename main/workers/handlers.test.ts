@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../api/errors';
 import type { Principal, Role } from '../api/permissions';
+import { roleAllows } from '../api/role-check';
 import { openDatabase, type Db } from '../db/connection';
 import { migrate } from '../db/migrate';
 import type { RequestContext } from '../runtime/dispatcher';
@@ -19,7 +20,7 @@ let dir: string;
 let db: Db;
 let jobs: JobRunner<typeof jobKindDefs>;
 
-const ctxAs = (role: Role): RequestContext => ({ principal: { id: `t-${role}`, name: role, role } as Principal, transport: 'cli', source: 'cli:local', session: {} as RequestContext['session'], audit: () => undefined, commit: (write) => write() });
+const ctxAs = (role: Role): RequestContext => ({ principal: { id: `t-${role}`, name: role, role } as Principal, transport: 'cli', source: 'cli:local', session: {} as RequestContext['session'], audit: () => undefined, allows: (access) => roleAllows(role, access), commit: (write) => write() });
 
 function recorded(id: string, kind: string, state: string, result: unknown): void {
   db.prepare(`INSERT INTO jobs (id, kind, state, params, done, total, errors, result, started_at, finished_at) VALUES (?, ?, ?, '{}', 10, 10, 2, ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:05Z')`).run(

@@ -3,7 +3,6 @@
 import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
 import { jobKindPermission, jobResultView, type jobsChannels } from '../api/jobs';
-import { roleAllows } from '../api/permissions';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { JobRunner } from './job-runner';
 
@@ -16,7 +15,7 @@ export function createJobsHandlers(deps: JobsDeps): HandlersFor<typeof jobsChann
     'jobs.get': ({ jobId }, ctx) => {
       const job = deps.jobs.detail(jobId);
       const needs = jobKindPermission(job.kind);
-      if (!roleAllows(ctx.principal.role, needs)) throw new AppError('PERMISSION_DENIED', `Reading a ${job.kind} job needs the ${needs} permission.`);
+      if (!ctx.allows(needs)) throw new AppError('PERMISSION_DENIED', `Reading a ${job.kind} job needs the ${needs} permission.`);
       return { ...job, result: jobResultView(job.kind, job.result) };
     },
   };

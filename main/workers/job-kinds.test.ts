@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../api/errors';
 import { JOB_KINDS, jobKindPermission, JOB_KIND_FALLBACK_PERMISSION, type JobKind } from '../api/jobs';
-import { ANONYMOUS, PERMISSIONS, roleAllows, ROLES, type Principal, type Role } from '../api/permissions';
+import { ANONYMOUS, PERMISSIONS, ROLES, type Principal, type Role } from '../api/permissions';
+import { roleAllows } from '../api/role-check';
 import { openDatabase, type Db } from '../db/connection';
 import { migrate } from '../db/migrate';
 import type { RequestContext } from '../runtime/dispatcher';
@@ -34,7 +35,7 @@ afterEach(() => {
 });
 
 const KINDS = Object.keys(JOB_KINDS) as JobKind[];
-const callerAs = (principal: Principal): RequestContext => ({ principal, transport: 'cli', source: 'cli:local', session: {} as RequestContext['session'], audit: () => undefined, commit: (write) => write() });
+const callerAs = (principal: Principal): RequestContext => ({ principal, transport: 'cli', source: 'cli:local', session: {} as RequestContext['session'], audit: () => undefined, commit: (write) => write(), allows: (p) => roleAllows(principal.role, p) });
 const staff = (role: Role): Principal => ({ id: `t-${role}`, name: role, role });
 
 /** A recorded result with every field its kind declares, plus what a worker records for main only. */

@@ -3,7 +3,8 @@
 // changes. The session token itself never reaches this code: main keeps it (HttpOnly cookie / per-window map).
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactElement, type ReactNode } from 'react';
 import type { Principal, Role } from '../../../main/api/permissions';
-import { ROLES, roleAllows, type ChannelAccess } from '../../../main/api/permissions';
+import { ROLES, type ChannelAccess } from '../../../main/api/permissions';
+import { roleAllows } from '../../../main/api/role-check';
 import { ApiCallError, invoke, notifySessionChanged, onSessionProblem } from '../api/client';
 import { watchIdle } from './idle';
 

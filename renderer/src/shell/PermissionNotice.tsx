@@ -2,7 +2,8 @@
 // on every call; this only explains why the screen will stay empty or refuse actions.
 import { Alert, Code, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
-import { ROLES, roleAllows, type Permission, type Role } from '../../../main/api/permissions';
+import { ROLES, type Permission, type Role } from '../../../main/api/permissions';
+import { roleAllows } from '../../../main/api/role-check';
 import { humanizeRole } from '../components/format';
 import { permissionLabel } from '../components/roles';
 

@@ -1,0 +1,59 @@
+// `custodian import claims`, `claims check` and the payer's tool `payer accept|deny|register`.
+import { claimsCheckCommand, importClaimsCommand, payerCommand } from '../../claims/cli-commands';
+import { commands, withServices, type CliContext } from '../command';
+import { registerCliFile } from '../session';
+
+function payer(sub: 'accept' | 'deny' | 'register', ctx: CliContext): Promise<number> {
+  const [arg, arg2] = ctx.args;
+  const args = { rpc: ctx.flag('rpc'), chainId: ctx.flag('chain-id'), ledger: ctx.flag('ledger'), keyFile: ctx.flag('key-file'), reason: ctx.flag('reason') };
+  // With --rpc it talks to that node alone; otherwise to this data folder's chain.
+  return args.rpc ? payerCommand(sub, arg, args, null, ctx.io, arg2) : withServices(ctx.dataDir, (s) => payerCommand(sub, arg, args, s, ctx.io, arg2));
+}
+
+const PAYER_FLAGS = ['reason', 'rpc', 'ledger', 'chain-id', 'key-file'] as const;
+
+export const claimsCommands = commands(
+  {
+    name: ['import', 'claims'],
+    args: [{ name: 'FILE' }],
+    flags: ['json', 'dry-run'],
+    usage: '[--dry-run]',
+    summary: 'Pre-check and store a claims CSV as a job (idempotent by claim id); passing claims are\nqueued for ClaimsLedger; rejected rows go to a rejects file; --dry-run stores nothing',
+    channels: ['claims.import', 'claims.importRuns'],
+    needs: 'signed-in',
+    waitForChain: false,
+    run: async (ctx, { services, caller }) => importClaimsCommand(services, caller, await registerCliFile(services, caller, ctx.args[0]!), ctx.flag('json'), ctx.io, ctx.flag('dry-run')),
+  },
+  {
+    name: ['claims', 'check'],
+    args: [{ name: 'FILE' }],
+    flags: ['out', 'json'],
+    usage: '[--out F] [--json]',
+    summary: 'Pre-check every claim of a CSV and print its verdict and reasons; nothing is stored',
+    channels: ['claims.checkFile'],
+    needs: 'signed-in',
+    waitForChain: false,
+    run: async (ctx, { services, caller }) => claimsCheckCommand(services, caller, await registerCliFile(services, caller, ctx.args[0]!), { json: ctx.flag('json'), out: ctx.flag('out') }, ctx.io),
+  },
+  {
+    name: ['payer', 'accept'],
+    aliases: [['payer', 'deny']],
+    args: [{ name: 'CLAIM_HASH' }, { name: 'SALT', optional: true }],
+    flags: [...PAYER_FLAGS],
+    usage: '[--reason CODE] [--rpc URL --ledger ADDR --chain-id N --key-file F]',
+    summary: 'Act as the payer on ClaimsLedger (tests, demos); a denial (payer deny) needs --reason (e.g. CO-16)',
+    channels: [],
+    needs: 'nothing',
+    run: (ctx) => payer(ctx.words[1] === 'deny' ? 'deny' : 'accept', ctx),
+  },
+  {
+    name: ['payer', 'register'],
+    args: [{ name: 'PAYER_ID' }, { name: 'ADDRESS', optional: true }],
+    flags: ['rpc', 'ledger', 'chain-id', 'key-file'],
+    summary:
+      "Register a payer account on ClaimsLedger (governance: the ledger admin's key: the devnet\nkey, --key-file or CUSTODIAN_PAYER_KEY) and address this data folder's claims for\nPAYER_ID to it; only it may decide them (the chain never sees PAYER_ID)",
+    channels: [],
+    needs: 'nothing',
+    run: (ctx) => payer('register', ctx),
+  },
+);

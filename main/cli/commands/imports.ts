@@ -1,0 +1,59 @@
+// `custodian import consents|runs|resume`: the consent import pipeline as a job, through the dispatcher.
+import { AppError } from '../../api/errors';
+import { resumeClaimsCommand } from '../../claims/cli-commands';
+import { resumeProvidersCommand } from '../../credentials/cli-commands';
+import { importConsentsCommand, listImportRunsCommand, resumeImportCommand } from '../../imports/cli-command';
+import { commands } from '../command';
+import { registerCliFile } from '../session';
+
+export const importCommands = commands(
+  {
+    name: ['import', 'consents'],
+    args: [{ name: 'FILE' }],
+    flags: ['format', 'dry-run', 'json'],
+    usage: '[--format csv|fhir] [--dry-run]',
+    summary:
+      'Import consents from CSV or FHIR R4 (NDJSON or Bundle) as a job, with progress; exit 0\nwhen the import ran (rejected rows are in the rejects file), 1 on a fatal error',
+    channels: ['imports.start', 'imports.get'],
+    needs: 'signed-in',
+    waitForChain: false,
+    run: async (ctx, { services, caller }) => {
+      const format = ctx.flag('format');
+      const options = { ...(format !== undefined ? { format } : {}), dryRun: ctx.flag('dry-run'), json: ctx.flag('json') };
+      return importConsentsCommand(services, caller, await registerCliFile(services, caller, ctx.args[0]!), options, ctx.io);
+    },
+  },
+  {
+    name: ['import', 'runs'],
+    flags: ['json'],
+    summary: 'The latest import runs (--json): state, counts, and which can be resumed',
+    channels: ['imports.list'],
+    needs: 'signed-in',
+    waitForChain: false,
+    run: (ctx, { services, caller }) => listImportRunsCommand(services, caller, { json: ctx.flag('json') }, ctx.io),
+  },
+  {
+    name: ['import', 'resume'],
+    // `import resume RUN` (consents) or `import resume consents|providers|claims RUN`: run ids are per kind.
+    args: [{ name: 'KIND', optional: true }, { name: 'RUN', optional: true }],
+    flags: ['json'],
+    usage: '[consents|providers|claims] RUN',
+    summary:
+      'Continue an import that was interrupted (killed, shut down) or failed, from its last\ncommitted chunk: nothing already committed is written twice (run ids are per kind;\nconsents when no kind is named)',
+    channels: ['imports.resume', 'imports.get'],
+    needs: 'signed-in',
+    waitForChain: false,
+    run: (ctx, { services, caller }) => {
+      const [first, second] = ctx.args;
+      const named = first === 'consents' || first === 'providers' || first === 'claims';
+      const kind = named ? first : 'consents';
+      const runText = named ? second : first;
+      if (!named && second !== undefined) throw new AppError('VALIDATION_FAILED', `import resume takes [consents|providers|claims] RUN, got ${ctx.args.join(' ')}`);
+      const runId = Number(runText);
+      if (!Number.isSafeInteger(runId) || runId < 1) throw new AppError('VALIDATION_FAILED', `import resume needs a run id (see custodian import runs), got ${runText ?? '(none)'}`);
+      if (kind === 'providers') return resumeProvidersCommand(services, caller, runId, ctx.flag('json'), ctx.io);
+      if (kind === 'claims') return resumeClaimsCommand(services, caller, runId, ctx.flag('json'), ctx.io);
+      return resumeImportCommand(services, caller, runId, { json: ctx.flag('json') }, ctx.io);
+    },
+  },
+);
