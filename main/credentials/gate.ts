@@ -1,6 +1,7 @@
 // The consent decision's credential gate: an NPI grantee is let through only with a verified, unexpired credential
 // whose last verification is recent. Organisation grantees (not NPIs) have no credentials here and are not gated.
 import type { CredentialGateCode } from '../api/consents';
+import { formatAge } from '../api/age';
 import { CREDENTIAL_TYPE_LABELS } from '../api/credentials';
 import type { Db } from '../db/connection';
 import { npiProblem } from './npi';
@@ -93,21 +94,11 @@ export function credentialGate(db: Db, grantee: string, at: Date | number, optio
         ...listed,
         credentialId: c.id,
         cached: { credentialId: c.id, verdict: c.verdict!, lastVerifiedAt, ageSeconds },
-        reason: `${provider.name} (NPI ${grantee}): ${what} ${c.verdict === 'verified' ? 'was verified' : 'was last verified (the registry was offline at the latest re-check)'} at ${lastVerifiedAt}, ${describeAge(ageSeconds)} before the time asked about. This is the cached verdict: the registry was not asked for this answer.`,
+        reason: `${provider.name} (NPI ${grantee}): ${what} ${c.verdict === 'verified' ? 'was verified' : 'was last verified (the registry was offline at the latest re-check)'} at ${lastVerifiedAt}, ${formatAge(ageSeconds)} before the time asked about. This is the cached verdict: the registry was not asked for this answer.`,
       };
     }
   }
   const shown = credentials.slice(0, 3).map((c) => describe(c, day, cutoff));
   const more = credentials.length > 3 ? `; and ${credentials.length - 3} more` : '';
   return { ok: false, ...listed, code: 'NO_CURRENT_CREDENTIAL', reason: `Denied: NPI ${grantee} has no verified, unexpired credential: ${shown.join('; ')}${more}.` };
-}
-
-/** "3 h 5 min", "2 days 4 h", "40 s": the age of a cached verdict for a person. */
-export function describeAge(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
 }
