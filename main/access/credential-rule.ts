@@ -1,6 +1,7 @@
 // The credential part of the access policy (policy.ts): the one definition of "verified" (a passing verdict, or an
 // offline re-check after one, last verified within the gate's maximum age), the gate an NPI grantee passes, and the
 // standing of a claim's rendering provider. Organisations have no credentials here and are not gated. Pure.
+import { formatAge } from '../api/age';
 import type { CredentialGateCode } from '../api/consents';
 import { CREDENTIAL_TYPE_LABELS } from '../api/credentials';
 import { npiProblem } from '../credentials/npi';
@@ -77,16 +78,6 @@ function describe(c: CredentialFact, day: string, cutoff: string): string {
   }
 }
 
-/** "3 h 5 min", "2 days 4 h", "40 s": the age of a cached verdict for a person. */
-export function describeAge(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
-}
-
 /**
  * Whether the grantee may be granted access at `at`: ok for an organisation; for an NPI, ok only when one of its
  * credentials covers the day of `at` and is verified (verifiedSince) within the maximum age. Otherwise the reason
@@ -124,7 +115,7 @@ export function credentialGate(facts: GranteeFacts, at: Date): GateResult {
         ...listed,
         credentialId: c.id,
         cached: { credentialId: c.id, verdict: c.verdict!, lastVerifiedAt, ageSeconds },
-        reason: `${name} (NPI ${grantee}): ${credentialLabel(c)} ${c.verdict === 'verified' ? 'was verified' : 'was last verified (the registry was offline at the latest re-check)'} at ${lastVerifiedAt}, ${describeAge(ageSeconds)} before the time asked about. This is the cached verdict: the registry was not asked for this answer.`,
+        reason: `${name} (NPI ${grantee}): ${credentialLabel(c)} ${c.verdict === 'verified' ? 'was verified' : 'was last verified (the registry was offline at the latest re-check)'} at ${lastVerifiedAt}, ${formatAge(ageSeconds)} before the time asked about. This is the cached verdict: the registry was not asked for this answer.`,
       };
     }
   }

@@ -15,7 +15,8 @@ import { utcDay } from '../credentials/verdict';
 import type { Db } from '../db/connection';
 import { prng } from '../../scripts/generate-consents';
 import { decide, gateOf } from './answers';
-import { describeAge, type DecideQuery } from './policy';
+import { formatAge as describeAge } from '../api/age';
+import type { DecideQuery } from './policy';
 
 // ---- The oracles: the code as it stood before the access policy (commit 86cf3eb), unchanged but for names. ----
 

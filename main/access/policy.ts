@@ -10,7 +10,7 @@ import type { GateResult } from './credential-rule';
 
 export { breakGlassReasonOf, consentDecision, needsConsentsOnFile } from './consent-rule';
 export type { ConsentInForce, ConsentKey, ConsentOnFile, DecideQuery, DecideResult, DecidingConsent } from './consent-rule';
-export { credentialGate, describeAge, providerCredentialStanding, verifiedSince } from './credential-rule';
+export { credentialGate, providerCredentialStanding, verifiedSince } from './credential-rule';
 export type { CachedVerdict, CredentialFact, CredentialFacts, GateResult, GateSubject, GranteeFacts, ProviderCredentialStanding } from './credential-rule';
 export { decideRelease, RELEASE_REASON_CODES } from './agreement-rule';
 export type { AgreementFacts, ReleaseDecision, ReleaseReason, ReleaseReasonCode, ReleaseRequestFacts } from './agreement-rule';

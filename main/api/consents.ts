@@ -16,6 +16,17 @@ export type CategoryCode = (typeof CATEGORIES)[number];
 export type ConsentDecision = (typeof DECISIONS)[number];
 export type ConsentStatusName = (typeof CONSENT_STATUSES)[number];
 
+/** Purposes of use as staff read them, on screen and in main's reasons and exports. */
+export const PURPOSE_LABELS: Record<PurposeCode, string> = {
+  TREAT: 'Treatment',
+  ETREAT: 'Emergency treatment (break-glass)',
+  HPAYMT: 'Payment',
+  HOPERAT: 'Healthcare operations',
+  HRESCH: 'Research',
+  PUBHLTH: 'Public health',
+  HMARKT: 'Marketing',
+};
+
 /**
  * Patient identity (name, MRN, birth date) is null for callers without patients.view: main withholds it
  * (main/runtime/minimum-necessary.ts) and the page shows the patient number (`id`) instead.

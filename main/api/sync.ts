@@ -40,13 +40,15 @@ export interface SyncStatus {
   heldPulledChanges: { unknownPatient: number; unopenable: number; unregisteredWriter: number };
 }
 
-/** A consent change of this workstation that lost under the ordering rule (main/sync/README.md). */
-export interface ConsentConflictSummary {
+export type ConflictReason = 'STALE' | 'FUTURE' | 'OVERRIDDEN';
+
+/** A consent change of this workstation that lost under the ordering rule (main/sync/README.md), as it is stored. */
+export interface ConsentConflictRecord {
   id: number;
   outboxId: number;
   consentId: number;
   opKey: string;
-  reason: 'STALE' | 'FUTURE' | 'OVERRIDDEN';
+  reason: ConflictReason;
   /** hlc (16 hex) || rank (0/1) || writer (40 hex). */
   myOrder: string;
   winningOrder: string | null;
@@ -57,6 +59,10 @@ export interface ConsentConflictSummary {
   resolution: 'accepted' | 'reapplied' | null;
   resolvedAt: string | null;
   resolvedBy: string | null;
+}
+
+/** A lost consent change as staff see it: the stored record with what each side wrote and what the consent shows now. */
+export interface ConsentConflictSummary extends ConsentConflictRecord {
   /** When the lost change and the winner were made (the milliseconds of their order stamps, ISO). */
   myAt: string;
   winningAt: string | null;

@@ -3,20 +3,12 @@
 // stops an anvil whose owner is gone, after checking the pid still names an anvil on this state file.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { processAlive } from '../runtime/process-alive';
 
 interface PidRecord {
   pid: number;
   ownerPid: number;
   stateFile: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The command line of a process (POSIX ps), or null when it is gone or unknown. */
@@ -45,18 +37,18 @@ function readRecord(file: string): PidRecord | null {
 export async function stopStaleAnvil(pidFile: string, waitMs = 10_000): Promise<number | null> {
   if (!existsSync(pidFile)) return null;
   const record = readRecord(pidFile);
-  if (!record || (record.ownerPid !== process.pid && alive(record.ownerPid))) return null;
+  if (!record || (record.ownerPid !== process.pid && processAlive(record.ownerPid))) return null;
   const command = commandOf(record.pid);
-  if (!alive(record.pid) || !command || !/anvil/.test(command) || !command.includes(record.stateFile)) {
+  if (!processAlive(record.pid) || !command || !/anvil/.test(command) || !command.includes(record.stateFile)) {
     rmSync(pidFile, { force: true });
     return null;
   }
   process.kill(record.pid, 'SIGTERM');
   // anvil dumps its state on SIGTERM; give it the grace period, then SIGKILL.
   const deadline = Date.now() + waitMs;
-  while (alive(record.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (alive(record.pid)) process.kill(record.pid, 'SIGKILL');
-  while (alive(record.pid)) await new Promise((r) => setTimeout(r, 20));
+  while (processAlive(record.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (processAlive(record.pid)) process.kill(record.pid, 'SIGKILL');
+  while (processAlive(record.pid)) await new Promise((r) => setTimeout(r, 20));
   rmSync(pidFile, { force: true });
   return record.pid;
 }

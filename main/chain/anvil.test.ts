@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError } from '../api/errors';
 import { findAnvilBinary, startAnvil, type AnvilNode } from './anvil';
-import { createProvider, readChainStatus } from './provider';
+import { startTwoNodes } from './test-support';
 
 const started: AnvilNode[] = [];
 afterEach(async () => {
@@ -43,17 +43,7 @@ describe('findAnvilBinary', () => {
 
 describe('startAnvil', () => {
   it('starts two nodes on distinct free ports with the asked chain id, and stop ends the process', async () => {
-    const [a, b] = await Promise.all([startAnvil({ chainId: 4242 }), startAnvil()]);
-    started.push(a, b);
-    expect(a.port).not.toBe(b.port);
-    expect(a.rpcUrl).toBe(`http://127.0.0.1:${a.port}`);
-    const provider = createProvider(a.rpcUrl, 4242);
-    try {
-      expect((await readChainStatus(provider)).chainId).toBe(4242);
-    } finally {
-      provider.destroy();
-    }
-    expect(b.chainId).toBe(31337);
+    const [a, b] = await startTwoNodes(startAnvil, started);
 
     await a.stop();
     await a.stop(); // a second stop is harmless

@@ -2,12 +2,12 @@
 // signers, issuers and payers) and an OPERATING key (the workstation's sync signer), both random per data folder.
 // Created at the first start in <data folder>/chain/devnet-keys.json (0600 in the 0700 chain folder); never logged,
 // never returned to a page. anvil's public dev accounts only pay for gas at the start and hold no role.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Wallet } from 'ethers';
 import { z } from 'zod';
 import { AppError } from '../api/errors';
+import { createFileOnce } from '../runtime/file-modes';
 
 /**
  * anvil's well-known dev accounts #0 and #1 (mnemonic "test test … junk"). PUBLIC: anvil prints them at every
@@ -55,24 +55,10 @@ export function loadOrCreateDevnetKeys(dataDir: string): DevnetKeys {
   // The keys' folder is private even when an older version made it (the console also tightens the data folder).
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   if (process.platform !== 'win32') fs.chmodSync(path.dirname(file), 0o700);
-  if (!fs.existsSync(file)) {
-    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  createFileOnce(file, () => {
     const record = { format: FORMAT, governance: Wallet.createRandom().privateKey, operating: Wallet.createRandom().privateKey };
-    const fd = fs.openSync(tmp, 'wx', 0o600);
-    try {
-      fs.writeSync(fd, `${JSON.stringify(record)}\n`);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    try {
-      fs.linkSync(tmp, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
-  }
+    return `${JSON.stringify(record)}\n`;
+  });
   return readDevnetKeys(file);
 }
 

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEdr } from './edr';
 import type { LocalNode } from './local-node';
 import { createProvider, readChainStatus } from './provider';
+import { startTwoNodes } from './test-support';
 
 const started: LocalNode[] = [];
 afterEach(async () => {
@@ -65,18 +66,9 @@ function connects(host: string, port: number): Promise<boolean> {
 
 describe('startEdr', () => {
   it('starts two nodes on distinct loopback ports with the asked chain id; stop ends the process and its group', async () => {
-    const [a, b] = await Promise.all([startEdr({ chainId: 4242 }), startEdr()]);
-    started.push(a, b);
-    expect(a.port).not.toBe(b.port);
-    expect(a.rpcUrl).toBe(`http://127.0.0.1:${a.port}`);
-    const provider = createProvider(a.rpcUrl, 4242);
-    try {
-      expect((await readChainStatus(provider)).chainId).toBe(4242);
+    const [a, b] = await startTwoNodes(startEdr, started, async (provider) => {
       expect(await provider.send('web3_clientVersion', [])).toMatch(/^HardhatNetwork\//);
-    } finally {
-      provider.destroy();
-    }
-    expect(b.chainId).toBe(31337);
+    });
 
     // Loopback only: every other address of this machine refuses the port.
     const external = Object.values(os.networkInterfaces())

@@ -3,9 +3,8 @@
 import crypto from 'node:crypto';
 import type { Category, Decision, GranteeKind, Purpose } from './codes';
 
-/** The terms that define a consent. The patient appears only as its pseudonym, never as MRN or name. */
-export interface ConsentTerms {
-  patient: string;
+/** What a consent says, whoever it is about: a draft, a row about to be written and the hashed terms all carry these. */
+export interface ConsentTermFields {
   grantee: string;
   granteeKind: GranteeKind;
   decision: Decision;
@@ -13,6 +12,21 @@ export interface ConsentTerms {
   category: Category;
   periodStart: number;
   periodEnd: number | null;
+}
+
+/** The terms that define a consent. The patient appears only as its pseudonym, never as MRN or name. */
+export interface ConsentTerms extends ConsentTermFields {
+  patient: string;
+}
+
+/** Just the term fields of `c` (a draft or a row carries more, which must not reach a hash or another record). */
+export function termFieldsOf(c: ConsentTermFields): ConsentTermFields {
+  return { grantee: c.grantee, granteeKind: c.granteeKind, decision: c.decision, purpose: c.purpose, category: c.category, periodStart: c.periodStart, periodEnd: c.periodEnd };
+}
+
+/** The terms of `c` for the patient with this pseudonym (spelled out rather than spread: an import hashes a million). */
+export function termsOf(c: ConsentTermFields, pseudonym: string): ConsentTerms {
+  return { patient: pseudonym, grantee: c.grantee, granteeKind: c.granteeKind, decision: c.decision, purpose: c.purpose, category: c.category, periodStart: c.periodStart, periodEnd: c.periodEnd };
 }
 
 export const CANONICAL_VERSION = 1;

@@ -1,21 +1,11 @@
 // The vocabularies of a consent: purposes of use (HL7 v3 ActReason), data categories, and how FHIR codings map
 // onto them. Pure data used by validation (CSV, FHIR, forms), the decision engine and the FHIR export.
 
-import { CATEGORIES, CONSENT_STATUSES, DECISIONS, GRANTEE_KINDS, PURPOSES } from '../api/consents';
+import { CATEGORIES, CONSENT_STATUSES, DECISIONS, GRANTEE_KINDS, PURPOSE_LABELS, PURPOSES } from '../api/consents';
 
 // The code lists live in the API contract (the renderer offers them in forms); the model re-exports them.
-export { CATEGORIES, CONSENT_STATUSES, DECISIONS, GRANTEE_KINDS, PURPOSES };
+export { CATEGORIES, CONSENT_STATUSES, DECISIONS, GRANTEE_KINDS, PURPOSE_LABELS, PURPOSES };
 export type Purpose = (typeof PURPOSES)[number];
-
-export const PURPOSE_LABELS: Record<Purpose, string> = {
-  TREAT: 'Treatment',
-  ETREAT: 'Emergency treatment (break-glass)',
-  HPAYMT: 'Payment',
-  HOPERAT: 'Healthcare operations',
-  HRESCH: 'Research',
-  PUBHLTH: 'Public health',
-  HMARKT: 'Marketing',
-};
 
 /** What a FHIR provision without a purpose covers: every purpose but break-glass, which is never consented to. */
 export const ORDINARY_PURPOSES: readonly Purpose[] = PURPOSES.filter((p) => p !== 'ETREAT');

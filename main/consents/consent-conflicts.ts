@@ -3,30 +3,10 @@
 // greater order key before it landed (OVERRIDDEN). One row per outbox event, shown on the Sync page, in
 // `custodian sync status` and in the consent's drawer until a person resolves it. Owns consent_conflicts (0011).
 import type { Log, TransactionReceipt } from 'ethers';
-import type { ConsentConflictSummary } from '../api/sync';
+import type { ConflictReason, ConsentConflictRecord, ConsentConflictSummary } from '../api/sync';
 import type { Db } from '../db/connection';
 import { contractInterface } from '../sync/contracts';
 import { boundBatchIdOf, hlcMillis, hlcOfText, orderText, SKIP_REASONS, stateWordOf, unpackState, wins, type LedgerState } from './consent-state';
-
-export type ConflictReason = 'STALE' | 'FUTURE' | 'OVERRIDDEN';
-
-export interface ConsentConflictRow {
-  id: number;
-  outboxId: number;
-  consentId: number;
-  opKey: string;
-  reason: ConflictReason;
-  /** hlc (16 hex) || rank || writer (40 hex). */
-  myOrder: string;
-  winningOrder: string | null;
-  winningWriter: string | null;
-  batchId: string | null;
-  txHash: string | null;
-  raisedAt: string;
-  resolution: 'accepted' | 'reapplied' | null;
-  resolvedAt: string | null;
-  resolvedBy: string | null;
-}
 
 /** The parts of a lost change's outbox event a resolution needs: what it wrote and which key it wrote. */
 export interface LostChange {
@@ -147,7 +127,7 @@ export class ConsentConflicts {
       .run(c.outboxId, c.consentId, c.opKey, c.reason, orderText(c.mine), c.winner ? orderText(c.winner) : null, c.winner?.writer ?? null, c.batchId, c.txHash, c.at);
   }
 
-  list(opts: { open?: boolean; consentId?: number; limit?: number } = {}): ConsentConflictRow[] {
+  list(opts: { open?: boolean; consentId?: number; limit?: number } = {}): ConsentConflictRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (opts.open) where.push('resolution IS NULL');
@@ -157,19 +137,19 @@ export class ConsentConflicts {
       args.push(opts.consentId);
     }
     const sql = `${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return this.db.prepare(sql).all(...args, opts.limit ?? 500) as ConsentConflictRow[];
+    return this.db.prepare(sql).all(...args, opts.limit ?? 500) as ConsentConflictRecord[];
   }
 
   openCount(): number {
     return this.db.prepare(`SELECT count(*) FROM consent_conflicts WHERE resolution IS NULL`).pluck().get() as number;
   }
 
-  byId(id: number): ConsentConflictRow | undefined {
-    return this.db.prepare(`${SELECT} WHERE id = ?`).get(id) as ConsentConflictRow | undefined;
+  byId(id: number): ConsentConflictRecord | undefined {
+    return this.db.prepare(`${SELECT} WHERE id = ?`).get(id) as ConsentConflictRecord | undefined;
   }
 
   /** The outbox event that lost, or undefined when it is gone. */
-  lostChange(row: Pick<ConsentConflictRow, 'outboxId'>): LostChange | undefined {
+  lostChange(row: Pick<ConsentConflictRecord, 'outboxId'>): LostChange | undefined {
     const payload = this.db.prepare(`SELECT payload FROM outbox WHERE id = ? AND kind = 'consent.change'`).pluck().get(row.outboxId) as string | undefined;
     return payload === undefined ? undefined : (JSON.parse(payload) as LostChange);
   }
@@ -178,7 +158,7 @@ export class ConsentConflicts {
    * The first change this workstation wrote to the same key after the lost one, if any: re-applying the lost change
    * would then undo the person's own later decision.
    */
-  laterOwnChange(row: Pick<ConsentConflictRow, 'outboxId'>, lost: LostChange): number | undefined {
+  laterOwnChange(row: Pick<ConsentConflictRecord, 'outboxId'>, lost: LostChange): number | undefined {
     return this.db
       .prepare(
         `SELECT id FROM outbox WHERE kind = 'consent.change' AND id > ? AND json_extract(payload, '$.patientPseudonym') = ? AND json_extract(payload, '$.granteeHash') = ?
@@ -197,7 +177,7 @@ export class ConsentConflicts {
     return (this.db.prepare(`SELECT patient_id FROM consents WHERE id = ?`).pluck().get(consentId) as number | undefined) ?? null;
   }
 
-  summary(row: ConsentConflictRow): ConsentConflictSummary {
+  summary(row: ConsentConflictRecord): ConsentConflictSummary {
     const key = this.db.prepare(`SELECT patient_id AS patientId, grantee, grantee_kind AS granteeKind, purpose, category FROM consents WHERE id = ?`).get(row.consentId) as
       | ConsentConflictSummary['consent']
       | undefined;

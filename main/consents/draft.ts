@@ -2,23 +2,16 @@
 // with a problem per column that names the reason. Hand-checked rather than zod: it runs a million times per import.
 import { bidiProblem } from '../api/display-text';
 import { npiProblem } from '../credentials/npi';
-import { normalizeDocumentHash } from './canonical';
+import { normalizeDocumentHash, type ConsentTermFields } from './canonical';
 import { categoryOf, purposeOf, type Category, type Decision, type GranteeKind, type Purpose } from './codes';
 import { describeDateProblem, parseBound, parseCalendarDate } from './period';
 
-export interface ConsentDraft {
+export interface ConsentDraft extends ConsentTermFields {
   externalId: string | null;
   facility: string;
   mrn: string;
   patientName: string | null;
   birthDate: string | null;
-  grantee: string;
-  granteeKind: GranteeKind;
-  decision: Decision;
-  purpose: Purpose;
-  category: Category;
-  periodStart: number;
-  periodEnd: number | null;
   /** 'revoked' for a consent imported as not in force (FHIR inactive / entered-in-error). */
   status: 'active' | 'revoked';
   revokedReason: string | null;

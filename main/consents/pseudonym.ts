@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../api/errors';
+import { createFileOnce } from '../runtime/file-modes';
 
 const SECRET_BYTES = 32;
 
@@ -25,17 +26,7 @@ function readSecret(file: string): Buffer {
  */
 export function loadOrCreateFacilitySecret(dataDir: string): Buffer {
   const file = facilitySecretPath(dataDir);
-  if (fs.existsSync(file)) return readSecret(file);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, `${crypto.randomBytes(SECRET_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    fs.linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
+  createFileOnce(file, () => `${crypto.randomBytes(SECRET_BYTES).toString('hex')}\n`);
   return readSecret(file);
 }
 

@@ -2,6 +2,7 @@
 // outbox event of each change. Callers (the API writes, the importer) own the surrounding transaction.
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
+import type { ConsentTermFields } from './canonical';
 import type { Category, ConsentStatus, Decision, GranteeKind, Purpose } from './codes';
 import { enqueueOutbox } from '../sync/outbox';
 import { CONSENT_CHANGE, consentChangeJson, type ConsentChangePayload } from './outbox-events';
@@ -43,17 +44,10 @@ export interface PatientRef {
 }
 
 /** A consent about to be written; the patient is already resolved. */
-export interface NewConsent {
+export interface NewConsent extends ConsentTermFields {
   externalId: string | null;
   patientId: number;
   pseudonym: string;
-  grantee: string;
-  granteeKind: GranteeKind;
-  decision: Decision;
-  purpose: Purpose;
-  category: Category;
-  periodStart: number;
-  periodEnd: number | null;
   status: 'active' | 'revoked';
   revokedReason: string | null;
   documentHash: string;

@@ -3,7 +3,7 @@
 import { AppError } from '../api/errors';
 import { recordAudit } from '../audit/trail';
 import type { Db } from '../db/connection';
-import { documentHashOf } from './canonical';
+import { documentHashOf, termFieldsOf, termsOf } from './canonical';
 import type { ConsentChangePayload } from './outbox-events';
 import { Pseudonymizer } from './pseudonym';
 import type { ConsentDraft } from './draft';
@@ -17,16 +17,7 @@ export interface Origin {
 
 /** The document hash of a draft that came without one: its terms under the patient's pseudonym (RFC 8785). */
 export function draftDocumentHash(d: ConsentDraft, pseudonym: string): string {
-  return documentHashOf({
-    patient: pseudonym,
-    grantee: d.grantee,
-    granteeKind: d.granteeKind,
-    decision: d.decision,
-    purpose: d.purpose,
-    category: d.category,
-    periodStart: d.periodStart,
-    periodEnd: d.periodEnd,
-  });
+  return documentHashOf(termsOf(d, pseudonym));
 }
 
 /** The row a draft becomes for a resolved patient; the document hash is computed when the source gave none. */
@@ -36,13 +27,7 @@ export function toNewConsent(d: ConsentDraft, patient: PatientRef, origin: Origi
     externalId: d.externalId,
     patientId: patient.id,
     pseudonym: patient.pseudonym,
-    grantee: d.grantee,
-    granteeKind: d.granteeKind,
-    decision: d.decision,
-    purpose: d.purpose,
-    category: d.category,
-    periodStart: d.periodStart,
-    periodEnd: d.periodEnd,
+    ...termFieldsOf(d),
     status: d.status,
     revokedReason: d.status === 'active' ? null : (d.revokedReason ?? 'not in force in the imported source'),
     documentHash,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from './log';
 import { startServices } from './services';
-import { makeDataDirPrivate } from './file-modes';
+import { createFileOnce, makeDataDirPrivate } from './file-modes';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -81,5 +81,52 @@ describe.skipIf(process.platform === 'win32')('data folder permissions', () => {
     }
     expect(loose(dataDir)).toEqual([]);
     expect(fs.statSync(outside).mode & 0o777).toBe(0o644);
+  });
+});
+
+describe('createFileOnce', () => {
+  const fresh = () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-once-'));
+    dirs.push(parent);
+    return path.join(parent, 'secrets', 'key');
+  };
+
+  it.skipIf(process.platform === 'win32')('creates the file 0600 in a new 0700 folder, whatever the umask', () => {
+    const file = fresh();
+    const previous = process.umask(0o000); // a careless umask must not leave the secret readable
+    try {
+      expect(createFileOnce(file, () => 'first\n')).toBe(true);
+    } finally {
+      process.umask(previous);
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe('first\n');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+  });
+
+  it('never overwrites: a second call keeps the first content and does not even make its own', () => {
+    const file = fresh();
+    expect(createFileOnce(file, () => 'first\n')).toBe(true);
+    let made = false;
+    expect(
+      createFileOnce(file, () => {
+        made = true;
+        return 'second\n';
+      }),
+    ).toBe(false);
+    expect(made).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).toBe('first\n');
+  });
+
+  it('two racing creators: the one that links first wins, the other keeps the winner\'s file and leaves no temp file', () => {
+    const file = fresh();
+    // The slow creator has seen no file and is making its content when the fast one (another process) creates it.
+    const slow = createFileOnce(file, () => {
+      expect(createFileOnce(file, () => 'fast\n')).toBe(true);
+      return 'slow\n';
+    });
+    expect(slow).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).toBe('fast\n');
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['key']);
   });
 });

@@ -1,5 +1,6 @@
 // Data files are for the OS user who runs Custodian only: 0600 files in 0700 folders. Set once at start, before
 // anything is written: a umask of 077 for this process (and the anvil it spawns), and existing files tightened.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -38,4 +39,34 @@ export function makeDataDirPrivate(dataDir: string): { tightened: number } {
   };
   walk(dataDir);
   return { tightened };
+}
+
+/**
+ * Creates `file` (0600, in a 0700 folder made if missing) holding `content()`, unless it exists already; the content
+ * is made only when needed. For secrets made once per data folder (facility secret, organisation key, devnet keys):
+ * the content is written whole and fsynced under a private temporary name, then hard-linked into place, so a reader
+ * never sees half a file and, when two processes create at once (console and CLI), the first link wins and the other
+ * keeps the winner's file. Returns whether this call's content is the one in place. Callers read the file after.
+ */
+export function createFileOnce(file: string, content: () => string): boolean {
+  if (fs.existsSync(file)) return false;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: DIR_MODE });
+  const text = content();
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(tmp, 'wx', FILE_MODE);
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return false;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
 }

@@ -1,12 +1,12 @@
 // This data folder's organisation identity: a secp256k1 signing key kept in <data dir>/secrets/org-key (0600,
 // never in the database, the renderer or a log) and the organisation id partners know it by (sharing_identity).
 // Two data folders on one chain therefore sign agreements with different addresses.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Wallet } from 'ethers';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
+import { createFileOnce } from '../runtime/file-modes';
 import { ORG_ID_PATTERN } from './terms';
 
 export interface OrgIdentity {
@@ -29,18 +29,7 @@ function readKey(file: string): string {
 /** The organisation's signing key, created on first use (write a private temp file, then link it into place). */
 export function loadOrCreateOrgWallet(dataDir: string): Wallet {
   const file = orgKeyPath(dataDir);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-    fs.writeFileSync(tmp, `${Wallet.createRandom().privateKey}\n`, { mode: 0o600, flag: 'wx' });
-    try {
-      fs.linkSync(tmp, file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
-  }
+  createFileOnce(file, () => `${Wallet.createRandom().privateKey}\n`);
   return new Wallet(readKey(file));
 }
 

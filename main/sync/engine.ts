@@ -7,6 +7,7 @@ import { AppError } from '../api/errors';
 import type { SyncState } from '../api/events';
 import type { Db } from '../db/connection';
 import type { Logger } from '../runtime/log';
+import { processAlive } from '../runtime/process-alive';
 import { itemsPerBatch, planBatches, type BatchLimits } from './batcher';
 import type { Notice, SendStep, SenderContext } from './context';
 import { addressOf, type ContractAddresses } from './contracts';
@@ -222,7 +223,7 @@ export class SyncEngine {
       this.emit({ state: 'paused', pending: this.pendingCount() });
       return { outcome: 'paused', sent: 0, confirmed: 0, notices };
     }
-    if (!this.store.acquireLease(this.holder, process.pid, LEASE_TTL_MS, isAlive)) {
+    if (!this.store.acquireLease(this.holder, process.pid, LEASE_TTL_MS, processAlive)) {
       const other = this.store.leaseHolder();
       this.lastNotice = { kind: 'foreign', message: `Another Custodian process (pid ${other?.pid ?? '?'}) is syncing this data folder; this one waits.` };
       return { outcome: 'busy', sent: 0, confirmed: 0, notices };
@@ -248,7 +249,7 @@ export class SyncEngine {
         if (outcome.kind === 'none') break;
         if (outcome.kind === 'sent') sent++;
         if (outcome.kind === 'split') this.halveItems(outcome.batchId, outcome.eventKind);
-        this.store.acquireLease(this.holder, process.pid, LEASE_TTL_MS, isAlive);
+        this.store.acquireLease(this.holder, process.pid, LEASE_TTL_MS, processAlive);
       }
       await progressInFlight(session.ctx, 0);
       await updateConfirmations(session.ctx);
@@ -454,13 +455,4 @@ export class SyncEngine {
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -4,6 +4,7 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
+import { MultiRowInsert } from '../db/multi-row-insert';
 import { parseWith, type OutboxKind } from './plugin';
 
 /** A payload refused at write time: names the kind and the fields, never a value. */
@@ -45,50 +46,33 @@ export function enqueueOutbox<P>(db: Db, kind: OutboxKind<P>, payload: P | strin
   return Number(insert.run(kind.kind, text, at, at).lastInsertRowid);
 }
 
-/** Rows per multi-row INSERT of a bulk writer: more saves little (measured on the consent import). */
-const ROWS_PER_STATEMENT = 64;
-
 /**
  * A bulk writer for one kind (imports): payloads are checked as they are added and written with multi-row INSERTs
  * on flush, its statements prepared once and reused. Call flush inside the caller's write transaction.
  */
 export class OutboxBatchWriter<P> {
-  private values: string[] = [];
-  private readonly statements = new Map<number, Statement>();
+  private readonly out: MultiRowInsert;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly kind: OutboxKind<P>,
-  ) {}
+  ) {
+    this.out = new MultiRowInsert(db, 'INSERT INTO outbox (kind, payload, created_at, updated_at)', 4);
+  }
 
   get rows(): number {
-    return this.values.length / 4;
+    return this.out.rows;
   }
 
   add(payload: P | string, at: string): void {
-    this.values.push(this.kind.kind, checkedText(this.kind, payload), at, at);
-  }
-
-  private statement(rows: number): Statement {
-    let s = this.statements.get(rows);
-    if (!s) {
-      s = this.db.prepare(`INSERT INTO outbox (kind, payload, created_at, updated_at) VALUES ${new Array<string>(rows).fill('(?, ?, ?, ?)').join(', ')}`);
-      this.statements.set(rows, s);
-    }
-    return s;
+    this.out.add([this.kind.kind, checkedText(this.kind, payload), at, at]);
   }
 
   flush(): void {
-    const values = this.values;
-    if (values.length === 0) return;
-    this.values = [];
-    const step = ROWS_PER_STATEMENT * 4;
-    let at = 0;
-    for (; at + step <= values.length; at += step) this.statement(ROWS_PER_STATEMENT).run(values.slice(at, at + step));
-    if (at < values.length) this.statement((values.length - at) / 4).run(values.slice(at));
+    this.out.flush();
   }
 
   discard(): void {
-    this.values = [];
+    this.out.discard();
   }
 }

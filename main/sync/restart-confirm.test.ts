@@ -28,12 +28,9 @@ interface Restarted {
   rpcUrl: string;
 }
 
-/**
- * Workstation A queues three consent changes, broadcasts their batch (automine: mined at once) and is killed before
- * it reads the receipt; `meanwhile` runs before the node restarts from its state file.
- */
-async function sentThenRestarted(meanwhile: (chain: TestChain, dir: string) => Promise<void>, hideLogs = false): Promise<{ chain: TestChain; node: Restarted; a: Db; keyA: string; batchId: string; broadcasts: string[]; minedIn: number }> {
-  const dir = tempDir('sync-restart-confirm');
+/** A chain that keeps its state in a file, stopped after the test; `restart()` brings it back from that file. */
+async function chainWithStateFile(name: string): Promise<{ dir: string; chain: TestChain; restart(): Promise<{ rpcUrl: string }> }> {
+  const dir = tempDir(name);
   const stateFile = path.join(dir, 'anvil-state.json');
   const chain = await startTestChain({ stateFile });
   let running: { stop(): Promise<void> } = chain.node;
@@ -41,6 +38,20 @@ async function sentThenRestarted(meanwhile: (chain: TestChain, dir: string) => P
     chain.provider.destroy();
     await running.stop();
   });
+  const restart = async () => {
+    const node = await startTestNode({ stateFile, chainId: chain.chainId, port: chain.node.port });
+    running = node;
+    return node;
+  };
+  return { dir, chain, restart };
+}
+
+/**
+ * Workstation A queues three consent changes, broadcasts their batch (automine: mined at once) and is killed before
+ * it reads the receipt; `meanwhile` runs before the node restarts from its state file.
+ */
+async function sentThenRestarted(meanwhile: (chain: TestChain, dir: string) => Promise<void>, hideLogs = false): Promise<{ chain: TestChain; node: Restarted; a: Db; keyA: string; batchId: string; broadcasts: string[]; minedIn: number }> {
+  const { dir, chain, restart } = await chainWithStateFile('sync-restart-confirm');
   const a = workstation(dir, 'ws-a', [0, 1]);
   stops.push(async () => void a.close());
   const keyA = await workstationKey(chain);
@@ -74,8 +85,7 @@ async function sentThenRestarted(meanwhile: (chain: TestChain, dir: string) => P
   const [batch] = a.prepare(`SELECT id, state, block_number AS block, tx_hash AS txHash FROM sync_batches`).all() as { id: string; state: string; block: number | null; txHash: string }[];
   expect(batch).toMatchObject({ state: 'sent', block: null }); // broadcast, receipt never read
 
-  const node = await startTestNode({ stateFile, chainId: chain.chainId, port: chain.node.port });
-  running = node;
+  const node = await restart();
   // The restart kept the state (A's nonce is used). Whether the node also serves the receipts depends on the anvil
   // build and how it went down (a graceful stop of anvil 1.x keeps them): A reaches it through a proxy that answers
   // as a node without the receipts and transactions before the restart, but with their logs (`hideLogs`: without
@@ -159,14 +169,7 @@ describe.skipIf(!caps.stateFile)('a batch whose block, receipt and logs the rest
 
 describe.skipIf(!caps.stateFile)('a change pulled from a block before the node restarted (anvil --state keeps logs, not old blocks’ state)', () => {
   it('is applied: its writer’s registration is read at the head when the node holds no state at its block', async () => {
-    const dir = tempDir('sync-restart-pull');
-    const stateFile = path.join(dir, 'anvil-state.json');
-    const chain = await startTestChain({ stateFile });
-    let running: { stop(): Promise<void> } = chain.node;
-    stops.push(async () => {
-      chain.provider.destroy();
-      await running.stop();
-    });
+    const { dir, chain, restart } = await chainWithStateFile('sync-restart-pull');
     const b = workstation(dir, 'ws-b', [0]);
     stops.push(async () => void b.close());
     const keyB = await workstationKey(chain);
@@ -177,7 +180,7 @@ describe.skipIf(!caps.stateFile)('a change pulled from a block before the node r
     expect(outboxStates(b)).toEqual({ confirmed: 1 });
     await chain.control.mine(3); // B's block is no longer the head: its state is gone after the restart
     await chain.node.stop();
-    running = await startTestNode({ stateFile, chainId: chain.chainId, port: chain.node.port });
+    await restart();
 
     const a = workstation(dir, 'ws-a', [0]);
     stops.push(async () => void a.close());

@@ -99,7 +99,13 @@ export async function downloadFile(kind: DownloadKind, id: number | string): Pro
     throw new ApiCallError(channel, `HTTP_${response.status}`, `The download was answered with HTTP ${response.status}.`);
   }
   const fileName = dispositionFileName(response.headers.get('Content-Disposition')) ?? `${kind}-${id}`;
-  const url = URL.createObjectURL(await response.blob());
+  saveBlob(await response.blob(), fileName);
+  return { saved: true, fileName };
+}
+
+/** Hands `blob` to the browser to save as `fileName` (a download; nothing here reads or writes a path). */
+export function saveBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
   try {
     const link = document.createElement('a');
     link.href = url;
@@ -112,5 +118,4 @@ export async function downloadFile(kind: DownloadKind, id: number | string): Pro
     // Give the browser a moment to start the download before the object URL goes.
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
-  return { saved: true, fileName };
 }

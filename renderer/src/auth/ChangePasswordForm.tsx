@@ -2,12 +2,11 @@
 // leads to (main allows nothing else until it is done) and by the account menu; main checks everything again.
 import { Button, PasswordInput, Stack } from '@mantine/core';
 import { useState, type FormEvent, type ReactElement } from 'react';
-import { ApiCallError } from '../api/client';
 import { AuthError } from './AuthError';
-import { fieldErrors } from './fieldErrors';
 import { PasswordFields } from './PasswordFields';
 import { confirmProblem } from './passwordRules';
 import { useSession } from './SessionContext';
+import { useFieldForm } from './useFieldForm';
 
 const FIELDS = ['currentPassword', 'newPassword'] as const;
 
@@ -16,9 +15,7 @@ export function ChangePasswordForm({ idPrefix, submitLabel = 'Change password', 
   const [current, setCurrent] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<ApiCallError | null>(null);
-  const [pending, setPending] = useState(false);
+  const { errors, failure, pending, submit: send } = useFieldForm('auth.changePassword', FIELDS);
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
@@ -27,24 +24,15 @@ export function ChangePasswordForm({ idPrefix, submitLabel = 'Change password', 
     if (!password) local.newPassword = 'Enter a new password.';
     const mismatch = confirmProblem(password, confirm);
     if (mismatch) local.confirm = mismatch;
-    setErrors(local);
-    setFailure(null);
-    if (Object.keys(local).length > 0) return;
-    setPending(true);
-    try {
+    let done = false;
+    await send(local, async () => {
       await changePassword(current, password);
       setCurrent('');
       setPassword('');
       setConfirm('');
-      setPending(false);
-      onDone?.();
-    } catch (err) {
-      const error = err instanceof ApiCallError ? err : new ApiCallError('auth.changePassword', 'INTERNAL', String(err));
-      const { byField, unplaced } = fieldErrors(error.details, FIELDS);
-      setErrors(byField);
-      if (Object.keys(byField).length === 0 || unplaced.length > 0) setFailure(error);
-      setPending(false);
-    }
+      done = true;
+    });
+    if (done) onDone?.();
   };
 
   return (

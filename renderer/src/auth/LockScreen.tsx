@@ -1,11 +1,11 @@
 // The console locked (idle here or in main, the session ended in main, or locked by hand). The screen behind is
 // cleared; its address is kept, so the password brings the same person back to the same place.
 import { Anchor, Button, Group, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useRef, useState, type FormEvent, type ReactElement } from 'react';
-import { ApiCallError } from '../api/client';
+import { useState, type FormEvent, type ReactElement } from 'react';
 import { humanizeRole } from '../components/format';
 import { AuthError } from './AuthError';
 import { useSession, type LockReason } from './SessionContext';
+import { usePasswordAttempt } from './usePasswordAttempt';
 
 function reasonText(reason: LockReason, idleMinutes: number): string {
   switch (reason) {
@@ -24,10 +24,8 @@ export function LockScreen({ returnTo }: { returnTo: string | null }): ReactElem
   const { state, unlock, signOut } = useSession();
   const [password, setPassword] = useState('');
   const [typedUsername, setTypedUsername] = useState('');
-  const [failure, setFailure] = useState<ApiCallError | null>(null);
   const [missing, setMissing] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const passwordRef = useRef<HTMLInputElement>(null);
+  const { failure, pending, passwordRef, attempt } = usePasswordAttempt(() => setPassword(''));
   if (state.kind !== 'locked') return null;
   const { principal, username, idleMinutes, reason } = state;
 
@@ -38,16 +36,7 @@ export function LockScreen({ returnTo }: { returnTo: string | null }): ReactElem
       return;
     }
     setMissing(null);
-    setPending(true);
-    setFailure(null);
-    try {
-      await unlock(password, username ?? typedUsername.trim());
-    } catch (err) {
-      setFailure(err instanceof ApiCallError ? err : new ApiCallError('auth.login', 'INTERNAL', String(err)));
-      setPassword('');
-      setPending(false);
-      passwordRef.current?.focus();
-    }
+    await attempt(() => unlock(password, username ?? typedUsername.trim()));
   };
 
   return (

@@ -2,12 +2,11 @@
 // Main allows this only while no account exists; it checks the fields again and names any it refuses.
 import { Alert, Button, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent, type ReactElement } from 'react';
-import { ApiCallError } from '../api/client';
 import { AuthError } from './AuthError';
-import { fieldErrors } from './fieldErrors';
 import { PasswordFields } from './PasswordFields';
 import { confirmProblem } from './passwordRules';
 import { useSession } from './SessionContext';
+import { useFieldForm } from './useFieldForm';
 
 const FIELDS = ['username', 'displayName', 'password'] as const;
 
@@ -17,15 +16,7 @@ export function SetupScreen(): ReactElement {
   const [displayName, setDisplayName] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<ApiCallError | null>(null);
-  const [pending, setPending] = useState(false);
-
-  // Editing a field clears its message: the next submit checks it again.
-  const edit = (field: string, set: (value: string) => void) => (value: string) => {
-    set(value);
-    setErrors(({ [field]: _dropped, ...rest }) => rest);
-  };
+  const { errors, failure, pending, edit, submit: send } = useFieldForm('auth.setup', FIELDS);
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
@@ -35,19 +26,7 @@ export function SetupScreen(): ReactElement {
     if (!password) local.password = 'Enter a password.';
     const mismatch = confirmProblem(password, confirm);
     if (mismatch) local.confirm = mismatch;
-    setErrors(local);
-    setFailure(null);
-    if (Object.keys(local).length > 0) return;
-    setPending(true);
-    try {
-      await setup({ username: username.trim(), displayName: displayName.trim(), password });
-    } catch (err) {
-      const error = err instanceof ApiCallError ? err : new ApiCallError('auth.setup', 'INTERNAL', String(err));
-      const { byField, unplaced } = fieldErrors(error.details, FIELDS);
-      setErrors(byField);
-      if (Object.keys(byField).length === 0 || unplaced.length > 0) setFailure(error);
-      setPending(false);
-    }
+    await send(local, () => setup({ username: username.trim(), displayName: displayName.trim(), password }));
   };
 
   return (

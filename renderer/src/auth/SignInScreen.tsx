@@ -1,19 +1,17 @@
 // Sign-in with a staff account. Main throttles failures by source (never locking the account), and this screen
 // then says how long to wait.
 import { Alert, Button, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useRef, useState, type FormEvent, type ReactElement } from 'react';
-import { ApiCallError } from '../api/client';
+import { useState, type FormEvent, type ReactElement } from 'react';
 import { AuthError } from './AuthError';
 import { useSession } from './SessionContext';
+import { usePasswordAttempt } from './usePasswordAttempt';
 
 export function SignInScreen({ notice }: { notice: string | null }): ReactElement {
   const { signIn } = useSession();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<{ username?: string; password?: string }>({});
-  const [failure, setFailure] = useState<ApiCallError | null>(null);
-  const [pending, setPending] = useState(false);
-  const passwordRef = useRef<HTMLInputElement>(null);
+  const { failure, pending, passwordRef, attempt } = usePasswordAttempt(() => setPassword(''));
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
@@ -22,16 +20,7 @@ export function SignInScreen({ notice }: { notice: string | null }): ReactElemen
     if (!password) local.password = 'Enter your password.';
     setErrors(local);
     if (local.username || local.password) return;
-    setPending(true);
-    setFailure(null);
-    try {
-      await signIn(username.trim(), password);
-    } catch (err) {
-      setFailure(err instanceof ApiCallError ? err : new ApiCallError('auth.login', 'INTERNAL', String(err)));
-      setPassword('');
-      setPending(false);
-      passwordRef.current?.focus();
-    }
+    await attempt(() => signIn(username.trim(), password));
   };
 
   return (

@@ -35,10 +35,17 @@ describe('format', () => {
     ['night_shift_lead', 'Night shift lead'],
   ])('humanizeRole(%s) = %s', (role, expected) => expect(humanizeRole(role)).toBe(expected));
 
+  // main/api/age.ts: the same words main puts in an access decision's reason.
   it.each([
+    [0, '0 s'],
     [40, '40 s'],
+    [59, '59 s'],
+    [60, '1 min'],
     [12 * 60 + 5, '12 min'],
+    [3600, '1 h 0 min'],
     [3 * 3600 + 5 * 60, '3 h 5 min'],
+    [47 * 3600 + 59 * 60, '47 h 59 min'],
+    [48 * 3600, '2 days 0 h'],
     [52 * 3600, '2 days 4 h'],
   ])('formatAge(%d) = %s', (n, expected) => expect(formatAge(n)).toBe(expected));
 });

@@ -1,6 +1,9 @@
 // Formatting for people: unambiguous dates (records staff compare them with paper), sizes and counts.
 import type { Role } from '../../../main/api/permissions';
 
+// One wording for ages on screen and in main's reasons.
+export { formatAge } from '../../../main/api/age';
+
 const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** "2025-11-24 11:39:02" in local time; "—" when absent or unreadable. */
@@ -75,14 +78,4 @@ export function humanizeRole(role: string): string {
   if (known) return known;
   const words = role.replace(/[-_]+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-/** An age for a person: "40 s", "12 min", "3 h 5 min", "2 days 4 h" (the age of a cached verdict, say). */
-export function formatAge(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} days ${hours % 24} h`;
 }

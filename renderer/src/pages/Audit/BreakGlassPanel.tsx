@@ -6,9 +6,19 @@ import type { AuditEntryView } from '../../../../main/api/audit';
 import { ApiCallError, invoke } from '../../api/client';
 import { useApiQuery } from '../../api/hooks';
 import { actionLabel, actorName, actorRole, detailText } from '../../components/auditLabels';
+import { DenseTable, type DenseTableColumn } from '../../components/DenseTable';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { SuccessNotice } from '../../components/SuccessNotice';
 import { formatCount, formatDateTime } from '../../components/format';
+
+const BREAK_GLASS_COLUMNS: readonly DenseTableColumn[] = [
+  { label: 'Entry' },
+  { label: 'Time' },
+  { label: 'Staff member' },
+  { label: 'Action' },
+  { label: 'Patient', align: 'right' },
+  { label: 'Reason given' },
+];
 
 function reasonOf(entry: AuditEntryView): string {
   const d = entry.details;
@@ -114,52 +124,37 @@ export function BreakGlassPanel({ onOpen }: { onOpen: (entry: AuditEntryView) =>
           </Text>
         )}
         {entries.length > 0 && (
-          <Table.ScrollContainer minWidth={820}>
-            <Table striped withTableBorder verticalSpacing={4} fz="xs" data-testid="break-glass-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Entry</Table.Th>
-                  <Table.Th>Time</Table.Th>
-                  <Table.Th>Staff member</Table.Th>
-                  <Table.Th>Action</Table.Th>
-                  <Table.Th ta="right">Patient</Table.Th>
-                  <Table.Th>Reason given</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {entries.map((e) => (
-                  <Table.Tr key={e.id} data-testid="break-glass-row" data-entry-id={e.id}>
-                    <Table.Td>
-                      <Button size="compact-xs" variant="subtle" onClick={() => onOpen(e)} aria-label={`Open entry ${e.id}`}>
-                        #{e.id}
-                      </Button>
-                    </Table.Td>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</Table.Td>
-                    <Table.Td>
-                      {actorName(e.actor)} <Text span size="xs" c="dimmed">({actorRole(e.actor)})</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      {actionLabel(e.action)} <Code fz={10}>{e.action}</Code>
-                    </Table.Td>
-                    <Table.Td ta="right">{e.patientId ?? '—'}</Table.Td>
-                    <Table.Td maw={280}>
-                      <Text size="xs" lineClamp={2}>
-                        {reasonOf(e)}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Group justify="flex-end">
-                        <Button size="compact-xs" onClick={() => setReviewing(e)} data-testid="break-glass-review">
-                          Review…
-                        </Button>
-                      </Group>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <DenseTable columns={BREAK_GLASS_COLUMNS} actions minWidth={820} testId="break-glass-table">
+            {entries.map((e) => (
+              <Table.Tr key={e.id} data-testid="break-glass-row" data-entry-id={e.id}>
+                <Table.Td>
+                  <Button size="compact-xs" variant="subtle" onClick={() => onOpen(e)} aria-label={`Open entry ${e.id}`}>
+                    #{e.id}
+                  </Button>
+                </Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</Table.Td>
+                <Table.Td>
+                  {actorName(e.actor)} <Text span size="xs" c="dimmed">({actorRole(e.actor)})</Text>
+                </Table.Td>
+                <Table.Td>
+                  {actionLabel(e.action)} <Code fz={10}>{e.action}</Code>
+                </Table.Td>
+                <Table.Td ta="right">{e.patientId ?? '—'}</Table.Td>
+                <Table.Td maw={280}>
+                  <Text size="xs" lineClamp={2}>
+                    {reasonOf(e)}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Group justify="flex-end">
+                    <Button size="compact-xs" onClick={() => setReviewing(e)} data-testid="break-glass-review">
+                      Review…
+                    </Button>
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </DenseTable>
         )}
         {list.data && entries.length > 0 && (
           <Text size="xs" c="dimmed">

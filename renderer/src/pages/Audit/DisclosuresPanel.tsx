@@ -4,6 +4,7 @@ import { Alert, Badge, Button, Group, NumberInput, Paper, Stack, Table, Text, Te
 import { useState, type ReactElement } from 'react';
 import type { DisclosureAccounting, DisclosureKind } from '../../../../main/api/audit';
 import { ApiCallError, invoke } from '../../api/client';
+import { saveBlob } from '../../api/files';
 import { useSession } from '../../auth/SessionContext';
 import { actionLabel, actorName } from '../../components/auditLabels';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -21,20 +22,9 @@ const KIND_COLORS: Record<DisclosureKind, string> = { access: 'gray', change: 'b
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** A text as a file the browser saves (the CSV is made in main; nothing here reads or writes a path). */
-function saveText(text: string, fileName: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  try {
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = fileName;
-    link.rel = 'noopener';
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-  } finally {
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  }
+/** A CSV made in main, as a file the browser saves. */
+function saveCsv(text: string, fileName: string): void {
+  saveBlob(new Blob([text], { type: 'text/csv;charset=utf-8' }), fileName);
 }
 
 function patientHeading(p: DisclosureAccounting['patient']): string {
@@ -85,7 +75,7 @@ export function DisclosuresPanel({ initialPatient }: { initialPatient?: number }
             </Button>
             {a && (
               <>
-                <Button size="xs" variant="default" onClick={() => saveText(a.csv, `disclosures-patient-${a.patient.id}.csv`)} data-testid="disclosures-csv">
+                <Button size="xs" variant="default" onClick={() => saveCsv(a.csv, `disclosures-patient-${a.patient.id}.csv`)} data-testid="disclosures-csv">
                   Download CSV
                 </Button>
                 <Button size="xs" variant="default" onClick={() => window.print()} data-testid="disclosures-print">

@@ -1,16 +1,9 @@
 // The consent vocabularies as records staff read them: HL7 v3 purpose-of-use codes with their meaning, data
 // categories, statuses with colours, and the source of a consent (an import run or a staff member).
-import type { CategoryCode, ConsentDecision, ConsentStatusName, PurposeCode } from '../../../../main/api/consents';
+import { PURPOSE_LABELS, type CategoryCode, type ConsentDecision, type ConsentStatusName, type PurposeCode } from '../../../../main/api/consents';
 
-export const PURPOSE_LABELS: Record<PurposeCode, string> = {
-  TREAT: 'Treatment',
-  ETREAT: 'Emergency treatment (break-glass)',
-  HPAYMT: 'Payment',
-  HOPERAT: 'Healthcare operations',
-  HRESCH: 'Research',
-  PUBHLTH: 'Public health',
-  HMARKT: 'Marketing',
-};
+// Purposes read the same on screen as in main's reasons and exports.
+export { PURPOSE_LABELS };
 
 export const CATEGORY_LABELS: Record<CategoryCode, string> = {
   general: 'General',

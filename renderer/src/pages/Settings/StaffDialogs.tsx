@@ -5,8 +5,8 @@ import { useState, type FormEvent, type ReactElement, type ReactNode } from 'rea
 import type { StaffMember } from '../../../../main/api/auth';
 import { ROLE_LABELS, ROLES, type Permission, type Role } from '../../../../main/api/permissions';
 import { ApiCallError, invoke } from '../../api/client';
-import { fieldErrors } from '../../auth/fieldErrors';
 import { PasswordFields } from '../../auth/PasswordFields';
+import { useFieldForm } from '../../auth/useFieldForm';
 import { confirmProblem } from '../../auth/passwordRules';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatDateTime } from '../../components/format';
@@ -14,7 +14,7 @@ import { PERMISSION_LABELS, ROLE_DESCRIPTIONS, roleChange } from '../../componen
 
 const ROLE_OPTIONS = ROLES.map((role) => ({ value: role, label: ROLE_LABELS[role] }));
 
-function asApiError(channel: 'staff.create' | 'staff.update' | 'staff.resetPassword', err: unknown): ApiCallError {
+function asApiError(channel: 'staff.update', err: unknown): ApiCallError {
   return err instanceof ApiCallError ? err : new ApiCallError(channel, 'INTERNAL', String(err));
 }
 
@@ -37,15 +37,7 @@ export function CreateStaffDialog({ opened, onClose, onCreated }: { opened: bool
   const [role, setRole] = useState<Role>('records_clerk');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<ApiCallError | null>(null);
-  const [pending, setPending] = useState(false);
-
-  // Editing a field clears its message: the next submit checks it again.
-  const edit = (field: string, set: (value: string) => void) => (value: string) => {
-    set(value);
-    setErrors(({ [field]: _dropped, ...rest }) => rest);
-  };
+  const { errors, failure, pending, edit, submit: send, clear } = useFieldForm('staff.create', ['username', 'displayName', 'role', 'password']);
 
   const reset = (): void => {
     setUsername('');
@@ -53,8 +45,7 @@ export function CreateStaffDialog({ opened, onClose, onCreated }: { opened: bool
     setRole('records_clerk');
     setPassword('');
     setConfirm('');
-    setErrors({});
-    setFailure(null);
+    clear();
   };
   const close = (): void => {
     reset();
@@ -69,22 +60,11 @@ export function CreateStaffDialog({ opened, onClose, onCreated }: { opened: bool
     if (!password) local.password = 'Enter a password.';
     const mismatch = confirmProblem(password, confirm);
     if (mismatch) local.confirm = mismatch;
-    setErrors(local);
-    setFailure(null);
-    if (Object.keys(local).length > 0) return;
-    setPending(true);
-    try {
+    await send(local, async () => {
       const member = await invoke('staff.create', { username: username.trim(), displayName: displayName.trim(), role, password });
       reset();
       onCreated(member);
-    } catch (err) {
-      const error = asApiError('staff.create', err);
-      const { byField, unplaced } = fieldErrors(error.details, ['username', 'displayName', 'role', 'password']);
-      setErrors(byField);
-      if (Object.keys(byField).length === 0 || unplaced.length > 0) setFailure(error);
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   return (
@@ -227,20 +207,12 @@ export function ChangeRoleDialog({ member, onClose, onDone }: { member: StaffMem
 export function ResetPasswordDialog({ member, onClose, onDone }: { member: StaffMember | null; onClose: () => void; onDone: (member: StaffMember) => void }): ReactElement {
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<ApiCallError | null>(null);
-  const [pending, setPending] = useState(false);
-  // Editing a field clears its message: the next submit checks it again.
-  const edit = (field: string, set: (value: string) => void) => (value: string) => {
-    set(value);
-    setErrors(({ [field]: _dropped, ...rest }) => rest);
-  };
+  const { errors, failure, pending, edit, submit: send, clear } = useFieldForm('staff.resetPassword', ['password']);
 
   const close = (): void => {
     setPassword('');
     setConfirm('');
-    setErrors({});
-    setFailure(null);
+    clear();
     onClose();
   };
 
@@ -251,23 +223,12 @@ export function ResetPasswordDialog({ member, onClose, onDone }: { member: Staff
     if (!password) local.password = 'Enter a password.';
     const mismatch = confirmProblem(password, confirm);
     if (mismatch) local.confirm = mismatch;
-    setErrors(local);
-    setFailure(null);
-    if (Object.keys(local).length > 0) return;
-    setPending(true);
-    try {
+    await send(local, async () => {
       await invoke('staff.resetPassword', { id: member.id, password });
       setPassword('');
       setConfirm('');
       onDone(member);
-    } catch (err) {
-      const error = asApiError('staff.resetPassword', err);
-      const { byField, unplaced } = fieldErrors(error.details, ['password']);
-      setErrors(byField);
-      if (Object.keys(byField).length === 0 || unplaced.length > 0) setFailure(error);
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   return (

@@ -1,8 +1,9 @@
 // Batches sent (or waiting to be sent) to the chain, newest first: what each carried, its transaction, how far it
 // is confirmed, what it cost, and why it failed. A failed batch can be put back in the queue from here.
-import { Badge, Button, Code, Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
+import { Badge, Button, Code, Table, Text, Tooltip } from '@mantine/core';
 import type { ReactElement } from 'react';
 import type { SyncBatchSummary } from '../../../../main/api/sync';
+import { DenseTable, type DenseTableColumn } from '../../components/DenseTable';
 import { formatCount, formatDateTime, humanizeKind } from '../../components/format';
 import classes from './Sync.module.css';
 import { BATCH_STATE_VIEW, confirmationsText, failureLabel, shortHex } from './syncLabels';
@@ -24,107 +25,99 @@ export interface BatchesTableProps {
   retrying: string | null;
 }
 
+const BATCH_COLUMNS: readonly DenseTableColumn[] = [
+  { label: 'Batch' },
+  { label: 'Kind' },
+  { label: 'Events', align: 'right' },
+  { label: 'Status' },
+  { label: 'Transaction' },
+  { label: 'Block', align: 'right' },
+  { label: 'Confirmations', align: 'right' },
+  { label: 'Gas used', align: 'right' },
+  { label: 'Updated', nowrap: true },
+  { label: 'Error' },
+];
+
 export function BatchesTable({ batches, confirmationsRequired, onRetry, retrying }: BatchesTableProps): ReactElement {
   return (
-    <Table.ScrollContainer minWidth={1080}>
-      <Table striped highlightOnHover withTableBorder verticalSpacing={4} horizontalSpacing={8} fz="xs" className={classes.table} data-testid="sync-batches-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Batch</Table.Th>
-            <Table.Th>Kind</Table.Th>
-            <Table.Th ta="right">Events</Table.Th>
-            <Table.Th>Status</Table.Th>
-            <Table.Th>Transaction</Table.Th>
-            <Table.Th ta="right">Block</Table.Th>
-            <Table.Th ta="right">Confirmations</Table.Th>
-            <Table.Th ta="right">Gas used</Table.Th>
-            <Table.Th className={classes.nowrap}>Updated</Table.Th>
-            <Table.Th>Error</Table.Th>
-            <Table.Th>
-              <VisuallyHidden>Actions</VisuallyHidden>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {batches.map((b) => (
-            <Table.Tr key={b.id} data-testid="sync-batch-row" data-batch-id={b.id} data-kind={b.kind} data-state={b.state}>
-              <Table.Td>
-                <Code fz="xs" title={b.id} bg="transparent" p={0}>
-                  {shortHex(b.id, 10, 6)}
-                </Code>
-              </Table.Td>
-              <Table.Td className={classes.nowrap}>{humanizeKind(b.kind)}</Table.Td>
-              <Table.Td ta="right" data-testid="batch-events">
-                {formatCount(b.events)}
-              </Table.Td>
-              <Table.Td>
-                <BatchStateBadge state={b.state} />
-                {b.attempts > 1 && (
-                  <Text span size="xs" c="dimmed" ml={4}>
-                    {b.attempts} attempts
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                {b.txHash ? (
-                  <Code fz="xs" title={b.txHash} bg="transparent" p={0} data-testid="batch-tx-hash" data-value={b.txHash}>
-                    {shortHex(b.txHash, 10, 6)}
-                  </Code>
-                ) : (
-                  <Text span size="xs" c="dimmed" data-testid="batch-tx-hash">
-                    —
-                  </Text>
-                )}
-                {b.nonce !== null && b.state !== 'confirmed' && (
-                  <Text span size="xs" c="dimmed" ml={4}>
-                    nonce {b.nonce}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td ta="right" className={classes.mono}>
-                {b.blockNumber === null ? '—' : formatCount(b.blockNumber)}
-              </Table.Td>
-              <Table.Td ta="right" className={classes.mono} data-testid="batch-confirmations">
-                {confirmationsText(b.confirmations, confirmationsRequired, b.state)}
-              </Table.Td>
-              <Table.Td ta="right" className={classes.mono} title={`Estimated ${formatCount(b.estimatedGas)}`}>
-                {b.gasUsed === null ? <Text span size="xs" c="dimmed">{`est. ${formatCount(b.estimatedGas)}`}</Text> : formatCount(b.gasUsed)}
-              </Table.Td>
-              <Table.Td className={classes.nowrap}>{formatDateTime(b.updatedAt)}</Table.Td>
-              <Table.Td maw={320}>
-                {b.error ? (
-                  <Tooltip label={b.error.message} multiline w={360} withArrow>
-                    <Text size="xs" c={b.state === 'failed' ? 'red.8' : 'var(--mantine-color-orange-light-color)'} lineClamp={2} data-testid="batch-error">
-                      <Text span fw={600} size="xs">
-                        {failureLabel(b.error.subtype)}:
-                      </Text>{' '}
-                      {b.error.message}
-                    </Text>
-                  </Tooltip>
-                ) : (
-                  <Text span size="xs" c="dimmed">
-                    —
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                {b.state === 'failed' && onRetry && (
-                  <Button
-                    size="compact-xs"
-                    variant="default"
-                    loading={retrying === b.id}
-                    onClick={() => onRetry(b)}
-                    aria-label={`Retry batch ${shortHex(b.id, 10, 6)}`}
-                    data-testid="batch-retry"
-                  >
-                    Retry
-                  </Button>
-                )}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <DenseTable columns={BATCH_COLUMNS} actions minWidth={1080} testId="sync-batches-table">
+  {batches.map((b) => (
+        <Table.Tr key={b.id} data-testid="sync-batch-row" data-batch-id={b.id} data-kind={b.kind} data-state={b.state}>
+          <Table.Td>
+            <Code fz="xs" title={b.id} bg="transparent" p={0}>
+              {shortHex(b.id, 10, 6)}
+            </Code>
+          </Table.Td>
+          <Table.Td className={classes.nowrap}>{humanizeKind(b.kind)}</Table.Td>
+          <Table.Td ta="right" data-testid="batch-events">
+            {formatCount(b.events)}
+          </Table.Td>
+          <Table.Td>
+            <BatchStateBadge state={b.state} />
+            {b.attempts > 1 && (
+              <Text span size="xs" c="dimmed" ml={4}>
+                {b.attempts} attempts
+              </Text>
+            )}
+          </Table.Td>
+          <Table.Td>
+            {b.txHash ? (
+              <Code fz="xs" title={b.txHash} bg="transparent" p={0} data-testid="batch-tx-hash" data-value={b.txHash}>
+                {shortHex(b.txHash, 10, 6)}
+              </Code>
+            ) : (
+              <Text span size="xs" c="dimmed" data-testid="batch-tx-hash">
+                —
+              </Text>
+            )}
+            {b.nonce !== null && b.state !== 'confirmed' && (
+              <Text span size="xs" c="dimmed" ml={4}>
+                nonce {b.nonce}
+              </Text>
+            )}
+          </Table.Td>
+          <Table.Td ta="right" className={classes.mono}>
+            {b.blockNumber === null ? '—' : formatCount(b.blockNumber)}
+          </Table.Td>
+          <Table.Td ta="right" className={classes.mono} data-testid="batch-confirmations">
+            {confirmationsText(b.confirmations, confirmationsRequired, b.state)}
+          </Table.Td>
+          <Table.Td ta="right" className={classes.mono} title={`Estimated ${formatCount(b.estimatedGas)}`}>
+            {b.gasUsed === null ? <Text span size="xs" c="dimmed">{`est. ${formatCount(b.estimatedGas)}`}</Text> : formatCount(b.gasUsed)}
+          </Table.Td>
+          <Table.Td className={classes.nowrap}>{formatDateTime(b.updatedAt)}</Table.Td>
+          <Table.Td maw={320}>
+            {b.error ? (
+              <Tooltip label={b.error.message} multiline w={360} withArrow>
+                <Text size="xs" c={b.state === 'failed' ? 'red.8' : 'var(--mantine-color-orange-light-color)'} lineClamp={2} data-testid="batch-error">
+                  <Text span fw={600} size="xs">
+                    {failureLabel(b.error.subtype)}:
+                  </Text>{' '}
+                  {b.error.message}
+                </Text>
+              </Tooltip>
+            ) : (
+              <Text span size="xs" c="dimmed">
+                —
+              </Text>
+            )}
+          </Table.Td>
+          <Table.Td>
+            {b.state === 'failed' && onRetry && (
+              <Button
+                size="compact-xs"
+                variant="default"
+                loading={retrying === b.id}
+                onClick={() => onRetry(b)}
+                aria-label={`Retry batch ${shortHex(b.id, 10, 6)}`}
+                data-testid="batch-retry"
+              >
+                Retry
+              </Button>
+            )}
+          </Table.Td>
+        </Table.Tr>
+      ))}
+    </DenseTable>
   );
 }

@@ -2,17 +2,28 @@
 // what was written here, what the consent shows now, who won and why, and the two ways out: accept the chain's
 // state, or re-apply mine (a new change with a fresh stamp that wins by the rule). A table on the Sync page; a
 // notice at the top of the consent drawer.
-import { Alert, Button, Group, Popover, Stack, Table, Text, Tooltip, UnstyledButton, VisuallyHidden } from '@mantine/core';
+import { Alert, Button, Group, Popover, Stack, Table, Text, Tooltip, UnstyledButton } from '@mantine/core';
 import { useEffect, useState, type ReactElement } from 'react';
 import type { ConsentConflictSummary, ConflictResolution, ResolveConflictResult } from '../../../../main/api/sync';
 import { ApiCallError, invoke } from '../../api/client';
 import { useApiQuery } from '../../api/hooks';
 import { useSession } from '../../auth/SessionContext';
+import { DenseTable, type DenseTableColumn } from '../../components/DenseTable';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatDateTime } from '../../components/format';
 import { describeSource } from '../Consents/labels';
 import { changeWord, conflictConsentText, CONFLICT_REASON_TEXT, nowNote, resolutionText, resolveBlocked, winnerText } from './conflictLabels';
 import classes from './Sync.module.css';
+
+const CONFLICT_COLUMNS: readonly DenseTableColumn[] = [
+  { label: '#' },
+  { label: 'Consent' },
+  { label: 'Your change' },
+  { label: 'Shown here now' },
+  { label: 'Won by' },
+  { label: 'Why' },
+  { label: 'Found', nowrap: true },
+];
 
 export interface ConflictsListProps {
   /** Only this consent's key history (the drawer); every conflict otherwise. */
@@ -203,72 +214,54 @@ export function ConflictsList({ consentId, includeResolved = false, mySigner, re
         </Text>
       )}
       {rows.length > 0 && (
-        <Table.ScrollContainer minWidth={1080}>
-          <Table striped highlightOnHover withTableBorder verticalSpacing={4} horizontalSpacing={8} fz="xs" className={classes.table} data-testid="sync-conflicts-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>#</Table.Th>
-                <Table.Th>Consent</Table.Th>
-                <Table.Th>Your change</Table.Th>
-                <Table.Th>Shown here now</Table.Th>
-                <Table.Th>Won by</Table.Th>
-                <Table.Th>Why</Table.Th>
-                <Table.Th className={classes.nowrap}>Found</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((c) => (
-                <Table.Tr key={c.id} data-testid="sync-conflict-row" data-conflict-id={c.id} data-reason={c.reason} data-resolution={c.resolution ?? 'open'}>
-                  <Table.Td>{c.id}</Table.Td>
-                  <Table.Td>
-                    {onOpenConsent ? (
-                      <UnstyledButton onClick={() => onOpenConsent(c.now?.consentId ?? c.consentId)} aria-label={`Open consent ${c.now?.consentId ?? c.consentId}`} data-testid="conflict-open-consent">
-                        <Text span size="xs" c="blue.8" td="underline">
-                          {conflictConsentText(c)}
-                        </Text>
-                      </UnstyledButton>
-                    ) : (
-                      conflictConsentText(c)
-                    )}
-                  </Table.Td>
-                  <Table.Td className={classes.nowrap}>
-                    <Text span size="xs" fw={600}>
-                      {c.mine ? changeWord(c.mine) : '—'}
+        <DenseTable columns={CONFLICT_COLUMNS} actions minWidth={1080} testId="sync-conflicts-table">
+          {rows.map((c) => (
+            <Table.Tr key={c.id} data-testid="sync-conflict-row" data-conflict-id={c.id} data-reason={c.reason} data-resolution={c.resolution ?? 'open'}>
+              <Table.Td>{c.id}</Table.Td>
+              <Table.Td>
+                {onOpenConsent ? (
+                  <UnstyledButton onClick={() => onOpenConsent(c.now?.consentId ?? c.consentId)} aria-label={`Open consent ${c.now?.consentId ?? c.consentId}`} data-testid="conflict-open-consent">
+                    <Text span size="xs" c="blue.8" td="underline">
+                      {conflictConsentText(c)}
                     </Text>
-                    <Text size="xs" c="dimmed">
-                      {formatDateTime(c.myAt)}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <NowText c={c} />
-                  </Table.Td>
-                  <Table.Td>
-                    {winnerText(c, mySigner)}
-                    {c.winningAt && (
-                      <Text size="xs" c="dimmed">
-                        {formatDateTime(c.winningAt)}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td maw={260}>
-                    <Tooltip label={CONFLICT_REASON_TEXT[c.reason].detail} withArrow multiline w={320}>
-                      <Text size="xs" fw={600} c={c.reason === 'FUTURE' ? 'red.8' : 'orange.9'} tabIndex={0} data-testid="conflict-reason">
-                        {CONFLICT_REASON_TEXT[c.reason].label}
-                      </Text>
-                    </Tooltip>
-                  </Table.Td>
-                  <Table.Td className={classes.nowrap}>{formatDateTime(c.raisedAt)}</Table.Td>
-                  <Table.Td>
-                    <Actions conflict={c} mayResolve={mayResolve} pending={pendingFor(c)} onResolve={(r) => void resolve(c, r)} />
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+                  </UnstyledButton>
+                ) : (
+                  conflictConsentText(c)
+                )}
+              </Table.Td>
+              <Table.Td className={classes.nowrap}>
+                <Text span size="xs" fw={600}>
+                  {c.mine ? changeWord(c.mine) : '—'}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {formatDateTime(c.myAt)}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                <NowText c={c} />
+              </Table.Td>
+              <Table.Td>
+                {winnerText(c, mySigner)}
+                {c.winningAt && (
+                  <Text size="xs" c="dimmed">
+                    {formatDateTime(c.winningAt)}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td maw={260}>
+                <Tooltip label={CONFLICT_REASON_TEXT[c.reason].detail} withArrow multiline w={320}>
+                  <Text size="xs" fw={600} c={c.reason === 'FUTURE' ? 'red.8' : 'orange.9'} tabIndex={0} data-testid="conflict-reason">
+                    {CONFLICT_REASON_TEXT[c.reason].label}
+                  </Text>
+                </Tooltip>
+              </Table.Td>
+              <Table.Td className={classes.nowrap}>{formatDateTime(c.raisedAt)}</Table.Td>
+              <Table.Td>
+                <Actions conflict={c} mayResolve={mayResolve} pending={pendingFor(c)} onResolve={(r) => void resolve(c, r)} />
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </DenseTable>
       )}
     </Stack>
   );
