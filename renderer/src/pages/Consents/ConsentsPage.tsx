@@ -35,6 +35,11 @@ function totalText(total: { count: number; exact: boolean } | null, loaded: numb
   return `${n} ${noun}${filtered ? ' match' : ''} · ${formatCount(loaded)} loaded${loaded < total.count ? ', scroll for more' : ''}`;
 }
 
+function matchedText(m: { patients: number; providers: number }): string {
+  const part = (n: number, one: string) => `${formatCount(n)} ${one}${n === 1 ? '' : 's'}`;
+  return `${part(m.patients, 'patient')} and ${part(m.providers, 'provider')}`;
+}
+
 interface ExportState {
   pending: boolean;
   result: StartedExport | null;
@@ -148,6 +153,7 @@ function ConsentsPage(): ReactElement {
               {/* How long the first page took is for support and benchmarks (data-first-page-ms), not for people. */}
               <Text size="xs" c="dimmed" data-testid="consents-count" data-total={pages.total?.count ?? ''} data-loaded={pages.rows.length} data-first-page-ms={pages.firstPageMs ?? undefined}>
                 {pages.loading ? 'Reading…' : totalText(pages.total, pages.rows.length, filtered)}
+                {!pages.loading && pages.search && ` · search matched ${matchedText(pages.search)}`}
               </Text>
               {mayExport && (
                 <Group gap="xs" wrap="nowrap">
@@ -193,6 +199,11 @@ function ConsentsPage(): ReactElement {
                 onClose={() => setExported({ pending: false, result: null, error: null })}
               />
             )}
+            {pages.search?.capped && (
+              <Text size="xs" c="orange.9" data-testid="consents-search-capped">
+                The search matches too many patients or providers to show every consent: type more of the name or MRN.
+              </Text>
+            )}
             {pages.error && <ErrorBanner title="Could not read the consents" error={pages.error} stale={pages.rows.length > 0} onRetry={pages.reload} />}
             {pages.loading && pages.rows.length === 0 && (
               <Paper withBorder p="lg" radius="sm" data-testid="consents-loading">
@@ -209,7 +220,7 @@ function ConsentsPage(): ReactElement {
                 </Text>
                 <Text size="sm" c="dimmed">
                   {filtered
-                    ? 'Search matches an MRN exactly or the start of a name (Family, Given). Clear a filter to see more.'
+                    ? 'Search matches any part of an MRN, a patient’s name or a provider’s name, or the start of an NPI. Clear a filter to see more.'
                     : 'Import a CSV or FHIR file on the Imports page, or record a consent with the button above.'}
                 </Text>
               </Paper>
