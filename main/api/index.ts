@@ -5,6 +5,7 @@ import { authChannels } from './auth';
 import { claimsChannels } from './claims';
 import type { AnyChannelMap, InputOf, ResultOf } from './channel';
 import { consentsChannels } from './consents';
+import { consentsBulkChannels } from './consents-bulk';
 import { credentialChannels } from './credentials';
 import { importsChannels } from './imports';
 import { signerChannels } from './signer';
@@ -21,6 +22,7 @@ export const api = {
   ...disclosureChannels,
   ...credentialChannels,
   ...consentsChannels,
+  ...consentsBulkChannels,
   ...importsChannels,
   ...signerChannels,
   ...jobsChannels,
@@ -50,6 +52,7 @@ export * from './auth';
 export * from './channel';
 export * from './claims';
 export * from './consents';
+export * from './consents-bulk';
 export * from './credentials';
 export * from './errors';
 export * from './events';

@@ -215,3 +215,21 @@ export function exportRows(db: Db, selection: { ids: number[] } | { filter: Cons
   const p = plan(db, selection.filter, null, now);
   return s.iterate[p.driver].iterate(p.params) as Iterable<ConsentJoinedRow>;
 }
+
+/**
+ * The consents a bulk action would change: the selection's rows whose stored status is active (a consent whose period
+ * ended is still revocable), in id order, at most `max + 1` of them (more means the selection is too large); and how
+ * many selected rows are not active.
+ */
+export function activeConsentsOf(db: Db, selection: { ids: number[] } | { filter: ConsentFilter }, now: number, max: number): { rows: ConsentJoinedRow[]; notActive: number } {
+  const rows: ConsentJoinedRow[] = [];
+  let seen = 0;
+  for (const r of exportRows(db, selection, now)) {
+    seen += 1;
+    if (r.status === 'active') rows.push(r);
+    if (rows.length > max) break;
+  }
+  rows.sort((a, b) => a.id - b.id);
+  const notActive = 'ids' in selection ? new Set(selection.ids).size - rows.length : seen - rows.length;
+  return { rows, notActive };
+}
