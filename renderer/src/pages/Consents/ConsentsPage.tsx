@@ -4,6 +4,7 @@
 import { Button, Group, Loader, Paper, Stack, Tabs, Text } from '@mantine/core';
 import { useCallback, useEffect, useMemo, useState, type ReactElement } from 'react';
 import type { ConsentDetail } from '../../../../main/api/consents';
+import type { BulkRevokeResult, BulkSelection } from '../../../../main/api/consents-bulk';
 import { ApiCallError, invoke } from '../../api/client';
 import { useSession } from '../../auth/SessionContext';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -14,6 +15,8 @@ import { SuccessNotice } from '../../components/SuccessNotice';
 import { hrefFor, navigate, useLocation } from '../../shell/router';
 import type { PageDefinition } from '../types';
 import { AccessCheckPanel, type AccessQuestion } from './AccessCheckPanel';
+import { BulkRevokeDialog } from './BulkRevokeDialog';
+import { BulkRevokeNotice } from './BulkRevokeNotice';
 import { ConsentDrawer } from './ConsentDrawer';
 import { ConsentExportPanel, type StartedExport } from './ConsentExportPanel';
 import { ConsentFilters } from './ConsentFilters';
@@ -79,6 +82,9 @@ function ConsentsPage(): ReactElement {
   const [notice, setNotice] = useState<string | null>(null);
   const [exported, setExported] = useState<ExportState>({ pending: false, result: null, error: null });
   const [question, setQuestion] = useState<AccessQuestion | null>(null);
+  const [bulkRevoke, setBulkRevoke] = useState<{ what: string; selection: BulkSelection } | null>(null);
+  const [bulkDone, setBulkDone] = useState<BulkRevokeResult | null>(null);
+  const maySelect = mayExport || mayRevoke;
 
   const toggle = (id: number): void =>
     setSelection((prev) => {
@@ -148,6 +154,7 @@ function ConsentsPage(): ReactElement {
         <Tabs.Panel value="list">
           <Stack gap="sm">
             {notice && <SuccessNotice onClose={() => setNotice(null)}>{notice}</SuccessNotice>}
+            {bulkDone && <BulkRevokeNotice key={bulkDone.bulkId} done={bulkDone} onChanged={pages.reload} onClose={() => setBulkDone(null)} />}
             <ConsentFilters applied={applied} onApply={applyFilter} canSearchPatients={canSearchPatients} patientLabel={patientFilterLabel} onPatientLabel={setPatientFilterLabel} />
             <Group justify="space-between" gap="xs" wrap="nowrap">
               {/* How long the first page took is for support and benchmarks (data-first-page-ms), not for people. */}
@@ -155,7 +162,7 @@ function ConsentsPage(): ReactElement {
                 {pages.loading ? 'Reading…' : totalText(pages.total, pages.rows.length, filtered)}
                 {!pages.loading && pages.search && ` · search matched ${matchedText(pages.search)}`}
               </Text>
-              {mayExport && (
+              {maySelect && (
                 <Group gap="xs" wrap="nowrap">
                   {selectedCount > 0 && (
                     <>
@@ -167,6 +174,33 @@ function ConsentsPage(): ReactElement {
                       </Button>
                     </>
                   )}
+                  {mayRevoke && (
+                    <>
+                      <Button
+                        size="xs"
+                        variant="light"
+                        color="red.8"
+                        disabled={selectedCount === 0}
+                        onClick={() => setBulkRevoke({ what: `selected (${formatCount(selectedCount)})`, selection: { ids: [...selection] } })}
+                        data-testid="consents-revoke-selected"
+                      >
+                        Revoke selected…
+                      </Button>
+                      {filtered && (
+                        <Button
+                          size="xs"
+                          variant="default"
+                          disabled={pages.rows.length === 0}
+                          onClick={() => setBulkRevoke({ what: 'matching the filters', selection: { filter: apiFilter } })}
+                          data-testid="consents-revoke-matching"
+                        >
+                          Revoke all matching…
+                        </Button>
+                      )}
+                    </>
+                  )}
+                  {mayExport && (
+                  <>
                   <Button
                     size="xs"
                     variant="light"
@@ -188,6 +222,8 @@ function ConsentsPage(): ReactElement {
                   >
                     {filtered ? 'Export all matching' : 'Export all'}
                   </Button>
+                  </>
+                  )}
                 </Group>
               )}
             </Group>
@@ -233,7 +269,7 @@ function ConsentsPage(): ReactElement {
                 onLoadMore={pages.loadMore}
                 onOpen={(row) => setOpenId(row.id)}
                 openId={openId}
-                selection={mayExport ? selection : null}
+                selection={maySelect ? selection : null}
                 onToggle={toggle}
                 onToggleAll={toggleAll}
                 me={me}
@@ -256,6 +292,18 @@ function ConsentsPage(): ReactElement {
         mayAccount={can('audit.view')}
         onListChanged={pages.reload}
       />
+      {mayRevoke && (
+        <BulkRevokeDialog
+          selection={bulkRevoke}
+          onClose={() => setBulkRevoke(null)}
+          onDone={(done) => {
+            setBulkRevoke(null);
+            setSelection(new Set());
+            setBulkDone(done);
+            pages.reload();
+          }}
+        />
+      )}
       {mayGrant && <GrantConsentDialog opened={granting} onClose={() => setGranting(false)} onGranted={onGranted} />}
     </>
   );
