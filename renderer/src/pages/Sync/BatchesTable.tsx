@@ -22,22 +22,28 @@ export interface BatchesTableProps {
   /** Null when the signed-in role may not retry (sync.run). */
   onRetry: ((batch: SyncBatchSummary) => void) | null;
   retrying: string | null;
+  /** Show the chain columns (batch id, transaction and nonce, block, gas): hidden for records staff by default. */
+  technical: boolean;
 }
 
-export function BatchesTable({ batches, confirmationsRequired, onRetry, retrying }: BatchesTableProps): ReactElement {
+export function BatchesTable({ batches, confirmationsRequired, onRetry, retrying, technical }: BatchesTableProps): ReactElement {
   return (
-    <Table.ScrollContainer minWidth={1080}>
+    <Table.ScrollContainer minWidth={technical ? 1080 : 720}>
       <Table striped highlightOnHover withTableBorder verticalSpacing={4} horizontalSpacing={8} fz="xs" className={classes.table} data-testid="sync-batches-table">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Batch</Table.Th>
-            <Table.Th>Kind</Table.Th>
+            <Table.Th hidden={!technical}>Batch</Table.Th>
+            <Table.Th>What</Table.Th>
             <Table.Th ta="right">Events</Table.Th>
             <Table.Th>Status</Table.Th>
-            <Table.Th>Transaction</Table.Th>
-            <Table.Th ta="right">Block</Table.Th>
+            <Table.Th hidden={!technical}>Transaction</Table.Th>
+            <Table.Th ta="right" hidden={!technical}>
+              Block
+            </Table.Th>
             <Table.Th ta="right">Confirmations</Table.Th>
-            <Table.Th ta="right">Gas used</Table.Th>
+            <Table.Th ta="right" hidden={!technical}>
+              Gas used
+            </Table.Th>
             <Table.Th className={classes.nowrap}>Updated</Table.Th>
             <Table.Th>Error</Table.Th>
             <Table.Th>
@@ -48,7 +54,7 @@ export function BatchesTable({ batches, confirmationsRequired, onRetry, retrying
         <Table.Tbody>
           {batches.map((b) => (
             <Table.Tr key={b.id} data-testid="sync-batch-row" data-batch-id={b.id} data-kind={b.kind} data-state={b.state}>
-              <Table.Td>
+              <Table.Td hidden={!technical}>
                 <Code fz="xs" title={b.id} bg="transparent" p={0}>
                   {shortHex(b.id, 10, 6)}
                 </Code>
@@ -65,7 +71,7 @@ export function BatchesTable({ batches, confirmationsRequired, onRetry, retrying
                   </Text>
                 )}
               </Table.Td>
-              <Table.Td>
+              <Table.Td hidden={!technical}>
                 {b.txHash ? (
                   <Code fz="xs" title={b.txHash} bg="transparent" p={0} data-testid="batch-tx-hash" data-value={b.txHash}>
                     {shortHex(b.txHash, 10, 6)}
@@ -81,13 +87,13 @@ export function BatchesTable({ batches, confirmationsRequired, onRetry, retrying
                   </Text>
                 )}
               </Table.Td>
-              <Table.Td ta="right" className={classes.mono}>
+              <Table.Td ta="right" className={classes.mono} hidden={!technical}>
                 {b.blockNumber === null ? '—' : formatCount(b.blockNumber)}
               </Table.Td>
               <Table.Td ta="right" className={classes.mono} data-testid="batch-confirmations">
                 {confirmationsText(b.confirmations, confirmationsRequired, b.state)}
               </Table.Td>
-              <Table.Td ta="right" className={classes.mono} title={`Estimated ${formatCount(b.estimatedGas)}`}>
+              <Table.Td ta="right" className={classes.mono} title={`Estimated ${formatCount(b.estimatedGas)}`} hidden={!technical}>
                 {b.gasUsed === null ? <Text span size="xs" c="dimmed">{`est. ${formatCount(b.estimatedGas)}`}</Text> : formatCount(b.gasUsed)}
               </Table.Td>
               <Table.Td className={classes.nowrap}>{formatDateTime(b.updatedAt)}</Table.Td>
