@@ -3,6 +3,7 @@
 // then a bulk revoke of everything a search matched (the count, patients and providers stated first, a typed
 // confirmation above 50) and its undo. A records clerk calling the bulk channel directly is refused by main.
 // The chain is off (CUSTODIAN_CHAIN=none): the revokes stay on this workstation, so the undo is the quiet one.
+import AxeBuilder from '@axe-core/playwright';
 import fs from 'node:fs/promises';
 import type { APIRequestContext } from '@playwright/test';
 import { expect, invokeAs, provisionStaff, signedInApi, STAFF, test, uploadAs, type CustodianServer } from './fixtures';
@@ -91,6 +92,8 @@ test('search consents by MRN fragment, name and provider; bulk revoke what a sea
   await expect(confirm).toBeDisabled();
   await dialog.getByTestId('bulk-revoke-typed').fill(`REVOKE ${QUINN_PATIENTS}`);
   await shell.screenshot('consents-bulk-revoke-confirm', { fullPage: false });
+  const axe = await new AxeBuilder({ page }).include('[data-testid="bulk-revoke-dialog"]').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([]);
   await confirm.click();
   await expect(dialog).toBeHidden();
   const done = page.getByTestId('bulk-revoke-done');

@@ -20,7 +20,11 @@ const JARGON: readonly { word: string; pattern: RegExp }[] = [
 
 /** The main pages this role's navigation offers. */
 async function navPages(page: Page): Promise<string[]> {
-  return page.locator('nav [data-testid^="nav-"]').evaluateAll((links) => links.map((l) => l.getAttribute('data-testid')!.slice('nav-'.length)));
+  await expect(page.getByTestId('nav-dashboard')).toBeVisible();
+  const ids = await page.locator('nav [data-testid^="nav-"]').evaluateAll((links) => links.map((l) => l.getAttribute('data-testid')!.slice('nav-'.length)));
+  // Every role has at least the Dashboard, Consents, Imports, Credentials and Sync: never a vacuous pass.
+  expect(ids.length).toBeGreaterThanOrEqual(5);
+  return ids;
 }
 
 async function openPage(page: Page, id: string): Promise<void> {
@@ -32,7 +36,7 @@ async function openPage(page: Page, id: string): Promise<void> {
 
 /** What a person can read on the page now (hidden disclosures excluded), the status bar included. */
 async function visibleText(page: Page): Promise<string> {
-  return page.evaluate(() => document.body.innerText);
+  return page.locator('body').innerText();
 }
 
 async function seedSyncedConsent(server: Parameters<typeof signedInApi>[0]): Promise<void> {
@@ -89,7 +93,7 @@ async function expectAccessible(page: Page, testInfo: TestInfo, name: string): P
 }
 
 test('every page of every role has no serious or critical axe violation', async ({ page, custodian }, testInfo) => {
-  test.setTimeout(300_000);
+  test.setTimeout(600_000);
   await provisionStaff(custodian, [STAFF.manager, STAFF.clerk, STAFF.auditor]);
   await seedSyncedConsent(custodian);
   const blocking: string[] = [];
