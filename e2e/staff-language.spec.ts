@@ -74,6 +74,7 @@ test('records staff read no chain words on any main page', async ({ page, custod
     for (const id of await navPages(page)) {
       await openPage(page, id);
       const text = await visibleText(page);
+      await new ConsoleShell(page).screenshot(`staff-view-${who.role}-${id}`, { fullPage: false });
       for (const j of JARGON) {
         const m = j.pattern.exec(text);
         if (m) found.push(`${who.role} · ${id}: "${j.word}" in …${text.slice(Math.max(0, m.index - 40), m.index + 40).replace(/\s+/g, ' ')}…`);
