@@ -92,7 +92,7 @@ test('sync: devnet and signer shown, a consent change and an audit root sent wit
     await expect(row.getByTestId('batch-confirmations')).toHaveText(/^\d+ \/ 1$/);
   }
   await expect(sync.queueTotal).toHaveAttribute('data-value', '0');
-  await expect(sync.finality).toHaveText(/^Final when: 1 block\(s\) deep \(the embedded devnet/);
+  await expect(sync.finality).toHaveText(/^1 block\(s\) deep \(the embedded devnet/);
   await expect(sync.senderState).toBeVisible();
   await shell.screenshot('sync', { fullPage: false });
   await expectAccessible(page, testInfo, 'sync');

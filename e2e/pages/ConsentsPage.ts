@@ -112,6 +112,33 @@ export class ConsentsPage {
     await option.click();
   }
 
+  /** Types into the search box as a person does (key by key) and waits for the debounced search to apply. */
+  async typeSearch(text: string): Promise<void> {
+    const answered = this.page.waitForResponse((r) => r.url().endsWith('/api/invoke/consents.list') && (r.request().postDataJSON() as { search?: string }).search === text);
+    await this.search.click();
+    await this.search.selectText();
+    await this.search.pressSequentially(text);
+    await answered;
+    await this.waitForTable();
+  }
+
+  /** The MRNs of the rows in view, distinct and sorted. */
+  async mrnsShown(): Promise<string[]> {
+    const mrns = await this.rows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-mrn') ?? ''));
+    return [...new Set(mrns)].sort();
+  }
+
+  get bulkRevokeDialog(): Locator {
+    return this.page.getByRole('dialog', { name: 'Revoke consents in bulk' });
+  }
+
+  /** Opens bulk revoke for every consent matching the filters and waits for main's count. */
+  async openRevokeAllMatching(): Promise<Locator> {
+    await this.page.getByTestId('consents-revoke-matching').click();
+    await expect(this.bulkRevokeDialog.getByTestId('bulk-revoke-summary')).toBeVisible();
+    return this.bulkRevokeDialog;
+  }
+
   /** "Re-apply mine" on the drawer's conflict, with its confirmation. */
   async reapplyDrawerConflict(id: number): Promise<void> {
     await this.page.locator(`[data-testid="consent-conflict"][data-conflict-id="${id}"]`).getByTestId('conflict-reapply').click();

@@ -67,6 +67,11 @@ export interface ConsentListResult {
   nextCursor: number | null;
   /** On the first page only: matching rows, exact up to 10,000 ("10,000+" beyond). */
   total: { count: number; exact: boolean } | null;
+  /**
+   * On the first page of a search only: how many patients (MRN or name) and directory providers (NPI or name) the text
+   * matched; `capped` when more matched than a search uses (narrow it).
+   */
+  search?: { patients: number; providers: number; capped: boolean } | null;
 }
 
 export interface ConsentHistoryEntry {
@@ -223,7 +228,7 @@ export const consentFilter = z
     purpose: z.enum(PURPOSES).optional(),
     category: z.enum(CATEGORIES).optional(),
     status: z.enum(CONSENT_STATUSES).optional(),
-    /** An MRN (exact) or the start of a patient's name. */
+    /** Any part of an MRN or a patient's name, or a provider's NPI (start) or name (any part), or a grantee id. */
     search: text(100).optional(),
   })
   .strict();

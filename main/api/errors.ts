@@ -47,6 +47,8 @@ export type ErrorCode =
   | 'CONSENT_NOT_ON_CHAIN'
   /** The ledger's change of a consent says other terms than the database (or does not open under the facility secret). */
   | 'CONSENT_CHAIN_MISMATCH'
+  /** A bulk revoke whose changes already left for the chain: undoing it cannot be silent (re-grant instead). */
+  | 'BULK_REVOKE_SYNCED'
   | 'AUDIT_NOT_BREAK_GLASS'
   | 'AUDIT_SELF_REVIEW'
   | 'AUDIT_ALREADY_REVIEWED'

@@ -5,6 +5,7 @@ import { authChannels } from './auth';
 import { claimsChannels } from './claims';
 import type { AnyChannelMap, InputOf, ResultOf } from './channel';
 import { consentsChannels } from './consents';
+import { consentsBulkChannels } from './consents-bulk';
 import { credentialChannels, issuerGovernanceChannels } from './credentials';
 import { importsChannels } from './imports';
 import { signerChannels } from './signer';
@@ -22,6 +23,7 @@ export const api = {
   ...credentialChannels,
   ...issuerGovernanceChannels,
   ...consentsChannels,
+  ...consentsBulkChannels,
   ...importsChannels,
   ...signerChannels,
   ...jobsChannels,
@@ -51,6 +53,7 @@ export * from './auth';
 export * from './channel';
 export * from './claims';
 export * from './consents';
+export * from './consents-bulk';
 export * from './credentials';
 export * from './errors';
 export * from './events';

@@ -5,6 +5,7 @@ import type { ConsentDetail, ConsentFilter, ConsentHistoryEntry, ConsentListResu
 import type { Db } from '../db/connection';
 import type { ExportRow } from './fhir-export';
 import { formatEnd, formatStart } from './period';
+import { matchSearch, type SearchMatch } from './search';
 
 const COUNT_CAP = 10_000;
 
@@ -24,6 +25,10 @@ const FILTERS = `c.id < :before
 // One statement per driving index; the text of each is constant.
 const DRIVERS = {
   patients: `c.patient_id IN (SELECT value FROM json_each(:patients)) AND ${FILTERS}`,
+  // The search box: its patients (index consents_decide) or its providers (index consents_by_grantee), narrowed to
+  // one patient when the patient filter is set too.
+  search: `(c.patient_id IN (SELECT value FROM json_each(:patients)) OR c.grantee IN (SELECT value FROM json_each(:grantees)))
+    AND (:patientId IS NULL OR c.patient_id = :patientId) AND ${FILTERS}`,
   grantee: `c.grantee = :grantee AND ${FILTERS}`,
   // The repeated "<> 'active'" is the partial index's own condition, which SQLite needs to see to use it.
   revoked: `c.status = 'revoked' AND c.status <> 'active' AND ${FILTERS}`,
@@ -135,11 +140,14 @@ export function searchPatients(db: Db, query: string, limit: number): PatientSum
   return ids.length ? (statements(db).patient.all(JSON.stringify(ids)) as PatientSummary[]) : [];
 }
 
-function plan(db: Db, filter: ConsentFilter, before: number | null, now: number): { driver: Driver; params: Record<string, unknown> } | null {
-  let patients: number[] | null = null;
-  if (filter.search !== undefined) patients = matchPatients(db, filter.search);
-  if (filter.patientId !== undefined) patients = patients === null ? [filter.patientId] : patients.filter((p) => p === filter.patientId);
-  if (patients !== null && patients.length === 0) return null;
+interface Plan {
+  driver: Driver;
+  params: Record<string, unknown>;
+  /** What the search text matched (when there is one). */
+  match: SearchMatch | null;
+}
+
+function plan(db: Db, filter: ConsentFilter, before: number | null, now: number): Plan {
   const params = {
     before: before ?? Number.MAX_SAFE_INTEGER,
     grantee: filter.grantee ?? null,
@@ -148,16 +156,19 @@ function plan(db: Db, filter: ConsentFilter, before: number | null, now: number)
     status: filter.status ?? null,
     now,
   };
-  if (patients !== null) return { driver: 'patients', params: { ...params, patients: JSON.stringify(patients) } };
-  if (filter.grantee !== undefined) return { driver: 'grantee', params };
-  if (filter.status === 'revoked' || filter.status === 'superseded') return { driver: filter.status, params };
-  if (filter.purpose !== undefined && filter.purpose !== 'TREAT') return { driver: 'rarePurpose', params };
-  return { driver: 'all', params };
+  if (filter.search !== undefined) {
+    const match = matchSearch(db, filter.search);
+    return { driver: 'search', params: { ...params, patients: JSON.stringify(match.patients), grantees: JSON.stringify(match.grantees), patientId: filter.patientId ?? null }, match };
+  }
+  if (filter.patientId !== undefined) return { driver: 'patients', params: { ...params, patients: JSON.stringify([filter.patientId]) }, match: null };
+  if (filter.grantee !== undefined) return { driver: 'grantee', params, match: null };
+  if (filter.status === 'revoked' || filter.status === 'superseded') return { driver: filter.status, params, match: null };
+  if (filter.purpose !== undefined && filter.purpose !== 'TREAT') return { driver: 'rarePurpose', params, match: null };
+  return { driver: 'all', params, match: null };
 }
 
 export function listConsents(db: Db, filter: ConsentFilter, limit: number, before: number | null, now: number): ConsentListResult {
   const p = plan(db, filter, before, now);
-  if (!p) return { rows: [], nextCursor: null, total: before === null ? { count: 0, exact: true } : null };
   const s = statements(db);
   const rows = s.page[p.driver].all({ ...p.params, limit: limit + 1 }) as ConsentJoinedRow[];
   const more = rows.length > limit;
@@ -168,7 +179,8 @@ export function listConsents(db: Db, filter: ConsentFilter, limit: number, befor
     const n = unfiltered ? (s.countAll.get() as { n: number }).n : (s.count[p.driver].get(p.params) as { n: number }).n;
     total = { count: Math.min(n, unfiltered ? n : COUNT_CAP), exact: unfiltered || n <= COUNT_CAP };
   }
-  return { rows: page.map((r) => toListRow(r, now)), nextCursor: more ? page[page.length - 1]!.id : null, total };
+  const search = before === null && p.match ? { patients: p.match.patients.length, providers: p.match.providers, capped: p.match.capped } : null;
+  return { rows: page.map((r) => toListRow(r, now)), nextCursor: more ? page[page.length - 1]!.id : null, total, search };
 }
 
 export function getConsentRow(db: Db, id: number): ConsentJoinedRow | undefined {
@@ -201,5 +213,23 @@ export function exportRows(db: Db, selection: { ids: number[] } | { filter: Cons
   const s = statements(db);
   if ('ids' in selection) return s.byIds.iterate(JSON.stringify(selection.ids)) as Iterable<ConsentJoinedRow>;
   const p = plan(db, selection.filter, null, now);
-  return p ? (s.iterate[p.driver].iterate(p.params) as Iterable<ConsentJoinedRow>) : [];
+  return s.iterate[p.driver].iterate(p.params) as Iterable<ConsentJoinedRow>;
+}
+
+/**
+ * The consents a bulk action would change: the selection's rows whose stored status is active (a consent whose period
+ * ended is still revocable), in id order, at most `max + 1` of them (more means the selection is too large); and how
+ * many selected rows are not active.
+ */
+export function activeConsentsOf(db: Db, selection: { ids: number[] } | { filter: ConsentFilter }, now: number, max: number): { rows: ConsentJoinedRow[]; notActive: number } {
+  const rows: ConsentJoinedRow[] = [];
+  let seen = 0;
+  for (const r of exportRows(db, selection, now)) {
+    seen += 1;
+    if (r.status === 'active') rows.push(r);
+    if (rows.length > max) break;
+  }
+  rows.sort((a, b) => a.id - b.id);
+  const notActive = 'ids' in selection ? new Set(selection.ids).size - rows.length : seen - rows.length;
+  return { rows, notActive };
 }

@@ -7,6 +7,7 @@ import { documentHashOf, termFieldsOf, termsOf } from './canonical';
 import type { ConsentChangePayload } from './outbox-events';
 import { Pseudonymizer } from './pseudonym';
 import type { ConsentDraft } from './draft';
+import { outboxHighWater } from '../sync/outbox';
 import { ConsentStore, nextSeq, rowAsConsent, type ConsentRow, type NewConsent, type PatientRef } from './store';
 
 export interface Origin {
@@ -112,6 +113,60 @@ export class ConsentWrites {
       const sameKey = old.grantee === c.grantee && old.purpose === c.purpose && old.category === c.category;
       const seqOld = sameKey ? null : nextSeq(this.store.keyRows(old.patient_id, old.grantee, old.purpose, old.category));
       return this.store.supersede(old, patient.pseudonym, c, nextSeq(rows), seqOld, write);
+    });
+  }
+
+  /**
+   * Revokes each of `ids` that is still active, in one transaction; the others are returned as skipped. The outbox
+   * ids of the revokes are [outboxFrom, outboxTo] (nothing else writes the outbox inside this write transaction).
+   */
+  revokeMany(ids: readonly number[], reason: string, actor: string): { revoked: ConsentRow[]; skipped: number[]; outboxFrom: number; outboxTo: number } {
+    return this.atomically(() => {
+      const write = { now: new Date().toISOString(), actor };
+      const outboxFrom = outboxHighWater(this.db) + 1;
+      const revoked: ConsentRow[] = [];
+      const skipped: number[] = [];
+      for (const id of ids) {
+        const row = this.store.byId(id);
+        if (!row || row.status !== 'active') {
+          skipped.push(id);
+          continue;
+        }
+        const rows = this.store.keyRows(row.patient_id, row.grantee, row.purpose, row.category);
+        this.store.revoke(row, this.pseudonymOf(row.patient_id), reason, nextSeq(rows), write);
+        revoked.push(row);
+      }
+      return { revoked, skipped, outboxFrom, outboxTo: outboxHighWater(this.db) };
+    });
+  }
+
+  /**
+   * Undoes revokes as new changes: each consent whose key still stands as that revoke left it (the same row, revoked
+   * with `reason`) is superseded by an active row with exactly its terms. A key changed since is left alone and named.
+   */
+  regrantRevoked(ids: readonly number[], reason: string, actor: string): { regranted: { from: number; to: number; patientId: number }[]; skipped: { consentId: number; why: string }[] } {
+    return this.atomically(() => {
+      const write = { now: new Date().toISOString(), actor };
+      const regranted: { from: number; to: number; patientId: number }[] = [];
+      const skipped: { consentId: number; why: string }[] = [];
+      for (const id of ids) {
+        const row = this.store.byId(id);
+        if (!row) {
+          skipped.push({ consentId: id, why: 'no longer on file' });
+          continue;
+        }
+        const rows = this.store.keyRows(row.patient_id, row.grantee, row.purpose, row.category);
+        const current = rows.filter((r) => r.status !== 'superseded').sort((x, y) => (x.hlc === y.hlc ? y.id - x.id : x.hlc < y.hlc ? 1 : -1))[0];
+        if (row.status !== 'revoked' || row.revoked_reason !== reason || current?.id !== row.id) {
+          skipped.push({ consentId: id, why: `changed since the bulk revoke (now ${row.status}${current && current.id !== row.id ? `; consent ${current.id} is current` : ''})` });
+          continue;
+        }
+        const pseudonym = this.pseudonymOf(row.patient_id);
+        const next: NewConsent = { ...rowAsConsent(row, pseudonym), status: 'active', revokedReason: null, source: `staff:${actor}`, importRunId: null, sourceRow: null };
+        const to = this.store.supersede(row, pseudonym, next, nextSeq(rows), null, write);
+        regranted.push({ from: id, to, patientId: row.patient_id });
+      }
+      return { regranted, skipped };
     });
   }
 

@@ -1,6 +1,7 @@
 // The credentials domain's writes and the row loading verification needs: providers (upsert by NPI), signed
 // credentials (idempotent by hash), the cached verdict with its trail, and local status changes. Prepared SQL only.
 import type { CredentialStatusChange, CredentialType, CredentialVerdict } from '../api/credentials';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
 import { credentialDomain, type CredentialFields } from './eip712';
 import type { CheckableCredential, Finding, LocalStatus } from './verdict';
@@ -129,6 +130,22 @@ export function hasCredentialTables(db: Db): boolean {
 
 export function providerByNpi(db: Db, npi: string): ProviderRow | undefined {
   return credentialStatements(db).providerByNpi.get(npi);
+}
+
+const providerSearch = new WeakMap<Db, Statement>();
+
+/**
+ * NPIs of the directory's providers whose NPI starts with `text` or whose name or organisation contains it, matched
+ * literally (LIKE with %, _ and \ escaped); at most `limit`.
+ */
+export function providerNpisMatching(db: Db, text: string, limit: number): string[] {
+  let stmt = providerSearch.get(db);
+  if (!stmt) {
+    stmt = db.prepare(`SELECT npi FROM providers WHERE npi LIKE :prefix ESCAPE '\\' OR name LIKE :contains ESCAPE '\\' OR organization LIKE :contains ESCAPE '\\' LIMIT :limit`);
+    providerSearch.set(db, stmt);
+  }
+  const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return (stmt.all({ prefix: `${escaped}%`, contains: `%${escaped}%`, limit }) as { npi: string }[]).map((r) => r.npi);
 }
 
 export function providerById(db: Db, id: number): ProviderRow | undefined {

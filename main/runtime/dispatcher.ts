@@ -58,6 +58,11 @@ export interface RequestContext {
    */
   allows: (access: ChannelAccess) => boolean;
   /**
+   * Adds one more entry, written with this call's own entry (just before it, in the same transaction) and only if
+   * the call succeeds: a bulk action's entry per item it changed, under that item's action name.
+   */
+  auditEach: (action: string, facts: AuditFacts) => void;
+  /**
    * For async handlers: runs `write` (synchronous) and this call's audit entry in one SQLite transaction, so the
    * change takes effect only with its entry. Call it once, last, with every fact added. Synchronous handlers need
    * not: the dispatcher runs them in that transaction already.
@@ -212,6 +217,12 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
     const success = (): AuditRecord => ({ principal: actor(), transport: caller.transport, channel, outcome: facts.outcome ?? 'success', facts });
     // Whether this call's success entry is written (by the dispatcher's transaction or the handler's commit()).
     let written = !def.audited;
+    const items: AuditRecord[] = [];
+    // The item entries, then the call's own: one write of all, or none (the caller's transaction rolls back).
+    const recordSuccess = () => {
+      for (const item of items) recordOrThrow(item);
+      recordOrThrow(success());
+    };
     const ctx: RequestContext = {
       principal,
       transport: caller.transport,
@@ -219,10 +230,11 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
       session,
       audit: (more) => (facts = { ...facts, ...more, details: { ...facts.details, ...more.details } }),
       allows: (access) => roleAllows(principal.role, access),
+      auditEach: (action, itemFacts) => items.push({ principal: itemFacts.actor ?? principal!, transport: caller.transport, channel: action, outcome: itemFacts.outcome ?? 'success', facts: itemFacts }),
       commit: (write) =>
         inTransaction(() => {
           const value = write();
-          if (!written) recordOrThrow(success());
+          if (!written) recordSuccess();
           written = true;
           return value;
         }, true),
@@ -251,7 +263,7 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
         if (isThenable(v)) return { value: v };
         const shapedValue = shape(v);
         if (!written) {
-          recordOrThrow(success());
+          recordSuccess();
           written = true;
         }
         return { value: shapedValue };
@@ -259,7 +271,7 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, options: Di
       if (isThenable(value)) {
         value = shape(await value);
         if (!written) {
-          inTransaction(() => recordOrThrow(success()), true);
+          inTransaction(() => recordSuccess(), true);
           written = true;
         }
       }

@@ -45,6 +45,9 @@ export const PATIENT_CHANNELS: Partial<Record<ChannelName, ChannelPatients>> = {
   'consents.revoke': { spots: [consentPatient], phiRead: true },
   // A proof bundle names the patient by pseudonym only; the handler names the patient id for the audit entry.
   'consents.proof': { spots: [], phiRead: true },
+  // The preview names the patients it would change (withheld without patients.view); the revoke and its undo name
+  // them in their audit entries themselves (details.patientIds).
+  'consents.bulkRevokePreview': { spots: [{ path: 'patients.shown[]', id: 'id', identity: ['mrn', 'name'] }], phiRead: true },
   'patients.search': { spots: [{ path: '[]', id: 'id', identity: ['mrn', 'name', 'birthDate'] }], phiRead: true, identityInputs: ['query'] },
   'claims.list': { spots: claimSpots('rows[]'), phiRead: true },
   'claims.get': { spots: claimSpots(''), phiRead: true },

@@ -11,6 +11,7 @@ import { createFacilitySecretHandlers } from '../consents/facility-secret-handle
 import { createIssuerGovernanceHandlers } from '../credentials/governance-handlers';
 import { SqlClaimSink } from '../claims/chain-sink';
 import { createClaimsHandlers } from '../claims/handlers';
+import { createBulkRevokeHandlers } from '../consents/bulk-revoke';
 import { consentReapplier, createConsentsHandlers } from '../consents/handlers';
 import { consentChainAccessOf } from '../consents/proof-export';
 import { chainAccessOf, createAuditHandlers, sealHeadNow, type AuditDeps } from '../audit/handlers';
@@ -277,6 +278,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createSignerHandlers({ chain: config.chain, sealed: sealedKey }),
     ...createJobsHandlers({ jobs }),
     ...createSharingHandlers({ db, dataDir, wallet: orgWallet, chain: config.chain.mode === 'none' ? null : chain }),
+    ...createBulkRevokeHandlers({ db, dataDir }),
     ...createConsentsHandlers({ db, dataDir, jobs, chain: () => consentChainAccessOf(chain, config.chain.mode === 'external' ? config.chain.startBlock : 0), ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createImportsHandlers({
       db,

@@ -76,3 +76,18 @@ export class OutboxBatchWriter<P> {
     this.out.discard();
   }
 }
+
+/** The highest outbox id so far (0 when empty): a writer notes it before and after its transaction to name its events. */
+export function outboxHighWater(db: Db): number {
+  return (db.prepare('SELECT coalesce(max(id), 0) AS n FROM outbox').get() as { n: number }).n;
+}
+
+/**
+ * Whether every event of an id range is still waiting on this workstation (pending, or failed and to be retried):
+ * none has been batched for sending, sent or confirmed, and none was pruned.
+ */
+export function outboxRangeUnsent(db: Db, from: number, to: number): boolean {
+  if (to < from) return true;
+  const { n } = db.prepare(`SELECT count(*) AS n FROM outbox WHERE id BETWEEN ? AND ? AND state IN ('pending', 'failed')`).get(from, to) as { n: number };
+  return n === to - from + 1;
+}

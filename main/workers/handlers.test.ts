@@ -20,7 +20,7 @@ let dir: string;
 let db: Db;
 let jobs: JobRunner<typeof jobKindDefs>;
 
-const ctxAs = (role: Role): RequestContext => ({ principal: { id: `t-${role}`, name: role, role } as Principal, transport: 'cli', source: 'cli:local', session: {} as RequestContext['session'], audit: () => undefined, allows: (access) => roleAllows(role, access), commit: (write) => write() });
+const ctxAs = (role: Role): RequestContext => ({ principal: { id: `t-${role}`, name: role, role } as Principal, transport: 'cli', source: 'cli:local', session: {} as RequestContext['session'], audit: () => undefined, auditEach: () => undefined, allows: (access) => roleAllows(role, access), commit: (write) => write() });
 
 function recorded(id: string, kind: string, state: string, result: unknown): void {
   db.prepare(`INSERT INTO jobs (id, kind, state, params, done, total, errors, result, started_at, finished_at) VALUES (?, ?, ?, '{}', 10, 10, 2, ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:05Z')`).run(

@@ -35,7 +35,7 @@ afterEach(() => {
 });
 
 const KINDS = Object.keys(JOB_KINDS) as JobKind[];
-const callerAs = (principal: Principal): RequestContext => ({ principal, transport: 'cli', source: 'cli:local', session: {} as RequestContext['session'], audit: () => undefined, commit: (write) => write(), allows: (p) => roleAllows(principal.role, p) });
+const callerAs = (principal: Principal): RequestContext => ({ principal, transport: 'cli', source: 'cli:local', session: {} as RequestContext['session'], audit: () => undefined, auditEach: () => undefined, commit: (write) => write(), allows: (p) => roleAllows(principal.role, p) });
 const staff = (role: Role): Principal => ({ id: `t-${role}`, name: role, role });
 
 /** A recorded result with every field its kind declares, plus what a worker records for main only. */

@@ -9,6 +9,8 @@ export interface DenseTableColumn {
   align?: 'right';
   /** Keep the header on one line (dates, short words). */
   nowrap?: boolean;
+  /** Not shown (a technical column behind a switch); the rows hide their cell the same way. */
+  hidden?: boolean;
 }
 
 export interface DenseTableProps {
@@ -28,7 +30,7 @@ export function DenseTable({ columns, actions = false, minWidth, testId, childre
         <Table.Thead>
           <Table.Tr>
             {columns.map((c, i) => (
-              <Table.Th key={i} ta={c.align} className={c.nowrap ? classes.nowrap : undefined}>
+              <Table.Th key={i} ta={c.align} className={c.nowrap ? classes.nowrap : undefined} hidden={c.hidden}>
                 {c.label}
               </Table.Th>
             ))}

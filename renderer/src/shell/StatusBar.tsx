@@ -34,7 +34,13 @@ const DOT: Record<ConnectionHealth['state'], string> = {
 function ChainSegment({ chain, health }: { chain: ChainStatus; health: ConnectionHealth }): ReactElement {
   const view = describeHealth(health);
   return (
-    <Tooltip label={view.detail} multiline maw={420} withArrow openDelay={300}>
+    <Tooltip
+      label={health.state === 'connected' && chain.state === 'connected' ? `${view.detail} Chain id ${chain.chainId}, block ${formatCount(chain.blockNumber)}.` : view.detail}
+      multiline
+      maw={420}
+      withArrow
+      openDelay={300}
+    >
       <Group gap={6} wrap="nowrap" data-testid="status-chain" data-state={health.state} data-since={health.since ?? undefined} data-queued={health.queued} tabIndex={0} className={classes.focusable}>
         <span className={classes.dot} style={{ background: DOT[health.state] }} aria-hidden="true" />
         <Text span size="xs" fw={600} aria-live="polite" data-testid="status-chain-label">
@@ -43,21 +49,16 @@ function ChainSegment({ chain, health }: { chain: ChainStatus; health: Connectio
         <Text span size="xs">
           · {chain.mode === 'embedded' ? 'embedded devnet' : 'external network'}
         </Text>
+        {/* Chain id and height are technical details: in the tooltip (on hover or focus), and as data for support scripts. */}
         {health.state === 'connected' && chain.state === 'connected' && (
-          <>
-            <Text span size="xs">
-              · chain id{' '}
-              <span data-testid="status-chain-id" data-value={chain.chainId}>
-                {chain.chainId}
-              </span>
-            </Text>
-            <Text span size="xs">
-              · block{' '}
-              <span data-testid="status-block-number" data-value={chain.blockNumber} className={classes.mono}>
-                {formatCount(chain.blockNumber)}
-              </span>
-            </Text>
-          </>
+          <span hidden>
+            <span data-testid="status-chain-id" data-value={chain.chainId}>
+              {chain.chainId}
+            </span>
+            <span data-testid="status-block-number" data-value={chain.blockNumber}>
+              {chain.blockNumber}
+            </span>
+          </span>
         )}
 
         {chain.state === 'mismatch' && (

@@ -1,4 +1,4 @@
-// The filter bar above the consents table: search by MRN or name, a patient, a grantee, purpose, category and
+// The filter bar above the consents table: search by MRN, patient or provider (name or NPI), a patient, a grantee, purpose, category and
 // status. Lists apply at once; typed text applies after a short pause (or Enter), so typing does not flood main.
 import { Button, Group, NativeSelect, TextInput } from '@mantine/core';
 import { useEffect, useRef, useState, type ReactElement } from 'react';
@@ -43,13 +43,13 @@ export function ConsentFilters({ applied, onApply, canSearchPatients, patientLab
       {canSearchPatients && (
         <TextInput
           label="Search"
-          placeholder="MRN or start of name"
+          placeholder="MRN, patient, provider or NPI"
           value={search}
           onChange={(e) => setSearch(e.currentTarget.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter') set({});
           }}
-          w={170}
+          w={230}
           size="xs"
           data-testid="consents-search"
         />

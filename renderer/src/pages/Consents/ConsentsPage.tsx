@@ -4,6 +4,7 @@
 import { Button, Group, Loader, Paper, Stack, Tabs, Text } from '@mantine/core';
 import { useCallback, useEffect, useMemo, useState, type ReactElement } from 'react';
 import type { ConsentDetail } from '../../../../main/api/consents';
+import type { BulkRevokeResult, BulkSelection } from '../../../../main/api/consents-bulk';
 import { ApiCallError, invoke } from '../../api/client';
 import { useSession } from '../../auth/SessionContext';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -14,6 +15,8 @@ import { SuccessNotice } from '../../components/SuccessNotice';
 import { hrefFor, navigate, useLocation } from '../../shell/router';
 import type { PageDefinition } from '../types';
 import { AccessCheckPanel, type AccessQuestion } from './AccessCheckPanel';
+import { BulkRevokeDialog } from './BulkRevokeDialog';
+import { BulkRevokeNotice } from './BulkRevokeNotice';
 import { ConsentDrawer } from './ConsentDrawer';
 import { ConsentExportPanel, type StartedExport } from './ConsentExportPanel';
 import { ConsentFilters } from './ConsentFilters';
@@ -33,6 +36,11 @@ function totalText(total: { count: number; exact: boolean } | null, loaded: numb
   const n = `${formatCount(total.count)}${total.exact ? '' : '+'}`;
   const noun = total.count === 1 && total.exact ? 'consent' : 'consents';
   return `${n} ${noun}${filtered ? ' match' : ''} · ${formatCount(loaded)} loaded${loaded < total.count ? ', scroll for more' : ''}`;
+}
+
+function matchedText(m: { patients: number; providers: number }): string {
+  const part = (n: number, one: string) => `${formatCount(n)} ${one}${n === 1 ? '' : 's'}`;
+  return `${part(m.patients, 'patient')} and ${part(m.providers, 'provider')}`;
 }
 
 interface ExportState {
@@ -74,6 +82,9 @@ function ConsentsPage(): ReactElement {
   const [notice, setNotice] = useState<string | null>(null);
   const [exported, setExported] = useState<ExportState>({ pending: false, result: null, error: null });
   const [question, setQuestion] = useState<AccessQuestion | null>(null);
+  const [bulkRevoke, setBulkRevoke] = useState<{ what: string; selection: BulkSelection } | null>(null);
+  const [bulkDone, setBulkDone] = useState<BulkRevokeResult | null>(null);
+  const maySelect = mayExport || mayRevoke;
 
   const toggle = (id: number): void =>
     setSelection((prev) => {
@@ -143,13 +154,15 @@ function ConsentsPage(): ReactElement {
         <Tabs.Panel value="list">
           <Stack gap="sm">
             {notice && <SuccessNotice onClose={() => setNotice(null)}>{notice}</SuccessNotice>}
+            {bulkDone && <BulkRevokeNotice key={bulkDone.bulkId} done={bulkDone} onChanged={pages.reload} onClose={() => setBulkDone(null)} />}
             <ConsentFilters applied={applied} onApply={applyFilter} canSearchPatients={canSearchPatients} patientLabel={patientFilterLabel} onPatientLabel={setPatientFilterLabel} />
             <Group justify="space-between" gap="xs" wrap="nowrap">
               {/* How long the first page took is for support and benchmarks (data-first-page-ms), not for people. */}
               <Text size="xs" c="dimmed" data-testid="consents-count" data-total={pages.total?.count ?? ''} data-loaded={pages.rows.length} data-first-page-ms={pages.firstPageMs ?? undefined}>
                 {pages.loading ? 'Reading…' : totalText(pages.total, pages.rows.length, filtered)}
+                {!pages.loading && pages.search && ` · search matched ${matchedText(pages.search)}`}
               </Text>
-              {mayExport && (
+              {maySelect && (
                 <Group gap="xs" wrap="nowrap">
                   {selectedCount > 0 && (
                     <>
@@ -161,6 +174,33 @@ function ConsentsPage(): ReactElement {
                       </Button>
                     </>
                   )}
+                  {mayRevoke && (
+                    <>
+                      <Button
+                        size="xs"
+                        variant="light"
+                        color="red.8"
+                        disabled={selectedCount === 0}
+                        onClick={() => setBulkRevoke({ what: `selected (${formatCount(selectedCount)})`, selection: { ids: [...selection] } })}
+                        data-testid="consents-revoke-selected"
+                      >
+                        Revoke selected…
+                      </Button>
+                      {filtered && (
+                        <Button
+                          size="xs"
+                          variant="default"
+                          disabled={pages.rows.length === 0}
+                          onClick={() => setBulkRevoke({ what: 'matching the filters', selection: { filter: apiFilter } })}
+                          data-testid="consents-revoke-matching"
+                        >
+                          Revoke all matching…
+                        </Button>
+                      )}
+                    </>
+                  )}
+                  {mayExport && (
+                  <>
                   <Button
                     size="xs"
                     variant="light"
@@ -182,6 +222,8 @@ function ConsentsPage(): ReactElement {
                   >
                     {filtered ? 'Export all matching' : 'Export all'}
                   </Button>
+                  </>
+                  )}
                 </Group>
               )}
             </Group>
@@ -192,6 +234,11 @@ function ConsentsPage(): ReactElement {
                 started={exported.result}
                 onClose={() => setExported({ pending: false, result: null, error: null })}
               />
+            )}
+            {pages.search?.capped && (
+              <Text size="xs" c="orange.9" data-testid="consents-search-capped">
+                The search matches too many patients or providers to show every consent: type more of the name or MRN.
+              </Text>
             )}
             {pages.error && <ErrorBanner title="Could not read the consents" error={pages.error} stale={pages.rows.length > 0} onRetry={pages.reload} />}
             {pages.loading && pages.rows.length === 0 && (
@@ -209,7 +256,7 @@ function ConsentsPage(): ReactElement {
                 </Text>
                 <Text size="sm" c="dimmed">
                   {filtered
-                    ? 'Search matches an MRN exactly or the start of a name (Family, Given). Clear a filter to see more.'
+                    ? 'Search matches any part of an MRN, a patient’s name or a provider’s name, or the start of an NPI. Clear a filter to see more.'
                     : 'Import a CSV or FHIR file on the Imports page, or record a consent with the button above.'}
                 </Text>
               </Paper>
@@ -222,7 +269,7 @@ function ConsentsPage(): ReactElement {
                 onLoadMore={pages.loadMore}
                 onOpen={(row) => setOpenId(row.id)}
                 openId={openId}
-                selection={mayExport ? selection : null}
+                selection={maySelect ? selection : null}
                 onToggle={toggle}
                 onToggleAll={toggleAll}
                 me={me}
@@ -245,6 +292,18 @@ function ConsentsPage(): ReactElement {
         mayAccount={can('audit.view')}
         onListChanged={pages.reload}
       />
+      {mayRevoke && (
+        <BulkRevokeDialog
+          selection={bulkRevoke}
+          onClose={() => setBulkRevoke(null)}
+          onDone={(done) => {
+            setBulkRevoke(null);
+            setSelection(new Set());
+            setBulkDone(done);
+            pages.reload();
+          }}
+        />
+      )}
       {mayGrant && <GrantConsentDialog opened={granting} onClose={() => setGranting(false)} onGranted={onGranted} />}
     </>
   );

@@ -11,6 +11,8 @@ export const CONSENT_PAGE_SIZE = 200;
 export interface ConsentPages {
   rows: ConsentListRow[];
   total: ConsentListResult['total'];
+  /** What the search text matched (first page of a search), else null. */
+  search: ConsentListResult['search'] | null;
   hasMore: boolean;
   loading: boolean;
   loadingMore: boolean;
@@ -72,6 +74,7 @@ export function useConsentPages(filter: ConsentFilter): ConsentPages {
   return {
     rows,
     total: pages[0]?.total ?? null,
+    search: pages[0]?.search ?? null,
     hasMore: !failedFirst && hasNextPage,
     loading: query.isPending || (query.isFetching && !loadingMore),
     loadingMore,

@@ -1,3 +1,4 @@
+import { TechnicalDetails } from '../../components/TechnicalDetails';
 import { Badge, Code, DataList, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
 import type { ChainStatus, ConnectionHealth } from '../../../../main/api/system';
@@ -49,34 +50,6 @@ export function ChainCard({ chain, health, loading }: { chain: ChainStatus | und
               </DataList.ItemValue>
             </DataList.Item>
           )}
-          {chain.state === 'connected' && health?.state !== 'offline' && (
-            <>
-              <DataList.Item>
-                <DataList.ItemLabel>Chain id</DataList.ItemLabel>
-                <DataList.ItemValue>{chain.chainId}</DataList.ItemValue>
-              </DataList.Item>
-              <DataList.Item>
-                <DataList.ItemLabel>Latest block</DataList.ItemLabel>
-                <DataList.ItemValue>{formatCount(chain.blockNumber)}</DataList.ItemValue>
-              </DataList.Item>
-              <DataList.Item>
-                <DataList.ItemLabel>Contracts</DataList.ItemLabel>
-                <DataList.ItemValue>
-                  {Object.keys(chain.contracts).length === 0 ? (
-                    <Text size="sm" c="dimmed">
-                      None deployed yet
-                    </Text>
-                  ) : (
-                    Object.entries(chain.contracts).map(([name, address]) => (
-                      <Text key={name} size="xs" title={address}>
-                        {name} <Code fz="xs">{shortAddress(address)}</Code>
-                      </Text>
-                    ))
-                  )}
-                </DataList.ItemValue>
-              </DataList.Item>
-            </>
-          )}
           {chain.state === 'connecting' && (
             <DataList.Item>
               <DataList.ItemLabel>Trying since</DataList.ItemLabel>
@@ -107,6 +80,36 @@ export function ChainCard({ chain, health, loading }: { chain: ChainStatus | und
           )}
         </DataList>
       )}
+          {chain && chain.state === 'connected' && health?.state !== 'offline' && (
+            <TechnicalDetails testId="dashboard-chain-technical">
+              <DataList size="sm" gap={6} labelWidth={110}>
+              <DataList.Item>
+                <DataList.ItemLabel>Chain id</DataList.ItemLabel>
+                <DataList.ItemValue>{chain.chainId}</DataList.ItemValue>
+              </DataList.Item>
+              <DataList.Item>
+                <DataList.ItemLabel>Latest block</DataList.ItemLabel>
+                <DataList.ItemValue>{formatCount(chain.blockNumber)}</DataList.ItemValue>
+              </DataList.Item>
+              <DataList.Item>
+                <DataList.ItemLabel>Contracts</DataList.ItemLabel>
+                <DataList.ItemValue>
+                  {Object.keys(chain.contracts).length === 0 ? (
+                    <Text size="sm" c="dimmed">
+                      None deployed yet
+                    </Text>
+                  ) : (
+                    Object.entries(chain.contracts).map(([name, address]) => (
+                      <Text key={name} size="xs" title={address}>
+                        {name} <Code fz="xs">{shortAddress(address)}</Code>
+                      </Text>
+                    ))
+                  )}
+                </DataList.ItemValue>
+              </DataList.Item>
+              </DataList>
+            </TechnicalDetails>
+          )}
       {health && health.state !== 'connected' && (
         <Text size="xs" mt="sm">
           Records are still saved on this computer; their events wait in the outbox until the chain is reachable.

@@ -1,4 +1,5 @@
 // Settings → Workstation: what this workstation is configured to use (read-only) and where a deployment sets it.
+import { TechnicalDetails } from '../../components/TechnicalDetails';
 import { Badge, Code, DataList, Group, List, Paper, SimpleGrid, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
 import type { ReactElement, ReactNode } from 'react';
 import type { ChainStatus, SystemStatus } from '../../../../main/api/system';
@@ -41,15 +42,18 @@ function ChainConfiguration({ chain }: { chain: ChainStatus }): ReactElement {
           <DataList.ItemValue>{chain.rpcUrl ? <Code fz="xs">{chain.rpcUrl}</Code> : 'Not known yet'}</DataList.ItemValue>
         </DataList.Item>
         <DataList.Item>
-          <DataList.ItemLabel>Chain id</DataList.ItemLabel>
-          <DataList.ItemValue data-testid="settings-chain-id">{chainId ?? 'Not known yet'}</DataList.ItemValue>
-        </DataList.Item>
-        <DataList.Item>
           <DataList.ItemLabel>Connection</DataList.ItemLabel>
           <DataList.ItemValue>
             {view.label}
             {chain.state !== 'connected' && ` — ${view.detail}`}
           </DataList.ItemValue>
+        </DataList.Item>
+      </DataList>
+      <TechnicalDetails testId="settings-chain-technical">
+      <DataList size="sm" gap={6} labelWidth={150} mb="sm">
+        <DataList.Item>
+          <DataList.ItemLabel>Chain id</DataList.ItemLabel>
+          <DataList.ItemValue data-testid="settings-chain-id">{chainId ?? 'Not known yet'}</DataList.ItemValue>
         </DataList.Item>
         {chain.state === 'connected' && (
           <DataList.Item>
@@ -87,6 +91,7 @@ function ChainConfiguration({ chain }: { chain: ChainStatus }): ReactElement {
           </Table>
         )}
       </div>
+      </TechnicalDetails>
     </Stack>
   );
 }

@@ -1,5 +1,6 @@
 // Sharing: data-sharing agreements with partner organisations (propose, sign, terminate, status), incoming
 // release-of-information requests with their decisions and reasons, and the release log. Decisions are made in main.
+import { TechnicalDetails } from '../../components/TechnicalDetails';
 import { Alert, Badge, Button, Code, Group, Skeleton, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState, type ReactElement } from 'react';
 import type { AgreementView, ReleaseRequestView } from '../../../../main/api/sharing';
@@ -165,27 +166,35 @@ function SharingPage(): ReactElement {
             <Skeleton h={40} />
           ) : me ? (
             <Stack gap={4} data-testid="org-identity" data-org-id={me.orgId} data-address={me.address} data-public-key={me.publicKey}>
-              <Group gap="xs">
-                <Text size="sm">
-                  Organisation id <b data-testid="org-id">{me.orgId}</b>, signing address <Code data-testid="org-address">{me.address}</Code>
-                </Text>
-                <CopyText value={me.address} label="Copy address" />
-              </Group>
-              <Group gap="xs">
-                <Text size="sm">
-                  Public key (give it to partners: they seal proposed terms to it) <Code data-testid="org-public-key">{me.publicKey}</Code>
-                </Text>
-                <CopyText value={me.publicKey} label="Copy public key" />
-              </Group>
-              {me.notConfigured ? (
+              <Text size="sm">
+                Organisation id <b data-testid="org-id">{me.orgId}</b>
+              </Text>
+              {me.notConfigured && (
                 <Alert color="yellow" variant="light" title="Not configured" data-testid="sharing-not-configured">
                   {me.notConfigured}
                 </Alert>
-              ) : (
-                <Text size="xs" c="dimmed">
-                  Signs for chain {me.chainId}, SharingAgreements {me.contract}
-                </Text>
               )}
+              <TechnicalDetails summary="Technical details (for partners’ IT staff)" testId="org-technical">
+                <Stack gap={4}>
+                  <Group gap="xs">
+                    <Text size="sm">
+                      Signing address <Code data-testid="org-address">{me.address}</Code>
+                    </Text>
+                    <CopyText value={me.address} label="Copy address" />
+                  </Group>
+                  <Group gap="xs">
+                    <Text size="sm">
+                      Public key (give it to partners: they seal proposed terms to it) <Code data-testid="org-public-key">{me.publicKey}</Code>
+                    </Text>
+                    <CopyText value={me.publicKey} label="Copy public key" />
+                  </Group>
+                  {!me.notConfigured && (
+                    <Text size="xs" c="dimmed">
+                      Signs for chain {me.chainId}, SharingAgreements {me.contract}
+                    </Text>
+                  )}
+                </Stack>
+              </TechnicalDetails>
             </Stack>
           ) : (
             <></>

@@ -23,27 +23,31 @@ export interface BatchesTableProps {
   /** Null when the signed-in role may not retry (sync.run). */
   onRetry: ((batch: SyncBatchSummary) => void) | null;
   retrying: string | null;
+  /** Show the chain columns (batch id, transaction and nonce, block, gas): hidden for records staff by default. */
+  technical: boolean;
 }
 
-const BATCH_COLUMNS: readonly DenseTableColumn[] = [
-  { label: 'Batch' },
-  { label: 'Kind' },
-  { label: 'Events', align: 'right' },
-  { label: 'Status' },
-  { label: 'Transaction' },
-  { label: 'Block', align: 'right' },
-  { label: 'Confirmations', align: 'right' },
-  { label: 'Gas used', align: 'right' },
-  { label: 'Updated', nowrap: true },
-  { label: 'Error' },
-];
+function batchColumns(technical: boolean): readonly DenseTableColumn[] {
+  return [
+    { label: 'Batch', hidden: !technical },
+    { label: 'What' },
+    { label: 'Events', align: 'right' },
+    { label: 'Status' },
+    { label: 'Transaction', hidden: !technical },
+    { label: 'Block', align: 'right', hidden: !technical },
+    { label: 'Confirmations', align: 'right' },
+    { label: 'Gas used', align: 'right', hidden: !technical },
+    { label: 'Updated', nowrap: true },
+    { label: 'Error' },
+  ];
+}
 
-export function BatchesTable({ batches, confirmationsRequired, onRetry, retrying }: BatchesTableProps): ReactElement {
+export function BatchesTable({ batches, confirmationsRequired, onRetry, retrying, technical }: BatchesTableProps): ReactElement {
   return (
-    <DenseTable columns={BATCH_COLUMNS} actions minWidth={1080} testId="sync-batches-table">
-  {batches.map((b) => (
+    <DenseTable columns={batchColumns(technical)} actions minWidth={technical ? 1080 : 720} testId="sync-batches-table">
+      {batches.map((b) => (
         <Table.Tr key={b.id} data-testid="sync-batch-row" data-batch-id={b.id} data-kind={b.kind} data-state={b.state}>
-          <Table.Td>
+          <Table.Td hidden={!technical}>
             <Code fz="xs" title={b.id} bg="transparent" p={0}>
               {shortHex(b.id, 10, 6)}
             </Code>
@@ -60,7 +64,7 @@ export function BatchesTable({ batches, confirmationsRequired, onRetry, retrying
               </Text>
             )}
           </Table.Td>
-          <Table.Td>
+          <Table.Td hidden={!technical}>
             {b.txHash ? (
               <Code fz="xs" title={b.txHash} bg="transparent" p={0} data-testid="batch-tx-hash" data-value={b.txHash}>
                 {shortHex(b.txHash, 10, 6)}
@@ -76,13 +80,13 @@ export function BatchesTable({ batches, confirmationsRequired, onRetry, retrying
               </Text>
             )}
           </Table.Td>
-          <Table.Td ta="right" className={classes.mono}>
+          <Table.Td ta="right" className={classes.mono} hidden={!technical}>
             {b.blockNumber === null ? '—' : formatCount(b.blockNumber)}
           </Table.Td>
           <Table.Td ta="right" className={classes.mono} data-testid="batch-confirmations">
             {confirmationsText(b.confirmations, confirmationsRequired, b.state)}
           </Table.Td>
-          <Table.Td ta="right" className={classes.mono} title={`Estimated ${formatCount(b.estimatedGas)}`}>
+          <Table.Td ta="right" className={classes.mono} title={`Estimated ${formatCount(b.estimatedGas)}`} hidden={!technical}>
             {b.gasUsed === null ? <Text span size="xs" c="dimmed">{`est. ${formatCount(b.estimatedGas)}`}</Text> : formatCount(b.gasUsed)}
           </Table.Td>
           <Table.Td className={classes.nowrap}>{formatDateTime(b.updatedAt)}</Table.Td>

@@ -1,5 +1,6 @@
 // The four facts an operator checks first: which chain and how far along, who signs and with what balance, what
 // the sender is doing right now (live from `sync.state`), and what waits in the queue by kind.
+import { TechnicalDetails } from '../../components/TechnicalDetails';
 import { Badge, Code, DataList, Group, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
 import type { SyncState } from '../../../../main/api/events';
@@ -63,19 +64,8 @@ function ChainCard({ status, liveBlock }: { status: SyncStatus | undefined; live
               {`${formatDateTime(health.since)}, ${formatCount(health.queued)} queued`}
             </Item>
           )}
-          <Item label="Chain id" testId="sync-chain-id" value={status.chainId}>
-            {status.chainId === null ? '—' : String(status.chainId)}
-          </Item>
-          <Item label="Block height" testId="sync-block-height" value={block}>
-            {block === null ? '—' : formatCount(block)}
-          </Item>
           <Item label="Confirmations" testId="sync-confirmations-required">
             {`${formatCount(status.confirmationsRequired)} required`}
-          </Item>
-          <Item label="Node">
-            <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
-              {status.rpcUrl ?? '—'}
-            </Text>
           </Item>
           {health.state !== 'connected' && (
             <Item label="Note">
@@ -85,6 +75,23 @@ function ChainCard({ status, liveBlock }: { status: SyncStatus | undefined; live
             </Item>
           )}
         </DataList>
+      )}
+      {status && (
+        <TechnicalDetails testId="sync-chain-technical">
+          <DataList size="sm" gap={4} labelWidth={110}>
+            <Item label="Chain id" testId="sync-chain-id" value={status.chainId}>
+              {status.chainId === null ? '—' : String(status.chainId)}
+            </Item>
+            <Item label="Block height" testId="sync-block-height" value={block}>
+              {block === null ? '—' : formatCount(block)}
+            </Item>
+            <Item label="Node">
+              <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
+                {status.rpcUrl ?? '—'}
+              </Text>
+            </Item>
+          </DataList>
+        </TechnicalDetails>
       )}
     </StatusCard>
   );
@@ -101,9 +108,11 @@ function SignerCard({ status }: { status: SyncStatus | undefined }): ReactElemen
             The account that signs and pays for this workstation’s batches.
           </Text>
           {address ? (
-            <Code block fz="xs" data-testid="sync-signer-address" style={{ wordBreak: 'break-all', whiteSpace: 'normal' }}>
-              {address}
-            </Code>
+            <TechnicalDetails summary="Signing account" testId="sync-signer-technical">
+              <Code block fz="xs" data-testid="sync-signer-address" style={{ wordBreak: 'break-all', whiteSpace: 'normal' }}>
+                {address}
+              </Code>
+            </TechnicalDetails>
           ) : (
             <Text size="sm" data-testid="sync-signer-address">
               No signing key loaded
@@ -219,9 +228,11 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
             </Text>
           )}
           {status?.finality && (
-            <Text size="xs" c="dimmed" data-testid="sync-finality">
-              {`Final when: ${status.finality}`}
-            </Text>
+            <TechnicalDetails summary="When a batch counts as final" testId="sync-finality-technical">
+              <Text size="xs" c="dimmed" data-testid="sync-finality">
+                {status.finality}
+              </Text>
+            </TechnicalDetails>
           )}
         </Stack>
       )}

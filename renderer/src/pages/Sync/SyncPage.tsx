@@ -1,6 +1,6 @@
 // Sync: how events recorded here leave for the chain. The connection, the signer, the sender's live state and the
 // queue; the batches with their transactions; the controls (sync now, pause, resume, retry); one event in full.
-import { Alert, Badge, Button, Group, NativeSelect, NumberInput, Paper, SegmentedControl, Skeleton, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Group, NativeSelect, NumberInput, Paper, SegmentedControl, Skeleton, Stack, Switch, Text, Title, Tooltip } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactElement } from 'react';
 import { SYNC_BATCH_STATES, type SyncBatchState, type SyncBatchSummary, type SyncNowResult } from '../../../../main/api/sync';
 import { ApiCallError, invoke } from '../../api/client';
@@ -56,6 +56,8 @@ function SyncPage(): ReactElement {
   const { status: system } = useSystemStatus();
   const [stateFilter, setStateFilter] = useState<SyncBatchState | ''>('');
   const [conflictView, setConflictView] = useState<'open' | 'all'>('open');
+  // Chain columns (batch id, transaction, block, gas) are for IT staff: off by default.
+  const [technical, setTechnical] = useState(false);
   const [active, setActive] = useState(false);
   const refreshMs = active ? REFRESH_ACTIVE_MS : REFRESH_IDLE_MS;
   const status = useApiQuery('sync.status', {}, { refreshMs });
@@ -276,6 +278,7 @@ function SyncPage(): ReactElement {
               </Text>
             </Stack>
             <Group gap="sm" align="flex-end" wrap="wrap">
+              <Switch size="xs" label="Technical details" checked={technical} onChange={(e) => setTechnical(e.currentTarget.checked)} data-testid="sync-batches-technical" mb={6} />
               <NativeSelect
                 label="Status"
                 size="xs"
@@ -322,7 +325,7 @@ function SyncPage(): ReactElement {
             </Text>
           )}
           {batches.data && batches.data.length > 0 && (
-            <BatchesTable batches={batches.data} confirmationsRequired={required} onRetry={can('sync.run') ? (b) => void retry(b) : null} retrying={retrying} />
+            <BatchesTable batches={batches.data} confirmationsRequired={required} onRetry={can('sync.run') ? (b) => void retry(b) : null} retrying={retrying} technical={technical} />
           )}
         </Paper>
       </Stack>

@@ -1,0 +1,162 @@
+// The consents table's search through the real services (dispatcher, permission, zod, real SQLite): MRN fragments,
+// any part of a name (an apostrophe too), providers by NPI or name, % and _ matched literally, pages, refusal to
+// roles without patients.view, and no search text in the audit trail.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsentListResult } from '../api/consents';
+import type { Principal } from '../api/permissions';
+import { silentLogger } from '../runtime/log';
+import { startServices, type Services } from '../runtime/services';
+import { pageSql } from './queries';
+import { likeEscape, matchSearch } from './search';
+import { NPI, seedSecret, tempDir } from './test-support';
+
+const manager: Principal = { id: 'mgr-1', name: 'Manager', role: 'records_manager' };
+const auditor: Principal = { id: 'aud-1', name: 'Auditor', role: 'auditor' };
+
+let dir: string;
+let s: Services;
+
+async function call<T>(channel: string, input: unknown, principal: Principal = manager): Promise<T> {
+  const r = await s.call(channel, input, { principal });
+  if (!r.ok) throw Object.assign(new Error(`${r.error.code}: ${r.error.message}`), { code: r.error.code });
+  return r.value as T;
+}
+
+const PATIENTS = [
+  { mrn: 'MRN100', patientName: 'Smith, Ada', grantee: NPI.a },
+  { mrn: 'MRN200', patientName: "O'Brien, Sean", grantee: NPI.a },
+  { mrn: 'MRN300', patientName: '100% Match, Pat', grantee: NPI.a },
+  { mrn: 'MRN400', patientName: 'Under_score, Ula', grantee: NPI.a },
+  { mrn: 'MRN500', patientName: 'Abbot, Cora', grantee: NPI.b },
+  { mrn: 'XQ-77', patientName: 'Jones, Ana', grantee: 'ACME-CLINIC' },
+];
+
+beforeAll(async () => {
+  dir = tempDir('custodian-search-');
+  seedSecret(path.join(dir, 'data'));
+  s = await startServices({ dataDir: path.join(dir, 'data'), runtime: 'cli', sync: 'manual', logger: silentLogger, config: { chain: { mode: 'none' } } });
+  const now = new Date().toISOString();
+  // The provider directory (the credentials roster's table), listing NPI.b by name.
+  s.db
+    .prepare('INSERT INTO providers (npi, name, organization, specialty, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(NPI.b, 'Quinn, Harper', 'Lakeside Cardiology', null, 'test', now, now);
+  for (const p of PATIENTS) {
+    for (const category of ['general', 'HIV'] as const) {
+      await call('consents.grant', {
+        facility: 'GH01',
+        mrn: p.mrn,
+        patientName: p.patientName,
+        grantee: p.grantee,
+        ...(p.grantee === 'ACME-CLINIC' ? { granteeKind: 'org' } : {}),
+        decision: 'permit',
+        purpose: 'TREAT',
+        category,
+        periodStart: '2024-01-01',
+      });
+    }
+  }
+});
+afterAll(async () => {
+  await s.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const mrnsOf = async (search: string, extra: Record<string, unknown> = {}) =>
+  [...new Set((await call<ConsentListResult>('consents.list', { search, ...extra })).rows.map((r) => r.patient.mrn))].sort();
+
+describe('likeEscape', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['100%', '100\\%'],
+    ['a_b', 'a\\_b'],
+    ['back\\slash', 'back\\\\slash'],
+    ["O'Brien", "O'Brien"],
+  ])('%s -> %s', (text, escaped) => expect(likeEscape(text)).toBe(escaped));
+});
+
+describe('consents search', () => {
+  it('finds patients by any part of the MRN or name, case-insensitively', async () => {
+    expect(await mrnsOf('MRN100')).toEqual(['MRN100']);
+    expect(await mrnsOf('q-7')).toEqual(['XQ-77']);
+    expect(await mrnsOf('ada')).toEqual(['MRN100']);
+    expect(await mrnsOf('SMITH')).toEqual(['MRN100']);
+    expect(await mrnsOf('cora')).toEqual(['MRN500']);
+  });
+
+  it("matches a name with an apostrophe as typed (O'Brien)", async () => {
+    expect(await mrnsOf("o'bri")).toEqual(['MRN200']);
+    expect(await mrnsOf("O'Brien, Sean")).toEqual(['MRN200']);
+  });
+
+  it('matches % and _ literally, never as wildcards', async () => {
+    expect(await mrnsOf('%')).toEqual(['MRN300']);
+    expect(await mrnsOf('0% M')).toEqual(['MRN300']);
+    expect(await mrnsOf('_')).toEqual(['MRN400']);
+    expect(await mrnsOf('r_s')).toEqual(['MRN400']);
+    // As wildcards these would match "Abbot" and MRN100..MRN500.
+    expect(await mrnsOf('Abb_t')).toEqual([]);
+    expect(await mrnsOf('MRN%00')).toEqual([]);
+    expect(await mrnsOf('\\')).toEqual([]);
+  });
+
+  it('finds consents by provider name, organisation, NPI start, and by an unlisted grantee id', async () => {
+    expect(await mrnsOf('quinn')).toEqual(['MRN500']);
+    expect(await mrnsOf('lakeside')).toEqual(['MRN500']);
+    expect(await mrnsOf(NPI.b.slice(0, 6))).toEqual(['MRN500']);
+    expect(await mrnsOf(NPI.a)).toEqual(['MRN100', 'MRN200', 'MRN300', 'MRN400']);
+    expect(await mrnsOf('ACME-CLINIC')).toEqual(['XQ-77']);
+    const first = await call<ConsentListResult>('consents.list', { search: 'quinn' });
+    expect(first.search).toEqual({ patients: 0, providers: 1, capped: false });
+    expect(first.total).toEqual({ count: 2, exact: true });
+  });
+
+  it('combines with the other filters and answers an empty result with zero counts', async () => {
+    expect(await mrnsOf('MRN', { category: 'HIV', grantee: NPI.b })).toEqual(['MRN500']);
+    const none = await call<ConsentListResult>('consents.list', { search: 'nobody at all' });
+    expect(none).toMatchObject({ rows: [], nextCursor: null, total: { count: 0, exact: true }, search: { patients: 0, providers: 0, capped: false } });
+  });
+
+  it('pages the results newest first with a cursor', async () => {
+    const seen: number[] = [];
+    let page = await call<ConsentListResult>('consents.list', { search: 'MRN', limit: 5 });
+    expect(page.total).toEqual({ count: 10, exact: true });
+    seen.push(...page.rows.map((r) => r.id));
+    while (page.nextCursor !== null) {
+      page = await call<ConsentListResult>('consents.list', { search: 'MRN', limit: 5, before: page.nextCursor });
+      expect(page.total).toBeNull();
+      seen.push(...page.rows.map((r) => r.id));
+    }
+    expect(seen).toHaveLength(10);
+    expect(seen).toEqual([...seen].sort((a, b) => b - a));
+  });
+
+  it('says when more patients matched than a search uses', () => {
+    const m = matchSearch(s.db, 'MRN', 3);
+    expect(m).toMatchObject({ capped: true });
+    expect(m.patients).toHaveLength(3);
+  });
+
+  it('is refused to a role without patients.view, in main, before any query runs', async () => {
+    const r = await s.call('consents.list', { search: 'smith' }, { principal: auditor });
+    expect(r).toMatchObject({ ok: false, error: { code: 'PERMISSION_DENIED' } });
+  });
+
+  it('never writes the search text to the audit trail', async () => {
+    await call('consents.list', { search: "O'Brien" });
+    const entry = s.db.prepare(`SELECT * FROM audit_log WHERE action = 'consents.list' ORDER BY id DESC LIMIT 1`).get() as Record<string, unknown>;
+    expect(entry).toBeDefined();
+    expect(JSON.stringify(entry)).not.toMatch(/brien/i);
+  });
+
+  it('reads consents through indexes, never a scan of the consents table', () => {
+    const stmt = s.db.prepare(`EXPLAIN QUERY PLAN ${pageSql('search')}`);
+    const detail = (stmt.all({ before: 1e15, grantee: null, purpose: null, category: null, status: null, now: 0, limit: 10, patients: '[1,2]', grantees: '["x"]', patientId: null }) as { detail: string }[])
+      .map((r) => r.detail)
+      .join('\n');
+    expect(detail).toMatch(/consents_decide/);
+    expect(detail).toMatch(/consents_by_grantee/);
+    expect(detail).not.toMatch(/SCAN c\b/);
+  });
+});

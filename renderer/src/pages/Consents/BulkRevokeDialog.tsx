@@ -1,0 +1,178 @@
+// Bulk revoke, reviewed before it is done: main counts exactly which active consents the selection holds and of which
+// patients and providers; the person gives a reason and, above 50 consents, types the confirmation main asks for.
+import { Alert, Button, Group, List, Loader, Modal, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
+import type { BulkRevokePreview, BulkRevokeResult, BulkSelection } from '../../../../main/api/consents-bulk';
+import { ApiCallError, invoke } from '../../api/client';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { formatCount } from '../../components/format';
+import { patientTitle } from './labels';
+
+export interface BulkRevokeDialogProps {
+  /** What to revoke (chosen rows or the table's filter); null when closed. */
+  selection: { what: string; selection: BulkSelection } | null;
+  onClose: () => void;
+  onDone: (result: BulkRevokeResult) => void;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
+const asError = (channel: 'consents.bulkRevokePreview' | 'consents.bulkRevoke', err: unknown) => (err instanceof ApiCallError ? err : new ApiCallError(channel, 'INTERNAL', String(err)));
+
+export function BulkRevokeDialog({ selection, onClose, onDone }: BulkRevokeDialogProps): ReactElement {
+  const [preview, setPreview] = useState<BulkRevokePreview | null>(null);
+  const [error, setError] = useState<ApiCallError | null>(null);
+  const [reason, setReason] = useState('');
+  const [typed, setTyped] = useState('');
+  const [pending, setPending] = useState(false);
+  const [reasonError, setReasonError] = useState<string | null>(null);
+
+  const load = (): void => {
+    if (!selection) return;
+    setPreview(null);
+    setError(null);
+    setTyped('');
+    invoke('consents.bulkRevokePreview', { selection: selection.selection }).then(setPreview, (err: unknown) => setError(asError('consents.bulkRevokePreview', err)));
+  };
+  useEffect(() => {
+    setReason('');
+    setReasonError(null);
+    load();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selection]);
+
+  const needsTyping = preview?.typedConfirmation ?? null;
+  const typedOk = needsTyping === null || typed.trim() === needsTyping;
+
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    if (!selection || !preview) return;
+    if (reason.trim().length < 3) {
+      setReasonError('Say why these consents are revoked (at least 3 characters).');
+      return;
+    }
+    setPending(true);
+    setError(null);
+    try {
+      const done = await invoke('consents.bulkRevoke', {
+        selection: selection.selection,
+        reason: reason.trim(),
+        expected: { consents: preview.consents, fingerprint: preview.fingerprint },
+        ...(needsTyping ? { typedConfirmation: typed.trim() } : {}),
+      });
+      onDone(done);
+    } catch (err) {
+      setError(asError('consents.bulkRevoke', err));
+    } finally {
+      setPending(false);
+    }
+  };
+
+  return (
+    <Modal opened={selection !== null} onClose={onClose} title="Revoke consents in bulk" size="xl" closeButtonProps={{ 'aria-label': 'Close' }} data-testid="bulk-revoke-dialog">
+      {selection && (
+        <form onSubmit={(e) => void submit(e)} noValidate>
+          <Stack gap="sm">
+            {!preview && !error && (
+              <Group gap="xs">
+                <Loader size="xs" />
+                <Text size="sm">Counting the consents {selection.what}…</Text>
+              </Group>
+            )}
+            {error && <ErrorBanner title={error.code === 'CONFLICT' ? 'The selection changed' : 'Nothing was revoked'} error={error} onRetry={error.code === 'CONFLICT' ? load : undefined} />}
+            {preview && preview.consents === 0 && (
+              <Alert color="gray" variant="light" data-testid="bulk-revoke-nothing">
+                <Text size="sm">None of the consents {selection.what} is active: there is nothing to revoke.</Text>
+              </Alert>
+            )}
+            {preview && preview.consents > 0 && (
+              <>
+                <Alert color="red" variant="light" data-testid="bulk-revoke-summary">
+                  <Text size="sm" fw={600}>
+                    This will revoke {plural(preview.consents, 'consent')} of {plural(preview.patients.count, 'patient')} for {plural(preview.providers.count, 'provider')}.
+                  </Text>
+                  <Text size="sm">
+                    Each is revoked as its own change, recorded in the audit trail and sent to the other workstations.
+                    {preview.notActive > 0 && ` ${plural(preview.notActive, 'selected consent is', 'selected consents are')} not active and will be left as they are.`}
+                  </Text>
+                </Alert>
+                <SimpleGrid cols={2} spacing="md">
+                  <div>
+                    <Text size="sm" fw={600} component="h3" m={0}>
+                      Patients ({formatCount(preview.patients.count)})
+                    </Text>
+                    <List size="sm" spacing={2} data-testid="bulk-revoke-patients">
+                      {preview.patients.shown.map((p) => (
+                        <List.Item key={p.id}>
+                          {patientTitle(p)}
+                          {p.mrn && p.name ? ` (MRN ${p.mrn})` : ''} · {plural(p.consents, 'consent')}
+                        </List.Item>
+                      ))}
+                    </List>
+                    {preview.patients.count > preview.patients.shown.length && (
+                      <Text size="xs" c="dimmed">
+                        and {plural(preview.patients.count - preview.patients.shown.length, 'more patient')}
+                      </Text>
+                    )}
+                  </div>
+                  <div>
+                    <Text size="sm" fw={600} component="h3" m={0}>
+                      Providers ({formatCount(preview.providers.count)})
+                    </Text>
+                    <List size="sm" spacing={2} data-testid="bulk-revoke-providers">
+                      {preview.providers.shown.map((g) => (
+                        <List.Item key={g.grantee}>
+                          {g.name ? `${g.name} (${g.grantee})` : g.grantee} · {plural(g.consents, 'consent')}
+                        </List.Item>
+                      ))}
+                    </List>
+                    {preview.providers.count > preview.providers.shown.length && (
+                      <Text size="xs" c="dimmed">
+                        and {plural(preview.providers.count - preview.providers.shown.length, 'more provider')}
+                      </Text>
+                    )}
+                  </div>
+                </SimpleGrid>
+                <Textarea
+                  label="Reason for revoking"
+                  description="Required. Kept with each consent’s history."
+                  required
+                  autosize
+                  minRows={2}
+                  maxLength={500}
+                  value={reason}
+                  onChange={(e) => {
+                    setReason(e.currentTarget.value);
+                    setReasonError(null);
+                  }}
+                  error={reasonError}
+                  data-autofocus
+                  data-testid="bulk-revoke-reason"
+                />
+                {needsTyping && (
+                  <TextInput
+                    label={`Type ${needsTyping} to confirm`}
+                    description={`More than 50 consents change at once: type exactly ${needsTyping}.`}
+                    value={typed}
+                    onChange={(e) => setTyped(e.currentTarget.value)}
+                    autoComplete="off"
+                    data-testid="bulk-revoke-typed"
+                  />
+                )}
+              </>
+            )}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={onClose} data-testid="bulk-revoke-cancel">
+                Cancel
+              </Button>
+              {preview && preview.consents > 0 && (
+                <Button type="submit" color="red.8" loading={pending} disabled={!typedOk} data-testid="bulk-revoke-confirm">
+                  Revoke {plural(preview.consents, 'consent')}
+                </Button>
+              )}
+            </Group>
+          </Stack>
+        </form>
+      )}
+    </Modal>
+  );
+}
