@@ -32,8 +32,9 @@ export default defineConfig({
     // The database is encrypted at rest: services and CLI processes started by tests unwrap its key with this
     // passphrase (tests of a missing or wrong key set their own). Plain openDatabase() without a key stays plain.
     env: { CUSTODIAN_DB_PASSPHRASE: 'vitest database passphrase' },
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Limits for a hung test, not timings: a loaded 2-core machine (CI, a CPU burner) runs a CLI process test in minutes.
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
     // Integration tests spawn EVM nodes and open SQLite files; two cores here, keep it modest.
     maxWorkers: 2,
     reporters: ['default'],

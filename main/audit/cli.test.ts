@@ -61,7 +61,7 @@ beforeAll(async () => {
   } finally {
     await services.stop();
   }
-}, 120_000);
+}, 240_000);
 afterAll(() => fs.rmSync(data, { recursive: true, force: true }));
 
 describe('custodian audit', () => {
@@ -74,7 +74,7 @@ describe('custodian audit', () => {
     expect(report.log.verifiedSize).toBeGreaterThan(0);
     // The verify call itself was audited, and its command ended with a head over that entry too.
     expect(readHeadsFile(data).heads.at(-1)?.treeSize).toBe(dbSize());
-  }, 120_000);
+  }, 240_000);
 
   it('exports a proof bundle that check-proof accepts offline, and refuses once the entry is altered', async () => {
     const out = path.join(data, 'proof-2.json');
@@ -91,7 +91,7 @@ describe('custodian audit', () => {
     const altered = await custodian(['audit', 'check-proof', out, '--json']);
     expect(altered.code).toBe(1);
     expect(JSON.parse(altered.stdout)).toMatchObject({ offlineOk: false });
-  }, 120_000);
+  }, 240_000);
 
   it('catches an entry rewritten in the file with every later hash recomputed', async () => {
     // Whoever rewrites the file holds its key here (encryption at rest is the other control): the log must still tell.
@@ -112,5 +112,5 @@ describe('custodian audit', () => {
     const verify = await custodian(['audit', 'verify']);
     expect(verify.code).not.toBe(0);
     expect(verify.stdout).toMatch(/FIRST PROBLEM: Entries 2–\d+ no longer give the root signed at/);
-  }, 120_000);
+  }, 240_000);
 });

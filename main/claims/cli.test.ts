@@ -41,7 +41,7 @@ beforeAll(async () => {
   } finally {
     await services.stop();
   }
-}, 60_000);
+}, 180_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const rows = [claimRow({ claim_id: 'A' }), claimRow({ claim_id: 'B', codes: '9921' }), claimRow({ claim_id: 'C', service_date: 'soon' })];
@@ -60,7 +60,7 @@ describe('custodian claims', () => {
     expect(lines[1]!.reasons!.map((r) => r.code)).toContain('MALFORMED_CODE');
     expect(lines[2]!.reason).toBe('row 3: service_date: expected a date as YYYY-MM-DD');
     expect(checked.stderr).toMatch(/3 rows: 0 pass, 2 fail, 1 rejected \(nothing stored\)/);
-  }, 60_000);
+  }, 180_000);
 
   it('imports as an IT admin, with the rejects file, and a second import changes nothing', async () => {
     const file = writeClaimsCsv(dir, 'import.csv', rows);
@@ -69,7 +69,7 @@ describe('custodian claims', () => {
     expect(first.stdout).toMatch(/3 rows, 0 pass \(queued for the chain\), 2 fail, 0 unchanged, 1 rejected \(rows and reasons in .*claims-run-1-rejects\.csv\)/);
     const second = await custodian(['import', 'claims', file]);
     expect(second.stdout).toMatch(/3 rows, 0 pass \(queued for the chain\), 0 fail, 2 unchanged, 1 rejected/);
-  }, 60_000);
+  }, 180_000);
 
   it('refuses a malformed claim hash or salt in the payer tool', async () => {
     const keyFile = path.join(dir, 'payer.key');
@@ -84,5 +84,5 @@ describe('custodian claims', () => {
     expect(r.stderr).toMatch(/\[VALIDATION_FAILED\] CLAIM_HASH must be 0x and 64 hex digits, got "0x1234"/);
     const deny = await custodian(['payer', 'deny', `0x${'ab'.repeat(32)}`, salt, '--rpc', 'http://127.0.0.1:9', '--ledger', `0x${'1'.repeat(40)}`, '--key-file', keyFile]);
     expect(deny.stderr).toMatch(/A denial needs --reason CODE/);
-  }, 60_000);
+  }, 180_000);
 });

@@ -113,7 +113,7 @@ describe('custodian facility-secret', () => {
     // Never over an existing file.
     const again = await refused(source, ['facility-secret', 'export', '--out', exported]);
     expect(again.stderr).toContain('FACILITY_SECRET_FILE_EXISTS');
-  }, 60_000);
+  }, 180_000);
 
   it('installs on a new workstation: same fingerprint, and the same patients get the same pseudonyms', async () => {
     const target = await setUp('target');
@@ -139,7 +139,7 @@ describe('custodian facility-secret', () => {
     expect(r.stderr).toMatch(/\[FACILITY_SECRET_UNWRAP_FAILED\] .*passphrase is wrong/);
     expect(fs.existsSync(facilitySecretPath(target))).toBe(false);
     expect(auditActions(target, 'facilitySecret.import')).toMatchObject([{ outcome: 'failure', details: expect.stringContaining('FACILITY_SECRET_UNWRAP_FAILED') }]);
-  }, 60_000);
+  }, 180_000);
 
   it('refuses a file changed after export, and a file that is not one', async () => {
     const target = await setUp('tampered');
@@ -153,7 +153,7 @@ describe('custodian facility-secret', () => {
     fs.writeFileSync(truncated, fs.readFileSync(exported, 'utf8').slice(0, 100));
     expect((await refused(target, ['facility-secret', 'import', truncated])).stderr).toMatch(/FACILITY_SECRET_FILE_INVALID.*truncated\.json is not a facility-secret file/);
     expect(fs.existsSync(facilitySecretPath(target))).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   it('refuses a folder whose patients were pseudonymised under another secret, and changes nothing there', async () => {
     const other = await setUp('other');

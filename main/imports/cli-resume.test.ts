@@ -35,7 +35,7 @@ beforeAll(async () => {
   dataDir = path.join(dir, 'data');
   const r = await custodian(['setup', '--user', 'admin', '--name', 'Ada Admin']);
   expect(r.code, r.stderr).toBe(0);
-}, 120_000);
+}, 240_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('custodian import resume and --dry-run, every kind', () => {
@@ -79,12 +79,12 @@ describe('custodian import resume and --dry-run, every kind', () => {
     const r = await custodian(['import', 'resume', 'claims', '99']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\[NOT_FOUND\] There is no claims import run 99/);
-  }, 120_000);
+  }, 240_000);
 
   it('lists the runs of every kind in import runs, each by its kind and id', async () => {
     const r = await custodian(['import', 'runs']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Provider roster runs:\nproviders run 2  succeeded .* roster\.csv: 2 read, 0 rejected\nproviders run 1  succeeded /);
     expect(r.stdout).toMatch(/Claims runs:\nclaims run 2  succeeded .* claims\.csv: 2 read, 1 rejected\nclaims run 1  succeeded /);
-  }, 120_000);
+  }, 240_000);
 });

@@ -145,5 +145,5 @@ describe('custodian import consents', () => {
     } finally {
       await services.stop();
     }
-  }, 180_000);
+  }, 360_000);
 });

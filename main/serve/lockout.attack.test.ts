@@ -49,7 +49,7 @@ beforeAll(async () => {
   services = await startServices({ dataDir: path.join(dir, 'data'), runtime: 'browser', logger: silentLogger, config: { chain: { mode: 'none' } }, sync: 'manual', signInThrottle: new SignInThrottle(DEFAULT_THROTTLE, () => clock.now) });
   server = await startConsoleServer({ services, staticDir });
   expect((await services.dispatch('auth.setup', { username: 'admin', displayName: 'Ada Admin', password: PASSWORD }, { transport: 'cli', session: memorySession() })).ok).toBe(true);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await server.close();
   await services.stop();
@@ -119,7 +119,7 @@ describe('custodian staff unlock', () => {
     expect(row).toEqual({ failed_attempts: 0, locked_until: null });
     const entry = services.db.prepare("SELECT actor_id FROM audit_log WHERE action = 'staff.update' ORDER BY id DESC LIMIT 1").get() as { actor_id: string };
     expect(entry.actor_id).toBe(`os-user:${os.userInfo().username}`);
-  }, 60_000);
+  }, 180_000);
 
   it('is refused to another OS user', async () => {
     const { assertOwnsDataDir } = await import('../staff/cli-unlock');

@@ -116,5 +116,5 @@ describe('crash safety', () => {
     }
     expect(findings).toEqual([]);
     check.close();
-  }, 170_000);
+  }, 360_000);
 });
