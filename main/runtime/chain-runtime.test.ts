@@ -14,12 +14,13 @@ import { silentLogger } from './log';
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-chain-runtime-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
+// The probe's time limit is raised: on a loaded machine the 1st probe may run past the console's limit (read as offline).
 describe('ChainRuntime on the embedded devnet', () => {
   it('the owner and a console that attaches to its devnet both sign with the folder operating key', async () => {
     compileContracts();
-    const owner = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger });
+    const owner = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, probeTimeoutMs: 60_000 });
     await owner.start();
-    const attached = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger });
+    const attached = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, probeTimeoutMs: 60_000 });
     try {
       expect(owner.current.state).toBe('connected');
       await attached.start();
