@@ -178,8 +178,9 @@ function ConsentsPage(): ReactElement {
                     <>
                       <Button
                         size="xs"
-                        variant="light"
-                        color="red.8"
+                        // Outline, not light: red text on the light red fill failed axe's contrast (AA) once enabled.
+                        variant="outline"
+                        color="red.9"
                         disabled={selectedCount === 0}
                         onClick={() => setBulkRevoke({ what: `selected (${formatCount(selectedCount)})`, selection: { ids: [...selection] } })}
                         data-testid="consents-revoke-selected"
