@@ -78,6 +78,58 @@ module.exports = {
       to: { path: '^main/audit/trail\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'composition-root-at-the-top',
+      comment:
+        'The composition root (runtime/services.ts builds the services, runtime/sync-plugins.ts hands the synced kinds to the engine, workers/registry.ts names the job modules (and workers/job-worker.ts, the entry of each worker thread, loads it), cli/commands/ is the command table) imports the domains; nothing below it imports it back, not even for a type: a domain that needs a service takes it as a parameter typed by what it uses. The shells (app/, serve/, cli/) sit above it; tests and their fixtures may build it. KNOWN DEBT (issue #16): the pathNot list below names the domain CLI modules that still take the whole Services; move each into main/cli/commands/ (or narrow its parameter) and delete it from the list. Never add to it.',
+      severity: 'error',
+      from: {
+        path: '^main/',
+        pathNot: [
+          '^main/(app|serve|cli)/',
+          '^main/runtime/(services|sync-plugins)\\.ts$',
+          // The worker thread's entry loads the job registry: it is the top of its own thread.
+          '^main/workers/(registry|job-worker)\\.ts$',
+          '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/runtime/identity-fixture\\.ts$)',
+          // Known debt: domain CLI modules typed by the whole Services (type-only imports of runtime/services.ts).
+          '^main/claims/cli-commands\\.ts$',
+          '^main/consents/(facility-secret-cli|proof-cli)\\.ts$',
+          '^main/credentials/cli-commands\\.ts$',
+          '^main/imports/cli-command\\.ts$',
+          '^main/sharing/cli-commands\\.ts$',
+          '^main/staff/cli-unlock\\.ts$',
+        ],
+      },
+      to: { path: '^main/(runtime/(services|sync-plugins)\\.ts|workers/registry\\.ts|cli/commands/)' },
+    },
+    {
+      name: 'lower-layers-know-no-domain',
+      comment:
+        'db/, chain/, workers/ (but its registry) and runtime/ (but the composition root) are the layers the domains stand on: they import no domain and not the sync engine, which would make a folder-level cycle the file-level no-circular rule cannot see. KNOWN DEBT (issue #16), never add to it: runtime/chain-runtime.ts seals the consent ledger and derives the pseudonym key at chain start (consents/ledger-seal.ts, consents/pseudonym.ts); runtime/system-handlers.ts lists consent conflicts (consents/consent-conflicts.ts).',
+      severity: 'error',
+      from: {
+        path: '^main/(db|chain|workers|runtime)/',
+        pathNot: [
+          '^main/runtime/(services|sync-plugins)\\.ts$',
+          '^main/workers/registry\\.ts$',
+          '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/runtime/identity-fixture\\.ts$)',
+          // Known debt.
+          '^main/runtime/(chain-runtime|system-handlers)\\.ts$',
+        ],
+      },
+      to: { path: '^main/(access|audit|claims|consents|credentials|imports|sharing|staff|sync)/' },
+    },
+    {
+      name: 'db-and-chain-below-runtime',
+      comment:
+        'main/db and main/chain are the ground floor under main/runtime: they import neither runtime/, workers/ nor sync/. KNOWN DEBT (issue #16), never add to it: chain/devnet-keys.ts writes its key file with runtime/file-modes.ts and chain/anvil-pidfile.ts asks runtime/process-alive.ts; both helpers belong on the ground floor.',
+      severity: 'error',
+      from: {
+        path: '^main/(db|chain)/',
+        pathNot: ['(\\.test\\.ts$|/fixtures/|/test-support\\.ts$)', '^main/chain/(devnet-keys|anvil-pidfile)\\.ts$'],
+      },
+      to: { path: '^main/(runtime|workers|sync)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
