@@ -80,7 +80,7 @@ module.exports = {
     {
       name: 'composition-root-at-the-top',
       comment:
-        'The composition root (runtime/services.ts builds the services, runtime/sync-plugins.ts hands the synced kinds to the engine, workers/registry.ts names the job modules (and workers/job-worker.ts, the entry of each worker thread, loads it), cli/commands/ is the command table) imports the domains; nothing below it imports it back, not even for a type: a domain that needs a service takes it as a parameter typed by what it uses. The shells (app/, serve/, cli/) sit above it; tests and their fixtures may build it. KNOWN DEBT (issue #16): the pathNot list below names the domain CLI modules that still take the whole Services; move each into main/cli/commands/ (or narrow its parameter) and delete it from the list. Never add to it.',
+        'The composition root (runtime/services.ts builds the services, runtime/sync-plugins.ts hands the synced kinds to the engine, workers/registry.ts names the job modules (and workers/job-worker.ts, the entry of each worker thread, loads it), cli/commands/ is the command table) imports the domains; nothing below it imports it back, not even for a type: a domain that needs a service takes it as a parameter typed by what it uses. The shells (app/, serve/, cli/) sit above it; tests and their fixtures may build it. No known debt: the domain CLI modules that took the whole Services now type what they use (CommandServices). Do not add an allowlist here.',
       severity: 'error',
       from: {
         path: '^main/',
@@ -90,13 +90,6 @@ module.exports = {
           // The worker thread's entry loads the job registry: it is the top of its own thread.
           '^main/workers/(registry|job-worker)\\.ts$',
           '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/runtime/identity-fixture\\.ts$)',
-          // Known debt: domain CLI modules typed by the whole Services (type-only imports of runtime/services.ts).
-          '^main/claims/cli-commands\\.ts$',
-          '^main/consents/(facility-secret-cli|proof-cli)\\.ts$',
-          '^main/credentials/cli-commands\\.ts$',
-          '^main/imports/cli-command\\.ts$',
-          '^main/sharing/cli-commands\\.ts$',
-          '^main/staff/cli-unlock\\.ts$',
         ],
       },
       to: { path: '^main/(runtime/(services|sync-plugins)\\.ts|workers/registry\\.ts|cli/commands/)' },
