@@ -268,7 +268,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
 
   const incoming = (uploadId: string, owner: string) => resolveIncoming(uploads, uploadId, owner);
   const handlers = {
-    ...createSystemHandlers({ db, dbPath, chain, health, jobs, runtime: options.runtime }),
+    ...createSystemHandlers({ db, dbPath, chain, health, jobs, runtime: options.runtime, openConflicts: () => new ConsentConflicts(db).openCount() }),
     ...createSyncHandlers({ db, engine: sync, chain, health, confirmations, registry, conflicts: new ConsentConflicts(db), reapplyConsentChange: consentReapplier({ db, dataDir }) }),
     ...createAuthHandlers({ db, throttle: options.signInThrottle ?? new SignInThrottle() }),
     ...createAuditHandlers(auditDeps),

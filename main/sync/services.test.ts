@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncState } from '../api/events';
 import type { Principal } from '../api/permissions';
 import type { ConsentConflictSummary, SyncBatchSummary, SyncEventDetail, SyncNowResult, SyncStatus } from '../api/sync';
+import type { SystemStatus } from '../api/system';
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
 import { enqueue, enqueueConsents, auditRootPayload, tempDir } from './fixtures/chain';
@@ -130,6 +131,8 @@ describe('consent conflicts through the channels', () => {
     raise.run(future, consent, `0x${'0b'.repeat(32)}`, 'FUTURE', `${'f'.repeat(16)}0${'a'.repeat(40)}`, null, null, at);
 
     expect((await ok<SyncStatus>('sync.status', {})).openConflicts).toBe(2);
+    // The status bar's figure: system.status counts them too (the composition root hands the consents count in).
+    expect((await ok<SystemStatus>('system.status', {})).outbox.conflicts).toBe(2);
     const listed = await ok<ConsentConflictSummary[]>('sync.conflicts', {});
     expect(listed.map((c) => c.reason).sort()).toEqual(['FUTURE', 'STALE']);
     expect(await ok<ConsentConflictSummary[]>('sync.conflicts', { consentId: consent })).toHaveLength(2);
