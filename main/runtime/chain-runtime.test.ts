@@ -7,6 +7,8 @@ import { Wallet } from 'ethers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileContracts } from '../../contracts/build';
 import { devnetKeysFile, readDevnetKeys, isAnvilDevAccount } from '../chain/devnet-keys';
+import { ConsentSealer } from '../consents/ledger-seal';
+import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
 import { ChainRuntime } from './chain-runtime';
 import { EventBus } from './event-bus';
 import { silentLogger } from './log';
@@ -17,9 +19,9 @@ afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 describe('ChainRuntime on the embedded devnet', () => {
   it('the owner and a console that attaches to its devnet both sign with the folder operating key', async () => {
     compileContracts();
-    const owner = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger });
+    const owner = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, embeddedFacilityId: () => new ConsentSealer(loadOrCreateFacilitySecret(dataDir)).facilityId });
     await owner.start();
-    const attached = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger });
+    const attached = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, embeddedFacilityId: () => new ConsentSealer(loadOrCreateFacilitySecret(dataDir)).facilityId });
     try {
       expect(owner.current.state).toBe('connected');
       await attached.start();

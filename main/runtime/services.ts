@@ -161,7 +161,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const interrupted = jobs.markInterrupted();
   if (interrupted) log.warn(`${interrupted} job(s) were interrupted by the last shutdown and can be resumed (imports: the Imports page, or custodian import runs / import resume RUN)`);
 
-  const chain = new ChainRuntime({ dataDir, config: config.chain, events, log });
+  const chain = new ChainRuntime({ dataDir, config: config.chain, events, log, embeddedFacilityId: () => new ConsentSealer(loadOrCreateFacilitySecret(dataDir)).facilityId });
   const sealedKey = new SealedSigningKey(dataDir, options.keySealer ?? null);
   const chainStarted = chain.start();
   if (options.waitForChain) await chainStarted;
