@@ -105,6 +105,19 @@ describe('dependency rules', () => {
     expect(cruise(f)).toBe('');
   });
 
+  it('fail when a domain imports one above it in DOMAIN_ORDER (two domain folders importing each other)', () => {
+    for (const [where, target] of [
+      ['main/consents/zz-boundary-probe.ts', '../claims/queries'],
+      ['main/audit/zz-boundary-probe.ts', '../sharing/terms'],
+    ] as const) {
+      const f = probe(where, `import * as m from '${target}';\nexport const x = m;\n`);
+      expect(cruise(f), where).toMatch(/domains-import-downward/);
+    }
+    // Downward is allowed: claims reads consent periods.
+    const down = probe('main/claims/zz-boundary-probe.ts', "import { describeDateProblem } from '../consents/period';\nexport const x = describeDateProblem;\n");
+    expect(cruise(down)).toBe('');
+  });
+
   it('pass for the renderer using the permission table to hide what a role cannot do', () => {
     const f = probe('renderer/src/zz-boundary-probe.ts', "import { roleAllows } from '../../main/api/role-check';\nexport const x = roleAllows;\n");
     expect(cruise(f)).toBe('');
