@@ -1,4 +1,40 @@
-// Process and layer boundaries, checked in `npm test` (npm run lint:deps). See ../shared/STYLE.md.
+// Process and layer boundaries, checked in `npm test` (npm run lint:deps). See ../shared/STYLE.md and CONTRIBUTING.md.
+
+/**
+ * The domains, lowest first: a domain may import the ones before it, never one after it, so no two domain folders
+ * import each other (a folder-level cycle the file-level no-circular rule cannot see). The order is the one with the
+ * fewest imports against it today; those few are KNOWN DEBT (issue #16), listed by importing file. Fix one and delete
+ * its line; never add one.
+ */
+const DOMAIN_ORDER = ['staff', 'consents', 'imports', 'audit', 'credentials', 'access', 'sharing', 'claims'];
+const DOMAIN_DEBT = {
+  access: [
+    // Reads agreement rows through the sharing store (the facts module should own this query).
+    '^main/access/facts\\.ts$',
+  ],
+  consents: [
+    // access.check lives in consents' handlers and asks the access policy; it also takes uploads from the upload store.
+    '^main/consents/handlers\\.ts$',
+    // The NPI check used by consent drafts lives in credentials.
+    '^main/consents/draft\\.ts$',
+    // System audit writers (see audit-writes-through-dispatcher): the torn-batch resend and the export seal.
+    '^main/consents/(writes|export-seal)\\.ts$',
+    // Consent search and bulk revoke find providers by name through the provider directory (credentials store).
+    '^main/consents/(search|bulk-revoke)\\.ts$',
+  ],
+  audit: [
+    // The disclosure report reads claims.
+    '^main/audit/disclosures\\.ts$',
+  ],
+};
+const domainOrderRules = DOMAIN_ORDER.slice(0, -1).map((domain, i) => ({
+  name: 'domains-import-downward',
+  comment: `${domain} stands below ${DOMAIN_ORDER.slice(i + 1).join(', ')} (DOMAIN_ORDER): it does not import them.`,
+  severity: 'error',
+  from: { path: `^main/${domain}/`, pathNot: ['(\\.test\\.ts$|/fixtures/|/test-support\\.ts$)', ...(DOMAIN_DEBT[domain] ?? [])] },
+  to: { path: `^main/(${DOMAIN_ORDER.slice(i + 1).join('|')})/` },
+}));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -77,6 +113,50 @@ module.exports = {
       },
       to: { path: '^main/audit/trail\\.ts$', dependencyTypesNot: ['type-only'] },
     },
+    {
+      name: 'composition-root-at-the-top',
+      comment:
+        'The composition root (runtime/services.ts builds the services, runtime/sync-plugins.ts hands the synced kinds to the engine, workers/registry.ts names the job modules (and workers/job-worker.ts, the entry of each worker thread, loads it), cli/commands/ is the command table) imports the domains; nothing below it imports it back, not even for a type: a domain that needs a service takes it as a parameter typed by what it uses. The shells (app/, serve/, cli/) sit above it; tests and their fixtures may build it. No known debt: the domain CLI modules that took the whole Services now type what they use (CommandServices). Do not add an allowlist here.',
+      severity: 'error',
+      from: {
+        path: '^main/',
+        pathNot: [
+          '^main/(app|serve|cli)/',
+          '^main/runtime/(services|sync-plugins)\\.ts$',
+          // The worker thread's entry loads the job registry: it is the top of its own thread.
+          '^main/workers/(registry|job-worker)\\.ts$',
+          '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/runtime/identity-fixture\\.ts$)',
+        ],
+      },
+      to: { path: '^main/(runtime/(services|sync-plugins)\\.ts|workers/registry\\.ts|cli/commands/)' },
+    },
+    {
+      name: 'lower-layers-know-no-domain',
+      comment:
+        'db/, chain/, workers/ (but its registry) and runtime/ (but the composition root) are the layers the domains stand on: they import no domain and not the sync engine, which would make a folder-level cycle the file-level no-circular rule cannot see. What they need of a domain is handed in by the composition root (e.g. openConflicts for runtime/system-handlers.ts, embeddedFacilityId for runtime/chain-runtime.ts). No known debt: do not add an allowlist here.',
+      severity: 'error',
+      from: {
+        path: '^main/(db|chain|workers|runtime)/',
+        pathNot: [
+          '^main/runtime/(services|sync-plugins)\\.ts$',
+          '^main/workers/registry\\.ts$',
+          '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/runtime/identity-fixture\\.ts$)',
+        ],
+      },
+      to: { path: '^main/(access|audit|claims|consents|credentials|imports|sharing|staff|sync)/' },
+    },
+    {
+      name: 'db-and-chain-below-runtime',
+      comment:
+        'main/db and main/chain are the ground floor under main/runtime: they import neither runtime/, workers/ nor sync/. KNOWN DEBT (issue #16), never add to it: chain/devnet-keys.ts writes its key file with runtime/file-modes.ts and chain/anvil-pidfile.ts asks runtime/process-alive.ts; both helpers belong on the ground floor.',
+      severity: 'error',
+      from: {
+        path: '^main/(db|chain)/',
+        pathNot: ['(\\.test\\.ts$|/fixtures/|/test-support\\.ts$)', '^main/chain/(devnet-keys|anvil-pidfile)\\.ts$'],
+      },
+      to: { path: '^main/(runtime|workers|sync)/' },
+    },
+    ...domainOrderRules,
     {
       name: 'no-circular',
       severity: 'error',

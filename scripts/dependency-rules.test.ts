@@ -74,6 +74,50 @@ describe('dependency rules', () => {
     expect(cruise(types)).toBe('');
   });
 
+  it('fail when a domain imports the composition root back, even for a type', () => {
+    // A domain typed by the whole Services: the folder-level cycle runtime -> consents -> runtime that no-circular cannot see.
+    for (const source of [
+      "import type { Services } from '../runtime/services';\nexport type X = Services;\n",
+      "import { startServices } from '../runtime/services';\nexport const x = startServices;\n",
+      "import { productionRegistry } from '../workers/registry';\nexport const x = productionRegistry;\n",
+    ]) {
+      const f = probe('main/consents/zz-boundary-probe.ts', source);
+      expect(cruise(f), source).toMatch(/composition-root-at-the-top/);
+    }
+  });
+
+  it('fail when a layer under the domains imports a domain', () => {
+    // The infrastructure under the domains (runtime's dispatcher side, workers, db) imports no domain.
+    for (const where of ['main/runtime/zz-boundary-probe.ts', 'main/workers/zz-boundary-probe.ts', 'main/db/zz-boundary-probe.ts']) {
+      const f = probe(where, "import { pageSql } from '../consents/queries';\nexport const x = pageSql;\n");
+      expect(cruise(f), where).toMatch(/lower-layers-know-no-domain/);
+    }
+    // The ground floor does not reach up into runtime.
+    const chain = probe('main/chain/zz-boundary-probe.ts', "import { processAlive } from '../runtime/process-alive';\nexport const x = processAlive;\n");
+    expect(cruise(chain)).toMatch(/db-and-chain-below-runtime/);
+  });
+
+  it('pass for a domain standing on the layers below it (API types, the dispatcher contract, the job protocol)', () => {
+    const f = probe(
+      'main/consents/zz-boundary-probe.ts',
+      "import type { RequestContext } from '../runtime/dispatcher';\nimport type { JobContext } from '../workers/protocol';\nimport { AppError } from '../api/errors';\nexport type X = [RequestContext, JobContext];\nexport const y = AppError;\n",
+    );
+    expect(cruise(f)).toBe('');
+  });
+
+  it('fail when a domain imports one above it in DOMAIN_ORDER (two domain folders importing each other)', () => {
+    for (const [where, target] of [
+      ['main/consents/zz-boundary-probe.ts', '../claims/queries'],
+      ['main/audit/zz-boundary-probe.ts', '../sharing/terms'],
+    ] as const) {
+      const f = probe(where, `import * as m from '${target}';\nexport const x = m;\n`);
+      expect(cruise(f), where).toMatch(/domains-import-downward/);
+    }
+    // Downward is allowed: claims reads consent periods.
+    const down = probe('main/claims/zz-boundary-probe.ts', "import { describeDateProblem } from '../consents/period';\nexport const x = describeDateProblem;\n");
+    expect(cruise(down)).toBe('');
+  });
+
   it('pass for the renderer using the permission table to hide what a role cannot do', () => {
     const f = probe('renderer/src/zz-boundary-probe.ts', "import { roleAllows } from '../../main/api/role-check';\nexport const x = roleAllows;\n");
     expect(cruise(f)).toBe('');

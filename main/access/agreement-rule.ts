@@ -2,7 +2,7 @@
 // purpose and be active now, AND the patient's consents must permit the partner organisation, AND a named
 // professional's credential must be verified. Every failing condition is listed. Table-tested in rules.test.ts.
 import type { CategoryCode, PurposeCode } from '../api/consents';
-import type { Direction } from '../sharing/terms';
+import type { SharingDirection as Direction } from '../api/sharing';
 
 export const RELEASE_REASON_CODES = [
   'AGREEMENT_MISSING',

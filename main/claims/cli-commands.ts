@@ -6,10 +6,17 @@ import type { ClaimFileCheckRow } from '../api/claims';
 import { createProvider } from '../chain/provider';
 import { ANVIL_DEV_KEYS, devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
 import { typedCall } from '../runtime/call';
-import type { CallerContext } from '../runtime/dispatcher';
-import type { Services } from '../runtime/services';
+import type { CallerContext, Dispatch } from '../runtime/dispatcher';
+import type { Db } from '../db/connection';
+import type { ChainRuntime } from '../runtime/chain-runtime';
+import type { CustodianConfig } from '../runtime/config';
+import type { EventBus } from '../runtime/event-bus';
+import type { JobRunner } from '../workers/job-runner';
 import { registerPayer, payerDecide } from './payer';
 import { claimsWaitingForPayer, setPayerAddress } from './payers';
+
+/** What these commands use of the started services (the CLI passes its Services): typed here, so the domain never imports the composition root. */
+type CommandServices = { dataDir: string; db: Db; config: CustodianConfig; chain: Pick<ChainRuntime, 'connection'>; dispatch: Dispatch; events: EventBus; jobs: JobRunner };
 
 export interface Output {
   out(text: string): void;
@@ -33,7 +40,7 @@ export function formatOutcome(o: ClaimFileCheckRow): string {
  * The dry check (`claims.checkFile`, permission claims.check like the form, audited with the counts): one line (or
  * JSON object) per row to stdout or --out, written only once the dispatcher answered.
  */
-export async function claimsCheckCommand(services: Services, caller: CallerContext, uploadId: string, options: { json: boolean; out?: string | undefined }, io: Output): Promise<number> {
+export async function claimsCheckCommand(services: CommandServices, caller: CallerContext, uploadId: string, options: { json: boolean; out?: string | undefined }, io: Output): Promise<number> {
   const { counts, rows } = await typedCall(services.dispatch, caller)('claims.checkFile', { uploadId }, { refusal: 'Checking claims needs the claims.check permission' });
   const fd = options.out ? fs.openSync(options.out, 'wx', 0o600) : null;
   const write = (text: string) => (fd === null ? io.out(text) : fs.writeSync(fd, text));
@@ -47,18 +54,18 @@ export async function claimsCheckCommand(services: Services, caller: CallerConte
 }
 
 /** The import: an 'import.claims' job through the dispatcher (imports.run), progress on stderr, the run summary at the end. */
-export async function importClaimsCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false): Promise<number> {
+export async function importClaimsCommand(services: CommandServices, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false): Promise<number> {
   const started = await typedCall(services.dispatch, caller)('claims.import', { uploadId, dryRun });
   return followClaimJob(services, caller, started, json, io);
 }
 
 /** `custodian import resume claims RUN`: continues an interrupted or failed claims import from its last commit. */
-export async function resumeClaimsCommand(services: Services, caller: CallerContext, runId: number, json: boolean, io: Output): Promise<number> {
+export async function resumeClaimsCommand(services: CommandServices, caller: CallerContext, runId: number, json: boolean, io: Output): Promise<number> {
   const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId, kind: 'claims' });
   return followClaimJob(services, caller, resumed, json, io);
 }
 
-async function followClaimJob(services: Services, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
+async function followClaimJob(services: CommandServices, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
   const call = typedCall(services.dispatch, caller);
   let last = 0;
   const unsubscribe = services.events.subscribe((m) => {
@@ -108,7 +115,7 @@ function readKey(file: string): string {
  * --ledger, --chain-id) it talks to that node; otherwise to this data folder's chain (`services`), where the
  * embedded devnet's account #1 is the default payer and the folder's governance key (chain/devnet-keys.json) the admin.
  */
-export async function payerCommand(sub: string | undefined, arg: string | undefined, args: PayerArgs, services: Services | null, io: Output, arg2?: string): Promise<number> {
+export async function payerCommand(sub: string | undefined, arg: string | undefined, args: PayerArgs, services: CommandServices | null, io: Output, arg2?: string): Promise<number> {
   let rpc = args.rpc;
   let chainId = args.chainId ? Number(args.chainId) : undefined;
   let ledger = args.ledger;

@@ -6,9 +6,11 @@ import type { ConsentProofCheck } from '../api/consents';
 import { AppError } from '../api/errors';
 import { createProvider } from '../chain/provider';
 import { typedCall } from '../runtime/call';
-import type { CallerContext } from '../runtime/dispatcher';
-import type { Services } from '../runtime/services';
+import type { CallerContext, Dispatch } from '../runtime/dispatcher';
 import { checkConsentProof, parseConsentProofText } from './proof';
+
+/** What these commands use of the started services (the CLI passes its Services): typed here, so the domain never imports the composition root. */
+type CommandServices = { dispatch: Dispatch };
 
 export interface ProofCliOutput {
   out(text: string): void;
@@ -18,7 +20,7 @@ export interface ProofCliOutput {
 /** Exit code of a proof that holds but whose change a later one replaced by the asked block (scripts tell them apart). */
 export const EXIT_REPLACED = 4;
 
-export async function consentProofCommand(services: Services, caller: CallerContext, idText: string | undefined, opts: { out?: string | undefined }, io: ProofCliOutput): Promise<number> {
+export async function consentProofCommand(services: CommandServices, caller: CallerContext, idText: string | undefined, opts: { out?: string | undefined }, io: ProofCliOutput): Promise<number> {
   const id = Number(idText);
   if (!Number.isSafeInteger(id) || id < 1) throw new AppError('VALIDATION_FAILED', `consent proof needs a consent id, got ${idText ?? 'nothing'}`);
   const bundle = await typedCall(services.dispatch, caller)('consents.proof', { id });

@@ -13,8 +13,11 @@ import {
 import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
 import { typedCall } from '../runtime/call';
-import type { CallerContext } from '../runtime/dispatcher';
-import type { Services } from '../runtime/services';
+import type { CallerContext, Dispatch } from '../runtime/dispatcher';
+import type { Db } from '../db/connection';
+import type { ChainRuntime } from '../runtime/chain-runtime';
+import type { EventBus } from '../runtime/event-bus';
+import type { JobRunner } from '../workers/job-runner';
 import { toCredentialDocument } from './document';
 import { credentialDomain, type CredentialDomain } from './eip712';
 import { issueCredential, loadIssuerKey } from './issuer';
@@ -23,6 +26,9 @@ import { lastKnownRegistry } from './settings';
 import { signStatus, statusDomain, statusNonce, STATUS_SIGNATURE_TTL_SECONDS } from './status-signature';
 import { issuerStatusSignatureFor } from './status-change';
 import { credentialById } from './store';
+
+/** What these commands use of the started services (the CLI passes its Services): typed here, so the domain never imports the composition root. */
+type CommandServices = { db: Db; chain: Pick<ChainRuntime, 'connection'>; dispatch: Dispatch; events: EventBus; jobs: JobRunner };
 
 export interface Output {
   out(text: string): void;
@@ -40,7 +46,7 @@ export function formatVerification(r: VerificationResult): string {
 }
 
 /** The domain to sign for: --chain-id and --registry when both are given, else the data folder's connected chain. */
-export function domainFromServices(services: Services): CredentialDomain {
+export function domainFromServices(services: CommandServices): CredentialDomain {
   const conn = services.chain.connection;
   const registry = conn?.endpoint.contracts.CredentialRegistry;
   if (conn && registry) return credentialDomain(conn.endpoint.chainId, registry);
@@ -79,7 +85,7 @@ export async function issueCommand(args: IssueArgs, domain: CredentialDomain, io
 }
 
 /** Verifies a credential document through the API; exit 0 when verified, 3 with the verdict's code otherwise. */
-export async function verifyFileCommand(services: Services, caller: CallerContext, file: string, json: boolean, io: Output): Promise<number> {
+export async function verifyFileCommand(services: CommandServices, caller: CallerContext, file: string, json: boolean, io: Output): Promise<number> {
   let document: string;
   try {
     document = fs.readFileSync(file, 'utf8');
@@ -97,7 +103,7 @@ export async function verifyFileCommand(services: Services, caller: CallerContex
 /** How `set-status` gets the issuer's word: signed here with the issuer's key, or a file from `sign-status`. */
 export type StatusAuthority = { issuerKey: string } | { signatureFile: string };
 
-export async function setStatusCommand(services: Services, caller: CallerContext, credentialId: number, status: string, reason: string, authority: StatusAuthority | null, json: boolean, io: Output): Promise<number> {
+export async function setStatusCommand(services: CommandServices, caller: CallerContext, credentialId: number, status: string, reason: string, authority: StatusAuthority | null, json: boolean, io: Output): Promise<number> {
   if (!(CREDENTIAL_STATUS_CHANGES as readonly string[]).includes(status)) throw new AppError('VALIDATION_FAILED', `STATUS must be one of ${CREDENTIAL_STATUS_CHANGES.join(', ')}, not "${status}".`);
   let issuerSignature: IssuerStatusSignature | undefined;
   if (authority && 'issuerKey' in authority) {
@@ -157,7 +163,7 @@ export async function signStatusCommand(args: SignStatusArgs, chainId: number, r
 }
 
 export async function issuerGovernanceCommand(
-  services: Services,
+  services: CommandServices,
   caller: CallerContext,
   action: 'register' | 'revoke',
   address: string,
@@ -190,18 +196,18 @@ export function formatRosterSummary(s: RosterSummary): string {
 }
 
 /** Starts the roster import job (or dry run) through the API and waits for it, with progress on stderr. */
-export async function importProvidersCommand(services: Services, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false): Promise<number> {
+export async function importProvidersCommand(services: CommandServices, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false): Promise<number> {
   const started = await typedCall(services.dispatch, caller)('credentials.import', { uploadId, dryRun });
   return followRosterJob(services, started.job.id, json, io);
 }
 
 /** `custodian import resume providers RUN`: continues an interrupted or failed roster import from its last commit. */
-export async function resumeProvidersCommand(services: Services, caller: CallerContext, runId: number, json: boolean, io: Output): Promise<number> {
+export async function resumeProvidersCommand(services: CommandServices, caller: CallerContext, runId: number, json: boolean, io: Output): Promise<number> {
   const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId, kind: 'providers' });
   return followRosterJob(services, resumed.jobId, json, io);
 }
 
-async function followRosterJob(services: Services, jobId: string, json: boolean, io: Output): Promise<number> {
+async function followRosterJob(services: CommandServices, jobId: string, json: boolean, io: Output): Promise<number> {
   const unsubscribe = services.events.subscribe((m) => {
     if (m.event !== 'job.progress') return;
     const p: JobProgress = m.payload;

@@ -5,8 +5,12 @@ import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
 import type { ImportRunDetail, ImportRunSummary } from '../api/imports';
 import { typedCall } from '../runtime/call';
-import type { CallerContext } from '../runtime/dispatcher';
-import type { Services } from '../runtime/services';
+import type { CallerContext, Dispatch } from '../runtime/dispatcher';
+import type { EventBus } from '../runtime/event-bus';
+import type { JobRunner } from '../workers/job-runner';
+
+/** What these commands use of the started services (the CLI passes its Services): typed here, so the domain never imports the composition root. */
+type CommandServices = { dispatch: Dispatch; events: EventBus; jobs: JobRunner };
 
 export interface Output {
   out(text: string): void;
@@ -42,7 +46,7 @@ export function formatImportSummary(r: ImportRunDetail): string {
 }
 
 export async function importConsentsCommand(
-  services: Services,
+  services: CommandServices,
   caller: CallerContext,
   uploadId: string,
   options: { format?: string; dryRun: boolean; json: boolean },
@@ -59,13 +63,13 @@ export async function importConsentsCommand(
  * `custodian import resume RUN`: continues an interrupted or failed import from its last committed chunk (the same
  * channel as the console's Resume button, so the same permission and checks), then prints the summary like a run.
  */
-export async function resumeImportCommand(services: Services, caller: CallerContext, runId: number, options: { json: boolean }, io: Output): Promise<number> {
+export async function resumeImportCommand(services: CommandServices, caller: CallerContext, runId: number, options: { json: boolean }, io: Output): Promise<number> {
   const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId });
   return followImportJob(services, caller, resumed, options.json, io);
 }
 
 /** `custodian import runs`: the latest import runs of every kind, newest first, saying which can be resumed and how. */
-export async function listImportRunsCommand(services: Services, caller: CallerContext, options: { json: boolean }, io: Output): Promise<number> {
+export async function listImportRunsCommand(services: CommandServices, caller: CallerContext, options: { json: boolean }, io: Output): Promise<number> {
   const call = typedCall(services.dispatch, caller);
   const runs = await call('imports.list', { limit: 20 });
   if (options.json) {
@@ -108,7 +112,7 @@ export function formatRunLine(r: ImportRunSummary): string {
 }
 
 /** Prints progress at most once a second while the job runs, then the run's summary; a failed job is an error. */
-async function followImportJob(services: Services, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
+async function followImportJob(services: CommandServices, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
   let last = 0;
   const unsubscribe = services.events.subscribe((m) => {
     // Nothing read yet says nothing (it used to print a stray "0 rows, 0 rows/s, ETA ?" on quick imports).

@@ -7,6 +7,8 @@ import { Wallet } from 'ethers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileContracts } from '../../contracts/build';
 import { devnetKeysFile, readDevnetKeys, isAnvilDevAccount } from '../chain/devnet-keys';
+import { ConsentSealer } from '../consents/ledger-seal';
+import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
 import { ChainRuntime } from './chain-runtime';
 import { EventBus } from './event-bus';
 import { silentLogger } from './log';
@@ -18,9 +20,10 @@ afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 describe('ChainRuntime on the embedded devnet', () => {
   it('the owner and a console that attaches to its devnet both sign with the folder operating key', async () => {
     compileContracts();
-    const owner = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, probeTimeoutMs: 60_000 });
+    const facilityId = () => new ConsentSealer(loadOrCreateFacilitySecret(dataDir)).facilityId;
+    const owner = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, probeTimeoutMs: 60_000, embeddedFacilityId: facilityId });
     await owner.start();
-    const attached = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, probeTimeoutMs: 60_000 });
+    const attached = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, probeTimeoutMs: 60_000, embeddedFacilityId: facilityId });
     try {
       expect(owner.current.state).toBe('connected');
       await attached.start();

@@ -7,8 +7,6 @@ import type { ChainStatus } from '../api/system';
 import { CHAIN_CALL_TIMEOUT_MS, CHAIN_PROBE_TIMEOUT_MS, chainTimeoutError, systemClock, withDeadline, type ChainClock } from '../chain/deadline';
 import { startEmbeddedChain, type EmbeddedChain } from '../chain/devnet';
 import { devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
-import { ConsentSealer } from '../consents/ledger-seal';
-import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
 import { createProvider } from '../chain/provider';
 import type { ChainConfig } from './config';
 import type { EventBus } from './event-bus';
@@ -29,6 +27,11 @@ export interface ChainRuntimeOptions {
   config: ChainConfig;
   events: EventBus;
   log: Logger;
+  /**
+   * The facility's consent namespace, asked only when this runtime starts the embedded chain (its signer is
+   * registered for it). The consents domain derives it from the facility secret; the composition root hands it in.
+   */
+  embeddedFacilityId: () => string;
   pollMs?: number;
   maxBackoffMs?: number;
   /** Time and timers (tests pass a fake clock); the system clock by default. */
@@ -152,7 +155,7 @@ export class ChainRuntime {
       }
     }
     // The workstation's signer is registered for its facility's consent namespace (derived from the facility secret).
-    const chain = await startEmbeddedChain(this.options.dataDir, new ConsentSealer(loadOrCreateFacilitySecret(this.options.dataDir)).facilityId);
+    const chain = await startEmbeddedChain(this.options.dataDir, this.options.embeddedFacilityId());
     this.owned = chain;
     const record: EndpointRecord = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, contracts: { ...chain.contracts }, pid: chain.node.pid };
     fs.mkdirSync(path.dirname(file), { recursive: true });

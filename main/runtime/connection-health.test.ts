@@ -94,6 +94,9 @@ beforeAll(async () => {
     config: { mode: 'external', rpcUrl: node.rpcUrl, chainId: node.chainId, contracts: { ConsentLedger: ZERO, AuditAnchor: ZERO, CredentialRegistry: REGISTRY }, confirmations: 1, startBlock: 0, finality: 'confirmations' },
     events,
     log: silentLogger,
+    embeddedFacilityId: () => {
+      throw new Error('an external chain: no embedded chain is started here');
+    },
     clock,
     probeTimeoutMs: PROBE_MS,
     callTimeoutMs: CALL_MS,

@@ -162,7 +162,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const interrupted = jobs.markInterrupted();
   if (interrupted) log.warn(`${interrupted} job(s) were interrupted by the last shutdown and can be resumed (imports: the Imports page, or custodian import runs / import resume RUN)`);
 
-  const chain = new ChainRuntime({ dataDir, config: config.chain, events, log });
+  const chain = new ChainRuntime({ dataDir, config: config.chain, events, log, embeddedFacilityId: () => new ConsentSealer(loadOrCreateFacilitySecret(dataDir)).facilityId });
   const sealedKey = new SealedSigningKey(dataDir, options.keySealer ?? null);
   const chainStarted = chain.start();
   if (options.waitForChain) await chainStarted;
@@ -269,7 +269,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
 
   const incoming = (uploadId: string, owner: string) => resolveIncoming(uploads, uploadId, owner);
   const handlers = {
-    ...createSystemHandlers({ db, dbPath, chain, health, jobs, runtime: options.runtime }),
+    ...createSystemHandlers({ db, dbPath, chain, health, jobs, runtime: options.runtime, openConflicts: () => new ConsentConflicts(db).openCount() }),
     ...createSyncHandlers({ db, engine: sync, chain, health, confirmations, registry, conflicts: new ConsentConflicts(db), reapplyConsentChange: consentReapplier({ db, dataDir }) }),
     ...createAuthHandlers({ db, throttle: options.signInThrottle ?? new SignInThrottle() }),
     ...createAuditHandlers(auditDeps),

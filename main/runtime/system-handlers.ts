@@ -10,7 +10,6 @@ import type { JobRunner } from '../workers/job-runner';
 import type { ChainRuntime } from './chain-runtime';
 import type { ConnectionHealthMonitor } from './connection-health';
 import type { RequestContext } from './dispatcher';
-import { ConsentConflicts } from '../consents/consent-conflicts';
 
 const APP_VERSION: string = packageJson.version;
 
@@ -21,12 +20,14 @@ export interface SystemDeps {
   health: Pick<ConnectionHealthMonitor, 'current'>;
   jobs: JobRunner;
   runtime: SystemStatus['app']['runtime'];
+  /** How many consent conflicts are open (the consents domain counts them; handed in by the composition root). */
+  openConflicts: () => number;
 }
 
-export function outboxDepth(db: Db): SystemStatus['outbox'] {
+export function outboxDepth(db: Db): Omit<SystemStatus['outbox'], 'conflicts'> {
   const rows = db.prepare(`SELECT kind, count(*) AS n FROM outbox WHERE state IN ('pending', 'batched', 'sent') GROUP BY kind`).all() as { kind: string; n: number }[];
   const byKind = Object.fromEntries(rows.map((r) => [r.kind, r.n]));
-  return { pending: rows.reduce((sum, r) => sum + r.n, 0), byKind, conflicts: new ConsentConflicts(db).openCount() };
+  return { pending: rows.reduce((sum, r) => sum + r.n, 0), byKind };
 }
 
 export function createSystemHandlers(deps: SystemDeps): HandlersFor<typeof systemChannels, RequestContext> {
@@ -44,7 +45,7 @@ export function createSystemHandlers(deps: SystemDeps): HandlersFor<typeof syste
         database: { path: deps.dbPath, schemaVersion: applied.at(-1)?.version ?? 0, migrations: applied.length, sizeBytes },
         chain: deps.chain.current,
         health: deps.health.current,
-        outbox: outboxDepth(deps.db),
+        outbox: { ...outboxDepth(deps.db), conflicts: deps.openConflicts() },
         principal: { name: ctx.principal.name, role: ctx.principal.role },
       };
     },

@@ -3,8 +3,10 @@
 import type { AgreementView, ReleaseRequestView } from '../api/sharing';
 import { AppError } from '../api/errors';
 import { typedCall } from '../runtime/call';
-import type { CallerContext } from '../runtime/dispatcher';
-import type { Services } from '../runtime/services';
+import type { CallerContext, Dispatch } from '../runtime/dispatcher';
+
+/** What these commands use of the started services (the CLI passes its Services): typed here, so the domain never imports the composition root. */
+type CommandServices = { dispatch: Dispatch };
 
 export interface SharingCliOptions {
   json: boolean;
@@ -50,7 +52,7 @@ export function formatRequest(r: ReleaseRequestView): string {
   return `#${r.id} ${r.decision.toUpperCase()} ${r.partnerOrgId} patient ${r.patientId} ${r.category}/${r.purpose}${r.releasedHash ? ` released sha256 ${r.releasedHash}` : ''}\n    ${why}`;
 }
 
-export async function sharingCommand(services: Services, caller: CallerContext, args: string[], o: SharingCliOptions, out: (text: string) => void): Promise<number> {
+export async function sharingCommand(services: CommandServices, caller: CallerContext, args: string[], o: SharingCliOptions, out: (text: string) => void): Promise<number> {
   const call = typedCall(services.dispatch, caller);
   const print = (value: unknown, text: string) => out(o.json ? JSON.stringify(value, null, 2) : text);
   const [sub, id, ...rest] = args;

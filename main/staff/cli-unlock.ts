@@ -7,7 +7,11 @@ import { AppError } from '../api/errors';
 import type { StaffMember } from '../api/auth';
 import type { Principal } from '../api/permissions';
 import { typedCall } from '../runtime/call';
-import type { Services } from '../runtime/services';
+import type { Db } from '../db/connection';
+import type { Dispatch } from '../runtime/dispatcher';
+
+/** What these commands use of the started services (the CLI passes its Services): typed here, so the domain never imports the composition root. */
+type CommandServices = { db: Db; dispatch: Dispatch };
 
 /** Refuses unless the data folder exists and belongs to the OS user running this process (POSIX). */
 export function assertOwnsDataDir(dataDir: string, uid: number | undefined = process.getuid?.()): void {
@@ -22,7 +26,7 @@ export function assertOwnsDataDir(dataDir: string, uid: number | undefined = pro
   }
 }
 
-export async function staffUnlockCommand(services: Services, username: string): Promise<StaffMember> {
+export async function staffUnlockCommand(services: CommandServices, username: string): Promise<StaffMember> {
   const row = services.db.prepare('SELECT id FROM staff WHERE username = ?').get(username) as { id: string } | undefined;
   if (!row) throw new AppError('NOT_FOUND', `There is no staff account named ${username}.`);
   const osUser = os.userInfo().username;
