@@ -231,7 +231,7 @@ export class ConsentStore implements ConsentWriter {
   /**
    * Sends again a change of this workstation that the chain holds without its event (sync SYNC_APPLIED_WITHOUT_LOG: a
    * torn node state kept the write and lost the block and its logs, so no workstation can pull it): the same terms,
-   * stamped above `chainHlc` (the chain holds this very word, so the same stamp would be skipped as STALE). The row
+   * stamped one tick above `chainHlc` (the chain holds this very word, so the same stamp would be skipped as STALE). The row
    * the change wrote keeps its terms and takes the new stamp. Null when a later change of the key is already here (it
    * carries the key on by itself) or the row is gone.
    */
@@ -241,8 +241,11 @@ export class ConsentStore implements ConsentWriter {
     const key = { patientId: row.patient_id, grantee: row.grantee, purpose: row.purpose, category: row.category };
     const rows = this.keyRows(key.patientId, key.grantee, key.purpose, key.category);
     if (rows.some((r) => r.hlc > torn.hlc)) return null;
-    this.sawStamp(key, chainHlc);
-    const stamp = this.stamp(key, now);
+    // One tick above the chain's word, not the clock's now: the change keeps its place in time, so a later change
+    // another workstation made meanwhile (offline, not yet on chain) still outranks it when it lands. Stamped at now,
+    // a resent permit jumped over a later deny (the convergence bench with restarts mid-mining: a refusal not in force).
+    const stamp = { hlc: hlcText(hlcOfText(chainHlc) + 1n), prevHlc: chainHlc };
+    this.sawStamp(key, stamp.hlc);
     if (row.hlc === torn.hlc) this.s.stampRow!.run(stamp.hlc, row.id);
     const outboxId = enqueueOutbox(this.db, CONSENT_CHANGE, JSON.stringify({ ...torn, hlc: stamp.hlc, prevHlc: stamp.prevHlc }), now);
     return { outboxId, hlc: stamp.hlc, patientId: row.patient_id };

@@ -127,6 +127,12 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     const resends = a.prepare(`SELECT subject, details FROM audit_log WHERE action = 'consent.resend' ORDER BY id`).all() as { subject: string; details: string }[];
     expect(resends).toHaveLength(3);
     expect(JSON.parse(resends[0]!.details)).toMatchObject({ reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId: batches[0]!.id, outboxId: 1, resentAs: 4 });
+    // Each keeps its place in time: one tick above the stamp the chain held, not the clock's now, so a later change
+    // another workstation made meanwhile (offline) still outranks the resend when it lands.
+    for (const r of resends) {
+      const d = JSON.parse(r.details) as { hlc: string; newHlc: string };
+      expect(BigInt(`0x${d.newHlc}`)).toBe(BigInt(`0x${d.hlc}`) + 1n);
+    }
     expect(new ConsentConflicts(a).list()).toEqual([]);
 
     // The chain now holds the re-stamped words (same terms, later stamps), each with its event.
