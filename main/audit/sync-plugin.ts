@@ -5,6 +5,7 @@ import { AbiCoder, keccak256, toBeHex, zeroPadValue } from 'ethers';
 import { z } from 'zod';
 import { contractInterface } from '../sync/contracts';
 import type { OutboxKind, SyncPlugin } from '../sync/plugin';
+import { reanchorTornHead, type HeadSealNow } from './reanchor';
 
 export const AUDIT_ROOT_KIND = 'audit.root' as const;
 
@@ -28,7 +29,12 @@ export const AUDIT_ROOT: OutboxKind<AuditRootPayload, typeof AUDIT_ROOT_KIND> = 
 
 const hex = (v: unknown): string => String(v).toLowerCase();
 
-export function auditRootSync(): SyncPlugin<AuditRootPayload, typeof AUDIT_ROOT_KIND> {
+export interface AuditRootSyncDeps {
+  /** Signs and queues a head over the whole log now (the head sealer's path); absent: its next tick does it. */
+  sealHead?: HeadSealNow | null;
+}
+
+export function auditRootSync(deps: AuditRootSyncDeps = {}): SyncPlugin<AuditRootPayload, typeof AUDIT_ROOT_KIND> {
   const iface = () => contractInterface('AuditAnchor');
   return {
     ...AUDIT_ROOT,
@@ -64,6 +70,12 @@ export function auditRootSync(): SyncPlugin<AuditRootPayload, typeof AUDIT_ROOT_
       if (!sender) return [topic0, `0x${'ff'.repeat(32)}`]; // no sender known: matches nothing
       const p = payloads[0]!;
       return [topic0, zeroPadValue(sender.toLowerCase(), 32), zeroPadValue(toBeHex(p.treeSize), 32), p.rootHash.toLowerCase()];
+    },
+    // Our trail holds the head, no HeadAnchored of it is in any block (a torn node state): the contract refuses the same
+    // head again, so a later head, anchored with its event, carries it on (reanchor.ts: audited, through the outbox).
+    async onAppliedWithoutLog(ctx) {
+      const torn = auditRootPayload.parse(JSON.parse(ctx.events[0]!.payload));
+      return reanchorTornHead(ctx.db, torn, ctx.batchId, deps.sealHead ?? null);
     },
     reader: {
       contract: 'AuditAnchor',

@@ -15,6 +15,7 @@ import { createBulkRevokeHandlers } from '../consents/bulk-revoke';
 import { consentReapplier, createConsentsHandlers } from '../consents/handlers';
 import { consentChainAccessOf } from '../consents/proof-export';
 import { chainAccessOf, createAuditHandlers, sealHeadNow, type AuditDeps } from '../audit/handlers';
+import type { HeadSealNow } from '../audit/reanchor';
 import { startHeadSealer } from '../audit/head-sealer';
 import type { HeadSigner } from '../audit/heads';
 import { createCredentialHandlers } from '../credentials/handlers';
@@ -173,7 +174,10 @@ export async function startServices(options: StartOptions): Promise<Services> {
   ensureIdentity(db, orgWallet);
   // Consent changes are sealed and keyed under the facility secret; another facility's (or a forged) change does not
   // open and is never applied. An imported secret takes effect at the next start. Without a chain nothing is sealed.
+  // A torn audit anchor is carried on by a head sealed now (audit/reanchor.ts); the head deps are built below.
+  let sealAuditHead: HeadSealNow | null = null;
   const registry = syncRegistry({
+    sealAuditHead: async (target) => (sealAuditHead ? sealAuditHead(target) : null),
     consentSealer: config.chain.mode === 'none' ? null : new ConsentSealer(loadOrCreateFacilitySecret(dataDir)),
     consentSink: new SqlConsentSink(db),
     consentResender: consentResender(() => loadOrCreateFacilitySecret(dataDir)),
@@ -266,6 +270,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     // key; the migration (chain/devnet.ts, 'dev-key') retires it, and the first head by the new key rotates from it.
     retiredSigner: () => (config.chain.mode === 'embedded' ? RETIRED_DEVNET_HEAD_SIGNER : null),
   };
+  sealAuditHead = async (target) => (await sealHeadNow({ ...auditDeps, db: target })).head;
 
   const incoming = (uploadId: string, owner: string) => resolveIncoming(uploads, uploadId, owner);
   const handlers = {

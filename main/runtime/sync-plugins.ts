@@ -1,5 +1,6 @@
 // The synced kinds of this build: one line per domain's plug-in, handed to the sync engine as a typed registry.
 // Adding a synced kind is a plug-in in its domain (schema, contract call, gas, reader) and one line here.
+import type { HeadSealNow } from '../audit/reanchor';
 import { auditRootSync } from '../audit/sync-plugin';
 import { claimRecordSync, type ClaimChainSink } from '../claims/sync-plugin';
 import type { ConsentChainSink } from '../consents/chain-reader';
@@ -16,6 +17,8 @@ export interface SyncPluginDeps {
   consentSink?: ConsentChainSink | null;
   /** The consents write path that re-stamps and resends changes the chain holds without their event (torn state). */
   consentResender?: ConsentResender | null;
+  /** Signs and queues an audit head now: a torn anchor is carried on by a later head (audit/reanchor.ts). */
+  sealAuditHead?: HeadSealNow | null;
   sharingSink?: SharingChainSink | null;
   claimSink?: ClaimChainSink | null;
 }
@@ -24,7 +27,7 @@ export function syncRegistry(deps: SyncPluginDeps) {
   return new SyncRegistry([
     consentChangeSync({ sealer: deps.consentSealer, sink: deps.consentSink ?? null, resend: deps.consentResender ?? null }),
     credentialStatusSync(),
-    auditRootSync(),
+    auditRootSync({ sealHead: deps.sealAuditHead ?? null }),
     ...agreementSync({ sink: deps.sharingSink ?? null }),
     claimRecordSync({ sink: deps.claimSink ?? null }),
   ]);

@@ -9,6 +9,7 @@
 // trace a state diff with prestateTracer).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, Transaction, Wallet } from 'ethers';
+import { tornEngine as tornEngineOn } from './fixtures/torn';
 import { loadArtifact } from '../chain/artifacts';
 import { ConsentConflicts } from '../consents/consent-conflicts';
 import { SqlConsentSink } from '../consents/consent-sink';
@@ -33,57 +34,9 @@ const CHANGES: Terms[] = [
   { ...KEY, patient: 1, seq: 5, revoked: true },
 ];
 
-interface StateDiff {
-  pre: Record<string, { nonce?: number; storage?: Record<string, string> }>;
-  post: Record<string, { nonce?: number; storage?: Record<string, string> }>;
-}
-
-/**
- * A's engine whose first consent batch lands torn: mined, then the chain goes back to before its block and only the
- * transaction's writes (ledger storage, A's nonce) are put back. `beforeSync` runs once the state is torn.
- */
+/** A's engine whose first consent batch lands torn (fixtures/torn.ts). */
 function tornEngine(a: Db, keyA: string, broadcasts: string[], beforeSync: () => Promise<void> = async () => undefined, extra: TestEngineOptions = {}) {
-  let snapshot: string | null = null;
-  let torn = false;
-  return testEngine(a, chain, {
-    ...extra,
-    signerKey: keyA,
-    // The engine waits for no receipt: a batch without one whose nonce is used is settled at once.
-    stuckAfterMs: 0,
-    onBroadcast: (raw) => broadcasts.push(raw),
-    failpoint: async (step) => {
-      try {
-        await tear(step);
-      } catch (err) {
-        failpointErrors.push(err); // the engine reads a throwing failpoint as a crash; the test must see it
-        throw err;
-      }
-    },
-  });
-  async function tear(step: string): Promise<void> {
-    if (torn) return;
-    if (step === 'written') snapshot = await chain.control.snapshot();
-    if (step !== 'broadcast' || snapshot === null) return;
-    torn = true;
-    const hash = Transaction.from(broadcasts[0]!).hash!;
-    // automine mines it, but a loaded machine may answer the broadcast before the receipt is served: wait for it.
-    expect((await chain.provider.waitForTransaction(hash, 1, 60_000))?.status).toBe(1);
-    const diff = (await chain.provider.send('debug_traceTransaction', [hash, { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }])) as StateDiff;
-    await chain.control.revert(snapshot);
-    // Every contract's storage writes of the transaction come back; its block, receipt and logs do not.
-    for (const [addr, after] of Object.entries(diff.post)) {
-      const post = after.storage ?? {};
-      const pre = Object.entries(diff.pre).find(([x]) => x.toLowerCase() === addr.toLowerCase())?.[1]?.storage ?? {};
-      for (const slot of Object.keys(pre)) if (!(slot in post)) await chain.control.setStorageAt(addr, slot, `0x${'00'.repeat(32)}`);
-      for (const [slot, word] of Object.entries(post)) await chain.control.setStorageAt(addr, slot, word);
-    }
-    const sender = new Wallet(keyA).address;
-    await chain.control.setNonce(sender, Number(Object.entries(diff.post).find(([addr]) => addr.toLowerCase() === sender.toLowerCase())![1].nonce));
-    // Torn: the writes are there, the transaction is not.
-    expect(await chain.provider.getTransactionReceipt(hash)).toBeNull();
-    expect(await chain.provider.getTransactionCount(sender)).toBe(1);
-    await beforeSync();
-  }
+  return tornEngineOn(chain, a, keyA, broadcasts, failpointErrors, beforeSync, extra);
 }
 
 /** Errors thrown inside a torn engine's failpoint (a failed expectation there would otherwise look like a crash). */
