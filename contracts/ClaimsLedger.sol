@@ -15,7 +15,9 @@ import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/ext
 /// - CUSTODIAN_ROLE records batches of claims. A batch id is applied once per sender (BatchAlreadyApplied).
 ///   A claim hash that is already recorded is SKIPPED with ClaimRecordSkipped, never reverted: two workstations
 ///   may record the same claim, and one duplicate must not sink the rest of a batch. Malformed entries (zero
-///   claim hash or payer commitment) revert the whole batch.
+///   claim hash or payer commitment) revert the whole batch. The very record already stored (same payer commitment)
+///   and not yet decided is announced again with ClaimRecorded and changes nothing: a record whose event a torn node
+///   state lost is repaired this way.
 /// - Governance (DEFAULT_ADMIN_ROLE) registers payer accounts (a payer's signing address is public and names an
 ///   organisation, not a person). Only a registered payer that opens the claim's payer commitment with its own
 ///   address decides it (NotClaimPayer otherwise): payer B cannot accept or deny payer A's claims, and copying the
@@ -121,8 +123,16 @@ contract ClaimsLedger is AccessControlDefaultAdminRules {
         for (uint256 i; i < count; ++i) {
             ClaimRecord calldata r = records[i];
             if (r.claimHash == bytes32(0) || r.payerCommitment == bytes32(0)) revert InvalidClaimRecord(i);
-            if (_claims[r.claimHash] != 0) {
-                emit ClaimRecordSkipped(r.claimHash);
+            uint256 state = _claims[r.claimHash];
+            if (state != 0) {
+                // The very record stored (same payer commitment), still awaiting its payer: announced again, nothing
+                // changes (a record whose event was lost in a torn node state is sent again this way). Any other
+                // record of a taken hash, or one already decided, is skipped.
+                if (state & 0xFF == STATUS_RECORDED && _claimPayer[r.claimHash] == r.payerCommitment) {
+                    emit ClaimRecorded(r.claimHash);
+                } else {
+                    emit ClaimRecordSkipped(r.claimHash);
+                }
                 continue;
             }
             _claims[r.claimHash] = uint256(STATUS_RECORDED) | recordedAt;

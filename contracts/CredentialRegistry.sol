@@ -184,6 +184,13 @@ contract CredentialRegistry is AccessControlDefaultAdminRules {
         uint256 count = updates.length;
         for (uint256 i; i < count; ++i) {
             StatusUpdate calldata u = updates[i];
+            if (_isStored(u, separator)) {
+                // The very update the registry holds (same issuer, status, expiry and nonce, the issuer's valid
+                // signature): announced again, nothing changes. An update whose event was lost in a torn node state
+                // is sent again this way; a final revocation stays final (only itself is announced again).
+                emit CredentialStatusChanged(u.credentialHash, u.status, u.expiresAt, u.issuer, batchId);
+                continue;
+            }
             (bool ok, SkipReason reason) = _check(u, separator);
             if (!ok) {
                 emit StatusUpdateSkipped(u.credentialHash, batchId, i, reason);
@@ -195,6 +202,18 @@ contract CredentialRegistry is AccessControlDefaultAdminRules {
             emit CredentialStatusChanged(u.credentialHash, u.status, u.expiresAt, u.issuer, batchId);
         }
         emit StatusBatchApplied(batchId, count);
+    }
+
+    function _isStored(StatusUpdate calldata u, bytes32 separator) private view returns (bool stored) {
+        CredentialStatus storage c = _statuses[u.credentialHash];
+        if (c.nonce == 0 || c.nonce != u.nonce || c.status != u.status || c.issuer != u.issuer || c.expiresAt != u.expiresAt) {
+            return false;
+        }
+        bytes32 structHash =
+            keccak256(abi.encode(STATUS_TYPEHASH, u.credentialHash, u.status, u.expiresAt, u.nonce, u.deadline));
+        (address recovered, ECDSA.RecoverError err,) =
+            ECDSA.tryRecoverCalldata(MessageHashUtils.toTypedDataHash(separator, structHash), u.signature);
+        return err == ECDSA.RecoverError.NoError && recovered == u.issuer;
     }
 
     function _check(StatusUpdate calldata u, bytes32 separator) private view returns (bool ok, SkipReason reason) {

@@ -17,6 +17,12 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 /// sealed to the partner's public key (`sealedTerms`, opaque to the contract). The period is therefore enforced
 /// off chain by both parties; the chain records who signed and who terminated.
 ///
+/// A write that is already stored (the same proposal, a party's signature or termination again, each with its valid
+/// signature) is announced again with its events and changes nothing: the repair of a write whose events a torn node
+/// state lost, and of a proposal whose first event carried sealed terms that do not open (the signature does not
+/// cover `sealedTerms`). A different proposal under a taken id, or anything on a terminated agreement but its
+/// termination, reverts.
+///
 /// Storage per agreement is two slots: the signed struct hash, then (partyA, flags) and partyB.
 contract SharingAgreements {
     /// @notice EIP-712 type of an agreement, as both parties sign it.
@@ -98,7 +104,6 @@ contract SharingAgreements {
     /// @notice The address is not a party of the agreement.
     error NotAParty(bytes32 agreementId, address account);
     /// @notice The party has signed already (a replayed signature).
-    error AlreadySigned(bytes32 agreementId, address party);
     /// @notice The signature does not recover to the party under this chain's and this contract's domain: signed
     /// by someone else, for another chain or another contract, or over another commitment.
     error InvalidSigner(bytes32 agreementId, address expected, address recovered);
@@ -147,8 +152,9 @@ contract SharingAgreements {
             Agreement storage a = _existing(s.agreementId);
             if (a.flags & _TERMINATED != 0) revert AgreementIsTerminated(s.agreementId);
             uint8 bit = _partyBit(a, s.agreementId, s.party);
-            if (a.flags & bit != 0) revert AlreadySigned(s.agreementId, s.party);
             _requireSigner(s.agreementId, MessageHashUtils.toTypedDataHash(domainSeparator(), a.structHash), s.signature, s.party);
+            // Signed already: the same valid signature announces the stored fact again and changes nothing (a
+            // signature whose event was lost in a torn node state is sent again this way).
             a.flags |= bit;
             emit AgreementSigned(s.agreementId, s.party, s.signature);
             if (a.flags & (_SIGNED_A | _SIGNED_B) == (_SIGNED_A | _SIGNED_B)) {
@@ -167,10 +173,10 @@ contract SharingAgreements {
         for (uint256 i; i < count; ++i) {
             Termination calldata t = terminations[i];
             Agreement storage a = _existing(t.agreementId);
-            if (a.flags & _TERMINATED != 0) revert AgreementIsTerminated(t.agreementId);
             _partyBit(a, t.agreementId, t.party);
             bytes32 structHash = keccak256(abi.encode(TERMINATION_TYPEHASH, t.agreementId, t.party));
             _requireSigner(t.agreementId, MessageHashUtils.toTypedDataHash(domainSeparator(), structHash), t.signature, t.party);
+            // Terminated already: a party's valid termination announces the stored fact again and changes nothing.
             a.flags |= _TERMINATED;
             emit AgreementTerminated(t.agreementId, t.party, t.signature);
         }
@@ -211,13 +217,21 @@ contract SharingAgreements {
 
     function _propose(Proposal calldata p) private {
         bytes32 id = p.agreementId;
-        if (_agreements[id].partyA != address(0)) revert AgreementExists(id);
         if (p.partyA == address(0) || p.partyB == address(0) || p.partyA == p.partyB) {
             revert InvalidParties(id, p.partyA, p.partyB);
         }
         bytes32 structHash = keccak256(abi.encode(AGREEMENT_TYPEHASH, id, p.commitment, p.partyA, p.partyB));
+        Agreement storage stored = _agreements[id];
+        // The very proposal stored (same id, commitment and parties), not terminated: announced again, nothing
+        // changes (a proposal whose events were lost in a torn node state, or whose first event carried terms
+        // that do not open, is sent again this way). Any other proposal under a taken id reverts.
+        if (stored.partyA != address(0) && (stored.structHash != structHash || stored.flags & _TERMINATED != 0)) {
+            revert AgreementExists(id);
+        }
         _requireSigner(id, MessageHashUtils.toTypedDataHash(domainSeparator(), structHash), p.signatureA, p.partyA);
-        _agreements[id] = Agreement({structHash: structHash, partyA: p.partyA, flags: _SIGNED_A, partyB: p.partyB});
+        if (stored.partyA == address(0)) {
+            _agreements[id] = Agreement({structHash: structHash, partyA: p.partyA, flags: _SIGNED_A, partyB: p.partyB});
+        }
         emit AgreementProposed(id, p.partyA, p.partyB, p.commitment, p.sealedTerms);
         emit AgreementSigned(id, p.partyA, p.signatureA);
     }

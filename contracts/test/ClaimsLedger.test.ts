@@ -104,14 +104,18 @@ describe('ClaimsLedger', () => {
     expect(again[0]).toBe(batchId);
   });
 
-  it('skips a claim hash recorded before (in another batch or the same one) and keeps its payer', async () => {
+  it('skips a claim hash recorded before with another payer, keeps its payer; the same record again only re-announces it', async () => {
     const a = record();
     await recordBatch(randomBytes32(), [a]);
     const other = record();
     const hijack = { ...record(chain.stranger.address), claimHash: a.claimHash };
-    const receipt = await recordBatch(randomBytes32(), [hijack, other, other]);
-    expect(eventsOf(receipt, ledger, 'ClaimRecordSkipped').map((e) => e.args.claimHash)).toEqual([a.claimHash, other.claimHash]);
-    expect(eventsOf(receipt, ledger, 'ClaimRecorded').map((e) => e.args.claimHash)).toEqual([other.claimHash]);
+    const before = BigInt(await ledger.getFunction('packedStateOf')(a.claimHash));
+    const receipt = await recordBatch(randomBytes32(), [hijack, other, other, a]);
+    expect(eventsOf(receipt, ledger, 'ClaimRecordSkipped').map((e) => e.args.claimHash)).toEqual([a.claimHash]);
+    // The very record again (same payer commitment, undecided): announced again (a torn node state lost its event),
+    // its state unchanged (recordedAt is the first record's).
+    expect(eventsOf(receipt, ledger, 'ClaimRecorded').map((e) => e.args.claimHash)).toEqual([other.claimHash, other.claimHash, a.claimHash]);
+    expect(BigInt(await ledger.getFunction('packedStateOf')(a.claimHash))).toBe(before);
     await call(chain.admin, ledger, 'registerPayer', [chain.stranger.address, true]);
     await expectRevert(call(chain.stranger, ledger, 'setStatus', [a.claimHash, ACCEPTED, NO_REASON, hijack.payerNonce]), ledger.interface, 'NotClaimPayer');
   });

@@ -112,15 +112,24 @@ describe('SharingAgreements', () => {
     expect(await sharing.getFunction('isBinding')(a.agreementId)).toBe(false);
   });
 
-  it('rejects replays: a batch id, a second signature, a second proposal of one id', async () => {
+  it('rejects replays that would change anything: a batch id, another proposal of a taken id; the same write again only re-announces', async () => {
     const a = await agreement();
     const batchId = randomBytes32();
     const p = proposal(a, await signAgreement(orgA, domainOf(sharing), a));
     await call(chain.stranger, sharing, 'proposeBatch', [batchId, [p]]);
     expect((await expectRevert(call(chain.stranger, sharing, 'proposeBatch', [batchId, [p]]), sharing.interface, 'BatchAlreadyApplied'))[0]).toBe(batchId);
-    await expectRevert(call(chain.stranger, sharing, 'proposeBatch', [randomBytes32(), [p]]), sharing.interface, 'AgreementExists');
+    // Another proposal under the taken id (another commitment, properly signed by partyA) is refused.
+    const other = { ...a, commitment: termsCommitment({ ...sealed.get(a.agreementId)!, salt: newSalt() }) };
+    await expectRevert(call(chain.stranger, sharing, 'proposeBatch', [randomBytes32(), [proposal(other, await signAgreement(orgA, domainOf(sharing), other))]]), sharing.interface, 'AgreementExists');
+    // The very proposal again (a torn node state lost its events): announced again, nothing changes.
+    const again = await call(chain.stranger, sharing, 'proposeBatch', [randomBytes32(), [p]]);
+    expect(eventsOf(again, sharing, 'AgreementProposed').map((e) => e.args.commitment)).toEqual([a.commitment]);
+    expect([...(await sharing.getFunction('agreementOf')(a.agreementId))]).toEqual([orgA.address, orgB.address, true, false, false]);
     await signB(a);
-    await expectRevert(signB(a), sharing.interface, 'AlreadySigned');
+    const resigned = await signB(a);
+    expect(eventsOf(resigned, sharing, 'AgreementSigned').map((e) => e.args.party)).toEqual([orgB.address]);
+    expect(eventsOf(resigned, sharing, 'AgreementActivated')).toHaveLength(1);
+    expect(await sharing.getFunction('isBinding')(a.agreementId)).toBe(true);
     const outsiderSig = await signAgreement(outsider, domainOf(sharing), a);
     await expectRevert(
       call(chain.stranger, sharing, 'signBatch', [randomBytes32(), [{ agreementId: a.agreementId, party: outsider.address, signature: outsiderSig }]]),
@@ -134,7 +143,7 @@ describe('SharingAgreements', () => {
     await expectRevert(propose(await agreement({ partyB: orgA.address })), sharing.interface, 'InvalidParties');
   });
 
-  it('lets either party terminate with its signature, once; a terminated agreement cannot be signed', async () => {
+  it('lets either party terminate with its signature; a terminated agreement cannot be signed or proposed again', async () => {
     const a = await agreement();
     await propose(a);
     await signB(a);
@@ -148,11 +157,12 @@ describe('SharingAgreements', () => {
     const receipt = await call(chain.stranger, sharing, 'terminateBatch', [randomBytes32(), [{ agreementId: a.agreementId, party: orgB.address, signature: sig }]]);
     expect(eventsOf(receipt, sharing, 'AgreementTerminated').map((e) => e.args.party)).toEqual([orgB.address]);
     expect(await sharing.getFunction('isBinding')(a.agreementId)).toBe(false);
-    await expectRevert(
-      call(chain.stranger, sharing, 'terminateBatch', [randomBytes32(), [{ agreementId: a.agreementId, party: orgB.address, signature: sig }]]),
-      sharing.interface,
-      'AgreementIsTerminated',
-    );
+    // The same termination again only re-announces it: still terminated, never binding again.
+    const again = await call(chain.stranger, sharing, 'terminateBatch', [randomBytes32(), [{ agreementId: a.agreementId, party: orgB.address, signature: sig }]]);
+    expect(eventsOf(again, sharing, 'AgreementTerminated').map((e) => e.args.party)).toEqual([orgB.address]);
+    expect(await sharing.getFunction('isBinding')(a.agreementId)).toBe(false);
+    await expectRevert(signB(a), sharing.interface, 'AgreementIsTerminated');
+    await expectRevert(propose(a), sharing.interface, 'AgreementExists');
     const b = await agreement();
     await propose(b);
     const byA = await signTermination(orgA, domainOf(sharing), b.agreementId, orgA.address);

@@ -1,6 +1,8 @@
 // Credential statuses through the real engine and a real anvil, as an attacker would try them: a status signed by
 // no issuer, one by an unregistered issuer (squatting a hash), a stale "active" after "revoked", and a replay. The
 // batch lands; each bad item is skipped by the registry and reported by name on its outbox row and as a sync state.
+// The replay of the very update the registry holds only announces it again (the repair of a torn node state's lost
+// event, torn-repair.test.ts): no skip, and nothing changes on chain.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { Contract, Wallet } from 'ethers';
@@ -40,9 +42,9 @@ describe('credential statuses through the engine', () => {
 
     const rows = db.prepare(`SELECT id, state, last_error FROM outbox ORDER BY id`).all() as { id: number; state: string; last_error: string | null }[];
     expect(rows.map((r) => r.state)).toEqual(Array(6).fill('confirmed'));
-    expect(rows.map((r) => r.last_error?.match(/StatusUpdateSkipped\((\w+)\)/)?.[1] ?? null)).toEqual([null, null, 'AlreadyRevoked', 'BadSignature', 'IssuerNotRegistered', 'AlreadyRevoked']);
+    expect(rows.map((r) => r.last_error?.match(/StatusUpdateSkipped\((\w+)\)/)?.[1] ?? null)).toEqual([null, null, 'AlreadyRevoked', 'BadSignature', 'IssuerNotRegistered', null]);
     const skipped = states.filter((s): s is Extract<SyncState, { state: 'failed' }> => s.state === 'failed' && s.reason === 'item-skipped');
-    expect(skipped.map((s) => s.message.match(/outbox event (\d+)/)?.[1])).toEqual(rows.slice(2).map((r) => String(r.id)));
+    expect(skipped.map((s) => s.message.match(/outbox event (\d+)/)?.[1])).toEqual(rows.slice(2, 5).map((r) => String(r.id)));
 
     const registry = new Contract(chain.contracts.CredentialRegistry, loadArtifact('CredentialRegistry').abi, chain.provider);
     const status = async (json: string) => (await registry.getFunction('statusOf')(JSON.parse(json).credentialHash)).toArray();
