@@ -1,9 +1,12 @@
 // The claim.record sync plug-in: passing claims go to ClaimsLedger.recordBatch as salted commitments; the pulled
 // ClaimRecorded / ClaimStatusChanged events (the payer's answer) go to the claims table through the sink
 // (chain-sink.ts), and a reorg sets the claims it touched back to their newest remaining event.
+import { recordAudit } from '../audit/trail';
 import { contractInterface } from '../sync/contracts';
-import type { SyncPlugin } from '../sync/plugin';
-import { CLAIM_RECORD, claimRecordOf, type ClaimRecordPayload } from './outbox-events';
+import type { AppliedStateContext, SyncPlugin } from '../sync/plugin';
+import { resendSame, type SameWrite } from '../sync/resend-same';
+import { CLAIM_RECORD, claimRecordOf, claimRecordPayload, type ClaimRecordPayload } from './outbox-events';
+import { relinkClaimRecord } from './payers';
 
 /** A ClaimsLedger event as pulled: commitments, a status and a masked reason code; never PHI. */
 export interface ChainClaimEvent {
@@ -34,6 +37,17 @@ export function claimRecordSync(deps: { sink?: ClaimChainSink | null } = {}): Sy
     gas: { base: 80_000, perItem: 56_000, maxItems: 230 },
     appliedEvent: 'BatchApplied',
     encode: (batchId, payloads) => contractInterface('ClaimsLedger').encodeFunctionData('recordBatch', [batchId, payloads.map(claimRecordOf)]),
+    // Applied in storage, no event anywhere (a torn node state): a claim the ledger holds still undecided is sent again
+    // unchanged and the ledger announces it again (ClaimRecorded; the same payer commitment only); a decided one has
+    // its payer's own event, which is what every workstation needs.
+    async onAppliedWithoutLog(ctx) {
+      return resendSame(ctx.db, CLAIM_RECORD, await heldUndecided(ctx), {
+        resent(db, oldId, newId) {
+          relinkClaimRecord(db, oldId, newId);
+          recordAudit(db, { actor: null, action: 'claim.resend', outcome: 'success', subject: `outbox:${oldId}`, details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId: ctx.batchId, outboxId: oldId, resentAs: newId } });
+        },
+      });
+    },
     reader: {
       contract: 'ClaimsLedger',
       batchEvents: ['BatchApplied'],
@@ -63,4 +77,17 @@ export function claimRecordSync(deps: { sink?: ClaimChainSink | null } = {}): Sy
       },
     },
   };
+}
+
+/** Each claim of the batch, and whether the ledger holds it recorded and undecided at the block the flag was read at. */
+async function heldUndecided(ctx: AppliedStateContext): Promise<SameWrite<ClaimRecordPayload>[]> {
+  const ledger = contractInterface('ClaimsLedger');
+  const out: SameWrite<ClaimRecordPayload>[] = [];
+  for (const event of ctx.events) {
+    const payload = claimRecordPayload.parse(JSON.parse(event.payload));
+    const ret = await ctx.provider.call({ to: ctx.contract, data: ledger.encodeFunctionData('packedStateOf', [payload.claimHash]), blockTag: ctx.blockTag });
+    const status = Number(BigInt(ledger.decodeFunctionResult('packedStateOf', ret)[0] as bigint) & 0xffn);
+    out.push({ event, payload, verdict: status === 2 || status === 3 ? { resend: false, why: 'its payer decided it (that decision has its own event)' } : { resend: true } });
+  }
+  return out;
 }

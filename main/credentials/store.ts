@@ -229,6 +229,11 @@ export function localStatusOf(db: Db, credentialId: number): LocalStatus | null 
   return credentialStatements(db).localStatus.get(credentialId) ?? null;
 }
 
+/** A status change sent again under a new outbox event (a torn node state's repair): its chain state follows the new one. */
+export function relinkStatusChange(db: Db, oldOutboxId: number, newOutboxId: number): void {
+  db.prepare(`UPDATE credential_status_changes SET outbox_id = ? WHERE outbox_id = ?`).run(newOutboxId, oldOutboxId);
+}
+
 export function insertStatusChange(db: Db, credentialId: number, status: CredentialStatusChange, reason: string, actor: string, outboxId: number, now: string): void {
   credentialStatements(db).insertStatusChange.run(credentialId, status, reason, actor, outboxId, now);
 }

@@ -2,9 +2,12 @@
 // (status-change.ts writes it), the registry's per-item skip reasons, and the pulled CredentialStatusChanged events,
 // applied to the mirror only when their own transaction carries the issuer's signature (pulled-status.ts).
 import { z } from 'zod';
+import { recordAudit } from '../audit/trail';
 import { contractInterface } from '../sync/contracts';
-import type { OutboxKind, SyncPlugin } from '../sync/plugin';
+import type { AppliedStateContext, OutboxKind, SyncPlugin } from '../sync/plugin';
+import { resendSame, type SameWrite } from '../sync/resend-same';
 import { verifiedStatusKeys } from './pulled-status';
+import { relinkStatusChange } from './store';
 
 export const CREDENTIAL_STATUS_KIND = 'credential.status' as const;
 
@@ -60,6 +63,17 @@ export function credentialStatusSync(): SyncPlugin<CredentialStatusPayload, type
           signature: p.signature,
         })),
       ]),
+    // Applied in storage, no event anywhere (a torn node state): a status the registry still holds exactly as signed
+    // (status, expiry, issuer, nonce) is sent again unchanged and the registry announces it again with its event; one
+    // the registry holds otherwise (a later nonce, a final revocation) is left to that later write.
+    async onAppliedWithoutLog(ctx) {
+      return resendSame(ctx.db, CREDENTIAL_STATUS, await heldAsSent(ctx), {
+        resent(db, oldId, newId) {
+          relinkStatusChange(db, oldId, newId);
+          recordAudit(db, { actor: null, action: 'credential.resend', outcome: 'success', subject: `outbox:${oldId}`, details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId: ctx.batchId, outboxId: oldId, resentAs: newId } });
+        },
+      });
+    },
     skipEvent: {
       event: 'StatusUpdateSkipped',
       reasons: ['InvalidStatus', 'Expired', 'OutOfRange', 'BadSignature', 'IssuerMismatch', 'IssuerNotRegistered', 'AlreadyRevoked', 'StaleNonce'],
@@ -82,4 +96,20 @@ export function credentialStatusSync(): SyncPlugin<CredentialStatusPayload, type
       },
     },
   };
+}
+
+/** Each status of the batch, and whether the registry holds exactly it at the block the applied flag was read at. */
+async function heldAsSent(ctx: AppliedStateContext): Promise<SameWrite<CredentialStatusPayload>[]> {
+  const registry = contractInterface('CredentialRegistry');
+  const read = async (fn: string, args: unknown[]) => registry.decodeFunctionResult(fn, await ctx.provider.call({ to: ctx.contract, data: registry.encodeFunctionData(fn, args), blockTag: ctx.blockTag }));
+  const out: SameWrite<CredentialStatusPayload>[] = [];
+  for (const event of ctx.events) {
+    const payload = credentialStatusPayload.parse(JSON.parse(event.payload));
+    const [status, expiresAt, issuer] = (await read('statusOf', [payload.credentialHash])).toArray() as [bigint, bigint, string];
+    const nonce = (await read('statusNonceOf', [payload.credentialHash]))[0] as bigint;
+    const same = Number(status) === STATUS_CODES[payload.status] && Number(expiresAt) === payload.expiresAt && issuer.toLowerCase() === payload.issuer.toLowerCase() && Number(nonce) === payload.nonce;
+    const why = Number(status) === STATUS_CODES.revoked ? 'the registry holds a final revocation of another write' : `the registry holds another status (nonce ${nonce})`;
+    out.push({ event, payload, verdict: same ? { resend: true } : { resend: false, why } });
+  }
+  return out;
 }

@@ -1,8 +1,10 @@
 // The agreement.* sync plug-ins: proposals, signatures and terminations go to SharingAgreements in batches of one
 // kind each; the pulled SharingAgreements events go to the agreements table through the sink (sink.ts), in chain
 // order, and a reorg rebuilds the agreements whose events it removed. The proposal plug-in carries the reader.
+import { recordAudit } from '../audit/trail';
 import { contractInterface } from '../sync/contracts';
-import type { ChainEventReader, SyncPlugin } from '../sync/plugin';
+import type { AppliedStateContext, ChainEventReader, OutboxKind, ResendOutcome, SyncPlugin } from '../sync/plugin';
+import { resendSame, type SameWrite } from '../sync/resend-same';
 import {
   AGREEMENT_PROPOSE,
   AGREEMENT_SIGN,
@@ -49,6 +51,7 @@ export function agreementSync(deps: { sink?: SharingChainSink | null } = {}): [
       method: 'proposeBatch',
       gas: { base: 60_000, perItem: 125_000, maxItems: 50 },
       encode: (batchId, payloads) => iface().encodeFunctionData('proposeBatch', [batchId, payloads.map(proposalOf)]),
+      onAppliedWithoutLog: (ctx) => resendHeld(ctx, AGREEMENT_PROPOSE, (p, a) => (a.partyA === p.partyA.toLowerCase() && !a.terminated ? null : a.terminated ? 'the agreement is terminated' : 'the contract holds another proposal')),
       reader: sharingReader(deps.sink ?? null),
     },
     {
@@ -57,6 +60,7 @@ export function agreementSync(deps: { sink?: SharingChainSink | null } = {}): [
       method: 'signBatch',
       gas: { base: 60_000, perItem: 55_000, maxItems: 100 },
       encode: (batchId, payloads) => iface().encodeFunctionData('signBatch', [batchId, payloads.map(signatureOf)]),
+      onAppliedWithoutLog: (ctx) => resendHeld(ctx, AGREEMENT_SIGN, (p, a) => (a.terminated ? 'the agreement is terminated (its termination has its own event)' : signedBy(a, p.party) ? null : 'the contract holds no signature of that party')),
     },
     {
       ...AGREEMENT_TERMINATE,
@@ -64,11 +68,46 @@ export function agreementSync(deps: { sink?: SharingChainSink | null } = {}): [
       method: 'terminateBatch',
       gas: { base: 60_000, perItem: 55_000, maxItems: 100 },
       encode: (batchId, payloads) => iface().encodeFunctionData('terminateBatch', [batchId, payloads.map(terminationOf)]),
+      onAppliedWithoutLog: (ctx) => resendHeld(ctx, AGREEMENT_TERMINATE, (_p, a) => (a.terminated ? null : 'the contract holds the agreement not terminated')),
     },
   ];
 }
 
 const hex = (v: unknown): string => String(v).toLowerCase();
+
+/** An agreement as SharingAgreements.agreementOf returns it (addresses lowercase). */
+interface HeldAgreement {
+  partyA: string;
+  partyB: string;
+  signedA: boolean;
+  signedB: boolean;
+  terminated: boolean;
+}
+
+const signedBy = (a: HeldAgreement, party: string) => (party.toLowerCase() === a.partyA ? a.signedA : party.toLowerCase() === a.partyB ? a.signedB : false);
+
+/**
+ * Applied in storage, no event anywhere (a torn node state): each write the contract still holds as sent goes again
+ * unchanged, and SharingAgreements announces it again with its events (a write it holds otherwise would revert the
+ * whole batch, so it is named and left). `refuse` says why a write is not held as sent, or null.
+ */
+async function resendHeld<P extends { agreementId: string }>(ctx: AppliedStateContext, kind: OutboxKind<P>, refuse: (p: P, a: HeldAgreement) => string | null): Promise<ResendOutcome> {
+  const contract = contractInterface('SharingAgreements');
+  const writes: SameWrite<P>[] = [];
+  for (const event of ctx.events) {
+    const payload = kind.payload.parse(JSON.parse(event.payload));
+    const ret = await ctx.provider.call({ to: ctx.contract, data: contract.encodeFunctionData('agreementOf', [payload.agreementId]), blockTag: ctx.blockTag });
+    const [partyA, partyB, signedA, signedB, terminated] = contract.decodeFunctionResult('agreementOf', ret).toArray() as [string, string, boolean, boolean, boolean];
+    const why = refuse(payload, { partyA: partyA.toLowerCase(), partyB: partyB.toLowerCase(), signedA, signedB, terminated });
+    writes.push({ event, payload, verdict: why === null ? { resend: true } : { resend: false, why } });
+  }
+  return resendSame(ctx.db, kind, writes, {
+    resent(db, oldId, newId) {
+      const agreementId = writes.find((w) => w.event.id === oldId)!.payload.agreementId.toLowerCase();
+      recordAudit(db, { actor: null, action: 'sharing.agreement.resend', outcome: 'success', subject: `agreement:${agreementId}`, details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', kind: kind.kind, batchId: ctx.batchId, outboxId: oldId, resentAs: newId } });
+    },
+  });
+}
 
 function sharingReader(sink: SharingChainSink | null): ChainEventReader {
   return {

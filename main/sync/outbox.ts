@@ -91,3 +91,8 @@ export function outboxRangeUnsent(db: Db, from: number, to: number): boolean {
   const { n } = db.prepare(`SELECT count(*) AS n FROM outbox WHERE id BETWEEN ? AND ? AND state IN ('pending', 'failed')`).get(from, to) as { n: number };
   return n === to - from + 1;
 }
+
+/** A later event of `kind` with exactly this payload text (the same write queued again), or null. */
+export function laterEventWithPayload(db: Db, kind: string, afterId: number, payload: string): number | null {
+  return (db.prepare(`SELECT min(id) FROM outbox WHERE kind = ? AND id > ? AND payload = ?`).pluck().get(kind, afterId, payload) as number | null) ?? null;
+}

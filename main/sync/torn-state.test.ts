@@ -3,8 +3,8 @@
 // diff read (prestateTracer), the chain reverted to before it and the diff written back (setStorageAt, setNonce):
 // flag set, words stored, no block, no receipt, no event. No workstation can pull such a change; the sender must not
 // confirm it, must name it (SYNC_APPLIED_WITHOUT_LOG) and send the changes again with events, so a second workstation
-// pulling from the chain ends with the same consents (convergence); a credential batch, which cannot be resent, stays
-// failed under that name. Also as the attacker: a hostile signer's event
+// pulling from the chain ends with the same consents (convergence); the other kinds' repairs are in torn-repair.test.ts
+// and audit/torn-anchor.test.ts. Also as the attacker: a hostile signer's event
 // under our batch id never confirms it, and retrying the failed batch re-stamps nothing more. anvil and EDR (both
 // trace a state diff with prestateTracer).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import { ConsentConflicts } from '../consents/consent-conflicts';
 import { SqlConsentSink } from '../consents/consent-sink';
 import { consentOpOf } from '../consents/sync-plugin';
 import type { Db } from '../db/connection';
-import { credentialPayload, enqueue, outboxStates, registerIssuer, startTestChain, tempDir, TEST_SEALER, testEngine, workstationKey, type TestChain, type TestEngineOptions } from './fixtures/chain';
+import { outboxStates, startTestChain, tempDir, TEST_SEALER, testEngine, workstationKey, type TestChain, type TestEngineOptions } from './fixtures/chain';
 import { currentConsents, workstation, writeConsent, type Terms } from './fixtures/workstation';
 import { SyncStore } from './store';
 
@@ -143,35 +143,6 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     // The key the hostile signer outranked is a named conflict; the other two are resent.
     expect(first!.error).toMatch(/2 change\(s\) re-stamped.*1 lost to a later change/);
     expect(new ConsentConflicts(a).list().map((c) => c.reason)).toEqual(['OVERRIDDEN']);
-    a.close();
-  }, 120_000);
-
-  it("a credential batch (no resend possible) stays failed under that name, and another sender's StatusBatchApplied under our id does not count", async () => {
-    const dir = tempDir('sync-torn-credential');
-    const a = workstation(dir, 'ws-a', []);
-    const keyA = await workstationKey(chain);
-    const hostile = new Wallet(await workstationKey(chain), chain.provider);
-    const issuer = Wallet.createRandom();
-    await registerIssuer(chain, issuer.address);
-    enqueue(a, 'credential.status', [credentialPayload(1, issuer, chain), credentialPayload(2, issuer, chain)]);
-    const broadcasts: string[] = [];
-    let hostileTx = '';
-    const engineA = tornEngine(a, keyA, broadcasts, async () => {
-      // StatusBatchApplied indexes the batch id alone: the hostile event carries exactly our topics.
-      const batchId = a.prepare(`SELECT id FROM sync_batches`).pluck().get() as string;
-      const registry = new Contract(chain.contracts.CredentialRegistry, loadArtifact('CredentialRegistry').abi, hostile);
-      const tx = (await registry.getFunction('setStatuses')(batchId, [])) as { hash: string; wait(): Promise<unknown> };
-      await tx.wait();
-      hostileTx = tx.hash;
-    });
-    await engineA.runUntilDrained(60_000);
-    await engineA.stop();
-    expect(hostileTx).not.toBe('');
-    const rows = a.prepare(`SELECT state, tx_hash AS txHash, last_error AS error FROM sync_batches ORDER BY rowid`).all() as { state: string; txHash: string | null; error: string }[];
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ state: 'failed', txHash: null });
-    expect(rows[0]!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .*NOT confirmed\. credential\.status cannot be sent again/);
-    expect(outboxStates(a)).toEqual({ failed: 2 });
     a.close();
   }, 120_000);
 });
