@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stopStaleAnvil, writeAnvilPid } from './anvil-pidfile';
 import { chainPaths, startEmbeddedChain } from './devnet';
+import { TEST_FOLDER_SECRET } from './test-support';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -34,7 +35,7 @@ describe.skipIf(process.platform === 'win32')('an orphaned embedded anvil', () =
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href;
     fs.writeFileSync(
       script,
-      `import { register } from ${JSON.stringify(tsx)};\nregister();\nconst { startEmbeddedChain } = await import(${JSON.stringify(devnet)});\nconst chain = await startEmbeddedChain(${JSON.stringify(dataDir)});\nprocess.stdout.write('anvil ' + chain.node.pid + '\\n');\nsetInterval(() => {}, 1000);\n`,
+      `import { register } from ${JSON.stringify(tsx)};\nregister();\nconst { startEmbeddedChain } = await import(${JSON.stringify(devnet)});\nconst chain = await startEmbeddedChain(${JSON.stringify(dataDir)}, Buffer.alloc(32, 0x5c));\nprocess.stdout.write('anvil ' + chain.node.pid + '\\n');\nsetInterval(() => {}, 1000);\n`,
     );
     const owner = spawn(process.execPath, [script], { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
@@ -54,7 +55,7 @@ describe.skipIf(process.platform === 'win32')('an orphaned embedded anvil', () =
     expect(alive(anvilPid), 'the anvil outlives its killed owner').toBe(true);
     expect(JSON.parse(fs.readFileSync(chainPaths(dataDir).pidFile, 'utf8'))).toMatchObject({ pid: anvilPid, ownerPid: owner.pid });
 
-    const next = await startEmbeddedChain(dataDir);
+    const next = await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET);
     try {
       expect(alive(anvilPid)).toBe(false);
       expect(next.node.pid).not.toBe(anvilPid);

@@ -10,6 +10,7 @@ import { loadArtifact, type ContractName } from './artifacts';
 import { deployContracts } from './deploy';
 import { chainPaths, DEVNET_SIGNER_KEY, readDeploymentRecord, startEmbeddedChain, type EmbeddedChain } from './devnet';
 import { ANVIL_DEV_KEYS, devnetKeysFile, readDevnetKeys } from './devnet-keys';
+import { TEST_FOLDER_SECRET } from './test-support';
 import { createProvider, readChainStatus, type ChainStatusReading } from './provider';
 
 function isAlive(pid: number): boolean {
@@ -54,7 +55,7 @@ afterAll(() => {
 describe('startEmbeddedChain', () => {
   it('deploys on first start, resumes the same contracts after a restart, and stops its process', async () => {
     const dataDir = tempDataDir();
-    const first = await startEmbeddedChain(dataDir);
+    const first = await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET);
     let firstStatus: ChainStatusReading;
     try {
       expect(first.chainId).toBe(31337);
@@ -70,7 +71,7 @@ describe('startEmbeddedChain', () => {
     }
     expect(isAlive(first.node.pid)).toBe(false);
 
-    const second = await startEmbeddedChain(dataDir);
+    const second = await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET);
     try {
       expect(second.deployReason).toBeNull();
       expect(second.contracts).toEqual(first.contracts);
@@ -87,11 +88,11 @@ describe('startEmbeddedChain', () => {
 
   it('sets an unreadable state file aside and redeploys when the recorded code is gone', async () => {
     const dataDir = tempDataDir();
-    const first = await startEmbeddedChain(dataDir);
+    const first = await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET);
     await first.stop();
 
     writeFileSync(chainPaths(dataDir).stateFile, '{"block": torn');
-    const second = await startEmbeddedChain(dataDir);
+    const second = await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET);
     try {
       expect(second.deployReason).toBe('code-missing');
       for (const code of await codeAt(second)) expect(code.length).toBeGreaterThan(2);
@@ -103,7 +104,7 @@ describe('startEmbeddedChain', () => {
 
   it('deploys only the contracts an older record lacks (SharingAgreements, ClaimsLedger), keeping the others and their state', async () => {
     const dataDir = tempDataDir();
-    const first = await startEmbeddedChain(dataDir);
+    const first = await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET);
     await first.stop();
     // The record an older version wrote: three contracts, neither SharingAgreements nor ClaimsLedger.
     const file = chainPaths(dataDir).deploymentFile;
@@ -116,7 +117,7 @@ describe('startEmbeddedChain', () => {
     expect(readDeploymentRecord(file)?.contracts.ClaimsLedger).toBeUndefined();
     expect(readDeploymentRecord(file)?.contracts.SharingAgreements).toBeUndefined();
 
-    const second = await startEmbeddedChain(dataDir);
+    const second = await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET);
     try {
       expect(second.deployReason).toBe('contract-added');
       const { ClaimsLedger, SharingAgreements, ...others } = second.contracts;
@@ -128,7 +129,7 @@ describe('startEmbeddedChain', () => {
     } finally {
       await second.stop();
     }
-    const third = await startEmbeddedChain(dataDir);
+    const third = await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET);
     try {
       expect(third.deployReason).toBeNull();
       expect(third.contracts).toEqual(second.contracts);
@@ -166,14 +167,14 @@ async function rolesOf(chain: EmbeddedChain, account: string): Promise<string[]>
 describe('the devnet keys of a data folder', () => {
   it('governance and operating keys are random per folder, private files, and split the roles; the public dev accounts hold none', async () => {
     const dataDir = tempDataDir();
-    const chain = await startEmbeddedChain(dataDir, FACILITY);
+    const chain = await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET, FACILITY);
     try {
       const file = devnetKeysFile(dataDir);
       if (process.platform !== 'win32') {
         expect(statSync(file).mode & 0o777).toBe(0o600);
         expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
       }
-      const keys = readDevnetKeys(file);
+      const keys = readDevnetKeys(file, TEST_FOLDER_SECRET);
       expect(keys.governance.address).toBe(chain.governance);
       expect(keys.operating.address).toBe(chain.operator);
       expect(chain.signerPrivateKey).toBe(keys.operating.privateKey);
@@ -188,15 +189,15 @@ describe('the devnet keys of a data folder', () => {
 
       // Another data folder: other keys.
       const otherDir = tempDataDir();
-      await (await startEmbeddedChain(otherDir)).stop();
-      const other = readDevnetKeys(devnetKeysFile(otherDir));
+      await (await startEmbeddedChain(otherDir, TEST_FOLDER_SECRET)).stop();
+      const other = readDevnetKeys(devnetKeysFile(otherDir), TEST_FOLDER_SECRET);
       expect(other.governance.address).not.toBe(chain.governance);
       expect(other.operating.address).not.toBe(chain.operator);
     } finally {
       await chain.stop();
     }
     // A restart keeps the keys and the deployment.
-    const again = await startEmbeddedChain(dataDir, FACILITY);
+    const again = await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET, FACILITY);
     try {
       expect(again.deployReason).toBeNull();
       expect(again.governance).toBe(chain.governance);
@@ -209,9 +210,9 @@ describe('the devnet keys of a data folder', () => {
 
   it('an unreadable key file fails closed (no new keys that own nothing)', async () => {
     const dataDir = tempDataDir();
-    await (await startEmbeddedChain(dataDir)).stop();
+    await (await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET)).stop();
     writeFileSync(devnetKeysFile(dataDir), '{"format":"custodian-devnet-keys/1","governance":"0x12"}');
-    await expect(startEmbeddedChain(dataDir)).rejects.toMatchObject({ code: 'DEVNET_KEYS_UNREADABLE' });
+    await expect(startEmbeddedChain(dataDir, TEST_FOLDER_SECRET)).rejects.toMatchObject({ code: 'DEVNET_KEYS_UNREADABLE' });
   });
 
   it('migrates a folder deployed by dev key #0: deploys again under the folder governance key, the old contracts are no longer read', async () => {
@@ -229,7 +230,7 @@ describe('the devnet keys of a data folder', () => {
     } finally {
       await node.stop();
     }
-    const chain = await startEmbeddedChain(dataDir, FACILITY);
+    const chain = await startEmbeddedChain(dataDir, TEST_FOLDER_SECRET, FACILITY);
     try {
       expect(chain.deployReason).toBe('dev-key');
       for (const name of Object.keys(legacy)) expect(chain.contracts[name as ContractName]).not.toBe(legacy[name]);

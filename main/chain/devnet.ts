@@ -10,7 +10,7 @@ import { CONTRACT_NAMES, loadArtifact, type ContractName } from './artifacts';
 import { startAnvil, type AnvilNode } from './anvil';
 import { removeAnvilPid, stopStaleAnvil, writeAnvilPid } from './anvil-pidfile';
 import { constructorArgs, deployContract, deployContracts, ensureOperatingRoles, type DeployedContracts } from './deploy';
-import { ANVIL_DEV_KEYS, isAnvilDevAccount, loadOrCreateDevnetKeys, type DevnetKeys } from './devnet-keys';
+import { ANVIL_DEV_KEYS, isAnvilDevAccount, loadOrCreateDevnetKeys, type DevnetKeys, type FolderSecret } from './devnet-keys';
 import { createProvider, TxSender } from './provider';
 
 export const DEVNET_CHAIN_ID = 31337;
@@ -84,8 +84,11 @@ export function chainPaths(dataDir: string): { dir: string; stateFile: string; d
   return { dir, stateFile: path.join(dir, 'anvil-state.json'), deploymentFile: path.join(dir, 'deployment.json'), pidFile: path.join(dir, 'anvil.pid') };
 }
 
-/** Starts (or resumes) the embedded chain in `dataDir` and makes sure the contracts are deployed on it. */
-export async function startEmbeddedChain(dataDir: string, consentFacilityId?: string): Promise<EmbeddedChain> {
+/**
+ * Starts (or resumes) the embedded chain in `dataDir` and makes sure the contracts are deployed on it. Its keys are
+ * sealed under `secret`, the data folder's secret (its database key: devnet-keys.ts).
+ */
+export async function startEmbeddedChain(dataDir: string, secret: FolderSecret, consentFacilityId?: string): Promise<EmbeddedChain> {
   const paths = chainPaths(dataDir);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   // An anvil left by a console that was killed (SIGKILL runs no exit handler) is stopped first.
@@ -101,7 +104,7 @@ export async function startEmbeddedChain(dataDir: string, consentFacilityId?: st
   };
   const provider = createProvider(node.rpcUrl, DEVNET_CHAIN_ID);
   try {
-    const keys = loadOrCreateDevnetKeys(dataDir);
+    const keys = loadOrCreateDevnetKeys(dataDir, secret);
     await fundFromDevAccount(provider, keys);
     const wallet = keys.governance.connect(provider);
     const governance = new TxSender(wallet);

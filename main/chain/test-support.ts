@@ -28,3 +28,6 @@ export async function startTwoNodes(
   expect(b.chainId).toBe(31337);
   return [a, b];
 }
+
+/** A data folder's secret for tests that start the embedded devnet without services (the database key in production). */
+export const TEST_FOLDER_SECRET: Buffer = Buffer.alloc(32, 0x5c);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { AppError } from '../api/errors';
 import type { ClaimFileCheckRow } from '../api/claims';
 import { createProvider } from '../chain/provider';
-import { ANVIL_DEV_KEYS, devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
+import { ANVIL_DEV_KEYS } from '../chain/devnet-keys';
 import { typedCall } from '../runtime/call';
 import type { CallerContext, Dispatch } from '../runtime/dispatcher';
 import type { Db } from '../db/connection';
@@ -16,7 +16,7 @@ import { registerPayer, payerDecide } from './payer';
 import { claimsWaitingForPayer, setPayerAddress } from './payers';
 
 /** What these commands use of the started services (the CLI passes its Services): typed here, so the domain never imports the composition root. */
-type CommandServices = { dataDir: string; db: Db; config: CustodianConfig; chain: Pick<ChainRuntime, 'connection'>; dispatch: Dispatch; events: EventBus; jobs: JobRunner };
+type CommandServices = { dataDir: string; db: Db; config: CustodianConfig; chain: Pick<ChainRuntime, 'connection' | 'devnetKeys'>; dispatch: Dispatch; events: EventBus; jobs: JobRunner };
 
 export interface Output {
   out(text: string): void;
@@ -129,7 +129,7 @@ export async function payerCommand(sub: string | undefined, arg: string | undefi
   }
   if (!ledger) throw new AppError('CLAIMS_LEDGER_NOT_CONFIGURED', 'No ClaimsLedger address: pass --ledger ADDRESS or configure chain.contracts.ClaimsLedger.');
   // `payer register` is governance: on the embedded devnet, the data folder's own governance key.
-  const embeddedKey = embedded && services ? (sub === 'register' ? readDevnetKeys(devnetKeysFile(services.dataDir)).governance.privateKey : DEVNET_PAYER_KEY) : undefined;
+  const embeddedKey = embedded && services ? (sub === 'register' ? services.chain.devnetKeys().governance.privateKey : DEVNET_PAYER_KEY) : undefined;
   const key = args.keyFile ? readKey(args.keyFile) : process.env.CUSTODIAN_PAYER_KEY ?? embeddedKey;
   if (!key) throw new AppError('VALIDATION_FAILED', 'A key is needed on a non-devnet chain: --key-file FILE or CUSTODIAN_PAYER_KEY.');
   const provider = createProvider(rpc, chainId ?? 31337);

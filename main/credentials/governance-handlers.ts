@@ -10,9 +10,8 @@ import type { RequestContext } from '../runtime/dispatcher';
 import { governanceSigner, registerIssuer, revokeIssuer } from './registry-admin';
 
 export interface IssuerGovernanceDeps {
-  chain: Pick<ChainRuntime, 'connection' | 'current'>;
+  chain: Pick<ChainRuntime, 'connection' | 'current' | 'devnetKeys'>;
   chainConfig: { mode: string; keystorePath?: string | undefined };
-  dataDir: string;
 }
 
 export function createIssuerGovernanceHandlers(deps: IssuerGovernanceDeps): HandlersFor<typeof issuerGovernanceChannels, RequestContext> {
@@ -21,7 +20,7 @@ export function createIssuerGovernanceHandlers(deps: IssuerGovernanceDeps): Hand
     if (!conn) throw new AppError('CHAIN_UNAVAILABLE', `The chain is not connected (${deps.chain.current.state}); issuer governance needs it.`);
     const registry = conn.endpoint.contracts.CredentialRegistry;
     if (!registry) throw new AppError('CHAIN_UNAVAILABLE', 'No CredentialRegistry is configured for this chain.');
-    return { registry, sender: new TxSender(await governanceSigner(conn.provider, deps.chainConfig, deps.dataDir)) };
+    return { registry, sender: new TxSender(await governanceSigner(conn.provider, deps.chainConfig, () => deps.chain.devnetKeys())) };
   };
   return {
     'credentials.registerIssuer': async ({ address, name }, ctx) => {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { getAddress, Wallet, type JsonRpcProvider, type TransactionReceipt } from 'ethers';
 import { AppError } from '../api/errors';
-import { devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
+import type { DevnetKeys } from '../chain/devnet-keys';
 import { TxSender } from '../chain/provider';
 import { credentialRegistryInterface } from './registry-client';
 
@@ -20,10 +20,10 @@ function addressOf(text: string, what: string): string {
 
 /**
  * The governance signer: on the embedded devnet the data folder's own governance key (chain/devnet-keys.json, made
- * at the chain's first start), else the keystore from the configuration (passphrase in CUSTODIAN_KEYSTORE_PASSPHRASE).
+ * at the chain's first start, sealed under the folder's secret), else the keystore from the configuration (passphrase in CUSTODIAN_KEYSTORE_PASSPHRASE).
  */
-export async function governanceSigner(provider: JsonRpcProvider, chain: { mode: string; keystorePath?: string | undefined }, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Wallet> {
-  if (chain.mode === 'embedded') return readDevnetKeys(devnetKeysFile(dataDir)).governance.connect(provider);
+export async function governanceSigner(provider: JsonRpcProvider, chain: { mode: string; keystorePath?: string | undefined }, devnetKeys: () => DevnetKeys, env: NodeJS.ProcessEnv = process.env): Promise<Wallet> {
+  if (chain.mode === 'embedded') return devnetKeys().governance.connect(provider);
   if (!chain.keystorePath) throw new AppError('CHAIN_SIGNER_MISSING', 'No keystore is configured for this network (chain.keystorePath): governance transactions cannot be signed.');
   const passphrase = env[KEYSTORE_PASSPHRASE_ENV];
   if (!passphrase) throw new AppError('CHAIN_SIGNER_MISSING', `Set ${KEYSTORE_PASSPHRASE_ENV} to unlock the configured keystore.`);

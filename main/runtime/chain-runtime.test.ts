@@ -7,6 +7,7 @@ import { Wallet } from 'ethers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileContracts } from '../../contracts/build';
 import { devnetKeysFile, readDevnetKeys, isAnvilDevAccount } from '../chain/devnet-keys';
+import { TEST_FOLDER_SECRET } from '../chain/test-support';
 import { ConsentSealer } from '../consents/ledger-seal';
 import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
 import { ChainRuntime } from './chain-runtime';
@@ -21,15 +22,15 @@ describe('ChainRuntime on the embedded devnet', () => {
   it('the owner and a console that attaches to its devnet both sign with the folder operating key', async () => {
     compileContracts();
     const facilityId = () => new ConsentSealer(loadOrCreateFacilitySecret(dataDir)).facilityId;
-    const owner = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, probeTimeoutMs: 60_000, embeddedFacilityId: facilityId });
+    const owner = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, probeTimeoutMs: 60_000, embeddedFacilityId: facilityId, folderSecret: () => TEST_FOLDER_SECRET });
     await owner.start();
-    const attached = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, probeTimeoutMs: 60_000, embeddedFacilityId: facilityId });
+    const attached = new ChainRuntime({ dataDir, config: { mode: 'embedded' }, events: new EventBus(), log: silentLogger, probeTimeoutMs: 60_000, embeddedFacilityId: facilityId, folderSecret: () => TEST_FOLDER_SECRET });
     try {
       expect(owner.current.state).toBe('connected');
       await attached.start();
       expect(attached.current.state).toBe('connected');
       expect(attached.connection?.endpoint.rpcUrl).toBe(owner.connection?.endpoint.rpcUrl);
-      const operating = readDevnetKeys(devnetKeysFile(dataDir)).operating;
+      const operating = readDevnetKeys(devnetKeysFile(dataDir), TEST_FOLDER_SECRET).operating;
       expect(owner.embeddedSignerKey).toBe(operating.privateKey);
       expect(attached.embeddedSignerKey).toBe(operating.privateKey);
       expect(isAnvilDevAccount(new Wallet(attached.embeddedSignerKey!).address)).toBe(false);

@@ -6,7 +6,7 @@ import type { JsonRpcProvider } from 'ethers';
 import type { ChainStatus } from '../api/system';
 import { CHAIN_CALL_TIMEOUT_MS, CHAIN_PROBE_TIMEOUT_MS, chainTimeoutError, systemClock, withDeadline, type ChainClock } from '../chain/deadline';
 import { startEmbeddedChain, type EmbeddedChain } from '../chain/devnet';
-import { devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
+import { devnetKeysFile, readDevnetKeys, type DevnetKeys, type FolderSecret } from '../chain/devnet-keys';
 import { createProvider } from '../chain/provider';
 import type { ChainConfig } from './config';
 import type { EventBus } from './event-bus';
@@ -32,6 +32,8 @@ export interface ChainRuntimeOptions {
    * registered for it). The consents domain derives it from the facility secret; the composition root hands it in.
    */
   embeddedFacilityId: () => string;
+  /** The data folder's secret (its database key) the embedded devnet's keys are sealed under; asked when needed. */
+  folderSecret: () => FolderSecret;
   pollMs?: number;
   maxBackoffMs?: number;
   /** Time and timers (tests pass a fake clock); the system clock by default. */
@@ -93,7 +95,12 @@ export class ChainRuntime {
    */
   get embeddedSignerKey(): string | null {
     if (this.options.config.mode !== 'embedded') return null;
-    return this.owned?.signerPrivateKey ?? (this.endpoint ? readDevnetKeys(devnetKeysFile(this.options.dataDir)).operating.privateKey : null);
+    return this.owned?.signerPrivateKey ?? (this.endpoint ? this.devnetKeys().operating.privateKey : null);
+  }
+
+  /** The embedded devnet's keys, unsealed with the folder's secret (DEVNET_KEYS_* when the file is not this folder's). */
+  devnetKeys(): DevnetKeys {
+    return readDevnetKeys(devnetKeysFile(this.options.dataDir), this.options.folderSecret());
   }
 
   /** Resolves once the first connection attempt has finished (connected or not). */
@@ -155,7 +162,7 @@ export class ChainRuntime {
       }
     }
     // The workstation's signer is registered for its facility's consent namespace (derived from the facility secret).
-    const chain = await startEmbeddedChain(this.options.dataDir, this.options.embeddedFacilityId());
+    const chain = await startEmbeddedChain(this.options.dataDir, this.options.folderSecret(), this.options.embeddedFacilityId());
     this.owned = chain;
     const record: EndpointRecord = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, contracts: { ...chain.contracts }, pid: chain.node.pid };
     fs.mkdirSync(path.dirname(file), { recursive: true });

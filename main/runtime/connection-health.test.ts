@@ -97,6 +97,9 @@ beforeAll(async () => {
     embeddedFacilityId: () => {
       throw new Error('an external chain: no embedded chain is started here');
     },
+    folderSecret: () => {
+      throw new Error('an external chain: no devnet keys here');
+    },
     clock,
     probeTimeoutMs: PROBE_MS,
     callTimeoutMs: CALL_MS,

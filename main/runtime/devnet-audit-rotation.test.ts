@@ -14,7 +14,6 @@ import { headsInDatabase, sealTreeHead } from '../audit/log';
 import { startAnvil } from '../chain/anvil';
 import { deployContracts } from '../chain/deploy';
 import { chainPaths, DEVNET_SIGNER_KEY, readDeploymentRecord } from '../chain/devnet';
-import { devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
 import { createProvider } from '../chain/provider';
 import { tempDir } from '../sync/fixtures/chain';
 import { silentLogger } from './log';
@@ -74,8 +73,8 @@ describe('audit heads across the devnet migration away from dev key #0', () => {
     await prepareOldFolder(dataDir);
 
     services = await startServices({ dataDir, runtime: 'cli', logger: silentLogger, waitForChain: true, sync: 'manual', config: { chain: { mode: 'embedded' } } });
-    const operator = readDevnetKeys(devnetKeysFile(dataDir)).operating.address;
-    expect(readDeploymentRecord(chainPaths(dataDir).deploymentFile)?.governance).toBe(readDevnetKeys(devnetKeysFile(dataDir)).governance.address);
+    const operator = services!.chain.devnetKeys().operating.address;
+    expect(readDeploymentRecord(chainPaths(dataDir).deploymentFile)?.governance).toBe(services!.chain.devnetKeys().governance.address);
 
     const sealed = await call<{ head: { treeSize: number } | null }>(services, 'audit.batchNow', {}, admin);
     expect(sealed.head).not.toBeNull();

@@ -163,7 +163,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const interrupted = jobs.markInterrupted();
   if (interrupted) log.warn(`${interrupted} job(s) were interrupted by the last shutdown and can be resumed (imports: the Imports page, or custodian import runs / import resume RUN)`);
 
-  const chain = new ChainRuntime({ dataDir, config: config.chain, events, log, embeddedFacilityId: () => new ConsentSealer(loadOrCreateFacilitySecret(dataDir)).facilityId });
+  const chain = new ChainRuntime({ dataDir, config: config.chain, events, log, folderSecret: () => Buffer.from(dbKey.hex, 'hex'), embeddedFacilityId: () => new ConsentSealer(loadOrCreateFacilitySecret(dataDir)).facilityId });
   const sealedKey = new SealedSigningKey(dataDir, options.keySealer ?? null);
   const chainStarted = chain.start();
   if (options.waitForChain) await chainStarted;
@@ -304,7 +304,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
       },
     }),
     ...createFacilitySecretHandlers({ dataDir, db, log, incoming, saveTarget: (targetId, owner) => uploads.resolveSaveTarget(targetId, owner) }),
-    ...createIssuerGovernanceHandlers({ chain, chainConfig: config.chain, dataDir }),
+    ...createIssuerGovernanceHandlers({ chain, chainConfig: config.chain }),
     ...createClaimsHandlers({ db, dataDir, jobs, incoming, ledgerAddress: () => chain.connection?.endpoint.contracts.ClaimsLedger ?? null }),
   };
   const auditReady = hasAuditTable(db);
