@@ -40,7 +40,7 @@ function everyFile(dir: string): { file: string; text: string }[] {
     });
 }
 
-const hexOf = (w: Wallet) => w.privateKey.slice(2).toLowerCase();
+const hexOf = (w: { privateKey: string }) => w.privateKey.slice(2).toLowerCase();
 
 describe('the devnet key file, sealed under the data folder secret', () => {
   it('a copy of the data folder without its secret holds no devnet key in any file, and opens to no key', () => {
