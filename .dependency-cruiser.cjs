@@ -105,11 +105,11 @@ module.exports = {
     {
       name: 'audit-writes-through-dispatcher',
       comment:
-        "A staff member's action is audited by the dispatcher (the sink in main/audit/api-sink.ts, handlers adding facts through ctx.audit), never by a command writing its own entry. The audit folder owns the writer; the modules listed here write entries inside a dispatched handler's transaction (sharing agreements and releases, credential checks) or for events with no staff actor (chain events pulled, payer addresses, a torn batch's consent resend in consents/writes.ts and its credential, claim and agreement resends in their sync-plugin.ts, an export job's patient-set seal in consents/export-seal.ts). Adding a module here needs a reason in its commit.",
+        "A staff member's action is audited by the dispatcher (the sink in main/audit/api-sink.ts, handlers adding facts through ctx.audit), never by a command writing its own entry. The audit folder owns the writer; the modules listed here write entries inside a dispatched handler's transaction (sharing agreements and releases, credential checks) or for events with no staff actor (chain events pulled, payer addresses, a torn batch's consent resend in consents/writes.ts and its credential, claim and agreement resends in their sync-plugin.ts, a legacy sharing proposal converted or held at start-up in sharing/legacy-proposals.ts, an export job's patient-set seal in consents/export-seal.ts). Adding a module here needs a reason in its commit.",
       severity: 'error',
       from: {
         path: '^main/',
-        pathNot: '(^main/audit/|\\.test\\.ts$|^main/sharing/(agreements|release|sink)\\.ts$|^main/credentials/verify\\.ts$|^main/claims/payers\\.ts$|^main/consents/(writes|export-seal)\\.ts$|^main/(credentials|claims|sharing)/sync-plugin\\.ts$)',
+        pathNot: '(^main/audit/|\\.test\\.ts$|^main/sharing/(agreements|release|sink)\\.ts$|^main/credentials/verify\\.ts$|^main/claims/payers\\.ts$|^main/consents/(writes|export-seal)\\.ts$|^main/(credentials|claims|sharing)/sync-plugin\\.ts$|^main/sharing/legacy-proposals\\.ts$)',
       },
       to: { path: '^main/audit/trail\\.ts$', dependencyTypesNot: ['type-only'] },
     },

@@ -38,6 +38,12 @@ export interface SyncStatus {
    * its block: a forged ledger) are problems, never applied.
    */
   heldPulledChanges: { unknownPatient: number; unopenable: number; unregisteredWriter: number };
+  /**
+   * Outbox events of this workstation that failed before any batch and will not be sent (a payload the chain check
+   * refused, SYNC_PAYLOAD_INVALID; a sharing proposal queued before proposals were sealed, SHARING_PROPOSAL_LEGACY),
+   * by the code their reason starts with. Each event's own reason names what to do.
+   */
+  heldOutboxEvents?: { total: number; byCode: Record<string, number> };
 }
 
 export type ConflictReason = 'STALE' | 'FUTURE' | 'OVERRIDDEN';

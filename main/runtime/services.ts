@@ -28,7 +28,8 @@ import { createImportsHandlers } from '../imports/handlers';
 import { releaseFinishedUploads, resolveIncoming, UploadStore, type FileDialogs, type UploadStoreOptions } from '../imports/file-transfer';
 import { createAuthHandlers, createSessionResolver } from '../staff/handlers';
 import { SignInThrottle } from '../staff/throttle';
-import { createSharingHandlers } from '../sharing/handlers';
+import { createSharingHandlers, sharingChainOf } from '../sharing/handlers';
+import { reconcileLegacyProposals } from '../sharing/legacy-proposals';
 import { ensureIdentity, loadOrCreateOrgWallet } from '../sharing/identity';
 import { openTerms } from '../sharing/sealed-terms';
 import { SqlSharingSink } from '../sharing/sink';
@@ -172,6 +173,13 @@ export async function startServices(options: StartOptions): Promise<Services> {
   // first pull, so a partner's proposal naming this organisation is recognised.
   const orgWallet = loadOrCreateOrgWallet(dataDir);
   ensureIdentity(db, orgWallet);
+  // Sharing proposals queued before proposals were sealed: converted when lossless, else held by name (never sent).
+  void chainStarted
+    .then(() => reconcileLegacyProposals({ db, wallet: orgWallet, chain: () => sharingChainOf(config.chain.mode === 'none' ? null : chain) }))
+    .then((r) => {
+      if (r.converted.length || r.held.length) log.warn(`sharing: ${r.converted.length} proposal(s) queued before sealing converted, ${r.held.length} held (SHARING_PROPOSAL_LEGACY)`);
+    })
+    .catch((err: unknown) => log.warn(`sharing: queued proposals were not checked: ${err instanceof Error ? err.message : String(err)}`));
   // Consent changes are sealed and keyed under the facility secret; another facility's (or a forged) change does not
   // open and is never applied. An imported secret takes effect at the next start. Without a chain nothing is sealed.
   // A torn audit anchor is carried on by a head sealed now (audit/reanchor.ts); the head deps are built below.

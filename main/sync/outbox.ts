@@ -96,3 +96,29 @@ export function outboxRangeUnsent(db: Db, from: number, to: number): boolean {
 export function laterEventWithPayload(db: Db, kind: string, afterId: number, payload: string): number | null {
   return (db.prepare(`SELECT min(id) FROM outbox WHERE kind = ? AND id > ? AND payload = ?`).pluck().get(kind, afterId, payload) as number | null) ?? null;
 }
+
+/** Events of `kind` still waiting here (pending, or failed and never batched), for a domain's start-up checks. */
+export function waitingEventsOfKind(db: Db, kind: string): { id: number; payload: string; state: string; lastError: string | null }[] {
+  return db
+    .prepare(`SELECT id, payload, state, last_error AS lastError FROM outbox WHERE kind = ? AND batch_id IS NULL AND state IN ('pending', 'failed') ORDER BY id`)
+    .all(kind) as { id: number; payload: string; state: string; lastError: string | null }[];
+}
+
+/**
+ * Holds a waiting event back for good: failed, never batched, with `reason` (a message that starts with its code,
+ * e.g. "SHARING_PROPOSAL_LEGACY: …"), which the Sync page and `sync status` count by code. True when it was waiting.
+ */
+export function holdEvent(db: Db, id: number, reason: string): boolean {
+  return db.prepare(`UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ? AND batch_id IS NULL AND state IN ('pending', 'failed')`).run(reason, new Date().toISOString(), id).changes > 0;
+}
+
+/** Failed events that were never batched (refused payloads, events held back by their domain), by the code their reason starts with. */
+export function heldEventCounts(db: Db): { total: number; byCode: Record<string, number> } {
+  const rows = db.prepare(`SELECT last_error AS e FROM outbox WHERE state = 'failed' AND batch_id IS NULL`).pluck().all() as (string | null)[];
+  const byCode: Record<string, number> = {};
+  for (const e of rows) {
+    const code = /^([A-Z][A-Z0-9_]+):/.exec(e ?? '')?.[1] ?? 'UNNAMED';
+    byCode[code] = (byCode[code] ?? 0) + 1;
+  }
+  return { total: rows.length, byCode };
+}

@@ -23,6 +23,10 @@ export function formatSyncStatus(s: SyncStatus): string {
   if (held.unopenable || held.unregisteredWriter) {
     lines.push(`Pulled, refused: ${n(held.unopenable)} UNOPENABLE (terms do not open), ${n(held.unregisteredWriter)} UNREGISTERED_WRITER (no registered signer of this facility wrote them): never applied`);
   }
+  const outbox = s.heldOutboxEvents;
+  if (outbox?.total) {
+    lines.push(`Held, unsent: ${n(outbox.total)} outbox event(s) will not be sent: ${Object.entries(outbox.byCode).map(([code, count]) => `${code} ${n(count)}`).join(', ')} (sync event ID names each one's reason)`);
+  }
   return lines.join('\n');
 }
 

@@ -227,6 +227,13 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
               {`${formatCount(status.heldPulledChanges.unopenable + status.heldPulledChanges.unregisteredWriter)} pulled consent change(s) refused, never applied: ${formatCount(status.heldPulledChanges.unregisteredWriter)} written by no registered signer of this facility, ${formatCount(status.heldPulledChanges.unopenable)} whose terms do not open.`}
             </Text>
           )}
+          {status?.heldOutboxEvents && status.heldOutboxEvents.total > 0 && (
+            <Text size="xs" c="red.8" data-testid="sync-held-events">
+              {`${formatCount(status.heldOutboxEvents.total)} outbox event(s) held, never sent: ${Object.entries(status.heldOutboxEvents.byCode)
+                .map(([code, count]) => `${code} ${formatCount(count)}`)
+                .join(', ')}. Each event's reason says what to do.`}
+            </Text>
+          )}
           {status?.finality && (
             <TechnicalDetails summary="When a batch counts as final" testId="sync-finality-technical">
               <Text size="xs" c="dimmed" data-testid="sync-finality">
