@@ -79,12 +79,27 @@ export class SqlSharingSink {
           return row ? 'updated' : 'not-ours';
         }
         if (e.partyB.toLowerCase() !== us) return 'not-ours';
-        if (row) return 'same';
+        // A proposal kept as rejected may be announced again with terms that open (partyA's signature does not cover
+        // the sealed terms, so a relay can land the signed proposal first with terms that do not; the contract then
+        // announces the very proposal again when partyA sends it): the same commitment with terms that match replaces it.
+        const retry = row !== undefined && row.our_role === 'B' && row.chain_state === 'rejected' && row.terms_hash === e.commitment.toLowerCase();
+        if (row && !retry) return 'same';
         // Sealed to our key and bound to this agreement id; a proposal that does not open, or whose terms are not
         // the ones partyA's signature commits to, is kept as rejected (it cannot be signed).
         const sealed = this.open(e.sealedTerms, id);
         const terms = sealed ? termsFromChain(sealed.scope, sealed.orgA, sealed.orgB) : null;
         const ok = sealed !== null && terms !== null && sealed.validUntil > sealed.validFrom && termsCommitment(sealed) === e.commitment.toLowerCase();
+        if (retry) {
+          if (!ok) return 'same';
+          this.db
+            .prepare(
+              `UPDATE sharing_agreements SET partner_org_id = ?, direction = ?, categories = ?, purposes = ?, valid_from = ?, valid_until = ?, document_hash = ?,
+                 chain_state = 'on-chain', updated_at = ? WHERE id = ? AND chain_state = 'rejected'`,
+            )
+            .run(terms.orgA, flipDirection(terms.direction), JSON.stringify(terms.categories), JSON.stringify(terms.purposes), sealed.validFrom, sealed.validUntil, sealed.documentHash, at, id);
+          audit('sharing.agreement.received', { partnerOrgId: terms.orgA, termsMatch: true, replacesRejected: true });
+          return 'inserted';
+        }
         // A rejected row keeps no unchecked period or document (placeholders that satisfy the table's checks).
         insertAgreement(this.db, {
           id,

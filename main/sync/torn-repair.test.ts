@@ -19,6 +19,8 @@ import { AgreementService } from '../sharing/agreements';
 import { ensureIdentity, loadOrCreateOrgWallet, setOrgId } from '../sharing/identity';
 import { openTerms } from '../sharing/sealed-terms';
 import { SqlSharingSink } from '../sharing/sink';
+import { agreementProposePayload, proposalOf } from '../sharing/outbox-events';
+import { SEALED_BYTES } from '../sharing/sealed-terms';
 import { agreementById } from '../sharing/store';
 import { credentialPayload, enqueue, grantRole, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, testEngine, workstationKey, type TestChain, type TestEngineOptions } from './fixtures/chain';
 import { tornEngine } from './fixtures/torn';
@@ -193,6 +195,37 @@ describe('torn sharing agreement batches (proposal, signature, termination)', ()
     const before = a.db.prepare(`SELECT count(*) FROM outbox`).pluck().get();
     expect(await retryOnce(a.db, keyA, failedA[0]!.id, ['agreement.propose', 'agreement.sign', 'agreement.terminate'], a.opts)).toBe(before);
     expect(resends(a.db)).toHaveLength(2);
+    a.db.close();
+    b.db.close();
+  }, 240_000);
+});
+
+describe('a proposal front-run with sealed terms that do not open', () => {
+  it("as the attacker: a relay lands partyA's signed proposal first with garbage terms; partyA's own send announces it again and the partner ends with the right terms", async () => {
+    const a = organisation('front-a', 'GENHOSP');
+    const b = organisation('front-b', 'STMARY');
+    const keyA = await workstationKey(chain);
+    const keyB = await workstationKey(chain);
+    const relay = new Wallet(await workstationKey(chain), chain.provider);
+    const input: ProposeAgreementInput = { partnerOrgId: 'STMARY', partnerPublicKey: b.publicKey, direction: 'outbound', categories: ['HIV'], purposes: ['TREAT'], validFrom: day(-1), validUntil: day(90), documentHash: hash('front').slice(2) };
+    const proposed = await a.service.propose(input, actor);
+    // The relay reads the signed proposal (from the mempool, here from A's queue) and lands it with other bytes.
+    const payload = agreementProposePayload.parse(JSON.parse(a.db.prepare(`SELECT payload FROM outbox WHERE kind = 'agreement.propose'`).pluck().get() as string));
+    const sharing = new Contract(chain.contracts.SharingAgreements!, loadArtifact('SharingAgreements').abi, relay);
+    const garbage = `0x${crypto.randomBytes(SEALED_BYTES).toString('hex')}`;
+    await ((await sharing.getFunction('proposeBatch')(hash('relay-batch'), [proposalOf({ ...payload, sealedTerms: garbage })])) as ContractTransactionResponse).wait();
+    await drain(testEngine(b.db, chain, { ...b.opts, signerKey: keyB }));
+    expect(agreementById(b.db, proposed.id)).toMatchObject({ chain_state: 'rejected' });
+
+    // A sends its own proposal: the contract holds the very proposal and announces it again, with A's sealed terms.
+    await drain(testEngine(a.db, chain, { ...a.opts, signerKey: keyA }));
+    expect(batchesOf(a.db).map((x) => x.state)).toEqual(['confirmed']);
+    await drain(testEngine(b.db, chain, { ...b.opts, signerKey: keyB }));
+    expect(agreementById(b.db, proposed.id)).toMatchObject({ chain_state: 'on-chain', status: 'proposed', partner_org_id: 'GENHOSP', valid_until: agreementById(a.db, proposed.id)!.valid_until });
+    await b.service.sign(proposed.id, actor);
+    await drain(testEngine(b.db, chain, { ...b.opts, signerKey: keyB }));
+    await drain(testEngine(a.db, chain, { ...a.opts, signerKey: keyA }));
+    expect(agreementById(a.db, proposed.id)).toMatchObject({ status: 'active' });
     a.db.close();
     b.db.close();
   }, 240_000);
