@@ -140,6 +140,17 @@ describe('consents search', () => {
     expect(plan(null).join('\n')).not.toMatch(/SCAN patients\b(?!_fts)/);
   });
 
+  it('the patient picker (patients.search) finds any part of a name or MRN the same way, FTS syntax as text', async () => {
+    const mrns = async (query: string) => (await call<{ mrn: string }[]>('patients.search', { query })).map((p) => p.mrn).sort();
+    expect(await mrns('brien, se')).toEqual(['MRN200']);
+    expect(await mrns('Q-77')).toEqual(['XQ-77']);
+    expect(await mrns('Smith')).toEqual(['MRN100']);
+    expect(await mrns('smith OR jones')).toEqual([]);
+    expect(await mrns('r*Q')).toEqual(['FTS-2']);
+    expect(await mrns('%')).toEqual([]);
+    expect((await s.call('patients.search', { query: 'smith' }, { principal: auditor })).ok).toBe(false);
+  });
+
   it('keeps the index in step with patients: a name filled in later, changed, a patient deleted', () => {
     const db = s.db;
     const id = Number(db.prepare(`INSERT INTO patients (facility, mrn, name, pseudonym, created_at) VALUES ('GH01', 'IDX-1', NULL, 'idx-1-pseudonym', '2026-01-01')`).run().lastInsertRowid);

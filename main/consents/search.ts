@@ -52,9 +52,15 @@ export function ftsPhrase(text: string): string | null {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
+/** Patients by exact MRN, name prefix, or any part (three characters or more) of name or MRN; at most `limit`, from indexes. */
+export function matchPatientIds(db: Db, text: string, limit: number): number[] {
+  const q = text.trim();
+  return (patientStatement(db).all({ q, phrase: ftsPhrase(q), limit }) as { id: number }[]).map((r) => r.id);
+}
+
 export function matchSearch(db: Db, text: string, cap = SEARCH_CAP): SearchMatch {
   const q = text.trim();
-  const patients = (patientStatement(db).all({ q, phrase: ftsPhrase(q), limit: cap + 1 }) as { id: number }[]).map((r) => r.id);
+  const patients = matchPatientIds(db, q, cap + 1);
   const npis = providerNpisMatching(db, q, cap + 1);
   const capped = patients.length > cap || npis.length > cap;
   const listed = npis.slice(0, cap);
