@@ -1,7 +1,7 @@
 // Finding consents and changing many at once, as a records manager does: search by an MRN fragment, a patient's name
 // (an apostrophe in it) and a provider's name from the directory, typing debounced, an empty result that says so;
 // then a bulk revoke of everything a search matched (the count, patients and providers stated first, a typed
-// confirmation above 50) and its undo. A records clerk calling the bulk channel directly is refused by main.
+// confirmation above 50) and its undo, still offered after the page is reloaded. A records clerk calling the bulk channel directly is refused by main.
 // The chain is off (CUSTODIAN_CHAIN=none): the revokes stay on this workstation, so the undo is the quiet one.
 import AxeBuilder from '@axe-core/playwright';
 import fs from 'node:fs/promises';
@@ -114,8 +114,15 @@ test('search consents by MRN fragment, name and provider; bulk revoke what a sea
     await clerkApi.dispose();
   }
 
+  // --- The page is reloaded (the notice's memory gone): main still knows the bulk revoke is this person's to undo. ---
+  await page.reload();
+  const earlier = page.getByTestId('bulk-revoke-done');
+  await expect(earlier.getByTestId('bulk-revoke-earlier')).toContainText(`Your bulk revoke of ${QUINN_PATIENTS} consents on`);
+  await expect(earlier.getByTestId('bulk-revoke-earlier')).toContainText('can still be undone until');
+  await shell.screenshot('consents-bulk-undo-after-reload', { fullPage: false });
+
   // --- Undo: the same consents granted again as new changes. ---
-  await done.getByTestId('bulk-undo').click();
+  await earlier.getByTestId('bulk-undo').click();
   await expect(page.getByTestId('bulk-undo-done')).toContainText(`Bulk revoke undone: ${QUINN_PATIENTS} consents granted again as new changes, with the same terms.`);
   await expect.poll(async () => new Set(await page.getByTestId('consent-status').allTextContents())).toEqual(new Set(['Active']));
   await shell.screenshot('consents-bulk-undone', { fullPage: false });

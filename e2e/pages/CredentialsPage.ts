@@ -68,6 +68,25 @@ export class CredentialsPage {
     return (await this.page.getByTestId('roster-import-summary').innerText()).trim();
   }
 
+  /** Opens the roster dialog and chooses (uploads) the file; returns the dialog. */
+  async chooseRoster(filePath: string): Promise<Locator> {
+    await this.importButton.click();
+    const dialog = this.page.getByRole('dialog', { name: 'Import a provider roster' });
+    await expect(dialog).toBeVisible();
+    await chooseFileIn(this.page, filePath, 'roster');
+    return dialog;
+  }
+
+  /** Checks the chosen roster only (a dry run) and waits for the job; returns the check's summary. */
+  async checkRoster(dialog: Locator): Promise<Locator> {
+    await dialog.getByTestId('roster-import-check').click();
+    await expect(dialog).toBeHidden();
+    await expect(this.importJob).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
+    const summary = this.page.getByTestId('roster-import-summary');
+    await expect(summary).toHaveAttribute('data-dry-run', 'true');
+    return summary;
+  }
+
   async runVerifyAll(): Promise<void> {
     await this.verifyAll.click();
     await expect(this.verifyJob).toBeVisible();

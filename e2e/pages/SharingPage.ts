@@ -38,6 +38,16 @@ export class SharingPage {
     await this.open();
   }
 
+  /** The partner directory's rows (data-org-id), after its search box holds `search`. */
+  async partners(search = ''): Promise<Locator> {
+    await this.page.getByTestId('partner-search').fill(search);
+    return this.page.getByTestId('partner-row');
+  }
+
+  partner(orgId: string): Locator {
+    return this.page.locator(`[data-testid="partner-row"][data-org-id="${orgId}"]`);
+  }
+
   agreement(id: string): Locator {
     return this.page.locator(`[data-testid="agreement-row"][data-agreement-id="${id}"]`);
   }

@@ -8,6 +8,8 @@ import { consentFilter } from './consents';
 export const BULK_TYPED_CONFIRMATION_ABOVE = 50;
 /** At most this many consents in one bulk revoke: a larger selection must be narrowed. */
 export const BULK_REVOKE_MAX = 10_000;
+/** A bulk revoke may be undone by its author for this many hours (across restarts); then only re-granted one by one. */
+export const BULK_UNDO_WINDOW_HOURS = 24;
 
 /** What a bulk revoke will change, as main counts it now. Patient identity is null for callers without patients.view. */
 export interface BulkRevokePreview {
@@ -36,6 +38,19 @@ export interface BulkRevokeStatus {
   /** True once any of its revokes was batched for sending, sent or confirmed: undoing it can no longer be silent. */
   synced: boolean;
   undone: boolean;
+  /** ISO time until which its author may undo it; null: no window. */
+  undoUntil: string | null;
+  /** The undo window has closed (undo is refused with BULK_UNDO_EXPIRED). */
+  expired: boolean;
+}
+
+/** One of the caller's own bulk revokes still open to undo (not undone, window open): found again after a restart. */
+export interface UndoableBulkRevoke {
+  bulkId: string;
+  createdAt: string;
+  undoUntil: string | null;
+  revoked: number;
+  synced: boolean;
 }
 
 export interface BulkUndoResult {
@@ -65,6 +80,8 @@ export const consentsBulkChannels = {
     'consents.revoke',
   ),
   'consents.bulkRevokeStatus': channel<BulkRevokeStatus>()(z.object({ bulkId }).strict(), 'consents.revoke', { audited: false }),
+  /** The caller's own bulk revokes still open to undo, newest first (at most 20); nobody else's. */
+  'consents.bulkRevokesMine': channel<UndoableBulkRevoke[]>()(z.object({}).strict(), 'consents.revoke', { audited: false }),
   /** Re-grants exactly the consents a bulk revoke changed, as new changes; refused (BULK_REVOKE_SYNCED) once synced unless afterSync. */
   'consents.bulkUndo': channel<BulkUndoResult>()(z.object({ bulkId, afterSync: z.boolean().default(false) }).strict(), 'consents.revoke'),
 };

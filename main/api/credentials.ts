@@ -247,6 +247,8 @@ export interface RosterRunSummary {
   credentialsAdded: number;
   duplicate: number;
   rejected: number;
+  /** A dry run: the file checked, nothing stored; its counts are what an import of it would do. */
+  dryRun: boolean;
   fileHash: string | null;
   error: string | null;
   /** The staff member's display name (their id if the account is gone). */

@@ -49,6 +49,8 @@ export type ErrorCode =
   | 'CONSENT_CHAIN_MISMATCH'
   /** A bulk revoke whose changes already left for the chain: undoing it cannot be silent (re-grant instead). */
   | 'BULK_REVOKE_SYNCED'
+  /** A bulk revoke older than its undo window (details.undoUntil): its consents can only be re-granted one by one. */
+  | 'BULK_UNDO_EXPIRED'
   | 'AUDIT_NOT_BREAK_GLASS'
   | 'AUDIT_SELF_REVIEW'
   | 'AUDIT_ALREADY_REVIEWED'

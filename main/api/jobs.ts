@@ -67,6 +67,8 @@ const verifyAllResult = z.object({
 /** What a roster import (import.providers) records when it ends. */
 const rosterImportResult = z.object({
   runId,
+  /** A dry run: every row validated and resolved, nothing stored (the counts are what an import would do). */
+  dryRun: z.boolean().default(false),
   outcome: z.enum(['succeeded', 'cancelled']),
   rows_read: count,
   providers_added: count,

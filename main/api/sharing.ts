@@ -50,6 +50,25 @@ export interface AgreementView {
   updatedAt: string;
 }
 
+/** One partner organisation of the directory, folded from this organisation's agreements with it. */
+export interface PartnerView {
+  orgId: string;
+  /** Signing addresses its agreements name (one, unless the partner changed keys). */
+  addresses: string[];
+  agreements: number;
+  active: number;
+  proposed: number;
+  /** Terminated or expired. */
+  ended: number;
+  /** Latest end (exclusive) of its active agreements; null without one. */
+  activeUntil: string | null;
+  /** What its active agreements cover. */
+  categories: CategoryCode[];
+  purposes: PurposeCode[];
+  directions: SharingDirection[];
+  lastChangedAt: string;
+}
+
 export interface ReleaseReasonView {
   code: string;
   message: string;
@@ -108,6 +127,8 @@ export const sharingChannels = {
   // Agreements carry organisation ids, addresses and hashes only (no patient data): read unaudited, like status
   // polling, so an open Sharing page does not flood the audit trail. Their changes are audited where they happen.
   'sharing.agreements': channel<AgreementView[]>()(z.object({}).strict(), 'sharing.view', { audited: false }),
+  /** The partner directory (from the agreements; same data, same rule: unaudited). `search`: part of an id or an address start. */
+  'sharing.partners': channel<PartnerView[]>()(z.object({ search: z.string().max(64).default('') }).strict(), 'sharing.view', { audited: false }),
   'sharing.propose': channel<AgreementView>()(proposeAgreementInput, 'sharing.manage'),
   'sharing.sign': channel<AgreementView>()(z.object({ id: agreementId }).strict(), 'sharing.manage'),
   'sharing.terminate': channel<AgreementView>()(z.object({ id: agreementId, reason: z.string().trim().min(3).max(500) }).strict(), 'sharing.manage'),

@@ -1,11 +1,13 @@
 // Bulk revoke with a safety net: a preview that states how many consents of which patients and providers will change,
 // a typed confirmation above a threshold, one audit entry per consent plus one for the action, and an undo (new changes
-// re-granting exactly the revoked consents) for the staff member who did it, while this console runs.
+// re-granting exactly the revoked consents) for the staff member who did it, within the undo window. What a bulk revoke
+// changed is kept in the database (bulk-revoke-records.ts), so the undo survives a restart of the console.
 import crypto from 'node:crypto';
 import type { HandlersFor } from '../api/channel';
 import {
   BULK_REVOKE_MAX,
   BULK_TYPED_CONFIRMATION_ABOVE,
+  BULK_UNDO_WINDOW_HOURS,
   type BulkRevokePreview,
   type BulkSelection,
   type consentsBulkChannels,
@@ -16,6 +18,7 @@ import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
 import { canSeeIdentity } from '../runtime/minimum-necessary';
 import { outboxRangeUnsent } from '../sync/outbox';
+import { bulkRevokeOf, insertBulkRevoke, markBulkUndone, undoableBulkRevokesOf, type BulkRevokeRecord } from './bulk-revoke-records';
 import { loadOrCreateFacilitySecret, Pseudonymizer } from './pseudonym';
 import { activeConsentsOf, type ConsentJoinedRow } from './queries';
 import { ConsentStore } from './store';
@@ -23,16 +26,6 @@ import { ConsentWrites } from './writes';
 
 /** How many patients and providers the preview names (the counts are always complete). */
 const SHOWN = 20;
-
-/** One bulk revoke of this console run: what it changed and where its chain events are. */
-interface BulkRecord {
-  actor: string;
-  consentIds: number[];
-  reason: string;
-  outboxFrom: number;
-  outboxTo: number;
-  undone: boolean;
-}
 
 export interface BulkRevokeDeps {
   db: Db;
@@ -70,7 +63,6 @@ export function createBulkRevokeHandlers(deps: BulkRevokeDeps): HandlersFor<type
   const nowSec = () => Math.floor(clock().getTime() / 1000);
   let writes: ConsentWrites | null = null;
   const writer = () => (writes ??= new ConsentWrites(db, new ConsentStore(db, new Pseudonymizer(loadOrCreateFacilitySecret(deps.dataDir)))));
-  const done = new Map<string, BulkRecord>();
 
   /** The selection's active consents; refuses an identity search to a caller without patients.view, and a selection too large. */
   const resolve = (selection: BulkSelection, ctx: RequestContext) => {
@@ -86,13 +78,16 @@ export function createBulkRevokeHandlers(deps: BulkRevokeDeps): HandlersFor<type
     return found;
   };
 
-  const mine = (bulkId: string, ctx: RequestContext): BulkRecord => {
-    const record = done.get(bulkId);
-    // Another staff member's bulk action is as unknown as one that never was: undo is its author's, in this run.
-    if (!record || record.actor !== ctx.principal.id) throw new AppError('NOT_FOUND', `There is no bulk revoke ${bulkId} of yours since the console started.`);
+  const mine = (bulkId: string, ctx: RequestContext): BulkRevokeRecord => {
+    const record = bulkRevokeOf(db, bulkId, ctx.principal.id);
+    // Another staff member's bulk action is as unknown as one that never was: undo is its author's alone.
+    if (!record) throw new AppError('NOT_FOUND', `There is no bulk revoke ${bulkId} of yours.`);
     return record;
   };
-  const synced = (r: BulkRecord) => !outboxRangeUnsent(db, r.outboxFrom, r.outboxTo);
+  const synced = (r: Pick<BulkRevokeRecord, 'outboxFrom' | 'outboxTo'>) => !outboxRangeUnsent(db, r.outboxFrom, r.outboxTo);
+  const expired = (r: Pick<BulkRevokeRecord, 'undoUntil'>) => r.undoUntil !== null && r.undoUntil <= clock().toISOString();
+
+  const countOf = (id: string) => (db.prepare('SELECT count(*) AS n FROM bulk_revoke_consents WHERE bulk_id = ?').get(id) as { n: number }).n;
 
   return {
     'consents.bulkRevokePreview': ({ selection }, ctx) => {
@@ -120,7 +115,13 @@ export function createBulkRevokeHandlers(deps: BulkRevokeDeps): HandlersFor<type
       // The whole selection was active a moment ago, in this same transaction: a skip means a bug, not a race.
       if (result.skipped.length) throw new AppError('CONFLICT', `${result.skipped.length} of the selected consents changed while revoking; nothing was revoked.`);
       const bulkId = crypto.randomUUID();
-      done.set(bulkId, { actor: ctx.principal.id, consentIds: result.revoked.map((r) => r.id), reason, outboxFrom: result.outboxFrom, outboxTo: result.outboxTo, undone: false });
+      const at = clock();
+      // In the revoke's transaction (the dispatcher's): the record exists exactly when the revokes do.
+      insertBulkRevoke(
+        db,
+        { id: bulkId, actorId: ctx.principal.id, reason, outboxFrom: result.outboxFrom, outboxTo: result.outboxTo, createdAt: at.toISOString(), undoUntil: new Date(at.getTime() + BULK_UNDO_WINDOW_HOURS * 3_600_000).toISOString() },
+        result.revoked.map((r) => ({ consentId: r.id, status: 'active' as const, seq: r.seq, hlc: r.hlc })),
+      );
       for (const r of result.revoked) ctx.auditEach('consents.revoke', { patientId: r.patient_id, subject: `consent:${r.id}`, details: { bulk: bulkId } });
       const patientIds = [...new Set(result.revoked.map((r) => r.patient_id))].sort((a, b) => a - b);
       const providers = new Set(result.revoked.map((r) => r.grantee)).size;
@@ -130,12 +131,20 @@ export function createBulkRevokeHandlers(deps: BulkRevokeDeps): HandlersFor<type
 
     'consents.bulkRevokeStatus': ({ bulkId }, ctx) => {
       const r = mine(bulkId, ctx);
-      return { bulkId, revoked: r.consentIds.length, synced: synced(r), undone: r.undone };
+      return { bulkId, revoked: r.consentIds.length, synced: synced(r), undone: r.undoneAt !== null, undoUntil: r.undoUntil, expired: expired(r) };
     },
+
+    'consents.bulkRevokesMine': (_input, ctx) =>
+      undoableBulkRevokesOf(db, ctx.principal.id, clock().toISOString(), 20).map((r) => ({ bulkId: r.id, createdAt: r.createdAt, undoUntil: r.undoUntil, synced: synced(r), revoked: countOf(r.id) })),
 
     'consents.bulkUndo': ({ bulkId, afterSync }, ctx) => {
       const r = mine(bulkId, ctx);
-      if (r.undone) throw new AppError('CONFLICT', `Bulk revoke ${bulkId} was already undone.`);
+      if (r.undoneAt !== null) throw new AppError('CONFLICT', `Bulk revoke ${bulkId} was already undone.`);
+      if (expired(r)) {
+        throw new AppError('BULK_UNDO_EXPIRED', `Bulk revoke ${bulkId} can no longer be undone (its ${BULK_UNDO_WINDOW_HOURS}-hour window closed); re-grant its consents one by one if needed.`, {
+          undoUntil: r.undoUntil,
+        });
+      }
       const left = synced(r);
       if (left && !afterSync) {
         throw new AppError(
@@ -144,8 +153,9 @@ export function createBulkRevokeHandlers(deps: BulkRevokeDeps): HandlersFor<type
           { revoked: r.consentIds.length },
         );
       }
+      // Claimed first, in the undo's transaction: a second undo (or one racing this) finds it taken and changes nothing.
+      if (!markBulkUndone(db, bulkId, ctx.principal.id, clock().toISOString())) throw new AppError('CONFLICT', `Bulk revoke ${bulkId} was already undone.`);
       const result = writer().regrantRevoked(r.consentIds, r.reason, ctx.principal.id);
-      r.undone = true;
       for (const g of result.regranted) ctx.auditEach('consents.grant', { patientId: g.patientId, subject: `consent:${g.to}`, details: { bulkUndo: bulkId, regrants: g.from } });
       ctx.audit({
         subject: `bulk:${bulkId}`,

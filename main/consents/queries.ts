@@ -5,7 +5,7 @@ import type { ConsentDetail, ConsentFilter, ConsentHistoryEntry, ConsentListResu
 import type { Db } from '../db/connection';
 import type { ExportRow } from './fhir-export';
 import { formatEnd, formatStart } from './period';
-import { matchSearch, type SearchMatch } from './search';
+import { matchPatientIds, matchSearch, type SearchMatch } from './search';
 
 const COUNT_CAP = 10_000;
 
@@ -52,7 +52,6 @@ interface Statements {
   countAll: Statement;
   iterate: Record<Driver, Statement>;
   byIds: Statement;
-  findPatients: Statement;
   patient: Statement;
   history: Statement;
   supersedes: Statement;
@@ -71,12 +70,6 @@ function statements(db: Db): Statements {
     countAll: db.prepare('SELECT count(*) AS n FROM consents'),
     iterate: per((w) => `SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE ${w} AND c.status <> 'superseded' ORDER BY c.id DESC`),
     byIds: db.prepare(`SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE c.id IN (SELECT value FROM json_each(?)) AND c.status <> 'superseded' ORDER BY c.id`),
-    // MRN exact, or name prefix as a NOCASE range (index patients_by_name).
-    findPatients: db.prepare(
-      `SELECT id FROM patients WHERE mrn = :q
-       UNION SELECT id FROM (SELECT id FROM patients WHERE name >= :q AND name < :q || char(1114111) ORDER BY name LIMIT :limit)
-       LIMIT :limit`,
-    ),
     patient: db.prepare(
       `SELECT p.id, p.facility, p.mrn, p.name, p.birth_date AS birthDate, (SELECT count(*) FROM consents c WHERE c.patient_id = p.id) AS consents
        FROM patients p WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY p.name, p.id`,
@@ -112,9 +105,9 @@ export function toListRow(r: ConsentJoinedRow, now: number): ConsentListRow {
   };
 }
 
-/** Patient ids matching an MRN or a name prefix (at most 200). */
+/** Patient ids matching an MRN, a name prefix, or any part of a name or MRN (at most 200; the patient picker's search). */
 export function matchPatients(db: Db, query: string, limit = 200): number[] {
-  return (statements(db).findPatients.all({ q: query, limit }) as { id: number }[]).map((r) => r.id);
+  return matchPatientIds(db, query, limit);
 }
 
 /** One patient's identity as on file (the accounting of disclosures' header), or undefined. */

@@ -1,6 +1,7 @@
 // The consents table's search through the real services (dispatcher, permission, zod, real SQLite): MRN fragments,
-// any part of a name (an apostrophe too), providers by NPI or name, % and _ matched literally, pages, refusal to
-// roles without patients.view, and no search text in the audit trail.
+// any part of a name (an apostrophe too) from the FTS5 trigram index (never a scan of patients), providers by NPI or
+// name, % and _ and FTS query syntax (`"`, `*`, NEAR, OR, column filters) matched literally, pages, refusal to roles
+// without patients.view, and no search text in the audit trail.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import type { Principal } from '../api/permissions';
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
 import { pageSql } from './queries';
-import { likeEscape, matchSearch } from './search';
+import { ftsPhrase, matchSearch, PATIENT_MATCH_SQL } from './search';
 import { NPI, seedSecret, tempDir } from './test-support';
 
 const manager: Principal = { id: 'mgr-1', name: 'Manager', role: 'records_manager' };
@@ -31,6 +32,9 @@ const PATIENTS = [
   { mrn: 'MRN400', patientName: 'Under_score, Ula', grantee: NPI.a },
   { mrn: 'MRN500', patientName: 'Abbot, Cora', grantee: NPI.b },
   { mrn: 'XQ-77', patientName: 'Jones, Ana', grantee: 'ACME-CLINIC' },
+  // Names holding FTS5 syntax: typed, it must find these (literally) and nothing else.
+  { mrn: 'FTS-1', patientName: 'Near, Nora', grantee: NPI.a },
+  { mrn: 'FTS-2', patientName: 'Star*Quote"d, Orla', grantee: NPI.a },
 ];
 
 beforeAll(async () => {
@@ -66,14 +70,17 @@ afterAll(async () => {
 const mrnsOf = async (search: string, extra: Record<string, unknown> = {}) =>
   [...new Set((await call<ConsentListResult>('consents.list', { search, ...extra })).rows.map((r) => r.patient.mrn))].sort();
 
-describe('likeEscape', () => {
+describe('ftsPhrase', () => {
   it.each([
-    ['plain', 'plain'],
-    ['100%', '100\\%'],
-    ['a_b', 'a\\_b'],
-    ['back\\slash', 'back\\\\slash'],
-    ["O'Brien", "O'Brien"],
-  ])('%s -> %s', (text, escaped) => expect(likeEscape(text)).toBe(escaped));
+    ['plain', '"plain"'],
+    ['a"b', '"a""b"'],
+    ['"', null],
+    ['"'.repeat(4), '"'.repeat(10)],
+    ['NEAR(a b)', '"NEAR(a b)"'],
+    ['sm*', '"sm*"'],
+    ['ab', null],
+    ['éé', null],
+  ])('%s -> %s', (text, phrase) => expect(ftsPhrase(text)).toBe(phrase));
 });
 
 describe('consents search', () => {
@@ -91,9 +98,11 @@ describe('consents search', () => {
   });
 
   it('matches % and _ literally, never as wildcards', async () => {
-    expect(await mrnsOf('%')).toEqual(['MRN300']);
+    // One or two characters find an exact MRN or a name prefix only (the trigram index needs three), never "everyone".
+    expect(await mrnsOf('%')).toEqual([]);
+    expect(await mrnsOf('_')).toEqual([]);
+    expect(await mrnsOf('100%')).toEqual(['MRN300']);
     expect(await mrnsOf('0% M')).toEqual(['MRN300']);
-    expect(await mrnsOf('_')).toEqual(['MRN400']);
     expect(await mrnsOf('r_s')).toEqual(['MRN400']);
     // As wildcards these would match "Abbot" and MRN100..MRN500.
     expect(await mrnsOf('Abb_t')).toEqual([]);
@@ -101,11 +110,68 @@ describe('consents search', () => {
     expect(await mrnsOf('\\')).toEqual([]);
   });
 
+  it('matches FTS5 query syntax typed by a person literally: never an error, never a broader match', async () => {
+    expect(await mrnsOf('"')).toEqual([]);
+    expect(await mrnsOf('*')).toEqual([]);
+    expect(await mrnsOf('"'.repeat(3))).toEqual([]);
+    expect(await mrnsOf('r*Q')).toEqual(['FTS-2']);
+    expect(await mrnsOf('e"d')).toEqual(['FTS-2']);
+    expect(await mrnsOf('Quote"d, O')).toEqual(['FTS-2']);
+    // NEAR is a name here, not an operator; as one, NEAR(...) / OR / a prefix * / a column filter would match others.
+    expect(await mrnsOf('NEAR')).toEqual(['FTS-1']);
+    expect(await mrnsOf('NEAR(smith ada)')).toEqual([]);
+    expect(await mrnsOf('smith OR jones')).toEqual([]);
+    expect(await mrnsOf('Smi*')).toEqual([]);
+    expect(await mrnsOf('name: ada')).toEqual([]);
+    expect(await mrnsOf('name:ada')).toEqual([]);
+    expect(await mrnsOf('^Smith')).toEqual([]);
+    expect(await mrnsOf('ada AND sean')).toEqual([]);
+    expect(await mrnsOf('{mrn name}: MRN')).toEqual([]);
+    expect(await mrnsOf('"ada" "sean"')).toEqual([]);
+  });
+
+  it('finds a name fragment through the FTS5 index, never by scanning the patients table', () => {
+    const plan = (phrase: string | null) =>
+      (s.db.prepare(`EXPLAIN QUERY PLAN ${PATIENT_MATCH_SQL}`).all({ q: 'bri', phrase, limit: 501 }) as { detail: string }[]).map((r) => r.detail);
+    const detail = plan(ftsPhrase('bri'));
+    expect(detail.some((d) => /^SCAN patients_fts VIRTUAL TABLE INDEX \d+:M/.test(d))).toBe(true);
+    expect(detail.filter((d) => /\bpatients\b/.test(d)).every((d) => /^SEARCH patients USING (COVERING )?INDEX/.test(d))).toBe(true);
+    expect(detail.join('\n')).not.toMatch(/SCAN patients\b(?!_fts)/);
+    expect(plan(null).join('\n')).not.toMatch(/SCAN patients\b(?!_fts)/);
+  });
+
+  it('the patient picker (patients.search) finds any part of a name or MRN the same way, FTS syntax as text', async () => {
+    const mrns = async (query: string) => (await call<{ mrn: string }[]>('patients.search', { query })).map((p) => p.mrn).sort();
+    expect(await mrns('brien, se')).toEqual(['MRN200']);
+    expect(await mrns('Q-77')).toEqual(['XQ-77']);
+    expect(await mrns('Smith')).toEqual(['MRN100']);
+    expect(await mrns('smith OR jones')).toEqual([]);
+    expect(await mrns('r*Q')).toEqual(['FTS-2']);
+    expect(await mrns('%')).toEqual([]);
+    expect((await s.call('patients.search', { query: 'smith' }, { principal: auditor })).ok).toBe(false);
+  });
+
+  it('keeps the index in step with patients: a name filled in later, changed, a patient deleted', () => {
+    const db = s.db;
+    const id = Number(db.prepare(`INSERT INTO patients (facility, mrn, name, pseudonym, created_at) VALUES ('GH01', 'IDX-1', NULL, 'idx-1-pseudonym', '2026-01-01')`).run().lastInsertRowid);
+    expect(matchSearch(db, 'DX-1').patients).toEqual([id]);
+    expect(matchSearch(db, 'zebulon').patients).toEqual([]);
+    db.prepare(`UPDATE patients SET name = 'Zebulon, Pike' WHERE id = ?`).run(id);
+    expect(matchSearch(db, 'bulon, P').patients).toEqual([id]);
+    db.prepare(`UPDATE patients SET name = 'Other, Name' WHERE id = ?`).run(id);
+    expect(matchSearch(db, 'bulon').patients).toEqual([]);
+    expect(matchSearch(db, 'ther, Na').patients).toEqual([id]);
+    db.prepare('DELETE FROM patients WHERE id = ?').run(id);
+    expect(matchSearch(db, 'ther, Na').patients).toEqual([]);
+    // FTS5's own check of the index against its content table: throws SQLITE_CORRUPT_VTAB when out of step.
+    expect(() => db.prepare(`INSERT INTO patients_fts (patients_fts, rank) VALUES ('integrity-check', 1)`).run()).not.toThrow();
+  });
+
   it('finds consents by provider name, organisation, NPI start, and by an unlisted grantee id', async () => {
     expect(await mrnsOf('quinn')).toEqual(['MRN500']);
     expect(await mrnsOf('lakeside')).toEqual(['MRN500']);
     expect(await mrnsOf(NPI.b.slice(0, 6))).toEqual(['MRN500']);
-    expect(await mrnsOf(NPI.a)).toEqual(['MRN100', 'MRN200', 'MRN300', 'MRN400']);
+    expect(await mrnsOf(NPI.a)).toEqual(['FTS-1', 'FTS-2', 'MRN100', 'MRN200', 'MRN300', 'MRN400']);
     expect(await mrnsOf('ACME-CLINIC')).toEqual(['XQ-77']);
     const first = await call<ConsentListResult>('consents.list', { search: 'quinn' });
     expect(first.search).toEqual({ patients: 0, providers: 1, capped: false });

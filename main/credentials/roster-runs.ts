@@ -30,6 +30,7 @@ export function rosterRunSummary(r: RunWithJob): RosterRunSummary {
     credentialsAdded: r.credentials_added,
     duplicate: r.duplicate,
     rejected: r.rejected,
+    dryRun: r.dry_run === 1,
     fileHash: r.file_hash,
     error: r.error,
     startedBy: r.started_by_name ?? r.started_by,

@@ -8,6 +8,7 @@ import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
 import { AgreementService, type AgreementCommit, type SharingChain } from './agreements';
 import { setOrgId } from './identity';
+import { partnerDirectory } from './partners';
 import { handleReleaseRequest, type ReleaseDecided } from './release';
 import { agreementView, allAgreements, listRequests } from './store';
 
@@ -67,6 +68,7 @@ export function createSharingHandlers(deps: SharingDeps): HandlersFor<typeof sha
       return identity();
     },
     'sharing.agreements': () => allAgreements(db).map(view),
+    'sharing.partners': ({ search }) => partnerDirectory(allAgreements(db).map(view), search),
     // Each write commits with this call's audit entry (ctx.commit): an entry that cannot be written leaves no row
     // and no outbox event, so nothing is sent to the chain.
     'sharing.propose': async (input, ctx) => {

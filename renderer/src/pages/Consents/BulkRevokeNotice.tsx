@@ -1,16 +1,19 @@
 // After a bulk revoke: what was done, and its undo. Undo re-grants exactly the revoked consents as new changes; once
 // the revokes have left for the chain it says it cannot be silent and offers the re-grant as a deliberate action.
+// The same notice offers the undo of the person's own earlier bulk revoke found on opening the page (after a reload or
+// a restart of the console: the record is in main's database), for as long as its undo window lasts.
 import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { useState, type ReactElement } from 'react';
-import type { BulkRevokeResult, BulkUndoResult } from '../../../../main/api/consents-bulk';
+import type { BulkRevokeResult, BulkUndoResult, UndoableBulkRevoke } from '../../../../main/api/consents-bulk';
 import { ApiCallError, invoke } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { formatCount } from '../../components/format';
+import { formatCount, formatDateTime } from '../../components/format';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 export interface BulkRevokeNoticeProps {
-  done: BulkRevokeResult;
+  /** Just done on this page, or one of the person's own earlier ones still open to undo. */
+  done: BulkRevokeResult | UndoableBulkRevoke;
   onChanged: () => void;
   onClose: () => void;
 }
@@ -50,9 +53,16 @@ export function BulkRevokeNotice({ done, onChanged, onClose }: BulkRevokeNoticeP
   return (
     <Alert color="teal" variant="light" withCloseButton closeButtonLabel="Dismiss" onClose={onClose} role="status" data-testid="bulk-revoke-done" py="xs">
       <Stack gap={6}>
-        <Text size="sm">
-          Revoked {plural(done.revoked, 'consent')} of {plural(done.patients, 'patient')} for {plural(done.providers, 'provider')}.
-        </Text>
+        {'patients' in done ? (
+          <Text size="sm">
+            Revoked {plural(done.revoked, 'consent')} of {plural(done.patients, 'patient')} for {plural(done.providers, 'provider')}.
+          </Text>
+        ) : (
+          <Text size="sm" data-testid="bulk-revoke-earlier">
+            Your bulk revoke of {plural(done.revoked, 'consent')} on {formatDateTime(done.createdAt)} can still be undone
+            {done.undoUntil ? ` until ${formatDateTime(done.undoUntil)}` : ''}.
+          </Text>
+        )}
         {synced ? (
           <Stack gap={4} data-testid="bulk-undo-synced">
             <Text size="sm">{synced}</Text>

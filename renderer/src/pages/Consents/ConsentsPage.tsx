@@ -4,7 +4,7 @@
 import { Button, Group, Loader, Paper, Stack, Tabs, Text } from '@mantine/core';
 import { useCallback, useEffect, useMemo, useState, type ReactElement } from 'react';
 import type { ConsentDetail } from '../../../../main/api/consents';
-import type { BulkRevokeResult, BulkSelection } from '../../../../main/api/consents-bulk';
+import type { BulkRevokeResult, BulkSelection, UndoableBulkRevoke } from '../../../../main/api/consents-bulk';
 import { ApiCallError, invoke } from '../../api/client';
 import { useSession } from '../../auth/SessionContext';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -83,7 +83,20 @@ function ConsentsPage(): ReactElement {
   const [exported, setExported] = useState<ExportState>({ pending: false, result: null, error: null });
   const [question, setQuestion] = useState<AccessQuestion | null>(null);
   const [bulkRevoke, setBulkRevoke] = useState<{ what: string; selection: BulkSelection } | null>(null);
-  const [bulkDone, setBulkDone] = useState<BulkRevokeResult | null>(null);
+  const [bulkDone, setBulkDone] = useState<BulkRevokeResult | UndoableBulkRevoke | null>(null);
+  // The person's own latest bulk revoke still open to undo (kept by main across reloads and restarts): offered again.
+  useEffect(() => {
+    if (!mayRevoke) return;
+    let live = true;
+    invoke('consents.bulkRevokesMine', {})
+      .then((mine) => {
+        if (live && mine[0]) setBulkDone((shown) => shown ?? mine[0]!);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [mayRevoke]);
   const maySelect = mayExport || mayRevoke;
 
   const toggle = (id: number): void =>

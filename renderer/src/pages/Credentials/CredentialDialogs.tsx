@@ -1,8 +1,9 @@
-// The two dialogs of the Credentials page: import a roster file (uploaded or picked; the page holds its id) and change a
+// The two dialogs of the Credentials page: import a roster file (uploaded, dropped or picked; the page holds its id),
+// or first only check it (a dry run: every row validated, nothing stored, the rejects listed), and change a
 // credential's status (suspend, revoke, mark active) with the reason that goes into the audit trail.
 import { Alert, Button, Code, Group, List, Modal, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import type { IncomingFile } from '../../../../main/api/imports';
-import { useState, type FormEvent, type ReactElement } from 'react';
+import { useRef, useState, type FormEvent, type ReactElement } from 'react';
 import type { CredentialView, IssuerStatusSignature, RosterImportStarted, StatusChangeResult } from '../../../../main/api/credentials';
 import { ApiCallError, invoke } from '../../api/client';
 import { fieldErrors } from '../../auth/fieldErrors';
@@ -16,11 +17,21 @@ function asError(channel: 'credentials.import' | 'credentials.setStatus', err: u
   return err instanceof ApiCallError ? err : new ApiCallError(channel, 'INTERNAL', String(err));
 }
 
-export function RosterImportDialog({ opened, onClose, onStarted }: { opened: boolean; onClose: () => void; onStarted: (started: RosterImportStarted) => void }): ReactElement {
+export function RosterImportDialog({
+  opened,
+  onClose,
+  onStarted,
+}: {
+  opened: boolean;
+  onClose: () => void;
+  onStarted: (started: RosterImportStarted, dryRun: boolean) => void;
+}): ReactElement {
   const [chosen, setChosen] = useState<IncomingFile | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [failure, setFailure] = useState<ApiCallError | null>(null);
-  const [pending, setPending] = useState(false);
+  const [pending, setPending] = useState<'import' | 'check' | null>(null);
+  // Which submit button was pressed (read in the same event, so a ref, not state).
+  const dryRun = useRef(false);
 
   const close = (): void => {
     setProblem(null);
@@ -29,24 +40,26 @@ export function RosterImportDialog({ opened, onClose, onStarted }: { opened: boo
   };
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
+    const checkOnly = dryRun.current;
     setFailure(null);
     if (!chosen) {
       setProblem('Choose or drop the roster file.');
       return;
     }
     setProblem(null);
-    setPending(true);
+    setPending(checkOnly ? 'check' : 'import');
     try {
-      const started = await invoke('credentials.import', { uploadId: chosen.uploadId });
-      setChosen(null);
-      onStarted(started);
+      const started = await invoke('credentials.import', { uploadId: chosen.uploadId, dryRun: checkOnly });
+      // A checked file stays chosen: importing it next needs no second upload.
+      if (!checkOnly) setChosen(null);
+      onStarted(started, checkOnly);
     } catch (err) {
       const error = asError('credentials.import', err);
       const { byField } = fieldErrors(error.details, ['uploadId']);
       if (byField.uploadId) setProblem(byField.uploadId);
       else setFailure(error);
     } finally {
-      setPending(false);
+      setPending(null);
     }
   };
 
@@ -57,6 +70,7 @@ export function RosterImportDialog({ opened, onClose, onStarted }: { opened: boo
           <Text size="sm">
             A CSV file with one row per credential (a provider without a credential has its credential cells empty). Each signed credential is checked
             as it is read; a bad row is set aside with its reason and never stops the good ones. Importing the same file again adds nothing twice.
+            “Check the file only” reads and validates every row and lists the rejects, storing nothing.
           </Text>
           <Text size="xs" c="dimmed">
             Columns: <Code fz="xs">{ROSTER_COLUMNS_TEXT}</Code>
@@ -79,10 +93,13 @@ export function RosterImportDialog({ opened, onClose, onStarted }: { opened: boo
           )}
           {failure && <ErrorBanner title="The import did not start" error={failure} />}
           <Group justify="flex-end" gap="sm">
-            <Button variant="default" onClick={close} disabled={pending}>
+            <Button variant="default" onClick={close} disabled={pending !== null}>
               Cancel
             </Button>
-            <Button type="submit" loading={pending} data-testid="roster-import-start">
+            <Button type="submit" variant="default" onClick={() => (dryRun.current = true)} loading={pending === 'check'} disabled={pending === 'import'} data-testid="roster-import-check">
+              Check the file only
+            </Button>
+            <Button type="submit" onClick={() => (dryRun.current = false)} loading={pending === 'import'} disabled={pending === 'check'} data-testid="roster-import-start">
               Start import
             </Button>
           </Group>

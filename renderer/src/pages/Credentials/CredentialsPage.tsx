@@ -142,6 +142,8 @@ function CredentialsPage(): ReactElement {
   };
 
   const [importOpen, setImportOpen] = useState(false);
+  // Roster jobs started here as a dry run (the job row does not say; the dialog does).
+  const [checkJobs, setCheckJobs] = useState<Set<string>>(new Set());
   const [statusTarget, setStatusTarget] = useState<StatusChangeTarget | null>(null);
   const onStatusChanged = (result: StatusChangeResult, action: StatusAction): void => {
     setStatusTarget(null);
@@ -183,7 +185,7 @@ function CredentialsPage(): ReactElement {
         {importJob && visible(importJob) && (
           <JobPanel
             job={importJob}
-            title="Roster import"
+            title={checkJobs.has(importJob.id) ? 'Roster check (nothing stored)' : 'Roster import'}
             unit="rows read"
             testId="roster-import-job"
             onCancel={can('imports.run') ? () => void cancel(importJob.id) : null}
@@ -308,8 +310,9 @@ function CredentialsPage(): ReactElement {
       <RosterImportDialog
         opened={importOpen}
         onClose={() => setImportOpen(false)}
-        onStarted={(started) => {
+        onStarted={(started, dryRun) => {
           setImportOpen(false);
+          if (dryRun) setCheckJobs((prev) => new Set(prev).add(started.job.id));
           setShownJobs((prev) => new Set(prev).add(started.job.id));
           jobs.track(started.job);
         }}

@@ -1,6 +1,6 @@
 // What a finished credentials job found, from its recorded result (jobs.get): a bulk verification's counts per
 // verdict, a roster import's counts. Read once the job has ended; the panel shows progress until then.
-import { Badge, Group, Loader, Stack, Text } from '@mantine/core';
+import { Badge, Group, List, Loader, Stack, Text } from '@mantine/core';
 import type { ReactElement } from 'react';
 import { useApiQuery } from '../../api/hooks';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -52,6 +52,31 @@ export function RosterImportSummary({ job }: { job: JobRow }): ReactElement | nu
   const result = detail.data.result;
   if (!result || result.kind !== 'import.providers') return null;
   const s = result.summary;
+  if (s.dryRun) {
+    return (
+      <Stack gap={4} data-testid="roster-import-summary" data-dry-run="true">
+        <Text size="sm">
+          {s.outcome === 'cancelled' ? 'Check cancelled after' : 'File checked, nothing stored:'} {formatCount(s.rows_read)} {s.rows_read === 1 ? 'row' : 'rows'} read; importing it would add{' '}
+          {formatCount(s.providers_added)} providers, update {formatCount(s.providers_updated)} and add {formatCount(s.credentials_added)} credentials; {formatCount(s.duplicate)} already in the
+          directory; {s.rejected ? `${formatCount(s.rejected)} rejected` : 'none rejected'}.
+        </Text>
+        {s.sampleRejects.length > 0 && (
+          <List size="xs" spacing={2} data-testid="roster-check-rejects" aria-label="Rejected rows">
+            {s.sampleRejects.map((r) => (
+              <List.Item key={r.row} data-testid="roster-check-reject" data-row={r.row}>
+                Row {r.row}: {r.reason}
+              </List.Item>
+            ))}
+          </List>
+        )}
+        {s.rejected > s.sampleRejects.length && (
+          <Text size="xs" c="dimmed">
+            Every rejected row, with its column and reason, is under Roster imports below.
+          </Text>
+        )}
+      </Stack>
+    );
+  }
   return (
     <Text size="sm" data-testid="roster-import-summary">
       {s.outcome === 'cancelled' ? 'Cancelled after' : 'Imported:'} {formatCount(s.rows_read)} {s.rows_read === 1 ? 'row' : 'rows'} read, {formatCount(s.providers_added)} providers added,{' '}

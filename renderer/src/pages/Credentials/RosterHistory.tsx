@@ -76,13 +76,21 @@ function RunRow({ run, open, onToggle }: { run: RosterRunSummary; open: boolean;
         </Table.Td>
         <Table.Td className={classes.nowrap}>{formatDateTime(run.createdAt)}</Table.Td>
         <Table.Td>
-          <Badge color={state.color} variant="light" size="sm">
-            {state.label}
-          </Badge>
+          <Group gap={4} wrap="nowrap">
+            <Badge color={state.color} variant="light" size="sm">
+              {state.label}
+            </Badge>
+            {run.dryRun && (
+              <Badge color="gray" variant="outline" size="sm" data-testid="roster-run-dry">
+                Check only
+              </Badge>
+            )}
+          </Group>
         </Table.Td>
         <Table.Td className={classes.nowrap} data-testid="roster-run-counts">
-          {formatCount(run.rowsRead)} read · {formatCount(run.providersAdded)} providers added · {formatCount(run.providersUpdated)} updated · {formatCount(run.credentialsAdded)} credentials added ·{' '}
-          {formatCount(run.duplicate)} duplicate
+          {run.dryRun
+            ? `${formatCount(run.rowsRead)} read · would add ${formatCount(run.providersAdded)} providers · update ${formatCount(run.providersUpdated)} · add ${formatCount(run.credentialsAdded)} credentials · ${formatCount(run.duplicate)} duplicate`
+            : `${formatCount(run.rowsRead)} read · ${formatCount(run.providersAdded)} providers added · ${formatCount(run.providersUpdated)} updated · ${formatCount(run.credentialsAdded)} credentials added · ${formatCount(run.duplicate)} duplicate`}
         </Table.Td>
         <Table.Td className={classes.nowrap}>
           {run.rejected > 0 ? (

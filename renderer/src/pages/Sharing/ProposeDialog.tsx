@@ -1,7 +1,7 @@
 // The form to propose an agreement to a partner organisation: who (id and signing address), the direction, the
 // categories and purposes, the period, and the sha-256 of the signed paper agreement. Errors name the field.
-import { Button, Group, Modal, MultiSelect, NativeSelect, SimpleGrid, Stack, TextInput } from '@mantine/core';
-import { useState, type FormEvent, type ReactElement } from 'react';
+import { Autocomplete, Button, Group, Modal, MultiSelect, NativeSelect, SimpleGrid, Stack, TextInput } from '@mantine/core';
+import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
 import { CATEGORIES } from '../../../../main/api/consents';
 import { RELEASE_PURPOSES, SHARING_DIRECTIONS, type AgreementView } from '../../../../main/api/sharing';
 import { ApiCallError, invoke } from '../../api/client';
@@ -9,8 +9,25 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 
 const today = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
-export function ProposeDialog({ opened, onClose, onProposed }: { opened: boolean; onClose: () => void; onProposed: (a: AgreementView) => void }): ReactElement {
+export function ProposeDialog({
+  opened,
+  onClose,
+  onProposed,
+  partners,
+  partner,
+}: {
+  opened: boolean;
+  onClose: () => void;
+  onProposed: (a: AgreementView) => void;
+  /** The partner directory's ids, offered as the id is typed (a new partner can still be typed). */
+  partners: string[];
+  /** The partner picked in the directory, if the dialog was opened from it. */
+  partner: string | null;
+}): ReactElement {
   const [form, setForm] = useState({ partnerOrgId: '', partnerPublicKey: '', direction: 'outbound', validFrom: today(), validUntil: today(365), documentHash: '' });
+  useEffect(() => {
+    if (opened && partner !== null) setForm((f) => ({ ...f, partnerOrgId: partner }));
+  }, [opened, partner]);
   const [categories, setCategories] = useState<string[]>(['general']);
   const [purposes, setPurposes] = useState<string[]>(['TREAT']);
   const [error, setError] = useState<ApiCallError | null>(null);
@@ -47,7 +64,15 @@ export function ProposeDialog({ opened, onClose, onProposed }: { opened: boolean
         <Stack gap="sm">
           {error && <ErrorBanner error={error} title="The agreement was not proposed" />}
           <SimpleGrid cols={2}>
-            <TextInput label="Partner organisation id" required value={form.partnerOrgId} onChange={set('partnerOrgId')} error={issues.get('partnerOrgId')} data-testid="propose-partner" />
+            <Autocomplete
+              label="Partner organisation id"
+              required
+              data={partners}
+              value={form.partnerOrgId}
+              onChange={(value) => setForm((f) => ({ ...f, partnerOrgId: value }))}
+              error={issues.get('partnerOrgId')}
+              data-testid="propose-partner"
+            />
             <TextInput label="Partner public key" description="From the partner's Sharing page; the terms are sealed to it" required placeholder="0x02…" value={form.partnerPublicKey} onChange={set('partnerPublicKey')} error={issues.get('partnerPublicKey')} data-testid="propose-public-key" />
           </SimpleGrid>
           <NativeSelect

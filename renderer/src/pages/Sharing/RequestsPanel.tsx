@@ -1,7 +1,7 @@
 // Incoming release-of-information requests: record a partner's request (decided at once against agreement,
 // consent and credential), the requests with their decisions and every reason, and the release log with hashes.
-import { Badge, Button, Group, List, NativeSelect, NumberInput, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useState, type FormEvent, type ReactElement, type ReactNode } from 'react';
+import { Autocomplete, Badge, Button, Group, List, NativeSelect, NumberInput, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useEffect, useState, type FormEvent, type ReactElement, type ReactNode } from 'react';
 import { CATEGORIES } from '../../../../main/api/consents';
 import { RELEASE_PURPOSES, type ReleaseRequestView } from '../../../../main/api/sharing';
 import { ApiCallError, invoke } from '../../api/client';
@@ -9,8 +9,23 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatDateTime } from '../../components/format';
 import { REASON_LABELS } from './sharingLabels';
 
-export function RequestForm({ onDecided, disabled }: { onDecided: (r: ReleaseRequestView) => void; disabled: boolean }): ReactElement {
+export function RequestForm({
+  onDecided,
+  disabled,
+  partners,
+  picked,
+}: {
+  onDecided: (r: ReleaseRequestView) => void;
+  disabled: boolean;
+  /** The partner directory's ids, offered as the organisation is typed. */
+  partners: string[];
+  /** A partner picked in the directory (`at` changes on each pick, so picking the same one again still applies). */
+  picked: { orgId: string; at: number } | null;
+}): ReactElement {
   const [partnerOrgId, setPartner] = useState('');
+  useEffect(() => {
+    if (picked) setPartner(picked.orgId);
+  }, [picked]);
   const [patientId, setPatientId] = useState<number | string>('');
   const [category, setCategory] = useState<string>('general');
   const [purpose, setPurpose] = useState<string>('TREAT');
@@ -42,7 +57,16 @@ export function RequestForm({ onDecided, disabled }: { onDecided: (r: ReleaseReq
       <Stack gap="xs">
         {error && <ErrorBanner error={error} title="The request was not decided" />}
         <Group align="flex-end" gap="sm" wrap="wrap">
-          <TextInput label="Requesting organisation" required value={partnerOrgId} onChange={(e) => setPartner(e.currentTarget.value)} w={210} data-testid="request-partner" />
+          <Autocomplete
+            label="Requesting organisation"
+            description="Pick from the partner directory"
+            required
+            data={partners}
+            value={partnerOrgId}
+            onChange={setPartner}
+            w={230}
+            data-testid="request-partner"
+          />
           <NumberInput label="Patient id" required min={1} value={patientId} onChange={setPatientId} w={120} data-testid="request-patient" />
           <NativeSelect label="Category" data={[...CATEGORIES]} value={category} onChange={(e) => setCategory(e.currentTarget.value)} data-testid="request-category" />
           <NativeSelect label="Purpose" data={[...RELEASE_PURPOSES]} value={purpose} onChange={(e) => setPurpose(e.currentTarget.value)} data-testid="request-purpose" />
@@ -120,9 +144,9 @@ export function RequestsTable({ rows, testId }: { rows: ReleaseRequestView[]; te
   );
 }
 
-export function Section({ title, children }: { title: string; children: ReactNode }): ReactElement {
+export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }): ReactElement {
   return (
-    <Paper withBorder p="md" component="section" aria-label={title}>
+    <Paper withBorder p="md" component="section" aria-label={title} id={id}>
       <Title order={2} fz="h5" mb="sm">
         {title}
       </Title>

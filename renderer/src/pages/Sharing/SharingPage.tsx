@@ -13,6 +13,7 @@ import { formatDateTime } from '../../components/format';
 import { PageHeader } from '../../components/PageHeader';
 import { SuccessNotice } from '../../components/SuccessNotice';
 import type { PageDefinition } from '../types';
+import { PartnerDirectory, usePartnerIds } from './PartnerDirectory';
 import { ProposeDialog } from './ProposeDialog';
 import { RequestForm, RequestsTable, Section } from './RequestsPanel';
 import { agreementActions, shortId, STATUS_VIEW } from './sharingLabels';
@@ -115,6 +116,11 @@ function SharingPage(): ReactElement {
   // One audited read for both tables: the release log is the released part of the latest requests.
   const released = (requests.data ?? []).filter((r) => r.releasedAt !== null);
   const [proposeOpen, setProposeOpen] = useState(false);
+  // Bumped when an agreement changes here, so the partner directory is read again.
+  const [agreementsVersion, setAgreementsVersion] = useState(0);
+  const partnerIds = usePartnerIds(agreementsVersion);
+  const [proposeTo, setProposeTo] = useState<string | null>(null);
+  const [requestFrom, setRequestFrom] = useState<{ orgId: string; at: number } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [denial, setDenial] = useState<string | null>(null);
   const [actionError, setActionError] = useState<{ title: string; error: ApiCallError } | null>(null);
@@ -131,6 +137,7 @@ function SharingPage(): ReactElement {
       setActionError({ title, error: err instanceof ApiCallError ? err : new ApiCallError(channel, 'INTERNAL', String(err)) });
     } finally {
       agreements.refetch();
+      setAgreementsVersion((v) => v + 1);
     }
   };
   const onDecided = (r: ReleaseRequestView): void => {
@@ -147,7 +154,12 @@ function SharingPage(): ReactElement {
         description="Agreements with partner organisations, signed by both on chain, and release of information decided against agreement, patient consent and credentials."
         permission="sharing.view"
         actions={
-          <Button onClick={() => setProposeOpen(true)} disabled={!canManage || Boolean(me?.notConfigured)} data-testid="propose-open">
+          <Button
+            onClick={() => {
+              setProposeTo(null);
+              setProposeOpen(true);
+            }}
+            disabled={!canManage || Boolean(me?.notConfigured)} data-testid="propose-open">
             Propose agreement
           </Button>
         }
@@ -200,6 +212,27 @@ function SharingPage(): ReactElement {
             <></>
           )}
         </Section>
+        <Section title="Partner organisations">
+          <PartnerDirectory
+            version={agreementsVersion}
+            onRequest={
+              can('sharing.release')
+                ? (orgId) => {
+                    setRequestFrom({ orgId, at: Date.now() });
+                    document.getElementById('incoming-requests')?.scrollIntoView({ block: 'start' });
+                  }
+                : null
+            }
+            onPropose={
+              canManage && !me?.notConfigured
+                ? (orgId) => {
+                    setProposeTo(orgId);
+                    setProposeOpen(true);
+                  }
+                : null
+            }
+          />
+        </Section>
         <Section title="Agreements">
           {agreements.error && <ErrorBanner error={agreements.error} title="Could not load agreements" onRetry={agreements.refetch} stale={Boolean(agreements.data)} />}
           {agreements.loading ? (
@@ -236,8 +269,8 @@ function SharingPage(): ReactElement {
             </Group>
           )}
         </Section>
-        <Section title="Incoming requests">
-          <RequestForm onDecided={onDecided} disabled={!can('sharing.release')} />
+        <Section title="Incoming requests" id="incoming-requests">
+          <RequestForm onDecided={onDecided} disabled={!can('sharing.release')} partners={partnerIds} picked={requestFrom} />
           {requests.error && <ErrorBanner error={requests.error} title="Could not load requests" onRetry={requests.refetch} />}
           <RequestsTable rows={requests.data ?? []} testId="requests-table" />
         </Section>
@@ -249,12 +282,15 @@ function SharingPage(): ReactElement {
         </Section>
       </Stack>
       <ProposeDialog
+        partners={partnerIds}
+        partner={proposeTo}
         opened={proposeOpen}
         onClose={() => setProposeOpen(false)}
         onProposed={(a) => {
           setProposeOpen(false);
           setNotice(`Proposed agreement ${shortId(a.id)} to ${a.partnerOrgId}, signed with this organisation's key; queued for the chain.`);
           agreements.refetch();
+          setAgreementsVersion((v) => v + 1);
         }}
       />
     </>
