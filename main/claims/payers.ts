@@ -2,7 +2,7 @@
 // claim is addressed on chain by a commitment to its payer's address, so it is queued only once that address is known.
 import { getAddress } from 'ethers';
 import { AppError } from '../api/errors';
-import { recordAudit } from '../audit/trail';
+import { systemAudit } from '../audit/system-audit';
 import type { Db } from '../db/connection';
 import { enqueueOutbox } from '../sync/outbox';
 import { CLAIM_RECORD, payerCommitmentOf, payerNonceOf, type ClaimRecordPayload } from './outbox-events';
@@ -48,7 +48,7 @@ export function setPayerAddress(db: Db, payerId: string, address: string, now: D
       .all(id) as { id: number; chain_salt: string; chain_commitment: string }[];
     for (const c of waiting) queueClaimRecord(db, c.id, c.chain_salt, c.chain_commitment, account);
     // Re-addressing a payer's claims is a configuration change a reviewer must be able to find.
-    recordAudit(db, { actor: null, action: 'claims.payer.address', outcome: 'success', subject: `payer:${id}`, details: { address: account, queued: waiting.length }, at: now });
+    systemAudit(db, { action: 'claims.payer.address', subject: `payer:${id}`, details: { address: account, queued: waiting.length }, at: now });
     return { queued: waiting.length };
   })();
 }
