@@ -26,11 +26,11 @@ describe('systemAudit', () => {
     const a = fresh();
     const b = fresh();
     const viaApi = [
-      systemAudit(a.db, { action: 'claims.payer.address', subject: 'payer:P1', details: { address: '0xabc', queued: 2 }, at }),
+      systemAudit(a.db, { action: 'sharing.agreement.reorg', subject: 'agreement:0x1', details: { status: 'active', partnerSigned: true }, at }),
       systemAudit(a.db, { actor: clerk, action: 'sharing.release', outcome: 'failure', patientId: 7, subject: 'release:r1', details: { error: 'SHARING_RELEASE_WRITE_FAILED', reason: 'EACCES' }, at }),
     ];
     const direct = [
-      recordAudit(b.db, { actor: null, action: 'claims.payer.address', outcome: 'success', subject: 'payer:P1', details: { queued: 2, address: '0xabc' }, at }),
+      recordAudit(b.db, { actor: null, action: 'sharing.agreement.reorg', outcome: 'success', subject: 'agreement:0x1', details: { partnerSigned: true, status: 'active' }, at }),
       recordAudit(b.db, { actor: clerk, action: 'sharing.release', outcome: 'failure', patientId: 7, subject: 'release:r1', details: { error: 'SHARING_RELEASE_WRITE_FAILED', reason: 'EACCES' }, at }),
     ];
     expect(viaApi).toEqual(direct);

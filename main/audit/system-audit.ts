@@ -1,5 +1,5 @@
 // The one door for audit entries written outside the dispatcher's sink: events with no staff actor (chain events
-// pulled, a payer's address, a torn batch's resend, an export's seal) and the few entries a domain writes inside a
+// pulled, a torn batch's resend, an export's seal) and the few entries a domain writes inside a
 // dispatched handler's own transaction (agreements, releases, credential checks run by jobs). Each action is a row
 // of SYSTEM_AUDIT_ACTIONS: its writer, who may stand as its actor, and (by type) its details. A new system action is
 // a new row here, reviewed with the audit folder; the dependency rule audit-writes-through-dispatcher lets no other
@@ -13,7 +13,6 @@ type ActorKind = 'system' | 'staff' | 'either';
 /** Each action outside the dispatcher's sink, with the module that writes it and the actor it carries. */
 export const SYSTEM_AUDIT_ACTIONS = {
   'credential.verify': { writer: 'credentials/verify.ts', actor: 'either' },
-  'claims.payer.address': { writer: 'claims/payers.ts', actor: 'system' },
   'consent.resend': { writer: 'consents/writes.ts', actor: 'system' },
   'consents.exportPatients': { writer: 'consents/export-seal.ts', actor: 'system' },
   'sharing.agreement.propose': { writer: 'sharing/agreements.ts', actor: 'staff' },
@@ -34,7 +33,6 @@ type ChainFacts = { txHash: string; blockNumber: number };
 /** The details each action carries: ids and codes only, never PHI. A field not named here is a compile error. */
 export interface SystemAuditDetails {
   'credential.verify': { credentialId: number; npi: string; verdict: string; trigger: string; jobId?: string };
-  'claims.payer.address': { address: string; queued: number };
   'consent.resend': { reason: 'SYNC_APPLIED_WITHOUT_LOG'; batchId: number | string; outboxId: number; hlc: string; resentAs: number; newHlc: string };
   'consents.exportPatients': { patients: number; patientsDigest: string; digestScheme: string };
   'sharing.agreement.propose': { partnerOrgId: string; direction: string; categories: readonly string[]; purposes: readonly string[]; documentHash: string | null };

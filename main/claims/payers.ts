@@ -2,7 +2,6 @@
 // claim is addressed on chain by a commitment to its payer's address, so it is queued only once that address is known.
 import { getAddress } from 'ethers';
 import { AppError } from '../api/errors';
-import { systemAudit } from '../audit/system-audit';
 import type { Db } from '../db/connection';
 import { enqueueOutbox } from '../sync/outbox';
 import { CLAIM_RECORD, payerCommitmentOf, payerNonceOf, type ClaimRecordPayload } from './outbox-events';
@@ -29,8 +28,9 @@ export function claimsWaitingForPayer(db: Db, payerId?: string): number {
 /**
  * Records that `address` answers for `payerId` here and queues that payer's waiting claims, in one transaction.
  * A changed address applies to claims queued from now on; claims already on chain stay addressed to the old one.
+ * Staff reach it only through the channel claims.payers.register, whose dispatcher entry records the change.
  */
-export function setPayerAddress(db: Db, payerId: string, address: string, now: Date = new Date()): { queued: number } {
+export function setPayerAddress(db: Db, payerId: string, address: string, now: Date = new Date()): { payerId: string; address: string; queued: number } {
   const id = payerId.trim();
   if (!id || id.length > 64) throw new AppError('VALIDATION_FAILED', 'payer register needs a PAYER_ID of 1 to 64 characters.');
   let account: string;
@@ -47,8 +47,6 @@ export function setPayerAddress(db: Db, payerId: string, address: string, now: D
       .prepare(`SELECT id, chain_salt, chain_commitment FROM claims WHERE payer_id = ? AND verdict = 'pass' AND outbox_id IS NULL AND chain_salt IS NOT NULL AND chain_status = 'pending' ORDER BY id`)
       .all(id) as { id: number; chain_salt: string; chain_commitment: string }[];
     for (const c of waiting) queueClaimRecord(db, c.id, c.chain_salt, c.chain_commitment, account);
-    // Re-addressing a payer's claims is a configuration change a reviewer must be able to find.
-    systemAudit(db, { action: 'claims.payer.address', subject: `payer:${id}`, details: { address: account, queued: waiting.length }, at: now });
-    return { queued: waiting.length };
+    return { payerId: id, address: account, queued: waiting.length };
   })();
 }
