@@ -13,6 +13,9 @@ import ts from 'typescript';
 export const TABLE_OWNERS: Record<string, readonly string[]> = {
   // Every consent row change: the API and import writes (ConsentStore), the chain side (chainConsentWrites), the bulk INSERT.
   consents: ['main/consents/store.ts'],
+  // Its history and the patients it creates: the same module (the bulk import's multi-row INSERTs included).
+  consent_history: ['main/consents/store.ts'],
+  patients: ['main/consents/store.ts'],
   // The sync engine's queue: enqueue (outbox.ts) and the batch state machine (store.ts).
   outbox: ['main/sync/outbox.ts', 'main/sync/store.ts'],
   // The hash-chained trail: appended by recordAudit only (and never updated: triggers refuse it).

@@ -145,9 +145,8 @@ export class SqlConsentSink implements ConsentChainSink {
     const at = this.now().toISOString();
     const hlc = hlcText(c.hlc);
     const detail = JSON.stringify({ txHash: c.txHash, blockNumber: c.blockNumber, order: orderText(incoming) });
-    const insertHistory = this.db.prepare(`INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, ?, 'chain-sync', ?, ?)`);
     const historyIds: number[] = [];
-    const history = (consentId: number, action: string) => historyIds.push(Number(insertHistory.run(consentId, action, at, detail).lastInsertRowid));
+    const history = (consentId: number, action: string) => historyIds.push(chainConsentWrites.insertHistory(this.db, consentId, action, at, detail));
     const logged = { chainId: c.chainId, blockNumber: c.blockNumber, blockHash: c.blockHash, logIndex: c.logIndex, seq };
     if (current && sameTerms && c.revoked) {
       // Same terms: only the revocation is new: revoke the row in place, as a local revoke would.

@@ -114,6 +114,6 @@ export class PulledChangeLog {
   }
 
   private deleteHistory(ids: number[]): void {
-    this.db.prepare(`DELETE FROM consent_history WHERE id IN (SELECT value FROM json_each(?))`).run(JSON.stringify(ids));
+    chainConsentWrites.deleteHistory(this.db, ids);
   }
 }

@@ -375,6 +375,14 @@ export function consentBulkInsert(db: Db): MultiRowInsert {
   );
 }
 
+/** The bulk import's multi-row INSERTs of new patients (their ids assigned by the import) and consent history. */
+export function patientBulkInsert(db: Db): MultiRowInsert {
+  return new MultiRowInsert(db, 'INSERT INTO patients (id, facility, mrn, name, birth_date, pseudonym, created_at)', 7);
+}
+export function consentHistoryBulkInsert(db: Db): MultiRowInsert {
+  return new MultiRowInsert(db, 'INSERT INTO consent_history (consent_id, action, actor, at, detail)', 5);
+}
+
 /** A change pulled from the chain as a new current row (source 'chain', stamped with its writer). */
 export interface ChainConsentRow {
   externalId: string | null;
@@ -419,6 +427,10 @@ export const chainConsentWrites = {
     db
       .prepare(`UPDATE consents SET status = ?, seq = ?, revoked_reason = ?, hlc = coalesce(?, hlc), hlc_writer = ?, updated_at = ? WHERE id = ?`)
       .run(before.status, before.seq, before.revoked_reason, before.hlc ?? null, before.hlc_writer ?? null, before.updated_at, id),
+  /** A history entry of a pulled change (actor 'chain-sync'); its id goes to the pull log, so a reorg can take it back. */
+  insertHistory: (db: Db, consentId: number, action: string, at: string, detail: string): number =>
+    Number(db.prepare(`INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, ?, 'chain-sync', ?, ?)`).run(consentId, action, at, detail).lastInsertRowid),
+  deleteHistory: (db: Db, ids: readonly number[]) => db.prepare(`DELETE FROM consent_history WHERE id IN (SELECT value FROM json_each(?))`).run(JSON.stringify(ids)),
   deleteRow: (db: Db, id: number) => db.prepare(`DELETE FROM consents WHERE id = ?`).run(id),
   /** Undo of a replacement: the superseded row current again, as it was before the pull. */
   restoreSuperseded: (db: Db, id: number, before: Record<string, string | number | null>) =>
