@@ -105,7 +105,7 @@ module.exports = {
     {
       name: 'audit-writes-through-dispatcher',
       comment:
-        "A staff member's action is audited by the dispatcher (the sink in main/audit/api-sink.ts, handlers adding facts through ctx.audit), never by a command writing its own entry. Only main/audit imports the trail's writer. Entries with no staff actor (chain events pulled, payer addresses, a torn batch's resend, an export's seal) and the few a domain writes inside a dispatched handler's transaction (agreements, releases, credential checks by jobs) go through systemAudit (main/audit/system-audit.ts), whose table names each action, its writer and its actor. No allowlist: a new system action is a row in that table.",
+        "A staff member's action is audited by the dispatcher (the sink in main/audit/api-sink.ts, handlers adding facts through ctx.audit), never by a command writing its own entry. Only main/audit imports the trail's writer. Entries with no staff actor (chain events pulled, a torn batch's resend, an export's seal) and the few a domain writes inside a dispatched handler's transaction (agreements, releases, credential checks by jobs) go through systemAudit (main/audit/system-audit.ts), whose table names each action, its writer and its actor. No allowlist: a new system action is a row in that table.",
       severity: 'error',
       from: { path: '^main/', pathNot: '(^main/audit/|\\.test\\.ts$)' },
       to: { path: '^main/audit/trail\\.ts$', dependencyTypesNot: ['type-only'] },
