@@ -16,6 +16,8 @@ export const TABLE_OWNERS: Record<string, readonly string[]> = {
   // Its history and the patients it creates: the same module (the bulk import's multi-row INSERTs included).
   consent_history: ['main/consents/store.ts'],
   patients: ['main/consents/store.ts'],
+  // Claims, their verdicts, outbox ids and chain statuses (payers.ts queues a payer's claims through it).
+  claims: ['main/claims/store.ts'],
   // The sync engine's queue: enqueue (outbox.ts) and the batch state machine (store.ts).
   outbox: ['main/sync/outbox.ts', 'main/sync/store.ts'],
   // The hash-chained trail: appended by recordAudit only (and never updated: triggers refuse it).

@@ -10,8 +10,8 @@ import { defaultMigrationsDir, migrate, readMigrationFiles } from '../db/migrate
 import { migrationsDirUpTo } from '../db/migration-test-support';
 import { claimCommitmentOf, payerCommitmentOf, payerNonceOf, openReasonCode, sealReasonCode } from './outbox-events';
 import { reasonCodeBytes } from './payer';
-import { claimsWaitingForPayer, payerAddressOf, setPayerAddress } from './payers';
-import { insertClaim } from './store';
+import { claimsWaitingForPayer, setPayerAddress } from './payers';
+import { insertClaim, payerAddressOf } from './store';
 import { PAYER, PAYER_ADDRESS } from './test-support';
 
 let t: TestData;

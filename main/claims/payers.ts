@@ -3,21 +3,7 @@
 import { getAddress } from 'ethers';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
-import { enqueueOutbox } from '../sync/outbox';
-import { CLAIM_RECORD, payerCommitmentOf, payerNonceOf, type ClaimRecordPayload } from './outbox-events';
-
-/** The address registered for `payerId` in this data folder, or undefined. */
-export function payerAddressOf(db: Db, payerId: string): string | undefined {
-  return (db.prepare(`SELECT address FROM claim_payers WHERE payer_id = ?`).pluck().get(payerId) as string | undefined) ?? undefined;
-}
-
-/** Queues the 'claim.record' event of one passing claim (its salt and commitment set) for `payerAddress`. */
-export function queueClaimRecord(db: Db, claimRowId: number, salt: string, commitment: string, payerAddress: string): number {
-  const payload: ClaimRecordPayload = { v: 2, claimRowId, claimHash: commitment, payerCommitment: payerCommitmentOf(payerAddress, payerNonceOf(salt)) };
-  const outboxId = enqueueOutbox(db, CLAIM_RECORD, payload);
-  db.prepare(`UPDATE claims SET outbox_id = ? WHERE id = ?`).run(outboxId, claimRowId);
-  return outboxId;
-}
+import { queueClaimRecord } from './store';
 
 /** Passing claims of `payerId` that wait for its address (or all payers' when omitted). */
 export function claimsWaitingForPayer(db: Db, payerId?: string): number {
