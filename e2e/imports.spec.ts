@@ -25,14 +25,13 @@ async function expectAccessible(page: Page, testInfo: TestInfo, name: string): P
 
 const MIXED_CSV = path.join(REPO_ROOT, 'e2e', 'data', 'consents-mixed.csv');
 /**
- * A page change that takes longer than this while an import runs means the window is not responsive. 10 s, not 3:
- * every audited read now writes its entry in the same transaction (audit fails closed), taking the write lock at its
- * start, so it waits for the import worker's current batch on the encrypted database. (The failures that first showed
- * here were not slowness: the read's transaction was upgraded to a write after the worker committed, and SQLite
- * refused it at once; the dispatcher now begins audited calls IMMEDIATE.) A main thread blocked for the whole import
- * still fails it.
+ * "Pages stay responsive while an import runs" is asserted by ORDER, not by a clock: each screen must show what main
+ * answered while the import was still running (the dashboard lists the job as running, the status bar's outbox moves,
+ * Imports shows it further along, and Cancel still finds it running). A main thread blocked for the whole import
+ * answers only once it has finished, and fails those. This bound is liveness only: a hang reaches it, a slow machine
+ * does not. (How fast a page opens during an import is a figure for a benchmark, not a test.)
  */
-const RESPONSIVE_MS = 10_000;
+const HANG_MS = 120_000;
 /** Large enough that the import is still running after a tour of three pages. */
 const ROWS = 250_000;
 
@@ -222,19 +221,20 @@ test('a 250,000-row import runs in the background: pages stay responsive, progre
   // Move around while it runs: each page opens promptly and the status bar keeps updating.
   const visit = async (id: 'dashboard' | 'consents' | 'audit', title: string): Promise<void> => {
     await shell.navLink(id).click();
-    await expect(shell.pageTitle).toHaveText(title, { timeout: RESPONSIVE_MS });
+    await expect(shell.pageTitle).toHaveText(title, { timeout: HANG_MS });
   };
   await visit('dashboard', 'Dashboard');
-  const answers = 'main answers within 10 s while the import runs (a blocked main thread stalls every screen)';
-  await expect(page.getByTestId('card-jobs').locator('[data-testid^="job-"]').first(), `the job list: ${answers}`).toBeVisible({ timeout: RESPONSIVE_MS });
+  const answers = 'main answers while the import runs (a main thread blocked for the whole import answers only after it)';
+  // The job list main sent names the import as still running: it answered mid-import, not after.
+  await expect(new DashboardPage(page).jobRows('import.consents', 'running'), `the job list: ${answers}`).toHaveCount(1, { timeout: HANG_MS });
   await visit('consents', 'Consents');
-  await expect(consents.table, `the consents table: ${answers}`).toBeVisible({ timeout: RESPONSIVE_MS });
+  await expect(consents.table, `the consents table: ${answers}`).toBeVisible({ timeout: HANG_MS });
   await visit('audit', 'Audit');
   await expect.poll(() => shell.numberOf(shell.outbox), { timeout: 20_000, message: 'the status bar follows the outbox as consents are written' }).not.toBe(outboxAtStart);
 
   // Back on Imports, the running import is shown again, further along than when we left.
   await imports.page.getByTestId('nav-imports').click();
-  await expect(shell.pageTitle).toHaveText('Imports', { timeout: RESPONSIVE_MS });
+  await expect(shell.pageTitle).toHaveText('Imports', { timeout: HANG_MS });
   await expect(imports.progress).toBeVisible();
   await expect.poll(() => imports.rowsDone(), { timeout: 30_000 }).toBeGreaterThan(lastDone);
 

@@ -74,6 +74,24 @@ describe('dependency rules', () => {
     expect(cruise(types)).toBe('');
   });
 
+  it('fail when a former system writer (sharing, claims, consents) writes the trail directly instead of through systemAudit', () => {
+    // These folders held the allowlisted direct writers; the allowlist is gone, so a direct write fires anywhere.
+    for (const where of ['main/sharing/zz-boundary-probe.ts', 'main/claims/zz-boundary-probe.ts', 'main/consents/zz-boundary-probe.ts']) {
+      const f = probe(where, "import { recordAudit } from '../audit/trail';\nexport const x = recordAudit;\n");
+      expect(cruise(f), where).toMatch(/audit-writes-through-dispatcher/);
+    }
+    // The one narrow API is open to domain modules.
+    const ok = probe('main/claims/zz-boundary-probe.ts', "import { systemAudit } from '../audit/system-audit';\nexport const x = systemAudit;\n");
+    expect(cruise(ok)).toBe('');
+  });
+
+  it('fail when a CLI module or a channel handler writes a system entry (its entry is the dispatcher\'s)', () => {
+    for (const where of ['main/cli/zz-boundary-probe.ts', 'main/claims/zz-probe-cli.ts']) {
+      const f = probe(where, "import { systemAudit } from '../audit/system-audit';\nexport const x = systemAudit;\n");
+      expect(cruise(f), where).toMatch(/system-audit-not-from-commands/);
+    }
+  });
+
   it('fail when a domain imports the composition root back, even for a type', () => {
     // A domain typed by the whole Services: the folder-level cycle runtime -> consents -> runtime that no-circular cannot see.
     for (const source of [

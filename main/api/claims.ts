@@ -137,6 +137,13 @@ export interface ClaimFileCheck {
   rows: ClaimFileCheckRow[];
 }
 
+/** What `claims.payers.register` did: the payer id (trimmed), its address (checksummed), the claims it queued. */
+export interface PayerRegistration {
+  payerId: string;
+  address: string;
+  queued: number;
+}
+
 export const claimsChannels = {
   'claims.list': channel<ClaimListResult>()(
     claimFilter.extend({ limit: z.number().int().min(1).max(500).default(100), before: z.number().int().positive().optional() }).strict(),
@@ -149,5 +156,19 @@ export const claimsChannels = {
   /** Pre-checks every claim of a file and stores nothing (`custodian claims check`); the file comes by id. */
   'claims.checkFile': channel<ClaimFileCheck>()(z.object({ uploadId }).strict(), 'claims.check'),
   'claims.importRuns': channel<ClaimImportRunView[]>()(z.object({ limit: z.number().int().min(1).max(200).default(20) }).strict(), 'imports.view'),
+  /**
+   * This data folder addresses `payerId`'s passing claims to `address` from now on and queues those waiting for it
+   * (`custodian payer register`; the on-chain registration is the ledger admin's, done by the CLI afterwards). A
+   * configuration change that decides who may answer for claims: its own permission, audited with the address.
+   */
+  'claims.payers.register': channel<PayerRegistration>()(
+    z
+      .object({
+        payerId: z.string().trim().min(1, 'payerId: needs 1 to 64 characters').max(64, 'payerId: needs 1 to 64 characters'),
+        address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'address: must be 0x and 40 hex digits'),
+      })
+      .strict(),
+    'claims.configure',
+  ),
   'claims.ledger': channel<ClaimsLedgerStatus>()(z.object({}).strict(), 'claims.view', { audited: false }),
 } as const;

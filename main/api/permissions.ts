@@ -24,6 +24,7 @@ export const PERMISSIONS = [
   'sharing.release',
   'claims.view',
   'claims.check',
+  'claims.configure',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -46,6 +47,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'sharing.view',
     'sharing.manage',
     'sharing.release',
+    'claims.configure',
   ]),
   it_admin: new Set<Permission>([
     'status.read',
@@ -62,6 +64,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'staff.manage',
     'sharing.view',
     'sharing.manage',
+    'claims.configure',
   ]),
   auditor: new Set<Permission>(['status.read', 'consents.view', 'imports.view', 'credentials.view', 'sync.view', 'audit.view', 'settings.view', 'sharing.view', 'claims.view']),
 };

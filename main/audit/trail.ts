@@ -1,11 +1,11 @@
 // The audit trail's write side: one hash-chained, append-only entry per action (who, what, when, which patient,
 // from which workstation, outcome). Every domain records through recordAudit inside its own transaction.
 import canonicalize from 'canonicalize';
-import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
 import type { AuditEntryRecord } from '../api/audit';
+import { entryHash, GENESIS_HASH } from './entry-hash';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied' | 'permit' | 'deny' | 'break-glass';
 
@@ -33,26 +33,7 @@ export interface AuditEntryInput {
 /** A stored entry, exactly as hashed: the API contract's AuditEntryRecord. */
 export type AuditEntry = AuditEntryRecord;
 
-export const GENESIS_HASH = '0'.repeat(64);
-
-/** The hash of an entry: SHA-256 over the RFC 8785 canonical JSON of every field but the hash itself. */
-export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
-  const canonical = canonicalize({
-    id: e.id,
-    at: e.at,
-    actor_id: e.actor_id,
-    actor_name: e.actor_name,
-    actor_role: e.actor_role,
-    workstation: e.workstation,
-    action: e.action,
-    outcome: e.outcome,
-    patient_id: e.patient_id,
-    subject: e.subject,
-    details: e.details,
-    prev_hash: e.prev_hash,
-  });
-  return crypto.createHash('sha256').update(canonical!, 'utf8').digest('hex');
-}
+export { entryHash, GENESIS_HASH } from './entry-hash';
 
 const defaultWorkstation = os.hostname();
 

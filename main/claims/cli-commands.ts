@@ -1,11 +1,12 @@
 // `custodian claims check FILE` (dry: verdicts per row, nothing stored), `custodian import claims FILE` (a job with
-// progress) and `custodian payer accept|deny|register …` (the payer's side of ClaimsLedger, for tests and demos).
+// progress), `custodian payer accept|deny …` (the payer's side of ClaimsLedger, for tests and demos) and `payer
+// register` (the data folder's address for a payer id, through the dispatcher, then the ledger admin's registration).
 import fs from 'node:fs';
 import { AppError } from '../api/errors';
 import type { ClaimFileCheckRow } from '../api/claims';
 import { createProvider } from '../chain/provider';
 import { ANVIL_DEV_KEYS } from '../chain/devnet-keys';
-import { typedCall } from '../runtime/call';
+import { typedCall, type TypedCall } from '../runtime/call';
 import type { CallerContext, Dispatch } from '../runtime/dispatcher';
 import type { Db } from '../db/connection';
 import type { ChainRuntime } from '../runtime/chain-runtime';
@@ -13,7 +14,7 @@ import type { CustodianConfig } from '../runtime/config';
 import type { EventBus } from '../runtime/event-bus';
 import type { JobRunner } from '../workers/job-runner';
 import { registerPayer, payerDecide } from './payer';
-import { claimsWaitingForPayer, setPayerAddress } from './payers';
+import { claimsWaitingForPayer } from './payers';
 
 /** What these commands use of the started services (the CLI passes its Services): typed here, so the domain never imports the composition root. */
 type CommandServices = { dataDir: string; db: Db; config: CustodianConfig; chain: Pick<ChainRuntime, 'connection' | 'devnetKeys'>; dispatch: Dispatch; events: EventBus; jobs: JobRunner };
@@ -110,12 +111,8 @@ function readKey(file: string): string {
   return key.startsWith('0x') ? key : `0x${key}`;
 }
 
-/**
- * `custodian payer accept|deny CLAIM_HASH SALT --reason CODE` and `custodian payer register PAYER_ID ADDRESS`. With --rpc (and
- * --ledger, --chain-id) it talks to that node; otherwise to this data folder's chain (`services`), where the
- * embedded devnet's account #1 is the default payer and the folder's governance key (chain/devnet-keys.json) the admin.
- */
-export async function payerCommand(sub: string | undefined, arg: string | undefined, args: PayerArgs, services: CommandServices | null, io: Output, arg2?: string): Promise<number> {
+/** The chain a payer command talks to: --rpc (with --ledger, --chain-id) alone, or this data folder's chain. */
+function ledgerEndpoint(args: PayerArgs, services: CommandServices | null): { rpc: string; chainId: number; ledger: string; embedded: boolean } {
   let rpc = args.rpc;
   let chainId = args.chainId ? Number(args.chainId) : undefined;
   let ledger = args.ledger;
@@ -128,34 +125,69 @@ export async function payerCommand(sub: string | undefined, arg: string | undefi
     ledger ??= conn.endpoint.contracts.ClaimsLedger;
   }
   if (!ledger) throw new AppError('CLAIMS_LEDGER_NOT_CONFIGURED', 'No ClaimsLedger address: pass --ledger ADDRESS or configure chain.contracts.ClaimsLedger.');
-  // `payer register` is governance: on the embedded devnet, the data folder's own governance key.
-  const embeddedKey = embedded && services ? (sub === 'register' ? services.chain.devnetKeys().governance.privateKey : DEVNET_PAYER_KEY) : undefined;
-  const key = args.keyFile ? readKey(args.keyFile) : process.env.CUSTODIAN_PAYER_KEY ?? embeddedKey;
+  return { rpc, chainId: chainId ?? 31337, ledger, embedded };
+}
+
+/** --key-file, CUSTODIAN_PAYER_KEY, or on the embedded devnet `embeddedKey()`; refused on another chain without one. */
+function signingKey(args: PayerArgs, embedded: boolean, embeddedKey: () => string): string {
+  const key = args.keyFile ? readKey(args.keyFile) : (process.env.CUSTODIAN_PAYER_KEY ?? (embedded ? embeddedKey() : undefined));
   if (!key) throw new AppError('VALIDATION_FAILED', 'A key is needed on a non-devnet chain: --key-file FILE or CUSTODIAN_PAYER_KEY.');
-  const provider = createProvider(rpc, chainId ?? 31337);
+  return key;
+}
+
+/**
+ * `custodian payer accept|deny CLAIM_HASH SALT --reason CODE`: the payer's answer on ClaimsLedger. With --rpc (and
+ * --ledger, --chain-id) it talks to that node; otherwise to this data folder's chain (`services`), where the
+ * embedded devnet's account #1 is the default payer. It changes nothing in a data folder: no staff action.
+ */
+export async function payerCommand(sub: string | undefined, arg: string | undefined, args: PayerArgs, services: CommandServices | null, io: Output, arg2?: string): Promise<number> {
+  if (sub !== 'accept' && sub !== 'deny') {
+    io.err('Unknown payer command (expected: payer accept|deny CLAIM_HASH SALT [--reason CODE], payer register PAYER_ID ADDRESS)\n');
+    return 2;
+  }
+  const endpoint = ledgerEndpoint(args, services);
+  const key = signingKey(args, endpoint.embedded, () => DEVNET_PAYER_KEY);
+  const provider = createProvider(endpoint.rpc, endpoint.chainId);
   try {
-    const target = { provider, ledger };
-    if (sub === 'register') {
-      if (!arg || !arg2) throw new AppError('VALIDATION_FAILED', 'payer register needs PAYER_ID and ADDRESS.');
-      if (!arg.trim()) throw new AppError('VALIDATION_FAILED', 'payer register needs a PAYER_ID.');
-      const r = await registerPayer(target, key, arg2);
-      io.out(`Registered ${r.address} as a payer account on ${ledger}: tx ${r.txHash}\n`);
-      if (services) {
-        // This data folder now addresses PAYER_ID's claims to that account (the chain never learns the id).
-        const { queued } = setPayerAddress(services.db, arg, r.address);
-        io.out(`Claims for ${arg.trim()} go to ${r.address}${queued ? `; ${queued} waiting claim(s) queued` : ''}.\n`);
-      }
-      return 0;
-    }
-    if (sub !== 'accept' && sub !== 'deny') {
-      io.err('Unknown payer command (expected: payer accept|deny CLAIM_HASH SALT [--reason CODE], payer register PAYER_ID ADDRESS)\n');
-      return 2;
-    }
     if (!arg || !arg2) throw new AppError('VALIDATION_FAILED', `payer ${sub} needs CLAIM_HASH and SALT (the claim's salt, handed over by the facility).`);
-    const r = await payerDecide(target, key, { claimHash: arg, salt: arg2 }, sub === 'accept' ? 'accepted' : 'denied', args.reason);
+    const r = await payerDecide({ provider, ledger: endpoint.ledger }, key, { claimHash: arg, salt: arg2 }, sub === 'accept' ? 'accepted' : 'denied', args.reason);
     io.out(`Claim ${arg} ${sub === 'accept' ? 'accepted' : 'denied'}${args.reason ? ` (${args.reason.toUpperCase()})` : ''}: tx ${r.txHash}, block ${r.blockNumber}\n`);
     return 0;
   } finally {
     provider.destroy();
   }
+}
+
+/** A signed-in session of the data folder (the CLI's SignedIn): its services and the typed call bound to the caller. */
+export interface PayerSession {
+  services: CommandServices;
+  call: TypedCall;
+}
+
+/**
+ * `custodian payer register PAYER_ID ADDRESS`. On a data folder (`session`): first the channel claims.payers.register
+ * as the signed-in staff member (the dispatcher checks claims.configure, validates and audits; a refused caller
+ * changes neither the folder nor the chain), then the ledger admin registers ADDRESS on ClaimsLedger (the embedded
+ * devnet's governance key, --key-file or CUSTODIAN_PAYER_KEY). With --rpc and no session: only the chain side.
+ */
+export async function payerRegisterCommand(payerId: string | undefined, address: string | undefined, args: PayerArgs, session: PayerSession | null, io: Output): Promise<number> {
+  if (!payerId?.trim() || !address) throw new AppError('VALIDATION_FAILED', 'payer register needs PAYER_ID and ADDRESS.');
+  let addressed: { payerId: string; address: string; queued: number } | null = null;
+  if (session) {
+    // This data folder addresses PAYER_ID's claims to that account (the chain never learns the id).
+    addressed = await session.call('claims.payers.register', { payerId, address }, { refusal: "Registering a payer's address needs the claims.configure permission" });
+  }
+  const services = session?.services ?? null;
+  const endpoint = ledgerEndpoint(args, services);
+  // Governance: on the embedded devnet, the data folder's own governance key.
+  const key = signingKey(args, endpoint.embedded, () => services!.chain.devnetKeys().governance.privateKey);
+  const provider = createProvider(endpoint.rpc, endpoint.chainId);
+  try {
+    const r = await registerPayer({ provider, ledger: endpoint.ledger }, key, address);
+    io.out(`Registered ${r.address} as a payer account on ${endpoint.ledger}: tx ${r.txHash}\n`);
+  } finally {
+    provider.destroy();
+  }
+  if (addressed) io.out(`Claims for ${addressed.payerId} go to ${addressed.address}${addressed.queued ? `; ${addressed.queued} waiting claim(s) queued` : ''}.\n`);
+  return 0;
 }

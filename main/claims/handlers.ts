@@ -14,6 +14,7 @@ import { parseClaimFields, type ClaimColumn, type ClaimFieldValues } from './fie
 import { CLAIM_IMPORT_JOB_KIND } from './job';
 import { checkClaimsFile } from './pipeline';
 import { precheckClaim } from './precheck';
+import { setPayerAddress } from './payers';
 import { claimDetail, listClaims } from './queries';
 import { createClaimImportRun, listClaimImportRuns, setClaimImportJob } from './runs';
 import { insertClaim } from './store';
@@ -123,6 +124,12 @@ export function createClaimsHandlers(deps: ClaimsDeps): HandlersFor<typeof claim
         createdAt: r.created_at,
         finishedAt: r.finished_at,
       })),
+    // Re-addressing a payer's claims decides who may answer for them: the entry names the payer and the address.
+    'claims.payers.register': ({ payerId, address }, ctx) => {
+      const r = setPayerAddress(db, payerId, address, clock());
+      ctx.audit({ subject: `payer:${r.payerId}`, details: { address: r.address, queued: r.queued } });
+      return r;
+    },
     'claims.ledger': () => {
       const address = deps.ledgerAddress();
       const queued = (db.prepare(`SELECT count(*) AS n FROM claims WHERE chain_status = 'pending'`).get() as { n: number }).n;

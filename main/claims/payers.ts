@@ -2,23 +2,8 @@
 // claim is addressed on chain by a commitment to its payer's address, so it is queued only once that address is known.
 import { getAddress } from 'ethers';
 import { AppError } from '../api/errors';
-import { recordAudit } from '../audit/trail';
 import type { Db } from '../db/connection';
-import { enqueueOutbox } from '../sync/outbox';
-import { CLAIM_RECORD, payerCommitmentOf, payerNonceOf, type ClaimRecordPayload } from './outbox-events';
-
-/** The address registered for `payerId` in this data folder, or undefined. */
-export function payerAddressOf(db: Db, payerId: string): string | undefined {
-  return (db.prepare(`SELECT address FROM claim_payers WHERE payer_id = ?`).pluck().get(payerId) as string | undefined) ?? undefined;
-}
-
-/** Queues the 'claim.record' event of one passing claim (its salt and commitment set) for `payerAddress`. */
-export function queueClaimRecord(db: Db, claimRowId: number, salt: string, commitment: string, payerAddress: string): number {
-  const payload: ClaimRecordPayload = { v: 2, claimRowId, claimHash: commitment, payerCommitment: payerCommitmentOf(payerAddress, payerNonceOf(salt)) };
-  const outboxId = enqueueOutbox(db, CLAIM_RECORD, payload);
-  db.prepare(`UPDATE claims SET outbox_id = ? WHERE id = ?`).run(outboxId, claimRowId);
-  return outboxId;
-}
+import { queueClaimRecord } from './store';
 
 /** A claim record sent again under a new outbox event (a torn node state's repair): the claim follows the new one. */
 export function relinkClaimRecord(db: Db, oldOutboxId: number, newOutboxId: number): void {
@@ -34,8 +19,9 @@ export function claimsWaitingForPayer(db: Db, payerId?: string): number {
 /**
  * Records that `address` answers for `payerId` here and queues that payer's waiting claims, in one transaction.
  * A changed address applies to claims queued from now on; claims already on chain stay addressed to the old one.
+ * Staff reach it only through the channel claims.payers.register, whose dispatcher entry records the change.
  */
-export function setPayerAddress(db: Db, payerId: string, address: string, now: Date = new Date()): { queued: number } {
+export function setPayerAddress(db: Db, payerId: string, address: string, now: Date = new Date()): { payerId: string; address: string; queued: number } {
   const id = payerId.trim();
   if (!id || id.length > 64) throw new AppError('VALIDATION_FAILED', 'payer register needs a PAYER_ID of 1 to 64 characters.');
   let account: string;
@@ -52,8 +38,6 @@ export function setPayerAddress(db: Db, payerId: string, address: string, now: D
       .prepare(`SELECT id, chain_salt, chain_commitment FROM claims WHERE payer_id = ? AND verdict = 'pass' AND outbox_id IS NULL AND chain_salt IS NOT NULL AND chain_status = 'pending' ORDER BY id`)
       .all(id) as { id: number; chain_salt: string; chain_commitment: string }[];
     for (const c of waiting) queueClaimRecord(db, c.id, c.chain_salt, c.chain_commitment, account);
-    // Re-addressing a payer's claims is a configuration change a reviewer must be able to find.
-    recordAudit(db, { actor: null, action: 'claims.payer.address', outcome: 'success', subject: `payer:${id}`, details: { address: account, queued: waiting.length }, at: now });
-    return { queued: waiting.length };
+    return { payerId: id, address: account, queued: waiting.length };
   })();
 }

@@ -1,13 +1,27 @@
 // The claims table: stores a checked claim with its verdict and reasons (and, for a pass, its 'claim.record'
 // outbox event in the same transaction), lists and reads claims for the Claims page, and applies the chain status
-// the puller brings back. Prepared statements only.
+// the puller brings back. Prepared statements only. It OWNS the claims table (scripts/table-owners.ts): payers.ts
+// queues a payer's waiting claims through queueClaimRecord here.
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
 import type { CheckableClaim } from './precheck';
 import { type ClaimReason, type ClaimVerdict } from './model';
 import { randomBytes } from 'node:crypto';
-import { claimCommitmentOf, openReasonCode } from './outbox-events';
-import { payerAddressOf, queueClaimRecord } from './payers';
+import { enqueueOutbox } from '../sync/outbox';
+import { CLAIM_RECORD, claimCommitmentOf, openReasonCode, payerCommitmentOf, payerNonceOf, type ClaimRecordPayload } from './outbox-events';
+
+/** The address registered for `payerId` in this data folder, or undefined. */
+export function payerAddressOf(db: Db, payerId: string): string | undefined {
+  return (db.prepare(`SELECT address FROM claim_payers WHERE payer_id = ?`).pluck().get(payerId) as string | undefined) ?? undefined;
+}
+
+/** Queues the 'claim.record' event of one passing claim (its salt and commitment set) for `payerAddress`. */
+export function queueClaimRecord(db: Db, claimRowId: number, salt: string, commitment: string, payerAddress: string): number {
+  const payload: ClaimRecordPayload = { v: 2, claimRowId, claimHash: commitment, payerCommitment: payerCommitmentOf(payerAddress, payerNonceOf(salt)) };
+  const outboxId = enqueueOutbox(db, CLAIM_RECORD, payload);
+  db.prepare(`UPDATE claims SET outbox_id = ? WHERE id = ?`).run(outboxId, claimRowId);
+  return outboxId;
+}
 
 export type ChainStatus = 'not_sent' | 'pending' | 'recorded' | 'accepted' | 'denied';
 

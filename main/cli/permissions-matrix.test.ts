@@ -15,6 +15,7 @@ import { memorySession } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
 import { createStaffReady } from '../staff/test-support';
+import { payerRegisterCommand } from '../claims/cli-commands';
 import { signIn, type SignedIn } from './command';
 
 const PASSWORD = 'correct horse battery staple 42';
@@ -88,5 +89,40 @@ describe('permission matrix through the CLI transport', () => {
     const row = services.db.prepare("SELECT outcome, details FROM audit_log WHERE action = 'facilitySecret.export' ORDER BY id DESC LIMIT 1").get() as { outcome: string; details: string };
     expect(row.outcome).toBe('denied');
     expect(JSON.parse(row.details)).toMatchObject({ transport: 'cli', error: 'PERMISSION_DENIED' });
+  });
+
+  it('runs `payer register` through the dispatcher as every role: only claims.configure addresses a payer, a refusal is audited and touches nothing', async () => {
+    const quiet = { out: () => {}, err: () => {} };
+    const address = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+    const payerRow = (id: string) => services.db.prepare('SELECT address FROM claim_payers WHERE payer_id = ?').pluck().get(id);
+    const entries = () => services.db.prepare("SELECT actor_role, outcome, subject, details FROM audit_log WHERE action = 'claims.payers.register' ORDER BY id").all() as { actor_role: string; outcome: string; subject: string | null; details: string }[];
+    expect(ROLES.filter((r) => roleAllows(r, 'claims.configure')).sort()).toEqual(['it_admin', 'records_manager']);
+    for (const role of ROLES) {
+      const payerId = `PAYER-${role}`;
+      const session = await signIn(services, USER[role]);
+      const before = entries().length;
+      // The command path: the channel first, then the chain (none in this folder: CHAIN_UNAVAILABLE after the channel).
+      const outcome = await payerRegisterCommand(payerId, address, {}, session, quiet).then(
+        () => 'ran to the end',
+        (err: ApiErrorShape) => err.code,
+      );
+      const [entry] = entries().slice(before);
+      if (roleAllows(role, 'claims.configure')) {
+        expect(outcome, role).toBe('CHAIN_UNAVAILABLE');
+        expect(payerRow(payerId), role).toBe(address);
+        expect(entry, role).toMatchObject({ actor_role: role, outcome: 'success', subject: `payer:${payerId}` });
+        expect(JSON.parse(entry!.details), role).toEqual({ transport: 'cli', address, queued: 0 });
+      } else {
+        // Refused before the chain is even looked at, the folder unchanged, the refusal in the trail.
+        expect(outcome, role).toBe('PERMISSION_DENIED');
+        expect(payerRow(payerId), role).toBeUndefined();
+        expect(entry, role).toMatchObject({ actor_role: role, outcome: 'denied' });
+        expect(JSON.parse(entry!.details), role).toMatchObject({ transport: 'cli', error: 'PERMISSION_DENIED' });
+      }
+    }
+    // A malformed address is the dispatcher's zod's to refuse, naming the field, before anything is written.
+    const manager = await signIn(services, USER.records_manager);
+    await expect(payerRegisterCommand('PAYER-X', '0x1234', {}, manager, quiet)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('address') });
+    expect(payerRow('PAYER-X')).toBeUndefined();
   });
 });

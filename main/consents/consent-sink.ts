@@ -12,6 +12,7 @@ import { ConsentConflicts } from './consent-conflicts';
 import { hlcOfText, hlcText, orderKeyOf, orderText, type LedgerState } from './consent-state';
 import type { ChainConsentChange, ConsentChainSink, UnopenableConsentChange } from './chain-reader';
 import { PulledChangeLog, type RollbackReport } from './pull-undo';
+import { chainConsentWrites } from './store';
 
 export type SinkOutcome = 'applied' | 'same' | 'local-newer' | 'unknown-patient' | 'unknown-code';
 
@@ -123,7 +124,7 @@ export class SqlConsentSink implements ConsentChainSink {
       const local = this.localState(current);
       // Our own change came back from the chain: it landed; remember who wrote it.
       if (current.hlc_writer === null && this.me !== null && writer === this.me && incoming.hlc === local.hlc) {
-        this.db.prepare(`UPDATE consents SET hlc_writer = ? WHERE id = ?`).run(writer, current.id);
+        chainConsentWrites.setWriter(this.db, current.id, writer);
         return 'same';
       }
       const ours = orderKeyOf(local);
@@ -144,34 +145,39 @@ export class SqlConsentSink implements ConsentChainSink {
     const at = this.now().toISOString();
     const hlc = hlcText(c.hlc);
     const detail = JSON.stringify({ txHash: c.txHash, blockNumber: c.blockNumber, order: orderText(incoming) });
-    const insertHistory = this.db.prepare(`INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, ?, 'chain-sync', ?, ?)`);
     const historyIds: number[] = [];
-    const history = (consentId: number, action: string) => historyIds.push(Number(insertHistory.run(consentId, action, at, detail).lastInsertRowid));
+    const history = (consentId: number, action: string) => historyIds.push(chainConsentWrites.insertHistory(this.db, consentId, action, at, detail));
     const logged = { chainId: c.chainId, blockNumber: c.blockNumber, blockHash: c.blockHash, logIndex: c.logIndex, seq };
     if (current && sameTerms && c.revoked) {
       // Same terms: only the revocation is new: revoke the row in place, as a local revoke would.
       const before = this.db.prepare(`SELECT status, seq, revoked_reason, hlc, hlc_writer, updated_at FROM consents WHERE id = ?`).get(current.id) as Record<string, unknown>;
-      this.db
-        .prepare(
-          `UPDATE consents SET status = 'revoked', seq = ?, hlc = ?, hlc_writer = ?, revoked_reason = coalesce(revoked_reason, 'revoked on another workstation'), updated_at = ? WHERE id = ?`,
-        )
-        .run(seq, hlc, writer, at, current.id);
+      chainConsentWrites.revokeInPlace(this.db, current.id, { seq, hlc, writer, at });
       history(current.id, 'revoke');
       this.log.record(logged, { action: 'revoke', previousId: current.id, previousState: before, insertedId: null, historyIds });
       return 'applied';
     }
     const before = current ? (this.db.prepare(`SELECT status, superseded_by, updated_at FROM consents WHERE id = ?`).get(current.id) as Record<string, unknown>) : null;
     // New terms: a new current row; the old one is superseded and kept as history.
-    if (current) this.db.prepare(`UPDATE consents SET status = 'superseded', updated_at = ? WHERE id = ?`).run(at, current.id);
-    const inserted = this.db
-      .prepare(
-        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash, source, seq, hlc, hlc_writer, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'chain', ?, ?, ?, ?, ?)`,
-      )
-      .run(current?.external_id ?? null, patient.id, c.grantee, c.granteeKind, decision, purpose, category, c.validFrom, periodEnd, status, c.documentHash, seq, hlc, writer, at, at);
-    const id = Number(inserted.lastInsertRowid);
+    if (current) chainConsentWrites.markSuperseded(this.db, current.id, at);
+    const id = chainConsentWrites.insert(this.db, {
+      externalId: current?.external_id ?? null,
+      patientId: patient.id,
+      grantee: c.grantee,
+      granteeKind: c.granteeKind,
+      decision,
+      purpose,
+      category,
+      periodStart: c.validFrom,
+      periodEnd,
+      status,
+      documentHash: c.documentHash,
+      seq,
+      hlc,
+      writer,
+      at,
+    });
     if (current) {
-      this.db.prepare(`UPDATE consents SET superseded_by = ? WHERE id = ?`).run(id, current.id);
+      chainConsentWrites.linkSupersededBy(this.db, current.id, id);
       history(current.id, 'supersede');
     }
     history(id, c.revoked ? 'revoke' : 'create');

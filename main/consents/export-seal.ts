@@ -4,10 +4,12 @@
 import crypto from 'node:crypto';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
-import { entryHash, recordAudit, type AuditEntry } from '../audit/trail';
+import type { AuditEntry } from '../audit/trail';
+import { entryHash } from '../audit/entry-hash';
+import { systemAudit } from '../audit/system-audit';
 
 /** The audit action of the seal: subject 'export:<export id>', details {patients, patientsDigest, digestScheme}. */
-export const EXPORT_SEAL_ACTION = 'consents.exportPatients';
+export const EXPORT_SEAL_ACTION = 'consents.exportPatients' as const;
 /** Names the encoding below; a verifier refuses a scheme it does not know rather than guess. */
 export const EXPORT_DIGEST_SCHEME = 'sha256/custodian-consent-export-patients/v1';
 const DOMAIN = Buffer.from(`${EXPORT_DIGEST_SCHEME}\0`, 'utf8');
@@ -63,10 +65,8 @@ export function exportPatientsDigest(exportId: string, ascendingIds: Iterable<nu
 /** Writes the seal entry (by the system: the export job has no signed-in caller). Call it inside the set's transaction. */
 export function sealExportPatients(db: Db, exportId: string, ascendingIds: Iterable<number>, now: Date): { entryId: number } {
   const { digest, count } = exportPatientsDigest(exportId, ascendingIds);
-  const { id } = recordAudit(db, {
-    actor: null,
+  const { id } = systemAudit(db, {
     action: EXPORT_SEAL_ACTION,
-    outcome: 'success',
     subject: `export:${exportId}`,
     details: { patients: count, patientsDigest: digest, digestScheme: EXPORT_DIGEST_SCHEME },
     at: now,

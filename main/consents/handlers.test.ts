@@ -228,15 +228,23 @@ describe('imports channels', () => {
   it('cancels a running import job: committed chunks stay, the run says cancelled', async () => {
     const file = path.join(dir, 'cancel.csv');
     generateConsentsCsv(file, { rows: 100_000, seed: 3 });
+    // Listen BEFORE the start: every report of the job is kept, whichever thread the scheduler runs first, and the
+    // cancel goes out at the job's first report while running (before or at its first read batch), not after some
+    // later one: the worker then has 100 read batches to go, and sees the cancel between two of them.
+    const running = new Set<string>();
+    let wake = () => {};
+    const off = s.events.subscribe((m) => {
+      if (m.event === 'job.progress' && m.payload.state === 'running') {
+        running.add(m.payload.jobId);
+        wake();
+      }
+    });
     const started = await call<{ runId: number; jobId: string }>('imports.start', { uploadId: fileId(file) });
     await new Promise<void>((resolve) => {
-      const off = s.events.subscribe((m) => {
-        if (m.event === 'job.progress' && m.payload.jobId === started.jobId && m.payload.done > 0) {
-          off();
-          resolve();
-        }
-      });
+      wake = () => running.has(started.jobId) && resolve();
+      wake();
     });
+    off();
     expect(await call<{ cancelled: boolean }>('jobs.cancel', { jobId: started.jobId })).toEqual({ cancelled: true });
     expect(await s.jobs.waitFor(started.jobId)).toMatchObject({ state: 'cancelled' });
     const run = await call<ImportRunDetail>('imports.get', { runId: started.runId });

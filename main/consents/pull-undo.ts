@@ -3,6 +3,7 @@
 // asks the sink to undo it, newest first; the change is applied again if and when it lands again.
 import type { Db } from '../db/connection';
 import type { ChainConsentChange } from './chain-reader';
+import { chainConsentWrites } from './store';
 
 export interface PulledChangeRecord {
   action: 'revoke' | 'replace';
@@ -85,9 +86,7 @@ export class PulledChangeLog {
       const now = this.db.prepare(`SELECT status, seq FROM consents WHERE id = ?`).get(row.previous_id) as { status: string; seq: number } | undefined;
       if (!now || now.status !== 'revoked' || now.seq !== row.seq || !before || this.foreignHistory(row.previous_id!, ours, true)) return false;
       this.deleteHistory(ours);
-      this.db
-        .prepare(`UPDATE consents SET status = ?, seq = ?, revoked_reason = ?, hlc = coalesce(?, hlc), hlc_writer = ?, updated_at = ? WHERE id = ?`)
-        .run(before.status, before.seq, before.revoked_reason, before.hlc ?? null, before.hlc_writer ?? null, before.updated_at, row.previous_id);
+      chainConsentWrites.restoreRevoked(this.db, row.previous_id!, before);
       return true;
     }
     const inserted = this.db.prepare(`SELECT status, seq, superseded_by FROM consents WHERE id = ?`).get(row.inserted_id) as { status: string; seq: number; superseded_by: number | null } | undefined;
@@ -95,11 +94,9 @@ export class PulledChangeLog {
     this.deleteHistory(ours);
     // The superseded row points at the inserted one: unlink it first, delete, then make it current again (in this
     // order, so neither the foreign key nor the one-current-row-per-external-id index sees two current rows).
-    if (row.previous_id !== null) this.db.prepare(`UPDATE consents SET superseded_by = NULL WHERE id = ?`).run(row.previous_id);
-    this.db.prepare(`DELETE FROM consents WHERE id = ?`).run(row.inserted_id);
-    if (row.previous_id !== null && before) {
-      this.db.prepare(`UPDATE consents SET status = ?, superseded_by = ?, updated_at = ? WHERE id = ?`).run(before.status, before.superseded_by, before.updated_at, row.previous_id);
-    }
+    if (row.previous_id !== null) chainConsentWrites.linkSupersededBy(this.db, row.previous_id, null);
+    chainConsentWrites.deleteRow(this.db, row.inserted_id!);
+    if (row.previous_id !== null && before) chainConsentWrites.restoreSuperseded(this.db, row.previous_id, before);
     return true;
   }
 
@@ -117,6 +114,6 @@ export class PulledChangeLog {
   }
 
   private deleteHistory(ids: number[]): void {
-    this.db.prepare(`DELETE FROM consent_history WHERE id IN (SELECT value FROM json_each(?))`).run(JSON.stringify(ids));
+    chainConsentWrites.deleteHistory(this.db, ids);
   }
 }

@@ -1,7 +1,10 @@
 // The consent tables' write layer: prepared statements for patients, consent rows, their history and the
-// outbox event of each change. Callers (the API writes, the importer) own the surrounding transaction.
+// outbox event of each change. Callers (the API writes, the importer) own the surrounding transaction. This module
+// OWNS the consents table: every INSERT, UPDATE and DELETE on it is here (scripts/table-owners.test.ts checks it);
+// the chain side (consent-sink.ts, pull-undo.ts) and the bulk import call the functions at the end of the file.
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
+import { MultiRowInsert } from '../db/multi-row-insert';
 import type { ConsentTermFields } from './canonical';
 import type { Category, ConsentStatus, Decision, GranteeKind, Purpose } from './codes';
 import { enqueueOutbox } from '../sync/outbox';
@@ -361,3 +364,75 @@ export function changedFields(old: ConsentRow, next: NewConsent): string[] {
 export function consentInsertValues(c: NewConsent, seq: number, now: string, hlc: string): unknown[] {
   return [c.externalId, c.patientId, c.grantee, c.granteeKind, c.decision, c.purpose, c.category, c.periodStart, c.periodEnd, c.status, c.documentHash, c.source, c.importRunId, c.sourceRow, c.revokedReason, seq, now, now, hlc];
 }
+
+/** The bulk import's multi-row INSERT of consent rows: the row id, then consentInsertValues' columns. */
+export function consentBulkInsert(db: Db): MultiRowInsert {
+  return new MultiRowInsert(
+    db,
+    `INSERT INTO consents (id, external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
+       status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)`,
+    20,
+  );
+}
+
+/** The bulk import's multi-row INSERTs of new patients (their ids assigned by the import) and consent history. */
+export function patientBulkInsert(db: Db): MultiRowInsert {
+  return new MultiRowInsert(db, 'INSERT INTO patients (id, facility, mrn, name, birth_date, pseudonym, created_at)', 7);
+}
+export function consentHistoryBulkInsert(db: Db): MultiRowInsert {
+  return new MultiRowInsert(db, 'INSERT INTO consent_history (consent_id, action, actor, at, detail)', 5);
+}
+
+/** A change pulled from the chain as a new current row (source 'chain', stamped with its writer). */
+export interface ChainConsentRow {
+  externalId: string | null;
+  patientId: number;
+  grantee: string;
+  granteeKind: string;
+  decision: string;
+  purpose: string;
+  category: string;
+  periodStart: number;
+  periodEnd: number | null;
+  status: 'active' | 'revoked';
+  documentHash: string;
+  seq: number;
+  hlc: string;
+  writer: string;
+  at: string;
+}
+
+/** The writes of the chain side: applying a pulled change (consent-sink.ts) and undoing it after a reorg (pull-undo.ts). */
+export const chainConsentWrites = {
+  /** Our own change came back from the chain: remember who wrote it. */
+  setWriter: (db: Db, id: number, writer: string) => db.prepare(`UPDATE consents SET hlc_writer = ? WHERE id = ?`).run(writer, id),
+  /** Same terms, a newer revocation: revoke in place, as a local revoke would. */
+  revokeInPlace: (db: Db, id: number, v: { seq: number; hlc: string; writer: string; at: string }) =>
+    db
+      .prepare(`UPDATE consents SET status = 'revoked', seq = ?, hlc = ?, hlc_writer = ?, revoked_reason = coalesce(revoked_reason, 'revoked on another workstation'), updated_at = ? WHERE id = ?`)
+      .run(v.seq, v.hlc, v.writer, v.at, id),
+  markSuperseded: (db: Db, id: number, at: string) => db.prepare(`UPDATE consents SET status = 'superseded', updated_at = ? WHERE id = ?`).run(at, id),
+  insert: (db: Db, r: ChainConsentRow): number =>
+    Number(
+      db
+        .prepare(
+          `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash, source, seq, hlc, hlc_writer, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'chain', ?, ?, ?, ?, ?)`,
+        )
+        .run(r.externalId, r.patientId, r.grantee, r.granteeKind, r.decision, r.purpose, r.category, r.periodStart, r.periodEnd, r.status, r.documentHash, r.seq, r.hlc, r.writer, r.at, r.at).lastInsertRowid,
+    ),
+  linkSupersededBy: (db: Db, id: number, supersededBy: number | null) => db.prepare(`UPDATE consents SET superseded_by = ? WHERE id = ?`).run(supersededBy, id),
+  /** Undo of an in-place revoke: the row's state before the pull, as recorded. */
+  restoreRevoked: (db: Db, id: number, before: Record<string, string | number | null>) =>
+    db
+      .prepare(`UPDATE consents SET status = ?, seq = ?, revoked_reason = ?, hlc = coalesce(?, hlc), hlc_writer = ?, updated_at = ? WHERE id = ?`)
+      .run(before.status, before.seq, before.revoked_reason, before.hlc ?? null, before.hlc_writer ?? null, before.updated_at, id),
+  /** A history entry of a pulled change (actor 'chain-sync'); its id goes to the pull log, so a reorg can take it back. */
+  insertHistory: (db: Db, consentId: number, action: string, at: string, detail: string): number =>
+    Number(db.prepare(`INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, ?, 'chain-sync', ?, ?)`).run(consentId, action, at, detail).lastInsertRowid),
+  deleteHistory: (db: Db, ids: readonly number[]) => db.prepare(`DELETE FROM consent_history WHERE id IN (SELECT value FROM json_each(?))`).run(JSON.stringify(ids)),
+  deleteRow: (db: Db, id: number) => db.prepare(`DELETE FROM consents WHERE id = ?`).run(id),
+  /** Undo of a replacement: the superseded row current again, as it was before the pull. */
+  restoreSuperseded: (db: Db, id: number, before: Record<string, string | number | null>) =>
+    db.prepare(`UPDATE consents SET status = ?, superseded_by = ?, updated_at = ? WHERE id = ?`).run(before.status, before.superseded_by, before.updated_at, id),
+};

@@ -1,7 +1,7 @@
 // Consent changes made by staff: grant, revoke with a reason, supersede. Each is one transaction holding the
 // row, its history and exactly one outbox event per ledger key it changes.
 import { AppError } from '../api/errors';
-import { recordAudit } from '../audit/trail';
+import { systemAudit } from '../audit/system-audit';
 import type { Db } from '../db/connection';
 import { documentHashOf, termFieldsOf, termsOf } from './canonical';
 import type { ConsentChangePayload } from './outbox-events';
@@ -220,10 +220,8 @@ export class ConsentWrites {
       for (const t of torn) {
         const done = this.store.restamp(t.payload, t.chainHlc, now);
         if (!done) continue;
-        recordAudit(this.db, {
-          actor: null,
+        systemAudit(this.db, {
           action: 'consent.resend',
-          outcome: 'success',
           patientId: done.patientId,
           subject: `consent:${t.payload.consentId}`,
           details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId, outboxId: t.outboxId, hlc: t.payload.hlc, resentAs: done.outboxId, newHlc: done.hlc },

@@ -3,7 +3,8 @@
 import type { JsonRpcProvider } from 'ethers';
 import type { CredentialVerdict } from '../api/credentials';
 import { hasAuditTable } from '../audit/api-sink';
-import { recordAudit, type AuditActor } from '../audit/trail';
+import type { AuditActor } from '../audit/trail';
+import { systemAudit } from '../audit/system-audit';
 import type { Db } from '../db/connection';
 import { credentialDomain, type CredentialDomain } from './eip712';
 import type { RecoverMany } from './recover-pool';
@@ -145,10 +146,9 @@ export function recordFindings(db: Db, rows: readonly CredentialRow[], findings:
       const finding = findings[i]!;
       saveFinding(db, row.id, finding, { ...opts.check, checkedAt, blockNumber: opts.blockNumber });
       if (audit) {
-        recordAudit(db, {
+        systemAudit(db, {
           actor: opts.auditActor ?? null,
           action: 'credential.verify',
-          outcome: 'success',
           subject: row.credential_hash,
           details: { credentialId: row.id, npi: row.npi, verdict: finding.verdict, trigger: opts.check.trigger, ...(opts.check.jobId ? { jobId: opts.check.jobId } : {}) },
           at: opts.now,

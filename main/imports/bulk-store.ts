@@ -4,9 +4,9 @@ import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Category, Purpose } from '../consents/codes';
 import type { Pseudonymizer } from '../consents/pseudonym';
 import { CONSENT_CHANGE, type ConsentChangePayload } from '../consents/outbox-events';
-import { ConsentStore, consentInsertValues, type ConsentRow, type NewConsent, type PatientRef } from '../consents/store';
+import { ConsentStore, consentBulkInsert, consentHistoryBulkInsert, consentInsertValues, patientBulkInsert, type ConsentRow, type NewConsent, type PatientRef } from '../consents/store';
 import type { Db } from '../db/connection';
-import { MultiRowInsert } from '../db/multi-row-insert';
+import type { MultiRowInsert } from '../db/multi-row-insert';
 import { OutboxBatchWriter } from '../sync/outbox';
 
 /** The ledger key of a consent row as one string (patient id, grantee, purpose, category). */
@@ -37,14 +37,9 @@ export class BulkConsentStore extends ConsentStore {
 
   constructor(db: Db, pseudonymizer: Pseudonymizer) {
     super(db, pseudonymizer);
-    this.patientsOut = new MultiRowInsert(db, 'INSERT INTO patients (id, facility, mrn, name, birth_date, pseudonym, created_at)', 7);
-    this.consentsOut = new MultiRowInsert(
-      db,
-      `INSERT INTO consents (id, external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
-         status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)`,
-      20,
-    );
-    this.historyOut = new MultiRowInsert(db, 'INSERT INTO consent_history (consent_id, action, actor, at, detail)', 5);
+    this.patientsOut = patientBulkInsert(db);
+    this.consentsOut = consentBulkInsert(db);
+    this.historyOut = consentHistoryBulkInsert(db);
     this.outboxOut = new OutboxBatchWriter(db, CONSENT_CHANGE);
     this.maxIds = db.prepare('SELECT (SELECT coalesce(max(id), 0) FROM consents) AS consents, (SELECT coalesce(max(id), 0) FROM patients) AS patients');
   }

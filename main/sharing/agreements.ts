@@ -9,7 +9,7 @@ import type { Wallet } from 'ethers';
 import type { ProposeAgreementInput } from '../api/sharing';
 import { AppError } from '../api/errors';
 import type { AuditActor } from '../audit/trail';
-import { recordAudit } from '../audit/trail';
+import { systemAudit } from '../audit/system-audit';
 import type { Db } from '../db/connection';
 import { enqueueOutbox } from '../sync/outbox';
 import { AGREEMENT_PROPOSE, AGREEMENT_SIGN, AGREEMENT_TERMINATE } from './outbox-events';
@@ -108,7 +108,7 @@ export class AgreementService {
         created_at: at,
       });
       enqueueOutbox(db, AGREEMENT_PROPOSE, { agreementId, partyA: me.address, partyB: partnerAddress, commitment: struct.commitment, sealedTerms, signatureA: signature });
-      recordAudit(db, { actor, action: 'sharing.agreement.propose', outcome: 'success', subject: `agreement:${struct.agreementId}`, details: { partnerOrgId: input.partnerOrgId, direction: input.direction, categories: input.categories, purposes: input.purposes, documentHash } });
+      systemAudit(db, { actor, action: 'sharing.agreement.propose', subject: `agreement:${struct.agreementId}`, details: { partnerOrgId: input.partnerOrgId, direction: input.direction, categories: input.categories, purposes: input.purposes, documentHash } });
     }, struct.agreementId);
     return agreementById(db, struct.agreementId)!;
   }
@@ -136,7 +136,7 @@ export class AgreementService {
     commit(() => {
       setOurSignature(db, row.id, signature, at);
       enqueueOutbox(db, AGREEMENT_SIGN, { agreementId: row.id, party: row.our_address, signature });
-      recordAudit(db, { actor, action: 'sharing.agreement.sign', outcome: 'success', subject: `agreement:${row.id}`, details: { partnerOrgId: row.partner_org_id } });
+      systemAudit(db, { actor, action: 'sharing.agreement.sign', subject: `agreement:${row.id}`, details: { partnerOrgId: row.partner_org_id } });
     }, row.id);
     return agreementById(db, id)!;
   }
@@ -152,7 +152,7 @@ export class AgreementService {
     commit(() => {
       markTerminated(db, row.id, row.our_address, at);
       enqueueOutbox(db, AGREEMENT_TERMINATE, { agreementId: row.id, party: row.our_address, signature });
-      recordAudit(db, { actor, action: 'sharing.agreement.terminate', outcome: 'success', subject: `agreement:${row.id}`, details: { partnerOrgId: row.partner_org_id, reason } });
+      systemAudit(db, { actor, action: 'sharing.agreement.terminate', subject: `agreement:${row.id}`, details: { partnerOrgId: row.partner_org_id, reason } });
     }, row.id);
     return agreementById(db, id)!;
   }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import canonicalize from 'canonicalize';
 import type { ReleaseRequestInput, ReleaseRequestView } from '../api/sharing';
 import { AppError } from '../api/errors';
-import { recordAudit, type AuditActor } from '../audit/trail';
+import type { AuditActor } from '../audit/trail';
+import { systemAudit } from '../audit/system-audit';
 import { decideReleaseRequest } from '../access/answers';
 import { patientExists } from '../access/facts';
 import type { ReleaseDecision } from '../access/policy';
@@ -66,7 +67,7 @@ export function handleReleaseRequest(deps: ReleaseDeps, input: ReleaseRequestInp
       requested_by: actor.id,
       requested_at: at,
     });
-    recordAudit(db, {
+    systemAudit(db, {
       actor,
       action: 'sharing.release.decide',
       outcome: decision.decision,
@@ -78,7 +79,7 @@ export function handleReleaseRequest(deps: ReleaseDeps, input: ReleaseRequestInp
     if (decision.decision === 'permit') {
       packageText = releasePackage(db, requestId, input, decision, at);
       sha256 = crypto.createHash('sha256').update(packageText, 'utf8').digest('hex');
-      recordAudit(db, { actor, action: 'sharing.release', outcome: 'success', patientId: input.patientId, subject: `release:${requestId}`, details: { partnerOrgId: input.partnerOrgId, agreementId: decision.agreementId, sha256 } });
+      systemAudit(db, { actor, action: 'sharing.release', patientId: input.patientId, subject: `release:${requestId}`, details: { partnerOrgId: input.partnerOrgId, agreementId: decision.agreementId, sha256 } });
     }
     return { requestId, decision: decision.decision, reasonCodes: reasons.map((x) => x.code), sha256 };
   });
@@ -91,7 +92,7 @@ export function handleReleaseRequest(deps: ReleaseDeps, input: ReleaseRequestInp
       fs.writeFileSync(file, packageText, { mode: 0o600, flag: 'wx' });
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? 'write failed';
-      db.transaction(() => recordAudit(db, { actor, action: 'sharing.release', outcome: 'failure', patientId: input.patientId, subject: `release:${id}`, details: { error: 'SHARING_RELEASE_WRITE_FAILED', reason } }))();
+      db.transaction(() => systemAudit(db, { actor, action: 'sharing.release', outcome: 'failure', patientId: input.patientId, subject: `release:${id}`, details: { error: 'SHARING_RELEASE_WRITE_FAILED', reason } }))();
       throw new AppError('SHARING_RELEASE_WRITE_FAILED', `Release ${id} was permitted but its package could not be written (${reason}); the request shows no release. Ask again once the data folder is writable.`);
     }
     db.transaction(() => markReleased(db, id, decided.sha256!, file, at))();

@@ -3,7 +3,7 @@
 // commitment), the partner's
 // signature is stored, activation and termination change the status. Called inside the pull's transaction.
 import { getAddress } from 'ethers';
-import { recordAudit } from '../audit/trail';
+import { systemAudit } from '../audit/system-audit';
 import type { Db } from '../db/connection';
 import type { ChainSharingEvent } from './sync-plugin';
 import { agreementSigner, sharingDomain } from './eip712';
@@ -54,7 +54,7 @@ export class SqlSharingSink {
              terminated_at = CASE WHEN ? = 'terminated' THEN terminated_at ELSE NULL END, updated_at = ? WHERE id = ?`,
         )
         .run(partnerSig, status, chainState, status, status, at, id);
-      recordAudit(this.db, { actor: null, action: 'sharing.agreement.reorg', outcome: 'success', subject: `agreement:${id}`, details: { status, partnerSigned: partnerSig !== null } });
+      systemAudit(this.db, { action: 'sharing.agreement.reorg', subject: `agreement:${id}`, details: { status, partnerSigned: partnerSig !== null } });
     }
   }
 
@@ -69,8 +69,8 @@ export class SqlSharingSink {
     const at = this.now().toISOString();
     const id = e.agreementId.toLowerCase();
     const row = agreementById(this.db, id);
-    const audit = (action: string, details: Record<string, unknown>) =>
-      recordAudit(this.db, { actor: null, action, outcome: 'success', subject: `agreement:${id}`, details: { ...details, txHash: e.txHash, blockNumber: e.blockNumber } });
+    const chain = { txHash: e.txHash, blockNumber: e.blockNumber };
+    const subject = `agreement:${id}`;
 
     switch (e.name) {
       case 'AgreementProposed': {
@@ -122,7 +122,7 @@ export class SqlSharingSink {
           chain_state: ok ? 'on-chain' : 'rejected',
           created_at: at,
         });
-        audit('sharing.agreement.received', { partnerOrgId: terms?.orgA ?? null, termsMatch: ok });
+        systemAudit(this.db, { action: 'sharing.agreement.received', subject, details: { partnerOrgId: terms?.orgA ?? null, termsMatch: ok, ...chain } });
         return ok ? 'inserted' : 'rejected-terms';
       }
       case 'AgreementSigned': {
@@ -140,14 +140,14 @@ export class SqlSharingSink {
       case 'AgreementActivated': {
         if (!row) return 'not-ours';
         if (!markActive(this.db, id, at)) return 'same';
-        audit('sharing.agreement.active', { partnerOrgId: row.partner_org_id });
+        systemAudit(this.db, { action: 'sharing.agreement.active', subject, details: { partnerOrgId: row.partner_org_id, ...chain } });
         return 'updated';
       }
       case 'AgreementTerminated': {
         if (!row) return 'not-ours';
         if (row.chain_state === 'queued' && e.party.toLowerCase() === us) setChainState(this.db, id, 'on-chain', at);
         if (!markTerminated(this.db, id, getAddress(e.party), at)) return 'same';
-        audit('sharing.agreement.terminated', { partnerOrgId: row.partner_org_id, by: e.party.toLowerCase() === us ? 'us' : 'partner' });
+        systemAudit(this.db, { action: 'sharing.agreement.terminated', subject, details: { partnerOrgId: row.partner_org_id, by: e.party.toLowerCase() === us ? 'us' : 'partner', ...chain } });
         return 'updated';
       }
     }

@@ -63,7 +63,12 @@ describe.skipIf(!caps.stateFile)('node stopped mid-sync (anvil only: needs a nod
     const queued = Number(/, (\d+) event/.exec(offline.message)![1]);
     expect(queued).toBeGreaterThan(0);
     expect(queued).toBeLessThan(240);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // The engine keeps trying while the node is down: wait for one more failed cycle (after its backoff), still
+    // offline, before the node comes back, so the drain below follows failed retries rather than racing the first.
+    const offlineReports = () => states.filter((s) => s.state === 'failed' && s.reason === 'offline').length;
+    const reportsSoFar = offlineReports();
+    await until('a retry while the node is down', () => offlineReports() > reportsSoFar);
+    expect(engine.offline).not.toBeNull();
     node = await startTestNode({ stateFile, chainId: 31337, port: node.port });
     await until('drained by itself', () => outboxStates(db).confirmed === 240, 60_000);
     await until('online again', () => engine.offline === null);

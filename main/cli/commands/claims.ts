@@ -1,13 +1,24 @@
-// `custodian import claims`, `claims check` and the payer's tool `payer accept|deny|register`.
-import { claimsCheckCommand, importClaimsCommand, payerCommand } from '../../claims/cli-commands';
-import { commands, withServices, type CliContext } from '../command';
+// `custodian import claims`, `claims check`, the payer's tool `payer accept|deny`, and `payer register` (through the
+// channel claims.payers.register, then the ledger admin's registration on chain).
+import { claimsCheckCommand, importClaimsCommand, payerCommand, payerRegisterCommand, type PayerArgs } from '../../claims/cli-commands';
+import { commands, signIn, withServices, type CliContext } from '../command';
 import { registerCliFile } from '../session';
 
-function payer(sub: 'accept' | 'deny' | 'register', ctx: CliContext): Promise<number> {
+const payerArgs = (ctx: CliContext): PayerArgs => ({ rpc: ctx.flag('rpc'), chainId: ctx.flag('chain-id'), ledger: ctx.flag('ledger'), keyFile: ctx.flag('key-file'), reason: ctx.flag('reason') });
+
+function payer(sub: 'accept' | 'deny', ctx: CliContext): Promise<number> {
   const [arg, arg2] = ctx.args;
-  const args = { rpc: ctx.flag('rpc'), chainId: ctx.flag('chain-id'), ledger: ctx.flag('ledger'), keyFile: ctx.flag('key-file'), reason: ctx.flag('reason') };
+  const args = payerArgs(ctx);
   // With --rpc it talks to that node alone; otherwise to this data folder's chain.
   return args.rpc ? payerCommand(sub, arg, args, null, ctx.io, arg2) : withServices(ctx.dataDir, (s) => payerCommand(sub, arg, args, s, ctx.io, arg2));
+}
+
+/** With --rpc: the chain side alone (no data folder). Otherwise a staff member signs in and the channel runs first. */
+function payerRegister(ctx: CliContext): Promise<number> {
+  const [payerId, address] = ctx.args;
+  const args = payerArgs(ctx);
+  if (args.rpc) return payerRegisterCommand(payerId, address, args, null, ctx.io);
+  return withServices(ctx.dataDir, async (s) => payerRegisterCommand(payerId, address, args, await signIn(s, ctx.user), ctx.io));
 }
 
 const PAYER_FLAGS = ['reason', 'rpc', 'ledger', 'chain-id', 'key-file'] as const;
@@ -51,9 +62,9 @@ export const claimsCommands = commands(
     args: [{ name: 'PAYER_ID' }, { name: 'ADDRESS', optional: true }],
     flags: ['rpc', 'ledger', 'chain-id', 'key-file'],
     summary:
-      "Register a payer account on ClaimsLedger (governance: the ledger admin's key: the devnet\nkey, --key-file or CUSTODIAN_PAYER_KEY) and address this data folder's claims for\nPAYER_ID to it; only it may decide them (the chain never sees PAYER_ID)",
-    channels: [],
+      "Address this data folder's claims for PAYER_ID to ADDRESS (signed in, claims.configure),\nthen register it on ClaimsLedger (governance: the ledger admin's key: the devnet key,\n--key-file or CUSTODIAN_PAYER_KEY); only it may decide them (the chain never sees PAYER_ID).\nWith --rpc: the chain registration alone",
+    channels: ['claims.payers.register'],
     needs: 'nothing',
-    run: (ctx) => payer('register', ctx),
+    run: payerRegister,
   },
 );

@@ -56,6 +56,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'sync.resolveConflict': 'Consent conflict resolved',
   'sync.pause': 'Sync paused',
   'sync.resume': 'Sync resumed',
+  'claims.payers.register': "Payer's claims addressed to an account",
 };
 
 export function actionLabel(action: string): string {

@@ -25,13 +25,14 @@ export const PERMISSION_LABELS: Record<Permission, string> = {
   'sharing.release': 'Decide release-of-information requests from partners',
   'claims.view': 'View insurance claims and their pre-check verdicts',
   'claims.check': 'Pre-check and submit insurance claims',
+  'claims.configure': "Set which account answers for a payer's claims",
 };
 
 /** Groups of permissions for the reference table, in the order the navigation lists the screens. */
 export const PERMISSION_GROUPS: readonly { label: string; permissions: readonly Permission[] }[] = [
   { label: 'Overview', permissions: ['status.read'] },
   { label: 'Patients and consents', permissions: ['patients.view', 'consents.view', 'consents.grant', 'consents.revoke', 'consents.export'] },
-  { label: 'Claims', permissions: ['claims.view', 'claims.check'] },
+  { label: 'Claims', permissions: ['claims.view', 'claims.check', 'claims.configure'] },
   { label: 'Imports', permissions: ['imports.view', 'imports.run'] },
   { label: 'Credentials', permissions: ['credentials.view', 'credentials.verify'] },
   { label: 'Sharing', permissions: ['sharing.view', 'sharing.manage', 'sharing.release'] },
