@@ -24,11 +24,18 @@ export const SYSTEM_AUDIT_ACTIONS = {
   'sharing.agreement.active': { writer: 'sharing/sink.ts', actor: 'system' },
   'sharing.agreement.terminated': { writer: 'sharing/sink.ts', actor: 'system' },
   'sharing.agreement.reorg': { writer: 'sharing/sink.ts', actor: 'system' },
+  'credential.resend': { writer: 'credentials/sync-plugin.ts', actor: 'system' },
+  'claim.resend': { writer: 'claims/sync-plugin.ts', actor: 'system' },
+  'sharing.agreement.resend': { writer: 'sharing/sync-plugin.ts', actor: 'system' },
+  'sharing.agreement.legacy-held': { writer: 'sharing/legacy-proposals.ts', actor: 'system' },
+  'sharing.agreement.convert': { writer: 'sharing/legacy-proposals.ts', actor: 'system' },
 } as const satisfies Record<string, { writer: string; actor: ActorKind }>;
 
 export type SystemAuditAction = keyof typeof SYSTEM_AUDIT_ACTIONS;
 
 type ChainFacts = { txHash: string; blockNumber: number };
+/** A torn batch's write the chain still holds, queued again under a fresh batch id. */
+type TornResend = { reason: 'SYNC_APPLIED_WITHOUT_LOG'; batchId: number | string; outboxId: number; resentAs: number };
 
 /** The details each action carries: ids and codes only, never PHI. A field not named here is a compile error. */
 export interface SystemAuditDetails {
@@ -42,10 +49,15 @@ export interface SystemAuditDetails {
   'sharing.release':
     | { partnerOrgId: string; agreementId: string | null; sha256: string | null }
     | { error: 'SHARING_RELEASE_WRITE_FAILED'; reason: string };
-  'sharing.agreement.received': ChainFacts & { partnerOrgId: string | null; termsMatch: boolean };
+  'sharing.agreement.received': ChainFacts & { partnerOrgId: string | null; termsMatch: boolean; replacesRejected?: true };
   'sharing.agreement.active': ChainFacts & { partnerOrgId: string };
   'sharing.agreement.terminated': ChainFacts & { partnerOrgId: string; by: 'us' | 'partner' };
   'sharing.agreement.reorg': { status: string; partnerSigned: boolean };
+  'credential.resend': TornResend;
+  'claim.resend': TornResend;
+  'sharing.agreement.resend': TornResend & { kind: string };
+  'sharing.agreement.legacy-held': { code: string; outboxId: number };
+  'sharing.agreement.convert': { outboxId: number; resentAs: number };
 }
 
 type ActorOf<A extends SystemAuditAction> = (typeof SYSTEM_AUDIT_ACTIONS)[A]['actor'] extends 'system'

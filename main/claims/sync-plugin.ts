@@ -1,7 +1,7 @@
 // The claim.record sync plug-in: passing claims go to ClaimsLedger.recordBatch as salted commitments; the pulled
 // ClaimRecorded / ClaimStatusChanged events (the payer's answer) go to the claims table through the sink
 // (chain-sink.ts), and a reorg sets the claims it touched back to their newest remaining event.
-import { recordAudit } from '../audit/trail';
+import { systemAudit } from '../audit/system-audit';
 import { contractInterface } from '../sync/contracts';
 import type { AppliedStateContext, SyncPlugin } from '../sync/plugin';
 import { resendSame, type SameWrite } from '../sync/resend-same';
@@ -44,7 +44,7 @@ export function claimRecordSync(deps: { sink?: ClaimChainSink | null } = {}): Sy
       return resendSame(ctx.db, CLAIM_RECORD, await heldUndecided(ctx), {
         resent(db, oldId, newId) {
           relinkClaimRecord(db, oldId, newId);
-          recordAudit(db, { actor: null, action: 'claim.resend', outcome: 'success', subject: `outbox:${oldId}`, details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId: ctx.batchId, outboxId: oldId, resentAs: newId } });
+          systemAudit(db, { action: 'claim.resend', subject: `outbox:${oldId}`, details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId: ctx.batchId, outboxId: oldId, resentAs: newId } });
         },
       });
     },

@@ -2,7 +2,7 @@
 // (status-change.ts writes it), the registry's per-item skip reasons, and the pulled CredentialStatusChanged events,
 // applied to the mirror only when their own transaction carries the issuer's signature (pulled-status.ts).
 import { z } from 'zod';
-import { recordAudit } from '../audit/trail';
+import { systemAudit } from '../audit/system-audit';
 import { contractInterface } from '../sync/contracts';
 import type { AppliedStateContext, OutboxKind, SyncPlugin } from '../sync/plugin';
 import { resendSame, type SameWrite } from '../sync/resend-same';
@@ -70,7 +70,7 @@ export function credentialStatusSync(): SyncPlugin<CredentialStatusPayload, type
       return resendSame(ctx.db, CREDENTIAL_STATUS, await heldAsSent(ctx), {
         resent(db, oldId, newId) {
           relinkStatusChange(db, oldId, newId);
-          recordAudit(db, { actor: null, action: 'credential.resend', outcome: 'success', subject: `outbox:${oldId}`, details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId: ctx.batchId, outboxId: oldId, resentAs: newId } });
+          systemAudit(db, { action: 'credential.resend', subject: `outbox:${oldId}`, details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId: ctx.batchId, outboxId: oldId, resentAs: newId } });
         },
       });
     },

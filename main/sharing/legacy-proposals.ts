@@ -5,7 +5,7 @@
 // (SHARING_PROPOSAL_LEGACY: the Sync page counts it, the event names what to do) and its agreement marked not sent.
 import { SigningKey, type Wallet } from 'ethers';
 import { z } from 'zod';
-import { recordAudit } from '../audit/trail';
+import { systemAudit } from '../audit/system-audit';
 import type { Db } from '../db/connection';
 import { enqueueOutbox, holdEvent, waitingEventsOfKind } from '../sync/outbox';
 import { structOf, type SharingChain } from './agreements';
@@ -93,7 +93,7 @@ export async function reconcileLegacyProposals(deps: LegacyProposalDeps): Promis
     db.transaction(() => {
       holdEvent(db, event.id, reason);
       if (row) db.prepare(`UPDATE sharing_agreements SET chain_state = 'rejected', updated_at = ? WHERE id = ? AND chain_state = 'queued'`).run(new Date().toISOString(), row.id);
-      recordAudit(db, { actor: null, action: 'sharing.agreement.legacy-held', outcome: 'failure', subject: `agreement:${p.agreementId.toLowerCase()}`, details: { code: LEGACY, outboxId: event.id } });
+      systemAudit(db, { action: 'sharing.agreement.legacy-held', outcome: 'failure', subject: `agreement:${p.agreementId.toLowerCase()}`, details: { code: LEGACY, outboxId: event.id } });
     })();
     out.held.push(event.id);
   }
@@ -131,7 +131,7 @@ async function convert(deps: LegacyProposalDeps, outboxId: number, p: LegacyProp
       new Date().toISOString(),
       row.id,
     );
-    recordAudit(db, { actor: null, action: 'sharing.agreement.convert', outcome: 'success', subject: `agreement:${row.id}`, details: { outboxId, resentAs: id } });
+    systemAudit(db, { action: 'sharing.agreement.convert', subject: `agreement:${row.id}`, details: { outboxId, resentAs: id } });
     return id;
   })();
 }

@@ -97,7 +97,7 @@ export class SqlSharingSink {
                  chain_state = 'on-chain', updated_at = ? WHERE id = ? AND chain_state = 'rejected'`,
             )
             .run(terms.orgA, flipDirection(terms.direction), JSON.stringify(terms.categories), JSON.stringify(terms.purposes), sealed.validFrom, sealed.validUntil, sealed.documentHash, at, id);
-          audit('sharing.agreement.received', { partnerOrgId: terms.orgA, termsMatch: true, replacesRejected: true });
+          systemAudit(this.db, { action: 'sharing.agreement.received', subject, details: { partnerOrgId: terms.orgA, termsMatch: true, replacesRejected: true, ...chain } });
           return 'inserted';
         }
         // A rejected row keeps no unchecked period or document (placeholders that satisfy the table's checks).

@@ -1,7 +1,7 @@
 // The agreement.* sync plug-ins: proposals, signatures and terminations go to SharingAgreements in batches of one
 // kind each; the pulled SharingAgreements events go to the agreements table through the sink (sink.ts), in chain
 // order, and a reorg rebuilds the agreements whose events it removed. The proposal plug-in carries the reader.
-import { recordAudit } from '../audit/trail';
+import { systemAudit } from '../audit/system-audit';
 import { contractInterface } from '../sync/contracts';
 import type { AppliedStateContext, ChainEventReader, OutboxKind, ResendOutcome, SyncPlugin } from '../sync/plugin';
 import { resendSame, type SameWrite } from '../sync/resend-same';
@@ -104,7 +104,7 @@ async function resendHeld<P extends { agreementId: string }>(ctx: AppliedStateCo
   return resendSame(ctx.db, kind, writes, {
     resent(db, oldId, newId) {
       const agreementId = writes.find((w) => w.event.id === oldId)!.payload.agreementId.toLowerCase();
-      recordAudit(db, { actor: null, action: 'sharing.agreement.resend', outcome: 'success', subject: `agreement:${agreementId}`, details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', kind: kind.kind, batchId: ctx.batchId, outboxId: oldId, resentAs: newId } });
+      systemAudit(db, { action: 'sharing.agreement.resend', subject: `agreement:${agreementId}`, details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', kind: kind.kind, batchId: ctx.batchId, outboxId: oldId, resentAs: newId } });
     },
   });
 }
