@@ -172,7 +172,7 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     const keyA = await workstationKey(chain);
     const keyC = await workstationKey(chain);
     const k1 = { ...KEY, grantee: '4444444444' };
-    const k2 = { ...k1, purpose: 'HPAYMT' };
+    const k2: Omit<Terms, 'seq'> = { ...k1, purpose: 'HPAYMT' };
     // C's change of k1 at 20 lands first, with its event; A (offline, never saw it) wrote k1 at 10 and 30, k2 at 10 and 30.
     writeConsent(c, 'c', { ...k1, seq: 20, decision: 'deny' });
     const engineC = testEngine(c, chain, { signerKey: keyC });
