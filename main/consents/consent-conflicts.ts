@@ -104,19 +104,25 @@ export class ConsentConflicts {
     const writer = sender.toLowerCase();
     const at = this.now().toISOString();
     let stale = 0;
+    let carried = 0;
     for (const o of followed) {
       const p = JSON.parse(o.event.payload) as { consentId: number; hlc: string; decision: 'permit' | 'deny'; revoked: boolean };
       const mine: LedgerState = { decision: p.decision === 'permit' ? 1 : 2, revoked: p.revoked, hlc: hlcOfText(p.hlc), writer };
-      const later = unpackState(o.stored)!;
+      const later = unpackState(o.stored);
+      // Our own word below this op is not a later change: the op was skipped as FUTURE (fromState raised it).
+      if (later === null || later.writer !== writer || !wins(later, mine)) continue;
       const between = (landed.get(o.opKey.toLowerCase()) ?? [])
         .map((w) => unpackState(w))
         .filter((w): w is LedgerState => w !== null && w.writer !== writer && !wins(mine, w) && wins(later, w));
-      if (between.length === 0) continue;
+      if (between.length === 0) {
+        carried++;
+        continue;
+      }
       const stayed = between.reduce((a, b) => (wins(b, a) ? b : a));
       this.raise({ outboxId: o.event.id, consentId: p.consentId, opKey: o.opKey.toLowerCase(), reason: 'STALE', mine, winner: stayed, batchId, txHash: null, at });
       stale++;
     }
-    return { stale, carried: followed.length - stale };
+    return { stale, carried };
   }
 
   /**
