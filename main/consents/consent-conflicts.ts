@@ -93,6 +93,39 @@ export class ConsentConflicts {
   }
 
   /**
+   * A torn batch (sync SYNC_APPLIED_WITHOUT_LOG) whose op A of a key is followed by our own later change B of that key:
+   * the ledger holds B, so A is not sent again. A was skipped as STALE exactly when a change of another writer ranking
+   * between A and B had landed: every change below B that reached the ledger after the batch was skipped (it holds
+   * B), so such a change came first and stayed over A. Its event is in `landed` (state words by op key); the greatest
+   * one is the order that stayed, as the receipt would have named it. Otherwise A was applied and followed by B:
+   * ordinary succession, nothing to raise (`carried`). Not seen: another writer's change that is itself torn (no event).
+   */
+  skippedBeforeTear(followed: readonly { event: { id: number; payload: string }; opKey: string; order: bigint; stored: bigint }[], landed: ReadonlyMap<string, readonly bigint[]>, sender: string, batchId: string): { stale: number; carried: number } {
+    const writer = sender.toLowerCase();
+    const at = this.now().toISOString();
+    let stale = 0;
+    let carried = 0;
+    for (const o of followed) {
+      const p = JSON.parse(o.event.payload) as { consentId: number; hlc: string; decision: 'permit' | 'deny'; revoked: boolean };
+      const mine: LedgerState = { decision: p.decision === 'permit' ? 1 : 2, revoked: p.revoked, hlc: hlcOfText(p.hlc), writer };
+      const later = unpackState(o.stored);
+      // Our own word below this op is not a later change: the op was skipped as FUTURE (fromState raised it).
+      if (later === null || later.writer !== writer || !wins(later, mine)) continue;
+      const between = (landed.get(o.opKey.toLowerCase()) ?? [])
+        .map((w) => unpackState(w))
+        .filter((w): w is LedgerState => w !== null && w.writer !== writer && !wins(mine, w) && wins(later, w));
+      if (between.length === 0) {
+        carried++;
+        continue;
+      }
+      const stayed = between.reduce((a, b) => (wins(b, a) ? b : a));
+      this.raise({ outboxId: o.event.id, consentId: p.consentId, opKey: o.opKey.toLowerCase(), reason: 'STALE', mine, winner: stayed, batchId, txHash: null, at });
+      stale++;
+    }
+    return { stale, carried };
+  }
+
+  /**
    * A pulled change with a greater order key replaces a row of ours the chain never took: its outbox event lost.
    * Nothing is raised for a row with no event of ours at that stamp (nothing was ever to be sent).
    */

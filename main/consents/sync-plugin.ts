@@ -3,7 +3,7 @@
 // events come back (chain-reader.ts). Handed to the sync engine by the composition root (runtime/sync-plugins.ts).
 import { AppError } from '../api/errors';
 import { contractInterface } from '../sync/contracts';
-import type { AppliedStateContext, SyncPlugin } from '../sync/plugin';
+import type { AppliedStateContext, BatchEvent, SyncPlugin } from '../sync/plugin';
 import { consentLedgerReader, type ConsentChainSink } from './chain-reader';
 import { ConsentConflicts } from './consent-conflicts';
 import { boundBatchIdOf, categoryCodeOf, hlcOfText, hlcText, packOrder, purposeCodeOf, stateWordOf, unpackState, type ConsentOp } from './consent-state';
@@ -40,14 +40,45 @@ async function chainOutcomes(ctx: AppliedStateContext, sealer: ConsentSealer) {
   const ledger = contractInterface('ConsentLedger');
   const read = async (fn: string, args: unknown[]) => ledger.decodeFunctionResult(fn, await ctx.provider.call({ to: ctx.contract, data: ledger.encodeFunctionData(fn, args), blockTag: ctx.blockTag }))[0] as unknown;
   const facilityId = String(await read('facilityOf', [ctx.sender]));
-  const outcomes = [];
+  const outcomes: ChainOutcome[] = [];
   for (const event of ctx.events) {
     const parsed = CONSENT_CHANGE.payload.safeParse(JSON.parse(event.payload));
     if (!parsed.success) throw new AppError('SYNC_PAYLOAD_INVALID', `Outbox event ${event.id} in batch ${ctx.batchId.slice(0, 10)}… is invalid.`);
     const op = consentOpOf(parsed.data, sealer);
     outcomes.push({ event, payload: parsed.data, opKey: op.opKey, order: op.order, stored: BigInt(await read('stateOf', [facilityId, op.opKey]) as bigint) });
   }
-  return outcomes;
+  return Object.assign(outcomes, { facilityId });
+}
+
+interface ChainOutcome {
+  event: BatchEvent;
+  payload: ConsentChangePayload;
+  opKey: string;
+  order: bigint;
+  stored: bigint;
+}
+
+/** How far back the torn-batch check reads a key's ConsentChanged events (as the sender's own log search). */
+const LANDED_WINDOW = 50_000;
+
+/**
+ * The state words of every ConsentChanged our facility has on each key (the canonical logs up to `blockTag`), for the
+ * keys whose word is our own later change: what a torn batch's earlier op of that key may have been skipped under.
+ */
+async function landedWords(ctx: AppliedStateContext, facilityId: string, opKeys: readonly string[]): Promise<Map<string, bigint[]>> {
+  const iface = contractInterface('ConsentLedger');
+  const topic0 = iface.getEvent('ConsentChanged')!.topicHash;
+  const words = new Map<string, bigint[]>();
+  if (opKeys.length === 0) return words;
+  const logs = await ctx.provider.getLogs({ address: ctx.contract, topics: [topic0, [...new Set(opKeys)]], fromBlock: Math.max(0, ctx.blockTag - LANDED_WINDOW), toBlock: ctx.blockTag });
+  for (const log of logs) {
+    if (log.removed || log.address.toLowerCase() !== ctx.contract.toLowerCase()) continue;
+    const d = iface.parseLog({ topics: [...log.topics], data: log.data });
+    if (!d || String(d.args.facilityId).toLowerCase() !== facilityId.toLowerCase()) continue;
+    const key = String(d.args.opKey).toLowerCase();
+    words.set(key, [...(words.get(key) ?? []), BigInt(d.args.state as bigint)]);
+  }
+  return words;
 }
 
 function needSealer(deps: ConsentSyncDeps): ConsentSealer {
@@ -95,7 +126,15 @@ export function consentChangeSync(deps: ConsentSyncDeps): SyncPlugin<ConsentChan
       const torn: TornChange[] = outcomes
         .filter((o) => o.stored === stateWordOf(o.order, writer))
         .map((o) => ({ outboxId: o.event.id, payload: o.payload, chainHlc: hlcText(unpackState(o.stored)!.hlc) }));
-      const { conflicts } = new ConsentConflicts(ctx.db).fromState(outcomes, ctx.sender, ctx.batchId);
+      const found = new ConsentConflicts(ctx.db);
+      const { conflicts: overridden } = found.fromState(outcomes, ctx.sender, ctx.batchId);
+      // An op whose key holds our own later change (of this batch) is not sent again: that change carries the key on.
+      // But the state cannot say whether the op was applied and then followed, or skipped as STALE under another
+      // writer's change that landed before the batch: the key's events can (torn-state.test.ts).
+      const followed = outcomes.filter((o) => o.stored !== stateWordOf(o.order, writer) && unpackState(o.stored)?.writer === writer);
+      const landed = await landedWords(ctx, outcomes.facilityId, followed.map((o) => o.opKey.toLowerCase()));
+      const { stale, carried } = found.skippedBeforeTear(followed, landed, ctx.sender, ctx.batchId);
+      const conflicts = overridden + stale;
       if (torn.length > 0 && !deps.resend) {
         return { resent: [], note: `${torn.length} change(s) the chain holds without an event are NOT sent again: no consents write path is wired (they stay failed here)` };
       }
@@ -103,7 +142,9 @@ export function consentChangeSync(deps: ConsentSyncDeps): SyncPlugin<ConsentChan
       const unchanged = torn.length - resent.length;
       return {
         resent: resent.map((r) => r.outboxId),
-        note: `${resent.length} change(s) re-stamped and sent again as outbox event(s) ${resent.map((r) => r.outboxId).join(', ') || 'none'}${unchanged ? `; ${unchanged} already carried on by a later change of their key` : ''}${conflicts ? `; ${conflicts} lost to a later change (conflicts)` : ''}`,
+        note:
+          `${resent.length} change(s) re-stamped and sent again as outbox event(s) ${resent.map((r) => r.outboxId).join(', ') || 'none'}${unchanged ? `; ${unchanged} already carried on by a later change of their key` : ''}` +
+          `${carried ? `; ${carried} followed in this batch by a later change of their key here (nothing to send)` : ''}${conflicts ? `; ${conflicts} lost to a later change (conflicts)` : ''}`,
       };
     },
     reader: consentLedgerReader(deps.sealer, deps.sink ?? null),

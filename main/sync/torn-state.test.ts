@@ -116,6 +116,50 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     b.close();
   }, 120_000);
 
+  it('an op followed in the torn batch by our own later change of its key: STALE when another writer landed between them, else succession (issue #18)', async () => {
+    // The convergence bench with restarts anywhere: such an op was neither resent (its key holds our later change)
+    // nor a conflict, although the other writer's change had been landed first and the ledger skipped ours under it.
+    const dir = tempDir('sync-torn-followed');
+    const a = workstation(dir, 'ws-a', [0, 1]);
+    const c = workstation(dir, 'ws-c', [0, 1]);
+    const keyA = await workstationKey(chain);
+    const keyC = await workstationKey(chain);
+    const k1 = { ...KEY, grantee: '4444444444' };
+    const k2: Omit<Terms, 'seq'> = { ...k1, purpose: 'HPAYMT' };
+    // C's change of k1 at 20 lands first, with its event; A (offline, never saw it) wrote k1 at 10 and 30, k2 at 10 and 30.
+    writeConsent(c, 'c', { ...k1, seq: 20, decision: 'deny' });
+    const engineC = testEngine(c, chain, { signerKey: keyC });
+    expect((await engineC.runUntilDrained(60_000)).failure).toBeUndefined();
+    await engineC.stop();
+    writeConsent(a, 'a', { ...k1, seq: 10 });
+    writeConsent(a, 'a', { ...k1, seq: 30, revoked: true });
+    writeConsent(a, 'a', { ...k2, seq: 10 });
+    writeConsent(a, 'a', { ...k2, seq: 30, decision: 'deny' });
+    const broadcasts: string[] = [];
+    const engineA = tornEngine(a, keyA, broadcasts);
+    expect((await engineA.runUntilDrained(60_000)).failure).toBeUndefined();
+    await engineA.stop();
+
+    const [first] = a.prepare(`SELECT state, event_count AS n, last_error AS error FROM sync_batches ORDER BY rowid`).all() as { state: string; n: number; error: string }[];
+    expect(first).toMatchObject({ state: 'failed', n: 4 });
+    expect(first!.error).toMatch(/2 change\(s\) re-stamped and sent again as outbox event\(s\) 5, 6; 1 followed in this batch by a later change of their key here \(nothing to send\); 1 lost to a later change \(conflicts\)/);
+    // k1 at 10 was skipped under C's 20 (the order that stayed); k2 at 10 was applied, then followed by 30: no conflict.
+    const conflicts = new ConsentConflicts(a).list();
+    expect(conflicts.map((x) => ({ outboxId: x.outboxId, reason: x.reason, winner: x.winningOrder?.slice(0, 16), writer: x.winningWriter }))).toEqual([
+      { outboxId: 1, reason: 'STALE', winner: '0000000000000014', writer: new Wallet(keyC).address.toLowerCase() },
+    ]);
+    // Running the hook again (a retry of the failed batch) raises nothing more and resends nothing.
+    const sync = new SyncStore(a, ['consent.change']);
+    expect(sync.retry(sync.listBatches(10, 'failed')[0]!.id)).toBe(true);
+    const retry = testEngine(a, chain, { signerKey: keyA, stuckAfterMs: 0 });
+    await retry.runUntilDrained(60_000);
+    await retry.stop();
+    expect(new ConsentConflicts(a).list()).toHaveLength(1);
+    expect(a.prepare(`SELECT count(*) FROM outbox`).pluck().get()).toBe(6);
+    a.close();
+    c.close();
+  }, 120_000);
+
   it("as the attacker: a hostile signer's BatchApplied under our batch id does not confirm our torn batch", async () => {
     const dir = tempDir('sync-torn-hostile');
     const a = workstation(dir, 'ws-a', [0, 1]);
