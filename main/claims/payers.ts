@@ -5,11 +5,6 @@ import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import { queueClaimRecord } from './store';
 
-/** A claim record sent again under a new outbox event (a torn node state's repair): the claim follows the new one. */
-export function relinkClaimRecord(db: Db, oldOutboxId: number, newOutboxId: number): void {
-  db.prepare(`UPDATE claims SET outbox_id = ? WHERE outbox_id = ?`).run(newOutboxId, oldOutboxId);
-}
-
 /** Passing claims of `payerId` that wait for its address (or all payers' when omitted). */
 export function claimsWaitingForPayer(db: Db, payerId?: string): number {
   const sql = `SELECT count(*) FROM claims WHERE verdict = 'pass' AND outbox_id IS NULL AND chain_salt IS NOT NULL AND chain_status = 'pending'`;

@@ -178,3 +178,8 @@ export function resetChainStatus(db: Db, chainKey: string, now: string): void {
 export function reasonsOf(row: Pick<ClaimRow, 'reasons'>): ClaimReason[] {
   return JSON.parse(row.reasons) as ClaimReason[];
 }
+
+/** A claim record sent again under a new outbox event (a torn node state's repair): the claim follows the new one. */
+export function relinkClaimRecord(db: Db, oldOutboxId: number, newOutboxId: number): void {
+  db.prepare(`UPDATE claims SET outbox_id = ? WHERE outbox_id = ?`).run(newOutboxId, oldOutboxId);
+}

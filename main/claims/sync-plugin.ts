@@ -6,7 +6,7 @@ import { contractInterface } from '../sync/contracts';
 import type { AppliedStateContext, SyncPlugin } from '../sync/plugin';
 import { resendSame, type SameWrite } from '../sync/resend-same';
 import { CLAIM_RECORD, claimRecordOf, claimRecordPayload, type ClaimRecordPayload } from './outbox-events';
-import { relinkClaimRecord } from './payers';
+import { relinkClaimRecord } from './store';
 
 /** A ClaimsLedger event as pulled: commitments, a status and a masked reason code; never PHI. */
 export interface ChainClaimEvent {
