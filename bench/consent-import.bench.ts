@@ -13,6 +13,7 @@ import { migrate } from '../main/db/migrate';
 import { IMPORT_CACHE_MB, type ImportSummary } from '../main/imports/pipeline';
 import { createImportRun } from '../main/imports/runs';
 import { generateConsentsCsv } from '../scripts/generate-consents';
+import { formatStorageSplit, storageSplit } from './consent-storage';
 import type { Bench, Figure } from './types';
 
 const SQLITE_CLI = '/usr/bin/sqlite3';
@@ -158,6 +159,15 @@ const bench: Bench = async ({ tmpDir, rows }) => {
         note: `encrypted at rest (SQLCipher 4 format via SQLite3MultipleCiphers, as the console runs): ${encrypted.seconds.toFixed(1)} s against ${seconds.toFixed(1)} s plain; peak RSS ${encrypted.maxRssMb.toFixed(0)} MB`,
       },
       { name: 'import time split', value: seconds, unit: 's', note: split },
+      (() => {
+        const split = storageSplit(dbPath, null);
+        return {
+          name: 'bytes per consent on disk (database file after a full checkpoint / consents)',
+          value: split.fileBytesPerConsent,
+          unit: 'B',
+          note: `${split.consents.toLocaleString('en-US')} consents; per b-tree (dbstat), bytes per consent: ${formatStorageSplit(split)}; target <= 350 B`,
+        };
+      })(),
       { name: 'import peak RSS', value: maxRssMb, unit: 'MB', note: `the importing process (an idle main thread and the job's worker thread, ${rssBeforeMb.toFixed(0)} MB before the job started), incl. the import's ${IMPORT_CACHE_MB} MB SQLite page cache; target < 300 MB` },
     );
     {
