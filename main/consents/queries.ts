@@ -187,14 +187,24 @@ export function getConsentRow(db: Db, id: number): ConsentJoinedRow | undefined 
   return statements(db).one.get(id) as ConsentJoinedRow | undefined;
 }
 
+/** The 'create' history entry an imported row carries by itself: actor and time are its source and created_at. */
+export function impliedCreation(r: Pick<ConsentJoinedRow, 'source' | 'created_at' | 'import_run_id' | 'source_row'>): ConsentHistoryEntry | null {
+  if (r.import_run_id === null || r.source_row === null) return null;
+  return { action: 'create', actor: r.source, at: r.created_at, detail: { row: r.source_row, run: r.import_run_id } };
+}
+
 export function consentDetail(db: Db, id: number, now: number): ConsentDetail | undefined {
   const s = statements(db);
   const r = getConsentRow(db, id);
   if (!r) return undefined;
-  const history = (s.history.all(id) as { action: ConsentHistoryEntry['action']; actor: string; at: string; detail: string | null }[]).map((h) => ({
+  const history: ConsentHistoryEntry[] = (s.history.all(id) as { action: ConsentHistoryEntry['action']; actor: string; at: string; detail: string | null }[]).map((h) => ({
     ...h,
     detail: h.detail === null ? null : (JSON.parse(h.detail) as Record<string, unknown>),
   }));
+  // A plain imported row has no stored 'create' entry (ConsentStore.insert, migration 0020): its creation is
+  // implied by the row, by whom (the import run as source), when (created_at) and from where (run and file row).
+  const implied = impliedCreation(r);
+  if (implied && !history.some((h) => h.action === 'create')) history.unshift(implied);
   return {
     ...toListRow(r, now),
     documentHash: r.document_hash,

@@ -254,8 +254,13 @@ export class ConsentStore implements ConsentWriter {
   insert(c: NewConsent, seq: number, ctx: WriteContext, history?: Record<string, unknown>): number {
     const stamp = this.stamp(c, ctx.now);
     const id = this.writeConsent(c, seq, ctx.now, stamp.hlc);
-    const detail = history === undefined ? (c.sourceRow === null ? null : `{"row":${c.sourceRow},"run":${c.importRunId}}`) : JSON.stringify(history);
-    this.writeHistory(id, 'create', ctx.actor, ctx.now, detail);
+    // A plain import row's creation is implied by the row itself (source, created_at, import run and source row):
+    // consentDetail() shows it as the 'create' entry, so no history row is stored for it (issue #14: 93 B/consent).
+    const implied = history === undefined && c.sourceRow !== null && c.importRunId !== null && ctx.actor === c.source;
+    if (!implied) {
+      const detail = history === undefined ? (c.sourceRow === null ? null : `{"row":${c.sourceRow},"run":${c.importRunId}}`) : JSON.stringify(history);
+      this.writeHistory(id, 'create', ctx.actor, ctx.now, detail);
+    }
     this.event(history?.supersedes !== undefined ? 'supersede' : 'create', id, c, seq, stamp, c.status !== 'active', ctx);
     return id;
   }
