@@ -44,6 +44,12 @@ export function pageSql(driver: Driver): string {
   return `SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE ${DRIVERS[driver]} ORDER BY c.id DESC LIMIT :limit`;
 }
 
+/** The consent detail's reads beside the row (exported for the query-plan test). */
+export const DETAIL_SQL = {
+  history: 'SELECT action, actor, at, detail FROM consent_history WHERE consent_id = ? ORDER BY id',
+  supersedes: 'SELECT id FROM consents WHERE superseded_by = ? ORDER BY id',
+} as const;
+
 export type ConsentJoinedRow = ExportRow;
 
 interface Statements {
@@ -81,8 +87,8 @@ function statements(db: Db): Statements {
       `SELECT p.id, p.facility, p.mrn, p.name, p.birth_date AS birthDate, (SELECT count(*) FROM consents c WHERE c.patient_id = p.id) AS consents
        FROM patients p WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY p.name, p.id`,
     ),
-    history: db.prepare('SELECT action, actor, at, detail FROM consent_history WHERE consent_id = ? ORDER BY id'),
-    supersedes: db.prepare('SELECT id FROM consents WHERE superseded_by = ? ORDER BY id'),
+    history: db.prepare(DETAIL_SQL.history),
+    supersedes: db.prepare(DETAIL_SQL.supersedes),
     one: db.prepare(`SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE c.id = ?`),
   };
   cache.set(db, s);

@@ -106,6 +106,7 @@ describe('migration implied_import_history', () => {
         { action: 'create', actor: expect.stringMatching(/^import:/) },
       ]),
     );
+    expect(t.db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'consents_superseded_by'`).get()).toEqual({ sql: expect.stringMatching(/WHERE superseded_by IS NOT NULL$/) });
     expect(everyDetail()).toEqual(details);
     expect(everyAnswer()).toEqual(answers);
   });
