@@ -12,6 +12,7 @@ import { ConsentConflicts } from './consent-conflicts';
 import { hlcOfText, hlcText, orderKeyOf, orderText, type LedgerState } from './consent-state';
 import type { ChainConsentChange, ConsentChainSink, UnopenableConsentChange } from './chain-reader';
 import { PulledChangeLog, type RollbackReport } from './pull-undo';
+import { documentHashBytes } from './store';
 
 export type SinkOutcome = 'applied' | 'same' | 'local-newer' | 'unknown-patient' | 'unknown-code';
 
@@ -165,10 +166,10 @@ export class SqlConsentSink implements ConsentChainSink {
     if (current) this.db.prepare(`UPDATE consents SET status = 'superseded', updated_at = ? WHERE id = ?`).run(at, current.id);
     const inserted = this.db
       .prepare(
-        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash, source, seq, hlc, hlc_writer, created_at, updated_at)
+        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, hlc, hlc_writer, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'chain', ?, ?, ?, ?, ?)`,
       )
-      .run(current?.external_id ?? null, patient.id, c.grantee, c.granteeKind, decision, purpose, category, c.validFrom, periodEnd, status, c.documentHash, seq, hlc, writer, at, at);
+      .run(current?.external_id ?? null, patient.id, c.grantee, c.granteeKind, decision, purpose, category, c.validFrom, periodEnd, status, documentHashBytes(c.documentHash), seq, hlc, writer, at, at);
     const id = Number(inserted.lastInsertRowid);
     if (current) {
       this.db.prepare(`UPDATE consents SET superseded_by = ? WHERE id = ?`).run(id, current.id);

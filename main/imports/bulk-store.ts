@@ -4,7 +4,7 @@ import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Category, Purpose } from '../consents/codes';
 import type { Pseudonymizer } from '../consents/pseudonym';
 import { CONSENT_CHANGE, type ConsentChangePayload } from '../consents/outbox-events';
-import { ConsentStore, consentInsertValues, type ConsentRow, type NewConsent, type PatientRef } from '../consents/store';
+import { ConsentStore, consentStoredValues, type ConsentRow, type NewConsent, type PatientRef } from '../consents/store';
 import type { Db } from '../db/connection';
 import { MultiRowInsert } from '../db/multi-row-insert';
 import { OutboxBatchWriter } from '../sync/outbox';
@@ -41,7 +41,7 @@ export class BulkConsentStore extends ConsentStore {
     this.consentsOut = new MultiRowInsert(
       db,
       `INSERT INTO consents (id, external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
-         status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)`,
+         status, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)`,
       20,
     );
     this.historyOut = new MultiRowInsert(db, 'INSERT INTO consent_history (consent_id, action, actor, at, detail)', 5);
@@ -118,7 +118,7 @@ export class BulkConsentStore extends ConsentStore {
 
   protected override writeConsent(c: NewConsent, seq: number, now: string, hlc: string): number {
     const id = this.nextConsentId++;
-    this.consentsOut.add([id, ...consentInsertValues(c, seq, now, hlc)]);
+    this.consentsOut.add([id, ...consentStoredValues(c, seq, now, hlc)]);
     this.newKeys.add(keyOf(c.patientId, c.grantee, c.purpose, c.category));
     if (c.externalId !== null) this.newExternalIds.add(c.externalId);
     return id;
