@@ -39,7 +39,7 @@ function load(db: Db, rows: number, patients: number, now: string): void {
   db.transaction(() => {
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO patients (id, facility, mrn, name, pseudonym, created_at) SELECT i, 'GH01', 'MRN' || i, 'Patient ' || i, unhex(printf('%064x', i)), ? FROM n`,
+       INSERT INTO patients (id, facility, mrn, name, pseudonym, created_at) SELECT i, 'GH01', 'MRN' || i, 'Patient ' || i, printf('0x%064x', i), ? FROM n`,
     ).run(patients, now);
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)

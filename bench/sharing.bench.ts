@@ -21,7 +21,7 @@ const bench: Bench = async ({ tmpDir, rows }) => {
   db.transaction(() => {
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO patients (id, facility, mrn, name, pseudonym, created_at) SELECT i, 'GH01', 'MRN' || i, 'Patient ' || i, unhex(printf('%064x', i)), ? FROM n`,
+       INSERT INTO patients (id, facility, mrn, name, pseudonym, created_at) SELECT i, 'GH01', 'MRN' || i, 'Patient ' || i, printf('0x%064x', i), ? FROM n`,
     ).run(patients, now);
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
