@@ -29,8 +29,8 @@ const bench: Bench = async ({ tmpDir }) => {
   db.transaction(() => {
     const patient = db.prepare(`INSERT INTO patients (id, facility, mrn, name, pseudonym, created_at) VALUES (?, 'GH01', ?, 'P', ?, ?)`);
     const consent = db.prepare(
-      `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash, source, seq, created_at, updated_at)
-       VALUES (?, ?, 'org', ?, 'HPAYMT', 'general', 0, NULL, 'active', ?, 'bench', 1, ?, ?)`,
+      `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, created_at, updated_at)
+       VALUES (?, ?, 'org', ?, 'HPAYMT', 'general', 0, NULL, 'active', unhex(substr(?, 3)), 'bench', 1, ?, ?)`,
     );
     for (let i = 1; i <= PATIENTS; i++) {
       patient.run(i, `MRN${i}`, pseudonymizer.pseudonym('GH01', `MRN${i}`), now);

@@ -67,8 +67,8 @@ async function seed(dataDir: string, rows: number): Promise<Seeded> {
   const now = new Date().toISOString();
   const insertPatient = db.prepare('INSERT INTO patients (id, facility, mrn, name, birth_date, pseudonym, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertConsent = db.prepare(
-    `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash, source, seq, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'import:1', 1, ?, ?)`,
+    `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'import:1', 1, ?, ?)`,
   );
   db.transaction(() => {
     for (let p = 1; p <= patients; p++) {

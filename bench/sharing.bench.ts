@@ -25,9 +25,9 @@ const bench: Bench = async ({ tmpDir, rows }) => {
     ).run(patients, now);
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash, source, seq, created_at, updated_at)
+       INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, created_at, updated_at)
        SELECT 1 + (i * 2654435761) % ?, printf('ORG%d', i % ?), 'org', CASE WHEN i % 7 = 0 THEN 'deny' ELSE 'permit' END,
-         json_extract(?, '$[' || (i % 4) || ']'), json_extract(?, '$[' || ((i * 17) % 6) || ']'), 1577836800, NULL, 'active', printf('0x%064x', i), 'bench', 1, ?, ? FROM n`,
+         json_extract(?, '$[' || (i % 4) || ']'), json_extract(?, '$[' || ((i * 17) % 6) || ']'), 1577836800, NULL, 'active', unhex(printf('%064x', i)), 'bench', 1, ?, ? FROM n`,
     ).run(rows, patients, PARTNERS, JSON.stringify(PURPS), JSON.stringify(CATS), now, now);
     const insert = db.prepare(
       `INSERT INTO sharing_agreements (id, our_role, partner_org_id, partner_address, our_address, direction, categories, purposes, valid_from, valid_until, document_hash, terms_hash,

@@ -129,8 +129,8 @@ beforeAll(() => {
   const patient = t.db.prepare(`INSERT INTO patients (facility, mrn, name, pseudonym, created_at) VALUES ('GH01', ?, 'Test, Patient', ?, ?)`);
   for (let p = 1; p <= PATIENTS; p++) patient.run(`MRN${p}`, `0x${p.toString(16).padStart(64, '0')}`, now);
   const consent = t.db.prepare(
-    `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, revoked_reason, document_hash, source, seq, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'test', ?, ?, ?)`,
+    `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, revoked_reason, document_hash_bin, source, seq, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'test', ?, ?, ?)`,
   );
   // Several consents per key (so deny-over-permit, more than five on file, and every status occur).
   for (let i = 1; i <= 600; i++) {

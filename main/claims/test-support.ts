@@ -25,8 +25,8 @@ export function seedPaymentConsent(db: Db, patientId: number, payer: string, dec
   return Number(
     db
       .prepare(
-        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash, source, seq, created_at, updated_at)
-         VALUES (?, ?, ?, 'org', ?, 'HPAYMT', 'general', 0, NULL, ?, ?, 'test', 1, ?, ?)`,
+        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, created_at, updated_at)
+         VALUES (?, ?, ?, 'org', ?, 'HPAYMT', 'general', 0, NULL, ?, unhex(substr(?, 3)), 'test', 1, ?, ?)`,
       )
       .run(`C-${patientId}-${payer}`, patientId, payer, decision, status, `0x${'ab'.repeat(32)}`, now, now).lastInsertRowid,
   );

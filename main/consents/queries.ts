@@ -44,6 +44,12 @@ export function pageSql(driver: Driver): string {
   return `SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE ${DRIVERS[driver]} ORDER BY c.id DESC LIMIT :limit`;
 }
 
+/** The consent detail's reads beside the row (exported for the query-plan test). */
+export const DETAIL_SQL = {
+  history: 'SELECT action, actor, at, detail FROM consent_history WHERE consent_id = ? ORDER BY id',
+  supersedes: 'SELECT id FROM consents WHERE superseded_by = ? ORDER BY id',
+} as const;
+
 export type ConsentJoinedRow = ExportRow;
 
 interface Statements {
@@ -74,8 +80,8 @@ function statements(db: Db): Statements {
       `SELECT p.id, p.facility, p.mrn, p.name, p.birth_date AS birthDate, (SELECT count(*) FROM consents c WHERE c.patient_id = p.id) AS consents
        FROM patients p WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY p.name, p.id`,
     ),
-    history: db.prepare('SELECT action, actor, at, detail FROM consent_history WHERE consent_id = ? ORDER BY id'),
-    supersedes: db.prepare('SELECT id FROM consents WHERE superseded_by = ? ORDER BY id'),
+    history: db.prepare(DETAIL_SQL.history),
+    supersedes: db.prepare(DETAIL_SQL.supersedes),
     one: db.prepare(`SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE c.id = ?`),
   };
   cache.set(db, s);
@@ -180,14 +186,24 @@ export function getConsentRow(db: Db, id: number): ConsentJoinedRow | undefined 
   return statements(db).one.get(id) as ConsentJoinedRow | undefined;
 }
 
+/** The 'create' history entry an imported row carries by itself: actor and time are its source and created_at. */
+export function impliedCreation(r: Pick<ConsentJoinedRow, 'source' | 'created_at' | 'import_run_id' | 'source_row'>): ConsentHistoryEntry | null {
+  if (r.import_run_id === null || r.source_row === null) return null;
+  return { action: 'create', actor: r.source, at: r.created_at, detail: { row: r.source_row, run: r.import_run_id } };
+}
+
 export function consentDetail(db: Db, id: number, now: number): ConsentDetail | undefined {
   const s = statements(db);
   const r = getConsentRow(db, id);
   if (!r) return undefined;
-  const history = (s.history.all(id) as { action: ConsentHistoryEntry['action']; actor: string; at: string; detail: string | null }[]).map((h) => ({
+  const history: ConsentHistoryEntry[] = (s.history.all(id) as { action: ConsentHistoryEntry['action']; actor: string; at: string; detail: string | null }[]).map((h) => ({
     ...h,
     detail: h.detail === null ? null : (JSON.parse(h.detail) as Record<string, unknown>),
   }));
+  // A plain imported row has no stored 'create' entry (ConsentStore.insert, migration 0020): its creation is
+  // implied by the row, by whom (the import run as source), when (created_at) and from where (run and file row).
+  const implied = impliedCreation(r);
+  if (implied && !history.some((h) => h.action === 'create')) history.unshift(implied);
   return {
     ...toListRow(r, now),
     documentHash: r.document_hash,

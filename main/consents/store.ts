@@ -129,7 +129,7 @@ export class ConsentStore implements ConsentWriter {
       keyRows: db.prepare('SELECT * FROM consents WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ?'),
       insert: db.prepare(
         `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
-           status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)
+           status, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       markSuperseded: db.prepare(`UPDATE consents SET status = 'superseded', superseded_by = ?, seq = ?, updated_at = ? WHERE id = ?`),
@@ -257,15 +257,20 @@ export class ConsentStore implements ConsentWriter {
   insert(c: NewConsent, seq: number, ctx: WriteContext, history?: Record<string, unknown>): number {
     const stamp = this.stamp(c, ctx.now);
     const id = this.writeConsent(c, seq, ctx.now, stamp.hlc);
-    const detail = history === undefined ? (c.sourceRow === null ? null : `{"row":${c.sourceRow},"run":${c.importRunId}}`) : JSON.stringify(history);
-    this.writeHistory(id, 'create', ctx.actor, ctx.now, detail);
+    // A plain import row's creation is implied by the row itself (source, created_at, import run and source row):
+    // consentDetail() shows it as the 'create' entry, so no history row is stored for it (issue #14: 93 B/consent).
+    const implied = history === undefined && c.sourceRow !== null && c.importRunId !== null && ctx.actor === c.source;
+    if (!implied) {
+      const detail = history === undefined ? (c.sourceRow === null ? null : `{"row":${c.sourceRow},"run":${c.importRunId}}`) : JSON.stringify(history);
+      this.writeHistory(id, 'create', ctx.actor, ctx.now, detail);
+    }
     this.event(history?.supersedes !== undefined ? 'supersede' : 'create', id, c, seq, stamp, c.status !== 'active', ctx);
     return id;
   }
 
   // The three appends of every change. The importer's bulk store buffers them into multi-row INSERTs.
   protected writeConsent(c: NewConsent, seq: number, now: string, hlc: string): number {
-    return Number(this.s.insert!.run(...consentInsertValues(c, seq, now, hlc)).lastInsertRowid);
+    return Number(this.s.insert!.run(...consentStoredValues(c, seq, now, hlc)).lastInsertRowid);
   }
 
   protected writeHistory(consentId: number, action: string, actor: string, at: string, detail: string | null): void {
@@ -360,17 +365,30 @@ export function changedFields(old: ConsentRow, next: NewConsent): string[] {
   return out;
 }
 
-/** A new consent's values in the column order of the consents INSERT (shared with the dry-run store's copy). */
+/** The 32 bytes the consents table stores for a document hash (`0x` and 64 hex digits, as every writer normalises it). */
+export function documentHashBytes(hash: string): Buffer {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) throw new Error('a document hash must be 0x and 64 hex digits');
+  return Buffer.from(hash.slice(2), 'hex');
+}
+
+/** consentInsertValues with the document hash as the stored bytes (column document_hash_bin, migration 0020). */
+export function consentStoredValues(c: NewConsent, seq: number, now: string, hlc: string): unknown[] {
+  const values = consentInsertValues(c, seq, now, hlc);
+  values[10] = documentHashBytes(c.documentHash);
+  return values;
+}
+
+/** A new consent's values in the column order of the consents INSERT, the document hash as text (the dry-run store's copy). */
 export function consentInsertValues(c: NewConsent, seq: number, now: string, hlc: string): unknown[] {
   return [c.externalId, c.patientId, c.grantee, c.granteeKind, c.decision, c.purpose, c.category, c.periodStart, c.periodEnd, c.status, c.documentHash, c.source, c.importRunId, c.sourceRow, c.revokedReason, seq, now, now, hlc];
 }
 
-/** The bulk import's multi-row INSERT of consent rows: the row id, then consentInsertValues' columns. */
+/** The bulk import's multi-row INSERT of consent rows: the row id, then consentStoredValues' columns. */
 export function consentBulkInsert(db: Db): MultiRowInsert {
   return new MultiRowInsert(
     db,
     `INSERT INTO consents (id, external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
-       status, document_hash, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)`,
+       status, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)`,
     20,
   );
 }
@@ -416,10 +434,10 @@ export const chainConsentWrites = {
     Number(
       db
         .prepare(
-          `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash, source, seq, hlc, hlc_writer, created_at, updated_at)
+          `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, hlc, hlc_writer, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'chain', ?, ?, ?, ?, ?)`,
         )
-        .run(r.externalId, r.patientId, r.grantee, r.granteeKind, r.decision, r.purpose, r.category, r.periodStart, r.periodEnd, r.status, r.documentHash, r.seq, r.hlc, r.writer, r.at, r.at).lastInsertRowid,
+        .run(r.externalId, r.patientId, r.grantee, r.granteeKind, r.decision, r.purpose, r.category, r.periodStart, r.periodEnd, r.status, documentHashBytes(r.documentHash), r.seq, r.hlc, r.writer, r.at, r.at).lastInsertRowid,
     ),
   linkSupersededBy: (db: Db, id: number, supersededBy: number | null) => db.prepare(`UPDATE consents SET superseded_by = ? WHERE id = ?`).run(supersededBy, id),
   /** Undo of an in-place revoke: the row's state before the pull, as recorded. */

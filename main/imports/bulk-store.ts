@@ -4,7 +4,7 @@ import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Category, Purpose } from '../consents/codes';
 import type { Pseudonymizer } from '../consents/pseudonym';
 import { CONSENT_CHANGE, type ConsentChangePayload } from '../consents/outbox-events';
-import { ConsentStore, consentBulkInsert, consentHistoryBulkInsert, consentInsertValues, patientBulkInsert, type ConsentRow, type NewConsent, type PatientRef } from '../consents/store';
+import { ConsentStore, consentBulkInsert, consentHistoryBulkInsert, consentStoredValues, patientBulkInsert, type ConsentRow, type NewConsent, type PatientRef } from '../consents/store';
 import type { Db } from '../db/connection';
 import type { MultiRowInsert } from '../db/multi-row-insert';
 import { OutboxBatchWriter } from '../sync/outbox';
@@ -113,7 +113,7 @@ export class BulkConsentStore extends ConsentStore {
 
   protected override writeConsent(c: NewConsent, seq: number, now: string, hlc: string): number {
     const id = this.nextConsentId++;
-    this.consentsOut.add([id, ...consentInsertValues(c, seq, now, hlc)]);
+    this.consentsOut.add([id, ...consentStoredValues(c, seq, now, hlc)]);
     this.newKeys.add(keyOf(c.patientId, c.grantee, c.purpose, c.category));
     if (c.externalId !== null) this.newExternalIds.add(c.externalId);
     return id;

@@ -123,8 +123,8 @@ describe('consent conflicts through the channels', () => {
     const consent = Number(
       db
         .prepare(
-          `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash, source, seq, created_at, updated_at)
-           VALUES (?, '1234567893', 'npi', 'permit', 'TREAT', 'general', 0, 'superseded', ?, 'form', 1, ?, ?)`,
+          `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash_bin, source, seq, created_at, updated_at)
+           VALUES (?, '1234567893', 'npi', 'permit', 'TREAT', 'general', 0, 'superseded', unhex(substr(?, 3)), 'form', 1, ?, ?)`,
         )
         .run(patient, `0x${'d1'.repeat(32)}`, at, at).lastInsertRowid,
     );
