@@ -148,13 +148,21 @@ module.exports = {
     {
       name: 'db-and-chain-below-runtime',
       comment:
-        'main/db and main/chain are the ground floor under main/runtime: they import neither runtime/, workers/ nor sync/. KNOWN DEBT (issue #16), never add to it: chain/devnet-keys.ts writes its key file with runtime/file-modes.ts and chain/anvil-pidfile.ts asks runtime/process-alive.ts; both helpers belong on the ground floor.',
+        'main/db and main/chain stand on the ground floor under main/runtime: they import neither runtime/, workers/ nor sync/. What they share with the layers above (file modes, whether a process is alive) lives in main/host/. No known debt.',
       severity: 'error',
       from: {
         path: '^main/(db|chain)/',
-        pathNot: ['(\\.test\\.ts$|/fixtures/|/test-support\\.ts$)', '^main/chain/(devnet-keys|anvil-pidfile)\\.ts$'],
+        pathNot: '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$)',
       },
       to: { path: '^main/(runtime|workers|sync)/' },
+    },
+    {
+      name: 'host-is-the-ground-floor',
+      comment:
+        'main/host holds the small helpers about the machine every layer may need (file modes of the data folder, whether a process is alive): it imports nothing else of main/, so db/ and chain/ can stand on it.',
+      severity: 'error',
+      from: { path: '^main/host/', pathNot: '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$)' },
+      to: { path: '^main/(?!host/)' },
     },
     ...domainOrderRules,
     {

@@ -93,8 +93,17 @@ describe('dependency rules', () => {
       expect(cruise(f), where).toMatch(/lower-layers-know-no-domain/);
     }
     // The ground floor does not reach up into runtime.
-    const chain = probe('main/chain/zz-boundary-probe.ts', "import { processAlive } from '../runtime/process-alive';\nexport const x = processAlive;\n");
+    const chain = probe('main/chain/zz-boundary-probe.ts', "import { createLogger } from '../runtime/log';\nexport const x = createLogger;\n");
     expect(cruise(chain)).toMatch(/db-and-chain-below-runtime/);
+  });
+
+  it('fail when main/host imports anything of main/ above it, and pass for chain standing on main/host', () => {
+    for (const target of ['../db/connection', '../runtime/log', '../chain/provider']) {
+      const f = probe('main/host/zz-boundary-probe.ts', `import * as m from '${target}';\nexport const x = m;\n`);
+      expect(cruise(f), target).toMatch(/host-is-the-ground-floor/);
+    }
+    const chain = probe('main/chain/zz-boundary-probe.ts', "import { processAlive } from '../host/process-alive';\nexport const x = processAlive;\n");
+    expect(cruise(chain)).toBe('');
   });
 
   it('pass for a domain standing on the layers below it (API types, the dispatcher contract, the job protocol)', () => {

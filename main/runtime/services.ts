@@ -51,7 +51,7 @@ import { ConnectionHealthMonitor } from './connection-health';
 import { loadConfig, type CustodianConfig } from './config';
 import { createDispatcher, type CallerContext, type Dispatch, type DispatcherOptions } from './dispatcher';
 import { EventBus } from './event-bus';
-import { makeDataDirPrivate } from './file-modes';
+import { makeDataDirPrivate } from '../host/file-modes';
 import { createLogger, type FileLogger, type Logger } from './log';
 import { createSystemHandlers, outboxDepth } from './system-handlers';
 import { createJobsHandlers } from '../workers/handlers';

@@ -7,7 +7,7 @@ import { AppError } from '../api/errors';
 import type { SyncState } from '../api/events';
 import type { Db } from '../db/connection';
 import type { Logger } from '../runtime/log';
-import { processAlive } from '../runtime/process-alive';
+import { processAlive } from '../host/process-alive';
 import { itemsPerBatch, planBatches, type BatchLimits } from './batcher';
 import type { Notice, SendStep, SenderContext } from './context';
 import { addressOf, type ContractAddresses } from './contracts';
