@@ -13,7 +13,7 @@ const DOMAIN_DEBT = {
     '^main/access/facts\\.ts$',
   ],
   consents: [
-    // access.check lives in consents' handlers and asks the access policy; it also takes uploads from the upload store.
+    // access.check lives in consents' handlers and asks the access policy.
     '^main/consents/handlers\\.ts$',
     // System audit writers (see audit-writes-through-dispatcher): the torn-batch resend and the export seal.
     '^main/consents/(writes|export-seal)\\.ts$',

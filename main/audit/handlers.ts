@@ -7,7 +7,7 @@ import type { HandlersFor } from '../api/channel';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
 import { sealDueBatches, toSummary, unbatchedCount, type BatchPolicy } from './batches';
-import { saveWithDialog, type FileDialogs } from '../imports/file-transfer';
+import { saveWithDialog, type FileDialogs } from '../runtime/file-transfer';
 import { auditReportFile, writeAuditCsv } from './csv';
 import type { HeadSigner, SignedTreeHead } from './heads';
 import { recordKeyRotation } from './key-rotation';

@@ -8,7 +8,7 @@ import { checkAccess } from '../access/answers';
 import { patientExists } from '../access/facts';
 import type { RequestContext } from '../runtime/dispatcher';
 import { validateConsentFields, type ConsentDraft, type ConsentFieldValues } from './draft';
-import { saveWithDialog, type FileDialogs } from '../imports/file-transfer';
+import { saveWithDialog, type FileDialogs } from '../runtime/file-transfer';
 import type { JobRunner } from '../workers/job-runner';
 import { consentExportFile, consentExportInfo, EXPORT_JOB_KIND, newExportPath, type ExportJobParams } from './export-job';
 import { ConsentSealer } from './ledger-seal';

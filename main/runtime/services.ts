@@ -24,7 +24,8 @@ import { encryptDatabaseInPlace, type EncryptReport } from '../db/encrypt-in-pla
 import { resolveDatabaseKey } from '../db/key-store';
 import { defaultMigrationsDir, migrate, type MigrationReport } from '../db/migrate';
 import { createImportsHandlers } from '../imports/handlers';
-import { releaseFinishedUploads, resolveIncoming, UploadStore, type FileDialogs, type UploadStoreOptions } from '../imports/file-transfer';
+import { resolveIncoming, UploadStore, type FileDialogs, type UploadStoreOptions } from './file-transfer';
+import { releaseFinishedUploads } from '../imports/upload-cleanup';
 import { createAuthHandlers, createSessionResolver } from '../staff/handlers';
 import { SignInThrottle } from '../staff/throttle';
 import { createSharingHandlers } from '../sharing/handlers';
