@@ -13,8 +13,6 @@ const DOMAIN_DEBT = {
     '^main/access/facts\\.ts$',
   ],
   consents: [
-    // access.check lives in consents' handlers and asks the access policy.
-    '^main/consents/handlers\\.ts$',
     // System audit writers (see audit-writes-through-dispatcher): the torn-batch resend and the export seal.
     '^main/consents/(writes|export-seal)\\.ts$',
     // Consent search and bulk revoke find providers by name through the provider directory (credentials store).

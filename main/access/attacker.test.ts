@@ -10,7 +10,7 @@ import type { ClaimCheckResult } from '../api/claims';
 import type { Principal } from '../api/permissions';
 import type { ReleaseRequestInput, ReleaseRequestView } from '../api/sharing';
 import { seedProvider } from '../claims/test-support';
-import { createConsentsHandlers } from '../consents/handlers';
+import { createAccessHandlers } from './handlers';
 import type { RequestContext } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../runtime/services';
@@ -120,7 +120,7 @@ describe('attacker: break-glass without a reason', () => {
 
     // Past the schema (an in-process caller, a future transport): the handler hands the blank reason to the policy,
     // which refuses it, where it used to be dropped and the question answered as an ordinary one.
-    const handlers = createConsentsHandlers({ db: services.db, dataDir: dir });
+    const handlers = createAccessHandlers({ db: services.db });
     const ctx = { principal: manager, transport: 'cli', audit: () => undefined } as unknown as RequestContext;
     expect(() => handlers['access.check']({ grantee: NPI, patientId, purpose: 'ETREAT', category: 'general', breakGlassReason: '' }, ctx)).toThrow(expect.objectContaining({ code: 'BREAK_GLASS_REASON_REQUIRED' }));
 

@@ -10,6 +10,7 @@ import { createDisclosureHandlers } from '../audit/disclosures';
 import { createFacilitySecretHandlers } from '../consents/facility-secret-handlers';
 import { createIssuerGovernanceHandlers } from '../credentials/governance-handlers';
 import { SqlClaimSink } from '../claims/chain-sink';
+import { createAccessHandlers } from '../access/handlers';
 import { createClaimsHandlers } from '../claims/handlers';
 import { createBulkRevokeHandlers } from '../consents/bulk-revoke';
 import { consentReapplier, createConsentsHandlers } from '../consents/handlers';
@@ -280,6 +281,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createJobsHandlers({ jobs }),
     ...createSharingHandlers({ db, dataDir, wallet: orgWallet, chain: config.chain.mode === 'none' ? null : chain }),
     ...createBulkRevokeHandlers({ db, dataDir }),
+    ...createAccessHandlers({ db }),
     ...createConsentsHandlers({ db, dataDir, jobs, chain: () => consentChainAccessOf(chain, config.chain.mode === 'external' ? config.chain.startBlock : 0), ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createImportsHandlers({
       db,
