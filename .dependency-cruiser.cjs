@@ -8,10 +8,6 @@
  */
 const DOMAIN_ORDER = ['staff', 'consents', 'imports', 'audit', 'credentials', 'access', 'sharing', 'claims'];
 const DOMAIN_DEBT = {
-  access: [
-    // Reads agreement rows through the sharing store (the facts module should own this query).
-    '^main/access/facts\\.ts$',
-  ],
   consents: [
     // System audit writers (see audit-writes-through-dispatcher): the torn-batch resend and the export seal.
     '^main/consents/(writes|export-seal)\\.ts$',
