@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
 import { startAuditBatcher } from '../audit/batches';
-import { createDisclosureHandlers } from '../audit/disclosures';
+import { createDisclosureHandlers } from '../disclosures/accounting';
 import { createFacilitySecretHandlers } from '../consents/facility-secret-handlers';
 import { createIssuerGovernanceHandlers } from '../credentials/governance-handlers';
 import { SqlClaimSink } from '../claims/chain-sink';
