@@ -15,6 +15,7 @@ import { createClaimsHandlers } from '../claims/handlers';
 import { createBulkRevokeHandlers } from '../consents/bulk-revoke';
 import { consentReapplier, createConsentsHandlers } from '../consents/handlers';
 import { consentChainAccessOf } from '../consents/proof-export';
+import { checkExportPatientSets } from '../consents/export-seal';
 import { chainAccessOf, createAuditHandlers, sealHeadNow, type AuditDeps } from '../audit/handlers';
 import { startHeadSealer } from '../audit/head-sealer';
 import type { HeadSigner } from '../audit/heads';
@@ -263,6 +264,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
       return s;
     },
     signerAddress: () => signerAddress,
+    exportSets: checkExportPatientSets,
     anchorHeads: config.chain.mode !== 'none',
     // The embedded devnet's heads were signed by anvil's public dev key #0 before each folder had its own operating
     // key; the migration (chain/devnet.ts, 'dev-key') retires it, and the first head by the new key rotates from it.
