@@ -1,9 +1,9 @@
 // What the consents table's search box finds: patients by MRN or any part of their name, and providers by NPI or
 // any part of their name (the directory), plus the text itself as a grantee id (organisations, NPIs not listed).
-// Providers come from the credentials domain's directory (providerNpisMatching). Prepared statements with LIKE patterns whose % and _ are escaped: the text is matched literally, never as SQL.
+// Providers come from the credentials domain's directory, through the port in provider-directory.ts. Prepared statements with LIKE patterns whose % and _ are escaped: the text is matched literally, never as SQL.
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
-import { providerNpisMatching } from '../credentials/store';
 import type { Db } from '../db/connection';
+import { providerDirectory } from './provider-directory';
 
 /** At most this many patients and this many providers feed one search; beyond it the answer says `capped`. */
 export const SEARCH_CAP = 500;
@@ -43,7 +43,7 @@ function patientStatement(db: Db): Statement {
 export function matchSearch(db: Db, text: string, cap = SEARCH_CAP): SearchMatch {
   const q = text.trim();
   const patients = (patientStatement(db).all({ q, contains: `%${likeEscape(q)}%`, limit: cap + 1 }) as { id: number }[]).map((r) => r.id);
-  const npis = providerNpisMatching(db, q, cap + 1);
+  const npis = providerDirectory().npisMatching(db, q, cap + 1);
   const capped = patients.length > cap || npis.length > cap;
   const listed = npis.slice(0, cap);
   const grantees = listed.includes(q) ? listed : [...listed, q];

@@ -16,6 +16,8 @@ import { createBulkRevokeHandlers } from '../consents/bulk-revoke';
 import { consentReapplier, createConsentsHandlers } from '../consents/handlers';
 import { consentChainAccessOf } from '../consents/proof-export';
 import { checkExportPatientSets } from '../consents/export-seal';
+import { installProviderDirectory } from '../consents/provider-directory';
+import { credentialsDirectory } from '../credentials/directory';
 import { chainAccessOf, createAuditHandlers, sealHeadNow, type AuditDeps } from '../audit/handlers';
 import { startHeadSealer } from '../audit/head-sealer';
 import type { HeadSigner } from '../audit/heads';
@@ -129,6 +131,8 @@ export function callTransaction(db: Db): NonNullable<DispatcherOptions['transact
 
 export async function startServices(options: StartOptions): Promise<Services> {
   const dataDir = path.resolve(options.dataDir);
+  // Consents find providers (search, bulk revoke preview) through this port: the directory is the credentials domain's.
+  installProviderDirectory(credentialsDirectory);
   // 0600 files in 0700 folders, for everything written from here on and everything already there.
   const { tightened } = makeDataDirPrivate(dataDir);
   const log = options.logger ?? createLogger({ file: path.join(dataDir, 'custodian.log') });
