@@ -71,7 +71,7 @@ module.exports = {
     {
       name: 'sync-knows-no-domain',
       comment:
-        'main/sync is the domain-agnostic engine: each synced kind is a plug-in owned by its domain and handed in by the composition root (main/runtime). Tests and their fixtures may wire domains in.',
+        'main/sync is the domain-agnostic engine: each synced kind is a plug-in owned by its domain and handed in by the composition root (main/compose). Tests and their fixtures may wire domains in.',
       severity: 'error',
       from: { path: '^main/sync/', pathNot: '(\\.test\\.ts$|/fixtures/)' },
       to: { path: `^main/(${DOMAIN_ORDER.join('|')})/` },
@@ -98,32 +98,22 @@ module.exports = {
     {
       name: 'composition-root-at-the-top',
       comment:
-        'The composition root (runtime/services.ts builds the services, runtime/sync-plugins.ts hands the synced kinds to the engine, workers/registry.ts names the job modules (and workers/job-worker.ts, the entry of each worker thread, loads it), cli/commands/ is the command table) imports the domains; nothing below it imports it back, not even for a type: a domain that needs a service takes it as a parameter typed by what it uses. The shells (app/, serve/, cli/) sit above it; tests and their fixtures may build it. No known debt: the domain CLI modules that took the whole Services now type what they use (CommandServices). Do not add an allowlist here.',
+        'The composition root is main/compose/ (services.ts builds the services and merges the handlers, sync-plugins.ts hands the synced kinds to the engine, job-registry.ts names the job modules and job-worker.ts, the entry of each worker thread, loads it) with cli/commands/, the command table. It imports the domains and the layers; nothing below it imports it back, not even for a type: a domain that needs a service takes it as a parameter typed by what it uses, or owns a port the root implements. The shells (app/, serve/, cli/) sit above it; tests and their fixtures may build it. No known debt: do not add an allowlist here.',
       severity: 'error',
       from: {
         path: '^main/',
-        pathNot: [
-          '^main/(app|serve|cli)/',
-          '^main/runtime/(services|sync-plugins)\\.ts$',
-          // The worker thread's entry loads the job registry: it is the top of its own thread.
-          '^main/workers/(registry|job-worker)\\.ts$',
-          '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/runtime/identity-fixture\\.ts$)',
-        ],
+        pathNot: ['^main/(app|serve|cli|compose)/', '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/runtime/identity-fixture\\.ts$)'],
       },
-      to: { path: '^main/(runtime/(services|sync-plugins)\\.ts|workers/registry\\.ts|cli/commands/)' },
+      to: { path: '^main/(compose|cli/commands)/' },
     },
     {
       name: 'lower-layers-know-no-domain',
       comment:
-        'db/, chain/, workers/ (but its registry) and runtime/ (but the composition root) are the layers the domains stand on: they import no domain and not the sync engine, which would make a folder-level cycle the file-level no-circular rule cannot see. What they need of a domain is handed in by the composition root (e.g. openConflicts for runtime/system-handlers.ts, embeddedFacilityId for runtime/chain-runtime.ts). No known debt: do not add an allowlist here.',
+        'host/, db/, chain/, runtime/ and workers/ are the layers the domains stand on: they import no domain and not the sync engine, which would make a folder-level cycle the file-level no-circular rule cannot see. What they need of a domain is handed in by the composition root (e.g. openConflicts for runtime/system-handlers.ts, embeddedFacilityId for runtime/chain-runtime.ts). No known debt: do not add an allowlist here.',
       severity: 'error',
       from: {
-        path: '^main/(db|chain|workers|runtime)/',
-        pathNot: [
-          '^main/runtime/(services|sync-plugins)\\.ts$',
-          '^main/workers/registry\\.ts$',
-          '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/runtime/identity-fixture\\.ts$)',
-        ],
+        path: '^main/(host|db|chain|runtime|workers)/',
+        pathNot: '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/runtime/identity-fixture\\.ts$)',
       },
       to: { path: `^main/(${DOMAIN_ORDER.join('|')}|sync)/` },
     },

@@ -77,12 +77,17 @@ describe('dependency rules', () => {
   it('fail when a domain imports the composition root back, even for a type', () => {
     // A domain typed by the whole Services: the folder-level cycle runtime -> consents -> runtime that no-circular cannot see.
     for (const source of [
-      "import type { Services } from '../runtime/services';\nexport type X = Services;\n",
-      "import { startServices } from '../runtime/services';\nexport const x = startServices;\n",
-      "import { productionRegistry } from '../workers/registry';\nexport const x = productionRegistry;\n",
+      "import type { Services } from '../compose/services';\nexport type X = Services;\n",
+      "import { startServices } from '../compose/services';\nexport const x = startServices;\n",
+      "import { productionRegistry } from '../compose/job-registry';\nexport const x = productionRegistry;\n",
     ]) {
       const f = probe('main/consents/zz-boundary-probe.ts', source);
       expect(cruise(f), source).toMatch(/composition-root-at-the-top/);
+    }
+    // runtime/ and workers/ are layers now, not the top: they do not reach the root either.
+    for (const where of ['main/runtime/zz-boundary-probe.ts', 'main/workers/zz-boundary-probe.ts']) {
+      const f = probe(where, "import { syncRegistry } from '../compose/sync-plugins';\nexport const x = syncRegistry;\n");
+      expect(cruise(f), where).toMatch(/composition-root-at-the-top/);
     }
   });
 

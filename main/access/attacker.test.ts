@@ -13,7 +13,7 @@ import { seedProvider } from '../claims/test-support';
 import { createAccessHandlers } from './handlers';
 import type { RequestContext } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { agreementFactsWith, insertAgreement, markTerminated } from '../sharing/store';
 import { decide, decideReleaseRequest } from './answers';
 import { breakGlassReasonOf, releaseDecision } from './policy';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../runtime/log';
-import { startServices } from '../runtime/services';
+import { startServices } from '../compose/services';
 import { createFileOnce, makeDataDirPrivate } from './file-modes';
 
 const dirs: string[] = [];

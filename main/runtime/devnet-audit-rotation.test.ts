@@ -18,7 +18,7 @@ import { devnetKeysFile, readDevnetKeys } from '../chain/devnet-keys';
 import { createProvider } from '../chain/provider';
 import { tempDir } from '../sync/fixtures/chain';
 import { silentLogger } from './log';
-import { startServices, type Services } from './services';
+import { startServices, type Services } from '../compose/services';
 
 const admin: Principal = { id: 'it', name: 'IT admin', role: 'it_admin' };
 const auditor: Principal = { id: 'au', name: 'Auditor', role: 'auditor' };

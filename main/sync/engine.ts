@@ -33,7 +33,7 @@ export interface ChainEndpoint {
 export interface SyncEngineOptions {
   db: Db;
   log: Logger;
-  /** The synced kinds' plug-ins, from the composition root (runtime/sync-plugins.ts): the engine knows no domain. */
+  /** The synced kinds' plug-ins, from the composition root (compose/sync-plugins.ts): the engine knows no domain. */
   registry: SyncRegistry;
   /** The endpoint to use now, or null while the chain runtime is offline. */
   endpoint: () => ChainEndpoint | null;

@@ -7,8 +7,8 @@ import { installProviderDirectory } from '../consents/provider-directory';
 import { credentialsDirectory } from '../credentials/directory';
 import { rosterImportJob, verifyAllJob } from '../credentials/jobs';
 import { consentImportJob } from '../imports/job';
-import { backupDatabaseJob } from './jobs/backup';
-import type { JobOf, JobRegistryModule } from './protocol';
+import { backupDatabaseJob } from '../workers/jobs/backup';
+import type { JobOf, JobRegistryModule } from '../workers/protocol';
 
 // The consents export selects by search text, which finds providers in the credentials directory (this thread's copy).
 installProviderDirectory(credentialsDirectory);
