@@ -129,6 +129,14 @@ module.exports = {
       to: { path: '^main/(runtime|workers|sync)/' },
     },
     {
+      name: 'runtime-below-workers',
+      comment:
+        'main/runtime (dispatcher, config, log, event bus, chain runtime, file transfer) stands under main/workers (the job runner uses its log and event bus): it does not import workers/, not even for a type; what it needs of the runner it types by what it uses (SystemDeps.jobs).',
+      severity: 'error',
+      from: { path: '^main/runtime/', pathNot: '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$)' },
+      to: { path: '^main/workers/' },
+    },
+    {
       name: 'host-is-the-ground-floor',
       comment:
         'main/host holds the small helpers about the machine every layer may need (file modes of the data folder, whether a process is alive): it imports nothing else of main/, so db/ and chain/ can stand on it.',

@@ -102,6 +102,11 @@ describe('dependency rules', () => {
     expect(cruise(chain)).toMatch(/db-and-chain-below-runtime/);
   });
 
+  it('fail when runtime imports the job runner above it, even for a type', () => {
+    const f = probe('main/runtime/zz-boundary-probe.ts', "import type { JobRunner } from '../workers/job-runner';\nexport type X = JobRunner;\n");
+    expect(cruise(f)).toMatch(/runtime-below-workers/);
+  });
+
   it('fail when main/host imports anything of main/ above it, and pass for chain standing on main/host', () => {
     for (const target of ['../db/connection', '../runtime/log', '../chain/provider']) {
       const f = probe('main/host/zz-boundary-probe.ts', `import * as m from '${target}';\nexport const x = m;\n`);
