@@ -102,7 +102,7 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^main/',
-        pathNot: ['^main/(app|serve|cli|compose)/', '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/runtime/identity-fixture\\.ts$)'],
+        pathNot: ['^main/(app|serve|cli|compose)/', '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$)'],
       },
       to: { path: '^main/(compose|cli/commands)/' },
     },
@@ -113,7 +113,7 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^main/(host|db|chain|runtime|workers)/',
-        pathNot: '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$|^main/runtime/identity-fixture\\.ts$)',
+        pathNot: '(\\.test\\.ts$|/fixtures/|/test-support\\.ts$)',
       },
       to: { path: `^main/(${DOMAIN_ORDER.join('|')}|sync)/` },
     },

@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { ChannelName } from '../api';
 import type { Principal, Role } from '../api/permissions';
 import { seedProvider, NPIS, PAYER } from '../claims/test-support';
-import { silentLogger } from './log';
-import { startServices, type Services } from '../compose/services';
+import { silentLogger } from '../runtime/log';
+import { startServices, type Services } from './services';
 
 export const PATIENTS = [
   { mrn: 'MRNQX7731', name: 'Vandermeer, Quixotica', birthDate: '1961-07-23' },
