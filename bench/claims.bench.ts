@@ -9,7 +9,7 @@ import { insertClaim } from '../main/claims/store';
 import { seedProvider } from '../main/claims/test-support';
 import { decide } from '../main/access/answers';
 import { Pseudonymizer } from '../main/consents/pseudonym';
-import { npiFromNine } from '../main/credentials/npi';
+import { npiFromNine } from '../main/api/npi';
 import { openDatabase } from '../main/db/connection';
 import { migrate } from '../main/db/migrate';
 import type { Bench } from './types';

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import path from 'node:path';
 import { startAnvil } from '../main/chain/anvil';
 import { silentLogger } from '../main/runtime/log';
-import { startServices } from '../main/runtime/services';
+import { startServices } from '../main/compose/services';
 import type { Bench, Figure } from './types';
 
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;

@@ -10,7 +10,7 @@ import { openDataFolderDatabase } from '../main/db/key-store';
 import { loadOrCreateFacilitySecret, Pseudonymizer } from '../main/consents/pseudonym';
 import { silentLogger } from '../main/runtime/log';
 import { memorySession } from '../main/runtime/dispatcher';
-import { startServices } from '../main/runtime/services';
+import { startServices } from '../main/compose/services';
 import { startConsoleServer } from '../main/serve/server';
 import { prng } from '../scripts/generate-consents';
 import type { Bench, Figure } from './types';

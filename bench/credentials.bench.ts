@@ -10,7 +10,7 @@ import type { JobSummary } from '../main/api/system';
 import type { SignedCredential } from '../main/credentials/document';
 import { credentialDomain } from '../main/credentials/eip712';
 import type { VerifyAllResult } from '../main/credentials/jobs';
-import { npiFromNine } from '../main/credentials/npi';
+import { npiFromNine } from '../main/api/npi';
 import { CredentialRegistryReader, DEFAULT_STATUS_CHUNK } from '../main/credentials/registry-client';
 import { verifyAllJobParams } from '../main/credentials/scheduler';
 import { openTestDb, signTestCredential, startRegistryChain, storeCredential } from '../main/credentials/test-support';

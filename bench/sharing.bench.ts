@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { decide, decideReleaseRequest } from '../main/access/answers';
 import { openDatabase } from '../main/db/connection';
+import { agreementFactsWith } from '../main/sharing/store';
 import { migrate } from '../main/db/migrate';
 import { prng } from '../scripts/generate-consents';
 import { percentile } from './stats';
@@ -56,7 +57,7 @@ const bench: Bench = async ({ tmpDir, rows }) => {
   const at = new Date();
   for (let i = 0; i < 2000; i++) {
     const q = queries[i % queries.length]!;
-    decideReleaseRequest(db, q, at);
+    decideReleaseRequest(db, q, at, agreementFactsWith(db, q.partnerOrgId));
     decide(db, { grantee: q.partnerOrgId, patientId: q.patientId, purpose: q.purpose, category: q.category, at });
   }
   const releaseUs: number[] = [];
@@ -65,7 +66,7 @@ const bench: Bench = async ({ tmpDir, rows }) => {
   for (let round = 0; round < 3; round++) {
     for (const q of queries) {
       let s = process.hrtime.bigint();
-      if (decideReleaseRequest(db, q, at).decision === 'permit') permits++;
+      if (decideReleaseRequest(db, q, at, agreementFactsWith(db, q.partnerOrgId)).decision === 'permit') permits++;
       releaseUs.push(Number(process.hrtime.bigint() - s) / 1000);
       s = process.hrtime.bigint();
       decide(db, { grantee: q.partnerOrgId, patientId: q.patientId, purpose: q.purpose, category: q.category, at });

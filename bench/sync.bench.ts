@@ -17,7 +17,7 @@ import { silentLogger } from '../main/runtime/log';
 import type { ContractAddresses } from '../main/sync/contracts';
 import { SyncEngine } from '../main/sync/engine';
 import { enqueueOutbox } from '../main/sync/outbox';
-import { syncRegistry } from '../main/runtime/sync-plugins';
+import { syncRegistry } from '../main/compose/sync-plugins';
 import type { Bench, Figure } from './types';
 
 const PURPOSES = ['TREAT', 'HPAYMT', 'HOPERAT', 'HRESCH'] as const;

@@ -63,7 +63,7 @@ export async function buildElectron({ outDir = ELECTRON_BUILD_DIR } = {}) {
     }),
     build({
       ...nodeBundleOptions,
-      entryPoints: { 'job-worker': 'main/workers/job-worker.ts' },
+      entryPoints: { 'job-worker': 'main/compose/job-worker.ts' },
       outdir: outDir,
     }),
     build({

@@ -95,12 +95,17 @@ describe('dependency rules', () => {
   it('fail when a domain imports the composition root back, even for a type', () => {
     // A domain typed by the whole Services: the folder-level cycle runtime -> consents -> runtime that no-circular cannot see.
     for (const source of [
-      "import type { Services } from '../runtime/services';\nexport type X = Services;\n",
-      "import { startServices } from '../runtime/services';\nexport const x = startServices;\n",
-      "import { productionRegistry } from '../workers/registry';\nexport const x = productionRegistry;\n",
+      "import type { Services } from '../compose/services';\nexport type X = Services;\n",
+      "import { startServices } from '../compose/services';\nexport const x = startServices;\n",
+      "import { productionRegistry } from '../compose/job-registry';\nexport const x = productionRegistry;\n",
     ]) {
       const f = probe('main/consents/zz-boundary-probe.ts', source);
       expect(cruise(f), source).toMatch(/composition-root-at-the-top/);
+    }
+    // runtime/ and workers/ are layers now, not the top: they do not reach the root either.
+    for (const where of ['main/runtime/zz-boundary-probe.ts', 'main/workers/zz-boundary-probe.ts']) {
+      const f = probe(where, "import { syncRegistry } from '../compose/sync-plugins';\nexport const x = syncRegistry;\n");
+      expect(cruise(f), where).toMatch(/composition-root-at-the-top/);
     }
   });
 
@@ -111,8 +116,22 @@ describe('dependency rules', () => {
       expect(cruise(f), where).toMatch(/lower-layers-know-no-domain/);
     }
     // The ground floor does not reach up into runtime.
-    const chain = probe('main/chain/zz-boundary-probe.ts', "import { processAlive } from '../runtime/process-alive';\nexport const x = processAlive;\n");
+    const chain = probe('main/chain/zz-boundary-probe.ts', "import { createLogger } from '../runtime/log';\nexport const x = createLogger;\n");
     expect(cruise(chain)).toMatch(/db-and-chain-below-runtime/);
+  });
+
+  it('fail when runtime imports the job runner above it, even for a type', () => {
+    const f = probe('main/runtime/zz-boundary-probe.ts', "import type { JobRunner } from '../workers/job-runner';\nexport type X = JobRunner;\n");
+    expect(cruise(f)).toMatch(/runtime-below-workers/);
+  });
+
+  it('fail when main/host imports anything of main/ above it, and pass for chain standing on main/host', () => {
+    for (const target of ['../db/connection', '../runtime/log', '../chain/provider']) {
+      const f = probe('main/host/zz-boundary-probe.ts', `import * as m from '${target}';\nexport const x = m;\n`);
+      expect(cruise(f), target).toMatch(/host-is-the-ground-floor/);
+    }
+    const chain = probe('main/chain/zz-boundary-probe.ts', "import { processAlive } from '../host/process-alive';\nexport const x = processAlive;\n");
+    expect(cruise(chain)).toBe('');
   });
 
   it('pass for a domain standing on the layers below it (API types, the dispatcher contract, the job protocol)', () => {
@@ -127,6 +146,8 @@ describe('dependency rules', () => {
     for (const [where, target] of [
       ['main/consents/zz-boundary-probe.ts', '../claims/queries'],
       ['main/audit/zz-boundary-probe.ts', '../sharing/terms'],
+      // The trail stands below the domains that write into it: audit verify gets the consents' sealed sets handed in.
+      ['main/audit/zz-boundary-probe.ts', '../consents/export-seal'],
     ] as const) {
       const f = probe(where, `import * as m from '${target}';\nexport const x = m;\n`);
       expect(cruise(f), where).toMatch(/domains-import-downward/);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { CONSENT_COLUMNS } from '../main/consents/draft';
-import { npiFromNine } from '../main/credentials/npi';
+import { npiFromNine } from '../main/api/npi';
 
 /** mulberry32: small, fast and good enough for test data. */
 export function prng(seed: number): () => number {

@@ -4,7 +4,8 @@ import type { PurposeCode } from '../api/consents';
 import type { ReleaseRequestInput } from '../api/sharing';
 import { unixSeconds } from '../consents/period';
 import type { Db } from '../db/connection';
-import { agreementsWithPartner, consentsInForce, consentsOnFile, credentialFacts, gateMaxAgeHours, granteeFacts } from './facts';
+import type { AgreementFacts } from './agreement-rule';
+import { consentsInForce, consentsOnFile, credentialFacts, gateMaxAgeHours, granteeFacts } from './facts';
 import {
   accessDecision,
   claimDisclosureKey,
@@ -40,14 +41,17 @@ export function checkAccess(db: Db, q: DecideQuery): AccessAnswer {
   return accessDecision(decide(db, q), gateOf(db, q.grantee, q.at));
 }
 
-/** A partner's release request at `at`: agreements with the partner, consents for the partner, the professional's gate. */
-export function decideReleaseRequest(db: Db, r: ReleaseRequestInput, at: Date): ReleaseDecision {
+/**
+ * A partner's release request at `at`: agreements with the partner, consents for the partner, the professional's gate.
+ * The agreements (every one with this partner, any state) come from their owner, sharing (agreementFactsWith).
+ */
+export function decideReleaseRequest(db: Db, r: ReleaseRequestInput, at: Date, agreements: readonly AgreementFacts[]): ReleaseDecision {
   const purpose = r.purpose as PurposeCode; // RELEASE_PURPOSES, a subset of the purposes of use
   const consent = decide(db, { grantee: r.partnerOrgId, patientId: r.patientId, purpose, category: r.category, at });
   const professional = r.professionalNpi ? gateOf(db, r.professionalNpi, at, { granteeKind: 'npi' }) : null;
   return releaseDecision(
     { partnerOrgId: r.partnerOrgId, category: r.category, purpose, professionalNpi: r.professionalNpi ?? null, at: unixSeconds(at) },
-    agreementsWithPartner(db, r.partnerOrgId),
+    agreements,
     consent,
     professional,
   );

@@ -10,13 +10,12 @@ import type { ClaimCheckResult } from '../api/claims';
 import type { Principal } from '../api/permissions';
 import type { ReleaseRequestInput, ReleaseRequestView } from '../api/sharing';
 import { seedProvider } from '../claims/test-support';
-import { createConsentsHandlers } from '../consents/handlers';
+import { createAccessHandlers } from './handlers';
 import type { RequestContext } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
-import { insertAgreement, markTerminated } from '../sharing/store';
+import { startServices, type Services } from '../compose/services';
+import { agreementFactsWith, insertAgreement, markTerminated } from '../sharing/store';
 import { decide, decideReleaseRequest } from './answers';
-import { agreementsWithPartner } from './facts';
 import { breakGlassReasonOf, releaseDecision } from './policy';
 
 const manager: Principal = { id: 'm1', name: 'Test Manager', role: 'records_manager' };
@@ -120,7 +119,7 @@ describe('attacker: break-glass without a reason', () => {
 
     // Past the schema (an in-process caller, a future transport): the handler hands the blank reason to the policy,
     // which refuses it, where it used to be dropped and the question answered as an ordinary one.
-    const handlers = createConsentsHandlers({ db: services.db, dataDir: dir });
+    const handlers = createAccessHandlers({ db: services.db });
     const ctx = { principal: manager, transport: 'cli', audit: () => undefined } as unknown as RequestContext;
     expect(() => handlers['access.check']({ grantee: NPI, patientId, purpose: 'ETREAT', category: 'general', breakGlassReason: '' }, ctx)).toThrow(expect.objectContaining({ code: 'BREAK_GLASS_REASON_REQUIRED' }));
 
@@ -132,7 +131,7 @@ describe('attacker: break-glass without a reason', () => {
     const glass = decide(services.db, { grantee: PARTNER, patientId, purpose: 'ETREAT', category: 'general', at: new Date(), breakGlassReason: 'cardiac arrest' });
     expect(glass).toMatchObject({ decision: 'permit', breakGlass: true });
     const id = agreement(unix(-30), unix(300), 'GLASSPARTNER');
-    const viaGlass = releaseDecision({ partnerOrgId: 'GLASSPARTNER', category: 'general', purpose: 'TREAT', at: unix(0) }, agreementsWithPartner(services.db, 'GLASSPARTNER'), glass, null);
+    const viaGlass = releaseDecision({ partnerOrgId: 'GLASSPARTNER', category: 'general', purpose: 'TREAT', at: unix(0) }, agreementFactsWith(services.db, 'GLASSPARTNER'), glass, null);
     expect(viaGlass).toMatchObject({ decision: 'deny', agreementId: id, reasons: [{ code: 'CONSENT_DENIED' }] });
   });
 });
@@ -154,7 +153,7 @@ describe('attacker: a release under an agreement that has lapsed', () => {
     expect(terminatedAnswer).toMatchObject({ decision: 'deny', agreementId: terminated, releasedHash: null });
     expect(terminatedAnswer.reasons.map((r) => r.code)).toEqual(['AGREEMENT_TERMINATED']);
     // The stored answer is the policy's answer over the same facts: one code path decides.
-    const policy = decideReleaseRequest(services.db, release(), new Date());
+    const policy = decideReleaseRequest(services.db, release(), new Date(), agreementFactsWith(services.db, release().partnerOrgId));
     expect(policy).toMatchObject({ decision: 'deny', agreementId: terminatedAnswer.agreementId, reasons: terminatedAnswer.reasons });
     expect(releases()).toHaveLength(written);
 

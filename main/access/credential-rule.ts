@@ -4,7 +4,7 @@
 import { formatAge } from '../api/age';
 import type { CredentialGateCode } from '../api/consents';
 import { CREDENTIAL_TYPE_LABELS } from '../api/credentials';
-import { npiProblem } from '../credentials/npi';
+import { npiProblem } from '../api/npi';
 import type { CredentialRow } from '../credentials/store';
 import { utcDay } from '../credentials/verdict';
 

@@ -1,12 +1,11 @@
 // The access policy's reads: every fact policy.ts decides on (consents of a key, the grantee's directory entry and
-// credentials, the gate's maximum age, agreements with a partner) comes from here, through prepared statements.
-// Reads only; each table's writes stay with its owner (consents, credentials, sharing).
+// credentials, the gate's maximum age) comes from here, through prepared statements. Agreements with a partner are
+// read by their owner (sharing/store.ts) and handed to decideReleaseRequest: sharing stands above access.
+// Reads only; each table's writes stay with its owner (consents, credentials).
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../db/connection';
 import { credentialSettings } from '../credentials/settings';
 import { credentialsOfProvider, hasCredentialTables, providerByNpi } from '../credentials/store';
-import { agreementFacts, agreementsWith } from '../sharing/store';
-import type { AgreementFacts } from './agreement-rule';
 import type { ConsentInForce, ConsentOnFile, ConsentKey, CredentialFacts, GranteeFacts } from './policy';
 
 interface Statements {
@@ -74,9 +73,4 @@ export function granteeFacts(db: Db, grantee: string, options: { granteeKind?: '
   const kind = granteeKindOf(grantee, options.granteeKind);
   if (kind === 'org') return { kind, grantee };
   return { kind, grantee, credentials: credentialFacts(db, grantee), maxAgeHours: options.maxAgeHours ?? gateMaxAgeHours(db) };
-}
-
-/** Agreements with this partner, any state, as the agreement rule reads them. */
-export function agreementsWithPartner(db: Db, partnerOrgId: string): AgreementFacts[] {
-  return agreementsWith(db, partnerOrgId).map(agreementFacts);
 }

@@ -8,7 +8,7 @@ import { AppError } from '../api/errors';
 import { CATEGORIES, PURPOSES, type Category, type Purpose } from '../consents/codes';
 import { formatEnd, formatStart, unixSeconds } from '../consents/period';
 import { NPI, testData, type TestData } from '../consents/test-support';
-import { npiProblem } from '../credentials/npi';
+import { npiProblem } from '../api/npi';
 import { credentialSettings } from '../credentials/settings';
 import { credentialsOfProvider, hasCredentialTables, providerByNpi, type CredentialRow } from '../credentials/store';
 import { utcDay } from '../credentials/verdict';

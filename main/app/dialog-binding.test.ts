@@ -11,7 +11,7 @@ import type { BaseWindow } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../api/permissions';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { createFileDialogs, type DialogApi } from './file-dialogs';
 
 const alice: Principal = { id: 'mgr-alice', name: 'Alice Manager', role: 'records_manager' };

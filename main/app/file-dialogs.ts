@@ -2,7 +2,7 @@
 // page gets an upload id or a "saved" answer). Electron is only referenced by type; file-dialogs.test.ts uses fakes.
 import path from 'node:path';
 import type { BaseWindow, Dialog, OpenDialogOptions, SaveDialogOptions } from 'electron';
-import type { FileDialogs } from '../imports/file-transfer';
+import type { FileDialogs } from '../runtime/file-transfer';
 
 export type DialogApi = Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>;
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { APP_NAME } from '../runtime/config';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { createAppProtocolHandler } from './app-protocol';
 import { createFileDialogs } from './file-dialogs';
 import { forwardPushEvents, registerApiHandler } from './ipc';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memorySession } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
-import { startServices } from '../runtime/services';
+import { startServices } from '../compose/services';
 import { readHeadsFile } from './heads-file';
 import { entryHash, type AuditEntry } from './trail';
 import { openDataFolderDatabase } from '../db/key-store';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditVerifyReport, DisclosureAccounting } from '../api/audit';
 import { exportPatientsDigest, EXPORT_SEAL_ACTION } from '../consents/export-seal';
 import { openDatabase, type Db } from '../db/connection';
-import { as, leaks, startIdentityFixture, type IdentityFixture } from '../runtime/identity-fixture';
+import { as, leaks, startIdentityFixture, type IdentityFixture } from '../compose/identity-fixture';
 import { entryHash, recordAudit, type AuditEntry } from './trail';
 
 let f: IdentityFixture;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntryView, AuditListResult, AuditProofResult, AuditVerifyReport } from '../api/audit';
 import type { Principal } from '../api/permissions';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { checkProofBundle } from './proof';
 import { allEntries, syntheticEntry } from './test-support';
 import { recordAudit, type AuditEntry } from './trail';

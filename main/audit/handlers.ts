@@ -7,14 +7,14 @@ import type { HandlersFor } from '../api/channel';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
 import { sealDueBatches, toSummary, unbatchedCount, type BatchPolicy } from './batches';
-import { saveWithDialog, type FileDialogs } from '../imports/file-transfer';
+import { saveWithDialog, type FileDialogs } from '../runtime/file-transfer';
 import { auditReportFile, writeAuditCsv } from './csv';
 import type { HeadSigner, SignedTreeHead } from './heads';
 import { recordKeyRotation } from './key-rotation';
 import { latestHeadInDatabase, logSize, sealTreeHead } from './log';
 import { exportProof, type ChainAccess } from './proof-export';
 import { breakGlassEntries, listAuditEntries, reviewBreakGlass } from './queries';
-import { verifyAuditTrail } from './verify';
+import { verifyAuditTrail, type VerifyOptions } from './verify';
 
 /** What the composition root's ChainRuntime offers, structurally (the audit domain never starts a chain). */
 export { exportProof, type ChainAccess };
@@ -50,6 +50,8 @@ export interface AuditDeps {
   retiredSigner?: () => string | null;
   /** Electron's save dialog, for audit.saveReport. */
   dialogs?: FileDialogs;
+  /** The sealed side tables audit.verify checks (consents/export-seal.ts checkExportPatientSets): see VerifyOptions. */
+  exportSets: NonNullable<VerifyOptions['exportSets']>;
 }
 
 /** Signs a head over every entry no head covers yet; null with a reason when there is no key. */
@@ -82,7 +84,7 @@ export function createAuditHandlers(deps: AuditDeps): HandlersFor<typeof auditCh
     'audit.verify': async ({ depth }, ctx) => {
       const access = deps.chain();
       const signer = deps.signerAddress?.() ?? null;
-      const base = { depth, dataDir: deps.dataDir, ...(signer ? { signer } : {}) };
+      const base = { depth, dataDir: deps.dataDir, exportSets: deps.exportSets, ...(signer ? { signer } : {}) };
       const report = await verifyAuditTrail(db, 'chain' in access ? { ...base, chain: access.chain } : { ...base, chainUnavailable: access.unavailable });
       ctx.audit?.({
         details: {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Wallet } from 'ethers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../runtime/log';
-import { startServices } from '../runtime/services';
+import { startServices } from '../compose/services';
 import type { HeadSigner } from './heads';
 import { HEAD_INTERVAL_MS, startHeadSealer } from './head-sealer';
 import { headsInDatabase, latestHeadInDatabase } from './log';

@@ -2,7 +2,6 @@
 // root (or, quick, checks the stored proof of its last leaf), then compares the roots with this database's trail
 // in AuditAnchor on chain (other workstations anchor their own trails into the same contract).
 import type { AuditHeadView, AuditLogReport, AuditVerifyReport, BatchProblem, TamperFinding } from '../api/audit';
-import { allExportIds, checkExportSets } from '../consents/export-seal';
 import type { Db } from '../db/connection';
 import { getAddress } from 'ethers';
 import { AuditAnchorReader, type AnchoredHead, type AuditChain } from './anchor-reader';
@@ -28,6 +27,12 @@ export interface VerifyOptions {
   signer?: string;
   /** This workstation's heads as anchored on chain (AuditAnchor v2), or why they could not be read. */
   chainHeads?: { heads: SignedTreeHead[] } | { unavailable: string };
+  /**
+   * The side tables the log seals, each checked against its seal entries: today the FHIR exports' patient sets
+   * (consents/export-seal.ts, checkExportPatientSets). Handed in by the composition root (AuditDeps.exportSets),
+   * because consents, which seals into the log, stands above audit. Absent (tests of the log alone): none checked.
+   */
+  exportSets?: (db: Db) => AuditVerifyReport['exportSets'];
 }
 
 const MAX_BATCH_PROBLEMS = 50;
@@ -149,7 +154,7 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
   const unbatchedEntries = (db.prepare('SELECT count(*) AS n FROM audit_log WHERE id > ?').get(lastBatched) as { n: number }).n;
 
   const counts = { total: batches.length, anchored: 0, notAnchored: 0, mismatched: 0, unchecked: 0 };
-  const exportSets = checkExportPatientSets(db);
+  const exportSets = options.exportSets?.(db) ?? { verified: 0, notCovered: 0, tampered: [] };
   const warnings: string[] = [...logWarnings, ...exportSets.tampered.map((t) => t.message)];
   if (exportSets.notCovered) {
     warnings.push(`${exportSets.notCovered} FHIR export(s) have patient sets recorded before sets were sealed: the signed log does not cover them, so a patient removed from one would go unseen.`);
@@ -181,19 +186,6 @@ export async function verifyAuditTrail(db: Db, options: VerifyOptions = {}): Pro
     durationMs: Math.round(performance.now() - started),
     checkedAt: now().toISOString(),
   };
-}
-
-/** Every FHIR export's patient set against the digest of its seal entry (consents/export-seal.ts), in one scan. */
-function checkExportPatientSets(db: Db): AuditVerifyReport['exportSets'] {
-  const result: AuditVerifyReport['exportSets'] = { verified: 0, notCovered: 0, tampered: [] };
-  for (const check of checkExportSets(db, allExportIds(db))) {
-    if (check.state === 'verified') result.verified++;
-    else if (check.state === 'not-covered') result.notCovered++;
-    else if (check.state === 'tampered') {
-      result.tampered.push({ exportId: check.exportId, entryId: check.entryId, message: `AUDIT_EXPORT_SET_TAMPERED: the patient set of FHIR export ${check.exportId} no longer matches its signed entry ${check.entryId}: ${check.reason}.` });
-    }
-  }
-  return result;
 }
 
 const headView = (h: SourcedHead | null): AuditHeadView | null =>

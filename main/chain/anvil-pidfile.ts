@@ -3,7 +3,7 @@
 // stops an anvil whose owner is gone, after checking the pid still names an anvil on this state file.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { processAlive } from '../runtime/process-alive';
+import { processAlive } from '../host/process-alive';
 
 interface PidRecord {
   pid: number;

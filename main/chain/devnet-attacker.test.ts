@@ -9,7 +9,7 @@ import { ConsentSealer } from '../consents/ledger-seal';
 import { loadOrCreateFacilitySecret } from '../consents/pseudonym';
 import { signStatusWithKey, statusDomain } from '../credentials/status-signature';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { auditRootPayload, enqueue, tempDir } from '../sync/fixtures/chain';
 import { loadArtifact, type ContractName } from './artifacts';
 import { ANVIL_DEV_KEYS } from './devnet-keys';

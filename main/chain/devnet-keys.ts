@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Wallet } from 'ethers';
 import { z } from 'zod';
 import { AppError } from '../api/errors';
-import { createFileOnce } from '../runtime/file-modes';
+import { createFileOnce } from '../host/file-modes';
 
 /**
  * anvil's well-known dev accounts #0 and #1 (mnemonic "test test … junk"). PUBLIC: anvil prints them at every

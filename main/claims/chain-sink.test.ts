@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testData, type TestData } from '../consents/test-support';
 import { loadConfig } from '../runtime/config';
 import { silentLogger } from '../runtime/log';
-import { startServices } from '../runtime/services';
+import { startServices } from '../compose/services';
 import { SqlClaimSink } from './chain-sink';
 import { insertClaim, type ClaimRow } from './store';
 import { sealReasonCode } from './outbox-events';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../consents/test-support';
 import { silentLogger } from '../runtime/log';
-import { startServices } from '../runtime/services';
+import { startServices } from '../compose/services';
 import { claimRow, writeClaimsCsv } from './test-support';
 import { createStaffReady } from '../staff/test-support';
 

@@ -1,7 +1,7 @@
 // The claim pre-check as a pure rule: consent for payment (HPAYMT) to the payer, the rendering provider's
 // credential on the service date, duplicates, and well-formed fields. Returns pass or fail with EVERY reason.
 // The facts come through PrecheckContext (context.ts answers from SQLite; tests and the dry run supply their own).
-import { npiProblem } from '../credentials/npi';
+import { npiProblem } from '../api/npi';
 import { codeProblem } from './codes';
 import type { ClaimInput, ClaimReason, ClaimVerdict } from './model';
 

@@ -5,7 +5,7 @@ import type { ChannelName } from '../api';
 import { typedCall, type TypedCall } from '../runtime/call';
 import type { CallerContext } from '../runtime/dispatcher';
 import { createLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { dbPassphraseFromEnvOrPrompt, signInCli } from './session';
 
 /** Every flag any command takes; parsed once, handed only to the commands that declare it. */

@@ -13,7 +13,7 @@ import { roleAllows } from '../api/role-check';
 import { typedCall } from '../runtime/call';
 import { memorySession } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { createStaffReady } from '../staff/test-support';
 import { payerRegisterCommand } from '../claims/cli-commands';
 import { signIn, type SignedIn } from './command';

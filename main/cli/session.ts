@@ -6,7 +6,7 @@ import { AppError } from '../api/errors';
 import { databaseKeyFiles } from '../db/key-store';
 import { memorySession, type CallerContext } from '../runtime/dispatcher';
 import { typedCall } from '../runtime/call';
-import type { Services } from '../runtime/services';
+import type { Services } from '../compose/services';
 
 export async function promptHidden(question: string): Promise<string> {
   if (!process.stdin.isTTY) throw new AppError('AUTH_FAILED', 'No password: set CUSTODIAN_PASSWORD or run in a terminal to be asked.');

@@ -8,7 +8,7 @@ import type { BulkRevokePreview, BulkRevokeResult, BulkUndoResult } from '../api
 import type { ConsentDetail, ConsentListResult } from '../api/consents';
 import type { Principal } from '../api/permissions';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { NPI, seedSecret, tempDir } from './test-support';
 
 const manager: Principal = { id: 'mgr-1', name: 'Manager', role: 'records_manager' };

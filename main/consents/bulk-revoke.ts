@@ -13,12 +13,12 @@ import {
   type consentsBulkChannels,
 } from '../api/consents-bulk';
 import { AppError } from '../api/errors';
-import { providerByNpi } from '../credentials/store';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
 import { canSeeIdentity } from '../runtime/minimum-necessary';
 import { outboxRangeUnsent } from '../sync/outbox';
 import { bulkRevokeOf, insertBulkRevoke, markBulkUndone, undoableBulkRevokesOf, type BulkRevokeRecord } from './bulk-revoke-records';
+import { providerDirectory } from './provider-directory';
 import { loadOrCreateFacilitySecret, Pseudonymizer } from './pseudonym';
 import { activeConsentsOf, type ConsentJoinedRow } from './queries';
 import { ConsentStore } from './store';
@@ -49,7 +49,7 @@ function summarize(rows: readonly ConsentJoinedRow[], db: Db): Pick<BulkRevokePr
     const p = patients.get(r.patient_id) ?? { id: r.patient_id, mrn: r.mrn, name: r.patient_name, consents: 0 };
     p.consents += 1;
     patients.set(r.patient_id, p);
-    const g = providers.get(r.grantee) ?? { grantee: r.grantee, name: r.grantee_kind === 'npi' ? (providerByNpi(db, r.grantee)?.name ?? null) : null, consents: 0 };
+    const g = providers.get(r.grantee) ?? { grantee: r.grantee, name: r.grantee_kind === 'npi' ? providerDirectory().nameOf(db, r.grantee) : null, consents: 0 };
     g.consents += 1;
     providers.set(r.grantee, g);
   }

@@ -1,7 +1,7 @@
 // Validation of one consent as entered (a CSV row, the grant form, a flattened FHIR rule) into a typed draft,
 // with a problem per column that names the reason. Hand-checked rather than zod: it runs a million times per import.
 import { bidiProblem } from '../api/display-text';
-import { npiProblem } from '../credentials/npi';
+import { npiProblem } from '../api/npi';
 import { normalizeDocumentHash, type ConsentTermFields } from './canonical';
 import { categoryOf, purposeOf, type Category, type Decision, type GranteeKind, type Purpose } from './codes';
 import { describeDateProblem, parseBound, parseCalendarDate } from './period';

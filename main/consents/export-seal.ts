@@ -3,6 +3,7 @@
 // reads. The accounting and `audit verify` recompute it; a set that no longer matches fails closed, by export id.
 import crypto from 'node:crypto';
 import { AppError } from '../api/errors';
+import type { AuditVerifyReport } from '../api/audit';
 import type { Db } from '../db/connection';
 import type { AuditEntry } from '../audit/trail';
 import { entryHash } from '../audit/entry-hash';
@@ -169,4 +170,17 @@ export function allExportIds(db: Db): string[] {
   const sealed = db.prepare(`SELECT DISTINCT substr(subject, 8) FROM audit_log WHERE action = ? AND subject LIKE 'export:%'`).pluck().all(EXPORT_SEAL_ACTION) as string[];
   const written = db.prepare(`SELECT export_id FROM consent_exports WHERE state = 'written'`).pluck().all() as string[];
   return [...new Set([...sealed, ...written])].sort();
+}
+
+/** Every FHIR export's patient set against the digest of its seal entry, in one scan: audit verify's exportSets (AuditDeps). */
+export function checkExportPatientSets(db: Db): AuditVerifyReport['exportSets'] {
+  const result: AuditVerifyReport['exportSets'] = { verified: 0, notCovered: 0, tampered: [] };
+  for (const check of checkExportSets(db, allExportIds(db))) {
+    if (check.state === 'verified') result.verified++;
+    else if (check.state === 'not-covered') result.notCovered++;
+    else if (check.state === 'tampered') {
+      result.tampered.push({ exportId: check.exportId, entryId: check.entryId, message: `AUDIT_EXPORT_SET_TAMPERED: the patient set of FHIR export ${check.exportId} no longer matches its signed entry ${check.entryId}: ${check.reason}.` });
+    }
+  }
+  return result;
 }

@@ -9,7 +9,7 @@ import { openDataFolderDatabase } from '../db/key-store';
 import { csvText, line } from '../imports/test-support';
 import { memorySession } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
-import { startServices } from '../runtime/services';
+import { startServices } from '../compose/services';
 import { facilitySecretPath } from './pseudonym';
 import { tempDir } from './test-support';
 import { createStaffReady } from '../staff/test-support';

@@ -8,7 +8,7 @@ import type { AccessDecision, ConsentDetail, ConsentExport, ConsentListResult, P
 import type { DownloadFile, ImportPreview, ImportRunDetail, ImportRunSummary } from '../api/imports';
 import type { Principal } from '../api/permissions';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { csvText, HEADER, line } from '../imports/test-support';
 import { READ_BATCH } from '../imports/pipeline';
 import { generateConsentsCsv } from '../../scripts/generate-consents';

@@ -1,14 +1,13 @@
 // Handlers of the consents channels: the consents table, a consent's detail, grant/supersede/revoke, FHIR
-// export to the data folder (a worker job), the access check and patient search. Errors name fields, never PHI values.
+// export to the data folder (a worker job) and patient search (access.check is main/access/handlers.ts). Errors name
+// fields, never PHI values.
 import type { HandlersFor } from '../api/channel';
 import type { consentsChannels, ConsentDetail, ConsentForm } from '../api/consents';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
-import { checkAccess } from '../access/answers';
-import { patientExists } from '../access/facts';
 import type { RequestContext } from '../runtime/dispatcher';
 import { validateConsentFields, type ConsentDraft, type ConsentFieldValues } from './draft';
-import { saveWithDialog, type FileDialogs } from '../imports/file-transfer';
+import { saveWithDialog, type FileDialogs } from '../runtime/file-transfer';
 import type { JobRunner } from '../workers/job-runner';
 import { consentExportFile, consentExportInfo, EXPORT_JOB_KIND, newExportPath, type ExportJobParams } from './export-job';
 import { ConsentSealer } from './ledger-seal';
@@ -72,7 +71,7 @@ export function consentReapplier(deps: Pick<ConsentsDeps, 'db' | 'dataDir'>): (l
   return (lost, actor) => (writes ??= new ConsentWrites(deps.db, new ConsentStore(deps.db, new Pseudonymizer(loadOrCreateFacilitySecret(deps.dataDir))))).reapply(lost, actor);
 }
 
-export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof consentsChannels, RequestContext> {
+export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<Omit<typeof consentsChannels, 'access.check'>, RequestContext> {
   const { db } = deps;
   const clock = deps.now ?? (() => new Date());
   const nowSec = () => Math.floor(clock().getTime() / 1000);
@@ -130,36 +129,6 @@ export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<typeof c
     'consents.saveExport': ({ exportId }, ctx) => {
       ctx.audit({ subject: `export:${exportId}` });
       return saveWithDialog(deps.dialogs, consentExportFile(db, deps.dataDir, exportId));
-    },
-    'access.check': (input, ctx) => {
-      if (!patientExists(db, input.patientId)) throw new AppError('NOT_FOUND', `There is no patient ${input.patientId}.`);
-      const at = input.at ? new Date(input.at) : clock();
-      // The one access policy (main/access/policy.ts): consents, break-glass and the grantee's credential gate.
-      const { answer: result, grantee, consent: decided, gate } = checkAccess(db, {
-        grantee: input.grantee,
-        patientId: input.patientId,
-        purpose: input.purpose,
-        category: input.category,
-        at,
-        // An empty reason reaches the policy, which refuses it (BREAK_GLASS_REASON_REQUIRED), rather than being dropped.
-        ...(input.breakGlassReason !== undefined ? { breakGlassReason: input.breakGlassReason } : {}),
-      });
-      // The audit entry of this call records the decision (ids and codes; the break-glass reason for review).
-      ctx.audit({
-        patientId: input.patientId,
-        subject: `grantee:${input.grantee}`,
-        outcome: result.breakGlass ? 'break-glass' : result.decision,
-        details: {
-          code: input.purpose,
-          category: input.category,
-          consentIds: result.decidedBy.filter((d) => d.counts).map((d) => d.consentId),
-          ...(result.breakGlass ? { reason: input.breakGlassReason } : {}),
-          ...(decided.breakGlass && !result.breakGlass ? { breakGlassRefused: grantee.code, reason: input.breakGlassReason } : {}),
-          ...(!gate.ok && decided.decision === 'permit' ? { credentialGate: 'denied', gateCode: gate.code } : {}),
-          ...(gate.ok && gate.cached ? { credentialVerdictAgeSeconds: gate.cached.ageSeconds } : {}),
-        },
-      });
-      return { ...result, grantee, at: at.toISOString() };
     },
     'patients.search': ({ query, limit }) => searchPatients(db, query, limit),
   };

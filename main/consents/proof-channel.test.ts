@@ -10,7 +10,7 @@ import type { SyncNowResult } from '../api/sync';
 import { createProvider } from '../chain/provider';
 import { memorySession } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { loadOrCreateFacilitySecret } from './pseudonym';
 import { checkConsentProof } from './proof';
 import { consentCheckProofCommand, consentProofCommand } from './proof-cli';

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../api/errors';
-import { createFileOnce } from '../runtime/file-modes';
+import { createFileOnce } from '../host/file-modes';
 
 const SECRET_BYTES = 32;
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsentListResult } from '../api/consents';
 import type { Principal } from '../api/permissions';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { pageSql } from './queries';
 import { ftsPhrase, matchSearch, PATIENT_MATCH_SQL } from './search';
 import { NPI, seedSecret, tempDir } from './test-support';

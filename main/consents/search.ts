@@ -1,12 +1,12 @@
 // What the consents table's search box finds: patients by MRN or any part of their name, and providers by NPI or
 // any part of their name (the directory), plus the text itself as a grantee id (organisations, NPIs not listed).
-// Providers come from the credentials domain's directory (providerNpisMatching), with LIKE patterns whose % and _ are
+// Providers come from the credentials domain's directory through the port in provider-directory.ts, with LIKE patterns whose % and _ are
 // escaped. Patients come from indexes only: exact MRN, name prefix, and any part of a name or MRN (three characters or
 // more) through the FTS5 trigram index patients_fts (migration 0020), the text passed as one quoted phrase, so FTS
 // syntax typed by a person (`"`, `*`, NEAR, OR, column filters) is matched literally, never run as a query.
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
-import { providerNpisMatching } from '../credentials/store';
 import type { Db } from '../db/connection';
+import { providerDirectory } from './provider-directory';
 
 /** At most this many patients and this many providers feed one search; beyond it the answer says `capped`. */
 export const SEARCH_CAP = 500;
@@ -61,7 +61,7 @@ export function matchPatientIds(db: Db, text: string, limit: number): number[] {
 export function matchSearch(db: Db, text: string, cap = SEARCH_CAP): SearchMatch {
   const q = text.trim();
   const patients = matchPatientIds(db, q, cap + 1);
-  const npis = providerNpisMatching(db, q, cap + 1);
+  const npis = providerDirectory().npisMatching(db, q, cap + 1);
   const capped = patients.length > cap || npis.length > cap;
   const listed = npis.slice(0, cap);
   const grantees = listed.includes(q) ? listed : [...listed, q];

@@ -1,6 +1,6 @@
 // The consent.change sync plug-in: how a consent change goes to ConsentLedger v2 (one applyBatch of keyed, sealed
 // ops), how its batch is recognised as ours on chain, the conflicts its own receipt names, and how ConsentChanged
-// events come back (chain-reader.ts). Handed to the sync engine by the composition root (runtime/sync-plugins.ts).
+// events come back (chain-reader.ts). Handed to the sync engine by the composition root (compose/sync-plugins.ts).
 import { AppError } from '../api/errors';
 import { contractInterface } from '../sync/contracts';
 import type { AppliedStateContext, BatchEvent, SyncPlugin } from '../sync/plugin';

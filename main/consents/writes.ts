@@ -251,7 +251,7 @@ export interface ResentChange {
 export type ConsentResender = (db: Db, torn: readonly TornChange[], batchId: string) => ResentChange[];
 
 /**
- * The consents write path for the sync plug-in's resend (composition root: runtime/sync-plugins.ts); the facility
+ * The consents write path for the sync plug-in's resend (composition root: compose/sync-plugins.ts); the facility
  * secret is read on first use, as for the other writes.
  */
 export function consentResender(secret: () => Buffer): ConsentResender {

@@ -1,10 +1,11 @@
-// The credential gate inside the consent decision: access.check (main/consents) denies an NPI grantee whose
+// The credential gate inside the consent decision: access.check (main/access) denies an NPI grantee whose
 // credentials are not verified, saying why, permits once one is, and leaves organisation grantees alone.
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessDecision } from '../api/consents';
 import type { Principal } from '../api/permissions';
 import { createAuditSink } from '../audit/api-sink';
+import { createAccessHandlers } from '../access/handlers';
 import { createConsentsHandlers } from '../consents/handlers';
 import { testData, type TestData } from '../consents/test-support';
 import { createDispatcher, type ApiHandlers } from '../runtime/dispatcher';
@@ -21,7 +22,7 @@ let call: <T>(channel: string, input: unknown) => Promise<{ ok: true; value: T }
 
 beforeAll(async () => {
   t = testData('custodian-gate-');
-  const dispatch = createDispatcher(createConsentsHandlers({ db: t.db, dataDir: t.dir }) as unknown as ApiHandlers, silentLogger, { audit: createAuditSink(t.db) });
+  const dispatch = createDispatcher({ ...createConsentsHandlers({ db: t.db, dataDir: t.dir }), ...createAccessHandlers({ db: t.db }) } as unknown as ApiHandlers, silentLogger, { audit: createAuditSink(t.db) });
   call = (channel, input) => dispatch(channel, input, { principal: manager, transport: 'browser' }) as never;
   const form = { facility: 'GH01', mrn: 'MRN-1', decision: 'permit', purpose: 'TREAT', category: 'general', periodStart: '2025-01-01' };
   const npiGrant = await call<{ patient: { id: number } }>('consents.grant', { ...form, grantee: NPI, granteeKind: 'npi' });

@@ -5,7 +5,7 @@ import { Wallet, type Signer } from 'ethers';
 import { AppError } from '../api/errors';
 import { checkCredentialFields, type RawFields, type SignedCredential } from './document';
 import { credentialDigest, signCredentialFields, type CredentialDomain } from './eip712';
-import { npiProblem } from './npi';
+import { npiProblem } from '../api/npi';
 
 export const ISSUER_PASSPHRASE_ENV = 'CUSTODIAN_ISSUER_PASSPHRASE';
 

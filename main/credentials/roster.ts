@@ -7,7 +7,7 @@ import { normalizeHeaderName } from '../imports/csv-header';
 import { MAX_COLUMNS } from '../imports/csv-source';
 import { checkCredentialFields, SIGNATURE_PATTERN, type RawFields } from './document';
 import { credentialDigest, credentialDomain, recoverSigner, sameDomain, type CredentialDomain, type CredentialFields } from './eip712';
-import { npiProblem } from './npi';
+import { npiProblem } from '../api/npi';
 import type { NewProvider } from './store';
 
 /** One row per credential; a provider with no credential has its credential cells empty. */

@@ -9,7 +9,7 @@ import { parseWith } from '../sync/plugin';
 import { credentialStatusPayload } from './sync-plugin';
 import { credentialDomain } from './eip712';
 import { gateOf } from '../access/answers';
-import { npiFromNine } from './npi';
+import { npiFromNine } from '../api/npi';
 import { expiringCredentials, listProviders, providerDetail } from './queries';
 import { writeSetting, SETTING_KEYS } from './settings';
 import { changeCredentialStatus, issuerStatusSignatureFor } from './status-change';

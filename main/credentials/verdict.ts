@@ -2,7 +2,7 @@
 // what the registry says (issuer, status, expiry), then a local suspension or revocation. Order documented in api.
 import type { CredentialStatusChange, CredentialVerdict } from '../api/credentials';
 import { credentialDigest, recoverSigner, sameDomain, type CredentialDomain, type CredentialFields } from './eip712';
-import { npiProblem } from './npi';
+import { npiProblem } from '../api/npi';
 
 export interface Finding {
   verdict: CredentialVerdict;

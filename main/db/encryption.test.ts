@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { dbKeyFromBytes, isPlainDatabaseFile, openDatabase } from './connection';
 import { encryptDatabaseInPlace, type EncryptStep } from './encrypt-in-place';
 import { databaseKeyFiles, openDataFolderDatabase, resolveDatabaseKey } from './key-store';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentsChecksum, tempDir, testData } from '../consents/test-support';
 import { silentLogger } from '../runtime/log';
-import { startServices } from '../runtime/services';
+import { startServices } from '../compose/services';
 import { generateConsentsCsv } from '../../scripts/generate-consents';
 import { csvText, HEADER, importFile, line } from './test-support';
 

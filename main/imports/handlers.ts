@@ -11,7 +11,7 @@ import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
 import type { JobRunner } from '../workers/job-runner';
 import { patientIdsOf } from '../consents/queries';
-import { pickWithDialog, resolveIncoming, saveWithDialog, type FileDialogs, type UploadStore } from './file-transfer';
+import { pickWithDialog, resolveIncoming, saveWithDialog, type FileDialogs, type UploadStore } from '../runtime/file-transfer';
 import { checkImportFile, previewImport, resolveFormat } from './preview';
 import { createImportRun, getImportRun, listImportRuns, setImportJob, type ImportRunRow } from './runs';
 

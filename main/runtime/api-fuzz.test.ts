@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_NAMES } from '../api';
 import { memorySession } from './dispatcher';
 import { silentLogger } from './log';
-import { startServices, type Services } from './services';
+import { startServices, type Services } from '../compose/services';
 
 let dir: string;
 let services: Services;

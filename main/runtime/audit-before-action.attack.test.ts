@@ -15,6 +15,7 @@ import { createAuditSink } from '../audit/api-sink';
 import { createAuditHandlers } from '../audit/handlers';
 import { headsFilePath } from '../audit/heads-file';
 import { ConsentConflicts } from '../consents/consent-conflicts';
+import { checkExportPatientSets } from '../consents/export-seal';
 import { ConsentWrites } from '../consents/writes';
 import { draft, testData, type TestData } from '../consents/test-support';
 import { credentialDomain } from '../credentials/eip712';
@@ -135,7 +136,7 @@ beforeAll(async () => {
     ...createSharingHandlers({ db, dataDir: t.dir, wallet: loadOrCreateOrgWallet(t.dir), chain: { connection: { endpoint: { chainId: CHAIN_ID, contracts: { SharingAgreements: SHARING } } } } }),
     ...createSignerHandlers({ chain: { mode: 'external', rpcUrl: 'http://127.0.0.1:1', chainId: CHAIN_ID, contracts: {}, confirmations: 1, startBlock: 0, keystorePath } as never, sealed }),
     ...createCredentialHandlers({ db, chain: chainOffline as never, jobs: { start: () => { throw new Error('no jobs here'); } } as never, incoming: () => ({ path: '/nonexistent' }) }),
-    ...createAuditHandlers({ db, dataDir: t.dir, chain: () => ({ unavailable: 'offline in this test' }), headSigner: async () => headKey, anchorHeads: true }),
+    ...createAuditHandlers({ db, dataDir: t.dir, chain: () => ({ unavailable: 'offline in this test' }), headSigner: async () => headKey, anchorHeads: true, exportSets: checkExportPatientSets }),
   } as unknown as ApiHandlers;
   dispatch = createDispatcher(handlers, silentLogger, {
     audit: createAuditSink(db, 'ws-test'),

@@ -9,7 +9,7 @@ import { createStaffReady } from '../staff/test-support';
 import { typedCall, unwrap } from './call';
 import { memorySession } from './dispatcher';
 import { silentLogger } from './log';
-import { startServices, type Services } from './services';
+import { startServices, type Services } from '../compose/services';
 
 let dir: string;
 let services: Services;

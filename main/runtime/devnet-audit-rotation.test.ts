@@ -17,7 +17,7 @@ import { chainPaths, DEVNET_SIGNER_KEY, readDeploymentRecord } from '../chain/de
 import { createProvider } from '../chain/provider';
 import { tempDir } from '../sync/fixtures/chain';
 import { silentLogger } from './log';
-import { startServices, type Services } from './services';
+import { startServices, type Services } from '../compose/services';
 
 const admin: Principal = { id: 'it', name: 'IT admin', role: 'it_admin' };
 const auditor: Principal = { id: 'au', name: 'Auditor', role: 'auditor' };

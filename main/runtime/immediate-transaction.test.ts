@@ -12,7 +12,7 @@ import type { Db } from '../db/connection';
 import type { Principal } from '../api/permissions';
 import { createDispatcher, type ApiHandlers, type DispatcherOptions } from './dispatcher';
 import { silentLogger } from './log';
-import { callTransaction } from './services';
+import { callTransaction } from '../compose/services';
 
 const STARTED = 0; // main is about to make the audited call
 const READ = 1; // the call's handler has read (a DEFERRED call gets here while the worker still holds the lock)

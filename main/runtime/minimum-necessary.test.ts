@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_NAMES } from '../api';
 import { ROLE_PERMISSIONS, ROLES, type Role } from '../api/permissions';
-import { as, CODES, IMPORT_ONLY, leaks, PATIENTS, sampleInputs, startIdentityFixture, type IdentityFixture } from './identity-fixture';
+import { as, CODES, IMPORT_ONLY, leaks, PATIENTS, sampleInputs, startIdentityFixture, type IdentityFixture } from '../compose/identity-fixture';
 import { PATIENT_CHANNELS, WITHHELD } from './minimum-necessary';
 
 let f: IdentityFixture;

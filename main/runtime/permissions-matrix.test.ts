@@ -8,7 +8,7 @@ import { api, CHANNEL_NAMES } from '../api';
 import { PERMISSIONS, ROLE_LABELS, ROLE_PERMISSIONS, ROLES, type Role } from '../api/permissions';
 import { roleAllows } from '../api/role-check';
 import { silentLogger } from './log';
-import { startServices, type Services } from './services';
+import { startServices, type Services } from '../compose/services';
 
 let dir: string;
 let services: Services;

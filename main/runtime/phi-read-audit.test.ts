@@ -2,7 +2,7 @@
 // the answer (local ids, never names or MRNs), whichever channel showed them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NPIS } from '../claims/test-support';
-import { as, IMPORT_ONLY, leaks, PATIENTS, startIdentityFixture, type IdentityFixture } from './identity-fixture';
+import { as, IMPORT_ONLY, leaks, PATIENTS, startIdentityFixture, type IdentityFixture } from '../compose/identity-fixture';
 
 let f: IdentityFixture;
 beforeAll(async () => {

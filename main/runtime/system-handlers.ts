@@ -3,10 +3,9 @@
 import fs from 'node:fs';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { HandlersFor } from '../api/channel';
-import type { systemChannels, SystemStatus } from '../api/system';
+import type { JobSummary, systemChannels, SystemStatus } from '../api/system';
 import type { Db } from '../db/connection';
 import { appliedMigrations } from '../db/migrate';
-import type { JobRunner } from '../workers/job-runner';
 import type { ChainRuntime } from './chain-runtime';
 import type { ConnectionHealthMonitor } from './connection-health';
 import type { RequestContext } from './dispatcher';
@@ -18,7 +17,8 @@ export interface SystemDeps {
   dbPath: string;
   chain: ChainRuntime;
   health: Pick<ConnectionHealthMonitor, 'current'>;
-  jobs: JobRunner;
+  /** The job runner (workers/, a layer above this one), as far as jobs.list and jobs.cancel use it. */
+  jobs: { list(limit: number): JobSummary[]; cancel(jobId: string): boolean };
   runtime: SystemStatus['app']['runtime'];
   /** How many consent conflicts are open (the consents domain counts them; handed in by the composition root). */
   openConflicts: () => number;

@@ -13,7 +13,7 @@ import { api, CHANNEL_NAMES } from '../api';
 import { refusesUnencodableText, unencodableText } from '../api/text';
 import { memorySession, type SessionHolder } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { startConsoleServer, type ConsoleServer } from './server';
 
 const PASSWORD = 'correct horse battery';

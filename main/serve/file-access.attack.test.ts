@@ -13,7 +13,7 @@ import { withoutLocalPaths } from '../runtime/answer-paths';
 import { memorySession } from '../runtime/dispatcher';
 import { csvText, line } from '../imports/test-support';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { startConsoleServer, type ConsoleServer } from './server';
 import { createStaffReady } from '../staff/test-support';
 

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DownloadFile, IncomingFile } from '../api/imports';
-import type { Services } from '../runtime/services';
+import type { Services } from '../compose/services';
 import { cookieSession, refuse, SECURITY_HEADERS, sendJson, STATUS_BY_CODE } from './http';
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse, services: Services, url: URL) => Promise<void>;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memorySession } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { startConsoleServer, type ConsoleServer } from './server';
 import { SignInThrottle, DEFAULT_THROTTLE } from '../staff/throttle';
 

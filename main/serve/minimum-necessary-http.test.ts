@@ -4,7 +4,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../api/permissions';
-import { leaks, PATIENTS, startIdentityFixture, type IdentityFixture } from '../runtime/identity-fixture';
+import { leaks, PATIENTS, startIdentityFixture, type IdentityFixture } from '../compose/identity-fixture';
 import { startConsoleServer, type ConsoleServer } from './server';
 import { createStaffReady } from '../staff/test-support';
 

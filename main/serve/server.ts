@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Services } from '../runtime/services';
+import type { Services } from '../compose/services';
 import { handleDownload, handleUpload } from './files';
 import { pathRedactor } from '../runtime/answer-paths';
 import { checkHost, guardApiRequest, newToken } from './guards';

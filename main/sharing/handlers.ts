@@ -1,5 +1,5 @@
 // Handlers of the sharing channels: identity, agreements (propose, sign, terminate, list) and release requests.
-// Wired in runtime/services.ts; the organisation key stays here in main; only its address and public key reach the renderer.
+// Wired in compose/services.ts; the organisation key stays here in main; only its address and public key reach the renderer.
 import type { Wallet } from 'ethers';
 import type { HandlersFor } from '../api/channel';
 import type { sharingChannels, SharingIdentity } from '../api/sharing';

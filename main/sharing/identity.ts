@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Wallet } from 'ethers';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
-import { createFileOnce } from '../runtime/file-modes';
+import { createFileOnce } from '../host/file-modes';
 import { ORG_ID_PATTERN } from './terms';
 
 export interface OrgIdentity {

@@ -13,7 +13,7 @@ import { decideReleaseRequest } from '../access/answers';
 import { patientExists } from '../access/facts';
 import type { ReleaseDecision } from '../access/policy';
 import type { Db } from '../db/connection';
-import { insertRequest, markReleased, requestById } from './store';
+import { agreementFactsWith, insertRequest, markReleased, requestById } from './store';
 
 export interface ReleaseDeps {
   db: Db;
@@ -47,7 +47,7 @@ export function handleReleaseRequest(deps: ReleaseDeps, input: ReleaseRequestInp
   if (!patientExists(db, input.patientId)) throw new AppError('NOT_FOUND', `patientId: there is no patient ${input.patientId}.`);
   const now = (deps.now ?? (() => new Date()))();
   const at = now.toISOString();
-  const decision = decideReleaseRequest(db, input, now);
+  const decision = decideReleaseRequest(db, input, now, agreementFactsWith(db, input.partnerOrgId));
   const reasons = decision.reasons.map((x) => ({ code: x.code, message: x.message }));
   let packageText: string | null = null;
   // Fail closed: the request, its decision entry and, on a permit, the release entry with the package's sha-256

@@ -112,6 +112,11 @@ export function agreementsWith(db: Db, partnerOrgId: string): AgreementRow[] {
   return stmt.all(partnerOrgId) as AgreementRow[];
 }
 
+/** Agreements with this partner, any state, as the access policy's agreement rule reads them (for decideReleaseRequest). */
+export function agreementFactsWith(db: Db, partnerOrgId: string): AgreementFacts[] {
+  return agreementsWith(db, partnerOrgId).map(agreementFacts);
+}
+
 export function allAgreements(db: Db): AgreementRow[] {
   return db.prepare(`SELECT * FROM sharing_agreements ORDER BY created_at DESC, id`).all() as AgreementRow[];
 }

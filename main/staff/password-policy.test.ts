@@ -9,7 +9,7 @@ import { api } from '../api';
 import { PASSWORD_CHANGE_CHANNELS } from '../api/auth';
 import { memorySession, type SessionHolder } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 
 let dir: string;
 let services: Services;

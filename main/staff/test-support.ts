@@ -3,7 +3,7 @@
 import type { Principal } from '../api/permissions';
 import type { Role } from '../api/permissions';
 import { memorySession, type CallerContext } from '../runtime/dispatcher';
-import type { Services } from '../runtime/services';
+import type { Services } from '../compose/services';
 
 export async function createStaffReady(
   services: Services,

@@ -7,7 +7,7 @@ import { AppError } from '../api/errors';
 import type { SyncState } from '../api/events';
 import type { Db } from '../db/connection';
 import type { Logger } from '../runtime/log';
-import { processAlive } from '../runtime/process-alive';
+import { processAlive } from '../host/process-alive';
 import { itemsPerBatch, planBatches, type BatchLimits } from './batcher';
 import type { Notice, SendStep, SenderContext } from './context';
 import { addressOf, type ContractAddresses } from './contracts';
@@ -33,7 +33,7 @@ export interface ChainEndpoint {
 export interface SyncEngineOptions {
   db: Db;
   log: Logger;
-  /** The synced kinds' plug-ins, from the composition root (runtime/sync-plugins.ts): the engine knows no domain. */
+  /** The synced kinds' plug-ins, from the composition root (compose/sync-plugins.ts): the engine knows no domain. */
   registry: SyncRegistry;
   /** The endpoint to use now, or null while the chain runtime is offline. */
   endpoint: () => ChainEndpoint | null;

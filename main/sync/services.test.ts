@@ -6,7 +6,7 @@ import type { Principal } from '../api/permissions';
 import type { ConsentConflictSummary, SyncBatchSummary, SyncEventDetail, SyncNowResult, SyncStatus } from '../api/sync';
 import type { SystemStatus } from '../api/system';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { enqueue, enqueueConsents, auditRootPayload, tempDir } from './fixtures/chain';
 import { formatConflicts } from './report-text';
 

@@ -17,7 +17,7 @@ import { EventBus } from '../runtime/event-bus';
 import { silentLogger } from '../runtime/log';
 import { createJobsHandlers } from './handlers';
 import { JobRunner } from './job-runner';
-import { jobKinds } from './registry';
+import { jobKinds } from '../compose/job-registry';
 
 let dir: string;
 let db: Db;

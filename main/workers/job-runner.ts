@@ -74,8 +74,9 @@ function toSummary(row: JobRow): JobSummary {
 
 function createWorker(options: JobRunnerOptions<JobKindTable>, data: JobWorkerData): Worker {
   if (options.workerEntry) return new Worker(options.workerEntry, { workerData: data });
-  // From source (CLI, browser mode, tests): register tsx inside the worker, then load the TypeScript entry.
-  return startTsWorker(new URL('./job-worker.ts', import.meta.url), data);
+  // From source (CLI, browser mode, tests): register tsx inside the worker, then load the TypeScript entry. The entry
+  // is the top of its thread (it loads the job registry), so it lives with the composition root, not in this layer.
+  return startTsWorker(new URL('../compose/job-worker.ts', import.meta.url), data);
 }
 
 export class JobRunner<T extends JobKindTable = typeof JOB_KINDS> {

@@ -6,7 +6,7 @@ import type { SystemStatus } from '../../api/system';
 import { typedCall } from '../../runtime/call';
 import { memorySession } from '../../runtime/dispatcher';
 import { createLogger } from '../../runtime/log';
-import { startServices } from '../../runtime/services';
+import { startServices } from '../../compose/services';
 import { startConsoleServer } from '../../serve/server';
 import { assertOwnsDataDir, staffUnlockCommand } from '../../staff/cli-unlock';
 import { commands } from '../command';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DisclosureAccounting } from '../api/audit';
 import { NPIS } from '../claims/test-support';
-import { as, leaks, PATIENTS, startIdentityFixture, type IdentityFixture } from '../runtime/identity-fixture';
+import { as, leaks, PATIENTS, startIdentityFixture, type IdentityFixture } from '../compose/identity-fixture';
 
 let f: IdentityFixture;
 let p1: number;

@@ -1,5 +1,6 @@
 // National Provider Identifier check: 10 digits whose last is a Luhn check digit computed over the prefix
-// 80840 and the first nine digits (CMS NPI standard). Shared by consent grantees and credential issuers.
+// 80840 and the first nine digits (CMS NPI standard). Part of the contract: consent grantees, credential issuers,
+// claims and the access policy all check an NPI the same way (pure, no I/O).
 
 const NPI_PATTERN = /^\d{10}$/;
 

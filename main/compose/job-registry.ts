@@ -3,10 +3,15 @@
 import { JOB_KINDS, type JobKind } from '../api/jobs';
 import { claimImportJob } from '../claims/job';
 import { consentExportJob } from '../consents/export-job';
+import { installProviderDirectory } from '../consents/provider-directory';
+import { credentialsDirectory } from '../credentials/directory';
 import { rosterImportJob, verifyAllJob } from '../credentials/jobs';
 import { consentImportJob } from '../imports/job';
-import { backupDatabaseJob } from './jobs/backup';
-import type { JobOf, JobRegistryModule } from './protocol';
+import { backupDatabaseJob } from '../workers/jobs/backup';
+import type { JobOf, JobRegistryModule } from '../workers/protocol';
+
+// The consents export selects by search text, which finds providers in the credentials directory (this thread's copy).
+installProviderDirectory(credentialsDirectory);
 
 export const jobKindDefs = JOB_KINDS;
 

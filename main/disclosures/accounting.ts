@@ -1,5 +1,6 @@
 // Accounting of disclosures (HIPAA 164.528, ONC 170.315(d)(3)): for one patient and a period, every audit entry that
 // names the patient (patient_id, or details.patientIds of a read that showed several) and every claim about them.
+// A report over the domains (the audit trail, consent exports, claims, staff): it stands above them all.
 import type { disclosureChannels, DisclosureAccounting, DisclosureEvent, DisclosureKind, DisclosureQuery } from '../api/audit';
 import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
@@ -10,9 +11,9 @@ import { patientRecord } from '../consents/queries';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
 import { findStaff } from '../staff/accounts';
-import { csvCell } from './csv';
-import { normaliseInstant } from './queries';
-import type { AuditEntry } from './trail';
+import { csvCell } from '../audit/csv';
+import { normaliseInstant } from '../audit/queries';
+import type { AuditEntry } from '../audit/trail';
 
 /** The period as the trail stores instants; a bare `to` date is its whole day, a date-time `to` is inclusive. */
 function period(q: Pick<DisclosureQuery, 'from' | 'to'>): { from: string | null; to: string | null } {

@@ -6,14 +6,18 @@ import path from 'node:path';
 import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
 import { startAuditBatcher } from '../audit/batches';
-import { createDisclosureHandlers } from '../audit/disclosures';
+import { createDisclosureHandlers } from '../disclosures/accounting';
 import { createFacilitySecretHandlers } from '../consents/facility-secret-handlers';
 import { createIssuerGovernanceHandlers } from '../credentials/governance-handlers';
 import { SqlClaimSink } from '../claims/chain-sink';
+import { createAccessHandlers } from '../access/handlers';
 import { createClaimsHandlers } from '../claims/handlers';
 import { createBulkRevokeHandlers } from '../consents/bulk-revoke';
 import { consentReapplier, createConsentsHandlers } from '../consents/handlers';
 import { consentChainAccessOf } from '../consents/proof-export';
+import { checkExportPatientSets } from '../consents/export-seal';
+import { installProviderDirectory } from '../consents/provider-directory';
+import { credentialsDirectory } from '../credentials/directory';
 import { chainAccessOf, createAuditHandlers, sealHeadNow, type AuditDeps } from '../audit/handlers';
 import type { HeadSealNow } from '../audit/reanchor';
 import { startHeadSealer } from '../audit/head-sealer';
@@ -25,7 +29,8 @@ import { encryptDatabaseInPlace, type EncryptReport } from '../db/encrypt-in-pla
 import { resolveDatabaseKey } from '../db/key-store';
 import { defaultMigrationsDir, migrate, type MigrationReport } from '../db/migrate';
 import { createImportsHandlers } from '../imports/handlers';
-import { releaseFinishedUploads, resolveIncoming, UploadStore, type FileDialogs, type UploadStoreOptions } from '../imports/file-transfer';
+import { resolveIncoming, UploadStore, type FileDialogs, type UploadStoreOptions } from '../runtime/file-transfer';
+import { releaseFinishedUploads } from '../imports/upload-cleanup';
 import { createAuthHandlers, createSessionResolver } from '../staff/handlers';
 import { SignInThrottle } from '../staff/throttle';
 import { createSharingHandlers, sharingChainOf } from '../sharing/handlers';
@@ -47,15 +52,15 @@ import { loadSigner } from '../sync/signer';
 import { createSignerHandlers } from '../sync/signer-handlers';
 import { syncRegistry } from './sync-plugins';
 import { JobRunner } from '../workers/job-runner';
-import { ChainRuntime } from './chain-runtime';
+import { ChainRuntime } from '../runtime/chain-runtime';
 import { RETIRED_DEVNET_HEAD_SIGNER } from '../chain/devnet-keys';
-import { ConnectionHealthMonitor } from './connection-health';
-import { loadConfig, type CustodianConfig } from './config';
-import { createDispatcher, type CallerContext, type Dispatch, type DispatcherOptions } from './dispatcher';
-import { EventBus } from './event-bus';
-import { makeDataDirPrivate } from './file-modes';
-import { createLogger, type FileLogger, type Logger } from './log';
-import { createSystemHandlers, outboxDepth } from './system-handlers';
+import { ConnectionHealthMonitor } from '../runtime/connection-health';
+import { loadConfig, type CustodianConfig } from '../runtime/config';
+import { createDispatcher, type CallerContext, type Dispatch, type DispatcherOptions } from '../runtime/dispatcher';
+import { EventBus } from '../runtime/event-bus';
+import { makeDataDirPrivate } from '../host/file-modes';
+import { createLogger, type FileLogger, type Logger } from '../runtime/log';
+import { createSystemHandlers, outboxDepth } from '../runtime/system-handlers';
 import { createJobsHandlers } from '../workers/handlers';
 
 export type RuntimeKind = 'electron' | 'browser' | 'cli';
@@ -128,6 +133,8 @@ export function callTransaction(db: Db): NonNullable<DispatcherOptions['transact
 
 export async function startServices(options: StartOptions): Promise<Services> {
   const dataDir = path.resolve(options.dataDir);
+  // Consents find providers (search, bulk revoke preview) through this port: the directory is the credentials domain's.
+  installProviderDirectory(credentialsDirectory);
   // 0600 files in 0700 folders, for everything written from here on and everything already there.
   const { tightened } = makeDataDirPrivate(dataDir);
   const log = options.logger ?? createLogger({ file: path.join(dataDir, 'custodian.log') });
@@ -273,6 +280,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
       return s;
     },
     signerAddress: () => signerAddress,
+    exportSets: checkExportPatientSets,
     anchorHeads: config.chain.mode !== 'none',
     // The embedded devnet's heads were signed by anvil's public dev key #0 before each folder had its own operating
     // key; the migration (chain/devnet.ts, 'dev-key') retires it, and the first head by the new key rotates from it.
@@ -292,6 +300,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
     ...createJobsHandlers({ jobs }),
     ...createSharingHandlers({ db, dataDir, wallet: orgWallet, chain: config.chain.mode === 'none' ? null : chain }),
     ...createBulkRevokeHandlers({ db, dataDir }),
+    ...createAccessHandlers({ db }),
     ...createConsentsHandlers({ db, dataDir, jobs, chain: () => consentChainAccessOf(chain, config.chain.mode === 'external' ? config.chain.startBlock : 0), ...(options.dialogs ? { dialogs: options.dialogs } : {}) }),
     ...createImportsHandlers({
       db,

@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLogger } from './log';
-import { startServices } from './services';
+import { createLogger } from '../runtime/log';
+import { startServices } from '../compose/services';
 import { createFileOnce, makeDataDirPrivate } from './file-modes';
 
 const dirs: string[] = [];

@@ -3,9 +3,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../api/errors';
 import { dbKeyFromHex, openDatabase } from '../db/connection';
-import { watchMainThread } from './main-thread-watch';
-import { parseJobParams } from './job-params';
-import { JobCancelled, type JobContext, type JobRegistryModule, type JobWorkerData, type MainToWorker, type WorkerToMain } from './protocol';
+import { watchMainThread } from '../workers/main-thread-watch';
+import { parseJobParams } from '../workers/job-params';
+import { JobCancelled, type JobContext, type JobRegistryModule, type JobWorkerData, type MainToWorker, type WorkerToMain } from '../workers/protocol';
 
 const data = workerData as JobWorkerData;
 const port = parentPort!;
@@ -19,7 +19,7 @@ port.on('message', (message: MainToWorker) => {
 port.unref();
 
 async function run(): Promise<void> {
-  const registry = (data.registryUrl ? await import(data.registryUrl) : await import('./registry')) as JobRegistryModule;
+  const registry = (data.registryUrl ? await import(data.registryUrl) : await import('./job-registry')) as JobRegistryModule;
   const def = Object.prototype.hasOwnProperty.call(registry.jobKindDefs, data.kind) ? registry.jobKindDefs[data.kind] : undefined;
   const implementation = def ? registry.jobKinds[data.kind] : undefined;
   if (!def || !implementation) throw new AppError('JOB_FAILED', `Unknown job kind ${data.kind}`);

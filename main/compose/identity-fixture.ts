@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ChannelName } from '../api';
 import type { Principal, Role } from '../api/permissions';
 import { seedProvider, NPIS, PAYER } from '../claims/test-support';
-import { silentLogger } from './log';
+import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from './services';
 
 export const PATIENTS = [

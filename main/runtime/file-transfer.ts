@@ -1,14 +1,12 @@
 // Files crossing the console's edge. In: uploads (browser mode, streamed to <data dir>/uploads/<id>/<name>) and
 // files picked in Electron's open dialog, both known to the page only by an opaque id that main maps to a path.
-// Out: a known file copied where the person chose in a save dialog. Imports read what comes in by id.
+// Out: a known file copied where the person chose in a save dialog. Imports read what comes in by id; consents
+// and audit save through the dialog. A layer under the domains: it knows no domain's tables.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../api/errors';
 import type { IncomingFile } from '../api/imports';
-import type { Db } from '../db/connection';
-import type { EventBus } from '../runtime/event-bus';
-import type { Logger } from '../runtime/log';
 
 /** Electron's open and save dialogs, injected by the shell; absent in browser mode and the CLI. */
 export interface FileDialogs {
@@ -294,46 +292,4 @@ export async function pickWithDialog(dialogs: FileDialogs | undefined, store: Up
 export function resolveIncoming(store: UploadStore | undefined, uploadId: string, owner: string): ResolvedFile {
   if (!store) throw new AppError('UPLOAD_NOT_FOUND', 'There is no such uploaded file of yours. Upload it again.');
   return store.resolve(uploadId, owner);
-}
-
-export interface UploadCleanupDeps {
-  db: Db;
-  events: Pick<EventBus, 'subscribe'>;
-  uploads: UploadStore;
-  log: Logger;
-  sweepEveryMs?: number;
-}
-
-/**
- * Removes an upload once an import of it succeeded or was cancelled (not after a dry run, which is usually
- * followed by the real run, nor after a failure, which may be resumed), and sweeps expired uploads hourly.
- */
-export function releaseFinishedUploads(deps: UploadCleanupDeps): { stop(): void } {
-  const runOf = deps.db.prepare('SELECT file_path, dry_run FROM import_runs WHERE job_id = ?');
-  const sweep = () => {
-    try {
-      const removed = deps.uploads.sweep();
-      if (removed) deps.log.info(`removed ${removed} upload(s) past the retention period`);
-    } catch (err) {
-      deps.log.warn(`upload sweep failed: ${(err as Error).message}`);
-    }
-  };
-  sweep();
-  const timer = setInterval(sweep, deps.sweepEveryMs ?? 60 * 60 * 1000);
-  timer.unref();
-  const unsubscribe = deps.events.subscribe((message) => {
-    if (message.event !== 'job.progress' || message.payload.kind !== 'import.consents') return;
-    const { state, jobId } = message.payload;
-    if (state !== 'succeeded' && state !== 'cancelled') return;
-    const run = runOf.get(jobId) as { file_path: string; dry_run: 0 | 1 } | undefined;
-    if (!run || (state === 'succeeded' && run.dry_run === 1)) return;
-    const id = deps.uploads.uploadIdOf(run.file_path);
-    if (id) deps.uploads.discard(id);
-  });
-  return {
-    stop: () => {
-      clearInterval(timer);
-      unsubscribe();
-    },
-  };
 }
