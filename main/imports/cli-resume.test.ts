@@ -2,7 +2,6 @@
 // (CUSTODIAN_CHAIN=none): a roster and a claims import that failed are resumed from the CLI once their file is
 // fixed, a dry run of either stores nothing (the real import after it still adds every row), a run id of
 // another kind or none at all is refused by name, and `import runs` lists every kind from the one runs table.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,32 +9,17 @@ import { tempDir } from '../consents/test-support';
 import { claimRow, writeClaimsCsv } from '../claims/test-support';
 import { TEST_NPIS } from '../credentials/test-support';
 import type { ImportRunListing } from '../api/imports';
+import { cliSetUp, runCli } from '../cli/process-test-support';
 
-const bin = path.resolve(import.meta.dirname, '../../bin/custodian.mjs');
-const PASSWORD = 'correct horse battery staple 42';
 let dir: string;
 let dataDir: string;
 
-function custodian(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args, '--data-dir', dataDir], {
-      env: { ...process.env, CUSTODIAN_CHAIN: 'none', CUSTODIAN_PASSWORD: PASSWORD, CUSTODIAN_USER: 'admin', CUSTODIAN_RPC_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const custodian = (args: string[]) => runCli(dataDir, args);
 
 beforeAll(async () => {
   dir = tempDir('custodian-import-resume-cli-');
   dataDir = path.join(dir, 'data');
-  const r = await custodian(['setup', '--user', 'admin', '--name', 'Ada Admin']);
-  expect(r.code, r.stderr).toBe(0);
+  await cliSetUp(dataDir);
 }, 240_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
