@@ -61,6 +61,11 @@ export function setRunJob(db: Db, runId: number, jobId: string): void {
   db.prepare('UPDATE import_runs SET job_id = ? WHERE id = ?').run(jobId, runId);
 }
 
+/** The file and mode of the run a job runs (a job runs at most one run). */
+export function runFileOfJob(db: Db, jobId: string): { file_path: string; dry_run: 0 | 1 } | undefined {
+  return db.prepare('SELECT file_path, dry_run FROM import_runs WHERE job_id = ?').get(jobId) as { file_path: string; dry_run: 0 | 1 } | undefined;
+}
+
 /** The run with this id; with a kind, only if it is a run of that kind (run ids are one sequence for every kind). */
 export function getRun<C = Record<string, number>>(db: Db, runId: number, kind?: ImportKind): ImportRunRow<C> | undefined {
   const r = db.prepare('SELECT * FROM import_runs WHERE id = ?').get(runId) as StoredRow | undefined;
