@@ -9,7 +9,7 @@ import { silentLogger } from '../runtime/log';
 import { startServices } from '../runtime/services';
 import { claimRow, writeClaimsCsv } from './test-support';
 import { createStaffReady } from '../staff/test-support';
-import { CLI_PASSWORD, cliSetUp, runCli } from '../cli/process-test-support';
+import { CLI_PASSWORD, cliSetUp, runCli } from '../imports/cli-process-test-support';
 
 let dir: string;
 let dataDir: string;

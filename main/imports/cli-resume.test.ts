@@ -9,7 +9,7 @@ import { tempDir } from '../consents/test-support';
 import { claimRow, writeClaimsCsv } from '../claims/test-support';
 import { TEST_NPIS } from '../credentials/test-support';
 import type { ImportRunListing } from '../api/imports';
-import { cliSetUp, runCli } from '../cli/process-test-support';
+import { cliSetUp, runCli } from './cli-process-test-support';
 
 let dir: string;
 let dataDir: string;

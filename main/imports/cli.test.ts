@@ -9,7 +9,7 @@ import { silentLogger } from '../runtime/log';
 import { startServices } from '../runtime/services';
 import { generateConsentsCsv } from '../../scripts/generate-consents';
 import { csvText, HEADER, importFile, line } from './test-support';
-import { cliSetUp, runCli, type CliOptions, type CliRun } from '../cli/process-test-support';
+import { cliSetUp, runCli, type CliOptions, type CliRun } from './cli-process-test-support';
 
 let dir: string;
 let dataDir: string;
