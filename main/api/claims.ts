@@ -85,7 +85,7 @@ export interface ClaimImportRunView {
   rejectsPath: string | null;
   /** A dry run: every row checked, nothing stored (its counts say what the import would do). */
   dryRun: boolean;
-  error: string | null;
+  error: { code: string; message: string } | null;
   createdAt: string;
   finishedAt: string | null;
 }

@@ -239,6 +239,8 @@ export interface RosterRunSummary {
   jobId: string | null;
   fileName: string;
   fileSize: number;
+  /** A dry run: every row resolved against the directory, nothing stored. */
+  dryRun: boolean;
   /** From the run's job while it is under way; the run's own outcome once it has ended. */
   state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted' | 'unknown';
   rowsRead: number;
@@ -250,7 +252,8 @@ export interface RosterRunSummary {
   /** A dry run: the file checked, nothing stored; its counts are what an import of it would do. */
   dryRun: boolean;
   fileHash: string | null;
-  error: string | null;
+  rejectsPath: string | null;
+  error: { code: string; message: string } | null;
   /** The staff member's display name (their id if the account is gone). */
   startedBy: string;
   createdAt: string;

@@ -43,7 +43,7 @@ export interface ImportRunSummary {
   fileHash: string | null;
   /** Whether main still holds the file, so the run can be started again (an upload is removed once its import commits). */
   fileKept: boolean;
-  error: string | null;
+  error: { code: string; message: string } | null;
   startedBy: string;
   createdAt: string;
   finishedAt: string | null;
@@ -78,9 +78,29 @@ export const uploadId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be an uplo
 const oneSource = (v: { uploadId?: string | undefined; rerunOf?: number | undefined }) => (v.uploadId === undefined) !== (v.rerunOf === undefined);
 const oneSourceMessage = { message: 'give either uploadId or rerunOf', path: ['uploadId'] };
 
-/** The kinds of import, each with its own runs (and run ids): consent files, provider rosters, claims. */
+/** The kinds of import: consent files, provider rosters, claims. Their runs share one table and one id sequence. */
 export const IMPORT_KINDS = ['consents', 'providers', 'claims'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
+
+/** A run of any kind, as `custodian import runs` lists them: the counts are the kind's own (e.g. claims: passed). */
+export interface ImportRunListing {
+  id: number;
+  kind: ImportKind;
+  jobId: string | null;
+  fileName: string;
+  format: ImportFormatName;
+  dryRun: boolean;
+  state: JobState | 'unknown';
+  rowsRead: number;
+  rejected: number;
+  counts: Record<string, number>;
+  rejectsPath: string | null;
+  error: { code: string; message: string } | null;
+  /** Interrupted or failed with a job to continue: `custodian import resume <id>`. */
+  resumable: boolean;
+  createdAt: string;
+  finishedAt: string | null;
+}
 
 export const importsChannels = {
   'imports.preview': channel<ImportPreview>()(
@@ -94,9 +114,14 @@ export const importsChannels = {
       .refine(oneSource, oneSourceMessage),
     'imports.run',
   ),
-  /** Any kind of import run (run ids are per kind): consents by default, for the console's Resume button. */
-  'imports.resume': channel<{ runId: number; jobId: string }>()(z.object({ runId, kind: z.enum(IMPORT_KINDS).default('consents') }).strict(), 'imports.run'),
+  /** Any kind of import run; a kind, when given, must be the run's (a check against a mistyped id). */
+  'imports.resume': channel<{ runId: number; jobId: string; kind: ImportKind }>()(z.object({ runId, kind: z.enum(IMPORT_KINDS).optional() }).strict(), 'imports.run'),
   'imports.list': channel<ImportRunSummary[]>()(z.object({ limit: z.number().int().min(1).max(200).default(50), before: runId.optional() }).strict(), 'imports.view'),
+  /** Runs of every kind (or of one), newest first. */
+  'imports.runs': channel<ImportRunListing[]>()(
+    z.object({ limit: z.number().int().min(1).max(200).default(50), before: runId.optional(), kind: z.enum(IMPORT_KINDS).optional() }).strict(),
+    'imports.view',
+  ),
   'imports.get': channel<ImportRunDetail>()(z.object({ runId }).strict(), 'imports.view'),
   /** Browser mode's upload route reserves the upload through this call (permission, audit) before streaming. */
   'imports.upload': channel<IncomingFile>()(

@@ -60,13 +60,8 @@ export async function importClaimsCommand(services: CommandServices, caller: Cal
   return followClaimJob(services, caller, started, json, io);
 }
 
-/** `custodian import resume claims RUN`: continues an interrupted or failed claims import from its last commit. */
-export async function resumeClaimsCommand(services: CommandServices, caller: CallerContext, runId: number, json: boolean, io: Output): Promise<number> {
-  const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId, kind: 'claims' });
-  return followClaimJob(services, caller, resumed, json, io);
-}
-
-async function followClaimJob(services: CommandServices, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
+/** Waits for a claims job with progress on stderr, then prints its run. */
+export async function followClaimJob(services: CommandServices, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
   const call = typedCall(services.dispatch, caller);
   let last = 0;
   const unsubscribe = services.events.subscribe((m) => {

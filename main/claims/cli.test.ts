@@ -1,7 +1,6 @@
 // `custodian import claims` and `custodian claims check` as real processes (CUSTODIAN_CHAIN=none): the IT admin
 // imports (imports.run) but may not check; a records manager checks a file and sees every row's verdict; the
 // import is idempotent; the payer tool refuses a malformed claim hash before touching any chain.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,34 +9,20 @@ import { silentLogger } from '../runtime/log';
 import { startServices } from '../compose/services';
 import { claimRow, writeClaimsCsv } from './test-support';
 import { createStaffReady } from '../staff/test-support';
+import { CLI_PASSWORD, cliSetUp, runCli } from '../imports/cli-process-test-support';
 
-const bin = path.resolve(import.meta.dirname, '../../bin/custodian.mjs');
-const PASSWORD = 'correct horse battery staple 42';
 let dir: string;
 let dataDir: string;
 
-function custodian(args: string[], user = 'admin'): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args, '--data-dir', dataDir], {
-      env: { ...process.env, CUSTODIAN_CHAIN: 'none', CUSTODIAN_PASSWORD: PASSWORD, CUSTODIAN_USER: user, CUSTODIAN_RPC_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const custodian = (args: string[], user = 'admin') => runCli(dataDir, args, { user });
 
 beforeAll(async () => {
   dir = tempDir('custodian-claims-cli-');
   dataDir = path.join(dir, 'data');
-  expect((await custodian(['setup', '--user', 'admin', '--name', 'Ada Admin'])).code).toBe(0);
+  await cliSetUp(dataDir);
   const services = await startServices({ dataDir, runtime: 'cli', logger: silentLogger, config: { chain: { mode: 'none' } } });
   try {
-    await createStaffReady(services, { id: 'root', name: 'Root', role: 'it_admin' }, { username: 'mae', displayName: 'Mae Manager', role: 'records_manager', password: PASSWORD });
+    await createStaffReady(services, { id: 'root', name: 'Root', role: 'it_admin' }, { username: 'mae', displayName: 'Mae Manager', role: 'records_manager', password: CLI_PASSWORD });
   } finally {
     await services.stop();
   }

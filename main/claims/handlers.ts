@@ -16,7 +16,8 @@ import { checkClaimsFile } from './pipeline';
 import { precheckClaim } from './precheck';
 import { setPayerAddress } from './payers';
 import { claimDetail, listClaims } from './queries';
-import { createClaimImportRun, listClaimImportRuns, setClaimImportJob } from './runs';
+import { createClaimImportRun, type ClaimImportCounts } from './runs';
+import { listRuns, runState, setRunJob } from '../imports/run-table';
 import { insertClaim } from './store';
 
 export interface ClaimsDeps {
@@ -55,7 +56,7 @@ export function startClaimImport(db: Db, jobs: JobRunner, file: string, startedB
   }
   const runId = createClaimImportRun(db, { filePath: resolved, fileName: path.basename(resolved), fileSize: size, startedBy, dryRun });
   const job = jobs.start(CLAIM_IMPORT_JOB_KIND, { runId });
-  setClaimImportJob(db, runId, job.id);
+  setRunJob(db, runId, job.id);
   return { runId, jobId: job.id };
 }
 
@@ -108,16 +109,16 @@ export function createClaimsHandlers(deps: ClaimsDeps): HandlersFor<typeof claim
       return { counts, rows };
     },
     'claims.importRuns': ({ limit }): ClaimImportRunView[] =>
-      listClaimImportRuns(db, limit).map((r) => ({
+      listRuns<ClaimImportCounts>(db, { kind: 'claims', limit }).map((r) => ({
         id: r.id,
         jobId: r.job_id,
         fileName: r.file_name,
-        state: r.job_state ?? r.outcome ?? 'unknown',
-        rowsRead: r.rows_read,
-        passed: r.passed,
-        failed: r.failed,
-        rejected: r.rejected,
-        duplicate: r.duplicate,
+        state: runState(r),
+        rowsRead: r.counts.rowsRead,
+        passed: r.counts.passed,
+        failed: r.counts.failed,
+        rejected: r.counts.rejected,
+        duplicate: r.counts.duplicate,
         rejectsPath: r.rejects_path,
         dryRun: r.dry_run === 1,
         error: r.error,

@@ -53,7 +53,7 @@ describe('claims import: fixes shared with the consent import', () => {
     const runId = newRun(file);
     await expect(run(runId)).rejects.toMatchObject({ code: 'IMPORT_CSV_MALFORMED', message: expect.stringMatching(/^Line 9: /) });
     expect(claimIds()).toEqual(good.map((_, i) => `OK-${i}`));
-    expect(getClaimImportRun(t.db, runId)).toMatchObject({ rows_read: 7, passed: 1, failed: 6, outcome: 'failed', error: expect.stringMatching(/^IMPORT_CSV_MALFORMED: Line 9: /) });
+    expect(getClaimImportRun(t.db, runId)).toMatchObject({ counts: { rowsRead: 7, passed: 1, failed: 6 }, outcome: 'failed', error: { code: 'IMPORT_CSV_MALFORMED', message: expect.stringMatching(/^Line 9: /) } });
   });
 
   it('reads a CRLF header over LF rows and a CR-only row as one row each', async () => {
@@ -114,7 +114,7 @@ describe('claims import: fixes shared with the consent import', () => {
     const dry = await run(dryRunId);
     expect(claimIds()).toEqual([]);
     expect((t.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n).toBe(0);
-    expect(getClaimImportRun(t.db, dryRunId)).toMatchObject({ dry_run: 1, outcome: 'succeeded', rows_read: 4 });
+    expect(getClaimImportRun(t.db, dryRunId)).toMatchObject({ dry_run: 1, outcome: 'succeeded', rows_read: 4, counts: { rowsRead: 4 } });
     const real = await run(newRun(file));
     expect({ ...dry, rejectsPath: '', dryRun: false, fileHash: '' }).toEqual({ ...real, rejectsPath: '', fileHash: '' });
   });

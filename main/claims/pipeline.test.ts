@@ -60,7 +60,7 @@ describe('claims import', () => {
     const { runId, result } = await importFile(file);
 
     expect(result).toMatchObject({ rowsRead: 12, passed: 2, failed: 6, rejected: 3, duplicate: 1 });
-    expect(getClaimImportRun(t.db, runId)).toMatchObject({ rows_read: 12, passed: 2, failed: 6, rejected: 3, duplicate: 1, outcome: 'succeeded' });
+    expect(getClaimImportRun(t.db, runId)).toMatchObject({ rows_read: 12, rejected: 3, counts: { rowsRead: 12, passed: 2, failed: 6, rejected: 3, duplicate: 1 }, outcome: 'succeeded' });
     expect(claims().map((c) => [c.claim_id, c.verdict, c.chain_status])).toEqual([
       ['PASS-1', 'pass', 'pending'],
       ['PASS-2', 'pass', 'pending'],

@@ -13,7 +13,7 @@ import { CachedPseudonyms, checkableOf, SqlPrecheckContext } from './context';
 import { claimOfRecord, mapClaimHeader, readClaimsCsv, type ClaimCsvRow } from './csv';
 import type { ClaimReason } from './model';
 import { precheckClaim, type CheckableClaim } from './precheck';
-import { claimRunTable, type ClaimImportCounts } from './runs';
+import { claimRunTable, claimTally, type ClaimImportCounts } from './runs';
 import { claimByClaimId, insertClaim } from './store';
 
 export type RowOutcome =
@@ -73,7 +73,7 @@ export function claimAdapter(db: Db, clock: () => Date): RecordAdapter<ClaimImpo
     runs: claimRunTable(db),
     chunkRows: CHUNK_ROWS,
     zero: () => ({ rowsRead: 0, passed: 0, failed: 0, rejected: 0, duplicate: 0 }),
-    tally: (c) => ({ done: c.rowsRead, errors: c.rejected }),
+    tally: claimTally,
     rejectsPath: (dataDir, runId) => path.join(dataDir, 'imports', `claims-run-${runId}-rejects.csv`),
     open({ runId, run, counts, dataDir, rejects }) {
       const pseudonymizer = new CachedPseudonyms(new Pseudonymizer(loadOrCreateFacilitySecret(dataDir)));

@@ -131,6 +131,7 @@ export function sampleInputs(f: IdentityFixture, who: Principal = manager): Part
     'claims.importRuns': [{}],
     'imports.preview': [{ uploadId: f.uploadFor(who.id) }],
     'imports.list': [{}],
+    'imports.runs': [{}],
     'imports.get': [{ runId: f.runId }],
     'imports.rejectsFile': [{ runId: f.runId }],
     'sharing.requests': [{}],

@@ -1,7 +1,5 @@
 // The composition root shared by the Electron shell, browser mode and the CLI: opens and migrates the
 // database, connects the chain, starts the job runner, and builds the one API dispatcher over every domain.
-import { getClaimImportRun } from '../claims/runs';
-import { getRosterRun } from '../credentials/roster-import';
 import path from 'node:path';
 import type { Principal } from '../api/permissions';
 import { createAuditSink, hasAuditTable } from '../audit/api-sink';
@@ -308,17 +306,6 @@ export async function startServices(options: StartOptions): Promise<Services> {
       uploads,
       dataDir,
       ...(options.dialogs ? { dialogs: options.dialogs } : {}),
-      // imports.resume for every kind: each domain's runs table says which job and file a run has.
-      otherRuns: {
-        providers: (runId) => {
-          const r = getRosterRun(db, runId);
-          return r && { jobId: r.job_id, filePath: r.file_path };
-        },
-        claims: (runId) => {
-          const r = getClaimImportRun(db, runId);
-          return r && { jobId: r.job_id, filePath: r.file_path };
-        },
-      },
     }),
     ...createFacilitySecretHandlers({ dataDir, db, log, incoming, saveTarget: (targetId, owner) => uploads.resolveSaveTarget(targetId, owner) }),
     ...createIssuerGovernanceHandlers({ chain, chainConfig: config.chain }),

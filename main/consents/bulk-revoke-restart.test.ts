@@ -8,7 +8,7 @@ import { BULK_UNDO_WINDOW_HOURS, type BulkRevokePreview, type BulkRevokeResult, 
 import type { ConsentDetail } from '../api/consents';
 import type { Principal } from '../api/permissions';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 import { priorStatesOf } from './bulk-revoke-records';
 import { NPI, seedSecret, tempDir } from './test-support';
 

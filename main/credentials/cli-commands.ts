@@ -8,6 +8,7 @@ import {
   verdictErrorCode,
   type CredentialStatusChange,
   type IssuerStatusSignature,
+  type RosterRunDetail,
   type VerificationResult,
 } from '../api/credentials';
 import { AppError } from '../api/errors';
@@ -21,7 +22,6 @@ import type { JobRunner } from '../workers/job-runner';
 import { toCredentialDocument } from './document';
 import { credentialDomain, type CredentialDomain } from './eip712';
 import { issueCredential, loadIssuerKey } from './issuer';
-import type { RosterSummary } from './roster-import';
 import { lastKnownRegistry } from './settings';
 import { signStatus, statusDomain, statusNonce, STATUS_SIGNATURE_TTL_SECONDS } from './status-signature';
 import { issuerStatusSignatureFor } from './status-change';
@@ -183,43 +183,39 @@ export async function issuerGovernanceCommand(
   return 0;
 }
 
-export function formatRosterSummary(s: RosterSummary): string {
+export function formatRosterSummary(r: RosterRunDetail): string {
   const lines = [
-    `${s.dryRun ? 'Roster dry run (nothing stored)' : 'Roster import'} ${s.outcome}: ${s.rows_read} row(s) read`,
-    `  providers added ${s.providers_added}, updated ${s.providers_updated}; credentials added ${s.credentials_added}`,
-    `  duplicates ${s.duplicate}, rejected ${s.rejected}${s.rejected ? ` (rejects: ${s.rejectsPath})` : ''}`,
+    `${r.dryRun ? 'Roster dry run (nothing stored)' : 'Roster import'} ${r.state}: ${r.rowsRead} row(s) read`,
+    `  providers added ${r.providersAdded}, updated ${r.providersUpdated}; credentials added ${r.credentialsAdded}`,
+    `  duplicates ${r.duplicate}, rejected ${r.rejected}${r.rejected ? ` (rejects: ${r.rejectsPath})` : ''}`,
   ];
-  if (s.ignoredColumns.length) lines.push(`  ignored columns: ${s.ignoredColumns.join(', ')}`);
-  for (const r of s.sampleRejects.slice(0, 10)) lines.push(`  row ${r.row} rejected: ${r.reason}`);
-  for (const d of s.sampleDuplicates.slice(0, 10)) lines.push(`  row ${d.row} duplicate: ${d.reason}`);
+  if (r.ignoredColumns.length) lines.push(`  ignored columns: ${r.ignoredColumns.join(', ')}`);
+  for (const x of r.rejects) lines.push(`  row ${x.row} rejected: ${x.problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`);
+  if (r.rejectsTruncated) lines.push(`  (more rejected rows in ${r.rejectsPath})`);
   return lines.join('\n');
 }
 
 /** Starts the roster import job (or dry run) through the API and waits for it, with progress on stderr. */
 export async function importProvidersCommand(services: CommandServices, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false): Promise<number> {
   const started = await typedCall(services.dispatch, caller)('credentials.import', { uploadId, dryRun });
-  return followRosterJob(services, started.job.id, json, io);
+  return followRosterJob(services, caller, { runId: started.runId, jobId: started.job.id }, json, io);
 }
 
-/** `custodian import resume providers RUN`: continues an interrupted or failed roster import from its last commit. */
-export async function resumeProvidersCommand(services: CommandServices, caller: CallerContext, runId: number, json: boolean, io: Output): Promise<number> {
-  const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId, kind: 'providers' });
-  return followRosterJob(services, resumed.jobId, json, io);
-}
-
-async function followRosterJob(services: CommandServices, jobId: string, json: boolean, io: Output): Promise<number> {
+/** Waits for a roster job with progress on stderr, then prints the run as the runs table holds it (not the job's result). */
+export async function followRosterJob(services: CommandServices, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
   const unsubscribe = services.events.subscribe((m) => {
     if (m.event !== 'job.progress') return;
     const p: JobProgress = m.payload;
-    if (p.jobId === jobId && p.state === 'running') io.err(`\r${p.done}${p.total !== null ? ` / ${p.total}` : ''} rows, ${p.errors} rejected, ${Math.round(p.rate)} rows/s`);
+    if (p.jobId === started.jobId && p.state === 'running') io.err(`\r${p.done}${p.total !== null ? ` / ${p.total}` : ''} rows, ${p.errors} rejected, ${Math.round(p.rate)} rows/s`);
   });
   try {
-    const summary = await services.jobs.waitFor(jobId);
+    const job = await services.jobs.waitFor(started.jobId);
     io.err('\n');
-    if (summary.state !== 'succeeded') throw new AppError('IMPORT_FAILED', `The roster import ${summary.state}${summary.error ? `: ${summary.error.code}: ${summary.error.message}` : ''}.`);
-    const row = services.db.prepare('SELECT result FROM jobs WHERE id = ?').get(jobId) as { result: string | null };
-    const result = JSON.parse(row.result ?? 'null') as RosterSummary;
-    io.out(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatRosterSummary(result)}\n`);
+    if (job.state !== 'succeeded') {
+      throw new AppError(job.error?.code ?? 'IMPORT_FAILED', `Roster import run ${started.runId} ${job.state}: ${job.error?.message ?? 'no detail'}`, { runId: started.runId });
+    }
+    const run = await typedCall(services.dispatch, caller)('credentials.rosterRuns.get', { runId: started.runId, limit: 10 });
+    io.out(json ? `${JSON.stringify(run, null, 2)}\n` : `${formatRosterSummary(run)}\n`);
     return 0;
   } finally {
     unsubscribe();

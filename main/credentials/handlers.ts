@@ -8,7 +8,8 @@ import type { RequestContext } from '../runtime/dispatcher';
 import { parseCredentialDocument } from './document';
 import { credentialDomain } from './eip712';
 import { credentialView, expiringCredentials, listProviders, providerDetail } from './queries';
-import { createRosterRun, setRosterJob } from './roster-import';
+import { createRosterRun } from './roster-import';
+import { setRunJob } from '../imports/run-table';
 import { listRosterRuns, rosterRunDetail } from './roster-runs';
 import { VERIFY_ALL_KIND, verifyAllJobParams, verifyAllRunning, type ChainEndpointSource, type JobStarter } from './scheduler';
 import { credentialSettings, lastKnownRegistry, SETTING_KEYS, writeSetting } from './settings';
@@ -122,7 +123,7 @@ export function createCredentialHandlers(deps: CredentialDeps): HandlersFor<type
       const registry = conn?.endpoint.contracts.CredentialRegistry;
       const known = registry && conn ? credentialDomain(conn.endpoint.chainId, registry) : lastKnownRegistry(db);
       const job = jobs.start('import.providers', { runId: run.id, domain: known ? { chainId: known.chainId, registry: known.verifyingContract } : null });
-      setRosterJob(db, run.id, job.id);
+      setRunJob(db, run.id, job.id);
       ctx.audit({ subject: run.file_name, details: { runId: run.id, jobId: job.id, fileSize: run.file_size, ...(input.dryRun ? { dryRun: true } : {}) } });
       return { runId: run.id, job };
     },

@@ -143,7 +143,7 @@ describe('runRosterImport', () => {
     fs.writeFileSync(file, 'npi,full_name,license\n1234567893,Ada,A1\n');
     const run = createRosterRun(db, file, 'tester');
     await expect(runRosterImport(db, run.id, hooks(), { domain: ours, dataDir: dir })).rejects.toMatchObject({ code: 'ROSTER_HEADER_MISSING', message: expect.stringMatching(/missing column name/) });
-    expect(db.prepare('SELECT outcome FROM roster_import_runs WHERE id = ?').get(run.id)).toEqual({ outcome: 'failed' });
+    expect(db.prepare('SELECT outcome FROM import_runs WHERE id = ?').get(run.id)).toEqual({ outcome: 'failed' });
   });
 
   it('stops at a quote that is never closed, naming the line', async () => {
@@ -200,7 +200,7 @@ describe('a credential past its dates is marked at import', () => {
 // test is a hostile or broken file a sender could hand us.
 describe('roster import on the shared import framework', () => {
   const header = ROSTER_COLUMNS.join(',');
-  const runOf = (id: number) => db.prepare('SELECT rows_read, rejected, outcome, error, file_hash FROM roster_import_runs WHERE id = ?').get(id) as Record<string, unknown>;
+  const runOf = (id: number) => db.prepare('SELECT rows_read, rejected, outcome, error_code, error, file_hash FROM import_runs WHERE id = ?').get(id) as Record<string, unknown>;
 
   it('an unclosed quote stops at its line after committing the valid rows before it (none swallowed into a cell)', async () => {
     const [, b, c] = creds as SignedCredential[];
@@ -210,7 +210,7 @@ describe('roster import on the shared import framework', () => {
     const before = count('credentials');
     await expect(runRosterImport(db, run.id, hooks(), { domain: ours, dataDir: dir, chunkRows: 1 })).rejects.toMatchObject({ code: 'IMPORT_CSV_MALFORMED', message: expect.stringMatching(/^Line 4: /) });
     // The two rows before the bad line are stored and counted; the run says why it stopped.
-    expect(runOf(run.id)).toMatchObject({ rows_read: 2, rejected: 0, outcome: 'failed', error: expect.stringMatching(/^Line 4: /) });
+    expect(runOf(run.id)).toMatchObject({ rows_read: 2, rejected: 0, outcome: 'failed', error_code: 'IMPORT_CSV_MALFORMED', error: expect.stringMatching(/^Line 4: /) });
     expect(count('credentials')).toBeGreaterThanOrEqual(before);
     const stored = db.prepare('SELECT count(*) AS n FROM credentials WHERE import_run_id = ? OR credential_hash IN (?, ?)').get(run.id, b!.hash, c!.hash) as { n: number };
     expect(stored.n).toBe(2);
@@ -274,6 +274,6 @@ describe('roster import on the shared import framework', () => {
     const pick = (s: RosterSummary) => ({ rows_read: s.rows_read, providers_added: s.providers_added, providers_updated: s.providers_updated, credentials_added: s.credentials_added, duplicate: s.duplicate, rejected: s.rejected, rejects: s.sampleRejects, dups: s.sampleDuplicates });
     expect(pick(dry)).toEqual(pick(real));
     expect(real.credentials_added).toBe(2);
-    expect(db.prepare('SELECT dry_run, outcome FROM roster_import_runs WHERE id = ?').get(dryRun.id)).toEqual({ dry_run: 1, outcome: 'succeeded' });
+    expect(db.prepare('SELECT dry_run, outcome FROM import_runs WHERE id = ?').get(dryRun.id)).toEqual({ dry_run: 1, outcome: 'succeeded' });
   });
 });

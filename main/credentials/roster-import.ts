@@ -5,8 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
-import { runImport, type EngineOptions, type ImportHooks, type RecordAdapter, type RunTable } from '../imports/engine';
+import { runImport, type EngineOptions, type ImportHooks, type RecordAdapter, type RunResultBase, type RunTable } from '../imports/engine';
 import { csvRejectLine } from '../imports/rejects';
+import { createRun, getRun, runTable, type ImportRunRow } from '../imports/run-table';
 import { MAX_COLUMNS, type CsvRecord } from '../imports/csv-source';
 import type { CredentialDomain } from './eip712';
 import { describeRosterProblems, mapRosterHeader, validateRosterRow, type RosterHeader, type RosterProblem, type RosterRowResult } from './roster';
@@ -25,30 +26,9 @@ export interface RosterCounts {
   rejected: number;
 }
 
-export interface RosterRunRow extends RosterCounts {
-  id: number;
-  job_id: string | null;
-  file_name: string;
-  file_path: string;
-  file_size: number;
-  file_hash: string | null;
-  dry_run: 0 | 1;
-  rejects_path: string | null;
-  outcome: 'succeeded' | 'failed' | 'cancelled' | null;
-  error: string | null;
-  started_by: string;
-  created_at: string;
-  finished_at: string | null;
-}
+export type RosterRunRow = ImportRunRow<RosterCounts>;
 
-export interface RosterSummary extends RosterCounts {
-  runId: number;
-  dryRun: boolean;
-  outcome: 'succeeded' | 'cancelled';
-  rejectsPath: string;
-  fileHash: string;
-  ignoredColumns: string[];
-  sampleRejects: { row: number; reason: string }[];
+export interface RosterSummary extends RosterCounts, RunResultBase {
   /** Rows that added nothing: a repeat of an earlier row of this file, or already in the directory. */
   sampleDuplicates: { row: number; reason: string }[];
 }
@@ -63,59 +43,23 @@ export function createRosterRun(db: Db, file: string, startedBy: string, dryRun 
   }
   if (!stat.isFile()) throw new AppError('IMPORT_FILE_NOT_FOUND', `${path.basename(resolved)} is not a file.`);
   if (stat.size === 0) throw new AppError('IMPORT_FILE_EMPTY', `The roster ${path.basename(resolved)} is empty.`);
-  const id = Number(
-    db
-      .prepare('INSERT INTO roster_import_runs (file_name, file_path, file_size, dry_run, started_by, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(path.basename(resolved), resolved, stat.size, dryRun ? 1 : 0, startedBy, new Date().toISOString()).lastInsertRowid,
-  );
+  const id = createRun(db, 'providers', { filePath: resolved, fileName: path.basename(resolved), fileSize: stat.size, format: 'csv', dryRun, startedBy });
   return getRosterRun(db, id)!;
 }
 
 export function getRosterRun(db: Db, id: number): RosterRunRow | undefined {
-  return db.prepare('SELECT * FROM roster_import_runs WHERE id = ?').get(id) as RosterRunRow | undefined;
-}
-
-export function setRosterJob(db: Db, runId: number, jobId: string): void {
-  db.prepare('UPDATE roster_import_runs SET job_id = ? WHERE id = ?').run(jobId, runId);
+  return getRun<RosterCounts>(db, id, 'providers');
 }
 
 export function rosterRejectsPath(dataDir: string, runId: number): string {
   return path.join(dataDir, 'imports', `roster-${runId}-rejects.csv`);
 }
 
-/** roster_import_runs as the import framework reads and writes a run. */
+const rosterTally = (c: RosterCounts) => ({ done: c.rows_read, errors: c.rejected });
+
+/** The rosters' view of import_runs for the engine. */
 export function rosterRunTable(db: Db): RunTable<RosterCounts> {
-  return {
-    label: 'roster import run',
-    get(runId) {
-      const r = getRosterRun(db, runId);
-      if (!r) return undefined;
-      const counts: RosterCounts = { rows_read: r.rows_read, providers_added: r.providers_added, providers_updated: r.providers_updated, credentials_added: r.credentials_added, duplicate: r.duplicate, rejected: r.rejected };
-      return { filePath: r.file_path, fileName: r.file_name, format: 'csv', dryRun: r.dry_run === 1, startedBy: r.started_by, counts };
-    },
-    start(runId, rejectsPath, fresh) {
-      if (fresh) {
-        db.prepare(
-          `UPDATE roster_import_runs SET rejects_path = ?, rows_read = 0, providers_added = 0, providers_updated = 0, credentials_added = 0, duplicate = 0,
-             rejected = 0, outcome = NULL, error = NULL, finished_at = NULL WHERE id = ?`,
-        ).run(rejectsPath, runId);
-      } else db.prepare('UPDATE roster_import_runs SET rejects_path = ?, outcome = NULL, error = NULL, finished_at = NULL WHERE id = ?').run(rejectsPath, runId);
-    },
-    saveCounts(runId, c) {
-      db.prepare(
-        `UPDATE roster_import_runs SET rows_read = ?, providers_added = ?, providers_updated = ?, credentials_added = ?, duplicate = ?, rejected = ? WHERE id = ?`,
-      ).run(c.rows_read, c.providers_added, c.providers_updated, c.credentials_added, c.duplicate, c.rejected, runId);
-    },
-    finish(runId, outcome, error, fileHash) {
-      db.prepare('UPDATE roster_import_runs SET outcome = ?, error = ?, file_hash = COALESCE(?, file_hash), finished_at = ? WHERE id = ?').run(
-        outcome,
-        error?.message ?? null,
-        fileHash,
-        new Date().toISOString(),
-        runId,
-      );
-    },
-  };
+  return runTable<RosterCounts>(db, 'providers', 'roster import run', rosterTally);
 }
 
 /** What the run remembers of each NPI it saw: the row and the provider fields, to report in-file conflicts. */
@@ -158,7 +102,7 @@ export function rosterAdapter(db: Db, domain: CredentialDomain | null): RecordAd
     runs: rosterRunTable(db),
     chunkRows: ROSTER_CHUNK_ROWS,
     zero: () => ({ rows_read: 0, providers_added: 0, providers_updated: 0, credentials_added: 0, duplicate: 0, rejected: 0 }),
-    tally: (c) => ({ done: c.rows_read, errors: c.rejected }),
+    tally: rosterTally,
     rejectsPath: (dataDir, runId) => rosterRejectsPath(dataDir, runId),
     open({ runId, run, counts, rejects }) {
       const writer: RosterWriter = run.dryRun ? dryRosterWriter(db, runId) : storeRosterWriter(db);

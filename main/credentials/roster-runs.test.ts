@@ -107,7 +107,7 @@ describe('roster runs', () => {
 
   it('keeps the counts when the rejects file is gone, and says so', async () => {
     const id = await importLines('third.csv', [row({ npi: '1234567890', name: 'Dr Bad' })]);
-    fs.rmSync(db.prepare('SELECT rejects_path AS p FROM roster_import_runs WHERE id = ?').pluck().get(id) as string);
+    fs.rmSync(db.prepare('SELECT rejects_path AS p FROM import_runs WHERE id = ?').pluck().get(id) as string);
     expect(await rosterRunDetail(db, id, 500)).toMatchObject({ rejected: 1, rejects: [], rejectsMissing: true });
   });
 
@@ -115,7 +115,7 @@ describe('roster runs', () => {
     db.prepare(`INSERT INTO staff (id, username, display_name, role, password_hash) VALUES ('staff-1', 'mae', 'Mae Manager', 'records_manager', 'x')`).run();
     const run = createRosterRun(db, path.join(dir, 'first.csv'), 'staff-1');
     db.prepare(`INSERT INTO jobs (id, kind, state, params) VALUES ('00000000-0000-4000-8000-000000000001', 'import.providers', 'running', '{}')`).run();
-    db.prepare('UPDATE roster_import_runs SET job_id = ? WHERE id = ?').run('00000000-0000-4000-8000-000000000001', run.id);
+    db.prepare('UPDATE import_runs SET job_id = ? WHERE id = ?').run('00000000-0000-4000-8000-000000000001', run.id);
     expect(listRosterRuns(db, 1, null)[0]).toMatchObject({ id: run.id, state: 'running', finishedAt: null, startedBy: 'Mae Manager' });
     await expect(rosterRunDetail(db, 999_999, 10)).rejects.toThrow(/no roster import run 999999/);
   });

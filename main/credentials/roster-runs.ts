@@ -6,32 +6,29 @@ import type { RosterImportJobResult } from '../api/jobs';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import { readCsvBatches } from '../imports/csv-source';
-import type { RosterRunRow } from './roster-import';
+import { listedRun, listRuns, runState, type ListedImportRun } from '../imports/run-table';
+import type { RosterCounts } from './roster-import';
 
-type RunWithJob = RosterRunRow & { job_state: string | null; job_result: string | null; started_by_name: string | null };
-
-const RUN_SQL = `SELECT r.*, j.state AS job_state, j.result AS job_result, s.display_name AS started_by_name
-  FROM roster_import_runs r LEFT JOIN jobs j ON j.id = r.job_id LEFT JOIN staff s ON s.id = r.started_by`;
-
-const JOB_STATES = new Set(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
+type RunWithJob = ListedImportRun<RosterCounts>;
 
 export function rosterRunSummary(r: RunWithJob): RosterRunSummary {
-  // The run's outcome is written in the transaction that ends it; until then the job says where it is.
-  const state = (r.outcome ?? (r.job_state && JOB_STATES.has(r.job_state) ? r.job_state : 'unknown')) as RosterRunSummary['state'];
+  const state = runState(r);
+  const c = r.counts;
   return {
     id: r.id,
     jobId: r.job_id,
     fileName: r.file_name,
     fileSize: r.file_size,
-    state,
-    rowsRead: r.rows_read,
-    providersAdded: r.providers_added,
-    providersUpdated: r.providers_updated,
-    credentialsAdded: r.credentials_added,
-    duplicate: r.duplicate,
-    rejected: r.rejected,
     dryRun: r.dry_run === 1,
+    state,
+    rowsRead: c.rows_read,
+    providersAdded: c.providers_added,
+    providersUpdated: c.providers_updated,
+    credentialsAdded: c.credentials_added,
+    duplicate: c.duplicate,
+    rejected: c.rejected,
     fileHash: r.file_hash,
+    rejectsPath: r.rejects_path,
     error: r.error,
     startedBy: r.started_by_name ?? r.started_by,
     createdAt: r.created_at,
@@ -40,8 +37,7 @@ export function rosterRunSummary(r: RunWithJob): RosterRunSummary {
 }
 
 export function listRosterRuns(db: Db, limit: number, before: number | null): RosterRunSummary[] {
-  const rows = db.prepare(`${RUN_SQL} WHERE r.id < ? ORDER BY r.id DESC LIMIT ?`).all(before ?? Number.MAX_SAFE_INTEGER, limit) as RunWithJob[];
-  return rows.map(rosterRunSummary);
+  return listRuns<RosterCounts>(db, { kind: 'providers', limit, before }).map(rosterRunSummary);
 }
 
 // A problem list as roster.ts describeRosterProblems writes it: "column: reason; column: reason".
@@ -88,14 +84,14 @@ export async function readRosterRejects(file: string, limit: number): Promise<{ 
 }
 
 export async function rosterRunDetail(db: Db, runId: number, limit: number): Promise<RosterRunDetail> {
-  const r = db.prepare(`${RUN_SQL} WHERE r.id = ?`).get(runId) as RunWithJob | undefined;
+  const r = listedRun<RosterCounts>(db, runId, 'providers');
   if (!r) throw new AppError('NOT_FOUND', `There is no roster import run ${runId}.`);
   const summary = rosterRunSummary(r);
   const result = r.job_result ? (JSON.parse(r.job_result) as Partial<RosterImportJobResult>) : {};
   let rejects: RosterRejectedRow[] = [];
   let truncated = false;
   let missing = false;
-  if (r.rejected > 0) {
+  if (r.counts.rejected > 0) {
     if (r.rejects_path && fs.existsSync(r.rejects_path)) ({ rejects, truncated } = await readRosterRejects(r.rejects_path, limit));
     else missing = true;
   }

@@ -47,13 +47,14 @@ export interface RunFile {
   startedBy: string;
 }
 
-/** The runs table of one kind, owned by its domain: the engine reads and writes a run only through this. */
+/** A kind's view of the one runs table (run-table.ts): the engine reads and writes a run only through this. */
 export interface RunTable<C> {
   /** How a message names a run of this kind ("import run", "roster import run"). */
   readonly label: string;
-  get(runId: number): (RunFile & { counts: C }) | undefined;
-  /** Before reading: a fresh run (not a resume) starts its counts and rejects over. */
-  start(runId: number, rejectsPath: string, fresh: boolean): void;
+  /** The run, if it is one of this kind; rejectsPath is the file it has written (null before it started). */
+  get(runId: number): (RunFile & { rejectsPath: string | null; counts: C }) | undefined;
+  /** Before reading: a fresh run (not a resume) starts its counts (at `zero`) and rejects over. */
+  start(runId: number, rejectsPath: string, fresh: boolean, zero: C): void;
   /** Inside the transaction that commits the rows counted. */
   saveCounts(runId: number, counts: C): void;
   finish(runId: number, outcome: RunOutcome, error: { code: string; message: string } | null, fileHash: string | null): void;
@@ -113,6 +114,17 @@ export interface EngineOptions {
   dataDir?: string;
   /** Longest a transaction stays open when nobody waits (TXN_HOLD_MS; tests raise it to be deterministic). */
   holdMs?: number;
+}
+
+/** What a kind's job result says of its run, beside the kind's counts. */
+export interface RunResultBase {
+  runId: number;
+  dryRun: boolean;
+  outcome: 'succeeded' | 'cancelled';
+  rejectsPath: string;
+  fileHash: string;
+  ignoredColumns: string[];
+  sampleRejects: { row: number; reason: string }[];
 }
 
 export interface EngineSummary<C> {

@@ -3,7 +3,7 @@
 // second, then the summary.
 import { AppError } from '../api/errors';
 import type { JobProgress } from '../api/events';
-import type { ImportRunDetail, ImportRunSummary } from '../api/imports';
+import type { ImportRunDetail, ImportRunListing } from '../api/imports';
 import { typedCall } from '../runtime/call';
 import type { CallerContext, Dispatch } from '../runtime/dispatcher';
 import type { EventBus } from '../runtime/event-bus';
@@ -59,60 +59,32 @@ export async function importConsentsCommand(
   return followImportJob(services, caller, started, options.json, io);
 }
 
-/**
- * `custodian import resume RUN`: continues an interrupted or failed import from its last committed chunk (the same
- * channel as the console's Resume button, so the same permission and checks), then prints the summary like a run.
- */
-export async function resumeImportCommand(services: CommandServices, caller: CallerContext, runId: number, options: { json: boolean }, io: Output): Promise<number> {
-  const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId });
-  return followImportJob(services, caller, resumed, options.json, io);
-}
-
-/** `custodian import runs`: the latest import runs of every kind, newest first, saying which can be resumed and how. */
+/** `custodian import runs`: the latest import runs of every kind (one table, one id sequence), newest first. */
 export async function listImportRunsCommand(services: CommandServices, caller: CallerContext, options: { json: boolean }, io: Output): Promise<number> {
-  const call = typedCall(services.dispatch, caller);
-  const runs = await call('imports.list', { limit: 20 });
+  const runs = await typedCall(services.dispatch, caller)('imports.runs', { limit: 20 });
   if (options.json) {
     io.out(`${JSON.stringify(runs, null, 2)}\n`);
     return 0;
   }
-  // Rosters and claims keep their own runs (ids per kind); read through their channels, so the same permission.
-  const rosters: OtherRun[] = await call('credentials.rosterRuns.list', { limit: 20 });
-  const claims: OtherRun[] = await call('claims.importRuns', { limit: 20 });
-  if (runs.length === 0 && rosters.length === 0 && claims.length === 0) {
+  if (runs.length === 0) {
     io.out('No import runs yet.\n');
     return 0;
   }
-  for (const r of runs) io.out(`${formatRunLine(r)}\n`);
-  const hints: string[] = [];
-  const resumable = runs.filter(isResumable);
-  if (resumable.length) hints.push(`custodian import resume ${resumable[0]!.id}`);
-  for (const [kind, title, list] of [['providers', 'Provider roster runs', rosters], ['claims', 'Claims runs', claims]] as const) {
-    if (!list.length) continue;
-    io.out(`\n${title}:\n`);
-    for (const r of list) io.out(`${kind} run ${r.id}  ${r.state.padEnd(11)} ${r.createdAt}  ${r.fileName}: ${r.rowsRead.toLocaleString('en-US')} read, ${r.rejected.toLocaleString('en-US')} rejected${isResumable(r) ? '  (can be resumed)' : ''}\n`);
-    const first = list.find(isResumable);
-    if (first) hints.push(`custodian import resume ${kind} ${first.id}`);
-  }
-  if (hints.length) io.out(`\nResume with: ${hints.join(' | ')}\n`);
+  for (const r of runs) io.out(`${formatListingLine(r)}\n`);
+  const resumable = runs.find((r) => r.resumable);
+  if (resumable) io.out(`\nResume with: custodian import resume ${resumable.id}\n`);
   return 0;
 }
 
-type OtherRun = { id: number; jobId: string | null; state: string; fileName: string; rowsRead: number; rejected: number; createdAt: string };
-
-/** Interrupted by a shutdown or a kill, or failed part-way: continued from the last committed chunk. */
-export function isResumable(r: { state: string; jobId: string | null }): boolean {
-  return r.jobId !== null && (r.state === 'interrupted' || r.state === 'failed');
-}
-
-export function formatRunLine(r: ImportRunSummary): string {
+export function formatListingLine(r: ImportRunListing): string {
   const what = `${r.dryRun ? 'dry run ' : ''}${r.fileName} (${r.format})`;
-  const counts = `${r.rowsRead.toLocaleString('en-US')} read, ${r.accepted.toLocaleString('en-US')} accepted, ${r.rejected.toLocaleString('en-US')} rejected`;
-  return `run ${r.id}  ${r.state.padEnd(11)} ${r.createdAt}  ${what}: ${counts}${isResumable(r) ? '  (can be resumed)' : ''}`;
+  const counts = `${r.rowsRead.toLocaleString('en-US')} read, ${r.rejected.toLocaleString('en-US')} rejected`;
+  const error = r.error ? ` [${r.error.code}]` : '';
+  return `run ${r.id}  ${r.kind.padEnd(9)} ${r.state.padEnd(11)} ${r.createdAt}  ${what}: ${counts}${error}${r.resumable ? '  (can be resumed)' : ''}`;
 }
 
 /** Prints progress at most once a second while the job runs, then the run's summary; a failed job is an error. */
-async function followImportJob(services: CommandServices, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
+export async function followImportJob(services: CommandServices, caller: CallerContext, started: { runId: number; jobId: string }, json: boolean, io: Output): Promise<number> {
   let last = 0;
   const unsubscribe = services.events.subscribe((m) => {
     // Nothing read yet says nothing (it used to print a stray "0 rows, 0 rows/s, ETA ?" on quick imports).

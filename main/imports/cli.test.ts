@@ -1,7 +1,6 @@
 // `custodian import consents` as an IT admin runs it: a real process per command (CUSTODIAN_CHAIN=none), exit
 // codes, the summary and rejects path; and a process killed at a random point mid-import, then resumed, ends
 // with exactly the rows and table checksum of a clean run.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,46 +9,17 @@ import { silentLogger } from '../runtime/log';
 import { startServices } from '../compose/services';
 import { generateConsentsCsv } from '../../scripts/generate-consents';
 import { csvText, HEADER, importFile, line } from './test-support';
+import { cliSetUp, runCli, type CliOptions, type CliRun } from './cli-process-test-support';
 
-const bin = path.resolve(import.meta.dirname, '../../bin/custodian.mjs');
-const PASSWORD = 'correct horse battery staple 42';
 let dir: string;
 let dataDir: string;
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function custodian(args: string[], options: { data?: string; onStderr?: (text: string, kill: () => void) => void } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args, '--data-dir', options.data ?? dataDir], {
-      env: { ...process.env, CUSTODIAN_CHAIN: 'none', CUSTODIAN_PASSWORD: PASSWORD, CUSTODIAN_USER: 'admin', CUSTODIAN_RPC_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      options.onStderr?.(stderr, () => child.kill('SIGKILL'));
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-async function setUp(data: string) {
-  const r = await custodian(['setup', '--user', 'admin', '--name', 'Ada Admin'], { data });
-  expect(r, r.stderr).toMatchObject({ code: 0 });
-}
+const custodian = (args: string[], options: CliOptions & { data?: string } = {}): Promise<CliRun> => runCli(options.data ?? dataDir, args, options);
 
 beforeAll(async () => {
   dir = tempDir('custodian-cli-');
   dataDir = path.join(dir, 'data');
-  await setUp(dataDir);
+  await cliSetUp(dataDir);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -98,7 +68,7 @@ describe('custodian import consents', () => {
 
   it('killed at a random point, then resumed: exactly the rows and checksum of a clean run', async () => {
     const data = path.join(dir, 'killed');
-    await setUp(data);
+    await cliSetUp(data);
     const file = path.join(dir, 'big.csv');
     generateConsentsCsv(file, { rows: 120_000, seed: 7 });
     // Progress lines come per committed chunk (20,000 rows), at most one a second.
@@ -115,7 +85,7 @@ describe('custodian import consents', () => {
     // What the IT admin does next, from the CLI alone: list the runs, then resume the one that can be.
     const runs = await custodian(['import', 'runs'], { data });
     expect(runs, runs.stderr).toMatchObject({ code: 0 });
-    expect(runs.stdout).toMatch(/^run 1 +interrupted .*big\.csv \(csv\).*\(can be resumed\)$/m);
+    expect(runs.stdout).toMatch(/^run 1  consents  interrupted .*big\.csv \(csv\).*\(can be resumed\)$/m);
     expect(runs.stdout).toContain('Resume with: custodian import resume 1');
     const resumed = await custodian(['import', 'resume', '1'], { data });
     expect(resumed, resumed.stderr).toMatchObject({ code: 0 });
@@ -133,7 +103,7 @@ describe('custodian import consents', () => {
       try {
         fs.copyFileSync(path.join(data, 'secrets', 'facility-secret'), path.join(clean.dir, 'secrets', 'facility-secret'));
         const reference = await importFile(clean, file, { chunkRows: 20_000 });
-        const run = services.db.prepare('SELECT rows_read, accepted, updated, rejected, duplicate, consents_written FROM import_runs WHERE id = 1').get();
+        const run = JSON.parse(services.db.prepare('SELECT counts FROM import_runs WHERE id = 1').pluck().get() as string) as unknown;
         expect(run).toEqual({ rows_read: reference.rows_read, accepted: reference.accepted, updated: reference.updated, rejected: reference.rejected, duplicate: reference.duplicate, consents_written: reference.consents_written });
         expect(consentsChecksum(services.db)).toEqual(consentsChecksum(clean.db));
         expect(services.db.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual(clean.db.prepare('SELECT count(*) AS n FROM outbox').get());

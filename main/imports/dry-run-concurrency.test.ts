@@ -24,7 +24,7 @@ describe('a dry run while another connection writes', () => {
     let writes = 0;
     const console: MainThreadWatch = {
       stalled() {
-        other.prepare('INSERT INTO import_runs (file_name, file_path, file_size, format, dry_run, started_by, created_at) VALUES (?, ?, 0, ?, 0, ?, ?)').run('x.csv', '/nowhere', 'csv', 'other', new Date().toISOString());
+        other.prepare("INSERT INTO import_runs (kind, file_name, file_path, file_size, format, dry_run, started_by, created_at) VALUES ('consents', ?, ?, 0, ?, 0, ?, ?)").run('x.csv', '/nowhere', 'csv', 'other', new Date().toISOString());
         writes++;
         return false;
       },

@@ -12,7 +12,7 @@ import { readCsvBatches, type CsvPosition } from './csv-source';
 import { detectFhirLayout, readBundleBatches, readNdjsonBatches, readSingleResource, type FhirPosition } from './fhir-source';
 import { csvRejectsHeader, RejectsFile } from './rejects';
 
-export type { AdapterContext, EngineOptions, EngineSummary, ImportHooks, ImportKind, ImportTimings, Position, RecordAdapter, RecordSession, RejectSink, RunFile, RunOutcome, RunTable, SourceFormat, SourceRecord } from './adapter';
+export type { AdapterContext, EngineOptions, EngineSummary, ImportHooks, ImportKind, ImportTimings, Position, RecordAdapter, RecordSession, RejectSink, RunFile, RunOutcome, RunResultBase, RunTable, SourceFormat, SourceRecord } from './adapter';
 
 // Storing rows holds SQLite's single write lock, and the console's own writes (audit entries of every call, the
 // sync engine) wait for it on the main thread, synchronously. So a transaction spans read batches for as long as
@@ -120,14 +120,15 @@ export async function runImport<C, Item, R extends object>(db: Db, adapter: Reco
   }
   const restore = adapter.tune?.(db) ?? (() => undefined);
   const fileHash = crypto.createHash('sha256');
-  const rejectsPath = adapter.rejectsPath(dataDir, runId, run.format);
+  // A resumed run goes on writing the rejects file it started (its name may predate the run's id: see 0020).
+  const rejectsPath = (cp && run.rejectsPath) || adapter.rejectsPath(dataDir, runId, run.format);
   let batches: RecordBatches | null = null;
   let session: RecordSession<Item, R> | null = null;
   let open = false;
   try {
     if (cp) await hashPrefix(run.filePath, cp.position.offset, fileHash);
-    adapter.runs.start(runId, rejectsPath, cp === null);
     const counts: C = cp ? run.counts : adapter.zero();
+    adapter.runs.start(runId, rejectsPath, cp === null, counts);
     const rejects = new RejectsFile(rejectsPath, cp ? cp.rejectsBytes : null, null);
     const timings: ImportTimings = { parseMs: 0, validateMs: 0, hashMs: 0, writeMs: 0, commitMs: 0, pauseMs: 0, transactions: 0, yieldedToMain: 0 };
     const sampleRejects: { row: number; reason: string }[] = [];

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { HandlersFor } from '../api/channel';
 import { AppError } from '../api/errors';
 import { jobResultView, type JobKind } from '../api/jobs';
-import type { DownloadFile, ImportKind, importsChannels, ImportRunDetail, ImportRunSummary } from '../api/imports';
+import type { DownloadFile, importsChannels, ImportRunDetail, ImportRunListing, ImportRunSummary } from '../api/imports';
 import type { JobState } from '../api/system';
 import type { Db } from '../db/connection';
 import type { RequestContext } from '../runtime/dispatcher';
@@ -13,7 +13,8 @@ import type { JobRunner } from '../workers/job-runner';
 import { patientIdsOf } from '../consents/queries';
 import { pickWithDialog, resolveIncoming, saveWithDialog, type FileDialogs, type UploadStore } from '../runtime/file-transfer';
 import { checkImportFile, previewImport, resolveFormat } from './preview';
-import { createImportRun, getImportRun, listImportRuns, setImportJob, type ImportRunRow } from './runs';
+import { createImportRun, getImportRun, listImportRuns, type ConsentRunRow } from './runs';
+import { getRun, listRuns, runOfKind, runState, setRunJob } from './run-table';
 
 export const IMPORT_JOB_KIND = 'import.consents' satisfies JobKind;
 
@@ -25,11 +26,6 @@ export interface ImportsDeps {
   /** Where rejects files are written (<data dir>/imports); downloads serve nothing outside it. */
   dataDir?: string;
   dialogs?: FileDialogs;
-  /**
-   * The runs of the other kinds of import (their tables belong to their domains), for imports.resume: the run's
-   * job and file. Wired by the composition root.
-   */
-  otherRuns?: Partial<Record<Exclude<ImportKind, 'consents'>, (runId: number) => { jobId: string | null; filePath: string } | undefined>>;
 }
 
 /**
@@ -49,7 +45,7 @@ function sourceOf(deps: ImportsDeps, input: { uploadId?: string | undefined; rer
   return { path: file.path, fileName: file.fileName };
 }
 
-function summary(r: ImportRunRow, jobState: string | null): ImportRunSummary {
+function summary(r: ConsentRunRow, jobState: string | null): ImportRunSummary {
   return {
     id: r.id,
     jobId: r.job_id,
@@ -58,12 +54,12 @@ function summary(r: ImportRunRow, jobState: string | null): ImportRunSummary {
     format: r.format,
     dryRun: r.dry_run === 1,
     state: (jobState as JobState | null) ?? (r.outcome ?? 'unknown'),
-    rowsRead: r.rows_read,
-    accepted: r.accepted,
-    updated: r.updated,
-    rejected: r.rejected,
-    duplicate: r.duplicate,
-    consentsWritten: r.consents_written,
+    rowsRead: r.counts.rows_read,
+    accepted: r.counts.accepted,
+    updated: r.counts.updated,
+    rejected: r.counts.rejected,
+    duplicate: r.counts.duplicate,
+    consentsWritten: r.counts.consents_written,
     rejectsPath: r.rejects_path,
     fileHash: r.file_hash,
     fileKept: fs.existsSync(r.file_path),
@@ -91,12 +87,12 @@ export function startConsentImport(
     startedBy,
   });
   const job = deps.jobs.start(IMPORT_JOB_KIND, { runId });
-  setImportJob(deps.db, runId, job.id);
+  setRunJob(deps.db, runId, job.id);
   return { runId, jobId: job.id };
 }
 
 /** The rejects file of a run, if it has one on disk inside <data dir>/imports (the only place runs write them). */
-export function rejectsFile(deps: Pick<ImportsDeps, 'dataDir'>, r: ImportRunRow): DownloadFile {
+export function rejectsFile(deps: Pick<ImportsDeps, 'dataDir'>, r: ConsentRunRow): DownloadFile {
   const missing = () => new AppError('NOT_FOUND', `Import run ${r.id} has no rejects file.`);
   if (!r.rejects_path || !deps.dataDir) throw missing();
   const folder = path.join(path.resolve(deps.dataDir), 'imports') + path.sep;
@@ -136,13 +132,35 @@ export function createImportsHandlers(deps: ImportsDeps): HandlersFor<typeof imp
     },
     'imports.start': (input, ctx) => startConsentImport(deps, input, ctx.principal.id),
     'imports.resume': ({ runId, kind }) => {
-      const found = kind === 'consents' ? { jobId: run(runId).job_id, filePath: run(runId).file_path } : deps.otherRuns?.[kind]?.(runId);
-      if (!found) throw new AppError('NOT_FOUND', `There is no ${kind} import run ${runId}.`);
-      if (!found.jobId) throw new AppError('CONFLICT', `Import run ${runId} has no job to resume.`);
-      checkImportFile(found.filePath);
-      deps.jobs.resume(found.jobId);
-      return { runId, jobId: found.jobId };
+      // Every kind's runs are in one table: a kind named by the caller is checked, not needed.
+      const found = kind ? runOfKind(db, runId, kind) : getRun(db, runId);
+      if (!found) throw new AppError('NOT_FOUND', `There is no import run ${runId}.`);
+      if (!found.job_id) throw new AppError('CONFLICT', `Import run ${runId} has no job to resume.`);
+      checkImportFile(found.file_path);
+      deps.jobs.resume(found.job_id);
+      return { runId, jobId: found.job_id, kind: found.kind };
     },
+    'imports.runs': ({ limit, before, kind }): ImportRunListing[] =>
+      listRuns(db, { limit, before: before ?? null, ...(kind ? { kind } : {}) }).map((r) => {
+        const state = runState(r);
+        return {
+          id: r.id,
+          kind: r.kind,
+          jobId: r.job_id,
+          fileName: r.file_name,
+          format: r.format,
+          dryRun: r.dry_run === 1,
+          state,
+          rowsRead: r.rows_read,
+          rejected: r.rejected,
+          counts: r.counts,
+          rejectsPath: r.rejects_path,
+          error: r.error,
+          resumable: r.job_id !== null && (state === 'interrupted' || state === 'failed'),
+          createdAt: r.created_at,
+          finishedAt: r.finished_at,
+        };
+      }),
     'imports.list': ({ limit, before }) => listImportRuns(db, limit, before ?? null).map((r) => summary(r, r.job_state)),
     'imports.get': ({ runId }): ImportRunDetail => {
       const r = run(runId);

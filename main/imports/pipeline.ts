@@ -9,9 +9,9 @@ import { BulkConsentStore } from './bulk-store';
 import { prepareConsentRecords, type ConsentItem, type CsvItem, type FhirItem } from './chunk-reader';
 import { mapHeader, type HeaderMapping } from './csv-header';
 import { DryRunStore } from './dry-run-store';
-import { runImport, type EngineOptions, type ImportHooks, type ImportTimings, type RecordAdapter } from './engine';
+import { runImport, type EngineOptions, type ImportHooks, type ImportTimings, type RecordAdapter, type RunResultBase } from './engine';
 import { csvRejectLine, fhirRejectLine, rejectsPathFor } from './rejects';
-import { consentRunTable, type ImportCounts } from './runs';
+import { consentRunTable, consentTally, type ImportCounts } from './runs';
 
 export { READ_BATCH, type ImportHooks, type ImportTimings } from './engine';
 export { csvValues } from './chunk-reader';
@@ -25,15 +25,8 @@ export const DEFAULT_CHUNK_ROWS = 100_000;
 export const IMPORT_CACHE_MB = 24;
 const IMPORT_CACHE_KIB = -IMPORT_CACHE_MB * 1024;
 
-export interface ImportSummary extends ImportCounts {
-  runId: number;
+export interface ImportSummary extends ImportCounts, RunResultBase {
   format: 'csv' | 'fhir';
-  dryRun: boolean;
-  outcome: 'succeeded' | 'cancelled';
-  rejectsPath: string;
-  fileHash: string;
-  ignoredColumns: string[];
-  sampleRejects: { row: number; reason: string }[];
   timings: ImportTimings;
 }
 
@@ -46,7 +39,7 @@ export function consentAdapter(db: Db): RecordAdapter<ImportCounts, ConsentItem,
     runs: consentRunTable(db),
     chunkRows: DEFAULT_CHUNK_ROWS,
     zero: () => ({ rows_read: 0, accepted: 0, updated: 0, rejected: 0, duplicate: 0, consents_written: 0 }),
-    tally: (c) => ({ done: c.rows_read, errors: c.rejected }),
+    tally: consentTally,
     rejectsPath: rejectsPathFor,
     tune(conn) {
       // Random-order key lookups over a million-row table: a larger page cache than SQLite's 2 MB default keeps

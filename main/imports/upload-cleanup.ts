@@ -4,6 +4,7 @@ import type { Db } from '../db/connection';
 import type { EventBus } from '../runtime/event-bus';
 import type { UploadStore } from '../runtime/file-transfer';
 import type { Logger } from '../runtime/log';
+import { runFileOfJob } from './run-table';
 
 export interface UploadCleanupDeps {
   db: Db;
@@ -18,7 +19,6 @@ export interface UploadCleanupDeps {
  * followed by the real run, nor after a failure, which may be resumed), and sweeps expired uploads hourly.
  */
 export function releaseFinishedUploads(deps: UploadCleanupDeps): { stop(): void } {
-  const runOf = deps.db.prepare('SELECT file_path, dry_run FROM import_runs WHERE job_id = ?');
   const sweep = () => {
     try {
       const removed = deps.uploads.sweep();
@@ -34,7 +34,7 @@ export function releaseFinishedUploads(deps: UploadCleanupDeps): { stop(): void 
     if (message.event !== 'job.progress' || message.payload.kind !== 'import.consents') return;
     const { state, jobId } = message.payload;
     if (state !== 'succeeded' && state !== 'cancelled') return;
-    const run = runOf.get(jobId) as { file_path: string; dry_run: 0 | 1 } | undefined;
+    const run = runFileOfJob(deps.db, jobId);
     if (!run || (state === 'succeeded' && run.dry_run === 1)) return;
     const id = deps.uploads.uploadIdOf(run.file_path);
     if (id) deps.uploads.discard(id);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../api/permissions';
 import type { PartnerView } from '../api/sharing';
 import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../runtime/services';
+import { startServices, type Services } from '../compose/services';
 
 let dir: string;
 let services: Services;

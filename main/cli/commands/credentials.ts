@@ -109,7 +109,7 @@ export const credentialCommands = commands(
     flags: ['json', 'dry-run'],
     usage: '[--dry-run]',
     summary: 'Import a roster CSV of providers and their signed credentials (a job, with progress);\n--dry-run checks and resolves every row and stores nothing',
-    channels: ['credentials.import'],
+    channels: ['credentials.import', 'credentials.rosterRuns.get'],
     needs: 'signed-in',
     run: async (ctx, { services, caller }) => importProvidersCommand(services, caller, await registerCliFile(services, caller, ctx.args[0]!), ctx.flag('json'), ctx.io, ctx.flag('dry-run')),
   },

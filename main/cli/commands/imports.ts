@@ -1,8 +1,9 @@
 // `custodian import consents|runs|resume`: the consent import pipeline as a job, through the dispatcher.
 import { AppError } from '../../api/errors';
-import { resumeClaimsCommand } from '../../claims/cli-commands';
-import { resumeProvidersCommand } from '../../credentials/cli-commands';
-import { importConsentsCommand, listImportRunsCommand, resumeImportCommand } from '../../imports/cli-command';
+import { followClaimJob } from '../../claims/cli-commands';
+import { followRosterJob } from '../../credentials/cli-commands';
+import { followImportJob, importConsentsCommand, listImportRunsCommand } from '../../imports/cli-command';
+import { typedCall } from '../../runtime/call';
 import { commands } from '../command';
 import { registerCliFile } from '../session';
 
@@ -26,34 +27,36 @@ export const importCommands = commands(
   {
     name: ['import', 'runs'],
     flags: ['json'],
-    summary: 'The latest import runs (--json): state, counts, and which can be resumed',
-    channels: ['imports.list'],
+    summary: 'The latest import runs of every kind (--json): state, counts, and which can be resumed',
+    channels: ['imports.runs'],
     needs: 'signed-in',
     waitForChain: false,
     run: (ctx, { services, caller }) => listImportRunsCommand(services, caller, { json: ctx.flag('json') }, ctx.io),
   },
   {
     name: ['import', 'resume'],
-    // `import resume RUN` (consents) or `import resume consents|providers|claims RUN`: run ids are per kind.
+    // `import resume RUN` (any kind: run ids are one sequence) or `import resume consents|providers|claims RUN`
+    // (the kind is checked against the run's, so a mistyped id of another kind is refused by name).
     args: [{ name: 'KIND', optional: true }, { name: 'RUN', optional: true }],
     flags: ['json'],
     usage: '[consents|providers|claims] RUN',
     summary:
-      'Continue an import that was interrupted (killed, shut down) or failed, from its last\ncommitted chunk: nothing already committed is written twice (run ids are per kind;\nconsents when no kind is named)',
-    channels: ['imports.resume', 'imports.get'],
+      'Continue an import that was interrupted (killed, shut down) or failed, from its last\ncommitted chunk: nothing already committed is written twice (see custodian import runs)',
+    channels: ['imports.resume', 'imports.get', 'credentials.rosterRuns.get', 'claims.importRuns'],
     needs: 'signed-in',
     waitForChain: false,
-    run: (ctx, { services, caller }) => {
+    run: async (ctx, { services, caller }) => {
       const [first, second] = ctx.args;
       const named = first === 'consents' || first === 'providers' || first === 'claims';
-      const kind = named ? first : 'consents';
       const runText = named ? second : first;
       if (!named && second !== undefined) throw new AppError('VALIDATION_FAILED', `import resume takes [consents|providers|claims] RUN, got ${ctx.args.join(' ')}`);
       const runId = Number(runText);
       if (!Number.isSafeInteger(runId) || runId < 1) throw new AppError('VALIDATION_FAILED', `import resume needs a run id (see custodian import runs), got ${runText ?? '(none)'}`);
-      if (kind === 'providers') return resumeProvidersCommand(services, caller, runId, ctx.flag('json'), ctx.io);
-      if (kind === 'claims') return resumeClaimsCommand(services, caller, runId, ctx.flag('json'), ctx.io);
-      return resumeImportCommand(services, caller, runId, { json: ctx.flag('json') }, ctx.io);
+      const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId, ...(named ? { kind: first } : {}) });
+      const json = ctx.flag('json');
+      if (resumed.kind === 'providers') return followRosterJob(services, caller, resumed, json, ctx.io);
+      if (resumed.kind === 'claims') return followClaimJob(services, caller, resumed, json, ctx.io);
+      return followImportJob(services, caller, resumed, json, ctx.io);
     },
   },
 );

@@ -108,7 +108,7 @@ function RunRow({ run, open, onToggle }: { run: RosterRunSummary; open: boolean;
         <Table.Tr>
           <Table.Td colSpan={5}>
             <Text size="xs" c="red.8">
-              {run.error}
+              {run.error.code}: {run.error.message}
             </Text>
           </Table.Td>
         </Table.Tr>

@@ -6,7 +6,7 @@ import type { ImportRunDetail, ImportRunSummary } from '../../../../main/api/imp
 import { CopyText } from '../../components/CopyText';
 import { DownloadButton } from './DownloadButton';
 import { formatCount } from '../../components/format';
-import { failureAdvice, splitErrorCode, splitReason, type RunState } from './runProgress';
+import { failureAdvice, splitReason, type RunState } from './runProgress';
 
 function Count({ label, value, testId, color, hint }: { label: string; value: number; testId: string; color?: string; hint: string }): ReactElement {
   return (
@@ -109,7 +109,7 @@ export interface RunSummaryProps {
 }
 
 export function RunSummary({ run, state, detail, actions, mayDownload = false }: RunSummaryProps): ReactElement {
-  const error = run.error ? splitErrorCode(run.error) : null;
+  const error = run.error;
   const dry = run.dryRun;
   return (
     <Stack gap="sm" data-testid="import-summary" data-state={state}>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../../../main/api/events';
-import { describeStarter, effectiveState, failureAdvice, mergeLive, splitErrorCode, splitReason } from './runProgress';
+import { describeStarter, effectiveState, failureAdvice, mergeLive, splitReason } from './runProgress';
 
 const event = (over: Partial<JobProgress>): JobProgress => ({
   jobId: 'j1',
@@ -65,11 +65,7 @@ describe('splitReason', () => {
   });
 });
 
-describe('splitErrorCode / describeStarter', () => {
-  it('separates a leading error code', () => {
-    expect(splitErrorCode('IMPORT_CSV_MALFORMED: line 4: unclosed quote')).toEqual({ code: 'IMPORT_CSV_MALFORMED', message: 'line 4: unclosed quote' });
-    expect(splitErrorCode('Something broke')).toEqual({ code: null, message: 'Something broke' });
-  });
+describe('describeStarter', () => {
   it('names the signed-in staff member, shortens other ids', () => {
     const id = '0c6f2a43-1b5e-4a5e-9d7e-0f3b0b0b0b0b';
     expect(describeStarter(id, { id, name: 'Mae Manager' })).toBe('Mae Manager (you)');

@@ -78,12 +78,6 @@ export function splitReason(reason: string): ReasonPart[] {
   });
 }
 
-/** "IMPORT_HEADER_MISSING: The header …" → code and message; a message without a code keeps code null. */
-export function splitErrorCode(text: string): { code: string | null; message: string } {
-  const m = /^([A-Z][A-Z0-9_]{2,}): ([\s\S]*)$/.exec(text);
-  return m ? { code: m[1]!, message: m[2]! } : { code: null, message: text };
-}
-
 /** Codes that mean the file itself must change; anything else (the database, the job) is not the file's fault. */
 const FILE_PROBLEMS = new Set([
   'IMPORT_CSV_MALFORMED',
