@@ -87,13 +87,18 @@ module.exports = {
     {
       name: 'audit-writes-through-dispatcher',
       comment:
-        "A staff member's action is audited by the dispatcher (the sink in main/audit/api-sink.ts, handlers adding facts through ctx.audit), never by a command writing its own entry. The audit folder owns the writer; the modules listed here write entries inside a dispatched handler's transaction (sharing agreements and releases, credential checks) or for events with no staff actor (chain events pulled, payer addresses, a torn batch's consent resend in consents/writes.ts, an export job's patient-set seal in consents/export-seal.ts). Adding a module here needs a reason in its commit.",
+        "A staff member's action is audited by the dispatcher (the sink in main/audit/api-sink.ts, handlers adding facts through ctx.audit), never by a command writing its own entry. Only main/audit imports the trail's writer. Entries with no staff actor (chain events pulled, a torn batch's resend, an export's seal) and the few a domain writes inside a dispatched handler's transaction (agreements, releases, credential checks by jobs) go through systemAudit (main/audit/system-audit.ts), whose table names each action, its writer and its actor. No allowlist: a new system action is a row in that table.",
       severity: 'error',
-      from: {
-        path: '^main/',
-        pathNot: '(^main/audit/|\\.test\\.ts$|^main/sharing/(agreements|release|sink)\\.ts$|^main/credentials/verify\\.ts$|^main/claims/payers\\.ts$|^main/consents/(writes|export-seal)\\.ts$)',
-      },
+      from: { path: '^main/', pathNot: '(^main/audit/|\\.test\\.ts$)' },
       to: { path: '^main/audit/trail\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'system-audit-not-from-commands',
+      comment:
+        'systemAudit is for events with no request behind them and for domain modules running inside a dispatched handler. A channel handler, a CLI module or the CLI itself never calls it: its entry is the dispatcher\'s (ctx.audit adds facts).',
+      severity: 'error',
+      from: { path: '^main/(cli/|[^/]+/(handlers|cli-commands|[^/]*-cli)\\.ts$)', pathNot: '\\.test\\.ts$' },
+      to: { path: '^main/audit/system-audit\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'composition-root-at-the-top',

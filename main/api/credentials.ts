@@ -249,8 +249,6 @@ export interface RosterRunSummary {
   credentialsAdded: number;
   duplicate: number;
   rejected: number;
-  /** A dry run: the file checked, nothing stored; its counts are what an import of it would do. */
-  dryRun: boolean;
   fileHash: string | null;
   rejectsPath: string | null;
   error: { code: string; message: string } | null;
