@@ -118,19 +118,16 @@ function SignerCard({ status }: { status: SyncStatus | undefined }): ReactElemen
               No signing key loaded
             </Text>
           )}
-          <Group gap={6} align="center" wrap="nowrap">
-            <Text size="xs" c="dimmed">
-              Balance
+          {low && (
+            <Text size="sm" fw={600} c="red.8" data-testid="sync-signer-low">
+              Running out of funds: ask IT to top up this workstation’s account.
             </Text>
+          )}
+          <TechnicalDetails summary="Account balance" testId="sync-signer-balance-technical">
             <Text size="sm" fw={600} data-testid="sync-signer-balance" style={{ whiteSpace: 'nowrap' }}>
               {formatEther(status.signer.balanceWei)}
             </Text>
-            {low && (
-              <Badge color="red" variant="light" size="sm" data-testid="sync-signer-low">
-                Low: fund it
-              </Badge>
-            )}
-          </Group>
+          </TechnicalDetails>
         </Stack>
       )}
     </StatusCard>
