@@ -108,3 +108,9 @@ export function listImportRuns(db: Db, limit: number, before: number | null): (I
     )
     .all(before ?? Number.MAX_SAFE_INTEGER, limit) as (ImportRunRow & { job_state: string | null })[];
 }
+
+/** When the first import that wrote to the database (not a dry run) succeeded, or null. */
+export function firstCommittedImportAt(db: Db): string | null {
+  const row = db.prepare(`SELECT min(finished_at) AS at FROM import_runs WHERE dry_run = 0 AND outcome = 'succeeded'`).get() as { at: string | null };
+  return row.at;
+}
