@@ -48,7 +48,7 @@ export function firstRunChecklist(f: FirstRunFacts): FirstRunChecklist {
       detail:
         f.secretSavedAt !== null
           ? `Saved outside this data folder on ${f.secretSavedAt.slice(0, 10)}.`
-          : 'Export it (Settings → Workstation → Facility secret, or `custodian facility-secret export`) and keep the file somewhere safe: without it, patient pseudonyms cannot be recreated.',
+          : 'Export it (Settings → Workstation → Facility secret, or the command custodian facility-secret export) and keep the file somewhere safe: without it, patient pseudonyms cannot be recreated.',
     },
     {
       id: 'first-import',
