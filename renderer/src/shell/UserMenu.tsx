@@ -61,7 +61,7 @@ export function UserMenu({ onShowShortcuts }: { onShowShortcuts: () => void }): 
           </UnstyledButton>
         </Menu.Target>
         <Menu.Dropdown>
-          <Menu.Label>Signed in as {principal.name}</Menu.Label>
+          {/* No Menu.Label: a role="menu" may hold menu items only (axe aria-required-children); the button names who is signed in. */}
           <Menu.Item onClick={() => setChanging(true)} data-testid="menu-change-password">
             Change password…
           </Menu.Item>

@@ -209,7 +209,7 @@ export function GrantConsentDialog({ opened, onClose, onGranted }: { opened: boo
                 aria-labelledby="grant-decision-label"
                 value={draft.decision}
                 onChange={(v) => edit('decision', v as Draft['decision'])}
-                color={draft.decision === 'permit' ? 'teal' : 'red'}
+                color={draft.decision === 'permit' ? 'teal.9' : 'red.8'}
                 data={[
                   { value: 'permit', label: 'Permit' },
                   { value: 'deny', label: 'Deny' },
