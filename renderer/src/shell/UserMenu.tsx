@@ -40,7 +40,7 @@ export function UserMenu({ onShowShortcuts }: { onShowShortcuts: () => void }): 
         <ColorSchemeControl />
       </Modal>
       {changed && (
-        <Text size="xs" c="teal.8" role="status" data-testid="password-changed">
+        <Text size="xs" c="var(--custodian-text-success)" role="status" data-testid="password-changed">
           Password changed
         </Text>
       )}

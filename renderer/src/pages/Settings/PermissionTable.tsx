@@ -11,7 +11,7 @@ function Allowed({ yes }: { yes: boolean }): ReactElement {
       ✓ Yes
     </Badge>
   ) : (
-    <Text span size="sm" c="gray.7">
+    <Text span size="sm" c="dimmed">
       <span aria-hidden="true">—</span>
       <VisuallyHidden>No</VisuallyHidden>
     </Text>
@@ -48,7 +48,7 @@ export function PermissionTable({ highlightRole }: { highlightRole?: string | un
               <Fragment key={group.label}>
                 <Table.Tr bg="gray.0">
                   <Table.Th colSpan={ROLES.length + 1} scope="colgroup">
-                    <Text size="xs" fw={700} tt="uppercase" c="gray.7">
+                    <Text size="xs" fw={700} tt="uppercase" c="dimmed">
                       {group.label}
                     </Text>
                   </Table.Th>

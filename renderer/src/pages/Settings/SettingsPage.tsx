@@ -68,7 +68,7 @@ function SettingsPage(): ReactElement {
         <Tabs.Panel value="password">
           <Box maw={480}>
             {passwordChanged && (
-              <Text size="sm" c="teal.8" role="status" mb="sm" data-testid="settings-password-changed">
+              <Text size="sm" c="var(--custodian-text-success)" role="status" mb="sm" data-testid="settings-password-changed">
                 Your password was changed; your other sessions were signed out.
               </Text>
             )}
