@@ -35,6 +35,9 @@ export const cssVariablesResolver: CSSVariablesResolver = () => ({
     '--custodian-text-success': 'var(--mantine-color-teal-9)',
     '--custodian-text-warning': 'var(--mantine-color-orange-9)',
     '--custodian-text-link': 'var(--mantine-color-blue-8)',
+    '--custodian-bg-subtle': 'var(--mantine-color-gray-0)',
+    '--custodian-bg-highlight': 'var(--mantine-color-blue-0)',
+    '--custodian-break-glass': '#9c3510',
     '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
     // Field errors (red.6 by default, 3.3:1 on white) are read by people fixing a form: give them full contrast.
     '--mantine-color-error': 'var(--mantine-color-red-8)',
@@ -55,5 +58,8 @@ export const cssVariablesResolver: CSSVariablesResolver = () => ({
     '--custodian-text-success': 'var(--mantine-color-teal-4)',
     '--custodian-text-warning': 'var(--mantine-color-orange-4)',
     '--custodian-text-link': 'var(--mantine-color-blue-4)',
+    '--custodian-bg-subtle': 'var(--mantine-color-dark-6)',
+    '--custodian-bg-highlight': 'var(--mantine-color-dark-5)',
+    '--custodian-break-glass': 'var(--mantine-color-orange-4)',
   },
 });

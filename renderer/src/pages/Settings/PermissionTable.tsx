@@ -36,7 +36,7 @@ export function PermissionTable({ highlightRole }: { highlightRole?: string | un
             <Table.Tr>
               <Table.Th w={340}>Permission</Table.Th>
               {ROLES.map((role) => (
-                <Table.Th key={role} ta="center" bg={role === highlightRole ? 'blue.0' : undefined}>
+                <Table.Th key={role} ta="center" bg={role === highlightRole ? 'var(--custodian-bg-highlight)' : undefined}>
                   {ROLE_LABELS[role]}
                   {role === highlightRole && <VisuallyHidden> (your role)</VisuallyHidden>}
                 </Table.Th>
@@ -46,7 +46,7 @@ export function PermissionTable({ highlightRole }: { highlightRole?: string | un
           <Table.Tbody>
             {PERMISSION_GROUPS.map((group) => (
               <Fragment key={group.label}>
-                <Table.Tr bg="gray.0">
+                <Table.Tr bg="var(--custodian-bg-subtle)">
                   <Table.Th colSpan={ROLES.length + 1} scope="colgroup">
                     <Text size="xs" fw={700} tt="uppercase" c="dimmed">
                       {group.label}
