@@ -16,6 +16,9 @@ const JARGON: readonly { word: string; pattern: RegExp }[] = [
   { word: 'gas', pattern: /\bgas\b/i },
   { word: 'seq', pattern: /\bseq\b/i },
   { word: '0x address or hash', pattern: /\b0x[0-9a-f]{8,}/i },
+  // The node's address and the signing account's balance are IT's business (issue #15): behind Technical details.
+  { word: 'RPC URL', pattern: /\bRPC\b|\bhttps?:\/\/(?:127\.0\.0\.1|localhost)/i },
+  { word: 'ETH balance', pattern: /\bETH\b|\bether\b|\bwei\b/i },
 ];
 
 /** The main pages this role's navigation offers. */

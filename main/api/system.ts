@@ -61,6 +61,20 @@ export interface JobError {
 
 const empty = z.object({}).strict();
 
+/** One step of setting up a new data folder, ticked from the folder's real state (never from a click). */
+export interface FirstRunItem {
+  id: 'chain' | 'facility-secret' | 'first-import' | 'staff';
+  done: boolean;
+  title: string;
+  /** What to do next when not done; what was found when done. */
+  detail: string;
+}
+
+export interface FirstRunChecklist {
+  items: FirstRunItem[];
+  complete: boolean;
+}
+
 export const systemChannels = {
   // Public: the status bar is visible on the sign-in screen too; it shows no patient data.
   'system.status': channel<SystemStatus>()(empty, 'public', { audited: false }),
@@ -70,6 +84,8 @@ export const systemChannels = {
     { audited: false },
   ),
   'jobs.cancel': channel<{ cancelled: boolean }>()(z.object({ jobId: z.string().uuid() }).strict(), 'imports.run'),
+  // The IT administrator's set-up list on the Dashboard; not audited (a read of the folder's own state, no PHI).
+  'system.firstRun': channel<FirstRunChecklist>()(empty, 'settings.configure', { audited: false }),
 };
 
 /** This folder's facility-secret fingerprint (HMAC of a fixed label), or null before the secret exists. */

@@ -134,3 +134,14 @@ export function reviewBreakGlass(db: Db, entryId: number, reviewer: Principal, n
   });
   return review.immediate();
 }
+
+/** When `action` last succeeded (newest entry), or null: the first-run checklist asks "was the secret ever exported". */
+export function lastSuccessOf(db: Db, actions: readonly string[]): string | null {
+  const stmt = db.prepare(`SELECT at FROM audit_log WHERE action = ? AND outcome = 'success' ORDER BY id DESC LIMIT 1`);
+  let latest: string | null = null;
+  for (const action of actions) {
+    const row = stmt.get(action) as { at: string } | undefined;
+    if (row && (latest === null || row.at > latest)) latest = row.at;
+  }
+  return latest;
+}

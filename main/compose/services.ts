@@ -58,6 +58,7 @@ import { createDispatcher, type CallerContext, type Dispatch, type DispatcherOpt
 import { EventBus } from '../runtime/event-bus';
 import { makeDataDirPrivate } from '../host/file-modes';
 import { createLogger, type FileLogger, type Logger } from '../runtime/log';
+import { readFirstRunFacts } from './first-run-facts';
 import { createSystemHandlers, outboxDepth } from '../runtime/system-handlers';
 import { createJobsHandlers } from '../workers/handlers';
 
@@ -288,7 +289,7 @@ export async function startServices(options: StartOptions): Promise<Services> {
 
   const incoming = (uploadId: string, owner: string) => resolveIncoming(uploads, uploadId, owner);
   const handlers = {
-    ...createSystemHandlers({ db, dbPath, chain, health, jobs, runtime: options.runtime, openConflicts: () => new ConsentConflicts(db).openCount() }),
+    ...createSystemHandlers({ db, dbPath, chain, health, jobs, runtime: options.runtime, openConflicts: () => new ConsentConflicts(db).openCount(), firstRunFacts: () => readFirstRunFacts(db, chain.current) }),
     ...createSyncHandlers({ db, engine: sync, chain, health, confirmations, registry, conflicts: new ConsentConflicts(db), reapplyConsentChange: consentReapplier({ db, dataDir }) }),
     ...createAuthHandlers({ db, throttle: options.signInThrottle ?? new SignInThrottle() }),
     ...createAuditHandlers(auditDeps),

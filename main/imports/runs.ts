@@ -36,3 +36,9 @@ export function consentRunTable(db: Db): RunTable<ImportCounts> {
 export function listImportRuns(db: Db, limit: number, before: number | null): ListedImportRun<ImportCounts>[] {
   return listRuns<ImportCounts>(db, { kind: 'consents', limit, before });
 }
+
+/** When the first consent import that wrote to the database (not a dry run) succeeded, or null. */
+export function firstCommittedImportAt(db: Db): string | null {
+  const row = db.prepare(`SELECT min(finished_at) AS at FROM import_runs WHERE kind = 'consents' AND dry_run = 0 AND outcome = 'succeeded'`).get() as { at: string | null };
+  return row.at;
+}

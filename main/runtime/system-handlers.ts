@@ -8,6 +8,7 @@ import type { Db } from '../db/connection';
 import { appliedMigrations } from '../db/migrate';
 import type { ChainRuntime } from './chain-runtime';
 import type { ConnectionHealthMonitor } from './connection-health';
+import { firstRunChecklist, type FirstRunFacts } from './first-run';
 import type { RequestContext } from './dispatcher';
 
 const APP_VERSION: string = packageJson.version;
@@ -22,6 +23,8 @@ export interface SystemDeps {
   runtime: SystemStatus['app']['runtime'];
   /** How many consent conflicts are open (the consents domain counts them; handed in by the composition root). */
   openConflicts: () => number;
+  /** The folder's set-up facts for the first-run checklist (read by the composition root from their owners). */
+  firstRunFacts: () => FirstRunFacts;
 }
 
 export function outboxDepth(db: Db): Omit<SystemStatus['outbox'], 'conflicts'> {
@@ -51,5 +54,6 @@ export function createSystemHandlers(deps: SystemDeps): HandlersFor<typeof syste
     },
     'jobs.list': ({ limit }) => deps.jobs.list(limit),
     'jobs.cancel': ({ jobId }) => ({ cancelled: deps.jobs.cancel(jobId) }),
+    'system.firstRun': () => firstRunChecklist(deps.firstRunFacts()),
   };
 }

@@ -193,3 +193,8 @@ export async function changeOwnPassword(db: Db, id: string, currentPassword: str
   }
   await setPassword(db, id, newPassword, { mustChangePassword: false });
 }
+
+/** Enabled accounts of records staff and auditors: the people the console is for, beyond its IT administrators. */
+export function enabledStaffOutsideIt(db: Db): number {
+  return (db.prepare(`SELECT count(*) AS n FROM staff WHERE role != 'it_admin' AND disabled = 0`).get() as { n: number }).n;
+}

@@ -50,7 +50,7 @@ export function AuthError({ error, title = 'Could not sign in' }: { error: ApiCa
   return (
     <Alert color="red" variant="light" title={title} role="alert" data-testid="auth-error" data-error-code={error.code}>
       <Text size="sm">
-        <Code c="red.9">{error.code}</Code> {error.message}
+        <Code c="var(--custodian-text-danger)">{error.code}</Code> {error.message}
       </Text>
     </Alert>
   );

@@ -51,7 +51,7 @@ export function LockScreen({ returnTo }: { returnTo: string | null }): ReactElem
               {reasonText(reason, idleMinutes)}
             </Text>
           </div>
-          <Paper bg="gray.0" p="sm" radius="sm">
+          <Paper bg="var(--custodian-bg-subtle)" p="sm" radius="sm">
             <Text size="sm">
               Locked for <b data-testid="lock-principal">{principal.name}</b> ({humanizeRole(principal.role)})
               {username && (

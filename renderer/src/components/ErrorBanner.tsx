@@ -26,7 +26,7 @@ export function ErrorBanner({ error, title, onRetry, stale }: ErrorBannerProps):
   return (
     <Alert color="red" variant="light" title={title} role="alert" data-testid="error-banner" data-error-code={error.code}>
       <Group gap="xs" align="baseline" wrap="nowrap">
-        <Code data-testid="error-code" c="red.9">
+        <Code data-testid="error-code" c="var(--custodian-text-danger)">
           {error.code}
         </Code>
         <Text size="sm" data-testid="error-message">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatBytes, formatDateTime, formatDuration, humanizeKind, humanizeRole } from './format';
+import { formatAge, formatBytes, formatCount, formatDateTime, formatDuration, humanizeKind, humanizeRole } from './format';
 
 describe('format', () => {
   it.each([
@@ -23,11 +23,25 @@ describe('format', () => {
     [7260, '2 h 1 min'],
   ])('formatDuration(%d) = %s', (s, expected) => expect(formatDuration(s)).toBe(expected));
 
-  it('formats dates unambiguously in local time, and absent ones as a dash', () => {
-    expect(formatDateTime(new Date(2025, 0, 2, 3, 4, 5))).toBe('2025-01-02 03:04:05');
+  it('formats dates in the given locale with the month as a word and the time zone, and absent ones as a dash', () => {
+    const d = new Date(Date.UTC(2025, 0, 2, 3, 4, 5));
+    const en = formatDateTime(d, 'en-US');
+    expect(en).toMatch(/Jan/);
+    expect(en).toMatch(/2025/);
+    expect(en).toMatch(/:\d\d:05/);
+    // The zone is named (UTC, GMT+1, CET…), whatever the machine's zone is.
+    expect(en).toMatch(/(UTC|GMT|[A-Z]{2,5})[+-]?\d*\s*$/);
+    expect(formatDateTime(d, 'de-DE')).toMatch(/Jan\.?\s2025/);
+    expect(formatDateTime(d, 'fr-FR')).toMatch(/janv\./);
     expect(formatDateTime(null)).toBe('—');
     expect(formatDateTime('not a date')).toBe('not a date');
   });
+
+  it.each([
+    ['en-US', '1,234,567'],
+    ['de-DE', '1.234.567'],
+    ['en-IN', '12,34,567'],
+  ])('formatCount in %s groups as %s', (locale, expected) => expect(formatCount(1_234_567, locale)).toBe(expected));
 
   it.each([
     ['records_manager', 'Records manager'],

@@ -4,14 +4,33 @@ import type { Role } from '../../../main/api/permissions';
 // One wording for ages on screen and in main's reasons.
 export { formatAge } from '../../../main/api/age';
 
-const pad = (n: number): string => String(n).padStart(2, '0');
+/**
+ * The person's locale as the operating system gives it to the browser or Electron (navigator.languages); en-US
+ * where there is none (unit tests in Node).
+ */
+export function displayLocale(): string {
+  const nav = (globalThis as { navigator?: { languages?: readonly string[]; language?: string } }).navigator;
+  return nav?.languages?.[0] ?? nav?.language ?? 'en-US';
+}
 
-/** "2025-11-24 11:39:02" in local time; "—" when absent or unreadable. */
-export function formatDateTime(value: string | number | Date | null | undefined): string {
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+function dateTimeFormat(locale: string): Intl.DateTimeFormat {
+  let f = dateTimeFormats.get(locale);
+  if (!f) {
+    // The month as a word (never 03/04 read two ways), seconds (records staff match events to the second), and the
+    // time zone, so that times from different screens and workstations can be compared.
+    f = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+    dateTimeFormats.set(locale, f);
+  }
+  return f;
+}
+
+/** "Jan 2, 2025, 03:04:05 AM UTC" in the OS locale and local time zone; "—" when absent or unreadable. */
+export function formatDateTime(value: string | number | Date | null | undefined, locale: string = displayLocale()): string {
   if (value === null || value === undefined || value === '') return '—';
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) return String(value);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return dateTimeFormat(locale).format(d);
 }
 
 /** "12 s ago", "4 min ago", "3 h ago", else the date. */
@@ -25,8 +44,16 @@ export function formatAgo(value: string | number | Date, now: number = Date.now(
   return formatDateTime(t);
 }
 
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** A count with the OS locale's grouping ("1,234", "1.234", "1 234"). */
+export function formatCount(n: number, locale: string = displayLocale()): string {
+  let f = numberFormats.get(locale);
+  if (!f) {
+    f = new Intl.NumberFormat(locale);
+    numberFormats.set(locale, f);
+  }
+  return f.format(n);
 }
 
 export function formatBytes(bytes: number): string {

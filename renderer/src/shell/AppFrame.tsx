@@ -2,7 +2,7 @@
 // role may use, the current screen, status bar. A screen the role may not use shows why instead of its content.
 import { Anchor, AppShell, Badge, Box, Burger, Group, ScrollArea, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { useRef, type ReactElement } from 'react';
+import { useCallback, useRef, useState, type ReactElement } from 'react';
 import { useSession } from '../auth/SessionContext';
 import { PageHeader } from '../components/PageHeader';
 import { NotFoundPage } from '../pages/NotFound';
@@ -10,6 +10,7 @@ import { DEFAULT_PAGE_ID, PAGES } from '../pages/registry';
 import type { PageDefinition } from '../pages/types';
 import classes from './AppFrame.module.css';
 import { Brand } from './Brand';
+import { ShortcutsDialog, useKeyboardShortcuts } from './KeyboardShortcuts';
 import { Navigation } from './Navigation';
 import './print.css';
 import { hrefFor, useRoute } from './router';
@@ -38,6 +39,9 @@ export function AppFrame(): ReactElement {
   const { can } = useSession();
   const mainRef = useRef<HTMLElement>(null);
   const focusPageTitle = (): void => mainRef.current?.querySelector<HTMLElement>('h1')?.focus();
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const openShortcuts = useCallback(() => setShortcutsOpen(true), []);
+  useKeyboardShortcuts(openShortcuts);
 
   return (
     <AppShell
@@ -62,7 +66,7 @@ export function AppFrame(): ReactElement {
                 {status.app.runtime === 'electron' ? 'Desktop' : status.app.runtime === 'browser' ? 'Browser mode' : status.app.runtime} · v{status.app.version}
               </Badge>
             )}
-            <UserMenu />
+            <UserMenu onShowShortcuts={openShortcuts} />
           </Group>
         </Group>
       </AppShell.Header>
@@ -86,6 +90,7 @@ export function AppFrame(): ReactElement {
         <Box maw={1400}>{page ? can(page.permission) ? <page.Component /> : <NotPermitted page={page} /> : <NotFoundPage route={route} />}</Box>
       </AppShell.Main>
 
+      <ShortcutsDialog opened={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
       <AppShell.Footer className={classes.footer}>
         <StatusBar />
       </AppShell.Footer>

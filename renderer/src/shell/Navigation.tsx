@@ -26,7 +26,7 @@ export function Navigation({ pages: all, activeId, onNavigate, allows = () => tr
           const headingId = `nav-section-${section.toLowerCase()}`;
           return (
             <div key={section}>
-              <Text id={headingId} size="xs" fw={700} tt="uppercase" c="gray.7" px="sm" mb={4} style={{ letterSpacing: '0.04em' }}>
+              <Text id={headingId} size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" mb={4} style={{ letterSpacing: '0.04em' }}>
                 {section}
               </Text>
               <ul aria-labelledby={headingId} style={{ listStyle: 'none', margin: 0, padding: 0 }}>

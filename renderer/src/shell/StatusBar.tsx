@@ -14,7 +14,7 @@ import classes from './StatusBar.module.css';
 function Segment({ icon, label, children, grow }: { icon: ReactNode; label: string; children: ReactNode; grow?: boolean }): ReactElement {
   return (
     <Group gap={6} wrap="nowrap" className={grow ? classes.grow : classes.segment} role="group" aria-label={label}>
-      <Box c="gray.7" className={classes.icon}>
+      <Box c="dimmed" className={classes.icon}>
         {icon}
       </Box>
       {children}
@@ -115,7 +115,7 @@ export function StatusBar(): ReactElement {
         </Text>
         {outbox.conflicts > 0 && (
           <Tooltip label="Consent changes made here that another workstation's change beat. Open the Sync page to accept the chain's state or re-apply yours." multiline maw={320} withArrow>
-            <Anchor href={hrefFor('sync')} size="xs" fw={600} c="orange.9" className={classes.nowrap} data-testid="status-conflicts" data-value={outbox.conflicts}>
+            <Anchor href={hrefFor('sync')} size="xs" fw={600} c="var(--custodian-text-warning)" className={classes.nowrap} data-testid="status-conflicts" data-value={outbox.conflicts}>
               · {formatCount(outbox.conflicts)} {outbox.conflicts === 1 ? 'conflict' : 'conflicts'}
             </Anchor>
           </Tooltip>
@@ -136,7 +136,7 @@ export function StatusBar(): ReactElement {
       {(error || push === 'retrying') && (
         <>
           <Divider orientation="vertical" />
-          <Text span size="xs" c="red.8" fw={600} className={classes.nowrap} data-testid="status-stale" role="status">
+          <Text span size="xs" c="var(--custodian-text-danger)" fw={600} className={classes.nowrap} data-testid="status-stale" role="status">
             {error ? `Stale since ${formatDateTime(updatedAt)} (${error.code})` : 'Live updates reconnecting…'}
           </Text>
         </>

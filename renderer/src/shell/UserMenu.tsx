@@ -6,6 +6,7 @@ import { useSession } from '../auth/SessionContext';
 import { humanizeRole } from '../components/format';
 import { UserIcon } from '../components/icons';
 import classes from './AppFrame.module.css';
+import { ColorSchemeControl } from './Appearance';
 
 function Chevron(): ReactElement {
   return (
@@ -15,9 +16,10 @@ function Chevron(): ReactElement {
   );
 }
 
-export function UserMenu(): ReactElement | null {
+export function UserMenu({ onShowShortcuts }: { onShowShortcuts: () => void }): ReactElement | null {
   const { principal, lock, signOut } = useSession();
   const [changing, setChanging] = useState(false);
+  const [appearance, setAppearance] = useState(false);
   const [changed, setChanged] = useState(false);
   if (!principal) return null;
   return (
@@ -31,8 +33,14 @@ export function UserMenu(): ReactElement | null {
           }}
         />
       </Modal>
+      <Modal opened={appearance} onClose={() => setAppearance(false)} title="Appearance" closeButtonProps={{ 'aria-label': 'Close' }} data-testid="appearance-dialog">
+        <Text size="sm" mb="xs">
+          Colour scheme on this computer. “Follow the system” uses the light or dark setting of the operating system.
+        </Text>
+        <ColorSchemeControl />
+      </Modal>
       {changed && (
-        <Text size="xs" c="teal.8" role="status" data-testid="password-changed">
+        <Text size="xs" c="var(--custodian-text-success)" role="status" data-testid="password-changed">
           Password changed
         </Text>
       )}
@@ -53,9 +61,15 @@ export function UserMenu(): ReactElement | null {
           </UnstyledButton>
         </Menu.Target>
         <Menu.Dropdown>
-          <Menu.Label>Signed in as {principal.name}</Menu.Label>
+          {/* No Menu.Label: a role="menu" may hold menu items only (axe aria-required-children); the button names who is signed in. */}
           <Menu.Item onClick={() => setChanging(true)} data-testid="menu-change-password">
             Change password…
+          </Menu.Item>
+          <Menu.Item onClick={() => setAppearance(true)} data-testid="menu-appearance">
+            Appearance…
+          </Menu.Item>
+          <Menu.Item onClick={onShowShortcuts} data-testid="menu-shortcuts" rightSection={<Text size="xs" c="dimmed">?</Text>}>
+            Keyboard shortcuts
           </Menu.Item>
           <Menu.Item leftSection={<UserIcon size={14} />} onClick={() => lock('manual')} data-testid="menu-lock">
             Lock console

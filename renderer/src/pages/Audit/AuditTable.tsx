@@ -55,7 +55,7 @@ export function AuditTable({ entries, onOpen }: { entries: readonly AuditEntryVi
                   <Text span size="xs">
                     {actionLabel(e.action)}
                   </Text>{' '}
-                  <Code fz={10} c="gray.7" bg="transparent" p={0}>
+                  <Code fz={10} c="dimmed" bg="transparent" p={0}>
                     {e.action}
                   </Code>
                 </Table.Td>
@@ -72,7 +72,7 @@ export function AuditTable({ entries, onOpen }: { entries: readonly AuditEntryVi
                 </Table.Td>
                 <Table.Td className={classes.nowrap}>{e.workstation}</Table.Td>
                 <Table.Td maw={240}>
-                  <Text size="xs" c="gray.7" truncate title={notes || undefined}>
+                  <Text size="xs" c="dimmed" truncate title={notes || undefined}>
                     {notes || '—'}
                   </Text>
                 </Table.Td>

@@ -105,7 +105,7 @@ export function VerifyPanel({ report, onOpenEntry, onClose }: { report: AuditVer
           </div>
         )}
         {report.warnings.length > 0 && (
-          <List size="xs" spacing={2} c="orange.9">
+          <List size="xs" spacing={2} c="var(--custodian-text-warning)">
             {report.warnings.map((w) => (
               <List.Item key={w}>{w}</List.Item>
             ))}

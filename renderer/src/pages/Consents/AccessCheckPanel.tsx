@@ -10,7 +10,7 @@ import { ApiCallError, invoke } from '../../api/client';
 import { issuesOf } from '../../auth/fieldErrors';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { AccessDecisionView, announcementOf, type Asked } from './AccessDecisionView';
-import { BREAK_GLASS_COLOR, BreakGlassDialog, type BreakGlassTarget } from './BreakGlassDialog';
+import { BreakGlassDialog, type BreakGlassTarget } from './BreakGlassDialog';
 import classes from './Consents.module.css';
 import { CATEGORY_LABELS, PURPOSE_LABELS } from './labels';
 import { PatientPicker, type PickedPatient } from './PatientPicker';
@@ -253,7 +253,7 @@ export function AccessCheckPanel({ initial, canSearchPatients, onOpenConsent }: 
               <Button type="submit" loading={pending === 'check'} disabled={pending === 'break-glass'} data-testid="access-submit">
                 Check access
               </Button>
-              <Button type="button" variant="outline" color={BREAK_GLASS_COLOR} loading={pending === 'break-glass'} disabled={pending === 'check'} onClick={openBreakGlass} data-testid="access-break-glass-open">
+              <Button type="button" variant="outline" color="var(--custodian-break-glass)" loading={pending === 'break-glass'} disabled={pending === 'check'} onClick={openBreakGlass} data-testid="access-break-glass-open">
                 Emergency access (break-glass)…
               </Button>
             </Group>

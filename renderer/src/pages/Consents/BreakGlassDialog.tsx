@@ -1,8 +1,9 @@
 // Emergency access (break-glass) as its own action: a dialog that restates what will be opened, asks why, and
 // opens it only on an explicit confirmation. Choosing the ETREAT purpose in Check access never does this.
-import { Alert, Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
-import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
+import { Alert, Modal, Stack, Text } from '@mantine/core';
+import { useEffect, type FormEvent, type ReactElement } from 'react';
 import type { CategoryCode } from '../../../../main/api/consents';
+import { ConfirmButtons, ReasonField, useReason } from '../../components/ReasonedConfirm';
 import { CATEGORY_LABELS } from './labels';
 
 /** Break-glass orange dark enough for white text and for text on white (7:1; Mantine's orange.6 is 2.6:1). */
@@ -22,22 +23,16 @@ export interface BreakGlassDialogProps {
 }
 
 export function BreakGlassDialog({ target, pending, onCancel, onConfirm }: BreakGlassDialogProps): ReactElement {
-  const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const reason = useReason('Say why the record must be opened now (at least 3 characters).');
+  const { reset } = reason;
   useEffect(() => {
-    if (target) {
-      setReason('');
-      setError(null);
-    }
-  }, [target]);
+    if (target) reset();
+  }, [target, reset]);
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
-    if (reason.trim().length < 3) {
-      setError('Say why the record must be opened now (at least 3 characters).');
-      return;
-    }
-    onConfirm(reason.trim());
+    const why = reason.validate();
+    if (why !== null) onConfirm(why);
   };
 
   return (
@@ -55,30 +50,8 @@ export function BreakGlassDialog({ target, pending, onCancel, onConfirm }: Break
             <Text size="sm" c="dimmed">
               A provider who is not in the provider directory cannot be given emergency access: the answer will say so.
             </Text>
-            <Textarea
-              label="Reason for emergency access"
-              description="Required. Recorded in the audit trail and reviewed by an auditor."
-              required
-              autosize
-              minRows={2}
-              maxLength={500}
-              value={reason}
-              onChange={(e) => {
-                setReason(e.currentTarget.value);
-                setError(null);
-              }}
-              error={error}
-              data-autofocus
-              data-testid="break-glass-reason"
-            />
-            <Group justify="flex-end">
-              <Button variant="default" onClick={onCancel} data-testid="break-glass-cancel">
-                Cancel
-              </Button>
-              <Button type="submit" color={BREAK_GLASS_COLOR} loading={pending} data-testid="break-glass-confirm">
-                Open with break-glass
-              </Button>
-            </Group>
+            <ReasonField state={reason} label="Reason for emergency access" description="Required. Recorded in the audit trail and reviewed by an auditor." testId="break-glass-reason" />
+            <ConfirmButtons onCancel={onCancel} confirm={{ label: 'Open with break-glass', color: BREAK_GLASS_COLOR, pending }} testIdPrefix="break-glass" />
           </Stack>
         </form>
       )}

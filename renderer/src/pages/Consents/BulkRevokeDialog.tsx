@@ -1,11 +1,12 @@
 // Bulk revoke, reviewed before it is done: main counts exactly which active consents the selection holds and of which
 // patients and providers; the person gives a reason and, above 50 consents, types the confirmation main asks for.
-import { Alert, Button, Group, List, Loader, Modal, SimpleGrid, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { Alert, Group, List, Loader, Modal, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
 import type { BulkRevokePreview, BulkRevokeResult, BulkSelection } from '../../../../main/api/consents-bulk';
 import { ApiCallError, invoke } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatCount } from '../../components/format';
+import { ConfirmButtons, ReasonField, useReason } from '../../components/ReasonedConfirm';
 import { patientTitle } from './labels';
 
 export interface BulkRevokeDialogProps {
@@ -21,10 +22,10 @@ const asError = (channel: 'consents.bulkRevokePreview' | 'consents.bulkRevoke', 
 export function BulkRevokeDialog({ selection, onClose, onDone }: BulkRevokeDialogProps): ReactElement {
   const [preview, setPreview] = useState<BulkRevokePreview | null>(null);
   const [error, setError] = useState<ApiCallError | null>(null);
-  const [reason, setReason] = useState('');
+  const reason = useReason('Say why these consents are revoked (at least 3 characters).');
+  const { reset: resetReason } = reason;
   const [typed, setTyped] = useState('');
   const [pending, setPending] = useState(false);
-  const [reasonError, setReasonError] = useState<string | null>(null);
 
   const load = (): void => {
     if (!selection) return;
@@ -34,8 +35,7 @@ export function BulkRevokeDialog({ selection, onClose, onDone }: BulkRevokeDialo
     invoke('consents.bulkRevokePreview', { selection: selection.selection }).then(setPreview, (err: unknown) => setError(asError('consents.bulkRevokePreview', err)));
   };
   useEffect(() => {
-    setReason('');
-    setReasonError(null);
+    resetReason();
     load();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selection]);
@@ -46,16 +46,14 @@ export function BulkRevokeDialog({ selection, onClose, onDone }: BulkRevokeDialo
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     if (!selection || !preview) return;
-    if (reason.trim().length < 3) {
-      setReasonError('Say why these consents are revoked (at least 3 characters).');
-      return;
-    }
+    const why = reason.validate();
+    if (why === null) return;
     setPending(true);
     setError(null);
     try {
       const done = await invoke('consents.bulkRevoke', {
         selection: selection.selection,
-        reason: reason.trim(),
+        reason: why,
         expected: { consents: preview.consents, fingerprint: preview.fingerprint },
         ...(needsTyping ? { typedConfirmation: typed.trim() } : {}),
       });
@@ -132,22 +130,7 @@ export function BulkRevokeDialog({ selection, onClose, onDone }: BulkRevokeDialo
                     )}
                   </div>
                 </SimpleGrid>
-                <Textarea
-                  label="Reason for revoking"
-                  description="Required. Kept with each consent’s history."
-                  required
-                  autosize
-                  minRows={2}
-                  maxLength={500}
-                  value={reason}
-                  onChange={(e) => {
-                    setReason(e.currentTarget.value);
-                    setReasonError(null);
-                  }}
-                  error={reasonError}
-                  data-autofocus
-                  data-testid="bulk-revoke-reason"
-                />
+                <ReasonField state={reason} label="Reason for revoking" description="Required. Kept with each consent’s history." testId="bulk-revoke-reason" />
                 {needsTyping && (
                   <TextInput
                     label={`Type ${needsTyping} to confirm`}
@@ -160,16 +143,11 @@ export function BulkRevokeDialog({ selection, onClose, onDone }: BulkRevokeDialo
                 )}
               </>
             )}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={onClose} data-testid="bulk-revoke-cancel">
-                Cancel
-              </Button>
-              {preview && preview.consents > 0 && (
-                <Button type="submit" color="red.8" loading={pending} disabled={!typedOk} data-testid="bulk-revoke-confirm">
-                  Revoke {plural(preview.consents, 'consent')}
-                </Button>
-              )}
-            </Group>
+            <ConfirmButtons
+              onCancel={onClose}
+              confirm={preview && preview.consents > 0 ? { label: `Revoke ${plural(preview.consents, 'consent')}`, color: 'red.8', pending, disabled: !typedOk } : undefined}
+              testIdPrefix="bulk-revoke"
+            />
           </Stack>
         </form>
       )}

@@ -250,7 +250,7 @@ function ConsentsPage(): ReactElement {
               />
             )}
             {pages.search?.capped && (
-              <Text size="xs" c="orange.9" data-testid="consents-search-capped">
+              <Text size="xs" c="var(--custodian-text-warning)" data-testid="consents-search-capped">
                 The search matches too many patients or providers to show every consent: type more of the name or MRN.
               </Text>
             )}

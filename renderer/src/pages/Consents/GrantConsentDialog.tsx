@@ -209,7 +209,7 @@ export function GrantConsentDialog({ opened, onClose, onGranted }: { opened: boo
                 aria-labelledby="grant-decision-label"
                 value={draft.decision}
                 onChange={(v) => edit('decision', v as Draft['decision'])}
-                color={draft.decision === 'permit' ? 'teal' : 'red'}
+                color={draft.decision === 'permit' ? 'teal.9' : 'red.8'}
                 data={[
                   { value: 'permit', label: 'Permit' },
                   { value: 'deny', label: 'Deny' },
@@ -246,7 +246,7 @@ export function GrantConsentDialog({ opened, onClose, onGranted }: { opened: boo
             {text('documentHash', { description: 'SHA-256 of the signed form (64 hex digits); computed from the terms when empty', mono: true })}
           </SimpleGrid>
           {errorCount > 0 && (
-            <Text size="sm" c="red.8" role="alert" data-testid="grant-error-count">
+            <Text size="sm" c="var(--custodian-text-danger)" role="alert" data-testid="grant-error-count">
               {errorCount === 1 ? 'One field needs attention.' : `${errorCount} fields need attention.`}
             </Text>
           )}

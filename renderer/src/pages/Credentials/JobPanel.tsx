@@ -71,7 +71,7 @@ export function JobPanel({ job, title, unit, summary, onCancel, cancelling, onDi
           {parts.join(' · ')}
         </Text>
         {job.error && (
-          <Text size="xs" c="red.8" title={job.error.code} data-code={job.error.code}>
+          <Text size="xs" c="var(--custodian-text-danger)" title={job.error.code} data-code={job.error.code}>
             {jobErrorText(job.error).text}
           </Text>
         )}

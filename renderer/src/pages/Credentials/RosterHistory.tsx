@@ -107,7 +107,7 @@ function RunRow({ run, open, onToggle }: { run: RosterRunSummary; open: boolean;
       {run.error && (
         <Table.Tr>
           <Table.Td colSpan={5}>
-            <Text size="xs" c="red.8">
+            <Text size="xs" c="var(--custodian-text-danger)">
               {run.error.code}: {run.error.message}
             </Text>
           </Table.Td>

@@ -40,16 +40,6 @@ export function ChainCard({ chain, health, loading }: { chain: ChainStatus | und
             <DataList.ItemLabel>Mode</DataList.ItemLabel>
             <DataList.ItemValue>{chain.mode === 'embedded' ? 'Embedded devnet (this computer)' : 'External network'}</DataList.ItemValue>
           </DataList.Item>
-          {chain.rpcUrl && (
-            <DataList.Item>
-              <DataList.ItemLabel>RPC URL</DataList.ItemLabel>
-              <DataList.ItemValue>
-                <Code fz="xs" style={{ wordBreak: 'break-all' }}>
-                  {chain.rpcUrl}
-                </Code>
-              </DataList.ItemValue>
-            </DataList.Item>
-          )}
           {chain.state === 'connecting' && (
             <DataList.Item>
               <DataList.ItemLabel>Trying since</DataList.ItemLabel>
@@ -83,6 +73,16 @@ export function ChainCard({ chain, health, loading }: { chain: ChainStatus | und
           {chain && chain.state === 'connected' && health?.state !== 'offline' && (
             <TechnicalDetails testId="dashboard-chain-technical">
               <DataList size="sm" gap={6} labelWidth={110}>
+              {chain.rpcUrl && (
+                <DataList.Item>
+                  <DataList.ItemLabel>RPC URL</DataList.ItemLabel>
+                  <DataList.ItemValue>
+                    <Code fz="xs" style={{ wordBreak: 'break-all' }} data-testid="dashboard-chain-rpc-url">
+                      {chain.rpcUrl}
+                    </Code>
+                  </DataList.ItemValue>
+                </DataList.Item>
+              )}
               <DataList.Item>
                 <DataList.ItemLabel>Chain id</DataList.ItemLabel>
                 <DataList.ItemValue>{chain.chainId}</DataList.ItemValue>

@@ -12,6 +12,7 @@ import { BreakGlassCard } from './BreakGlassCard';
 import { ChainCard } from './ChainCard';
 import { DatabaseCard } from './DatabaseCard';
 import { ExpiringCredentialsCard } from './ExpiringCredentialsCard';
+import { FirstRunCard } from './FirstRunCard';
 import { JobsCard } from './JobsCard';
 import { OutboxCard } from './OutboxCard';
 
@@ -32,6 +33,7 @@ function DashboardPage(): ReactElement {
       />
       <Stack gap="md">
         {error && <ErrorBanner title="Could not read the system status" error={error} stale={!!status} onRetry={refetch} />}
+        {can('settings.configure') && <FirstRunCard />}
         {(status || waiting) && (
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} spacing="md">
             <DatabaseCard database={status?.database} loading={waiting} />

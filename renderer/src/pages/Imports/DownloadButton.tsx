@@ -33,12 +33,12 @@ export function DownloadButton({ kind, id, label, ariaLabel, testId, size = 'xs'
         {label}
       </Button>
       {state.error && (
-        <Text size="xs" c="red.8" role="alert" data-testid={`${testId}-error`}>
+        <Text size="xs" c="var(--custodian-text-danger)" role="alert" data-testid={`${testId}-error`}>
           {state.error}
         </Text>
       )}
       {state.saved && (
-        <Text size="xs" c="teal.8" role="status">
+        <Text size="xs" c="var(--custodian-text-success)" role="status">
           Saved as {state.saved}
         </Text>
       )}

@@ -37,7 +37,7 @@ function CsvMapping({ preview }: { preview: ImportPreview }): ReactElement {
               <Table.Th key={i} data-mapped-to={c.mappedTo ?? ''} className={classes.nowrap}>
                 {c.mappedTo ? (
                   <Group gap={4} wrap="nowrap">
-                    <Code fz={11} bg="transparent" p={0} c="teal.9">
+                    <Code fz={11} bg="transparent" p={0} c="var(--custodian-text-success)">
                       {c.mappedTo}
                     </Code>
                     {c.required && (
@@ -127,13 +127,13 @@ export function PreviewView({ preview }: { preview: ImportPreview }): ReactEleme
       {preview.problem && (
         <Alert color="red" variant="light" title="This file cannot be imported as it is" data-testid="import-preview-problem" data-error-code={preview.problem.code}>
           <Group gap="xs" align="baseline" wrap="nowrap">
-            <Code c="red.9">{preview.problem.code}</Code>
+            <Code c="var(--custodian-text-danger)">{preview.problem.code}</Code>
             <Text size="sm">{preview.problem.message}</Text>
           </Group>
         </Alert>
       )}
       {preview.missing.length > 0 && (
-        <Text size="sm" c="red.8" data-testid="import-preview-missing">
+        <Text size="sm" c="var(--custodian-text-danger)" data-testid="import-preview-missing">
           Required {preview.missing.length === 1 ? 'column' : 'columns'} missing: {preview.missing.join(', ')}.
         </Text>
       )}

@@ -28,7 +28,7 @@ function RejectReason({ reason }: { reason: string }): ReactElement {
       {parts.map((p, i) => (
         <Group key={i} gap={6} wrap="nowrap" align="baseline">
           {p.column && (
-            <Code fz="xs" c="red.9" style={{ whiteSpace: 'nowrap' }}>
+            <Code fz="xs" c="var(--custodian-text-danger)" style={{ whiteSpace: 'nowrap' }}>
               {p.column}
             </Code>
           )}
@@ -126,7 +126,7 @@ export function RunSummary({ run, state, detail, actions, mayDownload = false }:
         <Alert color="red" variant="light" title={dry ? 'The dry run stopped' : 'The import stopped'} data-testid="import-failed" data-error-code={error?.code ?? undefined}>
           <Stack gap={4}>
             <Group gap="xs" align="baseline" wrap="nowrap">
-              {error?.code && <Code c="red.9">{error.code}</Code>}
+              {error?.code && <Code c="var(--custodian-text-danger)">{error.code}</Code>}
               <Text size="sm">{error?.message ?? 'The job failed without a message.'}</Text>
             </Group>
             <Text size="xs" data-testid="import-failed-advice">

@@ -11,7 +11,7 @@ function Allowed({ yes }: { yes: boolean }): ReactElement {
       ✓ Yes
     </Badge>
   ) : (
-    <Text span size="sm" c="gray.7">
+    <Text span size="sm" c="dimmed">
       <span aria-hidden="true">—</span>
       <VisuallyHidden>No</VisuallyHidden>
     </Text>
@@ -36,7 +36,7 @@ export function PermissionTable({ highlightRole }: { highlightRole?: string | un
             <Table.Tr>
               <Table.Th w={340}>Permission</Table.Th>
               {ROLES.map((role) => (
-                <Table.Th key={role} ta="center" bg={role === highlightRole ? 'blue.0' : undefined}>
+                <Table.Th key={role} ta="center" bg={role === highlightRole ? 'var(--custodian-bg-highlight)' : undefined}>
                   {ROLE_LABELS[role]}
                   {role === highlightRole && <VisuallyHidden> (your role)</VisuallyHidden>}
                 </Table.Th>
@@ -46,9 +46,9 @@ export function PermissionTable({ highlightRole }: { highlightRole?: string | un
           <Table.Tbody>
             {PERMISSION_GROUPS.map((group) => (
               <Fragment key={group.label}>
-                <Table.Tr bg="gray.0">
+                <Table.Tr bg="var(--custodian-bg-subtle)">
                   <Table.Th colSpan={ROLES.length + 1} scope="colgroup">
-                    <Text size="xs" fw={700} tt="uppercase" c="gray.7">
+                    <Text size="xs" fw={700} tt="uppercase" c="dimmed">
                       {group.label}
                     </Text>
                   </Table.Th>

@@ -1,11 +1,12 @@
 // Settings: this workstation's configuration (read-only), staff accounts (IT administrators), your own password, and the table of
 // roles and permissions. Each tab has its own address (#/settings/staff, #/settings/roles).
-import { Box, Tabs, Text } from '@mantine/core';
+import { Box, Stack, Tabs, Text } from '@mantine/core';
 import { useState, type ReactElement } from 'react';
 import { ChangePasswordForm } from '../../auth/ChangePasswordForm';
 import { useSession } from '../../auth/SessionContext';
 import { SettingsIcon } from '../../components/icons';
 import { PageHeader } from '../../components/PageHeader';
+import { ColorSchemeControl } from '../../shell/Appearance';
 import { navigate, useLocation } from '../../shell/router';
 import type { PageDefinition } from '../types';
 import { PermissionTable } from './PermissionTable';
@@ -13,8 +14,8 @@ import { SigningKeyPanel } from './SigningKeyPanel';
 import { StaffPanel } from './StaffPanel';
 import { WorkstationPanel } from './WorkstationPanel';
 
-type Tab = 'workstation' | 'staff' | 'roles' | 'password';
-const TABS: readonly Tab[] = ['workstation', 'staff', 'roles', 'password'];
+type Tab = 'workstation' | 'staff' | 'roles' | 'password' | 'appearance';
+const TABS: readonly Tab[] = ['workstation', 'staff', 'roles', 'password', 'appearance'];
 
 function SettingsPage(): ReactElement {
   const { sub } = useLocation();
@@ -51,6 +52,9 @@ function SettingsPage(): ReactElement {
           <Tabs.Tab value="password" data-testid="settings-tab-password">
             Your password
           </Tabs.Tab>
+          <Tabs.Tab value="appearance" data-testid="settings-tab-appearance">
+            Appearance
+          </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="workstation">
           <WorkstationPanel />
@@ -64,12 +68,18 @@ function SettingsPage(): ReactElement {
         <Tabs.Panel value="password">
           <Box maw={480}>
             {passwordChanged && (
-              <Text size="sm" c="teal.8" role="status" mb="sm" data-testid="settings-password-changed">
+              <Text size="sm" c="var(--custodian-text-success)" role="status" mb="sm" data-testid="settings-password-changed">
                 Your password was changed; your other sessions were signed out.
               </Text>
             )}
             <ChangePasswordForm idPrefix="settings-password" onDone={() => setPasswordChanged(true)} />
           </Box>
+        </Tabs.Panel>
+        <Tabs.Panel value="appearance">
+          <Stack gap="xs" maw={560}>
+            <Text size="sm">Colour scheme on this computer. “Follow the system” uses the light or dark setting of the operating system.</Text>
+            <ColorSchemeControl />
+          </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="roles">
           <PermissionTable highlightRole={principal?.role} />

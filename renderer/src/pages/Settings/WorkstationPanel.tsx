@@ -38,10 +38,6 @@ function ChainConfiguration({ chain }: { chain: ChainStatus }): ReactElement {
           </DataList.ItemValue>
         </DataList.Item>
         <DataList.Item>
-          <DataList.ItemLabel>RPC URL</DataList.ItemLabel>
-          <DataList.ItemValue>{chain.rpcUrl ? <Code fz="xs">{chain.rpcUrl}</Code> : 'Not known yet'}</DataList.ItemValue>
-        </DataList.Item>
-        <DataList.Item>
           <DataList.ItemLabel>Connection</DataList.ItemLabel>
           <DataList.ItemValue>
             {view.label}
@@ -51,6 +47,10 @@ function ChainConfiguration({ chain }: { chain: ChainStatus }): ReactElement {
       </DataList>
       <TechnicalDetails testId="settings-chain-technical">
       <DataList size="sm" gap={6} labelWidth={150} mb="sm">
+        <DataList.Item>
+          <DataList.ItemLabel>RPC URL</DataList.ItemLabel>
+          <DataList.ItemValue data-testid="settings-chain-rpc-url">{chain.rpcUrl ? <Code fz="xs">{chain.rpcUrl}</Code> : 'Not known yet'}</DataList.ItemValue>
+        </DataList.Item>
         <DataList.Item>
           <DataList.ItemLabel>Chain id</DataList.ItemLabel>
           <DataList.ItemValue data-testid="settings-chain-id">{chainId ?? 'Not known yet'}</DataList.ItemValue>
@@ -157,6 +157,8 @@ export function WorkstationPanel(): ReactElement {
             <FacilitySecretFingerprint />
           </Section>
         )}
+        {/* Configuration vocabulary (RPC URL, chain id, keystore) is for whoever configures: records staff read none of it. */}
+        {can('settings.configure') && (
         <Section title="How a deployment is configured" id="settings-howto">
           <Stack gap="xs">
             <Text size="sm">
@@ -185,6 +187,7 @@ export function WorkstationPanel(): ReactElement {
             </Text>
           </Stack>
         </Section>
+        )}
       </Stack>
     </>
   );

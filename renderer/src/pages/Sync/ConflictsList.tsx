@@ -221,7 +221,7 @@ export function ConflictsList({ consentId, includeResolved = false, mySigner, re
               <Table.Td>
                 {onOpenConsent ? (
                   <UnstyledButton onClick={() => onOpenConsent(c.now?.consentId ?? c.consentId)} aria-label={`Open consent ${c.now?.consentId ?? c.consentId}`} data-testid="conflict-open-consent">
-                    <Text span size="xs" c="blue.8" td="underline">
+                    <Text span size="xs" c="var(--custodian-text-link)" td="underline">
                       {conflictConsentText(c)}
                     </Text>
                   </UnstyledButton>

@@ -163,7 +163,7 @@ export function EventDrawer({ eventId, confirmationsRequired, onClose }: { event
             <Row label="Last change">{formatDateTime(event.updatedAt)}</Row>
             {event.lastError && (
               <Row label="Last error">
-                <Text size="xs" c="red.8">
+                <Text size="xs" c="var(--custodian-text-danger)">
                   {event.lastError}
                 </Text>
               </Row>
@@ -189,7 +189,7 @@ export function EventDrawer({ eventId, confirmationsRequired, onClose }: { event
                 <Row label="Gas used">{event.batch.gasUsed === null ? `est. ${formatCount(event.batch.estimatedGas)}` : formatCount(event.batch.gasUsed)}</Row>
                 {event.batch.error && (
                   <Row label="Error">
-                    <Text size="xs" c="red.8">
+                    <Text size="xs" c="var(--custodian-text-danger)">
                       {failureLabel(event.batch.error.subtype)}: {event.batch.error.message}
                     </Text>
                   </Row>

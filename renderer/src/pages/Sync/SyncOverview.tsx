@@ -118,19 +118,16 @@ function SignerCard({ status }: { status: SyncStatus | undefined }): ReactElemen
               No signing key loaded
             </Text>
           )}
-          <Group gap={6} align="center" wrap="nowrap">
-            <Text size="xs" c="dimmed">
-              Balance
+          {low && (
+            <Text size="sm" fw={600} c="var(--custodian-text-danger)" data-testid="sync-signer-low">
+              Running out of funds: ask IT to top up this workstation’s account.
             </Text>
+          )}
+          <TechnicalDetails summary="Account balance" testId="sync-signer-balance-technical">
             <Text size="sm" fw={600} data-testid="sync-signer-balance" style={{ whiteSpace: 'nowrap' }}>
               {formatEther(status.signer.balanceWei)}
             </Text>
-            {low && (
-              <Badge color="red" variant="light" size="sm" data-testid="sync-signer-low">
-                Low: fund it
-              </Badge>
-            )}
-          </Group>
+          </TechnicalDetails>
         </Stack>
       )}
     </StatusCard>
@@ -201,8 +198,8 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
             {view.state !== current?.state ? 'From the connection health the status bar shows' : live?.at ? `Reported ${formatDateTime(live.at)}` : 'As last read from the sender'}
           </Text>
           {error && current?.state === 'failed' && current.reason === error.subtype ? (
-            <Text size="xs" c="red.8" data-testid="sync-last-error">
-              <Code fz="xs" c="red.9">
+            <Text size="xs" c="var(--custodian-text-danger)" data-testid="sync-last-error">
+              <Code fz="xs" c="var(--custodian-text-danger)">
                 {error.code}
               </Code>{' '}
               {failureLabel(error.subtype)}
@@ -223,7 +220,7 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
             </Text>
           )}
           {status && status.heldPulledChanges.unopenable + status.heldPulledChanges.unregisteredWriter > 0 && (
-            <Text size="xs" c="red.8" data-testid="sync-refused-pulls">
+            <Text size="xs" c="var(--custodian-text-danger)" data-testid="sync-refused-pulls">
               {`${formatCount(status.heldPulledChanges.unopenable + status.heldPulledChanges.unregisteredWriter)} pulled consent change(s) refused, never applied: ${formatCount(status.heldPulledChanges.unregisteredWriter)} written by no registered signer of this facility, ${formatCount(status.heldPulledChanges.unopenable)} whose terms do not open.`}
             </Text>
           )}
