@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
 import { migrationsDirUpTo } from '../db/migration-test-support';
-import { matchSearch } from './search';
+import { matchPatientIds } from './search';
 import { tempDir } from './test-support';
 
 const NAME = '0020_bulk_undo_and_name_index.sql';
@@ -31,10 +31,10 @@ describe(`migration ${NAME}`, () => {
 
     const report = migrate(db, { migrationsDir: migrationsDirUpTo(dir, 20), backupDir: path.join(dir, 'backups') });
     expect(report).toMatchObject({ fromVersion: 19, toVersion: 20, applied: [NAME] });
-    expect(matchSearch(db, 'dermee').patients).toEqual([before]);
-    expect(matchSearch(db, 'LD-2').patients).toHaveLength(1);
+    expect(matchPatientIds(db, 'dermee', 10)).toEqual([before]);
+    expect(matchPatientIds(db, 'LD-2', 10)).toHaveLength(1);
     const after = Number(add.run('NEW-1', 'Okonkwo, Ada', 'p-new-1').lastInsertRowid);
-    expect(matchSearch(db, 'konkw').patients).toEqual([after]);
+    expect(matchPatientIds(db, 'konkw', 10)).toEqual([after]);
 
     db.prepare(`INSERT INTO bulk_revokes (id, actor_id, reason, outbox_from, outbox_to, created_at, undo_until) VALUES (?, 'mgr-1', 'r', 1, 0, '2026-01-01', NULL)`).run(
       '00000000-0000-4000-8000-000000000000',

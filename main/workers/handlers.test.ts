@@ -73,7 +73,7 @@ describe('jobs.get', () => {
     const job = await get(ROSTER, 'auditor');
     expect(job.result).toEqual({
       kind: 'import.providers',
-      summary: { runId: 3, outcome: 'succeeded', rows_read: 10, providers_added: 4, providers_updated: 0, credentials_added: 6, duplicate: 2, rejected: 2, ignoredColumns: ['notes'], sampleRejects: [{ row: 4, reason: 'npi: is missing' }] },
+      summary: { runId: 3, outcome: 'succeeded', dryRun: false, rows_read: 10, providers_added: 4, providers_updated: 0, credentials_added: 6, duplicate: 2, rejected: 2, ignoredColumns: ['notes'], sampleRejects: [{ row: 4, reason: 'npi: is missing' }] },
     });
     expect(JSON.stringify(job)).not.toContain('/data/');
   });
