@@ -155,7 +155,9 @@ function TrailTable({ trail, credentials, ownId, ownName }: { trail: readonly Cr
     return `Staff ${actor.slice(0, 8)}`;
   };
   return (
-    <Table.ScrollContainer minWidth={700}>
+    // The trail is wider than the drawer (dates in full, in the person's locale): its scrolling viewport takes focus so
+    // keyboard users can scroll it (axe scrollable-region-focusable).
+    <Table.ScrollContainer minWidth={700} scrollAreaProps={{ viewportProps: { tabIndex: 0, role: 'region', 'aria-label': 'Verification history' } }}>
       <Table striped withTableBorder verticalSpacing={3} horizontalSpacing={6} fz="xs" data-testid="credential-trail">
         <Table.Thead>
           <Table.Tr>
