@@ -15,7 +15,13 @@ export interface ClaimImportCounts {
 export type ClaimImportRunRow = ImportRunRow<ClaimImportCounts>;
 
 export function createClaimImportRun(db: Db, r: { filePath: string; fileName: string; fileSize: number; startedBy: string; dryRun?: boolean }): number {
-  return createRun(db, 'claims', { filePath: r.filePath, fileName: r.fileName, fileSize: r.fileSize, format: 'csv', dryRun: r.dryRun ?? false, startedBy: r.startedBy });
+  return createRun(db, 'claims', { filePath: r.filePath, fileName: r.fileName, fileSize: r.fileSize, format: 'csv', dryRun: r.dryRun ?? false, startedBy: r.startedBy }, {
+    rowsRead: 0,
+    passed: 0,
+    failed: 0,
+    rejected: 0,
+    duplicate: 0,
+  } satisfies ClaimImportCounts);
 }
 
 export function getClaimImportRun(db: Db, runId: number): ClaimImportRunRow | undefined {

@@ -72,7 +72,7 @@ describe('first-run checklist', () => {
 
   it('a provider roster or a claims file imported is not the first consents imported (one runs table holds every kind)', () => {
     for (const kind of ['providers', 'claims'] as const) {
-      const id = createRun(db, kind, { filePath: `/tmp/${kind}.csv`, fileName: `${kind}.csv`, fileSize: 10, format: 'csv', dryRun: false, startedBy: admin.id });
+      const id = createRun(db, kind, { filePath: `/tmp/${kind}.csv`, fileName: `${kind}.csv`, fileSize: 10, format: 'csv', dryRun: false, startedBy: admin.id }, {});
       db.prepare(`UPDATE import_runs SET outcome = 'succeeded', finished_at = ? WHERE id = ?`).run(new Date().toISOString(), id);
     }
     expect(done()['first-import']).toBe(false);

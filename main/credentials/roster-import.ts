@@ -43,7 +43,14 @@ export function createRosterRun(db: Db, file: string, startedBy: string, dryRun 
   }
   if (!stat.isFile()) throw new AppError('IMPORT_FILE_NOT_FOUND', `${path.basename(resolved)} is not a file.`);
   if (stat.size === 0) throw new AppError('IMPORT_FILE_EMPTY', `The roster ${path.basename(resolved)} is empty.`);
-  const id = createRun(db, 'providers', { filePath: resolved, fileName: path.basename(resolved), fileSize: stat.size, format: 'csv', dryRun, startedBy });
+  const id = createRun(db, 'providers', { filePath: resolved, fileName: path.basename(resolved), fileSize: stat.size, format: 'csv', dryRun, startedBy }, {
+    rows_read: 0,
+    providers_added: 0,
+    providers_updated: 0,
+    credentials_added: 0,
+    duplicate: 0,
+    rejected: 0,
+  } satisfies RosterCounts);
   return getRosterRun(db, id)!;
 }
 

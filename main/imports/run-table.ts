@@ -49,11 +49,15 @@ export interface NewImportRun {
   startedBy: string;
 }
 
-export function createRun(db: Db, kind: ImportKind, run: NewImportRun): number {
+/**
+ * A new run of `kind`, its counts starting at the kind's zeros: a run is listed (and its summary read) before its first
+ * chunk commits, and every count of the kind must read as a number from the start, never as missing.
+ */
+export function createRun<C extends object>(db: Db, kind: ImportKind, run: NewImportRun, zeroCounts: C): number {
   return Number(
     db
-      .prepare('INSERT INTO import_runs (kind, file_name, file_path, file_size, format, dry_run, started_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(kind, run.fileName, run.filePath, run.fileSize, run.format, run.dryRun ? 1 : 0, run.startedBy, new Date().toISOString()).lastInsertRowid,
+      .prepare('INSERT INTO import_runs (kind, file_name, file_path, file_size, format, dry_run, started_by, created_at, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(kind, run.fileName, run.filePath, run.fileSize, run.format, run.dryRun ? 1 : 0, run.startedBy, new Date().toISOString(), JSON.stringify(zeroCounts)).lastInsertRowid,
   );
 }
 

@@ -18,7 +18,7 @@ export interface ImportCounts {
 export type ConsentRunRow = ImportRunRow<ImportCounts>;
 
 export function createImportRun(db: Db, run: NewImportRun): number {
-  return createRun(db, 'consents', run);
+  return createRun<ImportCounts>(db, 'consents', run, { rows_read: 0, accepted: 0, updated: 0, rejected: 0, duplicate: 0, consents_written: 0 });
 }
 
 export function getImportRun(db: Db, runId: number): ConsentRunRow | undefined {
