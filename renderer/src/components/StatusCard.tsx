@@ -27,7 +27,7 @@ export function StatusCard({ title, icon, badge, loading, children, testId }: St
         {!loading && badge}
       </Group>
       {loading ? (
-        <Stack gap={8} aria-label={`Loading ${title.toLowerCase()}`}>
+        <Stack gap={8} role="status" aria-busy="true" aria-label={`Loading ${title.toLowerCase()}`}>
           <Skeleton height={10} width="70%" />
           <Skeleton height={10} width="45%" />
           <Skeleton height={10} width="60%" />

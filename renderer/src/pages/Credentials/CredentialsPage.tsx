@@ -251,7 +251,7 @@ function CredentialsPage(): ReactElement {
 
         {first.error && <ErrorBanner title="Could not read the directory" error={first.error} stale={!!first.data} onRetry={refetchDirectory} />}
         {first.loading && !first.data && (
-          <Stack gap={6} aria-label="Loading the directory" data-testid="credentials-loading">
+          <Stack gap={6} role="status" aria-busy="true" aria-label="Loading the directory" data-testid="credentials-loading">
             <Skeleton height={16} />
             <Skeleton height={16} />
             <Skeleton height={16} />

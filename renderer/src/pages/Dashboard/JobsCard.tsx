@@ -75,7 +75,7 @@ export function JobsCard(): ReactElement {
         {jobs.error && <ErrorBanner title="Could not load background jobs" error={jobs.error} stale={!!jobs.data} onRetry={refetch} />}
         {cancel.error && <ErrorBanner title="Could not cancel the job" error={cancel.error} />}
         {jobs.loading && (
-          <Stack gap={8} aria-label="Loading background jobs">
+          <Stack gap={8} role="status" aria-busy="true" aria-label="Loading background jobs">
             <Skeleton height={12} />
             <Skeleton height={12} />
           </Stack>

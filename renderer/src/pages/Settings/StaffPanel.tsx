@@ -107,7 +107,7 @@ export function StaffPanel(): ReactElement {
         )}
         {staff.error && <ErrorBanner title="Could not load staff accounts" error={staff.error} stale={!!staff.data} onRetry={staff.refetch} />}
         {staff.loading && !staff.data && (
-          <Stack gap={8} aria-label="Loading staff accounts">
+          <Stack gap={8} role="status" aria-busy="true" aria-label="Loading staff accounts">
             <Skeleton height={14} />
             <Skeleton height={14} />
             <Skeleton height={14} />

@@ -311,7 +311,7 @@ function SyncPage(): ReactElement {
           </Group>
           {batches.error && <ErrorBanner title="Could not read the batches" error={batches.error} stale={!!batches.data} onRetry={refetchBatches} />}
           {batches.loading && !batches.data && (
-            <Stack gap={6} aria-label="Loading batches">
+            <Stack gap={6} role="status" aria-busy="true" aria-label="Loading batches">
               <Skeleton height={14} />
               <Skeleton height={14} />
               <Skeleton height={14} />
