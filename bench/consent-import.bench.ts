@@ -35,9 +35,14 @@ function cliBaseline(file: string, tmpDir: string): { seconds: number; rows: num
   return { seconds, rows: Number(r.stdout.trim()) };
 }
 
-/** Copies a table's stored (not generated) columns from the attached `src`, in id order. */
+/**
+ * Copies a table's stored (not generated) columns from the attached `src`, in id order: the columns both layouts
+ * have (the schema before the compact store keeps its import run counts in columns of their own, left at 0 here).
+ */
 function copyTable(db: ReturnType<typeof openDatabase>, table: string, where = ''): void {
-  const cols = (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name).join(', ');
+  const names = (schema: string) => (db.pragma(`${schema}.table_info(${table})`) as { name: string }[]).map((c) => c.name);
+  const inSource = new Set(names('src'));
+  const cols = names('main').filter((c) => inSource.has(c)).join(', ');
   db.exec(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM src.${table}${where} ORDER BY id`);
 }
 
