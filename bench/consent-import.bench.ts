@@ -40,9 +40,11 @@ function cliBaseline(file: string, tmpDir: string): { seconds: number; rows: num
  * have (the schema before the compact store keeps its import run counts in columns of their own, left at 0 here).
  */
 function copyTable(db: ReturnType<typeof openDatabase>, table: string, where = ''): void {
-  const names = (schema: string) => (db.pragma(`${schema}.table_info(${table})`) as { name: string }[]).map((c) => c.name);
-  const inSource = new Set(names('src'));
-  const cols = names('main').filter((c) => inSource.has(c)).join(', ');
+  // table_info lists stored columns only; table_xinfo adds generated ones, which the source may compute for a column
+  // the older layout stores (document_hash, from document_hash_bin since 0021).
+  const names = (pragma: string) => (db.pragma(pragma) as { name: string }[]).map((c) => c.name);
+  const inSource = new Set(names(`src.table_xinfo(${table})`));
+  const cols = names(`main.table_info(${table})`).filter((c) => inSource.has(c)).join(', ');
   db.exec(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM src.${table}${where} ORDER BY id`);
 }
 
