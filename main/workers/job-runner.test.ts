@@ -8,7 +8,7 @@ import { migrate } from '../db/migrate';
 import { EventBus } from '../runtime/event-bus';
 import { silentLogger } from '../runtime/log';
 import { jobKindDefs } from './fixtures/test-jobs';
-import { JobRunner } from './job-runner';
+import { JOB_WORKER_YOUNG_GENERATION_MB, JobRunner } from './job-runner';
 
 let dir: string;
 let dbPath: string;
@@ -86,6 +86,13 @@ describe('JobRunner', () => {
     const row = db.prepare('SELECT checkpoint FROM jobs WHERE id = ?').get(job.id) as { checkpoint: string };
     expect(counted().n).toBe(JSON.parse(row.checkpoint).next);
     expect(counted().n).toBeLessThan(100_000);
+  });
+
+  it('starts each job worker with a capped young generation (the import peak RSS on Node 24, see JOB_WORKER_YOUNG_GENERATION_MB)', async () => {
+    const jobs = runner();
+    const job = jobs.start('test.limits', {});
+    expect(await jobs.waitFor(job.id)).toMatchObject({ state: 'succeeded' });
+    expect(jobs.detail(job.id).result).toEqual({ maxYoungGenerationSizeMb: JOB_WORKER_YOUNG_GENERATION_MB });
   });
 
   it('records a failure with its message', async () => {

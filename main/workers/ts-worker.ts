@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 /** The ESM build of tsx's register API, resolved through the package's own exports map. */
 function tsxEsmApiUrl(): string {
@@ -14,9 +14,9 @@ function tsxEsmApiUrl(): string {
 }
 
 /** A worker running `entry` (a .ts module URL) through tsx, with `workerData`. */
-export function startTsWorker(entry: URL, workerData: unknown): Worker {
+export function startTsWorker(entry: URL, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
   const boot = `import(${JSON.stringify(tsxEsmApiUrl())}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, ...(resourceLimits ? { resourceLimits } : {}) });
 }
 
 /** Whether this code runs from source (an ES module URL is known), so startTsWorker can be used. */
