@@ -73,7 +73,7 @@ const verifyAllResult = z.object({
   /** The node stopped answering part-way (CHAIN_TIMEOUT): the rest of the run did not ask the chain. */
   chainTimeout: z.boolean().default(false),
   /** The outcome for a person, naming the three counts and what to do next. */
-  summary: z.string().default(''),
+  message: z.string().default(''),
 });
 
 /** What a roster import (import.providers) records when it ends. */

@@ -138,7 +138,7 @@ async function runVerifyAll(ctx: Parameters<JobOf<'credentials.verifyAll'>>[0], 
       rows = ctx.cancelled ? [] : next;
     }
     const outcome = { checked: done, ...tally, chainTimeout, offlineReason: 'offline' in source ? source.offline : null, blockNumber: reader?.blockNumber ?? null };
-    return { ...outcome, byVerdict, registryCalls: reader?.calls ?? 0, durationMs: Math.round(performance.now() - started), summary: verifyAllSummary(outcome) };
+    return { ...outcome, byVerdict, registryCalls: reader?.calls ?? 0, durationMs: Math.round(performance.now() - started), message: verifyAllSummary(outcome) };
   } finally {
     // Aborts a read the node never answered: a socket left open would keep the worker thread, and the job, alive.
     provider?.destroy();

@@ -95,7 +95,7 @@ describe('bulk verification when the node stops answering', () => {
   it('verifies everything while the node answers', async () => {
     const r = await runInThread(new FakeClock(), 'job-live');
     expect(r).toMatchObject({ checked: 7, verified: 7, answeredFromCache: 0, notVerified: 0, chainTimeout: false, offlineReason: null });
-    expect(r.summary).toBe(`7 credential(s) checked: 7 verified against the registry (block ${r.blockNumber}), 0 answered from their last verification on record, 0 not verified.`);
+    expect(r.message).toBe(`7 credential(s) checked: 7 verified against the registry (block ${r.blockNumber}), 0 answered from their last verification on record, 0 not verified.`);
     later = await addCredentials(4, 7);
   });
 
@@ -115,7 +115,7 @@ describe('bulk verification when the node stops answering', () => {
       // The first registry read timed out; the four chunks after it did not ask the chain.
       expect(r.registryCalls).toBe(1);
       expect(r.offlineReason).toBe('CHAIN_TIMEOUT: the chain node did not answer within 8 s');
-      expect(r.summary).toMatch(/^11 credential\(s\) checked: 0 verified against the registry, 7 answered from their last verification on record, 4 not verified\. The chain node stopped answering \(CHAIN_TIMEOUT\).*start Verify all again/);
+      expect(r.message).toMatch(/^11 credential\(s\) checked: 0 verified against the registry, 7 answered from their last verification on record, 4 not verified\. The chain node stopped answering \(CHAIN_TIMEOUT\).*start Verify all again/);
     } finally {
       resume();
       await run?.catch(() => undefined);
@@ -145,7 +145,7 @@ describe('bulk verification when the node stops answering', () => {
       expect(await jobs.waitFor(job.id)).toMatchObject({ state: 'succeeded', done: 11 });
       const result = JSON.parse((db.prepare('SELECT result FROM jobs WHERE id = ?').get(job.id) as { result: string }).result) as VerifyAllResult;
       expect(result).toMatchObject({ checked: 11, verified: 0, answeredFromCache: 11, notVerified: 0, chainTimeout: true, registryCalls: 0 });
-      expect(result.summary).toMatch(/CHAIN_TIMEOUT/);
+      expect(result.message).toMatch(/CHAIN_TIMEOUT/);
     } finally {
       resume();
     }
