@@ -60,12 +60,12 @@ function params(extra: Partial<VerifyAllParams> = {}): VerifyAllParams {
 }
 
 /** Runs the job in this thread on `clock`; `onReport` sees each progress report (the first comes after the reader connected). */
-async function runInThread(clock: FakeClock, jobId: string, onReport: (done: number, message?: string) => void = () => undefined): Promise<VerifyAllResult> {
+async function runInThread(clock: FakeClock, jobId: string, onReport: (done: number, message?: string) => void = () => undefined, checkpoint: unknown = null): Promise<VerifyAllResult> {
   const ctx: JobContext<ReturnType<typeof verifyAllParams.parse>> = {
     jobId,
     db,
     params: verifyAllParams.parse(params()),
-    checkpoint: null,
+    checkpoint,
     report: (done, _total, _errors, message) => onReport(done, message),
     saveCheckpoint: () => undefined,
     cancelled: false,
@@ -134,6 +134,13 @@ describe('bulk verification when the node stops answering', () => {
     const r = await runInThread(new FakeClock(), 'job-rerun');
     expect(r).toMatchObject({ checked: 11, verified: 11, answeredFromCache: 0, notVerified: 0, chainTimeout: false });
     for (const row of rowsOf([...earlier, ...later])) expect(row.verdict).toBe('verified');
+  });
+
+  it('resumed from a checkpoint (an interrupted run), counts the whole run and asks only for the rest', async () => {
+    const all = [...earlier, ...later];
+    const checkpoint = { after: all[4]!, done: 5, byVerdict: { unverified_offline: 5 }, verified: 0, answeredFromCache: 5, notVerified: 0, chainTimeout: false };
+    const r = await runInThread(new FakeClock(), 'job-resumed', undefined, checkpoint);
+    expect(r).toMatchObject({ checked: 11, verified: 6, answeredFromCache: 5, notVerified: 0, byVerdict: { verified: 6, unverified_offline: 5 } });
   });
 
   it('in a worker thread, a node paused before the job connects: the job ends (no socket keeps it alive) with CHAIN_TIMEOUT in its result', async () => {
