@@ -64,16 +64,16 @@ const verifyAllResult = z.object({
   blockNumber: z.number().int().nullable(),
   registryCalls: count,
   durationMs: z.number().min(0),
-  /** Verified against the registry in this run. */
-  verified: count.default(0),
+  /** Verified against the registry in this run. These five are absent from results recorded before they existed. */
+  verified: count.optional(),
   /** The chain did not answer: answered from the credential's last verification on record ('unverified_offline', last verified at …). */
-  answeredFromCache: count.default(0),
+  answeredFromCache: count.optional(),
   /** Not verified: another verdict, or the chain did not answer and there is no verification on record. */
-  notVerified: count.default(0),
+  notVerified: count.optional(),
   /** The node stopped answering part-way (CHAIN_TIMEOUT): the rest of the run did not ask the chain. */
-  chainTimeout: z.boolean().default(false),
+  chainTimeout: z.boolean().optional(),
   /** The outcome for a person, naming the three counts and what to do next. */
-  message: z.string().default(''),
+  message: z.string().optional(),
 });
 
 /** What a roster import (import.providers) records when it ends. */
