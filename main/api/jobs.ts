@@ -50,6 +50,8 @@ export const verifyAllParams = z
     chunk: z.number().int().min(1).max(5_000).default(500),
     /** Helper threads for signature checks: 0 checks in the job's own thread; default one per core for big runs. */
     helpers: z.number().int().min(0).max(64).optional(),
+    /** The limit on each chain read (CHAIN_TIMEOUT); the on-demand limit, 8 s, unless a test sets it. */
+    callTimeoutMs: z.number().int().min(1).max(600_000).optional(),
   })
   .strict();
 
@@ -62,6 +64,16 @@ const verifyAllResult = z.object({
   blockNumber: z.number().int().nullable(),
   registryCalls: count,
   durationMs: z.number().min(0),
+  /** Verified against the registry in this run. These five are absent from results recorded before they existed. */
+  verified: count.optional(),
+  /** The chain did not answer: answered from the credential's last verification on record ('unverified_offline', last verified at …). */
+  answeredFromCache: count.optional(),
+  /** Not verified: another verdict, or the chain did not answer and there is no verification on record. */
+  notVerified: count.optional(),
+  /** The node stopped answering part-way (CHAIN_TIMEOUT): the rest of the run did not ask the chain. */
+  chainTimeout: z.boolean().optional(),
+  /** The outcome for a person, naming the three counts and what to do next. */
+  message: z.string().optional(),
 });
 
 /** What a roster import (import.providers) records when it ends. */

@@ -29,7 +29,7 @@ export function chainTimeoutError(what: string, ms: number, rpcUrl: string | nul
   const where = rpcUrl ? ` at ${rpcUrl}` : '';
   return new AppError(
     'CHAIN_TIMEOUT',
-    `The chain node${where} did not answer within ${Math.round(ms / 1000)} s, so this workstation could not ${what}. The node may be stopped or paused; records are still saved here and wait in the outbox. Try again once the status bar shows the chain connected.`,
+    `The chain node${where} did not answer within ${Math.round(ms / 1000)} s, so this workstation could not ${what}. The node may be stopped or paused: check that it runs, then try again once the chain shows connected (the status bar, or \`custodian status\`). Records are still saved here and wait in the outbox.`,
     { timeoutMs: ms },
   );
 }
@@ -58,4 +58,33 @@ export function withDeadline<T>(work: Promise<T>, ms: number, clock: ChainClock,
       },
     );
   });
+}
+
+/** An on-demand call under the time limit: `what` names the call for a person ("verify a credential"). */
+export type ChainDeadline = <T>(what: string, work: Promise<T>) => Promise<T>;
+
+export interface ChainDeadlineOptions {
+  /** The node the calls go to (named in the message), or null when unknown. */
+  rpcUrl: string | null;
+  /** CHAIN_CALL_TIMEOUT_MS unless told otherwise. */
+  ms?: number;
+  /** The system clock unless a test passes a fake one. */
+  clock?: ChainClock;
+  /** Told of each timeout before the caller gets CHAIN_TIMEOUT (the chain runtime marks the node offline). */
+  onTimeout?: (what: string, ms: number) => void;
+}
+
+/**
+ * The one time limit of every on-demand chain call: the console's chain runtime, the CLI (through the same runtime)
+ * and the bulk verification job in its worker thread all bound their reads with it, so each fails the same way.
+ */
+export function chainDeadline(options: ChainDeadlineOptions): ChainDeadline {
+  const ms = options.ms ?? CHAIN_CALL_TIMEOUT_MS;
+  const clock = options.clock ?? systemClock;
+  return (what, work) =>
+    withDeadline(work, ms, clock, () => {
+      const error = chainTimeoutError(what, ms, options.rpcUrl);
+      options.onTimeout?.(what, ms);
+      return error;
+    });
 }

@@ -1,6 +1,7 @@
 // JSON-RPC provider set up for anvil and small chains, and a sender that signs and sends one transaction at a time.
 // Used by deploy.ts, devnet.ts and the contract tests; the sync sender builds on the same rules (nonce, fees, cap).
 import {
+  FetchRequest,
   JsonRpcProvider,
   Network,
   type Interface,
@@ -33,15 +34,39 @@ export interface FeeSuggestion {
 export function createProvider(
   rpcUrl: string,
   chainId: number,
-  opts: { pollingIntervalMs?: number } = {},
+  opts: {
+    pollingIntervalMs?: number;
+    /**
+     * destroy() also aborts the requests in flight. ethers leaves them open (a paused node holds them for its 5-minute
+     * request timeout), which keeps a worker thread, and its job, alive long after the caller gave up (CHAIN_TIMEOUT).
+     */
+    abortOnDestroy?: boolean;
+  } = {},
 ): JsonRpcProvider {
   const network = Network.from(chainId);
-  return new JsonRpcProvider(rpcUrl, network, {
-    staticNetwork: network,
-    cacheTimeout: -1,
-    batchMaxCount: 1,
-    pollingInterval: opts.pollingIntervalMs ?? 250,
-  });
+  const options = { staticNetwork: network, cacheTimeout: -1, batchMaxCount: 1, pollingInterval: opts.pollingIntervalMs ?? 250 };
+  return opts.abortOnDestroy ? new AbortableProvider(rpcUrl, network, options) : new JsonRpcProvider(rpcUrl, network, options);
+}
+
+/** A JSON-RPC provider over fetch with one abort signal for every request: destroy() ends them all. */
+class AbortableProvider extends JsonRpcProvider {
+  private readonly inFlight: AbortController;
+
+  constructor(rpcUrl: string, network: Network, options: ConstructorParameters<typeof JsonRpcProvider>[2]) {
+    const inFlight = new AbortController();
+    const request = new FetchRequest(rpcUrl);
+    request.getUrlFunc = async (req) => {
+      const res = await fetch(req.url, { method: req.method, headers: req.headers, ...(req.body ? { body: req.body } : {}), signal: inFlight.signal });
+      return { statusCode: res.status, statusMessage: res.statusText, headers: Object.fromEntries(res.headers), body: new Uint8Array(await res.arrayBuffer()) };
+    };
+    super(request, network, options);
+    this.inFlight = inFlight;
+  }
+
+  override destroy(): void {
+    this.inFlight.abort();
+    super.destroy();
+  }
 }
 
 /** Chain id as reported by the node itself (not the provider's static network) and the head block. */

@@ -92,10 +92,17 @@ export async function verifyFileCommand(services: CommandServices, caller: Calle
   } catch (err) {
     throw new AppError('CREDENTIAL_MALFORMED', `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
   }
+  // Under the chain runtime's on-demand limit (the console's): a node that stops answering mid-call is CHAIN_TIMEOUT,
+  // exit 1, with what could not be done and what to do; the CLI never waits on it.
   const result = await typedCall(services.dispatch, caller)('credentials.check', { document });
   io.out(json ? `${JSON.stringify(result, null, 2)}\n` : `${formatVerification(result)}\n`);
   if (result.verdict === 'verified') return 0;
   io.err(`custodian: [${verdictErrorCode(result.verdict)}] ${result.reason}\n`);
+  if (result.cached) {
+    // The chain was not reachable when this command started: the answer rests on the record, never on the chain.
+    const basis = result.cached.lastVerifiedAt ? `its last verification on record (${result.cached.lastVerifiedAt}, ${result.cached.ageSeconds ?? 0} s ago)` : 'no verification on record (never verified)';
+    io.err(`custodian: the chain did not answer, so this rests on ${basis}, not on the registry. Check that the node runs, then run this again once \`custodian status\` shows the chain connected.\n`);
+  }
   return 3;
 }
 

@@ -1,7 +1,9 @@
 // Reads of CredentialRegistry: whether an issuer is registered (cached per reader), one credential's status, and
 // many statuses through `statusesOf` in chunks, all pinned to one block so a bulk run sees one chain state.
 import { Interface, type JsonRpcProvider } from 'ethers';
+import { AppError } from '../api/errors';
 import { loadArtifact } from '../chain/artifacts';
+import type { ChainDeadline } from '../chain/deadline';
 
 export interface StatusReading {
   status: number;
@@ -21,9 +23,15 @@ export interface RegistryReader {
   readonly calls: number;
 }
 
-/** The registry could not be read: node unreachable, wrong chain, or no registry at the address. */
+/**
+ * The registry could not be read: node unreachable, wrong chain, or no registry at the address. `timedOut`: the
+ * node took the call and did not answer within the on-demand limit (CHAIN_TIMEOUT), e.g. paused or hung.
+ */
 export class RegistryUnavailable extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly timedOut = false,
+  ) {
     super(reason);
     this.name = 'RegistryUnavailable';
   }
@@ -35,6 +43,14 @@ let registryInterface: Interface | null = null;
 export function credentialRegistryInterface(): Interface {
   registryInterface ??= new Interface(loadArtifact('CredentialRegistry').abi);
   return registryInterface;
+}
+
+function unavailable(err: unknown): RegistryUnavailable {
+  if (err instanceof AppError && err.code === 'CHAIN_TIMEOUT') {
+    const ms = (err.details as { timeoutMs?: number } | undefined)?.timeoutMs;
+    return new RegistryUnavailable(`CHAIN_TIMEOUT: the chain node did not answer${ms !== undefined ? ` within ${Math.round(ms / 1000)} s` : ' in time'}`, true);
+  }
+  return new RegistryUnavailable(shortReason(err));
 }
 
 function shortReason(err: unknown): string {
@@ -54,20 +70,25 @@ export class CredentialRegistryReader implements RegistryReader {
     readonly registry: string,
     readonly blockNumber: number,
     private readonly chunk: number,
+    private readonly bounded: ChainDeadline,
   ) {}
 
-  /** Checks the node's chain id and pins reads to its current block; throws RegistryUnavailable. */
-  static async connect(provider: JsonRpcProvider, chainId: number, registry: string, opts: { chunk?: number } = {}): Promise<CredentialRegistryReader> {
+  /**
+   * Checks the node's chain id and pins reads to its current block; throws RegistryUnavailable. With `deadline`,
+   * every read (these two and each call after) is bounded by it, and a timeout is RegistryUnavailable.timedOut.
+   */
+  static async connect(provider: JsonRpcProvider, chainId: number, registry: string, opts: { chunk?: number; deadline?: ChainDeadline } = {}): Promise<CredentialRegistryReader> {
+    const bounded: ChainDeadline = opts.deadline ?? ((_what, work) => work);
     let actual: number;
     let block: number;
     try {
-      actual = Number(BigInt((await provider.send('eth_chainId', [])) as string));
-      block = Number(BigInt((await provider.send('eth_blockNumber', [])) as string));
+      actual = Number(BigInt((await bounded('reach the credential registry', provider.send('eth_chainId', []))) as string));
+      block = Number(BigInt((await bounded('reach the credential registry', provider.send('eth_blockNumber', []))) as string));
     } catch (err) {
-      throw new RegistryUnavailable(shortReason(err));
+      throw unavailable(err);
     }
     if (actual !== chainId) throw new RegistryUnavailable(`the node is on chain id ${actual}, expected ${chainId}`);
-    return new CredentialRegistryReader(provider, chainId, registry, block, opts.chunk ?? DEFAULT_STATUS_CHUNK);
+    return new CredentialRegistryReader(provider, chainId, registry, block, opts.chunk ?? DEFAULT_STATUS_CHUNK, bounded);
   }
 
   get calls(): number {
@@ -77,10 +98,10 @@ export class CredentialRegistryReader implements RegistryReader {
   private async call(method: string, args: unknown[]) {
     this.callCount++;
     try {
-      const data = await this.provider.call({ to: this.registry, data: this.iface.encodeFunctionData(method, args), blockTag: this.blockNumber });
+      const data = await this.bounded(`read the credential registry (${method})`, this.provider.call({ to: this.registry, data: this.iface.encodeFunctionData(method, args), blockTag: this.blockNumber }));
       return this.iface.decodeFunctionResult(method, data);
     } catch (err) {
-      throw new RegistryUnavailable(shortReason(err));
+      throw unavailable(err);
     }
   }
 

@@ -88,7 +88,15 @@ async function readRegistry(reader: RegistryReader, items: readonly Item[], whic
  * With `recover` (bulk), the registry is read for the whole batch while its signatures are checked, and only the
  * answers for credentials that pass the off-chain checks are used: the same verdicts, the waits overlapped.
  */
-export async function judgeCredentials(items: readonly Item[], source: RegistrySource, now: Date, opts: { single?: boolean; recover?: RecoverMany } = {}): Promise<{ findings: Finding[]; offlineReason: string | null }> {
+export interface Judgement {
+  findings: Finding[];
+  /** Why the registry could not be read for some of them (their findings are then 'unverified_offline'), or null. */
+  offlineReason: string | null;
+  /** The registry read failed because the node did not answer in time (CHAIN_TIMEOUT), not because it refused. */
+  timedOut: boolean;
+}
+
+export async function judgeCredentials(items: readonly Item[], source: RegistrySource, now: Date, opts: { single?: boolean; recover?: RecoverMany } = {}): Promise<Judgement> {
   const expected = expectedDomainOf(source);
   const all = items.map((_, i) => i);
   const early = opts.recover && !opts.single && 'reader' in source && items.length ? readRegistry(source.reader, items, all, false) : null;
@@ -98,6 +106,7 @@ export async function judgeCredentials(items: readonly Item[], source: RegistryS
   const findings: (Finding | null)[] = items.map((it, i) => offChainFinding(it.c, expected, now, recovered[i]));
   const pending = all.filter((i) => findings[i] === null);
   let offlineReason: string | null = 'reader' in source ? null : source.offline;
+  let timedOut = false;
   if (pending.length && 'reader' in source) {
     try {
       const answers = early ? await early : await readRegistry(source.reader, items, pending, opts.single ?? false);
@@ -110,11 +119,13 @@ export async function judgeCredentials(items: readonly Item[], source: RegistryS
     } catch (err) {
       if (!(err instanceof RegistryUnavailable)) throw err;
       offlineReason = err.reason;
+      timedOut = err.timedOut;
     }
   }
   return {
     findings: items.map((it, i) => withLocalStatus(findings[i] ?? offlineFinding(offlineReason ?? 'unknown', it.lastVerifiedAt), it.local)),
     offlineReason,
+    timedOut,
   };
 }
 
@@ -132,7 +143,7 @@ export interface RecordedCheck {
 }
 
 /** Judges stored credentials (nothing written): their local status changes count, as do their last verifications. */
-export async function judgeStored(db: Db, rows: readonly CredentialRow[], source: RegistrySource, now: Date, opts: { single?: boolean; recover?: RecoverMany } = {}): Promise<{ findings: Finding[]; offlineReason: string | null }> {
+export async function judgeStored(db: Db, rows: readonly CredentialRow[], source: RegistrySource, now: Date, opts: { single?: boolean; recover?: RecoverMany } = {}): Promise<Judgement> {
   const items = rows.map((row) => ({ c: checkableOf(row), lastVerifiedAt: row.last_verified_at, local: localStatusOf(db, row.id) }));
   return judgeCredentials(items, source, now, opts);
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JsonRpcProvider } from 'ethers';
 import type { ChainStatus } from '../api/system';
-import { CHAIN_CALL_TIMEOUT_MS, CHAIN_PROBE_TIMEOUT_MS, chainTimeoutError, systemClock, withDeadline, type ChainClock } from '../chain/deadline';
+import { CHAIN_PROBE_TIMEOUT_MS, chainDeadline, systemClock, withDeadline, type ChainClock } from '../chain/deadline';
 import { startEmbeddedChain, type EmbeddedChain } from '../chain/devnet';
 import { devnetKeysFile, readDevnetKeys, type DevnetKeys, type FolderSecret } from '../chain/devnet-keys';
 import { createProvider } from '../chain/provider';
@@ -123,13 +123,12 @@ export class ChainRuntime {
    * for offline at once (every health display follows), and the caller gets CHAIN_TIMEOUT naming `what`.
    */
   deadline<T>(what: string, work: Promise<T>): Promise<T> {
-    const ms = this.options.callTimeoutMs ?? CHAIN_CALL_TIMEOUT_MS;
-    const rpcUrl = this.endpoint?.rpcUrl ?? null;
-    return withDeadline(work, ms, this.clock, () => {
-      const error = chainTimeoutError(what, ms, rpcUrl);
-      this.markUnanswered(`no answer to ${what} within ${Math.round(ms / 1000)} s`);
-      return error;
-    });
+    return chainDeadline({
+      rpcUrl: this.endpoint?.rpcUrl ?? null,
+      clock: this.clock,
+      ...(this.options.callTimeoutMs !== undefined ? { ms: this.options.callTimeoutMs } : {}),
+      onTimeout: (call, ms) => this.markUnanswered(`no answer to ${call} within ${Math.round(ms / 1000)} s`),
+    })(what, work);
   }
 
   /** Probes the node now (tests, and a caller that wants a fresh reading) and returns the new status. */

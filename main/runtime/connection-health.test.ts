@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerificationResult } from '../api/credentials';
 import type { ConnectionHealth } from '../api/system';
 import { createAuditSink } from '../audit/api-sink';
-import type { ChainClock } from '../chain/deadline';
+import { FakeClock, until } from '../chain/fake-clock';
 import { startTestNode, type TestNode } from '../chain/test-node';
 import { createConsentsHandlers } from '../consents/handlers';
 import { testData, type TestData } from '../consents/test-support';
@@ -21,42 +21,6 @@ import { createDispatcher, type ApiHandlers } from './dispatcher';
 import { EventBus } from './event-bus';
 import { silentLogger } from './log';
 import { outboxDepth } from './system-handlers';
-
-/** Timers that fire only when the test advances time: no wall-clock threshold anywhere. */
-class FakeClock implements ChainClock {
-  private t = Date.parse('2030-03-04T10:00:00.000Z');
-  private timers: { at: number; fn: () => void }[] = [];
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const timer = { at: this.t + ms, fn };
-    this.timers.push(timer);
-    return timer;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t !== handle);
-  }
-  /** Whether a timer is due `ms` from now (a call under a time limit is waiting). */
-  hasTimerAt(ms: number): boolean {
-    return this.timers.some((t) => t.at === this.t + ms);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= this.t).sort((a, b) => a.at - b.at)[0];
-      if (!due) return;
-      this.timers = this.timers.filter((t) => t !== due);
-      due.fn();
-    }
-  }
-}
-
-/** Lets pending I/O callbacks run until `ready()` holds (event-driven: it waits on the loop, not on a clock). */
-async function until(ready: () => boolean): Promise<void> {
-  for (let i = 0; i < 100_000 && !ready(); i++) await new Promise((r) => setImmediate(r));
-  if (!ready()) throw new Error('condition never held');
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const PROBE_MS = 5_000;

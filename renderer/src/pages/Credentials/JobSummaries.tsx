@@ -23,11 +23,18 @@ export function VerifyAllSummary({ job }: { job: JobRow }): ReactElement | null 
   const counts = verdictCounts(s.byVerdict);
   return (
     <Stack gap={4} data-testid="verify-all-summary">
-      <Text size="sm">
-        Checked {formatCount(s.checked)} {s.checked === 1 ? 'credential' : 'credentials'}
-        {s.offlineReason ? ` without the registry (${s.offlineReason}): none can read “verified” until it is reachable` : ` against the registry at block ${formatCount(s.blockNumber ?? 0)}`} in{' '}
-        {formatDuration(Math.max(1, Math.round(s.durationMs / 1000)))}.
-      </Text>
+      {s.chainTimeout ? (
+        // The node stopped answering part-way: some may be verified, the rest rest on the record; the job says which.
+        <Text size="sm" data-testid="verify-all-timeout">
+          {s.message}
+        </Text>
+      ) : (
+        <Text size="sm">
+          Checked {formatCount(s.checked)} {s.checked === 1 ? 'credential' : 'credentials'}
+          {s.offlineReason ? ` without the registry (${s.offlineReason}): none can read “verified” until it is reachable` : ` against the registry at block ${formatCount(s.blockNumber ?? 0)}`} in{' '}
+          {formatDuration(Math.max(1, Math.round(s.durationMs / 1000)))}.
+        </Text>
+      )}
       <Group gap={6} data-testid="verify-all-counts">
         {counts.map(([verdict, n]) => (
           <Badge key={verdict} color={verdict === 'verified' ? 'teal.9' : VERDICT_VIEW[verdict].color} variant={verdict === 'verified' ? 'filled' : 'light'} size="md" data-testid="verify-all-count" data-verdict={verdict} data-count={n}>
