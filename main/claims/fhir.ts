@@ -63,6 +63,7 @@ class Refused extends Error {
 /** The resource a reference names: contained (#id), or an entry of the file; a dangling one is refused by path. */
 function resolve<T>(claim: Claim, ref: Reference, path: string, types: string[], index: ClaimIndex): T {
   const r = ref.reference!;
+  if (typeof ref.type === 'string' && !types.includes(ref.type)) throw new Refused(`${path}.type`, `is ${ref.type.slice(0, 64)}, not ${types.join(' or ')}`);
   let found: unknown;
   if (r.startsWith('#')) found = (claim.contained ?? []).find((c) => (c as { id?: string }).id === r.slice(1));
   else found = index.get(r) ?? index.get(r.replace(/\/_history\/[^/]+$/, ''));

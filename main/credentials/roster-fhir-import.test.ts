@@ -132,6 +132,7 @@ describe('FHIR R4 roster import', () => {
       organization, //                                                                                 20
       role('r-contained', { reference: '#p' }), //                                                     21
       role('r-none', undefined), //                                                                    22
+      role('r-typed', { reference: 'Practitioner/ok', type: 'Patient' }), //                            23 Reference.type says otherwise
     ];
     const file = write('hostile.ndjson', lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
     const s = await importFile(file, { chunkRows: 3 });
@@ -152,8 +153,9 @@ describe('FHIR R4 roster import', () => {
       19: 'PractitionerRole.practitioner.reference: Practitioner/dup names more than one Practitioner of the file',
       21: "PractitionerRole.practitioner.reference: #p names a contained resource; a roster's Practitioner must be an entry of the file",
       22: expect.stringMatching(/^PractitionerRole\.practitioner: is missing/),
+      23: 'PractitionerRole.practitioner.type: is Patient, not Practitioner',
     });
-    expect(s).toMatchObject({ rows_read: 22, rejected: 15 });
+    expect(s).toMatchObject({ rows_read: 23, rejected: 16 });
     // Stored: the good role's provider (1+2) and E through its first role (9+10). The two Practitioner/dup rows
     // are carried by their role (19), which is refused: a practitioner stored through its roles has none stored.
     expect(providers()).toEqual([

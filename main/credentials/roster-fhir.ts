@@ -156,6 +156,11 @@ function periodInstant(value: string, edge: 'start' | 'end'): number | null {
 /** A reference resolved within the file, or a named problem: dangling, ambiguous, or of another type. */
 function resolve<T>(ref: Reference, path: string, type: string, lookup: (key: string) => T | 'ambiguous' | undefined, problems: RosterProblem[]): T | null | undefined {
   const r = ref.reference!;
+  // Reference.type says what the author meant the reference to be; another type is not this reference.
+  if (typeof ref.type === 'string' && ref.type !== type) {
+    problems.push({ column: `${path}.type`, reason: `is ${ref.type.slice(0, 64)}, not ${type}` });
+    return undefined;
+  }
   if (r.startsWith('#')) {
     problems.push({ column: `${path}.reference`, reason: `${r} names a contained resource; a roster's ${type} must be an entry of the file` });
     return undefined;
