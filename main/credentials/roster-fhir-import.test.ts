@@ -87,7 +87,7 @@ describe('FHIR R4 roster import', () => {
         { fullUrl: 'urn:uuid:prac-a', resource: practitioner('a', A) },
         { fullUrl: 'https://fhir.example.org/Organization/gh', resource: organization },
         { resource: practitioner('b', B, { text: 'Dr Bea Moss, MD' }) },
-        { resource: role('rb', { reference: 'Practitioner/b', display: 'ignored' }, { specialty: [{ text: 'Pediatrics' }, { coding: [{ code: 'X1' }] }] }) },
+        { resource: role('rb', { reference: 'Practitioner/b/_history/2', display: 'ignored' }, { specialty: [{ text: 'Pediatrics' }, { coding: [{ code: 'X1' }] }] }) },
         { resource: practitioner('c', C, { use: 'old', family: 'Former' }, { name: [{ use: 'old', family: 'Former' }, { use: 'official', family: 'Current', given: ['Cy'], suffix: ['PhD'] }] }) },
         { resource: role('rd', { identifier: npi(D) }, { organization: { display: 'Eastside Lab' }, specialty: undefined, period: { start: '2020-01', end: '2999-12-31' } }) },
         { resource: practitioner('d', D) },

@@ -39,7 +39,7 @@ export class RosterIndex {
       for (const k of keys) this.organizations.set(k, this.organizations.has(k) ? 'ambiguous' : { row: rec.row, name });
     } else if (r.resourceType === 'PractitionerRole') {
       const ref = (r as PractitionerRole).practitioner;
-      if (typeof ref?.reference === 'string') this.referenced.add(ref.reference);
+      if (typeof ref?.reference === 'string') this.referenced.add(ref.reference.replace(/\/_history\/[^/]+$/, ''));
       const npi = logicalNpi(ref);
       if (npi) this.referenced.add(`npi|${npi}`);
     }

@@ -73,7 +73,7 @@ export async function detectFhirLayout(file: string): Promise<FhirLayout> {
       const buf = Buffer.alloc(64 * 1024);
       const n = fs.readSync(fd, buf, 0, buf.length, 0);
       const head = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
-      if (head.trim() === '') throw new AppError('IMPORT_FILE_EMPTY', 'The file is empty: expected FHIR Consent resources.');
+      if (head.trim() === '') throw new AppError('IMPORT_FILE_EMPTY', 'The file is empty: expected FHIR resources (NDJSON, a Bundle or one resource).');
       firstLine = head.trimStart().split('\n', 1)[0]!.trim();
     }
     if (!firstLine.startsWith('{')) throw notJson('it does not start with a JSON object');
