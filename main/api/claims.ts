@@ -152,7 +152,7 @@ export const claimsChannels = {
   'claims.get': channel<ClaimDetail>()(z.object({ id: z.number().int().positive() }).strict(), 'claims.view'),
   'claims.check': channel<ClaimCheckResult>()(z.object({ claim: claimForm, submit: z.boolean().default(false) }).strict(), 'claims.check'),
   /** The file comes by id (an upload, a dialog pick, or a file the CLI registered for its OS user): never a path. */
-  'claims.import': channel<{ runId: number; jobId: string }>()(z.object({ uploadId, dryRun: z.boolean().default(false) }).strict(), 'imports.run'),
+  'claims.import': channel<{ runId: number; jobId: string }>()(z.object({ uploadId, format: z.enum(['csv', 'fhir']).optional(), dryRun: z.boolean().default(false) }).strict(), 'imports.run'),
   /** Pre-checks every claim of a file and stores nothing (`custodian claims check`); the file comes by id. */
   'claims.checkFile': channel<ClaimFileCheck>()(z.object({ uploadId }).strict(), 'claims.check'),
   'claims.importRuns': channel<ClaimImportRunView[]>()(z.object({ limit: z.number().int().min(1).max(200).default(20) }).strict(), 'imports.view'),

@@ -360,7 +360,7 @@ export const credentialChannels = {
   ),
   /** The roster comes by id (an upload, a dialog pick, or a file the CLI registered for its OS user): never a path. */
   'credentials.import': channel<RosterImportStarted>()(
-    z.object({ uploadId, dryRun: z.boolean().default(false) }).strict(),
+    z.object({ uploadId, format: z.enum(['csv', 'fhir']).optional(), dryRun: z.boolean().default(false) }).strict(),
     'imports.run',
   ),
   'credentials.rosterRuns.list': channel<RosterRunSummary[]>()(

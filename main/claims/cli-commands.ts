@@ -55,8 +55,9 @@ export async function claimsCheckCommand(services: CommandServices, caller: Call
 }
 
 /** The import: an 'import.claims' job through the dispatcher (imports.run), progress on stderr, the run summary at the end. */
-export async function importClaimsCommand(services: CommandServices, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false): Promise<number> {
-  const started = await typedCall(services.dispatch, caller)('claims.import', { uploadId, dryRun });
+export async function importClaimsCommand(services: CommandServices, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false, format?: string): Promise<number> {
+  if (format !== undefined && format !== 'csv' && format !== 'fhir') throw new AppError('VALIDATION_FAILED', `--format must be csv or fhir, got ${format}`);
+  const started = await typedCall(services.dispatch, caller)('claims.import', { uploadId, dryRun, ...(format ? { format } : {}) });
   return followClaimJob(services, caller, started, json, io);
 }
 

@@ -17,6 +17,8 @@ import { precheckClaim } from './precheck';
 import { setPayerAddress } from './payers';
 import { claimDetail, listClaims } from './queries';
 import { createClaimImportRun, type ClaimImportCounts } from './runs';
+import { resolveFormat } from '../imports/preview';
+import type { ImportFormat } from '../imports/runs';
 import { listRuns, runState, setRunJob } from '../imports/run-table';
 import { insertClaim } from './store';
 
@@ -44,7 +46,7 @@ const FORM_COLUMNS: Record<keyof ClaimForm, ClaimColumn> = {
 const FIELD_OF_COLUMN = Object.fromEntries(Object.entries(FORM_COLUMNS).map(([f, c]) => [c, f]));
 
 /** Creates the run and starts its job; shared by the API and the CLI. */
-export function startClaimImport(db: Db, jobs: JobRunner, file: string, startedBy: string, dryRun = false): { runId: number; jobId: string } {
+export function startClaimImport(db: Db, jobs: JobRunner, file: string, startedBy: string, dryRun = false, format?: ImportFormat): { runId: number; jobId: string } {
   const resolved = path.resolve(file);
   let size: number;
   try {
@@ -54,7 +56,7 @@ export function startClaimImport(db: Db, jobs: JobRunner, file: string, startedB
   } catch {
     throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no readable file named ${path.basename(resolved)} any more.`);
   }
-  const runId = createClaimImportRun(db, { filePath: resolved, fileName: path.basename(resolved), fileSize: size, startedBy, dryRun });
+  const runId = createClaimImportRun(db, { filePath: resolved, fileName: path.basename(resolved), fileSize: size, startedBy, dryRun, format: resolveFormat(resolved, format) });
   const job = jobs.start(CLAIM_IMPORT_JOB_KIND, { runId });
   setRunJob(db, runId, job.id);
   return { runId, jobId: job.id };
@@ -97,7 +99,7 @@ export function createClaimsHandlers(deps: ClaimsDeps): HandlersFor<typeof claim
       }
       return { verdict: verdict.verdict, reasons: verdict.reasons, contentHash: claim.contentHash, stored };
     },
-    'claims.import': ({ uploadId, dryRun }, ctx) => startClaimImport(db, deps.jobs, deps.incoming(uploadId, ctx.principal.id).path, ctx.principal.id, dryRun),
+    'claims.import': ({ uploadId, dryRun, format }, ctx) => startClaimImport(db, deps.jobs, deps.incoming(uploadId, ctx.principal.id).path, ctx.principal.id, dryRun, format),
     // The dry check of a whole file: every row's verdict, nothing stored; audited with the counts (no row content).
     'claims.checkFile': async ({ uploadId }, ctx) => {
       const file = deps.incoming(uploadId, ctx.principal.id);

@@ -8,7 +8,10 @@ import type { Db } from '../db/connection';
 import { loadOrCreateFacilitySecret, Pseudonymizer } from '../consents/pseudonym';
 import type { CsvRecord } from '../imports/csv-source';
 import { runImport, type EngineOptions, type ImportHooks, type RecordAdapter } from '../imports/engine';
-import { csvRejectLine } from '../imports/rejects';
+import { csvRejectLine, fhirRejectLine } from '../imports/rejects';
+import type { FhirRecord } from '../imports/fhir-source';
+import { ClaimIndex, claimOfFhir, type FhirParsedClaim } from './fhir';
+import type { ParsedClaim } from './fields';
 import { CachedPseudonyms, checkableOf, SqlPrecheckContext } from './context';
 import { claimOfRecord, mapClaimHeader, readClaimsCsv, type ClaimCsvRow } from './csv';
 import type { ClaimReason } from './model';
@@ -34,7 +37,28 @@ export interface ClaimImportResult extends ClaimImportCounts {
 
 const CHUNK_ROWS = 500;
 
-function problemsText(row: ClaimCsvRow): string {
+/** What checkRow needs of a row, from a CSV record or a FHIR Claim (claimRowOfFhir). */
+type ClaimRow = Pick<ClaimCsvRow, 'row'> & { parsed: ParsedClaim | FhirParsedClaim };
+/** A prepared row of either format, with how its line of the rejects file reads. */
+type ClaimItem = ClaimRow & { rejectLine: (reason: string) => string; context?: true };
+
+/** A FHIR record as a claim row: a Claim mapped by claims/fhir.ts; anything else refused by name. */
+function claimRowOfFhir(rec: FhirRecord, index: ClaimIndex): ClaimItem {
+  const r = rec.value as { resourceType?: unknown } | null | undefined;
+  const rejectLine = (reason: string) => fhirRejectLine(rec.row, reason, rec.value ?? rec.raw ?? null);
+  const refuse = (column: string, reason: string): ClaimItem => ({ row: rec.row, rejectLine, parsed: { ok: false, problems: [{ column, reason }] } });
+  if (rec.error) return refuse('(row)', rec.error);
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return refuse('(row)', 'is not a FHIR resource (a JSON object)');
+  if (r.resourceType !== 'Claim') {
+    // Resources a Claim may refer to are read by the first pass; they are no claim rows of their own.
+    if (typeof r.resourceType === 'string' && CLAIM_CONTEXT.includes(r.resourceType)) return { row: rec.row, rejectLine, parsed: { ok: false, problems: [] }, context: true };
+    return refuse('resourceType', `is ${String(r.resourceType).slice(0, 64)}; a claims file holds Claim resources (and the ${CLAIM_CONTEXT.join(', ')} they refer to)`);
+  }
+  return { row: rec.row, rejectLine, parsed: claimOfFhir(rec, index) };
+}
+const CLAIM_CONTEXT = ['Patient', 'Practitioner', 'PractitionerRole', 'Organization', 'Coverage'];
+
+function problemsText(row: ClaimRow): string {
   return row.parsed.ok ? '' : row.parsed.problems.map((p) => `${p.column}: ${p.reason}`).join('; ');
 }
 
@@ -45,7 +69,7 @@ function problemsText(row: ClaimCsvRow): string {
 export type RowMode = { kind: 'store'; runId: number; by: string; now: string } | { kind: 'dry'; seen: Map<string, { contentHash: string; row: number }> } | { kind: 'check' };
 
 /** One row against the stored claims: rejected, an unchanged re-import, or checked (and stored when storing). */
-function checkRow(db: Db, ctx: SqlPrecheckContext, pseudonymizer: CachedPseudonyms, row: ClaimCsvRow, mode: RowMode): RowOutcome {
+function checkRow(db: Db, ctx: SqlPrecheckContext, pseudonymizer: CachedPseudonyms, row: ClaimRow, mode: RowMode): RowOutcome {
   if (!row.parsed.ok) return { kind: 'rejected', row: row.row, reason: `row ${row.row}: ${problemsText(row)}` };
   const claim = checkableOf(row.parsed.claim, pseudonymizer);
   if (mode.kind !== 'check') {
@@ -66,33 +90,45 @@ function checkRow(db: Db, ctx: SqlPrecheckContext, pseudonymizer: CachedPseudony
   return { kind: 'checked', row: row.row, claim, verdict: verdict.verdict, reasons: verdict.reasons };
 }
 
-/** The claims' record adapter of the import framework: CSV only; a dry run checks every row and stores nothing. */
-export function claimAdapter(db: Db, clock: () => Date): RecordAdapter<ClaimImportCounts, ClaimCsvRow, { ignoredColumns: string[] }> {
+/** The claims' record adapter of the import framework: CSV or FHIR R4 Claim (claims/fhir.ts); a dry run checks every row and stores nothing. */
+export function claimAdapter(db: Db, clock: () => Date): RecordAdapter<ClaimImportCounts, ClaimItem, { ignoredColumns: string[] }> {
   return {
     kind: 'claims',
     runs: claimRunTable(db),
     chunkRows: CHUNK_ROWS,
     zero: () => ({ rowsRead: 0, passed: 0, failed: 0, rejected: 0, duplicate: 0 }),
     tally: claimTally,
-    rejectsPath: (dataDir, runId) => path.join(dataDir, 'imports', `claims-run-${runId}-rejects.csv`),
+    rejectsPath: (dataDir, runId, format) => path.join(dataDir, 'imports', `claims-run-${runId}-rejects.${format === 'fhir' ? 'ndjson' : 'csv'}`),
     open({ runId, run, counts, dataDir, rejects }) {
       const pseudonymizer = new CachedPseudonyms(new Pseudonymizer(loadOrCreateFacilitySecret(dataDir)));
       const ctx = new SqlPrecheckContext(db, { now: clock(), bulk: true });
       let mapping: ReturnType<typeof mapClaimHeader> | null = null;
+      const index = new ClaimIndex();
       // A dry run remembers the claims it would store, so a later row of the file is checked against them.
       const store: RowMode = run.dryRun ? { kind: 'dry', seen: new Map() } : { kind: 'store', runId, by: run.startedBy, now: clock().toISOString() };
       return {
         header(fields) {
           mapping = mapClaimHeader(fields);
         },
-        prepare: (records) => (records as CsvRecord[]).map((rec) => claimOfRecord(rec, mapping!)),
+        index(records) {
+          for (const rec of records as FhirRecord[]) index.add(rec);
+        },
+        prepare: (records) =>
+          run.format === 'fhir'
+            ? (records as FhirRecord[]).map((rec) => claimRowOfFhir(rec, index))
+            : (records as CsvRecord[]).map((rec) => {
+                const row = claimOfRecord(rec, mapping!);
+                return { ...row, rejectLine: (reason: string) => csvRejectLine(mapping!.width, row.fields, row.row, row.line, reason) };
+              }),
         store(rows) {
           for (const row of rows) {
-            const outcome = checkRow(db, ctx, pseudonymizer, row, store);
             counts.rowsRead++;
+            // A resource a Claim refers to (read by the first pass): counted as read, nothing else.
+            if (row.context) continue;
+            const outcome = checkRow(db, ctx, pseudonymizer, row, store);
             if (outcome.kind === 'rejected') {
               counts.rejected++;
-              rejects.reject(row.row, outcome.reason, csvRejectLine(mapping!.width, row.fields, row.row, row.line, outcome.reason));
+              rejects.reject(row.row, outcome.reason, row.rejectLine(outcome.reason));
             } else if (outcome.kind === 'duplicate') counts.duplicate++;
             else if (outcome.verdict === 'pass') counts.passed++;
             else counts.failed++;

@@ -1,7 +1,7 @@
 // Claim import runs in the one runs table (imports/run-table.ts): their counts, saved in the same transaction as
 // the claims they count.
 import type { Db } from '../db/connection';
-import type { RunTable } from '../imports/engine';
+import type { RunTable, SourceFormat } from '../imports/engine';
 import { createRun, getRun, runTable, type ImportRunRow } from '../imports/run-table';
 
 export interface ClaimImportCounts {
@@ -14,8 +14,8 @@ export interface ClaimImportCounts {
 
 export type ClaimImportRunRow = ImportRunRow<ClaimImportCounts>;
 
-export function createClaimImportRun(db: Db, r: { filePath: string; fileName: string; fileSize: number; startedBy: string; dryRun?: boolean }): number {
-  return createRun(db, 'claims', { filePath: r.filePath, fileName: r.fileName, fileSize: r.fileSize, format: 'csv', dryRun: r.dryRun ?? false, startedBy: r.startedBy }, {
+export function createClaimImportRun(db: Db, r: { filePath: string; fileName: string; fileSize: number; startedBy: string; dryRun?: boolean; format?: SourceFormat }): number {
+  return createRun(db, 'claims', { filePath: r.filePath, fileName: r.fileName, fileSize: r.fileSize, format: r.format ?? 'csv', dryRun: r.dryRun ?? false, startedBy: r.startedBy }, {
     rowsRead: 0,
     passed: 0,
     failed: 0,

@@ -203,8 +203,9 @@ export function formatRosterSummary(r: RosterRunDetail): string {
 }
 
 /** Starts the roster import job (or dry run) through the API and waits for it, with progress on stderr. */
-export async function importProvidersCommand(services: CommandServices, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false): Promise<number> {
-  const started = await typedCall(services.dispatch, caller)('credentials.import', { uploadId, dryRun });
+export async function importProvidersCommand(services: CommandServices, caller: CallerContext, uploadId: string, json: boolean, io: Output, dryRun = false, format?: string): Promise<number> {
+  if (format !== undefined && format !== 'csv' && format !== 'fhir') throw new AppError('VALIDATION_FAILED', `--format must be csv or fhir, got ${format}`);
+  const started = await typedCall(services.dispatch, caller)('credentials.import', { uploadId, dryRun, ...(format ? { format } : {}) });
   return followRosterJob(services, caller, { runId: started.runId, jobId: started.job.id }, json, io);
 }
 

@@ -9,6 +9,7 @@ import { parseCredentialDocument } from './document';
 import { credentialDomain } from './eip712';
 import { credentialView, expiringCredentials, listProviders, providerDetail } from './queries';
 import { createRosterRun } from './roster-import';
+import { resolveFormat } from '../imports/preview';
 import { setRunJob } from '../imports/run-table';
 import { listRosterRuns, rosterRunDetail } from './roster-runs';
 import { VERIFY_ALL_KIND, verifyAllJobParams, verifyAllRunning, type ChainEndpointSource, type JobStarter } from './scheduler';
@@ -118,13 +119,15 @@ export function createCredentialHandlers(deps: CredentialDeps): HandlersFor<type
     'credentials.expiring': (input) => expiringCredentials(db, input.days ?? credentialSettings(db).expiringDays, input.limit, now()),
 
     'credentials.import': (input, ctx) => {
-      const run = createRosterRun(db, deps.incoming(input.uploadId, ctx.principal.id).path, ctx.principal.id, input.dryRun);
+      const file = deps.incoming(input.uploadId, ctx.principal.id).path;
+      // CSV or FHIR R4 (Practitioner/PractitionerRole), told or detected as the consent import does.
+      const run = createRosterRun(db, file, ctx.principal.id, input.dryRun, resolveFormat(file, input.format));
       const conn = chain.connection;
       const registry = conn?.endpoint.contracts.CredentialRegistry;
       const known = registry && conn ? credentialDomain(conn.endpoint.chainId, registry) : lastKnownRegistry(db);
       const job = jobs.start('import.providers', { runId: run.id, domain: known ? { chainId: known.chainId, registry: known.verifyingContract } : null });
       setRunJob(db, run.id, job.id);
-      ctx.audit({ subject: run.file_name, details: { runId: run.id, jobId: job.id, fileSize: run.file_size, ...(input.dryRun ? { dryRun: true } : {}) } });
+      ctx.audit({ subject: run.file_name, details: { runId: run.id, jobId: job.id, fileSize: run.file_size, format: run.format, ...(input.dryRun ? { dryRun: true } : {}) } });
       return { runId: run.id, job };
     },
 

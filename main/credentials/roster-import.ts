@@ -6,7 +6,10 @@ import path from 'node:path';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import { runImport, type EngineOptions, type ImportHooks, type RecordAdapter, type RunResultBase, type RunTable } from '../imports/engine';
-import { csvRejectLine } from '../imports/rejects';
+import { csvLine, csvRejectLine } from '../imports/rejects';
+import type { FhirRecord } from '../imports/fhir-source';
+import type { SourceFormat } from '../imports/adapter';
+import { practitionerRoleRow, practitionerRow, RosterIndex } from './roster-fhir';
 import { createRun, getRun, runTable, type ImportRunRow } from '../imports/run-table';
 import { MAX_COLUMNS, type CsvRecord } from '../imports/csv-source';
 import type { CredentialDomain } from './eip712';
@@ -33,7 +36,7 @@ export interface RosterSummary extends RosterCounts, RunResultBase {
   sampleDuplicates: { row: number; reason: string }[];
 }
 
-export function createRosterRun(db: Db, file: string, startedBy: string, dryRun = false): RosterRunRow {
+export function createRosterRun(db: Db, file: string, startedBy: string, dryRun = false, format: SourceFormat = 'csv'): RosterRunRow {
   const resolved = path.resolve(file);
   let stat: fs.Stats;
   try {
@@ -43,7 +46,7 @@ export function createRosterRun(db: Db, file: string, startedBy: string, dryRun 
   }
   if (!stat.isFile()) throw new AppError('IMPORT_FILE_NOT_FOUND', `${path.basename(resolved)} is not a file.`);
   if (stat.size === 0) throw new AppError('IMPORT_FILE_EMPTY', `The roster ${path.basename(resolved)} is empty.`);
-  const id = createRun(db, 'providers', { filePath: resolved, fileName: path.basename(resolved), fileSize: stat.size, format: 'csv', dryRun, startedBy }, {
+  const id = createRun(db, 'providers', { filePath: resolved, fileName: path.basename(resolved), fileSize: stat.size, format, dryRun, startedBy }, {
     rows_read: 0,
     providers_added: 0,
     providers_updated: 0,
@@ -76,11 +79,14 @@ interface SeenProvider {
   provider: NewProvider;
 }
 
-function providerConflict(seen: SeenProvider, p: NewProvider): RosterProblem[] {
+/** Where a FHIR roster holds each provider column (the CSV's column names otherwise). */
+const FHIR_PATHS = { name: 'Practitioner.name', organization: 'PractitionerRole.organization', specialty: 'PractitionerRole.specialty' } as const;
+
+function providerConflict(seen: SeenProvider, p: NewProvider, fhir: boolean): RosterProblem[] {
   const problems: RosterProblem[] = [];
   for (const column of ['name', 'organization', 'specialty'] as const) {
     if ((seen.provider[column] ?? '') !== (p[column] ?? '')) {
-      problems.push({ column, reason: `differs from row ${seen.row} for the same NPI; the earlier row was kept` });
+      problems.push({ column: fhir ? FHIR_PATHS[column] : column, reason: `differs from row ${seen.row} for the same NPI; the earlier row was kept` });
     }
   }
   return problems;
@@ -100,9 +106,34 @@ export interface RosterImportOptions extends EngineOptions {
   domain: CredentialDomain | null;
 }
 
-type RosterItem = { rec: CsvRecord; result: RosterRowResult };
+/** A prepared record: its row, how its rejects line reads, and what it says (`carried`: a Practitioner stored through its roles). */
+type RosterItem = { row: number; rejectLine: (reason: string) => string; result: RosterRowResult | { ok: 'carried' } };
 
-/** The rosters' record adapter: CSV only, one provider (and optionally one signed credential) per row. */
+const ROSTER_RESOURCES = ['Practitioner', 'PractitionerRole', 'Organization'];
+
+/** A FHIR roster's rejects file is a CSV like the CSV roster's (the same reader shows it): the resource, then the row. */
+export const FHIR_ROSTER_REJECTS_HEADER = csvLine(['resource', 'reject_row', 'reject_line', 'reject_reason']);
+
+function prepareFhir(rec: FhirRecord, index: RosterIndex, now: Date): RosterItem {
+  const r = rec.value as { resourceType?: unknown; id?: unknown } | null | undefined;
+  const name = typeof r === 'object' && r !== null && typeof r.resourceType === 'string' ? `${r.resourceType}${typeof r.id === 'string' ? `/${r.id}` : ''}` : (rec.fullUrl ?? '');
+  const rejectLine = (reason: string) => csvLine([name.slice(0, 200), String(rec.row), String(rec.row), reason]);
+  const refuse = (column: string, reason: string): RosterItem => ({ row: rec.row, rejectLine, result: { ok: false, problems: [{ column, reason }] } });
+  if (rec.error) return refuse('(row)', rec.error);
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return refuse('(row)', 'is not a FHIR resource (a JSON object)');
+  if (typeof r.resourceType !== 'string') return refuse('resourceType', 'is missing');
+  if (!ROSTER_RESOURCES.includes(r.resourceType)) return refuse('resourceType', `is ${r.resourceType.slice(0, 64)}; a roster holds ${ROSTER_RESOURCES.join(', ')}`);
+  if (r.resourceType === 'Organization') return { row: rec.row, rejectLine, result: { ok: 'carried' } };
+  if (r.resourceType === 'PractitionerRole') {
+    const role = practitionerRoleRow(rec, index, now);
+    return { row: rec.row, rejectLine, result: role.ok ? { ok: true, provider: role.provider, credential: null } : role };
+  }
+  const p = practitionerRow(rec);
+  if (p.ok && index.hasRoles(rec, p.provider.npi)) return { row: rec.row, rejectLine, result: { ok: 'carried' } };
+  return { row: rec.row, rejectLine, result: p.ok ? { ok: true, provider: p.provider, credential: null } : p };
+}
+
+/** The rosters' record adapter: CSV, or FHIR R4 Practitioner/PractitionerRole (roster-fhir.ts); one provider (and optionally one signed credential) per row. */
 export function rosterAdapter(db: Db, domain: CredentialDomain | null): RecordAdapter<RosterCounts, RosterItem, { ignoredColumns: string[]; sampleDuplicates: RosterSummary['sampleDuplicates'] }> {
   return {
     kind: 'providers',
@@ -112,6 +143,11 @@ export function rosterAdapter(db: Db, domain: CredentialDomain | null): RecordAd
     tally: rosterTally,
     rejectsPath: (dataDir, runId) => rosterRejectsPath(dataDir, runId),
     open({ runId, run, counts, rejects }) {
+      const fhir = run.format === 'fhir';
+      const index = new RosterIndex();
+      const startedAt = new Date();
+      // The rejects file's header goes out with the first chunk (a run resumed before it committed starts over).
+      if (fhir && counts.rows_read === 0) rejects.header(FHIR_ROSTER_REJECTS_HEADER);
       const writer: RosterWriter = run.dryRun ? dryRosterWriter(db, runId) : storeRosterWriter(db);
       let header: RosterHeader | null = null;
       const seen = new Map<string, SeenProvider>();
@@ -119,22 +155,26 @@ export function rosterAdapter(db: Db, domain: CredentialDomain | null): RecordAd
       const source = `roster:${runId}`;
       let now = new Date().toISOString();
 
-      const reject = (rec: CsvRecord, problems: RosterProblem[]) => {
+      const reject = (item: RosterItem, problems: RosterProblem[]) => {
         const reason = describeRosterProblems(problems);
         counts.rejected++;
-        rejects.reject(rec.row, reason, csvRejectLine(header!.names.length, rec.fields, rec.row, rec.line, reason));
+        rejects.reject(item.row, reason, item.rejectLine(reason));
       };
       const duplicate = (row: number, reason: string) => {
         counts.duplicate++;
         if (sampleDuplicates.length < 20) sampleDuplicates.push({ row, reason });
       };
-      const apply = ({ rec, result }: RosterItem) => {
+      const apply = (item: RosterItem) => {
+        const { result } = item;
+        const rec = { row: item.row };
         counts.rows_read++;
-        if (!result.ok) return reject(rec, result.problems);
+        // An Organization, or a Practitioner whose PractitionerRoles carry it: read, stored through the roles.
+        if (result.ok === 'carried') return;
+        if (!result.ok) return reject(item, result.problems);
         const earlier = seen.get(result.provider.npi);
         if (earlier) {
-          const conflict = providerConflict(earlier, result.provider);
-          if (conflict.length) return reject(rec, conflict);
+          const conflict = providerConflict(earlier, result.provider, fhir);
+          if (conflict.length) return reject(item, conflict);
         }
         // The provider first (so its credential has a row to belong to), then the credential, idempotent by hash.
         const p = earlier ? { id: earlier.id, outcome: 'unchanged' as const } : writer.upsertProvider(result.provider, source, now);
@@ -146,7 +186,7 @@ export function rosterAdapter(db: Db, domain: CredentialDomain | null): RecordAd
         let dupReason = earlier ? `repeats provider NPI ${result.provider.npi} of row ${earlier.row} and adds no credential` : `provider NPI ${result.provider.npi} is already in the directory as given`;
         if (c) {
           const existing = writer.credentialByHash(c.hash);
-          if (existing && existing.provider_id !== p.id) return reject(rec, [{ column: 'npi', reason: 'the signed credential belongs to another provider in the directory' }]);
+          if (existing && existing.provider_id !== p.id) return reject(item, [{ column: 'npi', reason: 'the signed credential belongs to another provider in the directory' }]);
           const r = writer.insertCredential({ providerId: p.id, fields: c.fields, chainId: c.domain.chainId, registry: c.domain.verifyingContract, hash: c.hash, signature: c.signature, source, importRunId: runId, sourceRow: rec.row }, now);
           if (r.inserted) {
             counts.credentials_added++;
@@ -165,8 +205,18 @@ export function rosterAdapter(db: Db, domain: CredentialDomain | null): RecordAd
         header(fields) {
           header = mapRosterHeader(fields);
         },
+        index(records) {
+          for (const rec of records as FhirRecord[]) index.add(rec);
+        },
         // Signature checks happen here, outside the write transaction, so the write lock is held only briefly.
-        prepare: (records) => (records as CsvRecord[]).map((rec) => ({ rec, result: checkRecord(rec, header!, domain) })),
+        prepare: (records) =>
+          fhir
+            ? (records as FhirRecord[]).map((rec) => prepareFhir(rec, index, startedAt))
+            : (records as CsvRecord[]).map((rec) => ({
+                row: rec.row,
+                rejectLine: (reason: string) => csvRejectLine(header!.names.length, rec.fields, rec.row, rec.line, reason),
+                result: checkRecord(rec, header!, domain),
+              })),
         store(items) {
           for (const item of items) apply(item);
         },

@@ -40,8 +40,11 @@ export function listRosterRuns(db: Db, limit: number, before: number | null): Ro
   return listRuns<RosterCounts>(db, { kind: 'providers', limit, before }).map(rosterRunSummary);
 }
 
-// A problem list as roster.ts describeRosterProblems writes it: "column: reason; column: reason".
-const NEXT_PROBLEM = /; (?=(?:[a-z][a-z0-9_]*|\(row\)): )/;
+// A problem list as roster.ts describeRosterProblems writes it: "column: reason; column: reason" (a FHIR roster's
+// columns are paths such as PractitionerRole.period.end or Practitioner.identifier[0].value).
+const FIELD = String.raw`(?:[a-z][a-z0-9_]*|[A-Z][A-Za-z]*(?:\.[A-Za-z]+(?:\[\d+\])?)+|resourceType|\(row\))`;
+const NEXT_PROBLEM = new RegExp(`; (?=${FIELD}: )`);
+const PROBLEM = new RegExp(`^(${FIELD}): ([\\s\\S]*)$`);
 
 /** Splits a reject reason back into its problems; text that does not follow the pattern stays one problem. */
 export function parseRejectReason(reason: string): RosterRejectedRow['problems'] {
@@ -49,7 +52,7 @@ export function parseRejectReason(reason: string): RosterRejectedRow['problems']
     .split(NEXT_PROBLEM)
     .filter((part) => part !== '')
     .map((part) => {
-      const m = /^([a-z][a-z0-9_]*|\(row\)): ([\s\S]*)$/.exec(part);
+      const m = PROBLEM.exec(part);
       return m ? { field: m[1]!, reason: m[2]! } : { field: '(row)', reason: part };
     });
 }

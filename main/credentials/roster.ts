@@ -90,7 +90,7 @@ export type RosterRowResult = { ok: true; provider: NewProvider; credential: Ros
 
 const PLAIN_TEXT = /^[^\u0000-\u001f\u007f]*$/;
 
-function optionalText(value: string | undefined, column: string, max: number, problems: RosterProblem[]): string | null {
+export function optionalText(value: string | undefined, column: string, max: number, problems: RosterProblem[]): string | null {
   const v = value?.trim() ?? '';
   if (v === '') return null;
   if (v.length > max) problems.push({ column, reason: `is longer than ${max} characters` });

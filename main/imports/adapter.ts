@@ -63,6 +63,8 @@ export interface RunTable<C> {
 /** Where the adapter sends a refused record: its line of the rejects file and a sample for the summary. */
 export interface RejectSink {
   reject(row: number, reason: string, line: string): void;
+  /** A line that is not a refused record (the header of a rejects file the adapter lays out itself). */
+  header(line: string): void;
 }
 
 export interface AdapterContext<C> {
@@ -80,6 +82,12 @@ export interface AdapterContext<C> {
 export interface RecordSession<Item, R extends object> {
   /** CSV: the header line (or on resume, the one the checkpoint kept). Throws a named AppError when unusable. */
   header?(fields: string[]): void;
+  /**
+   * FHIR only: a first pass over the whole file, from its start, before any record is prepared (also on resume),
+   * for kinds whose resources refer to each other (a PractitionerRole to its Practitioner): the reader is streamed,
+   * the session keeps what it needs to resolve references.
+   */
+  index?(records: readonly SourceRecord[]): void;
   /** Validates records without touching the write lock (signatures, hashes, field rules). */
   prepare(records: readonly SourceRecord[]): Item[];
   /** Stores prepared items in file order, inside the chunk's transaction; counts and rejects each one. */

@@ -9,7 +9,7 @@ import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import type { EngineOptions, EngineSummary, ImportHooks, ImportTimings, Position, RecordAdapter, RecordSession, RejectSink, SourceRecord } from './adapter';
 import { readCsvBatches, type CsvPosition } from './csv-source';
-import { detectFhirLayout, readBundleBatches, readNdjsonBatches, readSingleResource, type FhirPosition } from './fhir-source';
+import { detectFhirLayout, readBundleBatches, readNdjsonBatches, readSingleResource, type FhirLayout, type FhirPosition } from './fhir-source';
 import { csvRejectsHeader, RejectsFile } from './rejects';
 
 export type { AdapterContext, EngineOptions, EngineSummary, ImportHooks, ImportKind, ImportTimings, Position, RecordAdapter, RecordSession, RejectSink, RunFile, RunOutcome, RunResultBase, RunTable, SourceFormat, SourceRecord } from './adapter';
@@ -41,6 +41,10 @@ interface Checkpoint {
 function readCheckpoint(value: unknown): Checkpoint | null {
   const cp = value as Partial<Checkpoint> | null;
   return cp && cp.v === 1 && typeof cp.rejectsBytes === 'number' && cp.position ? (cp as Checkpoint) : null;
+}
+
+function fhirBatches(file: string, layout: FhirLayout, from: FhirPosition | undefined, readBatch: number, onBytes?: (chunk: Buffer) => void): RecordBatches {
+  return layout === 'ndjson' ? readNdjsonBatches(file, from, readBatch, onBytes) : layout === 'bundle' ? readBundleBatches(file, from, readBatch, onBytes) : readSingleResource(file, from, onBytes);
 }
 
 async function hashPrefix(file: string, end: number, hash: crypto.Hash): Promise<void> {
@@ -137,6 +141,9 @@ export async function runImport<C, Item, R extends object>(db: Db, adapter: Reco
         rejects.add(line);
         if (sampleRejects.length < 20) sampleRejects.push({ row, reason });
       },
+      header(line) {
+        rejects.add(line);
+      },
     };
     const opened = adapter.open({ db, runId, run, counts, dataDir, rejects: sink, timings });
     session = opened;
@@ -161,12 +168,18 @@ export async function runImport<C, Item, R extends object>(db: Db, adapter: Reco
     } else {
       const from = cp ? (cp.position as FhirPosition) : undefined;
       const layout = from?.layout ?? (await detectFhirLayout(run.filePath));
-      batchesOrNull =
-        layout === 'ndjson'
-          ? readNdjsonBatches(run.filePath, from, readBatch, onBytes)
-          : layout === 'bundle'
-            ? readBundleBatches(run.filePath, from, readBatch, onBytes)
-            : readSingleResource(run.filePath, from, onBytes);
+      if (opened.index) {
+        // The first pass reads the whole file (a resumed run too: what it resolves is not in the checkpoint).
+        const t = performance.now();
+        const all = fhirBatches(run.filePath, layout, undefined, readBatch);
+        try {
+          for await (const batch of all) opened.index(batch.records);
+        } finally {
+          await all.return(undefined);
+          timings.parseMs += performance.now() - t;
+        }
+      }
+      batchesOrNull = fhirBatches(run.filePath, layout, from, readBatch, onBytes);
     }
     batches = batchesOrNull;
     const needsHeader = () => run.format === 'csv' && header === null;

@@ -13,6 +13,8 @@ export interface FhirRecord {
   /** NDJSON: the line number; Bundle: the entry number (1-based). */
   row: number;
   value?: unknown;
+  /** Bundle: the entry's fullUrl, when it has one (references inside a Bundle may name it). */
+  fullUrl?: string;
   /** Original text when it could not be parsed (kept for the rejects file). */
   raw?: string;
   error?: string;
@@ -71,7 +73,7 @@ export async function detectFhirLayout(file: string): Promise<FhirLayout> {
       const buf = Buffer.alloc(64 * 1024);
       const n = fs.readSync(fd, buf, 0, buf.length, 0);
       const head = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
-      if (head.trim() === '') throw new AppError('IMPORT_FILE_EMPTY', 'The file is empty: expected FHIR Consent resources.');
+      if (head.trim() === '') throw new AppError('IMPORT_FILE_EMPTY', 'The file is empty: expected FHIR resources (NDJSON, a Bundle or one resource).');
       firstLine = head.trimStart().split('\n', 1)[0]!.trim();
     }
     if (!firstLine.startsWith('{')) throw notJson('it does not start with a JSON object');
@@ -209,7 +211,8 @@ export async function* readSingleResource(file: string, from: FhirPosition | und
 /** A Bundle entry's resource (`entry[i].resource`); the entry itself when it is not an object. */
 function entryResource(rec: FhirRecord): FhirRecord {
   if (rec.error || typeof rec.value !== 'object' || rec.value === null || Array.isArray(rec.value)) return rec;
-  return { row: rec.row, value: (rec.value as { resource?: unknown }).resource ?? null };
+  const entry = rec.value as { resource?: unknown; fullUrl?: unknown };
+  return { row: rec.row, value: entry.resource ?? null, ...(typeof entry.fullUrl === 'string' ? { fullUrl: entry.fullUrl } : {}) };
 }
 
 export async function* readBundleBatches(file: string, from: FhirPosition | undefined, batchRecords: number, onBytes?: (chunk: Buffer) => void): AsyncGenerator<FhirBatch> {

@@ -27,13 +27,14 @@ export const claimsCommands = commands(
   {
     name: ['import', 'claims'],
     args: [{ name: 'FILE' }],
-    flags: ['json', 'dry-run'],
-    usage: '[--dry-run]',
-    summary: 'Pre-check and store a claims CSV as a job (idempotent by claim id); passing claims are\nqueued for ClaimsLedger; rejected rows go to a rejects file; --dry-run stores nothing',
+    flags: ['json', 'dry-run', 'format'],
+    usage: '[--format csv|fhir] [--dry-run]',
+    summary:
+      'Pre-check and store claims (CSV, or FHIR R4 Claim as NDJSON or Bundle) as a job (idempotent by\nclaim id); passing claims are queued for ClaimsLedger; rejected rows go to a rejects file;\n--dry-run stores nothing',
     channels: ['claims.import', 'claims.importRuns'],
     needs: 'signed-in',
     waitForChain: false,
-    run: async (ctx, { services, caller }) => importClaimsCommand(services, caller, await registerCliFile(services, caller, ctx.args[0]!), ctx.flag('json'), ctx.io, ctx.flag('dry-run')),
+    run: async (ctx, { services, caller }) => importClaimsCommand(services, caller, await registerCliFile(services, caller, ctx.args[0]!), ctx.flag('json'), ctx.io, ctx.flag('dry-run'), ctx.flag('format')),
   },
   {
     name: ['claims', 'check'],

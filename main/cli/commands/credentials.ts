@@ -106,11 +106,12 @@ export const credentialCommands = commands(
   {
     name: ['import', 'providers'],
     args: [{ name: 'FILE' }],
-    flags: ['json', 'dry-run'],
-    usage: '[--dry-run]',
-    summary: 'Import a roster CSV of providers and their signed credentials (a job, with progress);\n--dry-run checks and resolves every row and stores nothing',
+    flags: ['json', 'dry-run', 'format'],
+    usage: '[--format csv|fhir] [--dry-run]',
+    summary:
+      'Import a roster of providers: CSV (with their signed credentials) or FHIR R4 Practitioner and\nPractitionerRole (NDJSON or Bundle); a job, with progress; --dry-run checks and resolves every row\nand stores nothing',
     channels: ['credentials.import', 'credentials.rosterRuns.get'],
     needs: 'signed-in',
-    run: async (ctx, { services, caller }) => importProvidersCommand(services, caller, await registerCliFile(services, caller, ctx.args[0]!), ctx.flag('json'), ctx.io, ctx.flag('dry-run')),
+    run: async (ctx, { services, caller }) => importProvidersCommand(services, caller, await registerCliFile(services, caller, ctx.args[0]!), ctx.flag('json'), ctx.io, ctx.flag('dry-run'), ctx.flag('format')),
   },
 );

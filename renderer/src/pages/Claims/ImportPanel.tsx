@@ -34,7 +34,7 @@ export function ImportPanel({ mayImport }: { mayImport: boolean }): ReactElement
         <Paper withBorder p="md" component="form" onSubmit={start} aria-label="Import claims">
           <Group align="flex-end">
             <Stack gap={4} style={{ flex: 1 }}>
-              <ImportFileChooser chosen={chosen} onChosen={setChosen} label="Claims CSV file" accept=".csv,.txt" kinds="a claims CSV file" idPrefix="claims-import" />
+              <ImportFileChooser chosen={chosen} onChosen={setChosen} label="Claims CSV file" accept=".csv,.txt,.json,.ndjson,.jsonl" kinds="a claims CSV file or FHIR R4 Claim resources (NDJSON or Bundle JSON)" idPrefix="claims-import" />
               <Text size="xs" c="dimmed">
                 Header: <Code>claim_id,facility,mrn,rendering_npi,payer_id,service_date,codes,amount</Code>
               </Text>

@@ -82,8 +82,8 @@ export function RosterImportDialog({
               setProblem(null);
             }}
             label="Roster file"
-            accept=".csv,.txt"
-            kinds="a roster CSV file"
+            accept=".csv,.txt,.json,.ndjson,.jsonl"
+            kinds="a roster CSV file or FHIR R4 Practitioner and PractitionerRole (NDJSON or Bundle JSON)"
             idPrefix="roster"
           />
           {problem && (
