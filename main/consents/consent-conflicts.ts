@@ -163,9 +163,14 @@ export class ConsentConflicts {
    * If the change lands again, pulling it raises the conflict again.
    */
   withdrawOverridden(consentId: number, winner: { hlc: string; writer: string }): number {
+    // Any row of the consent's key: the winner may also have replaced an earlier change of ours (consent-sink.ts).
     return this.db
-      .prepare(`DELETE FROM consent_conflicts WHERE consent_id = ? AND reason = 'OVERRIDDEN' AND resolution IS NULL AND winning_writer = ? AND substr(winning_order, 1, 16) = ?`)
-      .run(consentId, winner.writer.toLowerCase(), winner.hlc).changes;
+      .prepare(
+        `DELETE FROM consent_conflicts WHERE reason = 'OVERRIDDEN' AND resolution IS NULL AND winning_writer = ? AND substr(winning_order, 1, 16) = ?
+           AND consent_id IN (SELECT k.id FROM consents c JOIN consents k ON k.patient_id = c.patient_id AND k.grantee = c.grantee AND k.grantee_kind = c.grantee_kind
+             AND k.purpose = c.purpose AND k.category = c.category WHERE c.id = ?)`,
+      )
+      .run(winner.writer.toLowerCase(), winner.hlc, consentId).changes;
   }
 
   private raise(c: { outboxId: number; consentId: number; opKey: string; reason: ConflictReason; mine: LedgerState; winner: LedgerState | null; batchId: string | null; txHash: string | null; at: string }): void {
