@@ -56,6 +56,10 @@ contract ConsentLedger is AccessControlDefaultAdminRules {
     mapping(bytes32 storageKey => uint256 packedState) private _states;
     mapping(bytes32 boundBatchId => bool) private _appliedBatches;
     mapping(address signer => bytes32 facilityId) private _facilityOf;
+    /// @dev What ConsentOpSkipped said, kept in storage: `reason << 248 | storedState`, zero for an op that applied.
+    /// A node stopped while mining can keep a transaction's storage and lose its events (a torn state); the sender can
+    /// then still read which of its ops the ledger skipped and under which word, as its receipt would have said.
+    mapping(bytes32 boundBatchId => mapping(uint256 opIndex => uint256 skip)) private _skips;
 
     /// @notice Emitted for every op that changed the stored state of a key. `state` is the new stored word
     /// (flags, hlc and writer); `facilityId` names the namespace; `sealedTerms` carries the terms, encrypted.
@@ -121,10 +125,12 @@ contract ConsentLedger is AccessControlDefaultAdminRules {
             uint256 stored = _states[key];
             uint256 state = order | writerBits;
             if ((order >> 32) & 0xFFFFFFFFFFFF > horizon) {
+                _skips[bound][i] = (uint256(SKIP_FUTURE) << 248) | stored;
                 emit ConsentOpSkipped(bound, i, op.opKey, SKIP_FUTURE, stored);
                 continue;
             }
             if (_rankKey(state) <= _rankKey(stored)) {
+                _skips[bound][i] = (uint256(SKIP_STALE) << 248) | stored;
                 emit ConsentOpSkipped(bound, i, op.opKey, SKIP_STALE, stored);
                 continue;
             }
@@ -155,6 +161,18 @@ contract ConsentLedger is AccessControlDefaultAdminRules {
     /// @return state packed flags, hlc and writer (layout in the contract docs)
     function stateOf(bytes32 facilityId, bytes32 opKey) external view returns (uint256 state) {
         return _states[keccak256(abi.encode(facilityId, opKey))];
+    }
+
+    /// @notice Whether the ledger skipped op `opIndex` of `sender`'s batch `batchId`, and under which stored word: the
+    /// content of its ConsentOpSkipped, readable when the event is gone (a torn node state).
+    /// @param sender the signer that sent the batch
+    /// @param batchId its batch id
+    /// @param opIndex the op's index in the batch
+    /// @return reason SKIP_STALE or SKIP_FUTURE, 0 when the op applied (or the batch is not applied)
+    /// @return storedState the word that stayed when the op was skipped
+    function skipOf(address sender, bytes32 batchId, uint256 opIndex) external view returns (uint8 reason, uint256 storedState) {
+        uint256 s = _skips[keccak256(abi.encode(sender, batchId))][opIndex];
+        return (uint8(s >> 248), s & ((uint256(1) << 248) - 1));
     }
 
     /// @notice Whether `sender` applied the batch `batchId`.

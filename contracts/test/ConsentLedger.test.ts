@@ -141,6 +141,29 @@ describe('ConsentLedger v2: the ordering rule (hlc, rank, writer)', () => {
       edits.map((e, i) => [boundBatchIdOf(a1.address, batchId), BigInt(i), e.opKey, 1n, stored]),
     );
     expect(await stateIn(facilityA, t2)).toMatchObject({ revoked: true });
+    // The same facts in storage (a torn node state keeps storage, not events): each op's skip under our bound id,
+    // none under another sender's, none for an op that applied.
+    for (const i of edits.keys()) expect((await ledger.getFunction('skipOf')(a1.address, batchId, i)).toArray()).toEqual([1n, stored]);
+    expect((await ledger.getFunction('skipOf')(a2.address, batchId, 0)).toArray()).toEqual([0n, 0n]);
+  });
+
+  it('keeps each skip in storage (skipOf): a batch mixing an applied op, a STALE and a FUTURE one, and what a skip costs', async () => {
+    const t = key();
+    const ms = await blockMs();
+    const first = op(facilityA, t, hlcAt(ms - 30_000n), { decision: DENY });
+    await apply(a2, [first]);
+    const batchId = randomBytes32();
+    const n = 200;
+    const stale = Array.from({ length: n }, (_, c) => op(facilityA, t, hlcAt(ms - 60_000n, BigInt(c))));
+    const mixed = await apply(a1, [...stale, op(facilityA, key(), hlcAt(ms - 1_000n)), op(facilityA, key(), (1n << 64n) - 1n)], batchId);
+    const skip = async (i: number) => (await ledger.getFunction('skipOf')(a1.address, batchId, i)).toArray();
+    expect(await skip(0)).toEqual([1n, stateWordOf(first.order, a2.address)]);
+    expect(await skip(n)).toEqual([0n, 0n]);
+    expect(await skip(n + 1)).toEqual([2n, 0n]);
+    // A skip is now one new slot (~22,100 gas): still under the engine's planned 34,500 per op (consents/sync-plugin.ts).
+    const perSkip = Number(mixed.gasUsed) / (n + 2);
+    console.log(`ConsentLedger v2 applyBatch: ${perSkip.toFixed(0)} gas per skipped op (kept in storage)`);
+    expect(perSkip).toBeLessThan(34_500);
   });
 
   it('breaks a tie of stamps by rank: a revoke or a deny beats a permit at the same hlc, in either landing order', async () => {

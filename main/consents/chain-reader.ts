@@ -29,6 +29,8 @@ export interface ChainConsentChange {
   writer: string;
   /** The highest stamp the writer had seen for the key when writing (0: none); see ledger-seal.ts. */
   prevHlc: bigint;
+  /** The order key text (consent-state orderText) of the word this change replaced on chain, as pulled; null: none. */
+  replacedOrder?: string | null;
   blockNumber: number;
   blockHash: string;
   logIndex: number;
@@ -156,6 +158,8 @@ function consentChanged({ desc, base, batchId }: PulledLog, ctx: PullContext, se
     orderKey: key,
   };
   if (!ctx.mirror.record({ ...base, batchId, subject: opKey, data })) return false;
+  // The word this change replaced on chain (pulls run in chain order): the sink names a change of ours it replaced unseen.
+  const replacedOrder = ctx.mirror.consentOrderKey(opKey);
   ctx.mirror.applyConsent({
     consent_key: opKey,
     patient_pseudonym: terms.patientPseudonym,
@@ -189,6 +193,7 @@ function consentChanged({ desc, base, batchId }: PulledLog, ctx: PullContext, se
     hlc: state.hlc,
     writer: state.writer,
     prevHlc: terms.prevHlc,
+    replacedOrder: replacedOrder !== null && replacedOrder < key ? replacedOrder : null,
     blockNumber: base.blockNumber,
     blockHash: base.blockHash,
     logIndex: base.logIndex,

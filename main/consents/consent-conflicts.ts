@@ -98,9 +98,18 @@ export class ConsentConflicts {
    * between A and B had landed: every change below B that reached the ledger after the batch was skipped (it holds
    * B), so such a change came first and stayed over A. Its event is in `landed` (state words by op key); the greatest
    * one is the order that stayed, as the receipt would have named it. Otherwise A was applied and followed by B:
-   * ordinary succession, nothing to raise (`carried`). Not seen: another writer's change that is itself torn (no event).
+   * ordinary succession, nothing to raise (`carried`). When the ledger keeps its skips in storage (`skips`, by outbox
+   * event id: ConsentLedger.skipOf), they decide instead, naming the word that stayed as the receipt would have: this
+   * also sees another writer's change that is itself torn (no event anywhere). Without them (an older ledger) such a
+   * change is not seen.
    */
-  skippedBeforeTear(followed: readonly { event: { id: number; payload: string }; opKey: string; order: bigint; stored: bigint }[], landed: ReadonlyMap<string, readonly bigint[]>, sender: string, batchId: string): { stale: number; carried: number } {
+  skippedBeforeTear(
+    followed: readonly { event: { id: number; payload: string }; opKey: string; order: bigint; stored: bigint }[],
+    landed: ReadonlyMap<string, readonly bigint[]>,
+    sender: string,
+    batchId: string,
+    skips: ReadonlyMap<number, { reason: 1 | 2; stored: bigint }> | null = null,
+  ): { stale: number; carried: number } {
     const writer = sender.toLowerCase();
     const at = this.now().toISOString();
     let stale = 0;
@@ -111,6 +120,16 @@ export class ConsentConflicts {
       const later = unpackState(o.stored);
       // Our own word below this op is not a later change: the op was skipped as FUTURE (fromState raised it).
       if (later === null || later.writer !== writer || !wins(later, mine)) continue;
+      if (skips) {
+        const skip = skips.get(o.event.id);
+        if (!skip) {
+          carried++;
+          continue;
+        }
+        this.raise({ outboxId: o.event.id, consentId: p.consentId, opKey: o.opKey.toLowerCase(), reason: SKIP_REASONS[skip.reason], mine, winner: unpackState(skip.stored), batchId, txHash: null, at });
+        stale++;
+        continue;
+      }
       const between = (landed.get(o.opKey.toLowerCase()) ?? [])
         .map((w) => unpackState(w))
         .filter((w): w is LedgerState => w !== null && w.writer !== writer && !wins(mine, w) && wins(later, w));
@@ -144,9 +163,14 @@ export class ConsentConflicts {
    * If the change lands again, pulling it raises the conflict again.
    */
   withdrawOverridden(consentId: number, winner: { hlc: string; writer: string }): number {
+    // Any row of the consent's key: the winner may also have replaced an earlier change of ours (consent-sink.ts).
     return this.db
-      .prepare(`DELETE FROM consent_conflicts WHERE consent_id = ? AND reason = 'OVERRIDDEN' AND resolution IS NULL AND winning_writer = ? AND substr(winning_order, 1, 16) = ?`)
-      .run(consentId, winner.writer.toLowerCase(), winner.hlc).changes;
+      .prepare(
+        `DELETE FROM consent_conflicts WHERE reason = 'OVERRIDDEN' AND resolution IS NULL AND winning_writer = ? AND substr(winning_order, 1, 16) = ?
+           AND consent_id IN (SELECT k.id FROM consents c JOIN consents k ON k.patient_id = c.patient_id AND k.grantee = c.grantee AND k.grantee_kind = c.grantee_kind
+             AND k.purpose = c.purpose AND k.category = c.category WHERE c.id = ?)`,
+      )
+      .run(winner.writer.toLowerCase(), winner.hlc, consentId).changes;
   }
 
   private raise(c: { outboxId: number; consentId: number; opKey: string; reason: ConflictReason; mine: LedgerState; winner: LedgerState | null; batchId: string | null; txHash: string | null; at: string }): void {

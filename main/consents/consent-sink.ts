@@ -135,6 +135,7 @@ export class SqlConsentSink implements ConsentChainSink {
       // or if the winner's writer had not seen it (concurrent): say so. One it had seen was simply superseded.
       const own = current.hlc_writer === null || (this.me !== null && current.hlc_writer === this.me);
       if (own && (current.hlc_writer === null || c.prevHlc < local.hlc)) this.conflicts.overridden(current.id, current.hlc, local, incoming);
+      this.replacedUnseen(c, keyRows, current, incoming);
     }
 
     const seq = keyRows.reduce((m, r) => Math.max(m, r.seq), 0) + 1;
@@ -183,6 +184,24 @@ export class SqlConsentSink implements ConsentChainSink {
     history(id, c.revoked ? 'revoke' : 'create');
     this.log.record(logged, { action: 'replace', previousId: current?.id ?? null, previousState: before, insertedId: id, historyIds });
     return 'applied';
+  }
+
+  /**
+   * The chain word this change replaced (`replacedOrder`, from the mirror) was a landed change of ours that is no
+   * longer our current row (we wrote the key again since), and the change's writer had not seen it: that earlier
+   * change lost too, to the same winner, although our later one is what the current row compares. The conflict of our
+   * current row does not name it (the convergence bench's judge found these).
+   */
+  private replacedUnseen(c: ChainConsentChange, keyRows: readonly ConsentRow[], current: ConsentRow, incoming: LedgerState): void {
+    const replaced = c.replacedOrder;
+    if (!replaced || this.me === null || `0x${replaced.slice(17)}` !== this.me) return;
+    const hlc = replaced.slice(0, 16);
+    if (hlc === current.hlc || c.prevHlc >= hlcOfText(hlc)) return;
+    const row = keyRows.find((r) => r.hlc === hlc && (r.hlc_writer === null || r.hlc_writer === this.me));
+    if (!row) return;
+    const deny = row.decision === 'deny';
+    const mine: LedgerState = { decision: deny ? 2 : 1, revoked: replaced[16] === '1' && !deny, hlc: hlcOfText(hlc), writer: this.me };
+    this.conflicts.overridden(row.id, row.hlc, mine, incoming);
   }
 
   /** The order key of a local row: its stamp, its rank, and its writer (this workstation until the chain echoes it). */

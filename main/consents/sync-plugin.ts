@@ -81,6 +81,36 @@ async function landedWords(ctx: AppliedStateContext, facilityId: string, opKeys:
   return words;
 }
 
+/** What the ledger recorded for a skipped op (ConsentLedger.skipOf): the reason and the word that stayed. */
+export interface RecordedSkip {
+  reason: 1 | 2;
+  stored: bigint;
+}
+
+/**
+ * The skips the ledger keeps in storage for these ops of our batch (by outbox event id; an op that applied has none),
+ * read at `blockTag` under our sender-bound id: a torn state keeps them where it lost the events. Null when the
+ * ledger predates skipOf (the call reverts): the caller falls back to the key's events.
+ */
+async function recordedSkips(ctx: AppliedStateContext, ops: readonly { event: BatchEvent }[]): Promise<Map<number, RecordedSkip> | null> {
+  const ledger = contractInterface('ConsentLedger');
+  const skips = new Map<number, RecordedSkip>();
+  for (const o of ops) {
+    const index = ctx.events.findIndex((e) => e.id === o.event.id);
+    let answer: string;
+    try {
+      answer = await ctx.provider.call({ to: ctx.contract, data: ledger.encodeFunctionData('skipOf', [ctx.sender, ctx.batchId, index]), blockTag: ctx.blockTag });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'CALL_EXCEPTION') return null;
+      throw err;
+    }
+    if (answer === '0x') return null;
+    const [reason, stored] = ledger.decodeFunctionResult('skipOf', answer) as unknown as [bigint, bigint];
+    if (reason === 1n || reason === 2n) skips.set(o.event.id, { reason: Number(reason) as 1 | 2, stored });
+  }
+  return skips;
+}
+
 function needSealer(deps: ConsentSyncDeps): ConsentSealer {
   if (!deps.sealer) throw new AppError('SYNC_FACILITY_SECRET_MISSING', 'Consent changes cannot be checked on chain: this workstation has no facility secret (custodian facility-secret import).');
   return deps.sealer;
@@ -132,8 +162,11 @@ export function consentChangeSync(deps: ConsentSyncDeps): SyncPlugin<ConsentChan
       // But the state cannot say whether the op was applied and then followed, or skipped as STALE under another
       // writer's change that landed before the batch: the key's events can (torn-state.test.ts).
       const followed = outcomes.filter((o) => o.stored !== stateWordOf(o.order, writer) && unpackState(o.stored)?.writer === writer);
-      const landed = await landedWords(ctx, outcomes.facilityId, followed.map((o) => o.opKey.toLowerCase()));
-      const { stale, carried } = found.skippedBeforeTear(followed, landed, ctx.sender, ctx.batchId);
+      // The ledger keeps each skip in storage (skipOf), so another workstation's change that is itself torn (no event
+      // anywhere) still shows: the word that stayed over ours. The events are the fallback for a ledger without it.
+      const skips = await recordedSkips(ctx, followed);
+      const landed = skips ? new Map<string, bigint[]>() : await landedWords(ctx, outcomes.facilityId, followed.map((o) => o.opKey.toLowerCase()));
+      const { stale, carried } = found.skippedBeforeTear(followed, landed, ctx.sender, ctx.batchId, skips);
       const conflicts = overridden + stale;
       if (torn.length > 0 && !deps.resend) {
         return { resent: [], note: `${torn.length} change(s) the chain holds without an event are NOT sent again: no consents write path is wired (they stay failed here)` };

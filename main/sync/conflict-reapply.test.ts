@@ -69,7 +69,8 @@ describe('re-apply mine', () => {
 
     // Offline on both sides: A revokes (stamp 2); B, later, grants new terms (stamp 3) and lands first.
     write(a, 'a', { ...base, seq: 2, revoked: true });
-    write(b, 'b', { ...base, seq: 3, revoked: false, until: 1_900_000_000 });
+    // B had pulled A's grant at 1: its change says so (prevHlc), so only A's revoke lost.
+    write(b, 'b', { ...base, seq: 3, revoked: false, until: 1_900_000_000, prevSeq: 1 });
     await drain(b, sb, keyB);
     await drain(a, sa, keyA);
     const conflicts = new ConsentConflicts(a);

@@ -81,6 +81,11 @@ export class ChainMirror {
     );
   }
 
+  /** The order key text the chain holds for a consent key as pulled so far (null: none yet). */
+  consentOrderKey(key: string): string | null {
+    return (this.db.prepare(`SELECT order_key FROM sync_chain_consents WHERE chain_id = ? AND consent_key = ?`).pluck().get(this.chainId, key) as string | undefined) ?? null;
+  }
+
   applyConsent(row: ConsentMirrorRow): void {
     this.db
       .prepare(

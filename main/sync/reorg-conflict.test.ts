@@ -64,4 +64,29 @@ describe('a reorg removes the change that overrode ours', () => {
     a.close();
     b.close();
   });
+
+  it("withdraws the conflict of an earlier change of ours the removed change replaced unseen, raised with our later change's (issue #18)", async () => {
+    const [ka, kb] = [await workstationKey(chain), await workstationKey(chain)];
+    const a = workstation(dir, 'ws-a2', [0]);
+    const b = workstation(dir, 'ws-b2', [0]);
+    const base = { patient: 0, grantee: '2222222222', purpose: 'TREAT', category: 'general', revoked: false } as const;
+    writeConsent(a, 'a', { ...base, decision: 'deny', seq: 1 });
+    await sync(a, ka);
+    const snapshot = await chain.control.snapshot();
+    // B (never saw A's deny) lands a permit at 3; A, not yet pulled it, writes again at 2: both of A's changes lost.
+    writeConsent(b, 'b', { ...base, decision: 'permit', seq: 3 });
+    await sync(b, kb);
+    writeConsent(a, 'a', { ...base, decision: 'permit', seq: 2 });
+    await sync(a, ka);
+    const open = () => a.prepare(`SELECT outbox_id FROM consent_conflicts WHERE resolution IS NULL ORDER BY outbox_id`).pluck().all();
+    expect(open()).toEqual([1, 2]);
+
+    // The reorg removes B's permit (and A's second batch): A's deny was replaced by nothing; its conflict goes.
+    await chain.control.revert(snapshot);
+    await chain.control.mine(3);
+    await sync(a, ka);
+    expect(open()).not.toContain(1);
+    a.close();
+    b.close();
+  });
 });

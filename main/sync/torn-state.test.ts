@@ -160,6 +160,66 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     c.close();
   }, 120_000);
 
+  it("an op skipped under another workstation's change that is itself torn (no event anywhere): STALE from the ledger's stored skip, once, through the other's restart and resend (issue #18)", async () => {
+    // B's batch lands torn (B at 20 on k: stored, no event) and B is down. A, offline, wrote k at 10 and 30; its batch
+    // lands torn too: 10 is skipped under B's 20, 30 applies. No event shows B's 20 came first (the gap the README
+    // named), so A took 10 as applied and followed. The ledger now keeps each skip in storage (skipOf).
+    const dir = tempDir('sync-torn-both');
+    const a = workstation(dir, 'ws-a', [0, 1]);
+    const b = workstation(dir, 'ws-b', [0, 1]);
+    const keyA = await workstationKey(chain);
+    const keyB = await workstationKey(chain);
+    const k: Omit<Terms, 'seq'> = { ...KEY, grantee: '5555555555' };
+    const k2: Omit<Terms, 'seq'> = { ...k, purpose: 'HPAYMT' };
+    writeConsent(b, 'b', { ...k, seq: 20, decision: 'deny' });
+    writeConsent(b, 'b', { ...k2, seq: 20 });
+    writeConsent(a, 'a', { ...k, seq: 10 });
+    writeConsent(a, 'a', { ...k, seq: 30, revoked: true });
+    const writerB = new Wallet(keyB).address.toLowerCase();
+    const writerA = new Wallet(keyA).address.toLowerCase();
+    let tornAtA: ReturnType<ConsentConflicts['list']> = [];
+    const engineB = tornEngineOn(chain, b, keyB, [], failpointErrors, async () => {
+      const engineA = tornEngine(a, keyA, []);
+      expect((await engineA.runUntilDrained(60_000)).failure).toBeUndefined();
+      await engineA.stop();
+      tornAtA = new ConsentConflicts(a).list();
+    }, { sink: new SqlConsentSink(b) });
+    // B restarts: its k lost to A's 30 (resent as 31 by now: a conflict at B naming it), its k2 the ledger holds as its very word is resent.
+    expect((await engineB.runUntilDrained(60_000)).failure).toBeUndefined();
+    await engineB.stop();
+    const conflict = (x: ReturnType<ConsentConflicts['list']>[number]) => ({ outboxId: x.outboxId, reason: x.reason, winner: x.winningOrder?.slice(0, 16), writer: x.winningWriter });
+    expect(tornAtA.map(conflict)).toEqual([{ outboxId: 1, reason: 'STALE', winner: '0000000000000014', writer: writerB }]);
+    const [tornBatchA] = a.prepare(`SELECT last_error AS error FROM sync_batches ORDER BY rowid`).all() as { error: string }[];
+    expect(tornBatchA!.error).toMatch(/1 change\(s\) re-stamped and sent again as outbox event\(s\) 3; 1 lost to a later change \(conflicts\)/);
+    expect(new ConsentConflicts(b).list().map(conflict)).toEqual([{ outboxId: 1, reason: 'OVERRIDDEN', winner: '000000000000001f', writer: writerA }]);
+    expect(b.prepare(`SELECT count(*) FROM audit_log WHERE action = 'consent.resend'`).pluck().get()).toBe(1);
+
+    // A syncs again (pulls B's resend of k2) and retries its failed batch: the conflict stays one, nothing is resent.
+    const sync = new SyncStore(a, ['consent.change']);
+    expect(sync.retry(sync.listBatches(10, 'failed')[0]!.id)).toBe(true);
+    const again = testEngine(a, chain, { signerKey: keyA, stuckAfterMs: 0, sink: new SqlConsentSink(a) });
+    expect((await again.runUntilDrained(60_000)).failure).toBeUndefined();
+    await again.stop();
+    expect(new ConsentConflicts(a).list().map(conflict)).toEqual([{ outboxId: 1, reason: 'STALE', winner: '0000000000000014', writer: writerB }]);
+    expect(a.prepare(`SELECT count(*) FROM outbox`).pluck().get()).toBe(3);
+    // And both workstations end with the same consents once B pulls A's resend.
+    const pullB = testEngine(b, chain, { signerKey: keyB, sink: new SqlConsentSink(b) });
+    expect((await pullB.runUntilDrained(60_000)).failure).toBeUndefined();
+    await pullB.stop();
+    // (The chain is shared with the other tests of this file: the keys of this one.)
+    const view = (db: Db) =>
+      currentConsents(db)
+        .filter((c) => c.grantee === k.grantee)
+        .map(({ patient, grantee, purpose, category, decision, status, hlc }) => ({ key: `${patient}/${grantee}/${purpose}/${category}`, decision, status, hlc }));
+    expect(view(a)).toEqual(view(b));
+    expect(view(a).map((c) => [c.key.split('/')[2], c.status, c.hlc])).toEqual([
+      ['HPAYMT', 'active', '0000000000000015'],
+      ['TREAT', 'revoked', '000000000000001f'],
+    ]);
+    a.close();
+    b.close();
+  }, 180_000);
+
   it("as the attacker: a hostile signer's BatchApplied under our batch id does not confirm our torn batch", async () => {
     const dir = tempDir('sync-torn-hostile');
     const a = workstation(dir, 'ws-a', [0, 1]);
