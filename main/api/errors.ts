@@ -74,6 +74,14 @@ export type ErrorCode =
   | 'SYNC_CONTRACT_NOT_CONFIGURED'
   | 'SHARING_NOT_CONFIGURED'
   | 'SHARING_KEY_INVALID'
+  /** A sealed secret file of the data folder (organisation key, facility secret; db/secret-files.ts) whose seal does not
+   * verify, or that was swapped for another; one sealed under another folder's secret; one that cannot be read. */
+  | 'ORG_KEY_TAMPERED'
+  | 'ORG_KEY_WRONG_SECRET'
+  | 'ORG_KEY_UNREADABLE'
+  | 'FACILITY_SECRET_TAMPERED'
+  | 'FACILITY_SECRET_WRONG_SECRET'
+  | 'FACILITY_SECRET_UNREADABLE'
   | 'SHARING_PARTNER_IS_SELF'
   | 'SHARING_AGREEMENT_EXPIRED'
   | 'SHARING_AGREEMENT_TERMINATED'

@@ -4,13 +4,13 @@
 // data folder's secret (its database key, which the OS keychain or the passphrase unlocks and which is never written
 // in clear): AES-256-GCM under an HKDF subkey. Never logged, never returned to a page. anvil's public dev accounts
 // only pay for gas at the start and hold no role.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Wallet } from 'ethers';
 import { z } from 'zod';
 import { AppError } from '../api/errors';
 import { createFileOnce } from '../host/file-modes';
+import { openEnvelope, replaceFileAtomically, sealEnvelope, type SealContext } from '../host/sealed-file';
 
 /**
  * anvil's well-known dev accounts #0 and #1 (mnemonic "test test … junk"). PUBLIC: anvil prints them at every
@@ -98,17 +98,14 @@ export function readDevnetKeys(file: string, secret: FolderSecret): DevnetKeys {
   const parsed = sealedSchema.safeParse(raw);
   if (!parsed.success) throw unreadable(file);
   const r = parsed.data;
-  const { key, keyId } = subkey(secret, Buffer.from(r.salt, 'base64'));
-  if (keyId !== r.keyId) {
+  const opened = openEnvelope(r, secret, sealContext(r.governance, r.operating));
+  if (!opened.ok && opened.reason === 'wrong-secret') {
     throw new AppError('DEVNET_KEYS_WRONG_SECRET', `${file} is sealed under another data folder's secret (its database key): it cannot be opened here. Restore the folder's own key files (secrets/db-key.*), or remove it (and chain/deployment.json) to start a new embedded chain with new keys.`);
   }
   let plain: { governance: string; operating: string };
   try {
-    const decipher = crypto.createDecipheriv('aes-256-gcm', key, Buffer.from(r.iv, 'base64'));
-    decipher.setAAD(aad(r.governance, r.operating));
-    decipher.setAuthTag(Buffer.from(r.tag, 'base64'));
-    const text = Buffer.concat([decipher.update(Buffer.from(r.sealed, 'base64')), decipher.final()]).toString('utf8');
-    plain = z.object({ governance: privateKey, operating: privateKey }).strict().parse(JSON.parse(text));
+    if (!opened.ok) throw new Error('seal');
+    plain = z.object({ governance: privateKey, operating: privateKey }).strict().parse(JSON.parse(opened.plain.toString('utf8')));
   } catch {
     throw new AppError('DEVNET_KEYS_TAMPERED', `${file} was changed after it was sealed (its seal does not verify): it was not used. Restore it from a backup of this data folder, or remove it (and chain/deployment.json) to start a new embedded chain with new keys.`);
   }
@@ -145,37 +142,18 @@ function sealPlainFile(file: string, secret: FolderSecret): void {
   } catch {
     return; // readDevnetKeys names it
   }
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    fs.writeSync(fd, sealedText(plain, secret));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  replaceFileAtomically(file, sealedText(plain, secret));
 }
 
-/** HKDF-SHA256 of the folder secret with a per-file salt: the sealing key and an id that names it. */
-function subkey(secret: FolderSecret, salt: Buffer): { key: Buffer; keyId: string } {
-  if (secret.length !== 32) throw new AppError('DEVNET_KEYS_WRONG_SECRET', 'The data folder secret is 32 bytes.');
-  const key = Buffer.from(crypto.hkdfSync('sha256', secret, salt, 'custodian devnet keys/2', 32));
-  return { key, keyId: crypto.createHmac('sha256', key).update('custodian devnet keys/2 key id').digest('hex').slice(0, 16) };
-}
-
-function aad(governance: string, operating: string): Buffer {
-  return Buffer.from(`${FORMAT}\n${governance}\n${operating}`, 'utf8');
+/** The envelope's context: the HKDF label of format 2 and the addresses beside the seal, bound into its tag. */
+function sealContext(governance: string, operating: string): SealContext {
+  return { label: 'custodian devnet keys/2', aad: Buffer.from(`${FORMAT}\n${governance}\n${operating}`, 'utf8') };
 }
 
 function sealedText(keys: { governance: string; operating: string }, secret: FolderSecret): string {
-  const salt = crypto.randomBytes(16);
-  const iv = crypto.randomBytes(12);
-  const { key, keyId } = subkey(secret, salt);
+  if (secret.length !== 32) throw new AppError('DEVNET_KEYS_WRONG_SECRET', 'The data folder secret is 32 bytes.');
   const governance = new Wallet(keys.governance).address;
   const operating = new Wallet(keys.operating).address;
-  const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(aad(governance, operating));
-  const sealed = Buffer.concat([cipher.update(JSON.stringify({ governance: keys.governance, operating: keys.operating }), 'utf8'), cipher.final()]);
-  const record = { format: FORMAT, governance, operating, keyId, salt: salt.toString('base64'), iv: iv.toString('base64'), sealed: sealed.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
-  return `${JSON.stringify(record)}\n`;
+  const envelope = sealEnvelope(Buffer.from(JSON.stringify({ governance: keys.governance, operating: keys.operating }), 'utf8'), secret, sealContext(governance, operating));
+  return `${JSON.stringify({ format: FORMAT, governance, operating, ...envelope })}\n`;
 }

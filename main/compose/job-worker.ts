@@ -2,7 +2,9 @@
 // progress, checkpoints and the outcome to the job runner. Nothing here touches the UI thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../api/errors';
+import path from 'node:path';
 import { dbKeyFromHex, openDatabase } from '../db/connection';
+import { unlockSecretFiles } from '../db/secret-files';
 import { watchMainThread } from '../workers/main-thread-watch';
 import { parseJobParams } from '../workers/job-params';
 import { JobCancelled, type JobContext, type JobRegistryModule, type JobWorkerData, type MainToWorker, type WorkerToMain } from '../workers/protocol';
@@ -29,6 +31,8 @@ async function run(): Promise<void> {
     ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}),
     ...(data.dbKeyHex ? { key: dbKeyFromHex(data.dbKeyHex) } : {}),
   });
+  // The job reads the folder's sealed secret files (facility secret) as the services do: unlocked by the same key.
+  if (data.dbKeyHex) unlockSecretFiles(path.dirname(data.dbPath), Buffer.from(data.dbKeyHex, 'hex'));
   const saveCheckpoint = db.prepare(`UPDATE jobs SET checkpoint = ?, done = ?, errors = ? WHERE id = ?`);
   const ctx: JobContext = {
     jobId: data.jobId,

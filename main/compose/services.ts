@@ -23,6 +23,7 @@ import type { HeadSigner } from '../audit/heads';
 import { createCredentialHandlers } from '../credentials/handlers';
 import { startCredentialRechecks } from '../credentials/scheduler';
 import { openDatabase, type Db, type DbKey } from '../db/connection';
+import { unlockSecretFiles } from '../db/secret-files';
 import { encryptDatabaseInPlace, type EncryptReport } from '../db/encrypt-in-place';
 import { resolveDatabaseKey } from '../db/key-store';
 import { defaultMigrationsDir, migrate, type MigrationReport } from '../db/migrate';
@@ -148,6 +149,8 @@ export async function startServices(options: StartOptions): Promise<Services> {
   const encryption = encryptDatabaseInPlace(dbPath, dbKey, { backupDir: path.join(dataDir, 'backups'), ...nativeBinding });
   if (encryption.encrypted) log.info(`database encrypted at rest; the plain copy taken first was encrypted too (${encryption.backupsEncrypted} backup(s))`);
   const db = openDatabase(dbPath, { ...nativeBinding, key: dbKey });
+  // Whoever opened the database with its key may open the folder's sealed secret files (org key, facility secret).
+  unlockSecretFiles(dataDir, Buffer.from(dbKey.hex, 'hex'));
   let migration: MigrationReport;
   try {
     migration = migrate(db, { migrationsDir: options.migrationsDir ?? defaultMigrationsDir(), backupDir: path.join(dataDir, 'backups') });

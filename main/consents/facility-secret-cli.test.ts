@@ -5,12 +5,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDataFolderDatabase } from '../db/key-store';
+import { openDataFolderDatabase, resolveDatabaseKey } from '../db/key-store';
+import { unlockSecretFiles } from '../db/secret-files';
 import { csvText, line } from '../imports/test-support';
 import { memorySession } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
 import { startServices } from '../compose/services';
-import { facilitySecretPath } from './pseudonym';
+import { facilitySecretPath, readFacilitySecret } from './pseudonym';
 import { tempDir } from './test-support';
 import { createStaffReady } from '../staff/test-support';
 
@@ -87,7 +88,14 @@ function auditActions(data: string, action: string): { outcome: string; subject:
     db.close();
   }
 }
-const secretHex = (data: string) => fs.readFileSync(facilitySecretPath(data), 'utf8').trim();
+/** The folder's facility secret, as an IT admin holding its passphrase reads it (the file is sealed under its key). */
+function secretHex(data: string): string {
+  const key = resolveDatabaseKey({ dataDir: data, dbPath: path.join(data, 'custodian.sqlite'), passphrase: process.env.CUSTODIAN_DB_PASSPHRASE ?? null });
+  unlockSecretFiles(data, Buffer.from(key.hex, 'hex'));
+  const secret = readFacilitySecret(data)!;
+  expect(fs.readFileSync(facilitySecretPath(data), 'utf8')).not.toContain(secret.toString('hex'));
+  return secret.toString('hex');
+}
 
 let source: string;
 let exported: string;

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFacilitySecret, replaceFacilitySecret } from '../consents/pseudonym';
 import { consentsChecksum, tempDir, testData } from '../consents/test-support';
 import { silentLogger } from '../runtime/log';
 import { startServices } from '../compose/services';
@@ -101,7 +102,8 @@ describe('custodian import consents', () => {
 
       const clean = testData('custodian-cli-clean-');
       try {
-        fs.copyFileSync(path.join(data, 'secrets', 'facility-secret'), path.join(clean.dir, 'secrets', 'facility-secret'));
+        // The same facility secret, read through the started services (the file is sealed under the folder's key: a copy of it would not open).
+        replaceFacilitySecret(clean.dir, readFacilitySecret(data)!);
         const reference = await importFile(clean, file, { chunkRows: 20_000 });
         const run = JSON.parse(services.db.prepare('SELECT counts FROM import_runs WHERE id = 1').pluck().get() as string) as unknown;
         expect(run).toEqual({ rows_read: reference.rows_read, accepted: reference.accepted, updated: reference.updated, rejected: reference.rejected, duplicate: reference.duplicate, consents_written: reference.consents_written });

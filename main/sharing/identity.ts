@@ -1,12 +1,11 @@
-// This data folder's organisation identity: a secp256k1 signing key kept in <data dir>/secrets/org-key (0600,
-// never in the database, the renderer or a log) and the organisation id partners know it by (sharing_identity).
+// This data folder's organisation identity: a secp256k1 signing key kept in <data dir>/secrets/org-key (0600, sealed
+// under the folder's database key by db/secret-files.ts; never in the database, the renderer or a log) and the organisation id partners know it by (sharing_identity).
 // Two data folders on one chain therefore sign agreements with different addresses.
-import fs from 'node:fs';
 import path from 'node:path';
 import { Wallet } from 'ethers';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
-import { createFileOnce } from '../host/file-modes';
+import { loadOrCreateSecretFile, type SecretFileKind } from '../db/secret-files';
 import { ORG_ID_PATTERN } from './terms';
 
 export interface OrgIdentity {
@@ -20,17 +19,20 @@ export function orgKeyPath(dataDir: string): string {
   return path.join(dataDir, 'secrets', 'org-key');
 }
 
-function readKey(file: string): string {
-  const hex = fs.readFileSync(file, 'utf8').trim();
-  if (!/^0x[0-9a-f]{64}$/.test(hex)) throw new AppError('SHARING_KEY_INVALID', `The organisation key at ${file} is not 32 bytes of hex; restore it from its backup.`);
-  return hex;
-}
+/** The organisation key's file: ORG_KEY_TAMPERED / _WRONG_SECRET / _UNREADABLE, SHARING_KEY_INVALID when malformed. */
+export const ORG_KEY_FILE: SecretFileKind = {
+  purpose: 'organisation key',
+  codePrefix: 'ORG_KEY',
+  invalidCode: 'SHARING_KEY_INVALID',
+  title: 'The organisation key',
+  parsePlain: (text) => (/^0x[0-9a-f]{64}$/.test(text.trim()) ? Buffer.from(text.trim().slice(2), 'hex') : null),
+  formatPlain: (key) => `0x${key.toString('hex')}\n`,
+};
 
-/** The organisation's signing key, created on first use (write a private temp file, then link it into place). */
+/** The organisation's signing key, created on first use (written whole, then linked into place); sealed at rest. */
 export function loadOrCreateOrgWallet(dataDir: string): Wallet {
-  const file = orgKeyPath(dataDir);
-  createFileOnce(file, () => `${Wallet.createRandom().privateKey}\n`);
-  return new Wallet(readKey(file));
+  const key = loadOrCreateSecretFile(ORG_KEY_FILE, dataDir, orgKeyPath(dataDir), () => Buffer.from(Wallet.createRandom().privateKey.slice(2), 'hex'));
+  return new Wallet(`0x${key.toString('hex')}`);
 }
 
 /** The identity row, created with a default id (ORG-<address prefix>) the first time; the address follows the key. */
