@@ -44,6 +44,32 @@ describe('table owners', () => {
     ]);
   });
 
+  it('fails on a sharing agreement written outside the sharing store: the sync sink or a handler changing an agreement directly', () => {
+    const planted = [
+      probe('main/sharing/zz-owner-probe.ts', "export const sql = `UPDATE sharing_agreements SET status = 'active' WHERE id = ?`;\n"),
+      probe('main/sync/zz-owner-probe.ts', "export const sql = 'INSERT OR IGNORE INTO sharing_agreements (id) VALUES (?)';\n"),
+    ];
+    const found = ownerViolations(root, mainSources(root));
+    expect(found.map((w) => [w.file, w.line, w.table])).toEqual([
+      [planted[0], 1, 'sharing_agreements'],
+      [planted[1], 1, 'sharing_agreements'],
+    ]);
+  });
+
+  it('fails on a job row written outside the job store: the runner, the job worker or a domain marking a job finished', () => {
+    const planted = [
+      probe('main/workers/zz-owner-probe.ts', "export const sql = `UPDATE jobs SET state = 'succeeded' WHERE id = ?`;\n"),
+      probe('main/compose/zz-owner-probe.ts', "export const sql = 'UPDATE jobs SET checkpoint = ?, done = ? WHERE id = ?';\n"),
+      probe('main/consents/zz-owner-probe.ts', "export const sql = 'DELETE FROM jobs WHERE kind = ?';\n"),
+    ];
+    const found = ownerViolations(root, mainSources(root));
+    expect(found.map((w) => [w.file, w.line, w.table])).toEqual([
+      [planted[1], 1, 'jobs'],
+      [planted[2], 1, 'jobs'],
+      [planted[0], 1, 'jobs'],
+    ]);
+  });
+
   it('reads the spellings SQL allows and ignores what is not a write of the table', () => {
     const src = [
       '// We never UPDATE consents from here: a comment is not a statement.',

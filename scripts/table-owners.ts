@@ -22,6 +22,11 @@ export const TABLE_OWNERS: Record<string, readonly string[]> = {
   outbox: ['main/sync/outbox.ts', 'main/sync/store.ts'],
   // The hash-chained trail: appended by recordAudit only (and never updated: triggers refuse it).
   audit_log: ['main/audit/trail.ts'],
+  // Sharing agreements, ours and pulled: the handlers' acts, the chain sink (and its reorg undo) and the legacy
+  // proposal conversion all call the sharing store.
+  sharing_agreements: ['main/sharing/store.ts'],
+  // Background jobs: the runner's state changes and the worker thread's checkpoints (its own connection).
+  jobs: ['main/workers/job-store.ts'],
 };
 
 /** Files that may write any table: tests and their set-up build states directly. */

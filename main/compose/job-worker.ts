@@ -5,6 +5,7 @@ import { AppError } from '../api/errors';
 import { dbKeyFromHex, openDatabase } from '../db/connection';
 import { watchMainThread } from '../workers/main-thread-watch';
 import { parseJobParams } from '../workers/job-params';
+import { checkpointWriter } from '../workers/job-store';
 import { JobCancelled, type JobContext, type JobRegistryModule, type JobWorkerData, type MainToWorker, type WorkerToMain } from '../workers/protocol';
 
 const data = workerData as JobWorkerData;
@@ -29,7 +30,7 @@ async function run(): Promise<void> {
     ...(data.nativeBinding ? { nativeBinding: data.nativeBinding } : {}),
     ...(data.dbKeyHex ? { key: dbKeyFromHex(data.dbKeyHex) } : {}),
   });
-  const saveCheckpoint = db.prepare(`UPDATE jobs SET checkpoint = ?, done = ?, errors = ? WHERE id = ?`);
+  const saveCheckpoint = checkpointWriter(db, data.jobId);
   const ctx: JobContext = {
     jobId: data.jobId,
     db,
@@ -37,7 +38,7 @@ async function run(): Promise<void> {
     checkpoint: data.checkpoint,
     report: (done, total, errors = 0, message) => send({ type: 'progress', done, total, errors, ...(message ? { message } : {}) }),
     saveCheckpoint: (checkpoint, done, errors = 0) => {
-      saveCheckpoint.run(JSON.stringify(checkpoint), done, errors, data.jobId);
+      saveCheckpoint(checkpoint, done, errors);
     },
     get cancelled() {
       return cancelled;
