@@ -79,6 +79,7 @@ describe('table owners', () => {
       "const d = 'INSERT INTO consent_history (consent_id) VALUES (?)';",
       "const e = 'SELECT * FROM consents WHERE id = ?';",
       'const f = `UPDATE ${"consents"} SET x = 1`;',
+      "const g = 'INSERT INTO claims (id) VALUES (?) ON CONFLICT (id) DO UPDATE SET id = excluded.id';",
     ].join('\n');
     expect(tableWritesIn('x.ts', src).map((w) => [w.line, w.table])).toEqual([
       [2, 'consents'],
@@ -86,6 +87,7 @@ describe('table owners', () => {
       [4, 'consents_fts'],
       [5, 'consent_history'],
       [7, DYNAMIC],
+      [8, 'claims'],
     ]);
   });
 

@@ -32,7 +32,8 @@ export const TABLE_OWNERS: Record<string, readonly string[]> = {
 /** Files that may write any table: tests and their set-up build states directly. */
 const EXEMPT = /(\.test\.ts$|\/fixtures\/|\/test-support\.ts$|-fixture\.ts$)/;
 
-const WRITE = /\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+["`[]?(\w+)["`\]]?/gi;
+// An upsert's `DO UPDATE SET` belongs to its INSERT (already read): not a write of a table named 'set'.
+const WRITE = /\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|(?<!\bDO\s+)UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+["`[]?(\w+)["`\]]?/gi;
 
 /** The table of a write whose name is interpolated: nobody can say who owns it, so it is refused everywhere. */
 export const DYNAMIC = '__dynamic__';
