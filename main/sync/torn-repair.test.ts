@@ -13,15 +13,11 @@ import type { ProposeAgreementInput } from '../api/sharing';
 import { loadArtifact } from '../chain/artifacts';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { payerCommitmentOf } from '../claims/outbox-events';
-import { seedSecret } from '../consents/test-support';
 import type { Db } from '../db/connection';
-import { AgreementService } from '../sharing/agreements';
-import { ensureIdentity, loadOrCreateOrgWallet, setOrgId } from '../sharing/identity';
-import { openTerms } from '../sharing/sealed-terms';
-import { SqlSharingSink } from '../sharing/sink';
 import { agreementProposePayload, proposalOf } from '../sharing/outbox-events';
 import { SEALED_BYTES } from '../sharing/sealed-terms';
 import { agreementById } from '../sharing/store';
+import { sharingOrg } from '../sharing/test-support';
 import { credentialPayload, enqueue, grantRole, openTestDb, outboxStates, registerIssuer, tempDir, testEngine, workstationKey, type TestEngineOptions } from './fixtures/chain';
 import { tornEngine, tornSuite } from './fixtures/torn';
 import { SyncStore } from './store';
@@ -140,16 +136,8 @@ describe('a torn claim record batch', () => {
 });
 
 function organisation(name: string, orgId: string) {
-  const dir = tempDir(`torn-repair-${name}`);
-  seedSecret(dir);
-  const db = openTestDb(path.join(dir, 'custodian.sqlite'));
-  const wallet = loadOrCreateOrgWallet(dir);
-  ensureIdentity(db, wallet);
-  setOrgId(db, orgId);
-  const sink = new SqlSharingSink(db, (sealed, id) => openTerms(sealed, id, wallet.privateKey));
-  const opts: TestEngineOptions = { sink: { consentChanged() {}, sharingEvent: (e) => sink.sharingEvent(e) } };
-  const service = new AgreementService({ db, wallet, chain: () => ({ chainId: suite.chain.chainId, contract: suite.chain.contracts.SharingAgreements! }) });
-  return { db, service, opts, publicKey: wallet.signingKey.compressedPublicKey };
+  const org = sharingOrg(`torn-repair-${name}`, orgId, () => ({ chainId: suite.chain.chainId, contract: suite.chain.contracts.SharingAgreements! }));
+  return { ...org, opts: org.syncOptions };
 }
 
 describe('torn sharing agreement batches (proposal, signature, termination)', () => {
