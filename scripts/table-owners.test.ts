@@ -16,6 +16,8 @@ function probe(relative: string, source: string): string {
 afterEach(() => {
   for (const file of probes.splice(0)) fs.rmSync(file, { force: true });
 });
+/** What the rule finds in the whole of main/, as [file, line, table]. */
+const violations = () => ownerViolations(root, mainSources(root)).map((w) => [w.file, w.line, w.table]);
 
 describe('table owners', () => {
   it('finds no write of an owned table outside its owner in main/', () => {
@@ -36,8 +38,7 @@ describe('table owners', () => {
       probe('main/sync/zz-owner-probe.ts', "export const sql = `UPDATE consents SET status = 'revoked' WHERE id = ?`;\n"),
       probe('main/consents/zz-owner-probe.ts', "export const a = 'INSERT INTO outbox (kind, payload) VALUES (?, ?)';\nexport const b = `delete from\n  audit_log where id = ?`;\n"),
     ];
-    const found = ownerViolations(root, mainSources(root));
-    expect(found.map((w) => [w.file, w.line, w.table])).toEqual([
+    expect(violations()).toEqual([
       [planted[1], 1, 'outbox'],
       [planted[1], 2, 'audit_log'],
       [planted[0], 1, 'consents'],
@@ -49,8 +50,7 @@ describe('table owners', () => {
       probe('main/sharing/zz-owner-probe.ts', "export const sql = `UPDATE sharing_agreements SET status = 'active' WHERE id = ?`;\n"),
       probe('main/sync/zz-owner-probe.ts', "export const sql = 'INSERT OR IGNORE INTO sharing_agreements (id) VALUES (?)';\n"),
     ];
-    const found = ownerViolations(root, mainSources(root));
-    expect(found.map((w) => [w.file, w.line, w.table])).toEqual([
+    expect(violations()).toEqual([
       [planted[0], 1, 'sharing_agreements'],
       [planted[1], 1, 'sharing_agreements'],
     ]);
@@ -62,8 +62,7 @@ describe('table owners', () => {
       probe('main/compose/zz-owner-probe.ts', "export const sql = 'UPDATE jobs SET checkpoint = ?, done = ? WHERE id = ?';\n"),
       probe('main/consents/zz-owner-probe.ts', "export const sql = 'DELETE FROM jobs WHERE kind = ?';\n"),
     ];
-    const found = ownerViolations(root, mainSources(root));
-    expect(found.map((w) => [w.file, w.line, w.table])).toEqual([
+    expect(violations()).toEqual([
       [planted[1], 1, 'jobs'],
       [planted[2], 1, 'jobs'],
       [planted[0], 1, 'jobs'],

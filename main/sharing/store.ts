@@ -171,15 +171,7 @@ export function restoreChainDerived(
 }
 
 /** The terms of a proposal received again, replacing a row kept as rejected (only while it is still rejected). */
-export interface ReceivedTerms {
-  partnerOrgId: string;
-  direction: Direction;
-  categories: readonly string[];
-  purposes: readonly string[];
-  validFrom: number;
-  validUntil: number;
-  documentHash: string;
-}
+export type ReceivedTerms = Omit<AgreementFacts, 'id' | 'bothSigned' | 'terminated'> & { documentHash: string };
 
 export function replaceRejectedTerms(db: Db, id: string, t: ReceivedTerms, at: string): void {
   db.prepare(
