@@ -16,6 +16,8 @@ function probe(relative: string, source: string): string {
 afterEach(() => {
   for (const file of probes.splice(0)) fs.rmSync(file, { force: true });
 });
+/** What the rule finds in the whole of main/, as [file, line, table]. */
+const violations = () => ownerViolations(root, mainSources(root)).map((w) => [w.file, w.line, w.table]);
 
 describe('table owners', () => {
   it('finds no write of an owned table outside its owner in main/', () => {
@@ -36,11 +38,34 @@ describe('table owners', () => {
       probe('main/sync/zz-owner-probe.ts', "export const sql = `UPDATE consents SET status = 'revoked' WHERE id = ?`;\n"),
       probe('main/consents/zz-owner-probe.ts', "export const a = 'INSERT INTO outbox (kind, payload) VALUES (?, ?)';\nexport const b = `delete from\n  audit_log where id = ?`;\n"),
     ];
-    const found = ownerViolations(root, mainSources(root));
-    expect(found.map((w) => [w.file, w.line, w.table])).toEqual([
+    expect(violations()).toEqual([
       [planted[1], 1, 'outbox'],
       [planted[1], 2, 'audit_log'],
       [planted[0], 1, 'consents'],
+    ]);
+  });
+
+  it('fails on a sharing agreement written outside the sharing store: the sync sink or a handler changing an agreement directly', () => {
+    const planted = [
+      probe('main/sharing/zz-owner-probe.ts', "export const sql = `UPDATE sharing_agreements SET status = 'active' WHERE id = ?`;\n"),
+      probe('main/sync/zz-owner-probe.ts', "export const sql = 'INSERT OR IGNORE INTO sharing_agreements (id) VALUES (?)';\n"),
+    ];
+    expect(violations()).toEqual([
+      [planted[0], 1, 'sharing_agreements'],
+      [planted[1], 1, 'sharing_agreements'],
+    ]);
+  });
+
+  it('fails on a job row written outside the job store: the runner, the job worker or a domain marking a job finished', () => {
+    const planted = [
+      probe('main/workers/zz-owner-probe.ts', "export const sql = `UPDATE jobs SET state = 'succeeded' WHERE id = ?`;\n"),
+      probe('main/compose/zz-owner-probe.ts', "export const sql = 'UPDATE jobs SET checkpoint = ?, done = ? WHERE id = ?';\n"),
+      probe('main/consents/zz-owner-probe.ts', "export const sql = 'DELETE FROM jobs WHERE kind = ?';\n"),
+    ];
+    expect(violations()).toEqual([
+      [planted[1], 1, 'jobs'],
+      [planted[2], 1, 'jobs'],
+      [planted[0], 1, 'jobs'],
     ]);
   });
 
@@ -53,6 +78,7 @@ describe('table owners', () => {
       "const d = 'INSERT INTO consent_history (consent_id) VALUES (?)';",
       "const e = 'SELECT * FROM consents WHERE id = ?';",
       'const f = `UPDATE ${"consents"} SET x = 1`;',
+      "const g = 'INSERT INTO claims (id) VALUES (?) ON CONFLICT (id) DO UPDATE SET id = excluded.id';",
     ].join('\n');
     expect(tableWritesIn('x.ts', src).map((w) => [w.line, w.table])).toEqual([
       [2, 'consents'],
@@ -60,6 +86,7 @@ describe('table owners', () => {
       [4, 'consents_fts'],
       [5, 'consent_history'],
       [7, DYNAMIC],
+      [8, 'claims'],
     ]);
   });
 

@@ -22,12 +22,18 @@ export const TABLE_OWNERS: Record<string, readonly string[]> = {
   outbox: ['main/sync/outbox.ts', 'main/sync/store.ts'],
   // The hash-chained trail: appended by recordAudit only (and never updated: triggers refuse it).
   audit_log: ['main/audit/trail.ts'],
+  // Sharing agreements, ours and pulled: the handlers' acts, the chain sink (and its reorg undo) and the legacy
+  // proposal conversion all call the sharing store.
+  sharing_agreements: ['main/sharing/store.ts'],
+  // Background jobs: the runner's state changes and the worker thread's checkpoints (its own connection).
+  jobs: ['main/workers/job-store.ts'],
 };
 
 /** Files that may write any table: tests and their set-up build states directly. */
 const EXEMPT = /(\.test\.ts$|\/fixtures\/|\/test-support\.ts$|-fixture\.ts$)/;
 
-const WRITE = /\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+["`[]?(\w+)["`\]]?/gi;
+// An upsert's `DO UPDATE SET` belongs to its INSERT (already read): not a write of a table named 'set'.
+const WRITE = /\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|(?<!\bDO\s+)UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+["`[]?(\w+)["`\]]?/gi;
 
 /** The table of a write whose name is interpolated: nobody can say who owns it, so it is refused everywhere. */
 export const DYNAMIC = '__dynamic__';

@@ -5,13 +5,5 @@ import { runClaimImport } from './pipeline';
 
 export const CLAIM_IMPORT_JOB_KIND = 'import.claims';
 
-export const claimImportJob: JobOf<'import.claims'> = async (ctx) =>
-  runClaimImport(ctx.db, ctx.params.runId, {
-    checkpoint: ctx.checkpoint,
-    saveCheckpoint: (checkpoint, done, errors) => ctx.saveCheckpoint(checkpoint, done, errors),
-    report: (done, total, errors, message) => ctx.report(done, total, errors, message),
-    get cancelled() {
-      return ctx.cancelled;
-    },
-    mainThread: ctx.mainThread,
-  });
+// The job context is the import's hooks as it is (checkpoint, progress, cancellation, the main thread's heartbeat).
+export const claimImportJob: JobOf<'import.claims'> = async (ctx) => runClaimImport(ctx.db, ctx.params.runId, ctx);

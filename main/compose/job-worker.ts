@@ -7,6 +7,7 @@ import { dbKeyFromHex, openDatabase } from '../db/connection';
 import { unlockSecretFiles } from '../db/secret-files';
 import { watchMainThread } from '../workers/main-thread-watch';
 import { parseJobParams } from '../workers/job-params';
+import { checkpointWriter } from '../workers/job-store';
 import { JobCancelled, type JobContext, type JobRegistryModule, type JobWorkerData, type MainToWorker, type WorkerToMain } from '../workers/protocol';
 
 const data = workerData as JobWorkerData;
@@ -33,7 +34,7 @@ async function run(): Promise<void> {
   });
   // The job reads the folder's sealed secret files (facility secret) as the services do: unlocked by the same key.
   if (data.dbKeyHex) unlockSecretFiles(path.dirname(data.dbPath), Buffer.from(data.dbKeyHex, 'hex'));
-  const saveCheckpoint = db.prepare(`UPDATE jobs SET checkpoint = ?, done = ?, errors = ? WHERE id = ?`);
+  const saveCheckpoint = checkpointWriter(db, data.jobId);
   const ctx: JobContext = {
     jobId: data.jobId,
     db,
@@ -41,7 +42,7 @@ async function run(): Promise<void> {
     checkpoint: data.checkpoint,
     report: (done, total, errors = 0, message) => send({ type: 'progress', done, total, errors, ...(message ? { message } : {}) }),
     saveCheckpoint: (checkpoint, done, errors = 0) => {
-      saveCheckpoint.run(JSON.stringify(checkpoint), done, errors, data.jobId);
+      saveCheckpoint(checkpoint, done, errors);
     },
     get cancelled() {
       return cancelled;

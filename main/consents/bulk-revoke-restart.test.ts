@@ -1,44 +1,19 @@
 // A bulk revoke's undo survives a restart of the console (its record is in the database, migration 0020), and stays
 // its author's: after the restart another staff member still cannot undo it, the author can only while the revokes are
 // unsent (BULK_REVOKE_SYNCED after) and within the window (BULK_UNDO_EXPIRED after), and a second undo changes nothing.
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BULK_UNDO_WINDOW_HOURS, type BulkRevokePreview, type BulkRevokeResult, type BulkRevokeStatus, type BulkUndoResult, type UndoableBulkRevoke } from '../api/consents-bulk';
 import type { ConsentDetail } from '../api/consents';
-import type { Principal } from '../api/permissions';
-import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../compose/services';
+import { staff, testConsole } from '../compose/test-support';
 import { priorStatesOf } from './bulk-revoke-records';
-import { NPI, seedSecret, tempDir } from './test-support';
+import { NPI } from './test-support';
 
-const author: Principal = { id: 'mgr-1', name: 'Manager', role: 'records_manager' };
-const otherManager: Principal = { id: 'mgr-2', name: 'Other manager', role: 'records_manager' };
-const clerk: Principal = { id: 'clerk-1', name: 'Clerk', role: 'records_clerk' };
+const { manager: author, otherManager, clerk } = staff;
+// A new data folder for each test (started in beforeEach, removed in afterEach); restart() keeps it.
+const custodian = testConsole('custodian-bulk-restart-', author);
+const { call, refusal, restart } = custodian;
+const svc = () => custodian.services;
 
-let dir: string;
-let s: Services | null = null;
-
-const start = async (): Promise<Services> =>
-  (s = await startServices({ dataDir: path.join(dir, 'data'), runtime: 'cli', sync: 'manual', logger: silentLogger, config: { chain: { mode: 'none' } } }));
-/** Stops the console and starts it again on the same data folder: nothing of the first run's memory is left. */
-const restart = async (): Promise<Services> => {
-  await s!.stop();
-  s = null;
-  return start();
-};
-const svc = () => s!;
-
-async function call<T>(channel: string, input: unknown, principal: Principal = author): Promise<T> {
-  const r = await svc().call(channel, input, { principal });
-  if (!r.ok) throw Object.assign(new Error(`${r.error.code}: ${r.error.message}`), { code: r.error.code });
-  return r.value as T;
-}
-async function refusal(channel: string, input: unknown, principal: Principal = author) {
-  const r = await svc().call(channel, input, { principal });
-  if (r.ok) throw new Error(`${channel} unexpectedly succeeded`);
-  return r.error;
-}
 const statuses = (ids: number[]) => ids.map((id) => (svc().db.prepare('SELECT status FROM consents WHERE id = ?').get(id) as { status: string }).status);
 const count = (sql: string) => (svc().db.prepare(sql).get() as { n: number }).n;
 
@@ -57,15 +32,9 @@ async function revokeThree(tag: string): Promise<{ bulkId: string; ids: number[]
 }
 
 beforeEach(async () => {
-  dir = tempDir('custodian-bulk-restart-');
-  seedSecret(path.join(dir, 'data'));
-  await start();
+  await custodian.start();
 });
-afterEach(async () => {
-  await s?.stop();
-  s = null;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => custodian.close());
 
 describe('bulk revoke undo across a restart', () => {
   it('records the author, the consents with their prior state and the undo window in the revoke itself', async () => {

@@ -1,35 +1,18 @@
 // Bulk revoke through the real services (dispatcher, permissions, zod, real SQLite, the outbox): the preview's counts,
 // the typed confirmation above the threshold, a stale preview refused, one audit entry per consent plus one for the
 // action, undo as new changes (refused once synced unless asked), and staff reaching beyond their role.
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BulkRevokePreview, BulkRevokeResult, BulkUndoResult } from '../api/consents-bulk';
 import type { ConsentDetail, ConsentListResult } from '../api/consents';
 import type { Principal } from '../api/permissions';
-import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../compose/services';
-import { NPI, seedSecret, tempDir } from './test-support';
+import type { Services } from '../compose/services';
+import { staff, testConsole } from '../compose/test-support';
+import { NPI } from './test-support';
 
-const manager: Principal = { id: 'mgr-1', name: 'Manager', role: 'records_manager' };
-const otherManager: Principal = { id: 'mgr-2', name: 'Other manager', role: 'records_manager' };
-const clerk: Principal = { id: 'clerk-1', name: 'Clerk', role: 'records_clerk' };
-const auditor: Principal = { id: 'aud-1', name: 'Auditor', role: 'auditor' };
-const admin: Principal = { id: 'it-1', name: 'Admin', role: 'it_admin' };
-
-let dir: string;
+const { manager, otherManager, clerk, auditor, admin } = staff;
+const custodian = testConsole('custodian-bulk-', manager);
+const { call, refusal } = custodian;
 let s: Services;
-
-async function call<T>(channel: string, input: unknown, principal: Principal = manager): Promise<T> {
-  const r = await s.call(channel, input, { principal });
-  if (!r.ok) throw Object.assign(new Error(`${r.error.code}: ${r.error.message}`), { code: r.error.code });
-  return r.value as T;
-}
-async function refusal(channel: string, input: unknown, principal: Principal = manager) {
-  const r = await s.call(channel, input, { principal });
-  if (r.ok) throw new Error(`${channel} unexpectedly succeeded`);
-  return r.error;
-}
 const grant = (mrn: string, patientName: string, grantee: string, category = 'general') =>
   call<ConsentDetail>('consents.grant', { facility: 'GH01', mrn, patientName, grantee, decision: 'permit', purpose: 'TREAT', category, periodStart: '2024-01-01' });
 const statusOf = (id: number) => (s.db.prepare('SELECT status FROM consents WHERE id = ?').get(id) as { status: string }).status;
@@ -38,9 +21,7 @@ const outboxCount = () => (s.db.prepare('SELECT count(*) AS n FROM outbox').get(
 const preview = (selection: unknown, who: Principal = manager) => call<BulkRevokePreview>('consents.bulkRevokePreview', { selection }, who);
 
 beforeAll(async () => {
-  dir = tempDir('custodian-bulk-');
-  seedSecret(path.join(dir, 'data'));
-  s = await startServices({ dataDir: path.join(dir, 'data'), runtime: 'cli', sync: 'manual', logger: silentLogger, config: { chain: { mode: 'none' } } });
+  s = await custodian.start();
   const now = new Date().toISOString();
   s.db.prepare('INSERT INTO providers (npi, name, organization, specialty, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(NPI.b, 'Quinn, Harper', null, null, 'test', now, now);
   // Small: three consents of two patients for Dr Quinn. Large: 60 consents of 60 patients for NPI.c.
@@ -49,10 +30,7 @@ beforeAll(async () => {
   await grant('SM-2', 'Small, Two', NPI.b);
   for (let i = 0; i < 60; i++) await grant(`LG-${i}`, `Large, Patient ${i}`, NPI.c);
 });
-afterAll(async () => {
-  await s.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => custodian.close());
 
 describe('bulk revoke', () => {
   it('previews exactly what it will change: consents, patients and providers by name', async () => {

@@ -7,39 +7,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessDecision, ConsentDetail, ConsentExport, ConsentListResult, PatientSummary } from '../api/consents';
 import type { DownloadFile, ImportPreview, ImportRunDetail, ImportRunSummary } from '../api/imports';
 import type { Principal } from '../api/permissions';
-import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../compose/services';
+import type { Services } from '../compose/services';
+import { staff, testConsole } from '../compose/test-support';
 import { csvText, HEADER, line } from '../imports/test-support';
 import { READ_BATCH } from '../imports/pipeline';
 import { generateConsentsCsv } from '../../scripts/generate-consents';
 import { pageSql, type Driver } from './queries';
-import { NPI, seedSecret, tempDir } from './test-support';
+import { NPI } from './test-support';
 
-const manager: Principal = { id: 'mgr-1', name: 'Manager', role: 'records_manager' };
-const clerk: Principal = { id: 'clerk-1', name: 'Clerk', role: 'records_clerk' };
-const auditor: Principal = { id: 'aud-1', name: 'Auditor', role: 'auditor' };
-
+const { manager, clerk, auditor } = staff;
+const custodian = testConsole('custodian-channels-', manager);
+const { call, refusal: error } = custodian;
 let dir: string;
 let s: Services;
 
-async function call<T>(channel: string, input: unknown, principal: Principal = manager): Promise<T> {
-  const r = await s.call(channel, input, { principal });
-  if (!r.ok) throw Object.assign(new Error(`${r.error.code}: ${r.error.message}`), { code: r.error.code, details: r.error.details });
-  return r.value as T;
-}
 /** A file on disk handed to main by id, as the CLI does for its OS user (an upload or a dialog pick elsewhere). */
 const fileId = (file: string, principal: Principal = manager) => s.uploads.registerPicked(file, principal.id).uploadId;
 
-async function error(channel: string, input: unknown, principal: Principal = manager) {
-  const r = await s.call(channel, input, { principal });
-  if (r.ok) throw new Error(`${channel} unexpectedly succeeded`);
-  return r.error;
-}
-
 beforeAll(async () => {
-  dir = tempDir('custodian-channels-');
-  seedSecret(path.join(dir, 'data'));
-  s = await startServices({ dataDir: path.join(dir, 'data'), runtime: 'cli', sync: 'manual', logger: silentLogger, config: { chain: { mode: 'none' } } });
+  s = await custodian.start();
+  dir = custodian.dir;
   const rows = [
     line({ external_id: 'A-1', mrn: 'MRN100', patient_name: 'Smith, Ada' }),
     line({ external_id: 'A-2', mrn: 'MRN100', patient_name: 'Smith, Ada', category: 'HIV', decision: 'deny' }),
@@ -51,10 +38,7 @@ beforeAll(async () => {
   const started = await call<{ runId: number; jobId: string }>('imports.start', { uploadId: fileId(path.join(dir, 'seed.csv')) });
   expect(await s.jobs.waitFor(started.jobId)).toMatchObject({ state: 'succeeded' });
 });
-afterAll(async () => {
-  await s.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => custodian.close());
 
 describe('consents channels', () => {
   it('lists newest first with keyset pages and an exact total on the first page', async () => {

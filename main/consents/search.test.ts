@@ -2,28 +2,18 @@
 // any part of a name (an apostrophe too) from the FTS5 trigram index (never a scan of patients), providers by NPI or
 // name, % and _ and FTS query syntax (`"`, `*`, NEAR, OR, column filters) matched literally, pages, refusal to roles
 // without patients.view, and no search text in the audit trail.
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsentListResult } from '../api/consents';
-import type { Principal } from '../api/permissions';
-import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../compose/services';
+import type { Services } from '../compose/services';
+import { staff, testConsole } from '../compose/test-support';
 import { pageSql } from './queries';
 import { ftsPhrase, matchSearch, PATIENT_MATCH_SQL } from './search';
-import { NPI, seedSecret, tempDir } from './test-support';
+import { NPI } from './test-support';
 
-const manager: Principal = { id: 'mgr-1', name: 'Manager', role: 'records_manager' };
-const auditor: Principal = { id: 'aud-1', name: 'Auditor', role: 'auditor' };
-
-let dir: string;
+const { manager, auditor } = staff;
+const custodian = testConsole('custodian-search-', manager);
+const { call } = custodian;
 let s: Services;
-
-async function call<T>(channel: string, input: unknown, principal: Principal = manager): Promise<T> {
-  const r = await s.call(channel, input, { principal });
-  if (!r.ok) throw Object.assign(new Error(`${r.error.code}: ${r.error.message}`), { code: r.error.code });
-  return r.value as T;
-}
 
 const PATIENTS = [
   { mrn: 'MRN100', patientName: 'Smith, Ada', grantee: NPI.a },
@@ -38,9 +28,7 @@ const PATIENTS = [
 ];
 
 beforeAll(async () => {
-  dir = tempDir('custodian-search-');
-  seedSecret(path.join(dir, 'data'));
-  s = await startServices({ dataDir: path.join(dir, 'data'), runtime: 'cli', sync: 'manual', logger: silentLogger, config: { chain: { mode: 'none' } } });
+  s = await custodian.start();
   const now = new Date().toISOString();
   // The provider directory (the credentials roster's table), listing NPI.b by name.
   s.db
@@ -62,10 +50,7 @@ beforeAll(async () => {
     }
   }
 });
-afterAll(async () => {
-  await s.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => custodian.close());
 
 const mrnsOf = async (search: string, extra: Record<string, unknown> = {}) =>
   [...new Set((await call<ConsentListResult>('consents.list', { search, ...extra })).rows.map((r) => r.patient.mrn))].sort();

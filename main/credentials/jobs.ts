@@ -150,18 +150,6 @@ export type RosterImportParams = JobParamsInput<'import.providers'>;
 
 export const rosterImportJob: JobOf<'import.providers'> = async (ctx) => {
   const { runId, domain, chunkRows } = ctx.params;
-  return runRosterImport(
-    ctx.db,
-    runId,
-    {
-      checkpoint: ctx.checkpoint,
-      saveCheckpoint: (checkpoint, done, errors) => ctx.saveCheckpoint(checkpoint, done, errors),
-      report: (done, total, errors, message) => ctx.report(done, total, errors, message),
-      get cancelled() {
-        return ctx.cancelled;
-      },
-      mainThread: ctx.mainThread,
-    },
-    { domain: domain ? credentialDomain(domain.chainId, domain.registry) : null, ...(chunkRows ? { chunkRows } : {}) },
-  );
+  // The job context is the import's hooks as it is (checkpoint, progress, cancellation, the main thread's heartbeat).
+  return runRosterImport(ctx.db, runId, ctx, { domain: domain ? credentialDomain(domain.chainId, domain.registry) : null, ...(chunkRows ? { chunkRows } : {}) });
 };

@@ -1,11 +1,10 @@
 // The provider roster import: the rosters' record adapter of the import framework (imports/engine.ts). Each row is
 // validated (signature recovered) outside the write lock, then its provider and credential stored, or in a dry
 // run only resolved against the directory and the rows before it.
-import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import { runImport, type EngineOptions, type ImportHooks, type RecordAdapter, type RunResultBase, type RunTable } from '../imports/engine';
+import { checkImportFile } from '../imports/preview';
 import { csvLine, csvRejectLine } from '../imports/rejects';
 import type { FhirRecord } from '../imports/fhir-source';
 import type { SourceFormat } from '../imports/adapter';
@@ -37,16 +36,9 @@ export interface RosterSummary extends RosterCounts, RunResultBase {
 }
 
 export function createRosterRun(db: Db, file: string, startedBy: string, dryRun = false, format: SourceFormat = 'csv'): RosterRunRow {
-  const resolved = path.resolve(file);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(resolved);
-  } catch {
-    throw new AppError('IMPORT_FILE_NOT_FOUND', `There is no file named ${path.basename(resolved)} any more.`);
-  }
-  if (!stat.isFile()) throw new AppError('IMPORT_FILE_NOT_FOUND', `${path.basename(resolved)} is not a file.`);
-  if (stat.size === 0) throw new AppError('IMPORT_FILE_EMPTY', `The roster ${path.basename(resolved)} is empty.`);
-  const id = createRun(db, 'providers', { filePath: resolved, fileName: path.basename(resolved), fileSize: stat.size, format, dryRun, startedBy }, {
+  // The same check as every import's (missing, not a regular file, empty: each by its code).
+  const checked = checkImportFile(file);
+  const id = createRun(db, 'providers', { filePath: checked.path, fileName: checked.name, fileSize: checked.size, format, dryRun, startedBy }, {
     rows_read: 0,
     providers_added: 0,
     providers_updated: 0,

@@ -5,17 +5,5 @@ import type { JobOf } from '../workers/protocol';
 import { runConsentImport } from './pipeline';
 
 export const consentImportJob: JobOf<'import.consents'> = async (ctx) =>
-  runConsentImport(
-    ctx.db,
-    ctx.params.runId,
-    {
-      checkpoint: ctx.checkpoint,
-      saveCheckpoint: (checkpoint, done, errors) => ctx.saveCheckpoint(checkpoint, done, errors),
-      report: (done, total, errors, message) => ctx.report(done, total, errors, message),
-      get cancelled() {
-        return ctx.cancelled;
-      },
-      mainThread: ctx.mainThread,
-    },
-    ctx.params.chunkRows ? { chunkRows: ctx.params.chunkRows } : {},
-  );
+  // The job context is the import's hooks as it is (checkpoint, progress, cancellation, the main thread's heartbeat).
+  runConsentImport(ctx.db, ctx.params.runId, ctx, ctx.params.chunkRows ? { chunkRows: ctx.params.chunkRows } : {});

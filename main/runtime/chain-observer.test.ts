@@ -5,7 +5,6 @@
 // the inputs under every plausible unkeyed encoding (observer-dictionary.ts): zero hits. And no log filter on a
 // patient's pseudonym finds anything. The dictionary's own test below shows it does find the old unkeyed payer hash.
 import crypto from 'node:crypto';
-import path from 'node:path';
 import { AbiCoder, Interface, keccak256, Wallet, toUtf8Bytes, type Log } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProposeAgreementInput } from '../api/sharing';
@@ -17,15 +16,12 @@ import { setPayerAddress } from '../claims/payers';
 import { runClaimImport } from '../claims/pipeline';
 import { createClaimImportRun } from '../claims/runs';
 import { claimRow, NPIS, seedPatient, seedPaymentConsent, seedProvider, writeClaimsCsv } from '../claims/test-support';
-import { seedSecret, testData, type TestData } from '../consents/test-support';
+import { testData, type TestData } from '../consents/test-support';
 import { credentialDigest, credentialDomain, type CredentialFields } from '../credentials/eip712';
 import { issuerStatusSignatureFor, signedStatusOf, statusPayloadOf } from '../credentials/status-change';
-import { AgreementService } from '../sharing/agreements';
-import { ensureIdentity, loadOrCreateOrgWallet, setOrgId } from '../sharing/identity';
-import { openTerms } from '../sharing/sealed-terms';
-import { SqlSharingSink } from '../sharing/sink';
 import { packScope, scopePartsOf, type SharingPurpose } from '../sharing/terms';
-import { auditRootPayload, consentPayload, enqueue, openTestDb, pseudonymOf, registerIssuer, startTestChain, tempDir, testEngine, TEST_PATIENTS, type ConsentSpec, type TestChain } from '../sync/fixtures/chain';
+import { sharingOrg } from '../sharing/test-support';
+import { auditRootPayload, consentPayload, enqueue, pseudonymOf, registerIssuer, startTestChain, testEngine, TEST_PATIENTS, type ConsentSpec, type TestChain } from '../sync/fixtures/chain';
 import { dictionaryHits, type DictionaryInput, type Observed } from './observer-dictionary';
 
 /** Anvil's public dev account #1: the payer on this local test chain only. */
@@ -63,16 +59,8 @@ async function observe(from: number, to: number): Promise<{ observed: Observed[]
 }
 
 function organisation(name: string, orgId: string) {
-  const dir = tempDir(`observer-${name}`);
-  seedSecret(dir);
-  const db = openTestDb(path.join(dir, 'custodian.sqlite'));
-  const wallet = loadOrCreateOrgWallet(dir);
-  ensureIdentity(db, wallet);
-  setOrgId(db, orgId);
-  const sink = new SqlSharingSink(db, (sealed, id) => openTerms(sealed, id, wallet.privateKey));
-  const engine = testEngine(db, chain, { sink: { consentChanged() {}, sharingEvent: (e) => sink.sharingEvent(e) } });
-  const service = new AgreementService({ db, wallet, chain: () => ({ chainId: chain.chainId, contract: chain.contracts.SharingAgreements! }) });
-  return { dir, db, engine, service, address: wallet.address, publicKey: wallet.signingKey.compressedPublicKey };
+  const org = sharingOrg(`observer-${name}`, orgId, () => ({ chainId: chain.chainId, contract: chain.contracts.SharingAgreements! }));
+  return { ...org, engine: testEngine(org.db, chain, org.syncOptions) };
 }
 
 describe('an observer of the chain', () => {

@@ -12,7 +12,7 @@ import { structOf, type SharingChain } from './agreements';
 import { agreementDigest, sharingDomain, signAgreement } from './eip712';
 import { AGREEMENT_PROPOSE, agreementProposePayload } from './outbox-events';
 import { addressOfPublicKey, newSalt, sealTerms, termsCommitment, type SealedTerms } from './sealed-terms';
-import { agreementById, type AgreementRow } from './store';
+import { agreementById, rejectQueued, replaceOurProposal, type AgreementRow } from './store';
 
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
@@ -92,7 +92,7 @@ export async function reconcileLegacyProposals(deps: LegacyProposalDeps): Promis
     if (alreadyHeld) continue;
     db.transaction(() => {
       holdEvent(db, event.id, reason);
-      if (row) db.prepare(`UPDATE sharing_agreements SET chain_state = 'rejected', updated_at = ? WHERE id = ? AND chain_state = 'queued'`).run(new Date().toISOString(), row.id);
+      if (row) rejectQueued(db, row.id, new Date().toISOString());
       systemAudit(db, { action: 'sharing.agreement.legacy-held', outcome: 'failure', subject: `agreement:${p.agreementId.toLowerCase()}`, details: { code: LEGACY, outboxId: event.id } });
     })();
     out.held.push(event.id);
@@ -123,14 +123,7 @@ async function convert(deps: LegacyProposalDeps, outboxId: number, p: LegacyProp
   return db.transaction(() => {
     const id = enqueueOutbox(db, AGREEMENT_PROPOSE, payload);
     holdEvent(db, outboxId, `${CONVERTED}: queued before proposals were sealed; sent instead as outbox event ${id} (the same terms, sealed to the partner, signed again)`);
-    db.prepare(`UPDATE sharing_agreements SET terms_hash = ?, our_signature = ?, chain_id = ?, contract = ?, chain_state = 'queued', updated_at = ? WHERE id = ?`).run(
-      commitment,
-      signature,
-      chain.chainId,
-      chain.contract,
-      new Date().toISOString(),
-      row.id,
-    );
+    replaceOurProposal(db, row.id, { termsHash: commitment, signature, chainId: chain.chainId, contract: chain.contract }, new Date().toISOString());
     systemAudit(db, { action: 'sharing.agreement.convert', subject: `agreement:${row.id}`, details: { outboxId, resentAs: id } });
     return id;
   })();

@@ -3,26 +3,25 @@
 // reason after either is revoked; a signature for another chain id is rejected and nothing is lost.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from 'ethers';
 import type { ProposeAgreementInput } from '../api/sharing';
 import { loadArtifact } from '../chain/artifacts';
 import { ConsentStore } from '../consents/store';
 import { ConsentWrites } from '../consents/writes';
-import { draft, seedSecret } from '../consents/test-support';
+import { draft } from '../consents/test-support';
 import { loadOrCreateFacilitySecret, Pseudonymizer } from '../consents/pseudonym';
 import type { Db } from '../db/connection';
-import { openTestDb, startTestChain, tempDir, testEngine, type TestChain } from '../sync/fixtures/chain';
+import { startTestChain, testEngine, type TestChain } from '../sync/fixtures/chain';
 import type { SyncEngine } from '../sync/engine';
 import { AgreementService } from './agreements';
 import { sharingDomain, signAgreement } from './eip712';
 import { structOf } from './agreements';
-import { ensureIdentity, loadOrCreateOrgWallet, setOrgId } from './identity';
+import { loadOrCreateOrgWallet } from './identity';
 import { handleReleaseRequest } from './release';
-import { openTerms } from './sealed-terms';
 import { SqlSharingSink } from './sink';
 import { agreementById, agreementView } from './store';
+import { sharingOrg } from './test-support';
 
 interface Org {
   dir: string;
@@ -41,15 +40,8 @@ const actor = { id: 'u1', name: 'Test Manager', role: 'records_manager' };
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 function org(name: string, orgId: string, chainOf: () => { chainId: number; contract: string }): Org {
-  const dir = tempDir(`sharing-${name}`);
-  seedSecret(dir);
-  const db = openTestDb(path.join(dir, 'custodian.sqlite'));
-  const wallet = loadOrCreateOrgWallet(dir);
-  ensureIdentity(db, wallet);
-  setOrgId(db, orgId);
-  const sink = new SqlSharingSink(db, (sealed, id) => openTerms(sealed, id, wallet.privateKey));
-  const engine = testEngine(db, chain, { sink: { consentChanged() {}, sharingEvent: (e) => sink.sharingEvent(e) } });
-  return { dir, db, service: new AgreementService({ db, wallet, chain: chainOf }), sink, engine, address: wallet.address, publicKey: wallet.signingKey.compressedPublicKey };
+  const o = sharingOrg(`sharing-${name}`, orgId, chainOf);
+  return { ...o, engine: testEngine(o.db, chain, o.syncOptions) };
 }
 
 beforeAll(async () => {

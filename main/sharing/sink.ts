@@ -8,7 +8,7 @@ import type { Db } from '../db/connection';
 import type { ChainSharingEvent } from './sync-plugin';
 import { agreementSigner, sharingDomain } from './eip712';
 import { structOf } from './agreements';
-import { agreementById, insertAgreement, markActive, markTerminated, setChainState, setPartnerSignature } from './store';
+import { agreementById, insertAgreement, markActive, markTerminated, replaceRejectedTerms, restoreChainDerived, setChainState, setPartnerSignature } from './store';
 import { termsCommitment, type SealedTerms } from './sealed-terms';
 import { flipDirection, termsFromChain } from './terms';
 
@@ -48,12 +48,7 @@ export class SqlSharingSink {
       const weEnded = row.status === 'terminated' && row.terminated_by?.toLowerCase() === row.our_address.toLowerCase();
       const status = weEnded || partnerEnded ? 'terminated' : left.some((e) => e.name === 'AgreementActivated') ? 'active' : 'proposed';
       const chainState = row.chain_state === 'rejected' ? 'rejected' : left.some((e) => e.name === 'AgreementProposed') ? 'on-chain' : 'queued';
-      this.db
-        .prepare(
-          `UPDATE sharing_agreements SET partner_signature = ?, status = ?, chain_state = ?, terminated_by = CASE WHEN ? = 'terminated' THEN terminated_by ELSE NULL END,
-             terminated_at = CASE WHEN ? = 'terminated' THEN terminated_at ELSE NULL END, updated_at = ? WHERE id = ?`,
-        )
-        .run(partnerSig, status, chainState, status, status, at, id);
+      restoreChainDerived(this.db, id, { partnerSignature: partnerSig, status, chainState }, at);
       systemAudit(this.db, { action: 'sharing.agreement.reorg', subject: `agreement:${id}`, details: { status, partnerSigned: partnerSig !== null } });
     }
   }
@@ -91,12 +86,20 @@ export class SqlSharingSink {
         const ok = sealed !== null && terms !== null && sealed.validUntil > sealed.validFrom && termsCommitment(sealed) === e.commitment.toLowerCase();
         if (retry) {
           if (!ok) return 'same';
-          this.db
-            .prepare(
-              `UPDATE sharing_agreements SET partner_org_id = ?, direction = ?, categories = ?, purposes = ?, valid_from = ?, valid_until = ?, document_hash = ?,
-                 chain_state = 'on-chain', updated_at = ? WHERE id = ? AND chain_state = 'rejected'`,
-            )
-            .run(terms.orgA, flipDirection(terms.direction), JSON.stringify(terms.categories), JSON.stringify(terms.purposes), sealed.validFrom, sealed.validUntil, sealed.documentHash, at, id);
+          replaceRejectedTerms(
+            this.db,
+            id,
+            {
+              partnerOrgId: terms.orgA,
+              direction: flipDirection(terms.direction),
+              categories: terms.categories,
+              purposes: terms.purposes,
+              validFrom: sealed.validFrom,
+              validUntil: sealed.validUntil,
+              documentHash: sealed.documentHash,
+            },
+            at,
+          );
           systemAudit(this.db, { action: 'sharing.agreement.received', subject, details: { partnerOrgId: terms.orgA, termsMatch: true, replacesRejected: true, ...chain } });
           return 'inserted';
         }

@@ -154,6 +154,49 @@ export function markTerminated(db: Db, id: string, by: string, at: string): bool
   );
 }
 
+/**
+ * A reorg took pulled events away: the chain-derived columns as the events left rebuild them (sink.ts). The
+ * termination columns are kept only while the status stays terminated.
+ */
+export function restoreChainDerived(
+  db: Db,
+  id: string,
+  derived: { partnerSignature: string | null; status: AgreementStatus; chainState: AgreementRow['chain_state'] },
+  at: string,
+): void {
+  db.prepare(
+    `UPDATE sharing_agreements SET partner_signature = ?, status = ?, chain_state = ?, terminated_by = CASE WHEN ? = 'terminated' THEN terminated_by ELSE NULL END,
+       terminated_at = CASE WHEN ? = 'terminated' THEN terminated_at ELSE NULL END, updated_at = ? WHERE id = ?`,
+  ).run(derived.partnerSignature, derived.status, derived.chainState, derived.status, derived.status, at, id);
+}
+
+/** The terms of a proposal received again, replacing a row kept as rejected (only while it is still rejected). */
+export type ReceivedTerms = Omit<AgreementFacts, 'id' | 'bothSigned' | 'terminated'> & { documentHash: string };
+
+export function replaceRejectedTerms(db: Db, id: string, t: ReceivedTerms, at: string): void {
+  db.prepare(
+    `UPDATE sharing_agreements SET partner_org_id = ?, direction = ?, categories = ?, purposes = ?, valid_from = ?, valid_until = ?, document_hash = ?,
+       chain_state = 'on-chain', updated_at = ? WHERE id = ? AND chain_state = 'rejected'`,
+  ).run(t.partnerOrgId, t.direction, JSON.stringify(t.categories), JSON.stringify(t.purposes), t.validFrom, t.validUntil, t.documentHash, at, id);
+}
+
+/** A queued proposal that will never be sent (legacy-proposals.ts holds it back): not sent, kept as rejected. */
+export function rejectQueued(db: Db, id: string, at: string): void {
+  db.prepare(`UPDATE sharing_agreements SET chain_state = 'rejected', updated_at = ? WHERE id = ? AND chain_state = 'queued'`).run(at, id);
+}
+
+/** Our proposal signed again (legacy-proposals.ts converts a v1 proposal): its new commitment and proof, queued. */
+export function replaceOurProposal(db: Db, id: string, p: { termsHash: string; signature: string; chainId: number; contract: string }, at: string): void {
+  db.prepare(`UPDATE sharing_agreements SET terms_hash = ?, our_signature = ?, chain_id = ?, contract = ?, chain_state = 'queued', updated_at = ? WHERE id = ?`).run(
+    p.termsHash,
+    p.signature,
+    p.chainId,
+    p.contract,
+    at,
+    id,
+  );
+}
+
 export interface NewReleaseRequest {
   partner_org_id: string;
   patient_id: number;

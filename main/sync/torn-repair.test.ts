@@ -7,36 +7,23 @@
 // batches stay failed and the second workstation never learns the writes: every test here fails. anvil and EDR.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Contract, Interface, Wallet, type ContractTransactionResponse } from 'ethers';
 import type { ProposeAgreementInput } from '../api/sharing';
 import { loadArtifact } from '../chain/artifacts';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { payerCommitmentOf } from '../claims/outbox-events';
-import { seedSecret } from '../consents/test-support';
 import type { Db } from '../db/connection';
-import { AgreementService } from '../sharing/agreements';
-import { ensureIdentity, loadOrCreateOrgWallet, setOrgId } from '../sharing/identity';
-import { openTerms } from '../sharing/sealed-terms';
-import { SqlSharingSink } from '../sharing/sink';
 import { agreementProposePayload, proposalOf } from '../sharing/outbox-events';
 import { SEALED_BYTES } from '../sharing/sealed-terms';
 import { agreementById } from '../sharing/store';
-import { credentialPayload, enqueue, grantRole, openTestDb, outboxStates, registerIssuer, startTestChain, tempDir, testEngine, workstationKey, type TestChain, type TestEngineOptions } from './fixtures/chain';
-import { tornEngine } from './fixtures/torn';
+import { sharingOrg } from '../sharing/test-support';
+import { credentialPayload, enqueue, grantRole, openTestDb, outboxStates, registerIssuer, tempDir, testEngine, workstationKey, type TestEngineOptions } from './fixtures/chain';
+import { tornEngine, tornSuite } from './fixtures/torn';
 import { SyncStore } from './store';
 
-let chain: TestChain;
-beforeAll(async () => {
-  chain = await startTestChain();
-});
-afterAll(async () => {
-  await chain?.stop();
-});
-const errors: unknown[] = [];
-afterEach(() => {
-  expect(errors.splice(0)).toEqual([]);
-});
+const suite = tornSuite();
+const { errors } = suite;
 
 const actor = { id: 'u1', name: 'Test Manager', role: 'records_manager' };
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
@@ -59,7 +46,7 @@ async function drain(engine: ReturnType<typeof testEngine>): Promise<void> {
 /** Retries a failed batch (its repair runs again) and returns the outbox size afterwards. */
 async function retryOnce(db: Db, key: string, batchId: string, kinds: string[], opts: TestEngineOptions = {}): Promise<number> {
   expect(new SyncStore(db, kinds).retry(batchId)).toBe(true);
-  await drain(testEngine(db, chain, { ...opts, signerKey: key, stuckAfterMs: 0 }));
+  await drain(testEngine(db, suite.chain, { ...opts, signerKey: key, stuckAfterMs: 0 }));
   return db.prepare(`SELECT count(*) FROM outbox`).pluck().get() as number;
 }
 
@@ -68,16 +55,16 @@ describe('a torn credential status batch', () => {
     const dir = tempDir('torn-repair-credential');
     const a = openTestDb(path.join(dir, 'a.sqlite'));
     const b = openTestDb(path.join(dir, 'b.sqlite'));
-    const keyA = await workstationKey(chain);
-    const relay = new Wallet(await workstationKey(chain), chain.provider);
+    const keyA = await workstationKey(suite.chain);
+    const relay = new Wallet(await workstationKey(suite.chain), suite.chain.provider);
     const issuer = Wallet.createRandom();
-    await registerIssuer(chain, issuer.address);
-    const suspend = credentialPayload(101, issuer, chain, 'suspended');
-    const active = credentialPayload(102, issuer, chain, 'active');
-    const laterRevoke = JSON.parse(credentialPayload(101, issuer, chain, 'revoked')) as Record<string, unknown>;
+    await registerIssuer(suite.chain, issuer.address);
+    const suspend = credentialPayload(101, issuer, suite.chain, 'suspended');
+    const active = credentialPayload(102, issuer, suite.chain, 'active');
+    const laterRevoke = JSON.parse(credentialPayload(101, issuer, suite.chain, 'revoked')) as Record<string, unknown>;
     enqueue(a, 'credential.status', [suspend, active]);
-    const registry = new Contract(chain.contracts.CredentialRegistry, loadArtifact('CredentialRegistry').abi, relay);
-    const engine = tornEngine(chain, a, keyA, [], errors, async () => {
+    const registry = new Contract(suite.chain.contracts.CredentialRegistry, loadArtifact('CredentialRegistry').abi, relay);
+    const engine = tornEngine(suite.chain, a, keyA, [], errors, async () => {
       const batchId = a.prepare(`SELECT id FROM sync_batches`).pluck().get() as string;
       // As the attacker: an empty batch under our id (StatusBatchApplied indexes the id alone) ...
       await ((await registry.getFunction('setStatuses')(batchId, [])) as ContractTransactionResponse).wait();
@@ -95,7 +82,7 @@ describe('a torn credential status batch', () => {
     expect(audits.map((d) => JSON.parse(d) as unknown)).toEqual([{ reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId: batches[0]!.id, outboxId: 2, resentAs: 3 }]);
 
     // B pulls from the chain alone: the active status (announced again by our resend) and the later revocation.
-    await drain(testEngine(b, chain, { signerKey: await workstationKey(chain) }));
+    await drain(testEngine(b, suite.chain, { signerKey: await workstationKey(suite.chain) }));
     const held = (h: string) => b.prepare(`SELECT status FROM sync_chain_credentials WHERE credential_hash = ?`).pluck().get(h.toLowerCase());
     expect(held(JSON.parse(active).credentialHash)).toBe(1);
     expect(held(JSON.parse(suspend).credentialHash)).toBe(3);
@@ -113,19 +100,19 @@ describe('a torn claim record batch', () => {
     const dir = tempDir('torn-repair-claims');
     const a = openTestDb(path.join(dir, 'a.sqlite'));
     const b = openTestDb(path.join(dir, 'b.sqlite'));
-    const keyA = await workstationKey(chain);
-    await grantRole(chain, 'ClaimsLedger', 'CUSTODIAN_ROLE', new Wallet(keyA).address);
-    const payer = new Wallet(await workstationKey(chain), chain.provider);
+    const keyA = await workstationKey(suite.chain);
+    await grantRole(suite.chain, 'ClaimsLedger', 'CUSTODIAN_ROLE', new Wallet(keyA).address);
+    const payer = new Wallet(await workstationKey(suite.chain), suite.chain.provider);
     const ledgerIface = new Interface(loadArtifact('ClaimsLedger').abi);
-    const admin = new Contract(chain.contracts.ClaimsLedger!, ledgerIface, new Wallet(DEVNET_SIGNER_KEY, chain.provider));
+    const admin = new Contract(suite.chain.contracts.ClaimsLedger!, ledgerIface, new Wallet(DEVNET_SIGNER_KEY, suite.chain.provider));
     await ((await admin.getFunction('registerPayer')(payer.address, true)) as ContractTransactionResponse).wait();
     const nonce = hash('payer-nonce');
     const undecided = { v: 2, claimRowId: 1, claimHash: hash('torn-claim-1'), payerCommitment: payerCommitmentOf(payer.address, hash('other-nonce')) };
     const decided = { v: 2, claimRowId: 2, claimHash: hash('torn-claim-2'), payerCommitment: payerCommitmentOf(payer.address, nonce) };
     enqueue(a, 'claim.record', [JSON.stringify(undecided), JSON.stringify(decided)]);
-    const engine = tornEngine(chain, a, keyA, [], errors, async () => {
+    const engine = tornEngine(suite.chain, a, keyA, [], errors, async () => {
       // The payer decides claim 2 on the torn record (the ledger's storage holds it): its decision has its own event.
-      const ledger = new Contract(chain.contracts.ClaimsLedger!, ledgerIface, payer);
+      const ledger = new Contract(suite.chain.contracts.ClaimsLedger!, ledgerIface, payer);
       await ((await ledger.getFunction('setStatus')(decided.claimHash, 2, `0x${'00'.repeat(8)}`, nonce)) as ContractTransactionResponse).wait();
     });
     await drain(engine);
@@ -136,7 +123,7 @@ describe('a torn claim record batch', () => {
     expect(a.prepare(`SELECT count(*) FROM audit_log WHERE action = 'claim.resend'`).pluck().get()).toBe(1);
 
     // B pulls: claim 1 recorded (the announcement of our resend), claim 2 decided by its payer.
-    await drain(testEngine(b, chain, { signerKey: await workstationKey(chain) }));
+    await drain(testEngine(b, suite.chain, { signerKey: await workstationKey(suite.chain) }));
     const names = (h: string) => b.prepare(`SELECT name FROM sync_chain_events WHERE subject = ? ORDER BY block_number, log_index`).pluck().all(h) as string[];
     expect(names(undecided.claimHash)).toEqual(['ClaimRecorded']);
     expect(names(decided.claimHash)).toEqual(['ClaimStatusChanged']);
@@ -149,38 +136,30 @@ describe('a torn claim record batch', () => {
 });
 
 function organisation(name: string, orgId: string) {
-  const dir = tempDir(`torn-repair-${name}`);
-  seedSecret(dir);
-  const db = openTestDb(path.join(dir, 'custodian.sqlite'));
-  const wallet = loadOrCreateOrgWallet(dir);
-  ensureIdentity(db, wallet);
-  setOrgId(db, orgId);
-  const sink = new SqlSharingSink(db, (sealed, id) => openTerms(sealed, id, wallet.privateKey));
-  const opts: TestEngineOptions = { sink: { consentChanged() {}, sharingEvent: (e) => sink.sharingEvent(e) } };
-  const service = new AgreementService({ db, wallet, chain: () => ({ chainId: chain.chainId, contract: chain.contracts.SharingAgreements! }) });
-  return { db, service, opts, publicKey: wallet.signingKey.compressedPublicKey };
+  const org = sharingOrg(`torn-repair-${name}`, orgId, () => ({ chainId: suite.chain.chainId, contract: suite.chain.contracts.SharingAgreements! }));
+  return { ...org, opts: org.syncOptions };
 }
 
 describe('torn sharing agreement batches (proposal, signature, termination)', () => {
   it('each is sent again unchanged and announced again; the partner pulling sees every step', async () => {
     const a = organisation('a', 'GENHOSP');
     const b = organisation('b', 'STMARY');
-    const keyA = await workstationKey(chain);
-    const keyB = await workstationKey(chain);
+    const keyA = await workstationKey(suite.chain);
+    const keyB = await workstationKey(suite.chain);
     const input: ProposeAgreementInput = { partnerOrgId: 'STMARY', partnerPublicKey: b.publicKey, direction: 'outbound', categories: ['HIV'], purposes: ['TREAT'], validFrom: day(-1), validUntil: day(90), documentHash: hash('paper').slice(2) };
     const proposed = await a.service.propose(input, actor);
-    await drain(tornEngine(chain, a.db, keyA, [], errors, undefined, a.opts));
-    await drain(testEngine(b.db, chain, { ...b.opts, signerKey: keyB }));
+    await drain(tornEngine(suite.chain, a.db, keyA, [], errors, undefined, a.opts));
+    await drain(testEngine(b.db, suite.chain, { ...b.opts, signerKey: keyB }));
     expect(agreementById(b.db, proposed.id)).toMatchObject({ status: 'proposed', chain_state: 'on-chain' });
 
     await b.service.sign(proposed.id, actor);
-    await drain(tornEngine(chain, b.db, keyB, [], errors, undefined, b.opts));
-    await drain(testEngine(a.db, chain, { ...a.opts, signerKey: keyA }));
+    await drain(tornEngine(suite.chain, b.db, keyB, [], errors, undefined, b.opts));
+    await drain(testEngine(a.db, suite.chain, { ...a.opts, signerKey: keyA }));
     expect(agreementById(a.db, proposed.id)).toMatchObject({ status: 'active' });
 
     await a.service.terminate(proposed.id, 'ended', actor);
-    await drain(tornEngine(chain, a.db, keyA, [], errors, undefined, a.opts));
-    await drain(testEngine(b.db, chain, { ...b.opts, signerKey: keyB }));
+    await drain(tornEngine(suite.chain, a.db, keyA, [], errors, undefined, a.opts));
+    await drain(testEngine(b.db, suite.chain, { ...b.opts, signerKey: keyB }));
     expect(agreementById(b.db, proposed.id)).toMatchObject({ status: 'terminated' });
 
     // Three torn batches, each named and repaired by one audited resend; nothing is pending.
@@ -204,27 +183,27 @@ describe('a proposal front-run with sealed terms that do not open', () => {
   it("as the attacker: a relay lands partyA's signed proposal first with garbage terms; partyA's own send announces it again and the partner ends with the right terms", async () => {
     const a = organisation('front-a', 'GENHOSP');
     const b = organisation('front-b', 'STMARY');
-    const keyA = await workstationKey(chain);
-    const keyB = await workstationKey(chain);
-    const relay = new Wallet(await workstationKey(chain), chain.provider);
+    const keyA = await workstationKey(suite.chain);
+    const keyB = await workstationKey(suite.chain);
+    const relay = new Wallet(await workstationKey(suite.chain), suite.chain.provider);
     const input: ProposeAgreementInput = { partnerOrgId: 'STMARY', partnerPublicKey: b.publicKey, direction: 'outbound', categories: ['HIV'], purposes: ['TREAT'], validFrom: day(-1), validUntil: day(90), documentHash: hash('front').slice(2) };
     const proposed = await a.service.propose(input, actor);
     // The relay reads the signed proposal (from the mempool, here from A's queue) and lands it with other bytes.
     const payload = agreementProposePayload.parse(JSON.parse(a.db.prepare(`SELECT payload FROM outbox WHERE kind = 'agreement.propose'`).pluck().get() as string));
-    const sharing = new Contract(chain.contracts.SharingAgreements!, loadArtifact('SharingAgreements').abi, relay);
+    const sharing = new Contract(suite.chain.contracts.SharingAgreements!, loadArtifact('SharingAgreements').abi, relay);
     const garbage = `0x${crypto.randomBytes(SEALED_BYTES).toString('hex')}`;
     await ((await sharing.getFunction('proposeBatch')(hash('relay-batch'), [proposalOf({ ...payload, sealedTerms: garbage })])) as ContractTransactionResponse).wait();
-    await drain(testEngine(b.db, chain, { ...b.opts, signerKey: keyB }));
+    await drain(testEngine(b.db, suite.chain, { ...b.opts, signerKey: keyB }));
     expect(agreementById(b.db, proposed.id)).toMatchObject({ chain_state: 'rejected' });
 
     // A sends its own proposal: the contract holds the very proposal and announces it again, with A's sealed terms.
-    await drain(testEngine(a.db, chain, { ...a.opts, signerKey: keyA }));
+    await drain(testEngine(a.db, suite.chain, { ...a.opts, signerKey: keyA }));
     expect(batchesOf(a.db).map((x) => x.state)).toEqual(['confirmed']);
-    await drain(testEngine(b.db, chain, { ...b.opts, signerKey: keyB }));
+    await drain(testEngine(b.db, suite.chain, { ...b.opts, signerKey: keyB }));
     expect(agreementById(b.db, proposed.id)).toMatchObject({ chain_state: 'on-chain', status: 'proposed', partner_org_id: 'GENHOSP', valid_until: agreementById(a.db, proposed.id)!.valid_until });
     await b.service.sign(proposed.id, actor);
-    await drain(testEngine(b.db, chain, { ...b.opts, signerKey: keyB }));
-    await drain(testEngine(a.db, chain, { ...a.opts, signerKey: keyA }));
+    await drain(testEngine(b.db, suite.chain, { ...b.opts, signerKey: keyB }));
+    await drain(testEngine(a.db, suite.chain, { ...a.opts, signerKey: keyA }));
     expect(agreementById(a.db, proposed.id)).toMatchObject({ status: 'active' });
     a.db.close();
     b.db.close();

@@ -11,6 +11,7 @@ import type { Db, DbKey } from '../db/connection';
 import type { EventBus } from '../runtime/event-bus';
 import type { Logger } from '../runtime/log';
 import { parseJobParams } from './job-params';
+import { cancelIdleJob, finishJob, insertQueuedJob, jobRow, latestJobRows, markJobRunning, markUnfinishedInterrupted, type JobRow } from './job-store';
 import { MainThreadHeartbeat } from './main-thread-watch';
 import { ProgressTracker } from './progress';
 import { startTsWorker } from './ts-worker';
@@ -35,22 +36,6 @@ export interface JobRunnerOptions<T extends JobKindTable = typeof JOB_KINDS> {
 
 /** A job row's error: 'The app stopped…' rows from before error codes were stored read as interrupted. */
 const INTERRUPTED: JobError = { code: 'JOB_INTERRUPTED', message: 'The app stopped while this job ran' };
-
-interface JobRow {
-  id: string;
-  kind: string;
-  state: JobState;
-  params: string;
-  done: number;
-  total: number | null;
-  errors: number;
-  checkpoint: string | null;
-  result: string | null;
-  error_code: string | null;
-  error: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-}
 
 interface Running {
   worker: Worker;
@@ -104,9 +89,7 @@ export class JobRunner<T extends JobKindTable = typeof JOB_KINDS> {
 
   /** Jobs left 'running' or 'queued' by a crash are marked interrupted, so the UI can offer to resume them. */
   markInterrupted(): number {
-    return this.db
-      .prepare(`UPDATE jobs SET state = 'interrupted', error_code = ?, error = ? WHERE state IN ('running', 'queued')`)
-      .run(INTERRUPTED.code, INTERRUPTED.message).changes;
+    return markUnfinishedInterrupted(this.db, INTERRUPTED);
   }
 
   /** Starts a job of a declared kind; params that its schema refuses never reach the table (VALIDATION_FAILED). */
@@ -115,7 +98,7 @@ export class JobRunner<T extends JobKindTable = typeof JOB_KINDS> {
     if (!def) throw new AppError('JOB_FAILED', `Unknown job kind ${kind}`);
     const parsed = parseJobParams(def, kind, params);
     const id = crypto.randomUUID();
-    this.db.prepare(`INSERT INTO jobs (id, kind, state, params) VALUES (?, ?, 'queued', ?)`).run(id, kind, JSON.stringify(parsed ?? {}));
+    insertQueuedJob(this.db, id, kind, parsed);
     this.launch(this.row(id));
     return this.get(id);
   }
@@ -133,8 +116,7 @@ export class JobRunner<T extends JobKindTable = typeof JOB_KINDS> {
   cancel(jobId: string): boolean {
     const running = this.running.get(jobId);
     if (!running) {
-      const changed = this.db.prepare(`UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE id = ? AND state IN ('queued', 'interrupted')`).run(new Date().toISOString(), jobId);
-      return changed.changes > 0;
+      return cancelIdleJob(this.db, jobId, new Date().toISOString());
     }
     running.worker.postMessage({ type: 'cancel' } satisfies MainToWorker);
     return true;
@@ -151,7 +133,7 @@ export class JobRunner<T extends JobKindTable = typeof JOB_KINDS> {
   }
 
   list(limit: number): JobSummary[] {
-    return (this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?`).all(limit) as JobRow[]).map((r) => this.withLiveProgress(toSummary(r)));
+    return latestJobRows(this.db, limit).map((r) => this.withLiveProgress(toSummary(r)));
   }
 
   /** A running job's counts come from its latest progress message, newer than its last checkpoint. */
@@ -176,14 +158,14 @@ export class JobRunner<T extends JobKindTable = typeof JOB_KINDS> {
   }
 
   private row(jobId: string): JobRow {
-    const row = this.db.prepare(`SELECT * FROM jobs WHERE id = ?`).get(jobId) as JobRow | undefined;
+    const row = jobRow(this.db, jobId);
     if (!row) throw new AppError('JOB_NOT_FOUND', `No job with id ${jobId}`);
     return row;
   }
 
   private launch(row: JobRow): void {
     const now = new Date().toISOString();
-    this.db.prepare(`UPDATE jobs SET state = 'running', started_at = COALESCE(started_at, ?), error_code = NULL, error = NULL WHERE id = ?`).run(now, row.id);
+    markJobRunning(this.db, row.id, now);
     const data: JobWorkerData = {
       jobId: row.id,
       kind: row.kind,
@@ -232,21 +214,19 @@ export class JobRunner<T extends JobKindTable = typeof JOB_KINDS> {
     const now = new Date().toISOString();
     const state: JobState = outcome.type === 'succeeded' ? 'succeeded' : outcome.type === 'cancelled' ? 'cancelled' : 'failed';
     const last = tracker.snapshot(Date.now());
-    this.db
-      .prepare(
-        `UPDATE jobs SET state = ?, finished_at = ?, done = MAX(done, ?), total = COALESCE(?, total), errors = MAX(errors, ?), result = ?, error_code = ?, error = ? WHERE id = ?`,
-      )
-      .run(
+    finishJob(
+      this.db,
+      jobId,
+      {
         state,
-        now,
-        last.done,
-        last.total,
-        last.errors,
-        outcome.type === 'succeeded' ? JSON.stringify(outcome.result) : null,
-        outcome.type === 'failed' ? outcome.code : null,
-        outcome.type === 'failed' ? outcome.message : null,
-        jobId,
-      );
+        done: last.done,
+        total: last.total,
+        errors: last.errors,
+        result: outcome.type === 'succeeded' ? JSON.stringify(outcome.result) : null,
+        error: outcome.type === 'failed' ? { code: outcome.code, message: outcome.message } : null,
+      },
+      now,
+    );
     const summary = this.get(jobId);
     const snap = tracker.update(Date.now(), summary.done, summary.total, 0, true)!;
     this.emit(jobId, kind, state, snap, outcome.type === 'failed' ? outcome.message : undefined);
