@@ -16,6 +16,7 @@ import { ADMIN, invokeAs, provisionStaff, REPO_ROOT, signedInApi, STAFF, test, u
 import { ConsoleShell } from './pages/ConsoleShell';
 import { chooseFileIn, ImportsPage } from './pages/ImportsPage';
 import { SignInPage } from './pages/SignInPage';
+import { asStaff } from './staff-api';
 
 const DR_QUINN = '1245319599';
 /** Above the 50 consents at which bulk revoke asks for a typed confirmation. */
@@ -24,19 +25,6 @@ const BULK_PATIENTS = 52;
 const MIXED_CSV = path.join(REPO_ROOT, 'e2e', 'data', 'consents-mixed.csv');
 /** A claim that fails its pre-check (no consent for payment to this payer): its drawer lists every reason. */
 const AXE_CLAIM = { claimId: 'AXE-CLAIM-1', facility: 'GH01', mrn: 'AX-0000', renderingNpi: DR_QUINN, payerId: 'PAYER-AXE', serviceDate: '2026-06-01', codes: '99213; 9921', amount: '125.00' };
-
-async function value<T>(server: CustodianServer, who: StaffCredentials, calls: (call: (channel: string, input: unknown) => Promise<T>) => Promise<void>): Promise<void> {
-  const api = await signedInApi(server, who);
-  try {
-    await calls(async (channel, input) => {
-      const res = await invokeAs(api, server, channel, input);
-      expect(res.status(), `${channel}: ${await res.text()}`).toBe(200);
-      return ((await res.json()) as { value: T }).value;
-    });
-  } finally {
-    await api.dispose();
-  }
-}
 
 /** A provider in the directory, consents enough for the typed bulk confirmation, a stored claim, and one sync round. */
 async function seed(server: CustodianServer, rosterFile: string): Promise<void> {
@@ -49,7 +37,7 @@ async function seed(server: CustodianServer, rosterFile: string): Promise<void> 
   } finally {
     await api.dispose();
   }
-  await value(server, STAFF.manager, async (call) => {
+  await asStaff(server, STAFF.manager, async (call) => {
     for (let i = 0; i < BULK_PATIENTS; i++) {
       await call('consents.grant', { facility: 'GH01', mrn: `AX-${String(i).padStart(4, '0')}`, patientName: `Axe, Patient ${i}`, grantee: DR_QUINN, decision: 'permit', purpose: 'TREAT', category: 'general', periodStart: '2024-01-01' });
     }
