@@ -1,35 +1,32 @@
 // axe over every page STATE a role can reach, not only every page: each tab, each page with its Technical details
 // opened, and each dialog and drawer (consent drawer, grant dialog, the access answer, break-glass, bulk revoke with
 // its typed confirmation, roster import, provider drawer, staff dialog, audit entry, outbox event, sharing proposal,
-// user menu), for the four roles, in the light and the dark colour scheme. 0 serious or critical violations.
+// a claim's detail drawer, the imports preview and dry-run summary, user menu), for the four roles, in the light and
+// the dark colour scheme. 0 serious or critical violations.
 // The dialogs a role should reach come from the permission table: a state the role may reach but whose opener is
 // missing fails the spec, and so does a run that visits fewer states than expected (it cannot pass by seeing less).
+// STATES_BY_ROLE names each role's states once more by hand, so deleting a state (or a permission change that drops
+// one) fails the spec instead of shrinking it.
 import AxeBuilder from '@axe-core/playwright';
 import fs from 'node:fs/promises';
 import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
-import { ROLE_PERMISSIONS, type Permission, type Role } from '../main/api/permissions';
-import { ADMIN, invokeAs, provisionStaff, signedInApi, STAFF, test, uploadAs, type CustodianServer, type StaffCredentials } from './fixtures';
+import path from 'node:path';
+import { ROLE_PERMISSIONS, ROLES, type Permission, type Role } from '../main/api/permissions';
+import { ADMIN, invokeAs, provisionStaff, REPO_ROOT, signedInApi, STAFF, test, uploadAs, type CustodianServer, type StaffCredentials } from './fixtures';
 import { ConsoleShell } from './pages/ConsoleShell';
+import { chooseFileIn, ImportsPage } from './pages/ImportsPage';
 import { SignInPage } from './pages/SignInPage';
+import { asStaff } from './staff-api';
 
 const DR_QUINN = '1245319599';
 /** Above the 50 consents at which bulk revoke asks for a typed confirmation. */
 const BULK_PATIENTS = 52;
+/** Good and refused rows: the preview maps its columns, the dry run counts what an import would add and refuse. */
+const MIXED_CSV = path.join(REPO_ROOT, 'e2e', 'data', 'consents-mixed.csv');
+/** A claim that fails its pre-check (no consent for payment to this payer): its drawer lists every reason. */
+const AXE_CLAIM = { claimId: 'AXE-CLAIM-1', facility: 'GH01', mrn: 'AX-0000', renderingNpi: DR_QUINN, payerId: 'PAYER-AXE', serviceDate: '2026-06-01', codes: '99213; 9921', amount: '125.00' };
 
-async function value<T>(server: CustodianServer, who: StaffCredentials, calls: (call: (channel: string, input: unknown) => Promise<T>) => Promise<void>): Promise<void> {
-  const api = await signedInApi(server, who);
-  try {
-    await calls(async (channel, input) => {
-      const res = await invokeAs(api, server, channel, input);
-      expect(res.status(), `${channel}: ${await res.text()}`).toBe(200);
-      return ((await res.json()) as { value: T }).value;
-    });
-  } finally {
-    await api.dispose();
-  }
-}
-
-/** A provider in the directory, consents enough for the typed bulk confirmation, and one sync round. */
+/** A provider in the directory, consents enough for the typed bulk confirmation, a stored claim, and one sync round. */
 async function seed(server: CustodianServer, rosterFile: string): Promise<void> {
   await fs.writeFile(rosterFile, `npi,name,organization\n${DR_QUINN},"Quinn, Harper",Lakeside Cardiology\n`);
   const api = await signedInApi(server, STAFF.manager);
@@ -40,10 +37,11 @@ async function seed(server: CustodianServer, rosterFile: string): Promise<void> 
   } finally {
     await api.dispose();
   }
-  await value(server, STAFF.manager, async (call) => {
+  await asStaff(server, STAFF.manager, async (call) => {
     for (let i = 0; i < BULK_PATIENTS; i++) {
       await call('consents.grant', { facility: 'GH01', mrn: `AX-${String(i).padStart(4, '0')}`, patientName: `Axe, Patient ${i}`, grantee: DR_QUINN, decision: 'permit', purpose: 'TREAT', category: 'general', periodStart: '2024-01-01' });
     }
+    await call('claims.check', { claim: AXE_CLAIM, submit: true });
     await call('sync.now', {});
   });
 }
@@ -165,6 +163,43 @@ const DIALOG_STATES: readonly DialogState[] = [
     },
   },
   {
+    name: 'claim-drawer',
+    page: 'claims',
+    needs: ['claims.view'],
+    open: async (page) => {
+      await page.getByRole('button', { name: `Open claim ${AXE_CLAIM.claimId}` }).click();
+      return page.getByTestId('claim-detail');
+    },
+  },
+  {
+    name: 'imports-preview',
+    page: 'imports',
+    needs: ['imports.run'],
+    inline: true,
+    open: async (page) => {
+      const imports = new ImportsPage(page);
+      await imports.previewFile(MIXED_CSV);
+      await expect(page.getByTestId('import-preview-table')).toBeVisible();
+      return imports.preview;
+    },
+  },
+  {
+    // "An import would add N, update M, skip K and refuse R": the counts before anything is committed.
+    name: 'imports-dry-run-summary',
+    page: 'imports',
+    needs: ['imports.run'],
+    inline: true,
+    open: async (page) => {
+      const imports = new ImportsPage(page);
+      await chooseFileIn(page, MIXED_CSV, 'import');
+      await imports.dryRun.click();
+      await imports.waitForFinished();
+      await expect(imports.run).toContainText('Dry run #');
+      await expect(imports.count('rejected')).toHaveAttribute('data-value', '4');
+      return imports.summary;
+    },
+  },
+  {
     name: 'sync-event-drawer',
     page: 'sync',
     needs: ['sync.view'],
@@ -194,6 +229,41 @@ const DIALOG_STATES: readonly DialogState[] = [
     },
   },
 ];
+
+/** Each role's dialog states, by hand: the permission table and DIALOG_STATES must agree with it. */
+const STATES_BY_ROLE: Record<Role, readonly string[]> = {
+  records_clerk: ['user-menu', 'consent-drawer', 'grant-dialog', 'access-answer', 'break-glass-dialog', 'provider-drawer', 'claim-drawer', 'sync-event-drawer'],
+  records_manager: [
+    'user-menu',
+    'consent-drawer',
+    'grant-dialog',
+    'access-answer',
+    'break-glass-dialog',
+    'bulk-revoke-typed-confirm',
+    'roster-import-dialog',
+    'provider-drawer',
+    'sharing-propose-dialog',
+    'claim-drawer',
+    'imports-preview',
+    'imports-dry-run-summary',
+    'sync-event-drawer',
+    'audit-entry-drawer',
+  ],
+  it_admin: [
+    'user-menu',
+    'consent-drawer',
+    'access-answer',
+    'break-glass-dialog',
+    'roster-import-dialog',
+    'provider-drawer',
+    'sharing-propose-dialog',
+    'imports-preview',
+    'imports-dry-run-summary',
+    'sync-event-drawer',
+    'staff-create-dialog',
+  ],
+  auditor: ['user-menu', 'consent-drawer', 'access-answer', 'break-glass-dialog', 'provider-drawer', 'claim-drawer', 'sync-event-drawer', 'audit-entry-drawer'],
+};
 
 function expectedDialogs(role: Role): string[] {
   const perms = ROLE_PERMISSIONS[role];
@@ -262,6 +332,13 @@ test.use({ actionTimeout: 15_000 });
 
 const ROLES_TO_CHECK: readonly StaffCredentials[] = [STAFF.clerk, STAFF.manager, STAFF.auditor, ADMIN];
 
+test('every role has its dialog states listed, and every listed state is one the spec opens', () => {
+  expect(ROLES_TO_CHECK.map((w) => w.role).sort()).toEqual([...ROLES].sort());
+  for (const role of ROLES) expect(expectedDialogs(role).sort(), role).toEqual([...STATES_BY_ROLE[role]].sort());
+  // No state that no role reaches: it would never be visited.
+  expect(DIALOG_STATES.map((s) => s.name).filter((n) => !ROLES.some((r) => STATES_BY_ROLE[r].includes(n)))).toEqual([]);
+});
+
 for (const scheme of ['light', 'dark'] as const) {
   for (const who of ROLES_TO_CHECK) {
     test(`every page state of the ${who.role} has no serious or critical axe violation (${scheme})`, async ({ page, custodian }, testInfo) => {
@@ -280,6 +357,7 @@ for (const scheme of ['light', 'dark'] as const) {
         await checkTabsAndDetails(run, who.role, id);
       }
       const expected = expectedDialogs(who.role);
+      expect([...expected].sort(), `${who.role}: DIALOG_STATES and STATES_BY_ROLE agree`).toEqual([...STATES_BY_ROLE[who.role]].sort());
       for (const state of DIALOG_STATES.filter((s) => expected.includes(s.name))) {
         await openNav(page, state.page);
         let shown: Locator;

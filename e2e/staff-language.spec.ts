@@ -1,11 +1,12 @@
 // The console as each role sees it by default: records staff (clerk, manager) read no chain words on any main page
 // (transaction hashes, batch ids, blocks, nonces, gas, sequence numbers live behind "Technical details"), and every
 // page of every role has no serious or critical axe violation.
-import AxeBuilder from '@axe-core/playwright';
-import type { Page, TestInfo } from '@playwright/test';
-import { ADMIN, expect, invokeAs, provisionStaff, signedInApi, STAFF, test, type StaffCredentials } from './fixtures';
+import type { Page } from '@playwright/test';
+import { seriousAxeFindings, WCAG_AA } from './axe';
+import { ADMIN, expect, provisionStaff, STAFF, test, type CustodianServer, type StaffCredentials } from './fixtures';
 import { ConsoleShell } from './pages/ConsoleShell';
 import { SignInPage } from './pages/SignInPage';
+import { asStaff } from './staff-api';
 
 /** Chain words records staff should not meet on a default view. */
 const JARGON: readonly { word: string; pattern: RegExp }[] = [
@@ -42,24 +43,11 @@ async function visibleText(page: Page): Promise<string> {
   return page.locator('body').innerText();
 }
 
-async function seedSyncedConsent(server: Parameters<typeof signedInApi>[0]): Promise<void> {
-  const api = await signedInApi(server, STAFF.manager);
-  try {
-    const res = await invokeAs(api, server, 'consents.grant', {
-      facility: 'GH01',
-      mrn: 'LANG-1',
-      patientName: 'Plain, Language',
-      grantee: '1245319599',
-      decision: 'permit',
-      purpose: 'TREAT',
-      category: 'general',
-      periodStart: '2024-01-01',
-    });
-    expect(res.status(), await res.text()).toBe(200);
-    await invokeAs(api, server, 'sync.now', {});
-  } finally {
-    await api.dispose();
-  }
+async function seedSyncedConsent(server: CustodianServer): Promise<void> {
+  await asStaff(server, STAFF.manager, async (call) => {
+    await call('consents.grant', { facility: 'GH01', mrn: 'LANG-1', patientName: 'Plain, Language', grantee: '1245319599', decision: 'permit', purpose: 'TREAT', category: 'general', periodStart: '2024-01-01' });
+    await call('sync.now', {});
+  });
 }
 
 async function signInAs(page: Page, url: string, who: StaffCredentials): Promise<void> {
@@ -88,14 +76,6 @@ test('records staff read no chain words on any main page', async ({ page, custod
   expect(found).toEqual([]);
 });
 
-async function expectAccessible(page: Page, testInfo: TestInfo, name: string): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  await testInfo.attach(`axe-${name}.json`, { body: JSON.stringify(results.violations, null, 2), contentType: 'application/json' });
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${name} · ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
-}
-
 test('every page of every role has no serious or critical axe violation', async ({ page, custodian }, testInfo) => {
   test.setTimeout(600_000);
   await provisionStaff(custodian, [STAFF.manager, STAFF.clerk, STAFF.auditor]);
@@ -105,7 +85,7 @@ test('every page of every role has no serious or critical axe violation', async 
     await signInAs(page, custodian.url, who);
     for (const id of await navPages(page)) {
       await openPage(page, id);
-      blocking.push(...(await expectAccessible(page, testInfo, `${who.role}-${id}`)));
+      blocking.push(...(await seriousAxeFindings(page, testInfo, `${who.role}-${id}`, [...WCAG_AA, 'best-practice'])));
     }
     await new ConsoleShell(page).signOut();
   }

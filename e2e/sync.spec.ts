@@ -4,22 +4,20 @@
 // confirmed batch with a transaction hash. The audit head's outbox event shows where it is anchored,
 // and a records manager (who may read the audit trail) verifies it against the chain.
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import type { Page, TestInfo } from '@playwright/test';
 import { openDataFolderDatabase } from '../main/db/key-store';
-import { ADMIN, expect, invokeAs, provisionStaff, signedInApi, STAFF, test } from './fixtures';
+import { seriousAxeFindings } from './axe';
+import { ADMIN, expect, provisionStaff, STAFF, test } from './fixtures';
 import { ConsoleShell } from './pages/ConsoleShell';
 import { SignInPage } from './pages/SignInPage';
 import { SyncPage } from './pages/SyncPage';
+import { asStaff } from './staff-api';
 
 const TX_HASH = /^0x[0-9a-f]{64}$/i;
 
 /** Serious or critical axe findings on the current screen (all findings attached to the report). */
 async function expectAccessible(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  await testInfo.attach(`axe-${name}.json`, { body: JSON.stringify(results.violations, null, 2), contentType: 'application/json' });
-  const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(blocking.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`), `axe on ${name}`).toEqual([]);
+  expect(await seriousAxeFindings(page, testInfo, name), `axe on ${name}`).toEqual([]);
 }
 
 // This spec seals the audit log by hand and counts the batches that follow; the automatic head sealer (every 30 s
@@ -54,22 +52,9 @@ test('sync: devnet and signer shown, a consent change and an audit root sent wit
   await expect(sync.syncNow).toBeDisabled();
 
   // A records manager records a consent: one consent.change event in the outbox.
-  const manager = await signedInApi(custodian, STAFF.manager);
-  try {
-    const granted = await invokeAs(manager, custodian, 'consents.grant', {
-      facility: 'GH01',
-      mrn: 'E2E-SYNC-1',
-      grantee: 'gh-cardiology',
-      granteeKind: 'org',
-      decision: 'permit',
-      purpose: 'TREAT',
-      category: 'general',
-      periodStart: '2025-01-01',
-    });
-    expect(granted.status(), await granted.text()).toBe(200);
-  } finally {
-    await manager.dispose();
-  }
+  await asStaff(custodian, STAFF.manager, async (call) => {
+    await call('consents.grant', { facility: 'GH01', mrn: 'E2E-SYNC-1', grantee: 'gh-cardiology', granteeKind: 'org', decision: 'permit', purpose: 'TREAT', category: 'general', periodStart: '2025-01-01' });
+  });
   // The administrator seals the audit entries so far: one signed tree head, one audit.root event.
   await sync.sealAudit.click();
   await expect(sync.feedback).toContainText('Signed a tree head of');

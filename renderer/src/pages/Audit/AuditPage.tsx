@@ -8,6 +8,7 @@ import { downloadFile } from '../../api/files';
 import { useSession } from '../../auth/SessionContext';
 import { ACTION_LABELS, actionLabel, actorName } from '../../components/auditLabels';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { LoadMoreFooter } from '../../components/LoadMoreFooter';
 import { formatCount, formatDateTime, humanizeRole } from '../../components/format';
 import { AuditIcon } from '../../components/icons';
 import { PageHeader } from '../../components/PageHeader';
@@ -226,13 +227,15 @@ function AuditPage(): ReactElement {
                     {trail.hasMore ? ' shown (more below)' : ''}, newest first · {filterText}
                   </Text>
                   <AuditTable entries={trail.entries} onOpen={setOpen} />
-                  {trail.hasMore && (
-                    <Group justify="center" className="custodian-no-print">
-                      <Button variant="default" size="xs" onClick={trail.loadMore} loading={trail.loadingMore} data-testid="audit-load-more">
-                        Load older entries
-                      </Button>
-                    </Group>
-                  )}
+                  <LoadMoreFooter
+                    hasMore={trail.hasMore}
+                    loading={trail.loadingMore}
+                    onLoadMore={trail.loadMore}
+                    label="Load older entries"
+                    testId="audit-load-more"
+                    size="xs"
+                    className="custodian-no-print"
+                  />
                 </>
               )}
             </Stack>

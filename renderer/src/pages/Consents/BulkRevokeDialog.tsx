@@ -19,6 +19,27 @@ export interface BulkRevokeDialogProps {
 const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
 const asError = (channel: 'consents.bulkRevokePreview' | 'consents.bulkRevoke', err: unknown) => (err instanceof ApiCallError ? err : new ApiCallError(channel, 'INTERNAL', String(err)));
 
+/** One side of the preview (patients or providers): its count, the first ones main named, and how many more. */
+function ShownOfCount({ title, count, items, more, testId }: { title: string; count: number; items: { key: string; text: string }[]; more: string; testId: string }): ReactElement {
+  return (
+    <div>
+      <Text size="sm" fw={600} component="h3" m={0}>
+        {title} ({formatCount(count)})
+      </Text>
+      <List size="sm" spacing={2} data-testid={testId}>
+        {items.map((item) => (
+          <List.Item key={item.key}>{item.text}</List.Item>
+        ))}
+      </List>
+      {count > items.length && (
+        <Text size="xs" c="dimmed">
+          and {plural(count - items.length, more)}
+        </Text>
+      )}
+    </div>
+  );
+}
+
 export function BulkRevokeDialog({ selection, onClose, onDone }: BulkRevokeDialogProps): ReactElement {
   const [preview, setPreview] = useState<BulkRevokePreview | null>(null);
   const [error, setError] = useState<ApiCallError | null>(null);
@@ -94,41 +115,20 @@ export function BulkRevokeDialog({ selection, onClose, onDone }: BulkRevokeDialo
                   </Text>
                 </Alert>
                 <SimpleGrid cols={2} spacing="md">
-                  <div>
-                    <Text size="sm" fw={600} component="h3" m={0}>
-                      Patients ({formatCount(preview.patients.count)})
-                    </Text>
-                    <List size="sm" spacing={2} data-testid="bulk-revoke-patients">
-                      {preview.patients.shown.map((p) => (
-                        <List.Item key={p.id}>
-                          {patientTitle(p)}
-                          {p.mrn && p.name ? ` (MRN ${p.mrn})` : ''} · {plural(p.consents, 'consent')}
-                        </List.Item>
-                      ))}
-                    </List>
-                    {preview.patients.count > preview.patients.shown.length && (
-                      <Text size="xs" c="dimmed">
-                        and {plural(preview.patients.count - preview.patients.shown.length, 'more patient')}
-                      </Text>
-                    )}
-                  </div>
-                  <div>
-                    <Text size="sm" fw={600} component="h3" m={0}>
-                      Providers ({formatCount(preview.providers.count)})
-                    </Text>
-                    <List size="sm" spacing={2} data-testid="bulk-revoke-providers">
-                      {preview.providers.shown.map((g) => (
-                        <List.Item key={g.grantee}>
-                          {g.name ? `${g.name} (${g.grantee})` : g.grantee} · {plural(g.consents, 'consent')}
-                        </List.Item>
-                      ))}
-                    </List>
-                    {preview.providers.count > preview.providers.shown.length && (
-                      <Text size="xs" c="dimmed">
-                        and {plural(preview.providers.count - preview.providers.shown.length, 'more provider')}
-                      </Text>
-                    )}
-                  </div>
+                  <ShownOfCount
+                    title="Patients"
+                    count={preview.patients.count}
+                    more="more patient"
+                    testId="bulk-revoke-patients"
+                    items={preview.patients.shown.map((p) => ({ key: String(p.id), text: `${patientTitle(p)}${p.mrn && p.name ? ` (MRN ${p.mrn})` : ''} · ${plural(p.consents, 'consent')}` }))}
+                  />
+                  <ShownOfCount
+                    title="Providers"
+                    count={preview.providers.count}
+                    more="more provider"
+                    testId="bulk-revoke-providers"
+                    items={preview.providers.shown.map((g) => ({ key: g.grantee, text: `${g.name ? `${g.name} (${g.grantee})` : g.grantee} · ${plural(g.consents, 'consent')}` }))}
+                  />
                 </SimpleGrid>
                 <ReasonField state={reason} label="Reason for revoking" description="Required. Kept with each consent’s history." testId="bulk-revoke-reason" />
                 {needsTyping && (

@@ -15,6 +15,7 @@ import { ApiCallError, invoke } from '../../api/client';
 import { useApiQuery } from '../../api/hooks';
 import { useSession } from '../../auth/SessionContext';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { LoadMoreFooter } from '../../components/LoadMoreFooter';
 import { formatCount } from '../../components/format';
 import { CredentialsIcon } from '../../components/icons';
 import { PageHeader } from '../../components/PageHeader';
@@ -286,13 +287,7 @@ function CredentialsPage(): ReactElement {
             </Text>
             <DirectoryTable providers={providers} expiringDays={settings.data?.expiringDays ?? 30} onOpen={(p) => openProvider(p.id)} />
             {moreError && <ErrorBanner title="Could not read more providers" error={moreError} onRetry={() => void loadMore()} />}
-            {nextCursor && (
-              <Group justify="center">
-                <Button variant="default" size="xs" onClick={() => void loadMore()} loading={loadingMore} data-testid="credentials-load-more">
-                  Show {PAGE_SIZE} more
-                </Button>
-              </Group>
-            )}
+            <LoadMoreFooter hasMore={Boolean(nextCursor)} loading={loadingMore} onLoadMore={() => void loadMore()} label={`Show ${PAGE_SIZE} more`} testId="credentials-load-more" size="xs" />
           </Stack>
         )}
         {can('imports.view') && <RosterHistory version={importsEnded} />}

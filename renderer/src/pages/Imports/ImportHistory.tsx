@@ -65,7 +65,7 @@ export function ImportHistory({ runs, live, selectedId, me, onSelect, onResume, 
                     onClick={() => onSelect(run)}
                     aria-label={`Details of entry ${run.id}`}
                     className={classes.mono}
-                    style={{ textDecoration: 'underline', color: 'var(--mantine-color-blue-8)', fontSize: 'var(--mantine-font-size-xs)' }}
+                    style={{ textDecoration: 'underline', color: 'var(--custodian-text-link)', fontSize: 'var(--mantine-font-size-xs)' }}
                     data-testid="import-history-open"
                   >
                     #{run.id}

@@ -10,6 +10,7 @@ import { useSession } from '../../auth/SessionContext';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatDateTime } from '../../components/format';
 import { ImportsIcon } from '../../components/icons';
+import { LoadMoreFooter } from '../../components/LoadMoreFooter';
 import { PageHeader } from '../../components/PageHeader';
 import { navigate, useLocation } from '../../shell/router';
 import type { PageDefinition } from '../types';
@@ -284,13 +285,7 @@ function ImportsPage(): ReactElement {
               resumingId={resume.id}
             />
           )}
-          {history.hasMore && (
-            <Group justify="center">
-              <Button variant="default" onClick={history.loadMore} loading={history.loadingMore} data-testid="import-history-more">
-                Show older entries
-              </Button>
-            </Group>
-          )}
+          <LoadMoreFooter hasMore={history.hasMore} loading={history.loadingMore} onLoadMore={history.loadMore} label="Show older entries" testId="import-history-more" />
         </Stack>
       </Stack>
     </>
