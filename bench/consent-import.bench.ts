@@ -40,8 +40,10 @@ function cliBaseline(file: string, tmpDir: string): { seconds: number; rows: num
  * have (the schema before the compact store keeps its import run counts in columns of their own, left at 0 here).
  */
 function copyTable(db: ReturnType<typeof openDatabase>, table: string, where = ''): void {
-  const names = (schema: string) => (db.pragma(`${schema}.table_info(${table})`) as { name: string }[]).map((c) => c.name);
-  const inSource = new Set(names('src'));
+  const names = (schema: string, pragma = 'table_info') => (db.pragma(`${schema}.${pragma}(${table})`) as { name: string }[]).map((c) => c.name);
+  // The source's generated columns count (table_xinfo): the schema before 0021 stores consents.document_hash, which
+  // the compact store generates from its bytes (table_info leaves it out, and the before copy failed NOT NULL).
+  const inSource = new Set(names('src', 'table_xinfo'));
   const cols = names('main').filter((c) => inSource.has(c)).join(', ');
   db.exec(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM src.${table}${where} ORDER BY id`);
 }
