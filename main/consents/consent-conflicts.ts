@@ -131,9 +131,15 @@ export class ConsentConflicts {
    */
   overridden(consentId: number, hlc: string, mine: LedgerState, winner: LedgerState): void {
     const outboxId = this.db
-      .prepare(`SELECT id FROM outbox WHERE kind = 'consent.change' AND json_extract(payload, '$.consentId') = ? AND json_extract(payload, '$.hlc') = ? ORDER BY id DESC LIMIT 1`)
+      // The consent's events: by reference (outbox_refs, migration 0023) or as copies; only these are rebuilt.
+      .prepare(
+        `SELECT id FROM outbox_events WHERE kind = 'consent.change'
+            AND id IN (SELECT outbox_id FROM outbox_refs WHERE source_id = ? UNION ALL
+                       SELECT id FROM outbox WHERE kind = 'consent.change' AND payload <> '' AND json_extract(payload, '$.consentId') = ?)
+            AND json_extract(payload, '$.hlc') = ? ORDER BY id DESC LIMIT 1`,
+      )
       .pluck()
-      .get(consentId, hlc) as number | undefined;
+      .get(consentId, consentId, hlc) as number | undefined;
     if (outboxId === undefined) return;
     this.raise({ outboxId, consentId, opKey: '', reason: 'OVERRIDDEN', mine, winner, batchId: null, txHash: null, at: this.now().toISOString() });
   }
@@ -183,7 +189,7 @@ export class ConsentConflicts {
 
   /** The outbox event that lost, or undefined when it is gone. */
   lostChange(row: Pick<ConsentConflictRecord, 'outboxId'>): LostChange | undefined {
-    const payload = this.db.prepare(`SELECT payload FROM outbox WHERE id = ? AND kind = 'consent.change'`).pluck().get(row.outboxId) as string | undefined;
+    const payload = this.db.prepare(`SELECT payload FROM outbox_events WHERE id = ? AND kind = 'consent.change'`).pluck().get(row.outboxId) as string | undefined;
     return payload === undefined ? undefined : (JSON.parse(payload) as LostChange);
   }
 
@@ -194,7 +200,7 @@ export class ConsentConflicts {
   laterOwnChange(row: Pick<ConsentConflictRecord, 'outboxId'>, lost: LostChange): number | undefined {
     return this.db
       .prepare(
-        `SELECT id FROM outbox WHERE kind = 'consent.change' AND id > ? AND json_extract(payload, '$.patientPseudonym') = ? AND json_extract(payload, '$.granteeHash') = ?
+        `SELECT id FROM outbox_events WHERE kind = 'consent.change' AND id > ? AND json_extract(payload, '$.patientPseudonym') = ? AND json_extract(payload, '$.granteeHash') = ?
            AND json_extract(payload, '$.purposeHash') = ? AND json_extract(payload, '$.categoryHash') = ? ORDER BY id LIMIT 1`,
       )
       .pluck()
