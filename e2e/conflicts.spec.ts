@@ -30,7 +30,7 @@ function outboxStateOf(server: CustodianServer, consentId: number): string | und
   const db = openDataFolderDatabase(server.dataDir);
   try {
     db.pragma('busy_timeout = 5000');
-    return db.prepare(`SELECT state FROM outbox WHERE kind = 'consent.change' AND json_extract(payload, '$.consentId') = ? ORDER BY id DESC LIMIT 1`).pluck().get(consentId) as string | undefined;
+    return db.prepare(`SELECT state FROM outbox_events WHERE kind = 'consent.change' AND json_extract(payload, '$.consentId') = ? ORDER BY id DESC LIMIT 1`).pluck().get(consentId) as string | undefined;
   } finally {
     db.close();
   }
