@@ -44,12 +44,23 @@ const STATEMENTS = {
   dropRef: 'DELETE FROM outbox_refs WHERE outbox_id = ?',
   nextId: 'SELECT coalesce(max(id), 0) + 1 FROM outbox',
 } as const;
-type Prepared = { [K in keyof typeof STATEMENTS]: Statement };
+type Prepared = { readonly [K in keyof typeof STATEMENTS]: Statement };
 const prepared = new WeakMap<Db, Prepared>();
+/** Each statement prepared on first use (a database migrated only up to an older schema never prepares the 0023 ones). */
 function statementsOf(db: Db): Prepared {
   let s = prepared.get(db);
   if (!s) {
-    s = Object.fromEntries(Object.entries(STATEMENTS).map(([k, sql]) => [k, db.prepare(sql)])) as Prepared;
+    const cache = new Map<string, Statement>();
+    s = new Proxy({} as Prepared, {
+      get(_target, key: string) {
+        let st = cache.get(key);
+        if (!st) {
+          st = db.prepare(STATEMENTS[key as keyof typeof STATEMENTS]);
+          cache.set(key, st);
+        }
+        return st;
+      },
+    });
     prepared.set(db, s);
   }
   return s;
@@ -85,8 +96,6 @@ function keepCopiesWhereRebuiltDiffers(s: Prepared, expected: ReadonlyMap<number
   return copies;
 }
 
-const knownHashes = new WeakMap<Db, Set<string>>();
-
 /** Queues one event of `kind`; the caller's transaction (if any) covers it. Returns the outbox id. */
 export function enqueueOutbox<P>(db: Db, kind: OutboxKind<P>, payload: P | string, at: string = new Date().toISOString()): number {
   const { text, value } = checked(kind, payload);
@@ -95,9 +104,8 @@ export function enqueueOutbox<P>(db: Db, kind: OutboxKind<P>, payload: P | strin
   if (!ref) return Number(s.outbox.run(kind.kind, text, at, at).lastInsertRowid);
   return db.transaction(() => {
     const id = Number(s.outbox.run(kind.kind, '', at, at).lastInsertRowid);
-    let known = knownHashes.get(db);
-    if (!known) knownHashes.set(db, (known = new Set()));
-    recordHashes(s, known, ref);
+    // Not cached across calls: a hash recorded in a transaction that rolled back is gone.
+    recordHashes(s, new Set(), ref);
     s.ref.run(id, ref.sourceId, ref.change, int64(ref.hlc), int64(ref.prevHlc), ref.revoked ? 1 : 0);
     keepCopiesWhereRebuiltDiffers(s, new Map([[id, text]]), id, id);
     return id;
