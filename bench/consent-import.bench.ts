@@ -39,13 +39,13 @@ function cliBaseline(file: string, tmpDir: string): { seconds: number; rows: num
  * Copies a table's stored (not generated) columns from the attached `src`, in id order: the columns both layouts
  * have (the schema before the compact store keeps its import run counts in columns of their own, left at 0 here).
  */
-function copyTable(db: ReturnType<typeof openDatabase>, table: string, where = ''): void {
-  // table_info lists stored columns only; table_xinfo adds generated ones, which the source may compute for a column
-  // the older layout stores (document_hash, from document_hash_bin since 0021).
-  const names = (pragma: string) => (db.pragma(pragma) as { name: string }[]).map((c) => c.name);
-  const inSource = new Set(names(`src.table_xinfo(${table})`));
-  const cols = names(`main.table_info(${table})`).filter((c) => inSource.has(c)).join(', ');
-  db.exec(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM src.${table}${where} ORDER BY id`);
+function copyTable(db: ReturnType<typeof openDatabase>, table: string, where = '', order = 'id', from: string = table): void {
+  const names = (schema: string, pragma = 'table_info') => (db.pragma(`${schema}.${pragma}(${table})`) as { name: string }[]).map((c) => c.name);
+  // The source's generated columns count (table_xinfo): the schema before 0021 stores consents.document_hash, which
+  // the compact store generates from its bytes (table_info leaves it out, and the before copy failed NOT NULL).
+  const inSource = new Set(names('src', 'table_xinfo'));
+  const cols = names('main').filter((c) => inSource.has(c)).join(', ');
+  db.exec(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM src.${from}${where} ORDER BY ${order}`);
 }
 
 /**
@@ -62,14 +62,16 @@ function engineFloor(imported: string, tmpDir: string): { seconds: number; perTa
   copyTable(db, 'import_runs');
   const parts: string[] = [];
   let total = 0;
+  copyTable(db, 'outbox_ref_hashes', ' WHERE text NOT IN (SELECT text FROM main.outbox_ref_hashes)', 'text');
   for (const [table, where] of [
     ['patients', ''],
     ['consents', ''],
     ['consent_history', ''],
     ['outbox', ` WHERE kind = 'consent.change'`],
+    ['outbox_refs', ''],
   ] as const) {
     const t = process.hrtime.bigint();
-    db.transaction(() => copyTable(db, table, where))();
+    db.transaction(() => copyTable(db, table, where, table === 'outbox_refs' ? 'outbox_id' : 'id'))();
     const s = Number(process.hrtime.bigint() - t) / 1e9;
     total += s;
     parts.push(`${table} ${s.toFixed(1)} s`);
@@ -104,7 +106,8 @@ function schemaBeforeCopy(imported: string, tmpDir: string): { seconds: number; 
               WHERE import_run_id IS NOT NULL AND source_row IS NOT NULL ORDER BY id`);
     db.exec('INSERT INTO consent_history (consent_id, action, actor, at, detail) SELECT consent_id, action, actor, at, detail FROM src.consent_history ORDER BY id');
   })();
-  db.transaction(() => copyTable(db, 'outbox', ` WHERE kind = 'consent.change'`))();
+  // Payloads as that schema stored them: copies (the view rebuilds those stored by reference since 0023).
+  db.transaction(() => copyTable(db, 'outbox', ` WHERE kind = 'consent.change'`, 'id', 'outbox_events'))();
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   db.close();
   return { seconds, dbPath };
@@ -121,16 +124,17 @@ function bulkBuildFloor(imported: string, tmpDir: string): { seconds: number; ro
   migrate(db);
   db.pragma(`cache_size = ${-IMPORT_CACHE_MB * 1024}`);
   db.pragma('wal_autocheckpoint = 16384');
-  const tables = ['patients', 'consents', 'consent_history', 'outbox'];
+  const tables = ['patients', 'consents', 'consent_history', 'outbox', 'outbox_refs'];
   const indexes = db
     .prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(', ')})`)
     .all(...tables) as { name: string; sql: string }[];
   for (const ix of indexes) db.exec(`DROP INDEX ${ix.name}`);
   db.exec(`ATTACH DATABASE '${imported.replaceAll("'", "''")}' AS src`);
   copyTable(db, 'import_runs');
+  copyTable(db, 'outbox_ref_hashes', ' WHERE text NOT IN (SELECT text FROM main.outbox_ref_hashes)', 'text');
   const t = process.hrtime.bigint();
   db.transaction(() => {
-    for (const table of tables) copyTable(db, table, table === 'outbox' ? ` WHERE kind = 'consent.change'` : '');
+    for (const table of tables) copyTable(db, table, table === 'outbox' ? ` WHERE kind = 'consent.change'` : '', table === 'outbox_refs' ? 'outbox_id' : 'id');
   })();
   const rowsSeconds = Number(process.hrtime.bigint() - t) / 1e9;
   db.transaction(() => {

@@ -30,7 +30,7 @@ function outboxStateOf(server: CustodianServer, consentId: number): string | und
   const db = openDataFolderDatabase(server.dataDir);
   try {
     db.pragma('busy_timeout = 5000');
-    return db.prepare(`SELECT state FROM outbox WHERE kind = 'consent.change' AND json_extract(payload, '$.consentId') = ? ORDER BY id DESC LIMIT 1`).pluck().get(consentId) as string | undefined;
+    return db.prepare(`SELECT state FROM outbox_events WHERE kind = 'consent.change' AND json_extract(payload, '$.consentId') = ? ORDER BY id DESC LIMIT 1`).pluck().get(consentId) as string | undefined;
   } finally {
     db.close();
   }
@@ -45,7 +45,7 @@ function seedConflict(server: CustodianServer, consentId: number): number {
   const db = openDataFolderDatabase(server.dataDir);
   try {
     db.pragma('busy_timeout = 5000');
-    const event = db.prepare(`SELECT id, payload FROM outbox WHERE kind = 'consent.change' AND json_extract(payload, '$.consentId') = ? ORDER BY id DESC LIMIT 1`).get(consentId) as { id: number; payload: string };
+    const event = db.prepare(`SELECT id, payload FROM outbox_events WHERE kind = 'consent.change' AND json_extract(payload, '$.consentId') = ? ORDER BY id DESC LIMIT 1`).get(consentId) as { id: number; payload: string };
     const mine = (JSON.parse(event.payload) as { hlc: string }).hlc;
     // The winner: the other workstation's change a second later.
     const winning = (BigInt(`0x${mine}`) + (1000n << 16n)).toString(16).padStart(16, '0');

@@ -20,6 +20,9 @@ export const TABLE_OWNERS: Record<string, readonly string[]> = {
   claims: ['main/claims/store.ts'],
   // The sync engine's queue: enqueue (outbox.ts) and the batch state machine (store.ts).
   outbox: ['main/sync/outbox.ts', 'main/sync/store.ts'],
+  // Events stored by reference and the hashes their rebuilt payloads name (migration 0023): the one outbox writer.
+  outbox_refs: ['main/sync/outbox.ts'],
+  outbox_ref_hashes: ['main/sync/outbox.ts'],
   // The hash-chained trail: appended by recordAudit only (and never updated: triggers refuse it).
   audit_log: ['main/audit/trail.ts'],
   // Sharing agreements, ours and pulled: the handlers' acts, the chain sink (and its reorg undo) and the legacy

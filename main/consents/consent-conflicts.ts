@@ -150,9 +150,16 @@ export class ConsentConflicts {
    */
   overridden(consentId: number, hlc: string, mine: LedgerState, winner: LedgerState): void {
     const outboxId = this.db
-      .prepare(`SELECT id FROM outbox WHERE kind = 'consent.change' AND json_extract(payload, '$.consentId') = ? AND json_extract(payload, '$.hlc') = ? ORDER BY id DESC LIMIT 1`)
+      // The consent's events: by reference (outbox_refs, migration 0023) or as copies; only these are rebuilt. A
+      // payload whose source is gone reads '' (nullif: json_extract would raise on it).
+      .prepare(
+        `SELECT id FROM outbox_events WHERE kind = 'consent.change'
+            AND id IN (SELECT outbox_id FROM outbox_refs WHERE source_id = ? UNION ALL
+                       SELECT id FROM outbox WHERE kind = 'consent.change' AND json_extract(nullif(payload, ''), '$.consentId') = ?)
+            AND json_extract(nullif(payload, ''), '$.hlc') = ? ORDER BY id DESC LIMIT 1`,
+      )
       .pluck()
-      .get(consentId, hlc) as number | undefined;
+      .get(consentId, consentId, hlc) as number | undefined;
     if (outboxId === undefined) return;
     this.raise({ outboxId, consentId, opKey: '', reason: 'OVERRIDDEN', mine, winner, batchId: null, txHash: null, at: this.now().toISOString() });
   }
@@ -207,8 +214,9 @@ export class ConsentConflicts {
 
   /** The outbox event that lost, or undefined when it is gone. */
   lostChange(row: Pick<ConsentConflictRecord, 'outboxId'>): LostChange | undefined {
-    const payload = this.db.prepare(`SELECT payload FROM outbox WHERE id = ? AND kind = 'consent.change'`).pluck().get(row.outboxId) as string | undefined;
-    return payload === undefined ? undefined : (JSON.parse(payload) as LostChange);
+    const payload = this.db.prepare(`SELECT payload FROM outbox_events WHERE id = ? AND kind = 'consent.change'`).pluck().get(row.outboxId) as string | undefined;
+    // '' is an event whose source row is gone (migration 0023): nothing to show or re-apply.
+    return payload === undefined || payload === '' ? undefined : (JSON.parse(payload) as LostChange);
   }
 
   /**
@@ -218,8 +226,8 @@ export class ConsentConflicts {
   laterOwnChange(row: Pick<ConsentConflictRecord, 'outboxId'>, lost: LostChange): number | undefined {
     return this.db
       .prepare(
-        `SELECT id FROM outbox WHERE kind = 'consent.change' AND id > ? AND json_extract(payload, '$.patientPseudonym') = ? AND json_extract(payload, '$.granteeHash') = ?
-           AND json_extract(payload, '$.purposeHash') = ? AND json_extract(payload, '$.categoryHash') = ? ORDER BY id LIMIT 1`,
+        `SELECT id FROM outbox_events WHERE kind = 'consent.change' AND id > ? AND json_extract(nullif(payload, ''), '$.patientPseudonym') = ? AND json_extract(nullif(payload, ''), '$.granteeHash') = ?
+           AND json_extract(nullif(payload, ''), '$.purposeHash') = ? AND json_extract(nullif(payload, ''), '$.categoryHash') = ? ORDER BY id LIMIT 1`,
       )
       .pluck()
       .get(row.outboxId, lost.patientPseudonym, lost.granteeHash, lost.purposeHash, lost.categoryHash) as number | undefined;

@@ -2,7 +2,7 @@
 // engine turns it into a ConsentLedger op. Pseudonyms and hashes only: no MRN, name or date of birth.
 import { keccak256, toUtf8Bytes } from 'ethers';
 import { z } from 'zod';
-import type { OutboxKind } from '../sync/plugin';
+import type { OutboxKind, OutboxReference } from '../sync/plugin';
 import { CATEGORIES, PURPOSES, type Category, type Decision, type GranteeKind, type Purpose } from './codes';
 import { categoryCodeOf, purposeCodeOf } from './consent-state';
 
@@ -54,7 +54,33 @@ export const CONSENT_CHANGE: OutboxKind<ConsentChangePayload, typeof CONSENT_CHA
     if (purposeCodeOf(p.purposeHash) === undefined) ctx.addIssue({ code: 'custom', path: ['purposeHash'], message: 'is not a purpose the ConsentLedger has a code for' });
     if (categoryCodeOf(p.categoryHash) === undefined) ctx.addIssue({ code: 'custom', path: ['categoryHash'], message: 'is not a category the ConsentLedger has a code for' });
   }),
+  reference: consentChangeReference,
 };
+
+const CHANGE_CODES = { create: 0, revoke: 1, supersede: 2 } as const;
+
+/**
+ * A change stored by reference (migration 0023): the consent row it was built from (its terms never change: a
+ * trigger refuses it) and what the change adds to them. The outbox writer keeps it only when the database rebuilds
+ * this payload's text exactly; the hashes are the ones the payload carries.
+ */
+export function consentChangeReference(p: ConsentChangePayload): OutboxReference | null {
+  const purpose = PURPOSES.find((x) => PURPOSE_HASHES[x] === p.purposeHash);
+  const category = CATEGORIES.find((x) => CATEGORY_HASHES[x] === p.categoryHash);
+  if (purpose === undefined || category === undefined) return null;
+  return {
+    sourceId: p.consentId,
+    change: CHANGE_CODES[p.change],
+    hlc: BigInt(`0x${p.hlc}`),
+    prevHlc: BigInt(`0x${p.prevHlc}`),
+    revoked: p.revoked,
+    hashes: [
+      [`${p.granteeKind}:${p.grantee}`, p.granteeHash],
+      [purpose, p.purposeHash],
+      [category, p.categoryHash],
+    ],
+  };
+}
 
 const utf8Hash = (text: string) => keccak256(toUtf8Bytes(text));
 

@@ -17,7 +17,7 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-const outbox = () => (t.db.prepare(`SELECT kind, payload FROM outbox ORDER BY id`).all() as { kind: string; payload: string }[]).map((r) => ({ kind: r.kind, payload: consentChangePayload.parse(JSON.parse(r.payload)) }));
+const outbox = () => (t.db.prepare(`SELECT kind, payload FROM outbox_events ORDER BY id`).all() as { kind: string; payload: string }[]).map((r) => ({ kind: r.kind, payload: consentChangePayload.parse(JSON.parse(r.payload)) }));
 const history = (id: number) => t.db.prepare('SELECT action, actor, detail FROM consent_history WHERE consent_id = ? ORDER BY id').all(id) as { action: string; actor: string; detail: string | null }[];
 const row = (id: number) => t.db.prepare('SELECT * FROM consents WHERE id = ?').get(id) as Record<string, unknown>;
 
@@ -108,7 +108,7 @@ describe('consent writes', () => {
       const next = writes.supersede(id, draft({ ...p, category: 'HIV' }), 'staff-7');
       writes.revoke(next, 'patient withdrew', 'staff-7');
     }
-    const raw = (t.db.prepare('SELECT payload FROM outbox').all() as { payload: string }[]).map((r) => r.payload);
+    const raw = (t.db.prepare('SELECT payload FROM outbox_events').all() as { payload: string }[]).map((r) => r.payload);
     expect(raw.length).toBe(8);
     for (const payload of raw) {
       for (const p of patients) {

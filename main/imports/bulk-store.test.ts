@@ -30,7 +30,7 @@ function dump(t: TestData) {
     patients: all('SELECT * FROM patients ORDER BY id'),
     consents: all('SELECT * FROM consents ORDER BY id'),
     history: all('SELECT * FROM consent_history ORDER BY id'),
-    outbox: all('SELECT id, kind, payload, created_at FROM outbox ORDER BY id'),
+    outbox: all('SELECT id, kind, payload, created_at FROM outbox_events ORDER BY id'),
     duplicates: all('SELECT * FROM import_duplicates ORDER BY run_id, consent_id'),
   };
 }

@@ -88,7 +88,7 @@ describe('external ids repeated in one file', () => {
     sum: consentsChecksum(db),
     history: db.prepare('SELECT consent_id, action, detail FROM consent_history ORDER BY id').all(),
     // The order stamps come from the clock of each run (main/sync/README.md); everything else must be equal.
-    outbox: (db.prepare('SELECT payload FROM outbox ORDER BY id').pluck().all() as string[]).map((p) => {
+    outbox: (db.prepare('SELECT payload FROM outbox_events ORDER BY id').pluck().all() as string[]).map((p) => {
       const { hlc: _h, prevHlc: _p, ...rest } = JSON.parse(p) as Record<string, unknown>;
       return { payload: JSON.stringify(rest) };
     }),

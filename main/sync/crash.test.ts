@@ -99,7 +99,7 @@ describe('crash safety', () => {
       const key = `${a.opKey}:${a.state & ((1n << 80n) - 1n)}`;
       onChain.set(key, (onChain.get(key) ?? 0) + 1);
     }
-    const outbox = (check.prepare(`SELECT payload FROM outbox WHERE kind = 'consent.change'`).all() as { payload: string }[]).map((r) => consentOpOf(JSON.parse(r.payload), TEST_SEALER));
+    const outbox = (check.prepare(`SELECT payload FROM outbox_events WHERE kind = 'consent.change'`).all() as { payload: string }[]).map((r) => consentOpOf(JSON.parse(r.payload), TEST_SEALER));
     for (const op of outbox) expect(onChain.get(`${op.opKey}:${op.order}`)).toBe(1);
     const registry = new Contract(chain.contracts.CredentialRegistry, loadArtifact('CredentialRegistry').abi, chain.provider);
     expect(await registry.queryFilter(registry.filters.CredentialStatusChanged!(), 0, 'latest')).toHaveLength(12);

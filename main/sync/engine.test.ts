@@ -72,7 +72,7 @@ describe('sync engine', () => {
 
     // The chain holds what the outbox said, and the mirror pulled it back.
     const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
-    const payloads = (db.prepare(`SELECT payload FROM outbox WHERE kind = 'consent.change'`).all() as { payload: string }[]).map((r) => JSON.parse(r.payload));
+    const payloads = (db.prepare(`SELECT payload FROM outbox_events WHERE kind = 'consent.change'`).all() as { payload: string }[]).map((r) => JSON.parse(r.payload));
     for (const p of payloads.slice(0, 5)) {
       const { opKey } = consentOpOf(p, TEST_SEALER);
       const state = unpackState(await ledger.getFunction('stateOf')(TEST_SEALER.facilityId, opKey));
@@ -91,7 +91,7 @@ describe('sync engine', () => {
   it('fails an event whose payload carries anything but pseudonyms and codes, and never sends it', async () => {
     const db = fresh('invalid');
     const [ok] = enqueueConsents(db, 1, 500);
-    const leaky = JSON.parse(db.prepare(`SELECT payload FROM outbox WHERE id = ?`).pluck().get(ok) as string) as Record<string, unknown>;
+    const leaky = JSON.parse(db.prepare(`SELECT payload FROM outbox_events WHERE id = ?`).pluck().get(ok) as string) as Record<string, unknown>;
     const leak = JSON.stringify({ ...leaky, name: TEST_PATIENTS[0]!.name, mrn: TEST_PATIENTS[0]!.mrn });
     // The one writer refuses it when written, naming the kind and the fields, never the values...
     expect(() => enqueue(db, 'consent.change', [leak])).toThrow(/consent\.change outbox event was refused when written: .*unexpected field\(s\) name, mrn/);

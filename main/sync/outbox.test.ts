@@ -29,7 +29,7 @@ describe('enqueueOutbox', () => {
   it('writes a payload that passes its kind schema, exactly as given', () => {
     const text = consentPayload({}, 3);
     const id = enqueueOutbox(db, CONSENT_CHANGE, text, '2026-01-02T03:04:05.000Z');
-    expect(db.prepare(`SELECT kind, payload, state, created_at FROM outbox WHERE id = ?`).get(id)).toEqual({ kind: 'consent.change', payload: text, state: 'pending', created_at: '2026-01-02T03:04:05.000Z' });
+    expect(db.prepare(`SELECT kind, payload, state, created_at FROM outbox_events WHERE id = ?`).get(id)).toEqual({ kind: 'consent.change', payload: text, state: 'pending', created_at: '2026-01-02T03:04:05.000Z' });
   });
 
   it('refuses a claim carrying an MRN at write time, naming the kind and field but not the value; the transaction leaves nothing', () => {
@@ -74,7 +74,7 @@ describe('OutboxBatchWriter (bulk imports)', () => {
       writer.flush();
     })();
     expect(count()).toBe(before + 130);
-    expect(db.prepare(`SELECT payload FROM outbox ORDER BY id DESC LIMIT 130`).pluck().all().reverse()).toEqual(texts);
+    expect(db.prepare(`SELECT payload FROM outbox_events ORDER BY id DESC LIMIT 130`).pluck().all().reverse()).toEqual(texts);
   });
 
   it('refuses a row with a name in it when added, before anything is written', () => {

@@ -5,7 +5,7 @@ import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import { MultiRowInsert } from '../db/multi-row-insert';
-import { parseWith, type OutboxKind } from './plugin';
+import { parseWith, type OutboxKind, type OutboxReference } from './plugin';
 
 /** A payload refused at write time: names the kind and the fields, never a value. */
 export class OutboxPayloadError extends AppError {
@@ -18,8 +18,8 @@ export class OutboxPayloadError extends AppError {
   }
 }
 
-/** The payload as stored: a string is kept exactly as given (its hash is part of the batch id) once it parses. */
-function checkedText<P>(kind: OutboxKind<P>, payload: P | string): string {
+/** The payload as stored (a string is kept exactly as given, its hash is part of the batch id) and as parsed. */
+function checked<P>(kind: OutboxKind<P>, payload: P | string): { text: string; value: P } {
   let raw: unknown = payload;
   if (typeof payload === 'string') {
     try {
@@ -30,50 +30,147 @@ function checkedText<P>(kind: OutboxKind<P>, payload: P | string): string {
   }
   const parsed = parseWith(kind.payload, raw);
   if (!parsed.ok) throw new OutboxPayloadError(kind.kind, parsed.reason);
-  return typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return { text: typeof payload === 'string' ? payload : JSON.stringify(payload), value: parsed.value as P };
 }
 
-const statements = new WeakMap<Db, Statement>();
+const OUTBOX_INSERT = 'INSERT INTO outbox (id, kind, payload, created_at, updated_at)';
+const REF_INSERT = 'INSERT INTO outbox_refs (outbox_id, source_id, change, hlc, prev_hlc, revoked)';
+const STATEMENTS = {
+  outbox: `${OUTBOX_INSERT} VALUES (NULL, ?, ?, ?, ?)`,
+  ref: `${REF_INSERT} VALUES (?, ?, ?, ?, ?, ?)`,
+  hash: 'INSERT OR IGNORE INTO outbox_ref_hashes (text, hash) VALUES (?, ?)',
+  rebuilt: 'SELECT outbox_id AS id, payload FROM outbox_ref_payloads WHERE outbox_id BETWEEN ? AND ?',
+  keepCopy: `UPDATE outbox SET payload = ? WHERE id = ? AND payload = ''`,
+  dropRef: 'DELETE FROM outbox_refs WHERE outbox_id = ?',
+  nextId: 'SELECT coalesce(max(id), 0) + 1 FROM outbox',
+} as const;
+type Prepared = { readonly [K in keyof typeof STATEMENTS]: Statement };
+const prepared = new WeakMap<Db, Prepared>();
+/** Each statement prepared on first use (a database migrated only up to an older schema never prepares the 0023 ones). */
+function statementsOf(db: Db): Prepared {
+  let s = prepared.get(db);
+  if (!s) {
+    const cache = new Map<string, Statement>();
+    s = new Proxy({} as Prepared, {
+      get(_target, key: string) {
+        let st = cache.get(key);
+        if (!st) {
+          st = db.prepare(STATEMENTS[key as keyof typeof STATEMENTS]);
+          cache.set(key, st);
+        }
+        return st;
+      },
+    });
+    prepared.set(db, s);
+  }
+  return s;
+}
+
+/** 64-bit stamps as SQLite's signed integers (the view prints them back as 16 hex digits, top bit included). */
+const int64 = (v: bigint) => BigInt.asIntN(64, v);
+
+/** The hashes a reference names, once per text per writer (INSERT OR IGNORE: a text's first hash stays). */
+function recordHashes(s: Prepared, known: Set<string>, ref: OutboxReference): void {
+  for (const [text, hash] of ref.hashes) {
+    if (known.has(text)) continue;
+    s.hash.run(text, hash);
+    known.add(text);
+  }
+}
+
+/**
+ * Where a rebuilt payload is not the text the writer was given (a source row that does not hold these terms, a hash
+ * recorded otherwise), the event keeps its copy: the text given is what is sent, always.
+ */
+function keepCopiesWhereRebuiltDiffers(s: Prepared, expected: ReadonlyMap<number, string>, from: number, to: number): number {
+  if (expected.size === 0) return 0;
+  const rebuilt = new Map<number, string>();
+  for (const r of s.rebuilt.all(from, to) as { id: number; payload: string }[]) rebuilt.set(r.id, r.payload);
+  let copies = 0;
+  for (const [id, text] of expected) {
+    if (rebuilt.get(id) === text) continue;
+    s.keepCopy.run(text, id);
+    s.dropRef.run(id);
+    copies++;
+  }
+  return copies;
+}
 
 /** Queues one event of `kind`; the caller's transaction (if any) covers it. Returns the outbox id. */
 export function enqueueOutbox<P>(db: Db, kind: OutboxKind<P>, payload: P | string, at: string = new Date().toISOString()): number {
-  const text = checkedText(kind, payload);
-  let insert = statements.get(db);
-  if (!insert) {
-    insert = db.prepare(`INSERT INTO outbox (kind, payload, created_at, updated_at) VALUES (?, ?, ?, ?)`);
-    statements.set(db, insert);
-  }
-  return Number(insert.run(kind.kind, text, at, at).lastInsertRowid);
+  const { text, value } = checked(kind, payload);
+  const ref = kind.reference?.(value) ?? null;
+  const s = statementsOf(db);
+  if (!ref) return Number(s.outbox.run(kind.kind, text, at, at).lastInsertRowid);
+  return db.transaction(() => {
+    const id = Number(s.outbox.run(kind.kind, '', at, at).lastInsertRowid);
+    // Not cached across calls: a hash recorded in a transaction that rolled back is gone.
+    recordHashes(s, new Set(), ref);
+    s.ref.run(id, ref.sourceId, ref.change, int64(ref.hlc), int64(ref.prevHlc), ref.revoked ? 1 : 0);
+    keepCopiesWhereRebuiltDiffers(s, new Map([[id, text]]), id, id);
+    return id;
+  })();
 }
 
 /**
  * A bulk writer for one kind (imports): payloads are checked as they are added and written with multi-row INSERTs
- * on flush, its statements prepared once and reused. Call flush inside the caller's write transaction.
+ * on flush, its statements prepared once and reused. Call flush inside the caller's write transaction (the ids it
+ * assigns follow the table's highest, which holds under the write lock). A kind stored by reference writes '' and
+ * a reference row, and then compares the rebuilt payloads with the texts given (keepCopiesWhereRebuiltDiffers).
  */
 export class OutboxBatchWriter<P> {
   private readonly out: MultiRowInsert;
+  private readonly refs: MultiRowInsert;
+  private readonly s: Prepared;
+  private pending: { text: string; at: string; ref: OutboxReference | null }[] = [];
+  private readonly known = new Set<string>();
+  /** Events written as copies because their rebuilt payload differed (a test reads it; 0 on every real import). */
+  copies = 0;
 
   constructor(
     db: Db,
     private readonly kind: OutboxKind<P>,
   ) {
-    this.out = new MultiRowInsert(db, 'INSERT INTO outbox (kind, payload, created_at, updated_at)', 4);
+    this.out = new MultiRowInsert(db, OUTBOX_INSERT, 5);
+    this.refs = new MultiRowInsert(db, REF_INSERT, 6);
+    this.s = statementsOf(db);
   }
 
   get rows(): number {
-    return this.out.rows;
+    return this.pending.length;
   }
 
   add(payload: P | string, at: string): void {
-    this.out.add([this.kind.kind, checkedText(this.kind, payload), at, at]);
+    const { text, value } = checked(this.kind, payload);
+    this.pending.push({ text, at, ref: this.kind.reference?.(value) ?? null });
   }
 
   flush(): void {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    const first = this.s.nextId.pluck().get() as number;
+    const expected = new Map<number, string>();
+    rows.forEach((r, i) => {
+      const id = first + i;
+      this.out.add([id, this.kind.kind, r.ref ? '' : r.text, r.at, r.at]);
+      if (r.ref) {
+        recordHashes(this.s, this.known, r.ref);
+        this.refs.add([id, r.ref.sourceId, r.ref.change, int64(r.ref.hlc), int64(r.ref.prevHlc), r.ref.revoked ? 1 : 0]);
+        expected.set(id, r.text);
+      }
+    });
     this.out.flush();
+    this.refs.flush();
+    this.copies += keepCopiesWhereRebuiltDiffers(this.s, expected, first, first + rows.length - 1);
   }
 
   discard(): void {
+    this.pending = [];
     this.out.discard();
+    this.refs.discard();
+    // Hashes recorded in a rolled-back transaction are gone: record them again.
+    this.known.clear();
   }
 }
 
@@ -94,13 +191,13 @@ export function outboxRangeUnsent(db: Db, from: number, to: number): boolean {
 
 /** A later event of `kind` with exactly this payload text (the same write queued again), or null. */
 export function laterEventWithPayload(db: Db, kind: string, afterId: number, payload: string): number | null {
-  return (db.prepare(`SELECT min(id) FROM outbox WHERE kind = ? AND id > ? AND payload = ?`).pluck().get(kind, afterId, payload) as number | null) ?? null;
+  return (db.prepare(`SELECT min(id) FROM outbox_events WHERE kind = ? AND id > ? AND payload = ?`).pluck().get(kind, afterId, payload) as number | null) ?? null;
 }
 
 /** Events of `kind` still waiting here (pending, or failed and never batched), for a domain's start-up checks. */
 export function waitingEventsOfKind(db: Db, kind: string): { id: number; payload: string; state: string; lastError: string | null }[] {
   return db
-    .prepare(`SELECT id, payload, state, last_error AS lastError FROM outbox WHERE kind = ? AND batch_id IS NULL AND state IN ('pending', 'failed') ORDER BY id`)
+    .prepare(`SELECT id, payload, state, last_error AS lastError FROM outbox_events WHERE kind = ? AND batch_id IS NULL AND state IN ('pending', 'failed') ORDER BY id`)
     .all(kind) as { id: number; payload: string; state: string; lastError: string | null }[];
 }
 

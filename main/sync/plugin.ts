@@ -22,6 +22,25 @@ export interface GasModel {
 export interface OutboxKind<P = unknown, K extends string = string> {
   readonly kind: K;
   readonly payload: z.ZodType<P>;
+  /**
+   * A kind whose payloads the database rebuilds from rows that never change (migration 0023's view outbox_events)
+   * names, for a checked payload, the row and what the event adds to it; the writer keeps the reference only when
+   * the rebuilt text equals the payload's to the byte (else the copy). Absent or null: the payload is stored.
+   */
+  readonly reference?: (payload: P) => OutboxReference | null;
+}
+
+/** What an event stored by reference adds to its source row (table outbox_refs). */
+export interface OutboxReference {
+  sourceId: number;
+  /** 0 create, 1 revoke, 2 supersede. */
+  change: 0 | 1 | 2;
+  /** 64-bit order stamps (stored as signed integers). */
+  hlc: bigint;
+  prevHlc: bigint;
+  revoked: boolean;
+  /** keccak256 of each text the rebuilt payload names by its hash: [text, 0x-hash]. */
+  hashes: readonly (readonly [string, string])[];
 }
 
 /** How to ask the chain whether a batch is already applied, and whether a new sync batch id escapes a taken one. */
@@ -225,6 +244,8 @@ export class SyncRegistry<K extends string = string> {
   parse(kind: string, json: string): ParsedPayload {
     const p = this.byKind.get(kind);
     if (!p) return { ok: false, reason: 'unknown kind' };
+    // The view outbox_events gives '' for an event stored by reference whose source row is gone (migration 0023).
+    if (json === '') return { ok: false, reason: 'OUTBOX_SOURCE_MISSING: the row this event is rebuilt from is gone' };
     let raw: unknown;
     try {
       raw = JSON.parse(json);

@@ -170,7 +170,7 @@ describe('re-applying a lost consent change through the services', () => {
     const db = services.db;
     const form = { facility: 'GH01', mrn: 'R-77', grantee: '1234567893', decision: 'deny', purpose: 'HRESCH', category: 'genetic', periodStart: '2024-05-01' };
     const granted = await ok<{ id: number; patientId?: number }>('consents.grant', form, manager);
-    const event = db.prepare(`SELECT id, payload FROM outbox WHERE kind = 'consent.change' ORDER BY id DESC LIMIT 1`).get() as { id: number; payload: string };
+    const event = db.prepare(`SELECT id, payload FROM outbox_events WHERE kind = 'consent.change' ORDER BY id DESC LIMIT 1`).get() as { id: number; payload: string };
     const mine = JSON.parse(event.payload) as { hlc: string; consentId: number };
     expect(mine.consentId).toBe(granted.id);
     // The chain reported a winner stamped a minute later that this database has not pulled yet.
@@ -199,7 +199,7 @@ describe('re-applying a lost consent change through the services', () => {
     const done = await ok<{ resolved: boolean; consentId: number }>('sync.resolveConflict', { id, resolution: 'reapplied' }, manager);
     expect(done).toMatchObject({ resolved: true, resolution: 'reapplied' });
     expect(events()).toBe(before + 1);
-    const next = JSON.parse(db.prepare(`SELECT payload FROM outbox ORDER BY id DESC LIMIT 1`).pluck().get() as string) as { hlc: string; consentId: number; decision: string; revoked: boolean };
+    const next = JSON.parse(db.prepare(`SELECT payload FROM outbox_events ORDER BY id DESC LIMIT 1`).pluck().get() as string) as { hlc: string; consentId: number; decision: string; revoked: boolean };
     expect(next).toMatchObject({ consentId: done.consentId, decision: 'deny', revoked: false });
     expect(next.hlc > winning).toBe(true);
     const entry = db.prepare(`SELECT patient_id AS patientId, subject, details FROM audit_log WHERE action = 'sync.resolveConflict' ORDER BY id DESC LIMIT 1`).get() as { patientId: number; subject: string; details: string };
@@ -213,7 +213,7 @@ describe('re-applying a lost consent change through the services', () => {
     const db = services.db;
     const form = { facility: 'GH01', mrn: 'R-78', grantee: '1234567893', decision: 'permit', purpose: 'TREAT', category: 'general', periodStart: '2024-05-01' };
     const granted = await ok<{ id: number }>('consents.grant', form, manager);
-    const event = db.prepare(`SELECT id, payload FROM outbox WHERE kind = 'consent.change' ORDER BY id DESC LIMIT 1`).get() as { id: number; payload: string };
+    const event = db.prepare(`SELECT id, payload FROM outbox_events WHERE kind = 'consent.change' ORDER BY id DESC LIMIT 1`).get() as { id: number; payload: string };
     await ok('consents.revoke', { id: granted.id, reason: 'patient withdrew' }, manager);
     const mine = JSON.parse(event.payload) as { hlc: string };
     const id = Number(

@@ -1,4 +1,5 @@
-// The sync engine's SQL: outbox reads, batches and their transactions (write-ahead), the sender's nonce and the
+// The sync engine's SQL: outbox reads (payloads from the view outbox_events: a copy or rebuilt from its source row,
+// migration 0023), batches and their transactions (write-ahead), the sender's nonce and the
 // lease. Prepared statements only; every multi-row change in one transaction. Mirror tables live in mirror.ts.
 import type { Db } from '../db/connection';
 import type { BatchPlan, PendingEvent } from './batcher';
@@ -91,7 +92,7 @@ export class SyncStore {
   pendingEvents(limit: number, kinds: readonly string[] = this.kinds): PendingEvent[] {
     const list = kinds.map(() => '?').join(', ');
     return this.db
-      .prepare(`SELECT id, kind, payload FROM outbox WHERE state = 'pending' AND kind IN (${list}) ORDER BY id LIMIT ?`)
+      .prepare(`SELECT id, kind, payload FROM outbox_events WHERE state = 'pending' AND kind IN (${list}) ORDER BY id LIMIT ?`)
       .all(...kinds, limit) as PendingEvent[];
   }
 
@@ -120,7 +121,7 @@ export class SyncStore {
   }
 
   batchEvents(id: string): PendingEvent[] {
-    return this.db.prepare(`SELECT id, kind, payload FROM outbox WHERE batch_id = ? ORDER BY id`).all(id) as PendingEvent[];
+    return this.db.prepare(`SELECT id, kind, payload FROM outbox_events WHERE batch_id = ? ORDER BY id`).all(id) as PendingEvent[];
   }
 
   /** Next batch to sign: pending or replaced, oldest first. */
@@ -332,6 +333,6 @@ export class SyncStore {
   }
 
   event(id: number): { id: number; kind: string; payload: string; state: string; batch_id: string | null; attempts: number; last_error: string | null; created_at: string; updated_at: string } | undefined {
-    return this.db.prepare(`SELECT id, kind, payload, state, batch_id, attempts, last_error, created_at, updated_at FROM outbox WHERE id = ?`).get(id) as never;
+    return this.db.prepare(`SELECT id, kind, payload, state, batch_id, attempts, last_error, created_at, updated_at FROM outbox_events WHERE id = ?`).get(id) as never;
   }
 }

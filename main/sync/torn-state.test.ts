@@ -89,7 +89,7 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     expect(new ConsentConflicts(a).list()).toEqual([]);
 
     // The chain now holds the re-stamped words (same terms, later stamps), each with its event.
-    const resent = (a.prepare(`SELECT payload FROM outbox WHERE id > 3 ORDER BY id`).pluck().all() as string[]);
+    const resent = (a.prepare(`SELECT payload FROM outbox_events WHERE id > 3 ORDER BY id`).pluck().all() as string[]);
     const words = await ledgerWords(resent);
     for (const [i, w] of words.entries()) expect(w & ((1n << 80n) - 1n)).toBe(consentOpOf(JSON.parse(resent[i]!), TEST_SEALER).order);
 
@@ -231,7 +231,7 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     const engineA = tornEngine(a, keyA, broadcasts, async () => {
       // Reads our batch id from our broadcast (the mempool shows it) and lands its own batch under the same id.
       const batchId = a.prepare(`SELECT id FROM sync_batches`).pluck().get() as string;
-      const op = consentOpOf(JSON.parse(a.prepare(`SELECT payload FROM outbox WHERE id = 1`).pluck().get() as string), TEST_SEALER);
+      const op = consentOpOf(JSON.parse(a.prepare(`SELECT payload FROM outbox_events WHERE id = 1`).pluck().get() as string), TEST_SEALER);
       const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, hostile);
       const tx = (await ledger.getFunction('applyBatch')(batchId, [{ ...op, order: op.order + (1n << 16n) }])) as { hash: string; wait(): Promise<unknown> };
       await tx.wait();
