@@ -57,7 +57,7 @@ function ClaimDetailDrawer({ id, onClose }: { id: number | null; onClose: () => 
               ].map(([k, v]) => (
                 <Table.Tr key={k}>
                   <Table.Th w={160}>{k}</Table.Th>
-                  <Table.Td>{k === 'Content hash' || k === 'Chain transaction' ? <Code fz="xs">{v}</Code> : v}</Table.Td>
+                  <Table.Td>{k === 'Content hash' || k === 'Chain transaction' ? <Code fz="xs" style={{ overflowWrap: 'anywhere' }}>{v}</Code> : v}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
