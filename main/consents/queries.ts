@@ -86,6 +86,7 @@ interface Statements {
   one: Statement;
   /** Sorted pages, prepared on first use (drivers x columns x directions x first/continued). */
   sorted: Map<string, Statement>;
+  sortCursor: Record<ConsentSortColumn, Statement>;
 }
 
 const cache = new WeakMap<Db, Statements>();
@@ -108,6 +109,7 @@ function statements(db: Db): Statements {
     supersedes: db.prepare(DETAIL_SQL.supersedes),
     one: db.prepare(`SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE c.id = ?`),
     sorted: new Map(),
+    sortCursor: { grantee: db.prepare(SORT_CURSOR_SQL.grantee), periodStart: db.prepare(SORT_CURSOR_SQL.periodStart) },
   };
   cache.set(db, s);
   return s;
@@ -197,7 +199,7 @@ function sortedPage(db: Db, s: Statements, p: Plan, sort: ConsentSort, before: n
   if (!stmt) s.sorted.set(sql, (stmt = db.prepare(sql)));
   const { before: _unused, ...params } = p.params;
   if (before === null) return stmt.all({ ...params, limit }) as ConsentJoinedRow[];
-  const cursor = db.prepare(SORT_CURSOR_SQL[sort.column]).get(before) as { value: string | number } | undefined;
+  const cursor = s.sortCursor[sort.column].get(before) as { value: string | number } | undefined;
   // The cursor is the last row of the page before; a row that no longer exists (an undone pull) cannot place the next.
   if (!cursor) throw new AppError('NOT_FOUND', `consents.list: the page cursor (consent ${before}) no longer exists; reload the list`, { field: 'before' });
   return stmt.all({ ...params, limit, cursorValue: cursor.value, cursorId: before }) as ConsentJoinedRow[];

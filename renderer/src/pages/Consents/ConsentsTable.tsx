@@ -34,10 +34,10 @@ const SORT_NAMES: Record<ConsentSortColumn, string> = { grantee: 'grantee', peri
 /** A sortable column's header: a button (Enter or Space) that says its sort to assistive technology through aria-sort. */
 function SortHeader({ column, label, sort, onSort }: { column: ConsentSortColumn; label: string; sort: ConsentSort | null; onSort: (c: ConsentSortColumn) => void }): ReactElement {
   const direction = sort?.column === column ? sort.direction : null;
-  const next = direction === null ? 'ascending' : direction === 'asc' ? 'descending' : 'newest first';
+  const action = direction === 'desc' ? 'back to newest first' : `sort by ${SORT_NAMES[column]}, ${direction === null ? 'ascending' : 'descending'}`;
   return (
     <th aria-sort={direction === 'asc' ? 'ascending' : direction === 'desc' ? 'descending' : 'none'} data-testid={`consents-header-${column}`}>
-      <UnstyledButton className={classes.sortButton} onClick={() => onSort(column)} aria-label={`${label}: sort ${next}`} data-testid={`consents-sort-${column}`}>
+      <UnstyledButton className={classes.sortButton} onClick={() => onSort(column)} aria-label={`${label}: ${action}`} data-testid={`consents-sort-${column}`}>
         {label}
         <span aria-hidden="true" className={classes.sortMark}>
           {direction === 'asc' ? '▲' : direction === 'desc' ? '▼' : '↕'}
