@@ -64,6 +64,8 @@ test('search consents by MRN fragment, name and provider; bulk revoke what a sea
   await expect(page).toHaveURL(/sort=grantee\.asc/);
   await expect.poll(async () => (await consents.mrnsInOrder()).slice(0, 3)).toEqual(['GH-000123', 'GH-000456', 'LK-0000']);
   await shell.screenshot('consents-sorted-by-grantee', { fullPage: false });
+  const tableAxe = await new AxeBuilder({ page }).include('[data-testid="consents-table"] thead').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  expect(tableAxe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([]);
   await consents.sortButton('grantee').focus();
   await page.keyboard.press('Enter');
   await expect(consents.sortHeader('grantee')).toHaveAttribute('aria-sort', 'descending');
