@@ -1,4 +1,5 @@
-// Finding consents and changing many at once, as a records manager does: search by an MRN fragment, a patient's name
+// Finding consents and changing many at once, as a records manager does: sort by grantee (header buttons, keyboard
+// too), search by an MRN fragment, a patient's name
 // (an apostrophe in it) and a provider's name from the directory, typing debounced, an empty result that says so;
 // then a bulk revoke of everything a search matched (the count, patients and providers stated first, a typed
 // confirmation above 50) and its undo, still offered after the page is reloaded. A records clerk calling the bulk channel directly is refused by main.
@@ -52,6 +53,31 @@ test('search consents by MRN fragment, name and provider; bulk revoke what a sea
   await new SignInPage(page).signIn(STAFF.manager);
   await consents.open();
   await expect.poll(() => consents.totalShown()).toBe(QUINN_PATIENTS + 2);
+
+  // --- Sort by grantee (main sorts; the address keeps it): ascending puts the other provider's two patients first,
+  // descending (from the keyboard) puts the newest Lakeside consent first, a third press restores newest first. ---
+  const newestFirst = await consents.mrnsInOrder();
+  expect(newestFirst[0]).toBe(`LK-${String(QUINN_PATIENTS - 1).padStart(4, '0')}`);
+  await expect(consents.sortHeader('grantee')).toHaveAttribute('aria-sort', 'none');
+  await consents.sortButton('grantee').click();
+  await expect(consents.sortHeader('grantee')).toHaveAttribute('aria-sort', 'ascending');
+  await expect(page).toHaveURL(/sort=grantee\.asc/);
+  await expect.poll(async () => (await consents.mrnsInOrder()).slice(0, 3)).toEqual(['GH-000123', 'GH-000456', 'LK-0000']);
+  await shell.screenshot('consents-sorted-by-grantee', { fullPage: false });
+  const tableAxe = await new AxeBuilder({ page }).include('[data-testid="consents-table"] thead').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  expect(tableAxe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  await consents.sortButton('grantee').focus();
+  await page.keyboard.press('Enter');
+  await expect(consents.sortHeader('grantee')).toHaveAttribute('aria-sort', 'descending');
+  await expect.poll(async () => (await consents.mrnsInOrder()).slice(0, 2)).toEqual([`LK-${String(QUINN_PATIENTS - 1).padStart(4, '0')}`, `LK-${String(QUINN_PATIENTS - 2).padStart(4, '0')}`]);
+  // The sort survives a reload (it is in the address).
+  await page.reload();
+  await consents.waitForTable();
+  await expect(consents.sortHeader('grantee')).toHaveAttribute('aria-sort', 'descending');
+  await consents.sortButton('grantee').press('Space');
+  await expect(consents.sortHeader('grantee')).toHaveAttribute('aria-sort', 'none');
+  await expect(page).not.toHaveURL(/sort=/);
+  await expect.poll(async () => (await consents.mrnsInOrder()).slice(0, 1)).toEqual([newestFirst[0]]);
 
   // --- Typing is debounced: a 12-character search reaches main far fewer than 12 times. ---
   const searches: string[] = [];

@@ -123,6 +123,20 @@ export class ConsentsPage {
   }
 
   /** The MRNs of the rows in view, distinct and sorted. */
+  /** A sortable column's header (its aria-sort says the sort) and the button in it. */
+  sortHeader(column: 'grantee' | 'periodStart'): Locator {
+    return this.page.getByTestId(`consents-header-${column}`);
+  }
+
+  sortButton(column: 'grantee' | 'periodStart'): Locator {
+    return this.page.getByTestId(`consents-sort-${column}`);
+  }
+
+  /** The MRNs of the rows on screen, top to bottom (repeats kept): the table's order. */
+  async mrnsInOrder(): Promise<string[]> {
+    return this.rows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-mrn') ?? ''));
+  }
+
   async mrnsShown(): Promise<string[]> {
     const mrns = await this.rows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-mrn') ?? ''));
     return [...new Set(mrns)].sort();

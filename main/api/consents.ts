@@ -234,6 +234,15 @@ export const consentFilter = z
   .strict();
 export type ConsentFilter = z.infer<typeof consentFilter>;
 
+/**
+ * The consents table's sortable columns: each has an index ending in id (consents_by_grantee, consents_by_period_start),
+ * so a sorted page is an index walk at any size. Ties are broken by id in the same direction.
+ */
+export const CONSENT_SORT_COLUMNS = ['grantee', 'periodStart'] as const;
+export type ConsentSortColumn = (typeof CONSENT_SORT_COLUMNS)[number];
+export const consentSort = z.object({ column: z.enum(CONSENT_SORT_COLUMNS), direction: z.enum(['asc', 'desc']) }).strict();
+export type ConsentSort = z.infer<typeof consentSort>;
+
 /** The grant form; dates as YYYY-MM-DD or ISO date-times with a zone. Checked further in main (NPI, real dates). */
 export const consentForm = z
   .object({
@@ -260,7 +269,9 @@ export type ExportSelection = z.infer<typeof exportSelection>;
 
 export const consentsChannels = {
   'consents.list': channel<ConsentListResult>()(
-    consentFilter.extend({ limit: z.number().int().min(1).max(500).default(100), before: id.optional() }).strict(),
+    // Without a sort: newest first. `before` is the last row's id (nextCursor) in either order: under a sort the next
+    // page continues after that row's (column, id).
+    consentFilter.extend({ limit: z.number().int().min(1).max(500).default(100), before: id.optional(), sort: consentSort.optional() }).strict(),
     'consents.view',
   ),
   'consents.get': channel<ConsentDetail>()(z.object({ id }).strict(), 'consents.view'),

@@ -76,6 +76,21 @@ describe('consents channels', () => {
     expect(listed).toMatchObject({ status: 'expired', periodStart: '2020-01-01', periodEnd: '2020-12-31', granteeKind: 'org', patient: { mrn: 'MRN300' } });
   });
 
+  it('sorts through the channel; a column or direction main does not know is refused by name, never reaching SQL', async () => {
+    const sorted = await call<ConsentListResult>('consents.list', { sort: { column: 'grantee', direction: 'asc' }, limit: 500 });
+    const grantees = sorted.rows.map((r) => r.grantee);
+    expect(grantees).toEqual([...grantees].sort());
+    expect(sorted.total).toEqual((await call<ConsentListResult>('consents.list', {})).total);
+    for (const [sort, field] of [
+      [{ column: 'p.name', direction: 'asc' }, 'sort.column'],
+      [{ column: 'grantee; DROP TABLE consents', direction: 'asc' }, 'sort.column'],
+      [{ column: 'grantee', direction: 'ASC' }, 'sort.direction'],
+    ] as const) {
+      expect(await error('consents.list', { sort })).toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ field }] } });
+    }
+    expect(await error('consents.list', { sort: { column: 'grantee', direction: 'asc', nulls: 'last' } })).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
   it('answers each table filter from an index', () => {
     const params = { before: 1e15, grantee: NPI.a, purpose: null, category: null, status: 'revoked', now: 0, limit: 10, patients: '[1,2]', grantees: '["x"]', patientId: null };
     const expected: Record<Driver, RegExp> = {

@@ -91,7 +91,7 @@ export function createConsentsHandlers(deps: ConsentsDeps): HandlersFor<Omit<typ
   };
 
   return {
-    'consents.list': ({ limit, before, ...filter }) => listConsents(db, filter, limit, before ?? null, nowSec()),
+    'consents.list': ({ limit, before, sort, ...filter }) => listConsents(db, filter, limit, before ?? null, nowSec(), sort),
     'consents.get': ({ id }, ctx) => audited(ctx, detail(id)),
     'consents.grant': (form, ctx) => audited(ctx, detail(writer().grant(draftFromForm(form), ctx.principal.id))),
     'consents.supersede': ({ id, consent }, ctx) => audited(ctx, detail(writer().supersede(id, draftFromForm(consent), ctx.principal.id))),

@@ -1,7 +1,8 @@
 // Reads behind the consents table, detail and patient search: keyset pages newest first, each filter served
 // by an index (patient, grantee, rare status, rare purpose) or a primary-key walk, with a capped count for the first page.
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
-import type { ConsentDetail, ConsentFilter, ConsentHistoryEntry, ConsentListResult, ConsentListRow, PatientSummary } from '../api/consents';
+import type { ConsentDetail, ConsentFilter, ConsentSort, ConsentSortColumn, ConsentHistoryEntry, ConsentListResult, ConsentListRow, PatientSummary } from '../api/consents';
+import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import type { ExportRow } from './fhir-export';
 import { formatEnd, formatStart } from './period';
@@ -13,17 +14,17 @@ const COLUMNS = `c.id, c.external_id, c.patient_id, p.facility, p.mrn, p.name AS
   c.purpose, c.category, c.period_start, c.period_end, c.status, c.document_hash, c.source, c.import_run_id, c.source_row, c.superseded_by,
   c.revoked_reason, c.seq, c.created_at, c.updated_at`;
 // Filters every variant applies; NULL parameters switch a filter off. Statuses are effective statuses.
-const FILTERS = `c.id < :before
-  AND (:grantee IS NULL OR c.grantee = :grantee)
+const FILTER_TERMS = `(:grantee IS NULL OR c.grantee = :grantee)
   AND (:purpose IS NULL OR c.purpose = :purpose)
   AND (:category IS NULL OR c.category = :category)
   AND (:status IS NULL
     OR (:status = 'active' AND c.status = 'active' AND (c.period_end IS NULL OR c.period_end > :now))
     OR (:status = 'expired' AND (c.status = 'expired' OR (c.status = 'active' AND c.period_end <= :now)))
     OR (:status IN ('revoked', 'superseded') AND c.status = :status))`;
+const FILTERS = `c.id < :before AND ${FILTER_TERMS}`;
 
 // One statement per driving index; the text of each is constant.
-const DRIVERS = {
+const driversOf = (FILTERS: string) => ({
   patients: `c.patient_id IN (SELECT value FROM json_each(:patients)) AND ${FILTERS}`,
   // The search box: its patients (index consents_decide) or its providers (index consents_by_grantee), narrowed to
   // one patient when the patient filter is set too.
@@ -36,13 +37,44 @@ const DRIVERS = {
   // Likewise for purposes other than TREAT (partial index consents_rare_purpose): ETREAT may be 1 row in 2,000.
   rarePurpose: `c.purpose = :purpose AND c.purpose <> 'TREAT' AND ${FILTERS}`,
   all: FILTERS,
-} as const;
+});
+const DRIVERS = driversOf(FILTERS);
 export type Driver = keyof typeof DRIVERS;
+// The same drivers for a sorted page: the keyset condition is on (column, id) instead of id alone.
+const SORTED_DRIVERS = driversOf(FILTER_TERMS);
 
 /** The page query of one driving index (exported for the query-plan test). */
 export function pageSql(driver: Driver): string {
   return `SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE ${DRIVERS[driver]} ORDER BY c.id DESC LIMIT :limit`;
 }
+
+/**
+ * The page query of a sorted list (exported for the query-plan test). `walk`: the column's index (column, id) is walked
+ * from the cursor row's (value, id), a row-value range SQLite seeks, every filter checked on the way (INDEXED BY, so a
+ * plan cannot drift to a sort of every consent). Otherwise the narrowing driver (patient, search, grantee, rare status
+ * or purpose) reads its rows by its own index and sorts them: listConsents takes that only for at most
+ * SORT_NARROW_MAX matching rows. Only constant text from SORT_COLUMNS and SORT_INDEXES.
+ */
+export function sortedPageSql(driver: Driver, sort: ConsentSort, continued: boolean, walk: boolean): string {
+  const col = SORT_COLUMNS[sort.column];
+  const dir = sort.direction === 'asc' ? 'ASC' : 'DESC';
+  const keyset = continued ? ` AND (${col}, c.id) ${sort.direction === 'asc' ? '>' : '<'} (:cursorValue, :cursorId)` : '';
+  const from = walk ? `consents c INDEXED BY ${SORT_INDEXES[sort.column]}` : 'consents c';
+  return `SELECT ${COLUMNS} FROM ${from} JOIN patients p ON p.id = c.patient_id WHERE ${SORTED_DRIVERS[driver]}${keyset} ORDER BY ${col} ${dir}, c.id ${dir} LIMIT :limit`;
+}
+
+const SORT_INDEXES: Record<ConsentSortColumn, string> = { grantee: 'consents_by_grantee', periodStart: 'consents_by_period_start' };
+/**
+ * Up to this many matching rows, a narrowing filter's rows are sorted per page (at most ~10,000: a few ms); beyond it
+ * they are at least 1 in 100 of a million, so a walk of the sort index meets a page of them within ~20,000 entries.
+ */
+export const SORT_NARROW_MAX = COUNT_CAP;
+
+const SORT_COLUMNS: Record<ConsentSortColumn, string> = { grantee: 'c.grantee', periodStart: 'c.period_start' };
+const SORT_CURSOR_SQL: Record<ConsentSortColumn, string> = {
+  grantee: 'SELECT grantee AS value FROM consents WHERE id = ?',
+  periodStart: 'SELECT period_start AS value FROM consents WHERE id = ?',
+};
 
 /** The consent detail's reads beside the row (exported for the query-plan test). */
 export const DETAIL_SQL = {
@@ -62,6 +94,9 @@ interface Statements {
   history: Statement;
   supersedes: Statement;
   one: Statement;
+  /** Sorted pages, prepared on first use (drivers x columns x directions x first/continued). */
+  sorted: Map<string, Statement>;
+  sortCursor: Record<ConsentSortColumn, Statement>;
 }
 
 const cache = new WeakMap<Db, Statements>();
@@ -83,6 +118,8 @@ function statements(db: Db): Statements {
     history: db.prepare(DETAIL_SQL.history),
     supersedes: db.prepare(DETAIL_SQL.supersedes),
     one: db.prepare(`SELECT ${COLUMNS} FROM consents c JOIN patients p ON p.id = c.patient_id WHERE c.id = ?`),
+    sorted: new Map(),
+    sortCursor: { grantee: db.prepare(SORT_CURSOR_SQL.grantee), periodStart: db.prepare(SORT_CURSOR_SQL.periodStart) },
   };
   cache.set(db, s);
   return s;
@@ -166,10 +203,25 @@ function plan(db: Db, filter: ConsentFilter, before: number | null, now: number)
   return { driver: 'all', params, match: null };
 }
 
-export function listConsents(db: Db, filter: ConsentFilter, limit: number, before: number | null, now: number): ConsentListResult {
+function sortedPage(db: Db, s: Statements, p: Plan, sort: ConsentSort, before: number | null, limit: number, narrowMax: number): ConsentJoinedRow[] {
+  // A capped count by the driver's own index (at most narrowMax + 1 entries) picks sort-its-rows or walk-the-index.
+  const walk = p.driver === 'all' || (s.count[p.driver].get({ ...p.params, before: Number.MAX_SAFE_INTEGER }) as { n: number }).n > narrowMax;
+  const sql = sortedPageSql(p.driver, sort, before !== null, walk);
+  let stmt = s.sorted.get(sql);
+  if (!stmt) s.sorted.set(sql, (stmt = db.prepare(sql)));
+  const { before: _unused, ...params } = p.params;
+  if (before === null) return stmt.all({ ...params, limit }) as ConsentJoinedRow[];
+  const cursor = s.sortCursor[sort.column].get(before) as { value: string | number } | undefined;
+  // The cursor is the last row of the page before; a row that no longer exists (an undone pull) cannot place the next.
+  if (!cursor) throw new AppError('NOT_FOUND', `consents.list: the page cursor (consent ${before}) no longer exists; reload the list`, { field: 'before' });
+  return stmt.all({ ...params, limit, cursorValue: cursor.value, cursorId: before }) as ConsentJoinedRow[];
+}
+
+/** `narrowMax` is for tests (0 makes every sorted page walk the sort index). */
+export function listConsents(db: Db, filter: ConsentFilter, limit: number, before: number | null, now: number, sort?: ConsentSort, narrowMax = SORT_NARROW_MAX): ConsentListResult {
   const p = plan(db, filter, before, now);
   const s = statements(db);
-  const rows = s.page[p.driver].all({ ...p.params, limit: limit + 1 }) as ConsentJoinedRow[];
+  const rows = sort ? sortedPage(db, s, p, sort, before, limit + 1, narrowMax) : (s.page[p.driver].all({ ...p.params, limit: limit + 1 }) as ConsentJoinedRow[]);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   let total: ConsentListResult['total'] = null;

@@ -3,7 +3,7 @@
 // with a reason, FHIR R4 export of a selection, and the Check access panel (#/consents/access).
 import { Button, Group, Loader, Paper, Stack, Tabs, Text } from '@mantine/core';
 import { useCallback, useEffect, useMemo, useState, type ReactElement } from 'react';
-import type { ConsentDetail } from '../../../../main/api/consents';
+import type { ConsentDetail, ConsentSort, ConsentSortColumn } from '../../../../main/api/consents';
 import type { BulkRevokeResult, BulkSelection, UndoableBulkRevoke } from '../../../../main/api/consents-bulk';
 import { ApiCallError, invoke } from '../../api/client';
 import { useSession } from '../../auth/SessionContext';
@@ -21,7 +21,7 @@ import { ConsentDrawer } from './ConsentDrawer';
 import { ConsentExportPanel, type StartedExport } from './ConsentExportPanel';
 import { ConsentFilters } from './ConsentFilters';
 import { ConsentsTable } from './ConsentsTable';
-import { filterFromQuery, isEmptyFilter, queryFromFilter, toApiFilter, type FilterForm } from './filters';
+import { filterFromQuery, isEmptyFilter, nextSort, queryFromFilter, queryFromSort, sortFromQuery, toApiFilter, type FilterForm } from './filters';
 import { GrantConsentDialog } from './GrantConsentDialog';
 import { patientRef, patientTitle } from './labels';
 import { patientLabel } from './PatientPicker';
@@ -62,14 +62,18 @@ function ConsentsPage(): ReactElement {
   const queryKey = query.toString();
   const applied = useMemo(() => filterFromQuery(new URLSearchParams(queryKey)), [queryKey]);
   const apiFilter = useMemo(() => toApiFilter(applied), [applied]);
-  const pages = useConsentPages(apiFilter);
+  const sort = useMemo(() => sortFromQuery(new URLSearchParams(queryKey)), [queryKey]);
+  const pages = useConsentPages(apiFilter, sort);
   const [patientFilterLabel, setPatientFilterLabel] = useState<string | null>(null);
 
   // Filter changes replace the address rather than stacking history entries for every keystroke.
-  const applyFilter = useCallback((form: FilterForm) => {
-    const next = hrefFor('consents', undefined, queryFromFilter(form));
+  // The sort lives in the address beside the filters: each keeps the other.
+  const applyView = useCallback((form: FilterForm, s: ConsentSort | null) => {
+    const next = hrefFor('consents', undefined, { ...queryFromFilter(form), ...queryFromSort(s) });
     if (window.location.hash !== next) window.location.replace(next);
   }, []);
+  const applyFilter = useCallback((form: FilterForm) => applyView(form, sort), [applyView, sort]);
+  const sortBy = useCallback((column: ConsentSortColumn) => applyView(applied, nextSort(sort, column)), [applyView, applied, sort]);
 
   const [openId, setOpenId] = useState<number | null>(null);
   // Other screens link to one consent (#/consents?consent=12, e.g. from a sync conflict): open its drawer.
@@ -155,7 +159,7 @@ function ConsentsPage(): ReactElement {
           )
         }
       />
-      <Tabs value={tab} onChange={(v) => navigate('consents', v === 'access' ? 'access' : undefined, v === 'access' ? undefined : queryFromFilter(applied))} keepMounted={false} variant="outline">
+      <Tabs value={tab} onChange={(v) => navigate('consents', v === 'access' ? 'access' : undefined, v === 'access' ? undefined : { ...queryFromFilter(applied), ...queryFromSort(sort) })} keepMounted={false} variant="outline">
         <Tabs.List mb="sm">
           <Tabs.Tab value="list" data-testid="consents-tab-list">
             Consents
@@ -287,6 +291,8 @@ function ConsentsPage(): ReactElement {
                 onToggle={toggle}
                 onToggleAll={toggleAll}
                 me={me}
+                sort={sort}
+                onSort={sortBy}
               />
             )}
           </Stack>

@@ -3,7 +3,7 @@
 import { Badge, Checkbox, Text, UnstyledButton } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type ReactElement } from 'react';
-import type { ConsentListRow } from '../../../../main/api/consents';
+import type { ConsentListRow, ConsentSort, ConsentSortColumn } from '../../../../main/api/consents';
 import { formatDateTime } from '../../components/format';
 import classes from './Consents.module.css';
 import { CATEGORY_LABELS, DECISION_COLORS, describePeriod, describeSource, patientRef, patientTitle, PURPOSE_LABELS, STATUS_COLORS, STATUS_LABELS } from './labels';
@@ -24,9 +24,30 @@ export interface ConsentsTableProps {
   onToggle: (id: number) => void;
   onToggleAll: (select: boolean) => void;
   me: { id: string; name: string } | null;
+  /** The sort main applies (null: newest first); a header click asks for the next one. */
+  sort: ConsentSort | null;
+  onSort: (column: ConsentSortColumn) => void;
 }
 
-export function ConsentsTable({ rows, hasMore, loadingMore, onLoadMore, onOpen, openId, selection, onToggle, onToggleAll, me }: ConsentsTableProps): ReactElement {
+const SORT_NAMES: Record<ConsentSortColumn, string> = { grantee: 'grantee', periodStart: 'period start' };
+
+/** A sortable column's header: a button (Enter or Space) that says its sort to assistive technology through aria-sort. */
+function SortHeader({ column, label, sort, onSort }: { column: ConsentSortColumn; label: string; sort: ConsentSort | null; onSort: (c: ConsentSortColumn) => void }): ReactElement {
+  const direction = sort?.column === column ? sort.direction : null;
+  const action = direction === 'desc' ? 'back to newest first' : `sort by ${SORT_NAMES[column]}, ${direction === null ? 'ascending' : 'descending'}`;
+  return (
+    <th aria-sort={direction === 'asc' ? 'ascending' : direction === 'desc' ? 'descending' : 'none'} data-testid={`consents-header-${column}`}>
+      <UnstyledButton className={classes.sortButton} onClick={() => onSort(column)} aria-label={`${label}: ${action}`} data-testid={`consents-sort-${column}`}>
+        {label}
+        <span aria-hidden="true" className={classes.sortMark}>
+          {direction === 'asc' ? '▲' : direction === 'desc' ? '▼' : '↕'}
+        </span>
+      </UnstyledButton>
+    </th>
+  );
+}
+
+export function ConsentsTable({ rows, hasMore, loadingMore, onLoadMore, onOpen, openId, selection, onToggle, onToggleAll, me, sort, onSort }: ConsentsTableProps): ReactElement {
   const scrollRef = useRef<HTMLDivElement>(null);
   const count = rows.length + (hasMore ? 1 : 0);
   const virtualizer = useVirtualizer({
@@ -54,7 +75,7 @@ export function ConsentsTable({ rows, hasMore, loadingMore, onLoadMore, onOpen, 
       className={classes.scroller}
       tabIndex={0}
       role="region"
-      aria-label="Consents, newest first (scroll for more)"
+      aria-label={`Consents, ${sort ? `by ${SORT_NAMES[sort.column]}, ${sort.direction === 'asc' ? 'ascending' : 'descending'}` : 'newest first'} (scroll for more)`}
       data-testid="consents-scroller"
     >
       <table className={classes.table} data-testid="consents-table" aria-rowcount={count + 1}>
@@ -86,11 +107,11 @@ export function ConsentsTable({ rows, hasMore, loadingMore, onLoadMore, onOpen, 
             )}
             <th>No.</th>
             <th>Patient</th>
-            <th>Grantee</th>
+            <SortHeader column="grantee" label="Grantee" sort={sort} onSort={onSort} />
             <th>Decision</th>
             <th>Purpose</th>
             <th>Category</th>
-            <th>Period (UTC)</th>
+            <SortHeader column="periodStart" label="Period (UTC)" sort={sort} onSort={onSort} />
             <th>Status</th>
             <th>Source</th>
           </tr>
@@ -108,7 +129,7 @@ export function ConsentsTable({ rows, hasMore, loadingMore, onLoadMore, onOpen, 
                 <tr key="loader" style={{ height: ROW_HEIGHT }} data-testid="consents-loading-more">
                   <td colSpan={columns}>
                     <Text size="xs" c="dimmed">
-                      {loadingMore ? 'Loading older consents…' : 'Scroll to load older consents'}
+                      {loadingMore ? `Loading ${sort ? 'more' : 'older'} consents…` : `Scroll to load ${sort ? 'more' : 'older'} consents`}
                     </Text>
                   </td>
                 </tr>

@@ -1,6 +1,6 @@
 // The consents filter as the address keeps it (#/consents?purpose=TREAT&search=MRN0042): parsed defensively
 // (an unknown code is dropped, not sent), and turned into the consents.list filter.
-import { CATEGORIES, CONSENT_STATUSES, PURPOSES, type ConsentFilter } from '../../../../main/api/consents';
+import { CATEGORIES, CONSENT_SORT_COLUMNS, CONSENT_STATUSES, PURPOSES, type ConsentFilter, type ConsentSort, type ConsentSortColumn } from '../../../../main/api/consents';
 
 export interface FilterForm {
   search: string;
@@ -51,4 +51,21 @@ export function toApiFilter(form: FilterForm): ConsentFilter {
 
 export function isEmptyFilter(form: FilterForm): boolean {
   return KEYS.every((k) => form[k].trim() === '');
+}
+
+/** The table's sort as the address keeps it beside the filters (sort=grantee.asc); anything else reads as no sort. */
+export function sortFromQuery(query: URLSearchParams): ConsentSort | null {
+  const m = /^(\w+)\.(asc|desc)$/.exec(query.get('sort') ?? '');
+  if (!m || !(CONSENT_SORT_COLUMNS as readonly string[]).includes(m[1]!)) return null;
+  return { column: m[1] as ConsentSortColumn, direction: m[2] as ConsentSort['direction'] };
+}
+
+export function queryFromSort(sort: ConsentSort | null): Record<string, string | undefined> {
+  return sort ? { sort: `${sort.column}.${sort.direction}` } : {};
+}
+
+/** A header click: ascending, then descending, then back to the default (newest first). */
+export function nextSort(current: ConsentSort | null, column: ConsentSortColumn): ConsentSort | null {
+  if (current?.column !== column) return { column, direction: 'asc' };
+  return current.direction === 'asc' ? { column, direction: 'desc' } : null;
 }

@@ -1,9 +1,9 @@
-// The consents table's rows: newest first, one keyset page at a time (each page continues below the last id
+// The consents table's rows: newest first (or in the sort chosen, sorted by main), one keyset page at a time (each page continues below the last id
 // loaded), fetched as the table scrolls near its end. A million consents open as fast as ten: only the first
 // page and a capped count are read up front, and rows never loaded are never held.
 import { useInfiniteQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { useCallback, useMemo } from 'react';
-import type { ConsentFilter, ConsentListResult, ConsentListRow } from '../../../../main/api/consents';
+import type { ConsentFilter, ConsentListResult, ConsentListRow, ConsentSort } from '../../../../main/api/consents';
 import { ApiCallError, invoke } from '../../api/client';
 
 export const CONSENT_PAGE_SIZE = 200;
@@ -32,12 +32,12 @@ function asError(err: unknown): ApiCallError {
 }
 
 /**
- * An infinite query (TanStack Query) keyed by the filter: answers to an older filter never land, and a page
+ * An infinite query (TanStack Query) keyed by the filter and the sort: answers to an older filter never land, and a page
  * continues below the last row loaded. A reload reads the first page again and drops the rest (the table may hold
  * thousands of rows; they are fetched again as it scrolls).
  */
-export function useConsentPages(filter: ConsentFilter): ConsentPages {
-  const filterKey = JSON.stringify(filter);
+export function useConsentPages(filter: ConsentFilter, sort: ConsentSort | null = null): ConsentPages {
+  const filterKey = JSON.stringify(sort ? { ...filter, sort } : filter);
   const queryKey = useMemo(() => ['consents.list', filterKey], [filterKey]);
   const client = useQueryClient();
   const query = useInfiniteQuery({
