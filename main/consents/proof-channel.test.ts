@@ -83,11 +83,18 @@ describe('consents.proof', () => {
   it('attacker: a database row edited after the change landed gets no proof of terms the chain does not hold', async () => {
     const id = services.db.prepare(`SELECT max(id) FROM consents`).pluck().get() as number;
     const end = services.db.prepare(`SELECT period_end FROM consents WHERE id = ?`).pluck().get(id) as number;
-    services.db.prepare(`UPDATE consents SET period_end = ? WHERE id = ?`).run(end + 86_400 * 365, id);
+    const edit = services.db.prepare(`UPDATE consents SET period_end = ? WHERE id = ?`);
+    // The schema refuses the edit (terms are fixed once written: outbox events are rebuilt from them)...
+    expect(() => edit.run(end + 86_400 * 365, id)).toThrow(/OUTBOX_SOURCE_IMMUTABLE/);
+    // ...but whoever holds the database file can drop that trigger first: the proof must still refuse.
+    const trigger = services.db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = 'consents_terms_fixed'`).pluck().get() as string;
+    services.db.exec('DROP TRIGGER consents_terms_fixed');
+    edit.run(end + 86_400 * 365, id);
     try {
       expect(await services.call('consents.proof', { id }, auditor)).toMatchObject({ ok: false, error: { code: 'CONSENT_CHAIN_MISMATCH', details: { fields: ['validUntil'] } } });
     } finally {
-      services.db.prepare(`UPDATE consents SET period_end = ? WHERE id = ?`).run(end, id);
+      edit.run(end, id);
+      services.db.exec(trigger);
     }
   });
 
