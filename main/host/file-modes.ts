@@ -51,15 +51,7 @@ export function makeDataDirPrivate(dataDir: string): { tightened: number } {
 export function createFileOnce(file: string, content: () => string): boolean {
   if (fs.existsSync(file)) return false;
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: DIR_MODE });
-  const text = content();
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'wx', FILE_MODE);
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  const tmp = writePrivateTempFile(file, content());
   try {
     fs.linkSync(tmp, file);
     return true;
@@ -69,4 +61,20 @@ export function createFileOnce(file: string, content: () => string): boolean {
   } finally {
     fs.rmSync(tmp, { force: true });
   }
+}
+
+/**
+ * Writes `text` whole to a new private (0600) file beside `file`, under a name no other process or call can pick,
+ * and fsyncs it; returns its path. The caller links or renames it into place and removes it in every case.
+ */
+export function writePrivateTempFile(file: string, text: string): string {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(tmp, 'wx', FILE_MODE);
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return tmp;
 }

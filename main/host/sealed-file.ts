@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FILE_MODE } from './file-modes';
+import { writePrivateTempFile } from './file-modes';
 
 /** The sealed parts of a file (base64 but keyId): the caller stores them beside its own public fields. */
 export interface SealedEnvelope {
@@ -69,14 +69,7 @@ export function openEnvelope(envelope: SealedEnvelope, secret: Buffer, context: 
  * beside it under a private temporary name, fsynced, renamed over it, and the folder fsynced (where the OS allows).
  */
 export function replaceFileAtomically(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'wx', FILE_MODE);
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  const tmp = writePrivateTempFile(file, text);
   try {
     fs.renameSync(tmp, file);
   } finally {
