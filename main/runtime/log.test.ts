@@ -2,6 +2,7 @@
 // rotation keeping N files, and owner-only files (0600), also for a file an older version left world-readable.
 import fs from 'node:fs';
 import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createLogger, REDACTED, REDACTED_FIELDS } from './log';
@@ -81,5 +82,25 @@ describe('createLogger', () => {
     }
     for (const f of fs.readdirSync(dir)) expect((fs.statSync(path.join(dir, f)).mode & 0o777).toString(8), f).toBe('600');
     expect(fs.readdirSync(dir).length).toBe(3);
+  });
+});
+
+// A CLI command refused before it starts exits at once, right after its first log line. pino flushes a file
+// destination synchronously in its exit hook; if the file were still being opened asynchronously, that flush threw
+// "sonic boom is not ready yet" and the process died with that error over its own exit code, and the line was lost.
+describe('a process that logs and exits at once', () => {
+  it('exits with its own code, stderr free of logger errors, and the line is in the file', () => {
+    const file = path.join(work, 'exit', 'custodian.log');
+    const script = [
+      `import { createLogger } from ${JSON.stringify(path.resolve(__dirname, 'log.ts'))};`,
+      `const log = createLogger({ file: ${JSON.stringify(file)}, quiet: true });`,
+      `log.error('refused before start', { code: 'SESSION_REQUIRED' });`,
+      `process.exit(3);`,
+    ].join('\n');
+    const tsx = path.resolve(__dirname, '../../node_modules/tsx/dist/cli.mjs');
+    const r = spawnSync(process.execPath, [tsx, '--eval', script], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).not.toMatch(/sonic boom|not ready|Error:/i);
+    expect(r.status).toBe(3);
+    expect(linesOf(file)).toEqual([expect.objectContaining({ level: 'error', msg: 'refused before start', code: 'SESSION_REQUIRED' })]);
   });
 });

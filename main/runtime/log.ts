@@ -68,17 +68,22 @@ const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 const DEFAULT_KEEP = 5;
 
 /**
- * pino's asynchronous file destination (sonic-boom), renamed aside and reopened when it reaches maxBytes. pino
- * writes one line per call, so a rotation never splits a line; lines still in the write buffer at a rotation go to
- * the new file (in order), so a file may pass maxBytes by at most that buffer (4 KiB).
+ * pino's asynchronous file destination (sonic-boom) on a file descriptor opened here, synchronously: a process that
+ * logs and exits at once (a CLI command refused before it starts) has its line flushed by pino's exit hook, where a
+ * destination still opening its file would throw "sonic boom is not ready yet" over the process's own error. At
+ * maxBytes the file is renamed aside and a new destination opened; the old one writes out its buffer to the renamed
+ * file and closes, so lines stay in order and a rotation never splits a line (pino writes one line per call); a file
+ * may pass maxBytes by at most the write buffer (4 KiB).
  */
 function rotatingFile(file: string, maxBytes: number, keep: number) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   // A file left by an older version may be world-readable; mode applies only on creation.
   if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
   // Buffered off the calling thread's path: written when 4 KiB have gathered or after at most a second, and on exit.
-  const dest = pino.destination({ dest: file, sync: false, mode: 0o600, mkdir: true, minLength: 4096, periodicFlush: 1000 });
-  let size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+  const open = () => pino.destination({ dest: fs.openSync(file, 'a', 0o600), sync: false, minLength: 4096, periodicFlush: 1000 });
+  let dest = open();
+  const closing = new Set<Promise<void>>();
+  let size = fs.statSync(file).size;
   const rotate = () => {
     try {
       for (let i = keep - 1; i >= 1; i--) {
@@ -86,7 +91,15 @@ function rotatingFile(file: string, maxBytes: number, keep: number) {
         if (fs.existsSync(from)) fs.renameSync(from, `${file}.${i + 1}`);
       }
       fs.renameSync(file, `${file}.1`);
-      dest.reopen();
+      const old = dest;
+      dest = open();
+      const closed = new Promise<void>((resolve) => {
+        old.once('close', () => resolve());
+        old.once('error', () => resolve());
+      });
+      closing.add(closed);
+      void closed.then(() => closing.delete(closed));
+      old.end();
     } catch {
       // A failed rotation keeps writing to the current file; logging must never take the app down.
     }
@@ -99,7 +112,10 @@ function rotatingFile(file: string, maxBytes: number, keep: number) {
       size += bytes;
       return dest.write(line);
     },
-    flush: () => new Promise<void>((resolve) => dest.flush(() => resolve())),
+    flush: async () => {
+      await Promise.all([...closing]);
+      await new Promise<void>((resolve) => dest.flush(() => resolve()));
+    },
   };
 }
 
