@@ -35,8 +35,13 @@ export async function signInCli(services: Services, user: string | undefined): P
   const username = user ?? process.env.CUSTODIAN_USER;
   if (!username) throw new AppError('NOT_AUTHENTICATED', 'This command needs a staff account: pass --user NAME (or set CUSTODIAN_USER).');
   const session = memorySession();
-  const caller: CallerContext = { transport: 'cli', session };
-  await typedCall(services.dispatch, caller)('auth.login', { username, password: await passwordFromEnvOrPrompt(`Password for ${username}: `) });
+  const password = await passwordFromEnvOrPrompt(`Password for ${username}: `);
+  const login = () => typedCall(services.dispatch, { transport: 'cli', session })('auth.login', { username, password });
+  await login();
+  // A command outlives the console's inactivity lock when it waits on its own job (a 1,000,000-row import takes half
+  // an hour): its next call is refused SESSION_LOCKED, and it signs the same account in again with the password it
+  // was given, which this process holds until it exits anyway. A changed password or a disabled account refuses it.
+  const caller: CallerContext = { transport: 'cli', session, reauthenticate: async () => void (await login()) };
   return caller;
 }
 

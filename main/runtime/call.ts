@@ -40,7 +40,13 @@ export type TypedCall = <K extends ChannelName>(channel: K, input: CommandInput<
 export function typedCall(dispatch: Dispatch, caller: CallerContext): TypedCall {
   const raw = async <K extends ChannelName>(channel: K, input: unknown) => (await dispatch(channel, input, caller)) as ApiResult<Output<K>>;
   return async (channel, input, options = {}) => {
-    const result = await raw(channel, input);
+    let result = await raw(channel, input);
+    // The lock stands (the dispatcher ended the session and audited it); a caller that can sign in again does so,
+    // once, and asks again. Without the password there is no second sign-in and nothing more is read.
+    if (!result.ok && result.error.code === 'SESSION_LOCKED' && caller.reauthenticate) {
+      await caller.reauthenticate();
+      result = await raw(channel, input);
+    }
     if (!result.ok && options.refusal && (result.error.code === 'PERMISSION_DENIED' || result.error.code === 'NOT_AUTHENTICATED')) {
       const status = await raw('auth.status', {});
       const principal = status.ok ? status.value.principal : null;

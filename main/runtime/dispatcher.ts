@@ -42,6 +42,12 @@ export interface CallerContext {
   source?: string;
   session?: SessionHolder;
   principal?: Principal;
+  /**
+   * For a command-line caller that signed in with a password: signs the same account in again (a new auth.login,
+   * audited) after its session locked for inactivity while the command waited on its own work (a long import). The
+   * dispatcher never renews a session itself; typedCall uses this once per refused call.
+   */
+  reauthenticate?: () => Promise<void>;
 }
 
 export interface RequestContext {
