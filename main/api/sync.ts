@@ -41,9 +41,9 @@ export interface SyncStatus {
   /**
    * Outbox events of this workstation that failed before any batch and will not be sent (a payload the chain check
    * refused, SYNC_PAYLOAD_INVALID; a sharing proposal queued before proposals were sealed, SHARING_PROPOSAL_LEGACY),
-   * by the code their reason starts with. Each event's own reason names what to do.
+   * by the code their reason starts with; the newest few with their own reason, which names what to do.
    */
-  heldOutboxEvents?: { total: number; byCode: Record<string, number> };
+  heldOutboxEvents?: { total: number; byCode: Record<string, number>; latest: { id: number; kind: string; reason: string }[] };
 }
 
 export type ConflictReason = 'STALE' | 'FUTURE' | 'OVERRIDDEN';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../chain/artifacts';
 import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { TxSender } from '../chain/provider';
-import type { SyncStatus } from '../api/sync';
+import { statusFixture } from './fixtures/status';
 import { SqlConsentSink } from '../consents/consent-sink';
 import { consentPayload, enqueue, openTestDb, pseudonymOf, registerConsentSigner, startTestChain, tempDir, testEngine, TEST_PATIENTS, TEST_SEALER, testRegistry, workstationKey, type TestChain } from './fixtures/chain';
 import { heldPulledChanges } from './handlers';
@@ -105,28 +105,9 @@ describe('attacker: forged pulled consent changes', () => {
     // Reported where a person looks: sync status (and its text in `custodian sync status`).
     const counts = heldPulledChanges(db);
     expect(counts).toEqual({ unknownPatient: 0, unopenable: 0, unregisteredWriter: 1 });
-    expect(formatSyncStatus({ ...STATUS, heldPulledChanges: counts })).toContain('1 UNREGISTERED_WRITER');
+    expect(formatSyncStatus({ ...statusFixture(), heldPulledChanges: counts })).toContain('1 UNREGISTERED_WRITER');
     db.close();
     sender.close();
   });
 });
 
-const STATUS: SyncStatus = {
-  connection: 'connected',
-  health: { state: 'connected', mode: 'embedded', since: '2026-01-01T00:00:00.000Z', queued: 0, blockNumber: 1 },
-  rpcUrl: null,
-  chainId: 31337,
-  blockHeight: 1,
-  signer: { address: null, balanceWei: null },
-  queue: { total: 0, byKind: {} },
-  batches: { pending: 0, signed: 0, sent: 0, confirmed: 0, failed: 0, replaced: 0 },
-  paused: false,
-  state: { state: 'idle', pending: 0 },
-  offlineSince: null,
-  lastError: null,
-  notice: null,
-  confirmationsRequired: 1,
-  finality: null,
-  openConflicts: 0,
-  heldPulledChanges: { unknownPatient: 0, unopenable: 0, unregisteredWriter: 0 },
-};

@@ -10,7 +10,7 @@ import type { RequestContext } from '../runtime/dispatcher';
 import type { SyncEngine } from './engine';
 import { dryRunPlan } from './dry-run';
 import { finalityText } from './finality';
-import { heldEventCounts } from './outbox';
+import { heldEventCounts, heldEventReasons } from './outbox';
 import type { SyncRegistry } from './plugin';
 import { SyncStore, type BatchRow } from './store';
 
@@ -138,7 +138,7 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
         finality: engine?.finality ? finalityText(engine.finality) : null,
         openConflicts: conflicts.openCount(),
         heldPulledChanges: heldPulledChanges(deps.db),
-        heldOutboxEvents: heldEventCounts(deps.db),
+        heldOutboxEvents: { ...heldEventCounts(deps.db), latest: heldEventReasons(deps.db) },
       };
       return status;
     },

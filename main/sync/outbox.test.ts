@@ -9,7 +9,9 @@ import { CLAIM_RECORD } from '../claims/outbox-events';
 import { CONSENT_CHANGE } from '../consents/outbox-events';
 import type { Db } from '../db/connection';
 import { consentPayload, openTestDb, tempDir, TEST_PATIENTS } from './fixtures/chain';
-import { enqueueOutbox, OutboxBatchWriter, OutboxPayloadError } from './outbox';
+import { statusFixture } from './fixtures/status';
+import { enqueueOutbox, heldEventReasons, holdEvent, OutboxBatchWriter, OutboxPayloadError } from './outbox';
+import { formatSyncStatus } from './report-text';
 
 let dir: string;
 let db: Db;
@@ -97,5 +99,35 @@ describe('one writer', () => {
   it('no production file but main/sync/outbox.ts inserts into the outbox', () => {
     const writers = ['main', 'bench', 'scripts'].flatMap(sources).filter((f) => /INSERT\s+(OR\s+\w+\s+)?INTO\s+outbox\b/i.test(fs.readFileSync(path.join(root, f), 'utf8')));
     expect(writers).toEqual(['main/sync/outbox.ts']);
+  });
+});
+
+// An IT admin told only "3 events held" cannot act: `sync status` and the Sync page show the newest held events with
+// the reason their domain wrote, which names what to do.
+describe('held events, each with its reason', () => {
+  it('lists the newest held events with id, kind and reason; waiting and batched events are not held', () => {
+    const held = (reason: string) => {
+      const id = enqueueOutbox(db, CLAIM_RECORD, { ...claim, claimRowId: 900 + count() });
+      expect(holdEvent(db, id, reason)).toBe(true);
+      return id;
+    };
+    const first = held('SHARING_PROPOSAL_LEGACY: agreement 0xab is NOT sent: propose it again once the partner key is known');
+    const ids = [first, held(`SYNC_PAYLOAD_INVALID: ${'x'.repeat(400)}`), ...Array.from({ length: 5 }, (_, i) => held(`SHARING_PROPOSAL_LEGACY: agreement ${i}`))];
+    enqueueOutbox(db, CLAIM_RECORD, { ...claim, claimRowId: 990 }); // waiting, not held
+    const latest = heldEventReasons(db);
+    expect(latest.map((e) => e.id)).toEqual(ids.slice(-5).reverse());
+    expect(latest[0]).toEqual({ id: ids.at(-1), kind: CLAIM_RECORD.kind, reason: 'SHARING_PROPOSAL_LEGACY: agreement 4' });
+    const all = heldEventReasons(db, 100);
+    expect(all.find((e) => e.id === ids[1])!.reason).toHaveLength(300);
+    expect(all.find((e) => e.id === first)!.reason).toMatch(/propose it again/);
+    expect(all.every((e) => ids.includes(e.id))).toBe(true);
+  });
+
+  it('sync status prints each shown event with its reason and says when more are held', () => {
+    const text = formatSyncStatus({ ...statusFixture(), heldOutboxEvents: { total: 7, byCode: { SHARING_PROPOSAL_LEGACY: 7 }, latest: [{ id: 42, kind: 'agreement.propose', reason: 'SHARING_PROPOSAL_LEGACY: propose again' }] } });
+    expect(text).toContain('Held, unsent: 7 outbox event(s) will not be sent: SHARING_PROPOSAL_LEGACY 7');
+    expect(text).toContain('event 42 (agreement.propose): SHARING_PROPOSAL_LEGACY: propose again');
+    expect(text).toContain('(the newest 1 shown)');
+    expect(text).not.toContain('sync event');
   });
 });

@@ -219,3 +219,19 @@ export function heldEventCounts(db: Db): { total: number; byCode: Record<string,
   }
   return { total: rows.length, byCode };
 }
+
+/** A held event as `sync status` and the Sync page show it: its id, kind and the reason its domain wrote (cut at 300). */
+export interface HeldEvent {
+  id: number;
+  kind: string;
+  reason: string;
+}
+
+/**
+ * The newest held events (see heldEventCounts), each with its own reason, which names what to do: the counts alone
+ * tell an IT admin that something will never be sent, not which record or why.
+ */
+export function heldEventReasons(db: Db, limit = 5): HeldEvent[] {
+  const rows = db.prepare(`SELECT id, kind, last_error AS reason FROM outbox_events WHERE state = 'failed' AND batch_id IS NULL ORDER BY id DESC LIMIT ?`).all(limit) as { id: number; kind: string; reason: string | null }[];
+  return rows.map((r) => ({ id: r.id, kind: r.kind, reason: (r.reason ?? 'UNNAMED: no reason was written').slice(0, 300) }));
+}

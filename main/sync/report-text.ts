@@ -25,7 +25,9 @@ export function formatSyncStatus(s: SyncStatus): string {
   }
   const outbox = s.heldOutboxEvents;
   if (outbox?.total) {
-    lines.push(`Held, unsent: ${n(outbox.total)} outbox event(s) will not be sent: ${Object.entries(outbox.byCode).map(([code, count]) => `${code} ${n(count)}`).join(', ')} (sync event ID names each one's reason)`);
+    lines.push(`Held, unsent: ${n(outbox.total)} outbox event(s) will not be sent: ${Object.entries(outbox.byCode).map(([code, count]) => `${code} ${n(count)}`).join(', ')}`);
+    for (const e of outbox.latest) lines.push(`              event ${e.id} (${e.kind}): ${e.reason}`);
+    if (outbox.total > outbox.latest.length) lines.push(`              (the newest ${outbox.latest.length} shown)`);
   }
   return lines.join('\n');
 }

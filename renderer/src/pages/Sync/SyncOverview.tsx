@@ -228,7 +228,10 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
             <Text size="xs" c="red.8" data-testid="sync-held-events">
               {`${formatCount(status.heldOutboxEvents.total)} outbox event(s) held, never sent: ${Object.entries(status.heldOutboxEvents.byCode)
                 .map(([code, count]) => `${code} ${formatCount(count)}`)
-                .join(', ')}. Each event's reason says what to do.`}
+                .join(', ')}.`}
+              {status.heldOutboxEvents.latest.map((e) => (
+                <span key={e.id} style={{ display: 'block' }} data-testid="sync-held-event">{`Event ${e.id} (${e.kind}): ${e.reason}`}</span>
+              ))}
             </Text>
           )}
           {status?.finality && (
