@@ -137,6 +137,10 @@ test('sync: an outbox event that fails the chain payload check is reported by re
   await expect(page.getByTestId('sync-sender')).toContainText(/failed the chain payload check and will not be sent; first: outbox event \d+ \(consent\.change\): ./);
   await expect(page.getByTestId('sync-sender')).toContainText('never sent');
   await expect(page.getByTestId('sync-sender')).not.toContainText('not for the chain');
+  // Held for good, and shown with its own reason (what to fix), never with the payload's values.
+  await expect(page.getByTestId('sync-held-events')).toContainText('1 outbox event(s) held, never sent: SYNC_PAYLOAD_INVALID 1');
+  await expect(page.getByTestId('sync-held-event')).toHaveAttribute('title', /^SYNC_PAYLOAD_INVALID: .*consentId/);
+  await expect(page.getByTestId('sync-held-event')).not.toContainText('not for the chain');
   await shell.screenshot('sync-payload-rejected', { fullPage: false });
   await expectAccessible(page, testInfo, 'sync-payload-rejected');
 });

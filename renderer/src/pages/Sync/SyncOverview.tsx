@@ -229,11 +229,13 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
               {`${formatCount(status.heldOutboxEvents.total)} outbox event(s) held, never sent: ${Object.entries(status.heldOutboxEvents.byCode)
                 .map(([code, count]) => `${code} ${formatCount(count)}`)
                 .join(', ')}.`}
-              {status.heldOutboxEvents.latest.map((e) => (
-                <span key={e.id} style={{ display: 'block' }} data-testid="sync-held-event">{`Event ${e.id} (${e.kind}): ${e.reason}`}</span>
-              ))}
             </Text>
           )}
+          {status?.heldOutboxEvents?.latest.map((e) => (
+            <Text key={e.id} size="xs" c="dimmed" lineClamp={2} title={e.reason} data-testid="sync-held-event">
+              {`Event ${e.id} (${e.kind}): ${e.reason}`}
+            </Text>
+          ))}
           {status?.finality && (
             <TechnicalDetails summary="When a batch counts as final" testId="sync-finality-technical">
               <Text size="xs" c="dimmed" data-testid="sync-finality">
