@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, CHANNEL_NAMES, type ChannelName } from '../api';
 import type { ApiErrorShape } from '../api/errors';
 import { ROLES, type Role } from '../api/permissions';
@@ -23,7 +23,6 @@ const USER: Record<Role, string> = { it_admin: 'admin', records_clerk: 'clerk', 
 
 let dir: string;
 let services: Services;
-const savedPassword = process.env.CUSTODIAN_PASSWORD;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-cli-perm-'));
@@ -32,11 +31,10 @@ beforeAll(async () => {
   expect(await services.call('auth.setup', { username: USER.it_admin, displayName: 'Ada Admin', password: PASSWORD }, { session: admin })).toMatchObject({ ok: true });
   for (const role of ROLES.filter((r) => r !== 'it_admin')) await createStaffReady(services, { session: admin }, { username: USER[role], displayName: `Test ${role}`, role, password: PASSWORD });
   // signInCli reads the password as the command does: CUSTODIAN_PASSWORD.
-  process.env.CUSTODIAN_PASSWORD = PASSWORD;
+  vi.stubEnv('CUSTODIAN_PASSWORD', PASSWORD);
 }, 120_000);
 afterAll(async () => {
-  if (savedPassword === undefined) delete process.env.CUSTODIAN_PASSWORD;
-  else process.env.CUSTODIAN_PASSWORD = savedPassword;
+  vi.unstubAllEnvs();
   await services?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });

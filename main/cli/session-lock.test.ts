@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { typedCall } from '../runtime/call';
 import { memorySession } from '../runtime/dispatcher';
 import { silentLogger } from '../runtime/log';
@@ -17,18 +17,16 @@ const PASSWORD = 'correct horse battery staple 42';
 let dir: string;
 let services: Services;
 const admin = memorySession();
-const savedPassword = process.env.CUSTODIAN_PASSWORD;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-cli-lock-'));
   services = await startServices({ dataDir: dir, runtime: 'cli', logger: silentLogger, config: { chain: { mode: 'none' } }, sync: 'manual' });
   expect(await services.call('auth.setup', { username: 'admin', displayName: 'Ada Admin', password: PASSWORD }, { session: admin })).toMatchObject({ ok: true });
   await createStaffReady(services, { session: admin }, { username: 'manager', displayName: 'Mo Manager', role: 'records_manager', password: PASSWORD });
-  process.env.CUSTODIAN_PASSWORD = PASSWORD;
+  vi.stubEnv('CUSTODIAN_PASSWORD', PASSWORD);
 }, 120_000);
 afterAll(async () => {
-  if (savedPassword === undefined) delete process.env.CUSTODIAN_PASSWORD;
-  else process.env.CUSTODIAN_PASSWORD = savedPassword;
+  vi.unstubAllEnvs();
   await services?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
