@@ -2,33 +2,28 @@
 // minutes and then exited 1 reading its own summary with SESSION_LOCKED, every row stored). The lock stands and is
 // audited; the command signs the same account in again with the password it was given and asks once more. A caller
 // without a password to sign in with reads nothing more, and a session an IT admin ended is not renewed.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { typedCall } from '../runtime/call';
 import { memorySession } from '../runtime/dispatcher';
-import { silentLogger } from '../runtime/log';
-import { startServices, type Services } from '../compose/services';
+import { staff, testConsole } from '../compose/test-support';
+import type { Services } from '../compose/services';
 import { createStaffReady } from '../staff/test-support';
 import { signIn } from './command';
 
 const PASSWORD = 'correct horse battery staple 42';
-let dir: string;
+const console_ = testConsole('cli-lock', staff.admin);
 let services: Services;
 const admin = memorySession();
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-cli-lock-'));
-  services = await startServices({ dataDir: dir, runtime: 'cli', logger: silentLogger, config: { chain: { mode: 'none' } }, sync: 'manual' });
+  services = await console_.start();
   expect(await services.call('auth.setup', { username: 'admin', displayName: 'Ada Admin', password: PASSWORD }, { session: admin })).toMatchObject({ ok: true });
   await createStaffReady(services, { session: admin }, { username: 'manager', displayName: 'Mo Manager', role: 'records_manager', password: PASSWORD });
   vi.stubEnv('CUSTODIAN_PASSWORD', PASSWORD);
 }, 120_000);
 afterAll(async () => {
   vi.unstubAllEnvs();
-  await services?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await console_.close();
 });
 
 /** Makes every open session of `username` idle for longer than the lock allows, as half an hour of waiting does. */
