@@ -27,6 +27,7 @@ export function formatSyncStatus(s: SyncStatus): string {
   if (outbox?.total) {
     lines.push(`Held, unsent: ${n(outbox.total)} outbox event(s) will not be sent: ${Object.entries(outbox.byCode).map(([code, count]) => `${code} ${n(count)}`).join(', ')} (sync event ID names each one's reason)`);
   }
+  if (s.replacedOutboxEvents) lines.push(`Replaced:     ${n(s.replacedOutboxEvents)} outbox event(s) replaced by a later event of their kind, never sent (sync event ID names the replacement)`);
   return lines.join('\n');
 }
 
