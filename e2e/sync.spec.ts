@@ -144,3 +144,42 @@ test('sync: an outbox event that fails the chain payload check is reported by re
   await shell.screenshot('sync-payload-rejected', { fullPage: false });
   await expectAccessible(page, testInfo, 'sync-payload-rejected');
 });
+
+test('sync: an outbox event replaced by a later one is counted apart, neither queued nor held, and never sent', async ({ page, custodian }, testInfo) => {
+  test.setTimeout(90_000);
+  const shell = new ConsoleShell(page);
+  const sync = new SyncPage(page);
+  await shell.open(custodian.url);
+  await new SignInPage(page).signIn(ADMIN);
+  await shell.waitForConnectedChain();
+  await sync.open();
+  await expect(sync.replacedEvents).toHaveCount(0);
+
+  // An audit root replaced by a later one before it was batched, as replaceEvent leaves it (migration 0025).
+  const db = openDataFolderDatabase(custodian.dataDir);
+  let old = 0;
+  try {
+    db.pragma('busy_timeout = 5000');
+    const root = (i: number) => JSON.stringify({ treeSize: 9000 + i, rootHash: `0x${String(i).repeat(64)}` });
+    old = db.transaction(() => {
+      const first = Number(db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('audit.root', ?)`).run(root(7)).lastInsertRowid);
+      const next = Number(db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('audit.root', ?)`).run(root(8)).lastInsertRowid);
+      db.prepare(`UPDATE outbox SET state = 'replaced', replaced_by = ? WHERE id = ?`).run(next, first);
+      return first;
+    })();
+  } finally {
+    db.close();
+  }
+  await sync.syncNow.click();
+
+  await expect(sync.replacedEvents).toContainText('1 outbox event(s) replaced by a later event of their kind, never sent', { timeout: 30_000 });
+  await expect(sync.heldEvents).toHaveCount(0);
+  await shell.screenshot('sync-replaced-event', { fullPage: false });
+  await expectAccessible(page, testInfo, 'sync-replaced-event');
+  const after = openDataFolderDatabase(custodian.dataDir);
+  try {
+    expect(after.prepare(`SELECT state, batch_id AS batchId FROM outbox WHERE id = ?`).get(old)).toEqual({ state: 'replaced', batchId: null });
+  } finally {
+    after.close();
+  }
+});

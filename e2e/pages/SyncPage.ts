@@ -13,6 +13,8 @@ export class SyncPage {
   readonly senderState: Locator;
   readonly senderDetail: Locator;
   readonly queueTotal: Locator;
+  readonly heldEvents: Locator;
+  readonly replacedEvents: Locator;
   readonly syncNow: Locator;
   readonly pause: Locator;
   readonly resume: Locator;
@@ -37,6 +39,8 @@ export class SyncPage {
     this.senderState = page.getByTestId('sync-state');
     this.senderDetail = page.getByTestId('sync-state-detail');
     this.queueTotal = page.getByTestId('sync-queue-total');
+    this.heldEvents = page.getByTestId('sync-held-events');
+    this.replacedEvents = page.getByTestId('sync-replaced-events');
     this.syncNow = page.getByTestId('sync-now');
     this.pause = page.getByTestId('sync-pause');
     this.resume = page.getByTestId('sync-resume');

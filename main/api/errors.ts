@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'SYNC_INSUFFICIENT_FUNDS'
   | 'SYNC_REVERTED'
   | 'SYNC_PAYLOAD_INVALID'
+  /** An outbox event may be replaced only while it waits here, never batched, by a later event of its kind (migration 0025). */
+  | 'OUTBOX_REPLACE_REFUSED'
   | 'SYNC_SIGNER_UNAVAILABLE'
   | 'SIGNER_SEAL_UNAVAILABLE'
   | 'SYNC_DISABLED'

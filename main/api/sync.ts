@@ -44,6 +44,11 @@ export interface SyncStatus {
    * by the code their reason starts with; the newest few with their own reason, which names what to do.
    */
   heldOutboxEvents?: { total: number; byCode: Record<string, number>; latest: { id: number; kind: string; reason: string }[] };
+  /**
+   * Outbox events replaced by a later event of their kind before they were batched (a sharing proposal queued
+   * before proposals were sealed, sent as its converted event): never sent, neither queued nor held (migration 0025).
+   */
+  replacedOutboxEvents?: number;
 }
 
 export type ConflictReason = 'STALE' | 'FUTURE' | 'OVERRIDDEN';
@@ -121,6 +126,8 @@ export interface SyncEventDetail {
   batch: SyncBatchSummary | null;
   /** For audit roots: where the root is anchored, once the puller has seen it ("verify on chain"). */
   anchor: { blockNumber: number; blockHash: string; txHash: string; anchorIndex: number } | null;
+  /** For a replaced event (state 'replaced', never sent): the id of the event sent instead (migration 0025). */
+  replacedBy?: number | null;
 }
 
 export interface SyncNowResult {

@@ -1,13 +1,14 @@
 // Sharing proposals queued before proposals were sealed (outbox payload v1: the terms in clear, signed under the
 // "Custodian Sharing" domain version 1) fail today's payload check and must never reach the chain as they are. At
 // start-up each one is converted when that loses nothing (the same terms, a fresh salt, sealed to the partner's public
-// key when this folder knows it, re-signed by the organisation key), else held back by name
-// (SHARING_PROPOSAL_LEGACY: the Sync page counts it, the event names what to do) and its agreement marked not sent.
+// key when this folder knows it, re-signed by the organisation key) and the old event replaced by the new one (a state
+// the database keeps final: migration 0025), else held back by name (SHARING_PROPOSAL_LEGACY: the Sync page counts
+// it, the event names what to do) and its agreement marked not sent.
 import { SigningKey, type Wallet } from 'ethers';
 import { z } from 'zod';
 import { systemAudit } from '../audit/system-audit';
 import type { Db } from '../db/connection';
-import { enqueueOutbox, holdEvent, waitingEventsOfKind } from '../sync/outbox';
+import { holdEvent, replaceEvent, waitingEventsOfKind } from '../sync/outbox';
 import { structOf, type SharingChain } from './agreements';
 import { agreementDigest, sharingDomain, signAgreement } from './eip712';
 import { AGREEMENT_PROPOSE, agreementProposePayload } from './outbox-events';
@@ -51,7 +52,11 @@ export interface LegacyOutcome {
 }
 
 const LEGACY = 'SHARING_PROPOSAL_LEGACY';
-const CONVERTED = 'SHARING_PROPOSAL_CONVERTED';
+/**
+ * How versions before migration 0025 marked a converted event (in its error text). 0025 made each one 'replaced'
+ * where the text named a later proposal event that exists; one it could not is held here and stays held.
+ */
+const CONVERTED_BEFORE_0025 = 'SHARING_PROPOSAL_CONVERTED';
 
 /**
  * Converts or holds back every waiting v1 proposal (pending, or already refused by the engine's payload check);
@@ -65,7 +70,7 @@ export async function reconcileLegacyProposals(deps: LegacyProposalDeps): Promis
   const chain = deps.chain();
   if ('notConfigured' in chain) return out;
   for (const event of waitingEventsOfKind(db, AGREEMENT_PROPOSE.kind)) {
-    if (event.lastError?.startsWith(`${CONVERTED}:`)) continue; // sent as its converted event
+    if (event.lastError?.startsWith(`${CONVERTED_BEFORE_0025}:`)) continue; // converted by an earlier version: never again
     let raw: unknown;
     try {
       raw = JSON.parse(event.payload);
@@ -121,8 +126,7 @@ async function convert(deps: LegacyProposalDeps, outboxId: number, p: LegacyProp
   const signature = await signAgreement(deps.wallet, domain, struct);
   const payload = { agreementId: row.id, partyA: row.our_address, partyB: row.partner_address, commitment, sealedTerms: sealTerms(terms, row.id, publicKey), signatureA: signature };
   return db.transaction(() => {
-    const id = enqueueOutbox(db, AGREEMENT_PROPOSE, payload);
-    holdEvent(db, outboxId, `${CONVERTED}: queued before proposals were sealed; sent instead as outbox event ${id} (the same terms, sealed to the partner, signed again)`);
+    const id = replaceEvent(db, outboxId, AGREEMENT_PROPOSE, payload);
     replaceOurProposal(db, row.id, { termsHash: commitment, signature, chainId: chain.chainId, contract: chain.contract }, new Date().toISOString());
     systemAudit(db, { action: 'sharing.agreement.convert', subject: `agreement:${row.id}`, details: { outboxId, resentAs: id } });
     return id;

@@ -10,7 +10,7 @@ import type { RequestContext } from '../runtime/dispatcher';
 import type { SyncEngine } from './engine';
 import { dryRunPlan } from './dry-run';
 import { finalityText } from './finality';
-import { heldEventCounts, heldEventReasons } from './outbox';
+import { heldEventCounts, heldEventReasons, replacedEventCount } from './outbox';
 import type { SyncRegistry } from './plugin';
 import { SyncStore, type BatchRow } from './store';
 
@@ -139,6 +139,7 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
         openConflicts: conflicts.openCount(),
         heldPulledChanges: heldPulledChanges(deps.db),
         heldOutboxEvents: { ...heldEventCounts(deps.db), latest: heldEventReasons(deps.db) },
+        replacedOutboxEvents: replacedEventCount(deps.db),
       };
       return status;
     },
@@ -167,6 +168,7 @@ export function createSyncHandlers(deps: SyncHandlerDeps): HandlersFor<typeof sy
         payload: parsed?.ok ? (parsed.value as Record<string, unknown>) : null,
         batch: batch ? toBatchSummary(batch) : null,
         anchor,
+        replacedBy: row.replaced_by,
       };
     },
     // Controls that act on the chain or the engine commit their audit entry first and act only after: if the

@@ -180,12 +180,12 @@ export function outboxHighWater(db: Db): number {
 }
 
 /**
- * Whether every event of an id range is still waiting on this workstation (pending, or failed and to be retried):
- * none has been batched for sending, sent or confirmed, and none was pruned.
+ * Whether every event of an id range is still waiting on this workstation (pending, or failed and to be retried)
+ * or was replaced by another: none has been batched for sending, sent or confirmed, and none was pruned.
  */
 export function outboxRangeUnsent(db: Db, from: number, to: number): boolean {
   if (to < from) return true;
-  const { n } = db.prepare(`SELECT count(*) AS n FROM outbox WHERE id BETWEEN ? AND ? AND state IN ('pending', 'failed')`).get(from, to) as { n: number };
+  const { n } = db.prepare(`SELECT count(*) AS n FROM outbox WHERE id BETWEEN ? AND ? AND state IN ('pending', 'failed', 'replaced')`).get(from, to) as { n: number };
   return n === to - from + 1;
 }
 
@@ -207,6 +207,41 @@ export function waitingEventsOfKind(db: Db, kind: string): { id: number; payload
  */
 export function holdEvent(db: Db, id: number, reason: string): boolean {
   return db.prepare(`UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ? AND batch_id IS NULL AND state IN ('pending', 'failed')`).run(reason, new Date().toISOString(), id).changes > 0;
+}
+
+/** A replacement refused: names the event and why, never a payload. */
+export class OutboxReplaceError extends AppError {
+  constructor(
+    readonly eventId: number,
+    readonly reason: string,
+  ) {
+    super('OUTBOX_REPLACE_REFUSED', `Outbox event ${eventId} cannot be replaced: ${reason}.`);
+    this.name = 'OutboxReplaceError';
+  }
+}
+
+/**
+ * Queues `newPayload` of `kind` to be sent instead of event `oldId`, in one transaction: the new event, and the old
+ * one marked 'replaced' by it, a state the database keeps final (migration 0025: OUTBOX_REPLACED_FINAL) and the
+ * engine never sends. Only an event still waiting here and never batched (pending, or held) can be replaced: one
+ * batched may be on chain already (the database refuses it too: OUTBOX_REPLACE_REFUSED). Returns the new id.
+ */
+export function replaceEvent<P>(db: Db, oldId: number, kind: OutboxKind<P>, newPayload: P | string, at: string = new Date().toISOString()): number {
+  return db.transaction(() => {
+    const old = db.prepare(`SELECT kind, state, batch_id AS batchId FROM outbox WHERE id = ?`).get(oldId) as { kind: string; state: string; batchId: string | null } | undefined;
+    if (!old) throw new OutboxReplaceError(oldId, 'there is no such event');
+    if (old.kind !== kind.kind) throw new OutboxReplaceError(oldId, `it is a ${old.kind} event, not ${kind.kind}`);
+    if (old.state === 'replaced') throw new OutboxReplaceError(oldId, 'it was replaced already');
+    if (old.batchId !== null || (old.state !== 'pending' && old.state !== 'failed')) throw new OutboxReplaceError(oldId, `it was batched for the chain (state ${old.state}) and may be on chain already`);
+    const id = enqueueOutbox(db, kind, newPayload, at);
+    db.prepare(`UPDATE outbox SET state = 'replaced', replaced_by = ?, last_error = NULL, updated_at = ? WHERE id = ?`).run(id, at, oldId);
+    return id;
+  })();
+}
+
+/** Events replaced by another (migration 0025): never sent, neither waiting nor held; the Sync page counts them apart. */
+export function replacedEventCount(db: Db): number {
+  return db.prepare(`SELECT count(*) FROM outbox WHERE state = 'replaced'`).pluck().get() as number;
 }
 
 /** Failed events that were never batched (refused payloads, events held back by their domain), by the code their reason starts with. */

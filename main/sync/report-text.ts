@@ -29,6 +29,7 @@ export function formatSyncStatus(s: SyncStatus): string {
     for (const e of outbox.latest) lines.push(`              event ${e.id} (${e.kind}): ${e.reason}`);
     if (outbox.total > outbox.latest.length) lines.push(`              (the newest ${outbox.latest.length} shown)`);
   }
+  if (s.replacedOutboxEvents) lines.push(`Replaced:     ${n(s.replacedOutboxEvents)} outbox event(s) replaced by a later event of their kind, never sent (sync event ID names the replacement)`);
   return lines.join('\n');
 }
 

@@ -7,8 +7,9 @@ import type { ConsentConflictSummary, SyncBatchSummary, SyncEventDetail, SyncNow
 import type { SystemStatus } from '../api/system';
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../compose/services';
-import { enqueue, enqueueConsents, auditRootPayload, tempDir } from './fixtures/chain';
-import { formatConflicts } from './report-text';
+import { enqueue, enqueueConsents, auditRootPayload, tempDir, TEST_REGISTRY } from './fixtures/chain';
+import { replaceEvent } from './outbox';
+import { formatConflicts, formatSyncStatus } from './report-text';
 
 const admin: Principal = { id: 'it', name: 'IT admin', role: 'it_admin' };
 const clerk: Principal = { id: 'clerk', name: 'Clerk', role: 'records_clerk' };
@@ -112,6 +113,21 @@ describe('sync channels', () => {
     }
     const missing = await services.call('sync.retryBatch', { batchId: `0x${'ab'.repeat(32)}` }, admin);
     expect(missing.ok ? null : missing.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('a replaced outbox event in sync.status and sync.event', () => {
+  it('is counted apart (not queued, not held) and names the event sent instead', async () => {
+    const before = await ok<SyncStatus>('sync.status', {});
+    const [old] = enqueue(services.db, 'audit.root', [auditRootPayload(70).json]);
+    const next = replaceEvent(services.db, old!, TEST_REGISTRY.plugin('audit.root'), auditRootPayload(71).json);
+    const status = await ok<SyncStatus>('sync.status', {});
+    expect(status.replacedOutboxEvents).toBe((before.replacedOutboxEvents ?? 0) + 1);
+    expect(status.queue.total).toBe(before.queue.total + 1);
+    expect(status.heldOutboxEvents).toEqual(before.heldOutboxEvents);
+    expect(formatSyncStatus(status)).toMatch(/^Replaced: +1 outbox event\(s\) replaced by a later event of their kind, never sent/m);
+    expect(await ok<SyncEventDetail>('sync.event', { id: old })).toMatchObject({ state: 'replaced', replacedBy: next, batch: null });
+    expect(await ok<SyncEventDetail>('sync.event', { id: next })).toMatchObject({ state: 'pending', replacedBy: null });
   });
 });
 

@@ -332,7 +332,9 @@ export class SyncStore {
       : (this.db.prepare(`SELECT * FROM sync_batches ORDER BY rowid DESC LIMIT ?`).all(limit) as BatchRow[]);
   }
 
-  event(id: number): { id: number; kind: string; payload: string; state: string; batch_id: string | null; attempts: number; last_error: string | null; created_at: string; updated_at: string } | undefined {
-    return this.db.prepare(`SELECT id, kind, payload, state, batch_id, attempts, last_error, created_at, updated_at FROM outbox_events WHERE id = ?`).get(id) as never;
+  event(id: number):
+    | { id: number; kind: string; payload: string; state: string; batch_id: string | null; attempts: number; last_error: string | null; created_at: string; updated_at: string; replaced_by: number | null }
+    | undefined {
+    return this.db.prepare(`SELECT id, kind, payload, state, batch_id, attempts, last_error, created_at, updated_at, replaced_by FROM outbox_events WHERE id = ?`).get(id) as never;
   }
 }

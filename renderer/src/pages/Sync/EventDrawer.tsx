@@ -161,6 +161,11 @@ export function EventDrawer({ eventId, confirmationsRequired, onClose }: { event
             <Row label="Attempts">{formatCount(event.attempts)}</Row>
             <Row label="Recorded">{formatDateTime(event.createdAt)}</Row>
             <Row label="Last change">{formatDateTime(event.updatedAt)}</Row>
+            {event.replacedBy != null && (
+              <Row label="Replaced by" testId="sync-event-replaced-by">
+                {`Outbox event #${event.replacedBy} (sent instead; this one never is)`}
+              </Row>
+            )}
             {event.lastError && (
               <Row label="Last error">
                 <Text size="xs" c="var(--custodian-text-danger)">

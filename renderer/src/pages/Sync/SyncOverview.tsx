@@ -236,6 +236,11 @@ function SenderCard({ status, live }: { status: SyncStatus | undefined; live: Li
               {`Event ${e.id} (${e.kind}): ${e.reason}`}
             </Text>
           ))}
+          {!!status?.replacedOutboxEvents && (
+            <Text size="xs" c="dimmed" data-testid="sync-replaced-events">
+              {`${formatCount(status.replacedOutboxEvents)} outbox event(s) replaced by a later event of their kind, never sent: not queued, not held.`}
+            </Text>
+          )}
           {status?.finality && (
             <TechnicalDetails summary="When a batch counts as final" testId="sync-finality-technical">
               <Text size="xs" c="dimmed" data-testid="sync-finality">

@@ -173,6 +173,7 @@ export const EVENT_STATE_VIEW: Record<string, { label: string; color: string }> 
   sent: { label: 'Sent', color: 'blue' },
   confirmed: { label: 'Confirmed', color: 'teal' },
   failed: { label: 'Failed', color: 'red' },
+  replaced: { label: 'Replaced, never sent', color: 'gray' },
 };
 
 export function eventStateView(state: string): { label: string; color: string } {
