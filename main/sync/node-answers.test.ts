@@ -58,6 +58,10 @@ describe(`refusals of the ${testNodeKind()} node, as the sync engine reads them`
     const err = await broadcast(key, { nonce: 0 });
     // The devnet key has sent nothing yet on this node: mine one first, then reuse its nonce.
     expect(err).toBeNull();
+    // Automine answers the send before its block exists: under load the second send reached the pool first and was
+    // taken as a replacement (this node has no 10% rule). A block mined now holds the first for certain.
+    await control.mine();
+    expect(await provider.getTransactionCount(key.address, 'latest')).toBe(1);
     const again = await broadcast(key, { nonce: 0, maxFeePerGas: 4n * GWEI });
     expect(again).not.toBeNull();
     expect(classifyFailure(again)).toMatchObject({ subtype: 'nonce', code: 'SYNC_NONCE_CONFLICT' });
