@@ -16,6 +16,7 @@ import { startServices } from '../main/compose/services';
 import { startConsoleServer } from '../main/serve/server';
 import { prng } from '../scripts/generate-consents';
 import type { Bench, Figure } from './types';
+import { timeColumns } from '../main/consents/compact-columns';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const STATIC_DIR = path.join(REPO_ROOT, 'build', 'renderer');
@@ -77,8 +78,8 @@ async function seed(dataDir: string, rows: number): Promise<Seeded> {
   const now = new Date().toISOString();
   const insertPatient = db.prepare('INSERT INTO patients (id, facility, mrn, name, birth_date, pseudonym, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertConsent = db.prepare(
-    `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'import:1', 1, ?, ?)`,
+    `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'import:1', 1, ?, ?, ?, ?)`,
   );
   db.transaction(() => {
     for (let p = 1; p <= patients; p++) {
@@ -104,8 +105,8 @@ async function seed(dataDir: string, rows: number): Promise<Seeded> {
         end,
         status,
         `0x${i.toString(16).padStart(64, '0')}`,
-        now,
-        now,
+        ...timeColumns(now),
+        ...timeColumns(now),
       );
     }
   })();

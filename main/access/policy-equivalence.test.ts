@@ -17,6 +17,7 @@ import { prng } from '../../scripts/generate-consents';
 import { decide, gateOf } from './answers';
 import { formatAge as describeAge } from '../api/age';
 import type { DecideQuery } from './policy';
+import { timeColumns } from '../consents/compact-columns';
 
 // ---- The oracles: the code as it stood before the access policy (commit 86cf3eb), unchanged but for names. ----
 
@@ -129,8 +130,8 @@ beforeAll(() => {
   const patient = t.db.prepare(`INSERT INTO patients (facility, mrn, name, pseudonym, created_at) VALUES ('GH01', ?, 'Test, Patient', ?, ?)`);
   for (let p = 1; p <= PATIENTS; p++) patient.run(`MRN${p}`, `0x${p.toString(16).padStart(64, '0')}`, now);
   const consent = t.db.prepare(
-    `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, revoked_reason, document_hash_bin, source, seq, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'test', ?, ?, ?)`,
+    `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, revoked_reason, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'test', ?, ?, ?, ?, ?)`,
   );
   // Several consents per key (so deny-over-permit, more than five on file, and every status occur).
   for (let i = 1; i <= 600; i++) {
@@ -152,8 +153,8 @@ beforeAll(() => {
       status === 'revoked' && rand() < 0.5 ? 'patient asked' : null,
       `0x${i.toString(16).padStart(64, '0')}`,
       i,
-      now,
-      now,
+      ...timeColumns(now),
+      ...timeColumns(now),
     );
   }
   // Providers for the gate: none (the last NPI), no credentials, and mixes of verdicts, ages and periods.

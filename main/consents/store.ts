@@ -11,6 +11,7 @@ import { enqueueOutbox } from '../sync/outbox';
 import { CONSENT_CHANGE, consentChangeJson, type ConsentChangePayload } from './outbox-events';
 import type { Pseudonymizer } from './pseudonym';
 import { hlcOfText, hlcText, nextHlc } from './consent-state';
+import { CONSENT_STAMP_COLUMNS, consentStampValues, hlcColumns, timeColumns, type TimeColumns } from './compact-columns';
 
 export interface ConsentRow {
   id: number;
@@ -129,13 +130,15 @@ export class ConsentStore implements ConsentWriter {
       keyRows: db.prepare('SELECT * FROM consents WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ?'),
       insert: db.prepare(
         `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
-           status, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           status, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, ${CONSENT_STAMP_COLUMNS})
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      markSuperseded: db.prepare(`UPDATE consents SET status = 'superseded', superseded_by = ?, seq = ?, updated_at = ? WHERE id = ?`),
-      stampRow: db.prepare(`UPDATE consents SET hlc = ?, hlc_writer = NULL WHERE id = ?`),
+      markSuperseded: db.prepare(`UPDATE consents SET status = 'superseded', superseded_by = ?, seq = ?, updated_ms = ?, updated_text = ? WHERE id = ?`),
+      stampRow: db.prepare(`UPDATE consents SET hlc_int = ?, hlc_text = ?, hlc_writer = NULL WHERE id = ?`),
       setSupersededBy: db.prepare('UPDATE consents SET superseded_by = ? WHERE id = ?'),
-      markRevoked: db.prepare(`UPDATE consents SET status = 'revoked', revoked_reason = ?, seq = ?, hlc = ?, hlc_writer = NULL, updated_at = ? WHERE id = ?`),
+      markRevoked: db.prepare(
+        `UPDATE consents SET status = 'revoked', revoked_reason = ?, seq = ?, hlc_int = ?, hlc_text = ?, hlc_writer = NULL, updated_ms = ?, updated_text = ? WHERE id = ?`,
+      ),
       noteDuplicate: db.prepare('INSERT OR IGNORE INTO import_duplicates (run_id, consent_id, row) VALUES (?, ?, ?)'),
       duplicateRow: db.prepare('SELECT row FROM import_duplicates WHERE run_id = ? AND consent_id = ?'),
       history: db.prepare('INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, ?, ?, ?, ?)'),
@@ -249,7 +252,7 @@ export class ConsentStore implements ConsentWriter {
     // a resent permit jumped over a later deny (the convergence bench with restarts mid-mining: a refusal not in force).
     const stamp = { hlc: hlcText(hlcOfText(chainHlc) + 1n), prevHlc: chainHlc };
     this.sawStamp(key, stamp.hlc);
-    if (row.hlc === torn.hlc) this.s.stampRow!.run(stamp.hlc, row.id);
+    if (row.hlc === torn.hlc) this.s.stampRow!.run(...hlcColumns(stamp.hlc), row.id);
     const outboxId = enqueueOutbox(this.db, CONSENT_CHANGE, JSON.stringify({ ...torn, hlc: stamp.hlc, prevHlc: stamp.prevHlc }), now);
     return { outboxId, hlc: stamp.hlc, patientId: row.patient_id };
   }
@@ -283,7 +286,7 @@ export class ConsentStore implements ConsentWriter {
 
   supersede(old: ConsentRow, oldPseudonym: string, next: NewConsent, seq: number, seqOld: number | null, ctx: WriteContext): number {
     // The old row leaves the current-external-id index before its replacement takes the same external id.
-    this.s.markSuperseded!.run(null, seqOld ?? old.seq, ctx.now, old.id);
+    this.s.markSuperseded!.run(null, seqOld ?? old.seq, ...timeColumns(ctx.now), old.id);
     const id = this.insert(next, seq, ctx, { supersedes: old.id, ...(next.sourceRow === null ? {} : { row: next.sourceRow, run: next.importRunId }) });
     this.beforeReference();
     this.s.setSupersededBy!.run(id, old.id);
@@ -292,7 +295,7 @@ export class ConsentStore implements ConsentWriter {
     if (seqOld !== null) {
       const oldKey = rowAsConsent(old, oldPseudonym);
       const stamp = this.stamp(oldKey, ctx.now);
-      this.s.stampRow!.run(stamp.hlc, old.id);
+      this.s.stampRow!.run(...hlcColumns(stamp.hlc), old.id);
       this.event('revoke', old.id, oldKey, seqOld, stamp, true, ctx);
     }
     return id;
@@ -301,7 +304,7 @@ export class ConsentStore implements ConsentWriter {
   revoke(row: ConsentRow, pseudonym: string, reason: string, seq: number, ctx: WriteContext): void {
     const c = rowAsConsent(row, pseudonym);
     const stamp = this.stamp(c, ctx.now);
-    this.s.markRevoked!.run(reason, seq, stamp.hlc, ctx.now, row.id);
+    this.s.markRevoked!.run(reason, seq, ...hlcColumns(stamp.hlc), ...timeColumns(ctx.now), row.id);
     this.writeHistory(row.id, 'revoke', ctx.actor, ctx.now, JSON.stringify({ reason }));
     this.event('revoke', row.id, c, seq, stamp, true, ctx);
   }
@@ -371,11 +374,14 @@ export function documentHashBytes(hash: string): Buffer {
   return Buffer.from(hash.slice(2), 'hex');
 }
 
-/** consentInsertValues with the document hash as the stored bytes (column document_hash_bin, migration 0020). */
+/**
+ * consentInsertValues as stored: the document hash as its bytes (column document_hash_bin, migration 0020), the times
+ * and stamp as their compact columns (CONSENT_STAMP_COLUMNS, migration 0026).
+ */
 export function consentStoredValues(c: NewConsent, seq: number, now: string, hlc: string): unknown[] {
-  const values = consentInsertValues(c, seq, now, hlc);
+  const values = consentInsertValues(c, seq, now, hlc).slice(0, 16);
   values[10] = documentHashBytes(c.documentHash);
-  return values;
+  return [...values, ...consentStampValues(now, now, hlc)];
 }
 
 /** A new consent's values in the column order of the consents INSERT, the document hash as text (the dry-run store's copy). */
@@ -388,8 +394,8 @@ export function consentBulkInsert(db: Db): MultiRowInsert {
   return new MultiRowInsert(
     db,
     `INSERT INTO consents (id, external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
-       status, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, created_at, updated_at, hlc)`,
-    20,
+       status, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, ${CONSENT_STAMP_COLUMNS})`,
+    23,
   );
 }
 
@@ -427,24 +433,29 @@ export const chainConsentWrites = {
   /** Same terms, a newer revocation: revoke in place, as a local revoke would. */
   revokeInPlace: (db: Db, id: number, v: { seq: number; hlc: string; writer: string; at: string }) =>
     db
-      .prepare(`UPDATE consents SET status = 'revoked', seq = ?, hlc = ?, hlc_writer = ?, revoked_reason = coalesce(revoked_reason, 'revoked on another workstation'), updated_at = ? WHERE id = ?`)
-      .run(v.seq, v.hlc, v.writer, v.at, id),
-  markSuperseded: (db: Db, id: number, at: string) => db.prepare(`UPDATE consents SET status = 'superseded', updated_at = ? WHERE id = ?`).run(at, id),
+      .prepare(
+        `UPDATE consents SET status = 'revoked', seq = ?, hlc_int = ?, hlc_text = ?, hlc_writer = ?, revoked_reason = coalesce(revoked_reason, 'revoked on another workstation'), updated_ms = ?, updated_text = ? WHERE id = ?`,
+      )
+      .run(v.seq, ...hlcColumns(v.hlc), v.writer, ...timeColumns(v.at), id),
+  markSuperseded: (db: Db, id: number, at: string) => db.prepare(`UPDATE consents SET status = 'superseded', updated_ms = ?, updated_text = ? WHERE id = ?`).run(...timeColumns(at), id),
   insert: (db: Db, r: ChainConsentRow): number =>
     Number(
       db
         .prepare(
-          `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, hlc, hlc_writer, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'chain', ?, ?, ?, ?, ?)`,
+          `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, hlc_writer, ${CONSENT_STAMP_COLUMNS})
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'chain', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(r.externalId, r.patientId, r.grantee, r.granteeKind, r.decision, r.purpose, r.category, r.periodStart, r.periodEnd, r.status, documentHashBytes(r.documentHash), r.seq, r.hlc, r.writer, r.at, r.at).lastInsertRowid,
+        .run(r.externalId, r.patientId, r.grantee, r.granteeKind, r.decision, r.purpose, r.category, r.periodStart, r.periodEnd, r.status, documentHashBytes(r.documentHash), r.seq, r.writer, ...consentStampValues(r.at, r.at, r.hlc))
+        .lastInsertRowid,
     ),
   linkSupersededBy: (db: Db, id: number, supersededBy: number | null) => db.prepare(`UPDATE consents SET superseded_by = ? WHERE id = ?`).run(supersededBy, id),
   /** Undo of an in-place revoke: the row's state before the pull, as recorded. */
   restoreRevoked: (db: Db, id: number, before: Record<string, string | number | null>) =>
     db
-      .prepare(`UPDATE consents SET status = ?, seq = ?, revoked_reason = ?, hlc = coalesce(?, hlc), hlc_writer = ?, updated_at = ? WHERE id = ?`)
-      .run(before.status, before.seq, before.revoked_reason, before.hlc ?? null, before.hlc_writer ?? null, before.updated_at, id),
+      .prepare(
+        `UPDATE consents SET status = ?, seq = ?, revoked_reason = ?, hlc_int = iif(?, hlc_int, ?), hlc_text = iif(?, hlc_text, ?), hlc_writer = ?, updated_ms = ?, updated_text = ? WHERE id = ?`,
+      )
+      .run(...restoredRow(before), id),
   /** A history entry of a pulled change (actor 'chain-sync'); its id goes to the pull log, so a reorg can take it back. */
   insertHistory: (db: Db, consentId: number, action: string, at: string, detail: string): number =>
     Number(db.prepare(`INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, ?, 'chain-sync', ?, ?)`).run(consentId, action, at, detail).lastInsertRowid),
@@ -452,5 +463,17 @@ export const chainConsentWrites = {
   deleteRow: (db: Db, id: number) => db.prepare(`DELETE FROM consents WHERE id = ?`).run(id),
   /** Undo of a replacement: the superseded row current again, as it was before the pull. */
   restoreSuperseded: (db: Db, id: number, before: Record<string, string | number | null>) =>
-    db.prepare(`UPDATE consents SET status = ?, superseded_by = ?, updated_at = ? WHERE id = ?`).run(before.status, before.superseded_by, before.updated_at, id),
+    db.prepare(`UPDATE consents SET status = ?, superseded_by = ?, updated_ms = ?, updated_text = ? WHERE id = ?`).run(before.status, before.superseded_by, ...recordedTime(before.updated_at), id),
 };
+
+/** A recorded time (pull-undo's copy of a row) as its two columns; a missing one stays null, which the row refuses. */
+function recordedTime(at: string | number | null | undefined): TimeColumns {
+  return typeof at === 'string' ? timeColumns(at) : [null, null];
+}
+
+/** restoreRevoked's values: the recorded state, its stamp only when one was recorded (else the row keeps its own). */
+function restoredRow(before: Record<string, string | number | null>): unknown[] {
+  const keep = typeof before.hlc !== 'string';
+  const [hlcInt, hlcText] = keep ? [null, null] : hlcColumns(before.hlc as string);
+  return [before.status, before.seq, before.revoked_reason, keep ? 1 : 0, hlcInt, keep ? 1 : 0, hlcText, before.hlc_writer ?? null, ...recordedTime(before.updated_at)];
+}

@@ -15,7 +15,7 @@ import { draft, fhirConsent, NPI, recipient, testData, type TestData } from '../
 import { ConsentWrites } from '../consents/writes';
 import { csvText, importFile, line, writeFile } from './test-support';
 
-const NAME = /_compact_consents\.sql$/;
+const NAME = /^0021_compact_consents\.sql$/;
 const version = readMigrationFiles(defaultMigrationsDir()).find((m) => NAME.test(m.name))!.version;
 
 let t: TestData;
@@ -152,7 +152,7 @@ describe('the consents table on the current schema', () => {
     const insert = (hash: unknown) =>
       t.db
         .prepare(
-          `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash_bin, source, seq, created_at, updated_at)
+          `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash_bin, source, seq, created_text, updated_text)
            VALUES (1, 'x', 'org', 'permit', 'TREAT', 'general', 0, 'active', ?, 'test', 1, '', '')`,
         )
         .run(hash);

@@ -50,7 +50,8 @@ describe('the project migrations: consent_order', () => {
     expect(queued).not.toHaveProperty('seq');
     expect(consentChangePayload.safeParse(queued).success).toBe(true);
     expect(CONSENT_CHANGE.payload.safeParse(queued).success).toBe(false); // its hashes here are not real codes
-    expect(() => db.prepare(`UPDATE consents SET hlc = '12' WHERE id = 1`).run()).toThrow(/CHECK/);
+    // Since 0026 the stamp is stored as hlc_int or hlc_text; its 16 characters are still checked.
+    expect(() => db.prepare(`UPDATE consents SET hlc_int = NULL, hlc_text = '12' WHERE id = 1`).run()).toThrow(/CHECK/);
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('consent_conflicts', 'sync_pending_consent_changes')`).pluck().all();
     expect(tables.sort()).toEqual(['consent_conflicts', 'sync_pending_consent_changes']);
     expect(() => db.prepare(`INSERT INTO consent_conflicts (outbox_id, consent_id, op_key, reason, my_order, raised_at) VALUES (2, 3, '', 'LOST', '', ?)`).run(at)).toThrow(/CHECK/);

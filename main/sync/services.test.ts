@@ -10,6 +10,7 @@ import { startServices, type Services } from '../compose/services';
 import { enqueue, enqueueConsents, auditRootPayload, tempDir, TEST_REGISTRY } from './fixtures/chain';
 import { replaceEvent } from './outbox';
 import { formatConflicts, formatSyncStatus } from './report-text';
+import { timeColumns } from '../consents/compact-columns';
 
 const admin: Principal = { id: 'it', name: 'IT admin', role: 'it_admin' };
 const clerk: Principal = { id: 'clerk', name: 'Clerk', role: 'records_clerk' };
@@ -139,10 +140,10 @@ describe('consent conflicts through the channels', () => {
     const consent = Number(
       db
         .prepare(
-          `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash_bin, source, seq, created_at, updated_at)
-           VALUES (?, '1234567893', 'npi', 'permit', 'TREAT', 'general', 0, 'superseded', unhex(substr(?, 3)), 'form', 1, ?, ?)`,
+          `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+           VALUES (?, '1234567893', 'npi', 'permit', 'TREAT', 'general', 0, 'superseded', unhex(substr(?, 3)), 'form', 1, ?, ?, ?, ?)`,
         )
-        .run(patient, `0x${'d1'.repeat(32)}`, at, at).lastInsertRowid,
+        .run(patient, `0x${'d1'.repeat(32)}`, ...timeColumns(at), ...timeColumns(at)).lastInsertRowid,
     );
     const [stale, future] = enqueueConsents(db, 2, 900);
     const raise = db.prepare(`INSERT INTO consent_conflicts (outbox_id, consent_id, op_key, reason, my_order, winning_order, winning_writer, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);

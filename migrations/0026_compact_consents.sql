@@ -1,0 +1,59 @@
+-- 0026: consent times and order stamps as integers (issue #14 item 4: 64 of ~567 bytes per consent were the texts
+-- created_at, updated_at (24 characters each) and hlc (16 hex digits)). Stored now: created_ms/updated_ms, the
+-- milliseconds since 1970 of a canonical ISO-8601 UTC time ('YYYY-MM-DDTHH:MM:SS.sssZ', what toISOString writes), and
+-- hlc_int, the 64-bit stamp as a signed integer (printf('%016x') gives back the 16 hex digits, the top bit included,
+-- as in outbox_refs). A value that does not rebuild to the byte (another offset, no milliseconds, uppercase hex, junk
+-- written by hand) is kept as it was in created_text/updated_text/hlc_text instead, so nothing is lost. Readers keep
+-- created_at, updated_at and hlc: virtual generated columns (no storage) that rebuild the exact old text. Writers write
+-- the new columns (main/consents/compact-columns.ts decides which of each pair). No index used the old columns.
+-- The migration runner copies the database (VACUUM INTO) before applying this.
+ALTER TABLE consents ADD COLUMN created_ms INTEGER;
+ALTER TABLE consents ADD COLUMN created_text TEXT;
+ALTER TABLE consents ADD COLUMN updated_ms INTEGER;
+ALTER TABLE consents ADD COLUMN updated_text TEXT;
+-- DEFAULT 0: a row written without a stamp read '0000000000000000' before (the old column's default), and still does.
+ALTER TABLE consents ADD COLUMN hlc_int INTEGER DEFAULT 0;
+ALTER TABLE consents ADD COLUMN hlc_text TEXT;
+
+-- Candidates: milliseconds of anything shaped like a canonical time, the stamp of anything shaped like 16 hex digits.
+UPDATE consents SET
+  created_ms = CASE WHEN created_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
+                    THEN unixepoch(substr(created_at, 1, 19)) * 1000 + CAST(substr(created_at, 21, 3) AS INTEGER) END,
+  updated_ms = CASE WHEN updated_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
+                    THEN unixepoch(substr(updated_at, 1, 19)) * 1000 + CAST(substr(updated_at, 21, 3) AS INTEGER) END,
+  hlc_int = CASE WHEN hlc GLOB '[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'
+                 THEN ((instr('0123456789abcdef', substr(hlc, 1, 1)) - 1) << 60) | ((instr('0123456789abcdef', substr(hlc, 2, 1)) - 1) << 56)
+                    | ((instr('0123456789abcdef', substr(hlc, 3, 1)) - 1) << 52) | ((instr('0123456789abcdef', substr(hlc, 4, 1)) - 1) << 48)
+                    | ((instr('0123456789abcdef', substr(hlc, 5, 1)) - 1) << 44) | ((instr('0123456789abcdef', substr(hlc, 6, 1)) - 1) << 40)
+                    | ((instr('0123456789abcdef', substr(hlc, 7, 1)) - 1) << 36) | ((instr('0123456789abcdef', substr(hlc, 8, 1)) - 1) << 32)
+                    | ((instr('0123456789abcdef', substr(hlc, 9, 1)) - 1) << 28) | ((instr('0123456789abcdef', substr(hlc, 10, 1)) - 1) << 24)
+                    | ((instr('0123456789abcdef', substr(hlc, 11, 1)) - 1) << 20) | ((instr('0123456789abcdef', substr(hlc, 12, 1)) - 1) << 16)
+                    | ((instr('0123456789abcdef', substr(hlc, 13, 1)) - 1) << 12) | ((instr('0123456789abcdef', substr(hlc, 14, 1)) - 1) << 8)
+                    | ((instr('0123456789abcdef', substr(hlc, 15, 1)) - 1) << 4) | (instr('0123456789abcdef', substr(hlc, 16, 1)) - 1) END;
+
+-- Every candidate that does not rebuild its text to the byte (a day SQLite normalises, such as 02-30; a negative time)
+-- gives way to the text itself. The rebuild expressions are the generated columns' below, character for character.
+UPDATE consents SET created_ms = NULL, created_text = created_at
+ WHERE created_ms IS NULL OR created_ms < 0
+    OR strftime('%Y-%m-%dT%H:%M:%S.', created_ms / 1000, 'unixepoch') || printf('%03d', created_ms % 1000) || 'Z' IS NOT created_at;
+UPDATE consents SET updated_ms = NULL, updated_text = updated_at
+ WHERE updated_ms IS NULL OR updated_ms < 0
+    OR strftime('%Y-%m-%dT%H:%M:%S.', updated_ms / 1000, 'unixepoch') || printf('%03d', updated_ms % 1000) || 'Z' IS NOT updated_at;
+UPDATE consents SET hlc_int = NULL, hlc_text = hlc
+ WHERE hlc_int IS NULL OR printf('%016x', hlc_int) IS NOT hlc;
+
+ALTER TABLE consents DROP COLUMN created_at;
+ALTER TABLE consents DROP COLUMN updated_at;
+ALTER TABLE consents DROP COLUMN hlc;
+
+-- The old columns, rebuilt. Each keeps its old constraint (NOT NULL; the stamp's 16 characters) and refuses a row that
+-- holds both forms of one value (which one would it mean?) or a negative time (it does not rebuild).
+ALTER TABLE consents ADD COLUMN created_at TEXT NOT NULL
+  GENERATED ALWAYS AS (coalesce(created_text, strftime('%Y-%m-%dT%H:%M:%S.', created_ms / 1000, 'unixepoch') || printf('%03d', created_ms % 1000) || 'Z')) VIRTUAL
+  CONSTRAINT consents_created_one_form CHECK (created_ms IS NULL OR (created_text IS NULL AND created_ms >= 0));
+ALTER TABLE consents ADD COLUMN updated_at TEXT NOT NULL
+  GENERATED ALWAYS AS (coalesce(updated_text, strftime('%Y-%m-%dT%H:%M:%S.', updated_ms / 1000, 'unixepoch') || printf('%03d', updated_ms % 1000) || 'Z')) VIRTUAL
+  CONSTRAINT consents_updated_one_form CHECK (updated_ms IS NULL OR (updated_text IS NULL AND updated_ms >= 0));
+ALTER TABLE consents ADD COLUMN hlc TEXT NOT NULL
+  GENERATED ALWAYS AS (coalesce(hlc_text, printf('%016x', hlc_int))) VIRTUAL
+  CONSTRAINT consents_hlc_one_form CHECK (length(hlc) = 16 AND (hlc_int IS NULL OR hlc_text IS NULL));
