@@ -46,14 +46,15 @@ ALTER TABLE consents DROP COLUMN created_at;
 ALTER TABLE consents DROP COLUMN updated_at;
 ALTER TABLE consents DROP COLUMN hlc;
 
--- The old columns, rebuilt. Each keeps its old constraint (NOT NULL; the stamp's 16 characters) and refuses a row that
--- holds both forms of one value (which one would it mean?) or a negative time (it does not rebuild).
-ALTER TABLE consents ADD COLUMN created_at TEXT NOT NULL
+-- The old columns, rebuilt. Each keeps its old constraint (never NULL; the stamp's 16 characters), checked on the
+-- stored columns so a write computes no text: exactly one form of each value, a time strftime rebuilds (years
+-- 1970-9999, so the rebuilt text is never NULL), a text stamp of 16 characters.
+ALTER TABLE consents ADD COLUMN created_at TEXT
   GENERATED ALWAYS AS (coalesce(created_text, strftime('%Y-%m-%dT%H:%M:%S.', created_ms / 1000, 'unixepoch') || printf('%03d', created_ms % 1000) || 'Z')) VIRTUAL
-  CONSTRAINT consents_created_one_form CHECK (created_ms IS NULL OR (created_text IS NULL AND created_ms >= 0));
-ALTER TABLE consents ADD COLUMN updated_at TEXT NOT NULL
+  CONSTRAINT consents_created_one_form CHECK (CASE WHEN created_ms IS NULL THEN created_text IS NOT NULL ELSE created_text IS NULL AND created_ms BETWEEN 0 AND 253402300799999 END);
+ALTER TABLE consents ADD COLUMN updated_at TEXT
   GENERATED ALWAYS AS (coalesce(updated_text, strftime('%Y-%m-%dT%H:%M:%S.', updated_ms / 1000, 'unixepoch') || printf('%03d', updated_ms % 1000) || 'Z')) VIRTUAL
-  CONSTRAINT consents_updated_one_form CHECK (updated_ms IS NULL OR (updated_text IS NULL AND updated_ms >= 0));
-ALTER TABLE consents ADD COLUMN hlc TEXT NOT NULL
+  CONSTRAINT consents_updated_one_form CHECK (CASE WHEN updated_ms IS NULL THEN updated_text IS NOT NULL ELSE updated_text IS NULL AND updated_ms BETWEEN 0 AND 253402300799999 END);
+ALTER TABLE consents ADD COLUMN hlc TEXT
   GENERATED ALWAYS AS (coalesce(hlc_text, printf('%016x', hlc_int))) VIRTUAL
-  CONSTRAINT consents_hlc_one_form CHECK (length(hlc) = 16 AND (hlc_int IS NULL OR hlc_text IS NULL));
+  CONSTRAINT consents_hlc_one_form CHECK (CASE WHEN hlc_int IS NULL THEN length(hlc_text) = 16 ELSE hlc_text IS NULL END);

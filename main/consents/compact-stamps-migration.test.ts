@@ -112,7 +112,7 @@ describe('migration 0026 compact consents', () => {
     expect(old.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
   });
 
-  it('keeps the old constraints: a stamp of 16 characters, a time that is there', () => {
+  it('keeps the old constraints: a stamp of 16 characters, a time that is there (checked on the stored columns)', () => {
     migrate(old);
     old.prepare(`INSERT INTO patients (id, facility, mrn, pseudonym, created_at) VALUES (1, 'GH01', 'M', '0x01', 'x')`).run();
     const insert = (values: Record<string, unknown>) =>
@@ -127,8 +127,10 @@ describe('migration 0026 compact consents', () => {
     expect(() => insert({ ...ok, hlc_text: '0000000000000005' })).toThrow(/consents_hlc_one_form/);
     expect(() => insert({ ...ok, created_text: '2025-01-01' })).toThrow(/consents_created_one_form/);
     expect(() => insert({ ...ok, created_ms: -1 })).toThrow(/consents_created_one_form/);
-    expect(() => insert({ ...ok, created_ms: null })).toThrow(/NOT NULL constraint failed: consents.created_at/);
-    expect(() => insert({ ...ok, updated_text: null })).toThrow(/NOT NULL constraint failed: consents.updated_at/);
+    // Never NULL (the old columns were NOT NULL): one form or the other, and a time strftime can rebuild.
+    expect(() => insert({ ...ok, created_ms: null })).toThrow(/consents_created_one_form/);
+    expect(() => insert({ ...ok, updated_text: null })).toThrow(/consents_updated_one_form/);
+    expect(() => insert({ ...ok, created_ms: 253402300800000 })).toThrow(/consents_created_one_form/);
     expect(() => insert({ ...ok, created_ms: '2025-01-01T00:00:00.000Z' })).toThrow(/cannot store TEXT value in INTEGER column/);
     // Without a stamp a row reads the old column's default.
     const id = Number(insert({ created_ms: 0, updated_ms: 1 }).lastInsertRowid);
