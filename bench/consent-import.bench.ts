@@ -14,7 +14,7 @@ import { migrationsDirUpTo } from '../main/db/migration-test-support';
 import { IMPORT_CACHE_MB, type ImportSummary } from '../main/imports/pipeline';
 import { createImportRun } from '../main/imports/runs';
 import { generateConsentsCsv } from '../scripts/generate-consents';
-import { formatStorageSplit, storageSplit } from './consent-storage';
+import { consentColumnSplit, formatColumnSplit, formatStorageSplit, storageSplit } from './consent-storage';
 import type { Bench, Figure } from './types';
 
 const SQLITE_CLI = '/usr/bin/sqlite3';
@@ -218,7 +218,7 @@ const bench: Bench = async ({ tmpDir, rows }) => {
           unit: 'B',
           baseline: { name: `the same rows in the schema before the compact store (0019)`, value: before.fileBytesPerConsent, unit: 'B' },
           ratio: split.fileBytesPerConsent / before.fileBytesPerConsent,
-          note: `${split.consents.toLocaleString('en-US')} consents; per b-tree (dbstat), bytes per consent, now: ${formatStorageSplit(split)}; before (0019): ${formatStorageSplit(before)}; target <= 350 B`,
+          note: `${split.consents.toLocaleString('en-US')} consents; per b-tree (dbstat), bytes per consent, now: ${formatStorageSplit(split)}; ${formatColumnSplit(consentColumnSplit(dbPath, null))}; before (0019): ${formatStorageSplit(before)}; target <= 350 B`,
         };
       })(),
       { name: 'import peak RSS', value: maxRssMb, unit: 'MB', note: `the importing process (an idle main thread and the job's worker thread, ${rssBeforeMb.toFixed(0)} MB before the job started), incl. the import's ${IMPORT_CACHE_MB} MB SQLite page cache; target < 300 MB` },
