@@ -46,6 +46,7 @@ const ODD: [string, string, string][] = [
   ['2025-06-01 12:00:00.000Z', '2025-06-01T12:00:00.1234Z', '00000000000000g1'],
   ['+010000-01-01T00:00:00.000Z', '2025-06-01T12:00:00.000z', '0x00000000000001'],
   ['2025-06-01T24:00:00.000Z', '2025-6-1T12:00:00.000Z', '                '],
+  ['1969-12-31T23:59:59.000Z', '0000-01-01T00:00:00.000Z', '0000000000000000'],
 ];
 
 function addOddRows(db: Db): void {
@@ -101,6 +102,7 @@ describe('migration 0026 compact consents', () => {
       { created_ms: null, created_text: ODD[4]![0], updated_ms: null, updated_text: ODD[4]![1], hlc_int: null, hlc_text: ODD[4]![2] },
       { created_ms: null, created_text: ODD[5]![0], updated_ms: null, updated_text: ODD[5]![1], hlc_int: null, hlc_text: ODD[5]![2] },
       { created_ms: null, created_text: ODD[6]![0], updated_ms: null, updated_text: ODD[6]![1], hlc_int: null, hlc_text: ODD[6]![2] },
+      { created_ms: null, created_text: ODD[7]![0], updated_ms: null, updated_text: ODD[7]![1], hlc_int: 0n, hlc_text: null },
     ]);
     // Every index and trigger of the table is still there; none of them used the old columns.
     const schema = old.prepare(`SELECT type, name FROM sqlite_schema WHERE tbl_name = 'consents' AND type IN ('index', 'trigger') ORDER BY name`).all();
