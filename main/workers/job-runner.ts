@@ -73,11 +73,17 @@ function toSummary(row: JobRow): JobSummary {
 export const JOB_WORKER_YOUNG_GENERATION_MB = 16;
 
 /**
- * A job worker's old generation (where objects that outlive the nursery go), in MiB. Uncapped, V8 sizes a worker's
- * old generation from the machine's memory and lets it grow to about 4x the live heap before a full collection:
- * the import's peak RSS at 1,000,000 rows on Node 24 was 328-352 MB with only the nursery capped. Capped, V8
- * collects earlier. A job that needs more than this fails with JOB_OUT_OF_MEMORY and can be resumed from
- * its last checkpoint, like an interrupted one.
+ * A job worker's old generation (objects that outlive the nursery), in MiB. V8 lets the old generation grow past its
+ * live size before the next full collection by a factor it scales with this maximum; uncapped (sized from the
+ * machine's memory) it grew to about 4x, and the import's peak RSS at 1,000,000 rows on Node 24 stayed at 328-352 MB
+ * with only the nursery capped. Measured 2026-12-07 on the loaded 2-core machine (`npm run bench -- consent-import`,
+ * BENCH_OLD_GENERATION_AB), console path, plain database: 200,000 rows in 5 alternating pairs, 215-224 MB capped
+ * against 292-327 MB uncapped; 1,000,000 rows, 224 MB against 322 MB. The CLI (`custodian import consents`,
+ * encrypted) peaked at 301 MB for 1,000,000 rows, of which 281 MB is its own floor (the same command on 10 rows).
+ * The cap does not look free in speed (more full collections, presumably): 3,346 against 3,704 rows/s on average over
+ * the pairs (capped slower in 4 of 5, pair ratios 0.80-1.14), 4,689 against 6,216 at 1,000,000 rows (one run each,
+ * not alternated). A job that needs more than this fails with JOB_OUT_OF_MEMORY and can be resumed from its last
+ * checkpoint, like an interrupted one.
  */
 export const JOB_WORKER_OLD_GENERATION_MB = 512;
 
