@@ -83,7 +83,7 @@ export const JOB_WORKER_YOUNG_GENERATION_MB = 16;
  * The cap does not look free in speed (more full collections, presumably): 3,346 against 3,704 rows/s on average over
  * the pairs (capped slower in 4 of 5, pair ratios 0.80-1.14), 4,689 against 6,216 at 1,000,000 rows (one run each,
  * not alternated). 1,024 MiB, tried in two alternating runs of 512 / 1,024 / uncapped at 200,000 rows, kept the
- * same RSS (220 / 218 MB against 228 / 207 capped at 512 and 320 / 299 uncapped; 231 MB at 1,000,000 rows) at about
+ * same RSS (220 / 218 MB against 228 / 207 capped at 512 and 320 / 299 uncapped; at 1,000,000 rows 231 against 217 MB, 3,279 against 2,835 rows/s) at about
  * half the cost (3,973 / 17,970 rows/s against 3,637 / 16,009 and 4,637 / 19,518): a candidate, not yet enough runs.
  * A job that needs more than this fails with JOB_OUT_OF_MEMORY and can be resumed from its last checkpoint, like an
  * interrupted one.
