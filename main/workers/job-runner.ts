@@ -80,13 +80,13 @@ export const JOB_WORKER_YOUNG_GENERATION_MB = 16;
  * BENCH_OLD_GENERATION_AB), console path, plain database: 200,000 rows in 5 alternating pairs, 215-224 MB capped
  * against 292-327 MB uncapped; 1,000,000 rows, 224 MB against 322 MB. The CLI (`custodian import consents`,
  * encrypted) peaked at 301 MB for 1,000,000 rows, of which 281 MB is its own floor (the same command on 10 rows).
- * The cap does not look free in speed (more full collections, presumably): 3,346 against 3,704 rows/s on average over
- * the pairs (capped slower in 4 of 5, pair ratios 0.80-1.14), 4,689 against 6,216 at 1,000,000 rows (one run each,
- * not alternated). 1,024 MiB, tried in two alternating runs of 512 / 1,024 / uncapped at 200,000 rows, kept the
- * same RSS (220 / 218 MB against 228 / 207 capped at 512 and 320 / 299 uncapped; at 1,000,000 rows 231 against 217 MB, 3,279 against 2,835 rows/s) at about
- * half the cost (3,973 / 17,970 rows/s against 3,637 / 16,009 and 4,637 / 19,518): a candidate, not yet enough runs.
- * A job that needs more than this fails with JOB_OUT_OF_MEMORY and can be resumed from its last checkpoint, like an
- * interrupted one.
+ * The cap does not look free in speed (more full collections, presumably): 3,346 against 3,704 rows/s on average
+ * over the pairs (capped slower in 4 of 5, pair ratios 0.80-1.14), 4,689 against 6,216 at 1,000,000 rows (one run
+ * each, not alternated). 1,024 MiB, tried in two alternating runs of 512 / 1,024 / uncapped at 200,000 rows, kept
+ * the same RSS (220 / 218 MB against 228 / 207 capped at 512 and 320 / 299 uncapped; at 1,000,000 rows 231 against
+ * 217 MB, 3,279 against 2,835 rows/s) at about half the cost (3,973 / 17,970 rows/s against 3,637 / 16,009 and 4,637
+ * / 19,518): a candidate, not yet enough runs. A job that needs more than this fails with JOB_OUT_OF_MEMORY and can
+ * be resumed from its last checkpoint, like an interrupted one.
  */
 export const JOB_WORKER_OLD_GENERATION_MB = 512;
 
