@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'DB_ENCRYPTION_FAILED'
   | 'JOB_NOT_FOUND'
   | 'JOB_FAILED'
+  /** A job's worker reached its heap cap (JOB_WORKER_OLD_GENERATION_MB) and was stopped; it resumes from its checkpoint. */
+  | 'JOB_OUT_OF_MEMORY'
   | 'IMPORT_FAILED'
   | 'AUDIT_TAMPERED'
   | 'AUDIT_ENTRY_NOT_FOUND'

@@ -27,12 +27,22 @@ export function rejectsPathFor(dataDir: string, runId: number, format: 'csv' | '
 }
 
 /**
- * Buffers the rejects of one chunk and appends them before the chunk's transaction commits; the committed
- * checkpoint records the file's size, so a resumed run first cuts off what an unfinished chunk appended.
+ * How many characters of rejected rows RejectsFile holds before it appends them. A chunk (one transaction) may span
+ * 100,000s of rows; if most are refused, holding them all until the commit grew the import's heap with the chunk.
+ */
+export const REJECTS_BUFFER_CHARS = 64 * 1024;
+
+/**
+ * Buffers the rejects of one chunk and appends them before the chunk's transaction commits (and whenever
+ * REJECTS_BUFFER_CHARS are buffered); the committed checkpoint records the file's size, so a resumed run first cuts
+ * off what an unfinished chunk appended.
  */
 export class RejectsFile {
   private buffer: string[] = [];
+  private bufferedChars = 0;
   private size: number;
+  /** What the buffer held at most, in characters, and how many appends it took (for tests and the bench). */
+  readonly stats = { maxBufferedChars: 0, appends: 0 };
 
   constructor(
     readonly file: string,
@@ -53,6 +63,9 @@ export class RejectsFile {
 
   add(text: string): void {
     this.buffer.push(text);
+    this.bufferedChars += text.length;
+    if (this.bufferedChars > this.stats.maxBufferedChars) this.stats.maxBufferedChars = this.bufferedChars;
+    if (this.bufferedChars >= REJECTS_BUFFER_CHARS) this.flush();
   }
 
   /** Appends the buffered rejects and returns the file's new size (to store in the checkpoint). */
@@ -60,7 +73,9 @@ export class RejectsFile {
     if (this.buffer.length) {
       const text = this.buffer.join('');
       this.buffer = [];
+      this.bufferedChars = 0;
       fs.appendFileSync(this.file, text);
+      this.stats.appends++;
       this.size += Buffer.byteLength(text);
     }
     return this.size;

@@ -8,7 +8,7 @@ import { migrate } from '../db/migrate';
 import { EventBus } from '../runtime/event-bus';
 import { silentLogger } from '../runtime/log';
 import { jobKindDefs } from './fixtures/test-jobs';
-import { JOB_WORKER_YOUNG_GENERATION_MB, JobRunner } from './job-runner';
+import { JOB_WORKER_OLD_GENERATION_MB, JOB_WORKER_YOUNG_GENERATION_MB, JobRunner } from './job-runner';
 
 let dir: string;
 let dbPath: string;
@@ -17,8 +17,8 @@ let events: EventBus;
 let progress: JobProgress[];
 const registryUrl = new URL('./fixtures/test-jobs.ts', import.meta.url).href;
 
-function runner() {
-  return new JobRunner({ db, dbPath, events, log: silentLogger, registryUrl, kindDefs: jobKindDefs, progressIntervalMs: 0 });
+function runner(oldGenerationMb?: number) {
+  return new JobRunner({ db, dbPath, events, log: silentLogger, registryUrl, kindDefs: jobKindDefs, progressIntervalMs: 0, ...(oldGenerationMb ? { oldGenerationMb } : {}) });
 }
 const counted = () => (db.prepare('SELECT count(*) AS n, sum(n) AS s FROM counted').get() as { n: number; s: number });
 
@@ -88,11 +88,29 @@ describe('JobRunner', () => {
     expect(counted().n).toBeLessThan(100_000);
   });
 
-  it('starts each job worker with a capped young generation (the import peak RSS on Node 24, see JOB_WORKER_YOUNG_GENERATION_MB)', async () => {
+  it('starts each job worker with a capped young and old generation (the import peak RSS on Node 24, see JOB_WORKER_*_GENERATION_MB)', async () => {
     const jobs = runner();
     const job = jobs.start('test.limits', {});
     expect(await jobs.waitFor(job.id)).toMatchObject({ state: 'succeeded' });
-    expect(jobs.detail(job.id).result).toEqual({ maxYoungGenerationSizeMb: JOB_WORKER_YOUNG_GENERATION_MB });
+    expect(jobs.detail(job.id).result).toEqual({ maxYoungGenerationSizeMb: JOB_WORKER_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: JOB_WORKER_OLD_GENERATION_MB });
+  });
+
+  it('fails a job that outgrows its heap cap with JOB_OUT_OF_MEMORY, and resuming it loses and repeats no row', async () => {
+    // A small cap so the hog reaches it quickly; the production cap is checked by the test above.
+    const jobs = runner(64);
+    const job = jobs.start('test.hog', { upTo: 1000, chunk: 100, hogAt: 450 });
+    const failed = await jobs.waitFor(job.id);
+    expect(failed).toMatchObject({ state: 'failed', error: { code: 'JOB_OUT_OF_MEMORY' } });
+    expect(failed.error!.message).toMatch(/more memory than its 64 MB limit.*resume it/);
+    // The chunk that was open when V8 stopped the thread (rows 400-499) rolled back with it.
+    expect(counted()).toEqual({ n: 400, s: (399 * 400) / 2 });
+
+    // Resumed (the hog switched off, as the counter's dieAfter is in the interrupted test): from the checkpoint,
+    // on the same database, whose write lock the stopped thread no longer holds.
+    db.prepare(`UPDATE jobs SET params = ? WHERE id = ?`).run(JSON.stringify({ upTo: 1000, chunk: 100 }), job.id);
+    jobs.resume(job.id);
+    expect(await jobs.waitFor(job.id)).toMatchObject({ state: 'succeeded', done: 1000, error: null });
+    expect(counted()).toEqual({ n: 1000, s: (999 * 1000) / 2 });
   });
 
   it('records a failure with its message', async () => {

@@ -32,6 +32,11 @@ export interface JobRunnerOptions<T extends JobKindTable = typeof JOB_KINDS> {
   /** The kinds this runner starts, with their params schemas; the production table by default. */
   kindDefs?: T;
   progressIntervalMs?: number;
+  /**
+   * The job worker's old-generation cap in MiB: JOB_WORKER_OLD_GENERATION_MB unless set; null leaves V8's default
+   * (no cap). Tests (a small cap to run out of) and the bench (with and without the cap) set it; production does not.
+   */
+  oldGenerationMb?: number | null;
 }
 
 /** A job row's error: 'The app stopped…' rows from before error codes were stored read as interrupted. */
@@ -67,8 +72,41 @@ function toSummary(row: JobRow): JobSummary {
  */
 export const JOB_WORKER_YOUNG_GENERATION_MB = 16;
 
+/**
+ * A job worker's old generation (objects that outlive the nursery), in MiB. V8 lets the old generation grow past its
+ * live size before the next full collection by a factor it scales with this maximum; uncapped (sized from the
+ * machine's memory) it grew to about 4x, and the import's peak RSS at 1,000,000 rows on Node 24 stayed at 328-352 MB
+ * with only the nursery capped. Measured 2026-12-07 on the loaded 2-core machine (`npm run bench -- consent-import`,
+ * BENCH_OLD_GENERATION_AB), console path, plain database: 200,000 rows in 5 alternating pairs, 215-224 MB capped
+ * against 292-327 MB uncapped; 1,000,000 rows, 224 MB against 322 MB. The CLI (`custodian import consents`,
+ * encrypted) peaked at 301 MB for 1,000,000 rows, of which 281 MB is its own floor (the same command on 10 rows).
+ * The cap does not look free in speed (more full collections, presumably): 3,346 against 3,704 rows/s on average
+ * over the pairs (capped slower in 4 of 5, pair ratios 0.80-1.14), 4,689 against 6,216 at 1,000,000 rows (one run
+ * each, not alternated). 1,024 MiB, tried in two alternating runs of 512 / 1,024 / uncapped at 200,000 rows, kept
+ * the same RSS (220 / 218 MB against 228 / 207 capped at 512 and 320 / 299 uncapped; at 1,000,000 rows 231 against
+ * 217 MB, 3,279 against 2,835 rows/s) at about half the cost (3,973 / 17,970 rows/s against 3,637 / 16,009 and 4,637
+ * / 19,518): a candidate, not yet enough runs. A job that needs more than this fails with JOB_OUT_OF_MEMORY and can
+ * be resumed from its last checkpoint, like an interrupted one.
+ */
+export const JOB_WORKER_OLD_GENERATION_MB = 512;
+
+/** The job row's error when the worker reached its heap cap (V8 stopped the thread: ERR_WORKER_OUT_OF_MEMORY). */
+function outOfMemory(limitMb: number | null): JobError {
+  return {
+    code: 'JOB_OUT_OF_MEMORY',
+    message:
+      `The job used more memory than its ${limitMb === null ? '' : `${limitMb} MB `}limit and was stopped. What it had saved is kept: ` +
+      'resume it to continue from its last checkpoint (imports: the Imports page or `custodian import resume RUN`). If it stops again, tell IT.',
+  };
+}
+
+function oldGenerationCap(options: JobRunnerOptions<JobKindTable>): number | null {
+  return options.oldGenerationMb === undefined ? JOB_WORKER_OLD_GENERATION_MB : options.oldGenerationMb;
+}
+
 function createWorker(options: JobRunnerOptions<JobKindTable>, data: JobWorkerData): Worker {
-  const resourceLimits = { maxYoungGenerationSizeMb: JOB_WORKER_YOUNG_GENERATION_MB };
+  const oldGenerationMb = oldGenerationCap(options);
+  const resourceLimits = { maxYoungGenerationSizeMb: JOB_WORKER_YOUNG_GENERATION_MB, ...(oldGenerationMb === null ? {} : { maxOldGenerationSizeMb: oldGenerationMb }) };
   if (options.workerEntry) return new Worker(options.workerEntry, { workerData: data, resourceLimits });
   // From source (CLI, browser mode, tests): register tsx inside the worker, then load the TypeScript entry. The entry
   // is the top of its thread (it loads the job registry), so it lives with the composition root, not in this layer.
@@ -198,8 +236,10 @@ export class JobRunner<T extends JobKindTable = typeof JOB_KINDS> {
           outcome = message;
         }
       });
-      worker.on('error', (err) => {
-        outcome ??= { type: 'failed', code: 'JOB_FAILED', message: err.message };
+      worker.on('error', (err: Error & { code?: string }) => {
+        // Out of memory is not a bug in the job's input or code: a named error that says to resume.
+        const failure = err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory(oldGenerationCap(this.options)) : { code: 'JOB_FAILED', message: err.message };
+        outcome ??= { type: 'failed', ...failure };
       });
       worker.on('exit', () => {
         this.running.delete(row.id);
