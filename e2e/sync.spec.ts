@@ -20,6 +20,17 @@ async function expectAccessible(page: Page, testInfo: TestInfo, name: string): P
   expect(await seriousAxeFindings(page, testInfo, name), `axe on ${name}`).toEqual([]);
 }
 
+/** The Sync page as the IT admin sees it once the embedded chain is connected. */
+async function openSyncAsAdmin(page: Page, url: string): Promise<{ shell: ConsoleShell; sync: SyncPage }> {
+  const shell = new ConsoleShell(page);
+  const sync = new SyncPage(page);
+  await shell.open(url);
+  await new SignInPage(page).signIn(ADMIN);
+  await shell.waitForConnectedChain();
+  await sync.open();
+  return { shell, sync };
+}
+
 // This spec seals the audit log by hand and counts the batches that follow; the automatic head sealer (every 30 s
 // of activity, main/audit/head-sealer.test.ts) is slowed down so it does not anchor a head in between.
 test.use({ serveEnv: { CUSTODIAN_AUDIT_HEAD_INTERVAL_MS: '3600000' } });
@@ -114,12 +125,7 @@ test('sync: devnet and signer shown, a consent change and an audit root sent wit
 
 test('sync: an outbox event that fails the chain payload check is reported by reason, and stays readable', async ({ page, custodian }, testInfo) => {
   test.setTimeout(90_000);
-  const shell = new ConsoleShell(page);
-  const sync = new SyncPage(page);
-  await shell.open(custodian.url);
-  await new SignInPage(page).signIn(ADMIN);
-  await shell.waitForConnectedChain();
-  await sync.open();
+  const { shell, sync } = await openSyncAsAdmin(page, custodian.url);
 
   // A malformed event, as a buggy writer might leave it: an extra field the chain schema refuses.
   const db = openDataFolderDatabase(custodian.dataDir);
@@ -147,12 +153,7 @@ test('sync: an outbox event that fails the chain payload check is reported by re
 
 test('sync: an outbox event replaced by a later one is counted apart, neither queued nor held, and never sent', async ({ page, custodian }, testInfo) => {
   test.setTimeout(90_000);
-  const shell = new ConsoleShell(page);
-  const sync = new SyncPage(page);
-  await shell.open(custodian.url);
-  await new SignInPage(page).signIn(ADMIN);
-  await shell.waitForConnectedChain();
-  await sync.open();
+  const { shell, sync } = await openSyncAsAdmin(page, custodian.url);
   await expect(sync.replacedEvents).toHaveCount(0);
 
   // An audit root replaced by a later one before it was batched, as replaceEvent leaves it (migration 0025).
