@@ -191,10 +191,12 @@ export interface ConsentProofCheck {
   terms: ConsentProofTerms;
   op: { txHash: string; blockNumber: number; logIndex: number; state: ConsentLedgerState };
   atBlock: number;
-  /** The ledger's state for the key at `atBlock` (stateOf via eth_call with that block tag). */
+  /** The key's state at `atBlock`: its ConsentChanged events up to that block, folded by the ordering rule. */
   stateAtBlock: ConsentLedgerState;
-  /** True when the state at `atBlock` is this op's; false when a later op (listed) replaced it. */
+  /** True when the state at `atBlock` is this op's; false when a later op (listed) replaced it, or it is `stale`. */
   current: boolean;
+  /** True when the change never held the key: an earlier change on chain outranks it (the fold's STALE). */
+  stale: boolean;
   laterOps: ConsentLaterOp[];
   /** The ledger address: pinned by the checker (--ledger), or taken from the bundle (then confirm it out of band). */
   ledger: { address: string; pinned: boolean };

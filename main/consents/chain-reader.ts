@@ -1,7 +1,10 @@
 // ConsentLedger events on pull: another facility's change is recorded and left alone; ours is opened with the
-// facility key and applied to the mirror and, through the sink, to the consents tables; one that does not open, or
-// whose writer was not a registered signer of this facility at its block (pulled-writers.ts), is recorded and
-// reported, never applied. ConsentOpSkipped is mirrored with its reason. Part of the consent plug-in.
+// facility key and folded by the ordering rule in chain order (the ledger keeps no state per key, consent-state.ts
+// foldWords): a change that outranks what the mirror holds for its key is applied to the mirror and, through the sink,
+// to the consents tables; one that does not is STALE (recorded, and a named conflict when it is this workstation's
+// own); one that does not open, or whose writer was not a registered signer of this facility at its block
+// (pulled-writers.ts), is recorded and reported, never applied. ConsentOpSkipped (FUTURE) is mirrored with its reason.
+// Part of the consent plug-in.
 import type { ChainEventReader, PullContext, PulledLog } from '../sync/plugin';
 import { categoryHashOfCode, orderText, purposeHashOfCode, unpackState } from './consent-state';
 import type { ConsentSealer } from './ledger-seal';
@@ -62,6 +65,13 @@ export interface ConsentChainSink {
   /** Called at the start of each pull and each pulled block range, inside its transaction (refresh caches here). */
   begin?(): void;
   consentChanged(change: ChainConsentChange): void;
+  /**
+   * A change that never held its key: an earlier change on chain outranks it (`stayedOrder`, order key text). Called
+   * for every such change in this facility's namespace; the sink raises the STALE conflict when it is its own.
+   */
+  consentStale?(change: ChainConsentChange, stayedOrder: string): void;
+  /** A reorg removed pulled blocks: STALE verdicts drawn from them go (the changes are judged again when re-pulled). */
+  staleWithdrawn?(chainId: number): number;
   /** A change in this facility's namespace that did not open or whose writer is not ours: kept as a problem, never applied. */
   consentUnopenable?(change: UnopenableConsentChange): void;
   /** Undoes what it applied from blocks above `forkBlock` (a reorg removed them). Called inside the rollback's transaction. */
@@ -99,13 +109,14 @@ export function consentLedgerReader(sealer: ConsentSealer | null, sink: ConsentC
         return consentChanged(item, ctx, sealer, sink, (inspected as FacilityWriterCheck | null | undefined) ?? null) ? { events: 1, counts: { consentChanges: 1 } } : { events: 0 };
       }
       if (desc.name === 'ConsentOpSkipped') {
-        const event = { ...base, batchId: hex(a.boundBatchId), subject: hex(a.opKey), data: { opIndex: Number(a.opIndex), reason: Number(a.reason), storedState: String(a.storedState) } };
+        const event = { ...base, batchId: hex(a.boundBatchId), subject: hex(a.opKey), data: { opIndex: Number(a.opIndex), reason: Number(a.reason) } };
         return { events: ctx.mirror.record(event) ? 1 : 0 };
       }
       return undefined;
     },
     rolledBack(ctx, forkBlock) {
       const undo = sink?.rollBackAbove?.(ctx.chainId, forkBlock) ?? { undone: 0, kept: 0 };
+      sink?.staleWithdrawn?.(ctx.chainId);
       const undone = undo.undone ? `; ${undo.undone} consent change(s) pulled from them were undone here until they land again` : '';
       const kept = undo.kept ? `; ${undo.kept} kept because they were changed here since` : '';
       return { counts: { consentRowsRolledBack: undo.undone, consentRowsKept: undo.kept }, sentence: `${undone}${kept}` };
@@ -145,38 +156,7 @@ function consentChanged({ desc, base, batchId }: PulledLog, ctx: PullContext, se
   }
   const granteeHash = granteeHashOf(terms.granteeKind, terms.grantee).toLowerCase();
   const key = orderText(state);
-  const data = {
-    patientPseudonym: terms.patientPseudonym,
-    grantee: granteeHash,
-    purpose,
-    category,
-    documentHash: terms.documentHash,
-    decision: state.decision,
-    revoked: state.revoked,
-    validFrom: terms.validFrom,
-    validUntil: terms.validUntil,
-    orderKey: key,
-  };
-  if (!ctx.mirror.record({ ...base, batchId, subject: opKey, data })) return false;
-  // The word this change replaced on chain (pulls run in chain order): the sink names a change of ours it replaced unseen.
-  const replacedOrder = ctx.mirror.consentOrderKey(opKey);
-  ctx.mirror.applyConsent({
-    consent_key: opKey,
-    patient_pseudonym: terms.patientPseudonym,
-    grantee: granteeHash,
-    purpose,
-    category,
-    decision: state.decision,
-    revoked: state.revoked ? 1 : 0,
-    valid_from: terms.validFrom,
-    valid_until: terms.validUntil,
-    seq: 0,
-    order_key: key,
-    document_hash: terms.documentHash,
-    block_number: base.blockNumber,
-    tx_hash: base.txHash,
-  });
-  sink?.consentChanged({
+  const change: ChainConsentChange = {
     chainId: ctx.chainId,
     consentKey: opKey,
     patientPseudonym: terms.patientPseudonym,
@@ -193,12 +173,51 @@ function consentChanged({ desc, base, batchId }: PulledLog, ctx: PullContext, se
     hlc: state.hlc,
     writer: state.writer,
     prevHlc: terms.prevHlc,
-    replacedOrder: replacedOrder !== null && replacedOrder < key ? replacedOrder : null,
+    replacedOrder: null,
     blockNumber: base.blockNumber,
     blockHash: base.blockHash,
     logIndex: base.logIndex,
     txHash: base.txHash,
     batchId,
+  };
+  // The fold (pulls run in chain order, so the mirror holds every earlier change of the key): a change that does not
+  // outrank the word the key holds never held it. Recorded under its own name, so a rollback never rebuilds from it.
+  const held = ctx.mirror.consentOrderKey(opKey);
+  if (held !== null && held >= key) {
+    if (!ctx.mirror.record({ ...base, name: 'ConsentChanged:stale', batchId, subject: opKey, data: { facilityId, orderKey: key, stayed: held } })) return false;
+    sink?.consentStale?.(change, held);
+    return false;
+  }
+  const data = {
+    patientPseudonym: terms.patientPseudonym,
+    grantee: granteeHash,
+    purpose,
+    category,
+    documentHash: terms.documentHash,
+    decision: state.decision,
+    revoked: state.revoked,
+    validFrom: terms.validFrom,
+    validUntil: terms.validUntil,
+    orderKey: key,
+  };
+  if (!ctx.mirror.record({ ...base, batchId, subject: opKey, data })) return false;
+  // The word this change replaced on chain: the sink names a change of ours it replaced unseen.
+  ctx.mirror.applyConsent({
+    consent_key: opKey,
+    patient_pseudonym: terms.patientPseudonym,
+    grantee: granteeHash,
+    purpose,
+    category,
+    decision: state.decision,
+    revoked: state.revoked ? 1 : 0,
+    valid_from: terms.validFrom,
+    valid_until: terms.validUntil,
+    seq: 0,
+    order_key: key,
+    document_hash: terms.documentHash,
+    block_number: base.blockNumber,
+    tx_hash: base.txHash,
   });
+  sink?.consentChanged({ ...change, replacedOrder: held });
   return true;
 }

@@ -1,12 +1,13 @@
-// Consent conflicts: a change of this workstation that lost under the ordering rule (main/sync/README.md), either
-// skipped on chain (STALE, FUTURE: read from its own transaction's receipt) or overridden by a pulled change with a
-// greater order key before it landed (OVERRIDDEN). One row per outbox event, shown on the Sync page, in
+// Consent conflicts: a change of this workstation that lost under the ordering rule (main/sync/README.md): skipped
+// on chain as FUTURE (read from its own transaction's receipt), STALE (it landed under an earlier change that
+// outranks it: the readers' fold, raised when the puller reaches it), or overridden by a pulled change with a greater
+// order key before it landed (OVERRIDDEN). One row per outbox event, shown on the Sync page, in
 // `custodian sync status` and in the consent's drawer until a person resolves it. Owns consent_conflicts (0011).
 import type { Log, TransactionReceipt } from 'ethers';
 import type { ConflictReason, ConsentConflictRecord, ConsentConflictSummary } from '../api/sync';
 import type { Db } from '../db/connection';
 import { contractInterface } from '../sync/contracts';
-import { boundBatchIdOf, hlcMillis, hlcOfText, orderText, SKIP_REASONS, stateWordOf, unpackState, wins, type LedgerState } from './consent-state';
+import { boundBatchIdOf, hlcMillis, hlcOfText, orderText, type LedgerState } from './consent-state';
 
 /** The parts of a lost change's outbox event a resolution needs: what it wrote and which key it wrote. */
 export interface LostChange {
@@ -38,7 +39,8 @@ export class ConsentConflicts {
 
   /**
    * Reads a consent batch's own receipt: its BatchApplied under keccak(sender, batchId) proves this transaction
-   * applied it; every ConsentOpSkipped of that batch becomes a conflict of the outbox event at its index.
+   * applied it; every ConsentOpSkipped (FUTURE) of that batch becomes a conflict of the outbox event at its index.
+   * STALE is not in a receipt: the ledger keeps no state per key, so the puller's fold raises it (stale()).
    */
   fromReceipt(receipt: TransactionReceipt, ledger: string, sender: string, batchId: string, events: readonly { id: number; payload: string }[]): ConsentReceiptOutcome {
     const iface = contractInterface('ConsentLedger');
@@ -46,110 +48,58 @@ export class ConsentConflicts {
     const ours = receipt.logs.filter((l: Log) => l.address.toLowerCase() === ledger.toLowerCase()).map((l) => iface.parseLog({ topics: [...l.topics], data: l.data }));
     const applied = ours.some((d) => d?.name === 'BatchApplied' && String(d.args.boundBatchId).toLowerCase() === bound);
     if (!applied) return { applied: false, skipped: 0 };
+    const skipped = ours.filter((d) => d?.name === 'ConsentOpSkipped' && String(d.args.boundBatchId).toLowerCase() === bound).map((d) => ({ opIndex: Number(d!.args.opIndex), opKey: String(d!.args.opKey) }));
+    return { applied: true, skipped: this.future(skipped, sender, batchId, events, receipt.hash) };
+  }
+
+  /**
+   * The FUTURE skips of one of our batches (by op index) as conflicts of their outbox events. A batch included again
+   * after a reorg is judged again: its earlier FUTURE verdicts go first.
+   */
+  future(skipped: readonly { opIndex: number; opKey: string }[], sender: string, batchId: string, events: readonly { id: number; payload: string }[], txHash: string | null): number {
     const at = this.now().toISOString();
-    // A batch included again after a reorg is judged again from its new receipt.
-    const clear = this.db.prepare(`DELETE FROM consent_conflicts WHERE outbox_id = ? AND reason <> 'OVERRIDDEN' AND resolution IS NULL`);
+    const clear = this.db.prepare(`DELETE FROM consent_conflicts WHERE outbox_id = ? AND reason = 'FUTURE' AND resolution IS NULL`);
     for (const e of events) clear.run(e.id);
-    let skipped = 0;
-    for (const d of ours) {
-      if (d?.name !== 'ConsentOpSkipped' || String(d.args.boundBatchId).toLowerCase() !== bound) continue;
-      const event = events[Number(d.args.opIndex)];
+    let raised = 0;
+    for (const s of skipped) {
+      const event = events[s.opIndex];
       if (!event) continue;
       const p = JSON.parse(event.payload) as { consentId: number; hlc: string; decision: 'permit' | 'deny'; revoked: boolean };
       const mine: LedgerState = { decision: p.decision === 'permit' ? 1 : 2, revoked: p.revoked, hlc: hlcOfText(p.hlc), writer: sender.toLowerCase() };
-      const winner = unpackState(BigInt(d.args.storedState as bigint));
-      const reason = SKIP_REASONS[Number(d.args.reason) as 1 | 2];
-      this.raise({ outboxId: event.id, consentId: p.consentId, opKey: String(d.args.opKey).toLowerCase(), reason, mine, winner, batchId, txHash: receipt.hash, at });
-      skipped++;
+      this.raise({ outboxId: event.id, consentId: p.consentId, opKey: s.opKey.toLowerCase(), reason: 'FUTURE', mine, winner: null, batchId, txHash, at });
+      raised++;
     }
-    return { applied: true, skipped };
+    return raised;
   }
 
   /**
-   * A consent batch applied under our sender-bound id whose receipt is gone (a node restarted without its history):
-   * each op's outcome from the ledger's current state of its key. Our own state word there: applied. A word that
-   * ranks above ours holds the key: OVERRIDDEN, naming that winner (without the receipt the chain cannot say whether
-   * our op was skipped as STALE or applied and then replaced; either way the winner's change is what the key holds),
-   * unless the winner is our own later change. A word below ours, or none: states only rise, so our op was skipped
-   * as FUTURE. The same rows fromReceipt would raise, one per outbox event.
+   * A change of ours that landed STALE (the puller's fold: an earlier change on chain outranks it, `winner`): the
+   * conflict of its outbox event, naming the change that stayed. Nothing is raised for a row with no event of ours at
+   * that stamp.
    */
-  fromState(outcomes: readonly { event: { id: number; payload: string }; opKey: string; order: bigint; stored: bigint }[], sender: string, batchId: string): { conflicts: number } {
-    const at = this.now().toISOString();
-    const writer = sender.toLowerCase();
-    const clear = this.db.prepare(`DELETE FROM consent_conflicts WHERE outbox_id = ? AND reason <> 'OVERRIDDEN' AND resolution IS NULL`);
-    let conflicts = 0;
-    for (const o of outcomes) {
-      clear.run(o.event.id);
-      if (o.stored === stateWordOf(o.order, writer)) continue;
-      const p = JSON.parse(o.event.payload) as { consentId: number; hlc: string; decision: 'permit' | 'deny'; revoked: boolean };
-      const mine: LedgerState = { decision: p.decision === 'permit' ? 1 : 2, revoked: p.revoked, hlc: hlcOfText(p.hlc), writer };
-      const winner = unpackState(o.stored);
-      const ranksAbove = winner !== null && wins(winner, mine);
-      if (ranksAbove && winner.writer === writer) continue;
-      this.raise({ outboxId: o.event.id, consentId: p.consentId, opKey: o.opKey.toLowerCase(), reason: ranksAbove ? 'OVERRIDDEN' : 'FUTURE', mine, winner, batchId, txHash: null, at });
-      conflicts++;
-    }
-    return { conflicts };
+  stale(consentId: number, hlc: string, opKey: string, mine: LedgerState, winner: LedgerState, batchId: string | null, txHash: string): boolean {
+    const outboxId = this.outboxIdOf(consentId, hlc);
+    if (outboxId === undefined) return false;
+    this.raise({ outboxId, consentId, opKey: opKey.toLowerCase(), reason: 'STALE', mine, winner, batchId, txHash, at: this.now().toISOString() });
+    return true;
   }
 
   /**
-   * A torn batch (sync SYNC_APPLIED_WITHOUT_LOG) whose op A of a key is followed by our own later change B of that key:
-   * the ledger holds B, so A is not sent again. A was skipped as STALE exactly when a change of another writer ranking
-   * between A and B had landed: every change below B that reached the ledger after the batch was skipped (it holds
-   * B), so such a change came first and stayed over A. Its event is in `landed` (state words by op key); the greatest
-   * one is the order that stayed, as the receipt would have named it. Otherwise A was applied and followed by B:
-   * ordinary succession, nothing to raise (`carried`). When the ledger keeps its skips in storage (`skips`, by outbox
-   * event id: ConsentLedger.skipOf), they decide instead, naming the word that stayed as the receipt would have: this
-   * also sees another writer's change that is itself torn (no event anywhere). Without them (an older ledger) such a
-   * change is not seen.
+   * A reorg removed pulled blocks: a STALE verdict whose transaction the mirror no longer holds is withdrawn (unless a
+   * person resolved it); pulling the transaction again, wherever it lands, judges it again.
    */
-  skippedBeforeTear(
-    followed: readonly { event: { id: number; payload: string }; opKey: string; order: bigint; stored: bigint }[],
-    landed: ReadonlyMap<string, readonly bigint[]>,
-    sender: string,
-    batchId: string,
-    skips: ReadonlyMap<number, { reason: 1 | 2; stored: bigint }> | null = null,
-  ): { stale: number; carried: number } {
-    const writer = sender.toLowerCase();
-    const at = this.now().toISOString();
-    let stale = 0;
-    let carried = 0;
-    for (const o of followed) {
-      const p = JSON.parse(o.event.payload) as { consentId: number; hlc: string; decision: 'permit' | 'deny'; revoked: boolean };
-      const mine: LedgerState = { decision: p.decision === 'permit' ? 1 : 2, revoked: p.revoked, hlc: hlcOfText(p.hlc), writer };
-      const later = unpackState(o.stored);
-      // Our own word below this op is not a later change: the op was skipped as FUTURE (fromState raised it).
-      if (later === null || later.writer !== writer || !wins(later, mine)) continue;
-      if (skips) {
-        const skip = skips.get(o.event.id);
-        if (!skip) {
-          carried++;
-          continue;
-        }
-        this.raise({ outboxId: o.event.id, consentId: p.consentId, opKey: o.opKey.toLowerCase(), reason: SKIP_REASONS[skip.reason], mine, winner: unpackState(skip.stored), batchId, txHash: null, at });
-        stale++;
-        continue;
-      }
-      const between = (landed.get(o.opKey.toLowerCase()) ?? [])
-        .map((w) => unpackState(w))
-        .filter((w): w is LedgerState => w !== null && w.writer !== writer && !wins(mine, w) && wins(later, w));
-      if (between.length === 0) {
-        carried++;
-        continue;
-      }
-      const stayed = between.reduce((a, b) => (wins(b, a) ? b : a));
-      this.raise({ outboxId: o.event.id, consentId: p.consentId, opKey: o.opKey.toLowerCase(), reason: 'STALE', mine, winner: stayed, batchId, txHash: null, at });
-      stale++;
-    }
-    return { stale, carried };
+  withdrawStale(chainId: number): number {
+    return this.db
+      .prepare(
+        `DELETE FROM consent_conflicts WHERE reason = 'STALE' AND resolution IS NULL AND tx_hash IS NOT NULL
+           AND tx_hash NOT IN (SELECT tx_hash FROM sync_chain_events WHERE chain_id = ?)`,
+      )
+      .run(chainId).changes;
   }
 
-  /**
-   * A pulled change with a greater order key replaces a row of ours the chain never took: its outbox event lost.
-   * Nothing is raised for a row with no event of ours at that stamp (nothing was ever to be sent).
-   */
-  overridden(consentId: number, hlc: string, mine: LedgerState, winner: LedgerState): void {
-    const outboxId = this.db
+  /** The outbox event of a consent row's change at stamp `hlc`, if this workstation wrote one. */
+  private outboxIdOf(consentId: number, hlc: string): number | undefined {
+    return this.db
       // The consent's events: by reference (outbox_refs, migration 0023) or as copies; only these are rebuilt. A
       // payload whose source is gone reads '' (nullif: json_extract would raise on it).
       .prepare(
@@ -160,6 +110,14 @@ export class ConsentConflicts {
       )
       .pluck()
       .get(consentId, consentId, hlc) as number | undefined;
+  }
+
+  /**
+   * A pulled change with a greater order key replaces a row of ours the chain never took: its outbox event lost.
+   * Nothing is raised for a row with no event of ours at that stamp (nothing was ever to be sent).
+   */
+  overridden(consentId: number, hlc: string, mine: LedgerState, winner: LedgerState): void {
+    const outboxId = this.outboxIdOf(consentId, hlc);
     if (outboxId === undefined) return;
     this.raise({ outboxId, consentId, opKey: '', reason: 'OVERRIDDEN', mine, winner, batchId: null, txHash: null, at: this.now().toISOString() });
   }

@@ -9,7 +9,7 @@
 import type { Db } from '../db/connection';
 import { CATEGORY_HASHES, PURPOSE_HASHES } from './outbox-events';
 import { ConsentConflicts } from './consent-conflicts';
-import { hlcOfText, hlcText, orderKeyOf, orderText, type LedgerState } from './consent-state';
+import { hlcOfText, hlcText, orderKeyOf, orderText, stateOfOrderText, type LedgerState } from './consent-state';
 import type { ChainConsentChange, ConsentChainSink, UnopenableConsentChange } from './chain-reader';
 import { PulledChangeLog, type RollbackReport } from './pull-undo';
 import { chainConsentWrites } from './store';
@@ -67,6 +67,30 @@ export class SqlConsentSink implements ConsentChainSink {
 
   consentChanged(change: ChainConsentChange): void {
     this.outcomes[this.apply(change)]++;
+  }
+
+  /**
+   * A pulled change that never held its key (the fold: `stayedOrder` outranks it). When it is this workstation's own,
+   * the conflict of its outbox event names the change that stayed: the writer is told, its table is not flipped.
+   */
+  consentStale(c: ChainConsentChange, stayedOrder: string): void {
+    if (this.me === null || c.writer.toLowerCase() !== this.me) return;
+    const patient = this.db.prepare(`SELECT id FROM patients WHERE pseudonym = ?`).get(c.patientPseudonym) as { id: number } | undefined;
+    const purpose = PURPOSE_BY_HASH.get(c.purposeHash);
+    const category = CATEGORY_BY_HASH.get(c.categoryHash);
+    if (!patient || !purpose || !category) return;
+    const hlc = hlcText(c.hlc);
+    const row = this.db
+      .prepare(`SELECT id FROM consents WHERE patient_id = ? AND grantee = ? AND grantee_kind = ? AND purpose = ? AND category = ? AND hlc = ? ORDER BY id DESC LIMIT 1`)
+      .get(patient.id, c.grantee, c.granteeKind, purpose, category, hlc) as { id: number } | undefined;
+    if (!row) return;
+    const mine: LedgerState = { decision: c.decision === 'permit' ? 1 : 2, revoked: c.revoked, hlc: c.hlc, writer: this.me };
+    this.conflicts.stale(row.id, hlc, c.consentKey, mine, stateOfOrderText(stayedOrder), c.batchId, c.txHash);
+  }
+
+  /** After a reorg: STALE verdicts from transactions the mirror no longer holds go; re-pulled, they are judged again. */
+  staleWithdrawn(chainId: number): number {
+    return this.conflicts.withdrawStale(chainId);
   }
 
   /** A change kept as a problem, never applied: UNOPENABLE, or UNREGISTERED_WRITER with the writer and its facility. */

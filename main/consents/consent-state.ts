@@ -1,14 +1,14 @@
-// The ConsentLedger v2 words and the ordering rule, pure: the op's order word (decision, revoked, hlc), the stored
-// state word (the same plus the writer), the order key (hlc, rank, writer) every workstation and the contract compare,
-// the hybrid logical clock stamp, and the op's sealed terms. Used by the consent encoder on the way out and by the
-// puller to read ConsentChanged events back.
+// The ConsentLedger words and the ordering rule, pure: the op's order word (decision, revoked, hlc), the event's
+// state word (the same plus the writer), the order key (hlc, rank, writer) every reader compares, the readers' fold of
+// a key's events (foldWords), the hybrid logical clock stamp, and the op's sealed terms. Used by the consent encoder
+// on the way out and by the puller and the proof checker to read ConsentChanged events back.
 import { AbiCoder, getAddress, keccak256, toUtf8Bytes } from 'ethers';
 
 export const DECISION_PERMIT = 1;
 export const DECISION_DENY = 2;
 /** ConsentLedger.MAX_CLOCK_SKEW_MS: an op stamped further ahead of the block's time is skipped as FUTURE. */
 export const MAX_CLOCK_SKEW_MS = 600_000;
-/** ConsentOpSkipped reasons, as the contract numbers them. */
+/** Skip reasons: 1 (STALE) is the readers' fold's, 2 (FUTURE) the contract's ConsentOpSkipped. */
 export const SKIP_REASONS = { 1: 'STALE', 2: 'FUTURE' } as const;
 export type SkipReason = (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS];
 
@@ -69,12 +69,12 @@ export function packOrder(o: ConsentOrder): bigint {
   return BigInt(o.decision) | (BigInt(o.revoked ? 1 : 0) << 8n) | (o.hlc << 16n);
 }
 
-/** The stored word the contract writes for `order` sent by `writer`. */
+/** The state word the contract emits for `order` sent by `writer`. */
 export function stateWordOf(order: bigint, writer: string): bigint {
   return order | ((BigInt(writer) & U160) << 80n);
 }
 
-/** Unpacks a stored or emitted state word; null for 0 (a key never written). */
+/** Unpacks an emitted state word; null for 0 (a key never written). */
 export function unpackState(word: bigint): LedgerState | null {
   if (word === 0n) return null;
   const decision = Number(word & 0xffn);
@@ -91,7 +91,7 @@ export function rankOf(o: Pick<ConsentOrder, 'decision' | 'revoked'>): 0 | 1 {
   return o.revoked || o.decision === DECISION_DENY ? 1 : 0;
 }
 
-/** The order key (hlc, rank, writer) as one integer, exactly as ConsentLedger._rankKey builds it. */
+/** The order key (hlc, rank, writer) as one integer: hlc above rank above writer, as the readers' fold compares. */
 export function orderKeyOf(s: LedgerState): bigint {
   return (s.hlc << 161n) | (BigInt(rankOf(s)) << 160n) | (BigInt(s.writer) & U160);
 }
@@ -99,6 +99,36 @@ export function orderKeyOf(s: LedgerState): bigint {
 /** Whether `a` wins over `b` under the ordering rule (b null: never written). */
 export function wins(a: LedgerState, b: LedgerState | null): boolean {
   return b === null || orderKeyOf(a) > orderKeyOf(b);
+}
+
+/** The state an order key text (orderText) stands for. */
+export function stateOfOrderText(text: string): LedgerState {
+  if (!/^[0-9a-f]{16}[01][0-9a-f]{40}$/.test(text)) throw new RangeError('order key text must be 16 hex digits, a rank digit and 40 hex digits');
+  const rank = text[16] === '1';
+  // The rank alone cannot say deny from revoked permit: a refusal is stated as a deny, which ranks the same.
+  return { hlc: BigInt(`0x${text.slice(0, 16)}`), decision: rank ? DECISION_DENY : DECISION_PERMIT, revoked: false, writer: `0x${text.slice(17)}` };
+}
+
+/**
+ * The readers' fold of one key's ConsentChanged state words, in chain order (block, log index), in one facility's
+ * namespace (the rule in ConsentLedger's docs and main/sync/README.md): a word holds the key when its order key is
+ * greater than that of every earlier word, and is STALE otherwise (`held[i]` false). The result is the greatest word,
+ * whatever the landing order; 0n / null for none.
+ */
+export function foldWords(words: readonly bigint[]): { word: bigint; state: LedgerState | null; held: boolean[] } {
+  let word = 0n;
+  let best: LedgerState | null = null;
+  const held: boolean[] = [];
+  for (const w of words) {
+    const s = unpackState(w);
+    const holds = s !== null && wins(s, best);
+    held.push(holds);
+    if (holds) {
+      word = w;
+      best = s;
+    }
+  }
+  return { word, state: best, held };
 }
 
 /** The milliseconds part of an hlc stamp. */
@@ -130,11 +160,6 @@ export function hlcOfText(text: string): bigint {
 }
 
 const coder = AbiCoder.defaultAbiCoder();
-
-/** keccak256(abi.encode(facilityId, opKey)): where the contract stores the key in a facility's namespace. */
-export function storageKeyOf(facilityId: string, opKey: string): string {
-  return keccak256(coder.encode(['bytes32', 'bytes32'], [facilityId, opKey]));
-}
 
 /** keccak256(abi.encode(sender, batchId)): the batch id as the contract binds it to its sender. */
 export function boundBatchIdOf(sender: string, batchId: string): string {

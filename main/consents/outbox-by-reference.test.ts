@@ -118,7 +118,9 @@ describe('consent.change by reference: the payload sent is the one built today, 
     const chainHlc = torn.hlc;
     const out = t.db.transaction(() => store.restamp(torn, chainHlc, NOW))();
     expect(out).not.toBeNull();
-    const expected = JSON.stringify({ ...torn, hlc: out!.hlc, prevHlc: chainHlc });
+    // The new stamp is one above the torn one; what the writer had seen (prevHlc) stays as it was.
+    expect(out!.hlc).toBe((BigInt(`0x${chainHlc}`) + 1n).toString(16).padStart(16, '0'));
+    const expected = JSON.stringify({ ...torn, hlc: out!.hlc, prevHlc: torn.prevHlc });
     expect(sent()).toEqual([store.texts[0], expected]);
     expect(stored()).toEqual(['', '']);
   });

@@ -174,6 +174,24 @@ describe('consent proof bundle', () => {
     await expect(checkConsentProof(bundle, chain.provider)).resolves.toMatchObject({ current: true, laterOps: [] });
   });
 
+  it('attacker race: a change recorded under an earlier one that outranks it is reported STALE by the fold, never as the state', async () => {
+    // B lands a deny at 5 on a key; A (never pulled it) writes the key at 3 and syncs: its change is recorded, STALE.
+    const key = { ...term, patient: 1, grantee: '5656565656' } as const;
+    writeConsent(b, 'b', { ...key, seq: 5, decision: 'deny' });
+    await sync(b, keyB);
+    writeConsent(a, 'a', { ...key, seq: 3 });
+    const mine = idOf(a);
+    await sync(a, keyA);
+    // A's row never got the chain's echo as the key's state (the export refuses such a row); mark it as A's own write
+    // so the export finds its recorded event, as a person holding the transaction could.
+    a.prepare(`UPDATE consents SET hlc_writer = ? WHERE id = ?`).run(new Wallet(keyA).address.toLowerCase(), mine);
+    const staleBundle = await exportConsentProof(a, mine, TEST_SEALER, access());
+    const checked = await checkConsentProof(staleBundle, chain.provider, { atBlock: await chain.provider.getBlockNumber() });
+    expect(checked).toMatchObject({ current: false, stale: true, laterOps: [] });
+    expect(checked.stateAtBlock).toMatchObject({ decision: 'deny', hlc: '0000000000000005', writer: new Wallet(keyB).address.toLowerCase() });
+    expect(checked.steps.at(-1)!.message).toMatch(/never held the key \(STALE\)/);
+  });
+
   it('a process with only the bundle and the RPC URL (no data folder, no database key) checks it', async () => {
     const file = path.join(dir, 'proof.json');
     fs.writeFileSync(file, JSON.stringify(bundle));

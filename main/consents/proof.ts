@@ -1,6 +1,7 @@
 // Consent proof bundles a third party checks with a JSON-RPC endpoint alone: the opening of one change (its key salt
 // and its own terms key, never the facility secret) recomputes the op key and opens the sealed terms read from the
-// transaction's receipt; the ledger's stateOf at a block says which state the consent had then. No database.
+// transaction's receipt; the key's ConsentChanged events up to a block, folded by the ordering rule (ledger-state.ts),
+// say which state the consent had then (the ledger keeps no state per key). No database.
 import { getAddress, Interface, type JsonRpcProvider, type Log } from 'ethers';
 import { z } from 'zod';
 import { CATEGORIES, PURPOSES, type ConsentLaterOp, type ConsentLedgerState, type ConsentProofBundle, type ConsentProofCheck, type ConsentProofFailure, type ConsentProofTerms } from '../api/consents';
@@ -8,15 +9,13 @@ import { AppError } from '../api/errors';
 import { loadArtifact } from '../chain/artifacts';
 import { hlcOfText, hlcText, packOrder, stateWordOf, unpackState, type LedgerState } from './consent-state';
 import { openSealedTerms, opKeyOf, type ConsentTerms } from './ledger-seal';
+import { CONSENT_CHANGED_ABI, CONSENT_CHANGED_TOPIC, foldKeyLogs } from './ledger-state';
 
 export const CONSENT_PROOF_FORMAT = 'custodian-consent-proof/1';
 
-/** The two ConsentLedger fragments a checker needs; proof-abi.test.ts holds them to the compiled contract. */
-export const LEDGER_PROOF_ABI = new Interface([
-  'event ConsentChanged(bytes32 indexed opKey, bytes32 facilityId, uint256 state, bytes sealedTerms)',
-  'function stateOf(bytes32 facilityId, bytes32 opKey) view returns (uint256 state)',
-]);
-const CONSENT_CHANGED = LEDGER_PROOF_ABI.getEvent('ConsentChanged')!.topicHash;
+/** The ConsentLedger fragment a checker needs; proof-abi.test.ts holds it to the compiled contract. */
+export const LEDGER_PROOF_ABI: Interface = CONSENT_CHANGED_ABI;
+const CONSENT_CHANGED = CONSENT_CHANGED_TOPIC;
 
 const bytes32 = z.string().regex(/^0x[0-9a-f]{64}$/, 'must be 0x + 64 lower-case hex digits');
 const hlc = z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 lower-case hex digits');
@@ -186,33 +185,23 @@ export async function checkConsentProof(b: ConsentProofBundle, provider: JsonRpc
   if (atBlock < c.blockNumber) fail('block-before-op', `Block ${atBlock} precedes the change (block ${c.blockNumber}): the change cannot be the state there.`);
   const head = await rpc('eth_blockNumber', () => provider.getBlockNumber());
   if (atBlock > head) fail('state', `Block ${atBlock} is beyond the endpoint's head (${head}).`);
-  const data = LEDGER_PROOF_ABI.encodeFunctionData('stateOf', [eventFacility, eventOpKey]);
-  const raw = await rpc('eth_call stateOf', () => provider.call({ to: contract, data, blockTag: atBlock }));
-  const atWord = LEDGER_PROOF_ABI.decodeFunctionResult('stateOf', raw)[0] as bigint;
-  const atState = unpackState(atWord);
-  if (!atState) return fail('state', `ConsentLedger holds nothing for op key ${short(eventOpKey)} at block ${atBlock}, after the change landed: the endpoint is not answering for this chain's history.`);
-
+  // Every ConsentChanged of the key in its namespace up to the block, folded in chain order: the state then.
+  const folded = await rpc('eth_getLogs', () => foldKeyLogs(provider, contract, eventFacility, eventOpKey, atBlock));
+  const at = folded.changes.findIndex((f) => f.log.transactionHash.toLowerCase() === c.txHash.toLowerCase() && f.log.index === c.logIndex);
+  const atState = folded.state;
+  if (at < 0 || !atState) return fail('state', `The endpoint's logs for op key ${short(eventOpKey)} up to block ${atBlock} do not include this change, which landed before: the endpoint is not answering for this chain's history.`);
   const ours = stateWordOf(order, state.writer);
-  let laterOps: ConsentLaterOp[] = [];
-  if (atWord !== ours) {
-    const logs = await rpc('eth_getLogs', () => provider.getLogs({ address: contract, topics: [CONSENT_CHANGED, eventOpKey], fromBlock: c.blockNumber, toBlock: atBlock }));
-    laterOps = logs
-      .filter((l) => l.blockNumber > c.blockNumber || (l.blockNumber === c.blockNumber && l.index > c.logIndex))
-      .map((l) => ({ l, e: LEDGER_PROOF_ABI.parseLog(l)! }))
-      .filter(({ e }) => (e.args.facilityId as string).toLowerCase() === eventFacility)
-      .map(({ l, e }) => ({ ...ledgerStateView(unpackState(e.args.state as bigint)!), txHash: l.transactionHash, blockNumber: l.blockNumber, logIndex: l.index }));
-  }
-  const current = atWord === ours;
-  const last = laterOps.at(-1);
-  if (!current && (!last || stateWordOf(packOrder({ decision: last.decision === 'permit' ? 1 : 2, revoked: last.revoked, hlc: hlcOfText(last.hlc) }), last.writer) !== atWord)) {
-    fail('state', `The ledger's state at block ${atBlock} is neither this change nor any later ConsentChanged the endpoint returned for the key.`);
-  }
+  const stale = !folded.changes[at]!.held;
+  const laterOps: ConsentLaterOp[] = folded.changes.slice(at + 1).map((f) => ({ ...ledgerStateView(unpackState(f.word)!), txHash: f.log.transactionHash, blockNumber: f.log.blockNumber, logIndex: f.log.index }));
+  const current = folded.word === ours;
   const atView = ledgerStateView(atState);
   steps.push({
     name: 'state',
     message: current
       ? `At block ${atBlock} the ledger's state for the key is this change: ${atView.decision}${atView.revoked ? ', revoked' : ''} (stamp ${atView.hlc}).`
-      : `At block ${atBlock} the ledger's state for the key is a LATER change: ${atView.decision}${atView.revoked ? ', revoked' : ''} at stamp ${atView.hlc} by ${atView.writer} (${laterOps.length} later change(s)).`,
+      : stale
+        ? `This change never held the key (STALE): an earlier change outranks it. At block ${atBlock} the ledger's state for the key is ${atView.decision}${atView.revoked ? ', revoked' : ''} at stamp ${atView.hlc} by ${atView.writer}.`
+        : `At block ${atBlock} the ledger's state for the key is a LATER change: ${atView.decision}${atView.revoked ? ', revoked' : ''} at stamp ${atView.hlc} by ${atView.writer} (${laterOps.length} later change(s)).`,
   });
   return {
     consentId: b.consentId,
@@ -222,6 +211,7 @@ export async function checkConsentProof(b: ConsentProofBundle, provider: JsonRpc
     atBlock,
     stateAtBlock: atView,
     current,
+    stale,
     laterOps,
     ledger: { address: contract, pinned: opts.ledger !== undefined },
     steps,

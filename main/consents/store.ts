@@ -250,7 +250,9 @@ export class ConsentStore implements ConsentWriter {
     // One tick above the chain's word, not the clock's now: the change keeps its place in time, so a later change
     // another workstation made meanwhile (offline, not yet on chain) still outranks it when it lands. Stamped at now,
     // a resent permit jumped over a later deny (the convergence bench with restarts mid-mining: a refusal not in force).
-    const stamp = { hlc: hlcText(hlcOfText(chainHlc) + 1n), prevHlc: chainHlc };
+    // What the writer had seen stays what it had seen when it wrote the change (its prevHlc), never the torn stamp
+    // itself: a change that landed meanwhile and loses to the resend was not seen, and its writer is told so.
+    const stamp = { hlc: hlcText(hlcOfText(chainHlc) + 1n), prevHlc: torn.prevHlc };
     this.sawStamp(key, stamp.hlc);
     if (row.hlc === torn.hlc) this.s.stampRow!.run(...hlcColumns(stamp.hlc), row.id);
     const outboxId = enqueueOutbox(this.db, CONSENT_CHANGE, JSON.stringify({ ...torn, hlc: stamp.hlc, prevHlc: stamp.prevHlc }), now);

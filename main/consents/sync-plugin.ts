@@ -1,12 +1,12 @@
-// The consent.change sync plug-in: how a consent change goes to ConsentLedger v2 (one applyBatch of keyed, sealed
-// ops), how its batch is recognised as ours on chain, the conflicts its own receipt names, and how ConsentChanged
-// events come back (chain-reader.ts). Handed to the sync engine by the composition root (compose/sync-plugins.ts).
+// The consent.change sync plug-in: how a consent change goes to ConsentLedger (one applyBatch of keyed, sealed ops),
+// how its batch is recognised as ours on chain, the FUTURE conflicts its own receipt names, and how ConsentChanged
+// events come back and are folded (chain-reader.ts, which raises STALE). Handed to the sync engine by the composition root (compose/sync-plugins.ts).
 import { AppError } from '../api/errors';
 import { contractInterface } from '../sync/contracts';
-import type { AppliedStateContext, BatchEvent, SyncPlugin } from '../sync/plugin';
+import type { AppliedStateContext, SyncPlugin } from '../sync/plugin';
 import { consentLedgerReader, type ConsentChainSink } from './chain-reader';
 import { ConsentConflicts } from './consent-conflicts';
-import { boundBatchIdOf, categoryCodeOf, hlcOfText, hlcText, packOrder, purposeCodeOf, stateWordOf, unpackState, type ConsentOp } from './consent-state';
+import { boundBatchIdOf, categoryCodeOf, hlcOfText, packOrder, purposeCodeOf, type ConsentOp } from './consent-state';
 import type { ConsentSealer } from './ledger-seal';
 import { CONSENT_CHANGE, type ConsentChangePayload } from './outbox-events';
 import type { ConsentResender, TornChange } from './writes';
@@ -35,80 +35,19 @@ export interface ConsentSyncDeps {
   resend?: ConsentResender | null;
 }
 
-/** Each op of a batch with the word the ledger holds for its key now (at `blockTag`). */
-async function chainOutcomes(ctx: AppliedStateContext, sealer: ConsentSealer) {
-  const ledger = contractInterface('ConsentLedger');
-  const read = async (fn: string, args: unknown[]) => ledger.decodeFunctionResult(fn, await ctx.provider.call({ to: ctx.contract, data: ledger.encodeFunctionData(fn, args), blockTag: ctx.blockTag }))[0] as unknown;
-  const facilityId = String(await read('facilityOf', [ctx.sender]));
-  const outcomes: ChainOutcome[] = [];
-  for (const event of ctx.events) {
-    const parsed = CONSENT_CHANGE.payload.safeParse(JSON.parse(event.payload));
-    if (!parsed.success) throw new AppError('SYNC_PAYLOAD_INVALID', `Outbox event ${event.id} in batch ${ctx.batchId.slice(0, 10)}… is invalid.`);
-    const op = consentOpOf(parsed.data, sealer);
-    outcomes.push({ event, payload: parsed.data, opKey: op.opKey, order: op.order, stored: BigInt(await read('stateOf', [facilityId, op.opKey]) as bigint) });
-  }
-  return Object.assign(outcomes, { facilityId });
-}
-
-interface ChainOutcome {
-  event: BatchEvent;
-  payload: ConsentChangePayload;
-  opKey: string;
-  order: bigint;
-  stored: bigint;
-}
-
-/** How far back the torn-batch check reads a key's ConsentChanged events (as the sender's own log search). */
-const LANDED_WINDOW = 50_000;
-
 /**
- * The state words of every ConsentChanged our facility has on each key (the canonical logs up to `blockTag`), for the
- * keys whose word is our own later change: what a torn batch's earlier op of that key may have been skipped under.
+ * The FUTURE skips of our sender-bound batch, read from the ledger's logs (its receipt is gone): the ConsentOpSkipped
+ * events indexed by the bound id, up to the block the applied flag was read at.
  */
-async function landedWords(ctx: AppliedStateContext, facilityId: string, opKeys: readonly string[]): Promise<Map<string, bigint[]>> {
+async function futureSkips(ctx: AppliedStateContext): Promise<{ opIndex: number; opKey: string; txHash: string }[]> {
   const iface = contractInterface('ConsentLedger');
-  const topic0 = iface.getEvent('ConsentChanged')!.topicHash;
-  const words = new Map<string, bigint[]>();
-  if (opKeys.length === 0) return words;
-  const logs = await ctx.provider.getLogs({ address: ctx.contract, topics: [topic0, [...new Set(opKeys)]], fromBlock: Math.max(0, ctx.blockTag - LANDED_WINDOW), toBlock: ctx.blockTag });
-  for (const log of logs) {
-    if (log.removed || log.address.toLowerCase() !== ctx.contract.toLowerCase()) continue;
-    const d = iface.parseLog({ topics: [...log.topics], data: log.data });
-    if (!d || String(d.args.facilityId).toLowerCase() !== facilityId.toLowerCase()) continue;
-    const key = String(d.args.opKey).toLowerCase();
-    words.set(key, [...(words.get(key) ?? []), BigInt(d.args.state as bigint)]);
-  }
-  return words;
-}
-
-/** What the ledger recorded for a skipped op (ConsentLedger.skipOf): the reason and the word that stayed. */
-export interface RecordedSkip {
-  reason: 1 | 2;
-  stored: bigint;
-}
-
-/**
- * The skips the ledger keeps in storage for these ops of our batch (by outbox event id; an op that applied has none),
- * read at `blockTag` under our sender-bound id: a torn state keeps them where it lost the events. Null when the
- * ledger predates skipOf (the call reverts): the caller falls back to the key's events.
- */
-async function recordedSkips(ctx: AppliedStateContext, ops: readonly { event: BatchEvent }[]): Promise<Map<number, RecordedSkip> | null> {
-  const ledger = contractInterface('ConsentLedger');
-  const skips = new Map<number, RecordedSkip>();
-  for (const o of ops) {
-    const index = ctx.events.findIndex((e) => e.id === o.event.id);
-    let answer: string;
-    try {
-      answer = await ctx.provider.call({ to: ctx.contract, data: ledger.encodeFunctionData('skipOf', [ctx.sender, ctx.batchId, index]), blockTag: ctx.blockTag });
-    } catch (err) {
-      if ((err as { code?: string }).code === 'CALL_EXCEPTION') return null;
-      throw err;
-    }
-    if (answer === '0x') return null;
-    const [reason, stored] = ledger.decodeFunctionResult('skipOf', answer) as unknown as [bigint, bigint];
-    if (reason === 1n || reason === 2n) skips.set(o.event.id, { reason: Number(reason) as 1 | 2, stored });
-  }
-  return skips;
+  const topic0 = iface.getEvent('ConsentOpSkipped')!.topicHash;
+  const logs = await ctx.provider.getLogs({ address: ctx.contract, topics: [topic0, boundBatchIdOf(ctx.sender, ctx.batchId)], fromBlock: 0, toBlock: ctx.blockTag });
+  return logs
+    .filter((l) => !l.removed && l.address.toLowerCase() === ctx.contract.toLowerCase())
+    .map((l) => ({ l, d: iface.parseLog({ topics: [...l.topics], data: l.data }) }))
+    .filter(({ d }) => d?.name === 'ConsentOpSkipped')
+    .map(({ l, d }) => ({ opIndex: Number(d!.args.opIndex), opKey: String(d!.args.opKey), txHash: l.transactionHash }));
 }
 
 function needSealer(deps: ConsentSyncDeps): ConsentSealer {
@@ -121,9 +60,9 @@ export function consentChangeSync(deps: ConsentSyncDeps): SyncPlugin<ConsentChan
     ...CONSENT_CHANGE,
     contract: 'ConsentLedger',
     method: 'applyBatch',
-    // Measured against anvil (contracts/test): an op on a new key costs ~30,800 gas, on an existing key ~13,800 (one
-    // slot per key; the sealed terms, 144 bytes, in calldata and in the event). Planned with the new-key cost + ~10%.
-    gas: { base: 80_000, perItem: 34_500, maxItems: 400 },
+    // Measured against anvil (contracts/test): an op costs ~9,100 gas whether its key is new or not (no state per key:
+    // its calldata and its event, 144 bytes of sealed terms in each). Planned with that cost + ~30%; 400 ops a batch.
+    gas: { base: 80_000, perItem: 12_000, maxItems: 400 },
     appliedEvent: 'BatchApplied',
     appliedTopicsBindSender: true,
     encode(batchId, payloads) {
@@ -136,38 +75,29 @@ export function consentChangeSync(deps: ConsentSyncDeps): SyncPlugin<ConsentChan
       const topic0 = contractInterface('ConsentLedger').getEvent('BatchApplied')!.topicHash;
       return [topic0, sender ? boundBatchIdOf(sender, batchId) : `0x${'ff'.repeat(32)}`];
     },
-    // Each op this transaction's own BatchApplied (under the id bound to our sender) skipped becomes a named conflict of
-    // its outbox event (consent-conflicts.ts), never a silent confirmation.
+    // Each op this transaction's own BatchApplied (under the id bound to our sender) skipped as FUTURE becomes a named
+    // conflict of its outbox event (consent-conflicts.ts), never a silent confirmation. STALE is the readers' fold:
+    // the puller raises it when it reaches the batch's block (chain-reader.ts), in chain order.
     onReceipt(receipt, ctx) {
       new ConsentConflicts(ctx.db).fromReceipt(receipt, ctx.contract, ctx.sender, ctx.batchId, ctx.events);
     },
-    // No receipt (a node restarted without its history), yet our sender-bound id is applied: each op's outcome from
-    // the ledger's state of its key at the block the flag was read at (consent-conflicts.ts fromState).
+    // No receipt (a node restarted without its history), yet our sender-bound id is applied: the FUTURE skips from the
+    // ledger's logs; the recorded ops reach the puller like any others.
     async onAppliedWithoutReceipt(ctx) {
-      const outcomes = await chainOutcomes(ctx, needSealer(deps));
-      new ConsentConflicts(ctx.db).fromState(outcomes, ctx.sender, ctx.batchId);
+      const skips = await futureSkips(ctx);
+      new ConsentConflicts(ctx.db).future(skips, ctx.sender, ctx.batchId, ctx.events, skips[0]?.txHash ?? null);
     },
-    // Applied in storage, no event anywhere (a torn node state): every op the ledger holds as our very word was never
-    // seen by anyone, so it is re-stamped above that word and sent again through the consents write path (the same
-    // stamp would be skipped as STALE). An op another change outranks lost anyway: a conflict, as from a receipt.
+    // Applied in storage, no event anywhere (a torn node state): no reader ever saw any op of the batch, and the ledger
+    // keeps nothing per key, so for every reader the batch never happened. Every op is sent again through the consents
+    // write path, re-stamped one tick above its own stamp (keeping its place in time), under a new batch id; an op
+    // whose key this workstation has changed again since is carried on by that change instead.
     async onAppliedWithoutLog(ctx) {
-      const outcomes = await chainOutcomes(ctx, needSealer(deps));
-      const writer = ctx.sender.toLowerCase();
-      const torn: TornChange[] = outcomes
-        .filter((o) => o.stored === stateWordOf(o.order, writer))
-        .map((o) => ({ outboxId: o.event.id, payload: o.payload, chainHlc: hlcText(unpackState(o.stored)!.hlc) }));
-      const found = new ConsentConflicts(ctx.db);
-      const { conflicts: overridden } = found.fromState(outcomes, ctx.sender, ctx.batchId);
-      // An op whose key holds our own later change (of this batch) is not sent again: that change carries the key on.
-      // But the state cannot say whether the op was applied and then followed, or skipped as STALE under another
-      // writer's change that landed before the batch: the key's events can (torn-state.test.ts).
-      const followed = outcomes.filter((o) => o.stored !== stateWordOf(o.order, writer) && unpackState(o.stored)?.writer === writer);
-      // The ledger keeps each skip in storage (skipOf), so another workstation's change that is itself torn (no event
-      // anywhere) still shows: the word that stayed over ours. The events are the fallback for a ledger without it.
-      const skips = await recordedSkips(ctx, followed);
-      const landed = skips ? new Map<string, bigint[]>() : await landedWords(ctx, outcomes.facilityId, followed.map((o) => o.opKey.toLowerCase()));
-      const { stale, carried } = found.skippedBeforeTear(followed, landed, ctx.sender, ctx.batchId, skips);
-      const conflicts = overridden + stale;
+      needSealer(deps);
+      const torn: TornChange[] = ctx.events.map((event) => {
+        const parsed = CONSENT_CHANGE.payload.safeParse(JSON.parse(event.payload));
+        if (!parsed.success) throw new AppError('SYNC_PAYLOAD_INVALID', `Outbox event ${event.id} in batch ${ctx.batchId.slice(0, 10)}… is invalid.`);
+        return { outboxId: event.id, payload: parsed.data, chainHlc: parsed.data.hlc };
+      });
       if (torn.length > 0 && !deps.resend) {
         return { resent: [], note: `${torn.length} change(s) the chain holds without an event are NOT sent again: no consents write path is wired (they stay failed here)` };
       }
@@ -175,9 +105,7 @@ export function consentChangeSync(deps: ConsentSyncDeps): SyncPlugin<ConsentChan
       const unchanged = torn.length - resent.length;
       return {
         resent: resent.map((r) => r.outboxId),
-        note:
-          `${resent.length} change(s) re-stamped and sent again as outbox event(s) ${resent.map((r) => r.outboxId).join(', ') || 'none'}${unchanged ? `; ${unchanged} already carried on by a later change of their key` : ''}` +
-          `${carried ? `; ${carried} followed in this batch by a later change of their key here (nothing to send)` : ''}${conflicts ? `; ${conflicts} lost to a later change (conflicts)` : ''}`,
+        note: `${resent.length} change(s) re-stamped and sent again as outbox event(s) ${resent.map((r) => r.outboxId).join(', ') || 'none'}${unchanged ? `; ${unchanged} already carried on by a later change of their key here` : ''}`,
       };
     },
     reader: consentLedgerReader(deps.sealer, deps.sink ?? null),

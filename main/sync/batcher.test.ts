@@ -12,8 +12,8 @@ const ev = (id: number, kind: SyncKind = 'consent.change', payload = `{"n":${id}
 
 describe('gas budget and items per batch', () => {
   it.each([
-    ['anvil default block (30M): EIP-7825 cap binds', 30_000_000, 'consent.change', Math.floor(16_777_216 * 0.8), Math.floor((Math.floor(16_777_216 * 0.8) - 80_000) / 34_500)],
-    ['small block (8M): half of it', 8_000_000, 'consent.change', 4_000_000, Math.floor((4_000_000 - 80_000) / 34_500)],
+    ['anvil default block (30M): the consent item cap binds under the EIP-7825 cap', 30_000_000, 'consent.change', Math.floor(16_777_216 * 0.8), 400],
+    ['small block (8M): half of it', 8_000_000, 'consent.change', 4_000_000, Math.floor((4_000_000 - 80_000) / 12_000)],
     ['credential statuses on 30M: the item cap binds', 30_000_000, 'credential.status', Math.floor(16_777_216 * 0.8), 250],
     ['audit roots: always one', 30_000_000, 'audit.root', Math.floor(16_777_216 * 0.8), 1],
     ['a block too small for even one still gives one', 100_000, 'consent.change', 50_000, 1],
@@ -26,7 +26,8 @@ describe('gas budget and items per batch', () => {
   it('keeps every planned consent batch under 16,777,216 gas at the measured worst case with the 20% limit buffer', () => {
     const items = itemsPerBatch('consent.change', { blockGasLimit: 60_000_000, models });
     expect(estimateGas('consent.change', items, { models }) * 1.2).toBeLessThan(16_777_216);
-    expect(models['consent.change']!.perItem).toBeGreaterThan(28_500);
+    // Above the measured cost of an op (contracts/test/ConsentLedger.test.ts: ~9,100 gas, new key or not).
+    expect(models['consent.change']!.perItem).toBeGreaterThan(9_500);
   });
 });
 

@@ -20,6 +20,7 @@ import { currentConsents, workstation as station, writeConsent as write } from '
 import { createSyncHandlers } from './handlers';
 import path from 'node:path';
 import { replaceFacilitySecret } from '../consents/pseudonym';
+import { foldKeyLogs } from '../consents/ledger-state';
 
 let chain: TestChain;
 let dir: string;
@@ -115,7 +116,7 @@ describe('re-apply mine', () => {
     expect(new ConsentConflicts(b).list({ open: false })).toEqual([]);
     const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
     const key = (a.prepare(`SELECT consent_key FROM sync_chain_consents`).pluck().all() as string[])[0]!;
-    const onChain = unpackState(await ledger.getFunction('stateOf')(TEST_SEALER.facilityId, key))!;
+    const onChain = (await foldKeyLogs(chain.provider, ledger.target as string, TEST_SEALER.facilityId, key)).state!;
     expect(onChain.revoked).toBe(true);
     expect(orderText(onChain).slice(0, 16)).toBe(currentConsents(a)[0]!.hlc);
     a.close();

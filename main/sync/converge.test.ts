@@ -10,6 +10,7 @@ import { orderText, unpackState } from '../consents/consent-state';
 import { pseudonymOf, startTestChain, tempDir, testEngine, TEST_PATIENTS, TEST_SEALER, workstationKey, type TestChain } from './fixtures/chain';
 import { CalldataRecorder } from './fixtures/phi';
 import { currentConsents, docOf, workstation as station, writeConsent as write } from './fixtures/workstation';
+import { foldKeyLogs } from '../consents/ledger-state';
 
 let chain: TestChain;
 let dir: string;
@@ -66,7 +67,7 @@ describe('two workstations, one chain', () => {
     expect(mirror(a)).toEqual(mirror(b));
     const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
     for (const row of mirror(a) as { consent_key: string; decision: number; revoked: number; order_key: string }[]) {
-      const s = unpackState(await ledger.getFunction('stateOf')(TEST_SEALER.facilityId, row.consent_key))!;
+      const s = (await foldKeyLogs(chain.provider, ledger.target as string, TEST_SEALER.facilityId, row.consent_key)).state!;
       expect({ decision: row.decision, revoked: row.revoked === 1, order: row.order_key }).toEqual({ decision: s.decision, revoked: s.revoked, order: orderText(s) });
     }
 

@@ -27,6 +27,7 @@ import {
   type TestChain,
 } from './fixtures/chain';
 import { CalldataRecorder, phiFindings } from './fixtures/phi';
+import { foldKeyLogs } from '../consents/ledger-state';
 
 let chain: TestChain;
 let dir: string;
@@ -75,7 +76,7 @@ describe('sync engine', () => {
     const payloads = (db.prepare(`SELECT payload FROM outbox_events WHERE kind = 'consent.change'`).all() as { payload: string }[]).map((r) => JSON.parse(r.payload));
     for (const p of payloads.slice(0, 5)) {
       const { opKey } = consentOpOf(p, TEST_SEALER);
-      const state = unpackState(await ledger.getFunction('stateOf')(TEST_SEALER.facilityId, opKey));
+      const { state } = await foldKeyLogs(chain.provider, ledger.target as string, TEST_SEALER.facilityId, opKey);
       expect(state).toMatchObject({ hlc: BigInt(`0x${p.hlc}`), revoked: p.revoked, writer: new Wallet(DEVNET_SIGNER_KEY).address.toLowerCase() });
     }
     expect((db.prepare(`SELECT count(*) AS n FROM sync_chain_consents`).get() as { n: number }).n).toBe(45);

@@ -1,8 +1,8 @@
 // A node restarted from its state file (anvil --state) keeps the contracts' storage and the logs, not necessarily its
 // receipts. A workstation whose consent batch was mined just before the restart, with its receipt never read, must
 // confirm that batch from its applied event (the log the other workstations pull), recording that log's block and
-// transaction: exactly once, no second send under a new id, and each op's outcome read from the ledger (no false
-// conflict; one named conflict when another workstation's later change holds the key). A node that lost the logs
+// transaction: exactly once, no second send under a new id, and each op's outcome from the readers' fold as it pulls
+// (no false conflict; one named conflict when another workstation's later change, written unseen, holds the key). A node that lost the logs
 // too is the torn state (torn-state.test.ts): never confirmed. anvil only.
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -133,7 +133,7 @@ describe.skipIf(!caps.stateFile)('a batch mined just before the node restarted w
       expect(outboxStates(b)).toEqual({ confirmed: 1 });
       b.close();
     });
-    const again = testEngine(a, { ...chain, rpcUrl: node.rpcUrl }, { signerKey: keyA, onBroadcast: (raw) => broadcasts.push(raw) });
+    const again = testEngine(a, { ...chain, rpcUrl: node.rpcUrl }, { signerKey: keyA, sink: new SqlConsentSink(a), onBroadcast: (raw) => broadcasts.push(raw) });
     const report = await again.runUntilDrained(60_000);
     await again.stop();
     expect(report.failure).toBeUndefined();
@@ -142,7 +142,8 @@ describe.skipIf(!caps.stateFile)('a batch mined just before the node restarted w
     const conflicts = new ConsentConflicts(a).list();
     expect(conflicts).toHaveLength(1);
     const firstEvent = a.prepare(`SELECT min(id) FROM outbox`).pluck().get() as number;
-    expect(conflicts[0]).toMatchObject({ outboxId: firstEvent, reason: 'OVERRIDDEN', winningWriter: new Wallet(keyB).address.toLowerCase(), batchId, txHash: null, resolution: null });
+    // Raised by the pull: A's 5 held the key, then B's 9 (written without seeing it) replaced it.
+    expect(conflicts[0]).toMatchObject({ outboxId: firstEvent, reason: 'OVERRIDDEN', winningWriter: new Wallet(keyB).address.toLowerCase(), resolution: null });
     expect(conflicts[0]!.winningOrder!.slice(0, 16)).toBe('0000000000000009');
     expect(conflicts[0]!.myOrder.slice(0, 16)).toBe('0000000000000005');
   }, 120_000);

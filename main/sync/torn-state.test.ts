@@ -1,9 +1,10 @@
 // The torn node state, made deterministically: a node stopped while mining can keep a transaction's storage writes
 // and lose its block, receipt and logs (scripts/anvil-torn-state.ts). Here the batch's transaction is mined, its state
 // diff read (prestateTracer), the chain reverted to before it and the diff written back (setStorageAt, setNonce):
-// flag set, words stored, no block, no receipt, no event. No workstation can pull such a change; the sender must not
-// confirm it, must name it (SYNC_APPLIED_WITHOUT_LOG) and send the changes again with events, so a second workstation
-// pulling from the chain ends with the same consents (convergence); the other kinds' repairs are in torn-repair.test.ts
+// flag set, no block, no receipt, no event. No workstation can pull such a change, and the ledger keeps nothing per key,
+// so for every reader the batch never happened; the sender must not confirm it, must name it (SYNC_APPLIED_WITHOUT_LOG)
+// and send the changes again with events, so a second workstation pulling from the chain ends with the same consents
+// (convergence); the other kinds' repairs are in torn-repair.test.ts
 // and audit/torn-anchor.test.ts. Also as the attacker: a hostile signer's event
 // under our batch id never confirms it, and retrying the failed batch re-stamps nothing more. anvil and EDR (both
 // trace a state diff with prestateTracer).
@@ -13,11 +14,13 @@ import { tornEngine as tornEngineOn } from './fixtures/torn';
 import { loadArtifact } from '../chain/artifacts';
 import { ConsentConflicts } from '../consents/consent-conflicts';
 import { SqlConsentSink } from '../consents/consent-sink';
+import { foldKeyLogs } from '../consents/ledger-state';
 import { consentOpOf } from '../consents/sync-plugin';
 import type { Db } from '../db/connection';
 import { outboxStates, startTestChain, tempDir, TEST_SEALER, testEngine, workstationKey, type TestChain, type TestEngineOptions } from './fixtures/chain';
 import { currentConsents, workstation, writeConsent, type Terms } from './fixtures/workstation';
 import { SyncStore } from './store';
+import { unpackState } from '../consents/consent-state';
 
 let chain: TestChain;
 beforeAll(async () => {
@@ -46,10 +49,9 @@ afterEach(() => {
   expect(errors).toEqual([]);
 });
 
-/** Every consent key's word on the ledger, for the keys the test writes. */
+/** Every consent key's word by the readers' fold of the ledger's events, for the keys the test writes. */
 async function ledgerWords(payloads: readonly string[]): Promise<bigint[]> {
-  const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, chain.provider);
-  return Promise.all(payloads.map(async (p) => BigInt(await ledger.getFunction('stateOf')(TEST_SEALER.facilityId, consentOpOf(JSON.parse(p), TEST_SEALER).opKey))));
+  return Promise.all(payloads.map(async (p) => (await foldKeyLogs(chain.provider, chain.contracts.ConsentLedger, TEST_SEALER.facilityId, consentOpOf(JSON.parse(p), TEST_SEALER).opKey)).word));
 }
 
 describe('a consent batch whose transaction left a torn node state (writes kept; block, receipt, events lost)', () => {
@@ -116,9 +118,10 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     b.close();
   }, 120_000);
 
-  it('an op followed in the torn batch by our own later change of its key: STALE when another writer landed between them, else succession (issue #18)', async () => {
-    // The convergence bench with restarts anywhere: such an op was neither resent (its key holds our later change)
-    // nor a conflict, although the other writer's change had been landed first and the ledger skipped ours under it.
+  it('an op followed in the torn batch by our own later change of its key is carried on by that change: nothing lost, nothing sent twice', async () => {
+    // Nothing of a torn batch reached any reader, so its earlier op of a key (10) never held it; our own later change
+    // of the key (30) carries the key on and is the one resent. Another writer's change (C at 20) that landed first
+    // loses to the resend: its writer is told when it pulls.
     const dir = tempDir('sync-torn-followed');
     const a = workstation(dir, 'ws-a', [0, 1]);
     const c = workstation(dir, 'ws-c', [0, 1]);
@@ -126,7 +129,6 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     const keyC = await workstationKey(chain);
     const k1 = { ...KEY, grantee: '4444444444' };
     const k2: Omit<Terms, 'seq'> = { ...k1, purpose: 'HPAYMT' };
-    // C's change of k1 at 20 lands first, with its event; A (offline, never saw it) wrote k1 at 10 and 30, k2 at 10 and 30.
     writeConsent(c, 'c', { ...k1, seq: 20, decision: 'deny' });
     const engineC = testEngine(c, chain, { signerKey: keyC });
     expect((await engineC.runUntilDrained(60_000)).failure).toBeUndefined();
@@ -142,28 +144,34 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
 
     const [first] = a.prepare(`SELECT state, event_count AS n, last_error AS error FROM sync_batches ORDER BY rowid`).all() as { state: string; n: number; error: string }[];
     expect(first).toMatchObject({ state: 'failed', n: 4 });
-    expect(first!.error).toMatch(/2 change\(s\) re-stamped and sent again as outbox event\(s\) 5, 6; 1 followed in this batch by a later change of their key here \(nothing to send\); 1 lost to a later change \(conflicts\)/);
-    // k1 at 10 was skipped under C's 20 (the order that stayed); k2 at 10 was applied, then followed by 30: no conflict.
-    const conflicts = new ConsentConflicts(a).list();
-    expect(conflicts.map((x) => ({ outboxId: x.outboxId, reason: x.reason, winner: x.winningOrder?.slice(0, 16), writer: x.winningWriter }))).toEqual([
-      { outboxId: 1, reason: 'STALE', winner: '0000000000000014', writer: new Wallet(keyC).address.toLowerCase() },
+    expect(first!.error).toMatch(/2 change\(s\) re-stamped and sent again as outbox event\(s\) 5, 6; 2 already carried on by a later change of their key here/);
+    expect(new ConsentConflicts(a).list()).toEqual([]);
+    // The chain's fold: A's resent 31 holds both keys.
+    const resent = a.prepare(`SELECT payload FROM outbox_events WHERE id > 4 ORDER BY id`).pluck().all() as string[];
+    expect((await ledgerWords(resent)).map((w) => unpackState(w)!.hlc)).toEqual([31n, 31n]);
+    // C pulls: its 20 lost to A's resend, a conflict naming it.
+    const pullC = testEngine(c, chain, { signerKey: keyC, sink: new SqlConsentSink(c) });
+    expect((await pullC.runUntilDrained(60_000)).failure).toBeUndefined();
+    await pullC.stop();
+    expect(new ConsentConflicts(c).list().map((x) => ({ reason: x.reason, winner: x.winningOrder?.slice(0, 16), writer: x.winningWriter }))).toEqual([
+      { reason: 'OVERRIDDEN', winner: '000000000000001f', writer: new Wallet(keyA).address.toLowerCase() },
     ]);
-    // Running the hook again (a retry of the failed batch) raises nothing more and resends nothing.
+    // Running the hook again (a retry of the failed batch) raises nothing and resends nothing.
     const sync = new SyncStore(a, ['consent.change']);
     expect(sync.retry(sync.listBatches(10, 'failed')[0]!.id)).toBe(true);
     const retry = testEngine(a, chain, { signerKey: keyA, stuckAfterMs: 0 });
     await retry.runUntilDrained(60_000);
     await retry.stop();
-    expect(new ConsentConflicts(a).list()).toHaveLength(1);
+    expect(new ConsentConflicts(a).list()).toEqual([]);
     expect(a.prepare(`SELECT count(*) FROM outbox`).pluck().get()).toBe(6);
     a.close();
     c.close();
   }, 120_000);
 
-  it("an op skipped under another workstation's change that is itself torn (no event anywhere): STALE from the ledger's stored skip, once, through the other's restart and resend (issue #18)", async () => {
-    // B's batch lands torn (B at 20 on k: stored, no event) and B is down. A, offline, wrote k at 10 and 30; its batch
-    // lands torn too: 10 is skipped under B's 20, 30 applies. No event shows B's 20 came first (the gap the README
-    // named), so A took 10 as applied and followed. The ledger now keeps each skip in storage (skipOf).
+  it("two torn batches of two workstations on one key: neither existed for any reader; both resend, the rule decides, the loser is told (issue #18)", async () => {
+    // B's batch lands torn (B at 20 on k, and k2) and B is down. A, offline, wrote k at 10 and 30; its batch lands torn
+    // too. No reader saw either, so there is nothing for A's ops to have lost to: A resends its 30 (as 31), B resends
+    // its 20s (as 21) on restart, and on k B's 21 loses to A's 31: the conflict is B's.
     const dir = tempDir('sync-torn-both');
     const a = workstation(dir, 'ws-a', [0, 1]);
     const b = workstation(dir, 'ws-b', [0, 1]);
@@ -175,7 +183,6 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     writeConsent(b, 'b', { ...k2, seq: 20 });
     writeConsent(a, 'a', { ...k, seq: 10 });
     writeConsent(a, 'a', { ...k, seq: 30, revoked: true });
-    const writerB = new Wallet(keyB).address.toLowerCase();
     const writerA = new Wallet(keyA).address.toLowerCase();
     let tornAtA: ReturnType<ConsentConflicts['list']> = [];
     const engineB = tornEngineOn(chain, b, keyB, [], failpointErrors, async () => {
@@ -184,25 +191,26 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
       await engineA.stop();
       tornAtA = new ConsentConflicts(a).list();
     }, { sink: new SqlConsentSink(b) });
-    // B restarts: its k lost to A's 30 (resent as 31 by now: a conflict at B naming it), its k2 the ledger holds as its very word is resent.
     expect((await engineB.runUntilDrained(60_000)).failure).toBeUndefined();
     await engineB.stop();
-    const conflict = (x: ReturnType<ConsentConflicts['list']>[number]) => ({ outboxId: x.outboxId, reason: x.reason, winner: x.winningOrder?.slice(0, 16), writer: x.winningWriter });
-    expect(tornAtA.map(conflict)).toEqual([{ outboxId: 1, reason: 'STALE', winner: '0000000000000014', writer: writerB }]);
+    const conflict = (x: ReturnType<ConsentConflicts['list']>[number]) => ({ reason: x.reason, winner: x.winningOrder?.slice(0, 16), writer: x.winningWriter });
+    expect(tornAtA).toEqual([]);
     const [tornBatchA] = a.prepare(`SELECT last_error AS error FROM sync_batches ORDER BY rowid`).all() as { error: string }[];
-    expect(tornBatchA!.error).toMatch(/1 change\(s\) re-stamped and sent again as outbox event\(s\) 3; 1 lost to a later change \(conflicts\)/);
-    expect(new ConsentConflicts(b).list().map(conflict)).toEqual([{ outboxId: 1, reason: 'OVERRIDDEN', winner: '000000000000001f', writer: writerA }]);
-    expect(b.prepare(`SELECT count(*) FROM audit_log WHERE action = 'consent.resend'`).pluck().get()).toBe(1);
+    expect(tornBatchA!.error).toMatch(/1 change\(s\) re-stamped and sent again as outbox event\(s\) 3; 1 already carried on by a later change of their key here/);
+    const atB = new ConsentConflicts(b).list().map(conflict);
+    expect(atB).toHaveLength(1);
+    expect(atB[0]).toMatchObject({ winner: '000000000000001f', writer: writerA });
+    expect(['OVERRIDDEN', 'STALE']).toContain(atB[0]!.reason);
+    expect(b.prepare(`SELECT count(*) FROM audit_log WHERE action = 'consent.resend'`).pluck().get()).toBe(2);
 
-    // A syncs again (pulls B's resend of k2) and retries its failed batch: the conflict stays one, nothing is resent.
+    // A syncs again (pulls B's resends) and retries its failed batch: no conflict at A, nothing more is resent.
     const sync = new SyncStore(a, ['consent.change']);
     expect(sync.retry(sync.listBatches(10, 'failed')[0]!.id)).toBe(true);
     const again = testEngine(a, chain, { signerKey: keyA, stuckAfterMs: 0, sink: new SqlConsentSink(a) });
     expect((await again.runUntilDrained(60_000)).failure).toBeUndefined();
     await again.stop();
-    expect(new ConsentConflicts(a).list().map(conflict)).toEqual([{ outboxId: 1, reason: 'STALE', winner: '0000000000000014', writer: writerB }]);
+    expect(new ConsentConflicts(a).list()).toEqual([]);
     expect(a.prepare(`SELECT count(*) FROM outbox`).pluck().get()).toBe(3);
-    // And both workstations end with the same consents once B pulls A's resend.
     const pullB = testEngine(b, chain, { signerKey: keyB, sink: new SqlConsentSink(b) });
     expect((await pullB.runUntilDrained(60_000)).failure).toBeUndefined();
     await pullB.stop();
@@ -231,12 +239,15 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     const engineA = tornEngine(a, keyA, broadcasts, async () => {
       // Reads our batch id from our broadcast (the mempool shows it) and lands its own batch under the same id.
       const batchId = a.prepare(`SELECT id FROM sync_batches`).pluck().get() as string;
-      const op = consentOpOf(JSON.parse(a.prepare(`SELECT payload FROM outbox_events WHERE id = 1`).pluck().get() as string), TEST_SEALER);
+      // A change of our first key two ticks above ours, sealed so it opens (the hostile signer is registered in our
+      // facility): it outranks our resend (one tick above), whichever writer address is greater.
+      const ours = JSON.parse(a.prepare(`SELECT payload FROM outbox_events WHERE id = 1`).pluck().get() as string) as { hlc: string };
+      const op = consentOpOf({ ...ours, hlc: (BigInt(`0x${ours.hlc}`) + 2n).toString(16).padStart(16, '0') } as never, TEST_SEALER);
       const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, hostile);
-      const tx = (await ledger.getFunction('applyBatch')(batchId, [{ ...op, order: op.order + (1n << 16n) }])) as { hash: string; wait(): Promise<unknown> };
+      const tx = (await ledger.getFunction('applyBatch')(batchId, [op])) as { hash: string; wait(): Promise<unknown> };
       await tx.wait();
       hostileTx = tx.hash;
-    });
+    }, { sink: new SqlConsentSink(a) });
     await engineA.runUntilDrained(60_000);
     await engineA.stop();
     expect(hostileTx).not.toBe('');
@@ -244,9 +255,11 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     expect(first!.state).toBe('failed');
     expect(first!.txHash).toBeNull(); // never recorded as the hostile transaction
     expect(first!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG/);
-    // The key the hostile signer outranked is a named conflict; the other two are resent.
-    expect(first!.error).toMatch(/2 change\(s\) re-stamped.*1 lost to a later change/);
-    expect(new ConsentConflicts(a).list().map((c) => c.reason)).toEqual(['OVERRIDDEN']);
+    // All three are resent (none reached a reader); the key the hostile signer outranked is a named conflict.
+    expect(first!.error).toMatch(/3 change\(s\) re-stamped and sent again/);
+    const conflicts = new ConsentConflicts(a).list();
+    expect(conflicts.map((c) => c.winningWriter)).toEqual([hostile.address.toLowerCase()]);
+    expect(['OVERRIDDEN', 'STALE']).toContain(conflicts[0]!.reason);
     a.close();
   }, 120_000);
 });
