@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wallet } from 'ethers';
 import type { Db } from '../db/connection';
-import { SqlConsentSink } from '../consents/consent-sink';
-import { startTestChain, tempDir, testEngine, workstationKey, type TestChain } from './fixtures/chain';
+import { startTestChain, tempDir, workstationKey, type TestChain } from './fixtures/chain';
 import { currentConsents, workstation, writeConsent } from './fixtures/workstation';
+import { drainOnce } from './fixtures/drain';
 
 let chain: TestChain;
 let dir: string;
@@ -20,16 +20,7 @@ afterAll(async () => {
   await chain?.stop();
 });
 
-async function sync(db: Db, key: string) {
-  const engine = testEngine(db, chain, { sink: new SqlConsentSink(db), signerKey: key });
-  try {
-    const report = await engine.runUntilDrained(30_000);
-    expect(report.failure?.message).toBeUndefined();
-    return report;
-  } finally {
-    await engine.stop();
-  }
-}
+const sync = (db: Db, key: string) => drainOnce(chain, db, key);
 
 const conflicts = (db: Db) =>
   db.prepare(`SELECT outbox_id AS outboxId, reason, substr(my_order, 1, 16) AS mine, substr(winning_order, 1, 16) AS winner, winning_writer AS writer, batch_id AS batchId, tx_hash AS txHash FROM consent_conflicts WHERE resolution IS NULL ORDER BY outbox_id`).all() as {

@@ -5,9 +5,9 @@
 // lands again, pulling it raises the conflict again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/connection';
-import { SqlConsentSink } from '../consents/consent-sink';
-import { startTestChain, tempDir, testEngine, workstationKey, type TestChain } from './fixtures/chain';
+import { startTestChain, tempDir, workstationKey, type TestChain } from './fixtures/chain';
 import { currentConsents, workstation, writeConsent } from './fixtures/workstation';
+import { drainOnce } from './fixtures/drain';
 
 let chain: TestChain;
 let dir: string;
@@ -19,16 +19,7 @@ afterAll(async () => {
   await chain?.stop();
 });
 
-async function sync(db: Db, key: string) {
-  const engine = testEngine(db, chain, { sink: new SqlConsentSink(db), signerKey: key });
-  try {
-    const report = await engine.runUntilDrained(30_000);
-    expect(report.failure?.message).toBeUndefined();
-    return report;
-  } finally {
-    await engine.stop();
-  }
-}
+const sync = (db: Db, key: string) => drainOnce(chain, db, key);
 
 const openConflicts = (db: Db) => db.prepare(`SELECT reason, winning_writer FROM consent_conflicts WHERE resolution IS NULL`).all();
 

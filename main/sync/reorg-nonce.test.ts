@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract, Wallet } from 'ethers';
 import { loadArtifact } from '../chain/artifacts';
 import type { Db } from '../db/connection';
-import { SqlConsentSink } from '../consents/consent-sink';
-import { outboxStates, startTestChain, tempDir, testEngine, workstationKey, type TestChain } from './fixtures/chain';
+import { outboxStates, startTestChain, tempDir, workstationKey, type TestChain } from './fixtures/chain';
 import { workstation, writeConsent } from './fixtures/workstation';
+import { drainOnce } from './fixtures/drain';
 
 let chain: TestChain;
 let dir: string;
@@ -22,14 +22,7 @@ afterAll(async () => {
   await chain?.stop();
 });
 
-async function drain(db: Db, key: string) {
-  const engine = testEngine(db, chain, { sink: new SqlConsentSink(db), signerKey: key });
-  try {
-    return await engine.runUntilDrained(30_000);
-  } finally {
-    await engine.stop();
-  }
-}
+const drain = (db: Db, key: string) => drainOnce(chain, db, key, { failureAllowed: true });
 
 describe('a removed block under a confirmed batch, then a new change', () => {
   it('requeues the removed batch before signing with its nonce, and both land', async () => {
