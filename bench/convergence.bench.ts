@@ -68,7 +68,7 @@ const bench: Bench = async ({ tmpDir }) => {
     { name: 'syncs', value: sum((r) => r.syncs), unit: 'syncs' },
     { name: `node restarts mid-sync (${anywhere ? 'at the broadcast, maybe mid-mining' : 'once the broadcast is mined'})`, value: sum((r) => r.restarts), unit: 'restarts' },
     { name: 'torn batches: applied without their event, named SYNC_APPLIED_WITHOUT_LOG', value: sum((r) => r.tornBatches), unit: 'batches' },
-    { name: 'changes of torn batches sent again, re-stamped (consent.resend)', value: sum((r) => r.resent), unit: 'ops' },
+    { name: 'changes of torn batches sent again unchanged (consent.resend)', value: sum((r) => r.resent), unit: 'ops' },
     { name: 'changes of torn batches followed there by their writer\'s next change of the key (succession, not resent)', value: sum((r) => r.followedInTornBatch), unit: 'ops' },
     { name: 'reorgs of 1-3 blocks', value: sum((r) => r.reorgs), unit: 'reorgs' },
     { name: 'equal stamps from two writers (decided by the tie-breaks)', value: sum((r) => r.ties), unit: 'pairs' },

@@ -77,7 +77,7 @@ export class ConsentConflicts {
    * conflict of its outbox event, naming the change that stayed. Nothing is raised for a row with no event of ours at
    * that stamp.
    */
-  stale(consentId: number, hlc: string, opKey: string, mine: LedgerState, winner: LedgerState, batchId: string | null, txHash: string): boolean {
+  stale(consentId: number, hlc: string, opKey: string, mine: LedgerState, winner: LedgerState, batchId: string | null, txHash: string | null): boolean {
     const outboxId = this.outboxIdOf(consentId, hlc);
     if (outboxId === undefined) return false;
     this.raise({ outboxId, consentId, opKey: opKey.toLowerCase(), reason: 'STALE', mine, winner, batchId, txHash, at: this.now().toISOString() });
@@ -95,6 +95,14 @@ export class ConsentConflicts {
            AND tx_hash NOT IN (SELECT tx_hash FROM sync_chain_events WHERE chain_id = ?)`,
       )
       .run(chainId).changes;
+  }
+
+  /**
+   * A change sent again as a new outbox event (a torn batch, SYNC_APPLIED_WITHOUT_LOG): its conflict, raised while it
+   * waited, follows it to the event that carries it now, as the rule judges it there.
+   */
+  follow(oldOutboxId: number, newOutboxId: number): void {
+    this.db.prepare(`UPDATE OR IGNORE consent_conflicts SET outbox_id = ? WHERE outbox_id = ?`).run(newOutboxId, oldOutboxId);
   }
 
   /** The outbox event of a consent row's change at stamp `hlc`, if this workstation wrote one. */

@@ -75,6 +75,9 @@ export class SqlConsentSink implements ConsentChainSink {
    */
   consentStale(c: ChainConsentChange, stayedOrder: string): void {
     if (this.me === null || c.writer.toLowerCase() !== this.me) return;
+    // Under our own change (a later one of ours, or this very change landed twice): succession, not a loss.
+    const stayed = stateOfOrderText(stayedOrder);
+    if (stayed.writer === this.me) return;
     const patient = this.db.prepare(`SELECT id FROM patients WHERE pseudonym = ?`).get(c.patientPseudonym) as { id: number } | undefined;
     const purpose = PURPOSE_BY_HASH.get(c.purposeHash);
     const category = CATEGORY_BY_HASH.get(c.categoryHash);
@@ -85,7 +88,7 @@ export class SqlConsentSink implements ConsentChainSink {
       .get(patient.id, c.grantee, c.granteeKind, purpose, category, hlc) as { id: number } | undefined;
     if (!row) return;
     const mine: LedgerState = { decision: c.decision === 'permit' ? 1 : 2, revoked: c.revoked, hlc: c.hlc, writer: this.me };
-    this.conflicts.stale(row.id, hlc, c.consentKey, mine, stateOfOrderText(stayedOrder), c.batchId, c.txHash);
+    this.conflicts.stale(row.id, hlc, c.consentKey, mine, stayed, c.batchId, c.txHash);
   }
 
   /** After a reorg: STALE verdicts from transactions the mirror no longer holds go; re-pulled, they are judged again. */

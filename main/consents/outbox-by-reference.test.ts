@@ -15,6 +15,7 @@ import { ConsentStore, type NewConsent } from './store';
 import { consentChangeSync } from './sync-plugin';
 import { draft, NPI, testData, type TestData } from './test-support';
 import { ConsentWrites } from './writes';
+import { ConsentConflicts } from './consent-conflicts';
 
 const NOW = '2026-03-04T05:06:07.000Z';
 
@@ -110,19 +111,33 @@ describe('consent.change by reference: the payload sent is the one built today, 
     expect(stored().filter((p) => p !== '')).toEqual([]);
   });
 
-  it('a torn change sent again (restamp): the new event by reference, with its new stamps', () => {
+  it('a torn change sent again (resendUnchanged): the new event by reference, byte for byte the torn one; a second time, nothing', () => {
     const store = new RecordingStore(t.db, t.pseudonymizer);
     const writes = new ConsentWrites(t.db, store);
     writes.grant(draft(), 'staff-1');
-    const torn = consentChangePayload.parse(JSON.parse(sent()[0]!));
-    const chainHlc = torn.hlc;
-    const out = t.db.transaction(() => store.restamp(torn, chainHlc, NOW))();
-    expect(out).not.toBeNull();
-    // The new stamp is one above the torn one; what the writer had seen (prevHlc) stays as it was.
-    expect(out!.hlc).toBe((BigInt(`0x${chainHlc}`) + 1n).toString(16).padStart(16, '0'));
-    const expected = JSON.stringify({ ...torn, hlc: out!.hlc, prevHlc: torn.prevHlc });
-    expect(sent()).toEqual([store.texts[0], expected]);
+    const text = sent()[0]!;
+    const torn = consentChangePayload.parse(JSON.parse(text));
+    const out = t.db.transaction(() => store.resendUnchanged(1, text, torn, NOW))();
+    expect(out).toMatchObject({ hlc: torn.hlc });
+    expect(sent()).toEqual([text, text]);
     expect(stored()).toEqual(['', '']);
+    // Already sent again: a retry of the torn batch's hook queues nothing more.
+    expect(t.db.transaction(() => store.resendUnchanged(1, text, torn, NOW))()).toBeNull();
+    expect(sent()).toHaveLength(2);
+  });
+
+  it('a torn change sent again takes its open conflict with it (raised while it waited, judged at its new event)', () => {
+    const store = new RecordingStore(t.db, t.pseudonymizer);
+    const writes = new ConsentWrites(t.db, store);
+    const id = writes.grant(draft(), 'staff-1');
+    const text = sent()[0]!;
+    const torn = consentChangePayload.parse(JSON.parse(text));
+    const mine = { decision: 1 as const, revoked: false, hlc: BigInt(`0x${torn.hlc}`), writer: `0x${'a'.repeat(40)}` };
+    const conflicts = new ConsentConflicts(t.db);
+    conflicts.overridden(id, torn.hlc, mine, { ...mine, hlc: mine.hlc + 5n, writer: `0x${'b'.repeat(40)}` });
+    expect(conflicts.list().map((c) => c.outboxId)).toEqual([1]);
+    const [resent] = writes.resendTorn([{ outboxId: 1, text, payload: torn }], `0x${'cd'.repeat(32)}`);
+    expect(conflicts.list().map((c) => c.outboxId)).toEqual([resent!.outboxId]);
   });
 
   it('a later revoke of the consent leaves the create event as it was built (its stamp and revoked flag are its own)', () => {

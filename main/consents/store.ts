@@ -235,28 +235,28 @@ export class ConsentStore implements ConsentWriter {
   }
 
   /**
-   * Sends again a change of this workstation that the chain holds without its event (sync SYNC_APPLIED_WITHOUT_LOG: a
-   * torn node state kept the write and lost the block and its logs, so no workstation can pull it): the same terms,
-   * stamped one tick above `chainHlc` (the chain holds this very word, so the same stamp would be skipped as STALE). The row
-   * the change wrote keeps its terms and takes the new stamp. Null when a later change of the key is already here (it
-   * carries the key on by itself) or the row is gone.
+   * Sends again, unchanged, a change of this workstation whose batch the chain holds without its event (sync
+   * SYNC_APPLIED_WITHOUT_LOG: a torn node state kept the batch's flag and lost the block and its logs). ConsentLedger
+   * keeps nothing per key, so for every reader the change never happened: the same payload (same stamp, same prevHlc)
+   * lands later and the fold judges it there, as if the batch had landed late. Null when the row is gone or the change
+   * was already sent again (a later consent.change event of this consent at the same stamp): running twice sends once.
    */
-  restamp(torn: ConsentChangePayload, chainHlc: string, now: string): { outboxId: number; hlc: string; patientId: number } | null {
+  resendUnchanged(outboxId: number, payloadText: string, torn: ConsentChangePayload, now: string): { outboxId: number; hlc: string; patientId: number } | null {
     const row = this.byId(torn.consentId);
     if (!row) return null;
-    const key = { patientId: row.patient_id, grantee: row.grantee, purpose: row.purpose, category: row.category };
-    const rows = this.keyRows(key.patientId, key.grantee, key.purpose, key.category);
-    if (rows.some((r) => r.hlc > torn.hlc)) return null;
-    // One tick above the chain's word, not the clock's now: the change keeps its place in time, so a later change
-    // another workstation made meanwhile (offline, not yet on chain) still outranks it when it lands. Stamped at now,
-    // a resent permit jumped over a later deny (the convergence bench with restarts mid-mining: a refusal not in force).
-    // What the writer had seen stays what it had seen when it wrote the change (its prevHlc), never the torn stamp
-    // itself: a change that landed meanwhile and loses to the resend was not seen, and its writer is told so.
-    const stamp = { hlc: hlcText(hlcOfText(chainHlc) + 1n), prevHlc: torn.prevHlc };
-    this.sawStamp(key, stamp.hlc);
-    if (row.hlc === torn.hlc) this.s.stampRow!.run(...hlcColumns(stamp.hlc), row.id);
-    const outboxId = enqueueOutbox(this.db, CONSENT_CHANGE, JSON.stringify({ ...torn, hlc: stamp.hlc, prevHlc: stamp.prevHlc }), now);
-    return { outboxId, hlc: stamp.hlc, patientId: row.patient_id };
+    const again = this.db
+      // Events by reference (outbox_refs, 0023) or as copies, after the torn one only (a rowid range, not a scan).
+      .prepare(
+        `SELECT id FROM outbox_events WHERE kind = 'consent.change' AND id > ?
+            AND id IN (SELECT outbox_id FROM outbox_refs WHERE source_id = ? AND outbox_id > ? UNION ALL
+                       SELECT id FROM outbox WHERE id > ? AND kind = 'consent.change' AND json_extract(nullif(payload, ''), '$.consentId') = ?)
+            AND json_extract(nullif(payload, ''), '$.hlc') = ? LIMIT 1`,
+      )
+      .pluck()
+      .get(outboxId, torn.consentId, outboxId, outboxId, torn.consentId, torn.hlc) as number | undefined;
+    if (again !== undefined) return null;
+    const id = enqueueOutbox(this.db, CONSENT_CHANGE, payloadText, now);
+    return { outboxId: id, hlc: torn.hlc, patientId: row.patient_id };
   }
 
   insert(c: NewConsent, seq: number, ctx: WriteContext, history?: Record<string, unknown>): number {

@@ -88,24 +88,23 @@ export function consentChangeSync(deps: ConsentSyncDeps): SyncPlugin<ConsentChan
       new ConsentConflicts(ctx.db).future(skips, ctx.sender, ctx.batchId, ctx.events, skips[0]?.txHash ?? null);
     },
     // Applied in storage, no event anywhere (a torn node state): no reader ever saw any op of the batch, and the ledger
-    // keeps nothing per key, so for every reader the batch never happened. Every op is sent again through the consents
-    // write path, re-stamped one tick above its own stamp (keeping its place in time), under a new batch id; an op
-    // whose key this workstation has changed again since is carried on by that change instead.
+    // keeps nothing per key, so for every reader the batch never happened. Every op is sent again unchanged (same
+    // stamp) through the consents write path under a new batch id: it lands late, and the fold judges it there.
     async onAppliedWithoutLog(ctx) {
       needSealer(deps);
       const torn: TornChange[] = ctx.events.map((event) => {
         const parsed = CONSENT_CHANGE.payload.safeParse(JSON.parse(event.payload));
         if (!parsed.success) throw new AppError('SYNC_PAYLOAD_INVALID', `Outbox event ${event.id} in batch ${ctx.batchId.slice(0, 10)}… is invalid.`);
-        return { outboxId: event.id, payload: parsed.data, chainHlc: parsed.data.hlc };
+        return { outboxId: event.id, text: event.payload, payload: parsed.data };
       });
       if (torn.length > 0 && !deps.resend) {
         return { resent: [], note: `${torn.length} change(s) the chain holds without an event are NOT sent again: no consents write path is wired (they stay failed here)` };
       }
       const resent = torn.length > 0 ? deps.resend!(ctx.db, torn, ctx.batchId) : [];
-      const unchanged = torn.length - resent.length;
+      const already = torn.length - resent.length;
       return {
         resent: resent.map((r) => r.outboxId),
-        note: `${resent.length} change(s) re-stamped and sent again as outbox event(s) ${resent.map((r) => r.outboxId).join(', ') || 'none'}${unchanged ? `; ${unchanged} already carried on by a later change of their key here` : ''}`,
+        note: `${resent.length} change(s) sent again unchanged as outbox event(s) ${resent.map((r) => r.outboxId).join(', ') || 'none'}${already ? `; ${already} already sent again` : ''}`,
       };
     },
     reader: consentLedgerReader(deps.sealer, deps.sink ?? null),

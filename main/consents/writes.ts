@@ -9,6 +9,7 @@ import { Pseudonymizer } from './pseudonym';
 import type { ConsentDraft } from './draft';
 import { outboxHighWater } from '../sync/outbox';
 import { ConsentStore, nextSeq, rowAsConsent, type ConsentRow, type NewConsent, type PatientRef } from './store';
+import { ConsentConflicts } from './consent-conflicts';
 
 export interface Origin {
   runId: number | null;
@@ -207,18 +208,16 @@ export class ConsentWrites {
   }
 
   /**
-   * Sends again, with events, the changes of a batch the chain holds without its log (sync SYNC_APPLIED_WITHOUT_LOG):
-   * each re-stamped above the chain's word (ConsentStore.restamp) with its outbox event, and audited
-   * (`consent.resend`, naming the batch and both stamps), all in one transaction. A change whose key already has a
-   * later change here is not resent (that change carries the key on). Running it twice resends nothing more: the
-   * first run's stamps are the later changes.
+   * Sends again, unchanged and with events, the changes of a batch the chain holds without its log (sync
+   * SYNC_APPLIED_WITHOUT_LOG; ConsentStore.resendUnchanged), each with its outbox event and audited (`consent.resend`,
+   * naming the batch and both outbox events), all in one transaction. Running it twice resends nothing more.
    */
   resendTorn(torn: readonly TornChange[], batchId: string): ResentChange[] {
     return this.atomically(() => {
       const now = new Date().toISOString();
       const out: ResentChange[] = [];
       for (const t of torn) {
-        const done = this.store.restamp(t.payload, t.chainHlc, now);
+        const done = this.store.resendUnchanged(t.outboxId, t.text, t.payload, now);
         if (!done) continue;
         systemAudit(this.db, {
           action: 'consent.resend',
@@ -226,6 +225,7 @@ export class ConsentWrites {
           subject: `consent:${t.payload.consentId}`,
           details: { reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId, outboxId: t.outboxId, hlc: t.payload.hlc, resentAs: done.outboxId, newHlc: done.hlc },
         });
+        new ConsentConflicts(this.db).follow(t.outboxId, done.outboxId);
         out.push({ outboxId: done.outboxId, consentId: t.payload.consentId, replaces: t.outboxId });
       }
       return out;
@@ -233,11 +233,12 @@ export class ConsentWrites {
   }
 }
 
-/** A change of ours the chain holds with no event: its outbox event and payload, and the stamp the chain holds. */
+/** A change of ours whose batch the chain holds with no event: its outbox event, payload text and payload. */
 export interface TornChange {
   outboxId: number;
+  /** The event's payload text, sent again byte for byte. */
+  text: string;
   payload: ConsentChangePayload;
-  chainHlc: string;
 }
 
 export interface ResentChange {

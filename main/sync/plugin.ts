@@ -114,16 +114,16 @@ export interface SyncPlugin<P = unknown, K extends string = string> extends Outb
   /** Reads our own successful receipt of a batch before it is marked included (the consent conflicts). */
   onReceipt?(receipt: TransactionReceipt, ctx: ReceiptContext): void;
   /**
-   * Our sender-bound batch id is applied but no receipt of ours is found: reads each op's outcome from the contract's
-   * current state (consent.change: stateOf per op key). Kinds without per-op outcomes leave it out.
+   * Our sender-bound batch id is applied but no receipt of ours is found: reads the per-op outcomes the contract
+   * decided from its logs (consent.change: its FUTURE skips). Kinds without per-op outcomes leave it out.
    */
   onAppliedWithoutReceipt?(ctx: AppliedStateContext): Promise<void>;
   /**
    * Our sender-bound batch id is applied in the contract's storage, yet no applied event of ours is in any canonical
    * block (a torn node state: the writes kept, the block and its logs lost). Nobody can pull these changes, so the
    * batch is NOT confirmed (SYNC_APPLIED_WITHOUT_LOG); the kind says what reaches the chain again, with events, through
-   * its own write path and the one outbox writer (consent.change: each op the chain holds as our word, re-stamped
-   * above it). Kinds without it cannot be resent: their batch stays failed under that name, visible.
+   * its own write path and the one outbox writer (consent.change: each op sent again unchanged, to be folded where it
+   * lands). Kinds without it cannot be resent: their batch stays failed under that name, visible.
    */
   onAppliedWithoutLog?(ctx: AppliedStateContext): Promise<ResendOutcome>;
   /**

@@ -150,7 +150,7 @@ describe.skipIf(!caps.stateFile)('a batch mined just before the node restarted w
 });
 
 describe.skipIf(!caps.stateFile)('a batch whose block, receipt and logs the restarted node no longer serves (the torn view)', () => {
-  it('is NOT confirmed from its applied flag: SYNC_APPLIED_WITHOUT_LOG, and its changes go again re-stamped, audited', async () => {
+  it('is NOT confirmed from its applied flag: SYNC_APPLIED_WITHOUT_LOG, and its changes go again unchanged, audited', async () => {
     const { chain, node, a, keyA, batchId, broadcasts } = await sentThenRestarted(async () => undefined, true);
     const again = testEngine(a, { ...chain, rpcUrl: node.rpcUrl }, { signerKey: keyA, onBroadcast: (raw) => broadcasts.push(raw) });
     const report = await again.runUntilDrained(60_000);
@@ -161,7 +161,7 @@ describe.skipIf(!caps.stateFile)('a batch whose block, receipt and logs the rest
       [true, 'failed', 3],
       [false, 'confirmed', 3],
     ]);
-    expect(batches[0]!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .*NOT confirmed.*3 change\(s\) re-stamped/);
+    expect(batches[0]!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .*NOT confirmed.*3 change\(s\) sent again unchanged/);
     expect(outboxStates(a)).toEqual({ failed: 3, confirmed: 3 });
     expect(a.prepare(`SELECT count(*) FROM audit_log WHERE action = 'consent.resend'`).pluck().get()).toBe(3);
     expect(new ConsentConflicts(a).list()).toEqual([]);

@@ -55,7 +55,7 @@ async function ledgerWords(payloads: readonly string[]): Promise<bigint[]> {
 }
 
 describe('a consent batch whose transaction left a torn node state (writes kept; block, receipt, events lost)', () => {
-  it('is not confirmed, is named SYNC_APPLIED_WITHOUT_LOG, is resent re-stamped, and a second workstation pulling ends with the same consents', async () => {
+  it('is not confirmed, is named SYNC_APPLIED_WITHOUT_LOG, is sent again unchanged, and a second workstation pulling ends with the same consents', async () => {
     const dir = tempDir('sync-torn-state');
     const a = workstation(dir, 'ws-a', [0, 1]);
     const b = workstation(dir, 'ws-b', [0, 1]);
@@ -73,7 +73,7 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
       ['failed', 3],
       ['confirmed', 3],
     ]);
-    expect(batches[0]!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .* is NOT confirmed\. 3 change\(s\) re-stamped and sent again as outbox event\(s\) 4, 5, 6/);
+    expect(batches[0]!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .* is NOT confirmed\. 3 change\(s\) sent again unchanged as outbox event\(s\) 4, 5, 6/);
     expect(batches[1]).toMatchObject({ txHash: Transaction.from(broadcasts[1]!).hash });
     expect(broadcasts).toHaveLength(2);
     expect(outboxStates(a)).toEqual({ failed: 3, confirmed: 3 });
@@ -82,15 +82,18 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     const resends = a.prepare(`SELECT subject, details FROM audit_log WHERE action = 'consent.resend' ORDER BY id`).all() as { subject: string; details: string }[];
     expect(resends).toHaveLength(3);
     expect(JSON.parse(resends[0]!.details)).toMatchObject({ reason: 'SYNC_APPLIED_WITHOUT_LOG', batchId: batches[0]!.id, outboxId: 1, resentAs: 4 });
-    // Each keeps its place in time: one tick above the stamp the chain held, not the clock's now, so a later change
-    // another workstation made meanwhile (offline) still outranks the resend when it lands.
+    // Each keeps its place in time: its own stamp (no reader ever saw it, and the ledger keeps nothing per key), so a
+    // later change another workstation made meanwhile (offline) still outranks it when it lands; the payload is the
+    // torn event's, byte for byte.
     for (const r of resends) {
       const d = JSON.parse(r.details) as { hlc: string; newHlc: string };
-      expect(BigInt(`0x${d.newHlc}`)).toBe(BigInt(`0x${d.hlc}`) + 1n);
+      expect(d.newHlc).toBe(d.hlc);
     }
+    const texts = a.prepare(`SELECT payload FROM outbox_events ORDER BY id`).pluck().all() as string[];
+    expect(texts.slice(3)).toEqual(texts.slice(0, 3));
     expect(new ConsentConflicts(a).list()).toEqual([]);
 
-    // The chain now holds the re-stamped words (same terms, later stamps), each with its event.
+    // The chain's fold now holds the resent words, each with its event.
     const resent = (a.prepare(`SELECT payload FROM outbox_events WHERE id > 3 ORDER BY id`).pluck().all() as string[]);
     const words = await ledgerWords(resent);
     for (const [i, w] of words.entries()) expect(w & ((1n << 80n) - 1n)).toBe(consentOpOf(JSON.parse(resent[i]!), TEST_SEALER).order);
@@ -105,7 +108,7 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     expect(view(b)).toEqual(view(a));
     expect(b.prepare(`SELECT count(*) FROM sync_pending_consent_changes`).pluck().get()).toBe(0);
 
-    // Retrying the failed batch re-stamps nothing more: the chain holds the later words, the resend is done.
+    // Retrying the failed batch sends nothing more: each change was already sent again.
     expect(sync.retry(batches[0]!.id)).toBe(true);
     const retry = testEngine(a, chain, { signerKey: keyA, stuckAfterMs: 0, onBroadcast: (raw) => broadcasts.push(raw) });
     await retry.runUntilDrained(60_000);
@@ -113,15 +116,16 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     expect(a.prepare(`SELECT count(*) FROM outbox`).pluck().get()).toBe(6);
     expect(a.prepare(`SELECT count(*) FROM audit_log WHERE action = 'consent.resend'`).pluck().get()).toBe(3);
     expect(sync.batch(batches[0]!.id)).toMatchObject({ state: 'failed' });
-    expect(sync.batch(batches[0]!.id)!.last_error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .*0 change\(s\) re-stamped/);
+    expect(sync.batch(batches[0]!.id)!.last_error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG: .*0 change\(s\) sent again unchanged as outbox event\(s\) none; 3 already sent again/);
     a.close();
     b.close();
   }, 120_000);
 
-  it('an op followed in the torn batch by our own later change of its key is carried on by that change: nothing lost, nothing sent twice', async () => {
-    // Nothing of a torn batch reached any reader, so its earlier op of a key (10) never held it; our own later change
-    // of the key (30) carries the key on and is the one resent. Another writer's change (C at 20) that landed first
-    // loses to the resend: its writer is told when it pulls.
+  it('an op followed in the torn batch by our own later change of its key: sent again with it; STALE when another writer landed above it first (issue #18)', async () => {
+    // Nothing of a torn batch reached any reader, so all four changes land again, late and unchanged, and the fold
+    // judges them there: on k1, A's 10 is STALE under C's 20 (landed first), named at A; A's 30 holds. On k2 nobody
+    // landed between: 10 then 30, succession, nothing to raise. C's 20 lost to A's 30, written without seeing it:
+    // C is told when it pulls.
     const dir = tempDir('sync-torn-followed');
     const a = workstation(dir, 'ws-a', [0, 1]);
     const c = workstation(dir, 'ws-c', [0, 1]);
@@ -138,40 +142,41 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     writeConsent(a, 'a', { ...k2, seq: 10 });
     writeConsent(a, 'a', { ...k2, seq: 30, decision: 'deny' });
     const broadcasts: string[] = [];
-    const engineA = tornEngine(a, keyA, broadcasts);
+    const engineA = tornEngine(a, keyA, broadcasts, async () => undefined, { sink: new SqlConsentSink(a) });
     expect((await engineA.runUntilDrained(60_000)).failure).toBeUndefined();
     await engineA.stop();
 
     const [first] = a.prepare(`SELECT state, event_count AS n, last_error AS error FROM sync_batches ORDER BY rowid`).all() as { state: string; n: number; error: string }[];
     expect(first).toMatchObject({ state: 'failed', n: 4 });
-    expect(first!.error).toMatch(/2 change\(s\) re-stamped and sent again as outbox event\(s\) 5, 6; 2 already carried on by a later change of their key here/);
-    expect(new ConsentConflicts(a).list()).toEqual([]);
-    // The chain's fold: A's resent 31 holds both keys.
+    expect(first!.error).toMatch(/4 change\(s\) sent again unchanged as outbox event\(s\) 5, 6, 7, 8\.$/);
+    const staleAtA = () => new ConsentConflicts(a).list().map((x) => ({ outboxId: x.outboxId, reason: x.reason, winner: x.winningOrder?.slice(0, 16), writer: x.winningWriter }));
+    expect(staleAtA()).toEqual([{ outboxId: 5, reason: 'STALE', winner: '0000000000000014', writer: new Wallet(keyC).address.toLowerCase() }]);
+    // The chain's fold: A's 30 holds both keys.
     const resent = a.prepare(`SELECT payload FROM outbox_events WHERE id > 4 ORDER BY id`).pluck().all() as string[];
-    expect((await ledgerWords(resent)).map((w) => unpackState(w)!.hlc)).toEqual([31n, 31n]);
+    expect((await ledgerWords(resent)).map((w) => unpackState(w)!.hlc)).toEqual([30n, 30n, 30n, 30n]);
     // C pulls: its 20 lost to A's resend, a conflict naming it.
     const pullC = testEngine(c, chain, { signerKey: keyC, sink: new SqlConsentSink(c) });
     expect((await pullC.runUntilDrained(60_000)).failure).toBeUndefined();
     await pullC.stop();
     expect(new ConsentConflicts(c).list().map((x) => ({ reason: x.reason, winner: x.winningOrder?.slice(0, 16), writer: x.winningWriter }))).toEqual([
-      { reason: 'OVERRIDDEN', winner: '000000000000001f', writer: new Wallet(keyA).address.toLowerCase() },
+      { reason: 'OVERRIDDEN', winner: '000000000000001e', writer: new Wallet(keyA).address.toLowerCase() },
     ]);
-    // Running the hook again (a retry of the failed batch) raises nothing and resends nothing.
+    // Running the hook again (a retry of the failed batch) raises nothing more and resends nothing.
     const sync = new SyncStore(a, ['consent.change']);
     expect(sync.retry(sync.listBatches(10, 'failed')[0]!.id)).toBe(true);
     const retry = testEngine(a, chain, { signerKey: keyA, stuckAfterMs: 0 });
     await retry.runUntilDrained(60_000);
     await retry.stop();
-    expect(new ConsentConflicts(a).list()).toEqual([]);
-    expect(a.prepare(`SELECT count(*) FROM outbox`).pluck().get()).toBe(6);
+    expect(staleAtA()).toHaveLength(1);
+    expect(a.prepare(`SELECT count(*) FROM outbox`).pluck().get()).toBe(8);
     a.close();
     c.close();
   }, 120_000);
 
   it("two torn batches of two workstations on one key: neither existed for any reader; both resend, the rule decides, the loser is told (issue #18)", async () => {
     // B's batch lands torn (B at 20 on k, and k2) and B is down. A, offline, wrote k at 10 and 30; its batch lands torn
-    // too. No reader saw either, so there is nothing for A's ops to have lost to: A resends its 30 (as 31), B resends
-    // its 20s (as 21) on restart, and on k B's 21 loses to A's 31: the conflict is B's.
+    // too. No reader saw either, so there is nothing for A's ops to have lost to: A sends its 10 and 30 again, B its
+    // 20s on restart, and on k B's 20 lands after A's 30 and loses: the conflict is B's.
     const dir = tempDir('sync-torn-both');
     const a = workstation(dir, 'ws-a', [0, 1]);
     const b = workstation(dir, 'ws-b', [0, 1]);
@@ -196,10 +201,10 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     const conflict = (x: ReturnType<ConsentConflicts['list']>[number]) => ({ reason: x.reason, winner: x.winningOrder?.slice(0, 16), writer: x.winningWriter });
     expect(tornAtA).toEqual([]);
     const [tornBatchA] = a.prepare(`SELECT last_error AS error FROM sync_batches ORDER BY rowid`).all() as { error: string }[];
-    expect(tornBatchA!.error).toMatch(/1 change\(s\) re-stamped and sent again as outbox event\(s\) 3; 1 already carried on by a later change of their key here/);
+    expect(tornBatchA!.error).toMatch(/2 change\(s\) sent again unchanged as outbox event\(s\) 3, 4\.$/);
     const atB = new ConsentConflicts(b).list().map(conflict);
     expect(atB).toHaveLength(1);
-    expect(atB[0]).toMatchObject({ winner: '000000000000001f', writer: writerA });
+    expect(atB[0]).toMatchObject({ winner: '000000000000001e', writer: writerA });
     expect(['OVERRIDDEN', 'STALE']).toContain(atB[0]!.reason);
     expect(b.prepare(`SELECT count(*) FROM audit_log WHERE action = 'consent.resend'`).pluck().get()).toBe(2);
 
@@ -210,7 +215,7 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     expect((await again.runUntilDrained(60_000)).failure).toBeUndefined();
     await again.stop();
     expect(new ConsentConflicts(a).list()).toEqual([]);
-    expect(a.prepare(`SELECT count(*) FROM outbox`).pluck().get()).toBe(3);
+    expect(a.prepare(`SELECT count(*) FROM outbox`).pluck().get()).toBe(4);
     const pullB = testEngine(b, chain, { signerKey: keyB, sink: new SqlConsentSink(b) });
     expect((await pullB.runUntilDrained(60_000)).failure).toBeUndefined();
     await pullB.stop();
@@ -221,8 +226,8 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
         .map(({ patient, grantee, purpose, category, decision, status, hlc }) => ({ key: `${patient}/${grantee}/${purpose}/${category}`, decision, status, hlc }));
     expect(view(a)).toEqual(view(b));
     expect(view(a).map((c) => [c.key.split('/')[2], c.status, c.hlc])).toEqual([
-      ['HPAYMT', 'active', '0000000000000015'],
-      ['TREAT', 'revoked', '000000000000001f'],
+      ['HPAYMT', 'active', '0000000000000014'],
+      ['TREAT', 'revoked', '000000000000001e'],
     ]);
     a.close();
     b.close();
@@ -240,7 +245,7 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
       // Reads our batch id from our broadcast (the mempool shows it) and lands its own batch under the same id.
       const batchId = a.prepare(`SELECT id FROM sync_batches`).pluck().get() as string;
       // A change of our first key two ticks above ours, sealed so it opens (the hostile signer is registered in our
-      // facility): it outranks our resend (one tick above), whichever writer address is greater.
+      // facility): it outranks our resend (at our stamp), whichever writer address is greater.
       const ours = JSON.parse(a.prepare(`SELECT payload FROM outbox_events WHERE id = 1`).pluck().get() as string) as { hlc: string };
       const op = consentOpOf({ ...ours, hlc: (BigInt(`0x${ours.hlc}`) + 2n).toString(16).padStart(16, '0') } as never, TEST_SEALER);
       const ledger = new Contract(chain.contracts.ConsentLedger, loadArtifact('ConsentLedger').abi, hostile);
@@ -256,7 +261,7 @@ describe('a consent batch whose transaction left a torn node state (writes kept;
     expect(first!.txHash).toBeNull(); // never recorded as the hostile transaction
     expect(first!.error).toMatch(/^SYNC_APPLIED_WITHOUT_LOG/);
     // All three are resent (none reached a reader); the key the hostile signer outranked is a named conflict.
-    expect(first!.error).toMatch(/3 change\(s\) re-stamped and sent again/);
+    expect(first!.error).toMatch(/3 change\(s\) sent again unchanged/);
     const conflicts = new ConsentConflicts(a).list();
     expect(conflicts.map((c) => c.winningWriter)).toEqual([hostile.address.toLowerCase()]);
     expect(['OVERRIDDEN', 'STALE']).toContain(conflicts[0]!.reason);
