@@ -8,9 +8,6 @@ export const DECISION_PERMIT = 1;
 export const DECISION_DENY = 2;
 /** ConsentLedger.MAX_CLOCK_SKEW_MS: an op stamped further ahead of the block's time is skipped as FUTURE. */
 export const MAX_CLOCK_SKEW_MS = 600_000;
-/** Skip reasons: 1 (STALE) is the readers' fold's, 2 (FUTURE) the contract's ConsentOpSkipped. */
-export const SKIP_REASONS = { 1: 'STALE', 2: 'FUTURE' } as const;
-export type SkipReason = (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS];
 
 const U64 = (1n << 64n) - 1n;
 const U160 = (1n << 160n) - 1n;
