@@ -7,6 +7,7 @@ import type { ConsentDetail } from '../api/consents';
 import { staff, testConsole } from '../compose/test-support';
 import { priorStatesOf } from './bulk-revoke-records';
 import { NPI } from './test-support';
+import { OUTBOX_STATE } from '../db/outbox-columns';
 
 const { manager: author, otherManager, clerk } = staff;
 // A new data folder for each test (started in beforeEach, removed in afterEach); restart() keeps it.
@@ -96,7 +97,7 @@ describe('bulk revoke undo across a restart', () => {
     const { bulkId, ids } = await revokeThree('SYN');
     await restart();
     // The sender took the revokes (as a running sync would), then the console restarted again.
-    svc().db.prepare(`UPDATE outbox SET state = 'sent' WHERE state = 'pending'`).run();
+    svc().db.prepare(`UPDATE outbox SET state_code = ${OUTBOX_STATE.sent} WHERE state_code = ${OUTBOX_STATE.pending}`).run();
     await restart();
     expect(await call<BulkRevokeStatus>('consents.bulkRevokeStatus', { bulkId })).toMatchObject({ synced: true, undone: false, expired: false });
     expect(await refusal('consents.bulkUndo', { bulkId })).toMatchObject({ code: 'BULK_REVOKE_SYNCED' });

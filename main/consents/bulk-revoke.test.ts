@@ -8,6 +8,7 @@ import type { Principal } from '../api/permissions';
 import type { Services } from '../compose/services';
 import { staff, testConsole } from '../compose/test-support';
 import { NPI } from './test-support';
+import { OUTBOX_STATE } from '../db/outbox-columns';
 
 const { manager, otherManager, clerk, auditor, admin } = staff;
 const custodian = testConsole('custodian-bulk-', manager);
@@ -99,7 +100,7 @@ describe('bulk revoke', () => {
     const done = await call<BulkRevokeResult>('consents.bulkRevoke', { selection, reason: 'provider left', expected: { consents: p.consents, fingerprint: p.fingerprint } });
     expect(done.revoked).toBe(3);
     // The sender picks the revokes up (as a running sync would).
-    s.db.prepare(`UPDATE outbox SET state = 'sent' WHERE state = 'pending'`).run();
+    s.db.prepare(`UPDATE outbox SET state_code = ${OUTBOX_STATE.sent} WHERE state_code = ${OUTBOX_STATE.pending}`).run();
     expect(await call('consents.bulkRevokeStatus', { bulkId: done.bulkId })).toMatchObject({ synced: true });
     expect(await refusal('consents.bulkUndo', { bulkId: done.bulkId })).toMatchObject({ code: 'BULK_REVOKE_SYNCED', message: expect.stringContaining('cannot be silent') });
     // Meanwhile one of the keys was granted again by hand.

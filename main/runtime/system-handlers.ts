@@ -6,6 +6,7 @@ import type { HandlersFor } from '../api/channel';
 import type { JobSummary, systemChannels, SystemStatus } from '../api/system';
 import type { Db } from '../db/connection';
 import { appliedMigrations } from '../db/migrate';
+import { stateSql } from '../db/outbox-columns';
 import type { ChainRuntime } from './chain-runtime';
 import type { ConnectionHealthMonitor } from './connection-health';
 import { firstRunChecklist, type FirstRunFacts } from './first-run';
@@ -28,7 +29,7 @@ export interface SystemDeps {
 }
 
 export function outboxDepth(db: Db): Omit<SystemStatus['outbox'], 'conflicts'> {
-  const rows = db.prepare(`SELECT kind, count(*) AS n FROM outbox WHERE state IN ('pending', 'batched', 'sent') GROUP BY kind`).all() as { kind: string; n: number }[];
+  const rows = db.prepare(`SELECT kind, count(*) AS n FROM outbox WHERE state_code IN (${stateSql('pending')}, ${stateSql('batched')}, ${stateSql('sent')}) GROUP BY kind`).all() as { kind: string; n: number }[];
   const byKind = Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   return { pending: rows.reduce((sum, r) => sum + r.n, 0), byKind };
 }

@@ -22,6 +22,7 @@ import { handleReleaseRequest } from './release';
 import { SqlSharingSink } from './sink';
 import { agreementById, agreementView } from './store';
 import { sharingOrg } from './test-support';
+import { OUTBOX_KIND_CODES } from '../db/outbox-columns';
 
 interface Org {
   dir: string;
@@ -111,7 +112,7 @@ describe('sharing between two organisations on one chain', () => {
   it('a partner signature made for another chain id is rejected on chain (InvalidSigner) and the agreement stays proposed', async () => {
     const struct = structOf(agreementById(b.db, agreementId)!);
     const forOtherChain = await signAgreement(loadOrCreateOrgWallet(b.dir), sharingDomain(1, chain.contracts.SharingAgreements!), struct);
-    b.db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('agreement.sign', ?)`).run(JSON.stringify({ agreementId, party: b.address, signature: forOtherChain }));
+    b.db.prepare(`INSERT INTO outbox (kind_code, payload) VALUES (${OUTBOX_KIND_CODES['agreement.sign']}, ?)`).run(JSON.stringify({ agreementId, party: b.address, signature: forOtherChain }));
     await b.engine.runUntilDrained(60_000);
     const failed = b.db.prepare(`SELECT state, last_error FROM outbox WHERE kind = 'agreement.sign'`).get() as { state: string; last_error: string };
     expect(failed.state).toBe('failed');

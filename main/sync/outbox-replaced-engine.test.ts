@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRootPayload, enqueue, openTestDb, outboxStates, startTestChain, tempDir, testEngine, TEST_REGISTRY, type TestChain } from './fixtures/chain';
 import { replaceEvent } from './outbox';
+import { OUTBOX_STATE } from '../db/outbox-columns';
 
 let chain: TestChain;
 let dir: string;
@@ -39,8 +40,8 @@ describe('a replaced outbox event and the sync engine', () => {
     db = openTestDb(file);
     // Asserted after the engine ran: were the requeue let through, the chain would show what it did.
     const refusals = [
-      `UPDATE outbox SET state = 'pending', batch_id = NULL, replaced_by = NULL, last_error = NULL WHERE state <> 'confirmed'`,
-      `UPDATE outbox SET state = 'pending', replaced_by = NULL WHERE id = ${old}`,
+      `UPDATE outbox SET state_code = ${OUTBOX_STATE.pending}, batch_id = NULL, replaced_by = NULL, last_error = NULL WHERE state_code <> ${OUTBOX_STATE.confirmed}`,
+      `UPDATE outbox SET state_code = ${OUTBOX_STATE.pending}, replaced_by = NULL WHERE id = ${old}`,
     ].map((text) => {
       try {
         db.prepare(text).run();

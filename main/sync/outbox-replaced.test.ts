@@ -8,6 +8,7 @@ import type { Db } from '../db/connection';
 import { auditRootPayload, openTestDb, tempDir, TEST_REGISTRY } from './fixtures/chain';
 import { enqueueOutbox, heldEventCounts, holdEvent, OutboxReplaceError, outboxRangeUnsent, replaceEvent, replacedEventCount } from './outbox';
 import { SyncStore } from './store';
+import { OUTBOX_STATE, OUTBOX_KIND_CODES } from '../db/outbox-columns';
 
 const AUDIT = TEST_REGISTRY.plugin('audit.root');
 const CREDENTIAL = TEST_REGISTRY.plugin('credential.status');
@@ -60,10 +61,10 @@ describe('replaceEvent', () => {
 
   it('refuses by name an event that was batched, sent, confirmed or replaced, one of another kind, or none; nothing is queued', () => {
     const cases: [string, (id: number) => void, RegExp][] = [
-      ['batched', (id) => db.prepare(`UPDATE outbox SET state = 'batched', batch_id = '0xb1' WHERE id = ?`).run(id), /batched for the chain \(state batched\)/],
-      ['sent', (id) => db.prepare(`UPDATE outbox SET state = 'sent', batch_id = '0xb2' WHERE id = ?`).run(id), /state sent/],
-      ['confirmed', (id) => db.prepare(`UPDATE outbox SET state = 'confirmed', batch_id = '0xb3' WHERE id = ?`).run(id), /state confirmed/],
-      ['failed in a batch', (id) => db.prepare(`UPDATE outbox SET state = 'failed', batch_id = '0xb4' WHERE id = ?`).run(id), /state failed/],
+      ['batched', (id) => db.prepare(`UPDATE outbox SET state_code = ${OUTBOX_STATE.batched}, batch_id = '0xb1' WHERE id = ?`).run(id), /batched for the chain \(state batched\)/],
+      ['sent', (id) => db.prepare(`UPDATE outbox SET state_code = ${OUTBOX_STATE.sent}, batch_id = '0xb2' WHERE id = ?`).run(id), /state sent/],
+      ['confirmed', (id) => db.prepare(`UPDATE outbox SET state_code = ${OUTBOX_STATE.confirmed}, batch_id = '0xb3' WHERE id = ?`).run(id), /state confirmed/],
+      ['failed in a batch', (id) => db.prepare(`UPDATE outbox SET state_code = ${OUTBOX_STATE.failed}, batch_id = '0xb4' WHERE id = ?`).run(id), /state failed/],
       ['replaced', (id) => replaceEvent(db, id, AUDIT, auditRootPayload(100 + id).json), /replaced already/],
     ];
     for (const [name, setUp, reason] of cases) {
@@ -83,10 +84,10 @@ describe('replaceEvent', () => {
 describe('the data-folder holder with sqlite3 on the file', () => {
   it('cannot make a replaced event sendable again (OUTBOX_REPLACED_FINAL), by itself or in a hand requeue of everything', () => {
     const { old, next, other } = replacedPair();
-    expect(sql(`UPDATE outbox SET state = 'pending', replaced_by = NULL, last_error = NULL WHERE id = ?`, old)).toThrow(/OUTBOX_REPLACED_FINAL/);
-    expect(sql(`UPDATE outbox SET state = 'failed', replaced_by = NULL WHERE id = ?`, old)).toThrow(/OUTBOX_REPLACED_FINAL/);
+    expect(sql(`UPDATE outbox SET state_code = ${OUTBOX_STATE.pending}, replaced_by = NULL, last_error = NULL WHERE id = ?`, old)).toThrow(/OUTBOX_REPLACED_FINAL/);
+    expect(sql(`UPDATE outbox SET state_code = ${OUTBOX_STATE.failed}, replaced_by = NULL WHERE id = ?`, old)).toThrow(/OUTBOX_REPLACED_FINAL/);
     // The requeue a person might type after reading a forum post: every unconfirmed event back to pending.
-    expect(sql(`UPDATE outbox SET state = 'pending', batch_id = NULL, replaced_by = NULL, last_error = NULL WHERE state <> 'confirmed'`)).toThrow(/OUTBOX_REPLACED_FINAL/);
+    expect(sql(`UPDATE outbox SET state_code = ${OUTBOX_STATE.pending}, batch_id = NULL, replaced_by = NULL, last_error = NULL WHERE state_code <> ${OUTBOX_STATE.confirmed}`)).toThrow(/OUTBOX_REPLACED_FINAL/);
     // Into a batch, under another id, with another payload: refused too.
     expect(sql(`UPDATE outbox SET batch_id = '0xbb' WHERE id = ?`, old)).toThrow(/OUTBOX_REPLACED_FINAL/);
     expect(sql(`UPDATE outbox SET id = 9999 WHERE id = ?`, old)).toThrow(/OUTBOX_REPLACED_FINAL/);
@@ -107,28 +108,28 @@ describe('the data-folder holder with sqlite3 on the file', () => {
   it('cannot mark an event that was batched, sent or confirmed as replaced (OUTBOX_REPLACE_REFUSED)', () => {
     for (const [state, batch] of [['batched', '0xb1'], ['sent', '0xb2'], ['confirmed', '0xb3'], ['failed', '0xb4']] as const) {
       const id = queue(91);
-      db.prepare(`UPDATE outbox SET state = ?, batch_id = ? WHERE id = ?`).run(state, batch, id);
+      db.prepare(`UPDATE outbox SET state_code = ?, batch_id = ? WHERE id = ?`).run(OUTBOX_STATE[state], batch, id);
       // A later event exists (ids grow), so only the trigger stands between the attacker and this change.
       const later = queue(92);
-      expect(sql(`UPDATE outbox SET state = 'replaced', replaced_by = ? WHERE id = ?`, later, id), state).toThrow(/OUTBOX_REPLACE_REFUSED/);
-      expect(sql(`UPDATE outbox SET state = 'replaced', replaced_by = ?, batch_id = NULL WHERE id = ?`, later, id), state).toThrow(/OUTBOX_REPLACE_REFUSED/);
+      expect(sql(`UPDATE outbox SET state_code = ${OUTBOX_STATE.replaced}, replaced_by = ? WHERE id = ?`, later, id), state).toThrow(/OUTBOX_REPLACE_REFUSED/);
+      expect(sql(`UPDATE outbox SET state_code = ${OUTBOX_STATE.replaced}, replaced_by = ?, batch_id = NULL WHERE id = ?`, later, id), state).toThrow(/OUTBOX_REPLACE_REFUSED/);
       expect(row(id)).toMatchObject({ state, batchId: batch });
     }
     // Nor by an event of another kind, one that is not there, or one replaced itself.
-    const waiting = db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('audit.root', ?)`).run(auditRootPayload(93).json).lastInsertRowid;
-    const credential = db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('credential.status', '{}')`).run().lastInsertRowid;
-    expect(sql(`UPDATE outbox SET state = 'replaced', replaced_by = ? WHERE id = ?`, credential, waiting)).toThrow(/OUTBOX_REPLACE_REFUSED/);
-    expect(sql(`UPDATE outbox SET state = 'replaced', replaced_by = 99999 WHERE id = ?`, waiting)).toThrow(/OUTBOX_REPLACE_REFUSED/);
+    const waiting = db.prepare(`INSERT INTO outbox (kind_code, payload) VALUES (${OUTBOX_KIND_CODES['audit.root']}, ?)`).run(auditRootPayload(93).json).lastInsertRowid;
+    const credential = db.prepare(`INSERT INTO outbox (kind_code, payload) VALUES (${OUTBOX_KIND_CODES['credential.status']}, '{}')`).run().lastInsertRowid;
+    expect(sql(`UPDATE outbox SET state_code = ${OUTBOX_STATE.replaced}, replaced_by = ? WHERE id = ?`, credential, waiting)).toThrow(/OUTBOX_REPLACE_REFUSED/);
+    expect(sql(`UPDATE outbox SET state_code = ${OUTBOX_STATE.replaced}, replaced_by = 99999 WHERE id = ?`, waiting)).toThrow(/OUTBOX_REPLACE_REFUSED/);
   });
 
   it('cannot write a replacement without the state, a replaced state without one, or an earlier one (the CHECKs)', () => {
     const a = queue(1);
     const b = queue(2);
     expect(sql(`UPDATE outbox SET replaced_by = ? WHERE id = ?`, b, a)).toThrow(/CHECK constraint failed: outbox_replaced_names_its_replacement/);
-    expect(sql(`INSERT INTO outbox (kind, payload, state) VALUES ('audit.root', '{}', 'replaced')`)).toThrow(/CHECK constraint failed: outbox_replaced_names_its_replacement/);
+    expect(sql(`INSERT INTO outbox (kind_code, payload, state_code) VALUES (${OUTBOX_KIND_CODES['audit.root']}, '{}', ${OUTBOX_STATE.replaced})`)).toThrow(/CHECK constraint failed: outbox_replaced_names_its_replacement/);
     // Replaced by an earlier event (a cycle would keep both from the chain for good): the trigger lets a waiting
     // event of its kind through, the CHECK refuses it.
-    expect(sql(`UPDATE outbox SET state = 'replaced', replaced_by = ? WHERE id = ?`, a, b)).toThrow(/CHECK constraint failed: outbox_replaced_by_later/);
+    expect(sql(`UPDATE outbox SET state_code = ${OUTBOX_STATE.replaced}, replaced_by = ? WHERE id = ?`, a, b)).toThrow(/CHECK constraint failed: outbox_replaced_by_later/);
     expect(pendingIds()).toEqual([a, b]);
   });
 });

@@ -5,6 +5,7 @@ import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
 import { MultiRowInsert } from '../db/multi-row-insert';
+import { kindFilter, OUTBOX_INSERT_COLUMNS, outboxInsertValues, SET_UPDATED, stateSql, updatedValues } from '../db/outbox-columns';
 import { parseWith, type OutboxKind, type OutboxReference } from './plugin';
 
 /** A payload refused at write time: names the kind and the fields, never a value. */
@@ -33,10 +34,10 @@ function checked<P>(kind: OutboxKind<P>, payload: P | string): { text: string; v
   return { text: typeof payload === 'string' ? payload : JSON.stringify(payload), value: parsed.value as P };
 }
 
-const OUTBOX_INSERT = 'INSERT INTO outbox (id, kind, payload, created_at, updated_at)';
+const OUTBOX_INSERT = `INSERT INTO outbox (id, payload, ${OUTBOX_INSERT_COLUMNS})`;
 const REF_INSERT = 'INSERT INTO outbox_refs (outbox_id, source_id, change, hlc, prev_hlc, revoked)';
 const STATEMENTS = {
-  outbox: `${OUTBOX_INSERT} VALUES (NULL, ?, ?, ?, ?)`,
+  outbox: `${OUTBOX_INSERT} VALUES (NULL, ?, ?, ?, ?, ?)`,
   ref: `${REF_INSERT} VALUES (?, ?, ?, ?, ?, ?)`,
   hash: 'INSERT OR IGNORE INTO outbox_ref_hashes (text, hash) VALUES (?, ?)',
   rebuilt: 'SELECT outbox_id AS id, payload FROM outbox_ref_payloads WHERE outbox_id BETWEEN ? AND ?',
@@ -101,9 +102,9 @@ export function enqueueOutbox<P>(db: Db, kind: OutboxKind<P>, payload: P | strin
   const { text, value } = checked(kind, payload);
   const ref = kind.reference?.(value) ?? null;
   const s = statementsOf(db);
-  if (!ref) return Number(s.outbox.run(kind.kind, text, at, at).lastInsertRowid);
+  if (!ref) return Number(s.outbox.run(text, ...outboxInsertValues(kind.kind, at)).lastInsertRowid);
   return db.transaction(() => {
-    const id = Number(s.outbox.run(kind.kind, '', at, at).lastInsertRowid);
+    const id = Number(s.outbox.run('', ...outboxInsertValues(kind.kind, at)).lastInsertRowid);
     // Not cached across calls: a hash recorded in a transaction that rolled back is gone.
     recordHashes(s, new Set(), ref);
     s.ref.run(id, ref.sourceId, ref.change, int64(ref.hlc), int64(ref.prevHlc), ref.revoked ? 1 : 0);
@@ -131,7 +132,7 @@ export class OutboxBatchWriter<P> {
     db: Db,
     private readonly kind: OutboxKind<P>,
   ) {
-    this.out = new MultiRowInsert(db, OUTBOX_INSERT, 5);
+    this.out = new MultiRowInsert(db, OUTBOX_INSERT, 6);
     this.refs = new MultiRowInsert(db, REF_INSERT, 6);
     this.s = statementsOf(db);
   }
@@ -153,7 +154,7 @@ export class OutboxBatchWriter<P> {
     const expected = new Map<number, string>();
     rows.forEach((r, i) => {
       const id = first + i;
-      this.out.add([id, this.kind.kind, r.ref ? '' : r.text, r.at, r.at]);
+      this.out.add([id, r.ref ? '' : r.text, ...outboxInsertValues(this.kind.kind, r.at)]);
       if (r.ref) {
         recordHashes(this.s, this.known, r.ref);
         this.refs.add([id, r.ref.sourceId, r.ref.change, int64(r.ref.hlc), int64(r.ref.prevHlc), r.ref.revoked ? 1 : 0]);
@@ -185,7 +186,7 @@ export function outboxHighWater(db: Db): number {
  */
 export function outboxRangeUnsent(db: Db, from: number, to: number): boolean {
   if (to < from) return true;
-  const { n } = db.prepare(`SELECT count(*) AS n FROM outbox WHERE id BETWEEN ? AND ? AND state IN ('pending', 'failed', 'replaced')`).get(from, to) as { n: number };
+  const { n } = db.prepare(`SELECT count(*) AS n FROM outbox WHERE id BETWEEN ? AND ? AND state_code IN (${stateSql('pending')}, ${stateSql('failed')}, ${stateSql('replaced')})`).get(from, to) as { n: number };
   return n === to - from + 1;
 }
 
@@ -196,9 +197,13 @@ export function laterEventWithPayload(db: Db, kind: string, afterId: number, pay
 
 /** Events of `kind` still waiting here (pending, or failed and never batched), for a domain's start-up checks. */
 export function waitingEventsOfKind(db: Db, kind: string): { id: number; payload: string; state: string; lastError: string | null }[] {
+  const k = kindFilter([kind]);
   return db
-    .prepare(`SELECT id, payload, state, last_error AS lastError FROM outbox_events WHERE kind = ? AND batch_id IS NULL AND state IN ('pending', 'failed') ORDER BY id`)
-    .all(kind) as { id: number; payload: string; state: string; lastError: string | null }[];
+    .prepare(
+      `SELECT id, payload, state, last_error AS lastError FROM outbox_events
+        WHERE state_code IN (${stateSql('pending')}, ${stateSql('failed')}) AND ${k.sql} AND batch_id IS NULL ORDER BY id`,
+    )
+    .all(...k.params) as { id: number; payload: string; state: string; lastError: string | null }[];
 }
 
 /**
@@ -206,7 +211,11 @@ export function waitingEventsOfKind(db: Db, kind: string): { id: number; payload
  * e.g. "SHARING_PROPOSAL_LEGACY: …"), which the Sync page and `sync status` count by code. True when it was waiting.
  */
 export function holdEvent(db: Db, id: number, reason: string): boolean {
-  return db.prepare(`UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ? AND batch_id IS NULL AND state IN ('pending', 'failed')`).run(reason, new Date().toISOString(), id).changes > 0;
+  return (
+    db
+      .prepare(`UPDATE outbox SET state_code = ${stateSql('failed')}, last_error = ?, ${SET_UPDATED} WHERE id = ? AND batch_id IS NULL AND state_code IN (${stateSql('pending')}, ${stateSql('failed')})`)
+      .run(reason, ...updatedValues(new Date().toISOString()), id).changes > 0
+  );
 }
 
 /** A replacement refused: names the event and why, never a payload. */
@@ -234,19 +243,19 @@ export function replaceEvent<P>(db: Db, oldId: number, kind: OutboxKind<P>, newP
     if (old.state === 'replaced') throw new OutboxReplaceError(oldId, 'it was replaced already');
     if (old.batchId !== null || (old.state !== 'pending' && old.state !== 'failed')) throw new OutboxReplaceError(oldId, `it was batched for the chain (state ${old.state}) and may be on chain already`);
     const id = enqueueOutbox(db, kind, newPayload, at);
-    db.prepare(`UPDATE outbox SET state = 'replaced', replaced_by = ?, last_error = NULL, updated_at = ? WHERE id = ?`).run(id, at, oldId);
+    db.prepare(`UPDATE outbox SET state_code = ${stateSql('replaced')}, replaced_by = ?, last_error = NULL, ${SET_UPDATED} WHERE id = ?`).run(id, ...updatedValues(at), oldId);
     return id;
   })();
 }
 
 /** Events replaced by another (migration 0025): never sent, neither waiting nor held; the Sync page counts them apart. */
 export function replacedEventCount(db: Db): number {
-  return db.prepare(`SELECT count(*) FROM outbox WHERE state = 'replaced'`).pluck().get() as number;
+  return db.prepare(`SELECT count(*) FROM outbox WHERE state_code = ${stateSql('replaced')}`).pluck().get() as number;
 }
 
 /** Failed events that were never batched (refused payloads, events held back by their domain), by the code their reason starts with. */
 export function heldEventCounts(db: Db): { total: number; byCode: Record<string, number> } {
-  const rows = db.prepare(`SELECT last_error AS e FROM outbox WHERE state = 'failed' AND batch_id IS NULL`).pluck().all() as (string | null)[];
+  const rows = db.prepare(`SELECT last_error AS e FROM outbox WHERE state_code = ${stateSql('failed')} AND batch_id IS NULL`).pluck().all() as (string | null)[];
   const byCode: Record<string, number> = {};
   for (const e of rows) {
     const code = /^([A-Z][A-Z0-9_]+):/.exec(e ?? '')?.[1] ?? 'UNNAMED';
@@ -267,6 +276,6 @@ export interface HeldEvent {
  * tell an IT admin that something will never be sent, not which record or why.
  */
 export function heldEventReasons(db: Db, limit = 5): HeldEvent[] {
-  const rows = db.prepare(`SELECT id, kind, last_error AS reason FROM outbox_events WHERE state = 'failed' AND batch_id IS NULL ORDER BY id DESC LIMIT ?`).all(limit) as { id: number; kind: string; reason: string | null }[];
+  const rows = db.prepare(`SELECT o.id, o.kind, o.last_error AS reason FROM outbox o WHERE o.state_code = ${stateSql('failed')} AND o.batch_id IS NULL ORDER BY o.id DESC LIMIT ?`).all(limit) as { id: number; kind: string; reason: string | null }[];
   return rows.map((r) => ({ id: r.id, kind: r.kind, reason: (r.reason ?? 'UNNAMED: no reason was written').slice(0, 300) }));
 }

@@ -3,6 +3,7 @@
 // lease. Prepared statements only; every multi-row change in one transaction. Mirror tables live in mirror.ts.
 import type { Db } from '../db/connection';
 import type { BatchPlan, PendingEvent } from './batcher';
+import { kindFilter, OUTBOX_STATE, SET_UPDATED, stateSql, updatedValues } from '../db/outbox-columns';
 
 export type BatchState = 'pending' | 'signed' | 'sent' | 'confirmed' | 'failed' | 'replaced';
 export type ErrorSubtype = 'offline' | 'revert' | 'funds' | 'nonce' | 'chain-id' | 'rpc' | 'reorg' | 'replaced' | 'too-large';
@@ -90,27 +91,29 @@ export class SyncStore {
 
   /** Pending events of `kinds` (all sync kinds by default; fewer when a contract is not configured). */
   pendingEvents(limit: number, kinds: readonly string[] = this.kinds): PendingEvent[] {
-    const list = kinds.map(() => '?').join(', ');
+    const k = kindFilter(kinds);
     return this.db
-      .prepare(`SELECT id, kind, payload FROM outbox_events WHERE state = 'pending' AND kind IN (${list}) ORDER BY id LIMIT ?`)
-      .all(...kinds, limit) as PendingEvent[];
+      .prepare(`SELECT id, kind, payload FROM outbox_events WHERE state_code = ${stateSql('pending')} AND ${k.sql} ORDER BY id LIMIT ?`)
+      .all(...k.params, limit) as PendingEvent[];
   }
 
   /** An event whose payload cannot go to the chain: failed with the reason, never batched. */
   rejectEvent(id: number, reason: string): void {
-    this.db.prepare(`UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ? AND state = 'pending'`).run(`SYNC_PAYLOAD_INVALID: ${reason}`, now(), id);
+    this.db
+      .prepare(`UPDATE outbox SET state_code = ${stateSql('failed')}, last_error = ?, ${SET_UPDATED} WHERE id = ? AND state_code = ${stateSql('pending')}`)
+      .run(`SYNC_PAYLOAD_INVALID: ${reason}`, ...updatedValues(now()), id);
   }
 
   /** Persists planned batches and moves their events to 'batched', all in one transaction. */
   insertBatches(plans: readonly BatchPlan[], contractOf: (kind: string) => string): void {
     const insert = this.db.prepare(`INSERT INTO sync_batches (id, kind, contract, event_count, estimated_gas) VALUES (?, ?, ?, ?, ?)`);
-    const claim = this.db.prepare(`UPDATE outbox SET state = 'batched', batch_id = ?, updated_at = ? WHERE id = ? AND state = 'pending'`);
+    const claim = this.db.prepare(`UPDATE outbox SET state_code = ${stateSql('batched')}, batch_id = ?, ${SET_UPDATED} WHERE id = ? AND state_code = ${stateSql('pending')}`);
     this.db.transaction(() => {
       const at = now();
       for (const p of plans) {
         insert.run(p.id, p.kind, contractOf(p.kind), p.eventIds.length, p.estimatedGas);
         for (const id of p.eventIds) {
-          if (claim.run(p.id, at, id).changes !== 1) throw new Error(`outbox event ${id} changed while batching`);
+          if (claim.run(p.id, ...updatedValues(at), id).changes !== 1) throw new Error(`outbox event ${id} changed while batching`);
         }
       }
     })();
@@ -165,7 +168,7 @@ export class SyncStore {
              max_fee_per_gas = ?, max_priority_fee_per_gas = ?, attempts = attempts + 1, signed_at = ?, updated_at = ? WHERE id = ?`,
         )
         .run(replacing ? 1 : 0, tx.chainId, tx.sender, tx.nonce, tx.hash, tx.raw, Number(tx.gasLimit), tx.maxFeePerGas.toString(), tx.maxPriorityFeePerGas.toString(), at, at, batchId);
-      this.db.prepare(`UPDATE outbox SET attempts = attempts + 1, updated_at = ? WHERE batch_id = ?`).run(at, batchId);
+      this.db.prepare(`UPDATE outbox SET attempts = attempts + 1, ${SET_UPDATED} WHERE batch_id = ?`).run(...updatedValues(at), batchId);
       this.setNextNonce(tx.chainId, tx.sender, tx.nonce + 1, true);
     })();
   }
@@ -175,7 +178,7 @@ export class SyncStore {
       const at = now();
       this.db.prepare(`UPDATE sync_transactions SET state = 'sent' WHERE hash = ? AND state = 'signed'`).run(hash);
       this.db.prepare(`UPDATE sync_batches SET state = 'sent', sent_at = coalesce(sent_at, ?), last_error = NULL, error_subtype = NULL, updated_at = ? WHERE id = ? AND state IN ('signed', 'sent')`).run(at, at, batchId);
-      this.db.prepare(`UPDATE outbox SET state = 'sent', last_error = NULL, updated_at = ? WHERE batch_id = ?`).run(at, batchId);
+      this.db.prepare(`UPDATE outbox SET state_code = ${stateSql('sent')}, last_error = NULL, ${SET_UPDATED} WHERE batch_id = ?`).run(...updatedValues(at), batchId);
     })();
   }
 
@@ -190,7 +193,7 @@ export class SyncStore {
              confirmed_at = CASE WHEN ? THEN coalesce(confirmed_at, ?) ELSE NULL END, last_error = NULL, error_subtype = NULL, updated_at = ? WHERE id = ?`,
         )
         .run(confirmed ? 'confirmed' : 'sent', inc.txHash, inc.blockNumber, inc.blockHash, inc.gasUsed === null ? null : Number(inc.gasUsed), inc.confirmations, at, confirmed ? 1 : 0, at, at, batchId);
-      this.db.prepare(`UPDATE outbox SET state = ?, last_error = NULL, updated_at = ? WHERE batch_id = ?`).run(confirmed ? 'confirmed' : 'sent', at, batchId);
+      this.db.prepare(`UPDATE outbox SET state_code = ?, last_error = NULL, ${SET_UPDATED} WHERE batch_id = ?`).run(OUTBOX_STATE[confirmed ? 'confirmed' : 'sent'], ...updatedValues(at), batchId);
     })();
   }
 
@@ -219,7 +222,7 @@ export class SyncStore {
       this.db
         .prepare(`UPDATE sync_batches SET state = 'failed', nonce = NULL, raw_tx = NULL, last_error = ?, error_subtype = 'revert', updated_at = ? WHERE id = ?`)
         .run(message, at, oldId);
-      this.db.prepare(`UPDATE outbox SET state = 'batched', batch_id = ?, last_error = ?, updated_at = ? WHERE batch_id = ?`).run(newId, message, at, oldId);
+      this.db.prepare(`UPDATE outbox SET state_code = ${stateSql('batched')}, batch_id = ?, last_error = ?, ${SET_UPDATED} WHERE batch_id = ?`).run(newId, message, ...updatedValues(at), oldId);
     })();
   }
 
@@ -237,13 +240,13 @@ export class SyncStore {
              gas_used = NULL, included_at = NULL, confirmed_at = NULL, sent_at = NULL, last_error = ?, error_subtype = ?, updated_at = ? WHERE id = ?`,
         )
         .run(state, message, subtype, at, batchId);
-      this.db.prepare(`UPDATE outbox SET state = 'batched', last_error = ?, updated_at = ? WHERE batch_id = ?`).run(message, at, batchId);
+      this.db.prepare(`UPDATE outbox SET state_code = ${stateSql('batched')}, last_error = ?, ${SET_UPDATED} WHERE batch_id = ?`).run(message, ...updatedValues(at), batchId);
     })();
   }
 
   /** Names why the contract skipped one event of an applied batch (the batch stays confirmed). */
   noteEventSkipped(eventId: number, message: string): void {
-    this.db.prepare(`UPDATE outbox SET last_error = ?, updated_at = ? WHERE id = ?`).run(message, now(), eventId);
+    this.db.prepare(`UPDATE outbox SET last_error = ?, ${SET_UPDATED} WHERE id = ?`).run(message, ...updatedValues(now()), eventId);
   }
 
   /** Records an error on a batch without changing its state (transient: the engine retries). */
@@ -259,14 +262,14 @@ export class SyncStore {
       this.db
         .prepare(`UPDATE sync_batches SET state = 'failed', nonce = NULL, tx_hash = NULL, raw_tx = NULL, last_error = ?, error_subtype = ?, updated_at = ? WHERE id = ?`)
         .run(message, subtype, at, batchId);
-      this.db.prepare(`UPDATE outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE batch_id = ?`).run(message, at, batchId);
+      this.db.prepare(`UPDATE outbox SET state_code = ${stateSql('failed')}, last_error = ?, ${SET_UPDATED} WHERE batch_id = ?`).run(message, ...updatedValues(at), batchId);
     })();
   }
 
   /** Splits a never-signed batch back into pending events (its estimate was over the cap). */
   dissolve(batchId: string): void {
     this.db.transaction(() => {
-      this.db.prepare(`UPDATE outbox SET state = 'pending', batch_id = NULL, updated_at = ? WHERE batch_id = ?`).run(now(), batchId);
+      this.db.prepare(`UPDATE outbox SET state_code = ${stateSql('pending')}, batch_id = NULL, ${SET_UPDATED} WHERE batch_id = ?`).run(...updatedValues(now()), batchId);
       this.db.prepare(`DELETE FROM sync_batches WHERE id = ? AND state IN ('pending', 'replaced')`).run(batchId);
     })();
   }
@@ -321,8 +324,10 @@ export class SyncStore {
 
   /** Events not yet confirmed, by kind (pending, batched, sent). */
   queueDepth(): Record<string, number> {
-    const list = this.kinds.map(() => '?').join(', ');
-    const rows = this.db.prepare(`SELECT kind, count(*) AS n FROM outbox WHERE state IN ('pending', 'batched', 'sent') AND kind IN (${list}) GROUP BY kind`).all(...this.kinds) as { kind: string; n: number }[];
+    const k = kindFilter(this.kinds);
+    const rows = this.db
+      .prepare(`SELECT kind, count(*) AS n FROM outbox WHERE state_code IN (${stateSql('pending')}, ${stateSql('batched')}, ${stateSql('sent')}) AND ${k.sql} GROUP BY kind`)
+      .all(...k.params) as { kind: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 
