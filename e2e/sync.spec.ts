@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import { openDataFolderDatabase } from '../main/db/key-store';
+import { OUTBOX_KIND_CODES, OUTBOX_STATE } from '../main/db/outbox-columns';
 import { seriousAxeFindings } from './axe';
 import { ADMIN, expect, provisionStaff, STAFF, test } from './fixtures';
 import { ConsoleShell } from './pages/ConsoleShell';
@@ -131,7 +132,7 @@ test('sync: an outbox event that fails the chain payload check is reported by re
   const db = openDataFolderDatabase(custodian.dataDir);
   try {
     db.pragma('busy_timeout = 5000');
-    db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('consent.change', ?)`).run(JSON.stringify({ v: 1, note: 'not for the chain' }));
+    db.prepare(`INSERT INTO outbox (kind_code, payload) VALUES (${OUTBOX_KIND_CODES['consent.change']}, ?)`).run(JSON.stringify({ v: 1, note: 'not for the chain' }));
   } finally {
     db.close();
   }
@@ -163,9 +164,9 @@ test('sync: an outbox event replaced by a later one is counted apart, neither qu
     db.pragma('busy_timeout = 5000');
     const root = (i: number) => JSON.stringify({ treeSize: 9000 + i, rootHash: `0x${String(i).repeat(64)}` });
     old = db.transaction(() => {
-      const first = Number(db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('audit.root', ?)`).run(root(7)).lastInsertRowid);
-      const next = Number(db.prepare(`INSERT INTO outbox (kind, payload) VALUES ('audit.root', ?)`).run(root(8)).lastInsertRowid);
-      db.prepare(`UPDATE outbox SET state = 'replaced', replaced_by = ? WHERE id = ?`).run(next, first);
+      const first = Number(db.prepare(`INSERT INTO outbox (kind_code, payload) VALUES (${OUTBOX_KIND_CODES['audit.root']}, ?)`).run(root(7)).lastInsertRowid);
+      const next = Number(db.prepare(`INSERT INTO outbox (kind_code, payload) VALUES (${OUTBOX_KIND_CODES['audit.root']}, ?)`).run(root(8)).lastInsertRowid);
+      db.prepare(`UPDATE outbox SET state_code = ${OUTBOX_STATE.replaced}, replaced_by = ? WHERE id = ?`).run(next, first);
       return first;
     })();
   } finally {
