@@ -10,6 +10,7 @@ import type { CategoryCode, PurposeCode } from '../api/consents';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
 import { migrationsDirUpTo } from '../db/migration-test-support';
+import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE } from '../consents/compact-columns';
 import { consentDetail } from '../consents/queries';
 import { draft, fhirConsent, NPI, recipient, testData, type TestData } from '../consents/test-support';
 import { ConsentWrites } from '../consents/writes';
@@ -152,8 +153,8 @@ describe('the consents table on the current schema', () => {
     const insert = (hash: unknown) =>
       t.db
         .prepare(
-          `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash_bin, source, seq, created_text, updated_text)
-           VALUES (1, 'x', 'org', 'permit', 'TREAT', 'general', 0, 'active', ?, 'test', 1, '', '')`,
+          `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, status_code, document_hash_bin, source, seq, created_text, updated_text)
+           VALUES (1, 'x', ${GRANTEE_KIND_CODE.org}, ${DECISION_CODE.permit}, ${PURPOSE_CODE.TREAT}, ${CATEGORY_CODE.general}, 0, ${STATUS_CODE.active}, ?, 'test', 1, '', '')`,
         )
         .run(hash);
     t.db.prepare(`INSERT INTO patients (id, facility, mrn, pseudonym, created_at) VALUES (1, 'GH01', 'M', '0x01', '')`).run();
