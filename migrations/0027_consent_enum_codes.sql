@@ -36,9 +36,13 @@ SELECT EXISTS (SELECT 1 FROM temp.migration_0027_codes WHERE cat IS NULL),
        EXISTS (SELECT 1 FROM temp.migration_0027_codes WHERE kind IS NULL);
 DROP TABLE temp.migration_0027_check;
 
--- What names the old columns is dropped, and made again below on the rebuilt columns with the same names and SQL
--- (the views as 0023 and 0025 made them; the indexes as 0002 and 0008 did, on the generated texts, so every query
--- plan stays what it was; consents_terms_fixed as 0023 did, watching the codes, which are what a write can change).
+-- What names the old columns is dropped, and made again below under the same names: the views as 0023 and 0025
+-- made them; consents_decide, consents_rare_purpose and consents_not_active on the codes (the texts were ~16 B of
+-- their entries, and an index on a virtual column does not cover a query that names it: SQLite reads the row to
+-- compute it), their readers comparing codes, their plans the same index walks (query-plans.test.ts);
+-- consents_external_current as 0002 made it, on the generated status (its entries hold no status: only its
+-- condition reads it, at each write); consents_terms_fixed as 0023 did, watching the codes, which are what a write
+-- can change.
 DROP VIEW outbox_events;
 DROP VIEW outbox_ref_payloads;
 DROP TRIGGER consents_terms_fixed;
@@ -84,12 +88,12 @@ ALTER TABLE consents ADD COLUMN grantee_kind TEXT
   GENERATED ALWAYS AS (CASE grantee_kind_code WHEN 0 THEN 'npi' WHEN 1 THEN 'org' END) VIRTUAL
   CONSTRAINT consents_grantee_kind_code_known CHECK (grantee_kind_code IS NOT NULL AND grantee_kind_code BETWEEN 0 AND 1);
 
--- As 0002 made them.
-CREATE INDEX consents_decide ON consents (patient_id, grantee, purpose, category, period_start);
+-- As 0002 and 0008 made them, purpose, category and status as their codes (TREAT is 0, active is 0).
+CREATE INDEX consents_decide ON consents (patient_id, grantee, purpose_code, category_code, period_start);
+CREATE INDEX consents_rare_purpose ON consents (purpose_code, id) WHERE purpose_code <> 0;
+CREATE INDEX consents_not_active ON consents (status_code, id) WHERE status_code <> 0;
+-- As 0002 made it.
 CREATE UNIQUE INDEX consents_external_current ON consents (external_id) WHERE external_id IS NOT NULL AND status <> 'superseded';
-CREATE INDEX consents_not_active ON consents (status, id) WHERE status <> 'active';
--- As 0008 made it.
-CREATE INDEX consents_rare_purpose ON consents (purpose, id) WHERE purpose <> 'TREAT';
 
 -- As 0023 made it.
 CREATE VIEW outbox_ref_payloads AS

@@ -110,7 +110,7 @@ describe('decide', () => {
       [onFile, [patientId, NPI.a, 'TREAT', 'general']],
     ] as const) {
       const plan = (t.db.prepare(`EXPLAIN QUERY PLAN ${stmt.source}`).all(...params) as { detail: string }[]).map((r) => r.detail);
-      expect(plan.join('\n')).toMatch(/SEARCH consents USING INDEX consents_decide \(patient_id=\? AND grantee=\? AND purpose=\? AND category=\?/);
+      expect(plan.join('\n')).toMatch(/SEARCH consents USING INDEX consents_decide \(patient_id=\? AND grantee=\? AND purpose_code=\? AND category_code=\?/);
       expect(plan.join('\n')).not.toMatch(/SCAN consents/);
     }
   });

@@ -100,7 +100,7 @@ describe('consents.list sorted', () => {
   });
 
   describe('query plans: an index walk, never a sort or scan of every consent', () => {
-    const params = { grantee: 'ACME', purpose: 'TREAT', category: 'HIV', status: 'active', now: 0, limit: 10, patients: '[1,2]', grantees: '["x"]', patientId: null, cursorValue: 1, cursorId: 5 };
+    const params = { grantee: 'ACME', purpose: 'TREAT', purposeCode: 0, category: 'HIV', status: 'active', now: 0, limit: 10, patients: '[1,2]', grantees: '["x"]', patientId: null, cursorValue: 1, cursorId: 5 };
     const planOf = (sql: string) => {
       const stmt = t.db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
       const used = Object.fromEntries(Object.entries(params).filter(([k]) => stmt.source.includes(`:${k}`)));
@@ -124,9 +124,9 @@ describe('consents.list sorted', () => {
         patients: /SEARCH c USING (COVERING )?INDEX consents_decide \(patient_id=\?/,
         search: /INDEX consents_decide \(patient_id=\?[\s\S]*INDEX consents_by_grantee \(grantee=\?/,
         grantee: /SEARCH c USING INDEX consents_by_grantee \(grantee=\?/,
-        revoked: /SEARCH c USING INDEX consents_not_active \(status=\?/,
-        superseded: /SEARCH c USING INDEX consents_not_active \(status=\?/,
-        rarePurpose: /SEARCH c USING INDEX consents_rare_purpose \(purpose=\?/,
+        revoked: /SEARCH c USING INDEX consents_not_active \(status_code=\?/,
+        superseded: /SEARCH c USING INDEX consents_not_active \(status_code=\?/,
+        rarePurpose: /SEARCH c USING INDEX consents_rare_purpose \(purpose_code=\?/,
       };
       for (const [driver, re] of Object.entries(own)) {
         for (const continued of [false, true]) {

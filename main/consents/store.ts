@@ -139,7 +139,7 @@ export class ConsentStore implements ConsentWriter {
       fillPatient: db.prepare('UPDATE patients SET name = COALESCE(name, ?), birth_date = COALESCE(birth_date, ?) WHERE id = ?'),
       byExternalId: db.prepare(`SELECT * FROM consents WHERE external_id = ? AND status <> 'superseded'`),
       byId: db.prepare('SELECT * FROM consents WHERE id = ?'),
-      keyRows: db.prepare('SELECT * FROM consents WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ?'),
+      keyRows: db.prepare('SELECT * FROM consents WHERE patient_id = ? AND grantee = ? AND purpose_code = ? AND category_code = ?'),
       insert: db.prepare(
         `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end,
            status_code, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, ${CONSENT_STAMP_COLUMNS})
@@ -218,7 +218,7 @@ export class ConsentStore implements ConsentWriter {
   }
 
   keyRows(patientId: number, grantee: string, purpose: Purpose, category: Category): ConsentRow[] {
-    const rows = this.s.keyRows!.all(patientId, grantee, purpose, category) as ConsentRow[];
+    const rows = this.s.keyRows!.all(patientId, grantee, purposeCode(purpose), categoryCode(category)) as ConsentRow[];
     // Every write reads its key's rows first: remember the highest stamp seen (written here or pulled) for the next.
     let max: string | null = null;
     for (const r of rows) if (max === null || r.hlc > max) max = r.hlc;
