@@ -13,7 +13,7 @@ import { npiFromNine } from '../main/api/npi';
 import { openDatabase } from '../main/db/connection';
 import { migrate } from '../main/db/migrate';
 import type { Bench } from './types';
-import { timeColumns } from '../main/consents/compact-columns';
+import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE, timeColumns } from '../main/consents/compact-columns';
 
 const CLAIMS = 100_000;
 const PATIENTS = 20_000;
@@ -30,13 +30,13 @@ const bench: Bench = async ({ tmpDir }) => {
   db.transaction(() => {
     const patient = db.prepare(`INSERT INTO patients (id, facility, mrn, name, pseudonym, created_at) VALUES (?, 'GH01', ?, 'P', ?, ?)`);
     const consent = db.prepare(
-      `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
-       VALUES (?, ?, 'org', ?, 'HPAYMT', 'general', 0, NULL, 'active', unhex(substr(?, 3)), 'bench', 1, ?, ?, ?, ?)`,
+      `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+       VALUES (?, ?, ${GRANTEE_KIND_CODE.org}, ?, ${PURPOSE_CODE.HPAYMT}, ${CATEGORY_CODE.general}, 0, NULL, ${STATUS_CODE.active}, unhex(substr(?, 3)), 'bench', 1, ?, ?, ?, ?)`,
     );
     for (let i = 1; i <= PATIENTS; i++) {
       patient.run(i, `MRN${i}`, pseudonymizer.pseudonym('GH01', `MRN${i}`), now);
       // Three of four payers hold a consent per patient; one in ten of those is a deny.
-      for (let p = 0; p < 3; p++) consent.run(i, PAYERS[(i + p) % 4], (i + p) % 10 === 0 ? 'deny' : 'permit', `0x${'ab'.repeat(32)}`, ...timeColumns(now), ...timeColumns(now));
+      for (let p = 0; p < 3; p++) consent.run(i, PAYERS[(i + p) % 4], DECISION_CODE[(i + p) % 10 === 0 ? 'deny' : 'permit'], `0x${'ab'.repeat(32)}`, ...timeColumns(now), ...timeColumns(now));
     }
     npis.forEach((npi, i) => seedProvider(db, npi, { verdict: i % 20 === 0 ? 'revoked' : 'verified', validFrom: '2020-01-01', validUntil: i % 7 === 0 ? '2025-06-30' : '2030-12-31' }));
   })();

@@ -16,7 +16,7 @@ import { startServices } from '../main/compose/services';
 import { startConsoleServer } from '../main/serve/server';
 import { prng } from '../scripts/generate-consents';
 import type { Bench, Figure } from './types';
-import { timeColumns } from '../main/consents/compact-columns';
+import { categoryCode, DECISION_CODE, GRANTEE_KIND_CODE, purposeCode, STATUS_CODE, timeColumns } from '../main/consents/compact-columns';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const STATIC_DIR = path.join(REPO_ROOT, 'build', 'renderer');
@@ -78,7 +78,7 @@ async function seed(dataDir: string, rows: number): Promise<Seeded> {
   const now = new Date().toISOString();
   const insertPatient = db.prepare('INSERT INTO patients (id, facility, mrn, name, birth_date, pseudonym, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertConsent = db.prepare(
-    `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+    `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'import:1', 1, ?, ?, ?, ?)`,
   );
   db.transaction(() => {
@@ -97,13 +97,13 @@ async function seed(dataDir: string, rows: number): Promise<Seeded> {
       insertConsent.run(
         1 + Math.floor(rand() * patients),
         grantee,
-        org ? 'org' : 'npi',
-        rand() < 0.85 ? 'permit' : 'deny',
-        rand() < RARE_SHARE ? RARE_PURPOSE : PURPOSES[Math.floor(rand() * PURPOSES.length)]!,
-        CATEGORIES[Math.floor(rand() * CATEGORIES.length)]!,
+        GRANTEE_KIND_CODE[org ? 'org' : 'npi'],
+        DECISION_CODE[rand() < 0.85 ? 'permit' : 'deny'],
+        purposeCode(rand() < RARE_SHARE ? RARE_PURPOSE : PURPOSES[Math.floor(rand() * PURPOSES.length)]!),
+        categoryCode(CATEGORIES[Math.floor(rand() * CATEGORIES.length)]!),
         start,
         end,
-        status,
+        STATUS_CODE[status],
         `0x${i.toString(16).padStart(64, '0')}`,
         ...timeColumns(now),
         ...timeColumns(now),

@@ -8,7 +8,7 @@ import { migrate } from '../main/db/migrate';
 import { prng } from '../scripts/generate-consents';
 import { percentile } from './stats';
 import type { Bench } from './types';
-import { timeColumns } from '../main/consents/compact-columns';
+import { categoryCode, DECISION_CODE, GRANTEE_KIND_CODE, purposeCode, STATUS_CODE, timeColumns } from '../main/consents/compact-columns';
 
 const PARTNERS = 50;
 const CATS = ['general', 'mental-health', 'substance-use', 'HIV', 'genetic', 'reproductive'] as const;
@@ -27,10 +27,10 @@ const bench: Bench = async ({ tmpDir, rows }) => {
     ).run(patients, now);
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
-       SELECT 1 + (i * 2654435761) % ?, printf('ORG%d', i % ?), 'org', CASE WHEN i % 7 = 0 THEN 'deny' ELSE 'permit' END,
-         json_extract(?, '$[' || (i % 4) || ']'), json_extract(?, '$[' || ((i * 17) % 6) || ']'), 1577836800, NULL, 'active', unhex(printf('%064x', i)), 'bench', 1, ?, ?, ?, ? FROM n`,
-    ).run(rows, patients, PARTNERS, JSON.stringify(PURPS), JSON.stringify(CATS), ...timeColumns(now), ...timeColumns(now));
+       INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+       SELECT 1 + (i * 2654435761) % ?, printf('ORG%d', i % ?), ${GRANTEE_KIND_CODE.org}, CASE WHEN i % 7 = 0 THEN ${DECISION_CODE.deny} ELSE ${DECISION_CODE.permit} END,
+         json_extract(?, '$[' || (i % 4) || ']'), json_extract(?, '$[' || ((i * 17) % 6) || ']'), 1577836800, NULL, ${STATUS_CODE.active}, unhex(printf('%064x', i)), 'bench', 1, ?, ?, ?, ? FROM n`,
+    ).run(rows, patients, PARTNERS, JSON.stringify(PURPS.map(purposeCode)), JSON.stringify(CATS.map(categoryCode)), ...timeColumns(now), ...timeColumns(now));
     const insert = db.prepare(
       `INSERT INTO sharing_agreements (id, our_role, partner_org_id, partner_address, our_address, direction, categories, purposes, valid_from, valid_until, document_hash, terms_hash,
          chain_id, contract, our_signature, partner_signature, status, chain_state, created_at, updated_at)

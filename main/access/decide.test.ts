@@ -6,6 +6,7 @@ import { AppError } from '../api/errors';
 import { decide } from './answers';
 import { consentStatements } from './facts';
 import type { DecideQuery } from './policy';
+import { STATUS_CODE } from '../consents/compact-columns';
 import { nextSeq } from '../consents/store';
 import { draft, NPI, testData, type TestData } from '../consents/test-support';
 import { toNewConsent } from '../consents/writes';
@@ -36,10 +37,10 @@ beforeAll(() => {
   add('permitMH', { grantee: NPI.a, category: 'mental-health', periodStart: d(2020), periodEnd: null });
   add('denyMH2025', { grantee: NPI.a, category: 'mental-health', decision: 'deny', periodStart: d(2025), periodEnd: d(2026) });
   // Grantee B, TREAT general: revoked. HRESCH general: expired in 2022. HPAYMT general: starts in 2027.
-  add('revokedB', { grantee: NPI.b }, (id) => t.db.prepare(`UPDATE consents SET status = 'revoked', revoked_reason = 'patient asked' WHERE id = ?`).run(id));
+  add('revokedB', { grantee: NPI.b }, (id) => t.db.prepare(`UPDATE consents SET status_code = ${STATUS_CODE.revoked}, revoked_reason = 'patient asked' WHERE id = ?`).run(id));
   add('expiredB', { grantee: NPI.b, purpose: 'HRESCH', periodStart: d(2020), periodEnd: d(2022) });
   add('futureB', { grantee: NPI.b, purpose: 'HPAYMT', periodStart: d(2027) });
-  add('supersededB', { grantee: NPI.b, purpose: 'HOPERAT' }, (id) => t.db.prepare(`UPDATE consents SET status = 'superseded' WHERE id = ?`).run(id));
+  add('supersededB', { grantee: NPI.b, purpose: 'HOPERAT' }, (id) => t.db.prepare(`UPDATE consents SET status_code = ${STATUS_CODE.superseded} WHERE id = ?`).run(id));
   // Org grantee: a deny for marketing, everything.
   add('denyOrg', { grantee: 'ACME-HEALTH', granteeKind: 'org', purpose: 'HMARKT', decision: 'deny' });
   // An ETREAT deny on file (break-glass still permits, and says so).
@@ -109,7 +110,7 @@ describe('decide', () => {
       [onFile, [patientId, NPI.a, 'TREAT', 'general']],
     ] as const) {
       const plan = (t.db.prepare(`EXPLAIN QUERY PLAN ${stmt.source}`).all(...params) as { detail: string }[]).map((r) => r.detail);
-      expect(plan.join('\n')).toMatch(/SEARCH consents USING INDEX consents_decide \(patient_id=\? AND grantee=\? AND purpose=\? AND category=\?/);
+      expect(plan.join('\n')).toMatch(/SEARCH consents USING INDEX consents_decide \(patient_id=\? AND grantee=\? AND purpose_code=\? AND category_code=\?/);
       expect(plan.join('\n')).not.toMatch(/SCAN consents/);
     }
   });

@@ -3,6 +3,7 @@
 // read by their owner (sharing/store.ts) and handed to decideReleaseRequest: sharing stands above access.
 // Reads only; each table's writes stay with its owner (consents, credentials).
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
+import { categoryCode, purposeCode } from '../consents/compact-columns';
 import type { Db } from '../db/connection';
 import { credentialSettings } from '../credentials/settings';
 import { credentialsOfProvider, hasCredentialTables, providerByNpi } from '../credentials/store';
@@ -15,19 +16,22 @@ interface Statements {
 }
 const statements = new WeakMap<Db, Statements>();
 
-/** The consent reads, prepared once per connection; `inForce` is answered from the consents_decide index alone. */
+/**
+ * The consent reads, prepared once per connection; `inForce` is answered from the consents_decide index alone. The key's
+ * purpose and category are compared as their stored codes (migration 0028), which is what that index holds.
+ */
 export function consentStatements(db: Db): Statements {
   let s = statements.get(db);
   if (!s) {
     s = {
       inForce: db.prepare(
         `SELECT id, external_id, decision, period_start, period_end FROM consents
-         WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ? AND status = 'active'
+         WHERE patient_id = ? AND grantee = ? AND purpose_code = ? AND category_code = ? AND status = 'active'
            AND period_start <= ? AND (period_end IS NULL OR period_end > ?)`,
       ),
       onFile: db.prepare(
         `SELECT id, external_id, decision, period_start, period_end, status, revoked_reason FROM consents
-         WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ?`,
+         WHERE patient_id = ? AND grantee = ? AND purpose_code = ? AND category_code = ?`,
       ),
       patient: db.prepare('SELECT 1 AS n FROM patients WHERE id = ?'),
     };
@@ -38,12 +42,12 @@ export function consentStatements(db: Db): Statements {
 
 /** Consents of this key in force at `at` (unix seconds). */
 export function consentsInForce(db: Db, q: ConsentKey, at: number): ConsentInForce[] {
-  return consentStatements(db).inForce.all(q.patientId, q.grantee, q.purpose, q.category, at, at) as ConsentInForce[];
+  return consentStatements(db).inForce.all(q.patientId, q.grantee, purposeCode(q.purpose), categoryCode(q.category), at, at) as ConsentInForce[];
 }
 
 /** Every consent of this key, any status (read only when none is in force, to explain the deny). */
 export function consentsOnFile(db: Db, q: ConsentKey): ConsentOnFile[] {
-  return consentStatements(db).onFile.all(q.patientId, q.grantee, q.purpose, q.category) as ConsentOnFile[];
+  return consentStatements(db).onFile.all(q.patientId, q.grantee, purposeCode(q.purpose), categoryCode(q.category)) as ConsentOnFile[];
 }
 
 export function patientExists(db: Db, patientId: number): boolean {

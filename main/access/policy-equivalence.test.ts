@@ -17,7 +17,7 @@ import { prng } from '../../scripts/generate-consents';
 import { decide, gateOf } from './answers';
 import { formatAge as describeAge } from '../api/age';
 import type { DecideQuery } from './policy';
-import { timeColumns } from '../consents/compact-columns';
+import { categoryCode, decisionCode, granteeKindCode, purposeCode, statusCode, timeColumns } from '../consents/compact-columns';
 
 // ---- The oracles: the code as it stood before the access policy (commit 86cf3eb), unchanged but for names. ----
 
@@ -130,7 +130,7 @@ beforeAll(() => {
   const patient = t.db.prepare(`INSERT INTO patients (facility, mrn, name, pseudonym, created_at) VALUES ('GH01', ?, 'Test, Patient', ?, ?)`);
   for (let p = 1; p <= PATIENTS; p++) patient.run(`MRN${p}`, `0x${p.toString(16).padStart(64, '0')}`, now);
   const consent = t.db.prepare(
-    `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, revoked_reason, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+    `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, revoked_reason, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'test', ?, ?, ?, ?, ?)`,
   );
   // Several consents per key (so deny-over-permit, more than five on file, and every status occur).
@@ -143,13 +143,13 @@ beforeAll(() => {
       rand() < 0.5 ? `C-${i}` : null,
       1 + Math.floor(rand() * PATIENTS),
       grantee,
-      grantee === 'ACME-HEALTH' ? 'org' : 'npi',
-      rand() < 0.3 ? 'deny' : 'permit',
-      pick(PURPOSES),
-      pick(CATEGORIES.slice(0, 3)),
+      granteeKindCode(grantee === 'ACME-HEALTH' ? 'org' : 'npi'),
+      decisionCode(rand() < 0.3 ? 'deny' : 'permit'),
+      purposeCode(pick(PURPOSES)),
+      categoryCode(pick(CATEGORIES.slice(0, 3))),
       start,
       end,
-      status,
+      statusCode(status),
       status === 'revoked' && rand() < 0.5 ? 'patient asked' : null,
       `0x${i.toString(16).padStart(64, '0')}`,
       i,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Db } from '../db/connection';
 import type { Pseudonymizer } from '../consents/pseudonym';
 import { CLAIM_COLUMNS } from './fields';
-import { timeColumns } from '../consents/compact-columns';
+import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE, timeColumns } from '../consents/compact-columns';
 
 export const PAYER = 'PAYER-ACME';
 /** The address answering for PAYER: anvil's public dev account #1 (a local test chain only). */
@@ -26,10 +26,10 @@ export function seedPaymentConsent(db: Db, patientId: number, payer: string, dec
   return Number(
     db
       .prepare(
-        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
-         VALUES (?, ?, ?, 'org', ?, 'HPAYMT', 'general', 0, NULL, ?, unhex(substr(?, 3)), 'test', 1, ?, ?, ?, ?)`,
+        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+         VALUES (?, ?, ?, ${GRANTEE_KIND_CODE.org}, ?, ${PURPOSE_CODE.HPAYMT}, ${CATEGORY_CODE.general}, 0, NULL, ?, unhex(substr(?, 3)), 'test', 1, ?, ?, ?, ?)`,
       )
-      .run(`C-${patientId}-${payer}`, patientId, payer, decision, status, `0x${'ab'.repeat(32)}`, ...timeColumns(now), ...timeColumns(now)).lastInsertRowid,
+      .run(`C-${patientId}-${payer}`, patientId, payer, DECISION_CODE[decision], STATUS_CODE[status], `0x${'ab'.repeat(32)}`, ...timeColumns(now), ...timeColumns(now)).lastInsertRowid,
   );
 }
 

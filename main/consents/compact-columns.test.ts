@@ -2,7 +2,7 @@
 // columns give back exactly what was written, and the attacker's view: whoever holds the data folder writes the new
 // columns by hand, and the order of stamps (what sync's ordering rule reads) must stay the order of their texts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { consentStampValues, CONSENT_STAMP_COLUMNS, hlcColumns, timeColumns } from './compact-columns';
+import { CATEGORY_CODE, consentStampValues, CONSENT_STAMP_COLUMNS, DECISION_CODE, GRANTEE_KIND_CODE, hlcColumns, PURPOSE_CODE, STATUS_CODE, timeColumns } from './compact-columns';
 import { NPI, testData, type TestData } from './test-support';
 
 let t: TestData;
@@ -17,8 +17,8 @@ function writeRow(values: unknown[]): number {
   return Number(
     t.db
       .prepare(
-        `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash_bin, source, seq, ${CONSENT_STAMP_COLUMNS})
-         VALUES (1, ?, 'npi', 'permit', 'TREAT', 'general', 0, 'active', zeroblob(32), 'form', 1, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, status_code, document_hash_bin, source, seq, ${CONSENT_STAMP_COLUMNS})
+         VALUES (1, ?, ${GRANTEE_KIND_CODE.npi}, ${DECISION_CODE.permit}, ${PURPOSE_CODE.TREAT}, ${CATEGORY_CODE.general}, 0, ${STATUS_CODE.active}, zeroblob(32), 'form', 1, ?, ?, ?, ?, ?, ?)`,
       )
       .run(NPI.a, ...values).lastInsertRowid,
   );

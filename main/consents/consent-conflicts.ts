@@ -7,6 +7,7 @@ import type { Log, TransactionReceipt } from 'ethers';
 import type { ConflictReason, ConsentConflictRecord, ConsentConflictSummary } from '../api/sync';
 import type { Db } from '../db/connection';
 import { contractInterface } from '../sync/contracts';
+import { categoryCode, purposeCode } from './compact-columns';
 import { boundBatchIdOf, hlcMillis, hlcOfText, orderText, type LedgerState } from './consent-state';
 
 /** The parts of a lost change's outbox event a resolution needs: what it wrote and which key it wrote. */
@@ -141,7 +142,7 @@ export class ConsentConflicts {
       .prepare(
         `DELETE FROM consent_conflicts WHERE reason = 'OVERRIDDEN' AND resolution IS NULL AND winning_writer = ? AND substr(winning_order, 1, 16) = ?
            AND consent_id IN (SELECT k.id FROM consents c JOIN consents k ON k.patient_id = c.patient_id AND k.grantee = c.grantee AND k.grantee_kind = c.grantee_kind
-             AND k.purpose = c.purpose AND k.category = c.category WHERE c.id = ?)`,
+             AND k.purpose_code = c.purpose_code AND k.category_code = c.category_code WHERE c.id = ?)`,
       )
       .run(winner.writer.toLowerCase(), winner.hlc, consentId).changes;
   }
@@ -215,10 +216,10 @@ export class ConsentConflicts {
     const now = key
       ? (this.db
           .prepare(
-            `SELECT id AS consentId, decision, status, hlc_writer AS writer FROM consents WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ? AND status <> 'superseded'
+            `SELECT id AS consentId, decision, status, hlc_writer AS writer FROM consents WHERE patient_id = ? AND grantee = ? AND purpose_code = ? AND category_code = ? AND status <> 'superseded'
              ORDER BY hlc DESC, id DESC LIMIT 1`,
           )
-          .get(key.patientId, key.grantee, key.purpose, key.category) as ConsentConflictSummary['now'] | undefined)
+          .get(key.patientId, key.grantee, purposeCode(key.purpose), categoryCode(key.category)) as ConsentConflictSummary['now'] | undefined)
       : undefined;
     const lost = this.lostChange(row);
     const at = (order: string) => new Date(hlcMillis(hlcOfText(order.slice(0, 16)))).toISOString();

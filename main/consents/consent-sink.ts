@@ -7,6 +7,7 @@
 // Each applied change is logged with the state it replaced (0009), so a reorg that removes its block undoes it here
 // too (pull-undo.ts).
 import type { Db } from '../db/connection';
+import { categoryCode, purposeCode } from './compact-columns';
 import { CATEGORY_HASHES, PURPOSE_HASHES } from './outbox-events';
 import { ConsentConflicts } from './consent-conflicts';
 import { hlcOfText, hlcText, orderKeyOf, orderText, stateOfOrderText, type LedgerState } from './consent-state';
@@ -84,8 +85,8 @@ export class SqlConsentSink implements ConsentChainSink {
     if (!patient || !purpose || !category) return;
     const hlc = hlcText(c.hlc);
     const row = this.db
-      .prepare(`SELECT id FROM consents WHERE patient_id = ? AND grantee = ? AND grantee_kind = ? AND purpose = ? AND category = ? AND hlc = ? ORDER BY id DESC LIMIT 1`)
-      .get(patient.id, c.grantee, c.granteeKind, purpose, category, hlc) as { id: number } | undefined;
+      .prepare(`SELECT id FROM consents WHERE patient_id = ? AND grantee = ? AND grantee_kind = ? AND purpose_code = ? AND category_code = ? AND hlc = ? ORDER BY id DESC LIMIT 1`)
+      .get(patient.id, c.grantee, c.granteeKind, purposeCode(purpose), categoryCode(category), hlc) as { id: number } | undefined;
     if (!row) return;
     const mine: LedgerState = { decision: c.decision === 'permit' ? 1 : 2, revoked: c.revoked, hlc: c.hlc, writer: this.me };
     this.conflicts.stale(row.id, hlc, c.consentKey, mine, stayed, c.batchId, c.txHash);
@@ -141,9 +142,9 @@ export class SqlConsentSink implements ConsentChainSink {
     const keyRows = this.db
       .prepare(
         `SELECT id, external_id, decision, period_start, period_end, status, document_hash, seq, hlc, hlc_writer FROM consents
-         WHERE patient_id = ? AND grantee = ? AND grantee_kind = ? AND purpose = ? AND category = ?`,
+         WHERE patient_id = ? AND grantee = ? AND grantee_kind = ? AND purpose_code = ? AND category_code = ?`,
       )
-      .all(patient.id, c.grantee, c.granteeKind, purpose, category) as ConsentRow[];
+      .all(patient.id, c.grantee, c.granteeKind, purposeCode(purpose), categoryCode(category)) as ConsentRow[];
     const current = keyRows.filter((r) => r.status !== 'superseded').sort((x, y) => (x.hlc === y.hlc ? y.id - x.id : x.hlc < y.hlc ? 1 : -1))[0];
     const incoming: LedgerState = { decision: c.decision === 'permit' ? 1 : 2, revoked: c.revoked, hlc: c.hlc, writer: c.writer.toLowerCase() };
     const writer = incoming.writer;

@@ -92,15 +92,15 @@ describe('consents channels', () => {
   });
 
   it('answers each table filter from an index', () => {
-    const params = { before: 1e15, grantee: NPI.a, purpose: null, category: null, status: 'revoked', now: 0, limit: 10, patients: '[1,2]', grantees: '["x"]', patientId: null };
+    const params = { before: 1e15, grantee: NPI.a, purpose: null, purposeCode: 1, category: null, status: 'revoked', now: 0, limit: 10, patients: '[1,2]', grantees: '["x"]', patientId: null };
     const expected: Record<Driver, RegExp> = {
       patients: /SEARCH c USING (COVERING )?INDEX consents_decide \(patient_id=\?\)/,
       // Both halves of the OR by their own index (search.test.ts holds the same).
       search: /INDEX consents_decide \(patient_id=\?\)[\s\S]*INDEX consents_by_grantee \(grantee=\?/,
       grantee: /SEARCH c USING INDEX consents_by_grantee \(grantee=\? AND (rowid|id)<\?\)/,
-      revoked: /SEARCH c USING INDEX consents_not_active \(status=\? AND (rowid|id)<\?\)/,
-      superseded: /SEARCH c USING INDEX consents_not_active \(status=\? AND (rowid|id)<\?\)/,
-      rarePurpose: /SEARCH c USING INDEX consents_rare_purpose \(purpose=\? AND (rowid|id)<\?\)/,
+      revoked: /SEARCH c USING INDEX consents_not_active \(status_code=\? AND (rowid|id)<\?\)/,
+      superseded: /SEARCH c USING INDEX consents_not_active \(status_code=\? AND (rowid|id)<\?\)/,
+      rarePurpose: /SEARCH c USING INDEX consents_rare_purpose \(purpose_code=\? AND (rowid|id)<\?\)/,
       all: /SEARCH c USING INTEGER PRIMARY KEY \((rowid|id)<\?\)/,
     };
     for (const [driver, plan] of Object.entries(expected)) {

@@ -10,6 +10,7 @@ import { batchIdOf } from '../sync/batcher';
 import { consentPayload } from '../sync/fixtures/chain';
 import { enqueueOutbox, OutboxBatchWriter } from '../sync/outbox';
 import { SyncRegistry } from '../sync/plugin';
+import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE } from './compact-columns';
 import { CONSENT_CHANGE, consentChangePayload } from './outbox-events';
 import { ConsentStore, type NewConsent } from './store';
 import { consentChangeSync } from './sync-plugin';
@@ -177,7 +178,10 @@ describe('consent.change by reference, as the attacker: what a sent payload is r
 
   it.each<[string, string]>([
     ['widen the period', `UPDATE consents SET period_end = NULL WHERE id = $id`],
-    ['flip the decision', `UPDATE consents SET decision = 'deny' WHERE id = $id`],
+    ['flip the decision', `UPDATE consents SET decision_code = ${DECISION_CODE.deny} WHERE id = $id`],
+    ['another purpose', `UPDATE consents SET purpose_code = ${PURPOSE_CODE.HRESCH} WHERE id = $id`],
+    ['another category', `UPDATE consents SET category_code = ${CATEGORY_CODE.HIV} WHERE id = $id`],
+    ['an organisation instead of the NPI', `UPDATE consents SET grantee_kind_code = ${GRANTEE_KIND_CODE.org} WHERE id = $id`],
     ['move it to another grantee', `UPDATE consents SET grantee = '${NPI.b}' WHERE id = $id`],
     ['another document', `UPDATE consents SET document_hash_bin = zeroblob(32) WHERE id = $id`],
     ['another patient', `UPDATE consents SET patient_id = patient_id + 1 WHERE id = $id`],

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../db/connection';
+import { STATUS_CODE } from './compact-columns';
 import { CATEGORY_HASHES, granteeHashOf, PURPOSE_HASHES } from './outbox-events';
 import { SqlConsentSink } from './consent-sink';
 import { pseudonymOf, tempDir, TEST_PATIENTS } from '../sync/fixtures/chain';
@@ -85,7 +86,7 @@ describe('pulled consent changes: undo on reorg', () => {
     inTx(() => sink.apply(change(1, 1, 11)));
     // A clerk revokes patient 0's pulled row locally: its seq moves on and it gets its own history.
     const row = db.prepare(`SELECT id, seq FROM consents WHERE status = 'active' AND decision = 'deny'`).get() as { id: number; seq: number };
-    db.prepare(`UPDATE consents SET status = 'revoked', seq = ?, revoked_reason = 'patient request', updated_ms = NULL, updated_text = 'later' WHERE id = ?`).run(row.seq + 1, row.id);
+    db.prepare(`UPDATE consents SET status_code = ${STATUS_CODE.revoked}, seq = ?, revoked_reason = 'patient request', updated_ms = NULL, updated_text = 'later' WHERE id = ?`).run(row.seq + 1, row.id);
     db.prepare(`INSERT INTO consent_history (consent_id, action, actor, at, detail) VALUES (?, 'revoke', 'clerk', 'later', NULL)`).run(row.id);
     const report = inTx(() => sink.rollBackAbove(CHAIN, 9));
     expect(report).toEqual({ undone: 1, kept: 1 });

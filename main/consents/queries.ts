@@ -4,6 +4,7 @@ import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { ConsentDetail, ConsentFilter, ConsentSort, ConsentSortColumn, ConsentHistoryEntry, ConsentListResult, ConsentListRow, PatientSummary } from '../api/consents';
 import { AppError } from '../api/errors';
 import type { Db } from '../db/connection';
+import { PURPOSE_CODE, purposeCode, STATUS_CODE } from './compact-columns';
 import type { ExportRow } from './fhir-export';
 import { formatEnd, formatStart } from './period';
 import { matchPatientIds, matchSearch, type SearchMatch } from './search';
@@ -31,11 +32,13 @@ const driversOf = (FILTERS: string) => ({
   search: `(c.patient_id IN (SELECT value FROM json_each(:patients)) OR c.grantee IN (SELECT value FROM json_each(:grantees)))
     AND (:patientId IS NULL OR c.patient_id = :patientId) AND ${FILTERS}`,
   grantee: `c.grantee = :grantee AND ${FILTERS}`,
-  // The repeated "<> 'active'" is the partial index's own condition, which SQLite needs to see to use it.
-  revoked: `c.status = 'revoked' AND c.status <> 'active' AND ${FILTERS}`,
-  superseded: `c.status = 'superseded' AND c.status <> 'active' AND ${FILTERS}`,
-  // Likewise for purposes other than TREAT (partial index consents_rare_purpose): ETREAT may be 1 row in 2,000.
-  rarePurpose: `c.purpose = :purpose AND c.purpose <> 'TREAT' AND ${FILTERS}`,
+  // The repeated "<> active" is the partial index's own condition, which SQLite needs to see to use it. Statuses as
+  // their codes (migration 0028), which is what consents_not_active holds.
+  revoked: `c.status_code = ${STATUS_CODE.revoked} AND c.status_code <> ${STATUS_CODE.active} AND ${FILTERS}`,
+  superseded: `c.status_code = ${STATUS_CODE.superseded} AND c.status_code <> ${STATUS_CODE.active} AND ${FILTERS}`,
+  // Likewise for purposes other than TREAT (partial index consents_rare_purpose, on the purpose's code: TREAT is 0):
+  // ETREAT may be 1 row in 2,000.
+  rarePurpose: `c.purpose_code = :purposeCode AND c.purpose_code <> ${PURPOSE_CODE.TREAT} AND ${FILTERS}`,
   all: FILTERS,
 });
 const DRIVERS = driversOf(FILTERS);
@@ -188,6 +191,7 @@ function plan(db: Db, filter: ConsentFilter, before: number | null, now: number)
     before: before ?? Number.MAX_SAFE_INTEGER,
     grantee: filter.grantee ?? null,
     purpose: filter.purpose ?? null,
+    purposeCode: filter.purpose === undefined ? null : purposeCode(filter.purpose),
     category: filter.category ?? null,
     status: filter.status ?? null,
     now,

@@ -29,7 +29,7 @@ describe('query plans of the importer and the consent detail', () => {
     const store = new StoreStatements(t.db, t.pseudonymizer);
     const expected: Record<string, RegExp> = {
       findPatient: /SEARCH patients USING INDEX sqlite_autoindex_patients_\d \(facility=\? AND mrn=\?\)/,
-      keyRows: /SEARCH consents USING INDEX consents_decide \(patient_id=\? AND grantee=\? AND purpose=\? AND category=\?\)/,
+      keyRows: /SEARCH consents USING INDEX consents_decide \(patient_id=\? AND grantee=\? AND purpose_code=\? AND category_code=\?\)/,
       byExternalId: /SEARCH consents USING INDEX consents_external_current \(external_id=\?\)/,
       byId: /SEARCH consents USING INTEGER PRIMARY KEY/,
     };

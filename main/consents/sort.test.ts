@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSENT_SORT_COLUMNS, consentsChannels, type ConsentFilter, type ConsentListRow, type ConsentSort } from '../api/consents';
 import { listConsents, sortedPageSql, type Driver } from './queries';
 import { testData, type TestData } from './test-support';
-import { timeColumns } from './compact-columns';
+import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE, timeColumns } from './compact-columns';
 
 let t: TestData;
 const GRANTEES = ['1003000126', '1245319599', '1234567893', 'ACME', 'BETA'];
@@ -18,8 +18,8 @@ beforeAll(() => {
   const patient = t.db.prepare(`INSERT INTO patients (id, facility, mrn, pseudonym, created_at) VALUES (?, 'GH01', ?, ?, ?)`);
   for (let i = 1; i <= 20; i++) patient.run(i, `MRN${i}`, `0x${i.toString(16).padStart(2, '0')}`, now);
   const insert = t.db.prepare(
-    `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
-     VALUES (?, ?, ?, 'permit', ?, ?, ?, ?, ?, randomblob(32), 'test', 1, ?, ?, ?, ?)`,
+    `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+     VALUES (?, ?, ?, ${DECISION_CODE.permit}, ?, ?, ?, ?, ?, randomblob(32), 'test', 1, ?, ?, ?, ?)`,
   );
   t.db.transaction(() => {
     for (let i = 0; i < ROWS; i++) {
@@ -29,12 +29,12 @@ beforeAll(() => {
       insert.run(
         (i % 20) + 1,
         grantee,
-        /^\d/.test(grantee) ? 'npi' : 'org',
-        i % 9 === 0 ? 'ETREAT' : 'TREAT',
-        i % 4 === 0 ? 'HIV' : 'general',
+        GRANTEE_KIND_CODE[/^\d/.test(grantee) ? 'npi' : 'org'],
+        PURPOSE_CODE[i % 9 === 0 ? 'ETREAT' : 'TREAT'],
+        CATEGORY_CODE[i % 4 === 0 ? 'HIV' : 'general'],
         start,
         i % 5 === 0 ? start + 1000 : null,
-        i % 6 === 0 ? 'revoked' : 'active',
+        STATUS_CODE[i % 6 === 0 ? 'revoked' : 'active'],
         ...timeColumns(now),
         ...timeColumns(now),
       );
@@ -100,7 +100,7 @@ describe('consents.list sorted', () => {
   });
 
   describe('query plans: an index walk, never a sort or scan of every consent', () => {
-    const params = { grantee: 'ACME', purpose: 'TREAT', category: 'HIV', status: 'active', now: 0, limit: 10, patients: '[1,2]', grantees: '["x"]', patientId: null, cursorValue: 1, cursorId: 5 };
+    const params = { grantee: 'ACME', purpose: 'TREAT', purposeCode: 0, category: 'HIV', status: 'active', now: 0, limit: 10, patients: '[1,2]', grantees: '["x"]', patientId: null, cursorValue: 1, cursorId: 5 };
     const planOf = (sql: string) => {
       const stmt = t.db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
       const used = Object.fromEntries(Object.entries(params).filter(([k]) => stmt.source.includes(`:${k}`)));
@@ -124,9 +124,9 @@ describe('consents.list sorted', () => {
         patients: /SEARCH c USING (COVERING )?INDEX consents_decide \(patient_id=\?/,
         search: /INDEX consents_decide \(patient_id=\?[\s\S]*INDEX consents_by_grantee \(grantee=\?/,
         grantee: /SEARCH c USING INDEX consents_by_grantee \(grantee=\?/,
-        revoked: /SEARCH c USING INDEX consents_not_active \(status=\?/,
-        superseded: /SEARCH c USING INDEX consents_not_active \(status=\?/,
-        rarePurpose: /SEARCH c USING INDEX consents_rare_purpose \(purpose=\?/,
+        revoked: /SEARCH c USING INDEX consents_not_active \(status_code=\?/,
+        superseded: /SEARCH c USING INDEX consents_not_active \(status_code=\?/,
+        rarePurpose: /SEARCH c USING INDEX consents_rare_purpose \(purpose_code=\?/,
       };
       for (const [driver, re] of Object.entries(own)) {
         for (const continued of [false, true]) {

@@ -11,7 +11,19 @@ import { enqueueOutbox } from '../sync/outbox';
 import { CONSENT_CHANGE, consentChangeJson, type ConsentChangePayload } from './outbox-events';
 import type { Pseudonymizer } from './pseudonym';
 import { hlcOfText, hlcText, nextHlc } from './consent-state';
-import { CONSENT_STAMP_COLUMNS, consentStampValues, hlcColumns, timeColumns, type TimeColumns } from './compact-columns';
+import {
+  CONSENT_STAMP_COLUMNS,
+  STATUS_CODE,
+  categoryCode,
+  consentStampValues,
+  decisionCode,
+  granteeKindCode,
+  hlcColumns,
+  purposeCode,
+  statusCode,
+  timeColumns,
+  type TimeColumns,
+} from './compact-columns';
 
 export interface ConsentRow {
   id: number;
@@ -127,17 +139,17 @@ export class ConsentStore implements ConsentWriter {
       fillPatient: db.prepare('UPDATE patients SET name = COALESCE(name, ?), birth_date = COALESCE(birth_date, ?) WHERE id = ?'),
       byExternalId: db.prepare(`SELECT * FROM consents WHERE external_id = ? AND status <> 'superseded'`),
       byId: db.prepare('SELECT * FROM consents WHERE id = ?'),
-      keyRows: db.prepare('SELECT * FROM consents WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ?'),
+      keyRows: db.prepare('SELECT * FROM consents WHERE patient_id = ? AND grantee = ? AND purpose_code = ? AND category_code = ?'),
       insert: db.prepare(
-        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
-           status, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, ${CONSENT_STAMP_COLUMNS})
+        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end,
+           status_code, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, ${CONSENT_STAMP_COLUMNS})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      markSuperseded: db.prepare(`UPDATE consents SET status = 'superseded', superseded_by = ?, seq = ?, updated_ms = ?, updated_text = ? WHERE id = ?`),
+      markSuperseded: db.prepare(`UPDATE consents SET status_code = ${STATUS_CODE.superseded}, superseded_by = ?, seq = ?, updated_ms = ?, updated_text = ? WHERE id = ?`),
       stampRow: db.prepare(`UPDATE consents SET hlc_int = ?, hlc_text = ?, hlc_writer = NULL WHERE id = ?`),
       setSupersededBy: db.prepare('UPDATE consents SET superseded_by = ? WHERE id = ?'),
       markRevoked: db.prepare(
-        `UPDATE consents SET status = 'revoked', revoked_reason = ?, seq = ?, hlc_int = ?, hlc_text = ?, hlc_writer = NULL, updated_ms = ?, updated_text = ? WHERE id = ?`,
+        `UPDATE consents SET status_code = ${STATUS_CODE.revoked}, revoked_reason = ?, seq = ?, hlc_int = ?, hlc_text = ?, hlc_writer = NULL, updated_ms = ?, updated_text = ? WHERE id = ?`,
       ),
       noteDuplicate: db.prepare('INSERT OR IGNORE INTO import_duplicates (run_id, consent_id, row) VALUES (?, ?, ?)'),
       duplicateRow: db.prepare('SELECT row FROM import_duplicates WHERE run_id = ? AND consent_id = ?'),
@@ -206,7 +218,7 @@ export class ConsentStore implements ConsentWriter {
   }
 
   keyRows(patientId: number, grantee: string, purpose: Purpose, category: Category): ConsentRow[] {
-    const rows = this.s.keyRows!.all(patientId, grantee, purpose, category) as ConsentRow[];
+    const rows = this.s.keyRows!.all(patientId, grantee, purposeCode(purpose), categoryCode(category)) as ConsentRow[];
     // Every write reads its key's rows first: remember the highest stamp seen (written here or pulled) for the next.
     let max: string | null = null;
     for (const r of rows) if (max === null || r.hlc > max) max = r.hlc;
@@ -378,10 +390,16 @@ export function documentHashBytes(hash: string): Buffer {
 
 /**
  * consentInsertValues as stored: the document hash as its bytes (column document_hash_bin, migration 0020), the times
- * and stamp as their compact columns (CONSENT_STAMP_COLUMNS, migration 0026).
+ * and stamp as their compact columns (CONSENT_STAMP_COLUMNS, migration 0026), the five vocabularies as their codes
+ * (grantee_kind_code, decision_code, purpose_code, category_code, status_code: migration 0028).
  */
 export function consentStoredValues(c: NewConsent, seq: number, now: string, hlc: string): unknown[] {
   const values = consentInsertValues(c, seq, now, hlc).slice(0, 16);
+  values[3] = granteeKindCode(c.granteeKind);
+  values[4] = decisionCode(c.decision);
+  values[5] = purposeCode(c.purpose);
+  values[6] = categoryCode(c.category);
+  values[9] = statusCode(c.status);
   values[10] = documentHashBytes(c.documentHash);
   return [...values, ...consentStampValues(now, now, hlc)];
 }
@@ -395,8 +413,8 @@ export function consentInsertValues(c: NewConsent, seq: number, now: string, hlc
 export function consentBulkInsert(db: Db): MultiRowInsert {
   return new MultiRowInsert(
     db,
-    `INSERT INTO consents (id, external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
-       status, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, ${CONSENT_STAMP_COLUMNS})`,
+    `INSERT INTO consents (id, external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end,
+       status_code, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, ${CONSENT_STAMP_COLUMNS})`,
     23,
   );
 }
@@ -436,18 +454,18 @@ export const chainConsentWrites = {
   revokeInPlace: (db: Db, id: number, v: { seq: number; hlc: string; writer: string; at: string }) =>
     db
       .prepare(
-        `UPDATE consents SET status = 'revoked', seq = ?, hlc_int = ?, hlc_text = ?, hlc_writer = ?, revoked_reason = coalesce(revoked_reason, 'revoked on another workstation'), updated_ms = ?, updated_text = ? WHERE id = ?`,
+        `UPDATE consents SET status_code = ${STATUS_CODE.revoked}, seq = ?, hlc_int = ?, hlc_text = ?, hlc_writer = ?, revoked_reason = coalesce(revoked_reason, 'revoked on another workstation'), updated_ms = ?, updated_text = ? WHERE id = ?`,
       )
       .run(v.seq, ...hlcColumns(v.hlc), v.writer, ...timeColumns(v.at), id),
-  markSuperseded: (db: Db, id: number, at: string) => db.prepare(`UPDATE consents SET status = 'superseded', updated_ms = ?, updated_text = ? WHERE id = ?`).run(...timeColumns(at), id),
+  markSuperseded: (db: Db, id: number, at: string) => db.prepare(`UPDATE consents SET status_code = ${STATUS_CODE.superseded}, updated_ms = ?, updated_text = ? WHERE id = ?`).run(...timeColumns(at), id),
   insert: (db: Db, r: ChainConsentRow): number =>
     Number(
       db
         .prepare(
-          `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end, status, document_hash_bin, source, seq, hlc_writer, ${CONSENT_STAMP_COLUMNS})
+          `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, hlc_writer, ${CONSENT_STAMP_COLUMNS})
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'chain', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(r.externalId, r.patientId, r.grantee, r.granteeKind, r.decision, r.purpose, r.category, r.periodStart, r.periodEnd, r.status, documentHashBytes(r.documentHash), r.seq, r.writer, ...consentStampValues(r.at, r.at, r.hlc))
+        .run(r.externalId, r.patientId, r.grantee, granteeKindCode(r.granteeKind), decisionCode(r.decision), purposeCode(r.purpose), categoryCode(r.category), r.periodStart, r.periodEnd, statusCode(r.status), documentHashBytes(r.documentHash), r.seq, r.writer, ...consentStampValues(r.at, r.at, r.hlc))
         .lastInsertRowid,
     ),
   linkSupersededBy: (db: Db, id: number, supersededBy: number | null) => db.prepare(`UPDATE consents SET superseded_by = ? WHERE id = ?`).run(supersededBy, id),
@@ -455,7 +473,7 @@ export const chainConsentWrites = {
   restoreRevoked: (db: Db, id: number, before: Record<string, string | number | null>) =>
     db
       .prepare(
-        `UPDATE consents SET status = ?, seq = ?, revoked_reason = ?, hlc_int = iif(?, hlc_int, ?), hlc_text = iif(?, hlc_text, ?), hlc_writer = ?, updated_ms = ?, updated_text = ? WHERE id = ?`,
+        `UPDATE consents SET status_code = ?, seq = ?, revoked_reason = ?, hlc_int = iif(?, hlc_int, ?), hlc_text = iif(?, hlc_text, ?), hlc_writer = ?, updated_ms = ?, updated_text = ? WHERE id = ?`,
       )
       .run(...restoredRow(before), id),
   /** A history entry of a pulled change (actor 'chain-sync'); its id goes to the pull log, so a reorg can take it back. */
@@ -465,7 +483,7 @@ export const chainConsentWrites = {
   deleteRow: (db: Db, id: number) => db.prepare(`DELETE FROM consents WHERE id = ?`).run(id),
   /** Undo of a replacement: the superseded row current again, as it was before the pull. */
   restoreSuperseded: (db: Db, id: number, before: Record<string, string | number | null>) =>
-    db.prepare(`UPDATE consents SET status = ?, superseded_by = ?, updated_ms = ?, updated_text = ? WHERE id = ?`).run(before.status, before.superseded_by, ...recordedTime(before.updated_at), id),
+    db.prepare(`UPDATE consents SET status_code = ?, superseded_by = ?, updated_ms = ?, updated_text = ? WHERE id = ?`).run(recordedStatus(before.status), before.superseded_by, ...recordedTime(before.updated_at), id),
 };
 
 /** A recorded time (pull-undo's copy of a row) as its two columns; a missing one stays null, which the row refuses. */
@@ -473,9 +491,14 @@ function recordedTime(at: string | number | null | undefined): TimeColumns {
   return typeof at === 'string' ? timeColumns(at) : [null, null];
 }
 
+/** A recorded status (pull-undo's copy of a row) as its code; a missing or unknown one stays null, which the row refuses. */
+function recordedStatus(status: string | number | null | undefined): number | null {
+  return typeof status === 'string' ? statusCode(status) : null;
+}
+
 /** restoreRevoked's values: the recorded state, its stamp only when one was recorded (else the row keeps its own). */
 function restoredRow(before: Record<string, string | number | null>): unknown[] {
   const keep = typeof before.hlc !== 'string';
   const [hlcInt, hlcText] = keep ? [null, null] : hlcColumns(before.hlc as string);
-  return [before.status, before.seq, before.revoked_reason, keep ? 1 : 0, hlcInt, keep ? 1 : 0, hlcText, before.hlc_writer ?? null, ...recordedTime(before.updated_at)];
+  return [recordedStatus(before.status), before.seq, before.revoked_reason, keep ? 1 : 0, hlcInt, keep ? 1 : 0, hlcText, before.hlc_writer ?? null, ...recordedTime(before.updated_at)];
 }

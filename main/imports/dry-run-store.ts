@@ -2,6 +2,7 @@
 // dry run sees its own earlier rows (duplicates, conflicts, updates) without changing anything or taking the lock.
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Category, Purpose } from '../consents/codes';
+import { categoryCode, purposeCode } from '../consents/compact-columns';
 import type { Pseudonymizer } from '../consents/pseudonym';
 import { consentInsertValues, type ConsentRow, type ConsentWriter, type NewConsent, type PatientRef, type WriteContext } from '../consents/store';
 
@@ -37,7 +38,7 @@ export class DryRunStore implements ConsentWriter {
       mainExternal: db.prepare(`SELECT * FROM main.consents WHERE external_id = ? AND status <> 'superseded' AND id NOT IN (SELECT id FROM temp.dry_masked)`),
       dryKey: db.prepare('SELECT * FROM temp.dry_consents WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ?'),
       mainKey: db.prepare(
-        'SELECT * FROM main.consents WHERE patient_id = ? AND grantee = ? AND purpose = ? AND category = ? AND id NOT IN (SELECT id FROM temp.dry_masked)',
+        'SELECT * FROM main.consents WHERE patient_id = ? AND grantee = ? AND purpose_code = ? AND category_code = ? AND id NOT IN (SELECT id FROM temp.dry_masked)',
       ),
       insert: db.prepare(
         `INSERT INTO temp.dry_consents (id, external_id, patient_id, grantee, grantee_kind, decision, purpose, category, period_start, period_end,
@@ -74,7 +75,7 @@ export class DryRunStore implements ConsentWriter {
   keyRows(patientId: number, grantee: string, purpose: Purpose, category: Category): ConsentRow[] {
     const dry = this.s.dryKey!.all(patientId, grantee, purpose, category) as ConsentRow[];
     if (patientId < 0) return dry;
-    return [...(this.s.mainKey!.all(patientId, grantee, purpose, category) as ConsentRow[]), ...dry];
+    return [...(this.s.mainKey!.all(patientId, grantee, purposeCode(purpose), categoryCode(category)) as ConsentRow[]), ...dry];
   }
 
   insert(c: NewConsent, seq: number, ctx: WriteContext): number {

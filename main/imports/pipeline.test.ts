@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
+import { STATUS_CODE } from '../consents/compact-columns';
 import { consentsChecksum, testData, type TestData } from '../consents/test-support';
 import { openDatabase } from '../db/connection';
 import { generateConsentsCsv } from '../../scripts/generate-consents';
@@ -60,7 +61,7 @@ describe('idempotence', () => {
   it('an import never revives what staff revoked', async () => {
     const file = writeFile(t, 'a.csv', csvText([line()]));
     await importFile(t, file);
-    t.db.prepare(`UPDATE consents SET status = 'revoked', revoked_reason = 'patient withdrew'`).run();
+    t.db.prepare(`UPDATE consents SET status_code = ${STATUS_CODE.revoked}, revoked_reason = 'patient withdrew'`).run();
     expect(await importFile(t, file)).toMatchObject({ accepted: 0, updated: 0, duplicate: 1 });
     expect(t.db.prepare('SELECT status FROM consents').all()).toEqual([{ status: 'revoked' }]);
   });

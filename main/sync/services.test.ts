@@ -10,7 +10,7 @@ import { startServices, type Services } from '../compose/services';
 import { enqueue, enqueueConsents, auditRootPayload, tempDir, TEST_REGISTRY } from './fixtures/chain';
 import { replaceEvent } from './outbox';
 import { formatConflicts, formatSyncStatus } from './report-text';
-import { timeColumns } from '../consents/compact-columns';
+import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE, timeColumns } from '../consents/compact-columns';
 
 const admin: Principal = { id: 'it', name: 'IT admin', role: 'it_admin' };
 const clerk: Principal = { id: 'clerk', name: 'Clerk', role: 'records_clerk' };
@@ -140,8 +140,8 @@ describe('consent conflicts through the channels', () => {
     const consent = Number(
       db
         .prepare(
-          `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
-           VALUES (?, '1234567893', 'npi', 'permit', 'TREAT', 'general', 0, 'superseded', unhex(substr(?, 3)), 'form', 1, ?, ?, ?, ?)`,
+          `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+           VALUES (?, '1234567893', ${GRANTEE_KIND_CODE.npi}, ${DECISION_CODE.permit}, ${PURPOSE_CODE.TREAT}, ${CATEGORY_CODE.general}, 0, ${STATUS_CODE.superseded}, unhex(substr(?, 3)), 'form', 1, ?, ?, ?, ?)`,
         )
         .run(patient, `0x${'d1'.repeat(32)}`, ...timeColumns(at), ...timeColumns(at)).lastInsertRowid,
     );
