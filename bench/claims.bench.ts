@@ -14,6 +14,7 @@ import { openDatabase } from '../main/db/connection';
 import { migrate } from '../main/db/migrate';
 import type { Bench } from './types';
 import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE, timeColumns } from '../main/consents/compact-columns';
+import { patientValues, PATIENT_STORED_COLUMNS } from '../main/consents/patient-columns';
 
 const CLAIMS = 100_000;
 const PATIENTS = 20_000;
@@ -28,13 +29,13 @@ const bench: Bench = async ({ tmpDir }) => {
   const npis = Array.from({ length: PROVIDERS }, (_, i) => npiFromNine(String(100_000_000 + i * 7919)));
   const t = process.hrtime.bigint();
   db.transaction(() => {
-    const patient = db.prepare(`INSERT INTO patients (id, facility, mrn, name, pseudonym, created_at) VALUES (?, 'GH01', ?, 'P', ?, ?)`);
+    const patient = db.prepare(`INSERT INTO patients (id, facility, mrn, name, ${PATIENT_STORED_COLUMNS}) VALUES (?, 'GH01', ?, 'P', ?, ?, ?)`);
     const consent = db.prepare(
       `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
        VALUES (?, ?, ${GRANTEE_KIND_CODE.org}, ?, ${PURPOSE_CODE.HPAYMT}, ${CATEGORY_CODE.general}, 0, NULL, ${STATUS_CODE.active}, unhex(substr(?, 3)), 'bench', 1, ?, ?, ?, ?)`,
     );
     for (let i = 1; i <= PATIENTS; i++) {
-      patient.run(i, `MRN${i}`, pseudonymizer.pseudonym('GH01', `MRN${i}`), now);
+      patient.run(i, `MRN${i}`, ...patientValues(pseudonymizer.pseudonym('GH01', `MRN${i}`), now));
       // Three of four payers hold a consent per patient; one in ten of those is a deny.
       for (let p = 0; p < 3; p++) consent.run(i, PAYERS[(i + p) % 4], DECISION_CODE[(i + p) % 10 === 0 ? 'deny' : 'permit'], `0x${'ab'.repeat(32)}`, ...timeColumns(now), ...timeColumns(now));
     }

@@ -53,9 +53,10 @@ const bench: Bench = async ({ tmpDir, rows }) => {
   const migrated = path.join(tmpDir, 'migrated.sqlite');
   fs.copyFileSync(seeded, migrated);
   const db = openDatabase(migrated);
+  // This migration alone (later ones, such as compact_patients, are timed by their own tests).
+  const only = migrationsDirUpTo(tmpDir, version, 'to-version');
   t = process.hrtime.bigint();
-  // 0026 alone: later migrations (0028's codes) are not what this measures.
-  migrate(db, { migrationsDir: migrationsDirUpTo(tmpDir, version, 'to-0026') });
+  migrate(db, { migrationsDir: only });
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   const kept = db.prepare('SELECT count(*) AS n FROM consents WHERE created_text IS NOT NULL OR updated_text IS NOT NULL OR hlc_text IS NOT NULL').get() as { n: number };
   db.close();

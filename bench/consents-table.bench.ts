@@ -17,6 +17,7 @@ import { startConsoleServer } from '../main/serve/server';
 import { prng } from '../scripts/generate-consents';
 import type { Bench, Figure } from './types';
 import { categoryCode, DECISION_CODE, GRANTEE_KIND_CODE, purposeCode, STATUS_CODE, timeColumns } from '../main/consents/compact-columns';
+import { patientValues, PATIENT_STORED_COLUMNS } from '../main/consents/patient-columns';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const STATIC_DIR = path.join(REPO_ROOT, 'build', 'renderer');
@@ -76,7 +77,7 @@ async function seed(dataDir: string, rows: number): Promise<Seeded> {
   db.pragma('synchronous = OFF');
   const rand = prng(42);
   const now = new Date().toISOString();
-  const insertPatient = db.prepare('INSERT INTO patients (id, facility, mrn, name, birth_date, pseudonym, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertPatient = db.prepare(`INSERT INTO patients (id, facility, mrn, name, birth_date, ${PATIENT_STORED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertConsent = db.prepare(
     `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'import:1', 1, ?, ?, ?, ?)`,
@@ -84,7 +85,7 @@ async function seed(dataDir: string, rows: number): Promise<Seeded> {
   db.transaction(() => {
     for (let p = 1; p <= patients; p++) {
       const facility = FACILITIES[p % FACILITIES.length]!;
-      insertPatient.run(p, facility, mrnOf(p), `${FAMILY[p % FAMILY.length]}, ${GIVEN[(p >> 4) % GIVEN.length]}`, '1970-01-01', pseudonyms.pseudonym(facility, mrnOf(p)), now);
+      insertPatient.run(p, facility, mrnOf(p), `${FAMILY[p % FAMILY.length]}, ${GIVEN[(p >> 4) % GIVEN.length]}`, '1970-01-01', ...patientValues(pseudonyms.pseudonym(facility, mrnOf(p)), now));
     }
     const start2019 = Date.UTC(2019, 0, 1) / 1000;
     for (let i = 0; i < rows; i++) {

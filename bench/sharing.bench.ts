@@ -9,6 +9,7 @@ import { prng } from '../scripts/generate-consents';
 import { percentile } from './stats';
 import type { Bench } from './types';
 import { categoryCode, DECISION_CODE, GRANTEE_KIND_CODE, purposeCode, STATUS_CODE, timeColumns } from '../main/consents/compact-columns';
+import { PATIENT_STORED_COLUMNS } from '../main/consents/patient-columns';
 
 const PARTNERS = 50;
 const CATS = ['general', 'mental-health', 'substance-use', 'HIV', 'genetic', 'reproductive'] as const;
@@ -23,8 +24,8 @@ const bench: Bench = async ({ tmpDir, rows }) => {
   db.transaction(() => {
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO patients (id, facility, mrn, name, pseudonym, created_at) SELECT i, 'GH01', 'MRN' || i, 'Patient ' || i, printf('0x%064x', i), ? FROM n`,
-    ).run(patients, now);
+       INSERT INTO patients (id, facility, mrn, name, ${PATIENT_STORED_COLUMNS}) SELECT i, 'GH01', 'MRN' || i, 'Patient ' || i, unhex(printf('%064x', i)), ?, ? FROM n`,
+    ).run(patients, ...timeColumns(now));
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
        INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)

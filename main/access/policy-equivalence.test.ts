@@ -18,6 +18,7 @@ import { decide, gateOf } from './answers';
 import { formatAge as describeAge } from '../api/age';
 import type { DecideQuery } from './policy';
 import { categoryCode, decisionCode, granteeKindCode, purposeCode, statusCode, timeColumns } from '../consents/compact-columns';
+import { patientValues, PATIENT_STORED_COLUMNS } from '../consents/patient-columns';
 
 // ---- The oracles: the code as it stood before the access policy (commit 86cf3eb), unchanged but for names. ----
 
@@ -127,8 +128,8 @@ beforeAll(() => {
   const rand = prng(16);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const now = '2024-01-01T00:00:00.000Z';
-  const patient = t.db.prepare(`INSERT INTO patients (facility, mrn, name, pseudonym, created_at) VALUES ('GH01', ?, 'Test, Patient', ?, ?)`);
-  for (let p = 1; p <= PATIENTS; p++) patient.run(`MRN${p}`, `0x${p.toString(16).padStart(64, '0')}`, now);
+  const patient = t.db.prepare(`INSERT INTO patients (facility, mrn, name, ${PATIENT_STORED_COLUMNS}) VALUES ('GH01', ?, 'Test, Patient', ?, ?, ?)`);
+  for (let p = 1; p <= PATIENTS; p++) patient.run(`MRN${p}`, ...patientValues(`0x${p.toString(16).padStart(64, '0')}`, now));
   const consent = t.db.prepare(
     `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, revoked_reason, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'test', ?, ?, ?, ?, ?)`,

@@ -6,6 +6,7 @@ import type { Db } from '../db/connection';
 import type { Pseudonymizer } from '../consents/pseudonym';
 import { CLAIM_COLUMNS } from './fields';
 import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE, timeColumns } from '../consents/compact-columns';
+import { patientValues, PATIENT_STORED_COLUMNS } from '../consents/patient-columns';
 
 export const PAYER = 'PAYER-ACME';
 /** The address answering for PAYER: anvil's public dev account #1 (a local test chain only). */
@@ -17,7 +18,7 @@ const now = '2026-01-01T00:00:00.000Z';
 
 export function seedPatient(db: Db, pseudonymizer: Pseudonymizer, facility: string, mrn: string): number {
   return Number(
-    db.prepare(`INSERT INTO patients (facility, mrn, name, pseudonym, created_at) VALUES (?, ?, 'Test, Patient', ?, ?)`).run(facility, mrn, pseudonymizer.pseudonym(facility, mrn), now).lastInsertRowid,
+    db.prepare(`INSERT INTO patients (facility, mrn, name, ${PATIENT_STORED_COLUMNS}) VALUES (?, ?, 'Test, Patient', ?, ?, ?)`).run(facility, mrn, ...patientValues(pseudonymizer.pseudonym(facility, mrn), now)).lastInsertRowid,
   );
 }
 

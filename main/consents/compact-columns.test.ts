@@ -3,12 +3,13 @@
 // columns by hand, and the order of stamps (what sync's ordering rule reads) must stay the order of their texts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CATEGORY_CODE, consentStampValues, CONSENT_STAMP_COLUMNS, DECISION_CODE, GRANTEE_KIND_CODE, hlcColumns, PURPOSE_CODE, STATUS_CODE, timeColumns } from './compact-columns';
+import { patientValues, PATIENT_STORED_COLUMNS } from './patient-columns';
 import { NPI, testData, type TestData } from './test-support';
 
 let t: TestData;
 beforeEach(() => {
   t = testData('custodian-compact-');
-  t.db.prepare(`INSERT INTO patients (id, facility, mrn, pseudonym, created_at) VALUES (1, 'GH01', 'M1', '0x01', 'x')`).run();
+  t.db.prepare(`INSERT INTO patients (id, facility, mrn, ${PATIENT_STORED_COLUMNS}) VALUES (1, 'GH01', 'M1', ?, ?, ?)`).run(...patientValues(`0x${'01'.repeat(32)}`, 'x'));
 });
 afterEach(() => t.cleanup());
 

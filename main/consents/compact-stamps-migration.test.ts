@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
 import { migrationsDirUpTo } from '../db/migration-test-support';
+import { patientValues, PATIENT_STORED_COLUMNS } from './patient-columns';
 import { csvText, importFile, line, writeFile } from '../imports/test-support';
 import { draft, testData, type TestData } from './test-support';
 import { ConsentWrites } from './writes';
@@ -50,7 +51,7 @@ const ODD: [string, string, string][] = [
 ];
 
 function addOddRows(db: Db): void {
-  db.prepare(`INSERT OR IGNORE INTO patients (id, facility, mrn, pseudonym, created_at) VALUES (900, 'GH01', 'ODD', '0x0900', 'x')`).run();
+  db.prepare(`INSERT OR IGNORE INTO patients (id, facility, mrn, pseudonym, created_at) VALUES (900, 'GH01', 'ODD', printf('0x%064x', 900), 'x')`).run();
   const insert = db.prepare(
     `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash_bin, source, seq, created_at, updated_at, hlc)
      VALUES (900, ?, 'npi', 'permit', 'TREAT', 'general', 0, 'active', zeroblob(32), 'form', 1, ?, ?, ?)`,

@@ -12,6 +12,7 @@ import { CATEGORY_HASHES, PURPOSE_HASHES } from './outbox-events';
 import { ConsentConflicts } from './consent-conflicts';
 import { hlcOfText, hlcText, orderKeyOf, orderText, stateOfOrderText, type LedgerState } from './consent-state';
 import type { ChainConsentChange, ConsentChainSink, UnopenableConsentChange } from './chain-reader';
+import { PATIENT_BY_PSEUDONYM, pseudonymBytes } from './patient-columns';
 import { PulledChangeLog, type RollbackReport } from './pull-undo';
 import { chainConsentWrites } from './store';
 
@@ -79,7 +80,7 @@ export class SqlConsentSink implements ConsentChainSink {
     // Under our own change (a later one of ours, or this very change landed twice): succession, not a loss.
     const stayed = stateOfOrderText(stayedOrder);
     if (stayed.writer === this.me) return;
-    const patient = this.db.prepare(`SELECT id FROM patients WHERE pseudonym = ?`).get(c.patientPseudonym) as { id: number } | undefined;
+    const patient = this.patientOf(c.patientPseudonym);
     const purpose = PURPOSE_BY_HASH.get(c.purposeHash);
     const category = CATEGORY_BY_HASH.get(c.categoryHash);
     if (!patient || !purpose || !category) return;
@@ -114,7 +115,9 @@ export class SqlConsentSink implements ConsentChainSink {
     const rows = this.db
       .prepare(
         `SELECT id, change_json FROM sync_pending_consent_changes
-         WHERE reason = 'UNKNOWN_PATIENT' AND patient_pseudonym IN (SELECT pseudonym FROM patients) ORDER BY block_number, log_index`,
+         WHERE reason = 'UNKNOWN_PATIENT'
+           AND EXISTS (SELECT 1 FROM patients p WHERE p.pseudonym_bin = unhex(substr(patient_pseudonym, 3)) AND p.pseudonym = patient_pseudonym)
+         ORDER BY block_number, log_index`,
       )
       .all() as { id: number; change_json: string }[];
     let applied = 0;
@@ -129,8 +132,14 @@ export class SqlConsentSink implements ConsentChainSink {
     return applied;
   }
 
+  /** The patient of a pseudonym, found through the unique index on its 32 bytes (none for text in another form). */
+  private patientOf(pseudonym: string): { id: number } | undefined {
+    const bytes = pseudonymBytes(pseudonym);
+    return bytes ? (this.db.prepare(PATIENT_BY_PSEUDONYM).get(bytes) as { id: number } | undefined) : undefined;
+  }
+
   apply(c: ChainConsentChange, fromPending = false): SinkOutcome {
-    const patient = this.db.prepare(`SELECT id FROM patients WHERE pseudonym = ?`).get(c.patientPseudonym) as { id: number } | undefined;
+    const patient = this.patientOf(c.patientPseudonym);
     if (!patient) {
       if (!fromPending) this.keep(c);
       return 'unknown-patient';

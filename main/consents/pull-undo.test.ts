@@ -9,6 +9,7 @@ import { SqlConsentSink } from './consent-sink';
 import { pseudonymOf, tempDir, TEST_PATIENTS } from '../sync/fixtures/chain';
 import { workstation, writeConsent } from '../sync/fixtures/workstation';
 import type { ChainConsentChange } from './chain-reader';
+import { PATIENT_BY_PSEUDONYM, pseudonymBytes } from './patient-columns';
 
 let dir: string;
 let db: Db;
@@ -92,7 +93,7 @@ describe('pulled consent changes: undo on reorg', () => {
     expect(report).toEqual({ undone: 1, kept: 1 });
     expect(db.prepare(`SELECT status, seq FROM consents WHERE id = ?`).get(row.id)).toEqual({ status: 'revoked', seq: 3 });
     // Patient 1's first row, untouched here since, is gone; the log is empty either way.
-    const p1 = db.prepare(`SELECT id FROM patients WHERE pseudonym = ?`).pluck().get(pseudonymOf(TEST_PATIENTS[1]!));
+    const p1 = db.prepare(PATIENT_BY_PSEUDONYM).pluck().get(pseudonymBytes(pseudonymOf(TEST_PATIENTS[1]!)));
     expect(db.prepare(`SELECT count(*) FROM consents WHERE patient_id = ?`).pluck().get(p1)).toBe(0);
     expect(db.prepare(`SELECT count(*) FROM sync_pulled_consent_changes`).pluck().get()).toBe(0);
   });

@@ -7,6 +7,7 @@ import type { ConsentListResult } from '../api/consents';
 import type { Services } from '../compose/services';
 import { staff, testConsole } from '../compose/test-support';
 import { pageSql } from './queries';
+import { patientValues, PATIENT_STORED_COLUMNS } from './patient-columns';
 import { ftsPhrase, matchSearch, PATIENT_MATCH_SQL } from './search';
 import { NPI } from './test-support';
 
@@ -138,7 +139,7 @@ describe('consents search', () => {
 
   it('keeps the index in step with patients: a name filled in later, changed, a patient deleted', () => {
     const db = s.db;
-    const id = Number(db.prepare(`INSERT INTO patients (facility, mrn, name, pseudonym, created_at) VALUES ('GH01', 'IDX-1', NULL, 'idx-1-pseudonym', '2026-01-01')`).run().lastInsertRowid);
+    const id = Number(db.prepare(`INSERT INTO patients (facility, mrn, name, ${PATIENT_STORED_COLUMNS}) VALUES ('GH01', 'IDX-1', NULL, ?, ?, ?)`).run(...patientValues(`0x${'1d'.repeat(32)}`, '2026-01-01')).lastInsertRowid);
     expect(matchSearch(db, 'DX-1').patients).toEqual([id]);
     expect(matchSearch(db, 'zebulon').patients).toEqual([]);
     db.prepare(`UPDATE patients SET name = 'Zebulon, Pike' WHERE id = ?`).run(id);

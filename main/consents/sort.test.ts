@@ -6,6 +6,7 @@ import { CONSENT_SORT_COLUMNS, consentsChannels, type ConsentFilter, type Consen
 import { listConsents, sortedPageSql, type Driver } from './queries';
 import { testData, type TestData } from './test-support';
 import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE, timeColumns } from './compact-columns';
+import { patientValues, PATIENT_STORED_COLUMNS } from './patient-columns';
 
 let t: TestData;
 const GRANTEES = ['1003000126', '1245319599', '1234567893', 'ACME', 'BETA'];
@@ -15,8 +16,8 @@ const NOW = 1_900_000_000;
 beforeAll(() => {
   t = testData('custodian-sort-');
   const now = '2026-01-01T00:00:00.000Z';
-  const patient = t.db.prepare(`INSERT INTO patients (id, facility, mrn, pseudonym, created_at) VALUES (?, 'GH01', ?, ?, ?)`);
-  for (let i = 1; i <= 20; i++) patient.run(i, `MRN${i}`, `0x${i.toString(16).padStart(2, '0')}`, now);
+  const patient = t.db.prepare(`INSERT INTO patients (id, facility, mrn, ${PATIENT_STORED_COLUMNS}) VALUES (?, 'GH01', ?, ?, ?, ?)`);
+  for (let i = 1; i <= 20; i++) patient.run(i, `MRN${i}`, ...patientValues(`0x${i.toString(16).padStart(64, '0')}`, now));
   const insert = t.db.prepare(
     `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
      VALUES (?, ?, ?, ${DECISION_CODE.permit}, ?, ?, ?, ?, ?, randomblob(32), 'test', 1, ?, ?, ?, ?)`,

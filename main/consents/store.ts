@@ -9,6 +9,7 @@ import type { ConsentTermFields } from './canonical';
 import type { Category, ConsentStatus, Decision, GranteeKind, Purpose } from './codes';
 import { enqueueOutbox } from '../sync/outbox';
 import { CONSENT_CHANGE, consentChangeJson, type ConsentChangePayload } from './outbox-events';
+import { patientValues, PATIENT_STORED_COLUMNS } from './patient-columns';
 import type { Pseudonymizer } from './pseudonym';
 import { hlcOfText, hlcText, nextHlc } from './consent-state';
 import {
@@ -135,7 +136,7 @@ export class ConsentStore implements ConsentWriter {
   ) {
     this.s = {
       findPatient: db.prepare('SELECT id, pseudonym, name, birth_date AS birthDate FROM patients WHERE facility = ? AND mrn = ?'),
-      createPatient: db.prepare('INSERT INTO patients (facility, mrn, name, birth_date, pseudonym, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      createPatient: db.prepare(`INSERT INTO patients (facility, mrn, name, birth_date, ${PATIENT_STORED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       fillPatient: db.prepare('UPDATE patients SET name = COALESCE(name, ?), birth_date = COALESCE(birth_date, ?) WHERE id = ?'),
       byExternalId: db.prepare(`SELECT * FROM consents WHERE external_id = ? AND status <> 'superseded'`),
       byId: db.prepare('SELECT * FROM consents WHERE id = ?'),
@@ -180,7 +181,7 @@ export class ConsentStore implements ConsentWriter {
   }
 
   protected writePatient(facility: string, mrn: string, name: string | null, birthDate: string | null, pseudonym: string, now: string): PatientRef {
-    const id = Number(this.s.createPatient!.run(facility, mrn, name, birthDate, pseudonym, now).lastInsertRowid);
+    const id = Number(this.s.createPatient!.run(facility, mrn, name, birthDate, ...patientValues(pseudonym, now)).lastInsertRowid);
     return { id, pseudonym, name, birthDate };
   }
 
@@ -421,7 +422,7 @@ export function consentBulkInsert(db: Db): MultiRowInsert {
 
 /** The bulk import's multi-row INSERTs of new patients (their ids assigned by the import) and consent history. */
 export function patientBulkInsert(db: Db): MultiRowInsert {
-  return new MultiRowInsert(db, 'INSERT INTO patients (id, facility, mrn, name, birth_date, pseudonym, created_at)', 7);
+  return new MultiRowInsert(db, `INSERT INTO patients (id, facility, mrn, name, birth_date, ${PATIENT_STORED_COLUMNS})`, 8);
 }
 export function consentHistoryBulkInsert(db: Db): MultiRowInsert {
   return new MultiRowInsert(db, 'INSERT INTO consent_history (consent_id, action, actor, at, detail)', 5);

@@ -3,11 +3,13 @@
 // version encrypted in place with a backup first, surviving a crash at every step.
 import Database from 'better-sqlite3-multiple-ciphers';
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../runtime/log';
+import { patientValues, PATIENT_STORED_COLUMNS } from '../consents/patient-columns';
 import { startServices, type Services } from '../compose/services';
 import { dbKeyFromBytes, isPlainDatabaseFile, openDatabase } from './connection';
 import { encryptDatabaseInPlace, type EncryptStep } from './encrypt-in-place';
@@ -36,7 +38,7 @@ async function start(dataDir: string, extra: Partial<Parameters<typeof startServ
 }
 
 function seedPatient(db: Database.Database, mrn = 'MRN-4471'): void {
-  db.prepare(`INSERT INTO patients (facility, mrn, name, pseudonym, created_at) VALUES ('GH01', ?, ?, ?, ?)`).run(mrn, NAME, `0x${mrn.padStart(64, '0').slice(-64)}`, new Date().toISOString());
+  db.prepare(`INSERT INTO patients (facility, mrn, name, ${PATIENT_STORED_COLUMNS}) VALUES ('GH01', ?, ?, ?, ?, ?)`).run(mrn, NAME, ...patientValues(`0x${crypto.createHash('sha256').update(mrn).digest('hex')}`, new Date().toISOString()));
 }
 
 /** A data folder as an earlier (plain) Custodian left it: migrated, a patient in the WAL not yet checkpointed. */

@@ -2,6 +2,7 @@
 // are buffered and written with multi-row INSERTs, so a row costs a few appended values instead of four statements.
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Category, Purpose } from '../consents/codes';
+import { patientValues } from '../consents/patient-columns';
 import type { Pseudonymizer } from '../consents/pseudonym';
 import { CONSENT_CHANGE, type ConsentChangePayload } from '../consents/outbox-events';
 import { ConsentStore, consentBulkInsert, consentHistoryBulkInsert, consentStoredValues, patientBulkInsert, type ConsentRow, type NewConsent, type PatientRef } from '../consents/store';
@@ -55,7 +56,7 @@ export class BulkConsentStore extends ConsentStore {
   /** Writes everything buffered, parents before the rows that reference them. */
   flush(): void {
     if (this.newPatients.size) {
-      for (const p of this.newPatients.values()) this.patientsOut.add([p.ref.id, p.facility, p.mrn, p.ref.name, p.ref.birthDate, p.ref.pseudonym, p.now]);
+      for (const p of this.newPatients.values()) this.patientsOut.add([p.ref.id, p.facility, p.mrn, p.ref.name, p.ref.birthDate, ...patientValues(p.ref.pseudonym, p.now)]);
       this.newPatients.clear();
       this.patientsOut.flush();
     }

@@ -14,6 +14,7 @@ import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_C
 import { consentDetail } from '../consents/queries';
 import { draft, fhirConsent, NPI, recipient, testData, type TestData } from '../consents/test-support';
 import { ConsentWrites } from '../consents/writes';
+import { patientValues, PATIENT_STORED_COLUMNS } from '../consents/patient-columns';
 import { csvText, importFile, line, writeFile } from './test-support';
 
 const NAME = /^0021_compact_consents\.sql$/;
@@ -159,7 +160,7 @@ describe('the consents table on the current schema', () => {
            VALUES (1, 'x', ${GRANTEE_KIND_CODE.org}, ${DECISION_CODE.permit}, ${PURPOSE_CODE.TREAT}, ${CATEGORY_CODE.general}, 0, ${STATUS_CODE.active}, ?, 'test', 1, '', '')`,
         )
         .run(hash);
-    t.db.prepare(`INSERT INTO patients (id, facility, mrn, pseudonym, created_at) VALUES (1, 'GH01', 'M', '0x01', '')`).run();
+    t.db.prepare(`INSERT INTO patients (id, facility, mrn, ${PATIENT_STORED_COLUMNS}) VALUES (1, 'GH01', 'M', ?, ?, ?)`).run(...patientValues(`0x${'01'.repeat(32)}`, ''));
     expect(() => insert(Buffer.alloc(31))).toThrow(/document_hash_bin must be the 32 bytes/);
     expect(() => insert(null)).toThrow(/document_hash_bin must be the 32 bytes/);
     expect(() => insert('ab'.repeat(32))).toThrow();

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../api/permissions';
+import { patientValues, PATIENT_STORED_COLUMNS } from '../consents/patient-columns';
 import type { ReleaseRequestView, SharingIdentity } from '../api/sharing';
 import { silentLogger } from '../runtime/log';
 import { startServices, type Services } from '../compose/services';
@@ -21,7 +22,7 @@ let patientId: number;
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custodian-sharing-h-'));
   services = await startServices({ dataDir: dir, runtime: 'cli', logger: silentLogger, config: { chain: { mode: 'none' } } });
-  patientId = Number(services.db.prepare(`INSERT INTO patients (facility, mrn, name, birth_date, pseudonym, created_at) VALUES ('GH', 'MRN1', 'Roe, Jane', '1980-01-01', ?, ?)`).run(`0x${'0a'.repeat(32)}`, new Date().toISOString()).lastInsertRowid);
+  patientId = Number(services.db.prepare(`INSERT INTO patients (facility, mrn, name, birth_date, ${PATIENT_STORED_COLUMNS}) VALUES ('GH', 'MRN1', 'Roe, Jane', '1980-01-01', ?, ?, ?)`).run(...patientValues(`0x${'0a'.repeat(32)}`, new Date().toISOString())).lastInsertRowid);
 });
 afterAll(async () => {
   await services.stop();

@@ -11,6 +11,7 @@ import { DEVNET_SIGNER_KEY } from '../chain/devnet';
 import { TxSender } from '../chain/provider';
 import { statusFixture } from './fixtures/status';
 import { SqlConsentSink } from '../consents/consent-sink';
+import { patientValues, PATIENT_STORED_COLUMNS } from '../consents/patient-columns';
 import { consentPayload, enqueue, openTestDb, pseudonymOf, registerConsentSigner, startTestChain, tempDir, testEngine, TEST_PATIENTS, TEST_SEALER, testRegistry, workstationKey, type TestChain } from './fixtures/chain';
 import { heldPulledChanges } from './handlers';
 import { ChainPuller } from './puller';
@@ -85,7 +86,7 @@ describe('attacker: forged pulled consent changes', () => {
 
     // Our console: knows the patient, pulls everything.
     const db = openTestDb(path.join(dir, 'console.sqlite'));
-    db.prepare(`INSERT INTO patients (facility, mrn, pseudonym, created_at) VALUES (?, ?, ?, ?)`).run(TEST_PATIENTS[0]!.facility, TEST_PATIENTS[0]!.mrn, pseudonymOf(TEST_PATIENTS[0]!), '2026-01-01T00:00:00Z');
+    db.prepare(`INSERT INTO patients (facility, mrn, ${PATIENT_STORED_COLUMNS}) VALUES (?, ?, ?, ?, ?)`).run(TEST_PATIENTS[0]!.facility, TEST_PATIENTS[0]!.mrn, ...patientValues(pseudonymOf(TEST_PATIENTS[0]!), '2026-01-01T00:00:00Z'));
     const sink = new SqlConsentSink(db);
     const report = await new ChainPuller(db, chain.provider, chain.chainId, chain.contracts, testRegistry({ sink, consentSealer: TEST_SEALER }), 0).pull();
     expect(report.counts.consentChanges).toBe(1);

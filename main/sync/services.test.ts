@@ -11,6 +11,7 @@ import { enqueue, enqueueConsents, auditRootPayload, tempDir, TEST_REGISTRY } fr
 import { replaceEvent } from './outbox';
 import { formatConflicts, formatSyncStatus } from './report-text';
 import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE, timeColumns } from '../consents/compact-columns';
+import { patientValues, PATIENT_STORED_COLUMNS } from '../consents/patient-columns';
 
 const admin: Principal = { id: 'it', name: 'IT admin', role: 'it_admin' };
 const clerk: Principal = { id: 'clerk', name: 'Clerk', role: 'records_clerk' };
@@ -136,7 +137,7 @@ describe('consent conflicts through the channels', () => {
   it('counts open conflicts in sync.status, lists them, lets a records manager accept one, and refuses FUTURE and a clerk', async () => {
     const db = services.db;
     const at = new Date().toISOString();
-    const patient = Number(db.prepare(`INSERT INTO patients (facility, mrn, name, birth_date, pseudonym, created_at) VALUES ('GH', 'C-1', NULL, NULL, ?, ?)`).run(`0x${'c1'.repeat(32)}`, at).lastInsertRowid);
+    const patient = Number(db.prepare(`INSERT INTO patients (facility, mrn, name, birth_date, ${PATIENT_STORED_COLUMNS}) VALUES ('GH', 'C-1', NULL, NULL, ?, ?, ?)`).run(...patientValues(`0x${'c1'.repeat(32)}`, at)).lastInsertRowid);
     const consent = Number(
       db
         .prepare(
