@@ -15,6 +15,7 @@ import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from
 import { migrationsDirUpTo } from '../db/migration-test-support';
 import { csvText, importFile, line, writeFile } from '../imports/test-support';
 import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE } from './compact-columns';
+import { patientValues, PATIENT_STORED_COLUMNS } from './patient-columns';
 import { consentDetail } from './queries';
 import { draft, fhirConsent, NPI, recipient, testData, type TestData } from './test-support';
 import { ConsentWrites } from './writes';
@@ -57,7 +58,7 @@ function layOutAsSchema26(): void {
 
 /** Rows written before 0028 by hand: every text of every vocabulary at least once (patient 900). */
 function addEveryText(db: Db): void {
-  db.prepare(`INSERT OR IGNORE INTO patients (id, facility, mrn, pseudonym, created_at) VALUES (900, 'GH01', 'EVERY', '0x0900', 'x')`).run();
+  db.prepare(`INSERT OR IGNORE INTO patients (id, facility, mrn, pseudonym, created_at) VALUES (900, 'GH01', 'EVERY', printf('0x%064x', 900), 'x')`).run();
   const insert = db.prepare(
     `INSERT INTO consents (patient_id, grantee, grantee_kind, decision, purpose, category, period_start, status, document_hash_bin, source, seq, created_ms, updated_ms, hlc_int)
      VALUES (900, ?, ?, ?, ?, ?, 0, ?, zeroblob(32), 'form', 1, 0, 0, 0)`,
@@ -214,7 +215,7 @@ describe('migration 0028 consent enum codes', () => {
 
   it('keeps the old constraints on the codes: a code outside its list, none, or a text is refused by name', () => {
     migrate(old);
-    old.prepare(`INSERT INTO patients (id, facility, mrn, pseudonym, created_at) VALUES (1, 'GH01', 'M', '0x01', 'x')`).run();
+    old.prepare(`INSERT INTO patients (id, facility, mrn, ${PATIENT_STORED_COLUMNS}) VALUES (1, 'GH01', 'M', ?, ?, ?)`).run(...patientValues(`0x${'01'.repeat(32)}`, 'x'));
     const ok = { category_code: 0, status_code: 0, purpose_code: 0, decision_code: 0, grantee_kind_code: 0 };
     const insert = (values: Record<string, unknown>) =>
       old
