@@ -31,7 +31,7 @@ const bench: Bench = async ({ tmpDir }) => {
   db.transaction(() => {
     const patient = db.prepare(`INSERT INTO patients (id, facility, mrn, name, ${PATIENT_STORED_COLUMNS}) VALUES (?, 'GH01', ?, 'P', ?, ?, ?)`);
     const consent = db.prepare(
-      `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+      `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source_text, seq, created_ms, created_text, updated_ms, updated_text)
        VALUES (?, ?, ${GRANTEE_KIND_CODE.org}, ?, ${PURPOSE_CODE.HPAYMT}, ${CATEGORY_CODE.general}, 0, NULL, ${STATUS_CODE.active}, unhex(substr(?, 3)), 'bench', 1, ?, ?, ?, ?)`,
     );
     for (let i = 1; i <= PATIENTS; i++) {

@@ -79,7 +79,7 @@ async function seed(dataDir: string, rows: number): Promise<Seeded> {
   const now = new Date().toISOString();
   const insertPatient = db.prepare(`INSERT INTO patients (id, facility, mrn, name, birth_date, ${PATIENT_STORED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertConsent = db.prepare(
-    `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+    `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source_text, seq, created_ms, created_text, updated_ms, updated_text)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'import:1', 1, ?, ?, ?, ?)`,
   );
   db.transaction(() => {

@@ -45,7 +45,7 @@ function load(db: Db, rows: number, patients: number, now: string): void {
     ).run(patients, ...timeColumns(now));
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+       INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source_text, seq, created_ms, created_text, updated_ms, updated_text)
        SELECT 1 + (i * 2654435761) % ?, '1' || printf('%09d', (i * 40503) % 2000), ${GRANTEE_KIND_CODE.npi}, CASE WHEN i % 7 = 0 THEN ${DECISION_CODE.deny} ELSE ${DECISION_CODE.permit} END,
          json_extract(?, '$[' || ((i * 31) % 7) || ']'), json_extract(?, '$[' || ((i * 17) % 6) || ']'),
          1577836800 + (i % 1500) * 86400, CASE WHEN i % 3 = 0 THEN NULL ELSE 1577836800 + (i % 1500) * 86400 + 63072000 END,

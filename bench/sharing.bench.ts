@@ -28,7 +28,7 @@ const bench: Bench = async ({ tmpDir, rows }) => {
     ).run(patients, ...timeColumns(now));
     db.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+       INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source_text, seq, created_ms, created_text, updated_ms, updated_text)
        SELECT 1 + (i * 2654435761) % ?, printf('ORG%d', i % ?), ${GRANTEE_KIND_CODE.org}, CASE WHEN i % 7 = 0 THEN ${DECISION_CODE.deny} ELSE ${DECISION_CODE.permit} END,
          json_extract(?, '$[' || (i % 4) || ']'), json_extract(?, '$[' || ((i * 17) % 6) || ']'), 1577836800, NULL, ${STATUS_CODE.active}, unhex(printf('%064x', i)), 'bench', 1, ?, ?, ?, ? FROM n`,
     ).run(rows, patients, PARTNERS, JSON.stringify(PURPS.map(purposeCode)), JSON.stringify(CATS.map(categoryCode)), ...timeColumns(now), ...timeColumns(now));

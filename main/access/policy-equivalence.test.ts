@@ -131,7 +131,7 @@ beforeAll(() => {
   const patient = t.db.prepare(`INSERT INTO patients (facility, mrn, name, ${PATIENT_STORED_COLUMNS}) VALUES ('GH01', ?, 'Test, Patient', ?, ?, ?)`);
   for (let p = 1; p <= PATIENTS; p++) patient.run(`MRN${p}`, ...patientValues(`0x${p.toString(16).padStart(64, '0')}`, now));
   const consent = t.db.prepare(
-    `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, revoked_reason, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+    `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, revoked_reason, document_hash_bin, source_text, seq, created_ms, created_text, updated_ms, updated_text)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(substr(?, 3)), 'test', ?, ?, ?, ?, ?)`,
   );
   // Several consents per key (so deny-over-permit, more than five on file, and every status occur).

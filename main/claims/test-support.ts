@@ -27,7 +27,7 @@ export function seedPaymentConsent(db: Db, patientId: number, payer: string, dec
   return Number(
     db
       .prepare(
-        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+        `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source_text, seq, created_ms, created_text, updated_ms, updated_text)
          VALUES (?, ?, ?, ${GRANTEE_KIND_CODE.org}, ?, ${PURPOSE_CODE.HPAYMT}, ${CATEGORY_CODE.general}, 0, NULL, ?, unhex(substr(?, 3)), 'test', 1, ?, ?, ?, ?)`,
       )
       .run(`C-${patientId}-${payer}`, patientId, payer, DECISION_CODE[decision], STATUS_CODE[status], `0x${'ab'.repeat(32)}`, ...timeColumns(now), ...timeColumns(now)).lastInsertRowid,

@@ -18,7 +18,7 @@ function writeRow(values: unknown[]): number {
   return Number(
     t.db
       .prepare(
-        `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, status_code, document_hash_bin, source, seq, ${CONSENT_STAMP_COLUMNS})
+        `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, status_code, document_hash_bin, source_text, seq, ${CONSENT_STAMP_COLUMNS})
          VALUES (1, ?, ${GRANTEE_KIND_CODE.npi}, ${DECISION_CODE.permit}, ${PURPOSE_CODE.TREAT}, ${CATEGORY_CODE.general}, 0, ${STATUS_CODE.active}, zeroblob(32), 'form', 1, ?, ?, ?, ?, ?, ?)`,
       )
       .run(NPI.a, ...values).lastInsertRowid,

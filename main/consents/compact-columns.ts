@@ -23,6 +23,22 @@ export function consentStampValues(createdAt: string, updatedAt: string, hlc: st
   return [...timeColumns(createdAt), ...timeColumns(updatedAt), ...hlcColumns(hlc)];
 }
 
+/**
+ * A new row's stamp columns as the store writes them (migration 0030): its update time is its creation time, stored
+ * as nothing (updated_at reads created_at back).
+ */
+export function newConsentStampValues(at: string, hlc: string): unknown[] {
+  return [...timeColumns(at), null, null, ...hlcColumns(hlc)];
+}
+
+/**
+ * The stored source (migration 0030): NULL when it is exactly what the row's import run implies ('import:' and the
+ * run id, the generated column source rebuilds it), the text otherwise.
+ */
+export function sourceText(source: string, importRunId: number | null): string | null {
+  return importRunId !== null && source === `import:${importRunId}` ? null : source;
+}
+
 /** The column list consentStampValues fills, for an INSERT INTO consents. */
 export const CONSENT_STAMP_COLUMNS = 'created_ms, created_text, updated_ms, updated_text, hlc_int, hlc_text';
 

@@ -220,7 +220,7 @@ describe('migration 0028 consent enum codes', () => {
     const insert = (values: Record<string, unknown>) =>
       old
         .prepare(
-          `INSERT INTO consents (patient_id, grantee, period_start, document_hash_bin, source, seq, created_ms, updated_ms, ${Object.keys(values).join(', ')})
+          `INSERT INTO consents (patient_id, grantee, period_start, document_hash_bin, source_text, seq, created_ms, updated_ms, ${Object.keys(values).join(', ')})
            VALUES (1, 'x', 0, zeroblob(32), 'test', 1, 0, 0, ${Object.keys(values).map((k) => `@${k}`).join(', ')})`,
         )
         .run(values);

@@ -19,7 +19,7 @@ beforeAll(() => {
   const patient = t.db.prepare(`INSERT INTO patients (id, facility, mrn, ${PATIENT_STORED_COLUMNS}) VALUES (?, 'GH01', ?, ?, ?, ?)`);
   for (let i = 1; i <= 20; i++) patient.run(i, `MRN${i}`, ...patientValues(`0x${i.toString(16).padStart(64, '0')}`, now));
   const insert = t.db.prepare(
-    `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+    `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source_text, seq, created_ms, created_text, updated_ms, updated_text)
      VALUES (?, ?, ?, ${DECISION_CODE.permit}, ?, ?, ?, ?, ?, randomblob(32), 'test', 1, ?, ?, ?, ?)`,
   );
   t.db.transaction(() => {

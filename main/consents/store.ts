@@ -16,7 +16,8 @@ import {
   CONSENT_STAMP_COLUMNS,
   STATUS_CODE,
   categoryCode,
-  consentStampValues,
+  newConsentStampValues,
+  sourceText,
   decisionCode,
   granteeKindCode,
   hlcColumns,
@@ -143,7 +144,7 @@ export class ConsentStore implements ConsentWriter {
       keyRows: db.prepare('SELECT * FROM consents WHERE patient_id = ? AND grantee = ? AND purpose_code = ? AND category_code = ?'),
       insert: db.prepare(
         `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end,
-           status_code, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, ${CONSENT_STAMP_COLUMNS})
+           status_code, document_hash_bin, source_text, import_run_id, source_row, revoked_reason, seq, ${CONSENT_STAMP_COLUMNS})
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       markSuperseded: db.prepare(`UPDATE consents SET status_code = ${STATUS_CODE.superseded}, superseded_by = ?, seq = ?, updated_ms = ?, updated_text = ? WHERE id = ?`),
@@ -402,7 +403,8 @@ export function consentStoredValues(c: NewConsent, seq: number, now: string, hlc
   values[6] = categoryCode(c.category);
   values[9] = statusCode(c.status);
   values[10] = documentHashBytes(c.documentHash);
-  return [...values, ...consentStampValues(now, now, hlc)];
+  values[11] = sourceText(c.source, c.importRunId);
+  return [...values, ...newConsentStampValues(now, hlc)];
 }
 
 /** A new consent's values in the column order of the consents INSERT, the document hash as text (the dry-run store's copy). */
@@ -415,7 +417,7 @@ export function consentBulkInsert(db: Db): MultiRowInsert {
   return new MultiRowInsert(
     db,
     `INSERT INTO consents (id, external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end,
-       status_code, document_hash_bin, source, import_run_id, source_row, revoked_reason, seq, ${CONSENT_STAMP_COLUMNS})`,
+       status_code, document_hash_bin, source_text, import_run_id, source_row, revoked_reason, seq, ${CONSENT_STAMP_COLUMNS})`,
     23,
   );
 }
@@ -463,10 +465,10 @@ export const chainConsentWrites = {
     Number(
       db
         .prepare(
-          `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source, seq, hlc_writer, ${CONSENT_STAMP_COLUMNS})
+          `INSERT INTO consents (external_id, patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, period_end, status_code, document_hash_bin, source_text, seq, hlc_writer, ${CONSENT_STAMP_COLUMNS})
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'chain', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(r.externalId, r.patientId, r.grantee, granteeKindCode(r.granteeKind), decisionCode(r.decision), purposeCode(r.purpose), categoryCode(r.category), r.periodStart, r.periodEnd, statusCode(r.status), documentHashBytes(r.documentHash), r.seq, r.writer, ...consentStampValues(r.at, r.at, r.hlc))
+        .run(r.externalId, r.patientId, r.grantee, granteeKindCode(r.granteeKind), decisionCode(r.decision), purposeCode(r.purpose), categoryCode(r.category), r.periodStart, r.periodEnd, statusCode(r.status), documentHashBytes(r.documentHash), r.seq, r.writer, ...newConsentStampValues(r.at, r.hlc))
         .lastInsertRowid,
     ),
   linkSupersededBy: (db: Db, id: number, supersededBy: number | null) => db.prepare(`UPDATE consents SET superseded_by = ? WHERE id = ?`).run(supersededBy, id),

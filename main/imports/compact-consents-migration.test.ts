@@ -156,7 +156,7 @@ describe('the consents table on the current schema', () => {
     const insert = (hash: unknown) =>
       t.db
         .prepare(
-          `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, status_code, document_hash_bin, source, seq, created_text, updated_text)
+          `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, status_code, document_hash_bin, source_text, seq, created_text, updated_text)
            VALUES (1, 'x', ${GRANTEE_KIND_CODE.org}, ${DECISION_CODE.permit}, ${PURPOSE_CODE.TREAT}, ${CATEGORY_CODE.general}, 0, ${STATUS_CODE.active}, ?, 'test', 1, '', '')`,
         )
         .run(hash);

@@ -141,7 +141,7 @@ describe('consent conflicts through the channels', () => {
     const consent = Number(
       db
         .prepare(
-          `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, status_code, document_hash_bin, source, seq, created_ms, created_text, updated_ms, updated_text)
+          `INSERT INTO consents (patient_id, grantee, grantee_kind_code, decision_code, purpose_code, category_code, period_start, status_code, document_hash_bin, source_text, seq, created_ms, created_text, updated_ms, updated_text)
            VALUES (?, '1234567893', ${GRANTEE_KIND_CODE.npi}, ${DECISION_CODE.permit}, ${PURPOSE_CODE.TREAT}, ${CATEGORY_CODE.general}, 0, ${STATUS_CODE.superseded}, unhex(substr(?, 3)), 'form', 1, ?, ?, ?, ?)`,
         )
         .run(patient, `0x${'d1'.repeat(32)}`, ...timeColumns(at), ...timeColumns(at)).lastInsertRowid,
