@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
-import { migrationsDirUpTo } from '../db/migration-test-support';
+import { migrationsDirUpTo, storedBeforeImpliedUpdate } from '../db/migration-test-support';
 import { csvText, importFile, line, writeFile } from '../imports/test-support';
 import type { ChainConsentChange } from './chain-reader';
 import { SqlConsentSink } from './consent-sink';
@@ -66,7 +66,7 @@ function layOutAsBefore(): void {
       // The source's generated columns (pseudonym, created_at, ...) are read by name: the old table stores them.
       const srcCols = new Set((old.pragma(`src.table_xinfo(${table})`) as { name: string }[]).map((c) => c.name));
       const cols = (old.pragma(`main.table_info(${table})`) as { name: string }[]).map((c) => c.name).filter((c) => srcCols.has(c)).join(', ');
-      old.exec(`INSERT INTO main.${table} (${cols}) SELECT ${cols} FROM src.${table} ORDER BY rowid`);
+      old.exec(`INSERT INTO main.${table} (${cols}) SELECT ${cols.split(', ').map((c) => storedBeforeImpliedUpdate(table, c)).join(', ')} FROM src.${table} ORDER BY rowid`);
     }
   })();
   old.exec('DETACH DATABASE src');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
-import { migrationsDirUpTo } from '../db/migration-test-support';
+import { migrationsDirUpTo, storedBeforeImpliedUpdate } from '../db/migration-test-support';
 import { csvText, importFile, line, writeFile } from '../imports/test-support';
 import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE } from './compact-columns';
 import { consentDetail } from './queries';
@@ -58,7 +58,7 @@ function layOutAsBefore(): void {
       const srcCols = new Set((old.pragma(`src.table_xinfo(${table})`) as { name: string }[]).map((c) => c.name));
       const cols = (old.pragma(`main.table_info(${table})`) as { name: string }[]).map((c) => c.name).filter((c) => srcCols.has(c));
       // Before this migration every row stores its update time: the source's implied one is its creation time.
-      const select = cols.map((c) => (table === 'consents' && c === 'updated_ms' ? 'CASE WHEN updated_ms IS NULL AND updated_text IS NULL THEN created_ms ELSE updated_ms END' : table === 'consents' && c === 'updated_text' ? 'CASE WHEN updated_ms IS NULL AND updated_text IS NULL THEN created_text ELSE updated_text END' : c));
+      const select = cols.map((c) => storedBeforeImpliedUpdate(table, c));
       old.exec(`INSERT INTO main.${table} (${cols.join(', ')}) SELECT ${select.join(', ')} FROM src.${table} ORDER BY rowid`);
     }
   })();

@@ -185,7 +185,7 @@ describe('consent.change by reference, as the attacker: what a sent payload is r
     ['move it to another grantee', `UPDATE consents SET grantee = '${NPI.b}' WHERE id = $id`],
     ['another document', `UPDATE consents SET document_hash_bin = zeroblob(32) WHERE id = $id`],
     ['another patient', `UPDATE consents SET patient_id = patient_id + 1 WHERE id = $id`],
-    ['re-source it as a pulled row', `UPDATE consents SET source = 'chain' WHERE id = $id`],
+    ['re-source it as a pulled row', `UPDATE consents SET source_text = 'chain' WHERE id = $id`],
     ['re-pseudonymize the patient', `UPDATE patients SET pseudonym_bin = zeroblob(32) WHERE id = (SELECT patient_id FROM consents WHERE id = $id)`],
     ['delete the consent', `DELETE FROM consents WHERE id = $id`],
     ['edit the reference', `UPDATE outbox_refs SET revoked = 1`],

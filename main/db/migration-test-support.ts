@@ -11,3 +11,14 @@ export function migrationsDirUpTo(parent: string, version: number, name = `migra
   for (const f of readMigrationFiles(defaultMigrationsDir()).filter((m) => m.version <= version)) fs.writeFileSync(path.join(target, f.name), f.sql);
   return target;
 }
+
+/**
+ * How a test that lays today's rows out in an older schema reads one stored column of `table` from today's: as it is,
+ * except what a later migration stopped storing. Since 0030 a consent's update time equal to its creation time is
+ * stored as nothing (both columns NULL); the layouts before stored it, in the creation time's form.
+ */
+export function storedBeforeImpliedUpdate(table: string, column: string): string {
+  if (table === 'consents' && column === 'updated_ms') return 'CASE WHEN updated_ms IS NULL AND updated_text IS NULL THEN created_ms ELSE updated_ms END';
+  if (table === 'consents' && column === 'updated_text') return 'CASE WHEN updated_ms IS NULL AND updated_text IS NULL THEN created_text ELSE updated_text END';
+  return column;
+}
