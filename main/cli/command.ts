@@ -7,6 +7,7 @@ import type { CallerContext } from '../runtime/dispatcher';
 import { createLogger } from '../runtime/log';
 import { startServices, type Services } from '../compose/services';
 import { dbPassphraseFromEnvOrPrompt, signInCli } from './session';
+import { releaseIdleHeap } from './heap';
 
 /** Every flag any command takes; parsed once, handed only to the commands that declare it. */
 export const FLAGS = {
@@ -125,10 +126,14 @@ export function commands(...list: CliCommand[]): CliCommand[] {
 
 /** Starts services for one command run (shared by the reader and the commands that decide for themselves). */
 export async function withServices<T>(dataDir: string, fn: (services: Services) => Promise<T>, waitForChain = true): Promise<T> {
+  const dbPassphrase = await dbPassphraseFromEnvOrPrompt(dataDir);
+  // The services unwrap the database key first: a 128 MiB scrypt on top of what this thread's heap holds after
+  // loading the command table, so that heap is given back first (heap.ts; the CLI's peak RSS at start-up).
+  releaseIdleHeap();
   const services = await startServices({
     dataDir,
     runtime: 'cli',
-    dbPassphrase: await dbPassphraseFromEnvOrPrompt(dataDir),
+    dbPassphrase,
     waitForChain,
     sync: 'manual',
     logger: createLogger({ file: path.join(dataDir, 'custodian.log'), quiet: true }),

@@ -5,6 +5,7 @@ import { followRosterJob } from '../../credentials/cli-commands';
 import { followImportJob, importConsentsCommand, listImportRunsCommand } from '../../imports/cli-command';
 import { typedCall } from '../../runtime/call';
 import { commands } from '../command';
+import { releaseIdleHeap } from '../heap';
 import { registerCliFile } from '../session';
 
 export const importCommands = commands(
@@ -21,7 +22,11 @@ export const importCommands = commands(
     run: async (ctx, { services, caller }) => {
       const format = ctx.flag('format');
       const options = { ...(format !== undefined ? { format } : {}), dryRun: ctx.flag('dry-run'), json: ctx.flag('json') };
-      return importConsentsCommand(services, caller, await registerCliFile(services, caller, ctx.args[0]!), options, ctx.io);
+      const uploadId = await registerCliFile(services, caller, ctx.args[0]!);
+      // This thread only waits while the job's worker thread imports (minutes at 1,000,000 rows): its heap, grown
+      // again by start-up and the sign-in, is given back first (heap.ts; the import's peak RSS).
+      releaseIdleHeap();
+      return importConsentsCommand(services, caller, uploadId, options, ctx.io);
     },
   },
   {
@@ -52,6 +57,7 @@ export const importCommands = commands(
       if (!named && second !== undefined) throw new AppError('VALIDATION_FAILED', `import resume takes [consents|providers|claims] RUN, got ${ctx.args.join(' ')}`);
       const runId = Number(runText);
       if (!Number.isSafeInteger(runId) || runId < 1) throw new AppError('VALIDATION_FAILED', `import resume needs a run id (see custodian import runs), got ${runText ?? '(none)'}`);
+      releaseIdleHeap();
       const resumed = await typedCall(services.dispatch, caller)('imports.resume', { runId, ...(named ? { kind: first } : {}) });
       const json = ctx.flag('json');
       if (resumed.kind === 'providers') return followRosterJob(services, caller, resumed, json, ctx.io);
