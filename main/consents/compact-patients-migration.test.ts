@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
-import { migrationsDirUpTo, storedBeforeImpliedUpdate } from '../db/migration-test-support';
+import { layOutRowsAsBefore, migrationsDirUpTo } from '../db/migration-test-support';
 import { csvText, importFile, line, writeFile } from '../imports/test-support';
 import type { ChainConsentChange } from './chain-reader';
 import { SqlConsentSink } from './consent-sink';
@@ -51,26 +51,7 @@ async function realRows(): Promise<void> {
   writes.revoke((t.db.prepare(`SELECT id FROM consents WHERE external_id = 'C-3'`).get() as { id: number }).id, 'patient withdrew', 'mgr-1');
 }
 
-/** The source's rows (written by today's writers) laid out in the schema before this migration: every table with rows. */
-function layOutAsBefore(): void {
-  old.exec(`ATTACH DATABASE '${t.dbPath.replaceAll("'", "''")}' AS src`);
-  const tables = old
-    .prepare(`SELECT name FROM src.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'patients_fts%' AND name <> 'schema_migrations' ORDER BY rowid`)
-    .pluck()
-    .all() as string[];
-  old.pragma('defer_foreign_keys = ON');
-  old.transaction(() => {
-    for (const table of tables) {
-      // Tables the migrations seed (sync_meta's origin, ...) keep their own rows.
-      if (old.prepare(`SELECT count(*) FROM src.${table}`).pluck().get() === 0 || old.prepare(`SELECT count(*) FROM main.${table}`).pluck().get() !== 0) continue;
-      // The source's generated columns (pseudonym, created_at, ...) are read by name: the old table stores them.
-      const srcCols = new Set((old.pragma(`src.table_xinfo(${table})`) as { name: string }[]).map((c) => c.name));
-      const cols = (old.pragma(`main.table_info(${table})`) as { name: string }[]).map((c) => c.name).filter((c) => srcCols.has(c)).join(', ');
-      old.exec(`INSERT INTO main.${table} (${cols}) SELECT ${cols.split(', ').map((c) => storedBeforeImpliedUpdate(table, c)).join(', ')} FROM src.${table} ORDER BY rowid`);
-    }
-  })();
-  old.exec('DETACH DATABASE src');
-}
+const layOutAsBefore = () => layOutRowsAsBefore(old, t.dbPath);
 
 /** Patients written by hand in the old layout: creation times in every form the old column took, odd names. */
 const ODD: [mrn: string, name: string | null, createdAt: string][] = [

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../db/connection';
 import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from '../db/migrate';
-import { migrationsDirUpTo, storedBeforeImpliedUpdate } from '../db/migration-test-support';
+import { layOutRowsAsBefore, migrationsDirUpTo } from '../db/migration-test-support';
 import { csvText, importFile, line, writeFile } from '../imports/test-support';
 import { CATEGORY_CODE, DECISION_CODE, GRANTEE_KIND_CODE, PURPOSE_CODE, STATUS_CODE } from './compact-columns';
 import { consentDetail } from './queries';
@@ -44,26 +44,7 @@ async function realRows(): Promise<void> {
   writes.revoke((t.db.prepare(`SELECT id FROM consents WHERE external_id = 'C-3'`).get() as { id: number }).id, 'patient withdrew', 'mgr-1');
 }
 
-/** The source's rows laid out in the schema before this migration (source and updated_at stored), as 0029 left them. */
-function layOutAsBefore(): void {
-  old.exec(`ATTACH DATABASE '${t.dbPath.replaceAll("'", "''")}' AS src`);
-  const tables = old
-    .prepare(`SELECT name FROM src.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'patients_fts%' AND name <> 'schema_migrations' ORDER BY rowid`)
-    .pluck()
-    .all() as string[];
-  old.pragma('defer_foreign_keys = ON');
-  old.transaction(() => {
-    for (const table of tables) {
-      if (old.prepare(`SELECT count(*) FROM src.${table}`).pluck().get() === 0 || old.prepare(`SELECT count(*) FROM main.${table}`).pluck().get() !== 0) continue;
-      const srcCols = new Set((old.pragma(`src.table_xinfo(${table})`) as { name: string }[]).map((c) => c.name));
-      const cols = (old.pragma(`main.table_info(${table})`) as { name: string }[]).map((c) => c.name).filter((c) => srcCols.has(c));
-      // Before this migration every row stores its update time: the source's implied one is its creation time.
-      const select = cols.map((c) => storedBeforeImpliedUpdate(table, c));
-      old.exec(`INSERT INTO main.${table} (${cols.join(', ')}) SELECT ${select.join(', ')} FROM src.${table} ORDER BY rowid`);
-    }
-  })();
-  old.exec('DETACH DATABASE src');
-}
+const layOutAsBefore = () => layOutRowsAsBefore(old, t.dbPath);
 
 /** Rows by hand in the old layout: a source naming another run, an import text with no run, odd update times. */
 function addOddRows(db: Db): void {
