@@ -8,7 +8,7 @@ import type { Services } from '../compose/services';
 import { staff, testConsole } from '../compose/test-support';
 import { pageSql } from './queries';
 import { patientValues, PATIENT_STORED_COLUMNS } from './patient-columns';
-import { ftsPhrase, matchSearch, PATIENT_MATCH_SQL } from './search';
+import { foldCase, ftsTrigrams, matchPatientIds, matchSearch, PATIENT_MATCH_SQL, registerSearchFunctions } from './search';
 import { NPI } from './test-support';
 
 const { manager, auditor } = staff;
@@ -56,17 +56,29 @@ afterAll(() => custodian.close());
 const mrnsOf = async (search: string, extra: Record<string, unknown> = {}) =>
   [...new Set((await call<ConsentListResult>('consents.list', { search, ...extra })).rows.map((r) => r.patient.mrn))].sort();
 
-describe('ftsPhrase', () => {
+describe('ftsTrigrams', () => {
   it.each([
-    ['plain', '"plain"'],
+    ['plain', '"pla" "lai" "ain"'],
     ['a"b', '"a""b"'],
     ['"', null],
-    ['"'.repeat(4), '"'.repeat(10)],
-    ['NEAR(a b)', '"NEAR(a b)"'],
+    ['"'.repeat(4), '""""""""'],
+    ['NEAR(a', '"NEA" "EAR" "AR(" "R(a"'],
     ['sm*', '"sm*"'],
+    ['aaaa', '"aaa"'],
     ['ab', null],
     ['éé', null],
-  ])('%s -> %s', (text, phrase) => expect(ftsPhrase(text)).toBe(phrase));
+    ['éé😀', '"éé😀"'],
+  ])('%s -> %s', (text, query) => expect(ftsTrigrams(text)).toBe(query));
+});
+
+describe('foldCase', () => {
+  it.each([
+    ['STRÖM', 'ström'],
+    ['ΟΔΥΣΣΕΥΣ', 'οδυσσευσ'],
+    ['οδυσσευς', 'οδυσσευσ'],
+    ['Straße', 'straße'],
+    ['İstanbul', 'İstanbul'],
+  ])('%s -> %s', (text, folded) => expect(foldCase(text)).toBe(folded));
 });
 
 describe('consents search', () => {
@@ -117,13 +129,53 @@ describe('consents search', () => {
   });
 
   it('finds a name fragment through the FTS5 index, never by scanning the patients table', () => {
-    const plan = (phrase: string | null) =>
-      (s.db.prepare(`EXPLAIN QUERY PLAN ${PATIENT_MATCH_SQL}`).all({ q: 'bri', phrase, limit: 501 }) as { detail: string }[]).map((r) => r.detail);
-    const detail = plan(ftsPhrase('bri'));
+    registerSearchFunctions(s.db);
+    const plan = (trigrams: string | null) =>
+      (s.db.prepare(`EXPLAIN QUERY PLAN ${PATIENT_MATCH_SQL}`).all({ q: 'brien, s', trigrams, limit: 501 }) as { detail: string }[]).map((r) => r.detail);
+    const detail = plan(ftsTrigrams('brien, s'));
     expect(detail.some((d) => /^SCAN patients_fts VIRTUAL TABLE INDEX \d+:M/.test(d))).toBe(true);
     expect(detail.filter((d) => /\bpatients\b/.test(d)).every((d) => /^SEARCH patients USING (COVERING )?INDEX/.test(d))).toBe(true);
     expect(detail.join('\n')).not.toMatch(/SCAN patients\b(?!_fts)/);
     expect(plan(null).join('\n')).not.toMatch(/SCAN patients\b(?!_fts)/);
+  });
+
+  it('keeps only a row whose MRN or name holds the text itself, never one holding its trigrams apart', () => {
+    const db = s.db;
+    const insert = db.prepare(`INSERT INTO patients (facility, mrn, name, ${PATIENT_STORED_COLUMNS}) VALUES ('GH02', ?, ?, ?, ?, ?)`);
+    const add = (mrn: string, name: string, byte: string) => Number(insert.run(mrn, name, ...patientValues(`0x${byte.repeat(32)}`, '2026-01-01')).lastInsertRowid);
+    // 'abc' and 'bcd' in one name but not 'abcd'; 'abc' in the MRN and 'bcd' in the name; the text itself.
+    const scattered = add('TRI-1', 'Abcx, Xbcd', '2e');
+    const split = add('ABC-9', 'Bcdy, Quin', '2f');
+    const whole = add('TRI-3', 'Abcdef, Una', '3e');
+    try {
+      // The index alone (every trigram, no positions) answers all three; the search keeps the one holding the text.
+      expect(db.prepare('SELECT rowid FROM patients_fts WHERE patients_fts MATCH ? ORDER BY rowid').pluck().all(ftsTrigrams('abcd'))).toEqual([scattered, split, whole]);
+      expect(matchPatientIds(db, 'abcd', 10)).toEqual([whole]);
+      expect(matchPatientIds(db, 'BCDE', 10)).toEqual([whole]);
+      expect(matchPatientIds(db, 'x, xbc', 10)).toEqual([scattered]);
+      expect(matchPatientIds(db, 'c-9', 10)).toEqual([split]);
+    } finally {
+      db.prepare('DELETE FROM patients WHERE id IN (?, ?, ?)').run(scattered, split, whole);
+    }
+  });
+
+  it('finds an exact MRN in every facility through the (facility, mrn) index, a seek per facility', () => {
+    const db = s.db;
+    const insert = db.prepare(`INSERT INTO patients (facility, mrn, name, ${PATIENT_STORED_COLUMNS}) VALUES (?, ?, NULL, ?, ?, ?)`);
+    const add = (facility: string, mrn: string, byte: string) => Number(insert.run(facility, mrn, ...patientValues(`0x${byte.repeat(32)}`, '2026-01-01')).lastInsertRowid);
+    const ids = [add('GH02', 'Q7', '4a'), add('ZZ-LAST', 'Q7', '4b'), add('AA-FIRST', 'Q7', '4c')];
+    const longer = add('GH02', 'Q77', '4d');
+    try {
+      // Two characters: too short for the trigram index, so only the exact-MRN walk can find these.
+      expect(matchPatientIds(db, 'Q7', 10)).toEqual([...ids].sort((a, b) => a - b));
+      expect(matchPatientIds(db, 'q7', 10)).toEqual([]);
+      registerSearchFunctions(db);
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${PATIENT_MATCH_SQL}`).all({ q: 'Q7', trigrams: null, limit: 11 }) as { detail: string }[]).map((r) => r.detail).join('\n');
+      expect(plan).toMatch(/SEARCH p USING (COVERING )?INDEX sqlite_autoindex_patients_\d+ \(facility=\? AND mrn=\?\)/);
+      expect(plan).not.toMatch(/SCAN (patients|p)\b(?!_fts)/);
+    } finally {
+      db.prepare('DELETE FROM patients WHERE id IN (?, ?, ?, ?)').run(...ids, longer);
+    }
   });
 
   it('the patient picker (patients.search) finds any part of a name or MRN the same way, FTS syntax as text', async () => {
