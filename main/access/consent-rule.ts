@@ -89,8 +89,8 @@ function evaluate(inForce: readonly ConsentInForce[], onFile: readonly ConsentOn
       decidedBy: permits.map((r) => ({ consentId: r.id, externalId: r.external_id, decision: r.decision, counts: true, why: `permit in force (${period(r)})` })),
     };
   }
-  // Sorted here rather than in SQL: an ORDER BY id would tempt the planner onto the (grantee, id) index. Copied
-  // only when there is something to sort (the facts stay untouched; the common "nothing on file" path allocates nothing).
+  // Sorted here rather than in SQL: an ORDER BY id would tempt the planner onto consents_by_grantee (grantee, then the
+  // row id). Copied only when there is something to sort (the facts stay untouched; the common "nothing on file" path allocates nothing).
   const onFileRows = onFile ?? NONE;
   const others = (onFileRows.length > 1 ? [...onFileRows].sort((a, b) => b.id - a.id) : onFileRows).slice(0, 5);
   return {

@@ -2,7 +2,7 @@
 // as small integers, times as milliseconds (or their text when it would not rebuild to the byte), an update time
 // equal to the creation time as nothing. The generated columns kind, state, created_at and updated_at read back the
 // old texts; every writer of the outbox goes through this module, and the readers that walk outbox_by_state_kind
-// (state_code, kind_code, id) filter on the codes. Pure.
+// (state_code, kind_code, then the row id every entry ends with) filter on the codes. Pure.
 import { timeColumns } from './compact-time';
 
 /** The kinds with a code, as 0027's generated column `kind` spells them (migration.test.ts compares the two). */
