@@ -12,6 +12,7 @@ import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from
 import { migrationsDirUpTo } from '../db/migration-test-support';
 import { patientValues, PATIENT_STORED_COLUMNS } from './patient-columns';
 import { matchPatientIds } from './search';
+import { expectNameIndexFollowsWrites } from './search-test-support';
 import { testData, type TestData } from './test-support';
 
 const version = readMigrationFiles(defaultMigrationsDir()).find((m) => /_patient_search_compact\.sql$/.test(m.name))!.version;
@@ -101,16 +102,7 @@ describe('migration patient_search_compact', () => {
     expect(() => old.prepare(`INSERT INTO patients_fts (patients_fts, rank) VALUES ('integrity-check', 1)`).run()).not.toThrow();
 
     // The triggers made again keep the index in step: a patient added, renamed, removed.
-    const added = Number(
-      old.prepare(`INSERT INTO patients (facility, mrn, name, ${PATIENT_STORED_COLUMNS}) VALUES ('GH01', 'NEW-1', 'Zebulon, Pike', ?, ?, ?)`).run(...patientValues(`0x${'5a'.repeat(32)}`, new Date().toISOString())).lastInsertRowid,
-    );
-    expect(matchPatientIds(old, 'bulon', 10)).toEqual([added]);
-    old.prepare(`UPDATE patients SET name = 'Other, Name' WHERE id = ?`).run(added);
-    expect(matchPatientIds(old, 'bulon', 10)).toEqual([]);
-    expect(matchPatientIds(old, 'ther, Na', 10)).toEqual([added]);
-    old.prepare('DELETE FROM patients WHERE id = ?').run(added);
-    expect(matchPatientIds(old, 'ther, Na', 10)).toEqual([]);
-    expect(() => old.prepare(`INSERT INTO patients_fts (patients_fts, rank) VALUES ('integrity-check', 1)`).run()).not.toThrow();
+    expectNameIndexFollowsWrites(old);
     expect(old.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
 
     // The patients objects are the ones a new database gets.
