@@ -160,6 +160,9 @@ test('record a consent, check access, revoke it, see the deny explained, break-g
   await consents.searchFor('E2ECON001');
   await expect(consents.rows).toHaveCount(1);
   await expect(consents.row(consentId)).toHaveAttribute('data-status', 'revoked');
+  // Its source says who and on which day, the year whole (a slice of the date and time once cut it to "Dec 7, 202").
+  const today = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric' }).format(new Date());
+  await expect(consents.row(consentId).locator('td').last()).toContainText(today);
   await page.getByTestId('consents-filter-clear').click();
   await expect.poll(() => consents.totalShown()).toBe(seeded + 1);
   await consents.row(consentId).getByTestId('consent-select').check();

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatBytes, formatCount, formatDateTime, formatDuration, humanizeKind, humanizeRole } from './format';
+import { formatAge, formatBytes, formatCount, formatDate, formatDateTime, formatDuration, humanizeKind, humanizeRole } from './format';
 
 describe('format', () => {
+  it('formats a day with its whole year in every locale, never a slice of the date and time', () => {
+    // Midday UTC: the same calendar day in every time zone from UTC-11 to UTC+11.
+    const d = new Date(Date.UTC(2026, 11, 7, 12, 0, 0));
+    expect(formatDate(d, 'en-US')).toBe('Dec 7, 2026');
+    expect(formatDate(d, 'de-DE')).toMatch(/^7\. Dez\.? 2026$/);
+    expect(formatDate(d, 'fr-FR')).toMatch(/^7 déc\.? 2026$/);
+    expect(formatDate('2026-12-07T12:00:00.000Z', 'en-US')).toBe('Dec 7, 2026');
+    expect(formatDate(null)).toBe('—');
+    expect(formatDate('not a date')).toBe('not a date');
+  });
+
   it.each([
     ['import.csv', 'Import · CSV'],
     ['credentials.bulk-verify', 'Credentials · Bulk verify'],

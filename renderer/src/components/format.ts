@@ -33,6 +33,25 @@ export function formatDateTime(value: string | number | Date | null | undefined,
   return dateTimeFormat(locale).format(d);
 }
 
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * "Jan 2, 2025" in the OS locale and local time zone (the month as a word, as formatDateTime); "—" when absent or
+ * unreadable. For a day where a full time would not fit: never a slice of formatDateTime, whose length depends on the
+ * locale (a slice cut "Dec 7, 2026" to "Dec 7, 202").
+ */
+export function formatDate(value: string | number | Date | null | undefined, locale: string = displayLocale()): string {
+  if (value === null || value === undefined || value === '') return '—';
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value);
+  let f = dateFormats.get(locale);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric' });
+    dateFormats.set(locale, f);
+  }
+  return f.format(d);
+}
+
 /** "12 s ago", "4 min ago", "3 h ago", else the date. */
 export function formatAgo(value: string | number | Date, now: number = Date.now()): string {
   const t = value instanceof Date ? value.getTime() : new Date(value).getTime();

@@ -4,7 +4,7 @@ import { Badge, Checkbox, Text, UnstyledButton } from '@mantine/core';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type ReactElement } from 'react';
 import type { ConsentListRow, ConsentSort, ConsentSortColumn } from '../../../../main/api/consents';
-import { formatDateTime } from '../../components/format';
+import { formatDate, formatDateTime } from '../../components/format';
 import classes from './Consents.module.css';
 import { CATEGORY_LABELS, DECISION_COLORS, describePeriod, describeSource, patientRef, patientTitle, PURPOSE_LABELS, STATUS_COLORS, STATUS_LABELS } from './labels';
 
@@ -202,7 +202,7 @@ export function ConsentsTable({ rows, hasMore, loadingMore, onLoadMore, onOpen, 
                 </td>
                 <td title={`Last change ${formatDateTime(row.updatedAt)}`}>
                   <div className={classes.ellipsis}>{describeSource(row.source, me)}</div>
-                  <div className={`${classes.ellipsis} ${classes.sub} ${classes.num}`}>{formatDateTime(row.updatedAt).slice(0, 10)}</div>
+                  <div className={`${classes.ellipsis} ${classes.sub} ${classes.num}`}>{formatDate(row.updatedAt)}</div>
                 </td>
               </tr>
             );
