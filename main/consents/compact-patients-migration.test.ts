@@ -16,7 +16,7 @@ import type { ChainConsentChange } from './chain-reader';
 import { SqlConsentSink } from './consent-sink';
 import { PATIENT_BY_PSEUDONYM, patientValues, PATIENT_STORED_COLUMNS, pseudonymBytes } from './patient-columns';
 import { matchPatientIds } from './search';
-import { expectNameIndexFollowsWrites } from './search-test-support';
+import { expectNameIndexFollowsWrites } from './search-fixture';
 import { draft, fhirConsent, NPI, recipient, testData, type TestData } from './test-support';
 import { ConsentWrites } from './writes';
 

@@ -12,7 +12,7 @@ import { defaultMigrationsDir, migrate, readMigrationFiles, schemaVersion } from
 import { migrationsDirUpTo } from '../db/migration-test-support';
 import { patientValues, PATIENT_STORED_COLUMNS } from './patient-columns';
 import { matchPatientIds } from './search';
-import { expectNameIndexFollowsWrites } from './search-test-support';
+import { expectNameIndexFollowsWrites } from './search-fixture';
 import { testData, type TestData } from './test-support';
 
 const version = readMigrationFiles(defaultMigrationsDir()).find((m) => /_patient_search_compact\.sql$/.test(m.name))!.version;

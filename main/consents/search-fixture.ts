@@ -1,5 +1,6 @@
-// Shared by the tests of the patient search's index (search.test.ts and the migrations that make the index again):
-// after whatever a test did to the schema, the index still follows every write to patients.
+// A test fixture (named -fixture.ts, so scripts/table-owners.ts lets it write patients), shared by the tests of the
+// migrations that make the patient search's index again: after what a migration did, the index still follows every
+// write to patients.
 import { expect } from 'vitest';
 import type { Db } from '../db/connection';
 import { patientValues, PATIENT_STORED_COLUMNS } from './patient-columns';
