@@ -20,7 +20,11 @@ export const DEFAULT_CHUNK_ROWS = 100_000;
 /**
  * Page cache of the import's connection. 1,000,000-row benchmark, importing process measured on its own (idle
  * main thread + job worker): 48 MB ran in 79 s at 319 MB peak RSS, 32 MB in 84 s at 302 MB, 24 MB in 86-88 s at
- * 284-287 MB. The target is a peak under 300 MB.
+ * 284-287 MB. The target is a peak under 300 MB. Measured again 2026-12-07 on an encrypted database (as the console
+ * runs), 1,000,000 rows, console path: 24 MB 213 / 256 s at 243 MB, 40 MB 168 / 189 s at 260 MB (two alternating
+ * rounds), 32 MB 203 s at 269 MB; the full bench with 32 MB put `custodian import consents` at 279 MB (264 MB with
+ * 24 the same morning). Faster, but too close to the target for a machine under load (the CLI has peaked 271-288
+ * MB with 24 under load): kept at 24.
  */
 export const IMPORT_CACHE_MB = 24;
 const IMPORT_CACHE_KIB = -IMPORT_CACHE_MB * 1024;
